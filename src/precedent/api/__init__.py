@@ -1,0 +1,3 @@
+"""The HTTP API (litestar)."""
+
+__all__: list[str] = []

@@ -1,0 +1,58 @@
+"""The one place where Precedent's errors become HTTP responses (RFC 9457 problem details)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from litestar import MediaType, Response
+
+from precedent.errors import (
+    ConfigError,
+    NotFound,
+    PrecedentError,
+    SchemaError,
+    StoreUnavailable,
+    WebhookRejected,
+)
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.types import ExceptionHandlersMap
+
+__all__ = ["EXCEPTION_HANDLERS", "status_for"]
+
+log = logging.getLogger("precedent.api")
+
+# Looked up along the exception's MRO, so one entry covers a whole subtree.
+_STATUS: dict[type[PrecedentError], int] = {
+    NotFound: 404,
+    SchemaError: 400,
+    WebhookRejected: 401,
+    StoreUnavailable: 503,
+    ConfigError: 500,
+    PrecedentError: 500,
+}
+
+
+def status_for(exc: PrecedentError) -> int:
+    """Return the HTTP status for ``exc``: the entry of its nearest class in ``_STATUS``."""
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 500
+
+
+def _problem(request: Request[object, object, object], exc: PrecedentError) -> Response[dict[str, object]]:
+    status = status_for(exc)
+    if status >= 500:
+        log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+    return Response(
+        {"type": "about:blank", "title": type(exc).__name__, "status": status, "detail": str(exc)},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers={"content-type": "application/problem+json"},
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {PrecedentError: _problem}

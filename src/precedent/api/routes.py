@@ -1,0 +1,36 @@
+"""HTTP routes: thin handlers that call the store or retrieval and return DTOs."""
+
+from __future__ import annotations
+
+from litestar import get
+
+from precedent.api.dto import NodeDTO, StatsDTO
+from precedent.errors import NotFound
+from precedent.store import GraphStore
+
+__all__ = ["ROUTES"]
+
+
+@get("/health", sync_to_thread=False)
+def health() -> dict[str, str]:
+    """Liveness: the process is up and the app started."""
+    return {"status": "ok"}
+
+
+@get("/v1/stats")
+async def stats(store: GraphStore) -> StatsDTO:
+    """Counts of nodes per label and edges per type."""
+    result = await store.stats()
+    return StatsDTO(nodes=dict(result.nodes_by_label), edges=dict(result.edges_by_type))
+
+
+@get("/v1/nodes/{node_id:str}")
+async def get_node(node_id: str, store: GraphStore) -> NodeDTO:
+    """One node of the map by id."""
+    found = await store.get_nodes([node_id])
+    if not found:
+        raise NotFound("node", node_id)
+    return NodeDTO.from_node(found[0])
+
+
+ROUTES = [health, stats, get_node]

@@ -1,0 +1,59 @@
+"""The composition root: turns ``Settings`` into live collaborators for the CLI and the app.
+
+This is the only module (with ``config``) that knows which store backend was chosen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
+
+if TYPE_CHECKING:
+    from precedent.config import Settings
+    from precedent.embedding import Embedder
+    from precedent.store import GraphStore
+
+__all__ = ["build_embedder", "build_store", "open_runtime"]
+
+
+def build_embedder(settings: Settings) -> CachedEmbedder:
+    """Return the configured embedder behind a persistent content-hash cache."""
+    model = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    return CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
+
+
+def build_store(settings: Settings, *, dimensions: int | None) -> GraphStore:
+    """Return the configured store, not yet opened.
+
+    Args:
+        settings: The settings read at the entry point.
+        dimensions: The embedder's vector size, or ``None`` to keep the one the store was created with.
+    """
+    if settings.store == "neo4j":
+        from precedent.store.neo4j import Neo4jStore
+
+        password = settings.neo4j_password.get_secret_value()
+        return Neo4jStore(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, password) if password else None,
+            database=settings.neo4j_database,
+            dimensions=dimensions,
+        )
+    from precedent.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.data_dir / "graph", dimensions=dimensions)
+
+
+async def open_runtime(settings: Settings) -> tuple[GraphStore, Embedder]:
+    """Load the embedding model, then open the store sized for its vectors."""
+    embedder = build_embedder(settings)
+    await _load(embedder)
+    store = build_store(settings, dimensions=embedder.dimensions)
+    await store.open()
+    return store, embedder
+
+
+async def _load(embedder: CachedEmbedder) -> None:
+    # The dimension is only known once the model is loaded; one tiny encode loads it.
+    await embedder.embed(["precedent"])

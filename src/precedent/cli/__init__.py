@@ -1,0 +1,3 @@
+"""The ``precedent`` command line."""
+
+__all__: list[str] = []

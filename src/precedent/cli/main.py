@@ -1,0 +1,69 @@
+"""The ``precedent`` command: parses arguments, reads settings once, runs one async command.
+
+Each command lives in its own module exposing ``register(subparsers)``; the handler it sets is
+``async def run(args, settings) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from precedent import __version__
+from precedent.cli import serve, stats
+from precedent.config import Settings
+from precedent.errors import PrecedentError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+# One line per command module; each registers its own sub-command.
+COMMANDS: tuple[ModuleType, ...] = (serve, stats)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="precedent",
+        description="A knowledge map of production for incident response, built from incident.io.",
+    )
+    parser.add_argument("--version", action="version", version=f"precedent {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] invalid PRECEDENT_* setting: {exc}")
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler: Handler = args.handler
+    try:
+        return asyncio.run(handler(args, settings))
+    except PrecedentError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Precedent's settings, read once at an entry point (CLI, app factory) and passed down as values.
+
+Every setting is an environment variable ``PRECEDENT_<FIELD>`` (for example
+``PRECEDENT_NEO4J_URI``). Precedence, highest first: explicit arguments to ``Settings(...)``,
+environment variables, a ``.env`` file in the working directory, the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting Precedent reads. Build it once, at the entry point."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PRECEDENT_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    store: Literal["embedded", "neo4j"] = "embedded"
+    """Which graph store to use."""
+    data_dir: Path = Path(".precedent")
+    """Where the embedded store and the embedding cache live."""
+
+    neo4j_uri: str = "neo4j://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+
+    embedding_model: str = "all-MiniLM-L6-v2"
+    """A model name or a local sentence-transformers directory; never downloaded at run time."""
+    embedding_batch_size: int = Field(default=64, ge=1)
+
+    incidentio_api_key: SecretStr | None = None
+    incidentio_base_url: str = "https://api.incident.io"
+    incidentio_requests_per_minute: int = Field(default=1200, ge=1)
+    incidentio_webhook_secret: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

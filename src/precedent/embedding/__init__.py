@@ -1,0 +1,20 @@
+"""Text embeddings: the ``Embedder`` seam, the sentence-transformers model, a cache and a test fake."""
+
+from precedent.embedding.base import Embedder
+from precedent.embedding.cache import CachedEmbedder, content_hash
+from precedent.embedding.fake import HashEmbedder
+from precedent.embedding.sentence_transformers import (
+    DEFAULT_MODEL,
+    SentenceTransformerEmbedder,
+    resolve_model_path,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "CachedEmbedder",
+    "Embedder",
+    "HashEmbedder",
+    "SentenceTransformerEmbedder",
+    "content_hash",
+    "resolve_model_path",
+]

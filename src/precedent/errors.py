@@ -1,0 +1,118 @@
+"""Precedent's one error tree. Every layer raises these; ``api/errors.py`` maps them to HTTP.
+
+    PrecedentError
+    ├── ConfigError                  settings missing or inconsistent
+    ├── SchemaError                  a label or relationship type not in graph_schema/
+    ├── EmbeddingError               the embedding model can't load or encode
+    ├── SourceError                  talking to incident.io failed
+    │   ├── IncidentIoAuthError      401/403: bad key or missing scope
+    │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
+    ├── ImportFileError              an export file is invalid (file, object, field)
+    ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
+    ├── WebhookRejected
+    │   ├── BadSignature
+    │   └── StaleTimestamp
+    └── StoreError
+        ├── NotFound                 (kind, id)
+        ├── StoreUnavailable         the database can't be reached
+        └── StoreCorrupt             the embedded store's files are damaged
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadSignature",
+    "ConfigError",
+    "EmbeddingError",
+    "ImportFileError",
+    "IncidentIoAuthError",
+    "IncidentIoRateLimited",
+    "MappingError",
+    "NotFound",
+    "PrecedentError",
+    "SchemaError",
+    "SourceError",
+    "StaleTimestamp",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreUnavailable",
+    "WebhookRejected",
+]
+
+
+class PrecedentError(Exception):
+    """Base of every error Precedent raises on purpose."""
+
+
+class ConfigError(PrecedentError):
+    """Settings are missing or inconsistent."""
+
+
+class SchemaError(PrecedentError):
+    """A label, relationship type or property is not allowed by ``graph_schema/``."""
+
+
+class EmbeddingError(PrecedentError):
+    """The embedding model cannot be loaded or used."""
+
+
+class SourceError(PrecedentError):
+    """A call to incident.io failed."""
+
+
+class IncidentIoAuthError(SourceError):
+    """incident.io refused the API key (401) or the key lacks a scope (403)."""
+
+
+class IncidentIoRateLimited(SourceError):
+    """incident.io kept answering 429 after our retries."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ImportFileError(PrecedentError):
+    """An export file is invalid; the message names the file, the object and the field."""
+
+
+class MappingError(PrecedentError):
+    """An incident.io object cannot be mapped onto the graph."""
+
+    def __init__(self, record_id: str, reason: str) -> None:
+        super().__init__(f"cannot map {record_id}: {reason}")
+        self.record_id = record_id
+        self.reason = reason
+
+
+class WebhookRejected(PrecedentError):
+    """A webhook delivery was refused and must not be acknowledged."""
+
+
+class BadSignature(WebhookRejected):
+    """The webhook signature does not match the signing secret."""
+
+
+class StaleTimestamp(WebhookRejected):
+    """The webhook timestamp is outside the accepted window (replay protection)."""
+
+
+class StoreError(PrecedentError):
+    """The graph store failed."""
+
+
+class NotFound(StoreError):
+    """A node the caller named does not exist."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"{kind} {id!r} not found")
+        self.kind = kind
+        self.id = id
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or opened."""
+
+
+class StoreCorrupt(StoreError):
+    """The embedded store's files are damaged beyond the last complete write."""

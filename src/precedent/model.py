@@ -1,0 +1,206 @@
+"""Plain domain types shared by every layer: nodes, edges, filters and search results.
+
+Sources produce raw incident.io objects, ``ingest`` maps them onto these types, stores persist
+them and ``retrieval`` reads them back. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "EMPTY_PROPERTIES",
+    "Direction",
+    "Edge",
+    "EdgeKey",
+    "GraphFilter",
+    "Node",
+    "Property",
+    "ScoredNode",
+    "SearchFilter",
+    "StoreStats",
+    "Subgraph",
+    "Vector",
+    "Visibility",
+    "clean_properties",
+]
+
+Scalar: TypeAlias = str | int | float | bool
+Property: TypeAlias = Scalar | list[str] | list[int] | list[float]
+"""A property value both stores hold natively: a scalar or a flat list of scalars."""
+
+Vector: TypeAlias = npt.NDArray[np.float32]
+"""A unit-normalised float32 embedding."""
+
+Visibility = Literal["public", "private"]
+Direction = Literal["out", "in", "both"]
+
+EMPTY_PROPERTIES: Mapping[str, Property] = {}
+
+_RESERVED = frozenset({"id", "label", "occurred_at", "visibility", "text", "embedding"})
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def clean_properties(properties: Mapping[str, Property | None]) -> dict[str, Property]:
+    """Return ``properties`` without ``None`` values, checking keys and value shapes.
+
+    Both stores drop ``None`` (Neo4j cannot hold a null property), so dropping it here keeps
+    them answering alike.
+
+    Raises:
+        ValueError: if a key is reserved or not an identifier, or a value is nested.
+    """
+    cleaned: dict[str, Property] = {}
+    for key, value in properties.items():
+        if key in _RESERVED or not _KEY.match(key):
+            raise ValueError(f"property name {key!r} is reserved or not an identifier")
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if any(isinstance(item, list | dict) or item is None for item in value):
+                raise ValueError(f"property {key!r} must be a flat list of scalars")
+        elif not isinstance(value, str | int | float | bool):
+            raise ValueError(f"property {key!r} has unsupported type {type(value).__name__}")
+        cleaned[key] = value
+    return cleaned
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A node of the knowledge map.
+
+    Attributes:
+        id: Stable id (the incident.io id where one exists).
+        label: One label from ``graph_schema/schema.toml``.
+        properties: Flat properties (see ``Property``).
+        occurred_at: When the thing happened (incident start, update time); drives time filters.
+        visibility: ``private`` incidents (and their parts) are shown only to callers allowed to.
+        text: The text that is embedded and full-text indexed, if any.
+        embedding: Unit-normalised embedding of ``text``, if any.
+    """
+
+    id: str
+    label: str
+    properties: Mapping[str, Property] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+    visibility: Visibility = "public"
+    text: str | None = None
+    embedding: Vector | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a node needs a non-empty id")
+        if self.occurred_at is not None and self.occurred_at.tzinfo is None:
+            raise ValueError(f"node {self.id}: occurred_at must be timezone-aware")
+
+    def without_embedding(self) -> Node:
+        """Return a copy without the embedding (for payloads that do not need it)."""
+        return Node(self.id, self.label, self.properties, self.occurred_at, self.visibility, self.text)
+
+
+@dataclass(frozen=True)
+class EdgeKey:
+    """What identifies an edge: upserting the same key twice keeps one edge."""
+
+    source: str
+    type: str
+    target: str
+
+
+@dataclass(frozen=True, eq=False)
+class Edge:
+    """A typed, directed edge between two node ids."""
+
+    source: str
+    type: str
+    target: str
+    properties: Mapping[str, Property] = field(default_factory=dict)
+
+    @property
+    def key(self) -> EdgeKey:
+        return EdgeKey(self.source, self.type, self.target)
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which nodes a vector or text search may return.
+
+    Attributes:
+        labels: Only these labels (empty means any).
+        before: Only nodes that occurred strictly before this time (nodes with no time are excluded).
+        after: Only nodes that occurred at or after this time (nodes with no time are excluded).
+        exclude_ids: Never these ids.
+        visibilities: Only these visibilities.
+    """
+
+    labels: tuple[str, ...] = ()
+    before: datetime | None = None
+    after: datetime | None = None
+    exclude_ids: frozenset[str] = frozenset()
+    visibilities: tuple[Visibility, ...] = ("public", "private")
+
+
+@dataclass(frozen=True)
+class GraphFilter:
+    """Which nodes and edges a neighbourhood walk may traverse.
+
+    Attributes:
+        labels: Only reach nodes with these labels (the seeds are always kept).
+        rel_types: Only follow these relationship types (empty means any).
+        direction: Follow edges out of, into, or both ways from each node.
+        before: Skip nodes that occurred at or after this time (nodes with no time pass).
+        after: Skip nodes that occurred before this time (nodes with no time pass).
+        visibilities: Only reach nodes with these visibilities.
+    """
+
+    labels: tuple[str, ...] = ()
+    rel_types: tuple[str, ...] = ()
+    direction: Direction = "both"
+    before: datetime | None = None
+    after: datetime | None = None
+    visibilities: tuple[Visibility, ...] = ("public", "private")
+
+
+@dataclass(frozen=True)
+class ScoredNode:
+    """A search hit: a node id and its score (cosine similarity, or a lexical score)."""
+
+    node_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """Nodes and the edges among them, in a stable order (by hop, then id)."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Counts of nodes per label and edges per type."""
+
+    nodes_by_label: Mapping[str, int]
+    edges_by_type: Mapping[str, int]
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.nodes_by_label.values())
+
+    @property
+    def edges(self) -> int:
+        return sum(self.edges_by_type.values())
+
+
+def sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
+    """Return the distinct values in sorted order (stable output for both stores)."""
+    return tuple(sorted(set(values)))

@@ -1,0 +1,3 @@
+"""The incident.io API client."""
+
+__all__: list[str] = []

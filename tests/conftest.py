@@ -1,0 +1,87 @@
+"""Shared fixtures: a clean environment, the real Neo4j server, both stores, the real model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.neo4j_server import Neo4jServer, neo4j_server
+
+if TYPE_CHECKING:
+    from precedent.embedding import Embedder
+    from precedent.store import GraphStore
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's PRECEDENT_* settings."""
+    for key in list(os.environ):
+        if key.startswith("PRECEDENT_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ``shared/`` folder beside the checkout (spec, examples, eval corpora)."""
+    assert SHARED.is_dir(), f"expected shared/ beside the checkout at {SHARED}"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def neo4j() -> Iterator[Neo4jServer]:
+    """A real Neo4j 5.26 server for the whole session."""
+    with neo4j_server() as server:
+        print(f"\nneo4j: {server.how} at {server.uri}, started in {server.startup_seconds:.1f}s")
+        yield server
+
+
+@pytest.fixture(scope="session")
+async def real_embedder() -> AsyncIterator[Embedder]:
+    """The real all-MiniLM-L6-v2 model, loaded once per session."""
+    from precedent.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    await embedder.load()
+    yield embedder
+
+
+@pytest.fixture
+async def embedded_store(tmp_path: Path) -> AsyncIterator[GraphStore]:
+    """A fresh embedded store in a temporary directory (384-dimensional vectors)."""
+    from precedent.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def neo4j_store(neo4j: Neo4jServer) -> AsyncIterator[GraphStore]:
+    """A Neo4jStore on the session's server, emptied before the test (384-dimensional vectors)."""
+    from neo4j import AsyncGraphDatabase
+
+    from precedent.store.neo4j import Neo4jStore
+
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    async with AsyncGraphDatabase.driver(neo4j.uri, auth=auth) as driver:
+        await driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    store = Neo4jStore(neo4j.uri, auth=auth, database="neo4j", dimensions=384)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture(params=["embedded_store", "neo4j_store"])
+def store(request: pytest.FixtureRequest) -> GraphStore:
+    """Each test using this runs once per store backend."""
+    marker = "neo4j" if request.param == "neo4j_store" else None
+    if marker:
+        request.applymarker(pytest.mark.neo4j)
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]

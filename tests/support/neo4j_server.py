@@ -1,0 +1,131 @@
+"""Starts a real Neo4j 5.26 Community server for tests and benchmarks, without Docker.
+
+Order of preference: ``NEO4J_URI`` when set; testcontainers when a Docker engine answers; else the
+embedded DBMS from Maven Central (``tools/neo4j-testserver``) on a free loopback port. Failing to
+start raises: a test run that wanted Neo4j must never skip it silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = ROOT / "tools" / "neo4j-testserver"
+JVM_FLAGS = [
+    "-Xms512m",
+    "-Xmx1g",
+    "-XX:+UseG1GC",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+]
+START_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class Neo4jServer:
+    uri: str
+    user: str | None
+    password: str | None
+    how: str
+    startup_seconds: float
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+def build_launcher() -> None:
+    """Resolve Neo4j from Maven Central and compile the launcher (a no-op when already built)."""
+    if (SERVER / "target" / "classes" / "testserver" / "Neo4jTestServer.class").exists() and any(
+        (SERVER / "target" / "lib").glob("neo4j-5.26*.jar")
+    ):
+        return
+    subprocess.run(["mvn", "-q", "-B", "-f", str(SERVER / "pom.xml"), "package"], check=True)
+
+
+@contextlib.contextmanager
+def _local_server() -> Iterator[Neo4jServer]:
+    build_launcher()
+    home = Path(tempfile.mkdtemp(prefix="precedent-neo4j-"))
+    port = _free_port()
+    log_path = home / "server.log"
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                "java",
+                *JVM_FLAGS,
+                "-cp",
+                f"{SERVER / 'target' / 'classes'}:{SERVER / 'target' / 'lib'}/*",
+                "testserver.Neo4jTestServer",
+                str(home / "db"),
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        while b"NEO4J_READY" not in log_path.read_bytes():
+            if proc.poll() is not None:
+                raise RuntimeError(f"Neo4j exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            if time.monotonic() - started > START_TIMEOUT:
+                raise RuntimeError(f"Neo4j did not start in {START_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.2)
+        yield Neo4jServer(f"bolt://127.0.0.1:{port}", None, None, "maven", time.monotonic() - started)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _container() -> Iterator[Neo4jServer]:
+    from testcontainers.neo4j import Neo4jContainer
+
+    started = time.monotonic()
+    with Neo4jContainer("neo4j:5.26-community") as container:
+        yield Neo4jServer(
+            container.get_connection_url(),
+            container.username,
+            container.password,
+            "testcontainers",
+            time.monotonic() - started,
+        )
+
+
+@contextlib.contextmanager
+def neo4j_server() -> Iterator[Neo4jServer]:
+    """Yield a running Neo4j server (see the module docstring for where it comes from)."""
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        yield Neo4jServer(uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"), "env", 0.0)
+        return
+    with _container() if _docker_answers() else _local_server() as server:
+        yield server
