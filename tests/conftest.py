@@ -71,7 +71,7 @@ async def neo4j_store(neo4j: Neo4jServer) -> AsyncIterator[GraphStore]:
 
     auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
     async with AsyncGraphDatabase.driver(neo4j.uri, auth=auth) as driver:
-        await driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        await driver.execute_query("MATCH (n) DETACH DELETE n")
     store = Neo4jStore(neo4j.uri, auth=auth, database="neo4j", dimensions=384)
     await store.open()
     yield store
