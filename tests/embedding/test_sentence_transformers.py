@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from precedent.embedding import Embedder, SentenceTransformerEmbedder
+from precedent.errors import EmbeddingError
+
+pytestmark = pytest.mark.model
+
+
+async def test_default_model_loads_offline_and_gives_unit_vectors(real_embedder: Embedder) -> None:
+    vectors = await real_embedder.embed(["database connection pool exhausted", "checkout returns 502"])
+
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+async def test_related_texts_are_closer_than_unrelated(real_embedder: Embedder) -> None:
+    a, b, c = await real_embedder.embed(
+        [
+            "Postgres connection pool exhausted on ledger-db",
+            "ledger database ran out of connections",
+            "CDN certificate expired for the marketing site",
+        ]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
+async def test_a_missing_model_fails_with_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    embedder = SentenceTransformerEmbedder(str(missing))
+
+    with pytest.raises(EmbeddingError, match="no-such-model") as info:
+        await embedder.embed(["anything"])
+
+    assert "PRECEDENT_EMBEDDING_MODEL" in str(info.value)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from precedent.config import Settings
+
+
+def test_defaults_use_the_embedded_store() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.store == "embedded"
+    assert settings.embedding_model == "all-MiniLM-L6-v2"
+    assert settings.incidentio_base_url == "https://api.incident.io"
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_NEO4J_URI", "neo4j://db.internal:7687")
+    monkeypatch.setenv("PRECEDENT_NEO4J_PASSWORD", "s3cret")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", "inc_live_key")
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert settings.store == "neo4j"
+    assert settings.neo4j_uri == "neo4j://db.internal:7687"
+    assert settings.data_dir == tmp_path
+    assert settings.neo4j_password.get_secret_value() == "s3cret"
+    assert settings.incidentio_api_key is not None
+    assert settings.incidentio_api_key.get_secret_value() == "inc_live_key"
+
+
+def test_secrets_never_appear_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", "inc_live_key")
+    monkeypatch.setenv("PRECEDENT_NEO4J_PASSWORD", "s3cret")
+    text = repr(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert "inc_live_key" not in text
+    assert "s3cret" not in text
+
+
+def test_explicit_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    assert Settings(store="embedded", _env_file=None).store == "embedded"  # type: ignore[call-arg]
+
+
+def test_an_invalid_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRECEDENT_STORE", "sqlite")
+    with pytest.raises(ValidationError, match="store"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from precedent.errors import SchemaError
+from precedent.graph_schema import load_schema
+
+REQUIRED_LABELS = {
+    "Incident", "IncidentUpdate", "Postmortem", "PostmortemChunk", "Service", "CatalogType", "Team",
+    "User", "Schedule", "FollowUp", "Severity", "IncidentType", "ChangeEvent", "Investigation",
+}
+REQUIRED_EDGES = {"AFFECTS", "DEPENDS_ON", "OWNED_BY", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "RELATED_TO"}
+
+
+def test_schema_declares_the_core_model() -> None:
+    schema = load_schema()
+    assert REQUIRED_LABELS <= schema.node_labels
+    assert REQUIRED_EDGES <= schema.edge_types
+    assert {"Incident", "PostmortemChunk"} <= schema.embedded_labels
+
+
+def test_migrations_are_numbered_in_order_and_idempotent() -> None:
+    migrations = load_schema().migrations
+    versions = [m.version for m in migrations]
+    assert versions == sorted(versions) == list(range(1, len(versions) + 1))
+    for migration in migrations:
+        for statement in migration.statements:
+            assert "IF NOT EXISTS" in statement, statement
+
+
+@pytest.mark.parametrize("label", ["Nope", "Incident) DETACH DELETE (n", "incident"])
+def test_unknown_or_unsafe_labels_are_refused(label: str) -> None:
+    with pytest.raises(SchemaError, match=r"graph_schema/schema\.toml"):
+        load_schema().check_label(label)
+
+
+def test_unknown_relationship_types_are_refused() -> None:
+    with pytest.raises(SchemaError):
+        load_schema().check_edge_type("LIKES`]->(x) DELETE x//")

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from precedent.model import Node, clean_properties
+
+
+def test_none_properties_are_dropped() -> None:
+    assert clean_properties({"a": 1, "b": None, "c": ["x"]}) == {"a": 1, "c": ["x"]}
+
+
+@pytest.mark.parametrize("key", ["id", "embedding", "bad key", "1x"])
+def test_reserved_or_odd_property_names_are_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="reserved or not an identifier"):
+        clean_properties({key: 1})
+
+
+def test_nested_values_are_refused() -> None:
+    with pytest.raises(ValueError, match="flat list"):
+        clean_properties({"a": [["nested"]]})  # type: ignore[list-item]
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Node("x", "Incident", occurred_at=datetime(2024, 1, 1))  # noqa: DTZ001
