@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,8 @@ import pytest
 from tests.support.neo4j_server import Neo4jServer, neo4j_server
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from precedent.embedding import Embedder
     from precedent.store import GraphStore
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import ValidationError
 
 from precedent.config import Settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_defaults_use_the_embedded_store() -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from precedent.embedding import CachedEmbedder, HashEmbedder
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 async def test_unchanged_text_is_embedded_once() -> None:

@@ -14,9 +14,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tools" / "neo4j-testserver"
@@ -93,7 +96,8 @@ def _local_server() -> Iterator[Neo4jServer]:
             if proc.poll() is not None:
                 raise RuntimeError(f"Neo4j exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             if time.monotonic() - started > START_TIMEOUT:
-                raise RuntimeError(f"Neo4j did not start in {START_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
+                tail = log_path.read_text()[-4000:]
+                raise RuntimeError(f"Neo4j did not start in {START_TIMEOUT}s:\n{tail}")
             time.sleep(0.2)
         yield Neo4jServer(f"bolt://127.0.0.1:{port}", None, None, "maven", time.monotonic() - started)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,8 @@ from precedent.bootstrap import open_runtime
 from precedent.config import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from precedent.embedding import Embedder
     from precedent.store import GraphStore
 

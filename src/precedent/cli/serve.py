@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -10,6 +9,8 @@ import uvicorn
 from precedent.api.app import create_app
 
 if TYPE_CHECKING:
+    import argparse
+
     from precedent.config import Settings
 
 __all__ = ["register", "run"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,8 @@ from rich.table import Table
 from precedent.bootstrap import build_store
 
 if TYPE_CHECKING:
+    import argparse
+
     from precedent.config import Settings
 
 __all__ = ["register", "run"]

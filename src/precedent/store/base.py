@@ -6,10 +6,11 @@ Implementations live in ``store/embedded`` (networkx + numpy on local disk) and 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
     import networkx as nx
 
     from precedent.model import (

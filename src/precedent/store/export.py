@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from precedent.model import Edge, Node
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from precedent.model import Edge, Node
 
 __all__ = ["to_networkx"]
 
