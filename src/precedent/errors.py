@@ -5,7 +5,7 @@
     ├── SchemaError                  a label or relationship type not in graph_schema/
     ├── EmbeddingError               the embedding model can't load or encode
     ├── SourceError                  talking to incident.io failed
-    │   ├── IncidentIoAuthError      401/403: bad key or missing scope
+    │   ├── IncidentIoAuthError      401/403: bad key or missing scope (status, scope)
     │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
     ├── ImportFileError              an export file is invalid (file, object, field)
     ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
@@ -61,7 +61,17 @@ class SourceError(PrecedentError):
 
 
 class IncidentIoAuthError(SourceError):
-    """incident.io refused the API key (401) or the key lacks a scope (403)."""
+    """incident.io refused the API key (401) or the key lacks a scope (403).
+
+    ``status`` is the HTTP status; ``scope`` names the missing RBAC scope on a 403 when the
+    endpoint's scope is known (for example ``"schedules.view"``), so callers can skip one
+    resource and carry on.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, scope: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.scope = scope
 
 
 class IncidentIoRateLimited(SourceError):
