@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar import MediaType, Response
 
@@ -43,7 +43,7 @@ def status_for(exc: PrecedentError) -> int:
     return 500
 
 
-def _problem(request: Request[object, object, object], exc: PrecedentError) -> Response[dict[str, object]]:
+def _problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[dict[str, object]]:
     status = status_for(exc)
     if status >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)

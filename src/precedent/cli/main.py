@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int]]
 
 # One line per command module; each registers its own sub-command.
 COMMANDS: tuple[ModuleType, ...] = (serve, stats)
