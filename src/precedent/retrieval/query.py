@@ -1,0 +1,112 @@
+"""What a caller asks for: an incident in the map, or a described incident, plus options.
+
+``posing.py`` resolves either into a ``PosedQuery``: the incident as it looked when declared
+(name and first updates, never the final summary or post-mortem), which is what ranking sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from precedent.model import Visibility
+
+__all__ = ["DescribedQuery", "IncidentQuery", "PosedQuery", "SimilarOptions", "SimilarQuery"]
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """An incident already in the map, by id or by reference (``INC-123``)."""
+
+    incident: str
+
+
+@dataclass(frozen=True)
+class DescribedQuery:
+    """An incident described by the caller; it need not be in the map.
+
+    Attributes:
+        name: Its title.
+        summary: What is known so far.
+        services: Affected services, by id or by name.
+        severity: Severity name (``SEV1``...), if known.
+        incident_type: Incident type name, if known.
+        declared_at: When it was declared; also the default ``before`` cutoff.
+    """
+
+    name: str
+    summary: str = ""
+    services: tuple[str, ...] = ()
+    severity: str | None = None
+    incident_type: str | None = None
+    declared_at: datetime | None = None
+
+
+SimilarQuery: TypeAlias = IncidentQuery | DescribedQuery
+
+
+@dataclass(frozen=True)
+class SimilarOptions:
+    """How to search.
+
+    Attributes:
+        before: Only incidents that started strictly before this (default: the query's start).
+        exclude: Incident ids never to return (the query's own id is always excluded).
+        limit: How many results.
+        include_private: Whether the caller may see private incidents. Even then, a public
+            query incident never returns private ones.
+    """
+
+    before: datetime | None = None
+    exclude: frozenset[str] = frozenset()
+    limit: int = 10
+    include_private: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError("limit must be at least 1")
+        if self.before is not None and self.before.tzinfo is None:
+            raise ValueError("before must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class PosedQuery:
+    """A query resolved against the map, as it looked when declared.
+
+    Attributes:
+        incident_id: The incident's id when the query is an incident in the map.
+        reference: Its reference (``INC-123``), if any.
+        name: Its title.
+        text: What ranking matches on: name plus summary (described) or first updates (in the map).
+        service_ids: Affected services found in the map.
+        service_names: Their names, in the same order.
+        unknown_services: Services the caller named that the map does not hold.
+        severity: Severity name, if known.
+        incident_type: Incident type name, if known.
+        declared_at: When it was declared.
+        before: The effective cutoff: only incidents that started strictly earlier.
+        visibilities: Which visibilities results may have.
+        exclude: Ids never returned (including the query's own).
+    """
+
+    incident_id: str | None
+    reference: str | None
+    name: str
+    text: str
+    service_ids: tuple[str, ...]
+    service_names: tuple[str, ...]
+    unknown_services: tuple[str, ...]
+    severity: str | None
+    incident_type: str | None
+    declared_at: datetime | None
+    before: datetime | None
+    visibilities: tuple[Visibility, ...]
+    exclude: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        """How paths name the query: its reference, else ``query``."""
+        return self.reference or self.incident_id or "query"

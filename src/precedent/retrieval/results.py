@@ -1,0 +1,134 @@
+"""Typed similar-incident results: scores, the reasons behind them and what each past incident teaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from precedent.retrieval.fusion import Contribution
+    from precedent.retrieval.query import PosedQuery
+
+__all__ = [
+    "Explanation",
+    "FollowUpSummary",
+    "GraphPath",
+    "Lesson",
+    "PathStep",
+    "SimilarIncident",
+    "SimilarResults",
+]
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One edge of a path and the node it reaches, read left to right.
+
+    Attributes:
+        edge_type: The relationship type.
+        forward: True when the edge points left to right (``-TYPE->``), False for ``<-TYPE-``.
+        node: The name of the node reached (its id when it has no name).
+    """
+
+    edge_type: str
+    forward: bool
+    node: str
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    """A path in the map from the query incident to a past incident."""
+
+    start: str
+    steps: tuple[PathStep, ...]
+    kind: Literal["same_service", "dependency", "same_team"]
+
+    @property
+    def hops(self) -> int:
+        """Service-to-service edges on the path (0 when both affect the same service)."""
+        return max(0, len(self.steps) - 2)
+
+    def __str__(self) -> str:
+        parts = [self.start]
+        for step in self.steps:
+            arrow = f"-{step.edge_type}->" if step.forward else f"<-{step.edge_type}-"
+            parts += [arrow, step.node]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class FollowUpSummary:
+    """A follow-up of a past incident; ``open`` flags work that was never finished."""
+
+    title: str
+    status: str | None
+    priority: str | None
+    open: bool
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What a past incident teaches, taken from its post-mortem and follow-ups."""
+
+    root_cause: str | None
+    resolution: str | None
+    learnings: str | None
+    duration_seconds: int | None
+    severity: str | None
+    incident_type: str | None
+    follow_ups: tuple[FollowUpSummary, ...]
+
+    @property
+    def open_follow_ups(self) -> int:
+        """How many follow-ups are still open."""
+        return sum(1 for f in self.follow_ups if f.open)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a past incident ranked where it did.
+
+    Attributes:
+        contributions: ``weight * value`` per signal, in ``fusion.SIGNALS`` order.
+        matched_terms: Query terms (stop words removed) the incident's text also contains.
+        shared_services: Names of services both affect.
+        path: The shortest service path linking the two incidents, if any.
+        lesson: Root cause, resolution, follow-ups of the past incident.
+    """
+
+    contributions: tuple[Contribution, ...]
+    matched_terms: tuple[str, ...]
+    shared_services: tuple[str, ...]
+    path: GraphPath | None
+    lesson: Lesson
+
+    def top_reasons(self, n: int = 3) -> tuple[Contribution, ...]:
+        """The ``n`` largest non-zero contributions, largest first (ties in signal order)."""
+        ranked = sorted(
+            (c for c in self.contributions if c.points > 0),
+            key=lambda c: -c.points,
+        )
+        return tuple(ranked[:n])
+
+
+@dataclass(frozen=True)
+class SimilarIncident:
+    """One similar past incident."""
+
+    incident_id: str
+    reference: str | None
+    name: str
+    score: float
+    started_at: datetime | None
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class SimilarResults:
+    """The answer to one query: the query as posed and the ranked results."""
+
+    query: PosedQuery
+    results: tuple[SimilarIncident, ...]
