@@ -1,0 +1,122 @@
+"""Compaction's output: the whole state in one file, written atomically, read back quickly.
+
+Layout: a fixed header (magic, format, next log generation, dimensions, body length, vector
+rows, two crc32s), a body of plain node/edge/meta records (see ``ops``) and the embedding matrix
+as raw float32 rows. The matrix is read straight into the array the vector index keeps, so
+reopening costs one sequential read rather than decoding every vector.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from precedent.errors import StoreCorrupt
+from precedent.model import Edge
+from precedent.store.embedded.durable import replace_atomically
+from precedent.store.embedded.ops import dumps, edge_record, loads, node_from_record, node_record
+from precedent.store.embedded.state import GraphState
+from precedent.store.embedded.text import analyze
+from precedent.store.embedded.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["read_snapshot", "remove_leftovers", "write_snapshot"]
+
+_MAGIC = b"PRECSNAP"
+_FORMAT = 1
+_HEADER = struct.Struct("<8sIQIQQII")
+
+
+def write_snapshot(path: Path, state: GraphState, next_generation: int) -> None:
+    """Write ``state`` to ``path`` atomically, naming the log generation that follows it."""
+    edges = [edge_record(e) for by_key in state.outgoing.values() for e in by_key.values()]
+    vectors = state.vectors
+    body = dumps(
+        {
+            "meta": state.meta,
+            "nodes": [node_record(n) for n in state.nodes.values()],
+            "edges": edges,
+            "vector_ids": vectors.ids if vectors is not None else [],
+        }
+    )
+    matrix = _raw(vectors.matrix) if vectors is not None else memoryview(b"")
+    header = _HEADER.pack(
+        _MAGIC,
+        _FORMAT,
+        next_generation,
+        state.dimensions or 0,
+        len(body),
+        len(vectors) if vectors is not None else 0,
+        zlib.crc32(body),
+        zlib.crc32(matrix),
+    )
+    replace_atomically(path, [header, body, matrix])
+
+
+def read_snapshot(path: Path) -> tuple[GraphState, int]:
+    """Return the state in ``path`` and the log generation to replay on top of it.
+
+    A missing file is an empty state at generation 0.
+
+    Raises:
+        StoreCorrupt: if the file is damaged.
+    """
+    state = GraphState()
+    if not path.exists():
+        return state, 0
+    with path.open("rb", buffering=0) as file:
+        header = file.read(_HEADER.size)
+        if len(header) < _HEADER.size or header[:8] != _MAGIC:
+            raise StoreCorrupt(f"{path} is not a Precedent snapshot; restore the data dir from a backup")
+        _, version, generation, dimensions, body_length, rows, body_crc, matrix_crc = _HEADER.unpack(header)
+        if version != _FORMAT:
+            raise StoreCorrupt(f"{path} has snapshot format {version}; this Precedent reads {_FORMAT}")
+        body = file.read(body_length)
+        if len(body) != body_length or zlib.crc32(body) != body_crc:
+            raise StoreCorrupt(f"{path} is damaged (body checksum); restore the data dir from a backup")
+        # Room to grow before the first insert has to copy the matrix.
+        matrix = np.zeros((rows + rows // 4, dimensions), dtype=np.float32) if dimensions else None
+        if matrix is not None:
+            view = _raw(matrix[:rows])
+            if file.readinto(view) != len(view) or zlib.crc32(view) != matrix_crc:
+                raise StoreCorrupt(f"{path} is damaged (vector checksum); restore the data dir from a backup")
+    _restore(state, cast("dict[str, Any]", loads(body)), dimensions, matrix)
+    return state, generation
+
+
+def _restore(
+    state: GraphState, body: dict[str, Any], dimensions: int, matrix: np.ndarray[Any, Any] | None
+) -> None:
+    state.meta = body["meta"]
+    for record in body["nodes"]:
+        node = node_from_record(record)
+        state.nodes[node.id] = node
+        state.label_counts[node.label] += 1
+        if node.text:
+            state.text.put(node.id, analyze(node.text))
+    for source, edge_type, target, properties in body["edges"]:
+        edge = Edge(source, edge_type, target, properties)
+        state.outgoing.setdefault(source, {})[edge.key] = edge
+        state.incoming.setdefault(target, {})[edge.key] = edge
+        state.type_counts[edge_type] += 1
+    if matrix is not None:
+        state.vectors = VectorIndex(dimensions)
+        state.vectors.load(body["vector_ids"], matrix, state.nodes.values())
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete a temporary snapshot a crash left mid-write."""
+    temporary = path.with_name(path.name + ".tmp")
+    if temporary.exists():
+        os.unlink(temporary)
+
+
+def _raw(matrix: np.ndarray[Any, Any]) -> memoryview:
+    # A flat byte view (no copy) of a C-contiguous array, valid even with zero rows.
+    return matrix.reshape(-1).view(np.uint8).data

@@ -1,0 +1,132 @@
+"""The embedded store's in-memory state and the one function that changes it, ``apply``.
+
+Live writes and log replay both go through ``apply``, so a reopened store is the same state the
+writes built. Nodes are kept without embeddings; those live in the ``VectorIndex`` matrix.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from precedent.store.embedded.ops import (
+    DeleteEdges,
+    DeleteNodes,
+    SetDimensions,
+    SetMeta,
+    UpsertEdges,
+    UpsertNodes,
+)
+from precedent.store.embedded.text import TextIndex, analyze
+from precedent.store.embedded.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.model import Edge, EdgeKey, Node
+    from precedent.store.embedded.ops import Op
+
+__all__ = ["GraphState"]
+
+
+@dataclass
+class GraphState:
+    """Nodes, edges (indexed both ways), counts, metadata and the two search indexes."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    outgoing: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
+    incoming: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
+    label_counts: Counter[str] = field(default_factory=Counter)
+    type_counts: Counter[str] = field(default_factory=Counter)
+    meta: dict[str, str] = field(default_factory=dict)
+    vectors: VectorIndex | None = None
+    text: TextIndex = field(default_factory=TextIndex)
+
+    @property
+    def dimensions(self) -> int | None:
+        """The embedding length, once known."""
+        return self.vectors.dimensions if self.vectors is not None else None
+
+    def edge(self, key: EdgeKey) -> Edge | None:
+        """Return the edge with ``key``, if any."""
+        return self.outgoing.get(key.source, {}).get(key)
+
+    def apply(self, op: Op, terms: Sequence[list[str]] | None = None) -> None:
+        """Apply one operation; ``terms`` may carry the analyzed text of an ``UpsertNodes``."""
+        match op:
+            case UpsertNodes(nodes):
+                analyzed = terms if terms is not None else [analyze(n.text or "") for n in nodes]
+                for node, node_terms in zip(nodes, analyzed, strict=True):
+                    self._put_node(node, node_terms)
+            case UpsertEdges(edges):
+                for edge in edges:
+                    self._put_edge(edge)
+            case DeleteNodes(ids):
+                for node_id in ids:
+                    self._delete_node(node_id)
+            case DeleteEdges(keys):
+                for key in keys:
+                    self._delete_edge(key)
+            case SetMeta(key, value):
+                self.meta[key] = value
+            case SetDimensions(dimensions):
+                self._set_dimensions(dimensions)
+
+    def _put_node(self, node: Node, terms: list[str]) -> None:
+        previous = self.nodes.get(node.id)
+        if previous is not None:
+            self.label_counts[previous.label] -= 1
+            if not self.label_counts[previous.label]:
+                del self.label_counts[previous.label]
+        self.nodes[node.id] = node.without_embedding()
+        self.label_counts[node.label] += 1
+        self.text.put(node.id, terms)
+        if node.embedding is not None:
+            if self.vectors is None:
+                self.vectors = VectorIndex(len(node.embedding))
+            self.vectors.put(node, node.embedding)
+        elif self.vectors is not None:
+            self.vectors.remove(node.id)
+
+    def _put_edge(self, edge: Edge) -> None:
+        if edge.source not in self.nodes or edge.target not in self.nodes:
+            return
+        key = edge.key
+        if self.edge(key) is None:
+            self.type_counts[edge.type] += 1
+        self.outgoing.setdefault(edge.source, {})[key] = edge
+        self.incoming.setdefault(edge.target, {})[key] = edge
+
+    def _delete_edge(self, key: EdgeKey) -> None:
+        outgoing = self.outgoing.get(key.source)
+        if outgoing is None or outgoing.pop(key, None) is None:
+            return
+        if not outgoing:
+            del self.outgoing[key.source]
+        incoming = self.incoming[key.target]
+        del incoming[key]
+        if not incoming:
+            del self.incoming[key.target]
+        self.type_counts[key.type] -= 1
+        if not self.type_counts[key.type]:
+            del self.type_counts[key.type]
+
+    def _delete_node(self, node_id: str) -> None:
+        node = self.nodes.pop(node_id, None)
+        if node is None:
+            return
+        touching = [*self.outgoing.get(node_id, {}), *self.incoming.get(node_id, {})]
+        for key in touching:
+            self._delete_edge(key)
+        self.label_counts[node.label] -= 1
+        if not self.label_counts[node.label]:
+            del self.label_counts[node.label]
+        self.text.remove(node_id)
+        if self.vectors is not None:
+            self.vectors.remove(node_id)
+
+    def _set_dimensions(self, dimensions: int) -> None:
+        # Callers only change the dimension while no embedding is stored (see validation).
+        if self.vectors is None or self.vectors.dimensions != dimensions:
+            self.vectors = VectorIndex(dimensions)

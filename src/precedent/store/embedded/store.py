@@ -1,0 +1,316 @@
+"""``EmbeddedStore``: the default ``GraphStore``, in process and persisted under one directory.
+
+Files: ``snapshot`` (the state at the last compaction), ``wal`` (every batch since, one fsynced
+record each) and ``lock``. A write validates its batch, appends it to the log, fsyncs, and only
+then changes memory, so a write that returned is on disk and a crash loses at most the write in
+flight. Compaction folds the log into a new snapshot when the log grows large and on close.
+
+Concurrency: one event loop. Writers take ``_write_lock`` (one batch at a time). Reads that run
+on the loop see a consistent state because memory only changes on the loop between awaits.
+Vector searches over large matrices run in a worker thread, so they and the in-memory apply of
+a write take ``_index_lock``; a compaction only reads, under ``_write_lock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from precedent.errors import SchemaError, StoreUnavailable
+from precedent.model import SearchFilter, StoreStats
+from precedent.store.embedded import snapshot
+from precedent.store.embedded.durable import DirectoryLock
+from precedent.store.embedded.filters import search_allows
+from precedent.store.embedded.ops import (
+    DeleteEdges,
+    DeleteNodes,
+    SetDimensions,
+    SetMeta,
+    UpsertEdges,
+    UpsertNodes,
+    decode_op,
+    encode_op,
+)
+from precedent.store.embedded.text import analyze
+from precedent.store.embedded.validation import check_dimensions, prepare_edges, prepare_nodes
+from precedent.store.embedded.wal import WriteAheadLog
+from precedent.store.embedded.walk import neighbours, subgraph
+from precedent.store.export import to_networkx
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+    from pathlib import Path
+
+    import networkx as nx
+
+    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
+    from precedent.store.embedded.ops import Op
+    from precedent.store.embedded.state import GraphState
+
+__all__ = ["EmbeddedStore"]
+
+_COMPACT_AFTER_BYTES = 64 * 1024 * 1024
+# Below this many matrix cells a search is faster inline than the hop to a worker thread.
+_INLINE_SEARCH_CELLS = 2_000_000
+_SCAN_CHUNK = 1000
+
+
+class EmbeddedStore:
+    """A knowledge-map store in process memory, durable under ``path``.
+
+    Args:
+        path: The store's directory (created on ``open``).
+        dimensions: The embedding length; None keeps the one the store was created with, or
+            takes the first embedding's length.
+        compact_after_bytes: Fold the log into a snapshot once it holds this many bytes.
+    """
+
+    def __init__(
+        self, path: Path, *, dimensions: int | None = None, compact_after_bytes: int = _COMPACT_AFTER_BYTES
+    ) -> None:
+        self._path = path
+        self._dimensions = dimensions
+        self._compact_after_bytes = compact_after_bytes
+        self._state: GraphState | None = None
+        self._wal = WriteAheadLog(path / "wal")
+        self._lock = DirectoryLock(path / "lock")
+        self._write_lock = asyncio.Lock()
+        self._index_lock = asyncio.Lock()
+
+    @property
+    def path(self) -> Path:
+        """The store's directory."""
+        return self._path
+
+    async def open(self) -> None:
+        """Load the snapshot, replay the log and check the embedding dimension.
+
+        Raises:
+            StoreUnavailable: if another process has the directory open.
+            StoreCorrupt: if the files are damaged beyond a torn last write.
+            SchemaError: if ``dimensions`` differs from the embeddings already stored.
+        """
+        if self._state is not None:
+            return
+        self._state = await asyncio.to_thread(self._load)
+
+    def _load(self) -> GraphState:
+        self._path.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        try:
+            snapshot.remove_leftovers(self._path / "snapshot")
+            state, generation = snapshot.read_snapshot(self._path / "snapshot")
+            for payload in self._wal.open(generation):
+                state.apply(decode_op(payload))
+            wanted = self._dimensions
+            if wanted is not None and wanted != state.dimensions:
+                if state.vectors is not None and len(state.vectors):
+                    check_dimensions("the configured embedding", wanted, state.dimensions)
+                op = SetDimensions(wanted)
+                self._wal.append(encode_op(op))
+                state.apply(op)
+        except BaseException:
+            self._wal.close()
+            self._lock.release()
+            raise
+        return state
+
+    async def close(self) -> None:
+        """Compact the log into the snapshot and release the directory. Idempotent."""
+        if self._state is None:
+            return
+        async with self._write_lock:
+            state, self._state = self._state, None
+            try:
+                if self._wal.record_bytes:
+                    await asyncio.to_thread(self._compact, state)
+            finally:
+                self._wal.close()
+                self._lock.release()
+
+    def _compact(self, state: GraphState) -> None:
+        next_generation = self._wal.generation + 1
+        snapshot.write_snapshot(self._path / "snapshot", state, next_generation)
+        self._wal.reset(next_generation)
+
+    def _open_state(self) -> GraphState:
+        if self._state is None:
+            raise StoreUnavailable("the embedded store is not open; call open() first")
+        return self._state
+
+    async def _commit(self, op: Op, state: GraphState) -> None:
+        # Shielded so a cancelled caller cannot leave a logged batch unapplied in memory.
+        await asyncio.shield(self._commit_locked(op, state))
+
+    async def _commit_locked(self, op: Op, state: GraphState) -> None:
+        terms = await asyncio.to_thread(self._log, op)
+        async with self._index_lock:
+            state.apply(op, terms)
+        if self._wal.record_bytes > self._compact_after_bytes:
+            await asyncio.to_thread(self._compact, state)
+
+    def _log(self, op: Op) -> list[list[str]] | None:
+        self._wal.append(encode_op(op))
+        # Analyzing text here keeps it off the event loop; apply only updates the index.
+        return [analyze(n.text or "") for n in op.nodes] if isinstance(op, UpsertNodes) else None
+
+    async def upsert_nodes(self, nodes: Sequence[Node]) -> None:
+        """Create or replace nodes in one batch; when this returns, the batch is durable.
+
+        Raises:
+            SchemaError: if a label, property or embedding is not allowed (nothing is written).
+        """
+        state = self._open_state()
+        async with self._write_lock:
+            batch = prepare_nodes(nodes, state.dimensions)
+            if batch:
+                await self._commit(UpsertNodes(batch), state)
+
+    async def upsert_edges(self, edges: Sequence[Edge]) -> None:
+        """Create or replace edges in one batch; edges to missing nodes are ignored.
+
+        Raises:
+            SchemaError: if a relationship type or property is not allowed (nothing is written).
+        """
+        state = self._open_state()
+        async with self._write_lock:
+            batch = tuple(
+                e for e in prepare_edges(edges) if e.source in state.nodes and e.target in state.nodes
+            )
+            if batch:
+                await self._commit(UpsertEdges(batch), state)
+
+    async def delete_nodes(self, ids: Sequence[str]) -> None:
+        """Delete nodes and every edge touching them. Missing ids are ignored."""
+        state = self._open_state()
+        async with self._write_lock:
+            present = tuple(dict.fromkeys(i for i in ids if i in state.nodes))
+            if present:
+                await self._commit(DeleteNodes(present), state)
+
+    async def delete_edges(self, keys: Sequence[EdgeKey]) -> None:
+        """Delete edges by key. Missing edges are ignored."""
+        state = self._open_state()
+        async with self._write_lock:
+            present = tuple(dict.fromkeys(k for k in keys if state.edge(k) is not None))
+            if present:
+                await self._commit(DeleteEdges(present), state)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Write a small bookkeeping value durably."""
+        state = self._open_state()
+        async with self._write_lock:
+            await self._commit(SetMeta(key, value), state)
+
+    async def get_meta(self, key: str) -> str | None:
+        """Read a small bookkeeping value."""
+        return self._open_state().meta.get(key)
+
+    async def get_nodes(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Node]:
+        """Return the nodes that exist among ``ids``, in the order of ``ids`` (each once)."""
+        state = self._open_state()
+        found = [state.nodes[i] for i in dict.fromkeys(ids) if i in state.nodes]
+        return [self._with_embedding(state, n) for n in found] if with_embeddings else found
+
+    @staticmethod
+    def _with_embedding(state: GraphState, node: Node) -> Node:
+        vector = state.vectors.vector(node.id) if state.vectors is not None else None
+        if vector is None:
+            return node
+        return type(node)(
+            node.id, node.label, node.properties, node.occurred_at, node.visibility, node.text, vector
+        )
+
+    async def neighbours(
+        self, node_id: str, graph_filter: GraphFilter | None = None
+    ) -> list[tuple[Edge, Node]]:
+        """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
+
+        Ordered by edge type, then neighbour id. A missing node has no neighbours.
+        """
+        return neighbours(self._open_state(), node_id, graph_filter)
+
+    async def subgraph(
+        self,
+        seeds: Sequence[str],
+        *,
+        depth: int,
+        graph_filter: GraphFilter | None = None,
+        max_nodes: int = 500,
+    ) -> Subgraph:
+        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id)."""
+        return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def vector_search(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[ScoredNode]:
+        """Exact k nearest neighbours by cosine similarity among nodes with embeddings.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+        """
+        state = self._open_state()
+        query = np.asarray(embedding, dtype=np.float32)
+        if query.ndim != 1:
+            raise SchemaError("a query embedding must be a 1-D vector")
+        check_dimensions("the query embedding", len(query), state.dimensions)
+        index = state.vectors
+        if index is None or k <= 0:
+            return []
+        search_filter = search_filter or SearchFilter()
+        if len(index) * index.dimensions <= _INLINE_SEARCH_CELLS:
+            return index.search(query, k, search_filter)
+        async with self._index_lock:
+            return await asyncio.to_thread(index.search, query, k, search_filter)
+
+    async def text_search(
+        self, query: str, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[ScoredNode]:
+        """BM25 search over node text. Any query string is safe to pass."""
+        state = self._open_state()
+        search_filter = search_filter or SearchFilter()
+        return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
+
+    async def stats(self) -> StoreStats:
+        """Count nodes per label and edges per type."""
+        state = self._open_state()
+        return StoreStats(dict(state.label_counts), dict(state.type_counts))
+
+    async def scan_nodes(
+        self, labels: Sequence[str] = (), *, with_embeddings: bool = False
+    ) -> AsyncIterator[Node]:
+        """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
+        state = self._open_state()
+        wanted = set(labels)
+        ids = sorted(i for i, n in state.nodes.items() if not wanted or n.label in wanted)
+        for position, node_id in enumerate(ids, 1):
+            node = state.nodes.get(node_id)
+            if node is not None:
+                yield self._with_embedding(state, node) if with_embeddings else node
+            if position % _SCAN_CHUNK == 0:
+                await asyncio.sleep(0)
+
+    async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
+        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target)."""
+        state = self._open_state()
+        wanted = set(types)
+        edges = [
+            e for by_key in state.outgoing.values() for e in by_key.values() if not wanted or e.type in wanted
+        ]
+        edges.sort(key=lambda e: (e.source, e.type, e.target))
+        for position, edge in enumerate(edges, 1):
+            if state.edge(edge.key) is edge:
+                yield edge
+            if position % _SCAN_CHUNK == 0:
+                await asyncio.sleep(0)
+
+    async def export(self, subgraph: Subgraph | None = None) -> nx.MultiDiGraph:
+        """Return ``subgraph`` (or the whole map) as a networkx MultiDiGraph, edges keyed by type."""
+        if subgraph is not None:
+            return to_networkx(subgraph.nodes, subgraph.edges)
+        state = self._open_state()
+        nodes = list(state.nodes.values())
+        edges = [e for by_key in state.outgoing.values() for e in by_key.values()]
+        return await asyncio.to_thread(to_networkx, nodes, edges)

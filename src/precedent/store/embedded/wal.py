@@ -1,0 +1,123 @@
+"""The write-ahead log: one checksummed record per batch, fsynced before a write returns.
+
+Layout: a 16-byte header (magic, generation) then records of ``length | crc32 | payload``. The
+generation ties the log to the snapshot it extends: compaction writes a snapshot naming the next
+generation, then starts a fresh log with it, so a crash between the two leaves a stale log that
+``open`` discards rather than replays twice. Replay stops at the first torn or corrupt record and
+truncates it: that record's write never returned, so dropping it loses nothing acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+import zlib
+from typing import TYPE_CHECKING
+
+from precedent.errors import StoreCorrupt, StoreError
+from precedent.store.embedded.durable import replace_atomically, write_all
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["WriteAheadLog"]
+
+_MAGIC = b"PRECWAL1"
+_HEADER = struct.Struct("<8sQ")
+_RECORD = struct.Struct("<II")
+
+logger = logging.getLogger(__name__)
+
+
+class WriteAheadLog:
+    """An append-only log file of opaque payloads."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+        self.generation = 0
+        self._end = _HEADER.size
+
+    @property
+    def record_bytes(self) -> int:
+        """Bytes of records since the header (0 for an empty log)."""
+        return self._end - _HEADER.size
+
+    def open(self, generation: int) -> list[bytes]:
+        """Open (or create) the log for ``generation`` and return the payloads to replay.
+
+        A log older than ``generation`` was already folded into the snapshot and is reset.
+
+        Raises:
+            StoreCorrupt: if the header is damaged or the log is newer than the snapshot.
+        """
+        if not self._path.exists():
+            self.reset(generation)
+            return []
+        data = self._path.read_bytes()
+        if len(data) < _HEADER.size or data[:8] != _MAGIC:
+            raise StoreCorrupt(f"{self._path} is not a Precedent log; restore the data dir from a backup")
+        (_, found) = _HEADER.unpack_from(data)
+        if found < generation:
+            self.reset(generation)
+            return []
+        if found > generation:
+            raise StoreCorrupt(f"{self._path} is newer than the snapshot beside it; the snapshot is missing")
+        payloads, end = _read_records(data)
+        self.generation = found
+        self._fd = os.open(self._path, os.O_RDWR)
+        if end < len(data):
+            logger.warning("%s: dropping %d bytes of an incomplete last write", self._path, len(data) - end)
+            os.ftruncate(self._fd, end)
+            os.fsync(self._fd)
+        self._end = end
+        return payloads
+
+    def append(self, payload: bytes) -> None:
+        """Append one record and fsync it.
+
+        Raises:
+            StoreError: if the write fails; the log is cut back to its previous end.
+        """
+        if self._fd is None:
+            raise StoreError("the log is closed")
+        record = _RECORD.pack(len(payload), zlib.crc32(payload)) + payload
+        try:
+            os.lseek(self._fd, self._end, os.SEEK_SET)
+            write_all(self._fd, record)
+            os.fsync(self._fd)
+        except OSError as exc:
+            # Leave no partial record behind for the next append to hide behind.
+            os.ftruncate(self._fd, self._end)
+            raise StoreError(f"cannot write to {self._path}: {exc}") from exc
+        self._end += len(record)
+
+    def reset(self, generation: int) -> None:
+        """Replace the log with an empty one for ``generation``."""
+        self.close()
+        replace_atomically(self._path, [_HEADER.pack(_MAGIC, generation)])
+        self._fd = os.open(self._path, os.O_RDWR)
+        self.generation = generation
+        self._end = _HEADER.size
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _read_records(data: bytes) -> tuple[list[bytes], int]:
+    view = memoryview(data)
+    payloads: list[bytes] = []
+    offset = _HEADER.size
+    while offset + _RECORD.size <= len(data):
+        length, crc = _RECORD.unpack_from(data, offset)
+        start = offset + _RECORD.size
+        payload = view[start : start + length]
+        if len(payload) < length or zlib.crc32(payload) != crc:
+            break
+        payloads.append(bytes(payload))
+        offset = start + length
+    return payloads, offset
