@@ -1,0 +1,143 @@
+"""``import_export``: an export directory into both stores, idempotently, or not at all."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.embedding import CachedEmbedder, HashEmbedder
+from precedent.errors import ImportFileError
+from precedent.ingest import Loader, import_export
+from precedent.model import GraphFilter
+from tests.ingest.org import write_export
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from precedent.store import GraphStore
+
+EXPECTED_CREATED = {
+    "Severity": 2,
+    "IncidentStatus": 2,
+    "IncidentType": 1,
+    "User": 2,
+    "CatalogType": 3,
+    "Service": 3,
+    "Team": 1,
+    "ChangeEvent": 1,
+    "Schedule": 1,
+    "Incident": 2,
+    "IncidentUpdate": 3,
+    "Postmortem": 1,
+    "PostmortemChunk": 4,
+    "FollowUp": 2,
+    "Action": 1,
+}
+
+
+def _created(results: dict[str, object]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for stats in results.values():
+        for label, counts in stats.labels.items():  # type: ignore[attr-defined]
+            totals[label] = totals.get(label, 0) + counts.created
+    return {k: v for k, v in totals.items() if v}
+
+
+async def test_import_builds_the_same_graph_in_every_store(store: GraphStore, tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    results = await import_export(write_export(tmp_path / "export"), Loader(store, embedder))
+    assert _created(results) == EXPECTED_CREATED
+    stats = await store.stats()
+    assert stats.nodes_by_label["Incident"] == 2  # the test-mode incident is left out
+    assert stats.edges_by_type["AFFECTS"] == 2
+    assert stats.edges_by_type["CAUSED_BY"] == 1
+    assert stats.edges_by_type["RELATED_TO"] == 1
+    assert stats.edges_by_type["ON_CALL"] == 1
+    assert stats.edges_by_type["MEMBER_OF"] == 1
+    [incident] = await store.get_nodes(["inc-1"])
+    assert incident.properties["reference"] == "INC-1"
+    assert incident.properties["duration_seconds"] == 5400
+    assert incident.properties["resolved_at"].startswith("2026-03-01T11:30")  # type: ignore[union-attr]
+    assert "Rolling back deploy 42" in (incident.text or "")
+    [private_update, follow_up] = await store.get_nodes(["upd-3", "fu-2"])
+    assert private_update.visibility == "private" and follow_up.visibility == "private"
+    owners = await store.neighbours("svc-payments", GraphFilter(rel_types=("OWNED_BY",), direction="out"))
+    assert [other.id for _, other in owners] == ["team-payments"]
+    [archived] = await store.get_nodes(["svc-legacy"])
+    assert archived.properties["archived"] is True
+
+
+async def test_reimport_reports_unchanged_and_embeds_nothing(store: GraphStore, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export")
+    inner = HashEmbedder()
+    embedder = CachedEmbedder(inner)
+    await import_export(export, Loader(store, embedder))
+    first_texts = inner.texts_embedded
+    again = await import_export(export, Loader(store, embedder))
+    assert inner.texts_embedded == first_texts
+    assert sum(s.total("created") + s.total("updated") for s in again.values()) == 0
+    assert sum(s.total("unchanged") for s in again.values()) == sum(EXPECTED_CREATED.values()) - 0
+
+
+async def test_a_changed_incident_replaces_its_stale_edges(store: GraphStore, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export")
+    await import_export(export, Loader(store, HashEmbedder()))
+    body = json.loads((export / "v2_incidents.json").read_text())
+    body["incidents"][0]["severity"] = body["incidents"][1]["severity"]
+    (export / "v2_incidents.json").write_text(json.dumps(body))
+    content = {"pm-1": {"markdown": "## Summary\n\nShorter now."}}
+    (export / "v1_postmortem_documents_content.json").write_text(json.dumps(content))
+    results = await import_export(export, Loader(store, HashEmbedder()))
+    assert results["incidents"].labels["Incident"].updated == 1
+    severities = await store.neighbours("inc-1", GraphFilter(rel_types=("HAS_SEVERITY",), direction="out"))
+    assert [other.id for _, other in severities] == ["sev-minor"]
+    chunks = await store.neighbours("pm-1", GraphFilter(rel_types=("HAS_CHUNK",), direction="out"))
+    assert [other.id for _, other in chunks] == ["pm-1:0"]
+    assert await store.get_nodes(["pm-1:3"]) == []
+
+
+def _break(export: Path, name: str, edit: object) -> None:
+    path = export / name
+    body = json.loads(path.read_text())
+    edit(body)  # type: ignore[operator]
+    path.write_text(json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "expected"),
+    [
+        (
+            "v2_incidents.json",
+            lambda b: b["incidents"][1].pop("name"),
+            "v2_incidents.json: incidents[1] (id inc-2)",
+        ),
+        ("v2_follow_ups.json", lambda b: b.pop("follow_ups"), "top-level key 'follow_ups'"),
+        ("v2_incidents.json", lambda b: b["incidents"][0].update(created_at="yesterday"), "'created_at'"),
+        (
+            "v3_catalog_entries.json",
+            lambda b: b[0]["catalog_entries"][1].pop("catalog_type_id"),
+            "catalog_entries[1]",
+        ),
+    ],
+)
+async def test_invalid_file_names_file_object_and_field_and_writes_nothing(
+    embedded_store: GraphStore, tmp_path: Path, name: str, edit: object, expected: str
+) -> None:
+    export = write_export(tmp_path / "export")
+    _break(export, name, edit)
+    with pytest.raises(ImportFileError) as caught:
+        await import_export(export, Loader(embedded_store, HashEmbedder()))
+    assert expected in str(caught.value)
+    assert name in str(caught.value)
+    assert (await embedded_store.stats()).nodes == 0
+
+
+async def test_missing_required_field_message_names_the_field(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    export = write_export(tmp_path / "export")
+    _break(export, "v2_incidents.json", lambda b: b["incidents"][0].pop("reference"))
+    with pytest.raises(ImportFileError, match=r"incidents\[0\] \(id inc-1\): required field 'reference'"):
+        await import_export(export, Loader(embedded_store, HashEmbedder()))
