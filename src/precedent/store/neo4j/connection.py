@@ -1,0 +1,156 @@
+"""Owns the async driver: sessions on one database, managed transactions, and error mapping.
+
+This is the seam where driver exceptions become Precedent's: ``ServiceUnavailable`` and
+``SessionExpired`` (and refused credentials) are ``StoreUnavailable``; every other driver or server
+error is ``StoreError``. Both keep the driver's exception as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
+
+from neo4j import AsyncGraphDatabase
+from neo4j.exceptions import (
+    AuthError,
+    ConfigurationError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from precedent.errors import StoreError, StoreUnavailable
+
+if TYPE_CHECKING:
+    from neo4j import AsyncBookmarkManager, AsyncDriver, AsyncManagedTransaction, AsyncSession, Record
+
+__all__ = ["Connection", "Work", "fetch", "run"]
+
+T = TypeVar("T")
+Work = Callable[["AsyncManagedTransaction"], Awaitable[T]]
+
+
+async def fetch(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> list[Record]:
+    """Run ``query`` in ``tx`` and return every record (results must be consumed inside the work)."""
+    result = await tx.run(query, dict(params))  # built from whitelisted parts
+    return [record async for record in result]
+
+
+async def run(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> None:
+    """Run a write ``query`` in ``tx`` and wait for it to finish."""
+    result = await tx.run(query, dict(params))  # built from whitelisted parts
+    await result.consume()
+
+
+class Connection:
+    """One driver, one database, a shared bookmark manager for read-your-writes across sessions."""
+
+    def __init__(self, uri: str, auth: tuple[str, str] | None, database: str) -> None:
+        self._uri = uri
+        self._auth = auth
+        self._database = database
+        self._driver: AsyncDriver | None = None
+        self._bookmarks: AsyncBookmarkManager | None = None
+
+    @property
+    def uri(self) -> str:
+        return self._uri
+
+    async def open(self) -> None:
+        """Create the driver and check the server answers.
+
+        Raises:
+            StoreUnavailable: if the server cannot be reached or refuses the credentials.
+        """
+        if self._driver is not None:
+            return
+        with self._errors("connecting"):
+            driver = AsyncGraphDatabase.driver(
+                self._uri,
+                auth=self._auth,
+                # Notifications (e.g. "index already exists" on idempotent migrations) are not
+                # errors; asking the server not to send them keeps them out of logs and warnings.
+                notifications_min_severity="OFF",
+            )
+            try:
+                await driver.verify_connectivity()
+            except BaseException:
+                await driver.close()
+                raise
+        self._driver = driver
+        # Sessions are short-lived (one per call), so bookmarks must be shared for a read after a
+        # write to see it on a cluster; on a single server this costs nothing.
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
+
+    async def close(self) -> None:
+        """Close the driver. Idempotent."""
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            with self._errors("closing"):
+                await driver.close()
+
+    async def read(self, work: Work[T], action: str) -> T:
+        """Run ``work`` in a managed read transaction (retried on transient failures)."""
+        async with self._session(action) as session:
+            with self._errors(action):
+                return await session.execute_read(work)
+
+    async def write(self, work: Work[T], action: str) -> T:
+        """Run ``work`` in a managed write transaction (retried on transient failures)."""
+        async with self._session(action) as session:
+            with self._errors(action):
+                return await session.execute_write(work)
+
+    async def query(self, query: str, params: Mapping[str, object], action: str) -> list[Record]:
+        """Run one read ``query`` and return its records."""
+
+        async def work(tx: AsyncManagedTransaction) -> list[Record]:
+            return await fetch(tx, query, params)
+
+        return await self.read(work, action)
+
+    async def execute(self, query: str, params: Mapping[str, object], action: str) -> None:
+        """Run one write ``query`` in its own transaction."""
+
+        async def work(tx: AsyncManagedTransaction) -> None:
+            await run(tx, query, params)
+
+        await self.write(work, action)
+
+    @contextlib.asynccontextmanager
+    async def _session(self, action: str) -> AsyncIterator[AsyncSession]:
+        if self._driver is None or self._bookmarks is None:
+            raise StoreError(f"Neo4jStore is not open while {action}; call `await store.open()` first")
+        with self._errors(action):
+            session = self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+        try:
+            yield session
+        finally:
+            with self._errors(action):
+                await session.close()
+
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(
+                f"Neo4j at {self._uri} is unreachable while {action}: {exc}. Check the server is running, "
+                f"the URI (bolt:// or neo4j://, host and port) and the network."
+            ) from exc
+        except AuthError as exc:
+            raise StoreUnavailable(
+                f"Neo4j at {self._uri} refused the credentials while {action}: {exc}. "
+                "Check the user and password."
+            ) from exc
+        except ConfigurationError as exc:
+            raise StoreUnavailable(f"cannot configure the Neo4j driver for {self._uri}: {exc}") from exc
+        except (Neo4jError, DriverError) as exc:
+            raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
+        except ValueError as exc:
+            # The driver raises ValueError for a malformed URI.
+            if self._driver is None:
+                raise StoreUnavailable(f"cannot use Neo4j URI {self._uri!r}: {exc}") from exc
+            raise

@@ -1,0 +1,290 @@
+"""Every Cypher statement the Neo4j store runs: named constants and small builders.
+
+Values always travel as ``$params``. Labels and relationship types cannot be parameters, so the
+builders splice in names that ``graph_schema`` whitelisted, and check them once more against
+``SAFE_IDENTIFIER`` here: this module is the last place a name could slip into a query.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+from precedent.errors import SchemaError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "AWAIT_INDEXES",
+    "DELETE_NODES",
+    "EMBEDDING_INDEX",
+    "EXISTING_IDS",
+    "GET_META",
+    "GET_NODES",
+    "SET_META",
+    "TEXT_INDEX",
+    "VECTOR_INDEX_DIMENSIONS",
+    "count_edges",
+    "count_nodes",
+    "delete_edges",
+    "edges_among",
+    "exact_vector_search",
+    "graph_node_predicates",
+    "index_vector_search",
+    "label_predicate",
+    "neighbours",
+    "next_hop",
+    "node_fields",
+    "safe_identifier",
+    "scan_edges_page",
+    "scan_nodes_page",
+    "search_predicates",
+    "text_search",
+    "upsert_edges",
+    "upsert_nodes",
+]
+
+SAFE_IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+
+EMBEDDING_INDEX = "entity_embedding"
+TEXT_INDEX = "entity_text"
+
+
+def safe_identifier(name: str) -> str:
+    """Return ``name`` if it can be spliced into Cypher as a label or relationship type.
+
+    Raises:
+        SchemaError: if it is not a plain identifier.
+    """
+    if not SAFE_IDENTIFIER.match(name):
+        raise SchemaError(f"{name!r} is not a safe Cypher identifier; use a name from graph_schema/")
+    return name
+
+
+def node_fields(var: str) -> str:
+    """The columns every node read returns: ``props`` and ``labels``.
+
+    ``embedding`` is nulled inside the projection, so a caller that does not want vectors does not
+    pay to ship them over Bolt.
+    """
+    return (
+        f"{var} {{.*, embedding: CASE WHEN $with_embeddings THEN {var}.embedding END}} AS props, "
+        f"labels({var}) AS labels"
+    )
+
+
+def label_predicate(var: str, labels: Iterable[str]) -> str:
+    """Return ``(n:A OR n:B)`` for whitelisted ``labels``."""
+    return "(" + " OR ".join(f"{var}:{safe_identifier(label)}" for label in labels) + ")"
+
+
+# --- schema and bookkeeping ----------------------------------------------------------------------
+
+AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+
+VECTOR_INDEX_DIMENSIONS = """
+SHOW VECTOR INDEXES YIELD name, options
+WHERE name = $name
+RETURN options.indexConfig['vector.dimensions'] AS dimensions
+"""
+
+GET_META = "MATCH (m:PrecedentMeta {key: $key}) RETURN m.value AS value"
+
+SET_META = "MERGE (m:PrecedentMeta {key: $key}) SET m.value = $value"
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+def upsert_nodes(label: str, other_labels: Sequence[str]) -> str:
+    """MERGE nodes by id as ``:Entity:<label>``, replacing every property.
+
+    ``SET n = row.props`` drops properties the new version lacks; removing the other schema labels
+    keeps a node to one specific label when an upsert changes it.
+    """
+    remove = "".join(f":{safe_identifier(other)}" for other in other_labels)
+    return (
+        "UNWIND $rows AS row\n"
+        "MERGE (n:Entity {id: row.id})\n"
+        + (f"REMOVE n{remove}\n" if remove else "")
+        + f"SET n = row.props, n:{safe_identifier(label)}"
+    )
+
+
+def upsert_edges(edge_type: str) -> str:
+    """MERGE one relationship per (source, type, target) and replace its properties.
+
+    MATCH (not MERGE) on the endpoints is what makes an edge to a missing node a no-op.
+    """
+    return (
+        "UNWIND $rows AS row\n"
+        "MATCH (s:Entity {id: row.source})\n"
+        "MATCH (t:Entity {id: row.target})\n"
+        f"MERGE (s)-[r:{safe_identifier(edge_type)}]->(t)\n"
+        "SET r = row.props"
+    )
+
+
+DELETE_NODES = "UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n"
+
+
+def delete_edges(edge_type: str) -> str:
+    """Delete relationships of one type by (source, target)."""
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (:Entity {{id: row.source}})-[r:{safe_identifier(edge_type)}]->(:Entity {{id: row.target}})\n"
+        "DELETE r"
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+GET_NODES = f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN {node_fields('n')}"
+
+EXISTING_IDS = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN DISTINCT n.id AS id"
+
+
+def scan_nodes_page(labels: Sequence[str]) -> str:
+    """One page of nodes after ``$after`` in id order, optionally restricted to ``labels``."""
+    where = f" AND {label_predicate('n', labels)}" if labels else ""
+    return (
+        f"MATCH (n:Entity) WHERE n.id > $after{where}\nRETURN {node_fields('n')}\nORDER BY n.id LIMIT $page"
+    )
+
+
+def scan_edges_page(types: Sequence[str]) -> str:
+    """The outgoing edges of the next ``$page`` source nodes after ``$after``, in id order.
+
+    Paging over sources keeps each page an index-ordered seek. OPTIONAL MATCH returns every source
+    of the page (with a null type when it has no edge) so the caller knows where the page ended.
+    """
+    rel = ":" + "|".join(safe_identifier(t) for t in types) if types else ""
+    return (
+        "MATCH (s:Entity) WHERE s.id > $after\n"
+        "WITH s ORDER BY s.id LIMIT $page\n"
+        f"OPTIONAL MATCH (s)-[r{rel}]->(t:Entity)\n"
+        "RETURN s.id AS source, type(r) AS type, t.id AS target, properties(r) AS props"
+    )
+
+
+_COUNT_NODES = "MATCH (n:{label}) RETURN count(n) AS count"
+_COUNT_EDGES = "MATCH ()-[r:{type}]->() RETURN count(r) AS count"
+
+
+def count_nodes(label: str) -> str:
+    """Count nodes with one label (answered from the count store, not a scan)."""
+    return _COUNT_NODES.format(label=safe_identifier(label))
+
+
+def count_edges(edge_type: str) -> str:
+    """Count relationships of one type (answered from the count store, not a scan)."""
+    return _COUNT_EDGES.format(type=safe_identifier(edge_type))
+
+
+# --- traversal -----------------------------------------------------------------------------------
+
+Direction = Literal["out", "in", "both"]
+
+
+def _rel_pattern(direction: Direction, types: Sequence[str]) -> str:
+    rel = "[r" + (":" + "|".join(safe_identifier(t) for t in types) if types else "") + "]"
+    return {"out": f"-{rel}->", "in": f"<-{rel}-", "both": f"-{rel}-"}[direction]
+
+
+def graph_node_predicates(var: str, labels: Sequence[str], *, before: bool, after: bool) -> list[str]:
+    """Predicates of a ``GraphFilter`` on a reached node; nodes with no time pass time filters."""
+    predicates = [f"{var}.visibility IN $visibilities"]
+    if labels:
+        predicates.append(label_predicate(var, labels))
+    if before:
+        predicates.append(f"({var}.occurred_at IS NULL OR {var}.occurred_at < $before)")
+    if after:
+        predicates.append(f"({var}.occurred_at IS NULL OR {var}.occurred_at >= $after)")
+    return predicates
+
+
+def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """Edges at ``$id`` with the node at the other end, filtered on the edge and that node."""
+    where = " AND ".join(node_predicates)
+    return (
+        f"MATCH (a:Entity {{id: $id}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"WHERE {where}\n"
+        "RETURN startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
+        f"       properties(r) AS edge_props, {node_fields('b')}"
+    )
+
+
+def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """Ids one hop from ``$frontier`` that are not in ``$visited`` and pass the node filter."""
+    where = " AND ".join(["NOT b.id IN $visited", *node_predicates])
+    return (
+        "UNWIND $frontier AS fid\n"
+        f"MATCH (a:Entity {{id: fid}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"WHERE {where}\n"
+        "RETURN DISTINCT b.id AS id"
+    )
+
+
+def edges_among(types: Sequence[str]) -> str:
+    """Every edge (of ``types``, or any) whose two ends are both in ``$ids``."""
+    return (
+        "UNWIND $ids AS id\n"
+        f"MATCH (a:Entity {{id: id}}){_rel_pattern('out', types)}(b:Entity)\n"
+        "WHERE b.id IN $ids\n"
+        "RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props"
+    )
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def search_predicates(var: str, labels: Sequence[str], *, before: bool, after: bool, exclude: bool) -> str:
+    """Predicates of a ``SearchFilter``; nodes with no time fail any time filter."""
+    predicates = [f"{var}.visibility IN $visibilities"]
+    if labels:
+        predicates.append(label_predicate(var, labels))
+    if before:
+        predicates.append(f"{var}.occurred_at < $before")
+    if after:
+        predicates.append(f"{var}.occurred_at >= $after")
+    if exclude:
+        predicates.append(f"NOT {var}.id IN $exclude")
+    return " AND ".join(predicates)
+
+
+def exact_vector_search(predicates: str) -> str:
+    """Brute-force cosine over every candidate, so the order matches an exact numpy search.
+
+    ``vector.similarity.cosine`` answers ``(1 + cos) / 2``; the store maps it back to cosine.
+    """
+    return (
+        "MATCH (n:Entity)\n"
+        f"WHERE n.embedding IS NOT NULL AND {predicates}\n"
+        "WITH n, vector.similarity.cosine(n.embedding, $vector) AS score\n"
+        "WHERE score IS NOT NULL\n"
+        "RETURN n.id AS id, score\n"
+        "ORDER BY score DESC, id ASC\n"
+        "LIMIT $k"
+    )
+
+
+def index_vector_search(predicates: str) -> str:
+    """Approximate search through the HNSW index: over-fetch ``$fetch`` hits, then filter."""
+    return (
+        f"CALL db.index.vector.queryNodes('{EMBEDDING_INDEX}', $fetch, $vector) YIELD node AS n, score\n"
+        f"WHERE {predicates}\n"
+        "RETURN n.id AS id, score\n"
+        "ORDER BY score DESC, id ASC\n"
+        "LIMIT $k"
+    )
+
+
+def text_search(predicates: str) -> str:
+    """Full-text search over ``n.text`` (Lucene query in ``$query``), filtered afterwards."""
+    return (
+        f"CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', $query) YIELD node AS n, score\n"
+        f"WHERE {predicates}\n"
+        "RETURN n.id AS id, score\n"
+        "ORDER BY score DESC, id ASC\n"
+        "LIMIT $k"
+    )

@@ -1,0 +1,123 @@
+"""Vector and full-text candidate search in Neo4j, with ``SearchFilter`` applied in Cypher.
+
+Neo4j's cosine (the function and the vector index alike) answers ``(1 + cos) / 2``; scores are
+mapped back to plain cosine so they compare with the embedded store's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from precedent.model import ScoredNode, SearchFilter
+from precedent.store.neo4j import queries
+from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.convert import to_micros
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from neo4j import AsyncManagedTransaction, Record
+
+    from precedent.graph_schema import GraphSchema
+    from precedent.model import Vector
+    from precedent.store.neo4j.connection import Connection
+
+__all__ = ["lucene_query", "text_search", "vector_search"]
+
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+# The classic query parser treats these (upper case only) as operators, even escaped.
+_LUCENE_OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+
+
+def lucene_query(text: str) -> str | None:
+    """Turn any user string into a Lucene query matching any of its words.
+
+    Every special character is escaped and operator words are lower-cased, so no input can be a
+    syntax error or change the query's meaning. Returns ``None`` when nothing searchable is left.
+    """
+    terms = []
+    for word in text.split():
+        if word in _LUCENE_OPERATORS:
+            word = word.lower()
+        terms.append(_LUCENE_SPECIAL.sub(r"\\\1", word))
+    return " ".join(terms) or None
+
+
+def _filter_parts(search_filter: SearchFilter | None, schema: GraphSchema) -> tuple[str, dict[str, object]]:
+    f = search_filter or SearchFilter()
+    labels = [schema.check_label(label) for label in f.labels]
+    predicates = queries.search_predicates(
+        "n", labels, before=f.before is not None, after=f.after is not None, exclude=bool(f.exclude_ids)
+    )
+    params: dict[str, object] = {"visibilities": list(f.visibilities)}
+    if f.before is not None:
+        params["before"] = to_micros(f.before)
+    if f.after is not None:
+        params["after"] = to_micros(f.after)
+    if f.exclude_ids:
+        params["exclude"] = sorted(f.exclude_ids)
+    return predicates, params
+
+
+def _hits(records: Sequence[Record], *, cosine: bool) -> list[ScoredNode]:
+    hits = []
+    for record in records:
+        score = float(record["score"])
+        hits.append(ScoredNode(str(record["id"]), 2.0 * score - 1.0 if cosine else score))
+    return hits
+
+
+async def vector_search(
+    connection: Connection,
+    schema: GraphSchema,
+    embedding: Vector,
+    *,
+    k: int,
+    search_filter: SearchFilter | None,
+    over_fetch: int | None,
+) -> list[ScoredNode]:
+    """Nearest nodes by cosine: exact when ``over_fetch`` is None, else through the vector index.
+
+    The index path asks HNSW for ``max(k, over_fetch)`` hits and filters them, so it may return
+    fewer than ``k`` when filters are selective.
+    """
+    if k <= 0:
+        return []
+    predicates, params = _filter_parts(search_filter, schema)
+    params["vector"] = np.asarray(embedding, dtype=np.float32).ravel().astype(float).tolist()
+    params["k"] = k
+    if over_fetch is None:
+        query = queries.exact_vector_search(predicates)
+    else:
+        query = queries.index_vector_search(predicates)
+        params["fetch"] = max(k, over_fetch)
+
+    async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
+        return _hits(await fetch(tx, query, params), cosine=True)
+
+    return await connection.read(work, "searching vectors")
+
+
+async def text_search(
+    connection: Connection,
+    schema: GraphSchema,
+    text: str,
+    *,
+    k: int,
+    search_filter: SearchFilter | None,
+) -> list[ScoredNode]:
+    """Full-text (Lucene BM25) search over node text, filtered and ordered score desc, id asc."""
+    lucene = lucene_query(text)
+    if k <= 0 or lucene is None:
+        return []
+    predicates, params = _filter_parts(search_filter, schema)
+    params.update(query=lucene, k=k)
+    query = queries.text_search(predicates)
+
+    async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
+        return _hits(await fetch(tx, query, params), cosine=False)
+
+    return await connection.read(work, "searching text")

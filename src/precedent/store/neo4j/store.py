@@ -1,0 +1,278 @@
+"""``Neo4jStore``: the ``GraphStore`` on a Neo4j 5.26+ server (or Aura) through the async driver.
+
+Every node carries ``:Entity`` plus its schema label, with a unique ``id``; writes are
+``UNWIND $rows`` batches in managed transactions, reads run in managed read transactions so a
+``neo4j://`` URI routes them to secondaries on a cluster. Search and walks live in ``search`` and
+``traversal``; the Cypher itself lives in ``queries``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from precedent.graph_schema import load_schema
+from precedent.model import StoreStats
+from precedent.store.export import to_networkx
+from precedent.store.neo4j import queries, search, traversal
+from precedent.store.neo4j.connection import Connection, fetch
+from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
+from precedent.store.neo4j.migrations import migrate
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
+    import networkx as nx
+    from neo4j import AsyncManagedTransaction
+
+    from precedent.model import (
+        Edge,
+        EdgeKey,
+        GraphFilter,
+        Node,
+        ScoredNode,
+        SearchFilter,
+        Subgraph,
+        Vector,
+    )
+
+__all__ = ["Neo4jStore"]
+
+BATCH_ROWS = 2000
+"""Rows per write transaction: large enough to amortise round trips, small enough to retry."""
+
+SCAN_PAGE = 1000
+
+
+class Neo4jStore:
+    """A ``GraphStore`` backed by Neo4j.
+
+    Args:
+        uri: ``neo4j://`` (routing; use it for clusters and Aura) or ``bolt://`` (one server).
+        auth: ``(user, password)``, or None when the server has authentication off.
+        database: The database every session uses.
+        dimensions: The embedder's dimension, needed to create the vector index. When None, an
+            existing index is kept and a missing one waits for an ``open()`` that knows it.
+        over_fetch: Candidates the approximate (index) vector search asks HNSW for before
+            filtering; only used by ``vector_search(..., exact=False)``.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        auth: tuple[str, str] | None,
+        database: str = "neo4j",
+        dimensions: int | None = None,
+        over_fetch: int = 200,
+    ) -> None:
+        self._connection = Connection(uri, auth, database)
+        self._dimensions = dimensions
+        self._over_fetch = over_fetch
+        self._schema = load_schema()
+
+    async def open(self) -> None:
+        """Connect, check the server answers, apply pending migrations and wait for indexes.
+
+        Raises:
+            StoreUnavailable: if the server cannot be reached (the message says what to check).
+            StoreError: if a migration fails or the vector index has another dimension.
+        """
+        await self._connection.open()
+        try:
+            await migrate(self._connection, self._schema, self._dimensions)
+        except BaseException:
+            await self._connection.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the driver. Idempotent."""
+        await self._connection.close()
+
+    async def upsert_nodes(self, nodes: Sequence[Node]) -> None:
+        """Create or replace nodes; each label's rows go in batches of ``BATCH_ROWS`` per transaction.
+
+        Raises:
+            SchemaError: if a label is not in ``graph_schema/`` (checked before anything is written).
+            ValueError: if a property is invalid or an embedding has the wrong dimension.
+        """
+        by_label: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
+        for node in nodes:
+            label = self._schema.check_label(node.label)
+            for rows in by_label.values():
+                rows.pop(node.id, None)  # the last version of a node in the batch wins
+            by_label[label][node.id] = node_row(node, self._dimensions)
+        for label, rows in sorted(by_label.items()):
+            others = sorted(self._schema.node_labels - {label})
+            await self._write_batches(
+                queries.upsert_nodes(label, others), list(rows.values()), "upserting nodes"
+            )
+
+    async def upsert_edges(self, edges: Sequence[Edge]) -> None:
+        """Create or replace edges; an edge whose endpoints do not both exist is skipped.
+
+        Raises:
+            SchemaError: if a relationship type is not in ``graph_schema/``.
+        """
+        by_type: dict[str, dict[tuple[str, str], dict[str, object]]] = defaultdict(dict)
+        for edge in edges:
+            by_type[self._schema.check_edge_type(edge.type)][(edge.source, edge.target)] = edge_row(edge)
+        for edge_type, rows in sorted(by_type.items()):
+            await self._write_batches(queries.upsert_edges(edge_type), list(rows.values()), "upserting edges")
+
+    async def delete_nodes(self, ids: Sequence[str]) -> None:
+        """Delete nodes and every edge touching them (DETACH). Missing ids are ignored."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), BATCH_ROWS):
+            batch = unique[start : start + BATCH_ROWS]
+            await self._connection.execute(queries.DELETE_NODES, {"ids": batch}, "deleting nodes")
+
+    async def delete_edges(self, keys: Sequence[EdgeKey]) -> None:
+        """Delete edges by key. Missing edges are ignored.
+
+        Raises:
+            SchemaError: if a relationship type is not in ``graph_schema/``.
+        """
+        by_type: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for key in keys:
+            by_type[self._schema.check_edge_type(key.type)].append(
+                {"source": key.source, "target": key.target}
+            )
+        for edge_type, rows in sorted(by_type.items()):
+            await self._write_batches(queries.delete_edges(edge_type), rows, "deleting edges")
+
+    async def get_nodes(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Node]:
+        """Return the nodes that exist among ``ids``, in the order of ``ids``."""
+        params = {"ids": list(dict.fromkeys(ids)), "with_embeddings": with_embeddings}
+
+        async def work(tx: AsyncManagedTransaction) -> dict[str, Node]:
+            records = await fetch(tx, queries.GET_NODES, params)
+            return {
+                record["props"]["id"]: node_from_record(record["props"], record["labels"])
+                for record in records
+            }
+
+        found = await self._connection.read(work, "reading nodes")
+        return [found[node_id] for node_id in ids if node_id in found]
+
+    async def neighbours(
+        self, node_id: str, graph_filter: GraphFilter | None = None
+    ) -> list[tuple[Edge, Node]]:
+        """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
+
+        Ordered by edge type, then neighbour id (then source id, for an edge type both ways).
+        """
+        return await traversal.neighbours(self._connection, self._schema, node_id, graph_filter)
+
+    async def subgraph(
+        self,
+        seeds: Sequence[str],
+        *,
+        depth: int,
+        graph_filter: GraphFilter | None = None,
+        max_nodes: int = 500,
+    ) -> Subgraph:
+        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
+        return await traversal.subgraph(
+            self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+        )
+
+    async def vector_search(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, exact: bool = True
+    ) -> list[ScoredNode]:
+        """Return the k nearest nodes by cosine similarity, score descending then id ascending.
+
+        Args:
+            embedding: The query vector.
+            k: How many hits at most.
+            search_filter: Which nodes may be returned.
+            exact: True (the ``GraphStore`` contract) scans every candidate; False asks the HNSW
+                index for ``over_fetch`` candidates and filters them: much faster on large maps,
+                approximate, and possibly fewer than ``k`` hits under selective filters.
+        """
+        return await search.vector_search(
+            self._connection,
+            self._schema,
+            embedding,
+            k=k,
+            search_filter=search_filter,
+            over_fetch=None if exact else self._over_fetch,
+        )
+
+    async def text_search(
+        self, query: str, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[ScoredNode]:
+        """Full-text (Lucene BM25) search over node text. Any query string is safe to pass."""
+        return await search.text_search(
+            self._connection, self._schema, query, k=k, search_filter=search_filter
+        )
+
+    async def stats(self) -> StoreStats:
+        """Count nodes per label and edges per type (labels and types with none are left out)."""
+        labels = sorted(self._schema.node_labels)
+        types = sorted(self._schema.edge_types)
+
+        async def work(tx: AsyncManagedTransaction) -> StoreStats:
+            nodes = {label: (await fetch(tx, queries.count_nodes(label), {}))[0]["count"] for label in labels}
+            edges = {t: (await fetch(tx, queries.count_edges(t), {}))[0]["count"] for t in types}
+            return StoreStats(
+                nodes_by_label={k: int(v) for k, v in nodes.items() if v},
+                edges_by_type={k: int(v) for k, v in edges.items() if v},
+            )
+
+        return await self._connection.read(work, "counting nodes and edges")
+
+    async def scan_nodes(
+        self, labels: Sequence[str] = (), *, with_embeddings: bool = False
+    ) -> AsyncIterator[Node]:
+        """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
+        query = queries.scan_nodes_page(sorted({self._schema.check_label(label) for label in labels}))
+        after = ""
+        while True:
+            params = {"after": after, "page": SCAN_PAGE, "with_embeddings": with_embeddings}
+            records = await self._connection.query(query, params, "scanning nodes")
+            for record in records:
+                yield node_from_record(record["props"], record["labels"])
+            if len(records) < SCAN_PAGE:
+                return
+            after = records[-1]["props"]["id"]
+
+    async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
+        """Iterate over every edge of one of ``types`` (all when empty), ordered by (source, type, target)."""
+        query = queries.scan_edges_page(sorted({self._schema.check_edge_type(t) for t in types}))
+        after = ""
+        while True:
+            params = {"after": after, "page": SCAN_PAGE}
+            records = await self._connection.query(query, params, "scanning edges")
+            edges = [
+                edge_from_record(r["source"], r["type"], r["target"], r["props"])
+                for r in records
+                if r["type"]
+            ]
+            for edge in sorted(edges, key=lambda e: (e.source, e.type, e.target)):
+                yield edge
+            sources = {record["source"] for record in records}
+            if len(sources) < SCAN_PAGE:
+                return
+            after = max(sources)
+
+    async def export(self, subgraph: Subgraph | None = None) -> nx.MultiDiGraph:
+        """Return ``subgraph`` (or the whole map) as a networkx MultiDiGraph, edges keyed by type."""
+        if subgraph is not None:
+            return to_networkx(subgraph.nodes, subgraph.edges)
+        nodes = [node async for node in self.scan_nodes()]
+        edges = [edge async for edge in self.scan_edges()]
+        return to_networkx(nodes, edges)
+
+    async def get_meta(self, key: str) -> str | None:
+        """Read a small bookkeeping value (sync checkpoints, schema version)."""
+        records = await self._connection.query(queries.GET_META, {"key": key}, "reading a meta value")
+        return str(records[0]["value"]) if records else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Write a small bookkeeping value durably."""
+        await self._connection.execute(queries.SET_META, {"key": key, "value": value}, "writing a meta value")
+
+    async def _write_batches(self, query: str, rows: Sequence[dict[str, object]], action: str) -> None:
+        for start in range(0, len(rows), BATCH_ROWS):
+            await self._connection.execute(query, {"rows": rows[start : start + BATCH_ROWS]}, action)

@@ -1,0 +1,126 @@
+"""Neighbourhood walks in Neo4j: one node's neighbours, and a breadth-first k-hop subgraph.
+
+The subgraph is walked one query per hop inside a single read transaction, so the hop order, the
+per-hop id order and the ``max_nodes`` cap are decided here exactly as the contract states,
+rather than left to a variable-length Cypher pattern whose order Neo4j does not promise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.model import Edge, GraphFilter, Node, Subgraph
+from precedent.store.neo4j import queries
+from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.convert import edge_from_record, node_from_record, to_micros
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from neo4j import AsyncManagedTransaction
+
+    from precedent.graph_schema import GraphSchema
+    from precedent.store.neo4j.connection import Connection
+
+__all__ = ["neighbours", "subgraph"]
+
+
+class _Walk:
+    """A ``GraphFilter`` checked against the schema and split into Cypher parts and parameters."""
+
+    def __init__(self, graph_filter: GraphFilter | None, schema: GraphSchema) -> None:
+        f = graph_filter or GraphFilter()
+        self.direction = f.direction
+        self.types = sorted({schema.check_edge_type(t) for t in f.rel_types})
+        labels = sorted({schema.check_label(label) for label in f.labels})
+        self.predicates = queries.graph_node_predicates(
+            "b", labels, before=f.before is not None, after=f.after is not None
+        )
+        self.params: dict[str, object] = {"visibilities": list(f.visibilities), "with_embeddings": False}
+        if f.before is not None:
+            self.params["before"] = to_micros(f.before)
+        if f.after is not None:
+            self.params["after"] = to_micros(f.after)
+
+
+async def neighbours(
+    connection: Connection, schema: GraphSchema, node_id: str, graph_filter: GraphFilter | None
+) -> list[tuple[Edge, Node]]:
+    """Edges at ``node_id`` the filter allows, with the far node; ordered by type, then far id.
+
+    Ties (the same type both ways to the same neighbour) are broken by the edge's source id.
+    """
+    walk = _Walk(graph_filter, schema)
+    query = queries.neighbours(walk.direction, walk.types, walk.predicates)
+    params = {**walk.params, "id": node_id}
+
+    async def work(tx: AsyncManagedTransaction) -> list[tuple[Edge, Node]]:
+        pairs = []
+        for record in await fetch(tx, query, params):
+            edge = edge_from_record(record["source"], record["type"], record["target"], record["edge_props"])
+            pairs.append((edge, node_from_record(record["props"], record["labels"])))
+        return pairs
+
+    pairs = await connection.read(work, "reading neighbours")
+    return sorted(pairs, key=lambda pair: (pair[0].type, pair[1].id, pair[0].source))
+
+
+async def _existing(tx: AsyncManagedTransaction, ids: Sequence[str]) -> list[str]:
+    return sorted({record["id"] for record in await fetch(tx, queries.EXISTING_IDS, {"ids": list(ids)})})
+
+
+async def subgraph(
+    connection: Connection,
+    schema: GraphSchema,
+    seeds: Sequence[str],
+    *,
+    depth: int,
+    graph_filter: GraphFilter | None,
+    max_nodes: int,
+) -> Subgraph:
+    """Breadth-first ``depth``-hop neighbourhood of the existing ``seeds``.
+
+    Seeds are always kept (filters apply to reached nodes only) and walked from; a reached node
+    the filter rejects is neither returned nor walked through. Each hop's new nodes are taken in
+    id order until ``max_nodes``; ``truncated`` says a node was left out. The edges returned are
+    every edge of an allowed type between two returned nodes, whatever the walk's direction.
+    """
+    walk = _Walk(graph_filter, schema)
+    hop_query = queries.next_hop(walk.direction, walk.types, walk.predicates)
+    edges_query = queries.edges_among(walk.types)
+
+    async def work(tx: AsyncManagedTransaction) -> Subgraph:
+        frontier = await _existing(tx, seeds)
+        truncated = len(frontier) > max_nodes
+        order = frontier = frontier[: max(max_nodes, 0)]
+        visited = set(order)
+        for _ in range(depth):
+            if truncated or not frontier:
+                break
+            params = {**walk.params, "frontier": frontier, "visited": sorted(visited)}
+            found = sorted({record["id"] for record in await fetch(tx, hop_query, params)} - visited)
+            room = max_nodes - len(order)
+            if len(found) > room:
+                found, truncated = found[:room], True
+            order = [*order, *found]
+            visited.update(found)
+            frontier = found
+        by_id = {
+            node.id: node
+            for node in (
+                node_from_record(record["props"], record["labels"])
+                for record in await fetch(tx, queries.GET_NODES, {"ids": order, "with_embeddings": False})
+            )
+        }
+        edges = sorted(
+            (
+                edge_from_record(record["source"], record["type"], record["target"], record["props"])
+                for record in await fetch(tx, edges_query, {"ids": order})
+            ),
+            key=lambda edge: (edge.source, edge.type, edge.target),
+        )
+        return Subgraph(
+            tuple(by_id[node_id] for node_id in order if node_id in by_id), tuple(edges), truncated
+        )
+
+    return await connection.read(work, "walking a subgraph")

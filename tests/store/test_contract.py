@@ -1,0 +1,487 @@
+"""The GraphStore contract: every test runs against every store and expects the same answer.
+
+Expectations come from the documented semantics (``store/base.py`` and ``model.py``) applied by hand
+to the fixed map in ``contract_graph``, never from either implementation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from precedent.errors import SchemaError
+from precedent.model import Edge, EdgeKey, GraphFilter, Node, SearchFilter
+from tests.store.contract_graph import BY_ID, EDGES, EMBEDDINGS, NODES, QUERY, at, expected_knn
+
+if TYPE_CHECKING:
+    from precedent.store import GraphStore
+
+pytestmark = pytest.mark.contract
+
+INCIDENTS = ["inc-1", "inc-2", "inc-3", "inc-4"]
+EMBEDDED = [*INCIDENTS, "upd-1", "upd-2"]
+
+
+@pytest.fixture
+async def graph(store: GraphStore) -> GraphStore:
+    """The store with the fixed map loaded."""
+    await store.upsert_nodes(NODES)
+    await store.upsert_edges(EDGES)
+    return store
+
+
+def keys(edges: list[Edge] | tuple[Edge, ...]) -> list[tuple[str, str, str]]:
+    return [(e.source, e.type, e.target) for e in edges]
+
+
+def pairs(found: list[tuple[Edge, Node]]) -> list[tuple[str, str, str, str]]:
+    return [(edge.source, edge.type, edge.target, node.id) for edge, node in found]
+
+
+# --- upserts, reads and deletes -----------------------------------------------------------------
+
+
+async def test_nodes_round_trip_every_field(graph: GraphStore) -> None:
+    got = await graph.get_nodes([node.id for node in NODES], with_embeddings=True)
+    assert [node.id for node in got] == [node.id for node in NODES]
+    for node in got:
+        want = BY_ID[node.id]
+        assert (node.label, dict(node.properties), node.occurred_at) == (
+            want.label,
+            dict(want.properties),
+            want.occurred_at,
+        )
+        assert (node.visibility, node.text) == (want.visibility, want.text)
+        if want.embedding is None:
+            assert node.embedding is None
+        else:
+            assert node.embedding is not None
+            assert node.embedding.dtype == np.float32
+            np.testing.assert_array_equal(node.embedding, want.embedding)
+
+
+async def test_embeddings_are_left_out_unless_asked_for(graph: GraphStore) -> None:
+    [node] = await graph.get_nodes(["inc-1"])
+    assert node.embedding is None
+
+
+async def test_get_nodes_keeps_the_order_asked_and_skips_missing(graph: GraphStore) -> None:
+    got = await graph.get_nodes(["team-core", "nope", "inc-3", "svc-db"])
+    assert [node.id for node in got] == ["team-core", "inc-3", "svc-db"]
+    assert await graph.get_nodes([]) == []
+
+
+async def test_same_id_twice_is_one_node(graph: GraphStore) -> None:
+    await graph.upsert_nodes([BY_ID["inc-1"], BY_ID["inc-1"]])
+    await graph.upsert_nodes([BY_ID["inc-1"]])
+    stats = await graph.stats()
+    assert stats.nodes_by_label["Incident"] == 4
+    assert stats.nodes == len(NODES)
+
+
+async def test_upsert_replaces_properties_and_fields(graph: GraphStore) -> None:
+    await graph.upsert_nodes([Node("inc-1", "Incident", {"severity": "minor", "status": "closed"})])
+    [node] = await graph.get_nodes(["inc-1"], with_embeddings=True)
+    assert dict(node.properties) == {"severity": "minor", "status": "closed"}
+    assert (node.occurred_at, node.text, node.embedding, node.visibility) == (None, None, None, "public")
+    assert [hit.node_id for hit in await graph.text_search("latency spike", k=5)] == []
+
+
+async def test_upsert_can_change_a_nodes_label(graph: GraphStore) -> None:
+    await graph.upsert_nodes([Node("svc-search", "CatalogEntry", {"name": "search"})])
+    [node] = await graph.get_nodes(["svc-search"])
+    assert node.label == "CatalogEntry"
+    stats = await graph.stats()
+    assert (stats.nodes_by_label["Service"], stats.nodes_by_label["CatalogEntry"]) == (3, 1)
+    assert [n.id async for n in graph.scan_nodes(["Service"])] == ["svc-checkout", "svc-db", "svc-payments"]
+
+
+async def test_none_properties_are_dropped(store: GraphStore) -> None:
+    node = Node("svc-x", "Service", {"name": "x", "owner": None})  # type: ignore[dict-item]
+    await store.upsert_nodes([node])
+    [got] = await store.get_nodes(["svc-x"])
+    assert dict(got.properties) == {"name": "x"}
+
+
+async def test_same_edge_key_twice_is_one_edge_with_the_last_properties(graph: GraphStore) -> None:
+    await graph.upsert_edges(
+        [Edge("svc-payments", "DEPENDS_ON", "svc-db", {"attribute": "old"})] * 2
+        + [Edge("svc-payments", "DEPENDS_ON", "svc-db", {"critical": True})]
+    )
+    edges = [e async for e in graph.scan_edges(["DEPENDS_ON"])]
+    found = [e for e in edges if e.key == EdgeKey("svc-payments", "DEPENDS_ON", "svc-db")]
+    assert len(found) == 1
+    assert dict(found[0].properties) == {"critical": True}
+    assert (await graph.stats()).edges == len(EDGES)
+
+
+async def test_edges_to_missing_nodes_are_ignored(graph: GraphStore) -> None:
+    await graph.upsert_edges(
+        [Edge("inc-1", "AFFECTS", "svc-ghost"), Edge("ghost", "OWNED_BY", "team-core"), *EDGES[:1]]
+    )
+    assert (await graph.stats()).edges == len(EDGES)
+
+
+async def test_unknown_label_or_type_is_a_schema_error(store: GraphStore) -> None:
+    with pytest.raises(SchemaError):
+        await store.upsert_nodes([Node("x", "Widget")])
+    with pytest.raises(SchemaError):
+        await store.upsert_nodes([Node("x", "Service) DETACH DELETE (n")])
+    await store.upsert_nodes([Node("a", "Service"), Node("b", "Service")])
+    with pytest.raises(SchemaError):
+        await store.upsert_edges([Edge("a", "LIKES", "b")])
+    assert (await store.stats()).edges == 0
+
+
+async def test_delete_nodes_removes_their_edges_and_ignores_missing(graph: GraphStore) -> None:
+    await graph.delete_nodes(["svc-payments", "nope"])
+    assert await graph.get_nodes(["svc-payments"]) == []
+    remaining = [e async for e in graph.scan_edges()]
+    assert all("svc-payments" not in (e.source, e.target) for e in remaining)
+    assert len(remaining) == len(EDGES) - 5
+    assert (await graph.stats()).nodes == len(NODES) - 1
+
+
+async def test_delete_edges_by_key_ignores_missing(graph: GraphStore) -> None:
+    await graph.delete_edges(
+        [EdgeKey("svc-payments", "DEPENDS_ON", "svc-db"), EdgeKey("svc-db", "DEPENDS_ON", "svc-payments")]
+    )
+    remaining = {e.key async for e in graph.scan_edges()}
+    assert EdgeKey("svc-payments", "DEPENDS_ON", "svc-db") not in remaining
+    assert len(remaining) == len(EDGES) - 1
+    assert len(await graph.get_nodes(["svc-payments", "svc-db"])) == 2
+
+
+async def test_occurred_at_round_trips_as_an_aware_instant(store: GraphStore) -> None:
+    moment = datetime(2024, 6, 30, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=2)))
+    await store.upsert_nodes([Node("inc-tz", "Incident", occurred_at=moment)])
+    [node] = await store.get_nodes(["inc-tz"])
+    assert node.occurred_at == moment
+    assert node.occurred_at is not None
+    assert node.occurred_at.utcoffset() is not None
+
+
+async def test_concurrent_calls_from_one_loop(store: GraphStore) -> None:
+    batches = [[Node(f"u-{i}-{j}", "User", {"n": j}) for j in range(20)] for i in range(5)]
+    await asyncio.gather(*(store.upsert_nodes(batch) for batch in batches))
+    counts = await asyncio.gather(*(store.stats() for _ in range(3)))
+    assert all(stats.nodes_by_label == {"User": 100} for stats in counts)
+
+
+# --- neighbours and subgraphs --------------------------------------------------------------------
+
+
+async def test_neighbours_ordered_by_type_then_neighbour(graph: GraphStore) -> None:
+    found = await graph.neighbours("svc-payments")
+    assert pairs(found) == [
+        ("inc-1", "AFFECTS", "svc-payments", "inc-1"),
+        ("inc-3", "AFFECTS", "svc-payments", "inc-3"),
+        ("svc-checkout", "DEPENDS_ON", "svc-payments", "svc-checkout"),
+        ("svc-payments", "DEPENDS_ON", "svc-db", "svc-db"),
+        ("svc-payments", "OWNED_BY", "team-core", "team-core"),
+    ]
+    checkout = next(edge for edge, _ in found if edge.source == "svc-checkout")
+    assert dict(checkout.properties) == {"attribute": "Dependencies"}
+    assert found[0][1].label == "Incident"
+    assert found[0][1].text == BY_ID["inc-1"].text
+
+
+async def test_neighbours_follow_direction_and_types(graph: GraphStore) -> None:
+    out = await graph.neighbours("svc-payments", GraphFilter(direction="out"))
+    assert [node.id for _, node in out] == ["svc-db", "team-core"]
+    into = await graph.neighbours("svc-payments", GraphFilter(direction="in", rel_types=("DEPENDS_ON",)))
+    assert pairs(into) == [("svc-checkout", "DEPENDS_ON", "svc-payments", "svc-checkout")]
+    typed = await graph.neighbours("svc-checkout", GraphFilter(rel_types=("OWNED_BY", "AFFECTS")))
+    assert [node.id for _, node in typed] == ["inc-2", "team-core"]
+
+
+async def test_neighbours_filter_the_far_node(graph: GraphStore) -> None:
+    incidents = await graph.neighbours("svc-payments", GraphFilter(labels=("Incident",)))
+    assert [node.id for _, node in incidents] == ["inc-1", "inc-3"]
+    public = await graph.neighbours("svc-checkout", GraphFilter(visibilities=("public",)))
+    assert [node.id for _, node in public] == ["svc-db", "svc-payments", "team-core"]
+    # Time filters skip nodes outside the window; nodes with no time pass.
+    early = await graph.neighbours("svc-payments", GraphFilter(before=at(2)))
+    assert [node.id for _, node in early] == ["inc-1", "svc-checkout", "svc-db", "team-core"]
+    late = await graph.neighbours("svc-payments", GraphFilter(after=at(3)))
+    assert [node.id for _, node in late] == ["inc-3", "svc-checkout", "svc-db", "team-core"]
+    untimed = await graph.neighbours("svc-payments", GraphFilter(before=at(3), after=at(3)))
+    assert [node.id for _, node in untimed] == ["svc-checkout", "svc-db", "team-core"]
+
+
+async def test_neighbours_of_an_isolated_node(store: GraphStore) -> None:
+    await store.upsert_nodes([Node("lonely", "Team")])
+    assert await store.neighbours("lonely") == []
+
+
+async def test_subgraph_is_breadth_first_by_hop_then_id(graph: GraphStore) -> None:
+    one = await graph.subgraph(["inc-1"], depth=1)
+    assert [n.id for n in one.nodes] == ["inc-1", "svc-payments", "upd-1"]
+    assert keys(one.edges) == [("inc-1", "AFFECTS", "svc-payments"), ("inc-1", "HAS_UPDATE", "upd-1")]
+    assert not one.truncated
+    two = await graph.subgraph(["inc-1"], depth=2)
+    assert [n.id for n in two.nodes] == [
+        "inc-1", "svc-payments", "upd-1",
+        "inc-3", "svc-checkout", "svc-db", "team-core",
+    ]  # fmt: skip
+    assert keys(two.edges) == [
+        ("inc-1", "AFFECTS", "svc-payments"),
+        ("inc-1", "HAS_UPDATE", "upd-1"),
+        ("inc-3", "AFFECTS", "svc-payments"),
+        ("svc-checkout", "DEPENDS_ON", "svc-db"),
+        ("svc-checkout", "DEPENDS_ON", "svc-payments"),
+        ("svc-checkout", "OWNED_BY", "team-core"),
+        ("svc-db", "OWNED_BY", "team-core"),
+        ("svc-payments", "DEPENDS_ON", "svc-db"),
+        ("svc-payments", "OWNED_BY", "team-core"),
+    ]
+    assert two.nodes[0].text == BY_ID["inc-1"].text
+
+
+async def test_subgraph_depth_zero_and_missing_seeds(graph: GraphStore) -> None:
+    zero = await graph.subgraph(["svc-db", "nope", "svc-payments", "svc-db"], depth=0)
+    assert [n.id for n in zero.nodes] == ["svc-db", "svc-payments"]
+    assert keys(zero.edges) == [("svc-payments", "DEPENDS_ON", "svc-db")]
+    empty = await graph.subgraph(["nope"], depth=2)
+    assert (empty.nodes, empty.edges, empty.truncated) == ((), (), False)
+
+
+async def test_subgraph_label_filter_keeps_seeds_and_stops_at_rejected_nodes(graph: GraphStore) -> None:
+    sub = await graph.subgraph(["inc-1"], depth=3, graph_filter=GraphFilter(labels=("Service",)))
+    assert [n.id for n in sub.nodes] == ["inc-1", "svc-payments", "svc-checkout", "svc-db"]
+    assert keys(sub.edges) == [
+        ("inc-1", "AFFECTS", "svc-payments"),
+        ("svc-checkout", "DEPENDS_ON", "svc-db"),
+        ("svc-checkout", "DEPENDS_ON", "svc-payments"),
+        ("svc-payments", "DEPENDS_ON", "svc-db"),
+    ]
+
+
+async def test_subgraph_follows_only_allowed_types_and_direction(graph: GraphStore) -> None:
+    walk = GraphFilter(rel_types=("DEPENDS_ON",), direction="out")
+    sub = await graph.subgraph(["svc-checkout"], depth=2, graph_filter=walk)
+    assert [n.id for n in sub.nodes] == ["svc-checkout", "svc-db", "svc-payments"]
+    assert keys(sub.edges) == [
+        ("svc-checkout", "DEPENDS_ON", "svc-db"),
+        ("svc-checkout", "DEPENDS_ON", "svc-payments"),
+        ("svc-payments", "DEPENDS_ON", "svc-db"),
+    ]
+    upstream = await graph.subgraph(["svc-db"], depth=2, graph_filter=GraphFilter(direction="in"))
+    assert [n.id for n in upstream.nodes] == [
+        "svc-db", "inc-2", "svc-checkout", "svc-payments", "inc-1", "inc-3",
+    ]  # fmt: skip
+
+
+async def test_subgraph_time_and_visibility_filters(graph: GraphStore) -> None:
+    early = await graph.subgraph(["svc-payments"], depth=1, graph_filter=GraphFilter(before=at(2)))
+    assert [n.id for n in early.nodes] == ["svc-payments", "inc-1", "svc-checkout", "svc-db", "team-core"]
+    public = await graph.subgraph(["svc-db"], depth=1, graph_filter=GraphFilter(visibilities=("public",)))
+    assert [n.id for n in public.nodes] == ["svc-db", "svc-checkout", "svc-payments", "team-core"]
+    # A seed is kept even when the filter rejects it.
+    private_seed = await graph.subgraph(
+        ["inc-2"], depth=0, graph_filter=GraphFilter(visibilities=("public",))
+    )
+    assert [n.id for n in private_seed.nodes] == ["inc-2"]
+
+
+async def test_subgraph_caps_nodes_in_hop_then_id_order(graph: GraphStore) -> None:
+    capped = await graph.subgraph(["svc-payments"], depth=2, max_nodes=3)
+    assert [n.id for n in capped.nodes] == ["svc-payments", "inc-1", "inc-3"]
+    assert capped.truncated
+    assert keys(capped.edges) == [("inc-1", "AFFECTS", "svc-payments"), ("inc-3", "AFFECTS", "svc-payments")]
+    exact = await graph.subgraph(["inc-1"], depth=1, max_nodes=3)
+    assert [n.id for n in exact.nodes] == ["inc-1", "svc-payments", "upd-1"]
+    assert not exact.truncated
+    everything = await graph.subgraph(["inc-1"], depth=10)
+    assert len(everything.nodes) == 9  # inc-4, svc-search and team-search are another component
+    assert not everything.truncated
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def assert_hits(got: list[tuple[str, float]], want: list[tuple[str, float]]) -> None:
+    assert [node_id for node_id, _ in got] == [node_id for node_id, _ in want]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+
+
+async def test_vector_search_is_exact_cosine_with_id_tie_break(graph: GraphStore) -> None:
+    want = expected_knn(EMBEDDED, k=10)
+    scores = [score for _, score in want]
+    assert all(a - b > 1e-3 for a, b in itertools.pairwise(scores) if a != b)
+    hits = await graph.vector_search(QUERY, k=10)
+    assert_hits([(h.node_id, h.score) for h in hits], want)
+    # Equal vectors tie and are ordered by id; the anti-aligned vector comes last.
+    assert [h.node_id for h in hits][-3:] == ["inc-2", "upd-2", "inc-4"]
+    top = await graph.vector_search(QUERY, k=2)
+    assert_hits([(h.node_id, h.score) for h in top], want[:2])
+    itself = await graph.vector_search(EMBEDDINGS["inc-3"], k=1)
+    assert itself[0].node_id == "inc-3"
+    assert itself[0].score == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("search_filter", "candidates"),
+    [
+        (SearchFilter(labels=("IncidentUpdate",)), ["upd-1", "upd-2"]),
+        (SearchFilter(before=at(2)), ["inc-1", "upd-1"]),
+        (SearchFilter(after=at(2)), ["inc-2", "inc-3", "inc-4", "upd-2"]),
+        (SearchFilter(after=at(2), before=at(4)), ["inc-2", "inc-3", "upd-2"]),
+        (SearchFilter(exclude_ids=frozenset({"inc-1", "inc-3"})), ["inc-2", "inc-4", "upd-1", "upd-2"]),
+        (SearchFilter(visibilities=("public",)), ["inc-1", "inc-3", "inc-4", "upd-1"]),
+        (SearchFilter(labels=("Incident",), visibilities=("private",)), ["inc-2"]),
+        (SearchFilter(labels=("Service",)), []),
+    ],
+)
+async def test_vector_search_filters(
+    graph: GraphStore, search_filter: SearchFilter, candidates: list[str]
+) -> None:
+    hits = await graph.vector_search(QUERY, k=3, search_filter=search_filter)
+    assert_hits([(h.node_id, h.score) for h in hits], expected_knn(candidates, k=3))
+
+
+async def test_vector_search_ignores_nodes_without_embeddings(graph: GraphStore) -> None:
+    hits = await graph.vector_search(QUERY, k=100)
+    assert sorted(h.node_id for h in hits) == EMBEDDED
+
+
+@pytest.mark.parametrize(
+    ("query", "top"),
+    [
+        ("certificate expired", "inc-3"),
+        ("out of memory", "inc-4"),
+        ("connection pool exhausted", "inc-2"),
+        ("rolled back", "upd-1"),
+        ("latency spike", "inc-1"),
+    ],
+)
+async def test_text_search_finds_the_clear_match_first(graph: GraphStore, query: str, top: str) -> None:
+    hits = await graph.text_search(query, k=3)
+    assert hits[0].node_id == top
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+
+
+async def test_text_search_filters_and_orders(graph: GraphStore) -> None:
+    both = await graph.text_search("payments", k=10)
+    assert {h.node_id for h in both} == {"inc-1", "inc-3", "upd-1"}
+    assert [(h.score, h.node_id) for h in both] == sorted(
+        ((h.score, h.node_id) for h in both), key=lambda sn: (-sn[0], sn[1])
+    )
+    updates = await graph.text_search(
+        "payments", k=10, search_filter=SearchFilter(labels=("IncidentUpdate",))
+    )
+    assert [h.node_id for h in updates] == ["upd-1"]
+    public = await graph.text_search("pool", k=10, search_filter=SearchFilter(visibilities=("public",)))
+    assert public == []
+    later = await graph.text_search("payments", k=10, search_filter=SearchFilter(after=at(2)))
+    assert [h.node_id for h in later] == ["inc-3"]
+    rest = await graph.text_search(
+        "payments", k=10, search_filter=SearchFilter(exclude_ids=frozenset({"inc-3"}))
+    )
+    assert {h.node_id for h in rest} == {"inc-1", "upd-1"}
+    assert len(await graph.text_search("payments", k=1)) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["a:b (c) [d] ~ * ? \\ /", "", "   ", "AND", "NOT OR", '"unbalanced', "{x TO y}", "-+!^&&||", "*"],
+)
+async def test_text_search_is_safe_for_any_string(graph: GraphStore, query: str) -> None:
+    hits = await graph.text_search(query, k=5)
+    assert all(h.node_id in BY_ID for h in hits)
+
+
+async def test_text_search_special_characters_do_not_hide_words(graph: GraphStore) -> None:
+    hits = await graph.text_search("certificate:(expired)", k=3)
+    assert hits[0].node_id == "inc-3"
+
+
+# --- whole-map reads -----------------------------------------------------------------------------
+
+
+async def test_stats_count_nodes_per_label_and_edges_per_type(graph: GraphStore) -> None:
+    stats = await graph.stats()
+    # A label or type with no nodes may be reported as 0 or left out; both read the same.
+    assert {k: v for k, v in stats.nodes_by_label.items() if v} == {
+        "Incident": 4, "IncidentUpdate": 2, "Service": 4, "Team": 2,
+    }  # fmt: skip
+    assert {k: v for k, v in stats.edges_by_type.items() if v} == {
+        "AFFECTS": 5, "HAS_UPDATE": 2, "DEPENDS_ON": 3, "OWNED_BY": 4,
+    }  # fmt: skip
+    assert (stats.nodes, stats.edges) == (len(NODES), len(EDGES))
+
+
+async def test_empty_store_stats(store: GraphStore) -> None:
+    stats = await store.stats()
+    assert (stats.nodes, stats.edges) == (0, 0)
+
+
+async def test_scan_nodes_in_id_order_with_label_filter(graph: GraphStore) -> None:
+    assert [n.id async for n in graph.scan_nodes()] == sorted(BY_ID)
+    assert [n.id async for n in graph.scan_nodes(["Team", "IncidentUpdate"])] == [
+        "team-core", "team-search", "upd-1", "upd-2",
+    ]  # fmt: skip
+    [first] = [n async for n in graph.scan_nodes(["Incident"], with_embeddings=True) if n.id == "inc-1"]
+    assert first.embedding is not None
+    np.testing.assert_array_equal(first.embedding, EMBEDDINGS["inc-1"])
+
+
+async def test_scan_edges_all_and_by_type(graph: GraphStore) -> None:
+    assert sorted(keys([e async for e in graph.scan_edges()])) == sorted(keys(EDGES))
+    owned = [e async for e in graph.scan_edges(["OWNED_BY", "HAS_UPDATE"])]
+    assert sorted(keys(owned)) == sorted(keys([e for e in EDGES if e.type in {"OWNED_BY", "HAS_UPDATE"}]))
+
+
+async def test_scans_cross_page_boundaries(store: GraphStore) -> None:
+    users = [Node(f"user-{i:05d}", "User", {"i": i}) for i in range(2345)]
+    await store.upsert_nodes(users[::-1])
+    await store.upsert_nodes([Node("team", "Team")])
+    await store.upsert_edges([Edge(u.id, "MEMBER_OF", "team") for u in users])
+    assert [n.id async for n in store.scan_nodes(["User"])] == [u.id for u in users]
+    edges = [e async for e in store.scan_edges()]
+    assert len(edges) == len(users)
+    assert len({e.key for e in edges}) == len(users)
+
+
+async def test_export_whole_map(graph: GraphStore) -> None:
+    exported = await graph.export()
+    assert isinstance(exported, nx.MultiDiGraph)
+    assert (exported.number_of_nodes(), exported.number_of_edges()) == (len(NODES), len(EDGES))
+    inc = exported.nodes["inc-2"]
+    assert (inc["label"], inc["visibility"], inc["severity"]) == ("Incident", "private", "critical")
+    assert datetime.fromisoformat(inc["occurred_at"]) == at(2)
+    assert exported.nodes["svc-payments"]["aliases"] == ["payments", "pay"]
+    assert exported.nodes["svc-payments"]["occurred_at"] is None
+    edge = exported.edges["svc-checkout", "svc-db", "DEPENDS_ON"]
+    assert (edge["type"], edge["attribute"]) == ("DEPENDS_ON", "Dependencies")
+
+
+async def test_export_a_subgraph(graph: GraphStore) -> None:
+    sub = await graph.subgraph(["inc-1"], depth=1)
+    exported = await graph.export(sub)
+    assert sorted(exported.nodes) == ["inc-1", "svc-payments", "upd-1"]
+    assert sorted(exported.edges(keys=True)) == [
+        ("inc-1", "svc-payments", "AFFECTS"),
+        ("inc-1", "upd-1", "HAS_UPDATE"),
+    ]
+
+
+async def test_meta_round_trip(store: GraphStore) -> None:
+    assert await store.get_meta("sync.incidents") is None
+    await store.set_meta("sync.incidents", "2024-05-01T00:00:00+00:00")
+    await store.set_meta("sync.incidents", "2024-06-01T00:00:00+00:00")
+    await store.set_meta("other", "")
+    assert await store.get_meta("sync.incidents") == "2024-06-01T00:00:00+00:00"
+    assert await store.get_meta("other") == ""
+
+
+async def test_meta_is_not_a_node(store: GraphStore) -> None:
+    await store.set_meta("k", "v")
+    assert (await store.stats()).nodes == 0
+    assert [n async for n in store.scan_nodes()] == []
