@@ -1,3 +1,45 @@
-"""Finding similar past incidents and neighbourhoods, with explanations."""
+"""Finding similar past incidents and neighbourhoods, with explanations.
 
-__all__: list[str] = []
+Generators (``candidates``) ask the store for candidates, ``fusion`` scores them with pure
+functions and ``weights``, ``explain`` says why, ``formatting`` renders JSON.
+"""
+
+from precedent.retrieval.candidates import Limits
+from precedent.retrieval.formatting import JSONValue, results_json
+from precedent.retrieval.query import (
+    DescribedQuery,
+    IncidentQuery,
+    PosedQuery,
+    SimilarOptions,
+    SimilarQuery,
+)
+from precedent.retrieval.results import (
+    Explanation,
+    FollowUpSummary,
+    GraphPath,
+    Lesson,
+    SimilarIncident,
+    SimilarResults,
+)
+from precedent.retrieval.similar import SimilarIncidentFinder
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "DescribedQuery",
+    "Explanation",
+    "FollowUpSummary",
+    "GraphPath",
+    "IncidentQuery",
+    "JSONValue",
+    "Lesson",
+    "Limits",
+    "PosedQuery",
+    "SimilarIncident",
+    "SimilarIncidentFinder",
+    "SimilarOptions",
+    "SimilarQuery",
+    "SimilarResults",
+    "Weights",
+    "results_json",
+]

@@ -99,7 +99,7 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
     for chunk in ordered:
         heading = str(chunk.properties.get("heading", ""))
         field = section_of(heading) if heading else None
-        text = _text(chunk)
+        text = _without_heading(_text(chunk), heading)
         if field and field not in found and text.strip():
             found[field] = _shorten(text)
     texts = [_text(c) for c in ordered]
@@ -117,6 +117,14 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
             for f in sorted(follow_ups, key=lambda f: (str(f.properties.get("title", "")), f.id))
         ),
     )
+
+
+def _without_heading(text: str, heading: str) -> str:
+    # Chunkers often keep the heading as the chunk's first line; the lesson should not repeat it.
+    first, _, rest = text.strip().partition("\n")
+    if heading and first.lstrip("# ").strip().casefold() == heading.lstrip("# ").strip().casefold():
+        return rest
+    return text
 
 
 def _position(chunk: Node) -> int:

@@ -1,0 +1,198 @@
+"""Candidate generators: each asks the store, through ``GraphStore`` only, for past incidents worth scoring.
+
+Semantic (k-NN over Incident embeddings, and over IncidentUpdate/PostmortemChunk embeddings
+mapped to their incident), lexical (BM25), and graph (incidents on the query's services, on
+services within a few DEPENDS_ON hops, and on services of the same owning team). Every generator
+applies the query's ``before`` cutoff, exclusions and visibility, and is bounded by ``Limits``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from precedent.model import GraphFilter, SearchFilter
+from precedent.retrieval.paths import Route, service_routes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.model import Vector
+    from precedent.retrieval.query import PosedQuery
+    from precedent.store.base import GraphStore
+
+__all__ = [
+    "GraphHits",
+    "Limits",
+    "ServiceNeighbourhood",
+    "graph_hits",
+    "lexical_hits",
+    "part_hits",
+    "service_neighbourhood",
+    "vector_hits",
+]
+
+INCIDENT = ("Incident",)
+PARTS = ("IncidentUpdate", "PostmortemChunk")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep each query's work bounded, whatever the size of the map.
+
+    Attributes:
+        vector_k: Incidents from k-NN over incident embeddings.
+        part_k: Updates and post-mortem chunks from k-NN (several may map to one incident).
+        text_k: Incidents from BM25.
+        same_service: Incidents on the query's own services.
+        nearby: Incidents on services within ``max_hops`` over DEPENDS_ON.
+        same_team: Incidents on other services of the owning teams.
+        window_days: Graph candidates started at most this long before the cutoff (older ones
+            still arrive through the semantic and lexical generators).
+        service_nodes: Cap on the service/team neighbourhood walked per query.
+    """
+
+    vector_k: int = 100
+    part_k: int = 100
+    text_k: int = 100
+    same_service: int = 300
+    nearby: int = 150
+    same_team: int = 100
+    window_days: float = 730.0
+    service_nodes: int = 500
+
+
+@dataclass(frozen=True)
+class ServiceNeighbourhood:
+    """The query's services, what is near them, and the names to show in paths.
+
+    Attributes:
+        routes: Shortest DEPENDS_ON route from a query service, per reachable service id.
+        teams: Teams owning one of the query's services.
+        team_services: Other services of those teams -> (query service, team) linking them.
+        names: Display names of every service and team seen.
+    """
+
+    routes: dict[str, Route]
+    teams: frozenset[str]
+    team_services: dict[str, tuple[str, str]]
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class GraphHits:
+    """Incidents found through services, and how many were seen per service (for recurrence)."""
+
+    incidents: frozenset[str]
+    per_service: dict[str, int]
+
+
+def _incident_filter(posed: PosedQuery, labels: tuple[str, ...], exclude: bool = True) -> SearchFilter:
+    return SearchFilter(
+        labels=labels,
+        before=posed.before,
+        exclude_ids=posed.exclude if exclude else frozenset(),
+        visibilities=posed.visibilities,
+    )
+
+
+async def vector_hits(store: GraphStore, vector: Vector, posed: PosedQuery, k: int) -> dict[str, float]:
+    """Incident id -> cosine similarity of the incident's own embedding."""
+    hits = await store.vector_search(vector, k=k, search_filter=_incident_filter(posed, INCIDENT))
+    return {h.node_id: h.score for h in hits}
+
+
+async def part_hits(store: GraphStore, vector: Vector, posed: PosedQuery, k: int) -> dict[str, float]:
+    """Incident id -> best cosine of its updates and post-mortem chunks written before the cutoff."""
+    hits = await store.vector_search(vector, k=k, search_filter=_incident_filter(posed, PARTS, False))
+    parts = await store.get_nodes([h.node_id for h in hits])
+    owner = {p.id: str(p.properties.get("incident_id", "")) for p in parts}
+    best: dict[str, float] = {}
+    for hit in hits:
+        incident_id = owner.get(hit.node_id, "")
+        if incident_id and incident_id not in posed.exclude:
+            best[incident_id] = max(best.get(incident_id, -1.0), hit.score)
+    return best
+
+
+async def lexical_hits(store: GraphStore, text: str, posed: PosedQuery, k: int) -> dict[str, float]:
+    """Incident id -> BM25 score of the query text against the incident's text."""
+    if not text.strip():
+        return {}
+    hits = await store.text_search(text, k=k, search_filter=_incident_filter(posed, INCIDENT))
+    return {h.node_id: h.score for h in hits}
+
+
+async def service_neighbourhood(
+    store: GraphStore, posed: PosedQuery, max_hops: int, limits: Limits
+) -> ServiceNeighbourhood:
+    """Walk DEPENDS_ON (both ways) and OWNED_BY from the query's services in one store call."""
+    if not posed.service_ids:
+        return ServiceNeighbourhood({}, frozenset(), {}, {})
+    hood = await store.subgraph(
+        posed.service_ids,
+        depth=max(max_hops, 2),  # two hops reach a team's other services: service -> team <- service
+        graph_filter=GraphFilter(
+            labels=("Service", "Team", "CatalogEntry"), rel_types=("DEPENDS_ON", "OWNED_BY")
+        ),
+        max_nodes=limits.service_nodes,
+    )
+    names = {n.id: str(n.properties.get("name", n.id)) for n in hood.nodes}
+    mine = set(posed.service_ids)
+    owned = [e for e in hood.edges if e.type == "OWNED_BY"]
+    # team -> the query service it owns; walking ids in reverse lets the smallest id win, stably
+    teams = {
+        e.target: e.source for e in sorted(owned, key=lambda e: e.source, reverse=True) if e.source in mine
+    }
+    siblings: dict[str, tuple[str, str]] = {}
+    for edge in owned:
+        if edge.target in teams and edge.source not in mine:
+            siblings.setdefault(edge.source, (teams[edge.target], edge.target))
+    return ServiceNeighbourhood(
+        routes=service_routes(posed.service_ids, hood.edges, max_hops),
+        teams=frozenset(teams),
+        team_services=siblings,
+        names=names,
+    )
+
+
+async def graph_hits(
+    store: GraphStore, posed: PosedQuery, hood: ServiceNeighbourhood, limits: Limits
+) -> GraphHits:
+    """Incidents affecting the query's services, nearby services and team services, in the window."""
+    direct = sorted(s for s, r in hood.routes.items() if r.hops == 0)
+    nearby = sorted(s for s, r in hood.routes.items() if r.hops > 0)
+    team = sorted(s for s in hood.team_services if s not in hood.routes)
+    after = posed.before - timedelta(days=limits.window_days) if posed.before else None
+    graph_filter = GraphFilter(
+        labels=INCIDENT,
+        rel_types=("AFFECTS",),
+        direction="in",
+        before=posed.before,
+        after=after,
+        visibilities=posed.visibilities,
+    )
+    tiers = [(direct, limits.same_service), (nearby, limits.nearby), (team, limits.same_team)]
+    found = await asyncio.gather(
+        *(_incidents_on(store, seeds, graph_filter, cap) for seeds, cap in tiers if seeds and cap > 0)
+    )
+    incidents: set[str] = set()
+    per_service: dict[str, int] = {}
+    for tier in found:
+        for incident_id, service in tier:
+            if incident_id not in posed.exclude:
+                incidents.add(incident_id)
+                per_service[service] = per_service.get(service, 0) + 1
+    return GraphHits(frozenset(incidents), per_service)
+
+
+async def _incidents_on(
+    store: GraphStore, seeds: Sequence[str], graph_filter: GraphFilter, cap: int
+) -> list[tuple[str, str]]:
+    # One call per tier, not per service: the seeds come back at hop 0, incidents at hop 1.
+    sub = await store.subgraph(seeds, depth=1, graph_filter=graph_filter, max_nodes=len(seeds) + cap)
+    wanted = set(seeds)
+    incidents = {n.id for n in sub.nodes if n.label == "Incident"}
+    return [(e.source, e.target) for e in sub.edges if e.source in incidents and e.target in wanted]

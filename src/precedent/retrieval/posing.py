@@ -1,0 +1,103 @@
+"""Poses a query as it looked when declared: the part of ranking that reads the query incident.
+
+An incident in the map is posed from its name and first updates, its affected services,
+severity, type and start time; never its final summary or post-mortem, which give the answer
+away. A described incident is taken as given, with services resolved against the catalog.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.model import GraphFilter, Node, Visibility
+from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
+
+if TYPE_CHECKING:
+    from precedent.retrieval.catalog import Catalog
+    from precedent.store.base import GraphStore
+
+__all__ = ["FIRST_UPDATES", "pose"]
+
+FIRST_UPDATES = 2
+"""How many of the earliest updates describe an incident "as declared"."""
+
+_DECLARED = GraphFilter(rel_types=("HAS_UPDATE", "AFFECTS", "HAS_SEVERITY", "HAS_TYPE"), direction="out")
+
+
+def _name(node: Node) -> str:
+    return str(node.properties.get("name", node.id))
+
+
+def _optional(node: Node, key: str) -> str | None:
+    value = node.properties.get(key)
+    return str(value) if value is not None and str(value) else None
+
+
+def _visibilities(query_visibility: Visibility, include_private: bool) -> tuple[Visibility, ...]:
+    # A public incident's responders may not all be allowed to see private incidents, so its
+    # results stay public whatever the caller asked.
+    if include_private and query_visibility == "private":
+        return ("public", "private")
+    return ("public",)
+
+
+async def pose(
+    store: GraphStore, catalog: Catalog, query: SimilarQuery, options: SimilarOptions
+) -> PosedQuery:
+    """Resolve ``query`` against the map into what ranking sees.
+
+    Raises:
+        NotFound: if an incident query names no incident in the map.
+    """
+    if isinstance(query, DescribedQuery):
+        return await _pose_described(catalog, query, options)
+    incident = await catalog.incident(query.incident)
+    around = await store.subgraph([incident.id], depth=1, graph_filter=_DECLARED, max_nodes=1000)
+    targets = {e.target for e in around.edges if e.source == incident.id}
+    neighbours = [n for n in around.nodes if n.id in targets]
+    updates = sorted(
+        (n for n in neighbours if n.label == "IncidentUpdate"),
+        key=lambda n: (n.occurred_at is None, n.occurred_at, n.id),
+    )[:FIRST_UPDATES]
+    messages = [str(u.properties.get("message") or u.text or "") for u in updates]
+    services = sorted((n for n in neighbours if n.label == "Service"), key=lambda n: n.id)
+    severity = _optional(incident, "severity") or next(
+        (_name(n) for n in neighbours if n.label == "Severity"), None
+    )
+    incident_type = _optional(incident, "incident_type") or next(
+        (_name(n) for n in neighbours if n.label == "IncidentType"), None
+    )
+    return PosedQuery(
+        incident_id=incident.id,
+        reference=_optional(incident, "reference"),
+        name=_name(incident),
+        text="\n".join(t for t in [_name(incident), *messages] if t.strip()),
+        service_ids=tuple(s.id for s in services),
+        service_names=tuple(_name(s) for s in services),
+        unknown_services=(),
+        severity=severity,
+        incident_type=incident_type,
+        declared_at=incident.occurred_at,
+        before=options.before or incident.occurred_at,
+        visibilities=_visibilities(incident.visibility, options.include_private),
+        exclude=options.exclude | {incident.id},
+    )
+
+
+async def _pose_described(catalog: Catalog, query: DescribedQuery, options: SimilarOptions) -> PosedQuery:
+    services, unknown = await catalog.services(query.services)
+    return PosedQuery(
+        incident_id=None,
+        reference=None,
+        name=query.name,
+        text="\n".join(t for t in (query.name, query.summary) if t.strip()),
+        service_ids=tuple(s.id for s in services),
+        service_names=tuple(_name(s) for s in services),
+        unknown_services=tuple(unknown),
+        severity=query.severity,
+        incident_type=query.incident_type,
+        declared_at=query.declared_at,
+        before=options.before or query.declared_at,
+        visibilities=("public", "private") if options.include_private else ("public",),
+        exclude=options.exclude,
+    )

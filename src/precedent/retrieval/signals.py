@@ -1,0 +1,120 @@
+"""Turns raw evidence about each candidate into ``Signals`` (pure: no store, no model).
+
+Kept apart from ``fusion`` so the normalisation rules there stay small and generic, while this
+module knows what the evidence of a similar-incident query looks like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from precedent.retrieval.fusion import (
+    Signals,
+    dependency_value,
+    max_normalise,
+    overlap,
+    recency_value,
+    recurrence_value,
+    same_value,
+    semantic_value,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from precedent.model import Vector
+    from precedent.retrieval.candidates import GraphHits, ServiceNeighbourhood
+    from precedent.retrieval.context import CandidateFacts
+    from precedent.retrieval.query import PosedQuery
+    from precedent.retrieval.weights import Weights
+
+__all__ = ["Evidence", "measure", "nearest_hops"]
+
+_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the generators found for one query.
+
+    Attributes:
+        vector: The query's embedding (``None`` when it has no text).
+        vector_hits: Incident id -> cosine from k-NN over incident embeddings.
+        part_hits: Incident id -> best cosine of its updates / post-mortem chunks.
+        lexical_hits: Incident id -> BM25 score.
+        graph: Incidents found through services, with per-service counts.
+        hood: The query's service neighbourhood.
+    """
+
+    vector: Vector | None
+    vector_hits: Mapping[str, float]
+    part_hits: Mapping[str, float]
+    lexical_hits: Mapping[str, float]
+    graph: GraphHits
+    hood: ServiceNeighbourhood
+
+
+def nearest_hops(services: frozenset[str], hood: ServiceNeighbourhood) -> int | None:
+    """Fewest DEPENDS_ON hops from a query service to one of ``services`` (``None``: unreachable)."""
+    hops = [hood.routes[s].hops for s in services if s in hood.routes]
+    return min(hops) if hops else None
+
+
+def _cosine(facts: CandidateFacts, evidence: Evidence) -> float:
+    known = [evidence.vector_hits.get(facts.node.id, -1.0), evidence.part_hits.get(facts.node.id, -1.0)]
+    embedding = facts.node.embedding
+    if evidence.vector is not None and embedding is not None and embedding.shape == evidence.vector.shape:
+        # Graph-only candidates have no k-NN score; the exact cosine makes them comparable.
+        known.append(float(np.dot(evidence.vector, embedding)))
+    return max(known)
+
+
+def measure(
+    posed: PosedQuery,
+    evidence: Evidence,
+    facts: Mapping[str, CandidateFacts],
+    weights: Weights,
+    now: datetime,
+) -> dict[str, Signals]:
+    """Compute every candidate's signal values.
+
+    Args:
+        posed: The query as declared.
+        evidence: What the generators found.
+        facts: Facts per admissible candidate.
+        weights: Supplies the signal shapes (floor, half-life, hop decay).
+        now: The reference time for recency when the query has no cutoff.
+    """
+    reference_time = posed.before or now
+    lexical = max_normalise({i: s for i, s in evidence.lexical_hits.items() if i in facts})
+    query_services = frozenset(posed.service_ids)
+    signals = {}
+    for incident_id, fact in facts.items():
+        node = fact.node
+        started = node.occurred_at
+        age_days = (reference_time - started).total_seconds() / _DAY if started else float("inf")
+        repeats = max((evidence.graph.per_service.get(s, 0) for s in fact.services), default=0)
+        signals[incident_id] = Signals(
+            semantic=semantic_value(_cosine(fact, evidence), weights.semantic_floor),
+            lexical=lexical.get(incident_id, 0.0),
+            same_service=overlap(query_services, fact.services),
+            dependency_path=dependency_value(
+                nearest_hops(fact.services, evidence.hood), weights.hop_decay, weights.max_hops
+            ),
+            same_team=1.0 if fact.teams & evidence.hood.teams else 0.0,
+            same_type=same_value(posed.incident_type, _prop(node.properties, "incident_type")),
+            same_severity=same_value(posed.severity, _prop(node.properties, "severity")),
+            recency=0.0 if started is None else recency_value(age_days, weights.half_life_days),
+            # The candidate itself is one of the incidents counted on its service.
+            recurrence=recurrence_value(fact.related_links, max(0, repeats - 1)),
+        )
+    return signals
+
+
+def _prop(properties: Mapping[str, object], key: str) -> str | None:
+    value = properties.get(key)
+    return str(value) if value is not None else None
