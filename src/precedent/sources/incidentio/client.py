@@ -141,7 +141,7 @@ class IncidentIoClient:
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
-                "User-Agent": f"precedent/{__version__} (+https://github.com/precedent-dev/precedent)",
+                "User-Agent": f"precedent/{__version__}",
             },
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             transport=transport,
