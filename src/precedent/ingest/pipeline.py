@@ -71,7 +71,7 @@ class Loader:
         self._batch_size = batch_size
         self._progress = progress or NULL_PROGRESS
         self._embedded_labels = load_schema().embedded_labels
-        self._hashes: dict[str, str] = {}  # node id -> hash written (or queued) in this run
+        self._hashes: dict[str, str] = {}  # node id -> hash in the store, or queued to be
         self._known: set[str] = set()  # node ids known to exist once queued writes land
         self._deferred: list[Edge] = []
 
@@ -132,13 +132,13 @@ class Loader:
         endpoints = {x for r in batch for e in r.edges for x in (e.source, e.target)}
         lookup = [i for i in {*by_id, *stubs, *endpoints} if i not in self._known]
         existing = {n.id: n for n in await self._store.get_nodes(lookup)} if lookup else {}
+        for node in existing.values():
+            self._hashes.setdefault(node.id, str(node.properties.get(HASH_PROPERTY, "")))
         hashes = await asyncio.to_thread(lambda: {i: record_hash(r) for i, r in by_id.items()})
         out = PreparedBatch()
         for node_id, record in by_id.items():
             assert record.node is not None
             before = self._hashes.get(node_id)
-            if before is None and node_id in existing:
-                before = str(existing[node_id].properties.get(HASH_PROPERTY, ""))
             if before == hashes[node_id]:
                 stats.count(record.node.label, "unchanged")
                 continue

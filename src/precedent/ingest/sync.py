@@ -1,0 +1,353 @@
+"""``precedent sync``: mirror an incident.io organisation into the store, incrementally.
+
+Reference data (severities, statuses, types, users, the catalog, teams, schedules) is read in
+full every time; it is small, and a full read is how removed catalog entries are noticed.
+Incidents are read in full the first time, then by ``updated_at[gte]`` from the last checkpoint
+minus an overlap window; their updates, follow-ups, actions, post-mortems and relationships are
+re-read for every incident in that window, because ``updated_at`` does not always move when they
+change. A resource's checkpoint advances only after its data is durably written, so a sync
+killed half-way redoes at most that resource, and idempotent upserts leave no duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from precedent.ingest.dataset import Dataset
+from precedent.ingest.fetch import ScopeGaps, fetch_all, fetch_list, gather_limited
+from precedent.ingest.mapping import (
+    DEFAULT_MODES,
+    MappingContext,
+    Raw,
+    map_action,
+    map_follow_up,
+    map_incident,
+    map_incident_update,
+    map_postmortem,
+    map_relationships,
+    map_schedule,
+    mark_removed,
+)
+from precedent.ingest.mapping.catalog import ENTRY_LABELS
+from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.sources.incidentio import filter_params
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+    from precedent.ingest.mapping import MappedRecord
+    from precedent.ingest.pipeline import Loader
+    from precedent.sources.incidentio import IncidentIoClient, QueryParams
+    from precedent.store import GraphStore
+
+__all__ = ["CHECKPOINT_KEY", "SyncOptions", "SyncReport", "Syncer"]
+
+CHECKPOINT_KEY = "sync:{resource}:checkpoint"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a sync runs.
+
+    Attributes:
+        full: Ignore the incidents checkpoint and read everything.
+        overlap: How far before the checkpoint incremental reads start.
+        modes: Incident modes to sync (test and tutorial are left out by default).
+        schedule_window: Who is on call is read for ``[now, now + window]``.
+        concurrency: Per-incident requests in flight at once.
+        now: The clock (injected in tests).
+    """
+
+    full: bool = False
+    overlap: timedelta = timedelta(days=1)
+    modes: frozenset[str] = DEFAULT_MODES
+    schedule_window: timedelta = timedelta(hours=1)
+    concurrency: int = 8
+    now: Callable[[], datetime] = _utc_now
+
+
+@dataclass
+class SyncReport:
+    """What a sync did, for the summary table."""
+
+    resources: dict[str, LoadStats] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    incremental: bool = False
+    calls: int = 0
+    retries: int = 0
+    elapsed_seconds: float = 0.0
+
+
+class Syncer:
+    """Runs one sync of incident.io into a store.
+
+    Args:
+        client: An open incident.io client.
+        store: The store (for checkpoints and removed-entry detection).
+        loader: Writes records; one loader per sync.
+        options: Sync behaviour.
+        progress: Progress sink.
+    """
+
+    def __init__(
+        self,
+        client: IncidentIoClient,
+        store: GraphStore,
+        loader: Loader,
+        options: SyncOptions | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._loader = loader
+        self._options = options or SyncOptions()
+        self._progress = progress
+        self._gaps = ScopeGaps()
+        self._ctx = MappingContext(modes=self._options.modes)
+        self._report = SyncReport()
+
+    async def run(self) -> SyncReport:
+        """Sync everything; return the report (warnings include skipped resources).
+
+        Raises:
+            IncidentIoAuthError: if the key is refused outright (401).
+            SourceError: if incident.io fails beyond retries; checkpoints stay where they were.
+        """
+        started = time.monotonic()
+        await self._reference_data()
+        await self._schedules()
+        await self._incidents()
+        if warning := self._gaps.warning():
+            self._report.warnings.append(warning)
+            self._progress.warn(warning)
+        stats = self._client.stats
+        self._report.calls, self._report.retries = stats.calls, stats.retries
+        self._report.elapsed_seconds = time.monotonic() - started
+        return self._report
+
+    async def _load(self, resource: str, records: list[MappedRecord] | AsyncIterator[MappedRecord]) -> None:
+        self._progress.start(resource, len(records) if isinstance(records, list) else None)
+        stats = await self._loader.load(records, resource)
+        self._report.resources.setdefault(resource, LoadStats()).merge(stats)
+        self._progress.finish(resource)
+        await self._store.set_meta(CHECKPOINT_KEY.format(resource=resource), self._options.now().isoformat())
+
+    async def _reference_data(self) -> None:
+        data = Dataset()
+        guard, client = self._gaps.guard, self._client
+        data.objects["severities"] = await guard(
+            "severities", fetch_list(client, "/v1/severities", "severities"), []
+        )
+        data.objects["incident_statuses"] = await guard(
+            "incident statuses", fetch_list(client, "/v1/incident_statuses", "incident_statuses"), []
+        )
+        data.objects["incident_types"] = await guard(
+            "incident types", fetch_list(client, "/v1/incident_types", "incident_types"), []
+        )
+        data.custom_fields = await guard(
+            "custom fields", fetch_list(client, "/v2/custom_fields", "custom_fields"), []
+        )
+        data.objects["users"] = await guard("users", fetch_all(client, "/v2/users", "users"), [])
+        types = await guard("catalog", fetch_list(client, "/v3/catalog_types", "catalog_types"), None)
+        complete_catalog = types is not None
+        for catalog_type in types or []:
+            params = {"catalog_type_id": str(catalog_type.get("id"))}
+            entries = await guard(
+                "catalog", fetch_all(client, "/v3/catalog_entries", "catalog_entries", params), None
+            )
+            complete_catalog = complete_catalog and entries is not None
+            data.objects["catalog_entries"].extend(entries or [])
+        data.objects["catalog_types"] = types or []
+        data.objects["teams"] = await guard("teams", fetch_all(client, "/v3/teams", "teams"), [])
+        data.context(self._ctx)
+        mapped = await asyncio.to_thread(data.map, self._ctx)
+        for resource in ("severities", "incident_statuses", "incident_types", "users", "catalog_types"):
+            await self._load(resource, mapped[resource])
+        removed = await self._removed_entries(data) if complete_catalog else []
+        await self._load("catalog_entries", mapped["catalog_entries"] + removed)
+        await self._load("teams", mapped["teams"])
+
+    async def _removed_entries(self, data: Dataset) -> list[MappedRecord]:
+        """Catalog nodes in the store whose entry is gone from incident.io: kept, marked removed."""
+        present = {str(e.get("id")) for e in data.objects["catalog_entries"]}
+        removed: list[MappedRecord] = []
+        async for node in self._store.scan_nodes(ENTRY_LABELS):
+            from_catalog = "catalog_type_id" in node.properties
+            if from_catalog and node.id not in present and node.properties.get("removed") is not True:
+                removed.append(mark_removed(node))
+        return removed
+
+    async def _schedules(self) -> None:
+        schedules = await self._gaps.guard(
+            "schedules", fetch_all(self._client, "/v2/schedules", "schedules"), None
+        )
+        if not schedules:
+            return
+        start = self._options.now()
+        end = start + self._options.schedule_window
+
+        async def entries(schedule: Raw) -> list[Raw]:
+            final: list[Raw] = []
+            async for page in self._client.iter_schedule_entries(str(schedule.get("id")), start, end):
+                groups = page.get("schedule_entries")
+                if isinstance(groups, dict):
+                    final.extend(e for e in groups.get("final") or [] if isinstance(e, dict))
+            return final
+
+        works = [functools.partial(entries, s) for s in schedules]
+        shifts = await self._gaps.guard(
+            "schedule entries", gather_limited(works, self._options.concurrency), None
+        )
+        records = [
+            map_schedule(s, self._ctx, shifts[i] if shifts is not None else None)
+            for i, s in enumerate(schedules)
+        ]
+        await self._load("schedules", records)
+
+    async def _incidents(self) -> None:
+        key = CHECKPOINT_KEY.format(resource="incidents")
+        checkpoint = None if self._options.full else await self._store.get_meta(key)
+        started = self._options.now()
+        params = filter_params("mode", "one_of", sorted(self._options.modes))
+        params.update({"sort_by": "created_at_oldest_first"})
+        self._report.incremental = checkpoint is not None
+        if checkpoint is not None:
+            since = datetime.fromisoformat(checkpoint) - self._options.overlap
+            params.update(filter_params("updated_at", "gte", since.date()))
+        parts = _Parts(
+            self._client, self._gaps, self._ctx, self._options, per_incident=checkpoint is not None
+        )
+        if checkpoint is None:
+            await parts.prefetch()
+        self._progress.start("incidents")
+        stats = await self._loader.load(self._incident_records(params, parts), "incidents")
+        self._report.resources.setdefault("incidents", LoadStats()).merge(stats)
+        self._progress.finish("incidents")
+        # Everything read since ``started`` is durable now: only then may the checkpoint move.
+        await self._store.set_meta(key, started.isoformat())
+
+    async def _incident_records(self, params: QueryParams, parts: _Parts) -> AsyncIterator[MappedRecord]:
+        async for page in self._client.paginate("/v2/incidents", params=params):
+            incidents = _objects(page, "incidents")
+            for incident in incidents:
+                incident_id = str(incident.get("id"))
+                self._ctx.incident_visibility[incident_id] = (
+                    "public" if incident.get("visibility") == "public" else "private"
+                )
+            for record in await parts.records(incidents):
+                yield record
+
+
+def _objects(page: Mapping[str, object], key: str) -> list[Raw]:
+    items = page.get(key)
+    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+
+
+class _Parts:
+    """Fetches and maps what hangs off a page of incidents."""
+
+    def __init__(
+        self,
+        client: IncidentIoClient,
+        gaps: ScopeGaps,
+        ctx: MappingContext,
+        options: SyncOptions,
+        *,
+        per_incident: bool,
+    ) -> None:
+        self._client, self._gaps, self._ctx, self._options = client, gaps, ctx, options
+        self._per_incident = per_incident
+        self._all: dict[str, dict[str, list[Raw]]] = {}
+
+    async def prefetch(self) -> None:
+        """For a full sync, read each part list once instead of once per incident."""
+        client, guard = self._client, self._gaps.guard
+        lists = {
+            "updates": await guard(
+                "incident updates", fetch_all(client, "/v2/incident_updates", "incident_updates"), []
+            ),
+            "follow_ups": await guard("follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups"), []),
+            "actions": await guard("actions", fetch_list(client, "/v2/actions", "actions"), []),
+            "postmortems": await guard(
+                "post-mortems", fetch_all(client, "/v1/postmortem_documents", "postmortem_documents"), []
+            ),
+        }
+        for name, objects in lists.items():
+            grouped: dict[str, list[Raw]] = defaultdict(list)
+            for raw in objects:
+                grouped[str(raw.get("incident_id"))].append(raw)
+            self._all[name] = grouped
+
+    async def _for_incident(self, incident_id: str) -> dict[str, list[Raw]]:
+        client, guard = self._client, self._gaps.guard
+        found: dict[str, list[Raw]] = {}
+        if self._per_incident:
+            by_incident = {"incident_id": incident_id}
+            found["updates"] = await guard(
+                "incident updates",
+                fetch_all(client, "/v2/incident_updates", "incident_updates", by_incident),
+                [],
+            )
+            found["follow_ups"] = await guard(
+                "follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups", by_incident), []
+            )
+            found["actions"] = await guard(
+                "actions", fetch_list(client, "/v2/actions", "actions", by_incident), []
+            )
+            found["postmortems"] = await guard(
+                "post-mortems",
+                fetch_all(client, "/v1/postmortem_documents", "postmortem_documents", by_incident),
+                [],
+            )
+        else:
+            found = {name: grouped.get(incident_id, []) for name, grouped in self._all.items()}
+        found["relationships"] = await guard(
+            "incident relationships",
+            fetch_all(
+                client, "/v1/incident_relationships", "incident_relationships", {"incident_id": incident_id}
+            ),
+            [],
+        )
+        contents: list[Raw] = []
+        for document in found["postmortems"]:
+            path = f"/v1/postmortem_documents/{document.get('id')}/content"
+            body = await guard("post-mortem content", client.get(path), None)
+            contents.append({"markdown": body.get("markdown")} if body else {})
+        found["contents"] = contents
+        return found
+
+    async def records(self, incidents: list[Raw]) -> list[MappedRecord]:
+        """Fetch the parts of ``incidents`` and map incidents and parts (incidents first)."""
+        ids = [str(i.get("id")) for i in incidents]
+        works = [functools.partial(self._for_incident, i) for i in ids]
+        fetched = await gather_limited(works, self._options.concurrency)
+        return await asyncio.to_thread(self._map, incidents, fetched)
+
+    def _map(self, incidents: list[Raw], fetched: list[dict[str, list[Raw]]]) -> list[MappedRecord]:
+        ctx = self._ctx
+        head: list[MappedRecord] = []
+        tail: list[MappedRecord] = []
+        for incident, parts in zip(incidents, fetched, strict=True):
+            record = map_incident(incident, ctx, parts["updates"])
+            if record is None:
+                continue
+            head.append(record)
+            tail.extend(map_incident_update(u, ctx) for u in parts["updates"])
+            tail.append(map_relationships(str(incident.get("id")), parts["relationships"]))
+            for document, content in zip(parts["postmortems"], parts["contents"], strict=True):
+                markdown = content.get("markdown")
+                tail.extend(map_postmortem(document, ctx, markdown if isinstance(markdown, str) else None))
+            tail.extend(map_follow_up(f, ctx) for f in parts["follow_ups"])
+            tail.extend(map_action(a, ctx) for a in parts["actions"])
+        return head + tail
