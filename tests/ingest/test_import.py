@@ -62,7 +62,8 @@ async def test_import_builds_the_same_graph_in_every_store(store: GraphStore, tm
     assert incident.properties["resolved_at"].startswith("2026-03-01T11:30")  # type: ignore[union-attr]
     assert "Rolling back deploy 42" in (incident.text or "")
     [private_update, follow_up] = await store.get_nodes(["upd-3", "fu-2"])
-    assert private_update.visibility == "private" and follow_up.visibility == "private"
+    assert private_update.visibility == "private"
+    assert follow_up.visibility == "private"
     owners = await store.neighbours("svc-payments", GraphFilter(rel_types=("OWNED_BY",), direction="out"))
     assert [other.id for _, other in owners] == ["team-payments"]
     [archived] = await store.get_nodes(["svc-legacy"])

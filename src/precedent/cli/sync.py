@@ -1,0 +1,73 @@
+"""``precedent sync``: mirror incident.io into the store (full first, incremental afterwards)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from precedent.bootstrap import open_runtime
+from precedent.cli.progress import RichProgress, summary_table
+from precedent.errors import ConfigError
+from precedent.ingest import Loader
+from precedent.ingest.mapping import DEFAULT_MODES
+from precedent.ingest.sync import Syncer, SyncOptions
+from precedent.sources.incidentio import IncidentIoClient
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["register", "run"]
+
+_NO_KEY = (
+    "PRECEDENT_INCIDENTIO_API_KEY is not set; create a read-only API key at "
+    "https://app.incident.io/settings/api-keys (View data, catalog and schedules) and export it."
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``sync`` sub-command."""
+    parser = subparsers.add_parser("sync", help="sync incidents, catalog and people from incident.io")
+    parser.add_argument(
+        "--full", action="store_true", help="ignore the checkpoint and re-read every incident"
+    )
+    parser.add_argument(
+        "--overlap-hours",
+        type=float,
+        default=24.0,
+        help="re-read this much before the checkpoint (default 24)",
+    )
+    parser.add_argument("--include-test", action="store_true", help="also sync test and tutorial incidents")
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Sync, then print created/updated/unchanged per resource, API calls, retries and time."""
+    if settings.incidentio_api_key is None or not settings.incidentio_api_key.get_secret_value().strip():
+        raise ConfigError(_NO_KEY)
+    console = Console(stderr=True)
+    options = SyncOptions(
+        full=args.full,
+        overlap=timedelta(hours=args.overlap_hours),
+        modes=DEFAULT_MODES | {"test", "tutorial"} if args.include_test else DEFAULT_MODES,
+    )
+    client = IncidentIoClient.create(
+        settings.incidentio_api_key.get_secret_value(),
+        base_url=settings.incidentio_base_url,
+        requests_per_minute=settings.incidentio_requests_per_minute,
+    )
+    store, embedder = await open_runtime(settings)
+    try:
+        async with client:
+            with RichProgress(console) as progress:
+                syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
+                report = await syncer.run()
+    finally:
+        await store.close()
+    kind = "incremental" if report.incremental else "full"
+    title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
+    Console().print(summary_table(report.resources, title))
+    return 0

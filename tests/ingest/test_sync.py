@@ -1,0 +1,99 @@
+"""``Syncer`` against the spec-validated fake incident.io: full, incremental, interrupted, scoped."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from precedent.embedding import CachedEmbedder, HashEmbedder
+from precedent.errors import SourceError
+from precedent.ingest import Loader
+from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
+from precedent.sources.incidentio import RetryPolicy
+from tests.support.incidentio_server import SERVER_NOW, FakeIncidentIo, Fault
+
+if TYPE_CHECKING:
+    from precedent.store import GraphStore
+
+OPTIONS = SyncOptions(now=lambda: SERVER_NOW)
+
+
+async def _sync(fake: FakeIncidentIo, store: GraphStore, embedder: HashEmbedder | None = None) -> SyncReport:
+    async with fake.client(retry=RetryPolicy(max_attempts=2)) as client:
+        loader = Loader(store, CachedEmbedder(embedder or HashEmbedder()))
+        return await Syncer(client, store, loader, OPTIONS).run()
+
+
+async def _graph(store: GraphStore) -> tuple[dict[str, tuple[str, ...]], set[tuple[str, str, str]]]:
+    nodes = {
+        n.id: (n.label, str(sorted(n.properties.items())), n.text or "") async for n in store.scan_nodes()
+    }
+    edges = {(e.source, e.type, e.target) async for e in store.scan_edges()}
+    return nodes, edges
+
+
+async def test_full_then_incremental_sync(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    first = await _sync(fake, store)
+    assert not first.incremental
+    assert first.resources["incidents"].labels["Incident"].created == len(
+        [i for i in fake.fixtures.incidents if i["mode"] in {"standard", "retrospective"}]
+    )
+    assert first.calls > 0
+    fake.requests.clear()
+    embedder = HashEmbedder()
+    second = await _sync(fake, store, embedder)
+    assert second.incremental
+    assert embedder.texts_embedded == 0
+    assert all(s.total("created") + s.total("updated") == 0 for s in second.resources.values())
+    incident_queries = [r.url.params for r in fake.requests if r.url.path == "/v2/incidents"]
+    assert all("updated_at[gte]" in q for q in incident_queries)
+
+
+async def test_killed_sync_resumes_to_the_same_graph(embedded_store: GraphStore, tmp_path: object) -> None:
+    from precedent.store.embedded import EmbeddedStore
+
+    reference = EmbeddedStore(tmp_path / "reference", dimensions=384)  # type: ignore[operator]
+    await reference.open()
+    try:
+        await _sync(FakeIncidentIo(), reference)
+        fake = FakeIncidentIo()
+        boom = Fault(
+            "/v1/incident_relationships",
+            at=None,
+            times=None,
+            exception=lambda r: httpx.ConnectError("killed"),
+        )
+        fake.add(boom)
+        with pytest.raises(SourceError):
+            await _sync(fake, embedded_store)
+        assert await embedded_store.get_meta("sync:incidents:checkpoint") is None
+        assert (await embedded_store.stats()).nodes_by_label["Service"] > 0  # half-way: catalog written
+        fake.faults.clear()
+        await _sync(fake, embedded_store)
+        assert await _graph(embedded_store) == await _graph(reference)
+    finally:
+        await reference.close()
+
+
+async def test_missing_schedules_scope_syncs_everything_else(embedded_store: GraphStore) -> None:
+    fake = FakeIncidentIo().forbid("/v2/schedules")
+    report = await _sync(fake, embedded_store)
+    assert len(report.warnings) == 1
+    assert "schedules.view" in report.warnings[0]
+    stats = await embedded_store.stats()
+    assert "Schedule" not in stats.nodes_by_label
+    assert stats.nodes_by_label["Incident"] > 0
+    assert stats.nodes_by_label["Service"] > 0
+
+
+async def test_removed_catalog_entries_are_marked(embedded_store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    gone = fake.fixtures.catalog_entries.pop()
+    await _sync(fake, embedded_store)
+    [node] = await embedded_store.get_nodes([gone["id"]])
+    assert node.properties["removed"] is True
+    assert node.properties["archived"] is True
