@@ -8,9 +8,11 @@ reopening costs one sequential read rather than decoding every vector.
 
 from __future__ import annotations
 
+import gc
 import os
 import struct
 import zlib
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -20,21 +22,40 @@ from precedent.model import Edge
 from precedent.store.embedded.durable import replace_atomically
 from precedent.store.embedded.ops import dumps, edge_record, loads, node_from_record, node_record
 from precedent.store.embedded.state import GraphState
-from precedent.store.embedded.text import analyze
 from precedent.store.embedded.vectors import VectorIndex
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 __all__ = ["read_snapshot", "remove_leftovers", "write_snapshot"]
 
 _MAGIC = b"PRECSNAP"
+# Bump when the layout or the text analyzer changes: the snapshot holds analyzed postings.
 _FORMAT = 1
 _HEADER = struct.Struct("<8sIQIQQII")
 
 
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    # Encoding or decoding a large map creates millions of small containers, which makes the
+    # cyclic collector run over and over for nothing: none of them form cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_snapshot(path: Path, state: GraphState, next_generation: int) -> None:
     """Write ``state`` to ``path`` atomically, naming the log generation that follows it."""
+    with _without_gc():
+        _write(path, state, next_generation)
+
+
+def _write(path: Path, state: GraphState, next_generation: int) -> None:
     edges = [edge_record(e) for by_key in state.outgoing.values() for e in by_key.values()]
     vectors = state.vectors
     body = dumps(
@@ -42,7 +63,8 @@ def write_snapshot(path: Path, state: GraphState, next_generation: int) -> None:
             "meta": state.meta,
             "nodes": [node_record(n) for n in state.nodes.values()],
             "edges": edges,
-            "vector_ids": vectors.ids if vectors is not None else [],
+            "vectors": vectors.dump() if vectors is not None else None,
+            "text": state.text.dump(),
         }
     )
     matrix = _raw(vectors.matrix) if vectors is not None else memoryview(b"")
@@ -67,6 +89,11 @@ def read_snapshot(path: Path) -> tuple[GraphState, int]:
     Raises:
         StoreCorrupt: if the file is damaged.
     """
+    with _without_gc():
+        return _read(path)
+
+
+def _read(path: Path) -> tuple[GraphState, int]:
     state = GraphState()
     if not path.exists():
         return state, 0
@@ -98,16 +125,16 @@ def _restore(
         node = node_from_record(record)
         state.nodes[node.id] = node
         state.label_counts[node.label] += 1
-        if node.text:
-            state.text.put(node.id, analyze(node.text))
     for source, edge_type, target, properties in body["edges"]:
         edge = Edge(source, edge_type, target, properties)
         state.outgoing.setdefault(source, {})[edge.key] = edge
         state.incoming.setdefault(target, {})[edge.key] = edge
         state.type_counts[edge_type] += 1
+    state.text.load(*body["text"])
     if matrix is not None:
         state.vectors = VectorIndex(dimensions)
-        state.vectors.load(body["vector_ids"], matrix, state.nodes.values())
+        if body["vectors"] is not None:
+            state.vectors.load(body["vectors"], matrix)
 
 
 def remove_leftovers(path: Path) -> None:

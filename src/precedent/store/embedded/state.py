@@ -52,13 +52,27 @@ class GraphState:
         """Return the edge with ``key``, if any."""
         return self.outgoing.get(key.source, {}).get(key)
 
-    def apply(self, op: Op, terms: Sequence[list[str]] | None = None) -> None:
-        """Apply one operation; ``terms`` may carry the analyzed text of an ``UpsertNodes``."""
+    def analyze(self, nodes: Sequence[Node]) -> list[tuple[list[str], list[str]]]:
+        """Return each node's index terms and those of the node it replaces.
+
+        Read-only, so a writer can run it in a worker thread before ``apply``.
+        """
+        analyzed = []
+        for node in nodes:
+            previous = self.nodes.get(node.id)
+            old = analyze(previous.text) if previous is not None and previous.text else []
+            analyzed.append((analyze(node.text) if node.text else [], old))
+        return analyzed
+
+    def apply(self, op: Op, analyzed: Sequence[tuple[list[str], list[str]]] | None = None) -> None:
+        """Apply one operation; ``analyzed`` may carry ``analyze`` of an ``UpsertNodes``' nodes."""
         match op:
             case UpsertNodes(nodes):
-                analyzed = terms if terms is not None else [analyze(n.text or "") for n in nodes]
-                for node, node_terms in zip(nodes, analyzed, strict=True):
-                    self._put_node(node, node_terms)
+                if analyzed is None:
+                    analyzed = self.analyze(nodes)
+                for node, (terms, previous) in zip(nodes, analyzed, strict=True):
+                    self._put_node(node, terms, previous)
+                self._put_vectors([node for node in nodes if node.embedding is not None])
             case UpsertEdges(edges):
                 for edge in edges:
                     self._put_edge(edge)
@@ -73,7 +87,7 @@ class GraphState:
             case SetDimensions(dimensions):
                 self._set_dimensions(dimensions)
 
-    def _put_node(self, node: Node, terms: list[str]) -> None:
+    def _put_node(self, node: Node, terms: list[str], previous_terms: list[str]) -> None:
         previous = self.nodes.get(node.id)
         if previous is not None:
             self.label_counts[previous.label] -= 1
@@ -81,13 +95,19 @@ class GraphState:
                 del self.label_counts[previous.label]
         self.nodes[node.id] = node.without_embedding()
         self.label_counts[node.label] += 1
-        self.text.put(node.id, terms)
-        if node.embedding is not None:
-            if self.vectors is None:
-                self.vectors = VectorIndex(len(node.embedding))
-            self.vectors.put(node, node.embedding)
-        elif self.vectors is not None:
+        self.text.put(node.id, terms, previous_terms)
+        # Embedded nodes are put in the vector index as one block after the loop.
+        if node.embedding is None and self.vectors is not None:
             self.vectors.remove(node.id)
+
+    def _put_vectors(self, embedded: list[Node]) -> None:
+        if not embedded:
+            return
+        if self.vectors is None:
+            first = embedded[0].embedding
+            assert first is not None
+            self.vectors = VectorIndex(len(first))
+        self.vectors.put(embedded)
 
     def _put_edge(self, edge: Edge) -> None:
         if edge.source not in self.nodes or edge.target not in self.nodes:
@@ -122,7 +142,7 @@ class GraphState:
         self.label_counts[node.label] -= 1
         if not self.label_counts[node.label]:
             del self.label_counts[node.label]
-        self.text.remove(node_id)
+        self.text.remove(node_id, analyze(node.text) if node.text else [])
         if self.vectors is not None:
             self.vectors.remove(node_id)
 

@@ -33,7 +33,6 @@ from precedent.store.embedded.ops import (
     decode_op,
     encode_op,
 )
-from precedent.store.embedded.text import analyze
 from precedent.store.embedded.validation import check_dimensions, prepare_edges, prepare_nodes
 from precedent.store.embedded.wal import WriteAheadLog
 from precedent.store.embedded.walk import neighbours, subgraph
@@ -145,16 +144,16 @@ class EmbeddedStore:
         await asyncio.shield(self._commit_locked(op, state))
 
     async def _commit_locked(self, op: Op, state: GraphState) -> None:
-        terms = await asyncio.to_thread(self._log, op)
+        analyzed = await asyncio.to_thread(self._log, op, state)
         async with self._index_lock:
-            state.apply(op, terms)
+            state.apply(op, analyzed)
         if self._wal.record_bytes > self._compact_after_bytes:
             await asyncio.to_thread(self._compact, state)
 
-    def _log(self, op: Op) -> list[list[str]] | None:
+    def _log(self, op: Op, state: GraphState) -> list[tuple[list[str], list[str]]] | None:
         self._wal.append(encode_op(op))
         # Analyzing text here keeps it off the event loop; apply only updates the index.
-        return [analyze(n.text or "") for n in op.nodes] if isinstance(op, UpsertNodes) else None
+        return state.analyze(op.nodes) if isinstance(op, UpsertNodes) else None
 
     async def upsert_nodes(self, nodes: Sequence[Node]) -> None:
         """Create or replace nodes in one batch; when this returns, the batch is durable.

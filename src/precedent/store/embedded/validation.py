@@ -37,7 +37,8 @@ def prepare_nodes(nodes: Sequence[Node], dimensions: int | None) -> tuple[Node, 
     """
     schema = load_schema()
     prepared = []
-    for node in nodes:
+    # The same id twice in a batch is one node, the last one, as if upserted in turn.
+    for node in {node.id: node for node in nodes}.values():
         schema.check_label(node.label)
         if node.visibility not in _VISIBILITIES:
             raise SchemaError(f"node {node.id}: visibility must be 'public' or 'private'")

@@ -8,7 +8,7 @@ row into its place, keeping the live rows contiguous.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from precedent.model import ScoredNode
 from precedent.store.embedded.filters import to_micros
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Sequence
 
     import numpy.typing as npt
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["VectorIndex"]
 
 _MIN_CAPACITY = 1024
+_GATHER_BELOW = 0.25
 
 
 class VectorIndex:
@@ -69,25 +70,25 @@ class VectorIndex:
         row = self._rows.get(node_id)
         return None if row is None else self._matrix[row].copy()
 
-    def put(self, node: Node, vector: Vector) -> None:
-        """Insert or replace the embedding of ``node``."""
-        row = self._rows.get(node.id)
-        if row is None:
-            row = len(self._ids)
-            if row == len(self._matrix):
-                self._grow(row * 2)
-            self._ids.append(node.id)
-            self._rows[node.id] = row
-        self._matrix[row] = vector
-        norm = float(np.linalg.norm(self._matrix[row]))
-        self._inv_norms[row] = 1.0 / norm if norm > 0 else 0.0
-        self._describe(row, node)
-
-    def describe(self, node: Node) -> None:
-        """Refresh the filter fields of ``node`` if it has an embedding."""
-        row = self._rows.get(node.id)
-        if row is not None:
+    def put(self, nodes: Sequence[Node]) -> None:
+        """Insert or replace the embeddings of ``nodes`` (distinct ids, each with an embedding)."""
+        if not nodes:
+            return
+        rows = np.empty(len(nodes), dtype=np.intp)
+        for position, node in enumerate(nodes):
+            row = self._rows.get(node.id)
+            if row is None:
+                row = len(self._ids)
+                if row == len(self._matrix):
+                    self._grow(row * 2)
+                self._ids.append(node.id)
+                self._rows[node.id] = row
+            rows[position] = row
             self._describe(row, node)
+        block = np.stack([node.embedding for node in nodes if node.embedding is not None])
+        self._matrix[rows] = block
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        self._inv_norms[rows] = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
 
     def remove(self, node_id: str) -> None:
         """Drop the node's embedding if it has one."""
@@ -103,12 +104,25 @@ class VectorIndex:
                 array[row] = array[last]
         self._ids.pop()
 
-    def load(self, ids: list[str], matrix: npt.NDArray[np.float32], nodes: Iterable[Node]) -> None:
-        """Replace the contents with ``matrix`` rows for ``ids``; ``nodes`` give their fields.
+    def dump(self) -> dict[str, object]:
+        """Return everything but the matrix as plain values for a snapshot."""
+        count = len(self._ids)
+        return {
+            "ids": self._ids,
+            "label_codes": self._label_codes,
+            "labels": self._labels[:count].tobytes(),
+            "private": self._private[:count].tobytes(),
+            "dated": self._dated[:count].tobytes(),
+            "times": self._times[:count].tobytes(),
+        }
 
-        ``matrix`` may have spare rows beyond ``len(ids)``; it becomes the backing store, so
-        loading a snapshot copies the vectors only once.
+    def load(self, fields: dict[str, Any], matrix: npt.NDArray[np.float32]) -> None:
+        """Restore what ``dump`` returned, with ``matrix`` rows in the order of its ids.
+
+        ``matrix`` may have spare rows beyond the ids; it becomes the backing store, so loading
+        a snapshot copies the vectors only once.
         """
+        ids: list[str] = fields["ids"]
         count = len(ids)
         if len(matrix) < _MIN_CAPACITY:
             padded = np.zeros((_MIN_CAPACITY, self.dimensions), dtype=np.float32)
@@ -116,14 +130,14 @@ class VectorIndex:
             matrix = padded
         self._matrix = matrix
         self._allocate_fields(len(matrix))
-        self._ids = list(ids)
+        self._ids = ids
         self._rows = {node_id: row for row, node_id in enumerate(ids)}
-        norms = np.linalg.norm(matrix[:count], axis=1)
+        self._label_codes = fields["label_codes"]
+        for name, dtype in (("labels", np.int32), ("private", bool), ("dated", bool), ("times", np.int64)):
+            getattr(self, f"_{name}")[:count] = np.frombuffer(fields[name], dtype=dtype)
+        rows = matrix[:count]
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
         self._inv_norms[:count] = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        for node in nodes:
-            row = self._rows.get(node.id)
-            if row is not None:
-                self._describe(row, node)
 
     def search(self, query: Vector, k: int, search_filter: SearchFilter) -> list[ScoredNode]:
         """Return the ``k`` rows most cosine-similar to ``query`` that pass the filter.
@@ -137,14 +151,20 @@ class VectorIndex:
         if k <= 0:
             return []
         norm = float(np.linalg.norm(query))
-        scores = self._matrix[:count] @ (query / norm if norm > 0 else query)
-        scores *= self._inv_norms[:count]
-        if mask is not None:
-            scores[~mask] = -np.inf
+        unit = query / norm if norm > 0 else query
+        if mask is not None and candidates < count * _GATHER_BELOW:
+            # A selective filter: copying the few allowed rows beats a pass over all of them.
+            rows = np.flatnonzero(mask)
+            scores = (self._matrix[rows] @ unit) * self._inv_norms[rows]
+        else:
+            rows = np.arange(count)
+            scores = (self._matrix[:count] @ unit) * self._inv_norms[:count]
+            if mask is not None:
+                scores[~mask] = -np.inf
         # Everything tied with the k-th best score is a candidate, so ties resolve by id.
-        threshold = np.partition(scores, count - k)[count - k]
-        rows = np.flatnonzero(scores >= threshold)
-        hits = sorted((-float(scores[r]), self._ids[r]) for r in rows)
+        threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+        best = np.flatnonzero(scores >= threshold)
+        hits = sorted((-float(scores[i]), self._ids[rows[i]]) for i in best)
         return [ScoredNode(node_id, -negative) for negative, node_id in hits[:k]]
 
     def _mask(self, search_filter: SearchFilter, count: int) -> npt.NDArray[np.bool_] | None:
