@@ -1,0 +1,78 @@
+"""``precedent neighbourhood``: the k-hop neighbourhood of an incident or a service."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from precedent.bootstrap import build_store
+from precedent.cli.similar_io import parse_time
+from precedent.retrieval.catalog import Catalog
+from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``neighbourhood`` sub-command."""
+    parser = subparsers.add_parser("neighbourhood", help="show what surrounds an incident or a service")
+    centre = parser.add_mutually_exclusive_group(required=True)
+    centre.add_argument("--incident", help="an incident, by id or reference (INC-123)")
+    centre.add_argument("--service", help="a service, by id, name, external id or alias")
+    parser.add_argument("--depth", type=int, default=2, help="hops from the centre (default 2)")
+    parser.add_argument("--label", action="append", help="only reach nodes with this label (repeatable)")
+    parser.add_argument("--rel", action="append", help="only follow this relationship type (repeatable)")
+    parser.add_argument("--before", help="skip nodes that occurred at or after this time (ISO 8601)")
+    parser.add_argument("--after", help="skip nodes that occurred before this time (ISO 8601)")
+    parser.add_argument("--max-nodes", type=int, default=200, help="node cap (default 200)")
+    parser.add_argument("--include-private", action="store_true", help="the caller may see private incidents")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the neighbourhood as JSON or as tables of nodes and edges."""
+    query = NeighbourhoodQuery(
+        incident=args.incident,
+        service=args.service,
+        depth=args.depth,
+        labels=tuple(args.label or ()),
+        rel_types=tuple(args.rel or ()),
+        before=parse_time(args.before) if args.before else None,
+        after=parse_time(args.after) if args.after else None,
+        max_nodes=args.max_nodes,
+        include_private=args.include_private,
+    )
+    # Walking needs no model: the store keeps the dimension it was created with.
+    store = build_store(settings, dimensions=None)
+    await store.open()
+    try:
+        subgraph = await find_neighbourhood(store, Catalog(store), query)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(neighbourhood_json(subgraph)))
+        return 0
+    names = {
+        n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in subgraph.nodes
+    }
+    nodes = Table(
+        "id", "label", "name", title=f"{len(subgraph.nodes)} nodes" + (" (truncated)" * subgraph.truncated)
+    )
+    for node in sorted(subgraph.nodes, key=lambda n: n.id):
+        nodes.add_row(node.id, node.label, names[node.id])
+    edges = Table("source", "type", "target", title=f"{len(subgraph.edges)} edges")
+    for edge in subgraph.edges:
+        edges.add_row(names.get(edge.source, edge.source), edge.type, names.get(edge.target, edge.target))
+    console = Console()
+    console.print(nodes)
+    console.print(edges)
+    return 0

@@ -1,0 +1,108 @@
+"""``precedent similar``: past incidents like an incident in the map or a described one, with reasons.
+
+One query from arguments, or ``--batch FILE`` with one JSON query per line; the model and the
+map load once either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from precedent.bootstrap import open_runtime
+from precedent.cli.similar_io import query_from_args, query_from_json, results_table
+from precedent.errors import NotFound, PrecedentError
+from precedent.retrieval import SimilarIncidentFinder, SimilarOptions, results_json
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+    from precedent.retrieval import JSONValue
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``similar`` sub-command."""
+    parser = subparsers.add_parser("similar", help="find similar past incidents, with reasons")
+    parser.add_argument("incident", nargs="?", help="an incident in the map, by id or reference (INC-123)")
+    parser.add_argument("--name", help="describe an incident: its title")
+    parser.add_argument("--summary", help="describe an incident: what is known so far")
+    parser.add_argument("--service", action="append", help="an affected service, by name or id (repeatable)")
+    parser.add_argument("--severity", help="severity name, e.g. SEV1")
+    parser.add_argument("--type", help="incident type name")
+    parser.add_argument("--declared-at", help="when it was declared (ISO 8601)")
+    parser.add_argument("--before", help="only incidents started strictly before this (ISO 8601)")
+    parser.add_argument("--exclude", action="append", help="an incident id never to return (repeatable)")
+    parser.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument("--include-private", action="store_true", help="the caller may see private incidents")
+    parser.add_argument("--batch", type=Path, help="a JSON-lines file of queries, one per line")
+    parser.add_argument("--out", type=Path, help="write batch results here instead of stdout")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer one query, or every query of a batch file."""
+    console = Console(stderr=True)
+    if not args.batch:
+        try:
+            query, options = query_from_args(args)
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            return 2
+    store, embedder = await open_runtime(settings)
+    try:
+        finder = SimilarIncidentFinder(store, embedder)
+        if args.batch:
+            defaults = SimilarOptions(limit=args.limit, include_private=args.include_private)
+            return await _batch(finder, args.batch, args.out, defaults)
+        answer = await finder.find(query, options)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(results_json(answer)))
+    else:
+        Console().print(results_table(answer))
+    return 0
+
+
+async def _batch(
+    finder: SimilarIncidentFinder, path: Path, out: Path | None, defaults: SimilarOptions
+) -> int:
+    failures = 0
+    sink_context = out.open("w", encoding="utf-8") if out else contextlib.nullcontext(sys.stdout)
+    with path.open(encoding="utf-8") as lines, sink_context as sink:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            row = await _answer(finder, line, number, defaults)
+            failures += "error" in row
+            sink.write(json.dumps(row) + "\n")
+    if failures:
+        Console(stderr=True).print(f'[yellow]{failures} queries failed; see their "error" fields[/yellow]')
+    return 1 if failures else 0
+
+
+async def _answer(
+    finder: SimilarIncidentFinder, line: str, number: int, defaults: SimilarOptions
+) -> dict[str, JSONValue]:
+    # One bad line must not lose the answers to the others: its error goes in its own row.
+    query_id: JSONValue = number
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("each line must be a JSON object")
+        query_id = data.get("query_id", number)
+        query, options = query_from_json(data, defaults)
+        return {"query_id": query_id, **results_json(await finder.find(query, options))}
+    except (ValueError, NotFound) as exc:
+        return {"query_id": query_id, "error": str(exc)}
+    except PrecedentError as exc:
+        return {"query_id": query_id, "error": f"{type(exc).__name__}: {exc}"}

@@ -1,0 +1,134 @@
+"""Reading similar-incident queries from arguments and JSON lines, and printing results as a table.
+
+Kept apart from ``similar.py`` (the command) so parsing stays testable without a store or a model.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping
+
+    from precedent.retrieval import SimilarQuery, SimilarResults
+
+__all__ = ["parse_time", "query_from_args", "query_from_json", "results_table"]
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO 8601 time; one without a zone is taken as UTC.
+
+    Raises:
+        ValueError: if ``value`` is not ISO 8601.
+    """
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    raise ValueError(f"expected a string or a list of strings, got {value!r}")
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def query_from_json(
+    line: Mapping[str, object], defaults: SimilarOptions
+) -> tuple[SimilarQuery, SimilarOptions]:
+    """Build a query from one batch line: ``{"id": "INC-1"}`` or a described incident.
+
+    Described lines have ``name`` and optionally ``summary``, ``services``, ``severity``,
+    ``type``, ``declared_at``; any line may set ``before``, ``exclude``, ``limit``.
+
+    Raises:
+        ValueError: if the line has neither ``id`` nor ``name``, or a field is malformed.
+    """
+    before = line.get("before")
+    limit = line.get("limit", defaults.limit)
+    options = SimilarOptions(
+        before=parse_time(str(before)) if before else defaults.before,
+        exclude=defaults.exclude | frozenset(_strings(line.get("exclude"))),
+        limit=int(str(limit)),
+        include_private=defaults.include_private,
+    )
+    for key in ("id", "incident", "reference"):
+        if line.get(key):
+            return IncidentQuery(str(line[key])), options
+    if not line.get("name"):
+        raise ValueError('a query line needs "id" (an incident in the map) or "name" (a described incident)')
+    declared = line.get("declared_at")
+    query = DescribedQuery(
+        name=str(line["name"]),
+        summary=str(line.get("summary") or ""),
+        services=_strings(line.get("services") or line.get("service")),
+        severity=_optional_str(line.get("severity")),
+        incident_type=_optional_str(line.get("type") or line.get("incident_type")),
+        declared_at=parse_time(str(declared)) if declared else None,
+    )
+    return query, options
+
+
+def query_from_args(args: argparse.Namespace) -> tuple[SimilarQuery, SimilarOptions]:
+    """Build a query and options from ``precedent similar`` arguments.
+
+    Raises:
+        ValueError: if neither an incident nor ``--name`` is given.
+    """
+    options = SimilarOptions(
+        before=parse_time(args.before) if args.before else None,
+        exclude=frozenset(args.exclude or ()),
+        limit=args.limit,
+        include_private=args.include_private,
+    )
+    if args.incident:
+        return IncidentQuery(args.incident), options
+    if not args.name:
+        raise ValueError("give an incident (INC-123) or describe one with --name")
+    query = DescribedQuery(
+        name=args.name,
+        summary=args.summary or "",
+        services=tuple(args.service or ()),
+        severity=args.severity,
+        incident_type=args.type,
+        declared_at=parse_time(args.declared_at) if args.declared_at else None,
+    )
+    return query, options
+
+
+def results_table(answer: SimilarResults) -> Table:
+    """A readable table: rank, incident, score and the reasons behind it."""
+    query = answer.query
+    title = f"Similar to {query.label}: {query.name}"
+    if query.before:
+        title += f" (before {query.before.isoformat()})"
+    table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
+    for rank, result in enumerate(answer.results, start=1):
+        explanation = result.explanation
+        why = [", ".join(f"{c.signal} {c.points:.2f}" for c in explanation.top_reasons(3))]
+        if explanation.path:
+            why.append(str(explanation.path))
+        if explanation.matched_terms:
+            why.append("terms: " + ", ".join(explanation.matched_terms[:8]))
+        lesson = explanation.lesson
+        teaches = [f"root cause: {lesson.root_cause}"] if lesson.root_cause else []
+        if lesson.resolution:
+            teaches.append(f"resolution: {lesson.resolution}")
+        if lesson.open_follow_ups:
+            teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
+        started = result.started_at.date().isoformat() if result.started_at else "?"
+        label = f"{result.reference or result.incident_id}\n{result.name}\n{started}"
+        table.add_row(str(rank), label, f"{result.score:.3f}", "\n".join(why), "\n".join(teaches))
+    return table
