@@ -1,9 +1,7 @@
 """Write a whole synthetic organisation as an export directory (see docs/export-format.md).
 
-Incidents are planned and written one at a time, each straight into its streams, so memory stays
-bounded by the organisation and the open recurrence threads, not by the number of incidents. Planning
-runs twice: once to learn when the history ends ("now", which decides which incidents are still live)
-and once for real; both passes draw the same numbers because every stream is seeded.
+Incidents are planned and written one at a time, each straight into its streams, so memory is held by
+the organisation, the deploys and the recurrence threads, not by the incidents' text.
 """
 
 from __future__ import annotations
@@ -21,9 +19,10 @@ from precedent.sources.synthetic.org import Org, build_org, history_days
 from precedent.sources.synthetic.people import schedule_entries, schedule_object, team_object, user_object
 from precedent.sources.synthetic.text import Narrator
 from precedent.sources.synthetic.timeline import Member, Plan, Planner, Thread
-from precedent.sources.synthetic.writer import KeyedWriter, ListWriter, PagedWriter, write_json
+from precedent.sources.synthetic.writer import KeyedWriter, ListWriter, PagedWriter, dumps, write_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -32,6 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["GenerationReport", "generate"]
 
 Json = dict[str, object]
+
+_CATALOG_PAGE = 250
+# Incidents begin two weeks after the organisation set incident.io up.
+_FIRST_INCIDENT_AFTER = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def _planner(org: Org, incidents: int) -> Planner:
         stream(org.seed, "timeline"),
         IdFactory(stream(org.seed, "ids:timeline")),
         org.topology,
-        start=org.created + timedelta(days=14),
+        start=org.created + _FIRST_INCIDENT_AFTER,
         days=history_days(incidents),
     )
     planner.plan_background_deploys()
@@ -244,30 +247,34 @@ def _write_org(out: Path, org: Org, planner: Planner, now: datetime) -> None:
         out / "v2_schedule_entries.json",
         {team.schedule_id: schedule_entries(team, created, now) for team in org.teams},
     )
-    teams = {team.name: team for team in org.teams}
+    _write_catalog_entries(out, org, planner)
+
+
+def _write_catalog_entries(out: Path, org: Org, planner: Planner) -> None:
+    """Write one or more pages per catalog type; deployment entries are rendered a page at a time."""
+    catalog, created = org.catalog, org.created
+    services = service_entries(catalog, org.topology, org.teams_by_name, created)
+    teams = team_entries(catalog, list(org.teams), created)
     deployments = sorted(planner.deployments, key=lambda d: (d.deployed_at, d.id))
-    pages = (
-        (catalog.service_type, service_entries(catalog, org.topology, teams, created)),
-        (catalog.team_type, team_entries(catalog, list(org.teams), created)),
-        (catalog.deployment_type, [deployment_entry(catalog, d) for d in deployments]),
+    sources: tuple[tuple[Json, int, Callable[[int, int], list[Json]]], ...] = (
+        (catalog.service_type, len(services), lambda a, b: services[a:b]),
+        (catalog.team_type, len(teams), lambda a, b: teams[a:b]),
+        (
+            catalog.deployment_type,
+            len(deployments),
+            lambda a, b: [deployment_entry(catalog, d) for d in deployments[a:b]],
+        ),
     )
     with (out / "v3_catalog_entries.json").open("w", encoding="utf-8", newline="\n") as handle:
         handle.write("[")
-        first = True
-        for catalog_type, entries in pages:
-            for offset in range(0, max(len(entries), 1), 250):
-                meta: Json = {"page_size": 250, "total_record_count": len(entries)}
-                if offset + 250 < len(entries):
-                    meta["after"] = entries[offset + 249]["id"]
-                page = {
-                    "catalog_entries": entries[offset : offset + 250],
-                    "catalog_type": catalog_type,
-                    "pagination_meta": meta,
-                }
-                handle.write(
-                    ("" if first else ",\n") + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
-                )
-                first = False
+        for index, (catalog_type, count, chunk) in enumerate(sources):
+            for offset in range(0, max(count, 1), _CATALOG_PAGE):
+                entries = chunk(offset, offset + _CATALOG_PAGE)
+                meta: Json = {"page_size": _CATALOG_PAGE, "total_record_count": count}
+                if offset + _CATALOG_PAGE < count:
+                    meta["after"] = entries[-1]["id"]
+                page = {"catalog_entries": entries, "catalog_type": catalog_type, "pagination_meta": meta}
+                handle.write(("" if index == 0 and offset == 0 else ",\n") + dumps(page))
         handle.write("]\n")
 
 
@@ -284,11 +291,9 @@ def generate(out: Path, *, incidents: int, seed: int) -> GenerationReport:
     """
     out.mkdir(parents=True, exist_ok=True)
     org = build_org(seed)
-    last = org.created
-    for plan in _planner(org, incidents).plans(incidents):
-        last = plan.start
-    # "Now" is shortly after the last declaration, so the newest incidents are still open.
-    now = last + timedelta(minutes=45)
+    # The planner puts the last incident just before the end of the history, so "now" is the end:
+    # the newest incidents are still open, as in a live export.
+    now = org.created + _FIRST_INCIDENT_AFTER + timedelta(days=history_days(incidents))
     report, relations, planner = _write_incidents(out, org, incidents, now)
     _write_relationships(out, relations)
     _write_org(out, org, planner, now)

@@ -27,10 +27,11 @@ class Org:
     reference: Reference
     catalog: Catalog
     created: datetime
+    teams_by_name: dict[str, Team]
 
     def team(self, name: str) -> Team:
         """Return a team by name."""
-        return next(team for team in self.teams if team.name == name)
+        return self.teams_by_name[name]
 
     def owner(self, service: str) -> Team:
         """Return the team owning a service."""
@@ -59,4 +60,5 @@ def build_org(seed: int) -> Org:
         build_reference(ids, ORG_START),
         build_catalog(ids, topology, ORG_START),
         ORG_START,
+        {team.name: team for team in teams},
     )

@@ -139,19 +139,11 @@ class Narrative:
     prev_version: str
     start: str
     cause: str
-    numbers: tuple[tuple[str, str], ...]
+    values: dict[str, str]
 
     def fill(self, template: str) -> str:
         """Substitute the placeholders of a phrase."""
-        values = dict(self.numbers)
-        values.update(
-            svc=self.svc,
-            root=self.root,
-            version=self.version,
-            prev_version=self.prev_version,
-            start=self.start,
-        )
-        return template.format(**values)
+        return template.format_map(self.values)
 
 
 class Narrator:
@@ -176,15 +168,20 @@ class Narrator:
         """Draw the numbers for one incident and return its narrative."""
         rng = self._rng
         self._used.clear()
-        numbers = (
-            ("pct", str(rng.randint(3, 60))),
-            ("p99", f"{rng.randint(12, 300) * 100:,}"),
-            ("n", str(rng.randint(2, 40))),
-            ("mins", str(rng.randint(5, 90))),
-            ("pool", str(rng.choice((10, 20, 25, 32, 40, 50)))),
-            ("lag", f"{rng.randint(50, 5000) * 1000:,}"),
-        )
-        return Narrative(mode, svc, root, version, prev_version, start, cause, numbers)
+        values = {
+            "pct": str(rng.randint(3, 60)),
+            "p99": f"{rng.randint(12, 300) * 100:,}",
+            "n": str(rng.randint(2, 40)),
+            "mins": str(rng.randint(5, 90)),
+            "pool": str(rng.choice((10, 20, 25, 32, 40, 50))),
+            "lag": f"{rng.randint(50, 5000) * 1000:,}",
+            "svc": svc,
+            "root": root,
+            "version": version,
+            "prev_version": prev_version,
+            "start": start,
+        }
+        return Narrative(mode, svc, root, version, prev_version, start, cause, values)
 
     def _pick(self, pool: tuple[str, ...]) -> str:
         return self._rng.choice(pool)

@@ -1,10 +1,10 @@
 """Plan when incidents happen, what breaks, and which ones are planted recurrences or duplicates.
 
-Arrivals are a Poisson process over the organisation's history. Two kinds of planted events are merged
-into that stream in time order through a heap: recurrences (the same root cause on the same service,
-weeks later, possibly surfacing on a different caller) and duplicates (a second team declaring the same
-event minutes later). Only the heap and the open recurrence threads are held in memory, so planning
-100k incidents needs no more memory than planning 100.
+Incidents are spread evenly, with jitter, over the organisation's history. Two kinds of planted
+events are merged into that stream in time order through a heap: recurrences (the same root cause
+on the same service, weeks later, possibly surfacing on a different caller) and duplicates (a
+second team declaring the same event minutes later). Only the heap, the open recurrence threads and
+the deploys are held in memory; incidents themselves are yielded one at a time.
 """
 
 from __future__ import annotations
@@ -111,6 +111,10 @@ class Planner:
         self._deploy_times: dict[str, list[datetime]] = {}
         self._deploy_versions: dict[str, list[str]] = {}
         self.threads = 0
+        self._roots = {
+            mode.key: [s.name for s in topology.services.values() if s.kind in mode.root_kinds]
+            for mode in FAILURE_MODES
+        }
 
     def _version(self, at: datetime) -> str:
         return f"{at:%Y.%m.%d}-{self._rng.getrandbits(28):07x}"
@@ -145,8 +149,7 @@ class Planner:
         return self._deploy_versions[service][index - 1] if index else self._version(self._start)
 
     def _pick_root(self, mode: FailureMode) -> str:
-        candidates = [s.name for s in self._topology.services.values() if s.kind in mode.root_kinds]
-        return self._rng.choice(candidates)
+        return self._rng.choice(self._roots[mode.key])
 
     def _surface(self, root: str) -> str:
         callers = self._topology.upstream(root)
@@ -213,19 +216,31 @@ class Planner:
             private=security or rng.random() < 0.03,
         )
 
+    @property
+    def end(self) -> datetime:
+        """When the history ends: the last incident starts shortly before."""
+        return self._end
+
     def plans(self, count: int) -> Iterator[Plan]:
-        """Yield ``count`` plans in start order, with recurrences and duplicates merged in."""
+        """Yield ``count`` plans in start order, with recurrences and duplicates merged in.
+
+        Slot ``i`` sits at a jittered point ``(i - u) / count`` of the history, so the last incident
+        always lands just before ``end`` and "now" is known before anything is written. A slot is taken
+        by a planted event when one is due, otherwise by a fresh incident.
+        """
         rng = self._rng
-        rate = count / (self._end - self._start).total_seconds()
-        next_arrival = self._start + timedelta(seconds=rng.expovariate(rate))
+        span = self._end - self._start
         # (due time, tiebreak, thread or original plan) for planted events not yet emitted.
         heap: list[tuple[datetime, int, Thread | Plan]] = []
         tiebreak = 0
+        last = self._start
         for number in range(1, count + 1):
-            if heap and heap[0][0] <= next_arrival:
-                at, _, planted = heapq.heappop(heap)
+            slot = self._start + span * ((number - rng.random()) / count)
+            if heap and heap[0][0] <= slot:
+                due, _, planted = heapq.heappop(heap)
+                last = at = max(due, last + timedelta(seconds=1))
                 if isinstance(planted, Thread):
-                    plan = self._plan(
+                    yield self._plan(
                         number,
                         at,
                         planted.mode,
@@ -236,7 +251,7 @@ class Planner:
                         duplicate_of=None,
                     )
                 else:
-                    plan = self._plan(
+                    yield self._plan(
                         number,
                         at,
                         planted.mode,
@@ -246,10 +261,8 @@ class Planner:
                         thread=None,
                         duplicate_of=planted,
                     )
-                yield plan
                 continue
-            at = next_arrival
-            next_arrival = at + timedelta(seconds=rng.expovariate(rate))
+            last = at = max(slot, last + timedelta(seconds=1))
             mode = rng.choices(self._modes, weights=self._weights)[0]
             root = self._pick_root(mode)
             thread = None

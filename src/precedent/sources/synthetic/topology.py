@@ -244,6 +244,8 @@ class Topology:
 
     services: dict[str, Service]
     dependants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Memo for upstream(): asked for on every incident, and the graph never changes once built.
+    _upstream: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def teams(self) -> tuple[str, ...]:
@@ -252,6 +254,9 @@ class Topology:
 
     def upstream(self, name: str, depth: int = 2) -> tuple[str, ...]:
         """Services that call ``name`` directly or through up to ``depth`` hops, nearest first."""
+        cached = self._upstream.get((name, depth))
+        if cached is not None:
+            return cached
         seen: dict[str, None] = {}
         frontier = [name]
         for _ in range(depth):
@@ -260,7 +265,8 @@ class Topology:
             ]
             for caller in frontier:
                 seen.setdefault(caller, None)
-        return tuple(seen)
+        self._upstream[(name, depth)] = tuple(seen)
+        return self._upstream[(name, depth)]
 
 
 def build_topology(rng: random.Random) -> Topology:
