@@ -46,4 +46,4 @@ class _LegacyMany:
 def install() -> None:
     """Point hypothesis-jsonschema at the adapter if this Hypothesis needs it (idempotent)."""
     if not hasattr(cu.many, "more"):
-        _from_schema.cu = types.SimpleNamespace(many=_LegacyMany)  # type: ignore[assignment]
+        _from_schema.cu = types.SimpleNamespace(many=_LegacyMany)  # type: ignore[attr-defined, assignment]

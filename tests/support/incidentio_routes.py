@@ -72,11 +72,12 @@ def _incidents(fx: IncidentIoFixtures, params: httpx.QueryParams) -> list[Record
         for op in ("gte", "lte"):
             for bound in params.get_list(f"{name}[{op}]"):
                 found = [i for i in found if _matches_time(i[name], op, bound)]
-    for key, pick in (
+    pickers: tuple[tuple[str, Callable[[Record], Any]], ...] = (
         ("status_category", lambda i: i["incident_status"]["category"]),
         ("status", lambda i: i["incident_status"]["id"]),
         ("severity", lambda i: i.get("severity", {}).get("id")),
-    ):
+    )
+    for key, pick in pickers:
         wanted = params.get_list(f"{key}[one_of]")
         if wanted:
             found = [i for i in found if pick(i) in wanted]
