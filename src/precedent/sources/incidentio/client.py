@@ -224,23 +224,8 @@ class IncidentIoClient:
         size = page_size_for(path, page_size if page_size is not None else _int_param(query, path))
         if size is not None:
             query["page_size"] = size
-        seen: set[str] = set()
-        pages = 0
-        while True:
-            page = await self.get(path, query)
-            pages += 1
+        async for page in self._walk(path, query, "after", max_pages):
             yield page
-            cursor = next_cursor(page)
-            if cursor is None or count_items(page) == 0:
-                return
-            if cursor in seen or cursor == query.get("after"):
-                logger.warning("incidentio repeated cursor path=%s after=%s pages=%d", path, cursor, pages)
-                return
-            if max_pages is not None and pages >= max_pages:
-                logger.info("incidentio max_pages reached path=%s pages=%d", path, pages)
-                return
-            seen.add(cursor)
-            query["after"] = cursor
 
     async def iter_schedule_entries(
         self,
@@ -271,28 +256,41 @@ class IncidentIoClient:
             ValueError: If a window bound is naive.
             The same errors as :meth:`get`.
         """
-        end = _timestamp(window_end)
         query: dict[str, QueryValue | list[QueryValue]] = {
             "schedule_id": schedule_id,
             "entry_window_start": _timestamp(window_start),
-            "entry_window_end": end,
+            "entry_window_end": _timestamp(window_end),
         }
+        async for page in self._walk("/v2/schedule_entries", query, "entry_window_start", max_pages):
+            yield page
+
+    async def _walk(
+        self,
+        path: str,
+        query: dict[str, QueryValue | list[QueryValue]],
+        cursor_param: str,
+        max_pages: int | None,
+    ) -> AsyncIterator[dict[str, object]]:
+        """Fetch pages, sending each page's ``pagination_meta.after`` back as ``cursor_param``."""
+        if max_pages is not None and max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, got {max_pages}")
         seen: set[str] = set()
         pages = 0
         while True:
-            page = await self.get("/v2/schedule_entries", query)
+            page = await self.get(path, query)
             pages += 1
             yield page
             cursor = next_cursor(page)
             if cursor is None or count_items(page) == 0:
                 return
-            if cursor in seen:
-                logger.warning("incidentio repeated cursor path=/v2/schedule_entries after=%s", cursor)
+            if cursor in seen or cursor == query.get(cursor_param):
+                logger.warning("incidentio repeated cursor path=%s after=%s pages=%d", path, cursor, pages)
                 return
             if max_pages is not None and pages >= max_pages:
+                logger.info("incidentio max_pages reached path=%s pages=%d", path, pages)
                 return
             seen.add(cursor)
-            query["entry_window_start"] = cursor
+            query[cursor_param] = cursor
 
     async def _send(self, path: str, params: QueryParams | None) -> httpx.Response:
         """Send ``GET path`` until it succeeds, fails for good, or the retry policy runs out."""
