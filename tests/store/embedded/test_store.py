@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -227,3 +228,70 @@ async def test_search_filters(embedded_store: GraphStore) -> None:
     for search_filter, expected in cases.items():
         hits = await embedded_store.vector_search(query, k=10, search_filter=search_filter)
         assert sorted(h.node_id for h in hits) == expected, search_filter
+
+
+def _random_nodes(start: int, count: int, seed: int = 0) -> list[Node]:
+    rng = np.random.default_rng(seed + start)
+    vectors = rng.standard_normal((count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [
+        Node(f"n{i:06d}", "Incident", {"i": i}, text=f"incident {i}", embedding=vectors[i - start])
+        for i in range(start, start + count)
+    ]
+
+
+async def test_compaction_while_writing_keeps_everything(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384, compact_after_bytes=50_000)
+    await store.open()
+    for start in range(0, 600, 100):
+        await store.upsert_nodes(_random_nodes(start, 100))
+        await store.delete_nodes([f"n{start:06d}"])
+    # Each batch crossed the threshold, so the log holds at most what followed the last compaction.
+    assert (tmp_path / "graph" / "wal").stat().st_size < 50_000
+    store = await _reopen(store)
+    try:
+        assert (await store.stats()).nodes == 594
+        [hit] = await store.vector_search(_random_nodes(300, 2)[1].embedding, k=1)  # type: ignore[arg-type]
+        assert hit.node_id == "n000301"
+    finally:
+        await store.close()
+
+
+async def test_concurrent_writes_and_threaded_searches(embedded_store: GraphStore) -> None:
+    # Enough rows that searches run in a worker thread while writes change the matrix.
+    nodes = _random_nodes(0, 6000)
+    await embedded_store.upsert_nodes(nodes)
+    probe = nodes[10].embedding
+    assert probe is not None
+
+    async def search() -> None:
+        for _ in range(5):
+            hits = await embedded_store.vector_search(probe, k=3)
+            assert hits[0].node_id == "n000010"
+
+    async def write(start: int) -> None:
+        await embedded_store.upsert_nodes(_random_nodes(start, 200, seed=1))
+        await embedded_store.delete_nodes([f"n{start + 1:06d}"])
+
+    await asyncio.gather(*(search() for _ in range(3)), *(write(10_000 + 1000 * i) for i in range(4)))
+    assert (await embedded_store.stats()).nodes == 6000 + 4 * 199
+
+
+async def test_a_cancelled_write_is_all_or_nothing(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await store.open()
+    task = asyncio.ensure_future(store.upsert_nodes(_random_nodes(0, 500)))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The next write waits for the cancelled one, which still finishes its log record.
+    await store.set_meta("after", "yes")
+    in_memory = (await store.stats()).nodes
+    assert in_memory in (0, 500)
+    store = await _reopen(store)
+    try:
+        assert (await store.stats()).nodes == in_memory
+        assert await store.get_meta("after") == "yes"
+    finally:
+        await store.close()

@@ -39,7 +39,7 @@ from precedent.store.embedded.walk import neighbours, subgraph
 from precedent.store.export import to_networkx
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator, Callable, Sequence
     from pathlib import Path
 
     import networkx as nx
@@ -139,16 +139,23 @@ class EmbeddedStore:
             raise StoreUnavailable("the embedded store is not open; call open() first")
         return self._state
 
-    async def _commit(self, op: Op, state: GraphState) -> None:
-        # Shielded so a cancelled caller cannot leave a logged batch unapplied in memory.
-        await asyncio.shield(self._commit_locked(op, state))
+    async def _write(self, batch: Callable[[GraphState], Op | None]) -> None:
+        self._open_state()
+        # Shielded, lock included, so a cancelled caller neither leaves a logged batch unapplied
+        # in memory nor lets the next writer append to the log while this one still is.
+        await asyncio.shield(self._write_locked(batch))
 
-    async def _commit_locked(self, op: Op, state: GraphState) -> None:
-        analyzed = await asyncio.to_thread(self._log, op, state)
-        async with self._index_lock:
-            state.apply(op, analyzed)
-        if self._wal.record_bytes > self._compact_after_bytes:
-            await asyncio.to_thread(self._compact, state)
+    async def _write_locked(self, batch: Callable[[GraphState], Op | None]) -> None:
+        async with self._write_lock:
+            state = self._open_state()  # close() may have run while this write waited
+            op = batch(state)
+            if op is None:
+                return
+            analyzed = await asyncio.to_thread(self._log, op, state)
+            async with self._index_lock:
+                state.apply(op, analyzed)
+            if self._wal.record_bytes > self._compact_after_bytes:
+                await asyncio.to_thread(self._compact, state)
 
     def _log(self, op: Op, state: GraphState) -> list[tuple[list[str], list[str]]] | None:
         self._wal.append(encode_op(op))
@@ -161,11 +168,12 @@ class EmbeddedStore:
         Raises:
             SchemaError: if a label, property or embedding is not allowed (nothing is written).
         """
-        state = self._open_state()
-        async with self._write_lock:
-            batch = prepare_nodes(nodes, state.dimensions)
-            if batch:
-                await self._commit(UpsertNodes(batch), state)
+
+        def batch(state: GraphState) -> Op | None:
+            prepared = prepare_nodes(nodes, state.dimensions)
+            return UpsertNodes(prepared) if prepared else None
+
+        await self._write(batch)
 
     async def upsert_edges(self, edges: Sequence[Edge]) -> None:
         """Create or replace edges in one batch; edges to missing nodes are ignored.
@@ -173,35 +181,35 @@ class EmbeddedStore:
         Raises:
             SchemaError: if a relationship type or property is not allowed (nothing is written).
         """
-        state = self._open_state()
-        async with self._write_lock:
-            batch = tuple(
-                e for e in prepare_edges(edges) if e.source in state.nodes and e.target in state.nodes
-            )
-            if batch:
-                await self._commit(UpsertEdges(batch), state)
+
+        def batch(state: GraphState) -> Op | None:
+            prepared = prepare_edges(edges)
+            kept = tuple(e for e in prepared if e.source in state.nodes and e.target in state.nodes)
+            return UpsertEdges(kept) if kept else None
+
+        await self._write(batch)
 
     async def delete_nodes(self, ids: Sequence[str]) -> None:
         """Delete nodes and every edge touching them. Missing ids are ignored."""
-        state = self._open_state()
-        async with self._write_lock:
+
+        def batch(state: GraphState) -> Op | None:
             present = tuple(dict.fromkeys(i for i in ids if i in state.nodes))
-            if present:
-                await self._commit(DeleteNodes(present), state)
+            return DeleteNodes(present) if present else None
+
+        await self._write(batch)
 
     async def delete_edges(self, keys: Sequence[EdgeKey]) -> None:
         """Delete edges by key. Missing edges are ignored."""
-        state = self._open_state()
-        async with self._write_lock:
+
+        def batch(state: GraphState) -> Op | None:
             present = tuple(dict.fromkeys(k for k in keys if state.edge(k) is not None))
-            if present:
-                await self._commit(DeleteEdges(present), state)
+            return DeleteEdges(present) if present else None
+
+        await self._write(batch)
 
     async def set_meta(self, key: str, value: str) -> None:
         """Write a small bookkeeping value durably."""
-        state = self._open_state()
-        async with self._write_lock:
-            await self._commit(SetMeta(key, value), state)
+        await self._write(lambda _: SetMeta(key, value))
 
     async def get_meta(self, key: str) -> str | None:
         """Read a small bookkeeping value."""
