@@ -1,6 +1,9 @@
 """Failure modes: what breaks, what responders see, what they find, and what they change afterwards.
 
 Each pool is deliberately wide so that two incidents with the same root cause rarely share a sentence.
+A phrase may start with a kind tag such as ``[search]``: it then only applies when the root service is of
+that kind (Elasticsearch watermarks are no explanation for a full PostgreSQL disk). When a mode has as many
+fixes as causes they are paired by position, so the fix told matches the cause found.
 Placeholders are filled per incident by ``text.py``: ``{svc}`` the service where symptoms were seen,
 ``{root}`` the service where the fault is, ``{version}``/``{prev_version}`` a deploy, and numbers such
 as ``{pct}``, ``{p99}``, ``{n}``, ``{mins}``, ``{pool}``, ``{lag}``.
@@ -8,9 +11,13 @@ as ``{pct}``, ``{p99}``, ``{n}``, ``{mins}``, ``{pool}``, ``{lag}``.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
-__all__ = ["FAILURE_MODES", "FailureMode"]
+__all__ = ["FAILURE_MODES", "FailureMode", "applicable", "paired_fix"]
+
+_TAG = re.compile(r"^\[(\w+)\] ")
 
 
 @dataclass(frozen=True)
@@ -322,7 +329,7 @@ FAILURE_MODES: tuple[FailureMode, ...] = (
     ),
     FailureMode(
         key="disk_full",
-        root_kinds=("database", "search", "queue", "storage"),
+        root_kinds=("database", "search", "queue"),
         change_driven=False,
         titles=("Writes failing on {svc}", "{svc} read-only", "{svc} errors on save"),
         symptoms=(
@@ -332,18 +339,21 @@ FAILURE_MODES: tuple[FailureMode, ...] = (
         ),
         errors=(
             "could not extend file: No space left on device",
-            'ERROR: could not write to file "pg_wal/xlogtemp"',
-            "flood stage disk watermark [95%] exceeded, all indices marked read-only",
+            '[database] ERROR: could not write to file "pg_wal/xlogtemp"',
+            "[search] flood stage disk watermark [95%] exceeded, all indices marked read-only",
+            "[queue] ERROR Shutdown broker because all log dirs have failed (kafka.log.LogManager)",
         ),
         causes=(
-            "{root} ran out of disk: WAL archiving to object storage had been failing and segments piled up",
-            "a runaway log table on {root} grew by {n}GB in a day",
-            "{root} hit the flood-stage watermark after a reindex doubled index size",
+            "[database] {root} ran out of disk: WAL archiving to object storage had been failing for days",
+            "[database] a runaway log table on {root} grew by {n}GB in a day",
+            "[search] {root} hit the flood-stage watermark after a reindex doubled index size",
+            "[queue] a broker in {root} filled its disk: a new topic was created with 30-day retention",
         ),
         fixes=(
             "fixed archiving credentials, freed space and grew the volume",
             "truncated the log table and expanded disk",
             "cleared the read-only block and removed the old index",
+            "cut retention on the topic and let the broker rejoin",
         ),
         recoveries=("writes are succeeding again", "disk on {root} is at {pct}% and stable"),
         lessons=(
@@ -352,10 +362,10 @@ FAILURE_MODES: tuple[FailureMode, ...] = (
         ),
         follow_ups=(
             "Alert on disk growth rate for {root}",
-            "Alert on WAL archiving failures",
+            "[database] Alert on WAL archiving failures",
             "Autoscale storage for {root}",
         ),
-        actions=("Check df on {root}", "Grow the volume", "Remove old index"),
+        actions=("Check df on {root}", "Grow the volume", "[search] Remove old index"),
     ),
     FailureMode(
         key="third_party_outage",
@@ -590,3 +600,22 @@ FAILURE_MODES: tuple[FailureMode, ...] = (
         actions=("Check _cluster/health on {root}", "Enable allocation"),
     ),
 )
+
+
+def _strip(phrase: str) -> str:
+    return _TAG.sub("", phrase, count=1)
+
+
+@functools.cache
+def applicable(pool: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """The phrases of ``pool`` that fit a root service of ``kind``, tags removed."""
+    fitting = tuple(_strip(p) for p in pool if (m := _TAG.match(p)) is None or m.group(1) == kind)
+    return fitting or tuple(_strip(p) for p in pool)
+
+
+def paired_fix(mode: FailureMode, cause: str) -> str | None:
+    """The fix written for ``cause`` when the mode pairs fixes with causes, else None."""
+    if len(mode.fixes) != len(mode.causes):
+        return None
+    stripped = [_strip(c) for c in mode.causes]
+    return _strip(mode.fixes[stripped.index(cause)]) if cause in stripped else None

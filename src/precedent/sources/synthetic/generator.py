@@ -154,6 +154,7 @@ def _write_incidents(
                 prev_version=previous,
                 start=plan.start.strftime("%H:%M UTC"),
                 cause=plan.cause,
+                root_kind=org.topology.services[plan.root].kind,
             )
             repeat_of = (
                 f"INC-{plan.thread.members[-1].number}" if plan.thread and plan.thread.members else None

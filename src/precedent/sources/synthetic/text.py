@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from precedent.sources.synthetic.failure_modes import applicable, paired_fix
+
 if TYPE_CHECKING:
     import random
 
@@ -21,7 +23,7 @@ __all__ = ["Narrative", "Narrator"]
 _OPENERS = (
     "We're investigating {what}.",
     "Alerts fired for {what}.",
-    "Support escalated {what}.",
+    "Support escalated reports of {what}.",
     "On-call was paged for {what}.",
     "Looking into {what}.",
     "Synthetic checks flagged {what}.",
@@ -36,8 +38,7 @@ _WHATS = (
     "elevated errors around {svc}",
     "issues with {svc}",
     "customer-facing errors involving {svc}",
-    "an alert on {svc}",
-    "reports of failures through {svc}",
+    "failures through {svc}",
 )
 _SCOPES = (
     "Impact looks limited to EU traffic so far.",
@@ -139,6 +140,8 @@ class Narrative:
     prev_version: str
     start: str
     cause: str
+    root_kind: str
+    fix: str
     values: dict[str, str]
 
     def fill(self, template: str) -> str:
@@ -164,6 +167,7 @@ class Narrator:
         prev_version: str,
         start: str,
         cause: str,
+        root_kind: str,
     ) -> Narrative:
         """Draw the numbers for one incident and return its narrative."""
         rng = self._rng
@@ -181,7 +185,8 @@ class Narrator:
             "prev_version": prev_version,
             "start": start,
         }
-        return Narrative(mode, svc, root, version, prev_version, start, cause, values)
+        fix = paired_fix(mode, cause) or rng.choice(applicable(mode.fixes, root_kind))
+        return Narrative(mode, svc, root, version, prev_version, start, cause, root_kind, fix, values)
 
     def _pick(self, pool: tuple[str, ...]) -> str:
         return self._rng.choice(pool)
@@ -209,12 +214,14 @@ class Narrator:
     def investigating(self, story: Narrative) -> str:
         """Return the first update: symptoms, an error line, scope and what happens next."""
         opener = self._pick(_OPENERS).format(what=story.fill(self._pick(_WHATS)))
-        error = (
-            f"Logs show `{story.fill(self._pick(story.mode.errors))}`." if self._rng.random() < 0.6 else ""
-        )
+        error = ""
+        if self._rng.random() < 0.6:
+            error = f"Logs show `{story.fill(self._pick(applicable(story.mode.errors, story.root_kind)))}`."
+        # Responders first see the service they were paged for; the faulty dependency comes later.
+        seen = tuple(p for p in story.mode.symptoms if "{root}" not in p) if story.svc != story.root else ()
         return self._join(
             opener,
-            _cap(story.fill(self._fresh(story.mode.symptoms))) + ".",
+            _cap(story.fill(self._fresh(seen or story.mode.symptoms))) + ".",
             error,
             story.fill(self._pick(_SCOPES)),
             self._pick(_NEXT_STEPS),
@@ -238,7 +245,7 @@ class Narrator:
     def monitoring(self, story: Narrative) -> str:
         """Return the update saying what was done and how it looks now."""
         return self._pick(_MONITORING).format(
-            fix=story.fill(self._pick(story.mode.fixes)),
+            fix=story.fill(story.fix),
             recovery=_cap(story.fill(self._pick(story.mode.recoveries))),
         )
 
@@ -252,11 +259,11 @@ class Narrator:
 
     def follow_up(self, story: Narrative) -> str:
         """Return a follow-up title."""
-        return story.fill(self._pick(story.mode.follow_ups))
+        return story.fill(self._pick(applicable(story.mode.follow_ups, story.root_kind)))
 
     def action(self, story: Narrative) -> str:
         """Return an in-incident action."""
-        return story.fill(self._pick(story.mode.actions))
+        return story.fill(self._pick(applicable(story.mode.actions, story.root_kind)))
 
     def postmortem(
         self,
@@ -291,7 +298,7 @@ class Narrator:
             "",
             "## Resolution",
             "",
-            f"We {story.fill(self._pick(mode.fixes))}. {_cap(story.fill(self._pick(mode.recoveries)))}.",
+            f"We {story.fill(story.fix)}. {_cap(story.fill(self._pick(mode.recoveries)))}.",
             "",
             "## Lessons",
             "",

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.sources.synthetic.catalog import Deployment
-from precedent.sources.synthetic.failure_modes import FAILURE_MODES, FailureMode
+from precedent.sources.synthetic.failure_modes import FAILURE_MODES, FailureMode, applicable
 
 if TYPE_CHECKING:
     import random
@@ -155,6 +155,9 @@ class Planner:
         callers = self._topology.upstream(root)
         return root if not callers or self._rng.random() < 0.4 else self._rng.choice(callers)
 
+    def _cause(self, mode: FailureMode, root: str) -> str:
+        return self._rng.choice(applicable(mode.causes, self._topology.services[root].kind))
+
     def _changed_service(self, mode: FailureMode, root: str) -> str | None:
         if not mode.change_driven:
             return None
@@ -269,7 +272,7 @@ class Planner:
             if rng.random() < _THREAD_ORIGIN_P:
                 self.threads += 1
                 thread = Thread(
-                    self.threads, mode, root, rng.choice(mode.causes), self._changed_service(mode, root)
+                    self.threads, mode, root, self._cause(mode, root), self._changed_service(mode, root)
                 )
                 due = at
                 for _ in range(rng.randint(1, 3)):
@@ -281,7 +284,7 @@ class Planner:
                 at,
                 mode,
                 root,
-                cause=thread.cause if thread else rng.choice(mode.causes),
+                cause=thread.cause if thread else self._cause(mode, root),
                 changed=thread.changed_service if thread else self._changed_service(mode, root),
                 thread=thread,
                 duplicate_of=None,
