@@ -1,0 +1,104 @@
+"""``precedent import`` and ``precedent sync`` through ``main()``, with settings from the environment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.cli.main import main
+from tests.ingest.fake_http import serve_fake
+from tests.ingest.org import write_export
+from tests.support.incidentio_server import API_KEY, FakeIncidentIo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+# sentence-transformers renamed get_sentence_embedding_dimension; precedent.embedding still calls the
+# old name (reported to its owner). Until that lands, the real-model CLI tests tolerate the warning.
+real_model = [
+    pytest.mark.model,
+    pytest.mark.filterwarnings("ignore:The `get_sentence_embedding_dimension` method:FutureWarning"),
+]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@real_model[0]
+@real_model[1]
+def test_import_command_loads_the_export_and_prints_a_summary(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = write_export(tmp_path / "export")
+    assert main(["import", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "incidents" in out
+    assert "total" in out
+    assert main(["stats", "--json"]) == 0
+    assert '"Incident": 2' in capsys.readouterr().out
+
+
+@real_model[0]
+@real_model[1]
+def test_import_command_reports_an_invalid_file(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = write_export(tmp_path / "export")
+    (export / "v2_follow_ups.json").write_text('{"follow_ups": [{"id": "fu-9", "incident_id": "inc-1"}]}')
+    assert main(["import", str(export)]) == 1
+    err = capsys.readouterr().err
+    assert "v2_follow_ups.json" in err
+    assert "fu-9" in err
+    assert "'title'" in err
+
+
+def test_sync_without_an_api_key_says_where_to_create_one(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err
+    assert "PRECEDENT_INCIDENTIO_API_KEY" in err
+    assert "app.incident.io/settings/api-keys" in err
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIncidentIo]:
+    fake = FakeIncidentIo()
+    with serve_fake(fake) as base_url:
+        monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", API_KEY)
+        monkeypatch.setenv("PRECEDENT_INCIDENTIO_BASE_URL", base_url)
+        yield fake
+
+
+@real_model[0]
+@real_model[1]
+@pytest.mark.usefixtures("data_dir")
+def test_sync_command_prints_counts_calls_and_time(
+    fake_api: FakeIncidentIo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "full sync" in out
+    assert f"{len(fake_api.requests)} API calls" in out
+    assert "incidents" in out
+
+
+@real_model[0]
+@real_model[1]
+@pytest.mark.usefixtures("data_dir", "fake_api")
+@pytest.mark.xfail(
+    reason="bootstrap.open_runtime loads the model through CachedEmbedder.embed; on a second run the "
+    "persistent cache answers and the model never loads (embedding.dimensions raises). Fix: load the "
+    "SentenceTransformerEmbedder itself in open_runtime.",
+    strict=True,
+)
+def test_second_sync_command_is_incremental(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    assert main(["sync"]) == 0
+    assert "incremental sync" in capsys.readouterr().out
