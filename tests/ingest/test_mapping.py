@@ -1,0 +1,196 @@
+"""Pure mapping: incident.io objects in, nodes and edges out (no store, no model)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from precedent.ingest.mapping import (
+    CHUNK_LIMIT,
+    MappingContext,
+    MissingField,
+    map_catalog_entry,
+    map_incident,
+    map_incident_update,
+    map_postmortem,
+    map_schedule,
+    map_team,
+    split_sections,
+)
+from precedent.ingest.mapping.incidents import INCIDENT_TEXT_LIMIT
+from tests.ingest import org
+
+
+@pytest.fixture
+def ctx() -> MappingContext:
+    context = MappingContext()
+    context.add_custom_fields(org.CUSTOM_FIELDS)
+    for catalog_type in org.CATALOG_TYPES:
+        context.catalog.add_type(catalog_type)
+    for entries in org.CATALOG_ENTRIES.values():
+        context.catalog.add_entries(entries)
+    context.add_teams(org.TEAMS)
+    return context
+
+
+def _edges(record: object) -> set[tuple[str, str, str]]:
+    return {(e.source, e.type, e.target) for e in record.edges}  # type: ignore[attr-defined]
+
+
+def test_incident_node_carries_reference_status_times_and_duration(ctx: MappingContext) -> None:
+    record = map_incident(org.INCIDENTS[0], ctx, org.UPDATES[:2])
+    assert record is not None
+    assert record.node is not None
+    props = record.node.properties
+    assert (props["reference"], props["status"], props["status_category"]) == ("INC-1", "Closed", "closed")
+    assert (props["severity"], props["incident_type"], props["mode"]) == ("Critical", "Outage", "standard")
+    assert props["impact_started_at"] == "2026-03-01T10:00:00+00:00"
+    assert props["resolved_at"] == "2026-03-01T11:30:00+00:00"
+    assert props["duration_seconds"] == 5400
+    assert record.node.visibility == "public"
+    assert record.node.text == (
+        "Payments API returning 500s\n\nPayments API returning 500s: customers saw errors\n\n"
+        "Rolling back deploy 42\n\nError rate back to normal"
+    )
+
+
+def test_incident_edges_cover_lookups_people_and_catalog(ctx: MappingContext) -> None:
+    record = map_incident(org.INCIDENTS[0], ctx)
+    assert record is not None
+    assert _edges(record) == {
+        ("inc-1", "HAS_STATUS", "st-closed"),
+        ("inc-1", "HAS_SEVERITY", "sev-critical"),
+        ("inc-1", "HAS_TYPE", "type-outage"),
+        ("inc-1", "REPORTED_BY", "u-bob"),
+        ("inc-1", "ROLE_HELD_BY", "u-alice"),
+        ("inc-1", "AFFECTS", "svc-payments"),
+        ("inc-1", "CAUSED_BY", "deploy-42"),
+    }
+    role = next(e for e in record.edges if e.type == "ROLE_HELD_BY")
+    assert role.properties == {"role": "Incident Lead"}
+    assert {s.id for s in record.stubs} == {"st-closed", "sev-critical", "type-outage", "u-bob", "u-alice"}
+
+
+def test_change_field_is_caused_by_even_without_a_catalog() -> None:
+    record = map_incident(org.INCIDENTS[0], MappingContext())
+    assert record is not None
+    assert ("inc-1", "CAUSED_BY", "deploy-42") in _edges(record)
+
+
+def test_test_incidents_are_excluded_unless_asked() -> None:
+    assert map_incident(org.INCIDENTS[2], MappingContext()) is None
+    everything = MappingContext(modes=frozenset({"standard", "retrospective", "test", "tutorial"}))
+    assert map_incident(org.INCIDENTS[2], everything) is not None
+
+
+def test_unknown_fields_and_enum_values_are_tolerated(ctx: MappingContext) -> None:
+    drifted = copy.deepcopy(org.INCIDENTS[0])
+    drifted.update(visibility="secret", mode="drill", brand_new_field={"x": [1]})
+    drifted["incident_status"]["category"] = "snoozed"
+    record = map_incident(drifted, ctx)
+    assert record is not None
+    assert record.node is not None
+    assert record.node.visibility == "private"  # unknown visibility errs on the private side
+    assert record.node.properties["status_category"] == "snoozed"
+
+
+@pytest.mark.parametrize("field", ["id", "name", "reference", "created_at", "incident_status"])
+def test_missing_required_field_is_named(ctx: MappingContext, field: str) -> None:
+    broken = copy.deepcopy(org.INCIDENTS[0])
+    broken.pop(field)
+    with pytest.raises(MissingField, match=repr(field)) as caught:
+        map_incident(broken, ctx)
+    assert caught.value.field == field
+
+
+def test_incident_text_is_bounded(ctx: MappingContext) -> None:
+    updates = [dict(org.UPDATES[0], id=f"u{i}", message="x" * 500) for i in range(20)]
+    record = map_incident(org.INCIDENTS[0], ctx, updates)
+    assert record is not None
+    assert record.node is not None
+    assert len(record.node.text or "") == INCIDENT_TEXT_LIMIT
+
+
+def test_parts_inherit_the_incident_visibility(ctx: MappingContext) -> None:
+    ctx.incident_visibility.update({"inc-1": "public", "inc-2": "private"})
+    public = map_incident_update(org.UPDATES[0], ctx)
+    private = map_incident_update(org.UPDATES[2], ctx)
+    assert public.node is not None
+    assert private.node is not None
+    assert (public.node.visibility, private.node.visibility) == ("public", "private")
+    assert _edges(public) == {("inc-1", "HAS_UPDATE", "upd-1"), ("upd-1", "POSTED_BY", "u-alice")}
+    orphan = map_incident_update(dict(org.UPDATES[0], incident_id="inc-unknown"), ctx)
+    assert orphan.node is not None
+    assert orphan.node.visibility == "private"
+
+
+def test_sections_split_by_heading_and_stay_under_the_limit() -> None:
+    sections = split_sections(org.MARKDOWN)
+    assert [s.heading for s in sections[:2]] == ["Post-mortem > Summary", "Post-mortem > Timeline"]
+    assert all(len(s.text) <= CHUNK_LIMIT for s in sections)
+    assert len(sections) == 4  # the long "Lessons" section is cut at paragraph or hard bounds
+    assert split_sections("no headings at all")[0].heading == ""
+    assert split_sections("```\n# not a heading\n```")[0].heading == ""
+
+
+def test_postmortem_chunks_are_embedded_parts_of_the_document(ctx: MappingContext) -> None:
+    ctx.incident_visibility["inc-1"] = "public"
+    records = map_postmortem(org.POSTMORTEMS[0], ctx, org.MARKDOWN)
+    document, chunks = records[0], records[1:]
+    assert ("inc-1", "HAS_POSTMORTEM", "pm-1") in _edges(document)
+    assert [c.node.id for c in chunks if c.node] == ["pm-1:0", "pm-1:1", "pm-1:2", "pm-1:3"]
+    first = chunks[0].node
+    assert first is not None
+    assert first.text == "Post-mortem > Summary\n\nDeploy 42 broke payments."
+    assert first.properties["incident_id"] == "inc-1"
+    assert first.visibility == "public"
+
+
+def test_catalog_references_resolve_by_id_external_id_and_alias(ctx: MappingContext) -> None:
+    payments = map_catalog_entry(org.CATALOG_ENTRIES["ct-service"][0], ctx)
+    assert payments.node is not None
+    assert payments.node.label == "Service"
+    assert _edges(payments) == {
+        ("svc-payments", "OWNED_BY", "team-payments"),  # by external id
+        ("svc-payments", "DEPENDS_ON", "svc-db"),  # by alias
+        ("svc-payments", "INSTANCE_OF", "ct-service"),
+    }
+    assert payments.node.properties["attributes"] == ["Tier: 1"]
+
+
+def test_deployments_become_change_events(ctx: MappingContext) -> None:
+    deploy = map_catalog_entry(org.CATALOG_ENTRIES["ct-deploy"][0], ctx)
+    assert deploy.node is not None
+    assert deploy.node.label == "ChangeEvent"
+    assert deploy.node.properties["version"] == "v1.2.3"
+    assert deploy.node.properties["kind"] == "deploy"
+    assert deploy.node.occurred_at is not None
+    assert _edges(deploy) == {("deploy-42", "CHANGED", "svc-payments")}
+
+
+def test_archived_entries_are_kept_and_flagged(ctx: MappingContext) -> None:
+    legacy = map_catalog_entry(org.CATALOG_ENTRIES["ct-service"][2], ctx)
+    assert legacy.node is not None
+    assert legacy.node.properties["archived"] is True
+
+
+def test_team_members_link_to_the_catalog_team_node(ctx: MappingContext) -> None:
+    team = map_team(org.TEAMS[0], ctx)
+    assert team.node is None  # the catalog entry already describes the team
+    assert _edges(team) == {("u-alice", "MEMBER_OF", "team-payments")}
+    standalone = map_team(org.TEAMS[0], MappingContext())
+    assert standalone.node is not None
+    assert standalone.node.label == "Team"
+
+
+def test_schedule_on_call_and_owner(ctx: MappingContext) -> None:
+    entries = org.SCHEDULE_ENTRIES["sch-payments"]["schedule_entries"]["final"]
+    record = map_schedule(org.SCHEDULES[0], ctx, entries)
+    assert _edges(record) == {
+        ("sch-payments", "ON_CALL", "u-alice"),
+        ("sch-payments", "OWNED_BY", "team-payments"),
+    }
+    on_call = next(e for e in record.edges if e.type == "ON_CALL")
+    assert on_call.properties["start_at"] == "2026-03-01T10:00:00+00:00"
+    assert on_call.properties["layer"] == "L1"
