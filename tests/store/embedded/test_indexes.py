@@ -75,7 +75,8 @@ def test_bm25_replacing_and_removing_documents() -> None:
 
 def _unit(rng: np.random.Generator, rows: int, dimensions: int = 16) -> np.ndarray:
     vectors = rng.standard_normal((rows, dimensions)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
 
 
 def _nodes(vectors: np.ndarray) -> list[Node]:

@@ -52,6 +52,12 @@ async def test_is_a_graph_store(embedded_store: GraphStore) -> None:
     assert isinstance(embedded_store, GraphStore)
 
 
+def test_public_surface() -> None:
+    import precedent.store.embedded as package
+
+    assert package.__all__ == ["EmbeddedStore"]
+
+
 async def test_constructor_does_no_io(tmp_path: Path) -> None:
     EmbeddedStore(tmp_path / "graph")
     assert not (tmp_path / "graph").exists()
@@ -119,7 +125,7 @@ async def test_upserts_are_idempotent(embedded_store: GraphStore) -> None:
 async def test_replacing_a_node_replaces_its_fields_and_embedding(embedded_store: GraphStore) -> None:
     [first, *_] = await _nodes()
     await embedded_store.upsert_nodes([first])
-    await embedded_store.upsert_nodes([Node("inc-1", "Incident", {"name": "renamed", "gone": None})])
+    await embedded_store.upsert_nodes([Node("inc-1", "Incident", {"name": "renamed", "gone": None})])  # type: ignore[dict-item]
     [node] = await embedded_store.get_nodes(["inc-1"], with_embeddings=True)
     assert (dict(node.properties), node.text, node.embedding, node.occurred_at) == (
         {"name": "renamed"},
@@ -152,6 +158,8 @@ async def test_wrong_dimension_is_a_schema_error(embedded_store: GraphStore) -> 
         await embedded_store.upsert_nodes([Node("inc-1", "Incident", embedding=vector)])
     with pytest.raises(SchemaError, match="8 dimensions"):
         await embedded_store.vector_search(vector, k=1)
+    with pytest.raises(SchemaError, match="finite"):
+        await embedded_store.vector_search(np.full(384, np.nan, dtype=np.float32), k=1)
     assert (await embedded_store.stats()).nodes == 0
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from precedent.errors import SchemaError, StoreUnavailable
 from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
-from precedent.store.embedded.durable import DirectoryLock
+from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
 from precedent.store.embedded.ops import (
     DeleteEdges,
@@ -96,7 +96,10 @@ class EmbeddedStore:
         self._state = await asyncio.to_thread(self._load)
 
     def _load(self) -> GraphState:
-        self._path.mkdir(parents=True, exist_ok=True)
+        if not self._path.is_dir():
+            self._path.mkdir(parents=True)
+            # The new directory's own entry must be durable before anything in it claims to be.
+            fsync_dir(self._path.parent)
         self._lock.acquire()
         try:
             snapshot.remove_leftovers(self._path / "snapshot")
@@ -260,8 +263,8 @@ class EmbeddedStore:
         """
         state = self._open_state()
         query = np.asarray(embedding, dtype=np.float32)
-        if query.ndim != 1:
-            raise SchemaError("a query embedding must be a 1-D vector")
+        if query.ndim != 1 or not np.isfinite(query).all():
+            raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
         check_dimensions("the query embedding", len(query), state.dimensions)
         index = state.vectors
         if index is None or k <= 0:
