@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Work", "fetch", "run"]
 
 T = TypeVar("T")
+_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 Work = Callable[["AsyncManagedTransaction"], Awaitable[T]]
 
 
@@ -66,19 +67,31 @@ class Connection:
         """
         if self._driver is not None:
             return
-        with self._errors("connecting"):
-            driver = AsyncGraphDatabase.driver(
-                self._uri,
-                auth=self._auth,
-                # Notifications (e.g. "index already exists" on idempotent migrations) are not
-                # errors; asking the server not to send them keeps them out of logs and warnings.
-                notifications_min_severity="OFF",
+        scheme = self._uri.partition("://")[0]
+        if scheme not in _SCHEMES:
+            # The driver would also take http(s):// (its Query API preview), which this store
+            # was neither written nor tested for.
+            schemes = ", ".join(f"{name}://" for name in sorted(_SCHEMES))
+            raise StoreUnavailable(
+                f"Neo4j URI {self._uri!r} must start with one of {schemes} "
+                "(neo4j:// routes across a cluster; bolt:// talks to one server)"
             )
+        with self._errors("connecting"):
             try:
-                await driver.verify_connectivity()
-            except BaseException:
-                await driver.close()
-                raise
+                driver = AsyncGraphDatabase.driver(
+                    self._uri,
+                    auth=self._auth,
+                    # Notifications (e.g. "index already exists" on idempotent migrations) are
+                    # not errors; asking the server not to send them keeps logs and warnings clean.
+                    notifications_min_severity="OFF",
+                )
+                try:
+                    await driver.verify_connectivity()
+                except BaseException:
+                    await driver.close()
+                    raise
+            except ValueError as exc:  # the driver's answer to a malformed host or port
+                raise StoreUnavailable(f"cannot use Neo4j URI {self._uri!r}: {exc}") from exc
         self._driver = driver
         # Sessions are short-lived (one per call), so bookmarks must be shared for a read after a
         # write to see it on a cluster; on a single server this costs nothing.
@@ -149,8 +162,3 @@ class Connection:
             raise StoreUnavailable(f"cannot configure the Neo4j driver for {self._uri}: {exc}") from exc
         except (Neo4jError, DriverError) as exc:
             raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
-        except ValueError as exc:
-            # The driver raises ValueError for a malformed URI.
-            if self._driver is None:
-                raise StoreUnavailable(f"cannot use Neo4j URI {self._uri!r}: {exc}") from exc
-            raise

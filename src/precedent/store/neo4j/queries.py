@@ -269,10 +269,15 @@ def exact_vector_search(predicates: str) -> str:
 
 
 def index_vector_search(predicates: str) -> str:
-    """Approximate search through the HNSW index: over-fetch ``$fetch`` hits, then filter."""
+    """Approximate search through the HNSW index: over-fetch ``$fetch`` hits, filter, re-score.
+
+    The index may quantise vectors, so its scores are approximate; re-scoring the candidates with
+    the exact function keeps scores comparable with the exact path and orders them exactly.
+    """
     return (
-        f"CALL db.index.vector.queryNodes('{EMBEDDING_INDEX}', $fetch, $vector) YIELD node AS n, score\n"
+        f"CALL db.index.vector.queryNodes('{EMBEDDING_INDEX}', $fetch, $vector) YIELD node AS n\n"
         f"WHERE {predicates}\n"
+        "WITH n, vector.similarity.cosine(n.embedding, $vector) AS score\n"
         "RETURN n.id AS id, score\n"
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"

@@ -1,0 +1,169 @@
+"""What only the Neo4j store has: migrations, the vector index, URIs, storage layout, errors."""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from neo4j import AsyncDriver, AsyncGraphDatabase
+
+from precedent.errors import StoreError, StoreUnavailable
+from precedent.graph_schema import load_schema
+from precedent.model import Node
+from precedent.store.neo4j import Neo4jStore
+from tests.store.contract_graph import EDGES, NODES, QUERY, expected_knn
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from precedent.store import GraphStore
+    from tests.support.neo4j_server import Neo4jServer
+
+pytestmark = pytest.mark.neo4j
+
+LATEST = max(m.version for m in load_schema().migrations)
+
+
+def _auth(server: Neo4jServer) -> tuple[str, str] | None:
+    return (server.user, server.password) if server.user and server.password else None
+
+
+@pytest.fixture
+async def driver(neo4j: Neo4jServer) -> AsyncIterator[AsyncDriver]:
+    """A raw driver on an empty database, to look behind the store's back."""
+    async with AsyncGraphDatabase.driver(
+        neo4j.uri, auth=_auth(neo4j), notifications_min_severity="OFF"
+    ) as raw:
+        await raw.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
+        yield raw
+
+
+async def _indexes(driver: AsyncDriver) -> dict[str, str]:
+    records, _, _ = await driver.execute_query("SHOW INDEXES YIELD name, type", database_="neo4j")
+    return {record["name"]: record["type"] for record in records}
+
+
+async def test_open_records_the_schema_version_and_is_idempotent(
+    neo4j: Neo4jServer, driver: AsyncDriver
+) -> None:
+    for _ in range(2):
+        store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+        await store.open()
+        assert await store.get_meta("schema_version") == str(LATEST)
+        await store.close()
+    records, _, _ = await driver.execute_query(
+        "MATCH (m:PrecedentMeta {key: 'schema_version'}) RETURN count(m) AS c", database_="neo4j"
+    )
+    assert records[0]["c"] == 1
+    indexes = await _indexes(driver)
+    assert indexes["entity_embedding"] == "VECTOR"
+    assert indexes["entity_text"] == "FULLTEXT"
+    assert indexes["entity_occurred_at"] == "RANGE"
+
+
+async def test_vector_index_waits_for_a_known_dimension(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
+    await driver.execute_query("DROP INDEX entity_embedding IF EXISTS", database_="neo4j")
+    unknown = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=None)
+    await unknown.open()
+    assert "entity_embedding" not in await _indexes(driver)
+    await unknown.upsert_nodes(NODES)
+    # Exact search needs no index, so it works before the dimension is known.
+    hits = await unknown.vector_search(QUERY, k=2)
+    assert [h.node_id for h in hits] == [node_id for node_id, _ in expected_knn(["inc-1", "inc-3"], k=2)]
+    await unknown.close()
+
+    known = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+    await known.open()
+    assert (await _indexes(driver))["entity_embedding"] == "VECTOR"
+    await known.close()
+    # Opened again without a dimension, the existing index is kept.
+    await unknown.open()
+    assert "entity_embedding" in await _indexes(driver)
+    await unknown.close()
+
+
+async def test_a_vector_index_of_another_dimension_is_refused(neo4j: Neo4jServer) -> None:
+    existing = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+    await existing.open()
+    await existing.close()
+    store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=512)
+    with pytest.raises(StoreError, match="384 dimensions but the embedder gives 512"):
+        await store.open()
+
+
+async def test_nodes_are_entity_plus_label_with_prefixed_properties(
+    neo4j_store: GraphStore, driver: AsyncDriver
+) -> None:
+    await neo4j_store.upsert_nodes([NODES[0]])
+    records, _, _ = await driver.execute_query(
+        "MATCH (n {id: 'inc-1'}) RETURN labels(n) AS labels, properties(n) AS props", database_="neo4j"
+    )
+    [record] = records
+    assert sorted(record["labels"]) == ["Entity", "Incident"]
+    props = record["props"]
+    assert props["p_severity"] == "major"
+    assert isinstance(props["occurred_at"], int)
+    assert len(props["embedding"]) == 384
+    assert "severity" not in props
+
+
+async def test_routing_uri_works_against_a_single_server(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
+    store = Neo4jStore(neo4j.uri.replace("bolt://", "neo4j://"), auth=_auth(neo4j), dimensions=384)
+    await store.open()
+    await store.upsert_nodes(NODES)
+    await store.upsert_edges(EDGES)
+    assert (await store.stats()).edges == len(EDGES)
+    assert [n.id for n in await store.get_nodes(["svc-db"])] == ["svc-db"]
+    await store.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_closed_port_is_store_unavailable() -> None:
+    store = Neo4jStore(f"bolt://127.0.0.1:{_closed_port()}", auth=None)
+    with pytest.raises(StoreUnavailable, match="Check the server is running"):
+        await store.open()
+    await store.close()
+
+
+async def test_a_bad_uri_is_store_unavailable() -> None:
+    for uri in ("http://127.0.0.1:7474", "127.0.0.1:7687"):
+        with pytest.raises(StoreUnavailable, match="must start with one of"):
+            await Neo4jStore(uri, auth=None).open()
+    with pytest.raises(StoreUnavailable, match="cannot use Neo4j URI"):
+        await Neo4jStore("bolt://127.0.0.1:port", auth=None).open()
+
+
+async def test_use_before_open_says_what_to_do(neo4j: Neo4jServer) -> None:
+    store = Neo4jStore(neo4j.uri, auth=_auth(neo4j))
+    with pytest.raises(StoreError, match=r"call `await store.open\(\)` first"):
+        await store.stats()
+    await store.close()
+
+
+async def test_server_errors_become_store_errors(neo4j_store: Neo4jStore) -> None:
+    await neo4j_store.upsert_nodes([Node("svc-a", "Service", {"tags": ["a"]})])
+    # Neo4j refuses mixed-type lists; the driver's error surfaces as a StoreError with its cause.
+    with pytest.raises(StoreError) as caught:
+        await neo4j_store.upsert_nodes([Node("svc-a", "Service", {"tags": ["a", 1]})])  # type: ignore[list-item]
+    assert caught.value.__cause__ is not None
+
+
+async def test_wrong_embedding_dimension_is_refused_before_writing(neo4j_store: Neo4jStore) -> None:
+    with pytest.raises(ValueError, match="expected 384"):
+        await neo4j_store.upsert_nodes([Node("inc-x", "Incident", embedding=np.ones(3, dtype=np.float32))])
+    assert (await neo4j_store.stats()).nodes == 0
+
+
+async def test_index_vector_search_agrees_with_exact_on_a_small_map(neo4j_store: Neo4jStore) -> None:
+    await neo4j_store.upsert_nodes(NODES)
+    exact = await neo4j_store.vector_search(QUERY, k=4)
+    approximate = await neo4j_store.vector_search(QUERY, k=4, exact=False)
+    assert [h.node_id for h in approximate] == [h.node_id for h in exact]
+    np.testing.assert_allclose([h.score for h in approximate], [h.score for h in exact], atol=1e-5)
