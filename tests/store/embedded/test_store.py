@@ -303,3 +303,21 @@ async def test_a_cancelled_write_is_all_or_nothing(tmp_path: Path) -> None:
         assert await store.get_meta("after") == "yes"
     finally:
         await store.close()
+
+
+async def test_a_cancelled_open_gives_the_directory_back(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    opening = asyncio.ensure_future(store.open())
+    await asyncio.sleep(0)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    again = EmbeddedStore(tmp_path / "graph")
+    for _ in range(100):
+        try:
+            await again.open()
+            break
+        except StoreUnavailable:
+            await asyncio.sleep(0.05)  # the abandoned load is still finishing in its thread
+    await again.get_meta("x")
+    await again.close()

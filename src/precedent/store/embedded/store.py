@@ -14,6 +14,7 @@ a write take ``_index_lock``; a compaction only reads, under ``_write_lock``.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from precedent.store.embedded.state import GraphState
 
 __all__ = ["EmbeddedStore"]
+
+logger = logging.getLogger(__name__)
 
 _COMPACT_AFTER_BYTES = 64 * 1024 * 1024
 # Below this many matrix cells a search is faster inline than the hop to a worker thread.
@@ -93,7 +96,18 @@ class EmbeddedStore:
         """
         if self._state is not None:
             return
-        self._state = await asyncio.to_thread(self._load)
+        loading = asyncio.ensure_future(asyncio.to_thread(self._load))
+        try:
+            self._state = await asyncio.shield(loading)
+        except asyncio.CancelledError:
+            # The load runs on in its thread; give the directory back once it is done.
+            loading.add_done_callback(self._abandon)
+            raise
+
+    def _abandon(self, loading: asyncio.Future[GraphState]) -> None:
+        if not loading.cancelled() and loading.exception() is None:
+            self._wal.close()
+            self._lock.release()
 
     def _load(self) -> GraphState:
         if not self._path.is_dir():
@@ -125,6 +139,8 @@ class EmbeddedStore:
             return
         async with self._write_lock:
             state, self._state = self._state, None
+            if state is None:  # another close() won the lock
+                return
             try:
                 if self._wal.record_bytes:
                     await asyncio.to_thread(self._compact, state)
@@ -158,7 +174,11 @@ class EmbeddedStore:
             async with self._index_lock:
                 state.apply(op, analyzed)
             if self._wal.record_bytes > self._compact_after_bytes:
-                await asyncio.to_thread(self._compact, state)
+                try:
+                    await asyncio.to_thread(self._compact, state)
+                except OSError as exc:
+                    # The batch is durable in the log; a failed compaction is retried next write.
+                    logger.warning("compacting %s failed: %s", self._path, exc)
 
     def _log(self, op: Op, state: GraphState) -> list[tuple[list[str], list[str]]] | None:
         self._wal.append(encode_op(op))

@@ -94,7 +94,11 @@ class WriteAheadLog:
         self._end += len(record)
 
     def reset(self, generation: int) -> None:
-        """Replace the log with an empty one for ``generation``."""
+        """Replace the log with an empty one for ``generation``.
+
+        If this fails the log stays closed on purpose: a snapshot may already name
+        ``generation``, and records appended to the older log would be skipped on replay.
+        """
         self.close()
         replace_atomically(self._path, [_HEADER.pack(_MAGIC, generation)])
         self._fd = os.open(self._path, os.O_RDWR)
