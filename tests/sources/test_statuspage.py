@@ -161,3 +161,84 @@ def test_the_cli_converts_and_bad_lines_are_reported(shared_dir: Path, tmp_path:
     broken.write_text('{"title": "no start"}\n')
     with pytest.raises(SourceError, match=r"broken.jsonl:1"):
         convert_statuspage([broken], tmp_path / "never")
+
+
+def _document(code: str, updates: list[tuple[str, str, str]], components: list[str]) -> str:
+    return json.dumps(
+        {
+            "page": {"id": "p"},
+            "incident": {
+                "id": code,
+                "name": f"Incident with {' and '.join(components) or 'nothing'}",
+                "status": "resolved",
+                "impact": "minor",
+                "created_at": updates[0][0],
+                "started_at": updates[0][0],
+                "resolved_at": updates[-1][0],
+                "monitoring_at": None,
+                "shortlink": f"https://stspg.example/{code}",
+                "incident_updates": [
+                    {"id": f"{code}{n}", "status": status, "body": body, "created_at": at}
+                    for n, (at, status, body) in reversed(list(enumerate(updates)))
+                ],
+                "components": [
+                    {"id": f"c-{name}", "name": name, "description": f"{name} things"} for name in components
+                ],
+            },
+        }
+    )
+
+
+def _mirror(
+    code: str, updates: list[tuple[str, str, str]], components: list[str], impact: str = "minor"
+) -> str:
+    return json.dumps(
+        {
+            "id": "1",
+            "url": f"https://status.example/incidents/{code}",
+            "title": f"About {code}",
+            "started_at": updates[0][0],
+            "resolved_at": updates[-1][0],
+            "impact": impact,
+            "updates": [{"at": at, "status": status, "message": body} for at, status, body in updates],
+            "components": components,
+        }
+    )
+
+
+def test_records_are_merged_by_code_keeping_the_longer_history(tmp_path: Path) -> None:
+    first = [
+        ("2024-01-01T10:00:00Z", "investigating", "Looking into slow pushes."),
+        ("2024-01-01T11:00:00Z", "resolved", "Resolved."),
+    ]
+    second = [
+        ("2024-01-01T10:00:00Z", "Investigating", "Looking into slow pushes."),
+        ("2024-01-01T10:30:00Z", "Update", "Still on it."),
+        ("2024-01-01T11:00:00Z", "Resolved", "On January 1 a cache node failed. " * 10),
+    ]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(
+        _document("abc123", first, ["Git Operations", "Visit www.example.com for more information"]) + "\n"
+    )
+    b.write_text(
+        "\n".join(
+            [_mirror("abc123", second, ["Webhooks"]), _mirror("mnt1", second, [], impact="maintenance")]
+        )
+        + "\n"
+    )
+    report = convert_statuspage([a, b], tmp_path / "out")
+    assert (report.records, report.maintenance_skipped, report.duplicates_merged) == (3, 1, 1)
+    assert (report.incidents, report.updates, report.components, report.postmortems) == (1, 3, 2, 1)
+    out = tmp_path / "out"
+    validate_export(out)
+    (incident,) = _items(out, "v2_incidents.json", "incidents")
+    assert [v["value_catalog_entry"]["name"] for v in incident["custom_field_entries"][0]["values"]] == [
+        "Git Operations",
+        "Webhooks",
+    ]
+    assert incident["summary"] == "Looking into slow pushes."
+    statuses = [
+        u["new_incident_status"]["name"] for u in _items(out, "v2_incident_updates.json", "incident_updates")
+    ]
+    # The mirror's "Update" keeps the status it had.
+    assert statuses == ["Investigating", "Investigating", "Closed"]
