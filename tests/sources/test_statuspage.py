@@ -42,28 +42,24 @@ def export(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _expected(raw: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Expected counts; per code, the record with the most updates (first file on ties) decides."""
-    best: dict[str, tuple[int, str, str, str]] = {}
+    """Expected counts. Per code the record with most updates, then most update text, then read first wins."""
+    # code -> ((update count, text length), final status, final message, start)
+    best: dict[str, tuple[tuple[int, int], str, str, str]] = {}
     components: set[str] = set()
     for document in raw["history"]:
         incident = document["incident"]
         updates = sorted(incident["incident_updates"], key=lambda u: u["created_at"])
-        candidate = (len(updates), updates[-1]["status"], updates[-1]["body"], incident["started_at"])
-        best[incident["id"]] = candidate
+        size = (len(updates), sum(len(u["body"] or "") for u in updates))
+        best[incident["id"]] = (size, updates[-1]["status"], updates[-1]["body"], incident["started_at"])
         components |= {c["name"] for c in incident["components"]}
     for record in raw["statuses"]:
         if record["impact"] == "maintenance":
             continue
         code = record["url"].rsplit("/", 1)[1]
         updates = record["updates"]
-        candidate = (
-            len(updates),
-            updates[-1]["status"].lower(),
-            updates[-1]["message"],
-            record["started_at"],
-        )
-        if code not in best or candidate[0] > best[code][0]:
-            best[code] = candidate
+        size = (len(updates), sum(len(u["message"] or "") for u in updates))
+        if code not in best or size > best[code][0]:
+            best[code] = (size, updates[-1]["status"].lower(), updates[-1]["message"], record["started_at"])
         components |= set(record.get("components") or [])
     writeups = sum(
         status == "resolved" and len(message) >= 250 and started >= "2023"
@@ -71,7 +67,7 @@ def _expected(raw: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     )
     return {
         "incidents": len(best),
-        "updates": sum(count for count, *_ in best.values()),
+        "updates": sum(size[0] for size, *_ in best.values()),
         "components": {c for c in components if not c.startswith("Visit ")},
         "writeups": writeups,
     }

@@ -7,7 +7,9 @@ the mrshu/github-statuses mirror (``{"id", "url", "title", "updates": [{"at", "s
 De-duplication: records are the same incident when they share the Statuspage incident code (the
 ``incident.id`` of the first shape, the last path segment of ``url`` in the second); a record without
 either falls back to its name and start minute. Of two records for one code we keep the one with more
-updates, and on a tie the one read first; affected components are unioned.
+updates; on a tie, the one with more update text (GitHub edits final updates afterwards, for example
+to add the root-cause write-up, so the later crawl can be longer); then the one read first. Affected
+components are unioned.
 
 Scheduled maintenance is skipped (it is not an incident), as are placeholder components such as
 "Visit www.githubstatus.com for more information". From 2023 GitHub ends each incident with a long
@@ -189,6 +191,10 @@ def _is_placeholder(component: str) -> bool:
     return component.startswith("Visit ")
 
 
+def _richness(incident: StatusIncident) -> tuple[int, int]:
+    return len(incident.updates), sum(len(update.body) for update in incident.updates)
+
+
 def _named_in(title: str, components: list[str]) -> list[str]:
     """Components a title names ("Incident with Actions and Git Operations"), longest names first."""
     # Only for records with no component list: GitHub's titles name the components they affect.
@@ -249,7 +255,7 @@ def read_statuspage(paths: Iterable[Path]) -> tuple[list[StatusIncident], dict[s
                     continue
                 merged += 1
                 union = list(dict.fromkeys([*kept.components, *incident.components]))
-                if len(incident.updates) > len(kept.updates):
+                if _richness(incident) > _richness(kept):
                     by_code[incident.code] = kept = incident
                 kept.components = union
     incidents = sorted(by_code.values(), key=lambda incident: (incident.started_at, incident.code))
