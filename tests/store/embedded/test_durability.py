@@ -195,3 +195,24 @@ async def test_reopening_20000_embedded_nodes(tmp_path: Path) -> None:
         f"\n20,000 nodes: close (compaction) {closed - began:.2f}s, reopen {opened - closed:.2f}s, "
         f"snapshot {size:.1f} MiB"
     )
+
+
+@pytest.mark.parametrize("where", ["body", "vectors"])
+async def test_damaged_snapshot_is_reported(tmp_path: Path, where: str) -> None:
+    path = tmp_path / "graph"
+    await _write_batches(path, range(2))
+    data = bytearray((path / "snapshot").read_bytes())
+    data[60 if where == "body" else -10] ^= 0xFF
+    (path / "snapshot").write_bytes(bytes(data))
+    with pytest.raises(
+        StoreCorrupt, match=f"damaged \\({'body' if where == 'body' else 'vector'} checksum\\)"
+    ):
+        await EmbeddedStore(path).open()
+
+
+async def test_log_without_its_snapshot_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "graph"
+    await _write_batches(path, range(1))
+    (path / "snapshot").unlink()
+    with pytest.raises(StoreCorrupt, match="snapshot is missing"):
+        await EmbeddedStore(path).open()

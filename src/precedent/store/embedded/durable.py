@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["DirectoryLock", "fsync_dir", "replace_atomically", "write_all"]
+__all__ = ["REBUILD", "DirectoryLock", "fsync_dir", "replace_atomically", "write_all"]
+
+REBUILD = "move the directory aside and rebuild it with `precedent sync` (or `precedent import`)"
+"""What to do about damaged store files: the map is derived data, so rebuilding loses nothing."""
 
 
 def fsync_dir(path: Path) -> None:

@@ -102,7 +102,7 @@ def dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=5)
 
 
-def loads(data: bytes | memoryview) -> object:
+def loads(data: bytes | bytearray | memoryview) -> object:
     """Decode what ``dumps`` wrote, refusing anything but plain builtins.
 
     Raises:

@@ -19,12 +19,13 @@ import numpy as np
 
 from precedent.errors import StoreCorrupt
 from precedent.model import Edge
-from precedent.store.embedded.durable import replace_atomically
+from precedent.store.embedded.durable import REBUILD, replace_atomically
 from precedent.store.embedded.ops import dumps, edge_record, loads, node_from_record, node_record
 from precedent.store.embedded.state import GraphState
 from precedent.store.embedded.vectors import VectorIndex
 
 if TYPE_CHECKING:
+    import io
     from collections.abc import Iterator
     from pathlib import Path
 
@@ -100,21 +101,31 @@ def _read(path: Path) -> tuple[GraphState, int]:
     with path.open("rb", buffering=0) as file:
         header = file.read(_HEADER.size)
         if len(header) < _HEADER.size or header[:8] != _MAGIC:
-            raise StoreCorrupt(f"{path} is not a Precedent snapshot; restore the data dir from a backup")
+            raise StoreCorrupt(f"{path} is not a Precedent snapshot; {REBUILD}")
         _, version, generation, dimensions, body_length, rows, body_crc, matrix_crc = _HEADER.unpack(header)
         if version != _FORMAT:
             raise StoreCorrupt(f"{path} has snapshot format {version}; this Precedent reads {_FORMAT}")
-        body = file.read(body_length)
-        if len(body) != body_length or zlib.crc32(body) != body_crc:
-            raise StoreCorrupt(f"{path} is damaged (body checksum); restore the data dir from a backup")
+        body = bytearray(body_length)
+        if not _read_exactly(file, memoryview(body)) or zlib.crc32(body) != body_crc:
+            raise StoreCorrupt(f"{path} is damaged (body checksum); {REBUILD}")
         # Room to grow before the first insert has to copy the matrix.
         matrix = np.zeros((rows + rows // 4, dimensions), dtype=np.float32) if dimensions else None
         if matrix is not None:
             view = _raw(matrix[:rows])
-            if file.readinto(view) != len(view) or zlib.crc32(view) != matrix_crc:
-                raise StoreCorrupt(f"{path} is damaged (vector checksum); restore the data dir from a backup")
+            if not _read_exactly(file, view) or zlib.crc32(view) != matrix_crc:
+                raise StoreCorrupt(f"{path} is damaged (vector checksum); {REBUILD}")
     _restore(state, cast("dict[str, Any]", loads(body)), dimensions, matrix)
     return state, generation
+
+
+def _read_exactly(file: io.FileIO, view: memoryview) -> bool:
+    # One read() of a regular file stops at about 2 GiB, so large matrices take several.
+    while view:
+        count = file.readinto(view)
+        if not count:
+            return False
+        view = view[count:]
+    return True
 
 
 def _restore(

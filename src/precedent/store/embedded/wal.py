@@ -16,7 +16,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from precedent.errors import StoreCorrupt, StoreError
-from precedent.store.embedded.durable import replace_atomically, write_all
+from precedent.store.embedded.durable import REBUILD, replace_atomically, write_all
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,13 +57,15 @@ class WriteAheadLog:
             return []
         data = self._path.read_bytes()
         if len(data) < _HEADER.size or data[:8] != _MAGIC:
-            raise StoreCorrupt(f"{self._path} is not a Precedent log; restore the data dir from a backup")
+            raise StoreCorrupt(f"{self._path} is not a Precedent log; {REBUILD}")
         (_, found) = _HEADER.unpack_from(data)
         if found < generation:
             self.reset(generation)
             return []
         if found > generation:
-            raise StoreCorrupt(f"{self._path} is newer than the snapshot beside it; the snapshot is missing")
+            raise StoreCorrupt(
+                f"{self._path} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
+            )
         payloads, end = _read_records(data)
         self.generation = found
         self._fd = os.open(self._path, os.O_RDWR)
