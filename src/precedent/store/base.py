@@ -58,7 +58,7 @@ class GraphStore(Protocol):
         """Delete edges by key. Missing edges are ignored."""
 
     async def get_nodes(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Node]:
-        """Return the nodes that exist among ``ids``, in the order of ``ids``."""
+        """Return the nodes that exist among ``ids``, in the order of ``ids`` (a repeated id once)."""
 
     async def neighbours(
         self, node_id: str, graph_filter: GraphFilter | None = None
@@ -101,7 +101,7 @@ class GraphStore(Protocol):
         """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
 
     def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
-        """Iterate over every edge of one of ``types`` (all when empty)."""
+        """Iterate over every edge of one of ``types`` (all when empty), ordered by (source, type, target)."""
 
     async def export(self, subgraph: Subgraph | None = None) -> nx.MultiDiGraph:
         """Return ``subgraph`` (or the whole map) as a networkx MultiDiGraph, edges keyed by type."""
