@@ -14,8 +14,10 @@ from precedent.model import GraphFilter
 from tests.ingest.org import write_export
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
+    from precedent.ingest import LoadStats
     from precedent.store import GraphStore
 
 EXPECTED_CREATED = {
@@ -37,10 +39,10 @@ EXPECTED_CREATED = {
 }
 
 
-def _created(results: dict[str, object]) -> dict[str, int]:
+def _created(results: Mapping[str, LoadStats]) -> dict[str, int]:
     totals: dict[str, int] = {}
     for stats in results.values():
-        for label, counts in stats.labels.items():  # type: ignore[attr-defined]
+        for label, counts in stats.labels.items():
             totals[label] = totals.get(label, 0) + counts.created
     return {k: v for k, v in totals.items() if v}
 

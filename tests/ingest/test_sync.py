@@ -26,7 +26,7 @@ async def _sync(fake: FakeIncidentIo, store: GraphStore, embedder: HashEmbedder 
         return await Syncer(client, store, loader, OPTIONS).run()
 
 
-async def _graph(store: GraphStore) -> tuple[dict[str, tuple[str, ...]], set[tuple[str, str, str]]]:
+async def _graph(store: GraphStore) -> tuple[dict[str, tuple[str, str, str]], set[tuple[str, str, str]]]:
     nodes = {
         n.id: (n.label, str(sorted(n.properties.items())), n.text or "") async for n in store.scan_nodes()
     }

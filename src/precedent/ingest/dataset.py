@@ -32,7 +32,7 @@ from precedent.ingest.mapping import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
 __all__ = ["LOAD_ORDER", "Dataset", "RecordError"]
 
@@ -150,11 +150,3 @@ def _map_all(
         except MappingError as exc:
             raise RecordError(resource, index, exc) from exc
     return records
-
-
-def group_by(objects: Iterable[Raw], key: str) -> Mapping[str, list[Raw]]:
-    """Group objects by a string field."""
-    grouped: dict[str, list[Raw]] = defaultdict(list)
-    for raw in objects:
-        grouped[str(raw.get(key))].append(raw)
-    return grouped

@@ -14,24 +14,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.ingest.dataset import Dataset
 from precedent.ingest.fetch import ScopeGaps, fetch_all, fetch_list, gather_limited
+from precedent.ingest.incident_parts import IncidentParts, objects_of
 from precedent.ingest.mapping import (
     DEFAULT_MODES,
     MappingContext,
     Raw,
-    map_action,
-    map_follow_up,
-    map_incident,
-    map_incident_update,
-    map_postmortem,
-    map_relationships,
     map_schedule,
     mark_removed,
 )
@@ -225,8 +218,12 @@ class Syncer:
         if checkpoint is not None:
             since = datetime.fromisoformat(checkpoint) - self._options.overlap
             params.update(filter_params("updated_at", "gte", since.date()))
-        parts = _Parts(
-            self._client, self._gaps, self._ctx, self._options, per_incident=checkpoint is not None
+        parts = IncidentParts(
+            self._client,
+            self._gaps,
+            self._ctx,
+            per_incident=checkpoint is not None,
+            concurrency=self._options.concurrency,
         )
         if checkpoint is None:
             await parts.prefetch()
@@ -237,9 +234,11 @@ class Syncer:
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
 
-    async def _incident_records(self, params: QueryParams, parts: _Parts) -> AsyncIterator[MappedRecord]:
+    async def _incident_records(
+        self, params: QueryParams, parts: IncidentParts
+    ) -> AsyncIterator[MappedRecord]:
         async for page in self._client.paginate("/v2/incidents", params=params):
-            incidents = _objects(page, "incidents")
+            incidents = objects_of(page, "incidents")
             for incident in incidents:
                 incident_id = str(incident.get("id"))
                 self._ctx.incident_visibility[incident_id] = (
@@ -247,107 +246,3 @@ class Syncer:
                 )
             for record in await parts.records(incidents):
                 yield record
-
-
-def _objects(page: Mapping[str, object], key: str) -> list[Raw]:
-    items = page.get(key)
-    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
-
-
-class _Parts:
-    """Fetches and maps what hangs off a page of incidents."""
-
-    def __init__(
-        self,
-        client: IncidentIoClient,
-        gaps: ScopeGaps,
-        ctx: MappingContext,
-        options: SyncOptions,
-        *,
-        per_incident: bool,
-    ) -> None:
-        self._client, self._gaps, self._ctx, self._options = client, gaps, ctx, options
-        self._per_incident = per_incident
-        self._all: dict[str, dict[str, list[Raw]]] = {}
-
-    async def prefetch(self) -> None:
-        """For a full sync, read each part list once instead of once per incident."""
-        client, guard = self._client, self._gaps.guard
-        lists = {
-            "updates": await guard(
-                "incident updates", fetch_all(client, "/v2/incident_updates", "incident_updates"), []
-            ),
-            "follow_ups": await guard("follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups"), []),
-            "actions": await guard("actions", fetch_list(client, "/v2/actions", "actions"), []),
-            "postmortems": await guard(
-                "post-mortems", fetch_all(client, "/v1/postmortem_documents", "postmortem_documents"), []
-            ),
-        }
-        for name, objects in lists.items():
-            grouped: dict[str, list[Raw]] = defaultdict(list)
-            for raw in objects:
-                grouped[str(raw.get("incident_id"))].append(raw)
-            self._all[name] = grouped
-
-    async def _for_incident(self, incident_id: str) -> dict[str, list[Raw]]:
-        client, guard = self._client, self._gaps.guard
-        found: dict[str, list[Raw]] = {}
-        if self._per_incident:
-            by_incident = {"incident_id": incident_id}
-            found["updates"] = await guard(
-                "incident updates",
-                fetch_all(client, "/v2/incident_updates", "incident_updates", by_incident),
-                [],
-            )
-            found["follow_ups"] = await guard(
-                "follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups", by_incident), []
-            )
-            found["actions"] = await guard(
-                "actions", fetch_list(client, "/v2/actions", "actions", by_incident), []
-            )
-            found["postmortems"] = await guard(
-                "post-mortems",
-                fetch_all(client, "/v1/postmortem_documents", "postmortem_documents", by_incident),
-                [],
-            )
-        else:
-            found = {name: grouped.get(incident_id, []) for name, grouped in self._all.items()}
-        found["relationships"] = await guard(
-            "incident relationships",
-            fetch_all(
-                client, "/v1/incident_relationships", "incident_relationships", {"incident_id": incident_id}
-            ),
-            [],
-        )
-        contents: list[Raw] = []
-        for document in found["postmortems"]:
-            path = f"/v1/postmortem_documents/{document.get('id')}/content"
-            body = await guard("post-mortem content", client.get(path), None)
-            contents.append({"markdown": body.get("markdown")} if body else {})
-        found["contents"] = contents
-        return found
-
-    async def records(self, incidents: list[Raw]) -> list[MappedRecord]:
-        """Fetch the parts of ``incidents`` and map incidents and parts (incidents first)."""
-        ids = [str(i.get("id")) for i in incidents]
-        works = [functools.partial(self._for_incident, i) for i in ids]
-        fetched = await gather_limited(works, self._options.concurrency)
-        return await asyncio.to_thread(self._map, incidents, fetched)
-
-    def _map(self, incidents: list[Raw], fetched: list[dict[str, list[Raw]]]) -> list[MappedRecord]:
-        ctx = self._ctx
-        head: list[MappedRecord] = []
-        tail: list[MappedRecord] = []
-        for incident, parts in zip(incidents, fetched, strict=True):
-            record = map_incident(incident, ctx, parts["updates"])
-            if record is None:
-                continue
-            head.append(record)
-            tail.extend(map_incident_update(u, ctx) for u in parts["updates"])
-            tail.append(map_relationships(str(incident.get("id")), parts["relationships"]))
-            for document, content in zip(parts["postmortems"], parts["contents"], strict=True):
-                markdown = content.get("markdown")
-                tail.extend(map_postmortem(document, ctx, markdown if isinstance(markdown, str) else None))
-            tail.extend(map_follow_up(f, ctx) for f in parts["follow_ups"])
-            tail.extend(map_action(a, ctx) for a in parts["actions"])
-        return head + tail

@@ -21,14 +21,20 @@ __all__ = [
     "MappedRecord",
     "MissingField",
     "Raw",
+    "RecordBuilder",
+    "actor_user",
     "as_list",
     "as_mapping",
+    "bounded",
     "opt_str",
     "parse_time",
+    "record_id_of",
     "require",
     "require_str",
     "slug",
+    "user_properties",
     "user_stub",
+    "visibility_of",
 ]
 
 Raw: TypeAlias = Mapping[str, object]
@@ -165,11 +171,6 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-def iso(value: datetime | None) -> str | None:
-    """Format an aware datetime as an ISO 8601 string."""
-    return value.isoformat() if value is not None else None
 
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
