@@ -71,18 +71,16 @@ def _attribute(ids: IdFactory, at: datetime, name: str, kind: str, *, array: boo
     return {"array": array, "id": ids.new(at), "mode": "api", "name": name, "type": kind}
 
 
-def _type(
-    ids: IdFactory,
-    at: datetime,
-    *,
-    name: str,
-    type_name: str,
-    description: str,
-    categories: list[str],
-    icon: str,
-    attributes: list[Json],
-    is_team_type: bool = False,
-) -> Json:
+# name -> (type_name, categories, description, icon). The type with category "team" is the team type.
+_TYPES: dict[str, tuple[str, list[str], str, str]] = {
+    "Service": ('Custom["Service"]', ["service"], "Everything we run in production", "server"),
+    "Team": ('Custom["Team"]', ["team"], "Engineering teams", "users"),
+    "Deployment": ('Custom["Deployment"]', [], "Production deploys and config changes", "bolt"),
+}
+
+
+def _type(ids: IdFactory, at: datetime, name: str, attributes: list[Json]) -> Json:
+    type_name, categories, description, icon = _TYPES[name]
     return {
         "annotations": {},
         "categories": categories,
@@ -93,7 +91,7 @@ def _type(
         "icon": icon,
         "id": ids.new(at),
         "is_editable": True,
-        "is_team_type": is_team_type,
+        "is_team_type": "team" in categories,
         "name": name,
         "ranked": False,
         "schema": {"attributes": attributes, "version": 1},
@@ -126,37 +124,9 @@ def build_catalog(ids: IdFactory, topology: Topology, at: datetime) -> Catalog:
         _attribute(ids, at, "version", "String"),
         _attribute(ids, at, "deployed_at", "String"),
     ]
-    service_type = _type(
-        ids,
-        at,
-        name="Service",
-        type_name='Custom["Service"]',
-        categories=["service"],
-        description="Everything we run in production",
-        icon="server",
-        attributes=service_attrs,
-    )
-    team_type = _type(
-        ids,
-        at,
-        name="Team",
-        type_name='Custom["Team"]',
-        categories=["team"],
-        description="Engineering teams",
-        icon="users",
-        attributes=team_attrs,
-        is_team_type=True,
-    )
-    deployment_type = _type(
-        ids,
-        at,
-        name="Deployment",
-        type_name='Custom["Deployment"]',
-        categories=[],
-        description="Production deploys and config changes",
-        icon="bolt",
-        attributes=deploy_attrs,
-    )
+    service_type = _type(ids, at, "Service", service_attrs)
+    team_type = _type(ids, at, "Team", team_attrs)
+    deployment_type = _type(ids, at, "Deployment", deploy_attrs)
     attributes = {f"service.{a['name']}": str(a["id"]) for a in service_attrs}
     attributes.update({f"team.{a['name']}": str(a["id"]) for a in team_attrs})
     attributes.update({f"deployment.{a['name']}": str(a["id"]) for a in deploy_attrs})

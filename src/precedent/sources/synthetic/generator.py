@@ -65,12 +65,6 @@ def _planner(org: Org, incidents: int) -> Planner:
     return planner
 
 
-def _story_args(plan: Plan) -> tuple[str, str]:
-    if plan.deployment is not None:
-        return plan.deployment.version, plan.prev_version
-    return plan.prev_version, "the previous release"
-
-
 class _Relations:
     """Ground truth gathered while writing: recurrence threads, duplicates, and relevance judgments."""
 
@@ -145,17 +139,7 @@ def _write_incidents(
         (out / "judgments.jsonl").open("w", encoding="utf-8", newline="\n") as judgments_out,
     ):
         for plan in planner.plans(incidents):
-            version, previous = _story_args(plan)
-            story = narrator.narrative(
-                plan.mode,
-                svc=plan.svc,
-                root=plan.root,
-                version=version,
-                prev_version=previous,
-                start=plan.start.strftime("%H:%M UTC"),
-                cause=plan.cause,
-                root_kind=org.topology.services[plan.root].kind,
-            )
+            story = narrator.narrative(plan, org.topology.services[plan.root].kind)
             repeat_of = (
                 f"INC-{plan.thread.members[-1].number}" if plan.thread and plan.thread.members else None
             )

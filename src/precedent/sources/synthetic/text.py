@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import random
 
     from precedent.sources.synthetic.failure_modes import FailureMode
+    from precedent.sources.synthetic.timeline import Plan
 
 __all__ = ["Narrative", "Narrator"]
 
@@ -136,9 +137,6 @@ class Narrative:
     mode: FailureMode
     svc: str
     root: str
-    version: str
-    prev_version: str
-    start: str
     cause: str
     root_kind: str
     fix: str
@@ -157,19 +155,16 @@ class Narrator:
         # Phrases already used in the current incident, so successive updates don't repeat themselves.
         self._used: set[str] = set()
 
-    def narrative(
-        self,
-        mode: FailureMode,
-        *,
-        svc: str,
-        root: str,
-        version: str,
-        prev_version: str,
-        start: str,
-        cause: str,
-        root_kind: str,
-    ) -> Narrative:
-        """Draw the numbers for one incident and return its narrative."""
+    def narrative(self, plan: Plan, root_kind: str) -> Narrative:
+        """Draw the numbers for one planned incident and return its narrative.
+
+        Args:
+            plan: what broke, where, and which deploy (if any) preceded it.
+            root_kind: the kind of the faulty service, which decides the kind-specific phrases.
+
+        Returns:
+            The facts every message of the incident is told from.
+        """
         rng = self._rng
         self._used.clear()
         values = {
@@ -179,14 +174,18 @@ class Narrator:
             "mins": str(rng.randint(5, 90)),
             "pool": str(rng.choice((10, 20, 25, 32, 40, 50))),
             "lag": f"{rng.randint(50, 5000) * 1000:,}",
-            "svc": svc,
-            "root": root,
-            "version": version,
-            "prev_version": prev_version,
-            "start": start,
+            "svc": plan.svc,
+            "root": plan.root,
+            "start": plan.start.strftime("%H:%M UTC"),
         }
-        fix = paired_fix(mode, cause) or rng.choice(applicable(mode.fixes, root_kind))
-        return Narrative(mode, svc, root, version, prev_version, start, cause, root_kind, fix, values)
+        # Without a suspected deploy, "{version}" is whatever was running.
+        if plan.deployment is not None:
+            values.update(version=plan.deployment.version, prev_version=plan.prev_version)
+        else:
+            values.update(version=plan.prev_version, prev_version="the previous release")
+        mode = plan.mode
+        fix = paired_fix(mode, plan.cause) or rng.choice(applicable(mode.fixes, root_kind))
+        return Narrative(mode, plan.svc, plan.root, plan.cause, root_kind, fix, values)
 
     def _pick(self, pool: tuple[str, ...]) -> str:
         return self._rng.choice(pool)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from precedent.sources.synthetic.ids import IdFactory
     from precedent.sources.synthetic.topology import Topology
 
-__all__ = ["Member", "Plan", "Planner", "Thread"]
+__all__ = ["Fault", "Member", "Plan", "Planner", "Thread"]
 
 _DEPLOYABLE = ("web", "gateway", "service")
 _MODE_WEIGHTS = {
@@ -61,15 +61,22 @@ class Member:
     name: str
 
 
-@dataclass
-class Thread:
-    """A planted root cause that recurs: every member shares mode, root service and cause."""
+@dataclass(frozen=True)
+class Fault:
+    """What breaks: a failure mode, in a service, for a cause, possibly after a deploy of ``changed``."""
 
-    key: int
     mode: FailureMode
     root: str
     cause: str
-    changed_service: str | None
+    changed: str | None
+
+
+@dataclass
+class Thread:
+    """A planted root cause that recurs: every member shares the same fault."""
+
+    key: int
+    fault: Fault
     members: list[Member] = field(default_factory=list)
 
 
@@ -183,32 +190,23 @@ class Planner:
         return timedelta(minutes=min(max(minutes, 6.0), 3 * 24 * 60))
 
     def _plan(
-        self,
-        number: int,
-        at: datetime,
-        mode: FailureMode,
-        root: str,
-        *,
-        cause: str,
-        changed: str | None,
-        thread: Thread | None,
-        duplicate_of: Plan | None,
+        self, number: int, at: datetime, fault: Fault, *, thread: Thread | None, duplicate_of: Plan | None
     ) -> Plan:
         rng = self._rng
         deployment = None
-        if changed is not None and rng.random() < 0.75:
-            deployment = self._deploy(changed, at - timedelta(minutes=rng.uniform(4, 90)))
-        version_service = changed or root
+        if fault.changed is not None and rng.random() < 0.75:
+            deployment = self._deploy(fault.changed, at - timedelta(minutes=rng.uniform(4, 90)))
+        version_service = fault.changed or fault.root
         security = rng.random() < 0.02
         severity = duplicate_of.severity if duplicate_of else self._severity()
         return Plan(
             id=self._ids.new(at),
             number=number,
             start=at,
-            mode=mode,
-            root=root,
-            svc=self._surface(root),
-            cause=cause,
+            mode=fault.mode,
+            root=fault.root,
+            svc=self._surface(fault.root),
+            cause=fault.cause,
             severity=severity,
             duration=self._duration(severity),
             deployment=deployment,
@@ -243,52 +241,26 @@ class Planner:
                 due, _, planted = heapq.heappop(heap)
                 last = at = max(due, last + timedelta(seconds=1))
                 if isinstance(planted, Thread):
-                    yield self._plan(
-                        number,
-                        at,
-                        planted.mode,
-                        planted.root,
-                        cause=planted.cause,
-                        changed=planted.changed_service,
-                        thread=planted,
-                        duplicate_of=None,
-                    )
+                    yield self._plan(number, at, planted.fault, thread=planted, duplicate_of=None)
                 else:
-                    yield self._plan(
-                        number,
-                        at,
-                        planted.mode,
-                        planted.root,
-                        cause=planted.cause,
-                        changed=None,
-                        thread=None,
-                        duplicate_of=planted,
-                    )
+                    # A duplicate is the same fault seen by another team; only the original has the deploy.
+                    fault = Fault(planted.mode, planted.root, planted.cause, None)
+                    yield self._plan(number, at, fault, thread=None, duplicate_of=planted)
                 continue
             last = at = max(slot, last + timedelta(seconds=1))
             mode = rng.choices(self._modes, weights=self._weights)[0]
             root = self._pick_root(mode)
+            fault = Fault(mode, root, self._cause(mode, root), self._changed_service(mode, root))
             thread = None
             if rng.random() < _THREAD_ORIGIN_P:
                 self.threads += 1
-                thread = Thread(
-                    self.threads, mode, root, self._cause(mode, root), self._changed_service(mode, root)
-                )
+                thread = Thread(self.threads, fault)
                 due = at
                 for _ in range(rng.randint(1, 3)):
                     due += timedelta(days=rng.uniform(14, 56))
                     tiebreak += 1
                     heapq.heappush(heap, (due, tiebreak, thread))
-            plan = self._plan(
-                number,
-                at,
-                mode,
-                root,
-                cause=thread.cause if thread else self._cause(mode, root),
-                changed=thread.changed_service if thread else self._changed_service(mode, root),
-                thread=thread,
-                duplicate_of=None,
-            )
+            plan = self._plan(number, at, fault, thread=thread, duplicate_of=None)
             if rng.random() < _DUPLICATE_P:
                 tiebreak += 1
                 heapq.heappush(heap, (at + timedelta(minutes=rng.uniform(3, 25)), tiebreak, plan))
