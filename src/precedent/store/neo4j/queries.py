@@ -8,12 +8,14 @@ builders splice in names that ``graph_schema`` whitelisted, and check them once 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from precedent.errors import SchemaError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    from precedent.model import Direction
 
 __all__ = [
     "AWAIT_INDEXES",
@@ -182,8 +184,6 @@ def count_edges(edge_type: str) -> str:
 
 
 # --- traversal -----------------------------------------------------------------------------------
-
-Direction = Literal["out", "in", "both"]
 
 
 def _rel_pattern(direction: Direction, types: Sequence[str]) -> str:

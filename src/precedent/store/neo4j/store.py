@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from neo4j import AsyncManagedTransaction
 
+    from precedent.graph_schema import GraphSchema
     from precedent.model import (
         Edge,
         EdgeKey,
@@ -69,7 +70,11 @@ class Neo4jStore:
         self._connection = Connection(uri, auth, database)
         self._dimensions = dimensions
         self._over_fetch = over_fetch
-        self._schema = load_schema()
+
+    @property
+    def _schema(self) -> GraphSchema:
+        # Read on first use (and cached by load_schema), so the constructor touches no files.
+        return load_schema()
 
     async def open(self) -> None:
         """Connect, check the server answers, apply pending migrations and wait for indexes.
@@ -91,6 +96,10 @@ class Neo4jStore:
 
     async def upsert_nodes(self, nodes: Sequence[Node]) -> None:
         """Create or replace nodes; each label's rows go in batches of ``BATCH_ROWS`` per transaction.
+
+        Every node is checked and converted before anything is written. Batches commit one by one,
+        so a failure part-way leaves earlier batches written; upserts are idempotent, so calling
+        again with the same nodes is the recovery.
 
         Raises:
             SchemaError: if a label is not in ``graph_schema/`` (checked before anything is written).
