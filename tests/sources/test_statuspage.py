@@ -157,6 +157,8 @@ def test_the_cli_converts_and_bad_lines_are_reported(shared_dir: Path, tmp_path:
     broken.write_text('{"title": "no start"}\n')
     with pytest.raises(SourceError, match=r"broken.jsonl:1"):
         convert_statuspage([broken], tmp_path / "never")
+    with pytest.raises(SourceError, match="cannot read"):
+        convert_statuspage([tmp_path / "missing.jsonl"], tmp_path / "never")
 
 
 def _document(code: str, updates: list[tuple[str, str, str]], components: list[str]) -> str:

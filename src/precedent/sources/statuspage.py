@@ -30,7 +30,7 @@ from precedent.sources.synthetic.ids import iso
 from precedent.sources.synthetic.writer import KeyedWriter, PagedWriter, write_json
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
 __all__ = ["ConversionReport", "StatusIncident", "StatusUpdate", "convert_statuspage", "read_statuspage"]
@@ -210,6 +210,14 @@ def _named_in(title: str, components: list[str]) -> list[str]:
     return sorted(found, key=components.index)
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            yield from enumerate(handle, start=1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read {path}: {exc}; pass Statuspage JSON Lines files") from exc
+
+
 def read_statuspage(paths: Iterable[Path]) -> tuple[list[StatusIncident], dict[str, str], ConversionReport]:
     """Read, normalise and de-duplicate Statuspage histories.
 
@@ -220,44 +228,39 @@ def read_statuspage(paths: Iterable[Path]) -> tuple[list[StatusIncident], dict[s
         Incidents in start order, component descriptions by name, and the counts so far.
 
     Raises:
-        SourceError: If a line is not JSON or lacks the fields every incident needs.
+        SourceError: If a file can't be read, or a line is not JSON or lacks the fields every incident needs.
     """
     descriptions: dict[str, str] = {}
     by_code: dict[str, StatusIncident] = {}
     records = skipped = merged = 0
     for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                records += 1
-                try:
-                    raw = json.loads(line)
-                    if not isinstance(raw, dict):
-                        raise ValueError("line is not a JSON object")
-                    inner = raw.get("incident")
-                    incident = (
-                        _from_statuspage(inner, descriptions)
-                        if isinstance(inner, dict)
-                        else _from_mirror(raw)
-                    )
-                except ValueError as exc:
-                    raise SourceError(f"{path}:{number}: not a Statuspage incident ({exc})") from exc
-                if incident is None:
-                    skipped += 1
-                    continue
-                incident.components = [
-                    c for c in dict.fromkeys(incident.components) if not _is_placeholder(c)
-                ]
-                kept = by_code.get(incident.code)
-                if kept is None:
-                    by_code[incident.code] = incident
-                    continue
-                merged += 1
-                union = list(dict.fromkeys([*kept.components, *incident.components]))
-                if _richness(incident) > _richness(kept):
-                    by_code[incident.code] = kept = incident
-                kept.components = union
+        for number, line in _lines(path):
+            if not line.strip():
+                continue
+            records += 1
+            try:
+                raw = json.loads(line)
+                if not isinstance(raw, dict):
+                    raise ValueError("line is not a JSON object")
+                inner = raw.get("incident")
+                incident = (
+                    _from_statuspage(inner, descriptions) if isinstance(inner, dict) else _from_mirror(raw)
+                )
+            except ValueError as exc:
+                raise SourceError(f"{path}:{number}: not a Statuspage incident ({exc})") from exc
+            if incident is None:
+                skipped += 1
+                continue
+            incident.components = [c for c in dict.fromkeys(incident.components) if not _is_placeholder(c)]
+            kept = by_code.get(incident.code)
+            if kept is None:
+                by_code[incident.code] = incident
+                continue
+            merged += 1
+            union = list(dict.fromkeys([*kept.components, *incident.components]))
+            if _richness(incident) > _richness(kept):
+                by_code[incident.code] = kept = incident
+            kept.components = union
     incidents = sorted(by_code.values(), key=lambda incident: (incident.started_at, incident.code))
     for incident in incidents:
         for component in incident.components:
