@@ -147,3 +147,14 @@ def test_results_json_shape_is_plain_and_stable() -> None:
     assert row["explanation"]["path"] == "INC-90 -AFFECTS-> checkout <-AFFECTS- INC-47"
     assert row["explanation"]["contributions"]["same_service"]["points"] == DEFAULT_WEIGHTS.same_service
     assert [c.signal for c in explanation.top_reasons(2)] == ["semantic", "same_service"]
+
+
+def test_progress_notes_are_not_taken_for_findings() -> None:
+    text = (
+        "* [2026-07-22 21:00] **Investigating**: We continue to investigate the root cause.\n"
+        "* [2026-07-22 22:01] **Resolved**: The incident was caused by an unhealthy backend. "
+        "Due to load, queues grew. We mitigated the incident by failing over to a healthy region."
+    )
+    lesson = extract_lesson(Node("i", "Incident"), [_chunk(0, "", text)], [])
+    assert lesson.root_cause == "The incident was caused by an unhealthy backend."
+    assert lesson.resolution == "We mitigated the incident by failing over to a healthy region."

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent import __version__
-from precedent.cli import convert, generate, import_, neighbourhood, serve, similar, stats, sync
+from precedent.cli import convert, evaluate, generate, import_, neighbourhood, serve, similar, stats, sync
 from precedent.config import Settings
 from precedent.errors import PrecedentError
 
@@ -28,7 +28,17 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int]]
 
 # One line per command module; each registers its own sub-command.
-COMMANDS: tuple[ModuleType, ...] = (convert, generate, import_, neighbourhood, serve, similar, stats, sync)
+COMMANDS: tuple[ModuleType, ...] = (
+    convert,
+    evaluate,
+    generate,
+    import_,
+    neighbourhood,
+    serve,
+    similar,
+    stats,
+    sync,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

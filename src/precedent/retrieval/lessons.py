@@ -27,7 +27,22 @@ _SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("learnings", re.compile(r"lesson|learn|takeaway|went well|went wrong|next steps|prevent")),
 )
-_CAUSE_SENTENCE = re.compile(r"root cause|was caused by|caused by|due to|triggered by", re.IGNORECASE)
+# Strongest first: "the root cause was" beats "due to" wherever each appears.
+_CAUSE_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (r"root cause (was|is|of)", r"(was|were) caused by", r"caused by|triggered by", r"due to")
+)
+_FIX_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"mitigated (the incident |this )?by|resolved (the incident |this )?by|fixed by|to mitigate",
+        r"rolled back|roll(ed)? back|reverted|failed over|restarted|redeployed|scaled",
+    )
+)
+# Progress notes ("we are investigating the root cause") name a cause without giving one.
+_NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
+_LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
+_SENTENCE = re.compile(r"root cause|was caused by|caused by|due to|triggered by", re.IGNORECASE)
 _FIX_SENTENCE = re.compile(
     r"mitigated|resolved by|rolled back|roll(ed)? back|reverted|restarted|failed over|fixed by|to mitigate",
     re.IGNORECASE,
@@ -59,10 +74,16 @@ def _shorten(text: str) -> str:
     return text[: _MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _first_sentence(texts: Sequence[str], pattern: re.Pattern[str]) -> str | None:
-    for text in texts:
-        for sentence in _SENTENCE.split(" ".join(text.split())):
-            if pattern.search(sentence):
+def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    sentences = [
+        _LOG_PREFIX.sub("", sentence)
+        for text in texts
+        for line in text.splitlines()
+        for sentence in _SENTENCE.split(line.strip())
+    ]
+    for pattern in patterns:
+        for sentence in sentences:
+            if pattern.search(sentence) and not _NOT_A_FINDING.search(sentence):
                 return _shorten(sentence)
     return None
 
@@ -106,8 +127,8 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
     props = incident.properties
     duration = props.get("duration_seconds")
     return Lesson(
-        root_cause=found.get("root_cause") or _first_sentence(texts, _CAUSE_SENTENCE),
-        resolution=found.get("resolution") or _first_sentence(texts, _FIX_SENTENCE),
+        root_cause=found.get("root_cause") or _first_sentence(texts, _CAUSE_PATTERNS),
+        resolution=found.get("resolution") or _first_sentence(texts, _FIX_PATTERNS),
         learnings=found.get("learnings"),
         duration_seconds=int(duration) if isinstance(duration, int | float) else None,
         severity=str(props["severity"]) if "severity" in props else None,

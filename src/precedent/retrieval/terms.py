@@ -26,6 +26,7 @@ _STOP_TEXT = """
     incidents update updates monitoring monitor resolved resolve identified identify working
     continue continuing looking experiencing users customers some affected impact impacting
     status degraded performance service services team teams minutes hours further now
+    seeing seen impacted observed applied
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 

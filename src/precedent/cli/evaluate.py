@@ -1,0 +1,103 @@
+"""``precedent evaluate``: nDCG@10, MRR and Recall@k of similar-incident search beside baselines.
+
+Labels: RELATED_TO links in the map and, with ``--judgments``, a JSON-lines judgment file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from precedent.bootstrap import open_runtime
+from precedent.cli.similar_io import parse_time
+from precedent.retrieval import SimilarIncidentFinder
+from precedent.retrieval.evaluation import (
+    Baselines,
+    EvaluationReport,
+    evaluate,
+    hybrid,
+    judgments_from_links,
+    parse_judgments,
+)
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["register", "run"]
+
+_COLUMNS = ("queries", "ndcg_10", "mrr", "recall_1", "recall_5", "recall_10")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``evaluate`` sub-command."""
+    parser = subparsers.add_parser("evaluate", help="measure similar-incident search against labels")
+    parser.add_argument("--judgments", type=Path, help="JSON-lines judgments (as precedent generate writes)")
+    parser.add_argument("--no-links", action="store_true", help="ignore RELATED_TO links as labels")
+    parser.add_argument(
+        "--duplicates",
+        action="store_true",
+        help="label with duplicate links only (same event reported twice)",
+    )
+    parser.add_argument(
+        "--held-out-from", help="queries declared from this time (ISO 8601) form the held-out split"
+    )
+    parser.add_argument("--limit-queries", type=int, help="evaluate at most this many queries")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Evaluate Precedent's ranking and the baselines, and print a table per split."""
+    store, embedder = await open_runtime(settings)
+    try:
+        judgments = [] if args.no_links else await judgments_from_links(store, duplicates=args.duplicates)
+        if args.judgments:
+            with args.judgments.open(encoding="utf-8") as lines:
+                judgments += parse_judgments(lines)
+        if args.limit_queries is not None:
+            judgments = judgments[: args.limit_queries]
+        if not judgments:
+            Console(stderr=True).print(
+                "[red]error:[/red] no labels: the map has no RELATED_TO links; pass --judgments"
+            )
+            return 2
+        finder = SimilarIncidentFinder(store, embedder)
+        systems = {"precedent": hybrid(finder), **Baselines(store, embedder).rankers()}
+        held_out = parse_time(args.held_out_from) if args.held_out_from else None
+        report = await evaluate(finder, store, judgments, systems, held_out)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(_report_json(report)))
+    else:
+        _print(report)
+    return 0
+
+
+def _report_json(report: EvaluationReport) -> dict[str, object]:
+    return {
+        "skipped": report.skipped,
+        "splits": {
+            split: {name: {c: getattr(s, c) for c in _COLUMNS} for name, s in by.items()}
+            for split, by in report.summaries.items()
+        },
+    }
+
+
+def _print(report: EvaluationReport) -> None:
+    console = Console()
+    for split, by_system in report.summaries.items():
+        table = Table("system", *_COLUMNS, title=f"{split} ({report.skipped} labelled queries skipped)")
+        for name, summary in by_system.items():
+            table.add_row(name, *(_cell(getattr(summary, c)) for c in _COLUMNS))
+        console.print(table)
+
+
+def _cell(value: float | int) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.3f}"

@@ -1,0 +1,205 @@
+"""Measures similar-incident ranking against relevance labels, beside simple baselines.
+
+Labels come from RELATED_TO links people made in the map (an incident's earlier linked
+incidents are relevant to it; ``duplicate`` links are judged apart) and from judgment files
+(``{"query_id": ..., "relevant": [{"id": ..., "grade": 2}]}`` per line, as ``precedent generate``
+writes). Every labelled incident is posed as it looked when declared; labels it could not have
+found (started later, or not visible to it) are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precedent.errors import NotFound
+from precedent.model import GraphFilter, SearchFilter
+from precedent.retrieval.context import admissible
+from precedent.retrieval.metrics import MetricSummary, summarise
+from precedent.retrieval.query import IncidentQuery, PosedQuery, SimilarOptions
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from precedent.embedding.base import Embedder
+    from precedent.retrieval.similar import SimilarIncidentFinder
+    from precedent.store.base import GraphStore
+
+__all__ = [
+    "Baselines",
+    "EvaluationReport",
+    "Judgment",
+    "Ranker",
+    "evaluate",
+    "judgments_from_links",
+    "parse_judgments",
+]
+
+Ranker = Callable[[PosedQuery], Awaitable[list[str]]]
+"""Ranks incident ids for a posed query, best first."""
+
+K = 10
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """Graded relevance labels for one query incident."""
+
+    query_id: str
+    grades: Mapping[str, int]
+
+
+def parse_judgments(lines: Iterable[str]) -> list[Judgment]:
+    """Read judgment lines; ``relevant`` holds ids or ``{"id", "grade"}`` objects (grade 1 by default).
+
+    Raises:
+        ValueError: if a line is not a judgment.
+    """
+    judgments = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        if not isinstance(data, dict) or "query_id" not in data:
+            raise ValueError(f"judgment line {number}: expected an object with query_id")
+        grades: dict[str, int] = {}
+        for item in data.get("relevant", []):
+            if isinstance(item, dict):
+                grades[str(item["id"])] = int(item.get("grade", 1))
+            else:
+                grades[str(item)] = 1
+        judgments.append(Judgment(str(data["query_id"]), grades))
+    return judgments
+
+
+async def judgments_from_links(store: GraphStore, *, duplicates: bool = False) -> list[Judgment]:
+    """Turn RELATED_TO links into labels: each incident's earlier linked incidents, grade 1.
+
+    Args:
+        store: The map.
+        duplicates: Use only ``kind: duplicate`` links (same event reported twice) instead of
+            only the others, so the two are measured apart.
+    """
+    pairs = []
+    async for edge in store.scan_edges(["RELATED_TO"]):
+        if (str(edge.properties.get("kind", "")).lower() == "duplicate") == duplicates:
+            pairs.append((edge.source, edge.target))
+    ids = sorted({i for pair in pairs for i in pair})
+    started = {n.id: n.occurred_at for n in await store.get_nodes(ids)}
+    linked: dict[str, dict[str, int]] = {}
+    for a, b in pairs:
+        ta, tb = started.get(a), started.get(b)
+        if ta is None or tb is None or ta == tb:
+            continue
+        later, earlier = (a, b) if ta > tb else (b, a)
+        linked.setdefault(later, {})[earlier] = 1
+    return [Judgment(q, grades) for q, grades in sorted(linked.items())]
+
+
+class Baselines:
+    """Rankings to beat: BM25 only, embeddings only, and the most recent incident on a shared service."""
+
+    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+        self._store = store
+        self._embedder = embedder
+
+    def _filter(self, posed: PosedQuery) -> SearchFilter:
+        return SearchFilter(
+            labels=("Incident",),
+            before=posed.before,
+            exclude_ids=posed.exclude,
+            visibilities=posed.visibilities,
+        )
+
+    async def bm25(self, posed: PosedQuery) -> list[str]:
+        """BM25 over incident text."""
+        hits = await self._store.text_search(posed.text, k=K, search_filter=self._filter(posed))
+        return [h.node_id for h in hits]
+
+    async def embeddings(self, posed: PosedQuery) -> list[str]:
+        """Cosine k-NN over incident embeddings."""
+        vector = (await self._embedder.embed([posed.text]))[0]
+        hits = await self._store.vector_search(vector, k=K, search_filter=self._filter(posed))
+        return [h.node_id for h in hits]
+
+    async def recent_same_service(self, posed: PosedQuery) -> list[str]:
+        """The latest incidents on the query's services, newest first."""
+        if not posed.service_ids:
+            return []
+        graph_filter = GraphFilter(
+            labels=("Incident",), rel_types=("AFFECTS",), direction="in", before=posed.before,
+            visibilities=posed.visibilities,
+        )  # fmt: skip
+        sub = await self._store.subgraph(
+            posed.service_ids, depth=1, graph_filter=graph_filter, max_nodes=100_000
+        )
+        found = [n for n in sub.nodes if admissible(n, posed)]
+        found.sort(key=lambda n: (-(n.occurred_at.timestamp() if n.occurred_at else 0.0), n.id))
+        return [n.id for n in found[:K]]
+
+    def rankers(self) -> dict[str, Ranker]:
+        """The baselines by name."""
+        return {
+            "bm25": self.bm25,
+            "embeddings": self.embeddings,
+            "recent_same_service": self.recent_same_service,
+        }
+
+
+def hybrid(finder: SimilarIncidentFinder) -> Ranker:
+    """Precedent's ranking as a ``Ranker``."""
+
+    async def rank(posed: PosedQuery) -> list[str]:
+        return [r.incident_id for r in (await finder.find_posed(posed, K)).results]
+
+    return rank
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Metrics per split (``all``, and ``development``/``held_out`` when split) and per system."""
+
+    summaries: Mapping[str, Mapping[str, MetricSummary]]
+    skipped: int
+
+
+async def evaluate(
+    finder: SimilarIncidentFinder,
+    store: GraphStore,
+    judgments: Iterable[Judgment],
+    systems: Mapping[str, Ranker],
+    held_out_from: datetime | None = None,
+) -> EvaluationReport:
+    """Pose each judged incident as declared, rank with every system, and average the metrics.
+
+    Args:
+        finder: Poses queries (and ranks, when ``systems`` includes ``hybrid(finder)``).
+        store: The map, to check which labels each query could have found.
+        judgments: Labels per query incident.
+        systems: Rankers by name.
+        held_out_from: Queries declared at or after this form the held-out split.
+    """
+    runs: dict[str, dict[str, list[tuple[list[str], Mapping[str, int]]]]] = {}
+    skipped = 0
+    for judgment in judgments:
+        try:
+            posed = await finder.pose(IncidentQuery(judgment.query_id), SimilarOptions(limit=K))
+        except NotFound:
+            skipped += 1
+            continue
+        labelled = await store.get_nodes(sorted(judgment.grades))
+        grades = {n.id: judgment.grades[n.id] for n in labelled if admissible(n, posed)}
+        if not any(g > 0 for g in grades.values()):
+            skipped += 1
+            continue
+        splits = ["all"]
+        if held_out_from is not None and posed.declared_at is not None:
+            splits.append("held_out" if posed.declared_at >= held_out_from else "development")
+        for name, rank in systems.items():
+            ranking = await rank(posed)
+            for split in splits:
+                runs.setdefault(split, {}).setdefault(name, []).append((ranking, grades))
+    summaries = {split: {name: summarise(r) for name, r in by.items()} for split, by in runs.items()}
+    return EvaluationReport(summaries, skipped)
