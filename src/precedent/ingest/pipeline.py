@@ -183,11 +183,8 @@ class Loader:
         if batch.nodes:
             await self._store.upsert_nodes(batch.nodes)
         await self._drop_stale(batch.replaced, stats)
-        ready = [e for e in batch.edges if e.source in self._known and e.target in self._known]
-        self._deferred.extend(
-            e for e in batch.edges if not (e.source in self._known and e.target in self._known)
-        )
-        await self._upsert_edges(ready, stats)
+        self._deferred.extend(batch.deferred)
+        await self._upsert_edges(batch.edges, stats)
 
     async def _drop_stale(self, records: list[MappedRecord], stats: LoadStats) -> None:
         stale_edges: dict[EdgeKey, None] = {}
