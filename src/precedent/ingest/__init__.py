@@ -1,7 +1,24 @@
-"""Mapping incident.io objects onto the knowledge map: file import, sync, and the load pipeline."""
+"""Mapping incident.io objects onto the knowledge map: file import, sync, and the load pipeline.
+
+``mapping`` turns raw objects into records; ``Loader`` writes records (hash-skipping unchanged
+ones, embedding in large batches); ``import_export`` and ``Syncer`` feed it from export files and
+from the live API.
+"""
 
 from precedent.ingest.files import import_export, read_export
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.progress import NULL_PROGRESS, LabelCounts, LoadStats, Progress
+from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 
-__all__ = ["NULL_PROGRESS", "LabelCounts", "LoadStats", "Loader", "Progress", "import_export", "read_export"]
+__all__ = [
+    "NULL_PROGRESS",
+    "LabelCounts",
+    "LoadStats",
+    "Loader",
+    "Progress",
+    "SyncOptions",
+    "SyncReport",
+    "Syncer",
+    "import_export",
+    "read_export",
+]
