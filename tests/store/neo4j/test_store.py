@@ -155,12 +155,6 @@ async def test_server_errors_become_store_errors(neo4j_store: Neo4jStore) -> Non
     assert caught.value.__cause__ is not None
 
 
-async def test_wrong_embedding_dimension_is_refused_before_writing(neo4j_store: Neo4jStore) -> None:
-    with pytest.raises(ValueError, match="expected 384"):
-        await neo4j_store.upsert_nodes([Node("inc-x", "Incident", embedding=np.ones(3, dtype=np.float32))])
-    assert (await neo4j_store.stats()).nodes == 0
-
-
 async def test_index_vector_search_agrees_with_exact_on_a_small_map(neo4j_store: Neo4jStore) -> None:
     await neo4j_store.upsert_nodes(NODES)
     exact = await neo4j_store.vector_search(QUERY, k=4)

@@ -15,23 +15,32 @@ Relationships hold only user properties, so they are stored unprefixed.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, get_args
 
 import numpy as np
 
-from precedent.errors import StoreError
-from precedent.model import Edge, Node, Property, clean_properties
+from precedent.errors import SchemaError, StoreError
+from precedent.model import Edge, Node, Property, Visibility, clean_properties
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from precedent.model import Visibility
+    from precedent.model import Vector
 
-__all__ = ["edge_from_record", "edge_row", "from_micros", "node_from_record", "node_row", "to_micros"]
+__all__ = [
+    "edge_from_record",
+    "edge_row",
+    "from_micros",
+    "node_from_record",
+    "node_row",
+    "to_micros",
+    "vector_list",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _PREFIX = "p_"
+_VISIBILITIES = frozenset(get_args(Visibility))
 
 
 def to_micros(moment: datetime) -> int:
@@ -44,31 +53,59 @@ def from_micros(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+def _properties(what: str, properties: Mapping[str, Property | None]) -> dict[str, Property]:
+    try:
+        return clean_properties(properties)
+    except ValueError as exc:
+        raise SchemaError(f"{what}: {exc}") from exc
+
+
+def vector_list(what: str, embedding: Vector, dimensions: int | None) -> list[float]:
+    """Return ``embedding`` as a list of Python floats, the unambiguous wire form of LIST<FLOAT>.
+
+    Raises:
+        SchemaError: if it is not a finite 1-D vector of ``dimensions`` (when known).
+    """
+    vector = np.asarray(embedding, dtype=np.float32)
+    if vector.ndim != 1 or not len(vector) or not np.isfinite(vector).all():
+        raise SchemaError(f"{what} must be a non-empty 1-D vector of finite numbers")
+    if dimensions is not None and len(vector) != dimensions:
+        raise SchemaError(
+            f"{what} has {len(vector)} dimensions but the store holds {dimensions}-dimensional vectors; "
+            "use the embedding model the store was built with"
+        )
+    values: list[float] = vector.astype(float).tolist()
+    return values
+
+
 def node_row(node: Node, dimensions: int | None) -> dict[str, object]:
     """Return the UNWIND row that stores ``node``: its id and its complete property map.
 
     Raises:
-        ValueError: if a property is invalid or the embedding has the wrong dimension.
+        SchemaError: if a property, the visibility or the embedding is not allowed.
     """
+    if node.visibility not in _VISIBILITIES:
+        raise SchemaError(f"node {node.id}: visibility must be one of {sorted(_VISIBILITIES)}")
     props: dict[str, object] = {"id": node.id, "visibility": node.visibility}
     if node.occurred_at is not None:
         props["occurred_at"] = to_micros(node.occurred_at)
     if node.text is not None:
         props["text"] = node.text
     if node.embedding is not None:
-        vector = np.asarray(node.embedding).ravel()
-        if dimensions is not None and vector.shape != (dimensions,):
-            raise ValueError(f"node {node.id}: embedding has {vector.size} dimensions, expected {dimensions}")
-        # A plain list of Python floats is unambiguous on the wire (LIST<FLOAT>).
-        props["embedding"] = vector.astype(float).tolist()
-    for key, value in clean_properties(node.properties).items():
+        props["embedding"] = vector_list(f"node {node.id}'s embedding", node.embedding, dimensions)
+    for key, value in _properties(f"node {node.id}", node.properties).items():
         props[_PREFIX + key] = value
     return {"id": node.id, "props": props}
 
 
 def edge_row(edge: Edge) -> dict[str, object]:
-    """Return the UNWIND row that stores ``edge``."""
-    return {"source": edge.source, "target": edge.target, "props": clean_properties(edge.properties)}
+    """Return the UNWIND row that stores ``edge``.
+
+    Raises:
+        SchemaError: if a property is not allowed.
+    """
+    props = _properties(f"edge {edge.source}-{edge.type}->{edge.target}", edge.properties)
+    return {"source": edge.source, "target": edge.target, "props": props}
 
 
 def _label(labels: Sequence[str]) -> str:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from precedent.model import ScoredNode, SearchFilter
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch
-from precedent.store.neo4j.convert import to_micros
+from precedent.store.neo4j.convert import to_micros, vector_list
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,17 +75,22 @@ async def vector_search(
     *,
     k: int,
     search_filter: SearchFilter | None,
+    dimensions: int | None,
     over_fetch: int | None,
 ) -> list[ScoredNode]:
     """Nearest nodes by cosine: exact when ``over_fetch`` is None, else through the vector index.
 
     The index path asks HNSW for ``max(k, over_fetch)`` hits and filters them, so it may return
     fewer than ``k`` when filters are selective.
+
+    Raises:
+        SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
     """
+    vector = vector_list("the query embedding", embedding, dimensions)
     if k <= 0:
         return []
     predicates, params = _filter_parts(search_filter, schema)
-    params["vector"] = np.asarray(embedding, dtype=np.float32).ravel().astype(float).tolist()
+    params["vector"] = vector
     params["k"] = k
     if over_fetch is None:
         query = queries.exact_vector_search(predicates)

@@ -102,8 +102,8 @@ class Neo4jStore:
         again with the same nodes is the recovery.
 
         Raises:
-            SchemaError: if a label is not in ``graph_schema/`` (checked before anything is written).
-            ValueError: if a property is invalid or an embedding has the wrong dimension.
+            SchemaError: if a label, visibility, property or embedding is not allowed (checked
+                before anything is written).
         """
         by_label: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
         for node in nodes:
@@ -121,7 +121,7 @@ class Neo4jStore:
         """Create or replace edges; an edge whose endpoints do not both exist is skipped.
 
         Raises:
-            SchemaError: if a relationship type is not in ``graph_schema/``.
+            SchemaError: if a relationship type or a property is not allowed.
         """
         by_type: dict[str, dict[tuple[str, str], dict[str, object]]] = defaultdict(dict)
         for edge in edges:
@@ -151,7 +151,7 @@ class Neo4jStore:
             await self._write_batches(queries.delete_edges(edge_type), rows, "deleting edges")
 
     async def get_nodes(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Node]:
-        """Return the nodes that exist among ``ids``, in the order of ``ids``."""
+        """Return the nodes that exist among ``ids``, in the order of ``ids`` (a repeated id once)."""
         params = {"ids": list(dict.fromkeys(ids)), "with_embeddings": with_embeddings}
 
         async def work(tx: AsyncManagedTransaction) -> dict[str, Node]:
@@ -162,14 +162,14 @@ class Neo4jStore:
             }
 
         found = await self._connection.read(work, "reading nodes")
-        return [found[node_id] for node_id in ids if node_id in found]
+        return [found[node_id] for node_id in dict.fromkeys(ids) if node_id in found]
 
     async def neighbours(
         self, node_id: str, graph_filter: GraphFilter | None = None
     ) -> list[tuple[Edge, Node]]:
         """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
 
-        Ordered by edge type, then neighbour id (then source id, for an edge type both ways).
+        Ordered by edge type, then neighbour id (then source and target, for a type both ways).
         """
         return await traversal.neighbours(self._connection, self._schema, node_id, graph_filter)
 
@@ -198,6 +198,9 @@ class Neo4jStore:
             exact: True (the ``GraphStore`` contract) scans every candidate; False asks the HNSW
                 index for ``over_fetch`` candidates and filters them: much faster on large maps,
                 approximate, and possibly fewer than ``k`` hits under selective filters.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
         """
         return await search.vector_search(
             self._connection,
@@ -205,6 +208,7 @@ class Neo4jStore:
             embedding,
             k=k,
             search_filter=search_filter,
+            dimensions=self._dimensions,
             over_fetch=None if exact else self._over_fetch,
         )
 

@@ -48,7 +48,8 @@ async def neighbours(
 ) -> list[tuple[Edge, Node]]:
     """Edges at ``node_id`` the filter allows, with the far node; ordered by type, then far id.
 
-    Ties (the same type both ways to the same neighbour) are broken by the edge's source id.
+    Ties (the same type both ways to the same neighbour) are broken by the edge's source, then
+    target; a self-loop is one edge.
     """
     walk = _Walk(graph_filter, schema)
     query = queries.neighbours(walk.direction, walk.types, walk.predicates)
@@ -62,7 +63,7 @@ async def neighbours(
         return pairs
 
     pairs = await connection.read(work, "reading neighbours")
-    return sorted(pairs, key=lambda pair: (pair[0].type, pair[1].id, pair[0].source))
+    return sorted(pairs, key=lambda pair: (pair[0].type, pair[1].id, pair[0].source, pair[0].target))
 
 
 async def _existing(tx: AsyncManagedTransaction, ids: Sequence[str]) -> list[str]:
