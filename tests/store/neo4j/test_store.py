@@ -12,13 +12,13 @@ from neo4j import AsyncDriver, AsyncGraphDatabase
 from precedent.errors import StoreError, StoreUnavailable
 from precedent.graph_schema import load_schema
 from precedent.model import Node
+from precedent.store import GraphStore
 from precedent.store.neo4j import Neo4jStore
 from tests.store.contract_graph import EDGES, NODES, QUERY, expected_knn
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from precedent.store import GraphStore
     from tests.support.neo4j_server import Neo4jServer
 
 pytestmark = pytest.mark.neo4j
@@ -43,6 +43,14 @@ async def driver(neo4j: Neo4jServer) -> AsyncIterator[AsyncDriver]:
 async def _indexes(driver: AsyncDriver) -> dict[str, str]:
     records, _, _ = await driver.execute_query("SHOW INDEXES YIELD name, type", database_="neo4j")
     return {record["name"]: record["type"] for record in records}
+
+
+def test_public_surface_and_protocol() -> None:
+    import precedent.store.neo4j as package
+
+    assert package.__all__ == ["Neo4jStore"]
+    # Constructing does no I/O, so even an unreachable address is fine until open().
+    assert isinstance(Neo4jStore("bolt://127.0.0.1:1", auth=None), GraphStore)
 
 
 async def test_open_records_the_schema_version_and_is_idempotent(

@@ -215,13 +215,19 @@ def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequ
 
 
 def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
-    """Ids one hop from ``$frontier`` that are not in ``$visited`` and pass the node filter."""
+    """The first ``$limit`` new ids (by id) one hop from ``$frontier`` that pass the node filter.
+
+    Limiting here keeps a hub (a service with thousands of incidents) from shipping every
+    neighbour id when only the room left under ``max_nodes`` can be used.
+    """
     where = " AND ".join(["NOT b.id IN $visited", *node_predicates])
     return (
         "UNWIND $frontier AS fid\n"
         f"MATCH (a:Entity {{id: fid}}){_rel_pattern(direction, types)}(b:Entity)\n"
         f"WHERE {where}\n"
-        "RETURN DISTINCT b.id AS id"
+        "RETURN DISTINCT b.id AS id\n"
+        "ORDER BY id\n"
+        "LIMIT $limit"
     )
 
 

@@ -98,9 +98,10 @@ async def subgraph(
         for _ in range(depth):
             if truncated or not frontier:
                 break
-            params = {**walk.params, "frontier": frontier, "visited": sorted(visited)}
-            found = sorted({record["id"] for record in await fetch(tx, hop_query, params)} - visited)
             room = max_nodes - len(order)
+            # One more than the room left tells whether the cap cut anything off.
+            params = {**walk.params, "frontier": frontier, "visited": sorted(visited), "limit": room + 1}
+            found = [record["id"] for record in await fetch(tx, hop_query, params)]
             if len(found) > room:
                 found, truncated = found[:room], True
             order = [*order, *found]
