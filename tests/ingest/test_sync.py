@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import httpx
@@ -12,9 +13,12 @@ from precedent.errors import SourceError
 from precedent.ingest import Loader
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 from precedent.sources.incidentio import RetryPolicy
+from precedent.store.embedded import EmbeddedStore
 from tests.support.incidentio_server import SERVER_NOW, FakeIncidentIo, Fault
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from precedent.store import GraphStore
 
 OPTIONS = SyncOptions(now=lambda: SERVER_NOW)
@@ -52,28 +56,26 @@ async def test_full_then_incremental_sync(store: GraphStore) -> None:
     assert all("updated_at[gte]" in q for q in incident_queries)
 
 
-async def test_killed_sync_resumes_to_the_same_graph(embedded_store: GraphStore, tmp_path: object) -> None:
-    from precedent.store.embedded import EmbeddedStore
-
-    reference = EmbeddedStore(tmp_path / "reference", dimensions=384)  # type: ignore[operator]
+async def test_killed_sync_resumes_to_the_same_graph(embedded_store: GraphStore, tmp_path: Path) -> None:
+    reference = EmbeddedStore(tmp_path / "reference", dimensions=384)
     await reference.open()
     try:
         await _sync(FakeIncidentIo(), reference)
         fake = FakeIncidentIo()
-        boom = Fault(
-            "/v1/incident_relationships",
-            at=None,
-            times=None,
-            exception=lambda r: httpx.ConnectError("killed"),
-        )
-        fake.add(boom)
-        with pytest.raises(SourceError):
-            await _sync(fake, embedded_store)
+        # One incident per page, one record per batch: the first incidents are durably written
+        # before the relationships call for the third incident kills the sync.
+        fake.add(Fault("/v1/incident_relationships", at=3, exception=lambda r: httpx.ConnectError("killed")))
+        options = replace(OPTIONS, page_size=1, concurrency=1)
+        async with fake.client(retry=RetryPolicy(max_attempts=1)) as client:
+            loader = Loader(embedded_store, HashEmbedder(), batch_size=1)
+            with pytest.raises(SourceError):
+                await Syncer(client, embedded_store, loader, options).run()
         assert await embedded_store.get_meta("sync:incidents:checkpoint") is None
-        assert (await embedded_store.stats()).nodes_by_label["Service"] > 0  # half-way: catalog written
-        fake.faults.clear()
+        written = (await embedded_store.stats()).nodes_by_label
+        assert 0 < written["Incident"] < (await reference.stats()).nodes_by_label["Incident"]
         await _sync(fake, embedded_store)
         assert await _graph(embedded_store) == await _graph(reference)
+        assert await embedded_store.get_meta("sync:incidents:checkpoint") is not None
     finally:
         await reference.close()
 

@@ -8,12 +8,14 @@ embedded, so the embedding model is never idle waiting on the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import TYPE_CHECKING
 
 from precedent.graph_schema import load_schema
 from precedent.ingest.hashing import HASH_PROPERTY, record_hash
+from precedent.ingest.journal import UnfinishedJournal
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.model import Edge, EdgeKey, GraphFilter, Node
 
@@ -34,6 +36,8 @@ class PreparedBatch:
     nodes: list[Node] = dataclasses.field(default_factory=list)
     edges: list[Edge] = dataclasses.field(default_factory=list)
     deferred: list[Edge] = dataclasses.field(default_factory=list)
+    owners: set[str] = dataclasses.field(default_factory=set)
+    settled: set[str] = dataclasses.field(default_factory=set)
     replaced: list[MappedRecord] = dataclasses.field(default_factory=list)
 
 
@@ -74,6 +78,8 @@ class Loader:
         self._hashes: dict[str, str] = {}  # node id -> hash in the store, or queued to be
         self._known: set[str] = set()  # node ids known to exist once queued writes land
         self._deferred: list[Edge] = []
+        self._journal = UnfinishedJournal(store)
+        self._forced: set[str] = set()
 
     async def load(
         self, records: Iterable[MappedRecord] | AsyncIterable[MappedRecord], resource: str
@@ -88,6 +94,7 @@ class Loader:
             Counts of created, updated and unchanged nodes per label, and edges written.
         """
         stats = LoadStats()
+        self._forced |= await self._journal.open()
         pending: asyncio.Task[None] | None = None
         batch: list[MappedRecord] = []
         try:
@@ -102,9 +109,13 @@ class Loader:
                 await pending
                 pending = None
             await self._flush_deferred(stats)
+            self._journal.finish(self._hashes)
+            await self._journal.close()
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
+            if pending is not None:
+                # A failing source must not cut a prepared batch in half: let it land.
+                with contextlib.suppress(Exception):
+                    await pending
         return stats
 
     async def _hand_over(
@@ -139,6 +150,9 @@ class Loader:
         for node_id, record in by_id.items():
             assert record.node is not None
             before = self._hashes.get(node_id)
+            if node_id in self._forced:
+                self._forced.discard(node_id)
+                before = ""  # written by a run that died before its edges landed
             if before == hashes[node_id]:
                 stats.count(record.node.label, "unchanged")
                 continue
@@ -146,6 +160,8 @@ class Loader:
             stats.count(record.node.label, "created" if created else "updated")
             out.nodes.append(_with_hash(record.node, hashes[node_id]))
             out.edges.extend(record.edges)
+            if record.edges or record.scopes:
+                out.owners.add(node_id)
             if record.scopes and not created:
                 out.replaced.append(record)
             self._hashes[node_id] = hashes[node_id]
@@ -166,6 +182,13 @@ class Loader:
         for edge in edges:
             ready = edge.source in self._known and edge.target in self._known
             (out.edges if ready else out.deferred).append(edge)
+        waiting = {
+            i
+            for i in out.owners
+            for e in by_id[i].edges
+            if e.source not in self._known or e.target not in self._known
+        }
+        out.settled = out.owners - waiting
         out.nodes = await self._embed(out.nodes, stats)
         return out
 
@@ -180,11 +203,13 @@ class Loader:
         return nodes
 
     async def _write(self, batch: PreparedBatch, stats: LoadStats) -> None:
+        await self._journal.begin(batch.owners)
         if batch.nodes:
             await self._store.upsert_nodes(batch.nodes)
         await self._drop_stale(batch.replaced, stats)
         self._deferred.extend(batch.deferred)
         await self._upsert_edges(batch.edges, stats)
+        self._journal.finish(batch.settled)
 
     async def _drop_stale(self, records: list[MappedRecord], stats: LoadStats) -> None:
         stale_edges: dict[EdgeKey, None] = {}

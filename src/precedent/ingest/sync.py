@@ -59,6 +59,7 @@ class SyncOptions:
         modes: Incident modes to sync (test and tutorial are left out by default).
         schedule_window: Who is on call is read for ``[now, now + window]``.
         concurrency: Per-incident requests in flight at once.
+        page_size: Incidents per page (incident.io allows 250).
         now: The clock (injected in tests).
     """
 
@@ -67,6 +68,7 @@ class SyncOptions:
     modes: frozenset[str] = DEFAULT_MODES
     schedule_window: timedelta = timedelta(hours=1)
     concurrency: int = 8
+    page_size: int = 250
     now: Callable[[], datetime] = _utc_now
 
 
@@ -237,7 +239,8 @@ class Syncer:
     async def _incident_records(
         self, params: QueryParams, parts: IncidentParts
     ) -> AsyncIterator[MappedRecord]:
-        async for page in self._client.paginate("/v2/incidents", params=params):
+        pages = self._client.paginate("/v2/incidents", params=params, page_size=self._options.page_size)
+        async for page in pages:
             incidents = objects_of(page, "incidents")
             for incident in incidents:
                 incident_id = str(incident.get("id"))
