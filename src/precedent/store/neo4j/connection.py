@@ -35,13 +35,15 @@ Work = Callable[["AsyncManagedTransaction"], Awaitable[T]]
 
 async def fetch(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> list[Record]:
     """Run ``query`` in ``tx`` and return every record (results must be consumed inside the work)."""
-    result = await tx.run(query, dict(params))  # built from whitelisted parts
+    # The driver types queries as LiteralString; ours are str built in queries.py from constants
+    # and schema-whitelisted names, with every value passed as a parameter.
+    result = await tx.run(query, dict(params))
     return [record async for record in result]
 
 
 async def run(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> None:
     """Run a write ``query`` in ``tx`` and wait for it to finish."""
-    result = await tx.run(query, dict(params))  # built from whitelisted parts
+    result = await tx.run(query, dict(params))
     await result.consume()
 
 
@@ -54,10 +56,6 @@ class Connection:
         self._database = database
         self._driver: AsyncDriver | None = None
         self._bookmarks: AsyncBookmarkManager | None = None
-
-    @property
-    def uri(self) -> str:
-        return self._uri
 
     async def open(self) -> None:
         """Create the driver and check the server answers.
@@ -151,7 +149,7 @@ class Connection:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(
                 f"Neo4j at {self._uri} is unreachable while {action}: {exc}. Check the server is running, "
-                f"the URI (bolt:// or neo4j://, host and port) and the network."
+                "the URI (bolt:// or neo4j://, host and port) and the network."
             ) from exc
         except AuthError as exc:
             raise StoreUnavailable(
