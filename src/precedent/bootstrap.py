@@ -17,10 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["build_embedder", "build_store", "open_runtime"]
 
 
-def build_embedder(settings: Settings) -> CachedEmbedder:
-    """Return the configured embedder behind a persistent content-hash cache."""
-    model = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    return CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """Return the configured model, not yet loaded."""
+    return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
 
 
 def build_store(settings: Settings, *, dimensions: int | None) -> GraphStore:
@@ -46,14 +45,14 @@ def build_store(settings: Settings, *, dimensions: int | None) -> GraphStore:
 
 
 async def open_runtime(settings: Settings) -> tuple[GraphStore, Embedder]:
-    """Load the embedding model, then open the store sized for its vectors."""
-    embedder = build_embedder(settings)
-    await _load(embedder)
-    store = build_store(settings, dimensions=embedder.dimensions)
+    """Load the embedding model, then open the store sized for its vectors.
+
+    The returned embedder sits behind a persistent content-hash cache in the data directory, so
+    text that was embedded once (by any earlier import or sync) is never embedded again.
+    """
+    model = build_embedder(settings)
+    await model.load()
+    embedder = CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
+    store = build_store(settings, dimensions=model.dimensions)
     await store.open()
     return store, embedder
-
-
-async def _load(embedder: CachedEmbedder) -> None:
-    # The dimension is only known once the model is loaded; one tiny encode loads it.
-    await embedder.embed(["precedent"])

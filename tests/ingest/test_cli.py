@@ -15,12 +15,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-# sentence-transformers renamed get_sentence_embedding_dimension; precedent.embedding still calls the
-# old name (reported to its owner). Until that lands, the real-model CLI tests tolerate the warning.
-real_model = [
-    pytest.mark.model,
-    pytest.mark.filterwarnings("ignore:The `get_sentence_embedding_dimension` method:FutureWarning"),
-]
 
 
 @pytest.fixture
@@ -29,8 +23,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
-@real_model[0]
-@real_model[1]
+@pytest.mark.model
 def test_import_command_loads_the_export_and_prints_a_summary(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -43,8 +36,7 @@ def test_import_command_loads_the_export_and_prints_a_summary(
     assert '"Incident": 2' in capsys.readouterr().out
 
 
-@real_model[0]
-@real_model[1]
+@pytest.mark.model
 def test_import_command_reports_an_invalid_file(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,8 +67,7 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIncidentIo]:
         yield fake
 
 
-@real_model[0]
-@real_model[1]
+@pytest.mark.model
 @pytest.mark.usefixtures("data_dir")
 def test_sync_command_prints_counts_calls_and_time(
     fake_api: FakeIncidentIo, capsys: pytest.CaptureFixture[str]
@@ -88,15 +79,8 @@ def test_sync_command_prints_counts_calls_and_time(
     assert "incidents" in out
 
 
-@real_model[0]
-@real_model[1]
+@pytest.mark.model
 @pytest.mark.usefixtures("data_dir", "fake_api")
-@pytest.mark.xfail(
-    reason="bootstrap.open_runtime loads the model through CachedEmbedder.embed; on a second run the "
-    "persistent cache answers and the model never loads (embedding.dimensions raises). Fix: load the "
-    "SentenceTransformerEmbedder itself in open_runtime.",
-    strict=True,
-)
 def test_second_sync_command_is_incremental(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sync"]) == 0
     capsys.readouterr()

@@ -68,7 +68,9 @@ class SentenceTransformerEmbedder:
     def dimensions(self) -> int:
         if self._model is None:
             raise EmbeddingError("the embedding model is not loaded yet; call load() first")
-        dims = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method (the old name warns); accept both.
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        dims = getter() if getter is not None else self._model.get_sentence_embedding_dimension()
         if dims is None:
             raise EmbeddingError(f"model {self._model_name!r} does not report its dimension")
         return int(dims)
