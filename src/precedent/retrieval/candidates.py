@@ -29,13 +29,11 @@ __all__ = [
     "ServiceNeighbourhood",
     "graph_hits",
     "lexical_hits",
-    "part_hits",
+    "semantic_hits",
     "service_neighbourhood",
-    "vector_hits",
 ]
 
 INCIDENT = ("Incident",)
-PARTS = ("IncidentUpdate", "PostmortemChunk")
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,14 @@ class Limits:
 
     Attributes:
         vector_k: Incidents from k-NN over incident embeddings.
-        part_k: Updates and post-mortem chunks from k-NN (several may map to one incident).
+        part_k: Extra k-NN room for updates and post-mortem chunks (several may map to one incident).
+        part_labels: Which parts of past incidents are searched by embedding.
         text_k: Incidents from BM25.
         same_service: Incidents on the query's own services.
         nearby: Incidents on services within ``max_hops`` over DEPENDS_ON.
+        nearby_services: At most this many nearby services (the closest, then by id) are walked.
         same_team: Incidents on other services of the owning teams.
+        team_services: At most this many of the team's other services are walked.
         window_days: Graph candidates started at most this long before the cutoff (older ones
             still arrive through the semantic and lexical generators).
         service_nodes: Cap on the service/team neighbourhood walked per query.
@@ -56,10 +57,13 @@ class Limits:
 
     vector_k: int = 100
     part_k: int = 100
+    part_labels: tuple[str, ...] = ("IncidentUpdate", "PostmortemChunk")
     text_k: int = 100
-    same_service: int = 300
-    nearby: int = 150
-    same_team: int = 100
+    same_service: int = 200
+    nearby: int = 100
+    nearby_services: int = 4
+    same_team: int = 50
+    team_services: int = 2
     window_days: float = 730.0
     service_nodes: int = 500
 
@@ -98,23 +102,37 @@ def _incident_filter(posed: PosedQuery, labels: tuple[str, ...], exclude: bool =
     )
 
 
-async def vector_hits(store: GraphStore, vector: Vector, posed: PosedQuery, k: int) -> dict[str, float]:
-    """Incident id -> cosine similarity of the incident's own embedding."""
-    hits = await store.vector_search(vector, k=k, search_filter=_incident_filter(posed, INCIDENT))
-    return {h.node_id: h.score for h in hits}
+async def semantic_hits(
+    store: GraphStore, vector: Vector, posed: PosedQuery, limits: Limits
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Cosine k-NN over incidents and their parts in one pass over the vectors.
 
+    One search over Incident, IncidentUpdate and PostmortemChunk embeddings costs one scan of
+    the matrix instead of two; parts (written before the cutoff) map to their incident through
+    their ``incident_id`` property.
 
-async def part_hits(store: GraphStore, vector: Vector, posed: PosedQuery, k: int) -> dict[str, float]:
-    """Incident id -> best cosine of its updates and post-mortem chunks written before the cutoff."""
-    hits = await store.vector_search(vector, k=k, search_filter=_incident_filter(posed, PARTS, False))
-    parts = await store.get_nodes([h.node_id for h in hits])
-    owner = {p.id: str(p.properties.get("incident_id", "")) for p in parts}
-    best: dict[str, float] = {}
+    Returns:
+        Incident id -> cosine of its own embedding, and incident id -> best cosine of its parts.
+    """
+    search_filter = SearchFilter(
+        labels=(*INCIDENT, *limits.part_labels), before=posed.before, visibilities=posed.visibilities
+    )
+    hits = await store.vector_search(vector, k=limits.vector_k + limits.part_k, search_filter=search_filter)
+    nodes = {n.id: n for n in await store.get_nodes([h.node_id for h in hits])}
+    incidents: dict[str, float] = {}
+    parts: dict[str, float] = {}
     for hit in hits:
-        incident_id = owner.get(hit.node_id, "")
-        if incident_id and incident_id not in posed.exclude:
-            best[incident_id] = max(best.get(incident_id, -1.0), hit.score)
-    return best
+        node = nodes.get(hit.node_id)
+        if node is None:
+            continue
+        if node.label == "Incident":
+            if node.id not in posed.exclude:
+                incidents[node.id] = hit.score
+            continue
+        owner = str(node.properties.get("incident_id", ""))
+        if owner and owner not in posed.exclude:
+            parts[owner] = max(parts.get(owner, -1.0), hit.score)
+    return incidents, parts
 
 
 async def lexical_hits(store: GraphStore, text: str, posed: PosedQuery, k: int) -> dict[str, float]:
@@ -163,8 +181,11 @@ async def graph_hits(
 ) -> GraphHits:
     """Incidents affecting the query's services, nearby services and team services, in the window."""
     direct = sorted(s for s, r in hood.routes.items() if r.hops == 0)
-    nearby = sorted(s for s, r in hood.routes.items() if r.hops > 0)
-    team = sorted(s for s in hood.team_services if s not in hood.routes)
+    # Walking every service near a hub would touch thousands of incidents; the closest few carry
+    # most of the dependency evidence, and the rest still score through other generators.
+    closest = sorted((r.hops, s) for s, r in hood.routes.items() if r.hops > 0)
+    nearby = [s for _, s in closest[: limits.nearby_services]]
+    team = sorted(s for s in hood.team_services if s not in hood.routes)[: limits.team_services]
     after = posed.before - timedelta(days=limits.window_days) if posed.before else None
     graph_filter = GraphFilter(
         labels=INCIDENT,

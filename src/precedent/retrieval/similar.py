@@ -14,9 +14,8 @@ from precedent.retrieval.candidates import (
     Limits,
     graph_hits,
     lexical_hits,
-    part_hits,
+    semantic_hits,
     service_neighbourhood,
-    vector_hits,
 )
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.context import gather_facts
@@ -121,10 +120,7 @@ class SimilarIncidentFinder:
             if not posed.text.strip():
                 return None, {}, {}
             vector = (await self._embedder.embed([posed.text]))[0]
-            incidents, parts = await asyncio.gather(
-                vector_hits(self._store, vector, posed, limits.vector_k),
-                part_hits(self._store, vector, posed, limits.part_k),
-            )
+            incidents, parts = await semantic_hits(self._store, vector, posed, limits)
             return vector, incidents, parts
 
         async def graph() -> tuple[ServiceNeighbourhood, GraphHits]:
