@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
-from precedent.errors import StoreError, StoreUnavailable
+from precedent.errors import SchemaError, StoreError, StoreUnavailable
 from precedent.graph_schema import load_schema
 from precedent.model import Node
 from precedent.store import GraphStore
@@ -155,12 +155,27 @@ async def test_use_before_open_says_what_to_do(neo4j: Neo4jServer) -> None:
     await store.close()
 
 
-async def test_server_errors_become_store_errors(neo4j_store: Neo4jStore) -> None:
-    await neo4j_store.upsert_nodes([Node("svc-a", "Service", {"tags": ["a"]})])
-    # Neo4j refuses mixed-type lists; the driver's error surfaces as a StoreError with its cause.
-    with pytest.raises(StoreError) as caught:
-        await neo4j_store.upsert_nodes([Node("svc-a", "Service", {"tags": ["a", 1]})])  # type: ignore[list-item]
-    assert caught.value.__cause__ is not None
+async def test_server_errors_become_store_errors(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
+    # Opened without a dimension, the store cannot check a query vector; the server's refusal to
+    # compare vectors of different lengths must surface as a StoreError with the driver's cause.
+    store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=None)
+    await store.open()
+    try:
+        await store.upsert_nodes(NODES)
+        with pytest.raises(StoreError, match="Neo4j failed while searching vectors") as caught:
+            await store.vector_search(np.ones(3, dtype=np.float32), k=3)
+        assert caught.value.__cause__ is not None
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("mixed", [["a", 1], [True, 1], ["a", False]])
+async def test_lists_neo4j_cannot_hold_are_schema_errors(
+    neo4j_store: Neo4jStore, mixed: list[object]
+) -> None:
+    with pytest.raises(SchemaError, match="mixes"):
+        await neo4j_store.upsert_nodes([Node("svc-a", "Service"), Node("svc-b", "Service", {"tags": mixed})])  # type: ignore[dict-item]
+    assert (await neo4j_store.stats()).nodes == 0
 
 
 async def test_index_vector_search_agrees_with_exact_on_a_small_map(neo4j_store: Neo4jStore) -> None:

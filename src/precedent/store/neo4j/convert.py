@@ -53,11 +53,24 @@ def from_micros(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+def _kind(value: object) -> str:
+    # bool before number: True is an int to Python but a BOOLEAN to Neo4j.
+    return "boolean" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
+
+
 def _properties(what: str, properties: Mapping[str, Property | None]) -> dict[str, Property]:
     try:
-        return clean_properties(properties)
+        cleaned = clean_properties(properties)
     except ValueError as exc:
         raise SchemaError(f"{what}: {exc}") from exc
+    for key, value in cleaned.items():
+        # Neo4j refuses a list mixing strings, booleans and numbers; saying so here names the
+        # property and writes nothing, rather than failing a batch part-way on the server.
+        if isinstance(value, list) and len({_kind(item) for item in value}) > 1:
+            raise SchemaError(
+                f"{what}: property {key!r} mixes {sorted({_kind(i) for i in value})} in one list"
+            )
+    return cleaned
 
 
 def vector_list(what: str, embedding: Vector, dimensions: int | None) -> list[float]:
