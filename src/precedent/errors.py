@@ -2,6 +2,7 @@
 
     PrecedentError
     ├── ConfigError                  settings missing or inconsistent
+    ├── InvalidQuery                 a query's arguments are inconsistent (say which)
     ├── SchemaError                  a label or relationship type not in graph_schema/
     ├── EmbeddingError               the embedding model can't load or encode
     ├── SourceError                  talking to incident.io failed
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "EmbeddingError",
     "ImportFileError",
+    "InvalidQuery",
     "IncidentIoAuthError",
     "IncidentIoRateLimited",
     "MappingError",
@@ -46,6 +48,10 @@ class PrecedentError(Exception):
 
 class ConfigError(PrecedentError):
     """Settings are missing or inconsistent."""
+
+
+class InvalidQuery(PrecedentError):
+    """A query's arguments are missing or inconsistent; the message says which and how to fix it."""
 
 
 class SchemaError(PrecedentError):

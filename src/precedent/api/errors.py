@@ -9,6 +9,7 @@ from litestar import MediaType, Response
 
 from precedent.errors import (
     ConfigError,
+    InvalidQuery,
     NotFound,
     PrecedentError,
     SchemaError,
@@ -28,6 +29,7 @@ log = logging.getLogger("precedent.api")
 _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
     SchemaError: 400,
+    InvalidQuery: 400,
     WebhookRejected: 401,
     StoreUnavailable: 503,
     ConfigError: 500,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from precedent.api.dto import NodeDTO, StatsDTO
 from precedent.errors import NotFound
@@ -18,14 +20,14 @@ def health() -> dict[str, str]:
 
 
 @get("/v1/stats")
-async def stats(store: GraphStore) -> StatsDTO:
+async def stats(store: NamedDependency[GraphStore]) -> StatsDTO:
     """Counts of nodes per label and edges per type."""
     result = await store.stats()
     return StatsDTO(nodes=dict(result.nodes_by_label), edges=dict(result.edges_by_type))
 
 
 @get("/v1/nodes/{node_id:str}")
-async def get_node(node_id: str, store: GraphStore) -> NodeDTO:
+async def get_node(node_id: FromPath[str], store: NamedDependency[GraphStore]) -> NodeDTO:
     """One node of the map by id."""
     found = await store.get_nodes([node_id])
     if not found:

@@ -1,0 +1,106 @@
+"""The HTTP API end to end on the embedded store, loaded from the sample export through the importer.
+
+Plumbing tests: the hashing embedder stands in for the model (ranking quality is tested in
+tests/retrieval with the real one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from precedent.api.app import create_app
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.ingest import Loader, import_export
+from precedent.store.embedded import EmbeddedStore
+from tests.ingest.org import write_export
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from litestar import Litestar
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    embedder = HashEmbedder(dimensions=384)
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await store.open()
+    await import_export(write_export(tmp_path / "export"), Loader(store, embedder))
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
+    async with AsyncTestClient(app) as test_client:
+        yield test_client
+    await store.close()
+
+
+async def test_health(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_stats_count_what_was_imported(client: AsyncTestClient[Litestar]) -> None:
+    body = (await client.get("/v1/stats")).json()
+    # inc-3 is a test-mode incident: not imported by default.
+    assert body["nodes"]["Incident"] == 2
+    assert body["edges"]["AFFECTS"] >= 2
+
+
+async def test_incident_by_reference(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/incidents/INC-1")
+    assert response.status_code == 200
+    assert response.json()["id"] == "inc-1"
+    assert response.json()["label"] == "Incident"
+
+
+async def test_unknown_incident_is_a_404_problem(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/incidents/INC-999/similar")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "INC-999" in response.json()["detail"]
+
+
+async def test_similar_for_a_described_incident(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post(
+        "/v1/similar",
+        json={"name": "Payments API returning 500s again", "services": ["payments-api"], "limit": 5},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["query"]["name"] == "Payments API returning 500s again"
+    ids = [r["incident_id"] for r in body["results"]]
+    assert "inc-1" in ids
+    # inc-2 is private and the caller did not ask for private incidents.
+    assert "inc-2" not in ids
+    first = body["results"][0]
+    assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}
+
+
+async def test_similar_refuses_a_bad_body(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post("/v1/similar", json={"name": "", "limit": 0})
+    assert response.status_code == 400
+
+
+async def test_neighbourhood_of_an_incident(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "depth": 1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ids = {n["id"] for n in body["nodes"]}
+    assert "inc-1" in ids
+    assert all(e["source"] in ids and e["target"] in ids for e in body["edges"])
+    assert body["truncated"] is False
+
+
+async def test_neighbourhood_needs_exactly_one_centre(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "service": "x"})
+    assert response.status_code == 400
+    assert "exactly one centre" in response.json()["detail"]
+
+
+async def test_openapi_schema_lists_the_routes(client: AsyncTestClient[Litestar]) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert {"/v1/similar", "/v1/neighbourhood", "/v1/incidents/{incident}/similar"} <= set(paths)
