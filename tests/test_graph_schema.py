@@ -6,8 +6,20 @@ from precedent.errors import SchemaError
 from precedent.graph_schema import load_schema
 
 REQUIRED_LABELS = {
-    "Incident", "IncidentUpdate", "Postmortem", "PostmortemChunk", "Service", "CatalogType", "Team",
-    "User", "Schedule", "FollowUp", "Severity", "IncidentType", "ChangeEvent", "Investigation",
+    "Incident",
+    "IncidentUpdate",
+    "Postmortem",
+    "PostmortemChunk",
+    "Service",
+    "CatalogType",
+    "Team",
+    "User",
+    "Schedule",
+    "FollowUp",
+    "Severity",
+    "IncidentType",
+    "ChangeEvent",
+    "Investigation",
 }
 REQUIRED_EDGES = {"AFFECTS", "DEPENDS_ON", "OWNED_BY", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "RELATED_TO"}
 

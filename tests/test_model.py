@@ -25,3 +25,10 @@ def test_nested_values_are_refused() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         Node("x", "Incident", occurred_at=datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+def test_lists_mixing_kinds_are_refused() -> None:
+    # Neo4j stores only homogeneous lists; refusing here keeps both stores alike.
+    with pytest.raises(ValueError, match="mixes"):
+        clean_properties({"a": ["x", 1]})  # type: ignore[list-item]
+    assert clean_properties({"a": [1, 2.5]}) == {"a": [1, 2.5]}

@@ -38,6 +38,7 @@ def build_store(settings: Settings, *, dimensions: int | None) -> GraphStore:
             auth=(settings.neo4j_user, password) if password else None,
             database=settings.neo4j_database,
             dimensions=dimensions,
+            exact_search=settings.neo4j_exact_search,
         )
     from precedent.store.embedded import EmbeddedStore
 

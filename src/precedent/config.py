@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
+    neo4j_exact_search: bool = False
+    """Scan every embedding for kNN (exact, linear cost) instead of the HNSW index with exact re-scoring."""
 
     embedding_model: str = "all-MiniLM-L6-v2"
     """A model name or a local sentence-transformers directory; never downloaded at run time."""

@@ -1,22 +1,22 @@
 """Precedent's one error tree. Every layer raises these; ``api/errors.py`` maps them to HTTP.
 
-    PrecedentError
-    ├── ConfigError                  settings missing or inconsistent
-    ├── InvalidQuery                 a query's arguments are inconsistent (say which)
-    ├── SchemaError                  a label or relationship type not in graph_schema/
-    ├── EmbeddingError               the embedding model can't load or encode
-    ├── SourceError                  talking to incident.io failed
-    │   ├── IncidentIoAuthError      401/403: bad key or missing scope (status, scope)
-    │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
-    ├── ImportFileError              an export file is invalid (file, object, field)
-    ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
-    ├── WebhookRejected
-    │   ├── BadSignature
-    │   └── StaleTimestamp
-    └── StoreError
-        ├── NotFound                 (kind, id)
-        ├── StoreUnavailable         the database can't be reached
-        └── StoreCorrupt             the embedded store's files are damaged
+PrecedentError
+├── ConfigError                  settings missing or inconsistent
+├── InvalidQuery                 a query's arguments are inconsistent (say which)
+├── SchemaError                  a label or relationship type not in graph_schema/
+├── EmbeddingError               the embedding model can't load or encode
+├── SourceError                  talking to incident.io failed
+│   ├── IncidentIoAuthError      401/403: bad key or missing scope (status, scope)
+│   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
+├── ImportFileError              an export file is invalid (file, object, field)
+├── MappingError                 an incident.io object can't be mapped (record_id, reason)
+├── WebhookRejected
+│   ├── BadSignature
+│   └── StaleTimestamp
+└── StoreError
+    ├── NotFound                 (kind, id)
+    ├── StoreUnavailable         the database can't be reached
+    └── StoreCorrupt             the embedded store's files are damaged
 """
 
 from __future__ import annotations

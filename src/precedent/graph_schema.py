@@ -65,9 +65,7 @@ class GraphSchema:
             SchemaError: if it is not a known relationship type.
         """
         if edge_type not in self.edge_types or not _IDENTIFIER.match(edge_type):
-            raise SchemaError(
-                f"unknown relationship type {edge_type!r}; add it to graph_schema/schema.toml"
-            )
+            raise SchemaError(f"unknown relationship type {edge_type!r}; add it to graph_schema/schema.toml")
         return edge_type
 
 

@@ -68,6 +68,10 @@ def clean_properties(properties: Mapping[str, Property | None]) -> dict[str, Pro
         if isinstance(value, list):
             if any(isinstance(item, list | dict) or item is None for item in value):
                 raise ValueError(f"property {key!r} must be a flat list of scalars")
+            # Neo4j holds only homogeneous lists; refuse mixes here so both stores agree.
+            kinds = {str if isinstance(i, str) else bool if isinstance(i, bool) else float for i in value}
+            if len(kinds) > 1:
+                raise ValueError(f"property {key!r} mixes strings, booleans and numbers in one list")
         elif not isinstance(value, str | int | float | bool):
             raise ValueError(f"property {key!r} has unsupported type {type(value).__name__}")
         cleaned[key] = value

