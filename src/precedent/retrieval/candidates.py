@@ -59,10 +59,10 @@ class Limits:
     part_k: int = 100
     part_labels: tuple[str, ...] = ("IncidentUpdate", "PostmortemChunk")
     text_k: int = 100
-    same_service: int = 200
-    nearby: int = 100
+    same_service: int = 150
+    nearby: int = 60
     nearby_services: int = 4
-    same_team: int = 50
+    same_team: int = 30
     team_services: int = 2
     window_days: float = 730.0
     service_nodes: int = 500

@@ -61,10 +61,10 @@ class Signals:
     recurrence: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not 0.0 <= value <= 1.0 or math.isnan(value):
-                raise ValueError(f"signal {f.name} must be in [0, 1], got {value!r}")
+        # NaN fails both comparisons, so this also rejects it.
+        for name, value in zip(SIGNALS, astuple_fast(self), strict=True):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"signal {name} must be in [0, 1], got {value!r}")
 
     def value(self, signal: SignalName) -> float:
         """Return the value of ``signal``."""
@@ -74,6 +74,21 @@ class Signals:
 
 
 SIGNALS: tuple[SignalName, ...] = tuple(f.name for f in fields(Signals))  # type: ignore[misc]
+
+
+def astuple_fast(signals: Signals) -> tuple[float, ...]:
+    """The values in ``SIGNALS`` order (``dataclasses.astuple`` deep-copies, which is slow per candidate)."""
+    return (
+        signals.semantic,
+        signals.lexical,
+        signals.same_service,
+        signals.dependency_path,
+        signals.same_team,
+        signals.same_type,
+        signals.same_severity,
+        signals.recency,
+        signals.recurrence,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,22 +114,29 @@ class Fused:
     contributions: tuple[Contribution, ...]
 
 
-def fuse(signals: Mapping[str, Signals], weights: Weights) -> list[Fused]:
+def fuse(signals: Mapping[str, Signals], weights: Weights, limit: int | None = None) -> list[Fused]:
     """Score every candidate as the weighted sum of its signals; best first, ties by id.
 
     Args:
         signals: Signal values per incident id.
         weights: The weights (``DEFAULT_WEIGHTS`` unless experimenting).
+        limit: Keep only the best ``limit`` (contributions are built for those only).
 
     Returns:
-        One ``Fused`` per candidate, ordered by score descending, then id ascending.
+        ``Fused`` per candidate, ordered by score descending, then id ascending.
     """
+    vector = tuple(weights.of(s) for s in SIGNALS)
+    # math.fsum makes the sum exact, so it cannot depend on float summation order.
+    scores = [
+        (-math.fsum(w * v for w, v in zip(vector, astuple_fast(values), strict=True)), incident_id)
+        for incident_id, values in signals.items()
+    ]
+    scores.sort()
     fused = []
-    for incident_id, values in signals.items():
-        parts = tuple(Contribution(s, values.value(s), weights.of(s)) for s in SIGNALS)
-        # math.fsum keeps the sum independent of float summation order.
-        fused.append(Fused(incident_id, math.fsum(p.points for p in parts), parts))
-    fused.sort(key=lambda f: (-f.score, f.incident_id))
+    for negative, incident_id in scores if limit is None else scores[:limit]:
+        values = astuple_fast(signals[incident_id])
+        parts = tuple(Contribution(s, v, w) for s, v, w in zip(SIGNALS, values, vector, strict=True))
+        fused.append(Fused(incident_id, -negative, parts))
     return fused
 
 

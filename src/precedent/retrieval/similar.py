@@ -94,7 +94,7 @@ class SimilarIncidentFinder:
         )
         facts, names = await gather_facts(self._store, posed, pool)
         signals = measure(posed, evidence, facts, self._weights, datetime.now(UTC))
-        top = fuse(signals, self._weights)[:limit]
+        top = fuse(signals, self._weights, limit)
         material = await lesson_material(self._store, [f.incident_id for f in top], posed.visibilities)
         context = (evidence.hood, {**evidence.hood.names, **names}, terms(posed.text))
         results = []

@@ -1,0 +1,84 @@
+"""Parsing ``precedent similar`` queries (arguments and batch lines) and rendering the table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from rich.console import Console
+
+from precedent.cli.main import build_parser
+from precedent.cli.similar_io import parse_time, query_from_args, query_from_json, results_table
+from precedent.model import Node
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
+from precedent.retrieval.fusion import Signals, fuse
+from precedent.retrieval.lessons import extract_lesson
+from precedent.retrieval.query import PosedQuery
+from precedent.retrieval.results import Explanation, SimilarIncident, SimilarResults
+from precedent.retrieval.weights import DEFAULT_WEIGHTS
+
+
+def test_parse_time_defaults_to_utc() -> None:
+    assert parse_time("2024-01-02T03:04:05") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_time("2024-01-02T03:04:05Z").tzinfo is not None
+
+
+def test_query_from_args_incident_and_description() -> None:
+    parser = build_parser()
+    args = parser.parse_args(
+        ["similar", "INC-123", "--before", "2024-01-01", "--exclude", "a", "--limit", "3"]
+    )
+    query, options = query_from_args(args)
+    assert query == IncidentQuery("INC-123")
+    assert options == SimilarOptions(
+        before=datetime(2024, 1, 1, tzinfo=UTC), exclude=frozenset({"a"}), limit=3
+    )
+    args = parser.parse_args(
+        ["similar", "--name", "DB down", "--summary", "pool", "--service", "db", "--service", "api",
+         "--severity", "SEV1", "--type", "Outage", "--include-private"]
+    )  # fmt: skip
+    query, options = query_from_args(args)
+    assert query == DescribedQuery("DB down", "pool", ("db", "api"), "SEV1", "Outage", None)
+    assert options.include_private
+    with pytest.raises(ValueError, match="--name"):
+        query_from_args(parser.parse_args(["similar"]))
+
+
+def test_query_from_json_lines() -> None:
+    defaults = SimilarOptions(limit=5)
+    query, options = query_from_json({"query_id": "q1", "id": "INC-9", "exclude": ["x"]}, defaults)
+    assert query == IncidentQuery("INC-9")
+    assert options.exclude == frozenset({"x"})
+    assert options.limit == 5
+    query, options = query_from_json(
+        {
+            "name": "Checkout 500s",
+            "services": ["checkout"],
+            "declared_at": "2024-05-01T00:00:00Z",
+            "limit": 2,
+        },
+        defaults,
+    )
+    assert isinstance(query, DescribedQuery)
+    assert query.services == ("checkout",)
+    assert query.declared_at == datetime(2024, 5, 1, tzinfo=UTC)
+    assert options.limit == 2
+    with pytest.raises(ValueError, match='"id"'):
+        query_from_json({"summary": "no name"}, defaults)
+
+
+def test_results_table_shows_reasons() -> None:
+    posed = PosedQuery(None, None, "Checkout 500s", "Checkout 500s", (), (), (), None, None, None, None,
+                       ("public",), frozenset())  # fmt: skip
+    fused = fuse({"p": Signals(semantic=0.9, lexical=0.5)}, DEFAULT_WEIGHTS)[0]
+    lesson = extract_lesson(Node("p", "Incident"), [], [])
+    explanation = Explanation(fused.contributions, ("checkout",), (), None, lesson)
+    answer = SimilarResults(
+        posed, (SimilarIncident("p", "INC-1", "Checkout down", fused.score, None, explanation),)
+    )
+    console = Console(width=200, record=True)
+    console.print(results_table(answer))
+    text = console.export_text()
+    assert "INC-1" in text
+    assert "semantic" in text
+    assert "terms: checkout" in text
