@@ -5,7 +5,9 @@ functions and ``weights``, ``explain`` says why, ``formatting`` renders JSON.
 """
 
 from precedent.retrieval.candidates import Limits
+from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.formatting import JSONValue, results_json
+from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
 from precedent.retrieval.query import (
     DescribedQuery,
     IncidentQuery,
@@ -26,6 +28,7 @@ from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "Catalog",
     "DescribedQuery",
     "Explanation",
     "FollowUpSummary",
@@ -34,6 +37,7 @@ __all__ = [
     "JSONValue",
     "Lesson",
     "Limits",
+    "NeighbourhoodQuery",
     "PosedQuery",
     "SimilarIncident",
     "SimilarIncidentFinder",
@@ -41,5 +45,7 @@ __all__ = [
     "SimilarQuery",
     "SimilarResults",
     "Weights",
+    "find_neighbourhood",
+    "neighbourhood_json",
     "results_json",
 ]
