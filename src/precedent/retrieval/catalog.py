@@ -1,22 +1,34 @@
 """Resolves what callers type (``INC-123``, ``payments-api``) into node ids, through the store interface.
 
 The interface has no lookup by property, so the first lookup by reference or name reads the
-Incident (or Service) nodes once and keeps a small index for the life of this object; callers
-that answer many queries (``--batch``, the API) build one ``Catalog`` and reuse it.
+Incident (or Service) nodes once and keeps a small index; callers that answer many queries
+(``--batch``, the API) build one ``Catalog`` and reuse it. A key the index misses triggers one
+rebuild when the index is older than ``refresh_after`` seconds, so a long-lived API process sees
+incidents that a sync added after it started.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from precedent.errors import NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from precedent.model import Node
     from precedent.store.base import GraphStore
 
 __all__ = ["Catalog"]
+
+
+@dataclass(frozen=True)
+class _Index:
+    ids: dict[str, str]
+    built_at: float
 
 
 def _keys(node: Node, fields: tuple[str, ...]) -> list[str]:
@@ -33,12 +45,18 @@ class Catalog:
 
     Args:
         store: The knowledge map.
+        refresh_after: Seconds after which a miss rebuilds an index.
+        clock: Monotonic clock (injected by tests).
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(
+        self, store: GraphStore, *, refresh_after: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._store = store
-        self._references: dict[str, str] | None = None
-        self._services: dict[str, str] | None = None
+        self._refresh_after = refresh_after
+        self._clock = clock
+        self._references: _Index | None = None
+        self._services: _Index | None = None
         self._lock = asyncio.Lock()
 
     async def incident(self, key: str) -> Node:
@@ -50,10 +68,7 @@ class Catalog:
         found = await self._store.get_nodes([key])
         if found and found[0].label == "Incident":
             return found[0]
-        async with self._lock:
-            if self._references is None:
-                self._references = await self._index(("Incident",), ("reference",))
-        incident_id = self._references.get(key.strip().casefold())
+        incident_id = await self._lookup("references", key, ("Incident",), ("reference",))
         found = await self._store.get_nodes([incident_id]) if incident_id else []
         if not found:
             raise NotFound("incident", key)
@@ -64,10 +79,8 @@ class Catalog:
         by_id = {n.id: n for n in await self._store.get_nodes(list(keys)) if n.label == "Service"}
         missing = [k for k in keys if k not in by_id]
         if missing:
-            async with self._lock:
-                if self._services is None:
-                    self._services = await self._index(("Service",), ("name", "external_id", "aliases"))
-            resolved = {k: self._services.get(k.strip().casefold()) for k in missing}
+            fields = ("name", "external_id", "aliases")
+            resolved = {k: await self._lookup("services", k, ("Service",), fields) for k in missing}
             wanted = sorted({v for v in resolved.values() if v})
             by_id.update({n.id: n for n in await self._store.get_nodes(wanted)})
             ids = [k if k in by_id else resolved.get(k) for k in keys]
@@ -76,6 +89,25 @@ class Catalog:
         nodes = list({i: by_id[i] for i in ids if i and i in by_id}.values())
         unknown = [k for k, i in zip(keys, ids, strict=True) if not i or i not in by_id]
         return nodes, unknown
+
+    async def _lookup(
+        self,
+        which: Literal["references", "services"],
+        key: str,
+        labels: tuple[str, ...],
+        fields: tuple[str, ...],
+    ) -> str | None:
+        wanted = key.strip().casefold()
+        async with self._lock:
+            index = self._references if which == "references" else self._services
+            stale = index is not None and self._clock() - index.built_at > self._refresh_after
+            if index is None or (wanted not in index.ids and stale):
+                index = _Index(await self._index(labels, fields), self._clock())
+                if which == "references":
+                    self._references = index
+                else:
+                    self._services = index
+        return index.ids.get(wanted)
 
     async def _index(self, labels: tuple[str, ...], fields: tuple[str, ...]) -> dict[str, str]:
         index: dict[str, str] = {}
