@@ -1,0 +1,29 @@
+"""Convert a Statuspage incident history (JSON Lines) into the export format.
+
+Two line shapes are understood: Atlassian Statuspage's own ``incident.json`` documents
+(``{"page": ..., "incident": {...}}``, as mirrored by GitHub-Incident-History) and the flat records of
+the mrshu/github-statuses mirror (``{"id", "url", "title", "updates": [{"at", "status", "message"}]}``).
+
+De-duplication: records are the same incident when they share the Statuspage incident code (the
+``incident.id`` of the first shape, the last path segment of ``url`` in the second); a record without
+either falls back to its name and start minute. Of two records for one code we keep the one with more
+updates; on a tie, the one with more update text (GitHub edits final updates afterwards, for example
+to add the root-cause write-up, so the later crawl can be longer); then the one read first. Affected
+components are unioned.
+
+Scheduled maintenance is skipped (it is not an incident), as are placeholder components such as
+"Visit www.githubstatus.com for more information". From 2023 GitHub ends each incident with a long
+root-cause write-up: a final resolved update of 250+ characters on an incident that started in 2023 or
+later becomes a post-mortem document. It stays as the last update too, but never in the summary or the
+early updates a "similar incident" query is built from.
+"""
+
+from precedent.sources.statuspage.reader import (
+    ConversionReport,
+    StatusIncident,
+    StatusUpdate,
+    read_statuspage,
+)
+from precedent.sources.statuspage.writer import convert_statuspage
+
+__all__ = ["ConversionReport", "StatusIncident", "StatusUpdate", "convert_statuspage", "read_statuspage"]
