@@ -42,7 +42,9 @@ def build_store(settings: Settings, *, dimensions: int | None) -> GraphStore:
         )
     from precedent.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.data_dir / "graph", dimensions=dimensions)
+    return EmbeddedStore(
+        settings.data_dir / "graph", dimensions=dimensions, exact_search=settings.embedded_exact_search
+    )
 
 
 async def open_runtime(settings: Settings) -> tuple[GraphStore, Embedder]:

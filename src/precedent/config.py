@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     """Which graph store to use."""
     data_dir: Path = Path(".precedent")
     """Where the embedded store and the embedding cache live."""
+    embedded_exact_search: bool = False
+    """Scan every embedding for kNN (exact, linear cost) instead of the HNSW index with exact re-scoring."""
 
     neo4j_uri: str = "neo4j://127.0.0.1:7687"
     neo4j_user: str = "neo4j"

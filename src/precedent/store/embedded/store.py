@@ -22,6 +22,7 @@ import numpy as np
 from precedent.errors import SchemaError, StoreUnavailable
 from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
+from precedent.store.embedded.approximate import ApproximateIndex
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
 from precedent.store.embedded.ops import (
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
+    from precedent.store.embedded.vectors import VectorIndex
 
 __all__ = ["EmbeddedStore"]
 
@@ -57,6 +59,9 @@ _COMPACT_AFTER_BYTES = 64 * 1024 * 1024
 # Below this many matrix cells a search is faster inline than the hop to a worker thread.
 _INLINE_SEARCH_CELLS = 2_000_000
 _SCAN_CHUNK = 1000
+# The approximate path asks the HNSW index for max(_MIN_FETCH, _FETCH_PER_HIT * k) candidates.
+_MIN_FETCH = 200
+_FETCH_PER_HIT = 20
 
 
 class EmbeddedStore:
@@ -67,13 +72,24 @@ class EmbeddedStore:
         dimensions: The embedding length; None keeps the one the store was created with, or
             takes the first embedding's length.
         compact_after_bytes: Fold the log into a snapshot once it holds this many bytes.
+        exact_search: Scan every embedding for kNN (exact, linear cost). When False, an HNSW
+            index proposes an over-fetched candidate set that is filtered and re-scored exactly
+            (approximate recall, near-constant cost); it is built when the store opens and kept
+            up to date by every write.
     """
 
     def __init__(
-        self, path: Path, *, dimensions: int | None = None, compact_after_bytes: int = _COMPACT_AFTER_BYTES
+        self,
+        path: Path,
+        *,
+        dimensions: int | None = None,
+        compact_after_bytes: int = _COMPACT_AFTER_BYTES,
+        exact_search: bool = True,
     ) -> None:
         self._path = path
         self._dimensions = dimensions
+        self._exact_search = exact_search
+        self._approximate: ApproximateIndex | None = None
         self._compact_after_bytes = compact_after_bytes
         self._state: GraphState | None = None
         self._wal = WriteAheadLog(path / "wal")
@@ -127,6 +143,8 @@ class EmbeddedStore:
                 op = SetDimensions(wanted)
                 self._wal.append(encode_op(op))
                 state.apply(op)
+            if not self._exact_search:
+                self._approximate = self._build_approximate(state)
         except BaseException:
             self._wal.close()
             self._lock.release()
@@ -173,12 +191,38 @@ class EmbeddedStore:
             analyzed = await asyncio.to_thread(self._log, op, state)
             async with self._index_lock:
                 state.apply(op, analyzed)
+                if not self._exact_search:
+                    await asyncio.to_thread(self._follow, op, state)
             if self._wal.record_bytes > self._compact_after_bytes:
                 try:
                     await asyncio.to_thread(self._compact, state)
                 except OSError as exc:
                     # The batch is durable in the log; a failed compaction is retried next write.
                     logger.warning("compacting %s failed: %s", self._path, exc)
+
+    @staticmethod
+    def _build_approximate(state: GraphState) -> ApproximateIndex | None:
+        if state.vectors is None:
+            return None
+        approximate = ApproximateIndex(state.vectors.dimensions)
+        approximate.put(state.vectors.ids, state.vectors.matrix)
+        return approximate
+
+    def _follow(self, op: Op, state: GraphState) -> None:
+        """Bring the approximate index in line with ``op``, already applied to ``state``."""
+        approximate = self._approximate
+        if approximate is None or isinstance(op, SetDimensions):
+            # The first embeddings, or a new dimension: index whatever the state now holds.
+            self._approximate = self._build_approximate(state)
+            return
+        if isinstance(op, UpsertNodes):
+            embedded = [n for n in op.nodes if n.embedding is not None]
+            approximate.remove([n.id for n in op.nodes if n.embedding is None])
+            if embedded:
+                vectors = np.stack([n.embedding for n in embedded if n.embedding is not None])
+                approximate.put([n.id for n in embedded], vectors)
+        elif isinstance(op, DeleteNodes):
+            approximate.remove(op.ids)
 
     def _log(self, op: Op, state: GraphState) -> list[tuple[list[str], list[str]]] | None:
         self._wal.append(encode_op(op))
@@ -290,10 +334,26 @@ class EmbeddedStore:
         if index is None or k <= 0:
             return []
         search_filter = search_filter or SearchFilter()
+        if self._approximate is not None:
+            async with self._index_lock:
+                hits = self._approximate_search(index, query, k, search_filter)
+            if hits is not None:
+                return hits
         if len(index) * index.dimensions <= _INLINE_SEARCH_CELLS:
             return index.search(query, k, search_filter)
         async with self._index_lock:
             return await asyncio.to_thread(index.search, query, k, search_filter)
+
+    def _approximate_search(
+        self, index: VectorIndex, query: Vector, k: int, search_filter: SearchFilter
+    ) -> list[ScoredNode] | None:
+        """Over-fetch from the HNSW index, filter and re-score exactly; None means scan instead."""
+        approximate = self._approximate
+        fetch = max(_MIN_FETCH, _FETCH_PER_HIT * k)
+        if approximate is None or fetch * 2 >= len(index):
+            return None  # a small map: the exact scan is as cheap and needs no guesswork
+        hits = index.rescore(query, approximate.candidates(query, fetch), k, search_filter)
+        return hits if len(hits) >= k else None
 
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None

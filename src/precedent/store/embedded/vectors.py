@@ -161,13 +161,42 @@ class VectorIndex:
             scores = (self._matrix[:count] @ unit) * self._inv_norms[:count]
             if mask is not None:
                 scores[~mask] = -np.inf
+        return self._top(scores, rows, k)
+
+    def rescore(
+        self, query: Vector, candidates: Sequence[str], k: int, search_filter: SearchFilter
+    ) -> list[ScoredNode]:
+        """Score exactly the ``candidates`` that pass the filter and return the best ``k``.
+
+        Same order as ``search``; fewer than ``k`` when fewer candidates pass.
+        """
+        rows = np.fromiter((row for row in map(self._rows.get, candidates) if row is not None), dtype=np.intp)
+        mask = self._mask(search_filter, len(self._ids), rows)
+        if mask is not None:
+            rows = rows[mask]
+        k = min(k, len(rows))
+        if k <= 0:
+            return []
+        norm = float(np.linalg.norm(query))
+        unit = query / norm if norm > 0 else query
+        scores = (self._matrix[rows] @ unit) * self._inv_norms[rows]
+        return self._top(scores, rows, k)
+
+    def _top(
+        self, scores: npt.NDArray[np.floating[Any]], rows: npt.NDArray[np.intp], k: int
+    ) -> list[ScoredNode]:
         # Everything tied with the k-th best score is a candidate, so ties resolve by id.
         threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
         best = np.flatnonzero(scores >= threshold)
         hits = sorted((-float(scores[i]), self._ids[rows[i]]) for i in best)
         return [ScoredNode(node_id, -negative) for negative, node_id in hits[:k]]
 
-    def _mask(self, search_filter: SearchFilter, count: int) -> npt.NDArray[np.bool_] | None:
+    def _mask(
+        self, search_filter: SearchFilter, count: int, rows: npt.NDArray[np.intp] | None = None
+    ) -> npt.NDArray[np.bool_] | None:
+        """The filter over the first ``count`` rows, or over ``rows`` only when given."""
+        pick: slice | npt.NDArray[np.intp] = slice(None, count) if rows is None else rows
+        size = count if rows is None else len(rows)
         mask: npt.NDArray[np.bool_] | None = None
 
         def narrow(condition: npt.NDArray[np.bool_]) -> None:
@@ -176,17 +205,17 @@ class VectorIndex:
 
         if search_filter.labels:
             codes = [self._label_codes[x] for x in search_filter.labels if x in self._label_codes]
-            narrow(np.isin(self._labels[:count], codes))
+            narrow(np.isin(self._labels[pick], codes))
         visibilities = set(search_filter.visibilities)
         if visibilities != {"public", "private"}:
-            private = self._private[:count]
+            private = self._private[pick]
             if not visibilities:
-                narrow(np.zeros(count, dtype=bool))
+                narrow(np.zeros(size, dtype=bool))
             else:
                 narrow(private if "private" in visibilities else ~private)
         if search_filter.before is not None or search_filter.after is not None:
-            dated = self._dated[:count].copy()
-            times = self._times[:count]
+            dated = self._dated[pick].copy()
+            times = self._times[pick]
             if search_filter.before is not None:
                 dated &= times < to_micros(search_filter.before)
             if search_filter.after is not None:
@@ -194,8 +223,11 @@ class VectorIndex:
             narrow(dated)
         excluded = [self._rows[x] for x in search_filter.exclude_ids if x in self._rows]
         if excluded:
-            keep = np.ones(count, dtype=bool) if mask is None else mask.copy()
-            keep[excluded] = False
+            keep = np.ones(size, dtype=bool) if mask is None else mask.copy()
+            if rows is None:
+                keep[excluded] = False
+            else:
+                keep &= ~np.isin(rows, excluded)
             mask = keep
         return mask
 

@@ -1,0 +1,90 @@
+"""An approximate nearest-neighbour (HNSW, usearch) index beside the exact ``VectorIndex``.
+
+It only proposes candidates: a search asks the graph for an over-fetched set of node ids, and
+``VectorIndex.rescore`` applies the search filter to those rows and scores them exactly, so the
+returned scores are the exact cosines and the filter is always respected. Recall is what the
+graph can miss; the store falls back to the exact scan when too few candidates pass the filter.
+
+Keys are stable integers handed out per insert, so the exact index may move its rows (deletes
+swap in the last row) without touching the graph. Vectors are stored int8-quantised in the
+graph: they only steer the walk, the exact scores come from the float32 matrix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from usearch.index import Index
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy.typing as npt
+
+    from precedent.model import Vector
+
+__all__ = ["ApproximateIndex"]
+
+_CONNECTIVITY = 16
+_EXPANSION_ADD = 64
+_THREADS = 2
+
+
+class ApproximateIndex:
+    """An HNSW graph over node embeddings, keyed by node id.
+
+    Args:
+        dimensions: The embedding length.
+        expansion_search: The HNSW search breadth; raised to the fetch size when that is larger.
+    """
+
+    def __init__(self, dimensions: int, *, expansion_search: int = 256) -> None:
+        self._expansion_search = expansion_search
+        self._index = Index(
+            ndim=dimensions,
+            metric="cos",
+            dtype="i8",
+            connectivity=_CONNECTIVITY,
+            expansion_add=_EXPANSION_ADD,
+            expansion_search=expansion_search,
+        )
+        self._keys: dict[str, int] = {}
+        self._ids: dict[int, str] = {}
+        self._next_key = 0
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def put(self, ids: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
+        """Insert or replace the embeddings of ``ids`` (distinct), one row of ``vectors`` each."""
+        if not ids:
+            return
+        self.remove([node_id for node_id in ids if node_id in self._keys])
+        keys = np.arange(self._next_key, self._next_key + len(ids), dtype=np.uint64)
+        self._next_key += len(ids)
+        for key, node_id in zip(keys.tolist(), ids, strict=True):
+            self._keys[node_id] = key
+            self._ids[key] = node_id
+        self._index.add(keys, np.ascontiguousarray(vectors, dtype=np.float32), threads=_THREADS)
+
+    def remove(self, ids: Sequence[str]) -> None:
+        """Drop the embeddings of ``ids``; ids not in the index are ignored."""
+        keys = [self._keys.pop(node_id) for node_id in ids if node_id in self._keys]
+        for key in keys:
+            del self._ids[key]
+        if keys:
+            self._index.remove(np.asarray(keys, dtype=np.uint64))
+
+    def candidates(self, query: Vector, count: int) -> list[str]:
+        """Return up to ``count`` node ids near ``query``, nearest first (approximately)."""
+        count = min(count, len(self._keys))
+        if count <= 0:
+            return []
+        breadth = max(self._expansion_search, count)
+        if self._index.expansion_search != breadth:
+            # usearch declares the property read-only in its stubs but defines a setter.
+            self._index.expansion_search = breadth  # type: ignore[misc]
+        matches = self._index.search(np.asarray(query, dtype=np.float32), count)
+        ids = self._ids
+        return [ids[key] for key in matches.keys.tolist() if key in ids]

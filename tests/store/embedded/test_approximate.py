@@ -1,0 +1,139 @@
+"""The embedded store's approximate (HNSW) search: recall against exact, filters, deletes, reopen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from precedent.model import Node, SearchFilter
+from precedent.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy.typing as npt
+
+DIMENSIONS = 96
+COUNT = 3000
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _vectors(count: int, seed: int) -> npt.NDArray[np.float32]:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, DIMENSIONS)).astype(np.float32)
+    noise = rng.standard_normal((count, DIMENSIONS)).astype(np.float32)
+    return centres[rng.integers(0, len(centres), count)] + 0.6 * noise
+
+
+def _nodes(vectors: npt.NDArray[np.float32]) -> list[Node]:
+    return [
+        Node(
+            f"n-{i:05d}",
+            "Incident" if i % 3 else "IncidentUpdate",
+            {"name": f"node {i}"},
+            occurred_at=START + timedelta(hours=i),
+            visibility="private" if i % 10 == 0 else "public",
+            embedding=vector,
+        )
+        for i, vector in enumerate(vectors)
+    ]
+
+
+async def _pair(tmp_path: Path, nodes: list[Node]) -> tuple[EmbeddedStore, EmbeddedStore]:
+    exact = EmbeddedStore(tmp_path / "exact", dimensions=DIMENSIONS)
+    approximate = EmbeddedStore(tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False)
+    for store in (exact, approximate):
+        await store.open()
+        await store.upsert_nodes(nodes)
+    return exact, approximate
+
+
+async def _recall(
+    exact: EmbeddedStore,
+    approximate: EmbeddedStore,
+    queries: npt.NDArray[np.float32],
+    search_filter: SearchFilter,
+) -> float:
+    found = 0
+    for query in queries:
+        truth = await exact.vector_search(query, k=10, search_filter=search_filter)
+        hits = await approximate.vector_search(query, k=10, search_filter=search_filter)
+        assert len(hits) == len(truth)
+        truth_scores = {h.node_id: h.score for h in truth}
+        for hit in hits:
+            if hit.node_id in truth_scores:
+                assert abs(hit.score - truth_scores[hit.node_id]) < 1e-5  # re-scored exactly
+        found += len({h.node_id for h in hits} & truth_scores.keys())
+    return found / (10 * len(queries))
+
+
+async def test_recall_at_10_against_exact_is_at_least_095(tmp_path: Path) -> None:
+    exact, approximate = await _pair(tmp_path, _nodes(_vectors(COUNT, seed=1)))
+    queries = _vectors(50, seed=2)
+    try:
+        assert await _recall(exact, approximate, queries, SearchFilter()) >= 0.95
+    finally:
+        await exact.close()
+        await approximate.close()
+
+
+async def test_filters_are_respected(tmp_path: Path) -> None:
+    nodes = _nodes(_vectors(COUNT, seed=3))
+    exact, approximate = await _pair(tmp_path, nodes)
+    by_id = {n.id: n for n in nodes}
+    before = START + timedelta(hours=2000)
+    search_filter = SearchFilter(
+        labels=("Incident",), visibilities=("public",), before=before, exclude_ids=("n-00001", "n-00002")
+    )
+    try:
+        assert await _recall(exact, approximate, _vectors(30, seed=4), search_filter) >= 0.95
+        for query in _vectors(30, seed=5):
+            for hit in await approximate.vector_search(query, k=10, search_filter=search_filter):
+                node = by_id[hit.node_id]
+                assert node.label == "Incident"
+                assert node.visibility == "public"
+                assert node.occurred_at is not None
+                assert node.occurred_at < before
+                assert hit.node_id not in {"n-00001", "n-00002"}
+    finally:
+        await exact.close()
+        await approximate.close()
+
+
+async def test_a_selective_filter_falls_back_to_the_exact_scan(tmp_path: Path) -> None:
+    exact, approximate = await _pair(tmp_path, _nodes(_vectors(COUNT, seed=6)))
+    search_filter = SearchFilter(labels=("IncidentUpdate",), before=START + timedelta(hours=40))
+    try:
+        for query in _vectors(10, seed=7):
+            truth = await exact.vector_search(query, k=10, search_filter=search_filter)
+            assert await approximate.vector_search(query, k=10, search_filter=search_filter) == truth
+    finally:
+        await exact.close()
+        await approximate.close()
+
+
+async def test_deletes_and_replacements_are_followed_and_survive_reopen(tmp_path: Path) -> None:
+    nodes = _nodes(_vectors(COUNT, seed=8))
+    exact, approximate = await _pair(tmp_path, nodes)
+    query = nodes[7].embedding
+    assert query is not None
+    try:
+        first = await approximate.vector_search(query, k=10)
+        assert first[0].node_id == "n-00007"
+        await approximate.delete_nodes(["n-00007"])
+        moved = Node("n-00008", "Incident", {"name": "moved"}, embedding=-query)
+        await approximate.upsert_nodes([moved, Node("n-00009", "Incident", {"name": "no vector"})])
+        after = {h.node_id for h in await approximate.vector_search(query, k=10)}
+        assert not after & {"n-00007", "n-00008", "n-00009"}
+        await approximate.close()
+        reopened = EmbeddedStore(tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False)
+        await reopened.open()
+        try:
+            assert {h.node_id for h in await reopened.vector_search(query, k=10)} == after
+        finally:
+            await reopened.close()
+    finally:
+        await exact.close()
+        await approximate.close()
