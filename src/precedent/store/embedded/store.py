@@ -59,9 +59,10 @@ _COMPACT_AFTER_BYTES = 64 * 1024 * 1024
 # Below this many matrix cells a search is faster inline than the hop to a worker thread.
 _INLINE_SEARCH_CELLS = 2_000_000
 _SCAN_CHUNK = 1000
-# The approximate path asks the HNSW index for max(_MIN_FETCH, _FETCH_PER_HIT * k) candidates.
+# The approximate path asks the HNSW index for max(_MIN_FETCH, _FETCH_PER_HIT * k) candidates
+# (measured: recall@120 stays ≥ 0.95 at 4x; 20x costs 5x more in the exact re-scoring).
 _MIN_FETCH = 200
-_FETCH_PER_HIT = 20
+_FETCH_PER_HIT = 4
 
 
 class EmbeddedStore:
