@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -137,3 +138,50 @@ async def test_deletes_and_replacements_are_followed_and_survive_reopen(tmp_path
     finally:
         await exact.close()
         await approximate.close()
+
+
+async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt(tmp_path: Path) -> None:
+    nodes = _nodes(_vectors(COUNT, seed=9))
+    path = tmp_path / "store"
+    store = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    await store.open()
+    await store.upsert_nodes(nodes)
+    await store.close()
+    assert (path / "hnsw").is_file()
+    assert (path / "hnsw.json").is_file()
+    query = nodes[11].embedding
+    assert query is not None
+
+    reopened = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    await reopened.open()
+    expected = await reopened.vector_search(query, k=10)
+    assert expected[0].node_id == "n-00011"
+    await reopened.delete_nodes(["n-00011"])  # in the log only: replayed onto the saved index
+    await reopened.upsert_nodes([Node("n-00012", "Incident", {"name": "gone"})])
+    # The files as a crash would leave them: the saved index is older than the log.
+    shutil.copytree(path, tmp_path / "crashed", ignore=shutil.ignore_patterns("lock"))
+    await reopened.close()
+    crashed = EmbeddedStore(tmp_path / "crashed", dimensions=DIMENSIONS, exact_search=False)
+    await crashed.open()
+    try:
+        hits = await crashed.vector_search(query, k=10)
+        assert not {h.node_id for h in hits} & {"n-00011", "n-00012"}
+        assert len(hits) == 10
+    finally:
+        await crashed.close()
+
+    # An exact-mode session moves the generation on without saving the index: it is then stale.
+    exact = EmbeddedStore(path, dimensions=DIMENSIONS)
+    await exact.open()
+    await exact.upsert_nodes([Node("n-00013", "Incident", {"name": "gone too"})])
+    truth = await exact.vector_search(query, k=10)
+    await exact.close()
+
+    again = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    await again.open()
+    try:
+        hits = await again.vector_search(query, k=10)
+        assert not {h.node_id for h in hits} & {"n-00011", "n-00012", "n-00013"}
+        assert [h.node_id for h in hits] == [h.node_id for h in truth]
+    finally:
+        await again.close()

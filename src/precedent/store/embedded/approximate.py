@@ -8,10 +8,17 @@ graph can miss; the store falls back to the exact scan when too few candidates p
 Keys are stable integers handed out per insert, so the exact index may move its rows (deletes
 swap in the last row) without touching the graph. Vectors are stored int8-quantised in the
 graph: they only steer the walk, the exact scores come from the float32 matrix.
+
+Persistence: ``save`` writes the graph and its id/key table beside the snapshot, tagged with the
+log generation that follows it; ``load`` returns None unless the tag matches. The store replays
+that generation's log onto a loaded index; replaying a write the index already holds is harmless
+(each write sets a node's vector or its absence), so a save at any point of a generation is valid.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +26,7 @@ from usearch.index import Index
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     import numpy.typing as npt
 
@@ -88,3 +96,42 @@ class ApproximateIndex:
         matches = self._index.search(np.asarray(query, dtype=np.float32), count)
         ids = self._ids
         return [ids[key] for key in matches.keys.tolist() if key in ids]
+
+    def save(self, path: Path, generation: int) -> None:
+        """Write the graph to ``path`` and its id table to ``path.json``, tagged with ``generation``."""
+        table = path.with_name(path.name + ".json")
+        self._index.save(str(path) + ".tmp")
+        keys = list(self._keys.items())
+        body = {
+            "generation": generation,
+            "next_key": self._next_key,
+            "ids": [i for i, _ in keys],
+            "keys": [k for _, k in keys],
+        }
+        with open(str(table) + ".tmp", "w", encoding="utf-8") as out:
+            json.dump(body, out)
+            out.flush()
+            os.fsync(out.fileno())
+        # Graph first, table last: a crash between leaves a table whose tag no longer matches.
+        os.replace(str(path) + ".tmp", path)
+        os.replace(str(table) + ".tmp", table)
+
+    @classmethod
+    def load(cls, path: Path, generation: int, dimensions: int) -> ApproximateIndex | None:
+        """Return the index saved at ``path`` for ``generation``, or None if absent or stale."""
+        table = path.with_name(path.name + ".json")
+        try:
+            with open(table, encoding="utf-8") as source:
+                body = json.load(source)
+            if body["generation"] != generation:
+                return None
+            loaded = cls(dimensions)
+            loaded._index.load(str(path))
+        except (OSError, ValueError, KeyError, RuntimeError):
+            return None
+        if loaded._index.ndim != dimensions or len(loaded._index) != len(body["ids"]):
+            return None
+        loaded._keys = dict(zip(body["ids"], body["keys"], strict=True))
+        loaded._ids = {key: node_id for node_id, key in loaded._keys.items()}
+        loaded._next_key = body["next_key"]
+        return loaded

@@ -62,6 +62,7 @@ _SCAN_CHUNK = 1000
 # The approximate path asks the HNSW index for max(_MIN_FETCH, _FETCH_PER_HIT * k) candidates
 # (measured: recall@120 stays ≥ 0.95 at 4x; 20x costs 5x more in the exact re-scoring).
 _MIN_FETCH = 200
+_HNSW_FILE = "hnsw"
 _FETCH_PER_HIT = 4
 
 
@@ -91,6 +92,7 @@ class EmbeddedStore:
         self._dimensions = dimensions
         self._exact_search = exact_search
         self._approximate: ApproximateIndex | None = None
+        self._approximate_saved = False
         self._compact_after_bytes = compact_after_bytes
         self._state: GraphState | None = None
         self._wal = WriteAheadLog(path / "wal")
@@ -135,8 +137,10 @@ class EmbeddedStore:
         try:
             snapshot.remove_leftovers(self._path / "snapshot")
             state, generation = snapshot.read_snapshot(self._path / "snapshot")
+            replayed = []
             for payload in self._wal.open(generation):
-                state.apply(decode_op(payload))
+                replayed.append(decode_op(payload))
+                state.apply(replayed[-1])
             wanted = self._dimensions
             if wanted is not None and wanted != state.dimensions:
                 if state.vectors is not None and len(state.vectors):
@@ -144,8 +148,9 @@ class EmbeddedStore:
                 op = SetDimensions(wanted)
                 self._wal.append(encode_op(op))
                 state.apply(op)
+                replayed.append(op)
             if not self._exact_search:
-                self._approximate = self._build_approximate(state)
+                self._open_approximate(state, generation, replayed)
         except BaseException:
             self._wal.close()
             self._lock.release()
@@ -163,7 +168,10 @@ class EmbeddedStore:
             try:
                 if self._wal.record_bytes:
                     await asyncio.to_thread(self._compact, state)
+                else:
+                    await asyncio.to_thread(self._save_approximate)
             finally:
+                self._approximate = None
                 self._wal.close()
                 self._lock.release()
 
@@ -171,6 +179,9 @@ class EmbeddedStore:
         next_generation = self._wal.generation + 1
         snapshot.write_snapshot(self._path / "snapshot", state, next_generation)
         self._wal.reset(next_generation)
+        if self._approximate is not None:
+            self._approximate_saved = False
+            self._save_approximate()
 
     def _open_state(self) -> GraphState:
         if self._state is None:
@@ -201,6 +212,30 @@ class EmbeddedStore:
                     # The batch is durable in the log; a failed compaction is retried next write.
                     logger.warning("compacting %s failed: %s", self._path, exc)
 
+    def _open_approximate(self, state: GraphState, generation: int, replayed: list[Op]) -> None:
+        """Load the saved HNSW index and replay the log onto it, or build it from the matrix."""
+        if state.vectors is None:
+            return
+        saved = ApproximateIndex.load(self._path / _HNSW_FILE, generation, state.vectors.dimensions)
+        if saved is None:
+            self._approximate = self._build_approximate(state)
+            self._approximate_saved = False
+            return
+        self._approximate = saved
+        for op in replayed:
+            self._follow(op, state)
+        self._approximate_saved = not replayed
+
+    def _save_approximate(self) -> None:
+        if self._approximate is None or self._approximate_saved:
+            return
+        try:
+            self._approximate.save(self._path / _HNSW_FILE, self._wal.generation)
+            self._approximate_saved = True
+        except OSError as exc:
+            # Only a cache of the matrix: the next open rebuilds it.
+            logger.warning("saving the HNSW index under %s failed: %s", self._path, exc)
+
     @staticmethod
     def _build_approximate(state: GraphState) -> ApproximateIndex | None:
         if state.vectors is None:
@@ -211,6 +246,7 @@ class EmbeddedStore:
 
     def _follow(self, op: Op, state: GraphState) -> None:
         """Bring the approximate index in line with ``op``, already applied to ``state``."""
+        self._approximate_saved = False
         approximate = self._approximate
         if approximate is None or isinstance(op, SetDimensions):
             # The first embeddings, or a new dimension: index whatever the state now holds.
