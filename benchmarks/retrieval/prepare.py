@@ -69,7 +69,8 @@ def build(root: Path, raw: Path, incidents: int) -> None:
         if (dataset / "export" / "v2_incidents.json").exists():
             print(f"skip generate: {dataset / 'export'} exists", flush=True)
         else:
-            _run(_precedent("generate", "--incidents", str(incidents), "--seed", str(seed), str(dataset / "export")))
+            out = str(dataset / "export")
+            _run(_precedent("generate", "--incidents", str(incidents), "--seed", str(seed), out))
         _import(dataset)
 
 
