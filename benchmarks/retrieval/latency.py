@@ -390,7 +390,7 @@ async def time_model(count: int = 50) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/precedent-latency"))
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--neo4j-sizes", type=int, nargs="*", default=[10_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--model", action="store_true", help="also time MiniLM query encoding")
