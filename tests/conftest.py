@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,36 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# What the run exercised, printed at the end so CI output shows both stores really ran.
+_OUTCOMES: Counter[tuple[str, str]] = Counter()
+_NEO4J_SERVERS: list[Neo4jServer] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and not report.passed):
+        return
+    keywords = report.keywords
+    groups: list[str] = []
+    if "contract" in keywords:
+        groups += [f"contract[{b}]" for b in ("embedded_store", "neo4j_store") if b in keywords]
+    if "neo4j" in keywords:
+        groups.append("neo4j")
+    for group in groups:
+        _OUTCOMES[group, report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _OUTCOMES:
+        return
+    terminalreporter.write_sep("-", "stores exercised")
+    for server in _NEO4J_SERVERS:
+        terminalreporter.write_line(
+            f"neo4j server: {server.how} at {server.uri}, ready in {server.startup_seconds:.1f}s"
+        )
+    for group in ("contract[embedded_store]", "contract[neo4j_store]", "neo4j"):
+        counts = ", ".join(f"{_OUTCOMES[group, o]} {o}" for o in ("passed", "failed", "skipped"))
+        terminalreporter.write_line(f"{group:26} {counts}")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +69,7 @@ def shared_dir() -> Path:
 def neo4j() -> Iterator[Neo4jServer]:
     """A real Neo4j 5.26 server for the whole session."""
     with neo4j_server() as server:
-        print(f"\nneo4j: {server.how} at {server.uri}, started in {server.startup_seconds:.1f}s")
+        _NEO4J_SERVERS.append(server)
         yield server
 
 
