@@ -34,12 +34,10 @@ from common import DEFAULT_DIR, LABEL_SETS, SPLITS, LabelSet, load_judgments, sp
 
 from precedent.bootstrap import open_runtime
 from precedent.config import Settings
-from precedent.errors import NotFound
 from precedent.retrieval import SimilarIncidentFinder
-from precedent.retrieval.context import admissible
-from precedent.retrieval.evaluation import Baselines, K, Ranker, hybrid
+from precedent.retrieval.evaluation import Baselines, K, Ranker, hybrid, pose_judgment
 from precedent.retrieval.metrics import MetricSummary, summarise
-from precedent.retrieval.query import IncidentQuery, SimilarOptions
+from precedent.retrieval.query import SimilarOptions
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,15 +90,13 @@ async def score_dataset(root: Path, dataset: str, label_sets: list[LabelSet]) ->
                 systems = memos.setdefault(exclude, {n: _memo(rankers[n]) for n in SYSTEMS})
                 runs: Runs = {}
                 for judgment in judgments:
-                    try:
-                        options = SimilarOptions(limit=K, exclude=exclude)
-                        posed = await finder.pose(IncidentQuery(judgment.query_id), options)
-                    except NotFound:
+                    options = SimilarOptions(limit=K, exclude=exclude)
+                    judged = await pose_judgment(finder, store, judgment, options)
+                    if judged is None:
                         continue
-                    labelled = await store.get_nodes(sorted(judgment.grades))
-                    grades = {n.id: judgment.grades[n.id] for n in labelled if admissible(n, posed)}
+                    posed, grades = judged
                     split = split_of(label_set, posed.declared_at)
-                    if split is None or not any(g > 0 for g in grades.values()):
+                    if split is None:
                         continue
                     for system, rank in systems.items():
                         runs.setdefault(split, {}).setdefault(system, []).append((await rank(posed), grades))

@@ -42,12 +42,12 @@ from common import DEFAULT_DIR, LABEL_SETS, LabelSet, load_judgments, split_of, 
 
 from precedent.bootstrap import open_runtime
 from precedent.config import Settings
-from precedent.errors import NotFound
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
-from precedent.retrieval.context import admissible, gather_facts
+from precedent.retrieval.context import gather_facts
+from precedent.retrieval.evaluation import pose_judgment
 from precedent.retrieval.fusion import SIGNALS
 from precedent.retrieval.metrics import MetricSummary, ndcg_at, summarise
-from precedent.retrieval.query import IncidentQuery, SimilarOptions
+from precedent.retrieval.query import SimilarOptions
 from precedent.retrieval.signals import measure
 
 if TYPE_CHECKING:
@@ -95,15 +95,12 @@ async def _collect(
             judgments = await load_judgments(store, root, label_set)
             for name, exclude in variants:
                 for judgment in judgments:
-                    options = SimilarOptions(exclude=exclude)
-                    try:
-                        posed = await finder.pose(IncidentQuery(judgment.query_id), options)
-                    except NotFound:
+                    judged = await pose_judgment(finder, store, judgment, SimilarOptions(exclude=exclude))
+                    if judged is None:
                         continue
-                    labelled = await store.get_nodes(sorted(judgment.grades))
-                    grades = {n.id: judgment.grades[n.id] for n in labelled if admissible(n, posed)}
+                    posed, grades = judged
                     split = split_of(label_set, posed.declared_at)
-                    if split is None or not any(g > 0 for g in grades.values()):
+                    if split is None:
                         continue
                     key = (judgment.query_id, label_set.pool if exclude else None)
                     if key not in signals:

@@ -35,6 +35,7 @@ __all__ = [
     "evaluate",
     "judgments_from_links",
     "parse_judgments",
+    "pose_judgment",
 ]
 
 Ranker = Callable[[PosedQuery], Awaitable[list[str]]]
@@ -165,6 +166,26 @@ class EvaluationReport:
     skipped: int
 
 
+async def pose_judgment(
+    finder: SimilarIncidentFinder, store: GraphStore, judgment: Judgment, options: SimilarOptions
+) -> tuple[PosedQuery, dict[str, int]] | None:
+    """Pose a judged incident as declared and keep the labels it could have found.
+
+    Returns:
+        The posed query and its admissible grades, or None when the incident is not in the map
+        or none of its relevant incidents is admissible (started earlier, visible to it).
+    """
+    try:
+        posed = await finder.pose(IncidentQuery(judgment.query_id), options)
+    except NotFound:
+        return None
+    labelled = await store.get_nodes(sorted(judgment.grades))
+    grades = {n.id: judgment.grades[n.id] for n in labelled if admissible(n, posed)}
+    if not any(g > 0 for g in grades.values()):
+        return None
+    return posed, grades
+
+
 async def evaluate(
     finder: SimilarIncidentFinder,
     store: GraphStore,
@@ -184,16 +205,11 @@ async def evaluate(
     runs: dict[str, dict[str, list[tuple[list[str], Mapping[str, int]]]]] = {}
     skipped = 0
     for judgment in judgments:
-        try:
-            posed = await finder.pose(IncidentQuery(judgment.query_id), SimilarOptions(limit=K))
-        except NotFound:
+        judged = await pose_judgment(finder, store, judgment, SimilarOptions(limit=K))
+        if judged is None:
             skipped += 1
             continue
-        labelled = await store.get_nodes(sorted(judgment.grades))
-        grades = {n.id: judgment.grades[n.id] for n in labelled if admissible(n, posed)}
-        if not any(g > 0 for g in grades.values()):
-            skipped += 1
-            continue
+        posed, grades = judged
         splits = ["all"]
         if held_out_from is not None and posed.declared_at is not None:
             splits.append("held_out" if posed.declared_at >= held_out_from else "development")
