@@ -24,12 +24,15 @@ __all__ = [
     "EdgeKey",
     "GraphFilter",
     "Node",
+    "OWNER_VIEWER",
+    "PUBLIC_VIEWER",
     "Property",
     "ScoredNode",
     "SearchFilter",
     "StoreStats",
     "Subgraph",
     "Vector",
+    "Viewer",
     "Visibility",
     "clean_properties",
 ]
@@ -210,3 +213,48 @@ class StoreStats:
 def sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
     """Return the distinct values in sorted order (stable output for both stores)."""
     return tuple(sorted(set(values)))
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, resolved once at the entry point and applied by every read path.
+
+    The one visibility rule of Precedent: a viewer sees public nodes, and private incidents
+    (with their parts) only when ``include_private`` is set. Entry points decide it (an API
+    token's scopes, the CLI run by the map's owner, ``--include-private`` on the MCP server);
+    nothing below them takes visibility from a caller's argument.
+
+    Attributes:
+        include_private: Whether this viewer may see private incidents and their parts.
+        name: Who the viewer is, for logs and audit (a token's name, ``owner`` for the CLI).
+    """
+
+    include_private: bool = False
+    name: str = "public"
+
+    @property
+    def visibilities(self) -> tuple[Visibility, ...]:
+        """The node visibilities this viewer may read, for store filters."""
+        return ("public", "private") if self.include_private else ("public",)
+
+    def can_see(self, node: Node) -> bool:
+        """Whether ``node`` may be shown to this viewer."""
+        return node.visibility in self.visibilities
+
+    def visibilities_about(self, subject: Visibility) -> tuple[Visibility, ...]:
+        """What may be cited when answering about a ``subject`` of this visibility.
+
+        A public incident's responders may not all be allowed to see private incidents, so
+        anything derived from a public incident (similar incidents, an investigation) stays
+        public whoever asks; a private incident's may cite both when the viewer may.
+        """
+        if subject == "private" and self.include_private:
+            return ("public", "private")
+        return ("public",)
+
+
+PUBLIC_VIEWER = Viewer()
+"""The viewer of an unauthenticated or ``read``-only caller: public incidents only."""
+
+OWNER_VIEWER = Viewer(include_private=True, name="owner")
+"""The viewer of the map's owner (the CLI, notebooks): everything."""
