@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
+    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
     from precedent.store.embedded.vectors import VectorIndex
@@ -400,10 +401,25 @@ class EmbeddedStore:
         search_filter = search_filter or SearchFilter()
         return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type."""
+    async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
+        """Count visible nodes per label and edges per type (labels and types with none are left out)."""
         state = self._open_state()
-        return StoreStats(dict(state.label_counts), dict(state.type_counts))
+        nodes, edges = Counter(state.label_counts), Counter(state.type_counts)
+        if not {"public", "private"} <= set(visibilities):
+            # One pass over the nodes; the hidden ones (private incidents and their parts) are few.
+            hidden = [n for n in state.nodes.values() if n.visibility not in visibilities]
+            nodes.subtract(n.label for n in hidden)
+            touching = {
+                key: edge
+                for node in hidden
+                for by_key in (state.outgoing.get(node.id, {}), state.incoming.get(node.id, {}))
+                for key, edge in by_key.items()
+            }
+            edges.subtract(edge.type for edge in touching.values())
+        return StoreStats(
+            {k: v for k, v in sorted(nodes.items()) if v > 0},
+            {k: v for k, v in sorted(edges.items()) if v > 0},
+        )
 
     async def scan_nodes(
         self, labels: Sequence[str] = (), *, with_embeddings: bool = False

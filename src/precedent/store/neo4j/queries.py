@@ -24,6 +24,8 @@ __all__ = [
     "EXISTING_IDS",
     "GET_META",
     "GET_NODES",
+    "HIDDEN_EDGE_COUNTS",
+    "HIDDEN_NODE_COUNTS",
     "SET_META",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
@@ -171,6 +173,20 @@ def scan_edges_page(types: Sequence[str]) -> str:
 
 _COUNT_NODES = "MATCH (n:{label}) RETURN count(n) AS count"
 _COUNT_EDGES = "MATCH ()-[r:{type}]->() RETURN count(r) AS count"
+
+
+# Hidden nodes (private ones, for a public viewer) are few and indexed on visibility; counting
+# them and subtracting from the count store's totals keeps stats cheap at any size.
+HIDDEN_NODE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "RETURN [l IN labels(n) WHERE l <> 'Entity'][0] AS label, count(n) AS count"
+)
+HIDDEN_EDGE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "MATCH (n)-[r]-(:Entity)\n"
+    "WITH DISTINCT r\n"
+    "RETURN type(r) AS type, count(r) AS count"
+)
 
 
 def count_nodes(label: str) -> str:
