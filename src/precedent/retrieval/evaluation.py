@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
-from precedent.model import GraphFilter, SearchFilter
+from precedent.model import OWNER_VIEWER, GraphFilter, SearchFilter
 from precedent.retrieval.context import admissible
 from precedent.retrieval.metrics import MetricSummary, summarise
 from precedent.retrieval.query import IncidentQuery, PosedQuery, SimilarOptions
@@ -205,7 +205,8 @@ async def evaluate(
     runs: dict[str, dict[str, list[tuple[list[str], Mapping[str, int]]]]] = {}
     skipped = 0
     for judgment in judgments:
-        judged = await pose_judgment(finder, store, judgment, SimilarOptions(limit=K))
+        # Evaluation is the map owner's measurement over the whole history, private incidents included.
+        judged = await pose_judgment(finder, store, judgment, SimilarOptions(limit=K, viewer=OWNER_VIEWER))
         if judged is None:
             skipped += 1
             continue
