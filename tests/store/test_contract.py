@@ -20,6 +20,8 @@ from precedent.model import Edge, EdgeKey, GraphFilter, Node, SearchFilter
 from tests.store.contract_graph import BY_ID, EDGES, EMBEDDINGS, NODES, QUERY, at, expected_knn
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from precedent.store import GraphStore
 
 pytestmark = pytest.mark.contract
@@ -534,3 +536,43 @@ async def test_meta_is_not_a_node(store: GraphStore) -> None:
     await store.set_meta("k", "v")
     assert (await store.stats()).nodes == 0
     assert [n async for n in store.scan_nodes()] == []
+
+
+async def _drain_nodes(store: GraphStore, labels: list[str]) -> list[Node]:
+    return [node async for node in store.scan_nodes(labels)]
+
+
+async def _drain_edges(store: GraphStore, types: list[str]) -> list[Edge]:
+    return [edge async for edge in store.scan_edges(types)]
+
+
+@pytest.mark.parametrize(
+    ("read", "bad"),
+    [
+        (lambda s: s.neighbours("svc-db", GraphFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.neighbours("svc-db", GraphFilter(rel_types=("LIKES",))), "LIKES"),
+        (lambda s: s.subgraph(["svc-db"], depth=1, graph_filter=GraphFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.subgraph(["svc-db"], depth=1, graph_filter=GraphFilter(rel_types=("TYPO",))), "TYPO"),
+        (lambda s: s.vector_search(QUERY, k=3, search_filter=SearchFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.text_search("payments", k=3, search_filter=SearchFilter(labels=("Widget",))), "Widget"),
+        (lambda s: _drain_nodes(s, ["Service", "Widget"]), "Widget"),
+        (lambda s: _drain_edges(s, ["LIKES"]), "LIKES"),
+    ],
+    ids=[
+        "neighbours-label",
+        "neighbours-type",
+        "subgraph-label",
+        "subgraph-type",
+        "vector-label",
+        "text-label",
+        "scan-nodes",
+        "scan-edges",
+    ],
+)
+async def test_unknown_label_or_type_in_a_read_is_a_schema_error_naming_it(
+    graph: GraphStore, read: Callable[[GraphStore], Awaitable[object]], bad: str
+) -> None:
+    with pytest.raises(SchemaError, match=bad) as raised:
+        await read(graph)
+    # The message lists what is allowed, so a typo is easy to fix.
+    assert "Incident" in str(raised.value) or "AFFECTS" in str(raised.value)

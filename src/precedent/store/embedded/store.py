@@ -35,7 +35,13 @@ from precedent.store.embedded.ops import (
     decode_op,
     encode_op,
 )
-from precedent.store.embedded.validation import check_dimensions, prepare_edges, prepare_nodes
+from precedent.store.embedded.validation import (
+    check_dimensions,
+    check_edge_types,
+    check_labels,
+    prepare_edges,
+    prepare_nodes,
+)
 from precedent.store.embedded.wal import WriteAheadLog
 from precedent.store.embedded.walk import neighbours, subgraph
 from precedent.store.export import to_networkx
@@ -64,6 +70,12 @@ _SCAN_CHUNK = 1000
 _MIN_FETCH = 200
 _HNSW_FILE = "hnsw"
 _FETCH_PER_HIT = 4
+
+
+def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
+    if graph_filter is not None:
+        check_labels(graph_filter.labels)
+        check_edge_types(graph_filter.rel_types)
 
 
 class EmbeddedStore:
@@ -340,7 +352,11 @@ class EmbeddedStore:
         """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
 
         Ordered by edge type, then neighbour id. A missing node has no neighbours.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
         """
+        _check_graph_filter(graph_filter)
         return neighbours(self._open_state(), node_id, graph_filter)
 
     async def subgraph(
@@ -351,7 +367,12 @@ class EmbeddedStore:
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
     ) -> Subgraph:
-        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id)."""
+        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id).
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+        """
+        _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
 
     async def vector_search(
@@ -360,9 +381,12 @@ class EmbeddedStore:
         """Exact k nearest neighbours by cosine similarity among nodes with embeddings.
 
         Raises:
-            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a vector of the store's dimension, or the filter
+                names a label not in ``graph_schema/``.
         """
         state = self._open_state()
+        if search_filter is not None:
+            check_labels(search_filter.labels)
         query = np.asarray(embedding, dtype=np.float32)
         if query.ndim != 1 or not np.isfinite(query).all():
             raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
@@ -395,9 +419,14 @@ class EmbeddedStore:
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """BM25 search over node text. Any query string is safe to pass."""
+        """BM25 search over node text. Any query string is safe to pass.
+
+        Raises:
+            SchemaError: if the filter names a label not in ``graph_schema/``.
+        """
         state = self._open_state()
         search_filter = search_filter or SearchFilter()
+        check_labels(search_filter.labels)
         return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
 
     async def stats(self) -> StoreStats:
@@ -408,8 +437,13 @@ class EmbeddedStore:
     async def scan_nodes(
         self, labels: Sequence[str] = (), *, with_embeddings: bool = False
     ) -> AsyncIterator[Node]:
-        """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
+        """Iterate over every node with one of ``labels`` (all when empty), ordered by id.
+
+        Raises:
+            SchemaError: if a label is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_labels(labels)
         wanted = set(labels)
         ids = sorted(i for i, n in state.nodes.items() if not wanted or n.label in wanted)
         for position, node_id in enumerate(ids, 1):
@@ -420,8 +454,13 @@ class EmbeddedStore:
                 await asyncio.sleep(0)
 
     async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
-        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target)."""
+        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target).
+
+        Raises:
+            SchemaError: if a relationship type is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_edge_types(types)
         wanted = set(types)
         edges = [
             e for by_key in state.outgoing.values() for e in by_key.values() if not wanted or e.type in wanted
