@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from precedent.errors import SchemaError, StoreUnavailable
+from precedent.errors import InvalidQuery, SchemaError, StoreUnavailable
 from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import ApproximateIndex
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
+from precedent.store.embedded.linked import linked_recent
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -48,11 +49,12 @@ from precedent.store.export import to_networkx
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     import networkx as nx
 
-    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
+    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
     from precedent.store.embedded.vectors import VectorIndex
@@ -374,6 +376,39 @@ class EmbeddedStore:
         """
         _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor, its newest ``label`` nodes linked into it by ``edge_type`` (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        state = self._open_state()
+        check_labels([label])
+        check_edge_types([edge_type])
+        if per_anchor < 1:
+            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        return linked_recent(
+            state,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
 
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
