@@ -649,3 +649,50 @@ async def test_linked_recent_rejects_unknown_names_and_empty_caps(graph: GraphSt
         await graph.linked_recent(["svc-db"], label="Incident", edge_type="LIKES")
     with pytest.raises(InvalidQuery):
         await graph.linked_recent(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
+
+
+# --- neighbours_of ------------------------------------------------------------------------------
+
+
+async def test_neighbours_of_batches_neighbours_with_a_cap_per_node(graph: GraphStore) -> None:
+    into = GraphFilter(labels=("Incident",), rel_types=("AFFECTS",), direction="in", visibilities=("public",))
+    found = await graph.neighbours_of(["svc-payments", "svc-db", "ghost"], into)
+    assert {node_id: pairs(found_pairs) for node_id, found_pairs in found.items()} == {
+        "svc-payments": [
+            ("inc-1", "AFFECTS", "svc-payments", "inc-1"),
+            ("inc-3", "AFFECTS", "svc-payments", "inc-3"),
+        ],
+        "svc-db": [],
+        "ghost": [],
+    }
+    capped = await graph.neighbours_of(["svc-payments"], into, per_node=1)
+    assert pairs(capped["svc-payments"]) == [("inc-1", "AFFECTS", "svc-payments", "inc-1")]
+    assert await graph.neighbours_of([]) == {}
+
+
+@pytest.mark.parametrize(
+    "graph_filter",
+    [
+        None,
+        GraphFilter(direction="out"),
+        GraphFilter(labels=("Service", "Team"), rel_types=("AFFECTS", "OWNED_BY"), direction="out"),
+        GraphFilter(before=at(3), visibilities=("public",)),
+    ],
+    ids=["any", "out", "services-and-teams", "window"],
+)
+async def test_neighbours_of_agrees_with_neighbours(
+    graph: GraphStore, graph_filter: GraphFilter | None
+) -> None:
+    ids = ["inc-2", "svc-payments", "svc-db", "team-core", "inc-1"]
+    found = await graph.neighbours_of(ids, graph_filter, per_node=3)
+    assert list(found) == ids
+    for node_id in ids:
+        assert pairs(found[node_id]) == pairs(await graph.neighbours(node_id, graph_filter))[:3]
+
+
+async def test_neighbours_of_rejects_unknown_names_and_empty_caps(graph: GraphStore) -> None:
+    with pytest.raises(SchemaError, match="TYPO"):
+        await graph.neighbours_of(["svc-db"], GraphFilter(rel_types=("TYPO",)))
+    with pytest.raises(InvalidQuery):
+        await graph.neighbours_of(["svc-db"], per_node=0)
+

@@ -71,6 +71,19 @@ class GraphStore(Protocol):
         a missing node has no neighbours.
         """
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of many nodes in one call, at most ``per_node`` each.
+
+        Each id's list is ordered as ``neighbours`` orders it and cut after ``per_node``; every id
+        given is a key (a missing node maps to ``[]``). One round trip on Neo4j.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+
     async def subgraph(
         self,
         seeds: Sequence[str],

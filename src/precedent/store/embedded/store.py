@@ -361,6 +361,21 @@ class EmbeddedStore:
         _check_graph_filter(graph_filter)
         return neighbours(self._open_state(), node_id, graph_filter)
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids``, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        state = self._open_state()
+        _check_graph_filter(graph_filter)
+        if per_node < 1:
+            raise InvalidQuery(f"per_node must be at least 1, not {per_node}")
+        return {node_id: neighbours(state, node_id, graph_filter)[:per_node] for node_id in ids}
+
     async def subgraph(
         self,
         seeds: Sequence[str],

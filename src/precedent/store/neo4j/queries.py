@@ -37,6 +37,7 @@ __all__ = [
     "label_predicate",
     "linked_recent",
     "neighbours",
+    "neighbours_of",
     "next_hop",
     "node_fields",
     "safe_identifier",
@@ -211,6 +212,21 @@ def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequ
         f"MATCH (a:Entity {{id: $id}}){_rel_pattern(direction, types)}(b:Entity)\n"
         f"WHERE {where}\n"
         "RETURN startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
+        f"       properties(r) AS edge_props, {node_fields('b')}"
+    )
+
+
+def neighbours_of(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """``neighbours`` of every id in ``$ids``, the first ``$per_node`` of each in the contract's order."""
+    where = " AND ".join(node_predicates)
+    return (
+        "UNWIND $ids AS id\n"
+        "CALL (id) {\n"
+        f"  MATCH (a:Entity {{id: id}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"  WHERE {where}\n"
+        "  RETURN r, b ORDER BY type(r), b.id, startNode(r).id, endNode(r).id LIMIT $per_node\n"
+        "}\n"
+        "RETURN id AS anchor, startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
         f"       properties(r) AS edge_props, {node_fields('b')}"
     )
 

@@ -180,6 +180,17 @@ class Neo4jStore:
         """
         return await traversal.neighbours(self._connection, self._schema, node_id, graph_filter)
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids`` in one query, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        return await traversal.neighbours_of(self._connection, self._schema, ids, graph_filter, per_node)
+
     async def subgraph(
         self,
         seeds: Sequence[str],
