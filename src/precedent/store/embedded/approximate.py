@@ -13,6 +13,11 @@ Persistence: ``save`` writes the graph and its id/key table beside the snapshot,
 log generation that follows it; ``load`` returns None unless the tag matches. The store replays
 that generation's log onto a loaded index; replaying a write the index already holds is harmless
 (each write sets a node's vector or its absence), so a save at any point of a generation is valid.
+The id table also records which graph file it belongs to (inode, size, mtime), so a reader in
+another process that loads while the writer saves gets a matching pair or none at all.
+
+``load_or_build`` and ``follow`` keep an index in line with a ``GraphState`` as a store opens and
+as operations are applied (by the writer, or by a reader replaying the writer's log).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from usearch.index import Index
 
+from precedent.store.embedded.ops import DeleteNodes, SetDimensions, UpsertNodes
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
@@ -31,8 +38,10 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from precedent.model import Vector
+    from precedent.store.embedded.ops import Op
+    from precedent.store.embedded.state import GraphState
 
-__all__ = ["ApproximateIndex"]
+__all__ = ["ApproximateIndex", "build", "follow", "load_or_build"]
 
 _CONNECTIVITY = 16
 _EXPANSION_ADD = 64
@@ -107,6 +116,7 @@ class ApproximateIndex:
         keys = list(self._keys.items())
         body = {
             "generation": generation,
+            "graph": _stamp(str(path) + ".tmp"),
             "next_key": self._next_key,
             "ids": [i for i, _ in keys],
             "keys": [k for _, k in keys],
@@ -128,8 +138,13 @@ class ApproximateIndex:
                 body = json.load(source)
             if body["generation"] != generation:
                 return None
+            stamp = body.get("graph")
+            if stamp is not None and _stamp(path) != stamp:
+                return None  # the writer is saving a newer graph: this table is not its pair
             loaded = cls(dimensions)
             loaded._index.load(str(path))
+            if stamp is not None and _stamp(path) != stamp:
+                return None  # replaced while it loaded
         except (OSError, ValueError, KeyError, RuntimeError):
             return None
         if loaded._index.ndim != dimensions or len(loaded._index) != len(body["ids"]):
@@ -138,3 +153,58 @@ class ApproximateIndex:
         loaded._ids = {key: node_id for node_id, key in loaded._keys.items()}
         loaded._next_key = body["next_key"]
         return loaded
+
+
+def _stamp(path: Path | str) -> list[int]:
+    status = os.stat(path)
+    return [status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def build(state: GraphState) -> ApproximateIndex | None:
+    """Index every embedding ``state`` holds (None while it holds no vector index)."""
+    if state.vectors is None:
+        return None
+    approximate = ApproximateIndex(state.vectors.dimensions)
+    approximate.put(state.vectors.ids, state.vectors.matrix)
+    return approximate
+
+
+def load_or_build(
+    path: Path, state: GraphState, generation: int, replayed: Sequence[Op]
+) -> tuple[ApproximateIndex | None, bool]:
+    """Load the index saved at ``path`` and replay ``replayed`` onto it, or build it from ``state``.
+
+    Args:
+        path: Where the writer saves the index.
+        state: The state after the snapshot of ``generation`` and the ``replayed`` operations.
+        generation: The log generation ``state`` was replayed from.
+        replayed: The log's operations, already applied to ``state``.
+
+    Returns:
+        The index, and whether it equals the saved one (nothing to save).
+    """
+    if state.vectors is None:
+        return None, True
+    saved = ApproximateIndex.load(path, generation, state.vectors.dimensions)
+    if saved is None:
+        return build(state), False
+    approximate: ApproximateIndex | None = saved
+    for op in replayed:
+        approximate = follow(approximate, op, state)
+    return approximate, not replayed
+
+
+def follow(approximate: ApproximateIndex | None, op: Op, state: GraphState) -> ApproximateIndex | None:
+    """Bring ``approximate`` in line with ``op``, already applied to ``state``; return the index to keep."""
+    if approximate is None or isinstance(op, SetDimensions):
+        # The first embeddings, or a new dimension: index whatever the state now holds.
+        return build(state)
+    if isinstance(op, UpsertNodes):
+        embedded = [n for n in op.nodes if n.embedding is not None]
+        approximate.remove([n.id for n in op.nodes if n.embedding is None])
+        if embedded:
+            vectors = np.stack([n.embedding for n in embedded if n.embedding is not None])
+            approximate.put([n.id for n in embedded], vectors)
+    elif isinstance(op, DeleteNodes):
+        approximate.remove(op.ids)
+    return approximate
