@@ -13,8 +13,8 @@ Persistence: ``save`` writes the graph and its id/key table beside the snapshot,
 log generation that follows it; ``load`` returns None unless the tag matches. The store replays
 that generation's log onto a loaded index; replaying a write the index already holds is harmless
 (each write sets a node's vector or its absence), so a save at any point of a generation is valid.
-The id table also records which graph file it belongs to (inode, size, mtime), so a reader in
-another process that loads while the writer saves gets a matching pair or none at all.
+The id table also holds the graph file's checksum, so a reader in another process that loads
+while the writer saves gets a matching pair or none at all.
 
 ``load_or_build`` and ``follow`` keep an index in line with a ``GraphState`` as a store opens and
 as operations are applied (by the writer, or by a reader replaying the writer's log).
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,39 +113,42 @@ class ApproximateIndex:
     def save(self, path: Path, generation: int) -> None:
         """Write the graph to ``path`` and its id table to ``path.json``, tagged with ``generation``."""
         table = path.with_name(path.name + ".json")
-        self._index.save(str(path) + ".tmp")
+        graph = self._index.save()
+        assert graph is not None  # an index made without a path saves to a buffer
         keys = list(self._keys.items())
         body = {
             "generation": generation,
-            "graph": _stamp(str(path) + ".tmp"),
+            "graph_crc32": zlib.crc32(graph),
             "next_key": self._next_key,
             "ids": [i for i, _ in keys],
             "keys": [k for _, k in keys],
         }
+        # The graph is a cache (its checksum is in the table), so only the table is fsynced.
+        with open(str(path) + ".tmp", "wb") as out:
+            out.write(graph)
         with open(str(table) + ".tmp", "w", encoding="utf-8") as out:
             json.dump(body, out)
             out.flush()
             os.fsync(out.fileno())
-        # Graph first, table last: a crash between leaves a table whose tag no longer matches.
+        # Graph first, table last: a crash between leaves a table that does not match the graph.
         os.replace(str(path) + ".tmp", path)
         os.replace(str(table) + ".tmp", table)
 
     @classmethod
     def load(cls, path: Path, generation: int, dimensions: int) -> ApproximateIndex | None:
-        """Return the index saved at ``path`` for ``generation``, or None if absent or stale."""
+        """Return the index saved at ``path`` for ``generation``, or None if absent, stale or unpaired."""
         table = path.with_name(path.name + ".json")
         try:
             with open(table, encoding="utf-8") as source:
                 body = json.load(source)
             if body["generation"] != generation:
                 return None
-            stamp = body.get("graph")
-            if stamp is not None and _stamp(path) != stamp:
-                return None  # the writer is saving a newer graph: this table is not its pair
+            graph = path.read_bytes()
+            # A reader may load while the writer saves: the graph it reads must be the table's.
+            if "graph_crc32" in body and zlib.crc32(graph) != body["graph_crc32"]:
+                return None
             loaded = cls(dimensions)
-            loaded._index.load(str(path))
-            if stamp is not None and _stamp(path) != stamp:
-                return None  # replaced while it loaded
+            loaded._index.load(graph)
         except (OSError, ValueError, KeyError, RuntimeError):
             return None
         if loaded._index.ndim != dimensions or len(loaded._index) != len(body["ids"]):
@@ -153,11 +157,6 @@ class ApproximateIndex:
         loaded._ids = {key: node_id for node_id, key in loaded._keys.items()}
         loaded._next_key = body["next_key"]
         return loaded
-
-
-def _stamp(path: Path | str) -> list[int]:
-    status = os.stat(path)
-    return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 
 def build(state: GraphState) -> ApproximateIndex | None:

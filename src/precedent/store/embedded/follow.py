@@ -110,11 +110,10 @@ class LogFollower:
             if more is None or self._offset != os.fstat(self._fd).st_size:
                 return None
             tail, expected = more, self._generation + 1
-        self._lost = True
+        self._lost, self._generation = True, expected
         payloads = self._open_log()
         if payloads is None or self._log_generation != expected:
             return None
-        self._generation = expected
         self._lost = False
         return [*tail, *(decode_op(payload) for payload in payloads)]
 
