@@ -204,6 +204,10 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
         )
     from precedent.store.embedded import EmbeddedStore
 
+    # A reader loads the writer's snapshot and log and follows it; it writes nothing.
     return EmbeddedStore(
-        settings.data_dir / "graph", dimensions=dimensions, exact_search=settings.embedded_exact_search
+        settings.data_dir / "graph",
+        dimensions=dimensions,
+        exact_search=settings.embedded_exact_search,
+        read_only=read_only,
     )
