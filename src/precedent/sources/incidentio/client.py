@@ -34,6 +34,7 @@ import httpx
 
 from precedent import __version__
 from precedent.errors import ConfigError, SourceError
+from precedent.sources.incidentio.endpoints import ENDPOINTS
 from precedent.sources.incidentio.failures import (
     auth_error,
     exhausted_error,
@@ -261,7 +262,8 @@ class IncidentIoClient:
             "entry_window_start": _timestamp(window_start),
             "entry_window_end": _timestamp(window_end),
         }
-        async for page in self._walk("/v2/schedule_entries", query, "entry_window_start", max_pages):
+        entries = ENDPOINTS["schedule_entries"]
+        async for page in self._walk(entries.path, query, entries.cursor_param, max_pages):
             yield page
 
     async def _walk(
