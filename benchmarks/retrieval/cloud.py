@@ -23,7 +23,8 @@ was said when the incident was declared may go there):
   the timestamped ``<div>`` lines of ``description`` (times of day, rolled over midnight,
   anchored at ``date``); no post-mortem (the judge reads updates after the first two).
 
-Run: ``uv run python benchmarks/retrieval/cloud.py OUT_DIR [--raw PATH] [--vendors gcp azure aws]``
+Run: ``uv run python benchmarks/retrieval/cloud.py OUT_DIR [--raw PATH] [--vendors gcp azure aws]
+[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--name FOLDER]``
 (``prepare.py`` calls it for ``DIR/{gcp,azure,aws}/export``).
 """
 
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from precedent.sources.statuspage import StatusIncident, StatusUpdate, write_export
+from precedent.sources.statuspage import StatusIncident, StatusUpdate, read_statuspage, write_export
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -283,13 +284,38 @@ READERS: dict[str, Callable[[list[dict[str, object]]], list[StatusIncident]]] = 
 }
 
 
-def convert(vendor: str, raw: Path, out: Path) -> int:
-    """Convert one vendor's reports into ``out``; returns the number of incidents written."""
+def convert(
+    vendor: str, raw: Path, out: Path, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """Convert one vendor's reports started in ``[since, until)`` into ``out``; returns how many."""
     rows = pq.read_table(raw / "1_raw_data" / f"{vendor}_provider.parquet").to_pylist()
-    incidents = sorted(READERS[vendor](rows), key=lambda i: (i.started_at, i.code))
+    incidents = sorted(
+        (
+            i
+            for i in READERS[vendor](rows)
+            if (since is None or i.started_at >= since) and (until is None or i.started_at < until)
+        ),
+        key=lambda i: (i.started_at, i.code),
+    )
     components = sorted({c for i in incidents for c in i.components})
     write_export(incidents, dict.fromkeys(components, ""), out)
     return len(incidents)
+
+
+def convert_github(inputs: list[Path], out: Path, since: datetime | None, until: datetime | None) -> int:
+    """GitHub's status history (``precedent convert statuspage``'s reader) cut to ``[since, until)``."""
+    incidents, descriptions, _ = read_statuspage(inputs)
+    kept = [
+        i
+        for i in incidents
+        if (since is None or i.started_at >= since) and (until is None or i.started_at < until)
+    ]
+    write_export(kept, descriptions, out)
+    return len(kept)
+
+
+def _day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,10 +324,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="writes OUT/<vendor>/export")
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW)
     parser.add_argument("--vendors", nargs="+", choices=VENDORS, default=list(VENDORS))
+    parser.add_argument("--github", nargs="+", type=Path, help="convert these Statuspage files instead")
+    parser.add_argument("--since", type=_day, help="only incidents started from this day (YYYY-MM-DD)")
+    parser.add_argument("--until", type=_day, help="only incidents started before this day")
+    parser.add_argument("--name", help="dataset folder name (default: the vendor)")
     args = parser.parse_args(argv)
+    if args.github:
+        out = args.out / (args.name or "github") / "export"
+        print(f"github: {convert_github(args.github, out, args.since, args.until)} incidents -> {out}")
+        return 0
     for vendor in args.vendors:
-        count = convert(vendor, args.raw, args.out / vendor / "export")
-        print(f"{vendor}: {count} incidents -> {args.out / vendor / 'export'}")
+        out = args.out / (args.name or vendor) / "export"
+        count = convert(vendor, args.raw, out, args.since, args.until)
+        print(f"{vendor}: {count} incidents -> {out}")
     return 0
 
 

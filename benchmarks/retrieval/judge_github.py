@@ -31,7 +31,9 @@ judge at all (a categorised write-up; a post-mortem). Every other incident is un
 irrelevant; ``quality.py`` also scores rankings restricted to these pools.
 
 Run: ``uv run python benchmarks/retrieval/judge_github.py [DIR]`` (``DIR`` as for
-``prepare.py``, default ``.precedent/bench``); ``--stats`` prints category counts.
+``prepare.py``, default ``.precedent/bench``); ``--stats`` prints category counts. The same rules
+judge the other development shapes (``--dataset azure|gcp|aws|gh24 --no-silver``): their
+write-ups are the vendors' post-incident reviews or, without one, the updates after the first two.
 """
 
 from __future__ import annotations
@@ -294,23 +296,26 @@ def _write(path: Path, lines: list[dict[str, object]]) -> None:
 
 
 async def main(argv: list[str] | None = None) -> int:
-    """Write both label sets for ``DIR/github``."""
+    """Write the label sets for ``DIR/<dataset>``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--stats", action="store_true", help="print category and label counts")
+    parser.add_argument("--dataset", default="github", help="dataset folder under DIR (default github)")
+    parser.add_argument("--no-silver", action="store_true", help="write the taxonomy labels only")
     args = parser.parse_args(argv)
-    dataset = args.dir / "github"
+    dataset = args.dir / args.dataset
     store = build_store(Settings(data_dir=dataset / "data"), dimensions=DIMENSIONS)
     await store.open()
     try:
         incidents = await _incidents(store)
         taxonomy = taxonomy_judgments(incidents)
-        silver = await silver_judgments(store)
+        silver = [] if args.no_silver else await silver_judgments(store)
         postmortems = {str(n.properties["incident_id"]) async for n in store.scan_nodes(["Postmortem"])}
     finally:
         await store.close()
     _write(dataset / "judgments-taxonomy.jsonl", taxonomy)
-    _write(dataset / "judgments-silver.jsonl", silver)
+    if not args.no_silver:
+        _write(dataset / "judgments-silver.jsonl", silver)
     # the incidents each label set could judge at all (quality.py's "judged pool" rows)
     (dataset / "pool-taxonomy.txt").write_text("".join(f"{j.id}\n" for j in incidents if j.categories))
     (dataset / "pool-silver.txt").write_text("".join(f"{i}\n" for i in sorted(postmortems)))

@@ -30,7 +30,15 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = Path(".precedent/bench")
 DEFAULT_RAW = REPO.parent / "shared" / "eval" / "raw" / "github-status"
 DEFAULT_CLOUD_RAW = REPO.parent / "shared" / "eval" / "raw" / "cloud-incident-reports"
-CLOUD_VENDORS = ("azure", "gcp", "aws")
+SHAPES: dict[str, tuple[str, str | None, str | None]] = {
+    # dataset folder: (source, since, until). Windows keep each import to a few thousand texts,
+    # which a shared 2-core machine embeds in minutes; Azure is whole.
+    "azure": ("azure", None, None),
+    "aws": ("aws", "2021-01-01", None),
+    "gcp": ("gcp", "2022-07-01", None),
+    "gh24": ("github", "2024-01-01", "2025-01-01"),
+}
+"""The development shapes ``shapes.py`` measures (GitHub's 2024 slice stands beside the full ``github``)."""
 GITHUB_INPUTS = ("github-incident-history/incidents.jsonl", "github-statuses/incidents.jsonl")
 SYNTHETIC_SEEDS = {"syn2": 2, "syn3": 3}
 
@@ -56,6 +64,22 @@ def _import(dataset: Path) -> None:
     _run(_precedent("import", str(dataset / "export")), data)
 
 
+def build_shapes(root: Path, raw: Path, cloud_raw: Path | None) -> None:
+    """Convert and import the development shapes of ``SHAPES`` (skipping what exists)."""
+    script = str(Path(__file__).resolve().parent / "cloud.py")
+    for name, (source, since, until) in SHAPES.items() if cloud_raw is not None else ():
+        dataset = root / name
+        if (dataset / "export" / "v2_incidents.json").exists():
+            print(f"skip convert: {dataset / 'export'} exists", flush=True)
+        else:
+            window = [*(["--since", since] if since else []), *(["--until", until] if until else [])]
+            inputs = ["--github", *(str(raw / n) for n in GITHUB_INPUTS)] if source == "github" else []
+            vendors = [] if source == "github" else ["--vendors", source]
+            command = [sys.executable, script, str(root), "--raw", str(cloud_raw), "--name", name]
+            _run([*command, *vendors, *inputs, *window])
+        _import(dataset)
+
+
 def build(root: Path, raw: Path, incidents: int, cloud_raw: Path | None = None) -> None:
     """Convert/generate and import every dataset under ``root``."""
     github = root / "github"
@@ -67,15 +91,8 @@ def build(root: Path, raw: Path, incidents: int, cloud_raw: Path | None = None) 
         if missing:
             raise SystemExit(f"missing corpus files: {', '.join(missing)} (see --raw)")
         _run(_precedent("convert", "statuspage", *map(str, inputs), str(github / "export")))
+    build_shapes(root, raw, cloud_raw)
     _import(github)
-    for vendor in CLOUD_VENDORS if cloud_raw is not None else ():
-        dataset = root / vendor
-        if (dataset / "export" / "v2_incidents.json").exists():
-            print(f"skip convert: {dataset / 'export'} exists", flush=True)
-        else:
-            script = str(Path(__file__).resolve().parent / "cloud.py")
-            _run([sys.executable, script, str(root), "--raw", str(cloud_raw), "--vendors", vendor])
-        _import(dataset)
     for name, seed in SYNTHETIC_SEEDS.items():
         dataset = root / name
         if (dataset / "export" / "v2_incidents.json").exists():
@@ -94,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cloud-raw", type=Path, default=DEFAULT_CLOUD_RAW, help="cloud-incident-reports folder"
     )
+    parser.add_argument("--shapes-only", action="store_true", help="build only the shapes of SHAPES")
     parser.add_argument("--incidents", type=int, default=1500, help="incidents per synthetic dataset")
     args = parser.parse_args(argv)
-    build(args.dir, args.raw, args.incidents, args.cloud_raw)
+    if args.shapes_only:
+        build_shapes(args.dir, args.raw, args.cloud_raw)
+    else:
+        build(args.dir, args.raw, args.incidents, args.cloud_raw)
     return 0
 
 
