@@ -153,7 +153,7 @@ async def main(argv: list[str] | None = None) -> int:
                 f"| {m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}] |"  # type: ignore[index]
             )
         ordered = sorted(dropped.items(), key=lambda kv: kv[1])
-        print("ablations on development (nDCG@10 without it):", ", ".join(f"{s} {d:+.3f}" for s, d in ordered))
+        print("ablations on development (nDCG@10 without):", ", ".join(f"{s} {d:+.3f}" for s, d in ordered))
     _macro(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
