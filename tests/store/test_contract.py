@@ -707,4 +707,3 @@ async def test_neighbours_of_rejects_unknown_names_and_empty_caps(graph: GraphSt
         await graph.neighbours_of(["svc-db"], GraphFilter(rel_types=("TYPO",)))
     with pytest.raises(InvalidQuery):
         await graph.neighbours_of(["svc-db"], per_node=0)
-
