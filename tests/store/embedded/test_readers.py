@@ -322,7 +322,7 @@ async def test_readers_opened_and_refreshed_while_a_writer_writes_and_compacts(t
             logs: set[int] = set()
             for _ in range(40):
                 # A reader opened at an arbitrary point of a write or a compaction.
-                fresh = EmbeddedStore(path, read_only=True, exact_search=False)
+                fresh = EmbeddedStore(path, read_only=True)
                 await fresh.open()
                 try:
                     await _batches(fresh)
@@ -347,3 +347,20 @@ async def test_readers_opened_and_refreshed_while_a_writer_writes_and_compacts(t
         writer.wait()
         writer.stdout.close()
     assert os.path.exists(path / "lock")
+
+
+async def test_writer_saves_an_index_it_had_to_build_so_readers_load_it(tmp_path: Path) -> None:
+    path = tmp_path / "graph"
+    exact = EmbeddedStore(path, dimensions=384)
+    await exact.open()
+    await exact.upsert_nodes(_vectors(2))
+    await exact.close()
+    assert not (path / "hnsw").exists()
+    writer = EmbeddedStore(path, exact_search=False)
+    await writer.open()
+    try:
+        # Built at open (no saved index matched), and saved then rather than at the next close.
+        assert (path / "hnsw").exists()
+        assert (path / "hnsw.json").exists()
+    finally:
+        await writer.close()
