@@ -195,9 +195,11 @@ class EmbeddedStore:
                 state.apply(op)
                 replayed.append(op)
             if not self._exact_search:
-                self._approximate, self._approximate_saved = load_or_build(
-                    self._path / _HNSW_FILE, state, generation, replayed
-                )
+                self._approximate, built = load_or_build(self._path / _HNSW_FILE, state, generation, replayed)
+                self._approximate_saved = not built and not replayed
+                if built:
+                    # Saved at once so that readers in other processes load it, not build their own.
+                    self._save_approximate()
         except BaseException:
             self._wal.close()
             self._lock.release()
