@@ -9,12 +9,15 @@ from litestar import MediaType, Response
 
 from precedent.errors import (
     ConfigError,
+    DeliveryTooLarge,
     InvalidQuery,
+    MalformedDelivery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
     WebhookRejected,
+    WebhooksDisabled,
 )
 
 if TYPE_CHECKING:
@@ -30,7 +33,10 @@ _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
     SchemaError: 400,
     InvalidQuery: 400,
+    MalformedDelivery: 400,
+    DeliveryTooLarge: 413,
     WebhookRejected: 401,
+    WebhooksDisabled: 503,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,
