@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent import __version__
-from precedent.cli import convert, evaluate, generate, import_, neighbourhood, serve, similar, stats, sync
+from precedent.cli import (
+    convert,
+    evaluate,
+    generate,
+    import_,
+    neighbourhood,
+    serve,
+    similar,
+    stats,
+    sync,
+    worker,
+)
 from precedent.config import Settings
 from precedent.errors import PrecedentError
 
@@ -38,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     similar,
     stats,
     sync,
+    worker,
 )
 
 
