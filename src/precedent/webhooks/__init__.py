@@ -16,7 +16,7 @@ from precedent.webhooks.investigations import (
 from precedent.webhooks.processor import HANDLED_EVENTS, DeliveryProcessor
 from precedent.webhooks.receiver import Receipt, Receiver
 from precedent.webhooks.service import WebhookService
-from precedent.webhooks.worker import Worker, WorkerOptions, worker_name
+from precedent.webhooks.worker import Processor, Worker, WorkerOptions, worker_name
 
 __all__ = [
     "CLOSED_CATEGORIES",
@@ -27,6 +27,7 @@ __all__ = [
     "IncidentWriter",
     "InvestigationBuilder",
     "InvestigationCloser",
+    "Processor",
     "Receipt",
     "Receiver",
     "StoreInvestigationCloser",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from precedent.sources.incidentio.webhooks import WebhookVerifier
     from precedent.store import Inbox
-    from precedent.webhooks.processor import DeliveryProcessor
+    from precedent.webhooks.worker import Processor
 
 __all__ = ["WebhookService"]
 
@@ -45,7 +45,7 @@ class WebhookService:
         self,
         inbox: Inbox,
         verifier: WebhookVerifier | None,
-        processor: DeliveryProcessor,
+        processor: Processor,
         options: WorkerOptions | None = None,
         *,
         run_worker: bool = True,
