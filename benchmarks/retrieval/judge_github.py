@@ -48,10 +48,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from precedent.bootstrap import build_store
 from precedent.config import Settings
 from precedent.model import SearchFilter
 from precedent.retrieval.posing import FIRST_UPDATES
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -300,15 +300,15 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stats", action="store_true", help="print category and label counts")
     args = parser.parse_args(argv)
     dataset = args.dir / "github"
-    store = build_store(Settings(data_dir=dataset / "data"), dimensions=DIMENSIONS)
-    await store.open()
+    runtime = await Runtime.from_settings(Settings(data_dir=dataset / "data"), model=False).open()
+    store = runtime.store
     try:
         incidents = await _incidents(store)
         taxonomy = taxonomy_judgments(incidents)
         silver = await silver_judgments(store)
         postmortems = {str(n.properties["incident_id"]) async for n in store.scan_nodes(["Postmortem"])}
     finally:
-        await store.close()
+        await runtime.close()
     _write(dataset / "judgments-taxonomy.jsonl", taxonomy)
     _write(dataset / "judgments-silver.jsonl", silver)
     # the incidents each label set could judge at all (quality.py's "judged pool" rows)

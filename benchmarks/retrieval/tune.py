@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DEFAULT_DIR, LABEL_SETS, LabelSet, load_judgments, split_of, unjudged
 
-from precedent.bootstrap import open_runtime
 from precedent.config import Settings
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
 from precedent.retrieval.context import gather_facts
@@ -49,6 +48,7 @@ from precedent.retrieval.fusion import SIGNALS
 from precedent.retrieval.metrics import MetricSummary, ndcg_at, summarise
 from precedent.retrieval.query import SimilarOptions
 from precedent.retrieval.signals import measure
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -83,10 +83,11 @@ async def _collect(
     signals: dict[tuple[str, str | None], tuple[list[str], np.ndarray]] = {}
     if cache.exists():
         signals = pickle.loads(cache.read_bytes())
-    store, embedder = await open_runtime(Settings(data_dir=root / dataset / "data"))
+    runtime = await Runtime.from_settings(Settings(data_dir=root / dataset / "data")).open()
+    store = runtime.store
     out: dict[tuple[str, str], list[Row]] = {}
     try:
-        finder = SimilarIncidentFinder(store, embedder)
+        finder = runtime.finder
         everything = {n.id async for n in store.scan_nodes(["Incident"])}
         for label_set in label_sets:
             variants = [(label_set.name, frozenset[str]())]
@@ -108,7 +109,7 @@ async def _collect(
                     ids, matrix = signals[key]
                     out.setdefault((name, split), []).append((ids, matrix, grades))
     finally:
-        await store.close()
+        await runtime.close()
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(signals))
     return out

@@ -7,61 +7,21 @@ problem+json in ``api/errors.py``. Once the API has tokens, the two delivery rou
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
-from pydantic import BaseModel
+from litestar.params import FromPath, QueryParameter
 
+from precedent.api.errors import problem_responses
 from precedent.errors import DeliveryTooLarge, NotFound
+from precedent.responses import DeliveryResponse, ReceiptResponse
 from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
-from precedent.store import Delivery, DeliveryState
 from precedent.webhooks import WebhookService
 
-__all__ = ["WEBHOOK_ROUTES", "DeliveryDTO", "ReceiptDTO"]
+__all__ = ["WEBHOOK_ROUTES"]
 
-
-class ReceiptDTO(BaseModel):
-    id: str
-    event_type: str
-    status: Literal["accepted", "duplicate", "ignored"]
-
-
-class DeliveryDTO(BaseModel):
-    id: str
-    event_type: str
-    state: DeliveryState
-    attempts: int
-    outcome: str | None
-    error: str | None
-    incident_id: str | None
-    received_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    waited_seconds: float | None
-    """From receipt to the first claim by a worker."""
-    worked_seconds: float | None
-    """From the first claim to the final state."""
-
-    @classmethod
-    def from_delivery(cls, delivery: Delivery) -> DeliveryDTO:
-        started, finished = delivery.started_at, delivery.finished_at
-        return cls(
-            id=delivery.id,
-            event_type=delivery.event_type,
-            state=delivery.state,
-            attempts=delivery.attempts,
-            outcome=delivery.outcome,
-            error=delivery.error,
-            incident_id=delivery.incident_id,
-            received_at=delivery.received_at,
-            started_at=started,
-            finished_at=finished,
-            waited_seconds=(started - delivery.received_at).total_seconds() if started else None,
-            worked_seconds=(finished - started).total_seconds() if started and finished else None,
-        )
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="how many deliveries, newest first")]
 
 
 async def _read_body(request: Request[Any, Any, Any]) -> bytes:
@@ -78,35 +38,40 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
     return b"".join(chunks)
 
 
-@post("/v1/webhooks/incident-io", status_code=200)
+@post("/v1/webhooks/incident-io", status_code=200, responses=problem_responses(400, 401, 413, 503))
 async def receive_incident_io(
     request: Request[Any, Any, Any], webhooks: NamedDependency[WebhookService]
-) -> ReceiptDTO:
-    """Receive one incident.io delivery (Standard Webhooks signature); 200 once it is durable."""
+) -> ReceiptResponse:
+    """Receive one incident.io delivery (Standard Webhooks signature); 200 once it is durable.
+
+    401: missing, wrong, stale or future signature (nothing is stored). 400: signed, but not JSON
+    or not its event's schema (recorded as rejected). 503: no signing secret is configured, or the
+    inbox cannot be written (incident.io retries).
+    """
     body = await _read_body(request)
-    receipt = await webhooks.receiver.receive(body, dict(request.headers))
-    return ReceiptDTO(id=receipt.delivery_id, event_type=receipt.event_type, status=receipt.status)
+    return ReceiptResponse.from_receipt(await webhooks.receiver.receive(body, dict(request.headers)))
 
 
-@get("/v1/webhooks/deliveries")
+@get("/v1/webhooks/deliveries", responses=problem_responses(400, 503))
 async def list_deliveries(
-    webhooks: NamedDependency[WebhookService], limit: FromQuery[int] = 50
-) -> list[DeliveryDTO]:
+    webhooks: NamedDependency[WebhookService], limit: Limit = 50
+) -> list[DeliveryResponse]:
     """Recent deliveries, newest first, with their outcome, state and timings."""
-    found = await webhooks.inbox.recent(max(1, min(limit, 500)))
-    return [DeliveryDTO.from_delivery(d) for d in found]
+    return [DeliveryResponse.from_delivery(d) for d in await webhooks.inbox.recent(limit)]
 
 
-@post("/v1/webhooks/deliveries/{delivery_id:str}/retry", status_code=200)
+@post(
+    "/v1/webhooks/deliveries/{delivery_id:str}/retry", status_code=200, responses=problem_responses(404, 503)
+)
 async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
-) -> DeliveryDTO:
+) -> DeliveryResponse:
     """Work on a finished, dead, ignored or rejected delivery again, now."""
     found = await webhooks.inbox.retry(delivery_id, now=webhooks.clock())
     if found is None:
         raise NotFound("webhook delivery", delivery_id)
     webhooks.worker.wake()
-    return DeliveryDTO.from_delivery(found)
+    return DeliveryResponse.from_delivery(found)
 
 
 WEBHOOK_ROUTES = [receive_incident_io, list_deliveries, retry_delivery]

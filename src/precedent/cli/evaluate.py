@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.similar_io import parse_time
-from precedent.retrieval import SimilarIncidentFinder
 from precedent.retrieval.evaluation import (
     Baselines,
     EvaluationReport,
@@ -23,6 +21,7 @@ from precedent.retrieval.evaluation import (
     judgments_from_links,
     parse_judgments,
 )
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -54,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate Precedent's ranking and the baselines, and print a table per split."""
-    store, embedder = await open_runtime(settings)
-    try:
+    async with Runtime.from_settings(settings) as runtime:
+        store, embedder = runtime.store, runtime.embedder
         judgments = [] if args.no_links else await judgments_from_links(store, duplicates=args.duplicates)
         if args.judgments:
             with args.judgments.open(encoding="utf-8") as lines:
@@ -67,12 +66,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 "[red]error:[/red] no labels: the map has no RELATED_TO links; pass --judgments"
             )
             return 2
-        finder = SimilarIncidentFinder(store, embedder)
+        finder = runtime.finder
         systems = {"precedent": hybrid(finder), **Baselines(store, embedder).rankers()}
         held_out = parse_time(args.held_out_from) if args.held_out_from else None
         report = await evaluate(finder, store, judgments, systems, held_out)
-    finally:
-        await store.close()
     if args.json:
         print(json.dumps(_report_json(report)))
     else:

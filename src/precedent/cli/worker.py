@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from precedent.bootstrap import build_incidentio_client, build_webhooks, open_runtime
+from precedent.runtime import Runtime, RuntimeOptions
 
 if TYPE_CHECKING:
     import argparse
@@ -32,19 +32,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Process deliveries until interrupted (or, with ``--once``, until none is waiting)."""
-    store, embedder = await open_runtime(settings)
-    client = build_incidentio_client(settings)
-    service = build_webhooks(settings, store, embedder, client=client, run_worker=False)
-    try:
-        await service.inbox.open()
+    options = RuntimeOptions(webhooks=True, webhook_worker=False)
+    async with Runtime(settings=settings, options=options) as runtime:
+        worker = runtime.webhooks.worker
         if args.once:
-            count = await service.worker.drain()
-            log.info("processed %d webhook deliveries", count)
+            log.info("processed %d webhook deliveries", await worker.drain())
         else:
-            await service.worker.run()
-    finally:
-        await service.stop()
-        if client is not None:
-            await client.aclose()
-        await store.close()
+            await worker.run()
     return 0

@@ -45,6 +45,7 @@ class SimilarIncidentFinder:
         embedder: The model the map's embeddings were made with.
         weights: Ranking weights (``DEFAULT_WEIGHTS`` unless experimenting).
         limits: Per-query caps on candidates.
+        catalog: The process's catalog, shared with other readers (one is made when omitted).
     """
 
     def __init__(
@@ -54,12 +55,13 @@ class SimilarIncidentFinder:
         *,
         weights: Weights = DEFAULT_WEIGHTS,
         limits: Limits | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._weights = weights
         self._limits = limits or Limits()
-        self._catalog = Catalog(store)
+        self._catalog = catalog or Catalog(store)
 
     @property
     def weights(self) -> Weights:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from precedent.errors import SourceError
-from precedent.ingest.fetch import fetch_all
+from precedent.ingest.fetch import fetch_objects
+from precedent.sources.incidentio import ENDPOINTS
 
 if TYPE_CHECKING:
     from precedent.ingest.mapping import Raw
@@ -35,10 +36,11 @@ class IncidentFetcher:
             IncidentIoAuthError: if the key is refused or cannot see the incident.
             SourceError: if incident.io fails, or answers without an incident.
         """
-        body = await self._client.get(f"/v2/incidents/{incident_id}")
-        incident = body.get("incident")
+        one = ENDPOINTS["incident"]
+        body = await self._client.get(one.url(id=incident_id))
+        incident = body.get(one.key)
         if not isinstance(incident, dict):
-            raise SourceError(f"GET /v2/incidents/{incident_id} answered without an incident")
-        params = {"incident_id": incident_id}
-        updates = await fetch_all(self._client, "/v2/incident_updates", "incident_updates", params)
+            raise SourceError(f"GET {one.url(id=incident_id)} answered without an incident")
+        updates_endpoint = ENDPOINTS["incident_updates"]
+        updates = await fetch_objects(self._client, updates_endpoint, {"incident_id": incident_id})
         return incident, updates
