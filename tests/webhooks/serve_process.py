@@ -60,6 +60,9 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
             occurred_at=datetime.now(UTC),
         )
         await store.upsert_nodes([node])
+        # One line per build, so a benchmark can count how often each incident was processed.
+        with (data_dir / "builds.log").open("a", encoding="utf-8") as log:
+            log.write(incident_id + "\n")
         return node.id
 
     processor = DeliveryProcessor(IncidentWriter(store, embedder), build, StoreInvestigationCloser(store))
