@@ -10,9 +10,12 @@ PrecedentError
 │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
 ├── ImportFileError              an export file is invalid (file, object, field)
 ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
-├── WebhookRejected
-│   ├── BadSignature
-│   └── StaleTimestamp
+├── WebhookRejected               a delivery is refused (401 unless a subclass says otherwise)
+│   ├── BadSignature             missing or wrong signature (401)
+│   ├── StaleTimestamp           timestamp more than the tolerance away from now (401)
+│   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
+│   └── DeliveryTooLarge         body over the size limit (413)
+├── WebhooksDisabled             no signing secret configured (503)
 └── StoreError
     ├── NotFound                 (kind, id)
     ├── StoreUnavailable         the database can't be reached
@@ -26,11 +29,13 @@ from __future__ import annotations
 __all__ = [
     "BadSignature",
     "ConfigError",
+    "DeliveryTooLarge",
     "EmbeddingError",
     "ImportFileError",
     "InvalidQuery",
     "IncidentIoAuthError",
     "IncidentIoRateLimited",
+    "MalformedDelivery",
     "MappingError",
     "NotFound",
     "PrecedentError",
@@ -43,6 +48,7 @@ __all__ = [
     "StoreLocked",
     "StoreUnavailable",
     "WebhookRejected",
+    "WebhooksDisabled",
 ]
 
 
@@ -115,6 +121,18 @@ class BadSignature(WebhookRejected):
 
 class StaleTimestamp(WebhookRejected):
     """The webhook timestamp is outside the accepted window (replay protection)."""
+
+
+class MalformedDelivery(WebhookRejected):
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema."""
+
+
+class DeliveryTooLarge(WebhookRejected):
+    """A delivery body over the size limit."""
+
+
+class WebhooksDisabled(PrecedentError):
+    """Webhook deliveries cannot be accepted because no signing secret is configured."""
 
 
 class StoreError(PrecedentError):

@@ -27,6 +27,7 @@ from precedent.cli import (
     stats,
     sync,
     tune,
+    worker,
 )
 from precedent.config import Settings
 from precedent.errors import PrecedentError
@@ -50,6 +51,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     stats,
     sync,
     tune,
+    worker,
 )
 
 
