@@ -153,7 +153,7 @@ class Syncer:
         types = await guard(types_endpoint, fetch_objects(client, types_endpoint), None)
         complete_catalog = types is not None
         for catalog_type in types or []:
-            params = {"catalog_type_id": str(catalog_type.get("id"))}
+            params = entries_endpoint.of_parent(str(catalog_type.get("id")))
             entries = await guard(entries_endpoint, fetch_objects(client, entries_endpoint, params), None)
             complete_catalog = complete_catalog and entries is not None
             data.objects["catalog_entries"].extend(entries or [])

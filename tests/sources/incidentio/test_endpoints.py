@@ -73,6 +73,9 @@ def test_per_incident_lists_filter_by_incident_id() -> None:
     per_incident = {e.name for e in ENDPOINTS.values() if e.per_incident}
     assert {"incident_updates", "follow_ups", "actions", "postmortem_documents"} <= per_incident
     assert ENDPOINTS["postmortem_content"].url(id="D1") == "/v1/postmortem_documents/D1/content"
+    assert ENDPOINTS["incident_updates"].of_parent("I1") == {"incident_id": "I1"}
+    with pytest.raises(ValueError, match="parent"):
+        ENDPOINTS["severities"].of_parent("I1")
 
 
 def test_the_export_format_document_names_the_registry_files() -> None:
