@@ -69,7 +69,7 @@ async def test_services_similar_and_graphs(runtime: Runtime) -> None:
     view = await m.to_networkx(service="payments-db", depth=1)
     assert "svc-paydb" in view
     assert "inc-14" not in await m.graph()
-    assert (await m.stats()).nodes["Incident"] == len((await m.incidents()))
+    assert (await m.stats()).nodes["Incident"] == len(await m.incidents())
     with pytest.raises(NotFound):
         await m.incident("INC-14")
     with pytest.raises(InvalidQuery):
