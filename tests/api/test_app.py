@@ -1,7 +1,6 @@
 """The HTTP API end to end on the embedded store, loaded from the sample export through the importer.
 
-Plumbing tests: the hashing embedder stands in for the model (ranking quality is tested in
-tests/retrieval with the real one).
+Plumbing tests (see conftest.py): the hashing embedder stands in for the model.
 """
 
 from __future__ import annotations
@@ -9,32 +8,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from litestar.testing import AsyncTestClient
-
-from precedent.api.app import create_app
-from precedent.config import Settings
-from precedent.embedding import HashEmbedder
-from precedent.ingest import Loader, import_export
-from precedent.store.embedded import EmbeddedStore
-from tests.ingest.org import write_export
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-    from pathlib import Path
-
     from litestar import Litestar
+    from litestar.testing import AsyncTestClient
+
+    from tests.api.conftest import Api
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    embedder = HashEmbedder(dimensions=384)
-    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
-    await store.open()
-    await import_export(write_export(tmp_path / "export"), Loader(store, embedder))
-    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
-    async with AsyncTestClient(app) as test_client:
-        yield test_client
-    await store.close()
+def client(api: Api) -> AsyncTestClient[Litestar]:
+    """The app's test client presenting a ``read`` token."""
+    api.client.headers["Authorization"] = f"Bearer {api.tokens.read}"
+    return api.client
 
 
 async def test_health(client: AsyncTestClient[Litestar]) -> None:
@@ -45,9 +31,10 @@ async def test_health(client: AsyncTestClient[Litestar]) -> None:
 
 async def test_stats_count_what_was_imported(client: AsyncTestClient[Litestar]) -> None:
     body = (await client.get("/v1/stats")).json()
-    # inc-3 is a test-mode incident: not imported by default.
-    assert body["nodes"]["Incident"] == 2
-    assert body["edges"]["AFFECTS"] >= 2
+    # inc-3 is a test-mode incident (not imported by default); inc-2 is private and the token
+    # lacks read:private, so it is not counted.
+    assert body["nodes"]["Incident"] == 1
+    assert body["edges"]["AFFECTS"] >= 1
 
 
 async def test_incident_by_reference(client: AsyncTestClient[Litestar]) -> None:
@@ -74,7 +61,7 @@ async def test_similar_for_a_described_incident(client: AsyncTestClient[Litestar
     assert body["query"]["name"] == "Payments API returning 500s again"
     ids = [r["incident_id"] for r in body["results"]]
     assert "inc-1" in ids
-    # inc-2 is private and the caller did not ask for private incidents.
+    # inc-2 is private and the caller's token lacks read:private.
     assert "inc-2" not in ids
     first = body["results"][0]
     assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}

@@ -534,3 +534,16 @@ async def test_meta_is_not_a_node(store: GraphStore) -> None:
     await store.set_meta("k", "v")
     assert (await store.stats()).nodes == 0
     assert [n async for n in store.scan_nodes()] == []
+
+
+async def test_stats_for_a_viewer_leave_out_private_nodes_and_their_edges(graph: GraphStore) -> None:
+    public = await graph.stats(visibilities=("public",))
+    assert public.nodes_by_label["Incident"] == 3
+    assert public.nodes_by_label["IncidentUpdate"] == 1
+    assert public.nodes == len(NODES) - 2
+    # inc-2's two AFFECTS edges and its HAS_UPDATE edge reach a private node.
+    assert public.edges_by_type["AFFECTS"] == 3
+    assert public.edges_by_type["HAS_UPDATE"] == 1
+    assert public.edges == len(EDGES) - 3
+    everything = await graph.stats(visibilities=("public", "private"))
+    assert everything == await graph.stats()

@@ -9,12 +9,23 @@ from typing import TYPE_CHECKING
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from precedent import __version__
+from precedent.api.auth import (
+    PUBLIC_PATHS,
+    TOKENS_STATE_KEY,
+    BearerAuthMiddleware,
+    provide_viewer,
+    require_scope,
+)
 from precedent.api.errors import EXCEPTION_HANDLERS
+from precedent.api.observe import RequestObserver
 from precedent.api.routes import ROUTES
+from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
+from precedent.auth import TokenRegistry
 from precedent.bootstrap import open_runtime
 from precedent.config import Settings
 from precedent.embedding import Embedder
@@ -66,6 +77,7 @@ def create_app(
     """
     settings = settings or Settings()
     holder = _Holder()
+    public_paths = [*PUBLIC_PATHS, *(["^/metrics$"] if settings.metrics_public else [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -78,6 +90,7 @@ def create_app(
         holder.runtime = _Runtime(
             live_store, live_embedder, SimilarIncidentFinder(live_store, live_embedder), Catalog(live_store)
         )
+        app.state[TOKENS_STATE_KEY] = TokenRegistry(live_store)
         log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
         try:
             yield
@@ -96,13 +109,17 @@ def create_app(
         return holder.get().catalog
 
     return Litestar(
-        route_handlers=[*ROUTES, *RETRIEVAL_ROUTES],
+        route_handlers=[*ROUTES, *RETRIEVAL_ROUTES, *OPS_ROUTES],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
+            "viewer": Provide(provide_viewer, sync_to_thread=False),
         },
+        # Outermost first: every response, refusals included, is timed and logged.
+        middleware=[RequestObserver, DefineMiddleware(BearerAuthMiddleware, exclude=public_paths)],
+        guards=[require_scope],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Precedent", version=__version__),
     )

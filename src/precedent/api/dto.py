@@ -131,7 +131,6 @@ class DescribedIncidentDTO(BaseModel):
     before: AwareDatetime | None = None
     exclude: list[str] = Field(default_factory=list)
     limit: int = Field(default=10, ge=1, le=100)
-    include_private: bool = False
 
 
 class GraphNodeDTO(BaseModel):

@@ -9,11 +9,13 @@ from litestar import MediaType, Response
 
 from precedent.errors import (
     ConfigError,
+    Forbidden,
     InvalidQuery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
+    Unauthenticated,
     WebhookRejected,
 )
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["EXCEPTION_HANDLERS", "status_for"]
+__all__ = ["EXCEPTION_HANDLERS", "problem_response", "status_for"]
 
 log = logging.getLogger("precedent.api")
 
@@ -31,6 +33,8 @@ _STATUS: dict[type[PrecedentError], int] = {
     SchemaError: 400,
     InvalidQuery: 400,
     WebhookRejected: 401,
+    Unauthenticated: 401,
+    Forbidden: 403,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,
@@ -45,16 +49,25 @@ def status_for(exc: PrecedentError) -> int:
     return 500
 
 
-def _problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[dict[str, object]]:
+def problem_response(exc: PrecedentError) -> Response[dict[str, object]]:
+    """Return the problem-details response for ``exc`` (a 401 also says to send a bearer token)."""
     status = status_for(exc)
-    if status >= 500:
-        log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+    headers = {"content-type": "application/problem+json"}
+    if isinstance(exc, Unauthenticated):
+        headers["www-authenticate"] = 'Bearer realm="precedent"'
     return Response(
         {"type": "about:blank", "title": type(exc).__name__, "status": status, "detail": str(exc)},
         status_code=status,
         media_type=MediaType.JSON,
-        headers={"content-type": "application/problem+json"},
+        headers=headers,
     )
+
+
+def _problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[dict[str, object]]:
+    response = problem_response(exc)
+    if status_for(exc) >= 500:
+        log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+    return response
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {PrecedentError: _problem}

@@ -8,6 +8,7 @@ from litestar.params import FromPath
 
 from precedent.api.dto import NodeDTO, StatsDTO
 from precedent.errors import NotFound
+from precedent.model import Viewer
 from precedent.store import GraphStore
 
 __all__ = ["ROUTES"]
@@ -20,17 +21,19 @@ def health() -> dict[str, str]:
 
 
 @get("/v1/stats")
-async def stats(store: NamedDependency[GraphStore]) -> StatsDTO:
-    """Counts of nodes per label and edges per type."""
-    result = await store.stats()
+async def stats(store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]) -> StatsDTO:
+    """Counts of nodes per label and edges per type, of what the caller's token may see."""
+    result = await store.stats(visibilities=None if viewer.include_private else viewer.visibilities)
     return StatsDTO(nodes=dict(result.nodes_by_label), edges=dict(result.edges_by_type))
 
 
 @get("/v1/nodes/{node_id:str}")
-async def get_node(node_id: FromPath[str], store: NamedDependency[GraphStore]) -> NodeDTO:
-    """One node of the map by id."""
+async def get_node(
+    node_id: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
+) -> NodeDTO:
+    """One node of the map by id (404 for a private one unless the token has ``read:private``)."""
     found = await store.get_nodes([node_id])
-    if not found:
+    if not found or not viewer.can_see(found[0]):
         raise NotFound("node", node_id)
     return NodeDTO.from_node(found[0])
 

@@ -16,7 +16,8 @@ from precedent.api.dto import (
     NodeDTO,
     SimilarResponseDTO,
 )
-from precedent.errors import InvalidQuery
+from precedent.errors import InvalidQuery, NotFound
+from precedent.model import Node, Viewer
 from precedent.retrieval import (
     DescribedQuery,
     IncidentQuery,
@@ -44,30 +45,42 @@ def _checked(build: Callable[..., T], **fields: object) -> T:
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="how many results")]
 
 
+async def _visible_incident(catalog: Catalog, key: str, viewer: Viewer) -> Node:
+    """Return the incident; one the viewer may not see is not found (its existence is private too)."""
+    found = await catalog.incident(key)
+    if not viewer.can_see(found):
+        raise NotFound("incident", key)
+    return found
+
+
 @get("/v1/incidents/{incident:str}")
-async def get_incident(incident: FromPath[str], catalog: NamedDependency[Catalog]) -> NodeDTO:
+async def get_incident(
+    incident: FromPath[str], catalog: NamedDependency[Catalog], viewer: NamedDependency[Viewer]
+) -> NodeDTO:
     """An incident by id or reference (``INC-123``)."""
-    return NodeDTO.from_node(await catalog.incident(incident))
+    return NodeDTO.from_node(await _visible_incident(catalog, incident, viewer))
 
 
 @get("/v1/incidents/{incident:str}/similar")
 async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
     limit: Limit = 10,
     before: Annotated[
         datetime | None, QueryParameter(description="only incidents that started earlier")
     ] = None,
     exclude: Annotated[list[str] | None, QueryParameter(description="incident ids never to return")] = None,
-    include_private: FromQuery[bool] = False,
 ) -> SimilarResponseDTO:
     """Past incidents similar to one in the map, posed as it looked when declared, with reasons."""
+    await _visible_incident(catalog, incident, viewer)
     options = _checked(
         SimilarOptions,
         before=before,
         exclude=frozenset(exclude or ()),
         limit=limit,
-        include_private=include_private,
+        include_private=viewer.include_private,
     )
     results = await finder.find(IncidentQuery(incident), options)
     return SimilarResponseDTO.model_validate(results_json(results))
@@ -75,7 +88,9 @@ async def similar_to_incident(
 
 @post("/v1/similar", status_code=200)
 async def similar_to_description(
-    data: JSONBody[DescribedIncidentDTO], finder: NamedDependency[SimilarIncidentFinder]
+    data: JSONBody[DescribedIncidentDTO],
+    finder: NamedDependency[SimilarIncidentFinder],
+    viewer: NamedDependency[Viewer],
 ) -> SimilarResponseDTO:
     """Past incidents similar to an incident described in the request (it need not be in the map)."""
     query = DescribedQuery(
@@ -91,7 +106,7 @@ async def similar_to_description(
         before=data.before,
         exclude=frozenset(data.exclude),
         limit=data.limit,
-        include_private=data.include_private,
+        include_private=viewer.include_private,
     )
     return SimilarResponseDTO.model_validate(results_json(await finder.find(query, options)))
 
@@ -100,6 +115,7 @@ async def similar_to_description(
 async def neighbourhood(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
     incident: FromQuery[str | None] = None,
     service: FromQuery[str | None] = None,
     depth: Annotated[int, QueryParameter(ge=0, le=4)] = 2,
@@ -110,7 +126,6 @@ async def neighbourhood(
     before: FromQuery[datetime | None] = None,
     after: FromQuery[datetime | None] = None,
     max_nodes: Annotated[int, QueryParameter(ge=1, le=5000)] = 200,
-    include_private: FromQuery[bool] = False,
 ) -> NeighbourhoodDTO:
     """The k-hop subgraph around an incident or a service, as stable JSON."""
     query = _checked(
@@ -123,7 +138,7 @@ async def neighbourhood(
         before=before,
         after=after,
         max_nodes=max_nodes,
-        include_private=include_private,
+        include_private=viewer.include_private,
     )
     subgraph = await find_neighbourhood(store, catalog, query)
     return NeighbourhoodDTO.model_validate(neighbourhood_json(subgraph))

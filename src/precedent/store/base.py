@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         StoreStats,
         Subgraph,
         Vector,
+        Visibility,
     )
 
 __all__ = ["GraphStore"]
@@ -99,8 +100,12 @@ class GraphStore(Protocol):
     ) -> list[ScoredNode]:
         """Lexical (BM25-style) search over node text. Any query string is safe to pass."""
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type (labels and types with none are left out)."""
+    async def stats(self, *, visibilities: Sequence[Visibility] | None = None) -> StoreStats:
+        """Count nodes per label and edges per type (labels and types with none are left out).
+
+        With ``visibilities``, count only nodes of those visibilities and edges whose two ends
+        both are (what a viewer may see); ``None`` counts everything from the stores' counters.
+        """
 
     def scan_nodes(self, labels: Sequence[str] = (), *, with_embeddings: bool = False) -> AsyncIterator[Node]:
         """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
+    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
     from precedent.store.embedded.vectors import VectorIndex
@@ -400,10 +401,19 @@ class EmbeddedStore:
         search_filter = search_filter or SearchFilter()
         return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type."""
+    async def stats(self, *, visibilities: Sequence[Visibility] | None = None) -> StoreStats:
+        """Count nodes per label and edges per type (of visible nodes only, given ``visibilities``)."""
         state = self._open_state()
-        return StoreStats(dict(state.label_counts), dict(state.type_counts))
+        if visibilities is None:
+            return StoreStats(dict(state.label_counts), dict(state.type_counts))
+        # A viewer's counts need a pass over the map: the running counters hold every node.
+        allowed = set(visibilities)
+        seen = {i for i, n in state.nodes.items() if n.visibility in allowed}
+        nodes = Counter(state.nodes[i].label for i in seen)
+        edges = Counter(
+            e.type for source in seen for e in state.outgoing.get(source, {}).values() if e.target in seen
+        )
+        return StoreStats(dict(nodes), dict(edges))
 
     async def scan_nodes(
         self, labels: Sequence[str] = (), *, with_embeddings: bool = False

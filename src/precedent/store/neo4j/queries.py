@@ -171,16 +171,21 @@ def scan_edges_page(types: Sequence[str]) -> str:
 
 _COUNT_NODES = "MATCH (n:{label}) RETURN count(n) AS count"
 _COUNT_EDGES = "MATCH ()-[r:{type}]->() RETURN count(r) AS count"
+_COUNT_VISIBLE_NODES = "MATCH (n:{label}) WHERE n.visibility IN $visibilities RETURN count(n) AS count"
+_COUNT_VISIBLE_EDGES = (
+    "MATCH (a)-[r:{type}]->(b) WHERE a.visibility IN $visibilities AND b.visibility IN $visibilities "
+    "RETURN count(r) AS count"
+)
 
 
-def count_nodes(label: str) -> str:
-    """Count nodes with one label (answered from the count store, not a scan)."""
-    return _COUNT_NODES.format(label=safe_identifier(label))
+def count_nodes(label: str, visible_only: bool = False) -> str:
+    """Count nodes with one label: all (from the count store), or those in ``$visibilities`` (a scan)."""
+    return (_COUNT_VISIBLE_NODES if visible_only else _COUNT_NODES).format(label=safe_identifier(label))
 
 
-def count_edges(edge_type: str) -> str:
-    """Count relationships of one type (answered from the count store, not a scan)."""
-    return _COUNT_EDGES.format(type=safe_identifier(edge_type))
+def count_edges(edge_type: str, visible_only: bool = False) -> str:
+    """Count relationships of one type: all (count store), or those whose ends are in ``$visibilities``."""
+    return (_COUNT_VISIBLE_EDGES if visible_only else _COUNT_EDGES).format(type=safe_identifier(edge_type))
 
 
 # --- traversal -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         SearchFilter,
         Subgraph,
         Vector,
+        Visibility,
     )
 
 __all__ = ["Neo4jStore"]
@@ -230,14 +231,23 @@ class Neo4jStore:
             self._connection, self._schema, query, k=k, search_filter=search_filter
         )
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type (labels and types with none are left out)."""
+    async def stats(self, *, visibilities: Sequence[Visibility] | None = None) -> StoreStats:
+        """Count nodes per label and edges per type (labels and types with none are left out).
+
+        Without ``visibilities`` the counts come from Neo4j's count store; with them, each label
+        and type is a scan filtered on the ends' visibility.
+        """
         labels = sorted(self._schema.node_labels)
         types = sorted(self._schema.edge_types)
+        restricted = visibilities is not None
+        params = {"visibilities": list(visibilities or ())}
+
+        async def count(tx: AsyncManagedTransaction, query: str) -> int:
+            return int((await fetch(tx, query, params))[0]["count"])
 
         async def work(tx: AsyncManagedTransaction) -> StoreStats:
-            nodes = {label: (await fetch(tx, queries.count_nodes(label), {}))[0]["count"] for label in labels}
-            edges = {t: (await fetch(tx, queries.count_edges(t), {}))[0]["count"] for t in types}
+            nodes = {label: await count(tx, queries.count_nodes(label, restricted)) for label in labels}
+            edges = {t: await count(tx, queries.count_edges(t, restricted)) for t in types}
             return StoreStats(
                 nodes_by_label={k: int(v) for k, v in nodes.items() if v},
                 edges_by_type={k: int(v) for k, v in edges.items() if v},
