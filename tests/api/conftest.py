@@ -3,16 +3,21 @@
 ``api`` builds the app on ``embedded_store`` by default; a test module parametrises it over both
 stores with ``pytest.mark.parametrize("api_store", ["embedded_store", "neo4j_store"], indirect=True)``.
 The hashing embedder stands in for the model (ranking quality is tested in tests/retrieval).
+
+The app runs on the test's own event loop (httpx's ASGI transport and the app's lifespan), not in
+litestar's test-client thread: a Neo4j driver only works on the loop that opened it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
@@ -46,7 +51,7 @@ class Tokens:
 class Api:
     """A running app, its store and its tokens."""
 
-    client: AsyncTestClient[Litestar]
+    client: httpx.AsyncClient
     store: GraphStore
     tokens: Tokens
 
@@ -92,5 +97,33 @@ async def api(tmp_path: Path, api_store: GraphStore, api_settings: Settings) -> 
     await import_export(write_export(tmp_path / "export"), Loader(api_store, embedder))
     tokens = await issue_tokens(api_store)
     app = create_app(api_settings, store=api_store, embedder=embedder)
-    async with AsyncTestClient(app) as client:
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client, api_store, tokens)
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[None]:
+    """Hold the app's lifespan open in a task of its own on this loop.
+
+    The lifespan's task group must be entered and left by one task, and a fixture's setup and
+    teardown run in different ones, so a dedicated task holds it until told to stop.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiting.cancel()
+        task.result()  # a start-up failure is raised here
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
