@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from precedent.auth import SCOPES, ApiToken, TokenRegistry, parse_expiry
 from precedent.bootstrap import build_store
@@ -62,6 +62,10 @@ def _when(value: datetime | None, empty: str) -> str:
     return value.isoformat(timespec="seconds") if value else empty
 
 
+def _short(value: datetime | None, empty: str) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else empty
+
+
 def _row(token: ApiToken) -> dict[str, object]:
     return {
         "id": token.id,
@@ -102,16 +106,26 @@ def _print_tokens(tokens: list[ApiToken], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps([_row(t) for t in tokens], indent=2))
         return
-    table = Table("name", "id", "scopes", "created", "expires", "last used", "state")
+    table = Table(
+        Column("name", no_wrap=True),
+        Column("id", no_wrap=True),
+        "scopes",
+        "created",
+        "expires",
+        "last used",
+        "state",
+    )
     for token in tokens:
         state = "revoked" if token.revoked_at else "expired" if token.expired(datetime.now(UTC)) else "active"
         table.add_row(
             token.name,
             token.id,
             " ".join(sorted(token.scopes)),
-            _when(token.created_at, ""),
-            _when(token.expires_at, "never"),
-            _when(token.last_used_at, "-"),
+            _short(token.created_at, ""),
+            _short(token.expires_at, "never"),
+            _short(token.last_used_at, "-"),
             state,
         )
-    Console().print(table)
+    # Wide enough that ids and times never wrap when the output is piped (rich assumes 80 columns).
+    console = Console()
+    Console(width=max(console.width, 130)).print(table)
