@@ -19,7 +19,9 @@ PrecedentError
 └── StoreError
     ├── NotFound                 (kind, id)
     ├── StoreUnavailable         the database can't be reached
-    └── StoreCorrupt             the embedded store's files are damaged
+    │   └── StoreLocked          another process writes this embedded map (pid, command)
+    ├── StoreCorrupt             the embedded store's files are damaged
+    └── ReadOnlyStore            a write on a store opened read-only
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ __all__ = [
     "MappingError",
     "NotFound",
     "PrecedentError",
+    "ReadOnlyStore",
     "SchemaError",
     "SourceError",
     "StaleTimestamp",
     "StoreCorrupt",
     "StoreError",
+    "StoreLocked",
     "StoreUnavailable",
     "Unauthenticated",
     "WebhookRejected",
@@ -168,3 +172,19 @@ class StoreUnavailable(StoreError):
 
 class StoreCorrupt(StoreError):
     """The embedded store's files are damaged beyond the last complete write."""
+
+
+class StoreLocked(StoreUnavailable):
+    """Another process holds the embedded map open for writing.
+
+    ``pid`` and ``command`` name that process when it recorded them (None otherwise).
+    """
+
+    def __init__(self, message: str, *, pid: int | None = None, command: str | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.command = command
+
+
+class ReadOnlyStore(StoreError):
+    """A write was attempted on a store opened read-only; write through the process that owns the map."""

@@ -1,6 +1,7 @@
 """The HTTP API end to end on the embedded store, loaded from the sample export through the importer.
 
-Plumbing tests (see conftest.py): the hashing embedder stands in for the model.
+Plumbing tests (see conftest.py): the hashing embedder stands in for the model, and the client
+presents a ``read`` token.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.api.app import create_app
+from precedent.config import Settings
+from precedent.errors import ConfigError
+from precedent.store.embedded import EmbeddedStore
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from httpx import AsyncClient
 
     from tests.api.conftest import Api
@@ -17,7 +25,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def client(api: Api) -> AsyncClient:
-    """The app's test client presenting a ``read`` token."""
+    """The app's client presenting a ``read`` token (a public viewer: no private incidents)."""
     api.client.headers["Authorization"] = f"Bearer {api.tokens.read}"
     return api.client
 
@@ -30,8 +38,7 @@ async def test_health(client: AsyncClient) -> None:
 
 async def test_stats_count_what_was_imported(client: AsyncClient) -> None:
     body = (await client.get("/v1/stats")).json()
-    # inc-3 is a test-mode incident (not imported by default); inc-2 is private and the token
-    # lacks read:private, so it is not counted.
+    # inc-3 is a test-mode incident: not imported by default; inc-2 is private, so not counted.
     assert body["nodes"]["Incident"] == 1
     assert body["edges"]["AFFECTS"] >= 1
 
@@ -60,7 +67,7 @@ async def test_similar_for_a_described_incident(client: AsyncClient) -> None:
     assert body["query"]["name"] == "Payments API returning 500s again"
     ids = [r["incident_id"] for r in body["results"]]
     assert "inc-1" in ids
-    # inc-2 is private and the caller's token lacks read:private.
+    # inc-2 is private and the caller did not ask for private incidents.
     assert "inc-2" not in ids
     first = body["results"][0]
     assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}
@@ -72,7 +79,7 @@ async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:
 
 
 async def test_neighbourhood_of_an_incident(client: AsyncClient) -> None:
-    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "depth": 1})
+    response = await client.get("/v1/incidents/INC-1/neighbourhood", params={"depth": 1})
     assert response.status_code == 200, response.text
     body = response.json()
     ids = {n["id"] for n in body["nodes"]}
@@ -81,12 +88,53 @@ async def test_neighbourhood_of_an_incident(client: AsyncClient) -> None:
     assert body["truncated"] is False
 
 
-async def test_neighbourhood_needs_exactly_one_centre(client: AsyncClient) -> None:
-    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "service": "x"})
-    assert response.status_code == 400
-    assert "exactly one centre" in response.json()["detail"]
+async def test_neighbourhood_of_a_service_by_name(client: AsyncClient) -> None:
+    response = await client.get("/v1/services/payments-api/neighbourhood", params={"depth": 1})
+    assert response.status_code == 200, response.text
+    nodes = response.json()["nodes"]
+    assert {"id", "label", "properties", "occurred_at", "visibility"} <= set(nodes[0])
+    assert "inc-2" not in {n["id"] for n in nodes}  # private: a public viewer never sees it
 
 
-async def test_openapi_schema_lists_the_routes(client: AsyncClient) -> None:
+async def test_private_incident_is_hidden_from_a_public_viewer(client: AsyncClient) -> None:
+    for path in ("/v1/incidents/inc-2", "/v1/nodes/inc-2", "/v1/incidents/inc-2/similar"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get("/v1/stats")).json()["nodes"]["Incident"] == 1
+
+
+async def test_every_error_is_problem_json(client: AsyncClient) -> None:
+    cases = [
+        ("GET", "/v1/incidents/INC-1/similar?limit=abc", 400),
+        ("GET", "/v1/incidents/INC-1/similar?limit=0", 400),
+        ("GET", "/v1/services/payments-api/neighbourhood?rel=NO_SUCH_TYPE", 400),
+        ("GET", "/v1/no-such-route", 404),
+        ("DELETE", "/v1/stats", 405),
+        ("POST", "/v1/similar", 400),
+    ]
+    for method, path, status in cases:
+        response = await client.request(method, path, content=b"{not json" if method == "POST" else None)
+        assert response.status_code == status, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), path
+        body = response.json()
+        assert body["status"] == status
+        assert body["detail"]
+
+
+async def test_a_store_without_its_embedder_is_refused(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    with pytest.raises(ConfigError, match="embedder"):
+        create_app(Settings(data_dir=tmp_path, _env_file=None), store=store)  # type: ignore[call-arg]
+
+
+async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    assert {"/v1/similar", "/v1/neighbourhood", "/v1/incidents/{incident}/similar"} <= set(paths)
+    assert {
+        "/v1/similar",
+        "/v1/incidents/{incident}/neighbourhood",
+        "/v1/services/{service}/neighbourhood",
+        "/v1/incidents/{incident}/similar",
+    } <= set(paths)
+    not_found = paths["/v1/incidents/{incident}/similar"]["get"]["responses"]["404"]
+    assert "application/problem+json" in not_found["content"]

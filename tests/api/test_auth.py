@@ -29,7 +29,8 @@ PROTECTED = [
     ("GET", "/v1/incidents/INC-1", None),
     ("GET", "/v1/incidents/INC-1/similar", None),
     ("POST", "/v1/similar", {"name": "Payments API returning 500s again"}),
-    ("GET", "/v1/neighbourhood?incident=INC-1&depth=1", None),
+    ("GET", "/v1/incidents/INC-1/neighbourhood?depth=1", None),
+    ("GET", "/v1/services/payments-api/neighbourhood?depth=1", None),
     ("GET", "/metrics", None),
 ]
 
@@ -106,3 +107,13 @@ async def test_a_route_declares_its_scope_and_admin_implies_it(embedded_store: G
         assert "'admin' scope" in refused.json()["detail"]
         allowed = await client.get("/admin-only", headers={"Authorization": f"Bearer {admin.secret}"})
         assert allowed.status_code == 200
+
+
+async def test_the_openapi_document_says_which_routes_need_a_token(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["security"] == [{"bearer": []}]
+    assert document["paths"]["/health"]["get"]["security"] == [{}]
+    stats = document["paths"]["/v1/stats"]["get"]["responses"]
+    assert {"401", "403"} <= set(stats)
+    assert "401" not in document["paths"]["/ready"]["get"]["responses"]

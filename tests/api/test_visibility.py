@@ -44,23 +44,19 @@ async def test_similar_to_a_description(api: Api) -> None:
 
 
 async def test_neighbourhood(api: Api) -> None:
-    centred = {"incident": "INC-2", "depth": 1}
-    assert (
-        await api.client.get("/v1/neighbourhood", params=centred, headers=api.auth(api.tokens.read))
-    ).status_code == 404
-    seen = await api.client.get("/v1/neighbourhood", params=centred, headers=api.auth(api.tokens.private))
+    centred = "/v1/incidents/INC-2/neighbourhood"
+    assert (await api.client.get(centred, headers=api.auth(api.tokens.read))).status_code == 404
+    seen = await api.client.get(centred, headers=api.auth(api.tokens.private))
     assert seen.status_code == 200
     assert "inc-2" in {n["id"] for n in seen.json()["nodes"]}
 
-    around_db = {"service": "svc-db", "depth": 2}
-    public = await api.client.get("/v1/neighbourhood", params=around_db, headers=api.auth(api.tokens.read))
+    around_db = "/v1/services/svc-db/neighbourhood?depth=2"
+    public = await api.client.get(around_db, headers=api.auth(api.tokens.read))
     ids = {n["id"] for n in public.json()["nodes"]}
     assert "svc-db" in ids
     assert not ids & PRIVATE_IDS
     assert not {e["source"] for e in public.json()["edges"]} & PRIVATE_IDS
-    private = await api.client.get(
-        "/v1/neighbourhood", params=around_db, headers=api.auth(api.tokens.private)
-    )
+    private = await api.client.get(around_db, headers=api.auth(api.tokens.private))
     assert "inc-2" in {n["id"] for n in private.json()["nodes"]}
 
 

@@ -5,7 +5,7 @@
   ``opt={"exclude_from_auth": True}`` skip it.
 * ``require_scope`` (an app-wide guard) refuses with 403 a token lacking the handler's scope,
   declared as ``opt={"scope": "admin"}``; ``read`` when not declared.
-* ``provide_viewer`` is the ``viewer`` dependency: the token's ``Viewer``, the one visibility rule.
+* ``api/viewer.py`` turns the accepted token into the request's ``Viewer``.
 
 The token is never logged, and failures are counted in ``precedent_auth_failures_total``.
 """
@@ -18,20 +18,22 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.types import Receive, Scope, Send
 
 from precedent.api.errors import problem_response
 from precedent.auth import ApiToken, TokenRegistry
 from precedent.errors import AuthError, Forbidden, StoreUnavailable, Unauthenticated
 from precedent.metrics import AUTH_FAILURES
-from precedent.model import PUBLIC_VIEWER, Viewer
 
 __all__ = [
+    "BEARER_COMPONENTS",
+    "BEARER_REQUIRED",
     "DEFAULT_SCOPE",
+    "NO_TOKEN_NEEDED",
     "PUBLIC_PATHS",
     "TOKENS_STATE_KEY",
     "BearerAuthMiddleware",
-    "provide_viewer",
     "require_scope",
 ]
 
@@ -39,6 +41,20 @@ DEFAULT_SCOPE = "read"
 PUBLIC_PATHS = ("^/health$", "^/ready$", "^/schema", "^/v1/webhooks/incident-io")
 """Paths answered without a token: liveness, readiness, the OpenAPI document and its pages, and
 the webhook receiver (which checks incident.io's signature instead)."""
+BEARER_COMPONENTS = Components(
+    security_schemes={
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            bearer_format="prec_<43 characters>",
+            description="An API token from `precedent token create --scope read`.",
+        )
+    }
+)
+"""The OpenAPI security scheme every route but the public ones uses."""
+BEARER_REQUIRED: list[SecurityRequirement] = [{"bearer": []}]
+NO_TOKEN_NEEDED: list[SecurityRequirement] = [{}]
+"""A public route's OpenAPI security: the empty requirement says a token is not needed there."""
 TOKENS_STATE_KEY = "tokens"
 """Where the lifespan puts the app's ``TokenRegistry`` in ``app.state``."""
 
@@ -66,7 +82,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             await super().__call__(scope, receive, send)
         except AuthError as exc:
             request: Request[Any, Any, Any] = Request(scope, receive)
-            await problem_response(exc).to_asgi_response(app=None, request=request)(scope, receive, send)
+            # The route's own encoders, so the problem serialises exactly as a handler's would.
+            encoders = request.route_handler.resolve_type_encoders()
+            response = problem_response(exc).to_asgi_response(None, request, type_encoders=encoders)
+            await response(scope, receive, send)
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -103,16 +122,3 @@ def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
     if not token.grants(needed):
         AUTH_FAILURES.labels("insufficient_scope").inc()
         raise Forbidden(needed)
-
-
-def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
-    """The ``viewer`` dependency: what the calling token may see (public only without a token).
-
-    Args:
-        request: The current request; its ``user`` is the token the middleware accepted.
-
-    Returns:
-        The token's viewer, or ``PUBLIC_VIEWER`` on a route open without a token.
-    """
-    token = request.scope.get("user")
-    return token.viewer() if isinstance(token, ApiToken) else PUBLIC_VIEWER

@@ -8,6 +8,8 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from precedent.api.auth import NO_TOKEN_NEEDED
+from precedent.api.errors import problem_responses
 from precedent.errors import PrecedentError, StoreUnavailable
 from precedent.metrics import REGISTRY
 from precedent.retrieval import SimilarIncidentFinder
@@ -18,7 +20,7 @@ __all__ = ["OPS_ROUTES", "READY_TIMEOUT_SECONDS"]
 READY_TIMEOUT_SECONDS = 5.0
 
 
-@get("/ready")
+@get("/ready", responses=problem_responses(503, public=True), security=NO_TOKEN_NEEDED)
 async def ready(
     store: NamedDependency[GraphStore], finder: NamedDependency[SimilarIncidentFinder]
 ) -> dict[str, str]:
@@ -37,7 +39,7 @@ async def ready(
     return {"status": "ready"}
 
 
-@get("/metrics", opt={"scope": "read"}, media_type=CONTENT_TYPE_LATEST)
+@get("/metrics", opt={"scope": "read"}, media_type=CONTENT_TYPE_LATEST, responses=problem_responses())
 async def metrics() -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 

@@ -26,6 +26,7 @@ from precedent.cli import (
     stats,
     sync,
     token,
+    tune,
 )
 from precedent.cli.logs import configure_logging
 from precedent.config import Settings
@@ -50,6 +51,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     stats,
     sync,
     token,
+    tune,
 )
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from precedent.auth import SCOPES, ApiToken, TokenRegistry, parse_expiry
-from precedent.bootstrap import build_store
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     from precedent.config import Settings
@@ -80,10 +80,9 @@ def _row(token: ApiToken) -> dict[str, object]:
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Create, list or revoke tokens in the configured store."""
-    store = build_store(settings, dimensions=None)
-    await store.open()
-    try:
-        registry = TokenRegistry(store)
+    # Tokens are meta values: no model needed, and the map is written, so not read-only.
+    async with Runtime.from_settings(settings, model=False) as runtime:
+        registry = TokenRegistry(runtime.store)
         if args.action == "create":
             issued = await registry.create(args.scopes, name=args.name, expires_at=args.expires)
             token = issued.token
@@ -97,8 +96,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             revoked = await registry.revoke(args.token)
             print(f"revoked {revoked.name} ({revoked.id})")
-    finally:
-        await store.close()
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
+    from datetime import datetime
 
     import networkx as nx
 
@@ -70,6 +71,19 @@ class GraphStore(Protocol):
         a missing node has no neighbours.
         """
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of many nodes in one call, at most ``per_node`` each.
+
+        Each id's list is ordered as ``neighbours`` orders it and cut after ``per_node``; every id
+        given is a key (a missing node maps to ``[]``). One round trip on Neo4j.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+
     async def subgraph(
         self,
         seeds: Sequence[str],
@@ -86,6 +100,32 @@ class GraphStore(Protocol):
         by (source, type, target). Nodes come without embeddings.
         """
 
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor id, the newest ``label`` nodes linked into it by an ``edge_type`` edge.
+
+        Answers "the latest incidents on these services" (``label="Incident"``,
+        ``edge_type="AFFECTS"``) or "the latest changes to these services" (``"ChangeEvent"``,
+        ``"CHANGED"``): the nodes ``n`` with ``(n:label)-[:edge_type]->(anchor)``, a visibility in
+        ``visibilities`` and ``after <= occurred_at < before`` (nodes without a time are excluded
+        when a bound is given). Newest ``occurred_at`` first, then id ascending (undated nodes
+        last); at most ``per_anchor`` each; without embeddings. Every anchor given appears as a
+        key (a missing one, or one with no such links, maps to ``[]``). One round trip on Neo4j.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
@@ -100,11 +140,11 @@ class GraphStore(Protocol):
     ) -> list[ScoredNode]:
         """Lexical (BM25-style) search over node text. Any query string is safe to pass."""
 
-    async def stats(self, *, visibilities: Sequence[Visibility] | None = None) -> StoreStats:
+    async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
         """Count nodes per label and edges per type (labels and types with none are left out).
 
-        With ``visibilities``, count only nodes of those visibilities and edges whose two ends
-        both are (what a viewer may see); ``None`` counts everything from the stores' counters.
+        Only nodes whose visibility is in ``visibilities`` count, and only edges between two of
+        them, so a viewer's counts never reveal what it may not see.
         """
 
     def scan_nodes(self, labels: Sequence[str] = (), *, with_embeddings: bool = False) -> AsyncIterator[Node]:

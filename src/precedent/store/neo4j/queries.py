@@ -24,6 +24,8 @@ __all__ = [
     "EXISTING_IDS",
     "GET_META",
     "GET_NODES",
+    "HIDDEN_EDGE_COUNTS",
+    "HIDDEN_NODE_COUNTS",
     "SET_META",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
@@ -35,7 +37,9 @@ __all__ = [
     "graph_node_predicates",
     "index_vector_search",
     "label_predicate",
+    "linked_recent",
     "neighbours",
+    "neighbours_of",
     "next_hop",
     "node_fields",
     "safe_identifier",
@@ -171,21 +175,30 @@ def scan_edges_page(types: Sequence[str]) -> str:
 
 _COUNT_NODES = "MATCH (n:{label}) RETURN count(n) AS count"
 _COUNT_EDGES = "MATCH ()-[r:{type}]->() RETURN count(r) AS count"
-_COUNT_VISIBLE_NODES = "MATCH (n:{label}) WHERE n.visibility IN $visibilities RETURN count(n) AS count"
-_COUNT_VISIBLE_EDGES = (
-    "MATCH (a)-[r:{type}]->(b) WHERE a.visibility IN $visibilities AND b.visibility IN $visibilities "
-    "RETURN count(r) AS count"
+
+
+# Hidden nodes (private ones, for a public viewer) are few and indexed on visibility; counting
+# them and subtracting from the count store's totals keeps stats cheap at any size.
+HIDDEN_NODE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "RETURN [l IN labels(n) WHERE l <> 'Entity'][0] AS label, count(n) AS count"
+)
+HIDDEN_EDGE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "MATCH (n)-[r]-(:Entity)\n"
+    "WITH DISTINCT r\n"
+    "RETURN type(r) AS type, count(r) AS count"
 )
 
 
-def count_nodes(label: str, visible_only: bool = False) -> str:
-    """Count nodes with one label: all (from the count store), or those in ``$visibilities`` (a scan)."""
-    return (_COUNT_VISIBLE_NODES if visible_only else _COUNT_NODES).format(label=safe_identifier(label))
+def count_nodes(label: str) -> str:
+    """Count nodes with one label (answered from the count store, not a scan)."""
+    return _COUNT_NODES.format(label=safe_identifier(label))
 
 
-def count_edges(edge_type: str, visible_only: bool = False) -> str:
-    """Count relationships of one type: all (count store), or those whose ends are in ``$visibilities``."""
-    return (_COUNT_VISIBLE_EDGES if visible_only else _COUNT_EDGES).format(type=safe_identifier(edge_type))
+def count_edges(edge_type: str) -> str:
+    """Count relationships of one type (answered from the count store, not a scan)."""
+    return _COUNT_EDGES.format(type=safe_identifier(edge_type))
 
 
 # --- traversal -----------------------------------------------------------------------------------
@@ -219,6 +232,21 @@ def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequ
     )
 
 
+def neighbours_of(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """``neighbours`` of every id in ``$ids``, the first ``$per_node`` of each in the contract's order."""
+    where = " AND ".join(node_predicates)
+    return (
+        "UNWIND $ids AS id\n"
+        "CALL (id) {\n"
+        f"  MATCH (a:Entity {{id: id}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"  WHERE {where}\n"
+        "  RETURN r, b ORDER BY type(r), b.id, startNode(r).id, endNode(r).id LIMIT $per_node\n"
+        "}\n"
+        "RETURN id AS anchor, startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
+        f"       properties(r) AS edge_props, {node_fields('b')}"
+    )
+
+
 def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
     """The first ``$limit`` new ids (by id) one hop from ``$frontier`` that pass the node filter.
 
@@ -243,6 +271,30 @@ def edges_among(types: Sequence[str]) -> str:
         f"MATCH (a:Entity {{id: id}}){_rel_pattern('out', types)}(b:Entity)\n"
         "WHERE b.id IN $ids\n"
         "RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props"
+    )
+
+
+def linked_recent(label: str, edge_type: str, *, before: bool, after: bool) -> str:
+    """Per anchor in ``$anchors``, its newest ``$per_anchor`` ``label`` nodes linked into it by ``edge_type``.
+
+    The subquery runs once per anchor, so LIMIT caps each anchor's list rather than the total;
+    ``occurred_at IS NULL`` first in the sort keeps undated nodes last (Cypher sorts null as
+    the largest value, so DESC alone would put them first).
+    """
+    predicates = ["n.visibility IN $visibilities"]
+    if before:
+        predicates.append("n.occurred_at < $before")
+    if after:
+        predicates.append("n.occurred_at >= $after")
+    pattern = f"(n:Entity:{safe_identifier(label)})-[:{safe_identifier(edge_type)}]->(:Entity {{id: anchor}})"
+    return (
+        "UNWIND $anchors AS anchor\n"
+        "CALL (anchor) {\n"
+        f"  MATCH {pattern}\n"
+        f"  WHERE {' AND '.join(predicates)}\n"
+        "  RETURN n ORDER BY n.occurred_at IS NULL, n.occurred_at DESC, n.id LIMIT $per_anchor\n"
+        "}\n"
+        f"RETURN anchor, {node_fields('n')}"
     )
 
 

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
-from precedent.store.neo4j import queries, search, traversal
+from precedent.store.neo4j import linked, queries, search, traversal
 from precedent.store.neo4j.connection import Connection, fetch
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.migrations import migrate
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
+    from datetime import datetime
 
     import networkx as nx
     from neo4j import AsyncManagedTransaction
@@ -179,6 +180,17 @@ class Neo4jStore:
         """
         return await traversal.neighbours(self._connection, self._schema, node_id, graph_filter)
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids`` in one query, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        return await traversal.neighbours_of(self._connection, self._schema, ids, graph_filter, per_node)
+
     async def subgraph(
         self,
         seeds: Sequence[str],
@@ -190,6 +202,37 @@ class Neo4jStore:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
         return await traversal.subgraph(
             self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+        )
+
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor, its newest ``label`` nodes linked into it by ``edge_type``, in one query.
+
+        See ``GraphStore.linked_recent`` for the semantics.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        return await linked.linked_recent(
+            self._connection,
+            self._schema,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
         )
 
     async def vector_search(
@@ -231,23 +274,20 @@ class Neo4jStore:
             self._connection, self._schema, query, k=k, search_filter=search_filter
         )
 
-    async def stats(self, *, visibilities: Sequence[Visibility] | None = None) -> StoreStats:
-        """Count nodes per label and edges per type (labels and types with none are left out).
-
-        Without ``visibilities`` the counts come from Neo4j's count store; with them, each label
-        and type is a scan filtered on the ends' visibility.
-        """
+    async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
+        """Count visible nodes per label and edges per type (labels and types with none are left out)."""
         labels = sorted(self._schema.node_labels)
         types = sorted(self._schema.edge_types)
-        restricted = visibilities is not None
-        params = {"visibilities": list(visibilities or ())}
-
-        async def count(tx: AsyncManagedTransaction, query: str) -> int:
-            return int((await fetch(tx, query, params))[0]["count"])
+        hidden = sorted({"public", "private"} - set(visibilities))
 
         async def work(tx: AsyncManagedTransaction) -> StoreStats:
-            nodes = {label: await count(tx, queries.count_nodes(label, restricted)) for label in labels}
-            edges = {t: await count(tx, queries.count_edges(t, restricted)) for t in types}
+            nodes = {label: (await fetch(tx, queries.count_nodes(label), {}))[0]["count"] for label in labels}
+            edges = {t: (await fetch(tx, queries.count_edges(t), {}))[0]["count"] for t in types}
+            if hidden:
+                for row in await fetch(tx, queries.HIDDEN_NODE_COUNTS, {"hidden": hidden}):
+                    nodes[row["label"]] = nodes.get(row["label"], 0) - row["count"]
+                for row in await fetch(tx, queries.HIDDEN_EDGE_COUNTS, {"hidden": hidden}):
+                    edges[row["type"]] = edges.get(row["type"], 0) - row["count"]
             return StoreStats(
                 nodes_by_label={k: int(v) for k, v in nodes.items() if v},
                 edges_by_type={k: int(v) for k, v in edges.items() if v},
