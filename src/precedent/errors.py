@@ -10,9 +10,12 @@ PrecedentError
 │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
 ├── ImportFileError              an export file is invalid (file, object, field)
 ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
-├── WebhookRejected
-│   ├── BadSignature
-│   └── StaleTimestamp
+├── WebhookRejected               a delivery is refused (401 unless a subclass says otherwise)
+│   ├── BadSignature             missing or wrong signature (401)
+│   ├── StaleTimestamp           timestamp more than the tolerance away from now (401)
+│   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
+│   └── DeliveryTooLarge         body over the size limit (413)
+├── WebhooksDisabled             no signing secret configured (503)
 ├── AuthError                    an API caller was refused
 │   ├── Unauthenticated          no token, or an unknown, revoked or expired one (reason)
 │   └── Forbidden                the token lacks a scope (scope)
@@ -30,12 +33,14 @@ __all__ = [
     "AuthError",
     "BadSignature",
     "ConfigError",
+    "DeliveryTooLarge",
     "EmbeddingError",
     "Forbidden",
     "ImportFileError",
     "InvalidQuery",
     "IncidentIoAuthError",
     "IncidentIoRateLimited",
+    "MalformedDelivery",
     "MappingError",
     "NotFound",
     "PrecedentError",
@@ -49,6 +54,7 @@ __all__ = [
     "StoreUnavailable",
     "Unauthenticated",
     "WebhookRejected",
+    "WebhooksDisabled",
 ]
 
 
@@ -121,6 +127,18 @@ class BadSignature(WebhookRejected):
 
 class StaleTimestamp(WebhookRejected):
     """The webhook timestamp is outside the accepted window (replay protection)."""
+
+
+class MalformedDelivery(WebhookRejected):
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema."""
+
+
+class DeliveryTooLarge(WebhookRejected):
+    """A delivery body over the size limit."""
+
+
+class WebhooksDisabled(PrecedentError):
+    """Webhook deliveries cannot be accepted because no signing secret is configured."""
 
 
 class AuthError(PrecedentError):

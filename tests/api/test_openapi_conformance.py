@@ -25,6 +25,7 @@ from precedent.embedding import HashEmbedder
 from precedent.ingest import Loader, import_export
 from precedent.store.embedded import EmbeddedStore
 from tests.ingest.org import write_export
+from tests.webhooks.signing import SECRET
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,7 +67,12 @@ class _Server(threading.Thread):
         try:
             await import_export(write_export(self.data_dir / "export"), Loader(store, embedder))
             self.token = (await TokenRegistry(store).create(["read:private"], name="schemathesis")).secret
-            settings = Settings(data_dir=self.data_dir, _env_file=None)  # type: ignore[call-arg]
+            # With a signing secret, webhook deliveries are verified (401 for schemathesis's unsigned ones).
+            settings = Settings(
+                data_dir=self.data_dir,
+                incidentio_webhook_secret=SECRET,  # type: ignore[arg-type]
+                _env_file=None,  # type: ignore[call-arg]
+            )
             app = create_app(settings, store=store, embedder=embedder)
             config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
             self.server = uvicorn.Server(config)

@@ -17,14 +17,17 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
     ConfigError,
+    DeliveryTooLarge,
     Forbidden,
     InvalidQuery,
+    MalformedDelivery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
     Unauthenticated,
     WebhookRejected,
+    WebhooksDisabled,
 )
 from precedent.responses.problem import PROBLEM_JSON, ProblemDetails
 
@@ -40,9 +43,12 @@ _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
     SchemaError: 400,
     InvalidQuery: 400,
+    MalformedDelivery: 400,
+    DeliveryTooLarge: 413,
     WebhookRejected: 401,
     Unauthenticated: 401,
     Forbidden: 403,
+    WebhooksDisabled: 503,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,

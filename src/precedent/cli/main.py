@@ -27,6 +27,7 @@ from precedent.cli import (
     sync,
     token,
     tune,
+    worker,
 )
 from precedent.cli.logs import configure_logging
 from precedent.config import Settings
@@ -52,6 +53,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     sync,
     token,
     tune,
+    worker,
 )
 
 

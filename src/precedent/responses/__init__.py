@@ -22,9 +22,11 @@ from precedent.responses.similar import (
     SimilarIncidentResponse,
     SimilarResponse,
 )
+from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
 
 __all__ = [
     "ContributionResponse",
+    "DeliveryResponse",
     "EdgeResponse",
     "ExplanationResponse",
     "FollowUpResponse",
@@ -33,6 +35,7 @@ __all__ = [
     "NodeResponse",
     "PosedQueryResponse",
     "ProblemDetails",
+    "ReceiptResponse",
     "SimilarIncidentResponse",
     "SimilarResponse",
     "StatsResponse",
