@@ -11,8 +11,11 @@ import pytest
 from precedent.auth import TOKEN_PREFIX, TokenRegistry
 from precedent.errors import InvalidQuery, NotFound, Unauthenticated
 from precedent.model import Viewer
+from precedent.store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from precedent.store import GraphStore
 
 
@@ -135,3 +138,23 @@ async def test_create_refuses_a_taken_name_and_no_scope(embedded_store: GraphSto
         await registry.create([])
     with pytest.raises(InvalidQuery, match="at least one scope"):
         await registry.create(["superuser"])  # type: ignore[list-item]
+
+
+async def test_a_reader_beside_the_writer_authenticates_new_and_revoked_tokens(tmp_path: Path) -> None:
+    writer = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await writer.open()
+    reader = EmbeddedStore(tmp_path / "graph", read_only=True)
+    await reader.open()
+    try:
+        issued = await TokenRegistry(writer).create(["read"], name="late")
+        await reader.refresh()
+        serving = TokenRegistry(reader)
+        # Use can't be recorded on a reader; the request is not refused for it.
+        assert (await serving.authenticate(issued.secret)).name == "late"
+        await TokenRegistry(writer).revoke("late")
+        await reader.refresh()
+        with pytest.raises(Unauthenticated):
+            await serving.authenticate(issued.secret)
+    finally:
+        await reader.close()
+        await writer.close()

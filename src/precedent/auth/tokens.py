@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
-from precedent.errors import InvalidQuery, NotFound, Unauthenticated
+from precedent.errors import InvalidQuery, NotFound, ReadOnlyStore, Unauthenticated
 from precedent.model import Viewer
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
 
 __all__ = ["SCOPES", "TOKEN_PREFIX", "ApiToken", "IssuedToken", "Scope", "TokenRegistry"]
+
+log = logging.getLogger("precedent.auth")
 
 Scope = Literal["read", "read:private", "write", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
@@ -244,7 +247,12 @@ class TokenRegistry:
         last = self._last_written.get(token_id)
         if last is None or now - last >= self._last_used_every:
             self._last_written[token_id] = now
-            await self._store.set_meta(_used_key(token_id), now.isoformat())
+            try:
+                await self._store.set_meta(_used_key(token_id), now.isoformat())
+            except ReadOnlyStore:
+                # A server reading the map beside its writer can't record use; that is no reason to
+                # refuse the request ("last used" is a convenience, not an audit log).
+                log.debug("token %s used; not recorded on a read-only store", token_id)
 
     async def _index(self) -> list[str]:
         text = await self._store.get_meta(_INDEX)
