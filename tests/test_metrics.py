@@ -1,12 +1,19 @@
-"""The metrics other layers record: incident.io calls and retries, webhook deliveries by outcome."""
+"""The metrics other layers record: incident.io calls and retries, sync progress (webhooks elsewhere)."""
 
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
+from precedent.embedding import CachedEmbedder, HashEmbedder
+from precedent.ingest import Loader
+from precedent.ingest.sync import Syncer, SyncOptions
 from precedent.metrics import REGISTRY
 from precedent.sources.incidentio import RetryPolicy
-from tests.support.incidentio_server import FakeIncidentIo, SleepRecorder
+from tests.support.incidentio_server import SERVER_NOW, FakeIncidentIo, SleepRecorder
+
+if TYPE_CHECKING:
+    from precedent.store import GraphStore
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -37,3 +44,15 @@ async def test_incidentio_calls_and_retries_are_counted_by_endpoint_family() -> 
     assert _sample("precedent_incidentio_requests_total", endpoint="/v2/users", status="error") == errors + 1
     assert _sample("precedent_incidentio_retries_total", reason="server_error") == server + 2
     assert _sample("precedent_incidentio_retries_total", reason="transport") == transport + 1
+
+
+async def test_a_sync_records_progress_and_success(embedded_store: GraphStore) -> None:
+    before = _sample("precedent_sync_records_total", resource="incidents")
+    async with FakeIncidentIo().client(retry=RetryPolicy(max_attempts=2)) as client:
+        loader = Loader(embedded_store, CachedEmbedder(HashEmbedder()))
+        report = await Syncer(client, embedded_store, loader, SyncOptions(now=lambda: SERVER_NOW)).run()
+    written = sum(report.resources["incidents"].total(o) for o in ("created", "updated", "unchanged"))
+    assert written > 0
+    assert _sample("precedent_sync_records_total", resource="incidents") == before + written
+    assert _sample("precedent_sync_in_progress") == 0
+    assert _sample("precedent_sync_last_success_timestamp_seconds") > 0

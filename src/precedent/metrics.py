@@ -86,7 +86,7 @@ SYNC_RECORDS = Counter(
 )
 SYNC_IN_PROGRESS = Gauge(
     "precedent_sync_in_progress",
-    "1 while a sync runs in this process, else 0.",
+    "Syncs running in this process (0 or 1).",
     registry=REGISTRY,
 )
 SYNC_LAST_SUCCESS = Gauge(
