@@ -31,6 +31,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
 
 if TYPE_CHECKING:
@@ -125,9 +126,14 @@ class Syncer:
         """
         started = time.monotonic()
         self._ctx.tokens = await self._loader.token_counter()
-        await self._reference_data()
-        await self._schedules()
-        await self._incidents()
+        SYNC_IN_PROGRESS.inc()
+        try:
+            await self._reference_data()
+            await self._schedules()
+            await self._incidents()
+        finally:
+            SYNC_IN_PROGRESS.dec()
+        SYNC_LAST_SUCCESS.set(time.time())
         if warning := self._gaps.warning():
             self._report.warnings.append(warning)
             self._progress.warn(warning)
@@ -136,10 +142,13 @@ class Syncer:
         self._report.elapsed_seconds = time.monotonic() - started
         return self._report
 
+    def _loaded(self, resource: str, stats: LoadStats) -> None:
+        self._report.resources.setdefault(resource, LoadStats()).merge(stats)
+        SYNC_RECORDS.labels(resource).inc(sum(stats.total(o) for o in ("created", "updated", "unchanged")))
+
     async def _load(self, resource: str, records: list[MappedRecord] | AsyncIterator[MappedRecord]) -> None:
         self._progress.start(resource, len(records) if isinstance(records, list) else None)
-        stats = await self._loader.load(records, resource)
-        self._report.resources.setdefault(resource, LoadStats()).merge(stats)
+        self._loaded(resource, await self._loader.load(records, resource))
         self._progress.finish(resource)
         await self._store.set_meta(CHECKPOINT_KEY.format(resource=resource), self._options.now().isoformat())
 
@@ -223,8 +232,7 @@ class Syncer:
         if checkpoint is None:
             await parts.prefetch()
         self._progress.start("incidents")
-        stats = await self._loader.load(self._incident_records(params, parts), "incidents")
-        self._report.resources.setdefault("incidents", LoadStats()).merge(stats)
+        self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
         self._progress.finish("incidents")
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
