@@ -17,6 +17,7 @@ from rich.console import Console
 from precedent import __version__
 from precedent.cli import (
     convert,
+    demo,
     evaluate,
     generate,
     import_,
@@ -43,6 +44,7 @@ Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int
 # One line per command module; each registers its own sub-command.
 COMMANDS: tuple[ModuleType, ...] = (
     convert,
+    demo,
     evaluate,
     generate,
     import_,
