@@ -129,7 +129,8 @@ async def quality(args: argparse.Namespace) -> None:
         embedder = model
     print(f"embedder: {embedder.name}; incidents per organisation: {args.incidents}")
     print(
-        "| seed | planted causes | found | hit@1 | hit@3 | decoy above | other change above | precedent hit@3 (n) |"
+        "| seed | planted causes | found | hit@1 | hit@3 | decoy above | other change above "
+        "| precedent hit@3 (n) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     total: dict[str, list[float]] = {}
@@ -145,7 +146,7 @@ async def quality(args: argparse.Namespace) -> None:
 def _row(name: str, found: dict[str, list[float]]) -> None:
     def share(key: str) -> str:
         values = found[key]
-        return f"{statistics.fmean(values):.2f}" if values else "–"
+        return f"{statistics.fmean(values):.2f}" if values else "-"
 
     print(
         f"| {name} | {len(found['hit1'])} | {share('found')} | {share('hit1')} | {share('hit3')} | "
