@@ -16,7 +16,19 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent import __version__
-from precedent.cli import convert, evaluate, generate, import_, neighbourhood, serve, similar, stats, sync
+from precedent.cli import (
+    changes,
+    convert,
+    evaluate,
+    generate,
+    import_,
+    investigate,
+    neighbourhood,
+    serve,
+    similar,
+    stats,
+    sync,
+)
 from precedent.config import Settings
 from precedent.errors import PrecedentError
 
@@ -29,10 +41,12 @@ Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int
 
 # One line per command module; each registers its own sub-command.
 COMMANDS: tuple[ModuleType, ...] = (
+    changes,
     convert,
     evaluate,
     generate,
     import_,
+    investigate,
     neighbourhood,
     serve,
     similar,
