@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from precedent import __version__
 from precedent.api.errors import EXCEPTION_HANDLERS
 from precedent.api.routes import ROUTES
+from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
 from precedent.bootstrap import open_runtime
 from precedent.config import Settings
@@ -96,12 +97,13 @@ def create_app(
         return holder.get().catalog
 
     return Litestar(
-        route_handlers=[*ROUTES, *RETRIEVAL_ROUTES],
+        route_handlers=[*ROUTES, *RETRIEVAL_ROUTES, *INVESTIGATION_ROUTES],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
+            "embedder": Provide(lambda: holder.get().embedder, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Precedent", version=__version__),
