@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
-from precedent.model import GraphFilter, SearchFilter
+from precedent.model import SearchFilter
 from precedent.retrieval.context import admissible
 from precedent.retrieval.metrics import MetricSummary, summarise
 from precedent.retrieval.query import IncidentQuery, PosedQuery, SimilarOptions
@@ -129,16 +129,19 @@ class Baselines:
         """The latest incidents on the query's services, newest first."""
         if not posed.service_ids:
             return []
-        graph_filter = GraphFilter(
-            labels=("Incident",), rel_types=("AFFECTS",), direction="in", before=posed.before,
+        latest = await self._store.linked_recent(
+            posed.service_ids,
+            label="Incident",
+            edge_type="AFFECTS",
+            before=posed.before,
+            per_anchor=K + len(posed.exclude),
             visibilities=posed.visibilities,
-        )  # fmt: skip
-        sub = await self._store.subgraph(
-            posed.service_ids, depth=1, graph_filter=graph_filter, max_nodes=100_000
         )
-        found = [n for n in sub.nodes if admissible(n, posed)]
-        found.sort(key=lambda n: (-(n.occurred_at.timestamp() if n.occurred_at else 0.0), n.id))
-        return [n.id for n in found[:K]]
+        found = {n.id: n for nodes in latest.values() for n in nodes if admissible(n, posed)}
+        newest = sorted(
+            found.values(), key=lambda n: (-(n.occurred_at.timestamp() if n.occurred_at else 0.0), n.id)
+        )
+        return [n.id for n in newest[:K]]
 
     def rankers(self) -> dict[str, Ranker]:
         """The baselines by name."""

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from precedent.errors import SchemaError, StoreUnavailable
+from precedent.errors import InvalidQuery, SchemaError, StoreUnavailable
 from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import ApproximateIndex
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
+from precedent.store.embedded.linked import linked_recent
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -35,18 +36,25 @@ from precedent.store.embedded.ops import (
     decode_op,
     encode_op,
 )
-from precedent.store.embedded.validation import check_dimensions, prepare_edges, prepare_nodes
+from precedent.store.embedded.validation import (
+    check_dimensions,
+    check_edge_types,
+    check_labels,
+    prepare_edges,
+    prepare_nodes,
+)
 from precedent.store.embedded.wal import WriteAheadLog
 from precedent.store.embedded.walk import neighbours, subgraph
 from precedent.store.export import to_networkx
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     import networkx as nx
 
-    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector
+    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
     from precedent.store.embedded.vectors import VectorIndex
@@ -64,6 +72,12 @@ _SCAN_CHUNK = 1000
 _MIN_FETCH = 200
 _HNSW_FILE = "hnsw"
 _FETCH_PER_HIT = 4
+
+
+def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
+    if graph_filter is not None:
+        check_labels(graph_filter.labels)
+        check_edge_types(graph_filter.rel_types)
 
 
 class EmbeddedStore:
@@ -340,8 +354,27 @@ class EmbeddedStore:
         """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
 
         Ordered by edge type, then neighbour id. A missing node has no neighbours.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
         """
+        _check_graph_filter(graph_filter)
         return neighbours(self._open_state(), node_id, graph_filter)
+
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids``, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        state = self._open_state()
+        _check_graph_filter(graph_filter)
+        if per_node < 1:
+            raise InvalidQuery(f"per_node must be at least 1, not {per_node}")
+        return {node_id: neighbours(state, node_id, graph_filter)[:per_node] for node_id in ids}
 
     async def subgraph(
         self,
@@ -351,18 +384,64 @@ class EmbeddedStore:
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
     ) -> Subgraph:
-        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id)."""
+        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id).
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+        """
+        _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor, its newest ``label`` nodes linked into it by ``edge_type`` (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        state = self._open_state()
+        check_labels([label])
+        check_edge_types([edge_type])
+        if per_anchor < 1:
+            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        return linked_recent(
+            state,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
 
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Exact k nearest neighbours by cosine similarity among nodes with embeddings.
+        """The k nearest neighbours by cosine similarity among nodes with embeddings.
+
+        Exact with ``exact_search=True`` (the constructor's default): a scan of the matrix.
+        Otherwise the HNSW index proposes ``max(200, 4k)`` candidates that are filtered and
+        re-scored exactly; a small map, or too few candidates passing the filter, falls back to
+        the scan.
 
         Raises:
-            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a vector of the store's dimension, or the filter
+                names a label not in ``graph_schema/``.
         """
         state = self._open_state()
+        if search_filter is not None:
+            check_labels(search_filter.labels)
         query = np.asarray(embedding, dtype=np.float32)
         if query.ndim != 1 or not np.isfinite(query).all():
             raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
@@ -395,9 +474,16 @@ class EmbeddedStore:
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """BM25 search over node text. Any query string is safe to pass."""
+        """BM25 over node text analyzed as Neo4j's ``english`` index does (see ``analyzer``).
+
+        Any query string is safe to pass.
+
+        Raises:
+            SchemaError: if the filter names a label not in ``graph_schema/``.
+        """
         state = self._open_state()
         search_filter = search_filter or SearchFilter()
+        check_labels(search_filter.labels)
         return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
 
     async def stats(self) -> StoreStats:
@@ -408,8 +494,13 @@ class EmbeddedStore:
     async def scan_nodes(
         self, labels: Sequence[str] = (), *, with_embeddings: bool = False
     ) -> AsyncIterator[Node]:
-        """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
+        """Iterate over every node with one of ``labels`` (all when empty), ordered by id.
+
+        Raises:
+            SchemaError: if a label is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_labels(labels)
         wanted = set(labels)
         ids = sorted(i for i, n in state.nodes.items() if not wanted or n.label in wanted)
         for position, node_id in enumerate(ids, 1):
@@ -420,8 +511,13 @@ class EmbeddedStore:
                 await asyncio.sleep(0)
 
     async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
-        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target)."""
+        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target).
+
+        Raises:
+            SchemaError: if a relationship type is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_edge_types(types)
         wanted = set(types)
         edges = [
             e for by_key in state.outgoing.values() for e in by_key.values() if not wanted or e.type in wanted

@@ -35,7 +35,9 @@ __all__ = [
     "graph_node_predicates",
     "index_vector_search",
     "label_predicate",
+    "linked_recent",
     "neighbours",
+    "neighbours_of",
     "next_hop",
     "node_fields",
     "safe_identifier",
@@ -214,6 +216,21 @@ def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequ
     )
 
 
+def neighbours_of(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """``neighbours`` of every id in ``$ids``, the first ``$per_node`` of each in the contract's order."""
+    where = " AND ".join(node_predicates)
+    return (
+        "UNWIND $ids AS id\n"
+        "CALL (id) {\n"
+        f"  MATCH (a:Entity {{id: id}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"  WHERE {where}\n"
+        "  RETURN r, b ORDER BY type(r), b.id, startNode(r).id, endNode(r).id LIMIT $per_node\n"
+        "}\n"
+        "RETURN id AS anchor, startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
+        f"       properties(r) AS edge_props, {node_fields('b')}"
+    )
+
+
 def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
     """The first ``$limit`` new ids (by id) one hop from ``$frontier`` that pass the node filter.
 
@@ -238,6 +255,30 @@ def edges_among(types: Sequence[str]) -> str:
         f"MATCH (a:Entity {{id: id}}){_rel_pattern('out', types)}(b:Entity)\n"
         "WHERE b.id IN $ids\n"
         "RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props"
+    )
+
+
+def linked_recent(label: str, edge_type: str, *, before: bool, after: bool) -> str:
+    """Per anchor in ``$anchors``, its newest ``$per_anchor`` ``label`` nodes linked into it by ``edge_type``.
+
+    The subquery runs once per anchor, so LIMIT caps each anchor's list rather than the total;
+    ``occurred_at IS NULL`` first in the sort keeps undated nodes last (Cypher sorts null as
+    the largest value, so DESC alone would put them first).
+    """
+    predicates = ["n.visibility IN $visibilities"]
+    if before:
+        predicates.append("n.occurred_at < $before")
+    if after:
+        predicates.append("n.occurred_at >= $after")
+    pattern = f"(n:Entity:{safe_identifier(label)})-[:{safe_identifier(edge_type)}]->(:Entity {{id: anchor}})"
+    return (
+        "UNWIND $anchors AS anchor\n"
+        "CALL (anchor) {\n"
+        f"  MATCH {pattern}\n"
+        f"  WHERE {' AND '.join(predicates)}\n"
+        "  RETURN n ORDER BY n.occurred_at IS NULL, n.occurred_at DESC, n.id LIMIT $per_anchor\n"
+        "}\n"
+        f"RETURN anchor, {node_fields('n')}"
     )
 
 
