@@ -32,12 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DEFAULT_DIR, LABEL_SETS, SPLITS, LabelSet, load_judgments, split_of, unjudged
 
-from precedent.bootstrap import open_runtime
 from precedent.config import Settings
-from precedent.retrieval import SimilarIncidentFinder
 from precedent.retrieval.evaluation import Baselines, K, Ranker, hybrid, pose_judgment
 from precedent.retrieval.metrics import MetricSummary, summarise
 from precedent.retrieval.query import SimilarOptions
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,10 +72,11 @@ async def score_dataset(root: Path, dataset: str, label_sets: list[LabelSet]) ->
     pool excluded from every system (``SimilarOptions.exclude``), so unjudged incidents cannot
     count as misses.
     """
-    store, embedder = await open_runtime(Settings(data_dir=root / dataset / "data"))
+    runtime = await Runtime.from_settings(Settings(data_dir=root / dataset / "data")).open()
+    store, embedder = runtime.store, runtime.embedder
     out: dict[str, Runs] = {}
     try:
-        finder = SimilarIncidentFinder(store, embedder)
+        finder = runtime.finder
         rankers = {"precedent": hybrid(finder), **Baselines(store, embedder).rankers()}
         memos: dict[frozenset[str], dict[str, Ranker]] = {}
         everything = {n.id async for n in store.scan_nodes(["Incident"])}
@@ -103,7 +103,7 @@ async def score_dataset(root: Path, dataset: str, label_sets: list[LabelSet]) ->
                 out[name] = runs
                 print(f"  {name}: {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
     finally:
-        await store.close()
+        await runtime.close()
     return out
 
 

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.errors import ConfigError
 from precedent.ingest import Loader, import_export
 from precedent.store.embedded import EmbeddedStore
 from tests.ingest.org import write_export
@@ -45,9 +46,9 @@ async def test_health(client: AsyncTestClient[Litestar]) -> None:
 
 async def test_stats_count_what_was_imported(client: AsyncTestClient[Litestar]) -> None:
     body = (await client.get("/v1/stats")).json()
-    # inc-3 is a test-mode incident: not imported by default.
-    assert body["nodes"]["Incident"] == 2
-    assert body["edges"]["AFFECTS"] >= 2
+    # inc-3 is a test-mode incident: not imported by default; inc-2 is private, so not counted.
+    assert body["nodes"]["Incident"] == 1
+    assert body["edges"]["AFFECTS"] >= 1
 
 
 async def test_incident_by_reference(client: AsyncTestClient[Litestar]) -> None:
@@ -86,7 +87,7 @@ async def test_similar_refuses_a_bad_body(client: AsyncTestClient[Litestar]) -> 
 
 
 async def test_neighbourhood_of_an_incident(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "depth": 1})
+    response = await client.get("/v1/incidents/INC-1/neighbourhood", params={"depth": 1})
     assert response.status_code == 200, response.text
     body = response.json()
     ids = {n["id"] for n in body["nodes"]}
@@ -95,12 +96,53 @@ async def test_neighbourhood_of_an_incident(client: AsyncTestClient[Litestar]) -
     assert body["truncated"] is False
 
 
-async def test_neighbourhood_needs_exactly_one_centre(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/v1/neighbourhood", params={"incident": "INC-1", "service": "x"})
-    assert response.status_code == 400
-    assert "exactly one centre" in response.json()["detail"]
+async def test_neighbourhood_of_a_service_by_name(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/services/payments-api/neighbourhood", params={"depth": 1})
+    assert response.status_code == 200, response.text
+    nodes = response.json()["nodes"]
+    assert {"id", "label", "properties", "occurred_at", "visibility"} <= set(nodes[0])
+    assert "inc-2" not in {n["id"] for n in nodes}  # private: a public viewer never sees it
 
 
-async def test_openapi_schema_lists_the_routes(client: AsyncTestClient[Litestar]) -> None:
+async def test_private_incident_is_hidden_from_a_public_viewer(client: AsyncTestClient[Litestar]) -> None:
+    for path in ("/v1/incidents/inc-2", "/v1/nodes/inc-2", "/v1/incidents/inc-2/similar"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get("/v1/stats")).json()["nodes"]["Incident"] == 1
+
+
+async def test_every_error_is_problem_json(client: AsyncTestClient[Litestar]) -> None:
+    cases = [
+        ("GET", "/v1/incidents/INC-1/similar?limit=abc", 400),
+        ("GET", "/v1/incidents/INC-1/similar?limit=0", 400),
+        ("GET", "/v1/services/payments-api/neighbourhood?rel=NO_SUCH_TYPE", 400),
+        ("GET", "/v1/no-such-route", 404),
+        ("DELETE", "/v1/stats", 405),
+        ("POST", "/v1/similar", 400),
+    ]
+    for method, path, status in cases:
+        response = await client.request(method, path, content=b"{not json" if method == "POST" else None)
+        assert response.status_code == status, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), path
+        body = response.json()
+        assert body["status"] == status
+        assert body["detail"]
+
+
+async def test_a_store_without_its_embedder_is_refused(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    with pytest.raises(ConfigError, match="embedder"):
+        create_app(Settings(data_dir=tmp_path, _env_file=None), store=store)  # type: ignore[call-arg]
+
+
+async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncTestClient[Litestar]) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    assert {"/v1/similar", "/v1/neighbourhood", "/v1/incidents/{incident}/similar"} <= set(paths)
+    assert {
+        "/v1/similar",
+        "/v1/incidents/{incident}/neighbourhood",
+        "/v1/services/{service}/neighbourhood",
+        "/v1/incidents/{incident}/similar",
+    } <= set(paths)
+    not_found = paths["/v1/incidents/{incident}/similar"]["get"]["responses"]["404"]
+    assert "application/problem+json" in not_found["content"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.errors import NotFound
-from precedent.model import Node
+from precedent.model import OWNER_VIEWER, Node
 from precedent.retrieval.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -34,11 +34,11 @@ async def test_a_long_lived_catalog_sees_incidents_added_later(embedded_store: G
     clock = _Clock()
     catalog = Catalog(embedded_store, refresh_after=30, clock=clock)
     await embedded_store.upsert_nodes([_incident("inc-1", "INC-1")])
-    assert (await catalog.incident("INC-1")).id == "inc-1"
+    assert (await catalog.incident("INC-1", OWNER_VIEWER)).id == "inc-1"
 
     await embedded_store.upsert_nodes([_incident("inc-2", "INC-2")])
     with pytest.raises(NotFound):
-        await catalog.incident("INC-2")  # the index is fresh: no rebuild on every miss
+        await catalog.incident("INC-2", OWNER_VIEWER)  # the index is fresh: no rebuild on every miss
 
     clock.now = 31
-    assert (await catalog.incident("INC-2")).id == "inc-2"
+    assert (await catalog.incident("INC-2", OWNER_VIEWER)).id == "inc-2"

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from precedent.model import Edge, Node
-from precedent.retrieval.formatting import results_json
+from precedent.responses import SimilarResponse
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson, section_of
 from precedent.retrieval.paths import incident_path, service_routes, team_path
@@ -139,7 +139,7 @@ def test_results_json_shape_is_plain_and_stable() -> None:
         lesson=extract_lesson(Node("p", "Incident"), [], []),
     )
     result = SimilarIncident("p", "INC-47", "Checkout 500s", fused.score, None, explanation)
-    payload = results_json(SimilarResults(query, (result,)))
+    payload = SimilarResponse.from_results(SimilarResults(query, (result,))).model_dump(mode="json")
     assert json.loads(json.dumps(payload)) == payload
     assert set(payload) == {"query", "results"}
     [row] = payload["results"]  # type: ignore[misc]

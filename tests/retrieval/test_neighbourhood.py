@@ -9,8 +9,10 @@ import pytest
 
 from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval.catalog import Catalog
-from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
+from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from tests.retrieval.small_org import at, build
 
 if TYPE_CHECKING:
@@ -27,19 +29,26 @@ async def catalog(store: GraphStore) -> Catalog:
 
 async def test_service_neighbourhood_json_is_stable(store: GraphStore, catalog: Catalog) -> None:
     query = NeighbourhoodQuery(service="payments-db", depth=1, rel_types=("DEPENDS_ON", "AFFECTS"))
-    first = neighbourhood_json(await find_neighbourhood(store, catalog, query))
-    second = neighbourhood_json(await find_neighbourhood(store, catalog, query))
-    assert json.dumps(first, sort_keys=False) == json.dumps(second, sort_keys=False)
-    ids = [n["id"] for n in first["nodes"]]  # type: ignore[index, union-attr]
+    first = NeighbourhoodResponse.from_subgraph(await find_neighbourhood(store, catalog, query, OWNER_VIEWER))
+    second = NeighbourhoodResponse.from_subgraph(
+        await find_neighbourhood(store, catalog, query, OWNER_VIEWER)
+    )
+    assert first.model_dump_json() == second.model_dump_json()
+    public = NeighbourhoodResponse.from_subgraph(
+        await find_neighbourhood(store, catalog, query, PUBLIC_VIEWER)
+    )
+    ids = [n.id for n in public.nodes]
     # inc-14 is private; inc-15 and inc-10 affect payments-db; payments-api and ledger depend on it
     assert ids == ["inc-10", "inc-15", "svc-ledger", "svc-paydb", "svc-payments"]
-    assert first["truncated"] is False
-    edges = [(e["source"], e["type"], e["target"]) for e in first["edges"]]  # type: ignore[index, union-attr]
+    assert "inc-14" in {n.id for n in first.nodes}  # the owner sees the private one
+    assert public.truncated is False
+    edges = [(e.source, e.type, e.target) for e in public.edges]
     assert edges == sorted(edges)
     assert ("svc-payments", "DEPENDS_ON", "svc-paydb") in edges
-    node = first["nodes"][0]  # type: ignore[index]
-    assert node["labels"] == ["Incident"]  # type: ignore[index, call-overload]
-    assert node["properties"]["reference"] == "INC-10"  # type: ignore[index, call-overload]
+    node = public.nodes[0]
+    assert node.label == "Incident"
+    assert node.properties["reference"] == "INC-10"
+    assert json.loads(public.model_dump_json())["nodes"][0]["visibility"] == "public"
 
 
 async def test_incident_neighbourhood_with_label_time_filters_and_cap(
@@ -50,27 +59,31 @@ async def test_incident_neighbourhood_with_label_time_filters_and_cap(
         depth=3,
         labels=("Service", "Incident"),
         before=at("2024-01-01T00:00:00"),
-        include_private=True,
     )
-    payload = neighbourhood_json(await find_neighbourhood(store, catalog, query))
-    ids = {n["id"] for n in payload["nodes"]}  # type: ignore[index, union-attr]
+    payload = NeighbourhoodResponse.from_subgraph(
+        await find_neighbourhood(store, catalog, query, OWNER_VIEWER)
+    )
+    ids = {n.id for n in payload.nodes}
     assert "inc-20" in ids  # the centre is kept whatever the filters say
     assert "inc-15" not in ids  # started after `before`
     assert {"svc-checkout", "svc-payments", "inc-12"} <= ids
     assert "inc-20:u0" not in ids  # label filter
-    capped = neighbourhood_json(
-        await find_neighbourhood(store, catalog, NeighbourhoodQuery(incident="inc-20", depth=3, max_nodes=3))
+    capped = await find_neighbourhood(
+        store, catalog, NeighbourhoodQuery(incident="inc-20", depth=3, max_nodes=3), OWNER_VIEWER
     )
-    assert capped["truncated"] is True
-    assert len(capped["nodes"]) == 3  # type: ignore[arg-type]
+    assert capped.truncated is True
+    assert len(capped.nodes) == 3
 
 
 async def test_private_centre_is_hidden_and_unknown_centre_raises(
     store: GraphStore, catalog: Catalog
 ) -> None:
     with pytest.raises(NotFound):
-        await find_neighbourhood(store, catalog, NeighbourhoodQuery(incident="INC-14"))
+        await find_neighbourhood(store, catalog, NeighbourhoodQuery(incident="INC-14"), PUBLIC_VIEWER)
+    assert (
+        await find_neighbourhood(store, catalog, NeighbourhoodQuery(incident="INC-14"), OWNER_VIEWER)
+    ).nodes
     with pytest.raises(NotFound):
-        await find_neighbourhood(store, catalog, NeighbourhoodQuery(service="no-such-service"))
+        await find_neighbourhood(store, catalog, NeighbourhoodQuery(service="no-such-service"), OWNER_VIEWER)
     with pytest.raises(ValueError, match="exactly one"):
         NeighbourhoodQuery(incident="a", service="b")

@@ -68,10 +68,10 @@ def test_measure_combines_every_kind_of_evidence() -> None:
 
 def test_public_surface() -> None:
     assert set(retrieval.__all__) == {
-        "Catalog", "NeighbourhoodQuery", "find_neighbourhood", "neighbourhood_json",
+        "Catalog", "NeighbourhoodQuery", "find_neighbourhood",
         "DEFAULT_WEIGHTS", "DescribedQuery", "Explanation", "FollowUpSummary", "GraphPath", "IncidentQuery",
-        "JSONValue", "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
-        "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights", "results_json",
+        "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
+        "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",
     }  # fmt: skip
     for name in retrieval.__all__:
         assert getattr(retrieval, name) is not None

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.errors import NotFound
+from precedent.model import OWNER_VIEWER
+from precedent.responses import SimilarResponse
 from precedent.retrieval import (
     DescribedQuery,
     IncidentQuery,
     SimilarIncidentFinder,
     SimilarOptions,
-    results_json,
 )
 from tests.retrieval.small_org import at, build
 
@@ -87,19 +88,21 @@ async def test_exclusions(finder: SimilarIncidentFinder) -> None:
 
 @pytest.mark.contract
 async def test_private_incident_never_returned_for_public_query(finder: SimilarIncidentFinder) -> None:
-    public = await finder.find(IncidentQuery("inc-20"), SimilarOptions(limit=50, include_private=True))
+    public = await finder.find(IncidentQuery("inc-20"), SimilarOptions(limit=50, viewer=OWNER_VIEWER))
     assert "inc-14" not in {r.incident_id for r in public.results}
     described = DescribedQuery(name="payments database connection pool exhausted", services=("payments-db",))
     hidden = await finder.find(described, SimilarOptions(limit=50))
     assert "inc-14" not in {r.incident_id for r in hidden.results}
-    allowed = await finder.find(described, SimilarOptions(limit=50, include_private=True))
+    allowed = await finder.find(described, SimilarOptions(limit=50, viewer=OWNER_VIEWER))
     assert "inc-14" in {r.incident_id for r in allowed.results}
 
 
 @pytest.mark.contract
 async def test_ranking_is_deterministic(finder: SimilarIncidentFinder) -> None:
-    first = results_json(await finder.find(IncidentQuery("INC-20"), SimilarOptions(limit=50)))
-    second = results_json(await finder.find(IncidentQuery("INC-20"), SimilarOptions(limit=50)))
+    first = SimilarResponse.from_results(await finder.find(IncidentQuery("INC-20"), SimilarOptions(limit=50)))
+    second = SimilarResponse.from_results(
+        await finder.find(IncidentQuery("INC-20"), SimilarOptions(limit=50))
+    )
     assert first == second
 
 

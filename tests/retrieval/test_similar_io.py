@@ -9,7 +9,8 @@ from rich.console import Console
 
 from precedent.cli.main import build_parser
 from precedent.cli.similar_io import parse_time, query_from_args, query_from_json, results_table
-from precedent.model import Node
+from precedent.cli.viewing import viewer_from
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Node
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
@@ -28,20 +29,20 @@ def test_query_from_args_incident_and_description() -> None:
     args = parser.parse_args(
         ["similar", "INC-123", "--before", "2024-01-01", "--exclude", "a", "--limit", "3"]
     )
-    query, options = query_from_args(args)
+    query, options = query_from_args(args, viewer_from(args))
     assert query == IncidentQuery("INC-123")
     assert options == SimilarOptions(
-        before=datetime(2024, 1, 1, tzinfo=UTC), exclude=frozenset({"a"}), limit=3
+        before=datetime(2024, 1, 1, tzinfo=UTC), exclude=frozenset({"a"}), limit=3, viewer=OWNER_VIEWER
     )
     args = parser.parse_args(
         ["similar", "--name", "DB down", "--summary", "pool", "--service", "db", "--service", "api",
-         "--severity", "SEV1", "--type", "Outage", "--include-private"]
+         "--severity", "SEV1", "--type", "Outage", "--public-only"]
     )  # fmt: skip
-    query, options = query_from_args(args)
+    query, options = query_from_args(args, viewer_from(args))
     assert query == DescribedQuery("DB down", "pool", ("db", "api"), "SEV1", "Outage", None)
-    assert options.include_private
+    assert options.viewer == PUBLIC_VIEWER
     with pytest.raises(ValueError, match="--name"):
-        query_from_args(parser.parse_args(["similar"]))
+        query_from_args(parser.parse_args(["similar"]), OWNER_VIEWER)
 
 
 def test_query_from_json_lines() -> None:

@@ -467,6 +467,18 @@ async def test_stats_count_nodes_per_label_and_edges_per_type(graph: GraphStore)
     assert (stats.nodes, stats.edges) == (len(NODES), len(EDGES))
 
 
+async def test_stats_for_a_public_viewer_leave_out_private_nodes_and_their_edges(graph: GraphStore) -> None:
+    stats = await graph.stats(visibilities=("public",))
+    # inc-2 and upd-2 are private: gone, with AFFECTS x2 and HAS_UPDATE that touch them
+    assert {k: v for k, v in stats.nodes_by_label.items() if v} == {
+        "Incident": 3, "IncidentUpdate": 1, "Service": 4, "Team": 2,
+    }  # fmt: skip
+    assert {k: v for k, v in stats.edges_by_type.items() if v} == {
+        "AFFECTS": 3, "HAS_UPDATE": 1, "DEPENDS_ON": 3, "OWNED_BY": 4,
+    }  # fmt: skip
+    assert await graph.stats(visibilities=("public", "private")) == await graph.stats()
+
+
 async def test_empty_store_stats(store: GraphStore) -> None:
     stats = await store.stats()
     assert (stats.nodes, stats.edges) == (0, 0)

@@ -1,10 +1,9 @@
-"""The litestar application factory: owns the store, the model and the finder for the app's lifetime."""
+"""The litestar application factory: the app's lifespan owns one ``Runtime`` for its lifetime."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from litestar import Litestar
@@ -13,16 +12,19 @@ from litestar.openapi import OpenAPIConfig
 
 from precedent import __version__
 from precedent.api.errors import EXCEPTION_HANDLERS
-from precedent.api.routes import ROUTES
+from precedent.api.openapi import StrictBodySchemaPlugin
+from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
-from precedent.bootstrap import open_runtime
+from precedent.api.routes_webhooks import WEBHOOK_ROUTES
+from precedent.api.viewer import provide_viewer
 from precedent.config import Settings
 from precedent.embedding import Embedder
 from precedent.errors import StoreUnavailable
-from precedent.retrieval import SimilarIncidentFinder
-from precedent.retrieval.catalog import Catalog
+from precedent.retrieval import Catalog, SimilarIncidentFinder
+from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
+from precedent.webhooks import WebhookService
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -32,20 +34,12 @@ __all__ = ["create_app"]
 log = logging.getLogger("precedent.api")
 
 
-@dataclass(frozen=True)
-class _Runtime:
-    store: GraphStore
-    embedder: Embedder
-    finder: SimilarIncidentFinder
-    catalog: Catalog
+class _Live:
+    """Where the lifespan puts the entered runtime; providers read it per request."""
 
+    runtime: Runtime | None = None
 
-class _Holder:
-    """Where the lifespan puts the runtime; providers read it per request."""
-
-    runtime: _Runtime | None = None
-
-    def get(self) -> _Runtime:
+    def get(self) -> Runtime:
         if self.runtime is None:
             raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
         return self.runtime
@@ -56,6 +50,7 @@ def create_app(
     *,
     store: GraphStore | None = None,
     embedder: Embedder | None = None,
+    webhooks: WebhookService | None = None,
 ) -> Litestar:
     """Build the HTTP app.
 
@@ -63,48 +58,57 @@ def create_app(
         settings: Read from the environment when omitted.
         store: An already opened store (tests); otherwise one is opened from settings at start-up
             and closed at shutdown.
-        embedder: The embedder matching ``store`` (tests); otherwise the configured model.
+        embedder: The embedder matching ``store``'s vectors; required with ``store``.
+        webhooks: A webhook service (tests); otherwise the runtime builds one from settings, with
+            its inbox beside the store and a worker running in this process.
+
+    Raises:
+        ConfigError: if ``store`` is given without its ``embedder``.
     """
     settings = settings or Settings()
-    holder = _Holder()
+    runtime = Runtime(
+        store=store,
+        embedder=embedder,
+        settings=settings,
+        options=RuntimeOptions(webhooks=True),
+        webhooks=webhooks,
+    )
+    live = _Live()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if store is not None and embedder is not None:
-            live_store, live_embedder, owned = store, embedder, False
-        else:
-            live_store, live_embedder = await open_runtime(settings)
-            owned = True
-        # One finder and one catalog for the app's life: the model and the lookups load once.
-        holder.runtime = _Runtime(
-            live_store, live_embedder, SimilarIncidentFinder(live_store, live_embedder), Catalog(live_store)
-        )
-        log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
-        try:
-            yield
-        finally:
-            holder.runtime = None
-            if owned:
-                await live_store.close()
+        async with runtime:
+            live.runtime = runtime
+            log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
+            try:
+                yield
+            finally:
+                live.runtime = None
 
     def provide_store() -> GraphStore:
-        return holder.get().store
+        return live.get().store
 
     def provide_finder() -> SimilarIncidentFinder:
-        return holder.get().finder
+        return live.get().finder
 
     def provide_catalog() -> Catalog:
-        return holder.get().catalog
+        return live.get().catalog
+
+    def provide_webhooks() -> WebhookService:
+        return live.get().webhooks
 
     return Litestar(
-        route_handlers=[*ROUTES, *RETRIEVAL_ROUTES, *INVESTIGATION_ROUTES],
+        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, *WEBHOOK_ROUTES, *INVESTIGATION_ROUTES],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
-            "embedder": Provide(lambda: holder.get().embedder, sync_to_thread=False),
+            "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+            "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Precedent", version=__version__),
+        plugins=[StrictBodySchemaPlugin()],
     )

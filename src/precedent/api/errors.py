@@ -1,39 +1,62 @@
-"""The one place where Precedent's errors become HTTP responses (RFC 9457 problem details)."""
+"""The one place where errors become HTTP responses: RFC 9457 problem details, always.
+
+Precedent's own errors map by class (looked up along the MRO, so one entry covers a subtree);
+Litestar's (an invalid parameter, an unknown route, a body too large) keep their status; anything
+else is a 500 whose detail says nothing of the internals. Every route documents the problems it
+can answer with through ``problem_responses``.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from litestar import MediaType, Response
+from litestar import Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
     ConfigError,
+    DeliveryTooLarge,
     InvalidQuery,
+    MalformedDelivery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
     WebhookRejected,
+    WebhooksDisabled,
 )
+from precedent.responses.problem import PROBLEM_JSON, ProblemDetails
 
 if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["EXCEPTION_HANDLERS", "status_for"]
+__all__ = ["EXCEPTION_HANDLERS", "problem_responses", "status_for"]
 
 log = logging.getLogger("precedent.api")
 
-# Looked up along the exception's MRO, so one entry covers a whole subtree.
 _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
     SchemaError: 400,
     InvalidQuery: 400,
+    MalformedDelivery: 400,
+    DeliveryTooLarge: 413,
     WebhookRejected: 401,
+    WebhooksDisabled: 503,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,
+}
+
+_MEANING = {
+    400: "the request's arguments are invalid; `detail` (and `errors`) say which to change",
+    401: "no valid API token was given",
+    403: "the token lacks a scope this route needs",
+    404: "nothing with that id, reference or name is in the map (or the token may not see it)",
+    413: "the request body is too large",
+    503: "the service is starting, stopping or cannot reach its store; retry shortly",
 }
 
 
@@ -45,16 +68,57 @@ def status_for(exc: PrecedentError) -> int:
     return 500
 
 
-def _problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[dict[str, object]]:
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json answers a route can give (besides 500)."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDetails, media_type=PROBLEM_JSON, description=_MEANING[status]
+        )
+        for status in statuses
+    }
+
+
+def _respond(problem: ProblemDetails, headers: dict[str, str] | None = None) -> Response[ProblemDetails]:
+    return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers or {})
+
+
+def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
     status = status_for(exc)
     if status >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
-    return Response(
-        {"type": "about:blank", "title": type(exc).__name__, "status": status, "detail": str(exc)},
-        status_code=status,
-        media_type=MediaType.JSON,
-        headers={"content-type": "application/problem+json"},
-    )
+    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=str(exc)))
 
 
-EXCEPTION_HANDLERS: ExceptionHandlersMap = {PrecedentError: _problem}
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:
+    errors = [
+        {
+            "field": str(e.get("key", "")),
+            "source": str(e.get("source", "")),
+            "message": str(e.get("message", "")),
+        }
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict)
+    ]
+    fields = ", ".join(e["field"] for e in errors if e["field"])
+    detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
+    return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ProblemDetails]:
+    title = type(exc).__name__.removesuffix("Exception") or "HTTPError"
+    problem = ProblemDetails(title=title, status=exc.status_code, detail=str(exc.detail))
+    return _respond(problem, headers=dict(exc.headers or {}))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
+    log.error("unexpected error path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+    detail = "an unexpected error occurred; the server log has the details (search for the request path)"
+    return _respond(ProblemDetails(title="InternalServerError", status=500, detail=detail))
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    PrecedentError: _precedent,
+    ValidationException: _validation,
+    HTTPException: _http,
+    Exception: _unexpected,
+}

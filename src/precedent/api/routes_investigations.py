@@ -59,7 +59,6 @@ class InvestigationRequestDTO(BaseModel):
     declared_at: AwareDatetime | None = Field(default=None, description="default: now")
     similar: int = Field(default=5, ge=1, le=50, description="how many precedents")
     change_window_hours: float = Field(default=24.0, gt=0, le=720, description="changes read this far back")
-    include_private: bool = False
 
 
 class ChangeRequestDTO(BaseModel):
@@ -114,18 +113,11 @@ class ChangesPage:
     items: tuple[Change, ...]
 
 
-def _viewer(include_private: bool) -> Viewer:
-    return Viewer(include_private=include_private, name="api")
-
-
 def _options(similar: int, hours: float) -> InvestigationOptions:
     try:
         return InvestigationOptions(similar=similar, change_window=timedelta(hours=hours))
     except ValueError as exc:
         raise InvalidQuery(str(exc)) from exc
-
-
-IncludePrivate = Annotated[bool, QueryParameter(description="the caller may see private incidents")]
 
 
 @get("/v1/incidents/{incident:str}/investigation")
@@ -134,15 +126,12 @@ async def incident_investigation(
     store: NamedDependency[GraphStore],
     finder: NamedDependency[SimilarIncidentFinder],
     catalog: NamedDependency[Catalog],
-    include_private: IncludePrivate = False,
+    viewer: NamedDependency[Viewer],
     rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
 ) -> Investigation:
     """The latest investigation of an incident in the map, built (and stored) if there is none."""
     collaborators = Collaborators(store, finder, catalog)
-    viewer = _viewer(include_private)
-    node = await collaborators.catalog.incident(incident)
-    if not viewer.can_see(node):
-        raise NotFound("incident", incident)
+    node = await collaborators.catalog.incident(incident, viewer)
     if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
         return stored
     investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
@@ -154,10 +143,10 @@ async def incident_investigation(
 async def investigation_by_id(
     investigation_id: FromPath[str],
     store: NamedDependency[GraphStore],
-    include_private: IncludePrivate = False,
+    viewer: NamedDependency[Viewer],
 ) -> Investigation:
     """A stored investigation by id."""
-    return await get_investigation(store, investigation_id, _viewer(include_private))
+    return await get_investigation(store, investigation_id, viewer)
 
 
 @post("/v1/investigations", status_code=201)
@@ -166,6 +155,7 @@ async def create_investigation(
     store: NamedDependency[GraphStore],
     finder: NamedDependency[SimilarIncidentFinder],
     catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
 ) -> Investigation:
     """Investigate an incident in the map (``incident``) or one described in the body; store it."""
     collaborators = Collaborators(store, finder, catalog)
@@ -186,7 +176,7 @@ async def create_investigation(
             'give "incident" (an incident in the map) or "name" and "services" (a described one)'
         )
     options = _options(data.similar, data.change_window_hours)
-    investigation = await build_investigation(query, collaborators, _viewer(data.include_private), options)
+    investigation = await build_investigation(query, collaborators, viewer, options)
     await save(collaborators.store, investigation, trigger="request")
     return investigation
 
@@ -194,12 +184,12 @@ async def create_investigation(
 @get("/v1/investigations")
 async def recent_investigations(
     store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-    include_private: IncludePrivate = False,
 ) -> InvestigationList:
     """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    page = await list_recent(store, _viewer(include_private), cursor=cursor, limit=limit)
+    page = await list_recent(store, viewer, cursor=cursor, limit=limit)
     items = tuple(
         InvestigationListItem(
             i.id,

@@ -1,4 +1,4 @@
-"""HTTP routes for similar incidents and neighbourhoods: parse, call retrieval, return DTOs."""
+"""HTTP routes for similar incidents and neighbourhoods: parse, call retrieval, return responses."""
 
 from __future__ import annotations
 
@@ -8,24 +8,22 @@ from typing import Annotated, TypeVar
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from precedent.api.dto import (
-    DescribedIncidentDTO,
-    NeighbourhoodDTO,
-    NodeDTO,
-    SimilarResponseDTO,
-)
+from precedent.api.errors import problem_responses
+from precedent.api.requests import DescribedIncidentRequest
 from precedent.errors import InvalidQuery
+from precedent.model import Viewer
+from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
 from precedent.retrieval import (
+    Catalog,
     DescribedQuery,
     IncidentQuery,
+    NeighbourhoodQuery,
     SimilarIncidentFinder,
     SimilarOptions,
-    results_json,
+    find_neighbourhood,
 )
-from precedent.retrieval.catalog import Catalog
-from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
 from precedent.store import GraphStore
 
 __all__ = ["RETRIEVAL_ROUTES"]
@@ -42,41 +40,49 @@ def _checked(build: Callable[..., T], **fields: object) -> T:
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="how many results")]
+Before = Annotated[
+    datetime | None,
+    QueryParameter(description="only what started earlier (ISO 8601 with a time zone)"),
+]
+After = Annotated[
+    datetime | None, QueryParameter(description="only what started at or after (ISO 8601 with a time zone)")
+]
+Depth = Annotated[int, QueryParameter(ge=0, le=4, description="hops from the centre")]
+Labels = Annotated[list[str] | None, QueryParameter(description="only reach nodes with these labels")]
+RelTypes = Annotated[list[str] | None, QueryParameter(description="only follow these relationship types")]
+MaxNodes = Annotated[int, QueryParameter(ge=1, le=5000, description="node cap (`truncated` says when hit)")]
 
 
-@get("/v1/incidents/{incident:str}")
-async def get_incident(incident: FromPath[str], catalog: NamedDependency[Catalog]) -> NodeDTO:
+@get("/v1/incidents/{incident:str}", responses=problem_responses(404, 503))
+async def get_incident(
+    incident: FromPath[str], catalog: NamedDependency[Catalog], viewer: NamedDependency[Viewer]
+) -> NodeResponse:
     """An incident by id or reference (``INC-123``)."""
-    return NodeDTO.from_node(await catalog.incident(incident))
+    return NodeResponse.from_node(await catalog.incident(incident, viewer))
 
 
-@get("/v1/incidents/{incident:str}/similar")
+@get("/v1/incidents/{incident:str}/similar", responses=problem_responses(400, 404, 503))
 async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
+    viewer: NamedDependency[Viewer],
     limit: Limit = 10,
-    before: Annotated[
-        datetime | None, QueryParameter(description="only incidents that started earlier")
-    ] = None,
+    before: Before = None,
     exclude: Annotated[list[str] | None, QueryParameter(description="incident ids never to return")] = None,
-    include_private: FromQuery[bool] = False,
-) -> SimilarResponseDTO:
+) -> SimilarResponse:
     """Past incidents similar to one in the map, posed as it looked when declared, with reasons."""
     options = _checked(
-        SimilarOptions,
-        before=before,
-        exclude=frozenset(exclude or ()),
-        limit=limit,
-        include_private=include_private,
+        SimilarOptions, before=before, exclude=frozenset(exclude or ()), limit=limit, viewer=viewer
     )
-    results = await finder.find(IncidentQuery(incident), options)
-    return SimilarResponseDTO.model_validate(results_json(results))
+    return SimilarResponse.from_results(await finder.find(IncidentQuery(incident), options))
 
 
-@post("/v1/similar", status_code=200)
+@post("/v1/similar", status_code=200, responses=problem_responses(400, 503))
 async def similar_to_description(
-    data: JSONBody[DescribedIncidentDTO], finder: NamedDependency[SimilarIncidentFinder]
-) -> SimilarResponseDTO:
+    data: JSONBody[DescribedIncidentRequest],
+    finder: NamedDependency[SimilarIncidentFinder],
+    viewer: NamedDependency[Viewer],
+) -> SimilarResponse:
     """Past incidents similar to an incident described in the request (it need not be in the map)."""
     query = DescribedQuery(
         name=data.name,
@@ -87,35 +93,54 @@ async def similar_to_description(
         declared_at=data.declared_at,
     )
     options = _checked(
-        SimilarOptions,
-        before=data.before,
-        exclude=frozenset(data.exclude),
-        limit=data.limit,
-        include_private=data.include_private,
+        SimilarOptions, before=data.before, exclude=frozenset(data.exclude), limit=data.limit, viewer=viewer
     )
-    return SimilarResponseDTO.model_validate(results_json(await finder.find(query, options)))
+    return SimilarResponse.from_results(await finder.find(query, options))
 
 
-@get("/v1/neighbourhood")
-async def neighbourhood(
+@get("/v1/incidents/{incident:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+async def incident_neighbourhood(
+    incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
-    incident: FromQuery[str | None] = None,
-    service: FromQuery[str | None] = None,
-    depth: Annotated[int, QueryParameter(ge=0, le=4)] = 2,
-    label: Annotated[list[str] | None, QueryParameter(description="only reach these labels")] = None,
-    rel: Annotated[
-        list[str] | None, QueryParameter(description="only follow these relationship types")
-    ] = None,
-    before: FromQuery[datetime | None] = None,
-    after: FromQuery[datetime | None] = None,
-    max_nodes: Annotated[int, QueryParameter(ge=1, le=5000)] = 200,
-    include_private: FromQuery[bool] = False,
-) -> NeighbourhoodDTO:
-    """The k-hop subgraph around an incident or a service, as stable JSON."""
+    viewer: NamedDependency[Viewer],
+    depth: Depth = 2,
+    label: Labels = None,
+    rel: RelTypes = None,
+    before: Before = None,
+    after: After = None,
+    max_nodes: MaxNodes = 200,
+) -> NeighbourhoodResponse:
+    """The k-hop subgraph around an incident (by id or reference), in a stable order."""
     query = _checked(
         NeighbourhoodQuery,
         incident=incident,
+        depth=depth,
+        labels=tuple(label or ()),
+        rel_types=tuple(rel or ()),
+        before=before,
+        after=after,
+        max_nodes=max_nodes,
+    )
+    return NeighbourhoodResponse.from_subgraph(await find_neighbourhood(store, catalog, query, viewer))
+
+
+@get("/v1/services/{service:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+async def service_neighbourhood(
+    service: FromPath[str],
+    store: NamedDependency[GraphStore],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    depth: Depth = 2,
+    label: Labels = None,
+    rel: RelTypes = None,
+    before: Before = None,
+    after: After = None,
+    max_nodes: MaxNodes = 200,
+) -> NeighbourhoodResponse:
+    """The k-hop subgraph around a service (by id, name, external id or alias), in a stable order."""
+    query = _checked(
+        NeighbourhoodQuery,
         service=service,
         depth=depth,
         labels=tuple(label or ()),
@@ -123,10 +148,14 @@ async def neighbourhood(
         before=before,
         after=after,
         max_nodes=max_nodes,
-        include_private=include_private,
     )
-    subgraph = await find_neighbourhood(store, catalog, query)
-    return NeighbourhoodDTO.model_validate(neighbourhood_json(subgraph))
+    return NeighbourhoodResponse.from_subgraph(await find_neighbourhood(store, catalog, query, viewer))
 
 
-RETRIEVAL_ROUTES = [get_incident, similar_to_incident, similar_to_description, neighbourhood]
+RETRIEVAL_ROUTES = [
+    get_incident,
+    similar_to_incident,
+    similar_to_description,
+    incident_neighbourhood,
+    service_neighbourhood,
+]

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.similar_io import parse_time
 from precedent.errors import NotFound
 from precedent.ingest.changes import (
@@ -21,6 +20,7 @@ from precedent.ingest.changes import (
 )
 from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.investigation.codec import encode
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -90,11 +90,8 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
         return 2
-    store, embedder = await open_runtime(settings)
-    try:
-        recorded = await ChangeRecorder(store, embedder).record(record)
-    finally:
-        await store.close()
+    async with Runtime.from_settings(settings) as runtime:
+        recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
     if args.json:
         print(json.dumps({**encode(recorded), "linked": recorded.linked}))
     elif recorded.linked:
@@ -110,8 +107,8 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
 async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print a service's changes, newest first."""
     after = datetime.now(UTC) - timedelta(hours=args.since_hours)
-    store, _ = await open_runtime(settings)
-    try:
+    async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
+        store = runtime.store
         service = await resolve_service(store, args.service)
         if service is not None:
             changes = await changes_for_service(store, service, after=after, limit=args.limit)
@@ -122,8 +119,6 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
             changes = tuple(
                 change_from_node(n, None, args.service, None, None) for n in pending[: args.limit]
             )
-    finally:
-        await store.close()
     if args.json:
         for change in changes:
             print(json.dumps(encode(change)))

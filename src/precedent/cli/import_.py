@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.progress import RichProgress, summary_table
 from precedent.ingest import Loader, import_export
 from precedent.ingest.mapping import DEFAULT_MODES, MappingContext
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -36,15 +36,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=True)
     modes = DEFAULT_MODES | {"test", "tutorial"} if args.include_test else DEFAULT_MODES
     started = time.perf_counter()
-    store, embedder = await open_runtime(settings)
-    try:
+    async with Runtime.from_settings(settings) as runtime:
         with RichProgress(console) as progress:
-            loader = Loader(store, embedder, progress=progress)
+            loader = Loader(runtime.store, runtime.embedder, progress=progress)
             results = await import_export(
                 args.path, loader, ctx=MappingContext(modes=modes), progress=progress
             )
-    finally:
-        await store.close()
     elapsed = time.perf_counter() - started
     Console().print(summary_table(results, f"imported {args.path} in {elapsed:.1f}s"))
     return 0

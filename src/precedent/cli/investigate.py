@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import parse_time
+from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
@@ -23,9 +23,8 @@ from precedent.investigation import (
     investigation_json,
     save,
 )
-from precedent.model import OWNER_VIEWER
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
-from precedent.retrieval.catalog import Catalog
+from precedent.retrieval import DescribedQuery, IncidentQuery
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -59,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     output.add_argument("--json", action="store_true", help="print the investigation as JSON")
     output.add_argument("--markdown", action="store_true", help="print the Slack-ready summary only")
     parser.add_argument("--no-save", action="store_true", help="do not store the investigation in the map")
+    add_viewer_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -91,16 +91,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    store, embedder = await open_runtime(settings)
-    try:
-        finder = SimilarIncidentFinder(store, embedder)
-        collaborators = Collaborators(store, finder, Catalog(store))
-        # The CLI is run by the map's owner, who may see everything.
-        investigation = await build_investigation(query, collaborators, OWNER_VIEWER, options)
+    async with Runtime.from_settings(settings) as runtime:
+        collaborators = Collaborators(runtime.store, runtime.finder, runtime.catalog)
+        investigation = await build_investigation(query, collaborators, viewer_from(args), options)
         if not args.no_save:
-            await save(store, investigation, trigger="cli")
-    finally:
-        await store.close()
+            await save(runtime.store, investigation, trigger="cli")
     if args.json:
         print(json.dumps(investigation_json(investigation)))
     elif args.markdown:

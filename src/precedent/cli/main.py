@@ -28,6 +28,8 @@ from precedent.cli import (
     similar,
     stats,
     sync,
+    tune,
+    worker,
 )
 from precedent.config import Settings
 from precedent.errors import PrecedentError
@@ -52,6 +54,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     similar,
     stats,
     sync,
+    tune,
+    worker,
 )
 
 

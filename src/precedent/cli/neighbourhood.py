@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from precedent.bootstrap import build_store
 from precedent.cli.similar_io import parse_time
-from precedent.retrieval.catalog import Catalog
-from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
+from precedent.cli.viewing import add_viewer_flag, viewer_from
+from precedent.responses import NeighbourhoodResponse
+from precedent.retrieval import NeighbourhoodQuery, find_neighbourhood
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--before", help="skip nodes that occurred at or after this time (ISO 8601)")
     parser.add_argument("--after", help="skip nodes that occurred before this time (ISO 8601)")
     parser.add_argument("--max-nodes", type=int, default=200, help="node cap (default 200)")
-    parser.add_argument("--include-private", action="store_true", help="the caller may see private incidents")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_viewer_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -49,17 +49,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         before=parse_time(args.before) if args.before else None,
         after=parse_time(args.after) if args.after else None,
         max_nodes=args.max_nodes,
-        include_private=args.include_private,
     )
     # Walking needs no model: the store keeps the dimension it was created with.
-    store = build_store(settings, dimensions=None)
-    await store.open()
-    try:
-        subgraph = await find_neighbourhood(store, Catalog(store), query)
-    finally:
-        await store.close()
+    async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
+        subgraph = await find_neighbourhood(runtime.store, runtime.catalog, query, viewer_from(args))
     if args.json:
-        print(json.dumps(neighbourhood_json(subgraph)))
+        print(NeighbourhoodResponse.from_subgraph(subgraph).model_dump_json())
         return 0
     names = {
         n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in subgraph.nodes

@@ -1,4 +1,4 @@
-"""``precedent serve``: run the HTTP API (and, with ``--demo``, load a demo organisation first)."""
+"""``precedent serve``: run the HTTP API."""
 
 from __future__ import annotations
 

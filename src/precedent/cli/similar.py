@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.similar_io import query_from_args, query_from_json, results_table
+from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import NotFound, PrecedentError
-from precedent.retrieval import SimilarIncidentFinder, SimilarOptions, results_json
+from precedent.responses import SimilarResponse
+from precedent.retrieval import SimilarIncidentFinder, SimilarOptions
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
 
     from precedent.config import Settings
-    from precedent.retrieval import JSONValue
 
 __all__ = ["register", "run"]
 
@@ -41,33 +42,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--before", help="only incidents started strictly before this (ISO 8601)")
     parser.add_argument("--exclude", action="append", help="an incident id never to return (repeatable)")
     parser.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
-    parser.add_argument("--include-private", action="store_true", help="the caller may see private incidents")
     parser.add_argument("--batch", type=Path, help="a JSON-lines file of queries, one per line")
     parser.add_argument("--out", type=Path, help="write batch results here instead of stdout")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_viewer_flag(parser)
     parser.set_defaults(handler=run)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one query, or every query of a batch file."""
     console = Console(stderr=True)
+    viewer = viewer_from(args)
     if not args.batch:
         try:
-            query, options = query_from_args(args)
+            query, options = query_from_args(args, viewer)
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             return 2
-    store, embedder = await open_runtime(settings)
-    try:
-        finder = SimilarIncidentFinder(store, embedder)
+    # Read-only: answering needs no write, so it works beside `precedent serve` on the same map.
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
         if args.batch:
-            defaults = SimilarOptions(limit=args.limit, include_private=args.include_private)
-            return await _batch(finder, args.batch, args.out, defaults)
-        answer = await finder.find(query, options)
-    finally:
-        await store.close()
+            defaults = SimilarOptions(limit=args.limit, viewer=viewer)
+            return await _batch(runtime.finder, args.batch, args.out, defaults)
+        answer = await runtime.finder.find(query, options)
     if args.json:
-        print(json.dumps(results_json(answer)))
+        print(SimilarResponse.from_results(answer).model_dump_json())
     else:
         Console().print(results_table(answer))
     return 0
@@ -84,7 +83,7 @@ async def _batch(
                 continue
             row = await _answer(finder, line, number, defaults)
             failures += "error" in row
-            sink.write(json.dumps(row) + "\n")
+            sink.write(json.dumps(row, default=str) + "\n")
     if failures:
         Console(stderr=True).print(f'[yellow]{failures} queries failed; see their "error" fields[/yellow]')
     return 1 if failures else 0
@@ -92,16 +91,17 @@ async def _batch(
 
 async def _answer(
     finder: SimilarIncidentFinder, line: str, number: int, defaults: SimilarOptions
-) -> dict[str, JSONValue]:
+) -> dict[str, object]:
     # One bad line must not lose the answers to the others: its error goes in its own row.
-    query_id: JSONValue = number
+    query_id: object = number
     try:
         data = json.loads(line)
         if not isinstance(data, dict):
             raise ValueError("each line must be a JSON object")
         query_id = data.get("query_id", number)
         query, options = query_from_json(data, defaults)
-        return {"query_id": query_id, **results_json(await finder.find(query, options))}
+        answer = SimilarResponse.from_results(await finder.find(query, options))
+        return {"query_id": query_id, **answer.model_dump(mode="json")}
     except (ValueError, NotFound) as exc:
         return {"query_id": query_id, "error": str(exc)}
     except PrecedentError as exc:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
 
+    from precedent.model import Viewer
     from precedent.retrieval import SimilarQuery, SimilarResults
 
 __all__ = ["parse_time", "query_from_args", "query_from_json", "results_table"]
@@ -62,7 +63,7 @@ def query_from_json(
         before=parse_time(str(before)) if before else defaults.before,
         exclude=defaults.exclude | frozenset(_strings(line.get("exclude"))),
         limit=int(str(limit)),
-        include_private=defaults.include_private,
+        viewer=defaults.viewer,
     )
     for key in ("id", "incident", "reference"):
         if line.get(key):
@@ -81,7 +82,7 @@ def query_from_json(
     return query, options
 
 
-def query_from_args(args: argparse.Namespace) -> tuple[SimilarQuery, SimilarOptions]:
+def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQuery, SimilarOptions]:
     """Build a query and options from ``precedent similar`` arguments.
 
     Raises:
@@ -91,7 +92,7 @@ def query_from_args(args: argparse.Namespace) -> tuple[SimilarQuery, SimilarOpti
         before=parse_time(args.before) if args.before else None,
         exclude=frozenset(args.exclude or ()),
         limit=args.limit,
-        include_private=args.include_private,
+        viewer=viewer,
     )
     if args.incident:
         return IncidentQuery(args.incident), options

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from precedent.bootstrap import build_store
+from precedent.cli.viewing import add_viewer_flag, viewer_from
+from precedent.responses import StatsResponse
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
@@ -22,20 +23,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``stats`` sub-command."""
     parser = subparsers.add_parser("stats", help="count nodes and edges in the knowledge map")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_viewer_flag(parser)
     parser.set_defaults(handler=run)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print node and edge counts."""
     # Counting needs no model: the store keeps the dimension it was created with.
-    store = build_store(settings, dimensions=None)
-    await store.open()
-    try:
-        stats = await store.stats()
-    finally:
-        await store.close()
+    async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
+        stats = await runtime.store.stats(visibilities=viewer_from(args).visibilities)
     if args.json:
-        print(json.dumps({"nodes": dict(stats.nodes_by_label), "edges": dict(stats.edges_by_type)}))
+        print(StatsResponse.from_stats(stats).model_dump_json())
         return 0
     table = Table("kind", "name", "count")
     for label, count in sorted(stats.nodes_by_label.items()):

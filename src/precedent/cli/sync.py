@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from precedent.bootstrap import open_runtime
 from precedent.cli.progress import RichProgress, summary_table
 from precedent.errors import ConfigError
 from precedent.ingest import Loader
 from precedent.ingest.mapping import DEFAULT_MODES
 from precedent.ingest.sync import Syncer, SyncOptions
+from precedent.runtime import Runtime
 from precedent.sources.incidentio import IncidentIoClient
 
 if TYPE_CHECKING:
@@ -59,14 +59,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         base_url=settings.incidentio_base_url,
         requests_per_minute=settings.incidentio_requests_per_minute,
     )
-    store, embedder = await open_runtime(settings)
-    try:
-        async with client:
-            with RichProgress(console) as progress:
-                syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
-                report = await syncer.run()
-    finally:
-        await store.close()
+    async with Runtime.from_settings(settings) as runtime, client:
+        store, embedder = runtime.store, runtime.embedder
+        with RichProgress(console) as progress:
+            syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
+            report = await syncer.run()
     kind = "incremental" if report.incremental else "full"
     title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
     Console().print(summary_table(report.resources, title))

@@ -1,13 +1,12 @@
 """Finding similar past incidents and neighbourhoods, with explanations.
 
 Generators (``candidates``) ask the store for candidates, ``fusion`` scores them with pure
-functions and ``weights``, ``explain`` says why, ``formatting`` renders JSON.
+functions and ``weights``, ``explain`` says why; ``precedent.responses`` renders the results.
 """
 
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
-from precedent.retrieval.formatting import JSONValue, results_json
-from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood, neighbourhood_json
+from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
     DescribedQuery,
     IncidentQuery,
@@ -34,7 +33,6 @@ __all__ = [
     "FollowUpSummary",
     "GraphPath",
     "IncidentQuery",
-    "JSONValue",
     "Lesson",
     "Limits",
     "NeighbourhoodQuery",
@@ -46,6 +44,4 @@ __all__ = [
     "SimilarResults",
     "Weights",
     "find_neighbourhood",
-    "neighbourhood_json",
-    "results_json",
 ]

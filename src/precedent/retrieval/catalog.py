@@ -19,7 +19,7 @@ from precedent.errors import NotFound
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from precedent.model import Node
+    from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
 __all__ = ["Catalog"]
@@ -59,18 +59,18 @@ class Catalog:
         self._services: _Index | None = None
         self._lock = asyncio.Lock()
 
-    async def incident(self, key: str) -> Node:
-        """Return the Incident whose id or reference is ``key``.
+    async def incident(self, key: str, viewer: Viewer) -> Node:
+        """Return the Incident whose id or reference is ``key``, if ``viewer`` may see it.
 
         Raises:
-            NotFound: if no incident has that id or reference.
+            NotFound: if no incident has that id or reference, or the viewer may not see it (the
+                same answer, so that a private incident's existence does not leak).
         """
         found = await self._store.get_nodes([key])
-        if found and found[0].label == "Incident":
-            return found[0]
-        incident_id = await self._lookup("references", key, ("Incident",), ("reference",))
-        found = await self._store.get_nodes([incident_id]) if incident_id else []
-        if not found:
+        if not (found and found[0].label == "Incident"):
+            incident_id = await self._lookup("references", key, ("Incident",), ("reference",))
+            found = await self._store.get_nodes([incident_id]) if incident_id else []
+        if not found or not viewer.can_see(found[0]):
             raise NotFound("incident", key)
         return found[0]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precedent.model import GraphFilter, Node, Visibility
+from precedent.model import GraphFilter, Node
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
@@ -33,14 +33,6 @@ def _optional(node: Node, key: str) -> str | None:
     return str(value) if value is not None and str(value) else None
 
 
-def _visibilities(query_visibility: Visibility, include_private: bool) -> tuple[Visibility, ...]:
-    # A public incident's responders may not all be allowed to see private incidents, so its
-    # results stay public whatever the caller asked.
-    if include_private and query_visibility == "private":
-        return ("public", "private")
-    return ("public",)
-
-
 async def pose(
     store: GraphStore, catalog: Catalog, query: SimilarQuery, options: SimilarOptions
 ) -> PosedQuery:
@@ -51,7 +43,7 @@ async def pose(
     """
     if isinstance(query, DescribedQuery):
         return await _pose_described(catalog, query, options)
-    incident = await catalog.incident(query.incident)
+    incident = await catalog.incident(query.incident, options.viewer)
     # Every update, service, severity and type of one incident: small, and all of it is needed.
     neighbours = [node for _, node in await store.neighbours(incident.id, _DECLARED)]
     updates = sorted(
@@ -78,7 +70,7 @@ async def pose(
         incident_type=incident_type,
         declared_at=incident.occurred_at,
         before=options.before or incident.occurred_at,
-        visibilities=_visibilities(incident.visibility, options.include_private),
+        visibilities=options.viewer.visibilities_about(incident.visibility),
         exclude=options.exclude | {incident.id},
     )
 
@@ -97,6 +89,6 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         incident_type=query.incident_type,
         declared_at=query.declared_at,
         before=options.before or query.declared_at,
-        visibilities=("public", "private") if options.include_private else ("public",),
+        visibilities=options.viewer.visibilities,
         exclude=options.exclude,
     )

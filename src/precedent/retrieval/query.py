@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from precedent.model import PUBLIC_VIEWER, Viewer
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -56,14 +58,14 @@ class SimilarOptions:
         before: Only incidents that started strictly before this (default: the query's start).
         exclude: Incident ids never to return (the query's own id is always excluded).
         limit: How many results.
-        include_private: Whether the caller may see private incidents. Even then, a public
-            query incident never returns private ones.
+        viewer: Who is asking (``model.Viewer``). Even a viewer allowed private incidents gets
+            only public ones for a public query incident.
     """
 
     before: datetime | None = None
     exclude: frozenset[str] = frozenset()
     limit: int = 10
-    include_private: bool = False
+    viewer: Viewer = PUBLIC_VIEWER
 
     def __post_init__(self) -> None:
         if self.limit < 1:

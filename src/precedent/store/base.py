@@ -151,8 +151,12 @@ class GraphStore(Protocol):
         nodes match; scores differ slightly. Any query string is safe to pass.
         """
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type (labels and types with none are left out)."""
+    async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
+        """Count nodes per label and edges per type (labels and types with none are left out).
+
+        Only nodes whose visibility is in ``visibilities`` count, and only edges between two of
+        them, so a viewer's counts never reveal what it may not see.
+        """
 
     def scan_nodes(self, labels: Sequence[str] = (), *, with_embeddings: bool = False) -> AsyncIterator[Node]:
         """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""

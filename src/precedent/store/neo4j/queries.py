@@ -24,6 +24,18 @@ __all__ = [
     "EXISTING_IDS",
     "GET_META",
     "GET_NODES",
+    "HIDDEN_EDGE_COUNTS",
+    "HIDDEN_NODE_COUNTS",
+    "INBOX_CANDIDATES",
+    "INBOX_COMPLETE",
+    "INBOX_FAIL",
+    "INBOX_GET",
+    "INBOX_LOCK",
+    "INBOX_RECENT",
+    "INBOX_RECORD",
+    "INBOX_RENEW",
+    "INBOX_RETRY",
+    "INBOX_TAKE",
     "SET_META",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
@@ -173,6 +185,20 @@ def scan_edges_page(types: Sequence[str]) -> str:
 
 _COUNT_NODES = "MATCH (n:{label}) RETURN count(n) AS count"
 _COUNT_EDGES = "MATCH ()-[r:{type}]->() RETURN count(r) AS count"
+
+
+# Hidden nodes (private ones, for a public viewer) are few and indexed on visibility; counting
+# them and subtracting from the count store's totals keeps stats cheap at any size.
+HIDDEN_NODE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "RETURN [l IN labels(n) WHERE l <> 'Entity'][0] AS label, count(n) AS count"
+)
+HIDDEN_EDGE_COUNTS = (
+    "MATCH (n:Entity) WHERE n.visibility IN $hidden\n"
+    "MATCH (n)-[r]-(:Entity)\n"
+    "WITH DISTINCT r\n"
+    "RETURN type(r) AS type, count(r) AS count"
+)
 
 
 def count_nodes(label: str) -> str:
@@ -340,3 +366,54 @@ def text_search(predicates: str) -> str:
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"
     )
+
+
+# --- webhook inbox ---------------------------------------------------------------------------------
+# (:WebhookDelivery) nodes are bookkeeping beside the map (never :Entity); see store/neo4j/inbox.py.
+# Times are epoch milliseconds. Statements that change a leased delivery first take its write lock
+# (INBOX_LOCK) and only then check who holds the lease, in a second statement of the same
+# transaction, so two workers can never both act on one lease.
+
+INBOX_RECORD = (
+    "MERGE (d:WebhookDelivery {id: $id})\n"
+    "ON CREATE SET d += $props, d.attempts = 0, d.created_by = $token\n"
+    "RETURN d.created_by = $token AS created"
+)
+INBOX_CANDIDATES = (
+    "MATCH (d:WebhookDelivery)\n"
+    "WHERE (d.state = 'pending' AND d.available_at <= $now)\n"
+    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now)\n"
+    "WITH d ORDER BY d.received_at, d.id LIMIT $limit\n"
+    "SET d.locked = true REMOVE d.locked\n"
+    "RETURN d.id AS id"
+)
+INBOX_TAKE = (
+    "MATCH (d:WebhookDelivery) WHERE d.id IN $ids\n"
+    "  AND ((d.state = 'pending' AND d.available_at <= $now)\n"
+    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now))\n"
+    "SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = $expires,\n"
+    "    d.attempts = d.attempts + 1, d.started_at = coalesce(d.started_at, $now)\n"
+    "RETURN d {.*} AS delivery"
+)
+INBOX_LOCK = "MATCH (d:WebhookDelivery {id: $id}) SET d.locked = true REMOVE d.locked"
+_INBOX_HELD = "MATCH (d:WebhookDelivery {id: $id}) WHERE d.state = 'leased' AND d.lease_owner = $owner\n"
+INBOX_RENEW = _INBOX_HELD + "SET d.lease_expires_at = $expires RETURN count(d) AS changed"
+INBOX_COMPLETE = (
+    _INBOX_HELD + "SET d.state = 'done', d.outcome = $outcome, d.error = null, d.finished_at = $now,\n"
+    "    d.lease_expires_at = null\n"
+    "RETURN count(d) AS changed"
+)
+INBOX_FAIL = (
+    _INBOX_HELD + "SET d.state = $state, d.error = $error, d.available_at = $available,\n"
+    "    d.finished_at = $finished, d.lease_expires_at = null\n"
+    "RETURN count(d) AS changed"
+)
+INBOX_GET = "MATCH (d:WebhookDelivery {id: $id}) RETURN d {.*} AS delivery"
+INBOX_RECENT = (
+    "MATCH (d:WebhookDelivery) RETURN d {.*} AS delivery ORDER BY d.received_at DESC, d.id ASC LIMIT $limit"
+)
+INBOX_RETRY = (
+    "MATCH (d:WebhookDelivery {id: $id}) WHERE NOT d.state IN ['pending', 'leased']\n"
+    "SET d.state = 'pending', d.attempts = 0, d.available_at = $now, d.finished_at = null,\n"
+    "    d.lease_expires_at = null"
+)

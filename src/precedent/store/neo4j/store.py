@@ -274,14 +274,20 @@ class Neo4jStore:
             self._connection, self._schema, query, k=k, search_filter=search_filter
         )
 
-    async def stats(self) -> StoreStats:
-        """Count nodes per label and edges per type (labels and types with none are left out)."""
+    async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
+        """Count visible nodes per label and edges per type (labels and types with none are left out)."""
         labels = sorted(self._schema.node_labels)
         types = sorted(self._schema.edge_types)
+        hidden = sorted({"public", "private"} - set(visibilities))
 
         async def work(tx: AsyncManagedTransaction) -> StoreStats:
             nodes = {label: (await fetch(tx, queries.count_nodes(label), {}))[0]["count"] for label in labels}
             edges = {t: (await fetch(tx, queries.count_edges(t), {}))[0]["count"] for t in types}
+            if hidden:
+                for row in await fetch(tx, queries.HIDDEN_NODE_COUNTS, {"hidden": hidden}):
+                    nodes[row["label"]] = nodes.get(row["label"], 0) - row["count"]
+                for row in await fetch(tx, queries.HIDDEN_EDGE_COUNTS, {"hidden": hidden}):
+                    edges[row["type"]] = edges.get(row["type"], 0) - row["count"]
             return StoreStats(
                 nodes_by_label={k: int(v) for k, v in nodes.items() if v},
                 edges_by_type={k: int(v) for k, v in edges.items() if v},

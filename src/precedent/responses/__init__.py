@@ -1,0 +1,42 @@
+"""One set of response models for everything Precedent returns, on every surface.
+
+The HTTP API returns them (and its OpenAPI document is generated from them), the CLI's ``--json``
+prints them, and the MCP server and the web pages render them. Each is built from the typed
+results of ``retrieval`` or ``investigation`` by a ``from_...`` class method, so a new field is
+one edit here.
+"""
+
+from precedent.responses.graph import (
+    EdgeResponse,
+    NeighbourhoodResponse,
+    NodeResponse,
+    StatsResponse,
+)
+from precedent.responses.problem import ProblemDetails
+from precedent.responses.similar import (
+    ContributionResponse,
+    ExplanationResponse,
+    FollowUpResponse,
+    LessonResponse,
+    PosedQueryResponse,
+    SimilarIncidentResponse,
+    SimilarResponse,
+)
+from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
+
+__all__ = [
+    "ContributionResponse",
+    "DeliveryResponse",
+    "EdgeResponse",
+    "ExplanationResponse",
+    "FollowUpResponse",
+    "LessonResponse",
+    "NeighbourhoodResponse",
+    "NodeResponse",
+    "PosedQueryResponse",
+    "ProblemDetails",
+    "ReceiptResponse",
+    "SimilarIncidentResponse",
+    "SimilarResponse",
+    "StatsResponse",
+]

@@ -1,0 +1,103 @@
+"""Nodes, edges, neighbourhoods and counts: the one shape a node has on every surface."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from precedent.model import Edge, Node, StoreStats, Subgraph
+
+__all__ = ["EdgeResponse", "NeighbourhoodResponse", "NodeResponse", "PropertyValue", "StatsResponse"]
+
+PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
+
+
+class NodeResponse(BaseModel):
+    """A node of the map: its label, properties, time, visibility and text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str = Field(description="one label of graph_schema/schema.toml")
+    properties: dict[str, PropertyValue]
+    occurred_at: datetime | None = Field(description="when it happened (incident start, update time)")
+    visibility: Literal["public", "private"]
+    text: str | None = Field(default=None, description="the text that is embedded and searched")
+
+    @classmethod
+    def from_node(cls, node: Node, *, with_text: bool = True) -> NodeResponse:
+        """Render ``node`` (properties sorted by name, so outputs diff clean)."""
+        return cls(
+            id=node.id,
+            label=node.label,
+            properties=dict(sorted(node.properties.items())),
+            occurred_at=node.occurred_at,
+            visibility=node.visibility,
+            text=node.text if with_text else None,
+        )
+
+
+class EdgeResponse(BaseModel):
+    """A relationship of the map."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    type: str = Field(description="one relationship type of graph_schema/schema.toml")
+    target: str
+    properties: dict[str, PropertyValue]
+
+    @classmethod
+    def from_edge(cls, edge: Edge) -> EdgeResponse:
+        """Render ``edge``."""
+        return cls(
+            source=edge.source,
+            type=edge.type,
+            target=edge.target,
+            properties=dict(sorted(edge.properties.items())),
+        )
+
+
+class NeighbourhoodResponse(BaseModel):
+    """A k-hop subgraph: nodes sorted by id, edges by (source, type, target)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nodes: list[NodeResponse]
+    edges: list[EdgeResponse]
+    truncated: bool = Field(description="true when the node cap cut the walk short")
+
+    @classmethod
+    def from_subgraph(cls, subgraph: Subgraph) -> NeighbourhoodResponse:
+        """Render ``subgraph`` in a stable order (two runs diff clean); node texts are left out."""
+        return cls(
+            nodes=[NodeResponse.from_node(n, with_text=False) for n in sorted(subgraph.nodes, key=_id)],
+            edges=[
+                EdgeResponse.from_edge(e)
+                for e in sorted(subgraph.edges, key=lambda e: (e.source, e.type, e.target))
+            ],
+            truncated=subgraph.truncated,
+        )
+
+
+def _id(node: Node) -> str:
+    return node.id
+
+
+class StatsResponse(BaseModel):
+    """How many nodes of each label and edges of each type the viewer may see."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nodes: dict[str, int]
+    edges: dict[str, int]
+
+    @classmethod
+    def from_stats(cls, stats: StoreStats) -> StatsResponse:
+        """Render ``stats``, sorted by name."""
+        return cls(
+            nodes=dict(sorted(stats.nodes_by_label.items())), edges=dict(sorted(stats.edges_by_type.items()))
+        )

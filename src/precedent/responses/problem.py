@@ -1,0 +1,23 @@
+"""The body of every error response: RFC 9457 problem details."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["PROBLEM_JSON", "ProblemDetails"]
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemDetails(BaseModel):
+    """What went wrong and what to do about it (``detail`` says which argument to change)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str = Field(default="about:blank", description="a URI naming the kind of problem")
+    title: str = Field(description="the kind of problem, e.g. NotFound or ValidationError")
+    status: int = Field(description="the HTTP status code")
+    detail: str = Field(description="what went wrong, and what to change")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="for invalid requests: each field that was rejected and why"
+    )

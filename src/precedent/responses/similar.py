@@ -1,0 +1,197 @@
+"""Similar past incidents with their explanations and lessons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from precedent.retrieval import (
+        Explanation,
+        FollowUpSummary,
+        Lesson,
+        PosedQuery,
+        SimilarIncident,
+        SimilarResults,
+    )
+
+__all__ = [
+    "ContributionResponse",
+    "ExplanationResponse",
+    "FollowUpResponse",
+    "LessonResponse",
+    "PosedQueryResponse",
+    "SimilarIncidentResponse",
+    "SimilarResponse",
+]
+
+_DIGITS = 4  # enough to tell scores apart, few enough to keep diffs of outputs stable
+
+
+class ContributionResponse(BaseModel):
+    """One signal's part in a score: ``points = weight * value``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: float = Field(description="the signal, in [0, 1]")
+    weight: float
+    points: float
+
+
+class FollowUpResponse(BaseModel):
+    """A follow-up of a past incident; ``open`` flags work that was never finished."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    status: str | None
+    priority: str | None
+    open: bool
+    url: str | None
+
+    @classmethod
+    def from_summary(cls, follow_up: FollowUpSummary) -> FollowUpResponse:
+        """Render a follow-up summary."""
+        return cls(
+            title=follow_up.title,
+            status=follow_up.status,
+            priority=follow_up.priority,
+            open=follow_up.open,
+            url=follow_up.url,
+        )
+
+
+class LessonResponse(BaseModel):
+    """What a past incident teaches: root cause, resolution, duration, follow-ups."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root_cause: str | None
+    resolution: str | None
+    learnings: str | None
+    duration_seconds: int | None
+    severity: str | None
+    type: str | None
+    follow_ups: list[FollowUpResponse]
+    open_follow_ups: int
+
+    @classmethod
+    def from_lesson(cls, lesson: Lesson) -> LessonResponse:
+        """Render a lesson."""
+        return cls(
+            root_cause=lesson.root_cause,
+            resolution=lesson.resolution,
+            learnings=lesson.learnings,
+            duration_seconds=lesson.duration_seconds,
+            severity=lesson.severity,
+            type=lesson.incident_type,
+            follow_ups=[FollowUpResponse.from_summary(f) for f in lesson.follow_ups],
+            open_follow_ups=lesson.open_follow_ups,
+        )
+
+
+class ExplanationResponse(BaseModel):
+    """Why a past incident ranked where it did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contributions: dict[str, ContributionResponse] = Field(description="per signal, in signal order")
+    matched_terms: list[str]
+    shared_services: list[str]
+    path: str | None = Field(description="the map path linking the two incidents, e.g. INC-9 -AFFECTS-> db")
+    path_kind: Literal["same_service", "dependency", "same_team"] | None
+    lesson: LessonResponse
+
+    @classmethod
+    def from_explanation(cls, explanation: Explanation) -> ExplanationResponse:
+        """Render an explanation."""
+        return cls(
+            contributions={
+                c.signal: ContributionResponse(
+                    value=round(c.value, _DIGITS), weight=c.weight, points=round(c.points, _DIGITS)
+                )
+                for c in explanation.contributions
+            },
+            matched_terms=list(explanation.matched_terms),
+            shared_services=list(explanation.shared_services),
+            path=str(explanation.path) if explanation.path else None,
+            path_kind=explanation.path.kind if explanation.path else None,
+            lesson=LessonResponse.from_lesson(explanation.lesson),
+        )
+
+
+class SimilarIncidentResponse(BaseModel):
+    """One similar past incident, with its score and explanation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    reference: str | None
+    name: str
+    score: float
+    started_at: datetime | None
+    explanation: ExplanationResponse
+
+    @classmethod
+    def from_result(cls, result: SimilarIncident) -> SimilarIncidentResponse:
+        """Render one result."""
+        return cls(
+            incident_id=result.incident_id,
+            reference=result.reference,
+            name=result.name,
+            score=round(result.score, _DIGITS),
+            started_at=result.started_at,
+            explanation=ExplanationResponse.from_explanation(result.explanation),
+        )
+
+
+class PosedQueryResponse(BaseModel):
+    """The query as ranking saw it: the incident as it looked when declared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str | None
+    reference: str | None
+    name: str
+    text: str
+    services: list[str]
+    unknown_services: list[str] = Field(description="services named that the map does not hold")
+    severity: str | None
+    type: str | None
+    declared_at: datetime | None
+    before: datetime | None = Field(description="only incidents that started earlier were eligible")
+
+    @classmethod
+    def from_query(cls, query: PosedQuery) -> PosedQueryResponse:
+        """Render a posed query."""
+        return cls(
+            incident_id=query.incident_id,
+            reference=query.reference,
+            name=query.name,
+            text=query.text,
+            services=list(query.service_names),
+            unknown_services=list(query.unknown_services),
+            severity=query.severity,
+            type=query.incident_type,
+            declared_at=query.declared_at,
+            before=query.before,
+        )
+
+
+class SimilarResponse(BaseModel):
+    """Similar past incidents, best first, with the query as ranking saw it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: PosedQueryResponse
+    results: list[SimilarIncidentResponse]
+
+    @classmethod
+    def from_results(cls, results: SimilarResults) -> SimilarResponse:
+        """Render a ranking."""
+        return cls(
+            query=PosedQueryResponse.from_query(results.query),
+            results=[SimilarIncidentResponse.from_result(r) for r in results.results],
+        )

@@ -1,0 +1,305 @@
+"""The composition root: one ``Runtime`` owns a process's live view of the map.
+
+``serve``, every CLI command and the notebook API open the map through a ``Runtime`` and
+nothing else opens a store: it turns ``Settings`` into the store, the embedding model with its
+cache, the catalog and the finder, opens them in order, and closes what it opened in reverse.
+This is the only module (with ``config``) that knows which store backend was chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self, TypeVar
+
+from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
+from precedent.errors import ConfigError
+from precedent.retrieval import Catalog, SimilarIncidentFinder
+from precedent.sources.incidentio import IncidentIoClient
+from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
+from precedent.webhooks import (
+    DeliveryProcessor,
+    IncidentFetcher,
+    IncidentWriter,
+    StoreInvestigationCloser,
+    WebhookService,
+    no_investigation,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from precedent.config import Settings
+    from precedent.embedding import Embedder
+    from precedent.store import GraphStore, Inbox
+
+__all__ = ["Runtime", "RuntimeOptions"]
+
+log = logging.getLogger("precedent.runtime")
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """What a command needs from the runtime.
+
+    Attributes:
+        model: Load the embedding model (counting or walking the graph does not need it).
+        read_only: Open the embedded map read-only, beside a process that writes it.
+        webhooks: Build the webhook service (inbox, receiver, worker) and start it with the runtime.
+        webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
+    """
+
+    model: bool = True
+    read_only: bool = False
+    webhooks: bool = False
+    webhook_worker: bool = True
+
+
+class Runtime:
+    """Owns the store, the embedder (with its cache), the catalog and the similar-incident finder.
+
+    Use it as an async context manager: ``async with Runtime.from_settings(settings) as rt: ...``.
+    Collaborators given to the constructor are used as they are and never closed (tests pass an
+    opened store and a fake embedder); those the runtime builds from settings it opens and closes.
+
+    Args:
+        store: An opened store, or ``None`` to build one from ``settings``.
+        embedder: The embedder matching ``store``'s vectors, or ``None`` to build the model.
+        settings: Where to build missing collaborators from.
+        options: What to open.
+        webhooks: A webhook service to start and stop with the runtime (tests), instead of one
+            built from ``settings`` when ``options.webhooks`` is set.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: GraphStore | None = None,
+        embedder: Embedder | None = None,
+        settings: Settings | None = None,
+        options: RuntimeOptions | None = None,
+        webhooks: WebhookService | None = None,
+    ) -> None:
+        if store is not None and embedder is None and (options is None or options.model):
+            raise ConfigError(
+                "a runtime given a store needs the embedder its vectors were made with: pass embedder=..."
+            )
+        if (store is None or embedder is None) and settings is None:
+            raise ConfigError("a runtime needs settings to build the store or the model it was not given")
+        self._given_store = store
+        self._given_embedder = embedder
+        self._settings = settings
+        self._options = options or RuntimeOptions()
+        self._store: GraphStore | None = None
+        self._embedder: Embedder | None = None
+        self._cache: CachedEmbedder | None = None
+        self._catalog: Catalog | None = None
+        self._finder: SimilarIncidentFinder | None = None
+        self._given_webhooks = webhooks
+        self._webhooks: WebhookService | None = None
+        self._incidentio: IncidentIoClient | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
+        """A runtime that builds everything from ``settings`` when entered."""
+        return cls(settings=settings, options=RuntimeOptions(model=model, read_only=read_only))
+
+    @property
+    def store(self) -> GraphStore:
+        """The opened store."""
+        return _opened(self._store, "store")
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder (behind its content-hash cache when built from settings)."""
+        return _opened(self._embedder, "embedder")
+
+    @property
+    def catalog(self) -> Catalog:
+        """The one catalog of this process: ids from references and service names."""
+        return _opened(self._catalog, "catalog")
+
+    @property
+    def finder(self) -> SimilarIncidentFinder:
+        """The one similar-incident finder of this process, sharing the catalog."""
+        return _opened(self._finder, "finder")
+
+    @property
+    def webhooks(self) -> WebhookService:
+        """The webhook inbox, receiver and worker (when the runtime was asked for them)."""
+        return _opened(self._webhooks, "webhook service")
+
+    async def open(self) -> Self:
+        """Open what the runtime builds (prefer ``async with``; this is for notebooks).
+
+        Raises:
+            PrecedentError: if the store or the model cannot be opened; nothing is left open.
+        """
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        """Close what the runtime opened, in reverse order. Idempotent."""
+        await self._close()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _open(self) -> None:
+        embedder = self._given_embedder
+        dimensions: int | None = embedder.dimensions if embedder is not None else None
+        if embedder is None and self._options.model:
+            settings = self._require_settings()
+            model = SentenceTransformerEmbedder(
+                settings.embedding_model, batch_size=settings.embedding_batch_size
+            )
+            await model.load()
+            dimensions = model.dimensions
+            # Text embedded once (by any earlier import, sync or query) is never embedded again.
+            self._cache = CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
+            embedder = self._cache
+        self._embedder = embedder
+        store = self._given_store
+        if store is None:
+            store = _build_store(self._require_settings(), dimensions, read_only=self._options.read_only)
+            self._store = store
+            await store.open()
+        self._store = store
+        self._catalog = Catalog(store)
+        if embedder is not None:
+            self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
+        if self._given_webhooks is not None or self._options.webhooks:
+            self._webhooks = self._given_webhooks or self._build_webhooks(store, embedder)
+            await self._webhooks.start()
+        log.debug("runtime open store=%s model=%s", type(store).__name__, embedder.name if embedder else None)
+
+    def _build_webhooks(self, store: GraphStore, embedder: Embedder | None) -> WebhookService:
+        settings = self._require_settings()
+        if embedder is None:
+            raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
+        self._incidentio = _build_incidentio_client(settings)
+        processor = DeliveryProcessor(
+            IncidentWriter(store, embedder),
+            # The lead wires precedent.investigation.build_investigation here, bound to this runtime.
+            no_investigation,
+            StoreInvestigationCloser(store),
+            IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
+        )
+        return WebhookService(
+            _build_inbox(settings),
+            _build_verifier(settings),
+            processor,
+            run_worker=self._options.webhook_worker,
+        )
+
+    async def _close(self) -> None:
+        webhooks, self._webhooks = self._webhooks, None
+        client, self._incidentio = self._incidentio, None
+        if webhooks is not None:
+            await webhooks.stop()
+        if client is not None:
+            await client.aclose()
+        store, self._store = self._store, None
+        self._finder = self._catalog = self._embedder = None
+        try:
+            if store is not None and self._given_store is None:
+                await store.close()
+        finally:
+            cache, self._cache = self._cache, None
+            if cache is not None:
+                cache.close()
+
+    def _require_settings(self) -> Settings:
+        if self._settings is None:  # the constructor refuses this; kept for the type checker
+            raise ConfigError("a runtime needs settings to build what it was not given")
+        return self._settings
+
+
+T = TypeVar("T")
+
+
+def _opened(value: T | None, what: str) -> T:
+    if value is None:
+        raise ConfigError(f"the runtime's {what} is not open: use the runtime as `async with runtime:` first")
+    return value
+
+
+def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool) -> GraphStore:
+    """Return the configured store, not yet opened.
+
+    Args:
+        settings: The settings read at the entry point.
+        dimensions: The embedder's vector size, or ``None`` to keep the one the store was created with.
+        read_only: Open the embedded store as a reader beside its writer (Neo4j serves any number).
+    """
+    if settings.store == "neo4j":
+        from precedent.store.neo4j import Neo4jStore
+
+        password = settings.neo4j_password.get_secret_value()
+        return Neo4jStore(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, password) if password else None,
+            database=settings.neo4j_database,
+            dimensions=dimensions,
+            exact_search=settings.neo4j_exact_search,
+        )
+    from precedent.store.embedded import EmbeddedStore
+
+    # A reader loads the writer's snapshot and log and follows it; it writes nothing.
+    return EmbeddedStore(
+        settings.data_dir / "graph",
+        dimensions=dimensions,
+        exact_search=settings.embedded_exact_search,
+        read_only=read_only,
+    )
+
+
+def _build_inbox(settings: Settings) -> Inbox:
+    """Return the webhook inbox beside the configured store, not yet opened."""
+    if settings.store == "neo4j":
+        from precedent.store.neo4j import Neo4jInbox
+
+        password = settings.neo4j_password.get_secret_value()
+        return Neo4jInbox(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, password) if password else None,
+            database=settings.neo4j_database,
+        )
+    from precedent.store.embedded import SqliteInbox
+
+    return SqliteInbox(settings.data_dir / "webhooks.sqlite")
+
+
+def _build_verifier(settings: Settings) -> WebhookVerifier | None:
+    """The verifier for the configured signing secret(s), or ``None`` when there is none.
+
+    Raises:
+        ConfigError: if a configured secret is not a valid ``whsec_`` secret.
+    """
+    secret = settings.incidentio_webhook_secret
+    secrets = parse_secrets(secret.get_secret_value()) if secret is not None else ()
+    return WebhookVerifier(secrets) if secrets else None
+
+
+def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
+    """An incident.io client when an API key is configured (closed with the runtime)."""
+    key = settings.incidentio_api_key
+    if key is None or not key.get_secret_value():
+        return None
+    return IncidentIoClient.create(
+        key.get_secret_value(),
+        base_url=settings.incidentio_base_url,
+        requests_per_minute=settings.incidentio_requests_per_minute,
+    )
