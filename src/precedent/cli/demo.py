@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from datetime import UTC, datetime
@@ -56,6 +57,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Load the demo map if needed, serve it, declare an incident and show its investigation."""
     console = Console(stderr=True)
     started = time.perf_counter()
+    # The story is printed; one log line per request would bury it.
+    for name in ("precedent.api.access", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     export = settings.data_dir / "export"
     if not (settings.data_dir / _LOADED).exists():
         await _load(settings, export, args.incidents, args.seed, console)
@@ -135,7 +139,7 @@ async def _declare(base: str, token: str, secret: str, export: Path, console: Co
         console.print(f"==> incident.io declared {incident.reference}: {incident.name} (signed webhook sent)")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            response = await http.get(f"/v1/incidents/{incident.reference}/investigation")
+            response = await http.get(f"/v1/incidents/{incident.id}/investigation")
             if response.status_code == 200:
                 found: dict[str, Any] = response.json()
                 return found
@@ -151,7 +155,7 @@ def _check(response: httpx.Response, what: str) -> None:
 def _report(console: Console, base: str, token: str, investigation: dict[str, Any], elapsed: float) -> None:
     incident = investigation["incident"]
     reference = incident.get("reference") or incident.get("id")
-    out = Console()
+    out = Console(soft_wrap=True)  # URLs and tokens stay on one line, to copy
     out.rule(f"{reference}: {incident['name']}")
     out.print(investigation["summary_markdown"], markup=False)
     out.rule()
