@@ -122,7 +122,7 @@ async def _measure(
     pool = sorted(
         {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
     )
-    facts, _ = await gather_facts(store, posed, pool)
+    facts, _ = await gather_facts(store, posed, pool, evidence.vector)
     measured = measure(posed, evidence, facts, DEFAULT_WEIGHTS, datetime.now(UTC))
     ids = sorted(measured)
     matrix = np.array([[measured[i].value(s) for s in SIGNALS] for i in ids], dtype=np.float64)

@@ -92,7 +92,7 @@ class SimilarIncidentFinder:
         pool = sorted(
             {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
         )
-        facts, names = await gather_facts(self._store, posed, pool)
+        facts, names = await gather_facts(self._store, posed, pool, evidence.vector)
         signals = measure(posed, evidence, facts, self._weights, datetime.now(UTC))
         top = fuse(signals, self._weights, limit)
         material = await lesson_material(self._store, [f.incident_id for f in top], posed.visibilities)
