@@ -2,8 +2,9 @@
 
 Every node carries ``:Entity`` plus its schema label, with a unique ``id``; writes are
 ``UNWIND $rows`` batches in managed transactions, reads run in managed read transactions so a
-``neo4j://`` URI routes them to secondaries on a cluster. Search and walks live in ``search`` and
-``traversal``; the Cypher itself lives in ``queries``.
+``neo4j://`` URI routes them to secondaries on a cluster. Search lives in ``search``, walks and
+batched neighbours in ``traversal``, the newest-linked question in ``linked``; the Cypher itself
+lives in ``queries``.
 """
 
 from __future__ import annotations
