@@ -81,6 +81,11 @@ class Loader:
         self._journal = UnfinishedJournal(store)
         self._forced: set[str] = set()
 
+    @property
+    def store(self) -> GraphStore:
+        """The store this loader writes to."""
+        return self._store
+
     async def load(
         self, records: Iterable[MappedRecord] | AsyncIterable[MappedRecord], resource: str
     ) -> LoadStats:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset
 from precedent.ingest.fetch import ScopeGaps, fetch_all, fetch_list, gather_limited
 from precedent.ingest.incident_parts import IncidentParts, objects_of
@@ -121,6 +122,8 @@ class Syncer:
         """
         started = time.monotonic()
         await self._reference_data()
+        # Changes recorded before their service was in the catalog get linked now that it may be.
+        await link_pending_changes(self._store)
         await self._schedules()
         await self._incidents()
         if warning := self._gaps.warning():
