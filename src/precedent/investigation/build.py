@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precedent.errors import NotFound
 from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
 from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
 from precedent.investigation.hypotheses import rank_hypotheses
 from precedent.investigation.precedents import incident_parts, precedents_from
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
+from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval.query import DescribedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
@@ -96,10 +96,8 @@ async def _resolve(
     if isinstance(query, DescribedQuery):
         # A described incident may be shared anywhere; cite only what everyone may see.
         return None, ("public",)
-    node = await collaborators.catalog.incident(query.incident)
-    if not viewer.can_see(node):
-        # Say "not found", not "forbidden": a private incident's existence is private too.
-        raise NotFound("incident", query.incident)
+    # The catalog says "not found", not "forbidden": a private incident's existence is private too.
+    node = await collaborators.catalog.incident(query.incident, viewer)
     return node, viewer.visibilities_about(node.visibility)
 
 
@@ -156,7 +154,9 @@ async def build_investigation(
     started = time.perf_counter()
     store, now = collaborators.store, collaborators.clock()
     node, cite = await _resolve(query, collaborators, viewer)
-    similar_options = SimilarOptions(limit=options.similar, include_private="private" in cite)
+    similar_options = SimilarOptions(
+        limit=options.similar, viewer=viewer if "private" in cite else PUBLIC_VIEWER
+    )
     posed = await collaborators.finder.pose(query, similar_options)
     at = posed.declared_at or now
     if isinstance(query, DescribedQuery) and posed.before is None:
