@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent import __version__
-from precedent.cli import convert, evaluate, generate, import_, neighbourhood, serve, similar, stats, sync
+from precedent.cli import (
+    convert,
+    evaluate,
+    generate,
+    import_,
+    mcp,
+    neighbourhood,
+    serve,
+    similar,
+    stats,
+    sync,
+)
 from precedent.config import Settings
 from precedent.errors import PrecedentError
 
@@ -33,6 +44,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     evaluate,
     generate,
     import_,
+    mcp,
     neighbourhood,
     serve,
     similar,

@@ -12,6 +12,8 @@ from precedent.responses.graph import (
     NodeResponse,
     StatsResponse,
 )
+from precedent.responses.incident import IncidentDetailResponse, SearchHitResponse, SearchResponse
+from precedent.responses.investigation import ChangesResponse, InvestigationResponse, ServiceContextResponse
 from precedent.responses.problem import ProblemDetails
 from precedent.responses.similar import (
     ContributionResponse,
@@ -24,15 +26,21 @@ from precedent.responses.similar import (
 )
 
 __all__ = [
+    "ChangesResponse",
     "ContributionResponse",
     "EdgeResponse",
     "ExplanationResponse",
     "FollowUpResponse",
+    "IncidentDetailResponse",
+    "InvestigationResponse",
     "LessonResponse",
     "NeighbourhoodResponse",
     "NodeResponse",
     "PosedQueryResponse",
     "ProblemDetails",
+    "SearchHitResponse",
+    "SearchResponse",
+    "ServiceContextResponse",
     "SimilarIncidentResponse",
     "SimilarResponse",
     "StatsResponse",
