@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mcp import Client
+
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
 
 if TYPE_CHECKING:
