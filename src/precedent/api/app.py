@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 
 from precedent import __version__
 from precedent.api.errors import EXCEPTION_HANDLERS
+from precedent.api.mcp_mount import mount_mcp
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
@@ -62,10 +63,11 @@ def create_app(
     settings = settings or Settings()
     runtime = Runtime(store=store, embedder=embedder, settings=settings)
     live = _Live()
+    mcp = mount_mcp(live.get)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with runtime:
+        async with runtime, mcp.lifespan():
             live.runtime = runtime
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
             try:
@@ -83,7 +85,7 @@ def create_app(
         return live.get().catalog
 
     return Litestar(
-        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES],
+        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, mcp.route],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
