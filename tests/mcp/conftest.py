@@ -34,6 +34,7 @@ class Org:
     """The imported organisation: where its data directory is, and nodes picked for assertions."""
 
     data_dir: Path
+    export: Path
     public: Node
     private: Node
     service: Node
@@ -64,7 +65,7 @@ async def org(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Org]:
         public, private, service = await _pick(store)
     finally:
         await store.close()
-    yield Org(root / "data", public, private, service)
+    yield Org(root / "data", root / "export", public, private, service)
 
 
 @pytest.fixture(scope="session")
