@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 import pytest
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
-    from starlette.types import ASGIApp, Scope
+    from starlette.types import Scope
 
     from precedent.model import Viewer
     from precedent.runtime import Runtime
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
     """Serve ``app`` on a free loopback port; yield its base URL."""
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
@@ -85,7 +85,7 @@ async def test_every_tool_through_the_api_mount(api_url: str, org: Org) -> None:
     for tool, result in results.items():
         assert not result.is_error, (tool, result.content)
         assert result.structured_content, tool
-    assert results["get_incident"].structured_content["incident"]["id"] == org.public.id  # type: ignore[index]
+    assert results["get_incident"].structured_content["incident"]["id"] == org.public.id
     # Without a token the mount answers as the public viewer.
     assert private.is_error
     assert "not found" in private.content[0].text  # type: ignore[union-attr]

@@ -61,10 +61,10 @@ async def test_every_tool_over_stdio_as_a_public_viewer(org: Org, tmp_path: Path
         assert not result.is_error, (tool, result.content)
         assert result.structured_content, tool
         assert result.content[0].text, tool  # type: ignore[union-attr]
-    assert results["get_incident"].structured_content["incident"]["id"] == org.public.id  # type: ignore[index]
-    similar = results["find_similar_incidents"].structured_content["results"]  # type: ignore[index]
+    assert results["get_incident"].structured_content["incident"]["id"] == org.public.id
+    similar = results["find_similar_incidents"].structured_content["results"]
     assert 0 < len(similar) <= 3
-    assert results["recent_changes"].structured_content["changes"]  # type: ignore[index]
+    assert results["recent_changes"].structured_content["changes"]
     assert private.is_error
     assert "not found" in private.content[0].text  # type: ignore[union-attr]
     assert malformed.is_error
