@@ -10,13 +10,18 @@ PrecedentError
 │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
 ├── ImportFileError              an export file is invalid (file, object, field)
 ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
-├── WebhookRejected
-│   ├── BadSignature
-│   └── StaleTimestamp
+├── WebhookRejected               a delivery is refused (401 unless a subclass says otherwise)
+│   ├── BadSignature             missing or wrong signature (401)
+│   ├── StaleTimestamp           timestamp more than the tolerance away from now (401)
+│   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
+│   └── DeliveryTooLarge         body over the size limit (413)
+├── WebhooksDisabled             no signing secret configured (503)
 └── StoreError
     ├── NotFound                 (kind, id)
     ├── StoreUnavailable         the database can't be reached
-    └── StoreCorrupt             the embedded store's files are damaged
+    │   └── StoreLocked          another process writes this embedded map (pid, command)
+    ├── StoreCorrupt             the embedded store's files are damaged
+    └── ReadOnlyStore            a write on a store opened read-only
 """
 
 from __future__ import annotations
@@ -24,21 +29,26 @@ from __future__ import annotations
 __all__ = [
     "BadSignature",
     "ConfigError",
+    "DeliveryTooLarge",
     "EmbeddingError",
     "ImportFileError",
     "InvalidQuery",
     "IncidentIoAuthError",
     "IncidentIoRateLimited",
+    "MalformedDelivery",
     "MappingError",
     "NotFound",
     "PrecedentError",
+    "ReadOnlyStore",
     "SchemaError",
     "SourceError",
     "StaleTimestamp",
     "StoreCorrupt",
     "StoreError",
+    "StoreLocked",
     "StoreUnavailable",
     "WebhookRejected",
+    "WebhooksDisabled",
 ]
 
 
@@ -113,6 +123,18 @@ class StaleTimestamp(WebhookRejected):
     """The webhook timestamp is outside the accepted window (replay protection)."""
 
 
+class MalformedDelivery(WebhookRejected):
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema."""
+
+
+class DeliveryTooLarge(WebhookRejected):
+    """A delivery body over the size limit."""
+
+
+class WebhooksDisabled(PrecedentError):
+    """Webhook deliveries cannot be accepted because no signing secret is configured."""
+
+
 class StoreError(PrecedentError):
     """The graph store failed."""
 
@@ -132,3 +154,19 @@ class StoreUnavailable(StoreError):
 
 class StoreCorrupt(StoreError):
     """The embedded store's files are damaged beyond the last complete write."""
+
+
+class StoreLocked(StoreUnavailable):
+    """Another process holds the embedded map open for writing.
+
+    ``pid`` and ``command`` name that process when it recorded them (None otherwise).
+    """
+
+    def __init__(self, message: str, *, pid: int | None = None, command: str | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.command = command
+
+
+class ReadOnlyStore(StoreError):
+    """A write was attempted on a store opened read-only; write through the process that owns the map."""

@@ -55,7 +55,10 @@ class GraphSchema:
             SchemaError: if it is not a known node label.
         """
         if label not in self.node_labels or not _IDENTIFIER.match(label):
-            raise SchemaError(f"unknown node label {label!r}; add it to graph_schema/schema.toml")
+            raise SchemaError(
+                f"unknown node label {label!r}; use one of {', '.join(sorted(self.node_labels))} "
+                "(or add it to graph_schema/schema.toml)"
+            )
         return label
 
     def check_edge_type(self, edge_type: str) -> str:
@@ -65,7 +68,10 @@ class GraphSchema:
             SchemaError: if it is not a known relationship type.
         """
         if edge_type not in self.edge_types or not _IDENTIFIER.match(edge_type):
-            raise SchemaError(f"unknown relationship type {edge_type!r}; add it to graph_schema/schema.toml")
+            raise SchemaError(
+                f"unknown relationship type {edge_type!r}; use one of {', '.join(sorted(self.edge_types))} "
+                "(or add it to graph_schema/schema.toml)"
+            )
         return edge_type
 
 

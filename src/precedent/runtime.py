@@ -15,13 +15,23 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
 from precedent.retrieval import Catalog, SimilarIncidentFinder
+from precedent.sources.incidentio import IncidentIoClient
+from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
+from precedent.webhooks import (
+    DeliveryProcessor,
+    IncidentFetcher,
+    IncidentWriter,
+    StoreInvestigationCloser,
+    WebhookService,
+    no_investigation,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from precedent.config import Settings
     from precedent.embedding import Embedder
-    from precedent.store import GraphStore
+    from precedent.store import GraphStore, Inbox
 
 __all__ = ["Runtime", "RuntimeOptions"]
 
@@ -35,10 +45,14 @@ class RuntimeOptions:
     Attributes:
         model: Load the embedding model (counting or walking the graph does not need it).
         read_only: Open the embedded map read-only, beside a process that writes it.
+        webhooks: Build the webhook service (inbox, receiver, worker) and start it with the runtime.
+        webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
     """
 
     model: bool = True
     read_only: bool = False
+    webhooks: bool = False
+    webhook_worker: bool = True
 
 
 class Runtime:
@@ -53,6 +67,8 @@ class Runtime:
         embedder: The embedder matching ``store``'s vectors, or ``None`` to build the model.
         settings: Where to build missing collaborators from.
         options: What to open.
+        webhooks: A webhook service to start and stop with the runtime (tests), instead of one
+            built from ``settings`` when ``options.webhooks`` is set.
     """
 
     def __init__(
@@ -62,6 +78,7 @@ class Runtime:
         embedder: Embedder | None = None,
         settings: Settings | None = None,
         options: RuntimeOptions | None = None,
+        webhooks: WebhookService | None = None,
     ) -> None:
         if store is not None and embedder is None and (options is None or options.model):
             raise ConfigError(
@@ -78,6 +95,9 @@ class Runtime:
         self._cache: CachedEmbedder | None = None
         self._catalog: Catalog | None = None
         self._finder: SimilarIncidentFinder | None = None
+        self._given_webhooks = webhooks
+        self._webhooks: WebhookService | None = None
+        self._incidentio: IncidentIoClient | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
@@ -103,6 +123,11 @@ class Runtime:
     def finder(self) -> SimilarIncidentFinder:
         """The one similar-incident finder of this process, sharing the catalog."""
         return _opened(self._finder, "finder")
+
+    @property
+    def webhooks(self) -> WebhookService:
+        """The webhook inbox, receiver and worker (when the runtime was asked for them)."""
+        return _opened(self._webhooks, "webhook service")
 
     async def open(self) -> Self:
         """Open what the runtime builds (prefer ``async with``; this is for notebooks).
@@ -155,9 +180,37 @@ class Runtime:
         self._catalog = Catalog(store)
         if embedder is not None:
             self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
+        if self._given_webhooks is not None or self._options.webhooks:
+            self._webhooks = self._given_webhooks or self._build_webhooks(store, embedder)
+            await self._webhooks.start()
         log.debug("runtime open store=%s model=%s", type(store).__name__, embedder.name if embedder else None)
 
+    def _build_webhooks(self, store: GraphStore, embedder: Embedder | None) -> WebhookService:
+        settings = self._require_settings()
+        if embedder is None:
+            raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
+        self._incidentio = _build_incidentio_client(settings)
+        processor = DeliveryProcessor(
+            IncidentWriter(store, embedder),
+            # The lead wires precedent.investigation.build_investigation here, bound to this runtime.
+            no_investigation,
+            StoreInvestigationCloser(store),
+            IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
+        )
+        return WebhookService(
+            _build_inbox(settings),
+            _build_verifier(settings),
+            processor,
+            run_worker=self._options.webhook_worker,
+        )
+
     async def _close(self) -> None:
+        webhooks, self._webhooks = self._webhooks, None
+        client, self._incidentio = self._incidentio, None
+        if webhooks is not None:
+            await webhooks.stop()
+        if client is not None:
+            await client.aclose()
         store, self._store = self._store, None
         self._finder = self._catalog = self._embedder = None
         try:
@@ -204,6 +257,49 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
         )
     from precedent.store.embedded import EmbeddedStore
 
+    # A reader loads the writer's snapshot and log and follows it; it writes nothing.
     return EmbeddedStore(
-        settings.data_dir / "graph", dimensions=dimensions, exact_search=settings.embedded_exact_search
+        settings.data_dir / "graph",
+        dimensions=dimensions,
+        exact_search=settings.embedded_exact_search,
+        read_only=read_only,
+    )
+
+
+def _build_inbox(settings: Settings) -> Inbox:
+    """Return the webhook inbox beside the configured store, not yet opened."""
+    if settings.store == "neo4j":
+        from precedent.store.neo4j import Neo4jInbox
+
+        password = settings.neo4j_password.get_secret_value()
+        return Neo4jInbox(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, password) if password else None,
+            database=settings.neo4j_database,
+        )
+    from precedent.store.embedded import SqliteInbox
+
+    return SqliteInbox(settings.data_dir / "webhooks.sqlite")
+
+
+def _build_verifier(settings: Settings) -> WebhookVerifier | None:
+    """The verifier for the configured signing secret(s), or ``None`` when there is none.
+
+    Raises:
+        ConfigError: if a configured secret is not a valid ``whsec_`` secret.
+    """
+    secret = settings.incidentio_webhook_secret
+    secrets = parse_secrets(secret.get_secret_value()) if secret is not None else ()
+    return WebhookVerifier(secrets) if secrets else None
+
+
+def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
+    """An incident.io client when an API key is configured (closed with the runtime)."""
+    key = settings.incidentio_api_key
+    if key is None or not key.get_secret_value():
+        return None
+    return IncidentIoClient.create(
+        key.get_secret_value(),
+        base_url=settings.incidentio_base_url,
+        requests_per_minute=settings.incidentio_requests_per_minute,
     )

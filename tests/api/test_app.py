@@ -116,6 +116,7 @@ async def test_every_error_is_problem_json(client: AsyncTestClient[Litestar]) ->
     cases = [
         ("GET", "/v1/incidents/INC-1/similar?limit=abc", 400),
         ("GET", "/v1/incidents/INC-1/similar?limit=0", 400),
+        ("GET", "/v1/services/payments-api/neighbourhood?rel=NO_SUCH_TYPE", 400),
         ("GET", "/v1/no-such-route", 404),
         ("DELETE", "/v1/stats", 405),
         ("POST", "/v1/similar", 400),

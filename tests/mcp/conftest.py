@@ -71,7 +71,7 @@ async def org(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Org]:
 @pytest.fixture(scope="session")
 async def runtime(org: Org) -> AsyncIterator[Runtime]:
     """The map opened read-only, as `precedent mcp` opens it, with the hashing embedder."""
-    store = EmbeddedStore(org.data_dir / "graph", dimensions=384)
+    store = EmbeddedStore(org.data_dir / "graph", dimensions=384, read_only=True)
     await store.open()
     async with Runtime(
         store=store, embedder=HashEmbedder(dimensions=384), options=RuntimeOptions()

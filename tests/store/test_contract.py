@@ -15,11 +15,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from precedent.errors import SchemaError
+from precedent.errors import InvalidQuery, SchemaError
 from precedent.model import Edge, EdgeKey, GraphFilter, Node, SearchFilter
 from tests.store.contract_graph import BY_ID, EDGES, EMBEDDINGS, NODES, QUERY, at, expected_knn
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from precedent.store import GraphStore
 
 pytestmark = pytest.mark.contract
@@ -546,3 +548,190 @@ async def test_meta_is_not_a_node(store: GraphStore) -> None:
     await store.set_meta("k", "v")
     assert (await store.stats()).nodes == 0
     assert [n async for n in store.scan_nodes()] == []
+
+
+async def _drain_nodes(store: GraphStore, labels: list[str]) -> list[Node]:
+    return [node async for node in store.scan_nodes(labels)]
+
+
+async def _drain_edges(store: GraphStore, types: list[str]) -> list[Edge]:
+    return [edge async for edge in store.scan_edges(types)]
+
+
+@pytest.mark.parametrize(
+    ("read", "bad"),
+    [
+        (lambda s: s.neighbours("svc-db", GraphFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.neighbours("svc-db", GraphFilter(rel_types=("LIKES",))), "LIKES"),
+        (lambda s: s.subgraph(["svc-db"], depth=1, graph_filter=GraphFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.subgraph(["svc-db"], depth=1, graph_filter=GraphFilter(rel_types=("TYPO",))), "TYPO"),
+        (lambda s: s.vector_search(QUERY, k=3, search_filter=SearchFilter(labels=("Widget",))), "Widget"),
+        (lambda s: s.text_search("payments", k=3, search_filter=SearchFilter(labels=("Widget",))), "Widget"),
+        (lambda s: _drain_nodes(s, ["Service", "Widget"]), "Widget"),
+        (lambda s: _drain_edges(s, ["LIKES"]), "LIKES"),
+    ],
+    ids=[
+        "neighbours-label",
+        "neighbours-type",
+        "subgraph-label",
+        "subgraph-type",
+        "vector-label",
+        "text-label",
+        "scan-nodes",
+        "scan-edges",
+    ],
+)
+async def test_unknown_label_or_type_in_a_read_is_a_schema_error_naming_it(
+    graph: GraphStore, read: Callable[[GraphStore], Awaitable[object]], bad: str
+) -> None:
+    with pytest.raises(SchemaError, match=bad) as raised:
+        await read(graph)
+    # The message lists what is allowed, so a typo is easy to fix.
+    assert "Incident" in str(raised.value) or "AFFECTS" in str(raised.value)
+
+
+# --- linked_recent ------------------------------------------------------------------------------
+
+
+def ids_by_anchor(found: dict[str, list[Node]]) -> dict[str, list[str]]:
+    return {anchor: [node.id for node in nodes] for anchor, nodes in found.items()}
+
+
+async def test_linked_recent_lists_newest_first_per_anchor_and_every_anchor(graph: GraphStore) -> None:
+    found = await graph.linked_recent(
+        ["svc-payments", "svc-db", "svc-search", "team-core", "ghost"],
+        label="Incident",
+        edge_type="AFFECTS",
+        visibilities=("public", "private"),
+    )
+    assert ids_by_anchor(found) == {
+        "svc-payments": ["inc-3", "inc-1"],
+        "svc-db": ["inc-2"],
+        "svc-search": ["inc-4"],
+        "team-core": [],
+        "ghost": [],
+    }
+    newest, want = found["svc-payments"][0], BY_ID["inc-3"]
+    assert (newest.label, dict(newest.properties), newest.occurred_at, newest.text) == (
+        want.label,
+        dict(want.properties),
+        want.occurred_at,
+        want.text,
+    )
+    assert all(node.embedding is None for nodes in found.values() for node in nodes)
+
+
+async def test_linked_recent_applies_visibility_window_and_cap(graph: GraphStore) -> None:
+    public = await graph.linked_recent(["svc-db", "svc-payments"], label="Incident", edge_type="AFFECTS")
+    assert ids_by_anchor(public) == {"svc-db": [], "svc-payments": ["inc-3", "inc-1"]}
+    # after is inclusive, before exclusive
+    window = await graph.linked_recent(
+        ["svc-payments"], label="Incident", edge_type="AFFECTS", after=at(1), before=at(3)
+    )
+    assert ids_by_anchor(window) == {"svc-payments": ["inc-1"]}
+    capped = await graph.linked_recent(["svc-payments"], label="Incident", edge_type="AFFECTS", per_anchor=1)
+    assert ids_by_anchor(capped) == {"svc-payments": ["inc-3"]}
+    wrong_label = await graph.linked_recent(["svc-payments"], label="IncidentUpdate", edge_type="AFFECTS")
+    assert ids_by_anchor(wrong_label) == {"svc-payments": []}
+    assert await graph.linked_recent([], label="Incident", edge_type="AFFECTS") == {}
+
+
+async def test_linked_recent_breaks_time_ties_by_id_and_puts_undated_last(graph: GraphStore) -> None:
+    await graph.upsert_nodes(
+        [
+            Node("inc-0", "Incident", occurred_at=at(3)),  # same time as inc-3
+            Node("inc-undated", "Incident"),
+        ]
+    )
+    await graph.upsert_edges(
+        [Edge("inc-0", "AFFECTS", "svc-payments"), Edge("inc-undated", "AFFECTS", "svc-payments")]
+    )
+    everything = await graph.linked_recent(["svc-payments"], label="Incident", edge_type="AFFECTS")
+    assert ids_by_anchor(everything) == {"svc-payments": ["inc-0", "inc-3", "inc-1", "inc-undated"]}
+    bounded = await graph.linked_recent(
+        ["svc-payments"], label="Incident", edge_type="AFFECTS", before=at(12)
+    )
+    assert ids_by_anchor(bounded) == {"svc-payments": ["inc-0", "inc-3", "inc-1"]}
+
+
+async def test_linked_recent_rejects_unknown_names_and_empty_caps(graph: GraphStore) -> None:
+    with pytest.raises(SchemaError, match="Widget"):
+        await graph.linked_recent(["svc-db"], label="Widget", edge_type="AFFECTS")
+    with pytest.raises(SchemaError, match="LIKES"):
+        await graph.linked_recent(["svc-db"], label="Incident", edge_type="LIKES")
+    with pytest.raises(InvalidQuery):
+        await graph.linked_recent(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
+
+
+# --- neighbours_of ------------------------------------------------------------------------------
+
+
+async def test_neighbours_of_batches_neighbours_with_a_cap_per_node(graph: GraphStore) -> None:
+    into = GraphFilter(labels=("Incident",), rel_types=("AFFECTS",), direction="in", visibilities=("public",))
+    found = await graph.neighbours_of(["svc-payments", "svc-db", "ghost"], into)
+    assert {node_id: pairs(found_pairs) for node_id, found_pairs in found.items()} == {
+        "svc-payments": [
+            ("inc-1", "AFFECTS", "svc-payments", "inc-1"),
+            ("inc-3", "AFFECTS", "svc-payments", "inc-3"),
+        ],
+        "svc-db": [],
+        "ghost": [],
+    }
+    capped = await graph.neighbours_of(["svc-payments"], into, per_node=1)
+    assert pairs(capped["svc-payments"]) == [("inc-1", "AFFECTS", "svc-payments", "inc-1")]
+    assert await graph.neighbours_of([]) == {}
+
+
+@pytest.mark.parametrize(
+    "graph_filter",
+    [
+        None,
+        GraphFilter(direction="out"),
+        GraphFilter(labels=("Service", "Team"), rel_types=("AFFECTS", "OWNED_BY"), direction="out"),
+        GraphFilter(before=at(3), visibilities=("public",)),
+    ],
+    ids=["any", "out", "services-and-teams", "window"],
+)
+async def test_neighbours_of_agrees_with_neighbours(
+    graph: GraphStore, graph_filter: GraphFilter | None
+) -> None:
+    ids = ["inc-2", "svc-payments", "svc-db", "team-core", "inc-1"]
+    found = await graph.neighbours_of(ids, graph_filter, per_node=3)
+    assert list(found) == ids
+    for node_id in ids:
+        assert pairs(found[node_id]) == pairs(await graph.neighbours(node_id, graph_filter))[:3]
+
+
+async def test_neighbours_of_rejects_unknown_names_and_empty_caps(graph: GraphStore) -> None:
+    with pytest.raises(SchemaError, match="TYPO"):
+        await graph.neighbours_of(["svc-db"], GraphFilter(rel_types=("TYPO",)))
+    with pytest.raises(InvalidQuery):
+        await graph.neighbours_of(["svc-db"], per_node=0)
+
+
+# --- lexical analysis ---------------------------------------------------------------------------
+
+
+async def test_text_search_stems_like_lucenes_english_analyzer(store: GraphStore) -> None:
+    texts = {
+        "doc-fail": "The canary failed twice",
+        "doc-connect": "Connect refused by the proxy",
+        "doc-restart": "Restarting the worker fixed it",
+        "doc-deploy": "Deployed a new build",
+        "doc-timeout": "Timing budget exceeded",
+        "doc-pod": "One pod was evicted",
+        "doc-other": "Certificates expired overnight",
+        "doc-stop": "the and of to was with",
+    }
+    await store.upsert_nodes([Node(node_id, "Incident", text=text) for node_id, text in texts.items()])
+    hits = await store.text_search("Deploys failing: connections timed out, restarted pods", k=20)
+    # fail(ing|ed), connect(ions), restart(ed|ing), deploy(s|ed), tim(ed|ing), pod(s) all meet;
+    # stop words never match anything.
+    assert {hit.node_id for hit in hits} == {
+        "doc-fail",
+        "doc-connect",
+        "doc-restart",
+        "doc-deploy",
+        "doc-timeout",
+        "doc-pod",
+    }

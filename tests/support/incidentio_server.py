@@ -18,20 +18,23 @@ Script faults per path (``at`` = the n-th request to that path, 1-based; ``times
     fake.repeat_cursor("/v2/incidents", at=2)                    # page 2 repeats its cursor
     fake.empty_page("/v2/incidents", at=2)                       # page 2 is empty (cursor kept)
     fake.drift("/v2/incidents")                                  # unknown fields + enum values
+    fake.rate_limit_every(7)                      # every 7th request, any path: 429 for 1 s
     async with fake.client(sleep=SleepRecorder()) as client: ...
 """
 
 from __future__ import annotations
 
 import email.utils
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from precedent.sources.incidentio import IncidentIoClient
+from precedent.sources.incidentio import IncidentIoClient, parse_retry_after
+from precedent.sources.incidentio.retry import http_date
 from tests.support.incidentio_fixtures import IncidentIoFixtures, small_organisation
 from tests.support.incidentio_routes import BASE_URL, route
 from tests.support.spec import OpenApiSpec, load_spec
@@ -39,7 +42,7 @@ from tests.support.spec import OpenApiSpec, load_spec
 if TYPE_CHECKING:
     from precedent.sources.incidentio import RateLimiter, RetryPolicy
 
-__all__ = ["API_KEY", "BASE_URL", "Fault", "FakeClock", "FakeIncidentIo", "SleepRecorder"]
+__all__ = ["API_KEY", "BASE_URL", "Arrival", "FakeClock", "FakeIncidentIo", "Fault", "SleepRecorder"]
 
 API_KEY = "test-incidentio-key"
 SERVER_NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -51,6 +54,8 @@ Mutation = Callable[[Body, httpx.Request], Body]
 @dataclass
 class Fault:
     """One scripted misbehaviour for requests to ``path`` (``None``: any path).
+
+    ``at`` counts requests to ``path``; ``every`` counts all requests the fake received.
 
     Exactly one of ``response``, ``exception`` or ``mutate`` is set: answer with that response,
     raise that exception, or serve the normal body passed through ``mutate`` (validated with
@@ -64,21 +69,44 @@ class Fault:
     exception: Callable[[httpx.Request], Exception] | None = None
     mutate: Mutation | None = None
     drift: bool = False
+    every: int | None = None
 
-    def matches(self, path: str, count: int) -> bool:
+    def matches(self, path: str, count: int, total: int) -> bool:
         if self.times is not None and self.times <= 0:
+            return False
+        if self.every is not None and total % self.every != 0:
             return False
         return (self.path is None or self.path == path) and (self.at is None or self.at == count)
 
 
 @dataclass
+class Arrival:
+    """One request as the fake saw it: when (its ``clock``), where, and, if it was answered with a
+    scripted 429, the seconds its ``Retry-After`` asked for."""
+
+    at: float
+    path: str
+    retry_after: float | None = None
+
+
+@dataclass
 class SleepRecorder:
-    """An injected ``sleep`` that returns at once and remembers every requested wait."""
+    """An injected ``sleep`` that returns at once and remembers every requested wait.
+
+    Its :meth:`clock` advances by each recorded sleep, so a client given both sees time pass
+    exactly as asked (a 2 s ``Retry-After`` is one 2.0 s sleep).
+    """
 
     calls: list[float] = field(default_factory=list)
+    now: float = 0.0
 
     async def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        """Monotonic seconds: the sum of the sleeps so far."""
+        return self.now
 
 
 @dataclass
@@ -139,6 +167,7 @@ class FakeIncidentIo:
         api_key: The bearer key it accepts.
         now: The server's wall clock (``Date`` headers, HTTP-date ``Retry-After``).
         schedule_page_size: Final entries per ``/v2/schedule_entries`` page.
+        clock: Monotonic seconds, stamped on every request in ``arrivals``.
     """
 
     def __init__(
@@ -149,13 +178,16 @@ class FakeIncidentIo:
         api_key: str = API_KEY,
         now: Callable[[], datetime] = lambda: SERVER_NOW,
         schedule_page_size: int = 3,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.fixtures = fixtures if fixtures is not None else small_organisation()
         self.spec = spec if spec is not None else load_spec()
         self.api_key = api_key
         self.now = now
         self.schedule_page_size = schedule_page_size
+        self.clock = clock
         self.requests: list[httpx.Request] = []
+        self.arrivals: list[Arrival] = []
         self.faults: list[Fault] = []
         self._counts: dict[str, int] = {}
 
@@ -220,6 +252,29 @@ class FakeIncidentIo:
         return self.rate_limit(
             path, retry_after=email.utils.format_datetime(when, usegmt=True), at=at, times=times
         )
+
+    def rate_limit_every(self, n: int, *, seconds: int = 1) -> FakeIncidentIo:
+        """Answer every ``n``-th request (counting all paths) with 429 for ``seconds``, forever.
+
+        ``Retry-After`` alternates between delta-seconds and an HTTP-date ``seconds`` after the
+        ``Date`` header, the two forms clients meet.
+        """
+        answered = 0
+
+        def too_many() -> httpx.Response:
+            nonlocal answered
+            answered += 1
+            when = self.now()
+            retry_after = (
+                str(seconds)
+                if answered % 2
+                else email.utils.format_datetime(when + timedelta(seconds=seconds), usegmt=True)
+            )
+            body = _error(429, "too_many_requests", "too_many_requests", "Too many requests")
+            headers = {"Date": email.utils.format_datetime(when, usegmt=True), "Retry-After": retry_after}
+            return httpx.Response(429, json=body, headers=headers)
+
+        return self.add(Fault(None, times=None, response=too_many, every=n))
 
     def server_error(
         self, path: str | None = None, *, status: int = 503, at: int | None = None, times: int | None = 1
@@ -301,14 +356,24 @@ class FakeIncidentIo:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> IncidentIoClient:
-        """An ``IncidentIoClient`` wired to this fake (sleeps are recorded, never real)."""
+        """An ``IncidentIoClient`` wired to this fake.
+
+        Sleeps are recorded, never real, unless ``sleep`` says otherwise; the client's clock is
+        ``clock``, else the recorder's (advanced by each sleep).
+        """
         http = httpx.AsyncClient(
             base_url=BASE_URL,
             transport=httpx.MockTransport(self),
             headers={"Authorization": f"Bearer {self.api_key}"},
         )
-        kwargs: dict[str, Any] = {"limiter": limiter, "sleep": sleep or SleepRecorder()}
+        recorder = sleep if sleep is not None else SleepRecorder()
+        if clock is None and isinstance(recorder, SleepRecorder):
+            clock = recorder.clock
+        kwargs: dict[str, Any] = {"limiter": limiter, "sleep": recorder}
+        if clock is not None:
+            kwargs["clock"] = clock
         if retry is not None:
             kwargs["retry"] = retry
         return IncidentIoClient(http, **kwargs)
@@ -316,16 +381,23 @@ class FakeIncidentIo:
     # -- serving -----------------------------------------------------------------------------
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        arrival = Arrival(self.clock(), request.url.path)
         self.requests.append(request)
+        self.arrivals.append(arrival)
         path = request.url.path
         count = self._counts[path] = self._counts.get(path, 0) + 1
-        fault = next((f for f in self.faults if f.matches(path, count)), None)
+        fault = next((f for f in self.faults if f.matches(path, count, len(self.requests))), None)
         if fault is not None and fault.times is not None:
             fault.times -= 1
         if fault is not None and fault.exception is not None:
             raise fault.exception(request)
         if fault is not None and fault.response is not None:
-            return fault.response()
+            response = fault.response()
+            if response.status_code == 429:
+                arrival.retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), now=http_date(response.headers.get("Date"))
+                )
+            return response
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return self._json(
                 401,

@@ -16,13 +16,15 @@ from precedent.api.mcp_mount import mount_mcp
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
+from precedent.api.routes_webhooks import WEBHOOK_ROUTES
 from precedent.api.viewer import provide_viewer
 from precedent.config import Settings
 from precedent.embedding import Embedder
 from precedent.errors import StoreUnavailable
 from precedent.retrieval import Catalog, SimilarIncidentFinder
-from precedent.runtime import Runtime
+from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
+from precedent.webhooks import WebhookService
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -48,6 +50,7 @@ def create_app(
     *,
     store: GraphStore | None = None,
     embedder: Embedder | None = None,
+    webhooks: WebhookService | None = None,
 ) -> Litestar:
     """Build the HTTP app.
 
@@ -56,12 +59,20 @@ def create_app(
         store: An already opened store (tests); otherwise one is opened from settings at start-up
             and closed at shutdown.
         embedder: The embedder matching ``store``'s vectors; required with ``store``.
+        webhooks: A webhook service (tests); otherwise the runtime builds one from settings, with
+            its inbox beside the store and a worker running in this process.
 
     Raises:
         ConfigError: if ``store`` is given without its ``embedder``.
     """
     settings = settings or Settings()
-    runtime = Runtime(store=store, embedder=embedder, settings=settings)
+    runtime = Runtime(
+        store=store,
+        embedder=embedder,
+        settings=settings,
+        options=RuntimeOptions(webhooks=True),
+        webhooks=webhooks,
+    )
     live = _Live()
     mcp = mount_mcp(live.get)
 
@@ -84,13 +95,17 @@ def create_app(
     def provide_catalog() -> Catalog:
         return live.get().catalog
 
+    def provide_webhooks() -> WebhookService:
+        return live.get().webhooks
+
     return Litestar(
-        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, mcp.route],
+        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, *WEBHOOK_ROUTES, mcp.route],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
+            "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -17,12 +17,15 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
     ConfigError,
+    DeliveryTooLarge,
     InvalidQuery,
+    MalformedDelivery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
     WebhookRejected,
+    WebhooksDisabled,
 )
 from precedent.responses.problem import PROBLEM_JSON, ProblemDetails
 
@@ -38,7 +41,10 @@ _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
     SchemaError: 400,
     InvalidQuery: 400,
+    MalformedDelivery: 400,
+    DeliveryTooLarge: 413,
     WebhookRejected: 401,
+    WebhooksDisabled: 503,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,

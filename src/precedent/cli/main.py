@@ -27,6 +27,8 @@ from precedent.cli import (
     similar,
     stats,
     sync,
+    tune,
+    worker,
 )
 from precedent.config import Settings
 from precedent.errors import PrecedentError
@@ -50,6 +52,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     similar,
     stats,
     sync,
+    tune,
+    worker,
 )
 
 

@@ -59,7 +59,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             return 2
-    async with Runtime.from_settings(settings) as runtime:
+    # Read-only: answering needs no write, so it works beside `precedent serve` on the same map.
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
         if args.batch:
             defaults = SimilarOptions(limit=args.limit, viewer=viewer)
             return await _batch(runtime.finder, args.batch, args.out, defaults)

@@ -67,17 +67,20 @@ class RecordError(MappingError):
 
 @dataclass
 class Dataset:
-    """Raw objects per resource; keyed resources hold objects per parent id."""
+    """Raw objects per resource (endpoint name); keyed resources hold objects per parent id.
+
+    Lists that are read but not mapped themselves (custom fields, incident roles and timestamps)
+    only inform the mapping context.
+    """
 
     objects: dict[str, list[Raw]] = field(default_factory=lambda: defaultdict(list))
     relationships: dict[str, list[Raw]] = field(default_factory=dict)
     postmortem_content: dict[str, str] = field(default_factory=dict)
     schedule_entries: dict[str, list[Raw]] = field(default_factory=dict)
-    custom_fields: list[Raw] = field(default_factory=list)
 
     def context(self, ctx: MappingContext) -> MappingContext:
         """Fill ``ctx`` with what this dataset tells about other objects; return it."""
-        ctx.add_custom_fields(self.custom_fields)
+        ctx.add_custom_fields(self.objects["custom_fields"])
         for catalog_type in self.objects["catalog_types"]:
             ctx.catalog.add_type(catalog_type)
         ctx.catalog.add_entries(self.objects["catalog_entries"])

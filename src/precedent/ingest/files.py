@@ -1,7 +1,9 @@
 """Reads an export directory (docs/export-format.md) into a validated, fully mapped dataset.
 
-Everything is read, shape-checked and mapped before anything is written, so an invalid file
-leaves the store untouched. Errors name the file, the object (index and id) and the field.
+Which file holds which resource, under which key, comes from the endpoint registry
+(``sources/incidentio/endpoints.py``). Everything is read, shape-checked and mapped before anything
+is written, so an invalid file leaves the store untouched. Errors name the file, the object (index
+and id) and the field.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.errors import ImportFileError
@@ -17,63 +18,52 @@ from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset, RecordError
 from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.sources.incidentio import ENDPOINTS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from precedent.ingest.pipeline import Loader
+    from precedent.sources.incidentio import Endpoint
 
-__all__ = ["FILES", "ExportFile", "import_export", "read_export"]
+__all__ = ["REQUIRED_FIELDS", "import_export", "read_export"]
 
-
-@dataclass(frozen=True)
-class ExportFile:
-    """One export file: which resource it feeds and the key holding its objects."""
-
-    name: str
-    resource: str
-    key: str
-    required: tuple[str, ...] = ("id",)
-
-
-FILES = (
-    ExportFile("v1_severities.json", "severities", "severities", ("id", "name")),
-    ExportFile("v1_incident_statuses.json", "incident_statuses", "incident_statuses", ("id", "name")),
-    ExportFile("v1_incident_types.json", "incident_types", "incident_types", ("id", "name")),
-    ExportFile("v2_incident_roles.json", "incident_roles", "incident_roles"),
-    ExportFile("v2_incident_timestamps.json", "incident_timestamps", "incident_timestamps"),
-    ExportFile("v2_custom_fields.json", "custom_fields", "custom_fields", ("id", "name")),
-    ExportFile("v2_users.json", "users", "users", ("id", "name")),
-    ExportFile("v3_catalog_types.json", "catalog_types", "catalog_types", ("id", "name")),
-    ExportFile(
-        "v3_catalog_entries.json", "catalog_entries", "catalog_entries", ("id", "name", "catalog_type_id")
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "severities": ("id", "name"),
+    "incident_statuses": ("id", "name"),
+    "incident_types": ("id", "name"),
+    "custom_fields": ("id", "name"),
+    "users": ("id", "name"),
+    "catalog_types": ("id", "name"),
+    "catalog_entries": ("id", "name", "catalog_type_id"),
+    "teams": ("id", "name"),
+    "schedules": ("id", "name"),
+    "incidents": (
+        "id",
+        "name",
+        "reference",
+        "mode",
+        "visibility",
+        "created_at",
+        "updated_at",
+        "incident_status",
     ),
-    ExportFile("v3_teams.json", "teams", "teams", ("id", "name")),
-    ExportFile("v2_schedules.json", "schedules", "schedules", ("id", "name")),
-    ExportFile(
-        "v2_incidents.json",
-        "incidents",
-        "incidents",
-        ("id", "name", "reference", "mode", "visibility", "created_at", "updated_at", "incident_status"),
-    ),
-    ExportFile(
-        "v2_incident_updates.json",
-        "incident_updates",
-        "incident_updates",
-        ("id", "incident_id", "created_at"),
-    ),
-    ExportFile(
-        "v1_postmortem_documents.json", "postmortem_documents", "postmortem_documents", ("id", "incident_id")
-    ),
-    ExportFile("v2_follow_ups.json", "follow_ups", "follow_ups", ("id", "incident_id", "title")),
-    ExportFile("v2_actions.json", "actions", "actions", ("id", "incident_id")),
-)
-_KEYED = (
-    ExportFile("v1_incident_relationships.json", "incident_relationships", "incident_relationships", ()),
-    ExportFile("v2_schedule_entries.json", "schedule_entries", "schedule_entries", ()),
-    ExportFile("v1_postmortem_documents_content.json", "postmortem_content", "markdown", ()),
-)
-_BY_RESOURCE = {f.resource: f for f in (*FILES, *_KEYED)}
+    "incident_updates": ("id", "incident_id", "created_at"),
+    "postmortem_documents": ("id", "incident_id"),
+    "follow_ups": ("id", "incident_id", "title"),
+    "actions": ("id", "incident_id"),
+}
+"""Fields an object must carry to be imported, per resource; others need only an ``id``."""
+
+_LISTS = tuple(e for e in ENDPOINTS.values() if e.export_file is not None and not e.export_keyed)
+"""Export files holding response bodies, in the order they are read (types before entries)."""
+
+_INCIDENTS = ENDPOINTS["incidents"]
+
+
+def _file(endpoint: Endpoint) -> str:
+    assert endpoint.export_file is not None
+    return endpoint.export_file
 
 
 def _load_json(path: Path) -> object:
@@ -92,74 +82,79 @@ def _pages(name: str, data: object, where: str = "") -> list[Mapping[str, object
     return [page for page in pages if isinstance(page, Mapping)]
 
 
-def _objects(spec: ExportFile, data: object, where: str = "") -> list[Raw]:
-    """Return the objects under ``spec.key`` in every page, checking their required fields."""
+def _objects(endpoint: Endpoint, pages: list[Mapping[str, object]], where: str = "") -> list[Raw]:
+    """Return the objects under the endpoint's key in every page, checking their required fields."""
+    name, key = _file(endpoint), endpoint.key
+    required = REQUIRED_FIELDS.get(endpoint.name, ("id",)) if not endpoint.export_keyed else ()
     found: list[Raw] = []
-    for page in _pages(spec.name, data, where):
-        items = page.get(spec.key)
+    for page in pages:
+        items = page.get(key)
         if not isinstance(items, list):
-            raise ImportFileError(f"{spec.name}:{where} top-level key {spec.key!r} is missing or not a list")
+            raise ImportFileError(f"{name}:{where} top-level key {key!r} is missing or not a list")
         for item in items:
             index = len(found)
             if not isinstance(item, Mapping):
-                raise ImportFileError(f"{spec.name}:{where} {spec.key}[{index}] is not a JSON object")
-            for required in spec.required:
-                if item.get(required) in (None, ""):
+                raise ImportFileError(f"{name}:{where} {key}[{index}] is not a JSON object")
+            for field in required:
+                if item.get(field) in (None, ""):
                     ident = item.get("id")
                     label = f" (id {ident})" if isinstance(ident, str) and ident else ""
-                    where_item = f"{spec.name}:{where} {spec.key}[{index}]{label}"
-                    raise ImportFileError(f"{where_item}: required field {required!r} is missing")
+                    raise ImportFileError(
+                        f"{name}:{where} {key}[{index}]{label}: required field {field!r} is missing"
+                    )
             found.append(item)
     return found
 
 
-def _keyed(spec: ExportFile, data: object) -> dict[str, object]:
+def _keyed(endpoint: Endpoint, directory: Path) -> dict[str, object]:
+    """The parent id -> value object of a keyed export file; empty when the file is absent."""
+    path = directory / _file(endpoint)
+    if not path.is_file():
+        return {}
+    data = _load_json(path)
     if not isinstance(data, Mapping):
-        raise ImportFileError(f"{spec.name}: must be a JSON object keyed by parent id")
+        raise ImportFileError(f"{path.name}: must be a JSON object keyed by parent id")
     return dict(data)
 
 
 def _read_into(dataset: Dataset, directory: Path) -> None:
-    for spec in FILES:
-        path = directory / spec.name
+    for endpoint in _LISTS:
+        path = directory / _file(endpoint)
         if not path.is_file():
             continue
-        objects = _objects(spec, _load_json(path))
-        if spec.resource == "custom_fields":
-            dataset.custom_fields.extend(objects)
-        elif spec.resource == "catalog_entries":
-            dataset.objects["catalog_entries"].extend(objects)
+        pages = _pages(path.name, _load_json(path))
+        dataset.objects[endpoint.name].extend(_objects(endpoint, pages))
+        if endpoint.name == "catalog_entries":
+            # Each page of entries names its type: a type missing from v3_catalog_types.json counts.
             known = {t.get("id") for t in dataset.objects["catalog_types"]}
-            for page in _pages(spec.name, _load_json(path)):
+            for page in pages:
                 page_type = page.get("catalog_type")
                 if isinstance(page_type, Mapping) and page_type.get("id") not in known:
                     known.add(page_type.get("id"))
                     dataset.objects["catalog_types"].append(page_type)
-        else:
-            dataset.objects[spec.resource].extend(objects)
-    rel = _BY_RESOURCE["incident_relationships"]
-    if (directory / rel.name).is_file():
-        for parent, value in _keyed(rel, _load_json(directory / rel.name)).items():
-            dataset.relationships[parent] = _objects(rel, value, f" [{parent!r}]")
-    entries = _BY_RESOURCE["schedule_entries"]
-    if (directory / entries.name).is_file():
-        for parent, value in _keyed(entries, _load_json(directory / entries.name)).items():
-            final: list[Raw] = []
-            for page in _pages(entries.name, value, f" [{parent!r}]"):
-                groups = page.get("schedule_entries")
-                if not isinstance(groups, Mapping) or not isinstance(groups.get("final"), list):
-                    raise ImportFileError(
-                        f"{entries.name}: [{parent!r}] needs schedule_entries.final (a list)"
-                    )
-                final.extend(e for e in groups["final"] if isinstance(e, Mapping))
-            dataset.schedule_entries[parent] = final
-    content = _BY_RESOURCE["postmortem_content"]
-    if (directory / content.name).is_file():
-        for parent, value in _keyed(content, _load_json(directory / content.name)).items():
-            markdown = value.get("markdown") if isinstance(value, Mapping) else None
-            if not isinstance(markdown, str):
-                raise ImportFileError(f"{content.name}: [{parent!r}]: required field 'markdown' is missing")
-            dataset.postmortem_content[parent] = markdown
+    relationships = ENDPOINTS["incident_relationships"]
+    for parent, value in _keyed(relationships, directory).items():
+        where = f" [{parent!r}]"
+        dataset.relationships[parent] = _objects(
+            relationships, _pages(_file(relationships), value, where), where
+        )
+    entries = ENDPOINTS["schedule_entries"]
+    for parent, value in _keyed(entries, directory).items():
+        final: list[Raw] = []
+        for page in _pages(_file(entries), value, f" [{parent!r}]"):
+            groups = page.get(entries.key)
+            if not isinstance(groups, Mapping) or not isinstance(groups.get("final"), list):
+                raise ImportFileError(f"{_file(entries)}: [{parent!r}] needs {entries.key}.final (a list)")
+            final.extend(e for e in groups["final"] if isinstance(e, Mapping))
+        dataset.schedule_entries[parent] = final
+    content = ENDPOINTS["postmortem_content"]
+    for parent, value in _keyed(content, directory).items():
+        markdown = value.get(content.key) if isinstance(value, Mapping) else None
+        if not isinstance(markdown, str):
+            raise ImportFileError(
+                f"{_file(content)}: [{parent!r}]: required field {content.key!r} is missing"
+            )
+        dataset.postmortem_content[parent] = markdown
 
 
 def read_export(directory: Path, ctx: MappingContext | None = None) -> dict[str, list[MappedRecord]]:
@@ -175,18 +170,18 @@ def read_export(directory: Path, ctx: MappingContext | None = None) -> dict[str,
     Raises:
         ImportFileError: naming the file, the object and the field, for the first problem found.
     """
-    if not (directory / "v2_incidents.json").is_file():
-        raise ImportFileError(f"{directory}: not an export directory (v2_incidents.json is missing)")
+    if not (directory / _file(_INCIDENTS)).is_file():
+        raise ImportFileError(f"{directory}: not an export directory ({_file(_INCIDENTS)} is missing)")
     dataset = Dataset()
     _read_into(dataset, directory)
     context = dataset.context(ctx or MappingContext())
     try:
         return dataset.map(context)
     except RecordError as exc:
-        spec = _BY_RESOURCE[exc.resource]
+        endpoint = ENDPOINTS[exc.resource]
         field = f" field {exc.field!r}:" if exc.field else ""
         raise ImportFileError(
-            f"{spec.name}: {spec.key}[{exc.index}] (id {exc.record_id}):{field} {exc.reason}"
+            f"{_file(endpoint)}: {endpoint.key}[{exc.index}] (id {exc.record_id}):{field} {exc.reason}"
         ) from exc
 
 

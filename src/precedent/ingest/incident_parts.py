@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from precedent.ingest.fetch import fetch_all, fetch_list, gather_limited
+from precedent.ingest.fetch import fetch_objects, gather_limited
 from precedent.ingest.mapping import (
     map_action,
     map_follow_up,
@@ -21,19 +20,22 @@ from precedent.ingest.mapping import (
     map_postmortem,
     map_relationships,
 )
+from precedent.sources.incidentio import ENDPOINTS
 
 if TYPE_CHECKING:
     from precedent.ingest.fetch import ScopeGaps
     from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
     from precedent.sources.incidentio import IncidentIoClient
 
-__all__ = ["IncidentParts", "objects_of"]
+__all__ = ["PARTS", "IncidentParts"]
 
+PARTS = tuple(
+    ENDPOINTS[name] for name in ("incident_updates", "follow_ups", "actions", "postmortem_documents")
+)
+"""The lists of an incident's parts that can be read whole (full sync) or per incident."""
 
-def objects_of(page: Mapping[str, object], key: str) -> list[Raw]:
-    """The JSON objects in ``page[key]`` (anything else is ignored)."""
-    items = page.get(key)
-    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+_RELATIONSHIPS = ENDPOINTS["incident_relationships"]  # only ever per incident
+_CONTENT = ENDPOINTS["postmortem_content"]
 
 
 class IncidentParts:
@@ -55,59 +57,30 @@ class IncidentParts:
 
     async def prefetch(self) -> None:
         """For a full sync, read each part list once instead of once per incident."""
-        client, guard = self._client, self._gaps.guard
-        lists = {
-            "updates": await guard(
-                "incident updates", fetch_all(client, "/v2/incident_updates", "incident_updates"), []
-            ),
-            "follow_ups": await guard("follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups"), []),
-            "actions": await guard("actions", fetch_list(client, "/v2/actions", "actions"), []),
-            "postmortems": await guard(
-                "post-mortems", fetch_all(client, "/v1/postmortem_documents", "postmortem_documents"), []
-            ),
-        }
-        for name, objects in lists.items():
+        for endpoint in PARTS:
+            objects = await self._gaps.guard(endpoint, fetch_objects(self._client, endpoint), [])
             grouped: dict[str, list[Raw]] = defaultdict(list)
             for raw in objects:
                 grouped[str(raw.get("incident_id"))].append(raw)
-            self._all[name] = grouped
+            self._all[endpoint.name] = grouped
 
     async def _for_incident(self, incident_id: str) -> dict[str, list[Raw]]:
         client, guard = self._client, self._gaps.guard
         found: dict[str, list[Raw]] = {}
-        if self._per_incident:
-            by_incident = {"incident_id": incident_id}
-            found["updates"] = await guard(
-                "incident updates",
-                fetch_all(client, "/v2/incident_updates", "incident_updates", by_incident),
-                [],
-            )
-            found["follow_ups"] = await guard(
-                "follow-ups", fetch_list(client, "/v2/follow_ups", "follow_ups", by_incident), []
-            )
-            found["actions"] = await guard(
-                "actions", fetch_list(client, "/v2/actions", "actions", by_incident), []
-            )
-            found["postmortems"] = await guard(
-                "post-mortems",
-                fetch_all(client, "/v1/postmortem_documents", "postmortem_documents", by_incident),
-                [],
-            )
-        else:
-            found = {name: grouped.get(incident_id, []) for name, grouped in self._all.items()}
-        found["relationships"] = await guard(
-            "incident relationships",
-            fetch_all(
-                client, "/v1/incident_relationships", "incident_relationships", {"incident_id": incident_id}
-            ),
-            [],
+        for endpoint in PARTS:
+            if self._per_incident:
+                work = fetch_objects(client, endpoint, {"incident_id": incident_id})
+                found[endpoint.name] = await guard(endpoint, work, [])
+            else:
+                found[endpoint.name] = self._all.get(endpoint.name, {}).get(incident_id, [])
+        found[_RELATIONSHIPS.name] = await guard(
+            _RELATIONSHIPS, fetch_objects(client, _RELATIONSHIPS, {"incident_id": incident_id}), []
         )
         contents: list[Raw] = []
-        for document in found["postmortems"]:
-            path = f"/v1/postmortem_documents/{document.get('id')}/content"
-            body = await guard("post-mortem content", client.get(path), None)
-            contents.append({"markdown": body.get("markdown")} if body else {})
-        found["contents"] = contents
+        for document in found["postmortem_documents"]:
+            body = await guard(_CONTENT, client.get(_CONTENT.url(id=str(document.get("id")))), None)
+            contents.append({_CONTENT.key: body.get(_CONTENT.key)} if body else {})
+        found[_CONTENT.name] = contents
         return found
 
     async def records(self, incidents: list[Raw]) -> list[MappedRecord]:
@@ -122,14 +95,15 @@ class IncidentParts:
         head: list[MappedRecord] = []
         tail: list[MappedRecord] = []
         for incident, parts in zip(incidents, fetched, strict=True):
-            record = map_incident(incident, ctx, parts["updates"])
+            record = map_incident(incident, ctx, parts["incident_updates"])
             if record is None:
                 continue
             head.append(record)
-            tail.extend(map_incident_update(u, ctx) for u in parts["updates"])
-            tail.append(map_relationships(str(incident.get("id")), parts["relationships"]))
-            for document, content in zip(parts["postmortems"], parts["contents"], strict=True):
-                markdown = content.get("markdown")
+            tail.extend(map_incident_update(u, ctx) for u in parts["incident_updates"])
+            tail.append(map_relationships(str(incident.get("id")), parts["incident_relationships"]))
+            documents = zip(parts["postmortem_documents"], parts["postmortem_content"], strict=True)
+            for document, content in documents:
+                markdown = content.get(_CONTENT.key)
                 tail.extend(map_postmortem(document, ctx, markdown if isinstance(markdown, str) else None))
             tail.extend(map_follow_up(f, ctx) for f in parts["follow_ups"])
             tail.extend(map_action(a, ctx) for a in parts["actions"])

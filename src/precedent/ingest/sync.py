@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset
-from precedent.ingest.fetch import ScopeGaps, fetch_all, fetch_list, gather_limited
-from precedent.ingest.incident_parts import IncidentParts, objects_of
+from precedent.ingest.fetch import ScopeGaps, fetch_objects, gather_limited, objects_of
+from precedent.ingest.incident_parts import IncidentParts
 from precedent.ingest.mapping import (
     DEFAULT_MODES,
     MappingContext,
@@ -31,7 +31,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
-from precedent.sources.incidentio import filter_params
+from precedent.sources.incidentio import ENDPOINTS, filter_params
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 __all__ = ["CHECKPOINT_KEY", "SyncOptions", "SyncReport", "Syncer"]
 
 CHECKPOINT_KEY = "sync:{resource}:checkpoint"
+
+_REFERENCE = ("severities", "incident_statuses", "incident_types", "custom_fields", "users")
+"""Reference lists read whole on every sync, before the catalog (endpoint names)."""
 
 
 def _utc_now() -> datetime:
@@ -144,30 +147,19 @@ class Syncer:
     async def _reference_data(self) -> None:
         data = Dataset()
         guard, client = self._gaps.guard, self._client
-        data.objects["severities"] = await guard(
-            "severities", fetch_list(client, "/v1/severities", "severities"), []
-        )
-        data.objects["incident_statuses"] = await guard(
-            "incident statuses", fetch_list(client, "/v1/incident_statuses", "incident_statuses"), []
-        )
-        data.objects["incident_types"] = await guard(
-            "incident types", fetch_list(client, "/v1/incident_types", "incident_types"), []
-        )
-        data.custom_fields = await guard(
-            "custom fields", fetch_list(client, "/v2/custom_fields", "custom_fields"), []
-        )
-        data.objects["users"] = await guard("users", fetch_all(client, "/v2/users", "users"), [])
-        types = await guard("catalog", fetch_list(client, "/v3/catalog_types", "catalog_types"), None)
+        for name in _REFERENCE:
+            endpoint = ENDPOINTS[name]
+            data.objects[name] = await guard(endpoint, fetch_objects(client, endpoint), [])
+        types_endpoint, entries_endpoint = ENDPOINTS["catalog_types"], ENDPOINTS["catalog_entries"]
+        types = await guard(types_endpoint, fetch_objects(client, types_endpoint), None)
         complete_catalog = types is not None
         for catalog_type in types or []:
             params = {"catalog_type_id": str(catalog_type.get("id"))}
-            entries = await guard(
-                "catalog", fetch_all(client, "/v3/catalog_entries", "catalog_entries", params), None
-            )
+            entries = await guard(entries_endpoint, fetch_objects(client, entries_endpoint, params), None)
             complete_catalog = complete_catalog and entries is not None
             data.objects["catalog_entries"].extend(entries or [])
         data.objects["catalog_types"] = types or []
-        data.objects["teams"] = await guard("teams", fetch_all(client, "/v3/teams", "teams"), [])
+        data.objects["teams"] = await guard(ENDPOINTS["teams"], fetch_objects(client, ENDPOINTS["teams"]), [])
         data.context(self._ctx)
         mapped = await asyncio.to_thread(data.map, self._ctx)
         for resource in ("severities", "incident_statuses", "incident_types", "users", "catalog_types"):
@@ -187,9 +179,8 @@ class Syncer:
         return removed
 
     async def _schedules(self) -> None:
-        schedules = await self._gaps.guard(
-            "schedules", fetch_all(self._client, "/v2/schedules", "schedules"), None
-        )
+        endpoint = ENDPOINTS["schedules"]
+        schedules = await self._gaps.guard(endpoint, fetch_objects(self._client, endpoint), None)
         if not schedules:
             return
         start = self._options.now()
@@ -198,14 +189,14 @@ class Syncer:
         async def entries(schedule: Raw) -> list[Raw]:
             final: list[Raw] = []
             async for page in self._client.iter_schedule_entries(str(schedule.get("id")), start, end):
-                groups = page.get("schedule_entries")
+                groups = page.get(ENDPOINTS["schedule_entries"].key)
                 if isinstance(groups, dict):
                     final.extend(e for e in groups.get("final") or [] if isinstance(e, dict))
             return final
 
         works = [functools.partial(entries, s) for s in schedules]
         shifts = await self._gaps.guard(
-            "schedule entries", gather_limited(works, self._options.concurrency), None
+            ENDPOINTS["schedule_entries"], gather_limited(works, self._options.concurrency), None
         )
         records = [
             map_schedule(s, self._ctx, shifts[i] if shifts is not None else None)
@@ -242,9 +233,10 @@ class Syncer:
     async def _incident_records(
         self, params: QueryParams, parts: IncidentParts
     ) -> AsyncIterator[MappedRecord]:
-        pages = self._client.paginate("/v2/incidents", params=params, page_size=self._options.page_size)
+        endpoint = ENDPOINTS["incidents"]
+        pages = self._client.paginate(endpoint.path, params=params, page_size=self._options.page_size)
         async for page in pages:
-            incidents = objects_of(page, "incidents")
+            incidents = objects_of(page, endpoint.key)
             for incident in incidents:
                 incident_id = str(incident.get("id"))
                 self._ctx.incident_visibility[incident_id] = (

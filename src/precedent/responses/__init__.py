@@ -24,10 +24,12 @@ from precedent.responses.similar import (
     SimilarIncidentResponse,
     SimilarResponse,
 )
+from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
 
 __all__ = [
     "ChangesResponse",
     "ContributionResponse",
+    "DeliveryResponse",
     "EdgeResponse",
     "ExplanationResponse",
     "FollowUpResponse",
@@ -38,6 +40,7 @@ __all__ = [
     "NodeResponse",
     "PosedQueryResponse",
     "ProblemDetails",
+    "ReceiptResponse",
     "SearchHitResponse",
     "SearchResponse",
     "ServiceContextResponse",

@@ -8,17 +8,14 @@ applies the query's ``before`` cutoff, exclusions and visibility, and is bounded
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter, SearchFilter
 from precedent.retrieval.paths import Route, service_routes
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from precedent.model import Vector
     from precedent.retrieval.query import PosedQuery
     from precedent.store.base import GraphStore
@@ -49,10 +46,10 @@ class Limits:
         part_k: Extra k-NN room for updates and post-mortem chunks (several may map to one incident).
         part_labels: Which parts of past incidents are searched by embedding.
         text_k: Incidents from BM25.
-        same_service: Incidents on the query's own services.
-        nearby: Incidents on services within ``max_hops`` over DEPENDS_ON.
+        same_service: The newest incidents on each of the query's own services.
+        nearby: The newest incidents on each service within ``max_hops`` over DEPENDS_ON.
         nearby_services: At most this many nearby services (the closest, then by id) are walked.
-        same_team: Incidents on other services of the owning teams.
+        same_team: The newest incidents on each other service of the owning teams.
         team_services: At most this many of the team's other services are walked.
         window_days: Graph candidates started at most this long before the cutoff (older ones
             still arrive through the semantic and lexical generators).
@@ -190,34 +187,34 @@ async def graph_hits(
     closest = sorted((r.hops, s) for s, r in hood.routes.items() if r.hops > 0)
     nearby = [s for _, s in closest[: limits.nearby_services]]
     team = sorted(s for s in hood.team_services if s not in hood.routes)[: limits.team_services]
-    after = posed.before - timedelta(days=limits.window_days) if posed.before else None
-    graph_filter = GraphFilter(
-        labels=INCIDENT,
-        rel_types=("AFFECTS",),
-        direction="in",
-        before=posed.before,
-        after=after,
-        visibilities=posed.visibilities,
+    window = timedelta(days=limits.window_days)
+    # A cutoff in the first days of year 1 has no window before it (and would overflow).
+    after = (
+        posed.before - window
+        if posed.before and posed.before > datetime.min.replace(tzinfo=UTC) + window
+        else None
     )
     tiers = [(direct, limits.same_service), (nearby, limits.nearby), (team, limits.same_team)]
-    found = await asyncio.gather(
-        *(_incidents_on(store, seeds, graph_filter, cap) for seeds, cap in tiers if seeds and cap > 0)
+    cap_of = {service: cap for services, cap in tiers if cap > 0 for service in services}
+    if not cap_of:
+        return GraphHits(frozenset(), {})
+    # One store call for every tier: each service's newest incidents in the window, so a busy
+    # service contributes its most recent incidents rather than its oldest.
+    latest = await store.linked_recent(
+        sorted(cap_of),
+        label="Incident",
+        edge_type="AFFECTS",
+        before=posed.before,
+        after=after,
+        # Room for the excluded ids, so each service still yields its cap of admissible ones.
+        per_anchor=max(cap_of.values()) + len(posed.exclude),
+        visibilities=posed.visibilities,
     )
     incidents: set[str] = set()
     per_service: dict[str, int] = {}
-    for tier in found:
-        for incident_id, service in tier:
-            if incident_id not in posed.exclude:
-                incidents.add(incident_id)
-                per_service[service] = per_service.get(service, 0) + 1
+    for service, found in latest.items():
+        kept = [node.id for node in found if node.id not in posed.exclude][: cap_of[service]]
+        incidents.update(kept)
+        if kept:
+            per_service[service] = len(kept)
     return GraphHits(frozenset(incidents), per_service)
-
-
-async def _incidents_on(
-    store: GraphStore, seeds: Sequence[str], graph_filter: GraphFilter, cap: int
-) -> list[tuple[str, str]]:
-    # One call per tier, not per service: the seeds come back at hop 0, incidents at hop 1.
-    sub = await store.subgraph(seeds, depth=1, graph_filter=graph_filter, max_nodes=len(seeds) + cap)
-    wanted = set(seeds)
-    incidents = {n.id for n in sub.nodes if n.label == "Incident"}
-    return [(e.source, e.target) for e in sub.edges if e.source in incidents and e.target in wanted]

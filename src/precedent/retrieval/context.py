@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = ["CandidateFacts", "gather_facts", "admissible"]
 
-_SERVICES = GraphFilter(labels=("Service", "Team"), rel_types=("AFFECTS", "OWNED_BY"), direction="out")
+_AFFECTED = GraphFilter(labels=("Service", "Team"), rel_types=("AFFECTS",), direction="out")
+_OWNERS = GraphFilter(labels=("Team",), rel_types=("OWNED_BY",), direction="out")
+# An incident affects a handful of services and has a few related incidents, a service a team or
+# two: the cap only guards against a malformed map, it never cuts a real one.
+_PER_NODE = 200
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def admissible(node: Node, posed: PosedQuery) -> bool:
 async def gather_facts(
     store: GraphStore, posed: PosedQuery, ids: Sequence[str]
 ) -> tuple[dict[str, CandidateFacts], dict[str, str]]:
-    """Fetch facts for the admissible incidents among ``ids`` in three store calls.
+    """Fetch facts for the admissible incidents among ``ids`` in four store calls (three round trips).
 
     Returns:
         Facts per admissible incident id, and display names of the services and teams seen.
@@ -68,25 +72,31 @@ async def gather_facts(
         before=posed.before,
         visibilities=posed.visibilities,
     )
-    around, related = await asyncio.gather(
-        store.subgraph(kept, depth=2, graph_filter=_SERVICES, max_nodes=len(kept) + 5000),
-        store.subgraph(kept, depth=1, graph_filter=related_filter, max_nodes=2 * len(kept) + 1000),
+    affects, related = await asyncio.gather(
+        store.neighbours_of(kept, _AFFECTED, per_node=_PER_NODE),
+        store.neighbours_of(kept, related_filter, per_node=_PER_NODE),
     )
-    labels = {n.id: n.label for n in around.nodes}
-    names = {n.id: str(n.properties.get("name", n.id)) for n in around.nodes if n.label != "Incident"}
-    affected: dict[str, set[str]] = {}
+    labels = {other.id: other.label for pairs in affects.values() for _, other in pairs}
+    names = {
+        other.id: str(other.properties.get("name", other.id))
+        for pairs in affects.values()
+        for _, other in pairs
+    }
+    seen_services = sorted(node_id for node_id, label in labels.items() if label == "Service")
+    owned = await store.neighbours_of(seen_services, _OWNERS, per_node=_PER_NODE)
     owners: dict[str, set[str]] = {}
-    for edge in around.edges:
-        if edge.type == "AFFECTS":
-            affected.setdefault(edge.source, set()).add(edge.target)
-        elif edge.type == "OWNED_BY":
-            owners.setdefault(edge.source, set()).add(edge.target)
+    for service, pairs in owned.items():
+        for _, team in pairs:
+            owners.setdefault(service, set()).add(team.id)
+            names[team.id] = str(team.properties.get("name", team.id))
+    affected = {node_id: {other.id for _, other in pairs} for node_id, pairs in affects.items()}
     links: dict[str, set[str]] = {}
     query_id = posed.incident_id
-    for edge in related.edges:
-        if edge.type == "RELATED_TO" and query_id not in (edge.source, edge.target):
-            links.setdefault(edge.source, set()).add(edge.target)
-            links.setdefault(edge.target, set()).add(edge.source)
+    for pairs in related.values():
+        for edge, _ in pairs:
+            if query_id not in (edge.source, edge.target):
+                links.setdefault(edge.source, set()).add(edge.target)
+                links.setdefault(edge.target, set()).add(edge.source)
     facts = {}
     for node in nodes:
         targets = affected.get(node.id, set())

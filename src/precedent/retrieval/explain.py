@@ -1,6 +1,6 @@
 """Builds each result's explanation: contributions, matched terms, the linking path and the lesson.
 
-``lesson_material`` is the only store call (one batched walk for the top results); the rest is
+``lesson_material`` is the only store access (two batched calls for the top results); the rest is
 pure assembly from facts ranking already fetched, so explaining never re-queries per result.
 """
 
@@ -29,33 +29,46 @@ __all__ = ["LessonMaterial", "best_path", "explain", "lesson_material"]
 LessonMaterial = dict[str, tuple[list["Node"], list["Node"]]]
 """Incident id -> (post-mortem chunks, follow-ups)."""
 
-_LESSON_RELS = ("HAS_POSTMORTEM", "HAS_CHUNK", "HAS_FOLLOW_UP")
+# Far more chunks and follow-ups than any lesson reads; only a malformed map would reach it.
+_PER_NODE = 100
 
 
 async def lesson_material(
     store: GraphStore, ids: Sequence[str], visibilities: tuple[Visibility, ...]
 ) -> LessonMaterial:
-    """Fetch the post-mortem chunks and follow-ups of ``ids`` in one walk."""
+    """Fetch the post-mortem chunks and follow-ups of ``ids`` in two batched store calls.
+
+    Chunks come grouped by post-mortem id, each post-mortem's in id order; follow-ups in id order.
+    """
     material: LessonMaterial = {i: ([], []) for i in ids}
     if not ids:
         return material
-    graph_filter = GraphFilter(
-        labels=("Postmortem", "PostmortemChunk", "FollowUp"),
-        rel_types=_LESSON_RELS,
-        direction="out",
-        visibilities=visibilities,
+    direct = await store.neighbours_of(
+        list(material),
+        GraphFilter(
+            labels=("Postmortem", "FollowUp"),
+            rel_types=("HAS_POSTMORTEM", "HAS_FOLLOW_UP"),
+            direction="out",
+            visibilities=visibilities,
+        ),
+        per_node=_PER_NODE,
     )
-    sub = await store.subgraph(list(ids), depth=2, graph_filter=graph_filter, max_nodes=len(ids) * 60)
-    nodes = {n.id: n for n in sub.nodes}
     postmortem_of: dict[str, str] = {}
-    for edge in sub.edges:
-        if edge.type == "HAS_POSTMORTEM" and edge.source in material:
-            postmortem_of[edge.target] = edge.source
-        elif edge.type == "HAS_FOLLOW_UP" and edge.source in material:
-            material[edge.source][1].append(nodes[edge.target])
-    for edge in sub.edges:
-        if edge.type == "HAS_CHUNK" and edge.source in postmortem_of:
-            material[postmortem_of[edge.source]][0].append(nodes[edge.target])
+    for incident_id, pairs in direct.items():
+        for edge, other in pairs:
+            if edge.type == "HAS_POSTMORTEM":
+                postmortem_of[other.id] = incident_id
+            else:
+                material[incident_id][1].append(other)
+    chunks = await store.neighbours_of(
+        sorted(postmortem_of),
+        GraphFilter(
+            labels=("PostmortemChunk",), rel_types=("HAS_CHUNK",), direction="out", visibilities=visibilities
+        ),
+        per_node=_PER_NODE,
+    )
+    for postmortem_id, pairs in chunks.items():
+        material[postmortem_of[postmortem_id]][0].extend(chunk for _, chunk in pairs)
     return material
 
 

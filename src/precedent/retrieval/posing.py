@@ -44,9 +44,8 @@ async def pose(
     if isinstance(query, DescribedQuery):
         return await _pose_described(catalog, query, options)
     incident = await catalog.incident(query.incident, options.viewer)
-    around = await store.subgraph([incident.id], depth=1, graph_filter=_DECLARED, max_nodes=1000)
-    targets = {e.target for e in around.edges if e.source == incident.id}
-    neighbours = [n for n in around.nodes if n.id in targets]
+    # Every update, service, severity and type of one incident: small, and all of it is needed.
+    neighbours = [node for _, node in await store.neighbours(incident.id, _DECLARED)]
     updates = sorted(
         (n for n in neighbours if n.label == "IncidentUpdate"),
         key=lambda n: (n.occurred_at is None, n.occurred_at, n.id),

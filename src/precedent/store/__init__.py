@@ -1,6 +1,7 @@
-"""Graph stores: one interface (``GraphStore``), an embedded and a Neo4j implementation."""
+"""Graph stores: one interface (``GraphStore``), an embedded and a Neo4j implementation; the ``Inbox``."""
 
 from precedent.store.base import GraphStore
 from precedent.store.export import to_networkx
+from precedent.store.inbox import FINAL_STATES, Delivery, DeliveryState, Inbox, NewDelivery
 
-__all__ = ["GraphStore", "to_networkx"]
+__all__ = ["FINAL_STATES", "Delivery", "DeliveryState", "GraphStore", "Inbox", "NewDelivery", "to_networkx"]

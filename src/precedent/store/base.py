@@ -1,6 +1,7 @@
 """The one interface every graph store implements; upper layers see nothing else.
 
-Implementations live in ``store/embedded`` (networkx + numpy on local disk) and ``store/neo4j``.
+Implementations live in ``store/embedded`` (in process memory, durable on local disk; networkx only
+serves ``export``) and ``store/neo4j``.
 ``tests/store/test_contract.py`` proves they answer alike.
 """
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
+    from datetime import datetime
 
     import networkx as nx
 
@@ -70,6 +72,19 @@ class GraphStore(Protocol):
         a missing node has no neighbours.
         """
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of many nodes in one call, at most ``per_node`` each.
+
+        Each id's list is ordered as ``neighbours`` orders it and cut after ``per_node``; every id
+        given is a key (a missing node maps to ``[]``). One round trip on Neo4j.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+
     async def subgraph(
         self,
         seeds: Sequence[str],
@@ -86,19 +101,55 @@ class GraphStore(Protocol):
         by (source, type, target). Nodes come without embeddings.
         """
 
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor id, the newest ``label`` nodes linked into it by an ``edge_type`` edge.
+
+        Answers "the latest incidents on these services" (``label="Incident"``,
+        ``edge_type="AFFECTS"``) or "the latest changes to these services" (``"ChangeEvent"``,
+        ``"CHANGED"``): the nodes ``n`` with ``(n:label)-[:edge_type]->(anchor)``, a visibility in
+        ``visibilities`` and ``after <= occurred_at < before`` (nodes without a time are excluded
+        when a bound is given). Newest ``occurred_at`` first, then id ascending (undated nodes
+        last); at most ``per_anchor`` each; without embeddings. Every anchor given appears as a
+        key (a missing one, or one with no such links, maps to ``[]``). One round trip on Neo4j.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
         """The k nearest neighbours by cosine similarity among nodes with embeddings.
 
-        Exact by default in both stores (the contract suite checks they agree); a Neo4j store
-        configured with ``exact_search=False`` answers through its HNSW index instead.
+        Each store is built exact or approximate (``exact_search``). Exact scans every embedding:
+        the stores' constructors default to it, and the contract suite checks both agree on it.
+        Approximate asks an HNSW index for an over-fetched candidate set, then filters and
+        re-scores it exactly, so scores are exact cosines but a true neighbour can be missed:
+        Precedent's settings (``embedded_exact_search``, ``neo4j_exact_search``) default to it.
+        The embedded store falls back to the scan when too few candidates pass the filter; Neo4j
+        may then return fewer than ``k``.
         """
 
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Lexical (BM25-style) search over node text. Any query string is safe to pass."""
+        """Lexical (BM25) search over node text, matching any of the query's terms.
+
+        Both stores analyze text as Lucene's ``EnglishAnalyzer`` does (standard tokenizer,
+        possessives, lower case, English stop words, Porter stemming), so they agree on which
+        nodes match; scores differ slightly. Any query string is safe to pass.
+        """
 
     async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
         """Count nodes per label and edges per type (labels and types with none are left out).

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from precedent.sources.incidentio import PAGE_SIZE_CAPS, filter_params
+from precedent.sources.incidentio import ENDPOINTS, filter_params
 from precedent.sources.incidentio.pagination import count_items, next_cursor, page_size_for
 from tests.support.incidentio_fixtures import IncidentIoFixtures, small_organisation, ulid
 from tests.support.incidentio_server import FakeIncidentIo
@@ -180,7 +180,9 @@ def test_page_size_for() -> None:
 
 def test_caps_table_matches_the_brief() -> None:
     assert {
-        k: PAGE_SIZE_CAPS[k] for k in ("/v2/incidents", "/v2/users", "/v2/schedules", "/v3/catalog_entries")
+        e.path: e.page_size
+        for e in ENDPOINTS.values()
+        if e.name in {"incidents", "users", "schedules", "catalog_entries"}
     } == {
         "/v2/incidents": 250,
         "/v2/users": 10000,

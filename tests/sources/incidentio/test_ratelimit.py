@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from precedent.sources.incidentio import RateLimiter
+from precedent.sources.incidentio.ratelimit import RateLimitPause
 from tests.support.incidentio_server import FakeClock, FakeIncidentIo, SleepRecorder
 
 
@@ -61,3 +62,21 @@ async def test_client_is_paced_and_counts_throttle_waits() -> None:
     assert stats.throttle_waits == 3
     assert stats.seconds_waited == pytest.approx(0.3)
     assert stats.calls == 5
+
+
+async def test_a_pause_lasts_until_its_latest_deadline() -> None:
+    clock = FakeClock()
+
+    async def sleep(seconds: float) -> None:
+        if not clock.sleeps:
+            pause.extend(3.0)  # another 429 arrives while this request sleeps
+        await clock.sleep(seconds)
+
+    pause = RateLimitPause(clock=clock, sleep=sleep)
+    assert await pause.wait() == 0.0
+    pause.extend(2.0)
+    pause.extend(1.0)  # an earlier end never shortens the pause
+    assert pause.remaining() == 2.0
+    assert await pause.wait() == 3.0
+    assert clock.sleeps == [2.0, 1.0]
+    assert pause.remaining() == 0.0

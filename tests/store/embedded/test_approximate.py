@@ -10,6 +10,7 @@ import numpy as np
 
 from precedent.model import Node, SearchFilter
 from precedent.store.embedded import EmbeddedStore
+from precedent.store.embedded.approximate import ApproximateIndex
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -185,3 +186,22 @@ async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt
         assert [h.node_id for h in hits] == [h.node_id for h in truth]
     finally:
         await again.close()
+
+
+def test_saved_index_loads_only_beside_the_graph_file_its_table_names(tmp_path: Path) -> None:
+    vectors = _vectors(200, seed=5)
+    ids = [f"n-{i}" for i in range(len(vectors))]
+    first = ApproximateIndex(DIMENSIONS)
+    first.put(ids, vectors)
+    first.save(tmp_path / "hnsw", generation=3)
+    table = (tmp_path / "hnsw.json").read_bytes()
+    loaded = ApproximateIndex.load(tmp_path / "hnsw", 3, DIMENSIONS)
+    assert loaded is not None
+    assert loaded.candidates(vectors[7], 1) == ["n-7"]
+    # A writer saving again replaces the graph before the table: a reader loading in between
+    # finds the new graph beside the old table, and must not pair them.
+    second = ApproximateIndex(DIMENSIONS)
+    second.put(ids[::-1], vectors[::-1])
+    second.save(tmp_path / "hnsw", generation=3)
+    (tmp_path / "hnsw.json").write_bytes(table)
+    assert ApproximateIndex.load(tmp_path / "hnsw", 3, DIMENSIONS) is None

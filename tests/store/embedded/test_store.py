@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from precedent.embedding import HashEmbedder
-from precedent.errors import SchemaError, StoreUnavailable
+from precedent.errors import SchemaError, StoreLocked, StoreUnavailable
 from precedent.model import Edge, EdgeKey, Node, SearchFilter
 from precedent.store import GraphStore
 from precedent.store.embedded import EmbeddedStore
@@ -197,9 +198,11 @@ async def test_empty_store_takes_a_new_dimension(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_a_second_process_cannot_open_the_directory(embedded_store: EmbeddedStore) -> None:
-    with pytest.raises(StoreUnavailable, match="in use"):
+async def test_a_second_writer_cannot_open_the_directory(embedded_store: EmbeddedStore) -> None:
+    with pytest.raises(StoreLocked, match=f"open for writing by process {os.getpid()} ") as raised:
         await EmbeddedStore(embedded_store.path).open()
+    assert raised.value.pid == os.getpid()
+    assert isinstance(raised.value, StoreUnavailable)
 
 
 async def test_closed_store_refuses_calls_and_close_is_idempotent(tmp_path: Path) -> None:

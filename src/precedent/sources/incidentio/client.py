@@ -15,6 +15,9 @@ Public surface, kept stable for ``precedent sync``:
 - ``client.stats``: a :class:`ClientStats` snapshot for the sync summary.
 - Filters come from ``filters.filter_params``.
 
+A 429's ``Retry-After`` (seconds or an HTTP-date) pauses every request of the client, because
+incident.io's limit is per API key: no request is sent before the pause ends.
+
 Responses are returned as raw dicts with no strict parsing: incident.io adds fields and enum values
 without notice, and mapping them is ``ingest``'s job. Errors: ``IncidentIoAuthError`` (401; 403
 with ``.scope`` naming the missing scope), ``IncidentIoRateLimited`` (429 after retries) and
@@ -34,6 +37,7 @@ import httpx
 
 from precedent import __version__
 from precedent.errors import ConfigError, SourceError
+from precedent.sources.incidentio.endpoints import ENDPOINTS
 from precedent.sources.incidentio.failures import (
     auth_error,
     exhausted_error,
@@ -41,7 +45,7 @@ from precedent.sources.incidentio.failures import (
     status_error,
 )
 from precedent.sources.incidentio.pagination import count_items, next_cursor, page_size_for
-from precedent.sources.incidentio.ratelimit import RateLimiter
+from precedent.sources.incidentio.ratelimit import RateLimiter, RateLimitPause
 from precedent.sources.incidentio.retry import DEFAULT_RETRY, RetryPolicy, http_date, parse_retry_after
 
 if TYPE_CHECKING:
@@ -65,9 +69,9 @@ class ClientStats:
     Attributes:
         calls: HTTP requests sent (retries included).
         retries: Requests re-sent after a 429, a 5xx, a timeout or a transport error.
-        rate_limit_waits: Waits caused by a 429 from incident.io.
+        rate_limit_waits: 429s from incident.io that paused the whole client for their wait.
         throttle_waits: Waits imposed by the client-side token bucket.
-        seconds_waited: Total seconds slept for either reason.
+        seconds_waited: Total seconds slept by all requests, for any of these reasons.
     """
 
     calls: int = 0
@@ -88,7 +92,7 @@ class IncidentIoClient:
         limiter: Client-side pacing; ``None`` sends as fast as incident.io answers.
         retry: How often and how long to retry.
         sleep: Awaitable sleep used for every wait; tests inject a recorder.
-        clock: Monotonic seconds, used to time requests in debug logs.
+        clock: Monotonic seconds: when a 429's pause ends, and request times in debug logs.
     """
 
     def __init__(
@@ -106,6 +110,7 @@ class IncidentIoClient:
         self._sleep = sleep
         self._clock = clock
         self._stats = ClientStats()
+        self._pause = RateLimitPause(clock=clock, sleep=sleep)
 
     @classmethod
     def create(
@@ -261,7 +266,8 @@ class IncidentIoClient:
             "entry_window_start": _timestamp(window_start),
             "entry_window_end": _timestamp(window_end),
         }
-        async for page in self._walk("/v2/schedule_entries", query, "entry_window_start", max_pages):
+        entries = ENDPOINTS["schedule_entries"]
+        async for page in self._walk(entries.path, query, entries.cursor_param, max_pages):
             yield page
 
     async def _walk(
@@ -297,6 +303,7 @@ class IncidentIoClient:
         policy = self._retry
         for attempt in range(1, policy.max_attempts + 1):
             await self._throttle()
+            await self._hold()
             self._stats.calls += 1
             started = self._clock()
             try:
@@ -321,11 +328,15 @@ class IncidentIoClient:
                 retry_after = parse_retry_after(
                     response.headers.get("Retry-After"), now=http_date(response.headers.get("Date"))
                 )
-                if attempt == policy.max_attempts or (retry_after or 0.0) > policy.max_retry_after:
+                if (retry_after or 0.0) > policy.max_retry_after:
+                    raise rate_limited_error(path, retry_after, attempt)
+                # The limit is the key's: every request of this client waits, not just this one.
+                wait = policy.rate_limit_wait(retry_after, attempt)
+                self._pause.extend(wait)
+                if attempt == policy.max_attempts:
                     raise rate_limited_error(path, retry_after, attempt)
                 self._stats.rate_limit_waits += 1
-                wait = policy.rate_limit_wait(retry_after, attempt)
-                await self._wait_before_retry(path, "429", attempt, wait)
+                self._log_retry(path, "429", attempt, wait)
                 continue
             if status >= 500 and attempt < policy.max_attempts:
                 await self._wait_before_retry(path, str(status), attempt, policy.backoff(attempt))
@@ -345,7 +356,12 @@ class IncidentIoClient:
             self._stats.throttle_waits += 1
             self._stats.seconds_waited += waited
 
-    async def _wait_before_retry(self, path: str, status: str, attempt: int, wait: float) -> None:
+    async def _hold(self) -> None:
+        """Wait out a pause a 429 (to this request or any other) put on the whole client."""
+        waited = await self._pause.wait()
+        self._stats.seconds_waited += waited
+
+    def _log_retry(self, path: str, status: str, attempt: int, wait: float) -> None:
         logger.warning(
             "incidentio retry path=%s status=%s attempt=%d/%d wait=%.2f",
             path,
@@ -355,6 +371,9 @@ class IncidentIoClient:
             wait,
         )
         self._stats.retries += 1
+
+    async def _wait_before_retry(self, path: str, status: str, attempt: int, wait: float) -> None:
+        self._log_retry(path, status, attempt, wait)
         self._stats.seconds_waited += wait
         await self._sleep(wait)
 

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from precedent.errors import IncidentIoAuthError, IncidentIoRateLimited, SourceError
-from precedent.sources.incidentio.scopes import required_scopes
+from precedent.sources.incidentio.endpoints import required_scopes
 
 if TYPE_CHECKING:
     import httpx

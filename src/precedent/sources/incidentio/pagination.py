@@ -2,34 +2,17 @@
 
 incident.io lists take ``page_size`` and ``after`` and answer with ``pagination_meta.after``.
 Caps differ per endpoint and the spec is not always right about them (``/v2/incidents`` declares a
-maximum of 500 but its description says 250), so the caps live in one table. The rules here are
-pure; ``IncidentIoClient.paginate`` drives them.
+maximum of 500 but its description says 250); they live in the endpoint registry
+(``endpoints.py``). The rules here are pure; ``IncidentIoClient.paginate`` drives them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["PAGE_SIZE_CAPS", "REQUIRED_PAGE_SIZE", "count_items", "next_cursor", "page_size_for"]
+from precedent.sources.incidentio.endpoints import endpoint_for
 
-PAGE_SIZE_CAPS: Mapping[str, int] = {
-    "/v2/incidents": 250,  # spec schema says 500; the endpoint description says 250
-    "/v2/incident_updates": 250,
-    "/v3/catalog_entries": 250,
-    "/v2/users": 10000,
-    "/v2/schedules": 25,  # next_shifts is only returned when page_size <= 25
-    "/v3/teams": 250,
-    "/v1/postmortem_documents": 250,
-    "/v1/custom_field_options": 250,
-    "/v1/incident_relationships": 250,
-    "/v2/schedule_overrides": 250,
-    "/v2/alerts": 50,
-    "/v2/escalations": 50,
-}
-"""The largest ``page_size`` each paginated endpoint accepts; the default when none is asked for."""
-
-REQUIRED_PAGE_SIZE: frozenset[str] = frozenset({"/v3/catalog_entries", "/v2/alerts"})
-"""Endpoints that reject a request without ``page_size``."""
+__all__ = ["count_items", "next_cursor", "page_size_for"]
 
 
 def page_size_for(path: str, requested: int | None) -> int | None:
@@ -41,14 +24,15 @@ def page_size_for(path: str, requested: int | None) -> int | None:
 
     Returns:
         ``requested`` clamped to the endpoint's cap; the cap when nothing was requested; the
-        request unchanged for an endpoint not in the table (``None`` sends no ``page_size``).
+        request unchanged for an endpoint without a cap (``None`` sends no ``page_size``).
 
     Raises:
         ValueError: If ``requested`` is less than 1.
     """
     if requested is not None and requested < 1:
         raise ValueError(f"page_size must be at least 1, got {requested}")
-    cap = PAGE_SIZE_CAPS.get(path)
+    endpoint = endpoint_for(path)
+    cap = endpoint.page_size if endpoint is not None else None
     if cap is None:
         return requested
     return cap if requested is None else min(requested, cap)

@@ -1,8 +1,10 @@
-"""A client-side token bucket that paces calls to incident.io below the server's limit.
+"""Client-side pacing for incident.io: a token bucket, and a pause every request honours after a 429.
 
 incident.io allows 1200 requests a minute per key, as a bucket refilled at 20/s; organisation-wide
 limits are shared with the customer's other keys, so Precedent paces itself instead of draining the
-bucket and living on 429s. The clock and the sleep are injected, so tests run without waiting.
+bucket and living on 429s. When a 429 comes anyway, its ``Retry-After`` is about the key, not the
+request: :class:`RateLimitPause` holds back every request of the client until then. The clock and
+the sleep are injected, so tests run without waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimitPause", "RateLimiter"]
 
 
 class RateLimiter:
@@ -81,3 +83,53 @@ class RateLimiter:
         wait = -self._tokens / self._rate
         await self._sleep(wait)
         return wait
+
+
+class RateLimitPause:
+    """A moment before which no request of one client may be sent: the latest ``Retry-After``.
+
+    Every request awaits :meth:`wait` just before it is sent; a 429 calls :meth:`extend`. Because
+    the limit is per API key, one 429 holds back all concurrent requests, not just the one that
+    was refused, and a later 429 can only push the moment further out.
+
+    Args:
+        clock: Monotonic seconds.
+        sleep: Awaitable sleep.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._until = float("-inf")
+
+    def extend(self, seconds: float) -> None:
+        """Hold every request back for ``seconds`` from now (never shortening an earlier pause)."""
+        self._until = max(self._until, self._clock() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds until requests may be sent again (0.0 when they may now)."""
+        return max(0.0, self._until - self._clock())
+
+    async def wait(self) -> float:
+        """Sleep until the pause is over, including extensions made while sleeping.
+
+        Returns:
+            The seconds this call slept (0.0 when no pause was in force).
+        """
+        waited = 0.0
+        deadline = None
+        # Sleep again only if another 429 moved the deadline meanwhile: an injected sleep that
+        # returns at once (tests) must not spin.
+        while self._until != deadline:
+            deadline = self._until
+            left = deadline - self._clock()
+            if left <= 0:
+                break
+            await self._sleep(left)
+            waited += left
+        return waited

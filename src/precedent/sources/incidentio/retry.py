@@ -1,9 +1,10 @@
 """When and how long to wait before retrying a failed incident.io request.
 
 Pure decisions only: the client's request loop (``client.py``) asks :class:`RetryPolicy` how long
-to sleep. 429s honour ``Retry-After`` (documented as delta-seconds; older official incident.io tools
-parse an HTTP-date, so both are accepted); 5xx answers, timeouts and transport errors back off
-exponentially with full jitter.
+to sleep; a 429's wait is applied to the whole client (``ratelimit.RateLimitPause``). 429s honour
+``Retry-After`` (documented as delta-seconds; older official incident.io tools parse an HTTP-date,
+so both are accepted); 5xx answers, timeouts and transport errors back off exponentially with full
+jitter.
 """
 
 from __future__ import annotations

@@ -13,16 +13,24 @@ Persistence: ``save`` writes the graph and its id/key table beside the snapshot,
 log generation that follows it; ``load`` returns None unless the tag matches. The store replays
 that generation's log onto a loaded index; replaying a write the index already holds is harmless
 (each write sets a node's vector or its absence), so a save at any point of a generation is valid.
+The id table also holds the graph file's checksum, so a reader in another process that loads
+while the writer saves gets a matching pair or none at all.
+
+``load_or_build`` and ``follow`` keep an index in line with a ``GraphState`` as a store opens and
+as operations are applied (by the writer, or by a reader replaying the writer's log).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zlib
 from typing import TYPE_CHECKING
 
 import numpy as np
 from usearch.index import Index
+
+from precedent.store.embedded.ops import DeleteNodes, SetDimensions, UpsertNodes
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,8 +39,10 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from precedent.model import Vector
+    from precedent.store.embedded.ops import Op
+    from precedent.store.embedded.state import GraphState
 
-__all__ = ["ApproximateIndex"]
+__all__ = ["ApproximateIndex", "build", "follow", "load_or_build"]
 
 _CONNECTIVITY = 16
 _EXPANSION_ADD = 64
@@ -103,33 +113,42 @@ class ApproximateIndex:
     def save(self, path: Path, generation: int) -> None:
         """Write the graph to ``path`` and its id table to ``path.json``, tagged with ``generation``."""
         table = path.with_name(path.name + ".json")
-        self._index.save(str(path) + ".tmp")
+        graph = self._index.save()
+        assert graph is not None  # an index made without a path saves to a buffer
         keys = list(self._keys.items())
         body = {
             "generation": generation,
+            "graph_crc32": zlib.crc32(graph),
             "next_key": self._next_key,
             "ids": [i for i, _ in keys],
             "keys": [k for _, k in keys],
         }
+        # The graph is a cache (its checksum is in the table), so only the table is fsynced.
+        with open(str(path) + ".tmp", "wb") as out:
+            out.write(graph)
         with open(str(table) + ".tmp", "w", encoding="utf-8") as out:
             json.dump(body, out)
             out.flush()
             os.fsync(out.fileno())
-        # Graph first, table last: a crash between leaves a table whose tag no longer matches.
+        # Graph first, table last: a crash between leaves a table that does not match the graph.
         os.replace(str(path) + ".tmp", path)
         os.replace(str(table) + ".tmp", table)
 
     @classmethod
     def load(cls, path: Path, generation: int, dimensions: int) -> ApproximateIndex | None:
-        """Return the index saved at ``path`` for ``generation``, or None if absent or stale."""
+        """Return the index saved at ``path`` for ``generation``, or None if absent, stale or unpaired."""
         table = path.with_name(path.name + ".json")
         try:
             with open(table, encoding="utf-8") as source:
                 body = json.load(source)
             if body["generation"] != generation:
                 return None
+            graph = path.read_bytes()
+            # A reader may load while the writer saves: the graph it reads must be the table's.
+            if "graph_crc32" in body and zlib.crc32(graph) != body["graph_crc32"]:
+                return None
             loaded = cls(dimensions)
-            loaded._index.load(str(path))
+            loaded._index.load(graph)
         except (OSError, ValueError, KeyError, RuntimeError):
             return None
         if loaded._index.ndim != dimensions or len(loaded._index) != len(body["ids"]):
@@ -138,3 +157,53 @@ class ApproximateIndex:
         loaded._ids = {key: node_id for node_id, key in loaded._keys.items()}
         loaded._next_key = body["next_key"]
         return loaded
+
+
+def build(state: GraphState) -> ApproximateIndex | None:
+    """Index every embedding ``state`` holds (None while it holds no vector index)."""
+    if state.vectors is None:
+        return None
+    approximate = ApproximateIndex(state.vectors.dimensions)
+    approximate.put(state.vectors.ids, state.vectors.matrix)
+    return approximate
+
+
+def load_or_build(
+    path: Path, state: GraphState, generation: int, replayed: Sequence[Op]
+) -> tuple[ApproximateIndex | None, bool]:
+    """Load the index saved at ``path`` and replay ``replayed`` onto it, or build it from ``state``.
+
+    Args:
+        path: Where the writer saves the index.
+        state: The state after the snapshot of ``generation`` and the ``replayed`` operations.
+        generation: The log generation ``state`` was replayed from.
+        replayed: The log's operations, already applied to ``state``.
+
+    Returns:
+        The index, and whether it was built from scratch (no saved index matched).
+    """
+    if state.vectors is None:
+        return None, False
+    saved = ApproximateIndex.load(path, generation, state.vectors.dimensions)
+    if saved is None:
+        return build(state), True
+    approximate: ApproximateIndex | None = saved
+    for op in replayed:
+        approximate = follow(approximate, op, state)
+    return approximate, False
+
+
+def follow(approximate: ApproximateIndex | None, op: Op, state: GraphState) -> ApproximateIndex | None:
+    """Bring ``approximate`` in line with ``op``, already applied to ``state``; return the index to keep."""
+    if approximate is None or isinstance(op, SetDimensions):
+        # The first embeddings, or a new dimension: index whatever the state now holds.
+        return build(state)
+    if isinstance(op, UpsertNodes):
+        embedded = [n for n in op.nodes if n.embedding is not None]
+        approximate.remove([n.id for n in op.nodes if n.embedding is None])
+        if embedded:
+            vectors = np.stack([n.embedding for n in embedded if n.embedding is not None])
+            approximate.put([n.id for n in embedded], vectors)
+    elif isinstance(op, DeleteNodes):
+        approximate.remove(op.ids)
+    return approximate

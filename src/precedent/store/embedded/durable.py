@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shlex
+import sys
 from typing import TYPE_CHECKING
 
-from precedent.errors import StoreUnavailable
+from precedent.errors import StoreLocked
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -54,10 +56,12 @@ def replace_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None
 
 
 class DirectoryLock:
-    """An exclusive advisory lock on a store directory, held while the store is open.
+    """An exclusive advisory lock on a store directory, held by the one process that writes it.
 
     Two processes appending to one log would interleave records; the lock makes the second one
     fail fast instead. The kernel releases it when the holder dies, so a crash leaves no stale lock.
+    The holder writes its pid and command line into the lock file so that the error the second
+    writer gets can say which process to stop.
     """
 
     def __init__(self, path: Path) -> None:
@@ -65,19 +69,26 @@ class DirectoryLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock.
+        """Take the lock and record this process as its holder.
 
         Raises:
-            StoreUnavailable: if another open store holds it.
+            StoreLocked: if another open store holds it.
         """
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            os.close(fd)
-            raise StoreUnavailable(
-                f"{self._path.parent} is in use by another Precedent process; stop it or use another data dir"
-            ) from exc
+            try:
+                holder = _read_holder(fd)
+            finally:
+                os.close(fd)
+            raise _locked_error(self._path.parent, *holder) from exc
+        try:
+            # Only a label for the error above: no fsync, and a failure to write it is harmless.
+            os.ftruncate(fd, 0)
+            write_all(fd, f"{os.getpid()}\n{shlex.join(sys.orig_argv)}\n".encode())
+        except OSError:
+            pass
         self._fd = fd
 
     def release(self) -> None:
@@ -85,3 +96,29 @@ class DirectoryLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _read_holder(fd: int) -> tuple[int | None, str | None]:
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        return None, None
+    pid, _, command = text.partition("\n")
+    return (int(pid) if pid.isdigit() else None), (command.strip() or None)
+
+
+def _locked_error(directory: Path, pid: int | None, command: str | None) -> StoreLocked:
+    holder = "another process" if pid is None else f"process {pid}"
+    if pid is not None and command:
+        holder += f" ({_shorten(command)})"
+    return StoreLocked(
+        f"{directory} is open for writing by {holder}; only one process may write a map: stop "
+        "that process first, or, to read the map while it runs, open it read-only "
+        "(EmbeddedStore(path, read_only=True))",
+        pid=pid,
+        command=command,
+    )
+
+
+def _shorten(command: str, limit: int = 160) -> str:
+    return command if len(command) <= limit else command[: limit - 1] + "…"

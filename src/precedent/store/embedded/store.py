@@ -5,10 +5,16 @@ record each) and ``lock``. A write validates its batch, appends it to the log, f
 then changes memory, so a write that returned is on disk and a crash loses at most the write in
 flight. Compaction folds the log into a new snapshot when the log grows large and on close.
 
+One writer, many readers: the writing process holds ``lock``; any number of other processes may
+open the same directory with ``read_only=True``. A reader loads the snapshot and the log written
+so far, takes no lock, writes nothing, and follows the log (see ``follow``) every quarter second
+and on ``refresh()``, so it sees the writer's batches within a second.
+
 Concurrency: one event loop. Writers take ``_write_lock`` (one batch at a time). Reads that run
 on the loop see a consistent state because memory only changes on the loop between awaits.
 Vector searches over large matrices run in a worker thread, so they and the in-memory apply of
-a write take ``_index_lock``; a compaction only reads, under ``_write_lock``.
+a write take ``_index_lock``; a compaction only reads, under ``_write_lock``. A reader applies
+the writer's batches the same way, under both locks.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from precedent.errors import SchemaError, StoreUnavailable
+from precedent.errors import InvalidQuery, ReadOnlyStore, SchemaError, StoreError, StoreUnavailable
 from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
-from precedent.store.embedded.approximate import ApproximateIndex
+from precedent.store.embedded.approximate import follow, load_or_build
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
+from precedent.store.embedded.follow import LogFollower
+from precedent.store.embedded.linked import linked_recent
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -36,18 +44,26 @@ from precedent.store.embedded.ops import (
     decode_op,
     encode_op,
 )
-from precedent.store.embedded.validation import check_dimensions, prepare_edges, prepare_nodes
+from precedent.store.embedded.validation import (
+    check_dimensions,
+    check_edge_types,
+    check_labels,
+    prepare_edges,
+    prepare_nodes,
+)
 from precedent.store.embedded.wal import WriteAheadLog
 from precedent.store.embedded.walk import neighbours, subgraph
 from precedent.store.export import to_networkx
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     import networkx as nx
 
     from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
+    from precedent.store.embedded.approximate import ApproximateIndex
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
     from precedent.store.embedded.vectors import VectorIndex
@@ -65,6 +81,14 @@ _SCAN_CHUNK = 1000
 _MIN_FETCH = 200
 _HNSW_FILE = "hnsw"
 _FETCH_PER_HIT = 4
+# How often a read-only store looks for the writer's new batches: one stat of the log when idle.
+_FOLLOW_INTERVAL = 0.25
+
+
+def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
+    if graph_filter is not None:
+        check_labels(graph_filter.labels)
+        check_edge_types(graph_filter.rel_types)
 
 
 class EmbeddedStore:
@@ -79,6 +103,9 @@ class EmbeddedStore:
             index proposes an over-fetched candidate set that is filtered and re-scored exactly
             (approximate recall, near-constant cost); it is built when the store opens and kept
             up to date by every write.
+        read_only: Open alongside the process that writes the map: load its snapshot and log,
+            follow its new batches (within a second, or at once on ``refresh()``), take no lock
+            and write nothing (not even the HNSW index). Writes raise ``ReadOnlyStore``.
     """
 
     def __init__(
@@ -88,8 +115,12 @@ class EmbeddedStore:
         dimensions: int | None = None,
         compact_after_bytes: int = _COMPACT_AFTER_BYTES,
         exact_search: bool = True,
+        read_only: bool = False,
     ) -> None:
         self._path = path
+        self._follower = LogFollower(path) if read_only else None
+        self._following: asyncio.Task[None] | None = None
+        self._follow_failure: str | None = None
         self._dimensions = dimensions
         self._exact_search = exact_search
         self._approximate: ApproximateIndex | None = None
@@ -106,28 +137,41 @@ class EmbeddedStore:
         """The store's directory."""
         return self._path
 
+    @property
+    def read_only(self) -> bool:
+        """Whether this store reads a map another process writes."""
+        return self._follower is not None
+
     async def open(self) -> None:
         """Load the snapshot, replay the log and check the embedding dimension.
 
+        A read-only store then follows the writer's log in the background until ``close``. It
+        opens a directory that does not exist yet as an empty map, and creates nothing.
+
         Raises:
-            StoreUnavailable: if another process has the directory open.
+            StoreLocked: if another process has the directory open for writing (not read-only).
             StoreCorrupt: if the files are damaged beyond a torn last write.
             SchemaError: if ``dimensions`` differs from the embeddings already stored.
         """
         if self._state is not None:
             return
-        loading = asyncio.ensure_future(asyncio.to_thread(self._load))
+        load = self._load if self._follower is None else self._load_read_only
+        loading = asyncio.ensure_future(asyncio.to_thread(load))
         try:
             self._state = await asyncio.shield(loading)
         except asyncio.CancelledError:
             # The load runs on in its thread; give the directory back once it is done.
             loading.add_done_callback(self._abandon)
             raise
+        if self._follower is not None:
+            self._following = asyncio.create_task(self._follow_writer())
 
     def _abandon(self, loading: asyncio.Future[GraphState]) -> None:
         if not loading.cancelled() and loading.exception() is None:
             self._wal.close()
             self._lock.release()
+            if self._follower is not None:
+                self._follower.close()
 
     def _load(self) -> GraphState:
         if not self._path.is_dir():
@@ -151,20 +195,115 @@ class EmbeddedStore:
                 state.apply(op)
                 replayed.append(op)
             if not self._exact_search:
-                self._open_approximate(state, generation, replayed)
+                self._approximate, built = load_or_build(self._path / _HNSW_FILE, state, generation, replayed)
+                self._approximate_saved = not built and not replayed
+                if built:
+                    # Saved at once so that readers in other processes load it, not build their own.
+                    self._save_approximate()
         except BaseException:
             self._wal.close()
             self._lock.release()
             raise
         return state
 
+    def _load_read_only(self) -> GraphState:
+        try:
+            state, self._approximate = self._read_map()
+            wanted = self._dimensions
+            if wanted is not None and state.vectors is not None and len(state.vectors):
+                check_dimensions("the configured embedding", wanted, state.dimensions)
+        except BaseException:
+            assert self._follower is not None
+            self._follower.close()
+            raise
+        return state
+
+    def _read_map(self) -> tuple[GraphState, ApproximateIndex | None]:
+        """Load the snapshot and log another process writes, and their HNSW index if wanted."""
+        assert self._follower is not None
+        state, replayed = self._follower.load()
+        if self._exact_search:
+            return state, None
+        generation = self._follower.generation
+        approximate, _ = load_or_build(self._path / _HNSW_FILE, state, generation, replayed)
+        return state, approximate
+
+    async def refresh(self) -> None:
+        """Apply what the writing process wrote since the last look (read-only stores).
+
+        A read-only store also does this by itself every quarter second; a writer is always
+        current, so this does nothing there. Reads see the map as of one writer batch or
+        another, never half a batch.
+
+        Raises:
+            StoreUnavailable: if the store is not open, or its files cannot be read.
+            StoreCorrupt: if the files are damaged.
+        """
+        self._open_state()
+        if self._follower is not None:
+            await asyncio.shield(self._refresh_locked(self._follower))
+
+    async def _refresh_locked(self, follower: LogFollower) -> None:
+        async with self._write_lock:
+            state = self._state
+            if state is None:  # closed while this refresh waited
+                return
+            try:
+                ops = await asyncio.to_thread(follower.poll)
+                if ops is None:
+                    reloaded, approximate = await asyncio.to_thread(self._read_map)
+                    async with self._index_lock:
+                        self._state, self._approximate = reloaded, approximate
+                    return
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot read {self._path}: {exc}") from exc
+            for op in ops:
+                analyzed = (
+                    await asyncio.to_thread(state.analyze, op.nodes) if isinstance(op, UpsertNodes) else None
+                )
+                await self._apply(state, op, analyzed)
+
+    async def _follow_writer(self) -> None:
+        while self._state is not None:
+            await asyncio.sleep(_FOLLOW_INTERVAL)
+            try:
+                await self.refresh()
+            except StoreError as exc:
+                # Keep serving the last state read and try again; say so once per kind of failure.
+                if str(exc) != self._follow_failure:
+                    logger.warning("following the writer of %s: %s", self._path, exc)
+                self._follow_failure = str(exc)
+            else:
+                self._follow_failure = None
+
+    async def _apply(
+        self, state: GraphState, op: Op, analyzed: list[tuple[list[str], list[str]]] | None
+    ) -> None:
+        async with self._index_lock:
+            state.apply(op, analyzed)
+            if not self._exact_search:
+                self._approximate = await asyncio.to_thread(follow, self._approximate, op, state)
+                self._approximate_saved = False
+
     async def close(self) -> None:
-        """Compact the log into the snapshot and release the directory. Idempotent."""
+        """Compact the log into the snapshot and release the directory. Idempotent.
+
+        A read-only store stops following the log and writes nothing.
+        """
         if self._state is None:
             return
+        if self._following is not None:
+            self._following.cancel()
+            # wait() rather than await: a cancellation of close() itself must not be swallowed.
+            await asyncio.wait([self._following])
+            self._following = None
         async with self._write_lock:
             state, self._state = self._state, None
             if state is None:  # another close() won the lock
+                return
+            if self._follower is not None:
+                self._approximate = None
+                self._follower.close()
                 return
             try:
                 if self._wal.record_bytes:
@@ -190,6 +329,11 @@ class EmbeddedStore:
         return self._state
 
     async def _write(self, batch: Callable[[GraphState], Op | None]) -> None:
+        if self._follower is not None:
+            raise ReadOnlyStore(
+                f"{self._path} is open read-only here; write through the process that owns the map "
+                "(the one holding it open for writing), or stop it and open the map for writing"
+            )
         self._open_state()
         # Shielded, lock included, so a cancelled caller neither leaves a logged batch unapplied
         # in memory nor lets the next writer append to the log while this one still is.
@@ -202,30 +346,13 @@ class EmbeddedStore:
             if op is None:
                 return
             analyzed = await asyncio.to_thread(self._log, op, state)
-            async with self._index_lock:
-                state.apply(op, analyzed)
-                if not self._exact_search:
-                    await asyncio.to_thread(self._follow, op, state)
+            await self._apply(state, op, analyzed)
             if self._wal.record_bytes > self._compact_after_bytes:
                 try:
                     await asyncio.to_thread(self._compact, state)
                 except OSError as exc:
                     # The batch is durable in the log; a failed compaction is retried next write.
                     logger.warning("compacting %s failed: %s", self._path, exc)
-
-    def _open_approximate(self, state: GraphState, generation: int, replayed: list[Op]) -> None:
-        """Load the saved HNSW index and replay the log onto it, or build it from the matrix."""
-        if state.vectors is None:
-            return
-        saved = ApproximateIndex.load(self._path / _HNSW_FILE, generation, state.vectors.dimensions)
-        if saved is None:
-            self._approximate = self._build_approximate(state)
-            self._approximate_saved = False
-            return
-        self._approximate = saved
-        for op in replayed:
-            self._follow(op, state)
-        self._approximate_saved = not replayed
 
     def _save_approximate(self) -> None:
         if self._approximate is None or self._approximate_saved:
@@ -236,31 +363,6 @@ class EmbeddedStore:
         except OSError as exc:
             # Only a cache of the matrix: the next open rebuilds it.
             logger.warning("saving the HNSW index under %s failed: %s", self._path, exc)
-
-    @staticmethod
-    def _build_approximate(state: GraphState) -> ApproximateIndex | None:
-        if state.vectors is None:
-            return None
-        approximate = ApproximateIndex(state.vectors.dimensions)
-        approximate.put(state.vectors.ids, state.vectors.matrix)
-        return approximate
-
-    def _follow(self, op: Op, state: GraphState) -> None:
-        """Bring the approximate index in line with ``op``, already applied to ``state``."""
-        self._approximate_saved = False
-        approximate = self._approximate
-        if approximate is None or isinstance(op, SetDimensions):
-            # The first embeddings, or a new dimension: index whatever the state now holds.
-            self._approximate = self._build_approximate(state)
-            return
-        if isinstance(op, UpsertNodes):
-            embedded = [n for n in op.nodes if n.embedding is not None]
-            approximate.remove([n.id for n in op.nodes if n.embedding is None])
-            if embedded:
-                vectors = np.stack([n.embedding for n in embedded if n.embedding is not None])
-                approximate.put([n.id for n in embedded], vectors)
-        elif isinstance(op, DeleteNodes):
-            approximate.remove(op.ids)
 
     def _log(self, op: Op, state: GraphState) -> list[tuple[list[str], list[str]]] | None:
         self._wal.append(encode_op(op))
@@ -341,8 +443,27 @@ class EmbeddedStore:
         """Return the edges at ``node_id`` allowed by the filter with the node at the other end.
 
         Ordered by edge type, then neighbour id. A missing node has no neighbours.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
         """
+        _check_graph_filter(graph_filter)
         return neighbours(self._open_state(), node_id, graph_filter)
+
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids``, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        state = self._open_state()
+        _check_graph_filter(graph_filter)
+        if per_node < 1:
+            raise InvalidQuery(f"per_node must be at least 1, not {per_node}")
+        return {node_id: neighbours(state, node_id, graph_filter)[:per_node] for node_id in ids}
 
     async def subgraph(
         self,
@@ -352,18 +473,64 @@ class EmbeddedStore:
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
     ) -> Subgraph:
-        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id)."""
+        """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id).
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+        """
+        _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor, its newest ``label`` nodes linked into it by ``edge_type`` (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        state = self._open_state()
+        check_labels([label])
+        check_edge_types([edge_type])
+        if per_anchor < 1:
+            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        return linked_recent(
+            state,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
 
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Exact k nearest neighbours by cosine similarity among nodes with embeddings.
+        """The k nearest neighbours by cosine similarity among nodes with embeddings.
+
+        Exact with ``exact_search=True`` (the constructor's default): a scan of the matrix.
+        Otherwise the HNSW index proposes ``max(200, 4k)`` candidates that are filtered and
+        re-scored exactly; a small map, or too few candidates passing the filter, falls back to
+        the scan.
 
         Raises:
-            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a vector of the store's dimension, or the filter
+                names a label not in ``graph_schema/``.
         """
         state = self._open_state()
+        if search_filter is not None:
+            check_labels(search_filter.labels)
         query = np.asarray(embedding, dtype=np.float32)
         if query.ndim != 1 or not np.isfinite(query).all():
             raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
@@ -396,9 +563,16 @@ class EmbeddedStore:
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """BM25 search over node text. Any query string is safe to pass."""
+        """BM25 over node text analyzed as Neo4j's ``english`` index does (see ``analyzer``).
+
+        Any query string is safe to pass.
+
+        Raises:
+            SchemaError: if the filter names a label not in ``graph_schema/``.
+        """
         state = self._open_state()
         search_filter = search_filter or SearchFilter()
+        check_labels(search_filter.labels)
         return state.text.search(query, k, lambda i: search_allows(state.nodes[i], search_filter))
 
     async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
@@ -424,8 +598,13 @@ class EmbeddedStore:
     async def scan_nodes(
         self, labels: Sequence[str] = (), *, with_embeddings: bool = False
     ) -> AsyncIterator[Node]:
-        """Iterate over every node with one of ``labels`` (all when empty), ordered by id."""
+        """Iterate over every node with one of ``labels`` (all when empty), ordered by id.
+
+        Raises:
+            SchemaError: if a label is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_labels(labels)
         wanted = set(labels)
         ids = sorted(i for i, n in state.nodes.items() if not wanted or n.label in wanted)
         for position, node_id in enumerate(ids, 1):
@@ -436,8 +615,13 @@ class EmbeddedStore:
                 await asyncio.sleep(0)
 
     async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
-        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target)."""
+        """Iterate over every edge of one of ``types`` (all when empty), by (source, type, target).
+
+        Raises:
+            SchemaError: if a relationship type is not in ``graph_schema/``.
+        """
         state = self._open_state()
+        check_edge_types(types)
         wanted = set(types)
         edges = [
             e for by_key in state.outgoing.values() for e in by_key.values() if not wanted or e.type in wanted

@@ -1,7 +1,8 @@
-"""Checks a batch before it is logged, so a batch either lands whole or not at all.
+"""Checks a batch before it is logged, so a batch either lands whole or not at all; checks filters.
 
 Labels and relationship types must be in ``graph_schema/``; properties must be flat; every
-embedding must be a finite float32 vector of the store's dimension.
+embedding must be a finite float32 vector of the store's dimension. A read naming a label or type
+the schema does not know is an error too, as on Neo4j, rather than a silently empty answer.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from precedent.graph_schema import load_schema
 from precedent.model import Edge, Node, Visibility, clean_properties
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from precedent.model import Property, Vector
 
-__all__ = ["check_dimensions", "prepare_edges", "prepare_nodes"]
+__all__ = ["check_dimensions", "check_edge_types", "check_labels", "prepare_edges", "prepare_nodes"]
 
 _VISIBILITIES = frozenset(get_args(Visibility))
 
@@ -66,6 +67,20 @@ def prepare_edges(edges: Sequence[Edge]) -> tuple[Edge, ...]:
         properties = _properties(f"edge {edge.source}-{edge.type}->{edge.target}", edge.properties)
         prepared.append(Edge(edge.source, edge.type, edge.target, properties))
     return tuple(prepared)
+
+
+def check_labels(labels: Iterable[str]) -> None:
+    """Raise ``SchemaError`` naming the first label not in ``graph_schema/`` (and the allowed ones)."""
+    schema = load_schema()
+    for label in labels:
+        schema.check_label(label)
+
+
+def check_edge_types(types: Iterable[str]) -> None:
+    """Raise ``SchemaError`` naming the first relationship type not in ``graph_schema/``."""
+    schema = load_schema()
+    for edge_type in types:
+        schema.check_edge_type(edge_type)
 
 
 def check_dimensions(what: str, length: int, dimensions: int | None) -> None:

@@ -5,6 +5,8 @@ generation ties the log to the snapshot it extends: compaction writes a snapshot
 generation, then starts a fresh log with it, so a crash between the two leaves a stale log that
 ``open`` discards rather than replays twice. Replay stops at the first torn or corrupt record and
 truncates it: that record's write never returned, so dropping it loses nothing acknowledged.
+Readers in other processes parse the same layout with ``read_header`` and ``read_records`` while
+the writer appends (see ``follow``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from precedent.store.embedded.durable import REBUILD, replace_atomically, write_
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["WriteAheadLog"]
+__all__ = ["HEADER_SIZE", "WriteAheadLog", "frame", "read_header", "read_records"]
 
 _MAGIC = b"PRECWAL1"
 _HEADER = struct.Struct("<8sQ")
 _RECORD = struct.Struct("<II")
+HEADER_SIZE = _HEADER.size
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,7 @@ class WriteAheadLog:
             self.reset(generation)
             return []
         data = self._path.read_bytes()
-        if len(data) < _HEADER.size or data[:8] != _MAGIC:
-            raise StoreCorrupt(f"{self._path} is not a Precedent log; {REBUILD}")
-        (_, found) = _HEADER.unpack_from(data)
+        found = read_header(self._path, data)
         if found < generation:
             self.reset(generation)
             return []
@@ -66,7 +67,7 @@ class WriteAheadLog:
             raise StoreCorrupt(
                 f"{self._path} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
-        payloads, end = _read_records(data)
+        payloads, end = read_records(data)
         self.generation = found
         self._fd = os.open(self._path, os.O_RDWR)
         if end < len(data):
@@ -84,7 +85,7 @@ class WriteAheadLog:
         """
         if self._fd is None:
             raise StoreError("the log is closed")
-        record = _RECORD.pack(len(payload), zlib.crc32(payload)) + payload
+        record = frame(payload)
         try:
             os.lseek(self._fd, self._end, os.SEEK_SET)
             write_all(self._fd, record)
@@ -114,16 +115,39 @@ class WriteAheadLog:
             self._fd = None
 
 
-def _read_records(data: bytes) -> tuple[list[bytes], int]:
+def frame(payload: bytes) -> bytes:
+    """Return ``payload`` as one log record (length, crc32, payload)."""
+    return _RECORD.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def read_header(path: Path, data: bytes) -> int:
+    """Return the generation in the header at the start of ``data`` (read from ``path``).
+
+    Raises:
+        StoreCorrupt: if ``data`` does not start with a log header.
+    """
+    if len(data) < _HEADER.size or data[:8] != _MAGIC:
+        raise StoreCorrupt(f"{path} is not a Precedent log; {REBUILD}")
+    (_, generation) = _HEADER.unpack_from(data)
+    return int(generation)
+
+
+def read_records(data: bytes, start: int = _HEADER.size) -> tuple[list[bytes], int]:
+    """Return the complete records of ``data`` from offset ``start`` and the offset after them.
+
+    Parsing stops at the first torn or corrupt record, so a log being appended to reads as the
+    records written so far.
+    """
     view = memoryview(data)
     payloads: list[bytes] = []
-    offset = _HEADER.size
+    offset = start
     while offset + _RECORD.size <= len(data):
         length, crc = _RECORD.unpack_from(data, offset)
-        start = offset + _RECORD.size
-        payload = view[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc:
+        begin = offset + _RECORD.size
+        payload = view[begin : begin + length]
+        # No record is empty: zeros a file system shows before the data lands read as torn.
+        if not length or len(payload) < length or zlib.crc32(payload) != crc:
             break
         payloads.append(bytes(payload))
-        offset = start + length
+        offset = begin + length
     return payloads, offset

@@ -26,6 +26,16 @@ __all__ = [
     "GET_NODES",
     "HIDDEN_EDGE_COUNTS",
     "HIDDEN_NODE_COUNTS",
+    "INBOX_CANDIDATES",
+    "INBOX_COMPLETE",
+    "INBOX_FAIL",
+    "INBOX_GET",
+    "INBOX_LOCK",
+    "INBOX_RECENT",
+    "INBOX_RECORD",
+    "INBOX_RENEW",
+    "INBOX_RETRY",
+    "INBOX_TAKE",
     "SET_META",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
@@ -37,7 +47,9 @@ __all__ = [
     "graph_node_predicates",
     "index_vector_search",
     "label_predicate",
+    "linked_recent",
     "neighbours",
+    "neighbours_of",
     "next_hop",
     "node_fields",
     "safe_identifier",
@@ -230,6 +242,21 @@ def neighbours(direction: Direction, types: Sequence[str], node_predicates: Sequ
     )
 
 
+def neighbours_of(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
+    """``neighbours`` of every id in ``$ids``, the first ``$per_node`` of each in the contract's order."""
+    where = " AND ".join(node_predicates)
+    return (
+        "UNWIND $ids AS id\n"
+        "CALL (id) {\n"
+        f"  MATCH (a:Entity {{id: id}}){_rel_pattern(direction, types)}(b:Entity)\n"
+        f"  WHERE {where}\n"
+        "  RETURN r, b ORDER BY type(r), b.id, startNode(r).id, endNode(r).id LIMIT $per_node\n"
+        "}\n"
+        "RETURN id AS anchor, startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,\n"
+        f"       properties(r) AS edge_props, {node_fields('b')}"
+    )
+
+
 def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
     """The first ``$limit`` new ids (by id) one hop from ``$frontier`` that pass the node filter.
 
@@ -254,6 +281,30 @@ def edges_among(types: Sequence[str]) -> str:
         f"MATCH (a:Entity {{id: id}}){_rel_pattern('out', types)}(b:Entity)\n"
         "WHERE b.id IN $ids\n"
         "RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props"
+    )
+
+
+def linked_recent(label: str, edge_type: str, *, before: bool, after: bool) -> str:
+    """Per anchor in ``$anchors``, its newest ``$per_anchor`` ``label`` nodes linked into it by ``edge_type``.
+
+    The subquery runs once per anchor, so LIMIT caps each anchor's list rather than the total;
+    ``occurred_at IS NULL`` first in the sort keeps undated nodes last (Cypher sorts null as
+    the largest value, so DESC alone would put them first).
+    """
+    predicates = ["n.visibility IN $visibilities"]
+    if before:
+        predicates.append("n.occurred_at < $before")
+    if after:
+        predicates.append("n.occurred_at >= $after")
+    pattern = f"(n:Entity:{safe_identifier(label)})-[:{safe_identifier(edge_type)}]->(:Entity {{id: anchor}})"
+    return (
+        "UNWIND $anchors AS anchor\n"
+        "CALL (anchor) {\n"
+        f"  MATCH {pattern}\n"
+        f"  WHERE {' AND '.join(predicates)}\n"
+        "  RETURN n ORDER BY n.occurred_at IS NULL, n.occurred_at DESC, n.id LIMIT $per_anchor\n"
+        "}\n"
+        f"RETURN anchor, {node_fields('n')}"
     )
 
 
@@ -315,3 +366,54 @@ def text_search(predicates: str) -> str:
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"
     )
+
+
+# --- webhook inbox ---------------------------------------------------------------------------------
+# (:WebhookDelivery) nodes are bookkeeping beside the map (never :Entity); see store/neo4j/inbox.py.
+# Times are epoch milliseconds. Statements that change a leased delivery first take its write lock
+# (INBOX_LOCK) and only then check who holds the lease, in a second statement of the same
+# transaction, so two workers can never both act on one lease.
+
+INBOX_RECORD = (
+    "MERGE (d:WebhookDelivery {id: $id})\n"
+    "ON CREATE SET d += $props, d.attempts = 0, d.created_by = $token\n"
+    "RETURN d.created_by = $token AS created"
+)
+INBOX_CANDIDATES = (
+    "MATCH (d:WebhookDelivery)\n"
+    "WHERE (d.state = 'pending' AND d.available_at <= $now)\n"
+    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now)\n"
+    "WITH d ORDER BY d.received_at, d.id LIMIT $limit\n"
+    "SET d.locked = true REMOVE d.locked\n"
+    "RETURN d.id AS id"
+)
+INBOX_TAKE = (
+    "MATCH (d:WebhookDelivery) WHERE d.id IN $ids\n"
+    "  AND ((d.state = 'pending' AND d.available_at <= $now)\n"
+    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now))\n"
+    "SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = $expires,\n"
+    "    d.attempts = d.attempts + 1, d.started_at = coalesce(d.started_at, $now)\n"
+    "RETURN d {.*} AS delivery"
+)
+INBOX_LOCK = "MATCH (d:WebhookDelivery {id: $id}) SET d.locked = true REMOVE d.locked"
+_INBOX_HELD = "MATCH (d:WebhookDelivery {id: $id}) WHERE d.state = 'leased' AND d.lease_owner = $owner\n"
+INBOX_RENEW = _INBOX_HELD + "SET d.lease_expires_at = $expires RETURN count(d) AS changed"
+INBOX_COMPLETE = (
+    _INBOX_HELD + "SET d.state = 'done', d.outcome = $outcome, d.error = null, d.finished_at = $now,\n"
+    "    d.lease_expires_at = null\n"
+    "RETURN count(d) AS changed"
+)
+INBOX_FAIL = (
+    _INBOX_HELD + "SET d.state = $state, d.error = $error, d.available_at = $available,\n"
+    "    d.finished_at = $finished, d.lease_expires_at = null\n"
+    "RETURN count(d) AS changed"
+)
+INBOX_GET = "MATCH (d:WebhookDelivery {id: $id}) RETURN d {.*} AS delivery"
+INBOX_RECENT = (
+    "MATCH (d:WebhookDelivery) RETURN d {.*} AS delivery ORDER BY d.received_at DESC, d.id ASC LIMIT $limit"
+)
+INBOX_RETRY = (
+    "MATCH (d:WebhookDelivery {id: $id}) WHERE NOT d.state IN ['pending', 'leased']\n"
+    "SET d.state = 'pending', d.attempts = 0, d.available_at = $now, d.finished_at = null,\n"
+    "    d.lease_expires_at = null"
+)

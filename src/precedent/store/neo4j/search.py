@@ -87,9 +87,9 @@ async def vector_search(
         SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
     """
     vector = vector_list("the query embedding", embedding, dimensions)
+    predicates, params = _filter_parts(search_filter, schema)  # checks labels even when k <= 0
     if k <= 0:
         return []
-    predicates, params = _filter_parts(search_filter, schema)
     params["vector"] = vector
     params["k"] = k
     if over_fetch is None:
@@ -114,9 +114,9 @@ async def text_search(
 ) -> list[ScoredNode]:
     """Full-text (Lucene BM25) search over node text, filtered and ordered score desc, id asc."""
     lucene = lucene_query(text)
+    predicates, params = _filter_parts(search_filter, schema)  # checks labels even for no query
     if k <= 0 or lucene is None:
         return []
-    predicates, params = _filter_parts(search_filter, schema)
     params.update(query=lucene, k=k)
     query = queries.text_search(predicates)
 

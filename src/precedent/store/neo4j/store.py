@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
-from precedent.store.neo4j import queries, search, traversal
+from precedent.store.neo4j import linked, queries, search, traversal
 from precedent.store.neo4j.connection import Connection, fetch
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.migrations import migrate
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
+    from datetime import datetime
 
     import networkx as nx
     from neo4j import AsyncManagedTransaction
@@ -179,6 +180,17 @@ class Neo4jStore:
         """
         return await traversal.neighbours(self._connection, self._schema, node_id, graph_filter)
 
+    async def neighbours_of(
+        self, ids: Sequence[str], graph_filter: GraphFilter | None = None, *, per_node: int = 100
+    ) -> dict[str, list[tuple[Edge, Node]]]:
+        """``neighbours`` of each of ``ids`` in one query, at most ``per_node`` each; every id is a key.
+
+        Raises:
+            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            InvalidQuery: if ``per_node`` < 1.
+        """
+        return await traversal.neighbours_of(self._connection, self._schema, ids, graph_filter, per_node)
+
     async def subgraph(
         self,
         seeds: Sequence[str],
@@ -190,6 +202,37 @@ class Neo4jStore:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
         return await traversal.subgraph(
             self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+        )
+
+    async def linked_recent(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[Node]]:
+        """For each anchor, its newest ``label`` nodes linked into it by ``edge_type``, in one query.
+
+        See ``GraphStore.linked_recent`` for the semantics.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        return await linked.linked_recent(
+            self._connection,
+            self._schema,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
         )
 
     async def vector_search(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.errors import InvalidQuery
 from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from precedent.graph_schema import GraphSchema
     from precedent.store.neo4j.connection import Connection
 
-__all__ = ["neighbours", "subgraph"]
+__all__ = ["neighbours", "neighbours_of", "subgraph"]
 
 
 class _Walk:
@@ -64,6 +65,39 @@ async def neighbours(
 
     pairs = await connection.read(work, "reading neighbours")
     return sorted(pairs, key=lambda pair: (pair[0].type, pair[1].id, pair[0].source, pair[0].target))
+
+
+async def neighbours_of(
+    connection: Connection,
+    schema: GraphSchema,
+    ids: Sequence[str],
+    graph_filter: GraphFilter | None,
+    per_node: int,
+) -> dict[str, list[tuple[Edge, Node]]]:
+    """``neighbours`` of every id in one query, at most ``per_node`` each; every id is a key.
+
+    Raises:
+        SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+        InvalidQuery: if ``per_node`` < 1.
+    """
+    walk = _Walk(graph_filter, schema)
+    if per_node < 1:
+        raise InvalidQuery(f"per_node must be at least 1, not {per_node}")
+    unique = list(dict.fromkeys(ids))
+    found: dict[str, list[tuple[Edge, Node]]] = {node_id: [] for node_id in unique}
+    if not unique:
+        return found
+    query = queries.neighbours_of(walk.direction, walk.types, walk.predicates)
+    params = {**walk.params, "ids": unique, "per_node": per_node}
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        # Rows arrive in each subquery's order, so appending keeps the contract's order per id.
+        for record in await fetch(tx, query, params):
+            edge = edge_from_record(record["source"], record["type"], record["target"], record["edge_props"])
+            found[record["anchor"]].append((edge, node_from_record(record["props"], record["labels"])))
+
+    await connection.read(work, "reading neighbours")
+    return {node_id: found[node_id] for node_id in ids}
 
 
 async def _existing(tx: AsyncManagedTransaction, ids: Sequence[str]) -> list[str]:

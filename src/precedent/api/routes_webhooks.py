@@ -1,0 +1,77 @@
+"""Webhook routes: receive incident.io deliveries, list them, retry one.
+
+``POST /v1/webhooks/incident-io`` reads the raw body (at most 1 MiB) and hands it to the
+``Receiver``, which verifies and records it durably before this answers 200. Errors become
+problem+json in ``api/errors.py``. Once the API has tokens, the two delivery routes are admin-only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from precedent.api.errors import problem_responses
+from precedent.errors import DeliveryTooLarge, NotFound
+from precedent.responses import DeliveryResponse, ReceiptResponse
+from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
+from precedent.webhooks import WebhookService
+
+__all__ = ["WEBHOOK_ROUTES"]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="how many deliveries, newest first")]
+
+
+async def _read_body(request: Request[Any, Any, Any]) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise DeliveryTooLarge(f"the body is {declared} bytes; deliveries are limited to {MAX_BODY_BYTES}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise DeliveryTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@post("/v1/webhooks/incident-io", status_code=200, responses=problem_responses(400, 401, 413, 503))
+async def receive_incident_io(
+    request: Request[Any, Any, Any], webhooks: NamedDependency[WebhookService]
+) -> ReceiptResponse:
+    """Receive one incident.io delivery (Standard Webhooks signature); 200 once it is durable.
+
+    401: missing, wrong, stale or future signature (nothing is stored). 400: signed, but not JSON
+    or not its event's schema (recorded as rejected). 503: no signing secret is configured, or the
+    inbox cannot be written (incident.io retries).
+    """
+    body = await _read_body(request)
+    return ReceiptResponse.from_receipt(await webhooks.receiver.receive(body, dict(request.headers)))
+
+
+@get("/v1/webhooks/deliveries", responses=problem_responses(400, 503))
+async def list_deliveries(
+    webhooks: NamedDependency[WebhookService], limit: Limit = 50
+) -> list[DeliveryResponse]:
+    """Recent deliveries, newest first, with their outcome, state and timings."""
+    return [DeliveryResponse.from_delivery(d) for d in await webhooks.inbox.recent(limit)]
+
+
+@post(
+    "/v1/webhooks/deliveries/{delivery_id:str}/retry", status_code=200, responses=problem_responses(404, 503)
+)
+async def retry_delivery(
+    delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
+) -> DeliveryResponse:
+    """Work on a finished, dead, ignored or rejected delivery again, now."""
+    found = await webhooks.inbox.retry(delivery_id, now=webhooks.clock())
+    if found is None:
+        raise NotFound("webhook delivery", delivery_id)
+    webhooks.worker.wake()
+    return DeliveryResponse.from_delivery(found)
+
+
+WEBHOOK_ROUTES = [receive_incident_io, list_deliveries, retry_delivery]

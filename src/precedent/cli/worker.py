@@ -1,0 +1,42 @@
+"""``precedent worker``: work through the webhook inbox without serving HTTP.
+
+For deployments that run the API and the workers apart. On Neo4j any number of workers (and
+``precedent serve`` processes) share the inbox through leases. The embedded store is one process
+at a time, so there the worker normally runs inside ``precedent serve``; ``--once`` drains the
+inbox and exits (for example after the API was stopped).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from precedent.runtime import Runtime, RuntimeOptions
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["register", "run"]
+
+log = logging.getLogger("precedent.cli")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``worker`` sub-command."""
+    parser = subparsers.add_parser("worker", help="process incident.io webhook deliveries from the inbox")
+    parser.add_argument("--once", action="store_true", help="process what is waiting, then exit")
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Process deliveries until interrupted (or, with ``--once``, until none is waiting)."""
+    options = RuntimeOptions(webhooks=True, webhook_worker=False)
+    async with Runtime(settings=settings, options=options) as runtime:
+        worker = runtime.webhooks.worker
+        if args.once:
+            log.info("processed %d webhook deliveries", await worker.drain())
+        else:
+            await worker.run()
+    return 0

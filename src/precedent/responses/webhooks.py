@@ -1,0 +1,69 @@
+"""Webhook deliveries as the API (and any other surface) shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from precedent.store import Delivery
+    from precedent.webhooks import Receipt
+
+__all__ = ["DeliveryResponse", "ReceiptResponse"]
+
+DeliveryStateName = Literal["pending", "leased", "done", "dead", "rejected", "ignored"]
+
+
+class ReceiptResponse(BaseModel):
+    """The acknowledgement of a delivery: it is durably in the inbox."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="the webhook-id header")
+    event_type: str
+    status: Literal["accepted", "duplicate", "ignored"] = Field(
+        description="accepted: new, to be processed; duplicate: seen before; ignored: recorded only"
+    )
+
+    @classmethod
+    def from_receipt(cls, receipt: Receipt) -> ReceiptResponse:
+        return cls(id=receipt.delivery_id, event_type=receipt.event_type, status=receipt.status)
+
+
+class DeliveryResponse(BaseModel):
+    """One delivery in the inbox: what it was, what became of it, and how long it took."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    event_type: str
+    state: DeliveryStateName
+    attempts: int
+    outcome: str | None = Field(description="what processing did, or why nothing more was done")
+    error: str | None = Field(description="the last failure, or why it was rejected or ignored")
+    incident_id: str | None
+    received_at: datetime
+    started_at: datetime | None = Field(description="first claimed by a worker")
+    finished_at: datetime | None
+    waited_seconds: float | None = Field(description="from receipt to the first claim")
+    worked_seconds: float | None = Field(description="from the first claim to the final state")
+
+    @classmethod
+    def from_delivery(cls, delivery: Delivery) -> DeliveryResponse:
+        started, finished = delivery.started_at, delivery.finished_at
+        return cls(
+            id=delivery.id,
+            event_type=delivery.event_type,
+            state=delivery.state,
+            attempts=delivery.attempts,
+            outcome=delivery.outcome,
+            error=delivery.error,
+            incident_id=delivery.incident_id,
+            received_at=delivery.received_at,
+            started_at=started,
+            finished_at=finished,
+            waited_seconds=(started - delivery.received_at).total_seconds() if started else None,
+            worked_seconds=(finished - started).total_seconds() if started and finished else None,
+        )

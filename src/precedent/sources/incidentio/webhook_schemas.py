@@ -1,0 +1,72 @@
+"""The payload schema of every incident.io webhook event, checked with ``jsonschema``.
+
+The schemas are the spec's ``x-webhooks`` entries, copied into ``webhook_schemas.json`` by
+``scripts/extract_webhook_schemas.py`` (enums dropped, because incident.io adds values without
+notice), so the installed package never reads the spec itself. Timestamps must be RFC 3339 with a
+time zone: mapping an incident needs that, and a delivery that breaks it is refused up front
+rather than failing in the worker again and again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft4Validator, FormatChecker
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["known_event_types", "schema_errors"]
+
+_DATA_FILE = "webhook_schemas.json"
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", re.ASCII)
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date-time", raises=ValueError)  # type: ignore[untyped-decorator]
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # the type keyword reports non-strings
+    if not _DATE_TIME.fullmatch(value):
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time with a time zone")
+    datetime.fromisoformat(value)  # rejects impossible dates such as month 13
+    return True
+
+
+@functools.cache
+def _document() -> Mapping[str, Any]:
+    text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    document: Mapping[str, Any] = json.loads(text)
+    return document
+
+
+@functools.cache
+def _validator(event_type: str) -> Draft4Validator:
+    document = _document()
+    root = {"$ref": f"#/definitions/{document['events'][event_type]}", "definitions": document["definitions"]}
+    return Draft4Validator(root, format_checker=_FORMATS)
+
+
+def known_event_types() -> frozenset[str]:
+    """Every event type the spec describes."""
+    return frozenset(_document()["events"])
+
+
+def schema_errors(event_type: str, body: object, *, limit: int = 5) -> list[str]:
+    """How ``body`` breaks the schema of ``event_type``, as readable lines (empty when it fits).
+
+    Args:
+        event_type: One of :func:`known_event_types`.
+        body: The decoded delivery (the whole envelope, ``event_type`` included).
+        limit: At most this many lines.
+
+    Raises:
+        KeyError: if the event type is unknown.
+    """
+    errors = sorted(_validator(event_type).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}" for e in errors[:limit]]

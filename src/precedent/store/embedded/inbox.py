@@ -1,0 +1,269 @@
+"""The webhook inbox beside the embedded store: one SQLite file in the data directory.
+
+WAL journal with ``synchronous=FULL``, so a committed delivery is on disk (fsync) before the
+acknowledgement goes out, and several processes on one machine (``precedent serve`` and
+``precedent worker``) can share it: claims run in ``BEGIN IMMEDIATE`` transactions, which
+SQLite serialises across processes. Calls run in a thread; one lock keeps the connection to one
+call at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from precedent.errors import StoreUnavailable
+from precedent.store.inbox import Delivery, NewDelivery
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from datetime import timedelta
+    from pathlib import Path
+
+__all__ = ["SqliteInbox"]
+
+T = TypeVar("T")
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS deliveries (
+        id TEXT PRIMARY KEY, event_type TEXT NOT NULL, body TEXT NOT NULL,
+        received_at INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT, error TEXT, incident_id TEXT, lease_owner TEXT, lease_expires_at INTEGER,
+        available_at INTEGER, started_at INTEGER, finished_at INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS deliveries_claim ON deliveries (state, available_at)",
+    "CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at, id)",
+)
+_SELECT = (
+    "SELECT id, event_type, body, received_at, state, attempts, outcome, error, incident_id, lease_owner, "
+    "lease_expires_at, available_at, started_at, finished_at FROM deliveries "
+)
+_GET = _SELECT + "WHERE id = :id"
+_RECENT = _SELECT + "ORDER BY received_at DESC, id ASC LIMIT :limit"
+_CLAIM = (
+    "UPDATE deliveries SET state = 'leased', lease_owner = :owner, lease_expires_at = :expires, "
+    "attempts = attempts + 1, started_at = COALESCE(started_at, :now) WHERE id IN ("
+    "SELECT id FROM deliveries WHERE (state = 'pending' AND available_at <= :now) "
+    "OR (state = 'leased' AND lease_expires_at <= :now) ORDER BY received_at, id LIMIT :limit) "
+    "RETURNING id, event_type, body, received_at, state, attempts, outcome, error, incident_id, "
+    "lease_owner, lease_expires_at, available_at, started_at, finished_at"
+)
+_RENEW = (
+    "UPDATE deliveries SET lease_expires_at = :expires "
+    "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
+)
+_COMPLETE = (
+    "UPDATE deliveries SET state = 'done', outcome = :outcome, error = NULL, finished_at = :now, "
+    "lease_expires_at = NULL WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
+)
+_FAIL = (
+    "UPDATE deliveries SET state = :state, error = :error, available_at = :available, "
+    "finished_at = :finished, lease_expires_at = NULL "
+    "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
+)
+_RETRY = (
+    "UPDATE deliveries SET state = 'pending', attempts = 0, available_at = :now, finished_at = NULL, "
+    "lease_expires_at = NULL WHERE id = :id AND state NOT IN ('pending', 'leased')"
+)
+
+
+def _ms(when: datetime) -> int:
+    return round(when.timestamp() * 1000)
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    received = _time(row["received_at"])
+    assert received is not None
+    return Delivery(
+        id=row["id"],
+        event_type=row["event_type"],
+        body=row["body"],
+        received_at=received,
+        state=row["state"],
+        attempts=row["attempts"],
+        outcome=row["outcome"],
+        error=row["error"],
+        incident_id=row["incident_id"],
+        lease_owner=row["lease_owner"],
+        lease_expires_at=_time(row["lease_expires_at"]),
+        available_at=_time(row["available_at"]),
+        started_at=_time(row["started_at"]),
+        finished_at=_time(row["finished_at"]),
+    )
+
+
+class SqliteInbox:
+    """An ``Inbox`` in one SQLite file.
+
+    Args:
+        path: The database file (created with its directory on ``open``).
+        busy_timeout: Seconds to wait for another process's write lock.
+    """
+
+    def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
+        self._path = path
+        self._busy_timeout = busy_timeout
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    async def open(self) -> None:
+        """Create the file and table if needed.
+
+        Raises:
+            StoreUnavailable: if the file cannot be created, opened or written.
+        """
+        if self._connection is None:
+            await asyncio.to_thread(self._open)
+
+    def _open(self) -> None:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise self._unavailable("opening", exc) from exc
+        try:
+            connection.row_factory = sqlite3.Row
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"journal_mode is {mode}, not wal")
+            connection.execute("PRAGMA synchronous=FULL")
+            for statement in _SCHEMA:
+                connection.execute(statement)
+        except sqlite3.Error as exc:
+            connection.close()
+            raise self._unavailable("creating the table in", exc) from exc
+        self._connection = connection
+
+    async def close(self) -> None:
+        """Close the file. Idempotent."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with self._lock:
+                connection.close()
+
+    def _unavailable(self, action: str, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"the webhook inbox {self._path} failed while {action} it: {exc}. Check the data directory "
+            "(PRECEDENT_DATA_DIR) is writable and its disk has space."
+        )
+
+    async def _call(self, action: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        def locked() -> T:
+            connection = self._connection
+            if connection is None:
+                raise StoreUnavailable(f"the webhook inbox {self._path} is not open; call open() first")
+            with self._lock:
+                try:
+                    return work(connection)
+                except sqlite3.Error as exc:
+                    if connection.in_transaction:
+                        connection.rollback()
+                    raise self._unavailable(action, exc) from exc
+
+        return await asyncio.to_thread(locked)
+
+    async def record(self, delivery: NewDelivery) -> bool:
+        """See ``Inbox.record``."""
+        received = _ms(delivery.received_at)
+        final = delivery.state != "pending"
+        params = {
+            "id": delivery.id,
+            "event_type": delivery.event_type,
+            "body": delivery.body,
+            "received_at": received,
+            "state": delivery.state,
+            "error": delivery.error,
+            "incident_id": delivery.incident_id,
+            "available_at": None if final else received,
+            "finished_at": received if final else None,
+        }
+
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "INSERT INTO deliveries (id, event_type, body, received_at, state, error, incident_id, "
+                "available_at, finished_at) VALUES (:id, :event_type, :body, :received_at, :state, :error, "
+                ":incident_id, :available_at, :finished_at) ON CONFLICT (id) DO NOTHING",
+                params,
+            )
+            return cursor.rowcount == 1
+
+        return await self._call("recording a delivery in", work)
+
+    async def claim(self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1) -> list[Delivery]:
+        """See ``Inbox.claim``."""
+        params = {"now": _ms(now), "owner": owner, "expires": _ms(now + lease), "limit": limit}
+
+        def work(connection: sqlite3.Connection) -> list[Delivery]:
+            connection.execute("BEGIN IMMEDIATE")
+            rows = connection.execute(_CLAIM, params).fetchall()
+            connection.execute("COMMIT")
+            return sorted(map(_delivery, rows), key=lambda d: (d.received_at, d.id))
+
+        return await self._call("claiming deliveries from", work)
+
+    async def _update(self, action: str, sql: str, params: Mapping[str, object]) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            return connection.execute(sql, params).rowcount == 1
+
+        return await self._call(action, work)
+
+    async def renew(self, delivery_id: str, owner: str, *, now: datetime, lease: timedelta) -> bool:
+        """See ``Inbox.renew``."""
+        params = {"id": delivery_id, "owner": owner, "expires": _ms(now + lease)}
+        return await self._update("renewing a lease in", _RENEW, params)
+
+    async def complete(self, delivery_id: str, owner: str, *, now: datetime, outcome: str) -> bool:
+        """See ``Inbox.complete``."""
+        params = {"id": delivery_id, "owner": owner, "now": _ms(now), "outcome": outcome}
+        return await self._update("completing a delivery in", _COMPLETE, params)
+
+    async def fail(
+        self, delivery_id: str, owner: str, *, now: datetime, error: str, retry_at: datetime | None
+    ) -> bool:
+        """See ``Inbox.fail``."""
+        params: dict[str, object] = {
+            "id": delivery_id,
+            "owner": owner,
+            "error": error,
+            "state": "dead" if retry_at is None else "pending",
+            "available": None if retry_at is None else _ms(retry_at),
+            "finished": _ms(now) if retry_at is None else None,
+        }
+        return await self._update("recording a failure in", _FAIL, params)
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        """See ``Inbox.get``."""
+
+        def work(connection: sqlite3.Connection) -> Delivery | None:
+            row = connection.execute(_GET, {"id": delivery_id}).fetchone()
+            return None if row is None else _delivery(row)
+
+        return await self._call("reading", work)
+
+    async def recent(self, limit: int) -> Sequence[Delivery]:
+        """See ``Inbox.recent``."""
+
+        def work(connection: sqlite3.Connection) -> list[Delivery]:
+            rows = connection.execute(_RECENT, {"limit": limit}).fetchall()
+            return [_delivery(row) for row in rows]
+
+        return await self._call("reading", work)
+
+    async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
+        """See ``Inbox.retry``."""
+        params = {"id": delivery_id, "now": _ms(now)}
+
+        def work(connection: sqlite3.Connection) -> Delivery | None:
+            connection.execute(_RETRY, params)
+            row = connection.execute(_GET, params).fetchone()
+            return None if row is None else _delivery(row)
+
+        return await self._call("retrying a delivery in", work)

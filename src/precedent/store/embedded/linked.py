@@ -1,0 +1,71 @@
+"""Bounded, ordered link questions over the in-memory state ("the latest incidents on these services").
+
+The Neo4j store answers the same questions in one query each (``store/neo4j/linked.py``); the
+contract suite checks they agree.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from precedent.store.embedded.filters import to_micros
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from precedent.model import Node, Visibility
+    from precedent.store.embedded.state import GraphState
+
+__all__ = ["linked_recent"]
+
+
+def _newest_first(node: Node) -> tuple[bool, int, str]:
+    # Undated nodes sort after every dated one, then by id like the rest.
+    if node.occurred_at is None:
+        return (True, 0, node.id)
+    return (False, -to_micros(node.occurred_at), node.id)
+
+
+def _in_window(node: Node, before: datetime | None, after: datetime | None) -> bool:
+    if before is None and after is None:
+        return True
+    if node.occurred_at is None:
+        return False
+    if before is not None and node.occurred_at >= before:
+        return False
+    return after is None or node.occurred_at >= after
+
+
+def linked_recent(
+    state: GraphState,
+    anchors: Sequence[str],
+    *,
+    label: str,
+    edge_type: str,
+    before: datetime | None,
+    after: datetime | None,
+    per_anchor: int,
+    visibilities: tuple[Visibility, ...],
+) -> dict[str, list[Node]]:
+    """For each anchor, its newest ``per_anchor`` ``label`` nodes linked by ``edge_type`` into it.
+
+    Arguments are checked by the caller; see ``GraphStore.linked_recent`` for the semantics.
+    """
+    found: dict[str, list[Node]] = {}
+    for anchor in anchors:
+        if anchor in found:
+            continue
+        sources = (
+            state.nodes[edge.source]
+            for edge in state.incoming.get(anchor, {}).values()
+            if edge.type == edge_type
+        )
+        allowed = (
+            node
+            for node in sources
+            if node.label == label and node.visibility in visibilities and _in_window(node, before, after)
+        )
+        found[anchor] = heapq.nsmallest(per_anchor, allowed, key=_newest_first)
+    return found

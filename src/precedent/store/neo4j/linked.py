@@ -1,0 +1,76 @@
+"""Bounded, ordered link questions in Neo4j, each answered in one query for every anchor at once.
+
+"The latest incidents on these services" as one ``UNWIND`` with a per-anchor subquery, instead of
+a breadth-first walk capped in id order (which keeps the oldest incidents on a busy service).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.errors import InvalidQuery
+from precedent.store.neo4j import queries
+from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.convert import node_from_record, to_micros
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from neo4j import AsyncManagedTransaction
+
+    from precedent.graph_schema import GraphSchema
+    from precedent.model import Node, Visibility
+    from precedent.store.neo4j.connection import Connection
+
+__all__ = ["linked_recent"]
+
+
+async def linked_recent(
+    connection: Connection,
+    schema: GraphSchema,
+    anchors: Sequence[str],
+    *,
+    label: str,
+    edge_type: str,
+    before: datetime | None,
+    after: datetime | None,
+    per_anchor: int,
+    visibilities: tuple[Visibility, ...],
+) -> dict[str, list[Node]]:
+    """For each anchor, its newest ``label`` nodes linked into it by ``edge_type``; see ``GraphStore``.
+
+    Raises:
+        SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+        InvalidQuery: if ``per_anchor`` < 1.
+    """
+    query = queries.linked_recent(
+        schema.check_label(label),
+        schema.check_edge_type(edge_type),
+        before=before is not None,
+        after=after is not None,
+    )
+    if per_anchor < 1:
+        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+    unique = list(dict.fromkeys(anchors))
+    found: dict[str, list[Node]] = {anchor: [] for anchor in unique}
+    if not unique:
+        return found
+    params: dict[str, object] = {
+        "anchors": unique,
+        "per_anchor": per_anchor,
+        "visibilities": list(visibilities),
+        "with_embeddings": False,
+    }
+    if before is not None:
+        params["before"] = to_micros(before)
+    if after is not None:
+        params["after"] = to_micros(after)
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        # Rows arrive in each subquery's order, so appending keeps newest-first per anchor.
+        for record in await fetch(tx, query, params):
+            found[record["anchor"]].append(node_from_record(record["props"], record["labels"]))
+
+    await connection.read(work, "reading linked nodes")
+    return found

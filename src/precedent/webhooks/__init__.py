@@ -1,0 +1,40 @@
+"""incident.io webhooks after verification: the durable receiver, the worker and what each event does.
+
+Sits between the investigation layer (whose builder it is handed) and the API (which routes
+deliveries to ``Receiver`` and starts a ``Worker`` in its lifespan).
+"""
+
+from precedent.webhooks.fetch import IncidentFetcher
+from precedent.webhooks.incidents import CLOSED_CATEGORIES, IncidentChange, IncidentWriter
+from precedent.webhooks.investigations import (
+    InvestigationBuilder,
+    InvestigationCloser,
+    StoreInvestigationCloser,
+    investigation_id,
+    no_investigation,
+)
+from precedent.webhooks.processor import HANDLED_EVENTS, DeliveryProcessor
+from precedent.webhooks.receiver import Receipt, Receiver
+from precedent.webhooks.service import WebhookService
+from precedent.webhooks.worker import Processor, Worker, WorkerOptions, worker_name
+
+__all__ = [
+    "CLOSED_CATEGORIES",
+    "HANDLED_EVENTS",
+    "DeliveryProcessor",
+    "IncidentChange",
+    "IncidentFetcher",
+    "IncidentWriter",
+    "InvestigationBuilder",
+    "InvestigationCloser",
+    "Processor",
+    "Receipt",
+    "Receiver",
+    "StoreInvestigationCloser",
+    "WebhookService",
+    "Worker",
+    "WorkerOptions",
+    "investigation_id",
+    "no_investigation",
+    "worker_name",
+]

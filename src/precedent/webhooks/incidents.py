@@ -1,0 +1,134 @@
+"""Writes an incident from a webhook into the map through the same mapping and loader as ``sync``.
+
+Out-of-order deliveries never regress it: an incoming ``updated_at`` older than the stored one
+is ignored. What changed decides whether the investigation is built again: name, summary,
+severity, type, or the affected services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
+from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
+from precedent.ingest.pipeline import Loader
+from precedent.model import GraphFilter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.embedding import Embedder
+    from precedent.ingest.mapping import Raw
+    from precedent.store import GraphStore
+
+__all__ = ["CLOSED_CATEGORIES", "IncidentChange", "IncidentWriter"]
+
+CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canceled"})
+"""Status categories of an incident that is over (resolved, in post-incident, closed, or dropped)."""
+
+_MATERIAL = ("name", "summary", "severity", "incident_type")
+_IMPACT = ("AFFECTS", "CAUSED_BY")
+
+
+@dataclass(frozen=True)
+class IncidentChange:
+    """What writing an incident did.
+
+    Attributes:
+        incident_id: The incident.
+        kind: ``created`` (new to the map), ``updated``, ``stale`` (the map has a newer state,
+            nothing written) or ``excluded`` (a test or tutorial incident).
+        material: Name, summary, severity, type or affected services changed (always for new ones).
+        closed: The incident's status category says it is over.
+        status: Its status name.
+    """
+
+    incident_id: str
+    kind: Literal["created", "updated", "stale", "excluded"]
+    material: bool = False
+    closed: bool = False
+    status: str | None = None
+
+
+def _catalog_targets(raw: Raw) -> list[str]:
+    ids: list[str] = []
+    for entry in as_list(raw.get("custom_field_entries")):
+        for value in as_list((as_mapping(entry) or {}).get("values")):
+            catalog_entry = as_mapping((as_mapping(value) or {}).get("value_catalog_entry"))
+            if catalog_entry and (entry_id := opt_str(catalog_entry, "id")):
+                ids.append(entry_id)
+    return ids
+
+
+class IncidentWriter:
+    """Upserts incidents (and their updates) into the map.
+
+    Args:
+        store: The map.
+        embedder: Embeds changed text (wrap it in ``CachedEmbedder`` so unchanged text is free).
+    """
+
+    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+        self._store = store
+        self._embedder = embedder
+
+    async def write(self, raw: Raw, updates: Sequence[Raw] | None) -> IncidentChange:
+        """Map and write ``raw`` (an ``IncidentV2``), unless the map already has a newer state.
+
+        Args:
+            raw: The incident, from the payload or fetched from incident.io.
+            updates: Its updates when fetched; ``None`` keeps the messages already in the map.
+
+        Raises:
+            MappingError: if the incident lacks a required field.
+        """
+        incident_id = str(raw.get("id"))
+        existing = {n.id: n for n in await self._store.get_nodes([incident_id])}.get(incident_id)
+        incoming = parse_time(raw.get("updated_at"))
+        stored = parse_time(existing.properties.get("updated_at")) if existing else None
+        if existing is not None and stored is not None and incoming is not None and incoming < stored:
+            return IncidentChange(incident_id, "stale", status=str(existing.properties.get("status")))
+        ctx = MappingContext()
+        ctx.incident_visibility[incident_id] = visibility_of(raw.get("visibility"))
+        targets = _catalog_targets(raw)
+        for node in await self._store.get_nodes(targets) if targets else []:
+            ctx.catalog.label_by_entry[node.id] = node.label
+        known_updates = updates if updates is not None else await self._stored_updates(incident_id)
+        record = map_incident(raw, ctx, known_updates)
+        if record is None or record.node is None:
+            return IncidentChange(incident_id, "excluded")
+        before = await self._impact(incident_id) if existing else set()
+        # Only edges to catalog entries in the map get written; the others are not a change.
+        present = ctx.catalog.label_by_entry
+        after = {(e.type, e.target) for e in record.edges if e.type in _IMPACT and e.target in present}
+        material = existing is None or before != after
+        if existing is not None:
+            material = material or any(
+                existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL
+            )
+        records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
+        await Loader(self._store, self._embedder).load(records, "webhook")
+        props = record.node.properties
+        return IncidentChange(
+            incident_id,
+            "updated" if existing else "created",
+            material=material,
+            closed=props.get("status_category") in CLOSED_CATEGORIES,
+            status=str(props.get("status")),
+        )
+
+    async def _stored_updates(self, incident_id: str) -> list[Raw]:
+        found = await self._store.neighbours(incident_id, GraphFilter(rel_types=("HAS_UPDATE",)))
+        return [
+            {
+                "message": node.properties.get("message"),
+                "created_at": node.occurred_at.isoformat() if node.occurred_at else "",
+            }
+            for _, node in found
+            if node.label == "IncidentUpdate"
+        ]
+
+    async def _impact(self, incident_id: str) -> set[tuple[str, str]]:
+        found = await self._store.neighbours(incident_id, GraphFilter(rel_types=_IMPACT, direction="out"))
+        return {(edge.type, edge.target) for edge, _ in found}

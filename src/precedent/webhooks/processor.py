@@ -1,0 +1,139 @@
+"""What each delivery does to the map: one handler per event type, each returning an outcome line.
+
+- ``public_incident.incident_created_v2``: write the incident, build its investigation.
+- ``public_incident.incident_updated_v2``: write it; build again when something material changed.
+- ``public_incident.incident_status_updated_v2``: write it and record the transition; when it is
+  over, close its investigation (the incident stays in the map, so later incidents find it).
+- ``private_incident.incident_created_v2`` / ``…updated_v2``: only an id arrives; with an API key
+  that can see private incidents, fetch and treat it like the public event, else say why not.
+
+With an API key the incident is re-fetched from incident.io first (the payload may be stale or out
+of order); if that fails for a public incident, the payload is used and the outcome says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from precedent.errors import IncidentIoAuthError, SourceError
+from precedent.ingest.mapping.records import as_mapping, opt_str
+from precedent.sources.incidentio.webhooks import parse_event
+
+if TYPE_CHECKING:
+    from precedent.ingest.mapping import Raw
+    from precedent.store import Delivery
+    from precedent.webhooks.fetch import IncidentFetcher
+    from precedent.webhooks.incidents import IncidentChange, IncidentWriter
+    from precedent.webhooks.investigations import InvestigationBuilder, InvestigationCloser
+
+__all__ = [
+    "CREATED",
+    "HANDLED_EVENTS",
+    "PRIVATE_EVENTS",
+    "STATUS_UPDATED",
+    "UPDATED",
+    "DeliveryProcessor",
+    "incident_id_of",
+]
+
+log = logging.getLogger("precedent.webhooks")
+
+CREATED = "public_incident.incident_created_v2"
+UPDATED = "public_incident.incident_updated_v2"
+STATUS_UPDATED = "public_incident.incident_status_updated_v2"
+PRIVATE_EVENTS = frozenset({"private_incident.incident_created_v2", "private_incident.incident_updated_v2"})
+HANDLED_EVENTS = frozenset({CREATED, UPDATED, STATUS_UPDATED, *PRIVATE_EVENTS})
+"""Event types the worker acts on; others are recorded and ignored."""
+
+
+def incident_id_of(event_type: str, resource: Raw) -> str | None:
+    """The incident a handled event is about, if its payload names one."""
+    if event_type == STATUS_UPDATED:
+        return opt_str(as_mapping(resource.get("incident")) or {}, "id")
+    return opt_str(resource, "id") if event_type in HANDLED_EVENTS else None
+
+
+class DeliveryProcessor:
+    """Turns one delivery into changes to the map and investigations.
+
+    Args:
+        writer: Writes incidents into the map.
+        build: Builds an incident's investigation.
+        close: Closes an incident's investigation.
+        fetcher: Re-reads incidents from incident.io; ``None`` without an API key.
+    """
+
+    def __init__(
+        self,
+        writer: IncidentWriter,
+        build: InvestigationBuilder,
+        close: InvestigationCloser,
+        fetcher: IncidentFetcher | None = None,
+    ) -> None:
+        self._writer = writer
+        self._build = build
+        self._close = close
+        self._fetcher = fetcher
+
+    async def process(self, delivery: Delivery) -> str:
+        """Do what the delivery asks; return a line saying what was done (or why nothing was).
+
+        Raises:
+            PrecedentError: on a failure worth retrying (the store, incident.io, the builder).
+        """
+        event = parse_event(delivery.body.encode("utf-8"))
+        resource = event.resource
+        if event.event_type in PRIVATE_EVENTS:
+            return await self._private(event.event_type, str(resource.get("id")))
+        if event.event_type == STATUS_UPDATED:
+            incident = as_mapping(resource.get("incident")) or {}
+            old = opt_str(as_mapping(resource.get("previous_status")) or {}, "name")
+            new = opt_str(as_mapping(resource.get("new_status")) or {}, "name")
+            outcome = await self._incident(event.event_type, incident)
+            return f"status {old} -> {new}; {outcome}"
+        if event.event_type in HANDLED_EVENTS:
+            return await self._incident(event.event_type, resource)
+        return f"{event.event_type} is not acted on"
+
+    async def _incident(self, event_type: str, payload: Raw) -> str:
+        incident_id = str(payload.get("id"))
+        raw, updates, note = payload, None, ""
+        if self._fetcher is not None:
+            try:
+                raw, updates = await self._fetcher.incident(incident_id)
+                note = "re-fetched from incident.io; "
+            except SourceError as exc:
+                note = f"incident.io re-fetch failed ({exc}), used the payload; "
+        change = await self._writer.write(raw, updates)
+        return note + await self._follow_up(event_type, change)
+
+    async def _follow_up(self, event_type: str, change: IncidentChange) -> str:
+        incident_id = change.incident_id
+        if change.kind == "excluded":
+            return f"incident {incident_id} is a test or tutorial incident; not mapped"
+        if change.kind == "stale":
+            return f"incident {incident_id}: the map already has a newer state; nothing changed"
+        parts = [f"incident {incident_id} {change.kind} (status {change.status})"]
+        # A declared incident always gets its investigation, even if a sync mapped it first.
+        if change.material or event_type == CREATED:
+            built = await self._build(incident_id)
+            parts.append(f"investigation {built} built" if built else "no investigation built")
+        if change.closed:
+            closed = await self._close(incident_id)
+            parts.append("investigation closed" if closed else "no investigation to close")
+        return "; ".join(parts)
+
+    async def _private(self, event_type: str, incident_id: str) -> str:
+        if self._fetcher is None:
+            return (
+                f"private incident {incident_id}: only its id was sent; set PRECEDENT_INCIDENTIO_API_KEY "
+                "to a key that can view private incidents to map it"
+            )
+        try:
+            raw, updates = await self._fetcher.incident(incident_id)
+        except IncidentIoAuthError as exc:
+            return f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"
+        change = await self._writer.write(raw, updates)
+        created = CREATED if event_type.endswith("incident_created_v2") else UPDATED
+        return "re-fetched from incident.io; " + await self._follow_up(created, change)

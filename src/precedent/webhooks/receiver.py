@@ -1,0 +1,110 @@
+"""Receives a delivery: verify, parse, write it durably to the inbox, and only then acknowledge.
+
+The receiver does no work on the incident itself; it wakes the worker and returns, so the
+acknowledgement is fast. Every outcome maps to one HTTP answer (``api/errors.py``):
+
+- no signing secret configured: ``WebhooksDisabled`` (503);
+- missing, bad, stale or future signature: ``BadSignature``/``StaleTimestamp`` (401), nothing stored;
+- signed but not JSON or not its event's schema: ``MalformedDelivery`` (400), recorded as rejected;
+- the inbox cannot be written: ``StoreUnavailable`` (503), so incident.io sends it again;
+- otherwise a receipt (2xx): accepted, a duplicate, or recorded and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from precedent.errors import MalformedDelivery, StoreError, WebhooksDisabled
+from precedent.sources.incidentio.webhooks import parse_event
+from precedent.store import NewDelivery
+from precedent.webhooks.processor import HANDLED_EVENTS, incident_id_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from precedent.sources.incidentio.webhooks import WebhookVerifier
+    from precedent.store import Inbox
+
+__all__ = ["Receipt", "Receiver"]
+
+log = logging.getLogger("precedent.webhooks")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to an acknowledged delivery."""
+
+    delivery_id: str
+    event_type: str
+    status: Literal["accepted", "duplicate", "ignored"]
+
+
+class Receiver:
+    """Turns a raw delivery into an inbox entry.
+
+    Args:
+        verifier: Checks signatures; ``None`` when no secret is configured (every delivery gets 503).
+        inbox: Where deliveries are written before the acknowledgement.
+        on_accepted: Called after a new delivery to be worked on is durable (wakes the worker).
+        clock: The current time.
+    """
+
+    def __init__(
+        self,
+        verifier: WebhookVerifier | None,
+        inbox: Inbox,
+        *,
+        on_accepted: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._verifier = verifier
+        self._inbox = inbox
+        self._on_accepted = on_accepted
+        self._clock = clock
+
+    async def receive(self, body: bytes, headers: Mapping[str, str]) -> Receipt:
+        """Verify, parse and durably record one delivery.
+
+        Raises:
+            WebhooksDisabled: if no signing secret is configured.
+            WebhookRejected: if the signature is bad (401) or the signed body is malformed (400).
+            StoreUnavailable: if the inbox cannot be written.
+        """
+        if self._verifier is None:
+            raise WebhooksDisabled(
+                "webhooks are off: set PRECEDENT_INCIDENTIO_WEBHOOK_SECRET to the signing secret of this "
+                "endpoint in incident.io (Settings > Webhooks) and restart"
+            )
+        signed = self._verifier.verify(body, headers)
+        text = body.decode("utf-8")  # verification succeeded, so it is UTF-8
+        now = self._clock()
+        try:
+            event = parse_event(body)
+        except MalformedDelivery as exc:
+            await self._record_rejection(NewDelivery(signed.id, "", text, now, "rejected", str(exc)))
+            raise
+        if event.event_type not in HANDLED_EVENTS:
+            reason = (
+                f"{event.event_type} is not acted on"
+                if event.known
+                else f"{event.event_type} is not an event type this version knows"
+            )
+            delivery = NewDelivery(signed.id, event.event_type, text, now, "ignored", reason)
+            await self._inbox.record(delivery)
+            return Receipt(signed.id, event.event_type, "ignored")
+        incident_id = incident_id_of(event.event_type, event.resource)
+        delivery = NewDelivery(signed.id, event.event_type, text, now, incident_id=incident_id)
+        if not await self._inbox.record(delivery):
+            return Receipt(signed.id, event.event_type, "duplicate")
+        self._on_accepted()
+        return Receipt(signed.id, event.event_type, "accepted")
+
+    async def _record_rejection(self, delivery: NewDelivery) -> None:
+        # The answer is 400 whether or not the record is written: the body will not get better.
+        try:
+            await self._inbox.record(delivery)
+        except StoreError:
+            log.exception("could not record rejected webhook delivery %s", delivery.id)

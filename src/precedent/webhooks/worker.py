@@ -1,0 +1,169 @@
+"""Works through the inbox: claim a delivery under a lease, process it, record the outcome.
+
+Runs inside ``precedent serve`` (woken as soon as a delivery is acknowledged) and as
+``precedent worker``. Several workers can share one inbox: each delivery is leased to one of
+them; a lease is renewed while the work goes on, and if the worker dies the lease runs out and
+another worker redoes the delivery. A delivery that fails is retried with back-off, and parked as
+``dead`` with its error after ``max_attempts`` (a lease that ran out counts as an attempt, so a
+delivery that kills its worker cannot loop forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from precedent.store import Delivery, Inbox
+
+__all__ = ["Processor", "Worker", "WorkerOptions", "worker_name"]
+
+log = logging.getLogger("precedent.webhooks")
+
+
+class Processor(Protocol):
+    """Does the work of one delivery (``DeliveryProcessor``; tests pass their own)."""
+
+    async def process(self, delivery: Delivery) -> str:
+        """Return a line saying what was done; raise to have the delivery retried."""
+
+
+def worker_name() -> str:
+    """A name unique to this worker: host, process and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How a worker paces itself.
+
+    Attributes:
+        lease: How long a claim lasts without renewal.
+        max_attempts: Attempts before a delivery is parked as dead.
+        backoff: Seconds before attempt 2, 3, …; the last value repeats.
+        poll_interval: Seconds between looks at an empty inbox (a wake-up cuts it short).
+    """
+
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
+    poll_interval: float = 1.0
+
+
+class Worker:
+    """Processes deliveries from an inbox.
+
+    Args:
+        inbox: Where deliveries wait.
+        processor: Does the work of one delivery.
+        options: Leases, attempts, back-off, polling.
+        name: The lease owner name (unique per worker).
+        clock: The current time.
+    """
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        processor: Processor,
+        options: WorkerOptions | None = None,
+        *,
+        name: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._inbox = inbox
+        self._processor = processor
+        self._options = options or WorkerOptions()
+        self.name = name or worker_name()
+        self._clock = clock
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the inbox now (called when a delivery was just recorded)."""
+        self._wake.set()
+
+    async def run_once(self) -> bool:
+        """Claim and process one delivery; return whether there was one."""
+        opts = self._options
+        claimed = await self._inbox.claim(self.name, now=self._clock(), lease=opts.lease)
+        if not claimed:
+            return False
+        await self._handle(claimed[0])
+        return True
+
+    async def drain(self) -> int:
+        """Process deliveries until none is claimable; return how many were processed."""
+        count = 0
+        while await self.run_once():
+            count += 1
+        return count
+
+    async def run(self) -> None:
+        """Process deliveries until cancelled; inbox outages are logged and waited out."""
+        log.info("webhook worker %s started", self.name)
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # the inbox is down: keep the worker alive and try again later
+                log.exception("webhook worker %s: the inbox failed; retrying", self.name)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._options.poll_interval)
+
+    async def _handle(self, delivery: Delivery) -> None:
+        opts = self._options
+        if delivery.attempts > opts.max_attempts:
+            error = (
+                f"gave up after {opts.max_attempts} attempts; last error: {delivery.error or 'lease expired'}"
+            )
+            await self._inbox.fail(delivery.id, self.name, now=self._clock(), error=error, retry_at=None)
+            log.error("webhook delivery %s parked as dead: %s", delivery.id, error)
+            return
+        renewing = asyncio.create_task(self._renew(delivery.id))
+        try:
+            outcome = await self._processor.process(delivery)
+        except Exception as exc:
+            renewing.cancel()
+            await self._failed(delivery, exc)
+            return
+        finally:
+            renewing.cancel()
+        if not await self._inbox.complete(delivery.id, self.name, now=self._clock(), outcome=outcome):
+            log.warning(
+                "webhook delivery %s: lease lost before completion; another worker redoes it", delivery.id
+            )
+        else:
+            log.info("webhook delivery %s %s: %s", delivery.id, delivery.event_type, outcome)
+
+    async def _failed(self, delivery: Delivery, exc: Exception) -> None:
+        opts = self._options
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        now = self._clock()
+        retry_at = None
+        if delivery.attempts < opts.max_attempts:
+            delay = opts.backoff[min(delivery.attempts, len(opts.backoff)) - 1] if opts.backoff else 0.0
+            retry_at = now + timedelta(seconds=delay)
+        await self._inbox.fail(delivery.id, self.name, now=now, error=error, retry_at=retry_at)
+        log.warning(
+            "webhook delivery %s attempt %d failed (%s); %s",
+            delivery.id,
+            delivery.attempts,
+            error,
+            f"retry at {retry_at.isoformat()}" if retry_at else "parked as dead",
+            exc_info=exc,
+        )
+
+    async def _renew(self, delivery_id: str) -> None:
+        lease = self._options.lease
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            if not await self._inbox.renew(delivery_id, self.name, now=self._clock(), lease=lease):
+                return

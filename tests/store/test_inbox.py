@@ -1,0 +1,236 @@
+"""The Inbox contract: every test runs on the SQLite inbox and on the Neo4j inbox alike."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.store.embedded import SqliteInbox
+from precedent.store.inbox import Inbox, NewDelivery
+from precedent.store.neo4j import Neo4jInbox
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from tests.support.neo4j_server import Neo4jServer
+
+pytestmark = pytest.mark.contract
+
+T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+async def sqlite_inbox(tmp_path: Path) -> AsyncIterator[Inbox]:
+    inbox = SqliteInbox(tmp_path / "data" / "webhooks.sqlite")
+    await inbox.open()
+    yield inbox
+    await inbox.close()
+
+
+async def _neo4j_inbox(neo4j: Neo4jServer) -> Neo4jInbox:
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    return Neo4jInbox(neo4j.uri, auth=auth, database="neo4j")
+
+
+@pytest.fixture
+async def neo4j_inbox(neo4j: Neo4jServer) -> AsyncIterator[Inbox]:
+    from neo4j import AsyncGraphDatabase
+
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    async with AsyncGraphDatabase.driver(neo4j.uri, auth=auth) as driver:
+        await driver.execute_query("MATCH (d:WebhookDelivery) DETACH DELETE d")
+    inbox = await _neo4j_inbox(neo4j)
+    await inbox.open()
+    yield inbox
+    await inbox.close()
+
+
+@pytest.fixture(params=["sqlite_inbox", "neo4j_inbox"])
+def inbox(request: pytest.FixtureRequest) -> Inbox:
+    if request.param == "neo4j_inbox":
+        request.applymarker(pytest.mark.neo4j)
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+def new(delivery_id: str, at: datetime = T0, **kwargs: object) -> NewDelivery:
+    return NewDelivery(delivery_id, "public_incident.incident_created_v2", '{"x": 1}', at, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_record_is_idempotent_and_round_trips(inbox: Inbox) -> None:
+    assert await inbox.record(new("msg_1", incident_id="inc-1"))
+    assert not await inbox.record(NewDelivery("msg_1", "other", "changed", T0 + LEASE))
+    found = await inbox.get("msg_1")
+    assert found is not None
+    assert (found.id, found.event_type, found.body, found.received_at) == (
+        "msg_1",
+        "public_incident.incident_created_v2",
+        '{"x": 1}',
+        T0,
+    )
+    assert (found.state, found.attempts, found.incident_id, found.available_at) == ("pending", 0, "inc-1", T0)
+    assert await inbox.get("msg_unknown") is None
+
+
+async def test_rejected_and_ignored_deliveries_are_final_and_never_claimed(inbox: Inbox) -> None:
+    await inbox.record(new("bad", state="rejected", error="not JSON"))
+    await inbox.record(new("odd", state="ignored", error="unknown event type"))
+    assert await inbox.claim("w1", now=T0 + LEASE, lease=LEASE) == []
+    bad = await inbox.get("bad")
+    assert bad is not None
+    assert (bad.state, bad.error, bad.finished_at) == ("rejected", "not JSON", T0)
+
+
+async def test_claims_lease_oldest_first_and_not_twice(inbox: Inbox) -> None:
+    for n in range(3):
+        await inbox.record(new(f"msg_{n}", T0 + timedelta(seconds=n)))
+    first = await inbox.claim("w1", now=T0 + LEASE, lease=LEASE, limit=2)
+    assert [d.id for d in first] == ["msg_0", "msg_1"]
+    assert {(d.state, d.lease_owner, d.attempts) for d in first} == {("leased", "w1", 1)}
+    assert first[0].lease_expires_at == T0 + 2 * LEASE
+    assert first[0].started_at == T0 + LEASE
+    second = await inbox.claim("w2", now=T0 + LEASE, lease=LEASE, limit=5)
+    assert [d.id for d in second] == ["msg_2"]
+    assert await inbox.claim("w3", now=T0 + LEASE, lease=LEASE) == []
+
+
+async def test_a_delivery_is_not_claimable_before_it_arrived(inbox: Inbox) -> None:
+    await inbox.record(new("later", T0 + LEASE))
+    assert await inbox.claim("w1", now=T0, lease=LEASE) == []
+
+
+async def test_an_expired_lease_passes_to_another_worker_and_fences_the_first(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    assert len(await inbox.claim("w1", now=T0, lease=LEASE)) == 1
+    assert await inbox.claim("w2", now=T0 + LEASE - timedelta(seconds=1), lease=LEASE) == []
+    [again] = await inbox.claim("w2", now=T0 + LEASE, lease=LEASE)
+    assert (again.lease_owner, again.attempts, again.started_at) == ("w2", 2, T0)
+    # The first worker woke up late: everything it tries is refused.
+    assert not await inbox.renew("msg_1", "w1", now=T0 + LEASE, lease=LEASE)
+    assert not await inbox.complete("msg_1", "w1", now=T0 + LEASE, outcome="late")
+    assert not await inbox.fail("msg_1", "w1", now=T0 + LEASE, error="late", retry_at=None)
+    assert await inbox.complete("msg_1", "w2", now=T0 + 2 * LEASE, outcome="incident upserted")
+    done = await inbox.get("msg_1")
+    assert done is not None
+    assert (done.state, done.outcome, done.finished_at, done.lease_owner) == (
+        "done",
+        "incident upserted",
+        T0 + 2 * LEASE,
+        "w2",
+    )
+    assert not await inbox.complete("msg_1", "w2", now=T0 + 2 * LEASE, outcome="twice")
+
+
+async def test_renew_extends_the_lease(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    await inbox.claim("w1", now=T0, lease=LEASE)
+    assert await inbox.renew("msg_1", "w1", now=T0 + LEASE / 2, lease=LEASE)
+    assert await inbox.claim("w2", now=T0 + LEASE, lease=LEASE) == []
+    found = await inbox.get("msg_1")
+    assert found is not None
+    assert found.lease_expires_at == T0 + LEASE / 2 + LEASE
+
+
+async def test_failures_back_off_then_die_with_their_error(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    await inbox.claim("w1", now=T0, lease=LEASE)
+    retry_at = T0 + timedelta(minutes=1)
+    assert await inbox.fail("msg_1", "w1", now=T0, error="incident.io 502", retry_at=retry_at)
+    pending = await inbox.get("msg_1")
+    assert pending is not None
+    assert (pending.state, pending.error, pending.available_at) == ("pending", "incident.io 502", retry_at)
+    assert await inbox.claim("w1", now=retry_at - timedelta(seconds=1), lease=LEASE) == []
+    [again] = await inbox.claim("w1", now=retry_at, lease=LEASE)
+    assert again.attempts == 2
+    assert await inbox.fail("msg_1", "w1", now=retry_at, error="still failing", retry_at=None)
+    dead = await inbox.get("msg_1")
+    assert dead is not None
+    assert (dead.state, dead.error, dead.finished_at) == ("dead", "still failing", retry_at)
+    assert await inbox.claim("w1", now=retry_at + LEASE, lease=LEASE) == []
+
+
+async def test_retry_makes_a_final_delivery_pending_and_leaves_live_ones_alone(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    await inbox.claim("w1", now=T0, lease=LEASE)
+    await inbox.fail("msg_1", "w1", now=T0, error="boom", retry_at=None)
+    retried = await inbox.retry("msg_1", now=T0 + LEASE)
+    assert retried is not None
+    assert (retried.state, retried.attempts, retried.available_at) == ("pending", 0, T0 + LEASE)
+    await inbox.claim("w1", now=T0 + LEASE, lease=LEASE)
+    leased = await inbox.retry("msg_1", now=T0 + LEASE)
+    assert leased is not None
+    assert (leased.state, leased.lease_owner) == ("leased", "w1")
+    assert await inbox.retry("msg_unknown", now=T0) is None
+
+
+async def test_recent_lists_newest_first(inbox: Inbox) -> None:
+    for n in range(5):
+        await inbox.record(new(f"msg_{n}", T0 + timedelta(seconds=n)))
+    assert [d.id for d in await inbox.recent(3)] == ["msg_4", "msg_3", "msg_2"]
+
+
+async def test_concurrent_claims_never_share_a_delivery(inbox: Inbox) -> None:
+    for n in range(20):
+        await inbox.record(new(f"msg_{n:02}", T0 + timedelta(milliseconds=n)))
+
+    async def worker(name: str) -> list[str]:
+        taken: list[str] = []
+        for _ in range(20):
+            taken += [d.id for d in await inbox.claim(name, now=T0 + LEASE, lease=LEASE, limit=2)]
+        return taken
+
+    results = await asyncio.gather(*(worker(f"w{n}") for n in range(4)))
+    claimed = [i for r in results for i in r]
+    assert sorted(claimed) == [f"msg_{n:02}" for n in range(20)]
+
+
+@pytest.mark.neo4j
+async def test_two_neo4j_inboxes_on_one_database_never_share_a_delivery(
+    neo4j_inbox: Inbox, neo4j: Neo4jServer
+) -> None:
+    other = await _neo4j_inbox(neo4j)
+    await other.open()
+    try:
+        for n in range(30):
+            await neo4j_inbox.record(new(f"msg_{n:02}", T0 + timedelta(milliseconds=n)))
+
+        async def worker(inbox: Inbox, name: str) -> list[str]:
+            taken: list[str] = []
+            while batch := await inbox.claim(name, now=T0 + LEASE, lease=LEASE):
+                taken += [d.id for d in batch]
+            return taken
+
+        a, b = await asyncio.gather(worker(neo4j_inbox, "a"), worker(other, "b"))
+        assert sorted(a + b) == [f"msg_{n:02}" for n in range(30)]
+        assert not set(a) & set(b)
+    finally:
+        await other.close()
+
+
+async def test_the_sqlite_inbox_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "webhooks.sqlite"
+    first = SqliteInbox(path)
+    await first.open()
+    await first.record(new("msg_1"))
+    await first.close()
+    second = SqliteInbox(path)
+    await second.open()
+    assert not await second.record(new("msg_1"))
+    assert [d.id for d in await second.recent(5)] == ["msg_1"]
+    await second.close()
+
+
+async def test_an_unwritable_sqlite_inbox_is_unavailable(tmp_path: Path) -> None:
+    from precedent.errors import StoreUnavailable
+
+    (tmp_path / "webhooks.sqlite").mkdir()  # root ignores permissions; a directory stops it
+    with pytest.raises(StoreUnavailable, match="PRECEDENT_DATA_DIR"):
+        await SqliteInbox(tmp_path / "webhooks.sqlite").open()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with pytest.raises(StoreUnavailable):
+        await SqliteInbox(blocked / "webhooks.sqlite").open()

@@ -1,0 +1,96 @@
+"""A real ``precedent``-like HTTP process for crash tests and the webhook benchmark.
+
+Serves the app with uvicorn on the embedded store (hashing embedder, no model) with webhooks
+on, a signing secret from ``tests.webhooks.signing``, and a builder that writes an Investigation
+node (so "the investigation appears" can be checked over HTTP). ``--no-worker`` acknowledges
+without processing, so a delivery is left waiting in the inbox when the process is killed.
+
+    python -m tests.webhooks.serve_process --data-dir DIR --port PORT [--no-worker] [--bare]
+
+``--bare`` serves a Litestar app whose only route answers 204 (the benchmark's baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from litestar import Litestar, post
+
+from precedent.api.app import create_app
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.model import Node
+from precedent.sources.incidentio.webhooks import WebhookVerifier
+from precedent.store.embedded import EmbeddedStore, SqliteInbox
+from precedent.webhooks import (
+    DeliveryProcessor,
+    IncidentWriter,
+    StoreInvestigationCloser,
+    WebhookService,
+    WorkerOptions,
+    investigation_id,
+)
+from tests.webhooks.signing import SECRET
+
+
+@post("/v1/webhooks/incident-io", status_code=204)
+async def bare_endpoint() -> None:
+    """Answers 204 and does nothing: the floor any receiver is measured against."""
+
+
+async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
+    config_kwargs = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
+    if bare:
+        await uvicorn.Server(uvicorn.Config(Litestar([bare_endpoint]), **config_kwargs)).serve()  # type: ignore[arg-type]
+        return
+    embedder = HashEmbedder(dimensions=384)
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await store.open()
+
+    async def build(incident_id: str) -> str:
+        node = Node(
+            investigation_id(incident_id),
+            "Investigation",
+            {"incident_id": incident_id, "status": "open", "trigger": "webhook"},
+            occurred_at=datetime.now(UTC),
+        )
+        await store.upsert_nodes([node])
+        # One line per build, so a benchmark can count how often each incident was processed.
+        with (data_dir / "builds.log").open("a", encoding="utf-8") as log:
+            log.write(incident_id + "\n")
+        return node.id
+
+    processor = DeliveryProcessor(IncidentWriter(store, embedder), build, StoreInvestigationCloser(store))
+    service = WebhookService(
+        SqliteInbox(data_dir / "webhooks.sqlite"),
+        WebhookVerifier([SECRET]),
+        processor,
+        WorkerOptions(poll_interval=0.1),
+        run_worker=worker,
+    )
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=embedder, webhooks=service)
+    try:
+        await uvicorn.Server(uvicorn.Config(app, **config_kwargs)).serve()  # type: ignore[arg-type]
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--no-worker", dest="worker", action="store_false")
+    parser.add_argument("--bare", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(serve(args.data_dir, args.port, worker=args.worker, bare=args.bare))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""POST /v1/webhooks/incident-io end to end on both stores: every rejection, duplicates, the events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.model import Node
+from precedent.store.embedded import SqliteInbox
+from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
+from tests.webhooks.payloads import (
+    CREATED,
+    INCIDENT_ID,
+    SERVICE_ID,
+    UPDATED,
+    body,
+    incident_event,
+    status_event,
+)
+from tests.webhooks.signing import OTHER_SECRET, example, signed_headers
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import httpx
+
+    from precedent.webhooks import WebhookService
+
+URL = "/v1/webhooks/incident-io"
+
+
+async def send(client: httpx.AsyncClient, payload: bytes, delivery_id: str, **kwargs: object) -> int:
+    response = await client.post(URL, content=payload, headers=signed_headers(payload, delivery_id, **kwargs))  # type: ignore[arg-type]
+    return response.status_code
+
+
+async def deliveries(client: httpx.AsyncClient) -> dict[str, dict[str, object]]:
+    response = await client.get("/v1/webhooks/deliveries")
+    assert response.status_code == 200
+    return {d["id"]: d for d in response.json()}
+
+
+async def test_a_declared_incident_is_mapped_and_investigated(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
+) -> None:
+    response = await client.post(
+        URL, content=body(incident_event()), headers=signed_headers(body(incident_event()), "msg_1")
+    )
+    assert response.status_code == 200
+    assert response.json() == {"id": "msg_1", "event_type": CREATED, "status": "accepted"}
+    assert builder.calls == []  # acknowledged before any work
+    assert await service.worker.drain() == 1
+    assert builder.calls == [INCIDENT_ID]
+    [stored] = await backend.store.get_nodes([INCIDENT_ID], with_embeddings=True)
+    assert (stored.label, stored.properties["name"], stored.properties["status"]) == (
+        "Incident",
+        "Our database is sad",
+        "Investigating",
+    )
+    assert stored.embedding is not None
+    listed = (await deliveries(client))["msg_1"]
+    assert (listed["state"], listed["attempts"], listed["incident_id"]) == ("done", 1, INCIDENT_ID)
+    assert "investigation inv:" in str(listed["outcome"])
+    assert listed["waited_seconds"] is not None
+    assert listed["worked_seconds"] is not None
+
+
+async def test_a_repeated_delivery_is_acknowledged_and_processed_once(
+    client: httpx.AsyncClient, service: WebhookService, builder: RecordingBuilder
+) -> None:
+    payload = body(incident_event())
+    assert await send(client, payload, "msg_1") == 200
+    await service.worker.drain()
+    again = await client.post(URL, content=payload, headers=signed_headers(payload, "msg_1"))
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    assert await service.worker.drain() == 0
+    assert builder.calls == [INCIDENT_ID]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["no headers", "wrong secret", "stale", "future", "tampered body", "malformed signature", "svix mix"],
+)
+async def test_bad_signatures_are_401_and_store_nothing(client: httpx.AsyncClient, tamper: str) -> None:
+    payload = body(incident_event())
+    headers = signed_headers(payload, "msg_bad")
+    now = datetime.now(UTC)
+    if tamper == "no headers":
+        headers = {"content-type": "application/json"}
+    elif tamper == "wrong secret":
+        headers = signed_headers(payload, "msg_bad", secret=OTHER_SECRET)
+    elif tamper == "stale":
+        headers = signed_headers(payload, "msg_bad", at=now - timedelta(minutes=6))
+    elif tamper == "future":
+        headers = signed_headers(payload, "msg_bad", at=now + timedelta(minutes=6))
+    elif tamper == "tampered body":
+        payload = payload.replace(b"sad", b"mad")
+    elif tamper == "malformed signature":
+        headers["webhook-signature"] = "v1,@@@ v1"
+    elif tamper == "svix mix":
+        headers["svix-id"] = headers.pop("webhook-id")
+    response = await client.post(URL, content=payload, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
+    assert await deliveries(client) == {}
+
+
+async def test_signed_garbage_is_400_and_recorded_as_rejected(client: httpx.AsyncClient) -> None:
+    assert await send(client, b"{not json", "msg_json") == 400
+    broken = incident_event()
+    del broken[CREATED]["name"]
+    response = await client.post(
+        URL, content=body(broken), headers=signed_headers(body(broken), "msg_schema")
+    )
+    assert response.status_code == 400
+    assert "name" in response.json()["detail"]
+    listed = await deliveries(client)
+    assert {k: v["state"] for k, v in listed.items()} == {"msg_json": "rejected", "msg_schema": "rejected"}
+    assert "not JSON" in str(listed["msg_json"]["error"])
+
+
+async def test_a_body_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
+    payload = b'{"event_type": "x", "pad": "' + b"a" * (1024 * 1024) + b'"}'
+    assert await send(client, payload, "msg_big") == 413
+    assert await deliveries(client) == {}
+
+
+async def test_unknown_and_unhandled_events_are_acknowledged_recorded_and_ignored(
+    client: httpx.AsyncClient, service: WebhookService, builder: RecordingBuilder
+) -> None:
+    unknown = body({"event_type": "status_page_incident.update_shared_v1", "status_page_incident": {}})
+    response = await client.post(URL, content=unknown, headers=signed_headers(unknown, "msg_new"))
+    assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    assert await send(client, body(example("schedule.created_v1")), "msg_schedule") == 200
+    assert await service.worker.drain() == 0
+    listed = await deliveries(client)
+    assert {k: v["state"] for k, v in listed.items()} == {"msg_new": "ignored", "msg_schedule": "ignored"}
+    assert builder.calls == []
+
+
+async def test_without_a_secret_deliveries_get_503(
+    backend: Backend, builder: RecordingBuilder, tmp_path: Path
+) -> None:
+    service = backend.service(builder, secrets=())
+    async for client in app_client(backend, service, tmp_path):
+        response = await client.post(URL, content=b"{}", headers=signed_headers(b"{}", "msg_1"))
+        assert response.status_code == 503
+        assert "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in response.json()["detail"]
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_unwritable_inbox_gets_503_so_incident_io_retries(
+    embedded_backend: Backend, tmp_path: Path
+) -> None:
+    (tmp_path / "blocked").mkdir()
+    builder = RecordingBuilder(embedded_backend.store)
+    service = embedded_backend.service(builder, inbox=SqliteInbox(tmp_path / "blocked"))
+    async for client in app_client(embedded_backend, service, tmp_path):
+        assert await send(client, body(incident_event()), "msg_1") == 503
+        assert (await client.get("/health")).status_code == 200
+
+
+async def test_out_of_order_updates_never_regress_the_incident(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
+) -> None:
+    newer = incident_event(UPDATED, name="Database down in eu-west", updated_at="2026-12-02T10:05:00Z")
+    older = incident_event(CREATED, name="Our database is sad", updated_at="2026-12-02T10:00:00Z")
+    assert await send(client, body(newer), "msg_2") == 200
+    await service.worker.drain()
+    assert await send(client, body(older), "msg_1") == 200
+    await service.worker.drain()
+    [stored] = await backend.store.get_nodes([INCIDENT_ID])
+    assert stored.properties["name"] == "Database down in eu-west"
+    assert "newer state" in str((await deliveries(client))["msg_1"]["outcome"])
+    assert builder.calls == [INCIDENT_ID]
+
+
+async def test_updates_rebuild_the_investigation_only_when_something_material_changed(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
+) -> None:
+    await send(client, body(incident_event()), "msg_1")
+    await service.worker.drain()
+    workload = incident_event(UPDATED, workload=99.0, updated_at="2026-12-02T10:01:00Z")
+    await send(client, body(workload), "msg_2")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID]
+    renamed = incident_event(UPDATED, name="Database is on fire", updated_at="2026-12-02T10:02:00Z")
+    await send(client, body(renamed), "msg_3")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID, INCIDENT_ID]
+    # A newly known affected service is material too.
+    await backend.store.upsert_nodes([Node(SERVICE_ID, "Service", {"name": "Primary On-call"})])
+    again = incident_event(UPDATED, name="Database is on fire", updated_at="2026-12-02T10:03:00Z")
+    await send(client, body(again), "msg_4")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID] * 3
+    affected = await backend.store.neighbours(INCIDENT_ID)
+    assert SERVICE_ID in {edge.target for edge, _ in affected if edge.type == "AFFECTS"}
+
+
+async def test_resolving_an_incident_closes_its_investigation(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend
+) -> None:
+    await send(client, body(incident_event()), "msg_1")
+    await service.worker.drain()
+    await send(client, body(status_event(updated_at="2026-12-02T11:00:00Z")), "msg_2")
+    await service.worker.drain()
+    [investigation] = await backend.store.get_nodes([f"inv:{INCIDENT_ID}"])
+    assert investigation.properties["status"] == "closed"
+    [stored] = await backend.store.get_nodes([INCIDENT_ID])
+    assert (stored.properties["status"], stored.properties["status_category"]) == ("Closed", "closed")
+    outcome = str((await deliveries(client))["msg_2"]["outcome"])
+    assert outcome.startswith("status Investigating -> Closed")
+    assert "investigation closed" in outcome
+
+
+async def test_a_private_incident_without_an_api_key_is_recorded_with_the_reason(
+    client: httpx.AsyncClient, service: WebhookService, builder: RecordingBuilder
+) -> None:
+    await send(client, body(example("private_incident.incident_created_v2")), "msg_private")
+    await service.worker.drain()
+    listed = (await deliveries(client))["msg_private"]
+    assert listed["state"] == "done"
+    assert "PRECEDENT_INCIDENTIO_API_KEY" in str(listed["outcome"])
+    assert builder.calls == []
+
+
+async def test_a_failing_delivery_is_retried_then_parked_dead_and_can_be_retried(
+    backend: Backend, tmp_path: Path
+) -> None:
+    builder = RecordingBuilder(backend.store, fail=True)
+    service = backend.service(builder)
+    async for client in app_client(backend, service, tmp_path):
+        await send(client, body(incident_event()), "msg_1")
+        for _ in range(5):
+            await service.worker.drain()
+        listed = (await deliveries(client))["msg_1"]
+        assert (listed["state"], listed["attempts"]) == ("dead", 3)
+        assert "the builder broke" in str(listed["error"])
+        builder.fail = False
+        retried = await client.post("/v1/webhooks/deliveries/msg_1/retry")
+        assert (retried.status_code, retried.json()["state"]) == (200, "pending")
+        await service.worker.drain()
+        assert (await deliveries(client))["msg_1"]["state"] == "done"
+        assert (await client.post("/v1/webhooks/deliveries/nope/retry")).status_code == 404
+
+
+async def test_the_in_process_worker_picks_deliveries_up_on_its_own(backend: Backend, tmp_path: Path) -> None:
+    builder = RecordingBuilder(backend.store)
+    service = backend.service(builder, run_worker=True)
+    async for client in app_client(backend, service, tmp_path):
+        await send(client, body(incident_event()), "msg_1")
+        for _ in range(200):
+            if builder.calls:
+                break
+            await asyncio.sleep(0.05)
+        assert builder.calls == [INCIDENT_ID]
+
+
+def test_fixture_payloads_match_the_spec() -> None:
+    from precedent.sources.incidentio.webhooks import parse_event
+
+    for document in (incident_event(), incident_event(UPDATED), status_event()):
+        assert parse_event(json.dumps(document).encode()).known

@@ -1,0 +1,51 @@
+"""A process killed with SIGKILL right after acknowledging: after a restart the delivery is processed."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.webhooks.payloads import INCIDENT_ID, body, incident_event
+from tests.webhooks.processes import free_port, kill, start, stop
+from tests.webhooks.signing import signed_headers
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.slow
+def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restart(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    payload = body(incident_event())
+    first = start(tmp_path, port, "--no-worker")
+    try:
+        response = httpx.post(
+            f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
+        )
+        assert response.status_code == 200
+    finally:
+        kill(first)  # right after the acknowledgement: nothing else had a chance to run
+    second = start(tmp_path, port)
+    try:
+        deadline = time.monotonic() + 60
+        state = None
+        while time.monotonic() < deadline:
+            [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries").json()
+            state = delivery["state"]
+            if state == "done":
+                break
+            time.sleep(0.1)
+        assert state == "done"
+        again = httpx.post(
+            f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
+        )
+        assert again.json()["status"] == "duplicate"
+        investigation = httpx.get(f"{base}/v1/nodes/inv:{INCIDENT_ID}")
+        assert investigation.status_code == 200
+        assert investigation.json()["properties"]["incident_id"] == INCIDENT_ID
+    finally:
+        stop(second)

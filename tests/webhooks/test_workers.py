@@ -1,0 +1,124 @@
+"""Workers sharing one inbox: never the same delivery twice; a dead worker's lease passes on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.store import NewDelivery
+from precedent.store.neo4j import Neo4jInbox
+from precedent.webhooks import Worker, WorkerOptions
+
+if TYPE_CHECKING:
+    from precedent.store import Delivery, Inbox
+    from tests.support.neo4j_server import Neo4jServer
+    from tests.webhooks.conftest import Backend
+
+T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+OPTIONS = WorkerOptions(lease=timedelta(seconds=30), backoff=(0.0,), max_attempts=3)
+
+
+class CountingProcessor:
+    """Counts how often each delivery is processed; yields to let other workers interleave."""
+
+    def __init__(self, counts: Counter[str], *, crash_on: str | None = None) -> None:
+        self.counts = counts
+        self.crash_on = crash_on
+
+    async def process(self, delivery: Delivery) -> str:
+        self.counts[delivery.id] += 1
+        await asyncio.sleep(0)
+        if delivery.id == self.crash_on:
+            raise asyncio.CancelledError  # the worker dies mid-delivery, its lease stays held
+        return "counted"
+
+
+async def fill(inbox: Inbox, count: int) -> list[str]:
+    ids = [f"msg_{n:03}" for n in range(count)]
+    for n, delivery_id in enumerate(ids):
+        await inbox.record(NewDelivery(delivery_id, "x", "{}", T0 + timedelta(milliseconds=n)))
+    return ids
+
+
+@pytest.mark.neo4j
+async def test_two_workers_on_one_neo4j_never_process_a_delivery_twice(
+    neo4j_backend: Backend, neo4j: Neo4jServer
+) -> None:
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    inboxes = [Neo4jInbox(neo4j.uri, auth=auth, database="neo4j") for _ in range(2)]
+    for inbox in inboxes:
+        await inbox.open()
+    try:
+        ids = await fill(inboxes[0], 40)
+        counts: Counter[str] = Counter()
+        workers = [
+            Worker(
+                inbox,
+                CountingProcessor(counts),
+                OPTIONS,
+                name=f"w{n}",
+                clock=lambda: T0 + timedelta(seconds=1),
+            )
+            for n, inbox in enumerate(inboxes)
+        ]
+        done = await asyncio.gather(*(w.drain() for w in workers))
+        assert sum(done) == 40
+        assert all(d > 0 for d in done), done  # both really took part
+        assert counts == Counter(dict.fromkeys(ids, 1))
+        states = {d.id: (d.state, d.outcome) for d in await inboxes[1].recent(100)}
+        assert set(states.values()) == {("done", "counted")}
+    finally:
+        for inbox in inboxes:
+            await inbox.close()
+
+
+async def test_a_dead_workers_delivery_is_redone_after_its_lease(backend: Backend) -> None:
+    inbox = backend.inbox()
+    await inbox.open()
+    try:
+        await fill(inbox, 1)
+        counts: Counter[str] = Counter()
+        dying = Worker(
+            inbox, CountingProcessor(counts, crash_on="msg_000"), OPTIONS, name="dying", clock=lambda: T0
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await dying.drain()
+        later = T0 + OPTIONS.lease
+        survivor = Worker(inbox, CountingProcessor(counts), OPTIONS, name="survivor", clock=lambda: T0)
+        assert await survivor.drain() == 0  # the lease still holds
+        survivor = Worker(inbox, CountingProcessor(counts), OPTIONS, name="survivor", clock=lambda: later)
+        assert await survivor.drain() == 1
+        found = await inbox.get("msg_000")
+        assert found is not None
+        assert (found.state, found.attempts, found.lease_owner) == ("done", 2, "survivor")
+    finally:
+        await inbox.close()
+
+
+async def test_a_delivery_that_keeps_killing_workers_is_parked_dead(backend: Backend) -> None:
+    inbox = backend.inbox()
+    await inbox.open()
+    try:
+        await fill(inbox, 1)
+        counts: Counter[str] = Counter()
+        for attempt in range(OPTIONS.max_attempts):
+            now = T0 + attempt * OPTIONS.lease
+            worker = Worker(
+                inbox, CountingProcessor(counts, crash_on="msg_000"), OPTIONS, clock=lambda now=now: now
+            )
+            with pytest.raises(asyncio.CancelledError):
+                await worker.drain()
+        last = T0 + OPTIONS.max_attempts * OPTIONS.lease
+        final = Worker(inbox, CountingProcessor(counts), OPTIONS, clock=lambda: last)
+        assert await final.drain() == 1
+        found = await inbox.get("msg_000")
+        assert found is not None
+        assert found.state == "dead"
+        assert "gave up after 3 attempts" in (found.error or "")
+        assert counts["msg_000"] == OPTIONS.max_attempts
+    finally:
+        await inbox.close()
