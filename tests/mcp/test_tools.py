@@ -133,6 +133,9 @@ async def test_search_by_kind(public_server: MCPServer, org: Org) -> None:
     body, _ = await call(public_server, "search", query="root cause", kinds=["postmortem", "follow_up"])
     assert {h["node"]["label"] for h in body["hits"]} <= {"Postmortem", "PostmortemChunk", "FollowUp"}
     assert words in text
+    service = str(org.service.properties["name"])
+    body, _ = await call(public_server, "search", query=service, kinds=["service"])
+    assert body["hits"][0]["node"]["id"] == org.service.id
 
 
 async def test_resources_describe_the_schema_and_the_services(public_server: MCPServer, org: Org) -> None:

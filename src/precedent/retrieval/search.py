@@ -1,11 +1,14 @@
 """Search the map's text: incidents, post-mortems, follow-ups and services, by words and by meaning.
 
-Asks the store's ``text_search`` and ``vector_search`` (through ``GraphStore`` only) and fuses the
-two rankings with reciprocal rank fusion, a pure function of the two lists.
+Asks the store's ``text_search`` and ``vector_search`` (through ``GraphStore`` only), matches
+service names (services carry no indexed text), and fuses the rankings with reciprocal rank
+fusion, a pure function of the lists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
     from precedent.model import Node, ScoredNode, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["KINDS", "MapHit", "SearchKind", "SearchMode", "rrf", "search_map"]
+__all__ = ["KINDS", "MapHit", "SearchKind", "SearchMode", "rrf", "search_map", "service_match"]
 
 SearchKind = Literal["incident", "postmortem", "follow_up", "service", "update"]
 SearchMode = Literal["hybrid", "text", "semantic"]
@@ -41,6 +44,35 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = _RRF_K) -> list[tuple[str, f
         for rank, node_id in enumerate(ranking, start=1):
             scores[node_id] = scores.get(node_id, 0.0) + 1.0 / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in re.findall(r"[a-z0-9]+", text.casefold()) if len(t) > 1}
+
+
+def service_match(query: str, service: Node) -> int:
+    """How many of ``query``'s words a service's name, aliases or catalog attributes contain (0: none)."""
+    props = service.properties
+    fields = [props.get("name"), props.get("external_id"), props.get("aliases"), props.get("attributes")]
+    words: set[str] = set()
+    for value in fields:
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None:
+                words |= _terms(str(item))
+    exact = str(props.get("name", "")).casefold() == query.strip().casefold()
+    # A service named exactly as asked beats one that merely shares its words.
+    return len(_terms(query) & words) + (100 if exact else 0)
+
+
+async def _services_by_name(store: GraphStore, text: str, k: int) -> list[str]:
+    scored: list[tuple[int, str]] = []
+    scan = store.scan_nodes(["Service"])
+    async with contextlib.aclosing(scan) as services:  # type: ignore[type-var]
+        async for service in services:
+            score = service_match(text, service)
+            if score:
+                scored.append((-score, service.id))
+    return [service_id for _, service_id in sorted(scored)[:k]]
 
 
 @dataclass(frozen=True)
@@ -88,6 +120,10 @@ async def search_map(
     if mode in ("hybrid", "semantic") and embedder is not None:
         vector = (await embedder.embed([text]))[0]
         rankings.append(await store.vector_search(vector, k=wide, search_filter=search_filter))
-    fused = rrf([[hit.node_id for hit in ranking] for ranking in rankings])[:limit]
+    ranked = [[hit.node_id for hit in ranking] for ranking in rankings]
+    if "service" in (kinds or KINDS):
+        # Services carry no text to index (a name, aliases, catalog attributes): match those here.
+        ranked.append(await _services_by_name(store, text, wide))
+    fused = rrf(ranked)[:limit]
     nodes = {n.id: n for n in await store.get_nodes([node_id for node_id, _ in fused])}
     return [MapHit(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])]
