@@ -52,3 +52,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
+    metrics_public: bool = False
+    """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""

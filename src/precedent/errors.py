@@ -16,6 +16,9 @@ PrecedentError
 │   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
 │   └── DeliveryTooLarge         body over the size limit (413)
 ├── WebhooksDisabled             no signing secret configured (503)
+├── AuthError                    an API caller was refused
+│   ├── Unauthenticated          no token, or an unknown, revoked or expired one (reason)
+│   └── Forbidden                the token lacks a scope (scope)
 └── StoreError
     ├── NotFound                 (kind, id)
     ├── StoreUnavailable         the database can't be reached
@@ -27,10 +30,12 @@ PrecedentError
 from __future__ import annotations
 
 __all__ = [
+    "AuthError",
     "BadSignature",
     "ConfigError",
     "DeliveryTooLarge",
     "EmbeddingError",
+    "Forbidden",
     "ImportFileError",
     "InvalidQuery",
     "IncidentIoAuthError",
@@ -47,6 +52,7 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "StoreUnavailable",
+    "Unauthenticated",
     "WebhookRejected",
     "WebhooksDisabled",
 ]
@@ -133,6 +139,36 @@ class DeliveryTooLarge(WebhookRejected):
 
 class WebhooksDisabled(PrecedentError):
     """Webhook deliveries cannot be accepted because no signing secret is configured."""
+
+
+class AuthError(PrecedentError):
+    """An API caller was refused; the message never contains the token."""
+
+
+class Unauthenticated(AuthError):
+    """The request carried no bearer token, or one that is unknown, revoked or expired.
+
+    ``reason`` is one of ``missing``, ``malformed``, ``unknown``, ``revoked``, ``expired`` (for
+    the failed-attempts metric; the response says less, so callers can't probe tokens).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "a valid API token is required: send 'Authorization: Bearer <token>' "
+            "(create one with 'precedent token create --scope read')"
+        )
+        self.reason = reason
+
+
+class Forbidden(AuthError):
+    """The token is valid but lacks the scope the route requires."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"this route needs the {scope!r} scope; create a token with "
+            f"'precedent token create --scope {scope}'"
+        )
+        self.scope = scope
 
 
 class StoreError(PrecedentError):

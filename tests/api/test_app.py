@@ -1,7 +1,7 @@
 """The HTTP API end to end on the embedded store, loaded from the sample export through the importer.
 
-Plumbing tests: the hashing embedder stands in for the model (ranking quality is tested in
-tests/retrieval with the real one).
+Plumbing tests (see conftest.py): the hashing embedder stands in for the model, and the client
+presents a ``read`` token.
 """
 
 from __future__ import annotations
@@ -9,63 +9,55 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from precedent.api.app import create_app
 from precedent.config import Settings
-from precedent.embedding import HashEmbedder
 from precedent.errors import ConfigError
-from precedent.ingest import Loader, import_export
 from precedent.store.embedded import EmbeddedStore
-from tests.ingest.org import write_export
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
     from pathlib import Path
 
-    from litestar import Litestar
+    from httpx import AsyncClient
+
+    from tests.api.conftest import Api
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    embedder = HashEmbedder(dimensions=384)
-    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
-    await store.open()
-    await import_export(write_export(tmp_path / "export"), Loader(store, embedder))
-    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
-    async with AsyncTestClient(app) as test_client:
-        yield test_client
-    await store.close()
+def client(api: Api) -> AsyncClient:
+    """The app's client presenting a ``read`` token (a public viewer: no private incidents)."""
+    api.client.headers["Authorization"] = f"Bearer {api.tokens.read}"
+    return api.client
 
 
-async def test_health(client: AsyncTestClient[Litestar]) -> None:
+async def test_health(client: AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_stats_count_what_was_imported(client: AsyncTestClient[Litestar]) -> None:
+async def test_stats_count_what_was_imported(client: AsyncClient) -> None:
     body = (await client.get("/v1/stats")).json()
     # inc-3 is a test-mode incident: not imported by default; inc-2 is private, so not counted.
     assert body["nodes"]["Incident"] == 1
     assert body["edges"]["AFFECTS"] >= 1
 
 
-async def test_incident_by_reference(client: AsyncTestClient[Litestar]) -> None:
+async def test_incident_by_reference(client: AsyncClient) -> None:
     response = await client.get("/v1/incidents/INC-1")
     assert response.status_code == 200
     assert response.json()["id"] == "inc-1"
     assert response.json()["label"] == "Incident"
 
 
-async def test_unknown_incident_is_a_404_problem(client: AsyncTestClient[Litestar]) -> None:
+async def test_unknown_incident_is_a_404_problem(client: AsyncClient) -> None:
     response = await client.get("/v1/incidents/INC-999/similar")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "INC-999" in response.json()["detail"]
 
 
-async def test_similar_for_a_described_incident(client: AsyncTestClient[Litestar]) -> None:
+async def test_similar_for_a_described_incident(client: AsyncClient) -> None:
     response = await client.post(
         "/v1/similar",
         json={"name": "Payments API returning 500s again", "services": ["payments-api"], "limit": 5},
@@ -81,12 +73,12 @@ async def test_similar_for_a_described_incident(client: AsyncTestClient[Litestar
     assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}
 
 
-async def test_similar_refuses_a_bad_body(client: AsyncTestClient[Litestar]) -> None:
+async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:
     response = await client.post("/v1/similar", json={"name": "", "limit": 0})
     assert response.status_code == 400
 
 
-async def test_neighbourhood_of_an_incident(client: AsyncTestClient[Litestar]) -> None:
+async def test_neighbourhood_of_an_incident(client: AsyncClient) -> None:
     response = await client.get("/v1/incidents/INC-1/neighbourhood", params={"depth": 1})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -96,7 +88,7 @@ async def test_neighbourhood_of_an_incident(client: AsyncTestClient[Litestar]) -
     assert body["truncated"] is False
 
 
-async def test_neighbourhood_of_a_service_by_name(client: AsyncTestClient[Litestar]) -> None:
+async def test_neighbourhood_of_a_service_by_name(client: AsyncClient) -> None:
     response = await client.get("/v1/services/payments-api/neighbourhood", params={"depth": 1})
     assert response.status_code == 200, response.text
     nodes = response.json()["nodes"]
@@ -104,7 +96,7 @@ async def test_neighbourhood_of_a_service_by_name(client: AsyncTestClient[Litest
     assert "inc-2" not in {n["id"] for n in nodes}  # private: a public viewer never sees it
 
 
-async def test_private_incident_is_hidden_from_a_public_viewer(client: AsyncTestClient[Litestar]) -> None:
+async def test_private_incident_is_hidden_from_a_public_viewer(client: AsyncClient) -> None:
     for path in ("/v1/incidents/inc-2", "/v1/nodes/inc-2", "/v1/incidents/inc-2/similar"):
         response = await client.get(path)
         assert response.status_code == 404, path
@@ -112,7 +104,7 @@ async def test_private_incident_is_hidden_from_a_public_viewer(client: AsyncTest
     assert (await client.get("/v1/stats")).json()["nodes"]["Incident"] == 1
 
 
-async def test_every_error_is_problem_json(client: AsyncTestClient[Litestar]) -> None:
+async def test_every_error_is_problem_json(client: AsyncClient) -> None:
     cases = [
         ("GET", "/v1/incidents/INC-1/similar?limit=abc", 400),
         ("GET", "/v1/incidents/INC-1/similar?limit=0", 400),
@@ -136,7 +128,7 @@ async def test_a_store_without_its_embedder_is_refused(tmp_path: Path) -> None:
         create_app(Settings(data_dir=tmp_path, _env_file=None), store=store)  # type: ignore[call-arg]
 
 
-async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncTestClient[Litestar]) -> None:
+async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {
         "/v1/similar",

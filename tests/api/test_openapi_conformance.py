@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
 from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.ingest import Loader, import_export
@@ -50,6 +51,7 @@ class _Server(threading.Thread):
         self.ready = threading.Event()
         self.server: uvicorn.Server | None = None
         self.error: BaseException | None = None
+        self.token = ""
 
     def run(self) -> None:
         try:
@@ -64,6 +66,7 @@ class _Server(threading.Thread):
         await store.open()
         try:
             await import_export(write_export(self.data_dir / "export"), Loader(store, embedder))
+            self.token = (await TokenRegistry(store).create(["read:private"], name="schemathesis")).secret
             # With a signing secret, webhook deliveries are verified (401 for schemathesis's unsigned ones).
             settings = Settings(
                 data_dir=self.data_dir,
@@ -81,11 +84,11 @@ class _Server(threading.Thread):
         finally:
             await store.close()
 
-    def start_serving(self) -> str:
+    def start_serving(self) -> tuple[str, str]:
         self.start()
         if not self.ready.wait(60) or self.error is not None:
             raise RuntimeError(f"the app did not start: {self.error!r}")
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}", self.token
 
     def stop(self) -> None:
         if self.server is not None:
@@ -94,20 +97,24 @@ class _Server(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The server's base URL and a ``read:private`` token for it."""
     server = _Server(tmp_path_factory.mktemp("conformance"), _free_port())
-    url = server.start_serving()
-    yield url
+    yield server.start_serving()
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def api_schema(base_url: str) -> BaseSchema:
-    return schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
+def api_schema(served: tuple[str, str]) -> BaseSchema:
+    return schemathesis.openapi.from_url(f"{served[0]}/schema/openapi.json")
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_every_route_conforms_to_its_schema(api_schema: BaseSchema, mode: GenerationMode) -> None:
+def test_every_route_conforms_to_its_schema(
+    api_schema: BaseSchema, served: tuple[str, str], mode: GenerationMode
+) -> None:
+    headers = {"Authorization": f"Bearer {served[1]}"}
+
     # Positive cases must be accepted and answered as documented; negative ones must be refused
     # with a documented problem+json, never a 5xx.
     @given(case=api_schema.as_strategy(mode))
@@ -120,6 +127,6 @@ def test_every_route_conforms_to_its_schema(api_schema: BaseSchema, mode: Genera
         derandomize=True,
     )
     def conforms(case: Case) -> None:
-        case.call_and_validate()
+        case.call_and_validate(headers=headers)
 
     conforms()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
@@ -21,6 +22,7 @@ from precedent.embedding import HashEmbedder
 from precedent.mcp import build_server, mcp_http_app
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.store.embedded import EmbeddedStore
+from tests.api.conftest import Tokens, issue_tokens
 from tests.mcp.test_tools import TOOLS
 
 if TYPE_CHECKING:
@@ -52,20 +54,41 @@ async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on") -> AsyncIt
         await task
 
 
-@pytest.fixture
-async def api_url(org: Org) -> AsyncIterator[str]:
-    """`precedent serve`'s app (the MCP server at /mcp) over the generated organisation."""
+@dataclass(frozen=True)
+class Served:
+    """The running app's URL and the secrets of the tokens issued for it."""
+
+    url: str
+    tokens: Tokens
+
+    @contextlib.asynccontextmanager
+    async def client(self, secret: str | None) -> AsyncIterator[Client]:
+        """The SDK's client for /mcp, presenting ``secret`` as a bearer token."""
+        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+        async with (
+            httpx2.AsyncClient(headers=headers) as http,
+            Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as client,
+        ):
+            yield client
+
+
+@pytest.fixture(scope="module")
+async def served(org: Org) -> AsyncIterator[Served]:
+    """`precedent serve`'s app (the MCP server at /mcp) over the generated organisation, once a module
+    (the tokens it issues are stored in the map)."""
     store = EmbeddedStore(org.data_dir / "graph", dimensions=384)
     await store.open()
-    app = create_app(Settings(data_dir=org.data_dir, _env_file=None), store=store, embedder=HashEmbedder(384))  # type: ignore[call-arg]
     try:
+        tokens = await issue_tokens(store)
+        settings = Settings(data_dir=org.data_dir, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=store, embedder=HashEmbedder(384))
         async with serving(app) as url:
-            yield url
+            yield Served(url, tokens)
     finally:
         await store.close()
 
 
-async def test_every_tool_through_the_api_mount(api_url: str, org: Org) -> None:
+async def test_every_tool_through_the_api_mount(served: Served, org: Org) -> None:
     ref = str(org.public.properties["reference"])
     service = str(org.service.properties["name"])
     calls: dict[str, dict[str, Any]] = {
@@ -77,7 +100,7 @@ async def test_every_tool_through_the_api_mount(api_url: str, org: Org) -> None:
         "search": {"query": "database", "limit": 5},
         "recent_changes": {"hours": 24 * 30, "limit": 5},
     }
-    async with Client(f"{api_url}/mcp") as client:
+    async with served.client(served.tokens.read) as client:
         assert {t.name for t in (await client.list_tools()).tools} == TOOLS
         results = {tool: await client.call_tool(tool, arguments) for tool, arguments in calls.items()}
         private = await client.call_tool("get_incident", {"incident": org.private.id})
@@ -86,20 +109,51 @@ async def test_every_tool_through_the_api_mount(api_url: str, org: Org) -> None:
         assert not result.is_error, (tool, result.content)
         assert result.structured_content, tool
     assert results["get_incident"].structured_content["incident"]["id"] == org.public.id
-    # Without a token the mount answers as the public viewer.
+    # A read token's viewer sees public incidents only: the private one is not found.
     assert private.is_error
     assert "not found" in private.content[0].text  # type: ignore[union-attr]
     assert malformed.is_error
     assert "mode" in malformed.content[0].text  # type: ignore[union-attr]
 
 
-async def test_the_api_routes_still_answer_beside_the_mount(api_url: str) -> None:
-    async with httpx2.AsyncClient(base_url=api_url) as http:
+async def test_a_read_private_token_sees_private_incidents(served: Served, org: Org) -> None:
+    async with served.client(served.tokens.private) as client:
+        result = await client.call_tool("get_incident", {"incident": org.private.id})
+        found = await client.call_tool("search", {"query": str(org.private.properties["name"]), "limit": 50})
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    assert result.structured_content["incident"]["visibility"] == "private"
+    assert org.private.id in str(found.structured_content)
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [(None, 401), ("prec_not-a-real-token", 401), ("revoked", 401), ("expired", 401), ("write", 403)],
+)
+async def test_the_mount_refuses_callers_without_a_read_token(
+    served: Served, token: str | None, status: int
+) -> None:
+    secret = getattr(served.tokens, token, token) if token else None
+    headers = {"Accept": "application/json, text/event-stream"}
+    if secret:
+        headers["Authorization"] = f"Bearer {secret}"
+    async with httpx2.AsyncClient(base_url=served.url) as http:
+        response = await http.post("/mcp", json=INITIALIZE, headers=headers)
         assert (await http.get("/health")).json() == {"status": "ok"}
-        refused = await http.post(
-            "/mcp", content=b"not json-rpc", headers={"content-type": "application/json"}
-        )
-        assert 400 <= refused.status_code < 500
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def _by_header(scope: Scope) -> Viewer:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.model import Node
@@ -139,7 +140,12 @@ async def app_client(
         holder.result()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        # An admin token, so the delivery routes answer; the receiver itself ignores it.
+        token = (await TokenRegistry(backend.store).create(["admin"])).secret
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             yield client
     finally:
         stopping.set()

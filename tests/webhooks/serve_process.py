@@ -2,7 +2,8 @@
 
 Serves the app with uvicorn on the embedded store (hashing embedder, no model) with webhooks
 on, a signing secret from ``tests.webhooks.signing``, and a builder that writes an Investigation
-node (so "the investigation appears" can be checked over HTTP). ``--no-worker`` acknowledges
+node (so "the investigation appears" can be checked over HTTP). An admin token for reading the
+API is written to ``DIR/token`` at each start. ``--no-worker`` acknowledges
 without processing, so a delivery is left waiting in the inbox when the process is killed.
 
     python -m tests.webhooks.serve_process --data-dir DIR --port PORT [--no-worker] [--bare]
@@ -22,6 +23,7 @@ import uvicorn
 from litestar import Litestar, post
 
 from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.model import Node
@@ -51,6 +53,8 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
     embedder = HashEmbedder(dimensions=384)
     store = EmbeddedStore(data_dir / "graph", dimensions=384)
     await store.open()
+    # An admin token for the tests' reads (deliveries, nodes), left beside the data for them.
+    (data_dir / "token").write_text((await TokenRegistry(store).create(["admin"])).secret)
 
     async def build(incident_id: str) -> str:
         node = Node(

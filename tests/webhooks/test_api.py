@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.metrics import REGISTRY
 from precedent.model import Node
 from precedent.store.embedded import SqliteInbox
 from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
@@ -267,3 +268,25 @@ def test_fixture_payloads_match_the_spec() -> None:
 
     for document in (incident_event(), incident_event(UPDATED), status_event()):
         assert parse_event(json.dumps(document).encode()).known
+
+
+async def test_deliveries_are_counted_by_outcome(client: httpx.AsyncClient) -> None:
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("precedent_webhook_deliveries_total", {"outcome": outcome}) or 0.0
+
+    before = {o: count(o) for o in ("accepted", "duplicate", "bad_signature", "stale", "malformed")}
+    payload = body(incident_event())
+    assert await send(client, payload, "msg_count") == 200
+    assert await send(client, payload, "msg_count") == 200
+    assert await send(client, b"{not json", "msg_garbage") == 400
+    stale = signed_headers(payload, "msg_old", at=datetime.now(UTC) - timedelta(minutes=6))
+    assert (await client.post(URL, content=payload, headers=stale)).status_code == 401
+    wrong = signed_headers(payload, "msg_wrong", secret=OTHER_SECRET)
+    assert (await client.post(URL, content=payload, headers=wrong)).status_code == 401
+    assert {o: count(o) - before[o] for o in before} == {
+        "accepted": 1,
+        "duplicate": 1,
+        "bad_signature": 1,
+        "stale": 1,
+        "malformed": 1,
+    }

@@ -30,11 +30,12 @@ def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restar
     finally:
         kill(first)  # right after the acknowledgement: nothing else had a chance to run
     second = start(tmp_path, port)
+    token = {"Authorization": f"Bearer {(tmp_path / 'token').read_text()}"}
     try:
         deadline = time.monotonic() + 60
         state = None
         while time.monotonic() < deadline:
-            [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries").json()
+            [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries", headers=token).json()
             state = delivery["state"]
             if state == "done":
                 break
@@ -44,7 +45,7 @@ def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restar
             f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
         )
         assert again.json()["status"] == "duplicate"
-        investigation = httpx.get(f"{base}/v1/nodes/inv:{INCIDENT_ID}")
+        investigation = httpx.get(f"{base}/v1/nodes/inv:{INCIDENT_ID}", headers=token)
         assert investigation.status_code == 200
         assert investigation.json()["properties"]["incident_id"] == INCIDENT_ID
     finally:

@@ -8,16 +8,28 @@ from typing import TYPE_CHECKING
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from precedent import __version__
+from precedent.api.auth import (
+    BEARER_COMPONENTS,
+    BEARER_REQUIRED,
+    PUBLIC_PATHS,
+    TOKENS_STATE_KEY,
+    BearerAuthMiddleware,
+    require_scope,
+)
 from precedent.api.errors import EXCEPTION_HANDLERS
 from precedent.api.mcp_mount import mount_mcp
+from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
+from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
 from precedent.api.viewer import provide_viewer
+from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import Embedder
 from precedent.errors import StoreUnavailable
@@ -75,11 +87,13 @@ def create_app(
     )
     live = _Live()
     mcp = mount_mcp(live.get)
+    public_paths = [*PUBLIC_PATHS, *(["^/metrics$"] if settings.metrics_public else [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with runtime, mcp.lifespan():
             live.runtime = runtime
+            app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
             try:
                 yield
@@ -99,7 +113,7 @@ def create_app(
         return live.get().webhooks
 
     return Litestar(
-        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, *WEBHOOK_ROUTES, mcp.route],
+        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, *WEBHOOK_ROUTES, *OPS_ROUTES, mcp.route],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
@@ -108,7 +122,12 @@ def create_app(
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
         },
+        # Outermost first: every response, refusals included, is timed and logged.
+        middleware=[RequestObserver, DefineMiddleware(BearerAuthMiddleware, exclude=public_paths)],
+        guards=[require_scope],
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Precedent", version=__version__),
+        openapi_config=OpenAPIConfig(
+            title="Precedent", version=__version__, components=BEARER_COMPONENTS, security=BEARER_REQUIRED
+        ),
         plugins=[StrictBodySchemaPlugin()],
     )

@@ -18,12 +18,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from precedent.errors import (
     ConfigError,
     DeliveryTooLarge,
+    Forbidden,
     InvalidQuery,
     MalformedDelivery,
     NotFound,
     PrecedentError,
     SchemaError,
     StoreUnavailable,
+    Unauthenticated,
     WebhookRejected,
     WebhooksDisabled,
 )
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["EXCEPTION_HANDLERS", "problem_responses", "status_for"]
+__all__ = ["EXCEPTION_HANDLERS", "problem_response", "problem_responses", "status_for"]
 
 log = logging.getLogger("precedent.api")
 
@@ -44,6 +46,8 @@ _STATUS: dict[type[PrecedentError], int] = {
     MalformedDelivery: 400,
     DeliveryTooLarge: 413,
     WebhookRejected: 401,
+    Unauthenticated: 401,
+    Forbidden: 403,
     WebhooksDisabled: 503,
     StoreUnavailable: 503,
     ConfigError: 500,
@@ -68,13 +72,19 @@ def status_for(exc: PrecedentError) -> int:
     return 500
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem+json answers a route can give (besides 500)."""
+def problem_responses(*statuses: int, public: bool = False) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json answers a route can give (besides 500).
+
+    Args:
+        statuses: The route's own problems (404, 400...).
+        public: The route answers without a token; otherwise 401 and 403 are documented too.
+    """
+    every = sorted({*statuses, *(() if public else (401, 403))})
     return {
         status: ResponseSpec(
             data_container=ProblemDetails, media_type=PROBLEM_JSON, description=_MEANING[status]
         )
-        for status in statuses
+        for status in every
     }
 
 
@@ -82,11 +92,17 @@ def _respond(problem: ProblemDetails, headers: dict[str, str] | None = None) -> 
     return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers or {})
 
 
-def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
+def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
+    """The problem-details response for ``exc``; a 401 also says to send a bearer token."""
     status = status_for(exc)
-    if status >= 500:
+    headers = {"www-authenticate": 'Bearer realm="precedent"'} if isinstance(exc, Unauthenticated) else None
+    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=str(exc)), headers)
+
+
+def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
+    if status_for(exc) >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
-    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=str(exc)))
+    return problem_response(exc)
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:

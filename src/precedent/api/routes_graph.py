@@ -6,6 +6,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from precedent.api.auth import NO_TOKEN_NEEDED
 from precedent.api.errors import problem_responses
 from precedent.errors import NotFound
 from precedent.model import Viewer
@@ -15,7 +16,7 @@ from precedent.store import GraphStore
 __all__ = ["GRAPH_ROUTES"]
 
 
-@get("/health", sync_to_thread=False)
+@get("/health", sync_to_thread=False, security=NO_TOKEN_NEEDED)
 def health() -> dict[str, str]:
     """Liveness: the process is up and the app started."""
     return {"status": "ok"}

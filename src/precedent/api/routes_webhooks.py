@@ -2,7 +2,8 @@
 
 ``POST /v1/webhooks/incident-io`` reads the raw body (at most 1 MiB) and hands it to the
 ``Receiver``, which verifies and records it durably before this answers 200. Errors become
-problem+json in ``api/errors.py``. Once the API has tokens, the two delivery routes are admin-only.
+problem+json in ``api/errors.py``. The receiver needs no token (the signature is its check); the
+two delivery routes need the ``admin`` scope.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from precedent.api.auth import NO_TOKEN_NEEDED
 from precedent.api.errors import problem_responses
 from precedent.errors import DeliveryTooLarge, NotFound
 from precedent.responses import DeliveryResponse, ReceiptResponse
@@ -38,7 +40,12 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
     return b"".join(chunks)
 
 
-@post("/v1/webhooks/incident-io", status_code=200, responses=problem_responses(400, 401, 413, 503))
+@post(
+    "/v1/webhooks/incident-io",
+    status_code=200,
+    responses=problem_responses(400, 401, 413, 503, public=True),
+    security=NO_TOKEN_NEEDED,
+)
 async def receive_incident_io(
     request: Request[Any, Any, Any], webhooks: NamedDependency[WebhookService]
 ) -> ReceiptResponse:
@@ -52,7 +59,7 @@ async def receive_incident_io(
     return ReceiptResponse.from_receipt(await webhooks.receiver.receive(body, dict(request.headers)))
 
 
-@get("/v1/webhooks/deliveries", responses=problem_responses(400, 503))
+@get("/v1/webhooks/deliveries", responses=problem_responses(400, 503), opt={"scope": "admin"})
 async def list_deliveries(
     webhooks: NamedDependency[WebhookService], limit: Limit = 50
 ) -> list[DeliveryResponse]:
@@ -61,7 +68,10 @@ async def list_deliveries(
 
 
 @post(
-    "/v1/webhooks/deliveries/{delivery_id:str}/retry", status_code=200, responses=problem_responses(404, 503)
+    "/v1/webhooks/deliveries/{delivery_id:str}/retry",
+    status_code=200,
+    responses=problem_responses(404, 503),
+    opt={"scope": "admin"},
 )
 async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]

@@ -6,11 +6,21 @@ from typing import Any
 
 from litestar import Request
 
+from precedent.auth import ApiToken
 from precedent.model import PUBLIC_VIEWER, Viewer
 
 __all__ = ["provide_viewer"]
 
 
 def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
-    """The request's viewer: public incidents only until the caller proves it may see more."""
-    return PUBLIC_VIEWER
+    """The ``viewer`` dependency: what the calling token may see.
+
+    Args:
+        request: The current request; its ``user`` is the token ``BearerAuthMiddleware`` accepted.
+
+    Returns:
+        The token's viewer (private incidents only with ``read:private`` or ``admin``), or
+        ``PUBLIC_VIEWER`` on a route open without a token.
+    """
+    token = request.scope.get("user")
+    return token.viewer() if isinstance(token, ApiToken) else PUBLIC_VIEWER

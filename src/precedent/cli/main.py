@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
@@ -27,9 +26,11 @@ from precedent.cli import (
     similar,
     stats,
     sync,
+    token,
     tune,
     worker,
 )
+from precedent.cli.logs import configure_logging
 from precedent.config import Settings
 from precedent.errors import PrecedentError
 
@@ -52,6 +53,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     similar,
     stats,
     sync,
+    token,
     tune,
     worker,
 )
@@ -79,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         console.print(f"[red]error:[/red] invalid PRECEDENT_* setting: {exc}")
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args, settings))

@@ -31,6 +31,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
         log_level=settings.log_level.lower(),
+        # Logging is configured once by the CLI (text or JSON); the app logs each request itself.
+        log_config=None,
+        access_log=False,
     )
     await uvicorn.Server(config).serve()
     return 0

@@ -1,7 +1,8 @@
 """``precedent sync``: mirror an incident.io organisation into the store, incrementally.
 
-Reference data (severities, statuses, types, users, the catalog, teams, schedules) is read in
-full every time; it is small, and a full read is how removed catalog entries are noticed.
+Reference data (severities, statuses, types, custom fields, users, the catalog, teams,
+schedules) is read in full every time; it is small, and a full read is how removed catalog
+entries are noticed.
 Incidents are read in full the first time, then by ``updated_at[gte]`` from the last checkpoint
 minus an overlap window; their updates, follow-ups, actions, post-mortems and relationships are
 re-read for every incident in that window, because ``updated_at`` does not always move when they
@@ -31,6 +32,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
 
 if TYPE_CHECKING:
@@ -124,11 +126,17 @@ class Syncer:
             SourceError: if incident.io fails beyond retries; checkpoints stay where they were.
         """
         started = time.monotonic()
-        await self._reference_data()
-        # Changes recorded before their service was in the catalog get linked now that it may be.
-        await link_pending_changes(self._store)
-        await self._schedules()
-        await self._incidents()
+        self._ctx.tokens = await self._loader.token_counter()
+        SYNC_IN_PROGRESS.inc()
+        try:
+            await self._reference_data()
+            # Changes recorded before their service was in the catalog get linked now that it may be.
+            await link_pending_changes(self._store)
+            await self._schedules()
+            await self._incidents()
+        finally:
+            SYNC_IN_PROGRESS.dec()
+        SYNC_LAST_SUCCESS.set(time.time())
         if warning := self._gaps.warning():
             self._report.warnings.append(warning)
             self._progress.warn(warning)
@@ -137,10 +145,13 @@ class Syncer:
         self._report.elapsed_seconds = time.monotonic() - started
         return self._report
 
+    def _loaded(self, resource: str, stats: LoadStats) -> None:
+        self._report.resources.setdefault(resource, LoadStats()).merge(stats)
+        SYNC_RECORDS.labels(resource).inc(sum(stats.total(o) for o in ("created", "updated", "unchanged")))
+
     async def _load(self, resource: str, records: list[MappedRecord] | AsyncIterator[MappedRecord]) -> None:
         self._progress.start(resource, len(records) if isinstance(records, list) else None)
-        stats = await self._loader.load(records, resource)
-        self._report.resources.setdefault(resource, LoadStats()).merge(stats)
+        self._loaded(resource, await self._loader.load(records, resource))
         self._progress.finish(resource)
         await self._store.set_meta(CHECKPOINT_KEY.format(resource=resource), self._options.now().isoformat())
 
@@ -154,7 +165,7 @@ class Syncer:
         types = await guard(types_endpoint, fetch_objects(client, types_endpoint), None)
         complete_catalog = types is not None
         for catalog_type in types or []:
-            params = {"catalog_type_id": str(catalog_type.get("id"))}
+            params = entries_endpoint.of_parent(str(catalog_type.get("id")))
             entries = await guard(entries_endpoint, fetch_objects(client, entries_endpoint, params), None)
             complete_catalog = complete_catalog and entries is not None
             data.objects["catalog_entries"].extend(entries or [])
@@ -224,8 +235,7 @@ class Syncer:
         if checkpoint is None:
             await parts.prefetch()
         self._progress.start("incidents")
-        stats = await self._loader.load(self._incident_records(params, parts), "incidents")
-        self._report.resources.setdefault("incidents", LoadStats()).merge(stats)
+        self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
         self._progress.finish("incidents")
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from precedent.errors import MalformedDelivery, StoreError, WebhooksDisabled
+from precedent.errors import (
+    BadSignature,
+    MalformedDelivery,
+    PrecedentError,
+    StaleTimestamp,
+    StoreError,
+    WebhooksDisabled,
+)
+from precedent.metrics import WEBHOOK_DELIVERIES
 from precedent.sources.incidentio.webhooks import parse_event
 from precedent.store import NewDelivery
 from precedent.webhooks.processor import HANDLED_EVENTS, incident_id_of
@@ -40,6 +48,15 @@ class Receipt:
     delivery_id: str
     event_type: str
     status: Literal["accepted", "duplicate", "ignored"]
+
+
+# A refused delivery's outcome label; anything else (the inbox down) is "failed".
+_OUTCOMES: dict[type[PrecedentError], str] = {
+    BadSignature: "bad_signature",
+    StaleTimestamp: "stale",
+    MalformedDelivery: "malformed",
+    WebhooksDisabled: "disabled",
+}
 
 
 class Receiver:
@@ -66,13 +83,23 @@ class Receiver:
         self._clock = clock
 
     async def receive(self, body: bytes, headers: Mapping[str, str]) -> Receipt:
-        """Verify, parse and durably record one delivery.
+        """Verify, parse and durably record one delivery, counting its outcome in the metrics.
 
         Raises:
             WebhooksDisabled: if no signing secret is configured.
             WebhookRejected: if the signature is bad (401) or the signed body is malformed (400).
             StoreUnavailable: if the inbox cannot be written.
         """
+        try:
+            receipt = await self._receive(body, headers)
+        except PrecedentError as exc:
+            outcome = next((_OUTCOMES[c] for c in type(exc).__mro__ if c in _OUTCOMES), "failed")
+            WEBHOOK_DELIVERIES.labels(outcome).inc()
+            raise
+        WEBHOOK_DELIVERIES.labels(receipt.status).inc()
+        return receipt
+
+    async def _receive(self, body: bytes, headers: Mapping[str, str]) -> Receipt:
         if self._verifier is None:
             raise WebhooksDisabled(
                 "webhooks are off: set PRECEDENT_INCIDENTIO_WEBHOOK_SECRET to the signing secret of this "

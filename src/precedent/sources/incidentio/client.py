@@ -37,6 +37,7 @@ import httpx
 
 from precedent import __version__
 from precedent.errors import ConfigError, SourceError
+from precedent.metrics import INCIDENTIO_REQUESTS, INCIDENTIO_RETRIES
 from precedent.sources.incidentio.endpoints import ENDPOINTS
 from precedent.sources.incidentio.failures import (
     auth_error,
@@ -261,12 +262,12 @@ class IncidentIoClient:
             ValueError: If a window bound is naive.
             The same errors as :meth:`get`.
         """
+        entries = ENDPOINTS["schedule_entries"]
         query: dict[str, QueryValue | list[QueryValue]] = {
-            "schedule_id": schedule_id,
+            **entries.of_parent(schedule_id),
             "entry_window_start": _timestamp(window_start),
             "entry_window_end": _timestamp(window_end),
         }
-        entries = ENDPOINTS["schedule_entries"]
         async for page in self._walk(entries.path, query, entries.cursor_param, max_pages):
             yield page
 
@@ -309,6 +310,7 @@ class IncidentIoClient:
             try:
                 response = await self._http.get(path, params=params)
             except httpx.TransportError as exc:  # timeouts are TransportErrors too
+                INCIDENTIO_REQUESTS.labels(_endpoint(path), "error").inc()
                 if attempt == policy.max_attempts:
                     raise exhausted_error(path, exc, attempt, self._http.base_url.host) from exc
                 await self._wait_before_retry(path, type(exc).__name__, attempt, policy.backoff(attempt))
@@ -320,6 +322,7 @@ class IncidentIoClient:
                 self._clock() - started,
             )
             status = response.status_code
+            INCIDENTIO_REQUESTS.labels(_endpoint(path), str(status)).inc()
             if status < 300:
                 return response
             if status in (401, 403):
@@ -371,11 +374,18 @@ class IncidentIoClient:
             wait,
         )
         self._stats.retries += 1
+        reason = "rate_limited" if status == "429" else "server_error" if status.isdigit() else "transport"
+        INCIDENTIO_RETRIES.labels(reason).inc()
 
     async def _wait_before_retry(self, path: str, status: str, attempt: int, wait: float) -> None:
         self._log_retry(path, status, attempt, wait)
         self._stats.seconds_waited += wait
         await self._sleep(wait)
+
+
+def _endpoint(path: str) -> str:
+    """The endpoint family of ``path`` (``/v2/incidents/01H..`` -> ``/v2/incidents``), a bounded label."""
+    return "/".join(path.split("?", 1)[0].split("/")[:3])
 
 
 def _mutable(params: QueryParams | None) -> dict[str, QueryValue | list[QueryValue]]:

@@ -1,0 +1,124 @@
+"""Bearer-token authentication: who is calling (middleware), what they may call (guard), what they see.
+
+* ``BearerAuthMiddleware`` turns ``Authorization: Bearer prec_...`` into the request's ``user``
+  (an ``ApiToken``) or a 401 problem; public paths (``PUBLIC_PATHS``) and handlers with
+  ``opt={"exclude_from_auth": True}`` skip it.
+* ``require_scope`` (an app-wide guard) refuses with 403 a token lacking the handler's scope,
+  declared as ``opt={"scope": "admin"}``; ``read`` when not declared.
+* ``api/viewer.py`` turns the accepted token into the request's ``Viewer``.
+
+The token is never logged, and failures are counted in ``precedent_auth_failures_total``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
+from litestar.types import Receive, Scope, Send
+
+from precedent.api.errors import problem_response
+from precedent.auth import ApiToken, TokenRegistry
+from precedent.errors import AuthError, Forbidden, StoreUnavailable, Unauthenticated
+from precedent.metrics import AUTH_FAILURES
+
+__all__ = [
+    "BEARER_COMPONENTS",
+    "BEARER_REQUIRED",
+    "DEFAULT_SCOPE",
+    "NO_TOKEN_NEEDED",
+    "PUBLIC_PATHS",
+    "TOKENS_STATE_KEY",
+    "BearerAuthMiddleware",
+    "require_scope",
+]
+
+DEFAULT_SCOPE = "read"
+PUBLIC_PATHS = ("^/health$", "^/ready$", "^/schema", "^/v1/webhooks/incident-io")
+"""Paths answered without a token: liveness, readiness, the OpenAPI document and its pages, and
+the webhook receiver (which checks incident.io's signature instead)."""
+BEARER_COMPONENTS = Components(
+    security_schemes={
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            bearer_format="prec_<43 characters>",
+            description="An API token from `precedent token create --scope read`.",
+        )
+    }
+)
+"""The OpenAPI security scheme every route but the public ones uses."""
+BEARER_REQUIRED: list[SecurityRequirement] = [{"bearer": []}]
+NO_TOKEN_NEEDED: list[SecurityRequirement] = [{}]
+"""A public route's OpenAPI security: the empty requirement says a token is not needed there."""
+TOKENS_STATE_KEY = "tokens"
+"""Where the lifespan puts the app's ``TokenRegistry`` in ``app.state``."""
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization")
+    if not header:
+        raise Unauthenticated("missing")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("malformed")
+    return secret.strip()
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Authenticate each request by its bearer token against the app's ``TokenRegistry``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request, answering a refused one here with its problem response.
+
+        Answering here rather than raising keeps the refusal inside the request-logging and
+        latency middleware that wraps this one, so a 401 is logged and timed like any response.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except AuthError as exc:
+            request: Request[Any, Any, Any] = Request(scope, receive)
+            # The route's own encoders, so the problem serialises exactly as a handler's would.
+            encoders = request.route_handler.resolve_type_encoders()
+            response = problem_response(exc).to_asgi_response(None, request, type_encoders=encoders)
+            await response(scope, receive, send)
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        """Return the token as the user (and its id as the auth value).
+
+        Raises:
+            Unauthenticated: if the token is missing, malformed, unknown, revoked or expired.
+            StoreUnavailable: while the app is starting or stopping.
+        """
+        registry = connection.app.state.get(TOKENS_STATE_KEY)
+        if not isinstance(registry, TokenRegistry):
+            raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
+        try:
+            token = await registry.authenticate(_bearer(connection))
+        except Unauthenticated as exc:
+            AUTH_FAILURES.labels(exc.reason).inc()
+            raise
+        return AuthenticationResult(user=token, auth=token.id)
+
+
+def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: the caller's token must grant the handler's ``opt["scope"]`` (``read`` by default).
+
+    Requests the middleware let through without a token (public paths) pass.
+
+    Raises:
+        Forbidden: naming the missing scope.
+    """
+    token = connection.scope.get("user")
+    if not isinstance(token, ApiToken):
+        return
+    needed = str(handler.opt.get("scope", DEFAULT_SCOPE))
+    if not token.grants(needed):
+        AUTH_FAILURES.labels("insufficient_scope").inc()
+        raise Forbidden(needed)

@@ -1,0 +1,52 @@
+"""Operations routes: readiness for orchestrators and Prometheus metrics for scrapers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Response, get
+from litestar.di import NamedDependency
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from precedent.api.auth import NO_TOKEN_NEEDED
+from precedent.api.errors import problem_responses
+from precedent.errors import PrecedentError, StoreUnavailable
+from precedent.metrics import REGISTRY
+from precedent.retrieval import SimilarIncidentFinder
+from precedent.store import GraphStore
+
+__all__ = ["OPS_ROUTES", "READY_TIMEOUT_SECONDS"]
+
+READY_TIMEOUT_SECONDS = 5.0
+
+
+@get("/ready", responses=problem_responses(503, public=True), security=NO_TOKEN_NEEDED)
+async def ready(
+    store: NamedDependency[GraphStore], finder: NamedDependency[SimilarIncidentFinder]
+) -> dict[str, str]:
+    """Readiness: the model is loaded and the store, opened and migrated at start-up, answers now.
+
+    Answers 503 (problem+json) while the app starts or stops (the runtime, which holds the loaded
+    model and the migrated store, is not there yet) or when the store stops answering.
+    """
+    del finder  # its presence is the check: it exists only once the model has loaded
+    try:
+        await asyncio.wait_for(store.get_meta("schema_version"), READY_TIMEOUT_SECONDS)
+    except (PrecedentError, TimeoutError) as exc:
+        raise StoreUnavailable(
+            f"the store does not answer ({type(exc).__name__}); check it is running"
+        ) from exc
+    return {"status": "ready"}
+
+
+@get("/metrics", opt={"scope": "read"}, media_type=CONTENT_TYPE_LATEST, responses=problem_responses())
+async def metrics() -> Response[bytes]:
+    """Prometheus metrics in the text exposition format.
+
+    Needs a token with the ``read`` scope (the least a scraper can hold: it cannot see private
+    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``.
+    """
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+OPS_ROUTES = [ready, metrics]

@@ -1,0 +1,61 @@
+"""Logging set up once, at the entry point: text for people, one JSON object a line for collectors.
+
+Whatever the format, a filter masks anything shaped like a Precedent token or a bearer header, so
+a secret pasted into an error message or a library's debug line is not written out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Literal
+
+__all__ = ["JsonFormatter", "RedactSecrets", "configure_logging"]
+
+_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_SECRET = re.compile(r"(prec_[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+)")
+
+
+class RedactSecrets(logging.Filter):
+    """Replace tokens and bearer credentials in a record's message with ``[redacted]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drop it."""
+        message = record.getMessage()
+        if _SECRET.search(message):
+            record.msg, record.args = _SECRET.sub("[redacted]", message), None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and a record's structured ``fields``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON."""
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
+    """Send every logger's records to stderr in ``log_format``, replacing earlier handlers.
+
+    Args:
+        level: The root level (``INFO``, ``DEBUG``...).
+        log_format: ``json`` for one object a line, ``text`` for a readable line.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(_TEXT_FORMAT))
+    handler.addFilter(RedactSecrets())
+    logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -1,0 +1,108 @@
+"""Every Prometheus metric Precedent exports, in one registry any layer may increment.
+
+It sits beside ``model`` at the bottom of the layers so that sources (incident.io calls), ingest
+(sync progress, the webhook inbox) and investigation (build time) can record what they do without
+importing the API; ``api/metrics.py`` only serves ``REGISTRY`` at ``/metrics``.
+
+Label values are kept to small, fixed sets (a route *template*, an outcome word): a label per
+incident or per token would grow the series without bound.
+
+Under ``precedent serve --workers N`` each worker counts on its own; a scrape sees one worker's
+figures (prometheus-client's multiprocess mode would be needed to sum them).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+__all__ = [
+    "AUTH_FAILURES",
+    "INBOX_DEPTH",
+    "INBOX_OLDEST_AGE",
+    "INCIDENTIO_REQUESTS",
+    "INCIDENTIO_RETRIES",
+    "INVESTIGATION_BUILD_SECONDS",
+    "REGISTRY",
+    "REQUEST_DURATION",
+    "SYNC_IN_PROGRESS",
+    "SYNC_LAST_SUCCESS",
+    "SYNC_RECORDS",
+    "WEBHOOK_DELIVERIES",
+]
+
+REGISTRY = CollectorRegistry()
+"""Precedent's own registry (not prometheus-client's global one), so tests and embedders of the
+package see exactly these series."""
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+REQUEST_DURATION = Histogram(
+    "precedent_http_request_duration_seconds",
+    "HTTP request latency by route template, method and status code.",
+    ("route", "method", "status"),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+AUTH_FAILURES = Counter(
+    "precedent_auth_failures_total",
+    "Refused API requests by reason: missing, malformed, unknown, revoked, expired, insufficient_scope.",
+    ("reason",),
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "precedent_webhook_deliveries_total",
+    "incident.io webhook deliveries by outcome (accepted, duplicate, bad_signature, stale, failed).",
+    ("outcome",),
+    registry=REGISTRY,
+)
+INBOX_DEPTH = Gauge(
+    "precedent_inbox_depth",
+    "Webhook deliveries persisted but not yet applied to the map.",
+    registry=REGISTRY,
+)
+INBOX_OLDEST_AGE = Gauge(
+    "precedent_inbox_oldest_age_seconds",
+    "Age of the oldest webhook delivery not yet applied (0 when the inbox is empty).",
+    registry=REGISTRY,
+)
+INVESTIGATION_BUILD_SECONDS = Histogram(
+    "precedent_investigation_build_seconds",
+    "Time to build one incident investigation.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=REGISTRY,
+)
+SYNC_RECORDS = Counter(
+    "precedent_sync_records_total",
+    "incident.io records fetched by sync, by resource (incidents, follow_ups, catalog_entries, ...).",
+    ("resource",),
+    registry=REGISTRY,
+)
+SYNC_IN_PROGRESS = Gauge(
+    "precedent_sync_in_progress",
+    "Syncs running in this process (0 or 1).",
+    registry=REGISTRY,
+)
+SYNC_LAST_SUCCESS = Gauge(
+    "precedent_sync_last_success_timestamp_seconds",
+    "Unix time the last sync finished without error.",
+    registry=REGISTRY,
+)
+INCIDENTIO_REQUESTS = Counter(
+    "precedent_incidentio_requests_total",
+    "Requests to the incident.io API by endpoint family and HTTP status (or 'error' on transport failure).",
+    ("endpoint", "status"),
+    registry=REGISTRY,
+)
+INCIDENTIO_RETRIES = Counter(
+    "precedent_incidentio_retries_total",
+    "Retried incident.io requests by reason (rate_limited, server_error, transport).",
+    ("reason",),
+    registry=REGISTRY,
+)

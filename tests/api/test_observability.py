@@ -1,0 +1,133 @@
+"""Readiness, Prometheus metrics, request ids and the one structured log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING
+
+import httpx
+
+from precedent.api.app import create_app
+from precedent.cli.logs import JsonFormatter, RedactSecrets
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.metrics import REGISTRY
+from tests.api.conftest import running
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from precedent.store import GraphStore
+    from tests.api.conftest import Api
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_metrics_count_requests_by_route_template_and_auth_failures(api: Api) -> None:
+    route = {"route": "/v1/incidents/{incident}", "method": "GET", "status": "200"}
+    before = _sample("precedent_http_request_duration_seconds_count", **route)
+    missing = _sample("precedent_auth_failures_total", reason="missing")
+    revoked = _sample("precedent_auth_failures_total", reason="revoked")
+    scope = _sample("precedent_auth_failures_total", reason="insufficient_scope")
+    for reference in ("INC-1", "inc-1"):
+        assert (
+            await api.client.get(f"/v1/incidents/{reference}", headers=api.auth(api.tokens.read))
+        ).is_success
+    await api.client.get("/v1/stats")
+    await api.client.get("/v1/stats", headers=api.auth(api.tokens.revoked))
+    await api.client.get("/v1/stats", headers=api.auth(api.tokens.write))
+
+    scrape = await api.client.get("/metrics", headers=api.auth(api.tokens.read))
+    assert scrape.status_code == 200
+    assert scrape.headers["content-type"].startswith("text/plain")
+    assert 'precedent_http_request_duration_seconds_bucket{le="0.005",method="GET"' in scrape.text
+    assert (
+        "precedent_webhook_deliveries_total" in scrape.text or "precedent_webhook_deliveries" in scrape.text
+    )
+    assert _sample("precedent_http_request_duration_seconds_count", **route) == before + 2
+    assert _sample("precedent_auth_failures_total", reason="missing") == missing + 1
+    assert _sample("precedent_auth_failures_total", reason="revoked") == revoked + 1
+    assert _sample("precedent_auth_failures_total", reason="insufficient_scope") == scope + 1
+    # Ids never become label values: one series per route template.
+    assert "/v1/incidents/INC-1" not in scrape.text
+    assert api.tokens.read not in scrape.text
+
+
+async def test_metrics_public_when_configured(tmp_path: Path, embedded_store: GraphStore) -> None:
+    for public, status in ((True, 200), (False, 401)):
+        settings = Settings(data_dir=tmp_path, metrics_public=public, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=embedded_store, embedder=HashEmbedder(dimensions=384))
+        async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+            assert (await client.get("http://testserver/metrics")).status_code == status
+            assert (await client.get("http://testserver/v1/stats")).status_code == 401
+
+
+async def test_ready_when_the_store_answers_503_when_not(tmp_path: Path, embedded_store: GraphStore) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=embedded_store, embedder=HashEmbedder(dimensions=384))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        starting = await client.get("/ready")
+        assert starting.status_code == 503
+        assert starting.headers["content-type"].startswith("application/problem+json")
+        async with running(app):
+            assert (await client.get("/ready")).json() == {"status": "ready"}
+            await embedded_store.close()
+            down = await client.get("/ready")
+            assert down.status_code == 503
+            assert "store does not answer" in down.json()["detail"]
+            assert (await client.get("/health")).status_code == 200
+
+
+async def test_request_id_is_echoed_or_generated(api: Api) -> None:
+    given = await api.client.get("/health", headers={"X-Request-ID": "req-42.a"})
+    assert given.headers["x-request-id"] == "req-42.a"
+    generated = await api.client.get("/health")
+    assert len(generated.headers["x-request-id"]) == 32
+    unsafe = await api.client.get("/health", headers={"X-Request-ID": "a b\tinjected=1"})
+    assert unsafe.headers["x-request-id"] != "a b\tinjected=1"
+    refused = await api.client.get("/v1/stats", headers={"X-Request-ID": "req-401"})
+    assert refused.headers["x-request-id"] == "req-401"
+
+
+async def test_one_json_log_line_per_request_without_the_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = api.tokens.read
+    await api.client.get(
+        "/v1/incidents/INC-1", headers={**api.auth(secret), "X-Request-ID": "req-7"}, params={"x": secret}
+    )
+    await api.client.get("/v1/stats", headers=api.auth(api.tokens.expired))
+    formatter = JsonFormatter()
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "precedent.api.access"]
+    assert len(lines) == 2
+    ok, refused = lines
+    assert ok["request_id"] == "req-7"
+    assert (ok["method"], ok["route"], ok["status"], ok["viewer"]) == (
+        "GET",
+        "/v1/incidents/{incident}",
+        200,
+        "reader",
+    )
+    assert isinstance(ok["duration_ms"], float)
+    assert (refused["status"], refused["viewer"]) == (401, None)
+    # Everything the server side logged (httpx's lines here are the test client's own).
+    everything = "\n".join(formatter.format(r) for r in caplog.records if not r.name.startswith("httpx"))
+    assert secret not in everything
+    assert api.tokens.expired not in everything
+
+
+def test_secrets_are_masked_whatever_logs_them() -> None:
+    record = logging.LogRecord(
+        "httpx", logging.DEBUG, __file__, 1, "sent %s with %s", ("Bearer abc.def", "prec_" + "x" * 43), None
+    )
+    assert RedactSecrets().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "sent [redacted] with [redacted]"

@@ -1,0 +1,160 @@
+"""The token registry on both stores: secrets shown once, only hashes kept, scopes, revocation, expiry."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.auth import TOKEN_PREFIX, TokenRegistry
+from precedent.errors import InvalidQuery, NotFound, Unauthenticated
+from precedent.model import Viewer
+from precedent.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from precedent.store import GraphStore
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _meta_values(store: GraphStore, registry: TokenRegistry) -> list[str]:
+    keys = ["api_tokens"]
+    for token in await registry.tokens():
+        keys.append(f"api_token_used:{token.id}")
+    index = await store.get_meta("api_tokens")
+    assert index is not None
+    values = [index]
+    for key in keys:
+        values.append(await store.get_meta(key) or "")
+    for digest in index.strip("[]").replace('"', "").split(", "):
+        values.append(await store.get_meta(f"api_token:{digest}") or "")
+    return values
+
+
+async def test_create_then_authenticate_keeps_only_a_hash(store: GraphStore) -> None:
+    registry = TokenRegistry(store)
+    issued = await registry.create(["read", "read:private"], name="grafana")
+    assert issued.secret.startswith(TOKEN_PREFIX)
+    assert len(issued.secret) == len(TOKEN_PREFIX) + 43
+    token = await registry.authenticate(issued.secret)
+    assert (token.id, token.name, token.scopes) == (issued.token.id, "grafana", {"read", "read:private"})
+    assert token.viewer() == Viewer(include_private=True, name="grafana")
+    stored = await _meta_values(store, registry)
+    assert not any(issued.secret in value for value in stored)
+    assert any(hashlib.sha256(issued.secret.encode()).hexdigest() in value for value in stored)
+
+
+async def test_every_secret_is_different(store: GraphStore) -> None:
+    registry = TokenRegistry(store)
+    secrets = {(await registry.create(["read"])).secret for _ in range(5)}
+    assert len(secrets) == 5
+
+
+@pytest.mark.parametrize(
+    ("scopes", "grants", "denies", "private"),
+    [
+        (["read"], {"read"}, {"read:private", "write", "admin"}, False),
+        (["read:private"], {"read", "read:private"}, {"write", "admin"}, True),
+        (["write"], {"write"}, {"read", "read:private", "admin"}, False),
+        (["admin"], {"read", "read:private", "write", "admin"}, set(), True),
+    ],
+)
+async def test_scopes_and_what_they_imply(
+    embedded_store: GraphStore, scopes: list[str], grants: set[str], denies: set[str], private: bool
+) -> None:
+    token = (await TokenRegistry(embedded_store).create(scopes)).token  # type: ignore[arg-type]
+    assert all(token.grants(s) for s in grants)
+    assert not any(token.grants(s) for s in denies)
+    assert token.viewer().include_private is private
+
+
+async def test_refusals_say_why_for_the_metrics(store: GraphStore) -> None:
+    clock = Clock()
+    registry = TokenRegistry(store, clock=clock)
+    live = await registry.create(["read"], name="live", expires_at=clock.now + timedelta(hours=1))
+    gone = await registry.create(["read"], name="gone")
+    await registry.revoke(gone.token.id)
+    cases = {
+        "malformed": "hunter2",
+        "unknown": TOKEN_PREFIX + "x" * 43,
+        "revoked": gone.secret,
+    }
+    for reason, secret in cases.items():
+        with pytest.raises(Unauthenticated) as refused:
+            await registry.authenticate(secret)
+        assert refused.value.reason == reason
+        assert secret not in str(refused.value)
+    assert (await registry.authenticate(live.secret)).name == "live"
+    clock.now += timedelta(hours=1)
+    with pytest.raises(Unauthenticated) as expired:
+        await registry.authenticate(live.secret)
+    assert expired.value.reason == "expired"
+
+
+async def test_list_revoke_by_name_and_last_used(store: GraphStore) -> None:
+    clock = Clock()
+    registry = TokenRegistry(store, clock=clock, last_used_every=timedelta(hours=1))
+    first = await registry.create(["read"], name="first")
+    clock.now += timedelta(minutes=1)
+    await registry.create(["admin"], name="second", expires_at=clock.now + timedelta(days=90))
+    await registry.authenticate(first.secret)
+    listed = await registry.tokens()
+    assert [t.name for t in listed] == ["first", "second"]
+    assert listed[0].last_used_at == clock.now
+    assert listed[1].last_used_at is None
+    assert listed[1].expires_at == clock.now + timedelta(days=90)
+
+    clock.now += timedelta(minutes=5)
+    await registry.authenticate(first.secret)  # within the interval: not written again
+    assert (await registry.tokens())[0].last_used_at == clock.now - timedelta(minutes=5)
+
+    revoked = await registry.revoke("first")
+    assert revoked.revoked_at == clock.now
+    assert (await registry.tokens())[0].revoked_at == clock.now
+    with pytest.raises(NotFound):
+        await registry.revoke("first")
+    # The name is free again once its token is revoked.
+    await registry.create(["read"], name="first")
+
+
+async def test_create_refuses_a_taken_name_and_no_scope(embedded_store: GraphStore) -> None:
+    registry = TokenRegistry(embedded_store)
+    await registry.create(["read"], name="bot")
+    with pytest.raises(InvalidQuery, match="exists"):
+        await registry.create(["read"], name="bot")
+    with pytest.raises(InvalidQuery, match="at least one scope"):
+        await registry.create([])
+    with pytest.raises(InvalidQuery, match="at least one scope"):
+        await registry.create(["superuser"])  # type: ignore[list-item]
+
+
+async def test_a_reader_beside_the_writer_authenticates_new_and_revoked_tokens(tmp_path: Path) -> None:
+    writer = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await writer.open()
+    reader = EmbeddedStore(tmp_path / "graph", read_only=True)
+    await reader.open()
+    try:
+        issued = await TokenRegistry(writer).create(["read"], name="late")
+        await reader.refresh()
+        serving = TokenRegistry(reader)
+        # Use can't be recorded on a reader; the request is not refused for it.
+        assert (await serving.authenticate(issued.secret)).name == "late"
+        await TokenRegistry(writer).revoke("late")
+        await reader.refresh()
+        with pytest.raises(Unauthenticated):
+            await serving.authenticate(issued.secret)
+    finally:
+        await reader.close()
+        await writer.close()

@@ -1,0 +1,67 @@
+"""``precedent token``: the secret printed once on the last line, listed without it, revoked by name."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.cli.main import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _listed(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    assert main(["token", "list", "--json"]) == 0
+    return list(json.loads(capsys.readouterr().out))
+
+
+def test_create_list_revoke(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    assert main(["token", "create", "--scope", "read", "--scope", "read:private", "--name", "ci"]) == 0
+    out = capsys.readouterr()
+    secret = out.out.strip().splitlines()[-1]
+    assert secret.startswith("prec_")
+    assert out.out.strip() == secret  # stdout holds the secret alone, for $(...) and pipes
+    assert "shown once" in out.err
+
+    assert main(["token", "create", "--scope", "admin", "--expires", "90d"]) == 0
+    capsys.readouterr()
+    listed = _listed(capsys)
+    assert listed[0]["name"] == "ci"
+    assert listed[0]["scopes"] == ["read", "read:private"]
+    assert (listed[0]["expires_at"], listed[0]["revoked_at"]) == (None, None)
+    assert listed[1]["expires_at"] is not None
+    assert secret not in json.dumps(listed)
+
+    assert main(["token", "list"]) == 0
+    table = capsys.readouterr().out
+    assert "ci" in table
+    assert "never" in table
+    assert secret not in table
+
+    assert main(["token", "revoke", "ci"]) == 0
+    assert "revoked ci" in capsys.readouterr().out
+    assert _listed(capsys)[0]["revoked_at"] is not None
+    assert not any(secret in p.read_text(errors="ignore") for p in data_dir.rglob("*") if p.is_file())
+
+
+def test_errors_say_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as bad_expiry:
+        main(["token", "create", "--scope", "read", "--expires", "tomorrow"])
+    assert bad_expiry.value.code == 2
+    assert "12h, 90d" in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        main(["token", "create", "--scope", "root"])
+    assert "invalid choice" in capsys.readouterr().err
+
+    assert main(["token", "revoke", "nobody"]) == 1
+    assert "'nobody' not found" in capsys.readouterr().err
