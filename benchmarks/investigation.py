@@ -82,10 +82,10 @@ async def _quality_seed(seed: int, incidents: int, embedder: Embedder, root: Pat
     await import_export(export, Loader(store, embedder))
     finder = SimilarIncidentFinder(store, embedder)
     collaborators = Collaborators(store, finder, Catalog(store))
-    causes = [json.loads(line) for line in (export / "causes.jsonl").open()]
+    causes = [json.loads(line) for line in (export / "causes.jsonl").read_text().splitlines()]
     judgments = {
         row["query_id"]: {r["id"] for r in row["relevant"] if r["grade"] == 2}
-        for row in map(json.loads, (export / "judgments.jsonl").open())
+        for row in map(json.loads, (export / "judgments.jsonl").read_text().splitlines())
     }
     out: dict[str, list[float]] = {k: [] for k in ("hit1", "hit3", "decoy", "other", "found", "prec3", "ms")}
     for cause in causes:

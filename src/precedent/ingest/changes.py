@@ -35,6 +35,7 @@ __all__ = [
     "change_node",
     "change_text",
     "link_pending_changes",
+    "pending_changes",
     "resolve_service",
 ]
 
@@ -225,3 +226,13 @@ async def link_pending_changes(store: GraphStore) -> int:
         await store.upsert_edges(edges)
         await store.set_meta(PENDING_KEY, json.dumps(still, sort_keys=True))
     return len(edges)
+
+
+async def pending_changes(store: GraphStore, service: str) -> list[Node]:
+    """Changes recorded for ``service`` (a name the map does not know yet), newest first."""
+    wanted = service.strip().casefold()
+    ids = [p["id"] for p in await _pending(store) if p["service"].strip().casefold() == wanted]
+    nodes = await store.get_nodes(ids)
+    return sorted(
+        nodes, key=lambda n: (n.occurred_at.timestamp() if n.occurred_at else 0.0, n.id), reverse=True
+    )

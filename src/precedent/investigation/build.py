@@ -96,7 +96,7 @@ async def _resolve(
     if isinstance(query, DescribedQuery):
         # A described incident may be shared anywhere; cite only what everyone may see.
         return None, ("public",)
-    # The catalog says "not found", not "forbidden": a private incident's existence is private too.
+    # The catalog says "not found", not "forbidden", to a viewer who may not see the incident.
     node = await collaborators.catalog.incident(query.incident, viewer)
     return node, viewer.visibilities_about(node.visibility)
 
@@ -154,9 +154,8 @@ async def build_investigation(
     started = time.perf_counter()
     store, now = collaborators.store, collaborators.clock()
     node, cite = await _resolve(query, collaborators, viewer)
-    similar_options = SimilarOptions(
-        limit=options.similar, viewer=viewer if "private" in cite else PUBLIC_VIEWER
-    )
+    # A described incident may be shared anywhere: its precedents are the public ones.
+    similar_options = SimilarOptions(limit=options.similar, viewer=viewer if node else PUBLIC_VIEWER)
     posed = await collaborators.finder.pose(query, similar_options)
     at = posed.declared_at or now
     if isinstance(query, DescribedQuery) and posed.before is None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from precedent.retrieval.paths import Route
     from precedent.store.base import GraphStore
 
-__all__ = ["DEFAULT_WINDOW", "change_from_node", "changes_near", "relation_of"]
+__all__ = ["DEFAULT_WINDOW", "change_from_node", "changes_for_service", "changes_near", "relation_of"]
 
 DEFAULT_WINDOW = timedelta(hours=24)
 PER_SERVICE = 50
@@ -136,3 +136,34 @@ async def changes_near(
             if current is None or change.hops < current.hops:
                 best[node.id] = change
     return tuple(sorted(best.values(), key=lambda c: (c.minutes_before or 0.0, c.id)))
+
+
+async def changes_for_service(
+    store: GraphStore,
+    service: Node,
+    *,
+    before: datetime | None = None,
+    after: datetime | None = None,
+    limit: int = 50,
+) -> tuple[Change, ...]:
+    """Changes recorded on one service (linked to it in the map), newest first.
+
+    Args:
+        store: The knowledge map.
+        service: The Service node.
+        before: Only changes that started strictly before this.
+        after: Only changes that started at or after this.
+        limit: At most this many.
+    """
+    name = str(service.properties.get("name", service.id))
+    found = await linked_recent(
+        store,
+        [service.id],
+        label="ChangeEvent",
+        edge_type="CHANGED",
+        before=before,
+        after=after,
+        per_anchor=limit,
+        visibilities=("public", "private"),
+    )
+    return tuple(change_from_node(n, service.id, name, None, None) for n in found[service.id])

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from precedent.investigation import results
 from precedent.investigation.results import Investigation
 
-__all__ = ["JSON", "investigation_from_json", "investigation_json"]
+__all__ = ["JSON", "encode", "investigation_from_json", "investigation_json"]
 
 JSON = dict[str, object]
 T = TypeVar("T")
@@ -60,6 +60,11 @@ def _decode(hint: Any, value: object) -> object:
         hints = _hints(hint)
         return hint(**{name: _decode(hints[name], data.get(name)) for name in hints if name in data})
     return value
+
+
+def encode(value: object) -> JSON:
+    """Return any result dataclass (a ``Change``, a ``Hypothesis``...) as JSON-ready values."""
+    return typing.cast("JSON", _encode(value))
 
 
 def investigation_json(investigation: Investigation) -> JSON:

@@ -12,7 +12,6 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import AwareDatetime, Field
 
 from precedent.investigation import (
-    Collaborators,
     InvestigationOptions,
     build_investigation,
     latest_for_incident,
@@ -123,7 +122,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             node = await runtime.catalog.incident(incident, viewer)
             found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
             if found is None:
-                collaborators = Collaborators(runtime.store, runtime.finder, runtime.catalog)
+                collaborators = runtime.investigation_collaborators
                 options = InvestigationOptions(
                     similar=similar, change_window=timedelta(hours=change_window_hours)
                 )
