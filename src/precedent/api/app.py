@@ -21,6 +21,7 @@ from precedent.api.auth import (
     require_scope,
 )
 from precedent.api.errors import EXCEPTION_HANDLERS
+from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
@@ -86,11 +87,12 @@ def create_app(
         webhooks=webhooks,
     )
     live = _Live()
+    mcp = mount_mcp(live.get)
     public_paths = [*PUBLIC_PATHS, *(["^/metrics$"] if settings.metrics_public else [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with runtime:
+        async with runtime, mcp.lifespan():
             live.runtime = runtime
             app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
@@ -118,6 +120,7 @@ def create_app(
             *WEBHOOK_ROUTES,
             *INVESTIGATION_ROUTES,
             *OPS_ROUTES,
+            mcp.route,
         ],
         lifespan=[lifespan],
         dependencies={

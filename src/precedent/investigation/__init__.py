@@ -6,6 +6,12 @@
 ``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
 """
 
+from precedent.investigation.around import (
+    ServiceSnapshot,
+    recent_changes,
+    resolve_service,
+    service_snapshot,
+)
 from precedent.investigation.build import (
     Collaborators,
     InvestigationOptions,
@@ -57,6 +63,7 @@ __all__ = [
     "Precedent",
     "RelatedService",
     "ServiceContext",
+    "ServiceSnapshot",
     "TeamInfo",
     "build_investigation",
     "get",
@@ -65,5 +72,8 @@ __all__ = [
     "investigation_json",
     "latest_for_incident",
     "list_recent",
+    "recent_changes",
+    "resolve_service",
     "save",
+    "service_snapshot",
 ]
