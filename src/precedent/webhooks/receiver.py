@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from precedent.errors import MalformedDelivery, StoreError, WebhooksDisabled
+from precedent.errors import MalformedDelivery, StoreError, StoreUnavailable, WebhooksDisabled
 from precedent.sources.incidentio.webhooks import parse_event
 from precedent.store import NewDelivery
 from precedent.webhooks.processor import HANDLED_EVENTS, incident_id_of
@@ -92,15 +92,23 @@ class Receiver:
                 if event.known
                 else f"{event.event_type} is not an event type this version knows"
             )
-            delivery = NewDelivery(signed.id, event.event_type, text, now, "ignored", reason)
-            await self._inbox.record(delivery)
+            await self._record(NewDelivery(signed.id, event.event_type, text, now, "ignored", reason))
             return Receipt(signed.id, event.event_type, "ignored")
         incident_id = incident_id_of(event.event_type, event.resource)
         delivery = NewDelivery(signed.id, event.event_type, text, now, incident_id=incident_id)
-        if not await self._inbox.record(delivery):
+        if not await self._record(delivery):
             return Receipt(signed.id, event.event_type, "duplicate")
         self._on_accepted()
         return Receipt(signed.id, event.event_type, "accepted")
+
+    async def _record(self, delivery: NewDelivery) -> bool:
+        # Whatever keeps the write from being durable is a 503: incident.io will send it again.
+        try:
+            return await self._inbox.record(delivery)
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise StoreUnavailable(f"the webhook inbox cannot be written: {exc}") from exc
 
     async def _record_rejection(self, delivery: NewDelivery) -> None:
         # The answer is 400 whether or not the record is written: the body will not get better.
