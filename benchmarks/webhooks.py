@@ -45,7 +45,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.webhooks.payloads import body, incident_event  # noqa: E402
 from tests.webhooks.processes import free_port, kill, start, stop  # noqa: E402
-from tests.webhooks.signing import signed_headers  # noqa: E402
+from tests.webhooks.signing import SECRET, signed_headers  # noqa: E402
+
+from precedent.sources.incidentio.webhooks import WebhookVerifier  # noqa: E402
+from precedent.store.embedded import SqliteInbox  # noqa: E402
+from precedent.webhooks import Receiver  # noqa: E402
 
 PATH = "/v1/webhooks/incident-io"
 
@@ -138,6 +142,28 @@ async def send_all(base: str, items: list[tuple[str, bytes, dict[str, str]]], co
     return acknowledged
 
 
+async def in_process(data_dir: Path, count: int) -> dict[str, float]:
+    """The receiver alone (verify, validate, fsync'd inbox write), no HTTP: CPU and wall per delivery."""
+    inbox = SqliteInbox(data_dir / "inbox.sqlite")
+    await inbox.open()
+    receiver = Receiver(WebhookVerifier([SECRET]), inbox)
+    items = deliveries(count, "inproc")
+    walls: list[float] = []
+    cpu0 = time.process_time()
+    for _, payload, headers in items:
+        started = time.perf_counter()
+        await receiver.receive(payload, headers)
+        walls.append(time.perf_counter() - started)
+    cpu = time.process_time() - cpu0
+    await inbox.close()
+    return {
+        "deliveries": count,
+        "cpu_ms_per_delivery": 1000 * cpu / count,
+        "wall_p50_ms": 1000 * statistics.median(walls),
+        "wall_p99_ms": 1000 * percentile(walls, 0.99),
+    }
+
+
 def _inbox_query(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
     """Read the server's inbox directly (SQLite in WAL mode serves a reader beside the writer)."""
     try:
@@ -201,6 +227,7 @@ async def main() -> None:
     print(f"load average at start: {os.getloadavg()}")
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        results["receiver in process"] = await in_process(Path(tmp), 500)
         for name, flags in (("bare", ("--bare",)), ("precedent", ())):
             data_dir = Path(tmp) / name
             data_dir.mkdir()
