@@ -40,8 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.neo4j_server import neo4j_server
 
-from precedent.embedding import DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedder
+from precedent.embedding import DEFAULT_MODEL, WORD_TOKENS, CachedEmbedder, SentenceTransformerEmbedder
 from precedent.ingest import Loader, read_export
+from precedent.ingest.mapping import MappingContext
 from precedent.sources.synthetic import generate
 from precedent.store.embedded import EmbeddedStore
 from precedent.store.neo4j import Neo4jStore
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
+    from precedent.embedding import TokenCounter
     from precedent.ingest.mapping import MappedRecord
     from precedent.store import GraphStore
 
@@ -112,6 +114,9 @@ class TimedEmbedder:
     def dimensions(self) -> int:
         return self._inner.dimensions
 
+    async def token_counter(self) -> TokenCounter:
+        return await self._inner.token_counter()
+
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.batches.append(list(texts))
         with self._clock.timing("embed"):
@@ -124,10 +129,14 @@ class RecordingEmbedder:
     name = "recording"
     dimensions = DIMENSIONS
 
-    def __init__(self) -> None:
+    def __init__(self, tokens: TokenCounter = WORD_TOKENS) -> None:
         self.batches: list[list[str]] = []
+        self._tokens = tokens
         self._row = np.zeros((1, DIMENSIONS), dtype=np.float32)
         self._row[0, 0] = 1.0
+
+    async def token_counter(self) -> TokenCounter:
+        return self._tokens
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.batches.append(list(texts))
@@ -263,8 +272,10 @@ async def run(args: argparse.Namespace, work: Path, neo4j: Callable[[], Any]) ->
             f"generated {generated.incidents:,} incidents, {generated.updates:,} updates, "
             f"{generated.postmortems:,} post-mortems in {time.perf_counter() - began:.1f}s -> {export}"
         )
+    model = SentenceTransformerEmbedder(DEFAULT_MODEL, batch_size=MODEL_BATCH)
+    tokens = await model.token_counter()  # chunks are sized in the model's tokens
     began = time.perf_counter()
-    mapped = await asyncio.to_thread(read_export, export)
+    mapped = await asyncio.to_thread(read_export, export, MappingContext(tokens=tokens))
     print(
         f"read + validate + map: {time.perf_counter() - began:.1f}s "
         f"({sum(len(r) for r in mapped.values()):,} records, {len(mapped['incidents']):,} incidents)"
@@ -277,7 +288,6 @@ async def run(args: argparse.Namespace, work: Path, neo4j: Callable[[], Any]) ->
         f"in {len(batches)} calls"
     )
 
-    model = SentenceTransformerEmbedder(DEFAULT_MODEL, batch_size=MODEL_BATCH)
     began = time.perf_counter()
     await model.load()
     await model.embed(["warm up the model"] * MODEL_BATCH)

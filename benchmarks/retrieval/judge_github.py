@@ -31,7 +31,9 @@ judge at all (a categorised write-up; a post-mortem). Every other incident is un
 irrelevant; ``quality.py`` also scores rankings restricted to these pools.
 
 Run: ``uv run python benchmarks/retrieval/judge_github.py [DIR]`` (``DIR`` as for
-``prepare.py``, default ``.precedent/bench``); ``--stats`` prints category counts.
+``prepare.py``, default ``.precedent/bench``); ``--stats`` prints category counts. The same rules
+judge the other development shapes (``--dataset azure|gcp|aws|gh24 --no-silver``): their
+write-ups are the vendors' post-incident reviews or, without one, the updates after the first two.
 """
 
 from __future__ import annotations
@@ -161,12 +163,39 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
 }
 _RULES = {name: re.compile("|".join(rules), re.IGNORECASE) for name, rules in CATEGORIES.items()}
+_OWN = re.compile(r"^\\b(azure|aws)\\b$")  # the vendors' own names, in the cloud shapes
+_PRIMARY_RULES = {
+    name: re.compile("|".join(r for r in rules if not _OWN.match(r)), re.IGNORECASE)
+    for name, rules in CATEGORIES.items()
+}
 _FOLLOW_UP = re.compile(
     r"\b(we are working|we're working|we will|we'll|to prevent|going forward|in the future|"
     r"future|we have (also )?(added|implemented|improved)|improv(e|ing) (our|the)|to reduce the)\b",
     re.IGNORECASE,
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+_CAUSE_SENTENCE = re.compile(
+    r"\b(root cause|caused|causing|due to|because|triggered|resulted from|led to|contributing)\b",
+    re.IGNORECASE,
+)
+
+
+def primary_categories(writeup: str) -> frozenset[str]:
+    """The root-cause categories a long write-up is mostly about (rules for the cloud shapes).
+
+    Long post-incident reviews touch every category somewhere, so only sentences that state a
+    cause count, each category scores its number of matching sentences, and the best-scoring
+    categories (ties kept) are the write-up's. The vendor's own name is not a third party.
+    """
+    sentences = [s for s in _SENTENCES.split(writeup) if s.strip() and not _FOLLOW_UP.search(s)]
+    causes = [s for s in sentences if _CAUSE_SENTENCE.search(s)] or sentences
+    counts = Counter(name for s in causes for name, rule in _PRIMARY_RULES.items() if rule.search(s))
+    if not counts:
+        return frozenset()
+    top = max(counts.values())
+    return frozenset(name for name, count in counts.items() if count == top)
 
 
 def categorise(writeup: str) -> frozenset[str]:
@@ -202,7 +231,7 @@ def _summary(chunks: list[Node]) -> str:
     return "\n".join(texts)
 
 
-async def _incidents(store: GraphStore) -> list[Judged]:
+async def _incidents(store: GraphStore, primary: bool = False) -> list[Judged]:
     updates: dict[str, list[Node]] = defaultdict(list)
     async for node in store.scan_nodes(["IncidentUpdate"]):
         updates[str(node.properties["incident_id"])].append(node)
@@ -223,7 +252,12 @@ async def _incidents(store: GraphStore) -> list[Judged]:
             ordered = sorted(updates[incident.id], key=lambda n: (n.occurred_at is None, n.occurred_at, n.id))
             writeup = "\n".join(u.text or "" for u in ordered[FIRST_UPDATES:])
         judged.append(
-            Judged(incident.id, incident.occurred_at, frozenset(components[incident.id]), categorise(writeup))
+            Judged(
+                incident.id,
+                incident.occurred_at,
+                frozenset(components[incident.id]),
+                primary_categories(writeup) if primary else categorise(writeup),
+            )
         )
     return sorted(judged, key=lambda j: (j.started, j.id))
 
@@ -294,23 +328,27 @@ def _write(path: Path, lines: list[dict[str, object]]) -> None:
 
 
 async def main(argv: list[str] | None = None) -> int:
-    """Write both label sets for ``DIR/github``."""
+    """Write the label sets for ``DIR/<dataset>``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--stats", action="store_true", help="print category and label counts")
+    parser.add_argument("--dataset", default="github", help="dataset folder under DIR (default github)")
+    parser.add_argument("--primary", action="store_true", help="primary cause categories (cloud shapes)")
+    parser.add_argument("--no-silver", action="store_true", help="write the taxonomy labels only")
     args = parser.parse_args(argv)
-    dataset = args.dir / "github"
+    dataset = args.dir / args.dataset
     runtime = await Runtime.from_settings(Settings(data_dir=dataset / "data"), model=False).open()
     store = runtime.store
     try:
-        incidents = await _incidents(store)
+        incidents = await _incidents(store, args.primary)
         taxonomy = taxonomy_judgments(incidents)
-        silver = await silver_judgments(store)
+        silver = [] if args.no_silver else await silver_judgments(store)
         postmortems = {str(n.properties["incident_id"]) async for n in store.scan_nodes(["Postmortem"])}
     finally:
         await runtime.close()
     _write(dataset / "judgments-taxonomy.jsonl", taxonomy)
-    _write(dataset / "judgments-silver.jsonl", silver)
+    if not args.no_silver:
+        _write(dataset / "judgments-silver.jsonl", silver)
     # the incidents each label set could judge at all (quality.py's "judged pool" rows)
     (dataset / "pool-taxonomy.txt").write_text("".join(f"{j.id}\n" for j in incidents if j.categories))
     (dataset / "pool-silver.txt").write_text("".join(f"{i}\n" for i in sorted(postmortems)))

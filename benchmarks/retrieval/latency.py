@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support.neo4j_server import neo4j_server
 
+from precedent.embedding import WORD_TOKENS
 from precedent.model import Edge, Node, Property, SearchFilter, Visibility
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder, SimilarOptions
 from precedent.store.embedded import EmbeddedStore
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
+    from precedent.embedding import TokenCounter
     from precedent.store.base import GraphStore
 
 Query = IncidentQuery | DescribedQuery
@@ -115,6 +117,9 @@ class WordVectorEmbedder:
     @property
     def dimensions(self) -> int:
         return self._dimensions
+
+    async def token_counter(self) -> TokenCounter:
+        return WORD_TOKENS
 
     def _word(self, word: str) -> npt.NDArray[np.float32]:
         vector = self._table.get(word)

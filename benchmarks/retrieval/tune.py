@@ -13,7 +13,7 @@ per-query difference; a smaller gain is noise, and changing production weights f
 moves the ranking towards whatever the development labels happen to reward.
 
 How: every labelled query is posed as declared and its candidates' signals are measured once
-(``SimilarIncidentFinder`` evidence, ``context.gather_facts``, ``signals.measure``), cached per
+(``SimilarIncidentFinder.measure``, the stage ``find_posed`` also runs), cached per
 dataset in ``DIR/tune-cache/``; the weighted sum of ``fusion.fuse`` is then re-run per weight set
 as a matrix product (ties by id, as ``fuse`` breaks them). The shape parameters (half-life, hop
 decay, semantic floor) are held at their defaults.
@@ -30,7 +30,6 @@ import dataclasses
 import itertools
 import pickle
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,12 +41,10 @@ from common import DEFAULT_DIR, LABEL_SETS, LabelSet, load_judgments, split_of, 
 
 from precedent.config import Settings
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
-from precedent.retrieval.context import gather_facts
 from precedent.retrieval.evaluation import pose_judgment
 from precedent.retrieval.fusion import SIGNALS
 from precedent.retrieval.metrics import MetricSummary, ndcg_at, summarise
 from precedent.retrieval.query import SimilarOptions
-from precedent.retrieval.signals import measure
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -55,7 +52,6 @@ if TYPE_CHECKING:
 
     from precedent.retrieval.query import PosedQuery
     from precedent.retrieval.weights import Weights
-    from precedent.store.base import GraphStore
 
 GRID: dict[str, tuple[float, ...]] = {
     "semantic": (0.2, 0.3, 0.4),
@@ -87,7 +83,7 @@ async def _collect(
     store = runtime.store
     out: dict[tuple[str, str], list[Row]] = {}
     try:
-        finder = runtime.finder
+        finder = SimilarIncidentFinder(store, runtime.embedder, weights=DEFAULT_WEIGHTS)
         everything = {n.id async for n in store.scan_nodes(["Incident"])}
         for label_set in label_sets:
             variants = [(label_set.name, frozenset[str]())]
@@ -105,7 +101,7 @@ async def _collect(
                         continue
                     key = (judgment.query_id, label_set.pool if exclude else None)
                     if key not in signals:
-                        signals[key] = await _measure(finder, store, posed)
+                        signals[key] = await _measure(finder, posed)
                     ids, matrix = signals[key]
                     out.setdefault((name, split), []).append((ids, matrix, grades))
     finally:
@@ -115,19 +111,9 @@ async def _collect(
     return out
 
 
-async def _measure(
-    finder: SimilarIncidentFinder, store: GraphStore, posed: PosedQuery
-) -> tuple[list[str], np.ndarray]:
-    """Every candidate's signals, exactly as ``SimilarIncidentFinder.find_posed`` measures them."""
-    evidence = await finder._evidence(posed)
-    pool = sorted(
-        {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
-    )
-    facts, _ = await gather_facts(store, posed, pool)
-    measured = measure(posed, evidence, facts, DEFAULT_WEIGHTS, datetime.now(UTC))
-    ids = sorted(measured)
-    matrix = np.array([[measured[i].value(s) for s in SIGNALS] for i in ids], dtype=np.float64)
-    return ids, matrix.reshape(len(ids), len(SIGNALS))
+async def _measure(finder: SimilarIncidentFinder, posed: PosedQuery) -> tuple[list[str], np.ndarray]:
+    """Every candidate's signals, through the same measure stage ``find_posed`` uses."""
+    return (await finder.measure(posed)).matrix()
 
 
 def _runs(rows: Sequence[Row], weights: Weights) -> list[tuple[list[str], dict[str, int]]]:

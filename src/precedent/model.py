@@ -14,11 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
     from datetime import datetime
 
 __all__ = [
-    "EMPTY_PROPERTIES",
     "Direction",
     "Edge",
     "EdgeKey",
@@ -26,6 +25,7 @@ __all__ = [
     "Node",
     "OWNER_VIEWER",
     "PUBLIC_VIEWER",
+    "RESERVED_PROPERTIES",
     "Property",
     "ScoredNode",
     "SearchFilter",
@@ -47,9 +47,9 @@ Vector: TypeAlias = npt.NDArray[np.float32]
 Visibility = Literal["public", "private"]
 Direction = Literal["out", "in", "both"]
 
-EMPTY_PROPERTIES: Mapping[str, Property] = {}
+RESERVED_PROPERTIES = frozenset({"id", "label", "occurred_at", "visibility", "text", "embedding"})
+"""Names a node property may not take: both stores keep these node fields under them."""
 
-_RESERVED = frozenset({"id", "label", "occurred_at", "visibility", "text", "embedding"})
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -64,7 +64,7 @@ def clean_properties(properties: Mapping[str, Property | None]) -> dict[str, Pro
     """
     cleaned: dict[str, Property] = {}
     for key, value in properties.items():
-        if key in _RESERVED or not _KEY.match(key):
+        if key in RESERVED_PROPERTIES or not _KEY.match(key):
             raise ValueError(f"property name {key!r} is reserved or not an identifier")
         if value is None:
             continue
@@ -208,11 +208,6 @@ class StoreStats:
     @property
     def edges(self) -> int:
         return sum(self.edges_by_type.values())
-
-
-def sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
-    """Return the distinct values in sorted order (stable output for both stores)."""
-    return tuple(sorted(set(values)))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
+from precedent.embedding import WORD_TOKENS, TokenCounter
 from precedent.ingest.mapping import (
-    CHUNK_LIMIT,
     MappingContext,
     MissingField,
     map_catalog_entry,
@@ -17,6 +17,7 @@ from precedent.ingest.mapping import (
     map_schedule,
     map_team,
     split_sections,
+    split_to_fit,
 )
 from precedent.ingest.mapping.incidents import INCIDENT_TEXT_LIMIT
 from tests.ingest import org
@@ -125,13 +126,46 @@ def test_parts_inherit_the_incident_visibility(ctx: MappingContext) -> None:
     assert orphan.node.visibility == "private"
 
 
-def test_sections_split_by_heading_and_stay_under_the_limit() -> None:
+def test_sections_split_by_heading_and_fit_the_model() -> None:
     sections = split_sections(org.MARKDOWN)
     assert [s.heading for s in sections[:2]] == ["Post-mortem > Summary", "Post-mortem > Timeline"]
-    assert all(len(s.text) <= CHUNK_LIMIT for s in sections)
-    assert len(sections) == 4  # the long "Lessons" section is cut at paragraph or hard bounds
+    assert all(WORD_TOKENS.fits(s.text) for s in sections)
+    # The 400-word "Lessons" section becomes two chunks, cut between sentences, both headed.
+    assert [s.heading for s in sections[2:]] == ["Post-mortem > Lessons"] * 2
+    assert all(s.body.endswith("deploys.") for s in sections[2:])
     assert split_sections("no headings at all")[0].heading == ""
     assert split_sections("```\n# not a heading\n```")[0].heading == ""
+
+
+def _characters(budget: int) -> TokenCounter:
+    """A counter where every character is a token: makes budgets easy to reason about."""
+    return TokenCounter(budget, lambda texts: [len(t) for t in texts])
+
+
+def test_long_sections_split_at_the_coarsest_boundary_that_fits() -> None:
+    markdown = "# H\n\nFirst para.\n\nSecond one, longer.\nIts second line.\n\n" + "x" * 25
+    sections = split_sections(markdown, _characters(24))
+    assert [s.body for s in sections] == [
+        "First para.",
+        "Second one, longer.",  # "H\n\n" + body must fit 24: the paragraph splits at its line
+        "Its second line.",
+        "x" * 21,  # one unbreakable word is cut by characters
+        "x" * 4,
+    ]
+    assert all(s.heading == "H" and len(s.text) <= 24 for s in sections)
+
+
+def test_a_long_heading_trail_is_shortened_to_leave_room_for_the_body() -> None:
+    markdown = "# " + "word " * 40 + "\n\nbody text"
+    [section] = split_sections(markdown, _characters(60))
+    assert len(section.heading) <= 20
+    assert section.body == "body text"
+
+
+def test_split_to_fit_packs_small_pieces_back_together() -> None:
+    text = "One. Two. Three. Four."
+    assert split_to_fit(text, lambda t: len(t) <= 10) == ["One. Two.", "Three.", "Four."]
+    assert split_to_fit("   ", lambda t: True) == []
 
 
 def test_postmortem_chunks_are_embedded_parts_of_the_document(ctx: MappingContext) -> None:

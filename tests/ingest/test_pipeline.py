@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, cast
 
-from precedent.embedding import HashEmbedder
+from precedent.embedding import HashEmbedder, TokenCounter
 from precedent.ingest import Loader
 from precedent.ingest.mapping import MappedRecord
 from precedent.model import Edge, Node
@@ -92,3 +92,33 @@ async def test_stubs_never_overwrite_full_nodes(embedded_store: GraphStore) -> N
     assert "User" not in stats.labels
     [user] = await embedded_store.get_nodes(["u-1"])
     assert user.properties["email"] == "alice@example.com"
+
+
+class _RecordingTexts(HashEmbedder):
+    """Counts characters as tokens (40 per text) and records what it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    async def token_counter(self) -> TokenCounter:
+        return TokenCounter(40, lambda texts: [len(t) for t in texts])
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.seen.extend(texts)
+        return await super().embed(texts)
+
+
+async def test_the_model_gets_the_leading_part_it_reads_whole_and_the_node_keeps_all(
+    embedded_store: GraphStore,
+) -> None:
+    long_text = "Checkout fails. Payments time out.\n\nThe database pool is exhausted."
+    records = [
+        MappedRecord(Node("inc-1", "Incident", {"name": "a"}, text="Short enough.")),
+        MappedRecord(Node("inc-2", "Incident", {"name": "b"}, text=long_text)),
+    ]
+    embedder = _RecordingTexts()
+    await Loader(embedded_store, embedder).load(records, "incidents")
+    assert embedder.seen == ["Short enough.", "Checkout fails. Payments time out."]
+    [node] = await embedded_store.get_nodes(["inc-2"])
+    assert node.text == long_text

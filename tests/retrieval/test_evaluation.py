@@ -46,7 +46,8 @@ async def test_links_become_labels_and_systems_are_compared(store: GraphStore) -
     assert report.skipped == 1
     assert set(report.summaries) == {"all", "development", "held_out"}
     every = report.summaries["all"]
-    assert set(every) == {"precedent", "bm25", "embeddings", "recent_same_service"}
+    assert set(every) == {"precedent", "bm25", "embeddings", "recent_same_service", "rrf_same_service"}
+    assert every["rrf_same_service"].queries == 2
     assert every["precedent"].queries == 2
     # inc-15 started after inc-20, so only inc-10 counts; Precedent ranks it first both times
     assert every["precedent"].mrr == 1.0

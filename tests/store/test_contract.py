@@ -707,3 +707,31 @@ async def test_neighbours_of_rejects_unknown_names_and_empty_caps(graph: GraphSt
         await graph.neighbours_of(["svc-db"], GraphFilter(rel_types=("TYPO",)))
     with pytest.raises(InvalidQuery):
         await graph.neighbours_of(["svc-db"], per_node=0)
+
+
+# --- lexical analysis ---------------------------------------------------------------------------
+
+
+async def test_text_search_stems_like_lucenes_english_analyzer(store: GraphStore) -> None:
+    texts = {
+        "doc-fail": "The canary failed twice",
+        "doc-connect": "Connect refused by the proxy",
+        "doc-restart": "Restarting the worker fixed it",
+        "doc-deploy": "Deployed a new build",
+        "doc-timeout": "Timing budget exceeded",
+        "doc-pod": "One pod was evicted",
+        "doc-other": "Certificates expired overnight",
+        "doc-stop": "the and of to was with",
+    }
+    await store.upsert_nodes([Node(node_id, "Incident", text=text) for node_id, text in texts.items()])
+    hits = await store.text_search("Deploys failing: connections timed out, restarted pods", k=20)
+    # fail(ing|ed), connect(ions), restart(ed|ing), deploy(s|ed), tim(ed|ing), pod(s) all meet;
+    # stop words never match anything.
+    assert {hit.node_id for hit in hits} == {
+        "doc-fail",
+        "doc-connect",
+        "doc-restart",
+        "doc-deploy",
+        "doc-timeout",
+        "doc-pod",
+    }

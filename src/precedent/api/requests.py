@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Annotated
 
-__all__ = ["DescribedIncidentRequest"]
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+
+__all__ = ["DescribedIncidentRequest", "IsoTime"]
+
+
+def _iso_text(value: object) -> object:
+    # JSON has no time type: a time is an ISO 8601 string, never a number read as a Unix time.
+    if value is not None and not isinstance(value, str):
+        raise ValueError("a time must be an ISO 8601 string with a time zone, e.g. 2026-03-01T10:00:00Z")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+"""A timezone-aware time given as an ISO 8601 string (numbers are refused, not taken as epochs)."""
 
 
 class DescribedIncidentRequest(BaseModel):
@@ -17,9 +30,9 @@ class DescribedIncidentRequest(BaseModel):
     services: list[str] = Field(default_factory=list, description="affected services, by id or name")
     severity: str | None = Field(default=None, description="severity name, e.g. SEV1")
     type: str | None = Field(default=None, description="incident type name")
-    declared_at: AwareDatetime | None = Field(default=None, description="when it was declared")
-    before: AwareDatetime | None = Field(
+    declared_at: IsoTime | None = Field(default=None, description="when it was declared")
+    before: IsoTime | None = Field(
         default=None, description="only incidents that started earlier (default: declared_at)"
     )
     exclude: list[str] = Field(default_factory=list, description="incident ids never to return")
-    limit: int = Field(default=10, ge=1, le=100, description="how many results")
+    limit: StrictInt = Field(default=10, ge=1, le=100, description="how many results")

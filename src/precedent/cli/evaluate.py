@@ -1,6 +1,9 @@
 """``precedent evaluate``: nDCG@10, MRR and Recall@k of similar-incident search beside baselines.
 
 Labels: RELATED_TO links in the map and, with ``--judgments``, a JSON-lines judgment file.
+Precedent ranks with the map's recorded choice (``precedent tune``), which the report names, and
+the report says how much each signal carries: nDCG@10 with that signal's weight set to 0, minus
+nDCG@10 with every signal (negative: the signal helps on this map).
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from precedent.retrieval.evaluation import (
     judgments_from_links,
     parse_judgments,
 )
+from precedent.retrieval.labelled import measure_judgments
+from precedent.retrieval.tuning import ablations
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     import argparse
 
     from precedent.config import Settings
+    from precedent.retrieval.choice import RankingChoice
 
 __all__ = ["register", "run"]
 
@@ -47,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--held-out-from", help="queries declared from this time (ISO 8601) form the held-out split"
     )
     parser.add_argument("--limit-queries", type=int, help="evaluate at most this many queries")
+    parser.add_argument("--no-ablations", action="store_true", help="skip the per-signal ablations")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.set_defaults(handler=run)
 
@@ -70,11 +77,31 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         systems = {"precedent": hybrid(finder), **Baselines(store, embedder).rankers()}
         held_out = parse_time(args.held_out_from) if args.held_out_from else None
         report = await evaluate(finder, store, judgments, systems, held_out)
+        choice = await finder.ranking()
+        dropped: dict[str, float] = {}
+        if not args.no_ablations:
+            queries = await measure_judgments(finder, store, judgments)
+            dropped = ablations(queries, choice.weights)
     if args.json:
-        print(json.dumps(_report_json(report)))
+        print(json.dumps({**_report_json(report), "ranking": _choice_json(choice), "ablations": dropped}))
     else:
         _print(report)
+        _print_ranking(choice, dropped)
     return 0
+
+
+def _choice_json(choice: RankingChoice) -> dict[str, object]:
+    return {"source": choice.source, "reason": choice.reason, "tuned_at": choice.tuned_at}
+
+
+def _print_ranking(choice: RankingChoice, dropped: dict[str, float]) -> None:
+    console = Console()
+    console.print(f"precedent ranked with the [bold]{choice.source}[/bold] weights: {choice.reason}")
+    if dropped:
+        table = Table("signal", "weight", "nDCG@10 without it", title="ablations (all labelled queries)")
+        for signal, delta in sorted(dropped.items(), key=lambda kv: kv[1]):
+            table.add_row(signal, f"{choice.weights.of(signal):.3f}", f"{delta:+.4f}")
+        console.print(table)
 
 
 def _report_json(report: EvaluationReport) -> dict[str, object]:

@@ -26,6 +26,7 @@ from precedent.cli import (
     similar,
     stats,
     sync,
+    tune,
     worker,
 )
 from precedent.config import Settings
@@ -49,6 +50,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     similar,
     stats,
     sync,
+    tune,
     worker,
 )
 

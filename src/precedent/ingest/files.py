@@ -9,6 +9,7 @@ and id) and the field.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -161,7 +162,8 @@ def read_export(directory: Path, ctx: MappingContext | None = None) -> dict[str,
 
     Args:
         directory: The export directory (``v2_incidents.json`` is required).
-        ctx: Mapping context (incident modes); a fresh default one when omitted.
+        ctx: Mapping context: incident modes, and the token counter post-mortem chunks are sized
+            in (pass the embedding model's; a fresh default context counts words).
 
     Returns:
         Mapped records per resource, in load order.
@@ -189,12 +191,21 @@ async def import_export(
 ) -> dict[str, LoadStats]:
     """Validate and map the whole export first, then load it resource by resource.
 
+    Post-mortem chunks are sized in the tokens of the loader's embedding model.
+
+    Args:
+        directory: The export directory.
+        loader: Writes the records (and embeds them).
+        ctx: Mapping context (incident modes); its token counter is replaced by the loader's.
+        progress: Progress sink.
+
     Returns:
         Load statistics per resource that had objects.
 
     Raises:
         ImportFileError: before anything is written, if any file is invalid.
     """
+    ctx = dataclasses.replace(ctx or MappingContext(), tokens=await loader.token_counter())
     mapped = await asyncio.to_thread(read_export, directory, ctx)
     results: dict[str, LoadStats] = {}
     for resource, records in mapped.items():

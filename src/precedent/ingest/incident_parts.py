@@ -69,12 +69,12 @@ class IncidentParts:
         found: dict[str, list[Raw]] = {}
         for endpoint in PARTS:
             if self._per_incident:
-                work = fetch_objects(client, endpoint, {"incident_id": incident_id})
+                work = fetch_objects(client, endpoint, endpoint.of_parent(incident_id))
                 found[endpoint.name] = await guard(endpoint, work, [])
             else:
                 found[endpoint.name] = self._all.get(endpoint.name, {}).get(incident_id, [])
         found[_RELATIONSHIPS.name] = await guard(
-            _RELATIONSHIPS, fetch_objects(client, _RELATIONSHIPS, {"incident_id": incident_id}), []
+            _RELATIONSHIPS, fetch_objects(client, _RELATIONSHIPS, _RELATIONSHIPS.of_parent(incident_id)), []
         )
         contents: list[Raw] = []
         for document in found["postmortem_documents"]:

@@ -1,6 +1,7 @@
 """Loads mapped records into a store: hash, skip unchanged, embed in large batches, write.
 
-Batches flow through two overlapping stages: *prepare* (look up what exists, hash, embed) and
+Batches flow through two overlapping stages: *prepare* (look up what exists, hash, embed the part
+of each text the model reads whole) and
 *write* (upsert nodes, drop stale edges, upsert edges). While batch k is written, batch k+1 is
 embedded, so the embedding model is never idle waiting on the store.
 """
@@ -16,15 +17,16 @@ from typing import TYPE_CHECKING
 from precedent.graph_schema import load_schema
 from precedent.ingest.hashing import HASH_PROPERTY, record_hash
 from precedent.ingest.journal import UnfinishedJournal
+from precedent.ingest.mapping import head_that_fits
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.model import Edge, EdgeKey, GraphFilter, Node
 
 if TYPE_CHECKING:
-    from precedent.embedding import Embedder
+    from precedent.embedding import Embedder, TokenCounter
     from precedent.ingest.mapping import MappedRecord
     from precedent.store import GraphStore
 
-__all__ = ["Loader", "PreparedBatch"]
+__all__ = ["Loader", "PreparedBatch", "embedded_texts"]
 
 _EDGE_CHUNK = 2000
 
@@ -57,7 +59,8 @@ class Loader:
 
     Args:
         store: Where the knowledge map lives.
-        embedder: Embeds the text of nodes whose label is embedded (wrap it in ``CachedEmbedder``).
+        embedder: Embeds the text of nodes whose label is embedded, or the leading part its
+            model reads whole (wrap it in ``CachedEmbedder``).
         batch_size: Records per batch; each batch embeds its texts in one call.
         progress: Receives ``advance`` per batch.
     """
@@ -80,6 +83,7 @@ class Loader:
         self._deferred: list[Edge] = []
         self._journal = UnfinishedJournal(store)
         self._forced: set[str] = set()
+        self._tokens: TokenCounter | None = None
 
     async def load(
         self, records: Iterable[MappedRecord] | AsyncIterable[MappedRecord], resource: str
@@ -192,11 +196,19 @@ class Loader:
         out.nodes = await self._embed(out.nodes, stats)
         return out
 
+    async def token_counter(self) -> TokenCounter:
+        """How the embedder's model measures text; mapping sizes post-mortem chunks with it."""
+        if self._tokens is None:
+            self._tokens = await self._embedder.token_counter()
+        return self._tokens
+
     async def _embed(self, nodes: list[Node], stats: LoadStats) -> list[Node]:
         wanted = [i for i, n in enumerate(nodes) if n.text and n.label in self._embedded_labels]
         if not wanted:
             return nodes
-        vectors = await self._embedder.embed([nodes[i].text or "" for i in wanted])
+        tokens = await self.token_counter()
+        texts = await asyncio.to_thread(embedded_texts, [nodes[i].text or "" for i in wanted], tokens)
+        vectors = await self._embedder.embed(texts)
         stats.embedded += len(wanted)
         for row, index in enumerate(wanted):
             nodes[index] = dataclasses.replace(nodes[index], embedding=vectors[row])
@@ -253,6 +265,28 @@ class Loader:
         await self._upsert_edges(
             [e for e in deferred if e.source in self._known and e.target in self._known], stats
         )
+
+
+def embedded_texts(texts: list[str], tokens: TokenCounter) -> list[str]:
+    """What the model is given for each text: all of it, or the head it reads whole.
+
+    Post-mortem chunks are sized to fit when mapped; an incident's text (name, summary, update
+    messages) may be longer, and then its vector is of the leading part, cut at a paragraph,
+    sentence or word boundary instead of mid-word by the model. The node keeps its whole text
+    for full-text search. Blocking: call it from a worker thread.
+
+    Args:
+        texts: Node texts.
+        tokens: The model's measure of text.
+
+    Returns:
+        One text per input, each read whole by the model.
+    """
+    counts = tokens.count_tokens(texts)
+    return [
+        text if count <= tokens.max_tokens else head_that_fits(text, tokens.fits)
+        for text, count in zip(texts, counts, strict=True)
+    ]
 
 
 def _with_hash(node: Node, digest: str) -> Node:

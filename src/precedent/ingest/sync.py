@@ -1,7 +1,8 @@
 """``precedent sync``: mirror an incident.io organisation into the store, incrementally.
 
-Reference data (severities, statuses, types, users, the catalog, teams, schedules) is read in
-full every time; it is small, and a full read is how removed catalog entries are noticed.
+Reference data (severities, statuses, types, custom fields, users, the catalog, teams,
+schedules) is read in full every time; it is small, and a full read is how removed catalog
+entries are noticed.
 Incidents are read in full the first time, then by ``updated_at[gte]`` from the last checkpoint
 minus an overlap window; their updates, follow-ups, actions, post-mortems and relationships are
 re-read for every incident in that window, because ``updated_at`` does not always move when they
@@ -123,6 +124,7 @@ class Syncer:
             SourceError: if incident.io fails beyond retries; checkpoints stay where they were.
         """
         started = time.monotonic()
+        self._ctx.tokens = await self._loader.token_counter()
         await self._reference_data()
         await self._schedules()
         await self._incidents()
@@ -151,7 +153,7 @@ class Syncer:
         types = await guard(types_endpoint, fetch_objects(client, types_endpoint), None)
         complete_catalog = types is not None
         for catalog_type in types or []:
-            params = {"catalog_type_id": str(catalog_type.get("id"))}
+            params = entries_endpoint.of_parent(str(catalog_type.get("id")))
             entries = await guard(entries_endpoint, fetch_objects(client, entries_endpoint, params), None)
             complete_catalog = complete_catalog and entries is not None
             data.objects["catalog_entries"].extend(entries or [])

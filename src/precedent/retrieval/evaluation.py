@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.model import OWNER_VIEWER, SearchFilter
-from precedent.retrieval.context import admissible
+from precedent.retrieval.candidates import Limits, semantic_hits
+from precedent.retrieval.context import admissible, gather_facts
 from precedent.retrieval.metrics import MetricSummary, summarise
 from precedent.retrieval.query import IncidentQuery, PosedQuery, SimilarOptions
 
@@ -99,8 +100,15 @@ async def judgments_from_links(store: GraphStore, *, duplicates: bool = False) -
     return [Judgment(q, grades) for q, grades in sorted(linked.items())]
 
 
+RRF_K = 60
+"""The constant of reciprocal-rank fusion (Cormack et al.)."""
+
+
 class Baselines:
-    """Rankings to beat: BM25 only, embeddings only, and the most recent incident on a shared service."""
+    """Rankings to beat: BM25; embeddings (cosine, max over an incident's chunks); the most recent
+    incident on a shared service; and reciprocal-rank fusion of BM25 and embeddings with a
+    same-service boost (as much as a first place in one list).
+    """
 
     def __init__(self, store: GraphStore, embedder: Embedder) -> None:
         self._store = store
@@ -119,11 +127,40 @@ class Baselines:
         hits = await self._store.text_search(posed.text, k=K, search_filter=self._filter(posed))
         return [h.node_id for h in hits]
 
-    async def embeddings(self, posed: PosedQuery) -> list[str]:
-        """Cosine k-NN over incident embeddings."""
+    async def _cosines(self, posed: PosedQuery, k: int) -> dict[str, float]:
+        if not posed.text.strip():
+            return {}
         vector = (await self._embedder.embed([posed.text]))[0]
-        hits = await self._store.vector_search(vector, k=K, search_filter=self._filter(posed))
-        return [h.node_id for h in hits]
+        limits = Limits(vector_k=k, part_k=k)
+        incidents, parts = await semantic_hits(self._store, vector, posed, limits)
+        best = dict(incidents)
+        for incident_id, score in parts.items():
+            best[incident_id] = max(best.get(incident_id, -1.0), score)
+        admitted = {n.id for n in await self._store.get_nodes(sorted(best)) if admissible(n, posed)}
+        return {i: s for i, s in best.items() if i in admitted}
+
+    async def embeddings(self, posed: PosedQuery) -> list[str]:
+        """Cosine k-NN over incidents, their updates and post-mortem chunks; an incident scores its best."""
+        cosines = await self._cosines(posed, 3 * K)
+        return [i for i, _ in sorted(cosines.items(), key=lambda kv: (-kv[1], kv[0]))[:K]]
+
+    async def rrf_same_service(self, posed: PosedQuery) -> list[str]:
+        """RRF of BM25 and embeddings (60 each), plus ``1 / (RRF_K + 1)`` for a shared service."""
+        depth = 60
+        lexical = await self._store.text_search(posed.text, k=depth, search_filter=self._filter(posed))
+        cosines = await self._cosines(posed, depth)
+        semantic = [i for i, _ in sorted(cosines.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]]
+        scores: dict[str, float] = {}
+        for ranking in ([h.node_id for h in lexical], semantic):
+            for rank, incident_id in enumerate(ranking, start=1):
+                scores[incident_id] = scores.get(incident_id, 0.0) + 1.0 / (RRF_K + rank)
+        facts, _ = await gather_facts(self._store, posed, sorted(scores))
+        mine = set(posed.service_ids)
+        for incident_id, fact in facts.items():
+            if fact.services & mine:
+                scores[incident_id] += 1.0 / (RRF_K + 1)
+        ranked = sorted((i for i in scores if i in facts), key=lambda i: (-scores[i], i))
+        return ranked[:K]
 
     async def recent_same_service(self, posed: PosedQuery) -> list[str]:
         """The latest incidents on the query's services, newest first."""
@@ -149,6 +186,7 @@ class Baselines:
             "bm25": self.bm25,
             "embeddings": self.embeddings,
             "recent_same_service": self.recent_same_service,
+            "rrf_same_service": self.rrf_same_service,
         }
 
 

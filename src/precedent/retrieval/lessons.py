@@ -42,11 +42,6 @@ _FIX_PATTERNS = tuple(
 # Progress notes ("we are investigating the root cause") name a cause without giving one.
 _NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
-_SENTENCE = re.compile(r"root cause|was caused by|caused by|due to|triggered by", re.IGNORECASE)
-_FIX_SENTENCE = re.compile(
-    r"mitigated|resolved by|rolled back|roll(ed)? back|reverted|restarted|failed over|fixed by|to mitigate",
-    re.IGNORECASE,
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 

@@ -1,7 +1,9 @@
-"""Similar past incidents: pose the query, generate candidates, fuse, explain the top results.
+"""Similar past incidents: pose the query, measure the candidates, fuse, explain the top results.
 
 ``SimilarIncidentFinder`` holds the store, the embedder and the catalog for as long as the
 caller likes (one per process for ``--batch`` and the API), so the model and the lookups load once.
+Unless given weights, it ranks with the map's own choice (``choice.load_choice``: what
+``precedent tune`` recorded, else ``DEFAULT_WEIGHTS``), read once on first use.
 """
 
 from __future__ import annotations
@@ -10,28 +12,20 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from precedent.retrieval.candidates import (
-    Limits,
-    graph_hits,
-    lexical_hits,
-    semantic_hits,
-    service_neighbourhood,
-)
+from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
-from precedent.retrieval.context import gather_facts
+from precedent.retrieval.choice import RankingChoice, load_choice
 from precedent.retrieval.explain import explain, lesson_material
 from precedent.retrieval.fusion import fuse
+from precedent.retrieval.measuring import Measured, measure_posed
 from precedent.retrieval.posing import pose
 from precedent.retrieval.query import PosedQuery, SimilarOptions, SimilarQuery
 from precedent.retrieval.results import SimilarIncident, SimilarResults
-from precedent.retrieval.signals import Evidence, measure
 from precedent.retrieval.terms import terms
-from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:
     from precedent.embedding.base import Embedder
-    from precedent.model import Vector
-    from precedent.retrieval.candidates import GraphHits, ServiceNeighbourhood
+    from precedent.retrieval.weights import Weights
     from precedent.store.base import GraphStore
 
 __all__ = ["SimilarIncidentFinder"]
@@ -43,7 +37,7 @@ class SimilarIncidentFinder:
     Args:
         store: The knowledge map.
         embedder: The model the map's embeddings were made with.
-        weights: Ranking weights (``DEFAULT_WEIGHTS`` unless experimenting).
+        weights: Ranking weights; ``None`` (the default) uses the map's recorded choice.
         limits: Per-query caps on candidates.
         catalog: The process's catalog, shared with other readers (one is made when omitted).
     """
@@ -53,26 +47,31 @@ class SimilarIncidentFinder:
         store: GraphStore,
         embedder: Embedder,
         *,
-        weights: Weights = DEFAULT_WEIGHTS,
+        weights: Weights | None = None,
         limits: Limits | None = None,
         catalog: Catalog | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
-        self._weights = weights
+        self._given = (
+            None if weights is None else RankingChoice(weights, "given", "weights given by the caller")
+        )
+        self._choice: RankingChoice | None = self._given
+        self._choice_lock = asyncio.Lock()
         self._limits = limits or Limits()
         self._catalog = catalog or Catalog(store)
 
-    @property
-    def weights(self) -> Weights:
-        """The weights this finder ranks with."""
-        return self._weights
+    async def ranking(self) -> RankingChoice:
+        """The ranking this finder uses: the weights it was given, else the map's recorded choice."""
+        if self._choice is None:
+            async with self._choice_lock:
+                if self._choice is None:
+                    self._choice = await load_choice(self._store)
+        return self._choice
 
-    def with_weights(self, weights: Weights) -> SimilarIncidentFinder:
-        """A finder sharing this one's store, model and catalog, ranking with other weights."""
-        finder = SimilarIncidentFinder(self._store, self._embedder, weights=weights, limits=self._limits)
-        finder._catalog = self._catalog
-        return finder
+    async def weights(self) -> Weights:
+        """The weights this finder ranks with (see ``ranking``)."""
+        return (await self.ranking()).weights
 
     async def pose(self, query: SimilarQuery, options: SimilarOptions) -> PosedQuery:
         """Resolve ``query`` as it looked when declared (see ``posing.pose``)."""
@@ -88,17 +87,26 @@ class SimilarIncidentFinder:
         posed = await self.pose(query, options)
         return await self.find_posed(posed, options.limit)
 
+    async def measure(self, posed: PosedQuery) -> Measured:
+        """Every candidate of an already posed query with its signal values, before weighting.
+
+        The tuner calls this once per labelled query and re-fuses the result under many weights;
+        ``find_posed`` calls it once and fuses with this finder's weights.
+        """
+        shape = await self.weights()
+        return await measure_posed(self._store, self._embedder, posed, shape, self._limits, datetime.now(UTC))
+
     async def find_posed(self, posed: PosedQuery, limit: int) -> SimilarResults:
         """Rank past incidents for an already posed query."""
-        evidence = await self._evidence(posed)
-        pool = sorted(
-            {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
-        )
-        facts, names = await gather_facts(self._store, posed, pool)
-        signals = measure(posed, evidence, facts, self._weights, datetime.now(UTC))
-        top = fuse(signals, self._weights, limit)
+        measured = await self.measure(posed)
+        top = fuse(measured.signals, await self.weights(), limit)
+        facts = measured.facts
         material = await lesson_material(self._store, [f.incident_id for f in top], posed.visibilities)
-        context = (evidence.hood, {**evidence.hood.names, **names}, terms(posed.text))
+        context = (
+            measured.evidence.hood,
+            {**measured.evidence.hood.names, **measured.names},
+            terms(posed.text),
+        )
         results = []
         for fused in top:
             fact = facts[fused.incident_id]
@@ -114,22 +122,3 @@ class SimilarIncidentFinder:
                 )
             )
         return SimilarResults(posed, tuple(results))
-
-    async def _evidence(self, posed: PosedQuery) -> Evidence:
-        limits = self._limits
-
-        async def semantic() -> tuple[Vector | None, dict[str, float], dict[str, float]]:
-            if not posed.text.strip():
-                return None, {}, {}
-            vector = (await self._embedder.embed([posed.text]))[0]
-            incidents, parts = await semantic_hits(self._store, vector, posed, limits)
-            return vector, incidents, parts
-
-        async def graph() -> tuple[ServiceNeighbourhood, GraphHits]:
-            hood = await service_neighbourhood(self._store, posed, self._weights.max_hops, limits)
-            return hood, await graph_hits(self._store, posed, hood, limits)
-
-        (vector, incidents, parts), lexical, (hood, hits) = await asyncio.gather(
-            semantic(), lexical_hits(self._store, posed.text, posed, limits.text_k), graph()
-        )
-        return Evidence(vector, incidents, parts, lexical, hits, hood)

@@ -1,6 +1,7 @@
 """The one interface every graph store implements; upper layers see nothing else.
 
-Implementations live in ``store/embedded`` (networkx + numpy on local disk) and ``store/neo4j``.
+Implementations live in ``store/embedded`` (in process memory, durable on local disk; networkx only
+serves ``export``) and ``store/neo4j``.
 ``tests/store/test_contract.py`` proves they answer alike.
 """
 
@@ -131,14 +132,24 @@ class GraphStore(Protocol):
     ) -> list[ScoredNode]:
         """The k nearest neighbours by cosine similarity among nodes with embeddings.
 
-        Exact by default in both stores (the contract suite checks they agree); a Neo4j store
-        configured with ``exact_search=False`` answers through its HNSW index instead.
+        Each store is built exact or approximate (``exact_search``). Exact scans every embedding:
+        the stores' constructors default to it, and the contract suite checks both agree on it.
+        Approximate asks an HNSW index for an over-fetched candidate set, then filters and
+        re-scores it exactly, so scores are exact cosines but a true neighbour can be missed:
+        Precedent's settings (``embedded_exact_search``, ``neo4j_exact_search``) default to it.
+        The embedded store falls back to the scan when too few candidates pass the filter; Neo4j
+        may then return fewer than ``k``.
         """
 
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Lexical (BM25-style) search over node text. Any query string is safe to pass."""
+        """Lexical (BM25) search over node text, matching any of the query's terms.
+
+        Both stores analyze text as Lucene's ``EnglishAnalyzer`` does (standard tokenizer,
+        possessives, lower case, English stop words, Porter stemming), so they agree on which
+        nodes match; scores differ slightly. Any query string is safe to pass.
+        """
 
     async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:
         """Count nodes per label and edges per type (labels and types with none are left out).

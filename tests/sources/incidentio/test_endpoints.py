@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,3 +73,13 @@ def test_per_incident_lists_filter_by_incident_id() -> None:
     per_incident = {e.name for e in ENDPOINTS.values() if e.per_incident}
     assert {"incident_updates", "follow_ups", "actions", "postmortem_documents"} <= per_incident
     assert ENDPOINTS["postmortem_content"].url(id="D1") == "/v1/postmortem_documents/D1/content"
+    assert ENDPOINTS["incident_updates"].of_parent("I1") == {"incident_id": "I1"}
+    with pytest.raises(ValueError, match="parent"):
+        ENDPOINTS["severities"].of_parent("I1")
+
+
+def test_the_export_format_document_names_the_registry_files() -> None:
+    document = (Path(__file__).resolve().parents[3] / "docs" / "export-format.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+\.json)` \| `GET ([^`?]+)", document, flags=re.MULTILINE))
+    exported = {e.export_file: e.path for e in ENDPOINTS.values() if e.export_file is not None}
+    assert rows == exported

@@ -15,11 +15,12 @@ from precedent.store.embedded.vectors import VectorIndex
 @pytest.mark.parametrize(
     ("text", "terms"),
     [
-        ("The payments-API's certificates EXPIRED", ["payment", "api", "certificate", "expired"]),
-        ("queries to the DNS caches", ["query", "dn", "cache"]),
-        ("status: 5xx_errors in eu-west-1", ["status", "5xx", "error", "eu", "west", "1"]),
-        ("Zürich café outage", ["zürich", "café", "outage"]),
-        ('AND OR "quoted" (title:x)~2^3 \\', ["quoted", "title", "x", "2", "3"]),
+        # Terms as Lucene 9.11's EnglishAnalyzer (Neo4j's "english") makes them.
+        ("The payments-API's certificates EXPIRED", ["payment", "api", "certif", "expir"]),
+        ("queries to the DNS caches", ["queri", "dn", "cach"]),
+        ("status: 5xx_errors in eu-west-1", ["statu", "5xx_error", "eu", "west", "1"]),
+        ("Zürich café outage", ["zürich", "café", "outag"]),
+        ('AND OR "quoted" (title:x)~2^3 \\', ["quot", "title:x", "2", "3"]),
     ],
 )
 def test_analyzer(text: str, terms: list[str]) -> None:

@@ -322,7 +322,7 @@ async def test_readers_opened_and_refreshed_while_a_writer_writes_and_compacts(t
             logs: set[int] = set()
             for _ in range(40):
                 # A reader opened at an arbitrary point of a write or a compaction.
-                fresh = EmbeddedStore(path, read_only=True, exact_search=False)
+                fresh = EmbeddedStore(path, read_only=True)
                 await fresh.open()
                 try:
                     await _batches(fresh)
@@ -347,3 +347,45 @@ async def test_readers_opened_and_refreshed_while_a_writer_writes_and_compacts(t
         writer.wait()
         writer.stdout.close()
     assert os.path.exists(path / "lock")
+
+
+async def test_writer_saves_an_index_it_had_to_build_so_readers_load_it(tmp_path: Path) -> None:
+    path = tmp_path / "graph"
+    exact = EmbeddedStore(path, dimensions=384)
+    await exact.open()
+    await exact.upsert_nodes(_vectors(2))
+    await exact.close()
+    assert not (path / "hnsw").exists()
+    writer = EmbeddedStore(path, exact_search=False)
+    await writer.open()
+    try:
+        # Built at open (no saved index matched), and saved then rather than at the next close.
+        assert (path / "hnsw").exists()
+        assert (path / "hnsw.json").exists()
+    finally:
+        await writer.close()
+
+
+async def test_reader_replays_deletes_into_both_search_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "graph"
+    nodes = _vectors(HNSW_BATCHES)
+    writer = EmbeddedStore(path, dimensions=384, exact_search=False)
+    await writer.open()
+    reader = EmbeddedStore(path, read_only=True, exact_search=False)
+    try:
+        await writer.upsert_nodes(nodes)
+        await reader.open()
+        gone, kept = nodes[0], nodes[1]
+        assert gone.embedding is not None
+        assert [hit.node_id for hit in await reader.vector_search(gone.embedding, k=1)] == [gone.id]
+        await writer.delete_nodes([gone.id])
+        await writer.upsert_nodes([Node(kept.id, "Incident", {}, text="renamed entirely")])
+        await reader.refresh()
+        assert await reader.get_nodes([gone.id]) == []
+        assert gone.id not in {hit.node_id for hit in await reader.vector_search(gone.embedding, k=5)}
+        assert [hit.node_id for hit in await reader.text_search("renamed", k=5)] == [kept.id]
+        assert kept.id not in {hit.node_id for hit in await reader.text_search("batch 0 incident 1", k=50)}
+        assert (await reader.stats()).nodes == len(nodes) - 1
+    finally:
+        await reader.close()
+        await writer.close()

@@ -5,6 +5,7 @@ Used alike by ``precedent import`` (export files) and ``precedent sync`` (the li
 
 from precedent.ingest.mapping.catalog import map_catalog_entry, map_catalog_type, map_team, mark_removed
 from precedent.ingest.mapping.context import DEFAULT_MODES, CatalogIndex, MappingContext
+from precedent.ingest.mapping.fitting import head_that_fits, split_to_fit
 from precedent.ingest.mapping.incidents import map_incident, map_incident_update, map_relationships
 from precedent.ingest.mapping.lookups import (
     map_incident_type,
@@ -13,12 +14,11 @@ from precedent.ingest.mapping.lookups import (
     map_status,
     map_user,
 )
-from precedent.ingest.mapping.postmortems import CHUNK_LIMIT, map_postmortem, split_sections
+from precedent.ingest.mapping.postmortems import map_postmortem, split_sections
 from precedent.ingest.mapping.records import EdgeScope, MappedRecord, MissingField, Raw
 from precedent.ingest.mapping.work import map_action, map_follow_up
 
 __all__ = [
-    "CHUNK_LIMIT",
     "DEFAULT_MODES",
     "CatalogIndex",
     "EdgeScope",
@@ -39,7 +39,9 @@ __all__ = [
     "map_severity",
     "map_status",
     "map_team",
+    "head_that_fits",
     "map_user",
     "mark_removed",
     "split_sections",
+    "split_to_fit",
 ]

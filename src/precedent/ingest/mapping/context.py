@@ -1,4 +1,5 @@
-"""What a mapper needs to know about *other* objects: catalog types, entries, custom fields.
+"""What a mapper needs to know about *other* objects (catalog types, entries, custom fields) and
+about the embedding model (how it measures text).
 
 The context is built once per import or sync from the lookups and the catalog, before incidents
 are mapped, so references resolve the same way in both paths.
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.embedding import WORD_TOKENS, TokenCounter
 from precedent.ingest.mapping.records import Raw, as_list, as_mapping, opt_str
 
 if TYPE_CHECKING:
@@ -98,6 +100,8 @@ class MappingContext:
         team_entry: incident.io team id -> its catalog entry id (the Team node's id).
         incident_visibility: Incident id -> visibility, for updates, post-mortems and follow-ups.
         modes: Incident modes to import.
+        tokens: The embedding model's measure of text, which post-mortem chunks are sized in;
+            ``import_export`` and ``Syncer`` take it from the loader's embedder.
     """
 
     catalog: CatalogIndex = field(default_factory=CatalogIndex)
@@ -105,6 +109,7 @@ class MappingContext:
     team_entry: dict[str, str] = field(default_factory=dict)
     incident_visibility: dict[str, Visibility] = field(default_factory=dict)
     modes: frozenset[str] = DEFAULT_MODES
+    tokens: TokenCounter = WORD_TOKENS
 
     def add_custom_fields(self, fields: Iterable[Raw]) -> None:
         """Remember which custom fields are backed by a catalog type."""

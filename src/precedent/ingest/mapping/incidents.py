@@ -24,7 +24,7 @@ from precedent.ingest.mapping.records import (
     user_stub,
     visibility_of,
 )
-from precedent.model import Node, Property, clean_properties
+from precedent.model import RESERVED_PROPERTIES, Node, Property, clean_properties
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 __all__ = ["INCIDENT_TEXT_LIMIT", "map_incident", "map_incident_update", "map_relationships"]
 
 INCIDENT_TEXT_LIMIT = 2000
-"""Characters of name, summary and update messages embedded per incident."""
+"""Characters of name, summary and update messages kept as an incident's text (full-text search);
+the model embeds the leading part of it that it reads whole (``pipeline.embedded_texts``)."""
 
 _INCIDENT_SCOPES = tuple(
     EdgeScope(t)
     for t in ("HAS_SEVERITY", "HAS_STATUS", "HAS_TYPE", "ROLE_HELD_BY", "REPORTED_BY", "AFFECTS", "CAUSED_BY")
 )
-_RESERVED = frozenset({"id", "label", "occurred_at", "visibility", "text", "embedding"})
 
 
 def _required_time(raw: Raw, key: str, record_id: str) -> datetime:
@@ -187,7 +187,7 @@ def map_incident(raw: Raw, ctx: MappingContext, updates: Sequence[Raw] = ()) -> 
         "custom_fields": described or None,
     }
     for key, when in times.items():
-        props[f"ts_{key}" if key in props or key in _RESERVED else key] = when.isoformat()
+        props[f"ts_{key}" if key in props or key in RESERVED_PROPERTIES else key] = when.isoformat()
     if "resolved_at" not in times and "closed_at" in times:
         props["resolved_at"] = times["closed_at"].isoformat()
     messages = [opt_str(u, "message") for u in sorted(updates, key=lambda u: str(u.get("created_at", "")))]

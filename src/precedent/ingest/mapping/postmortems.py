@@ -1,4 +1,8 @@
-"""Post-mortem documents and their markdown, split into section chunks that are embedded alone."""
+"""Post-mortem documents and their markdown, split into section chunks that are embedded alone.
+
+Chunks are sized in the embedding model's tokens (``MappingContext.tokens``), so the model reads
+every chunk whole.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from precedent.embedding import WORD_TOKENS
+from precedent.ingest.mapping.fitting import head_that_fits, split_to_fit
 from precedent.ingest.mapping.records import (
     EdgeScope,
     MappedRecord,
@@ -19,12 +25,10 @@ from precedent.ingest.mapping.records import (
 from precedent.model import Node, clean_properties
 
 if TYPE_CHECKING:
+    from precedent.embedding import TokenCounter
     from precedent.ingest.mapping.context import MappingContext
 
-__all__ = ["CHUNK_LIMIT", "Section", "map_postmortem", "split_sections"]
-
-CHUNK_LIMIT = 1500
-"""Maximum characters of one chunk's text (heading plus body)."""
+__all__ = ["Section", "map_postmortem", "split_sections"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -38,36 +42,24 @@ class Section:
 
     @property
     def text(self) -> str:
+        """What is embedded: the heading trail, a blank line, the body."""
         return f"{self.heading}\n\n{self.body}" if self.heading else self.body
 
 
-def _pieces(body: str, budget: int) -> list[str]:
-    """Split a long body at paragraph breaks (hard-cutting paragraphs longer than ``budget``)."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in (p.strip() for p in re.split(r"\n\s*\n", body)):
-        while len(paragraph) > budget:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(paragraph[:budget])
-            paragraph = paragraph[budget:].strip()
-        if not paragraph:
-            continue
-        if current and len(current) + 2 + len(paragraph) > budget:
-            pieces.append(current)
-            current = paragraph
-        else:
-            current = f"{current}\n\n{paragraph}" if current else paragraph
-    if current:
-        pieces.append(current)
-    return pieces
+def split_sections(markdown: str, tokens: TokenCounter = WORD_TOKENS) -> list[Section]:
+    """Split markdown into sections by heading, each section's text read whole by the model.
 
+    Every chunk keeps its heading trail; a section too long for ``tokens.max_tokens`` is split
+    at paragraphs, then lines, sentences and words (see ``fitting.py``). A trail longer than a
+    third of the budget is shortened. Sections with no body are folded into the heading trail of
+    the next one.
 
-def split_sections(markdown: str, limit: int = CHUNK_LIMIT) -> list[Section]:
-    """Split markdown into sections by heading, each section's text at most ``limit`` characters.
+    Args:
+        markdown: The document.
+        tokens: The embedding model's measure of text (``Embedder.token_counter()``).
 
-    Sections with no body are folded into the heading trail of the next one.
+    Returns:
+        The sections in document order.
     """
     trail: list[tuple[int, str]] = []
     raw_sections: list[tuple[str, list[str]]] = [("", [])]
@@ -83,13 +75,18 @@ def split_sections(markdown: str, limit: int = CHUNK_LIMIT) -> list[Section]:
         trail = [(lvl, text) for lvl, text in trail if lvl < level] + [(level, match.group(2))]
         raw_sections.append((" > ".join(text for _, text in trail), []))
     sections: list[Section] = []
+    budget = tokens.max_tokens
     for heading, lines in raw_sections:
         body = "\n".join(lines).strip()
         if not body:
             continue
-        heading = heading[: limit // 3]
-        budget = max(limit - len(heading) - 2, 100) if heading else limit
-        sections.extend(Section(heading, piece) for piece in _pieces(body, budget))
+        if heading:
+            heading = head_that_fits(heading, lambda h: tokens.count_tokens([h])[0] <= budget // 3)
+
+        def fits(candidate: str, heading: str = heading) -> bool:
+            return tokens.count_tokens([Section(heading, candidate).text])[0] <= budget
+
+        sections.extend(Section(heading, piece) for piece in split_to_fit(body, fits))
     return sections
 
 
@@ -110,7 +107,7 @@ def map_postmortem(raw: Raw, ctx: MappingContext, markdown: str | None = None) -
     out = RecordBuilder()
     out.edge(incident_id, "HAS_POSTMORTEM", doc_id)
     chunks: list[MappedRecord] = []
-    for position, section in enumerate(split_sections(markdown or "")):
+    for position, section in enumerate(split_sections(markdown or "", ctx.tokens)):
         chunk_id = f"{doc_id}:{position}"
         out.edge(doc_id, "HAS_CHUNK", chunk_id)
         props = {"postmortem_id": doc_id, "incident_id": incident_id, "heading": section.heading or None}

@@ -261,12 +261,12 @@ class IncidentIoClient:
             ValueError: If a window bound is naive.
             The same errors as :meth:`get`.
         """
+        entries = ENDPOINTS["schedule_entries"]
         query: dict[str, QueryValue | list[QueryValue]] = {
-            "schedule_id": schedule_id,
+            **entries.of_parent(schedule_id),
             "entry_window_start": _timestamp(window_start),
             "entry_window_end": _timestamp(window_end),
         }
-        entries = ENDPOINTS["schedule_entries"]
         async for page in self._walk(entries.path, query, entries.cursor_param, max_pages):
             yield page
 

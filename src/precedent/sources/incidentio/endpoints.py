@@ -55,6 +55,16 @@ class Endpoint:
         """Whether the list can be read for one incident at a time (``incident_id=``)."""
         return self.parent == "incident_id"
 
+    def of_parent(self, parent_id: str) -> dict[str, str]:
+        """The query parameters narrowing this list to one parent (``{"incident_id": ...}``).
+
+        Raises:
+            ValueError: If the list has no parent parameter.
+        """
+        if self.parent is None:
+            raise ValueError(f"{self.path} cannot be narrowed to a parent")
+        return {self.parent: parent_id}
+
     def url(self, **ids: str) -> str:
         """The concrete path, with ``{id}``-style placeholders filled in.
 

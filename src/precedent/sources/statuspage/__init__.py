@@ -24,6 +24,13 @@ from precedent.sources.statuspage.reader import (
     StatusUpdate,
     read_statuspage,
 )
-from precedent.sources.statuspage.writer import convert_statuspage
+from precedent.sources.statuspage.writer import convert_statuspage, write_export
 
-__all__ = ["ConversionReport", "StatusIncident", "StatusUpdate", "convert_statuspage", "read_statuspage"]
+__all__ = [
+    "ConversionReport",
+    "StatusIncident",
+    "StatusUpdate",
+    "convert_statuspage",
+    "read_statuspage",
+    "write_export",
+]

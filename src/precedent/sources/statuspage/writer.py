@@ -11,12 +11,12 @@ from precedent.sources.synthetic.ids import iso
 from precedent.sources.synthetic.writer import KeyedWriter, PagedWriter, write_json
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from pathlib import Path
 
     from precedent.sources.statuspage.reader import ConversionReport, StatusIncident, StatusUpdate
 
-__all__ = ["convert_statuspage"]
+__all__ = ["convert_statuspage", "write_export"]
 
 Json = dict[str, object]
 
@@ -257,6 +257,21 @@ def convert_statuspage(paths: Iterable[Path], out: Path) -> ConversionReport:
         SourceError: If an input line is not a Statuspage incident.
     """
     incidents, descriptions, report = read_statuspage(paths)
+    write_export(incidents, descriptions, out)
+    return report
+
+
+def write_export(incidents: Sequence[StatusIncident], descriptions: dict[str, str], out: Path) -> None:
+    """Write status-page-shaped incidents as an export directory.
+
+    Other public histories (cloud providers' incident reports) are read into ``StatusIncident``
+    and written here too, so every converted history has the same shape.
+
+    Args:
+        incidents: Incidents in start order (their ``writeup`` becomes a post-mortem).
+        descriptions: Component name -> description, the "Service" catalog.
+        out: the export directory, created if missing.
+    """
     out.mkdir(parents=True, exist_ok=True)
     origin = incidents[0].started_at if incidents else datetime(2000, 1, 1, tzinfo=UTC)
     config = _config(origin)
@@ -281,4 +296,3 @@ def convert_statuspage(paths: Iterable[Path], out: Path) -> ConversionReport:
     write_json(out / "v2_custom_fields.json", {"custom_fields": [config.affected_field]})
     write_json(out / "v3_catalog_types.json", {"catalog_types": [config.service_type]})
     write_json(out / "v3_catalog_entries.json", [_catalog_page(descriptions, config, origin)])
-    return report

@@ -180,17 +180,17 @@ def load_or_build(
         replayed: The log's operations, already applied to ``state``.
 
     Returns:
-        The index, and whether it equals the saved one (nothing to save).
+        The index, and whether it was built from scratch (no saved index matched).
     """
     if state.vectors is None:
-        return None, True
+        return None, False
     saved = ApproximateIndex.load(path, generation, state.vectors.dimensions)
     if saved is None:
-        return build(state), False
+        return build(state), True
     approximate: ApproximateIndex | None = saved
     for op in replayed:
         approximate = follow(approximate, op, state)
-    return approximate, not replayed
+    return approximate, False
 
 
 def follow(approximate: ApproximateIndex | None, op: Op, state: GraphState) -> ApproximateIndex | None:

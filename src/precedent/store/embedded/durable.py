@@ -112,9 +112,9 @@ def _locked_error(directory: Path, pid: int | None, command: str | None) -> Stor
     if pid is not None and command:
         holder += f" ({_shorten(command)})"
     return StoreLocked(
-        f"{directory} is open for writing by {holder}; only one process may write a map. "
-        "Stop that process, or open this map read-only (EmbeddedStore(..., read_only=True)) "
-        "to read it while that process writes",
+        f"{directory} is open for writing by {holder}; only one process may write a map: stop "
+        "that process first, or, to read the map while it runs, open it read-only "
+        "(EmbeddedStore(path, read_only=True))",
         pid=pid,
         command=command,
     )

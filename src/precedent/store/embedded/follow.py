@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LogFollower"]
 
-# A compaction between reading the snapshot and opening the log makes the log look newer than
-# the snapshot; loading again settles it unless the writer compacts this often.
-_LOAD_ATTEMPTS = 5
-
 
 class LogFollower:
     """The read position of one reader in a store directory's snapshot and log.
@@ -61,27 +57,32 @@ class LogFollower:
     def load(self) -> tuple[GraphState, list[Op]]:
         """Read the snapshot and apply every complete record of its log.
 
+        The log is opened before the snapshot is read. A compaction in between leaves a snapshot
+        newer than that log, which then extends it by nothing (the next poll moves to the new
+        log); the other order could find a log newer than its snapshot as often as the writer
+        compacts while a large snapshot is read.
+
         Returns:
             The state, and the log's operations (already applied to it).
 
         Raises:
-            StoreCorrupt: if a file is damaged, or the log stays newer than the snapshot.
+            StoreCorrupt: if a file is damaged, or the log is newer than the snapshot (missing).
         """
         self._lost = True
-        for _ in range(_LOAD_ATTEMPTS):
-            self.close()
-            state, self._generation = snapshot.read_snapshot(self._snapshot)
-            payloads = self._open_log()
-            if payloads is None:
-                continue
+        data = self._open_log()
+        state, self._generation = snapshot.read_snapshot(self._snapshot)
+        replayed: list[Op] = []
+        if data is not None and self._log_generation > self._generation:
+            raise StoreCorrupt(
+                f"{self._log} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
+            )
+        if data is not None and self._extends_state():
+            payloads, self._offset = read_records(data)
             replayed = [decode_op(payload) for payload in payloads]
             for op in replayed:
                 state.apply(op)
-            self._lost = False
-            return state, replayed
-        raise StoreCorrupt(
-            f"{self._log} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
-        )
+        self._lost = False
+        return state, replayed
 
     def poll(self) -> list[Op] | None:
         """Return the operations written since the last call (load or poll), oldest first.
@@ -110,12 +111,15 @@ class LogFollower:
             if more is None or self._offset != os.fstat(self._fd).st_size:
                 return None
             tail, expected = more, self._generation + 1
-        self._lost, self._generation = True, expected
-        payloads = self._open_log()
-        if payloads is None or self._log_generation != expected:
+        self._lost = True
+        data = self._open_log()
+        if data is None or self._log_generation != expected:
             return None
+        self._generation = expected
+        payloads, self._offset = read_records(data)
+        ops = [*tail, *(decode_op(payload) for payload in payloads)]
         self._lost = False
-        return [*tail, *(decode_op(payload) for payload in payloads)]
+        return ops
 
     def close(self) -> None:
         """Close the log file (idempotent)."""
@@ -128,27 +132,18 @@ class LogFollower:
     def _extends_state(self) -> bool:
         return self._log_generation == self._generation
 
-    def _open_log(self) -> list[bytes] | None:
-        """Open the log now at the path and return its records if it extends the snapshot read.
-
-        A missing or stale log (one a compaction already folded in) extends it by nothing; a
-        newer log means a compaction ran after the snapshot was read, so None.
-        """
+    def _open_log(self) -> bytes | None:
+        """Open the log now at the path and return its bytes (None if there is none yet)."""
         self.close()
         try:
             fd = os.open(self._log, os.O_RDONLY)
         except FileNotFoundError:
-            return []
+            return None
         status = os.fstat(fd)
         self._fd, self._identity = fd, (status.st_dev, status.st_ino)
         data = _read_all(fd, 0, status.st_size)
         self._log_generation = read_header(self._log, data)
-        if self._log_generation > self._generation:
-            return None
-        if self._log_generation < self._generation:
-            return []
-        payloads, self._offset = read_records(data)
-        return payloads
+        return data
 
     def _read_more(self) -> list[Op] | None:
         assert self._fd is not None
@@ -158,8 +153,9 @@ class LogFollower:
         if size == self._offset:
             return []
         payloads, end = read_records(_read_all(self._fd, self._offset, size), 0)
+        ops = [decode_op(payload) for payload in payloads]  # before moving on: a failure retries
         self._offset += end
-        return [decode_op(payload) for payload in payloads]
+        return ops
 
 
 def _read_all(fd: int, start: int, end: int) -> bytes:

@@ -9,6 +9,7 @@ reopening costs one sequential read rather than decoding every vector.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import struct
 import zlib
@@ -22,6 +23,7 @@ from precedent.model import Edge
 from precedent.store.embedded.durable import REBUILD, replace_atomically
 from precedent.store.embedded.ops import dumps, edge_record, loads, node_from_record, node_record
 from precedent.store.embedded.state import GraphState
+from precedent.store.embedded.text import analyze
 from precedent.store.embedded.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -31,9 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = ["read_snapshot", "remove_leftovers", "write_snapshot"]
 
+logger = logging.getLogger(__name__)
+
 _MAGIC = b"PRECSNAP"
 # Bump when the layout or the text analyzer changes: the snapshot holds analyzed postings.
-_FORMAT = 1
+# Format 2: Lucene's English analyzer (Porter stemming); format 1 had a plural-only stemmer.
+_FORMAT = 2
+# Formats with today's layout whose text postings are re-analyzed from node texts on read.
+_REINDEXED_FORMATS = frozenset({1})
 _HEADER = struct.Struct("<8sIQIQQII")
 
 
@@ -103,8 +110,12 @@ def _read(path: Path) -> tuple[GraphState, int]:
         if len(header) < _HEADER.size or header[:8] != _MAGIC:
             raise StoreCorrupt(f"{path} is not a Precedent snapshot; {REBUILD}")
         _, version, generation, dimensions, body_length, rows, body_crc, matrix_crc = _HEADER.unpack(header)
-        if version != _FORMAT:
-            raise StoreCorrupt(f"{path} has snapshot format {version}; this Precedent reads {_FORMAT}")
+        if version != _FORMAT and version not in _REINDEXED_FORMATS:
+            raise StoreCorrupt(
+                f"{path} has snapshot format {version}; this Precedent reads formats "
+                f"{', '.join(map(str, sorted({_FORMAT, *_REINDEXED_FORMATS})))}: upgrade Precedent, "
+                f"or {REBUILD}"
+            )
         body = bytearray(body_length)
         if not _read_exactly(file, memoryview(body)) or zlib.crc32(body) != body_crc:
             raise StoreCorrupt(f"{path} is damaged (body checksum); {REBUILD}")
@@ -114,7 +125,7 @@ def _read(path: Path) -> tuple[GraphState, int]:
             view = _raw(matrix[:rows])
             if not _read_exactly(file, view) or zlib.crc32(view) != matrix_crc:
                 raise StoreCorrupt(f"{path} is damaged (vector checksum); {REBUILD}")
-    _restore(state, cast("dict[str, Any]", loads(body)), dimensions, matrix)
+    _restore(state, cast("dict[str, Any]", loads(body)), dimensions, matrix, reindex=version != _FORMAT)
     return state, generation
 
 
@@ -129,7 +140,12 @@ def _read_exactly(file: io.FileIO, view: memoryview) -> bool:
 
 
 def _restore(
-    state: GraphState, body: dict[str, Any], dimensions: int, matrix: np.ndarray[Any, Any] | None
+    state: GraphState,
+    body: dict[str, Any],
+    dimensions: int,
+    matrix: np.ndarray[Any, Any] | None,
+    *,
+    reindex: bool,
 ) -> None:
     state.meta = body["meta"]
     for record in body["nodes"]:
@@ -141,7 +157,14 @@ def _restore(
         state.outgoing.setdefault(source, {})[edge.key] = edge
         state.incoming.setdefault(target, {})[edge.key] = edge
         state.type_counts[edge_type] += 1
-    state.text.load(*body["text"])
+    if reindex:
+        # An older analyzer made these postings; the next compaction writes the current format.
+        logger.info("re-indexing the text of %d nodes from an older snapshot format", len(state.nodes))
+        for node in state.nodes.values():
+            if node.text:
+                state.text.put(node.id, analyze(node.text), [])
+    else:
+        state.text.load(*body["text"])
     if matrix is not None:
         state.vectors = VectorIndex(dimensions)
         if body["vectors"] is not None:

@@ -195,9 +195,11 @@ class EmbeddedStore:
                 state.apply(op)
                 replayed.append(op)
             if not self._exact_search:
-                self._approximate, self._approximate_saved = load_or_build(
-                    self._path / _HNSW_FILE, state, generation, replayed
-                )
+                self._approximate, built = load_or_build(self._path / _HNSW_FILE, state, generation, replayed)
+                self._approximate_saved = not built and not replayed
+                if built:
+                    # Saved at once so that readers in other processes load it, not build their own.
+                    self._save_approximate()
         except BaseException:
             self._wal.close()
             self._lock.release()
@@ -515,7 +517,12 @@ class EmbeddedStore:
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """Exact k nearest neighbours by cosine similarity among nodes with embeddings.
+        """The k nearest neighbours by cosine similarity among nodes with embeddings.
+
+        Exact with ``exact_search=True`` (the constructor's default): a scan of the matrix.
+        Otherwise the HNSW index proposes ``max(200, 4k)`` candidates that are filtered and
+        re-scored exactly; a small map, or too few candidates passing the filter, falls back to
+        the scan.
 
         Raises:
             SchemaError: if ``embedding`` is not a vector of the store's dimension, or the filter
@@ -556,7 +563,9 @@ class EmbeddedStore:
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
-        """BM25 search over node text. Any query string is safe to pass.
+        """BM25 over node text analyzed as Neo4j's ``english`` index does (see ``analyzer``).
+
+        Any query string is safe to pass.
 
         Raises:
             SchemaError: if the filter names a label not in ``graph_schema/``.

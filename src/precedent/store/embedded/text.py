@@ -1,20 +1,20 @@
-"""Full-text search over node text: an English analyzer and a BM25 inverted index.
+"""Full-text search over node text: a BM25 inverted index over ``analyzer``'s terms.
 
-The analyzer mirrors what the Neo4j store's Lucene ``english`` analyzer does closely enough for
-both stores to agree on which nodes match: lower-case alphanumeric tokens, Lucene's English stop
-words, possessives dropped and a minimal plural stemmer. A query is analyzed the same way and
-never parsed, so any string (``AND``, ``*``, ``"``, ``\\``) is just words.
+The terms are those Neo4j's ``english`` full-text index makes (see ``analyzer``), so both stores
+agree on which nodes a query matches; scores are BM25 in both but not equal to the last digit
+(Lucene stores lossy length norms). A query is analyzed the same way and never parsed, so any
+string (``AND``, ``*``, ``"``, ``\\``) is just words.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from precedent.model import ScoredNode
+from precedent.store.embedded.analyzer import STOP_WORDS, analyze
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,33 +25,6 @@ __all__ = ["STOP_WORDS", "TextIndex", "analyze"]
 
 K1 = 1.2
 B = 0.75
-
-# Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.
-_LUCENE_STOP_WORDS = (
-    "a an and are as at be but by for if in into is it no not of on or such that the their then "
-    "there these they this to was will with"
-)
-STOP_WORDS = frozenset(_LUCENE_STOP_WORDS.split())
-_TOKEN = re.compile(r"[^\W_]+")
-_POSSESSIVE = re.compile(r"['\u2019]s\b")
-
-
-def _stem(token: str) -> str:
-    # Lucene's EnglishMinimalStemmer: plural "s" only, so "services" meets "service".
-    if len(token) < 3 or token[-1] != "s" or token[-2] in "us":
-        return token
-    if token[-2] == "e":
-        if len(token) > 3 and token[-3] == "i" and token[-4] not in "ae":
-            return token[:-3] + "y"
-        if token[-3] in "iaoe":
-            return token
-    return token[:-1]
-
-
-def analyze(text: str) -> list[str]:
-    """Split ``text`` into index terms (lower-cased, stop words out, plurals folded)."""
-    tokens = _TOKEN.findall(_POSSESSIVE.sub("", text.lower()))
-    return [_stem(t) for t in tokens if t not in STOP_WORDS]
 
 
 class TextIndex:

@@ -1,0 +1,178 @@
+"""Held-out quality per history shape: the ranking fitted to each history vs the default and four baselines.
+
+What it measures, per development shape (``prepare.py``'s ``SHAPES``: Azure post-incident
+reviews, AWS and GCP status events, GitHub's 2024 status history), with the rule-based taxonomy
+labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries never see):
+
+1. every labelled query is posed as declared and measured once (``SimilarIncidentFinder.measure``
+   with the default shapes), cached in ``DIR/shapes-cache/NAME.pkl``;
+2. the labelled queries are ordered by declaration time; the most recent ``--held-out`` share
+   (default 0.3) is the benchmark's held-out split, never seen by the fit;
+3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
+   ``precedent tune`` does on a map (it holds out the newest part of development to decide
+   whether the fit beats the default);
+4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
+   the chosen ranking, the default, BM25, embeddings (MiniLM cosine, best of an incident's
+   chunks), the most recent incident on the same service, and RRF(BM25, embeddings) with a
+   same-service boost; then the macro mean over shapes and the ratio to the best baseline.
+
+Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priority:
+``nice -n 10 uv run python benchmarks/retrieval/shapes.py [DIR] [--shapes azure aws gcp gh24]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import pickle
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from precedent.bootstrap import open_runtime
+
+from precedent.config import Settings
+from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
+from precedent.retrieval.evaluation import Baselines, parse_judgments, pose_judgment
+from precedent.retrieval.fusion import SIGNALS
+from precedent.retrieval.metrics import ndcg_at, reciprocal_rank
+from precedent.retrieval.query import SimilarOptions
+from precedent.retrieval.tuning import (
+    LabelledQuery,
+    ablations,
+    bootstrap_mean,
+    choose,
+    per_query,
+    split_by_time,
+)
+
+if TYPE_CHECKING:
+    from precedent.retrieval.choice import RankingChoice
+
+DEFAULT_DIR = Path(".precedent/bench")
+SHAPES = ("azure", "aws", "gcp", "gh24")
+BASELINES = ("bm25", "embeddings", "recent_same_service", "rrf_same_service")
+
+
+async def _measure_shape(
+    root: Path, name: str
+) -> tuple[list[tuple[str, LabelledQuery]], dict[str, dict[str, list[str]]]]:
+    """Labelled queries of one shape, and every baseline's top 10 per query id (cached)."""
+    cache = root / "shapes-cache" / f"{name}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
+    store, embedder = await open_runtime(Settings(data_dir=root / name / "data"))
+    queries: list[tuple[str, LabelledQuery]] = []
+    baselines: dict[str, dict[str, list[str]]] = {}
+    try:
+        finder = SimilarIncidentFinder(store, embedder, weights=DEFAULT_WEIGHTS)
+        rankers = Baselines(store, embedder).rankers()
+        with (root / name / "judgments-taxonomy.jsonl").open(encoding="utf-8") as lines:
+            judgments = parse_judgments(lines)
+        for number, judgment in enumerate(judgments, start=1):
+            judged = await pose_judgment(finder, store, judgment, SimilarOptions())
+            if judged is None:
+                continue
+            posed, grades = judged
+            ids, matrix = (await finder.measure(posed)).matrix()
+            key = judgment.query_id
+            half_life = DEFAULT_WEIGHTS.half_life_days
+            queries.append((key, LabelledQuery(ids, matrix, grades, posed.declared_at, half_life)))
+            for system, rank in rankers.items():
+                baselines.setdefault(system, {})[key] = await rank(posed)
+            if number % 25 == 0:
+                print(f"  {name}: {number}/{len(judgments)} queries measured", flush=True)
+    finally:
+        await store.close()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps((queries, baselines)))
+    return queries, baselines
+
+
+def _interval(values: np.ndarray) -> dict[str, float]:
+    interval = bootstrap_mean(values)
+    return {"mean": interval.mean, "low": interval.low, "high": interval.high}
+
+
+def _baseline_values(
+    rankings: dict[str, list[str]], held: list[tuple[str, LabelledQuery]]
+) -> tuple[np.ndarray, np.ndarray]:
+    ndcg = np.array([ndcg_at(rankings[qid], q.grades, 10) for qid, q in held])
+    mrr = np.array([reciprocal_rank(rankings[qid], q.grades) for qid, q in held])
+    return ndcg, mrr
+
+
+def evaluate_shape(
+    queries: list[tuple[str, LabelledQuery]], baselines: dict[str, dict[str, list[str]]], held_out: float
+) -> tuple[dict[str, dict[str, object]], RankingChoice, dict[str, float]]:
+    """Choose on development, then score every system on the held-out split."""
+    by_query = {id(q): qid for qid, q in queries}
+    development, held = split_by_time([q for _, q in queries], held_out)
+    choice = choose(development, DEFAULT_WEIGHTS)
+    held_pairs = [(by_query[id(q)], q) for q in held]
+    rows: dict[str, dict[str, object]] = {}
+    for system, weights in (("precedent (chosen)", choice.weights), ("precedent (default)", DEFAULT_WEIGHTS)):
+        rows[system] = {
+            "ndcg_10": _interval(per_query(held, weights)),
+            "mrr": _interval(per_query(held, weights, "mrr")),
+        }
+    for system in BASELINES:
+        ndcg, mrr = _baseline_values(baselines[system], held_pairs)
+        rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
+    rows["_counts"] = {"development": len(development), "held_out": len(held)}
+    return rows, choice, ablations(development, choice.weights)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Measure every shape and print the per-shape table and the macro summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
+    parser.add_argument("--held-out", type=float, default=0.3, help="share of the newest queries held out")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    figures: dict[str, object] = {}
+    for name in args.shapes:
+        queries, baselines = await _measure_shape(args.dir, name)
+        rows, choice, dropped = evaluate_shape(queries, baselines, args.held_out)
+        figures[name] = {"rows": rows, "choice": json.loads(choice.to_json()), "ablations": dropped}
+        counts = rows["_counts"]
+        print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
+        print(f"choice: {choice.source} ({choice.reason})")
+        print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
+              + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
+        print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
+        for system, row in rows.items():
+            if system.startswith("_"):
+                continue
+            n, m = row["ndcg_10"], row["mrr"]
+            print(
+                f"| {system} | {n['mean']:.3f} [{n['low']:.3f}, {n['high']:.3f}] "  # type: ignore[index]
+                f"| {m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}] |"  # type: ignore[index]
+            )
+        ordered = sorted(dropped.items(), key=lambda kv: kv[1])
+        print("ablations on development (nDCG@10 without):", ", ".join(f"{s} {d:+.3f}" for s, d in ordered))
+    _macro(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
+    return 0
+
+
+def _macro(figures: dict[str, object]) -> None:
+    systems = ["precedent (chosen)", "precedent (default)", *BASELINES]
+    print("\n## macro over shapes (mean of per-shape means)")
+    means = {}
+    for system in systems:
+        ndcg = [f["rows"][system]["ndcg_10"]["mean"] for f in figures.values()]  # type: ignore[index]
+        mrr = [f["rows"][system]["mrr"]["mean"] for f in figures.values()]  # type: ignore[index]
+        means[system] = (float(np.mean(ndcg)), float(np.mean(mrr)))
+        print(f"| {system} | {means[system][0]:.3f} | {means[system][1]:.3f} |")
+    best = max(BASELINES, key=lambda s: means[s][0])
+    ratio = means["precedent (chosen)"][0] / means[best][0] if means[best][0] else float("nan")
+    print(f"best baseline by macro nDCG@10: {best}; chosen / best = {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

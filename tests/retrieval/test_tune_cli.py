@@ -1,0 +1,66 @@
+"""``precedent tune`` and ``precedent evaluate`` through ``main()``: the choice is recorded and reported."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from precedent.bootstrap import open_runtime
+
+from precedent.cli.main import main
+from precedent.config import Settings
+from precedent.retrieval.choice import load_choice
+from tests.retrieval.small_org import build
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = [pytest.mark.model]
+
+
+@pytest.fixture
+async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
+    store, embedder = await open_runtime(Settings(data_dir=data))
+    try:
+        await build(store, embedder)
+    finally:
+        await store.close()
+    return data
+
+
+async def test_tune_records_the_default_for_a_small_history_and_evaluate_reports_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main(["tune", "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)
+    assert recorded["source"] == "default"
+    assert "too few labelled queries" in recorded["reason"]
+    store, _ = await open_runtime(Settings(data_dir=data_dir))
+    try:
+        assert (await load_choice(store)).reason == recorded["reason"]
+    finally:
+        await store.close()
+    assert await _main(["evaluate", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ranking"]["source"] == "default"
+    assert "too few" in report["ranking"]["reason"]
+    assert set(report["splits"]["all"]) == {
+        "precedent", "bm25", "embeddings", "recent_same_service", "rrf_same_service"
+    }  # fmt: skip
+    assert "semantic" in report["ablations"]
+
+
+async def test_tune_rejects_a_held_out_fraction_outside_0_1(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main(["tune", "--held-out-fraction", "1.5"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+async def _main(argv: list[str]) -> int:
+    # main() runs its own event loop; a test already inside one hands it to a worker thread.
+    return await asyncio.to_thread(main, argv)
