@@ -166,6 +166,28 @@ async def test_an_unwritable_inbox_gets_503_so_incident_io_retries(
         assert (await client.get("/health")).status_code == 200
 
 
+async def test_an_unreachable_neo4j_inbox_gets_503_on_every_webhook_route(
+    embedded_backend: Backend, tmp_path: Path
+) -> None:
+    from precedent.store.neo4j import Neo4jInbox
+
+    builder = RecordingBuilder(embedded_backend.store)
+    nowhere = Neo4jInbox(f"bolt://127.0.0.1:{_closed_port()}", auth=None, database="neo4j")
+    service = embedded_backend.service(builder, inbox=nowhere)
+    async for client in app_client(embedded_backend, service, tmp_path):
+        assert await send(client, body(incident_event()), "msg_1") == 503
+        assert (await client.get("/v1/webhooks/deliveries")).status_code == 503
+        assert (await client.post("/v1/webhooks/deliveries/msg_1/retry")).status_code == 503
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 async def test_out_of_order_updates_never_regress_the_incident(
     client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
 ) -> None:

@@ -122,3 +122,24 @@ async def test_a_delivery_that_keeps_killing_workers_is_parked_dead(backend: Bac
         assert counts["msg_000"] == OPTIONS.max_attempts
     finally:
         await inbox.close()
+
+
+class MappingFails:
+    async def process(self, delivery: Delivery) -> str:
+        from precedent.errors import MappingError
+
+        raise MappingError(delivery.id, "required field 'name' is missing")
+
+
+async def test_a_delivery_that_cannot_be_mapped_is_parked_at_once(embedded_backend: Backend) -> None:
+    inbox = embedded_backend.inbox()
+    await inbox.open()
+    try:
+        await fill(inbox, 1)
+        assert await Worker(inbox, MappingFails(), OPTIONS, clock=lambda: T0).drain() == 1
+        found = await inbox.get("msg_000")
+        assert found is not None
+        assert (found.state, found.attempts) == ("dead", 1)
+        assert "required field 'name'" in (found.error or "")
+    finally:
+        await inbox.close()

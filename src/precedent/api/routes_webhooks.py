@@ -64,7 +64,7 @@ async def list_deliveries(
     webhooks: NamedDependency[WebhookService], limit: Limit = 50
 ) -> list[DeliveryResponse]:
     """Recent deliveries, newest first, with their outcome, state and timings."""
-    return [DeliveryResponse.from_delivery(d) for d in await webhooks.inbox.recent(limit)]
+    return [DeliveryResponse.from_delivery(d) for d in await webhooks.require_inbox().recent(limit)]
 
 
 @post(
@@ -77,7 +77,7 @@ async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
 ) -> DeliveryResponse:
     """Work on a finished, dead, ignored or rejected delivery again, now."""
-    found = await webhooks.inbox.retry(delivery_id, now=webhooks.clock())
+    found = await webhooks.require_inbox().retry(delivery_id, now=webhooks.clock())
     if found is None:
         raise NotFound("webhook delivery", delivery_id)
     webhooks.worker.wake()

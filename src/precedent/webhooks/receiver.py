@@ -23,6 +23,7 @@ from precedent.errors import (
     PrecedentError,
     StaleTimestamp,
     StoreError,
+    StoreUnavailable,
     WebhooksDisabled,
 )
 from precedent.metrics import WEBHOOK_DELIVERIES
@@ -119,15 +120,23 @@ class Receiver:
                 if event.known
                 else f"{event.event_type} is not an event type this version knows"
             )
-            delivery = NewDelivery(signed.id, event.event_type, text, now, "ignored", reason)
-            await self._inbox.record(delivery)
+            await self._record(NewDelivery(signed.id, event.event_type, text, now, "ignored", reason))
             return Receipt(signed.id, event.event_type, "ignored")
         incident_id = incident_id_of(event.event_type, event.resource)
         delivery = NewDelivery(signed.id, event.event_type, text, now, incident_id=incident_id)
-        if not await self._inbox.record(delivery):
+        if not await self._record(delivery):
             return Receipt(signed.id, event.event_type, "duplicate")
         self._on_accepted()
         return Receipt(signed.id, event.event_type, "accepted")
+
+    async def _record(self, delivery: NewDelivery) -> bool:
+        # Whatever keeps the write from being durable is a 503: incident.io will send it again.
+        try:
+            return await self._inbox.record(delivery)
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise StoreUnavailable(f"the webhook inbox cannot be written: {exc}") from exc
 
     async def _record_rejection(self, delivery: NewDelivery) -> None:
         # The answer is 400 whether or not the record is written: the body will not get better.

@@ -1,8 +1,8 @@
 """Owns the webhook machinery for a process's lifetime: the inbox, the receiver and the worker.
 
-``start`` opens the inbox and starts the worker; an inbox that cannot be opened is logged and
-leaves the receiver answering 503 (so incident.io keeps the deliveries and retries) while the rest
-of the API serves on.
+``start`` opens the inbox and starts the worker; an inbox that cannot be opened is logged, tried
+again every few seconds, and meanwhile the receiver answers 503 (so incident.io keeps the
+deliveries and retries) while the rest of the API serves on.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from precedent.errors import StoreError
+from precedent.errors import StoreError, StoreUnavailable
 from precedent.webhooks.receiver import Receiver
 from precedent.webhooks.worker import Worker, WorkerOptions
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["WebhookService"]
 
 log = logging.getLogger("precedent.webhooks")
+
+_REOPEN_SECONDS = 5.0
 
 
 class WebhookService:
@@ -58,19 +60,47 @@ class WebhookService:
         self._verifier = verifier
         self._run_worker = run_worker
         self._task: asyncio.Task[None] | None = None
+        self._open = False
+
+    def require_inbox(self) -> Inbox:
+        """The inbox, once it is open.
+
+        Raises:
+            StoreUnavailable: while it could not be opened.
+        """
+        if not self._open:
+            raise StoreUnavailable("the webhook inbox is not available yet; see the server log and retry")
+        return self.inbox
 
     async def start(self) -> None:
-        """Open the inbox and start the worker (logging, not raising, when the inbox is down)."""
+        """Open the inbox and start the worker; if the inbox is down, keep trying in the background."""
         if self._verifier is None:
             log.warning(
                 "incident.io webhooks are OFF: PRECEDENT_INCIDENTIO_WEBHOOK_SECRET is not set, so "
                 "POST /v1/webhooks/incident-io answers 503"
             )
+        if await self._try_open():
+            self._start_worker()
+        else:
+            self._task = asyncio.create_task(self._open_later(), name="precedent-webhook-inbox")
+
+    async def _try_open(self) -> bool:
         try:
             await self.inbox.open()
         except StoreError as exc:
-            log.error("webhook inbox unavailable; deliveries get 503 until it is fixed: %s", exc)
-            return
+            log.error("webhook inbox unavailable; deliveries get 503 until it opens: %s", exc)
+            return False
+        self._open = True
+        return True
+
+    async def _open_later(self) -> None:
+        while not await self._try_open():
+            await asyncio.sleep(_REOPEN_SECONDS)
+        log.info("webhook inbox open")
+        if self._run_worker:
+            await self.worker.run()
+
+    def _start_worker(self) -> None:
         if self._run_worker:
             self._task = asyncio.create_task(self.worker.run(), name="precedent-webhook-worker")
 
@@ -81,4 +111,5 @@ class WebhookService:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._open = False
         await self.inbox.close()

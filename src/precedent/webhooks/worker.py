@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from precedent.errors import MappingError, WebhookRejected
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["Processor", "Worker", "WorkerOptions", "worker_name"]
 
 log = logging.getLogger("precedent.webhooks")
+
+# Failures that another attempt cannot fix: the delivery is parked at once.
+_PERMANENT = (MappingError, WebhookRejected)
 
 
 class Processor(Protocol):
@@ -148,7 +153,7 @@ class Worker:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         now = self._clock()
         retry_at = None
-        if delivery.attempts < opts.max_attempts:
+        if delivery.attempts < opts.max_attempts and not isinstance(exc, _PERMANENT):
             delay = opts.backoff[min(delivery.attempts, len(opts.backoff)) - 1] if opts.backoff else 0.0
             retry_at = now + timedelta(seconds=delay)
         await self._inbox.fail(delivery.id, self.name, now=now, error=error, retry_at=retry_at)

@@ -3,4 +3,4 @@
 from precedent.store.embedded.inbox import SqliteInbox
 from precedent.store.embedded.store import EmbeddedStore
 
-__all__ = ["SqliteInbox", "EmbeddedStore"]
+__all__ = ["EmbeddedStore", "SqliteInbox"]
