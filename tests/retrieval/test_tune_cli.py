@@ -7,11 +7,11 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
-from precedent.bootstrap import open_runtime
 
 from precedent.cli.main import main
 from precedent.config import Settings
 from precedent.retrieval.choice import load_choice
+from precedent.runtime import Runtime
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
@@ -24,11 +24,8 @@ pytestmark = [pytest.mark.model]
 async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
-    store, embedder = await open_runtime(Settings(data_dir=data))
-    try:
-        await build(store, embedder)
-    finally:
-        await store.close()
+    async with Runtime.from_settings(Settings(data_dir=data)) as runtime:
+        await build(runtime.store, runtime.embedder)
     return data
 
 
@@ -39,11 +36,8 @@ async def test_tune_records_the_default_for_a_small_history_and_evaluate_reports
     recorded = json.loads(capsys.readouterr().out)
     assert recorded["source"] == "default"
     assert "too few labelled queries" in recorded["reason"]
-    store, _ = await open_runtime(Settings(data_dir=data_dir))
-    try:
-        assert (await load_choice(store)).reason == recorded["reason"]
-    finally:
-        await store.close()
+    async with Runtime.from_settings(Settings(data_dir=data_dir), model=False) as runtime:
+        assert (await load_choice(runtime.store)).reason == recorded["reason"]
     assert await _main(["evaluate", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ranking"]["source"] == "default"
