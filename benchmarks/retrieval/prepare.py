@@ -34,8 +34,8 @@ SHAPES: dict[str, tuple[str, str | None, str | None]] = {
     # dataset folder: (source, since, until). Windows keep each import to a few thousand texts,
     # which a shared 2-core machine embeds in minutes; Azure is whole.
     "azure": ("azure", None, None),
-    "aws": ("aws", "2021-01-01", None),
-    "gcp": ("gcp", "2022-07-01", None),
+    "aws": ("aws", "2019-01-01", None),
+    "gcp": ("gcp", "2021-01-01", None),
     "gh24": ("github", "2024-01-01", "2025-01-01"),
 }
 """The development shapes ``shapes.py`` measures (GitHub's 2024 slice stands beside the full ``github``)."""

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from precedent.bootstrap import open_runtime
 
 from precedent.config import Settings
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
@@ -47,6 +46,7 @@ from precedent.retrieval.tuning import (
     per_query,
     split_by_time,
 )
+from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
     from precedent.retrieval.choice import RankingChoice
@@ -63,7 +63,8 @@ async def _measure_shape(
     cache = root / "shapes-cache" / f"{name}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
-    store, embedder = await open_runtime(Settings(data_dir=root / name / "data"))
+    runtime = await Runtime.from_settings(Settings(data_dir=root / name / "data")).open()
+    store, embedder = runtime.store, runtime.embedder
     queries: list[tuple[str, LabelledQuery]] = []
     baselines: dict[str, dict[str, list[str]]] = {}
     try:
@@ -85,7 +86,7 @@ async def _measure_shape(
             if number % 25 == 0:
                 print(f"  {name}: {number}/{len(judgments)} queries measured", flush=True)
     finally:
-        await store.close()
+        await runtime.close()
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps((queries, baselines)))
     return queries, baselines

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from precedent.errors import SchemaError
 
-__all__ = ["GraphSchema", "Migration", "load_schema"]
+__all__ = ["GraphSchema", "LabelInfo", "Migration", "RelationshipInfo", "describe_schema", "load_schema"]
 
 _IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
@@ -103,3 +103,49 @@ def load_schema() -> GraphSchema:
         embedded_labels=frozenset(k for k, v in nodes.items() if v.get("embedded")),
         migrations=tuple(migrations),
     )
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    """A node label as ``schema.toml`` describes it, for people and agents."""
+
+    name: str
+    description: str
+    properties: tuple[str, ...]
+    time: str | None
+
+
+@dataclass(frozen=True)
+class RelationshipInfo:
+    """A relationship type as ``schema.toml`` describes it: what links to what, and what it means."""
+
+    name: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    description: str
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+@cache
+def describe_schema() -> tuple[tuple[LabelInfo, ...], tuple[RelationshipInfo, ...]]:
+    """The labels and relationship types of the map with their descriptions, in file order."""
+    data = tomllib.loads((_schema_dir() / "schema.toml").read_text(encoding="utf-8"))
+    labels = tuple(
+        LabelInfo(
+            name,
+            str(spec.get("description", "")),
+            _strings(spec.get("properties")),
+            str(spec["time"]) if "time" in spec else None,
+        )
+        for name, spec in data.get("nodes", {}).items()
+    )
+    relationships = tuple(
+        RelationshipInfo(
+            name, _strings(spec.get("from")), _strings(spec.get("to")), str(spec.get("description", ""))
+        )
+        for name, spec in data.get("edges", {}).items()
+    )
+    return labels, relationships

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
+from precedent.investigation import Collaborators
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
@@ -21,9 +22,9 @@ from precedent.webhooks import (
     DeliveryProcessor,
     IncidentFetcher,
     IncidentWriter,
+    MapInvestigationBuilder,
     StoreInvestigationCloser,
     WebhookService,
-    no_investigation,
 )
 
 if TYPE_CHECKING:
@@ -120,6 +121,11 @@ class Runtime:
         return _opened(self._catalog, "catalog")
 
     @property
+    def investigation_collaborators(self) -> Collaborators:
+        """What investigations are built from in this process: the store, finder and catalog."""
+        return Collaborators(self.store, self.finder, self.catalog)
+
+    @property
     def finder(self) -> SimilarIncidentFinder:
         """The one similar-incident finder of this process, sharing the catalog."""
         return _opened(self._finder, "finder")
@@ -192,8 +198,7 @@ class Runtime:
         self._incidentio = _build_incidentio_client(settings)
         processor = DeliveryProcessor(
             IncidentWriter(store, embedder),
-            # The lead wires precedent.investigation.build_investigation here, bound to this runtime.
-            no_investigation,
+            MapInvestigationBuilder(self.investigation_collaborators),
             StoreInvestigationCloser(store),
             IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
         )

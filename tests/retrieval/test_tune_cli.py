@@ -24,8 +24,12 @@ pytestmark = [pytest.mark.model]
 async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
-    async with Runtime.from_settings(Settings(data_dir=data)) as runtime:
-        await build(runtime.store, runtime.embedder)
+    runtime = await Runtime.from_settings(Settings(data_dir=data)).open()
+    store, embedder = runtime.store, runtime.embedder
+    try:
+        await build(store, embedder)
+    finally:
+        await runtime.close()
     return data
 
 
@@ -36,8 +40,12 @@ async def test_tune_records_the_default_for_a_small_history_and_evaluate_reports
     recorded = json.loads(capsys.readouterr().out)
     assert recorded["source"] == "default"
     assert "too few labelled queries" in recorded["reason"]
-    async with Runtime.from_settings(Settings(data_dir=data_dir), model=False) as runtime:
-        assert (await load_choice(runtime.store)).reason == recorded["reason"]
+    runtime = await Runtime.from_settings(Settings(data_dir=data_dir), model=False).open()
+    store = runtime.store
+    try:
+        assert (await load_choice(store)).reason == recorded["reason"]
+    finally:
+        await runtime.close()
     assert await _main(["evaluate", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ranking"]["source"] == "default"

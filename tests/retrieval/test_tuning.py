@@ -62,9 +62,10 @@ def test_fit_finds_the_signal_that_carries_the_history() -> None:
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:
     rng = np.random.default_rng(2)
     queries = [_query(d, rng) for d in range(80)]
-    choice = choose(queries, DEFAULT_WEIGHTS, 0.3, now=START)
+    choice = choose(queries, DEFAULT_WEIGHTS, 0.5, now=START)
     assert choice.source == "fitted"
-    assert choice.figures["held_out_queries"] == 24
+    assert choice.figures["held_out_queries"] == 40
+    assert choice.weights == fit_weights(queries, DEFAULT_WEIGHTS)  # the adopted fit uses every query
     assert choice.figures["gain_low"] > 0
     assert "beats the default" in choice.reason
     assert choice.tuned_at == START.isoformat()
@@ -88,7 +89,7 @@ def test_choose_keeps_the_default_when_the_fit_is_noise() -> None:
 
 def test_small_histories_keep_the_default() -> None:
     rng = np.random.default_rng(4)
-    choice = choose([_query(d, rng) for d in range(MIN_FIT)], DEFAULT_WEIGHTS)
+    choice = choose([_query(d, rng) for d in range(2 * MIN_FIT - 2)], DEFAULT_WEIGHTS)
     assert (choice.source, choice.weights) == ("default", DEFAULT_WEIGHTS)
     assert "too few labelled queries" in choice.reason
 

@@ -209,3 +209,53 @@ def test_current_on_call_is_listed_for_every_schedule(export: Path) -> None:
 def test_the_cli_writes_an_export(tmp_path: Path) -> None:
     assert main(["generate", "--incidents", "30", "--seed", "2", str(tmp_path / "out")]) == 0
     assert len(_items(tmp_path / "out", "v2_incidents.json", "incidents")) == 30
+
+
+def test_end_at_anchors_the_history_and_keeps_the_bytes_per_seed(tmp_path: Path) -> None:
+    end = datetime.fromisoformat("2026-03-01T12:00:00+00:00")
+    for name in ("a", "b"):
+        generate(tmp_path / name, incidents=60, seed=5, end_at=end)
+    for file in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+    starts = [_time(i["created_at"]) for i in _items(tmp_path / "a", "v2_incidents.json", "incidents")]
+    assert max(starts) < end
+    assert (end - max(starts)).days < 7
+    entries = json.loads((tmp_path / "a" / "v2_schedule_entries.json").read_text())
+    for schedule in entries.values():
+        shifts = schedule["schedule_entries"]["final"]
+        assert any(_time(s["start_at"]) <= end < _time(s["end_at"]) for s in shifts)
+    assert main(["generate", "--incidents", "20", "--end-at", "now", str(tmp_path / "now")]) == 0
+
+
+def test_planted_causes_have_a_deploy_minutes_before_and_an_unrelated_decoy(export: Path) -> None:
+    causes = [json.loads(line) for line in (export / "causes.jsonl").read_text().splitlines()]
+    deployments = {
+        e["id"]: e
+        for page in load_objects(export, "v3_catalog_entries.json")
+        for e in page["catalog_entries"]
+        if page["catalog_type"]["name"] == "Deployment"
+    }
+    incidents = {i["id"]: i for i in _items(export, "v2_incidents.json", "incidents")}
+    topology = build_org(11).topology
+    assert len(causes) > 20
+    for cause in causes:
+        deploy = deployments[cause["change_id"]]
+        minutes = (
+            _time(incidents[cause["incident_id"]]["created_at"]) - _time(deploy["created_at"])
+        ).seconds / 60
+        assert 4 <= minutes <= 90
+        assert cause["changed_service"] in {
+            cause["root_service"],
+            *topology.upstream(cause["root_service"], 1),
+        }
+        for decoy_id in cause["decoy_ids"]:
+            decoy = deployments[decoy_id]
+            service = decoy["name"].split(" ")[0]
+            near = {cause["root_service"], cause["changed_service"]}
+            near |= {d for s in list(near) for d in topology.services[s].depends_on}
+            near |= {
+                c for s in (cause["root_service"], cause["changed_service"]) for c in topology.upstream(s, 1)
+            }
+            assert service not in near
+            assert abs((_time(decoy["created_at"]) - _time(deploy["created_at"])).total_seconds()) <= 600
+    assert sum(bool(c["decoy_ids"]) for c in causes) / len(causes) > 0.8

@@ -735,3 +735,17 @@ async def test_text_search_stems_like_lucenes_english_analyzer(store: GraphStore
         "doc-timeout",
         "doc-pod",
     }
+
+
+# --- similarities -------------------------------------------------------------------------------
+
+
+async def test_similarities_are_the_cosines_of_the_ids_with_embeddings(graph: GraphStore) -> None:
+    ids = ["inc-3", "svc-db", "nope", "upd-2", "inc-1", "inc-3"]
+    got = await graph.similarities(QUERY, ids)
+    want = dict(expected_knn(["inc-3", "upd-2", "inc-1"], k=3))
+    assert list(got) == ["inc-3", "upd-2", "inc-1"]
+    np.testing.assert_allclose([got[i] for i in got], [want[i] for i in got], atol=1e-5)
+    assert await graph.similarities(QUERY, []) == {}
+    with pytest.raises(SchemaError):
+        await graph.similarities(np.ones(3, dtype=np.float32), ["inc-1"])

@@ -14,7 +14,7 @@ from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
-from precedent.model import Node
+from precedent.model import Edge, Node
 from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import SqliteInbox
 from precedent.store.neo4j import Neo4jInbox
@@ -25,7 +25,6 @@ from precedent.webhooks import (
     StoreInvestigationCloser,
     WebhookService,
     WorkerOptions,
-    investigation_id,
 )
 from tests.webhooks.signing import SECRET
 
@@ -36,6 +35,12 @@ if TYPE_CHECKING:
     from precedent.sources.incidentio import IncidentIoClient
     from precedent.store import GraphStore, Inbox
     from tests.support.neo4j_server import Neo4jServer
+
+
+def investigation_id(incident_id: str) -> str:
+    """The id the recording builder gives an incident's investigation."""
+    return f"inv:{incident_id}"
+
 
 FAST = WorkerOptions(backoff=(0.0,), max_attempts=3, poll_interval=0.05)
 
@@ -59,6 +64,7 @@ class RecordingBuilder:
             occurred_at=datetime.now(UTC),
         )
         await self.store.upsert_nodes([node])
+        await self.store.upsert_edges([Edge(node.id, "INVESTIGATES", incident_id)])
         return node.id
 
 

@@ -35,7 +35,6 @@ from precedent.webhooks import (
     StoreInvestigationCloser,
     WebhookService,
     WorkerOptions,
-    investigation_id,
 )
 from tests.webhooks.signing import SECRET
 
@@ -58,7 +57,7 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
 
     async def build(incident_id: str) -> str:
         node = Node(
-            investigation_id(incident_id),
+            f"inv:{incident_id}",
             "Investigation",
             {"incident_id": incident_id, "status": "open", "trigger": "webhook"},
             occurred_at=datetime.now(UTC),

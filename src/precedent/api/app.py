@@ -21,9 +21,11 @@ from precedent.api.auth import (
     require_scope,
 )
 from precedent.api.errors import EXCEPTION_HANDLERS
+from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
+from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
@@ -85,11 +87,12 @@ def create_app(
         webhooks=webhooks,
     )
     live = _Live()
+    mcp = mount_mcp(live.get)
     public_paths = [*PUBLIC_PATHS, *(["^/metrics$"] if settings.metrics_public else [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with runtime:
+        async with runtime, mcp.lifespan():
             live.runtime = runtime
             app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
@@ -111,7 +114,14 @@ def create_app(
         return live.get().webhooks
 
     return Litestar(
-        route_handlers=[*GRAPH_ROUTES, *RETRIEVAL_ROUTES, *WEBHOOK_ROUTES, *OPS_ROUTES],
+        route_handlers=[
+            *GRAPH_ROUTES,
+            *RETRIEVAL_ROUTES,
+            *WEBHOOK_ROUTES,
+            *INVESTIGATION_ROUTES,
+            *OPS_ROUTES,
+            mcp.route,
+        ],
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),
@@ -119,6 +129,7 @@ def create_app(
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },
         # Outermost first: every response, refusals included, is timed and logged.
         middleware=[RequestObserver, DefineMiddleware(BearerAuthMiddleware, exclude=public_paths)],

@@ -16,10 +16,14 @@ from rich.console import Console
 
 from precedent import __version__
 from precedent.cli import (
+    changes,
     convert,
+    demo,
     evaluate,
     generate,
     import_,
+    investigate,
+    mcp,
     neighbourhood,
     serve,
     similar,
@@ -42,10 +46,14 @@ Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int
 
 # One line per command module; each registers its own sub-command.
 COMMANDS: tuple[ModuleType, ...] = (
+    changes,
     convert,
+    demo,
     evaluate,
     generate,
     import_,
+    investigate,
+    mcp,
     neighbourhood,
     serve,
     similar,

@@ -1,8 +1,9 @@
 """``precedent tune``: fit the similar-incident ranking to this map's history and record the choice.
 
 Labels are the links responders made (RELATED_TO, duplicates excluded) and, with
-``--judgments``, a JSON-lines judgment file. The most recent labelled queries are held out; the
-default weights are kept unless the fit beats them there beyond the noise (``retrieval.tuning``).
+``--judgments``, a JSON-lines judgment file. The most recent labelled queries check fits made on
+older ones; the default weights are kept unless the fits beat them there beyond the noise
+(``retrieval.tuning``).
 The choice and its reason are written into the map, where ``similar``, ``evaluate`` and the API
 read it.
 """
@@ -41,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--held-out-fraction",
         type=float,
-        default=0.3,
-        help="share of the most recent labelled queries held out to check the fit (default 0.3)",
+        default=0.5,
+        help="share of the most recent labelled queries used to check fits on older ones (default 0.5)",
     )
     parser.add_argument("--dry-run", action="store_true", help="report the choice without recording it")
     parser.add_argument("--json", action="store_true", help="print the choice as JSON")

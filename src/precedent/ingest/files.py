@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from precedent.errors import ImportFileError
+from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset, RecordError
 from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
@@ -214,4 +215,6 @@ async def import_export(
         progress.start(resource, len(records))
         results[resource] = await loader.load(records, resource)
         progress.finish(resource)
+    # Changes recorded before their service was in the catalog get linked now that it may be.
+    await link_pending_changes(loader.store)
     return results

@@ -85,6 +85,11 @@ class Loader:
         self._forced: set[str] = set()
         self._tokens: TokenCounter | None = None
 
+    @property
+    def store(self) -> GraphStore:
+        """The store this loader writes to."""
+        return self._store
+
     async def load(
         self, records: Iterable[MappedRecord] | AsyncIterable[MappedRecord], resource: str
     ) -> LoadStats:

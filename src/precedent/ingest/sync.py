@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset
 from precedent.ingest.fetch import ScopeGaps, fetch_objects, gather_limited, objects_of
 from precedent.ingest.incident_parts import IncidentParts
@@ -129,6 +130,8 @@ class Syncer:
         SYNC_IN_PROGRESS.inc()
         try:
             await self._reference_data()
+            # Changes recorded before their service was in the catalog get linked now that it may be.
+            await link_pending_changes(self._store)
             await self._schedules()
             await self._incidents()
         finally:

@@ -1,3 +1,79 @@
-"""Investigations seeded from incidents: similar incidents, owners, on-call, lessons."""
+"""Investigations: the first look at a new incident, built from the map.
 
-__all__: list[str] = []
+``context`` gathers owners, on-call, dependencies and incidents around the affected services,
+``changes`` the changes near them, ``precedents`` what similar past incidents teach,
+``hypotheses`` ranks likely causes with pure functions, ``summary`` renders them for Slack,
+``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
+"""
+
+from precedent.investigation.around import (
+    ServiceSnapshot,
+    recent_changes,
+    resolve_service,
+    service_snapshot,
+)
+from precedent.investigation.build import (
+    Collaborators,
+    InvestigationOptions,
+    build_investigation,
+    investigation_id,
+)
+from precedent.investigation.codec import investigation_from_json, investigation_json
+from precedent.investigation.context import LiveOnCallSource, LiveShift
+from precedent.investigation.persist import (
+    InvestigationPage,
+    get,
+    latest_for_incident,
+    list_recent,
+    save,
+)
+from precedent.investigation.results import (
+    Change,
+    Evidence,
+    FollowUp,
+    Hypothesis,
+    IncidentBrief,
+    InvestigatedIncident,
+    Investigation,
+    MapState,
+    OnCall,
+    Person,
+    Precedent,
+    RelatedService,
+    ServiceContext,
+    TeamInfo,
+)
+
+__all__ = [
+    "Change",
+    "Collaborators",
+    "Evidence",
+    "FollowUp",
+    "Hypothesis",
+    "IncidentBrief",
+    "InvestigatedIncident",
+    "Investigation",
+    "InvestigationOptions",
+    "InvestigationPage",
+    "LiveOnCallSource",
+    "LiveShift",
+    "MapState",
+    "OnCall",
+    "Person",
+    "Precedent",
+    "RelatedService",
+    "ServiceContext",
+    "ServiceSnapshot",
+    "TeamInfo",
+    "build_investigation",
+    "get",
+    "investigation_from_json",
+    "investigation_id",
+    "investigation_json",
+    "latest_for_incident",
+    "list_recent",
+    "recent_changes",
+    "resolve_service",
+    "save",
+    "service_snapshot",
+]

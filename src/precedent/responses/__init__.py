@@ -12,6 +12,8 @@ from precedent.responses.graph import (
     NodeResponse,
     StatsResponse,
 )
+from precedent.responses.incident import IncidentDetailResponse, SearchHitResponse, SearchResponse
+from precedent.responses.investigation import ChangesResponse, InvestigationResponse, ServiceContextResponse
 from precedent.responses.problem import ProblemDetails
 from precedent.responses.similar import (
     ContributionResponse,
@@ -25,17 +27,23 @@ from precedent.responses.similar import (
 from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
 
 __all__ = [
+    "ChangesResponse",
     "ContributionResponse",
     "DeliveryResponse",
     "EdgeResponse",
     "ExplanationResponse",
     "FollowUpResponse",
+    "IncidentDetailResponse",
+    "InvestigationResponse",
     "LessonResponse",
     "NeighbourhoodResponse",
     "NodeResponse",
     "PosedQueryResponse",
     "ProblemDetails",
     "ReceiptResponse",
+    "SearchHitResponse",
+    "SearchResponse",
+    "ServiceContextResponse",
     "SimilarIncidentResponse",
     "SimilarResponse",
     "StatsResponse",

@@ -6,6 +6,7 @@ functions and ``weights``, ``explain`` says why; ``precedent.responses`` renders
 
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
+from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
     DescribedQuery,
@@ -22,21 +23,27 @@ from precedent.retrieval.results import (
     SimilarIncident,
     SimilarResults,
 )
+from precedent.retrieval.search import KINDS, MapHit, SearchKind, SearchMode, search_map
 from precedent.retrieval.similar import SimilarIncidentFinder
 from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "KINDS",
     "Catalog",
     "DescribedQuery",
     "Explanation",
     "FollowUpSummary",
     "GraphPath",
+    "IncidentDetail",
     "IncidentQuery",
     "Lesson",
     "Limits",
+    "MapHit",
     "NeighbourhoodQuery",
     "PosedQuery",
+    "SearchKind",
+    "SearchMode",
     "SimilarIncident",
     "SimilarIncidentFinder",
     "SimilarOptions",
@@ -44,4 +51,6 @@ __all__ = [
     "SimilarResults",
     "Weights",
     "find_neighbourhood",
+    "incident_detail",
+    "search_map",
 ]

@@ -3,8 +3,9 @@
 The interface has no lookup by property, so the first lookup by reference or name reads the
 Incident (or Service) nodes once and keeps a small index; callers that answer many queries
 (``--batch``, the API) build one ``Catalog`` and reuse it. A key the index misses triggers one
-rebuild when the index is older than ``refresh_after`` seconds, so a long-lived API process sees
-incidents that a sync added after it started.
+rebuild when the index is older than ``refresh_after`` seconds (two by default), so a long-lived API
+process sees an incident a webhook or a sync just added (a responder opens INC-123 seconds after it
+is declared) while a storm of misses rebuilds at most once per interval.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Catalog:
     """
 
     def __init__(
-        self, store: GraphStore, *, refresh_after: float = 30.0, clock: Callable[[], float] = time.monotonic
+        self, store: GraphStore, *, refresh_after: float = 2.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._store = store
         self._refresh_after = refresh_after

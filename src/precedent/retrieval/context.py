@@ -1,6 +1,6 @@
 """Facts about every candidate that ranking needs, fetched in a few batched store calls.
 
-For the whole candidate pool at once: the nodes with their embeddings, the services they
+For the whole candidate pool at once: the nodes, their cosine to the query, the services they
 affect and the teams owning those, and their RELATED_TO links known before the cutoff.
 """
 
@@ -15,7 +15,7 @@ from precedent.model import GraphFilter
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from precedent.model import Node
+    from precedent.model import Node, Vector
     from precedent.retrieval.query import PosedQuery
     from precedent.store.base import GraphStore
 
@@ -33,16 +33,18 @@ class CandidateFacts:
     """What the map says about one candidate.
 
     Attributes:
-        node: The Incident node, with its embedding when it has one.
+        node: The Incident node (without its embedding; ``cosine`` is what ranking needs of it).
         services: Ids of services it affects.
         teams: Ids of teams owning those services (or affected directly).
         related_links: Other incidents linked by RELATED_TO, started before the cutoff.
+        cosine: Cosine of the query's embedding with the incident's, when both exist.
     """
 
     node: Node
     services: frozenset[str]
     teams: frozenset[str]
     related_links: int
+    cosine: float | None = None
 
 
 def admissible(node: Node, posed: PosedQuery) -> bool:
@@ -54,17 +56,25 @@ def admissible(node: Node, posed: PosedQuery) -> bool:
     return node.occurred_at is not None and node.occurred_at < posed.before
 
 
+async def _cosines(store: GraphStore, vector: Vector | None, ids: Sequence[str]) -> dict[str, float]:
+    return await store.similarities(vector, ids) if vector is not None else {}
+
+
 async def gather_facts(
-    store: GraphStore, posed: PosedQuery, ids: Sequence[str]
+    store: GraphStore, posed: PosedQuery, ids: Sequence[str], vector: Vector | None = None
 ) -> tuple[dict[str, CandidateFacts], dict[str, str]]:
-    """Fetch facts for the admissible incidents among ``ids`` in four store calls (three round trips).
+    """Fetch facts for the admissible incidents among ``ids`` in five store calls (two round trips).
+
+    Args:
+        store: The map.
+        posed: The query (cutoff, visibility, exclusions).
+        ids: The candidate pool.
+        vector: The query's embedding, to score every candidate's own embedding in the store.
 
     Returns:
         Facts per admissible incident id, and display names of the services and teams seen.
     """
-    nodes = [n for n in await store.get_nodes(list(ids), with_embeddings=True) if admissible(n, posed)]
-    kept = [n.id for n in nodes]
-    if not kept:
+    if not ids:
         return {}, {}
     related_filter = GraphFilter(
         labels=("Incident",),
@@ -72,10 +82,17 @@ async def gather_facts(
         before=posed.before,
         visibilities=posed.visibilities,
     )
-    affects, related = await asyncio.gather(
-        store.neighbours_of(kept, _AFFECTED, per_node=_PER_NODE),
-        store.neighbours_of(kept, related_filter, per_node=_PER_NODE),
+    # All at once: asking about a few inadmissible ids costs less than a round trip.
+    found, affects, related, cosines = await asyncio.gather(
+        store.get_nodes(list(ids)),
+        store.neighbours_of(ids, _AFFECTED, per_node=_PER_NODE),
+        store.neighbours_of(ids, related_filter, per_node=_PER_NODE),
+        _cosines(store, vector, ids),
     )
+    nodes = [n for n in found if admissible(n, posed)]
+    if not nodes:
+        return {}, {}
+    affects = {n.id: affects[n.id] for n in nodes}
     labels = {other.id: other.label for pairs in affects.values() for _, other in pairs}
     names = {
         other.id: str(other.properties.get("name", other.id))
@@ -92,8 +109,9 @@ async def gather_facts(
     affected = {node_id: {other.id for _, other in pairs} for node_id, pairs in affects.items()}
     links: dict[str, set[str]] = {}
     query_id = posed.incident_id
-    for pairs in related.values():
-        for edge, _ in pairs:
+    for node in nodes:
+        # Only from admissible ends: the filter vouches for the far end, not for the near one.
+        for edge, _ in related[node.id]:
             if query_id not in (edge.source, edge.target):
                 links.setdefault(edge.source, set()).add(edge.target)
                 links.setdefault(edge.target, set()).add(edge.source)
@@ -104,6 +122,6 @@ async def gather_facts(
         teams = {t for t in targets if labels.get(t) == "Team"}
         teams.update(team for s in services for team in owners.get(s, ()))
         facts[node.id] = CandidateFacts(
-            node, services, frozenset(teams), len(links.get(node.id, set()) - {node.id})
+            node, services, frozenset(teams), len(links.get(node.id, set()) - {node.id}), cosines.get(node.id)
         )
     return facts, names

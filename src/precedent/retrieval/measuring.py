@@ -123,6 +123,6 @@ async def measure_posed(
     pool = sorted(
         {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
     )
-    facts, names = await gather_facts(store, posed, pool)
+    facts, names = await gather_facts(store, posed, pool, evidence.vector)
     signals = measure(posed, evidence, facts, shape, now)
     return Measured(posed, evidence, facts, names, signals)

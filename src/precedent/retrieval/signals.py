@@ -67,8 +67,10 @@ def nearest_hops(services: frozenset[str], hood: ServiceNeighbourhood) -> int | 
 def _cosine(facts: CandidateFacts, evidence: Evidence) -> float:
     known = [evidence.vector_hits.get(facts.node.id, -1.0), evidence.part_hits.get(facts.node.id, -1.0)]
     embedding = facts.node.embedding
-    if evidence.vector is not None and embedding is not None and embedding.shape == evidence.vector.shape:
-        # Graph-only candidates have no k-NN score; the exact cosine makes them comparable.
+    # Graph-only candidates have no k-NN score; the exact cosine makes them comparable.
+    if facts.cosine is not None:
+        known.append(facts.cosine)
+    elif evidence.vector is not None and embedding is not None and embedding.shape == evidence.vector.shape:
         known.append(float(np.dot(evidence.vector, embedding)))
     return max(known)
 

@@ -2,7 +2,9 @@
 
 The final score of a past incident is ``sum(weight[s] * value[s])`` over the signals in
 ``fusion.SIGNALS``, every value in [0, 1]. Change the ranking by passing another ``Weights``
-(``dataclasses.replace(DEFAULT_WEIGHTS, lexical=0.3)``), never by mutating one.
+(``dataclasses.replace(DEFAULT_WEIGHTS, lexical=0.3)``), never by mutating one. A map fitted by
+``precedent tune`` records its own weights (``choice.RankingChoice``), which finders use instead
+of these unless given weights explicitly.
 
 How ``DEFAULT_WEIGHTS`` was tuned (November 2026). Development labels: the planted recurrences
 and RELATED_TO links of ``precedent generate --incidents 1500 --seed 2`` (483 queries) and silver

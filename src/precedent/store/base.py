@@ -141,6 +141,17 @@ class GraphStore(Protocol):
         may then return fewer than ``k``.
         """
 
+    async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of ``embedding`` with each of ``ids`` that has an embedding.
+
+        Ids without an embedding (or missing) are left out; the rest come in the order of ``ids``.
+        Scores equal ``vector_search``'s. The embeddings stay in the store, which is what makes
+        scoring a few hundred candidates cheap on Neo4j: one round trip of floats, not vectors.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+        """
+
     async def text_search(
         self, query: str, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:

@@ -9,8 +9,8 @@ from precedent.webhooks.incidents import CLOSED_CATEGORIES, IncidentChange, Inci
 from precedent.webhooks.investigations import (
     InvestigationBuilder,
     InvestigationCloser,
+    MapInvestigationBuilder,
     StoreInvestigationCloser,
-    investigation_id,
     no_investigation,
 )
 from precedent.webhooks.processor import HANDLED_EVENTS, DeliveryProcessor
@@ -27,6 +27,7 @@ __all__ = [
     "IncidentWriter",
     "InvestigationBuilder",
     "InvestigationCloser",
+    "MapInvestigationBuilder",
     "Processor",
     "Receipt",
     "Receiver",
@@ -34,7 +35,6 @@ __all__ = [
     "WebhookService",
     "Worker",
     "WorkerOptions",
-    "investigation_id",
     "no_investigation",
     "worker_name",
 ]

@@ -11,25 +11,25 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from precedent.investigation import build_investigation, save
+from precedent.model import OWNER_VIEWER
+from precedent.retrieval import IncidentQuery
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from precedent.investigation import Collaborators
     from precedent.store import GraphStore
 
 __all__ = [
     "InvestigationBuilder",
     "InvestigationCloser",
+    "MapInvestigationBuilder",
     "StoreInvestigationCloser",
-    "investigation_id",
     "no_investigation",
 ]
 
 log = logging.getLogger("precedent.webhooks")
-
-
-def investigation_id(incident_id: str) -> str:
-    """The id of an incident's investigation node (``graph_schema``: ``'inv:<incident id>'``)."""
-    return f"inv:{incident_id}"
 
 
 class InvestigationBuilder(Protocol):
@@ -66,12 +66,47 @@ class StoreInvestigationCloser:
 
     async def __call__(self, incident_id: str) -> bool:
         """See ``InvestigationCloser``."""
-        found = await self._store.get_nodes([investigation_id(incident_id)])
-        if not found:
+        # The newest investigation of the incident, whoever built it.
+        linked = await self._store.linked_recent(
+            [incident_id],
+            label="Investigation",
+            edge_type="INVESTIGATES",
+            per_anchor=1,
+            visibilities=("public", "private"),
+        )
+        if not linked[incident_id]:
             return False
-        node = found[0]
+        node = linked[incident_id][0]
         if node.properties.get("status") == "closed":
             return True
         closed = {**node.properties, "status": "closed", "closed_at": self._clock().isoformat()}
         await self._store.upsert_nodes([dataclasses.replace(node, properties=closed)])
         return True
+
+
+class MapInvestigationBuilder:
+    """Builds an incident's investigation from the map and stores it (the worker's real builder).
+
+    It answers as the map's owner: the investigation of a public incident still cites only public
+    ones (the viewer rule), and a private incident's is readable only by viewers who may see it.
+
+    Args:
+        collaborators: The store, finder and catalog of the runtime.
+    """
+
+    def __init__(self, collaborators: Collaborators) -> None:
+        self._collaborators = collaborators
+
+    async def __call__(self, incident_id: str) -> str | None:
+        """See ``InvestigationBuilder``."""
+        investigation = await build_investigation(
+            IncidentQuery(incident_id), self._collaborators, OWNER_VIEWER
+        )
+        await save(self._collaborators.store, investigation, trigger="webhook")
+        log.info(
+            "investigation built incident=%s investigation=%s build_ms=%.0f",
+            incident_id,
+            investigation.id,
+            investigation.build_ms,
+        )
+        return investigation.id

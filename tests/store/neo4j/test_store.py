@@ -11,10 +11,10 @@ from neo4j import AsyncDriver, AsyncGraphDatabase
 
 from precedent.errors import SchemaError, StoreError, StoreUnavailable
 from precedent.graph_schema import load_schema
-from precedent.model import Node
+from precedent.model import Node, SearchFilter
 from precedent.store import GraphStore
 from precedent.store.neo4j import Neo4jStore
-from tests.store.contract_graph import EDGES, NODES, QUERY, expected_knn
+from tests.store.contract_graph import EDGES, NODES, QUERY, at, expected_knn
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -184,3 +184,35 @@ async def test_index_vector_search_agrees_with_exact_on_a_small_map(neo4j_store:
     approximate = await neo4j_store.vector_search(QUERY, k=4, exact=False)
     assert [h.node_id for h in approximate] == [h.node_id for h in exact]
     np.testing.assert_allclose([h.score for h in approximate], [h.score for h in exact], atol=1e-5)
+
+
+async def test_text_search_over_a_few_lucene_hits_is_still_exact(
+    neo4j: Neo4jServer, neo4j_store: Neo4jStore
+) -> None:
+    # Scores spread by repetition, ties (identical texts), and filters that reject the best hits,
+    # so the short path must fall back to the full search for some of the cases below.
+    nodes = [
+        Node(
+            f"doc-{i:02d}",
+            "Incident" if i % 3 else "IncidentUpdate",
+            text=" ".join(["disk full"] * (1 + i % 4)),
+            occurred_at=at(1 + i % 12),
+            visibility="private" if i % 5 == 0 else "public",
+        )
+        for i in range(40)
+    ]
+    await neo4j_store.upsert_nodes(nodes)
+    short = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384, text_over_fetch=2)
+    await short.open()
+    try:
+        for search_filter in [
+            None,
+            SearchFilter(labels=("Incident",)),
+            SearchFilter(labels=("IncidentUpdate",), visibilities=("public",)),
+            SearchFilter(before=at(3), after=at(2)),
+        ]:
+            for k in (1, 3, 7, 40):
+                want = await neo4j_store.text_search("full disk", k=k, search_filter=search_filter)
+                assert await short.text_search("full disk", k=k, search_filter=search_filter) == want
+    finally:
+        await short.close()

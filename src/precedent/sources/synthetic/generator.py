@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from precedent.sources.synthetic.catalog import deployment_entry, service_entries, team_entries
 from precedent.sources.synthetic.ids import IdFactory, stream
 from precedent.sources.synthetic.incidents import IncidentBuilder
-from precedent.sources.synthetic.org import Org, build_org, history_days
+from precedent.sources.synthetic.org import ORG_START, Org, build_org, history_days
 from precedent.sources.synthetic.people import schedule_entries, schedule_object, team_object, user_object
 from precedent.sources.synthetic.text import Narrator
 from precedent.sources.synthetic.timeline import Member, Plan, Planner, Thread
@@ -60,6 +60,7 @@ def _planner(org: Org, incidents: int) -> Planner:
         org.topology,
         start=org.created + _FIRST_INCIDENT_AFTER,
         days=history_days(incidents),
+        decoys=(stream(org.seed, "decoys"), IdFactory(stream(org.seed, "ids:decoys"))),
     )
     planner.plan_background_deploys()
     return planner
@@ -137,6 +138,7 @@ def _write_incidents(
         ListWriter(out / "v2_follow_ups.json", "follow_ups") as follow_up_out,
         ListWriter(out / "v2_actions.json", "actions") as action_out,
         (out / "judgments.jsonl").open("w", encoding="utf-8", newline="\n") as judgments_out,
+        (out / "causes.jsonl").open("w", encoding="utf-8", newline="\n") as causes_out,
     ):
         for plan in planner.plans(incidents):
             story = narrator.narrative(plan, org.topology.services[plan.root].kind)
@@ -155,6 +157,8 @@ def _write_incidents(
                 postmortem_out.add(built.postmortem)
                 content_out.add(str(built.postmortem["id"]), {"markdown": built.postmortem_markdown})
                 counts["postmortems"] += 1
+            if plan.deployment is not None:
+                causes_out.write(json.dumps(_cause(plan, planner), separators=(",", ":")) + "\n")
             judgment = relations.judge(plan)
             if judgment is not None:
                 judgments_out.write(json.dumps(judgment, separators=(",", ":")) + "\n")
@@ -172,13 +176,28 @@ def _write_incidents(
         counts["postmortems"],
         counts["follow_ups"],
         counts["actions"],
-        len(planner.deployments),
+        len(planner.deployments) + len(planner.decoys),
         len(relations.threads),
         counts["judged"],
         counts["duplicates"],
         counts["private"],
     )
     return report, relations, planner
+
+
+def _cause(plan: Plan, planner: Planner) -> Json:
+    """Ground truth for the investigation benchmark: the deploy that caused an incident, and its decoy."""
+    assert plan.deployment is not None
+    decoy = planner.decoys_of.get(plan.deployment.id)
+    return {
+        "incident_id": plan.id,
+        "reference": f"INC-{plan.number}",
+        "change_id": plan.deployment.id,
+        "changed_service": plan.deployment.service,
+        "root_service": plan.root,
+        "minutes_before": round((plan.start - plan.deployment.deployed_at).total_seconds() / 60, 1),
+        "decoy_ids": [decoy] if decoy else [],
+    }
 
 
 def _write_relationships(out: Path, relations: _Relations) -> None:
@@ -240,7 +259,7 @@ def _write_catalog_entries(out: Path, org: Org, planner: Planner) -> None:
     catalog, created = org.catalog, org.created
     services = service_entries(catalog, org.topology, org.teams_by_name, created)
     teams = team_entries(catalog, list(org.teams), created)
-    deployments = sorted(planner.deployments, key=lambda d: (d.deployed_at, d.id))
+    deployments = sorted([*planner.deployments, *planner.decoys], key=lambda d: (d.deployed_at, d.id))
     sources: tuple[tuple[Json, int, Callable[[int, int], list[Json]]], ...] = (
         (catalog.service_type, len(services), lambda a, b: services[a:b]),
         (catalog.team_type, len(teams), lambda a, b: teams[a:b]),
@@ -263,19 +282,30 @@ def _write_catalog_entries(out: Path, org: Org, planner: Planner) -> None:
         handle.write("]\n")
 
 
-def generate(out: Path, *, incidents: int, seed: int) -> GenerationReport:
+def generate(out: Path, *, incidents: int, seed: int, end_at: datetime | None = None) -> GenerationReport:
     """Generate a synthetic organisation with ``incidents`` incidents into the directory ``out``.
+
+    Besides the export, writes ``judgments.jsonl`` (planted recurrences) and ``causes.jsonl`` (per
+    incident with a planted causal deploy: the deploy, how long before, and the decoy deploy of an
+    unrelated service planted minutes from it).
 
     Args:
         out: the export directory (created if missing).
         incidents: how many incidents to write.
-        seed: the seed; the same seed and count always produce the same bytes.
+        seed: the seed; the same seed, count and ``end_at`` always produce the same bytes.
+        end_at: when the history ends ("now" for a demo, so recent deploys and who is on call
+            make sense); a fixed epoch when omitted.
 
     Returns:
         What was written.
     """
     out.mkdir(parents=True, exist_ok=True)
-    org = build_org(seed)
+    if end_at is not None and end_at.tzinfo is None:
+        raise ValueError("end_at must be timezone-aware")
+    created = (
+        end_at - _FIRST_INCIDENT_AFTER - timedelta(days=history_days(incidents)) if end_at else ORG_START
+    )
+    org = build_org(seed, created)
     # The planner puts the last incident just before the end of the history, so "now" is the end:
     # the newest incidents are still open, as in a live export.
     now = org.created + _FIRST_INCIDENT_AFTER + timedelta(days=history_days(incidents))

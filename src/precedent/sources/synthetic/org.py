@@ -48,17 +48,23 @@ def history_days(incidents: int) -> int:
     return max(120, min(1460, incidents // 3))
 
 
-def build_org(seed: int) -> Org:
-    """Build the organisation for a seed; each part draws from its own stream so they vary independently."""
+def build_org(seed: int, created: datetime = ORG_START) -> Org:
+    """Build the organisation for a seed; each part draws from its own stream so they vary independently.
+
+    Args:
+        seed: The seed.
+        created: When the organisation set incident.io up (a fixed epoch unless a caller anchors
+            the history to end at a given time).
+    """
     ids = IdFactory(stream(seed, "ids:org"))
     topology = build_topology(stream(seed, "topology"))
-    teams = build_people(stream(seed, "people"), ids, topology.teams, ORG_START)
+    teams = build_people(stream(seed, "people"), ids, topology.teams, created)
     return Org(
         seed,
         topology,
         teams,
-        build_reference(ids, ORG_START),
-        build_catalog(ids, topology, ORG_START),
-        ORG_START,
+        build_reference(ids, created),
+        build_catalog(ids, topology, created),
+        created,
         {team.name: team for team in teams},
     )

@@ -105,10 +105,22 @@ class Planner:
     """Yield ``count`` plans in start-time order."""
 
     def __init__(
-        self, rng: random.Random, ids: IdFactory, topology: Topology, *, start: datetime, days: int
+        self,
+        rng: random.Random,
+        ids: IdFactory,
+        topology: Topology,
+        *,
+        start: datetime,
+        days: int,
+        decoys: tuple[random.Random, IdFactory] | None = None,
     ) -> None:
         self._rng = rng
         self._ids = ids
+        # Decoys draw from their own stream: planting them leaves every other byte unchanged.
+        self._decoy_rng, self._decoy_ids = decoys or (rng, ids)
+        self.decoys: list[Deployment] = []
+        self.decoys_of: dict[str, str] = {}
+        self._deployable = sorted(s.name for s in topology.services.values() if s.kind in _DEPLOYABLE)
         self._topology = topology
         self._start = start
         self._end = start + timedelta(days=days)
@@ -189,6 +201,38 @@ class Planner:
         minutes = self._rng.lognormvariate(math.log(_MEDIAN_MINUTES[severity]), 0.8)
         return timedelta(minutes=min(max(minutes, 6.0), 3 * 24 * 60))
 
+    def _decoy(self, deployment: Deployment, near: tuple[str, ...]) -> None:
+        """Plant a deploy of an unrelated service minutes from a causal one (a benchmark's distractor).
+
+        Drawn from its own random stream and id factory, so the rest of the history is the same
+        bytes with or without decoys.
+        """
+        # Unrelated: more than two hops either way from the root and the changed service. Some
+        # decoys still fall within an investigation's reach, which is the test: they must rank lower.
+        nearby = set(near)
+        frontier = set(near)
+        for _ in range(2):
+            frontier = {
+                other
+                for name in frontier
+                for other in (
+                    *self._topology.services[name].depends_on,
+                    *self._topology.dependants.get(name, ()),
+                )
+            } - nearby
+            nearby |= frontier
+        candidates = [s for s in self._deployable if s not in nearby]
+        if not candidates:
+            return
+        service = self._decoy_rng.choice(candidates)
+        at = deployment.deployed_at + timedelta(minutes=self._decoy_rng.uniform(-10, 10))
+        version = f"{at:%Y.%m.%d}-{self._decoy_rng.getrandbits(28):07x}"
+        decoy = Deployment(
+            self._decoy_ids.new(at), service, version, at, f"deploy-decoy-{len(self.decoys) + 1:06d}"
+        )
+        self.decoys.append(decoy)
+        self.decoys_of[deployment.id] = decoy.id
+
     def _plan(
         self, number: int, at: datetime, fault: Fault, *, thread: Thread | None, duplicate_of: Plan | None
     ) -> Plan:
@@ -196,6 +240,7 @@ class Planner:
         deployment = None
         if fault.changed is not None and rng.random() < 0.75:
             deployment = self._deploy(fault.changed, at - timedelta(minutes=rng.uniform(4, 90)))
+            self._decoy(deployment, (fault.root, fault.changed))
         version_service = fault.changed or fault.root
         security = rng.random() < 0.02
         severity = duplicate_of.severity if duplicate_of else self._severity()

@@ -531,10 +531,7 @@ class EmbeddedStore:
         state = self._open_state()
         if search_filter is not None:
             check_labels(search_filter.labels)
-        query = np.asarray(embedding, dtype=np.float32)
-        if query.ndim != 1 or not np.isfinite(query).all():
-            raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
-        check_dimensions("the query embedding", len(query), state.dimensions)
+        query = self._query_vector(state, embedding)
         index = state.vectors
         if index is None or k <= 0:
             return []
@@ -548,6 +545,24 @@ class EmbeddedStore:
             return index.search(query, k, search_filter)
         async with self._index_lock:
             return await asyncio.to_thread(index.search, query, k, search_filter)
+
+    async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of ``embedding`` with each of ``ids`` that has an embedding, in the order of ``ids``.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+        """
+        state = self._open_state()
+        query = self._query_vector(state, embedding)
+        return state.vectors.similarities(query, ids) if state.vectors is not None else {}
+
+    @staticmethod
+    def _query_vector(state: GraphState, embedding: Vector) -> Vector:
+        query = np.asarray(embedding, dtype=np.float32)
+        if query.ndim != 1 or not np.isfinite(query).all():
+            raise SchemaError("a query embedding must be a 1-D vector of finite numbers")
+        check_dimensions("the query embedding", len(query), state.dimensions)
+        return query
 
     def _approximate_search(
         self, index: VectorIndex, query: Vector, k: int, search_filter: SearchFilter

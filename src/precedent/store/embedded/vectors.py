@@ -163,6 +163,19 @@ class VectorIndex:
                 scores[~mask] = -np.inf
         return self._top(scores, rows, k)
 
+    def similarities(self, query: Vector, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of ``query`` with each of ``ids`` that has a row, in the order of ``ids``."""
+        present = [
+            (node_id, row) for node_id in dict.fromkeys(ids) if (row := self._rows.get(node_id)) is not None
+        ]
+        if not present:
+            return {}
+        rows = np.fromiter((row for _, row in present), dtype=np.intp, count=len(present))
+        norm = float(np.linalg.norm(query))
+        unit = query / norm if norm > 0 else query
+        scores = (self._matrix[rows] @ unit) * self._inv_norms[rows]
+        return {node_id: float(score) for (node_id, _), score in zip(present, scores.tolist(), strict=True)}
+
     def rescore(
         self, query: Vector, candidates: Sequence[str], k: int, search_filter: SearchFilter
     ) -> list[ScoredNode]:

@@ -37,6 +37,7 @@ __all__ = [
     "INBOX_RETRY",
     "INBOX_TAKE",
     "SET_META",
+    "SIMILARITIES",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
     "count_edges",
@@ -57,6 +58,7 @@ __all__ = [
     "scan_nodes_page",
     "search_predicates",
     "text_search",
+    "text_search_top",
     "upsert_edges",
     "upsert_nodes",
 ]
@@ -357,8 +359,19 @@ def index_vector_search(predicates: str) -> str:
     )
 
 
+SIMILARITIES = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+WHERE n.embedding IS NOT NULL
+RETURN n.id AS id, vector.similarity.cosine(n.embedding, $vector) AS score
+"""
+
+
 def text_search(predicates: str) -> str:
-    """Full-text search over ``n.text`` (Lucene query in ``$query``), filtered afterwards."""
+    """Full-text search over ``n.text`` (Lucene query in ``$query``), filtered afterwards.
+
+    Every hit is scored and filtered: exact, but it reads every matching node.
+    """
     return (
         f"CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', $query) YIELD node AS n, score\n"
         f"WHERE {predicates}\n"
@@ -417,3 +430,25 @@ INBOX_RETRY = (
     "SET d.state = 'pending', d.attempts = 0, d.available_at = $now, d.finished_at = null,\n"
     "    d.lease_expires_at = null"
 )
+
+
+def text_search_top(predicates: str) -> str:
+    """Full-text search over Lucene's best ``$fetch`` hits only, filtered afterwards.
+
+    Each row also carries how many hits Lucene gave (``fetched``) and the lowest score among
+    them (``floor``), so the caller can tell whether the answer is the exact one: it is when
+    Lucene ran out of hits before ``$fetch``, or the k-th answer scores above ``floor`` (so no
+    hit past the cut could rank before it or tie with it).
+    """
+    return (
+        f"CALL db.index.fulltext.queryNodes('{TEXT_INDEX}', $query, {{limit: $fetch}}) YIELD node, score\n"
+        "WITH collect({node: node, score: score}) AS hits\n"
+        "WITH hits, size(hits) AS fetched, reduce(low = null, h IN hits | "
+        "CASE WHEN low IS NULL OR h.score < low THEN h.score ELSE low END) AS floor\n"
+        "UNWIND hits AS hit\n"
+        "WITH hit.node AS n, hit.score AS score, fetched, floor\n"
+        f"WHERE {predicates}\n"
+        "RETURN n.id AS id, score, fetched, floor\n"
+        "ORDER BY score DESC, id ASC\n"
+        "LIMIT $k"
+    )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from precedent.model import Vector
     from precedent.store.neo4j.connection import Connection
 
-__all__ = ["lucene_query", "text_search", "vector_search"]
+__all__ = ["lucene_query", "similarities", "text_search", "vector_search"]
 
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 # The classic query parser treats these (upper case only) as operators, even escaped.
@@ -104,6 +104,29 @@ async def vector_search(
     return await connection.read(work, "searching vectors")
 
 
+async def similarities(
+    connection: Connection, embedding: Vector, ids: Sequence[str], dimensions: int | None
+) -> dict[str, float]:
+    """Cosine of ``embedding`` with each of ``ids`` that has an embedding, in the order of ``ids``.
+
+    Raises:
+        SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+    """
+    vector = vector_list("the query embedding", embedding, dimensions)
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return {}
+    params = {"ids": unique, "vector": vector}
+
+    async def work(tx: AsyncManagedTransaction) -> dict[str, float]:
+        scores = {
+            str(r["id"]): 2.0 * float(r["score"]) - 1.0 for r in await fetch(tx, queries.SIMILARITIES, params)
+        }
+        return {node_id: scores[node_id] for node_id in unique if node_id in scores}
+
+    return await connection.read(work, "scoring embeddings")
+
+
 async def text_search(
     connection: Connection,
     schema: GraphSchema,
@@ -111,16 +134,31 @@ async def text_search(
     *,
     k: int,
     search_filter: SearchFilter | None,
+    over_fetch: int,
 ) -> list[ScoredNode]:
-    """Full-text (Lucene BM25) search over node text, filtered and ordered score desc, id asc."""
+    """Full-text (Lucene BM25) search over node text, filtered and ordered score desc, id asc.
+
+    Asks Lucene for its best ``max(k, over_fetch)`` hits first, which
+    settles almost every query in one round trip without reading every matching node; when that
+    cannot prove the answer exact (too few hits pass the filter, or a tie at the cut), it runs
+    the full search, so the answer is always the exact one.
+    """
     lucene = lucene_query(text)
     predicates, params = _filter_parts(search_filter, schema)  # checks labels even for no query
     if k <= 0 or lucene is None:
         return []
-    params.update(query=lucene, k=k)
-    query = queries.text_search(predicates)
+    top = max(k, over_fetch)
+    params.update(query=lucene, k=k, fetch=top)
+    top_query = queries.text_search_top(predicates)
+    full_query = queries.text_search(predicates)
 
     async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
-        return _hits(await fetch(tx, query, params), cosine=False)
+        records = await fetch(tx, top_query, params)
+        if records:
+            fetched, floor = int(records[0]["fetched"]), float(records[0]["floor"])
+            exhausted = fetched < top
+            if exhausted or (len(records) == k and float(records[-1]["score"]) > floor):
+                return _hits(records, cosine=False)
+        return _hits(await fetch(tx, full_query, params), cosine=False)
 
     return await connection.read(work, "searching text")

@@ -1,0 +1,277 @@
+"""HTTP routes for investigations and change events: parse, call one investigation function, return.
+
+Responses are the investigation layer's own frozen dataclasses (serialised as ``codec`` writes
+them, so the API, ``precedent investigate --json`` and the stored JSON are one shape); requests
+are the pydantic models below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from precedent.embedding import Embedder
+from precedent.errors import InvalidQuery, NotFound
+from precedent.ingest.changes import ChangeRecord, ChangeRecorder, pending_changes, resolve_service
+from precedent.investigation import (
+    Change,
+    Collaborators,
+    Investigation,
+    InvestigationOptions,
+    build_investigation,
+    latest_for_incident,
+    list_recent,
+    save,
+)
+from precedent.investigation import get as get_investigation
+from precedent.investigation.changes import change_from_node, changes_for_service
+from precedent.model import Viewer
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder, SimilarQuery
+from precedent.retrieval.catalog import Catalog
+from precedent.store import GraphStore
+
+__all__ = [
+    "INVESTIGATION_ROUTES",
+    "ChangeRequestDTO",
+    "ChangesPage",
+    "InvestigationList",
+    "InvestigationListItem",
+    "InvestigationRequestDTO",
+    "RecordedChangeDTO",
+]
+
+
+class InvestigationRequestDTO(BaseModel):
+    """An incident to investigate: ``incident`` (in the map) or ``name`` and ``services`` (described)."""
+
+    incident: str | None = Field(default=None, description="an incident in the map, by id or INC-123")
+    name: str | None = Field(default=None, description="a described incident's title")
+    summary: str = ""
+    services: list[str] = Field(default_factory=list, description="affected services, by name or id")
+    severity: str | None = None
+    type: str | None = None
+    declared_at: AwareDatetime | None = Field(default=None, description="default: now")
+    similar: int = Field(default=5, ge=1, le=50, description="how many precedents")
+    change_window_hours: float = Field(default=24.0, gt=0, le=720, description="changes read this far back")
+
+
+class ChangeRequestDTO(BaseModel):
+    """A change to production, as a CI step reports it."""
+
+    service: str = Field(min_length=1, description="the changed service, by name or id")
+    kind: Literal["deploy", "config", "feature_flag", "infrastructure", "other"] = "deploy"
+    started_at: AwareDatetime | None = Field(default=None, description="default: when it is received")
+    finished_at: AwareDatetime | None = None
+    version: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    url: str | None = None
+    commit_sha: str | None = None
+    repository: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    id: str | None = Field(default=None, description="your id: recording it again replaces the change")
+
+
+class RecordedChangeDTO(BaseModel):
+    id: str
+    service: str
+    service_id: str | None
+    linked: bool
+    created: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class InvestigationListItem:
+    """One stored investigation, in a listing."""
+
+    id: str
+    incident_id: str | None
+    reference: str | None
+    name: str
+    built_at: datetime
+    build_ms: float
+    top_hypothesis: str | None
+
+
+@dataclass(frozen=True)
+class InvestigationList:
+    items: tuple[InvestigationListItem, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    service: str
+    service_id: str | None
+    items: tuple[Change, ...]
+
+
+def _options(similar: int, hours: float) -> InvestigationOptions:
+    try:
+        return InvestigationOptions(similar=similar, change_window=timedelta(hours=hours))
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from exc
+
+
+@get("/v1/incidents/{incident:str}/investigation")
+async def incident_investigation(
+    incident: FromPath[str],
+    store: NamedDependency[GraphStore],
+    finder: NamedDependency[SimilarIncidentFinder],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
+) -> Investigation:
+    """The latest investigation of an incident in the map, built (and stored) if there is none."""
+    collaborators = Collaborators(store, finder, catalog)
+    node = await collaborators.catalog.incident(incident, viewer)
+    if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
+        return stored
+    investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
+    await save(collaborators.store, investigation, trigger="request")
+    return investigation
+
+
+@get("/v1/investigations/{investigation_id:str}")
+async def investigation_by_id(
+    investigation_id: FromPath[str],
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+) -> Investigation:
+    """A stored investigation by id."""
+    return await get_investigation(store, investigation_id, viewer)
+
+
+@post("/v1/investigations", status_code=201)
+async def create_investigation(
+    data: JSONBody[InvestigationRequestDTO],
+    store: NamedDependency[GraphStore],
+    finder: NamedDependency[SimilarIncidentFinder],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+) -> Investigation:
+    """Investigate an incident in the map (``incident``) or one described in the body; store it."""
+    collaborators = Collaborators(store, finder, catalog)
+    query: SimilarQuery
+    if data.incident:
+        query = IncidentQuery(data.incident)
+    elif data.name:
+        query = DescribedQuery(
+            name=data.name,
+            summary=data.summary,
+            services=tuple(data.services),
+            severity=data.severity,
+            incident_type=data.type,
+            declared_at=data.declared_at or datetime.now(UTC),
+        )
+    else:
+        raise InvalidQuery(
+            'give "incident" (an incident in the map) or "name" and "services" (a described one)'
+        )
+    options = _options(data.similar, data.change_window_hours)
+    investigation = await build_investigation(query, collaborators, viewer, options)
+    await save(collaborators.store, investigation, trigger="request")
+    return investigation
+
+
+@get("/v1/investigations")
+async def recent_investigations(
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> InvestigationList:
+    """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    page = await list_recent(store, viewer, cursor=cursor, limit=limit)
+    items = tuple(
+        InvestigationListItem(
+            i.id,
+            i.incident.id,
+            i.incident.reference,
+            i.incident.name,
+            i.built_at,
+            i.build_ms,
+            i.hypotheses[0].statement if i.hypotheses else None,
+        )
+        for i in page.items
+    )
+    return InvestigationList(items, page.next_cursor)
+
+
+@post("/v1/changes", status_code=202)
+async def record_change(
+    data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
+) -> RecordedChangeDTO:
+    """Record a change (a deploy, a config change...); idempotent on your ``id``."""
+    try:
+        record = ChangeRecord(
+            service=data.service,
+            kind=data.kind,
+            started_at=data.started_at or datetime.now(UTC),
+            finished_at=data.finished_at,
+            version=data.version,
+            summary=data.summary,
+            author=data.author,
+            url=data.url,
+            commit_sha=data.commit_sha,
+            repository=data.repository,
+            labels=tuple(data.labels),
+            id=data.id,
+        )
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from exc
+    # One recorder per request: the pending-service list it guards is rarely written (a service
+    # the map does not know yet), and the lead's Runtime will own a single one.
+    recorded = await ChangeRecorder(store, embedder).record(record)
+    message = (
+        f"linked to {recorded.service_name}"
+        if recorded.linked
+        else f"the map has no service {recorded.service_name!r} yet; the change will be linked "
+        "when the next import or sync brings it"
+    )
+    return RecordedChangeDTO(
+        id=recorded.id,
+        service=recorded.service_name,
+        service_id=recorded.service_id,
+        linked=recorded.linked,
+        created=recorded.created,
+        message=message,
+    )
+
+
+@get("/v1/services/{service:str}/changes")
+async def service_changes(
+    service: FromPath[str],
+    store: NamedDependency[GraphStore],
+    since_hours: Annotated[float, QueryParameter(gt=0, le=24 * 365)] = 24 * 7,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+) -> ChangesPage:
+    """A service's changes (by name or id), newest first; an unknown service lists its pending ones."""
+    node = await resolve_service(store, service)
+    if node is not None:
+        after = datetime.now(UTC) - timedelta(hours=since_hours)
+        found = await changes_for_service(store, node, after=after, limit=limit)
+        return ChangesPage(str(node.properties.get("name", node.id)), node.id, found)
+    pending = await pending_changes(store, service)
+    if not pending:
+        raise NotFound("service", service)
+    return ChangesPage(
+        service, None, tuple(change_from_node(n, None, service, None, None) for n in pending[:limit])
+    )
+
+
+INVESTIGATION_ROUTES = [
+    incident_investigation,
+    investigation_by_id,
+    create_investigation,
+    recent_investigations,
+    record_change,
+    service_changes,
+]

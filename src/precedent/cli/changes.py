@@ -1,0 +1,131 @@
+"""``precedent changes``: record a change from a CI script, and list a service's changes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from precedent.cli.similar_io import parse_time
+from precedent.errors import NotFound
+from precedent.ingest.changes import (
+    CHANGE_KINDS,
+    ChangeRecord,
+    ChangeRecorder,
+    pending_changes,
+    resolve_service,
+)
+from precedent.investigation.changes import change_from_node, changes_for_service
+from precedent.investigation.codec import encode
+from precedent.runtime import Runtime
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["record_from_args", "register", "run_list", "run_record"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``changes`` sub-command with ``record`` and ``list``."""
+    parser = subparsers.add_parser(
+        "changes", help="record and list changes to production (deploys, config...)"
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    record = verbs.add_parser("record", help="record a change (from a CI step after a deploy)")
+    record.add_argument("--service", required=True, help="the changed service, by name or id")
+    record.add_argument(
+        "--kind", choices=CHANGE_KINDS, default="deploy", help="what sort of change (default deploy)"
+    )
+    record.add_argument("--started-at", help="when it started going out (ISO 8601; default now)")
+    record.add_argument("--finished-at", help="when it finished (ISO 8601)")
+    record.add_argument("--version", help="the version deployed")
+    record.add_argument("--summary", help="what changed, in a sentence")
+    record.add_argument("--author", help="who made the change")
+    record.add_argument("--url", help="a link to the pipeline run or the change")
+    record.add_argument("--commit-sha", help="the commit deployed")
+    record.add_argument("--repository", help="the repository, e.g. acme/payments")
+    record.add_argument("--label", action="append", help="a free label (repeatable)")
+    record.add_argument("--id", help="your id for the change: recording it again replaces it")
+    record.add_argument("--json", action="store_true", help="print the result as JSON")
+    record.set_defaults(handler=run_record)
+    listing = verbs.add_parser("list", help="list a service's recent changes, newest first")
+    listing.add_argument("--service", required=True, help="the service, by name or id")
+    listing.add_argument("--since-hours", type=float, default=24 * 7, help="how far back (default a week)")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.add_argument("--json", action="store_true", help="print JSON lines")
+    listing.set_defaults(handler=run_list)
+
+
+def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:
+    """Build a ``ChangeRecord`` from ``changes record`` arguments.
+
+    Raises:
+        ValueError: if a time is malformed or a field is inconsistent.
+    """
+    return ChangeRecord(
+        service=args.service,
+        kind=args.kind,
+        started_at=parse_time(args.started_at) if args.started_at else now,
+        finished_at=parse_time(args.finished_at) if args.finished_at else None,
+        version=args.version,
+        summary=args.summary,
+        author=args.author,
+        url=args.url,
+        commit_sha=args.commit_sha,
+        repository=args.repository,
+        labels=tuple(args.label or ()),
+        id=args.id,
+    )
+
+
+async def run_record(args: argparse.Namespace, settings: Settings) -> int:
+    """Record one change and say whether it is linked to a service in the map."""
+    try:
+        record = record_from_args(args, datetime.now(UTC))
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        return 2
+    async with Runtime.from_settings(settings) as runtime:
+        recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+    if args.json:
+        print(json.dumps({**encode(recorded), "linked": recorded.linked}))
+    elif recorded.linked:
+        Console().print(f"recorded {recorded.id} on {recorded.service_name}")
+    else:
+        Console().print(
+            f"recorded {recorded.id}; the map has no service {recorded.service_name!r} yet, "
+            "so it will be linked when the next import or sync brings it"
+        )
+    return 0
+
+
+async def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a service's changes, newest first."""
+    after = datetime.now(UTC) - timedelta(hours=args.since_hours)
+    async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
+        store = runtime.store
+        service = await resolve_service(store, args.service)
+        if service is not None:
+            changes = await changes_for_service(store, service, after=after, limit=args.limit)
+        else:
+            pending = await pending_changes(store, args.service)
+            if not pending:
+                raise NotFound("service", args.service)
+            changes = tuple(
+                change_from_node(n, None, args.service, None, None) for n in pending[: args.limit]
+            )
+    if args.json:
+        for change in changes:
+            print(json.dumps(encode(change)))
+        return 0
+    table = Table("started", "change", "by", "summary", "id", title=f"Changes to {args.service}")
+    for c in changes:
+        started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
+        table.add_row(started, c.title, c.author or "-", c.summary or "-", c.id)
+    Console().print(table)
+    return 0

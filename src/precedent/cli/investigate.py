@@ -1,0 +1,105 @@
+"""``precedent investigate``: the first look at an incident, for a terminal, a script or Slack.
+
+An incident in the map by id or reference, or one described with the same flags as
+``precedent similar``. The investigation is stored in the map (``--no-save`` to skip), so the
+API serves the same one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from precedent.cli.investigation_view import render
+from precedent.cli.similar_io import parse_time
+from precedent.cli.viewing import add_viewer_flag, viewer_from
+from precedent.investigation import (
+    Collaborators,
+    InvestigationOptions,
+    build_investigation,
+    investigation_json,
+    save,
+)
+from precedent.retrieval import DescribedQuery, IncidentQuery
+from precedent.runtime import Runtime
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+    from precedent.retrieval import SimilarQuery
+
+__all__ = ["query_from_args", "register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``investigate`` sub-command."""
+    parser = subparsers.add_parser(
+        "investigate", help="the first look at an incident: likely causes, precedents, owners, changes"
+    )
+    parser.add_argument("incident", nargs="?", help="an incident in the map, by id or reference (INC-123)")
+    parser.add_argument("--name", help="describe an incident: its title")
+    parser.add_argument("--summary", help="describe an incident: what is known so far")
+    parser.add_argument("--service", action="append", help="an affected service, by name or id (repeatable)")
+    parser.add_argument("--severity", help="severity name, e.g. SEV1")
+    parser.add_argument("--type", help="incident type name")
+    parser.add_argument("--declared-at", help="when it was declared (ISO 8601; default now)")
+    parser.add_argument("--similar", type=int, default=5, help="how many precedents (default 5)")
+    parser.add_argument(
+        "--window-hours",
+        type=float,
+        default=24.0,
+        help="read changes this far before declaration (default 24)",
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the investigation as JSON")
+    output.add_argument("--markdown", action="store_true", help="print the Slack-ready summary only")
+    parser.add_argument("--no-save", action="store_true", help="do not store the investigation in the map")
+    add_viewer_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def query_from_args(args: argparse.Namespace) -> SimilarQuery:
+    """The incident to investigate, from the arguments.
+
+    Raises:
+        ValueError: if neither an incident nor ``--name`` is given, or a time is malformed.
+    """
+    if args.incident:
+        return IncidentQuery(args.incident)
+    if not args.name:
+        raise ValueError("give an incident (INC-123) or describe one with --name and --service")
+    return DescribedQuery(
+        name=args.name,
+        summary=args.summary or "",
+        services=tuple(args.service or ()),
+        severity=args.severity,
+        incident_type=args.type,
+        declared_at=parse_time(args.declared_at) if args.declared_at else None,
+    )
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Build (and store) the investigation, then print it."""
+    console = Console(stderr=True)
+    try:
+        query = query_from_args(args)
+        options = InvestigationOptions(similar=args.similar, change_window=timedelta(hours=args.window_hours))
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    async with Runtime.from_settings(settings) as runtime:
+        collaborators = Collaborators(runtime.store, runtime.finder, runtime.catalog)
+        investigation = await build_investigation(query, collaborators, viewer_from(args), options)
+        if not args.no_save:
+            await save(runtime.store, investigation, trigger="cli")
+    if args.json:
+        print(json.dumps(investigation_json(investigation)))
+    elif args.markdown:
+        print(investigation.summary_markdown)
+    else:
+        render(Console(), investigation)
+    return 0

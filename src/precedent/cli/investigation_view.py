@@ -1,0 +1,89 @@
+"""Rendering an investigation for a terminal: one screen, most useful first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from precedent.investigation.hypotheses import age_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from precedent.investigation import Investigation
+
+__all__ = ["render"]
+
+
+def _hypotheses(investigation: Investigation) -> Table:
+    table = Table("#", "likely cause", "confidence", "evidence", title="Hypotheses", show_lines=True)
+    for rank, h in enumerate(investigation.hypotheses, start=1):
+        evidence = "\n".join(f"{e.kind} {e.name}: {e.why}" for e in h.evidence)
+        table.add_row(str(rank), h.statement, f"{h.confidence:.0%}", evidence)
+    return table
+
+
+def _precedents(investigation: Investigation) -> Table:
+    table = Table("incident", "when", "what it teaches", title="Precedents", show_lines=True)
+    declared = investigation.incident.declared_at
+    for p in investigation.similar:
+        when = (
+            age_text((declared - p.started_at).total_seconds() / 60) + " ago"
+            if declared and p.started_at
+            else ""
+        )
+        teaches = [f"root cause: {p.root_cause}"] if p.root_cause else []
+        if p.resolution:
+            teaches.append(f"resolved by: {p.resolution}")
+        if p.open_follow_ups:
+            teaches.append(f"{p.open_follow_ups} open follow-up(s)")
+        table.add_row(f"{p.label}\n{p.name}", when, "\n".join(teaches) or "-")
+    return table
+
+
+def _people(investigation: Investigation) -> Table:
+    table = Table("service", "owners", "on call", "around it", title="Services", show_lines=True)
+    for s in investigation.services:
+        owners = "\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or "-"
+        on_call = "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or "-"
+        around = []
+        if s.upstream:
+            around.append("depends on: " + ", ".join(r.name for r in s.upstream[:5]))
+        if s.downstream:
+            around.append("used by: " + ", ".join(r.name for r in s.downstream[:5]))
+        if s.active_incidents:
+            around.append("active: " + ", ".join(b.reference or b.id for b in s.active_incidents))
+        if s.recent_incidents:
+            around.append(f"{len(s.recent_incidents)} incident(s) in 30 days")
+        table.add_row(s.name, owners, on_call, "\n".join(around) or "-")
+    return table
+
+
+def _changes(investigation: Investigation) -> Table:
+    hours = f"{investigation.change_window_hours:g} h"
+    table = Table("change", "when", "by", "where", title=f"Changes in the {hours} before")
+    for c in investigation.changes[:10]:
+        when = f"{age_text(c.minutes_before)} before" if c.minutes_before is not None else "?"
+        where = c.relation if c.relation == "affected" else f"{c.relation}, {c.hops} hop(s) from {c.via}"
+        table.add_row(c.title, when, c.author or "-", where)
+    return table
+
+
+def render(console: Console, investigation: Investigation) -> None:
+    """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups."""
+    incident = investigation.incident
+    console.rule(f"{incident.label}: {incident.name}")
+    if not investigation.hypotheses:
+        console.print("No hypothesis: the map holds no change, precedent or dependency incident near it.")
+    else:
+        console.print(_hypotheses(investigation))
+    if investigation.similar:
+        console.print(_precedents(investigation))
+    if investigation.services:
+        console.print(_people(investigation))
+    if investigation.changes:
+        console.print(_changes(investigation))
+    for f in investigation.follow_ups[:5]:
+        console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}")
+    console.print(f"built in {investigation.build_ms:.0f} ms; stored as {investigation.id}", style="dim")

@@ -1,0 +1,41 @@
+"""``precedent mcp``: serve the knowledge map to an MCP client (an editor, a local agent) over stdio."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.mcp import build_server
+from precedent.model import PUBLIC_VIEWER, Viewer
+from precedent.runtime import Runtime
+
+if TYPE_CHECKING:
+    import argparse
+
+    from precedent.config import Settings
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``mcp`` sub-command."""
+    parser = subparsers.add_parser(
+        "mcp",
+        help="serve the map to an MCP client over stdio",
+        description="Serve Precedent's read-only tools and resources over stdio (the client starts "
+        "this command). Only public incidents are shown unless --include-private is given.",
+    )
+    parser.add_argument(
+        "--include-private",
+        action="store_true",
+        help="also show private incidents and their parts (only to clients everyone using them may see)",
+    )
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve over stdin/stdout until the client closes them."""
+    viewer = Viewer(include_private=True, name="mcp-stdio") if args.include_private else PUBLIC_VIEWER
+    # Read-only: the embedded map may be open for writing by `precedent serve` or `sync` meanwhile.
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
+        await build_server(lambda: runtime, viewer=viewer).run_stdio_async()
+    return 0

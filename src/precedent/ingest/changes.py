@@ -1,0 +1,238 @@
+"""Changes to production recorded through Precedent (a CI step, ``POST /v1/changes``, the CLI).
+
+A change becomes a ``ChangeEvent`` node linked ``CHANGED -> Service``, the same shape as the
+deployments mapped from incident.io's catalog, so investigations use both alike. A change to a
+service the map does not know yet is kept with the service's name and listed under one meta key;
+``link_pending_changes`` (called at the end of every import and sync) links it once the service
+appears.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, get_args
+
+from precedent.model import Edge, Node, Property, clean_properties
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from precedent.embedding.base import Embedder
+    from precedent.store.base import GraphStore
+
+__all__ = [
+    "CHANGE_KINDS",
+    "PENDING_KEY",
+    "ChangeKind",
+    "ChangeRecord",
+    "ChangeRecorder",
+    "RecordedChange",
+    "change_id",
+    "change_node",
+    "change_text",
+    "link_pending_changes",
+    "pending_changes",
+    "resolve_service",
+]
+
+ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+
+PENDING_KEY = "changes:pending"
+"""Meta key holding ``[{"id": change id, "service": name}]`` for changes whose service is unknown."""
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A change as a client describes it.
+
+    Attributes:
+        service: The changed service, by id, name, external id or alias.
+        kind: What sort of change.
+        started_at: When it started going out (timezone-aware).
+        id: The client's id for it; recording the same id again replaces it (idempotent).
+    """
+
+    service: str
+    kind: ChangeKind
+    started_at: datetime
+    finished_at: datetime | None = None
+    version: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    url: str | None = None
+    commit_sha: str | None = None
+    repository: str | None = None
+    labels: tuple[str, ...] = field(default_factory=tuple)
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.service.strip():
+            raise ValueError("a change needs the service it was made to")
+        if self.kind not in CHANGE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}")
+        for name in ("started_at", "finished_at"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} must include a timezone (e.g. 2024-05-01T12:00:00Z)")
+
+
+@dataclass(frozen=True)
+class RecordedChange:
+    """What recording did.
+
+    Attributes:
+        id: The change's node id (``change:<client id>`` or a content hash).
+        service_id: The service it is linked to, or ``None`` while the map does not know it.
+        created: False when the same id was recorded before (it was replaced).
+    """
+
+    id: str
+    service_id: str | None
+    service_name: str
+    created: bool
+
+    @property
+    def linked(self) -> bool:
+        """Whether the change is linked to a service in the map already."""
+        return self.service_id is not None
+
+
+def change_id(record: ChangeRecord) -> str:
+    """The node id: from the client's id when given, else from what identifies the change."""
+    if record.id:
+        return f"change:{record.id}"
+    parts = [record.service, record.kind, record.started_at.isoformat(), record.version or ""]
+    parts.append(record.commit_sha or "")
+    return "change:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def change_text(kind: str, service: str, version: str | None, summary: str | None) -> str:
+    """The text embedded and indexed for a change (what a responder would search for)."""
+    head = f"{kind.replace('_', ' ')} of {service}" + (f" {version}" if version else "")
+    return f"{head}: {summary}" if summary else head
+
+
+def change_node(record: ChangeRecord, service_name: str) -> Node:
+    """Map a recorded change onto a ``ChangeEvent`` node (without its embedding)."""
+    props: dict[str, Property | None] = {
+        "kind": record.kind,
+        "summary": record.summary,
+        "version": record.version,
+        "author": record.author,
+        "service_name": service_name,
+        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
+        "url": record.url,
+        "commit_sha": record.commit_sha,
+        "repository": record.repository,
+        "labels": list(record.labels) or None,
+        "source": "api",
+    }
+    return Node(
+        change_id(record),
+        "ChangeEvent",
+        clean_properties(props),
+        occurred_at=record.started_at,
+        text=change_text(record.kind, service_name, record.version, record.summary),
+    )
+
+
+def _keys(node: Node) -> list[str]:
+    values: list[object] = [node.properties.get("name"), node.properties.get("external_id")]
+    aliases = node.properties.get("aliases")
+    values += aliases if isinstance(aliases, list) else []
+    return [str(v).strip().casefold() for v in values if v is not None and str(v).strip()]
+
+
+async def resolve_service(store: GraphStore, key: str) -> Node | None:
+    """Return the Service whose id, name, external id or alias is ``key``, or ``None``.
+
+    Reads the Service nodes when ``key`` is not an id; services number in the hundreds, and a
+    change is recorded once per deploy, so no index is kept here.
+    """
+    found = await store.get_nodes([key])
+    if found and found[0].label == "Service":
+        return found[0]
+    wanted = key.strip().casefold()
+    async for node in store.scan_nodes(["Service"]):
+        if wanted in _keys(node):
+            return node  # scan order is by id: the smallest id wins a clash, on both stores
+    return None
+
+
+async def _pending(store: GraphStore) -> list[dict[str, str]]:
+    raw = await store.get_meta(PENDING_KEY)
+    return list(json.loads(raw)) if raw else []
+
+
+class ChangeRecorder:
+    """Records changes; one per process, so pending-list updates do not race each other.
+
+    Args:
+        store: The knowledge map.
+        embedder: Embeds each change's text (ChangeEvent is an embedded label).
+    """
+
+    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._lock: asyncio.Lock | None = None
+
+    async def record(self, record: ChangeRecord) -> RecordedChange:
+        """Write the change and link it to its service (or remember to, once the service appears).
+
+        Returns:
+            The change's id, its service when known, and whether it was new.
+        """
+        service = await resolve_service(self._store, record.service)
+        name = str(service.properties.get("name", service.id)) if service else record.service.strip()
+        node = change_node(record, name)
+        vector = (await self._embedder.embed([node.text or ""]))[0]
+        created = not await self._store.get_nodes([node.id])
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            await self._store.upsert_nodes([dataclasses.replace(node, embedding=vector)])
+            pending = [p for p in await _pending(self._store) if p["id"] != node.id]
+            if service is not None:
+                await self._store.upsert_edges([Edge(node.id, "CHANGED", service.id)])
+            else:
+                pending.append({"id": node.id, "service": name})
+            await self._store.set_meta(PENDING_KEY, json.dumps(pending, sort_keys=True))
+        return RecordedChange(node.id, service.id if service else None, name, created)
+
+
+async def link_pending_changes(store: GraphStore) -> int:
+    """Link changes recorded before their service was in the map; return how many were linked."""
+    pending = await _pending(store)
+    if not pending:
+        return 0
+    index: dict[str, str] = {}
+    async for node in store.scan_nodes(["Service"]):
+        for key in _keys(node):
+            index.setdefault(key, node.id)
+    still: list[dict[str, str]] = []
+    edges: list[Edge] = []
+    for entry in pending:
+        service_id = index.get(entry["service"].strip().casefold())
+        if service_id is None:
+            still.append(entry)
+        else:
+            edges.append(Edge(entry["id"], "CHANGED", service_id))
+    if edges:
+        await store.upsert_edges(edges)
+        await store.set_meta(PENDING_KEY, json.dumps(still, sort_keys=True))
+    return len(edges)
+
+
+async def pending_changes(store: GraphStore, service: str) -> list[Node]:
+    """Changes recorded for ``service`` (a name the map does not know yet), newest first."""
+    wanted = service.strip().casefold()
+    ids = [p["id"] for p in await _pending(store) if p["service"].strip().casefold() == wanted]
+    nodes = await store.get_nodes(ids)
+    return sorted(
+        nodes, key=lambda n: (n.occurred_at.timestamp() if n.occurred_at else 0.0, n.id), reverse=True
+    )

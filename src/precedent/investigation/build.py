@@ -1,0 +1,209 @@
+"""Build an investigation: pose the incident, gather what surrounds it, rank hypotheses, summarise.
+
+Everything the build needs comes in as explicit collaborators (the store, the finder, the
+catalog, a clock, an optional live on-call source), so tests pass fakes and the API and CLI share
+one finder and catalog for the process's life.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
+from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
+from precedent.investigation.hypotheses import rank_hypotheses
+from precedent.investigation.precedents import incident_parts, precedents_from
+from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
+from precedent.investigation.summary import summary_markdown
+from precedent.model import PUBLIC_VIEWER
+from precedent.retrieval.query import DescribedQuery, SimilarOptions, SimilarQuery
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from precedent.model import Node, Viewer, Visibility
+    from precedent.retrieval.catalog import Catalog
+    from precedent.retrieval.query import PosedQuery
+    from precedent.retrieval.similar import SimilarIncidentFinder
+    from precedent.store.base import GraphStore
+
+__all__ = ["Collaborators", "InvestigationOptions", "build_investigation", "investigation_id"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What an investigation is built from; one set per process.
+
+    Attributes:
+        store: The knowledge map.
+        finder: Finds similar past incidents (shares ``catalog``'s lookups when built together).
+        catalog: Resolves ``INC-123`` and service names.
+        clock: The wall clock (injected by tests).
+        live_on_call: Asks incident.io who is on call when synced schedules do not cover the time.
+    """
+
+    store: GraphStore
+    finder: SimilarIncidentFinder
+    catalog: Catalog
+    clock: Callable[[], datetime] = field(default=_utc_now)
+    live_on_call: LiveOnCallSource | None = None
+
+
+@dataclass(frozen=True)
+class InvestigationOptions:
+    """How much to gather.
+
+    Attributes:
+        similar: How many similar past incidents.
+        change_window: How far before the declaration changes are read.
+    """
+
+    similar: int = 5
+    change_window: timedelta = DEFAULT_WINDOW
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.similar <= 50:
+            raise ValueError("similar must be between 1 and 50")
+        if not timedelta(0) < self.change_window <= timedelta(days=30):
+            raise ValueError("change_window must be positive and at most 30 days")
+
+
+def investigation_id(subject: str, built_at: datetime) -> str:
+    """``inv:<descending time>:<subject>``: ids sort newest first, so listing can stop early."""
+    descending = 10**13 - int(built_at.timestamp() * 1000)
+    return f"inv:{descending:013d}:{subject}"
+
+
+def _subject(posed: PosedQuery) -> str:
+    if posed.incident_id:
+        return posed.incident_id
+    digest = hashlib.sha256(f"{posed.name}\x1f{','.join(posed.service_ids)}".encode()).hexdigest()
+    return f"query-{digest[:12]}"
+
+
+async def _resolve(
+    query: SimilarQuery, collaborators: Collaborators, viewer: Viewer
+) -> tuple[Node | None, tuple[Visibility, ...]]:
+    if isinstance(query, DescribedQuery):
+        # A described incident may be shared anywhere; cite only what everyone may see.
+        return None, ("public",)
+    # The catalog says "not found", not "forbidden", to a viewer who may not see the incident.
+    node = await collaborators.catalog.incident(query.incident, viewer)
+    return node, viewer.visibilities_about(node.visibility)
+
+
+def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> InvestigatedIncident:
+    props = node.properties if node else {}
+    lines = posed.text.split("\n")
+    return InvestigatedIncident(
+        id=posed.incident_id,
+        reference=posed.reference,
+        name=posed.name,
+        summary="\n".join(lines[1:]) if lines and lines[0] == posed.name else posed.text,
+        status=str(props["status"]) if "status" in props else None,
+        severity=posed.severity,
+        incident_type=posed.incident_type,
+        declared_at=posed.declared_at or at,
+        visibility=node.visibility if node else "public",
+        url=str(props["url"]) if "url" in props else None,
+        service_ids=posed.service_ids,
+        service_names=posed.service_names,
+        unknown_services=posed.unknown_services,
+    )
+
+
+async def _map_state(store: GraphStore) -> MapState:
+    stats, last_sync = await asyncio.gather(store.stats(), store.get_meta("sync:incidents:checkpoint"))
+    by_label = stats.nodes_by_label
+    return MapState(
+        by_label.get("Incident", 0), by_label.get("ChangeEvent", 0), by_label.get("Service", 0), last_sync
+    )
+
+
+async def build_investigation(
+    query: SimilarQuery,
+    collaborators: Collaborators,
+    viewer: Viewer,
+    options: InvestigationOptions | None = None,
+) -> Investigation:
+    """Build the first look at an incident in the map (``IncidentQuery``) or described (``DescribedQuery``).
+
+    Args:
+        query: The incident.
+        collaborators: The store, finder, catalog, clock and live on-call source.
+        viewer: Who is asking: a private incident is investigated only for a viewer who may see
+            it, and a public incident's investigation never cites a private one.
+        options: How many precedents, how wide a change window.
+
+    Returns:
+        The investigation (not stored; see ``persist.save``).
+
+    Raises:
+        NotFound: if the incident is not in the map, or the viewer may not see it.
+    """
+    options = options or InvestigationOptions()
+    started = time.perf_counter()
+    store, now = collaborators.store, collaborators.clock()
+    node, cite = await _resolve(query, collaborators, viewer)
+    # A described incident may be shared anywhere: its precedents are the public ones.
+    similar_options = SimilarOptions(limit=options.similar, viewer=viewer if node else PUBLIC_VIEWER)
+    posed = await collaborators.finder.pose(query, similar_options)
+    at = posed.declared_at or now
+    if isinstance(query, DescribedQuery) and posed.before is None:
+        posed = _with_cutoff(posed, at)
+
+    async def around() -> tuple[Gathered, tuple[Change, ...]]:
+        gathered = await gather_services(
+            store, posed.service_ids, at=at, now=now, visibilities=cite, live=collaborators.live_on_call
+        )
+        changes = await changes_near(
+            store, gathered.around, at=at, window=options.change_window, visibilities=cite
+        )
+        return gathered, changes
+
+    similar, (gathered, changes), map_state = await asyncio.gather(
+        collaborators.finder.find_posed(posed, options.similar), around(), _map_state(store)
+    )
+    recent_on_affected = [b for s in gathered.services for b in s.recent_incidents]
+    parts = await incident_parts(
+        store,
+        [(r.incident_id, r.reference) for r in similar.results]
+        + [(b.id, b.reference) for b in recent_on_affected],
+        cite,
+    )
+    precedents = precedents_from(similar.results, parts)
+    incident = _incident(posed, node, at)
+    hypotheses = rank_hypotheses(incident, changes, precedents, gathered.services, gathered.nearby_incidents)
+    follow_ups: dict[str, FollowUp] = {}
+    for incident_id in [p.incident_id for p in precedents] + [b.id for b in recent_on_affected]:
+        for follow_up in parts.follow_ups.get(incident_id, ()):
+            follow_ups.setdefault(follow_up.id, follow_up)
+    built_at = collaborators.clock()
+    return Investigation(
+        id=investigation_id(_subject(posed), built_at),
+        incident=incident,
+        hypotheses=hypotheses,
+        similar=precedents,
+        services=gathered.services,
+        changes=changes,
+        follow_ups=tuple(follow_ups.values()),
+        summary_markdown=summary_markdown(incident, hypotheses, precedents, gathered.services, changes),
+        built_at=built_at,
+        build_ms=round((time.perf_counter() - started) * 1000, 1),
+        map_state=map_state,
+        change_window_hours=options.change_window.total_seconds() / 3600,
+    )
+
+
+def _with_cutoff(posed: PosedQuery, at: datetime) -> PosedQuery:
+    # A described incident without a declared time is happening now: only the past may answer.
+    return replace(posed, before=at)

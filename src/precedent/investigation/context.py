@@ -1,0 +1,361 @@
+"""What surrounds the affected services: owners, on-call, dependencies, and incidents on and near them.
+
+Asks the store, through ``GraphStore`` only, in a fixed number of calls whatever the number of
+services: one walk over DEPENDS_ON, one over ownership and schedules, one for incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from precedent.investigation.linked import linked_recent
+from precedent.investigation.results import (
+    IncidentBrief,
+    OnCall,
+    Person,
+    RelatedService,
+    ServiceContext,
+    TeamInfo,
+)
+from precedent.model import GraphFilter
+from precedent.retrieval.paths import Route, service_routes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from precedent.model import Edge, Node, Visibility
+    from precedent.store.base import GraphStore
+
+__all__ = [
+    "ACTIVE_CATEGORIES",
+    "Gathered",
+    "LiveOnCallSource",
+    "LiveShift",
+    "Surroundings",
+    "gather_services",
+    "is_active",
+    "surroundings",
+]
+
+ACTIVE_CATEGORIES = frozenset({"triage", "live", "active", "paused"})
+"""Status categories of an incident that is still being worked on."""
+
+MAX_HOPS = 2
+RECENT_DAYS = 30
+SCHEDULES_CHECKPOINT = "sync:schedules:checkpoint"
+
+
+@dataclass(frozen=True)
+class LiveShift:
+    """Who an on-call source says is on call for a schedule at a time."""
+
+    schedule_id: str
+    person: Person
+    start_at: datetime | None
+    end_at: datetime | None
+
+
+class LiveOnCallSource(Protocol):
+    """Asks incident.io who is on call, for schedules whose synced entries do not cover a time."""
+
+    async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
+        """Return the shifts covering ``at`` for ``schedule_ids``."""
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """Services within two DEPENDS_ON hops (either way) of the affected ones.
+
+    Attributes:
+        routes: Shortest route from the nearest affected service, per service id (hop 0 included).
+        names: Display name per service id.
+        edges: The DEPENDS_ON edges among them (for per-service upstream/downstream).
+    """
+
+    routes: dict[str, Route]
+    names: dict[str, str]
+    edges: tuple[Edge, ...]
+
+    def name(self, service_id: str) -> str:
+        """Display name of a service (its id when unnamed)."""
+        return self.names.get(service_id, service_id)
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """The affected services' contexts, what surrounds them, and incidents on every nearby service.
+
+    Attributes:
+        nearby_incidents: Service id -> incidents on it in the last 30 days, newest first (every
+            service within two hops, the affected ones included).
+    """
+
+    services: tuple[ServiceContext, ...]
+    around: Surroundings
+    nearby_incidents: dict[str, tuple[IncidentBrief, ...]]
+
+
+def _name(node: Node) -> str:
+    return str(node.properties.get("name", node.id))
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def is_active(incident: Node, at: datetime) -> bool:
+    """Whether ``incident`` was still being worked on at ``at`` (started, not yet resolved)."""
+    if incident.occurred_at is None or incident.occurred_at > at:
+        return False
+    resolved = _time(incident.properties.get("resolved_at"))
+    if resolved is not None:
+        return resolved > at
+    category = str(incident.properties.get("status_category", "")).lower()
+    return category in ACTIVE_CATEGORIES
+
+
+async def surroundings(store: GraphStore, service_ids: Sequence[str]) -> Surroundings:
+    """Walk DEPENDS_ON both ways, two hops, from the affected services (one store call)."""
+    if not service_ids:
+        return Surroundings({}, {}, ())
+    sub = await store.subgraph(
+        list(service_ids),
+        depth=MAX_HOPS,
+        graph_filter=GraphFilter(labels=("Service",), rel_types=("DEPENDS_ON",)),
+        max_nodes=500,
+    )
+    names = {n.id: _name(n) for n in sub.nodes}
+    edges = tuple(e for e in sub.edges if e.type == "DEPENDS_ON")
+    return Surroundings(service_routes(service_ids, edges, MAX_HOPS), names, edges)
+
+
+def _directed(origin: str, edges: Iterable[Edge], forward: bool) -> dict[str, int]:
+    """Services reached from ``origin`` following DEPENDS_ON one way only, with their hop counts."""
+    adjacency: dict[str, list[str]] = {}
+    for edge in edges:
+        start, end = (edge.source, edge.target) if forward else (edge.target, edge.source)
+        adjacency.setdefault(start, []).append(end)
+    hops = {origin: 0}
+    frontier = [origin]
+    for depth in range(1, MAX_HOPS + 1):
+        frontier = sorted({n for f in frontier for n in adjacency.get(f, ()) if n not in hops})
+        hops.update(dict.fromkeys(frontier, depth))
+    del hops[origin]
+    return hops
+
+
+def _related(service_id: str, around: Surroundings, forward: bool) -> tuple[RelatedService, ...]:
+    hops = _directed(service_id, around.edges, forward)
+    return tuple(
+        RelatedService(
+            other, around.name(other), h, "upstream" if forward else "downstream", around.name(service_id)
+        )
+        for other, h in sorted(hops.items(), key=lambda item: (item[1], around.name(item[0]), item[0]))
+    )
+
+
+def _brief(node: Node, service: str, at: datetime) -> IncidentBrief:
+    props = node.properties
+    return IncidentBrief(
+        id=node.id,
+        reference=str(props["reference"]) if "reference" in props else None,
+        name=_name(node),
+        status=str(props["status"]) if "status" in props else None,
+        severity=str(props["severity"]) if "severity" in props else None,
+        started_at=node.occurred_at,
+        active=is_active(node, at),
+        service=service,
+    )
+
+
+def _person(node: Node) -> Person:
+    props = node.properties
+    return Person(
+        node.id,
+        _name(node),
+        str(props["email"]) if "email" in props else None,
+        str(props["slack_user_id"]) if "slack_user_id" in props else None,
+    )
+
+
+@dataclass(frozen=True)
+class _People:
+    teams: dict[str, tuple[TeamInfo, ...]]
+    on_call: dict[str, tuple[OnCall, ...]]
+    uncovered: dict[str, list[tuple[str, str, str | None]]]  # service -> (schedule id, name, team)
+
+
+async def _people(
+    store: GraphStore, service_ids: Sequence[str], at: datetime, as_of: datetime | None
+) -> _People:
+    """Owning teams with members, and who is on call at ``at`` on their (or the service's) schedules."""
+    sub = await store.subgraph(
+        list(service_ids),
+        depth=3,
+        graph_filter=GraphFilter(
+            labels=("Team", "User", "Schedule"),
+            rel_types=("OWNED_BY", "MEMBER_OF", "HAS_SCHEDULE", "ON_CALL"),
+        ),
+        max_nodes=3000,
+    )
+    nodes = {n.id: n for n in sub.nodes}
+    edges = sub.edges
+    teams_of: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    schedules_of: dict[str, list[str]] = {}  # team or service -> schedules
+    shifts: dict[str, list[Edge]] = {}
+    for edge in edges:
+        if edge.type == "OWNED_BY" and edge.source in service_ids:
+            teams_of.setdefault(edge.source, []).append(edge.target)
+        elif edge.type == "MEMBER_OF":
+            members.setdefault(edge.target, []).append(edge.source)
+        elif edge.type == "HAS_SCHEDULE":
+            schedules_of.setdefault(edge.source, []).append(edge.target)
+        elif edge.type == "OWNED_BY" and nodes.get(edge.source) and nodes[edge.source].label == "Schedule":
+            schedules_of.setdefault(edge.target, []).append(edge.source)
+        elif edge.type == "ON_CALL":
+            shifts.setdefault(edge.source, []).append(edge)
+    teams: dict[str, tuple[TeamInfo, ...]] = {}
+    on_call: dict[str, tuple[OnCall, ...]] = {}
+    uncovered: dict[str, list[tuple[str, str, str | None]]] = {}
+    for service in service_ids:
+        owned = sorted(set(teams_of.get(service, ())))
+        teams[service] = tuple(
+            TeamInfo(
+                team,
+                _name(nodes[team]) if team in nodes else team,
+                tuple(
+                    sorted(
+                        (_person(nodes[u]) for u in set(members.get(team, ())) if u in nodes), key=_by_name
+                    )
+                ),
+            )
+            for team in owned
+        )
+        entries: list[OnCall] = []
+        seen: set[str] = set()
+        for owner in [service, *owned]:
+            team_name = _name(nodes[owner]) if owner in owned and owner in nodes else None
+            for schedule in sorted(set(schedules_of.get(owner, ()))):
+                if schedule in seen or schedule not in nodes:
+                    continue
+                seen.add(schedule)
+                covering = [e for e in shifts.get(schedule, []) if _covers(e, at) and e.target in nodes]
+                if not covering:
+                    uncovered.setdefault(service, []).append((schedule, _name(nodes[schedule]), team_name))
+                for edge in sorted(covering, key=lambda e: e.target):
+                    entries.append(
+                        OnCall(
+                            _person(nodes[edge.target]),
+                            schedule,
+                            _name(nodes[schedule]),
+                            team_name,
+                            _time(edge.properties.get("start_at")),
+                            _time(edge.properties.get("end_at")),
+                            "schedule",
+                            as_of,
+                        )
+                    )
+        on_call[service] = tuple(entries)
+    return _People(teams, on_call, uncovered)
+
+
+def _by_name(person: Person) -> tuple[str, str]:
+    return (person.name.casefold(), person.id)
+
+
+def _covers(edge: Edge, at: datetime) -> bool:
+    start, end = _time(edge.properties.get("start_at")), _time(edge.properties.get("end_at"))
+    return (start is None or start <= at) and (end is None or at < end)
+
+
+async def _live(
+    source: LiveOnCallSource | None, people: _People, at: datetime, now: datetime
+) -> dict[str, tuple[OnCall, ...]]:
+    """Fill schedules the synced entries do not cover from the live source, when there is one."""
+    if source is None or not people.uncovered:
+        return people.on_call
+    wanted = sorted({s for gaps in people.uncovered.values() for s, _, _ in gaps})
+    shifts = await source.on_call(wanted, at)
+    by_schedule: dict[str, list[LiveShift]] = {}
+    for shift in shifts:
+        by_schedule.setdefault(shift.schedule_id, []).append(shift)
+    filled = dict(people.on_call)
+    for service, gaps in people.uncovered.items():
+        extra = [
+            OnCall(s.person, schedule, name, team, s.start_at, s.end_at, "incident.io live", now)
+            for schedule, name, team in gaps
+            for s in by_schedule.get(schedule, [])
+        ]
+        filled[service] = (*filled.get(service, ()), *extra)
+    return filled
+
+
+async def gather_services(
+    store: GraphStore,
+    service_ids: Sequence[str],
+    *,
+    at: datetime,
+    now: datetime,
+    visibilities: tuple[Visibility, ...],
+    live: LiveOnCallSource | None = None,
+) -> Gathered:
+    """Build the context of each affected service at the declared time ``at``.
+
+    Args:
+        store: The knowledge map.
+        service_ids: The affected services (in the map).
+        at: When the incident was declared: on-call, "recent" and "active" are read at this time.
+        now: The wall clock, for the freshness of live on-call answers.
+        visibilities: Which incidents may be cited.
+        live: Asks incident.io for on-call when the synced schedule entries do not cover ``at``.
+
+    Returns:
+        One context per affected service (in the given order), what surrounds them, and the
+        incidents on every nearby service.
+    """
+    around = await surroundings(store, service_ids)
+    checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
+    people = await _people(store, service_ids, at, _time(checkpoint))
+    on_call = await _live(live, people, at, now)
+    nearby = sorted(around.routes)
+    incidents = await linked_recent(
+        store,
+        nearby,
+        label="Incident",
+        edge_type="AFFECTS",
+        before=at,
+        after=at - timedelta(days=RECENT_DAYS),
+        per_anchor=50,
+        visibilities=visibilities,
+    )
+    briefs = {s: tuple(_brief(n, around.name(s), at) for n in found) for s, found in incidents.items()}
+    contexts = []
+    for service in service_ids:
+        upstream = _related(service, around, forward=True)
+        name = around.name(service)
+        recent = briefs.get(service, ())
+        active = [b for b in recent if b.active]
+        for dep in upstream:
+            active += [b for b in briefs.get(dep.id, ()) if b.active]
+        contexts.append(
+            ServiceContext(
+                id=service,
+                name=name,
+                teams=people.teams.get(service, ()),
+                on_call=on_call.get(service, ()),
+                upstream=upstream,
+                downstream=_related(service, around, forward=False),
+                recent_incidents=recent,
+                active_incidents=tuple(active),
+            )
+        )
+    return Gathered(tuple(contexts), around, briefs)

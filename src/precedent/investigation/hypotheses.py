@@ -1,0 +1,255 @@
+"""Pure ranking of hypotheses from gathered evidence: no store, no model, no I/O.
+
+Four kinds, each made only from evidence it cites by id:
+
+* ``change``: a change on an affected service or near it, shortly before the declaration. Closer
+  in time and in the graph ranks higher, and more so when similar past incidents were caused by
+  a change.
+* ``precedent``: a close similar incident whose root cause (or fix) is known.
+* ``dependency``: an upstream service with an incident active at the declaration, or started
+  shortly before it.
+* ``recurrence``: a failure that keeps coming back on an affected service, with its open follow-ups.
+
+Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
+the same on every run and store.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from precedent.investigation.results import Evidence, Hypothesis
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from precedent.investigation.results import (
+        Change,
+        IncidentBrief,
+        InvestigatedIncident,
+        Precedent,
+        ServiceContext,
+    )
+
+__all__ = [
+    "age_text",
+    "change_confidence",
+    "change_hypotheses",
+    "change_share",
+    "dependency_hypotheses",
+    "precedent_hypotheses",
+    "rank_hypotheses",
+    "recurrence_hypotheses",
+]
+
+# How strongly each feature counts; see benchmarks/investigation.py for how they were checked.
+_HOP_WEIGHT = (1.0, 0.8, 0.6)
+_RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby": 0.8}
+_KIND_WEIGHT = {"deploy": 1.0, "config": 1.0, "feature_flag": 0.95, "infrastructure": 0.9, "other": 0.75}
+_TIME_SCALE_MINUTES = 120.0  # a change 2 h before counts half as much as one just before
+_MIN_CONFIDENCE = 0.03
+_MAX_PER_KIND = {"change": 5, "precedent": 3, "dependency": 3, "recurrence": 2}
+_RECENT_DEPENDENCY_HOURS = 6.0
+_PRECEDENT_CEILING = 0.35
+
+
+def age_text(minutes: float) -> str:
+    """``12 min``, ``3 h``, ``4 days``, ``3 weeks``, ``5 months``: how long, for a sentence."""
+    if minutes < 90:
+        return f"{max(0, round(minutes))} min"
+    hours = minutes / 60
+    if hours < 36:
+        return f"{round(hours)} h"
+    days = hours / 24
+    if days < 14:
+        return f"{round(days)} days"
+    if days < 60:
+        return f"{round(days / 7)} weeks"
+    return f"{round(days / 30)} months"
+
+
+def change_share(precedents: Sequence[Precedent], top: int = 5) -> float:
+    """The share of the closest precedents that a change caused (0 when there are none)."""
+    close = list(precedents[:top])
+    return sum(p.caused_by_change for p in close) / len(close) if close else 0.0
+
+
+def change_confidence(change: Change, share: float) -> float:
+    """How likely ``change`` caused the incident.
+
+    Args:
+        change: A change before the declaration, with its minutes before and hops away.
+        share: The share of similar past incidents caused by a change (``change_share``).
+    """
+    minutes = max(change.minutes_before or 0.0, 0.0)
+    time_weight = 1.0 / (1.0 + minutes / _TIME_SCALE_MINUTES)
+    graph_weight = _HOP_WEIGHT[min(change.hops, len(_HOP_WEIGHT) - 1)] * _RELATION_WEIGHT[change.relation]
+    prior = 0.7 + 0.25 * share
+    return round(0.95 * time_weight * graph_weight * _KIND_WEIGHT[change.kind] * prior, 3)
+
+
+def _where(change: Change) -> str:
+    if change.relation == "affected":
+        return f"on {change.service_name}, an affected service"
+    if change.relation == "upstream":
+        return f"on {change.service_name}, which {change.via} depends on"
+    if change.relation == "downstream":
+        return f"on {change.service_name}, which depends on {change.via}"
+    return f"on {change.service_name}, {change.hops} hops from {change.via}"
+
+
+def change_hypotheses(
+    incident: InvestigatedIncident, changes: Sequence[Change], precedents: Sequence[Precedent]
+) -> list[Hypothesis]:
+    """One hypothesis per change before the declaration, citing the change and change-caused precedents."""
+    share = change_share(precedents)
+    caused = [p for p in precedents[:5] if p.caused_by_change]
+    out = []
+    for change in changes:
+        if change.minutes_before is None or change.minutes_before < 0:
+            continue
+        confidence = change_confidence(change, share)
+        if confidence < _MIN_CONFIDENCE:
+            continue
+        who = f" by {change.author}" if change.author else ""
+        statement = (
+            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
+            f"was declared, {_where(change)}: roll it back if the symptoms started after it"
+        )
+        if caused:
+            statement += f" ({', '.join(p.label for p in caused[:3])}, similar incidents, followed a change)"
+        kind = change.kind.replace("_", " ")
+        why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
+        evidence = [Evidence("change", change.id, change.title, why)]
+        evidence += [
+            Evidence("incident", p.incident_id, p.label, "a similar past incident caused by a change")
+            for p in caused[:3]
+        ]
+        out.append(Hypothesis(statement + ".", confidence, "change", tuple(evidence)))
+    return out
+
+
+def precedent_hypotheses(incident: InvestigatedIncident, precedents: Sequence[Precedent]) -> list[Hypothesis]:
+    """``Is this INC-47 (3 weeks ago) again: root cause ..., resolved by ...`` for known causes."""
+    if not precedents:
+        return []
+    top = max(p.score for p in precedents) or 1.0
+    out = []
+    for rank, precedent in enumerate(precedents):
+        if not (precedent.root_cause or precedent.resolution):
+            continue
+        when = ""
+        if incident.declared_at and precedent.started_at:
+            when = f" ({age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)} ago)"
+        parts = [f"Check whether this is {precedent.label}{when} again, {precedent.name!r}"]
+        if precedent.root_cause:
+            parts.append(f"root cause: {precedent.root_cause.rstrip('.')}")
+        if precedent.resolution:
+            parts.append(f"resolved by: {precedent.resolution.rstrip('.')}")
+        strength = precedent.score / top
+        confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * (1.0 if precedent.root_cause else 0.7)
+        if precedent.shared_services:
+            confidence += 0.05
+        reasons = ", ".join(precedent.reasons) or "similar"
+        evidence = [Evidence("incident", precedent.incident_id, precedent.label, f"similar: {reasons}")]
+        out.append(Hypothesis("; ".join(parts) + ".", round(confidence, 3), "precedent", tuple(evidence)))
+    return out
+
+
+def dependency_hypotheses(
+    incident: InvestigatedIncident,
+    services: Sequence[ServiceContext],
+    nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
+) -> list[Hypothesis]:
+    """An upstream service with an incident active at the declaration, or started shortly before."""
+    at = incident.declared_at
+    out: dict[str, Hypothesis] = {}
+    for service in services:
+        for dep in service.upstream:
+            for brief in nearby_incidents.get(dep.id, ()):
+                if at is None or brief.started_at is None:
+                    continue
+                minutes = (at - brief.started_at).total_seconds() / 60
+                recent = minutes <= _RECENT_DEPENDENCY_HOURS * 60
+                if not (brief.active or recent):
+                    continue
+                base = 0.5 if brief.active else 0.3 * math.exp(-minutes / 180)
+                confidence = round(base * (1.0 if dep.hops == 1 else 0.75), 3)
+                state = "active" if brief.active else "started"
+                label = brief.reference or brief.id
+                statement = (
+                    f"Check upstream {dep.name}, which {service.name} depends on: {label} {brief.name!r} "
+                    f"{state} on it {age_text(minutes)} before {incident.label} was declared"
+                )
+                evidence = (
+                    Evidence(
+                        "incident", brief.id, label, f"{state} on {dep.name} {age_text(minutes)} before"
+                    ),
+                    Evidence("service", dep.id, dep.name, f"{service.name} depends on it ({dep.hops} hops)"),
+                )
+                hypothesis = Hypothesis(statement + ".", confidence, "dependency", evidence)
+                if brief.id not in out or out[brief.id].confidence < confidence:
+                    out[brief.id] = hypothesis
+    return list(out.values())
+
+
+def recurrence_hypotheses(
+    incident: InvestigatedIncident, services: Sequence[ServiceContext], precedents: Sequence[Precedent]
+) -> list[Hypothesis]:
+    """A failure that keeps recurring on an affected service: two or more close precedents on it."""
+    out = []
+    for service in services:
+        on_it = [
+            p for p in precedents if service.name in p.shared_services and (p.root_cause or p.resolution)
+        ]
+        if len(on_it) < 2:
+            continue
+        open_items = [f for p in on_it for f in p.follow_ups]
+        statement = (
+            f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
+            f"({', '.join(p.label for p in on_it[:4])})"
+        )
+        if open_items:
+            titles = "; ".join(f.title for f in open_items[:2])
+            statement += (
+                f"; {len(open_items)} follow-ups from them are still open ({titles}): apply their fixes"
+            )
+        else:
+            statement += ": apply the fix that worked last time"
+        confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
+        evidence = [
+            Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
+        ]
+        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
+        out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
+    return out
+
+
+def rank_hypotheses(
+    incident: InvestigatedIncident,
+    changes: Sequence[Change],
+    precedents: Sequence[Precedent],
+    services: Sequence[ServiceContext],
+    nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
+) -> tuple[Hypothesis, ...]:
+    """Every hypothesis the evidence supports, best first, a few per kind.
+
+    Args:
+        incident: The incident as declared.
+        changes: Changes near it, each with minutes before and hops away.
+        precedents: Similar past incidents, best first.
+        services: The affected services' contexts.
+        nearby_incidents: Incidents on every service within two hops, by service id.
+    """
+    kinds = (
+        change_hypotheses(incident, changes, precedents),
+        precedent_hypotheses(incident, precedents),
+        dependency_hypotheses(incident, services, nearby_incidents),
+        recurrence_hypotheses(incident, services, precedents),
+    )
+    kept: list[Hypothesis] = []
+    for found in kinds:
+        ordered = sorted(found, key=lambda h: (-h.confidence, h.statement))
+        kept += [h for h in ordered if h.evidence][: _MAX_PER_KIND[ordered[0].kind] if ordered else 0]
+    return tuple(sorted(kept, key=lambda h: (-h.confidence, h.statement)))

@@ -1,0 +1,132 @@
+"""Stored investigations: an ``Investigation`` node per build, linked to its incident and precedents.
+
+The node holds the serialised result (``result_json``), when it was built, how long it took and
+what the map held, and takes its incident's visibility, so the store's visibility filters apply
+to it as to the incident. Ids sort newest first (``build.investigation_id``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precedent.errors import NotFound
+from precedent.investigation.codec import investigation_from_json, investigation_json
+from precedent.model import Edge, GraphFilter, Node, clean_properties
+
+if TYPE_CHECKING:
+    from precedent.investigation.results import Investigation
+    from precedent.model import Viewer
+    from precedent.store.base import GraphStore
+
+__all__ = ["InvestigationPage", "get", "latest_for_incident", "list_recent", "save"]
+
+LABEL = "Investigation"
+
+
+def _node(investigation: Investigation, trigger: str) -> Node:
+    incident, state = investigation.incident, investigation.map_state
+    props = {
+        "incident_id": incident.id,
+        "reference": incident.reference,
+        "name": incident.name,
+        "status": "built",
+        "trigger": trigger,
+        "build_ms": investigation.build_ms,
+        "map_incidents": state.incidents,
+        "map_changes": state.changes,
+        "map_services": state.services,
+        "map_last_sync": state.last_sync,
+        "result_json": json.dumps(investigation_json(investigation), separators=(",", ":")),
+    }
+    return Node(
+        investigation.id,
+        LABEL,
+        clean_properties(props),
+        occurred_at=investigation.built_at,
+        visibility=incident.visibility,
+    )
+
+
+async def save(store: GraphStore, investigation: Investigation, *, trigger: str = "request") -> None:
+    """Store ``investigation``, linked ``INVESTIGATES`` its incident and ``SUGGESTS`` its precedents.
+
+    Args:
+        store: The knowledge map.
+        investigation: A built investigation.
+        trigger: What asked for it (``request``, ``cli``, ``webhook``).
+    """
+    await store.upsert_nodes([_node(investigation, trigger)])
+    edges = [
+        Edge(investigation.id, "SUGGESTS", p.incident_id, {"score": p.score}) for p in investigation.similar
+    ]
+    if investigation.incident.id:
+        edges.append(Edge(investigation.id, "INVESTIGATES", investigation.incident.id))
+    await store.upsert_edges(edges)
+
+
+def _read(node: Node) -> Investigation:
+    return investigation_from_json(json.loads(str(node.properties["result_json"])))
+
+
+async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Investigation:
+    """Return a stored investigation.
+
+    Raises:
+        NotFound: if there is none with that id, or the viewer may not see it.
+    """
+    found = await store.get_nodes([investigation_id])
+    if not found or found[0].label != LABEL or not viewer.can_see(found[0]):
+        raise NotFound("investigation", investigation_id)
+    return _read(found[0])
+
+
+async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewer) -> Investigation | None:
+    """Return the newest investigation of an incident the viewer may see, or ``None``."""
+    linked = await store.neighbours(
+        incident_id,
+        GraphFilter(
+            labels=(LABEL,), rel_types=("INVESTIGATES",), direction="in", visibilities=viewer.visibilities
+        ),
+    )
+    nodes = [n for e, n in linked if e.target == incident_id and n.label == LABEL and viewer.can_see(n)]
+    # Ids sort newest first, so the smallest id is the latest build.
+    return _read(min(nodes, key=lambda n: n.id)) if nodes else None
+
+
+@dataclass(frozen=True)
+class InvestigationPage:
+    """A page of investigations, newest first, and the cursor of the next page (``None`` at the end)."""
+
+    items: tuple[Investigation, ...]
+    next_cursor: str | None
+
+
+async def list_recent(
+    store: GraphStore, viewer: Viewer, *, cursor: str | None = None, limit: int = 20
+) -> InvestigationPage:
+    """Return investigations the viewer may see, newest first, ``limit`` at a time.
+
+    Args:
+        store: The knowledge map.
+        viewer: Who is asking.
+        cursor: The ``next_cursor`` of the previous page, or ``None`` for the first.
+        limit: Page size (1 to 100).
+    """
+    limit = max(1, min(limit, 100))
+    items: list[Investigation] = []
+    last: str | None = None
+    more = False
+    scan = store.scan_nodes([LABEL])
+    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            if (cursor is not None and node.id <= cursor) or not viewer.can_see(node):
+                continue
+            if len(items) == limit:
+                more = True
+                break
+            items.append(_read(node))
+            last = node.id
+    return InvestigationPage(tuple(items), last if more else None)

@@ -1,0 +1,128 @@
+"""Similar past incidents as precedents, and the open follow-ups of past incidents.
+
+One store call fetches the follow-ups and suspected changes (``CAUSED_BY``) of every incident
+the investigation cites: the similar ones and the recent ones on the affected services.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precedent.investigation.results import FollowUp, Precedent
+from precedent.model import GraphFilter
+from precedent.retrieval.lessons import follow_up_summary
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.model import Node, Visibility
+    from precedent.retrieval.results import SimilarIncident
+    from precedent.store.base import GraphStore
+
+__all__ = ["Parts", "incident_parts", "precedents_from"]
+
+_CHANGE_WORDS = re.compile(
+    r"\b(deploy(ed|ment)?|release[ds]?|rolled? out|rollout|config(uration)? change|feature flag|"
+    r"flag flip|migration|new version|upgrade[ds]?|rolled back|roll(ed)?back|revert(ed)?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Open follow-ups per past incident, and the incidents that name a suspected change."""
+
+    follow_ups: dict[str, tuple[FollowUp, ...]]
+    caused: frozenset[str]
+
+
+async def incident_parts(
+    store: GraphStore,
+    incidents: Sequence[Node | tuple[str, str | None]],
+    visibilities: tuple[Visibility, ...],
+) -> Parts:
+    """Fetch open follow-ups and suspected changes of past incidents in one call.
+
+    Args:
+        store: The knowledge map.
+        incidents: ``(id, reference)`` pairs (or Incident nodes).
+        visibilities: Which follow-ups may be shown (they share their incident's visibility).
+    """
+    refs: dict[str, str | None] = {}
+    for item in incidents:
+        if isinstance(item, tuple):
+            refs[item[0]] = item[1]
+        else:
+            ref = item.properties.get("reference")
+            refs[item.id] = str(ref) if ref is not None else None
+    if not refs:
+        return Parts({}, frozenset())
+    sub = await store.subgraph(
+        list(refs),
+        depth=1,
+        graph_filter=GraphFilter(
+            labels=("FollowUp", "ChangeEvent"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY"),
+            direction="out",
+            visibilities=visibilities,
+        ),
+        max_nodes=len(refs) * 20 + 100,
+    )
+    nodes = {n.id: n for n in sub.nodes}
+    follow_ups: dict[str, list[FollowUp]] = {}
+    caused: set[str] = set()
+    for edge in sub.edges:
+        if edge.source not in refs or edge.target not in nodes:
+            continue
+        if edge.type == "CAUSED_BY":
+            caused.add(edge.source)
+            continue
+        node = nodes[edge.target]
+        summary = follow_up_summary(node)
+        if edge.type == "HAS_FOLLOW_UP" and summary.open:
+            follow_ups.setdefault(edge.source, []).append(
+                FollowUp(
+                    node.id,
+                    summary.title,
+                    summary.status,
+                    summary.priority,
+                    summary.url,
+                    edge.source,
+                    refs[edge.source],
+                )
+            )
+    ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
+    return Parts(ordered, frozenset(caused))
+
+
+def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[Precedent, ...]:
+    """Turn the finder's results into precedents, flagging those a change caused.
+
+    A precedent counts as caused by a change when its incident names a suspected change
+    (``CAUSED_BY``) or its root cause speaks of one (a deploy, a config change, a rollback).
+    """
+    out = []
+    for result in similar:
+        lesson = result.explanation.lesson
+        cause_text = " ".join(x for x in (lesson.root_cause, lesson.resolution) if x)
+        out.append(
+            Precedent(
+                incident_id=result.incident_id,
+                reference=result.reference,
+                name=result.name,
+                score=round(result.score, 4),
+                started_at=result.started_at,
+                root_cause=lesson.root_cause,
+                resolution=lesson.resolution,
+                duration_seconds=lesson.duration_seconds,
+                reasons=tuple(c.signal.replace("_", " ") for c in result.explanation.top_reasons()),
+                path=str(result.explanation.path) if result.explanation.path else None,
+                shared_services=result.explanation.shared_services,
+                follow_ups=parts.follow_ups.get(result.incident_id, ()),
+                open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
+                caused_by_change=result.incident_id in parts.caused or bool(_CHANGE_WORDS.search(cause_text)),
+            )
+        )
+    return tuple(out)

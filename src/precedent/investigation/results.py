@@ -1,0 +1,266 @@
+"""Typed investigation results: what a responder reads in the first minutes of an incident.
+
+Plain frozen dataclasses; ``codec`` turns them into JSON and back (that JSON is what is stored,
+served over HTTP and printed by ``precedent investigate --json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003 - codec reads the type hints at run time
+from typing import Literal
+
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "Evidence",
+    "FollowUp",
+    "Hypothesis",
+    "HypothesisKind",
+    "IncidentBrief",
+    "Investigation",
+    "InvestigatedIncident",
+    "MapState",
+    "OnCall",
+    "Person",
+    "Precedent",
+    "RelatedService",
+    "ServiceContext",
+    "TeamInfo",
+]
+
+ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
+HypothesisKind = Literal["change", "precedent", "dependency", "recurrence"]
+EvidenceKind = Literal["change", "incident", "follow_up", "service"]
+Relation = Literal["affected", "upstream", "downstream", "nearby"]
+
+
+@dataclass(frozen=True)
+class InvestigatedIncident:
+    """The incident as the investigation saw it (as declared: name, first updates, services)."""
+
+    id: str | None
+    reference: str | None
+    name: str
+    summary: str
+    status: str | None
+    severity: str | None
+    incident_type: str | None
+    declared_at: datetime | None
+    visibility: Literal["public", "private"]
+    url: str | None
+    service_ids: tuple[str, ...]
+    service_names: tuple[str, ...]
+    unknown_services: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """How statements name it: its reference, else its id, else ``this incident``."""
+        return self.reference or self.id or "this incident"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user of the organisation."""
+
+    id: str
+    name: str
+    email: str | None = None
+    slack_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """A team owning an affected service, with its members."""
+
+    id: str
+    name: str
+    members: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who is on call for an owning team's schedule at the incident's declared time.
+
+    Attributes:
+        source: ``schedule`` (the synced schedule entries) or ``incident.io live`` (fetched now).
+        as_of: When that information was read from incident.io (the last schedule sync, or now).
+    """
+
+    person: Person
+    schedule_id: str
+    schedule_name: str
+    team: str | None
+    start_at: datetime | None
+    end_at: datetime | None
+    source: Literal["schedule", "incident.io live"]
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class RelatedService:
+    """A service within two DEPENDS_ON hops of an affected one.
+
+    Attributes:
+        relation: ``upstream`` when the affected service depends on it, ``downstream`` when it
+            depends on the affected service.
+        via: The affected service it was reached from.
+    """
+
+    id: str
+    name: str
+    hops: int
+    relation: Literal["upstream", "downstream"]
+    via: str
+
+
+@dataclass(frozen=True)
+class IncidentBrief:
+    """Another incident in the map, in one line."""
+
+    id: str
+    reference: str | None
+    name: str
+    status: str | None
+    severity: str | None
+    started_at: datetime | None
+    active: bool
+    service: str
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """One affected service: who owns it, who is on call, what is around it and what broke on it."""
+
+    id: str
+    name: str
+    teams: tuple[TeamInfo, ...]
+    on_call: tuple[OnCall, ...]
+    upstream: tuple[RelatedService, ...]
+    downstream: tuple[RelatedService, ...]
+    recent_incidents: tuple[IncidentBrief, ...]
+    active_incidents: tuple[IncidentBrief, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to production near the incident, in time and in the graph.
+
+    Attributes:
+        relation: Where the changed service sits relative to the affected services: ``affected``,
+            ``upstream`` (a dependency), ``downstream`` (a dependent) or ``nearby`` (both ways).
+        hops: DEPENDS_ON hops from the nearest affected service (0 for an affected service).
+        via: The affected service it was reached from.
+        minutes_before: How long before the declaration it started.
+        source: ``api`` (recorded through Precedent) or ``catalog`` (incident.io's catalog).
+    """
+
+    id: str
+    service_id: str | None
+    service_name: str
+    kind: ChangeKind
+    summary: str | None
+    version: str | None
+    author: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    url: str | None
+    commit_sha: str | None
+    repository: str | None
+    source: str
+    relation: Relation
+    hops: int
+    via: str
+    minutes_before: float | None
+
+    @property
+    def title(self) -> str:
+        """``deploy of payments-api 1.4.2`` or the change's summary."""
+        what = f"{self.kind.replace('_', ' ')} of {self.service_name}"
+        return f"{what} {self.version}" if self.version else what
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An open follow-up from a past incident."""
+
+    id: str
+    title: str
+    status: str | None
+    priority: str | None
+    url: str | None
+    incident_id: str
+    incident_reference: str | None
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A similar past incident and what it teaches."""
+
+    incident_id: str
+    reference: str | None
+    name: str
+    score: float
+    started_at: datetime | None
+    root_cause: str | None
+    resolution: str | None
+    duration_seconds: int | None
+    reasons: tuple[str, ...]
+    path: str | None
+    shared_services: tuple[str, ...]
+    follow_ups: tuple[FollowUp, ...]
+    open_follow_ups: int
+    caused_by_change: bool
+
+    @property
+    def label(self) -> str:
+        """Its reference, else its id."""
+        return self.reference or self.incident_id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing a hypothesis rests on, cited by id."""
+
+    kind: EvidenceKind
+    id: str
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A likely cause, with how confident Precedent is (0 to 1) and what it rests on."""
+
+    statement: str
+    confidence: float
+    kind: HypothesisKind
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class MapState:
+    """What the map held when the investigation was built."""
+
+    incidents: int
+    changes: int
+    services: int
+    last_sync: str | None
+
+
+@dataclass(frozen=True)
+class Investigation:
+    """The first look at an incident: hypotheses, precedents, owners, on-call and recent changes."""
+
+    id: str
+    incident: InvestigatedIncident
+    hypotheses: tuple[Hypothesis, ...]
+    similar: tuple[Precedent, ...]
+    services: tuple[ServiceContext, ...]
+    changes: tuple[Change, ...]
+    follow_ups: tuple[FollowUp, ...]
+    summary_markdown: str
+    built_at: datetime
+    build_ms: float
+    map_state: MapState
+    change_window_hours: float

@@ -1,0 +1,38 @@
+"""Precedent's errors as MCP tool errors: the agent reads what to change, the server keeps running."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["tool_errors"]
+
+_NOT_FOUND_HINTS = {
+    "incident": "pass an incident id or a reference such as INC-123 (the `search` tool finds them)",
+    "service": "pass a service id or name (the precedent://services resource lists them)",
+}
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Turn Precedent's anticipated errors into ``ToolError`` messages that say what to change.
+
+    Raises:
+        ToolError: for an unknown incident or service, a bad argument, or an unavailable store.
+    """
+    try:
+        yield
+    except NotFound as exc:
+        hint = _NOT_FOUND_HINTS.get(exc.kind, "check the id")
+        raise ToolError(f"{exc}: {hint}") from exc
+    except (InvalidQuery, SchemaError, ValueError) as exc:
+        raise ToolError(f"invalid arguments: {exc}") from exc
+    except PrecedentError as exc:
+        raise ToolError(str(exc)) from exc

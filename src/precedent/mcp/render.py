@@ -1,0 +1,191 @@
+"""Compact text renderings of the responses, for agents that read text rather than structured output.
+
+Each function takes the same response model the tool returns as structured content, so the two
+never disagree; lines are short and name ids an agent can pass to the next tool.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from precedent.investigation import Change, ServiceContext
+    from precedent.responses import (
+        ChangesResponse,
+        IncidentDetailResponse,
+        InvestigationResponse,
+        NeighbourhoodResponse,
+        NodeResponse,
+        SearchResponse,
+        ServiceContextResponse,
+        SimilarResponse,
+    )
+
+__all__ = [
+    "render_changes",
+    "render_incident",
+    "render_investigation",
+    "render_neighbourhood",
+    "render_search",
+    "render_service",
+    "render_similar",
+]
+
+_SNIPPET = 160
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "unknown time"
+
+
+def _short(text: str | None, limit: int = _SNIPPET) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _node_title(node: NodeResponse) -> str:
+    props = node.properties
+    name = props.get("name") or props.get("title") or props.get("heading") or ""
+    ref = props.get("reference")
+    head = f"{ref} " if ref else ""
+    return f"{head}{name}".strip() or node.id
+
+
+def render_similar(response: SimilarResponse) -> str:
+    """Similar past incidents, best first, with why and what they teach."""
+    query = response.query
+    lines = [
+        f"Similar to {query.reference or query.name!r}"
+        + (f" (before {_when(query.before)})" if query.before else "")
+    ]
+    if query.unknown_services:
+        lines.append(f"Services not in the map: {', '.join(query.unknown_services)}")
+    if not response.results:
+        lines.append("No similar past incidents found.")
+    for rank, result in enumerate(response.results, start=1):
+        why = result.explanation
+        label = result.reference or result.incident_id
+        lines.append(f"{rank}. {label} {result.name} (score {result.score}, {_when(result.started_at)})")
+        if why.shared_services:
+            lines.append(f"   shared services: {', '.join(why.shared_services)}")
+        if why.path:
+            lines.append(f"   path: {why.path}")
+        if why.lesson.root_cause:
+            lines.append(f"   root cause: {_short(why.lesson.root_cause)}")
+        if why.lesson.resolution:
+            lines.append(f"   resolution: {_short(why.lesson.resolution)}")
+        if why.lesson.open_follow_ups:
+            lines.append(f"   open follow-ups: {why.lesson.open_follow_ups}")
+    return "\n".join(lines)
+
+
+def render_incident(response: IncidentDetailResponse) -> str:
+    """An incident in a few lines: status, services, updates, lesson, follow-ups."""
+    incident = response.incident
+    props = incident.properties
+    lines = [
+        f"{_node_title(incident)} [{incident.id}] ({incident.visibility})",
+        f"started {_when(incident.occurred_at)}; status {props.get('status', '?')}; "
+        f"severity {props.get('severity', '?')}",
+    ]
+    if response.services:
+        lines.append(f"services: {', '.join(response.services)}")
+    if props.get("summary"):
+        lines.append(f"summary: {_short(str(props['summary']), 400)}")
+    if response.updates:
+        lines.append(f"updates ({len(response.updates)}):")
+        lines += [
+            f"- {_when(u.occurred_at)}: {_short(u.text or str(u.properties.get('message', '')))}"
+            for u in response.updates
+        ]
+    lesson = response.lesson
+    for label, value in (
+        ("root cause", lesson.root_cause),
+        ("resolution", lesson.resolution),
+        ("learnings", lesson.learnings),
+    ):
+        if value:
+            lines.append(f"{label}: {_short(value, 400)}")
+    if lesson.follow_ups:
+        lines.append(f"follow-ups ({lesson.open_follow_ups} open):")
+        lines += [f"- [{'open' if f.open else 'done'}] {f.title}" for f in lesson.follow_ups]
+    return "\n".join(lines)
+
+
+def _change_line(change: Change) -> str:
+    where = (
+        "" if change.relation == "affected" else f" ({change.relation} of {change.via}, {change.hops} hop)"
+    )
+    summary = f": {_short(change.summary, 100)}" if change.summary else ""
+    return f"- {_when(change.started_at)} {change.title}{where}{summary} [{change.id}]"
+
+
+def _service_lines(service: ServiceContext) -> list[str]:
+    lines = [f"{service.name} [{service.id}]"]
+    for team in service.teams:
+        members = ", ".join(m.name for m in team.members[:8])
+        lines.append(f"owned by {team.name}" + (f" ({members})" if members else ""))
+    for shift in service.on_call:
+        lines.append(f"on call: {shift.person.name} ({shift.schedule_name}, {shift.source})")
+    if not service.on_call:
+        lines.append("on call: nobody found on the synced schedules")
+    if service.upstream:
+        lines.append("depends on: " + ", ".join(f"{s.name} ({s.hops})" for s in service.upstream))
+    if service.downstream:
+        lines.append("depended on by: " + ", ".join(f"{s.name} ({s.hops})" for s in service.downstream))
+    for brief in service.recent_incidents[:10]:
+        active = " ACTIVE" if brief.active else ""
+        lines.append(
+            f"recent incident: {brief.reference or brief.id} {brief.name} ({_when(brief.started_at)}){active}"
+        )
+    return lines
+
+
+def render_service(response: ServiceContextResponse) -> str:
+    """A service's owners, on-call, dependencies, recent incidents and nearby changes."""
+    lines = _service_lines(response.service)
+    lines.append(f"changes in the {response.change_window_hours:g} h before {_when(response.at)}:")
+    lines += [_change_line(c) for c in response.changes] or ["- none"]
+    return "\n".join(lines)
+
+
+def render_changes(response: ChangesResponse) -> str:
+    """Changes in a window, newest first."""
+    scope = response.service or "the whole map"
+    lines = [f"Changes to {scope} from {_when(response.since)} to {_when(response.until)}:"]
+    lines += [_change_line(c) for c in response.changes] or ["- none"]
+    return "\n".join(lines)
+
+
+def render_investigation(response: InvestigationResponse) -> str:
+    """The investigation's own markdown summary, with its id."""
+    return f"{response.summary_markdown}\n\n(investigation {response.id}, built {_when(response.built_at)})"
+
+
+def render_neighbourhood(response: NeighbourhoodResponse) -> str:
+    """Nodes by label, then edges, one per line."""
+    lines = [
+        f"{len(response.nodes)} nodes, {len(response.edges)} edges"
+        + (" (truncated by the node cap)" if response.truncated else "")
+    ]
+    lines += [
+        f"- {n.label} {_node_title(n)} [{n.id}]"
+        for n in sorted(response.nodes, key=lambda n: (n.label, n.id))
+    ]
+    lines += [f"{e.source} -{e.type}-> {e.target}" for e in response.edges]
+    return "\n".join(lines)
+
+
+def render_search(response: SearchResponse) -> str:
+    """Hits, best first, with a snippet of their text."""
+    lines = [f"Search {response.query!r}: {len(response.hits)} hits"]
+    for hit in response.hits:
+        node = hit.node
+        incident = node.properties.get("incident_id")
+        of = f" (incident {incident})" if incident else ""
+        lines.append(f"- {node.label} {_node_title(node)} [{node.id}]{of} score {hit.score}")
+        if node.text:
+            lines.append(f"  {_short(node.text)}")
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Tools about incidents: similar past incidents, one incident with its parts, its investigation.
+
+No ``from __future__ import annotations`` here: the SDK reads these signatures at run time to
+build each tool's input and output schemas.
+"""
+
+from datetime import timedelta
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import AwareDatetime, Field
+
+from precedent.investigation import (
+    InvestigationOptions,
+    build_investigation,
+    latest_for_incident,
+)
+from precedent.mcp.errors import tool_errors
+from precedent.mcp.render import render_incident, render_investigation, render_similar
+from precedent.mcp.state import ToolState, answer
+from precedent.responses import IncidentDetailResponse, InvestigationResponse, SimilarResponse
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions, SimilarQuery, incident_detail
+
+__all__ = ["register_incident_tools"]
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+
+IncidentKey = Annotated[
+    str, Field(min_length=1, description="an incident id, or its reference such as INC-123")
+]
+
+
+def register_incident_tools(server: MCPServer, state: ToolState) -> None:
+    """Add ``find_similar_incidents``, ``get_incident`` and ``get_investigation`` to ``server``."""
+
+    @server.tool(title="Find similar past incidents", annotations=READ_ONLY)
+    async def find_similar_incidents(
+        ctx: Context,
+        incident: Annotated[
+            str | None,
+            Field(
+                description="an incident in the map (id or INC-123); or leave out and describe one with name"
+            ),
+        ] = None,
+        name: Annotated[
+            str | None, Field(description="title of an incident not in the map, e.g. 'Checkout 500s'")
+        ] = None,
+        summary: Annotated[str, Field(description="what is known so far (with name)")] = "",
+        services: Annotated[
+            tuple[str, ...], Field(description="affected services by id or name (with name)")
+        ] = (),
+        severity: Annotated[str | None, Field(description="severity name, e.g. SEV1 (with name)")] = None,
+        declared_at: Annotated[
+            AwareDatetime | None,
+            Field(description="when it was declared, ISO 8601 with a time zone (with name; default now)"),
+        ] = None,
+        before: Annotated[
+            AwareDatetime | None,
+            Field(description="only incidents that started earlier (default: the incident's start)"),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=50, description="how many results")] = 5,
+    ) -> Annotated[CallToolResult, SimilarResponse]:
+        """Past incidents most like one incident, best first, each with why (shared services, map
+        path, matching words) and what it teaches (root cause, resolution, open follow-ups).
+
+        Name an incident in the map with `incident`, or describe a new one with `name` (plus
+        `summary`, `services`, `severity`, `declared_at`).
+        """
+        with tool_errors():
+            if (incident is None) == (name is None):
+                raise ValueError("pass exactly one of `incident` (in the map) or `name` (described)")
+            query: SimilarQuery
+            if incident is not None:
+                query = IncidentQuery(incident)
+            else:
+                assert name is not None
+                query = DescribedQuery(
+                    name=name,
+                    summary=summary,
+                    services=tuple(services),
+                    severity=severity,
+                    declared_at=declared_at,
+                )
+            options = SimilarOptions(before=before, limit=limit, viewer=state.viewer(ctx))
+            response = SimilarResponse.from_results(await state.runtime().finder.find(query, options))
+        return answer(response, render_similar(response))
+
+    @server.tool(title="Get an incident", annotations=READ_ONLY)
+    async def get_incident(
+        ctx: Context, incident: IncidentKey
+    ) -> Annotated[CallToolResult, IncidentDetailResponse]:
+        """One incident with its affected services, status updates (oldest first), post-mortems,
+        and what its post-mortem teaches (root cause, resolution, learnings) with its follow-ups.
+        """
+        with tool_errors():
+            runtime = state.runtime()
+            detail = await incident_detail(runtime.store, runtime.catalog, incident, state.viewer(ctx))
+            response = IncidentDetailResponse.from_detail(detail)
+        return answer(response, render_incident(response))
+
+    @server.tool(title="Investigate an incident", annotations=READ_ONLY)
+    async def get_investigation(
+        ctx: Context,
+        incident: IncidentKey,
+        rebuild: Annotated[
+            bool, Field(description="build a fresh one even when an investigation is stored")
+        ] = False,
+        similar: Annotated[int, Field(ge=1, le=20, description="how many similar past incidents")] = 5,
+        change_window_hours: Annotated[
+            float, Field(gt=0, le=720, description="how far before the declaration to read changes")
+        ] = 24,
+    ) -> Annotated[CallToolResult, InvestigationResponse]:
+        """The first look at an incident: likely causes ranked with the evidence they rest on
+        (changes, precedents, dependencies), similar past incidents, owners and on-call of the
+        affected services, nearby changes and open follow-ups. Returns the latest stored
+        investigation, or builds one (without storing it) when there is none.
+        """
+        with tool_errors():
+            runtime = state.runtime()
+            viewer = state.viewer(ctx)
+            node = await runtime.catalog.incident(incident, viewer)
+            found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
+            if found is None:
+                collaborators = runtime.investigation_collaborators
+                options = InvestigationOptions(
+                    similar=similar, change_window=timedelta(hours=change_window_hours)
+                )
+                found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
+            response = InvestigationResponse.from_investigation(found)
+        return answer(response, render_investigation(response))

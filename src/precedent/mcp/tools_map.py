@@ -1,0 +1,178 @@
+"""Tools about the map around incidents: a service's context, neighbourhoods, search, recent changes.
+
+No ``from __future__ import annotations`` here: the SDK reads these signatures at run time to
+build each tool's input and output schemas.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult
+from pydantic import AwareDatetime, Field
+
+from precedent.graph_schema import load_schema
+from precedent.investigation import recent_changes as changes_between
+from precedent.investigation import service_snapshot
+from precedent.mcp.errors import tool_errors
+from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
+from precedent.mcp.state import ToolState, answer
+from precedent.mcp.tools_incidents import READ_ONLY
+from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
+from precedent.retrieval import NeighbourhoodQuery, SearchKind, SearchMode, find_neighbourhood, search_map
+
+__all__ = ["register_map_tools"]
+
+ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
+Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
+After = Annotated[
+    AwareDatetime | None, Field(description="only what happened at or after this (ISO 8601 with a time zone)")
+]
+Before = Annotated[
+    AwareDatetime | None, Field(description="only what happened before this (ISO 8601 with a time zone)")
+]
+
+
+def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> None:
+    schema = load_schema()
+    unknown = sorted(set(labels) - schema.node_labels)
+    if unknown:
+        raise ValueError(f"unknown labels {unknown}; use labels from {sorted(schema.node_labels)}")
+    unknown = sorted(set(relationships) - schema.edge_types)
+    if unknown:
+        raise ValueError(f"unknown relationships {unknown}; use types from {sorted(schema.edge_types)}")
+
+
+def register_map_tools(server: MCPServer, state: ToolState) -> None:
+    """Add ``service_context``, ``neighbourhood``, ``search`` and ``recent_changes`` to ``server``."""
+
+    @server.tool(title="Service context", annotations=READ_ONLY)
+    async def service_context(
+        ctx: Context,
+        service: ServiceKey,
+        change_window_hours: Annotated[
+            float, Field(gt=0, le=720, description="how far back to read changes near the service")
+        ] = 24,
+    ) -> Annotated[CallToolResult, ServiceContextResponse]:
+        """A service now: owning teams and members, who is on call, what it depends on and what
+        depends on it (two hops), incidents on it in the last 30 days, and changes to it and its
+        neighbours in the window.
+        """
+        with tool_errors():
+            runtime = state.runtime()
+            snapshot = await service_snapshot(
+                runtime.store,
+                runtime.catalog,
+                service,
+                viewer=state.viewer(ctx),
+                at=datetime.now(UTC),
+                window=timedelta(hours=change_window_hours),
+            )
+            response = ServiceContextResponse.from_snapshot(snapshot)
+        return answer(response, render_service(response))
+
+    @server.tool(title="Neighbourhood in the map", annotations=READ_ONLY)
+    async def neighbourhood(
+        ctx: Context,
+        incident: Annotated[
+            str | None, Field(description="centre incident (id or INC-123); or give service")
+        ] = None,
+        service: Annotated[
+            str | None, Field(description="centre service (id or name); or give incident")
+        ] = None,
+        depth: Annotated[int, Field(ge=0, le=4, description="hops from the centre")] = 1,
+        labels: Annotated[
+            tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
+        ] = (),
+        relationships: Annotated[
+            tuple[str, ...],
+            Field(description="only follow these relationship types (see precedent://schema)"),
+        ] = (),
+        after: After = None,
+        before: Before = None,
+        max_nodes: Annotated[
+            int, Field(ge=1, le=1000, description="node cap; `truncated` says when hit")
+        ] = 100,
+    ) -> Annotated[CallToolResult, NeighbourhoodResponse]:
+        """The nodes and relationships within `depth` hops of an incident or a service, filtered
+        by label, relationship type and time, capped at `max_nodes`.
+        """
+        with tool_errors():
+            _check_names(labels, relationships)
+            query = NeighbourhoodQuery(
+                incident=incident,
+                service=service,
+                depth=depth,
+                labels=tuple(labels),
+                rel_types=tuple(relationships),
+                before=before,
+                after=after,
+                max_nodes=max_nodes,
+            )
+            runtime = state.runtime()
+            subgraph = await find_neighbourhood(runtime.store, runtime.catalog, query, state.viewer(ctx))
+            response = NeighbourhoodResponse.from_subgraph(subgraph)
+        return answer(response, render_neighbourhood(response))
+
+    @server.tool(title="Search the map", annotations=READ_ONLY)
+    async def search(
+        ctx: Context,
+        query: Annotated[str, Field(min_length=1, description="words or a description to look for")],
+        kinds: Annotated[
+            tuple[SearchKind, ...], Field(description="which kinds of node to search (all when empty)")
+        ] = (),
+        mode: Annotated[
+            SearchMode, Field(description="hybrid (words and meaning), text (words) or semantic (meaning)")
+        ] = "hybrid",
+        limit: Annotated[int, Field(ge=1, le=50, description="how many hits")] = 10,
+        after: After = None,
+        before: Before = None,
+    ) -> Annotated[CallToolResult, SearchResponse]:
+        """Search incidents, post-mortems, follow-ups, status updates and services by words and by
+        meaning; hits come best first with their text.
+        """
+        with tool_errors():
+            runtime = state.runtime()
+            hits = await search_map(
+                runtime.store,
+                runtime.embedder,
+                query,
+                viewer=state.viewer(ctx),
+                kinds=kinds,
+                mode=mode,
+                limit=limit,
+                after=after,
+                before=before,
+            )
+            response = SearchResponse.from_hits(query, hits)
+        return answer(response, render_search(response))
+
+    @server.tool(title="Recent changes", annotations=READ_ONLY)
+    async def recent_changes(
+        ctx: Context,
+        service: Annotated[
+            str | None,
+            Field(description="only changes to this service (id or name); the whole map when left out"),
+        ] = None,
+        until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
+        hours: Hours = 24,
+        limit: Annotated[int, Field(ge=1, le=200, description="how many changes, newest first")] = 50,
+    ) -> Annotated[CallToolResult, ChangesResponse]:
+        """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
+        newest first, on one service or across the map.
+        """
+        with tool_errors():
+            end = until or datetime.now(UTC)
+            start = end - timedelta(hours=hours)
+            runtime = state.runtime()
+            changes = await changes_between(
+                runtime.store,
+                runtime.catalog,
+                service=service,
+                since=start,
+                until=end,
+                viewer=state.viewer(ctx),
+                limit=limit,
+            )
+            response = ChangesResponse(service=service, since=start, until=end, changes=list(changes))
+        return answer(response, render_changes(response))

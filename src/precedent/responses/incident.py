@@ -1,0 +1,67 @@
+"""One incident with its updates, post-mortem lesson and follow-ups; and search hits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from precedent.responses.graph import NodeResponse
+from precedent.responses.similar import LessonResponse
+
+if TYPE_CHECKING:
+    from precedent.retrieval.detail import IncidentDetail
+    from precedent.retrieval.search import MapHit
+
+__all__ = ["IncidentDetailResponse", "SearchHitResponse", "SearchResponse"]
+
+
+class IncidentDetailResponse(BaseModel):
+    """An incident, its status updates (oldest first), its post-mortems and what they teach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident: NodeResponse
+    services: list[str] = Field(description="names of the services it affected")
+    updates: list[NodeResponse] = Field(description="status updates, oldest first")
+    postmortems: list[NodeResponse]
+    lesson: LessonResponse = Field(description="root cause, resolution, learnings and follow-ups")
+
+    @classmethod
+    def from_detail(cls, detail: IncidentDetail) -> IncidentDetailResponse:
+        """Render an incident's detail."""
+        return cls(
+            incident=NodeResponse.from_node(detail.incident),
+            services=[str(s.properties.get("name", s.id)) for s in detail.services],
+            updates=[NodeResponse.from_node(u) for u in detail.updates],
+            postmortems=[NodeResponse.from_node(p, with_text=False) for p in detail.postmortems],
+            lesson=LessonResponse.from_lesson(detail.lesson),
+        )
+
+
+class SearchHitResponse(BaseModel):
+    """A node found by a search, with its fused score (higher is better)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float
+    node: NodeResponse
+
+    @classmethod
+    def from_hit(cls, hit: MapHit) -> SearchHitResponse:
+        """Render a hit."""
+        return cls(score=round(hit.score, 4), node=NodeResponse.from_node(hit.node))
+
+
+class SearchResponse(BaseModel):
+    """Search hits, best first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    hits: list[SearchHitResponse]
+
+    @classmethod
+    def from_hits(cls, query: str, hits: list[MapHit]) -> SearchResponse:
+        """Render the hits of ``query``."""
+        return cls(query=query, hits=[SearchHitResponse.from_hit(h) for h in hits])

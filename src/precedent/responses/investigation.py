@@ -1,0 +1,87 @@
+"""Investigations, service contexts and changes: the investigation layer's results as responses.
+
+The investigation's frozen dataclasses are the fields (pydantic validates and serialises them), so
+these responses have exactly the JSON shape of ``investigation.investigation_json``: what is
+stored, served over HTTP and printed by the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# pydantic reads these field types at run time.
+from precedent.investigation import (
+    Change,
+    FollowUp,
+    Hypothesis,
+    InvestigatedIncident,
+    MapState,
+    Precedent,
+    ServiceContext,
+    investigation_json,
+)
+
+if TYPE_CHECKING:
+    from precedent.investigation import Investigation
+    from precedent.investigation.around import ServiceSnapshot
+
+__all__ = ["ChangesResponse", "InvestigationResponse", "ServiceContextResponse"]
+
+
+class InvestigationResponse(BaseModel):
+    """The first look at an incident: ranked hypotheses with evidence, precedents, owners, changes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    incident: InvestigatedIncident
+    hypotheses: list[Hypothesis] = Field(description="likely causes, most confident first")
+    similar: list[Precedent] = Field(description="similar past incidents and what they teach")
+    services: list[ServiceContext] = Field(description="each affected service's owners, on-call, neighbours")
+    changes: list[Change] = Field(description="changes near the incident in time and in the graph")
+    follow_ups: list[FollowUp]
+    summary_markdown: str
+    built_at: datetime
+    build_ms: float
+    map_state: MapState
+    change_window_hours: float
+
+    @classmethod
+    def from_investigation(cls, investigation: Investigation) -> InvestigationResponse:
+        """Render an investigation (the same JSON as ``investigation_json``)."""
+        return cls.model_validate(investigation_json(investigation))
+
+
+class ServiceContextResponse(BaseModel):
+    """A service now: owners, who is on call, dependencies both ways, recent incidents and changes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: ServiceContext
+    changes: list[Change] = Field(description="changes to it and within two dependency hops, newest last")
+    at: datetime = Field(description="the time on-call, recent incidents and changes were read at")
+    change_window_hours: float
+
+    @classmethod
+    def from_snapshot(cls, snapshot: ServiceSnapshot) -> ServiceContextResponse:
+        """Render a service snapshot."""
+        return cls(
+            service=snapshot.context,
+            changes=list(snapshot.changes),
+            at=snapshot.at,
+            change_window_hours=snapshot.window.total_seconds() / 3600,
+        )
+
+
+class ChangesResponse(BaseModel):
+    """Changes to production in a time window, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str | None = Field(description="the service asked about, or null across the map")
+    since: datetime
+    until: datetime
+    changes: list[Change]

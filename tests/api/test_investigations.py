@@ -1,0 +1,123 @@
+"""The investigation and change routes end to end on the embedded store (hashing embedder: plumbing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from precedent.api.app import create_app
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.store.embedded import EmbeddedStore
+from tests.investigation.org import build_investigation_org
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from litestar import Litestar
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    embedder = HashEmbedder(dimensions=384)
+    store = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await store.open()
+    await build_investigation_org(store, embedder)
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
+    async with AsyncTestClient(app) as test_client:
+        yield test_client
+    await store.close()
+
+
+async def test_an_incident_investigation_is_built_once_then_served_from_the_map(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    first = await client.get("/v1/incidents/INC-20/investigation")
+    assert first.status_code == 200
+    body = first.json()
+    assert body["incident"]["reference"] == "INC-20"
+    assert body["hypotheses"][0]["kind"] == "change"
+    assert body["hypotheses"][0]["evidence"][0]["id"] == "chg-planted"
+    assert body["services"][0]["on_call"][0]["person"]["name"] == "Alice Example"
+    assert len(body["summary_markdown"].splitlines()) <= 15
+    again = (await client.get("/v1/incidents/inc-20/investigation")).json()
+    assert again["id"] == body["id"]
+    by_id = await client.get(f"/v1/investigations/{body['id']}")
+    assert by_id.json() == body
+    rebuilt = (await client.get("/v1/incidents/INC-20/investigation", params={"rebuild": "true"})).json()
+    assert rebuilt["id"] != body["id"]
+
+
+async def test_a_private_incident_is_not_found_for_a_public_caller(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/incidents/INC-14/investigation")
+    assert response.status_code == 404
+    assert (await client.post("/v1/investigations", json={"incident": "INC-14"})).status_code == 404
+
+
+async def test_post_a_described_incident_and_page_through_the_list(client: AsyncTestClient[Litestar]) -> None:
+    body = {
+        "name": "Checkout errors: database connection pool timeouts",
+        "services": ["checkout"],
+        "declared_at": "2024-01-15T09:00:00Z",
+        "similar": 3,
+    }
+    created = await client.post("/v1/investigations", json=body)
+    assert created.status_code == 201
+    assert created.json()["hypotheses"][0]["evidence"][0]["id"] == "chg-planted"
+    assert len(created.json()["similar"]) <= 3
+    await client.post("/v1/investigations", json={"incident": "INC-20"})
+    page = (await client.get("/v1/investigations", params={"limit": 1})).json()
+    assert page["items"][0]["reference"] == "INC-20"  # newest first
+    assert page["next_cursor"]
+    rest = (await client.get("/v1/investigations", params={"cursor": page["next_cursor"]})).json()
+    assert [i["name"] for i in rest["items"]] == [body["name"]]
+    assert rest["next_cursor"] is None
+    bad = await client.post("/v1/investigations", json={"summary": "no name"})
+    assert bad.status_code == 400
+
+
+async def test_record_a_change_idempotently_and_list_it(client: AsyncTestClient[Litestar]) -> None:
+    change = {
+        "service": "payments-api",
+        "kind": "deploy",
+        "version": "7.0.0",
+        "started_at": "2030-01-01T10:00:00Z",
+        "author": "ci",
+        "id": "gha-123",
+    }
+    first = await client.post("/v1/changes", json=change)
+    assert first.status_code == 202
+    assert first.json()["id"] == "change:gha-123"
+    assert first.json()["linked"] is True
+    assert first.json()["created"] is True
+    again = await client.post("/v1/changes", json={**change, "summary": "retried"})
+    assert again.json()["created"] is False
+    listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 24 * 365})
+    found = [c for c in listed.json()["items"] if c["id"] == "change:gha-123"]
+    assert found[0]["summary"] == "retried"
+    assert found[0]["source"] == "api"
+
+
+async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.post(
+        "/v1/changes", json={"service": "billing-v2", "kind": "config", "started_at": "2030-01-01T10:00:00Z"}
+    )
+    assert response.status_code == 202
+    assert response.json()["linked"] is False
+    assert "next import or sync" in response.json()["message"]
+    listed = (await client.get("/v1/services/billing-v2/changes")).json()
+    assert listed["service_id"] is None
+    assert [c["kind"] for c in listed["items"]] == ["config"]
+    assert (await client.get("/v1/services/nowhere/changes")).status_code == 404
+    invalid = await client.post("/v1/changes", json={"service": "x", "kind": "party"})
+    assert invalid.status_code == 400
+
+
+async def test_the_openapi_schema_describes_the_new_routes(client: AsyncTestClient[Litestar]) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert {"/v1/investigations", "/v1/changes", "/v1/services/{service}/changes"} <= set(paths)

@@ -1,0 +1,173 @@
+"""build_investigation end to end on both stores with the real model: causes, precedents, people, changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.errors import NotFound
+from precedent.investigation import (
+    Collaborators,
+    InvestigationOptions,
+    LiveShift,
+    Person,
+    build_investigation,
+    investigation_from_json,
+    investigation_json,
+)
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
+from precedent.retrieval.catalog import Catalog
+from tests.investigation.org import DECLARED, build_investigation_org
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.embedding import Embedder
+    from precedent.store import GraphStore
+
+pytestmark = [pytest.mark.model]
+
+NOW = datetime(2024, 1, 15, 9, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+async def collaborators(store: GraphStore, real_embedder: Embedder) -> Collaborators:
+    await build_investigation_org(store, real_embedder)
+    return Collaborators(
+        store, SimilarIncidentFinder(store, real_embedder), Catalog(store), clock=lambda: NOW
+    )
+
+
+async def test_the_planted_change_is_the_first_hypothesis_with_its_evidence(
+    collaborators: Collaborators,
+) -> None:
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    top = investigation.hypotheses[0]
+    assert top.kind == "change"
+    assert top.evidence[0].id == "chg-planted"
+    assert "config of payments-api cfg-118 by carol, 20 min before INC-20" in top.statement
+    assert "which checkout depends on" in top.statement
+    cited = {e.id for h in investigation.hypotheses for e in h.evidence}
+    assert "chg-decoy" not in cited  # search is nowhere near checkout
+    assert all(h.evidence for h in investigation.hypotheses)
+    kinds = {h.kind for h in investigation.hypotheses}
+    assert {"change", "precedent", "dependency"} <= kinds
+    dependency = next(h for h in investigation.hypotheses if h.kind == "dependency")
+    assert dependency.evidence[0].id == "inc-30"
+
+
+@pytest.mark.contract
+async def test_changes_are_those_near_in_graph_and_time_newest_first(collaborators: Collaborators) -> None:
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    assert [(c.id, c.relation, c.hops, c.minutes_before) for c in investigation.changes] == [
+        ("chg-planted", "upstream", 1, 20.0),
+        ("chg-old", "affected", 0, 1200.0),
+    ]
+    short = await build_investigation(
+        IncidentQuery("INC-20"),
+        collaborators,
+        OWNER_VIEWER,
+        InvestigationOptions(change_window=timedelta(hours=1)),
+    )
+    assert [c.id for c in short.changes] == ["chg-planted"]
+
+
+@pytest.mark.contract
+async def test_precedents_owners_on_call_and_follow_ups(collaborators: Collaborators) -> None:
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    assert investigation.similar[0].reference == "INC-10"
+    assert (
+        investigation.similar[0].root_cause
+        == "A config deploy halved the connection pool size on payments-db."
+    )
+    assert investigation.similar[0].caused_by_change
+    (checkout,) = investigation.services
+    assert checkout.name == "checkout"
+    assert [(t.name, [m.name for m in t.members]) for t in checkout.teams] == [
+        ("web", ["Alice Example", "Bob Example"])
+    ]
+    assert [(o.person.name, o.source, o.schedule_name) for o in checkout.on_call] == [
+        ("Alice Example", "schedule", "Web primary")
+    ]
+    assert [r.name for r in checkout.upstream] == ["payments-api", "payments-db"]
+    assert [b.reference for b in checkout.recent_incidents] == ["INC-31"]
+    assert [b.reference for b in checkout.active_incidents] == ["INC-30"]
+    titles = {f.title for f in investigation.follow_ups}
+    assert {"Add a checkout latency alert", "Alert on pool saturation"} <= titles
+    assert "Review config deploys" not in titles  # completed
+    lines = investigation.summary_markdown.splitlines()
+    assert len(lines) <= 15
+    assert lines[0].startswith("*INC-20: Checkout failing")
+    assert "Alice Example" in investigation.summary_markdown
+
+
+@pytest.mark.contract
+async def test_a_public_incident_never_cites_a_private_one(collaborators: Collaborators) -> None:
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    cited = {e.id for h in investigation.hypotheses for e in h.evidence}
+    cited |= {p.incident_id for p in investigation.similar}
+    cited |= {b.id for s in investigation.services for b in (*s.recent_incidents, *s.active_incidents)}
+    assert "inc-14" not in cited
+    assert "inc-32" not in cited
+
+
+@pytest.mark.contract
+async def test_a_private_incident_is_investigated_only_for_those_who_may_see_it(
+    collaborators: Collaborators,
+) -> None:
+    with pytest.raises(NotFound):
+        await build_investigation(IncidentQuery("INC-14"), collaborators, PUBLIC_VIEWER)
+    investigation = await build_investigation(IncidentQuery("INC-14"), collaborators, OWNER_VIEWER)
+    assert investigation.incident.visibility == "private"
+    assert investigation.similar[0].reference == "INC-10"
+
+
+async def test_a_described_incident_is_investigated_at_the_clock_time(collaborators: Collaborators) -> None:
+    query = DescribedQuery(
+        name="Checkout errors: database connection pool timeouts",
+        services=("checkout", "warehouse"),
+        declared_at=DECLARED,
+    )
+    investigation = await build_investigation(query, collaborators, PUBLIC_VIEWER)
+    assert investigation.incident.id is None
+    assert investigation.incident.unknown_services == ("warehouse",)
+    assert investigation.hypotheses[0].evidence[0].id == "chg-planted"
+    assert investigation.id.startswith("inv:")
+    assert investigation.built_at == NOW
+
+
+class _Live:
+    def __init__(self) -> None:
+        self.asked: list[tuple[tuple[str, ...], datetime]] = []
+
+    async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
+        self.asked.append((tuple(schedule_ids), at))
+        return [
+            LiveShift(s, Person("user-live", "Dana Live"), at, at + timedelta(hours=8)) for s in schedule_ids
+        ]
+
+
+async def test_live_on_call_fills_a_schedule_the_synced_entries_do_not_cover(
+    collaborators: Collaborators,
+) -> None:
+    live = _Live()
+    later = Collaborators(collaborators.store, collaborators.finder, collaborators.catalog, lambda: NOW, live)
+    query = DescribedQuery(
+        name="Checkout down", services=("checkout",), declared_at=DECLARED + timedelta(days=30)
+    )
+    investigation = await build_investigation(query, later, OWNER_VIEWER)
+    assert live.asked == [(("sched-web",), DECLARED + timedelta(days=30))]
+    (on_call,) = investigation.services[0].on_call
+    assert (on_call.person.name, on_call.source, on_call.as_of) == ("Dana Live", "incident.io live", NOW)
+    covered = await build_investigation(IncidentQuery("INC-20"), later, OWNER_VIEWER)
+    assert [o.source for o in covered.services[0].on_call] == ["schedule"]
+    assert len(live.asked) == 1
+
+
+@pytest.mark.contract
+async def test_the_json_round_trips(collaborators: Collaborators) -> None:
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    assert investigation_from_json(investigation_json(investigation)) == investigation

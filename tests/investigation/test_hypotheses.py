@@ -1,0 +1,189 @@
+"""The pure hypothesis functions: what ranks higher, and that nothing is said without evidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from precedent.investigation.hypotheses import (
+    age_text,
+    change_confidence,
+    change_hypotheses,
+    dependency_hypotheses,
+    precedent_hypotheses,
+    rank_hypotheses,
+    recurrence_hypotheses,
+)
+from precedent.investigation.results import (
+    Change,
+    FollowUp,
+    IncidentBrief,
+    InvestigatedIncident,
+    Precedent,
+    RelatedService,
+    ServiceContext,
+)
+
+DECLARED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+INCIDENT = InvestigatedIncident(
+    id="inc-1",
+    reference="INC-1",
+    name="Checkout failing",
+    summary="",
+    status=None,
+    severity="SEV1",
+    incident_type=None,
+    declared_at=DECLARED,
+    visibility="public",
+    url=None,
+    service_ids=("svc-checkout",),
+    service_names=("checkout",),
+    unknown_services=(),
+)
+
+
+def change(
+    id: str = "chg-1", minutes: float = 10, hops: int = 0, relation: str = "affected", kind: str = "deploy"
+) -> Change:
+    return Change(
+        id=id,
+        service_id="svc",
+        service_name="payments-api" if hops else "checkout",
+        kind=kind,  # type: ignore[arg-type]
+        summary=None,
+        version="1.2.3",
+        author="alice",
+        started_at=DECLARED - timedelta(minutes=minutes),
+        finished_at=None,
+        url=None,
+        commit_sha=None,
+        repository=None,
+        source="api",
+        relation=relation,  # type: ignore[arg-type]
+        hops=hops,
+        via="checkout",
+        minutes_before=minutes,
+    )
+
+
+def precedent(
+    id: str = "inc-0", score: float = 0.8, root_cause: str | None = "A bad deploy", caused: bool = False
+) -> Precedent:
+    return Precedent(
+        incident_id=id,
+        reference=id.upper(),
+        name="Checkout down",
+        score=score,
+        started_at=DECLARED - timedelta(days=21),
+        root_cause=root_cause,
+        resolution="Rolled back",
+        duration_seconds=3600,
+        reasons=("semantic",),
+        path=None,
+        shared_services=("checkout",),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=caused,
+    )
+
+
+def service(upstream: tuple[RelatedService, ...] = ()) -> ServiceContext:
+    return ServiceContext("svc-checkout", "checkout", (), (), upstream, (), (), ())
+
+
+def test_a_change_closer_in_time_ranks_higher() -> None:
+    assert change_confidence(change(minutes=5), 0.0) > change_confidence(change(minutes=60), 0.0)
+    assert change_confidence(change(minutes=60), 0.0) > change_confidence(change(minutes=600), 0.0)
+
+
+def test_a_change_closer_in_the_graph_ranks_higher() -> None:
+    same = change_confidence(change(hops=0), 0.0)
+    one = change_confidence(change(hops=1, relation="upstream"), 0.0)
+    two = change_confidence(change(hops=2, relation="upstream"), 0.0)
+    assert same > one > two
+
+
+def test_change_caused_precedents_raise_a_change_and_are_cited() -> None:
+    plain = change_hypotheses(INCIDENT, [change()], [precedent(caused=False)])[0]
+    boosted = change_hypotheses(INCIDENT, [change()], [precedent(caused=True)])[0]
+    assert boosted.confidence > plain.confidence
+    assert [e.id for e in boosted.evidence] == ["chg-1", "inc-0"]
+    assert "INC-0" in boosted.statement
+    assert boosted.statement.startswith("Check the deploy of checkout 1.2.3 by alice, 10 min before INC-1")
+
+
+def test_changes_after_the_declaration_are_not_hypotheses() -> None:
+    assert change_hypotheses(INCIDENT, [change(minutes=-5)], []) == []
+
+
+def test_precedents_need_a_known_cause_and_cite_their_incident() -> None:
+    found = precedent_hypotheses(INCIDENT, [precedent(root_cause=None), precedent("inc-9")])
+    assert len(found) == 2  # the first still has a resolution
+    unknown = replace(precedent("inc-8", root_cause=None), resolution=None)
+    assert precedent_hypotheses(INCIDENT, [unknown]) == []
+    best = max(found, key=lambda h: h.confidence)
+    assert best.evidence[0].id == "inc-9"
+    assert "3 weeks ago" in best.statement
+    assert "root cause: A bad deploy" in best.statement
+
+
+def test_an_active_upstream_incident_is_a_dependency_hypothesis() -> None:
+    dep = RelatedService("svc-db", "payments-db", 1, "upstream", "checkout")
+    active = IncidentBrief(
+        "inc-5",
+        "INC-5",
+        "DB slow",
+        "Investigating",
+        None,
+        DECLARED - timedelta(minutes=30),
+        True,
+        "payments-db",
+    )
+    old = IncidentBrief(
+        "inc-6", "INC-6", "DB slow", "Closed", None, DECLARED - timedelta(days=3), False, "payments-db"
+    )
+    found = dependency_hypotheses(INCIDENT, [service((dep,))], {"svc-db": (active, old)})
+    assert len(found) == 1
+    assert [e.id for e in found[0].evidence] == ["inc-5", "svc-db"]
+    assert "Check upstream payments-db" in found[0].statement
+    assert "active" in found[0].statement
+
+
+def test_recurrence_counts_precedents_on_the_service_and_cites_open_follow_ups() -> None:
+    follow_up = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-2", "INC-2")
+    repeated = [precedent("inc-1"), replace(precedent("inc-2"), follow_ups=(follow_up,), open_follow_ups=1)]
+    found = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    assert len(found) == 1
+    assert "2 similar incidents" in found[0].statement
+    assert "Add a pool alert" in found[0].statement
+    assert {e.id for e in found[0].evidence} == {"inc-1", "inc-2", "fu-1"}
+    assert recurrence_hypotheses(INCIDENT, [service()], repeated[:1]) == []
+
+
+def test_ranking_puts_a_fresh_change_above_precedents_and_every_hypothesis_has_evidence() -> None:
+    ranked = rank_hypotheses(
+        INCIDENT,
+        [change("chg-old", minutes=20 * 60), change("chg-new", minutes=12)],
+        [precedent("inc-7", caused=True), precedent("inc-8")],
+        [service()],
+        {},
+    )
+    assert ranked[0].kind == "change"
+    assert ranked[0].evidence[0].id == "chg-new"
+    assert all(h.evidence for h in ranked)
+    assert [h.confidence for h in ranked] == sorted((h.confidence for h in ranked), reverse=True)
+    assert all(0 <= h.confidence <= 1 for h in ranked)
+
+
+def test_no_evidence_no_hypothesis() -> None:
+    assert rank_hypotheses(INCIDENT, [], [], [service()], {}) == ()
+
+
+def test_age_text_reads_like_a_person() -> None:
+    assert [age_text(m) for m in (12, 180, 60 * 24 * 4, 60 * 24 * 21, 60 * 24 * 90)] == [
+        "12 min",
+        "3 h",
+        "4 days",
+        "3 weeks",
+        "3 months",
+    ]

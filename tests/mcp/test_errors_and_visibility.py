@@ -1,0 +1,84 @@
+"""Bad arguments give a tool error that says what to change; private incidents stay private."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from mcp import Client
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from tests.mcp.conftest import Org
+
+
+async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
+    """Call ``tool`` expecting a tool error; return its text."""
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments)
+        assert result.is_error, result.content
+        # The server is still up: the next call on the same connection works.
+        assert not (await client.call_tool("recent_changes", {"hours": 1})).is_error
+    return result.content[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("get_incident", {"incident": "INC-999999"}, "incident 'INC-999999' not found: pass an incident id"),
+        ("get_investigation", {"incident": "nope"}, "incident 'nope' not found"),
+        ("find_similar_incidents", {"incident": "INC-999999"}, "not found"),
+        ("find_similar_incidents", {}, "pass exactly one of `incident`"),
+        ("find_similar_incidents", {"incident": "INC-1", "name": "x"}, "pass exactly one of `incident`"),
+        ("service_context", {"service": "no-such-service"}, "service 'no-such-service' not found"),
+        ("recent_changes", {"service": "no-such-service"}, "precedent://services"),
+        ("neighbourhood", {"service": "no-such-service"}, "service 'no-such-service' not found"),
+        ("neighbourhood", {"incident": "INC-1", "service": "x"}, "name exactly one centre"),
+        ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope']; use labels from"),
+        ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, "unknown relationships ['NOPE']"),
+        ("recent_changes", {"until": "yesterday"}, "until"),
+        ("recent_changes", {"until": "2026-03-01T10:00:00"}, "timezone"),
+        ("recent_changes", {"hours": 0}, "hours"),
+        ("search", {"query": ""}, "query"),
+        ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
+        ("search", {"query": "x", "limit": 500}, "limit"),
+        ("get_incident", {}, "incident"),
+    ],
+)
+async def test_bad_arguments_say_what_to_change(
+    public_server: MCPServer, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    assert says in await error_of(public_server, tool, **arguments)
+
+
+async def test_unknown_tool_is_an_error(public_server: MCPServer) -> None:
+    assert "Unknown tool" in await error_of(public_server, "delete_everything")
+
+
+async def test_private_incident_hidden_from_a_public_viewer(public_server: MCPServer, org: Org) -> None:
+    ref = str(org.private.properties["reference"])
+    for tool in ("get_incident", "get_investigation", "find_similar_incidents"):
+        assert "not found" in await error_of(public_server, tool, incident=ref)
+    assert "not found" in await error_of(public_server, "neighbourhood", incident=org.private.id)
+    name = str(org.private.properties["name"])
+    async with Client(public_server) as client:
+        found = await client.call_tool("search", {"query": name, "kinds": ["incident"], "limit": 50})
+        context = await client.call_tool("service_context", {"service": org.service.id})
+    assert found.structured_content is not None
+    assert all(h["node"]["visibility"] == "public" for h in found.structured_content["hits"])
+    assert org.private.id not in str(found.structured_content)
+    assert org.private.id not in str(context.structured_content)
+
+
+async def test_private_incident_shown_to_a_viewer_allowed_it(owner_server: MCPServer, org: Org) -> None:
+    ref = str(org.private.properties["reference"])
+    async with Client(owner_server) as client:
+        result = await client.call_tool("get_incident", {"incident": ref})
+        found = await client.call_tool(
+            "search", {"query": str(org.private.properties["name"]), "kinds": ["incident"], "limit": 50}
+        )
+    assert not result.is_error
+    assert result.structured_content is not None
+    assert result.structured_content["incident"]["visibility"] == "private"
+    assert org.private.id in str(found.structured_content)

@@ -1,0 +1,149 @@
+"""Every tool and resource through the SDK's own client, in process, on a generated organisation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mcp import Client
+
+from precedent.mcp import SCHEMA_URI, SERVICES_URI
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from tests.mcp.conftest import Org
+
+TOOLS = {
+    "find_similar_incidents",
+    "get_investigation",
+    "get_incident",
+    "service_context",
+    "neighbourhood",
+    "search",
+    "recent_changes",
+}
+
+
+async def call(server: MCPServer, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
+    """Call ``tool``; return its structured content and its text, failing on a tool error."""
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments)
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert not result.is_error, text
+    assert result.structured_content is not None
+    return result.structured_content, text
+
+
+async def test_lists_every_tool_with_schemas_an_agent_can_follow(public_server: MCPServer) -> None:
+    async with Client(public_server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert tool.description, tool.name
+        assert tool.output_schema, tool.name
+        assert tool.annotations is not None
+        assert tool.annotations.read_only_hint
+        for name, spec in tool.input_schema["properties"].items():
+            assert spec.get("description"), f"{tool.name}.{name} has no description"
+    assert tools["get_incident"].input_schema["required"] == ["incident"]
+
+
+async def test_find_similar_by_reference_and_by_description(public_server: MCPServer, org: Org) -> None:
+    ref = str(org.public.properties["reference"])
+    body, text = await call(public_server, "find_similar_incidents", incident=ref, limit=3)
+    assert body["query"]["reference"] == ref
+    assert 0 < len(body["results"]) <= 3
+    assert all(r["incident_id"] != org.public.id for r in body["results"])
+    assert ref in text
+    name = str(org.service.properties["name"])
+    body, _ = await call(
+        public_server, "find_similar_incidents", name="Elevated errors", summary="5xx spike", services=[name]
+    )
+    assert body["query"]["services"] == [name]
+    assert body["results"]
+
+
+async def test_get_incident_has_its_parts(public_server: MCPServer, org: Org) -> None:
+    body, text = await call(public_server, "get_incident", incident=str(org.public.properties["reference"]))
+    assert body["incident"]["id"] == org.public.id
+    assert body["services"]
+    assert body["updates"], "every generated incident has updates"
+    times = [u["occurred_at"] for u in body["updates"]]
+    assert times == sorted(times)
+    assert {"root_cause", "resolution", "follow_ups"} <= set(body["lesson"])
+    assert str(org.public.properties["name"]) in text
+
+
+async def test_get_investigation_builds_one(public_server: MCPServer, org: Org) -> None:
+    body, text = await call(public_server, "get_investigation", incident=org.public.id, similar=3)
+    assert body["incident"]["id"] == org.public.id
+    assert body["id"].startswith("inv:")
+    assert len(body["similar"]) <= 3
+    assert body["services"]
+    assert body["summary_markdown"]
+    assert body["id"] in text
+
+
+async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:
+    name = str(org.service.properties["name"])
+    body, text = await call(public_server, "service_context", service=name, change_window_hours=24 * 7)
+    service = body["service"]
+    assert service["id"] == org.service.id
+    assert service["teams"], "every generated service has an owner"
+    assert {"on_call", "upstream", "downstream", "recent_incidents"} <= set(service)
+    assert body["changes"], "the busiest service has changed in the last week"
+    assert name in text
+
+
+async def test_recent_changes_per_service_and_across_the_map(public_server: MCPServer, org: Org) -> None:
+    name = str(org.service.properties["name"])
+    body, _ = await call(public_server, "recent_changes", service=name, hours=24 * 30, limit=5)
+    assert 0 < len(body["changes"]) <= 5
+    assert {c["service_id"] for c in body["changes"]} == {org.service.id}
+    starts = [c["started_at"] for c in body["changes"]]
+    assert starts == sorted(starts, reverse=True)
+    everywhere, text = await call(public_server, "recent_changes", hours=24 * 30, limit=20)
+    assert len({c["service_id"] for c in everywhere["changes"]}) > 1
+    assert all(c["service_name"] for c in everywhere["changes"])
+    assert "whole map" in text
+    long_ago = (datetime.now(UTC) - timedelta(days=3650)).isoformat()
+    empty, _ = await call(public_server, "recent_changes", until=long_ago, hours=1)
+    assert empty["changes"] == []
+
+
+async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPServer, org: Org) -> None:
+    body, _ = await call(public_server, "neighbourhood", incident=org.public.id, depth=1)
+    ids = {n["id"] for n in body["nodes"]}
+    assert org.public.id in ids
+    assert all(e["source"] in ids and e["target"] in ids for e in body["edges"])
+    body, _ = await call(
+        public_server, "neighbourhood", service=org.service.id, depth=2, labels=["Service"], max_nodes=3
+    )
+    assert {n["label"] for n in body["nodes"]} == {"Service"}
+    assert len(body["nodes"]) <= 3
+
+
+async def test_search_by_kind(public_server: MCPServer, org: Org) -> None:
+    words = str(org.public.properties["name"])
+    body, text = await call(public_server, "search", query=words, kinds=["incident"], mode="text")
+    # Generated titles repeat across incidents: the incident is among the best, not always first.
+    assert org.public.id in {h["node"]["id"] for h in body["hits"][:5]}
+    assert {h["node"]["label"] for h in body["hits"]} == {"Incident"}
+    body, _ = await call(public_server, "search", query="root cause", kinds=["postmortem", "follow_up"])
+    assert {h["node"]["label"] for h in body["hits"]} <= {"Postmortem", "PostmortemChunk", "FollowUp"}
+    assert words in text
+    service = str(org.service.properties["name"])
+    body, _ = await call(public_server, "search", query=service, kinds=["service"])
+    assert body["hits"][0]["node"]["id"] == org.service.id
+
+
+async def test_resources_describe_the_schema_and_the_services(public_server: MCPServer, org: Org) -> None:
+    async with Client(public_server) as client:
+        uris = {str(r.uri) for r in (await client.list_resources()).resources}
+        schema = (await client.read_resource(SCHEMA_URI)).contents[0].text  # type: ignore[union-attr]
+        services = (await client.read_resource(SERVICES_URI)).contents[0].text  # type: ignore[union-attr]
+    assert {SCHEMA_URI, SERVICES_URI} <= uris
+    assert "**Incident**" in schema
+    assert "-**AFFECTS**->" in schema
+    assert f"{org.service.properties['name']} [{org.service.id}]" in services
