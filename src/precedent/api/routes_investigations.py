@@ -205,7 +205,7 @@ async def recent_investigations(
     return InvestigationList(items, page.next_cursor)
 
 
-@post("/v1/changes", status_code=202)
+@post("/v1/changes", status_code=202, opt={"scope": "write"})
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
 ) -> RecordedChangeDTO:
