@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
@@ -26,8 +27,11 @@ async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
     store = EmbeddedStore(tmp_path / "graph", dimensions=384)
     await store.open()
     await build_investigation_org(store, embedder)
+    # A public caller that may post change events: read (no private incidents) and write.
+    token = (await TokenRegistry(store).create(["read", "write"], name="investigator")).secret
     app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
     async with AsyncTestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
     await store.close()
 

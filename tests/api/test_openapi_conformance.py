@@ -66,7 +66,7 @@ class _Server(threading.Thread):
         await store.open()
         try:
             await import_export(write_export(self.data_dir / "export"), Loader(store, embedder))
-            self.token = (await TokenRegistry(store).create(["read:private"], name="schemathesis")).secret
+            self.token = (await TokenRegistry(store).create(["read:private", "write"], name="schemathesis")).secret
             # With a signing secret, webhook deliveries are verified (401 for schemathesis's unsigned ones).
             settings = Settings(
                 data_dir=self.data_dir,
@@ -98,7 +98,7 @@ class _Server(threading.Thread):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The server's base URL and a ``read:private`` token for it."""
+    """The server's base URL and a ``read:private`` + ``write`` token for it."""
     server = _Server(tmp_path_factory.mktemp("conformance"), _free_port())
     yield server.start_serving()
     server.stop()

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from precedent.api.errors import problem_responses
 from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery, NotFound
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder, pending_changes, resolve_service
@@ -120,7 +121,7 @@ def _options(similar: int, hours: float) -> InvestigationOptions:
         raise InvalidQuery(str(exc)) from exc
 
 
-@get("/v1/incidents/{incident:str}/investigation")
+@get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -139,7 +140,7 @@ async def incident_investigation(
     return investigation
 
 
-@get("/v1/investigations/{investigation_id:str}")
+@get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
 async def investigation_by_id(
     investigation_id: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -149,7 +150,7 @@ async def investigation_by_id(
     return await get_investigation(store, investigation_id, viewer)
 
 
-@post("/v1/investigations", status_code=201)
+@post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
     store: NamedDependency[GraphStore],
@@ -181,7 +182,7 @@ async def create_investigation(
     return investigation
 
 
-@get("/v1/investigations")
+@get("/v1/investigations", responses=problem_responses(400, 503))
 async def recent_investigations(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -205,7 +206,7 @@ async def recent_investigations(
     return InvestigationList(items, page.next_cursor)
 
 
-@post("/v1/changes", status_code=202)
+@post("/v1/changes", status_code=202, opt={"scope": "write"}, responses=problem_responses(400, 404, 503))
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
 ) -> RecordedChangeDTO:
@@ -246,7 +247,7 @@ async def record_change(
     )
 
 
-@get("/v1/services/{service:str}/changes")
+@get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))
 async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
