@@ -66,7 +66,9 @@ class _Server(threading.Thread):
         await store.open()
         try:
             await import_export(write_export(self.data_dir / "export"), Loader(store, embedder))
-            self.token = (await TokenRegistry(store).create(["read:private", "write"], name="schemathesis")).secret
+            self.token = (
+                await TokenRegistry(store).create(["read:private", "write"], name="schemathesis")
+            ).secret
             # With a signing secret, webhook deliveries are verified (401 for schemathesis's unsigned ones).
             settings = Settings(
                 data_dir=self.data_dir,
