@@ -14,8 +14,9 @@ from typing import Annotated, Literal
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from precedent.api.requests import IsoTime
 from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery, NotFound
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder, pending_changes, resolve_service
@@ -50,24 +51,28 @@ __all__ = [
 class InvestigationRequestDTO(BaseModel):
     """An incident to investigate: ``incident`` (in the map) or ``name`` and ``services`` (described)."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     incident: str | None = Field(default=None, description="an incident in the map, by id or INC-123")
     name: str | None = Field(default=None, description="a described incident's title")
     summary: str = ""
     services: list[str] = Field(default_factory=list, description="affected services, by name or id")
     severity: str | None = None
     type: str | None = None
-    declared_at: AwareDatetime | None = Field(default=None, description="default: now")
-    similar: int = Field(default=5, ge=1, le=50, description="how many precedents")
+    declared_at: IsoTime | None = Field(default=None, description="default: now")
+    similar: StrictInt = Field(default=5, ge=1, le=50, description="how many precedents")
     change_window_hours: float = Field(default=24.0, gt=0, le=720, description="changes read this far back")
 
 
 class ChangeRequestDTO(BaseModel):
     """A change to production, as a CI step reports it."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     service: str = Field(min_length=1, description="the changed service, by name or id")
     kind: Literal["deploy", "config", "feature_flag", "infrastructure", "other"] = "deploy"
-    started_at: AwareDatetime | None = Field(default=None, description="default: when it is received")
-    finished_at: AwareDatetime | None = None
+    started_at: IsoTime | None = Field(default=None, description="default: when it is received")
+    finished_at: IsoTime | None = None
     version: str | None = None
     summary: str | None = None
     author: str | None = None
