@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime
 from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery, NotFound
@@ -125,7 +126,7 @@ def _options(similar: int, hours: float) -> InvestigationOptions:
         raise InvalidQuery(str(exc)) from exc
 
 
-@get("/v1/incidents/{incident:str}/investigation")
+@get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -144,7 +145,7 @@ async def incident_investigation(
     return investigation
 
 
-@get("/v1/investigations/{investigation_id:str}")
+@get("/v1/investigations/{investigation_id:str}", responses=problem_responses(404, 503))
 async def investigation_by_id(
     investigation_id: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -154,7 +155,7 @@ async def investigation_by_id(
     return await get_investigation(store, investigation_id, viewer)
 
 
-@post("/v1/investigations", status_code=201)
+@post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
     store: NamedDependency[GraphStore],
@@ -186,7 +187,7 @@ async def create_investigation(
     return investigation
 
 
-@get("/v1/investigations")
+@get("/v1/investigations", responses=problem_responses(400, 503))
 async def recent_investigations(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -210,7 +211,7 @@ async def recent_investigations(
     return InvestigationList(items, page.next_cursor)
 
 
-@post("/v1/changes", status_code=202)
+@post("/v1/changes", status_code=202, responses=problem_responses(400, 503))
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
 ) -> RecordedChangeDTO:
@@ -251,7 +252,7 @@ async def record_change(
     )
 
 
-@get("/v1/services/{service:str}/changes")
+@get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))
 async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
