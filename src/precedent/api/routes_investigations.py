@@ -34,7 +34,7 @@ from precedent.investigation import (
 from precedent.investigation import get as get_investigation
 from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.model import Viewer
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder, SimilarQuery
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
 from precedent.store import GraphStore
 
@@ -50,12 +50,12 @@ __all__ = [
 
 
 class InvestigationRequestDTO(BaseModel):
-    """An incident to investigate: ``incident`` (in the map) or ``name`` and ``services`` (described)."""
+    """An incident described by the caller, like ``POST /v1/similar`` (one in the map: ``GET
+    /v1/incidents/{id}/investigation?rebuild=true``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    incident: str | None = Field(default=None, description="an incident in the map, by id or INC-123")
-    name: str | None = Field(default=None, description="a described incident's title")
+    name: str = Field(min_length=1, description="the incident's title")
     summary: str = ""
     services: list[str] = Field(default_factory=list, description="affected services, by name or id")
     severity: str | None = None
@@ -155,7 +155,7 @@ async def investigation_by_id(
     return await get_investigation(store, investigation_id, viewer)
 
 
-@post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
+@post("/v1/investigations", status_code=201, responses=problem_responses(400, 503))
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
     store: NamedDependency[GraphStore],
@@ -163,24 +163,16 @@ async def create_investigation(
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
 ) -> Investigation:
-    """Investigate an incident in the map (``incident``) or one described in the body; store it."""
+    """Investigate an incident described in the body (it need not be in the map yet); store it."""
     collaborators = Collaborators(store, finder, catalog)
-    query: SimilarQuery
-    if data.incident:
-        query = IncidentQuery(data.incident)
-    elif data.name:
-        query = DescribedQuery(
-            name=data.name,
-            summary=data.summary,
-            services=tuple(data.services),
-            severity=data.severity,
-            incident_type=data.type,
-            declared_at=data.declared_at or datetime.now(UTC),
-        )
-    else:
-        raise InvalidQuery(
-            'give "incident" (an incident in the map) or "name" and "services" (a described one)'
-        )
+    query = DescribedQuery(
+        name=data.name,
+        summary=data.summary,
+        services=tuple(data.services),
+        severity=data.severity,
+        incident_type=data.type,
+        declared_at=data.declared_at or datetime.now(UTC),
+    )
     options = _options(data.similar, data.change_window_hours)
     investigation = await build_investigation(query, collaborators, viewer, options)
     await save(collaborators.store, investigation, trigger="request")
