@@ -62,7 +62,7 @@ class InvestigationRequestDTO(BaseModel):
     type: str | None = None
     declared_at: IsoTime | None = Field(default=None, description="default: now")
     similar: StrictInt = Field(default=5, ge=1, le=50, description="how many precedents")
-    change_window_hours: float = Field(default=24.0, gt=0, le=720, description="changes read this far back")
+    change_window_hours: float = Field(default=24.0, ge=0.1, le=720, description="changes read this far back")
 
 
 class ChangeRequestDTO(BaseModel):
