@@ -14,9 +14,10 @@ from typing import Annotated, Literal
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from precedent.api.errors import problem_responses
+from precedent.api.requests import IsoTime
 from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery, NotFound
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder, pending_changes, resolve_service
@@ -33,7 +34,7 @@ from precedent.investigation import (
 from precedent.investigation import get as get_investigation
 from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.model import Viewer
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder, SimilarQuery
+from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
 from precedent.store import GraphStore
 
@@ -49,26 +50,30 @@ __all__ = [
 
 
 class InvestigationRequestDTO(BaseModel):
-    """An incident to investigate: ``incident`` (in the map) or ``name`` and ``services`` (described)."""
+    """An incident described by the caller, like ``POST /v1/similar`` (one in the map: ``GET
+    /v1/incidents/{id}/investigation?rebuild=true``)."""
 
-    incident: str | None = Field(default=None, description="an incident in the map, by id or INC-123")
-    name: str | None = Field(default=None, description="a described incident's title")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="the incident's title")
     summary: str = ""
     services: list[str] = Field(default_factory=list, description="affected services, by name or id")
     severity: str | None = None
     type: str | None = None
-    declared_at: AwareDatetime | None = Field(default=None, description="default: now")
-    similar: int = Field(default=5, ge=1, le=50, description="how many precedents")
-    change_window_hours: float = Field(default=24.0, gt=0, le=720, description="changes read this far back")
+    declared_at: IsoTime | None = Field(default=None, description="default: now")
+    similar: StrictInt = Field(default=5, ge=1, le=50, description="how many precedents")
+    change_window_hours: float = Field(default=24.0, ge=0.1, le=720, description="changes read this far back")
 
 
 class ChangeRequestDTO(BaseModel):
     """A change to production, as a CI step reports it."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     service: str = Field(min_length=1, description="the changed service, by name or id")
     kind: Literal["deploy", "config", "feature_flag", "infrastructure", "other"] = "deploy"
-    started_at: AwareDatetime | None = Field(default=None, description="default: when it is received")
-    finished_at: AwareDatetime | None = None
+    started_at: IsoTime | None = Field(default=None, description="default: when it is received")
+    finished_at: IsoTime | None = None
     version: str | None = None
     summary: str | None = None
     author: str | None = None
@@ -158,24 +163,16 @@ async def create_investigation(
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
 ) -> Investigation:
-    """Investigate an incident in the map (``incident``) or one described in the body; store it."""
+    """Investigate an incident described in the body (it need not be in the map yet); store it."""
     collaborators = Collaborators(store, finder, catalog)
-    query: SimilarQuery
-    if data.incident:
-        query = IncidentQuery(data.incident)
-    elif data.name:
-        query = DescribedQuery(
-            name=data.name,
-            summary=data.summary,
-            services=tuple(data.services),
-            severity=data.severity,
-            incident_type=data.type,
-            declared_at=data.declared_at or datetime.now(UTC),
-        )
-    else:
-        raise InvalidQuery(
-            'give "incident" (an incident in the map) or "name" and "services" (a described one)'
-        )
+    query = DescribedQuery(
+        name=data.name,
+        summary=data.summary,
+        services=tuple(data.services),
+        severity=data.severity,
+        incident_type=data.type,
+        declared_at=data.declared_at or datetime.now(UTC),
+    )
     options = _options(data.similar, data.change_window_hours)
     investigation = await build_investigation(query, collaborators, viewer, options)
     await save(collaborators.store, investigation, trigger="request")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precedent.investigation.linked import linked_recent
+from precedent.investigation.linked import linked_recent, shifted
 from precedent.investigation.results import Change, ChangeKind, Relation
 
 if TYPE_CHECKING:
@@ -121,8 +121,8 @@ async def changes_near(
         sorted(around.routes),
         label="ChangeEvent",
         edge_type="CHANGED",
-        before=at + timedelta(seconds=1),  # a change stamped at the declaration second still counts
-        after=at - window,
+        before=shifted(at, timedelta(seconds=1)),  # a change stamped at the declaration second counts
+        after=shifted(at, -window),
         per_anchor=PER_SERVICE,
         visibilities=visibilities,
     )

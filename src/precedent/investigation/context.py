@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.investigation.linked import linked_recent
+from precedent.investigation.linked import linked_recent, shifted
 from precedent.investigation.results import (
     IncidentBrief,
     OnCall,
@@ -333,7 +333,7 @@ async def gather_services(
         label="Incident",
         edge_type="AFFECTS",
         before=at,
-        after=at - timedelta(days=RECENT_DAYS),
+        after=shifted(at, -timedelta(days=RECENT_DAYS)),
         per_anchor=50,
         visibilities=visibilities,
     )
