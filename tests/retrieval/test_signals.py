@@ -72,6 +72,7 @@ def test_public_surface() -> None:
         "DEFAULT_WEIGHTS", "DescribedQuery", "Explanation", "FollowUpSummary", "GraphPath", "IncidentQuery",
         "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
         "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",
+        "IncidentDetail", "incident_detail", "KINDS", "MapHit", "SearchKind", "SearchMode", "search_map",
     }  # fmt: skip
     for name in retrieval.__all__:
         assert getattr(retrieval, name) is not None
