@@ -71,11 +71,23 @@ def declare_repeat(export: Path, *, now: datetime) -> DeclaredIncident:
     """
     incidents = _incidents(export)
     with (export / "judgments.jsonl").open(encoding="utf-8") as lines:
-        queries = [json.loads(line)["query_id"] for line in lines if line.strip()]
-    planted = [incidents[q] for q in queries if q in incidents]
-    if not planted:
+        judged = [json.loads(line) for line in lines if line.strip()]
+    threads = {
+        j["query_id"]: {j["query_id"], *(r["id"] for r in j["relevant"])}
+        for j in judged
+        if j["query_id"] in incidents
+    }
+    if not threads:
         raise ValueError(f"{export} plants no recurring failure (judgments.jsonl is empty)")
-    template = max(planted, key=lambda i: str(i["created_at"]))
+
+    def distinct(query_id: str) -> bool:
+        # A generic alert title shared with unrelated incidents ("HighErrorRate <service>") would make
+        # the story about the title, not the failure: prefer a recurrence whose name is its own.
+        name = incidents[query_id]["name"]
+        return not any(i["name"] == name and i["id"] not in threads[query_id] for i in incidents.values())
+
+    candidates = [q for q in threads if distinct(q)] or list(threads)
+    template = incidents[max(candidates, key=lambda q: str(incidents[q]["created_at"]))]
     number = 1 + max(int(str(i["reference"]).removeprefix("INC-")) for i in incidents.values())
     incident = copy.deepcopy(template)
     stamp = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
