@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
@@ -15,7 +16,6 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import datetime
 
 __all__ = [
     "Direction",
@@ -35,6 +35,7 @@ __all__ = [
     "Viewer",
     "Visibility",
     "clean_properties",
+    "shifted",
 ]
 
 Scalar: TypeAlias = str | int | float | bool
@@ -253,3 +254,11 @@ PUBLIC_VIEWER = Viewer()
 
 OWNER_VIEWER = Viewer(include_private=True, name="owner")
 """The viewer of the map's owner (the CLI, notebooks): everything."""
+
+
+def shifted(at: datetime, delta: timedelta) -> datetime:
+    """``at + delta``, held within the representable times (a caller may give year 1 or 9999)."""
+    try:
+        return at + delta
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if delta < timedelta(0) else datetime.max.replace(tzinfo=UTC)

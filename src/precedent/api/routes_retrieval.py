@@ -112,17 +112,8 @@ async def incident_neighbourhood(
     max_nodes: MaxNodes = 200,
 ) -> NeighbourhoodResponse:
     """The k-hop subgraph around an incident (by id or reference), in a stable order."""
-    query = _checked(
-        NeighbourhoodQuery,
-        incident=incident,
-        depth=depth,
-        labels=tuple(label or ()),
-        rel_types=tuple(rel or ()),
-        before=before,
-        after=after,
-        max_nodes=max_nodes,
-    )
-    return NeighbourhoodResponse.from_subgraph(await find_neighbourhood(store, catalog, query, viewer))
+    centre = {"incident": incident, "depth": depth, "before": before, "after": after, "max_nodes": max_nodes}
+    return await _walk(store, catalog, viewer, centre, label, rel)
 
 
 @get("/v1/services/{service:str}/neighbourhood", responses=problem_responses(400, 404, 503))
@@ -139,15 +130,21 @@ async def service_neighbourhood(
     max_nodes: MaxNodes = 200,
 ) -> NeighbourhoodResponse:
     """The k-hop subgraph around a service (by id, name, external id or alias), in a stable order."""
+    centre = {"service": service, "depth": depth, "before": before, "after": after, "max_nodes": max_nodes}
+    return await _walk(store, catalog, viewer, centre, label, rel)
+
+
+async def _walk(
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    fields: dict[str, object],
+    labels: list[str] | None,
+    rel_types: list[str] | None,
+) -> NeighbourhoodResponse:
+    """The one neighbourhood walk both routes make, once their centre is named."""
     query = _checked(
-        NeighbourhoodQuery,
-        service=service,
-        depth=depth,
-        labels=tuple(label or ()),
-        rel_types=tuple(rel or ()),
-        before=before,
-        after=after,
-        max_nodes=max_nodes,
+        NeighbourhoodQuery, labels=tuple(labels or ()), rel_types=tuple(rel_types or ()), **fields
     )
     return NeighbourhoodResponse.from_subgraph(await find_neighbourhood(store, catalog, query, viewer))
 

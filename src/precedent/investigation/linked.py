@@ -6,27 +6,18 @@ per anchor, one round trip on Neo4j) that keeps every anchor's list in the store
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from precedent.model import shifted
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from precedent.model import Node, Visibility
     from precedent.store.base import GraphStore
 
 __all__ = ["linked_recent", "shifted"]
-
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-_LATEST = datetime.max.replace(tzinfo=UTC)
-
-
-def shifted(at: datetime, delta: timedelta) -> datetime:
-    """``at + delta``, held within the representable times (a caller may declare year 1 or 9999)."""
-    try:
-        return at + delta
-    except OverflowError:
-        return _EARLIEST if delta < timedelta(0) else _LATEST
 
 
 async def linked_recent(

@@ -9,10 +9,10 @@ applies the query's ``before`` cutoff, exclusions and visibility, and is bounded
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from precedent.model import GraphFilter, SearchFilter
+from precedent.model import GraphFilter, SearchFilter, shifted
 from precedent.retrieval.paths import Route, service_routes
 
 if TYPE_CHECKING:
@@ -187,13 +187,7 @@ async def graph_hits(
     closest = sorted((r.hops, s) for s, r in hood.routes.items() if r.hops > 0)
     nearby = [s for _, s in closest[: limits.nearby_services]]
     team = sorted(s for s in hood.team_services if s not in hood.routes)[: limits.team_services]
-    window = timedelta(days=limits.window_days)
-    # A cutoff in the first days of year 1 has no window before it (and would overflow).
-    after = (
-        posed.before - window
-        if posed.before and posed.before > datetime.min.replace(tzinfo=UTC) + window
-        else None
-    )
+    after = shifted(posed.before, -timedelta(days=limits.window_days)) if posed.before else None
     tiers = [(direct, limits.same_service), (nearby, limits.nearby), (team, limits.same_team)]
     cap_of = {service: cap for services, cap in tiers if cap > 0 for service in services}
     if not cap_of:
