@@ -56,3 +56,6 @@ class Settings(BaseSettings):
     """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
+    public_url: str | None = None
+    """Where responders reach this service (``https://precedent.example.com``), for the links that
+    Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""
