@@ -1,0 +1,12 @@
+"""Reads over the map for browsing it: incidents, services, teams and people, as lists and pages.
+
+Every surface (the HTTP API, the web pages, the notebooks, the MCP server) asks these functions,
+so a filter, a page of results or a visibility rule is written once. Each takes the store and a
+``Viewer`` and returns domain values; the surfaces shape them into ``precedent.responses``.
+It sits above ``investigation`` because a service's page shows who is on call, which the
+investigation's context already knows how to find.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
