@@ -9,4 +9,6 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from precedent.browse.paging import Page
+
+__all__ = ["Page"]

@@ -1,0 +1,68 @@
+"""Pages of results and their cursors, shared by every list a surface offers.
+
+A cursor is the sort key of the last item on a page, as opaque base64url JSON: the next page
+starts strictly after it (keyset pagination), so a page never repeats or skips an item when
+new incidents arrive between two requests, and no offset makes deep pages slow.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from precedent.errors import InvalidQuery
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
+
+T = TypeVar("T")
+Key = tuple[str | int | float, ...]
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and the cursor of the next (``None`` on the last page)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+def encode_cursor(key: Sequence[str | int | float]) -> str:
+    """The opaque cursor for a sort key."""
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> Key:
+    """The sort key a cursor holds; ``InvalidQuery`` when it is not one this API issued."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise _bad_cursor() from exc
+    if not (isinstance(key, list) and len(key) == arity):
+        raise _bad_cursor()
+    if not all(isinstance(part, (str, int, float)) and not isinstance(part, bool) for part in key):
+        raise _bad_cursor()
+    return tuple(key)
+
+
+def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
+    """The page size, or ``InvalidQuery`` naming the allowed range."""
+    if not 1 <= limit <= maximum:
+        raise InvalidQuery(f"limit must be between 1 and {maximum}; got {limit}")
+    return limit
+
+
+def _bad_cursor() -> InvalidQuery:
+    return InvalidQuery(
+        "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
+        "or leave it out for the first page"
+    )
