@@ -22,7 +22,10 @@ __all__ = [
     "Edge",
     "EdgeKey",
     "GraphFilter",
+    "ListingKey",
     "Node",
+    "NodeLink",
+    "NodeListing",
     "OWNER_VIEWER",
     "PUBLIC_VIEWER",
     "RESERVED_PROPERTIES",
@@ -176,6 +179,52 @@ class GraphFilter:
     before: datetime | None = None
     after: datetime | None = None
     visibilities: tuple[Visibility, ...] = ("public", "private")
+
+
+ListingKey: TypeAlias = tuple[datetime, str]
+"""Where a listing page ends: the last node's ``occurred_at`` and id (the next page starts after it)."""
+
+
+@dataclass(frozen=True)
+class NodeLink:
+    """A listing's graph filter: only nodes with an ``edge_type`` edge out to one of ``anchors``.
+
+    Attributes:
+        edge_type: A relationship type from ``graph_schema/`` (``AFFECTS``, ``ROLE_HELD_BY``...).
+        anchors: Ids of the nodes at the other end (services, a team and its services, a user).
+        edge_contains: ``(property, text)``: the edge's string property must contain ``text``
+            (case-sensitive), e.g. ``("role", "Lead")`` for the incidents a user led.
+    """
+
+    edge_type: str
+    anchors: frozenset[str]
+    edge_contains: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class NodeListing:
+    """Which nodes a listing returns, newest ``occurred_at`` first, then id ascending.
+
+    Only dated nodes are listed (every incident has its declared time). Filters combine with AND;
+    the values of one property filter with OR.
+
+    Attributes:
+        label: One label from ``graph_schema/``.
+        equals: ``(property, values)`` pairs: the node's property must equal one of ``values``.
+        before: Only nodes that occurred strictly before this time.
+        after: Only nodes that occurred at or after this time.
+        visibilities: Only these visibilities (a ``Viewer``'s).
+        linked: Only nodes linked as ``NodeLink`` says.
+        among: Only these ids (the hits of a text search, say).
+    """
+
+    label: str
+    equals: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    before: datetime | None = None
+    after: datetime | None = None
+    visibilities: tuple[Visibility, ...] = ("public",)
+    linked: NodeLink | None = None
+    among: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        ListingKey,
         Node,
+        NodeListing,
         ScoredNode,
         SearchFilter,
         StoreStats,
@@ -125,6 +127,23 @@ class GraphStore(Protocol):
         Raises:
             SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
             InvalidQuery: if ``per_anchor`` < 1.
+        """
+
+    async def list_nodes(
+        self, listing: NodeListing, *, limit: int, start_after: ListingKey | None = None
+    ) -> list[Node]:
+        """One page of the nodes ``listing`` selects, newest ``occurred_at`` first, then id ascending.
+
+        ``start_after`` is the previous page's last ``(occurred_at, id)``: the page holds the
+        nodes strictly after it in that order, so pages neither repeat nor skip a node while
+        other nodes come and go. At most ``limit`` nodes, without embeddings. Neo4j answers in one
+        query walking the ``occurred_at`` index; the embedded store keeps each listed label
+        sorted by time, so a page never scans the whole map.
+
+        Raises:
+            SchemaError: if the label or the link's relationship type is not in ``graph_schema/``,
+                or a property name is not an identifier.
+            InvalidQuery: if ``limit`` < 1.
         """
 
     async def vector_search(

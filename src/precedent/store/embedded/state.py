@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.store.embedded.listing import TimeOrder
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -32,7 +33,7 @@ __all__ = ["GraphState"]
 
 @dataclass
 class GraphState:
-    """Nodes, edges (indexed both ways), counts, metadata and the two search indexes."""
+    """Nodes, edges (indexed both ways), counts, metadata, the two search indexes and the time order."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
     outgoing: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class GraphState:
     meta: dict[str, str] = field(default_factory=dict)
     vectors: VectorIndex | None = None
     text: TextIndex = field(default_factory=TextIndex)
+    order: TimeOrder = field(default_factory=TimeOrder)
 
     @property
     def dimensions(self) -> int | None:
@@ -94,6 +96,7 @@ class GraphState:
             if not self.label_counts[previous.label]:
                 del self.label_counts[previous.label]
         self.nodes[node.id] = node.without_embedding()
+        self.order.put(node, previous)
         self.label_counts[node.label] += 1
         self.text.put(node.id, terms, previous_terms)
         # Embedded nodes are put in the vector index as one block after the loop.
@@ -136,6 +139,7 @@ class GraphState:
         node = self.nodes.pop(node_id, None)
         if node is None:
             return
+        self.order.remove(node)
         touching = [*self.outgoing.get(node_id, {}), *self.incoming.get(node_id, {})]
         for key in touching:
             self._delete_edge(key)

@@ -34,6 +34,7 @@ from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
 from precedent.store.embedded.follow import LogFollower
 from precedent.store.embedded.linked import linked_recent
+from precedent.store.embedded.listing import list_nodes
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -54,6 +55,7 @@ from precedent.store.embedded.validation import (
 from precedent.store.embedded.wal import WriteAheadLog
 from precedent.store.embedded.walk import neighbours, subgraph
 from precedent.store.export import to_networkx
+from precedent.store.listing import check_listing
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
@@ -62,7 +64,18 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from precedent.model import Edge, EdgeKey, GraphFilter, Node, ScoredNode, Subgraph, Vector, Visibility
+    from precedent.model import (
+        Edge,
+        EdgeKey,
+        GraphFilter,
+        ListingKey,
+        Node,
+        NodeListing,
+        ScoredNode,
+        Subgraph,
+        Vector,
+        Visibility,
+    )
     from precedent.store.embedded.approximate import ApproximateIndex
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
@@ -480,6 +493,19 @@ class EmbeddedStore:
         """
         _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def list_nodes(
+        self, listing: NodeListing, *, limit: int, start_after: ListingKey | None = None
+    ) -> list[Node]:
+        """One page of the nodes ``listing`` selects, newest first (see ``GraphStore.list_nodes``).
+
+        Raises:
+            SchemaError: if a label, relationship type or property name is not allowed.
+            InvalidQuery: if ``limit`` < 1.
+        """
+        check_listing(listing, limit)
+        state = self._open_state()
+        return list_nodes(state, state.order, listing, limit, start_after)
 
     async def linked_recent(
         self,

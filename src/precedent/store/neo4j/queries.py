@@ -49,11 +49,13 @@ __all__ = [
     "index_vector_search",
     "label_predicate",
     "linked_recent",
+    "list_nodes",
     "neighbours",
     "neighbours_of",
     "next_hop",
     "node_fields",
     "safe_identifier",
+    "safe_property",
     "scan_edges_page",
     "scan_nodes_page",
     "search_predicates",
@@ -64,6 +66,7 @@ __all__ = [
 ]
 
 SAFE_IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 EMBEDDING_INDEX = "entity_embedding"
 TEXT_INDEX = "entity_text"
@@ -77,6 +80,17 @@ def safe_identifier(name: str) -> str:
     """
     if not SAFE_IDENTIFIER.match(name):
         raise SchemaError(f"{name!r} is not a safe Cypher identifier; use a name from graph_schema/")
+    return name
+
+
+def safe_property(name: str) -> str:
+    """Return ``name`` if it can be spliced into Cypher as a property key.
+
+    Raises:
+        SchemaError: if it is not a plain identifier.
+    """
+    if not SAFE_PROPERTY.match(name):
+        raise SchemaError(f"{name!r} is not a safe Cypher property name")
     return name
 
 
@@ -307,6 +321,54 @@ def linked_recent(label: str, edge_type: str, *, before: bool, after: bool) -> s
         "  RETURN n ORDER BY n.occurred_at IS NULL, n.occurred_at DESC, n.id LIMIT $per_anchor\n"
         "}\n"
         f"RETURN anchor, {node_fields('n')}"
+    )
+
+
+def list_nodes(
+    label: str,
+    properties: Sequence[str],
+    *,
+    link_type: str | None,
+    edge_property: str | None,
+    among: bool,
+    before: bool,
+    after: bool,
+    start: bool,
+) -> str:
+    """One page of ``label`` nodes, newest ``occurred_at`` first then id, after ``($start_at, $start_id)``.
+
+    Property ``i`` must be IN ``$values{i}``. Without a link or id filter the walk starts from
+    the ``occurred_at`` index, in its order, so a page reads about as many nodes as it returns
+    (when the filters are not too selective); a link (``$anchors``) or ids (``$among``) start
+    from those few nodes instead.
+    """
+    node = f"n:Entity:{safe_identifier(label)}"
+    predicates = ["n.occurred_at IS NOT NULL", "n.visibility IN $visibilities"]
+    if link_type is not None:
+        rel = f"[r:{safe_identifier(link_type)}]"
+        match = f"MATCH (a:Entity) WHERE a.id IN $anchors\nMATCH ({node})-{rel}->(a)\n"
+        if edge_property is not None:
+            match += f"WHERE r.{safe_property(edge_property)} CONTAINS $edge_text\n"
+        match += "WITH DISTINCT n\n"
+        if among:
+            predicates.append("n.id IN $among")
+    elif among:
+        match = f"UNWIND $among AS id MATCH ({node} {{id: id}})\n"
+    else:
+        # The hint makes the planner read the index in order rather than sort every node.
+        match = f"MATCH ({node}) USING INDEX n:Entity(occurred_at)\n"
+    if before:
+        predicates.append("n.occurred_at < $before")
+    if after:
+        predicates.append("n.occurred_at >= $after")
+    if start:
+        predicates.append("(n.occurred_at < $start_at OR (n.occurred_at = $start_at AND n.id > $start_id))")
+    predicates += [f"n.p_{safe_property(name)} IN $values{i}" for i, name in enumerate(properties)]
+    return (
+        f"{match}WHERE {' AND '.join(predicates)}\n"
+        f"RETURN {node_fields('n')}\n"
+        "ORDER BY n.occurred_at DESC, n.id ASC\n"
+        "LIMIT $limit"
     )
 
 

@@ -18,6 +18,7 @@ from precedent.store.export import to_networkx
 from precedent.store.neo4j import linked, queries, search, traversal
 from precedent.store.neo4j.connection import Connection, fetch
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
+from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        ListingKey,
         Node,
+        NodeListing,
         ScoredNode,
         SearchFilter,
         Subgraph,
@@ -209,6 +212,17 @@ class Neo4jStore:
         return await traversal.subgraph(
             self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
         )
+
+    async def list_nodes(
+        self, listing: NodeListing, *, limit: int, start_after: ListingKey | None = None
+    ) -> list[Node]:
+        """One page of the nodes ``listing`` selects, newest first, in one query (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if a label, relationship type or property name is not allowed.
+            InvalidQuery: if ``limit`` < 1.
+        """
+        return await list_page(self._connection, listing, limit, start_after)
 
     async def linked_recent(
         self,

@@ -1,0 +1,37 @@
+"""What both stores check before answering ``GraphStore.list_nodes``, so they refuse alike."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from precedent.errors import InvalidQuery, SchemaError
+from precedent.graph_schema import load_schema
+
+if TYPE_CHECKING:
+    from precedent.model import NodeListing
+
+__all__ = ["check_listing"]
+
+_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_listing(listing: NodeListing, limit: int) -> None:
+    """Check a listing's names against ``graph_schema/`` and its page size.
+
+    Raises:
+        SchemaError: if the label or link type is unknown, or a property name is not an identifier.
+        InvalidQuery: if ``limit`` < 1.
+    """
+    schema = load_schema()
+    schema.check_label(listing.label)
+    if listing.linked is not None:
+        schema.check_edge_type(listing.linked.edge_type)
+    names = [name for name, _ in listing.equals]
+    if listing.linked is not None and listing.linked.edge_contains is not None:
+        names.append(listing.linked.edge_contains[0])
+    for name in names:
+        if not _PROPERTY.match(name):
+            raise SchemaError(f"property name {name!r} is not an identifier")
+    if limit < 1:
+        raise InvalidQuery(f"limit must be at least 1, not {limit}")
