@@ -25,6 +25,7 @@ from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.routes_graph import GRAPH_ROUTES
+from precedent.api.routes_incidents import INCIDENT_ROUTES
 from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
@@ -117,6 +118,7 @@ def create_app(
         route_handlers=[
             *GRAPH_ROUTES,
             *RETRIEVAL_ROUTES,
+            *INCIDENT_ROUTES,
             *WEBHOOK_ROUTES,
             *INVESTIGATION_ROUTES,
             *OPS_ROUTES,

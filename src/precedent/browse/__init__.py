@@ -9,6 +9,32 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
+from precedent.browse.incidents import (
+    FollowUp,
+    IncidentFilters,
+    PostmortemDocument,
+    RelatedIncident,
+    incident_actions,
+    incident_follow_ups,
+    incident_postmortems,
+    incident_updates,
+    list_incidents,
+    related_incidents,
+    resolve_team,
+)
 from precedent.browse.paging import Page
 
-__all__ = ["Page"]
+__all__ = [
+    "FollowUp",
+    "IncidentFilters",
+    "Page",
+    "PostmortemDocument",
+    "RelatedIncident",
+    "incident_actions",
+    "incident_follow_ups",
+    "incident_postmortems",
+    "incident_updates",
+    "list_incidents",
+    "related_incidents",
+    "resolve_team",
+]

@@ -13,6 +13,17 @@ from precedent.responses.graph import (
     StatsResponse,
 )
 from precedent.responses.incident import IncidentDetailResponse, SearchHitResponse, SearchResponse
+from precedent.responses.incident_parts import (
+    ActionsResponse,
+    FollowUpItemResponse,
+    FollowUpsResponse,
+    IncidentPageResponse,
+    PostmortemDocumentResponse,
+    PostmortemsResponse,
+    RelatedIncidentResponse,
+    RelatedIncidentsResponse,
+    UpdatesResponse,
+)
 from precedent.responses.investigation import ChangesResponse, InvestigationResponse, ServiceContextResponse
 from precedent.responses.problem import ProblemDetails
 from precedent.responses.similar import (
@@ -27,6 +38,15 @@ from precedent.responses.similar import (
 from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
 
 __all__ = [
+    "ActionsResponse",
+    "FollowUpItemResponse",
+    "FollowUpsResponse",
+    "IncidentPageResponse",
+    "PostmortemDocumentResponse",
+    "PostmortemsResponse",
+    "RelatedIncidentResponse",
+    "RelatedIncidentsResponse",
+    "UpdatesResponse",
     "ChangesResponse",
     "ContributionResponse",
     "DeliveryResponse",

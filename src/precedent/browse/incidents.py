@@ -1,0 +1,313 @@
+"""Incidents as lists and parts: the filtered, paged list and what hangs off one incident.
+
+``list_incidents`` answers the API's ``/v1/incidents``, a service's and a person's incident lists
+and the web pages' alike: filters become one ``NodeListing`` the store pages through newest
+first, a text query narrows it to the store's best lexical matches. The part readers
+(``incident_updates`` and the rest) resolve the incident for the viewer first, so a private
+incident's parts answer 404 to a viewer who may not see it, like the incident itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from precedent.browse.paging import Page, check_limit, decode_cursor, encode_cursor
+from precedent.errors import InvalidQuery, NotFound
+from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
+from precedent.retrieval.lessons import follow_up_summary
+
+if TYPE_CHECKING:
+    from precedent.model import ListingKey, Node, Viewer
+    from precedent.retrieval import Catalog
+    from precedent.store import GraphStore
+
+__all__ = [
+    "TEXT_MATCHES",
+    "FollowUp",
+    "IncidentFilters",
+    "PostmortemDocument",
+    "RelatedIncident",
+    "incident_actions",
+    "incident_follow_ups",
+    "incident_postmortems",
+    "incident_updates",
+    "list_incidents",
+    "related_incidents",
+    "resolve_team",
+]
+
+TEXT_MATCHES = 1000
+"""How many of the store's best text matches a ``text`` filter lists (newest first)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LEAD_ROLE = "Lead"  # incident.io's lead role is "Incident Lead"; the edge joins a person's roles
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    """What an incident list keeps; empty fields keep everything, the values of one field are ORed.
+
+    Attributes:
+        statuses: Status names (``Investigating``, ``Closed``...).
+        status_categories: Status categories (``live``, ``closed``, ``triage``...).
+        severities: Severity names (``SEV1``...).
+        types: Incident type names.
+        services: Affected services, by id, name, external id or alias.
+        teams: Teams, by id or name: incidents affecting the team or a service it owns.
+        lead: A user id: only incidents this person led.
+        declared_after: Declared at or after this time.
+        declared_before: Declared strictly before this time.
+        text: Words to look for (the store's lexical search; its best ``TEXT_MATCHES``).
+    """
+
+    statuses: tuple[str, ...] = ()
+    status_categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    lead: str | None = None
+    declared_after: datetime | None = None
+    declared_before: datetime | None = None
+    text: str | None = None
+
+
+def _cursor(node: Node) -> str:
+    assert node.occurred_at is not None  # listings hold dated nodes only
+    return encode_cursor(((node.occurred_at - _EPOCH) // timedelta(microseconds=1), node.id))
+
+
+def _start(cursor: str | None) -> ListingKey | None:
+    if cursor is None:
+        return None
+    micros, node_id = decode_cursor(cursor, 2)
+    if not isinstance(micros, int) or not isinstance(node_id, str):
+        raise InvalidQuery("cursor is not one this list issued; pass its next_cursor unchanged")
+    try:
+        return (_EPOCH + timedelta(microseconds=micros), node_id)
+    except OverflowError as exc:
+        raise InvalidQuery("cursor is not one this list issued; pass its next_cursor unchanged") from exc
+
+
+async def resolve_team(store: GraphStore, key: str) -> Node:
+    """The team with id, name or external id ``key`` (case-insensitive).
+
+    Raises:
+        NotFound: if there is none.
+    """
+    found = await store.get_nodes([key])
+    if found and found[0].label == "Team":
+        return found[0]
+    wanted = key.strip().casefold()
+    async for team in store.scan_nodes(["Team"]):
+        names = (team.properties.get("name"), team.properties.get("external_id"))
+        if any(isinstance(name, str) and name.casefold() == wanted for name in names):
+            return team
+    raise NotFound("team", key)
+
+
+async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -> NodeLink | None:
+    given = [bool(filters.services), bool(filters.teams), filters.lead is not None]
+    if sum(given) > 1:
+        raise InvalidQuery("filter by service, by team or by lead, one at a time")
+    if filters.services:
+        services, unknown = await catalog.services(filters.services)
+        if unknown:
+            raise NotFound("service", unknown[0])
+        return NodeLink("AFFECTS", frozenset(s.id for s in services))
+    if filters.teams:
+        anchors: set[str] = set()
+        for key in filters.teams:
+            team = await resolve_team(store, key)
+            owned = GraphFilter(labels=("Service", "CatalogEntry"), rel_types=("OWNED_BY",), direction="in")
+            anchors |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}
+        return NodeLink("AFFECTS", frozenset(anchors))
+    if filters.lead is not None:
+        return NodeLink("ROLE_HELD_BY", frozenset({filters.lead}), ("role", _LEAD_ROLE))
+    return None
+
+
+async def list_incidents(
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    filters: IncidentFilters,
+    *,
+    limit: int = 25,
+    cursor: str | None = None,
+) -> Page[Node]:
+    """One page of the incidents ``filters`` keep that ``viewer`` may see, newest declared first.
+
+    Args:
+        store: The map.
+        catalog: Resolves service names.
+        viewer: Who is asking (private incidents only when it may see them).
+        filters: What to keep.
+        limit: Page size (1 to 100).
+        cursor: The previous page's ``next_cursor``; ``None`` for the first page.
+
+    Raises:
+        InvalidQuery: for a bad limit or cursor, or more than one of service, team and lead.
+        NotFound: for a service or team that does not exist.
+    """
+    check_limit(limit)
+    properties = (
+        ("status", filters.statuses),
+        ("status_category", filters.status_categories),
+        ("severity", filters.severities),
+        ("incident_type", filters.types),
+    )
+    listing = NodeListing(
+        "Incident",
+        equals=tuple((name, values) for name, values in properties if values),
+        before=filters.declared_before,
+        after=filters.declared_after,
+        visibilities=viewer.visibilities,
+        linked=await _link(store, catalog, filters),
+    )
+    if filters.text is not None and filters.text.strip():
+        hits = await store.text_search(
+            filters.text,
+            k=TEXT_MATCHES,
+            search_filter=SearchFilter(labels=("Incident",), visibilities=viewer.visibilities),
+        )
+        listing = replace(listing, among=frozenset(hit.node_id for hit in hits))
+    # One more than the page says whether another page follows, without a count.
+    found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor))
+    items = tuple(found[:limit])
+    return Page(items, _cursor(items[-1]) if len(found) > limit else None)
+
+
+async def _parts(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str, edge_type: str, label: str
+) -> tuple[Node, list[Node]]:
+    incident = await catalog.incident(key, viewer)
+    allowed = GraphFilter(
+        labels=(label,), rel_types=(edge_type,), direction="out", visibilities=viewer.visibilities
+    )
+    return incident, [node for _, node in await store.neighbours(incident.id, allowed)]
+
+
+def _oldest_first(nodes: list[Node]) -> list[Node]:
+    return sorted(nodes, key=lambda n: (n.occurred_at is None, n.occurred_at or _EPOCH, n.id))
+
+
+async def incident_updates(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
+) -> tuple[Node, list[Node]]:
+    """Incident ``key`` (id or reference) and its status updates, oldest first.
+
+    Raises:
+        NotFound: if the incident does not exist or the viewer may not see it.
+    """
+    incident, updates = await _parts(store, catalog, viewer, key, "HAS_UPDATE", "IncidentUpdate")
+    return incident, _oldest_first(updates)
+
+
+async def incident_actions(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
+) -> tuple[Node, list[Node]]:
+    """Incident ``key`` and the actions taken during it, oldest first.
+
+    Raises:
+        NotFound: if the incident does not exist or the viewer may not see it.
+    """
+    incident, actions = await _parts(store, catalog, viewer, key, "HAS_ACTION", "Action")
+    return incident, _oldest_first(actions)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up and whether work is left on it."""
+
+    node: Node
+    open: bool
+
+
+async def incident_follow_ups(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
+) -> tuple[Node, list[FollowUp]]:
+    """Incident ``key`` and its follow-ups: open ones first, each group oldest first.
+
+    Raises:
+        NotFound: if the incident does not exist or the viewer may not see it.
+    """
+    incident, nodes = await _parts(store, catalog, viewer, key, "HAS_FOLLOW_UP", "FollowUp")
+    follow_ups = [FollowUp(node, follow_up_summary(node).open) for node in _oldest_first(nodes)]
+    return incident, sorted(follow_ups, key=lambda f: not f.open)
+
+
+@dataclass(frozen=True)
+class PostmortemDocument:
+    """A post-mortem and its sections in document order."""
+
+    document: Node
+    sections: tuple[Node, ...]
+
+
+def _position(chunk: Node) -> tuple[int, str]:
+    position = chunk.properties.get("position")
+    return (position if isinstance(position, int) else 0, chunk.id)
+
+
+async def incident_postmortems(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
+) -> tuple[Node, list[PostmortemDocument]]:
+    """Incident ``key`` and its post-mortems with their sections (none when it has no post-mortem).
+
+    Raises:
+        NotFound: if the incident does not exist or the viewer may not see it.
+    """
+    incident, documents = await _parts(store, catalog, viewer, key, "HAS_POSTMORTEM", "Postmortem")
+    chunks = GraphFilter(
+        labels=("PostmortemChunk",),
+        rel_types=("HAS_CHUNK",),
+        direction="out",
+        visibilities=viewer.visibilities,
+    )
+    sections = await store.neighbours_of([d.id for d in documents], chunks, per_node=1000)
+    return incident, [
+        PostmortemDocument(d, tuple(sorted((n for _, n in sections[d.id]), key=_position)))
+        for d in _oldest_first(documents)
+    ]
+
+
+@dataclass(frozen=True)
+class RelatedIncident:
+    """An incident linked to another in incident.io, and how.
+
+    Attributes:
+        incident: The linked incident.
+        kind: The link's kind (``related``, ``caused_by``, ``duplicate``...), if given.
+        direction: ``out`` when the asked incident made the link, ``in`` when the other did.
+    """
+
+    incident: Node
+    kind: str | None
+    direction: Literal["out", "in"]
+
+
+async def related_incidents(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
+) -> tuple[Node, list[RelatedIncident]]:
+    """Incident ``key`` and the incidents linked to it (either way) the viewer may see, newest first.
+
+    Raises:
+        NotFound: if the incident does not exist or the viewer may not see it.
+    """
+    incident = await catalog.incident(key, viewer)
+    links = GraphFilter(labels=("Incident",), rel_types=("RELATED_TO",), visibilities=viewer.visibilities)
+    related = []
+    for edge, node in await store.neighbours(incident.id, links):
+        kind = edge.properties.get("kind")
+        direction: Literal["out", "in"] = "out" if edge.source == incident.id else "in"
+        related.append(RelatedIncident(node, kind if isinstance(kind, str) else None, direction))
+    return incident, sorted(
+        related, key=lambda r: (r.incident.occurred_at is None, -_micros(r.incident), r.incident.id)
+    )
+
+
+def _micros(node: Node) -> int:
+    return 0 if node.occurred_at is None else (node.occurred_at - _EPOCH) // timedelta(microseconds=1)

@@ -1,0 +1,151 @@
+"""The incident family: the filtered list and one incident's parts, on both stores.
+
+The sample export holds INC-1 (public, Critical, on payments-api) and INC-2 (private, Minor, on
+the database), declared at the same moment; INC-1 links to INC-2.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.model import Edge, Node
+
+if TYPE_CHECKING:
+    from tests.api.conftest import Api
+
+pytestmark = pytest.mark.parametrize("api_store", ["embedded_store", "neo4j_store"], indirect=True)
+
+ROUTES = [
+    "/v1/incidents",
+    "/v1/incidents/INC-1/updates",
+    "/v1/incidents/INC-1/postmortem",
+    "/v1/incidents/INC-1/follow-ups",
+    "/v1/incidents/INC-1/actions",
+    "/v1/incidents/INC-1/related",
+]
+
+
+async def test_every_route_needs_a_live_token_with_read(api: Api) -> None:
+    for path in ROUTES:
+        assert (await api.client.get(path)).status_code == 401, path
+        for refused in (api.tokens.revoked, api.tokens.expired):
+            assert (await api.client.get(path, headers=api.auth(refused))).status_code == 401, path
+        forbidden = await api.client.get(path, headers=api.auth(api.tokens.write))
+        assert forbidden.status_code == 403, path
+        assert "read" in forbidden.json()["detail"]
+        assert (await api.client.get(path, headers=api.auth(api.tokens.read))).status_code == 200, path
+
+
+async def listed(api: Api, token: str, **params: str | int) -> list[str]:
+    response = await api.client.get("/v1/incidents", params=params, headers=api.auth(token))
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+async def test_a_private_incident_is_listed_and_readable_only_with_read_private(api: Api) -> None:
+    assert await listed(api, api.tokens.read) == ["inc-1"]
+    assert await listed(api, api.tokens.private) == ["inc-1", "inc-2"]
+    assert await listed(api, api.tokens.read, q="database connection pool") == []
+    assert await listed(api, api.tokens.private, q="database connection pool") == ["inc-2"]
+    assert await listed(api, api.tokens.read, service="database") == []
+    for part in ("updates", "postmortem", "follow-ups", "actions", "related"):
+        path = f"/v1/incidents/INC-2/{part}"
+        hidden = await api.client.get(path, headers=api.auth(api.tokens.read))
+        assert (hidden.status_code, hidden.json()["title"]) == (404, "NotFound"), path
+        assert (await api.client.get(path, headers=api.auth(api.tokens.private))).status_code == 200, path
+    # A public incident's link to a private one is not shown to a `read` token.
+    related = "/v1/incidents/INC-1/related"
+    public = (await api.client.get(related, headers=api.auth(api.tokens.read))).json()
+    assert public["related"] == []
+    private = (await api.client.get(related, headers=api.auth(api.tokens.private))).json()
+    assert [(r["incident"]["id"], r["direction"]) for r in private["related"]] == [("inc-2", "out")]
+
+
+async def test_filters_take_several_values_and_combine(api: Api) -> None:
+    token = api.tokens.private
+    assert await listed(api, token, severity="Critical") == ["inc-1"]
+    assert await listed(api, token, severity="Critical,Minor") == ["inc-1", "inc-2"]
+    assert await listed(api, token, severity="Minor", status_category="closed,live") == ["inc-2"]
+    assert await listed(api, token, severity="Critical", service="database") == []
+    assert await listed(api, token, service="payments-api,database") == ["inc-1", "inc-2"]
+    assert await listed(api, token, status="No such status") == []
+    assert await listed(api, token, declared_before="2020-01-01T00:00:00Z") == []
+    assert await listed(api, token, declared_after="2020-01-01T00:00:00Z") == ["inc-1", "inc-2"]
+    unknown = await api.client.get("/v1/incidents", params={"service": "nope"}, headers=api.auth(token))
+    assert unknown.status_code == 404
+    assert "nope" in unknown.json()["detail"]
+
+
+async def test_pages_never_repeat_or_skip(api: Api) -> None:
+    base = datetime(2000, 1, 1, tzinfo=UTC)  # older than the sample's two
+    # Twelve more incidents, three to a moment so the id breaks ties; every fourth is private.
+    extra = [
+        Node(
+            f"gen-{n:02d}",
+            "Incident",
+            {"severity": "Minor", "name": f"generated {n}"},
+            occurred_at=base + timedelta(hours=n // 3),
+            visibility="private" if n % 4 == 0 else "public",
+        )
+        for n in range(12)
+    ]
+    await api.store.upsert_nodes(extra)
+    await api.store.upsert_edges([Edge(n.id, "AFFECTS", "svc-db") for n in extra])
+    for token, service in (
+        (api.tokens.read, None),
+        (api.tokens.private, None),
+        (api.tokens.private, "database"),
+    ):
+        want = sorted(
+            (n for n in extra if token == api.tokens.private or n.visibility == "public"),
+            key=lambda n: (-n.occurred_at.timestamp(), n.id),  # type: ignore[union-attr]
+        )
+        expected = (["inc-2"] if service else ["inc-1", "inc-2"]) + [n.id for n in want]
+        if token == api.tokens.read:
+            expected.remove("inc-2")
+        seen: list[str] = []
+        params: dict[str, str | int] = {"limit": 4, **({"service": service} if service else {})}
+        while True:
+            page = await api.client.get("/v1/incidents", params=params, headers=api.auth(token))
+            assert page.status_code == 200, page.text
+            body = page.json()
+            seen += [item["id"] for item in body["items"]]
+            if body["next_cursor"] is None:
+                break
+            params["cursor"] = body["next_cursor"]
+        assert seen == expected
+
+
+async def test_bad_paging_arguments_are_400_saying_what_to_do(api: Api) -> None:
+    headers = api.auth(api.tokens.read)
+    bad_cursor = await api.client.get("/v1/incidents", params={"cursor": "nonsense"}, headers=headers)
+    assert bad_cursor.status_code == 400
+    assert "next_cursor" in bad_cursor.json()["detail"]
+    assert (await api.client.get("/v1/incidents", params={"limit": 0}, headers=headers)).status_code == 400
+    both = await api.client.get(
+        "/v1/incidents", params={"service": "database", "team": "Payments"}, headers=headers
+    )
+    assert both.status_code == 400
+
+
+async def test_the_parts_of_an_incident(api: Api) -> None:
+    headers = api.auth(api.tokens.read)
+    updates = (await api.client.get("/v1/incidents/INC-1/updates", headers=headers)).json()
+    assert updates["incident_id"] == "inc-1"
+    assert [u["id"] for u in updates["updates"]] == ["upd-1", "upd-2"]
+    follow_ups = (await api.client.get("/v1/incidents/inc-1/follow-ups", headers=headers)).json()
+    assert follow_ups["open"] == 1
+    first = follow_ups["follow_ups"][0]
+    assert (first["follow_up"]["id"], first["open"]) == ("fu-1", True)
+    actions = (await api.client.get("/v1/incidents/INC-1/actions", headers=headers)).json()
+    assert [a["id"] for a in actions["actions"]] == ["act-1"]
+    postmortem = (await api.client.get("/v1/incidents/INC-1/postmortem", headers=headers)).json()
+    [document] = postmortem["postmortems"]
+    assert document["sections"]
+    positions = [s["properties"].get("position", 0) for s in document["sections"]]
+    assert positions == sorted(positions)
+    missing = await api.client.get("/v1/incidents/INC-99/updates", headers=headers)
+    assert missing.status_code == 404
