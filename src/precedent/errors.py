@@ -16,6 +16,7 @@ PrecedentError
 │   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
 │   └── DeliveryTooLarge         body over the size limit (413)
 ├── WebhooksDisabled             no signing secret configured (503)
+├── SyncConflict                 a sync cannot start now: one runs, or no API key (409)
 ├── AuthError                    an API caller was refused
 │   ├── Unauthenticated          no token, or an unknown, revoked or expired one (reason)
 │   └── Forbidden                the token lacks a scope (scope)
@@ -52,6 +53,7 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "StoreUnavailable",
+    "SyncConflict",
     "Unauthenticated",
     "WebhookRejected",
     "WebhooksDisabled",
@@ -139,6 +141,10 @@ class DeliveryTooLarge(WebhookRejected):
 
 class WebhooksDisabled(PrecedentError):
     """Webhook deliveries cannot be accepted because no signing secret is configured."""
+
+
+class SyncConflict(PrecedentError):
+    """A background sync cannot start now: one is running, or no incident.io API key is set."""
 
 
 class AuthError(PrecedentError):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
+from precedent.ingest import BackgroundSync, Loader, Syncer
 from precedent.investigation import Collaborators
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
@@ -32,11 +33,17 @@ if TYPE_CHECKING:
 
     from precedent.config import Settings
     from precedent.embedding import Embedder
+    from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
 __all__ = ["Runtime", "RuntimeOptions"]
 
 log = logging.getLogger("precedent.runtime")
+
+_NO_SYNC_KEY = (
+    "no incident.io API key is configured: set PRECEDENT_INCIDENTIO_API_KEY to a read-only key "
+    "from https://app.incident.io/settings/api-keys and restart `precedent serve` (or run `precedent sync`)"
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class Runtime:
         self._given_webhooks = webhooks
         self._webhooks: WebhookService | None = None
         self._incidentio: IncidentIoClient | None = None
+        self._sync: BackgroundSync | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
@@ -129,6 +137,11 @@ class Runtime:
     def finder(self) -> SimilarIncidentFinder:
         """The one similar-incident finder of this process, sharing the catalog."""
         return _opened(self._finder, "finder")
+
+    @property
+    def sync(self) -> BackgroundSync:
+        """The background sync this process runs on request (one at a time)."""
+        return _opened(self._sync, "background sync")
 
     @property
     def webhooks(self) -> WebhookService:
@@ -186,6 +199,9 @@ class Runtime:
         self._catalog = Catalog(store)
         if embedder is not None:
             self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
+        keyed = self._settings is not None and _has_api_key(self._settings)
+        runnable = keyed and embedder is not None and not self._options.read_only
+        self._sync = BackgroundSync(self._run_sync if runnable else None, unavailable=_NO_SYNC_KEY)
         if self._given_webhooks is not None or self._options.webhooks:
             self._webhooks = self._given_webhooks or self._build_webhooks(store, embedder)
             await self._webhooks.start()
@@ -209,7 +225,20 @@ class Runtime:
             run_worker=self._options.webhook_worker,
         )
 
+    async def _run_sync(self, progress: Progress) -> SyncReport:
+        """One sync of incident.io into the open store, with a client of its own."""
+        client = _build_incidentio_client(self._require_settings())
+        if client is None:  # the key was checked when the runtime opened
+            raise ConfigError(_NO_SYNC_KEY)
+        store, embedder = self.store, self.embedder
+        async with client:
+            syncer = Syncer(client, store, Loader(store, embedder, progress=progress), progress=progress)
+            return await syncer.run()
+
     async def _close(self) -> None:
+        sync, self._sync = self._sync, None
+        if sync is not None:
+            await sync.stop()
         webhooks, self._webhooks = self._webhooks, None
         client, self._incidentio = self._incidentio, None
         if webhooks is not None:
@@ -298,11 +327,17 @@ def _build_verifier(settings: Settings) -> WebhookVerifier | None:
     return WebhookVerifier(secrets) if secrets else None
 
 
-def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
-    """An incident.io client when an API key is configured (closed with the runtime)."""
+def _has_api_key(settings: Settings) -> bool:
     key = settings.incidentio_api_key
-    if key is None or not key.get_secret_value():
+    return key is not None and bool(key.get_secret_value().strip())
+
+
+def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
+    """An incident.io client when an API key is configured (its owner closes it)."""
+    if not _has_api_key(settings):
         return None
+    key = settings.incidentio_api_key
+    assert key is not None
     return IncidentIoClient.create(
         key.get_secret_value(),
         base_url=settings.incidentio_base_url,

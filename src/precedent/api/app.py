@@ -24,11 +24,13 @@ from precedent.api.errors import EXCEPTION_HANDLERS
 from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
+from precedent.api.query_guard import reject_unknown_query
 from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_incidents import INCIDENT_ROUTES
 from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
+from precedent.api.routes_stats import ADMIN_ROUTES, STATS_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
 from precedent.api.viewer import provide_viewer
 from precedent.auth import TokenRegistry
@@ -119,6 +121,8 @@ def create_app(
             *GRAPH_ROUTES,
             *RETRIEVAL_ROUTES,
             *INCIDENT_ROUTES,
+            *STATS_ROUTES,
+            *ADMIN_ROUTES,
             *WEBHOOK_ROUTES,
             *INVESTIGATION_ROUTES,
             *OPS_ROUTES,
@@ -130,12 +134,13 @@ def create_app(
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+            "sync": Provide(lambda: live.get().sync, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },
         # Outermost first: every response, refusals included, is timed and logged.
         middleware=[RequestObserver, DefineMiddleware(BearerAuthMiddleware, exclude=public_paths)],
-        guards=[require_scope],
+        guards=[require_scope, reject_unknown_query],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Precedent", version=__version__, components=BEARER_COMPONENTS, security=BEARER_REQUIRED

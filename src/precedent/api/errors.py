@@ -25,6 +25,7 @@ from precedent.errors import (
     PrecedentError,
     SchemaError,
     StoreUnavailable,
+    SyncConflict,
     Unauthenticated,
     WebhookRejected,
     WebhooksDisabled,
@@ -49,6 +50,7 @@ _STATUS: dict[type[PrecedentError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     WebhooksDisabled: 503,
+    SyncConflict: 409,
     StoreUnavailable: 503,
     ConfigError: 500,
     PrecedentError: 500,
@@ -59,6 +61,7 @@ _MEANING = {
     401: "no valid API token was given",
     403: "the token lacks a scope this route needs",
     404: "nothing with that id, reference or name is in the map (or the token may not see it)",
+    409: "the request conflicts with the service's state; `detail` says what to do",
     413: "the request body is too large",
     503: "the service is starting, stopping or cannot reach its store; retry shortly",
 }

@@ -23,18 +23,23 @@ from precedent.browse.incidents import (
     resolve_team,
 )
 from precedent.browse.paging import Page
+from precedent.browse.stats import RecurringPattern, WeekCount, incidents_per_week, recurring_patterns
 
 __all__ = [
     "FollowUp",
     "IncidentFilters",
     "Page",
     "PostmortemDocument",
+    "RecurringPattern",
     "RelatedIncident",
+    "WeekCount",
     "incident_actions",
     "incident_follow_ups",
     "incident_postmortems",
     "incident_updates",
+    "incidents_per_week",
     "list_incidents",
+    "recurring_patterns",
     "related_incidents",
     "resolve_team",
 ]

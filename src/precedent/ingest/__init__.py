@@ -5,12 +5,16 @@ ones, embedding in large batches); ``import_export`` and ``Syncer`` feed it from
 from the live API.
 """
 
+from precedent.ingest.background import BackgroundSync, ResourceProgress, SyncStatus
 from precedent.ingest.files import import_export, read_export
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.progress import NULL_PROGRESS, LabelCounts, LoadStats, Progress
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 
 __all__ = [
+    "BackgroundSync",
+    "ResourceProgress",
+    "SyncStatus",
     "NULL_PROGRESS",
     "LabelCounts",
     "LoadStats",

@@ -35,6 +35,15 @@ from precedent.responses.similar import (
     SimilarIncidentResponse,
     SimilarResponse,
 )
+from precedent.responses.stats import (
+    RecurringPatternResponse,
+    RecurringResponse,
+    ResourceProgressResponse,
+    SyncReportResponse,
+    SyncStatusResponse,
+    WeekCountResponse,
+    WeeklyIncidentsResponse,
+)
 from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
 
 __all__ = [
@@ -47,6 +56,8 @@ __all__ = [
     "RelatedIncidentResponse",
     "RelatedIncidentsResponse",
     "UpdatesResponse",
+    "WeekCountResponse",
+    "WeeklyIncidentsResponse",
     "ChangesResponse",
     "ContributionResponse",
     "DeliveryResponse",
@@ -61,10 +72,15 @@ __all__ = [
     "PosedQueryResponse",
     "ProblemDetails",
     "ReceiptResponse",
+    "RecurringPatternResponse",
+    "RecurringResponse",
+    "ResourceProgressResponse",
     "SearchHitResponse",
     "SearchResponse",
     "ServiceContextResponse",
     "SimilarIncidentResponse",
     "SimilarResponse",
     "StatsResponse",
+    "SyncReportResponse",
+    "SyncStatusResponse",
 ]

@@ -1,0 +1,53 @@
+"""Guard: a ``/v1`` GET with a query parameter its route does not take is a 400 naming it.
+
+Without it, ``?statu=closed`` or ``?servise=db`` would be ignored and the caller would read every
+incident as if filtered. The accepted names come from the handler's own signature (what the
+OpenAPI document lists), so a new parameter needs no second list here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import ParameterKwarg
+
+from precedent.errors import InvalidQuery
+
+__all__ = ["reject_unknown_query"]
+
+# Names litestar fills from the request itself, never from the query string.
+_RESERVED = frozenset({"data", "request", "state", "scope", "socket", "headers", "cookies", "query", "body"})
+_PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def _accepted(handler: BaseRouteHandler) -> frozenset[str]:
+    # Not cached: a few names per request, and litestar caches resolve_dependencies itself.
+    skip = set(handler.resolve_dependencies()) | _RESERVED
+    skip |= {name for path in handler.paths for name in _PATH_PARAMETER.findall(path)}
+    names = set()
+    for name, parameter in handler.parsed_fn_signature.parameters.items():
+        kwarg = parameter.kwarg_definition
+        if name in skip or (isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie)):
+            continue
+        names.add(kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name)
+    return frozenset(names)
+
+
+def reject_unknown_query(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Refuse a ``/v1`` GET whose query names a parameter its route does not take.
+
+    Raises:
+        InvalidQuery: naming the first unknown parameter and the ones the route accepts.
+    """
+    if connection.scope.get("method") != "GET" or not connection.url.path.startswith("/v1/"):
+        return
+    accepted = _accepted(handler)
+    unknown = sorted(set(connection.query_params) - accepted)
+    if unknown:
+        allowed = ", ".join(sorted(accepted)) or "none"
+        raise InvalidQuery(
+            f"unknown query parameter {unknown[0]!r}; {connection.url.path} accepts: {allowed}"
+        )

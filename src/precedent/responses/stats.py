@@ -1,0 +1,153 @@
+"""Figures over the map: incidents per week, recurring failure patterns, and the sync's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from precedent.responses.graph import NodeResponse
+
+if TYPE_CHECKING:
+    from precedent.browse.stats import RecurringPattern, WeekCount
+    from precedent.ingest import SyncReport, SyncStatus
+
+__all__ = [
+    "RecurringPatternResponse",
+    "RecurringResponse",
+    "ResourceProgressResponse",
+    "SyncReportResponse",
+    "SyncStatusResponse",
+    "WeekCountResponse",
+    "WeeklyIncidentsResponse",
+]
+
+
+class WeekCountResponse(BaseModel):
+    """Incidents declared in one week."""
+
+    model_config = ConfigDict(frozen=True)
+
+    week: datetime = Field(description="the week's Monday, 00:00 UTC")
+    incidents: int
+
+
+class WeeklyIncidentsResponse(BaseModel):
+    """Incidents declared per week, oldest week first (this week last, so far)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str | None = Field(description="the service counted, as asked; null for every service")
+    weeks: list[WeekCountResponse]
+
+    @classmethod
+    def from_counts(cls, service: str | None, counts: list[WeekCount]) -> WeeklyIncidentsResponse:
+        """Render the counts."""
+        return cls(
+            service=service, weeks=[WeekCountResponse(week=c.week, incidents=c.incidents) for c in counts]
+        )
+
+
+class RecurringPatternResponse(BaseModel):
+    """Similar incidents on one service, and the open work that might stop the next one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: NodeResponse
+    incidents: list[NodeResponse] = Field(description="newest first")
+    open_follow_ups: list[NodeResponse]
+    similarity: float = Field(description="the weakest cosine that joined two of the incidents")
+
+
+class RecurringResponse(BaseModel):
+    """Recurring failure patterns, largest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    patterns: list[RecurringPatternResponse]
+
+    @classmethod
+    def from_patterns(cls, patterns: list[RecurringPattern]) -> RecurringResponse:
+        """Render the patterns (texts left out)."""
+        return cls(
+            patterns=[
+                RecurringPatternResponse(
+                    service=NodeResponse.from_node(p.service, with_text=False),
+                    incidents=[NodeResponse.from_node(n, with_text=False) for n in p.incidents],
+                    open_follow_ups=[NodeResponse.from_node(f, with_text=False) for f in p.open_follow_ups],
+                    similarity=p.similarity,
+                )
+                for p in patterns
+            ]
+        )
+
+
+class ResourceProgressResponse(BaseModel):
+    """How far a sync is through one resource."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resource: str
+    done: int = Field(description="records written so far")
+    total: int | None = Field(description="records to write, when known in advance")
+    finished: bool
+
+
+class SyncReportResponse(BaseModel):
+    """What a finished sync did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incremental: bool
+    calls: int = Field(description="incident.io API calls")
+    retries: int
+    elapsed_seconds: float
+    created: dict[str, int] = Field(description="nodes created, per resource")
+    updated: dict[str, int] = Field(description="nodes updated, per resource")
+    warnings: list[str]
+
+    @classmethod
+    def from_report(cls, report: SyncReport) -> SyncReportResponse:
+        """Render a report."""
+        return cls(
+            incremental=report.incremental,
+            calls=report.calls,
+            retries=report.retries,
+            elapsed_seconds=round(report.elapsed_seconds, 3),
+            created={name: stats.total("created") for name, stats in report.resources.items()},
+            updated={name: stats.total("updated") for name, stats in report.resources.items()},
+            warnings=list(report.warnings),
+        )
+
+
+class SyncStatusResponse(BaseModel):
+    """The background sync of this server: the run in flight, if any, and the last one to end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    running: bool
+    started_at: datetime | None
+    finished_at: datetime | None
+    resources: list[ResourceProgressResponse] = Field(description="progress of the current (or last) run")
+    warnings: list[str]
+    last_report: SyncReportResponse | None = Field(description="the last run that succeeded (since start-up)")
+    last_error: str | None = Field(description="why the last run failed, if it did")
+
+    @classmethod
+    def from_status(cls, status: SyncStatus) -> SyncStatusResponse:
+        """Render a status."""
+        return cls(
+            running=status.running,
+            started_at=status.started_at,
+            finished_at=status.finished_at,
+            resources=[
+                ResourceProgressResponse(resource=r.resource, done=r.done, total=r.total, finished=r.finished)
+                for r in status.resources
+            ],
+            warnings=list(status.warnings),
+            last_report=None
+            if status.last_report is None
+            else SyncReportResponse.from_report(status.last_report),
+            last_error=status.last_error,
+        )
