@@ -256,9 +256,9 @@ async def test_hotspots_count_incidents_per_week_and_rank_services(org_api: OrgA
         counts: dict[str, int] = {}
         for edge in raw.typed("AFFECTS"):
             node = raw.nodes[edge.source]
-            if raw.nodes[edge.target].label == "Service" and (private or node.visibility == "public"):
-                if since <= node.occurred_at < until:  # type: ignore[operator]
-                    counts[edge.target] = counts.get(edge.target, 0) + 1
+            visible = private or node.visibility == "public"
+            if visible and raw.nodes[edge.target].label == "Service" and since <= node.occurred_at < until:  # type: ignore[operator]
+                counts[edge.target] = counts.get(edge.target, 0) + 1
         order = sorted(counts, key=lambda s: (-counts[s], name(raw.nodes[s]).casefold(), s))
         assert [(h["service_id"], h["incidents"]) for h in ranked] == [(s, counts[s]) for s in order]
     bad = await org_api.get("/v1/hotspots", org_api.tokens.read, weeks=0)
