@@ -76,7 +76,7 @@ async def test_incidents_per_week_count_what_the_token_may_see(api: Api) -> None
         )
         assert response.status_code == 200, response.text
         body = response.json()["weeks"]
-        assert body[-1]["week"].startswith(monday.date().isoformat())
+        assert body[-1]["week_start"].startswith(monday.date().isoformat())
         return [week["incidents"] for week in body]
 
     assert await weeks(api.tokens.read, weeks=2) == [1, 1]

@@ -9,6 +9,7 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
+from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
 from precedent.browse.incidents import (
     FollowUp,
     IncidentFilters,
@@ -22,24 +23,69 @@ from precedent.browse.incidents import (
     related_incidents,
     resolve_team,
 )
+from precedent.browse.lookup import find_team, find_user, service_node
 from precedent.browse.paging import Page
-from precedent.browse.stats import RecurringPattern, WeekCount, incidents_per_week, recurring_patterns
+from precedent.browse.people import UserDetail, UserIncident, get_user, user_incidents
+from precedent.browse.services import (
+    ServiceDetail,
+    ServiceFilter,
+    ServiceOnCall,
+    ServiceOwners,
+    ServiceSummary,
+    TeamRef,
+    dependencies,
+    get_service,
+    list_services,
+    service_incidents,
+    service_on_call,
+    service_owners,
+)
+from precedent.browse.stats import RecurringPattern, incidents_per_week, recurring_patterns
+from precedent.browse.teams import ScheduleRef, TeamDetail, TeamSummary, get_team, list_teams
 
 __all__ = [
     "FollowUp",
+    "Hotspot",
     "IncidentFilters",
     "Page",
     "PostmortemDocument",
     "RecurringPattern",
     "RelatedIncident",
+    "ScheduleRef",
+    "ServiceDetail",
+    "ServiceFilter",
+    "ServiceHotspots",
+    "ServiceOnCall",
+    "ServiceOwners",
+    "ServiceSummary",
+    "TeamDetail",
+    "TeamRef",
+    "TeamSummary",
+    "UserDetail",
+    "UserIncident",
     "WeekCount",
+    "dependencies",
+    "find_team",
+    "find_user",
+    "get_service",
+    "get_team",
+    "get_user",
+    "hotspots",
     "incident_actions",
     "incident_follow_ups",
     "incident_postmortems",
     "incident_updates",
     "incidents_per_week",
     "list_incidents",
+    "list_services",
+    "list_teams",
     "recurring_patterns",
     "related_incidents",
     "resolve_team",
+    "service_hotspots",
+    "service_incidents",
+    "service_node",
+    "service_on_call",
+    "service_owners",
+    "user_incidents",
 ]

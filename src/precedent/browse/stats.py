@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from precedent.browse.hotspots import MAX_WEEKS, WeekCount, week_start
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing
 from precedent.retrieval.lessons import follow_up_summary
@@ -25,10 +26,9 @@ if TYPE_CHECKING:
     from precedent.retrieval import Catalog
     from precedent.store import GraphStore
 
-__all__ = ["RecurringPattern", "WeekCount", "incidents_per_week", "recurring_patterns"]
+__all__ = ["RecurringPattern", "incidents_per_week", "recurring_patterns"]
 
 _PAGE = 1000
-MAX_WEEKS = 104
 MAX_RECURRING_INCIDENTS = 2000
 """The newest incidents a recurring-pattern search compares at most (pairwise, per service)."""
 
@@ -50,19 +50,6 @@ async def _window(store: GraphStore, listing: NodeListing, cap: int | None = Non
         assert last.occurred_at is not None
         start = (last.occurred_at, last.id)
     return found if cap is None else found[:cap]
-
-
-@dataclass(frozen=True)
-class WeekCount:
-    """Incidents declared in the week starting ``week`` (a Monday, 00:00 UTC)."""
-
-    week: datetime
-    incidents: int
-
-
-def _monday(at: datetime) -> datetime:
-    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday())
 
 
 async def incidents_per_week(
@@ -96,9 +83,9 @@ async def incidents_per_week(
         if unknown:
             raise NotFound("service", service)
         link = NodeLink("AFFECTS", frozenset(s.id for s in services))
-    first = _monday(now()) - timedelta(weeks=weeks - 1)
+    first = week_start(now()) - timedelta(weeks=weeks - 1)
     listing = NodeListing("Incident", after=first, visibilities=viewer.visibilities, linked=link)
-    counts = Counter(_monday(n.occurred_at) for n in await _window(store, listing) if n.occurred_at)
+    counts = Counter(week_start(n.occurred_at) for n in await _window(store, listing) if n.occurred_at)
     return [WeekCount(first + timedelta(weeks=i), counts[first + timedelta(weeks=i)]) for i in range(weeks)]
 
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from precedent.responses.graph import NodeResponse
 
 if TYPE_CHECKING:
-    from precedent.browse.stats import RecurringPattern, WeekCount
+    from precedent.browse.hotspots import WeekCount
+    from precedent.browse.stats import RecurringPattern
     from precedent.ingest import SyncReport, SyncStatus
 
 __all__ = [
@@ -29,7 +30,7 @@ class WeekCountResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    week: datetime = Field(description="the week's Monday, 00:00 UTC")
+    week_start: datetime = Field(description="the week's Monday, 00:00 UTC")
     incidents: int
 
 
@@ -45,7 +46,8 @@ class WeeklyIncidentsResponse(BaseModel):
     def from_counts(cls, service: str | None, counts: list[WeekCount]) -> WeeklyIncidentsResponse:
         """Render the counts."""
         return cls(
-            service=service, weeks=[WeekCountResponse(week=c.week, incidents=c.incidents) for c in counts]
+            service=service,
+            weeks=[WeekCountResponse(week_start=c.week_start, incidents=c.incidents) for c in counts],
         )
 
 
