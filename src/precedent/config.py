@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     incidentio_base_url: str = "https://api.incident.io"
     incidentio_requests_per_minute: int = Field(default=1200, ge=1)
     incidentio_webhook_secret: SecretStr | None = None
+    incidentio_live_timeout: float = Field(default=3.0, gt=0)
+    """Seconds an investigation waits for incident.io's live on-call answer before using what is synced."""
+    incidentio_live_ttl: float = Field(default=60.0, ge=0)
+    """Seconds a live on-call answer (per schedule and hour) is reused, so a burst asks once."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
-from precedent.investigation import Collaborators
+from precedent.investigation import Collaborators, IncidentIoOnCall
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
@@ -99,6 +99,7 @@ class Runtime:
         self._given_webhooks = webhooks
         self._webhooks: WebhookService | None = None
         self._incidentio: IncidentIoClient | None = None
+        self._live_on_call: IncidentIoOnCall | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
@@ -122,8 +123,14 @@ class Runtime:
 
     @property
     def investigation_collaborators(self) -> Collaborators:
-        """What investigations are built from in this process: the store, finder and catalog."""
-        return Collaborators(self.store, self.finder, self.catalog)
+        """What investigations are built from in this process: the store, finder and catalog, and
+        incident.io's live on-call answers when an API key is configured (one cache per process)."""
+        return Collaborators(self.store, self.finder, self.catalog, live_on_call=self._live_on_call)
+
+    @property
+    def live_on_call(self) -> IncidentIoOnCall | None:
+        """incident.io's live on-call answers (cached), or ``None`` without an API key."""
+        return self._live_on_call
 
     @property
     def finder(self) -> SimilarIncidentFinder:
@@ -184,6 +191,15 @@ class Runtime:
             await store.open()
         self._store = store
         self._catalog = Catalog(store)
+        if self._settings is not None:
+            # No I/O here: the client connects on its first request.
+            self._incidentio = _build_incidentio_client(self._settings)
+            if self._incidentio is not None:
+                self._live_on_call = IncidentIoOnCall(
+                    self._incidentio,
+                    timeout=self._settings.incidentio_live_timeout,
+                    ttl=self._settings.incidentio_live_ttl,
+                )
         if embedder is not None:
             self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
         if self._given_webhooks is not None or self._options.webhooks:
@@ -195,7 +211,6 @@ class Runtime:
         settings = self._require_settings()
         if embedder is None:
             raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
-        self._incidentio = _build_incidentio_client(settings)
         processor = DeliveryProcessor(
             IncidentWriter(store, embedder),
             MapInvestigationBuilder(self.investigation_collaborators),
@@ -212,8 +227,11 @@ class Runtime:
     async def _close(self) -> None:
         webhooks, self._webhooks = self._webhooks, None
         client, self._incidentio = self._incidentio, None
+        live, self._live_on_call = self._live_on_call, None
         if webhooks is not None:
             await webhooks.stop()
+        if live is not None:
+            await live.aclose()
         if client is not None:
             await client.aclose()
         store, self._store = self._store, None

@@ -127,6 +127,8 @@ def create_app(
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
+            # The runtime's one live on-call source, so its cache serves every request.
+            "live_on_call": Provide(lambda: live.get().live_on_call, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
