@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
+    slack_bot_token: SecretStr | None = None
+    """A Slack bot token (``xoxb-…``, scope ``chat:write``): when set, each investigation the webhook
+    worker builds is posted to the incident's Slack channel, and that message is updated on rebuilds."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Slack's Web API root (a local stand-in for tests or an egress proxy)."""
     public_url: str | None = None
     """Where responders reach this service (``https://precedent.example.com``), for the links that
     Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""

@@ -100,7 +100,7 @@ async def test_precedents_owners_on_call_and_follow_ups(collaborators: Collabora
     assert "Review config deploys" not in titles  # completed
     lines = investigation.summary_markdown.splitlines()
     assert len(lines) <= 15
-    assert lines[0].startswith("*INC-20: Checkout failing")
+    assert lines[0].startswith("**INC-20: Checkout failing")
     assert "Alice Example" in investigation.summary_markdown
 
 

@@ -52,6 +52,8 @@ class InvestigatedIncident:
     service_ids: tuple[str, ...]
     service_names: tuple[str, ...]
     unknown_services: tuple[str, ...]
+    slack_channel_id: str | None = None
+    """The incident's Slack channel in incident.io's workspace (absent until incident.io made it)."""
 
     @property
     def label(self) -> str:
