@@ -21,7 +21,7 @@ from precedent.investigation import latest_for_incident
 from precedent.metrics import REGISTRY
 from precedent.model import OWNER_VIEWER
 from tests.support.slack_server import SlackStandIn, blocks_text
-from tests.webhooks.payloads import INCIDENT_ID, UPDATED, body, incident_event
+from tests.webhooks.payloads import CREATED, INCIDENT_ID, UPDATED, body, incident_event
 from tests.webhooks.signing import SECRET, signed_headers
 
 if TYPE_CHECKING:
@@ -147,3 +147,22 @@ async def test_slack_down_does_not_touch_the_investigation_or_the_delivery(
             )
         assert slack.posted() == []
         assert {c.status for c in slack.calls} == {503}
+
+
+async def test_the_message_is_posted_once_incident_io_has_made_the_channel(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        async for client in _app(embedded_store, _settings(tmp_path, slack)):
+            # incident.io creates the channel asynchronously: the created event may carry none.
+            created = incident_event()
+            created[CREATED]["slack_channel_id"] = ""
+            await _deliver(client, created, "msg_created")
+            await _processed(client, "msg_created")
+            assert slack.calls == []
+            later = incident_event(UPDATED, updated_at="2026-12-02T10:01:00Z")
+            await _deliver(client, later, "msg_channel")
+            delivery = await _processed(client, "msg_channel")
+            assert "investigation inv:" in str(delivery["outcome"])  # the channel is a material change
+            await _until(slack.posted)
+            assert slack.posted()[0].body["channel"] == CHANNEL
