@@ -18,6 +18,7 @@ from precedent.investigation import (
     investigation_json,
 )
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.notify import to_mrkdwn
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
 from tests.investigation.org import DECLARED, build_investigation_org
@@ -102,6 +103,12 @@ async def test_precedents_owners_on_call_and_follow_ups(collaborators: Collabora
     assert len(lines) <= 15
     assert lines[0].startswith("**INC-20: Checkout failing")
     assert "Alice Example" in investigation.summary_markdown
+    # CommonMark, read as Slack reads it once converted: bold title, numbered causes, no stray markup.
+    slack = to_mrkdwn(investigation.summary_markdown).splitlines()
+    assert slack[0].startswith("*INC-20: Checkout failing")
+    assert slack[1] == "*Likely causes*"
+    assert slack[2].startswith("1. ")
+    assert not any("**" in line for line in slack)
 
 
 @pytest.mark.contract
