@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     incidentio_base_url: str = "https://api.incident.io"
     incidentio_requests_per_minute: int = Field(default=1200, ge=1)
     incidentio_webhook_secret: SecretStr | None = None
+    incidentio_live_timeout: float = Field(default=3.0, gt=0)
+    """Seconds an investigation waits for incident.io's live on-call answer before using what is synced."""
+    incidentio_live_ttl: float = Field(default=60.0, ge=0)
+    """Seconds a live on-call answer (per schedule and hour) is reused, so a burst asks once."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -56,6 +60,11 @@ class Settings(BaseSettings):
     """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
+    slack_bot_token: SecretStr | None = None
+    """A Slack bot token (``xoxb-…``, scope ``chat:write``): when set, each investigation the webhook
+    worker builds is posted to the incident's Slack channel, and that message is updated on rebuilds."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Slack's Web API root (a local stand-in for tests or an egress proxy)."""
     public_url: str | None = None
     """Where responders reach this service (``https://precedent.example.com``), for the links that
     Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""

@@ -31,6 +31,7 @@ __all__ = [
     "INVESTIGATION_BUILD_SECONDS",
     "REGISTRY",
     "REQUEST_DURATION",
+    "SLACK_MESSAGES",
     "SYNC_IN_PROGRESS",
     "SYNC_LAST_SUCCESS",
     "SYNC_RECORDS",
@@ -104,5 +105,11 @@ INCIDENTIO_RETRIES = Counter(
     "precedent_incidentio_retries_total",
     "Retried incident.io requests by reason (rate_limited, server_error, transport).",
     ("reason",),
+    registry=REGISTRY,
+)
+SLACK_MESSAGES = Counter(
+    "precedent_slack_messages_total",
+    "Investigations published to Slack by outcome (posted, updated, no_channel, failed).",
+    ("outcome",),
     registry=REGISTRY,
 )

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, Syncer
-from precedent.investigation import Collaborators
+from precedent.investigation import Collaborators, IncidentIoOnCall
+from precedent.links import Links
+from precedent.notify import SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
@@ -107,6 +109,8 @@ class Runtime:
         self._webhooks: WebhookService | None = None
         self._incidentio: IncidentIoClient | None = None
         self._sync: BackgroundSync | None = None
+        self._live_on_call: IncidentIoOnCall | None = None
+        self._slack: SlackNotifier | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
@@ -130,8 +134,19 @@ class Runtime:
 
     @property
     def investigation_collaborators(self) -> Collaborators:
-        """What investigations are built from in this process: the store, finder and catalog."""
-        return Collaborators(self.store, self.finder, self.catalog)
+        """What investigations are built from in this process: the store, finder and catalog, and
+        incident.io's live on-call answers when an API key is configured (one cache per process)."""
+        return Collaborators(self.store, self.finder, self.catalog, live_on_call=self._live_on_call)
+
+    @property
+    def slack(self) -> SlackNotifier | None:
+        """Where webhook-built investigations are posted, or ``None`` without a Slack bot token."""
+        return self._slack
+
+    @property
+    def live_on_call(self) -> IncidentIoOnCall | None:
+        """incident.io's live on-call answers (cached), or ``None`` without an API key."""
+        return self._live_on_call
 
     @property
     def finder(self) -> SimilarIncidentFinder:
@@ -197,6 +212,15 @@ class Runtime:
             await store.open()
         self._store = store
         self._catalog = Catalog(store)
+        if self._settings is not None:
+            # No I/O here: the client connects on its first request.
+            self._incidentio = _build_incidentio_client(self._settings)
+            if self._incidentio is not None:
+                self._live_on_call = IncidentIoOnCall(
+                    self._incidentio,
+                    timeout=self._settings.incidentio_live_timeout,
+                    ttl=self._settings.incidentio_live_ttl,
+                )
         if embedder is not None:
             self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
         keyed = self._settings is not None and _has_api_key(self._settings)
@@ -211,10 +235,10 @@ class Runtime:
         settings = self._require_settings()
         if embedder is None:
             raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
-        self._incidentio = _build_incidentio_client(settings)
+        self._slack = _build_slack(settings, store)
         processor = DeliveryProcessor(
             IncidentWriter(store, embedder),
-            MapInvestigationBuilder(self.investigation_collaborators),
+            MapInvestigationBuilder(self.investigation_collaborators, self._slack),
             StoreInvestigationCloser(store),
             IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
         )
@@ -241,8 +265,14 @@ class Runtime:
             await sync.stop()
         webhooks, self._webhooks = self._webhooks, None
         client, self._incidentio = self._incidentio, None
+        live, self._live_on_call = self._live_on_call, None
+        slack, self._slack = self._slack, None
         if webhooks is not None:
             await webhooks.stop()
+        if slack is not None:  # after the worker: no new message starts, those in flight may finish
+            await slack.aclose()
+        if live is not None:
+            await live.aclose()
         if client is not None:
             await client.aclose()
         store, self._store = self._store, None
@@ -343,3 +373,18 @@ def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
         base_url=settings.incidentio_base_url,
         requests_per_minute=settings.incidentio_requests_per_minute,
     )
+
+
+def _links(settings: Settings) -> Links:
+    """Links to the web pages, under ``PRECEDENT_PUBLIC_URL`` or where this process serves them."""
+    return Links(settings.public_url or f"http://{settings.host}:{settings.port}")
+
+
+def _build_slack(settings: Settings, store: GraphStore) -> SlackNotifier | None:
+    """The Slack notifier when a bot token is configured (Slack is off otherwise)."""
+    token = settings.slack_bot_token
+    if token is None or not token.get_secret_value().strip():
+        log.info("Slack is off: PRECEDENT_SLACK_BOT_TOKEN is not set")
+        return None
+    client = slack_client(token.get_secret_value(), base_url=settings.slack_api_url)
+    return SlackNotifier(client, store, _links(settings))

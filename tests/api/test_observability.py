@@ -131,3 +131,6 @@ def test_secrets_are_masked_whatever_logs_them() -> None:
     assert RedactSecrets().filter(record)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "sent [redacted] with [redacted]"
+    slack = logging.LogRecord("slack_sdk", logging.DEBUG, __file__, 1, "token=%s", ("xoxb-1-2-abcDEF",), None)
+    assert RedactSecrets().filter(slack)
+    assert slack.getMessage() == "token=[redacted]"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.errors import NotFound
+from precedent.errors import NotFound, SourceError
 from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
@@ -18,6 +18,7 @@ from precedent.investigation import (
     investigation_json,
 )
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.notify import to_mrkdwn
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
 from tests.investigation.org import DECLARED, build_investigation_org
@@ -90,7 +91,7 @@ async def test_precedents_owners_on_call_and_follow_ups(collaborators: Collabora
         ("web", ["Alice Example", "Bob Example"])
     ]
     assert [(o.person.name, o.source, o.schedule_name) for o in checkout.on_call] == [
-        ("Alice Example", "schedule", "Web primary")
+        ("Alice Example", "synced", "Web primary")
     ]
     assert [r.name for r in checkout.upstream] == ["payments-api", "payments-db"]
     assert [b.reference for b in checkout.recent_incidents] == ["INC-31"]
@@ -100,8 +101,14 @@ async def test_precedents_owners_on_call_and_follow_ups(collaborators: Collabora
     assert "Review config deploys" not in titles  # completed
     lines = investigation.summary_markdown.splitlines()
     assert len(lines) <= 15
-    assert lines[0].startswith("*INC-20: Checkout failing")
+    assert lines[0].startswith("**INC-20: Checkout failing")
     assert "Alice Example" in investigation.summary_markdown
+    # CommonMark, read as Slack reads it once converted: bold title, numbered causes, no stray markup.
+    slack = to_mrkdwn(investigation.summary_markdown).splitlines()
+    assert slack[0].startswith("*INC-20: Checkout failing")
+    assert slack[1] == "*Likely causes*"
+    assert slack[2].startswith("1. ")
+    assert not any("**" in line for line in slack)
 
 
 @pytest.mark.contract
@@ -161,10 +168,33 @@ async def test_live_on_call_fills_a_schedule_the_synced_entries_do_not_cover(
     investigation = await build_investigation(query, later, OWNER_VIEWER)
     assert live.asked == [(("sched-web",), DECLARED + timedelta(days=30))]
     (on_call,) = investigation.services[0].on_call
-    assert (on_call.person.name, on_call.source, on_call.as_of) == ("Dana Live", "incident.io live", NOW)
+    assert (on_call.person.name, on_call.source, on_call.fetched_at) == ("Dana Live", "live", NOW)
+    assert investigation.services[0].on_call_note is None
     covered = await build_investigation(IncidentQuery("INC-20"), later, OWNER_VIEWER)
-    assert [o.source for o in covered.services[0].on_call] == ["schedule"]
+    assert [o.source for o in covered.services[0].on_call] == ["synced"]
     assert len(live.asked) == 1
+
+
+class _Down:
+    async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
+        raise SourceError("incident.io did not list schedule entries within 3 s")
+
+
+async def test_a_failing_live_source_keeps_what_is_synced_with_a_note(collaborators: Collaborators) -> None:
+    down = Collaborators(
+        collaborators.store, collaborators.finder, collaborators.catalog, lambda: NOW, _Down()
+    )
+    later = DescribedQuery(
+        name="Checkout down", services=("checkout",), declared_at=DECLARED + timedelta(days=30)
+    )
+    investigation = await build_investigation(later, down, OWNER_VIEWER)
+    (checkout,) = investigation.services
+    assert checkout.on_call == ()
+    assert checkout.on_call_note is not None
+    assert "within 3 s" in checkout.on_call_note
+    assert investigation.hypotheses  # the rest of the investigation is built as ever
+    covered = await build_investigation(IncidentQuery("INC-20"), down, OWNER_VIEWER)
+    assert covered.services[0].on_call_note is None
 
 
 @pytest.mark.contract

@@ -39,7 +39,6 @@ from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import Embedder
 from precedent.errors import StoreUnavailable
-from precedent.investigation import LiveOnCallSource
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
@@ -119,10 +118,6 @@ def create_app(
     def provide_webhooks() -> WebhookService:
         return live.get().webhooks
 
-    def provide_live_on_call() -> LiveOnCallSource | None:
-        # The investigation's source, so a live incident.io fallback wired there serves /on-call too.
-        return live.get().investigation_collaborators.live_on_call
-
     return Litestar(
         route_handlers=[
             *GRAPH_ROUTES,
@@ -142,9 +137,10 @@ def create_app(
             "store": Provide(provide_store, sync_to_thread=False),
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
+            # The runtime's one live on-call source, so its cache serves every request.
+            "live_on_call": Provide(lambda: live.get().live_on_call, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "sync": Provide(lambda: live.get().sync, sync_to_thread=False),
-            "live_on_call": Provide(provide_live_on_call, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },

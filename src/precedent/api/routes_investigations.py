@@ -26,6 +26,7 @@ from precedent.investigation import (
     Collaborators,
     Investigation,
     InvestigationOptions,
+    LiveOnCallSource,
     build_investigation,
     latest_for_incident,
     list_recent,
@@ -133,10 +134,11 @@ async def incident_investigation(
     finder: NamedDependency[SimilarIncidentFinder],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    live_on_call: NamedDependency[LiveOnCallSource | None],
     rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
 ) -> Investigation:
     """The latest investigation of an incident in the map, built (and stored) if there is none."""
-    collaborators = Collaborators(store, finder, catalog)
+    collaborators = Collaborators(store, finder, catalog, live_on_call=live_on_call)
     node = await collaborators.catalog.incident(incident, viewer)
     if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
         return stored
@@ -162,9 +164,10 @@ async def create_investigation(
     finder: NamedDependency[SimilarIncidentFinder],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    live_on_call: NamedDependency[LiveOnCallSource | None],
 ) -> Investigation:
     """Investigate an incident described in the body (it need not be in the map yet); store it."""
-    collaborators = Collaborators(store, finder, catalog)
+    collaborators = Collaborators(store, finder, catalog, live_on_call=live_on_call)
     query = DescribedQuery(
         name=data.name,
         summary=data.summary,

@@ -17,7 +17,6 @@ from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.investigation import (
-    Collaborators,
     InvestigationOptions,
     build_investigation,
     investigation_json,
@@ -92,7 +91,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     async with Runtime.from_settings(settings) as runtime:
-        collaborators = Collaborators(runtime.store, runtime.finder, runtime.catalog)
+        collaborators = runtime.investigation_collaborators
         investigation = await build_investigation(query, collaborators, viewer_from(args), options)
         if not args.no_save:
             await save(runtime.store, investigation, trigger="cli")

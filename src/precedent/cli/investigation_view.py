@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.investigation.hypotheses import age_text
@@ -47,6 +48,8 @@ def _people(investigation: Investigation) -> Table:
     for s in investigation.services:
         owners = "\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or "-"
         on_call = "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or "-"
+        if s.on_call_note:
+            on_call += f"\n[yellow]{escape(s.on_call_note)}[/yellow]"
         around = []
         if s.upstream:
             around.append("depends on: " + ", ".join(r.name for r in s.upstream[:5]))

@@ -15,7 +15,8 @@ from typing import Literal
 __all__ = ["JsonFormatter", "RedactSecrets", "configure_logging"]
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-_SECRET = re.compile(r"(prec_[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+)")
+# Precedent tokens, bearer headers, and Slack tokens (xoxb-, xoxp-...) in case a message quotes one.
+_SECRET = re.compile(r"(prec_[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+|xox[abposr]-[A-Za-z0-9-]+)")
 
 
 class RedactSecrets(logging.Filter):

@@ -3,6 +3,7 @@
 ``context`` gathers owners, on-call, dependencies and incidents around the affected services,
 ``changes`` the changes near them, ``precedents`` what similar past incidents teach,
 ``hypotheses`` ranks likely causes with pure functions, ``summary`` renders them for Slack,
+``live_on_call`` asks incident.io who is on call when the synced entries do not say,
 ``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
 """
 
@@ -20,6 +21,7 @@ from precedent.investigation.build import (
 )
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
+from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
     InvestigationPage,
     get,
@@ -51,6 +53,7 @@ __all__ = [
     "FollowUp",
     "Hypothesis",
     "IncidentBrief",
+    "IncidentIoOnCall",
     "InvestigatedIncident",
     "Investigation",
     "InvestigationOptions",

@@ -29,6 +29,20 @@ def _hints(cls: type) -> dict[str, object]:
     return _HINTS[cls]
 
 
+def _upgrade_on_call(data: dict[str, object]) -> dict[str, object]:
+    # Investigations stored before on-call entries said "synced"/"live" and "fetched_at" still
+    # decode, so a map built by an earlier version keeps serving its investigations.
+    old = {"schedule": "synced", "incident.io live": "live"}
+    data = dict(data)
+    if "as_of" in data and "fetched_at" not in data:
+        data["fetched_at"] = data.pop("as_of")
+    data["source"] = old.get(str(data.get("source")), data.get("source"))
+    return data
+
+
+_UPGRADES = {results.OnCall: _upgrade_on_call}
+
+
 def _encode(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -57,6 +71,8 @@ def _decode(hint: Any, value: object) -> object:
         return datetime.fromisoformat(str(value))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         data = typing.cast("dict[str, object]", value)
+        if hint in _UPGRADES:
+            data = _UPGRADES[hint](data)
         hints = _hints(hint)
         return hint(**{name: _decode(hints[name], data.get(name)) for name in hints if name in data})
     return value

@@ -6,10 +6,12 @@ services: one walk over DEPENDS_ON, one over ownership and schedules, one for in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from precedent.errors import SourceError
 from precedent.investigation.linked import linked_recent, shifted
 from precedent.investigation.results import (
     IncidentBrief,
@@ -41,6 +43,8 @@ __all__ = [
     "surroundings",
 ]
 
+log = logging.getLogger("precedent.investigation")
+
 ACTIVE_CATEGORIES = frozenset({"triage", "live", "active", "paused"})
 """Status categories of an incident that is still being worked on."""
 
@@ -51,19 +55,29 @@ SCHEDULES_CHECKPOINT = "sync:schedules:checkpoint"
 
 @dataclass(frozen=True)
 class LiveShift:
-    """Who an on-call source says is on call for a schedule at a time."""
+    """Who an on-call source says is on call for a schedule at a time.
+
+    Attributes:
+        fetched_at: When the source read it from incident.io (a cached answer is older than now);
+            ``None`` means just now.
+    """
 
     schedule_id: str
     person: Person
     start_at: datetime | None
     end_at: datetime | None
+    fetched_at: datetime | None = None
 
 
 class LiveOnCallSource(Protocol):
     """Asks incident.io who is on call, for schedules whose synced entries do not cover a time."""
 
     async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
-        """Return the shifts covering ``at`` for ``schedule_ids``."""
+        """Return the shifts covering ``at`` for ``schedule_ids``.
+
+        Raises:
+            SourceError: if incident.io could not answer in time; the caller keeps what is synced.
+        """
 
 
 @dataclass(frozen=True)
@@ -262,7 +276,7 @@ async def _people(
                             team_name,
                             _time(edge.properties.get("start_at")),
                             _time(edge.properties.get("end_at")),
-                            "schedule",
+                            "synced",
                             as_of,
                         )
                     )
@@ -279,26 +293,42 @@ def _covers(edge: Edge, at: datetime) -> bool:
     return (start is None or start <= at) and (end is None or at < end)
 
 
+@dataclass(frozen=True)
+class _OnCallAnswer:
+    by_service: dict[str, tuple[OnCall, ...]]
+    note: str | None = None
+
+
 async def _live(
     source: LiveOnCallSource | None, people: _People, at: datetime, now: datetime
-) -> dict[str, tuple[OnCall, ...]]:
-    """Fill schedules the synced entries do not cover from the live source, when there is one."""
+) -> _OnCallAnswer:
+    """Fill schedules the synced entries do not cover from the live source, when there is one.
+
+    A failing live source never fails the investigation: the synced answer stays, with a note.
+    """
     if source is None or not people.uncovered:
-        return people.on_call
+        return _OnCallAnswer(people.on_call)
     wanted = sorted({s for gaps in people.uncovered.values() for s, _, _ in gaps})
-    shifts = await source.on_call(wanted, at)
+    try:
+        shifts = await source.on_call(wanted, at)
+    except SourceError as exc:
+        log.warning("live on-call unavailable schedules=%d error=%s", len(wanted), exc)
+        return _OnCallAnswer(
+            people.on_call,
+            f"incident.io could not be asked who is on call ({exc}); showing synced entries only",
+        )
     by_schedule: dict[str, list[LiveShift]] = {}
     for shift in shifts:
         by_schedule.setdefault(shift.schedule_id, []).append(shift)
     filled = dict(people.on_call)
     for service, gaps in people.uncovered.items():
         extra = [
-            OnCall(s.person, schedule, name, team, s.start_at, s.end_at, "incident.io live", now)
+            OnCall(s.person, schedule, name, team, s.start_at, s.end_at, "live", s.fetched_at or now)
             for schedule, name, team in gaps
             for s in by_schedule.get(schedule, [])
         ]
         filled[service] = (*filled.get(service, ()), *extra)
-    return filled
+    return _OnCallAnswer(filled)
 
 
 @dataclass(frozen=True)
@@ -307,6 +337,8 @@ class ServicePeople:
 
     teams: dict[str, tuple[TeamInfo, ...]]
     on_call: dict[str, tuple[OnCall, ...]]
+    # Why a service's on-call may be incomplete (the live source failed), per service id.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 async def people_of(
@@ -334,7 +366,9 @@ async def people_of(
         return ServicePeople({}, {})
     checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
     people = await _people(store, service_ids, at, _time(checkpoint))
-    return ServicePeople(people.teams, await _live(live, people, at, now))
+    answer = await _live(live, people, at, now)
+    notes = {s: answer.note for s in people.uncovered} if answer.note else {}
+    return ServicePeople(people.teams, answer.by_service, notes)
 
 
 async def gather_services(
@@ -392,6 +426,7 @@ async def gather_services(
                 downstream=_related(service, around, forward=False),
                 recent_incidents=recent,
                 active_incidents=tuple(active),
+                on_call_note=people.notes.get(service),
             )
         )
     return Gathered(tuple(contexts), around, briefs)

@@ -52,6 +52,8 @@ class InvestigatedIncident:
     service_ids: tuple[str, ...]
     service_names: tuple[str, ...]
     unknown_services: tuple[str, ...]
+    slack_channel_id: str | None = None
+    """The incident's Slack channel in incident.io's workspace (absent until incident.io made it)."""
 
     @property
     def label(self) -> str:
@@ -83,8 +85,10 @@ class OnCall:
     """Who is on call for an owning team's schedule at the incident's declared time.
 
     Attributes:
-        source: ``schedule`` (the synced schedule entries) or ``incident.io live`` (fetched now).
-        as_of: When that information was read from incident.io (the last schedule sync, or now).
+        source: ``synced`` (the schedule entries the last sync stored) or ``live`` (fetched from
+            incident.io because the synced entries did not cover the incident's time).
+        fetched_at: When that answer was read from incident.io (the last schedule sync, or the
+            live call), so a reader can judge how fresh it is.
     """
 
     person: Person
@@ -93,8 +97,8 @@ class OnCall:
     team: str | None
     start_at: datetime | None
     end_at: datetime | None
-    source: Literal["schedule", "incident.io live"]
-    as_of: datetime | None
+    source: Literal["synced", "live"]
+    fetched_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class ServiceContext:
     downstream: tuple[RelatedService, ...]
     recent_incidents: tuple[IncidentBrief, ...]
     active_incidents: tuple[IncidentBrief, ...]
+    on_call_note: str | None = None
+    """Why ``on_call`` may be incomplete (the live call to incident.io failed), else ``None``."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The Slack-ready summary of an investigation: at most about 15 lines, most useful first."""
+"""The summary of an investigation in CommonMark: at most 15 lines, most useful first.
+
+CommonMark so that every reader renders it alike (the CLI's ``--markdown``, MCP clients, web
+pages); ``precedent.notify`` converts it to Slack's mrkdwn. Text from the map (names, root
+causes) is escaped so a ``*`` or ``[`` in it is shown, not read as markup.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,22 @@ if TYPE_CHECKING:
 __all__ = ["summary_markdown"]
 
 _LINE = 220
+_SPECIAL = frozenset("\\`*_[]<>~")
+
+
+def _esc(text: str) -> str:
+    """Backslash-escape CommonMark's inline markup characters in text from the map."""
+    return "".join("\\" + c if c in _SPECIAL else c for c in text)
 
 
 def _cut(text: str, limit: int = _LINE) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    # Never end on half an escape ("\\" + the character that was cut off).
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    return (cut[:-1] if trailing % 2 else cut) + "…"
 
 
 def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
@@ -34,32 +50,32 @@ def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
     lesson = "; ".join(
         x
         for x in (
-            f"cause: {p.root_cause}" if p.root_cause else "",
-            f"fix: {p.resolution}" if p.resolution else "",
+            f"cause: {_esc(p.root_cause)}" if p.root_cause else "",
+            f"fix: {_esc(p.resolution)}" if p.resolution else "",
         )
         if x
     )
-    return _cut(f"• *{p.label}*{when} {p.name}" + (f": {lesson}" if lesson else ""))
+    return _cut(f"- **{_esc(p.label)}**{when} {_esc(p.name)}" + (f": {lesson}" if lesson else ""))
 
 
 def _people_line(services: Sequence[ServiceContext]) -> str | None:
     parts = []
     for service in services[:3]:
-        teams = ", ".join(t.name for t in service.teams) or "no owner in the map"
-        on_call = ", ".join(dict.fromkeys(o.person.name for o in service.on_call))
-        parts.append(f"{service.name}: {teams}" + (f" (on call: {on_call})" if on_call else ""))
-    return _cut("*Owners*: " + "; ".join(parts), 300) if parts else None
+        teams = ", ".join(_esc(t.name) for t in service.teams) or "no owner in the map"
+        on_call = ", ".join(dict.fromkeys(_esc(o.person.name) for o in service.on_call))
+        parts.append(f"{_esc(service.name)}: {teams}" + (f" (on call: {on_call})" if on_call else ""))
+    return _cut("**Owners**: " + "; ".join(parts), 300) if parts else None
 
 
 def _changes_line(changes: Sequence[Change]) -> str | None:
     if not changes:
         return None
     shown = [
-        f"{c.title}" + (f" ({age_text(c.minutes_before)} before)" if c.minutes_before is not None else "")
+        _esc(c.title) + (f" ({age_text(c.minutes_before)} before)" if c.minutes_before is not None else "")
         for c in changes[:3]
     ]
     more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
-    return _cut("*Recent changes*: " + ", ".join(shown) + more, 300)
+    return _cut("**Recent changes**: " + ", ".join(shown) + more, 300)
 
 
 def summary_markdown(
@@ -79,20 +95,28 @@ def summary_markdown(
         changes: Changes near the incident, newest first.
 
     Returns:
-        Slack mrkdwn (``*bold*``), at most 15 lines.
+        CommonMark, at most 15 lines: blocks apart by blank lines, owners and changes on two lines.
     """
-    title = f"*{incident.label}: {incident.name}*" if incident.reference else f"*{incident.name}*"
-    lines = [_cut(title + (f" ({incident.severity})" if incident.severity else ""))]
+    name = _esc(incident.name)
+    title = f"**{_esc(incident.label)}: {name}**" if incident.reference else f"**{name}**"
+    blocks = [[_cut(title + (f" ({_esc(incident.severity)})" if incident.severity else ""))]]
     if hypotheses:
-        lines.append("*Likely causes*")
-        lines += [
-            _cut(f"{n}. {h.statement} ({round(h.confidence * 100)}%)")
-            for n, h in enumerate(hypotheses[:3], 1)
-        ]
+        blocks.append(
+            [
+                "**Likely causes**",
+                *(
+                    _cut(f"{n}. {_esc(h.statement)} ({round(h.confidence * 100)}%)")
+                    for n, h in enumerate(hypotheses[:3], 1)
+                ),
+            ]
+        )
     else:
-        lines.append("_No hypothesis: the map holds no change, precedent or dependency incident near it._")
+        blocks.append(["_No hypothesis: the map holds no change, precedent or dependency incident near it._"])
     if precedents:
-        lines.append("*Precedents*")
-        lines += [_precedent_line(p, incident) for p in precedents[:3]]
-    lines += [x for x in (_people_line(services), _changes_line(changes)) if x]
+        blocks.append(["**Precedents**", *(_precedent_line(p, incident) for p in precedents[:3])])
+    tail = [x for x in (_people_line(services), _changes_line(changes)) if x]
+    if tail:
+        # A trailing backslash is a hard line break: two lines, one paragraph.
+        blocks.append([" \\\n".join(tail)])
+    lines = "\n\n".join("\n".join(block) for block in blocks).split("\n")
     return "\n".join(lines[:15])

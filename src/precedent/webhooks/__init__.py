@@ -9,6 +9,7 @@ from precedent.webhooks.incidents import CLOSED_CATEGORIES, IncidentChange, Inci
 from precedent.webhooks.investigations import (
     InvestigationBuilder,
     InvestigationCloser,
+    InvestigationPublisher,
     MapInvestigationBuilder,
     StoreInvestigationCloser,
     no_investigation,
@@ -27,6 +28,7 @@ __all__ = [
     "IncidentWriter",
     "InvestigationBuilder",
     "InvestigationCloser",
+    "InvestigationPublisher",
     "MapInvestigationBuilder",
     "Processor",
     "Receipt",

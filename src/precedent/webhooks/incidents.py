@@ -2,7 +2,7 @@
 
 Out-of-order deliveries never regress it: an incoming ``updated_at`` older than the stored one
 is ignored. What changed decides whether the investigation is built again: name, summary,
-severity, type, or the affected services.
+severity, type, Slack channel, or the affected services.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ __all__ = ["CLOSED_CATEGORIES", "IncidentChange", "IncidentWriter"]
 CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canceled"})
 """Status categories of an incident that is over (resolved, in post-incident, closed, or dropped)."""
 
-_MATERIAL = ("name", "summary", "severity", "incident_type")
+# The Slack channel counts: incident.io creates it after the incident, and the rebuild that
+# follows is what gets the investigation posted there.
+_MATERIAL = ("name", "summary", "severity", "incident_type", "slack_channel_id")
 _IMPACT = ("AFFECTS", "CAUSED_BY")
 
 
@@ -39,7 +41,8 @@ class IncidentChange:
         incident_id: The incident.
         kind: ``created`` (new to the map), ``updated``, ``stale`` (the map has a newer state,
             nothing written) or ``excluded`` (a test or tutorial incident).
-        material: Name, summary, severity, type or affected services changed (always for new ones).
+        material: Name, summary, severity, type, Slack channel or affected services changed
+            (always for new ones).
         closed: The incident's status category says it is over.
         status: Its status name.
     """

@@ -18,12 +18,13 @@ from precedent.retrieval import IncidentQuery
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from precedent.investigation import Collaborators
+    from precedent.investigation import Collaborators, Investigation
     from precedent.store import GraphStore
 
 __all__ = [
     "InvestigationBuilder",
     "InvestigationCloser",
+    "InvestigationPublisher",
     "MapInvestigationBuilder",
     "StoreInvestigationCloser",
     "no_investigation",
@@ -37,6 +38,17 @@ class InvestigationBuilder(Protocol):
 
     async def __call__(self, incident_id: str) -> str | None:
         """Return the investigation's id, or ``None`` when none was built."""
+
+
+class InvestigationPublisher(Protocol):
+    """Tells people about a stored investigation (``precedent.notify.SlackNotifier``).
+
+    Called after the investigation is stored; it must return at once and never raise, so that
+    publishing cannot delay or fail the investigation or the delivery.
+    """
+
+    def investigation_built(self, investigation: Investigation) -> None:
+        """Publish ``investigation`` (in the background)."""
 
 
 class InvestigationCloser(Protocol):
@@ -92,10 +104,12 @@ class MapInvestigationBuilder:
 
     Args:
         collaborators: The store, finder and catalog of the runtime.
+        publisher: Told about each investigation once it is stored (Slack), or ``None``.
     """
 
-    def __init__(self, collaborators: Collaborators) -> None:
+    def __init__(self, collaborators: Collaborators, publisher: InvestigationPublisher | None = None) -> None:
         self._collaborators = collaborators
+        self._publisher = publisher
 
     async def __call__(self, incident_id: str) -> str | None:
         """See ``InvestigationBuilder``."""
@@ -109,4 +123,6 @@ class MapInvestigationBuilder:
             investigation.id,
             investigation.build_ms,
         )
+        if self._publisher is not None:
+            self._publisher.investigation_built(investigation)
         return investigation.id

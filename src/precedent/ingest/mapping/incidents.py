@@ -184,6 +184,8 @@ def map_incident(raw: Raw, ctx: MappingContext, updates: Sequence[Raw] = ()) -> 
         "updated_at": updated.isoformat(),
         "duration_seconds": _duration(raw, times, created),
         "url": opt_str(raw, "permalink"),
+        # Empty on incident_created_v2 when incident.io creates the channel a moment later.
+        "slack_channel_id": opt_str(raw, "slack_channel_id"),
         "custom_fields": described or None,
     }
     for key, when in times.items():

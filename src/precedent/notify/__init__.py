@@ -1,0 +1,19 @@
+"""Notifications out of Precedent: investigations posted to the incident's Slack channel.
+
+Built by the runtime from settings (this package reads none) and handed to the webhook worker's
+investigation builder, which calls it after each investigation is stored.
+"""
+
+from precedent.notify.blocks import SlackMessage, investigation_message
+from precedent.notify.mrkdwn import escape_mrkdwn, to_mrkdwn
+from precedent.notify.slack import SLACK_API_URL, SlackNotifier, slack_client
+
+__all__ = [
+    "SLACK_API_URL",
+    "SlackMessage",
+    "SlackNotifier",
+    "escape_mrkdwn",
+    "investigation_message",
+    "slack_client",
+    "to_mrkdwn",
+]

@@ -1,0 +1,66 @@
+"""The summary is CommonMark: text from the map is escaped, so Slack and every renderer show it as written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent
+from precedent.investigation.summary import summary_markdown
+from precedent.notify import to_mrkdwn
+
+T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+
+def test_markup_characters_from_the_map_are_shown_not_read_as_markup() -> None:
+    incident = InvestigatedIncident(
+        "inc-1",
+        "INC-1",
+        "payments_api *down* <!channel>",
+        "",
+        None,
+        "Major",
+        None,
+        T0,
+        "public",
+        None,
+        (),
+        (),
+        (),
+    )
+    hypothesis = Hypothesis("A deploy of `api` [v2] shortly before", 0.8, "change", ())
+    precedent = Precedent(
+        "inc-0",
+        "INC-0",
+        "Pool_size halved",
+        0.9,
+        T0 - timedelta(days=21),
+        "a *typo*",
+        None,
+        None,
+        (),
+        None,
+        (),
+        (),
+        0,
+        True,
+    )
+    summary = summary_markdown(incident, [hypothesis], [precedent], [], [])
+    assert summary.splitlines()[0] == r"**INC-1: payments\_api \*down\* \<!channel\>** (Major)"
+    assert to_mrkdwn(summary).splitlines() == [
+        "*INC-1: payments_api *down* &lt;!channel&gt;* (Major)",
+        "*Likely causes*",
+        "1. A deploy of `api` [v2] shortly before (80%)",
+        "*Precedents*",
+        "• *INC-0* (3 weeks ago) Pool_size halved: cause: a *typo*",
+    ]
+
+
+def test_a_cut_line_never_ends_in_half_an_escape() -> None:
+    incident = InvestigatedIncident(
+        "inc-1", None, "_" * 300, "", None, None, None, T0, "public", None, (), (), ()
+    )
+    title = summary_markdown(incident, [], [], [], []).splitlines()[0]
+    assert title.endswith("…")
+    body = title[:-1]
+    assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+    assert set(to_mrkdwn(title)) <= {"*", "_", "…"}

@@ -1,0 +1,168 @@
+"""A signed incident.io delivery into the app → the investigation → its message on the Slack stand-in.
+
+Everything is built the way ``precedent serve`` builds it, from settings: the runtime makes the
+webhook inbox, verifier and worker, the investigation builder, and the Slack notifier pointed at
+``PRECEDENT_SLACK_API_URL``. (A fake embedder: this is plumbing, not retrieval quality.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import httpx
+from pydantic import SecretStr
+
+from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.investigation import latest_for_incident
+from precedent.metrics import REGISTRY
+from precedent.model import OWNER_VIEWER
+from tests.support.slack_server import SlackStandIn, blocks_text
+from tests.webhooks.payloads import CREATED, INCIDENT_ID, UPDATED, body, incident_event
+from tests.webhooks.signing import SECRET, signed_headers
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+    from pathlib import Path
+
+    from precedent.store import GraphStore
+
+TOKEN = "xoxb-9999-8888-endtoendsecret"
+CHANNEL = "C02AW36C1M5"  # the spec's example payload's slack_channel_id
+URL = "/v1/webhooks/incident-io"
+
+
+async def _app(store: GraphStore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def hold_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    holder = asyncio.create_task(hold_lifespan())
+    await asyncio.wait([holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if holder.done():
+        holder.result()
+    try:
+        admin = (await TokenRegistry(store).create(["admin"])).secret
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {admin}"},
+        ) as client:
+            yield client
+    finally:
+        stopping.set()
+        await holder
+
+
+def _settings(tmp_path: Path, slack: SlackStandIn) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path,
+        incidentio_webhook_secret=SecretStr(SECRET),
+        slack_bot_token=SecretStr(TOKEN),
+        slack_api_url=slack.url,
+        public_url="https://precedent.example.com",
+    )
+
+
+async def _until(check: Callable[[], object], seconds: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+async def _deliver(client: httpx.AsyncClient, document: dict[str, object], delivery_id: str) -> None:
+    payload = body(document)
+    response = await client.post(URL, content=payload, headers=signed_headers(payload, delivery_id))
+    assert response.status_code == 200
+
+
+async def _processed(client: httpx.AsyncClient, delivery_id: str) -> dict[str, object]:
+    found: dict[str, object] = {}
+
+    async def look() -> bool:
+        listed = (await client.get("/v1/webhooks/deliveries")).json()
+        found.update(next((d for d in listed if d["id"] == delivery_id), {}))
+        return found.get("state") == "done"
+
+    deadline = asyncio.get_running_loop().time() + 60
+    while not await look():
+        assert asyncio.get_running_loop().time() < deadline, f"delivery {delivery_id} not processed: {found}"
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def test_a_declared_incident_is_posted_to_its_channel_and_updated_when_it_changes(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        async for client in _app(embedded_store, _settings(tmp_path, slack)):
+            await _deliver(client, incident_event(), "msg_created")
+            await _until(slack.posted)
+            investigation = await latest_for_incident(embedded_store, INCIDENT_ID, OWNER_VIEWER)
+            assert investigation is not None
+            assert investigation.incident.slack_channel_id == CHANNEL
+            [posted] = slack.posted()
+            assert posted.body["channel"] == CHANNEL
+            assert "Our database is sad" in blocks_text(posted.body)
+            link = "https://precedent.example.com/ui/investigations/" + investigation.id.replace(":", "%3A")
+            assert link in blocks_text(posted.body)
+
+            renamed = incident_event(
+                UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:05:00Z"
+            )
+            await _deliver(client, renamed, "msg_updated")
+            await _until(slack.updated)
+            [updated] = slack.updated()
+            [(_, ts)] = slack.messages
+            assert updated.body["ts"] == ts
+            assert "Our database is very sad" in blocks_text(updated.body)
+            assert len(slack.posted()) == 1
+
+
+async def test_slack_down_does_not_touch_the_investigation_or_the_delivery(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    failed = REGISTRY.get_sample_value("precedent_slack_messages_total", {"outcome": "failed"}) or 0.0
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        slack.down()
+        async for client in _app(embedded_store, _settings(tmp_path, slack)):
+            await _deliver(client, incident_event(), "msg_created")
+            delivery = await _processed(client, "msg_created")
+            assert "investigation inv:" in str(delivery["outcome"])
+            assert await latest_for_incident(embedded_store, INCIDENT_ID, OWNER_VIEWER) is not None
+            await _until(
+                lambda: (
+                    (REGISTRY.get_sample_value("precedent_slack_messages_total", {"outcome": "failed"}) or 0)
+                    > failed
+                )
+            )
+        assert slack.posted() == []
+        assert {c.status for c in slack.calls} == {503}
+
+
+async def test_the_message_is_posted_once_incident_io_has_made_the_channel(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        async for client in _app(embedded_store, _settings(tmp_path, slack)):
+            # incident.io creates the channel asynchronously: the created event may carry none.
+            created = incident_event()
+            created[CREATED]["slack_channel_id"] = ""
+            await _deliver(client, created, "msg_created")
+            await _processed(client, "msg_created")
+            assert slack.calls == []
+            later = incident_event(UPDATED, updated_at="2026-12-02T10:01:00Z")
+            await _deliver(client, later, "msg_channel")
+            delivery = await _processed(client, "msg_channel")
+            assert "investigation inv:" in str(delivery["outcome"])  # the channel is a material change
+            await _until(slack.posted)
+            assert slack.posted()[0].body["channel"] == CHANNEL

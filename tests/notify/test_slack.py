@@ -1,0 +1,178 @@
+"""SlackNotifier against a local stand-in of Slack's Web API: posted once, updated, failures contained."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.investigation import InvestigatedIncident, Investigation, MapState, investigation_id
+from precedent.links import Links
+from precedent.metrics import REGISTRY
+from precedent.notify import SlackNotifier, slack_client
+from tests.support.slack_server import SlackStandIn, blocks_text
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from precedent.store import GraphStore
+
+TOKEN = "xoxb-1111-2222-secretsecretsecret"
+CHANNEL = "C0INCIDENT1"
+T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+LINKS = Links("https://precedent.example.com/")
+
+
+def investigation(
+    minutes: int = 0, *, channel: str | None = CHANNEL, name: str = "Checkout failing"
+) -> Investigation:
+    built = T0 + timedelta(minutes=minutes)
+    incident = InvestigatedIncident(
+        "inc-1", "INC-1", name, "", "Investigating", "Major", None, T0, "public", None, (), (), (), channel
+    )
+    summary = (
+        f"**INC-1: {name}** (Major)\n\n**Likely causes**\n1. A deploy of checkout <v2> 5 min before (80%)"
+    )
+    return Investigation(
+        id=investigation_id("inc-1", built),
+        incident=incident,
+        hypotheses=(),
+        similar=(),
+        services=(),
+        changes=(),
+        follow_ups=(),
+        summary_markdown=summary,
+        built_at=built,
+        build_ms=42.0,
+        map_state=MapState(1, 0, 0, None),
+        change_window_hours=24.0,
+    )
+
+
+def count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("precedent_slack_messages_total", {"outcome": outcome}) or 0.0
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as stand_in:
+        yield stand_in
+
+
+def notifier(slack: SlackStandIn, store: GraphStore) -> SlackNotifier:
+    return SlackNotifier(slack_client(TOKEN, base_url=slack.url), store, LINKS)
+
+
+async def test_posted_once_then_updated_in_place_on_every_rebuild(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    first = investigation(0)
+    assert await notifier(slack, embedded_store).publish(first) == "posted"
+    [posted] = slack.posted()
+    assert posted.authorization == f"Bearer {TOKEN}"
+    assert posted.body["channel"] == CHANNEL
+    assert posted.body["text"] == "Precedent's first look at INC-1: Checkout failing"
+    blocks = posted.body["blocks"]
+    assert blocks[0] == {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": "*INC-1: Checkout failing* (Major)\n*Likely causes*\n"
+            "1. A deploy of checkout &lt;v2&gt; 5 min before (80%)",
+        },
+    }
+    button = blocks[1]["elements"][0]
+    assert button["url"] == f"https://precedent.example.com/ui/investigations/{first.id.replace(':', '%3A')}"
+    [(_, ts)] = slack.messages
+
+    # A new process (a restarted worker) finds the message through the store, and edits it.
+    second = investigation(7, name="Checkout failing for everyone")
+    assert await notifier(slack, embedded_store).publish(second) == "updated"
+    [updated] = slack.updated()
+    assert (updated.body["channel"], updated.body["ts"]) == (CHANNEL, ts)
+    assert "Checkout failing for everyone" in blocks_text(updated.body)
+    assert second.id.replace(":", "%3A") in blocks_text(updated.body)
+    assert len(slack.posted()) == 1
+    assert slack.messages[(CHANNEL, ts)].edits == 1
+
+
+async def test_a_rate_limited_post_waits_its_retry_after_and_succeeds(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    slack.rate_limit(times=1, retry_after=1)
+    started = time.monotonic()
+    assert await notifier(slack, embedded_store).publish(investigation()) == "posted"
+    assert time.monotonic() - started >= 1.0
+    assert [c.status for c in slack.calls] == [429, 200]
+    assert len(slack.posted()) == 1
+
+
+async def test_a_deleted_message_is_posted_again(slack: SlackStandIn, embedded_store: GraphStore) -> None:
+    assert await notifier(slack, embedded_store).publish(investigation(0)) == "posted"
+    slack.messages.clear()  # someone deleted it in Slack
+    assert await notifier(slack, embedded_store).publish(investigation(5)) == "posted"
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update", "chat.postMessage"]
+    stored = json.loads(await embedded_store.get_meta("slack:message:inc-1") or "{}")
+    [(_, reposted)] = slack.messages
+    assert (stored["channel"], stored["ts"]) == (CHANNEL, reposted)
+
+
+async def test_channel_not_found_is_logged_and_counted_never_raised(
+    slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = count("failed")
+    with caplog.at_level(logging.WARNING, logger="precedent.notify"):
+        outcome = await notifier(slack, embedded_store).publish(investigation(channel="C0GONE"))
+    assert outcome == "failed"
+    assert count("failed") == before + 1
+    [record] = [r for r in caplog.records if r.name == "precedent.notify"]
+    fields = record.fields  # type: ignore[attr-defined]
+    assert fields["outcome"] == "failed"
+    assert fields["error"] == "channel_not_found"
+    assert fields["incident_id"] == "inc-1"
+    assert await embedded_store.get_meta("slack:message:inc-1") is None
+
+
+async def test_slack_down_fails_after_its_retries_without_raising(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    slack.down()
+    assert await notifier(slack, embedded_store).publish(investigation()) == "failed"
+    assert [c.status for c in slack.calls] == [503] * 4  # the first try and three retries
+
+
+async def test_no_channel_yet_posts_nothing(slack: SlackStandIn, embedded_store: GraphStore) -> None:
+    assert await notifier(slack, embedded_store).publish(investigation(channel=None)) == "no_channel"
+    assert slack.calls == []
+
+
+async def test_background_publishing_posts_once_for_a_quick_rebuild(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    notify = notifier(slack, embedded_store)
+    notify.investigation_built(investigation(0))
+    notify.investigation_built(investigation(1))
+    await notify.drain()
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]
+
+
+async def test_the_token_is_never_logged(
+    slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.rate_limit(times=1, retry_after=1)
+    with caplog.at_level(logging.DEBUG):
+        notify = notifier(slack, embedded_store)
+        await notify.publish(investigation(0))
+        await notify.publish(investigation(1))
+        await notify.publish(investigation(2, channel="C0GONE"))
+        slack.down()
+        await notify.publish(investigation(3))
+    assert caplog.records
+    assert any("chat.postMessage" in r.getMessage() for r in caplog.records)  # slack-sdk did log
+    for record in caplog.records:
+        assert "secretsecret" not in record.getMessage()
+        assert "secretsecret" not in json.dumps(getattr(record, "fields", {}), default=str)

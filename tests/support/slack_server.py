@@ -1,0 +1,146 @@
+"""A local stand-in for Slack's Web API: ``chat.postMessage`` and ``chat.update``, answering as Slack does.
+
+A real HTTP server (aiohttp's, on 127.0.0.1 and a free port, in the test's event loop), so the
+client under test is slack-sdk's own ``AsyncWebClient`` over real sockets. It records every call,
+checks the bearer token, answers ``{"ok": false, "error": ...}`` with HTTP 200 for API errors
+(``invalid_auth``, ``channel_not_found``, ``message_not_found``), and can be scripted to answer
+429 with ``Retry-After`` or 503, as Slack does when rate limited or down::
+
+    async with SlackStandIn(token="xoxb-test", channels={"C1"}) as slack:
+        slack.rate_limit(times=1, retry_after=1)
+        ... client = slack_client("xoxb-test", base_url=slack.url) ...
+        assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.postMessage"]
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = ["SlackCall", "SlackStandIn", "blocks_text"]
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request the stand-in received."""
+
+    method: str
+    body: dict[str, Any]
+    authorization: str | None
+    status: int
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    body: dict[str, Any]
+    edits: int = 0
+
+
+@dataclass
+class SlackStandIn:
+    """The stand-in. ``url`` is the Web API root to give the client (``http://127.0.0.1:N/api/``).
+
+    Args:
+        token: The bot token it accepts.
+        channels: Channel ids that exist (others are ``channel_not_found``).
+    """
+
+    token: str = "xoxb-standin-token"
+    channels: set[str] = field(default_factory=lambda: {"C02AW36C1M5"})
+    calls: list[SlackCall] = field(default_factory=list)
+    messages: dict[tuple[str, str], _Message] = field(default_factory=dict)
+    _faults: list[tuple[int, dict[str, str], list[int]]] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def rate_limit(self, *, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next ``times`` calls 429 with ``Retry-After`` (seconds)."""
+        self._faults.append((429, {"Retry-After": str(retry_after)}, [times]))
+
+    def down(self, *, times: int = 1_000_000) -> None:
+        """Answer the next ``times`` calls 503, as Slack does in an outage."""
+        self._faults.append((503, {}, [times]))
+
+    def posted(self) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == "chat.postMessage" and c.status == 200]
+
+    def updated(self) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == "chat.update" and c.status == 200]
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))  # a free port, known before the server starts
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        auth = request.headers.get("Authorization")
+        for status, headers, remaining in self._faults:
+            if remaining[0] > 0:
+                remaining[0] -= 1
+                self.calls.append(SlackCall(method, body, auth, status))
+                error = "ratelimited" if status == 429 else "service_unavailable"
+                return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        self.calls.append(SlackCall(method, body, auth, 200))
+        return web.json_response(self._answer(method, body, auth))
+
+    def _answer(self, method: str, body: dict[str, Any], auth: str | None) -> dict[str, Any]:
+        if auth != f"Bearer {self.token}":
+            return {"ok": False, "error": "invalid_auth"}
+        channel = str(body.get("channel", ""))
+        if method == "chat.postMessage":
+            if channel not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            ts = f"1764720000.{next(self._ts):06d}"
+            self.messages[(channel, ts)] = _Message(channel, ts, body)
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
+        if method == "chat.update":
+            if channel not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            message = self.messages.get((channel, str(body.get("ts"))))
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            message.body = body
+            message.edits += 1
+            return {"ok": True, "channel": channel, "ts": message.ts, "text": body.get("text")}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def blocks_text(body: dict[str, Any]) -> str:
+    """Every text in a recorded message's blocks, joined (for assertions)."""
+    blocks = body.get("blocks")
+    if isinstance(blocks, str):  # sent form-encoded, blocks arrive as a JSON string
+        blocks = json.loads(blocks)
+    return json.dumps(blocks)
