@@ -125,6 +125,11 @@ async def test_bad_paging_arguments_are_400_saying_what_to_do(api: Api) -> None:
     assert bad_cursor.status_code == 400
     assert "next_cursor" in bad_cursor.json()["detail"]
     assert (await api.client.get("/v1/incidents", params={"limit": 0}, headers=headers)).status_code == 400
+    naive = await api.client.get(
+        "/v1/incidents", params={"declared_after": "2026-01-01T00:00:00"}, headers=headers
+    )
+    assert naive.status_code == 400
+    assert "time zone" in naive.json()["detail"]
     both = await api.client.get(
         "/v1/incidents", params={"service": "database", "team": "Payments"}, headers=headers
     )

@@ -153,6 +153,12 @@ async def list_incidents(
         NotFound: for a service or team that does not exist.
     """
     check_limit(limit)
+    for name, bound in (
+        ("declared_after", filters.declared_after),
+        ("declared_before", filters.declared_before),
+    ):
+        if bound is not None and bound.tzinfo is None:
+            raise InvalidQuery(f"{name} needs a time zone, e.g. 2026-03-01T10:00:00Z")
     properties = (
         ("status", filters.statuses),
         ("status_category", filters.status_categories),
