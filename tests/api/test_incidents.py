@@ -125,10 +125,15 @@ async def test_bad_paging_arguments_are_400_saying_what_to_do(api: Api) -> None:
     assert bad_cursor.status_code == 400
     assert "next_cursor" in bad_cursor.json()["detail"]
     assert (await api.client.get("/v1/incidents", params={"limit": 0}, headers=headers)).status_code == 400
-    both = await api.client.get(
-        "/v1/incidents", params={"service": "database", "team": "Payments"}, headers=headers
+    naive = await api.client.get(
+        "/v1/incidents", params={"declared_after": "2026-01-01T00:00:00"}, headers=headers
     )
-    assert both.status_code == 400
+    assert naive.status_code == 400
+    assert "time zone" in naive.json()["detail"]
+    payments = {"service": "payments-api,database", "team": "Payments"}
+    both = await api.client.get("/v1/incidents", params=payments, headers=api.auth(api.tokens.private))
+    # The named services the team owns: payments-api, not the database.
+    assert [item["id"] for item in both.json()["items"]] == ["inc-1"]
 
 
 async def test_the_parts_of_an_incident(api: Api) -> None:

@@ -54,7 +54,7 @@ async def test_search_shows_a_private_incident_only_with_read_private(api: Api) 
         "/v1/search", params={**params, "kinds": "incidnet"}, headers=api.auth(api.tokens.read)
     )
     assert bad.status_code == 400
-    assert "incidnet" in bad.json()["detail"]
+    assert "kinds" in bad.json()["detail"]
 
 
 async def test_incidents_per_week_count_what_the_token_may_see(api: Api) -> None:

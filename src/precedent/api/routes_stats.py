@@ -26,6 +26,8 @@ from precedent.store import GraphStore
 __all__ = ["ADMIN_ROUTES", "STATS_ROUTES"]
 
 _KINDS = ", ".join(KINDS)
+_KIND = "(" + "|".join(KINDS) + ")"
+_KINDS_PATTERN = rf"^ *{_KIND} *(, *{_KIND} *)*$"
 
 
 @get("/v1/search", responses=problem_responses(400, 503))
@@ -35,7 +37,10 @@ async def search(
     q: Annotated[str, QueryParameter(min_length=1, description="words to look for")],
     kinds: Annotated[
         str | None,
-        QueryParameter(description=f"comma-separated kinds to search ({_KINDS}); all when left out"),
+        QueryParameter(
+            description=f"comma-separated kinds to search ({_KINDS}); all when left out",
+            pattern=_KINDS_PATTERN,
+        ),
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100, description="how many hits")] = 20,
 ) -> SearchResponse:

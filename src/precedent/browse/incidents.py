@@ -55,7 +55,8 @@ class IncidentFilters:
         severities: Severity names (``SEV1``...).
         types: Incident type names.
         services: Affected services, by id, name, external id or alias.
-        teams: Teams, by id or name: incidents affecting the team or a service it owns.
+        teams: Teams, by id or name: incidents affecting the team or a service it owns (with
+            ``services`` too: the named services the teams own).
         lead: A user id: only incidents this person led.
         declared_after: Declared at or after this time.
         declared_before: Declared strictly before this time.
@@ -109,24 +110,25 @@ async def resolve_team(store: GraphStore, key: str) -> Node:
 
 
 async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -> NodeLink | None:
-    given = [bool(filters.services), bool(filters.teams), filters.lead is not None]
-    if sum(given) > 1:
-        raise InvalidQuery("filter by service, by team or by lead, one at a time")
+    if filters.lead is not None:
+        if filters.services or filters.teams:
+            raise InvalidQuery("filter by lead, or by service and team, not both")
+        return NodeLink("ROLE_HELD_BY", frozenset({filters.lead}), ("role", _LEAD_ROLE))
+    anchors: set[str] | None = None
     if filters.services:
         services, unknown = await catalog.services(filters.services)
         if unknown:
             raise NotFound("service", unknown[0])
-        return NodeLink("AFFECTS", frozenset(s.id for s in services))
+        anchors = {s.id for s in services}
     if filters.teams:
-        anchors: set[str] = set()
+        owned_by_teams: set[str] = set()
         for key in filters.teams:
             team = await resolve_team(store, key)
             owned = GraphFilter(labels=("Service", "CatalogEntry"), rel_types=("OWNED_BY",), direction="in")
-            anchors |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}
-        return NodeLink("AFFECTS", frozenset(anchors))
-    if filters.lead is not None:
-        return NodeLink("ROLE_HELD_BY", frozenset({filters.lead}), ("role", _LEAD_ROLE))
-    return None
+            owned_by_teams |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}
+        # Both given: the named services the teams own.
+        anchors = owned_by_teams if anchors is None else anchors & owned_by_teams
+    return None if anchors is None else NodeLink("AFFECTS", frozenset(anchors))
 
 
 async def list_incidents(
@@ -149,10 +151,16 @@ async def list_incidents(
         cursor: The previous page's ``next_cursor``; ``None`` for the first page.
 
     Raises:
-        InvalidQuery: for a bad limit or cursor, or more than one of service, team and lead.
+        InvalidQuery: for a bad limit, cursor or time bound, or a lead with a service or team.
         NotFound: for a service or team that does not exist.
     """
     check_limit(limit)
+    for name, bound in (
+        ("declared_after", filters.declared_after),
+        ("declared_before", filters.declared_before),
+    ):
+        if bound is not None and bound.tzinfo is None:
+            raise InvalidQuery(f"{name} needs a time zone, e.g. 2026-03-01T10:00:00Z")
     properties = (
         ("status", filters.statuses),
         ("status_category", filters.status_categories),
