@@ -85,13 +85,14 @@ class ServiceFilter:
     Attributes:
         team: Owned by this team (id, name or external id).
         q: Name, external id or an alias containing this, ignoring case.
-        attributes: Catalog attributes with these values (name and value ignoring case).
+        attributes: Catalog attributes with these values (name and value ignoring case); a
+            ``None`` value asks only that the service has the attribute.
         archived: Only archived (True) or only live (False) services; both when ``None``.
     """
 
     team: str | None = None
     q: str | None = None
-    attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    attributes: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
     archived: bool | None = None
 
 
@@ -188,8 +189,10 @@ def _matches(node: Node, filters: ServiceFilter, owned: set[str] | None) -> bool
             return False
     if filters.attributes:
         held = {k.casefold(): v.casefold() for k, v in _attributes(node).items()}
-        if any(held.get(k.strip().casefold()) != v.strip().casefold() for k, v in filters.attributes):
-            return False
+        for name, value in filters.attributes:
+            found = held.get(name.strip().casefold())
+            if found is None or (value is not None and found != value.strip().casefold()):
+                return False
     return True
 
 
