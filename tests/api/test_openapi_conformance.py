@@ -17,6 +17,7 @@ import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
@@ -129,6 +130,10 @@ def test_every_route_conforms_to_its_schema(
         derandomize=True,
     )
     def conforms(case: Case) -> None:
-        case.call_and_validate(headers=headers)
+        # A cursor is opaque: no schema can say which strings are ones the API issued, and a
+        # forged one is a documented 400; so a request carrying one is checked for everything
+        # but being accepted.
+        excluded = [positive_data_acceptance] if "cursor" in (case.query or {}) else []
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     conforms()

@@ -24,7 +24,6 @@ from precedent.browse import (
     service_on_call,
     service_owners,
 )
-from precedent.errors import InvalidQuery
 from precedent.investigation import LiveOnCallSource
 from precedent.model import Viewer
 from precedent.responses import (
@@ -51,13 +50,12 @@ Weeks = Annotated[
 ]
 
 
-def _attributes(values: list[str] | None, tier: str | None) -> tuple[tuple[str, str], ...]:
-    pairs = [("tier", tier)] if tier is not None else []
+def _attributes(values: list[str] | None, tier: str | None) -> tuple[tuple[str, str | None], ...]:
+    """``Name:value`` pairs (a bare ``Name``: the service has that attribute), and ``tier``."""
+    pairs: list[tuple[str, str | None]] = [("tier", tier)] if tier is not None else []
     for value in values or ():
         name, sep, wanted = value.partition(":")
-        if not sep or not name.strip():
-            raise InvalidQuery(f"attribute must look like 'Name:value' (for example 'Tier:1'); got {value!r}")
-        pairs.append((name.strip(), wanted.strip()))
+        pairs.append((name.strip(), wanted.strip() if sep else None))
     return tuple(pairs)
 
 
@@ -71,7 +69,10 @@ async def services(
     q: Annotated[str | None, QueryParameter(description="name, external id or alias containing this")] = None,
     tier: Annotated[str | None, QueryParameter(description="the catalog's Tier attribute")] = None,
     attribute: Annotated[
-        list[str] | None, QueryParameter(description="catalog attributes as `Name:value` (all must match)")
+        list[str] | None,
+        QueryParameter(
+            description="catalog attributes as `Name:value`, or `Name` to have it at all (all must hold)"
+        ),
     ] = None,
     archived: Annotated[
         bool | None, QueryParameter(description="only archived (true) or live (false)")

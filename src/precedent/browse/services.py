@@ -8,6 +8,7 @@ investigation describe a service alike.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -20,7 +21,7 @@ from precedent.investigation.context import is_active
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import AsyncGenerator, Sequence
 
     from precedent.investigation import LiveOnCallSource
     from precedent.model import Edge, Node, Viewer
@@ -84,13 +85,14 @@ class ServiceFilter:
     Attributes:
         team: Owned by this team (id, name or external id).
         q: Name, external id or an alias containing this, ignoring case.
-        attributes: Catalog attributes with these values (name and value ignoring case).
+        attributes: Catalog attributes with these values (name and value ignoring case); a
+            ``None`` value asks only that the service has the attribute.
         archived: Only archived (True) or only live (False) services; both when ``None``.
     """
 
     team: str | None = None
     q: str | None = None
-    attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    attributes: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
     archived: bool | None = None
 
 
@@ -187,8 +189,10 @@ def _matches(node: Node, filters: ServiceFilter, owned: set[str] | None) -> bool
             return False
     if filters.attributes:
         held = {k.casefold(): v.casefold() for k, v in _attributes(node).items()}
-        if any(held.get(k.strip().casefold()) != v.strip().casefold() for k, v in filters.attributes):
-            return False
+        for name, value in filters.attributes:
+            found = held.get(name.strip().casefold())
+            if found is None or (value is not None and found != value.strip().casefold()):
+                return False
     return True
 
 
@@ -325,49 +329,58 @@ async def service_incidents(
     after = decode_typed_cursor(cursor, int, str)
     node = await service_node(store, key)
     now = now or datetime.now(UTC)
-    # Keyset over (-start micros, id): walk the newest-first list from the cursor's time, in
-    # batches, until a page (plus one, to know there is more) passes the status filter.
-    position: tuple[int, str] | None = (int(after[0]), str(after[1])) if after else None
+    position = (int(after[0]), str(after[1])) if after else None
+    kept: list[Node] = []
+    newest = _newest_after(store, viewer, node.id, position, batch=limit + 1)
+    async with contextlib.aclosing(newest) as incidents:
+        async for incident in incidents:
+            if _status_matches(incident, status, now):
+                kept.append(incident)
+                if len(kept) > limit:
+                    break
+    name = display_name(node)
+    items = tuple(incident_brief(n, name, now) for n in kept[:limit])
+    return Page(items, encode_cursor(_incident_key(kept[limit - 1])) if len(kept) > limit else None)
+
+
+def _incident_key(node: Node) -> tuple[int, str]:
+    assert node.occurred_at is not None  # only dated incidents are listed
+    return (-_micros(node.occurred_at), node.id)
+
+
+async def _newest_after(
+    store: GraphStore, viewer: Viewer, service_id: str, position: tuple[int, str] | None, *, batch: int
+) -> AsyncGenerator[Node, None]:
+    """The service's dated incidents after ``position`` (a key of ``_incident_key``), newest first.
+
+    Keyset over (-start, id): each read asks for the incidents before the last one's start
+    (plus a microsecond, for those that started at the same instant), and the batch doubles each
+    time, so a sparse status filter over a busy service costs a few reads, not one per page.
+    """
     before = _EPOCH + timedelta(microseconds=-position[0] + 1) if position else None
-    batch = (limit + 1) * (1 if status is None else 4)
-    kept: list[tuple[tuple[int, str], Node]] = []
     while True:
         found = (
             await store.linked_recent(
-                [node.id],
+                [service_id],
                 label="Incident",
                 edge_type="AFFECTS",
                 before=before,
                 per_anchor=batch,
                 visibilities=viewer.visibilities,
             )
-        )[node.id]
+        )[service_id]
         dated = [n for n in found if n.occurred_at is not None]
-        for n in dated:
-            assert n.occurred_at is not None
-            n_key = (-_micros(n.occurred_at), n.id)
-            if (position is None or n_key > position) and _status_matches(n, status, now):
-                kept.append((n_key, n))
-        if len(kept) > limit or len(found) < batch or not dated:
-            break
-        last = dated[-1]
-        assert last.occurred_at is not None
-        moved = last.occurred_at + timedelta(microseconds=1)
-        if before is not None and moved >= before:
-            batch *= 2  # a batch of incidents that all started at one instant: read more of them
-        else:
-            before = moved
-        position = (
-            (-_micros(last.occurred_at), last.id)
-            if position is None
-            else max(position, (-_micros(last.occurred_at), last.id))
-        )
-        # keep what was kept; the next batch starts after `position`
-    kept.sort(key=lambda item: item[0])
-    page = kept[: limit + 1]
-    name = display_name(node)
-    items = tuple(incident_brief(n, name, now) for _, n in page[:limit])
-    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+        for node in dated:
+            key = _incident_key(node)
+            if position is None or key > position:
+                position = key
+                yield node
+        if len(found) < batch or not dated:
+            return
+        last = dated[-1].occurred_at
+        assert last is not None
+        before = last + timedelta(microseconds=1)
+        batch *= 2
 
 
 def _hops(origin: str, edges: Sequence[Edge], forward: bool, depth: int) -> dict[str, tuple[int, str]]:

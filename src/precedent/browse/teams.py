@@ -13,7 +13,7 @@ from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
     from precedent.investigation import Person
-    from precedent.model import Viewer
+    from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
 __all__ = ["ScheduleRef", "TeamDetail", "TeamSummary", "get_team", "list_teams"]
@@ -51,8 +51,8 @@ class TeamDetail:
     schedules: tuple[ScheduleRef, ...]
 
 
-def _external(props: object) -> str | None:
-    value = props.get("external_id") if isinstance(props, dict) else None
+def _external(node: Node) -> str | None:
+    value = node.properties.get("external_id")
     return str(value) if value is not None else None
 
 
@@ -90,7 +90,7 @@ async def list_teams(
         TeamSummary(
             n.id,
             display_name(n),
-            _external(dict(n.properties)),
+            _external(n),
             sum(1 for e, _ in linked[n.id] if e.type == "MEMBER_OF"),
             sum(1 for e, _ in linked[n.id] if e.type == "OWNED_BY"),
         )
@@ -139,7 +139,7 @@ async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
     return TeamDetail(
         team.id,
         display_name(team),
-        _external(dict(team.properties)),
+        _external(team),
         tuple(members),
         tuple(services),
         tuple(sorted(schedules.values(), key=lambda s: (s.name.casefold(), s.id))),
