@@ -1,0 +1,320 @@
+"""``Map``: the knowledge map for exploring in a notebook, through the same code as the API.
+
+Every method calls the retrieval, investigation and store code the HTTP API and the CLI call, as
+the map's owner or as a public viewer, and returns either a pandas DataFrame (whole-map tables)
+or the response models the API returns (one incident, similar incidents, an investigation).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Self
+
+from precedent.errors import InvalidQuery
+from precedent.investigation import InvestigationOptions, build_investigation, recent_changes, save
+from precedent.notebook import tables
+from precedent.notebook.scans import read_rows
+from precedent.responses import (
+    IncidentDetailResponse,
+    InvestigationResponse,
+    NeighbourhoodResponse,
+    SimilarResponse,
+    StatsResponse,
+)
+from precedent.retrieval import (
+    DescribedQuery,
+    IncidentQuery,
+    NeighbourhoodQuery,
+    SimilarOptions,
+    find_neighbourhood,
+    incident_detail,
+)
+from precedent.store import to_networkx
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import networkx as nx
+    import pandas as pd
+
+    from precedent.model import Subgraph, Viewer
+    from precedent.runtime import Runtime
+
+__all__ = ["Map"]
+
+# An incident is named by one token (INC-123, an id); anything with a space describes one.
+_ONE_TOKEN = re.compile(r"^\S+$")
+
+
+class Map:
+    """The knowledge map: tables of incidents, services, follow-ups and changes; similar incidents,
+    investigations, neighbourhoods and the graph itself.
+
+    Open it with ``await precedent.connect()``; close it with ``await m.close()`` or ``async with``.
+
+    Args:
+        runtime: An opened runtime (``connect`` makes one and the map closes it).
+        viewer: Whose view every answer is (the owner's sees private incidents).
+        read_only: The map was opened beside its writer: investigations are built, never stored.
+    """
+
+    def __init__(self, runtime: Runtime, viewer: Viewer, *, read_only: bool = True) -> None:
+        self._runtime = runtime
+        self._viewer = viewer
+        self._read_only = read_only
+
+    async def close(self) -> None:
+        """Close the map (the store and the model). Idempotent."""
+        await self._runtime.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def stats(self) -> StatsResponse:
+        """How many nodes of each label and edges of each type the viewer may see."""
+        store = self._runtime.store
+        return StatsResponse.from_stats(await store.stats(visibilities=self._viewer.visibilities))
+
+    async def incidents(
+        self,
+        *,
+        service: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: str | None = None,
+    ) -> pd.DataFrame:
+        """Incidents as a table, one row each, oldest first.
+
+        Args:
+            service: Only incidents affecting this service (by name, id, external id or alias).
+            since: Only incidents that started at or after this time.
+            until: Only incidents that started before this time.
+            status: Only incidents with this status or status category (``Resolved``, ``closed``...).
+
+        Returns:
+            The columns of ``tables.INCIDENT_COLUMNS``: services by name, ``related`` the incidents
+            people linked it to, ``caused_by`` the changes named as its cause, follow-up counts.
+
+        Raises:
+            InvalidQuery: if ``service`` names no service in the map.
+        """
+        wanted = await self._service_name(service) if service is not None else None
+        rows = (await read_rows(self._runtime.store, self._viewer)).incidents
+        status_key = status.casefold() if status is not None else None
+
+        def keep(row: dict[str, object]) -> bool:
+            started = row["started_at"]
+            if wanted is not None and wanted not in row["services"]:  # type: ignore[operator]
+                return False
+            if since is not None and not (isinstance(started, datetime) and started >= since):
+                return False
+            if until is not None and isinstance(started, datetime) and started >= until:
+                return False
+            states = {str(row["status"]).casefold(), str(row["status_category"]).casefold()}
+            return status_key is None or status_key in states
+
+        return tables.frame([r for r in rows if keep(r)], tables.INCIDENT_COLUMNS, sort_by="started_at")
+
+    async def services(self) -> pd.DataFrame:
+        """Services as a table: owners, dependencies both ways, incidents and open follow-ups.
+
+        Returns:
+            The columns of ``tables.SERVICE_COLUMNS``, busiest first (counts are the viewer's).
+        """
+        rows = (await read_rows(self._runtime.store, self._viewer)).services
+        table = tables.frame(rows, tables.SERVICE_COLUMNS)
+        return table.sort_values(["incidents", "name"], ascending=[False, True]).reset_index(drop=True)
+
+    async def follow_ups(self, *, open_only: bool = False) -> pd.DataFrame:
+        """Follow-ups agreed after incidents, with their incident and its services.
+
+        Args:
+            open_only: Only work not done yet (its status is not completed, cancelled...).
+        """
+        rows = (await read_rows(self._runtime.store, self._viewer)).follow_ups
+        kept = [r for r in rows if r["open"] or not open_only]
+        return tables.frame(kept, tables.FOLLOW_UP_COLUMNS, sort_by="id")
+
+    async def incident(self, ref: str) -> IncidentDetailResponse:
+        """One incident (``INC-123`` or its id) with its updates, post-mortems and what they teach.
+
+        Raises:
+            NotFound: if there is no such incident, or the viewer may not see it.
+        """
+        runtime = self._runtime
+        detail = await incident_detail(runtime.store, runtime.catalog, ref, self._viewer)
+        return IncidentDetailResponse.from_detail(detail)
+
+    async def similar(
+        self,
+        ref_or_description: str,
+        *,
+        services: tuple[str, ...] = (),
+        declared_at: datetime | None = None,
+        limit: int = 10,
+    ) -> SimilarResponse:
+        """Similar past incidents, each explained, for an incident in the map or a description.
+
+        Args:
+            ref_or_description: ``INC-123`` (or an id): that incident as it looked when declared,
+                against the incidents before it; or a sentence describing an incident.
+            services: For a description, the affected services.
+            declared_at: For a description, when it happened (default now).
+            limit: How many results.
+
+        Raises:
+            NotFound: if a single token names no incident the viewer may see.
+
+        See ``tables.similar_frame`` for the answer as a table.
+        """
+        text = ref_or_description.strip()
+        if not text:
+            raise InvalidQuery("give an incident reference (INC-123) or describe an incident")
+        if _ONE_TOKEN.match(text) and not services:
+            query: IncidentQuery | DescribedQuery = IncidentQuery(text)
+        else:
+            query = DescribedQuery(name=text, services=services, declared_at=declared_at)
+        options = SimilarOptions(limit=limit, viewer=self._viewer)
+        return SimilarResponse.from_results(await self._runtime.finder.find(query, options))
+
+    async def investigate(
+        self, ref: str, *, similar: int = 5, change_window_hours: float = 24.0
+    ) -> InvestigationResponse:
+        """The first look at an incident, built as it looked when declared (what the webhook builds).
+
+        A map opened read-only (beside ``precedent serve``) builds it without storing it; a map
+        opened with ``read_only=False`` stores it as the CLI does.
+
+        Args:
+            ref: ``INC-123`` or an incident id.
+            similar: How many precedents.
+            change_window_hours: How far before the declaration changes are read.
+
+        Raises:
+            NotFound: if there is no such incident, or the viewer may not see it.
+            InvalidQuery: if ``similar`` or the window is out of range.
+        """
+        try:
+            options = InvestigationOptions(
+                similar=similar, change_window=timedelta(hours=change_window_hours)
+            )
+        except ValueError as exc:
+            raise InvalidQuery(str(exc)) from exc
+        runtime = self._runtime
+        investigation = await build_investigation(
+            IncidentQuery(ref), runtime.investigation_collaborators, self._viewer, options
+        )
+        if not self._read_only:
+            await save(runtime.store, investigation, trigger="notebook")
+        return InvestigationResponse.from_investigation(investigation)
+
+    async def changes(
+        self,
+        *,
+        service: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 500,
+    ) -> pd.DataFrame:
+        """Changes to production (deploys, config) in ``[since, until]``, newest first.
+
+        Args:
+            service: One service's changes (by any of its names), or every service's.
+            since: From (default a week before ``until``).
+            until: To (default now).
+            limit: At most this many.
+
+        Raises:
+            NotFound: if ``service`` names no service.
+            InvalidQuery: if ``since`` is not before ``until``.
+        """
+        until = until or datetime.now(UTC)
+        since = since or until - timedelta(days=7)
+        runtime = self._runtime
+        try:
+            found = await recent_changes(
+                runtime.store,
+                runtime.catalog,
+                service=service,
+                since=since,
+                until=until,
+                viewer=self._viewer,
+                limit=limit,
+            )
+        except ValueError as exc:
+            raise InvalidQuery(str(exc)) from exc
+        return tables.changes_frame(found)
+
+    async def neighbourhood(
+        self,
+        *,
+        incident: str | None = None,
+        service: str | None = None,
+        depth: int = 2,
+        rel_types: tuple[str, ...] = (),
+        max_nodes: int = 200,
+    ) -> NeighbourhoodResponse:
+        """The k-hop subgraph around one incident or one service (the API's neighbourhood).
+
+        Raises:
+            InvalidQuery: if neither or both of ``incident`` and ``service`` are given, or a
+                bound is out of range.
+            NotFound: if the incident or service is not in the map.
+        """
+        subgraph = await self._subgraph(incident, service, depth, rel_types, max_nodes)
+        return NeighbourhoodResponse.from_subgraph(subgraph)
+
+    async def to_networkx(
+        self,
+        *,
+        incident: str | None = None,
+        service: str | None = None,
+        depth: int = 2,
+        rel_types: tuple[str, ...] = (),
+        max_nodes: int = 200,
+    ) -> nx.MultiDiGraph:
+        """A neighbourhood, or with neither ``incident`` nor ``service`` the whole map, as networkx.
+
+        Nodes keep their ``label`` and properties, edges are keyed by relationship type; only what
+        the viewer may see is in it.
+        """
+        if incident is None and service is None:
+            graph = await self._runtime.store.export()
+            hidden = [
+                node
+                for node, data in graph.nodes(data=True)
+                if data.get("visibility") not in self._viewer.visibilities
+            ]
+            graph.remove_nodes_from(hidden)
+            return graph
+        subgraph = await self._subgraph(incident, service, depth, rel_types, max_nodes)
+        return to_networkx(subgraph.nodes, subgraph.edges)
+
+    async def _subgraph(
+        self,
+        incident: str | None,
+        service: str | None,
+        depth: int,
+        rel_types: tuple[str, ...],
+        max_nodes: int,
+    ) -> Subgraph:
+        try:
+            query = NeighbourhoodQuery(
+                incident=incident, service=service, depth=depth, rel_types=rel_types, max_nodes=max_nodes
+            )
+        except ValueError as exc:
+            raise InvalidQuery(str(exc)) from exc
+        runtime = self._runtime
+        return await find_neighbourhood(runtime.store, runtime.catalog, query, self._viewer)
+
+    async def _service_name(self, key: str) -> str:
+        found, _ = await self._runtime.catalog.services((key,))
+        if not found:
+            raise InvalidQuery(f"no service named {key!r}; see `await m.services()`")
+        return str(found[0].properties.get("name") or found[0].id)
