@@ -10,6 +10,7 @@ running, so nothing downloads a browser.
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import threading
 import time
@@ -103,3 +104,13 @@ def chromium() -> WebDriver:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+
+
+def screenshot(browser: WebDriver, name: str) -> None:
+    """Save the whole page (not only the window) as ``.artifacts/screenshots/<name>.png``."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]  # type: ignore[attr-defined]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1}
+    shot = browser.execute_cdp_cmd(  # type: ignore[attr-defined]
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))

@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread, chromium
+from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread, chromium, screenshot
 from tests.web.conftest import copy_map
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def console_errors(browser: WebDriver) -> list[str]:
 def visit(browser: WebDriver, server: ServerThread, path: str, shot: str) -> None:
     """Open ``path``, save a screenshot, and check the page logged no console error."""
     browser.get(server.base + path)
-    browser.save_screenshot(str(SCREENSHOTS / f"{shot}.png"))
+    screenshot(browser, shot)
     assert console_errors(browser) == [], path
 
 
@@ -83,7 +83,7 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     console_errors(browser)  # the refused sign-in answers 401, which the console reports
     sign_in(browser, web_org.private_token)
     assert browser.current_url == server.base + target
-    browser.save_screenshot(str(SCREENSHOTS / "02-investigation.png"))
+    screenshot(browser, "02-investigation")
     assert console_errors(browser) == []
     assert web_org.public_ref in h1(browser)
     assert "Built" in browser.find_element(By.ID, "built").text
@@ -94,7 +94,7 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     reference = precedent.text
     precedent.click()
     assert browser.current_url.endswith(f"/ui/incidents/{reference}")
-    browser.save_screenshot(str(SCREENSHOTS / "03-incident.png"))
+    screenshot(browser, "03-incident")
     assert console_errors(browser) == []
     assert reference in h1(browser)
     for section in ("postmortem", "follow-ups", "updates", "similar"):
@@ -104,7 +104,7 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     name = service.text
     service.click()
     assert h1(browser) == name
-    browser.save_screenshot(str(SCREENSHOTS / "04-service.png"))
+    screenshot(browser, "04-service")
     assert console_errors(browser) == []
     assert browser.find_element(By.CSS_SELECTOR, "#incidents figure.chart svg")
     assert "Owners" in browser.find_element(By.ID, "owners").text
@@ -117,7 +117,7 @@ def test_home_search_and_stored_investigation(
     visit(browser, server, "/ui/", "05-sign-in-home")
     sign_in(browser, web_org.read_token)
     assert browser.current_url.rstrip("/") == server.base + "/ui"
-    browser.save_screenshot(str(SCREENSHOTS / "05-home.png"))
+    screenshot(browser, "05-home")
     assert console_errors(browser) == []
     counts = browser.find_element(By.CSS_SELECTOR, "dl.counts").text
     assert "Incidents" in counts and "Services" in counts
@@ -130,7 +130,7 @@ def test_home_search_and_stored_investigation(
     word = web_org.public.properties["name"].split()[0]
     box.send_keys(str(word), Keys.ENTER)
     assert "/ui/search?q=" in browser.current_url
-    browser.save_screenshot(str(SCREENSHOTS / "06-search.png"))
+    screenshot(browser, "06-search")
     assert console_errors(browser) == []
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hits li a")
     sign_out(browser)
@@ -150,7 +150,7 @@ def test_a_private_incident_stays_hidden_from_a_read_token(
         browser.get(server.base + path)
         assert h1(browser) == "Not found", path
         assert private_name not in browser.page_source
-    browser.save_screenshot(str(SCREENSHOTS / "07-private-hidden.png"))
+    screenshot(browser, "07-private-hidden")
     console_errors(browser)  # the 404s are reported in the console; expected here
     visit(browser, server, f"/ui/search?q={quote(private_name)}", "08-search-as-reader")
     assert web_org.private_ref not in browser.page_source

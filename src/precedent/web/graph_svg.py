@@ -21,11 +21,13 @@ __all__ = ["Drawing", "DrawnEdge", "DrawnNode", "draw_investigation", "path_name
 NodeKind = Literal["incident", "precedent", "service", "related", "change"]
 
 WIDTH = 760
-ROW = 46
-TOP = 40
-COLUMNS = {"precedent": 90, "incident": 265, "service": 450, "related": 640, "change": 640}
+ROW = 44
+TOP = 30
+COLUMN_X = (76, 228, 380, 532, 684)
+"""Column centres: this incident, affected services, one hop away (and changes), two hops, precedents."""
 MAX_PRECEDENTS = 5
-MAX_AROUND = 8
+MAX_AROUND = 6
+MAX_CHANGES = 3
 _ARROW = re.compile(r" (?:-[A-Z_]+->|<-[A-Z_]+-) ")
 
 
@@ -36,6 +38,7 @@ class DrawnNode:
     key: str
     kind: NodeKind
     label: str
+    column: int
     x: float = 0.0
     y: float = 0.0
     href: str | None = None
@@ -65,7 +68,7 @@ def path_names(path: str | None) -> list[str]:
     return [part.strip() for part in _ARROW.split(path)] if path else []
 
 
-def short(text: str, limit: int = 26) -> str:
+def short(text: str, limit: int = 19) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -77,81 +80,76 @@ def draw_investigation(investigation: Investigation, links: dict[str, str]) -> D
         links: Page URLs by node key (``incident:<id>``, ``service:<name>``) for the nodes that have one.
     """
     incident = investigation.incident
-    drawing = Drawing()
     nodes: dict[str, DrawnNode] = {}
-    edges: dict[tuple[str, str], DrawnEdge] = {}
+    edges: dict[frozenset[str], DrawnEdge] = {}
+    linking: set[frozenset[str]] = set()
 
-    def node(key: str, kind: NodeKind, label: str) -> DrawnNode:
+    def node(key: str, kind: NodeKind, label: str, column: int) -> DrawnNode:
         if key not in nodes:
-            nodes[key] = DrawnNode(key, kind, short(label), href=links.get(key))
+            nodes[key] = DrawnNode(key, kind, short(label), column, href=links.get(key))
         return nodes[key]
 
-    def edge(a: DrawnNode, b: DrawnNode, label: str) -> None:
-        edges.setdefault((a.key, b.key), DrawnEdge(a, b, label, False))
+    def edge(a: DrawnNode, b: DrawnNode, label: str) -> frozenset[str]:
+        pair = frozenset((a.key, b.key))
+        edges.setdefault(pair, DrawnEdge(a, b, label, False))
+        return pair
 
-    centre = node(f"incident:{incident.id or 'new'}", "incident", incident.label)
+    centre = node(f"incident:{incident.id or 'new'}", "incident", incident.label, 0)
+    affected = set(incident.service_names)
     for name in incident.service_names:
-        edge(centre, node(f"service:{name}", "service", name), "affects")
+        edge(centre, node(f"service:{name}", "service", name, 1), "affects")
     around = 0
     for context in investigation.services:
-        affected = node(f"service:{context.name}", "service", context.name)
+        here = node(f"service:{context.name}", "service", context.name, 1)
         for related in (*context.upstream, *context.downstream):
-            if around >= MAX_AROUND or related.hops > 1:
+            key = f"service:{related.name}"
+            if related.hops > 1 or related.name in affected or (key not in nodes and around >= MAX_AROUND):
                 continue
-            if f"service:{related.name}" not in nodes:
-                around += 1
-            other = node(f"service:{related.name}", "related", related.name)
-            if related.relation == "upstream":
-                edge(affected, other, "depends on")
-            else:
-                edge(other, affected, "depends on")
-    for change in investigation.changes[:4]:
+            around += key not in nodes
+            edge(here, node(key, "related", related.name, 2), "depends on")
+    for change in investigation.changes[:MAX_CHANGES]:
         target = nodes.get(f"service:{change.service_name}")
-        if target is None:
-            continue
-        edge(node(f"change:{change.id}", "change", change.title), target, "changed")
+        if target is not None:
+            column = 2 if target.column == 1 else 3
+            edge(node(f"change:{change.id}", "change", change.title, column), target, "changed")
 
-    linking: set[str] = {centre.key}
     for precedent in investigation.similar[:MAX_PRECEDENTS]:
-        past = node(f"incident:{precedent.incident_id}", "precedent", precedent.label)
-        names = path_names(precedent.path)
-        on_path = [f"service:{n}" for n in names if f"service:{n}" in nodes]
-        for service in on_path or [
-            f"service:{s}" for s in precedent.shared_services if f"service:{s}" in nodes
-        ]:
-            edge(past, nodes[service], "affected")
-        linking |= {past.key, *on_path}
+        past = node(f"incident:{precedent.incident_id}", "precedent", precedent.label, 4)
+        # The path runs from this incident through services to the precedent; draw every step.
+        names = path_names(precedent.path)[1:-1] or list(precedent.shared_services[:1])
+        if not names:  # similar in words or timing only: no path in the map links them
+            edge(centre, past, "similar")
+            continue
+        previous = centre
+        for hop, name in enumerate(names):
+            kind: NodeKind = "service" if name in affected else "related"
+            step = node(f"service:{name}", kind, name, 1 if name in affected else min(2 + hop - 1, 3))
+            linking.add(edge(previous, step, "path"))
+            previous = step
+        linking.add(edge(previous, past, "affected"))
     if investigation.hypotheses:
         for evidence in investigation.hypotheses[0].evidence:
-            for key in (f"change:{evidence.id}", f"incident:{evidence.id}", f"service:{evidence.name}"):
-                if key in nodes:
-                    linking.add(key)
-    for key in linking:
+            found = nodes.get(f"change:{evidence.id}")
+            if found is not None:
+                linking |= {pair for pair in edges if found.key in pair}
+    on_path = {key for pair in linking for key in pair}
+    for key in on_path:
         nodes[key].linking = True
-    # An edge is on a linking path when both its ends are: the incident, the services the paths
-    # cross, the precedents and the cited evidence.
-    drawing.edges = [
-        DrawnEdge(e.source, e.target, e.label, e.source.key in linking and e.target.key in linking)
-        for e in edges.values()
-    ]
-    _place(list(nodes.values()))
-    drawing.nodes = list(nodes.values())
-    rows = max((sum(1 for n in nodes.values() if _column(n) == c) for c in set(COLUMNS.values())), default=1)
-    drawing.height = TOP * 2 + ROW * max(rows - 1, 0)
-    return drawing
+    # Linking edges last, so they are drawn over the others.
+    ordered = sorted(edges.items(), key=lambda item: item[0] in linking)
+    drawn = [DrawnEdge(e.source, e.target, e.label, pair in linking) for pair, e in ordered]
+    height = _place(list(nodes.values()))
+    return Drawing(list(nodes.values()), drawn, WIDTH, height)
 
 
-def _column(node: DrawnNode) -> int:
-    return COLUMNS[node.kind]
-
-
-def _place(nodes: list[DrawnNode]) -> None:
+def _place(nodes: list[DrawnNode]) -> int:
+    """Place each column's nodes, centred against the tallest column; return the canvas height."""
     columns: dict[int, list[DrawnNode]] = {}
     for n in nodes:
-        columns.setdefault(_column(n), []).append(n)
+        columns.setdefault(n.column, []).append(n)
     tallest = max((len(c) for c in columns.values()), default=1)
-    for x, members in columns.items():
-        # Each column is centred vertically against the tallest, so short columns sit mid-way.
+    for column, members in columns.items():
         offset = TOP + (tallest - len(members)) * ROW / 2
         for i, n in enumerate(members):
-            n.x, n.y = x, offset + i * ROW
+            n.x, n.y = COLUMN_X[column], offset + i * ROW
+    return int(TOP * 2 + ROW * (tallest - 1))
