@@ -36,7 +36,8 @@ def server(web_org: WebOrg) -> Iterator[ServerThread]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "run ./scripts/bootstrap: it installs chromium"
+    assert CHROMIUM.exists(), "run ./scripts/bootstrap: it installs Debian's chromium"
+    assert CHROMEDRIVER.exists(), "run ./scripts/bootstrap: it installs Debian's chromium-driver"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver = chromium()
     yield driver
@@ -120,7 +121,8 @@ def test_home_search_and_stored_investigation(
     screenshot(browser, "05-home")
     assert console_errors(browser) == []
     counts = browser.find_element(By.CSS_SELECTOR, "dl.counts").text
-    assert "Incidents" in counts and "Services" in counts
+    assert "Incidents" in counts
+    assert "Services" in counts
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hotspots a")
     recent = browser.find_element(By.CSS_SELECTOR, "#recent-h + ul a")
     recent.click()

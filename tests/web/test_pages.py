@@ -147,7 +147,8 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert f'href="/ui/incidents/{pages.org.public_ref}/investigation"' in incident
     service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
     assert f"<h1>{pages.org.service_name}</h1>" in service
-    assert "Owners" in service and "On call" in service and "Depended on by" in service
+    for heading in ("Owners", "On call", "Depends on", "Depended on by", "Recent changes"):
+        assert heading in service
     assert 'figure class="chart"' in service
     home = (await pages.client.get("/ui/")).text
     assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
