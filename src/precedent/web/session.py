@@ -164,7 +164,7 @@ async def authenticate(
     """
     secret = connection.cookies.get(SESSION_COOKIE)
     return_to = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
-    if connection.method != "GET":
+    if connection.scope.get("method", "GET") != "GET":
         return_to = HOME
     if not secret:
         raise SignInRequired(return_to)
