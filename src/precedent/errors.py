@@ -178,8 +178,8 @@ class StoreError(PrecedentError):
 class NotFound(StoreError):
     """A node the caller named does not exist."""
 
-    def __init__(self, kind: str, id: str) -> None:
-        super().__init__(f"{kind} {id!r} not found")
+    def __init__(self, kind: str, id: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{kind} {id!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.id = id
 

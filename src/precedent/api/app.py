@@ -28,12 +28,15 @@ from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_investigations import INVESTIGATION_ROUTES
 from precedent.api.routes_ops import OPS_ROUTES
 from precedent.api.routes_retrieval import RETRIEVAL_ROUTES
+from precedent.api.routes_services import SERVICE_ROUTES
+from precedent.api.routes_teams import TEAM_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
 from precedent.api.viewer import provide_viewer
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import Embedder
 from precedent.errors import StoreUnavailable
+from precedent.investigation import LiveOnCallSource
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
@@ -122,6 +125,10 @@ def create_app(
     def provide_webhooks() -> WebhookService:
         return live.get().webhooks
 
+    def provide_live_on_call() -> LiveOnCallSource | None:
+        # The investigation's source, so a live incident.io fallback wired there serves /on-call too.
+        return live.get().investigation_collaborators.live_on_call
+
     return Litestar(
         route_handlers=[
             *GRAPH_ROUTES,
@@ -129,6 +136,8 @@ def create_app(
             *WEBHOOK_ROUTES,
             *INVESTIGATION_ROUTES,
             *OPS_ROUTES,
+            *SERVICE_ROUTES,
+            *TEAM_ROUTES,
             mcp.route,
             web_router(live.get_tokens, secure_cookies=secure_cookies),
         ],
@@ -139,6 +148,7 @@ def create_app(
             "finder": Provide(provide_finder, sync_to_thread=False),
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+            "live_on_call": Provide(provide_live_on_call, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },

@@ -9,6 +9,55 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
+from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
+from precedent.browse.lookup import find_team, find_user, service_node
 from precedent.browse.paging import Page
+from precedent.browse.people import UserDetail, UserIncident, get_user, user_incidents
+from precedent.browse.services import (
+    ServiceDetail,
+    ServiceFilter,
+    ServiceOnCall,
+    ServiceOwners,
+    ServiceSummary,
+    TeamRef,
+    dependencies,
+    get_service,
+    list_services,
+    service_incidents,
+    service_on_call,
+    service_owners,
+)
+from precedent.browse.teams import ScheduleRef, TeamDetail, TeamSummary, get_team, list_teams
 
-__all__ = ["Page"]
+__all__ = [
+    "Hotspot",
+    "Page",
+    "ScheduleRef",
+    "ServiceDetail",
+    "ServiceFilter",
+    "ServiceHotspots",
+    "ServiceOnCall",
+    "ServiceOwners",
+    "ServiceSummary",
+    "TeamDetail",
+    "TeamRef",
+    "TeamSummary",
+    "UserDetail",
+    "UserIncident",
+    "WeekCount",
+    "dependencies",
+    "find_team",
+    "find_user",
+    "get_service",
+    "get_team",
+    "get_user",
+    "hotspots",
+    "list_services",
+    "list_teams",
+    "service_hotspots",
+    "service_incidents",
+    "service_node",
+    "service_on_call",
+    "service_owners",
+    "user_incidents",
+]

@@ -18,7 +18,7 @@ from precedent.errors import InvalidQuery
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
+__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "decode_typed_cursor", "encode_cursor"]
 
 T = TypeVar("T")
 Key = tuple[str | int | float, ...]
@@ -52,6 +52,19 @@ def decode_cursor(cursor: str, arity: int) -> Key:
     if not all(isinstance(part, (str, int, float)) and not isinstance(part, bool) for part in key):
         raise _bad_cursor()
     return tuple(key)
+
+
+def decode_typed_cursor(cursor: str | None, *kinds: type[str] | type[int]) -> Key | None:
+    """The sort key a cursor holds, checking each part's type (``None`` without a cursor).
+
+    Comparing a forged key with the wrong types would fail deep in a read; here it is a 400.
+    """
+    if cursor is None:
+        return None
+    key = decode_cursor(cursor, len(kinds))
+    if not all(type(part) is kind for part, kind in zip(key, kinds, strict=True)):
+        raise _bad_cursor()
+    return key
 
 
 def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:

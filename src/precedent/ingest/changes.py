@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHANGE_KINDS",
     "PENDING_KEY",
+    "SERVICE_KEYS",
     "ChangeKind",
     "ChangeRecord",
     "ChangeRecorder",
@@ -41,6 +42,9 @@ __all__ = [
 
 ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+
+SERVICE_KEYS = ("name", "external_id", "aliases")
+"""The properties besides its id that name a service."""
 
 PENDING_KEY = "changes:pending"
 """Meta key holding ``[{"id": change id, "service": name}]`` for changes whose service is unknown."""
@@ -151,17 +155,15 @@ def _keys(node: Node) -> list[str]:
 async def resolve_service(store: GraphStore, key: str) -> Node | None:
     """Return the Service whose id, name, external id or alias is ``key``, or ``None``.
 
-    Reads the Service nodes when ``key`` is not an id; services number in the hundreds, and a
-    change is recorded once per deploy, so no index is kept here.
+    The one service lookup of the recorded changes, the browse reads and their routes. It asks
+    the store for the services with that name (never a scan of the map); the smallest id wins a
+    clash, on both stores.
     """
     found = await store.get_nodes([key])
     if found and found[0].label == "Service":
         return found[0]
-    wanted = key.strip().casefold()
-    async for node in store.scan_nodes(["Service"]):
-        if wanted in _keys(node):
-            return node  # scan order is by id: the smallest id wins a clash, on both stores
-    return None
+    named = await store.find_nodes("Service", key, fields=SERVICE_KEYS)
+    return named[0] if named else None
 
 
 async def _pending(store: GraphStore) -> list[dict[str, str]]:

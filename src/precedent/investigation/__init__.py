@@ -19,7 +19,7 @@ from precedent.investigation.build import (
     investigation_id,
 )
 from precedent.investigation.codec import investigation_from_json, investigation_json
-from precedent.investigation.context import LiveOnCallSource, LiveShift
+from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
 from precedent.investigation.persist import (
     InvestigationPage,
     get,
@@ -63,6 +63,7 @@ __all__ = [
     "Precedent",
     "RelatedService",
     "ServiceContext",
+    "ServicePeople",
     "ServiceSnapshot",
     "TeamInfo",
     "build_investigation",
@@ -72,6 +73,7 @@ __all__ = [
     "investigation_json",
     "latest_for_incident",
     "list_recent",
+    "people_of",
     "recent_changes",
     "resolve_service",
     "save",

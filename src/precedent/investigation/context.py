@@ -33,9 +33,11 @@ __all__ = [
     "Gathered",
     "LiveOnCallSource",
     "LiveShift",
+    "ServicePeople",
     "Surroundings",
     "gather_services",
     "is_active",
+    "people_of",
     "surroundings",
 ]
 
@@ -299,6 +301,42 @@ async def _live(
     return filled
 
 
+@dataclass(frozen=True)
+class ServicePeople:
+    """Per service id: its owning teams (with members), and who is on call for it at a time."""
+
+    teams: dict[str, tuple[TeamInfo, ...]]
+    on_call: dict[str, tuple[OnCall, ...]]
+
+
+async def people_of(
+    store: GraphStore,
+    service_ids: Sequence[str],
+    *,
+    at: datetime,
+    now: datetime,
+    live: LiveOnCallSource | None = None,
+) -> ServicePeople:
+    """The one on-call lookup: owning teams with members, and who is on call at ``at``.
+
+    Reads the synced schedule entries of the services' own and their owning teams' schedules,
+    and asks ``live`` for the schedules those entries do not cover. Investigations and the
+    service pages both ask here, so both answer alike.
+
+    Args:
+        store: The knowledge map.
+        service_ids: Services in the map.
+        at: The time to read on-call at (an incident's declaration, or now).
+        now: The wall clock, for the freshness of live answers.
+        live: Asks incident.io when the synced entries do not cover ``at``.
+    """
+    if not service_ids:
+        return ServicePeople({}, {})
+    checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
+    people = await _people(store, service_ids, at, _time(checkpoint))
+    return ServicePeople(people.teams, await _live(live, people, at, now))
+
+
 async def gather_services(
     store: GraphStore,
     service_ids: Sequence[str],
@@ -323,9 +361,7 @@ async def gather_services(
         incidents on every nearby service.
     """
     around = await surroundings(store, service_ids)
-    checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
-    people = await _people(store, service_ids, at, _time(checkpoint))
-    on_call = await _live(live, people, at, now)
+    people = await people_of(store, service_ids, at=at, now=now, live=live)
     nearby = sorted(around.routes)
     incidents = await linked_recent(
         store,
@@ -351,7 +387,7 @@ async def gather_services(
                 id=service,
                 name=name,
                 teams=people.teams.get(service, ()),
-                on_call=on_call.get(service, ()),
+                on_call=people.on_call.get(service, ()),
                 upstream=upstream,
                 downstream=_related(service, around, forward=False),
                 recent_incidents=recent,

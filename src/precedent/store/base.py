@@ -127,6 +127,42 @@ class GraphStore(Protocol):
             InvalidQuery: if ``per_anchor`` < 1.
         """
 
+    async def linked_times(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 10_000,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[datetime]]:
+        """For each anchor id, when its linked ``label`` nodes occurred: counts without the nodes.
+
+        The same nodes as ``linked_recent`` (``(n:label)-[:edge_type]->(anchor)``, a visibility
+        in ``visibilities``, ``after <= occurred_at < before``) but only their ``occurred_at``,
+        newest first, undated nodes left out, at most ``per_anchor`` each: "incidents per week on
+        every service" without shipping the incidents. Every anchor given is a key. One round
+        trip on Neo4j.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+
+    async def find_nodes(self, label: str, value: str, *, fields: Sequence[str]) -> list[Node]:
+        """The ``label`` nodes one of whose ``fields`` equals ``value``, ignoring case and outer spaces.
+
+        A list property matches when any of its items does. Answers "the service called
+        payments-api" (``fields=("name", "external_id", "aliases")``) or "the user with this
+        email" by the label's nodes alone, never a scan of the whole map. Ordered by id, without
+        embeddings.
+
+        Raises:
+            SchemaError: if ``label`` is not in ``graph_schema/`` or a field is not an identifier.
+        """
+
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:

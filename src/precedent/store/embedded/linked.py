@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from precedent.model import Node, Visibility
+    from precedent.model import Node, Property, Visibility
     from precedent.store.embedded.state import GraphState
 
-__all__ = ["linked_recent"]
+__all__ = ["find_nodes", "linked_recent", "linked_times"]
 
 
 def _newest_first(node: Node) -> tuple[bool, int, str]:
@@ -69,3 +69,52 @@ def linked_recent(
         )
         found[anchor] = heapq.nsmallest(per_anchor, allowed, key=_newest_first)
     return found
+
+
+def linked_times(
+    state: GraphState,
+    anchors: Sequence[str],
+    *,
+    label: str,
+    edge_type: str,
+    before: datetime | None,
+    after: datetime | None,
+    per_anchor: int,
+    visibilities: tuple[Visibility, ...],
+) -> dict[str, list[datetime]]:
+    """For each anchor, the ``occurred_at`` of its linked ``label`` nodes, newest first (undated left out).
+
+    Arguments are checked by the caller; see ``GraphStore.linked_times`` for the semantics.
+    """
+    found: dict[str, list[datetime]] = {}
+    for anchor in anchors:
+        if anchor in found:
+            continue
+        times = [
+            node.occurred_at
+            for edge in state.incoming.get(anchor, {}).values()
+            if edge.type == edge_type
+            and (node := state.nodes[edge.source]).label == label
+            and node.occurred_at is not None
+            and node.visibility in visibilities
+            and _in_window(node, before, after)
+        ]
+        found[anchor] = heapq.nlargest(per_anchor, times)
+    return found
+
+
+def _matches(value: Property | None, wanted: str) -> bool:
+    values = value if isinstance(value, list) else [value]
+    # lower() rather than casefold(): Cypher's toLower, so both stores match the same names.
+    return any(v is not None and str(v).strip().lower() == wanted for v in values)
+
+
+def find_nodes(state: GraphState, label: str, value: str, fields: Sequence[str]) -> list[Node]:
+    """The ``label`` nodes one of whose ``fields`` equals ``value`` (case and outer spaces ignored), by id."""
+    wanted = value.strip().lower()
+    ids = state.by_label.get(label, set())
+    return [
+        node
+        for node_id in sorted(ids)
+        if any(_matches((node := state.nodes[node_id]).properties.get(f), wanted) for f in fields)
+    ]

@@ -152,6 +152,7 @@ def _restore(
         node = node_from_record(record)
         state.nodes[node.id] = node
         state.label_counts[node.label] += 1
+        state.by_label.setdefault(node.label, set()).add(node.id)
     for source, edge_type, target, properties in body["edges"]:
         edge = Edge(source, edge_type, target, properties)
         state.outgoing.setdefault(source, {})[edge.key] = edge

@@ -32,9 +32,11 @@ __all__ = ["GraphState"]
 
 @dataclass
 class GraphState:
-    """Nodes, edges (indexed both ways), counts, metadata and the two search indexes."""
+    """Nodes (indexed by label), edges (indexed both ways), counts, metadata and the two search indexes."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
+    # Label -> ids, so a question about services or teams reads those, not every incident part.
+    by_label: dict[str, set[str]] = field(default_factory=dict)
     outgoing: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
     incoming: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
     label_counts: Counter[str] = field(default_factory=Counter)
@@ -93,8 +95,10 @@ class GraphState:
             self.label_counts[previous.label] -= 1
             if not self.label_counts[previous.label]:
                 del self.label_counts[previous.label]
+            self.by_label[previous.label].discard(node.id)
         self.nodes[node.id] = node.without_embedding()
         self.label_counts[node.label] += 1
+        self.by_label.setdefault(node.label, set()).add(node.id)
         self.text.put(node.id, terms, previous_terms)
         # Embedded nodes are put in the vector index as one block after the loop.
         if node.embedding is None and self.vectors is not None:
@@ -142,6 +146,7 @@ class GraphState:
         self.label_counts[node.label] -= 1
         if not self.label_counts[node.label]:
             del self.label_counts[node.label]
+        self.by_label[node.label].discard(node_id)
         self.text.remove(node_id, analyze(node.text) if node.text else [])
         if self.vectors is not None:
             self.vectors.remove(node_id)

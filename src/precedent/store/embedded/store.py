@@ -33,7 +33,7 @@ from precedent.store.embedded.approximate import follow, load_or_build
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
 from precedent.store.embedded.filters import search_allows
 from precedent.store.embedded.follow import LogFollower
-from precedent.store.embedded.linked import linked_recent
+from precedent.store.embedded.linked import find_nodes, linked_recent, linked_times
 from precedent.store.embedded.ops import (
     DeleteEdges,
     DeleteNodes,
@@ -48,6 +48,7 @@ from precedent.store.embedded.validation import (
     check_dimensions,
     check_edge_types,
     check_labels,
+    check_property_names,
     prepare_edges,
     prepare_nodes,
 )
@@ -514,6 +515,52 @@ class EmbeddedStore:
             visibilities=visibilities,
         )
 
+    async def linked_times(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 10_000,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[datetime]]:
+        """For each anchor, when its linked ``label`` nodes occurred, newest first (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        state = self._open_state()
+        check_labels([label])
+        check_edge_types([edge_type])
+        if per_anchor < 1:
+            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        return linked_times(
+            state,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
+
+    async def find_nodes(self, label: str, value: str, *, fields: Sequence[str]) -> list[Node]:
+        """The ``label`` nodes one of whose ``fields`` equals ``value`` (see ``GraphStore``), by id.
+
+        Reads only the label's nodes (the state keeps ids by label).
+
+        Raises:
+            SchemaError: if ``label`` is not in ``graph_schema/`` or a field is not an identifier.
+        """
+        state = self._open_state()
+        check_labels([label])
+        check_property_names(fields)
+        return find_nodes(state, label, value, fields)
+
     async def vector_search(
         self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[ScoredNode]:
@@ -620,8 +667,10 @@ class EmbeddedStore:
         """
         state = self._open_state()
         check_labels(labels)
-        wanted = set(labels)
-        ids = sorted(i for i, n in state.nodes.items() if not wanted or n.label in wanted)
+        # Through the label index: listing the services of a large map reads the services only.
+        ids = sorted(
+            {i for label in labels for i in state.by_label.get(label, ())} if labels else state.nodes
+        )
         for position, node_id in enumerate(ids, 1):
             node = state.nodes.get(node_id)
             if node is not None:

@@ -7,6 +7,7 @@ the schema does not know is an error too, as on Neo4j, rather than a silently em
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, get_args
 
 import numpy as np
@@ -20,9 +21,17 @@ if TYPE_CHECKING:
 
     from precedent.model import Property, Vector
 
-__all__ = ["check_dimensions", "check_edge_types", "check_labels", "prepare_edges", "prepare_nodes"]
+__all__ = [
+    "check_dimensions",
+    "check_edge_types",
+    "check_labels",
+    "check_property_names",
+    "prepare_edges",
+    "prepare_nodes",
+]
 
 _VISIBILITIES = frozenset(get_args(Visibility))
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def prepare_nodes(nodes: Sequence[Node], dimensions: int | None) -> tuple[Node, ...]:
@@ -81,6 +90,13 @@ def check_edge_types(types: Iterable[str]) -> None:
     schema = load_schema()
     for edge_type in types:
         schema.check_edge_type(edge_type)
+
+
+def check_property_names(names: Iterable[str]) -> None:
+    """Refuse a property name that is not an identifier (as the Neo4j store must)."""
+    for name in names:
+        if not _IDENTIFIER.match(name):
+            raise SchemaError(f"{name!r} is not a property name; use an identifier such as 'name'")
 
 
 def check_dimensions(what: str, length: int, dimensions: int | None) -> None:

@@ -14,6 +14,7 @@ Relationships hold only user properties, so they are stored unprefixed.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast, get_args
 
@@ -33,6 +34,7 @@ __all__ = [
     "from_micros",
     "node_from_record",
     "node_row",
+    "stored_property",
     "to_micros",
     "vector_list",
 ]
@@ -40,7 +42,19 @@ __all__ = [
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _PREFIX = "p_"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VISIBILITIES = frozenset(get_args(Visibility))
+
+
+def stored_property(name: str) -> str:
+    """The stored key of user property ``name`` (see the layout above).
+
+    Raises:
+        SchemaError: if ``name`` is not an identifier.
+    """
+    if not _IDENTIFIER.match(name):
+        raise SchemaError(f"{name!r} is not a property name; use an identifier such as 'name'")
+    return _PREFIX + name
 
 
 def to_micros(moment: datetime) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from precedent.errors import InvalidQuery
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch
-from precedent.store.neo4j.convert import node_from_record, to_micros
+from precedent.store.neo4j.convert import from_micros, node_from_record, stored_property, to_micros
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from precedent.model import Node, Visibility
     from precedent.store.neo4j.connection import Connection
 
-__all__ = ["linked_recent"]
+__all__ = ["find_nodes", "linked_recent", "linked_times"]
 
 
 async def linked_recent(
@@ -74,3 +74,66 @@ async def linked_recent(
 
     await connection.read(work, "reading linked nodes")
     return found
+
+
+async def linked_times(
+    connection: Connection,
+    schema: GraphSchema,
+    anchors: Sequence[str],
+    *,
+    label: str,
+    edge_type: str,
+    before: datetime | None,
+    after: datetime | None,
+    per_anchor: int,
+    visibilities: tuple[Visibility, ...],
+) -> dict[str, list[datetime]]:
+    """For each anchor, when its linked ``label`` nodes occurred, newest first; see ``GraphStore``.
+
+    Raises:
+        SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+        InvalidQuery: if ``per_anchor`` < 1.
+    """
+    query = queries.linked_times(
+        schema.check_label(label),
+        schema.check_edge_type(edge_type),
+        before=before is not None,
+        after=after is not None,
+    )
+    if per_anchor < 1:
+        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+    unique = list(dict.fromkeys(anchors))
+    if not unique:
+        return {}
+    params: dict[str, object] = {
+        "anchors": unique,
+        "per_anchor": per_anchor,
+        "visibilities": list(visibilities),
+    }
+    if before is not None:
+        params["before"] = to_micros(before)
+    if after is not None:
+        params["after"] = to_micros(after)
+    records = await connection.query(query, params, "reading linked times")
+    found: dict[str, list[datetime]] = {anchor: [] for anchor in unique}
+    for record in records:
+        found[record["anchor"]] = [from_micros(t) for t in record["times"]]
+    return found
+
+
+async def find_nodes(
+    connection: Connection, schema: GraphSchema, label: str, value: str, fields: Sequence[str]
+) -> list[Node]:
+    """The ``label`` nodes one of whose ``fields`` equals ``value``, by id; see ``GraphStore``.
+
+    Raises:
+        SchemaError: if ``label`` is not in ``graph_schema/`` or a field is not an identifier.
+    """
+    query = queries.find_nodes(schema.check_label(label))
+    params = {
+        "keys": [stored_property(f) for f in fields],
+        "value": value.strip().lower(),
+        "with_embeddings": False,
+    }
+    records = await connection.query(query, params, "finding nodes by property")
+    return [node_from_record(r["props"], r["labels"]) for r in records]

@@ -45,10 +45,12 @@ __all__ = [
     "delete_edges",
     "edges_among",
     "exact_vector_search",
+    "find_nodes",
     "graph_node_predicates",
     "index_vector_search",
     "label_predicate",
     "linked_recent",
+    "linked_times",
     "neighbours",
     "neighbours_of",
     "next_hop",
@@ -451,4 +453,42 @@ def text_search_top(predicates: str) -> str:
         "RETURN n.id AS id, score, fetched, floor\n"
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"
+    )
+
+
+def linked_times(label: str, edge_type: str, *, before: bool, after: bool) -> str:
+    """Per anchor in ``$anchors``, ``occurred_at`` (micros) of its newest ``$per_anchor`` dated nodes.
+
+    Only the times cross the wire: counting incidents per week on every service needs no more.
+    """
+    predicates = ["n.visibility IN $visibilities", "n.occurred_at IS NOT NULL"]
+    if before:
+        predicates.append("n.occurred_at < $before")
+    if after:
+        predicates.append("n.occurred_at >= $after")
+    pattern = f"(n:Entity:{safe_identifier(label)})-[:{safe_identifier(edge_type)}]->(:Entity {{id: anchor}})"
+    return (
+        "UNWIND $anchors AS anchor\n"
+        "CALL (anchor) {\n"
+        f"  MATCH {pattern}\n"
+        f"  WHERE {' AND '.join(predicates)}\n"
+        "  WITH n.occurred_at AS at ORDER BY at DESC LIMIT $per_anchor\n"
+        "  RETURN collect(at) AS times\n"
+        "}\n"
+        "RETURN anchor, times"
+    )
+
+
+def find_nodes(label: str) -> str:
+    """The ``label`` nodes one of whose stored properties ``$keys`` equals ``$value`` (lower-cased, trimmed).
+
+    A list property matches when any item does. Matching on the label alone reads that label's
+    nodes (services, teams, users), never the incidents and their parts.
+    """
+    return (
+        f"MATCH (n:Entity:{safe_identifier(label)})\n"
+        "WHERE any(key IN $keys WHERE any(v IN CASE WHEN valueType(n[key]) STARTS WITH 'LIST' "
+        "THEN n[key] ELSE [n[key]] END WHERE toLower(trim(toString(v))) = $value))\n"
+        f"RETURN {node_fields('n')}\n"
+        "ORDER BY n.id"
     )

@@ -241,6 +241,45 @@ class Neo4jStore:
             visibilities=visibilities,
         )
 
+    async def linked_times(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 10_000,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[datetime]]:
+        """For each anchor, when its linked ``label`` nodes occurred, newest first, in one query.
+
+        See ``GraphStore.linked_times`` for the semantics.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        return await linked.linked_times(
+            self._connection,
+            self._schema,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
+
+    async def find_nodes(self, label: str, value: str, *, fields: Sequence[str]) -> list[Node]:
+        """The ``label`` nodes one of whose ``fields`` equals ``value``, by id (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``label`` is not in ``graph_schema/`` or a field is not an identifier.
+        """
+        return await linked.find_nodes(self._connection, self._schema, label, value, fields)
+
     async def vector_search(
         self,
         embedding: Vector,

@@ -1,0 +1,66 @@
+"""HTTP routes for teams and users: parse, call one ``browse`` read, return its response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from precedent.api.errors import problem_responses
+from precedent.api.routes_services import Cursor, PageSize
+from precedent.browse import get_team, get_user, list_teams, user_incidents
+from precedent.model import Viewer
+from precedent.responses import TeamListResponse, TeamResponse, UserIncidentsResponse, UserResponse
+from precedent.store import GraphStore
+
+__all__ = ["TEAM_ROUTES"]
+
+
+@get("/v1/teams", responses=problem_responses(400, 503))
+async def teams(
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    q: Annotated[str | None, QueryParameter(description="name containing this")] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> TeamListResponse:
+    """Teams by name, with how many members and services each has."""
+    return TeamListResponse.from_page(await list_teams(store, viewer, q=q, limit=limit, cursor=cursor))
+
+
+@get("/v1/teams/{team:str}", responses=problem_responses(404, 503))
+async def team(
+    team: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
+) -> TeamResponse:
+    """A team by id, name, external id or incident.io team id: members, services and schedules."""
+    return TeamResponse.from_detail(await get_team(store, viewer, team))
+
+
+@get("/v1/users/{user:str}", responses=problem_responses(404, 503))
+async def user(
+    user: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
+) -> UserResponse:
+    """A user by id, email or Slack user id: teams, role and the incidents they led most recently."""
+    return UserResponse.from_detail(await get_user(store, viewer, user))
+
+
+@get("/v1/users/{user:str}/incidents", responses=problem_responses(400, 404, 503))
+async def incidents_of_user(
+    user: FromPath[str],
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    role: Annotated[
+        str | None,
+        QueryParameter(description="only where a role they held contains this (`lead`; `reporter`)"),
+    ] = None,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+) -> UserIncidentsResponse:
+    """Incidents a user held a role in (led, reported...), newest first."""
+    page = await user_incidents(store, viewer, user, role=role, limit=limit, cursor=cursor)
+    return UserIncidentsResponse.from_page(page)
+
+
+TEAM_ROUTES = [teams, team, user, incidents_of_user]

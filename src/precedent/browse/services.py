@@ -1,0 +1,476 @@
+"""Services: the catalog list, one service's page, its incidents, dependencies, owners and on-call.
+
+Each read takes the store and the ``Viewer`` (incidents the viewer may not see are never listed
+or counted) and returns the frozen values below or ``investigation`` results reused as they are
+(``IncidentBrief``, ``RelatedService``, ``TeamInfo``, ``OnCall``), so a service page and an
+investigation describe a service alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from precedent.browse.lookup import display_name, find_team, service_node
+from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.errors import InvalidQuery
+from precedent.investigation import IncidentBrief, OnCall, RelatedService, TeamInfo, people_of
+from precedent.investigation.context import is_active
+from precedent.model import GraphFilter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from precedent.investigation import LiveOnCallSource
+    from precedent.model import Edge, Node, Viewer
+    from precedent.store.base import GraphStore
+
+__all__ = [
+    "MAX_DEPTH",
+    "ServiceDetail",
+    "ServiceFilter",
+    "ServiceOnCall",
+    "ServiceOwners",
+    "ServiceSummary",
+    "TeamRef",
+    "dependencies",
+    "get_service",
+    "incident_brief",
+    "list_services",
+    "service_incidents",
+    "service_on_call",
+    "service_owners",
+    "summarise",
+]
+
+MAX_DEPTH = 3
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OPEN_SCAN = 500
+"""How many of a service's newest incidents are read to count the open ones (incidents stay open
+for hours or days, so an open one is among the newest of any service)."""
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """A team named in passing (a service's owner, a user's team)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    """A catalog service in a list.
+
+    Attributes:
+        attributes: The catalog's plain attributes (``Tier: 1`` as ``{"Tier": "1"}``).
+        teams: Its owning teams, by name.
+    """
+
+    id: str
+    name: str
+    external_id: str | None
+    aliases: tuple[str, ...]
+    archived: bool
+    attributes: dict[str, str]
+    teams: tuple[TeamRef, ...]
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    """Which services a list shows (every condition must hold).
+
+    Attributes:
+        team: Owned by this team (id, name or external id).
+        q: Name, external id or an alias containing this, ignoring case.
+        attributes: Catalog attributes with these values (name and value ignoring case).
+        archived: Only archived (True) or only live (False) services; both when ``None``.
+    """
+
+    team: str | None = None
+    q: str | None = None
+    attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    archived: bool | None = None
+
+
+@dataclass(frozen=True)
+class ServiceDetail:
+    """One service's page header: its catalog entry, owners and counts.
+
+    Attributes:
+        depends_on: Direct dependencies (services and catalog entries it DEPENDS_ON).
+        dependents: Services that depend on it directly.
+        open_incidents: Incidents on it still being worked on, that the viewer may see.
+    """
+
+    service: ServiceSummary
+    depends_on: int
+    dependents: int
+    open_incidents: int
+
+
+@dataclass(frozen=True)
+class ServiceOwners:
+    """A service's owning teams with their members."""
+
+    service: TeamRef
+    teams: tuple[TeamInfo, ...]
+
+
+@dataclass(frozen=True)
+class ServiceOnCall:
+    """Who is on call for a service at ``at``, from its own and its owning teams' schedules."""
+
+    service: TeamRef
+    at: datetime
+    on_call: tuple[OnCall, ...]
+
+
+def _attributes(node: Node) -> dict[str, str]:
+    raw = node.properties.get("attributes")
+    pairs = raw if isinstance(raw, list) else []
+    found: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = str(pair).partition(": ")
+        if sep:
+            found.setdefault(name, value)
+    return found
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def summarise(node: Node, teams: Sequence[TeamRef] = ()) -> ServiceSummary:
+    """A Service node as a list item."""
+    props = node.properties
+    return ServiceSummary(
+        id=node.id,
+        name=display_name(node),
+        external_id=str(props["external_id"]) if "external_id" in props else None,
+        aliases=_strings(props.get("aliases")),
+        archived=bool(props.get("archived", False)),
+        attributes=_attributes(node),
+        teams=tuple(teams),
+    )
+
+
+def incident_brief(node: Node, service: str, now: datetime) -> IncidentBrief:
+    """An Incident node in one line, as investigations show it."""
+    props = node.properties
+    return IncidentBrief(
+        id=node.id,
+        reference=str(props["reference"]) if "reference" in props else None,
+        name=display_name(node),
+        status=str(props["status"]) if "status" in props else None,
+        severity=str(props["severity"]) if "severity" in props else None,
+        started_at=node.occurred_at,
+        active=is_active(node, now),
+        service=service,
+    )
+
+
+def _matches(node: Node, filters: ServiceFilter, owned: set[str] | None) -> bool:
+    if owned is not None and node.id not in owned:
+        return False
+    if filters.archived is not None and bool(node.properties.get("archived", False)) != filters.archived:
+        return False
+    if filters.q:
+        wanted = filters.q.strip().casefold()
+        names = [
+            display_name(node),
+            str(node.properties.get("external_id", "")),
+            *_strings(node.properties.get("aliases")),
+        ]
+        if not any(wanted in n.casefold() for n in names):
+            return False
+    if filters.attributes:
+        held = {k.casefold(): v.casefold() for k, v in _attributes(node).items()}
+        if any(held.get(k.strip().casefold()) != v.strip().casefold() for k, v in filters.attributes):
+            return False
+    return True
+
+
+def _after(key: tuple[str | int | float, ...], cursor: tuple[str | int | float, ...] | None) -> bool:
+    return cursor is None or key > cursor
+
+
+async def _owners(store: GraphStore, ids: Sequence[str]) -> dict[str, tuple[TeamRef, ...]]:
+    found = await store.neighbours_of(
+        list(ids),
+        GraphFilter(labels=("Team",), rel_types=("OWNED_BY",), direction="out"),
+        per_node=100,
+    )
+    return {
+        sid: tuple(sorted((TeamRef(n.id, display_name(n)) for _, n in pairs), key=lambda t: (t.name, t.id)))
+        for sid, pairs in found.items()
+    }
+
+
+async def list_services(
+    store: GraphStore,
+    viewer: Viewer,
+    *,
+    filters: ServiceFilter | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[ServiceSummary]:
+    """The catalog's services by name (then id), filtered, one page at a time.
+
+    Args:
+        store: The knowledge map.
+        viewer: Who is asking.
+        filters: Which services to show (all by default).
+        limit: Page size (1..100).
+        cursor: The previous page's ``next_cursor``.
+
+    Raises:
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+        NotFound: if ``filters.team`` names no team.
+    """
+    filters = filters or ServiceFilter()
+    check_limit(limit)
+    after = decode_typed_cursor(cursor, str, str)
+    owned: set[str] | None = None
+    if filters.team is not None:
+        team = await find_team(store, filters.team)
+        pairs = await store.neighbours(
+            team.id, GraphFilter(labels=("Service",), rel_types=("OWNED_BY",), direction="in")
+        )
+        owned = {node.id for _, node in pairs}
+    keyed = [
+        ((display_name(n).casefold(), n.id), n)
+        async for n in store.scan_nodes(["Service"])
+        if viewer.can_see(n) and _matches(n, filters, owned)
+    ]
+    keyed = sorted(((k, n) for k, n in keyed if _after(k, after)), key=lambda item: item[0])
+    page = keyed[: limit + 1]
+    nodes = [n for _, n in page[:limit]]
+    owners = await _owners(store, [n.id for n in nodes])
+    items = tuple(summarise(n, owners.get(n.id, ())) for n in nodes)
+    more = len(page) > limit
+    return Page(items, encode_cursor(page[limit - 1][0]) if more else None)
+
+
+async def get_service(
+    store: GraphStore, viewer: Viewer, key: str, *, now: datetime | None = None
+) -> ServiceDetail:
+    """A service by id, name, external id or alias, with its owners and counts.
+
+    Raises:
+        NotFound: if no service has that key.
+    """
+    node = await service_node(store, key)
+    now = now or datetime.now(UTC)
+    pairs = await store.neighbours(node.id, GraphFilter(rel_types=("DEPENDS_ON", "OWNED_BY")))
+    depends_on = sum(1 for e, _ in pairs if e.type == "DEPENDS_ON" and e.source == node.id)
+    dependents = sum(1 for e, _ in pairs if e.type == "DEPENDS_ON" and e.target == node.id)
+    teams = sorted(
+        (TeamRef(n.id, display_name(n)) for e, n in pairs if e.type == "OWNED_BY" and n.label == "Team"),
+        key=lambda t: (t.name, t.id),
+    )
+    recent = await store.linked_recent(
+        [node.id],
+        label="Incident",
+        edge_type="AFFECTS",
+        per_anchor=_OPEN_SCAN,
+        visibilities=viewer.visibilities,
+    )
+    open_count = sum(1 for n in recent.get(node.id, []) if is_active(n, now))
+    return ServiceDetail(summarise(node, teams), depends_on, dependents, open_count)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _status_matches(node: Node, status: str | None, now: datetime) -> bool:
+    if status is None:
+        return True
+    wanted = status.strip().casefold()
+    if wanted in {"open", "active"}:
+        return is_active(node, now)
+    held = {str(node.properties.get(k, "")).casefold() for k in ("status", "status_category")}
+    return wanted in held
+
+
+async def service_incidents(
+    store: GraphStore,
+    viewer: Viewer,
+    key: str,
+    *,
+    status: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> Page[IncidentBrief]:
+    """Incidents that affected a service, newest first (then id), one page at a time.
+
+    Args:
+        store: The knowledge map.
+        viewer: Who is asking: private incidents only when it may see them.
+        key: The service, by id, name, external id or alias.
+        status: Only incidents with this status name or category (``closed``, ``live``...);
+            ``open`` (or ``active``) for those still being worked on.
+        limit: Page size (1..100).
+        cursor: The previous page's ``next_cursor``.
+        now: The time ``active`` is judged at (default: the wall clock).
+
+    Raises:
+        NotFound: if no service has that key.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+    """
+    check_limit(limit)
+    after = decode_typed_cursor(cursor, int, str)
+    node = await service_node(store, key)
+    now = now or datetime.now(UTC)
+    # Keyset over (-start micros, id): walk the newest-first list from the cursor's time, in
+    # batches, until a page (plus one, to know there is more) passes the status filter.
+    position: tuple[int, str] | None = (int(after[0]), str(after[1])) if after else None
+    before = _EPOCH + timedelta(microseconds=-position[0] + 1) if position else None
+    batch = (limit + 1) * (1 if status is None else 4)
+    kept: list[tuple[tuple[int, str], Node]] = []
+    while True:
+        found = (
+            await store.linked_recent(
+                [node.id],
+                label="Incident",
+                edge_type="AFFECTS",
+                before=before,
+                per_anchor=batch,
+                visibilities=viewer.visibilities,
+            )
+        )[node.id]
+        dated = [n for n in found if n.occurred_at is not None]
+        for n in dated:
+            assert n.occurred_at is not None
+            n_key = (-_micros(n.occurred_at), n.id)
+            if (position is None or n_key > position) and _status_matches(n, status, now):
+                kept.append((n_key, n))
+        if len(kept) > limit or len(found) < batch or not dated:
+            break
+        last = dated[-1]
+        assert last.occurred_at is not None
+        moved = last.occurred_at + timedelta(microseconds=1)
+        if before is not None and moved >= before:
+            batch *= 2  # a batch of incidents that all started at one instant: read more of them
+        else:
+            before = moved
+        position = (
+            (-_micros(last.occurred_at), last.id)
+            if position is None
+            else max(position, (-_micros(last.occurred_at), last.id))
+        )
+        # keep what was kept; the next batch starts after `position`
+    kept.sort(key=lambda item: item[0])
+    page = kept[: limit + 1]
+    name = display_name(node)
+    items = tuple(incident_brief(n, name, now) for _, n in page[:limit])
+    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+
+
+def _hops(origin: str, edges: Sequence[Edge], forward: bool, depth: int) -> dict[str, tuple[int, str]]:
+    """Nodes reached from ``origin`` along DEPENDS_ON one way: hop count and the node one hop nearer."""
+    adjacency: dict[str, list[str]] = {}
+    for edge in edges:
+        start, end = (edge.source, edge.target) if forward else (edge.target, edge.source)
+        adjacency.setdefault(start, []).append(end)
+    reached: dict[str, tuple[int, str]] = {}
+    frontier = [origin]
+    seen = {origin}
+    for hop in range(1, depth + 1):
+        following: list[str] = []
+        for current in frontier:
+            for nxt in sorted(adjacency.get(current, ())):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    reached[nxt] = (hop, current)
+                    following.append(nxt)
+        frontier = following
+    return reached
+
+
+async def dependencies(
+    store: GraphStore,
+    key: str,
+    *,
+    direction: Literal["upstream", "downstream"],
+    depth: int = 1,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[RelatedService]:
+    """What a service depends on (``upstream``) or what depends on it (``downstream``), by hops then name.
+
+    Follows DEPENDS_ON up to ``depth`` hops one way; ``via`` names the service one hop nearer.
+
+    Raises:
+        NotFound: if no service has that key.
+        InvalidQuery: if ``depth`` is not 1..3, or ``limit`` or ``cursor`` is invalid.
+    """
+    if not 1 <= depth <= MAX_DEPTH:
+        raise InvalidQuery(f"depth must be between 1 and {MAX_DEPTH}; got {depth}")
+    check_limit(limit)
+    after = decode_typed_cursor(cursor, int, str, str)
+    node = await service_node(store, key)
+    forward = direction == "upstream"
+    sub = await store.subgraph(
+        [node.id],
+        depth=depth,
+        graph_filter=GraphFilter(
+            labels=("Service", "CatalogEntry"),
+            rel_types=("DEPENDS_ON",),
+            direction="out" if forward else "in",
+        ),
+        max_nodes=5000,
+    )
+    names = {n.id: display_name(n) for n in sub.nodes}
+    reached = _hops(node.id, [e for e in sub.edges if e.type == "DEPENDS_ON"], forward, depth)
+    keyed = sorted(
+        (
+            (hop, names.get(other, other).casefold(), other),
+            RelatedService(other, names.get(other, other), hop, direction, names.get(via, via)),
+        )
+        for other, (hop, via) in reached.items()
+    )
+    keyed = [(k, r) for k, r in keyed if after is None or k > after]
+    page = keyed[: limit + 1]
+    items = tuple(r for _, r in page[:limit])
+    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+
+
+async def service_owners(store: GraphStore, key: str) -> ServiceOwners:
+    """A service's owning teams with their members (by name).
+
+    Raises:
+        NotFound: if no service has that key.
+    """
+    node = await service_node(store, key)
+    now = datetime.now(UTC)
+    people = await people_of(store, [node.id], at=now, now=now)
+    return ServiceOwners(TeamRef(node.id, display_name(node)), people.teams.get(node.id, ()))
+
+
+async def service_on_call(
+    store: GraphStore,
+    key: str,
+    *,
+    at: datetime | None = None,
+    live: LiveOnCallSource | None = None,
+) -> ServiceOnCall:
+    """Who is on call for a service at ``at`` (now by default), through the investigation's lookup.
+
+    Args:
+        store: The knowledge map.
+        key: The service, by id, name, external id or alias.
+        at: When (timezone-aware); now when omitted.
+        live: Asks incident.io for schedules the synced entries do not cover.
+
+    Raises:
+        NotFound: if no service has that key.
+    """
+    node = await service_node(store, key)
+    now = datetime.now(UTC)
+    when = at or now
+    people = await people_of(store, [node.id], at=when, now=now, live=live)
+    return ServiceOnCall(TeamRef(node.id, display_name(node)), when, people.on_call.get(node.id, ()))

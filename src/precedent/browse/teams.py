@@ -1,0 +1,146 @@
+"""Teams: the list of teams, and one team's members, services and on-call schedules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precedent.browse.lookup import display_name, find_team
+from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.browse.people import person
+from precedent.browse.services import TeamRef
+from precedent.model import GraphFilter
+
+if TYPE_CHECKING:
+    from precedent.investigation import Person
+    from precedent.model import Viewer
+    from precedent.store.base import GraphStore
+
+__all__ = ["ScheduleRef", "TeamDetail", "TeamSummary", "get_team", "list_teams"]
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """A team in a list, with how many members and services it has."""
+
+    id: str
+    name: str
+    external_id: str | None
+    members: int
+    services: int
+
+
+@dataclass(frozen=True)
+class ScheduleRef:
+    """An on-call schedule."""
+
+    id: str
+    name: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class TeamDetail:
+    """One team: its members, the services (and other catalog entries) it owns, its schedules."""
+
+    id: str
+    name: str
+    external_id: str | None
+    members: tuple[Person, ...]
+    services: tuple[TeamRef, ...]
+    schedules: tuple[ScheduleRef, ...]
+
+
+def _external(props: object) -> str | None:
+    value = props.get("external_id") if isinstance(props, dict) else None
+    return str(value) if value is not None else None
+
+
+async def list_teams(
+    store: GraphStore,
+    viewer: Viewer,
+    *,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[TeamSummary]:
+    """Teams by name (then id), optionally those whose name contains ``q``, one page at a time.
+
+    Raises:
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+    """
+    check_limit(limit)
+    after = decode_typed_cursor(cursor, str, str)
+    wanted = q.strip().casefold() if q else None
+    keyed = [
+        ((display_name(n).casefold(), n.id), n)
+        async for n in store.scan_nodes(["Team"])
+        if viewer.can_see(n) and (wanted is None or wanted in display_name(n).casefold())
+    ]
+    keyed.sort(key=lambda item: item[0])
+    keyed = [(k, n) for k, n in keyed if after is None or k > after]
+    page = keyed[: limit + 1]
+    nodes = [n for _, n in page[:limit]]
+    linked = await store.neighbours_of(
+        [n.id for n in nodes],
+        GraphFilter(labels=("User", "Service"), rel_types=("MEMBER_OF", "OWNED_BY"), direction="in"),
+        per_node=100_000,
+    )
+    items = tuple(
+        TeamSummary(
+            n.id,
+            display_name(n),
+            _external(dict(n.properties)),
+            sum(1 for e, _ in linked[n.id] if e.type == "MEMBER_OF"),
+            sum(1 for e, _ in linked[n.id] if e.type == "OWNED_BY"),
+        )
+        for n in nodes
+    )
+    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+
+
+async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
+    """A team by id, name, external id or incident.io team id, with members, services and schedules.
+
+    Members and services are ordered by name, then id.
+
+    Raises:
+        NotFound: if no team has that key.
+    """
+    team = await find_team(store, key)
+    pairs = await store.neighbours(
+        team.id,
+        GraphFilter(
+            labels=("User", "Service", "CatalogEntry", "Schedule"),
+            rel_types=("MEMBER_OF", "OWNED_BY", "HAS_SCHEDULE"),
+            visibilities=viewer.visibilities,
+        ),
+    )
+    members = sorted(
+        (person(n) for e, n in pairs if e.type == "MEMBER_OF" and n.label == "User"),
+        key=lambda p: (p.name.casefold(), p.id),
+    )
+    services = sorted(
+        (
+            TeamRef(n.id, display_name(n))
+            for e, n in pairs
+            if e.type == "OWNED_BY" and n.label in {"Service", "CatalogEntry"}
+        ),
+        key=lambda t: (t.name.casefold(), t.id),
+    )
+    # A schedule belongs to a team either way round: the team's attribute, or the schedule's owner.
+    schedules = {
+        n.id: ScheduleRef(
+            n.id, display_name(n), str(n.properties["timezone"]) if "timezone" in n.properties else None
+        )
+        for _, n in pairs
+        if n.label == "Schedule"
+    }
+    return TeamDetail(
+        team.id,
+        display_name(team),
+        _external(dict(team.properties)),
+        tuple(members),
+        tuple(services),
+        tuple(sorted(schedules.values(), key=lambda s: (s.name.casefold(), s.id))),
+    )

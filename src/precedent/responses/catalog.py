@@ -1,0 +1,273 @@
+"""Services, teams, people and hotspots: the browse layer's values as responses.
+
+The browse (and investigation) frozen dataclasses are the fields, as in ``responses.investigation``,
+so a service's owners or on-call have one JSON shape whether they come from an investigation or a
+service page. Every list is a page: ``items`` and the ``next_cursor`` to pass back as ``cursor``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# pydantic reads these field types at run time.
+from precedent.browse import (
+    Hotspot,
+    ScheduleRef,
+    ServiceSummary,
+    TeamRef,
+    TeamSummary,
+    UserIncident,
+    WeekCount,
+)
+from precedent.investigation import IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+
+if TYPE_CHECKING:
+    from precedent.browse import (
+        Page,
+        ServiceDetail,
+        ServiceHotspots,
+        ServiceOnCall,
+        ServiceOwners,
+        TeamDetail,
+        UserDetail,
+    )
+
+__all__ = [
+    "DependenciesResponse",
+    "HotspotsResponse",
+    "OnCallResponse",
+    "OwnersResponse",
+    "ServiceHotspotsResponse",
+    "ServiceIncidentsResponse",
+    "ServiceListResponse",
+    "ServiceResponse",
+    "TeamListResponse",
+    "TeamResponse",
+    "UserIncidentsResponse",
+    "UserResponse",
+]
+
+_CURSOR = "pass back as `cursor` for the next page; null on the last page"
+
+
+class ServiceListResponse(BaseModel):
+    """A page of the catalog's services, by name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[ServiceSummary]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[ServiceSummary]) -> ServiceListResponse:
+        """Render a page of services."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
+
+
+class ServiceResponse(BaseModel):
+    """One service: its catalog entry, owning teams, dependency counts and open incidents."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: ServiceSummary
+    depends_on: int = Field(description="direct dependencies (GET .../upstream lists them)")
+    dependents: int = Field(description="services depending on it directly (GET .../downstream)")
+    open_incidents: int = Field(description="incidents on it still being worked on, that the caller may see")
+
+    @classmethod
+    def from_detail(cls, detail: ServiceDetail) -> ServiceResponse:
+        """Render a service's detail."""
+        return cls(
+            service=detail.service,
+            depends_on=detail.depends_on,
+            dependents=detail.dependents,
+            open_incidents=detail.open_incidents,
+        )
+
+
+class ServiceIncidentsResponse(BaseModel):
+    """A page of the incidents that affected a service, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[IncidentBrief]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[IncidentBrief]) -> ServiceIncidentsResponse:
+        """Render a page of incidents."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
+
+
+class DependenciesResponse(BaseModel):
+    """A page of a service's dependencies one way, nearest first (then by name)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    direction: Literal["upstream", "downstream"] = Field(
+        description="upstream: what it depends on; downstream: what depends on it"
+    )
+    depth: int
+    items: list[RelatedService]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(
+        cls, direction: Literal["upstream", "downstream"], depth: int, page: Page[RelatedService]
+    ) -> DependenciesResponse:
+        """Render a page of dependencies."""
+        return cls(direction=direction, depth=depth, items=list(page.items), next_cursor=page.next_cursor)
+
+
+class OwnersResponse(BaseModel):
+    """A service's owning teams and their members."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: TeamRef
+    teams: list[TeamInfo]
+
+    @classmethod
+    def from_owners(cls, owners: ServiceOwners) -> OwnersResponse:
+        """Render a service's owners."""
+        return cls(service=owners.service, teams=list(owners.teams))
+
+
+class OnCallResponse(BaseModel):
+    """Who is on call for a service now, on its own and its owning teams' schedules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: TeamRef
+    at: datetime
+    on_call: list[OnCall] = Field(description="empty when no synced schedule entry covers now")
+
+    @classmethod
+    def from_on_call(cls, on_call: ServiceOnCall) -> OnCallResponse:
+        """Render a service's on-call."""
+        return cls(service=on_call.service, at=on_call.at, on_call=list(on_call.on_call))
+
+
+class ServiceHotspotsResponse(BaseModel):
+    """Incidents per week on one service (weeks start Monday 00:00 UTC), oldest week first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_id: str
+    service_name: str
+    since: datetime
+    until: datetime
+    total: int
+    weeks: list[WeekCount]
+
+    @classmethod
+    def from_hotspots(cls, found: ServiceHotspots) -> ServiceHotspotsResponse:
+        """Render a service's weekly counts."""
+        return cls(
+            service_id=found.service_id,
+            service_name=found.service_name,
+            since=found.since,
+            until=found.until,
+            total=found.total,
+            weeks=list(found.weeks),
+        )
+
+
+class HotspotsResponse(BaseModel):
+    """A page of services ranked by incidents over the window, most first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weeks: int
+    items: list[Hotspot]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, weeks: int, page: Page[Hotspot]) -> HotspotsResponse:
+        """Render a page of hotspots."""
+        return cls(weeks=weeks, items=list(page.items), next_cursor=page.next_cursor)
+
+
+class TeamListResponse(BaseModel):
+    """A page of teams, by name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[TeamSummary]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[TeamSummary]) -> TeamListResponse:
+        """Render a page of teams."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
+
+
+class TeamResponse(BaseModel):
+    """One team: members, the services it owns and its on-call schedules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    external_id: str | None
+    members: list[Person]
+    services: list[TeamRef]
+    schedules: list[ScheduleRef]
+
+    @classmethod
+    def from_detail(cls, team: TeamDetail) -> TeamResponse:
+        """Render a team."""
+        return cls(
+            id=team.id,
+            name=team.name,
+            external_id=team.external_id,
+            members=list(team.members),
+            services=list(team.services),
+            schedules=list(team.schedules),
+        )
+
+
+class UserResponse(BaseModel):
+    """A user: who they are, their teams, and the incidents they led."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    email: str | None
+    slack_user_id: str | None
+    role: str | None = Field(description="their incident.io base role, when known")
+    teams: list[TeamRef]
+    incidents_led: int = Field(description="incidents they led that the caller may see")
+    recent_led: list[UserIncident] = Field(description="the newest of those, newest first")
+
+    @classmethod
+    def from_detail(cls, user: UserDetail) -> UserResponse:
+        """Render a user."""
+        return cls(
+            id=user.person.id,
+            name=user.person.name,
+            email=user.person.email,
+            slack_user_id=user.person.slack_user_id,
+            role=user.role,
+            teams=list(user.teams),
+            incidents_led=user.incidents_led,
+            recent_led=list(user.recent_led),
+        )
+
+
+class UserIncidentsResponse(BaseModel):
+    """A page of the incidents a user held a role in, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[UserIncident]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[UserIncident]) -> UserIncidentsResponse:
+        """Render a page of a user's incidents."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
