@@ -1,55 +1,45 @@
-"""A service's incidents over time as a small bar chart: counted here, drawn as inline SVG by the template."""
+"""A service's incidents over time as a small bar chart: placed here, drawn as inline SVG by the template."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from precedent.browse import WeekCount
 
-__all__ = ["Bar", "monthly_bars"]
+__all__ = ["BAR", "GAP", "HEIGHT", "Bar", "weekly_bars"]
 
 HEIGHT = 80
-BAR = 22
-GAP = 6
+BAR = 10
+GAP = 3
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One month: its label, count, and where the template draws it."""
+    """One week: its label (the Monday it starts), its count, and where the template draws it."""
 
     label: str
     count: int
     x: int
     height: float
+    month_start: bool
 
 
-def _month(at: datetime) -> tuple[int, int]:
-    return at.year, at.month
-
-
-def monthly_bars(times: Iterable[datetime], now: datetime, months: int = 12) -> list[Bar]:
-    """Incidents per calendar month over the ``months`` ending with ``now``'s, oldest first."""
-    keys: list[tuple[int, int]] = []
-    year, month = now.year, now.month
-    for _ in range(months):
-        keys.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    keys.reverse()
-    counts = dict.fromkeys(keys, 0)
-    for at in times:
-        key = _month(at)
-        if key in counts:
-            counts[key] += 1
-    top = max(counts.values(), default=0) or 1
-    return [
-        Bar(
-            datetime(y, m, 1).strftime("%b %y"),  # noqa: DTZ001 - a label, never compared
-            counts[(y, m)],
-            i * (BAR + GAP),
-            HEIGHT * counts[(y, m)] / top,
+def weekly_bars(weeks: tuple[WeekCount, ...]) -> list[Bar]:
+    """Bars for ``browse.service_hotspots``'s weeks, oldest first, scaled to the busiest week."""
+    top = max((w.incidents for w in weeks), default=0) or 1
+    bars = []
+    for i, week in enumerate(weeks):
+        # A month's name is written under the first week that starts in it.
+        month_start = week.week_start.day <= 7
+        bars.append(
+            Bar(
+                week.week_start.strftime("%d %b %Y"),
+                week.incidents,
+                i * (BAR + GAP),
+                HEIGHT * week.incidents / top,
+                month_start,
+            )
         )
-        for i, (y, m) in enumerate(keys)
-    ]
+    return bars

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from litestar import get
@@ -10,18 +9,18 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from precedent.browse import hotspots
 from precedent.embedding import Embedder
 from precedent.investigation import list_recent
 from precedent.model import Node, Viewer
 from precedent.retrieval import SearchKind, search_map
 from precedent.store import GraphStore
-from precedent.web.reads import hotspots
 from precedent.web.rendering import PAGES, page
 from precedent.web.session import PageSession
 
 __all__ = ["HOME_PAGES", "hit_link"]
 
-HOTSPOT_DAYS = 30
+HOTSPOT_WEEKS = 4
 COUNTED = ("Incident", "Service", "Team", "ChangeEvent", "FollowUp", "Investigation")
 SEARCHED: tuple[SearchKind, ...] = ("incident", "service", "postmortem", "follow_up", "update")
 
@@ -33,7 +32,6 @@ async def home_page(
     session: NamedDependency[PageSession],
 ) -> Template:
     """Counts of what the viewer may see, hotspots, recent investigations and a search box."""
-    now = datetime.now(UTC)
     stats = await store.stats(visibilities=viewer.visibilities)
     recent = await list_recent(store, viewer, limit=8)
     return page(
@@ -41,8 +39,8 @@ async def home_page(
         session,
         title="Precedent",
         counts={label: stats.nodes_by_label.get(label, 0) for label in COUNTED},
-        hotspots=await hotspots(store, viewer, since=now - timedelta(days=HOTSPOT_DAYS)),
-        hotspot_days=HOTSPOT_DAYS,
+        hotspots=(await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=8)).items,
+        hotspot_weeks=HOTSPOT_WEEKS,
         recent=recent.items,
     )
 

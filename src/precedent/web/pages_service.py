@@ -9,19 +9,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from precedent.browse import service_hotspots
 from precedent.investigation import service_snapshot
 from precedent.model import Viewer
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
-from precedent.web.chart import monthly_bars
-from precedent.web.reads import incident_times
+from precedent.web.chart import BAR, GAP, weekly_bars
 from precedent.web.rendering import page
 from precedent.web.session import PageSession
 
 __all__ = ["SERVICE_PAGES"]
 
 CHANGES_WINDOW = timedelta(days=7)
-CHART_MONTHS = 12
+CHART_WEEKS = 26
 
 
 @get("/services/{service:str}", name="web:service")
@@ -35,7 +35,7 @@ async def service_page(
     """A service by id, name, external id or alias."""
     now = datetime.now(UTC)
     snapshot = await service_snapshot(store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW)
-    times = await incident_times(store, snapshot.context.id, viewer, since=now - timedelta(days=366))
+    weekly = await service_hotspots(store, viewer, snapshot.context.id, weeks=CHART_WEEKS, now=now)
     return page(
         "service.html",
         session,
@@ -43,8 +43,11 @@ async def service_page(
         svc=snapshot.context,
         changes=snapshot.changes,
         window_days=CHANGES_WINDOW.days,
-        bars=monthly_bars(times, now, CHART_MONTHS),
-        year_total=sum(1 for t in times if t >= now - timedelta(days=365)),
+        bars=weekly_bars(weekly.weeks),
+        bar_width=BAR,
+        chart_width=CHART_WEEKS * (BAR + GAP),
+        chart_total=weekly.total,
+        chart_weeks=CHART_WEEKS,
     )
 
 
