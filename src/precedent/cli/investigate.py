@@ -96,10 +96,16 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         investigation = await build_investigation(query, collaborators, viewer_from(args), options)
         if not args.no_save:
             await save(runtime.store, investigation, trigger="cli")
+    # A stored investigation has a page; one built with --no-save exists only in this output.
+    page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:
         print(json.dumps(investigation_json(investigation)))
     elif args.markdown:
         print(investigation.summary_markdown)
+        if page:
+            print(f"\n<{page}|Read the whole investigation in Precedent>")
     else:
         render(Console(), investigation)
+        if page:
+            Console(soft_wrap=True).print(f"\nRead it in a browser: {page}", markup=False, highlight=False)
     return 0
