@@ -24,7 +24,7 @@ async def sign_in(client: httpx.AsyncClient, token: str) -> None:
     assert response.status_code == 303
 
 
-async def test_pages_and_visibility_on_neo4j(api: Api) -> None:
+async def test_pages_and_visibility_on_neo4j(api: Api) -> None:  # noqa: F811 - the imported fixture
     client = api.client
     await sign_in(client, api.tokens.private)
     for path in (
