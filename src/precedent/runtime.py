@@ -123,7 +123,8 @@ class Runtime:
     @property
     def investigation_collaborators(self) -> Collaborators:
         """What investigations are built from in this process: the store, finder and catalog."""
-        return Collaborators(self.store, self.finder, self.catalog)
+        links = self._settings.links() if self._settings is not None else None
+        return Collaborators(self.store, self.finder, self.catalog, links=links)
 
     @property
     def finder(self) -> SimilarIncidentFinder:

@@ -8,6 +8,7 @@ API serves the same one.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,6 @@ from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.investigation import (
-    Collaborators,
     InvestigationOptions,
     build_investigation,
     investigation_json,
@@ -92,7 +92,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     async with Runtime.from_settings(settings) as runtime:
-        collaborators = Collaborators(runtime.store, runtime.finder, runtime.catalog)
+        collaborators = runtime.investigation_collaborators
+        if args.no_save:  # not stored, so no page to link to
+            collaborators = replace(collaborators, links=None)
         investigation = await build_investigation(query, collaborators, viewer_from(args), options)
         if not args.no_save:
             await save(runtime.store, investigation, trigger="cli")
@@ -101,9 +103,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(investigation_json(investigation)))
     elif args.markdown:
-        print(investigation.summary_markdown)
-        if page:
-            print(f"\n<{page}|Read the whole investigation in Precedent>")
+        print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
         render(Console(), investigation)
         if page:

@@ -68,6 +68,8 @@ def summary_markdown(
     precedents: Sequence[Precedent],
     services: Sequence[ServiceContext],
     changes: Sequence[Change],
+    *,
+    page: str | None = None,
 ) -> str:
     """Render the top hypotheses, three precedents, owners and on-call, and recent changes.
 
@@ -77,6 +79,7 @@ def summary_markdown(
         precedents: Similar past incidents, best first.
         services: The affected services' contexts.
         changes: Changes near the incident, newest first.
+        page: The investigation's web page, linked on the last line when given.
 
     Returns:
         Slack mrkdwn (``*bold*``), at most 15 lines.
@@ -95,4 +98,6 @@ def summary_markdown(
         lines.append("*Precedents*")
         lines += [_precedent_line(p, incident) for p in precedents[:3]]
     lines += [x for x in (_people_line(services), _changes_line(changes)) if x]
+    if page:
+        return "\n".join([*lines[:14], f"<{page}|Read the whole investigation>"])
     return "\n".join(lines[:15])
