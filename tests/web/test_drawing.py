@@ -125,7 +125,7 @@ def test_weekly_bars_scale_to_the_busiest_week() -> None:
     weeks = tuple(WeekCount(NOW - timedelta(weeks=3 - i), n) for i, n in enumerate((0, 2, 4, 1)))
     bars = weekly_bars(weeks)
     assert [b.count for b in bars] == [0, 2, 4, 1]
-    assert [b.height for b in bars] == [0.0, 40.0, 80.0, 20.0]
+    assert [b.height for b in bars] == [0.0, 35.0, 70.0, 17.5]
     assert bars[0].x < bars[1].x
 
 

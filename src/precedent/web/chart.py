@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BAR", "GAP", "HEIGHT", "Bar", "weekly_bars"]
 
-HEIGHT = 80
+HEIGHT = 70
+"""The tallest bar; the chart keeps room above it for its count."""
 BAR = 10
 GAP = 3
 
