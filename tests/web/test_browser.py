@@ -12,6 +12,8 @@ from urllib.parse import quote
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread, chromium, screenshot
 from tests.web.conftest import copy_map
@@ -44,6 +46,23 @@ def browser() -> Iterator[WebDriver]:
     driver.quit()
 
 
+@pytest.fixture(autouse=True)
+def signed_out(browser: WebDriver, server: ServerThread) -> None:
+    """Each test starts without a session, whatever the previous one left."""
+    browser.get(server.base + "/ui/sign-in")
+    browser.delete_all_cookies()
+    console_errors(browser)
+
+
+def wait_for_url(browser: WebDriver, fragment: str) -> None:
+    """Wait for a navigation (a submitted form, a clicked link) to reach a URL containing ``fragment``."""
+    WebDriverWait(browser, 20).until(expected_conditions.url_contains(fragment))
+
+
+def wait_for_page(browser: WebDriver) -> None:
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def console_errors(browser: WebDriver) -> list[str]:
     """The console's errors since the last call (reading the log empties it)."""
     return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -57,14 +76,18 @@ def visit(browser: WebDriver, server: ServerThread, path: str, shot: str) -> Non
 
 
 def sign_in(browser: WebDriver, token: str) -> None:
+    """Submit the sign-in form and wait for the page it leads to (the next page, or the form again)."""
+    old = browser.find_element(By.TAG_NAME, "html")
     field = browser.find_element(By.ID, "token")
     field.send_keys(token)
     field.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    wait_for_page(browser)
 
 
 def sign_out(browser: WebDriver) -> None:
     browser.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
-    assert "/ui/sign-in" in browser.current_url
+    wait_for_url(browser, "/ui/sign-in")
 
 
 def h1(browser: WebDriver) -> str:
@@ -94,6 +117,7 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     precedent = browser.find_element(By.CSS_SELECTOR, "#precedents h3 a")
     reference = precedent.text
     precedent.click()
+    wait_for_url(browser, f"/ui/incidents/{reference}")
     assert browser.current_url.endswith(f"/ui/incidents/{reference}")
     screenshot(browser, "03-incident")
     assert console_errors(browser) == []
@@ -101,9 +125,11 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     for section in ("postmortem", "follow-ups", "updates", "similar"):
         assert browser.find_element(By.ID, section).is_displayed(), section
     browser.back()
+    wait_for_url(browser, "/investigation")
     service = browser.find_element(By.CSS_SELECTOR, "#services h3 a")
     name = service.text
     service.click()
+    wait_for_url(browser, "/ui/services/")
     assert h1(browser) == name
     screenshot(browser, "04-service")
     assert console_errors(browser) == []
@@ -126,12 +152,13 @@ def test_home_search_and_stored_investigation(
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hotspots a")
     recent = browser.find_element(By.CSS_SELECTOR, "#recent-h + ul a")
     recent.click()
-    assert "/ui/investigations/" in browser.current_url
+    wait_for_url(browser, "/ui/investigations/")
     assert console_errors(browser) == []
     box = browser.find_element(By.ID, "site-q")
     word = web_org.public.properties["name"].split()[0]
     box.send_keys(str(word), Keys.ENTER)
-    assert "/ui/search?q=" in browser.current_url
+    wait_for_url(browser, "/ui/search?q=")
+    wait_for_page(browser)
     screenshot(browser, "06-search")
     assert console_errors(browser) == []
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hits li a")
@@ -187,7 +214,7 @@ def test_phone_width_and_keyboard(browser: WebDriver, server: ServerThread, web_
         active = browser.switch_to.active_element
         assert active.text == "Skip to content"
         active.send_keys(Keys.ENTER)
-        assert browser.current_url.endswith("#main")
+        wait_for_url(browser, "#main")
     finally:
         browser.set_window_size(1280, 1000)
     sign_out(browser)
