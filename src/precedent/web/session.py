@@ -174,4 +174,6 @@ async def authenticate(
         raise SignInRequired(return_to) from exc
     if not token.grants("read"):
         raise SignInRequired(return_to)
+    # The request log names the viewer of a page as it does an API call's.
+    connection.scope["user"] = token
     return PageSession(token, token.viewer(), csrf_value(connection))
