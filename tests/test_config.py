@@ -52,3 +52,13 @@ def test_an_invalid_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRECEDENT_STORE", "sqlite")
     with pytest.raises(ValidationError, match="store"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_links_use_the_public_url_else_the_bound_address() -> None:
+    public = Settings(public_url="https://precedent.example.com/", _env_file=None)  # type: ignore[call-arg]
+    assert public.links().investigation("inv:1") == "https://precedent.example.com/ui/investigations/inv%3A1"
+    local = Settings(host="0.0.0.0", port=9000, _env_file=None)  # type: ignore[call-arg]
+    assert local.links().home() == "http://127.0.0.1:9000/ui/"
+    assert (
+        local.links(host="10.0.0.5", port=8081).incident("INC-7") == "http://10.0.0.5:8081/ui/incidents/INC-7"
+    )

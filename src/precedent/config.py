@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from precedent.links import Links
+
 __all__ = ["Settings"]
 
 
@@ -68,3 +70,17 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """Where responders reach this service (``https://precedent.example.com``), for the links that
     Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""
+
+    def links(self, *, host: str | None = None, port: int | None = None) -> Links:
+        """Links to the web pages: under ``public_url``, else the address the server binds.
+
+        Args:
+            host: The interface actually bound, when a command overrides ``host``.
+            port: The port actually bound, when a command overrides ``port``.
+        """
+        if self.public_url:
+            return Links(self.public_url)
+        bound = host or self.host
+        # A wildcard bind is reachable on this machine at the loopback address.
+        reachable = "127.0.0.1" if bound in ("0.0.0.0", "::", "") else bound  # noqa: S104
+        return Links(f"http://{reachable}:{port if port is not None else self.port}")

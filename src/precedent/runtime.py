@@ -134,9 +134,13 @@ class Runtime:
 
     @property
     def investigation_collaborators(self) -> Collaborators:
-        """What investigations are built from in this process: the store, finder and catalog, and
-        incident.io's live on-call answers when an API key is configured (one cache per process)."""
-        return Collaborators(self.store, self.finder, self.catalog, live_on_call=self._live_on_call)
+        """What investigations are built from in this process: the store, finder and catalog,
+        incident.io's live on-call answers when an API key is configured (one cache per process),
+        and where the web pages are, so summaries link to them."""
+        links = self._settings.links() if self._settings is not None else None
+        return Collaborators(
+            self.store, self.finder, self.catalog, live_on_call=self._live_on_call, links=links
+        )
 
     @property
     def slack(self) -> SlackNotifier | None:

@@ -42,6 +42,7 @@ from precedent.errors import StoreUnavailable
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
+from precedent.web import template_config, web_router
 from precedent.webhooks import WebhookService
 
 if TYPE_CHECKING:
@@ -56,11 +57,17 @@ class _Live:
     """Where the lifespan puts the entered runtime; providers read it per request."""
 
     runtime: Runtime | None = None
+    tokens: TokenRegistry | None = None
 
     def get(self) -> Runtime:
         if self.runtime is None:
             raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
         return self.runtime
+
+    def get_tokens(self) -> TokenRegistry:
+        if self.tokens is None:
+            raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
+        return self.tokens
 
 
 def create_app(
@@ -93,18 +100,20 @@ def create_app(
     )
     live = _Live()
     mcp = mount_mcp(live.get)
-    public_paths = [*PUBLIC_PATHS, *(["^/metrics$"] if settings.metrics_public else [])]
+    # The pages under /ui sign browsers in with a session cookie instead of a bearer token.
+    public_paths = [*PUBLIC_PATHS, "^/ui(/|$)", *(["^/metrics$"] if settings.metrics_public else [])]
+    secure_cookies = (settings.public_url or "").lower().startswith("https://")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with runtime, mcp.lifespan():
             live.runtime = runtime
-            app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
+            live.tokens = app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
             try:
                 yield
             finally:
-                live.runtime = None
+                live.runtime = live.tokens = None
 
     def provide_store() -> GraphStore:
         return live.get().store
@@ -131,7 +140,9 @@ def create_app(
             *SERVICE_ROUTES,
             *TEAM_ROUTES,
             mcp.route,
+            web_router(live.get_tokens, secure_cookies=secure_cookies),
         ],
+        template_config=template_config(),
         lifespan=[lifespan],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),

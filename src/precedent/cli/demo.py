@@ -83,7 +83,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         server.should_exit = True
         await serving
         raise
-    _report(console, base, token, investigation, time.perf_counter() - started)
+    page = settings.links(host=host, port=port).investigation(investigation["id"])
+    _report(console, base, token, investigation, time.perf_counter() - started, page)
     if args.no_wait:
         server.should_exit = True
     await serving
@@ -152,7 +153,9 @@ def _check(response: httpx.Response, what: str) -> None:
         raise PrecedentError(f"{what} failed: {response.status_code} {response.text[:300]}")
 
 
-def _report(console: Console, base: str, token: str, investigation: dict[str, Any], elapsed: float) -> None:
+def _report(
+    console: Console, base: str, token: str, investigation: dict[str, Any], elapsed: float, page: str
+) -> None:
     incident = investigation["incident"]
     reference = incident.get("reference") or incident.get("id")
     out = Console(soft_wrap=True)  # URLs and tokens stay on one line, to copy
@@ -172,6 +175,7 @@ def _report(console: Console, base: str, token: str, investigation: dict[str, An
     out.print(
         f"\nInvestigation built in {investigation['build_ms']:.0f} ms; "
         f"ready {elapsed:.0f}s after the demo started.\n"
+        f"  Read it:   {page}   (sign in with the token below)\n"
         f"  API:       {base}/v1/incidents/{reference}/investigation\n"
         f"  OpenAPI:   {base}/schema\n"
         f"  Token:     {token}\n\n"

@@ -8,6 +8,7 @@ API serves the same one.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -92,13 +93,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     async with Runtime.from_settings(settings) as runtime:
         collaborators = runtime.investigation_collaborators
+        if args.no_save:  # not stored, so no page to link to
+            collaborators = replace(collaborators, links=None)
         investigation = await build_investigation(query, collaborators, viewer_from(args), options)
         if not args.no_save:
             await save(runtime.store, investigation, trigger="cli")
+    # A stored investigation has a page; one built with --no-save exists only in this output.
+    page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:
         print(json.dumps(investigation_json(investigation)))
     elif args.markdown:
-        print(investigation.summary_markdown)
+        print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
         render(Console(), investigation)
+        if page:
+            Console(soft_wrap=True).print(f"\nRead it in a browser: {page}", markup=False, highlight=False)
     return 0

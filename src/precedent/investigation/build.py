@@ -26,6 +26,7 @@ from precedent.retrieval.query import DescribedQuery, SimilarOptions, SimilarQue
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from precedent.links import Links
     from precedent.model import Node, Viewer, Visibility
     from precedent.retrieval.catalog import Catalog
     from precedent.retrieval.query import PosedQuery
@@ -49,6 +50,7 @@ class Collaborators:
         catalog: Resolves ``INC-123`` and service names.
         clock: The wall clock (injected by tests).
         live_on_call: Asks incident.io who is on call when synced schedules do not cover the time.
+        links: Where the web pages are, so the summary links to the investigation's page.
     """
 
     store: GraphStore
@@ -56,6 +58,7 @@ class Collaborators:
     catalog: Catalog
     clock: Callable[[], datetime] = field(default=_utc_now)
     live_on_call: LiveOnCallSource | None = None
+    links: Links | None = None
 
 
 @dataclass(frozen=True)
@@ -189,15 +192,19 @@ async def build_investigation(
         for follow_up in parts.follow_ups.get(incident_id, ()):
             follow_ups.setdefault(follow_up.id, follow_up)
     built_at = collaborators.clock()
+    new_id = investigation_id(_subject(posed), built_at)
+    page = collaborators.links.investigation(new_id) if collaborators.links else None
     return Investigation(
-        id=investigation_id(_subject(posed), built_at),
+        id=new_id,
         incident=incident,
         hypotheses=hypotheses,
         similar=precedents,
         services=gathered.services,
         changes=changes,
         follow_ups=tuple(follow_ups.values()),
-        summary_markdown=summary_markdown(incident, hypotheses, precedents, gathered.services, changes),
+        summary_markdown=summary_markdown(
+            incident, hypotheses, precedents, gathered.services, changes, page=page
+        ),
         built_at=built_at,
         build_ms=round((time.perf_counter() - started) * 1000, 1),
         map_state=map_state,

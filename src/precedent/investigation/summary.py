@@ -84,6 +84,8 @@ def summary_markdown(
     precedents: Sequence[Precedent],
     services: Sequence[ServiceContext],
     changes: Sequence[Change],
+    *,
+    page: str | None = None,
 ) -> str:
     """Render the top hypotheses, three precedents, owners and on-call, and recent changes.
 
@@ -93,6 +95,7 @@ def summary_markdown(
         precedents: Similar past incidents, best first.
         services: The affected services' contexts.
         changes: Changes near the incident, newest first.
+        page: The investigation's web page, linked on the last line when given.
 
     Returns:
         CommonMark, at most 15 lines: blocks apart by blank lines, owners and changes on two lines.
@@ -119,4 +122,7 @@ def summary_markdown(
         # A trailing backslash is a hard line break: two lines, one paragraph.
         blocks.append([" \\\n".join(tail)])
     lines = "\n\n".join("\n".join(block) for block in blocks).split("\n")
+    if page:
+        # The link stays within the 15 lines: the summary gives way, not the way to the rest.
+        return "\n".join([*lines[:13], "", f"[Read the whole investigation]({page})"])
     return "\n".join(lines[:15])

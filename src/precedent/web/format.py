@@ -1,0 +1,59 @@
+"""How the pages write times, durations and scores: small pure functions, registered as Jinja filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["FILTERS", "ago", "duration", "iso", "percent", "when"]
+
+
+def when(value: datetime | None) -> str:
+    """``2026-12-03 03:45 UTC`` (every page shows UTC, as incident.io's timelines do)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+
+
+def iso(value: datetime | None) -> str:
+    """The machine-readable form, for ``<time datetime=...>``."""
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else ""
+
+
+def duration(seconds: float | None) -> str:
+    """``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    if seconds is None:
+        return "unknown"
+    s = int(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        hours, minutes = divmod(s // 60, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(s // 3600, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """``7 min ago`` (or ``in 3 h`` for a time ahead)."""
+    if value is None:
+        return "unknown"
+    delta = ((now or datetime.now(UTC)) - value).total_seconds()
+    return f"{duration(delta)} ago" if delta >= 0 else f"in {duration(-delta)}"
+
+
+def percent(value: float) -> str:
+    """A confidence or score from 0 to 1 as ``72%``."""
+    return f"{round(max(0.0, min(1.0, value)) * 100)}%"
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "when": when,
+    "iso": iso,
+    "duration": duration,
+    "ago": ago,
+    "percent": percent,
+}

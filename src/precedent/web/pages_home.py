@@ -1,0 +1,79 @@
+"""The map at a glance (counts, hotspots, recent investigations, a search box) and search results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Template
+
+from precedent.browse import hotspots
+from precedent.embedding import Embedder
+from precedent.investigation import list_recent
+from precedent.model import Node, Viewer
+from precedent.retrieval import SearchKind, search_map
+from precedent.store import GraphStore
+from precedent.web.rendering import PAGES, page
+from precedent.web.session import PageSession
+
+__all__ = ["HOME_PAGES", "hit_link"]
+
+HOTSPOT_WEEKS = 4
+COUNTED = ("Incident", "Service", "Team", "ChangeEvent", "FollowUp", "Investigation")
+SEARCHED: tuple[SearchKind, ...] = ("incident", "service", "postmortem", "follow_up", "update")
+
+
+@get("/", name="web:home")
+async def home_page(
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+) -> Template:
+    """Counts of what the viewer may see, hotspots, recent investigations and a search box."""
+    stats = await store.stats(visibilities=viewer.visibilities)
+    recent = await list_recent(store, viewer, limit=8)
+    return page(
+        "home.html",
+        session,
+        title="Precedent",
+        counts={label: stats.nodes_by_label.get(label, 0) for label in COUNTED},
+        hotspots=(await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=8)).items,
+        hotspot_weeks=HOTSPOT_WEEKS,
+        recent=recent.items,
+    )
+
+
+def hit_link(node: Node) -> str | None:
+    """The page a search hit opens: its incident's for an incident's part, a service's own."""
+    props = node.properties
+    if node.label == "Incident":
+        return PAGES.incident(str(props.get("reference") or node.id))
+    if node.label == "Service":
+        return PAGES.service(str(props.get("name", node.id)))
+    incident = props.get("incident_id")
+    return PAGES.incident(str(incident)) if incident else None
+
+
+@get("/search", name="web:search")
+async def search_page(
+    store: NamedDependency[GraphStore],
+    embedder: NamedDependency[Embedder],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+    q: Annotated[str, QueryParameter(max_length=500)] = "",
+) -> Template:
+    """Incidents, services, post-mortems, follow-ups and updates matching ``q``, best first."""
+    text = q.strip()
+    hits = await search_map(store, embedder, text, viewer=viewer, kinds=SEARCHED, limit=20) if text else []
+    return page(
+        "search.html",
+        session,
+        title=f"Search: {text}" if text else "Search",
+        q=text,
+        hits=[(hit, hit_link(hit.node)) for hit in hits],
+    )
+
+
+HOME_PAGES = [home_page, search_page]

@@ -1,0 +1,55 @@
+"""The incident page: the incident, its updates, post-mortem, follow-ups and similar incidents."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from precedent.model import Viewer
+from precedent.retrieval import (
+    Catalog,
+    IncidentQuery,
+    SimilarIncidentFinder,
+    SimilarOptions,
+    incident_detail,
+)
+from precedent.store import GraphStore
+from precedent.web.rendering import page
+from precedent.web.session import PageSession
+
+__all__ = ["INCIDENT_PAGES"]
+
+SIMILAR = 5
+
+
+@get("/incidents/{incident:str}", name="web:incident")
+async def incident_page(
+    incident: FromPath[str],
+    store: NamedDependency[GraphStore],
+    finder: NamedDependency[SimilarIncidentFinder],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+) -> Template:
+    """One incident, by id or reference; a private one is "not found" to a viewer who may not see it."""
+    detail = await incident_detail(store, catalog, incident, viewer)
+    # The finder applies the viewer rule to what it cites (a public incident's similar are public).
+    similar = await finder.find(
+        IncidentQuery(detail.incident.id), SimilarOptions(limit=SIMILAR, viewer=viewer)
+    )
+    props = detail.incident.properties
+    label = str(props.get("reference") or detail.incident.id)
+    return page(
+        "incident.html",
+        session,
+        title=f"{label} {props.get('name', '')}",
+        label=label,
+        detail=detail,
+        props=props,
+        similar=similar.results,
+    )
+
+
+INCIDENT_PAGES = [incident_page]

@@ -1,0 +1,83 @@
+"""The investigation pages: what a responder reads after clicking the link in Slack."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from precedent.investigation import (
+    Collaborators,
+    Investigation,
+    build_investigation,
+    latest_for_incident,
+    save,
+)
+from precedent.investigation import get as get_investigation
+from precedent.model import Viewer
+from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
+from precedent.store import GraphStore
+from precedent.web.graph_svg import draw_investigation
+from precedent.web.rendering import PAGES, page
+from precedent.web.session import PageSession
+
+__all__ = ["INVESTIGATION_PAGES", "render_investigation"]
+
+
+def render_investigation(investigation: Investigation, session: PageSession) -> Template:
+    """The investigation page for ``investigation``."""
+    links: dict[str, str] = {}
+    incident = investigation.incident
+    if incident.id:
+        links[f"incident:{incident.id}"] = PAGES.incident(incident.reference or incident.id)
+    for precedent in investigation.similar:
+        links[f"incident:{precedent.incident_id}"] = PAGES.incident(precedent.label)
+    names = {*incident.service_names, *(c.service_name for c in investigation.changes)}
+    for context in investigation.services:
+        names |= {context.name, *(r.name for r in (*context.upstream, *context.downstream))}
+    links |= {f"service:{name}": PAGES.service(name) for name in names}
+    return page(
+        "investigation.html",
+        session,
+        title=f"Investigation: {incident.label} {incident.name}",
+        inv=investigation,
+        drawing=draw_investigation(investigation, links),
+        open_follow_ups=[f for f in investigation.follow_ups if (f.status or "").lower() not in _DONE],
+    )
+
+
+_DONE = {"completed", "done", "closed", "resolved", "not_doing", "canceled", "cancelled"}
+
+
+@get("/investigations/{investigation_id:str}", name="web:investigation")
+async def investigation_page(
+    investigation_id: FromPath[str],
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+) -> Template:
+    """A stored investigation by id."""
+    return render_investigation(await get_investigation(store, investigation_id, viewer), session)
+
+
+@get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
+async def incident_investigation_page(
+    incident: FromPath[str],
+    store: NamedDependency[GraphStore],
+    finder: NamedDependency[SimilarIncidentFinder],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+) -> Template:
+    """The latest investigation of an incident, built (and stored) when it has none, as the API does."""
+    collaborators = Collaborators(store, finder, catalog)
+    node = await catalog.incident(incident, viewer)
+    investigation = await latest_for_incident(store, node.id, viewer)
+    if investigation is None:
+        investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
+        await save(store, investigation, trigger="request")
+    return render_investigation(investigation, session)
+
+
+INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]

@@ -1,0 +1,54 @@
+"""The service page: owners, on-call, dependencies both ways, incidents over time, recent changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from precedent.browse import service_hotspots
+from precedent.investigation import service_snapshot
+from precedent.model import Viewer
+from precedent.retrieval import Catalog
+from precedent.store import GraphStore
+from precedent.web.chart import BAR, GAP, weekly_bars
+from precedent.web.rendering import page
+from precedent.web.session import PageSession
+
+__all__ = ["SERVICE_PAGES"]
+
+CHANGES_WINDOW = timedelta(days=7)
+CHART_WEEKS = 26
+
+
+@get("/services/{service:str}", name="web:service")
+async def service_page(
+    service: FromPath[str],
+    store: NamedDependency[GraphStore],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+) -> Template:
+    """A service by id, name, external id or alias."""
+    now = datetime.now(UTC)
+    snapshot = await service_snapshot(store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW)
+    weekly = await service_hotspots(store, viewer, snapshot.context.id, weeks=CHART_WEEKS, now=now)
+    return page(
+        "service.html",
+        session,
+        title=f"Service {snapshot.context.name}",
+        svc=snapshot.context,
+        changes=snapshot.changes,
+        window_days=CHANGES_WINDOW.days,
+        bars=weekly_bars(weekly.weeks),
+        bar_width=BAR,
+        chart_width=CHART_WEEKS * (BAR + GAP),
+        chart_total=weekly.total,
+        chart_weeks=CHART_WEEKS,
+    )
+
+
+SERVICE_PAGES = [service_page]

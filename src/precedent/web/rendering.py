@@ -1,0 +1,59 @@
+"""The pages' template engine and the one way a handler renders a page.
+
+Templates and the stylesheet ship inside the package (``templates/``, ``static/``); nothing is
+fetched from elsewhere at run time. Jinja2 escapes every value (autoescape), so a name or an
+update from incident.io is always text, never markup.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template import TemplateConfig
+
+from precedent.links import Links
+from precedent.web.format import FILTERS
+
+if TYPE_CHECKING:
+    from precedent.web.session import PageSession
+
+__all__ = ["PAGES", "STATIC_DIR", "page", "template_config"]
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+PAGES = Links("")
+"""Links between pages are site-relative, so they work whichever host the browser used."""
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt name fails the page's tests, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    env.globals["ui"] = PAGES
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """The app's template configuration: the pages' Jinja environment."""
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(_environment()))
+
+
+def page(name: str, session: PageSession | None, *, status_code: int = 200, **context: Any) -> Template:
+    """Render ``templates/<name>`` for a signed-in browser (``session``) or the sign-in form."""
+    return Template(
+        template_name=name,
+        context={"session": session, "now": datetime.now(UTC), **context},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},  # pages show what this viewer may see: never shared
+    )

@@ -1,0 +1,147 @@
+"""A small generated organisation for the web pages' tests, imported once per session.
+
+30 incidents (seed 3) ending now, with the hashing embedder standing in for the model (ranking
+quality is tested in tests/retrieval), a token of each kind, and a stored investigation of the
+newest public incident and of a private one. Handler tests run the app on the test's loop
+through an ASGI client; the browser tests serve a copy of the same map with uvicorn.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.ingest import Loader, import_export
+from precedent.investigation import Collaborators, build_investigation, save
+from precedent.model import OWNER_VIEWER
+from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
+from precedent.sources.synthetic import generate
+from precedent.store.embedded import EmbeddedStore
+from tests.api.conftest import running
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from precedent.model import Node
+
+DIMENSIONS = 384
+
+
+@dataclass(frozen=True)
+class WebOrg:
+    """The imported organisation, its tokens, and nodes picked for assertions."""
+
+    root: Path
+    data_dir: Path
+    public: Node
+    private: Node
+    service: Node
+    read_token: str
+    private_token: str
+    write_token: str
+    public_investigation: str
+    private_investigation: str
+
+    @property
+    def public_ref(self) -> str:
+        return str(self.public.properties["reference"])
+
+    @property
+    def private_ref(self) -> str:
+        return str(self.private.properties["reference"])
+
+    @property
+    def service_name(self) -> str:
+        return str(self.service.properties["name"])
+
+
+async def _pick(store: EmbeddedStore) -> tuple[Node, Node, Node]:
+    incidents = [n async for n in store.scan_nodes(["Incident"])]
+    public = max((n for n in incidents if n.visibility == "public"), key=lambda n: (n.occurred_at, n.id))
+    private = max((n for n in incidents if n.visibility == "private"), key=lambda n: (n.occurred_at, n.id))
+    # The service of the newest public incident: its page has incidents, owners and changes.
+    linked = await store.neighbours(public.id)
+    service = next(n for _, n in linked if n.label == "Service")
+    return public, private, service
+
+
+@pytest.fixture(scope="session")
+async def web_org(tmp_path_factory: pytest.TempPathFactory) -> WebOrg:
+    root = tmp_path_factory.mktemp("web-org")
+    generate(root / "export", incidents=30, seed=3, end_at=datetime.now(UTC).replace(second=0, microsecond=0))
+    data_dir = root / "data"
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        await import_export(root / "export", Loader(store, embedder))
+        public, private, service = await _pick(store)
+        tokens = TokenRegistry(store)
+        read = await tokens.create(["read"], name="reader")
+        private_reader = await tokens.create(["read:private"], name="private-reader")
+        writer = await tokens.create(["write"], name="writer")
+        catalog = Catalog(store)
+        collaborators = Collaborators(store, SimilarIncidentFinder(store, embedder, catalog=catalog), catalog)
+        built = []
+        for incident in (public, private):
+            investigation = await build_investigation(IncidentQuery(incident.id), collaborators, OWNER_VIEWER)
+            await save(store, investigation, trigger="request")
+            built.append(investigation.id)
+    finally:
+        await store.close()
+    return WebOrg(
+        root, data_dir, public, private, service, read.secret, private_reader.secret, writer.secret, *built
+    )
+
+
+def copy_map(org: WebOrg, name: str) -> Path:
+    """A copy of the organisation's data directory (an embedded map has one writer at a time)."""
+    target = org.root / name
+    if not target.exists():
+        shutil.copytree(org.data_dir, target)
+    return target
+
+
+@dataclass
+class Pages:
+    """The app on the test's loop and a cookie-keeping client."""
+
+    client: httpx.AsyncClient
+    org: WebOrg
+
+    async def sign_in(self, token: str) -> httpx.Response:
+        """Sign this client in through the form, as a browser does."""
+        form = await self.client.get("/ui/sign-in")
+        csrf = form.cookies.get("precedent_csrf") or self.client.cookies.get("precedent_csrf")
+        return await self.client.post("/ui/sign-in", data={"token": token, "csrf": csrf, "next": "/ui/"})
+
+
+@pytest.fixture(scope="session")
+async def web_app(web_org: WebOrg) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over a copy of the organisation's map, for the whole session (clients are per test)."""
+    data_dir = copy_map(web_org, "handler-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+    await store.close()
+
+
+@pytest.fixture
+async def pages(web_app: httpx.AsyncClient, web_org: WebOrg) -> AsyncIterator[Pages]:
+    """A fresh browser-like client (its own cookies) on the session's app."""
+    async with httpx.AsyncClient(transport=web_app._transport, base_url="http://testserver") as client:
+        yield Pages(client, web_org)

@@ -1,0 +1,136 @@
+"""Pure parts of the pages: return-path checks, the neighbourhood layout, the chart, the formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from precedent.browse import WeekCount
+from precedent.investigation import (
+    Evidence,
+    Hypothesis,
+    InvestigatedIncident,
+    Investigation,
+    MapState,
+    Precedent,
+    RelatedService,
+    ServiceContext,
+)
+from precedent.web.chart import weekly_bars
+from precedent.web.format import duration, percent
+from precedent.web.graph_svg import draw_investigation, path_names
+from precedent.web.session import safe_return_path, sign_in_path
+
+NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("/ui/incidents/INC-1?x=1", "/ui/incidents/INC-1?x=1"),
+        ("/ui", "/ui"),
+        (None, "/ui/"),
+        ("https://evil.example/ui/", "/ui/"),
+        ("//evil.example/ui", "/ui/"),
+        ("/ui\\..\\evil", "/ui/"),
+        ("/v1/stats", "/ui/"),
+        ("/ui/\r\nSet-Cookie:x", "/ui/"),
+    ],
+)
+def test_only_local_page_paths_are_returned_to(given: str | None, kept: str) -> None:
+    assert safe_return_path(given) == kept
+
+
+def test_the_sign_in_path_quotes_the_return_path() -> None:
+    assert sign_in_path("/ui/search?q=a b&x=1") == "/ui/sign-in?next=/ui/search%3Fq%3Da%20b%26x%3D1"
+
+
+def test_path_names_split_on_the_arrows_only() -> None:
+    path = "INC-30 -AFFECTS-> session redis <-DEPENDS_ON- auth-api <-AFFECTS- INC-29"
+    assert path_names(path) == ["INC-30", "session redis", "auth-api", "INC-29"]
+    assert path_names(None) == []
+
+
+def _precedent(ref: str, path: str | None) -> Precedent:
+    return Precedent(ref.lower(), ref, ref, 0.5, None, None, None, None, (), path, (), (), 0, False)
+
+
+def _investigation() -> Investigation:
+    incident = InvestigatedIncident(
+        "inc-9",
+        "INC-9",
+        "Checkout 500s",
+        "",
+        None,
+        None,
+        None,
+        NOW,
+        "public",
+        None,
+        ("s1",),
+        ("checkout",),
+        (),
+    )
+    context = ServiceContext(
+        "s1",
+        "checkout",
+        (),
+        (),
+        (RelatedService("s2", "payments", 1, "upstream", "checkout"),),
+        (RelatedService("s3", "web", 1, "downstream", "checkout"),),
+        (),
+        (),
+    )
+    return Investigation(
+        "inv:1",
+        incident,
+        (Hypothesis("x", 0.5, "precedent", (Evidence("incident", "inc-1", "INC-1", "similar"),)),),
+        (
+            _precedent("INC-1", "INC-9 -AFFECTS-> checkout <-DEPENDS_ON- payments <-AFFECTS- INC-1"),
+            _precedent("INC-2", None),
+        ),
+        (context,),
+        (),
+        (),
+        "",
+        NOW,
+        12.0,
+        MapState(10, 0, 3, None),
+        24.0,
+    )
+
+
+def test_the_drawing_highlights_the_path_to_each_precedent() -> None:
+    drawing = draw_investigation(_investigation(), {"service:checkout": "/ui/services/checkout"})
+    nodes = {n.key: n for n in drawing.nodes}
+    assert nodes["service:checkout"].href == "/ui/services/checkout"
+    linking = {(e.source.key, e.target.key) for e in drawing.edges if e.linking}
+    assert linking == {
+        ("incident:inc-9", "service:checkout"),
+        ("service:checkout", "service:payments"),
+        ("service:payments", "incident:inc-1"),
+    }
+    # A precedent no path links is drawn, but not as a linking path; nor is the unrelated dependency.
+    plain = {(e.source.key, e.target.key) for e in drawing.edges if not e.linking}
+    assert ("incident:inc-9", "incident:inc-2") in plain
+    assert ("service:web", "service:checkout") in plain or ("service:checkout", "service:web") in plain
+    # Columns run left to right: incident, its services, their neighbours, precedents.
+    assert nodes["incident:inc-9"].x < nodes["service:checkout"].x < nodes["service:payments"].x
+    assert nodes["service:payments"].x < nodes["incident:inc-1"].x
+    assert all(0 < n.y < drawing.height for n in drawing.nodes)
+
+
+def test_weekly_bars_scale_to_the_busiest_week() -> None:
+    weeks = tuple(WeekCount(NOW - timedelta(weeks=3 - i), n) for i, n in enumerate((0, 2, 4, 1)))
+    bars = weekly_bars(weeks)
+    assert [b.count for b in bars] == [0, 2, 4, 1]
+    assert [b.height for b in bars] == [0.0, 35.0, 70.0, 17.5]
+    assert bars[0].x < bars[1].x
+
+
+def test_formats() -> None:
+    assert duration(45) == "45 s"
+    assert duration(3 * 3600 + 20 * 60) == "3 h 20 min"
+    assert duration(2 * 86400 + 4 * 3600) == "2 d 4 h"
+    assert percent(0.726) == "73%"

@@ -1,0 +1,210 @@
+"""The pages through an ASGI client on the embedded store: sign-in, redirects, CSRF, content, visibility."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import pytest
+
+from precedent.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from tests.web.conftest import Pages, WebOrg
+
+
+def page_paths(org: WebOrg) -> list[str]:
+    return [
+        "/ui/",
+        f"/ui/investigations/{org.public_investigation}",
+        f"/ui/incidents/{org.public_ref}",
+        f"/ui/incidents/{org.public_ref}/investigation",
+        f"/ui/services/{quote(org.service_name)}",
+        "/ui/search?q=latency",
+    ]
+
+
+async def test_without_a_session_every_page_redirects_to_sign_in(pages: Pages) -> None:
+    for path in page_paths(pages.org):
+        response = await pages.client.get(path)
+        assert response.status_code == 303, path
+        location = response.headers["location"]
+        assert location.startswith("/ui/sign-in?next=/ui"), location
+    form = await pages.client.get("/ui/sign-in?next=/ui/services/x")
+    assert form.status_code == 200
+    assert 'name="next" value="/ui/services/x"' in form.text
+    assert 'type="password"' in form.text
+
+
+async def test_the_api_still_wants_its_bearer_token(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    # The session cookie is scoped to /ui and the API does not read it.
+    assert (await pages.client.get("/v1/stats")).status_code == 401
+
+
+async def test_sign_in_sets_a_session_cookie_for_the_pages_only(pages: Pages) -> None:
+    response = await pages.sign_in(pages.org.read_token)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/"
+    cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("set-cookie")}
+    session = cookies["precedent_session"]
+    assert "httponly" in session
+    assert "samesite=lax" in session
+    assert "path=/ui" in session
+    assert "secure" not in session  # served over http here; https public URLs get Secure
+    home = await pages.client.get("/ui/")
+    assert home.status_code == 200
+    assert "reader" in home.text
+
+
+async def test_a_refused_token_shows_the_form_again(pages: Pages) -> None:
+    for token in ("prec_" + "x" * 43, "not-a-token", pages.org.write_token):
+        response = await pages.sign_in(token)
+        assert response.status_code == 401, token
+        assert 'role="alert"' in response.text
+        assert "precedent_session" not in response.headers.get("set-cookie", "")
+    assert (await pages.client.get("/ui/")).status_code == 303
+
+
+async def test_forms_without_the_csrf_token_or_from_another_site_are_refused(pages: Pages) -> None:
+    await pages.client.get("/ui/sign-in")
+    csrf = pages.client.cookies["precedent_csrf"]
+    token = pages.org.read_token
+    bad = [
+        ({"token": token}, {}),
+        ({"token": token, "csrf": "forged" * 8}, {}),
+        ({"token": token, "csrf": csrf}, {"origin": "https://evil.example"}),
+        ({"token": token, "csrf": csrf}, {"origin": "null"}),
+    ]
+    for data, headers in bad:
+        response = await pages.client.post("/ui/sign-in", data=data, headers=headers)
+        assert response.status_code == 403, (data, headers)
+        assert "precedent_session" not in response.headers.get("set-cookie", "")
+    good = await pages.client.post(
+        "/ui/sign-in", data={"token": token, "csrf": csrf}, headers={"origin": "http://testserver"}
+    )
+    assert good.status_code == 303
+    # Sign-out is a form too: without the (rotated) CSRF token it is refused and the session stays.
+    assert (await pages.client.post("/ui/sign-out", data={})).status_code == 403
+    assert (await pages.client.get("/ui/")).status_code == 200
+    fresh = pages.client.cookies["precedent_csrf"]
+    assert fresh != csrf
+    out = await pages.client.post("/ui/sign-out", data={"csrf": fresh})
+    assert out.status_code == 303
+    assert (await pages.client.get("/ui/")).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    ["https://evil.example/", "//evil.example/ui", "/\\evil.example", "/v1/stats", "javascript:alert(1)"],
+)
+async def test_sign_in_only_returns_to_the_pages(pages: Pages, next_path: str) -> None:
+    await pages.client.get("/ui/sign-in")
+    response = await pages.client.post(
+        "/ui/sign-in",
+        data={
+            "token": pages.org.read_token,
+            "csrf": pages.client.cookies["precedent_csrf"],
+            "next": next_path,
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/"
+
+
+async def test_every_page_renders_for_a_signed_in_reader(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    for path in page_paths(pages.org):
+        response = await pages.client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["cache-control"] == "no-store"
+        assert "<h1>" in response.text or "<h1" in response.text
+
+
+async def test_the_investigation_page(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    assert f"{pages.org.public_ref}</a>: {pages.org.public.properties['name']}" in html
+    for section in ("hypotheses", "precedents", "neighbourhood", "services", "changes", "follow-ups"):
+        assert f'id="{section}"' in html
+    precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)
+    assert precedents, "the investigation lists its precedents, linked"
+    assert 'class="edge linking"' in html
+    assert f'href="/ui/services/{quote(pages.org.service_name)}"' in html
+    assert re.search(r"in \d+ ms", html)
+    # The same page for the incident's link, as the demo and the CLI print it.
+    by_incident = await pages.client.get(f"/ui/incidents/{pages.org.public_ref}/investigation")
+    assert precedents[0] in by_incident.text
+
+
+async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    incident = (await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text
+    for section in ("postmortem", "follow-ups", "updates", "similar"):
+        assert f'id="{section}"' in incident
+    assert f'href="/ui/incidents/{pages.org.public_ref}/investigation"' in incident
+    service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    assert f"<h1>{pages.org.service_name}</h1>" in service
+    for heading in ("Owners", "On call", "Depends on", "Depended on by", "Recent changes"):
+        assert heading in service
+    assert 'figure class="chart"' in service
+    home = (await pages.client.get("/ui/")).text
+    assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
+    assert 'role="search"' in home
+    assert quote(pages.org.public_investigation, safe="") in home
+    found = (await pages.client.get(f"/ui/search?q={quote(str(pages.org.public.properties['name']))}")).text
+    assert f'href="/ui/incidents/{pages.org.public_ref}"' in found
+
+
+async def test_an_unknown_page_answers_not_found_as_a_page(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    for path in ("/ui/incidents/INC-99999", "/ui/services/no-such-service", "/ui/investigations/inv:nope"):
+        response = await pages.client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<h1>Not found</h1>" in response.text
+
+
+async def _private_refs(org: WebOrg) -> set[str]:
+    store = EmbeddedStore(org.data_dir / "graph", dimensions=384, read_only=True)
+    await store.open()
+    try:
+        return {
+            str(n.properties["reference"])
+            async for n in store.scan_nodes(["Incident"])
+            if n.visibility == "private"
+        }
+    finally:
+        await store.close()
+
+
+async def test_a_read_token_never_sees_a_private_incident(pages: Pages) -> None:
+    private = await _private_refs(pages.org)
+    assert pages.org.private_ref in private
+    await pages.sign_in(pages.org.read_token)
+    for path in (
+        f"/ui/incidents/{pages.org.private_ref}",
+        f"/ui/incidents/{pages.org.private_ref}/investigation",
+        f"/ui/investigations/{pages.org.private_investigation}",
+    ):
+        response = await pages.client.get(path)
+        assert response.status_code == 404, path
+        assert str(pages.org.private.properties["name"]) not in response.text
+    # No page a reader can open names a private incident: precedents, search, counts, services.
+    for path in [*page_paths(pages.org), f"/ui/search?q={quote(str(pages.org.private.properties['name']))}"]:
+        html = (await pages.client.get(path)).text
+        shown = set(re.findall(r"/ui/incidents/(INC-\d+)", html))
+        assert not shown & private, (path, shown & private)
+    home = (await pages.client.get("/ui/")).text
+    assert re.search(rf"<dt>Incidents</dt><dd>{30 - len(private)}</dd>", home)
+
+
+async def test_a_private_reader_sees_the_private_incident(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    page = await pages.client.get(f"/ui/incidents/{pages.org.private_ref}")
+    assert page.status_code == 200
+    assert 'class="badge private"' in page.text
+    investigation = await pages.client.get(f"/ui/investigations/{pages.org.private_investigation}")
+    assert investigation.status_code == 200
