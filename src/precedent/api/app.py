@@ -151,6 +151,8 @@ def create_app(
             # The runtime's one live on-call source, so its cache serves every request.
             "live_on_call": Provide(lambda: live.get().live_on_call, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+            # One set per process: live on-call's cache and the page links come with it.
+            "collaborators": Provide(lambda: live.get().investigation_collaborators, sync_to_thread=False),
             "sync": Provide(lambda: live.get().sync, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),

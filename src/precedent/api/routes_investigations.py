@@ -26,17 +26,15 @@ from precedent.investigation import (
     Collaborators,
     Investigation,
     InvestigationOptions,
-    LiveOnCallSource,
     build_investigation,
-    latest_for_incident,
+    latest_or_build,
     list_recent,
     save,
 )
 from precedent.investigation import get as get_investigation
 from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.model import Viewer
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
-from precedent.retrieval.catalog import Catalog
+from precedent.retrieval import DescribedQuery
 from precedent.store import GraphStore
 
 __all__ = [
@@ -130,21 +128,12 @@ def _options(similar: int, hours: float) -> InvestigationOptions:
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
     incident: FromPath[str],
-    store: NamedDependency[GraphStore],
-    finder: NamedDependency[SimilarIncidentFinder],
-    catalog: NamedDependency[Catalog],
+    collaborators: NamedDependency[Collaborators],
     viewer: NamedDependency[Viewer],
-    live_on_call: NamedDependency[LiveOnCallSource | None],
     rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
 ) -> Investigation:
     """The latest investigation of an incident in the map, built (and stored) if there is none."""
-    collaborators = Collaborators(store, finder, catalog, live_on_call=live_on_call)
-    node = await collaborators.catalog.incident(incident, viewer)
-    if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
-        return stored
-    investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
-    await save(collaborators.store, investigation, trigger="request")
-    return investigation
+    return await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
 
 
 @get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
@@ -160,14 +149,10 @@ async def investigation_by_id(
 @post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
-    store: NamedDependency[GraphStore],
-    finder: NamedDependency[SimilarIncidentFinder],
-    catalog: NamedDependency[Catalog],
+    collaborators: NamedDependency[Collaborators],
     viewer: NamedDependency[Viewer],
-    live_on_call: NamedDependency[LiveOnCallSource | None],
 ) -> Investigation:
     """Investigate an incident described in the body (it need not be in the map yet); store it."""
-    collaborators = Collaborators(store, finder, catalog, live_on_call=live_on_call)
     query = DescribedQuery(
         name=data.name,
         summary=data.summary,

@@ -21,6 +21,7 @@ from precedent.investigation.build import (
 )
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
+from precedent.investigation.latest import latest_or_build
 from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
     InvestigationPage,
@@ -47,6 +48,7 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
+    "latest_or_build",
     "Change",
     "Collaborators",
     "Evidence",

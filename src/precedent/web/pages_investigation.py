@@ -10,13 +10,10 @@ from litestar.response import Template
 from precedent.investigation import (
     Collaborators,
     Investigation,
-    build_investigation,
-    latest_for_incident,
-    save,
+    latest_or_build,
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
-from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store import GraphStore
 from precedent.web.graph_svg import draw_investigation
 from precedent.web.rendering import PAGES, page
@@ -64,20 +61,12 @@ async def investigation_page(
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
 async def incident_investigation_page(
     incident: FromPath[str],
-    store: NamedDependency[GraphStore],
-    finder: NamedDependency[SimilarIncidentFinder],
-    catalog: NamedDependency[Catalog],
+    collaborators: NamedDependency[Collaborators],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
     """The latest investigation of an incident, built (and stored) when it has none, as the API does."""
-    collaborators = Collaborators(store, finder, catalog)
-    node = await catalog.incident(incident, viewer)
-    investigation = await latest_for_incident(store, node.id, viewer)
-    if investigation is None:
-        investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
-        await save(store, investigation, trigger="request")
-    return render_investigation(investigation, session)
+    return render_investigation(await latest_or_build(collaborators, incident, viewer), session)
 
 
 INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]
