@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, SkipValidation
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from precedent.api.errors import problem_responses
@@ -128,7 +128,8 @@ def _options(similar: int, hours: float) -> InvestigationOptions:
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
     incident: FromPath[str],
-    collaborators: NamedDependency[Collaborators],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
 ) -> Investigation:
@@ -149,7 +150,8 @@ async def investigation_by_id(
 @post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
-    collaborators: NamedDependency[Collaborators],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
 ) -> Investigation:
     """Investigate an incident described in the body (it need not be in the map yet); store it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, SkipValidation
 from litestar.response import Template
 
 from precedent.investigation import (
@@ -61,7 +61,8 @@ async def investigation_page(
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
 async def incident_investigation_page(
     incident: FromPath[str],
-    collaborators: NamedDependency[Collaborators],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:

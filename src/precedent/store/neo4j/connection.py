@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import (
@@ -26,7 +26,9 @@ from precedent.errors import StoreError, StoreUnavailable
 if TYPE_CHECKING:
     from neo4j import AsyncBookmarkManager, AsyncDriver, AsyncManagedTransaction, AsyncSession, Record
 
-__all__ = ["Connection", "Work", "fetch", "run"]
+    from precedent.store.neo4j.queries import Collected
+
+__all__ = ["Connection", "Work", "fetch", "fetch_rows", "run"]
 
 T = TypeVar("T")
 _SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
@@ -39,6 +41,14 @@ async def fetch(tx: AsyncManagedTransaction, query: str, params: Mapping[str, ob
     # and schema-whitelisted names, with every value passed as a parameter.
     result = await tx.run(query, dict(params))
     return [record async for record in result]
+
+
+async def fetch_rows(
+    tx: AsyncManagedTransaction, collected: Collected, params: Mapping[str, object]
+) -> list[dict[str, Any]]:
+    """Run a ``queries.collected`` read in ``tx`` and return its rows, in order, keyed by column."""
+    records = await fetch(tx, collected.query, params)
+    return [dict(zip(collected.columns, row, strict=True)) for row in records[0]["rows"]]
 
 
 async def run(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
 from precedent.store.neo4j import queries
-from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.connection import fetch_rows
 from precedent.store.neo4j.convert import from_micros, node_from_record, stored_property, to_micros
 
 if TYPE_CHECKING:
@@ -44,11 +44,14 @@ async def linked_recent(
         SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
         InvalidQuery: if ``per_anchor`` < 1.
     """
-    query = queries.linked_recent(
-        schema.check_label(label),
-        schema.check_edge_type(edge_type),
-        before=before is not None,
-        after=after is not None,
+    query = queries.collected(
+        queries.linked_recent(
+            schema.check_label(label),
+            schema.check_edge_type(edge_type),
+            before=before is not None,
+            after=after is not None,
+        ),
+        ("anchor", *queries.NODE_COLUMNS),
     )
     if per_anchor < 1:
         raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
@@ -69,8 +72,8 @@ async def linked_recent(
 
     async def work(tx: AsyncManagedTransaction) -> None:
         # Rows arrive in each subquery's order, so appending keeps newest-first per anchor.
-        for record in await fetch(tx, query, params):
-            found[record["anchor"]].append(node_from_record(record["props"], record["labels"]))
+        for row in await fetch_rows(tx, query, params):
+            found[row["anchor"]].append(node_from_record(row["props"], row["labels"]))
 
     await connection.read(work, "reading linked nodes")
     return found

@@ -8,6 +8,7 @@ builders splice in names that ``graph_schema`` whitelisted, and check them once 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.errors import SchemaError
@@ -19,11 +20,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AWAIT_INDEXES",
+    "Collected",
     "DELETE_NODES",
     "EMBEDDING_INDEX",
+    "EDGE_COLUMNS",
     "EXISTING_IDS",
+    "EXISTING_IDS_ROWS",
     "GET_META",
     "GET_NODES",
+    "GET_NODES_ROWS",
     "HIDDEN_EDGE_COUNTS",
     "HIDDEN_NODE_COUNTS",
     "INBOX_CANDIDATES",
@@ -37,7 +42,12 @@ __all__ = [
     "INBOX_RETRY",
     "INBOX_TAKE",
     "SET_META",
+    "NEIGHBOUR_COLUMNS",
+    "NODE_COLUMNS",
+    "SCORE_COLUMNS",
     "SIMILARITIES",
+    "SIMILARITIES_ROWS",
+    "TEXT_TOP_COLUMNS",
     "TEXT_INDEX",
     "VECTOR_INDEX_DIMENSIONS",
     "count_edges",
@@ -48,6 +58,7 @@ __all__ = [
     "find_nodes",
     "graph_node_predicates",
     "index_vector_search",
+    "collected",
     "label_predicate",
     "linked_recent",
     "list_nodes",
@@ -69,6 +80,7 @@ __all__ = [
 
 SAFE_IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 SAFE_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SAFE_COLUMN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 EMBEDDING_INDEX = "entity_embedding"
 TEXT_INDEX = "entity_text"
@@ -111,6 +123,35 @@ def node_fields(var: str) -> str:
 def label_predicate(var: str, labels: Iterable[str]) -> str:
     """Return ``(n:A OR n:B)`` for whitelisted ``labels``."""
     return "(" + " OR ".join(f"{var}:{safe_identifier(label)}" for label in labels) + ")"
+
+
+@dataclass(frozen=True)
+class Collected:
+    """A read answered as one record: ``query`` returns a single ``rows`` column of lists.
+
+    Attributes:
+        query: The Cypher to run.
+        columns: The names of each row list's items, in order.
+    """
+
+    query: str
+    columns: tuple[str, ...]
+
+
+def collected(query: str, columns: Sequence[str]) -> Collected:
+    """Wrap a read ``query`` returning ``columns`` so its rows, in their order, arrive in one record.
+
+    The async driver turns every record into its own Bolt message, with a few socket reads and
+    event-loop wake-ups each: a similar-incident query read about 1,500 records, and that receive
+    loop was most of the client's CPU. One record holding every row is read in a handful of chunks.
+    The subquery's rows reach ``collect`` in the order it returns them, so its ORDER BY holds.
+    """
+    for column in columns:
+        if not _SAFE_COLUMN.match(column):
+            raise SchemaError(f"{column!r} is not a safe Cypher column name")
+    return Collected(
+        f"CALL () {{\n{query}\n}}\nRETURN collect([{', '.join(columns)}]) AS rows", tuple(columns)
+    )
 
 
 # --- schema and bookkeeping ----------------------------------------------------------------------
@@ -176,6 +217,16 @@ def delete_edges(edge_type: str) -> str:
 GET_NODES = f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN {node_fields('n')}"
 
 EXISTING_IDS = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN DISTINCT n.id AS id"
+
+# Column names of the reads answered through ``collected`` (one record holding every row).
+NODE_COLUMNS = ("props", "labels")
+NEIGHBOUR_COLUMNS = ("source", "type", "target", "edge_props", "props", "labels")
+EDGE_COLUMNS = ("source", "type", "target", "props")
+SCORE_COLUMNS = ("id", "score")
+TEXT_TOP_COLUMNS = ("id", "score", "fetched", "floor")
+
+GET_NODES_ROWS = collected(GET_NODES, NODE_COLUMNS)
+EXISTING_IDS_ROWS = collected(EXISTING_IDS, ("id",))
 
 
 def scan_nodes_page(labels: Sequence[str]) -> str:
@@ -429,6 +480,7 @@ MATCH (n:Entity {id: id})
 WHERE n.embedding IS NOT NULL
 RETURN n.id AS id, vector.similarity.cosine(n.embedding, $vector) AS score
 """
+SIMILARITIES_ROWS = collected(SIMILARITIES, SCORE_COLUMNS)
 
 
 def text_search(predicates: str) -> str:

@@ -7,17 +7,17 @@ mapped back to plain cosine so they compare with the embedded store's.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from precedent.model import ScoredNode, SearchFilter
 from precedent.store.neo4j import queries
-from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.connection import fetch_rows
 from precedent.store.neo4j.convert import to_micros, vector_list
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
-    from neo4j import AsyncManagedTransaction, Record
+    from neo4j import AsyncManagedTransaction
 
     from precedent.graph_schema import GraphSchema
     from precedent.model import Vector
@@ -60,7 +60,7 @@ def _filter_parts(search_filter: SearchFilter | None, schema: GraphSchema) -> tu
     return predicates, params
 
 
-def _hits(records: Sequence[Record], *, cosine: bool) -> list[ScoredNode]:
+def _hits(records: Sequence[Mapping[str, Any]], *, cosine: bool) -> list[ScoredNode]:
     hits = []
     for record in records:
         score = float(record["score"])
@@ -93,13 +93,13 @@ async def vector_search(
     params["vector"] = vector
     params["k"] = k
     if over_fetch is None:
-        query = queries.exact_vector_search(predicates)
+        query = queries.collected(queries.exact_vector_search(predicates), queries.SCORE_COLUMNS)
     else:
-        query = queries.index_vector_search(predicates)
+        query = queries.collected(queries.index_vector_search(predicates), queries.SCORE_COLUMNS)
         params["fetch"] = max(k, over_fetch)
 
     async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
-        return _hits(await fetch(tx, query, params), cosine=True)
+        return _hits(await fetch_rows(tx, query, params), cosine=True)
 
     return await connection.read(work, "searching vectors")
 
@@ -120,7 +120,8 @@ async def similarities(
 
     async def work(tx: AsyncManagedTransaction) -> dict[str, float]:
         scores = {
-            str(r["id"]): 2.0 * float(r["score"]) - 1.0 for r in await fetch(tx, queries.SIMILARITIES, params)
+            str(r["id"]): 2.0 * float(r["score"]) - 1.0
+            for r in await fetch_rows(tx, queries.SIMILARITIES_ROWS, params)
         }
         return {node_id: scores[node_id] for node_id in unique if node_id in scores}
 
@@ -149,16 +150,16 @@ async def text_search(
         return []
     top = max(k, over_fetch)
     params.update(query=lucene, k=k, fetch=top)
-    top_query = queries.text_search_top(predicates)
-    full_query = queries.text_search(predicates)
+    top_query = queries.collected(queries.text_search_top(predicates), queries.TEXT_TOP_COLUMNS)
+    full_query = queries.collected(queries.text_search(predicates), queries.SCORE_COLUMNS)
 
     async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
-        records = await fetch(tx, top_query, params)
+        records = await fetch_rows(tx, top_query, params)
         if records:
             fetched, floor = int(records[0]["fetched"]), float(records[0]["floor"])
             exhausted = fetched < top
             if exhausted or (len(records) == k and float(records[-1]["score"]) > floor):
                 return _hits(records, cosine=False)
-        return _hits(await fetch(tx, full_query, params), cosine=False)
+        return _hits(await fetch_rows(tx, full_query, params), cosine=False)
 
     return await connection.read(work, "searching text")

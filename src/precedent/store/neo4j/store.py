@@ -16,7 +16,7 @@ from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
 from precedent.store.neo4j import linked, queries, search, traversal
-from precedent.store.neo4j.connection import Connection, fetch
+from precedent.store.neo4j.connection import Connection, fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
@@ -171,11 +171,8 @@ class Neo4jStore:
         params = {"ids": list(dict.fromkeys(ids)), "with_embeddings": with_embeddings}
 
         async def work(tx: AsyncManagedTransaction) -> dict[str, Node]:
-            records = await fetch(tx, queries.GET_NODES, params)
-            return {
-                record["props"]["id"]: node_from_record(record["props"], record["labels"])
-                for record in records
-            }
+            rows = await fetch_rows(tx, queries.GET_NODES_ROWS, params)
+            return {row["props"]["id"]: node_from_record(row["props"], row["labels"]) for row in rows}
 
         found = await self._connection.read(work, "reading nodes")
         return [found[node_id] for node_id in dict.fromkeys(ids) if node_id in found]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from precedent.errors import InvalidQuery
 from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.neo4j import queries
-from precedent.store.neo4j.connection import fetch
+from precedent.store.neo4j.connection import fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, node_from_record, to_micros
 
 if TYPE_CHECKING:
@@ -53,14 +53,16 @@ async def neighbours(
     target; a self-loop is one edge.
     """
     walk = _Walk(graph_filter, schema)
-    query = queries.neighbours(walk.direction, walk.types, walk.predicates)
+    query = queries.collected(
+        queries.neighbours(walk.direction, walk.types, walk.predicates), queries.NEIGHBOUR_COLUMNS
+    )
     params = {**walk.params, "id": node_id}
 
     async def work(tx: AsyncManagedTransaction) -> list[tuple[Edge, Node]]:
         pairs = []
-        for record in await fetch(tx, query, params):
-            edge = edge_from_record(record["source"], record["type"], record["target"], record["edge_props"])
-            pairs.append((edge, node_from_record(record["props"], record["labels"])))
+        for row in await fetch_rows(tx, query, params):
+            edge = edge_from_record(row["source"], row["type"], row["target"], row["edge_props"])
+            pairs.append((edge, node_from_record(row["props"], row["labels"])))
         return pairs
 
     pairs = await connection.read(work, "reading neighbours")
@@ -87,21 +89,24 @@ async def neighbours_of(
     found: dict[str, list[tuple[Edge, Node]]] = {node_id: [] for node_id in unique}
     if not unique:
         return found
-    query = queries.neighbours_of(walk.direction, walk.types, walk.predicates)
+    query = queries.collected(
+        queries.neighbours_of(walk.direction, walk.types, walk.predicates),
+        ("anchor", *queries.NEIGHBOUR_COLUMNS),
+    )
     params = {**walk.params, "ids": unique, "per_node": per_node}
 
     async def work(tx: AsyncManagedTransaction) -> None:
         # Rows arrive in each subquery's order, so appending keeps the contract's order per id.
-        for record in await fetch(tx, query, params):
-            edge = edge_from_record(record["source"], record["type"], record["target"], record["edge_props"])
-            found[record["anchor"]].append((edge, node_from_record(record["props"], record["labels"])))
+        for row in await fetch_rows(tx, query, params):
+            edge = edge_from_record(row["source"], row["type"], row["target"], row["edge_props"])
+            found[row["anchor"]].append((edge, node_from_record(row["props"], row["labels"])))
 
     await connection.read(work, "reading neighbours")
     return {node_id: found[node_id] for node_id in ids}
 
 
 async def _existing(tx: AsyncManagedTransaction, ids: Sequence[str]) -> list[str]:
-    return sorted({record["id"] for record in await fetch(tx, queries.EXISTING_IDS, {"ids": list(ids)})})
+    return sorted({row["id"] for row in await fetch_rows(tx, queries.EXISTING_IDS_ROWS, {"ids": list(ids)})})
 
 
 async def subgraph(
@@ -121,8 +126,8 @@ async def subgraph(
     every edge of an allowed type between two returned nodes, whatever the walk's direction.
     """
     walk = _Walk(graph_filter, schema)
-    hop_query = queries.next_hop(walk.direction, walk.types, walk.predicates)
-    edges_query = queries.edges_among(walk.types)
+    hop_query = queries.collected(queries.next_hop(walk.direction, walk.types, walk.predicates), ("id",))
+    edges_query = queries.collected(queries.edges_among(walk.types), queries.EDGE_COLUMNS)
 
     async def work(tx: AsyncManagedTransaction) -> Subgraph:
         frontier = await _existing(tx, seeds)
@@ -135,7 +140,7 @@ async def subgraph(
             room = max_nodes - len(order)
             # One more than the room left tells whether the cap cut anything off.
             params = {**walk.params, "frontier": frontier, "visited": sorted(visited), "limit": room + 1}
-            found = [record["id"] for record in await fetch(tx, hop_query, params)]
+            found = [row["id"] for row in await fetch_rows(tx, hop_query, params)]
             if len(found) > room:
                 found, truncated = found[:room], True
             order = [*order, *found]
@@ -144,14 +149,16 @@ async def subgraph(
         by_id = {
             node.id: node
             for node in (
-                node_from_record(record["props"], record["labels"])
-                for record in await fetch(tx, queries.GET_NODES, {"ids": order, "with_embeddings": False})
+                node_from_record(row["props"], row["labels"])
+                for row in await fetch_rows(
+                    tx, queries.GET_NODES_ROWS, {"ids": order, "with_embeddings": False}
+                )
             )
         }
         edges = sorted(
             (
-                edge_from_record(record["source"], record["type"], record["target"], record["props"])
-                for record in await fetch(tx, edges_query, {"ids": order})
+                edge_from_record(row["source"], row["type"], row["target"], row["props"])
+                for row in await fetch_rows(tx, edges_query, {"ids": order})
             ),
             key=lambda edge: (edge.source, edge.type, edge.target),
         )
