@@ -154,5 +154,7 @@ async def test_an_unknown_query_parameter_is_a_400_naming_it_and_the_accepted_on
         refused = await api.client.get(path, params={"bogus": "1"}, headers=headers)
         assert refused.status_code == 400, path
         assert "bogus" in refused.json()["detail"]
+    nameless = await api.client.get("/v1/investigations?=x&limit=1", headers=headers)
+    assert nameless.status_code == 400, nameless.text
     fine = await api.client.get("/v1/incidents/INC-1/similar?limit=3", headers=headers)
     assert fine.status_code == 200, fine.text

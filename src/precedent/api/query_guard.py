@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -45,7 +46,10 @@ def reject_unknown_query(connection: ASGIConnection[Any, Any, Any, Any], handler
     if connection.scope.get("method") != "GET" or not connection.url.path.startswith("/v1/"):
         return
     accepted = _accepted(handler)
-    unknown = sorted(set(connection.query_params) - accepted)
+    # From the raw query string: the parsed one drops a parameter with an empty name ("?=x").
+    raw = connection.scope.get("query_string", b"").decode("latin-1")
+    given = {unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part}
+    unknown = sorted(given - accepted)
     if unknown:
         allowed = ", ".join(sorted(accepted)) or "none"
         raise InvalidQuery(

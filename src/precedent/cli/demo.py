@@ -182,8 +182,7 @@ def _report(
         "Try:\n"
         f"  curl -s -H 'Authorization: Bearer {token}' {base}/v1/incidents/{reference}/investigation\n"
         f"  curl -s -H 'Authorization: Bearer {token}' '{base}/v1/incidents/{reference}/similar?limit=5'\n\n"
-        "Notebooks (beside the running service): PRECEDENT_DATA_DIR=.precedent/demo "
-        "uv run --with jupyterlab jupyter lab notebooks/\n"
+        "Notebooks (beside the running service): ./scripts/notebooks\n"
         "MCP server for agents:                   PRECEDENT_DATA_DIR=.precedent/demo uv run precedent mcp\n"
         "Ctrl-C stops the demo.",
         markup=False,

@@ -1,0 +1,244 @@
+"""The HTTP API under concurrent clients: similar incidents, neighbourhoods and incident lists.
+
+Usage::
+
+    HF_HUB_OFFLINE=1 uv run python benchmarks/http_load.py [--size 100000] [--clients 50]
+        [--seconds 30] [--dir /tmp/precedent-http-load] [--neo4j]
+
+Builds (or reuses, under ``--dir``) the map of ``benchmarks/retrieval/latency.py`` (200 services,
+30 teams, incidents with updates and post-mortem chunks, 5% private; word-vector embeddings, so
+timings exclude the model), issues a ``read:private`` token, starts the whole app (``create_app``:
+auth, guards, viewer, problem+json, metrics) under uvicorn in a child process, and then drives it
+over loopback with ``--clients`` concurrent HTTP/1.1 clients for ``--seconds`` seconds, each request
+picked in turn among ``GET /v1/incidents/{id}/similar``, ``GET /v1/incidents/{id}/neighbourhood``
+and ``GET /v1/incidents?limit=20`` (a first page, or a later one through the returned cursor).
+Prints, per route, requests, p50/p95/p99 in milliseconds and requests per second, and the total.
+
+One server process: the embedded store has one writer, and ``precedent serve`` runs one worker
+(several processes can share a Neo4j database, but serve does not fork them).
+``--neo4j`` runs against the Neo4j test server (``NEO4J_URI`` when set, else the Maven-built one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from typing import TYPE_CHECKING
+
+from benchmarks.retrieval.latency import BUILT_KEY, DIMENSIONS, WordVectorEmbedder, build_map
+
+from precedent.auth import TokenRegistry
+
+if TYPE_CHECKING:
+    from precedent.store.base import GraphStore
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _store(args: argparse.Namespace) -> GraphStore:
+    if args.neo4j_uri:
+        from precedent.store.neo4j import Neo4jStore
+
+        user, password = os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD")
+        auth = (user, password) if user and password else None
+        return Neo4jStore(args.neo4j_uri, auth=auth, dimensions=DIMENSIONS)
+    from precedent.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(Path(args.dir) / f"embedded-{args.size}", dimensions=DIMENSIONS)
+
+
+async def _prepare(args: argparse.Namespace) -> str:
+    """Build the map when it is not there yet, and issue a token for the clients."""
+    store = _store(args)
+    await store.open()
+    try:
+        if await store.get_meta(BUILT_KEY) != str(args.size):
+            started = time.perf_counter()
+            print(f"building a map of {args.size:,} incidents ...", flush=True)
+            await build_map(store, args.size, WordVectorEmbedder())
+            print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+        issued = await TokenRegistry(store).create(["read", "read:private"])
+        return issued.secret
+    finally:
+        await store.close()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    """The child process: the whole app on the prepared map."""
+    import uvicorn
+
+    from precedent.api.app import create_app
+    from precedent.config import Settings
+
+    store = _store(args)
+    await store.open()
+    settings = Settings(data_dir=Path(args.dir) / "serve", log_level="WARNING")
+    app = create_app(settings, store=store, embedder=WordVectorEmbedder())
+    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await store.close()
+
+
+async def _wait_ready(base: str, child: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(600):
+            if child.poll() is not None:
+                raise SystemExit(f"the server exited with {child.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/ready")).status_code == 200:
+                    return
+            await asyncio.sleep(0.5)
+    raise SystemExit("the server did not become ready in 5 minutes")
+
+
+async def _drive(base: str, token: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    rng = random.Random(3)
+    ids = [f"inc-{i:06d}" for i in range(args.size)]
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    deadline = time.perf_counter() + args.seconds
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+
+        async def one_client(n: int) -> None:
+            cursor: str | None = None
+            turn = n
+            while time.perf_counter() < deadline:
+                kind = ("similar", "neighbourhood", "incidents")[turn % 3]
+                turn += 1
+                incident = rng.choice(ids)
+                if kind == "similar":
+                    path, params = f"/v1/incidents/{incident}/similar", {"limit": "10"}
+                elif kind == "neighbourhood":
+                    path, params = f"/v1/incidents/{incident}/neighbourhood", {}
+                else:
+                    path, params = "/v1/incidents", {"limit": "20", **({"cursor": cursor} if cursor else {})}
+                started = time.perf_counter()
+                response = await client.get(path, params=params)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    errors[f"{kind} {response.status_code}"] += 1
+                    continue
+                timings[kind].append(elapsed)
+                if kind == "incidents":
+                    # Walk a few pages deep, then start again from the first.
+                    cursor = response.json().get("next_cursor") if rng.random() < 0.8 else None
+
+        await asyncio.gather(*(one_client(n) for n in range(args.clients)))
+    if errors:
+        print("non-200 answers:", dict(errors))
+    return timings
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _report(timings: dict[str, list[float]], seconds: float, args: argparse.Namespace) -> None:
+    store = "neo4j" if args.neo4j_uri else "embedded"
+    print(f"\n{store}, {args.size:,} incidents, {args.clients} clients, {seconds:.0f} s on loopback")
+    print(f"{'route':<15}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}")
+    everything: list[float] = []
+    for kind in ("similar", "neighbourhood", "incidents"):
+        values = timings.get(kind, [])
+        everything += values
+        if values:
+            print(
+                f"{kind:<15}{len(values):>9}{statistics.median(values):>9.1f}{_pct(values, 0.95):>9.1f}"
+                f"{_pct(values, 0.99):>9.1f}{len(values) / seconds:>8.1f}"
+            )
+    if everything:
+        print(
+            f"{'all':<15}{len(everything):>9}{statistics.median(everything):>9.1f}"
+            f"{_pct(everything, 0.95):>9.1f}{_pct(everything, 0.99):>9.1f}{len(everything) / seconds:>8.1f}"
+        )
+    print(f"load average at the end: {os.getloadavg()}")
+
+
+async def _main(args: argparse.Namespace) -> None:
+    token = await _prepare(args)
+    port = _free_port()
+    command = [
+        sys.executable,
+        __file__,
+        "--serve",
+        "--port",
+        str(port),
+        "--size",
+        str(args.size),
+        "--dir",
+        args.dir,
+    ]
+    env = dict(os.environ, **({"BENCH_NEO4J_URI": args.neo4j_uri} if args.neo4j_uri else {}))
+    # The server logs a line per request, as in production; into a file, not over the report.
+    log = (Path(args.dir) / "server.log").open("wb")
+    child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_ready(base, child)
+        started = time.perf_counter()
+        timings = await _drive(base, token, args)
+        _report(timings, time.perf_counter() - started, args)
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--dir", default="/tmp/precedent-http-load")
+    parser.add_argument(
+        "--neo4j", action="store_true", help="run against Neo4j instead of the embedded store"
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.neo4j_uri = os.environ.get("BENCH_NEO4J_URI")
+    if args.serve:
+        asyncio.run(_serve(args))
+        return
+    if not args.neo4j:
+        asyncio.run(_main(args))
+        return
+    from tests.support.neo4j_server import neo4j_server
+
+    with neo4j_server() as server:
+        args.neo4j_uri = server.uri
+        os.environ.update(
+            {k: v for k, v in (("NEO4J_USER", server.user), ("NEO4J_PASSWORD", server.password)) if v}
+        )
+        asyncio.run(_main(args))
+
+
+if __name__ == "__main__":
+    main()
