@@ -60,10 +60,10 @@ def _store(args: argparse.Namespace) -> GraphStore:
 
         user, password = os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD")
         auth = (user, password) if user and password else None
-        return Neo4jStore(args.neo4j_uri, auth=auth, dimensions=DIMENSIONS)
+        return Neo4jStore(args.neo4j_uri, auth=auth, dimensions=DIMENSIONS, exact_search=False)
     from precedent.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(Path(args.dir) / f"embedded-{args.size}", dimensions=DIMENSIONS)
+    return EmbeddedStore(Path(args.dir) / f"embedded-{args.size}", dimensions=DIMENSIONS, exact_search=False)
 
 
 async def _prepare(args: argparse.Namespace) -> str:
@@ -137,7 +137,11 @@ async def _drive(base: str, token: str, args: argparse.Namespace) -> dict[str, l
                 else:
                     path, params = "/v1/incidents", {"limit": "20", **({"cursor": cursor} if cursor else {})}
                 started = time.perf_counter()
-                response = await client.get(path, params=params)
+                try:
+                    response = await client.get(path, params=params)
+                except httpx.TimeoutException:
+                    errors[f"{kind} timed out after 60 s"] += 1
+                    continue
                 elapsed = (time.perf_counter() - started) * 1000
                 if response.status_code != 200:
                     errors[f"{kind} {response.status_code}"] += 1
@@ -195,6 +199,7 @@ async def _main(args: argparse.Namespace) -> None:
     ]
     env = dict(os.environ, **({"BENCH_NEO4J_URI": args.neo4j_uri} if args.neo4j_uri else {}))
     # The server logs a line per request, as in production; into a file, not over the report.
+    Path(args.dir).mkdir(parents=True, exist_ok=True)
     log = (Path(args.dir) / "server.log").open("wb")
     child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
