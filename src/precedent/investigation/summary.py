@@ -78,6 +78,10 @@ def _changes_line(changes: Sequence[Change]) -> str | None:
     return _cut("**Recent changes**: " + ", ".join(shown) + more, 300)
 
 
+# A trailing backslash is CommonMark's hard line break.
+_HARD_BREAK = " \\"
+
+
 def summary_markdown(
     incident: InvestigatedIncident,
     hypotheses: Sequence[Hypothesis],
@@ -120,9 +124,14 @@ def summary_markdown(
     tail = [x for x in (_people_line(services), _changes_line(changes)) if x]
     if tail:
         # A trailing backslash is a hard line break: two lines, one paragraph.
-        blocks.append([" \\\n".join(tail)])
+        blocks.append([f"{_HARD_BREAK}\n".join(tail)])
     lines = "\n\n".join("\n".join(block) for block in blocks).split("\n")
     if page:
-        # The link stays within the 15 lines: the summary gives way, not the way to the rest.
-        return "\n".join([*lines[:13], "", f"[Read the whole investigation]({page})"])
+        link = f"[Read the whole investigation]({page})"
+        if len(lines) <= 13:
+            return "\n".join([*lines, "", link])
+        # No room for a line of its own: the link ends the last line kept (minus its hard break).
+        kept = lines[:15]
+        kept[-1] = kept[-1].removesuffix(_HARD_BREAK) + f" · {link}"
+        return "\n".join(kept)
     return "\n".join(lines[:15])
