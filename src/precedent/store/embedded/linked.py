@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from precedent.store.embedded.filters import to_micros
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from datetime import datetime
 
     from precedent.model import Node, Property, Visibility
@@ -38,6 +38,23 @@ def _in_window(node: Node, before: datetime | None, after: datetime | None) -> b
     return after is None or node.occurred_at >= after
 
 
+def _linked(
+    state: GraphState,
+    anchor: str,
+    label: str,
+    edge_type: str,
+    before: datetime | None,
+    after: datetime | None,
+    visibilities: tuple[Visibility, ...],
+) -> Iterator[Node]:
+    """The ``label`` nodes linked into ``anchor`` by ``edge_type``, visible and in the window."""
+    for edge in state.incoming.get(anchor, {}).values():
+        if edge.type == edge_type:
+            node = state.nodes[edge.source]
+            if node.label == label and node.visibility in visibilities and _in_window(node, before, after):
+                yield node
+
+
 def linked_recent(
     state: GraphState,
     anchors: Sequence[str],
@@ -55,19 +72,9 @@ def linked_recent(
     """
     found: dict[str, list[Node]] = {}
     for anchor in anchors:
-        if anchor in found:
-            continue
-        sources = (
-            state.nodes[edge.source]
-            for edge in state.incoming.get(anchor, {}).values()
-            if edge.type == edge_type
-        )
-        allowed = (
-            node
-            for node in sources
-            if node.label == label and node.visibility in visibilities and _in_window(node, before, after)
-        )
-        found[anchor] = heapq.nsmallest(per_anchor, allowed, key=_newest_first)
+        if anchor not in found:
+            allowed = _linked(state, anchor, label, edge_type, before, after, visibilities)
+            found[anchor] = heapq.nsmallest(per_anchor, allowed, key=_newest_first)
     return found
 
 
@@ -88,18 +95,9 @@ def linked_times(
     """
     found: dict[str, list[datetime]] = {}
     for anchor in anchors:
-        if anchor in found:
-            continue
-        times = [
-            node.occurred_at
-            for edge in state.incoming.get(anchor, {}).values()
-            if edge.type == edge_type
-            and (node := state.nodes[edge.source]).label == label
-            and node.occurred_at is not None
-            and node.visibility in visibilities
-            and _in_window(node, before, after)
-        ]
-        found[anchor] = heapq.nlargest(per_anchor, times)
+        if anchor not in found:
+            allowed = _linked(state, anchor, label, edge_type, before, after, visibilities)
+            found[anchor] = heapq.nlargest(per_anchor, (n.occurred_at for n in allowed if n.occurred_at))
     return found
 
 

@@ -526,10 +526,7 @@ class EmbeddedStore:
             InvalidQuery: if ``per_anchor`` < 1.
         """
         state = self._open_state()
-        check_labels([label])
-        check_edge_types([edge_type])
-        if per_anchor < 1:
-            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        _check_link(label, edge_type, per_anchor)
         return linked_recent(
             state,
             anchors,
@@ -559,10 +556,7 @@ class EmbeddedStore:
             InvalidQuery: if ``per_anchor`` < 1.
         """
         state = self._open_state()
-        check_labels([label])
-        check_edge_types([edge_type])
-        if per_anchor < 1:
-            raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+        _check_link(label, edge_type, per_anchor)
         return linked_times(
             state,
             anchors,
@@ -731,3 +725,11 @@ class EmbeddedStore:
         nodes = list(state.nodes.values())
         edges = [e for by_key in state.outgoing.values() for e in by_key.values()]
         return await asyncio.to_thread(to_networkx, nodes, edges)
+
+
+def _check_link(label: str, edge_type: str, per_anchor: int) -> None:
+    """The arguments ``linked_recent`` and ``linked_times`` share, checked alike."""
+    check_labels([label])
+    check_edge_types([edge_type])
+    if per_anchor < 1:
+        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
