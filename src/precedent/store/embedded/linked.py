@@ -6,10 +6,8 @@ contract suite checks they agree.
 
 from __future__ import annotations
 
-import heapq
+from itertools import islice
 from typing import TYPE_CHECKING
-
-from precedent.store.embedded.filters import to_micros
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -21,23 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["find_nodes", "linked_recent", "linked_times"]
 
 
-def _newest_first(node: Node) -> tuple[bool, int, str]:
-    # Undated nodes sort after every dated one, then by id like the rest.
-    if node.occurred_at is None:
-        return (True, 0, node.id)
-    return (False, -to_micros(node.occurred_at), node.id)
-
-
-def _in_window(node: Node, before: datetime | None, after: datetime | None) -> bool:
-    if before is None and after is None:
-        return True
-    if node.occurred_at is None:
-        return False
-    if before is not None and node.occurred_at >= before:
-        return False
-    return after is None or node.occurred_at >= after
-
-
 def _linked(
     state: GraphState,
     anchor: str,
@@ -47,12 +28,14 @@ def _linked(
     after: datetime | None,
     visibilities: tuple[Visibility, ...],
 ) -> Iterator[Node]:
-    """The ``label`` nodes linked into ``anchor`` by ``edge_type``, visible and in the window."""
-    for edge in state.incoming.get(anchor, {}).values():
-        if edge.type == edge_type:
-            node = state.nodes[edge.source]
-            if node.label == label and node.visibility in visibilities and _in_window(node, before, after):
-                yield node
+    """The ``label`` nodes linked into ``anchor`` by ``edge_type``, visible and in the window, newest first.
+
+    Undated nodes come last, by id, and only when there is no window.
+    """
+    for source in state.links.sources(state, anchor, edge_type, before=before, after=after):
+        node = state.nodes[source]
+        if node.label == label and node.visibility in visibilities:
+            yield node
 
 
 def linked_recent(
@@ -74,7 +57,7 @@ def linked_recent(
     for anchor in anchors:
         if anchor not in found:
             allowed = _linked(state, anchor, label, edge_type, before, after, visibilities)
-            found[anchor] = heapq.nsmallest(per_anchor, allowed, key=_newest_first)
+            found[anchor] = list(islice(allowed, per_anchor))
     return found
 
 
@@ -97,7 +80,7 @@ def linked_times(
     for anchor in anchors:
         if anchor not in found:
             allowed = _linked(state, anchor, label, edge_type, before, after, visibilities)
-            found[anchor] = heapq.nlargest(per_anchor, (n.occurred_at for n in allowed if n.occurred_at))
+            found[anchor] = list(islice((n.occurred_at for n in allowed if n.occurred_at), per_anchor))
     return found
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.store.embedded.link_order import LinkOrder
 from precedent.store.embedded.listing import TimeOrder
 from precedent.store.embedded.ops import (
     DeleteEdges,
@@ -33,7 +34,7 @@ __all__ = ["GraphState"]
 
 @dataclass
 class GraphState:
-    """Nodes (indexed by label), edges (indexed both ways), counts, metadata, search indexes, time order."""
+    """Nodes (indexed by label), edges (indexed both ways), counts, metadata, search indexes, time orders."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
     # Label -> ids, so a question about services or teams reads those, not every incident part.
@@ -46,6 +47,7 @@ class GraphState:
     vectors: VectorIndex | None = None
     text: TextIndex = field(default_factory=TextIndex)
     order: TimeOrder = field(default_factory=TimeOrder)
+    links: LinkOrder = field(default_factory=LinkOrder)
 
     @property
     def dimensions(self) -> int | None:
@@ -100,6 +102,8 @@ class GraphState:
             self.by_label[previous.label].discard(node.id)
         self.nodes[node.id] = node.without_embedding()
         self.order.put(node, previous)
+        if previous is not None and previous.occurred_at != node.occurred_at:
+            self.links.redate(node, self.outgoing.get(node.id, {}).values())
         self.label_counts[node.label] += 1
         self.by_label.setdefault(node.label, set()).add(node.id)
         self.text.put(node.id, terms, previous_terms)
@@ -122,6 +126,7 @@ class GraphState:
         key = edge.key
         if self.edge(key) is None:
             self.type_counts[edge.type] += 1
+            self.links.link(edge, self.nodes[edge.source])
         self.outgoing.setdefault(edge.source, {})[key] = edge
         self.incoming.setdefault(edge.target, {})[key] = edge
 
@@ -135,6 +140,7 @@ class GraphState:
         del incoming[key]
         if not incoming:
             del self.incoming[key.target]
+        self.links.unlink(key.type, key.source, key.target)
         self.type_counts[key.type] -= 1
         if not self.type_counts[key.type]:
             del self.type_counts[key.type]
