@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
 import socket
 import time
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from precedent.sources.synthetic import generate
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
     from pathlib import Path
 
     from precedent.config import Settings
@@ -75,10 +77,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=update)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"  # noqa: S104
     console.print(f"==> loading the model and serving the map on {base}")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, access_log=False)
-    )
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[listener]))
+    loop = asyncio.get_running_loop()
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop, server.stop)
     reported = False
     try:
         while not server.started:
@@ -100,12 +104,32 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             server.should_exit = True
             with contextlib.suppress(Exception):
                 await serving
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(stop)
         if reported and not args.no_wait:
             console.print(
                 f"==> stopped. The map stays in {settings.data_dir}: "
                 "./scripts/demo serves it again in seconds."
             )
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped by the demo's signal handlers instead of its own.
+
+    uvicorn re-raises a captured Ctrl-C once it has stopped, which would end the demo with a
+    KeyboardInterrupt (twice over when ``uv run`` forwards the terminal's signal as well); here the
+    server stops, the demo says so, and the command ends normally.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def stop(self) -> None:
+        # A second Ctrl-C stops at once, without waiting for open connections.
+        self.force_exit = self.should_exit
+        self.should_exit = True
 
 
 def _quiet(settings: Settings) -> None:
