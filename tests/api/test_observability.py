@@ -135,3 +135,16 @@ def test_secrets_are_masked_whatever_logs_them() -> None:
     slack = logging.LogRecord("slack_sdk", logging.DEBUG, __file__, 1, "token=%s", ("xoxb-1-2-abcDEF",), None)
     assert RedactSecrets().filter(slack)
     assert slack.getMessage() == "token=[redacted]"
+
+
+def test_building_the_app_keeps_the_entry_points_logging(tmp_path: Path) -> None:
+    # The CLI configures logging (JSON or text, secrets redacted) before it builds the app; the
+    # app must not swap the root handlers for a framework's own format.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        create_app(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+        assert (root.handlers, root.level) == (handlers, level)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -165,4 +165,7 @@ def create_app(
             title="Precedent", version=__version__, components=BEARER_COMPONENTS, security=BEARER_REQUIRED
         ),
         plugins=[StrictBodySchemaPlugin()],
+        # Logging belongs to the entry point (text or JSON, secrets redacted); Litestar's default
+        # would replace the root handlers with its own format when the app is built.
+        logging_config=None,
     )

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
+import socket
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,7 @@ from rich.console import Console
 
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
-from precedent.cli.demo_scenario import declare_repeat, deploy_before, signed_delivery
+from precedent.cli.demo_scenario import DeclaredIncident, declare_repeat, deploy_before, signed_delivery
 from precedent.cli.progress import RichProgress
 from precedent.errors import NotFound, PrecedentError
 from precedent.ingest import Loader, import_export
@@ -32,6 +34,7 @@ from precedent.sources.synthetic import generate
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
     from pathlib import Path
 
     from precedent.config import Settings
@@ -57,38 +60,102 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Load the demo map if needed, serve it, declare an incident and show its investigation."""
     console = Console(stderr=True)
     started = time.perf_counter()
-    # The story is printed; one log line per request would bury it.
-    for name in ("precedent.api.access", "httpx"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    _quiet(settings)
+    host = args.host or settings.host
+    # Bound before anything slow, so a port already in use is said at once, not after the import.
+    listener = _bind(host, args.port if args.port is not None else settings.port)
+    port = int(listener.getsockname()[1])
     export = settings.data_dir / "export"
-    if not (settings.data_dir / _LOADED).exists():
+    if (settings.data_dir / _LOADED).exists():
+        console.print(f"==> reusing the map in {settings.data_dir} (delete that directory to start afresh)")
+    else:
         await _load(settings, export, args.incidents, args.seed, console)
     secret = _webhook_secret(settings.data_dir)
     token = await _demo_token(settings)
-    settings = settings.model_copy(update={"incidentio_webhook_secret": SecretStr(secret)})
-    host = args.host or settings.host
-    port = args.port if args.port is not None else settings.port
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()  # raises what stopped the server (a port in use, say)
-            return 1
-        await asyncio.sleep(0.1)
-    base = f"http://{host}:{port}"
-    console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
+    # The address actually bound, so the links the worker writes into the summary point here.
+    update = {"incidentio_webhook_secret": SecretStr(secret), "host": host, "port": port}
+    settings = settings.model_copy(update=update)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"  # noqa: S104
+    console.print(f"==> loading the model and serving the map on {base}")
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    loop = asyncio.get_running_loop()
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop, server.stop)
+    reported = False
     try:
-        investigation = await _declare(base, token, secret, export, console)
-    except PrecedentError:
-        server.should_exit = True
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises what stopped the server
+                return 1
+            await asyncio.sleep(0.1)
+        console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
+        declared, investigation = await _declare(base, token, secret, export, console)
+        page = settings.links().investigation(investigation["id"])
+        _report(console, base, token, declared, investigation, time.perf_counter() - started, page, settings)
+        reported = True
+        if args.no_wait:
+            server.should_exit = True
         await serving
-        raise
-    page = settings.links(host=host, port=port).investigation(investigation["id"])
-    _report(console, base, token, investigation, time.perf_counter() - started, page)
-    if args.no_wait:
-        server.should_exit = True
-    await serving
+    finally:
+        # An error while declaring, or Ctrl-C (uvicorn stops, then re-raises the signal): stop serving.
+        if not serving.done():
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(stop)
+        if reported and not args.no_wait:
+            console.print(
+                f"==> stopped. The map stays in {settings.data_dir}: "
+                "./scripts/demo serves it again in seconds."
+            )
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped by the demo's signal handlers instead of its own.
+
+    uvicorn re-raises a captured Ctrl-C once it has stopped, which would end the demo with a
+    KeyboardInterrupt (twice over when ``uv run`` forwards the terminal's signal as well); here the
+    server stops, the demo says so, and the command ends normally.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def stop(self) -> None:
+        # A second Ctrl-C stops at once, without waiting for open connections.
+        self.force_exit = self.should_exit
+        self.should_exit = True
+
+
+def _quiet(settings: Settings) -> None:
+    """The story is printed; log lines (requests, model loading, the worker) would bury it.
+
+    Warnings and errors still show, and ``PRECEDENT_LOG_LEVEL`` set by the user wins.
+    """
+    if "log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)
+    for name in ("precedent.api.access", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise PrecedentError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); another demo or 'precedent serve' may "
+            f"be running: stop it, or pick another port: ./scripts/demo --port {port + 1}"
+        ) from exc
+    return listener
 
 
 async def _load(settings: Settings, export: Path, incidents: int, seed: int, console: Console) -> None:
@@ -120,12 +187,16 @@ async def _demo_token(settings: Settings) -> str:
     return issued.secret
 
 
-async def _declare(base: str, token: str, secret: str, export: Path, console: Console) -> dict[str, Any]:
+async def _declare(
+    base: str, token: str, secret: str, export: Path, console: Console
+) -> tuple[DeclaredIncident, dict[str, Any]]:
     now = datetime.now(UTC)
     incident = declare_repeat(export, now=now)
     service = incident.services[0]
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
         deploy = {
+            # Your id for it, so a second run moves this deploy instead of adding another.
+            "id": f"demo-deploy-{incident.id}",
             "service": service,
             "kind": "deploy",
             "started_at": deploy_before(now).isoformat(),
@@ -134,18 +205,38 @@ async def _declare(base: str, token: str, secret: str, export: Path, console: Co
             "author": "ci@acme.example",
         }
         _check(await http.post("/v1/changes", json=deploy), "recording the deploy")
-        console.print(f"==> recorded a deploy of {service} seven minutes ago")
+        console.print(f"==> CI recorded a deploy of {service} v2.14.1, seven minutes ago")
         body, headers = signed_delivery(incident, secret, now=now)
         _check(await http.post("/v1/webhooks/incident-io", content=body, headers=headers), "the webhook")
-        console.print(f"==> incident.io declared {incident.reference}: {incident.name} (signed webhook sent)")
+        console.print(
+            f"==> incident.io declared {incident.reference}: {incident.name} (signed webhook sent); "
+            f"it repeats {incident.repeats}, a recurring failure planted in the history"
+        )
+        # Wait for the investigation the webhook worker builds; asking for the incident's investigation
+        # would build one on request, and the demo would show that instead.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            response = await http.get(f"/v1/incidents/{incident.id}/investigation")
-            if response.status_code == 200:
+            built = await _built_since(http, incident.id, now)
+            if built is not None:
+                response = await http.get(f"/v1/investigations/{built}")
+                _check(response, "reading the investigation")
                 found: dict[str, Any] = response.json()
-                return found
+                return incident, found
             await asyncio.sleep(0.25)
-    raise PrecedentError(f"no investigation for {incident.reference} after 120 s; see the server log")
+    raise PrecedentError(
+        f"no investigation for {incident.reference} after 120 s; the log above says why "
+        "(run again with PRECEDENT_LOG_LEVEL=INFO for the worker's lines)"
+    )
+
+
+async def _built_since(http: httpx.AsyncClient, incident_id: str, since: datetime) -> str | None:
+    """The id of an investigation of ``incident_id`` built at or after ``since``, if there is one yet."""
+    response = await http.get("/v1/investigations", params={"limit": 20})
+    _check(response, "listing investigations")
+    for item in response.json()["items"]:
+        if item["incident_id"] == incident_id and datetime.fromisoformat(item["built_at"]) >= since:
+            return str(item["id"])
+    return None
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -154,7 +245,14 @@ def _check(response: httpx.Response, what: str) -> None:
 
 
 def _report(
-    console: Console, base: str, token: str, investigation: dict[str, Any], elapsed: float, page: str
+    console: Console,
+    base: str,
+    token: str,
+    declared: DeclaredIncident,
+    investigation: dict[str, Any],
+    elapsed: float,
+    page: str,
+    settings: Settings,
 ) -> None:
     incident = investigation["incident"]
     reference = incident.get("reference") or incident.get("id")
@@ -162,30 +260,45 @@ def _report(
     out.rule(f"{reference}: {incident['name']}")
     out.print(investigation["summary_markdown"], markup=False)
     out.rule()
-    hypotheses = investigation.get("hypotheses") or []
-    if hypotheses:
-        out.print(
-            f"[bold]Top hypothesis[/bold] ({hypotheses[0]['confidence']:.0%}): {hypotheses[0]['statement']}"
-        )
-    similar = investigation.get("similar") or []
-    if similar:
-        top = similar[0]
-        reasons = ", ".join(top["reasons"][:3])
-        out.print(f"[bold]Top precedent[/bold]: {top.get('reference')} {top['name']} ({reasons})")
+    for line in _explained(declared, investigation):
+        out.print(line, markup=False, highlight=False)
+    auth = f"-H 'Authorization: Bearer {token}'"
     out.print(
-        f"\nInvestigation built in {investigation['build_ms']:.0f} ms; "
+        f"\nInvestigation built by the webhook worker in {investigation['build_ms']:.0f} ms; "
         f"ready {elapsed:.0f}s after the demo started.\n"
         f"  Read it:   {page}   (sign in with the token below)\n"
         f"  API:       {base}/v1/incidents/{reference}/investigation\n"
         f"  OpenAPI:   {base}/schema\n"
         f"  Token:     {token}\n\n"
         "Try:\n"
-        f"  curl -s -H 'Authorization: Bearer {token}' {base}/v1/incidents/{reference}/investigation\n"
-        f"  curl -s -H 'Authorization: Bearer {token}' '{base}/v1/incidents/{reference}/similar?limit=5'\n\n"
-        "Notebooks (beside the running service): ./scripts/notebooks\n"
-        "MCP server for agents:                   PRECEDENT_DATA_DIR=.precedent/demo uv run precedent mcp\n"
+        f"  curl -s {auth} {base}/v1/incidents/{reference}/investigation\n"
+        f"  curl -s {auth} '{base}/v1/incidents/{reference}/similar?limit=5'\n\n"
+        "In another terminal, beside the running demo:\n"
+        "  Notebooks:  ./scripts/notebooks\n"
+        f"  MCP:        {base}/mcp with the token above (HTTP), or over stdio:\n"
+        f"              PRECEDENT_DATA_DIR={settings.data_dir} uv run precedent mcp   (README: Agents)\n"
         "Ctrl-C stops the demo.",
         markup=False,
         highlight=False,
     )
     console.print()
+
+
+def _explained(declared: DeclaredIncident, investigation: dict[str, Any]) -> list[str]:
+    """The top hypothesis and the top precedent, each with what it rests on."""
+    lines: list[str] = []
+    hypotheses = investigation.get("hypotheses") or []
+    if hypotheses:
+        top = hypotheses[0]
+        lines.append(f"Top hypothesis ({top['confidence']:.0%}, {top['kind']}): {top['statement']}")
+        lines.extend(f"  evidence: {e['name']} ({e['why']})" for e in top["evidence"])
+    similar = investigation.get("similar") or []
+    if similar:
+        top = similar[0]
+        label = top.get("reference") or top["incident_id"]
+        repeated = " (the planted failure the demo repeated)" if label == declared.repeats else ""
+        lines.append(f"Top precedent ({top['score']:.0%} similar): {label} {top['name']}{repeated}")
+        lines.append(f"  why similar: {', '.join(top['reasons'])}")
+        if top.get("path"):
+            lines.append(f"  linked by: {top['path']}")
+    return lines

@@ -9,6 +9,7 @@ service's webhook secret, so it takes the real path (verify, inbox, worker, inve
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ def affected_services(incident: dict[str, Any]) -> list[str]:
 def declare_repeat(export: Path, *, now: datetime) -> DeclaredIncident:
     """A new incident that repeats the newest planted recurring failure in ``export``.
 
+    Its id and reference depend only on ``export``, so declaring it again updates it.
+
     Args:
         export: The generated export directory (with ``judgments.jsonl``).
         now: When it is declared.
@@ -91,7 +94,10 @@ def declare_repeat(export: Path, *, now: datetime) -> DeclaredIncident:
     number = 1 + max(int(str(i["reference"]).removeprefix("INC-")) for i in incidents.values())
     incident = copy.deepcopy(template)
     stamp = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    incident_id = "01DEMO" + secrets.token_hex(10).upper()
+    # The same id on every run over this export: a second run declares the same incident again (a
+    # newer state of it), so the map never gains a second INC-201 that the next run would find as
+    # its own closest precedent.
+    incident_id = "01DEMO" + hashlib.sha256(str(template["id"]).encode()).hexdigest()[:20].upper()
     incident.update(
         id=incident_id,
         reference=f"INC-{number}",

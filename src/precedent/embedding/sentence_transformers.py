@@ -91,6 +91,8 @@ class SentenceTransformerEmbedder:
         # Weights must come from disk; a hub download at run time is never acceptable here.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # noqa: TID251 - process-wide switch for the HF libraries
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")  # noqa: TID251
+        # A "Loading weights" bar per start would land in service logs and the demo's story.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # noqa: TID251
         path = resolve_model_path(self._model_name)
         try:
             from sentence_transformers import SentenceTransformer

@@ -1,0 +1,104 @@
+"""``precedent demo``: the declared incident, its signed webhook, and the story the demo prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+from standardwebhooks import Webhook
+
+from precedent.cli.demo_scenario import declare_repeat, signed_delivery
+from precedent.cli.main import main
+from precedent.sources.synthetic import generate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+def _thread_of(export: Path, reference: str) -> set[str]:
+    """The references of the planted recurrence whose newest incident is ``reference``."""
+    data = json.loads((export / "v2_incidents.json").read_text(encoding="utf-8"))
+    pages = data if isinstance(data, list) else [data]
+    by_id = {i["id"]: i["reference"] for page in pages for i in page["incidents"]}
+    for line in (export / "judgments.jsonl").read_text(encoding="utf-8").splitlines():
+        judged = json.loads(line)
+        if by_id.get(judged["query_id"]) == reference:
+            return {reference, *(by_id[r["id"]] for r in judged["relevant"] if r["id"] in by_id)}
+    raise AssertionError(f"{reference} is not a planted recurrence")
+
+
+def test_declaring_again_is_the_same_incident_in_a_newer_state(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    now = datetime.now(UTC).replace(microsecond=0)
+    generate(export, incidents=60, seed=7, end_at=now)
+
+    first = declare_repeat(export, now=now)
+    again = declare_repeat(export, now=now + timedelta(minutes=5))
+
+    # A second run must not add a second INC-61 that the next one would find as its own precedent.
+    assert (again.id, again.reference) == (first.id, first.reference)
+    assert again.payload["created_at"] > first.payload["created_at"]
+    assert first.repeats in _thread_of(export, first.repeats)
+    assert first.payload["incident_status"]["category"] == "live"
+
+    body, headers = signed_delivery(first, "whsec_" + "A" * 32, now=now)
+    delivered = Webhook("whsec_" + "A" * 32).verify(body, headers)
+    assert delivered["event_type"] == "public_incident.incident_created_v2"
+    assert delivered["public_incident.incident_created_v2"]["id"] == first.id
+
+
+@pytest.fixture
+def root_level() -> Iterator[None]:
+    # The demo quiets the root logger for its story; other tests expect it as it was.
+    level = logging.getLogger().level
+    yield
+    logging.getLogger().setLevel(level)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.usefixtures("root_level")
+def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_reuses_the_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PRECEDENT_LOG_LEVEL", raising=False)
+
+    stories = []
+    for _ in range(2):
+        assert main(["demo", "--incidents", "60", "--no-wait", "--port", "0"]) == 0
+        stories.append(capsys.readouterr())
+
+    first, second = stories
+    assert "generating an organisation of 60 incidents" in first.err
+    assert "reusing the map" in second.err
+    for story in stories:
+        declared = re.search(r"incident\.io declared (INC-\d+): .*? it repeats (INC-\d+)", story.err, re.S)
+        assert declared is not None, story.err
+        reference, repeated = declared.groups()
+        out = story.out
+        hypothesis = re.search(r"^Top hypothesis \(\d+%, change\): (.*)$", out, re.M)
+        assert hypothesis is not None, out
+        assert "v2.14.1" in hypothesis.group(1)
+        assert re.search(r"^  evidence: deploy of \S+ v2\.14\.1 \(deploy 7 min before", out, re.M), out
+        precedent = re.search(r"^Top precedent \(\d+% similar\): (INC-\d+) ", out, re.M)
+        assert precedent is not None, out
+        assert precedent.group(1) in _thread_of(tmp_path / "export", repeated)
+        assert precedent.group(1) != reference
+        assert re.search(r"^  why similar: \w+", out, re.M)
+        assert "built by the webhook worker" in out
+        token = re.search(r"Token:\s+(prec_\S+)", out)
+        assert token is not None
+        # Log lines would bury the story; the token is printed once, for the user, on stdout only.
+        assert " INFO " not in story.err
+        assert token.group(1) not in story.err
+        # Declared again on the second run, the same deploy moved: still one in its recent changes.
+        service = re.search(r"CI recorded a deploy of (\S+) v2\.14\.1", story.err)
+        assert service is not None
+        changes = next(line for line in out.splitlines() if line.startswith("**Recent changes**"))
+        assert changes.count(f"deploy of {service.group(1)} v2.14.1") == 1, changes
