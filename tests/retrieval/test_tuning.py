@@ -20,7 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMN = {s: i for i, s in enumerate(SIGNALS)}
@@ -57,6 +57,23 @@ def test_fit_finds_the_signal_that_carries_the_history() -> None:
     fitted = fit_weights(queries, DEFAULT_WEIGHTS)
     assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.2
     assert fitted.same_service / fitted.semantic > DEFAULT_WEIGHTS.same_service / DEFAULT_WEIGHTS.semantic
+
+
+def test_fit_also_climbs_from_rank_fusion() -> None:
+    rng = np.random.default_rng(7)
+    queries = []
+    for day in range(40):
+        ids = [f"c{i:02d}" for i in range(30)]
+        matrix = rng.uniform(0.0, 1.0, size=(30, len(SIGNALS)))  # scores that mislead
+        relevant = int(rng.integers(0, 30))
+        for column in ("lexical_rank", "semantic_rank", "shares_service"):
+            matrix[:, COLUMN[column]] = rng.uniform(0.0, 0.5, size=30)
+            matrix[relevant, COLUMN[column]] = 0.6  # never first in one order, good in all three
+        queries.append(LabelledQuery(ids, matrix, {ids[relevant]: 1}, START + timedelta(days=day), 365.0))
+    fitted = fit_weights(queries, DEFAULT_WEIGHTS)
+    rank_fusion = dataclasses.replace(DEFAULT_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
+    assert per_query(queries, fitted).mean() >= per_query(queries, rank_fusion).mean()
+    assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.3
 
 
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:

@@ -8,8 +8,9 @@ product, not a search. ``choose`` is the whole policy ``precedent tune`` applies
    the checked queries, cut into a few consecutive blocks;
 2. fit weights by coordinate ascent on mean nDCG@10 (each weight in turn tried at a few
    multiples and absolute values, and the recency half-life at a few lengths, keeping a change
-   only when it raises the objective), starting from the default, on every query older than a
-   block, and rank that block with them (forward chaining: no check sees its own future);
+   only when it raises the objective), once from the default and once from reciprocal-rank
+   fusion (``RRF_WEIGHTS``), keeping the better fit, on every query older than a block, and
+   rank that block with them (forward chaining: no check sees its own future);
 3. keep the default unless the fitted rankings beat it on the checked queries by more than the
    noise: the 95% paired-bootstrap interval of the pooled per-query nDCG@10 gain lies above zero;
    then adopt the weights fitted on every query;
@@ -30,6 +31,7 @@ import numpy as np
 from precedent.retrieval.choice import RankingChoice
 from precedent.retrieval.fusion import SIGNALS
 from precedent.retrieval.metrics import ndcg_at, reciprocal_rank
+from precedent.retrieval.weights import RRF_WEIGHTS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -132,17 +134,32 @@ def _objective(queries: Sequence[LabelledQuery], weights: Weights) -> float:
 
 
 def fit_weights(queries: Sequence[LabelledQuery], start: Weights, rounds: int = 4) -> Weights:
-    """Coordinate ascent on mean nDCG@10 from ``start`` (deterministic; changes only on a strict gain).
+    """Coordinate ascent on mean nDCG@10 from ``start`` and from rank fusion; the better fit wins.
+
+    Score fusion (the default's weighted cosine and BM25) and rank fusion (``RRF_WEIGHTS``) sit
+    in different corners of the weight space, and coordinate ascent only climbs from where it
+    starts, so both are tried. Deterministic; a tie goes to the fit from ``start``.
 
     Args:
         queries: The fitting set.
         start: Where to start (the default weights); its shape parameters other than the
-            half-life are kept.
+            half-life are kept, also for the fit from rank fusion.
         rounds: At most this many passes over the weights.
 
     Returns:
         The best weights found.
     """
+    rank_fusion = _with_weights_of(start, RRF_WEIGHTS)
+    fits = [_ascend(queries, s, rounds) for s in (start, rank_fusion)]
+    values = [_objective(queries, f) for f in fits]
+    return fits[int(np.argmax(values))]  # argmax takes the first of equals: the fit from start
+
+
+def _with_weights_of(shape: Weights, weights: Weights) -> Weights:
+    return dataclasses.replace(shape, **{s: weights.of(s) for s in SIGNALS})
+
+
+def _ascend(queries: Sequence[LabelledQuery], start: Weights, rounds: int) -> Weights:
     best, best_value = start, _objective(queries, start)
     for _ in range(rounds):
         improved = False
