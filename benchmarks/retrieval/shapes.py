@@ -10,11 +10,14 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
    (default 0.3) is the benchmark's held-out split, never seen by the fit;
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
-   whether the fit beats the default);
+   whether the fit beats the default); for comparison, so does the same policy with the fit
+   of before rank fusion (score signals only, climbing from the default alone);
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the default, BM25, embeddings (MiniLM cosine, best of an incident's
-   chunks), the most recent incident on the same service, and RRF(BM25, embeddings) with a
-   same-service boost; then the macro mean over shapes and the ratio to the best baseline.
+   the chosen ranking, the score-fusion-only choice, the default, ``RRF_WEIGHTS`` (rank fusion
+   written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
+   (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
+   and RRF(BM25, embeddings) with a same-service boost; then the macro mean over shapes and
+   the ratio to the best baseline.
 
 Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priority:
 ``nice -n 10 uv run python benchmarks/retrieval/shapes.py [DIR] [--shapes azure aws gcp gh24]``
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import pickle
 import sys
@@ -43,9 +47,11 @@ from precedent.retrieval.tuning import (
     ablations,
     bootstrap_mean,
     choose,
+    fit_weights,
     per_query,
     split_by_time,
 )
+from precedent.retrieval.weights import RRF_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -54,6 +60,11 @@ if TYPE_CHECKING:
 DEFAULT_DIR = Path(".precedent/bench")
 SHAPES = ("azure", "aws", "gcp", "gh24")
 BASELINES = ("bm25", "embeddings", "recent_same_service", "rrf_same_service")
+RANK_SIGNALS = ("lexical_rank", "semantic_rank", "shares_service")
+SCORE_FUSION_FIT = functools.partial(
+    fit_weights, signals=tuple(s for s in SIGNALS if s not in RANK_SIGNALS), rank_fusion=False
+)
+"""The fit before rank fusion was added: score signals only, climbing from the default alone."""
 
 
 async def _measure_shape(
@@ -112,9 +123,16 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
+    score_only = choose(development, DEFAULT_WEIGHTS, fit=SCORE_FUSION_FIT)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
-    for system, weights in (("precedent (chosen)", choice.weights), ("precedent (default)", DEFAULT_WEIGHTS)):
+    systems = (
+        ("precedent (chosen)", choice.weights),
+        ("precedent (score fusion fit)", score_only.weights),
+        ("precedent (default)", DEFAULT_WEIGHTS),
+        ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
+    )
+    for system, weights in systems:
         rows[system] = {
             "ndcg_10": _interval(per_query(held, weights)),
             "mrr": _interval(per_query(held, weights, "mrr")),
@@ -123,6 +141,7 @@ def evaluate_shape(
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
+    rows["_score_fusion_choice"] = {"source": score_only.source, "reason": score_only.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -142,6 +161,7 @@ async def main(argv: list[str] | None = None) -> int:
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
+        print(f"score fusion fit's choice: {rows['_score_fusion_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -162,7 +182,13 @@ async def main(argv: list[str] | None = None) -> int:
 
 
 def _macro(figures: dict[str, object]) -> None:
-    systems = ["precedent (chosen)", "precedent (default)", *BASELINES]
+    systems = [
+        "precedent (chosen)",
+        "precedent (score fusion fit)",
+        "precedent (default)",
+        "precedent (RRF_WEIGHTS)",
+        *BASELINES,
+    ]
     print("\n## macro over shapes (mean of per-shape means)")
     means = {}
     for system in systems:

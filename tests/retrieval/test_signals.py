@@ -74,7 +74,8 @@ def test_measure_combines_every_kind_of_evidence() -> None:
 
 def test_several_services_named_overlap_and_sharing() -> None:
     posed = dataclasses.replace(_posed(), service_ids=("checkout", "db"), service_names=("checkout", "db"))
-    evidence = Evidence(None, {}, {}, {}, GraphHits(frozenset({"a"}), {}), ServiceNeighbourhood({}, frozenset(), {}, {}))
+    hood = ServiceNeighbourhood({}, frozenset(), {}, {})
+    evidence = Evidence(None, {}, {}, {}, GraphHits(frozenset({"a"}), {}), hood)
     node = Node("a", "Incident", {}, NOW - timedelta(days=3))
     facts = {"a": CandidateFacts(node, frozenset({"db", "cache", "queue"}), frozenset(), related_links=0)}
     signals = measure(posed, evidence, facts, DEFAULT_WEIGHTS, NOW)["a"]

@@ -20,6 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
+from precedent.retrieval.tuning import _Objective
 from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -49,6 +50,16 @@ def test_rank_ids_breaks_ties_by_id_and_reshapes_recency() -> None:
     longer = dataclasses.replace(DEFAULT_WEIGHTS, half_life_days=730.0)
     assert rank_ids(query, longer) == ["a", "c", "b"]
     assert rank_ids(LabelledQuery([], np.zeros((0, len(SIGNALS))), {}, START, 365.0), DEFAULT_WEIGHTS) == []
+
+
+def test_the_fits_objective_is_mean_ndcg_under_every_half_life() -> None:
+    rng = np.random.default_rng(8)
+    queries = [_query(d, rng) for d in range(30)]
+    queries.append(LabelledQuery([], np.zeros((0, len(SIGNALS))), {"x": 1}, START, 365.0))
+    objective = _Objective(queries)
+    for half_life in (30.0, 365.0, 1095.0):
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, half_life_days=half_life, recency=0.5)
+        assert objective(weights) == pytest.approx(per_query(queries, weights).mean(), abs=1e-12)
 
 
 def test_fit_finds_the_signal_that_carries_the_history() -> None:
