@@ -152,10 +152,17 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
     parser.add_argument("--held-out", type=float, default=0.3, help="share of the newest queries held out")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--transfer",
+        action="store_true",
+        help="also: do fits on the other shapes beat the default?",
+    )
     args = parser.parse_args(argv)
     figures: dict[str, object] = {}
+    development: dict[str, list[LabelledQuery]] = {}
     for name in args.shapes:
         queries, baselines = await _measure_shape(args.dir, name)
+        development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
         rows, choice, dropped = evaluate_shape(queries, baselines, args.held_out)
         figures[name] = {"rows": rows, "choice": json.loads(choice.to_json()), "ablations": dropped}
         counts = rows["_counts"]
@@ -176,9 +183,44 @@ async def main(argv: list[str] | None = None) -> int:
         ordered = sorted(dropped.items(), key=lambda kv: kv[1])
         print("ablations on development (nDCG@10 without):", ", ".join(f"{s} {d:+.3f}" for s, d in ordered))
     _macro(figures)
+    if args.transfer:
+        figures["_transfer"] = transfer(development)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
     return 0
+
+
+def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str, float]]:
+    """Leave one shape out, on development splits only: fit on the others, score on it.
+
+    A default has to serve organisations it was not fitted to; this asks whether weights fitted
+    on the other histories beat ``DEFAULT_WEIGHTS`` (and ``RRF_WEIGHTS``) on each history.
+    """
+    print("\n## transfer: fitted on the other shapes' development, scored on this one's development")
+    print("| shape | default | RRF_WEIGHTS | fitted on the others | gain over default [95% CI] |")
+    print("|---|---|---|---|---|")
+    out: dict[str, dict[str, float]] = {}
+    gains = []
+    for name, queries in development.items():
+        others = [q for other, qs in development.items() if other != name for q in qs]
+        fitted = fit_weights(others, DEFAULT_WEIGHTS)
+        default, rrf, fit = (per_query(queries, w) for w in (DEFAULT_WEIGHTS, RRF_WEIGHTS, fitted))
+        gain = bootstrap_mean(fit - default)
+        gains.append(fit - default)
+        out[name] = {"default": default.mean(), "rrf": rrf.mean(), "fitted": fit.mean(), "gain_low": gain.low}
+        print(
+            f"| {name} | {default.mean():.3f} | {rrf.mean():.3f} | {fit.mean():.3f} "
+            f"| {gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}] |"
+        )
+    pooled = bootstrap_mean(np.concatenate(gains))
+    print(f"pooled gain over the default: {pooled.mean:+.3f} [{pooled.low:+.3f}, {pooled.high:+.3f}]")
+    every = fit_weights([q for qs in development.values() for q in qs], DEFAULT_WEIGHTS)
+    print(
+        "fitted on every development split: "
+        + ", ".join(f"{s}={every.of(s):g}" for s in SIGNALS if every.of(s))
+    )
+    out["_pooled"] = {"gain": pooled.mean, "low": pooled.low, "high": pooled.high}
+    return out
 
 
 def _macro(figures: dict[str, object]) -> None:
@@ -191,9 +233,10 @@ def _macro(figures: dict[str, object]) -> None:
     ]
     print("\n## macro over shapes (mean of per-shape means)")
     means = {}
+    shapes = [f for name, f in figures.items() if not name.startswith("_")]
     for system in systems:
-        ndcg = [f["rows"][system]["ndcg_10"]["mean"] for f in figures.values()]  # type: ignore[index]
-        mrr = [f["rows"][system]["mrr"]["mean"] for f in figures.values()]  # type: ignore[index]
+        ndcg = [f["rows"][system]["ndcg_10"]["mean"] for f in shapes]  # type: ignore[index]
+        mrr = [f["rows"][system]["mrr"]["mean"] for f in shapes]  # type: ignore[index]
         means[system] = (float(np.mean(ndcg)), float(np.mean(mrr)))
         print(f"| {system} | {means[system][0]:.3f} | {means[system][1]:.3f} |")
     best = max(BASELINES, key=lambda s: means[s][0])
