@@ -267,9 +267,7 @@ def ablations(queries: Sequence[LabelledQuery], weights: Weights) -> dict[str, f
     objective = _Objective(queries)
     base = objective(weights)
     return {
-        signal: objective(_with(weights, signal, 0.0)) - base
-        for signal in SIGNALS
-        if weights.of(signal) > 0
+        signal: objective(_with(weights, signal, 0.0)) - base for signal in SIGNALS if weights.of(signal) > 0
     }
 
 
