@@ -10,11 +10,14 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
    (default 0.3) is the benchmark's held-out split, never seen by the fit;
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
-   whether the fit beats the default);
+   whether the fit beats the default); for comparison, so does the same policy with the fit
+   of before rank fusion (score signals only, climbing from the default alone);
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the default, BM25, embeddings (MiniLM cosine, best of an incident's
-   chunks), the most recent incident on the same service, and RRF(BM25, embeddings) with a
-   same-service boost; then the macro mean over shapes and the ratio to the best baseline.
+   the chosen ranking, the score-fusion-only choice, the default, ``RRF_WEIGHTS`` (rank fusion
+   written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
+   (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
+   and RRF(BM25, embeddings) with a same-service boost; then the macro mean over shapes and
+   the ratio to the best baseline.
 
 Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priority:
 ``nice -n 10 uv run python benchmarks/retrieval/shapes.py [DIR] [--shapes azure aws gcp gh24]``
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import pickle
 import sys
@@ -43,9 +47,11 @@ from precedent.retrieval.tuning import (
     ablations,
     bootstrap_mean,
     choose,
+    fit_weights,
     per_query,
     split_by_time,
 )
+from precedent.retrieval.weights import RRF_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -54,6 +60,11 @@ if TYPE_CHECKING:
 DEFAULT_DIR = Path(".precedent/bench")
 SHAPES = ("azure", "aws", "gcp", "gh24")
 BASELINES = ("bm25", "embeddings", "recent_same_service", "rrf_same_service")
+RANK_SIGNALS = ("lexical_rank", "semantic_rank", "shares_service")
+SCORE_FUSION_FIT = functools.partial(
+    fit_weights, signals=tuple(s for s in SIGNALS if s not in RANK_SIGNALS), rank_fusion=False
+)
+"""The fit before rank fusion was added: score signals only, climbing from the default alone."""
 
 
 async def _measure_shape(
@@ -112,9 +123,16 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
+    score_only = choose(development, DEFAULT_WEIGHTS, fit=SCORE_FUSION_FIT)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
-    for system, weights in (("precedent (chosen)", choice.weights), ("precedent (default)", DEFAULT_WEIGHTS)):
+    systems = (
+        ("precedent (chosen)", choice.weights),
+        ("precedent (score fusion fit)", score_only.weights),
+        ("precedent (default)", DEFAULT_WEIGHTS),
+        ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
+    )
+    for system, weights in systems:
         rows[system] = {
             "ndcg_10": _interval(per_query(held, weights)),
             "mrr": _interval(per_query(held, weights, "mrr")),
@@ -123,6 +141,7 @@ def evaluate_shape(
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
+    rows["_score_fusion_choice"] = {"source": score_only.source, "reason": score_only.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -133,15 +152,23 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
     parser.add_argument("--held-out", type=float, default=0.3, help="share of the newest queries held out")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--transfer",
+        action="store_true",
+        help="also: do fits on the other shapes beat the default?",
+    )
     args = parser.parse_args(argv)
     figures: dict[str, object] = {}
+    development: dict[str, list[LabelledQuery]] = {}
     for name in args.shapes:
         queries, baselines = await _measure_shape(args.dir, name)
+        development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
         rows, choice, dropped = evaluate_shape(queries, baselines, args.held_out)
         figures[name] = {"rows": rows, "choice": json.loads(choice.to_json()), "ablations": dropped}
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
+        print(f"score fusion fit's choice: {rows['_score_fusion_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -156,18 +183,60 @@ async def main(argv: list[str] | None = None) -> int:
         ordered = sorted(dropped.items(), key=lambda kv: kv[1])
         print("ablations on development (nDCG@10 without):", ", ".join(f"{s} {d:+.3f}" for s, d in ordered))
     _macro(figures)
+    if args.transfer:
+        figures["_transfer"] = transfer(development)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
     return 0
 
 
+def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str, float]]:
+    """Leave one shape out, on development splits only: fit on the others, score on it.
+
+    A default has to serve organisations it was not fitted to; this asks whether weights fitted
+    on the other histories beat ``DEFAULT_WEIGHTS`` (and ``RRF_WEIGHTS``) on each history.
+    """
+    print("\n## transfer: fitted on the other shapes' development, scored on this one's development")
+    print("| shape | default | RRF_WEIGHTS | fitted on the others | gain over default [95% CI] |")
+    print("|---|---|---|---|---|")
+    out: dict[str, dict[str, float]] = {}
+    gains = []
+    for name, queries in development.items():
+        others = [q for other, qs in development.items() if other != name for q in qs]
+        fitted = fit_weights(others, DEFAULT_WEIGHTS)
+        default, rrf, fit = (per_query(queries, w) for w in (DEFAULT_WEIGHTS, RRF_WEIGHTS, fitted))
+        gain = bootstrap_mean(fit - default)
+        gains.append(fit - default)
+        out[name] = {"default": default.mean(), "rrf": rrf.mean(), "fitted": fit.mean(), "gain_low": gain.low}
+        print(
+            f"| {name} | {default.mean():.3f} | {rrf.mean():.3f} | {fit.mean():.3f} "
+            f"| {gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}] |"
+        )
+    pooled = bootstrap_mean(np.concatenate(gains))
+    print(f"pooled gain over the default: {pooled.mean:+.3f} [{pooled.low:+.3f}, {pooled.high:+.3f}]")
+    every = fit_weights([q for qs in development.values() for q in qs], DEFAULT_WEIGHTS)
+    print(
+        "fitted on every development split: "
+        + ", ".join(f"{s}={every.of(s):g}" for s in SIGNALS if every.of(s))
+    )
+    out["_pooled"] = {"gain": pooled.mean, "low": pooled.low, "high": pooled.high}
+    return out
+
+
 def _macro(figures: dict[str, object]) -> None:
-    systems = ["precedent (chosen)", "precedent (default)", *BASELINES]
+    systems = [
+        "precedent (chosen)",
+        "precedent (score fusion fit)",
+        "precedent (default)",
+        "precedent (RRF_WEIGHTS)",
+        *BASELINES,
+    ]
     print("\n## macro over shapes (mean of per-shape means)")
     means = {}
+    shapes = [f for name, f in figures.items() if not name.startswith("_")]
     for system in systems:
-        ndcg = [f["rows"][system]["ndcg_10"]["mean"] for f in figures.values()]  # type: ignore[index]
-        mrr = [f["rows"][system]["mrr"]["mean"] for f in figures.values()]  # type: ignore[index]
+        ndcg = [f["rows"][system]["ndcg_10"]["mean"] for f in shapes]  # type: ignore[index]
+        mrr = [f["rows"][system]["mrr"]["mean"] for f in shapes]  # type: ignore[index]
         means[system] = (float(np.mean(ndcg)), float(np.mean(mrr)))
         print(f"| {system} | {means[system][0]:.3f} | {means[system][1]:.3f} |")
     best = max(BASELINES, key=lambda s: means[s][0])

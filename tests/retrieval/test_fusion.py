@@ -14,19 +14,20 @@ from precedent.retrieval.fusion import (
     fuse,
     max_normalise,
     overlap,
+    rank_values,
     recency_value,
     recurrence_value,
     same_value,
     saturate,
     semantic_value,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS, Weights
 
 
 def test_signals_cover_every_weight() -> None:
     weight_names = {f.name for f in dataclasses.fields(Weights)}
     assert set(SIGNALS) <= weight_names
-    assert len(SIGNALS) == 9
+    assert len(SIGNALS) == 12
 
 
 def test_signals_reject_values_outside_unit_interval() -> None:
@@ -80,6 +81,27 @@ def test_max_normalise() -> None:
     assert max_normalise({"a": 4.0, "b": 2.0, "c": -1.0}) == {"a": 1.0, "b": 0.5, "c": 0.0}
     assert max_normalise({"a": 0.0}) == {"a": 0.0}
     assert max_normalise({}) == {}
+
+
+def test_rank_values_are_reciprocal_ranks_scaled_to_the_first_place() -> None:
+    values = rank_values({"b": 2.0, "a": 2.0, "c": 9.0})
+    assert values == {"c": 1.0, "a": pytest.approx(61 / 62), "b": pytest.approx(61 / 63)}  # ties by id
+    deep = rank_values({f"i{n:03d}": float(n) for n in range(100)})
+    assert deep["i099"] == 1.0
+    assert deep["i040"] == pytest.approx(61 / 120)  # rank 60: still counted
+    assert deep["i039"] == 0.0  # rank 61: beyond the depth, as if never returned
+    assert rank_values({}) == {}
+
+
+def test_rrf_weights_are_reciprocal_rank_fusion_with_a_service_boost() -> None:
+    # in both lists at ranks 2 and 3 beats first in one list; a shared service is worth a first place
+    both = Signals(lexical_rank=61 / 62, semantic_rank=61 / 63)
+    first_once = Signals(lexical_rank=1.0)
+    service = Signals(semantic_rank=61 / 120, shares_service=1.0)
+    ranked = fuse({"both": both, "first": first_once, "service": service}, RRF_WEIGHTS)
+    assert [f.incident_id for f in ranked] == ["both", "service", "first"]
+    scores = {f.incident_id: f.score for f in ranked}
+    assert scores["both"] / 0.2 / 61 == pytest.approx(1 / 62 + 1 / 63)
 
 
 def test_overlap_prefers_focused_incidents() -> None:

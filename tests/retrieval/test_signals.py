@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -62,8 +64,24 @@ def test_measure_combines_every_kind_of_evidence() -> None:
     assert sb.semantic == pytest.approx((0.9 - 0.1) / 0.9)
     assert (sb.lexical, sb.same_service, sb.dependency_path, sb.same_team) == (0.5, 0.0, 1.0, 1.0)
     assert sb.recurrence == pytest.approx(2 / 6)
+    # ranks: a leads BM25 (4.0 vs 2.0), b leads the cosines (0.9 vs 0.707); a shares a service
+    assert (sa.lexical_rank, sb.lexical_rank) == (1.0, pytest.approx(61 / 62))
+    assert (sb.semantic_rank, sa.semantic_rank) == (1.0, pytest.approx(61 / 62))
+    assert (sa.shares_service, sb.shares_service) == (1.0, 0.0)
     assert nearest_hops(frozenset({"db", "checkout"}), hood) == 0
     assert nearest_hops(frozenset({"elsewhere"}), hood) is None
+
+
+def test_several_services_named_overlap_and_sharing() -> None:
+    posed = dataclasses.replace(_posed(), service_ids=("checkout", "db"), service_names=("checkout", "db"))
+    hood = ServiceNeighbourhood({}, frozenset(), {}, {})
+    evidence = Evidence(None, {}, {}, {}, GraphHits(frozenset({"a"}), {}), hood)
+    node = Node("a", "Incident", {}, NOW - timedelta(days=3))
+    facts = {"a": CandidateFacts(node, frozenset({"db", "cache", "queue"}), frozenset(), related_links=0)}
+    signals = measure(posed, evidence, facts, DEFAULT_WEIGHTS, NOW)["a"]
+    # Ochiai: one shared of 2 x 3 named; sharing: any one in common. No text: no semantic order.
+    assert signals.same_service == pytest.approx(1 / math.sqrt(6))
+    assert (signals.shares_service, signals.semantic_rank, signals.lexical_rank) == (1.0, 0.0, 0.0)
 
 
 def test_public_surface() -> None:

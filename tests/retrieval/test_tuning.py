@@ -20,7 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMN = {s: i for i, s in enumerate(SIGNALS)}
@@ -51,12 +51,42 @@ def test_rank_ids_breaks_ties_by_id_and_reshapes_recency() -> None:
     assert rank_ids(LabelledQuery([], np.zeros((0, len(SIGNALS))), {}, START, 365.0), DEFAULT_WEIGHTS) == []
 
 
+def test_the_fits_objective_is_mean_ndcg_under_every_half_life() -> None:
+    rng = np.random.default_rng(8)
+    queries = [_query(d, rng) for d in range(30)]
+    queries.append(LabelledQuery([], np.zeros((0, len(SIGNALS))), {"x": 1}, START, 365.0))
+    for half_life in (30.0, 365.0, 1095.0):
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, half_life_days=half_life, recency=0.5)
+        # ablations go through the fit's precomputed objective; per_query through rank_ids
+        dropped = ablations(queries, weights)["semantic"]
+        without = dataclasses.replace(weights, semantic=0.0)
+        expected = per_query(queries, without).mean() - per_query(queries, weights).mean()
+        assert dropped == pytest.approx(expected, abs=1e-12)
+
+
 def test_fit_finds_the_signal_that_carries_the_history() -> None:
     rng = np.random.default_rng(1)
     queries = [_query(d, rng) for d in range(60)]
     fitted = fit_weights(queries, DEFAULT_WEIGHTS)
     assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.2
     assert fitted.same_service / fitted.semantic > DEFAULT_WEIGHTS.same_service / DEFAULT_WEIGHTS.semantic
+
+
+def test_fit_also_climbs_from_rank_fusion() -> None:
+    rng = np.random.default_rng(7)
+    queries = []
+    for day in range(40):
+        ids = [f"c{i:02d}" for i in range(30)]
+        matrix = rng.uniform(0.0, 1.0, size=(30, len(SIGNALS)))  # scores that mislead
+        relevant = int(rng.integers(0, 30))
+        for column in ("lexical_rank", "semantic_rank", "shares_service"):
+            matrix[:, COLUMN[column]] = rng.uniform(0.0, 0.5, size=30)
+            matrix[relevant, COLUMN[column]] = 0.6  # never first in one order, good in all three
+        queries.append(LabelledQuery(ids, matrix, {ids[relevant]: 1}, START + timedelta(days=day), 365.0))
+    fitted = fit_weights(queries, DEFAULT_WEIGHTS)
+    rank_fusion = dataclasses.replace(DEFAULT_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
+    assert per_query(queries, fitted).mean() >= per_query(queries, rank_fusion).mean()
+    assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.3
 
 
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:

@@ -20,12 +20,15 @@ __all__ = [
     "SIGNALS",
     "Contribution",
     "Fused",
+    "RANK_CONSTANT",
+    "RANK_DEPTH",
     "SignalName",
     "Signals",
     "dependency_value",
     "fuse",
     "max_normalise",
     "overlap",
+    "rank_values",
     "recency_value",
     "recurrence_value",
     "same_value",
@@ -43,7 +46,15 @@ SignalName = Literal[
     "same_severity",
     "recency",
     "recurrence",
+    "lexical_rank",
+    "semantic_rank",
+    "shares_service",
 ]
+
+RANK_CONSTANT = 60
+"""The constant of reciprocal-rank fusion (Cormack et al.), as in the RRF baseline."""
+RANK_DEPTH = 60
+"""Ranks below this are worth 0 (the generators' k-NN and BM25 depth)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,9 @@ class Signals:
     same_severity: float = 0.0
     recency: float = 0.0
     recurrence: float = 0.0
+    lexical_rank: float = 0.0
+    semantic_rank: float = 0.0
+    shares_service: float = 0.0
 
     def __post_init__(self) -> None:
         # NaN fails both comparisons, so this also rejects it.
@@ -88,6 +102,9 @@ def astuple_fast(signals: Signals) -> tuple[float, ...]:
         signals.same_severity,
         signals.recency,
         signals.recurrence,
+        signals.lexical_rank,
+        signals.semantic_rank,
+        signals.shares_service,
     )
 
 
@@ -155,6 +172,21 @@ def max_normalise(scores: Mapping[str, float]) -> dict[str, float]:
     if top <= 0.0:
         return dict.fromkeys(scores, 0.0)
     return {key: _clamp(score / top) for key, score in scores.items()}
+
+
+def rank_values(scores: Mapping[str, float]) -> dict[str, float]:
+    """Reciprocal-rank values: rank ``r`` (best first, ties by id) is worth ``(C + 1) / (C + r)``.
+
+    Rank fusion uses only the order of a generator's scores, never their scale, which differs
+    from query to query (BM25) or is compressed (MiniLM cosines). Dividing by the first place's
+    ``1 / (C + 1)`` keeps the value in [0, 1], so a weighted sum of these is reciprocal-rank
+    fusion. Ranks beyond ``RANK_DEPTH`` are worth 0, as if the generator had not returned them.
+    """
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:RANK_DEPTH]
+    values = dict.fromkeys(scores, 0.0)
+    for rank, (key, _) in enumerate(ordered, start=1):
+        values[key] = (RANK_CONSTANT + 1) / (RANK_CONSTANT + rank)
+    return values
 
 
 def overlap(query: Iterable[str], candidate: Iterable[str]) -> float:

@@ -16,6 +16,7 @@ from precedent.retrieval.fusion import (
     dependency_value,
     max_normalise,
     overlap,
+    rank_values,
     recency_value,
     recurrence_value,
     same_value,
@@ -92,7 +93,12 @@ def measure(
         now: The reference time for recency when the query has no cutoff.
     """
     reference_time = posed.before or now
-    lexical = max_normalise({i: s for i, s in evidence.lexical_hits.items() if i in facts})
+    bm25 = {i: s for i, s in evidence.lexical_hits.items() if i in facts}
+    lexical, lexical_ranks = max_normalise(bm25), rank_values(bm25)
+    cosines = {incident_id: _cosine(fact, evidence) for incident_id, fact in facts.items()}
+    # A query without text has no semantic order: ranking every candidate by a cosine of -1 would
+    # reward ids, not meaning.
+    semantic_ranks = rank_values(cosines) if evidence.vector is not None else {}
     query_services = frozenset(posed.service_ids)
     signals = {}
     for incident_id, fact in facts.items():
@@ -101,7 +107,7 @@ def measure(
         age_days = (reference_time - started).total_seconds() / _DAY if started else float("inf")
         repeats = max((evidence.graph.per_service.get(s, 0) for s in fact.services), default=0)
         signals[incident_id] = Signals(
-            semantic=semantic_value(_cosine(fact, evidence), weights.semantic_floor),
+            semantic=semantic_value(cosines[incident_id], weights.semantic_floor),
             lexical=lexical.get(incident_id, 0.0),
             same_service=overlap(query_services, fact.services),
             dependency_path=dependency_value(
@@ -113,6 +119,9 @@ def measure(
             recency=0.0 if started is None else recency_value(age_days, weights.half_life_days),
             # The candidate itself is one of the incidents counted on its service.
             recurrence=recurrence_value(fact.related_links, max(0, repeats - 1)),
+            lexical_rank=lexical_ranks.get(incident_id, 0.0),
+            semantic_rank=semantic_ranks.get(incident_id, 0.0),
+            shares_service=1.0 if query_services & fact.services else 0.0,
         )
     return signals
 

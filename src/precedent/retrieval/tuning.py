@@ -8,8 +8,9 @@ product, not a search. ``choose`` is the whole policy ``precedent tune`` applies
    the checked queries, cut into a few consecutive blocks;
 2. fit weights by coordinate ascent on mean nDCG@10 (each weight in turn tried at a few
    multiples and absolute values, and the recency half-life at a few lengths, keeping a change
-   only when it raises the objective), starting from the default, on every query older than a
-   block, and rank that block with them (forward chaining: no check sees its own future);
+   only when it raises the objective), once from the default and once from reciprocal-rank
+   fusion (``RRF_WEIGHTS``), keeping the better fit, on every query older than a block, and
+   rank that block with them (forward chaining: no check sees its own future);
 3. keep the default unless the fitted rankings beat it on the checked queries by more than the
    noise: the 95% paired-bootstrap interval of the pooled per-query nDCG@10 gain lies above zero;
    then adopt the weights fitted on every query;
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -29,15 +31,18 @@ import numpy as np
 
 from precedent.retrieval.choice import RankingChoice
 from precedent.retrieval.fusion import SIGNALS
-from precedent.retrieval.metrics import ndcg_at, reciprocal_rank
+from precedent.retrieval.metrics import dcg, ndcg_at, reciprocal_rank
+from precedent.retrieval.weights import RRF_WEIGHTS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from precedent.retrieval.fusion import SignalName
     from precedent.retrieval.weights import Weights
 
 __all__ = [
     "HALF_LIVES",
+    "Fit",
     "MIN_FIT",
     "MIN_HELD_OUT",
     "Interval",
@@ -80,6 +85,10 @@ class LabelledQuery:
     grades: Mapping[str, int]
     declared_at: datetime | None
     shape_half_life: float
+
+
+Fit = Callable[["Sequence[LabelledQuery]", "Weights"], "Weights"]
+"""Fits weights to labelled queries, starting from the given weights."""
 
 
 @dataclass(frozen=True)
@@ -127,36 +136,103 @@ def per_query(queries: Sequence[LabelledQuery], weights: Weights, metric: str = 
     return np.array(values, dtype=np.float64)
 
 
+_DISCOUNTS = 1.0 / np.log2(np.arange(2, 12))
+
+
+class _Objective:
+    """Mean nDCG@10 under many weights for one fixed set of queries (the fit's inner loop).
+
+    The same value as ``per_query(...).mean()``, with each query's gains, ideal DCG and
+    reshaped recency columns computed once instead of once per weight tried.
+    """
+
+    def __init__(self, queries: Sequence[LabelledQuery]) -> None:
+        self._queries = [q for q in queries if len(q.ids)]
+        self._count = len(queries)
+        self._gains = [
+            np.array([2.0 ** q.grades.get(i, 0) - 1.0 for i in q.ids]).clip(min=0.0) for q in self._queries
+        ]
+        self._ideals = [_ideal_dcg(q.grades) for q in self._queries]
+        self._columns: dict[float, list[np.ndarray]] = {}
+
+    def __call__(self, weights: Weights) -> float:
+        if not self._count:
+            return 0.0
+        half_life = weights.half_life_days
+        if half_life not in self._columns:
+            self._columns[half_life] = [_columns(q, half_life) for q in self._queries]
+        vector = np.array([weights.of(s) for s in SIGNALS])
+        total = 0.0
+        for matrix, gains, ideal in zip(self._columns[half_life], self._gains, self._ideals, strict=True):
+            if ideal == 0.0:
+                continue
+            # a stable sort keeps index (= id) order among equal scores, as rank_ids does
+            top = np.argsort(-(matrix @ vector), kind="stable")[:10]
+            total += float(gains[top] @ _DISCOUNTS[: len(top)]) / ideal
+        return total / self._count
+
+
+def _ideal_dcg(grades: Mapping[str, int]) -> float:
+    """The DCG@10 of the ideal ordering of ``grades`` (nDCG@10's denominator)."""
+    return dcg(sorted((g for g in grades.values() if g > 0), reverse=True)[:10])
+
+
 def _objective(queries: Sequence[LabelledQuery], weights: Weights) -> float:
-    return float(per_query(queries, weights).mean()) if queries else 0.0
+    return _Objective(queries)(weights)
 
 
-def fit_weights(queries: Sequence[LabelledQuery], start: Weights, rounds: int = 4) -> Weights:
-    """Coordinate ascent on mean nDCG@10 from ``start`` (deterministic; changes only on a strict gain).
+def fit_weights(
+    queries: Sequence[LabelledQuery],
+    start: Weights,
+    rounds: int = 4,
+    *,
+    signals: Sequence[SignalName] = SIGNALS,
+    rank_fusion: bool = True,
+) -> Weights:
+    """Coordinate ascent on mean nDCG@10 from ``start`` and from rank fusion; the better fit wins.
+
+    Score fusion (the default's weighted cosine and BM25) and rank fusion (``RRF_WEIGHTS``) sit
+    in different corners of the weight space, and coordinate ascent only climbs from where it
+    starts, so both are tried. Deterministic; a tie goes to the fit from ``start``.
 
     Args:
         queries: The fitting set.
         start: Where to start (the default weights); its shape parameters other than the
-            half-life are kept.
+            half-life are kept, also for the fit from rank fusion.
         rounds: At most this many passes over the weights.
+        signals: The weights the fit may change (the others keep their starting values); an
+            ablation of the fit itself, e.g. score fusion only.
+        rank_fusion: Also climb from ``RRF_WEIGHTS``.
 
     Returns:
         The best weights found.
     """
-    best, best_value = start, _objective(queries, start)
+    starts = [start, _with_weights_of(start, RRF_WEIGHTS)] if rank_fusion else [start]
+    objective = _Objective(queries)
+    fits = [_ascend(objective, s, rounds, signals) for s in starts]
+    values = [objective(f) for f in fits]
+    return fits[int(np.argmax(values))]  # argmax takes the first of equals: the fit from start
+
+
+def _with_weights_of(shape: Weights, weights: Weights) -> Weights:
+    return type(shape)(**{**dataclasses.asdict(shape), **{str(s): weights.of(s) for s in SIGNALS}})
+
+
+def _ascend(objective: _Objective, start: Weights, rounds: int, signals: Sequence[SignalName]) -> Weights:
+    best, best_value = start, objective(start)
     for _ in range(rounds):
         improved = False
-        for signal in SIGNALS:
+        for signal in signals:
             current = best.of(signal)
             tries = sorted({round(current * m, 4) for m in _MULTIPLES} | set(_ABSOLUTE))
             for value in tries:
                 candidate = _with(best, signal, float(value))
-                score = _objective(queries, candidate)
+                score = objective(candidate)
                 if score > best_value + 1e-9:
                     best, best_value, improved = candidate, score, True
         for half_life in HALF_LIVES:
             candidate = dataclasses.replace(best, half_life_days=half_life)
-            score = _objective(queries, candidate)
+            score = objective(candidate)
             if score > best_value + 1e-9:
                 best, best_value, improved = candidate, score, True
         if not improved:
@@ -188,11 +264,10 @@ def split_by_time(
 
 def ablations(queries: Sequence[LabelledQuery], weights: Weights) -> dict[str, float]:
     """nDCG@10 change when each signal is dropped (its weight set to 0), per signal with a weight."""
-    base = _objective(queries, weights)
+    objective = _Objective(queries)
+    base = objective(weights)
     return {
-        signal: _objective(queries, _with(weights, signal, 0.0)) - base
-        for signal in SIGNALS
-        if weights.of(signal) > 0
+        signal: objective(_with(weights, signal, 0.0)) - base for signal in SIGNALS if weights.of(signal) > 0
     }
 
 
@@ -202,6 +277,7 @@ def choose(
     held_out_fraction: float = 0.5,
     now: datetime | None = None,
     folds: int = 3,
+    fit: Fit | None = None,
 ) -> RankingChoice:
     """Check the fit on the most recent queries, each by a fit on everything older; decide; fit on all.
 
@@ -218,10 +294,13 @@ def choose(
         held_out_fraction: Share of the most recent queries used to check fits.
         now: When the decision is made (recorded).
         folds: How many consecutive blocks the checked queries are cut into.
+        fit: How weights are fitted to a set of queries from the default (``fit_weights``
+            unless measuring a variant of it, e.g. score fusion only).
 
     Returns:
         The choice, its reason and the figures it rests on.
     """
+    fit = fit or fit_weights
     stamp = (now or datetime.now(UTC)).isoformat()
     first_fit, checked = split_by_time(queries, held_out_fraction)
     figures: dict[str, float] = {"fit_queries": float(len(queries)), "held_out_queries": float(len(checked))}
@@ -235,13 +314,13 @@ def choose(
     seen = list(first_fit)
     for block in np.array_split(np.arange(len(checked)), min(folds, len(checked))):
         tested = [checked[i] for i in block]
-        fold_fit = fit_weights(seen, default)
+        fold_fit = fit(seen, default)
         before_parts.append(per_query(tested, default))
         after_parts.append(per_query(tested, fold_fit))
         seen += tested
     before, after = np.concatenate(before_parts), np.concatenate(after_parts)
     gain = bootstrap_mean(after - before)
-    fitted = fit_weights(queries, default)
+    fitted = fit(queries, default)
     figures |= {
         "held_out_ndcg_10_default": float(before.mean()),
         "held_out_ndcg_10_fitted": float(after.mean()),

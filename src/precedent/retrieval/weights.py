@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_WEIGHTS", "Weights"]
+__all__ = ["DEFAULT_WEIGHTS", "RRF_WEIGHTS", "Weights"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class Weights:
         same_severity: Same severity.
         recency: ``0.5 ** (age / half_life_days)``.
         recurrence: Part of a recurring pattern (RELATED_TO links, repeated incidents on its service).
+        lexical_rank: Reciprocal rank in the BM25 order (``fusion.rank_values``).
+        semantic_rank: Reciprocal rank in the cosine order (best of the incident and its parts).
+        shares_service: 1 when the incident affects any of the query's services, whatever else
+            either names (``same_service`` is lower for incidents naming many services).
         half_life_days: Age at which the recency signal halves.
         hop_decay: Factor applied per extra DEPENDS_ON hop (1 hop = 1.0, 2 hops = hop_decay).
         max_hops: How far over DEPENDS_ON (both directions) graph candidates are looked for.
@@ -69,6 +73,9 @@ class Weights:
     same_severity: float = 0.02
     recency: float = 0.15
     recurrence: float = 0.03
+    lexical_rank: float = 0.0
+    semantic_rank: float = 0.0
+    shares_service: float = 0.0
     half_life_days: float = 365.0
     hop_decay: float = 0.5
     max_hops: int = 2
@@ -92,3 +99,23 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 """The tuned default (see the module docstring for how it was tuned)."""
+
+RRF_WEIGHTS = Weights(
+    semantic=0.0,
+    lexical=0.0,
+    same_service=0.0,
+    dependency_path=0.0,
+    same_team=0.0,
+    same_type=0.0,
+    same_severity=0.0,
+    recency=0.0,
+    recurrence=0.0,
+    lexical_rank=0.2,
+    semantic_rank=0.2,
+    shares_service=0.2,
+)
+"""Reciprocal-rank fusion of BM25 and embeddings plus a same-service boost worth a first place.
+
+The strongest of the baselines Precedent is measured against, written as weights: the tuner
+starts a fit here as well as at the default, so a history that rank fusion suits can get it.
+"""
