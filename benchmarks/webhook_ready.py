@@ -122,7 +122,8 @@ def delivery(run: str, n: int, rng: random.Random) -> tuple[str, str, bytes]:
         slack_channel_id="",
     )
     entry = raw["custom_field_entries"][0]["values"][0]["value_catalog_entry"]
-    entry.update(id=f"svc-{service:03d}", name=f"service-{service}", aliases=[], external_id=None)
+    entry.update(id=f"svc-{service:03d}", name=f"service-{service}", aliases=[])
+    entry.pop("external_id", None)
     document = {"event_type": CREATED, CREATED: raw}
     return f"msg_{run}_{n:06d}", incident_id, json.dumps(document).encode()
 

@@ -21,18 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precedent.errors import PrecedentError
-
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from precedent.store import GraphStore
 
-__all__ = ["MessageBusy", "MessageRecord", "MessageRecords"]
-
-
-class MessageBusy(PrecedentError):
-    """Another process held the incident's message for longer than this one would wait."""
+__all__ = ["MessageRecord", "MessageRecords"]
 
 
 def _time(value: object) -> datetime | None:
@@ -133,7 +127,7 @@ class MessageRecords:
         """Take the lease on the incident's record, waiting while another process holds it.
 
         Raises:
-            MessageBusy: if it was held by others for longer than one lease.
+            TimeoutError: if others held it for longer than one lease (one after another).
             StoreError: if the store cannot be read or written.
         """
         key = self.key(incident_id)
@@ -145,7 +139,7 @@ class MessageRecords:
             now = self._clock()
             if record.holder and record.until and record.until > now:
                 if loop.time() > give_up:
-                    raise MessageBusy(f"the Slack message of {incident_id} is held by {record.holder}")
+                    raise TimeoutError(f"the Slack message of {incident_id} is held by {record.holder}")
                 await asyncio.sleep(self._poll)
                 continue
             mine = replace(record, holder=self.name, until=now + self._lease).dumps()
