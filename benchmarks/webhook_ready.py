@@ -1,4 +1,4 @@
-"""Time from an incident.io delivery to its investigation being ready, with 10,000 or 100,000 incidents of history.
+"""Time from an incident.io delivery to its investigation being ready, over 10,000 or 100,000 incidents.
 
 Usage::
 
@@ -52,16 +52,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.investigation import add_changes_and_schedules
-from benchmarks.retrieval.latency import BUILT_KEY, DIMENSIONS, SERVICES, WordVectorEmbedder, build_map
-from tests.support.neo4j_server import neo4j_server
-from tests.webhooks.payloads import CREATED, incident
-from tests.webhooks.processes import free_port
-from tests.webhooks.signing import SECRET, signed_headers
+from benchmarks.investigation import add_changes_and_schedules  # noqa: E402
+from benchmarks.retrieval.latency import BUILT_KEY, DIMENSIONS, SERVICES, WordVectorEmbedder, build_map  # noqa: E402
+from tests.support.neo4j_server import neo4j_server  # noqa: E402
+from tests.webhooks.payloads import CREATED, incident  # noqa: E402
+from tests.webhooks.processes import free_port  # noqa: E402
+from tests.webhooks.signing import SECRET, signed_headers  # noqa: E402
 
-from precedent.auth import TokenRegistry
-from precedent.model import Edge, Node
-from precedent.store.embedded import EmbeddedStore
+from precedent.auth import TokenRegistry  # noqa: E402
+from precedent.model import Edge, Node  # noqa: E402
+from precedent.store.embedded import EmbeddedStore  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -70,10 +70,33 @@ if TYPE_CHECKING:
 
 PATH = "/v1/webhooks/incident-io"
 RECENT_KEY = "webhook-ready-recent-deploys"
-_WORDS = (
-    "checkout payments login search api gateway database pool timeout latency errors cache redis "
-    "queue kafka disk cpu memory network dns certificate replica lag oom crash"
-).split()
+_WORDS = [
+    "checkout",
+    "payments",
+    "login",
+    "search",
+    "api",
+    "gateway",
+    "database",
+    "pool",
+    "timeout",
+    "latency",
+    "errors",
+    "cache",
+    "redis",
+    "queue",
+    "kafka",
+    "disk",
+    "cpu",
+    "memory",
+    "network",
+    "dns",
+    "certificate",
+    "replica",
+    "lag",
+    "oom",
+    "crash",
+]
 
 
 async def prepare(store: GraphStore, size: int) -> str:
@@ -195,7 +218,9 @@ async def send(base: str, token: str, count: int, interval: float, run: str) -> 
                 await asyncio.sleep(0.1)
                 if not pending:
                     continue
-                listed = (await client.get("/v1/webhooks/deliveries", params={"limit": 100}, headers=admin)).json()
+                listed = (
+                    await client.get("/v1/webhooks/deliveries", params={"limit": 100}, headers=admin)
+                ).json()
                 for row in listed:
                     timing = pending.get(row["id"])
                     if timing is None or row["state"] not in ("done", "dead"):

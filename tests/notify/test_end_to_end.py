@@ -212,7 +212,9 @@ async def test_after_a_restart_the_next_build_updates_the_message_posted_before_
             await _until(slack.posted)
         # That process is gone (store, inbox and notifier closed); a new one opens the same map.
         async with _serving(settings) as client:
-            renamed = incident_event(UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:05:00Z")
+            renamed = incident_event(
+                UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:05:00Z"
+            )
             await _deliver(client, renamed, "msg_updated")
             await _processed(client, "msg_updated")
             await _until(slack.updated)
@@ -231,10 +233,14 @@ async def test_two_runtimes_on_one_neo4j_map_keep_one_message_showing_the_latest
         second = _settings(tmp_path / "b", slack, **_neo4j(neo4j))
         async with _serving(first) as a, _serving(second) as b:
             created = incident_event()
-            renamed = incident_event(UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:01:00Z")
+            renamed = incident_event(
+                UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:01:00Z"
+            )
             await asyncio.gather(_deliver(a, created, "msg_created"), _deliver(b, renamed, "msg_renamed"))
             later = [
-                incident_event(UPDATED, name=f"Our database is sad ({n})", updated_at=f"2026-12-02T10:0{n}:00Z")
+                incident_event(
+                    UPDATED, name=f"Our database is sad ({n})", updated_at=f"2026-12-02T10:0{n}:00Z"
+                )
                 for n in (2, 3, 4)
             ]
             for n, event in enumerate(later):

@@ -199,7 +199,9 @@ async def test_two_publishers_racing_on_one_map_post_one_message_showing_the_new
     assert (record.channel, record.ts, record.built_at, record.holder) == (CHANNEL, ts, newer.built_at, None)
 
 
-async def test_an_older_build_never_replaces_the_newer_one_shown(slack: SlackStandIn, store: GraphStore) -> None:
+async def test_an_older_build_never_replaces_the_newer_one_shown(
+    slack: SlackStandIn, store: GraphStore
+) -> None:
     assert await notifier(slack, store).publish(investigation(7, name="Checkout down")) == "posted"
     assert await notifier(slack, store).publish(investigation(2, name="Checkout slow")) == "superseded"
     assert slack.updated() == []

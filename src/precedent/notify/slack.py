@@ -136,7 +136,9 @@ class SlackNotifier:
             return self._done("failed", fields, logging.WARNING)
         return self._done(outcome, fields | {"ts": ts}, logging.INFO)
 
-    async def _send(self, incident_id: str, channel: str, investigation: Investigation) -> tuple[str, str | None]:
+    async def _send(
+        self, incident_id: str, channel: str, investigation: Investigation
+    ) -> tuple[str, str | None]:
         held = await self._records.hold(incident_id)
         found = held.record
         kept = found
@@ -144,7 +146,9 @@ class SlackNotifier:
             same = found.channel == channel and found.ts is not None
             if same and found.built_at is not None and found.built_at >= investigation.built_at:
                 return "superseded", found.ts
-            outcome, ts, posted_in = await self._post_or_update(channel, found.ts if same else None, investigation)
+            outcome, ts, posted_in = await self._post_or_update(
+                channel, found.ts if same else None, investigation
+            )
             kept = MessageRecord(posted_in, ts, investigation.built_at)
             return outcome, ts
         finally:
