@@ -8,18 +8,22 @@ webhook inbox, verifier and worker, the investigation builder, and the Slack not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from precedent.api.app import create_app
+from precedent.api.auth import TOKENS_STATE_KEY
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import latest_for_incident
 from precedent.metrics import REGISTRY
 from precedent.model import OWNER_VIEWER
+from precedent.notify import MessageRecord
 from tests.support.slack_server import SlackStandIn, blocks_text
 from tests.webhooks.payloads import CREATED, INCIDENT_ID, UPDATED, body, incident_event
 from tests.webhooks.signing import SECRET, signed_headers
@@ -29,13 +33,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from precedent.store import GraphStore
+    from tests.support.neo4j_server import Neo4jServer
 
 TOKEN = "xoxb-9999-8888-endtoendsecret"
 CHANNEL = "C02AW36C1M5"  # the spec's example payload's slack_channel_id
 URL = "/v1/webhooks/incident-io"
 
 
-async def _app(store: GraphStore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _app(store: GraphStore | None, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
     started, stopping = asyncio.Event(), asyncio.Event()
 
@@ -49,7 +54,8 @@ async def _app(store: GraphStore, settings: Settings) -> AsyncIterator[httpx.Asy
     if holder.done():
         holder.result()
     try:
-        admin = (await TokenRegistry(store).create(["admin"])).secret
+        tokens = TokenRegistry(store) if store is not None else app.state[TOKENS_STATE_KEY]
+        admin = (await tokens.create(["admin"])).secret
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://testserver",
@@ -61,7 +67,14 @@ async def _app(store: GraphStore, settings: Settings) -> AsyncIterator[httpx.Asy
         await holder
 
 
-def _settings(tmp_path: Path, slack: SlackStandIn) -> Settings:
+@contextlib.asynccontextmanager
+async def _serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as ``precedent serve`` runs it: the runtime opens the store named by ``settings``."""
+    async for client in _app(None, settings):
+        yield client
+
+
+def _settings(tmp_path: Path, slack: SlackStandIn, **store: object) -> Settings:
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         data_dir=tmp_path,
@@ -69,10 +82,30 @@ def _settings(tmp_path: Path, slack: SlackStandIn) -> Settings:
         slack_bot_token=SecretStr(TOKEN),
         slack_api_url=slack.url,
         public_url="https://precedent.example.com",
+        **store,
     )
 
 
-async def _until(check: Callable[[], object], seconds: float = 30.0) -> None:
+def _neo4j(server: Neo4jServer) -> dict[str, object]:
+    return {
+        "store": "neo4j",
+        "neo4j_uri": server.uri,
+        "neo4j_user": server.user or "neo4j",
+        "neo4j_password": SecretStr(server.password or ""),
+    }
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def map_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings naming the map: the embedded store in the data directory, or the test Neo4j."""
+    if request.param == "embedded":
+        return {}
+    request.applymarker(pytest.mark.neo4j)
+    request.getfixturevalue("neo4j_store")  # empties the database
+    return _neo4j(request.getfixturevalue("neo4j"))
+
+
+async def _until(check: Callable[[], object], seconds: float = 120.0) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while not check():
         assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
@@ -93,7 +126,7 @@ async def _processed(client: httpx.AsyncClient, delivery_id: str) -> dict[str, o
         found.update(next((d for d in listed if d["id"] == delivery_id), {}))
         return found.get("state") == "done"
 
-    deadline = asyncio.get_running_loop().time() + 60
+    deadline = asyncio.get_running_loop().time() + 300  # a first Neo4j build on a loaded machine is slow
     while not await look():
         assert asyncio.get_running_loop().time() < deadline, f"delivery {delivery_id} not processed: {found}"
         await asyncio.sleep(0.1)
@@ -166,3 +199,66 @@ async def test_the_message_is_posted_once_incident_io_has_made_the_channel(
             assert "investigation inv:" in str(delivery["outcome"])  # the channel is a material change
             await _until(slack.posted)
             assert slack.posted()[0].body["channel"] == CHANNEL
+
+
+async def test_after_a_restart_the_next_build_updates_the_message_posted_before_it(
+    map_settings: dict[str, object], tmp_path: Path
+) -> None:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        settings = _settings(tmp_path, slack, **map_settings)
+        async with _serving(settings) as client:
+            await _deliver(client, incident_event(), "msg_created")
+            await _processed(client, "msg_created")
+            await _until(slack.posted)
+        # That process is gone (store, inbox and notifier closed); a new one opens the same map.
+        async with _serving(settings) as client:
+            renamed = incident_event(
+                UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:05:00Z"
+            )
+            await _deliver(client, renamed, "msg_updated")
+            await _processed(client, "msg_updated")
+            await _until(slack.updated)
+        [posted] = slack.posted()
+        [(_, ts)] = slack.messages
+        assert slack.updated()[0].body["ts"] == ts
+        assert "Our database is very sad" in blocks_text(slack.messages[(posted.body["channel"], ts)].body)
+
+
+async def test_two_runtimes_on_one_neo4j_map_keep_one_message_showing_the_latest_build(
+    neo4j: Neo4jServer, neo4j_store: GraphStore, tmp_path: Path
+) -> None:
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        slack.latency = 0.3  # both workers build before either has posted
+        first = _settings(tmp_path / "a", slack, **_neo4j(neo4j))
+        second = _settings(tmp_path / "b", slack, **_neo4j(neo4j))
+        async with _serving(first) as a, _serving(second) as b:
+            created = incident_event()
+            renamed = incident_event(
+                UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:01:00Z"
+            )
+            await asyncio.gather(_deliver(a, created, "msg_created"), _deliver(b, renamed, "msg_renamed"))
+            later = [
+                incident_event(
+                    UPDATED, name=f"Our database is sad ({n})", updated_at=f"2026-12-02T10:0{n}:00Z"
+                )
+                for n in (2, 3, 4)
+            ]
+            for n, event in enumerate(later):
+                await _deliver((a, b)[n % 2], event, f"msg_later_{n}")
+            for delivery_id in ("msg_created", "msg_renamed", "msg_later_0", "msg_later_1", "msg_later_2"):
+                await _processed(a, delivery_id)
+            latest = await latest_for_incident(neo4j_store, INCIDENT_ID, OWNER_VIEWER)
+            assert latest is not None
+
+            async def shown() -> bool:
+                record = MessageRecord.loads(await neo4j_store.get_meta(f"slack:message:{INCIDENT_ID}"))
+                return record.built_at == latest.built_at and record.holder is None
+
+            deadline = asyncio.get_running_loop().time() + 60
+            while not await shown():
+                assert asyncio.get_running_loop().time() < deadline, "the latest build was never shown"
+                await asyncio.sleep(0.1)
+        assert len(slack.posted()) == 1
+        [(_, ts)] = slack.messages
+        assert {c.body["ts"] for c in slack.updated()} <= {ts}
+        assert latest.incident.name in blocks_text(slack.messages[(CHANNEL, ts)].body)

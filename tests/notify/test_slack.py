@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -13,7 +14,7 @@ import pytest
 from precedent.investigation import InvestigatedIncident, Investigation, MapState, investigation_id
 from precedent.links import Links
 from precedent.metrics import REGISTRY
-from precedent.notify import SlackNotifier, slack_client
+from precedent.notify import MessageRecord, MessageRecords, SlackNotifier, slack_client
 from tests.support.slack_server import SlackStandIn, blocks_text
 
 if TYPE_CHECKING:
@@ -63,8 +64,8 @@ async def slack() -> AsyncIterator[SlackStandIn]:
         yield stand_in
 
 
-def notifier(slack: SlackStandIn, store: GraphStore) -> SlackNotifier:
-    return SlackNotifier(slack_client(TOKEN, base_url=slack.url), store, LINKS)
+def notifier(slack: SlackStandIn, store: GraphStore, records: MessageRecords | None = None) -> SlackNotifier:
+    return SlackNotifier(slack_client(TOKEN, base_url=slack.url), store, LINKS, records)
 
 
 async def test_posted_once_then_updated_in_place_on_every_rebuild(
@@ -134,7 +135,8 @@ async def test_channel_not_found_is_logged_and_counted_never_raised(
     assert fields["outcome"] == "failed"
     assert fields["error"] == "channel_not_found"
     assert fields["incident_id"] == "inc-1"
-    assert await embedded_store.get_meta("slack:message:inc-1") is None
+    # Nothing was posted, and the lease taken for the attempt is released at once.
+    assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")) == MessageRecord()
 
 
 async def test_slack_down_fails_after_its_retries_without_raising(
@@ -176,3 +178,45 @@ async def test_the_token_is_never_logged(
     for record in caplog.records:
         assert "secretsecret" not in record.getMessage()
         assert "secretsecret" not in json.dumps(getattr(record, "fields", {}), default=str)
+
+
+async def test_two_publishers_racing_on_one_map_post_one_message_showing_the_newest(
+    slack: SlackStandIn, store: GraphStore
+) -> None:
+    # Two notifiers stand for two processes (each has its own in-process lock): only the lease
+    # on the record in the map keeps them from both posting while Slack is slow to answer.
+    slack.latency = 0.3
+    older, newer = investigation(0, name="Checkout failing"), investigation(5, name="Checkout down")
+    outcomes = await asyncio.gather(
+        notifier(slack, store).publish(older), notifier(slack, store).publish(newer)
+    )
+    assert sorted(outcomes) in (["posted", "updated"], ["posted", "superseded"])
+    assert len(slack.posted()) == 1
+    [(_, ts)] = slack.messages
+    shown = slack.messages[(CHANNEL, ts)].body
+    assert "Checkout down" in blocks_text(shown)
+    record = MessageRecord.loads(await store.get_meta("slack:message:inc-1"))
+    assert (record.channel, record.ts, record.built_at, record.holder) == (CHANNEL, ts, newer.built_at, None)
+
+
+async def test_an_older_build_never_replaces_the_newer_one_shown(
+    slack: SlackStandIn, store: GraphStore
+) -> None:
+    assert await notifier(slack, store).publish(investigation(7, name="Checkout down")) == "posted"
+    assert await notifier(slack, store).publish(investigation(2, name="Checkout slow")) == "superseded"
+    assert slack.updated() == []
+    [message] = slack.messages.values()
+    assert "Checkout down" in blocks_text(message.body)
+
+
+async def test_a_lease_left_by_a_dead_process_is_taken_over_when_it_runs_out(
+    slack: SlackStandIn, store: GraphStore
+) -> None:
+    until = datetime.now(UTC) + timedelta(seconds=1)
+    await store.set_meta("slack:message:inc-1", MessageRecord(holder="gone:1", until=until).dumps())
+    records = MessageRecords(store, lease=timedelta(seconds=5), poll=0.05)
+    started = time.monotonic()
+    assert await notifier(slack, store, records).publish(investigation()) == "posted"
+    assert time.monotonic() - started >= 0.8
+    assert len(slack.posted()) == 1
+    assert MessageRecord.loads(await store.get_meta("slack:message:inc-1")).holder is None

@@ -550,6 +550,28 @@ async def test_meta_is_not_a_node(store: GraphStore) -> None:
     assert [n async for n in store.scan_nodes()] == []
 
 
+async def test_replace_meta_writes_only_over_the_expected_value(store: GraphStore) -> None:
+    assert await store.replace_meta("lease", "a", expected=None)
+    assert not await store.replace_meta("lease", "b", expected=None)  # already there
+    assert not await store.replace_meta("lease", "b", expected="x")  # not what it holds
+    assert await store.get_meta("lease") == "a"
+    assert await store.replace_meta("lease", "b", expected="a")
+    assert await store.get_meta("lease") == "b"
+    assert not await store.replace_meta("absent", "v", expected="b")
+    assert await store.get_meta("absent") is None
+    assert (await store.stats()).nodes == 0
+
+
+async def test_replace_meta_has_one_winner_among_concurrent_callers(store: GraphStore) -> None:
+    created = await asyncio.gather(*(store.replace_meta("k", f"c{n}", expected=None) for n in range(8)))
+    assert created.count(True) == 1
+    assert await store.get_meta("k") == f"c{created.index(True)}"
+    current = await store.get_meta("k")
+    replaced = await asyncio.gather(*(store.replace_meta("k", f"r{n}", expected=current) for n in range(8)))
+    assert replaced.count(True) == 1
+    assert await store.get_meta("k") == f"r{replaced.index(True)}"
+
+
 async def _drain_nodes(store: GraphStore, labels: list[str]) -> list[Node]:
     return [node async for node in store.scan_nodes(labels)]
 

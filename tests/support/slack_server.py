@@ -14,6 +14,7 @@ checks the bearer token, answers ``{"ok": false, "error": ...}`` with HTTP 200 f
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -63,6 +64,8 @@ class SlackStandIn:
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
+    latency: float = 0.0
+    """Seconds each answer takes (a slow Slack widens the window two publishers could race in)."""
 
     @property
     def url(self) -> str:
@@ -107,6 +110,8 @@ class SlackStandIn:
         else:
             body = dict(await request.post())
         auth = request.headers.get("Authorization")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         for status, headers, remaining in self._faults:
             if remaining[0] > 0:
                 remaining[0] -= 1

@@ -5,8 +5,9 @@ on, a signing secret from ``tests.webhooks.signing``, and a builder that writes 
 node (so "the investigation appears" can be checked over HTTP). An admin token for reading the
 API is written to ``DIR/token`` at each start. ``--no-worker`` acknowledges
 without processing, so a delivery is left waiting in the inbox when the process is killed.
+``--neo4j URI`` keeps the map and the inbox in that Neo4j server (no authentication) instead.
 
-    python -m tests.webhooks.serve_process --data-dir DIR --port PORT [--no-worker] [--bare]
+    python -m tests.webhooks.serve_process --data-dir DIR --port PORT [--no-worker] [--bare] [--neo4j URI]
 
 ``--bare`` serves a Litestar app whose only route answers 204 (the benchmark's baseline).
 """
@@ -18,6 +19,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from litestar import Litestar, post
@@ -29,6 +31,7 @@ from precedent.embedding import HashEmbedder
 from precedent.model import Node
 from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
+from precedent.store.neo4j import Neo4jInbox, Neo4jStore
 from precedent.webhooks import (
     DeliveryProcessor,
     IncidentWriter,
@@ -38,19 +41,31 @@ from precedent.webhooks import (
 )
 from tests.webhooks.signing import SECRET
 
+if TYPE_CHECKING:
+    from precedent.store import GraphStore, Inbox
+
 
 @post("/v1/webhooks/incident-io", status_code=204)
 async def bare_endpoint() -> None:
     """Answers 204 and does nothing: the floor any receiver is measured against."""
 
 
-async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
+def _map(data_dir: Path, neo4j: str | None) -> tuple[GraphStore, Inbox]:
+    if neo4j is None:
+        return EmbeddedStore(data_dir / "graph", dimensions=384), SqliteInbox(data_dir / "webhooks.sqlite")
+    return (
+        Neo4jStore(neo4j, auth=None, dimensions=384),
+        Neo4jInbox(neo4j, auth=None, database="neo4j"),
+    )
+
+
+async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool, neo4j: str | None = None) -> None:
     config_kwargs = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
     if bare:
         await uvicorn.Server(uvicorn.Config(Litestar([bare_endpoint]), **config_kwargs)).serve()  # type: ignore[arg-type]
         return
     embedder = HashEmbedder(dimensions=384)
-    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    store, inbox = _map(data_dir, neo4j)
     await store.open()
     # An admin token for the tests' reads (deliveries, nodes), left beside the data for them.
     (data_dir / "token").write_text((await TokenRegistry(store).create(["admin"])).secret)
@@ -70,7 +85,7 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool) -> None:
 
     processor = DeliveryProcessor(IncidentWriter(store, embedder), build, StoreInvestigationCloser(store))
     service = WebhookService(
-        SqliteInbox(data_dir / "webhooks.sqlite"),
+        inbox,
         WebhookVerifier([SECRET]),
         processor,
         WorkerOptions(poll_interval=0.1),
@@ -90,9 +105,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-worker", dest="worker", action="store_false")
     parser.add_argument("--bare", action="store_true")
+    parser.add_argument("--neo4j", help="bolt URI of a Neo4j server without authentication")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve(args.data_dir, args.port, worker=args.worker, bare=args.bare))
+    asyncio.run(serve(args.data_dir, args.port, worker=args.worker, bare=args.bare, neo4j=args.neo4j))
 
 
 if __name__ == "__main__":

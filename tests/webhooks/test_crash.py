@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from neo4j import GraphDatabase
 
 from tests.webhooks.payloads import INCIDENT_ID, body, incident_event
 from tests.webhooks.processes import free_port, kill, start, stop
@@ -15,13 +16,29 @@ from tests.webhooks.signing import signed_headers
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.support.neo4j_server import Neo4jServer
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def map_flags(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """``serve_process`` flags: the map and inbox in the data directory, or in the test Neo4j."""
+    if request.param == "embedded":
+        return ()
+    server: Neo4jServer = request.getfixturevalue("neo4j")
+    assert not server.password, "serve_process connects to Neo4j without authentication"
+    with GraphDatabase.driver(server.uri, auth=None) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+    return ("--neo4j", server.uri)
+
 
 @pytest.mark.slow
-def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restart(tmp_path: Path) -> None:
+def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restart(
+    tmp_path: Path, map_flags: tuple[str, ...]
+) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     payload = body(incident_event())
-    first = start(tmp_path, port, "--no-worker")
+    first = start(tmp_path, port, "--no-worker", *map_flags)
     try:
         response = httpx.post(
             f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
@@ -29,10 +46,10 @@ def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restar
         assert response.status_code == 200
     finally:
         kill(first)  # right after the acknowledgement: nothing else had a chance to run
-    second = start(tmp_path, port)
+    second = start(tmp_path, port, *map_flags)
     token = {"Authorization": f"Bearer {(tmp_path / 'token').read_text()}"}
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # generous: a first Neo4j write on a loaded machine is slow
         state = None
         while time.monotonic() < deadline:
             [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries", headers=token).json()

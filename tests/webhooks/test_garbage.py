@@ -2,7 +2,8 @@
 
 Random headers (right and wrong names, random values), random bodies in random encodings, and
 correctly signed random bodies at random clock skews. With a working inbox the only answers are
-200, 400, 401 and 413; a 5xx would mean an error escaped the receiver.
+200, 400, 401 and 413; a 5xx would mean an error escaped the receiver. Run with each inbox: SQLite
+(the embedded store's) and Neo4j.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
+from precedent.store.neo4j import Neo4jInbox
 from precedent.webhooks import DeliveryProcessor, IncidentWriter, StoreInvestigationCloser, WebhookService
 from precedent.webhooks.investigations import no_investigation
 from tests.webhooks.payloads import incident_event
@@ -28,8 +30,12 @@ from tests.webhooks.signing import SECRET, signed_headers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from litestar import Litestar
+
+    from precedent.store import Inbox
+    from tests.support.neo4j_server import Neo4jServer
 
 URL = "/v1/webhooks/incident-io"
 HEADER_NAMES = st.sampled_from(
@@ -82,8 +88,18 @@ BODIES = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient[Litestar]]:
+def _inbox(request: pytest.FixtureRequest, data_dir: Path) -> Inbox:
+    if request.param == "sqlite":
+        return SqliteInbox(data_dir / "webhooks.sqlite")
+    server: Neo4jServer = request.getfixturevalue("neo4j")
+    auth = (server.user, server.password) if server.user and server.password else None
+    return Neo4jInbox(server.uri, auth=auth, database="neo4j")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient[Litestar]]:
     data_dir = tmp_path_factory.mktemp("garbage")
     embedder = HashEmbedder(dimensions=384)
     store = EmbeddedStore(data_dir / "graph", dimensions=384)  # never opened: the worker does not run
@@ -91,7 +107,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient[Lite
         IncidentWriter(store, embedder), no_investigation, StoreInvestigationCloser(store)
     )
     service = WebhookService(
-        SqliteInbox(data_dir / "webhooks.sqlite"), WebhookVerifier([SECRET]), processor, run_worker=False
+        _inbox(request, data_dir), WebhookVerifier([SECRET]), processor, run_worker=False
     )
     settings_ = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings_, store=store, embedder=embedder, webhooks=service)

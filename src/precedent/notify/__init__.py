@@ -6,10 +6,13 @@ investigation builder, which calls it after each investigation is stored.
 
 from precedent.notify.blocks import SlackMessage, investigation_message
 from precedent.notify.mrkdwn import escape_mrkdwn, to_mrkdwn
+from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.slack import SLACK_API_URL, SlackNotifier, slack_client
 
 __all__ = [
     "SLACK_API_URL",
+    "MessageRecord",
+    "MessageRecords",
     "SlackMessage",
     "SlackNotifier",
     "escape_mrkdwn",

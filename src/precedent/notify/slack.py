@@ -5,10 +5,11 @@ down never delays or fails the investigation, nor the webhook delivery that aske
 failure is one structured log line and a count in ``precedent_slack_messages_total``.
 
 The first build of an incident posts a message (``chat.postMessage``); its channel and ``ts`` are
-kept in the store's meta under ``slack:message:<incident id>``, so every later build, in this
-process or in another worker on the same store, edits that message (``chat.update``) instead of
-posting again. Builds of one incident are published one at a time in this process, so a quick
-rebuild cannot post twice.
+kept in the map (``notify/records.py``), so every later build, in this process, after a restart or
+in another worker on the same Neo4j map, edits that message (``chat.update``) instead of posting
+again. Builds of one incident are published one at a time: in this process by a lock, across
+processes by a lease on that record; an investigation older than the one the message already
+shows is not published (``superseded``).
 
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
@@ -17,7 +18,6 @@ connection is retried with exponential back-off.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
+from precedent.notify.records import MessageRecord, MessageRecords
 
 if TYPE_CHECKING:
     from precedent.investigation import Investigation
@@ -66,10 +67,6 @@ def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10
     )
 
 
-def _meta_key(incident_id: str) -> str:
-    return f"slack:message:{incident_id}"
-
-
 class SlackNotifier:
     """Publishes investigations to Slack, one message per incident, updated on every rebuild.
 
@@ -77,11 +74,14 @@ class SlackNotifier:
         client: The Slack Web API client (``slack_client``).
         store: Where each incident's message ``ts`` is kept (the store's meta).
         links: Where the investigation pages are, for the message's button.
+        records: How the records are kept and leased (tests shorten the lease).
     """
 
-    def __init__(self, client: AsyncWebClient, store: GraphStore, links: Links) -> None:
+    def __init__(
+        self, client: AsyncWebClient, store: GraphStore, links: Links, records: MessageRecords | None = None
+    ) -> None:
         self._client = client
-        self._store = store
+        self._records = records or MessageRecords(store)
         self._links = links
         self._tasks: set[asyncio.Task[str]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -110,7 +110,8 @@ class SlackNotifier:
         """Post or update the incident's message; never raises.
 
         Returns:
-            The outcome: ``posted``, ``updated``, ``no_channel`` or ``failed``.
+            The outcome: ``posted``, ``updated``, ``superseded`` (a newer build is already shown),
+            ``no_channel`` or ``failed``.
         """
         incident = investigation.incident
         channel = incident.slack_channel_id
@@ -135,27 +136,42 @@ class SlackNotifier:
             return self._done("failed", fields, logging.WARNING)
         return self._done(outcome, fields | {"ts": ts}, logging.INFO)
 
-    async def _send(self, incident_id: str, channel: str, investigation: Investigation) -> tuple[str, str]:
+    async def _send(
+        self, incident_id: str, channel: str, investigation: Investigation
+    ) -> tuple[str, str | None]:
+        held = await self._records.hold(incident_id)
+        found = held.record
+        kept = found
+        try:
+            same = found.channel == channel and found.ts is not None
+            if same and found.built_at is not None and found.built_at >= investigation.built_at:
+                return "superseded", found.ts
+            outcome, ts, posted_in = await self._post_or_update(
+                channel, found.ts if same else None, investigation
+            )
+            kept = MessageRecord(posted_in, ts, investigation.built_at)
+            return outcome, ts
+        finally:
+            # Also after a failure, so the next build need not wait for the lease to run out.
+            if not await self._records.release(held, kept):
+                log.warning("the Slack message record of %s was taken over while it was held", incident_id)
+
+    async def _post_or_update(
+        self, channel: str, ts: str | None, investigation: Investigation
+    ) -> tuple[str, str, str]:
         message = investigation_message(investigation, self._links)
         blocks = list(message.blocks)
-        stored = await self._store.get_meta(_meta_key(incident_id))
-        previous = json.loads(stored) if stored else None
-        if isinstance(previous, dict) and previous.get("channel") == channel and previous.get("ts"):
+        if ts is not None:
             try:
-                await self._client.chat_update(
-                    channel=channel, ts=str(previous["ts"]), text=message.text, blocks=blocks
-                )
-                return "updated", str(previous["ts"])
+                await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=blocks)
+                return "updated", ts, channel
             except SlackApiError as exc:
                 if exc.response.get("error") not in _REPOST:
                     raise
         response = await self._client.chat_postMessage(
             channel=channel, text=message.text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
-        ts = str(response["ts"])
-        posted_channel = str(response.get("channel") or channel)
-        await self._store.set_meta(_meta_key(incident_id), json.dumps({"channel": posted_channel, "ts": ts}))
-        return "posted", ts
+        return "posted", str(response["ts"]), str(response.get("channel") or channel)
 
     @staticmethod
     def _done(outcome: str, fields: dict[str, object], level: int) -> str:

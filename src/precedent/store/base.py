@@ -238,3 +238,14 @@ class GraphStore(Protocol):
 
     async def set_meta(self, key: str, value: str) -> None:
         """Write a small bookkeeping value durably."""
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        """Compare and set: write ``value`` durably only if ``key`` holds ``expected`` now.
+
+        ``expected=None`` means the key has no value yet. Atomic against every other writer of
+        the map, in this process or (Neo4j) another one, so it can hand out a lease: of two
+        callers expecting the same value, exactly one gets ``True``.
+
+        Returns:
+            Whether ``value`` was written.
+        """

@@ -432,6 +432,19 @@ class EmbeddedStore:
         """Write a small bookkeeping value durably."""
         await self._write(lambda _: SetMeta(key, value))
 
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        """Write ``value`` only if the key holds ``expected`` now (``None``: absent), atomically."""
+        replaced = False
+
+        def batch(state: GraphState) -> Op | None:
+            nonlocal replaced
+            # Compared under the write lock, so no other write lands between the look and the set.
+            replaced = state.meta.get(key) == expected
+            return SetMeta(key, value) if replaced else None
+
+        await self._write(batch)
+        return replaced
+
     async def get_meta(self, key: str) -> str | None:
         """Read a small bookkeeping value."""
         return self._open_state().meta.get(key)

@@ -41,6 +41,9 @@ __all__ = [
     "INBOX_RENEW",
     "INBOX_RETRY",
     "INBOX_TAKE",
+    "META_CREATE",
+    "META_LOCK",
+    "META_REPLACE",
     "SET_META",
     "NEIGHBOUR_COLUMNS",
     "NODE_COLUMNS",
@@ -167,6 +170,22 @@ RETURN options.indexConfig['vector.dimensions'] AS dimensions
 GET_META = "MATCH (m:PrecedentMeta {key: $key}) RETURN m.value AS value"
 
 SET_META = "MERGE (m:PrecedentMeta {key: $key}) SET m.value = $value"
+
+# Compare-and-set of a meta value (``replace_meta``). Creating relies on the unique constraint on
+# the key, so two concurrent MERGEs make one node and only the creator's token is seen; replacing
+# write-locks the node first and compares in a second statement, as the inbox does with leases.
+META_CREATE = (
+    "MERGE (m:PrecedentMeta {key: $key})\n"
+    "ON CREATE SET m.value = $value, m.created_by = $token\n"
+    "WITH m, m.created_by = $token AS changed\n"
+    "REMOVE m.created_by\n"
+    "RETURN changed"
+)
+META_LOCK = "MATCH (m:PrecedentMeta {key: $key}) SET m.locked = true REMOVE m.locked"
+META_REPLACE = (
+    "MATCH (m:PrecedentMeta {key: $key}) WHERE m.value = $expected\n"
+    "SET m.value = $value RETURN count(m) AS changed"
+)
 
 # --- writes --------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ lives in ``queries``.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
 from precedent.store.neo4j import linked, queries, search, traversal
-from precedent.store.neo4j.connection import Connection, fetch, fetch_rows
+from precedent.store.neo4j.connection import Connection, fetch, fetch_rows, run
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
@@ -414,6 +415,20 @@ class Neo4jStore:
     async def set_meta(self, key: str, value: str) -> None:
         """Write a small bookkeeping value durably."""
         await self._connection.execute(queries.SET_META, {"key": key, "value": value}, "writing a meta value")
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        """Write ``value`` only if the key holds ``expected`` now (``None``: absent), atomically."""
+        params = {"key": key, "value": value, "expected": expected, "token": uuid.uuid4().hex}
+
+        async def work(tx: AsyncManagedTransaction) -> bool:
+            if expected is None:
+                records = await fetch(tx, queries.META_CREATE, params)
+            else:
+                await run(tx, queries.META_LOCK, params)
+                records = await fetch(tx, queries.META_REPLACE, params)
+            return bool(records and records[0]["changed"])
+
+        return await self._connection.write(work, "replacing a meta value")
 
     async def _write_batches(self, query: str, rows: Sequence[dict[str, object]], action: str) -> None:
         for start in range(0, len(rows), BATCH_ROWS):
