@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
-from precedent.store.neo4j import linked, queries, search, traversal
+from precedent.store.neo4j import facts, linked, queries, search, traversal
 from precedent.store.neo4j.connection import Connection, fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        IncidentFacts,
         ListingKey,
         Node,
         NodeListing,
@@ -208,6 +209,33 @@ class Neo4jStore:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
         return await traversal.subgraph(
             self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+        )
+
+    async def incident_facts(
+        self,
+        ids: Sequence[str],
+        *,
+        visibilities: tuple[Visibility, ...] = ("public",),
+        before: datetime | None = None,
+        embedding: Vector | None = None,
+        lessons: bool = False,
+        per_list: int = 200,
+    ) -> dict[str, IncidentFacts]:
+        """What ranking needs of each visible incident among ``ids``, in one query (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+            InvalidQuery: if ``per_list`` < 1.
+        """
+        return await facts.incident_facts(
+            self._connection,
+            ids,
+            visibilities=visibilities,
+            before=before,
+            embedding=embedding,
+            lessons=lessons,
+            per_list=per_list,
+            dimensions=self._dimensions,
         )
 
     async def list_nodes(
