@@ -16,7 +16,7 @@ from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
 from precedent.store.neo4j import facts, linked, queries, search, traversal
-from precedent.store.neo4j.connection import Connection, fetch, fetch_rows
+from precedent.store.neo4j.connection import DEFAULT_MAX_CONCURRENCY, Connection, fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
@@ -69,6 +69,8 @@ class Neo4jStore:
         text_over_fetch: Lucene hits a text search filters first; the full search runs only when
             those cannot prove the answer exact (see ``search.text_search``). Answers are exact
             either way: this trades round trips for rows read.
+        max_concurrency: Transactions this store runs at once; the rest queue (see
+            ``connection.Connection``).
     """
 
     def __init__(
@@ -81,8 +83,9 @@ class Neo4jStore:
         over_fetch: int = 200,
         exact_search: bool = True,
         text_over_fetch: int = 1000,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
-        self._connection = Connection(uri, auth, database)
+        self._connection = Connection(uri, auth, database, max_concurrency)
         self._dimensions = dimensions
         self._over_fetch = over_fetch
         self._exact_search = exact_search
