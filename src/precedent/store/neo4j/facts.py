@@ -28,23 +28,34 @@ if TYPE_CHECKING:
 __all__ = ["incident_facts"]
 
 
-def _nodes(pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
-    return tuple(node_from_record(props, labels) for props, labels in pairs)
+class _Decoder:
+    """Turns records into nodes once per id: a busy service and its team recur in many rows."""
 
+    def __init__(self) -> None:
+        self._seen: dict[str, Node] = {}
 
-def _facts(row: dict[str, Any]) -> IncidentFacts:
-    affected = [(node_from_record(props, labels), owners) for props, labels, owners in row["affected"]]
-    score = row["score"]
-    return IncidentFacts(
-        node=node_from_record(row["props"], row["labels"]),
-        # Neo4j's cosine answers (1 + cos) / 2; map it back as search.py does.
-        cosine=None if score is None else 2.0 * float(score) - 1.0,
-        affected=tuple(node for node, _ in affected),
-        owners={node.id: _nodes(owners) for node, owners in affected if node.label == "Service"},
-        related=tuple(str(i) for i in row["related"]),
-        chunks=_nodes(row["chunks"]),
-        follow_ups=_nodes(row["follow_ups"]),
-    )
+    def node(self, props: dict[str, Any], labels: Sequence[str]) -> Node:
+        found = self._seen.get(props["id"])
+        if found is None:
+            found = self._seen[props["id"]] = node_from_record(props, labels)
+        return found
+
+    def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
+        return tuple(self.node(props, labels) for props, labels in pairs)
+
+    def facts(self, row: dict[str, Any]) -> IncidentFacts:
+        affected = [(self.node(props, labels), owners) for props, labels, owners in row["affected"]]
+        score = row["score"]
+        return IncidentFacts(
+            node=node_from_record(row["props"], row["labels"]),
+            # Neo4j's cosine answers (1 + cos) / 2; map it back as search.py does.
+            cosine=None if score is None else 2.0 * float(score) - 1.0,
+            affected=tuple(node for node, _ in affected),
+            owners={node.id: self.nodes(owners) for node, owners in affected if node.label == "Service"},
+            related=tuple(str(i) for i in row["related"]),
+            chunks=self.nodes(row["chunks"]),
+            follow_ups=self.nodes(row["follow_ups"]),
+        )
 
 
 async def incident_facts(
@@ -81,7 +92,7 @@ async def incident_facts(
         params["vector"] = vector
 
     async def work(tx: AsyncManagedTransaction) -> dict[str, IncidentFacts]:
-        found = {facts.node.id: facts for facts in map(_facts, await fetch_rows(tx, query, params))}
+        found = {facts.node.id: facts for facts in map(_Decoder().facts, await fetch_rows(tx, query, params))}
         return {node_id: found[node_id] for node_id in unique if node_id in found}
 
     return await connection.read(work, "reading incident facts")
