@@ -79,7 +79,12 @@ async def test_facts_come_for_visible_incidents_in_the_order_asked(graph: GraphS
     both = await graph.incident_facts(["inc-3", "inc-2", "pm-1"], visibilities=BOTH)
     assert list(both) == ["inc-3", "inc-2"]
     node = both["inc-2"].node
-    assert (node.label, node.occurred_at, node.visibility, node.embedding) == ("Incident", at(2), "private", None)
+    assert (node.label, node.occurred_at, node.visibility, node.embedding) == (
+        "Incident",
+        at(2),
+        "private",
+        None,
+    )
     assert node.properties["severity"] == "critical"
     assert await graph.incident_facts([]) == {}
 
@@ -134,7 +139,9 @@ async def test_lessons_bring_visible_chunks_and_follow_ups_in_id_order(graph: Gr
 
 
 async def test_every_list_is_cut_after_per_list_items_by_id(graph: GraphStore) -> None:
-    found = await graph.incident_facts(["inc-1", "inc-2", "inc-3"], visibilities=BOTH, lessons=True, per_list=1)
+    found = await graph.incident_facts(
+        ["inc-1", "inc-2", "inc-3"], visibilities=BOTH, lessons=True, per_list=1
+    )
     assert ids(found["inc-2"].affected) == ["svc-checkout"]
     assert owners(found["inc-1"]) == {"svc-payments": ["team-core"]}
     assert found["inc-3"].related == ("inc-1",)

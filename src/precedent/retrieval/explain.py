@@ -42,7 +42,9 @@ async def lesson_material(
     material: LessonMaterial = {i: ([], []) for i in ids}
     if not ids:
         return material
-    found = await store.incident_facts(list(material), visibilities=visibilities, lessons=True, per_list=_PER_NODE)
+    found = await store.incident_facts(
+        list(material), visibilities=visibilities, lessons=True, per_list=_PER_NODE
+    )
     for incident_id, facts in found.items():
         material[incident_id] = (list(facts.chunks), list(facts.follow_ups))
     return material

@@ -69,7 +69,9 @@ def _facts(
     chunks: tuple[Node, ...] = ()
     follow_ups: tuple[Node, ...] = ()
     if lessons:
-        postmortems = (p for p in _out(state, node.id, "HAS_POSTMORTEM", "Postmortem") if p.visibility in visibilities)
+        postmortems = (
+            p for p in _out(state, node.id, "HAS_POSTMORTEM", "Postmortem") if p.visibility in visibilities
+        )
         chunks = _by_id(
             (
                 c
@@ -87,7 +89,11 @@ def _facts(
         node=node,
         cosine=None,
         affected=affected,
-        owners={s.id: _by_id(_out(state, s.id, "OWNED_BY", "Team"), per_list) for s in affected if s.label == "Service"},
+        owners={
+            s.id: _by_id(_out(state, s.id, "OWNED_BY", "Team"), per_list)
+            for s in affected
+            if s.label == "Service"
+        },
         related=_related(state, node.id, visibilities, before, per_list),
         chunks=chunks,
         follow_ups=follow_ups,
@@ -110,7 +116,12 @@ def incident_facts(
     found: dict[str, IncidentFacts] = {}
     for node_id in ids:
         node = state.nodes.get(node_id)
-        if node is None or node_id in found or node.label != "Incident" or node.visibility not in visibilities:
+        if (
+            node is None
+            or node_id in found
+            or node.label != "Incident"
+            or node.visibility not in visibilities
+        ):
             continue
         if before is not None and (node.occurred_at is None or node.occurred_at >= before):
             continue

@@ -410,7 +410,8 @@ def incident_facts(*, before: bool, scored: bool, lessons: bool) -> str:
     if lessons:
         parts = (
             "COLLECT {\n"
-            "    MATCH (n)-[:HAS_POSTMORTEM]->(p:Entity:Postmortem)-[:HAS_CHUNK]->(c:Entity:PostmortemChunk)\n"
+            "    MATCH (n)-[:HAS_POSTMORTEM]->(p:Entity:Postmortem)\n"
+            "          -[:HAS_CHUNK]->(c:Entity:PostmortemChunk)\n"
             "    WHERE p.visibility IN $visibilities AND c.visibility IN $visibilities\n"
             f"    WITH DISTINCT c ORDER BY c.id LIMIT $per_list RETURN {_pair('c')}\n"
             "  } AS chunks,\n"
