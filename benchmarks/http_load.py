@@ -60,7 +60,13 @@ def _store(args: argparse.Namespace) -> GraphStore:
 
         user, password = os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD")
         auth = (user, password) if user and password else None
-        return Neo4jStore(args.neo4j_uri, auth=auth, dimensions=DIMENSIONS, exact_search=False)
+        return Neo4jStore(
+            args.neo4j_uri,
+            auth=auth,
+            dimensions=DIMENSIONS,
+            exact_search=False,
+            max_concurrency=args.neo4j_max_concurrency,
+        )
     from precedent.store.embedded import EmbeddedStore
 
     return EmbeddedStore(Path(args.dir) / f"embedded-{args.size}", dimensions=DIMENSIONS, exact_search=False)
@@ -162,6 +168,14 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``), 0 when not given."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _report(timings: dict[str, list[float]], seconds: float, args: argparse.Namespace) -> None:
     store = "neo4j" if args.neo4j_uri else "embedded"
     print(f"\n{store}, {args.size:,} incidents, {args.clients} clients, {seconds:.0f} s on loopback")
@@ -196,6 +210,8 @@ async def _main(args: argparse.Namespace) -> None:
         str(args.size),
         "--dir",
         args.dir,
+        "--neo4j-max-concurrency",
+        str(args.neo4j_max_concurrency),
     ]
     env = dict(os.environ, **({"BENCH_NEO4J_URI": args.neo4j_uri} if args.neo4j_uri else {}))
     # The server logs a line per request, as in production; into a file, not over the report.
@@ -206,8 +222,19 @@ async def _main(args: argparse.Namespace) -> None:
     try:
         await _wait_ready(base, child)
         started = time.perf_counter()
+        # CPU per request says whether concurrency wastes work (it rises) or only queues it.
+        cpu = (_cpu_seconds(child.pid), _cpu_seconds(args.neo4j_pid))
         timings = await _drive(base, token, args)
         _report(timings, time.perf_counter() - started, args)
+        done = max(1, sum(len(t) for t in timings.values()))
+        print(
+            f"CPU per request: API process {(_cpu_seconds(child.pid) - cpu[0]) * 1000 / done:.1f} ms"
+            + (
+                f", Neo4j {(_cpu_seconds(args.neo4j_pid) - cpu[1]) * 1000 / done:.1f} ms"
+                if args.neo4j_pid
+                else ""
+            )
+        )
     finally:
         child.terminate()
         child.wait(timeout=30)
@@ -225,6 +252,13 @@ def main() -> None:
     parser.add_argument(
         "--neo4j", action="store_true", help="run against Neo4j instead of the embedded store"
     )
+    parser.add_argument(
+        "--neo4j-max-concurrency",
+        type=int,
+        default=8,
+        help="Neo4j transactions the server process runs at once (PRECEDENT_NEO4J_MAX_CONCURRENCY)",
+    )
+    parser.add_argument("--neo4j-pid", type=int, help="the Neo4j server's pid, to report its CPU per request")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()

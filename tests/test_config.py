@@ -62,3 +62,12 @@ def test_links_use_the_public_url_else_the_bound_address() -> None:
     assert (
         local.links(host="10.0.0.5", port=8081).incident("INC-7") == "http://10.0.0.5:8081/ui/incidents/INC-7"
     )
+
+
+def test_neo4j_concurrency_bound_is_read_and_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).neo4j_max_concurrency == 8  # type: ignore[call-arg]
+    monkeypatch.setenv("PRECEDENT_NEO4J_MAX_CONCURRENCY", "3")
+    assert Settings(_env_file=None).neo4j_max_concurrency == 3  # type: ignore[call-arg]
+    monkeypatch.setenv("PRECEDENT_NEO4J_MAX_CONCURRENCY", "0")
+    with pytest.raises(ValidationError, match="neo4j_max_concurrency"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_exact_search: bool = False
     """Scan every embedding for kNN (exact, linear cost) instead of the HNSW index with exact re-scoring."""
+    neo4j_max_concurrency: int = Field(default=8, ge=1)
+    """Neo4j transactions one process runs at once; the rest wait their turn, first come first served."""
 
     embedding_model: str = "all-MiniLM-L6-v2"
     """A model name or a local sentence-transformers directory; never downloaded at run time."""

@@ -22,6 +22,7 @@ __all__ = [
     "Edge",
     "EdgeKey",
     "GraphFilter",
+    "IncidentFacts",
     "ListingKey",
     "Node",
     "NodeLink",
@@ -242,6 +243,33 @@ class Subgraph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     truncated: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What the map says about one incident, as ranking and explaining it need (``incident_facts``).
+
+    Attributes:
+        node: The Incident node, without its embedding.
+        cosine: Cosine of the query embedding with the incident's own (``None`` when either is
+            missing).
+        affected: The Service and Team nodes it AFFECTS, whatever their visibility, by id.
+        owners: For each affected Service, the Team nodes it is OWNED_BY, by id (every affected
+            service is a key).
+        related: Ids of the visible incidents linked to it by RELATED_TO either way (itself left
+            out), that did not occur at or after the cutoff (undated ones count), by id.
+        chunks: Chunks of its visible post-mortems that are visible themselves, by id; empty
+            unless lessons were asked for.
+        follow_ups: Its visible FollowUp nodes, by id; empty unless lessons were asked for.
+    """
+
+    node: Node
+    cosine: float | None
+    affected: tuple[Node, ...]
+    owners: Mapping[str, tuple[Node, ...]]
+    related: tuple[str, ...]
+    chunks: tuple[Node, ...] = ()
+    follow_ups: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,7 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
             database=settings.neo4j_database,
             dimensions=dimensions,
             exact_search=settings.neo4j_exact_search,
+            max_concurrency=settings.neo4j_max_concurrency,
         )
     from precedent.store.embedded import EmbeddedStore
 

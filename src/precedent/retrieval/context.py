@@ -1,16 +1,14 @@
-"""Facts about every candidate that ranking needs, fetched in a few batched store calls.
+"""Facts about every candidate that ranking needs, fetched in one batched store call.
 
-For the whole candidate pool at once: the nodes, their cosine to the query, the services they
-affect and the teams owning those, and their RELATED_TO links known before the cutoff.
+For the whole candidate pool at once (``GraphStore.incident_facts``): the nodes, their cosine to
+the query, the services they affect and the teams owning those, and their RELATED_TO links known
+before the cutoff.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,8 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CandidateFacts", "gather_facts", "admissible"]
 
-_AFFECTED = GraphFilter(labels=("Service", "Team"), rel_types=("AFFECTS",), direction="out")
-_OWNERS = GraphFilter(labels=("Team",), rel_types=("OWNED_BY",), direction="out")
 # An incident affects a handful of services and has a few related incidents, a service a team or
 # two: the cap only guards against a malformed map, it never cuts a real one.
 _PER_NODE = 200
@@ -56,14 +52,10 @@ def admissible(node: Node, posed: PosedQuery) -> bool:
     return node.occurred_at is not None and node.occurred_at < posed.before
 
 
-async def _cosines(store: GraphStore, vector: Vector | None, ids: Sequence[str]) -> dict[str, float]:
-    return await store.similarities(vector, ids) if vector is not None else {}
-
-
 async def gather_facts(
     store: GraphStore, posed: PosedQuery, ids: Sequence[str], vector: Vector | None = None
 ) -> tuple[dict[str, CandidateFacts], dict[str, str]]:
-    """Fetch facts for the admissible incidents among ``ids`` in five store calls (two round trips).
+    """Fetch facts for the admissible incidents among ``ids`` in one store call (one round trip).
 
     Args:
         store: The map.
@@ -76,52 +68,25 @@ async def gather_facts(
     """
     if not ids:
         return {}, {}
-    related_filter = GraphFilter(
-        labels=("Incident",),
-        rel_types=("RELATED_TO",),
-        before=posed.before,
+    # The store applies the cutoff and visibility; exclusions are the query's own business.
+    found = await store.incident_facts(
+        [i for i in ids if i not in posed.exclude],
         visibilities=posed.visibilities,
+        before=posed.before,
+        embedding=vector,
+        per_list=_PER_NODE,
     )
-    # All at once: asking about a few inadmissible ids costs less than a round trip.
-    found, affects, related, cosines = await asyncio.gather(
-        store.get_nodes(list(ids)),
-        store.neighbours_of(ids, _AFFECTED, per_node=_PER_NODE),
-        store.neighbours_of(ids, related_filter, per_node=_PER_NODE),
-        _cosines(store, vector, ids),
-    )
-    nodes = [n for n in found if admissible(n, posed)]
-    if not nodes:
-        return {}, {}
-    affects = {n.id: affects[n.id] for n in nodes}
-    labels = {other.id: other.label for pairs in affects.values() for _, other in pairs}
-    names = {
-        other.id: str(other.properties.get("name", other.id))
-        for pairs in affects.values()
-        for _, other in pairs
-    }
-    seen_services = sorted(node_id for node_id, label in labels.items() if label == "Service")
-    owned = await store.neighbours_of(seen_services, _OWNERS, per_node=_PER_NODE)
-    owners: dict[str, set[str]] = {}
-    for service, pairs in owned.items():
-        for _, team in pairs:
-            owners.setdefault(service, set()).add(team.id)
-            names[team.id] = str(team.properties.get("name", team.id))
-    affected = {node_id: {other.id for _, other in pairs} for node_id, pairs in affects.items()}
-    links: dict[str, set[str]] = {}
-    query_id = posed.incident_id
-    for node in nodes:
-        # Only from admissible ends: the filter vouches for the far end, not for the near one.
-        for edge, _ in related[node.id]:
-            if query_id not in (edge.source, edge.target):
-                links.setdefault(edge.source, set()).add(edge.target)
-                links.setdefault(edge.target, set()).add(edge.source)
+    names: dict[str, str] = {}
     facts = {}
-    for node in nodes:
-        targets = affected.get(node.id, set())
-        services = frozenset(t for t in targets if labels.get(t) == "Service")
-        teams = {t for t in targets if labels.get(t) == "Team"}
-        teams.update(team for s in services for team in owners.get(s, ()))
-        facts[node.id] = CandidateFacts(
-            node, services, frozenset(teams), len(links.get(node.id, set()) - {node.id}), cosines.get(node.id)
-        )
+    for incident_id, fact in found.items():
+        if not admissible(fact.node, posed):
+            continue
+        for node in (*fact.affected, *(team for teams in fact.owners.values() for team in teams)):
+            names[node.id] = str(node.properties.get("name", node.id))
+        services = frozenset(n.id for n in fact.affected if n.label == "Service")
+        teams = {n.id for n in fact.affected if n.label == "Team"}
+        teams.update(team.id for s in services for team in fact.owners.get(s, ()))
+        # A link to the query incident itself is no evidence of recurrence.
+        related = set(fact.related) - {incident_id, posed.incident_id}
+        facts[incident_id] = CandidateFacts(fact.node, services, frozenset(teams), len(related), fact.cosine)
     return facts, names

@@ -1,6 +1,6 @@
 """Builds each result's explanation: contributions, matched terms, the linking path and the lesson.
 
-``lesson_material`` is the only store access (two batched calls for the top results); the rest is
+``lesson_material`` is the only store access (one batched call for the top results); the rest is
 pure assembly from facts ranking already fetched, so explaining never re-queries per result.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precedent.model import GraphFilter
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.paths import incident_path, team_path
 from precedent.retrieval.results import Explanation, GraphPath
@@ -36,39 +35,18 @@ _PER_NODE = 100
 async def lesson_material(
     store: GraphStore, ids: Sequence[str], visibilities: tuple[Visibility, ...]
 ) -> LessonMaterial:
-    """Fetch the post-mortem chunks and follow-ups of ``ids`` in two batched store calls.
+    """Fetch the post-mortem chunks and follow-ups of ``ids`` in one batched store call.
 
-    Chunks come grouped by post-mortem id, each post-mortem's in id order; follow-ups in id order.
+    Chunks and follow-ups each come in id order (``extract_lesson`` orders them its own way).
     """
     material: LessonMaterial = {i: ([], []) for i in ids}
     if not ids:
         return material
-    direct = await store.neighbours_of(
-        list(material),
-        GraphFilter(
-            labels=("Postmortem", "FollowUp"),
-            rel_types=("HAS_POSTMORTEM", "HAS_FOLLOW_UP"),
-            direction="out",
-            visibilities=visibilities,
-        ),
-        per_node=_PER_NODE,
+    found = await store.incident_facts(
+        list(material), visibilities=visibilities, lessons=True, per_list=_PER_NODE
     )
-    postmortem_of: dict[str, str] = {}
-    for incident_id, pairs in direct.items():
-        for edge, other in pairs:
-            if edge.type == "HAS_POSTMORTEM":
-                postmortem_of[other.id] = incident_id
-            else:
-                material[incident_id][1].append(other)
-    chunks = await store.neighbours_of(
-        sorted(postmortem_of),
-        GraphFilter(
-            labels=("PostmortemChunk",), rel_types=("HAS_CHUNK",), direction="out", visibilities=visibilities
-        ),
-        per_node=_PER_NODE,
-    )
-    for postmortem_id, pairs in chunks.items():
-        material[postmortem_of[postmortem_id]][0].extend(chunk for _, chunk in pairs)
+    for incident_id, facts in found.items():
+        material[incident_id] = (list(facts.chunks), list(facts.follow_ups))
     return material
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        IncidentFacts,
         ListingKey,
         Node,
         NodeListing,
@@ -127,6 +128,31 @@ class GraphStore(Protocol):
         Raises:
             SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
             InvalidQuery: if ``per_anchor`` < 1.
+        """
+
+    async def incident_facts(
+        self,
+        ids: Sequence[str],
+        *,
+        visibilities: tuple[Visibility, ...] = ("public",),
+        before: datetime | None = None,
+        embedding: Vector | None = None,
+        lessons: bool = False,
+        per_list: int = 200,
+    ) -> dict[str, IncidentFacts]:
+        """What ranking and explaining need of each of ``ids``: one round trip on Neo4j.
+
+        Answers for the ids that are Incident nodes with a visibility in ``visibilities`` and,
+        when ``before`` is given, an ``occurred_at`` strictly before it (others are left out), in
+        the order of ``ids`` (a repeated id once). Each ``IncidentFacts`` holds the node, the
+        cosine of ``embedding`` with the incident's own, the services and teams it affects with
+        the owners of those services, and the incidents related to it; with ``lessons``, also its
+        post-mortem chunks and follow-ups. Every list is ordered by id and holds at most
+        ``per_list`` items (an owners list per service). Nodes come without embeddings.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+            InvalidQuery: if ``per_list`` < 1.
         """
 
     async def list_nodes(

@@ -20,6 +20,7 @@ the writer's batches the same way, under both locks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from precedent.model import SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import follow, load_or_build
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
+from precedent.store.embedded.facts import incident_facts
 from precedent.store.embedded.filters import search_allows
 from precedent.store.embedded.follow import LogFollower
 from precedent.store.embedded.linked import find_nodes, linked_recent, linked_times
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        IncidentFacts,
         ListingKey,
         Node,
         NodeListing,
@@ -507,6 +510,34 @@ class EmbeddedStore:
         """
         _check_graph_filter(graph_filter)
         return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+
+    async def incident_facts(
+        self,
+        ids: Sequence[str],
+        *,
+        visibilities: tuple[Visibility, ...] = ("public",),
+        before: datetime | None = None,
+        embedding: Vector | None = None,
+        lessons: bool = False,
+        per_list: int = 200,
+    ) -> dict[str, IncidentFacts]:
+        """What ranking needs of each visible incident among ``ids`` (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+            InvalidQuery: if ``per_list`` < 1.
+        """
+        state = self._open_state()
+        query = None if embedding is None else self._query_vector(state, embedding)
+        if per_list < 1:
+            raise InvalidQuery(f"per_list must be at least 1, not {per_list}")
+        found = incident_facts(
+            state, ids, visibilities=visibilities, before=before, lessons=lessons, per_list=per_list
+        )
+        if query is None or state.vectors is None:
+            return found
+        cosines = state.vectors.similarities(query, list(found))
+        return {i: dataclasses.replace(f, cosine=cosines.get(i)) for i, f in found.items()}
 
     async def list_nodes(
         self, listing: NodeListing, *, limit: int, start_after: ListingKey | None = None

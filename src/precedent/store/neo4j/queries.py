@@ -26,6 +26,7 @@ __all__ = [
     "EDGE_COLUMNS",
     "EXISTING_IDS",
     "EXISTING_IDS_ROWS",
+    "FACT_COLUMNS",
     "GET_META",
     "GET_NODES",
     "GET_NODES_ROWS",
@@ -60,6 +61,7 @@ __all__ = [
     "exact_vector_search",
     "find_nodes",
     "graph_node_predicates",
+    "incident_facts",
     "index_vector_search",
     "collected",
     "label_predicate",
@@ -393,6 +395,69 @@ def linked_recent(label: str, edge_type: str, *, before: bool, after: bool) -> s
         "  RETURN n ORDER BY n.occurred_at IS NULL, n.occurred_at DESC, n.id LIMIT $per_anchor\n"
         "}\n"
         f"RETURN anchor, {node_fields('n')}"
+    )
+
+
+FACT_COLUMNS = ("props", "labels", "score", "affected", "related", "chunks", "follow_ups")
+
+
+def _pair(var: str) -> str:
+    """A node as ``[props, labels]`` without its embedding, for lists nested in one row."""
+    return f"[{var} {{.*, embedding: null}}, labels({var})]"
+
+
+def incident_facts(*, before: bool, scored: bool, lessons: bool) -> str:
+    """Per visible Incident among ``$ids`` (started before ``$before``), what ranking needs of it.
+
+    One row per incident, its lists built by COLLECT subqueries (each ordered by id, at most
+    ``$per_list`` long): the Service and Team nodes it affects, each with the teams owning it;
+    the ids of related incidents; with ``lessons``, its post-mortem chunks and follow-ups.
+    ``scored`` adds the cosine (Neo4j's ``(1 + cos) / 2``) with ``$vector``. Replacing five
+    batched reads (and two more for lessons) by this one saves round trips per query.
+    """
+    where = ["n.visibility IN $visibilities"]
+    related = ["m.visibility IN $visibilities", "m.id <> n.id"]
+    if before:
+        where.append("n.occurred_at < $before")
+        related.append("(m.occurred_at IS NULL OR m.occurred_at < $before)")
+    score = (
+        "CASE WHEN n.embedding IS NULL THEN null ELSE vector.similarity.cosine(n.embedding, $vector) END"
+        if scored
+        else "null"
+    )
+    parts = "[] AS chunks, [] AS follow_ups"
+    if lessons:
+        parts = (
+            "COLLECT {\n"
+            "    MATCH (n)-[:HAS_POSTMORTEM]->(p:Entity:Postmortem)\n"
+            "          -[:HAS_CHUNK]->(c:Entity:PostmortemChunk)\n"
+            "    WHERE p.visibility IN $visibilities AND c.visibility IN $visibilities\n"
+            f"    WITH DISTINCT c ORDER BY c.id LIMIT $per_list RETURN {_pair('c')}\n"
+            "  } AS chunks,\n"
+            "  COLLECT {\n"
+            "    MATCH (n)-[:HAS_FOLLOW_UP]->(f:Entity:FollowUp) WHERE f.visibility IN $visibilities\n"
+            f"    WITH DISTINCT f ORDER BY f.id LIMIT $per_list RETURN {_pair('f')}\n"
+            "  } AS follow_ups"
+        )
+    return (
+        "UNWIND $ids AS id\n"
+        "MATCH (n:Entity:Incident {id: id})\n"
+        f"WHERE {' AND '.join(where)}\n"
+        f"RETURN n {{.*, embedding: null}} AS props, labels(n) AS labels, {score} AS score,\n"
+        "  COLLECT {\n"
+        "    MATCH (n)-[:AFFECTS]->(s:Entity) WHERE s:Service OR s:Team\n"
+        "    WITH DISTINCT s ORDER BY s.id LIMIT $per_list\n"
+        "    RETURN [s {.*, embedding: null}, labels(s), CASE WHEN s:Service THEN COLLECT {\n"
+        "      MATCH (s)-[:OWNED_BY]->(t:Entity:Team)\n"
+        f"      WITH DISTINCT t ORDER BY t.id LIMIT $per_list RETURN {_pair('t')}\n"
+        "    } ELSE [] END]\n"
+        "  } AS affected,\n"
+        "  COLLECT {\n"
+        "    MATCH (n)-[:RELATED_TO]-(m:Entity:Incident)\n"
+        f"    WHERE {' AND '.join(related)}\n"
+        "    WITH DISTINCT m.id AS related ORDER BY related LIMIT $per_list RETURN related\n"
+        "  } AS related,\n"
+        f"  {parts}"
     )
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
-from precedent.store.neo4j import linked, queries, search, traversal
-from precedent.store.neo4j.connection import Connection, fetch, fetch_rows, run
+from precedent.store.neo4j import facts, linked, queries, search, traversal
+from precedent.store.neo4j.connection import DEFAULT_MAX_CONCURRENCY, Connection, fetch, fetch_rows, run
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Edge,
         EdgeKey,
         GraphFilter,
+        IncidentFacts,
         ListingKey,
         Node,
         NodeListing,
@@ -69,6 +70,8 @@ class Neo4jStore:
         text_over_fetch: Lucene hits a text search filters first; the full search runs only when
             those cannot prove the answer exact (see ``search.text_search``). Answers are exact
             either way: this trades round trips for rows read.
+        max_concurrency: Transactions this store runs at once; the rest queue (see
+            ``connection.Connection``).
     """
 
     def __init__(
@@ -81,8 +84,9 @@ class Neo4jStore:
         over_fetch: int = 200,
         exact_search: bool = True,
         text_over_fetch: int = 1000,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
-        self._connection = Connection(uri, auth, database)
+        self._connection = Connection(uri, auth, database, max_concurrency)
         self._dimensions = dimensions
         self._over_fetch = over_fetch
         self._exact_search = exact_search
@@ -209,6 +213,33 @@ class Neo4jStore:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
         return await traversal.subgraph(
             self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+        )
+
+    async def incident_facts(
+        self,
+        ids: Sequence[str],
+        *,
+        visibilities: tuple[Visibility, ...] = ("public",),
+        before: datetime | None = None,
+        embedding: Vector | None = None,
+        lessons: bool = False,
+        per_list: int = 200,
+    ) -> dict[str, IncidentFacts]:
+        """What ranking needs of each visible incident among ``ids``, in one query (see ``GraphStore``).
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+            InvalidQuery: if ``per_list`` < 1.
+        """
+        return await facts.incident_facts(
+            self._connection,
+            ids,
+            visibilities=visibilities,
+            before=before,
+            embedding=embedding,
+            lessons=lessons,
+            per_list=per_list,
+            dimensions=self._dimensions,
         )
 
     async def list_nodes(
