@@ -24,7 +24,9 @@ from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.ingest import Loader, import_export
+from precedent.sources.synthetic import generate
 from tests.ingest.org import write_export
+from tests.support.neo4j_server import Neo4jServer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from litestar import Litestar
 
     from precedent.store import GraphStore
+    from tests.api.generated_org import GeneratedMap, GeneratedMaps
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,54 @@ class Api:
 
 @pytest.fixture
 def api_store(request: pytest.FixtureRequest) -> GraphStore:
-    """The store under the app: embedded unless a test parametrises ``api_store`` indirectly."""
+    """The store under the app: embedded unless a test parametrises ``api_store`` indirectly.
+
+    Under ``org_api`` it is that store holding the generated organisation, shared by the tests
+    that use it (see ``generated_org``); otherwise a fresh, empty store for the test.
+    """
     name = getattr(request, "param", "embedded_store")
     if name == "neo4j_store":
         request.applymarker(pytest.mark.neo4j)
+    if "org_api" in request.fixturenames:
+        request.node.stash[SHARED_STORE_NAME] = name
+        if name == "neo4j_store":
+            request.node.stash[SHARED_NEO4J] = request.getfixturevalue("neo4j")
+        return request.getfixturevalue("generated_map").store  # type: ignore[no-any-return]
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+# Which store ``api_store`` chose for an ``org_api`` test, read by ``generated_map``.
+SHARED_STORE_NAME = pytest.StashKey[str]()
+SHARED_NEO4J = pytest.StashKey[Neo4jServer]()
+
+
+@pytest.fixture(scope="session")
+def generated_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datetime]:
+    """The generated export and the minute its history ends at (generated once per session)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    root = tmp_path_factory.mktemp("generated-org")
+    generate(root / "export", incidents=40, seed=3, end_at=now)
+    return root / "export", now
+
+
+@pytest.fixture(scope="session")
+async def generated_maps(
+    tmp_path_factory: pytest.TempPathFactory, generated_export: tuple[Path, datetime]
+) -> AsyncIterator[GeneratedMaps]:
+    """The generated organisation imported once per store for the session (``org_api``'s stores)."""
+    from tests.api.generated_org import GeneratedMaps
+
+    maps = GeneratedMaps(generated_export[0], tmp_path_factory.mktemp("generated-maps"))
+    yield maps
+    await maps.close()
+
+
+@pytest.fixture
+async def generated_map(request: pytest.FixtureRequest, generated_maps: GeneratedMaps) -> GeneratedMap:
+    """The shared generated map on the store ``api_store`` chose, as it was imported."""
+    stash = request.node.stash
+    name = stash.get(SHARED_STORE_NAME, "embedded_store")
+    return await generated_maps.get(name, stash.get(SHARED_NEO4J, None))
 
 
 @pytest.fixture
