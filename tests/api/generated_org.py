@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from neo4j import AsyncGraphDatabase
 
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
@@ -115,10 +114,8 @@ class GeneratedMaps:
             self._opened += 1
             store = EmbeddedStore(self._root / f"graph-{self._opened}", dimensions=384)
         elif name == "neo4j_store" and neo4j is not None:
-            auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
-            async with AsyncGraphDatabase.driver(neo4j.uri, auth=auth) as driver:
-                await driver.execute_query("MATCH (n) DETACH DELETE n")
-            store = Neo4jStore(neo4j.uri, auth=auth, database="neo4j", dimensions=384)
+            await neo4j.empty()
+            store = Neo4jStore(neo4j.uri, auth=neo4j.auth, database="neo4j", dimensions=384)
         else:
             raise ValueError(f"no generated map on {name!r}")
         await store.open()
