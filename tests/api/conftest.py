@@ -67,21 +67,25 @@ class Api:
 def api_store(request: pytest.FixtureRequest) -> GraphStore:
     """The store under the app: embedded unless a test parametrises ``api_store`` indirectly.
 
-    Under ``org_api`` it is that store holding the generated organisation, shared by the tests
-    that use it (see ``generated_org``); otherwise a fresh, empty store for the test.
+    Under ``org_api`` (``read_api``) it is that store holding the generated organisation (the
+    sample export), shared by the tests that use it and only read (see ``generated_org``);
+    otherwise a fresh, empty store for the test.
     """
     name = getattr(request, "param", "embedded_store")
     if name == "neo4j_store":
         request.applymarker(pytest.mark.neo4j)
-    if "org_api" in request.fixturenames:
-        request.node.stash[SHARED_STORE_NAME] = name
-        if name == "neo4j_store":
-            request.node.stash[SHARED_NEO4J] = request.getfixturevalue("neo4j")
-        return request.getfixturevalue("generated_map").store  # type: ignore[no-any-return]
+    for api_fixture, shared_map in SHARED_MAPS.items():
+        if api_fixture in request.fixturenames:
+            request.node.stash[SHARED_STORE_NAME] = name
+            if name == "neo4j_store":
+                request.node.stash[SHARED_NEO4J] = request.getfixturevalue("neo4j")
+            return request.getfixturevalue(shared_map).store  # type: ignore[no-any-return]
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
-# Which store ``api_store`` chose for an ``org_api`` test, read by ``generated_map``.
+# The read-only API fixtures whose map is imported once per store, and the fixture holding it.
+SHARED_MAPS = {"org_api": "generated_map", "read_api": "sample_map"}
+# Which store ``api_store`` chose for such a test, read by ``generated_map`` and ``sample_map``.
 SHARED_STORE_NAME = pytest.StashKey[str]()
 SHARED_NEO4J = pytest.StashKey[Neo4jServer]()
 
@@ -115,6 +119,25 @@ async def generated_map(request: pytest.FixtureRequest, generated_maps: Generate
     return await generated_maps.get(name, stash.get(SHARED_NEO4J, None))
 
 
+@pytest.fixture(scope="session")
+async def sample_maps(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GeneratedMaps]:
+    """The sample export imported once per store for the session (``read_api``'s stores)."""
+    from tests.api.generated_org import GeneratedMaps
+
+    root = tmp_path_factory.mktemp("sample-maps")
+    maps = GeneratedMaps(write_export(root / "export"), root)
+    yield maps
+    await maps.close()
+
+
+@pytest.fixture
+async def sample_map(request: pytest.FixtureRequest, sample_maps: GeneratedMaps) -> GeneratedMap:
+    """The shared sample map on the store ``api_store`` chose, as it was imported."""
+    stash = request.node.stash
+    name = stash.get(SHARED_STORE_NAME, "embedded_store")
+    return await sample_maps.get(name, stash.get(SHARED_NEO4J, None))
+
+
 @pytest.fixture
 def api_settings(tmp_path: Path) -> Settings:
     """The app's settings; a test may override this fixture (``metrics_public`` and the like)."""
@@ -146,6 +169,20 @@ async def api(tmp_path: Path, api_store: GraphStore, api_settings: Settings) -> 
     transport = httpx.ASGITransport(app=app)
     async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client, api_store, tokens)
+
+
+@pytest.fixture
+async def read_api(
+    api_store: GraphStore, api_settings: Settings, sample_map: GeneratedMap
+) -> AsyncIterator[Api]:
+    """``api`` for tests that only read: the same map and tokens, imported once per store.
+
+    A test that writes (or revokes a token) uses ``api``, which imports into a fresh store.
+    """
+    app = create_app(api_settings, store=api_store, embedder=HashEmbedder(dimensions=384))
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Api(client, api_store, sample_map.tokens)
 
 
 @asynccontextmanager

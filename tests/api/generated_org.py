@@ -75,7 +75,7 @@ class GeneratedMap:
 
 
 class GeneratedMaps:
-    """One imported generated organisation per store, re-imported only when something changed it."""
+    """One imported export per store (with its tokens), re-imported only when something changed it."""
 
     def __init__(self, export: Path, root: Path) -> None:
         self._export = export
