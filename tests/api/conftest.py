@@ -3,6 +3,8 @@
 ``api`` builds the app on ``embedded_store`` by default; a test module parametrises it over both
 stores with ``pytest.mark.parametrize("api_store", ["embedded_store", "neo4j_store"], indirect=True)``.
 The hashing embedder stands in for the model (ranking quality is tested in tests/retrieval).
+A test that only reads takes ``read_api`` instead: the same map and tokens, imported once per
+store for the session rather than per test (seconds each on Neo4j); ``api`` stays fresh per test.
 
 The app runs on the test's own event loop (httpx's ASGI transport and the app's lifespan), not in
 litestar's test-client thread: a Neo4j driver only works on the loop that opened it.
