@@ -98,14 +98,10 @@ async def embedded_store(tmp_path: Path) -> AsyncIterator[GraphStore]:
 @pytest.fixture
 async def neo4j_store(neo4j: Neo4jServer) -> AsyncIterator[GraphStore]:
     """A Neo4jStore on the session's server, emptied before the test (384-dimensional vectors)."""
-    from neo4j import AsyncGraphDatabase
-
     from precedent.store.neo4j import Neo4jStore
 
-    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
-    async with AsyncGraphDatabase.driver(neo4j.uri, auth=auth) as driver:
-        await driver.execute_query("MATCH (n) DETACH DELETE n")
-    store = Neo4jStore(neo4j.uri, auth=auth, database="neo4j", dimensions=384)
+    await neo4j.empty()
+    store = Neo4jStore(neo4j.uri, auth=neo4j.auth, database="neo4j", dimensions=384)
     await store.open()
     yield store
     await store.close()

@@ -23,7 +23,8 @@ READ_ROUTES = [
 ]
 
 
-async def test_every_route_needs_a_live_token_with_its_scope(api: Api) -> None:
+async def test_every_route_needs_a_live_token_with_its_scope(read_api: Api) -> None:
+    api = read_api  # it only reads: the map is imported once per store
     for path in [*READ_ROUTES, "/v1/admin/sync"]:
         assert (await api.client.get(path)).status_code == 401, path
         for refused in (api.tokens.revoked, api.tokens.expired):
@@ -39,7 +40,8 @@ async def test_every_route_needs_a_live_token_with_its_scope(api: Api) -> None:
     assert (await api.client.post("/v1/admin/sync")).status_code == 401
 
 
-async def test_search_shows_a_private_incident_only_with_read_private(api: Api) -> None:
+async def test_search_shows_a_private_incident_only_with_read_private(read_api: Api) -> None:
+    api = read_api  # it only reads: the map is imported once per store
     params = {"q": "database connection pool exhausted"}
     public = await api.client.get("/v1/search", params=params, headers=api.auth(api.tokens.read))
     assert public.status_code == 200
@@ -128,7 +130,8 @@ async def test_recurring_patterns_group_similar_incidents_per_service(api: Api) 
     assert [n["id"] for n in private["incidents"]] == ["rec-0", "rec-1", "rec-2"]  # type: ignore[index]
 
 
-async def test_admin_sync_without_an_api_key_is_a_409_saying_what_to_do(api: Api) -> None:
+async def test_admin_sync_without_an_api_key_is_a_409_saying_what_to_do(read_api: Api) -> None:
+    api = read_api  # it only reads: the map is imported once per store
     response = await api.client.post("/v1/admin/sync", headers=api.auth(api.tokens.admin))
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -140,7 +143,8 @@ async def test_admin_sync_without_an_api_key_is_a_409_saying_what_to_do(api: Api
     assert (await api.client.get("/v1/stats/sync", headers=api.auth(api.tokens.read))).json() == status.json()
 
 
-async def test_an_unknown_query_parameter_is_a_400_naming_it_and_the_accepted_ones(api: Api) -> None:
+async def test_an_unknown_query_parameter_is_a_400_naming_it_and_the_accepted_ones(read_api: Api) -> None:
+    api = read_api  # it only reads: the map is imported once per store
     headers = api.auth(api.tokens.read)
     typo = await api.client.get("/v1/incidents", params={"statu": "Closed"}, headers=headers)
     assert typo.status_code == 400

@@ -35,6 +35,11 @@ JVM_FLAGS = [
     "-Dio.netty.tryReflectionSetAccessible=true",
 ]
 START_TIMEOUT = 180.0
+# Empties the database for the next test but keeps the recorded schema version, so the store's
+# open() finds the schema current instead of re-running every migration statement (a round trip
+# each, on every Neo4j test); it still checks the vector index on every open. The constraints and
+# indexes themselves are never dropped by a wipe, only by tests that then delete the version too.
+EMPTY_KEEPING_SCHEMA = "MATCH (n) WHERE NOT (n:PrecedentMeta AND n.key = 'schema_version') DETACH DELETE n"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,17 @@ class Neo4jServer:
     password: str | None
     how: str
     startup_seconds: float
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        return (self.user, self.password) if self.user and self.password else None
+
+    async def empty(self) -> None:
+        """Delete every node but the schema version (see ``EMPTY_KEEPING_SCHEMA``)."""
+        from neo4j import AsyncGraphDatabase
+
+        async with AsyncGraphDatabase.driver(self.uri, auth=self.auth) as driver:
+            await driver.execute_query(EMPTY_KEEPING_SCHEMA, database_="neo4j")
 
 
 def _free_port() -> int:
