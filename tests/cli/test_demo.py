@@ -45,6 +45,9 @@ def test_declaring_again_is_the_same_incident_in_a_newer_state(tmp_path: Path) -
     assert again.payload["created_at"] > first.payload["created_at"]
     assert first.repeats in _thread_of(export, first.repeats)
     assert first.payload["incident_status"]["category"] == "live"
+    number = first.reference.removeprefix("INC-")
+    assert first.payload["permalink"].endswith(f"/incidents/{number}")
+    assert first.payload["slack_channel_name"].startswith(f"inc-{number}-")
 
     body, headers = signed_delivery(first, "whsec_" + "A" * 32, now=now)
     delivered = Webhook("whsec_" + "A" * 32).verify(body, headers)
