@@ -87,8 +87,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         while not server.started:
             if serving.done():
-                serving.result()  # raises what stopped the server
-                return 1
+                serving.result()  # raises what stopped the server, if anything did
+                console.print("==> stopped before serving (Ctrl-C)")
+                return 130
             await asyncio.sleep(0.1)
         console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
         declared, investigation = await _declare(base, token, secret, export, console)
@@ -99,7 +100,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             server.should_exit = True
         await serving
     finally:
-        # An error while declaring, or Ctrl-C (uvicorn stops, then re-raises the signal): stop serving.
+        # An error while declaring: stop serving before it is reported.
         if not serving.done():
             server.should_exit = True
             with contextlib.suppress(Exception):
