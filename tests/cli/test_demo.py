@@ -45,6 +45,9 @@ def test_declaring_again_is_the_same_incident_in_a_newer_state(tmp_path: Path) -
     assert again.payload["created_at"] > first.payload["created_at"]
     assert first.repeats in _thread_of(export, first.repeats)
     assert first.payload["incident_status"]["category"] == "live"
+    number = first.reference.removeprefix("INC-")
+    assert first.payload["permalink"].endswith(f"/incidents/{number}")
+    assert first.payload["slack_channel_name"].startswith(f"inc-{number}-")
 
     body, headers = signed_delivery(first, "whsec_" + "A" * 32, now=now)
     delivered = Webhook("whsec_" + "A" * 32).verify(body, headers)
@@ -54,10 +57,15 @@ def test_declaring_again_is_the_same_incident_in_a_newer_state(tmp_path: Path) -
 
 @pytest.fixture
 def root_level() -> Iterator[None]:
-    # The demo quiets the root logger for its story; other tests expect it as it was.
-    level = logging.getLogger().level
+    # The CLI sets logging up (on this test's captured stderr) and the demo quiets it for its
+    # story; later tests in this process expect logging as it was.
+    loggers = [logging.getLogger(name) for name in ("", "precedent.api.access", "httpx")]
+    levels = [logger.level for logger in loggers]
+    handlers = list(loggers[0].handlers)
     yield
-    logging.getLogger().setLevel(level)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+    loggers[0].handlers[:] = handlers
 
 
 @pytest.mark.model

@@ -87,8 +87,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         while not server.started:
             if serving.done():
-                serving.result()  # raises what stopped the server
-                return 1
+                serving.result()  # raises what stopped the server, if anything did
+                if server.interrupted:
+                    console.print("==> stopped before serving (Ctrl-C)")
+                    return 130
+                raise PrecedentError("the service did not start; the log above says why")
             await asyncio.sleep(0.1)
         console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
         declared, investigation = await _declare(base, token, secret, export, console)
@@ -99,7 +102,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             server.should_exit = True
         await serving
     finally:
-        # An error while declaring, or Ctrl-C (uvicorn stops, then re-raises the signal): stop serving.
+        # An error while declaring: stop serving before it is reported.
         if not serving.done():
             server.should_exit = True
             with contextlib.suppress(Exception):
@@ -126,7 +129,10 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    interrupted = False
+
     def stop(self) -> None:
+        self.interrupted = True
         # A second Ctrl-C stops at once, without waiting for open connections.
         self.force_exit = self.should_exit
         self.should_exit = True

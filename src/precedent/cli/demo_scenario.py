@@ -98,9 +98,14 @@ def declare_repeat(export: Path, *, now: datetime) -> DeclaredIncident:
     # newer state of it), so the map never gains a second INC-201 that the next run would find as
     # its own closest precedent.
     incident_id = "01DEMO" + hashlib.sha256(str(template["id"]).encode()).hexdigest()[:20].upper()
+    # Its own permalink and Slack channel, not the template's (the pages link to them).
+    permalink = str(template.get("permalink", "")).rsplit("/", 1)[0]
     incident.update(
         id=incident_id,
         reference=f"INC-{number}",
+        permalink=f"{permalink}/{number}" if permalink else None,
+        slack_channel_id="C" + hashlib.sha256(incident_id.encode()).hexdigest()[:10].upper(),
+        slack_channel_name=f"inc-{number}-" + str(template.get("slack_channel_name", "")).split("-", 2)[-1],
         created_at=stamp,
         updated_at=stamp,
         summary="Declared a minute ago; responders are looking.",
