@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -134,7 +135,8 @@ async def test_channel_not_found_is_logged_and_counted_never_raised(
     assert fields["outcome"] == "failed"
     assert fields["error"] == "channel_not_found"
     assert fields["incident_id"] == "inc-1"
-    assert await embedded_store.get_meta("slack:message:inc-1") is None
+    # The claim to post is released (emptied), so the next build posts without waiting on it.
+    assert not await embedded_store.get_meta("slack:message:inc-1")
 
 
 async def test_slack_down_fails_after_its_retries_without_raising(
@@ -176,3 +178,44 @@ async def test_the_token_is_never_logged(
     for record in caplog.records:
         assert "secretsecret" not in record.getMessage()
         assert "secretsecret" not in json.dumps(getattr(record, "fields", {}), default=str)
+
+
+async def test_two_workers_building_one_incident_at_once_post_one_message(
+    slack: SlackStandIn, store: GraphStore
+) -> None:
+    # Two notifiers on one store are two worker processes of `serve --workers 2` (or two
+    # `precedent worker`s): nothing in memory is shared, only the store.
+    first, second = notifier(slack, store), notifier(slack, store)
+    outcomes = await asyncio.gather(first.publish(investigation(0)), second.publish(investigation(1)))
+    assert sorted(outcomes) == ["posted", "updated"]
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]
+    [(_, ts)] = slack.messages
+    stored = json.loads(await store.get_meta("slack:message:inc-1") or "{}")
+    assert stored == {"channel": CHANNEL, "ts": ts}
+
+
+async def test_a_claim_left_by_a_worker_that_died_mid_post_is_taken_over(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    now = datetime.now(UTC)
+    dead = json.dumps({"posting": "4242:deadbeef", "since": (now - timedelta(minutes=3)).isoformat()})
+    await embedded_store.set_meta("slack:message:inc-1", dead)
+    assert await notifier(slack, embedded_store).publish(investigation()) == "posted"
+    assert len(slack.posted()) == 1
+
+
+async def test_a_live_claim_is_waited_on_then_its_message_edited(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    claim = json.dumps({"posting": "4242:c0ffee00", "since": datetime.now(UTC).isoformat()})
+    await embedded_store.set_meta("slack:message:inc-1", claim)
+    waiting = asyncio.create_task(notifier(slack, embedded_store).publish(investigation(3)))
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    assert slack.calls == []
+    # The other worker's post lands: the waiting build edits it instead of posting a second one.
+    other = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS)
+    await embedded_store.set_meta("slack:message:inc-1", "")
+    assert await other.publish(investigation(0)) == "posted"
+    assert await waiting == "updated"
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]

@@ -550,6 +550,24 @@ async def test_meta_is_not_a_node(store: GraphStore) -> None:
     assert [n async for n in store.scan_nodes()] == []
 
 
+async def test_replace_meta_writes_only_over_the_expected_value(store: GraphStore) -> None:
+    assert not await store.replace_meta("claim", "someone", "me")
+    assert await store.get_meta("claim") is None  # a refused replace leaves nothing behind
+    assert await store.replace_meta("claim", None, "first")
+    assert not await store.replace_meta("claim", None, "second")
+    assert not await store.replace_meta("claim", "other", "second")
+    assert await store.get_meta("claim") == "first"
+    assert await store.replace_meta("claim", "first", "second")
+    assert await store.get_meta("claim") == "second"
+    assert (await store.stats()).nodes == 0
+
+
+async def test_replace_meta_elects_one_of_concurrent_callers(store: GraphStore) -> None:
+    won = await asyncio.gather(*(store.replace_meta("once", None, f"caller-{n}") for n in range(8)))
+    assert sum(won) == 1
+    assert await store.get_meta("once") == f"caller-{won.index(True)}"
+
+
 async def _drain_nodes(store: GraphStore, labels: list[str]) -> list[Node]:
     return [node async for node in store.scan_nodes(labels)]
 

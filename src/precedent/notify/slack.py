@@ -7,8 +7,12 @@ failure is one structured log line and a count in ``precedent_slack_messages_tot
 The first build of an incident posts a message (``chat.postMessage``); its channel and ``ts`` are
 kept in the store's meta under ``slack:message:<incident id>``, so every later build, in this
 process or in another worker on the same store, edits that message (``chat.update``) instead of
-posting again. Builds of one incident are published one at a time in this process, so a quick
-rebuild cannot post twice.
+posting again. Builds of one incident are published one at a time in this process; across the
+processes of ``serve --workers N`` (or ``precedent worker``s) the build about to post first claims
+the key (``GraphStore.replace_meta``, atomic in the shared store), and a build of another process
+that finds the claim waits for the message and edits it, so two workers rebuilding one incident at
+the same instant still make one message. A claim left by a worker that died mid-post is taken over
+after ``claim_timeout``.
 
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
@@ -19,6 +23,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -33,6 +40,8 @@ from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from precedent.investigation import Investigation
     from precedent.links import Links
     from precedent.store import GraphStore
@@ -70,6 +79,15 @@ def _meta_key(incident_id: str) -> str:
     return f"slack:message:{incident_id}"
 
 
+def _record(stored: str | None) -> dict[str, object]:
+    """The stored record: ``{channel, ts}`` once posted, ``{posting, since}`` while a build posts."""
+    try:
+        value = json.loads(stored) if stored else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 class SlackNotifier:
     """Publishes investigations to Slack, one message per incident, updated on every rebuild.
 
@@ -77,12 +95,29 @@ class SlackNotifier:
         client: The Slack Web API client (``slack_client``).
         store: Where each incident's message ``ts`` is kept (the store's meta).
         links: Where the investigation pages are, for the message's button.
+        claim_timeout: How long another worker's claim to post is waited on before it is taken
+            over (that worker died mid-post); longer than a post with its retries takes.
+        claim_poll: Seconds between looks while another worker posts.
+        clock: The time claims are stamped with and judged by.
     """
 
-    def __init__(self, client: AsyncWebClient, store: GraphStore, links: Links) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        store: GraphStore,
+        links: Links,
+        *,
+        claim_timeout: timedelta = timedelta(minutes=2),
+        claim_poll: float = 0.2,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._client = client
         self._store = store
         self._links = links
+        self._claim_timeout = claim_timeout
+        self._claim_poll = claim_poll
+        self._clock = clock
+        self._name = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._tasks: set[asyncio.Task[str]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -138,24 +173,50 @@ class SlackNotifier:
     async def _send(self, incident_id: str, channel: str, investigation: Investigation) -> tuple[str, str]:
         message = investigation_message(investigation, self._links)
         blocks = list(message.blocks)
-        stored = await self._store.get_meta(_meta_key(incident_id))
-        previous = json.loads(stored) if stored else None
-        if isinstance(previous, dict) and previous.get("channel") == channel and previous.get("ts"):
+        key = _meta_key(incident_id)
+        while True:
+            stored = await self._store.get_meta(key)
+            previous = _record(stored)
+            if previous.get("channel") == channel and previous.get("ts"):
+                try:
+                    await self._client.chat_update(
+                        channel=channel, ts=str(previous["ts"]), text=message.text, blocks=blocks
+                    )
+                    return "updated", str(previous["ts"])
+                except SlackApiError as exc:
+                    if exc.response.get("error") not in _REPOST:
+                        raise
+            elif self._posting_elsewhere(previous):
+                # Another worker is posting this incident's message: edit it once it is there.
+                await asyncio.sleep(self._claim_poll)
+                continue
+            claim = json.dumps({"posting": self._name, "since": self._clock().isoformat()})
+            if not await self._store.replace_meta(key, stored, claim):
+                continue  # another worker changed it first: look again
             try:
-                await self._client.chat_update(
-                    channel=channel, ts=str(previous["ts"]), text=message.text, blocks=blocks
+                response = await self._client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=blocks, unfurl_links=False, unfurl_media=False
                 )
-                return "updated", str(previous["ts"])
-            except SlackApiError as exc:
-                if exc.response.get("error") not in _REPOST:
-                    raise
-        response = await self._client.chat_postMessage(
-            channel=channel, text=message.text, blocks=blocks, unfurl_links=False, unfurl_media=False
-        )
-        ts = str(response["ts"])
-        posted_channel = str(response.get("channel") or channel)
-        await self._store.set_meta(_meta_key(incident_id), json.dumps({"channel": posted_channel, "ts": ts}))
-        return "posted", ts
+            except BaseException:
+                # Let the next build (here or in another worker) post instead of waiting out the claim.
+                await self._store.replace_meta(key, claim, stored or "")
+                raise
+            ts = str(response["ts"])
+            posted_channel = str(response.get("channel") or channel)
+            await self._store.replace_meta(key, claim, json.dumps({"channel": posted_channel, "ts": ts}))
+            return "posted", ts
+
+    def _posting_elsewhere(self, record: dict[str, object]) -> bool:
+        """Whether ``record`` is another build's claim to post, recent enough to still be alive."""
+        since = record.get("since")
+        # Its own claim is one a failed release left: this process posts one build at a time.
+        if record.get("posting") in (None, self._name) or not isinstance(since, str):
+            return False
+        try:
+            claimed = datetime.fromisoformat(since)
+        except ValueError:
+            return False
+        return self._clock() - claimed < self._claim_timeout
 
     @staticmethod
     def _done(outcome: str, fields: dict[str, object], level: int) -> str:

@@ -238,3 +238,13 @@ class GraphStore(Protocol):
 
     async def set_meta(self, key: str, value: str) -> None:
         """Write a small bookkeeping value durably."""
+
+    async def replace_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Write ``value`` only if the current value is ``expected`` (``None``: there is none).
+
+        Atomic among every process sharing the store, so it can elect one of them to do
+        something once (one Slack message per incident, whichever worker builds it first).
+
+        Returns:
+            ``True`` if ``value`` was written, ``False`` (nothing changed) if the value differed.
+        """

@@ -432,6 +432,20 @@ class EmbeddedStore:
         """Write a small bookkeeping value durably."""
         await self._write(lambda _: SetMeta(key, value))
 
+    async def replace_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """See ``GraphStore.replace_meta``: compared and written under the one write lock."""
+        replaced = False
+
+        def batch(state: GraphState) -> Op | None:
+            nonlocal replaced
+            if state.meta.get(key) != expected:
+                return None
+            replaced = True
+            return SetMeta(key, value)
+
+        await self._write(batch)
+        return replaced
+
     async def get_meta(self, key: str) -> str | None:
         """Read a small bookkeeping value."""
         return self._open_state().meta.get(key)

@@ -168,6 +168,11 @@ GET_META = "MATCH (m:PrecedentMeta {key: $key}) RETURN m.value AS value"
 
 SET_META = "MERGE (m:PrecedentMeta {key: $key}) SET m.value = $value"
 
+# replace_meta: MERGE (unique on key) then a write lock, so concurrent callers queue on the node;
+# the comparison is a second statement, which reads what the previous holder committed.
+LOCK_META = "MERGE (m:PrecedentMeta {key: $key}) SET m.locked = true REMOVE m.locked"
+DROP_EMPTY_META = "MATCH (m:PrecedentMeta {key: $key}) WHERE m.value IS NULL DELETE m"
+
 # --- writes --------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from precedent.graph_schema import load_schema
 from precedent.model import StoreStats
 from precedent.store.export import to_networkx
 from precedent.store.neo4j import linked, queries, search, traversal
-from precedent.store.neo4j.connection import Connection, fetch, fetch_rows
+from precedent.store.neo4j.connection import Connection, fetch, fetch_rows, run
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
 from precedent.store.neo4j.migrations import migrate
@@ -414,6 +414,23 @@ class Neo4jStore:
     async def set_meta(self, key: str, value: str) -> None:
         """Write a small bookkeeping value durably."""
         await self._connection.execute(queries.SET_META, {"key": key, "value": value}, "writing a meta value")
+
+    async def replace_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """See ``GraphStore.replace_meta``: one transaction holding the meta node's write lock."""
+        params = {"key": key, "value": value}
+
+        async def work(tx: AsyncManagedTransaction) -> bool:
+            await run(tx, queries.LOCK_META, params)
+            records = await fetch(tx, queries.GET_META, params)
+            current = records[0]["value"] if records else None
+            if current != expected:
+                if current is None:  # the lock created the node: leave no value-less meta behind
+                    await run(tx, queries.DROP_EMPTY_META, params)
+                return False
+            await run(tx, queries.SET_META, params)
+            return True
+
+        return await self._connection.write(work, "replacing a meta value")
 
     async def _write_batches(self, query: str, rows: Sequence[dict[str, object]], action: str) -> None:
         for start in range(0, len(rows), BATCH_ROWS):
