@@ -149,7 +149,7 @@ def exposition() -> bytes:
     if not multiprocess_mode():
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return generate_latest(registry)
 
 
@@ -159,4 +159,4 @@ def forget_this_process() -> None:
     Counters and histograms stay: what a worker counted before exiting still happened.
     """
     if multiprocess_mode():
-        multiprocess.mark_process_dead(os.getpid())
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -28,9 +28,13 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
 
-__all__ = ["check_workers", "register", "run", "worker_app"]
+__all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "worker_app"]
 
 log = logging.getLogger("precedent.cli")
+
+WORKER_HEALTHCHECK_SECONDS = 60
+"""How long the supervisor waits for a worker's answer before it kills and replaces it. uvicorn's
+default (5 s) kills a worker still importing torch and loading the model on a busy machine."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,6 +106,7 @@ def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) ->
             host=host,
             port=port,
             workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level=settings.log_level.lower(),
             log_config=None,
             access_log=False,

@@ -48,11 +48,10 @@ def _linked(
     visibilities: tuple[Visibility, ...],
 ) -> Iterator[Node]:
     """The ``label`` nodes linked into ``anchor`` by ``edge_type``, visible and in the window."""
-    for edge in state.incoming.get(anchor, {}).values():
-        if edge.type == edge_type:
-            node = state.nodes[edge.source]
-            if node.label == label and node.visibility in visibilities and _in_window(node, before, after):
-                yield node
+    for edge in state.incoming_of_type(anchor, edge_type):
+        node = state.nodes[edge.source]
+        if node.label == label and node.visibility in visibilities and _in_window(node, before, after):
+            yield node
 
 
 def linked_recent(

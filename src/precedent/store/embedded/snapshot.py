@@ -154,9 +154,7 @@ def _restore(
         state.label_counts[node.label] += 1
         state.by_label.setdefault(node.label, set()).add(node.id)
     for source, edge_type, target, properties in body["edges"]:
-        edge = Edge(source, edge_type, target, properties)
-        state.outgoing.setdefault(source, {})[edge.key] = edge
-        state.incoming.setdefault(target, {})[edge.key] = edge
+        state.index_edge(Edge(source, edge_type, target, properties))
         state.type_counts[edge_type] += 1
     if reindex:
         # An older analyzer made these postings; the next compaction writes the current format.

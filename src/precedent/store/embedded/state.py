@@ -23,12 +23,14 @@ from precedent.store.embedded.text import TextIndex, analyze
 from precedent.store.embedded.vectors import VectorIndex
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from precedent.model import Edge, EdgeKey, Node
     from precedent.store.embedded.ops import Op
 
 __all__ = ["GraphState"]
+
+_NONE: dict[EdgeKey, Edge] = {}
 
 
 @dataclass
@@ -40,6 +42,10 @@ class GraphState:
     by_label: dict[str, set[str]] = field(default_factory=dict)
     outgoing: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
     incoming: dict[str, dict[EdgeKey, Edge]] = field(default_factory=dict)
+    # (target, type) -> its incoming edges of that type: "the incidents affecting this service"
+    # reads those only, not every change, alert and dependency linked into a busy service.
+    # Built from the edges (never written to a snapshot), so it costs no format change.
+    incoming_typed: dict[tuple[str, str], dict[EdgeKey, Edge]] = field(default_factory=dict)
     label_counts: Counter[str] = field(default_factory=Counter)
     type_counts: Counter[str] = field(default_factory=Counter)
     meta: dict[str, str] = field(default_factory=dict)
@@ -55,6 +61,17 @@ class GraphState:
     def edge(self, key: EdgeKey) -> Edge | None:
         """Return the edge with ``key``, if any."""
         return self.outgoing.get(key.source, {}).get(key)
+
+    def incoming_of_type(self, target: str, edge_type: str) -> Iterable[Edge]:
+        """The edges of ``edge_type`` into ``target``, read from the typed index."""
+        return self.incoming_typed.get((target, edge_type), _NONE).values()
+
+    def index_edge(self, edge: Edge) -> None:
+        """Put ``edge`` in both adjacency maps and the typed index (counts are the caller's)."""
+        key = edge.key
+        self.outgoing.setdefault(edge.source, {})[key] = edge
+        self.incoming.setdefault(edge.target, {})[key] = edge
+        self.incoming_typed.setdefault((edge.target, edge.type), {})[key] = edge
 
     def analyze(self, nodes: Sequence[Node]) -> list[tuple[list[str], list[str]]]:
         """Return each node's index terms and those of the node it replaces.
@@ -119,11 +136,9 @@ class GraphState:
     def _put_edge(self, edge: Edge) -> None:
         if edge.source not in self.nodes or edge.target not in self.nodes:
             return
-        key = edge.key
-        if self.edge(key) is None:
+        if self.edge(edge.key) is None:
             self.type_counts[edge.type] += 1
-        self.outgoing.setdefault(edge.source, {})[key] = edge
-        self.incoming.setdefault(edge.target, {})[key] = edge
+        self.index_edge(edge)
 
     def _delete_edge(self, key: EdgeKey) -> None:
         outgoing = self.outgoing.get(key.source)
@@ -135,6 +150,10 @@ class GraphState:
         del incoming[key]
         if not incoming:
             del self.incoming[key.target]
+        typed = self.incoming_typed[key.target, key.type]
+        del typed[key]
+        if not typed:
+            del self.incoming_typed[key.target, key.type]
         self.type_counts[key.type] -= 1
         if not self.type_counts[key.type]:
             del self.type_counts[key.type]

@@ -8,7 +8,7 @@ from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.embedded.filters import graph_allows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from precedent.store.embedded.state import GraphState
 
@@ -25,11 +25,15 @@ def _edges_at(state: GraphState, node_id: str, graph_filter: GraphFilter) -> Ite
             if not types or edge.type in types:
                 yield edge, edge.target
     if graph_filter.direction in ("in", "both"):
-        for edge in state.incoming.get(node_id, {}).values():
+        # With types, the typed index: a service's many incoming links of other types are skipped.
+        incoming: Iterable[Edge] = (
+            (e for t in dict.fromkeys(types) for e in state.incoming_of_type(node_id, t))
+            if types
+            else state.incoming.get(node_id, {}).values()
+        )
+        for edge in incoming:
             # A self-loop was already yielded as an outgoing edge.
-            if (not types or edge.type in types) and not (
-                graph_filter.direction == "both" and edge.source == node_id
-            ):
+            if not (graph_filter.direction == "both" and edge.source == node_id):
                 yield edge, edge.source
 
 
