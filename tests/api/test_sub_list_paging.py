@@ -50,7 +50,9 @@ async def _add_parts(api: Api) -> str:
         status = "completed" if n % 2 else "outstanding"
         nodes.append(Node(f"fu-x{n}", "FollowUp", {"title": f"fix {n}", "status": status}, occurred_at=at))
         edges.append(Edge("inc-1", "HAS_FOLLOW_UP", f"fu-x{n}"))
-        nodes.append(Node(f"inc-x{n}", "Incident", {"name": f"older {n}", "reference": f"INC-X{n}"}, occurred_at=at))
+        nodes.append(
+            Node(f"inc-x{n}", "Incident", {"name": f"older {n}", "reference": f"INC-X{n}"}, occurred_at=at)
+        )
         edges.append(Edge("inc-1" if n % 2 else f"inc-x{n}", "RELATED_TO", f"inc-x{n}" if n % 2 else "inc-1"))
         nodes.append(Node(f"u-x{n}", "User", {"name": f"Member {n % 2}", "email": f"m{n}@example.com"}))
         edges.append(Edge(f"u-x{n}", "MEMBER_OF", team.id))
@@ -105,7 +107,9 @@ async def test_follow_ups_count_every_open_one_whatever_the_page(api: Api) -> No
     await _add_parts(api)
     headers = api.auth(api.tokens.private)
     whole = (await api.client.get("/v1/incidents/INC-1/follow-ups", headers=headers)).json()
-    page = (await api.client.get("/v1/incidents/INC-1/follow-ups", params={"limit": 1}, headers=headers)).json()
+    page = (
+        await api.client.get("/v1/incidents/INC-1/follow-ups", params={"limit": 1}, headers=headers)
+    ).json()
     assert page["open"] == whole["open"] == sum(f["open"] for f in whole["follow_ups"])
     flags = [f["open"] for f in whole["follow_ups"]]
     assert flags == sorted(flags, reverse=True)  # open ones first
