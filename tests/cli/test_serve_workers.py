@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tests.support.neo4j_server import Neo4jServer
 
 ROOT = Path(__file__).resolve().parents[2]
-READY_SECONDS = 300  # two workers each load the model, on a shared machine
+READY_SECONDS = 900  # two workers each import torch and load the model, on a shared machine
 _COUNT = re.compile(
     r'^precedent_http_request_duration_seconds_count\{method="GET",route="/v1/stats",status="200"\} (\S+)$',
     re.MULTILINE,

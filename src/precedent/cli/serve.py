@@ -32,9 +32,10 @@ __all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "wo
 
 log = logging.getLogger("precedent.cli")
 
-WORKER_HEALTHCHECK_SECONDS = 60
-"""How long the supervisor waits for a worker's answer before it kills and replaces it. uvicorn's
-default (5 s) kills a worker still importing torch and loading the model on a busy machine."""
+WORKER_HEALTHCHECK_SECONDS = 300
+"""How long the supervisor waits for a worker's answer before it kills and replaces it. A new worker
+answers only once it has imported Precedent (torch among it): seconds on a quiet machine, minutes
+on a loaded one; uvicorn's default (5 s) kills and restarts workers there before they ever serve."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
