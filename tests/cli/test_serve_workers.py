@@ -108,7 +108,7 @@ def two_workers(workers_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[s
 
 async def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
     deadline = time.monotonic() + READY_SECONDS
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         while time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()
             with contextlib.suppress(httpx.TransportError):
@@ -120,7 +120,9 @@ async def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) ->
 
 async def _get(base: str, path: str, token: str) -> httpx.Response:
     # A connection per request, so the kernel hands requests to whichever worker accepts first.
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    # Generous: on a shared, loaded machine a Neo4j count can take seconds.
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
         return await client.get(path)
 
 
@@ -141,7 +143,7 @@ async def test_two_workers_answer_on_one_port_and_their_metrics_add_up(
     # Until each worker has answered some: its metric file (one per process) says it did.
     answered = 0
     for _ in range(40):
-        responses = await asyncio.gather(*(_get(base, "/v1/stats", read_token) for _ in range(10)))
+        responses = await asyncio.gather(*(_get(base, "/v1/stats", read_token) for _ in range(6)))
         assert {r.status_code for r in responses} == {200}
         answered += len(responses)
         writers = {int(f.stem.rsplit("_", 1)[1]) for f in metrics.glob("histogram_*.db")}
