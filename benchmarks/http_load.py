@@ -213,7 +213,8 @@ async def _drive(base: str, token: str, args: argparse.Namespace) -> dict[str, l
     return timings
 
 
-_COUNT = re.compile(r"^precedent_http_request_duration_seconds_count\{(?P<labels>[^}]*)\} (?P<n>\S+)$", re.M)
+# Route templates hold braces ({incident}): the labels run to the last "} " of the line.
+_COUNT = re.compile(r"^precedent_http_request_duration_seconds_count\{(?P<labels>.*)\} (?P<n>\S+)$", re.M)
 
 
 async def _check_metrics(base: str, completed: int) -> None:
