@@ -14,9 +14,12 @@ picked in turn among ``GET /v1/incidents/{id}/similar``, ``GET /v1/incidents/{id
 and ``GET /v1/incidents?limit=20`` (a first page, or a later one through the returned cursor).
 Prints, per route, requests, p50/p95/p99 in milliseconds and requests per second, and the total.
 
-One server process: the embedded store has one writer, and ``precedent serve`` runs one worker
-(several processes can share a Neo4j database, but serve does not fork them).
-``--neo4j`` runs against the Neo4j test server (``NEO4J_URI`` when set, else the Maven-built one).
+``--neo4j`` runs against the Neo4j test server (``NEO4J_URI`` when set, else the Maven-built one);
+there ``--workers N`` serves from N processes as ``precedent serve --workers N`` does (uvicorn's
+supervisor, prometheus-client's multiprocess metrics), each building the app from settings with
+the word-vector embedder. The embedded store has one writer process, so it is served by one.
+At the end the server's ``/metrics`` is read back: its request count must equal the requests
+the clients completed, whichever worker answered the scrape.
 """
 
 from __future__ import annotations
@@ -26,15 +29,19 @@ import asyncio
 import contextlib
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,8 +50,13 @@ from typing import TYPE_CHECKING
 from benchmarks.retrieval.latency import BUILT_KEY, DIMENSIONS, WordVectorEmbedder, build_map
 
 from precedent.auth import TokenRegistry
+from precedent.cli.serve import WORKER_HEALTHCHECK_SECONDS
+from precedent.config import Settings, share_with_workers
+from precedent.metrics import forget_this_process
 
 if TYPE_CHECKING:
+    from litestar import Litestar
+
     from precedent.store.base import GraphStore
 
 
@@ -88,16 +100,65 @@ async def _prepare(args: argparse.Namespace) -> str:
         await store.close()
 
 
+def _neo4j_settings(args: argparse.Namespace) -> Settings:
+    return Settings(
+        store="neo4j",
+        neo4j_uri=args.neo4j_uri,
+        neo4j_user=os.environ.get("NEO4J_USER") or "neo4j",
+        neo4j_password=SecretStr(os.environ.get("NEO4J_PASSWORD") or ""),
+        data_dir=Path(args.dir) / "serve",
+        neo4j_max_concurrency=args.neo4j_max_concurrency,
+        log_level="WARNING",
+        metrics_public=True,
+    )
+
+
+def bench_app() -> Litestar:
+    """One worker's app on Neo4j (uvicorn imports and calls this in each worker process)."""
+    from precedent.api.app import create_app
+
+    args = argparse.Namespace(
+        neo4j_uri=os.environ["BENCH_NEO4J_URI"],
+        dir=os.environ["BENCH_DIR"],
+        neo4j_max_concurrency=int(os.environ["BENCH_NEO4J_MAX_CONCURRENCY"]),
+    )
+    app = create_app(_neo4j_settings(args), embedder=WordVectorEmbedder())
+    app.on_shutdown.append(forget_this_process)
+    return app
+
+
+def _serve_neo4j(args: argparse.Namespace) -> None:
+    """The child process on Neo4j: ``args.workers`` uvicorn workers, as ``serve --workers`` runs them."""
+    import uvicorn
+
+    metrics_dir = Path(tempfile.mkdtemp(prefix="precedent-bench-metrics-"))
+    if args.workers > 1:
+        share_with_workers(host="127.0.0.1", port=args.port, metrics_dir=metrics_dir)
+    os.environ |= {"BENCH_DIR": args.dir, "BENCH_NEO4J_MAX_CONCURRENCY": str(args.neo4j_max_concurrency)}
+    try:
+        uvicorn.run(
+            "benchmarks.http_load:bench_app",
+            factory=True,
+            host="127.0.0.1",
+            port=args.port,
+            workers=args.workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
 async def _serve(args: argparse.Namespace) -> None:
-    """The child process: the whole app on the prepared map."""
+    """The child process on the embedded store: the whole app on the prepared map."""
     import uvicorn
 
     from precedent.api.app import create_app
-    from precedent.config import Settings
 
     store = _store(args)
     await store.open()
-    settings = Settings(data_dir=Path(args.dir) / "serve", log_level="WARNING")
+    settings = Settings(data_dir=Path(args.dir) / "serve", log_level="WARNING", metrics_public=True)
     app = create_app(settings, store=store, embedder=WordVectorEmbedder())
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
     try:
@@ -163,6 +224,25 @@ async def _drive(base: str, token: str, args: argparse.Namespace) -> dict[str, l
     return timings
 
 
+# Route templates hold braces ({incident}): the labels run to the last "} " of the line.
+_COUNT = re.compile(r"^precedent_http_request_duration_seconds_count\{(?P<labels>.*)\} (?P<n>\S+)$", re.M)
+
+
+async def _check_metrics(base: str, completed: int) -> None:
+    """Compare the server's own count of answered requests with what the clients completed."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        text = (await client.get("/metrics")).text
+    counted = sum(
+        float(m["n"])
+        for m in _COUNT.finditer(text)
+        if 'status="200"' in m["labels"] and "/v1/incidents" in m["labels"]
+    )
+    print(
+        f"/metrics counts {counted:.0f} answered requests (200) on the driven routes; "
+        f"clients completed {completed}"
+    )
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -178,7 +258,8 @@ def _cpu_seconds(pid: int | None) -> float:
 
 def _report(timings: dict[str, list[float]], seconds: float, args: argparse.Namespace) -> None:
     store = "neo4j" if args.neo4j_uri else "embedded"
-    print(f"\n{store}, {args.size:,} incidents, {args.clients} clients, {seconds:.0f} s on loopback")
+    workers = f", {args.workers} worker processes" if args.neo4j_uri else ""
+    print(f"\n{store}{workers}, {args.size:,} incidents, {args.clients} clients, {seconds:.0f} s on loopback")
     print(f"{'route':<15}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}")
     everything: list[float] = []
     for kind in ("similar", "neighbourhood", "incidents"):
@@ -212,6 +293,8 @@ async def _main(args: argparse.Namespace) -> None:
         args.dir,
         "--neo4j-max-concurrency",
         str(args.neo4j_max_concurrency),
+        "--workers",
+        str(args.workers),
     ]
     env = dict(os.environ, **({"BENCH_NEO4J_URI": args.neo4j_uri} if args.neo4j_uri else {}))
     # The server logs a line per request, as in production; into a file, not over the report.
@@ -227,17 +310,27 @@ async def _main(args: argparse.Namespace) -> None:
         timings = await _drive(base, token, args)
         _report(timings, time.perf_counter() - started, args)
         done = max(1, sum(len(t) for t in timings.values()))
-        print(
-            f"CPU per request: API process {(_cpu_seconds(child.pid) - cpu[0]) * 1000 / done:.1f} ms"
-            + (
-                f", Neo4j {(_cpu_seconds(args.neo4j_pid) - cpu[1]) * 1000 / done:.1f} ms"
-                if args.neo4j_pid
-                else ""
+        if args.workers > 1:
+            print("CPU per request: not measured with several worker processes")
+        else:
+            # With several workers the child is uvicorn's supervisor, whose CPU says nothing.
+            print(
+                f"CPU per request: API process {(_cpu_seconds(child.pid) - cpu[0]) * 1000 / done:.1f} ms"
+                + (
+                    f", Neo4j {(_cpu_seconds(args.neo4j_pid) - cpu[1]) * 1000 / done:.1f} ms"
+                    if args.neo4j_pid
+                    else ""
+                )
             )
-        )
+        await _check_metrics(base, sum(len(v) for v in timings.values()))
     finally:
         child.terminate()
-        child.wait(timeout=30)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Still finishing requests it queued: a benchmark server is not worth waiting for.
+            child.kill()
+            child.wait()
         log.close()
 
 
@@ -259,12 +352,20 @@ def main() -> None:
         help="Neo4j transactions the server process runs at once (PRECEDENT_NEO4J_MAX_CONCURRENCY)",
     )
     parser.add_argument("--neo4j-pid", type=int, help="the Neo4j server's pid, to report its CPU per request")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (Neo4j only, as `precedent serve --workers`)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.neo4j_uri = os.environ.get("BENCH_NEO4J_URI")
+    if args.workers > 1 and not (args.neo4j or args.neo4j_uri):
+        parser.error("--workers above 1 needs --neo4j: the embedded store has one writer process")
     if args.serve:
-        asyncio.run(_serve(args))
+        if args.neo4j_uri:
+            _serve_neo4j(args)
+        else:
+            asyncio.run(_serve(args))
         return
     if not args.neo4j:
         asyncio.run(_main(args))

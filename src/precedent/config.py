@@ -7,6 +7,7 @@ environment variables, a ``.env`` file in the working directory, the defaults be
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from precedent.links import Links
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "share_with_workers"]
 
 
 class Settings(BaseSettings):
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    """Processes ``serve`` runs (Neo4j only: the embedded store has one writer process)."""
+    metrics_dir: Path | None = None
+    """Where ``serve --workers N`` (N > 1) keeps each process's metric files, emptied at start-up;
+    a temporary directory, removed at exit, when unset."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
@@ -86,3 +92,16 @@ class Settings(BaseSettings):
         # A wildcard bind is reachable on this machine at the loopback address.
         reachable = "127.0.0.1" if bound in ("0.0.0.0", "::", "") else bound  # noqa: S104
         return Links(f"http://{reachable}:{port if port is not None else self.port}")
+
+
+def share_with_workers(*, host: str, port: int, metrics_dir: Path) -> None:
+    """Hand what ``serve --workers N`` decided to the worker processes it is about to start.
+
+    Workers are new interpreters that read ``Settings()`` from this environment; the address the
+    command line chose must reach them (their page links use it), and prometheus-client switches
+    to its multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR`` is set before it is imported.
+    """
+    os.environ["PRECEDENT_HOST"] = host
+    os.environ["PRECEDENT_PORT"] = str(port)
+    os.environ["PRECEDENT_METRICS_DIR"] = str(metrics_dir)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)

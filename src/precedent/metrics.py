@@ -2,16 +2,21 @@
 
 It sits beside ``model`` at the bottom of the layers so that sources (incident.io calls), ingest
 (sync progress, the webhook inbox) and investigation (build time) can record what they do without
-importing the API; ``api/metrics.py`` only serves ``REGISTRY`` at ``/metrics``.
+importing the API; ``api/routes_ops.py`` serves ``exposition()`` at ``/metrics``.
 
 Label values are kept to small, fixed sets (a route *template*, an outcome word): a label per
 incident or per token would grow the series without bound.
 
-Under ``precedent serve --workers N`` each worker counts on its own; a scrape sees one worker's
-figures (prometheus-client's multiprocess mode would be needed to sum them).
+Under ``precedent serve --workers N`` the workers are separate processes, and a scrape reaches
+whichever one accepts it. ``serve`` then sets ``PROMETHEUS_MULTIPROC_DIR`` before the workers
+start, so prometheus-client (which reads it when imported) keeps every value in a per-process file
+there, and ``exposition`` sums the files of every worker: counters and histograms add up across
+processes, each gauge says how its processes' values combine (``multiprocess_mode``).
 """
 
 from __future__ import annotations
+
+import os
 
 from prometheus_client import (
     CollectorRegistry,
@@ -20,6 +25,9 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    generate_latest,
+    multiprocess,
+    values,
 )
 
 __all__ = [
@@ -36,6 +44,9 @@ __all__ = [
     "SYNC_LAST_SUCCESS",
     "SYNC_RECORDS",
     "WEBHOOK_DELIVERIES",
+    "exposition",
+    "forget_this_process",
+    "multiprocess_mode",
 ]
 
 REGISTRY = CollectorRegistry()
@@ -63,15 +74,18 @@ WEBHOOK_DELIVERIES = Counter(
     ("outcome",),
     registry=REGISTRY,
 )
+# Every worker measures the one shared inbox: report the highest reading of the live ones.
 INBOX_DEPTH = Gauge(
     "precedent_inbox_depth",
     "Webhook deliveries persisted but not yet applied to the map.",
     registry=REGISTRY,
+    multiprocess_mode="livemax",
 )
 INBOX_OLDEST_AGE = Gauge(
     "precedent_inbox_oldest_age_seconds",
     "Age of the oldest webhook delivery not yet applied (0 when the inbox is empty).",
     registry=REGISTRY,
+    multiprocess_mode="livemax",
 )
 INVESTIGATION_BUILD_SECONDS = Histogram(
     "precedent_investigation_build_seconds",
@@ -87,13 +101,15 @@ SYNC_RECORDS = Counter(
 )
 SYNC_IN_PROGRESS = Gauge(
     "precedent_sync_in_progress",
-    "Syncs running in this process (0 or 1).",
+    "Syncs running (0 or 1 per process; summed over the live workers).",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 SYNC_LAST_SUCCESS = Gauge(
     "precedent_sync_last_success_timestamp_seconds",
     "Unix time the last sync finished without error.",
     registry=REGISTRY,
+    multiprocess_mode="max",
 )
 INCIDENTIO_REQUESTS = Counter(
     "precedent_incidentio_requests_total",
@@ -113,3 +129,34 @@ SLACK_MESSAGES = Counter(
     ("outcome",),
     registry=REGISTRY,
 )
+
+
+def multiprocess_mode() -> bool:
+    """Whether prometheus-client keeps this process's values in files shared with other workers.
+
+    prometheus-client decides once, when imported, from ``PROMETHEUS_MULTIPROC_DIR``; asking it
+    (rather than the environment) gives the answer its metrics actually follow.
+    """
+    return values.ValueClass is not values.MutexValue
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus's text format: this process's, or the sum over every worker's files.
+
+    In multiprocess mode the per-process collectors (CPU, memory, file descriptors) are left out:
+    they describe whichever worker answered the scrape, and summing them would mean nothing.
+    """
+    if not multiprocess_mode():
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+def forget_this_process() -> None:
+    """Drop this worker's live gauges from the shared files as it exits (multiprocess mode only).
+
+    Counters and histograms stay: what a worker counted before exiting still happened.
+    """
+    if multiprocess_mode():
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -87,64 +87,76 @@ async def incidents(
     return IncidentPageResponse.from_page(page)
 
 
-@get("/v1/incidents/{incident:str}/updates", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}/updates", responses=problem_responses(400, 404, 503))
 async def updates(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    limit: PageLimit = 50,
+    cursor: Cursor = None,
 ) -> UpdatesResponse:
-    """An incident's status updates (by id or reference), oldest first."""
-    found, parts = await incident_updates(store, catalog, viewer, incident)
-    return UpdatesResponse.from_nodes(found.id, parts)
+    """A page of an incident's status updates (by id or reference), oldest first."""
+    found, page = await incident_updates(store, catalog, viewer, incident, limit=limit, cursor=cursor)
+    return UpdatesResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/postmortem", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}/postmortem", responses=problem_responses(400, 404, 503))
 async def postmortem(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    limit: PageLimit = 20,
+    cursor: Cursor = None,
 ) -> PostmortemsResponse:
-    """An incident's post-mortems with their sections (an empty list when it has none)."""
-    found, parts = await incident_postmortems(store, catalog, viewer, incident)
-    return PostmortemsResponse.from_documents(found.id, parts)
+    """A page of an incident's post-mortems with their sections (an empty list when it has none)."""
+    found, page = await incident_postmortems(store, catalog, viewer, incident, limit=limit, cursor=cursor)
+    return PostmortemsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/follow-ups", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}/follow-ups", responses=problem_responses(400, 404, 503))
 async def follow_ups(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    limit: PageLimit = 50,
+    cursor: Cursor = None,
 ) -> FollowUpsResponse:
-    """An incident's follow-ups, open ones first and flagged."""
-    found, parts = await incident_follow_ups(store, catalog, viewer, incident)
-    return FollowUpsResponse.from_follow_ups(found.id, parts)
+    """A page of an incident's follow-ups, open ones first and flagged; `open` counts them all."""
+    found, page, open_count = await incident_follow_ups(
+        store, catalog, viewer, incident, limit=limit, cursor=cursor
+    )
+    return FollowUpsResponse.from_page(found.id, page, open_count)
 
 
-@get("/v1/incidents/{incident:str}/actions", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}/actions", responses=problem_responses(400, 404, 503))
 async def actions(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    limit: PageLimit = 50,
+    cursor: Cursor = None,
 ) -> ActionsResponse:
-    """The actions taken during an incident, oldest first."""
-    found, parts = await incident_actions(store, catalog, viewer, incident)
-    return ActionsResponse.from_nodes(found.id, parts)
+    """A page of the actions taken during an incident, oldest first."""
+    found, page = await incident_actions(store, catalog, viewer, incident, limit=limit, cursor=cursor)
+    return ActionsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/related", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}/related", responses=problem_responses(400, 404, 503))
 async def related(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
+    limit: PageLimit = 50,
+    cursor: Cursor = None,
 ) -> RelatedIncidentsResponse:
-    """Incidents people linked to this one in incident.io (either way), newest first."""
-    found, parts = await related_incidents(store, catalog, viewer, incident)
-    return RelatedIncidentsResponse.from_related(found.id, parts)
+    """A page of the incidents people linked to this one in incident.io (either way), newest first."""
+    found, page = await related_incidents(store, catalog, viewer, incident, limit=limit, cursor=cursor)
+    return RelatedIncidentsResponse.from_page(found.id, page)
 
 
 INCIDENT_ROUTES = [incidents, updates, postmortem, follow_ups, actions, related]

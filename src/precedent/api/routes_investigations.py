@@ -18,9 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime
+from precedent.browse import MAX_CHANGES
+from precedent.browse import service_changes as list_service_changes
 from precedent.embedding import Embedder
-from precedent.errors import InvalidQuery, NotFound
-from precedent.ingest.changes import ChangeRecord, ChangeRecorder, pending_changes, resolve_service
+from precedent.errors import InvalidQuery
+from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
     Change,
     Collaborators,
@@ -32,7 +34,6 @@ from precedent.investigation import (
     save,
 )
 from precedent.investigation import get as get_investigation
-from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.model import Viewer
 from precedent.retrieval import DescribedQuery
 from precedent.store import GraphStore
@@ -116,6 +117,7 @@ class ChangesPage:
     service: str
     service_id: str | None
     items: tuple[Change, ...]
+    next_cursor: str | None
 
 
 def _options(similar: int, hours: float) -> InvestigationOptions:
@@ -239,20 +241,17 @@ async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
     since_hours: Annotated[float, QueryParameter(gt=0, le=24 * 365)] = 24 * 7,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_CHANGES, description="page size")] = 50,
+    cursor: Annotated[
+        str | None,
+        QueryParameter(description="the previous page's `next_cursor`; leave out for the first page"),
+    ] = None,
 ) -> ChangesPage:
-    """A service's changes (by name or id), newest first; an unknown service lists its pending ones."""
-    node = await resolve_service(store, service)
-    if node is not None:
-        after = datetime.now(UTC) - timedelta(hours=since_hours)
-        found = await changes_for_service(store, node, after=after, limit=limit)
-        return ChangesPage(str(node.properties.get("name", node.id)), node.id, found)
-    pending = await pending_changes(store, service)
-    if not pending:
-        raise NotFound("service", service)
-    return ChangesPage(
-        service, None, tuple(change_from_node(n, None, service, None, None) for n in pending[:limit])
-    )
+    """A service's changes (by name or id), newest first, a page at a time; an unknown service
+    lists its pending ones."""
+    after = datetime.now(UTC) - timedelta(hours=since_hours)
+    found = await list_service_changes(store, service, after=after, limit=limit, cursor=cursor)
+    return ChangesPage(found.service, found.service_id, found.page.items, found.page.next_cursor)
 
 
 INVESTIGATION_ROUTES = [

@@ -6,12 +6,12 @@ import asyncio
 
 from litestar import Response, get
 from litestar.di import NamedDependency
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from precedent.api.auth import NO_TOKEN_NEEDED
 from precedent.api.errors import problem_responses
 from precedent.errors import PrecedentError, StoreUnavailable
-from precedent.metrics import REGISTRY
+from precedent.metrics import exposition
 from precedent.retrieval import SimilarIncidentFinder
 from precedent.store import GraphStore
 
@@ -44,9 +44,10 @@ async def metrics() -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
     Needs a token with the ``read`` scope (the least a scraper can hold: it cannot see private
-    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``.
+    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``. Under
+    ``serve --workers N`` every worker answers with the sum over all of them.
     """
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 OPS_ROUTES = [ready, metrics]

@@ -10,9 +10,16 @@ from litestar.params import FromPath, QueryParameter
 
 from precedent.api.errors import problem_responses
 from precedent.api.routes_services import Cursor, PageSize
-from precedent.browse import get_team, get_user, list_teams, user_incidents
+from precedent.browse import get_team, get_user, list_teams, team_members, team_services, user_incidents
 from precedent.model import Viewer
-from precedent.responses import TeamListResponse, TeamResponse, UserIncidentsResponse, UserResponse
+from precedent.responses import (
+    TeamListResponse,
+    TeamMembersResponse,
+    TeamResponse,
+    TeamServicesResponse,
+    UserIncidentsResponse,
+    UserResponse,
+)
 from precedent.store import GraphStore
 
 __all__ = ["TEAM_ROUTES"]
@@ -36,6 +43,32 @@ async def team(
 ) -> TeamResponse:
     """A team by id, name, external id or incident.io team id: members, services and schedules."""
     return TeamResponse.from_detail(await get_team(store, viewer, team))
+
+
+@get("/v1/teams/{team:str}/members", responses=problem_responses(400, 404, 503))
+async def members_of_team(
+    team: FromPath[str],
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> TeamMembersResponse:
+    """A team's members, by name, a page at a time."""
+    return TeamMembersResponse.from_page(await team_members(store, viewer, team, limit=limit, cursor=cursor))
+
+
+@get("/v1/teams/{team:str}/services", responses=problem_responses(400, 404, 503))
+async def services_of_team(
+    team: FromPath[str],
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> TeamServicesResponse:
+    """What a team owns (services and other catalog entries), by name, a page at a time."""
+    return TeamServicesResponse.from_page(
+        await team_services(store, viewer, team, limit=limit, cursor=cursor)
+    )
 
 
 @get("/v1/users/{user:str}", responses=problem_responses(404, 503))
@@ -63,4 +96,4 @@ async def incidents_of_user(
     return UserIncidentsResponse.from_page(page)
 
 
-TEAM_ROUTES = [teams, team, user, incidents_of_user]
+TEAM_ROUTES = [teams, team, members_of_team, services_of_team, user, incidents_of_user]

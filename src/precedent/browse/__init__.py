@@ -9,6 +9,7 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
+from precedent.browse.changes import MAX_CHANGES, ServiceChanges, service_changes
 from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
 from precedent.browse.incidents import (
     FollowUp,
@@ -41,9 +42,18 @@ from precedent.browse.services import (
     service_owners,
 )
 from precedent.browse.stats import RecurringPattern, incidents_per_week, recurring_patterns
-from precedent.browse.teams import ScheduleRef, TeamDetail, TeamSummary, get_team, list_teams
+from precedent.browse.teams import (
+    ScheduleRef,
+    TeamDetail,
+    TeamSummary,
+    get_team,
+    list_teams,
+    team_members,
+    team_services,
+)
 
 __all__ = [
+    "MAX_CHANGES",
     "FollowUp",
     "Hotspot",
     "IncidentFilters",
@@ -52,6 +62,7 @@ __all__ = [
     "RecurringPattern",
     "RelatedIncident",
     "ScheduleRef",
+    "ServiceChanges",
     "ServiceDetail",
     "ServiceFilter",
     "ServiceHotspots",
@@ -82,10 +93,13 @@ __all__ = [
     "recurring_patterns",
     "related_incidents",
     "resolve_team",
+    "service_changes",
     "service_hotspots",
     "service_incidents",
     "service_node",
     "service_on_call",
     "service_owners",
+    "team_members",
+    "team_services",
     "user_incidents",
 ]

@@ -1,5 +1,8 @@
 """Incidents as lists and parts: the filtered, paged list and what hangs off one incident.
 
+Every list here is paged (``limit``, ``cursor`` -> ``next_cursor``); an incident's parts are few
+enough to read whole and cut after the cursor's key (``paging.page_of``), in their documented order.
+
 ``list_incidents`` answers the API's ``/v1/incidents``, a service's and a person's incident lists
 and the web pages' alike: filters become one ``NodeListing`` the store pages through newest
 first, a text query narrows it to the store's best lexical matches. The part readers
@@ -13,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from precedent.browse.paging import Page, check_limit, decode_cursor, encode_cursor
+from precedent.browse.paging import Page, check_limit, decode_cursor, encode_cursor, page_of
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
+    from precedent.browse.paging import Key
     from precedent.model import ListingKey, Node, Viewer
     from precedent.retrieval import Catalog
     from precedent.store import GraphStore
@@ -199,31 +203,55 @@ async def _parts(
 
 
 def _oldest_first(nodes: list[Node]) -> list[Node]:
-    return sorted(nodes, key=lambda n: (n.occurred_at is None, n.occurred_at or _EPOCH, n.id))
+    return sorted(nodes, key=_oldest_key)
+
+
+# Sort keys as cursors hold them: (undated?, microseconds, id), so undated parts come last.
+_TIME_KINDS: tuple[type[str] | type[int], ...] = (int, int, str)
+
+
+def _oldest_key(node: Node) -> Key:
+    return (int(node.occurred_at is None), _micros(node), node.id)
 
 
 async def incident_updates(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
-) -> tuple[Node, list[Node]]:
-    """Incident ``key`` (id or reference) and its status updates, oldest first.
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Node, Page[Node]]:
+    """Incident ``key`` (id or reference) and a page of its status updates, oldest first.
 
     Raises:
         NotFound: if the incident does not exist or the viewer may not see it.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
+    check_limit(limit)
     incident, updates = await _parts(store, catalog, viewer, key, "HAS_UPDATE", "IncidentUpdate")
-    return incident, _oldest_first(updates)
+    return incident, page_of(_oldest_first(updates), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
 
 
 async def incident_actions(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
-) -> tuple[Node, list[Node]]:
-    """Incident ``key`` and the actions taken during it, oldest first.
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Node, Page[Node]]:
+    """Incident ``key`` and a page of the actions taken during it, oldest first.
 
     Raises:
         NotFound: if the incident does not exist or the viewer may not see it.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
+    check_limit(limit)
     incident, actions = await _parts(store, catalog, viewer, key, "HAS_ACTION", "Action")
-    return incident, _oldest_first(actions)
+    return incident, page_of(_oldest_first(actions), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
 
 
 @dataclass(frozen=True)
@@ -234,17 +262,31 @@ class FollowUp:
     open: bool
 
 
+def _follow_up_key(follow_up: FollowUp) -> Key:
+    return (int(not follow_up.open), *_oldest_key(follow_up.node))
+
+
 async def incident_follow_ups(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
-) -> tuple[Node, list[FollowUp]]:
-    """Incident ``key`` and its follow-ups: open ones first, each group oldest first.
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Node, Page[FollowUp], int]:
+    """Incident ``key``, a page of its follow-ups (open ones first, each group oldest first), and
+    how many of all its follow-ups are open.
 
     Raises:
         NotFound: if the incident does not exist or the viewer may not see it.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
+    check_limit(limit)
     incident, nodes = await _parts(store, catalog, viewer, key, "HAS_FOLLOW_UP", "FollowUp")
-    follow_ups = [FollowUp(node, follow_up_summary(node).open) for node in _oldest_first(nodes)]
-    return incident, sorted(follow_ups, key=lambda f: not f.open)
+    follow_ups = sorted((FollowUp(n, follow_up_summary(n).open) for n in nodes), key=_follow_up_key)
+    page = page_of(follow_ups, _follow_up_key, (int, *_TIME_KINDS), limit=limit, cursor=cursor)
+    return incident, page, sum(f.open for f in follow_ups)
 
 
 @dataclass(frozen=True)
@@ -261,25 +303,35 @@ def _position(chunk: Node) -> tuple[int, str]:
 
 
 async def incident_postmortems(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
-) -> tuple[Node, list[PostmortemDocument]]:
-    """Incident ``key`` and its post-mortems with their sections (none when it has no post-mortem).
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[Node, Page[PostmortemDocument]]:
+    """Incident ``key`` and a page of its post-mortems (oldest first) with all their sections.
 
     Raises:
         NotFound: if the incident does not exist or the viewer may not see it.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
+    check_limit(limit)
     incident, documents = await _parts(store, catalog, viewer, key, "HAS_POSTMORTEM", "Postmortem")
+    page = page_of(_oldest_first(documents), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
     chunks = GraphFilter(
         labels=("PostmortemChunk",),
         rel_types=("HAS_CHUNK",),
         direction="out",
         visibilities=viewer.visibilities,
     )
-    sections = await store.neighbours_of([d.id for d in documents], chunks, per_node=1000)
-    return incident, [
+    sections = await store.neighbours_of([d.id for d in page.items], chunks, per_node=1000)
+    items = tuple(
         PostmortemDocument(d, tuple(sorted((n for _, n in sections[d.id]), key=_position)))
-        for d in _oldest_first(documents)
-    ]
+        for d in page.items
+    )
+    return incident, Page(items, page.next_cursor)
 
 
 @dataclass(frozen=True)
@@ -297,14 +349,28 @@ class RelatedIncident:
     direction: Literal["out", "in"]
 
 
+def _newest_key(related: RelatedIncident) -> Key:
+    node = related.incident
+    return (int(node.occurred_at is None), -_micros(node), node.id)
+
+
 async def related_incidents(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, key: str
-) -> tuple[Node, list[RelatedIncident]]:
-    """Incident ``key`` and the incidents linked to it (either way) the viewer may see, newest first.
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Node, Page[RelatedIncident]]:
+    """Incident ``key`` and a page of the incidents linked to it (either way) the viewer may see,
+    newest first.
 
     Raises:
         NotFound: if the incident does not exist or the viewer may not see it.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
+    check_limit(limit)
     incident = await catalog.incident(key, viewer)
     links = GraphFilter(labels=("Incident",), rel_types=("RELATED_TO",), visibilities=viewer.visibilities)
     related = []
@@ -312,9 +378,8 @@ async def related_incidents(
         kind = edge.properties.get("kind")
         direction: Literal["out", "in"] = "out" if edge.source == incident.id else "in"
         related.append(RelatedIncident(node, kind if isinstance(kind, str) else None, direction))
-    return incident, sorted(
-        related, key=lambda r: (r.incident.occurred_at is None, -_micros(r.incident), r.incident.id)
-    )
+    ordered = sorted(related, key=_newest_key)
+    return incident, page_of(ordered, _newest_key, _TIME_KINDS, limit=limit, cursor=cursor)
 
 
 def _micros(node: Node) -> int:

@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from precedent.errors import InvalidQuery
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "decode_typed_cursor", "encode_cursor"]
+__all__ = [
+    "MAX_LIMIT",
+    "Page",
+    "check_limit",
+    "decode_cursor",
+    "decode_typed_cursor",
+    "encode_cursor",
+    "page_of",
+]
 
 T = TypeVar("T")
 Key = tuple[str | int | float, ...]
@@ -72,6 +80,33 @@ def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
     if not 1 <= limit <= maximum:
         raise InvalidQuery(f"limit must be between 1 and {maximum}; got {limit}")
     return limit
+
+
+def page_of(
+    items: Sequence[T],
+    key: Callable[[T], Key],
+    kinds: tuple[type[str] | type[int], ...],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[T]:
+    """The page of ``items`` after ``cursor``, for a list read whole (what one node links to).
+
+    Args:
+        items: The whole list, in ascending ``key`` order, each key unique.
+        key: An item's sort key; the cursor holds the last key of a page.
+        kinds: The type of each part of a key (a forged cursor of other types is a 400).
+        limit: The page size.
+        cursor: The previous page's ``next_cursor``, or ``None`` for the first page.
+
+    Raises:
+        InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued.
+    """
+    check_limit(limit)
+    after = decode_typed_cursor(cursor, *kinds)
+    rest = [item for item in items if after is None or key(item) > after]
+    page = tuple(rest[:limit])
+    return Page(page, encode_cursor(key(page[-1])) if len(rest) > limit else None)
 
 
 def _bad_cursor() -> InvalidQuery:

@@ -1,4 +1,5 @@
-"""Teams: the list of teams, and one team's members, services and on-call schedules."""
+"""Teams: the list of teams, and one team's members, services and on-call schedules (members and
+services also a page at a time)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.browse.lookup import display_name, find_team
-from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor, page_of
 from precedent.browse.people import person
 from precedent.browse.services import TeamRef
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
+    from precedent.browse.paging import Key
     from precedent.investigation import Person
     from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["ScheduleRef", "TeamDetail", "TeamSummary", "get_team", "list_teams"]
+__all__ = [
+    "ScheduleRef",
+    "TeamDetail",
+    "TeamSummary",
+    "get_team",
+    "list_teams",
+    "team_members",
+    "team_services",
+]
 
 
 @dataclass(frozen=True)
@@ -144,3 +154,48 @@ async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
         tuple(services),
         tuple(sorted(schedules.values(), key=lambda s: (s.name.casefold(), s.id))),
     )
+
+
+def _by_name(name: str, node_id: str) -> Key:
+    return (name.casefold(), node_id)
+
+
+async def _team_links(
+    store: GraphStore, viewer: Viewer, key: str, labels: tuple[str, ...], edge: str
+) -> list[Node]:
+    team = await find_team(store, key)
+    pairs = await store.neighbours(
+        team.id,
+        GraphFilter(labels=labels, rel_types=(edge,), visibilities=viewer.visibilities),
+    )
+    return [n for _, n in pairs]
+
+
+async def team_members(
+    store: GraphStore, viewer: Viewer, key: str, *, limit: int = 50, cursor: str | None = None
+) -> Page[Person]:
+    """A page of a team's members, by name then id (the team by id, name or external id).
+
+    Raises:
+        NotFound: if no team has that key.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+    """
+    check_limit(limit)
+    people = [person(n) for n in await _team_links(store, viewer, key, ("User",), "MEMBER_OF")]
+    ordered = sorted(people, key=lambda p: _by_name(p.name, p.id))
+    return page_of(ordered, lambda p: _by_name(p.name, p.id), (str, str), limit=limit, cursor=cursor)
+
+
+async def team_services(
+    store: GraphStore, viewer: Viewer, key: str, *, limit: int = 50, cursor: str | None = None
+) -> Page[TeamRef]:
+    """A page of what a team owns (services and other catalog entries), by name then id.
+
+    Raises:
+        NotFound: if no team has that key.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+    """
+    check_limit(limit)
+    owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
+    ordered = sorted((TeamRef(n.id, display_name(n)) for n in owned), key=lambda t: _by_name(t.name, t.id))
+    return page_of(ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor)

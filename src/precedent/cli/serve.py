@@ -1,19 +1,41 @@
-"""``precedent serve``: run the HTTP API."""
+"""``precedent serve``: run the HTTP API, in one process or, on Neo4j, in several.
+
+With ``--workers N`` (N > 1) uvicorn binds the socket once and starts N worker processes that
+accept from it; each worker builds its own app (``worker_app``) from the same settings, so each has
+its own runtime, model and webhook worker, all sharing the one database. The embedded store is one
+writer process by design (its write-ahead log and snapshots have a single owner), so there several
+workers are refused before anything starts.
+"""
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 
 from precedent.api.app import create_app
+from precedent.cli.logs import configure_logging
+from precedent.config import Settings, share_with_workers
+from precedent.errors import ConfigError
+from precedent.metrics import forget_this_process
 
 if TYPE_CHECKING:
     import argparse
 
-    from precedent.config import Settings
+    from litestar import Litestar
 
-__all__ = ["register", "run"]
+__all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "worker_app"]
+
+log = logging.getLogger("precedent.cli")
+
+WORKER_HEALTHCHECK_SECONDS = 300
+"""How long the supervisor waits for a worker's answer before it kills and replaces it. A new worker
+answers only once it has imported Precedent (torch among it): seconds on a quiet machine, minutes
+on a loaded one; uvicorn's default (5 s) kills and restarts workers there before they ever serve."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,15 +43,45 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("serve", help="run the HTTP API")
     parser.add_argument("--host", help="interface to bind (default PRECEDENT_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default PRECEDENT_PORT or 8080)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes sharing the port (default PRECEDENT_WORKERS or 1; more than 1 needs Neo4j)",
+    )
     parser.set_defaults(handler=run)
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse a worker count the configured store cannot serve.
+
+    Raises:
+        ConfigError: if ``workers`` is below 1, or above 1 on the embedded store.
+    """
+    if workers < 1:
+        raise ConfigError(f"--workers must be 1 or more; got {workers}")
+    if workers > 1 and settings.store == "embedded":
+        raise ConfigError(
+            f"--workers {workers} needs a store several processes can write: the embedded store has one "
+            "writer process by design (one process owns its write-ahead log and snapshots), so it serves "
+            "from one process. Run `precedent serve` without --workers (one process answers many "
+            "concurrent requests), or move the map to Neo4j (PRECEDENT_STORE=neo4j and "
+            "PRECEDENT_NEO4J_URI; `precedent sync` fills it), which any number of workers share."
+        )
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until interrupted."""
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    workers = args.workers if args.workers is not None else settings.workers
+    check_workers(settings, workers)
+    if workers > 1:
+        _serve_workers(settings, host=host, port=port, workers=workers)
+        return 0
     config = uvicorn.Config(
         create_app(settings),
-        host=args.host or settings.host,
-        port=args.port if args.port is not None else settings.port,
+        host=host,
+        port=port,
         log_level=settings.log_level.lower(),
         # Logging is configured once by the CLI (text or JSON); the app logs each request itself.
         log_config=None,
@@ -37,3 +89,55 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     await uvicorn.Server(config).serve()
     return 0
+
+
+def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Run uvicorn's process supervisor until it is interrupted; it blocks this (main) thread.
+
+    uvicorn's supervisor needs the main thread for its signal handlers and runs no event loop of
+    its own, so it is called directly; nothing else runs in this process meanwhile.
+    """
+    metrics_dir, temporary = _metrics_dir(settings)
+    share_with_workers(host=host, port=port, metrics_dir=metrics_dir)
+    log.info("serving with %d worker processes; their metrics are summed from %s", workers, metrics_dir)
+    try:
+        uvicorn.run(
+            "precedent.cli.serve:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if temporary:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
+    """The directory the workers' metric files go to, empty, and whether it is ours to remove.
+
+    Files left by an earlier run would be summed into this one's counters, so they are deleted.
+    """
+    if settings.metrics_dir is None:
+        return Path(tempfile.mkdtemp(prefix="precedent-metrics-")), True
+    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in settings.metrics_dir.glob("*.db"):
+        stale.unlink()
+    return settings.metrics_dir, False
+
+
+def worker_app() -> Litestar:
+    """The app one worker process serves (uvicorn imports and calls this in each worker).
+
+    A worker is a fresh interpreter: it reads the settings the parent shared through the
+    environment and sets logging up as the CLI does.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    app.on_shutdown.append(forget_this_process)
+    return app

@@ -16,7 +16,9 @@ from precedent.responses.catalog import (
     ServiceListResponse,
     ServiceResponse,
     TeamListResponse,
+    TeamMembersResponse,
     TeamResponse,
+    TeamServicesResponse,
     UserIncidentsResponse,
     UserResponse,
 )
@@ -106,7 +108,9 @@ __all__ = [
     "SyncReportResponse",
     "SyncStatusResponse",
     "TeamListResponse",
+    "TeamMembersResponse",
     "TeamResponse",
+    "TeamServicesResponse",
     "UserIncidentsResponse",
     "UserResponse",
 ]

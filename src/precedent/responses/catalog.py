@@ -45,7 +45,9 @@ __all__ = [
     "ServiceListResponse",
     "ServiceResponse",
     "TeamListResponse",
+    "TeamMembersResponse",
     "TeamResponse",
+    "TeamServicesResponse",
     "UserIncidentsResponse",
     "UserResponse",
 ]
@@ -202,6 +204,34 @@ class TeamListResponse(BaseModel):
     @classmethod
     def from_page(cls, page: Page[TeamSummary]) -> TeamListResponse:
         """Render a page of teams."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
+
+
+class TeamMembersResponse(BaseModel):
+    """A page of a team's members, by name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[Person]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[Person]) -> TeamMembersResponse:
+        """Render a page of members."""
+        return cls(items=list(page.items), next_cursor=page.next_cursor)
+
+
+class TeamServicesResponse(BaseModel):
+    """A page of what a team owns (services and other catalog entries), by name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[TeamRef]
+    next_cursor: str | None = Field(description=_CURSOR)
+
+    @classmethod
+    def from_page(cls, page: Page[TeamRef]) -> TeamServicesResponse:
+        """Render a page of owned entries."""
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from precedent.browse import FollowUp, Page, PostmortemDocument, RelatedIncident
     from precedent.model import Node
 
+_NEXT = "pass as `cursor` for the next page; null on the last page"
+
 __all__ = [
     "ActionsResponse",
     "FollowUpItemResponse",
@@ -31,7 +33,7 @@ class IncidentPageResponse(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     items: list[NodeResponse]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
     def from_page(cls, page: Page[Node]) -> IncidentPageResponse:
@@ -43,31 +45,41 @@ class IncidentPageResponse(BaseModel):
 
 
 class UpdatesResponse(BaseModel):
-    """An incident's status updates, oldest first."""
+    """A page of an incident's status updates, oldest first."""
 
     model_config = ConfigDict(frozen=True)
 
     incident_id: str
     updates: list[NodeResponse]
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
-    def from_nodes(cls, incident_id: str, nodes: list[Node]) -> UpdatesResponse:
-        """Render the updates."""
-        return cls(incident_id=incident_id, updates=[NodeResponse.from_node(n) for n in nodes])
+    def from_page(cls, incident_id: str, page: Page[Node]) -> UpdatesResponse:
+        """Render a page of updates."""
+        return cls(
+            incident_id=incident_id,
+            updates=[NodeResponse.from_node(n) for n in page.items],
+            next_cursor=page.next_cursor,
+        )
 
 
 class ActionsResponse(BaseModel):
-    """The actions taken during an incident, oldest first."""
+    """A page of the actions taken during an incident, oldest first."""
 
     model_config = ConfigDict(frozen=True)
 
     incident_id: str
     actions: list[NodeResponse]
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
-    def from_nodes(cls, incident_id: str, nodes: list[Node]) -> ActionsResponse:
-        """Render the actions."""
-        return cls(incident_id=incident_id, actions=[NodeResponse.from_node(n) for n in nodes])
+    def from_page(cls, incident_id: str, page: Page[Node]) -> ActionsResponse:
+        """Render a page of actions."""
+        return cls(
+            incident_id=incident_id,
+            actions=[NodeResponse.from_node(n) for n in page.items],
+            next_cursor=page.next_cursor,
+        )
 
 
 class FollowUpItemResponse(BaseModel):
@@ -80,24 +92,26 @@ class FollowUpItemResponse(BaseModel):
 
 
 class FollowUpsResponse(BaseModel):
-    """An incident's follow-ups: open ones first, each group oldest first."""
+    """A page of an incident's follow-ups: open ones first, each group oldest first."""
 
     model_config = ConfigDict(frozen=True)
 
     incident_id: str
-    open: int = Field(description="how many are open")
+    open: int = Field(description="how many of all its follow-ups (not only this page's) are open")
     follow_ups: list[FollowUpItemResponse]
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
-    def from_follow_ups(cls, incident_id: str, follow_ups: list[FollowUp]) -> FollowUpsResponse:
-        """Render the follow-ups."""
+    def from_page(cls, incident_id: str, page: Page[FollowUp], open_count: int) -> FollowUpsResponse:
+        """Render a page of follow-ups."""
         return cls(
             incident_id=incident_id,
-            open=sum(f.open for f in follow_ups),
+            open=open_count,
             follow_ups=[
                 FollowUpItemResponse(open=f.open, follow_up=NodeResponse.from_node(f.node))
-                for f in follow_ups
+                for f in page.items
             ],
+            next_cursor=page.next_cursor,
         )
 
 
@@ -111,16 +125,17 @@ class PostmortemDocumentResponse(BaseModel):
 
 
 class PostmortemsResponse(BaseModel):
-    """An incident's post-mortems (an empty list when it has none)."""
+    """A page of an incident's post-mortems, oldest first (an empty list when it has none)."""
 
     model_config = ConfigDict(frozen=True)
 
     incident_id: str
     postmortems: list[PostmortemDocumentResponse]
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
-    def from_documents(cls, incident_id: str, documents: list[PostmortemDocument]) -> PostmortemsResponse:
-        """Render the post-mortems."""
+    def from_page(cls, incident_id: str, page: Page[PostmortemDocument]) -> PostmortemsResponse:
+        """Render a page of post-mortems."""
         return cls(
             incident_id=incident_id,
             postmortems=[
@@ -128,8 +143,9 @@ class PostmortemsResponse(BaseModel):
                     document=NodeResponse.from_node(d.document),
                     sections=[NodeResponse.from_node(s) for s in d.sections],
                 )
-                for d in documents
+                for d in page.items
             ],
+            next_cursor=page.next_cursor,
         )
 
 
@@ -146,16 +162,17 @@ class RelatedIncidentResponse(BaseModel):
 
 
 class RelatedIncidentsResponse(BaseModel):
-    """The incidents linked to one incident, newest first."""
+    """A page of the incidents linked to one incident, newest first."""
 
     model_config = ConfigDict(frozen=True)
 
     incident_id: str
     related: list[RelatedIncidentResponse]
+    next_cursor: str | None = Field(description=_NEXT)
 
     @classmethod
-    def from_related(cls, incident_id: str, related: list[RelatedIncident]) -> RelatedIncidentsResponse:
-        """Render the links."""
+    def from_page(cls, incident_id: str, page: Page[RelatedIncident]) -> RelatedIncidentsResponse:
+        """Render a page of links."""
         return cls(
             incident_id=incident_id,
             related=[
@@ -164,6 +181,7 @@ class RelatedIncidentsResponse(BaseModel):
                     direction=r.direction,
                     incident=NodeResponse.from_node(r.incident, with_text=False),
                 )
-                for r in related
+                for r in page.items
             ],
+            next_cursor=page.next_cursor,
         )

@@ -79,9 +79,7 @@ def _candidates(state: GraphState, listing: NodeListing) -> set[str]:
     if link is not None:
         linked: set[str] = set()
         for anchor in link.anchors:
-            for edge in state.incoming.get(anchor, {}).values():
-                if edge.type != link.edge_type:
-                    continue
+            for edge in state.incoming_of_type(anchor, link.edge_type):
                 if link.edge_contains is not None:
                     name, text = link.edge_contains
                     value = edge.properties.get(name)

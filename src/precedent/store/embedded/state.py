@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.model import EdgeKey
 from precedent.store.embedded.link_order import LinkOrder
 from precedent.store.embedded.listing import TimeOrder
 from precedent.store.embedded.ops import (
@@ -26,7 +27,7 @@ from precedent.store.embedded.vectors import VectorIndex
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from precedent.model import Edge, EdgeKey, Node
+    from precedent.model import Edge, Node
     from precedent.store.embedded.ops import Op
 
 __all__ = ["GraphState"]
@@ -57,6 +58,12 @@ class GraphState:
     def edge(self, key: EdgeKey) -> Edge | None:
         """Return the edge with ``key``, if any."""
         return self.outgoing.get(key.source, {}).get(key)
+
+    def incoming_of_type(self, target: str, edge_type: str) -> list[Edge]:
+        """The ``edge_type`` edges into ``target``, newest source first (read from ``links``)."""
+        incoming = self.incoming.get(target, {})
+        sources = self.links.sources(self, target, edge_type)
+        return [incoming[EdgeKey(source, edge_type, target)] for source in sources]
 
     def analyze(self, nodes: Sequence[Node]) -> list[tuple[list[str], list[str]]]:
         """Return each node's index terms and those of the node it replaces.

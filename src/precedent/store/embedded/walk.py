@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precedent.model import Edge, EdgeKey, GraphFilter, Node, Subgraph
+from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.embedded.filters import graph_allows
 
 if TYPE_CHECKING:
@@ -30,11 +30,7 @@ def _edges_at(state: GraphState, node_id: str, graph_filter: GraphFilter) -> Ite
         incoming = state.incoming.get(node_id, {})
         if types and len(incoming) > _FEW:
             # A busy service: read only the wanted types' edges from their index.
-            edges: Iterable[Edge] = (
-                incoming[EdgeKey(source, edge_type, node_id)]
-                for edge_type in types
-                for source in state.links.sources(state, node_id, edge_type)
-            )
+            edges: Iterable[Edge] = (e for t in types for e in state.incoming_of_type(node_id, t))
         else:
             edges = incoming.values()
         for edge in edges:

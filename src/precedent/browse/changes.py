@@ -1,0 +1,92 @@
+"""A service's change events as pages, newest first (``GET /v1/services/{name}/changes``).
+
+The cursor holds the last change's (start, id). The store answers "the newest N before a time", so
+a page asks for the changes starting at or before the cursor's start and drops those at or before
+the cursor itself; several changes can start at the same instant (a pipeline deploying many
+services), so when those fill the answer it asks again for more rather than skip any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor, page_of
+from precedent.errors import NotFound
+from precedent.ingest.changes import pending_changes, resolve_service
+from precedent.investigation.changes import change_from_node, changes_for_service
+
+if TYPE_CHECKING:
+    from precedent.browse.paging import Key
+    from precedent.investigation.results import Change
+    from precedent.model import Node
+    from precedent.store.base import GraphStore
+
+__all__ = ["MAX_CHANGES", "ServiceChanges", "service_changes"]
+
+MAX_CHANGES = 500
+"""The largest page of changes (a release train can record hundreds in a day)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_KINDS: tuple[type[str] | type[int], ...] = (int, str)
+
+
+def _micros(at: datetime | None) -> int:
+    return 0 if at is None else (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _key(change: Change) -> Key:
+    return (-_micros(change.started_at), change.id)
+
+
+@dataclass(frozen=True)
+class ServiceChanges:
+    """A page of one service's changes, and the service as the map (or a pending change) names it."""
+
+    service: str
+    service_id: str | None
+    page: Page[Change]
+
+
+async def service_changes(
+    store: GraphStore, key: str, *, after: datetime, limit: int = 50, cursor: str | None = None
+) -> ServiceChanges:
+    """The changes recorded on service ``key`` (name or id) since ``after``, newest first, a page at
+    a time; for a service the map does not know yet, the changes recorded for it so far.
+
+    Raises:
+        NotFound: if no service has that key and no change names it.
+        InvalidQuery: if ``limit`` (1..500) or ``cursor`` is invalid.
+    """
+    check_limit(limit, MAX_CHANGES)
+    start = decode_typed_cursor(cursor, *_KINDS)
+    node = await resolve_service(store, key)
+    if node is None:
+        pending = await pending_changes(store, key)
+        if not pending:
+            raise NotFound("service", key)
+        changes = [change_from_node(n, None, key, None, None) for n in pending]
+        return ServiceChanges(
+            key, None, page_of(sorted(changes, key=_key), _key, _KINDS, limit=limit, cursor=cursor)
+        )
+    return ServiceChanges(
+        str(node.properties.get("name", node.id)),
+        node.id,
+        await _linked_page(store, node, after, limit, start),
+    )
+
+
+async def _linked_page(
+    store: GraphStore, node: Node, after: datetime, limit: int, start: Key | None
+) -> Page[Change]:
+    # Changes at the cursor's instant are read again, then dropped up to the cursor's id.
+    before = None if start is None else _EPOCH + timedelta(microseconds=-int(start[0]) + 1)
+    wanted = limit + 1
+    while True:
+        found = await changes_for_service(store, node, before=before, after=after, limit=wanted)
+        rest = [c for c in found if start is None or _key(c) > start]
+        if len(rest) > limit or len(found) < wanted:
+            page = tuple(rest[:limit])
+            return Page(page, encode_cursor(_key(page[-1])) if len(rest) > limit else None)
+        wanted *= 2

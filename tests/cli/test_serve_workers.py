@@ -1,0 +1,205 @@
+"""``precedent serve --workers N``: several processes on one Neo4j database, their metrics summed;
+refused on the embedded store, which has one writer process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from precedent.auth import TokenRegistry
+from precedent.cli.serve import check_workers
+from precedent.config import Settings
+from precedent.errors import ConfigError
+from precedent.store.neo4j import Neo4jStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.support.neo4j_server import Neo4jServer
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_SECONDS = 900  # two workers each import torch and load the model, on a shared machine
+_COUNT = re.compile(
+    r'^precedent_http_request_duration_seconds_count\{method="GET",route="/v1/stats",status="200"\} (\S+)$',
+    re.MULTILINE,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(env: dict[str, str], port: int, log: Path, *flags: str) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "precedent.cli.main", "serve", "--port", str(port), *flags],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends: the supervisor stops its workers
+        try:
+            return process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait(10)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+@pytest.fixture
+async def read_token(neo4j: Neo4jServer) -> str:
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    store = Neo4jStore(neo4j.uri, auth=auth, database="neo4j", dimensions=384)
+    await store.open()
+    try:
+        return (await TokenRegistry(store).create(["read"], name=f"workers-{os.getpid()}")).secret
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def workers_env(neo4j: Neo4jServer, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRECEDENT_", "PROMETHEUS_"))}
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "PRECEDENT_STORE": "neo4j",
+        "PRECEDENT_NEO4J_URI": neo4j.uri,
+        "PRECEDENT_DATA_DIR": str(tmp_path / "data"),
+    }
+    if neo4j.user and neo4j.password:
+        env |= {"PRECEDENT_NEO4J_USER": neo4j.user, "PRECEDENT_NEO4J_PASSWORD": neo4j.password}
+    return env
+
+
+@pytest.fixture
+def two_workers(workers_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = _free_port()
+    process = _serve(workers_env, port, tmp_path / "serve.log", "--workers", "2")
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
+async def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/ready")).status_code == 200:
+                    return
+            await asyncio.sleep(0.5)
+    raise AssertionError(f"serve --workers 2 was not ready in {READY_SECONDS} s:\n{log.read_text()}")
+
+
+async def _get(base: str, path: str, token: str) -> httpx.Response:
+    # A connection per request, so the kernel hands requests to whichever worker accepts first.
+    headers = {"Authorization": f"Bearer {token}"}
+    # Generous: on a shared, loaded machine a Neo4j count can take seconds.
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
+        return await client.get(path)
+
+
+@pytest.mark.neo4j
+@pytest.mark.model
+@pytest.mark.slow
+async def test_two_workers_answer_on_one_port_and_their_metrics_add_up(
+    two_workers: tuple[subprocess.Popen[bytes], str], read_token: str, tmp_path: Path
+) -> None:
+    process, base = two_workers
+    log = tmp_path / "serve.log"
+    await _wait_ready(process, base, log)
+    [metrics_dir] = re.findall(r"their metrics are summed from (\S+)", log.read_text())
+    metrics = Path(metrics_dir)
+    workers = _children(process.pid)
+    assert len(workers) >= 2, workers  # uvicorn's supervisor runs the workers as its children
+
+    # Until each worker has answered some: its metric file (one per process) says it did.
+    answered = 0
+    for _ in range(40):
+        responses = await asyncio.gather(*(_get(base, "/v1/stats", read_token) for _ in range(6)))
+        assert {r.status_code for r in responses} == {200}
+        answered += len(responses)
+        writers = {int(f.stem.rsplit("_", 1)[1]) for f in metrics.glob("histogram_*.db")}
+        if len(writers & workers) >= 2:
+            break
+    assert len(writers & workers) >= 2, f"one worker answered all {answered} requests"
+
+    # Whichever worker answers a scrape, it reports every worker's requests.
+    for _ in range(4):
+        scrape = await _get(base, "/metrics", read_token)
+        assert scrape.status_code == 200
+        assert [float(n) for n in _COUNT.findall(scrape.text)] == [answered]
+
+    assert _stop(process) == 0
+    assert not metrics.exists()  # the temporary directory goes with the server
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)  # reparented children are reaped by init a moment later
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_the_embedded_store_refuses_several_workers_and_says_what_to_do(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
+    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-m", "precedent.cli.main", "serve", "--workers", "2", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,  # the CLI imports torch first: minutes on a loaded machine
+        check=False,
+    )
+    assert done.returncode == 1
+    said = " ".join(done.stderr.split())
+    assert "--workers 2 needs a store several processes can write" in said
+    assert "one writer process by design" in said
+    assert "PRECEDENT_STORE=neo4j" in said
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_worker_counts_are_checked_against_the_store() -> None:
+    check_workers(Settings(store="embedded"), 1)
+    check_workers(Settings(store="neo4j"), 4)
+    with pytest.raises(ConfigError, match="one writer process"):
+        check_workers(Settings(store="embedded"), 2)
+    with pytest.raises(ConfigError, match="1 or more"):
+        check_workers(Settings(store="neo4j"), 0)
+
+
+def test_a_configured_metrics_directory_is_emptied_of_an_earlier_runs_files(tmp_path: Path) -> None:
+    from precedent.cli.serve import _metrics_dir
+
+    left = tmp_path / "metrics"
+    left.mkdir()
+    (left / "counter_4242.db").write_bytes(b"an earlier run's counts")
+    (left / "README").write_text("not ours")
+    assert _metrics_dir(Settings(metrics_dir=left)) == (left, False)
+    assert sorted(p.name for p in left.iterdir()) == ["README"]
