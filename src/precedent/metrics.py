@@ -125,7 +125,7 @@ INCIDENTIO_RETRIES = Counter(
 )
 SLACK_MESSAGES = Counter(
     "precedent_slack_messages_total",
-    "Investigations published to Slack by outcome (posted, updated, no_channel, failed).",
+    "Investigations published to Slack by outcome (posted, updated, superseded, no_channel, failed).",
     ("outcome",),
     registry=REGISTRY,
 )
