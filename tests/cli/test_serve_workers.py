@@ -3,6 +3,7 @@ refused on the embedded store, which has one writer process."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from precedent.auth import TokenRegistry
-from precedent.cli.serve import check_workers
+from precedent.cli.serve import check_workers, served_settings
 from precedent.config import Settings
 from precedent.errors import ConfigError
 from precedent.store.neo4j import Neo4jStore
@@ -203,3 +204,11 @@ def test_a_configured_metrics_directory_is_emptied_of_an_earlier_runs_files(tmp_
     (left / "README").write_text("not ours")
     assert _metrics_dir(Settings(metrics_dir=left)) == (left, False)
     assert sorted(p.name for p in left.iterdir()) == ["README"]
+
+
+def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, port=8080)
+    chosen = served_settings(argparse.Namespace(host="0.0.0.0", port=8181), settings)
+    assert (chosen.host, chosen.port) == ("0.0.0.0", 8181)
+    default = served_settings(argparse.Namespace(host=None, port=None), settings)
+    assert (default.host, default.port) == (settings.host, 8080)

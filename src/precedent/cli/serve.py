@@ -69,10 +69,20 @@ def check_workers(settings: Settings, workers: int) -> None:
         )
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve until interrupted."""
+def served_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the address this command serves on (``--host``/``--port`` win).
+
+    Page links in Slack summaries and API answers are made from them, so they name that address.
+    """
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    return settings.model_copy(update={"host": host, "port": port})
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve until interrupted."""
+    settings = served_settings(args, settings)
+    host, port = settings.host, settings.port
     workers = args.workers if args.workers is not None else settings.workers
     check_workers(settings, workers)
     if workers > 1:
