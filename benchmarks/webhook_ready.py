@@ -54,7 +54,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.investigation import add_changes_and_schedules  # noqa: E402
-from benchmarks.retrieval.latency import BUILT_KEY, DIMENSIONS, SERVICES, WordVectorEmbedder, build_map  # noqa: E402
+from benchmarks.retrieval.latency import (  # noqa: E402
+    BUILT_KEY,
+    DIMENSIONS,
+    REAL_WORDS,
+    SERVICES,
+    WordVectorEmbedder,
+    build_map,
+)
 from tests.support.neo4j_server import neo4j_server  # noqa: E402
 from tests.webhooks.payloads import CREATED, incident  # noqa: E402
 from tests.webhooks.processes import free_port  # noqa: E402
@@ -71,33 +78,6 @@ if TYPE_CHECKING:
 
 PATH = "/v1/webhooks/incident-io"
 RECENT_KEY = "webhook-ready-recent-deploys"
-_WORDS = [
-    "checkout",
-    "payments",
-    "login",
-    "search",
-    "api",
-    "gateway",
-    "database",
-    "pool",
-    "timeout",
-    "latency",
-    "errors",
-    "cache",
-    "redis",
-    "queue",
-    "kafka",
-    "disk",
-    "cpu",
-    "memory",
-    "network",
-    "dns",
-    "certificate",
-    "replica",
-    "lag",
-    "oom",
-    "crash",
-]
 
 
 async def prepare(store: GraphStore, size: int) -> str:
@@ -131,7 +111,7 @@ def delivery(run: str, n: int, rng: random.Random) -> tuple[str, str, bytes]:
     """A created-event for a fresh incident on one of the map's services, declared now."""
     service = rng.randrange(SERVICES)
     incident_id = f"01BENCH{run}{n:06d}"
-    words = rng.sample(_WORDS, 6)
+    words = rng.sample(REAL_WORDS, 6)
     raw = incident(
         incident_id=incident_id,
         name=f"{words[0]} {words[1]} failing on service-{service}",

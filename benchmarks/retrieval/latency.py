@@ -68,7 +68,7 @@ BUILT_KEY = "latency-benchmark-incidents"
 EMBEDDED_LABELS = ("Incident", "IncidentUpdate", "PostmortemChunk")
 _WORD = re.compile(r"[a-z0-9]+")
 _BACKGROUND = [f"w{i}" for i in range(3000)]
-_REAL = [
+REAL_WORDS = [  # the failure vocabulary incident texts are drawn from
     *[
         "database",
         "pool",
@@ -142,7 +142,7 @@ class WordVectorEmbedder:
 
 
 def _topic_words(rng: random.Random) -> list[list[str]]:
-    vocabulary = _REAL + [f"t{i}" for i in range(2000)]
+    vocabulary = REAL_WORDS + [f"t{i}" for i in range(2000)]
     return [rng.sample(vocabulary, 12) for _ in range(TOPICS)]
 
 

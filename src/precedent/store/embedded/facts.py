@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["incident_facts"]
 
 
-def _out(state: GraphState, node_id: str, edge_type: str, label: str) -> Iterator[Node]:
+def _out(state: GraphState, node_id: str, edge_type: str, *labels: str) -> Iterator[Node]:
     for edge in state.outgoing.get(node_id, {}).values():
-        if edge.type == edge_type and state.nodes[edge.target].label == label:
+        if edge.type == edge_type and state.nodes[edge.target].label in labels:
             yield state.nodes[edge.target]
 
 
@@ -58,14 +58,7 @@ def _facts(
     lessons: bool,
     per_list: int,
 ) -> IncidentFacts:
-    affected = _by_id(
-        (
-            state.nodes[e.target]
-            for e in state.outgoing.get(node.id, {}).values()
-            if e.type == "AFFECTS" and state.nodes[e.target].label in ("Service", "Team")
-        ),
-        per_list,
-    )
+    affected = _by_id(_out(state, node.id, "AFFECTS", "Service", "Team"), per_list)
     chunks: tuple[Node, ...] = ()
     follow_ups: tuple[Node, ...] = ()
     if lessons:
