@@ -101,6 +101,8 @@ def _local_server() -> Iterator[Neo4jServer]:
             [
                 "java",
                 *JVM_FLAGS,
+                # Benchmarks over 100,000 incidents size the page cache to the store (see the launcher).
+                *([f"-Dneo4j.pagecache={size}"] if (size := os.environ.get("NEO4J_TEST_PAGECACHE")) else []),
                 "-cp",
                 f"{SERVER / 'target' / 'classes'}:{SERVER / 'target' / 'lib'}/*",
                 "testserver.Neo4jTestServer",

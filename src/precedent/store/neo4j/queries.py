@@ -499,7 +499,10 @@ def list_nodes(
     if after:
         predicates.append("n.occurred_at >= $after")
     if start:
-        predicates.append("(n.occurred_at < $start_at OR (n.occurred_at = $start_at AND n.id > $start_id))")
+        # A plain range on occurred_at first: the planner then seeks the index in order and stops after
+        # a page; written as one OR it unions two seeks and sorts everything older (seconds at 100,000).
+        predicates.append("n.occurred_at <= $start_at")
+        predicates.append("(n.occurred_at < $start_at OR n.id > $start_id)")
     predicates += [f"n.p_{safe_property(name)} IN $values{i}" for i, name in enumerate(properties)]
     return (
         f"{match}WHERE {' AND '.join(predicates)}\n"
