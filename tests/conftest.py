@@ -37,6 +37,16 @@ def _needs_neo4j(item: pytest.Item) -> bool:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (./scripts/test: -n 2 --dist loadfile --no-loadscope-reorder) workers take
+    # whole files in collection order; files with slow tests go first, so each worker ends on quick
+    # files instead of one finishing the demo or the notebooks while the other sits idle.
+    if not hasattr(config, "workerinput"):
+        return
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)  # stable: each file's order is kept
+
+
 def pytest_itemcollected(item: pytest.Item) -> None:
     # The JVM takes tens of seconds to start: launch it at the first test that will want it, so
     # the start overlaps the rest of collection and the tests before the first Neo4j one.
