@@ -115,8 +115,11 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def neo4j() -> Iterator[Neo4jServer]:
-    """A real Neo4j 5.26 server for the whole session."""
+def neo4j(request: pytest.FixtureRequest) -> Iterator[Neo4jServer]:
+    """A real Neo4j 5.26 server for the whole session (each pytest-xdist worker starts its own)."""
+    if os.environ.get("NEO4J_URI") and hasattr(request.config, "workerinput"):
+        # Every Neo4j test empties the database: workers sharing one would empty it under each other.
+        raise pytest.UsageError("NEO4J_URI names one server for every worker: run with -n 0")
     with neo4j_server(for_tests=True) as server:
         _NEO4J_SERVERS.append(server)
         yield server
