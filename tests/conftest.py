@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.neo4j_server import Neo4jServer, neo4j_server
+from tests.support.neo4j_server import Neo4jServer, neo4j_server, start_early, stop_early
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -22,6 +22,56 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 # What the run exercised, printed at the end so CI output shows both stores really ran.
 _OUTCOMES: Counter[tuple[str, str]] = Counter()
 _NEO4J_SERVERS: list[Neo4jServer] = []
+# Under pytest-xdist each worker starts its own server; the controller prints what they reported.
+_WORKER_SERVERS: list[str] = []
+# Fixtures and parameters through which a test reaches the session's Neo4j server.
+_NEO4J_WAYS = {"neo4j", "neo4j_store", "neo4j_backend"}
+
+
+def _needs_neo4j(item: pytest.Item) -> bool:
+    if item.get_closest_marker("neo4j") is not None or _NEO4J_WAYS & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and bool(
+        _NEO4J_WAYS & {v for v in callspec.params.values() if isinstance(v, str)}
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (./scripts/test: -n 2 --dist loadfile --no-loadscope-reorder) workers take
+    # whole files in collection order; files with slow tests go first, so each worker ends on quick
+    # files instead of one finishing the demo or the notebooks while the other sits idle.
+    if not hasattr(config, "workerinput"):
+        return
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)  # stable: each file's order is kept
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # The JVM takes tens of seconds to start: launch it at the first test that will want it, so
+    # the start overlaps the rest of collection and the tests before the first Neo4j one.
+    if _needs_neo4j(item):
+        start_early()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_early()  # launched, but no test took it (deselected, or the run stopped early)
+
+
+def _server_line(server: Neo4jServer) -> str:
+    return f"neo4j server: {server.how} at {server.uri}, ready in {server.startup_seconds:.1f}s"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        worker = getattr(session.config, "workerinput", {}).get("workerid", "worker")
+        workeroutput["neo4j_servers"] = [f"{worker}: {_server_line(s)}" for s in _NEO4J_SERVERS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _WORKER_SERVERS.extend(getattr(node, "workeroutput", {}).get("neo4j_servers", []))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -42,10 +92,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _OUTCOMES:
         return
     terminalreporter.write_sep("-", "stores exercised")
-    for server in _NEO4J_SERVERS:
-        terminalreporter.write_line(
-            f"neo4j server: {server.how} at {server.uri}, ready in {server.startup_seconds:.1f}s"
-        )
+    for line in [*map(_server_line, _NEO4J_SERVERS), *_WORKER_SERVERS]:
+        terminalreporter.write_line(line)
     for group in ("contract[embedded_store]", "contract[neo4j_store]", "neo4j"):
         counts = ", ".join(f"{_OUTCOMES[group, o]} {o}" for o in ("passed", "failed", "skipped"))
         terminalreporter.write_line(f"{group:26} {counts}")
@@ -67,9 +115,12 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def neo4j() -> Iterator[Neo4jServer]:
-    """A real Neo4j 5.26 server for the whole session."""
-    with neo4j_server() as server:
+def neo4j(request: pytest.FixtureRequest) -> Iterator[Neo4jServer]:
+    """A real Neo4j 5.26 server for the whole session (each pytest-xdist worker starts its own)."""
+    if os.environ.get("NEO4J_URI") and hasattr(request.config, "workerinput"):
+        # Every Neo4j test empties the database: workers sharing one would empty it under each other.
+        raise pytest.UsageError("NEO4J_URI names one server for every worker: run with -n 0")
+    with neo4j_server(for_tests=True) as server:
         _NEO4J_SERVERS.append(server)
         yield server
 

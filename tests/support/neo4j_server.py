@@ -34,6 +34,15 @@ JVM_FLAGS = [
     "--enable-native-access=ALL-UNNAMED",
     "-Dio.netty.tryReflectionSetAccessible=true",
 ]
+# For the test suite's server (``neo4j_server(for_tests=True)``): a short-lived JVM running small
+# queries spends most of its CPU compiling. The client compiler alone (C1) and the serial collector
+# cut the server's CPU to start from 20 s to 11 s and over tests/store/neo4j from 42 s to 22 s
+# (3 December, 2 cores). Benchmarks keep the flags above: C2 matters for long, heavy runs.
+TEST_JVM_FLAGS = [
+    *(f for f in JVM_FLAGS if f != "-XX:+UseG1GC"),
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+]
 START_TIMEOUT = 180.0
 # Empties the database for the next test but keeps the recorded schema version, so the store's
 # open() finds the schema current instead of re-running every migration statement (a round trip
@@ -89,18 +98,52 @@ def build_launcher() -> None:
     subprocess.run(["mvn", "-q", "-B", "-f", str(SERVER / "pom.xml"), "package"], check=True)
 
 
-@contextlib.contextmanager
-def _local_server() -> Iterator[Neo4jServer]:
+@dataclass
+class _Launch:
+    """A local server's JVM, started and not yet known to be ready."""
+
+    process: subprocess.Popen[bytes]
+    home: Path
+    port: int
+    started: float
+    started_at: float  # the same moment on the wall clock, to compare with the log's mtime
+
+    def ready(self) -> Neo4jServer:
+        """Wait until Bolt answers (the launcher prints ``NEO4J_READY``), or raise."""
+        log_path = self.home / "server.log"
+        while b"NEO4J_READY" not in log_path.read_bytes():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"Neo4j exited with {self.process.returncode}:\n{log_path.read_text()[-4000:]}"
+                )
+            if time.monotonic() - self.started > START_TIMEOUT:
+                tail = log_path.read_text()[-4000:]
+                raise RuntimeError(f"Neo4j did not start in {START_TIMEOUT}s:\n{tail}")
+            time.sleep(0.05)
+        # When the launcher printed its line, not when someone came to ask (maybe much later).
+        startup = log_path.stat().st_mtime - self.started_at
+        return Neo4jServer(f"bolt://127.0.0.1:{self.port}", None, None, "maven", startup)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _launch(flags: list[str]) -> _Launch:
     build_launcher()
     home = Path(tempfile.mkdtemp(prefix="precedent-neo4j-"))
     port = _free_port()
-    log_path = home / "server.log"
-    started = time.monotonic()
-    with log_path.open("wb") as log:
+    started, started_at = time.monotonic(), time.time()
+    with (home / "server.log").open("wb") as log:
         proc = subprocess.Popen(
             [
                 "java",
-                *JVM_FLAGS,
+                *flags,
                 # Benchmarks over 100,000 incidents size the page cache to the store (see the launcher).
                 *([f"-Dneo4j.pagecache={size}"] if (size := os.environ.get("NEO4J_TEST_PAGECACHE")) else []),
                 "-cp",
@@ -112,22 +155,39 @@ def _local_server() -> Iterator[Neo4jServer]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    return _Launch(proc, home, port, started, started_at)
+
+
+# A server launched ahead of need (``start_early``), handed to the next ``neo4j_server()``.
+_EARLY: list[_Launch] = []
+
+
+def start_early() -> None:
+    """Launch the local server now, in the background, for a ``neo4j_server(for_tests=True)``.
+
+    The JVM takes tens of seconds to start; the test session calls this as soon as it collects a
+    test that needs Neo4j, so the start overlaps the rest of collection and the first tests
+    instead of stalling the first Neo4j test. Nothing is launched when ``neo4j_server()`` would
+    not start a local server (``NEO4J_URI`` set, or Docker answering).
+    """
+    if _EARLY or os.environ.get("NEO4J_URI") or _docker_answers():
+        return
+    _EARLY.append(_launch(TEST_JVM_FLAGS))
+
+
+def stop_early() -> None:
+    """Stop a server ``start_early`` launched that no ``neo4j_server()`` took."""
+    while _EARLY:
+        _EARLY.pop().stop()
+
+
+@contextlib.contextmanager
+def _local_server(*, for_tests: bool) -> Iterator[Neo4jServer]:
+    launch = _EARLY.pop() if for_tests and _EARLY else _launch(TEST_JVM_FLAGS if for_tests else JVM_FLAGS)
     try:
-        while b"NEO4J_READY" not in log_path.read_bytes():
-            if proc.poll() is not None:
-                raise RuntimeError(f"Neo4j exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-            if time.monotonic() - started > START_TIMEOUT:
-                tail = log_path.read_text()[-4000:]
-                raise RuntimeError(f"Neo4j did not start in {START_TIMEOUT}s:\n{tail}")
-            time.sleep(0.2)
-        yield Neo4jServer(f"bolt://127.0.0.1:{port}", None, None, "maven", time.monotonic() - started)
+        yield launch.ready()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(home, ignore_errors=True)
+        launch.stop()
 
 
 @contextlib.contextmanager
@@ -146,11 +206,15 @@ def _container() -> Iterator[Neo4jServer]:
 
 
 @contextlib.contextmanager
-def neo4j_server() -> Iterator[Neo4jServer]:
-    """Yield a running Neo4j server (see the module docstring for where it comes from)."""
+def neo4j_server(*, for_tests: bool = False) -> Iterator[Neo4jServer]:
+    """Yield a running Neo4j server (see the module docstring for where it comes from).
+
+    ``for_tests``: the test session's server, started with ``TEST_JVM_FLAGS`` (perhaps already
+    launched by ``start_early``); benchmarks leave it unset.
+    """
     uri = os.environ.get("NEO4J_URI")
     if uri:
         yield Neo4jServer(uri, os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"), "env", 0.0)
         return
-    with _container() if _docker_answers() else _local_server() as server:
+    with _container() if _docker_answers() else _local_server(for_tests=for_tests) as server:
         yield server
