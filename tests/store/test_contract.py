@@ -685,6 +685,35 @@ async def test_linked_recent_rejects_unknown_names_and_empty_caps(graph: GraphSt
         await graph.linked_recent(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
 
 
+async def test_linked_recent_ids_are_linked_recent_without_the_nodes(graph: GraphStore) -> None:
+    await graph.upsert_nodes([Node("inc-0", "Incident", occurred_at=at(3)), Node("inc-undated", "Incident")])
+    await graph.upsert_edges(
+        [Edge("inc-0", "AFFECTS", "svc-payments"), Edge("inc-undated", "AFFECTS", "svc-payments")]
+    )
+    anchors = ["svc-payments", "svc-db", "svc-search", "team-core", "ghost", "svc-payments"]
+    cases: list[dict[str, object]] = [
+        {},
+        {"visibilities": ("public", "private")},
+        {"after": at(1), "before": at(3)},
+        {"before": at(12), "per_anchor": 2},
+        {"per_anchor": 1, "visibilities": ("private",)},
+    ]
+    for case in cases:
+        ids = await graph.linked_recent_ids(anchors, label="Incident", edge_type="AFFECTS", **case)  # type: ignore[arg-type]
+        nodes = await graph.linked_recent(anchors, label="Incident", edge_type="AFFECTS", **case)  # type: ignore[arg-type]
+        assert ids == ids_by_anchor(nodes), case
+    assert await graph.linked_recent_ids(["svc-payments"], label="Incident", edge_type="AFFECTS") == {
+        "svc-payments": ["inc-0", "inc-3", "inc-1", "inc-undated"]
+    }
+    assert await graph.linked_recent_ids([], label="Incident", edge_type="AFFECTS") == {}
+    with pytest.raises(SchemaError, match="Widget"):
+        await graph.linked_recent_ids(["svc-db"], label="Widget", edge_type="AFFECTS")
+    with pytest.raises(SchemaError, match="LIKES"):
+        await graph.linked_recent_ids(["svc-db"], label="Incident", edge_type="LIKES")
+    with pytest.raises(InvalidQuery):
+        await graph.linked_recent_ids(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
+
+
 # --- neighbours_of ------------------------------------------------------------------------------
 
 

@@ -194,7 +194,7 @@ async def graph_hits(
         return GraphHits(frozenset(), {})
     # One store call for every tier: each service's newest incidents in the window, so a busy
     # service contributes its most recent incidents rather than its oldest.
-    latest = await store.linked_recent(
+    latest = await store.linked_recent_ids(
         sorted(cap_of),
         label="Incident",
         edge_type="AFFECTS",
@@ -207,7 +207,7 @@ async def graph_hits(
     incidents: set[str] = set()
     per_service: dict[str, int] = {}
     for service, found in latest.items():
-        kept = [node.id for node in found if node.id not in posed.exclude][: cap_of[service]]
+        kept = [node_id for node_id in found if node_id not in posed.exclude][: cap_of[service]]
         incidents.update(kept)
         if kept:
             per_service[service] = len(kept)

@@ -582,6 +582,34 @@ class EmbeddedStore:
             visibilities=visibilities,
         )
 
+    async def linked_recent_ids(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[str]]:
+        """``linked_recent`` answered with ids only (see ``GraphStore.linked_recent_ids``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        found = await self.linked_recent(
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
+        return {anchor: [node.id for node in nodes] for anchor, nodes in found.items()}
+
     async def linked_times(
         self,
         anchors: Sequence[str],
