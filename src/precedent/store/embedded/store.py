@@ -203,6 +203,7 @@ class EmbeddedStore:
             for payload in self._wal.open(generation):
                 replayed.append(decode_op(payload))
                 state.apply(replayed[-1])
+            state.links.index_busy(state)
             wanted = self._dimensions
             if wanted is not None and wanted != state.dimensions:
                 if state.vectors is not None and len(state.vectors):
@@ -239,6 +240,7 @@ class EmbeddedStore:
         """Load the snapshot and log another process writes, and their HNSW index if wanted."""
         assert self._follower is not None
         state, replayed = self._follower.load()
+        state.links.index_busy(state)
         if self._exact_search:
             return state, None
         generation = self._follower.generation
