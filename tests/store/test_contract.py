@@ -396,6 +396,28 @@ async def test_vector_search_filters(
     assert_hits([(h.node_id, h.score) for h in hits], expected_knn(candidates, k=3))
 
 
+@pytest.mark.parametrize(
+    "search_filter",
+    [None, SearchFilter(labels=("Incident", "IncidentUpdate"), visibilities=("public", "private"))],
+)
+async def test_vector_search_labelled_is_vector_search_with_each_hits_label_and_value(
+    graph: GraphStore, search_filter: SearchFilter | None
+) -> None:
+    plain = await graph.vector_search(QUERY, k=10, search_filter=search_filter)
+    labelled = await graph.vector_search_labelled(QUERY, k=10, search_filter=search_filter, key="incident_id")
+    assert [(h.node_id, h.score) for h in labelled] == [(h.node_id, h.score) for h in plain]
+    nodes = {n.id: n for n in await graph.get_nodes([h.node_id for h in plain])}
+    assert [(h.label, h.value) for h in labelled] == [
+        (nodes[h.node_id].label, nodes[h.node_id].properties.get("incident_id")) for h in plain
+    ]
+    assert ("IncidentUpdate", "inc-1") in [(h.label, h.value) for h in labelled]  # an update names its incident
+    assert await graph.vector_search_labelled(QUERY, k=0, key="incident_id") == []
+    with pytest.raises(SchemaError):
+        await graph.vector_search_labelled(QUERY, k=3, key="no such key")
+    with pytest.raises(SchemaError, match="Widget"):
+        await graph.vector_search_labelled(QUERY, k=3, search_filter=SearchFilter(labels=("Widget",)), key="name")
+
+
 async def test_vector_search_ignores_nodes_without_embeddings(graph: GraphStore) -> None:
     hits = await graph.vector_search(QUERY, k=100)
     assert sorted(h.node_id for h in hits) == EMBEDDED

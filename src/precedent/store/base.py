@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         EdgeKey,
         GraphFilter,
         IncidentFacts,
+        LabelledHit,
         ListingKey,
         Node,
         NodeListing,
@@ -241,6 +242,19 @@ class GraphStore(Protocol):
         Precedent's settings (``embedded_exact_search``, ``neo4j_exact_search``) default to it.
         The embedded store falls back to the scan when too few candidates pass the filter; Neo4j
         may then return fewer than ``k``.
+        """
+
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits, in its order with its scores, each with its label and ``key``'s value.
+
+        For a caller that must know what each hit is before using it (an incident, or a part of
+        one naming its incident in a property): one round trip on Neo4j instead of a search and
+        then a read of every hit's node.
+
+        Raises:
+            SchemaError: as ``vector_search``, or if ``key`` is not a property name.
         """
 
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.errors import InvalidQuery, ReadOnlyStore, SchemaError, StoreError, StoreUnavailable
-from precedent.model import SearchFilter, StoreStats
+from precedent.model import LabelledHit, SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import follow, load_or_build
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
@@ -686,6 +686,25 @@ class EmbeddedStore:
             return index.search(query, k, search_filter)
         async with self._index_lock:
             return await asyncio.to_thread(index.search, query, k, search_filter)
+
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits with each one's label and ``key``'s value (see ``GraphStore``).
+
+        Raises:
+            SchemaError: as ``vector_search``, or if ``key`` is not a property name.
+        """
+        check_property_names([key])
+        hits = await self.vector_search(embedding, k=k, search_filter=search_filter)
+        nodes = self._open_state().nodes
+        # A hit deleted by a write during the search is left out, as a read of its node would.
+        found = [(hit, nodes.get(hit.node_id)) for hit in hits]
+        return [
+            LabelledHit(hit.node_id, hit.score, node.label, node.properties.get(key))
+            for hit, node in found
+            if node is not None
+        ]
 
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
         """Cosine of ``embedding`` with each of ``ids`` that has an embedding, in the order of ``ids``.

@@ -34,6 +34,7 @@ __all__ = [
     "edge_row",
     "from_micros",
     "node_from_record",
+    "node_label",
     "node_row",
     "stored_property",
     "to_micros",
@@ -134,6 +135,11 @@ def edge_row(edge: Edge) -> dict[str, object]:
     """
     props = _properties(f"edge {edge.source}-{edge.type}->{edge.target}", edge.properties)
     return {"source": edge.source, "target": edge.target, "props": props}
+
+
+def node_label(labels: Sequence[str]) -> str:
+    """A stored node's schema label: its one label besides ``Entity``."""
+    return _label(labels)
 
 
 def _label(labels: Sequence[str]) -> str:

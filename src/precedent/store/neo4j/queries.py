@@ -42,6 +42,7 @@ __all__ = [
     "INBOX_RENEW",
     "INBOX_RETRY",
     "INBOX_TAKE",
+    "LABELLED_COLUMNS",
     "META_CREATE",
     "META_LOCK",
     "META_REPLACE",
@@ -249,6 +250,7 @@ NODE_COLUMNS = ("props", "labels")
 NEIGHBOUR_COLUMNS = ("source", "type", "target", "edge_props", "props", "labels")
 EDGE_COLUMNS = ("source", "type", "target", "props")
 SCORE_COLUMNS = ("id", "score")
+LABELLED_COLUMNS = ("id", "score", "labels", "value")
 TEXT_TOP_COLUMNS = ("id", "score", "fetched", "floor")
 
 GET_NODES_ROWS = collected(GET_NODES, NODE_COLUMNS)
@@ -556,7 +558,12 @@ def search_predicates(var: str, labels: Sequence[str], *, before: bool, after: b
     return " AND ".join(predicates)
 
 
-def exact_vector_search(predicates: str) -> str:
+def _vector_columns(labelled: bool) -> str:
+    """The columns of a vector search row: id and score, with ``labelled`` its labels and ``$key``'s value."""
+    return "n.id AS id, score" + (", labels(n) AS labels, n[$key] AS value" if labelled else "")
+
+
+def exact_vector_search(predicates: str, *, labelled: bool = False) -> str:
     """Brute-force cosine over every candidate, so the order matches an exact numpy search.
 
     ``vector.similarity.cosine`` answers ``(1 + cos) / 2``; the store maps it back to cosine.
@@ -566,13 +573,13 @@ def exact_vector_search(predicates: str) -> str:
         f"WHERE n.embedding IS NOT NULL AND {predicates}\n"
         "WITH n, vector.similarity.cosine(n.embedding, $vector) AS score\n"
         "WHERE score IS NOT NULL\n"
-        "RETURN n.id AS id, score\n"
+        f"RETURN {_vector_columns(labelled)}\n"
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"
     )
 
 
-def index_vector_search(predicates: str) -> str:
+def index_vector_search(predicates: str, *, labelled: bool = False) -> str:
     """Approximate search through the HNSW index: over-fetch ``$fetch`` hits, filter, re-score.
 
     The index may quantise vectors, so its scores are approximate; re-scoring the candidates with
@@ -582,7 +589,7 @@ def index_vector_search(predicates: str) -> str:
         f"CALL db.index.vector.queryNodes('{EMBEDDING_INDEX}', $fetch, $vector) YIELD node AS n\n"
         f"WHERE {predicates}\n"
         "WITH n, vector.similarity.cosine(n.embedding, $vector) AS score\n"
-        "RETURN n.id AS id, score\n"
+        f"RETURN {_vector_columns(labelled)}\n"
         "ORDER BY score DESC, id ASC\n"
         "LIMIT $k"
     )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         EdgeKey,
         GraphFilter,
         IncidentFacts,
+        LabelledHit,
         ListingKey,
         Node,
         NodeListing,
@@ -382,6 +383,26 @@ class Neo4jStore:
             search_filter=search_filter,
             dimensions=self._dimensions,
             over_fetch=None if (self._exact_search if exact is None else exact) else self._over_fetch,
+        )
+
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits with each one's label and ``key``'s value, in one statement.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or
+                ``key`` is not a property name.
+        """
+        return await search.vector_search_labelled(
+            self._connection,
+            self._schema,
+            embedding,
+            k=k,
+            search_filter=search_filter,
+            dimensions=self._dimensions,
+            over_fetch=None if self._exact_search else self._over_fetch,
+            key=key,
         )
 
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
