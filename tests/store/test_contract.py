@@ -410,12 +410,16 @@ async def test_vector_search_labelled_is_vector_search_with_each_hits_label_and_
     assert [(h.label, h.value) for h in labelled] == [
         (nodes[h.node_id].label, nodes[h.node_id].properties.get("incident_id")) for h in plain
     ]
-    assert ("IncidentUpdate", "inc-1") in [(h.label, h.value) for h in labelled]  # an update names its incident
+    assert ("IncidentUpdate", "inc-1") in [
+        (h.label, h.value) for h in labelled
+    ]  # an update names its incident
     assert await graph.vector_search_labelled(QUERY, k=0, key="incident_id") == []
     with pytest.raises(SchemaError):
         await graph.vector_search_labelled(QUERY, k=3, key="no such key")
     with pytest.raises(SchemaError, match="Widget"):
-        await graph.vector_search_labelled(QUERY, k=3, search_filter=SearchFilter(labels=("Widget",)), key="name")
+        await graph.vector_search_labelled(
+            QUERY, k=3, search_filter=SearchFilter(labels=("Widget",)), key="name"
+        )
 
 
 async def test_vector_search_ignores_nodes_without_embeddings(graph: GraphStore) -> None:

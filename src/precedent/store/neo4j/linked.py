@@ -112,7 +112,11 @@ async def linked_recent_ids(
     found: dict[str, list[str]] = {anchor: [] for anchor in unique}
     if not unique:
         return found
-    params: dict[str, object] = {"anchors": unique, "per_anchor": per_anchor, "visibilities": list(visibilities)}
+    params: dict[str, object] = {
+        "anchors": unique,
+        "per_anchor": per_anchor,
+        "visibilities": list(visibilities),
+    }
     if before is not None:
         params["before"] = to_micros(before)
     if after is not None:

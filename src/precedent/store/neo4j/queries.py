@@ -126,9 +126,13 @@ def node_fields(var: str) -> str:
     return f"{_stored_pairs(var, '$with_embeddings')} AS props, labels({var}) AS labels"
 
 
-def _stored_pairs(var: str, with_embeddings: str = "false") -> str:
-    """A node's stored properties as ``[key, value]`` pairs, the embedding only when ``with_embeddings``."""
-    return f"[key IN keys({var}) WHERE {with_embeddings} OR key <> 'embedding' | [key, {var}[key]]]"
+def _stored_pairs(var: str, with_embeddings: str | None = None) -> str:
+    """A node's stored properties as ``[key, value]`` pairs; the embedding only when ``with_embeddings``.
+
+    ``with_embeddings`` names a boolean parameter; without one the embedding is always left out.
+    """
+    keep = "key <> 'embedding'" if with_embeddings is None else f"({with_embeddings} OR key <> 'embedding')"
+    return f"[key IN keys({var}) WHERE {keep} | [key, {var}[key]]]"
 
 
 def label_predicate(var: str, labels: Iterable[str]) -> str:
