@@ -23,6 +23,7 @@ __all__ = [
     "EdgeKey",
     "GraphFilter",
     "IncidentFacts",
+    "LabelledHit",
     "ListingKey",
     "Node",
     "NodeLink",
@@ -234,6 +235,23 @@ class ScoredNode:
 
     node_id: str
     score: float
+
+
+@dataclass(frozen=True)
+class LabelledHit:
+    """A vector search hit with what a caller needs to place it: its label and one property.
+
+    Attributes:
+        node_id: The node.
+        score: Its cosine similarity with the query.
+        label: The node's label.
+        value: The node's value of the property asked for (``None`` when it has none).
+    """
+
+    node_id: str
+    score: float
+    label: str
+    value: Property | None
 
 
 @dataclass(frozen=True)

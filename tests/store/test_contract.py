@@ -396,6 +396,32 @@ async def test_vector_search_filters(
     assert_hits([(h.node_id, h.score) for h in hits], expected_knn(candidates, k=3))
 
 
+@pytest.mark.parametrize(
+    "search_filter",
+    [None, SearchFilter(labels=("Incident", "IncidentUpdate"), visibilities=("public", "private"))],
+)
+async def test_vector_search_labelled_is_vector_search_with_each_hits_label_and_value(
+    graph: GraphStore, search_filter: SearchFilter | None
+) -> None:
+    plain = await graph.vector_search(QUERY, k=10, search_filter=search_filter)
+    labelled = await graph.vector_search_labelled(QUERY, k=10, search_filter=search_filter, key="incident_id")
+    assert [(h.node_id, h.score) for h in labelled] == [(h.node_id, h.score) for h in plain]
+    nodes = {n.id: n for n in await graph.get_nodes([h.node_id for h in plain])}
+    assert [(h.label, h.value) for h in labelled] == [
+        (nodes[h.node_id].label, nodes[h.node_id].properties.get("incident_id")) for h in plain
+    ]
+    assert ("IncidentUpdate", "inc-1") in [
+        (h.label, h.value) for h in labelled
+    ]  # an update names its incident
+    assert await graph.vector_search_labelled(QUERY, k=0, key="incident_id") == []
+    with pytest.raises(SchemaError):
+        await graph.vector_search_labelled(QUERY, k=3, key="no such key")
+    with pytest.raises(SchemaError, match="Widget"):
+        await graph.vector_search_labelled(
+            QUERY, k=3, search_filter=SearchFilter(labels=("Widget",)), key="name"
+        )
+
+
 async def test_vector_search_ignores_nodes_without_embeddings(graph: GraphStore) -> None:
     hits = await graph.vector_search(QUERY, k=100)
     assert sorted(h.node_id for h in hits) == EMBEDDED
@@ -683,6 +709,35 @@ async def test_linked_recent_rejects_unknown_names_and_empty_caps(graph: GraphSt
         await graph.linked_recent(["svc-db"], label="Incident", edge_type="LIKES")
     with pytest.raises(InvalidQuery):
         await graph.linked_recent(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
+
+
+async def test_linked_recent_ids_are_linked_recent_without_the_nodes(graph: GraphStore) -> None:
+    await graph.upsert_nodes([Node("inc-0", "Incident", occurred_at=at(3)), Node("inc-undated", "Incident")])
+    await graph.upsert_edges(
+        [Edge("inc-0", "AFFECTS", "svc-payments"), Edge("inc-undated", "AFFECTS", "svc-payments")]
+    )
+    anchors = ["svc-payments", "svc-db", "svc-search", "team-core", "ghost", "svc-payments"]
+    cases: list[dict[str, object]] = [
+        {},
+        {"visibilities": ("public", "private")},
+        {"after": at(1), "before": at(3)},
+        {"before": at(12), "per_anchor": 2},
+        {"per_anchor": 1, "visibilities": ("private",)},
+    ]
+    for case in cases:
+        ids = await graph.linked_recent_ids(anchors, label="Incident", edge_type="AFFECTS", **case)  # type: ignore[arg-type]
+        nodes = await graph.linked_recent(anchors, label="Incident", edge_type="AFFECTS", **case)  # type: ignore[arg-type]
+        assert ids == ids_by_anchor(nodes), case
+    assert await graph.linked_recent_ids(["svc-payments"], label="Incident", edge_type="AFFECTS") == {
+        "svc-payments": ["inc-0", "inc-3", "inc-1", "inc-undated"]
+    }
+    assert await graph.linked_recent_ids([], label="Incident", edge_type="AFFECTS") == {}
+    with pytest.raises(SchemaError, match="Widget"):
+        await graph.linked_recent_ids(["svc-db"], label="Widget", edge_type="AFFECTS")
+    with pytest.raises(SchemaError, match="LIKES"):
+        await graph.linked_recent_ids(["svc-db"], label="Incident", edge_type="LIKES")
+    with pytest.raises(InvalidQuery):
+        await graph.linked_recent_ids(["svc-db"], label="Incident", edge_type="AFFECTS", per_anchor=0)
 
 
 # --- neighbours_of ------------------------------------------------------------------------------

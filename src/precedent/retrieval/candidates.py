@@ -118,19 +118,18 @@ async def semantic_hits(
     search_filter = SearchFilter(
         labels=(*INCIDENT, *limits.part_labels), before=posed.before, visibilities=posed.visibilities
     )
-    hits = await store.vector_search(vector, k=limits.vector_k + limits.part_k, search_filter=search_filter)
-    nodes = {n.id: n for n in await store.get_nodes([h.node_id for h in hits])}
+    # Each hit comes with its label and owning incident, so no second read of the hits' nodes.
+    hits = await store.vector_search_labelled(
+        vector, k=limits.vector_k + limits.part_k, search_filter=search_filter, key="incident_id"
+    )
     incidents: dict[str, float] = {}
     parts: dict[str, float] = {}
     for hit in hits:
-        node = nodes.get(hit.node_id)
-        if node is None:
+        if hit.label == "Incident":
+            if hit.node_id not in posed.exclude:
+                incidents[hit.node_id] = hit.score
             continue
-        if node.label == "Incident":
-            if node.id not in posed.exclude:
-                incidents[node.id] = hit.score
-            continue
-        owner = str(node.properties.get("incident_id", ""))
+        owner = str(hit.value) if hit.value is not None else ""
         if owner and owner not in posed.exclude:
             parts[owner] = max(parts.get(owner, -1.0), hit.score)
     return incidents, parts
@@ -194,7 +193,7 @@ async def graph_hits(
         return GraphHits(frozenset(), {})
     # One store call for every tier: each service's newest incidents in the window, so a busy
     # service contributes its most recent incidents rather than its oldest.
-    latest = await store.linked_recent(
+    latest = await store.linked_recent_ids(
         sorted(cap_of),
         label="Incident",
         edge_type="AFFECTS",
@@ -207,7 +206,7 @@ async def graph_hits(
     incidents: set[str] = set()
     per_service: dict[str, int] = {}
     for service, found in latest.items():
-        kept = [node.id for node in found if node.id not in posed.exclude][: cap_of[service]]
+        kept = [node_id for node_id in found if node_id not in posed.exclude][: cap_of[service]]
         incidents.update(kept)
         if kept:
             per_service[service] = len(kept)

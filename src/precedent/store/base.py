@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         EdgeKey,
         GraphFilter,
         IncidentFacts,
+        LabelledHit,
         ListingKey,
         Node,
         NodeListing,
@@ -130,6 +131,27 @@ class GraphStore(Protocol):
             InvalidQuery: if ``per_anchor`` < 1.
         """
 
+    async def linked_recent_ids(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[str]]:
+        """``linked_recent`` answered with the nodes' ids only, in the same order, under the same rules.
+
+        For a caller that only needs to know which nodes: on Neo4j the nodes' properties are
+        never read nor shipped, which at 100,000 incidents is most of the query's cost.
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+
     async def incident_facts(
         self,
         ids: Sequence[str],
@@ -220,6 +242,19 @@ class GraphStore(Protocol):
         Precedent's settings (``embedded_exact_search``, ``neo4j_exact_search``) default to it.
         The embedded store falls back to the scan when too few candidates pass the filter; Neo4j
         may then return fewer than ``k``.
+        """
+
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits, in its order with its scores, each with its label and ``key``'s value.
+
+        For a caller that must know what each hit is before using it (an incident, or a part of
+        one naming its incident in a property): one round trip on Neo4j instead of a search and
+        then a read of every hit's node.
+
+        Raises:
+            SchemaError: as ``vector_search``, or if ``key`` is not a property name.
         """
 
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:

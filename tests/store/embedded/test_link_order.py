@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from precedent.model import Edge, EdgeKey, GraphFilter, Node
 from precedent.store.embedded.linked import linked_recent, linked_times
 from precedent.store.embedded.ops import DeleteEdges, DeleteNodes, UpsertEdges, UpsertNodes
@@ -73,7 +75,8 @@ def _check(state: GraphState, rng: random.Random) -> None:
     assert sorted((e.type, n.id) for e, n in walked) == plain
 
 
-def test_link_index_follows_every_write() -> None:
+@pytest.mark.parametrize("opened", [False, True], ids=["built-on-first-question", "built-when-opened"])
+def test_link_index_follows_every_write(opened: bool) -> None:
     rng = random.Random(5)
     state = GraphState()
     state.apply(
@@ -81,6 +84,14 @@ def test_link_index_follows_every_write() -> None:
     )
     state.apply(UpsertEdges((Edge("svc-up", "DEPENDS_ON", _HUB),)))
     made = 0
+    if opened:
+        # As when a map is opened: the hub is busy before any question, so it is indexed up front.
+        batch = [_incident(rng, i) for i in range(100)]
+        made = len(batch)
+        state.apply(UpsertNodes(tuple(batch)))
+        state.apply(UpsertEdges(tuple(Edge(n.id, "AFFECTS", _HUB) for n in batch)))
+        state.links.index_busy(state)
+        _check(state, rng)
     for _ in range(30):
         action = rng.random()
         existing = sorted(i for i in state.nodes if i.startswith("inc-"))

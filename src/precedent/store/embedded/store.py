@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.errors import InvalidQuery, ReadOnlyStore, SchemaError, StoreError, StoreUnavailable
-from precedent.model import SearchFilter, StoreStats
+from precedent.model import LabelledHit, SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import follow, load_or_build
 from precedent.store.embedded.durable import DirectoryLock, fsync_dir
@@ -203,6 +203,7 @@ class EmbeddedStore:
             for payload in self._wal.open(generation):
                 replayed.append(decode_op(payload))
                 state.apply(replayed[-1])
+            state.links.index_busy(state)
             wanted = self._dimensions
             if wanted is not None and wanted != state.dimensions:
                 if state.vectors is not None and len(state.vectors):
@@ -239,6 +240,7 @@ class EmbeddedStore:
         """Load the snapshot and log another process writes, and their HNSW index if wanted."""
         assert self._follower is not None
         state, replayed = self._follower.load()
+        state.links.index_busy(state)
         if self._exact_search:
             return state, None
         generation = self._follower.generation
@@ -582,6 +584,34 @@ class EmbeddedStore:
             visibilities=visibilities,
         )
 
+    async def linked_recent_ids(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[str]]:
+        """``linked_recent`` answered with ids only (see ``GraphStore.linked_recent_ids``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        found = await self.linked_recent(
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
+        return {anchor: [node.id for node in nodes] for anchor, nodes in found.items()}
+
     async def linked_times(
         self,
         anchors: Sequence[str],
@@ -656,6 +686,25 @@ class EmbeddedStore:
             return index.search(query, k, search_filter)
         async with self._index_lock:
             return await asyncio.to_thread(index.search, query, k, search_filter)
+
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits with each one's label and ``key``'s value (see ``GraphStore``).
+
+        Raises:
+            SchemaError: as ``vector_search``, or if ``key`` is not a property name.
+        """
+        check_property_names([key])
+        hits = await self.vector_search(embedding, k=k, search_filter=search_filter)
+        nodes = self._open_state().nodes
+        # A hit deleted by a write during the search is left out, as a read of its node would.
+        found = [(hit, nodes.get(hit.node_id)) for hit in hits]
+        return [
+            LabelledHit(hit.node_id, hit.score, node.label, node.properties.get(key))
+            for hit, node in found
+            if node is not None
+        ]
 
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
         """Cosine of ``embedding`` with each of ``ids`` that has an embedding, in the order of ``ids``.

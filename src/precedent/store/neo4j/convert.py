@@ -15,6 +15,7 @@ Relationships hold only user properties, so they are stored unprefixed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast, get_args
 
@@ -24,7 +25,7 @@ from precedent.errors import SchemaError, StoreError
 from precedent.model import Edge, Node, Property, Visibility, clean_properties
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from precedent.model import Vector
 
@@ -33,6 +34,7 @@ __all__ = [
     "edge_row",
     "from_micros",
     "node_from_record",
+    "node_label",
     "node_row",
     "stored_property",
     "to_micros",
@@ -135,6 +137,11 @@ def edge_row(edge: Edge) -> dict[str, object]:
     return {"source": edge.source, "target": edge.target, "props": props}
 
 
+def node_label(labels: Sequence[str]) -> str:
+    """A stored node's schema label: its one label besides ``Entity``."""
+    return _label(labels)
+
+
 def _label(labels: Sequence[str]) -> str:
     specific = sorted(label for label in labels if label != "Entity")
     if not specific:
@@ -142,8 +149,13 @@ def _label(labels: Sequence[str]) -> str:
     return specific[0]
 
 
-def node_from_record(props: Mapping[str, object], labels: Sequence[str]) -> Node:
-    """Rebuild a ``Node`` from a stored property map and its labels."""
+def node_from_record(props: Mapping[str, object] | Sequence[Sequence[object]], labels: Sequence[str]) -> Node:
+    """Rebuild a ``Node`` from its stored properties (a map, or ``[key, value]`` pairs) and labels.
+
+    Reads return pairs (see ``queries.node_fields``), which skip the embedding without reading it.
+    """
+    if not isinstance(props, Mapping):
+        props = dict(props)  # type: ignore[arg-type]  # [key, value] lists, as dict() takes them
     occurred = props.get("occurred_at")
     embedding = props.get("embedding")
     text = props.get("text")

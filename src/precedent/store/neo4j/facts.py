@@ -34,10 +34,11 @@ class _Decoder:
     def __init__(self) -> None:
         self._seen: dict[str, Node] = {}
 
-    def node(self, props: dict[str, Any], labels: Sequence[str]) -> Node:
-        found = self._seen.get(props["id"])
+    def node(self, props: Sequence[Sequence[Any]], labels: Sequence[str]) -> Node:
+        node_id = next(value for key, value in props if key == "id")
+        found = self._seen.get(node_id)
         if found is None:
-            found = self._seen[props["id"]] = node_from_record(props, labels)
+            found = self._seen[node_id] = node_from_record(props, labels)
         return found
 
     def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:

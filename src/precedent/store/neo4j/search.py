@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from precedent.model import ScoredNode, SearchFilter
+from precedent.model import LabelledHit, ScoredNode, SearchFilter
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch_rows
-from precedent.store.neo4j.convert import to_micros, vector_list
+from precedent.store.neo4j.convert import node_label, stored_property, to_micros, vector_list
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from precedent.model import Vector
     from precedent.store.neo4j.connection import Connection
 
-__all__ = ["lucene_query", "similarities", "text_search", "vector_search"]
+__all__ = ["lucene_query", "similarities", "text_search", "vector_search", "vector_search_labelled"]
 
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 # The classic query parser treats these (upper case only) as operators, even escaped.
@@ -86,20 +86,68 @@ async def vector_search(
     Raises:
         SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
     """
+    rows = await _vector_rows(
+        connection, schema, embedding, k, search_filter, dimensions, over_fetch, key=None
+    )
+    return _hits(rows, cosine=True)
+
+
+async def vector_search_labelled(
+    connection: Connection,
+    schema: GraphSchema,
+    embedding: Vector,
+    *,
+    k: int,
+    search_filter: SearchFilter | None,
+    dimensions: int | None,
+    over_fetch: int | None,
+    key: str,
+) -> list[LabelledHit]:
+    """``vector_search`` with each hit's label and ``key``'s value, in the same statement.
+
+    Raises:
+        SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or ``key``
+            is not a property name.
+    """
+    stored = stored_property(key)
+    rows = await _vector_rows(
+        connection, schema, embedding, k, search_filter, dimensions, over_fetch, key=stored
+    )
+    return [
+        LabelledHit(hit.node_id, hit.score, node_label(row["labels"]), row["value"])
+        for hit, row in zip(_hits(rows, cosine=True), rows, strict=True)
+    ]
+
+
+async def _vector_rows(
+    connection: Connection,
+    schema: GraphSchema,
+    embedding: Vector,
+    k: int,
+    search_filter: SearchFilter | None,
+    dimensions: int | None,
+    over_fetch: int | None,
+    *,
+    key: str | None,
+) -> list[dict[str, Any]]:
     vector = vector_list("the query embedding", embedding, dimensions)
     predicates, params = _filter_parts(search_filter, schema)  # checks labels even when k <= 0
     if k <= 0:
         return []
     params["vector"] = vector
     params["k"] = k
+    labelled = key is not None
+    columns = queries.LABELLED_COLUMNS if labelled else queries.SCORE_COLUMNS
+    if labelled:
+        params["key"] = key
     if over_fetch is None:
-        query = queries.collected(queries.exact_vector_search(predicates), queries.SCORE_COLUMNS)
+        query = queries.collected(queries.exact_vector_search(predicates, labelled=labelled), columns)
     else:
-        query = queries.collected(queries.index_vector_search(predicates), queries.SCORE_COLUMNS)
+        query = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
         params["fetch"] = max(k, over_fetch)
 
-    async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
-        return _hits(await fetch_rows(tx, query, params), cosine=True)
+    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+        return await fetch_rows(tx, query, params)
 
     return await connection.read(work, "searching vectors")
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         EdgeKey,
         GraphFilter,
         IncidentFacts,
+        LabelledHit,
         ListingKey,
         Node,
         NodeListing,
@@ -177,7 +178,8 @@ class Neo4jStore:
 
         async def work(tx: AsyncManagedTransaction) -> dict[str, Node]:
             rows = await fetch_rows(tx, queries.GET_NODES_ROWS, params)
-            return {row["props"]["id"]: node_from_record(row["props"], row["labels"]) for row in rows}
+            nodes = (node_from_record(row["props"], row["labels"]) for row in rows)
+            return {node.id: node for node in nodes}
 
         found = await self._connection.read(work, "reading nodes")
         return [found[node_id] for node_id in dict.fromkeys(ids) if node_id in found]
@@ -284,6 +286,35 @@ class Neo4jStore:
             visibilities=visibilities,
         )
 
+    async def linked_recent_ids(
+        self,
+        anchors: Sequence[str],
+        *,
+        label: str,
+        edge_type: str,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        per_anchor: int = 50,
+        visibilities: tuple[Visibility, ...] = ("public",),
+    ) -> dict[str, list[str]]:
+        """``linked_recent`` answered with ids only, in one query (see ``GraphStore.linked_recent_ids``).
+
+        Raises:
+            SchemaError: if ``label`` or ``edge_type`` is not in ``graph_schema/``.
+            InvalidQuery: if ``per_anchor`` < 1.
+        """
+        return await linked.linked_recent_ids(
+            self._connection,
+            self._schema,
+            anchors,
+            label=label,
+            edge_type=edge_type,
+            before=before,
+            after=after,
+            per_anchor=per_anchor,
+            visibilities=visibilities,
+        )
+
     async def linked_times(
         self,
         anchors: Sequence[str],
@@ -354,6 +385,26 @@ class Neo4jStore:
             over_fetch=None if (self._exact_search if exact is None else exact) else self._over_fetch,
         )
 
+    async def vector_search_labelled(
+        self, embedding: Vector, *, k: int, search_filter: SearchFilter | None = None, key: str
+    ) -> list[LabelledHit]:
+        """``vector_search``'s hits with each one's label and ``key``'s value, in one statement.
+
+        Raises:
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or
+                ``key`` is not a property name.
+        """
+        return await search.vector_search_labelled(
+            self._connection,
+            self._schema,
+            embedding,
+            k=k,
+            search_filter=search_filter,
+            dimensions=self._dimensions,
+            over_fetch=None if self._exact_search else self._over_fetch,
+            key=key,
+        )
+
     async def similarities(self, embedding: Vector, ids: Sequence[str]) -> dict[str, float]:
         """Cosine of ``embedding`` with each of ``ids`` that has an embedding, computed in the server.
 
@@ -405,11 +456,13 @@ class Neo4jStore:
         while True:
             params = {"after": after, "page": SCAN_PAGE, "with_embeddings": with_embeddings}
             records = await self._connection.query(query, params, "scanning nodes")
+            node = None
             for record in records:
-                yield node_from_record(record["props"], record["labels"])
-            if len(records) < SCAN_PAGE:
+                node = node_from_record(record["props"], record["labels"])
+                yield node
+            if len(records) < SCAN_PAGE or node is None:
                 return
-            after = records[-1]["props"]["id"]
+            after = node.id
 
     async def scan_edges(self, types: Sequence[str] = ()) -> AsyncIterator[Edge]:
         """Iterate over every edge of one of ``types`` (all when empty), ordered by (source, type, target)."""
