@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import json
 import pickle
@@ -51,11 +52,14 @@ from precedent.retrieval.tuning import (
     per_query,
     split_by_time,
 )
-from precedent.retrieval.weights import RRF_WEIGHTS
+from precedent.retrieval.weights import RRF_WEIGHTS, SCORE_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from precedent.retrieval.choice import RankingChoice
+    from precedent.retrieval.weights import Weights
 
 DEFAULT_DIR = Path(".precedent/bench")
 SHAPES = ("azure", "aws", "gcp", "gh24")
@@ -157,9 +161,22 @@ async def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also: do fits on the other shapes beat the default?",
     )
+    parser.add_argument(
+        "--choose-default",
+        action="store_true",
+        help="only: choose DEFAULT_WEIGHTS by leave-one-shape-out on the development splits",
+    )
     args = parser.parse_args(argv)
     figures: dict[str, object] = {}
     development: dict[str, list[LabelledQuery]] = {}
+    if args.choose_default:
+        for name in args.shapes:
+            queries, _ = await _measure_shape(args.dir, name)
+            development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
+        chosen = choose_default(development)
+        if args.json:
+            args.json.write_text(json.dumps(chosen, indent=1, sort_keys=True))
+        return 0
     for name in args.shapes:
         queries, baselines = await _measure_shape(args.dir, name)
         development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
@@ -221,6 +238,103 @@ def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str,
     )
     out["_pooled"] = {"gain": pooled.mean, "low": pooled.low, "high": pooled.high}
     return out
+
+
+ALPHAS = (0.0, 0.125, 0.25, 0.5, 1.0)
+"""How much of the old default's score fusion the rank-fusion defaults add (0: RRF alone)."""
+
+
+def hybrid(alpha: float, score: Weights) -> Weights:
+    """``RRF_WEIGHTS`` plus ``alpha`` times the score-fusion weights of ``score`` (shapes from ``score``).
+
+    At ``alpha = 0`` this is the RRF + same-service baseline written as weights, so a default of
+    this family contains that baseline as a special case.
+    """
+    values = {s: RRF_WEIGHTS.of(s) + alpha * score.of(s) for s in SIGNALS}
+    return dataclasses.replace(score, **values)
+
+
+def _balanced(sets: dict[str, list[LabelledQuery]]) -> tuple[list[LabelledQuery], list[float]]:
+    """Pool the sets with weights that make each set count equally, whatever its size."""
+    pooled = [q for qs in sets.values() for q in qs]
+    weights = [1.0 / len(qs) for qs in sets.values() for _ in qs]
+    return pooled, weights
+
+
+def _macro_mean(sets: dict[str, list[LabelledQuery]], weights: Weights) -> float:
+    return float(np.mean([per_query(qs, weights).mean() for qs in sets.values()]))
+
+
+def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]]:
+    """Ways of choosing a default from several histories' development splits (each history counting equally)."""
+
+    def fixed(weights: Weights) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
+        return lambda _sets: weights
+
+    def best_alpha(sets: dict[str, list[LabelledQuery]]) -> Weights:
+        candidates = [hybrid(a, score) for a in ALPHAS]
+        values = [_macro_mean(sets, w) for w in candidates]
+        return candidates[int(np.argmax(values))]
+
+    def pooled_fit(start: Callable[[dict[str, list[LabelledQuery]]], Weights]):  # type: ignore[no-untyped-def]
+        def fit(sets: dict[str, list[LabelledQuery]]) -> Weights:
+            pooled, weights = _balanced(sets)
+            return fit_weights(pooled, start(sets), query_weights=weights)
+
+        return fit
+
+    return {
+        "score fusion (old default)": fixed(score),
+        "RRF_WEIGHTS": fixed(RRF_WEIGHTS),
+        **{f"RRF + {a:g} x score": fixed(hybrid(a, score)) for a in ALPHAS[1:]},
+        "RRF + alpha x score, alpha chosen": best_alpha,
+        "pooled fit (from old default and RRF)": pooled_fit(fixed(score)),
+        "pooled fit from RRF + chosen alpha": pooled_fit(best_alpha),
+    }
+
+
+def choose_default(development: dict[str, list[LabelledQuery]], score: Weights | None = None) -> dict[str, object]:
+    """Leave one shape out: each procedure picks weights on the other shapes' development splits
+    and is scored on the left-out shape's development split; the procedure with the best mean
+    over left-out shapes is then applied to every development split, giving the default.
+
+    No held-out query is read: the benchmark's held-out splits stay untouched for the final table.
+    """
+    score = score or SCORE_WEIGHTS
+    procedures = default_procedures(score)
+    names = list(development)
+    table: dict[str, dict[str, float]] = {}
+    per_query_by: dict[str, dict[str, np.ndarray]] = {}
+    print("\n## choosing the default: leave one shape out, development splits only")
+    print("| procedure | " + " | ".join(names) + " | mean |\n|---|" + "---|" * (len(names) + 1))
+    for label, procedure in procedures.items():
+        row, values = {}, {}
+        for name in names:
+            others = {o: qs for o, qs in development.items() if o != name}
+            weights = procedure(others)
+            values[name] = per_query(development[name], weights)
+            row[name] = float(values[name].mean())
+        row["mean"] = float(np.mean(list(row.values())))
+        table[label], per_query_by[label] = row, values
+        print(f"| {label} | " + " | ".join(f"{row[n]:.3f}" for n in names) + f" | {row['mean']:.3f} |")
+    best = max(table, key=lambda label: (table[label]["mean"], -list(procedures).index(label)))
+    rrf = "RRF_WEIGHTS"
+    gains = np.concatenate([per_query_by[best][n] - per_query_by[rrf][n] for n in names])
+    gain = bootstrap_mean(gains)
+    print(f"best procedure: {best}; per-query gain over RRF_WEIGHTS on left-out shapes "
+          f"{gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}]")  # fmt: skip
+    chosen = procedures[best](development)
+    print("default chosen on every development split: "
+          + ", ".join(f"{s}={chosen.of(s):g}" for s in SIGNALS if chosen.of(s))
+          + f", half_life_days={chosen.half_life_days:g}")  # fmt: skip
+    print("development nDCG@10 of the chosen default per shape: "
+          + ", ".join(f"{n} {per_query(development[n], chosen).mean():.3f}" for n in names))  # fmt: skip
+    return {
+        "table": table,
+        "best": best,
+        "gain_over_rrf": dataclasses.asdict(gain),
+        "weights": dataclasses.asdict(chosen),
+    }
 
 
 def _macro(figures: dict[str, object]) -> None:

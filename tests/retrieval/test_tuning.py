@@ -72,6 +72,32 @@ def test_fit_finds_the_signal_that_carries_the_history() -> None:
     assert fitted.same_service / fitted.semantic > DEFAULT_WEIGHTS.same_service / DEFAULT_WEIGHTS.semantic
 
 
+def test_query_weights_let_a_small_history_count_as_much_as_a_large_one() -> None:
+    rng = np.random.default_rng(6)
+    # a large history the service carries, a small one where the words do and the service misleads
+    large = [_query(d, rng) for d in range(60)]
+    small = []
+    for day in range(10):
+        query = _query(day, rng, service_carries=False)
+        relevant = query.ids.index(next(iter(query.grades)))
+        query.matrix[:, COLUMN["semantic"]] = 0.0
+        query.matrix[relevant, COLUMN["semantic"]] = 1.0
+        query.matrix[:, COLUMN["same_service"]] = 1.0
+        query.matrix[relevant, COLUMN["same_service"]] = 0.0
+        small.append(query)
+    pooled = [*large, *small]
+    balanced = [1.0 / len(large)] * len(large) + [1.0 / len(small)] * len(small)
+    by_count = fit_weights(pooled, DEFAULT_WEIGHTS)
+    by_history = fit_weights(pooled, DEFAULT_WEIGHTS, query_weights=balanced)
+    # counted per query the large history dominates; counted per history the small one is served too
+    assert per_query(small, by_history).mean() >= per_query(small, by_count).mean()
+    assert per_query(small, by_history).mean() + per_query(large, by_history).mean() >= (
+        per_query(small, by_count).mean() + per_query(large, by_count).mean()
+    )
+    with pytest.raises(ValueError, match="one weight per query"):
+        fit_weights(pooled, DEFAULT_WEIGHTS, query_weights=[1.0])
+
+
 def test_fit_also_climbs_from_rank_fusion() -> None:
     rng = np.random.default_rng(7)
     queries = []

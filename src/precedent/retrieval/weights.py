@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_WEIGHTS", "RRF_WEIGHTS", "Weights"]
+__all__ = ["DEFAULT_WEIGHTS", "RRF_WEIGHTS", "SCORE_WEIGHTS", "Weights"]
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,21 @@ class Weights:
         return value
 
 
-DEFAULT_WEIGHTS = Weights()
-"""The tuned default (see the module docstring for how it was tuned)."""
+SCORE_WEIGHTS = Weights(
+    semantic=0.30,
+    lexical=0.10,
+    same_service=0.06,
+    dependency_path=0.05,
+    same_team=0.02,
+    same_type=0.03,
+    same_severity=0.02,
+    recency=0.15,
+    recurrence=0.03,
+)
+"""Score fusion as tuned in November 2026 (the module docstring): the default until December."""
+
+DEFAULT_WEIGHTS = SCORE_WEIGHTS
+"""The default a map ranks with until ``precedent tune`` records its own choice."""
 
 RRF_WEIGHTS = Weights(
     semantic=0.0,
