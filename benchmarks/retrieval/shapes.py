@@ -240,6 +240,8 @@ def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str,
     return out
 
 
+REFERENCE = " (for reference)"
+"""Marks rows that are not procedures: a fixed alpha read off this table would be chosen on every shape."""
 ALPHAS = (0.0, 0.125, 0.25, 0.5, 1.0)
 """How much of the old default's score fusion the rank-fusion defaults add (0: RRF alone)."""
 
@@ -276,20 +278,29 @@ def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[Lab
         values = [_macro_mean(sets, w) for w in candidates]
         return candidates[int(np.argmax(values))]
 
-    def pooled_fit(start: Callable[[dict[str, list[LabelledQuery]]], Weights]):  # type: ignore[no-untyped-def]
+    def pooled_fit(
+        start: Callable[[dict[str, list[LabelledQuery]]], Weights], *, on_rrf: bool = False
+    ) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
+        # on_rrf: the rank weights stay those of RRF_WEIGHTS and only the score signals and the
+        # half-life are fitted, so the baseline stays the backbone of the default.
+        signals = tuple(s for s in SIGNALS if s not in RANK_SIGNALS) if on_rrf else SIGNALS
+
         def fit(sets: dict[str, list[LabelledQuery]]) -> Weights:
             pooled, weights = _balanced(sets)
-            return fit_weights(pooled, start(sets), query_weights=weights)
+            return fit_weights(
+                pooled, start(sets), signals=signals, rank_fusion=not on_rrf, query_weights=weights
+            )
 
         return fit
 
     return {
         "score fusion (old default)": fixed(score),
         "RRF_WEIGHTS": fixed(RRF_WEIGHTS),
-        **{f"RRF + {a:g} x score": fixed(hybrid(a, score)) for a in ALPHAS[1:]},
+        **{f"RRF + {a:g} x score{REFERENCE}": fixed(hybrid(a, score)) for a in ALPHAS[1:]},
         "RRF + alpha x score, alpha chosen": best_alpha,
         "pooled fit (from old default and RRF)": pooled_fit(fixed(score)),
         "pooled fit from RRF + chosen alpha": pooled_fit(best_alpha),
+        "pooled fit of the score signals on RRF": pooled_fit(best_alpha, on_rrf=True),
     }
 
 
@@ -317,7 +328,9 @@ def choose_default(development: dict[str, list[LabelledQuery]], score: Weights |
         row["mean"] = float(np.mean(list(row.values())))
         table[label], per_query_by[label] = row, values
         print(f"| {label} | " + " | ".join(f"{row[n]:.3f}" for n in names) + f" | {row['mean']:.3f} |")
-    best = max(table, key=lambda label: (table[label]["mean"], -list(procedures).index(label)))
+    # Ties go to the simpler procedure (earlier in the list); reference rows are not candidates.
+    eligible = [label for label in table if not label.endswith(REFERENCE)]
+    best = max(eligible, key=lambda label: (round(table[label]["mean"], 6), -list(procedures).index(label)))
     rrf = "RRF_WEIGHTS"
     gains = np.concatenate([per_query_by[best][n] - per_query_by[rrf][n] for n in names])
     gain = bootstrap_mean(gains)

@@ -110,8 +110,22 @@ SCORE_WEIGHTS = Weights(
 )
 """Score fusion as tuned in November 2026 (the module docstring): the default until December."""
 
-DEFAULT_WEIGHTS = SCORE_WEIGHTS
-"""The default a map ranks with until ``precedent tune`` records its own choice."""
+DEFAULT_WEIGHTS = Weights(
+    semantic=0.075,
+    lexical=0.025,
+    same_service=0.015,
+    dependency_path=0.0125,
+    same_team=0.005,
+    same_type=0.0075,
+    same_severity=0.005,
+    recency=0.0375,
+    recurrence=0.0075,
+    lexical_rank=0.2,
+    semantic_rank=0.2,
+    shares_service=0.2,
+)
+"""The default a map ranks with until ``precedent tune`` records its own choice: ``RRF_WEIGHTS``
+plus a quarter of ``SCORE_WEIGHTS`` (December 2026, chosen by leave-one-history-out; see above)."""
 
 RRF_WEIGHTS = Weights(
     semantic=0.0,
