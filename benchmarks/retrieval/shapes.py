@@ -10,10 +10,11 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
    (default 0.3) is the benchmark's held-out split, never seen by the fit;
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
-   whether the fit beats the default); for comparison, so does the same policy with the fit
-   of before rank fusion (score signals only, climbing from the default alone);
+   whether the fit beats the default); for comparison, so does the same policy with the
+   default of before December (``SCORE_WEIGHTS``, score fusion) as the incumbent;
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the score-fusion-only choice, the default, ``RRF_WEIGHTS`` (rank fusion
+   the chosen ranking, the choice with the old default, the default, ``SCORE_WEIGHTS``,
+   ``RRF_WEIGHTS`` (rank fusion
    written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
    (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
    and RRF(BM25, embeddings) with a same-service boost; then the macro mean over shapes and
@@ -21,6 +22,11 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
 
 Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priority:
 ``nice -n 10 uv run python benchmarks/retrieval/shapes.py [DIR] [--shapes azure aws gcp gh24]``
+
+``--choose-default`` (development splits only, no held-out query read) prints how
+``DEFAULT_WEIGHTS`` was chosen: leave one shape out, each procedure of ``default_procedures``
+picks weights on the other shapes and is scored on the left-out one; the best procedure is then
+applied to every shape's development split.
 """
 
 from __future__ import annotations
@@ -28,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import functools
 import json
 import pickle
 import sys
@@ -65,10 +70,6 @@ DEFAULT_DIR = Path(".precedent/bench")
 SHAPES = ("azure", "aws", "gcp", "gh24")
 BASELINES = ("bm25", "embeddings", "recent_same_service", "rrf_same_service")
 RANK_SIGNALS = ("lexical_rank", "semantic_rank", "shares_service")
-SCORE_FUSION_FIT = functools.partial(
-    fit_weights, signals=tuple(s for s in SIGNALS if s not in RANK_SIGNALS), rank_fusion=False
-)
-"""The fit before rank fusion was added: score signals only, climbing from the default alone."""
 
 
 async def _measure_shape(
@@ -127,13 +128,15 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
-    score_only = choose(development, DEFAULT_WEIGHTS, fit=SCORE_FUSION_FIT)
+    # The same policy with the incumbent of before December (score fusion), for the before/after table.
+    before = choose(development, SCORE_WEIGHTS)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
     systems = (
         ("precedent (chosen)", choice.weights),
-        ("precedent (score fusion fit)", score_only.weights),
+        ("precedent (chosen, old default)", before.weights),
         ("precedent (default)", DEFAULT_WEIGHTS),
+        ("precedent (SCORE_WEIGHTS)", SCORE_WEIGHTS),
         ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
     )
     for system, weights in systems:
@@ -145,7 +148,7 @@ def evaluate_shape(
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
-    rows["_score_fusion_choice"] = {"source": score_only.source, "reason": score_only.reason}
+    rows["_old_default_choice"] = {"source": before.source, "reason": before.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -185,7 +188,7 @@ async def main(argv: list[str] | None = None) -> int:
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
-        print(f"score fusion fit's choice: {rows['_score_fusion_choice']['source']}")
+        print(f"choice with the old default as incumbent: {rows['_old_default_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -268,7 +271,7 @@ def _macro_mean(sets: dict[str, list[LabelledQuery]], weights: Weights) -> float
 
 
 def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]]:
-    """Ways of choosing a default from several histories' development splits (each history counting equally)."""
+    """Ways of choosing a default from several histories' development splits (each counting equally)."""
 
     def fixed(weights: Weights) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
         return lambda _sets: weights
@@ -304,7 +307,9 @@ def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[Lab
     }
 
 
-def choose_default(development: dict[str, list[LabelledQuery]], score: Weights | None = None) -> dict[str, object]:
+def choose_default(
+    development: dict[str, list[LabelledQuery]], score: Weights | None = None
+) -> dict[str, object]:
     """Leave one shape out: each procedure picks weights on the other shapes' development splits
     and is scored on the left-out shape's development split; the procedure with the best mean
     over left-out shapes is then applied to every development split, giving the default.
@@ -353,8 +358,9 @@ def choose_default(development: dict[str, list[LabelledQuery]], score: Weights |
 def _macro(figures: dict[str, object]) -> None:
     systems = [
         "precedent (chosen)",
-        "precedent (score fusion fit)",
+        "precedent (chosen, old default)",
         "precedent (default)",
+        "precedent (SCORE_WEIGHTS)",
         "precedent (RRF_WEIGHTS)",
         *BASELINES,
     ]

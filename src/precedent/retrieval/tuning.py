@@ -146,7 +146,9 @@ class _Objective:
     reshaped recency columns computed once instead of once per weight tried.
     """
 
-    def __init__(self, queries: Sequence[LabelledQuery], query_weights: Sequence[float] | None = None) -> None:
+    def __init__(
+        self, queries: Sequence[LabelledQuery], query_weights: Sequence[float] | None = None
+    ) -> None:
         weights = [1.0] * len(queries) if query_weights is None else list(query_weights)
         if len(weights) != len(queries):
             raise ValueError("one weight per query is needed")
@@ -169,7 +171,9 @@ class _Objective:
         vector = np.array([weights.of(s) for s in SIGNALS])
         total = 0.0
         columns = self._columns[half_life]
-        for matrix, gains, ideal, weight in zip(columns, self._gains, self._ideals, self._weights, strict=True):
+        for matrix, gains, ideal, weight in zip(
+            columns, self._gains, self._ideals, self._weights, strict=True
+        ):
             if ideal == 0.0:
                 continue
             # a stable sort keeps index (= id) order among equal scores, as rank_ids does
