@@ -20,7 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS, SCORE_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMN = {s: i for i, s in enumerate(SIGNALS)}
@@ -109,10 +109,18 @@ def test_fit_also_climbs_from_rank_fusion() -> None:
             matrix[:, COLUMN[column]] = rng.uniform(0.0, 0.5, size=30)
             matrix[relevant, COLUMN[column]] = 0.6  # never first in one order, good in all three
         queries.append(LabelledQuery(ids, matrix, {ids[relevant]: 1}, START + timedelta(days=day), 365.0))
-    fitted = fit_weights(queries, DEFAULT_WEIGHTS)
-    rank_fusion = dataclasses.replace(DEFAULT_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
+    # from score fusion alone (the default of before), the climb from rank fusion is what finds them
+    fitted = fit_weights(queries, SCORE_WEIGHTS)
+    rank_fusion = dataclasses.replace(SCORE_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
     assert per_query(queries, fitted).mean() >= per_query(queries, rank_fusion).mean()
-    assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.3
+    assert per_query(queries, fitted).mean() > per_query(queries, SCORE_WEIGHTS).mean() + 0.3
+
+
+def test_the_default_is_rank_fusion_plus_a_quarter_of_score_fusion() -> None:
+    # the RRF + same-service baseline is the default's special case alpha = 0 (weights.py)
+    for signal in SIGNALS:
+        expected = RRF_WEIGHTS.of(signal) + 0.25 * SCORE_WEIGHTS.of(signal)
+        assert DEFAULT_WEIGHTS.of(signal) == pytest.approx(expected)
 
 
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:
