@@ -10,10 +10,10 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
    (default 0.3) is the benchmark's held-out split, never seen by the fit;
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
-   whether the fit beats the default); for comparison, so does the same policy with the
-   default of before December (``SCORE_WEIGHTS``, score fusion) as the incumbent;
+   whether the fit beats the default); for comparison, so does the same policy with
+   ``RANK_FUSION_DEFAULT`` (the default ``--choose-default`` chose, not adopted) as the incumbent;
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the choice with the old default, the default, ``SCORE_WEIGHTS``,
+   the chosen ranking, the choice with the rank-fusion default, the default, that default,
    ``RRF_WEIGHTS`` (rank fusion
    written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
    (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
@@ -57,7 +57,7 @@ from precedent.retrieval.tuning import (
     per_query,
     split_by_time,
 )
-from precedent.retrieval.weights import RRF_WEIGHTS, SCORE_WEIGHTS
+from precedent.retrieval.weights import RANK_FUSION_DEFAULT, RRF_WEIGHTS, SCORE_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -128,15 +128,15 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
-    # The same policy with the incumbent of before December (score fusion), for the before/after table.
-    before = choose(development, SCORE_WEIGHTS)
+    # The same policy with the rank-fusion default that leave-one-shape-out chose as the incumbent.
+    candidate = choose(development, RANK_FUSION_DEFAULT)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
     systems = (
         ("precedent (chosen)", choice.weights),
-        ("precedent (chosen, old default)", before.weights),
+        ("precedent (chosen, rank-fusion default)", candidate.weights),
         ("precedent (default)", DEFAULT_WEIGHTS),
-        ("precedent (SCORE_WEIGHTS)", SCORE_WEIGHTS),
+        ("precedent (RANK_FUSION_DEFAULT)", RANK_FUSION_DEFAULT),
         ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
     )
     for system, weights in systems:
@@ -148,7 +148,7 @@ def evaluate_shape(
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
-    rows["_old_default_choice"] = {"source": before.source, "reason": before.reason}
+    rows["_candidate_choice"] = {"source": candidate.source, "reason": candidate.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -188,7 +188,7 @@ async def main(argv: list[str] | None = None) -> int:
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
-        print(f"choice with the old default as incumbent: {rows['_old_default_choice']['source']}")
+        print(f"choice with the rank-fusion default as incumbent: {rows['_candidate_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -358,9 +358,9 @@ def choose_default(
 def _macro(figures: dict[str, object]) -> None:
     systems = [
         "precedent (chosen)",
-        "precedent (chosen, old default)",
+        "precedent (chosen, rank-fusion default)",
         "precedent (default)",
-        "precedent (SCORE_WEIGHTS)",
+        "precedent (RANK_FUSION_DEFAULT)",
         "precedent (RRF_WEIGHTS)",
         *BASELINES,
     ]

@@ -20,7 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS, SCORE_WEIGHTS
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RANK_FUSION_DEFAULT, RRF_WEIGHTS, SCORE_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMN = {s: i for i, s in enumerate(SIGNALS)}
@@ -116,11 +116,11 @@ def test_fit_also_climbs_from_rank_fusion() -> None:
     assert per_query(queries, fitted).mean() > per_query(queries, SCORE_WEIGHTS).mean() + 0.3
 
 
-def test_the_default_is_rank_fusion_plus_a_quarter_of_score_fusion() -> None:
-    # the RRF + same-service baseline is the default's special case alpha = 0 (weights.py)
+def test_the_rank_fusion_candidate_is_rrf_plus_a_quarter_of_score_fusion() -> None:
+    # the RRF + same-service baseline is its special case alpha = 0 (weights.py)
     for signal in SIGNALS:
         expected = RRF_WEIGHTS.of(signal) + 0.25 * SCORE_WEIGHTS.of(signal)
-        assert DEFAULT_WEIGHTS.of(signal) == pytest.approx(expected)
+        assert RANK_FUSION_DEFAULT.of(signal) == pytest.approx(expected)
 
 
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:
