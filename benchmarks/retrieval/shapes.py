@@ -10,10 +10,11 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
    (default 0.3) is the benchmark's held-out split, never seen by the fit;
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
-   whether the fit beats the default); for comparison, so does the same policy with the fit
-   of before rank fusion (score signals only, climbing from the default alone);
+   whether the fit beats the default); for comparison, so does the same policy with
+   ``RANK_FUSION_DEFAULT`` (the default ``--choose-default`` chose, not adopted) as the incumbent;
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the score-fusion-only choice, the default, ``RRF_WEIGHTS`` (rank fusion
+   the chosen ranking, the choice with the rank-fusion default, the default, that default,
+   ``RRF_WEIGHTS`` (rank fusion
    written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
    (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
    and RRF(BM25, embeddings) with a same-service boost; then the macro mean over shapes and
@@ -21,13 +22,18 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
 
 Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priority:
 ``nice -n 10 uv run python benchmarks/retrieval/shapes.py [DIR] [--shapes azure aws gcp gh24]``
+
+``--choose-default`` (development splits only, no held-out query read) prints how
+``DEFAULT_WEIGHTS`` was chosen: leave one shape out, each procedure of ``default_procedures``
+picks weights on the other shapes and is scored on the left-out one; the best procedure is then
+applied to every shape's development split.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import dataclasses
 import json
 import pickle
 import sys
@@ -51,20 +57,19 @@ from precedent.retrieval.tuning import (
     per_query,
     split_by_time,
 )
-from precedent.retrieval.weights import RRF_WEIGHTS
+from precedent.retrieval.weights import RANK_FUSION_DEFAULT, RRF_WEIGHTS, SCORE_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from precedent.retrieval.choice import RankingChoice
+    from precedent.retrieval.weights import Weights
 
 DEFAULT_DIR = Path(".precedent/bench")
 SHAPES = ("azure", "aws", "gcp", "gh24")
 BASELINES = ("bm25", "embeddings", "recent_same_service", "rrf_same_service")
 RANK_SIGNALS = ("lexical_rank", "semantic_rank", "shares_service")
-SCORE_FUSION_FIT = functools.partial(
-    fit_weights, signals=tuple(s for s in SIGNALS if s not in RANK_SIGNALS), rank_fusion=False
-)
-"""The fit before rank fusion was added: score signals only, climbing from the default alone."""
 
 
 async def _measure_shape(
@@ -123,13 +128,15 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
-    score_only = choose(development, DEFAULT_WEIGHTS, fit=SCORE_FUSION_FIT)
+    # The same policy with the rank-fusion default that leave-one-shape-out chose as the incumbent.
+    candidate = choose(development, RANK_FUSION_DEFAULT)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
     systems = (
         ("precedent (chosen)", choice.weights),
-        ("precedent (score fusion fit)", score_only.weights),
+        ("precedent (chosen, rank-fusion default)", candidate.weights),
         ("precedent (default)", DEFAULT_WEIGHTS),
+        ("precedent (RANK_FUSION_DEFAULT)", RANK_FUSION_DEFAULT),
         ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
     )
     for system, weights in systems:
@@ -141,7 +148,7 @@ def evaluate_shape(
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
-    rows["_score_fusion_choice"] = {"source": score_only.source, "reason": score_only.reason}
+    rows["_candidate_choice"] = {"source": candidate.source, "reason": candidate.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -157,9 +164,22 @@ async def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also: do fits on the other shapes beat the default?",
     )
+    parser.add_argument(
+        "--choose-default",
+        action="store_true",
+        help="only: choose DEFAULT_WEIGHTS by leave-one-shape-out on the development splits",
+    )
     args = parser.parse_args(argv)
     figures: dict[str, object] = {}
     development: dict[str, list[LabelledQuery]] = {}
+    if args.choose_default:
+        for name in args.shapes:
+            queries, _ = await _measure_shape(args.dir, name)
+            development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
+        chosen = choose_default(development)
+        if args.json:
+            args.json.write_text(json.dumps(chosen, indent=1, sort_keys=True))
+        return 0
     for name in args.shapes:
         queries, baselines = await _measure_shape(args.dir, name)
         development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
@@ -168,7 +188,7 @@ async def main(argv: list[str] | None = None) -> int:
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
-        print(f"score fusion fit's choice: {rows['_score_fusion_choice']['source']}")
+        print(f"choice with the rank-fusion default as incumbent: {rows['_candidate_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -223,11 +243,124 @@ def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str,
     return out
 
 
+REFERENCE = " (for reference)"
+"""Marks rows that are not procedures: a fixed alpha read off this table would be chosen on every shape."""
+ALPHAS = (0.0, 0.125, 0.25, 0.5, 1.0)
+"""How much of the old default's score fusion the rank-fusion defaults add (0: RRF alone)."""
+
+
+def hybrid(alpha: float, score: Weights) -> Weights:
+    """``RRF_WEIGHTS`` plus ``alpha`` times the score-fusion weights of ``score`` (shapes from ``score``).
+
+    At ``alpha = 0`` this is the RRF + same-service baseline written as weights, so a default of
+    this family contains that baseline as a special case.
+    """
+    values = {s: RRF_WEIGHTS.of(s) + alpha * score.of(s) for s in SIGNALS}
+    return dataclasses.replace(score, **values)
+
+
+def _balanced(sets: dict[str, list[LabelledQuery]]) -> tuple[list[LabelledQuery], list[float]]:
+    """Pool the sets with weights that make each set count equally, whatever its size."""
+    pooled = [q for qs in sets.values() for q in qs]
+    weights = [1.0 / len(qs) for qs in sets.values() for _ in qs]
+    return pooled, weights
+
+
+def _macro_mean(sets: dict[str, list[LabelledQuery]], weights: Weights) -> float:
+    return float(np.mean([per_query(qs, weights).mean() for qs in sets.values()]))
+
+
+def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]]:
+    """Ways of choosing a default from several histories' development splits (each counting equally)."""
+
+    def fixed(weights: Weights) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
+        return lambda _sets: weights
+
+    def best_alpha(sets: dict[str, list[LabelledQuery]]) -> Weights:
+        candidates = [hybrid(a, score) for a in ALPHAS]
+        values = [_macro_mean(sets, w) for w in candidates]
+        return candidates[int(np.argmax(values))]
+
+    def pooled_fit(
+        start: Callable[[dict[str, list[LabelledQuery]]], Weights], *, on_rrf: bool = False
+    ) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
+        # on_rrf: the rank weights stay those of RRF_WEIGHTS and only the score signals and the
+        # half-life are fitted, so the baseline stays the backbone of the default.
+        signals = tuple(s for s in SIGNALS if s not in RANK_SIGNALS) if on_rrf else SIGNALS
+
+        def fit(sets: dict[str, list[LabelledQuery]]) -> Weights:
+            pooled, weights = _balanced(sets)
+            return fit_weights(
+                pooled, start(sets), signals=signals, rank_fusion=not on_rrf, query_weights=weights
+            )
+
+        return fit
+
+    return {
+        "score fusion (old default)": fixed(score),
+        "RRF_WEIGHTS": fixed(RRF_WEIGHTS),
+        **{f"RRF + {a:g} x score{REFERENCE}": fixed(hybrid(a, score)) for a in ALPHAS[1:]},
+        "RRF + alpha x score, alpha chosen": best_alpha,
+        "pooled fit (from old default and RRF)": pooled_fit(fixed(score)),
+        "pooled fit from RRF + chosen alpha": pooled_fit(best_alpha),
+        "pooled fit of the score signals on RRF": pooled_fit(best_alpha, on_rrf=True),
+    }
+
+
+def choose_default(
+    development: dict[str, list[LabelledQuery]], score: Weights | None = None
+) -> dict[str, object]:
+    """Leave one shape out: each procedure picks weights on the other shapes' development splits
+    and is scored on the left-out shape's development split; the procedure with the best mean
+    over left-out shapes is then applied to every development split, giving the default.
+
+    No held-out query is read: the benchmark's held-out splits stay untouched for the final table.
+    """
+    score = score or SCORE_WEIGHTS
+    procedures = default_procedures(score)
+    names = list(development)
+    table: dict[str, dict[str, float]] = {}
+    per_query_by: dict[str, dict[str, np.ndarray]] = {}
+    print("\n## choosing the default: leave one shape out, development splits only")
+    print("| procedure | " + " | ".join(names) + " | mean |\n|---|" + "---|" * (len(names) + 1))
+    for label, procedure in procedures.items():
+        row, values = {}, {}
+        for name in names:
+            others = {o: qs for o, qs in development.items() if o != name}
+            weights = procedure(others)
+            values[name] = per_query(development[name], weights)
+            row[name] = float(values[name].mean())
+        row["mean"] = float(np.mean(list(row.values())))
+        table[label], per_query_by[label] = row, values
+        print(f"| {label} | " + " | ".join(f"{row[n]:.3f}" for n in names) + f" | {row['mean']:.3f} |")
+    # Ties go to the simpler procedure (earlier in the list); reference rows are not candidates.
+    eligible = [label for label in table if not label.endswith(REFERENCE)]
+    best = max(eligible, key=lambda label: (round(table[label]["mean"], 6), -list(procedures).index(label)))
+    rrf = "RRF_WEIGHTS"
+    gains = np.concatenate([per_query_by[best][n] - per_query_by[rrf][n] for n in names])
+    gain = bootstrap_mean(gains)
+    print(f"best procedure: {best}; per-query gain over RRF_WEIGHTS on left-out shapes "
+          f"{gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}]")  # fmt: skip
+    chosen = procedures[best](development)
+    print("default chosen on every development split: "
+          + ", ".join(f"{s}={chosen.of(s):g}" for s in SIGNALS if chosen.of(s))
+          + f", half_life_days={chosen.half_life_days:g}")  # fmt: skip
+    print("development nDCG@10 of the chosen default per shape: "
+          + ", ".join(f"{n} {per_query(development[n], chosen).mean():.3f}" for n in names))  # fmt: skip
+    return {
+        "table": table,
+        "best": best,
+        "gain_over_rrf": dataclasses.asdict(gain),
+        "weights": dataclasses.asdict(chosen),
+    }
+
+
 def _macro(figures: dict[str, object]) -> None:
     systems = [
         "precedent (chosen)",
-        "precedent (score fusion fit)",
+        "precedent (chosen, rank-fusion default)",
         "precedent (default)",
+        "precedent (RANK_FUSION_DEFAULT)",
         "precedent (RRF_WEIGHTS)",
         *BASELINES,
     ]

@@ -20,7 +20,7 @@ from precedent.retrieval.tuning import (
     rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import DEFAULT_WEIGHTS, RRF_WEIGHTS
+from precedent.retrieval.weights import DEFAULT_WEIGHTS, RANK_FUSION_DEFAULT, RRF_WEIGHTS, SCORE_WEIGHTS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMN = {s: i for i, s in enumerate(SIGNALS)}
@@ -72,6 +72,32 @@ def test_fit_finds_the_signal_that_carries_the_history() -> None:
     assert fitted.same_service / fitted.semantic > DEFAULT_WEIGHTS.same_service / DEFAULT_WEIGHTS.semantic
 
 
+def test_query_weights_let_a_small_history_count_as_much_as_a_large_one() -> None:
+    rng = np.random.default_rng(6)
+    # a large history the service carries, a small one where the words do and the service misleads
+    large = [_query(d, rng) for d in range(60)]
+    small = []
+    for day in range(10):
+        query = _query(day, rng, service_carries=False)
+        relevant = query.ids.index(next(iter(query.grades)))
+        query.matrix[:, COLUMN["semantic"]] = 0.0
+        query.matrix[relevant, COLUMN["semantic"]] = 1.0
+        query.matrix[:, COLUMN["same_service"]] = 1.0
+        query.matrix[relevant, COLUMN["same_service"]] = 0.0
+        small.append(query)
+    pooled = [*large, *small]
+    balanced = [1.0 / len(large)] * len(large) + [1.0 / len(small)] * len(small)
+    by_count = fit_weights(pooled, DEFAULT_WEIGHTS)
+    by_history = fit_weights(pooled, DEFAULT_WEIGHTS, query_weights=balanced)
+    # counted per query the large history dominates; counted per history the small one is served too
+    assert per_query(small, by_history).mean() >= per_query(small, by_count).mean()
+    assert per_query(small, by_history).mean() + per_query(large, by_history).mean() >= (
+        per_query(small, by_count).mean() + per_query(large, by_count).mean()
+    )
+    with pytest.raises(ValueError, match="one weight per query"):
+        fit_weights(pooled, DEFAULT_WEIGHTS, query_weights=[1.0])
+
+
 def test_fit_also_climbs_from_rank_fusion() -> None:
     rng = np.random.default_rng(7)
     queries = []
@@ -83,10 +109,18 @@ def test_fit_also_climbs_from_rank_fusion() -> None:
             matrix[:, COLUMN[column]] = rng.uniform(0.0, 0.5, size=30)
             matrix[relevant, COLUMN[column]] = 0.6  # never first in one order, good in all three
         queries.append(LabelledQuery(ids, matrix, {ids[relevant]: 1}, START + timedelta(days=day), 365.0))
-    fitted = fit_weights(queries, DEFAULT_WEIGHTS)
-    rank_fusion = dataclasses.replace(DEFAULT_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
+    # from score fusion alone (the default of before), the climb from rank fusion is what finds them
+    fitted = fit_weights(queries, SCORE_WEIGHTS)
+    rank_fusion = dataclasses.replace(SCORE_WEIGHTS, **{s: RRF_WEIGHTS.of(s) for s in SIGNALS})
     assert per_query(queries, fitted).mean() >= per_query(queries, rank_fusion).mean()
-    assert per_query(queries, fitted).mean() > per_query(queries, DEFAULT_WEIGHTS).mean() + 0.3
+    assert per_query(queries, fitted).mean() > per_query(queries, SCORE_WEIGHTS).mean() + 0.3
+
+
+def test_the_rank_fusion_candidate_is_rrf_plus_a_quarter_of_score_fusion() -> None:
+    # the RRF + same-service baseline is its special case alpha = 0 (weights.py)
+    for signal in SIGNALS:
+        expected = RRF_WEIGHTS.of(signal) + 0.25 * SCORE_WEIGHTS.of(signal)
+        assert RANK_FUSION_DEFAULT.of(signal) == pytest.approx(expected)
 
 
 def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:

@@ -146,9 +146,16 @@ class _Objective:
     reshaped recency columns computed once instead of once per weight tried.
     """
 
-    def __init__(self, queries: Sequence[LabelledQuery]) -> None:
+    def __init__(
+        self, queries: Sequence[LabelledQuery], query_weights: Sequence[float] | None = None
+    ) -> None:
+        weights = [1.0] * len(queries) if query_weights is None else list(query_weights)
+        if len(weights) != len(queries):
+            raise ValueError("one weight per query is needed")
         self._queries = [q for q in queries if len(q.ids)]
-        self._count = len(queries)
+        self._weights = [w for q, w in zip(queries, weights, strict=True) if len(q.ids)]
+        # Queries without candidates count in the denominator (they score 0), as in per_query.
+        self._count = math.fsum(weights)
         self._gains = [
             np.array([2.0 ** q.grades.get(i, 0) - 1.0 for i in q.ids]).clip(min=0.0) for q in self._queries
         ]
@@ -163,12 +170,15 @@ class _Objective:
             self._columns[half_life] = [_columns(q, half_life) for q in self._queries]
         vector = np.array([weights.of(s) for s in SIGNALS])
         total = 0.0
-        for matrix, gains, ideal in zip(self._columns[half_life], self._gains, self._ideals, strict=True):
+        columns = self._columns[half_life]
+        for matrix, gains, ideal, weight in zip(
+            columns, self._gains, self._ideals, self._weights, strict=True
+        ):
             if ideal == 0.0:
                 continue
             # a stable sort keeps index (= id) order among equal scores, as rank_ids does
             top = np.argsort(-(matrix @ vector), kind="stable")[:10]
-            total += float(gains[top] @ _DISCOUNTS[: len(top)]) / ideal
+            total += weight * float(gains[top] @ _DISCOUNTS[: len(top)]) / ideal
         return total / self._count
 
 
@@ -188,6 +198,7 @@ def fit_weights(
     *,
     signals: Sequence[SignalName] = SIGNALS,
     rank_fusion: bool = True,
+    query_weights: Sequence[float] | None = None,
 ) -> Weights:
     """Coordinate ascent on mean nDCG@10 from ``start`` and from rank fusion; the better fit wins.
 
@@ -203,12 +214,14 @@ def fit_weights(
         signals: The weights the fit may change (the others keep their starting values); an
             ablation of the fit itself, e.g. score fusion only.
         rank_fusion: Also climb from ``RRF_WEIGHTS``.
+        query_weights: How much each query counts in the mean (all 1 unless given), e.g. so that
+            several histories pooled into one fit count equally whatever their sizes.
 
     Returns:
         The best weights found.
     """
     starts = [start, _with_weights_of(start, RRF_WEIGHTS)] if rank_fusion else [start]
-    objective = _Objective(queries)
+    objective = _Objective(queries, query_weights)
     fits = [_ascend(objective, s, rounds, signals) for s in starts]
     values = [objective(f) for f in fits]
     return fits[int(np.argmax(values))]  # argmax takes the first of equals: the fit from start
