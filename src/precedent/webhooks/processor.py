@@ -14,6 +14,7 @@ of order); if that fails for a public incident, the payload is used and the outc
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from precedent.errors import IncidentIoAuthError, SourceError
@@ -117,8 +118,19 @@ class DeliveryProcessor:
             except SourceError as exc:
                 note = f"incident.io re-fetch failed ({exc}), used the payload; "
             await self._pause()
+        started = time.perf_counter()
         change = await self._writer.write(raw, updates)
-        return note + await self._follow_up(event_type, change)
+        written = time.perf_counter()
+        outcome = await self._follow_up(event_type, change)
+        # Where the time between acknowledgement and a ready investigation goes (write: mapping,
+        # embedding and the store's writes; then the build and save, or the close).
+        log.info(
+            "incident %s processed: write_ms=%.0f follow_up_ms=%.0f",
+            incident_id,
+            1000 * (written - started),
+            1000 * (time.perf_counter() - written),
+        )
+        return note + outcome
 
     async def _follow_up(self, event_type: str, change: IncidentChange) -> str:
         incident_id = change.incident_id

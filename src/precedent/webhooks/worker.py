@@ -160,7 +160,14 @@ class Worker:
                 "webhook delivery %s: lease lost before completion; another worker redoes it", delivery.id
             )
         else:
-            log.info("webhook delivery %s %s: %s", delivery.id, delivery.event_type, outcome)
+            waited = (delivery.started_at - delivery.received_at) if delivery.started_at else None
+            log.info(
+                "webhook delivery %s %s: %s (waited_ms=%s)",
+                delivery.id,
+                delivery.event_type,
+                outcome,
+                f"{waited.total_seconds() * 1000:.0f}" if waited is not None else "?",
+            )
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> None:
         opts = self._options
