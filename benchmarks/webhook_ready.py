@@ -201,7 +201,7 @@ async def send(base: str, token: str, count: int, interval: float, run: str) -> 
                     continue
                 listed = (
                     await client.get("/v1/webhooks/deliveries", params={"limit": 100}, headers=admin)
-                ).json()
+                ).json()["items"]
                 for row in listed:
                     timing = pending.get(row["id"])
                     if timing is None or row["state"] not in ("done", "dead"):

@@ -22,6 +22,7 @@ from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
 from precedent.webhooks import (
+    AckPriority,
     DeliveryProcessor,
     IncidentFetcher,
     IncidentWriter,
@@ -240,17 +241,20 @@ class Runtime:
         if embedder is None:
             raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
         self._slack = _build_slack(settings, store)
+        priority = AckPriority()
         processor = DeliveryProcessor(
             IncidentWriter(store, embedder),
             MapInvestigationBuilder(self.investigation_collaborators, self._slack),
             StoreInvestigationCloser(store),
             IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
+            pause=priority.turn,
         )
         return WebhookService(
             _build_inbox(settings),
             _build_verifier(settings),
             processor,
             run_worker=self._options.webhook_worker,
+            priority=priority,
         )
 
     async def _run_sync(self, progress: Progress) -> SyncReport:

@@ -122,7 +122,7 @@ async def _processed(client: httpx.AsyncClient, delivery_id: str) -> dict[str, o
     found: dict[str, object] = {}
 
     async def look() -> bool:
-        listed = (await client.get("/v1/webhooks/deliveries")).json()
+        listed = (await client.get("/v1/webhooks/deliveries")).json()["items"]
         found.update(next((d for d in listed if d["id"] == delivery_id), {}))
         return found.get("state") == "done"
 

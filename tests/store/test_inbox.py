@@ -173,6 +173,19 @@ async def test_recent_lists_newest_first(inbox: Inbox) -> None:
     assert [d.id for d in await inbox.recent(3)] == ["msg_4", "msg_3", "msg_2"]
 
 
+async def test_recent_pages_after_a_key_neither_repeat_nor_skip(inbox: Inbox) -> None:
+    # Two in the same millisecond: the id breaks the tie, in the same order as the list.
+    for delivery_id, at in [("msg_a", T0), ("msg_b", T0), ("msg_c", T0 + timedelta(seconds=1))]:
+        await inbox.record(new(delivery_id, at))
+    assert [d.id for d in await inbox.recent(5)] == ["msg_c", "msg_a", "msg_b"]
+    assert [d.id for d in await inbox.recent(5, after=(T0 + timedelta(seconds=1), "msg_c"))] == [
+        "msg_a",
+        "msg_b",
+    ]
+    assert [d.id for d in await inbox.recent(1, after=(T0, "msg_a"))] == ["msg_b"]
+    assert list(await inbox.recent(5, after=(T0, "msg_b"))) == []
+
+
 async def test_concurrent_claims_never_share_a_delivery(inbox: Inbox) -> None:
     for n in range(20):
         await inbox.record(new(f"msg_{n:02}", T0 + timedelta(milliseconds=n)))

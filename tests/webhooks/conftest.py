@@ -19,6 +19,7 @@ from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import SqliteInbox
 from precedent.store.neo4j import Neo4jInbox
 from precedent.webhooks import (
+    AckPriority,
     DeliveryProcessor,
     IncidentFetcher,
     IncidentWriter,
@@ -89,15 +90,20 @@ class Backend:
         inbox: Inbox | None = None,
         run_worker: bool = False,
         options: WorkerOptions = FAST,
+        priority: AckPriority | None = None,
     ) -> WebhookService:
+        priority = priority or AckPriority()
         processor = DeliveryProcessor(
             IncidentWriter(self.store, self.embedder),
             builder,
             StoreInvestigationCloser(self.store),
             IncidentFetcher(client) if client is not None else None,
+            pause=priority.turn,
         )
         verifier = WebhookVerifier(secrets) if secrets else None
-        return WebhookService(inbox or self.inbox(), verifier, processor, options, run_worker=run_worker)
+        return WebhookService(
+            inbox or self.inbox(), verifier, processor, options, run_worker=run_worker, priority=priority
+        )
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from precedent.store.neo4j import Neo4jInbox, Neo4jStore
 from precedent.webhooks import (
+    AckPriority,
     DeliveryProcessor,
     IncidentWriter,
     StoreInvestigationCloser,
@@ -83,13 +84,17 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool, neo4j: s
             log.write(incident_id + "\n")
         return node.id
 
-    processor = DeliveryProcessor(IncidentWriter(store, embedder), build, StoreInvestigationCloser(store))
+    priority = AckPriority()
+    processor = DeliveryProcessor(
+        IncidentWriter(store, embedder), build, StoreInvestigationCloser(store), pause=priority.turn
+    )
     service = WebhookService(
         inbox,
         WebhookVerifier([SECRET]),
         processor,
         WorkerOptions(poll_interval=0.1),
         run_worker=worker,
+        priority=priority,
     )
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, store=store, embedder=embedder, webhooks=service)

@@ -42,7 +42,8 @@ async def send(client: httpx.AsyncClient, payload: bytes, delivery_id: str, **kw
 async def deliveries(client: httpx.AsyncClient) -> dict[str, dict[str, object]]:
     response = await client.get("/v1/webhooks/deliveries")
     assert response.status_code == 200
-    return {d["id"]: d for d in response.json()}
+    assert response.json()["next_cursor"] is None
+    return {d["id"]: d for d in response.json()["items"]}
 
 
 async def test_a_declared_incident_is_mapped_and_investigated(
@@ -312,3 +313,45 @@ async def test_deliveries_are_counted_by_outcome(client: httpx.AsyncClient) -> N
         "stale": 1,
         "malformed": 1,
     }
+
+
+async def test_deliveries_page_by_cursor_without_repeat_or_gap(client: httpx.AsyncClient) -> None:
+    sent = [f"msg_{n}" for n in range(5)]
+    for n, delivery_id in enumerate(sent):
+        payload = body(incident_event(incident_id=f"INC-{n}"))
+        assert await send(client, payload, delivery_id) == 200
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = await client.get("/v1/webhooks/deliveries", params=params)
+        assert response.status_code == 200
+        page = response.json()
+        assert len(page["items"]) <= 2
+        seen += [d["id"] for d in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert sorted(seen) == sent
+    assert len(seen) == len(set(seen))
+    received = [d["received_at"] for d in (await client.get("/v1/webhooks/deliveries")).json()["items"]]
+    assert received == sorted(received, reverse=True)
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "WyJhIl0", "WyJhIiwiYiJd", "WzEsMiwzXQ"])
+async def test_a_forged_deliveries_cursor_is_a_400_problem(client: httpx.AsyncClient, cursor: str) -> None:
+    response = await client.get("/v1/webhooks/deliveries", params={"cursor": cursor})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "next_cursor" in response.json()["detail"]
+
+
+async def test_the_openapi_document_describes_the_deliveries_pages(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/schema/openapi.json")).json()["paths"]["/v1/webhooks/deliveries"]["get"]
+    assert {"limit", "cursor"} <= {p["name"] for p in operation["parameters"]}
+    assert "400" in operation["responses"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("DeliveryPageResponse")

@@ -52,7 +52,7 @@ def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restar
         deadline = time.monotonic() + 180  # generous: a first Neo4j write on a loaded machine is slow
         state = None
         while time.monotonic() < deadline:
-            [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries", headers=token).json()
+            [delivery] = httpx.get(f"{base}/v1/webhooks/deliveries", headers=token).json()["items"]
             state = delivery["state"]
             if state == "done":
                 break

@@ -59,7 +59,7 @@ async def test_a_public_incident_is_re_fetched_with_its_updates(backend: Backend
             payload = body(incident_event())
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_1"))
             await service.worker.drain()
-            outcome = (await client.get("/v1/webhooks/deliveries")).json()[0]["outcome"]
+            outcome = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]["outcome"]
     assert calls[:2] == [f"/v2/incidents/{INCIDENT_ID}", "/v2/incident_updates"]
     assert outcome.startswith("re-fetched from incident.io")
     [stored] = await backend.store.get_nodes([INCIDENT_ID])
@@ -96,7 +96,7 @@ async def test_a_private_incident_the_key_cannot_see_is_recorded_with_the_reason
             payload = body(example("private_incident.incident_updated_v2"))
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
             await service.worker.drain()
-            listed = (await client.get("/v1/webhooks/deliveries")).json()[0]
+            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
     assert listed["state"] == "done"
     assert "cannot view it" in listed["outcome"]
     assert builder.calls == []
@@ -110,7 +110,7 @@ async def test_a_failing_re_fetch_falls_back_to_the_payload(backend: Backend, tm
             payload = body(incident_event(CREATED))
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_1"))
             await service.worker.drain()
-            outcome = (await client.get("/v1/webhooks/deliveries")).json()[0]["outcome"]
+            outcome = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]["outcome"]
     assert "used the payload" in outcome
     [stored] = await backend.store.get_nodes([INCIDENT_ID])
     assert stored.properties["name"] == "Our database is sad"

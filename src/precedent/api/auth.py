@@ -107,10 +107,12 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=token, auth=token.id)
 
 
-def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Guard: the caller's token must grant the handler's ``opt["scope"]`` (``read`` by default).
 
-    Requests the middleware let through without a token (public paths) pass.
+    Requests the middleware let through without a token (public paths) pass. Async although it
+    never waits: Litestar runs a sync guard in a worker thread, a thread hop on every request that
+    queued behind whatever else the pool was doing (webhook acknowledgements waited on it).
 
     Raises:
         Forbidden: naming the missing scope.

@@ -37,8 +37,13 @@ def _accepted(handler: BaseRouteHandler) -> frozenset[str]:
     return frozenset(names)
 
 
-def reject_unknown_query(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def reject_unknown_query(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """Refuse a ``/v1`` GET whose query names a parameter its route does not take.
+
+    Async although it never waits, so Litestar does not run it in a worker thread (see
+    ``require_scope``).
 
     Raises:
         InvalidQuery: naming the first unknown parameter and the ones the route accepts.

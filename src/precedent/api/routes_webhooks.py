@@ -16,14 +16,17 @@ from litestar.params import FromPath, QueryParameter
 
 from precedent.api.auth import NO_TOKEN_NEEDED
 from precedent.api.errors import problem_responses
+from precedent.api.routes_incidents import Cursor
+from precedent.browse import delivery_page
+from precedent.browse.deliveries import MAX_DELIVERIES
 from precedent.errors import DeliveryTooLarge, NotFound
-from precedent.responses import DeliveryResponse, ReceiptResponse
+from precedent.responses import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
 from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
 from precedent.webhooks import WebhookService
 
 __all__ = ["WEBHOOK_ROUTES"]
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="how many deliveries, newest first")]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERIES, description="page size")]
 
 
 async def _read_body(request: Request[Any, Any, Any]) -> bytes:
@@ -61,10 +64,14 @@ async def receive_incident_io(
 
 @get("/v1/webhooks/deliveries", responses=problem_responses(400, 503), opt={"scope": "admin"})
 async def list_deliveries(
-    webhooks: NamedDependency[WebhookService], limit: Limit = 50
-) -> list[DeliveryResponse]:
-    """Recent deliveries, newest first, with their outcome, state and timings."""
-    return [DeliveryResponse.from_delivery(d) for d in await webhooks.require_inbox().recent(limit)]
+    webhooks: NamedDependency[WebhookService], limit: Limit = 50, cursor: Cursor = None
+) -> DeliveryPageResponse:
+    """Recent deliveries, newest received first, with their outcome, state and timings, a page at a time.
+
+    400: a `cursor` that is not a `next_cursor` this API issued.
+    """
+    page = await delivery_page(webhooks.require_inbox(), limit=limit, cursor=cursor)
+    return DeliveryPageResponse.from_page(page)
 
 
 @post(

@@ -10,6 +10,7 @@ investigation's context already knows how to find.
 from __future__ import annotations
 
 from precedent.browse.changes import MAX_CHANGES, ServiceChanges, service_changes
+from precedent.browse.deliveries import delivery_page
 from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
 from precedent.browse.incidents import (
     FollowUp,
@@ -75,6 +76,7 @@ __all__ = [
     "UserDetail",
     "UserIncident",
     "WeekCount",
+    "delivery_page",
     "dependencies",
     "find_team",
     "find_user",

@@ -60,7 +60,7 @@ from precedent.responses.stats import (
     WeekCountResponse,
     WeeklyIncidentsResponse,
 )
-from precedent.responses.webhooks import DeliveryResponse, ReceiptResponse
+from precedent.responses.webhooks import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
 
 __all__ = [
     "ActionsResponse",
@@ -76,6 +76,7 @@ __all__ = [
     "WeeklyIncidentsResponse",
     "ChangesResponse",
     "ContributionResponse",
+    "DeliveryPageResponse",
     "DeliveryResponse",
     "DependenciesResponse",
     "EdgeResponse",

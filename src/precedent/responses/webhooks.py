@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from precedent.browse import Page
     from precedent.store import Delivery
     from precedent.webhooks import Receipt
 
-__all__ = ["DeliveryResponse", "ReceiptResponse"]
+__all__ = ["DeliveryPageResponse", "DeliveryResponse", "ReceiptResponse"]
 
 DeliveryStateName = Literal["pending", "leased", "done", "dead", "rejected", "ignored"]
 
@@ -66,4 +67,20 @@ class DeliveryResponse(BaseModel):
             finished_at=finished,
             waited_seconds=(started - delivery.received_at).total_seconds() if started else None,
             worked_seconds=(finished - started).total_seconds() if started and finished else None,
+        )
+
+
+class DeliveryPageResponse(BaseModel):
+    """One page of the inbox, newest received first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[DeliveryResponse]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+    @classmethod
+    def from_page(cls, page: Page[Delivery]) -> DeliveryPageResponse:
+        """Render a page."""
+        return cls(
+            items=[DeliveryResponse.from_delivery(d) for d in page.items], next_cursor=page.next_cursor
         )

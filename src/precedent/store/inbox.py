@@ -136,8 +136,15 @@ class Inbox(Protocol):
     async def get(self, delivery_id: str) -> Delivery | None:
         """One delivery by id."""
 
-    async def recent(self, limit: int) -> Sequence[Delivery]:
-        """The latest ``limit`` deliveries, newest received first (then id)."""
+    async def recent(self, limit: int, *, after: tuple[datetime, str] | None = None) -> Sequence[Delivery]:
+        """The latest ``limit`` deliveries, newest received first (then id).
+
+        Args:
+            limit: At most this many.
+            after: ``(received_at, id)`` of the last delivery of the previous page: only those
+                after it in this order (received earlier, or at the same millisecond with a
+                greater id), so pages neither repeat nor skip while deliveries keep arriving.
+        """
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
         """Make a delivery pending again now, with its attempts reset; ``None`` if unknown.

@@ -14,6 +14,7 @@ from precedent.webhooks.investigations import (
     StoreInvestigationCloser,
     no_investigation,
 )
+from precedent.webhooks.priority import AckPriority
 from precedent.webhooks.processor import HANDLED_EVENTS, DeliveryProcessor
 from precedent.webhooks.receiver import Receipt, Receiver
 from precedent.webhooks.service import WebhookService
@@ -21,6 +22,7 @@ from precedent.webhooks.worker import Processor, Worker, WorkerOptions, worker_n
 
 __all__ = [
     "CLOSED_CATEGORIES",
+    "AckPriority",
     "HANDLED_EVENTS",
     "DeliveryProcessor",
     "IncidentChange",

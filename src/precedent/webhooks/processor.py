@@ -14,6 +14,7 @@ of order); if that fails for a public incident, the payload is used and the outc
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from precedent.errors import IncidentIoAuthError, SourceError
@@ -21,6 +22,8 @@ from precedent.ingest.mapping.records import as_mapping, opt_str
 from precedent.sources.incidentio.webhooks import parse_event
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from precedent.ingest.mapping import Raw
     from precedent.store import Delivery
     from precedent.webhooks.fetch import IncidentFetcher
@@ -47,6 +50,10 @@ HANDLED_EVENTS = frozenset({CREATED, UPDATED, STATUS_UPDATED, *PRIVATE_EVENTS})
 """Event types the worker acts on; others are recorded and ignored."""
 
 
+async def _no_pause() -> None:
+    return None
+
+
 def incident_id_of(event_type: str, resource: Raw) -> str | None:
     """The incident a handled event is about, if its payload names one."""
     if event_type == STATUS_UPDATED:
@@ -62,6 +69,8 @@ class DeliveryProcessor:
         build: Builds an incident's investigation.
         close: Closes an incident's investigation.
         fetcher: Re-reads incidents from incident.io; ``None`` without an API key.
+        pause: Awaited between steps (writing the incident, building, closing), so that a
+            receiver on the same loop answers first (``AckPriority.turn``).
     """
 
     def __init__(
@@ -70,11 +79,14 @@ class DeliveryProcessor:
         build: InvestigationBuilder,
         close: InvestigationCloser,
         fetcher: IncidentFetcher | None = None,
+        *,
+        pause: Callable[[], Awaitable[None]] = _no_pause,
     ) -> None:
         self._writer = writer
         self._build = build
         self._close = close
         self._fetcher = fetcher
+        self._pause = pause
 
     async def process(self, delivery: Delivery) -> str:
         """Do what the delivery asks; return a line saying what was done (or why nothing was).
@@ -105,8 +117,20 @@ class DeliveryProcessor:
                 note = "re-fetched from incident.io; "
             except SourceError as exc:
                 note = f"incident.io re-fetch failed ({exc}), used the payload; "
+            await self._pause()
+        started = time.perf_counter()
         change = await self._writer.write(raw, updates)
-        return note + await self._follow_up(event_type, change)
+        written = time.perf_counter()
+        outcome = await self._follow_up(event_type, change)
+        # Where the time between acknowledgement and a ready investigation goes (write: mapping,
+        # embedding and the store's writes; then the build and save, or the close).
+        log.info(
+            "incident %s processed: write_ms=%.0f follow_up_ms=%.0f",
+            incident_id,
+            1000 * (written - started),
+            1000 * (time.perf_counter() - written),
+        )
+        return note + outcome
 
     async def _follow_up(self, event_type: str, change: IncidentChange) -> str:
         incident_id = change.incident_id
@@ -117,9 +141,11 @@ class DeliveryProcessor:
         parts = [f"incident {incident_id} {change.kind} (status {change.status})"]
         # A declared incident always gets its investigation, even if a sync mapped it first.
         if change.material or event_type == CREATED:
+            await self._pause()
             built = await self._build(incident_id)
             parts.append(f"investigation {built} built" if built else "no investigation built")
         if change.closed:
+            await self._pause()
             closed = await self._close(incident_id)
             parts.append("investigation closed" if closed else "no investigation to close")
         return "; ".join(parts)
@@ -134,6 +160,7 @@ class DeliveryProcessor:
             raw, updates = await self._fetcher.incident(incident_id)
         except IncidentIoAuthError as exc:
             return f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"
+        await self._pause()
         change = await self._writer.write(raw, updates)
         created = CREATED if event_type.endswith("incident_created_v2") else UPDATED
         return "re-fetched from incident.io; " + await self._follow_up(created, change)

@@ -12,6 +12,7 @@ acknowledgement is fast. Every outcome maps to one HTTP answer (``api/errors.py`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from precedent.sources.incidentio.webhooks import WebhookVerifier
     from precedent.store import Inbox
+    from precedent.webhooks.priority import AckPriority
 
 __all__ = ["Receipt", "Receiver"]
 
@@ -68,6 +70,7 @@ class Receiver:
         inbox: Where deliveries are written before the acknowledgement.
         on_accepted: Called after a new delivery to be worked on is durable (wakes the worker).
         clock: The current time.
+        priority: Told while a delivery is being acknowledged, so that the worker waits.
     """
 
     def __init__(
@@ -77,11 +80,13 @@ class Receiver:
         *,
         on_accepted: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        priority: AckPriority | None = None,
     ) -> None:
         self._verifier = verifier
         self._inbox = inbox
         self._on_accepted = on_accepted
         self._clock = clock
+        self._priority = priority
 
     async def receive(self, body: bytes, headers: Mapping[str, str]) -> Receipt:
         """Verify, parse and durably record one delivery, counting its outcome in the metrics.
@@ -92,7 +97,8 @@ class Receiver:
             StoreUnavailable: if the inbox cannot be written.
         """
         try:
-            receipt = await self._receive(body, headers)
+            with self._priority.answering_one() if self._priority else contextlib.nullcontext():
+                receipt = await self._receive(body, headers)
         except PrecedentError as exc:
             outcome = next((_OUTCOMES[c] for c in type(exc).__mro__ if c in _OUTCOMES), "failed")
             WEBHOOK_DELIVERIES.labels(outcome).inc()

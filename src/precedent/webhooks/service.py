@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import StoreError, StoreUnavailable
+from precedent.webhooks.priority import AckPriority
 from precedent.webhooks.receiver import Receiver
 from precedent.webhooks.worker import Worker, WorkerOptions
 
@@ -41,6 +42,8 @@ class WebhookService:
         options: Worker pacing.
         run_worker: Start a worker in this process (``precedent serve``'s default).
         clock: The current time, shared by receiver and worker.
+        priority: Lets acknowledgements go before the worker's steps; pass the one the processor
+            pauses on (``DeliveryProcessor(pause=priority.turn)``), or a new one is made.
     """
 
     def __init__(
@@ -52,10 +55,14 @@ class WebhookService:
         *,
         run_worker: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        priority: AckPriority | None = None,
     ) -> None:
         self.inbox = inbox
-        self.worker = Worker(inbox, processor, options, clock=clock)
-        self.receiver = Receiver(verifier, inbox, on_accepted=self.worker.wake, clock=clock)
+        self.priority = priority or AckPriority()
+        self.worker = Worker(inbox, processor, options, clock=clock, priority=self.priority)
+        self.receiver = Receiver(
+            verifier, inbox, on_accepted=self.worker.wake, clock=clock, priority=self.priority
+        )
         self.clock = clock
         self._verifier = verifier
         self._run_worker = run_worker

@@ -6,6 +6,10 @@ them; a lease is renewed while the work goes on, and if the worker dies the leas
 another worker redoes the delivery. A delivery that fails is retried with back-off, and parked as
 ``dead`` with its error after ``max_attempts`` (a lease that ran out counts as an attempt, so a
 delivery that kills its worker cannot loop forever).
+
+In ``precedent serve`` the worker shares its event loop with the receiver, and acknowledgements
+come first: before claiming, processing and completing a delivery it waits for its turn
+(``AckPriority``), and the processor does the same between its own steps.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from precedent.store import Delivery, Inbox
+    from precedent.webhooks.priority import AckPriority
 
 __all__ = ["Processor", "Worker", "WorkerOptions", "worker_name"]
 
@@ -73,6 +78,7 @@ class Worker:
         options: Leases, attempts, back-off, polling.
         name: The lease owner name (unique per worker).
         clock: The current time.
+        priority: Whose turn it is on a loop shared with a receiver; ``None`` for a worker alone.
     """
 
     def __init__(
@@ -83,21 +89,28 @@ class Worker:
         *,
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        priority: AckPriority | None = None,
     ) -> None:
         self._inbox = inbox
         self._processor = processor
         self._options = options or WorkerOptions()
         self.name = name or worker_name()
         self._clock = clock
+        self._priority = priority
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         """Look at the inbox now (called when a delivery was just recorded)."""
         self._wake.set()
 
+    async def _turn(self) -> None:
+        if self._priority is not None:
+            await self._priority.turn()
+
     async def run_once(self) -> bool:
         """Claim and process one delivery; return whether there was one."""
         opts = self._options
+        await self._turn()
         claimed = await self._inbox.claim(self.name, now=self._clock(), lease=opts.lease)
         if not claimed:
             return False
@@ -141,12 +154,20 @@ class Worker:
             return
         finally:
             renewing.cancel()
+        await self._turn()
         if not await self._inbox.complete(delivery.id, self.name, now=self._clock(), outcome=outcome):
             log.warning(
                 "webhook delivery %s: lease lost before completion; another worker redoes it", delivery.id
             )
         else:
-            log.info("webhook delivery %s %s: %s", delivery.id, delivery.event_type, outcome)
+            waited = (delivery.started_at - delivery.received_at) if delivery.started_at else None
+            log.info(
+                "webhook delivery %s %s: %s (waited_ms=%s)",
+                delivery.id,
+                delivery.event_type,
+                outcome,
+                f"{waited.total_seconds() * 1000:.0f}" if waited is not None else "?",
+            )
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> None:
         opts = self._options

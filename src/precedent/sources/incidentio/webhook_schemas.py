@@ -1,10 +1,16 @@
-"""The payload schema of every incident.io webhook event, checked with ``jsonschema``.
+"""The payload schema of every incident.io webhook event, checked with ``fastjsonschema`` then ``jsonschema``.
 
 The schemas are the spec's ``x-webhooks`` entries, copied into ``webhook_schemas.json`` by
 ``scripts/extract_webhook_schemas.py`` (enums dropped, because incident.io adds values without
 notice), so the installed package never reads the spec itself. Timestamps must be RFC 3339 with a
 time zone: mapping an incident needs that, and a delivery that breaks it is refused up front
 rather than failing in the worker again and again.
+
+Checking runs on every delivery, before its acknowledgement, on the event loop that answers the
+next one: ``jsonschema`` took 1.5-2 ms of CPU per ``incident_created_v2`` (most of the receiver's
+cost), so ``fastjsonschema`` (the schema compiled to Python, about 0.1 ms) decides whether a body
+fits, and ``jsonschema`` only explains a body that does not (readable lines, every problem). A
+body is refused only when ``jsonschema`` finds a problem, so it stays the one authority.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import fastjsonschema
 from jsonschema import Draft4Validator, FormatChecker
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["known_event_types", "schema_errors"]
+__all__ = ["known_event_types", "prepare", "schema_errors"]
 
 _DATA_FILE = "webhook_schemas.json"
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", re.ASCII)
@@ -45,11 +52,44 @@ def _document() -> Mapping[str, Any]:
     return document
 
 
+def _root(event_type: str) -> dict[str, Any]:
+    document = _document()
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "$ref": f"#/definitions/{document['events'][event_type]}",
+        "definitions": document["definitions"],
+    }
+
+
 @functools.cache
 def _validator(event_type: str) -> Draft4Validator:
-    document = _document()
-    root = {"$ref": f"#/definitions/{document['events'][event_type]}", "definitions": document["definitions"]}
-    return Draft4Validator(root, format_checker=_FORMATS)
+    return Draft4Validator(_root(event_type), format_checker=_FORMATS)
+
+
+def _any(_: object) -> bool:
+    return True
+
+
+@functools.cache
+def _fast(event_type: str) -> Callable[[object], object]:
+    # The same formats as _FORMATS: date-time checked, the spec's numeric hints ignored.
+    formats = {"date-time": _is_date_time, "double": _any, "int64": _any}
+    validate: Callable[[object], object] = fastjsonschema.compile(_root(event_type), formats=formats)
+    return validate
+
+
+def _fits(event_type: str, body: object) -> bool:
+    try:
+        _fast(event_type)(body)
+    except (fastjsonschema.JsonSchemaException, ValueError):  # _is_date_time raises ValueError
+        return False
+    return True
+
+
+def prepare(event_types: Iterable[str]) -> None:
+    """Compile the checks of ``event_types`` now (about 50 ms each) rather than on their first delivery."""
+    for event_type in event_types:
+        _fast(event_type)
 
 
 def known_event_types() -> frozenset[str]:
@@ -68,5 +108,7 @@ def schema_errors(event_type: str, body: object, *, limit: int = 5) -> list[str]
     Raises:
         KeyError: if the event type is unknown.
     """
+    if _fits(event_type, body):
+        return []
     errors = sorted(_validator(event_type).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}" for e in errors[:limit]]

@@ -41,7 +41,10 @@ _SELECT = (
     "lease_expires_at, available_at, started_at, finished_at FROM deliveries "
 )
 _GET = _SELECT + "WHERE id = :id"
-_RECENT = _SELECT + "ORDER BY received_at DESC, id ASC LIMIT :limit"
+_RECENT = (
+    _SELECT + "WHERE :at IS NULL OR received_at < :at OR (received_at = :at AND id > :after_id) "
+    "ORDER BY received_at DESC, id ASC LIMIT :limit"
+)
 _CLAIM = (
     "UPDATE deliveries SET state = 'leased', lease_owner = :owner, lease_expires_at = :expires, "
     "attempts = attempts + 1, started_at = COALESCE(started_at, :now) WHERE id IN ("
@@ -248,11 +251,16 @@ class SqliteInbox:
 
         return await self._call("reading", work)
 
-    async def recent(self, limit: int) -> Sequence[Delivery]:
+    async def recent(self, limit: int, *, after: tuple[datetime, str] | None = None) -> Sequence[Delivery]:
         """See ``Inbox.recent``."""
+        params = {
+            "limit": limit,
+            "at": None if after is None else _ms(after[0]),
+            "after_id": None if after is None else after[1],
+        }
 
         def work(connection: sqlite3.Connection) -> list[Delivery]:
-            rows = connection.execute(_RECENT, {"limit": limit}).fetchall()
+            rows = connection.execute(_RECENT, params).fetchall()
             return [_delivery(row) for row in rows]
 
         return await self._call("reading", work)

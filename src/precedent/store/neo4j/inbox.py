@@ -163,9 +163,14 @@ class Neo4jInbox:
         records = await self._connection.query(queries.INBOX_GET, {"id": delivery_id}, "reading a delivery")
         return _delivery(records[0]["delivery"]) if records else None
 
-    async def recent(self, limit: int) -> Sequence[Delivery]:
+    async def recent(self, limit: int, *, after: tuple[datetime, str] | None = None) -> Sequence[Delivery]:
         """See ``Inbox.recent``."""
-        records = await self._connection.query(queries.INBOX_RECENT, {"limit": limit}, "reading deliveries")
+        params = {
+            "limit": limit,
+            "at": None if after is None else _ms(after[0]),
+            "after_id": None if after is None else after[1],
+        }
+        records = await self._connection.query(queries.INBOX_RECENT, params, "reading deliveries")
         return [_delivery(r["delivery"]) for r in records]
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:

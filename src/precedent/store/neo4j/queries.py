@@ -666,8 +666,11 @@ INBOX_FAIL = (
     "RETURN count(d) AS changed"
 )
 INBOX_GET = "MATCH (d:WebhookDelivery {id: $id}) RETURN d {.*} AS delivery"
+# A page after the key ($at, $after_id) of the previous page's last delivery (null: the first page).
 INBOX_RECENT = (
-    "MATCH (d:WebhookDelivery) RETURN d {.*} AS delivery ORDER BY d.received_at DESC, d.id ASC LIMIT $limit"
+    "MATCH (d:WebhookDelivery)\n"
+    "WHERE $at IS NULL OR d.received_at < $at OR (d.received_at = $at AND d.id > $after_id)\n"
+    "RETURN d {.*} AS delivery ORDER BY d.received_at DESC, d.id ASC LIMIT $limit"
 )
 INBOX_RETRY = (
     "MATCH (d:WebhookDelivery {id: $id}) WHERE NOT d.state IN ['pending', 'leased']\n"

@@ -1,0 +1,37 @@
+"""Pages of the webhook inbox: recent deliveries, newest first, with keyset cursors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from precedent.store import Delivery, Inbox
+
+__all__ = ["MAX_DELIVERIES", "delivery_page"]
+
+MAX_DELIVERIES = 500
+
+
+def _key(delivery: Delivery) -> tuple[int, str]:
+    # Milliseconds, as both inboxes store them, so the key round-trips exactly.
+    return round(delivery.received_at.timestamp() * 1000), delivery.id
+
+
+async def delivery_page(inbox: Inbox, *, limit: int, cursor: str | None) -> Page[Delivery]:
+    """The deliveries after ``cursor``, newest received first (then by id).
+
+    Raises:
+        InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued.
+    """
+    check_limit(limit, MAX_DELIVERIES)
+    key = decode_typed_cursor(cursor, int, str)
+    after = None
+    if key is not None:
+        millis, delivery_id = key
+        after = (datetime.fromtimestamp(int(millis) / 1000, tz=UTC), str(delivery_id))
+    found = list(await inbox.recent(limit + 1, after=after))
+    page = tuple(found[:limit])
+    return Page(page, encode_cursor(_key(page[-1])) if len(found) > limit else None)
