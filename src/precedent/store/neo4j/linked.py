@@ -53,22 +53,11 @@ async def linked_recent(
         ),
         ("anchor", *queries.NODE_COLUMNS),
     )
-    if per_anchor < 1:
-        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
-    unique = list(dict.fromkeys(anchors))
+    unique, params = _recent_params(anchors, per_anchor, visibilities, before=before, after=after)
     found: dict[str, list[Node]] = {anchor: [] for anchor in unique}
     if not unique:
         return found
-    params: dict[str, object] = {
-        "anchors": unique,
-        "per_anchor": per_anchor,
-        "visibilities": list(visibilities),
-        "with_embeddings": False,
-    }
-    if before is not None:
-        params["before"] = to_micros(before)
-    if after is not None:
-        params["after"] = to_micros(after)
+    params["with_embeddings"] = False
 
     async def work(tx: AsyncManagedTransaction) -> None:
         # Rows arrive in each subquery's order, so appending keeps newest-first per anchor.
@@ -106,21 +95,10 @@ async def linked_recent_ids(
         ),
         ("anchor", "ids"),
     )
-    if per_anchor < 1:
-        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
-    unique = list(dict.fromkeys(anchors))
+    unique, params = _recent_params(anchors, per_anchor, visibilities, before=before, after=after)
     found: dict[str, list[str]] = {anchor: [] for anchor in unique}
     if not unique:
         return found
-    params: dict[str, object] = {
-        "anchors": unique,
-        "per_anchor": per_anchor,
-        "visibilities": list(visibilities),
-    }
-    if before is not None:
-        params["before"] = to_micros(before)
-    if after is not None:
-        params["after"] = to_micros(after)
 
     async def work(tx: AsyncManagedTransaction) -> None:
         for row in await fetch_rows(tx, query, params):
@@ -191,3 +169,27 @@ async def find_nodes(
     }
     records = await connection.query(query, params, "finding nodes by property")
     return [node_from_record(r["props"], r["labels"]) for r in records]
+
+
+def _recent_params(
+    anchors: Sequence[str],
+    per_anchor: int,
+    visibilities: tuple[Visibility, ...],
+    *,
+    before: datetime | None,
+    after: datetime | None,
+) -> tuple[list[str], dict[str, object]]:
+    """The distinct anchors, in order, and the parameters both ``linked_recent`` reads take."""
+    if per_anchor < 1:
+        raise InvalidQuery(f"per_anchor must be at least 1, not {per_anchor}")
+    unique = list(dict.fromkeys(anchors))
+    params: dict[str, object] = {
+        "anchors": unique,
+        "per_anchor": per_anchor,
+        "visibilities": list(visibilities),
+    }
+    if before is not None:
+        params["before"] = to_micros(before)
+    if after is not None:
+        params["after"] = to_micros(after)
+    return unique, params
