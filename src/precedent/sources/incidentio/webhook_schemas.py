@@ -26,9 +26,9 @@ import fastjsonschema
 from jsonschema import Draft4Validator, FormatChecker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["known_event_types", "prepare", "schema_errors"]
+__all__ = ["known_event_types", "schema_errors"]
 
 _DATA_FILE = "webhook_schemas.json"
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", re.ASCII)
@@ -84,12 +84,6 @@ def _fits(event_type: str, body: object) -> bool:
     except (fastjsonschema.JsonSchemaException, ValueError):  # _is_date_time raises ValueError
         return False
     return True
-
-
-def prepare(event_types: Iterable[str]) -> None:
-    """Compile the checks of ``event_types`` now (about 50 ms each) rather than on their first delivery."""
-    for event_type in event_types:
-        _fast(event_type)
 
 
 def known_event_types() -> frozenset[str]:
