@@ -24,7 +24,7 @@ from precedent.retrieval.fusion import SIGNALS, astuple_fast
 from precedent.retrieval.signals import Evidence, measure
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from precedent.embedding.base import Embedder
@@ -46,15 +46,13 @@ class Measured:
     Attributes:
         posed: The query as declared.
         evidence: What the candidate generators found.
-        facts: Facts per admissible candidate (node, services, teams, links).
-        names: Display names of services and teams the facts mention.
+        facts: Brief facts per admissible candidate (node, services, teams, links).
         signals: Signal values per candidate id (the input of ``fusion.fuse``).
     """
 
     posed: PosedQuery
     evidence: Evidence
     facts: Mapping[str, CandidateFacts]
-    names: Mapping[str, str]
     signals: Mapping[str, Signals]
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
@@ -65,9 +63,18 @@ class Measured:
 
 
 async def gather_evidence(
-    store: GraphStore, embedder: Embedder, posed: PosedQuery, max_hops: int, limits: Limits
-) -> Evidence:
-    """Run every candidate generator for ``posed`` concurrently.
+    store: GraphStore,
+    embedder: Embedder,
+    posed: PosedQuery,
+    max_hops: int,
+    limits: Limits,
+) -> tuple[Evidence, dict[str, CandidateFacts]]:
+    """Run every candidate generator for ``posed`` concurrently, and read their candidates' facts.
+
+    The facts of one generator's candidates are read as soon as it answers (with the query
+    vector, which the cosines need), while the others are still running: on Neo4j that overlaps
+    the largest read with the slowest generator (the service walk, then its newest incidents)
+    instead of waiting for all three first. Every candidate is read once, whichever finds it.
 
     Args:
         store: The map.
@@ -77,7 +84,8 @@ async def gather_evidence(
         limits: Per-query caps on candidates.
 
     Returns:
-        The query vector and the hits of the semantic, lexical and graph generators.
+        The hits of the semantic, lexical and graph generators, and the facts of every
+        admissible candidate, by id in id order.
     """
 
     async def semantic() -> tuple[Vector | None, dict[str, float], dict[str, float]]:
@@ -91,10 +99,33 @@ async def gather_evidence(
         hood = await service_neighbourhood(store, posed, max_hops, limits)
         return hood, await graph_hits(store, posed, hood, limits)
 
-    (vector, incidents, parts), lexical, (hood, hits) = await asyncio.gather(
-        semantic(), lexical_hits(store, posed.text, posed, limits.text_k), graph()
-    )
-    return Evidence(vector, incidents, parts, lexical, hits, hood)
+    requested: set[str] = set()
+    reads: list[asyncio.Task[dict[str, CandidateFacts]]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            semantic_task = group.create_task(semantic())
+            lexical_task = group.create_task(lexical_hits(store, posed.text, posed, limits.text_k))
+            graph_task = group.create_task(graph())
+
+            def read(ids: Iterable[str], vector: Vector | None) -> None:
+                new = sorted(set(ids) - requested)
+                requested.update(new)
+                if new:
+                    reads.append(group.create_task(gather_facts(store, posed, new, vector)))
+
+            vector, incidents, parts = await semantic_task
+            read([*incidents, *parts], vector)
+            lexical = await lexical_task
+            read(lexical, vector)
+            hood, hits = await graph_task
+            read(hits.incidents, vector)
+    except ExceptionGroup as failed:
+        # Callers handle Precedent's errors by type (a lost store is a 503), as they did when
+        # asyncio.gather raised the first failure; the others were cancelled with it.
+        raise failed.exceptions[0]  # noqa: B904 - its own cause is kept; the group is the context
+    found = {incident_id: fact for task in reads for incident_id, fact in task.result().items()}
+    evidence = Evidence(vector, incidents, parts, lexical, hits, hood)
+    return evidence, {incident_id: found[incident_id] for incident_id in sorted(found)}
 
 
 async def measure_posed(
@@ -119,10 +150,6 @@ async def measure_posed(
     Returns:
         The candidates, their facts and their signal values.
     """
-    evidence = await gather_evidence(store, embedder, posed, shape.max_hops, limits)
-    pool = sorted(
-        {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
-    )
-    facts, names = await gather_facts(store, posed, pool, evidence.vector)
+    evidence, facts = await gather_evidence(store, embedder, posed, shape.max_hops, limits)
     signals = measure(posed, evidence, facts, shape, now)
-    return Measured(posed, evidence, facts, names, signals)
+    return Measured(posed, evidence, facts, signals)

@@ -6,6 +6,7 @@ suite checks they agree.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from precedent.model import IncidentFacts
@@ -93,6 +94,17 @@ def _facts(
     )
 
 
+def _brief(facts: IncidentFacts, keys: Sequence[str]) -> IncidentFacts:
+    return dataclasses.replace(
+        facts,
+        node=facts.node.brief(keys),
+        affected=tuple(n.brief() for n in facts.affected),
+        owners={s: tuple(n.brief() for n in teams) for s, teams in facts.owners.items()},
+        chunks=tuple(n.brief() for n in facts.chunks),
+        follow_ups=tuple(n.brief() for n in facts.follow_ups),
+    )
+
+
 def incident_facts(
     state: GraphState,
     ids: Sequence[str],
@@ -101,6 +113,7 @@ def incident_facts(
     before: datetime | None,
     lessons: bool,
     per_list: int,
+    properties: Sequence[str] | None,
 ) -> dict[str, IncidentFacts]:
     """Facts (without cosines) about the visible incidents among ``ids``; see ``GraphStore``.
 
@@ -118,5 +131,6 @@ def incident_facts(
             continue
         if before is not None and (node.occurred_at is None or node.occurred_at >= before):
             continue
-        found[node_id] = _facts(state, node, visibilities, before, lessons, per_list)
+        facts = _facts(state, node, visibilities, before, lessons, per_list)
+        found[node_id] = facts if properties is None else _brief(facts, properties)
     return found
