@@ -94,15 +94,31 @@ def _facts(
     )
 
 
-def _brief(facts: IncidentFacts, keys: Sequence[str]) -> IncidentFacts:
-    return dataclasses.replace(
-        facts,
-        node=facts.node.brief(keys),
-        affected=tuple(n.brief() for n in facts.affected),
-        owners={s: tuple(n.brief() for n in teams) for s, teams in facts.owners.items()},
-        chunks=tuple(n.brief() for n in facts.chunks),
-        follow_ups=tuple(n.brief() for n in facts.follow_ups),
-    )
+class _Brief:
+    """Brief facts (``GraphStore.incident_facts(properties=...)``), each linked node briefed once."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = keys
+        self._linked: dict[str, Node] = {}
+
+    def _nodes(self, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        briefed = []
+        for node in nodes:
+            found = self._linked.get(node.id)
+            if found is None:
+                found = self._linked[node.id] = node.brief()
+            briefed.append(found)
+        return tuple(briefed)
+
+    def facts(self, facts: IncidentFacts) -> IncidentFacts:
+        return dataclasses.replace(
+            facts,
+            node=facts.node.brief(self._keys),
+            affected=self._nodes(facts.affected),
+            owners={service: self._nodes(teams) for service, teams in facts.owners.items()},
+            chunks=self._nodes(facts.chunks),
+            follow_ups=self._nodes(facts.follow_ups),
+        )
 
 
 def incident_facts(
@@ -120,6 +136,7 @@ def incident_facts(
     Arguments are checked by the caller, which adds the cosines from its vector index.
     """
     found: dict[str, IncidentFacts] = {}
+    brief = None if properties is None else _Brief(properties)
     for node_id in ids:
         node = state.nodes.get(node_id)
         if (
@@ -132,5 +149,5 @@ def incident_facts(
         if before is not None and (node.occurred_at is None or node.occurred_at >= before):
             continue
         facts = _facts(state, node, visibilities, before, lessons, per_list)
-        found[node_id] = facts if properties is None else _brief(facts, properties)
+        found[node_id] = facts if brief is None else brief.facts(facts)
     return found

@@ -73,6 +73,7 @@ __all__ = [
     "neighbours",
     "neighbours_of",
     "next_hop",
+    "nodes_and_edges_among",
     "node_fields",
     "safe_identifier",
     "safe_property",
@@ -382,6 +383,20 @@ def edges_among(types: Sequence[str]) -> str:
         f"MATCH (a:Entity {{id: id}}){_rel_pattern('out', types)}(b:Entity)\n"
         "WHERE b.id IN $ids\n"
         "RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props"
+    )
+
+
+def nodes_and_edges_among(types: Sequence[str]) -> str:
+    """``GET_NODES`` and ``edges_among`` of ``$ids`` in one statement: columns ``nodes`` and ``edges``.
+
+    Each is a list of rows (``NODE_COLUMNS``, ``EDGE_COLUMNS``): a subgraph walk ends with both,
+    and one round trip instead of two shortens the similar-incident query's service walk.
+    """
+    # Each collected read answers exactly one row, even when it found nothing.
+    nodes = collected(GET_NODES, NODE_COLUMNS).query
+    edges = collected(edges_among(types), EDGE_COLUMNS).query
+    return (
+        f"CALL () {{\n{nodes}\n}}\nWITH rows AS nodes\nCALL () {{\n{edges}\n}}\nRETURN nodes, rows AS edges"
     )
 
 

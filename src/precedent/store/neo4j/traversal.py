@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from precedent.errors import InvalidQuery
 from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.neo4j import queries
-from precedent.store.neo4j.connection import fetch_rows
+from precedent.store.neo4j.connection import fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, node_from_record, to_micros
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ async def subgraph(
     """
     walk = _Walk(graph_filter, schema)
     hop_query = queries.collected(queries.next_hop(walk.direction, walk.types, walk.predicates), ("id",))
-    edges_query = queries.collected(queries.edges_among(walk.types), queries.EDGE_COLUMNS)
+    parts_query = queries.nodes_and_edges_among(walk.types)
 
     async def work(tx: Runner) -> Subgraph:
         frontier = await _existing(tx, seeds)
@@ -144,20 +144,11 @@ async def subgraph(
             order = [*order, *found]
             visited.update(found)
             frontier = found
-        by_id = {
-            node.id: node
-            for node in (
-                node_from_record(row["props"], row["labels"])
-                for row in await fetch_rows(
-                    tx, queries.GET_NODES_ROWS, {"ids": order, "with_embeddings": False}
-                )
-            )
-        }
+        parts = (await fetch(tx, parts_query, {"ids": order, "with_embeddings": False}))[0]
+        nodes = (node_from_record(props, labels) for props, labels in parts["nodes"])
+        by_id = {node.id: node for node in nodes}
         edges = sorted(
-            (
-                edge_from_record(row["source"], row["type"], row["target"], row["props"])
-                for row in await fetch_rows(tx, edges_query, {"ids": order})
-            ),
+            (edge_from_record(*row) for row in parts["edges"]),
             key=lambda edge: (edge.source, edge.type, edge.target),
         )
         return Subgraph(
