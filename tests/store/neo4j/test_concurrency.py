@@ -1,4 +1,4 @@
-"""The Neo4j store runs at most ``max_concurrency`` transactions at once; the rest wait their turn."""
+"""The Neo4j connection: at most ``max_concurrency`` reads at once; reads retried on transient failures."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
+from neo4j.exceptions import ServiceUnavailable
 
-from precedent.store.neo4j.connection import Connection, fetch
+from precedent.errors import StoreError, StoreUnavailable
+from precedent.store.neo4j.connection import Connection, Runner, fetch
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
     from tests.support.neo4j_server import Neo4jServer
 
 pytestmark = pytest.mark.neo4j
@@ -23,7 +23,7 @@ async def test_transactions_beyond_the_bound_wait_and_all_complete(neo4j: Neo4jS
     await connection.open()
     running = peak = 0
 
-    async def work(tx: AsyncManagedTransaction) -> int:
+    async def work(tx: Runner) -> int:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
@@ -45,3 +45,57 @@ async def test_transactions_beyond_the_bound_wait_and_all_complete(neo4j: Neo4jS
 def test_a_bound_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         Connection("bolt://127.0.0.1:7687", None, "neo4j", max_concurrency=0)
+
+
+def _connection(neo4j: Neo4jServer, read_retry_seconds: float = 30.0) -> Connection:
+    auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
+    return Connection(neo4j.uri, auth, "neo4j", read_retry_seconds=read_retry_seconds)
+
+
+async def test_a_read_that_fails_transiently_is_run_again(neo4j: Neo4jServer) -> None:
+    connection = _connection(neo4j)
+    await connection.open()
+    attempts = 0
+
+    async def work(tx: Runner) -> int:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise ServiceUnavailable("the leader moved")  # what a cluster says mid-election
+        [record] = await fetch(tx, "RETURN 7 AS seven", {})
+        return int(record["seven"])
+
+    try:
+        assert await connection.read(work, "reading") == 7
+    finally:
+        await connection.close()
+    assert attempts == 2
+
+
+async def test_a_read_that_keeps_failing_gives_up_and_one_that_cannot_succeed_fails_at_once(
+    neo4j: Neo4jServer,
+) -> None:
+    connection = _connection(neo4j, read_retry_seconds=0.5)
+    await connection.open()
+    attempts = 0
+
+    async def unreachable(tx: Runner) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise ServiceUnavailable("no server")
+
+    async def malformed(tx: Runner) -> None:
+        nonlocal attempts
+        attempts += 1
+        await fetch(tx, "RETURN nothing here", {})
+
+    try:
+        with pytest.raises(StoreUnavailable, match="unreachable while reading"):
+            await connection.read(unreachable, "reading")
+        assert attempts > 1
+        attempts = 0
+        with pytest.raises(StoreError, match="failed while reading"):
+            await connection.read(malformed, "reading")
+        assert attempts == 1
+    finally:
+        await connection.close()

@@ -1,4 +1,4 @@
-"""Owns the async driver: sessions on one database, managed transactions, and error mapping.
+"""Owns the async driver: sessions on one database, managed writes, retried reads, error mapping.
 
 This is the seam where driver exceptions become Precedent's: ``ServiceUnavailable`` and
 ``SessionExpired`` (and refused credentials) are ``StoreUnavailable``; every other driver or server
@@ -92,6 +92,7 @@ class Connection:
         auth: ``(user, password)``, or None when the server has authentication off.
         database: The database every session uses.
         max_concurrency: Transactions run at once by this process.
+        read_retry_seconds: How long a read is retried on transient failures.
 
     Raises:
         ValueError: if ``max_concurrency`` < 1.
@@ -103,6 +104,7 @@ class Connection:
         auth: tuple[str, str] | None,
         database: str,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        read_retry_seconds: float = _READ_RETRY_SECONDS,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
@@ -112,6 +114,7 @@ class Connection:
         self._driver: AsyncDriver | None = None
         self._bookmarks: AsyncBookmarkManager | None = None
         self._turns = asyncio.Semaphore(max_concurrency)
+        self._read_retry_seconds = read_retry_seconds
 
     async def open(self) -> None:
         """Create the driver and check the server answers.
@@ -168,7 +171,7 @@ class Connection:
         statement sees what was committed when it ran, as in a read-committed transaction.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + _READ_RETRY_SECONDS
+        deadline = loop.time() + self._read_retry_seconds
         delay = _FIRST_RETRY_DELAY
         async with self._turns:
             while True:

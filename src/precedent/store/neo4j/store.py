@@ -1,8 +1,9 @@
 """``Neo4jStore``: the ``GraphStore`` on a Neo4j 5.26+ server (or Aura) through the async driver.
 
 Every node carries ``:Entity`` plus its schema label, with a unique ``id``; writes are
-``UNWIND $rows`` batches in managed transactions, reads run in managed read transactions so a
-``neo4j://`` URI routes them to secondaries on a cluster. Search lives in ``search``, walks and
+``UNWIND $rows`` batches in managed transactions, reads run as auto-commit statements in read
+sessions (retried on transient failures) so a ``neo4j://`` URI routes them to secondaries on a
+cluster. Search lives in ``search``, walks and
 batched neighbours in ``traversal``, the newest-linked question in ``linked``; the Cypher itself
 lives in ``queries``.
 """
