@@ -147,13 +147,13 @@ def evaluate_shape(
         ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
     )
     for system, weights in systems:
-        rows[system] = {
-            "ndcg_10": _interval(per_query(held, weights)),
-            "mrr": _interval(per_query(held, weights, "mrr")),
-        }
+        ndcg = per_query(held, weights)
+        rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(per_query(held, weights, "mrr"))}
+        rows[system]["per_query_ndcg_10"] = ndcg.tolist()  # type: ignore[assignment]
     for system in BASELINES:
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
+        rows[system]["per_query_ndcg_10"] = ndcg.tolist()  # type: ignore[assignment]
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
     rows["_before_choice"] = {"source": before.source, "reason": before.reason}
     return rows, choice, ablations(development, choice.weights)
@@ -475,6 +475,33 @@ def _macro(figures: dict[str, object]) -> None:
     best = max(BASELINES, key=lambda s: means[s][0])
     ratio = means["precedent (chosen)"][0] / means[best][0] if means[best][0] else float("nan")
     print(f"best baseline by macro nDCG@10: {best}; chosen / best = {ratio:.2f}")
+    per_shape = {
+        system: [np.array(f["rows"][system]["per_query_ndcg_10"]) for f in shapes]  # type: ignore[index]
+        for system in systems
+    }
+    print("macro nDCG@10 [95% bootstrap interval, queries resampled within each shape]:")
+    for system in systems:
+        low, high = _macro_interval(per_shape[system])
+        print(f"  {system}: {means[system][0]:.3f} [{low:.3f}, {high:.3f}]")
+    low, high = _macro_interval(per_shape["precedent (chosen)"], per_shape[best])
+    print(f"  chosen / {best}: {ratio:.2f} [{low:.2f}, {high:.2f}]")
+
+
+def _macro_interval(
+    values: list[np.ndarray], baseline: list[np.ndarray] | None = None, samples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean of per-shape means (or of its ratio to
+    ``baseline``'s, paired: the same resampled queries score both), resampling within each shape."""
+    rng = np.random.default_rng(seed)
+    stats = []
+    for _ in range(samples):
+        picks = [rng.integers(0, len(v), size=len(v)) for v in values]
+        macro = np.mean([v[p].mean() for v, p in zip(values, picks, strict=True)])
+        if baseline is not None:
+            macro /= np.mean([b[p].mean() for b, p in zip(baseline, picks, strict=True)])
+        stats.append(macro)
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return float(low), float(high)
 
 
 if __name__ == "__main__":
