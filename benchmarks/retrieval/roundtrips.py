@@ -8,8 +8,9 @@ Usage::
 It reuses (or builds) the latency benchmark's map of ``--size`` incidents in that database (see
 ``latency.py``; without ``NEO4J_URI`` a server is started and the map loaded first), runs
 ``SimilarIncidentFinder.find`` over ``--queries`` of its mixed queries after a warm-up, and prints
-per store method: calls per query, read transactions (round trips to the server: each managed
-read transaction is at least one), Cypher statements, and the time spent in it (p50 and total).
+per store method: calls per query, reads (``Connection.read``, one session each), Cypher
+statements (each an auto-commit read, so one round trip to the server), and the time spent in it
+(p50 and total).
 Calls run concurrently inside ``find``, so their times add up to more than the query's wall time.
 On a loaded machine wall times mostly measure waiting for a core; the CPU per query of this
 process (driver decoding, retrieval) and of the server (``--server-pid``) vary much less.
@@ -35,12 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from latency import BUILT_KEY, DIMENSIONS, WordVectorEmbedder, build_map, make_queries
-from neo4j import AsyncManagedTransaction, AsyncSession
+from neo4j import AsyncSession
 from tests.support.neo4j_server import neo4j_server
 
 from precedent.model import OWNER_VIEWER
 from precedent.retrieval import SimilarIncidentFinder, SimilarOptions
 from precedent.store.neo4j import Neo4jStore
+from precedent.store.neo4j.connection import Connection
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -97,25 +99,29 @@ def _leave(token: contextvars.Token[str]) -> None:
 
 @contextlib.contextmanager
 def counting() -> Iterator[None]:
-    """Count managed read transactions and statements by the store method that runs them."""
-    execute_read = AsyncSession.execute_read
-    run = AsyncManagedTransaction.run
+    """Count reads (``Connection.read``: one session each) and statements by the store method that runs them.
 
-    async def counted_read(self: AsyncSession, work: Callable[..., Awaitable[Any]], *a: Any, **k: Any) -> Any:
+    Reads run as auto-commit statements (see ``Connection.read``), so each statement is its own
+    transaction and one round trip to the server.
+    """
+    read = Connection.read
+    run = AsyncSession.run
+
+    async def counted_read(self: Connection, work: Callable[..., Awaitable[Any]], *a: Any, **k: Any) -> Any:
         COUNTS.transactions[_method.get()] += 1
-        return await execute_read(self, work, *a, **k)
+        return await read(self, work, *a, **k)
 
-    async def counted_run(self: AsyncManagedTransaction, query: Any, *a: Any, **k: Any) -> Any:
+    async def counted_run(self: AsyncSession, query: Any, *a: Any, **k: Any) -> Any:
         COUNTS.statements[_method.get()] += 1
         return await run(self, query, *a, **k)
 
-    AsyncSession.execute_read = counted_read  # type: ignore[method-assign]
-    AsyncManagedTransaction.run = counted_run  # type: ignore[method-assign]
+    Connection.read = counted_read  # type: ignore[method-assign]
+    AsyncSession.run = counted_run  # type: ignore[method-assign]
     try:
         yield
     finally:
-        AsyncSession.execute_read = execute_read  # type: ignore[method-assign]
-        AsyncManagedTransaction.run = run  # type: ignore[method-assign]
+        Connection.read = read  # type: ignore[method-assign]
+        AsyncSession.run = run  # type: ignore[method-assign]
 
 
 async def profile(
@@ -164,17 +170,17 @@ def _server_cpu(pid: int | None) -> float:
 def report(walls: list[float]) -> None:
     """Print the per-method table and the query's wall time."""
     n = len(walls)
-    print(f"{'store method':18s} {'calls/q':>8s} {'tx/q':>6s} {'stmts/q':>8s} {'p50 ms':>8s} {'ms/q':>8s}")
+    print(f"{'store method':18s} {'calls/q':>8s} {'reads/q':>7s} {'stmts/q':>8s} {'p50 ms':>8s} {'ms/q':>8s}")
     for name in sorted(COUNTS.ms, key=lambda m: -sum(COUNTS.ms[m])):
         times = COUNTS.ms[name]
         print(
-            f"{name:18s} {COUNTS.calls[name] / n:8.2f} {COUNTS.transactions[name] / n:6.2f}"
+            f"{name:18s} {COUNTS.calls[name] / n:8.2f} {COUNTS.transactions[name] / n:7.2f}"
             f" {COUNTS.statements[name] / n:8.2f} {np.percentile(times, 50):8.1f} {sum(times) / n:8.1f}"
         )
     tx = sum(COUNTS.transactions.values()) / n
     statements = sum(COUNTS.statements.values()) / n
     print(
-        f"per query: {tx:.2f} read transactions, {statements:.2f} statements; wall p50"
+        f"per query: {tx:.2f} reads, {statements:.2f} statements (round trips); wall p50"
         f" {np.percentile(walls, 50):.1f} ms, p95 {np.percentile(walls, 95):.1f} ms ({n} queries)"
     )
 

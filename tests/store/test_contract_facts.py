@@ -69,6 +69,12 @@ def ids(nodes: tuple[Node, ...]) -> list[str]:
     return [node.id for node in nodes]
 
 
+def fields(node: Node) -> tuple[object, ...]:
+    """What a node holds (nodes compare by identity: their embeddings are arrays)."""
+    vector = None if node.embedding is None else node.embedding.tolist()
+    return node.id, node.label, dict(node.properties), node.occurred_at, node.visibility, node.text, vector
+
+
 def owners(facts: IncidentFacts) -> dict[str, list[str]]:
     return {service: ids(teams) for service, teams in facts.owners.items()}
 
@@ -147,6 +153,35 @@ async def test_every_list_is_cut_after_per_list_items_by_id(graph: GraphStore) -
     assert found["inc-3"].related == ("inc-1",)
     assert ids(found["inc-1"].chunks) == ["pmc-1a"]
     assert ids(found["inc-1"].follow_ups) == ["fu-1a"]
+
+
+async def test_brief_facts_keep_the_asked_properties_and_every_link(graph: GraphStore) -> None:
+    asked = ["inc-1", "inc-2", "inc-3", "inc-4", "inc-5"]
+    whole = await graph.incident_facts(asked, visibilities=BOTH, embedding=QUERY, lessons=True)
+    brief = await graph.incident_facts(
+        asked, visibilities=BOTH, embedding=QUERY, lessons=True, properties=("severity", "nothing")
+    )
+    assert list(brief) == list(whole)
+    for incident_id, facts in brief.items():
+        full = whole[incident_id]
+        # Only the asked properties (those it has), no text; id, label, time, visibility kept.
+        assert fields(facts.node) == fields(full.node.brief(["severity"]))
+        assert facts.node.text is None
+        assert set(facts.node.properties) <= {"severity"}
+        assert facts.cosine == pytest.approx(full.cosine, abs=1e-6) if full.cosine else facts.cosine is None
+        assert facts.related == full.related
+        # Linked nodes keep who they are, not what they say.
+        for brief_nodes, full_nodes in [
+            (facts.affected, full.affected),
+            (facts.chunks, full.chunks),
+            (facts.follow_ups, full.follow_ups),
+            *((facts.owners[s], teams) for s, teams in full.owners.items()),
+        ]:
+            assert [fields(n) for n in brief_nodes] == [fields(n.brief()) for n in full_nodes]
+    assert brief["inc-2"].node.properties == {"severity": "critical"}
+    assert brief["inc-1"].affected[0].properties == {}
+    with pytest.raises(SchemaError):
+        await graph.incident_facts(["inc-1"], properties=("not a name",))
 
 
 async def test_facts_reject_bad_vectors_and_empty_caps(graph: GraphStore) -> None:

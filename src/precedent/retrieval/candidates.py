@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GraphHits",
+    "direct_hits",
     "Limits",
     "ServiceNeighbourhood",
     "graph_hits",
     "lexical_hits",
+    "nearby_hits",
     "semantic_hits",
     "service_neighbourhood",
 ]
@@ -92,6 +94,10 @@ class GraphHits:
 
     incidents: frozenset[str]
     per_service: dict[str, int]
+
+    def merged(self, other: GraphHits) -> GraphHits:
+        """Both sets of hits (their services are disjoint: one tier each)."""
+        return GraphHits(self.incidents | other.incidents, {**self.per_service, **other.per_service})
 
 
 def _incident_filter(posed: PosedQuery, labels: tuple[str, ...], exclude: bool = True) -> SearchFilter:
@@ -180,18 +186,35 @@ async def graph_hits(
     store: GraphStore, posed: PosedQuery, hood: ServiceNeighbourhood, limits: Limits
 ) -> GraphHits:
     """Incidents affecting the query's services, nearby services and team services, in the window."""
-    direct = sorted(s for s, r in hood.routes.items() if r.hops == 0)
+    return (await direct_hits(store, posed, limits)).merged(await nearby_hits(store, posed, hood, limits))
+
+
+async def direct_hits(store: GraphStore, posed: PosedQuery, limits: Limits) -> GraphHits:
+    """The newest incidents on the query's own services: needs no walk, so it can start at once."""
+    return await _newest(store, posed, [(sorted(set(posed.service_ids)), limits.same_service)], limits)
+
+
+async def nearby_hits(
+    store: GraphStore, posed: PosedQuery, hood: ServiceNeighbourhood, limits: Limits
+) -> GraphHits:
+    """The newest incidents on services near the query's (over DEPENDS_ON) and on its teams' others."""
     # Walking every service near a hub would touch thousands of incidents; the closest few carry
     # most of the dependency evidence, and the rest still score through other generators.
     closest = sorted((r.hops, s) for s, r in hood.routes.items() if r.hops > 0)
     nearby = [s for _, s in closest[: limits.nearby_services]]
     team = sorted(s for s in hood.team_services if s not in hood.routes)[: limits.team_services]
+    return await _newest(store, posed, [(nearby, limits.nearby), (team, limits.same_team)], limits)
+
+
+async def _newest(
+    store: GraphStore, posed: PosedQuery, tiers: list[tuple[list[str], int]], limits: Limits
+) -> GraphHits:
+    """Each tier's services' newest incidents in the window, at most the tier's cap each."""
     after = shifted(posed.before, -timedelta(days=limits.window_days)) if posed.before else None
-    tiers = [(direct, limits.same_service), (nearby, limits.nearby), (team, limits.same_team)]
     cap_of = {service: cap for services, cap in tiers if cap > 0 for service in services}
     if not cap_of:
         return GraphHits(frozenset(), {})
-    # One store call for every tier: each service's newest incidents in the window, so a busy
+    # One store call for the tiers: each service's newest incidents in the window, so a busy
     # service contributes its most recent incidents rather than its oldest.
     latest = await store.linked_recent_ids(
         sorted(cap_of),

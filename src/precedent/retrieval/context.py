@@ -17,11 +17,14 @@ if TYPE_CHECKING:
     from precedent.retrieval.query import PosedQuery
     from precedent.store.base import GraphStore
 
-__all__ = ["CandidateFacts", "gather_facts", "admissible"]
+__all__ = ["CandidateFacts", "RANKED_PROPERTIES", "gather_facts", "admissible"]
 
 # An incident affects a handful of services and has a few related incidents, a service a team or
 # two: the cap only guards against a malformed map, it never cuts a real one.
 _PER_NODE = 200
+
+RANKED_PROPERTIES = ("severity", "incident_type")
+"""The candidate properties a signal reads (``signals.measure``); the rest are read for the top results."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class CandidateFacts:
     """What the map says about one candidate.
 
     Attributes:
-        node: The Incident node (without its embedding; ``cosine`` is what ranking needs of it).
+        node: The Incident node, brief: its id, time, visibility and ``RANKED_PROPERTIES``
+            (``SimilarIncidentFinder`` reads the top results' whole nodes to explain them).
         services: Ids of services it affects.
         teams: Ids of teams owning those services (or affected directly).
         related_links: Other incidents linked by RELATED_TO, started before the cutoff.
@@ -54,8 +58,8 @@ def admissible(node: Node, posed: PosedQuery) -> bool:
 
 async def gather_facts(
     store: GraphStore, posed: PosedQuery, ids: Sequence[str], vector: Vector | None = None
-) -> tuple[dict[str, CandidateFacts], dict[str, str]]:
-    """Fetch facts for the admissible incidents among ``ids`` in one store call (one round trip).
+) -> dict[str, CandidateFacts]:
+    """Fetch brief facts for the admissible incidents among ``ids`` in one store call (one round trip).
 
     Args:
         store: The map.
@@ -64,10 +68,10 @@ async def gather_facts(
         vector: The query's embedding, to score every candidate's own embedding in the store.
 
     Returns:
-        Facts per admissible incident id, and display names of the services and teams seen.
+        Facts per admissible incident id.
     """
     if not ids:
-        return {}, {}
+        return {}
     # The store applies the cutoff and visibility; exclusions are the query's own business.
     found = await store.incident_facts(
         [i for i in ids if i not in posed.exclude],
@@ -75,18 +79,16 @@ async def gather_facts(
         before=posed.before,
         embedding=vector,
         per_list=_PER_NODE,
+        properties=RANKED_PROPERTIES,
     )
-    names: dict[str, str] = {}
     facts = {}
     for incident_id, fact in found.items():
         if not admissible(fact.node, posed):
             continue
-        for node in (*fact.affected, *(team for teams in fact.owners.values() for team in teams)):
-            names[node.id] = str(node.properties.get("name", node.id))
         services = frozenset(n.id for n in fact.affected if n.label == "Service")
         teams = {n.id for n in fact.affected if n.label == "Team"}
         teams.update(team.id for s in services for team in fact.owners.get(s, ()))
         # A link to the query incident itself is no evidence of recurrence.
         related = set(fact.related) - {incident_id, posed.incident_id}
         facts[incident_id] = CandidateFacts(fact.node, services, frozenset(teams), len(related), fact.cosine)
-    return facts, names
+    return facts

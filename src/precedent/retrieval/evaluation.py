@@ -154,7 +154,7 @@ class Baselines:
         for ranking in ([h.node_id for h in lexical], semantic):
             for rank, incident_id in enumerate(ranking, start=1):
                 scores[incident_id] = scores.get(incident_id, 0.0) + 1.0 / (RRF_K + rank)
-        facts, _ = await gather_facts(self._store, posed, sorted(scores))
+        facts = await gather_facts(self._store, posed, sorted(scores))
         mine = set(posed.service_ids)
         for incident_id, fact in facts.items():
             if fact.services & mine:

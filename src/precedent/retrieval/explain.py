@@ -1,7 +1,8 @@
 """Builds each result's explanation: contributions, matched terms, the linking path and the lesson.
 
-``lesson_material`` is the only store access (one batched call for the top results); the rest is
-pure assembly from facts ranking already fetched, so explaining never re-queries per result.
+``result_facts`` is the only store access (one batched call for the top results: their whole
+nodes, services and teams with names, post-mortem chunks and follow-ups); the rest is pure
+assembly, so explaining never re-queries per result.
 """
 
 from __future__ import annotations
@@ -14,40 +15,41 @@ from precedent.retrieval.results import Explanation, GraphPath
 from precedent.retrieval.terms import matched_terms
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from precedent.model import Node, Visibility
+    from precedent.model import IncidentFacts, Node, Visibility
     from precedent.retrieval.candidates import ServiceNeighbourhood
     from precedent.retrieval.context import CandidateFacts
     from precedent.retrieval.fusion import Fused
     from precedent.retrieval.query import PosedQuery
     from precedent.store.base import GraphStore
 
-__all__ = ["LessonMaterial", "best_path", "explain", "lesson_material"]
-
-LessonMaterial = dict[str, tuple[list["Node"], list["Node"]]]
-"""Incident id -> (post-mortem chunks, follow-ups)."""
+__all__ = ["best_path", "display_names", "explain", "result_facts"]
 
 # Far more chunks and follow-ups than any lesson reads; only a malformed map would reach it.
 _PER_NODE = 100
 
 
-async def lesson_material(
+async def result_facts(
     store: GraphStore, ids: Sequence[str], visibilities: tuple[Visibility, ...]
-) -> LessonMaterial:
-    """Fetch the post-mortem chunks and follow-ups of ``ids`` in one batched store call.
+) -> dict[str, IncidentFacts]:
+    """Whole facts about the top results ``ids``, with their lessons, in one batched store call.
 
-    Chunks and follow-ups each come in id order (``extract_lesson`` orders them its own way).
+    Ranking read brief facts of every candidate; explaining a few needs their text, names,
+    post-mortem chunks and follow-ups (each list in id order; ``extract_lesson`` orders its own).
     """
-    material: LessonMaterial = {i: ([], []) for i in ids}
     if not ids:
-        return material
-    found = await store.incident_facts(
-        list(material), visibilities=visibilities, lessons=True, per_list=_PER_NODE
-    )
-    for incident_id, facts in found.items():
-        material[incident_id] = (list(facts.chunks), list(facts.follow_ups))
-    return material
+        return {}
+    return await store.incident_facts(list(ids), visibilities=visibilities, lessons=True, per_list=_PER_NODE)
+
+
+def display_names(facts: Iterable[IncidentFacts]) -> dict[str, str]:
+    """Service and team id -> display name, from whole facts (``result_facts``)."""
+    names = {}
+    for fact in facts:
+        for node in (*fact.affected, *(team for teams in fact.owners.values() for team in teams)):
+            names[node.id] = str(node.properties.get("name", node.id))
+    return names
 
 
 def best_path(

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.retrieval.candidates import (
-    graph_hits,
+    direct_hits,
     lexical_hits,
+    nearby_hits,
     semantic_hits,
     service_neighbourhood,
 )
@@ -24,7 +25,7 @@ from precedent.retrieval.fusion import SIGNALS, astuple_fast
 from precedent.retrieval.signals import Evidence, measure
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from precedent.embedding.base import Embedder
@@ -46,15 +47,13 @@ class Measured:
     Attributes:
         posed: The query as declared.
         evidence: What the candidate generators found.
-        facts: Facts per admissible candidate (node, services, teams, links).
-        names: Display names of services and teams the facts mention.
+        facts: Brief facts per admissible candidate (node, services, teams, links).
         signals: Signal values per candidate id (the input of ``fusion.fuse``).
     """
 
     posed: PosedQuery
     evidence: Evidence
     facts: Mapping[str, CandidateFacts]
-    names: Mapping[str, str]
     signals: Mapping[str, Signals]
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
@@ -65,9 +64,19 @@ class Measured:
 
 
 async def gather_evidence(
-    store: GraphStore, embedder: Embedder, posed: PosedQuery, max_hops: int, limits: Limits
-) -> Evidence:
-    """Run every candidate generator for ``posed`` concurrently.
+    store: GraphStore,
+    embedder: Embedder,
+    posed: PosedQuery,
+    max_hops: int,
+    limits: Limits,
+) -> tuple[Evidence, dict[str, CandidateFacts]]:
+    """Run every candidate generator for ``posed`` concurrently, and read their candidates' facts.
+
+    The facts of one generator's candidates are read as soon as it answers (with the query
+    vector, which the cosines need and which is made first), while the others are still
+    running: on Neo4j that overlaps the largest read with the slowest generators (the k-NN; the
+    service walk, then its newest incidents) instead of waiting for all three first. Every
+    candidate is read once, whichever generator names it first.
 
     Args:
         store: The map.
@@ -77,24 +86,75 @@ async def gather_evidence(
         limits: Per-query caps on candidates.
 
     Returns:
-        The query vector and the hits of the semantic, lexical and graph generators.
+        The hits of the semantic, lexical and graph generators, and the facts of every
+        admissible candidate, by id in id order.
     """
 
+    reads = _FactReads(store, posed)
+
     async def semantic() -> tuple[Vector | None, dict[str, float], dict[str, float]]:
-        if not posed.text.strip():
+        vector = (await embedder.embed([posed.text]))[0] if posed.text.strip() else None
+        reads.vector.set_result(vector)
+        if vector is None:
             return None, {}, {}
-        vector = (await embedder.embed([posed.text]))[0]
         incidents, parts = await semantic_hits(store, vector, posed, limits)
+        await reads.read([*incidents, *parts])
         return vector, incidents, parts
 
-    async def graph() -> tuple[ServiceNeighbourhood, GraphHits]:
-        hood = await service_neighbourhood(store, posed, max_hops, limits)
-        return hood, await graph_hits(store, posed, hood, limits)
+    async def lexical() -> dict[str, float]:
+        hits = await lexical_hits(store, posed.text, posed, limits.text_k)
+        await reads.read(hits)
+        return hits
 
-    (vector, incidents, parts), lexical, (hood, hits) = await asyncio.gather(
-        semantic(), lexical_hits(store, posed.text, posed, limits.text_k), graph()
-    )
-    return Evidence(vector, incidents, parts, lexical, hits, hood)
+    async def direct() -> GraphHits:
+        hits = await direct_hits(store, posed, limits)
+        await reads.read(hits.incidents)
+        return hits
+
+    async def nearby() -> tuple[ServiceNeighbourhood, GraphHits]:
+        hood = await service_neighbourhood(store, posed, max_hops, limits)
+        hits = await nearby_hits(store, posed, hood, limits)
+        await reads.read(hits.incidents)
+        return hood, hits
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            semantic_task = group.create_task(semantic())
+            lexical_task = group.create_task(lexical())
+            # The graph generator in two: the query's own services need no walk.
+            direct_task = group.create_task(direct())
+            nearby_task = group.create_task(nearby())
+    except ExceptionGroup as failed:
+        # Callers handle Precedent's errors by type (a lost store is a 503), as they did when
+        # asyncio.gather raised the first failure; the others were cancelled with it.
+        raise failed.exceptions[0]  # noqa: B904 - its own cause is kept; the group is the context
+    vector, incidents, parts = semantic_task.result()
+    hood, near = nearby_task.result()
+    hits = direct_task.result().merged(near)
+    evidence = Evidence(vector, incidents, parts, lexical_task.result(), hits, hood)
+    return evidence, reads.facts()
+
+
+class _FactReads:
+    """Reads each candidate's facts once, as soon as a generator names it and the query vector is known."""
+
+    def __init__(self, store: GraphStore, posed: PosedQuery) -> None:
+        self._store = store
+        self._posed = posed
+        self._requested: set[str] = set()
+        self._found: dict[str, CandidateFacts] = {}
+        self.vector: asyncio.Future[Vector | None] = asyncio.get_running_loop().create_future()
+
+    async def read(self, ids: Iterable[str]) -> None:
+        vector = await self.vector  # the cosines need it; the semantic generator makes it first
+        new = sorted(set(ids) - self._requested)
+        self._requested.update(new)
+        if new:
+            self._found.update(await gather_facts(self._store, self._posed, new, vector))
+
+    def facts(self) -> dict[str, CandidateFacts]:
+        """Every admissible candidate's facts, in id order (as one read of the whole pool answered)."""
+        return {incident_id: self._found[incident_id] for incident_id in sorted(self._found)}
 
 
 async def measure_posed(
@@ -119,10 +179,6 @@ async def measure_posed(
     Returns:
         The candidates, their facts and their signal values.
     """
-    evidence = await gather_evidence(store, embedder, posed, shape.max_hops, limits)
-    pool = sorted(
-        {*evidence.vector_hits, *evidence.part_hits, *evidence.lexical_hits, *evidence.graph.incidents}
-    )
-    facts, names = await gather_facts(store, posed, pool, evidence.vector)
+    evidence, facts = await gather_evidence(store, embedder, posed, shape.max_hops, limits)
     signals = measure(posed, evidence, facts, shape, now)
-    return Measured(posed, evidence, facts, names, signals)
+    return Measured(posed, evidence, facts, signals)

@@ -7,6 +7,7 @@ away. A described incident is taken as given, with services resolved against the
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter, Node
@@ -43,9 +44,19 @@ async def pose(
     """
     if isinstance(query, DescribedQuery):
         return await _pose_described(catalog, query, options)
-    incident = await catalog.incident(query.incident, options.viewer)
     # Every update, service, severity and type of one incident: small, and all of it is needed.
-    neighbours = [node for _, node in await store.neighbours(incident.id, _DECLARED)]
+    # The key is nearly always the incident's id (webhooks, links, the API), so its neighbours are
+    # read while the catalog resolves it, saving a round trip; a reference is read again by id.
+    guess = asyncio.ensure_future(store.neighbours(query.incident, _DECLARED))
+    try:
+        incident = await catalog.incident(query.incident, options.viewer)
+    except BaseException:
+        guess.cancel()
+        raise
+    declared = await guess
+    if incident.id != query.incident:
+        declared = await store.neighbours(incident.id, _DECLARED)
+    neighbours = [node for _, node in declared]
     updates = sorted(
         (n for n in neighbours if n.label == "IncidentUpdate"),
         key=lambda n: (n.occurred_at is None, n.occurred_at, n.id),

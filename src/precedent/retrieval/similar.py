@@ -9,13 +9,14 @@ Unless given weights, it ranks with the map's own choice (``choice.load_choice``
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.choice import RankingChoice, load_choice
-from precedent.retrieval.explain import explain, lesson_material
+from precedent.retrieval.explain import display_names, explain, result_facts
 from precedent.retrieval.fusion import fuse
 from precedent.retrieval.measuring import Measured, measure_posed
 from precedent.retrieval.posing import pose
@@ -25,6 +26,7 @@ from precedent.retrieval.terms import terms
 
 if TYPE_CHECKING:
     from precedent.embedding.base import Embedder
+    from precedent.model import Node
     from precedent.retrieval.weights import Weights
     from precedent.store.base import GraphStore
 
@@ -100,16 +102,22 @@ class SimilarIncidentFinder:
         """Rank past incidents for an already posed query."""
         measured = await self.measure(posed)
         top = fuse(measured.signals, await self.weights(), limit)
-        facts = measured.facts
-        material = await lesson_material(self._store, [f.incident_id for f in top], posed.visibilities)
+        details = await result_facts(self._store, [f.incident_id for f in top], posed.visibilities)
         context = (
             measured.evidence.hood,
-            {**measured.evidence.hood.names, **measured.names},
+            {**measured.evidence.hood.names, **display_names(details.values())},
             terms(posed.text),
         )
         results = []
         for fused in top:
-            fact = facts[fused.incident_id]
+            fact = measured.facts[fused.incident_id]
+            # Ranking read a brief node; the answer shows the whole one (unless it was deleted
+            # or hidden in between, when the brief one still names it).
+            detail = details.get(fused.incident_id)
+            material: tuple[tuple[Node, ...], tuple[Node, ...]] = ((), ())
+            if detail is not None:
+                fact = dataclasses.replace(fact, node=detail.node)
+                material = (detail.chunks, detail.follow_ups)
             props = fact.node.properties
             results.append(
                 SimilarIncident(
@@ -118,7 +126,7 @@ class SimilarIncidentFinder:
                     name=str(props.get("name", fused.incident_id)),
                     score=fused.score,
                     started_at=fact.node.occurred_at,
-                    explanation=explain(posed, fused, fact, context, material[fused.incident_id]),
+                    explanation=explain(posed, fused, fact, context, material),
                 )
             )
         return SimilarResults(posed, tuple(results))

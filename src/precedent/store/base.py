@@ -161,6 +161,7 @@ class GraphStore(Protocol):
         embedding: Vector | None = None,
         lessons: bool = False,
         per_list: int = 200,
+        properties: Sequence[str] | None = None,
     ) -> dict[str, IncidentFacts]:
         """What ranking and explaining need of each of ``ids``: one round trip on Neo4j.
 
@@ -172,8 +173,13 @@ class GraphStore(Protocol):
         post-mortem chunks and follow-ups. Every list is ordered by id and holds at most
         ``per_list`` items (an owners list per service). Nodes come without embeddings.
 
+        ``properties`` asks for brief facts, as ranking a few hundred candidates needs: each
+        incident node then carries only those of its properties (and no text), and the affected
+        and owning nodes only their id and label. ``None`` (the default) returns whole nodes.
+
         Raises:
-            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or a
+                name in ``properties`` is not an identifier.
             InvalidQuery: if ``per_list`` < 1.
         """
 

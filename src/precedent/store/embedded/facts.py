@@ -6,6 +6,7 @@ suite checks they agree.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from precedent.model import IncidentFacts
@@ -93,6 +94,33 @@ def _facts(
     )
 
 
+class _Brief:
+    """Brief facts (``GraphStore.incident_facts(properties=...)``), each linked node briefed once."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = keys
+        self._linked: dict[str, Node] = {}
+
+    def _nodes(self, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        briefed = []
+        for node in nodes:
+            found = self._linked.get(node.id)
+            if found is None:
+                found = self._linked[node.id] = node.brief()
+            briefed.append(found)
+        return tuple(briefed)
+
+    def facts(self, facts: IncidentFacts) -> IncidentFacts:
+        return dataclasses.replace(
+            facts,
+            node=facts.node.brief(self._keys),
+            affected=self._nodes(facts.affected),
+            owners={service: self._nodes(teams) for service, teams in facts.owners.items()},
+            chunks=self._nodes(facts.chunks),
+            follow_ups=self._nodes(facts.follow_ups),
+        )
+
+
 def incident_facts(
     state: GraphState,
     ids: Sequence[str],
@@ -101,12 +129,14 @@ def incident_facts(
     before: datetime | None,
     lessons: bool,
     per_list: int,
+    properties: Sequence[str] | None,
 ) -> dict[str, IncidentFacts]:
     """Facts (without cosines) about the visible incidents among ``ids``; see ``GraphStore``.
 
     Arguments are checked by the caller, which adds the cosines from its vector index.
     """
     found: dict[str, IncidentFacts] = {}
+    brief = None if properties is None else _Brief(properties)
     for node_id in ids:
         node = state.nodes.get(node_id)
         if (
@@ -118,5 +148,6 @@ def incident_facts(
             continue
         if before is not None and (node.occurred_at is None or node.occurred_at >= before):
             continue
-        found[node_id] = _facts(state, node, visibilities, before, lessons, per_list)
+        facts = _facts(state, node, visibilities, before, lessons, per_list)
+        found[node_id] = facts if brief is None else brief.facts(facts)
     return found

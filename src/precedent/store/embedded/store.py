@@ -522,19 +522,29 @@ class EmbeddedStore:
         embedding: Vector | None = None,
         lessons: bool = False,
         per_list: int = 200,
+        properties: Sequence[str] | None = None,
     ) -> dict[str, IncidentFacts]:
         """What ranking needs of each visible incident among ``ids`` (see ``GraphStore``).
 
         Raises:
-            SchemaError: if ``embedding`` is not a vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a vector of the store's dimension, or a name in
+                ``properties`` is not an identifier.
             InvalidQuery: if ``per_list`` < 1.
         """
         state = self._open_state()
         query = None if embedding is None else self._query_vector(state, embedding)
         if per_list < 1:
             raise InvalidQuery(f"per_list must be at least 1, not {per_list}")
+        if properties is not None:
+            check_property_names(properties)
         found = incident_facts(
-            state, ids, visibilities=visibilities, before=before, lessons=lessons, per_list=per_list
+            state,
+            ids,
+            visibilities=visibilities,
+            before=before,
+            lessons=lessons,
+            per_list=per_list,
+            properties=properties,
         )
         if query is None or state.vectors is None:
             return found

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from neo4j import AsyncGraphDatabase
+from neo4j import READ_ACCESS, AsyncGraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
@@ -25,18 +26,35 @@ from neo4j.exceptions import (
 from precedent.errors import StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
-    from neo4j import AsyncBookmarkManager, AsyncDriver, AsyncManagedTransaction, AsyncSession, Record
+    from typing import LiteralString
+
+    from neo4j import AsyncBookmarkManager, AsyncDriver, AsyncResult, AsyncSession, Record
 
     from precedent.store.neo4j.queries import Collected
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "Connection", "Work", "fetch", "fetch_rows", "run"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "Connection", "Runner", "Work", "fetch", "fetch_rows", "run"]
 
 T = TypeVar("T")
 _SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
-Work = Callable[["AsyncManagedTransaction"], Awaitable[T]]
+
+# How long a read is retried on transient failures (a cluster electing a leader, a restart), as
+# the driver retries a managed transaction (its max_transaction_retry_time default).
+_READ_RETRY_SECONDS = 30.0
+_FIRST_RETRY_DELAY = 0.2
 
 
-async def fetch(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> list[Record]:
+class Runner(Protocol):
+    """Where work runs its statements: a managed write transaction, or a read session (``Connection``)."""
+
+    async def run(
+        self, query: LiteralString, parameters: dict[str, Any] | None = None, **kwargs: Any
+    ) -> AsyncResult: ...
+
+
+Work = Callable[[Runner], Awaitable[T]]
+
+
+async def fetch(tx: Runner, query: str, params: Mapping[str, object]) -> list[Record]:
     """Run ``query`` in ``tx`` and return every record (results must be consumed inside the work)."""
     # The driver types queries as LiteralString; ours are str built in queries.py from constants
     # and schema-whitelisted names, with every value passed as a parameter.
@@ -44,15 +62,13 @@ async def fetch(tx: AsyncManagedTransaction, query: str, params: Mapping[str, ob
     return [record async for record in result]
 
 
-async def fetch_rows(
-    tx: AsyncManagedTransaction, collected: Collected, params: Mapping[str, object]
-) -> list[dict[str, Any]]:
+async def fetch_rows(tx: Runner, collected: Collected, params: Mapping[str, object]) -> list[dict[str, Any]]:
     """Run a ``queries.collected`` read in ``tx`` and return its rows, in order, keyed by column."""
     records = await fetch(tx, collected.query, params)
     return [dict(zip(collected.columns, row, strict=True)) for row in records[0]["rows"]]
 
 
-async def run(tx: AsyncManagedTransaction, query: str, params: Mapping[str, object]) -> None:
+async def run(tx: Runner, query: str, params: Mapping[str, object]) -> None:
     """Run a write ``query`` in ``tx`` and wait for it to finish."""
     result = await tx.run(query, dict(params))
     await result.consume()
@@ -143,10 +159,29 @@ class Connection:
                 await driver.close()
 
     async def read(self, work: Work[T], action: str) -> T:
-        """Run ``work`` in a managed read transaction (retried on transient failures)."""
-        async with self._turns, self._session(action) as session:
-            with self._errors(action):
-                return await session.execute_read(work)
+        """Run ``work``'s statements as auto-commit reads in one session, retried on transient failures.
+
+        Not ``execute_read``: a managed transaction adds a BEGIN and a COMMIT to every read and
+        costs this process about twice the CPU of one auto-commit statement (3.3 against 1.6 ms
+        a read, measured), and a similar-incident query makes eight reads. A read changes
+        nothing, so running the whole of ``work`` again after a transient failure is safe; each
+        statement sees what was committed when it ran, as in a read-committed transaction.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _READ_RETRY_SECONDS
+        delay = _FIRST_RETRY_DELAY
+        async with self._turns:
+            while True:
+                try:
+                    async with self._session(action, access_mode=READ_ACCESS) as session:
+                        return await work(session)
+                except (Neo4jError, DriverError) as exc:
+                    if not exc.is_retryable() or loop.time() + delay > deadline:
+                        with self._errors(action):
+                            raise
+                # Jitter keeps readers that failed together from retrying together.
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - not cryptographic
+                delay *= 2
 
     async def write(self, work: Work[T], action: str) -> T:
         """Run ``work`` in a managed write transaction (retried on transient failures)."""
@@ -157,7 +192,7 @@ class Connection:
     async def query(self, query: str, params: Mapping[str, object], action: str) -> list[Record]:
         """Run one read ``query`` and return its records."""
 
-        async def work(tx: AsyncManagedTransaction) -> list[Record]:
+        async def work(tx: Runner) -> list[Record]:
             return await fetch(tx, query, params)
 
         return await self.read(work, action)
@@ -165,17 +200,24 @@ class Connection:
     async def execute(self, query: str, params: Mapping[str, object], action: str) -> None:
         """Run one write ``query`` in its own transaction."""
 
-        async def work(tx: AsyncManagedTransaction) -> None:
+        async def work(tx: Runner) -> None:
             await run(tx, query, params)
 
         await self.write(work, action)
 
     @contextlib.asynccontextmanager
-    async def _session(self, action: str) -> AsyncIterator[AsyncSession]:
+    async def _session(self, action: str, access_mode: str | None = None) -> AsyncIterator[AsyncSession]:
         if self._driver is None or self._bookmarks is None:
             raise StoreError(f"Neo4jStore is not open while {action}; call `await store.open()` first")
         with self._errors(action):
-            session = self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+            session = (
+                self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+                if access_mode is None
+                # A read session routes to a reader on a cluster, as execute_read does.
+                else self._driver.session(
+                    database=self._database, bookmark_manager=self._bookmarks, default_access_mode=access_mode
+                )
+            )
         try:
             yield session
         finally:

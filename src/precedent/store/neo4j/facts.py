@@ -11,19 +11,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from precedent.errors import InvalidQuery
-from precedent.model import IncidentFacts
+from precedent.model import IncidentFacts, Node
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch_rows
-from precedent.store.neo4j.convert import node_from_record, to_micros, vector_list
+from precedent.store.neo4j.convert import (
+    from_micros,
+    node_from_record,
+    node_label,
+    stored_property,
+    to_micros,
+    vector_list,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from neo4j import AsyncManagedTransaction
-
-    from precedent.model import Node, Vector, Visibility
-    from precedent.store.neo4j.connection import Connection
+    from precedent.model import Vector, Visibility
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["incident_facts"]
 
@@ -44,11 +49,14 @@ class _Decoder:
     def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
         return tuple(self.node(props, labels) for props, labels in pairs)
 
+    def incident(self, row: dict[str, Any]) -> Node:
+        return node_from_record(row["props"], row["labels"])
+
     def facts(self, row: dict[str, Any]) -> IncidentFacts:
         affected = [(self.node(props, labels), owners) for props, labels, owners in row["affected"]]
         score = row["score"]
         return IncidentFacts(
-            node=node_from_record(row["props"], row["labels"]),
+            node=self.incident(row),
             # Neo4j's cosine answers (1 + cos) / 2; map it back as search.py does.
             cosine=None if score is None else 2.0 * float(score) - 1.0,
             affected=tuple(node for node, _ in affected),
@@ -57,6 +65,37 @@ class _Decoder:
             chunks=self.nodes(row["chunks"]),
             follow_ups=self.nodes(row["follow_ups"]),
         )
+
+
+class _BriefDecoder(_Decoder):
+    """Decodes the positional rows of ``queries.incident_facts(brief=True)`` (``properties`` asked)."""
+
+    def __init__(self, properties: Sequence[str]) -> None:
+        super().__init__()
+        self._properties = properties
+
+    def node(self, props: Sequence[Any], labels: Sequence[str] = ()) -> Node:
+        node_id, label, occurred_at, visibility = props
+        found = self._seen.get(node_id)
+        if found is None:
+            found = self._seen[node_id] = Node(node_id, label, {}, _time(occurred_at), visibility)
+        return found
+
+    def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
+        return tuple(self.node(brief) for brief in pairs)
+
+    def incident(self, row: dict[str, Any]) -> Node:
+        node_id, occurred_at, visibility, values = row["props"]
+        kept = {key: value for key, value in zip(self._properties, values, strict=True) if value is not None}
+        return Node(node_id, node_label(row["labels"]), kept, _time(occurred_at), visibility)
+
+    def facts(self, row: dict[str, Any]) -> IncidentFacts:
+        # Each affected node comes as [id, label, occurred_at, visibility, owners].
+        return super().facts({**row, "affected": [(item[:4], (), item[4]) for item in row["affected"]]})
+
+
+def _time(micros: int | None) -> datetime | None:
+    return None if micros is None else from_micros(micros)
 
 
 async def incident_facts(
@@ -69,31 +108,40 @@ async def incident_facts(
     lessons: bool,
     per_list: int,
     dimensions: int | None,
+    properties: Sequence[str] | None,
 ) -> dict[str, IncidentFacts]:
     """Facts about the visible incidents among ``ids``; see ``GraphStore.incident_facts``.
 
     Raises:
-        SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+        SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or a name
+            in ``properties`` is not an identifier.
         InvalidQuery: if ``per_list`` < 1.
     """
     vector = None if embedding is None else vector_list("the query embedding", embedding, dimensions)
     if per_list < 1:
         raise InvalidQuery(f"per_list must be at least 1, not {per_list}")
+    keys = None if properties is None else [stored_property(name) for name in properties]
     unique = list(dict.fromkeys(ids))
     if not unique:
         return {}
     query = queries.collected(
-        queries.incident_facts(before=before is not None, scored=vector is not None, lessons=lessons),
+        queries.incident_facts(
+            before=before is not None, scored=vector is not None, lessons=lessons, brief=keys is not None
+        ),
         queries.FACT_COLUMNS,
     )
     params: dict[str, object] = {"ids": unique, "visibilities": list(visibilities), "per_list": per_list}
+    if keys is not None:
+        params["keys"] = keys
     if before is not None:
         params["before"] = to_micros(before)
     if vector is not None:
         params["vector"] = vector
 
-    async def work(tx: AsyncManagedTransaction) -> dict[str, IncidentFacts]:
-        found = {facts.node.id: facts for facts in map(_Decoder().facts, await fetch_rows(tx, query, params))}
+    decoder = _Decoder() if properties is None else _BriefDecoder(properties)
+
+    async def work(tx: Runner) -> dict[str, IncidentFacts]:
+        found = {facts.node.id: facts for facts in map(decoder.facts, await fetch_rows(tx, query, params))}
         return {node_id: found[node_id] for node_id in unique if node_id in found}
 
     return await connection.read(work, "reading incident facts")

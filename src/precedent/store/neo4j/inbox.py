@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from datetime import timedelta
 
-    from neo4j import AsyncManagedTransaction
+    from precedent.store.neo4j.connection import Runner
 
 __all__ = ["Neo4jInbox"]
 
@@ -113,7 +113,7 @@ class Neo4jInbox:
         """See ``Inbox.claim``."""
         params = {"now": _ms(now), "owner": owner, "expires": _ms(now + lease), "limit": limit}
 
-        async def work(tx: AsyncManagedTransaction) -> tuple[int, list[Delivery]]:
+        async def work(tx: Runner) -> tuple[int, list[Delivery]]:
             candidates = [r["id"] for r in await fetch(tx, queries.INBOX_CANDIDATES, params)]
             if not candidates:
                 return 0, []
@@ -127,7 +127,7 @@ class Neo4jInbox:
         return []
 
     async def _held(self, query: str, params: dict[str, object], action: str) -> bool:
-        async def work(tx: AsyncManagedTransaction) -> bool:
+        async def work(tx: Runner) -> bool:
             await run(tx, queries.INBOX_LOCK, params)
             records = await fetch(tx, query, params)
             return bool(records and records[0]["changed"])
@@ -177,7 +177,7 @@ class Neo4jInbox:
         """See ``Inbox.retry``."""
         params = {"id": delivery_id, "now": _ms(now)}
 
-        async def work(tx: AsyncManagedTransaction) -> Delivery | None:
+        async def work(tx: Runner) -> Delivery | None:
             await run(tx, queries.INBOX_LOCK, params)
             await run(tx, queries.INBOX_RETRY, params)
             records = await fetch(tx, queries.INBOX_GET, params)

@@ -17,11 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from neo4j import AsyncManagedTransaction
-
     from precedent.graph_schema import GraphSchema
     from precedent.model import Node, Visibility
-    from precedent.store.neo4j.connection import Connection
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["find_nodes", "linked_recent", "linked_recent_ids", "linked_times"]
 
@@ -59,7 +57,7 @@ async def linked_recent(
         return found
     params["with_embeddings"] = False
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: Runner) -> None:
         # Rows arrive in each subquery's order, so appending keeps newest-first per anchor.
         for row in await fetch_rows(tx, query, params):
             found[row["anchor"]].append(node_from_record(row["props"], row["labels"]))
@@ -100,7 +98,7 @@ async def linked_recent_ids(
     if not unique:
         return found
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: Runner) -> None:
         for row in await fetch_rows(tx, query, params):
             found[row["anchor"]] = [str(i) for i in row["ids"]]
 

@@ -10,10 +10,8 @@ from precedent.store.neo4j.connection import fetch
 from precedent.store.neo4j.convert import node_from_record, to_micros
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
     from precedent.model import ListingKey, Node, NodeListing
-    from precedent.store.neo4j.connection import Connection
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["list_page"]
 
@@ -59,7 +57,7 @@ async def list_page(
         params["start_at"], params["start_id"] = to_micros(start_after[0]), start_after[1]
     page: list[Node] = []
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: Runner) -> None:
         page.extend(node_from_record(r["props"], r["labels"]) for r in await fetch(tx, query, params))
 
     await connection.read(work, "listing nodes")

@@ -20,10 +20,8 @@ from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
     from precedent.graph_schema import GraphSchema
-    from precedent.store.neo4j.connection import Connection
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["SCHEMA_VERSION_KEY", "migrate"]
 
@@ -31,7 +29,7 @@ SCHEMA_VERSION_KEY = "schema_version"
 _DIMENSIONS = "{dimensions}"
 
 
-async def _get_version(tx: AsyncManagedTransaction) -> int:
+async def _get_version(tx: Runner) -> int:
     records = await fetch(tx, queries.GET_META, {"key": SCHEMA_VERSION_KEY})
     return int(records[0]["value"]) if records else 0
 

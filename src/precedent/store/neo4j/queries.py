@@ -73,6 +73,7 @@ __all__ = [
     "neighbours",
     "neighbours_of",
     "next_hop",
+    "nodes_and_edges_among",
     "node_fields",
     "safe_identifier",
     "safe_property",
@@ -385,6 +386,20 @@ def edges_among(types: Sequence[str]) -> str:
     )
 
 
+def nodes_and_edges_among(types: Sequence[str]) -> str:
+    """``GET_NODES`` and ``edges_among`` of ``$ids`` in one statement: columns ``nodes`` and ``edges``.
+
+    Each is a list of rows (``NODE_COLUMNS``, ``EDGE_COLUMNS``): a subgraph walk ends with both,
+    and one round trip instead of two shortens the similar-incident query's service walk.
+    """
+    # Each collected read answers exactly one row, even when it found nothing.
+    nodes = collected(GET_NODES, NODE_COLUMNS).query
+    edges = collected(edges_among(types), EDGE_COLUMNS).query
+    return (
+        f"CALL () {{\n{nodes}\n}}\nWITH rows AS nodes\nCALL () {{\n{edges}\n}}\nRETURN nodes, rows AS edges"
+    )
+
+
 def _linked_match(label: str, edge_type: str, *, before: bool, after: bool) -> str:
     """The MATCH and WHERE of the newest-linked questions, run once per ``anchor``."""
     predicates = ["n.visibility IN $visibilities"]
@@ -437,12 +452,17 @@ def linked_recent_ids(label: str, edge_type: str, *, before: bool, after: bool) 
 FACT_COLUMNS = ("props", "labels", "score", "affected", "related", "chunks", "follow_ups")
 
 
-def _pair(var: str) -> str:
-    """A node as ``[props, labels]`` without its embedding, for lists nested in one row."""
-    return f"[{_stored_pairs(var)}, labels({var})]"
+def _brief(var: str, label: str) -> str:
+    """A node as ``[id, label, occurred_at, visibility]``, its label the expression ``label``."""
+    return f"[{var}.id, {label}, {var}.occurred_at, {var}.visibility]"
 
 
-def incident_facts(*, before: bool, scored: bool, lessons: bool) -> str:
+def _pair(var: str, label: str, *, brief: bool = False) -> str:
+    """A node as ``[props, labels]`` without its embedding, or with ``brief`` as ``_brief``."""
+    return _brief(var, label) if brief else f"[{_stored_pairs(var)}, labels({var})]"
+
+
+def incident_facts(*, before: bool, scored: bool, lessons: bool, brief: bool = False) -> str:
     """Per visible Incident among ``$ids`` (started before ``$before``), what ranking needs of it.
 
     One row per incident, its lists built by COLLECT subqueries (each ordered by id, at most
@@ -450,7 +470,19 @@ def incident_facts(*, before: bool, scored: bool, lessons: bool) -> str:
     the ids of related incidents; with ``lessons``, its post-mortem chunks and follow-ups.
     ``scored`` adds the cosine (Neo4j's ``(1 + cos) / 2``) with ``$vector``. Replacing five
     batched reads (and two more for lessons) by this one saves round trips per query.
+    ``brief`` reads of each node only its id, time, visibility and (the incident) the stored
+    keys in ``$keys``: a few hundred candidates' whole nodes cost more to ship and decode than
+    everything else ranking does.
     """
+    # Brief rows are positional: fewer, smaller values for the driver to decode.
+    chunk, follow_up = _pair("c", "'PostmortemChunk'", brief=brief), _pair("f", "'FollowUp'", brief=brief)
+    owner = _pair("t", "'Team'", brief=brief)
+    props = "[n.id, n.occurred_at, n.visibility, [key IN $keys | n[key]]]" if brief else _stored_pairs("n")
+    service = (
+        "s.id, CASE WHEN s:Service THEN 'Service' ELSE 'Team' END, s.occurred_at, s.visibility"
+        if brief
+        else f"{_stored_pairs('s')}, labels(s)"
+    )
     where = ["n.visibility IN $visibilities"]
     related = ["m.visibility IN $visibilities", "m.id <> n.id"]
     if before:
@@ -468,24 +500,24 @@ def incident_facts(*, before: bool, scored: bool, lessons: bool) -> str:
             "    MATCH (n)-[:HAS_POSTMORTEM]->(p:Entity:Postmortem)\n"
             "          -[:HAS_CHUNK]->(c:Entity:PostmortemChunk)\n"
             "    WHERE p.visibility IN $visibilities AND c.visibility IN $visibilities\n"
-            f"    WITH DISTINCT c ORDER BY c.id LIMIT $per_list RETURN {_pair('c')}\n"
+            f"    WITH DISTINCT c ORDER BY c.id LIMIT $per_list RETURN {chunk}\n"
             "  } AS chunks,\n"
             "  COLLECT {\n"
             "    MATCH (n)-[:HAS_FOLLOW_UP]->(f:Entity:FollowUp) WHERE f.visibility IN $visibilities\n"
-            f"    WITH DISTINCT f ORDER BY f.id LIMIT $per_list RETURN {_pair('f')}\n"
+            f"    WITH DISTINCT f ORDER BY f.id LIMIT $per_list RETURN {follow_up}\n"
             "  } AS follow_ups"
         )
     return (
         "UNWIND $ids AS id\n"
         "MATCH (n:Entity:Incident {id: id})\n"
         f"WHERE {' AND '.join(where)}\n"
-        f"RETURN {_stored_pairs('n')} AS props, labels(n) AS labels, {score} AS score,\n"
+        f"RETURN {props} AS props, labels(n) AS labels, {score} AS score,\n"
         "  COLLECT {\n"
         "    MATCH (n)-[:AFFECTS]->(s:Entity) WHERE s:Service OR s:Team\n"
         "    WITH DISTINCT s ORDER BY s.id LIMIT $per_list\n"
-        f"    RETURN [{_stored_pairs('s')}, labels(s), CASE WHEN s:Service THEN COLLECT {{\n"
+        f"    RETURN [{service}, CASE WHEN s:Service THEN COLLECT {{\n"
         "      MATCH (s)-[:OWNED_BY]->(t:Entity:Team)\n"
-        f"      WITH DISTINCT t ORDER BY t.id LIMIT $per_list RETURN {_pair('t')}\n"
+        f"      WITH DISTINCT t ORDER BY t.id LIMIT $per_list RETURN {owner}\n"
         "    } ELSE [] END]\n"
         "  } AS affected,\n"
         "  COLLECT {\n"

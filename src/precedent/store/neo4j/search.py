@@ -17,11 +17,9 @@ from precedent.store.neo4j.convert import node_label, stored_property, to_micros
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from neo4j import AsyncManagedTransaction
-
     from precedent.graph_schema import GraphSchema
     from precedent.model import Vector
-    from precedent.store.neo4j.connection import Connection
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["lucene_query", "similarities", "text_search", "vector_search", "vector_search_labelled"]
 
@@ -146,7 +144,7 @@ async def _vector_rows(
         query = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
         params["fetch"] = max(k, over_fetch)
 
-    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+    async def work(tx: Runner) -> list[dict[str, Any]]:
         return await fetch_rows(tx, query, params)
 
     return await connection.read(work, "searching vectors")
@@ -166,7 +164,7 @@ async def similarities(
         return {}
     params = {"ids": unique, "vector": vector}
 
-    async def work(tx: AsyncManagedTransaction) -> dict[str, float]:
+    async def work(tx: Runner) -> dict[str, float]:
         scores = {
             str(r["id"]): 2.0 * float(r["score"]) - 1.0
             for r in await fetch_rows(tx, queries.SIMILARITIES_ROWS, params)
@@ -201,7 +199,7 @@ async def text_search(
     top_query = queries.collected(queries.text_search_top(predicates), queries.TEXT_TOP_COLUMNS)
     full_query = queries.collected(queries.text_search(predicates), queries.SCORE_COLUMNS)
 
-    async def work(tx: AsyncManagedTransaction) -> list[ScoredNode]:
+    async def work(tx: Runner) -> list[ScoredNode]:
         records = await fetch_rows(tx, top_query, params)
         if records:
             fetched, floor = int(records[0]["fetched"]), float(records[0]["floor"])

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     import networkx as nx
-    from neo4j import AsyncManagedTransaction
 
     from precedent.graph_schema import GraphSchema
     from precedent.model import (
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
         Vector,
         Visibility,
     )
+    from precedent.store.neo4j.connection import Runner
 
 __all__ = ["Neo4jStore"]
 
@@ -176,7 +176,7 @@ class Neo4jStore:
         """Return the nodes that exist among ``ids``, in the order of ``ids`` (a repeated id once)."""
         params = {"ids": list(dict.fromkeys(ids)), "with_embeddings": with_embeddings}
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Node]:
+        async def work(tx: Runner) -> dict[str, Node]:
             rows = await fetch_rows(tx, queries.GET_NODES_ROWS, params)
             nodes = (node_from_record(row["props"], row["labels"]) for row in rows)
             return {node.id: node for node in nodes}
@@ -226,11 +226,13 @@ class Neo4jStore:
         embedding: Vector | None = None,
         lessons: bool = False,
         per_list: int = 200,
+        properties: Sequence[str] | None = None,
     ) -> dict[str, IncidentFacts]:
         """What ranking needs of each visible incident among ``ids``, in one query (see ``GraphStore``).
 
         Raises:
-            SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
+            SchemaError: if ``embedding`` is not a finite vector of the store's dimension, or a
+                name in ``properties`` is not an identifier.
             InvalidQuery: if ``per_list`` < 1.
         """
         return await facts.incident_facts(
@@ -242,6 +244,7 @@ class Neo4jStore:
             lessons=lessons,
             per_list=per_list,
             dimensions=self._dimensions,
+            properties=properties,
         )
 
     async def list_nodes(
@@ -432,7 +435,7 @@ class Neo4jStore:
         types = sorted(self._schema.edge_types)
         hidden = sorted({"public", "private"} - set(visibilities))
 
-        async def work(tx: AsyncManagedTransaction) -> StoreStats:
+        async def work(tx: Runner) -> StoreStats:
             nodes = {label: (await fetch(tx, queries.count_nodes(label), {}))[0]["count"] for label in labels}
             edges = {t: (await fetch(tx, queries.count_edges(t), {}))[0]["count"] for t in types}
             if hidden:
@@ -504,7 +507,7 @@ class Neo4jStore:
         """Write ``value`` only if the key holds ``expected`` now (``None``: absent), atomically."""
         params = {"key": key, "value": value, "expected": expected, "token": uuid.uuid4().hex}
 
-        async def work(tx: AsyncManagedTransaction) -> bool:
+        async def work(tx: Runner) -> bool:
             if expected is None:
                 records = await fetch(tx, queries.META_CREATE, params)
             else:

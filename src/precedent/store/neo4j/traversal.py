@@ -12,16 +12,14 @@ from typing import TYPE_CHECKING
 from precedent.errors import InvalidQuery
 from precedent.model import Edge, GraphFilter, Node, Subgraph
 from precedent.store.neo4j import queries
-from precedent.store.neo4j.connection import fetch_rows
+from precedent.store.neo4j.connection import fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, node_from_record, to_micros
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from neo4j import AsyncManagedTransaction
-
     from precedent.graph_schema import GraphSchema
-    from precedent.store.neo4j.connection import Connection
+    from precedent.store.neo4j.connection import Connection, Runner
 
 __all__ = ["neighbours", "neighbours_of", "subgraph"]
 
@@ -58,7 +56,7 @@ async def neighbours(
     )
     params = {**walk.params, "id": node_id}
 
-    async def work(tx: AsyncManagedTransaction) -> list[tuple[Edge, Node]]:
+    async def work(tx: Runner) -> list[tuple[Edge, Node]]:
         pairs = []
         for row in await fetch_rows(tx, query, params):
             edge = edge_from_record(row["source"], row["type"], row["target"], row["edge_props"])
@@ -95,7 +93,7 @@ async def neighbours_of(
     )
     params = {**walk.params, "ids": unique, "per_node": per_node}
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: Runner) -> None:
         # Rows arrive in each subquery's order, so appending keeps the contract's order per id.
         for row in await fetch_rows(tx, query, params):
             edge = edge_from_record(row["source"], row["type"], row["target"], row["edge_props"])
@@ -105,7 +103,7 @@ async def neighbours_of(
     return {node_id: found[node_id] for node_id in ids}
 
 
-async def _existing(tx: AsyncManagedTransaction, ids: Sequence[str]) -> list[str]:
+async def _existing(tx: Runner, ids: Sequence[str]) -> list[str]:
     return sorted({row["id"] for row in await fetch_rows(tx, queries.EXISTING_IDS_ROWS, {"ids": list(ids)})})
 
 
@@ -127,9 +125,9 @@ async def subgraph(
     """
     walk = _Walk(graph_filter, schema)
     hop_query = queries.collected(queries.next_hop(walk.direction, walk.types, walk.predicates), ("id",))
-    edges_query = queries.collected(queries.edges_among(walk.types), queries.EDGE_COLUMNS)
+    parts_query = queries.nodes_and_edges_among(walk.types)
 
-    async def work(tx: AsyncManagedTransaction) -> Subgraph:
+    async def work(tx: Runner) -> Subgraph:
         frontier = await _existing(tx, seeds)
         truncated = len(frontier) > max_nodes
         order = frontier = frontier[: max(max_nodes, 0)]
@@ -146,20 +144,11 @@ async def subgraph(
             order = [*order, *found]
             visited.update(found)
             frontier = found
-        by_id = {
-            node.id: node
-            for node in (
-                node_from_record(row["props"], row["labels"])
-                for row in await fetch_rows(
-                    tx, queries.GET_NODES_ROWS, {"ids": order, "with_embeddings": False}
-                )
-            )
-        }
+        parts = (await fetch(tx, parts_query, {"ids": order, "with_embeddings": False}))[0]
+        nodes = (node_from_record(props, labels) for props, labels in parts["nodes"])
+        by_id = {node.id: node for node in nodes}
         edges = sorted(
-            (
-                edge_from_record(row["source"], row["type"], row["target"], row["props"])
-                for row in await fetch_rows(tx, edges_query, {"ids": order})
-            ),
+            (edge_from_record(*row) for row in parts["edges"]),
             key=lambda edge: (edge.source, edge.type, edge.target),
         )
         return Subgraph(
