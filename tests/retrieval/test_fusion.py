@@ -93,6 +93,16 @@ def test_rank_values_are_reciprocal_ranks_scaled_to_the_first_place() -> None:
     assert rank_values({}) == {}
 
 
+def test_rank_constant_scales_with_a_small_candidate_pool() -> None:
+    scores = {"a": 3.0, "b": 2.0, "c": 1.0}
+    # four candidates (one without a score here): constant 4, the last of four worth 5/8 of first
+    small = rank_values(scores, candidates=4)
+    assert small == {"a": 1.0, "b": pytest.approx(5 / 6), "c": pytest.approx(5 / 7)}
+    # a pool of 60 or more is plain reciprocal-rank fusion
+    assert rank_values(scores, candidates=500) == rank_values(scores)
+    assert rank_values(scores, candidates=60)["b"] == pytest.approx(61 / 62)
+
+
 def test_rrf_weights_are_reciprocal_rank_fusion_with_a_service_boost() -> None:
     # in both lists at ranks 2 and 3 beats first in one list; a shared service is worth a first place
     both = Signals(lexical_rank=61 / 62, semantic_rank=61 / 63)

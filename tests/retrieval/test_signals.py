@@ -64,9 +64,10 @@ def test_measure_combines_every_kind_of_evidence() -> None:
     assert sb.semantic == pytest.approx((0.9 - 0.1) / 0.9)
     assert (sb.lexical, sb.same_service, sb.dependency_path, sb.same_team) == (0.5, 0.0, 1.0, 1.0)
     assert sb.recurrence == pytest.approx(2 / 6)
-    # ranks: a leads BM25 (4.0 vs 2.0), b leads the cosines (0.9 vs 0.707); a shares a service
-    assert (sa.lexical_rank, sb.lexical_rank) == (1.0, pytest.approx(61 / 62))
-    assert (sb.semantic_rank, sa.semantic_rank) == (1.0, pytest.approx(61 / 62))
+    # ranks: a leads BM25 (4.0 vs 2.0), b leads the cosines (0.9 vs 0.707); a shares a service.
+    # Two candidates: the rank constant is 2, so second place is worth 3/4 of first.
+    assert (sa.lexical_rank, sb.lexical_rank) == (1.0, pytest.approx(3 / 4))
+    assert (sb.semantic_rank, sa.semantic_rank) == (1.0, pytest.approx(3 / 4))
     assert (sa.shares_service, sb.shares_service) == (1.0, 0.0)
     assert nearest_hops(frozenset({"db", "checkout"}), hood) == 0
     assert nearest_hops(frozenset({"elsewhere"}), hood) is None

@@ -116,10 +116,12 @@ def test_fit_also_climbs_from_rank_fusion() -> None:
     assert per_query(queries, fitted).mean() > per_query(queries, SCORE_WEIGHTS).mean() + 0.3
 
 
-def test_the_rank_fusion_candidate_is_rrf_plus_a_quarter_of_score_fusion() -> None:
-    # the RRF + same-service baseline is its special case alpha = 0 (weights.py)
+def test_the_default_is_rrf_with_half_a_service_boost_plus_a_quarter_of_score_fusion() -> None:
+    # the family benchmarks/retrieval/shapes.py --choose-default picks from (weights.py)
+    assert DEFAULT_WEIGHTS == RANK_FUSION_DEFAULT
     for signal in SIGNALS:
-        expected = RRF_WEIGHTS.of(signal) + 0.25 * SCORE_WEIGHTS.of(signal)
+        boost = 0.5 if signal == "shares_service" else 1.0
+        expected = boost * RRF_WEIGHTS.of(signal) + 0.25 * SCORE_WEIGHTS.of(signal)
         assert RANK_FUSION_DEFAULT.of(signal) == pytest.approx(expected)
 
 

@@ -94,11 +94,12 @@ def measure(
     """
     reference_time = posed.before or now
     bm25 = {i: s for i, s in evidence.lexical_hits.items() if i in facts}
-    lexical, lexical_ranks = max_normalise(bm25), rank_values(bm25)
+    # Both rank orders share one constant, scaled to the candidate pool (``rank_values``).
+    lexical, lexical_ranks = max_normalise(bm25), rank_values(bm25, len(facts))
     cosines = {incident_id: _cosine(fact, evidence) for incident_id, fact in facts.items()}
     # A query without text has no semantic order: ranking every candidate by a cosine of -1 would
     # reward ids, not meaning.
-    semantic_ranks = rank_values(cosines) if evidence.vector is not None else {}
+    semantic_ranks = rank_values(cosines, len(facts)) if evidence.vector is not None else {}
     query_services = frozenset(posed.service_ids)
     signals = {}
     for incident_id, fact in facts.items():
