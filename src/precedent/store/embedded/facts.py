@@ -6,13 +6,12 @@ suite checks they agree.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from precedent.model import IncidentFacts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import datetime
 
     from precedent.model import Node, Visibility
@@ -51,57 +50,19 @@ def _related(
     return tuple(sorted(found)[:per_list])
 
 
-def _facts(
-    state: GraphState,
-    node: Node,
-    visibilities: tuple[Visibility, ...],
-    before: datetime | None,
-    lessons: bool,
-    per_list: int,
-) -> IncidentFacts:
-    affected = _by_id(_out(state, node.id, "AFFECTS", "Service", "Team"), per_list)
-    chunks: tuple[Node, ...] = ()
-    follow_ups: tuple[Node, ...] = ()
-    if lessons:
-        postmortems = (
-            p for p in _out(state, node.id, "HAS_POSTMORTEM", "Postmortem") if p.visibility in visibilities
-        )
-        chunks = _by_id(
-            (
-                c
-                for p in postmortems
-                for c in _out(state, p.id, "HAS_CHUNK", "PostmortemChunk")
-                if c.visibility in visibilities
-            ),
-            per_list,
-        )
-        follow_ups = _by_id(
-            (f for f in _out(state, node.id, "HAS_FOLLOW_UP", "FollowUp") if f.visibility in visibilities),
-            per_list,
-        )
-    return IncidentFacts(
-        node=node,
-        cosine=None,
-        affected=affected,
-        owners={
-            s.id: _by_id(_out(state, s.id, "OWNED_BY", "Team"), per_list)
-            for s in affected
-            if s.label == "Service"
-        },
-        related=_related(state, node.id, visibilities, before, per_list),
-        chunks=chunks,
-        follow_ups=follow_ups,
-    )
+class _Shape:
+    """How nodes appear in the facts: whole, or brief (``incident_facts(properties=...)``)."""
 
-
-class _Brief:
-    """Brief facts (``GraphStore.incident_facts(properties=...)``), each linked node briefed once."""
-
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(self, keys: Sequence[str] | None) -> None:
         self._keys = keys
-        self._linked: dict[str, Node] = {}
+        self._linked: dict[str, Node] = {}  # each linked node briefed once: services recur
 
-    def _nodes(self, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+    def incident(self, node: Node) -> Node:
+        return node if self._keys is None else node.brief(self._keys)
+
+    def linked(self, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        if self._keys is None:
+            return nodes
         briefed = []
         for node in nodes:
             found = self._linked.get(node.id)
@@ -110,15 +71,27 @@ class _Brief:
             briefed.append(found)
         return tuple(briefed)
 
-    def facts(self, facts: IncidentFacts) -> IncidentFacts:
-        return dataclasses.replace(
-            facts,
-            node=facts.node.brief(self._keys),
-            affected=self._nodes(facts.affected),
-            owners={service: self._nodes(teams) for service, teams in facts.owners.items()},
-            chunks=self._nodes(facts.chunks),
-            follow_ups=self._nodes(facts.follow_ups),
-        )
+
+def _lessons(
+    state: GraphState, node: Node, visibilities: tuple[Visibility, ...], per_list: int
+) -> tuple[tuple[Node, ...], tuple[Node, ...]]:
+    postmortems = (
+        p for p in _out(state, node.id, "HAS_POSTMORTEM", "Postmortem") if p.visibility in visibilities
+    )
+    chunks = _by_id(
+        (
+            c
+            for p in postmortems
+            for c in _out(state, p.id, "HAS_CHUNK", "PostmortemChunk")
+            if c.visibility in visibilities
+        ),
+        per_list,
+    )
+    follow_ups = _by_id(
+        (f for f in _out(state, node.id, "HAS_FOLLOW_UP", "FollowUp") if f.visibility in visibilities),
+        per_list,
+    )
+    return chunks, follow_ups
 
 
 def incident_facts(
@@ -130,24 +103,45 @@ def incident_facts(
     lessons: bool,
     per_list: int,
     properties: Sequence[str] | None,
+    cosines: Callable[[list[str]], Mapping[str, float]] | None,
 ) -> dict[str, IncidentFacts]:
-    """Facts (without cosines) about the visible incidents among ``ids``; see ``GraphStore``.
+    """Facts about the visible incidents among ``ids``; see ``GraphStore.incident_facts``.
 
-    Arguments are checked by the caller, which adds the cosines from its vector index.
+    Arguments are checked by the caller; ``cosines`` scores the found incidents' embeddings
+    against the query's (None: no query vector).
     """
-    found: dict[str, IncidentFacts] = {}
-    brief = None if properties is None else _Brief(properties)
+    nodes: dict[str, Node] = {}
     for node_id in ids:
         node = state.nodes.get(node_id)
-        if (
-            node is None
-            or node_id in found
-            or node.label != "Incident"
-            or node.visibility not in visibilities
-        ):
+        if node is None or node_id in nodes or node.label != "Incident":
+            continue
+        if node.visibility not in visibilities:
             continue
         if before is not None and (node.occurred_at is None or node.occurred_at >= before):
             continue
-        facts = _facts(state, node, visibilities, before, lessons, per_list)
-        found[node_id] = facts if brief is None else brief.facts(facts)
+        nodes[node_id] = node
+    scores = {} if cosines is None else cosines(list(nodes))
+    shape = _Shape(properties)
+    owners_of: dict[str, tuple[Node, ...]] = {}  # a busy service is affected by many candidates
+
+    def owners(service: Node) -> tuple[Node, ...]:
+        found = owners_of.get(service.id)
+        if found is None:
+            teams = _by_id(_out(state, service.id, "OWNED_BY", "Team"), per_list)
+            found = owners_of[service.id] = shape.linked(teams)
+        return found
+
+    found = {}
+    for node_id, node in nodes.items():
+        affected = _by_id(_out(state, node_id, "AFFECTS", "Service", "Team"), per_list)
+        chunks, follow_ups = _lessons(state, node, visibilities, per_list) if lessons else ((), ())
+        found[node_id] = IncidentFacts(
+            node=shape.incident(node),
+            cosine=scores.get(node_id),
+            affected=shape.linked(affected),
+            owners={s.id: owners(s) for s in affected if s.label == "Service"},
+            related=_related(state, node_id, visibilities, before, per_list),
+            chunks=shape.linked(chunks),
+            follow_ups=shape.linked(follow_ups),
+        )
     return found

@@ -20,9 +20,9 @@ the writer's batches the same way, under both locks.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import Counter
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -537,7 +537,8 @@ class EmbeddedStore:
             raise InvalidQuery(f"per_list must be at least 1, not {per_list}")
         if properties is not None:
             check_property_names(properties)
-        found = incident_facts(
+        vectors = state.vectors
+        return incident_facts(
             state,
             ids,
             visibilities=visibilities,
@@ -545,11 +546,8 @@ class EmbeddedStore:
             lessons=lessons,
             per_list=per_list,
             properties=properties,
+            cosines=None if query is None or vectors is None else partial(vectors.similarities, query),
         )
-        if query is None or state.vectors is None:
-            return found
-        cosines = state.vectors.similarities(query, list(found))
-        return {i: dataclasses.replace(f, cosine=cosines.get(i)) for i, f in found.items()}
 
     async def list_nodes(
         self, listing: NodeListing, *, limit: int, start_after: ListingKey | None = None
