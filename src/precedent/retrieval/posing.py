@@ -52,6 +52,7 @@ async def pose(
         incident = await catalog.incident(query.incident, options.viewer)
     except BaseException:
         guess.cancel()
+        await asyncio.gather(guess, return_exceptions=True)  # retrieve it: nothing left pending
         raise
     declared = await guess
     if incident.id != query.incident:
