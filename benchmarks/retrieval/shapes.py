@@ -46,7 +46,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.retrieval.small_org import at, build
+from tests.retrieval.small_org import build, payments_db_outage
 
 from precedent.config import Settings
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
@@ -300,7 +300,7 @@ async def planted_guard() -> list[LabelledQuery]:
     """
     from precedent.embedding import HashEmbedder, SentenceTransformerEmbedder
     from precedent.model import OWNER_VIEWER
-    from precedent.retrieval import DescribedQuery, IncidentQuery
+    from precedent.retrieval import IncidentQuery
     from precedent.store.embedded import EmbeddedStore
 
     model = SentenceTransformerEmbedder()
@@ -313,16 +313,9 @@ async def planted_guard() -> list[LabelledQuery]:
             try:
                 await build(store, embedder)
                 finder = SimilarIncidentFinder(store, embedder, weights=DEFAULT_WEIGHTS)
-                described = DescribedQuery(
-                    name="payments-db connection pool exhausted",
-                    summary="payments-api cannot get database connections",
-                    services=("payments-db",),
-                    severity="SEV1",
-                    declared_at=at("2024-02-01T00:00:00"),
-                )
                 for query, options in (
                     (IncidentQuery("INC-20"), SimilarOptions()),
-                    (described, SimilarOptions()),
+                    (payments_db_outage(), SimilarOptions()),
                     (IncidentQuery("INC-14"), SimilarOptions(viewer=OWNER_VIEWER)),
                 ):
                     posed = await finder.pose(query, options)

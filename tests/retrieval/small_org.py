@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.model import Edge, Node
+from precedent.retrieval import DescribedQuery
 
 if TYPE_CHECKING:
     from precedent.embedding import Embedder
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
 
 def at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def payments_db_outage() -> DescribedQuery:
+    """A described payments-db outage: its precedent is INC-10, reached through payments-db."""
+    return DescribedQuery(
+        name="payments-db connection pool exhausted",
+        summary="payments-api cannot get database connections",
+        services=("payments-db",),
+        severity="SEV1",
+        declared_at=at("2024-02-01T00:00:00"),
+    )
 
 
 SERVICES = {

@@ -15,7 +15,7 @@ from precedent.retrieval import (
     SimilarIncidentFinder,
     SimilarOptions,
 )
-from tests.retrieval.small_org import at, build
+from tests.retrieval.small_org import at, build, payments_db_outage
 
 if TYPE_CHECKING:
     from precedent.embedding import Embedder
@@ -56,14 +56,7 @@ async def test_planted_precedent_ranks_first_with_reasons_and_path(finder: Simil
 
 
 async def test_described_query_finds_the_precedent(finder: SimilarIncidentFinder) -> None:
-    query = DescribedQuery(
-        name="payments-db connection pool exhausted",
-        summary="payments-api cannot get database connections",
-        services=("payments-db",),
-        severity="SEV1",
-        declared_at=at("2024-02-01T00:00:00"),
-    )
-    answer = await finder.find(query, SimilarOptions(limit=3))
+    answer = await finder.find(payments_db_outage(), SimilarOptions(limit=3))
     assert answer.query.service_ids == ("svc-paydb",)
     assert answer.results[0].reference == "INC-10"
     assert str(answer.results[0].explanation.path) == "query -AFFECTS-> payments-db <-AFFECTS- INC-10"
