@@ -13,7 +13,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from neo4j import READ_ACCESS, AsyncGraphDatabase
+from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncGraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
@@ -209,17 +209,13 @@ class Connection:
         await self.write(work, action)
 
     @contextlib.asynccontextmanager
-    async def _session(self, action: str, access_mode: str | None = None) -> AsyncIterator[AsyncSession]:
+    async def _session(self, action: str, access_mode: str = WRITE_ACCESS) -> AsyncIterator[AsyncSession]:
+        # A read session routes its statements to a reader on a cluster, as execute_read does.
         if self._driver is None or self._bookmarks is None:
             raise StoreError(f"Neo4jStore is not open while {action}; call `await store.open()` first")
         with self._errors(action):
-            session = (
-                self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
-                if access_mode is None
-                # A read session routes to a reader on a cluster, as execute_read does.
-                else self._driver.session(
-                    database=self._database, bookmark_manager=self._bookmarks, default_access_mode=access_mode
-                )
+            session = self._driver.session(
+                database=self._database, bookmark_manager=self._bookmarks, default_access_mode=access_mode
             )
         try:
             yield session

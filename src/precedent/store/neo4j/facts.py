@@ -52,8 +52,13 @@ class _Decoder:
     def incident(self, row: dict[str, Any]) -> Node:
         return node_from_record(row["props"], row["labels"])
 
+    def affected(self, item: Sequence[Any]) -> tuple[Node, Sequence[Any]]:
+        """An affected node and its owners' rows, from ``[props, labels, owners]``."""
+        props, labels, owners = item
+        return self.node(props, labels), owners
+
     def facts(self, row: dict[str, Any]) -> IncidentFacts:
-        affected = [(self.node(props, labels), owners) for props, labels, owners in row["affected"]]
+        affected = [self.affected(item) for item in row["affected"]]
         score = row["score"]
         return IncidentFacts(
             node=self.incident(row),
@@ -74,24 +79,25 @@ class _BriefDecoder(_Decoder):
         super().__init__()
         self._properties = properties
 
-    def node(self, props: Sequence[Any], labels: Sequence[str] = ()) -> Node:
-        node_id, label, occurred_at, visibility = props
+    def linked(self, brief: Sequence[Any]) -> Node:
+        """A linked node from ``[id, label, occurred_at, visibility]``."""
+        node_id, label, occurred_at, visibility = brief
         found = self._seen.get(node_id)
         if found is None:
             found = self._seen[node_id] = Node(node_id, label, {}, _time(occurred_at), visibility)
         return found
 
     def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
-        return tuple(self.node(brief) for brief in pairs)
+        return tuple(self.linked(brief) for brief in pairs)
 
     def incident(self, row: dict[str, Any]) -> Node:
         node_id, occurred_at, visibility, values = row["props"]
         kept = {key: value for key, value in zip(self._properties, values, strict=True) if value is not None}
         return Node(node_id, node_label(row["labels"]), kept, _time(occurred_at), visibility)
 
-    def facts(self, row: dict[str, Any]) -> IncidentFacts:
-        # Each affected node comes as [id, label, occurred_at, visibility, owners].
-        return super().facts({**row, "affected": [(item[:4], (), item[4]) for item in row["affected"]]})
+    def affected(self, item: Sequence[Any]) -> tuple[Node, Sequence[Any]]:
+        """An affected node and its owners' rows, from ``[id, label, occurred_at, visibility, owners]``."""
+        return self.linked(item[:4]), item[4]
 
 
 def _time(micros: int | None) -> datetime | None:
