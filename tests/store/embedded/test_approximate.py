@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from precedent.errors import StoreUnavailable
 from precedent.model import Node, SearchFilter
 from precedent.store.embedded import EmbeddedStore
 from precedent.store.embedded.approximate import ApproximateIndex
@@ -205,3 +207,37 @@ def test_saved_index_loads_only_beside_the_graph_file_its_table_names(tmp_path: 
     second.save(tmp_path / "hnsw", generation=3)
     (tmp_path / "hnsw.json").write_bytes(table)
     assert ApproximateIndex.load(tmp_path / "hnsw", 3, DIMENSIONS) is None
+
+
+async def test_searches_on_the_search_thread_survive_writes_close_and_reopen(tmp_path: Path) -> None:
+    # Above the store's inline threshold (2,000,000 matrix cells), so each HNSW walk runs on the
+    # store's search thread while the loop goes on.
+    nodes = _nodes(_vectors(21_000, seed=11))
+    store = EmbeddedStore(tmp_path / "threaded", dimensions=DIMENSIONS, exact_search=False)
+    await store.open()
+    await store.upsert_nodes(nodes)
+    probes = [(n.id, n.embedding) for n in nodes[1:3000:300]]
+
+    async def search() -> None:
+        for node_id, vector in probes:
+            assert vector is not None
+            [hit] = await store.vector_search(vector, k=1)
+            assert hit.node_id == node_id
+
+    async def write(start: int) -> None:
+        extra = _vectors(1, seed=start)[0]
+        await store.upsert_nodes([Node(f"w-{start}", "Incident", {"name": "written"}, embedding=extra)])
+        await store.delete_nodes([f"n-{20_000 + start:05d}"])
+
+    await asyncio.gather(search(), search(), write(1), write(2))
+    await store.close()
+    await store.open()  # a closed store opened again gets a new search thread
+    try:
+        await search()
+        # A search racing close either answers or says the store closed: it never hangs.
+        node_id, vector = probes[0]
+        assert vector is not None
+        racing, _ = await asyncio.gather(store.vector_search(vector, k=1), store.close(), return_exceptions=True)
+        assert isinstance(racing, StoreUnavailable) or [h.node_id for h in racing] == [node_id]
+    finally:
+        await store.close()
