@@ -100,31 +100,61 @@ def measure(
     # A query without text has no semantic order: ranking every candidate by a cosine of -1 would
     # reward ids, not meaning.
     semantic_ranks = rank_values(cosines, len(facts)) if evidence.vector is not None else {}
-    query_services = frozenset(posed.service_ids)
+    by_services = _ServiceSignals(posed, evidence, weights)
+    hood_teams = evidence.hood.teams
+    floor, half_life = weights.semantic_floor, weights.half_life_days
     signals = {}
     for incident_id, fact in facts.items():
         node = fact.node
         started = node.occurred_at
-        age_days = (reference_time - started).total_seconds() / _DAY if started else float("inf")
-        repeats = max((evidence.graph.per_service.get(s, 0) for s in fact.services), default=0)
+        same_service, dependency_path, shares_service, repeats = by_services.of(fact.services)
+        properties = node.properties
         signals[incident_id] = Signals(
-            semantic=semantic_value(cosines[incident_id], weights.semantic_floor),
+            semantic=semantic_value(cosines[incident_id], floor),
             lexical=lexical.get(incident_id, 0.0),
-            same_service=overlap(query_services, fact.services),
-            dependency_path=dependency_value(
-                nearest_hops(fact.services, evidence.hood), weights.hop_decay, weights.max_hops
-            ),
-            same_team=1.0 if fact.teams & evidence.hood.teams else 0.0,
-            same_type=same_value(posed.incident_type, _prop(node.properties, "incident_type")),
-            same_severity=same_value(posed.severity, _prop(node.properties, "severity")),
-            recency=0.0 if started is None else recency_value(age_days, weights.half_life_days),
+            same_service=same_service,
+            dependency_path=dependency_path,
+            same_team=1.0 if fact.teams & hood_teams else 0.0,
+            same_type=same_value(posed.incident_type, _prop(properties, "incident_type")),
+            same_severity=same_value(posed.severity, _prop(properties, "severity")),
+            recency=0.0
+            if started is None
+            else recency_value((reference_time - started).total_seconds() / _DAY, half_life),
             # The candidate itself is one of the incidents counted on its service.
             recurrence=recurrence_value(fact.related_links, max(0, repeats - 1)),
             lexical_rank=lexical_ranks.get(incident_id, 0.0),
             semantic_rank=semantic_ranks.get(incident_id, 0.0),
-            shares_service=1.0 if query_services & fact.services else 0.0,
+            shares_service=shares_service,
         )
     return signals
+
+
+class _ServiceSignals:
+    """The signals that depend only on a candidate's services, worked out once per set of them.
+
+    A few hundred candidates name a few dozen services between them (a busy service's incidents
+    are most of a pool), so most candidates share their set with an earlier one.
+    """
+
+    def __init__(self, posed: PosedQuery, evidence: Evidence, weights: Weights) -> None:
+        self._query = frozenset(posed.service_ids)
+        self._evidence = evidence
+        self._weights = weights
+        self._known: dict[frozenset[str], tuple[float, float, float, int]] = {}
+
+    def of(self, services: frozenset[str]) -> tuple[float, float, float, int]:
+        """``same_service``, ``dependency_path``, ``shares_service`` and incidents seen on the busiest."""
+        found = self._known.get(services)
+        if found is None:
+            evidence, weights = self._evidence, self._weights
+            hops = nearest_hops(services, evidence.hood)
+            found = self._known[services] = (
+                overlap(self._query, services),
+                dependency_value(hops, weights.hop_decay, weights.max_hops),
+                1.0 if self._query & services else 0.0,
+                max((evidence.graph.per_service.get(s, 0) for s in services), default=0),
+            )
+        return found
 
 
 def _prop(properties: Mapping[str, object], key: str) -> str | None:

@@ -30,26 +30,6 @@ def _by_id(nodes: Iterator[Node], per_list: int) -> tuple[Node, ...]:
     return tuple(sorted({n.id: n for n in nodes}.values(), key=lambda n: n.id)[:per_list])
 
 
-def _related(
-    state: GraphState,
-    node_id: str,
-    visibilities: tuple[Visibility, ...],
-    before: datetime | None,
-    per_list: int,
-) -> tuple[str, ...]:
-    ends = [e.target for e in state.outgoing.get(node_id, {}).values() if e.type == "RELATED_TO"]
-    ends += [e.source for e in state.incoming.get(node_id, {}).values() if e.type == "RELATED_TO"]
-    found = set()
-    for end in ends:
-        other = state.nodes[end]
-        if other.id == node_id or other.label != "Incident" or other.visibility not in visibilities:
-            continue
-        # As in a graph walk, an undated incident passes the cutoff.
-        if before is None or other.occurred_at is None or other.occurred_at < before:
-            found.add(other.id)
-    return tuple(sorted(found)[:per_list])
-
-
 class _Shape:
     """How nodes appear in the facts: whole, or brief (``incident_facts(properties=...)``)."""
 
@@ -133,15 +113,46 @@ def incident_facts(
 
     found = {}
     for node_id, node in nodes.items():
-        affected = _by_id(_out(state, node_id, "AFFECTS", "Service", "Team"), per_list)
+        affected, related = _links(state, node_id, visibilities, before)
         chunks, follow_ups = _lessons(state, node, visibilities, per_list) if lessons else ((), ())
+        kept = affected[:per_list]
         found[node_id] = IncidentFacts(
             node=shape.incident(node),
             cosine=scores.get(node_id),
-            affected=shape.linked(affected),
-            owners={s.id: owners(s) for s in affected if s.label == "Service"},
-            related=_related(state, node_id, visibilities, before, per_list),
+            affected=shape.linked(kept),
+            owners={s.id: owners(s) for s in kept if s.label == "Service"},
+            related=related[:per_list],
             chunks=shape.linked(chunks),
             follow_ups=shape.linked(follow_ups),
         )
     return found
+
+
+def _links(
+    state: GraphState, node_id: str, visibilities: tuple[Visibility, ...], before: datetime | None
+) -> tuple[tuple[Node, ...], tuple[str, ...]]:
+    """The services and teams an incident affects, and its related incidents, each in id order.
+
+    One pass over its edges for both: this runs for each of a query's few hundred candidates.
+    """
+    nodes = state.nodes
+    affected: dict[str, Node] = {}
+    ends: list[str] = []
+    for edge in state.outgoing.get(node_id, {}).values():
+        if edge.type == "AFFECTS":
+            target = nodes[edge.target]
+            if target.label in ("Service", "Team"):
+                affected[target.id] = target
+        elif edge.type == "RELATED_TO":
+            ends.append(edge.target)
+    ends += [e.source for e in state.incoming.get(node_id, {}).values() if e.type == "RELATED_TO"]
+    related = set()
+    for end in ends:
+        other = nodes[end]
+        if other.id == node_id or other.label != "Incident" or other.visibility not in visibilities:
+            continue
+        # As in a graph walk, an undated incident passes the cutoff.
+        if before is None or other.occurred_at is None or other.occurred_at < before:
+            related.add(other.id)
+    ordered = tuple(affected[i] for i in sorted(affected)) if len(affected) > 1 else tuple(affected.values())
+    return ordered, tuple(sorted(related))
