@@ -9,9 +9,10 @@ Unless given weights, it ranks with the map's own choice (``choice.load_choice``
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
@@ -116,7 +117,7 @@ class SimilarIncidentFinder:
             detail = details.get(fused.incident_id)
             material: tuple[tuple[Node, ...], tuple[Node, ...]] = ((), ())
             if detail is not None:
-                fact = dataclasses.replace(fact, node=detail.node)
+                fact = msgspec.structs.replace(fact, node=detail.node)
                 material = (detail.chunks, detail.follow_ups)
             props = fact.node.properties
             results.append(

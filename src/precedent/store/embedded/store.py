@@ -199,7 +199,9 @@ class EmbeddedStore:
 
     def _load(self) -> GraphState:
         if not self._path.is_dir():
-            self._path.mkdir(parents=True)
+            # exist_ok: another opener (a cancelled open still finishing in its thread, another
+            # process) may create it between the check and here; the lock below decides who writes.
+            self._path.mkdir(parents=True, exist_ok=True)
             # The new directory's own entry must be durable before anything in it claims to be.
             fsync_dir(self._path.parent)
         self._lock.acquire()
