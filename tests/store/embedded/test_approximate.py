@@ -237,7 +237,9 @@ async def test_searches_on_the_search_thread_survive_writes_close_and_reopen(tmp
         # A search racing close either answers or says the store closed: it never hangs.
         node_id, vector = probes[0]
         assert vector is not None
-        racing, _ = await asyncio.gather(store.vector_search(vector, k=1), store.close(), return_exceptions=True)
+        racing, _ = await asyncio.gather(
+            store.vector_search(vector, k=1), store.close(), return_exceptions=True
+        )
         assert isinstance(racing, StoreUnavailable) or [h.node_id for h in racing] == [node_id]
     finally:
         await store.close()
