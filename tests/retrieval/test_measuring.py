@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from precedent.retrieval import DEFAULT_WEIGHTS, IncidentQuery, SimilarIncidentFinder, SimilarOptions
 from precedent.retrieval.choice import CHOICE_KEY, RankingChoice, load_choice, save_choice
-from precedent.retrieval.fusion import SIGNALS, fuse
+from precedent.retrieval.fusion import SIGNALS, fuse, semantic_value
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from precedent.embedding import Embedder
+    from precedent.model import IncidentFacts
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.model]
@@ -38,6 +41,43 @@ async def test_find_posed_is_fuse_over_measure(store: GraphStore, real_embedder:
     expected = [f.incident_id for f in fuse(measured.signals, DEFAULT_WEIGHTS, 5)]
     found = await finder.find_posed(posed, 5)
     assert [r.incident_id for r in found.results] == expected
+
+
+class _CountingFacts:
+    """Delegates to a real store and records which ids each facts read scored against the query."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self._inner = inner
+        self.scored: list[str] = []
+        self.unscored: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def incident_facts(self, ids: Sequence[str], **kwargs: Any) -> dict[str, IncidentFacts]:
+        (self.unscored if kwargs.get("embedding") is None else self.scored).extend(ids)
+        return await self._inner.incident_facts(ids, **kwargs)
+
+
+async def test_k_nn_hits_are_not_scored_twice(store: GraphStore, real_embedder: Embedder) -> None:
+    # The k-NN already gave its incident hits' exact cosines: reading their embeddings again in
+    # the facts read was a third of that read's cost on Neo4j, and changed no signal.
+    await build(store, real_embedder)
+    counting = _CountingFacts(store)
+    finder = SimilarIncidentFinder(counting, real_embedder, weights=DEFAULT_WEIGHTS)  # type: ignore[arg-type]
+    posed = await finder.pose(IncidentQuery("INC-20"), SimilarOptions())
+    measured = await finder.measure(posed)
+    knn = set(measured.evidence.vector_hits)
+    assert counting.unscored
+    assert set(counting.unscored) <= knn
+    assert len(counting.scored) + len(counting.unscored) == len(set(counting.scored) | set(counting.unscored))
+    # Every candidate's semantic signal is still its best exact cosine (own or a part's).
+    assert measured.evidence.vector is not None
+    exact = await store.similarities(measured.evidence.vector, sorted(measured.signals))
+    floor = DEFAULT_WEIGHTS.semantic_floor
+    for incident_id, signals in measured.signals.items():
+        best = max(exact.get(incident_id, -1.0), measured.evidence.part_hits.get(incident_id, -1.0))
+        assert signals.semantic == pytest.approx(semantic_value(best, floor), abs=1e-6)
 
 
 async def test_the_map_choice_is_used_and_reported(store: GraphStore, real_embedder: Embedder) -> None:

@@ -76,7 +76,8 @@ async def gather_evidence(
     vector, which the cosines need and which is made first), while the others are still
     running: on Neo4j that overlaps the largest read with the slowest generators (the k-NN; the
     service walk, then its newest incidents) instead of waiting for all three first. Every
-    candidate is read once, whichever generator names it first.
+    candidate is read once, whichever generator names it first; the k-NN's incident hits come
+    without a cosine from the store, since the k-NN already gave theirs exactly.
 
     Args:
         store: The map.
@@ -98,7 +99,9 @@ async def gather_evidence(
         if vector is None:
             return None, {}, {}
         incidents, parts = await semantic_hits(store, vector, posed, limits)
-        await reads.read([*incidents, *parts])
+        # The k-NN scored its incident hits exactly, so the store need not read their
+        # embeddings again; only incidents reached through an update or chunk need a cosine.
+        await asyncio.gather(reads.read(incidents, scored=False), reads.read(parts))
         return vector, incidents, parts
 
     async def lexical() -> dict[str, float]:
@@ -145,12 +148,13 @@ class _FactReads:
         self._found: dict[str, CandidateFacts] = {}
         self.vector: asyncio.Future[Vector | None] = asyncio.get_running_loop().create_future()
 
-    async def read(self, ids: Iterable[str]) -> None:
+    async def read(self, ids: Iterable[str], *, scored: bool = True) -> None:
+        """Read the facts of those of ``ids`` not asked for yet; ``scored``: with their cosines."""
         vector = await self.vector  # the cosines need it; the semantic generator makes it first
         new = sorted(set(ids) - self._requested)
         self._requested.update(new)
         if new:
-            self._found.update(await gather_facts(self._store, self._posed, new, vector))
+            self._found.update(await gather_facts(self._store, self._posed, new, vector if scored else None))
 
     def facts(self) -> dict[str, CandidateFacts]:
         """Every admissible candidate's facts, in id order (as one read of the whole pool answered)."""
