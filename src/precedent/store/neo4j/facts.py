@@ -38,6 +38,7 @@ class _Decoder:
 
     def __init__(self) -> None:
         self._seen: dict[str, Node] = {}
+        self._owners: dict[str, tuple[Node, ...]] = {}
 
     def node(self, props: Sequence[Sequence[Any]], labels: Sequence[str]) -> Node:
         node_id = next(value for key, value in props if key == "id")
@@ -47,7 +48,14 @@ class _Decoder:
         return found
 
     def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
-        return tuple(self.node(props, labels) for props, labels in pairs)
+        return tuple(self.node(props, labels) for props, labels in pairs) if pairs else ()
+
+    def owners(self, service: Node, rows: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
+        """A service's owners, decoded once: the same service comes with most rows of a pool."""
+        found = self._owners.get(service.id)
+        if found is None:
+            found = self._owners[service.id] = self.nodes(rows)
+        return found
 
     def incident(self, row: dict[str, Any]) -> Node:
         return node_from_record(row["props"], row["labels"])
@@ -65,7 +73,7 @@ class _Decoder:
             # Neo4j's cosine answers (1 + cos) / 2; map it back as search.py does.
             cosine=None if score is None else 2.0 * float(score) - 1.0,
             affected=tuple(node for node, _ in affected),
-            owners={node.id: self.nodes(owners) for node, owners in affected if node.label == "Service"},
+            owners={node.id: self.owners(node, rows) for node, rows in affected if node.label == "Service"},
             related=tuple(str(i) for i in row["related"]),
             chunks=self.nodes(row["chunks"]),
             follow_ups=self.nodes(row["follow_ups"]),
@@ -88,7 +96,7 @@ class _BriefDecoder(_Decoder):
         return found
 
     def nodes(self, pairs: Sequence[Sequence[Any]]) -> tuple[Node, ...]:
-        return tuple(self.linked(brief) for brief in pairs)
+        return tuple(self.linked(brief) for brief in pairs) if pairs else ()
 
     def incident(self, row: dict[str, Any]) -> Node:
         node_id, occurred_at, visibility, values = row["props"]
