@@ -208,3 +208,38 @@ async def test_a_private_reader_sees_the_private_incident(pages: Pages) -> None:
     assert 'class="badge private"' in page.text
     investigation = await pages.client.get(f"/ui/investigations/{pages.org.private_investigation}")
     assert investigation.status_code == 200
+
+
+def _section(html: str, section: str) -> str:
+    start = html.index(f'id="{section}"')
+    return html[start : html.find("</section>", start)]
+
+
+async def test_a_service_page_counts_change_times_back_from_now(pages: Pages) -> None:
+    # On an investigation a change is "7 min before" the declaration; a service page has no
+    # declaration, so "before" would leave the reader asking: before what?
+    await pages.sign_in(pages.org.read_token)
+    service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    changes = _section(service, "changes")
+    assert re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? ago", changes), changes
+    assert not re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? before", changes), changes
+    investigation = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    assert " ago</span>" not in _section(investigation, "changes")
+
+
+async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_does(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    similar = _section((await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text, "similar")
+    assert 'class="card"' in similar
+    assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
+    assert not re.search(r"\w_(rank|service|team)\b", similar), similar
+
+
+async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages) -> None:
+    # A pasted stack trace is longer than a search allows: the reader gets a page, not problem+json.
+    await pages.sign_in(pages.org.read_token)
+    response = await pages.client.get("/ui/search", params={"q": "x" * 501})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Cannot show that</h1>" in response.text
+    assert "q: Expected `str` of length &lt;= 500" in response.text

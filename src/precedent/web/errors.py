@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Response
 
 from precedent.errors import InvalidQuery, NotFound, PrecedentError, StoreUnavailable
@@ -51,6 +51,17 @@ def _unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[A
     return _error(503, "Unavailable", str(exc))
 
 
+def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    # The app's handler for this class would answer problem+json; a reader gets the same facts as a page.
+    problems = [
+        f"{e.get('key')}: {e.get('message')}"
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict) and e.get("key")
+    ]
+    detail = "; ".join(problems) if problems else str(exc.detail)
+    return _error(400, "Cannot show that", f"The address is not valid ({detail}).")
+
+
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _error(exc.status_code, "Cannot show that", str(exc.detail))
 
@@ -65,6 +76,7 @@ PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     CsrfRefused: _csrf,
     NotFound: _not_found,
     InvalidQuery: _invalid,
+    ValidationException: _validation,
     StoreUnavailable: _unavailable,
     HTTPException: _http,
     PrecedentError: _internal,
