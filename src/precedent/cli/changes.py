@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
@@ -88,7 +89,7 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
     try:
         record = record_from_args(args, datetime.now(UTC))
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     async with Runtime.from_settings(settings) as runtime:
         recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
@@ -40,16 +41,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the neighbourhood as JSON or as tables of nodes and edges."""
-    query = NeighbourhoodQuery(
-        incident=args.incident,
-        service=args.service,
-        depth=args.depth,
-        labels=tuple(args.label or ()),
-        rel_types=tuple(args.rel or ()),
-        before=parse_time(args.before) if args.before else None,
-        after=parse_time(args.after) if args.after else None,
-        max_nodes=args.max_nodes,
-    )
+    try:
+        query = NeighbourhoodQuery(
+            incident=args.incident,
+            service=args.service,
+            depth=args.depth,
+            labels=tuple(args.label or ()),
+            rel_types=tuple(args.rel or ()),
+            before=parse_time(args.before) if args.before else None,
+            after=parse_time(args.after) if args.after else None,
+            max_nodes=args.max_nodes,
+        )
+    except ValueError as exc:  # a malformed time or bound: say so, as the other commands do
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        return 2
     # Walking needs no model: the store keeps the dimension it was created with.
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
         subgraph = await find_neighbourhood(runtime.store, runtime.catalog, query, viewer_from(args))

@@ -28,7 +28,14 @@ def parse_time(value: str) -> datetime:
     Raises:
         ValueError: if ``value`` is not ISO 8601.
     """
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        # Python's own message ("Invalid isoformat string") says neither which flag nor what to write.
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 time: write e.g. 2026-12-03, 2026-12-03T14:05 or "
+            "2026-12-03T14:05:00+01:00 (UTC when no zone is given)"
+        ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
