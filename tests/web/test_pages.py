@@ -243,3 +243,22 @@ async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages
     assert response.headers["content-type"].startswith("text/html")
     assert "<h1>Cannot show that</h1>" in response.text
     assert "q: Expected `str` of length &lt;= 500" in response.text
+
+
+async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -> None:
+    # An update or a follow-up read alone ("Rolling out the fix."): which incident was it?
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    parts = [
+        item
+        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+        if re.search(r'<span class="kind">(update|follow-up|post-mortem)</span>', item)
+    ]
+    assert parts, html
+    for item in parts:
+        named = re.search(r'<span class="muted">on (INC-\d+)</span>', item)
+        assert named is not None, item
+        href = re.search(r'href="/ui/incidents/([^"]+)"', item)
+        assert href is not None
+        incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
+        assert f"<h1>{named.group(1)}:" in incident.text

@@ -73,7 +73,18 @@ async def search_page(
         title=f"Search: {text}" if text else "Search",
         q=text,
         hits=[(hit, hit_link(hit.node)) for hit in hits],
+        parents=await _parent_references(store, viewer, [hit.node for hit in hits]),
     )
+
+
+async def _parent_references(store: GraphStore, viewer: Viewer, nodes: list[Node]) -> dict[str, str]:
+    """The reference (INC-37) of the incident each update, follow-up or post-mortem hit belongs to.
+
+    Without it an update's text reads alone, and the reader cannot tell which incident it is from.
+    """
+    ids = sorted({str(n.properties["incident_id"]) for n in nodes if n.properties.get("incident_id")})
+    incidents = await store.get_nodes(ids) if ids else []
+    return {n.id: str(n.properties.get("reference") or n.id) for n in incidents if viewer.can_see(n)}
 
 
 HOME_PAGES = [home_page, search_page]
