@@ -262,3 +262,16 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
         assert href is not None
         incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
         assert f"<h1>{named.group(1)}:" in incident.text
+
+
+async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:
+    # No page route matches, so the pages' handlers never run; the app's answered problem+json.
+    await pages.sign_in(pages.org.read_token)
+    for path in ("/ui/nope", "/ui/incidents/", "/ui/services"):
+        response = await pages.client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert f"There is no page at {path}." in response.text
+    api = await pages.client.get("/v1/nope")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"

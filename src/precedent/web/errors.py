@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["PAGE_EXCEPTION_HANDLERS"]
+__all__ = ["PAGE_EXCEPTION_HANDLERS", "http_error_page"]
 
 log = logging.getLogger("precedent.web")
 
@@ -62,7 +62,10 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
     return _error(400, "Cannot show that", f"The address is not valid ({detail}).")
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """The page for litestar's own errors; the app also answers with it for an unknown ``/ui`` address."""
+    if exc.status_code == 404:
+        return _error(404, "Not found", f"There is no page at {request.url.path}.")
     return _error(exc.status_code, "Cannot show that", str(exc.detail))
 
 
@@ -78,7 +81,7 @@ PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     InvalidQuery: _invalid,
     ValidationException: _validation,
     StoreUnavailable: _unavailable,
-    HTTPException: _http,
+    HTTPException: http_error_page,
     PrecedentError: _internal,
     Exception: _internal,
 }
