@@ -124,9 +124,10 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         for change in changes:
             print(json.dumps(encode(change)))
         return 0
-    table = Table("started", "change", "by", "summary", "id", title=f"Changes to {args.service}")
+    table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {args.service}"))
     for c in changes:
         started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
-        table.add_row(started, c.title, c.author or "-", c.summary or "-", c.id)
+        # Escaped: CI's text ("[skip ci] ...") is not rich markup.
+        table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary or "-", c.id)))
     Console().print(table)
     return 0

@@ -61,6 +61,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(NeighbourhoodResponse.from_subgraph(subgraph).model_dump_json())
         return 0
+    # Names are incident.io text ("[prod] checkout down"), escaped wherever rich would read markup.
     names = {
         n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in subgraph.nodes
     }
@@ -68,10 +69,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         "id", "label", "name", title=f"{len(subgraph.nodes)} nodes" + (" (truncated)" * subgraph.truncated)
     )
     for node in sorted(subgraph.nodes, key=lambda n: n.id):
-        nodes.add_row(node.id, node.label, names[node.id])
+        nodes.add_row(escape(node.id), node.label, escape(names[node.id]))
     edges = Table("source", "type", "target", title=f"{len(subgraph.edges)} edges")
     for edge in subgraph.edges:
-        edges.add_row(names.get(edge.source, edge.source), edge.type, names.get(edge.target, edge.target))
+        source, target = names.get(edge.source, edge.source), names.get(edge.target, edge.target)
+        edges.add_row(escape(source), edge.type, escape(target))
     console = Console()
     console.print(nodes)
     console.print(edges)

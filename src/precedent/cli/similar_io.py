@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
@@ -119,7 +120,8 @@ def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQu
 def results_table(answer: SimilarResults) -> Table:
     """A readable table: rank, incident, score and the reasons behind it."""
     query = answer.query
-    title = f"Similar to {query.label}: {query.name}"
+    # Escaped: titles and lessons are incident.io text ("[prod] ..."), not rich markup.
+    title = escape(f"Similar to {query.label}: {query.name}")
     if query.before:
         title += f" (before {query.before.isoformat()})"
     table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
@@ -138,5 +140,6 @@ def results_table(answer: SimilarResults) -> Table:
             teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
         started = result.started_at.date().isoformat() if result.started_at else "?"
         label = f"{result.reference or result.incident_id}\n{result.name}\n{started}"
-        table.add_row(str(rank), label, f"{result.score:.3f}", "\n".join(why), "\n".join(teaches))
+        cells = (label, "\n".join(why), "\n".join(teaches))
+        table.add_row(str(rank), escape(cells[0]), f"{result.score:.3f}", *(escape(c) for c in cells[1:]))
     return table
