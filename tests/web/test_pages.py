@@ -275,3 +275,15 @@ async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -
     api = await pages.client.get("/v1/nope")
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_search_says_when_no_hit_holds_the_words(pages: Pages) -> None:
+    # Search by meaning always returns neighbours; for a string found nowhere, the reader is told.
+    await pages.sign_in(pages.org.read_token)
+    note = "none holds these words; these are only the closest in meaning"
+    gibberish = (await pages.client.get("/ui/search?q=zzqxv+wqqzk")).text
+    assert re.search(r'id="hit-count">\d+ results?: ' + note, gibberish), gibberish
+    name = str(pages.org.public.properties["name"])
+    worded = (await pages.client.get("/ui/search", params={"q": name})).text
+    assert 'id="hit-count"' in worded
+    assert note not in worded
