@@ -91,6 +91,22 @@ async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.Ca
 
 @pytest.mark.model
 @pytest.mark.slow
+async def test_recording_a_change_beside_the_running_service_points_at_the_api(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await writer.open()  # holds the map, as `precedent serve` does
+    try:
+        assert await _main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
+        said = _said(capsys)
+        assert "is open for writing by" in said
+        assert "POST the change to /v1/changes with a write token" in said
+    finally:
+        await writer.close()
+
+
+@pytest.mark.model
+@pytest.mark.slow
 async def test_investigate_beside_the_running_service(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
-from precedent.errors import NotFound
+from precedent.errors import NotFound, StoreLocked
 from precedent.ingest.changes import (
     CHANGE_KINDS,
     ChangeRecord,
@@ -91,8 +91,17 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    async with Runtime.from_settings(settings) as runtime:
-        recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+    try:
+        async with Runtime.from_settings(settings) as runtime:
+            recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+    except StoreLocked as exc:
+        # The store's advice is for Python callers; CI beside a running service has the API.
+        raise StoreLocked(
+            f"{exc}. From CI, beside the running service: POST the change to /v1/changes with a "
+            "write token (docs/changes.md)",
+            pid=exc.pid,
+            command=exc.command,
+        ) from exc
     if args.json:
         print(json.dumps({**encode(recorded), "linked": recorded.linked}))
     elif recorded.linked:
