@@ -63,3 +63,16 @@ def test_the_similar_table_prints_bracketed_names_as_given() -> None:
     text = _printed(results_table(answer))
     assert NAME in text
     assert "[/x] Checkout down" in text
+
+
+def test_a_service_the_map_does_not_hold_is_named() -> None:
+    # `--service checkout-ap` (a typo) used to be dropped in silence: no owners, no changes, no why.
+    base = _investigation()
+    investigation = replace(base, incident=replace(base.incident, unknown_services=("checkout-ap",)))
+    console = Console(width=300, record=True)
+    render(console, investigation)
+    assert "not in the map, so left out: checkout-ap (check the service's name)" in console.export_text()
+    posed = PosedQuery(
+        None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
+    )
+    assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))

@@ -80,6 +80,10 @@ def render(console: Console, investigation: Investigation) -> None:
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
     console.rule(escape(f"{incident.label}: {incident.name}"))
+    if incident.unknown_services:
+        # A mistyped --service is otherwise dropped in silence: no owners, no changes, no reason why.
+        unknown = escape(", ".join(incident.unknown_services))
+        console.print(f"[yellow]not in the map, so left out: {unknown} (check the service's name)[/yellow]")
     if not investigation.hypotheses:
         console.print("No hypothesis: the map holds no change, precedent or dependency incident near it.")
     else:

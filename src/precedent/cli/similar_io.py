@@ -124,7 +124,13 @@ def results_table(answer: SimilarResults) -> Table:
     title = escape(f"Similar to {query.label}: {query.name}")
     if query.before:
         title += f" (before {query.before.isoformat()})"
-    table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
+    caption = None
+    if query.unknown_services:
+        # A mistyped --service is otherwise dropped in silence.
+        caption = escape(f"not in the map, so left out: {', '.join(query.unknown_services)} (check the name)")
+    table = Table(
+        "#", "incident", "score", "why", "what it teaches", title=title, caption=caption, show_lines=True
+    )
     for rank, result in enumerate(answer.results, start=1):
         explanation = result.explanation
         why = [", ".join(f"{c.signal} {c.points:.2f}" for c in explanation.top_reasons(3))]
