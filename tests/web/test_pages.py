@@ -220,6 +220,8 @@ async def test_a_service_page_counts_change_times_back_from_now(pages: Pages) ->
     # declaration, so "before" would leave the reader asking: before what?
     await pages.sign_in(pages.org.read_token)
     service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    # The chart counts 26 weeks and the list below it 30 days: the list says so.
+    assert '<h3>Recent incidents <span class="muted">(last 30 days)</span></h3>' in service
     changes = _section(service, "changes")
     assert re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? ago", changes), changes
     assert not re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? before", changes), changes
