@@ -197,6 +197,8 @@ class Runtime:
         await self.close()
 
     async def _open(self) -> None:
+        if self._given_store is None and self._options.read_only:
+            _require_a_map(self._require_settings())  # before the model's load, which takes seconds
         embedder = self._given_embedder
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:
@@ -306,6 +308,22 @@ def _opened(value: T | None, what: str) -> T:
     if value is None:
         raise ConfigError(f"the runtime's {what} is not open: use the runtime as `async with runtime:` first")
     return value
+
+
+def _require_a_map(settings: Settings) -> None:
+    """Refuse to read an embedded map that is not there.
+
+    A reader would otherwise see an empty map, and a mistyped or forgotten ``PRECEDENT_DATA_DIR``
+    would read as "incident 'INC-123' not found" or as empty counts.
+
+    Raises:
+        ConfigError: if the store is embedded and ``settings.data_dir`` holds no map.
+    """
+    if settings.store == "embedded" and not (settings.data_dir / "graph").is_dir():
+        raise ConfigError(
+            f"there is no map in {settings.data_dir.resolve()}: point PRECEDENT_DATA_DIR at one (the "
+            "demo's is .precedent/demo), or build one there with `precedent sync` or `precedent import`"
+        )
 
 
 def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool) -> GraphStore:

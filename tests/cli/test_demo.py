@@ -9,10 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from rich.console import Console
 from standardwebhooks import Webhook
 
+from precedent.cli.demo import _report
 from precedent.cli.demo_scenario import declare_repeat, signed_delivery
 from precedent.cli.main import main
+from precedent.config import Settings
 from precedent.sources.synthetic import generate
 
 if TYPE_CHECKING:
@@ -110,3 +113,37 @@ def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_r
         assert service is not None
         changes = next(line for line in out.splitlines() if line.startswith("**Recent changes**"))
         assert changes.count(f"deploy of {service.group(1)} v2.14.1") == 1, changes
+
+
+@pytest.mark.parametrize("waiting", [True, False])
+def test_the_closing_lines_say_whether_the_demo_is_still_serving(
+    waiting: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --no-wait used to end with "Ctrl-C stops the demo" and "beside the running demo" after it had stopped.
+    export = tmp_path / "export"
+    now = datetime.now(UTC)
+    generate(export, incidents=20, seed=7, end_at=now)
+    declared = declare_repeat(export, now=now)
+    investigation = {
+        "incident": {"reference": declared.reference, "name": declared.name},
+        "summary_markdown": f"**{declared.reference}**",
+        "hypotheses": [],
+        "similar": [],
+        "build_ms": 12.0,
+    }
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    base = "http://127.0.0.1:8731"
+    page = f"{base}/ui/investigations/inv:1"
+    _report(
+        Console(stderr=True), base, "prec_x", declared, investigation, 3.0, page, settings, waiting=waiting
+    )
+    out = capsys.readouterr().out
+    assert f"Read it:   {page}" in out
+    if waiting:
+        assert "beside the running demo" in out
+        assert out.rstrip().endswith("Ctrl-C stops the demo.")
+    else:
+        assert "Ctrl-C" not in out
+        assert "beside the running demo" not in out
+        assert "The demo stops here (--no-wait): the links above answer only while it runs." in out
+        assert f"The map stays in {tmp_path / 'data'}" in out

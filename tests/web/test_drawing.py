@@ -10,6 +10,7 @@ from precedent.browse import WeekCount
 from precedent.investigation import (
     Evidence,
     Hypothesis,
+    IncidentBrief,
     InvestigatedIncident,
     Investigation,
     MapState,
@@ -20,6 +21,7 @@ from precedent.investigation import (
 from precedent.web.chart import weekly_bars
 from precedent.web.format import duration, percent
 from precedent.web.graph_svg import draw_investigation, path_names
+from precedent.web.rendering import _environment
 from precedent.web.session import safe_return_path, sign_in_path
 
 NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
@@ -134,3 +136,24 @@ def test_formats() -> None:
     assert duration(3 * 3600 + 20 * 60) == "3 h 20 min"
     assert duration(2 * 86400 + 4 * 3600) == "2 d 4 h"
     assert percent(0.726) == "73%"
+
+
+def test_an_active_incident_on_a_dependency_says_where_it_is() -> None:
+    # A service's "Active incidents" include those on what it depends on; unlabelled, an
+    # incident on auth-api read as if it were on mobile-bff.
+    def brief(ref: str, service: str) -> IncidentBrief:
+        return IncidentBrief(ref.lower(), ref, f"{service} slow", "Investigating", None, NOW, True, service)
+
+    context = ServiceContext(
+        "s1",
+        "mobile-bff",
+        (),
+        (),
+        (RelatedService("s2", "auth-api", 2, "upstream", "mobile-bff"),),
+        (),
+        (),
+        (brief("INC-2", "mobile-bff"), brief("INC-1", "auth-api")),
+    )
+    html = _environment().get_template("_service_people.html").render(s=context)
+    assert 'INC-1</a> auth-api slow <span class="muted">(on auth-api, which it depends on)</span>' in html
+    assert "INC-2</a> mobile-bff slow;" in html

@@ -208,3 +208,84 @@ async def test_a_private_reader_sees_the_private_incident(pages: Pages) -> None:
     assert 'class="badge private"' in page.text
     investigation = await pages.client.get(f"/ui/investigations/{pages.org.private_investigation}")
     assert investigation.status_code == 200
+
+
+def _section(html: str, section: str) -> str:
+    start = html.index(f'id="{section}"')
+    return html[start : html.find("</section>", start)]
+
+
+async def test_a_service_page_counts_change_times_back_from_now(pages: Pages) -> None:
+    # On an investigation a change is "7 min before" the declaration; a service page has no
+    # declaration, so "before" would leave the reader asking: before what?
+    await pages.sign_in(pages.org.read_token)
+    service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    # The chart counts 26 weeks and the list below it 30 days: the list says so.
+    assert '<h3>Recent incidents <span class="muted">(last 30 days)</span></h3>' in service
+    changes = _section(service, "changes")
+    assert re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? ago", changes), changes
+    assert not re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? before", changes), changes
+    investigation = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    assert " ago</span>" not in _section(investigation, "changes")
+
+
+async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_does(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    similar = _section((await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text, "similar")
+    assert 'class="card"' in similar
+    assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
+    assert not re.search(r"\w_(rank|service|team)\b", similar), similar
+
+
+async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages) -> None:
+    # A pasted stack trace is longer than a search allows: the reader gets a page, not problem+json.
+    await pages.sign_in(pages.org.read_token)
+    response = await pages.client.get("/ui/search", params={"q": "x" * 501})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Cannot show that</h1>" in response.text
+    assert "q: Expected `str` of length &lt;= 500" in response.text
+
+
+async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -> None:
+    # An update or a follow-up read alone ("Rolling out the fix."): which incident was it?
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    parts = [
+        item
+        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+        if re.search(r'<span class="kind">(update|follow-up|post-mortem)</span>', item)
+    ]
+    assert parts, html
+    for item in parts:
+        named = re.search(r'<span class="muted">on (INC-\d+)</span>', item)
+        assert named is not None, item
+        href = re.search(r'href="/ui/incidents/([^"]+)"', item)
+        assert href is not None
+        incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
+        assert f"<h1>{named.group(1)}:" in incident.text
+
+
+async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:
+    # No page route matches, so the pages' handlers never run; the app's answered problem+json.
+    await pages.sign_in(pages.org.read_token)
+    for path in ("/ui/nope", "/ui/incidents/", "/ui/services"):
+        response = await pages.client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert f"There is no page at {path}." in response.text
+    api = await pages.client.get("/v1/nope")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_search_says_when_no_hit_holds_the_words(pages: Pages) -> None:
+    # Search by meaning always returns neighbours; for a string found nowhere, the reader is told.
+    await pages.sign_in(pages.org.read_token)
+    note = "none holds these words; these are only the closest in meaning"
+    gibberish = (await pages.client.get("/ui/search?q=zzqxv+wqqzk")).text
+    assert re.search(r'id="hit-count">\d+ results?: ' + note, gibberish), gibberish
+    name = str(pages.org.public.properties["name"])
+    worded = (await pages.client.get("/ui/search", params={"q": name})).text
+    assert 'id="hit-count"' in worded
+    assert note not in worded

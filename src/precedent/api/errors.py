@@ -31,6 +31,7 @@ from precedent.errors import (
     WebhooksDisabled,
 )
 from precedent.responses.problem import PROBLEM_JSON, ProblemDetails
+from precedent.web import UI_PATH, http_error_page
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -123,7 +124,12 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
 
 
-def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ProblemDetails]:
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    path = request.url.path
+    if path == UI_PATH or path.startswith(f"{UI_PATH}/"):
+        # No page matched (a mistyped /ui address), so the pages' own handlers never ran: a person
+        # reading them gets a page too, not problem+json.
+        return http_error_page(request, exc)
     title = type(exc).__name__.removesuffix("Exception") or "HTTPError"
     problem = ProblemDetails(title=title, status=exc.status_code, detail=str(exc.detail))
     return _respond(problem, headers=dict(exc.headers or {}))

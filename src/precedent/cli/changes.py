@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
-from precedent.errors import NotFound
+from precedent.errors import NotFound, StoreLocked
 from precedent.ingest.changes import (
     CHANGE_KINDS,
     ChangeRecord,
@@ -88,10 +89,19 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
     try:
         record = record_from_args(args, datetime.now(UTC))
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    async with Runtime.from_settings(settings) as runtime:
-        recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+    try:
+        async with Runtime.from_settings(settings) as runtime:
+            recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+    except StoreLocked as exc:
+        # The store's advice is for Python callers; CI beside a running service has the API.
+        raise StoreLocked(
+            f"{exc}. From CI, beside the running service: POST the change to /v1/changes with a "
+            "write token (docs/changes.md)",
+            pid=exc.pid,
+            command=exc.command,
+        ) from exc
     if args.json:
         print(json.dumps({**encode(recorded), "linked": recorded.linked}))
     elif recorded.linked:
@@ -123,9 +133,10 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         for change in changes:
             print(json.dumps(encode(change)))
         return 0
-    table = Table("started", "change", "by", "summary", "id", title=f"Changes to {args.service}")
+    table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {args.service}"))
     for c in changes:
         started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
-        table.add_row(started, c.title, c.author or "-", c.summary or "-", c.id)
+        # Escaped: CI's text ("[skip ci] ...") is not rich markup.
+        table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary or "-", c.id)))
     Console().print(table)
     return 0

@@ -96,7 +96,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
         declared, investigation = await _declare(base, token, secret, export, console)
         page = settings.links().investigation(investigation["id"])
-        _report(console, base, token, declared, investigation, time.perf_counter() - started, page, settings)
+        elapsed = time.perf_counter() - started
+        _report(
+            console, base, token, declared, investigation, elapsed, page, settings, waiting=not args.no_wait
+        )
         reported = True
         if args.no_wait:
             server.should_exit = True
@@ -259,6 +262,8 @@ def _report(
     elapsed: float,
     page: str,
     settings: Settings,
+    *,
+    waiting: bool,
 ) -> None:
     incident = investigation["incident"]
     reference = incident.get("reference") or incident.get("id")
@@ -279,15 +284,30 @@ def _report(
         "Try:\n"
         f"  curl -s {auth} {base}/v1/incidents/{reference}/investigation\n"
         f"  curl -s {auth} '{base}/v1/incidents/{reference}/similar?limit=5'\n\n"
-        "In another terminal, beside the running demo:\n"
-        "  Notebooks:  ./scripts/notebooks\n"
-        f"  MCP:        {base}/mcp with the token above (HTTP), or over stdio:\n"
-        f"              PRECEDENT_DATA_DIR={settings.data_dir} uv run precedent mcp   (README: Agents)\n"
-        "Ctrl-C stops the demo.",
+        + (_beside(base, settings) if waiting else _stopped(settings)),
         markup=False,
         highlight=False,
     )
     console.print()
+
+
+def _beside(base: str, settings: Settings) -> str:
+    return (
+        "In another terminal, beside the running demo:\n"
+        "  Notebooks:  ./scripts/notebooks\n"
+        f"  MCP:        {base}/mcp with the token above (HTTP), or over stdio:\n"
+        f"              PRECEDENT_DATA_DIR={settings.data_dir} uv run precedent mcp   (README: Agents)\n"
+        "Ctrl-C stops the demo."
+    )
+
+
+def _stopped(settings: Settings) -> str:
+    # With --no-wait the server is gone once this is read: say so, or the links above look broken.
+    return (
+        "The demo stops here (--no-wait): the links above answer only while it runs. "
+        f"The map stays in {settings.data_dir}; ./scripts/demo serves it again in seconds, "
+        "with a new token."
+    )
 
 
 def _explained(declared: DeclaredIncident, investigation: dict[str, Any]) -> list[str]:

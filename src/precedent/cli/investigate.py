@@ -13,10 +13,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
+from precedent.errors import StoreLocked
 from precedent.investigation import (
     InvestigationOptions,
     build_investigation,
@@ -57,7 +59,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the investigation as JSON")
     output.add_argument("--markdown", action="store_true", help="print the Slack-ready summary only")
-    parser.add_argument("--no-save", action="store_true", help="do not store the investigation in the map")
+    parser.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not store the investigation (reads the map, so it runs beside a serve)",
+    )
     add_viewer_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -89,15 +95,25 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         query = query_from_args(args)
         options = InvestigationOptions(similar=args.similar, change_window=timedelta(hours=args.window_hours))
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    async with Runtime.from_settings(settings) as runtime:
-        collaborators = runtime.investigation_collaborators
-        if args.no_save:  # not stored, so no page to link to
-            collaborators = replace(collaborators, links=None)
-        investigation = await build_investigation(query, collaborators, viewer_from(args), options)
-        if not args.no_save:
-            await save(runtime.store, investigation, trigger="cli")
+    # Nothing to store with --no-save: read the map as a reader, so it works beside a running serve.
+    try:
+        async with Runtime.from_settings(settings, read_only=args.no_save) as runtime:
+            collaborators = runtime.investigation_collaborators
+            if args.no_save:  # not stored, so no page to link to
+                collaborators = replace(collaborators, links=None)
+            investigation = await build_investigation(query, collaborators, viewer_from(args), options)
+            if not args.no_save:
+                await save(runtime.store, investigation, trigger="cli")
+    except StoreLocked as exc:
+        # The store's advice is for Python callers; a responder at a terminal has these two ways.
+        raise StoreLocked(
+            f"{exc}. From the command line: add --no-save to build it without storing it, or ask the "
+            f"running service: GET /v1/incidents/{args.incident or 'INC-123'}/investigation",
+            pid=exc.pid,
+            command=exc.command,
+        ) from exc
     # A stored investigation has a page; one built with --no-save exists only in this output.
     page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:

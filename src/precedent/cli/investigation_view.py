@@ -20,8 +20,8 @@ __all__ = ["render"]
 def _hypotheses(investigation: Investigation) -> Table:
     table = Table("#", "likely cause", "confidence", "evidence", title="Hypotheses", show_lines=True)
     for rank, h in enumerate(investigation.hypotheses, start=1):
-        evidence = "\n".join(f"{e.kind} {e.name}: {e.why}" for e in h.evidence)
-        table.add_row(str(rank), h.statement, f"{h.confidence:.0%}", evidence)
+        evidence = "\n".join(f"{e.kind.replace('_', '-')} {e.name}: {e.why}" for e in h.evidence)
+        table.add_row(str(rank), escape(h.statement), f"{h.confidence:.0%}", escape(evidence))
     return table
 
 
@@ -39,15 +39,17 @@ def _precedents(investigation: Investigation) -> Table:
             teaches.append(f"resolved by: {p.resolution}")
         if p.open_follow_ups:
             teaches.append(f"{p.open_follow_ups} open follow-up(s)")
-        table.add_row(f"{p.label}\n{p.name}", when, "\n".join(teaches) or "-")
+        table.add_row(escape(f"{p.label}\n{p.name}"), when, escape("\n".join(teaches) or "-"))
     return table
 
 
 def _people(investigation: Investigation) -> Table:
     table = Table("service", "owners", "on call", "around it", title="Services", show_lines=True)
     for s in investigation.services:
-        owners = "\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or "-"
-        on_call = "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or "-"
+        owners = escape("\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or "-")
+        on_call = escape(
+            "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or "-"
+        )
         if s.on_call_note:
             on_call += f"\n[yellow]{escape(s.on_call_note)}[/yellow]"
         around = []
@@ -59,7 +61,7 @@ def _people(investigation: Investigation) -> Table:
             around.append("active: " + ", ".join(b.reference or b.id for b in s.active_incidents))
         if s.recent_incidents:
             around.append(f"{len(s.recent_incidents)} incident(s) in 30 days")
-        table.add_row(s.name, owners, on_call, "\n".join(around) or "-")
+        table.add_row(escape(s.name), owners, on_call, escape("\n".join(around) or "-"))
     return table
 
 
@@ -69,14 +71,19 @@ def _changes(investigation: Investigation) -> Table:
     for c in investigation.changes[:10]:
         when = f"{age_text(c.minutes_before)} before" if c.minutes_before is not None else "?"
         where = c.relation if c.relation == "affected" else f"{c.relation}, {c.hops} hop(s) from {c.via}"
-        table.add_row(c.title, when, c.author or "-", where)
+        table.add_row(escape(c.title), when, escape(c.author or "-"), escape(where))
     return table
 
 
 def render(console: Console, investigation: Investigation) -> None:
     """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups."""
     incident = investigation.incident
-    console.rule(f"{incident.label}: {incident.name}")
+    # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
+    console.rule(escape(f"{incident.label}: {incident.name}"))
+    if incident.unknown_services:
+        # A mistyped --service is otherwise dropped in silence: no owners, no changes, no reason why.
+        unknown = escape(", ".join(incident.unknown_services))
+        console.print(f"[yellow]not in the map, so left out: {unknown} (check the service's name)[/yellow]")
     if not investigation.hypotheses:
         console.print("No hypothesis: the map holds no change, precedent or dependency incident near it.")
     else:
@@ -88,5 +95,5 @@ def render(console: Console, investigation: Investigation) -> None:
     if investigation.changes:
         console.print(_changes(investigation))
     for f in investigation.follow_ups[:5]:
-        console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}")
+        console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}", markup=False)
     console.print(f"built in {investigation.build_ms:.0f} ms; stored as {investigation.id}", style="dim")

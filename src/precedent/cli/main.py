@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from precedent import __version__
 from precedent.cli import (
@@ -85,14 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValueError as exc:
-        console.print(f"[red]error:[/red] invalid PRECEDENT_* setting: {exc}")
+        console.print(f"[red]error:[/red] invalid PRECEDENT_* setting: {escape(str(exc))}")
         return 2
     configure_logging(settings.log_level, settings.log_format)
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args, settings))
     except PrecedentError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 1
     except KeyboardInterrupt:
         console.print("interrupted")

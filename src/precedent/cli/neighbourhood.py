@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
@@ -40,22 +41,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the neighbourhood as JSON or as tables of nodes and edges."""
-    query = NeighbourhoodQuery(
-        incident=args.incident,
-        service=args.service,
-        depth=args.depth,
-        labels=tuple(args.label or ()),
-        rel_types=tuple(args.rel or ()),
-        before=parse_time(args.before) if args.before else None,
-        after=parse_time(args.after) if args.after else None,
-        max_nodes=args.max_nodes,
-    )
+    try:
+        query = NeighbourhoodQuery(
+            incident=args.incident,
+            service=args.service,
+            depth=args.depth,
+            labels=tuple(args.label or ()),
+            rel_types=tuple(args.rel or ()),
+            before=parse_time(args.before) if args.before else None,
+            after=parse_time(args.after) if args.after else None,
+            max_nodes=args.max_nodes,
+        )
+    except ValueError as exc:  # a malformed time or bound: say so, as the other commands do
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        return 2
     # Walking needs no model: the store keeps the dimension it was created with.
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
         subgraph = await find_neighbourhood(runtime.store, runtime.catalog, query, viewer_from(args))
     if args.json:
         print(NeighbourhoodResponse.from_subgraph(subgraph).model_dump_json())
         return 0
+    # Names are incident.io text ("[prod] checkout down"), escaped wherever rich would read markup.
     names = {
         n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in subgraph.nodes
     }
@@ -63,10 +69,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         "id", "label", "name", title=f"{len(subgraph.nodes)} nodes" + (" (truncated)" * subgraph.truncated)
     )
     for node in sorted(subgraph.nodes, key=lambda n: n.id):
-        nodes.add_row(node.id, node.label, names[node.id])
+        nodes.add_row(escape(node.id), node.label, escape(names[node.id]))
     edges = Table("source", "type", "target", title=f"{len(subgraph.edges)} edges")
     for edge in subgraph.edges:
-        edges.add_row(names.get(edge.source, edge.source), edge.type, names.get(edge.target, edge.target))
+        source, target = names.get(edge.source, edge.source), names.get(edge.target, edge.target)
+        edges.add_row(escape(source), edge.type, escape(target))
     console = Console()
     console.print(nodes)
     console.print(edges)

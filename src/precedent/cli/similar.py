@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from precedent.cli.similar_io import query_from_args, query_from_json, results_table
 from precedent.cli.viewing import add_viewer_flag, viewer_from
@@ -57,7 +58,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             query, options = query_from_args(args, viewer)
         except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(f"[red]error:[/red] {escape(str(exc))}")
             return 2
     # Read-only: answering needs no write, so it works beside `precedent serve` on the same map.
     async with Runtime.from_settings(settings, read_only=True) as runtime:

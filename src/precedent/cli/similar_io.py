@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
@@ -28,7 +29,14 @@ def parse_time(value: str) -> datetime:
     Raises:
         ValueError: if ``value`` is not ISO 8601.
     """
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        # Python's own message ("Invalid isoformat string") says neither which flag nor what to write.
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 time: write e.g. 2026-12-03, 2026-12-03T14:05 or "
+            "2026-12-03T14:05:00+01:00 (UTC when no zone is given)"
+        ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -112,10 +120,17 @@ def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQu
 def results_table(answer: SimilarResults) -> Table:
     """A readable table: rank, incident, score and the reasons behind it."""
     query = answer.query
-    title = f"Similar to {query.label}: {query.name}"
+    # Escaped: titles and lessons are incident.io text ("[prod] ..."), not rich markup.
+    title = escape(f"Similar to {query.label}: {query.name}")
     if query.before:
         title += f" (before {query.before.isoformat()})"
-    table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
+    caption = None
+    if query.unknown_services:
+        # A mistyped --service is otherwise dropped in silence.
+        caption = escape(f"not in the map, so left out: {', '.join(query.unknown_services)} (check the name)")
+    table = Table(
+        "#", "incident", "score", "why", "what it teaches", title=title, caption=caption, show_lines=True
+    )
     for rank, result in enumerate(answer.results, start=1):
         explanation = result.explanation
         why = [", ".join(f"{c.signal} {c.points:.2f}" for c in explanation.top_reasons(3))]
@@ -131,5 +146,6 @@ def results_table(answer: SimilarResults) -> Table:
             teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
         started = result.started_at.date().isoformat() if result.started_at else "?"
         label = f"{result.reference or result.incident_id}\n{result.name}\n{started}"
-        table.add_row(str(rank), label, f"{result.score:.3f}", "\n".join(why), "\n".join(teaches))
+        cells = (label, "\n".join(why), "\n".join(teaches))
+        table.add_row(str(rank), escape(cells[0]), f"{result.score:.3f}", *(escape(c) for c in cells[1:]))
     return table

@@ -6,7 +6,8 @@ retrieval and store reads as the API, as the token's ``Viewer``. Templates and t
 stylesheet ship in the package; no script is needed to read any page.
 """
 
+from precedent.web.errors import http_error_page
 from precedent.web.rendering import template_config
 from precedent.web.router import UI_PATH, web_router
 
-__all__ = ["UI_PATH", "template_config", "web_router"]
+__all__ = ["UI_PATH", "http_error_page", "template_config", "web_router"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Response
 
 from precedent.errors import InvalidQuery, NotFound, PrecedentError, StoreUnavailable
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["PAGE_EXCEPTION_HANDLERS"]
+__all__ = ["PAGE_EXCEPTION_HANDLERS", "http_error_page"]
 
 log = logging.getLogger("precedent.web")
 
@@ -51,7 +51,21 @@ def _unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[A
     return _error(503, "Unavailable", str(exc))
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    # The app's handler for this class would answer problem+json; a reader gets the same facts as a page.
+    problems = [
+        f"{e.get('key')}: {e.get('message')}"
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict) and e.get("key")
+    ]
+    detail = "; ".join(problems) if problems else str(exc.detail)
+    return _error(400, "Cannot show that", f"The address is not valid ({detail}).")
+
+
+def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """The page for litestar's own errors; the app also answers with it for an unknown ``/ui`` address."""
+    if exc.status_code == 404:
+        return _error(404, "Not found", f"There is no page at {request.url.path}.")
     return _error(exc.status_code, "Cannot show that", str(exc.detail))
 
 
@@ -65,8 +79,9 @@ PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     CsrfRefused: _csrf,
     NotFound: _not_found,
     InvalidQuery: _invalid,
+    ValidationException: _validation,
     StoreUnavailable: _unavailable,
-    HTTPException: _http,
+    HTTPException: http_error_page,
     PrecedentError: _internal,
     Exception: _internal,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from litestar import get
@@ -73,7 +74,38 @@ async def search_page(
         title=f"Search: {text}" if text else "Search",
         q=text,
         hits=[(hit, hit_link(hit.node)) for hit in hits],
+        parents=await _parent_references(store, viewer, [hit.node for hit in hits]),
+        only_by_meaning=bool(hits) and not any(_has_a_word(text, hit.node) for hit in hits),
     )
+
+
+def _words(text: str) -> set[str]:
+    # Cut to a stem-like prefix, so "evictions" meets "evicting" as the word search's stemmer does;
+    # a loose match only keeps the note away, never adds it.
+    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.casefold())}
+
+
+def _has_a_word(query: str, node: Node) -> bool:
+    """Whether ``node``'s text or name holds one of ``query``'s words.
+
+    Search by meaning always finds a nearest neighbour: when no hit holds a word of the query
+    (a mistyped error string), the page says the results are only close in meaning.
+    """
+    props = node.properties
+    seen = " ".join(
+        str(v) for v in (node.text, props.get("name"), props.get("title"), props.get("reference")) if v
+    )
+    return bool(_words(query) & _words(seen))
+
+
+async def _parent_references(store: GraphStore, viewer: Viewer, nodes: list[Node]) -> dict[str, str]:
+    """The reference (INC-37) of the incident each update, follow-up or post-mortem hit belongs to.
+
+    Without it an update's text reads alone, and the reader cannot tell which incident it is from.
+    """
+    ids = sorted({str(n.properties["incident_id"]) for n in nodes if n.properties.get("incident_id")})
+    incidents = await store.get_nodes(ids) if ids else []
+    return {n.id: str(n.properties.get("reference") or n.id) for n in incidents if viewer.can_see(n)}
 
 
 HOME_PAGES = [home_page, search_page]

@@ -40,6 +40,7 @@ def render_investigation(investigation: Investigation, session: PageSession) -> 
         title=f"Investigation: {incident.label} {incident.name}",
         inv=investigation,
         drawing=draw_investigation(investigation, links),
+        changes_before_now=False,
         open_follow_ups=[f for f in investigation.follow_ups if (f.status or "").lower() not in _DONE],
     )
 

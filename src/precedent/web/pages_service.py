@@ -43,6 +43,7 @@ async def service_page(
         svc=snapshot.context,
         changes=snapshot.changes,
         window_days=CHANGES_WINDOW.days,
+        changes_before_now=True,
         bars=weekly_bars(weekly.weeks),
         bar_width=BAR,
         chart_width=CHART_WEEKS * (BAR + GAP),

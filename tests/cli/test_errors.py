@@ -1,0 +1,131 @@
+"""What a responder at a terminal is told when a command cannot answer: one line, never a traceback.
+
+A missing map, a malformed time, text that looks like markup, and an ``investigate`` beside the
+running service that holds the map.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.cli.main import main
+from precedent.embedding import HashEmbedder
+from precedent.store.embedded import EmbeddedStore
+from tests.retrieval.small_org import build
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DIMENSIONS = 384
+
+
+def _said(capsys: pytest.CaptureFixture[str]) -> str:
+    """Standard error as one line (rich wraps at the terminal's width)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return " ".join(err.split())
+
+
+@pytest.fixture
+async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small map (INC-10, INC-20...) with the hashing embedder: these commands need no model."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
+    store = EmbeddedStore(data / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        await build(store, HashEmbedder(dimensions=DIMENSIONS))
+    finally:
+        await store.close()
+    return data
+
+
+@pytest.mark.parametrize(
+    "argv", [["stats"], ["neighbourhood", "--incident", "INC-10"], ["changes", "list", "--service", "ledger"]]
+)
+def test_a_missing_map_is_named_not_read_as_empty(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A forgotten PRECEDENT_DATA_DIR used to give empty counts or "incident 'INC-10' not found".
+    missing = tmp_path / "typo"
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(missing))
+    assert main(argv) == 1
+    said = _said(capsys)
+    assert f"there is no map in {missing}" in said
+    assert "PRECEDENT_DATA_DIR" in said
+    assert not missing.exists(), "a reader creates nothing"
+
+
+async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _main(["neighbourhood", "--incident", "INC-10", "--json"]) == 0
+    assert '"INC-10"' in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--before", "yesterday"], "'yesterday' is not an ISO 8601 time: write e.g. 2026-12-03"),
+        (["--after", "2026-13-01"], "'2026-13-01' is not an ISO 8601 time"),
+        (["--depth", "-1"], "depth must be >= 0"),
+    ],
+)
+async def test_a_malformed_flag_is_said_in_one_line(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
+    assert f"error: {expected}" in _said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    # Rich read "[/x]" as a closing tag: a traceback, and "[bold]" vanished from the message.
+    assert await _main(["neighbourhood", "--incident", "[/x]"]) == 1
+    assert "error: incident '[/x]' not found" in _said(capsys)
+    assert await _main(["neighbourhood", "--incident", "[bold]INC-99"]) == 1
+    assert "incident '[bold]INC-99' not found" in _said(capsys)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_recording_a_change_beside_the_running_service_points_at_the_api(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await writer.open()  # holds the map, as `precedent serve` does
+    try:
+        assert await _main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
+        said = _said(capsys)
+        assert "is open for writing by" in said
+        assert "POST the change to /v1/changes with a write token" in said
+    finally:
+        await writer.close()
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_investigate_beside_the_running_service(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await writer.open()  # holds the map, as `precedent serve` or the demo does
+    try:
+        # --no-save stores nothing, so it reads the map beside its writer.
+        assert await _main(["investigate", "INC-20", "--no-save", "--markdown"]) == 0
+        assert "INC-20" in capsys.readouterr().out
+        # Storing needs the writer's lock: the error says what to do from a terminal.
+        assert await _main(["investigate", "INC-20"]) == 1
+        said = _said(capsys)
+        assert "is open for writing by" in said
+        assert "add --no-save" in said
+        assert "GET /v1/incidents/INC-20/investigation" in said
+    finally:
+        await writer.close()
+
+
+async def _main(argv: list[str]) -> int:
+    # main() runs its own event loop; a test already inside one hands it to a worker thread.
+    return await asyncio.to_thread(main, argv)

@@ -1,0 +1,78 @@
+"""The terminal view of an investigation and of similar incidents prints incident.io's text as given.
+
+Titles such as "[prod] checkout down" are common; rich read them as markup, so "[prod]" vanished
+from the screen, and a "[/...]" ended the command with a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.console import Console
+
+from precedent.cli.investigation_view import render
+from precedent.cli.similar_io import results_table
+from precedent.investigation import Evidence, Hypothesis
+from precedent.model import Node
+from precedent.retrieval.fusion import Signals, fuse
+from precedent.retrieval.lessons import extract_lesson
+from precedent.retrieval.query import PosedQuery
+from precedent.retrieval.results import Explanation, SimilarIncident, SimilarResults
+from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from tests.web.test_drawing import _investigation
+
+NAME = "[prod] checkout 500s after [/api] deploy"
+
+
+def _printed(renderable: object) -> str:
+    console = Console(width=300, record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_the_investigation_prints_bracketed_names_as_given() -> None:
+    base = _investigation()
+    investigation = replace(
+        base,
+        incident=replace(base.incident, name=NAME),
+        hypotheses=(
+            Hypothesis(
+                "Check whether this is INC-1 again, '[sev1] [bold]pool exhausted'",
+                0.5,
+                "precedent",
+                (Evidence("follow_up", "fu-1", "[infra] add an alert", "still open"),),
+            ),
+        ),
+    )
+    console = Console(width=300, record=True)
+    render(console, investigation)
+    text = console.export_text()
+    assert f"INC-9: {NAME}" in text
+    assert "'[sev1] [bold]pool exhausted'" in text
+    assert "follow-up [infra] add an alert: still open" in text
+
+
+def test_the_similar_table_prints_bracketed_names_as_given() -> None:
+    posed = PosedQuery(None, None, NAME, NAME, (), (), (), None, None, None, None, ("public",), frozenset())
+    fused = fuse({"p": Signals(semantic=0.9, lexical=0.5)}, DEFAULT_WEIGHTS)[0]
+    lesson = extract_lesson(Node("p", "Incident"), [], [])
+    explanation = Explanation(fused.contributions, ("checkout",), (), None, lesson)
+    answer = SimilarResults(
+        posed, (SimilarIncident("p", "INC-1", "[/x] Checkout down", fused.score, None, explanation),)
+    )
+    text = _printed(results_table(answer))
+    assert NAME in text
+    assert "[/x] Checkout down" in text
+
+
+def test_a_service_the_map_does_not_hold_is_named() -> None:
+    # `--service checkout-ap` (a typo) used to be dropped in silence: no owners, no changes, no why.
+    base = _investigation()
+    investigation = replace(base, incident=replace(base.incident, unknown_services=("checkout-ap",)))
+    console = Console(width=300, record=True)
+    render(console, investigation)
+    assert "not in the map, so left out: checkout-ap (check the service's name)" in console.export_text()
+    posed = PosedQuery(
+        None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
+    )
+    assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))
