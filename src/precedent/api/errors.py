@@ -9,10 +9,11 @@ can answer with through ``problem_responses``.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from litestar import Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
@@ -124,8 +125,19 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ProblemDetails]:
-    title = type(exc).__name__.removesuffix("Exception") or "HTTPError"
-    problem = ProblemDetails(title=title, status=exc.status_code, detail=str(exc.detail))
+    if isinstance(exc.__cause__, SerializationException):
+        # Litestar wraps a body it cannot decode in a bare ClientException whose detail is the
+        # decoder's ("Input data was truncated"), which says neither what was wrong nor what to send.
+        detail = (
+            f"the request body is not valid JSON ({exc.detail}); send one JSON object "
+            "with 'Content-Type: application/json'"
+        )
+        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
+    title = type(exc).__name__.removesuffix("Exception")
+    if type(exc) in (HTTPException, ClientException):
+        # The generic classes would title the problem "HTTP" or "Client": name the status instead.
+        title = HTTPStatus(exc.status_code).phrase.title().replace(" ", "").replace("-", "")
+    problem = ProblemDetails(title=title or "HTTPError", status=exc.status_code, detail=str(exc.detail))
     return _respond(problem, headers=dict(exc.headers or {}))
 
 

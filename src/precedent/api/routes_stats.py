@@ -98,7 +98,7 @@ async def recurring(
     return RecurringResponse.from_patterns(patterns)
 
 
-@get("/v1/stats/sync", responses=problem_responses(503))
+@get("/v1/stats/sync", responses=problem_responses(400, 503))
 async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """This server's background sync: progress of the run in flight and the last run's report."""
     return SyncStatusResponse.from_status(sync.status())
@@ -110,7 +110,7 @@ async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
     return SyncStatusResponse.from_status(sync.start())
 
 
-@get("/v1/admin/sync", opt={"scope": "admin"}, responses=problem_responses(503))
+@get("/v1/admin/sync", opt={"scope": "admin"}, responses=problem_responses(400, 503))
 async def sync_progress(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """The background sync's progress and last report."""
     return SyncStatusResponse.from_status(sync.status())

@@ -77,7 +77,7 @@ async def list_deliveries(
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
     status_code=200,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(400, 404, 503),
     opt={"scope": "admin"},
 )
 async def retry_delivery(
