@@ -6,6 +6,7 @@ presents a ``read`` token.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -170,3 +171,19 @@ async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> 
     response = await client.get("/v1/stats", params={"servise": "db"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_openapi_describes_each_route_and_the_scope_it_needs(client: AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("description"), (method, path)
+    assert "not a `next_cursor`" in paths["/v1/webhooks/deliveries"]["get"]["description"]
+    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            scope = handler.opt.get("scope", "read")
+            if scope != "read":
+                method = next(iter(handler.http_methods)).lower()
+                documented = paths[re.sub(r":\w+}", "}", route.path)][method]["description"]
+                assert f"`{scope}`" in documented, route.path
