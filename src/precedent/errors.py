@@ -132,7 +132,15 @@ class StaleTimestamp(WebhookRejected):
 
 
 class MalformedDelivery(WebhookRejected):
-    """A correctly signed delivery whose body is not JSON or does not match its event's schema."""
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema.
+
+    ``event_type`` is the body's when it names one (an off-schema event), else empty, so the
+    recorded rejection says which event incident.io sent.
+    """
+
+    def __init__(self, message: str, *, event_type: str = "") -> None:
+        super().__init__(message)
+        self.event_type = event_type
 
 
 class DeliveryTooLarge(WebhookRejected):
