@@ -151,6 +151,10 @@ async def test_a_body_that_is_not_json_says_so(client: AsyncClient) -> None:
     assert body["title"] == "InvalidBody"
     assert "not valid JSON" in body["detail"]
     assert "Content-Type: application/json" in body["detail"]
+    for path in ("/v1/similar", "/v1/investigations"):
+        empty = (await client.post(path, headers={"content-type": "application/json"})).json()
+        assert (empty["status"], empty["title"]) == (400, "InvalidBody"), path
+        assert "has no body" in empty["detail"], path
 
 
 async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> None:

@@ -119,6 +119,10 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
+    if any(e["field"] == "data" and e["source"] == "body" for e in errors):
+        # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
+        detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"
+        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
     fields = ", ".join(e["field"] for e in errors if e["field"])
     detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
