@@ -141,6 +141,12 @@ async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncC
     assert "application/problem+json" in not_found["content"]
 
 
+async def test_a_bad_parameter_names_where_it_came_from(client: AsyncClient) -> None:
+    body = (await client.get("/v1/incidents", params={"limit": "abc"})).json()
+    assert body["errors"][0]["field"] == "limit"
+    assert body["errors"][0]["source"] == "query"
+
+
 async def test_a_body_that_is_not_json_says_so(client: AsyncClient) -> None:
     response = await client.post(
         "/v1/similar", content=b'{"name": "Checkout 502s"', headers={"content-type": "application/json"}

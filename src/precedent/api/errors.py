@@ -113,7 +113,8 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = [
         {
             "field": str(e.get("key", "")),
-            "source": str(e.get("source", "")),
+            # Litestar gives a ParamType enum for parameters; its value ("query") is what a caller reads.
+            "source": str(getattr(e.get("source"), "value", e.get("source") or "")),
             "message": str(e.get("message", "")),
         }
         for e in (exc.extra if isinstance(exc.extra, list) else [])
