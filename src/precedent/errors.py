@@ -132,7 +132,15 @@ class StaleTimestamp(WebhookRejected):
 
 
 class MalformedDelivery(WebhookRejected):
-    """A correctly signed delivery whose body is not JSON or does not match its event's schema."""
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema.
+
+    ``event_type`` is the body's when it names one (an off-schema event), else empty, so the
+    recorded rejection says which event incident.io sent.
+    """
+
+    def __init__(self, message: str, *, event_type: str = "") -> None:
+        super().__init__(message)
+        self.event_type = event_type
 
 
 class DeliveryTooLarge(WebhookRejected):
@@ -151,16 +159,26 @@ class AuthError(PrecedentError):
     """An API caller was refused; the message never contains the token."""
 
 
+_UNAUTHENTICATED_WHY = {
+    "revoked": "this API token was revoked",
+    "expired": "this API token has expired",
+    "malformed": "the Authorization header does not hold a Precedent token (prec_...)",
+}
+
+
 class Unauthenticated(AuthError):
     """The request carried no bearer token, or one that is unknown, revoked or expired.
 
     ``reason`` is one of ``missing``, ``malformed``, ``unknown``, ``revoked``, ``expired`` (for
-    the failed-attempts metric; the response says less, so callers can't probe tokens).
+    the failed-attempts metric). The message names a revoked or expired token as such: only the
+    holder of its secret can hear that, so it reveals nothing to a prober, and it tells the owner
+    of a client that stopped working what to do. An unknown token gets the generic message.
     """
 
     def __init__(self, reason: str) -> None:
+        why = _UNAUTHENTICATED_WHY.get(reason, "a valid API token is required")
         super().__init__(
-            "a valid API token is required: send 'Authorization: Bearer <token>' "
+            f"{why}: send 'Authorization: Bearer <token>' "
             "(create one with 'precedent token create --scope read')"
         )
         self.reason = reason

@@ -74,6 +74,16 @@ async def test_route_needs_a_valid_token_with_its_scope(
         assert response.status_code == 200, response.text
 
 
+async def test_a_revoked_or_expired_token_is_told_so(read_api: Api) -> None:
+    # The caller holds the secret, so naming its state leaks nothing and says what to do.
+    for secret, state in ((read_api.tokens.revoked, "revoked"), (read_api.tokens.expired, "expired")):
+        response = await read_api.client.get("/v1/stats", headers=read_api.auth(secret))
+        _assert_401(response)
+        assert f"token {'was revoked' if state == 'revoked' else 'has expired'}" in response.json()["detail"]
+    unknown = await read_api.client.get("/v1/stats", headers=read_api.auth("prec_" + "A" * 43))
+    assert unknown.json()["detail"].startswith("a valid API token is required")
+
+
 @pytest.mark.parametrize("path", ["/health", "/ready", "/schema", "/schema/openapi.json", "/schema/swagger"])
 async def test_public_routes_answer_without_a_token(api: Api, path: str) -> None:
     response = await api.client.get(path)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING
 
 import pytest
 
 from precedent.cli.main import main
+from precedent.store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,3 +67,15 @@ def test_errors_say_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["token", "revoke", "nobody"]) == 1
     assert "'nobody' not found" in capsys.readouterr().err
+
+
+def test_list_works_beside_the_maps_writer(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    assert main(["token", "create", "--scope", "read", "--name", "grafana"]) == 0
+    capsys.readouterr()
+    # A running `serve` holds the embedded map's write lock; listing only reads, so it still works.
+    writer = EmbeddedStore(data_dir / "graph", dimensions=384)
+    asyncio.run(writer.open())
+    try:
+        assert [t["name"] for t in _listed(capsys)] == ["grafana"]
+    finally:
+        asyncio.run(writer.close())

@@ -41,6 +41,9 @@ async def test_lists_every_tool_with_schemas_an_agent_can_follow(public_server: 
     assert set(tools) == TOOLS
     for tool in tools.values():
         assert tool.description, tool.name
+        # Dedented: the docstring's source indentation is noise in an agent's context.
+        assert not any(line.startswith(" ") for line in tool.description.splitlines()), tool.name
+        assert tool.description == tool.description.strip(), tool.name
         assert tool.output_schema, tool.name
         assert tool.annotations is not None
         assert tool.annotations.read_only_hint

@@ -124,6 +124,8 @@ async def test_signed_garbage_is_400_and_recorded_as_rejected(client: httpx.Asyn
     listed = await deliveries(client)
     assert {k: v["state"] for k, v in listed.items()} == {"msg_json": "rejected", "msg_schema": "rejected"}
     assert "not JSON" in str(listed["msg_json"]["error"])
+    # An off-schema body still names its event, so the operator sees which one incident.io sent.
+    assert (listed["msg_json"]["event_type"], listed["msg_schema"]["event_type"]) == ("", CREATED)
 
 
 async def test_a_body_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:

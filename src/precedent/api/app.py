@@ -162,7 +162,12 @@ def create_app(
         guards=[require_scope, reject_unknown_query],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
-            title="Precedent", version=__version__, components=BEARER_COMPONENTS, security=BEARER_REQUIRED
+            title="Precedent",
+            version=__version__,
+            components=BEARER_COMPONENTS,
+            security=BEARER_REQUIRED,
+            # Each handler's docstring says what it answers and which problems it gives, for callers.
+            use_handler_docstrings=True,
         ),
         plugins=[StrictBodySchemaPlugin()],
         # Logging belongs to the entry point (text or JSON, secrets redacted); Litestar's default

@@ -9,10 +9,11 @@ can answer with through ``problem_responses``.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from litestar import Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
@@ -113,12 +114,17 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = [
         {
             "field": str(e.get("key", "")),
-            "source": str(e.get("source", "")),
+            # Litestar gives a ParamType enum for parameters; its value ("query") is what a caller reads.
+            "source": str(getattr(e.get("source"), "value", e.get("source") or "")),
             "message": str(e.get("message", "")),
         }
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
+    if any(e["field"] == "data" and e["source"] == "body" for e in errors):
+        # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
+        detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"
+        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
     fields = ", ".join(e["field"] for e in errors if e["field"])
     detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
@@ -130,8 +136,19 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         # No page matched (a mistyped /ui address), so the pages' own handlers never ran: a person
         # reading them gets a page too, not problem+json.
         return http_error_page(request, exc)
-    title = type(exc).__name__.removesuffix("Exception") or "HTTPError"
-    problem = ProblemDetails(title=title, status=exc.status_code, detail=str(exc.detail))
+    if isinstance(exc.__cause__, SerializationException):
+        # Litestar wraps a body it cannot decode in a bare ClientException whose detail is the
+        # decoder's ("Input data was truncated"), which says neither what was wrong nor what to send.
+        detail = (
+            f"the request body is not valid JSON ({exc.detail}); send one JSON object "
+            "with 'Content-Type: application/json'"
+        )
+        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
+    title = type(exc).__name__.removesuffix("Exception")
+    if type(exc) in (HTTPException, ClientException):
+        # The generic classes would title the problem "HTTP" or "Client": name the status instead.
+        title = HTTPStatus(exc.status_code).phrase.title().replace(" ", "").replace("-", "")
+    problem = ProblemDetails(title=title or "HTTPError", status=exc.status_code, detail=str(exc.detail))
     return _respond(problem, headers=dict(exc.headers or {}))
 
 

@@ -22,13 +22,13 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/v1/stats", responses=problem_responses(503))
+@get("/v1/stats", responses=problem_responses(400, 503))
 async def stats(store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]) -> StatsResponse:
     """Counts of nodes per label and edges per type that the caller may see."""
     return StatsResponse.from_stats(await store.stats(visibilities=viewer.visibilities))
 
 
-@get("/v1/nodes/{node_id:str}", responses=problem_responses(404, 503))
+@get("/v1/nodes/{node_id:str}", responses=problem_responses(400, 404, 503))
 async def get_node(
     node_id: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> NodeResponse:

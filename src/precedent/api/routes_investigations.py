@@ -199,7 +199,7 @@ async def recent_investigations(
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
 ) -> RecordedChangeDTO:
-    """Record a change (a deploy, a config change...); idempotent on your ``id``."""
+    """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
     try:
         record = ChangeRecord(
             service=data.service,

@@ -53,7 +53,7 @@ RelTypes = Annotated[list[str] | None, QueryParameter(description="only follow t
 MaxNodes = Annotated[int, QueryParameter(ge=1, le=5000, description="node cap (`truncated` says when hit)")]
 
 
-@get("/v1/incidents/{incident:str}", responses=problem_responses(404, 503))
+@get("/v1/incidents/{incident:str}", responses=problem_responses(400, 404, 503))
 async def get_incident(
     incident: FromPath[str], catalog: NamedDependency[Catalog], viewer: NamedDependency[Viewer]
 ) -> NodeResponse:

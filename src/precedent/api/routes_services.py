@@ -86,7 +86,7 @@ async def services(
     return ServiceListResponse.from_page(page)
 
 
-@get("/v1/services/{service:str}", responses=problem_responses(404, 503))
+@get("/v1/services/{service:str}", responses=problem_responses(400, 404, 503))
 async def service(
     service: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> ServiceResponse:
@@ -149,13 +149,13 @@ async def downstream(
     return await _dependencies(store, service, "downstream", depth, limit, cursor)
 
 
-@get("/v1/services/{service:str}/owners", responses=problem_responses(404, 503))
+@get("/v1/services/{service:str}/owners", responses=problem_responses(400, 404, 503))
 async def owners(service: FromPath[str], store: NamedDependency[GraphStore]) -> OwnersResponse:
     """A service's owning teams and their members."""
     return OwnersResponse.from_owners(await service_owners(store, service))
 
 
-@get("/v1/services/{service:str}/on-call", responses=problem_responses(404, 503))
+@get("/v1/services/{service:str}/on-call", responses=problem_responses(400, 404, 503))
 async def on_call(
     service: FromPath[str],
     store: NamedDependency[GraphStore],

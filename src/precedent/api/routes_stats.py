@@ -98,7 +98,7 @@ async def recurring(
     return RecurringResponse.from_patterns(patterns)
 
 
-@get("/v1/stats/sync", responses=problem_responses(503))
+@get("/v1/stats/sync", responses=problem_responses(400, 503))
 async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """This server's background sync: progress of the run in flight and the last run's report."""
     return SyncStatusResponse.from_status(sync.status())
@@ -106,13 +106,13 @@ async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
 
 @post("/v1/admin/sync", status_code=202, opt={"scope": "admin"}, responses=problem_responses(409, 503))
 async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
-    """Start an incremental sync from incident.io in the background (409 while one runs)."""
+    """Start an incremental sync from incident.io in the background (409 while one runs). Needs `admin`."""
     return SyncStatusResponse.from_status(sync.start())
 
 
-@get("/v1/admin/sync", opt={"scope": "admin"}, responses=problem_responses(503))
+@get("/v1/admin/sync", opt={"scope": "admin"}, responses=problem_responses(400, 503))
 async def sync_progress(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
-    """The background sync's progress and last report."""
+    """The background sync's progress and last report. Needs the `admin` scope."""
     return SyncStatusResponse.from_status(sync.status())
 
 

@@ -37,7 +37,7 @@ async def teams(
     return TeamListResponse.from_page(await list_teams(store, viewer, q=q, limit=limit, cursor=cursor))
 
 
-@get("/v1/teams/{team:str}", responses=problem_responses(404, 503))
+@get("/v1/teams/{team:str}", responses=problem_responses(400, 404, 503))
 async def team(
     team: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> TeamResponse:
@@ -71,7 +71,7 @@ async def services_of_team(
     )
 
 
-@get("/v1/users/{user:str}", responses=problem_responses(404, 503))
+@get("/v1/users/{user:str}", responses=problem_responses(400, 404, 503))
 async def user(
     user: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> UserResponse:

@@ -68,7 +68,7 @@ async def list_deliveries(
 ) -> DeliveryPageResponse:
     """Recent deliveries, newest received first, with their outcome, state and timings, a page at a time.
 
-    400: a `cursor` that is not a `next_cursor` this API issued.
+    Needs the `admin` scope. 400: a `cursor` that is not a `next_cursor` this API issued.
     """
     page = await delivery_page(webhooks.require_inbox(), limit=limit, cursor=cursor)
     return DeliveryPageResponse.from_page(page)
@@ -77,13 +77,13 @@ async def list_deliveries(
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
     status_code=200,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(400, 404, 503),
     opt={"scope": "admin"},
 )
 async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
 ) -> DeliveryResponse:
-    """Work on a finished, dead, ignored or rejected delivery again, now."""
+    """Work on a finished, dead, ignored or rejected delivery again, now. Needs the `admin` scope."""
     found = await webhooks.require_inbox().retry(delivery_id, now=webhooks.clock())
     if found is None:
         raise NotFound("webhook delivery", delivery_id)

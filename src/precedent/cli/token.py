@@ -80,8 +80,11 @@ def _row(token: ApiToken) -> dict[str, object]:
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Create, list or revoke tokens in the configured store."""
-    # Tokens are meta values: no model needed, and the map is written, so not read-only.
-    async with Runtime.from_settings(settings, model=False) as runtime:
+    # Tokens are meta values: no model needed. Creating and revoking write the map; listing only
+    # reads it, so it opens read-only and works beside a running `serve` (the one writer of an
+    # embedded map), where an operator checks whether a client's token expired or was revoked.
+    read_only = args.action == "list"
+    async with Runtime.from_settings(settings, model=False, read_only=read_only) as runtime:
         registry = TokenRegistry(runtime.store)
         if args.action == "create":
             issued = await registry.create(args.scopes, name=args.name, expires_at=args.expires)

@@ -4,8 +4,10 @@ No ``from __future__ import annotations`` here: the SDK reads these signatures a
 build each tool's input and output schemas.
 """
 
+import inspect
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
@@ -26,6 +28,23 @@ __all__ = ["register_incident_tools"]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
+_Tool = TypeVar("_Tool", bound=Callable[..., Any])
+
+
+def read_only_tool(server: MCPServer, title: str) -> Callable[[_Tool], _Tool]:
+    """Register a read-only tool described by its docstring, dedented.
+
+    The SDK sends ``__doc__`` as it is, so every line after the first would reach the agent
+    indented by the source's eight spaces.
+    """
+
+    def register(fn: _Tool) -> _Tool:
+        description = inspect.cleandoc(fn.__doc__ or "")
+        return server.tool(title=title, description=description, annotations=READ_ONLY)(fn)
+
+    return register
+
+
 IncidentKey = Annotated[
     str, Field(min_length=1, description="an incident id, or its reference such as INC-123")
 ]
@@ -34,7 +53,7 @@ IncidentKey = Annotated[
 def register_incident_tools(server: MCPServer, state: ToolState) -> None:
     """Add ``find_similar_incidents``, ``get_incident`` and ``get_investigation`` to ``server``."""
 
-    @server.tool(title="Find similar past incidents", annotations=READ_ONLY)
+    @read_only_tool(server, "Find similar past incidents")
     async def find_similar_incidents(
         ctx: Context,
         incident: Annotated[
@@ -86,7 +105,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             response = SimilarResponse.from_results(await state.runtime().finder.find(query, options))
         return answer(response, render_similar(response))
 
-    @server.tool(title="Get an incident", annotations=READ_ONLY)
+    @read_only_tool(server, "Get an incident")
     async def get_incident(
         ctx: Context, incident: IncidentKey
     ) -> Annotated[CallToolResult, IncidentDetailResponse]:
@@ -99,7 +118,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             response = IncidentDetailResponse.from_detail(detail)
         return answer(response, render_incident(response))
 
-    @server.tool(title="Investigate an incident", annotations=READ_ONLY)
+    @read_only_tool(server, "Investigate an incident")
     async def get_investigation(
         ctx: Context,
         incident: IncidentKey,

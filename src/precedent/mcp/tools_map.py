@@ -17,7 +17,7 @@ from precedent.investigation import service_snapshot
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
 from precedent.mcp.state import ToolState, answer
-from precedent.mcp.tools_incidents import READ_ONLY
+from precedent.mcp.tools_incidents import read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import NeighbourhoodQuery, SearchKind, SearchMode, find_neighbourhood, search_map
 
@@ -46,7 +46,7 @@ def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> Non
 def register_map_tools(server: MCPServer, state: ToolState) -> None:
     """Add ``service_context``, ``neighbourhood``, ``search`` and ``recent_changes`` to ``server``."""
 
-    @server.tool(title="Service context", annotations=READ_ONLY)
+    @read_only_tool(server, "Service context")
     async def service_context(
         ctx: Context,
         service: ServiceKey,
@@ -71,7 +71,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             response = ServiceContextResponse.from_snapshot(snapshot)
         return answer(response, render_service(response))
 
-    @server.tool(title="Neighbourhood in the map", annotations=READ_ONLY)
+    @read_only_tool(server, "Neighbourhood in the map")
     async def neighbourhood(
         ctx: Context,
         incident: Annotated[
@@ -114,7 +114,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             response = NeighbourhoodResponse.from_subgraph(subgraph)
         return answer(response, render_neighbourhood(response))
 
-    @server.tool(title="Search the map", annotations=READ_ONLY)
+    @read_only_tool(server, "Search the map")
     async def search(
         ctx: Context,
         query: Annotated[str, Field(min_length=1, description="words or a description to look for")],
@@ -147,7 +147,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             response = SearchResponse.from_hits(query, hits)
         return answer(response, render_search(response))
 
-    @server.tool(title="Recent changes", annotations=READ_ONLY)
+    @read_only_tool(server, "Recent changes")
     async def recent_changes(
         ctx: Context,
         service: Annotated[

@@ -118,7 +118,8 @@ class Receiver:
         try:
             event = parse_event(body)
         except MalformedDelivery as exc:
-            await self._record_rejection(NewDelivery(signed.id, "", text, now, "rejected", str(exc)))
+            rejected = NewDelivery(signed.id, exc.event_type, text, now, "rejected", str(exc))
+            await self._record_rejection(rejected)
             raise
         if event.event_type not in HANDLED_EVENTS:
             reason = (

@@ -219,8 +219,9 @@ def parse_event(body: bytes) -> WebhookEvent:
         try:
             problems = schema_errors(event_type, document)
         except RecursionError as exc:
-            raise MalformedDelivery("the body is nested too deeply") from exc
+            raise MalformedDelivery("the body is nested too deeply", event_type=event_type) from exc
         if problems:
-            raise MalformedDelivery(f"{event_type} does not match its schema: " + "; ".join(problems))
+            message = f"{event_type} does not match its schema: " + "; ".join(problems)
+            raise MalformedDelivery(message, event_type=event_type)
     resource = document.get(event_type)
     return WebhookEvent(event_type, resource if isinstance(resource, Mapping) else {}, known)
