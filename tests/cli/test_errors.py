@@ -17,6 +17,7 @@ from precedent.store.embedded import EmbeddedStore
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
 DIMENSIONS = 384
@@ -41,6 +42,17 @@ async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     finally:
         await store.close()
     return data
+
+
+@pytest.fixture
+async def held_map(data_dir: Path) -> AsyncIterator[Path]:
+    """``data_dir`` with its map held open for writing, as `precedent serve` or the demo holds it."""
+    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await writer.open()
+    try:
+        yield data_dir
+    finally:
+        await writer.close()
 
 
 @pytest.mark.parametrize(
@@ -91,39 +103,29 @@ async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.Ca
 
 @pytest.mark.model
 @pytest.mark.slow
+@pytest.mark.usefixtures("held_map")
 async def test_recording_a_change_beside_the_running_service_points_at_the_api(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await writer.open()  # holds the map, as `precedent serve` does
-    try:
-        assert await _main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
-        said = _said(capsys)
-        assert "is open for writing by" in said
-        assert "POST the change to /v1/changes with a write token" in said
-    finally:
-        await writer.close()
+    assert await _main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
+    said = _said(capsys)
+    assert "is open for writing by" in said
+    assert "POST the change to /v1/changes with a write token" in said
 
 
 @pytest.mark.model
 @pytest.mark.slow
-async def test_investigate_beside_the_running_service(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    writer = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await writer.open()  # holds the map, as `precedent serve` or the demo does
-    try:
-        # --no-save stores nothing, so it reads the map beside its writer.
-        assert await _main(["investigate", "INC-20", "--no-save", "--markdown"]) == 0
-        assert "INC-20" in capsys.readouterr().out
-        # Storing needs the writer's lock: the error says what to do from a terminal.
-        assert await _main(["investigate", "INC-20"]) == 1
-        said = _said(capsys)
-        assert "is open for writing by" in said
-        assert "add --no-save" in said
-        assert "GET /v1/incidents/INC-20/investigation" in said
-    finally:
-        await writer.close()
+@pytest.mark.usefixtures("held_map")
+async def test_investigate_beside_the_running_service(capsys: pytest.CaptureFixture[str]) -> None:
+    # --no-save stores nothing, so it reads the map beside its writer.
+    assert await _main(["investigate", "INC-20", "--no-save", "--markdown"]) == 0
+    assert "INC-20" in capsys.readouterr().out
+    # Storing needs the writer's lock: the error says what to do from a terminal.
+    assert await _main(["investigate", "INC-20"]) == 1
+    said = _said(capsys)
+    assert "is open for writing by" in said
+    assert "add --no-save" in said
+    assert "GET /v1/incidents/INC-20/investigation" in said
 
 
 async def _main(argv: list[str]) -> int:
