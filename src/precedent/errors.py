@@ -227,6 +227,10 @@ class StoreLocked(StoreUnavailable):
         self.pid = pid
         self.command = command
 
+    def advised(self, advice: str) -> StoreLocked:
+        """The same refusal with ``advice`` for where it surfaces (the store's own is for Python callers)."""
+        return StoreLocked(f"{self}. {advice}", pid=self.pid, command=self.command)
+
 
 class ReadOnlyStore(StoreError):
     """A write was attempted on a store opened read-only; write through the process that owns the map."""

@@ -95,13 +95,9 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
         async with Runtime.from_settings(settings) as runtime:
             recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
     except StoreLocked as exc:
-        # The store's advice is for Python callers; CI beside a running service has the API.
-        raise StoreLocked(
-            f"{exc}. From CI, beside the running service: POST the change to /v1/changes with a "
-            "write token (docs/changes.md)",
-            pid=exc.pid,
-            command=exc.command,
-        ) from exc
+        # CI beside a running service has the API.
+        advice = "From CI, beside the running service: POST the change to /v1/changes with a write token"
+        raise exc.advised(f"{advice} (docs/changes.md)") from exc
     if args.json:
         print(json.dumps({**encode(recorded), "linked": recorded.linked}))
     elif recorded.linked:

@@ -107,12 +107,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             if not args.no_save:
                 await save(runtime.store, investigation, trigger="cli")
     except StoreLocked as exc:
-        # The store's advice is for Python callers; a responder at a terminal has these two ways.
-        raise StoreLocked(
-            f"{exc}. From the command line: add --no-save to build it without storing it, or ask the "
-            f"running service: GET /v1/incidents/{args.incident or 'INC-123'}/investigation",
-            pid=exc.pid,
-            command=exc.command,
+        # A responder at a terminal has these two ways.
+        raise exc.advised(
+            "From the command line: add --no-save to build it without storing it, or ask the running "
+            f"service: GET /v1/incidents/{args.incident or 'INC-123'}/investigation"
         ) from exc
     # A stored investigation has a page; one built with --no-save exists only in this output.
     page = None if args.no_save else settings.links().investigation(investigation.id)

@@ -146,6 +146,6 @@ def results_table(answer: SimilarResults) -> Table:
             teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
         started = result.started_at.date().isoformat() if result.started_at else "?"
         label = f"{result.reference or result.incident_id}\n{result.name}\n{started}"
-        cells = (label, "\n".join(why), "\n".join(teaches))
-        table.add_row(str(rank), escape(cells[0]), f"{result.score:.3f}", *(escape(c) for c in cells[1:]))
+        reasons, lessons = escape("\n".join(why)), escape("\n".join(teaches))
+        table.add_row(str(rank), escape(label), f"{result.score:.3f}", reasons, lessons)
     return table

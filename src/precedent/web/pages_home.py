@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from litestar import get
@@ -16,6 +15,7 @@ from precedent.investigation import list_recent
 from precedent.model import Node, Viewer
 from precedent.retrieval import SearchKind, search_map
 from precedent.store import GraphStore
+from precedent.store.embedded.analyzer import analyze
 from precedent.web.rendering import PAGES, page
 from precedent.web.session import PageSession
 
@@ -79,12 +79,6 @@ async def search_page(
     )
 
 
-def _words(text: str) -> set[str]:
-    # Cut to a stem-like prefix, so "evictions" meets "evicting" as the word search's stemmer does;
-    # a loose match only keeps the note away, never adds it.
-    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.casefold())}
-
-
 def _has_a_word(query: str, node: Node) -> bool:
     """Whether ``node``'s text or name holds one of ``query``'s words.
 
@@ -95,7 +89,9 @@ def _has_a_word(query: str, node: Node) -> bool:
     seen = " ".join(
         str(v) for v in (node.text, props.get("name"), props.get("title"), props.get("reference")) if v
     )
-    return bool(_words(query) & _words(seen))
+    # The word search's own analyzer (Lucene's English, as both stores index): "evictions" meets
+    # "evicting", and a shared "the" is no shared word.
+    return not set(analyze(query)).isdisjoint(analyze(seen))
 
 
 async def _parent_references(store: GraphStore, viewer: Viewer, nodes: list[Node]) -> dict[str, str]:
