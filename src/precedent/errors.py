@@ -187,10 +187,14 @@ class Unauthenticated(AuthError):
 class Forbidden(AuthError):
     """The token is valid but lacks the scope the route requires."""
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: str, *, needs: tuple[str, ...] = ()) -> None:
+        """Name the missing ``scope``; ``needs``: every scope the route needs, when it is several."""
+        needs = needs or (scope,)
+        also = f" (it needs {' and '.join(repr(s) for s in needs)})" if len(needs) > 1 else ""
+        flags = " ".join(f"--scope {s}" for s in needs)
         super().__init__(
-            f"this route needs the {scope!r} scope; create a token with "
-            f"'precedent token create --scope {scope}'"
+            f"this route needs the {scope!r} scope{also}; "
+            f"create a token with 'precedent token create {flags}'"
         )
         self.scope = scope
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.api.app import create_app
+from precedent.api.auth import route_scopes
 from precedent.config import Settings
 from precedent.errors import ConfigError
 from precedent.store.embedded import EmbeddedStore
@@ -147,7 +148,7 @@ async def test_a_bad_parameter_names_where_it_came_from(client: AsyncClient) -> 
     assert body["errors"][0]["source"] == "query"
 
 
-async def test_a_body_that_is_not_json_says_so(client: AsyncClient) -> None:
+async def test_a_body_that_is_not_json_says_so(client: AsyncClient, api: Api) -> None:
     response = await client.post(
         "/v1/similar", content=b'{"name": "Checkout 502s"', headers={"content-type": "application/json"}
     )
@@ -157,8 +158,10 @@ async def test_a_body_that_is_not_json_says_so(client: AsyncClient) -> None:
     assert body["title"] == "InvalidBody"
     assert "not valid JSON" in body["detail"]
     assert "Content-Type: application/json" in body["detail"]
-    for path in ("/v1/similar", "/v1/investigations"):
-        empty = (await client.post(path, headers={"content-type": "application/json"})).json()
+    # Storing an investigation needs write as well as read: the admin token holds both.
+    for path, token in (("/v1/similar", api.tokens.read), ("/v1/investigations", api.tokens.admin)):
+        headers = {"content-type": "application/json", **api.auth(token)}
+        empty = (await client.post(path, headers=headers)).json()
         assert (empty["status"], empty["title"]) == (400, "InvalidBody"), path
         assert "has no body" in empty["detail"], path
 
@@ -192,8 +195,12 @@ async def test_openapi_describes_each_route_and_the_scope_it_needs(client: Async
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            scope = handler.opt.get("scope", "read")
-            if scope != "read":
+            scopes = route_scopes(handler)
+            if scopes != ("read",):
                 method = next(iter(handler.http_methods)).lower()
-                documented = paths[re.sub(r":\w+}", "}", route.path)][method]["description"]
-                assert f"`{scope}`" in documented, route.path
+                operation = paths[re.sub(r":\w+}", "}", route.path)][method]
+                for scope in scopes:
+                    assert f"`{scope}`" in operation["description"], route.path
+                # ...and machine-readably, for a client generator or a gateway.
+                assert operation["security"] == [{"bearer": list(scopes)}], route.path
+    assert paths["/v1/investigations"]["post"]["security"] == [{"bearer": ["read", "write"]}]

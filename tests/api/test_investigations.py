@@ -22,10 +22,16 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    embedder = HashEmbedder(dimensions=384)
+async def store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
     store = EmbeddedStore(tmp_path / "graph", dimensions=384)
     await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def client(tmp_path: Path, store: EmbeddedStore) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    embedder = HashEmbedder(dimensions=384)
     await build_investigation_org(store, embedder)
     # A public caller that may post change events: read (no private incidents) and write.
     token = (await TokenRegistry(store).create(["read", "write"], name="investigator")).secret
@@ -33,7 +39,6 @@ async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
-    await store.close()
 
 
 async def test_an_incident_investigation_is_built_once_then_served_from_the_map(
@@ -124,3 +129,31 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
 async def test_the_openapi_schema_describes_the_new_routes(client: AsyncTestClient[Litestar]) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {"/v1/investigations", "/v1/changes", "/v1/services/{service}/changes"} <= set(paths)
+
+
+async def test_building_and_storing_an_investigation_needs_the_write_scope(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    registry = TokenRegistry(store)
+    reader = {"Authorization": f"Bearer {(await registry.create(['read'], name='reader')).secret}"}
+    writer = {"Authorization": f"Bearer {(await registry.create(['write'], name='ci')).secret}"}
+    body = {"name": "Checkout errors: database connection pool timeouts", "services": ["checkout"]}
+
+    refused = await client.post("/v1/investigations", json=body, headers=reader)
+    assert refused.status_code == 403
+    detail = refused.json()["detail"]
+    assert "'write' scope" in detail
+    assert "precedent token create --scope read --scope write" in detail
+    # A CI token that records changes can't read the map through this route either.
+    blind = await client.post("/v1/investigations", json=body, headers=writer)
+    assert blind.status_code == 403
+    assert "'read' scope" in blind.json()["detail"]
+    # Reading the stored one is a read; asking for a new one to be stored is a write.
+    assert (await client.get("/v1/incidents/INC-20/investigation", headers=reader)).status_code == 200
+    rebuild = await client.get("/v1/incidents/INC-20/investigation?rebuild=true", headers=reader)
+    assert rebuild.status_code == 403
+    assert "'write' scope" in rebuild.json()["detail"]
+    listed = (await client.get("/v1/investigations", headers=reader)).json()["items"]
+    assert [i["reference"] for i in listed] == ["INC-20"]  # the refused calls stored nothing
+
+    assert (await client.post("/v1/investigations", json=body)).status_code == 201  # read and write

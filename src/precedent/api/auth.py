@@ -4,7 +4,9 @@
   (an ``ApiToken``) or a 401 problem; public paths (``PUBLIC_PATHS``) and handlers with
   ``opt={"exclude_from_auth": True}`` skip it.
 * ``require_scope`` (an app-wide guard) refuses with 403 a token lacking the handler's scope,
-  declared as ``opt={"scope": "admin"}``; ``read`` when not declared.
+  declared as ``opt={"scope": "admin"}`` (or several, all needed: ``opt={"scope": ("read",
+  "write")}``); ``read`` when not declared. ``scope_security`` states the same scopes in the
+  operation's OpenAPI ``security``.
 * ``api/viewer.py`` turns the accepted token into the request's ``Viewer``.
 
 The token is never logged, and failures are counted in ``precedent_auth_failures_total``.
@@ -34,7 +36,10 @@ __all__ = [
     "PUBLIC_PATHS",
     "TOKENS_STATE_KEY",
     "BearerAuthMiddleware",
+    "demand_scopes",
     "require_scope",
+    "route_scopes",
+    "scope_security",
 ]
 
 DEFAULT_SCOPE = "read"
@@ -107,8 +112,19 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=token, auth=token.id)
 
 
+def route_scopes(handler: BaseRouteHandler) -> tuple[str, ...]:
+    """The scopes a handler needs, all of them: its ``opt["scope"]`` (one or a tuple), ``read`` by default."""
+    declared = handler.opt.get("scope", DEFAULT_SCOPE)
+    return (declared,) if isinstance(declared, str) else tuple(str(s) for s in declared)
+
+
+def scope_security(*scopes: str) -> list[SecurityRequirement]:
+    """An operation's OpenAPI ``security``: a bearer token holding every one of ``scopes``."""
+    return [{"bearer": list(scopes)}]
+
+
 async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Guard: the caller's token must grant the handler's ``opt["scope"]`` (``read`` by default).
+    """Guard: the caller's token must grant each of the handler's scopes (``route_scopes``).
 
     Requests the middleware let through without a token (public paths) pass. Async although it
     never waits: Litestar runs a sync guard in a worker thread, a thread hop on every request that
@@ -117,10 +133,23 @@ async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler:
     Raises:
         Forbidden: naming the missing scope.
     """
+    demand_scopes(connection, route_scopes(handler))
+
+
+def demand_scopes(connection: ASGIConnection[Any, Any, Any, Any], needed: tuple[str, ...]) -> None:
+    """Refuse the request unless its token grants every scope in ``needed``.
+
+    For what a route needs only with some arguments (``?rebuild=true`` stores a new investigation);
+    ``require_scope`` calls it for what every call of a route needs. Requests without a token
+    (public paths) pass.
+
+    Raises:
+        Forbidden: naming the first missing scope, and all of ``needed``.
+    """
     token = connection.scope.get("user")
     if not isinstance(token, ApiToken):
         return
-    needed = str(handler.opt.get("scope", DEFAULT_SCOPE))
-    if not token.grants(needed):
-        AUTH_FAILURES.labels("insufficient_scope").inc()
-        raise Forbidden(needed)
+    for scope in needed:
+        if not token.grants(scope):
+            AUTH_FAILURES.labels("insufficient_scope").inc()
+            raise Forbidden(scope, needs=needed)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, SkipValidation
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime
 from precedent.browse import MAX_CHANGES
@@ -47,6 +48,10 @@ __all__ = [
     "InvestigationRequestDTO",
     "RecordedChangeDTO",
 ]
+
+
+WRITE_INVESTIGATION = ("read", "write")
+"""What building and storing an investigation on request needs: it reads the map and writes to it."""
 
 
 class InvestigationRequestDTO(BaseModel):
@@ -129,13 +134,22 @@ def _options(similar: int, hours: float) -> InvestigationOptions:
 
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
+    request: Request[Any, Any, Any],
     incident: FromPath[str],
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
     collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
-    rebuild: Annotated[bool, QueryParameter(description="build a new one even if one is stored")] = False,
+    rebuild: Annotated[
+        bool,
+        QueryParameter(description="build and store a new one even if one is stored (needs `write`)"),
+    ] = False,
 ) -> Investigation:
-    """The latest investigation of an incident in the map, built (and stored) if there is none."""
+    """The latest investigation of an incident in the map, built (and stored) if there is none.
+
+    `rebuild=true` stores a new one, a write: it needs the `read` and `write` scopes (403 naming
+    `write` otherwise)."""
+    if rebuild:
+        demand_scopes(request, WRITE_INVESTIGATION)
     return await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
 
 
@@ -149,14 +163,25 @@ async def investigation_by_id(
     return await get_investigation(store, investigation_id, viewer)
 
 
-@post("/v1/investigations", status_code=201, responses=problem_responses(400, 404, 503))
+@post(
+    "/v1/investigations",
+    status_code=201,
+    opt={"scope": WRITE_INVESTIGATION},
+    security=scope_security(*WRITE_INVESTIGATION),
+    responses=problem_responses(400, 404, 503),
+)
 async def create_investigation(
     data: JSONBody[InvestigationRequestDTO],
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
     collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
 ) -> Investigation:
-    """Investigate an incident described in the body (it need not be in the map yet); store it."""
+    """Investigate an incident described in the body (it need not be in the map yet); store it.
+
+    Needs the `read` and `write` scopes: it reads the map as `POST /v1/similar` does (private
+    incidents only with `read:private`) and stores the investigation, which
+    `GET /v1/investigations` then lists to every caller. To only look, without storing, use
+    `POST /v1/similar`."""
     query = DescribedQuery(
         name=data.name,
         summary=data.summary,
@@ -195,7 +220,13 @@ async def recent_investigations(
     return InvestigationList(items, page.next_cursor)
 
 
-@post("/v1/changes", status_code=202, opt={"scope": "write"}, responses=problem_responses(400, 404, 503))
+@post(
+    "/v1/changes",
+    status_code=202,
+    opt={"scope": "write"},
+    security=scope_security("write"),
+    responses=problem_responses(400, 404, 503),
+)
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
 ) -> RecordedChangeDTO:

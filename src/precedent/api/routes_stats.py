@@ -8,6 +8,7 @@ from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from precedent.api.auth import scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.routes_incidents import values
 from precedent.browse import incidents_per_week, recurring_patterns
@@ -104,13 +105,24 @@ async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
     return SyncStatusResponse.from_status(sync.status())
 
 
-@post("/v1/admin/sync", status_code=202, opt={"scope": "admin"}, responses=problem_responses(409, 503))
+@post(
+    "/v1/admin/sync",
+    status_code=202,
+    opt={"scope": "admin"},
+    security=scope_security("admin"),
+    responses=problem_responses(409, 503),
+)
 async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """Start an incremental sync from incident.io in the background (409 while one runs). Needs `admin`."""
     return SyncStatusResponse.from_status(sync.start())
 
 
-@get("/v1/admin/sync", opt={"scope": "admin"}, responses=problem_responses(400, 503))
+@get(
+    "/v1/admin/sync",
+    opt={"scope": "admin"},
+    security=scope_security("admin"),
+    responses=problem_responses(400, 503),
+)
 async def sync_progress(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """The background sync's progress and last report. Needs the `admin` scope."""
     return SyncStatusResponse.from_status(sync.status())

@@ -14,7 +14,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from precedent.api.auth import NO_TOKEN_NEEDED
+from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.routes_incidents import Cursor
 from precedent.browse import delivery_page
@@ -62,7 +62,12 @@ async def receive_incident_io(
     return ReceiptResponse.from_receipt(await webhooks.receiver.receive(body, dict(request.headers)))
 
 
-@get("/v1/webhooks/deliveries", responses=problem_responses(400, 503), opt={"scope": "admin"})
+@get(
+    "/v1/webhooks/deliveries",
+    responses=problem_responses(400, 503),
+    opt={"scope": "admin"},
+    security=scope_security("admin"),
+)
 async def list_deliveries(
     webhooks: NamedDependency[WebhookService], limit: Limit = 50, cursor: Cursor = None
 ) -> DeliveryPageResponse:
@@ -79,6 +84,7 @@ async def list_deliveries(
     status_code=200,
     responses=problem_responses(400, 404, 503),
     opt={"scope": "admin"},
+    security=scope_security("admin"),
 )
 async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
