@@ -11,6 +11,7 @@ from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.metrics import REGISTRY
 from precedent.store.embedded import EmbeddedStore
 from tests.investigation.org import build_investigation_org
 
@@ -157,3 +158,15 @@ async def test_building_and_storing_an_investigation_needs_the_write_scope(
     assert [i["reference"] for i in listed] == ["INC-20"]  # the refused calls stored nothing
 
     assert (await client.post("/v1/investigations", json=body)).status_code == 201  # read and write
+
+
+async def test_each_built_investigation_is_timed_in_the_metrics(client: AsyncTestClient[Litestar]) -> None:
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(f"precedent_investigation_build_seconds_{name}") or 0.0
+
+    count, total = sample("count"), sample("sum")
+    built = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert sample("count") == count + 1
+    assert sample("sum") - total == pytest.approx(built["build_ms"] / 1000, abs=0.001)
+    await client.get("/v1/incidents/INC-20/investigation")  # served from the map: nothing built
+    assert sample("count") == count + 1

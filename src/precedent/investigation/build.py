@@ -20,6 +20,7 @@ from precedent.investigation.hypotheses import rank_hypotheses
 from precedent.investigation.precedents import incident_parts, precedents_from
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
+from precedent.metrics import INVESTIGATION_BUILD_SECONDS
 from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval.query import DescribedQuery, SimilarOptions, SimilarQuery
 
@@ -194,6 +195,9 @@ async def build_investigation(
     built_at = collaborators.clock()
     new_id = investigation_id(_subject(posed), built_at)
     page = collaborators.links.investigation(new_id) if collaborators.links else None
+    summary = summary_markdown(incident, hypotheses, precedents, gathered.services, changes, page=page)
+    build_seconds = time.perf_counter() - started
+    INVESTIGATION_BUILD_SECONDS.observe(build_seconds)
     return Investigation(
         id=new_id,
         incident=incident,
@@ -202,11 +206,9 @@ async def build_investigation(
         services=gathered.services,
         changes=changes,
         follow_ups=tuple(follow_ups.values()),
-        summary_markdown=summary_markdown(
-            incident, hypotheses, precedents, gathered.services, changes, page=page
-        ),
+        summary_markdown=summary,
         built_at=built_at,
-        build_ms=round((time.perf_counter() - started) * 1000, 1),
+        build_ms=round(build_seconds * 1000, 1),
         map_state=map_state,
         change_window_hours=options.change_window.total_seconds() / 3600,
     )
