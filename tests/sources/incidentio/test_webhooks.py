@@ -58,7 +58,8 @@ def test_any_of_several_signatures_and_any_of_several_secrets_may_match() -> Non
     assert verifier().verify(body, headers).id == "msg_3"
     only_other = {**headers, "webhook-signature": other}
     assert verifier(*parse_secrets(f" {SECRET} , {OTHER_SECRET} ")).verify(body, only_other).id == "msg_3"
-    with pytest.raises(BadSignature):
+    # The operator reads this in incident.io's delivery log: it says which setting to check.
+    with pytest.raises(BadSignature, match=r"set PRECEDENT_INCIDENTIO_WEBHOOK_SECRET to this endpoint's"):
         verifier().verify(body, only_other)
 
 

@@ -191,7 +191,11 @@ class WebhookVerifier:
             except (WebhookVerificationError, ValueError):  # ValueError covers binascii.Error
                 continue
             return SignedDelivery(delivery_id, datetime.fromtimestamp(float(timestamp), tz=UTC))
-        raise BadSignature("no webhook signature matches the signing secret(s)")
+        raise BadSignature(
+            "no webhook signature matches the signing secret(s); if every delivery is refused, set "
+            "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET to this endpoint's signing secret in incident.io "
+            "(Settings > Webhooks, whsec_...) and restart"
+        )
 
 
 def parse_event(body: bytes) -> WebhookEvent:
