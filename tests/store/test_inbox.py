@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.store.embedded import SqliteInbox
-from precedent.store.inbox import Inbox, NewDelivery
+from precedent.store.inbox import Backlog, Inbox, NewDelivery
 from precedent.store.neo4j import Neo4jInbox
 
 if TYPE_CHECKING:
@@ -165,6 +165,17 @@ async def test_retry_makes_a_final_delivery_pending_and_leaves_live_ones_alone(i
     assert leased is not None
     assert (leased.state, leased.lease_owner) == ("leased", "w1")
     assert await inbox.retry("msg_unknown", now=T0) is None
+
+
+async def test_the_backlog_counts_what_waits_to_be_applied(inbox: Inbox) -> None:
+    assert await inbox.backlog() == Backlog(0, None)
+    for n in range(3):
+        await inbox.record(new(f"msg_{n}", T0 + timedelta(seconds=n)))
+    await inbox.record(new("bad", T0 - LEASE, state="rejected", error="not JSON"))
+    [first] = await inbox.claim("w1", now=T0 + LEASE, lease=LEASE)
+    assert await inbox.backlog() == Backlog(3, T0)  # a leased delivery still waits
+    await inbox.complete(first.id, "w1", now=T0 + LEASE, outcome="done")
+    assert await inbox.backlog() == Backlog(2, T0 + timedelta(seconds=1))
 
 
 async def test_recent_lists_newest_first(inbox: Inbox) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.metrics import REGISTRY
 from precedent.store import NewDelivery
 from precedent.store.neo4j import Neo4jInbox
 from precedent.webhooks import Worker, WorkerOptions
@@ -141,5 +142,30 @@ async def test_a_delivery_that_cannot_be_mapped_is_parked_at_once(embedded_backe
         assert found is not None
         assert (found.state, found.attempts) == ("dead", 1)
         assert "required field 'name'" in (found.error or "")
+    finally:
+        await inbox.close()
+
+
+async def test_the_worker_reports_the_inbox_backlog_in_the_metrics(embedded_backend: Backend) -> None:
+    def gauge(name: str) -> float | None:
+        return REGISTRY.get_sample_value(name)
+
+    inbox = embedded_backend.inbox()
+    await inbox.open()
+    now = [T0 + timedelta(seconds=90)]
+    try:
+        await fill(inbox, 3)
+        worker = Worker(inbox, CountingProcessor(Counter()), OPTIONS, clock=lambda: now[0])
+        assert await worker.run_once()  # measured before its first claim: all three waited
+        assert gauge("precedent_inbox_depth") == 3
+        assert gauge("precedent_inbox_oldest_age_seconds") == pytest.approx(90)
+        await worker.run_once()  # within measure_every: no new reading
+        assert gauge("precedent_inbox_depth") == 3
+        now[0] += timedelta(seconds=OPTIONS.measure_every)
+        await worker.drain()
+        assert gauge("precedent_inbox_depth") == 1  # read before the last claim
+        now[0] += timedelta(seconds=OPTIONS.measure_every)
+        await worker.drain()  # idle: one look, which reads the empty inbox
+        assert (gauge("precedent_inbox_depth"), gauge("precedent_inbox_oldest_age_seconds")) == (0, 0)
     finally:
         await inbox.close()

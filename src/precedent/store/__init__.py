@@ -2,6 +2,15 @@
 
 from precedent.store.base import GraphStore
 from precedent.store.export import to_networkx
-from precedent.store.inbox import FINAL_STATES, Delivery, DeliveryState, Inbox, NewDelivery
+from precedent.store.inbox import FINAL_STATES, Backlog, Delivery, DeliveryState, Inbox, NewDelivery
 
-__all__ = ["FINAL_STATES", "Delivery", "DeliveryState", "GraphStore", "Inbox", "NewDelivery", "to_networkx"]
+__all__ = [
+    "FINAL_STATES",
+    "Backlog",
+    "Delivery",
+    "DeliveryState",
+    "GraphStore",
+    "Inbox",
+    "NewDelivery",
+    "to_networkx",
+]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime, timedelta
 
-__all__ = ["FINAL_STATES", "Delivery", "DeliveryState", "Inbox", "NewDelivery"]
+__all__ = ["FINAL_STATES", "Backlog", "Delivery", "DeliveryState", "Inbox", "NewDelivery"]
 
 DeliveryState = Literal["pending", "leased", "done", "dead", "rejected", "ignored"]
 FINAL_STATES: frozenset[DeliveryState] = frozenset({"done", "dead", "rejected", "ignored"})
@@ -82,6 +82,14 @@ class Delivery:
     available_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Deliveries not yet applied (``pending`` or ``leased``): how many, and when the oldest arrived."""
+
+    waiting: int
+    oldest_received_at: datetime | None
 
 
 @runtime_checkable
@@ -145,6 +153,9 @@ class Inbox(Protocol):
                 after it in this order (received earlier, or at the same millisecond with a
                 greater id), so pages neither repeat nor skip while deliveries keep arriving.
         """
+
+    async def backlog(self) -> Backlog:
+        """How many deliveries wait to be applied (``pending`` or ``leased``) and the oldest's arrival."""
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
         """Make a delivery pending again now, with its attempts reset; ``None`` if unknown.

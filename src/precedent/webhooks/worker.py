@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from precedent.errors import MappingError, WebhookRejected
+from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,12 +62,15 @@ class WorkerOptions:
         max_attempts: Attempts before a delivery is parked as dead.
         backoff: Seconds before attempt 2, 3, …; the last value repeats.
         poll_interval: Seconds between looks at an empty inbox (a wake-up cuts it short).
+        measure_every: Seconds between readings of the inbox's backlog for the metrics
+            (``precedent_inbox_depth``, ``precedent_inbox_oldest_age_seconds``).
     """
 
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 5
     backoff: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
     poll_interval: float = 1.0
+    measure_every: float = 5.0
 
 
 class Worker:
@@ -98,6 +102,7 @@ class Worker:
         self._clock = clock
         self._priority = priority
         self._wake = asyncio.Event()
+        self._measured_at: datetime | None = None
 
     def wake(self) -> None:
         """Look at the inbox now (called when a delivery was just recorded)."""
@@ -111,11 +116,24 @@ class Worker:
         """Claim and process one delivery; return whether there was one."""
         opts = self._options
         await self._turn()
+        await self._measure()
         claimed = await self._inbox.claim(self.name, now=self._clock(), lease=opts.lease)
         if not claimed:
             return False
         await self._handle(claimed[0])
         return True
+
+    async def _measure(self) -> None:
+        # Read while draining too, not only when idle: a flood is when the backlog matters.
+        now = self._clock()
+        every = timedelta(seconds=self._options.measure_every)
+        if self._measured_at is not None and now - self._measured_at < every:
+            return
+        self._measured_at = now
+        backlog = await self._inbox.backlog()
+        INBOX_DEPTH.set(backlog.waiting)
+        oldest = backlog.oldest_received_at
+        INBOX_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
 
     async def drain(self) -> int:
         """Process deliveries until none is claimable; return how many were processed."""

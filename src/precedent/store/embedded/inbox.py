@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from precedent.errors import StoreUnavailable
-from precedent.store.inbox import Delivery, NewDelivery
+from precedent.store.inbox import Backlog, Delivery, NewDelivery
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -66,6 +66,7 @@ _FAIL = (
     "finished_at = :finished, lease_expires_at = NULL "
     "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
 )
+_BACKLOG = "SELECT count(*), min(received_at) FROM deliveries WHERE state IN ('pending', 'leased')"
 _RETRY = (
     "UPDATE deliveries SET state = 'pending', attempts = 0, available_at = :now, finished_at = NULL, "
     "lease_expires_at = NULL WHERE id = :id AND state NOT IN ('pending', 'leased')"
@@ -264,6 +265,15 @@ class SqliteInbox:
             return [_delivery(row) for row in rows]
 
         return await self._call("reading", work)
+
+    async def backlog(self) -> Backlog:
+        """See ``Inbox.backlog``."""
+
+        def work(connection: sqlite3.Connection) -> Backlog:
+            waiting, oldest = connection.execute(_BACKLOG).fetchone()
+            return Backlog(int(waiting), _time(oldest))
+
+        return await self._call("measuring", work)
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
         """See ``Inbox.retry``."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from precedent.graph_schema import load_schema
-from precedent.store.inbox import Delivery, DeliveryState, NewDelivery
+from precedent.store.inbox import Backlog, Delivery, DeliveryState, NewDelivery
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import Connection, fetch, run
 from precedent.store.neo4j.migrations import migrate
@@ -172,6 +172,11 @@ class Neo4jInbox:
         }
         records = await self._connection.query(queries.INBOX_RECENT, params, "reading deliveries")
         return [_delivery(r["delivery"]) for r in records]
+
+    async def backlog(self) -> Backlog:
+        """See ``Inbox.backlog``."""
+        records = await self._connection.query(queries.INBOX_BACKLOG, {}, "measuring the webhook inbox")
+        return Backlog(int(records[0]["waiting"]), _time(records[0]["oldest"]))
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
         """See ``Inbox.retry``."""

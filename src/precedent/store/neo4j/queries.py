@@ -32,6 +32,7 @@ __all__ = [
     "GET_NODES_ROWS",
     "HIDDEN_EDGE_COUNTS",
     "HIDDEN_NODE_COUNTS",
+    "INBOX_BACKLOG",
     "INBOX_CANDIDATES",
     "INBOX_COMPLETE",
     "INBOX_FAIL",
@@ -703,6 +704,10 @@ INBOX_RECENT = (
     "MATCH (d:WebhookDelivery)\n"
     "WHERE $at IS NULL OR d.received_at < $at OR (d.received_at = $at AND d.id > $after_id)\n"
     "RETURN d {.*} AS delivery ORDER BY d.received_at DESC, d.id ASC LIMIT $limit"
+)
+INBOX_BACKLOG = (
+    "MATCH (d:WebhookDelivery) WHERE d.state IN ['pending', 'leased']\n"
+    "RETURN count(d) AS waiting, min(d.received_at) AS oldest"
 )
 INBOX_RETRY = (
     "MATCH (d:WebhookDelivery {id: $id}) WHERE NOT d.state IN ['pending', 'leased']\n"
