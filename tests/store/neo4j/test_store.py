@@ -148,6 +148,13 @@ async def test_a_bad_uri_is_store_unavailable() -> None:
         await Neo4jStore("bolt://127.0.0.1:port", auth=None).open()
 
 
+async def test_a_database_the_server_lacks_says_which_setting_to_change(neo4j: Neo4jServer) -> None:
+    store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), database="prod")
+    with pytest.raises(StoreUnavailable, match=r"has no database 'prod'.*Set PRECEDENT_NEO4J_DATABASE"):
+        await store.open()
+    await store.close()
+
+
 async def test_use_before_open_says_what_to_do(neo4j: Neo4jServer) -> None:
     store = Neo4jStore(neo4j.uri, auth=_auth(neo4j))
     with pytest.raises(StoreError, match=r"call `await store.open\(\)` first"):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "Connection", "Runner", "Work", "fetch", "fetch_rows", "run"]
 
 T = TypeVar("T")
+_DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 
 # How long a read is retried on transient failures (a cluster electing a leader, a restart), as
@@ -239,5 +240,13 @@ class Connection:
             ) from exc
         except ConfigurationError as exc:
             raise StoreUnavailable(f"cannot configure the Neo4j driver for {self._uri}: {exc}") from exc
-        except (Neo4jError, DriverError) as exc:
+        except Neo4jError as exc:
+            if exc.code == _DATABASE_NOT_FOUND:
+                raise StoreUnavailable(
+                    f"Neo4j at {self._uri} has no database {self._database!r} (while {action}). Set "
+                    "PRECEDENT_NEO4J_DATABASE to one it has ('neo4j' unless you created another; "
+                    "SHOW DATABASES lists them)."
+                ) from exc
+            raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
+        except DriverError as exc:
             raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
