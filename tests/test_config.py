@@ -71,3 +71,22 @@ def test_neo4j_concurrency_bound_is_read_and_at_least_one(monkeypatch: pytest.Mo
     monkeypatch.setenv("PRECEDENT_NEO4J_MAX_CONCURRENCY", "0")
     with pytest.raises(ValidationError, match="neo4j_max_concurrency"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_misspelt_variable_is_named_with_the_setting_it_resembles(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PRECEDENT_SOTRE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_NEO4J_PASS", "s3cret")
+    monkeypatch.setenv("PRECEDENT_TOKEN", "prec_for_curl")  # the docs' client-side variable
+    monkeypatch.setenv("PRECEDENT_NEO4J_URI", "neo4j://db.internal:7687")
+    with caplog.at_level("WARNING", logger="precedent.config"):
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.store == "embedded"
+    warned = [r.getMessage() for r in caplog.records]
+    ignored = "is not a Precedent setting and is ignored; did you mean"
+    assert warned == [
+        f"PRECEDENT_NEO4J_PASS {ignored} PRECEDENT_NEO4J_PASSWORD?",
+        f"PRECEDENT_SOTRE {ignored} PRECEDENT_STORE?",
+    ]
+    assert all("s3cret" not in message for message in warned)

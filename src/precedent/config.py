@@ -7,16 +7,27 @@ environment variables, a ``.env`` file in the working directory, the defaults be
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from precedent.links import Links
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = ["Settings", "share_with_workers"]
+
+log = logging.getLogger("precedent.config")
+
+_PREFIX = "PRECEDENT_"
+# Read by the shell snippets in the docs (curl, CI steps), not by Precedent: no warning for them.
+_CLIENT_SIDE = frozenset({"PRECEDENT_TOKEN", "PRECEDENT_URL"})
 
 
 class Settings(BaseSettings):
@@ -78,6 +89,21 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """Where responders reach this service (``https://precedent.example.com``), for the links that
     Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""
+
+    def model_post_init(self, context: object, /) -> None:
+        """Warn about each ``PRECEDENT_*`` variable no setting reads: a typo would otherwise be
+        silently ignored (``PRECEDENT_SOTRE=neo4j`` serving an empty embedded map)."""
+        for name in self.unknown_variables(os.environ):
+            known = [f"{_PREFIX}{field.upper()}" for field in type(self).model_fields]
+            close = difflib.get_close_matches(name.upper(), known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see the README's Configuration table"
+            log.warning("%s is not a Precedent setting and is ignored; %s", name, hint)
+
+    @classmethod
+    def unknown_variables(cls, environ: Mapping[str, str]) -> list[str]:
+        """The ``PRECEDENT_*`` names in ``environ`` no setting reads (the docs' client-side ones aside)."""
+        known = {f"{_PREFIX}{field.upper()}" for field in cls.model_fields} | _CLIENT_SIDE
+        return sorted(k for k in environ if k.upper().startswith(_PREFIX) and k.upper() not in known)
 
     def links(self, *, host: str | None = None, port: int | None = None) -> Links:
         """Links to the web pages: under ``public_url``, else the address the server binds.
