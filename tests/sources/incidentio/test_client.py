@@ -236,6 +236,9 @@ async def test_other_4xx_is_not_retried(fake: FakeIncidentIo, sleep: SleepRecord
             await client.get("/v2/incidents/nope")
     assert "not found" in str(caught.value)
     assert "fake-request-id" in str(caught.value)
+    # What a webhook's re-fetch meets when the key is another organisation's: say so.
+    assert "belongs to another incident.io organisation" in str(caught.value)
+    assert "PRECEDENT_INCIDENTIO_API_KEY" in str(caught.value)
     assert len(fake.requests) == 1
 
 

@@ -91,9 +91,18 @@ def status_error(path: str, response: httpx.Response, attempts: int) -> SourceEr
             f"incident.io failed GET {path} with {status} after {attempts} attempt(s){said}{rid}. "
             "It is probably a transient outage: check https://status.incident.io and re-run the sync."
         )
+    if status == 404:
+        # Precedent asks only for ids incident.io gave it (a listing, a webhook): a 404 is about the
+        # object, the key's organisation, or (on every request) the base URL.
+        advice = (
+            f"incident.io has no such object for this API key: it was deleted, or {API_KEY_SETTING} "
+            "belongs to another incident.io organisation than the one sending the data (if every "
+            "request gets 404, check PRECEDENT_INCIDENTIO_BASE_URL)."
+        )
+    else:
+        advice = "check the request parameters."
     return SourceError(
-        f"incident.io answered {status} to GET {path}{said}{rid}. This is not retried; "
-        "check the request parameters (a 404 usually means the id no longer exists)."
+        f"incident.io answered {status} to GET {path}{said}{rid}. This is not retried; {advice}"
     )
 
 
