@@ -7,13 +7,16 @@ presents a ``read`` token.
 from __future__ import annotations
 
 import re
+import socket
 from typing import TYPE_CHECKING
 
 import pytest
+from litestar.testing import AsyncTestClient
 
 from precedent.api.app import create_app
 from precedent.api.auth import route_scopes
 from precedent.config import Settings
+from precedent.embedding import HashEmbedder
 from precedent.errors import ConfigError
 from precedent.store.embedded import EmbeddedStore
 
@@ -204,3 +207,22 @@ async def test_openapi_describes_each_route_and_the_scope_it_needs(client: Async
                 # ...and machine-readably, for a client generator or a gateway.
                 assert operation["security"] == [{"bearer": list(scopes)}], route.path
     assert paths["/v1/investigations"]["post"]["security"] == [{"bearer": ["read", "write"]}]
+
+
+async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    settings = Settings(  # type: ignore[call-arg]
+        store="neo4j", neo4j_uri=f"bolt://127.0.0.1:{closed}", data_dir=tmp_path, _env_file=None
+    )
+    app = create_app(settings, embedder=HashEmbedder(dimensions=384))
+    with caplog.at_level("ERROR", logger="precedent.api"), pytest.raises(Exception):  # noqa: B017, PT011
+        async with AsyncTestClient(app):
+            pass
+    # The server prints a long traceback (an exception group) after it; this line comes first.
+    [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.api"]
+    assert line.startswith(f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable")
+    assert "Check the server is running" in line

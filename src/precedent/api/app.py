@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 from litestar import Litestar
@@ -38,7 +38,7 @@ from precedent.api.viewer import provide_viewer
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import Embedder
-from precedent.errors import StoreUnavailable
+from precedent.errors import PrecedentError, StoreUnavailable
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import GraphStore
@@ -106,7 +106,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with runtime, mcp.lifespan():
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(runtime)
+            except PrecedentError as exc:
+                # The server prints the whole traceback after this; the first line says what to do.
+                log.error("precedent cannot start: %s", exc)
+                raise
+            await stack.enter_async_context(mcp.lifespan())
             live.runtime = runtime
             live.tokens = app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
             log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
