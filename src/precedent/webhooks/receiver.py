@@ -6,12 +6,14 @@ acknowledgement is fast. Every outcome maps to one HTTP answer (``api/errors.py`
 - no signing secret configured: ``WebhooksDisabled`` (503);
 - missing, bad, stale or future signature: ``BadSignature``/``StaleTimestamp`` (401), nothing stored;
 - signed but not JSON or not its event's schema: ``MalformedDelivery`` (400), recorded as rejected;
-- the inbox cannot be written: ``StoreUnavailable`` (503), so incident.io sends it again;
+- the inbox cannot be written, or not within ``record_timeout`` (10 s; Svix gives up after 15 s):
+  ``StoreUnavailable`` (503), so incident.io sends it again;
 - otherwise a receipt (2xx): accepted, a duplicate, or recorded and ignored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -71,6 +73,9 @@ class Receiver:
         on_accepted: Called after a new delivery to be worked on is durable (wakes the worker).
         clock: The current time.
         priority: Told while a delivery is being acknowledged, so that the worker waits.
+        record_timeout: Seconds the inbox write may take before the answer is 503: a database
+            that does not answer would otherwise hold the request past Svix's 15 s timeout (the
+            Neo4j driver retries for 30 s).
     """
 
     def __init__(
@@ -81,8 +86,10 @@ class Receiver:
         on_accepted: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         priority: AckPriority | None = None,
+        record_timeout: float = 10.0,
     ) -> None:
         self._verifier = verifier
+        self._record_timeout = record_timeout
         self._inbox = inbox
         self._on_accepted = on_accepted
         self._clock = clock
@@ -139,7 +146,14 @@ class Receiver:
     async def _record(self, delivery: NewDelivery) -> bool:
         # Whatever keeps the write from being durable is a 503: incident.io will send it again.
         try:
-            return await self._inbox.record(delivery)
+            async with asyncio.timeout(self._record_timeout):
+                return await self._inbox.record(delivery)
+        except TimeoutError as exc:
+            # If the write still lands, incident.io's resend is acknowledged as a duplicate.
+            raise StoreUnavailable(
+                f"the webhook inbox did not answer within {self._record_timeout:g} s; incident.io "
+                "will send the delivery again (check that the store is up: GET /ready)"
+            ) from exc
         except StoreUnavailable:
             raise
         except StoreError as exc:
