@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.errors import StoreUnavailable
 from precedent.metrics import REGISTRY
 from precedent.store import NewDelivery
+from precedent.store.embedded import SqliteInbox
 from precedent.store.neo4j import Neo4jInbox
 from precedent.webhooks import Worker, WorkerOptions
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from precedent.store import Delivery, Inbox
     from tests.support.neo4j_server import Neo4jServer
     from tests.webhooks.conftest import Backend
@@ -169,3 +174,29 @@ async def test_the_worker_reports_the_inbox_backlog_in_the_metrics(embedded_back
         assert (gauge("precedent_inbox_depth"), gauge("precedent_inbox_oldest_age_seconds")) == (0, 0)
     finally:
         await inbox.close()
+
+
+class UnreachableInbox(SqliteInbox):
+    """An inbox whose store went away."""
+
+    async def claim(self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1) -> list[Delivery]:
+        raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable. Check the server is running")
+
+
+async def test_an_inbox_outage_is_logged_with_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = UnreachableInbox(tmp_path / "inbox.sqlite")
+    await inbox.open()
+    worker = Worker(inbox, CountingProcessor(Counter()), OPTIONS)
+    with caplog.at_level("ERROR", logger="precedent.webhooks"):
+        running = asyncio.create_task(worker.run())
+        while not caplog.records:
+            await asyncio.sleep(0.01)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    await inbox.close()
+    assert "the inbox failed (Neo4j at neo4j://db:7687 is unreachable. Check the server is running)" in (
+        caplog.records[0].getMessage()
+    )

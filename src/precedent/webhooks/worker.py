@@ -148,8 +148,9 @@ class Worker:
         while True:
             try:
                 await self.drain()
-            except Exception:  # the inbox is down: keep the worker alive and try again later
-                log.exception("webhook worker %s: the inbox failed; retrying", self.name)
+            except Exception as exc:  # the inbox is down: keep the worker alive and try again later
+                # The message itself says what to do (check Neo4j...); the traceback alone buries it.
+                log.exception("webhook worker %s: the inbox failed (%s); retrying", self.name, exc)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._options.poll_interval)
