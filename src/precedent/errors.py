@@ -177,10 +177,14 @@ class Unauthenticated(AuthError):
 
     def __init__(self, reason: str) -> None:
         why = _UNAUTHENTICATED_WHY.get(reason, "a valid API token is required")
-        super().__init__(
-            f"{why}: send 'Authorization: Bearer <token>' "
-            "(create one with 'precedent token create --scope read')"
-        )
+        if reason in ("revoked", "expired"):
+            # The client did send a token: telling it to send one would point the wrong way.
+            todo = "issue a new one with 'precedent token create' and put it in this client"
+        else:
+            todo = (
+                "send 'Authorization: Bearer <token>' (create one with 'precedent token create --scope read')"
+            )
+        super().__init__(f"{why}: {todo}")
         self.reason = reason
 
 

@@ -79,7 +79,11 @@ async def test_a_revoked_or_expired_token_is_told_so(read_api: Api) -> None:
     for secret, state in ((read_api.tokens.revoked, "revoked"), (read_api.tokens.expired, "expired")):
         response = await read_api.client.get("/v1/stats", headers=read_api.auth(secret))
         _assert_401(response)
-        assert f"token {'was revoked' if state == 'revoked' else 'has expired'}" in response.json()["detail"]
+        detail = response.json()["detail"]
+        assert f"token {'was revoked' if state == 'revoked' else 'has expired'}" in detail
+        # It did send a token: the answer is a new one, not "send 'Authorization: Bearer <token>'".
+        assert "issue a new one with 'precedent token create'" in detail
+        assert "send 'Authorization" not in detail
     unknown = await read_api.client.get("/v1/stats", headers=read_api.auth("prec_" + "A" * 43))
     assert unknown.json()["detail"].startswith("a valid API token is required")
 
