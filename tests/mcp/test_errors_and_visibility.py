@@ -38,7 +38,7 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope']; use labels from"),
         ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, "unknown relationships ['NOPE']"),
         ("recent_changes", {"until": "yesterday"}, "until"),
-        ("recent_changes", {"until": "2026-03-01T10:00:00"}, "timezone"),
+        ("recent_changes", {"until": "2026-03-01T10:00:00"}, "has no time zone"),
         ("recent_changes", {"hours": 0}, "hours"),
         ("search", {"query": ""}, "query"),
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
