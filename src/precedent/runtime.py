@@ -9,7 +9,7 @@ This is the only module (with ``config``) that knows which store backend was cho
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
@@ -151,6 +151,13 @@ class Runtime:
         return Collaborators(
             self.store, self.finder, self.catalog, live_on_call=self._live_on_call, links=links
         )
+
+    @property
+    def unstored_investigation_collaborators(self) -> Collaborators:
+        """``investigation_collaborators`` for an investigation that will not be stored: its
+        summary links to no page, as there will be none (``investigate --no-save``, a notebook
+        beside ``serve``, the MCP tool building one on the spot)."""
+        return replace(self.investigation_collaborators, links=None)
 
     @property
     def slack(self) -> SlackNotifier | None:

@@ -8,7 +8,6 @@ API serves the same one.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -100,9 +99,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # Nothing to store with --no-save: read the map as a reader, so it works beside a running serve.
     try:
         async with Runtime.from_settings(settings, read_only=args.no_save) as runtime:
-            collaborators = runtime.investigation_collaborators
-            if args.no_save:  # not stored, so no page to link to
-                collaborators = replace(collaborators, links=None)
+            collaborators = (
+                runtime.unstored_investigation_collaborators
+                if args.no_save
+                else runtime.investigation_collaborators
+            )
             investigation = await build_investigation(query, collaborators, viewer_from(args), options)
             if not args.no_save:
                 await save(runtime.store, investigation, trigger="cli")
