@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from precedent.cli.investigation_view import render
-from precedent.cli.similar_io import parse_time
+from precedent.cli.similar_io import parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
 from precedent.investigation import (
@@ -71,8 +71,10 @@ def query_from_args(args: argparse.Namespace) -> SimilarQuery:
     """The incident to investigate, from the arguments.
 
     Raises:
-        ValueError: if neither an incident nor ``--name`` is given, or a time is malformed.
+        ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
+            description are, or a time is malformed.
     """
+    refuse_both_kinds_of_query(args)
     if args.incident:
         return IncidentQuery(args.incident)
     if not args.name:
