@@ -7,6 +7,10 @@ running service that holds the map.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -126,6 +130,19 @@ async def test_investigate_beside_the_running_service(capsys: pytest.CaptureFixt
     assert "is open for writing by" in said
     assert "add --no-save" in said
     assert "GET /v1/incidents/INC-20/investigation" in said
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path) -> None:
+    # `precedent neighbourhood --json ... | head -c 100`: the reader closes the pipe first.
+    command = [sys.executable, "-m", "precedent.cli.main", "neighbourhood", "--service", "ledger", "--json"]
+    env = {**os.environ, "PRECEDENT_DATA_DIR": str(data_dir)}
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None
+    child.stdout.close()  # long before the child, still importing, writes its answer
+    _, err = child.communicate(timeout=120)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert "BrokenPipeError" not in err.decode()
+    assert child.returncode == 128 + signal.SIGPIPE
 
 
 async def _main(argv: list[str]) -> int:
