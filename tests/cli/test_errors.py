@@ -96,6 +96,19 @@ async def test_a_malformed_flag_is_said_in_one_line(
     assert f"error: {expected}" in _said(capsys)
 
 
+def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A model that cannot load: were it loaded first, that would be the error, after half a minute.
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", str(tmp_path / "no-model"))
+    assert main(["import", str(tmp_path / "exprot")]) == 1
+    said = _said(capsys)
+    assert f"{tmp_path / 'exprot'}: not an export directory (v2_incidents.json is missing)" in said
+    assert "docs/export-format.md" in said
+    assert "embedding model" not in said
+
+
 @pytest.mark.usefixtures("data_dir")
 async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.CaptureFixture[str]) -> None:
     # Rich read "[/x]" as a closing tag: a traceback, and "[bold]" vanished from the message.
