@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
-from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
-from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -32,20 +30,6 @@ def _said(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return " ".join(err.split())
-
-
-@pytest.fixture
-async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small map (INC-10, INC-20...) with the hashing embedder: these commands need no model."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
-    store = EmbeddedStore(data / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
-        await build(store, HashEmbedder(dimensions=DIMENSIONS))
-    finally:
-        await store.close()
-    return data
 
 
 @pytest.fixture

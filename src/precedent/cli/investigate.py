@@ -7,7 +7,6 @@ API serves the same one.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,12 +17,8 @@ from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
-from precedent.investigation import (
-    InvestigationOptions,
-    build_investigation,
-    investigation_json,
-    save,
-)
+from precedent.investigation import InvestigationOptions, build_investigation, save
+from precedent.responses import InvestigationResponse
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime
 
@@ -118,7 +113,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # A stored investigation has a page; one built with --no-save exists only in this output.
     page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:
-        print(json.dumps(investigation_json(investigation)))
+        # The API's and the MCP tool's model, so a script reads the same JSON from each.
+        print(InvestigationResponse.from_investigation(investigation).model_dump_json())
     elif args.markdown:
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
