@@ -173,3 +173,19 @@ async def test_an_investigation_built_on_the_spot_links_to_no_page(org: Org, tmp
     assert body["summary_markdown"]
     assert "precedent.example.com" not in body["summary_markdown"]
     assert "/ui/investigations/" not in text
+
+
+async def test_the_neighbourhood_text_names_both_ends_of_each_edge(
+    public_server: MCPServer, org: Org
+) -> None:
+    ref = str(org.public.properties["reference"])
+    body, text = await call(public_server, "neighbourhood", incident=org.public.id, depth=1)
+    services = {n["id"]: n["properties"]["name"] for n in body["nodes"] if n["label"] == "Service"}
+    affects = [e for e in body["edges"] if e["type"] == "AFFECTS" and e["source"] == org.public.id]
+    assert affects
+    for edge in affects:
+        assert f"{ref} -AFFECTS-> {services[edge['target']]}" in text.splitlines()
+    updates = [n["id"] for n in body["nodes"] if n["label"] == "IncidentUpdate"]
+    assert updates
+    # A node without a name is listed once by its id, not twice.
+    assert f"- IncidentUpdate [{updates[0]}]" in text.splitlines()
