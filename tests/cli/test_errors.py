@@ -71,6 +71,11 @@ async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.C
         (["--before", "yesterday"], "'yesterday' is not an ISO 8601 time: write e.g. 2026-12-03"),
         (["--after", "2026-13-01"], "'2026-13-01' is not an ISO 8601 time"),
         (["--depth", "-1"], "depth must be >= 0"),
+        # Swapped: an empty window answered with the centre alone, as if nothing were near it.
+        (
+            ["--after", "2024-02-01", "--before", "2024-01-01"],
+            "after (2024-02-01T00:00:00+00:00) is not earlier",
+        ),
     ],
 )
 async def test_a_malformed_flag_is_said_in_one_line(

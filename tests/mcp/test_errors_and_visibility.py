@@ -44,6 +44,16 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
         ("search", {"query": "x", "limit": 500}, "limit"),
         ("get_incident", {}, "incident"),
+        (
+            "search",
+            {"query": "x", "after": "2026-06-01T00:00:00Z", "before": "2026-01-01T00:00:00Z"},
+            "after (2026-06-01T00:00:00+00:00) is not earlier than before (2026-01-01T00:00:00+00:00)",
+        ),
+        (
+            "neighbourhood",
+            {"incident": "INC-1", "after": "2026-06-01T00:00:00Z", "before": "2026-01-01T00:00:00Z"},
+            "so nothing can fall between them: swap them, or leave one out",
+        ),
     ],
 )
 async def test_bad_arguments_say_what_to_change(
