@@ -85,6 +85,23 @@ async def test_a_malformed_flag_is_said_in_one_line(
     assert f"error: {expected}" in _said(capsys)
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
+        (["--limit", "0"], "argument --limit: must be at least 1, not 0"),
+    ],
+)
+def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They printed an empty table, as if the service had not changed.
+    with pytest.raises(SystemExit) as exited:
+        main(["changes", "list", "--service", "ledger", *flags])
+    assert exited.value.code == 2
+    assert expected in _said(capsys)
+
+
 def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
