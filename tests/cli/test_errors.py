@@ -115,6 +115,24 @@ def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
     assert "embedding model" not in said
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["--window-hours", "0"],
+            "the change window must be more than 0 and at most 720 hours (30 days), not 0",
+        ),
+        (["--similar", "0"], "the number of similar incidents must be from 1 to 50, not 0"),
+    ],
+)
+def test_investigate_names_an_option_out_of_range_in_its_own_units(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "change_window must be positive and at most 30 days": a field the user never typed.
+    assert main(["investigate", "INC-20", "--no-save", *flags]) == 2
+    assert f"error: {expected}" in _said(capsys)
+
+
 @pytest.mark.usefixtures("data_dir")
 async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.CaptureFixture[str]) -> None:
     # Rich read "[/x]" as a closing tag: a traceback, and "[bold]" vanished from the message.
