@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 
 import precedent
+from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, Node
@@ -125,6 +127,19 @@ async def test_investigate_stores_only_when_writable(runtime: Runtime) -> None:
     assert (await runtime.store.stats()).nodes_by_label.get("Investigation", 0) == 0
     await Map(runtime, OWNER_VIEWER, read_only=False).investigate("INC-20")
     assert (await runtime.store.stats()).nodes_by_label.get("Investigation", 0) == 1
+
+
+async def test_an_investigation_not_stored_links_to_no_page(runtime: Runtime, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, public_url="https://precedent.example.com")
+    async with Runtime(store=runtime.store, embedder=runtime.embedder, settings=settings) as linked:
+        beside_serve = await Map(linked, OWNER_VIEWER, read_only=True).investigate("INC-20")
+        stored = await Map(linked, OWNER_VIEWER, read_only=False).investigate("INC-20")
+    # Read-only, it is built and never stored: a link would lead to "not found".
+    assert "precedent.example.com" not in beside_serve.summary_markdown
+    assert (
+        f"https://precedent.example.com/ui/investigations/{quote(stored.id, safe='')}"
+        in stored.summary_markdown
+    )
 
 
 async def test_changes_neighbourhood_and_graphs(runtime: Runtime) -> None:

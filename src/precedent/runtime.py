@@ -9,10 +9,10 @@ This is the only module (with ``config``) that knows which store backend was cho
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Self, TypeVar
 
-from precedent.embedding import CachedEmbedder, SentenceTransformerEmbedder
+from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, Syncer
 from precedent.investigation import Collaborators, IncidentIoOnCall
@@ -32,6 +32,7 @@ from precedent.webhooks import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from types import TracebackType
 
     from precedent.config import Settings
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions"]
+__all__ = ["Runtime", "RuntimeOptions", "load_model"]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -54,7 +55,10 @@ class RuntimeOptions:
     """What a command needs from the runtime.
 
     Attributes:
-        model: Load the embedding model (counting or walking the graph does not need it).
+        model: Have the embedding model (counting or walking the graph does not need it). A
+            writer loads it before opening the store, whose vectors must have its length; a
+            reader opens the map with the length recorded in it and loads the model when a
+            question first needs it, so a lookup that fails (an unknown incident) fails at once.
         read_only: Open the embedded map read-only, beside a process that writes it.
         webhooks: Build the webhook service (inbox, receiver, worker) and start it with the runtime.
         webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
@@ -80,6 +84,8 @@ class Runtime:
         options: What to open.
         webhooks: A webhook service to start and stop with the runtime (tests), instead of one
             built from ``settings`` when ``options.webhooks`` is set.
+        model_loader: Loads the embedding model when it is needed, if ``embedder`` is not given
+            (tests pass a fake); the sentence-transformers model named in ``settings`` by default.
     """
 
     def __init__(
@@ -90,6 +96,7 @@ class Runtime:
         settings: Settings | None = None,
         options: RuntimeOptions | None = None,
         webhooks: WebhookService | None = None,
+        model_loader: Callable[[Settings], Awaitable[Embedder]] | None = None,
     ) -> None:
         if store is not None and embedder is None and (options is None or options.model):
             raise ConfigError(
@@ -99,10 +106,12 @@ class Runtime:
             raise ConfigError("a runtime needs settings to build the store or the model it was not given")
         self._given_store = store
         self._given_embedder = embedder
+        self._model_loader = model_loader or load_model
         self._settings = settings
         self._options = options or RuntimeOptions()
         self._store: GraphStore | None = None
         self._embedder: Embedder | None = None
+        self._model: LazyEmbedder | None = None
         self._cache: CachedEmbedder | None = None
         self._catalog: Catalog | None = None
         self._finder: SimilarIncidentFinder | None = None
@@ -144,6 +153,13 @@ class Runtime:
         )
 
     @property
+    def unstored_investigation_collaborators(self) -> Collaborators:
+        """``investigation_collaborators`` for an investigation that will not be stored: its
+        summary links to no page, as there will be none (``investigate --no-save``, a notebook
+        beside ``serve``, the MCP tool building one on the spot)."""
+        return replace(self.investigation_collaborators, links=None)
+
+    @property
     def slack(self) -> SlackNotifier | None:
         """Where webhook-built investigations are posted, or ``None`` without a Slack bot token."""
         return self._slack
@@ -181,6 +197,17 @@ class Runtime:
             raise
         return self
 
+    async def warm_up(self) -> None:
+        """Load the embedding model now rather than at the first question that needs it.
+
+        A no-op when the model is loaded, or was given, or the runtime has none.
+
+        Raises:
+            EmbeddingError: if the model cannot be loaded.
+        """
+        if self._model is not None:
+            await self._model.load()
+
     async def close(self) -> None:
         """Close what the runtime opened, in reverse order. Idempotent."""
         await self._close()
@@ -203,11 +230,13 @@ class Runtime:
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:
             settings = self._require_settings()
-            model = SentenceTransformerEmbedder(
-                settings.embedding_model, batch_size=settings.embedding_batch_size
-            )
-            await model.load()
-            dimensions = model.dimensions
+            loader = self._model_loader
+            model = self._model = LazyEmbedder(settings.embedding_model, lambda: loader(settings))
+            if not self._options.read_only:
+                # A writer's store is created or checked with the model's vector length; a
+                # reader's keeps the length recorded in the map, and the model waits for a question.
+                await model.load()
+                dimensions = model.dimensions
             # Text embedded once (by any earlier import, sync or query) is never embedded again.
             self._cache = CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
             embedder = self._cache
@@ -286,7 +315,7 @@ class Runtime:
         if client is not None:
             await client.aclose()
         store, self._store = self._store, None
-        self._finder = self._catalog = self._embedder = None
+        self._finder = self._catalog = self._embedder = self._model = None
         try:
             if store is not None and self._given_store is None:
                 await store.close()
@@ -299,6 +328,17 @@ class Runtime:
         if self._settings is None:  # the constructor refuses this; kept for the type checker
             raise ConfigError("a runtime needs settings to build what it was not given")
         return self._settings
+
+
+async def load_model(settings: Settings) -> Embedder:
+    """Load the sentence-transformers model ``settings`` name, offline.
+
+    Raises:
+        EmbeddingError: if the model cannot be loaded (the message says what to set).
+    """
+    model = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    await model.load()
+    return model
 
 
 T = TypeVar("T")

@@ -7,14 +7,16 @@ running service that holds the map.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 from precedent.cli.main import main
-from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
-from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -28,20 +30,6 @@ def _said(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return " ".join(err.split())
-
-
-@pytest.fixture
-async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small map (INC-10, INC-20...) with the hashing embedder: these commands need no model."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(data))
-    store = EmbeddedStore(data / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
-        await build(store, HashEmbedder(dimensions=DIMENSIONS))
-    finally:
-        await store.close()
-    return data
 
 
 @pytest.fixture
@@ -83,12 +71,65 @@ async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.C
         (["--before", "yesterday"], "'yesterday' is not an ISO 8601 time: write e.g. 2026-12-03"),
         (["--after", "2026-13-01"], "'2026-13-01' is not an ISO 8601 time"),
         (["--depth", "-1"], "depth must be >= 0"),
+        # Swapped: an empty window answered with the centre alone, as if nothing were near it.
+        (
+            ["--after", "2024-02-01", "--before", "2024-01-01"],
+            "after (2024-02-01T00:00:00+00:00) is not earlier",
+        ),
     ],
 )
 async def test_a_malformed_flag_is_said_in_one_line(
     flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await _main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
+    assert f"error: {expected}" in _said(capsys)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
+        (["--limit", "0"], "argument --limit: must be at least 1, not 0"),
+    ],
+)
+def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They printed an empty table, as if the service had not changed.
+    with pytest.raises(SystemExit) as exited:
+        main(["changes", "list", "--service", "ledger", *flags])
+    assert exited.value.code == 2
+    assert expected in _said(capsys)
+
+
+def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A model that cannot load: were it loaded first, that would be the error, after half a minute.
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", str(tmp_path / "no-model"))
+    assert main(["import", str(tmp_path / "exprot")]) == 1
+    said = _said(capsys)
+    assert f"{tmp_path / 'exprot'}: not an export directory (v2_incidents.json is missing)" in said
+    assert "docs/export-format.md" in said
+    assert "embedding model" not in said
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["--window-hours", "0"],
+            "the change window must be more than 0 and at most 720 hours (30 days), not 0",
+        ),
+        (["--similar", "0"], "the number of similar incidents must be from 1 to 50, not 0"),
+    ],
+)
+def test_investigate_names_an_option_out_of_range_in_its_own_units(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "change_window must be positive and at most 30 days": a field the user never typed.
+    assert main(["investigate", "INC-20", "--no-save", *flags]) == 2
     assert f"error: {expected}" in _said(capsys)
 
 
@@ -126,6 +167,19 @@ async def test_investigate_beside_the_running_service(capsys: pytest.CaptureFixt
     assert "is open for writing by" in said
     assert "add --no-save" in said
     assert "GET /v1/incidents/INC-20/investigation" in said
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path) -> None:
+    # `precedent neighbourhood --json ... | head -c 100`: the reader closes the pipe first.
+    command = [sys.executable, "-m", "precedent.cli.main", "neighbourhood", "--service", "ledger", "--json"]
+    env = {**os.environ, "PRECEDENT_DATA_DIR": str(data_dir)}
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None
+    child.stdout.close()  # long before the child, still importing, writes its answer
+    _, err = child.communicate(timeout=120)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert "BrokenPipeError" not in err.decode()
+    assert child.returncode == 128 + signal.SIGPIPE
 
 
 async def _main(argv: list[str]) -> int:

@@ -66,7 +66,8 @@ def test_errors_say_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert "invalid choice" in capsys.readouterr().err
 
     assert main(["token", "revoke", "nobody"]) == 1
-    assert "'nobody' not found" in capsys.readouterr().err
+    said = " ".join(capsys.readouterr().err.split())
+    assert "token 'nobody' not found; `precedent token list` shows each name and id" in said
 
 
 def test_list_works_beside_the_maps_writer(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:

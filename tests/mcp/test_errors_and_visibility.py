@@ -38,12 +38,22 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope']; use labels from"),
         ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, "unknown relationships ['NOPE']"),
         ("recent_changes", {"until": "yesterday"}, "until"),
-        ("recent_changes", {"until": "2026-03-01T10:00:00"}, "timezone"),
+        ("recent_changes", {"until": "2026-03-01T10:00:00"}, "has no time zone"),
         ("recent_changes", {"hours": 0}, "hours"),
         ("search", {"query": ""}, "query"),
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
         ("search", {"query": "x", "limit": 500}, "limit"),
         ("get_incident", {}, "incident"),
+        (
+            "search",
+            {"query": "x", "after": "2026-06-01T00:00:00Z", "before": "2026-01-01T00:00:00Z"},
+            "after (2026-06-01T00:00:00+00:00) is not earlier than before (2026-01-01T00:00:00+00:00)",
+        ),
+        (
+            "neighbourhood",
+            {"incident": "INC-1", "after": "2026-06-01T00:00:00Z", "before": "2026-01-01T00:00:00Z"},
+            "so nothing can fall between them: swap them, or leave one out",
+        ),
     ],
 )
 async def test_bad_arguments_say_what_to_change(

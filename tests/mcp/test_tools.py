@@ -7,9 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from mcp import Client
 
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
+from precedent.runtime import Runtime
+from precedent.store.embedded import EmbeddedStore
+from tests.mcp.conftest import server_for
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mcp.server.mcpserver import MCPServer
 
     from tests.mcp.conftest import Org
@@ -150,3 +157,35 @@ async def test_resources_describe_the_schema_and_the_services(public_server: MCP
     assert "**Incident**" in schema
     assert "-**AFFECTS**->" in schema
     assert f"{org.service.properties['name']} [{org.service.id}]" in services
+
+
+async def test_an_investigation_built_on_the_spot_links_to_no_page(org: Org, tmp_path: Path) -> None:
+    # It is not stored, so a link to its web page would lead to "not found".
+    settings = Settings(data_dir=tmp_path, public_url="https://precedent.example.com")
+    store = EmbeddedStore(org.data_dir / "graph", read_only=True)
+    await store.open()
+    try:
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384), settings=settings) as runtime:
+            assert runtime.investigation_collaborators.links is not None  # a stored one would link
+            body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+    finally:
+        await store.close()
+    assert body["summary_markdown"]
+    assert "precedent.example.com" not in body["summary_markdown"]
+    assert "/ui/investigations/" not in text
+
+
+async def test_the_neighbourhood_text_names_both_ends_of_each_edge(
+    public_server: MCPServer, org: Org
+) -> None:
+    ref = str(org.public.properties["reference"])
+    body, text = await call(public_server, "neighbourhood", incident=org.public.id, depth=1)
+    services = {n["id"]: n["properties"]["name"] for n in body["nodes"] if n["label"] == "Service"}
+    affects = [e for e in body["edges"] if e["type"] == "AFFECTS" and e["source"] == org.public.id]
+    assert affects
+    for edge in affects:
+        assert f"{ref} -AFFECTS-> {services[edge['target']]}" in text.splitlines()
+    updates = [n["id"] for n in body["nodes"] if n["label"] == "IncidentUpdate"]
+    assert updates
+    # A node without a name is listed once by its id, not twice.
+    assert f"- IncidentUpdate [{updates[0]}]" in text.splitlines()

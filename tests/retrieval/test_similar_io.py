@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
+from precedent.cli.investigate import query_from_args as investigation_query
 from precedent.cli.main import build_parser
 from precedent.cli.similar_io import parse_time, query_from_args, query_from_json, results_table
 from precedent.cli.viewing import viewer_from
@@ -43,6 +44,18 @@ def test_query_from_args_incident_and_description() -> None:
     assert options.viewer == PUBLIC_VIEWER
     with pytest.raises(ValueError, match="--name"):
         query_from_args(parser.parse_args(["similar"]), OWNER_VIEWER)
+
+
+def test_an_incident_and_a_description_together_are_refused() -> None:
+    # The description was dropped in silence: the answer was about INC-123 alone.
+    said = r"give an incident in the map \(INC-123\) or describe one \(--name, --service\), not both"
+    parser = build_parser()
+    args = parser.parse_args(["similar", "INC-123", "--name", "DB down", "--service", "db"])
+    with pytest.raises(ValueError, match=said):
+        query_from_args(args, OWNER_VIEWER)
+    args = parser.parse_args(["investigate", "INC-123", "--name", "DB down", "--service", "db"])
+    with pytest.raises(ValueError, match=said):
+        investigation_query(args)
 
 
 def test_query_from_json_lines() -> None:

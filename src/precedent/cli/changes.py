@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -24,8 +25,6 @@ from precedent.investigation.codec import encode
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
-    import argparse
-
     from precedent.config import Settings
 
 __all__ = ["record_from_args", "register", "run_list", "run_record"]
@@ -56,10 +55,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     record.set_defaults(handler=run_record)
     listing = verbs.add_parser("list", help="list a service's recent changes, newest first")
     listing.add_argument("--service", required=True, help="the service, by name or id")
-    listing.add_argument("--since-hours", type=float, default=24 * 7, help="how far back (default a week)")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    # Checked here: a negative window or limit listed nothing, as if the service had not changed.
+    listing.add_argument("--since-hours", type=_hours, default=24 * 7, help="how far back (default a week)")
+    listing.add_argument("--limit", type=_count, default=50, help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true", help="print JSON lines")
     listing.set_defaults(handler=run_list)
+
+
+def _hours(value: str) -> float:
+    hours = float(value)
+    if not hours > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be more than 0 hours, not {value}")
+    return hours
+
+
+def _count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return count
 
 
 def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:

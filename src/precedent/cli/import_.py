@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent.cli.progress import RichProgress, summary_table
-from precedent.ingest import Loader, import_export
+from precedent.ingest import Loader, import_export, require_export_directory
 from precedent.ingest.mapping import DEFAULT_MODES, MappingContext
 from precedent.runtime import Runtime
 
@@ -36,6 +36,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=True)
     modes = DEFAULT_MODES | {"test", "tutorial"} if args.include_test else DEFAULT_MODES
     started = time.perf_counter()
+    require_export_directory(args.path)  # a mistyped path is said at once, not after the model loads
     async with Runtime.from_settings(settings) as runtime:
         with RichProgress(console) as progress:
             loader = Loader(runtime.store, runtime.embedder, progress=progress)

@@ -7,8 +7,6 @@ API serves the same one.
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,15 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from precedent.cli.investigation_view import render
-from precedent.cli.similar_io import parse_time
+from precedent.cli.similar_io import parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
-from precedent.investigation import (
-    InvestigationOptions,
-    build_investigation,
-    investigation_json,
-    save,
-)
+from precedent.investigation import InvestigationOptions, build_investigation, save
+from precedent.responses import InvestigationResponse
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime
 
@@ -72,8 +66,10 @@ def query_from_args(args: argparse.Namespace) -> SimilarQuery:
     """The incident to investigate, from the arguments.
 
     Raises:
-        ValueError: if neither an incident nor ``--name`` is given, or a time is malformed.
+        ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
+            description are, or a time is malformed.
     """
+    refuse_both_kinds_of_query(args)
     if args.incident:
         return IncidentQuery(args.incident)
     if not args.name:
@@ -100,9 +96,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # Nothing to store with --no-save: read the map as a reader, so it works beside a running serve.
     try:
         async with Runtime.from_settings(settings, read_only=args.no_save) as runtime:
-            collaborators = runtime.investigation_collaborators
-            if args.no_save:  # not stored, so no page to link to
-                collaborators = replace(collaborators, links=None)
+            collaborators = (
+                runtime.unstored_investigation_collaborators
+                if args.no_save
+                else runtime.investigation_collaborators
+            )
             investigation = await build_investigation(query, collaborators, viewer_from(args), options)
             if not args.no_save:
                 await save(runtime.store, investigation, trigger="cli")
@@ -115,7 +113,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # A stored investigation has a page; one built with --no-save exists only in this output.
     page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:
-        print(json.dumps(investigation_json(investigation)))
+        # The API's and the MCP tool's model, so a script reads the same JSON from each.
+        print(InvestigationResponse.from_investigation(investigation).model_dump_json())
     elif args.markdown:
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:

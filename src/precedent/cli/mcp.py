@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
+from precedent.errors import PrecedentError
 from precedent.mcp import build_server
 from precedent.model import PUBLIC_VIEWER, Viewer
 from precedent.runtime import Runtime
@@ -14,6 +17,8 @@ if TYPE_CHECKING:
     from precedent.config import Settings
 
 __all__ = ["register", "run"]
+
+log = logging.getLogger("precedent.cli.mcp")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,5 +42,18 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     viewer = Viewer(include_private=True, name="mcp-stdio") if args.include_private else PUBLIC_VIEWER
     # Read-only: the embedded map may be open for writing by `precedent serve` or `sync` meanwhile.
     async with Runtime.from_settings(settings, read_only=True) as runtime:
-        await build_server(lambda: runtime, viewer=viewer).run_stdio_async()
+        # The client's handshake is answered at once, and lookups with it; the model loads
+        # meanwhile, and a question by meaning (similar incidents, search) waits for it.
+        warming = asyncio.create_task(_warm_up(runtime))
+        try:
+            await build_server(lambda: runtime, viewer=viewer).run_stdio_async()
+        finally:
+            warming.cancel()
     return 0
+
+
+async def _warm_up(runtime: Runtime) -> None:
+    try:
+        await runtime.warm_up()
+    except PrecedentError as exc:  # the tools that need the model say so when they are called
+        log.warning("the embedding model did not load: %s", exc)

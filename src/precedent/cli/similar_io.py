@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from precedent.model import Viewer
     from precedent.retrieval import SimilarQuery, SimilarResults
 
-__all__ = ["parse_time", "query_from_args", "query_from_json", "results_table"]
+__all__ = ["parse_time", "query_from_args", "query_from_json", "refuse_both_kinds_of_query", "results_table"]
+
+# The flags that describe an incident not in the map (``similar`` and ``investigate`` take them).
+_DESCRIBING = ("name", "summary", "service", "severity", "type", "declared_at")
 
 
 def parse_time(value: str) -> datetime:
@@ -90,12 +93,31 @@ def query_from_json(
     return query, options
 
 
+def refuse_both_kinds_of_query(args: argparse.Namespace) -> None:
+    """Refuse an incident in the map given together with flags describing one.
+
+    The description would be dropped in silence, and the answer would not be about it (the MCP
+    tool ``find_similar_incidents`` refuses the same mix).
+
+    Raises:
+        ValueError: naming the flags, if ``args`` has an incident and any describing flag.
+    """
+    flags = [f"--{name.replace('_', '-')}" for name in _DESCRIBING if getattr(args, name, None)]
+    if args.incident and flags:
+        raise ValueError(
+            f"give an incident in the map ({args.incident}) or describe one ({', '.join(flags)}), "
+            "not both: the description is not used for an incident the map holds"
+        )
+
+
 def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQuery, SimilarOptions]:
     """Build a query and options from ``precedent similar`` arguments.
 
     Raises:
-        ValueError: if neither an incident nor ``--name`` is given.
+        ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
+            description are.
     """
+    refuse_both_kinds_of_query(args)
     options = SimilarOptions(
         before=parse_time(args.before) if args.before else None,
         exclude=frozenset(args.exclude or ()),

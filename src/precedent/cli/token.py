@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from precedent.auth import SCOPES, ApiToken, TokenRegistry, parse_expiry
+from precedent.errors import NotFound
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -97,7 +98,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "list":
             _print_tokens(await registry.tokens(), as_json=args.json)
         else:
-            revoked = await registry.revoke(args.token)
+            try:
+                revoked = await registry.revoke(args.token)
+            except NotFound as exc:
+                raise NotFound(
+                    "token", args.token, hint="`precedent token list` shows each name and id"
+                ) from exc
             print(f"revoked {revoked.name} ({revoked.id})")
     return 0
 

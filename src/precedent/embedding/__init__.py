@@ -1,8 +1,10 @@
-"""Text embeddings: the ``Embedder`` seam, the sentence-transformers model, a cache and a test fake."""
+"""Text embeddings: the ``Embedder`` seam, the sentence-transformers model, a cache, loading on first
+use, and a test fake."""
 
 from precedent.embedding.base import WORD_TOKENS, Embedder, TokenCounter
 from precedent.embedding.cache import CachedEmbedder, content_hash
 from precedent.embedding.fake import HashEmbedder
+from precedent.embedding.lazy import LazyEmbedder
 from precedent.embedding.sentence_transformers import (
     DEFAULT_MODEL,
     SentenceTransformerEmbedder,
@@ -15,6 +17,7 @@ __all__ = [
     "CachedEmbedder",
     "Embedder",
     "HashEmbedder",
+    "LazyEmbedder",
     "SentenceTransformerEmbedder",
     "TokenCounter",
     "content_hash",

@@ -6,7 +6,7 @@ from the live API.
 """
 
 from precedent.ingest.background import BackgroundSync, ResourceProgress, SyncStatus
-from precedent.ingest.files import import_export, read_export
+from precedent.ingest.files import import_export, read_export, require_export_directory
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.progress import NULL_PROGRESS, LabelCounts, LoadStats, Progress
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
@@ -25,4 +25,5 @@ __all__ = [
     "Syncer",
     "import_export",
     "read_export",
+    "require_export_directory",
 ]

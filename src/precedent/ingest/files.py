@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from precedent.ingest.pipeline import Loader
     from precedent.sources.incidentio import Endpoint
 
-__all__ = ["REQUIRED_FIELDS", "import_export", "read_export"]
+__all__ = ["REQUIRED_FIELDS", "import_export", "read_export", "require_export_directory"]
 
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "severities": ("id", "name"),
@@ -158,6 +158,19 @@ def _read_into(dataset: Dataset, directory: Path) -> None:
         dataset.postmortem_content[parent] = markdown
 
 
+def require_export_directory(directory: Path) -> None:
+    """Refuse a path that is not an export directory, before anything slow (the model) is loaded.
+
+    Raises:
+        ImportFileError: if ``directory`` has no ``v2_incidents.json``.
+    """
+    if not (directory / _file(_INCIDENTS)).is_file():
+        raise ImportFileError(
+            f"{directory}: not an export directory ({_file(_INCIDENTS)} is missing); "
+            "see docs/export-format.md, or write one with `precedent generate` or `precedent convert`"
+        )
+
+
 def read_export(directory: Path, ctx: MappingContext | None = None) -> dict[str, list[MappedRecord]]:
     """Read, validate and map an export directory. Blocking: call it in a worker thread.
 
@@ -172,8 +185,7 @@ def read_export(directory: Path, ctx: MappingContext | None = None) -> dict[str,
     Raises:
         ImportFileError: naming the file, the object and the field, for the first problem found.
     """
-    if not (directory / _file(_INCIDENTS)).is_file():
-        raise ImportFileError(f"{directory}: not an export directory ({_file(_INCIDENTS)} is missing)")
+    require_export_directory(directory)
     dataset = Dataset()
     _read_into(dataset, directory)
     context = dataset.context(ctx or MappingContext())

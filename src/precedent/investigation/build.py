@@ -75,10 +75,14 @@ class InvestigationOptions:
     change_window: timedelta = DEFAULT_WINDOW
 
     def __post_init__(self) -> None:
+        # Said in hours and counts, as every caller (--window-hours, change_window_hours) gives them.
         if not 1 <= self.similar <= 50:
-            raise ValueError("similar must be between 1 and 50")
+            raise ValueError(f"the number of similar incidents must be from 1 to 50, not {self.similar}")
         if not timedelta(0) < self.change_window <= timedelta(days=30):
-            raise ValueError("change_window must be positive and at most 30 days")
+            hours = self.change_window / timedelta(hours=1)
+            raise ValueError(
+                f"the change window must be more than 0 and at most 720 hours (30 days), not {hours:g} hours"
+            )
 
 
 def investigation_id(subject: str, built_at: datetime) -> str:

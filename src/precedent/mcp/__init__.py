@@ -2,7 +2,8 @@
 
 ``server.build_server`` registers the tools (``tools_incidents``, ``tools_map``) and resources
 over a ``Runtime``; they return the same response models as the HTTP API (``precedent.responses``)
-with a compact text rendering (``render``). ``precedent mcp`` runs it over stdio; ``http`` mounts
+with a compact text rendering (``render``); arguments the SDK rejects are reworded from each tool's
+input schema (``arguments``). ``precedent mcp`` runs it over stdio; ``http`` mounts
 it in the HTTP API at ``/mcp``. Who a request answers as is decided at the edge (``viewing``).
 """
 

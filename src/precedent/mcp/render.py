@@ -165,16 +165,23 @@ def render_investigation(response: InvestigationResponse) -> str:
 
 
 def render_neighbourhood(response: NeighbourhoodResponse) -> str:
-    """Nodes by label, then edges, one per line."""
+    """Nodes by label, then edges, one per line, each end named as the CLI's table names it."""
     lines = [
         f"{len(response.nodes)} nodes, {len(response.edges)} edges"
         + (" (truncated by the node cap)" if response.truncated else "")
     ]
+    for node in sorted(response.nodes, key=lambda n: (n.label, n.id)):
+        title = _node_title(node)
+        lines.append(
+            f"- {node.label} [{node.id}]" if title == node.id else f"- {node.label} {title} [{node.id}]"
+        )
+    # An edge between two ULIDs says nothing to a reader; INC-59 -AFFECTS-> admin-portal does.
+    names = {
+        n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in response.nodes
+    }
     lines += [
-        f"- {n.label} {_node_title(n)} [{n.id}]"
-        for n in sorted(response.nodes, key=lambda n: (n.label, n.id))
+        f"{names.get(e.source, e.source)} -{e.type}-> {names.get(e.target, e.target)}" for e in response.edges
     ]
-    lines += [f"{e.source} -{e.type}-> {e.target}" for e in response.edges]
     return "\n".join(lines)
 
 
@@ -185,7 +192,9 @@ def render_search(response: SearchResponse) -> str:
         node = hit.node
         incident = node.properties.get("incident_id")
         of = f" (incident {incident})" if incident else ""
-        lines.append(f"- {node.label} {_node_title(node)} [{node.id}]{of} score {hit.score}")
+        title = _node_title(node)
+        named = f"{node.label} [{node.id}]" if title == node.id else f"{node.label} {title} [{node.id}]"
+        lines.append(f"- {named}{of} score {hit.score}")
         if node.text:
             lines.append(f"  {_short(node.text)}")
     return "\n".join(lines)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from precedent import __version__
+from precedent.mcp.arguments import argument_errors, unknown_arguments
 from precedent.mcp.resources import register_resources
 from precedent.mcp.state import ToolState
 from precedent.mcp.tools_incidents import register_incident_tools
@@ -15,10 +18,12 @@ from precedent.mcp.tools_map import register_map_tools
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mcp.types import CallToolResult, InputRequiredResult
+
     from precedent.model import Viewer
     from precedent.runtime import Runtime
 
-__all__ = ["INSTRUCTIONS", "build_server"]
+__all__ = ["INSTRUCTIONS", "PrecedentServer", "build_server"]
 
 INSTRUCTIONS = """\
 Precedent is a knowledge map of production built from incident.io: incidents with their updates,
@@ -34,6 +39,34 @@ Incidents are named by id or by reference (INC-123); services by id or name.
 """
 
 
+class PrecedentServer(MCPServer):
+    """An ``MCPServer`` whose argument errors say what to send, in the terms of the tool's schema.
+
+    The SDK validates a call's arguments before the tool runs and raises ``ToolError`` with
+    pydantic's text, the ``ValidationError`` as its cause (``Tool.run``); ``call_tool`` is where
+    that surfaces, so it is rewritten here (see ``arguments``). The cause is kept, so the SDK
+    still logs only the rejected fields' names.
+    """
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        tools = {tool.name: tool for tool in await self.list_tools()}
+        tool = tools.get(name)
+        if tool is None:
+            raise ToolError(f"Unknown tool: {name}; the tools are {', '.join(sorted(tools))}")
+        unknown = unknown_arguments(name, arguments, tool.input_schema)
+        if unknown is not None:
+            raise ToolError(f"Error executing tool {name}: {unknown}")
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            said = argument_errors(exc.__cause__, tool.input_schema)
+            raise ToolError(f"Error executing tool {name}: {said}") from exc.__cause__
+
+
 def build_server(runtime: Callable[[], Runtime], *, viewer: Viewer) -> MCPServer:
     """Build the MCP server over an opened runtime.
 
@@ -45,7 +78,7 @@ def build_server(runtime: Callable[[], Runtime], *, viewer: Viewer) -> MCPServer
     Returns:
         The server; run it with ``run_stdio_async()`` or mount it with ``http.mcp_http_app``.
     """
-    server: MCPServer = MCPServer(
+    server = PrecedentServer(
         name="precedent",
         title="Precedent",
         instructions=INSTRUCTIONS,

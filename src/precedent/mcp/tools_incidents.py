@@ -141,7 +141,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             node = await runtime.catalog.incident(incident, viewer)
             found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
             if found is None:
-                collaborators = runtime.investigation_collaborators
+                # Built on the spot and not stored: no page to link to.
+                collaborators = runtime.unstored_investigation_collaborators
                 options = InvestigationOptions(
                     similar=similar, change_window=timedelta(hours=change_window_hours)
                 )

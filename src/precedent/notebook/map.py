@@ -207,9 +207,12 @@ class Map:
         except ValueError as exc:
             raise InvalidQuery(str(exc)) from exc
         runtime = self._runtime
-        investigation = await build_investigation(
-            IncidentQuery(ref), runtime.investigation_collaborators, self._viewer, options
+        collaborators = (
+            runtime.unstored_investigation_collaborators
+            if self._read_only
+            else runtime.investigation_collaborators
         )
+        investigation = await build_investigation(IncidentQuery(ref), collaborators, self._viewer, options)
         if not self._read_only:
             await save(runtime.store, investigation, trigger="notebook")
         return InvestigationResponse.from_investigation(investigation)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.model import GraphFilter
+from precedent.retrieval.query import check_window
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,6 +52,7 @@ class NeighbourhoodQuery:
             raise ValueError("name exactly one centre: an incident or a service")
         if self.depth < 0 or self.max_nodes < 1:
             raise ValueError("depth must be >= 0 and max_nodes >= 1")
+        check_window(self.after, self.before)
 
 
 async def find_neighbourhood(

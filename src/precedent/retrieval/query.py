@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from precedent.model import Visibility
 
-__all__ = ["DescribedQuery", "IncidentQuery", "PosedQuery", "SimilarOptions", "SimilarQuery"]
+__all__ = ["DescribedQuery", "IncidentQuery", "PosedQuery", "SimilarOptions", "SimilarQuery", "check_window"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,16 @@ class PosedQuery:
     def label(self) -> str:
         """How paths name the query: its reference, else ``query``."""
         return self.reference or self.incident_id or "query"
+
+
+def check_window(after: datetime | None, before: datetime | None) -> None:
+    """Refuse a time window with nothing in it (``after`` and ``before`` swapped, most often).
+
+    Raises:
+        ValueError: if both are given and ``after`` is not earlier than ``before``.
+    """
+    if after is not None and before is not None and after >= before:
+        raise ValueError(
+            f"after ({after.isoformat()}) is not earlier than before ({before.isoformat()}), so nothing "
+            "can fall between them: swap them, or leave one out"
+        )

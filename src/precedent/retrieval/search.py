@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from precedent.errors import InvalidQuery
 from precedent.model import SearchFilter
+from precedent.retrieval.query import check_window
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,7 +112,14 @@ async def search_map(
 
     Returns:
         Up to ``limit`` hits.
+
+    Raises:
+        InvalidQuery: if ``after`` is not earlier than ``before``.
     """
+    try:
+        check_window(after, before)
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from exc
     labels = tuple(label for kind in (kinds or tuple(KINDS)) for label in KINDS[kind])
     search_filter = SearchFilter(labels=labels, after=after, before=before, visibilities=viewer.visibilities)
     wide = limit * 3  # each half looks further than the answer so fusion has overlap to work with

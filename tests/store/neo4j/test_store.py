@@ -101,6 +101,28 @@ async def test_a_vector_index_of_another_dimension_is_refused(neo4j: Neo4jServer
         await store.open()
 
 
+async def test_a_store_opened_without_a_dimension_checks_vectors_against_the_index(
+    neo4j: Neo4jServer,
+) -> None:
+    # A reader opens the map before its model is loaded: a model of another length is named, not
+    # left to a Neo4j error deep in a query.
+    writer = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+    await writer.open()
+    await writer.upsert_nodes(NODES)
+    await writer.close()
+    reader = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=None)
+    await reader.open()
+    try:
+        for exact in (True, False):
+            with pytest.raises(
+                SchemaError, match="the query embedding has 8 dimensions but the store holds 384"
+            ):
+                await reader.vector_search(np.ones(8, dtype=np.float32), k=2, exact=exact)
+        assert len(await reader.vector_search(QUERY, k=2)) == 2
+    finally:
+        await reader.close()
+
+
 async def test_nodes_are_entity_plus_label_with_prefixed_properties(
     neo4j_store: GraphStore, driver: AsyncDriver
 ) -> None:
@@ -163,8 +185,10 @@ async def test_use_before_open_says_what_to_do(neo4j: Neo4jServer) -> None:
 
 
 async def test_server_errors_become_store_errors(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
-    # Opened without a dimension, the store cannot check a query vector; the server's refusal to
-    # compare vectors of different lengths must surface as a StoreError with the driver's cause.
+    # Opened without a dimension and with no vector index to read one from, the store cannot check
+    # a query vector; the server's refusal to compare vectors of different lengths must surface as
+    # a StoreError with the driver's cause.
+    await driver.execute_query("DROP INDEX entity_embedding IF EXISTS", database_="neo4j")
     store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=None)
     await store.open()
     try:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from precedent.graph_schema import GraphSchema
     from precedent.store.neo4j.connection import Connection, Runner
 
-__all__ = ["SCHEMA_VERSION_KEY", "migrate"]
+__all__ = ["SCHEMA_VERSION_KEY", "migrate", "vector_index_dimensions"]
 
 SCHEMA_VERSION_KEY = "schema_version"
 _DIMENSIONS = "{dimensions}"
@@ -43,14 +43,15 @@ async def _set_version(connection: Connection, version: int) -> None:
     await connection.execute(queries.SET_META, params, "recording the schema version")
 
 
-async def _index_dimensions(connection: Connection) -> int | None:
+async def vector_index_dimensions(connection: Connection) -> int | None:
+    """The vector index's dimension, or ``None`` while there is no index."""
     params = {"name": queries.EMBEDDING_INDEX}
     records = await connection.query(queries.VECTOR_INDEX_DIMENSIONS, params, "reading the vector index")
     return int(records[0]["dimensions"]) if records else None
 
 
 async def _ensure_vector_index(connection: Connection, schema: GraphSchema, dimensions: int) -> None:
-    existing = await _index_dimensions(connection)
+    existing = await vector_index_dimensions(connection)
     if existing == dimensions:
         return
     if existing is not None:

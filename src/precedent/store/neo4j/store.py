@@ -21,7 +21,7 @@ from precedent.store.neo4j import facts, linked, queries, search, traversal
 from precedent.store.neo4j.connection import DEFAULT_MAX_CONCURRENCY, Connection, fetch, fetch_rows, run
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
 from precedent.store.neo4j.listing import list_page
-from precedent.store.neo4j.migrations import migrate
+from precedent.store.neo4j.migrations import migrate, vector_index_dimensions
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
@@ -63,7 +63,8 @@ class Neo4jStore:
         auth: ``(user, password)``, or None when the server has authentication off.
         database: The database every session uses.
         dimensions: The embedder's dimension, needed to create the vector index. When None, an
-            existing index is kept and a missing one waits for an ``open()`` that knows it.
+            existing index is kept (and vectors are checked against its dimension) and a missing
+            one waits for an ``open()`` that knows it.
         over_fetch: Candidates the approximate (index) vector search asks HNSW for before
             filtering and exact re-scoring.
         exact_search: The default of ``vector_search(exact=...)``. Exact scans every embedding
@@ -109,6 +110,9 @@ class Neo4jStore:
         await self._connection.open()
         try:
             await migrate(self._connection, self._schema, self._dimensions)
+            if self._dimensions is None:
+                # Opened without the embedder's length (a reader): vectors are checked against the map's.
+                self._dimensions = await vector_index_dimensions(self._connection)
         except BaseException:
             await self._connection.close()
             raise

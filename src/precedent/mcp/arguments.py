@@ -1,0 +1,119 @@
+"""Tool arguments the agent got wrong, said in the terms of the input schema it was given.
+
+The SDK validates arguments against each tool's pydantic model before Precedent's code runs and
+reports a failure as pydantic's own text ("1 validation error for searchArguments ... For further
+information visit https://errors.pydantic.dev/..."). ``argument_errors`` rewrites that from the
+tool's published input schema: which argument, what to send instead, what was sent.
+``unknown_arguments`` refuses names a tool does not take, as the HTTP API refuses unknown query
+parameters, so a misspelt ``service`` for ``services`` is never dropped in silence.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pydantic import ValidationError
+
+__all__ = ["argument_errors", "unknown_arguments"]
+
+_TIME = "an ISO 8601 time with a time zone, e.g. 2026-12-03T14:05:00Z"
+
+# What is wrong with a value of the right type.
+_WHY = {
+    "timezone_aware": "has no time zone: add Z for UTC, or an offset such as +01:00",
+    "int_from_float": "has a fractional part",
+    "string_too_short": "is empty",
+}
+
+
+def argument_errors(error: ValidationError, schema: Mapping[str, Any]) -> str:
+    """One clause per rejected argument: what it must be, and what was sent.
+
+    Args:
+        error: The SDK's validation of the arguments against the tool's model.
+        schema: The tool's input schema, as ``tools/list`` gave it to the agent.
+    """
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    problems: list[str] = []
+    for detail in error.errors():
+        location = [str(part) for part in detail["loc"]]
+        name = location[0] if location else ""
+        field = properties.get(name)
+        if field is None:  # not an argument the schema names: pydantic's words are all there is
+            problems.append(f"`{'.'.join(location)}`: {detail['msg']}")
+            continue
+        if detail["type"] == "missing":
+            what = field.get("description")
+            problems.append(f"`{name}` is required" + (f": {what}" if what else ""))
+            continue
+        shape, sent, why = _expected(field), _shown(detail["input"]), _WHY.get(detail["type"])
+        if field.get("type") == "array" and len(location) > 1:  # one item of a list
+            name, shape = f"{name}[{location[1]}]", _expected(field.get("items", {}))
+        elif field.get("type") == "array" and isinstance(detail["input"], str):
+            why = f"is one value: send a list, {_shown([detail['input']])}"
+        if why is None and detail.get("ctx", {}).get("error"):
+            why = f"is not one ({detail['ctx']['error']})"
+        problems.append(
+            f"`{name}` must be {shape or detail['msg']}" + (f"; {sent} {why}" if why else f", not {sent}")
+        )
+    return "invalid arguments: " + "; ".join(problems)
+
+
+def unknown_arguments(tool: str, arguments: Mapping[str, object], schema: Mapping[str, Any]) -> str | None:
+    """Say which arguments ``tool`` does not take, and which it does; ``None`` when all are known."""
+    known = list(schema.get("properties", {}))
+    unknown = [name for name in arguments if name not in known]
+    if not unknown:
+        return None
+    names = ", ".join(f"`{name}`" for name in unknown)
+    takes = ", ".join(known) if known else "no arguments"
+    return f"invalid arguments: {tool} takes no {names}; it takes {takes}"
+
+
+def _expected(field: Mapping[str, Any]) -> str:
+    """What a value of ``field`` (a JSON schema) is, in words; empty when it cannot be said."""
+    choices = [branch for branch in field.get("anyOf", ()) if branch.get("type") != "null"]
+    if len(choices) == 1:
+        return _expected(choices[0])
+    if "enum" in field:
+        return "one of " + ", ".join(json.dumps(value) for value in field["enum"])
+    kind = field.get("type")
+    if kind == "string":
+        if field.get("format") == "date-time":
+            return _TIME
+        return "a non-empty string" if field.get("minLength") else "a string"
+    if kind in ("integer", "number"):
+        return ("a whole number" if kind == "integer" else "a number") + _bounds(field)
+    if kind == "boolean":
+        return "true or false"
+    if kind == "array":
+        items = field.get("items", {})
+        if "enum" in items:
+            return "a list of " + ", ".join(json.dumps(value) for value in items["enum"])
+        return "a list of strings" if items.get("type") == "string" else "a list"
+    return ""
+
+
+def _bounds(field: Mapping[str, Any]) -> str:
+    low, high = field.get("minimum"), field.get("maximum")
+    above, below = field.get("exclusiveMinimum"), field.get("exclusiveMaximum")
+    if low is not None and high is not None:
+        return f" from {low} to {high}"
+    parts = [
+        f"at least {low}" if low is not None else "",
+        f"above {above}" if above is not None else "",
+        f"at most {high}" if high is not None else "",
+        f"below {below}" if below is not None else "",
+    ]
+    said = " and ".join(part for part in parts if part)
+    return f" {said}" if said else ""
+
+
+def _shown(value: object) -> str:
+    """The sent value as JSON, cut short (the argument, not the agent's whole message)."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

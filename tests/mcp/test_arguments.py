@@ -1,0 +1,102 @@
+"""Arguments the SDK rejects before a tool runs come back saying what to send, not pydantic's text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from mcp import Client
+
+from tests.mcp.test_errors_and_visibility import error_of
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from precedent.runtime import Runtime
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("get_incident", {}, "`incident` is required: an incident id, or its reference such as INC-123"),
+        ("get_incident", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        (
+            "find_similar_incidents",
+            {"incident": "INC-1", "limit": 0},
+            "`limit` must be a whole number from 1 to 50, not 0",
+        ),
+        (
+            "find_similar_incidents",
+            {"incident": "INC-1", "limit": "five"},
+            '`limit` must be a whole number from 1 to 50, not "five"',
+        ),
+        (
+            "find_similar_incidents",
+            {"name": "x", "declared_at": "2026-01-01T00:00:00"},
+            "`declared_at` must be an ISO 8601 time with a time zone, e.g. 2026-12-03T14:05:00Z; "
+            '"2026-01-01T00:00:00" has no time zone: add Z for UTC, or an offset such as +01:00',
+        ),
+        (
+            "find_similar_incidents",
+            {"name": "x", "services": "checkout"},
+            '`services` must be a list of strings; "checkout" is one value: send a list, ["checkout"]',
+        ),
+        ("recent_changes", {"hours": 0}, "`hours` must be a number above 0 and at most 720, not 0"),
+        (
+            "search",
+            {"query": "x", "kinds": ["tickets"]},
+            '`kinds[0]` must be one of "incident", "postmortem", "follow_up", "service", "update", '
+            'not "tickets"',
+        ),
+        (
+            "search",
+            {"query": "x", "mode": "fuzzy"},
+            '`mode` must be one of "hybrid", "text", "semantic", not "fuzzy"',
+        ),
+        (
+            "get_investigation",
+            {"incident": "INC-1", "rebuild": "maybe", "similar": 100},
+            '`rebuild` must be true or false, not "maybe"; '
+            "`similar` must be a whole number from 1 to 20, not 100",
+        ),
+    ],
+)
+async def test_a_rejected_argument_says_what_to_send(
+    public_server: MCPServer, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    text = await error_of(public_server, tool, **arguments)
+    assert text == f"Error executing tool {tool}: invalid arguments: {says}"
+
+
+async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> None:
+    text = await error_of(public_server, "recent_changes", until="yesterday", hours=-1, limit=1.5)
+    for pydantic_words in ("validation error", "errors.pydantic.dev", "recent_changesArguments", "type="):
+        assert pydantic_words not in text
+    assert "`until` must be an ISO 8601 time" in text
+    assert "`hours` must be a number above 0 and at most 720, not -1" in text
+    assert "`limit` must be a whole number from 1 to 200; 1.5 has a fractional part" in text
+
+
+async def test_an_argument_the_tool_does_not_take_is_refused(public_server: MCPServer) -> None:
+    # `service` for `services`: answered as if no service was given, were it dropped in silence.
+    text = await error_of(public_server, "find_similar_incidents", name="Checkout 500s", service="checkout")
+    assert text == (
+        "Error executing tool find_similar_incidents: invalid arguments: find_similar_incidents takes no "
+        "`service`; it takes incident, name, summary, services, severity, declared_at, before, limit"
+    )
+
+
+async def test_an_unknown_tool_names_the_tools(public_server: MCPServer) -> None:
+    text = await error_of(public_server, "delete_everything")
+    assert text == (
+        "Unknown tool: delete_everything; the tools are find_similar_incidents, get_incident, "
+        "get_investigation, neighbourhood, recent_changes, search, service_context"
+    )
+
+
+async def test_good_arguments_still_answer(public_server: MCPServer, runtime: Runtime) -> None:
+    async with Client(public_server) as client:
+        result = await client.call_tool("search", {"query": "errors", "kinds": ["incident"], "limit": 3})
+    assert not result.is_error
+    assert result.structured_content is not None
+    assert 0 < len(result.structured_content["hits"]) <= 3
