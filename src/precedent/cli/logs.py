@@ -49,6 +49,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+_CHATTY = ("httpx", "httpcore")
+"""Libraries whose INFO lines repeat what Precedent logs itself."""
+
+
 def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     """Send every logger's records to stderr in ``log_format``, replacing earlier handlers.
 
@@ -60,3 +64,9 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(_TEXT_FORMAT))
     handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # httpx logs every request at INFO with its whole URL (a sync makes thousands): Precedent's
+    # own client logs each incident.io call at DEBUG, path, status and time, which says enough.
+    # At DEBUG, everything is wanted.
+    quiet = logging.getLogger().level > logging.DEBUG
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)

@@ -1,0 +1,50 @@
+"""What ``configure_logging`` lets through: Precedent's lines, not a library's line per request."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from precedent.cli.logs import configure_logging
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Put the root handlers and the library levels back as they were (pytest's capture uses them)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
+
+
+async def _one_request() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    async with httpx.AsyncClient(transport=transport, base_url="https://api.incident.io") as client:
+        await client.get("/v2/incidents", params={"page_size": 250})
+
+
+@pytest.mark.usefixtures("restored_logging")
+async def test_httpx_request_lines_are_left_out_at_info(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "text")
+    logging.getLogger("precedent.test").info("synced 3 incidents")
+    await _one_request()
+    err = capsys.readouterr().err
+    assert "synced 3 incidents" in err
+    assert "HTTP Request" not in err and "page_size" not in err
+
+
+@pytest.mark.usefixtures("restored_logging")
+async def test_httpx_request_lines_are_kept_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", "text")
+    await _one_request()
+    assert "HTTP Request: GET https://api.incident.io/v2/incidents" in capsys.readouterr().err
