@@ -96,3 +96,14 @@ def test_results_table_shows_reasons() -> None:
     assert "INC-1" in text
     assert "semantic" in text
     assert "terms: checkout" in text
+
+
+def test_results_table_gives_the_cutoff_to_the_second_in_utc() -> None:
+    before = datetime.fromisoformat("2026-11-12T11:02:03.123456+01:00")
+    posed = PosedQuery("inc-9", "INC-9", "Checkout 500s", "Checkout 500s", (), (), (), None, None, None,
+                       before, ("public",), frozenset())  # fmt: skip
+    console = Console(width=200, record=True)
+    console.print(results_table(SimilarResults(posed, ())))
+    text = " ".join(console.export_text().split())  # an empty table is narrow: its title wraps
+    assert "(before 2026-11-12 10:02:03 UTC)" in text
+    assert ".123456" not in text

@@ -145,7 +145,8 @@ def results_table(answer: SimilarResults) -> Table:
     # Escaped: titles and lessons are incident.io text ("[prod] ..."), not rich markup.
     title = escape(f"Similar to {query.label}: {query.name}")
     if query.before:
-        title += f" (before {query.before.isoformat()})"
+        # To the second, in UTC: the cutoff is an incident's start, stored to the microsecond.
+        title += f" (before {query.before.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC)"
     caption = None
     if query.unknown_services:
         # A mistyped --service is otherwise dropped in silence.
