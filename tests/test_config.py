@@ -90,3 +90,10 @@ def test_a_misspelt_variable_is_named_with_the_setting_it_resembles(
         f"PRECEDENT_SOTRE {ignored} PRECEDENT_STORE?",
     ]
     assert all("s3cret" not in message for message in warned)
+
+
+def test_map_location_names_the_directory_or_the_server_and_database(tmp_path: Path) -> None:
+    assert Settings(data_dir=tmp_path).map_location() == f"data_dir={tmp_path}"
+    uri = "neo4j+s://ana:hunter2@db.example.com:7687"  # credentials written into the URI: left out
+    neo4j = Settings(store="neo4j", neo4j_uri=uri, neo4j_database="maps")
+    assert neo4j.map_location() == "neo4j=neo4j+s://db.example.com:7687 database=maps"

@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -104,6 +105,17 @@ class Settings(BaseSettings):
         """The ``PRECEDENT_*`` names in ``environ`` no setting reads (the docs' client-side ones aside)."""
         known = {f"{_PREFIX}{field.upper()}" for field in cls.model_fields} | _CLIENT_SIDE
         return sorted(k for k in environ if k.upper().startswith(_PREFIX) and k.upper() not in known)
+
+    def map_location(self) -> str:
+        """Where the map is, for a log line: the data directory, or the Neo4j server and database.
+
+        A URI's user and password, if someone wrote them into it, are left out.
+        """
+        if self.store == "embedded":
+            return f"data_dir={self.data_dir}"
+        uri = urlsplit(self.neo4j_uri)
+        port = f":{uri.port}" if uri.port else ""
+        return f"neo4j={uri.scheme}://{uri.hostname or ''}{port} database={self.neo4j_database}"
 
     def links(self, *, host: str | None = None, port: int | None = None) -> Links:
         """Links to the web pages: under ``public_url``, else the address the server binds.

@@ -116,7 +116,7 @@ def create_app(
             await stack.enter_async_context(mcp.lifespan())
             live.runtime = runtime
             live.tokens = app.state[TOKENS_STATE_KEY] = TokenRegistry(runtime.store)
-            log.info("precedent api ready store=%s data_dir=%s", settings.store, settings.data_dir)
+            log.info("precedent api ready store=%s %s", settings.store, settings.map_location())
             try:
                 yield
             finally:
