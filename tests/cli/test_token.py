@@ -80,3 +80,11 @@ def test_list_works_beside_the_maps_writer(capsys: pytest.CaptureFixture[str], d
         assert [t["name"] for t in _listed(capsys)] == ["grafana"]
     finally:
         asyncio.run(writer.close())
+
+
+def test_the_creation_line_is_one_line_with_the_name_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "[ci] deploy recorder for the payments platform's release pipeline"
+    assert main(["token", "create", "--scope", "write", "--name", name]) == 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1  # a script's log keeps it whole
+    assert f"created {name} (" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -90,9 +91,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "create":
             issued = await registry.create(args.scopes, name=args.name, expires_at=args.expires)
             token = issued.token
-            Console(stderr=True).print(
+            # Plain text: rich wrapped this one line at 80 columns and read "[ci]" in a name as markup.
+            print(
                 f"created {token.name} ({token.id}) with {', '.join(sorted(token.scopes))}, "
-                f"expires {_when(token.expires_at, 'never')}; it is shown once, store it now:"
+                f"expires {_when(token.expires_at, 'never')}; it is shown once, store it now:",
+                file=sys.stderr,
             )
             print(issued.secret)
         elif args.action == "list":
