@@ -148,6 +148,17 @@ async def test_search_by_kind(public_server: MCPServer, org: Org) -> None:
     assert body["hits"][0]["node"]["id"] == org.service.id
 
 
+async def test_a_search_hit_from_an_incident_names_its_reference(public_server: MCPServer) -> None:
+    # An update's line read "(incident <internal id>)", which no other tool shows or the web names.
+    body, text = await call(public_server, "search", query="investigating", kinds=["update"], mode="text")
+    assert body["hits"]
+    for hit in body["hits"]:
+        reference = hit["incident_reference"]
+        assert reference.startswith("INC-"), hit
+        assert f"(on {reference})" in text
+        assert f"(incident {hit['node']['properties']['incident_id']})" not in text
+
+
 async def test_resources_describe_the_schema_and_the_services(public_server: MCPServer, org: Org) -> None:
     async with Client(public_server) as client:
         uris = {str(r.uri) for r in (await client.list_resources()).resources}

@@ -28,6 +28,7 @@ from precedent.cli import (
     investigate,
     mcp,
     neighbourhood,
+    search,
     serve,
     similar,
     stats,
@@ -38,7 +39,7 @@ from precedent.cli import (
 )
 from precedent.cli.logs import configure_logging
 from precedent.config import Settings
-from precedent.errors import PrecedentError
+from precedent.errors import NotFound, PrecedentError
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -58,6 +59,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     investigate,
     mcp,
     neighbourhood,
+    search,
     serve,
     similar,
     stats,
@@ -95,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(handler(args, settings))
     except PrecedentError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        console.print(f"[red]error:[/red] {escape(str(exc) + _search_advice(exc))}")
         return 1
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -105,6 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output still buffered would raise again when Python flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+
+
+def _search_advice(exc: PrecedentError) -> str:
+    """Where to look next when a named incident or service is not in the map (the API says its own)."""
+    if isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
+        return f"; find the {exc.kind} by its words with `precedent search WORDS`"
+    return ""
 
 
 if __name__ == "__main__":

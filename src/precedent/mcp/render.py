@@ -190,8 +190,7 @@ def render_search(response: SearchResponse) -> str:
     lines = [f"Search {response.query!r}: {len(response.hits)} hits"]
     for hit in response.hits:
         node = hit.node
-        incident = node.properties.get("incident_id")
-        of = f" (incident {incident})" if incident else ""
+        of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
         title = _node_title(node)
         named = f"{node.label} [{node.id}]" if title == node.id else f"{node.label} {title} [{node.id}]"
         lines.append(f"- {named}{of} score {hit.score}")

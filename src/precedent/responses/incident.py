@@ -46,11 +46,19 @@ class SearchHitResponse(BaseModel):
 
     score: float
     node: NodeResponse
+    incident_reference: str | None = Field(
+        default=None,
+        description="for an update, follow-up or post-mortem: the reference (INC-37) of its incident",
+    )
 
     @classmethod
     def from_hit(cls, hit: MapHit) -> SearchHitResponse:
         """Render a hit."""
-        return cls(score=round(hit.score, 4), node=NodeResponse.from_node(hit.node))
+        return cls(
+            score=round(hit.score, 4),
+            node=NodeResponse.from_node(hit.node),
+            incident_reference=hit.incident_reference,
+        )
 
 
 class SearchResponse(BaseModel):

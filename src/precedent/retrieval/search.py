@@ -79,10 +79,16 @@ async def _services_by_name(store: GraphStore, text: str, k: int) -> list[str]:
 
 @dataclass(frozen=True)
 class MapHit:
-    """A search hit: the node and its fused score."""
+    """A search hit: the node, its fused score, and for an incident's part the incident's reference.
+
+    ``incident_reference`` (INC-37) names the incident an update, follow-up or post-mortem belongs
+    to; without it a part's text reads alone. ``None`` for incidents, services, and parts whose
+    incident the viewer may not see.
+    """
 
     node: Node
     score: float
+    incident_reference: str | None = None
 
 
 async def search_map(
@@ -135,4 +141,18 @@ async def search_map(
         ranked.append(await _services_by_name(store, text, wide))
     fused = rrf(ranked)[:limit]
     nodes = {n.id: n for n in await store.get_nodes([node_id for node_id, _ in fused])}
-    return [MapHit(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])]
+    seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])]
+    references = await _incident_references(store, viewer, [node for node, _ in seen])
+    return [MapHit(node, score, references.get(_incident_of(node) or "")) for node, score in seen]
+
+
+def _incident_of(node: Node) -> str | None:
+    incident = node.properties.get("incident_id")
+    return str(incident) if incident and node.label != "Incident" else None
+
+
+async def _incident_references(store: GraphStore, viewer: Viewer, nodes: Sequence[Node]) -> dict[str, str]:
+    """The reference (INC-37) of each visible incident the parts among ``nodes`` belong to, by id."""
+    ids = sorted({i for i in map(_incident_of, nodes) if i})
+    incidents = await store.get_nodes(ids) if ids else []
+    return {n.id: str(n.properties.get("reference") or n.id) for n in incidents if viewer.can_see(n)}

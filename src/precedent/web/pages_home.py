@@ -74,7 +74,6 @@ async def search_page(
         title=f"Search: {text}" if text else "Search",
         q=text,
         hits=[(hit, hit_link(hit.node)) for hit in hits],
-        parents=await _parent_references(store, viewer, [hit.node for hit in hits]),
         only_by_meaning=bool(hits) and not any(_has_a_word(text, hit.node) for hit in hits),
     )
 
@@ -92,16 +91,6 @@ def _has_a_word(query: str, node: Node) -> bool:
     # The word search's own analyzer (Lucene's English, as both stores index): "evictions" meets
     # "evicting", and a shared "the" is no shared word.
     return not set(analyze(query)).isdisjoint(analyze(seen))
-
-
-async def _parent_references(store: GraphStore, viewer: Viewer, nodes: list[Node]) -> dict[str, str]:
-    """The reference (INC-37) of the incident each update, follow-up or post-mortem hit belongs to.
-
-    Without it an update's text reads alone, and the reader cannot tell which incident it is from.
-    """
-    ids = sorted({str(n.properties["incident_id"]) for n in nodes if n.properties.get("incident_id")})
-    incidents = await store.get_nodes(ids) if ids else []
-    return {n.id: str(n.properties.get("reference") or n.id) for n in incidents if viewer.can_see(n)}
 
 
 HOME_PAGES = [home_page, search_page]

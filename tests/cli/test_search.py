@@ -1,0 +1,138 @@
+"""``precedent search``: the API's search at a terminal, and where a missing incident points to."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+
+from precedent.cli.main import main
+from precedent.model import OWNER_VIEWER
+from precedent.responses import SearchResponse
+from precedent.retrieval import search_map
+from precedent.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DIMENSIONS = 384
+
+
+def _said(capsys: pytest.CaptureFixture[str]) -> str:
+    """Standard error as one line (rich wraps at the terminal's width)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return " ".join(err.split())
+
+
+async def _main(argv: list[str]) -> int:
+    # main() runs its own event loop; a test already inside one hands it to a worker thread.
+    return await asyncio.to_thread(main, argv)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_a_hit_names_its_incident_by_reference(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one row a line
+    assert await _main(["search", "payments", "pool"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "INC-10 Payments database connection pool exhausted" in out
+    # An update is named by its incident's reference, never the internal id (inc-10).
+    assert await _main(["search", "rolled", "back", "--kind", "update"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "update │ on INC-10 │ Rolled back config" in out
+    assert "inc-10" not in out
+    assert "incident │" not in out
+
+
+async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _main(["search", "payments", "pool", "--json"]) == 0
+    out = capsys.readouterr().out.strip()
+    response = SearchResponse.model_validate_json(out)
+    assert out == response.model_dump_json()
+    # What GET /v1/search?q=payments pool answers: words only, 20 hits, the owner's view.
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        hits = await search_map(store, None, "payments pool", viewer=OWNER_VIEWER, mode="text", limit=20)
+    finally:
+        await store.close()
+    assert out == SearchResponse.from_hits("payments pool", hits).model_dump_json()
+    parts = [h for h in response.hits if h.node.label != "Incident" and h.node.properties.get("incident_id")]
+    assert parts
+    assert {h.node.properties["incident_id"]: h.incident_reference for h in parts}["inc-10"] == "INC-10"
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--limit", "0"], "argument --limit: must be from 1 to 100, not 0"),
+        (["--limit", "101"], "argument --limit: must be from 1 to 100, not 101"),
+        (["--limit", "many"], "argument --limit: must be from 1 to 100, not many"),
+        (["--kind", "incidnet"], "argument --kind: invalid choice: 'incidnet'"),
+    ],
+)
+def test_a_bad_flag_is_refused_before_searching(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["search", "pool", *flags])
+    assert exited.value.code == 2
+    assert expected in _said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["search", "pool", "--after", "yesterday"], "error: 'yesterday' is not an ISO 8601 time"),
+        (
+            ["search", "pool", "--after", "2024-02-01", "--before", "2024-01-01"],
+            "error: after (2024-02-01T00:00:00+00:00) is not earlier",
+        ),
+        (["search", "  "], "error: nothing to search for: give some words"),
+    ],
+)
+async def test_bad_input_is_said_in_one_line(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main(argv) == 2
+    assert expected in _said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_no_hit_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _main(["search", "zzqx"]) == 0
+    assert "nothing matches 'zzqx'; try fewer or other words" in " ".join(capsys.readouterr().out.split())
+    assert await _main(["search", "zzqx", "--json"]) == 0
+    empty = SearchResponse(query="zzqx", hits=[])
+    assert SearchResponse.model_validate_json(capsys.readouterr().out) == empty
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_a_window_keeps_only_what_occurred_in_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _main(["search", "payments", "pool", "--before", "2023-06-01", "--json"]) == 0
+    response = SearchResponse.model_validate_json(capsys.readouterr().out)
+    dated = [h.node.occurred_at for h in response.hits if h.node.occurred_at]
+    assert dated
+    assert all(t.isoformat() < "2023-06-01" for t in dated)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_an_incident_not_found_points_to_search(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _main(["neighbourhood", "--incident", "INC-999"]) == 1
+    said = _said(capsys)
+    advice = "find the incident by its words with `precedent search WORDS`"
+    assert f"error: incident 'INC-999' not found; {advice}" in said
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.usefixtures("data_dir")
+async def test_similar_to_an_unknown_incident_points_to_search(capsys: pytest.CaptureFixture[str]) -> None:
+    # It said only "incident 'INC-999' not found", and nothing at the terminal could find it.
+    assert await _main(["similar", "INC-999"]) == 1
+    assert "not found; find the incident by its words with `precedent search WORDS`" in _said(capsys)
