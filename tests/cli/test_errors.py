@@ -90,6 +90,8 @@ async def test_a_malformed_flag_is_said_in_one_line(
     [
         (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
         (["--limit", "0"], "argument --limit: must be at least 1, not 0"),
+        (["--limit", "abc"], "argument --limit: must be a whole number, at least 1, not abc"),
+        (["--since-hours", "a day"], "argument --since-hours: must be more than 0 hours, not a day"),
     ],
 )
 def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(

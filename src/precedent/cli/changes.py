@@ -63,14 +63,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _hours(value: str) -> float:
-    hours = float(value)
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = float("nan")  # argparse would say "invalid _hours value"
     if not hours > 0:  # NaN too
         raise argparse.ArgumentTypeError(f"must be more than 0 hours, not {value}")
     return hours
 
 
 def _count(value: str) -> int:
-    count = int(value)
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1, not {value}") from None
     if count < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return count
