@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     """Scan every embedding for kNN (exact, linear cost) instead of the HNSW index with exact re-scoring."""
     neo4j_max_concurrency: int = Field(default=8, ge=1)
     """Neo4j transactions one process runs at once; the rest wait their turn, first come first served."""
+    neo4j_request_retry_seconds: float = Field(default=3.0, ge=0)
+    """Seconds an API request's Neo4j read is retried on transient failures before it answers 503;
+    background work (the webhook worker, a sync) retries for 30 s, to ride out a restart."""
 
     embedding_model: str = "all-MiniLM-L6-v2"
     """A model name or a local sentence-transformers directory; never downloaded at run time."""

@@ -9,6 +9,7 @@ import pytest
 
 from precedent.errors import SyncConflict
 from precedent.ingest import BackgroundSync, SyncReport
+from precedent.store.read_retry import read_retry_seconds, read_retry_window
 
 if TYPE_CHECKING:
     from precedent.ingest import Progress
@@ -85,3 +86,17 @@ async def test_stop_cancels_a_running_sync() -> None:
     assert not status.running
     assert status.last_error is not None
     assert "stopped" in status.last_error
+
+
+async def test_a_sync_started_by_a_request_keeps_the_stores_long_read_retry_window() -> None:
+    windows: list[float] = []
+
+    async def run(progress: Progress) -> SyncReport:
+        windows.append(read_retry_seconds(30.0))
+        return SyncReport()
+
+    sync = BackgroundSync(run)
+    with read_retry_window(0.5):  # as the API sets it around each request
+        sync.start()
+    await sync.wait()
+    assert windows == [30.0]

@@ -25,6 +25,7 @@ from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import StrictBodySchemaPlugin
 from precedent.api.query_guard import reject_unknown_query
+from precedent.api.read_window import RequestReadWindow
 from precedent.api.routes_graph import GRAPH_ROUTES
 from precedent.api.routes_incidents import INCIDENT_ROUTES
 from precedent.api.routes_investigations import INVESTIGATION_ROUTES
@@ -165,7 +166,11 @@ def create_app(
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },
         # Outermost first: every response, refusals included, is timed and logged.
-        middleware=[RequestObserver, DefineMiddleware(BearerAuthMiddleware, exclude=public_paths)],
+        middleware=[
+            RequestObserver,
+            DefineMiddleware(RequestReadWindow, seconds=settings.neo4j_request_retry_seconds),
+            DefineMiddleware(BearerAuthMiddleware, exclude=public_paths),
+        ],
         guards=[require_scope, reject_unknown_query],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -38,9 +38,18 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["EXCEPTION_HANDLERS", "problem_response", "problem_responses", "status_for"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "STORE_RETRY_AFTER_SECONDS",
+    "problem_response",
+    "problem_responses",
+    "status_for",
+]
 
 log = logging.getLogger("precedent.api")
+
+STORE_RETRY_AFTER_SECONDS = 5
+"""The ``Retry-After`` (seconds) of a 503 for a store that cannot be reached."""
 
 _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
@@ -98,9 +107,16 @@ def _respond(problem: ProblemDetails, headers: dict[str, str] | None = None) -> 
 
 
 def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
-    """The problem-details response for ``exc``; a 401 also says to send a bearer token."""
+    """The problem-details response for ``exc``.
+
+    A 401 also says to send a bearer token; a store that cannot be reached says when to retry.
+    """
     status = status_for(exc)
-    headers = {"www-authenticate": 'Bearer realm="precedent"'} if isinstance(exc, Unauthenticated) else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, Unauthenticated):
+        headers = {"www-authenticate": 'Bearer realm="precedent"'}
+    elif isinstance(exc, StoreUnavailable):
+        headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
     return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=str(exc)), headers)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import SyncConflict
+from precedent.store.read_retry import read_retry_window
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -124,7 +125,9 @@ class BackgroundSync:
             )
         self._tracker = _Tracker()
         self._started_at, self._finished_at = self._clock(), None
-        self._task = asyncio.create_task(self._sync(self._run, self._tracker), name="precedent-sync")
+        # Started by a request, the sync outlives it: it keeps the store's long read retry window.
+        with read_retry_window(None):
+            self._task = asyncio.create_task(self._sync(self._run, self._tracker), name="precedent-sync")
         return self.status()
 
     async def _sync(self, run: Callable[[Progress], Awaitable[SyncReport]], tracker: _Tracker) -> None:

@@ -10,6 +10,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 from precedent.errors import StoreError, StoreUnavailable
 from precedent.store.neo4j.connection import Connection, Runner, fetch
+from precedent.store.read_retry import read_retry_seconds, read_retry_window
 
 if TYPE_CHECKING:
     from tests.support.neo4j_server import Neo4jServer
@@ -99,3 +100,26 @@ async def test_a_read_that_keeps_failing_gives_up_and_one_that_cannot_succeed_fa
         assert attempts == 1
     finally:
         await connection.close()
+
+
+async def test_a_callers_window_overrides_the_connections_and_work_it_starts_outside_keeps_its_own(
+    neo4j: Neo4jServer,
+) -> None:
+    connection = _connection(neo4j, read_retry_seconds=30.0)
+    await connection.open()
+    attempts = 0
+
+    async def unreachable(tx: Runner) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise ServiceUnavailable("no server")
+
+    try:
+        with read_retry_window(0.3), pytest.raises(StoreUnavailable, match="unreachable while reading"):
+            await connection.read(unreachable, "reading")
+    finally:
+        await connection.close()
+    # One retry after 0.2 s fits in 0.3 s, the next (after 0.4 s more) does not; 30 s would allow ~8.
+    assert attempts == 2
+    with read_retry_window(0.3), read_retry_window(None):
+        assert read_retry_seconds(30.0) == 30.0

@@ -24,6 +24,7 @@ from neo4j.exceptions import (
 )
 
 from precedent.errors import StoreError, StoreUnavailable
+from precedent.store.read_retry import read_retry_seconds
 
 if TYPE_CHECKING:
     from typing import LiteralString
@@ -39,7 +40,8 @@ _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 
 # How long a read is retried on transient failures (a cluster electing a leader, a restart), as
-# the driver retries a managed transaction (its max_transaction_retry_time default).
+# the driver retries a managed transaction (its max_transaction_retry_time default). A request
+# narrows it with ``read_retry_window`` (see precedent.store.read_retry).
 _READ_RETRY_SECONDS = 30.0
 _FIRST_RETRY_DELAY = 0.2
 
@@ -93,7 +95,8 @@ class Connection:
         auth: ``(user, password)``, or None when the server has authentication off.
         database: The database every session uses.
         max_concurrency: Transactions run at once by this process.
-        read_retry_seconds: How long a read is retried on transient failures.
+        read_retry_seconds: How long a read is retried on transient failures, unless the caller
+            set a window of its own with ``read_retry_window``.
 
     Raises:
         ValueError: if ``max_concurrency`` < 1.
@@ -170,9 +173,12 @@ class Connection:
         a read, measured), and a similar-incident query makes eight reads. A read changes
         nothing, so running the whole of ``work`` again after a transient failure is safe; each
         statement sees what was committed when it ran, as in a read-committed transaction.
+
+        Retries stop after ``read_retry_window``'s window if the caller set one (a request),
+        else after this connection's ``read_retry_seconds``.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._read_retry_seconds
+        deadline = loop.time() + read_retry_seconds(self._read_retry_seconds)
         delay = _FIRST_RETRY_DELAY
         async with self._turns:
             while True:
