@@ -6,7 +6,6 @@ running service that holds the map.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -17,19 +16,13 @@ import pytest
 
 from precedent.cli.main import main
 from precedent.store.embedded import EmbeddedStore
+from tests.cli.output import run_main, said
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
 DIMENSIONS = 384
-
-
-def _said(capsys: pytest.CaptureFixture[str]) -> str:
-    """Standard error as one line (rich wraps at the terminal's width)."""
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return " ".join(err.split())
 
 
 @pytest.fixture
@@ -53,14 +46,14 @@ def test_a_missing_map_is_named_not_read_as_empty(
     missing = tmp_path / "typo"
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(missing))
     assert main(argv) == 1
-    said = _said(capsys)
-    assert f"there is no map in {missing}" in said
-    assert "PRECEDENT_DATA_DIR" in said
+    text = said(capsys)
+    assert f"there is no map in {missing}" in text
+    assert "PRECEDENT_DATA_DIR" in text
     assert not missing.exists(), "a reader creates nothing"
 
 
 async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await _main(["neighbourhood", "--incident", "INC-10", "--json"]) == 0
+    assert await run_main(["neighbourhood", "--incident", "INC-10", "--json"]) == 0
     assert '"INC-10"' in capsys.readouterr().out
 
 
@@ -81,8 +74,8 @@ async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.C
 async def test_a_malformed_flag_is_said_in_one_line(
     flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await _main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
-    assert f"error: {expected}" in _said(capsys)
+    assert await run_main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
+    assert f"error: {expected}" in said(capsys)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +94,7 @@ def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(
     with pytest.raises(SystemExit) as exited:
         main(["changes", "list", "--service", "ledger", *flags])
     assert exited.value.code == 2
-    assert expected in _said(capsys)
+    assert expected in said(capsys)
 
 
 def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
@@ -111,10 +104,10 @@ def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", str(tmp_path / "no-model"))
     assert main(["import", str(tmp_path / "exprot")]) == 1
-    said = _said(capsys)
-    assert f"{tmp_path / 'exprot'}: not an export directory (v2_incidents.json is missing)" in said
-    assert "docs/export-format.md" in said
-    assert "embedding model" not in said
+    text = said(capsys)
+    assert f"{tmp_path / 'exprot'}: not an export directory (v2_incidents.json is missing)" in text
+    assert "docs/export-format.md" in text
+    assert "embedding model" not in text
 
 
 @pytest.mark.parametrize(
@@ -132,16 +125,16 @@ def test_investigate_names_an_option_out_of_range_in_its_own_units(
 ) -> None:
     # It said "change_window must be positive and at most 30 days": a field the user never typed.
     assert main(["investigate", "INC-20", "--no-save", *flags]) == 2
-    assert f"error: {expected}" in _said(capsys)
+    assert f"error: {expected}" in said(capsys)
 
 
 @pytest.mark.usefixtures("data_dir")
 async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.CaptureFixture[str]) -> None:
     # Rich read "[/x]" as a closing tag: a traceback, and "[bold]" vanished from the message.
-    assert await _main(["neighbourhood", "--incident", "[/x]"]) == 1
-    assert "error: incident '[/x]' not found" in _said(capsys)
-    assert await _main(["neighbourhood", "--incident", "[bold]INC-99"]) == 1
-    assert "incident '[bold]INC-99' not found" in _said(capsys)
+    assert await run_main(["neighbourhood", "--incident", "[/x]"]) == 1
+    assert "error: incident '[/x]' not found" in said(capsys)
+    assert await run_main(["neighbourhood", "--incident", "[bold]INC-99"]) == 1
+    assert "incident '[bold]INC-99' not found" in said(capsys)
 
 
 @pytest.mark.model
@@ -150,10 +143,10 @@ async def test_text_that_looks_like_markup_is_printed_as_given(capsys: pytest.Ca
 async def test_recording_a_change_beside_the_running_service_points_at_the_api(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert await _main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
-    said = _said(capsys)
-    assert "is open for writing by" in said
-    assert "POST the change to /v1/changes with a write token" in said
+    assert await run_main(["changes", "record", "--service", "ledger", "--version", "v1"]) == 1
+    text = said(capsys)
+    assert "is open for writing by" in text
+    assert "POST the change to /v1/changes with a write token" in text
 
 
 @pytest.mark.model
@@ -161,14 +154,14 @@ async def test_recording_a_change_beside_the_running_service_points_at_the_api(
 @pytest.mark.usefixtures("held_map")
 async def test_investigate_beside_the_running_service(capsys: pytest.CaptureFixture[str]) -> None:
     # --no-save stores nothing, so it reads the map beside its writer.
-    assert await _main(["investigate", "INC-20", "--no-save", "--markdown"]) == 0
+    assert await run_main(["investigate", "INC-20", "--no-save", "--markdown"]) == 0
     assert "INC-20" in capsys.readouterr().out
     # Storing needs the writer's lock: the error says what to do from a terminal.
-    assert await _main(["investigate", "INC-20"]) == 1
-    said = _said(capsys)
-    assert "is open for writing by" in said
-    assert "add --no-save" in said
-    assert "GET /v1/incidents/INC-20/investigation" in said
+    assert await run_main(["investigate", "INC-20"]) == 1
+    text = said(capsys)
+    assert "is open for writing by" in text
+    assert "add --no-save" in text
+    assert "GET /v1/incidents/INC-20/investigation" in text
 
 
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path) -> None:
@@ -182,8 +175,3 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path
     assert "Traceback" not in err.decode(), err.decode()
     assert "BrokenPipeError" not in err.decode()
     assert child.returncode == 128 + signal.SIGPIPE
-
-
-async def _main(argv: list[str]) -> int:
-    # main() runs its own event loop; a test already inside one hands it to a worker thread.
-    return await asyncio.to_thread(main, argv)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,6 +11,7 @@ from precedent.model import OWNER_VIEWER
 from precedent.responses import SearchResponse
 from precedent.retrieval import search_map
 from precedent.store.embedded import EmbeddedStore
+from tests.cli.output import run_main, said
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,28 +19,16 @@ if TYPE_CHECKING:
 DIMENSIONS = 384
 
 
-def _said(capsys: pytest.CaptureFixture[str]) -> str:
-    """Standard error as one line (rich wraps at the terminal's width)."""
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return " ".join(err.split())
-
-
-async def _main(argv: list[str]) -> int:
-    # main() runs its own event loop; a test already inside one hands it to a worker thread.
-    return await asyncio.to_thread(main, argv)
-
-
 @pytest.mark.usefixtures("data_dir")
 async def test_a_hit_names_its_incident_by_reference(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one row a line
-    assert await _main(["search", "payments", "pool"]) == 0
+    assert await run_main(["search", "payments", "pool"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "INC-10 Payments database connection pool exhausted" in out
     # An update is named by its incident's reference, never the internal id (inc-10).
-    assert await _main(["search", "rolled", "back", "--kind", "update"]) == 0
+    assert await run_main(["search", "rolled", "back", "--kind", "update"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "update │ on INC-10 │ Rolled back config" in out
     assert "inc-10" not in out
@@ -48,7 +36,7 @@ async def test_a_hit_names_its_incident_by_reference(
 
 
 async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await _main(["search", "payments", "pool", "--json"]) == 0
+    assert await run_main(["search", "payments", "pool", "--json"]) == 0
     out = capsys.readouterr().out.strip()
     response = SearchResponse.model_validate_json(out)
     assert out == response.model_dump_json()
@@ -81,7 +69,7 @@ def test_a_bad_flag_is_refused_before_searching(
     with pytest.raises(SystemExit) as exited:
         main(["search", "pool", *flags])
     assert exited.value.code == 2
-    assert expected in _said(capsys)
+    assert expected in said(capsys)
 
 
 @pytest.mark.usefixtures("data_dir")
@@ -99,22 +87,22 @@ def test_a_bad_flag_is_refused_before_searching(
 async def test_bad_input_is_said_in_one_line(
     argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await _main(argv) == 2
-    assert expected in _said(capsys)
+    assert await run_main(argv) == 2
+    assert expected in said(capsys)
 
 
 @pytest.mark.usefixtures("data_dir")
 async def test_no_hit_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert await _main(["search", "zzqx"]) == 0
+    assert await run_main(["search", "zzqx"]) == 0
     assert "nothing matches 'zzqx'; try fewer or other words" in " ".join(capsys.readouterr().out.split())
-    assert await _main(["search", "zzqx", "--json"]) == 0
+    assert await run_main(["search", "zzqx", "--json"]) == 0
     empty = SearchResponse(query="zzqx", hits=[])
     assert SearchResponse.model_validate_json(capsys.readouterr().out) == empty
 
 
 @pytest.mark.usefixtures("data_dir")
 async def test_a_window_keeps_only_what_occurred_in_it(capsys: pytest.CaptureFixture[str]) -> None:
-    assert await _main(["search", "payments", "pool", "--before", "2023-06-01", "--json"]) == 0
+    assert await run_main(["search", "payments", "pool", "--before", "2023-06-01", "--json"]) == 0
     response = SearchResponse.model_validate_json(capsys.readouterr().out)
     dated = [h.node.occurred_at for h in response.hits if h.node.occurred_at]
     assert dated
@@ -123,10 +111,10 @@ async def test_a_window_keeps_only_what_occurred_in_it(capsys: pytest.CaptureFix
 
 @pytest.mark.usefixtures("data_dir")
 async def test_an_incident_not_found_points_to_search(capsys: pytest.CaptureFixture[str]) -> None:
-    assert await _main(["neighbourhood", "--incident", "INC-999"]) == 1
-    said = _said(capsys)
+    assert await run_main(["neighbourhood", "--incident", "INC-999"]) == 1
+    text = said(capsys)
     advice = "find the incident by its words with `precedent search WORDS`"
-    assert f"error: incident 'INC-999' not found; {advice}" in said
+    assert f"error: incident 'INC-999' not found; {advice}" in text
 
 
 @pytest.mark.model
@@ -134,5 +122,5 @@ async def test_an_incident_not_found_points_to_search(capsys: pytest.CaptureFixt
 @pytest.mark.usefixtures("data_dir")
 async def test_similar_to_an_unknown_incident_points_to_search(capsys: pytest.CaptureFixture[str]) -> None:
     # It said only "incident 'INC-999' not found", and nothing at the terminal could find it.
-    assert await _main(["similar", "INC-999"]) == 1
-    assert "not found; find the incident by its words with `precedent search WORDS`" in _said(capsys)
+    assert await run_main(["similar", "INC-999"]) == 1
+    assert "not found; find the incident by its words with `precedent search WORDS`" in said(capsys)
