@@ -97,8 +97,9 @@ class Settings(BaseSettings):
     def model_post_init(self, context: object, /) -> None:
         """Warn about each ``PRECEDENT_*`` variable no setting reads: a typo would otherwise be
         silently ignored (``PRECEDENT_SOTRE=neo4j`` serving an empty embedded map)."""
-        for name in self.unknown_variables(os.environ):
-            known = [f"{_PREFIX}{field.upper()}" for field in type(self).model_fields]
+        unknown = self.unknown_variables(os.environ)
+        known = [f"{_PREFIX}{field.upper()}" for field in type(self).model_fields] if unknown else []
+        for name in unknown:
             close = difflib.get_close_matches(name.upper(), known, n=1)
             hint = f"did you mean {close[0]}?" if close else "see the README's Configuration table"
             log.warning("%s is not a Precedent setting and is ignored; %s", name, hint)

@@ -58,6 +58,8 @@ class LazyEmbedder:
         Raises:
             EmbeddingError: if the model cannot be loaded.
         """
+        if self._model is not None:  # every embed passes here: no lock once loaded
+            return self._model
         async with self._lock:
             if self._model is None:
                 self._model = await self._load()

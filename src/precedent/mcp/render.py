@@ -53,6 +53,12 @@ def _node_title(node: NodeResponse) -> str:
     return f"{head}{name}".strip() or node.id
 
 
+def _named(node: NodeResponse) -> str:
+    """``Incident INC-59 checkout down [id]``; a node without a title is named once, by its id."""
+    title = _node_title(node)
+    return f"{node.label} [{node.id}]" if title == node.id else f"{node.label} {title} [{node.id}]"
+
+
 def render_similar(response: SimilarResponse) -> str:
     """Similar past incidents, best first, with why and what they teach."""
     query = response.query
@@ -170,11 +176,7 @@ def render_neighbourhood(response: NeighbourhoodResponse) -> str:
         f"{len(response.nodes)} nodes, {len(response.edges)} edges"
         + (" (truncated by the node cap)" if response.truncated else "")
     ]
-    for node in sorted(response.nodes, key=lambda n: (n.label, n.id)):
-        title = _node_title(node)
-        lines.append(
-            f"- {node.label} [{node.id}]" if title == node.id else f"- {node.label} {title} [{node.id}]"
-        )
+    lines += [f"- {_named(node)}" for node in sorted(response.nodes, key=lambda n: (n.label, n.id))]
     # An edge between two ULIDs says nothing to a reader; INC-59 -AFFECTS-> admin-portal does.
     names = {
         n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in response.nodes
@@ -191,9 +193,7 @@ def render_search(response: SearchResponse) -> str:
     for hit in response.hits:
         node = hit.node
         of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
-        title = _node_title(node)
-        named = f"{node.label} [{node.id}]" if title == node.id else f"{node.label} {title} [{node.id}]"
-        lines.append(f"- {named}{of} score {hit.score}")
+        lines.append(f"- {_named(node)}{of} score {hit.score}")
         if node.text:
             lines.append(f"  {_short(node.text)}")
     return "\n".join(lines)

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.neo4j
 
 
+class _Unreachable:
+    """Work that fails as a server that cannot be reached does, counting its attempts."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def __call__(self, tx: Runner) -> None:
+        self.attempts += 1
+        raise ServiceUnavailable("no server")
+
+
 async def test_transactions_beyond_the_bound_wait_and_all_complete(neo4j: Neo4jServer) -> None:
     auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
     connection = Connection(neo4j.uri, auth, "neo4j", max_concurrency=3)
@@ -78,12 +89,8 @@ async def test_a_read_that_keeps_failing_gives_up_and_one_that_cannot_succeed_fa
 ) -> None:
     connection = _connection(neo4j, read_retry_seconds=0.5)
     await connection.open()
+    unreachable = _Unreachable()
     attempts = 0
-
-    async def unreachable(tx: Runner) -> None:
-        nonlocal attempts
-        attempts += 1
-        raise ServiceUnavailable("no server")
 
     async def malformed(tx: Runner) -> None:
         nonlocal attempts
@@ -93,8 +100,7 @@ async def test_a_read_that_keeps_failing_gives_up_and_one_that_cannot_succeed_fa
     try:
         with pytest.raises(StoreUnavailable, match="unreachable while reading"):
             await connection.read(unreachable, "reading")
-        assert attempts > 1
-        attempts = 0
+        assert unreachable.attempts > 1
         with pytest.raises(StoreError, match="failed while reading"):
             await connection.read(malformed, "reading")
         assert attempts == 1
@@ -107,19 +113,13 @@ async def test_a_callers_window_overrides_the_connections_and_work_it_starts_out
 ) -> None:
     connection = _connection(neo4j, read_retry_seconds=30.0)
     await connection.open()
-    attempts = 0
-
-    async def unreachable(tx: Runner) -> None:
-        nonlocal attempts
-        attempts += 1
-        raise ServiceUnavailable("no server")
-
+    unreachable = _Unreachable()
     try:
         with read_retry_window(0.3), pytest.raises(StoreUnavailable, match="unreachable while reading"):
             await connection.read(unreachable, "reading")
     finally:
         await connection.close()
     # One retry after 0.2 s fits in 0.3 s, the next (after 0.4 s more) does not; 30 s would allow ~8.
-    assert attempts == 2
+    assert unreachable.attempts == 2
     with read_retry_window(0.3), read_retry_window(None):
         assert read_retry_seconds(30.0) == 30.0
