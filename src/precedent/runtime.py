@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
-from precedent.ingest import BackgroundSync, Loader, Syncer
+from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer
 from precedent.investigation import Collaborators, IncidentIoOnCall
 from precedent.links import Links
 from precedent.notify import SlackNotifier, slack_client
@@ -261,7 +261,11 @@ class Runtime:
             self._finder = SimilarIncidentFinder(store, embedder, catalog=self._catalog)
         keyed = self._settings is not None and _has_api_key(self._settings)
         runnable = keyed and embedder is not None and not self._options.read_only
-        self._sync = BackgroundSync(self._run_sync if runnable else None, unavailable=_NO_SYNC_KEY)
+        self._sync = BackgroundSync(
+            self._run_sync if runnable else None,
+            board=SyncBoard(store) if runnable else None,
+            unavailable=_NO_SYNC_KEY,
+        )
         if self._given_webhooks is not None or self._options.webhooks:
             self._webhooks = self._given_webhooks or self._build_webhooks(store, embedder)
             await self._webhooks.start()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.errors import SyncConflict
-from precedent.ingest import BackgroundSync, SyncReport
+from precedent.ingest import BackgroundSync, SyncReport, SyncSummary
 from precedent.store.read_retry import read_retry_seconds, read_retry_window
 
 if TYPE_CHECKING:
@@ -27,22 +27,22 @@ async def test_one_run_at_a_time_with_progress_then_its_report() -> None:
         return report
 
     sync = BackgroundSync(run)
-    first = sync.start()
+    first = await sync.start()
     assert first.running
     await asyncio.sleep(0)
     with pytest.raises(SyncConflict, match="already running"):
-        sync.start()
-    during = sync.status()
+        await sync.start()
+    during = await sync.status()
     assert [(r.resource, r.done, r.total, r.finished) for r in during.resources] == [
         ("incidents", 4, 10, False)
     ]
     release.set()
     await sync.wait()
-    after = sync.status()
-    assert (after.running, after.last_report, after.last_error) == (False, report, None)
+    after = await sync.status()
+    assert (after.running, after.last_report, after.last_error) == (False, SyncSummary.of(report), None)
     assert after.finished_at is not None
     assert after.resources[0].finished
-    sync.start()  # a finished run does not block the next
+    await sync.start()  # a finished run does not block the next
     await sync.wait()
 
 
@@ -56,11 +56,11 @@ async def test_a_failed_run_is_reported_and_the_last_good_report_kept() -> None:
         return outcome
 
     sync = BackgroundSync(run)
-    sync.start()
+    await sync.start()
     await sync.wait()
-    sync.start()
+    await sync.start()
     await sync.wait()
-    status = sync.status()
+    status = await sync.status()
     assert status.last_error == "RuntimeError: incident.io said 500"
     assert status.last_report is not None
     assert status.last_report.calls == 1
@@ -69,8 +69,8 @@ async def test_a_failed_run_is_reported_and_the_last_good_report_kept() -> None:
 async def test_without_a_way_to_run_it_says_what_to_do() -> None:
     sync = BackgroundSync(None, unavailable="set PRECEDENT_INCIDENTIO_API_KEY")
     with pytest.raises(SyncConflict, match="PRECEDENT_INCIDENTIO_API_KEY"):
-        sync.start()
-    assert not sync.status().running
+        await sync.start()
+    assert not (await sync.status()).running
 
 
 async def test_stop_cancels_a_running_sync() -> None:
@@ -79,10 +79,10 @@ async def test_stop_cancels_a_running_sync() -> None:
         return SyncReport()
 
     sync = BackgroundSync(run)
-    sync.start()
+    await sync.start()
     await asyncio.sleep(0)
     await sync.stop()
-    status = sync.status()
+    status = await sync.status()
     assert not status.running
     assert status.last_error is not None
     assert "stopped" in status.last_error
@@ -97,6 +97,6 @@ async def test_a_sync_started_by_a_request_keeps_the_stores_long_read_retry_wind
 
     sync = BackgroundSync(run)
     with read_retry_window(0.5):  # as the API sets it around each request
-        sync.start()
+        await sync.start()
     await sync.wait()
     assert windows == [30.0]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING
 
 import pytest
 
 from precedent.cli.main import main
+from precedent.ingest import SyncBoard
+from precedent.store.embedded import EmbeddedStore
 from tests.ingest.fake_http import serve_fake
 from tests.ingest.org import write_export
 from tests.support.incidentio_server import API_KEY, FakeIncidentIo
@@ -15,6 +18,8 @@ from tests.support.incidentio_server import API_KEY, FakeIncidentIo
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from precedent.ingest.sync_board import SyncRecord
 
 
 @pytest.fixture
@@ -89,3 +94,32 @@ def test_second_sync_command_is_incremental(capsys: pytest.CaptureFixture[str]) 
     capsys.readouterr()
     assert main(["sync"]) == 0
     assert "incremental sync" in capsys.readouterr().out
+
+
+@pytest.mark.model
+@pytest.mark.usefixtures("fake_api")
+def test_sync_command_records_its_run_in_the_map_and_refuses_while_another_process_syncs(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    record = asyncio.run(_sync_record(data_dir, claim=False))
+    assert record.holder is None
+    assert record.last_report is not None
+    assert record.last_report.calls > 0  # a serve on the map reports this run in GET /v1/admin/sync
+
+    held = asyncio.run(_sync_record(data_dir, claim=True))  # as a serve's background sync would
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err
+    assert "already running on this map" in err
+    assert str(held.holder) in err
+
+
+async def _sync_record(data_dir: Path, *, claim: bool) -> SyncRecord:
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await store.open()
+    try:
+        board = SyncBoard(store)
+        return (await board.claim()).record if claim else await board.read()
+    finally:
+        await store.close()

@@ -101,8 +101,8 @@ async def recurring(
 
 @get("/v1/stats/sync", responses=problem_responses(400, 503))
 async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
-    """This server's background sync: progress of the run in flight and the last run's report."""
-    return SyncStatusResponse.from_status(sync.status())
+    """The map's sync: progress of the run in flight (whichever process runs it) and the last run's report."""
+    return SyncStatusResponse.from_status(await sync.status())
 
 
 @post(
@@ -114,7 +114,7 @@ async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
 )
 async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """Start an incremental sync from incident.io in the background (409 while one runs). Needs `admin`."""
-    return SyncStatusResponse.from_status(sync.start())
+    return SyncStatusResponse.from_status(await sync.start())
 
 
 @get(
@@ -124,8 +124,8 @@ async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
     responses=problem_responses(400, 503),
 )
 async def sync_progress(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
-    """The background sync's progress and last report. Needs the `admin` scope."""
-    return SyncStatusResponse.from_status(sync.status())
+    """The map's sync: its progress and last report. Needs the `admin` scope."""
+    return SyncStatusResponse.from_status(await sync.status())
 
 
 STATS_ROUTES = [search, per_week, recurring, sync_stats]

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from precedent.cli.progress import RichProgress, summary_table
 from precedent.errors import ConfigError
-from precedent.ingest import Loader
+from precedent.ingest import Loader, SyncBoard
 from precedent.ingest.mapping import DEFAULT_MODES
 from precedent.ingest.sync import Syncer, SyncOptions
 from precedent.runtime import Runtime
@@ -61,9 +61,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     async with Runtime.from_settings(settings) as runtime, client:
         store, embedder = runtime.store, runtime.embedder
+        # The map's sync lease: a `serve` on the same Neo4j map cannot start another beside this one.
+        board = SyncBoard(store)
+        claim = await board.claim()
         with RichProgress(console) as progress:
             syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
-            report = await syncer.run()
+            report = await board.run(claim, syncer.run, lambda: ((), ()))
     kind = "incremental" if report.incremental else "full"
     title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
     Console().print(summary_table(report.resources, title))

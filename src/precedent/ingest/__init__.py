@@ -10,6 +10,7 @@ from precedent.ingest.files import import_export, read_export, require_export_di
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.progress import NULL_PROGRESS, LabelCounts, LoadStats, Progress
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
+from precedent.ingest.sync_board import SyncBoard, SyncSummary
 
 __all__ = [
     "BackgroundSync",
@@ -21,7 +22,9 @@ __all__ = [
     "Loader",
     "Progress",
     "SyncOptions",
+    "SyncBoard",
     "SyncReport",
+    "SyncSummary",
     "Syncer",
     "import_export",
     "read_export",

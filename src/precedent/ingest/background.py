@@ -3,6 +3,9 @@
 ``precedent serve`` owns one ``BackgroundSync`` (through the ``Runtime``); ``POST /v1/admin/sync``
 starts it and ``GET`` reads ``status()``. Starting while a sync runs, or with no way to run one
 (no incident.io API key), raises ``SyncConflict`` saying what to do, never queues a second run.
+With a ``SyncBoard`` the run is the map's, not the process's: a sync another process runs on the
+same map (another ``serve`` worker, ``precedent sync``) conflicts too, and the status of a process
+that is not running one is the map's record of the current or last run.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import SyncConflict
+from precedent.ingest.sync_board import ResourceProgress, SyncSummary, describe_failure
 from precedent.store.read_retry import read_retry_window
 
 if TYPE_CHECKING:
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
 
     from precedent.ingest.progress import Progress
     from precedent.ingest.sync import SyncReport
+    from precedent.ingest.sync_board import Claim, Published, SyncBoard, SyncRecord
 
 __all__ = ["BackgroundSync", "ResourceProgress", "SyncStatus"]
 
@@ -29,16 +34,6 @@ log = logging.getLogger("precedent.sync")
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class ResourceProgress:
-    """How far a sync is through one resource."""
-
-    resource: str
-    done: int = 0
-    total: int | None = None
-    finished: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class SyncStatus:
         finished_at: When the last run ended (``None`` while one runs or before the first).
         resources: Progress per resource of the current (or last) run, in the order started.
         warnings: What the current (or last) run warned about.
-        last_report: The report of the last run that succeeded.
+        last_report: The last run that succeeded.
         last_error: Why the last run failed, if it did.
     """
 
@@ -60,8 +55,26 @@ class SyncStatus:
     finished_at: datetime | None
     resources: tuple[ResourceProgress, ...]
     warnings: tuple[str, ...]
-    last_report: SyncReport | None
+    last_report: SyncSummary | None
     last_error: str | None
+
+    @classmethod
+    def of_record(cls, record: SyncRecord, now: datetime) -> SyncStatus:
+        """The status the map's record gives (a holder whose lease ran out died mid-run)."""
+        running = record.running(now)
+        error = record.last_error
+        if record.holder is not None and not running:
+            lapsed = f"{record.until:%H:%M:%SZ}" if record.until else "already"
+            error = f"the process running it stopped before it finished (its lease ran out at {lapsed})"
+        return cls(
+            running,
+            record.started_at,
+            record.finished_at,
+            record.resources,
+            record.warnings,
+            record.last_report,
+            error,
+        )
 
 
 @dataclass
@@ -83,12 +96,17 @@ class _Tracker:
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
+    def published(self) -> Published:
+        return list(self.resources.values()), list(self.warnings)
+
 
 class BackgroundSync:
     """Runs ``run`` as a background task, one at a time.
 
     Args:
         run: Runs one sync reporting to the given progress sink; ``None`` when none can run.
+        board: The map's sync record, shared by every process on the map; ``None``: this
+            process's runs only (tests).
         unavailable: Why none can run (said in the ``SyncConflict``) when ``run`` is ``None``.
         clock: The clock (injected in tests).
     """
@@ -97,56 +115,68 @@ class BackgroundSync:
         self,
         run: Callable[[Progress], Awaitable[SyncReport]] | None,
         *,
+        board: SyncBoard | None = None,
         unavailable: str = "syncing is not configured",
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._run = run
+        self._board = board
         self._unavailable = unavailable
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._tracker = _Tracker()
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
-        self._last_report: SyncReport | None = None
+        self._last_report: SyncSummary | None = None
         self._last_error: str | None = None
 
-    def start(self) -> SyncStatus:
+    async def start(self) -> SyncStatus:
         """Start a sync in the background and return its first status.
 
         Raises:
-            SyncConflict: if one is running, or no sync can run here.
+            SyncConflict: if one is running (here or, with a board, in another process on the
+                map), or no sync can run here.
         """
         if self._run is None:
             raise SyncConflict(self._unavailable)
-        if self._task is not None and not self._task.done():
+        if self._running():
             raise SyncConflict(
                 f"a sync is already running (started {self._started_at:%Y-%m-%dT%H:%M:%SZ}); "
                 "GET /v1/admin/sync shows its progress, start another once it has finished"
             )
-        self._tracker = _Tracker()
-        self._started_at, self._finished_at = self._clock(), None
         # Started by a request, the sync outlives it: it keeps the store's long read retry window.
         with read_retry_window(None):
-            self._task = asyncio.create_task(self._sync(self._run, self._tracker), name="precedent-sync")
-        return self.status()
+            claim = None if self._board is None else await self._board.claim()
+            self._tracker = _Tracker()
+            self._started_at, self._finished_at = self._clock(), None
+            task = self._sync(self._run, self._tracker, claim)
+            self._task = asyncio.create_task(task, name="precedent-sync")
+        return self._local_status()
 
-    async def _sync(self, run: Callable[[Progress], Awaitable[SyncReport]], tracker: _Tracker) -> None:
+    async def _sync(
+        self, run: Callable[[Progress], Awaitable[SyncReport]], tracker: _Tracker, claim: Claim | None
+    ) -> None:
         try:
-            self._last_report = await run(tracker)
-            self._last_error = None
-        except asyncio.CancelledError:
-            self._last_error = "the sync was stopped before it finished (the service shut down)"
+            if self._board is None or claim is None:
+                report = await run(tracker)
+            else:
+                report = await self._board.run(claim, lambda: run(tracker), tracker.published)
+            self._last_report, self._last_error = SyncSummary.of(report), None
+        except asyncio.CancelledError as exc:
+            self._last_error = describe_failure(exc)
             raise
         except Exception as exc:  # a failed background sync is reported, never raised into the loop
             log.warning("background sync failed: %s", exc, exc_info=exc)
-            self._last_error = f"{type(exc).__name__}: {exc}"
+            self._last_error = describe_failure(exc)
         finally:
             self._finished_at = self._clock()
 
-    def status(self) -> SyncStatus:
-        """Where the current or last sync is."""
+    def _running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def _local_status(self) -> SyncStatus:
         return SyncStatus(
-            running=self._task is not None and not self._task.done(),
+            running=self._running(),
             started_at=self._started_at,
             finished_at=self._finished_at,
             resources=tuple(ResourceProgress(**vars(r)) for r in self._tracker.resources.values()),
@@ -154,6 +184,18 @@ class BackgroundSync:
             last_report=self._last_report,
             last_error=self._last_error,
         )
+
+    async def status(self) -> SyncStatus:
+        """Where the current or last sync on the map is (this process's own run, while it runs)."""
+        local = self._local_status()
+        if self._board is None or local.running:
+            return local
+        record = await self._board.read()
+        if record.started_at is None or (
+            local.started_at is not None and local.started_at > record.started_at
+        ):
+            return local  # nothing recorded, or this process's run could not record its end
+        return SyncStatus.of_record(record, self._clock())
 
     async def wait(self) -> None:
         """Wait for the running sync, if any, to end (tests, shutdown)."""

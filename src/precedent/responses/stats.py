@@ -12,7 +12,8 @@ from precedent.responses.graph import NodeResponse
 if TYPE_CHECKING:
     from precedent.browse.hotspots import WeekCount
     from precedent.browse.stats import RecurringPattern
-    from precedent.ingest import SyncReport, SyncStatus
+    from precedent.ingest import SyncStatus
+    from precedent.ingest.sync_board import SyncSummary
 
 __all__ = [
     "RecurringPatternResponse",
@@ -110,21 +111,21 @@ class SyncReportResponse(BaseModel):
     warnings: list[str]
 
     @classmethod
-    def from_report(cls, report: SyncReport) -> SyncReportResponse:
-        """Render a report."""
+    def from_summary(cls, report: SyncSummary) -> SyncReportResponse:
+        """Render a finished sync's summary."""
         return cls(
             incremental=report.incremental,
             calls=report.calls,
             retries=report.retries,
             elapsed_seconds=round(report.elapsed_seconds, 3),
-            created={name: stats.total("created") for name, stats in report.resources.items()},
-            updated={name: stats.total("updated") for name, stats in report.resources.items()},
+            created=dict(report.created),
+            updated=dict(report.updated),
             warnings=list(report.warnings),
         )
 
 
 class SyncStatusResponse(BaseModel):
-    """The background sync of this server: the run in flight, if any, and the last one to end."""
+    """The map's sync: the run in flight (in any process on the map), if any, and the last one to end."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -133,7 +134,7 @@ class SyncStatusResponse(BaseModel):
     finished_at: datetime | None
     resources: list[ResourceProgressResponse] = Field(description="progress of the current (or last) run")
     warnings: list[str]
-    last_report: SyncReportResponse | None = Field(description="the last run that succeeded (since start-up)")
+    last_report: SyncReportResponse | None = Field(description="the last run that succeeded")
     last_error: str | None = Field(description="why the last run failed, if it did")
 
     @classmethod
@@ -150,6 +151,6 @@ class SyncStatusResponse(BaseModel):
             warnings=list(status.warnings),
             last_report=None
             if status.last_report is None
-            else SyncReportResponse.from_report(status.last_report),
+            else SyncReportResponse.from_summary(status.last_report),
             last_error=status.last_error,
         )
