@@ -69,7 +69,9 @@ async def test_a_second_process_cannot_start_a_sync_and_sees_the_first_ones_prog
     first_run, second_run = _Held(calls=7), _Held(calls=9)
     first = BackgroundSync(first_run, board=SyncBoard(store, lease=LEASE))
     second = BackgroundSync(second_run, board=SyncBoard(other_store, lease=LEASE))
-    assert (await first.start()).running
+    started = await first.start()
+    assert started.running
+    assert started.started_at == SyncRecord.loads(await store.get_meta(KEY)).started_at  # one start time
     with pytest.raises(SyncConflict, match="already running on this map") as refused:
         await second.start()
     assert "pid" in str(refused.value)  # says which process holds it

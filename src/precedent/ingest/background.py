@@ -148,7 +148,9 @@ class BackgroundSync:
         with read_retry_window(None):
             claim = None if self._board is None else await self._board.claim()
             self._tracker = _Tracker()
-            self._started_at, self._finished_at = self._clock(), None
+            # One start time on every surface: the one the map records, when there is a board.
+            self._started_at = claim.record.started_at if claim is not None else self._clock()
+            self._finished_at = None
             task = self._sync(self._run, self._tracker, claim)
             self._task = asyncio.create_task(task, name="precedent-sync")
         return self._local_status()
