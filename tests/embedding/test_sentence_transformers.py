@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,3 +44,41 @@ async def test_a_missing_model_fails_with_a_clear_error(tmp_path: Path) -> None:
         await embedder.embed(["anything"])
 
     assert "PRECEDENT_EMBEDDING_MODEL" in str(info.value)
+
+
+_SPAWNED_WORKER = """
+import asyncio, multiprocessing, os
+
+def worker():
+    from precedent.embedding import SentenceTransformerEmbedder
+
+    async def embed():
+        embedder = SentenceTransformerEmbedder()
+        await embedder.embed(["checkout returns 502"])
+
+    asyncio.run(embed())
+    os._exit(0)  # as a stopped serve worker ends: no interpreter clean-up
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("spawn").Process(target=worker)
+    child.start()
+    child.join()
+    print("exit", child.exitcode)
+"""
+
+
+def test_a_spawned_worker_that_embedded_leaves_no_leaked_semaphore(tmp_path: Path) -> None:
+    # serve --workers N spawns its workers; each shutdown used to end with the resource tracker's
+    # "leaked semaphore objects" warning, from tqdm's default lock in the model's batch loop.
+    script = tmp_path / "spawned_worker.py"
+    script.write_text(_SPAWNED_WORKER)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
+    assert "exit 0" in done.stdout, done.stderr
+    assert "leaked semaphore" not in done.stderr

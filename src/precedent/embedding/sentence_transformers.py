@@ -47,6 +47,20 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+def _thread_lock_for_tqdm() -> None:
+    """Give tqdm a thread lock before sentence-transformers' batch loop builds its default one.
+
+    ``encode`` runs its batches through ``tqdm.trange`` even with the bar disabled, and tqdm's
+    default lock includes a multiprocessing semaphore. In a ``serve --workers N`` process (spawned)
+    that semaphore is never released when uvicorn stops the worker, so every shutdown printed
+    "resource_tracker: There appear to be 1 leaked semaphore objects". No bar is ever shown across
+    processes here, so a thread lock does all tqdm needs.
+    """
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+
+
 class SentenceTransformerEmbedder:
     """An ``Embedder`` backed by a sentence-transformers model on the CPU.
 
@@ -93,6 +107,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")  # noqa: TID251
         # A "Loading weights" bar per start would land in service logs and the demo's story.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # noqa: TID251
+        _thread_lock_for_tqdm()
         path = resolve_model_path(self._model_name)
         try:
             from sentence_transformers import SentenceTransformer
