@@ -82,7 +82,8 @@ async def test_a_malformed_flag_is_said_in_one_line(
     ("flags", "expected"),
     [
         (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
-        (["--limit", "0"], "argument --limit: must be at least 1, not 0"),
+        (["--limit", "0"], "argument --limit: must be from 1 to 500, not 0"),
+        (["--limit", "501"], "argument --limit: must be from 1 to 500, not 501"),
         (["--limit", "abc"], "argument --limit: must be a whole number, at least 1, not abc"),
         (["--since-hours", "a day"], "argument --since-hours: must be more than 0 hours, not a day"),
     ],

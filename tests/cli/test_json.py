@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
-from precedent.responses import InvestigationResponse
+from precedent.responses import ChangesPageResponse, InvestigationResponse, RecordedChangeResponse
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,3 +26,26 @@ async def test_investigate_json_is_the_investigation_response(
     response = InvestigationResponse.model_validate_json(out)
     assert response.incident.reference == "INC-20"
     assert out == response.model_dump_json()
+
+
+@pytest.mark.model
+async def test_changes_json_is_what_the_api_answers(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `changes record --json` and `changes list --json` printed the store's encoding (times as
+    # +00:00, JSON lines of bare changes) where POST /v1/changes and GET .../changes answer
+    # RecordedChangeResponse and ChangesPageResponse.
+    record = ["changes", "record", "--service", "ledger", "--version", "v9", "--id", "ci-1", "--json"]
+    assert await asyncio.to_thread(main, [*record, "--started-at", "2026-12-01T10:00:00Z"]) == 0
+    out = capsys.readouterr().out.strip()
+    recorded = RecordedChangeResponse.model_validate_json(out)
+    assert out == recorded.model_dump_json()
+    assert (recorded.service, recorded.linked, recorded.created) == ("ledger", True, True)
+
+    listing = ["changes", "list", "--service", "ledger", "--since-hours", "8760", "--json"]
+    assert await asyncio.to_thread(main, listing) == 0
+    out = capsys.readouterr().out.strip()
+    page = ChangesPageResponse.model_validate_json(out)
+    assert out == page.model_dump_json()
+    assert [change.id for change in page.items] == [recorded.id]
+    assert '"started_at":"2026-12-01T10:00:00Z"' in out

@@ -25,7 +25,6 @@ from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
-    Change,
     Collaborators,
     Investigation,
     InvestigationOptions,
@@ -36,17 +35,16 @@ from precedent.investigation import (
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
+from precedent.responses import ChangesPageResponse, RecordedChangeResponse
 from precedent.retrieval import DescribedQuery
 from precedent.store import GraphStore
 
 __all__ = [
     "INVESTIGATION_ROUTES",
     "ChangeRequestDTO",
-    "ChangesPage",
     "InvestigationList",
     "InvestigationListItem",
     "InvestigationRequestDTO",
-    "RecordedChangeDTO",
 ]
 
 
@@ -89,15 +87,6 @@ class ChangeRequestDTO(BaseModel):
     id: str | None = Field(default=None, description="your id: recording it again replaces the change")
 
 
-class RecordedChangeDTO(BaseModel):
-    id: str
-    service: str
-    service_id: str | None
-    linked: bool
-    created: bool
-    message: str
-
-
 @dataclass(frozen=True)
 class InvestigationListItem:
     """One stored investigation, in a listing."""
@@ -114,14 +103,6 @@ class InvestigationListItem:
 @dataclass(frozen=True)
 class InvestigationList:
     items: tuple[InvestigationListItem, ...]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class ChangesPage:
-    service: str
-    service_id: str | None
-    items: tuple[Change, ...]
     next_cursor: str | None
 
 
@@ -229,7 +210,7 @@ async def recent_investigations(
 )
 async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
-) -> RecordedChangeDTO:
+) -> RecordedChangeResponse:
     """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
     try:
         record = ChangeRecord(
@@ -250,21 +231,7 @@ async def record_change(
         raise InvalidQuery(str(exc)) from exc
     # One recorder per request: the pending-service list it guards is rarely written (a service
     # the map does not know yet), and the lead's Runtime will own a single one.
-    recorded = await ChangeRecorder(store, embedder).record(record)
-    message = (
-        f"linked to {recorded.service_name}"
-        if recorded.linked
-        else f"the map has no service {recorded.service_name!r} yet; the change will be linked "
-        "when the next import or sync brings it"
-    )
-    return RecordedChangeDTO(
-        id=recorded.id,
-        service=recorded.service_name,
-        service_id=recorded.service_id,
-        linked=recorded.linked,
-        created=recorded.created,
-        message=message,
-    )
+    return RecordedChangeResponse.from_recorded(await ChangeRecorder(store, embedder).record(record))
 
 
 @get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))
@@ -277,12 +244,12 @@ async def service_changes(
         str | None,
         QueryParameter(description="the previous page's `next_cursor`; leave out for the first page"),
     ] = None,
-) -> ChangesPage:
+) -> ChangesPageResponse:
     """A service's changes (by name or id), newest first, a page at a time; an unknown service
     lists its pending ones."""
     after = datetime.now(UTC) - timedelta(hours=since_hours)
     found = await list_service_changes(store, service, after=after, limit=limit, cursor=cursor)
-    return ChangesPage(found.service, found.service_id, found.page.items, found.page.next_cursor)
+    return ChangesPageResponse.from_page(found)
 
 
 INVESTIGATION_ROUTES = [

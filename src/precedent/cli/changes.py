@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,17 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from precedent.browse import MAX_CHANGES, service_changes
 from precedent.cli.similar_io import parse_time
-from precedent.errors import NotFound, StoreLocked
-from precedent.ingest.changes import (
-    CHANGE_KINDS,
-    ChangeRecord,
-    ChangeRecorder,
-    pending_changes,
-    resolve_service,
-)
-from precedent.investigation.changes import change_from_node, changes_for_service
-from precedent.investigation.codec import encode
+from precedent.errors import StoreLocked
+from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
+from precedent.responses import ChangesPageResponse, RecordedChangeResponse
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -57,8 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("--service", required=True, help="the service, by name or id")
     # Checked here: a negative window or limit listed nothing, as if the service had not changed.
     listing.add_argument("--since-hours", type=_hours, default=24 * 7, help="how far back (default a week)")
-    listing.add_argument("--limit", type=_count, default=50, help="at most this many (default 50)")
-    listing.add_argument("--json", action="store_true", help="print JSON lines")
+    listing.add_argument(
+        "--limit", type=_count, default=50, help=f"at most this many (default 50, at most {MAX_CHANGES})"
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="print the first page as GET /v1/services/{service}/changes does"
+    )
     listing.set_defaults(handler=run_list)
 
 
@@ -77,8 +74,8 @@ def _count(value: str) -> int:
         count = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, at least 1, not {value}") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if not 1 <= count <= MAX_CHANGES:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_CHANGES}, not {value}")
     return count
 
 
@@ -118,8 +115,8 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
         # CI beside a running service has the API.
         advice = "From CI, beside the running service: POST the change to /v1/changes with a write token"
         raise exc.advised(f"{advice} (docs/changes.md)") from exc
-    if args.json:
-        print(json.dumps({**encode(recorded), "linked": recorded.linked}))
+    if args.json:  # what POST /v1/changes answers
+        print(RecordedChangeResponse.from_recorded(recorded).model_dump_json())
     elif recorded.linked:
         Console().print(f"recorded {recorded.id} on {recorded.service_name}")
     else:
@@ -134,23 +131,14 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print a service's changes, newest first."""
     after = datetime.now(UTC) - timedelta(hours=args.since_hours)
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
-        store = runtime.store
-        service = await resolve_service(store, args.service)
-        if service is not None:
-            changes = await changes_for_service(store, service, after=after, limit=args.limit)
-        else:
-            pending = await pending_changes(store, args.service)
-            if not pending:
-                raise NotFound("service", args.service)
-            changes = tuple(
-                change_from_node(n, None, args.service, None, None) for n in pending[: args.limit]
-            )
-    if args.json:
-        for change in changes:
-            print(json.dumps(encode(change)))
+        # The question GET /v1/services/{service}/changes asks: a service the map does not know
+        # yet lists the changes recorded for it so far.
+        found = await service_changes(runtime.store, args.service, after=after, limit=args.limit)
+    if args.json:  # that route's first page
+        print(ChangesPageResponse.from_page(found).model_dump_json())
         return 0
-    table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {args.service}"))
-    for c in changes:
+    table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {found.service}"))
+    for c in found.page.items:
         started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
         # Escaped: CI's text ("[skip ci] ...") is not rich markup.
         table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary or "-", c.id)))

@@ -22,6 +22,7 @@ from precedent.responses.catalog import (
     UserIncidentsResponse,
     UserResponse,
 )
+from precedent.responses.changes import ChangesPageResponse, RecordedChangeResponse
 from precedent.responses.graph import (
     EdgeResponse,
     NeighbourhoodResponse,
@@ -63,6 +64,8 @@ from precedent.responses.stats import (
 from precedent.responses.webhooks import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
 
 __all__ = [
+    "ChangesPageResponse",
+    "RecordedChangeResponse",
     "ActionsResponse",
     "FollowUpItemResponse",
     "FollowUpsResponse",
