@@ -310,9 +310,10 @@ class SyncBoard:
         return report
 
     async def _finish_quietly(self, claim: Claim, published: Callable[[], Published], error: str) -> None:
-        """Record a failed run; if the store cannot take it, the lease runs out on its own."""
+        """Record a failed run; if the store cannot take it soon, the lease runs out on its own."""
         try:
-            await self.finish(claim, *published(), report=None, error=error)
+            # Bounded: a shutdown with the store gone must not wait out the store's retry window.
+            await asyncio.wait_for(self.finish(claim, *published(), report=None, error=error), 10)
         except Exception as exc:  # the run's own failure is what the caller must see
             log.warning("could not record the end of the sync in the map: %s", exc)
 
