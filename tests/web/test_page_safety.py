@@ -93,3 +93,29 @@ async def test_a_change_with_a_script_address_is_shown_without_its_link(own_page
     assert "evil-1.0" in page.text  # the change is listed, as text
     assert "javascript:" not in page.text.lower()
     assert 'href="https://ci.example/runs/42"' in page.text
+
+
+async def test_every_page_response_tells_the_browser_to_run_no_script_and_refuse_frames(
+    own_pages: Pages,
+) -> None:
+    org = own_pages.org
+    signed_out = [
+        await own_pages.client.get("/ui/sign-in"),
+        await own_pages.client.get(f"/ui/incidents/{org.public_ref}"),  # a redirect to sign in
+    ]
+    await own_pages.sign_in(org.read_token)
+    signed_in = [
+        await own_pages.client.get("/ui/"),
+        await own_pages.client.get(f"/ui/incidents/{org.public_ref}"),
+        await own_pages.client.get(f"/ui/incidents/{org.private_ref}"),  # not found, as a page
+        await own_pages.client.get("/ui/static/precedent.css"),
+    ]
+    assert [r.status_code for r in signed_out + signed_in] == [200, 303, 200, 200, 404, 200]
+    for response in signed_out + signed_in:
+        policy = response.headers.get("content-security-policy", "")
+        assert "default-src 'none'" in policy, response.url
+        assert "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # no script at all, inline or from anywhere
+        assert response.headers.get("x-frame-options") == "DENY"
+        assert response.headers.get("x-content-type-options") == "nosniff"
+        assert response.headers.get("referrer-policy") == "same-origin"
