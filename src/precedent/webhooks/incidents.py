@@ -7,7 +7,7 @@ severity, type, Slack channel, or the affected services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
@@ -31,6 +31,8 @@ CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canc
 # follows is what gets the investigation posted there.
 _MATERIAL = ("name", "summary", "severity", "incident_type", "slack_channel_id")
 _IMPACT = ("AFFECTS", "CAUSED_BY")
+# What shows an incident's content besides the incident itself; its visibility follows the incident.
+_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class IncidentWriter:
             )
         records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
         await Loader(self._store, self._embedder).load(records, "webhook")
+        if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
+            await self._make_parts_private(incident_id)
         props = record.node.properties
         return IncidentChange(
             incident_id,
@@ -131,6 +135,27 @@ class IncidentWriter:
             for _, node in found
             if node.label == "IncidentUpdate"
         ]
+
+    async def _make_parts_private(self, incident_id: str) -> None:
+        """Hide what was written of an incident while it was public, now that it is private.
+
+        Its updates, post-mortems (with their chunks), follow-ups, actions and investigations kept
+        the visibility they were written with, so search, the investigation list and the pages
+        still showed a ``read`` token the incident's words. Only this direction is applied: a
+        private incident's investigation may cite other private incidents, so nothing is made
+        public here (a later sync maps the parts again).
+        """
+        parts = [n for _, n in await self._store.neighbours(incident_id, GraphFilter(rel_types=_PARTS))]
+        ids = [n.id for n in parts]
+        postmortems = [n.id for n in parts if n.label == "Postmortem"]
+        if postmortems:
+            only_chunks = GraphFilter(rel_types=("HAS_CHUNK",), direction="out")
+            chunks = await self._store.neighbours_of(postmortems, only_chunks, per_node=10_000)
+            ids += [n.id for found in chunks.values() for _, n in found]
+        nodes = await self._store.get_nodes(ids, with_embeddings=True)
+        hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
+        if hidden:
+            await self._store.upsert_nodes(hidden)
 
     async def _impact(self, incident_id: str) -> set[tuple[str, str]]:
         found = await self._store.neighbours(incident_id, GraphFilter(rel_types=_IMPACT, direction="out"))
