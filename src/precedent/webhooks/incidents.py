@@ -7,12 +7,13 @@ severity, type, Slack channel, or the affected services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
 from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
 from precedent.ingest.pipeline import Loader
+from precedent.ingest.visibility import make_parts_private
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canc
 # follows is what gets the investigation posted there.
 _MATERIAL = ("name", "summary", "severity", "incident_type", "slack_channel_id")
 _IMPACT = ("AFFECTS", "CAUSED_BY")
-# What shows an incident's content besides the incident itself; its visibility follows the incident.
-_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
 
 
 @dataclass(frozen=True)
@@ -112,10 +111,11 @@ class IncidentWriter:
             material = material or any(
                 existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL
             )
+        if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
+            # Before the incident is written private, so a retried delivery still finds it public.
+            await make_parts_private(self._store, incident_id)
         records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
         await Loader(self._store, self._embedder).load(records, "webhook")
-        if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
-            await self._make_parts_private(incident_id)
         props = record.node.properties
         return IncidentChange(
             incident_id,
@@ -135,27 +135,6 @@ class IncidentWriter:
             for _, node in found
             if node.label == "IncidentUpdate"
         ]
-
-    async def _make_parts_private(self, incident_id: str) -> None:
-        """Hide what was written of an incident while it was public, now that it is private.
-
-        Its updates, post-mortems (with their chunks), follow-ups, actions and investigations kept
-        the visibility they were written with, so search, the investigation list and the pages
-        still showed a ``read`` token the incident's words. Only this direction is applied: a
-        private incident's investigation may cite other private incidents, so nothing is made
-        public here (a later sync maps the parts again).
-        """
-        parts = [n for _, n in await self._store.neighbours(incident_id, GraphFilter(rel_types=_PARTS))]
-        ids = [n.id for n in parts]
-        postmortems = [n.id for n in parts if n.label == "Postmortem"]
-        if postmortems:
-            only_chunks = GraphFilter(rel_types=("HAS_CHUNK",), direction="out")
-            chunks = await self._store.neighbours_of(postmortems, only_chunks, per_node=10_000)
-            ids += [n.id for found in chunks.values() for _, n in found]
-        nodes = await self._store.get_nodes(ids, with_embeddings=True)
-        hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
-        if hidden:
-            await self._store.upsert_nodes(hidden)
 
     async def _impact(self, incident_id: str) -> set[tuple[str, str]]:
         found = await self._store.neighbours(incident_id, GraphFilter(rel_types=_IMPACT, direction="out"))
