@@ -12,6 +12,7 @@ from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import SourceError
 from precedent.ingest import Loader
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
+from precedent.model import Edge, GraphFilter, Node
 from precedent.sources.incidentio import RetryPolicy
 from precedent.store.embedded import EmbeddedStore
 from tests.support.incidentio_server import SERVER_NOW, FakeIncidentIo, Fault
@@ -99,3 +100,23 @@ async def test_removed_catalog_entries_are_marked(embedded_store: GraphStore) ->
     [node] = await embedded_store.get_nodes([gone["id"]])
     assert node.properties["removed"] is True
     assert node.properties["archived"] is True
+
+
+async def test_an_incident_made_private_takes_its_stored_investigation_along(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    raw = next(i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard")
+    investigation = Node(
+        "inv-1", "Investigation", {"incident_id": raw["id"], "status": "open"}, text=f"{raw['name']} findings"
+    )
+    await store.upsert_nodes([investigation])
+    await store.upsert_edges([Edge("inv-1", "INVESTIGATES", raw["id"])])
+    raw.update(visibility="private", updated_at=SERVER_NOW.isoformat().replace("+00:00", "Z"))
+
+    await _sync(fake, store)
+
+    nodes = await store.get_nodes([raw["id"], "inv-1"])
+    assert [(n.id, n.visibility) for n in nodes] == [(raw["id"], "private"), ("inv-1", "private")]
+    parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE", "HAS_FOLLOW_UP")))
+    assert parts
+    assert {n.visibility for _, n in parts} == {"private"}

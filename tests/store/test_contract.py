@@ -473,6 +473,19 @@ async def test_text_search_is_safe_for_any_string(graph: GraphStore, query: str)
     assert all(h.node_id in BY_ID for h in hits)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "payments " + " ".join(f"w{i}" for i in range(3000)),  # a pasted log: more words than Lucene takes
+        "payments " * 2000,
+        "payments " + " ".join(f"{i}-{i}-{i}-{i}" for i in range(600)),  # words of several terms each
+    ],
+)
+async def test_text_search_takes_a_query_of_any_length(graph: GraphStore, query: str) -> None:
+    hits = await graph.text_search(query, k=10)
+    assert {h.node_id for h in hits} == {"inc-1", "inc-3", "upd-1"}
+
+
 async def test_text_search_special_characters_do_not_hide_words(graph: GraphStore) -> None:
     hits = await graph.text_search("certificate:(expired)", k=3)
     assert hits[0].node_id == "inc-3"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILTERS", "ago", "duration", "iso", "percent", "when"]
+__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "when"]
 
 
 def when(value: datetime | None) -> str:
@@ -50,10 +51,32 @@ def percent(value: float) -> str:
     return f"{round(max(0.0, min(1.0, value)) * 100)}%"
 
 
+_LINKABLE_SCHEMES = frozenset({"http", "https"})
+
+
+def external_url(value: object) -> str:
+    """``value`` when it is an ``http(s)`` address to link to, else ``""`` (shown as text, unlinked).
+
+    Links to incident.io, post-mortems, issues and CI runs come from incident.io, an export or a
+    ``write`` token's change events; a ``javascript:`` or ``data:`` one would run in the page of
+    whoever clicks it, with their session, so only web addresses become links.
+    """
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    # Browsers drop tabs and newlines inside a scheme ("java\tscript:"); urlsplit does too.
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    return text if parts.scheme.lower() in _LINKABLE_SCHEMES and parts.netloc else ""
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "when": when,
     "iso": iso,
     "duration": duration,
     "ago": ago,
     "percent": percent,
+    "external_url": external_url,
 }

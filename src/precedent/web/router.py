@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from precedent.auth import TokenRegistry
 from precedent.model import Viewer
 from precedent.web.errors import PAGE_EXCEPTION_HANDLERS
+from precedent.web.headers import PageHeaders
 from precedent.web.pages_auth import AUTH_PAGES
 from precedent.web.pages_home import HOME_PAGES
 from precedent.web.pages_incident import INCIDENT_PAGES
@@ -73,5 +74,7 @@ def web_router(tokens: Callable[[], TokenRegistry], *, secure_cookies: bool) -> 
             "cookie_secure": Provide(lambda: secure_cookies, sync_to_thread=False),
         },
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        # Outside each page's exception handling, so redirects and error pages carry them too.
+        middleware=[PageHeaders],
         include_in_schema=False,
     )

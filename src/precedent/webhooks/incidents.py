@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
 from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
 from precedent.ingest.pipeline import Loader
+from precedent.ingest.visibility import make_parts_private
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
@@ -110,6 +111,9 @@ class IncidentWriter:
             material = material or any(
                 existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL
             )
+        if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
+            # Before the incident is written private, so a retried delivery still finds it public.
+            await make_parts_private(self._store, incident_id)
         records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
         await Loader(self._store, self._embedder).load(records, "webhook")
         props = record.node.properties

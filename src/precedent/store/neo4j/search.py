@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from precedent.errors import StoreError
 from precedent.model import LabelledHit, ScoredNode, SearchFilter
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch_rows
@@ -26,6 +27,9 @@ __all__ = ["lucene_query", "similarities", "text_search", "vector_search", "vect
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 # The classic query parser treats these (upper case only) as operators, even escaped.
 _LUCENE_OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+# Lucene refuses a query of more clauses than this (its default maxClauseCount, which Neo4j keeps):
+# one per analysed term, so a long described incident or a pasted log would fail the search.
+_MAX_CLAUSES = 1024
 
 
 def lucene_query(text: str) -> str | None:
@@ -40,6 +44,21 @@ def lucene_query(text: str) -> str | None:
             word = word.lower()
         terms.append(_LUCENE_SPECIAL.sub(r"\\\1", word))
     return " ".join(terms) or None
+
+
+def _shorter(query: str) -> str | None:
+    """A query Lucene is likelier to take: repeated terms dropped and at most ``_MAX_CLAUSES`` of
+    them kept, or else its first half (a word can analyse into several terms); ``None`` at one term.
+    """
+    terms = query.split(" ")
+    unique = list(dict.fromkeys(terms))
+    if len(unique) < len(terms) or len(unique) > _MAX_CLAUSES:
+        return " ".join(unique[:_MAX_CLAUSES])
+    return " ".join(terms[: len(terms) // 2]) if len(terms) > 1 else None
+
+
+def _too_many_clauses(exc: StoreError) -> bool:
+    return "TooManyClauses" in str(exc.__cause__ or exc)
 
 
 def _filter_parts(search_filter: SearchFilter | None, schema: GraphSchema) -> tuple[str, dict[str, object]]:
@@ -195,7 +214,7 @@ async def text_search(
     if k <= 0 or lucene is None:
         return []
     top = max(k, over_fetch)
-    params.update(query=lucene, k=k, fetch=top)
+    params.update(k=k, fetch=top)
     top_query = queries.collected(queries.text_search_top(predicates), queries.TEXT_TOP_COLUMNS)
     full_query = queries.collected(queries.text_search(predicates), queries.SCORE_COLUMNS)
 
@@ -208,4 +227,15 @@ async def text_search(
                 return _hits(records, cosine=False)
         return _hits(await fetch_rows(tx, full_query, params), cosine=False)
 
-    return await connection.read(work, "searching text")
+    query = lucene
+    while True:
+        params["query"] = query
+        try:
+            return await connection.read(work, "searching text")
+        except StoreError as exc:
+            # Only what Lucene refused for its length is retried shorter: the rare long query
+            # keeps its first terms rather than failing the search (or the similar incidents).
+            shorter = _shorter(query) if _too_many_clauses(exc) else None
+            if shorter is None:
+                raise
+            query = shorter

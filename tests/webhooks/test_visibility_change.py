@@ -1,0 +1,58 @@
+"""An incident made private in incident.io takes what was written of it while public along.
+
+incident.io lets a public incident be made private. Its updates, post-mortem, follow-ups, actions and
+investigation were written with the visibility it had then; they must not stay readable to a
+``read`` token (search hits, the investigation list) once the incident is private.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.embedding import HashEmbedder
+from precedent.model import Edge, Node, SearchFilter
+from precedent.webhooks import IncidentWriter
+from tests.webhooks.payloads import INCIDENT_ID, incident
+
+if TYPE_CHECKING:
+    from precedent.store import GraphStore
+
+PUBLIC_ONLY = SearchFilter(visibilities=("public",))
+PARTS = [
+    Node("upd-1", "IncidentUpdate", {"message": "zebra pool drained"}, text="zebra pool drained"),
+    Node("fu-1", "FollowUp", {"title": "rotate the zebra credentials"}, text="rotate the zebra credentials"),
+    Node("act-1", "Action", {"description": "page the zebra team"}, text="page the zebra team"),
+    Node("pm-1", "Postmortem", {"title": "Zebra outage"}, text="Zebra outage"),
+    Node("chunk-1", "PostmortemChunk", {"heading": "Cause"}, text="the zebra cache expired"),
+    Node(
+        "inv-1", "Investigation", {"incident_id": INCIDENT_ID, "status": "open"}, text="zebra investigation"
+    ),
+]
+EDGES = [
+    Edge(INCIDENT_ID, "HAS_UPDATE", "upd-1"),
+    Edge(INCIDENT_ID, "HAS_FOLLOW_UP", "fu-1"),
+    Edge(INCIDENT_ID, "HAS_ACTION", "act-1"),
+    Edge(INCIDENT_ID, "HAS_POSTMORTEM", "pm-1"),
+    Edge("pm-1", "HAS_CHUNK", "chunk-1"),
+    Edge("inv-1", "INVESTIGATES", INCIDENT_ID),
+]
+
+
+async def test_an_incident_made_private_hides_what_was_written_while_it_was_public(store: GraphStore) -> None:
+    writer = IncidentWriter(store, HashEmbedder(dimensions=384))
+    await writer.write(incident(visibility="public"), updates=None)
+    await store.upsert_nodes(PARTS)
+    await store.upsert_edges(EDGES)
+    before = await store.text_search("zebra", k=10, search_filter=PUBLIC_ONLY)
+    assert {p.id for p in PARTS} <= {h.node_id for h in before}
+
+    made_private = await writer.write(incident(visibility="private", updated_at="2026-12-02T11:00:00Z"), None)
+
+    assert made_private.kind == "updated"
+    after = await store.text_search("zebra", k=10, search_filter=PUBLIC_ONLY)
+    assert not {p.id for p in PARTS} & {h.node_id for h in after}
+    nodes = await store.get_nodes([INCIDENT_ID, *(p.id for p in PARTS)])
+    assert {n.id: n.visibility for n in nodes} == {n.id: "private" for n in nodes}
+    assert len(nodes) == len(PARTS) + 1
+    # Still found by a viewer who may see private incidents.
+    assert {p.id for p in PARTS} <= {h.node_id for h in await store.text_search("zebra", k=10)}
