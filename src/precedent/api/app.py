@@ -10,6 +10,13 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import (
+    JsonRenderPlugin,
+    OpenAPIRenderPlugin,
+    RedocRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
 
 from precedent import __version__
 from precedent.api.auth import (
@@ -69,6 +76,21 @@ class _Live:
         if self.tokens is None:
             raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
         return self.tokens
+
+
+SCHEMA_PAGES: tuple[OpenAPIRenderPlugin, ...] = (
+    JsonRenderPlugin(),
+    YamlRenderPlugin(),
+    # The interactive pages run a script from a public CDN on the origin that serves /ui, so each
+    # is pinned to one release (Litestar's defaults include Redoc "latest" and unpinned Stoplight
+    # and RapiDoc); the JSON and YAML documents need nothing from outside.
+    RedocRenderPlugin(
+        js_url="https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js",
+        google_fonts=False,
+        path=["/", "/redoc"],
+    ),
+    SwaggerRenderPlugin(version="5.18.2", path="/swagger"),
+)
 
 
 def create_app(
@@ -180,6 +202,7 @@ def create_app(
             security=BEARER_REQUIRED,
             # Each handler's docstring says what it answers and which problems it gives, for callers.
             use_handler_docstrings=True,
+            render_plugins=SCHEMA_PAGES,
         ),
         plugins=[StrictBodySchemaPlugin()],
         # Logging belongs to the entry point (text or JSON, secrets redacted); Litestar's default
