@@ -83,6 +83,16 @@ async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:
     assert response.status_code == 400
 
 
+async def test_a_described_incident_of_megabytes_is_refused_before_any_work(client: AsyncClient) -> None:
+    # A 3 MB summary took 10 s of CPU; the model reads 256 tokens of it.
+    long_summary = await client.post("/v1/similar", json={"name": "Checkout 500s", "summary": "x " * 10_001})
+    assert long_summary.status_code == 400, long_summary.text
+    assert "summary" in long_summary.json()["detail"]
+    long_name = await client.post("/v1/similar", json={"name": "n" * 1_001})
+    assert long_name.status_code == 400, long_name.text
+    assert "name" in long_name.json()["detail"]
+
+
 async def test_neighbourhood_of_an_incident(client: AsyncClient) -> None:
     response = await client.get("/v1/incidents/INC-1/neighbourhood", params={"depth": 1})
     assert response.status_code == 200, response.text

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
+from precedent.retrieval import NAME_MAX_CHARS, SUMMARY_MAX_CHARS
+
 __all__ = ["DescribedIncidentRequest", "IsoTime"]
 
 
@@ -25,8 +27,8 @@ class DescribedIncidentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, description="the incident's title")
-    summary: str = Field(default="", description="what is known so far")
+    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
+    summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS, description="what is known so far")
     services: list[str] = Field(default_factory=list, description="affected services, by id or name")
     severity: str | None = Field(default=None, description="severity name, e.g. SEV1")
     type: str | None = Field(default=None, description="incident type name")

@@ -22,7 +22,15 @@ from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_incident, render_investigation, render_similar
 from precedent.mcp.state import ToolState, answer
 from precedent.responses import IncidentDetailResponse, InvestigationResponse, SimilarResponse
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions, SimilarQuery, incident_detail
+from precedent.retrieval import (
+    NAME_MAX_CHARS,
+    SUMMARY_MAX_CHARS,
+    DescribedQuery,
+    IncidentQuery,
+    SimilarOptions,
+    SimilarQuery,
+    incident_detail,
+)
 
 __all__ = ["register_incident_tools"]
 
@@ -63,9 +71,15 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             ),
         ] = None,
         name: Annotated[
-            str | None, Field(description="title of an incident not in the map, e.g. 'Checkout 500s'")
+            str | None,
+            Field(
+                max_length=NAME_MAX_CHARS,
+                description="title of an incident not in the map, e.g. 'Checkout 500s'",
+            ),
         ] = None,
-        summary: Annotated[str, Field(description="what is known so far (with name)")] = "",
+        summary: Annotated[
+            str, Field(max_length=SUMMARY_MAX_CHARS, description="what is known so far (with name)")
+        ] = "",
         services: Annotated[
             tuple[str, ...], Field(description="affected services by id or name (with name)")
         ] = (),

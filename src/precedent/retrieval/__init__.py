@@ -9,6 +9,8 @@ from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
+    NAME_MAX_CHARS,
+    SUMMARY_MAX_CHARS,
     DescribedQuery,
     IncidentQuery,
     PosedQuery,
@@ -28,6 +30,8 @@ from precedent.retrieval.similar import SimilarIncidentFinder
 from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
+    "NAME_MAX_CHARS",
+    "SUMMARY_MAX_CHARS",
     "DEFAULT_WEIGHTS",
     "KINDS",
     "Catalog",

@@ -16,7 +16,21 @@ if TYPE_CHECKING:
 
     from precedent.model import Visibility
 
-__all__ = ["DescribedQuery", "IncidentQuery", "PosedQuery", "SimilarOptions", "SimilarQuery", "check_window"]
+__all__ = [
+    "NAME_MAX_CHARS",
+    "SUMMARY_MAX_CHARS",
+    "DescribedQuery",
+    "IncidentQuery",
+    "PosedQuery",
+    "SimilarOptions",
+    "SimilarQuery",
+    "check_window",
+]
+
+# The most of a described incident any surface takes. The model reads its first 256 tokens and
+# BM25 the rest: megabytes more only cost CPU (a 3 MB summary took 10 s of it).
+NAME_MAX_CHARS = 1_000
+SUMMARY_MAX_CHARS = 20_000
 
 
 @dataclass(frozen=True)
