@@ -80,6 +80,31 @@ async def test_corrupt_last_record_is_dropped(tmp_path: Path) -> None:
     assert await _batches_present(tmp_path / "crashed") == {0, 1}
 
 
+async def test_zeros_after_the_last_record_are_an_unwritten_tail(tmp_path: Path) -> None:
+    await _write_batches(tmp_path / "graph", range(2))
+    wal = tmp_path / "crashed" / "wal"
+    wal.write_bytes(wal.read_bytes() + bytes(4096))
+    assert await _batches_present(tmp_path / "crashed") == {0, 1}
+
+
+async def test_damage_before_later_records_is_refused_and_the_log_left_as_it_is(tmp_path: Path) -> None:
+    # A bad record followed by good ones is damage, not a crash: cutting the log there would
+    # drop batches whose writes returned (1 and 2 here).
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    middle = _record_offsets(wal)[-2]  # batch 1 (the log may open with the dimension)
+    data = bytearray(wal.read_bytes())
+    data[middle + 20] ^= 0xFF
+    wal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt, match=f"damaged at byte {middle}") as raised:
+        await EmbeddedStore(tmp_path / "crashed").open()
+    assert wal.read_bytes() == bytes(data)
+    # The message's way out keeps the batches before the damage.
+    assert f"truncate -s {middle} {wal}" in str(raised.value)
+    os.truncate(wal, middle)
+    assert await _batches_present(tmp_path / "crashed") == {0}
+
+
 async def test_damaged_log_header_is_reported(tmp_path: Path) -> None:
     await _write_batches(tmp_path / "graph", range(1))
     wal = tmp_path / "crashed" / "wal"
