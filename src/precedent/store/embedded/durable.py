@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 
 __all__ = ["REBUILD", "DirectoryLock", "fsync_dir", "replace_atomically", "write_all"]
 
-REBUILD = "move the directory aside and rebuild it with `precedent sync` (or `precedent import`)"
-"""What to do about damaged store files: the map is derived data, so rebuilding loses nothing."""
+REBUILD = (
+    "restore the directory from a backup (`precedent backup`), or move it aside and rebuild it with "
+    "`precedent sync` (or `precedent import`), then create API tokens again"
+)
+"""What to do about damaged store files. A rebuild brings back what incident.io holds, not what only
+the map held (tokens, webhook-built investigations, change events, tuned weights)."""
 
 
 def fsync_dir(path: Path) -> None:
