@@ -347,6 +347,11 @@ class EmbeddedStore:
                     await asyncio.to_thread(self._compact, state)
                 else:
                     await asyncio.to_thread(self._save_approximate)
+            except OSError as exc:
+                # Every write is durable in the log, which the next open replays: closing succeeds.
+                logger.warning(
+                    "compacting %s on close failed (the log keeps every write): %s", self._path, exc
+                )
             finally:
                 self._approximate = None
                 self._wal.close()
