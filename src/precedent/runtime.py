@@ -444,7 +444,8 @@ def _build_inbox(settings: Settings) -> Inbox:
         )
     from precedent.store.embedded import SqliteInbox
 
-    return SqliteInbox(settings.data_dir / "webhooks.sqlite")
+    # Only the process holding the map's writer lock works this inbox (the store opens first).
+    return SqliteInbox(settings.data_dir / "webhooks.sqlite", sole_worker=True)
 
 
 def _build_verifier(settings: Settings) -> WebhookVerifier | None:
