@@ -3,6 +3,7 @@ only when a question needs it, so a lookup that fails (an unknown incident) fail
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,8 +13,10 @@ from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound, SchemaError
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime, RuntimeOptions
-from precedent.store.embedded import EmbeddedStore
+from precedent.store import NewDelivery
+from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from tests.store.contract_graph import DIMENSIONS, EDGES, NODES
+from tests.webhooks.payloads import CREATED, body, incident_event
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,3 +92,22 @@ async def test_a_runtime_without_the_model_never_loads_it(data_dir: Path) -> Non
     async with Runtime(settings=Settings(data_dir=data_dir), options=options, model_loader=loader) as runtime:
         assert (await runtime.store.stats()).nodes == len(NODES)
     assert loader.loads == 0
+
+
+async def test_a_restarted_worker_redoes_the_delivery_a_killed_one_held_at_once(data_dir: Path) -> None:
+    # On the embedded store the runtime that works the inbox holds the map's writer lock, so a
+    # lease it finds was left by a process that died: waiting out its minute only delays the work.
+    now = datetime.now(UTC)
+    left = SqliteInbox(data_dir / "webhooks.sqlite")
+    await left.open()
+    await left.record(NewDelivery("msg_1", CREATED, body(incident_event()).decode(), now))
+    await left.claim("killed-serve", now=now, lease=timedelta(minutes=1))
+    await left.close()
+    options = RuntimeOptions(webhooks=True, webhook_worker=False)
+    async with Runtime(
+        settings=Settings(data_dir=data_dir), options=options, model_loader=ModelLoader()
+    ) as runtime:
+        assert await runtime.webhooks.worker.drain() == 1
+        delivery = await runtime.webhooks.inbox.get("msg_1")
+    assert delivery is not None
+    assert delivery.state == "done"

@@ -33,6 +33,7 @@ from precedent.webhooks import (
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from pathlib import Path
     from types import TracebackType
 
     from precedent.config import Settings
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions", "load_model"]
+__all__ = ["Runtime", "RuntimeOptions", "back_up", "load_model"]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -370,6 +371,39 @@ def _require_a_map(settings: Settings) -> None:
         )
 
 
+def back_up(settings: Settings, destination: Path) -> list[str]:
+    """Copy the embedded map and webhook inbox of ``settings.data_dir`` to the new directory ``destination``.
+
+    Safe while ``serve`` runs: the copy opens as the map stood at one write or another. The
+    embedding cache and the HNSW index are left out (caches, rebuilt as needed).
+
+    Returns:
+        What was copied, as paths relative to ``destination``.
+
+    Raises:
+        ConfigError: if the store is Neo4j, there is no map, or ``destination`` exists.
+        StoreUnavailable: if a file cannot be read or written.
+        StoreCorrupt: if the map's log is damaged.
+    """
+    if settings.store != "embedded":
+        raise ConfigError(
+            "`precedent backup` copies the embedded store's data directory; a Neo4j map lives in "
+            "the database: back it up with `neo4j-admin database dump` (or Aura's snapshots)"
+        )
+    _require_a_map(settings)
+    if destination.exists():
+        raise ConfigError(f"{destination} already exists: name a new directory for the backup")
+    from precedent.store.embedded.backup import copy_map, copy_sqlite
+
+    copy_map(settings.data_dir / "graph", destination / "graph")
+    copied = ["graph"]
+    inbox = settings.data_dir / "webhooks.sqlite"
+    if inbox.exists():
+        copy_sqlite(inbox, destination / inbox.name)
+        copied.append(inbox.name)
+    return copied
+
+
 def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool) -> GraphStore:
     """Return the configured store, not yet opened.
 
@@ -414,7 +448,8 @@ def _build_inbox(settings: Settings) -> Inbox:
         )
     from precedent.store.embedded import SqliteInbox
 
-    return SqliteInbox(settings.data_dir / "webhooks.sqlite")
+    # Only the process holding the map's writer lock works this inbox (the store opens first).
+    return SqliteInbox(settings.data_dir / "webhooks.sqlite", sole_worker=True)
 
 
 def _build_verifier(settings: Settings) -> WebhookVerifier | None:

@@ -176,3 +176,17 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path
     assert "Traceback" not in err.decode(), err.decode()
     assert "BrokenPipeError" not in err.decode()
     assert child.returncode == 128 + signal.SIGPIPE
+
+
+def test_a_data_directory_that_cannot_be_written_is_said_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As root the tests cannot make a directory read-only; a file where the directory should be
+    # fails the same way (an OSError on the map's first write), as a read-only mount does.
+    occupied = tmp_path / "occupied"
+    occupied.write_text("not a directory")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(occupied))
+    assert main(["token", "create", "--scope", "read"]) == 1
+    text = said(capsys)
+    assert f"cannot open the map in {occupied / 'graph'} for writing" in text
+    assert "is writable by this user and its disk has space" in text

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from precedent import __version__
 from precedent.cli import (
+    backup,
     changes,
     convert,
     demo,
@@ -50,6 +51,7 @@ Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int
 
 # One line per command module; each registers its own sub-command.
 COMMANDS: tuple[ModuleType, ...] = (
+    backup,
     changes,
     convert,
     demo,

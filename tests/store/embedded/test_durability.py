@@ -80,6 +80,31 @@ async def test_corrupt_last_record_is_dropped(tmp_path: Path) -> None:
     assert await _batches_present(tmp_path / "crashed") == {0, 1}
 
 
+async def test_zeros_after_the_last_record_are_an_unwritten_tail(tmp_path: Path) -> None:
+    await _write_batches(tmp_path / "graph", range(2))
+    wal = tmp_path / "crashed" / "wal"
+    wal.write_bytes(wal.read_bytes() + bytes(4096))
+    assert await _batches_present(tmp_path / "crashed") == {0, 1}
+
+
+async def test_damage_before_later_records_is_refused_and_the_log_left_as_it_is(tmp_path: Path) -> None:
+    # A bad record followed by good ones is damage, not a crash: cutting the log there would
+    # drop batches whose writes returned (1 and 2 here).
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    middle = _record_offsets(wal)[-2]  # batch 1 (the log may open with the dimension)
+    data = bytearray(wal.read_bytes())
+    data[middle + 20] ^= 0xFF
+    wal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt, match=f"damaged at byte {middle}") as raised:
+        await EmbeddedStore(tmp_path / "crashed").open()
+    assert wal.read_bytes() == bytes(data)
+    # The message's way out keeps the batches before the damage.
+    assert f"truncate -s {middle} {wal}" in str(raised.value)
+    os.truncate(wal, middle)
+    assert await _batches_present(tmp_path / "crashed") == {0}
+
+
 async def test_damaged_log_header_is_reported(tmp_path: Path) -> None:
     await _write_batches(tmp_path / "graph", range(1))
     wal = tmp_path / "crashed" / "wal"
@@ -216,3 +241,33 @@ async def test_log_without_its_snapshot_is_reported(tmp_path: Path) -> None:
     (path / "snapshot").unlink()
     with pytest.raises(StoreCorrupt, match="snapshot is missing"):
         await EmbeddedStore(path).open()
+
+
+def _run_limited(path: Path, limit: int, batches: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.support.limited_store", str(path), str(limit), str(batches)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+async def test_a_full_disk_at_close_leaves_no_partial_files_and_loses_nothing(tmp_path: Path) -> None:
+    # The snapshot and the HNSW index are written whole to a temporary file first; a partial one
+    # left behind would keep a full disk full, and every later write (the webhook inbox's too)
+    # would fail. The log already holds every write, so closing succeeds without the snapshot.
+    path = tmp_path / "graph"
+    compacting = _run_limited(path, 64 * 1024, batches=3)
+    assert compacting.returncode == 0, compacting.stderr
+    assert "compacting" in compacting.stderr
+    assert not (path / "snapshot").exists()
+    # Reopened on the still-full disk without its HNSW files (a cache, deleted to make room): the
+    # index built from the log cannot be saved either.
+    for cache in ("hnsw", "hnsw.json"):
+        (path / cache).unlink()
+    indexing = _run_limited(path, 4 * 1024, batches=0)
+    assert indexing.returncode == 0, indexing.stderr
+    assert "saving the HNSW index" in indexing.stderr
+    assert sorted(p.name for p in path.iterdir()) == ["lock", "wal"]
+    assert await _batches_present(path) == {0, 1, 2}

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from usearch.index import Index
 
+from precedent.store.embedded.durable import remove_quietly
 from precedent.store.embedded.ops import DeleteNodes, SetDimensions, UpsertNodes
 
 if TYPE_CHECKING:
@@ -123,16 +124,23 @@ class ApproximateIndex:
             "ids": [i for i, _ in keys],
             "keys": [k for _, k in keys],
         }
-        # The graph is a cache (its checksum is in the table), so only the table is fsynced.
-        with open(str(path) + ".tmp", "wb") as out:
-            out.write(graph)
-        with open(str(table) + ".tmp", "w", encoding="utf-8") as out:
-            json.dump(body, out)
-            out.flush()
-            os.fsync(out.fileno())
-        # Graph first, table last: a crash between leaves a table that does not match the graph.
-        os.replace(str(path) + ".tmp", path)
-        os.replace(str(table) + ".tmp", table)
+        temporaries = [path.with_name(path.name + ".tmp"), table.with_name(table.name + ".tmp")]
+        try:
+            # The graph is a cache (its checksum is in the table), so only the table is fsynced.
+            with open(temporaries[0], "wb") as out:
+                out.write(graph)
+            with open(temporaries[1], "w", encoding="utf-8") as out:
+                json.dump(body, out)
+                out.flush()
+                os.fsync(out.fileno())
+            # Graph first, table last: a crash between leaves a table that does not match the graph.
+            os.replace(temporaries[0], path)
+            os.replace(temporaries[1], table)
+        except BaseException:
+            # A full disk stays full while a partial copy of the graph sits there.
+            for temporary in temporaries:
+                remove_quietly(temporary)
+            raise
 
     @classmethod
     def load(cls, path: Path, generation: int, dimensions: int) -> ApproximateIndex | None:

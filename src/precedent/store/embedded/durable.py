@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shlex
@@ -14,10 +15,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["REBUILD", "DirectoryLock", "fsync_dir", "replace_atomically", "write_all"]
+__all__ = ["REBUILD", "DirectoryLock", "fsync_dir", "remove_quietly", "replace_atomically", "write_all"]
 
-REBUILD = "move the directory aside and rebuild it with `precedent sync` (or `precedent import`)"
-"""What to do about damaged store files: the map is derived data, so rebuilding loses nothing."""
+REBUILD = (
+    "restore the directory from a backup (`precedent backup`), or move it aside and rebuild it with "
+    "`precedent sync` (or `precedent import`), then create API tokens again"
+)
+"""What to do about damaged store files. A rebuild brings back what incident.io holds, not what only
+the map held (tokens, webhook-built investigations, change events, tuned weights)."""
 
 
 def fsync_dir(path: Path) -> None:
@@ -46,13 +51,24 @@ def replace_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None
     temporary = path.with_name(path.name + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        for chunk in chunks:
-            write_all(fd, chunk)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
+        try:
+            for chunk in chunks:
+                write_all(fd, chunk)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except BaseException:
+        # A disk that filled up mid-write stays full while the partial copy sits there.
+        remove_quietly(temporary)
+        raise
     fsync_dir(path.parent)
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete ``path`` if it is there, ignoring failures (cleanup after another error)."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class DirectoryLock:

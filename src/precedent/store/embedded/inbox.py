@@ -10,6 +10,7 @@ call at a time.
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -66,6 +67,9 @@ _FAIL = (
     "finished_at = :finished, lease_expires_at = NULL "
     "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
 )
+_END_LEASES = (
+    "UPDATE deliveries SET lease_expires_at = :now WHERE state = 'leased' AND lease_expires_at > :now"
+)
 _BACKLOG = "SELECT count(*), min(received_at) FROM deliveries WHERE state IN ('pending', 'leased')"
 _RETRY = (
     "UPDATE deliveries SET state = 'pending', attempts = 0, available_at = :now, finished_at = NULL, "
@@ -108,11 +112,16 @@ class SqliteInbox:
     Args:
         path: The database file (created with its directory on ``open``).
         busy_timeout: Seconds to wait for another process's write lock.
+        sole_worker: This process is the only one that works the inbox (``serve`` on the embedded
+            store, which holds the map's writer lock): a lease found at ``open`` belongs to a
+            process that died, so it is ended at once rather than after its minute runs out. The
+            claim that took it still counts as an attempt.
     """
 
-    def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 10.0, sole_worker: bool = False) -> None:
         self._path = path
         self._busy_timeout = busy_timeout
+        self._sole_worker = sole_worker
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -141,6 +150,10 @@ class SqliteInbox:
             connection.execute("PRAGMA synchronous=FULL")
             for statement in _SCHEMA:
                 connection.execute(statement)
+            if self._sole_worker:
+                # Rounded down: the first claim, maybe within the same millisecond, must find it ended.
+                ended = math.floor(datetime.now(UTC).timestamp() * 1000)
+                connection.execute(_END_LEASES, {"now": ended})
         except sqlite3.Error as exc:
             connection.close()
             raise self._unavailable("creating the table in", exc) from exc

@@ -176,6 +176,7 @@ class EmbeddedStore:
 
         Raises:
             StoreLocked: if another process has the directory open for writing (not read-only).
+            StoreUnavailable: if the files cannot be read, or created or written (not read-only).
             StoreCorrupt: if the files are damaged beyond a torn last write.
             SchemaError: if ``dimensions`` differs from the embeddings already stored.
         """
@@ -189,11 +190,21 @@ class EmbeddedStore:
             # The load runs on in its thread; give the directory back once it is done.
             loading.add_done_callback(self._abandon)
             raise
+        except OSError as exc:
+            raise StoreUnavailable(self._cannot_open(exc)) from exc
         # Searches hold _index_lock, so one thread serves them all; one long-lived thread measured
         # about 5 ms faster at p95 than asyncio's shared pool.
         self._searcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="precedent-vector-search")
         if self._follower is not None:
             self._following = asyncio.create_task(self._follow_writer())
+
+    def _cannot_open(self, exc: OSError) -> str:
+        if self._follower is not None:
+            return f"cannot read the map in {self._path}: {exc}; check this user may read the directory"
+        return (
+            f"cannot open the map in {self._path} for writing: {exc}. Check the directory is writable "
+            "by this user and its disk has space (commands that only read the map need no write access)"
+        )
 
     def _abandon(self, loading: asyncio.Future[GraphState]) -> None:
         if not loading.cancelled() and loading.exception() is None:
@@ -347,6 +358,11 @@ class EmbeddedStore:
                     await asyncio.to_thread(self._compact, state)
                 else:
                     await asyncio.to_thread(self._save_approximate)
+            except OSError as exc:
+                # Every write is durable in the log, which the next open replays: closing succeeds.
+                logger.warning(
+                    "compacting %s on close failed (the log keeps every write): %s", self._path, exc
+                )
             finally:
                 self._approximate = None
                 self._wal.close()

@@ -3,8 +3,11 @@
 Layout: a 16-byte header (magic, generation) then records of ``length | crc32 | payload``. The
 generation ties the log to the snapshot it extends: compaction writes a snapshot naming the next
 generation, then starts a fresh log with it, so a crash between the two leaves a stale log that
-``open`` discards rather than replays twice. Replay stops at the first torn or corrupt record and
-truncates it: that record's write never returned, so dropping it loses nothing acknowledged.
+``open`` discards rather than replays twice. Replay stops at the first torn or corrupt record. When
+that record runs to the end of the file it is the write a crash interrupted: its write never
+returned, so ``open`` truncates it and loses nothing acknowledged. A bad record with more of the
+log after it is damage, not a crash (each record is fsynced before the next is written): ``open``
+refuses it and leaves the file as it is, since truncating would drop acknowledged batches.
 Readers in other processes parse the same layout with ``read_header`` and ``read_records`` while
 the writer appends (see ``follow``).
 """
@@ -68,6 +71,13 @@ class WriteAheadLog:
                 f"{self._path} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
         payloads, end = read_records(data)
+        if not _torn_tail(data, end):
+            raise StoreCorrupt(
+                f"{self._path} is damaged at byte {end}, with {len(data) - end} bytes of later writes "
+                f"after it that cannot be replayed past the damage. Copy the directory somewhere safe "
+                f"first; then either keep the {len(payloads)} batches before the damage (and lose the "
+                f"later ones) with `truncate -s {end} {self._path}`, or {REBUILD}"
+            )
         self.generation = found
         self._fd = os.open(self._path, os.O_RDWR)
         if end < len(data):
@@ -130,6 +140,20 @@ def read_header(path: Path, data: bytes) -> int:
         raise StoreCorrupt(f"{path} is not a Precedent log; {REBUILD}")
     (_, generation) = _HEADER.unpack_from(data)
     return int(generation)
+
+
+def _torn_tail(data: bytes, end: int) -> bool:
+    """Whether the bytes of ``data`` from ``end`` (where parsing stopped) are one interrupted write.
+
+    An interrupted append leaves a prefix of its record, a record whose declared length runs to or
+    past the end of the file, or zeros where the file system had not written the data yet.
+    """
+    if len(data) - end < _RECORD.size:
+        return True
+    length, _ = _RECORD.unpack_from(data, end)
+    if end + _RECORD.size + length >= len(data):
+        return True
+    return length == 0 and not data[end:].strip(b"\0")
 
 
 def read_records(data: bytes, start: int = _HEADER.size) -> tuple[list[bytes], int]:
