@@ -152,7 +152,7 @@ class WebhooksDisabled(PrecedentError):
 
 
 class SyncConflict(PrecedentError):
-    """A background sync cannot start now: one is running, or no incident.io API key is set."""
+    """A sync cannot start now: one runs on the map (in any process), or no incident.io API key is set."""
 
 
 class AuthError(PrecedentError):

@@ -264,7 +264,8 @@ class Runtime:
         runnable = keyed and embedder is not None and not self._options.read_only
         self._sync = BackgroundSync(
             self._run_sync if runnable else None,
-            board=SyncBoard(store) if runnable else None,
+            # Every process reports the map's sync, even one that cannot start one itself.
+            board=SyncBoard(store),
             unavailable=_NO_SYNC_KEY,
         )
         if self._given_webhooks is not None or self._options.webhooks:

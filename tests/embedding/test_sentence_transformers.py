@@ -67,6 +67,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_a_spawned_worker_that_embedded_leaves_no_leaked_semaphore(tmp_path: Path) -> None:
     # serve --workers N spawns its workers; each shutdown used to end with the resource tracker's
     # "leaked semaphore objects" warning, from tqdm's default lock in the model's batch loop.

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.errors import SyncConflict
+from precedent.errors import StoreUnavailable, SyncConflict
 from precedent.ingest import BackgroundSync, SyncBoard, SyncReport
 from precedent.ingest.sync_board import KEY, ResourceProgress, SyncRecord, SyncSummary
 from precedent.store.neo4j import Neo4jStore
+from precedent.store.read_retry import read_retry_seconds, read_retry_window
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -144,5 +145,106 @@ async def test_the_record_survives_a_round_trip_and_an_unreadable_one_is_empty()
         last_error=None,
     )
     assert SyncRecord.loads(record.dumps()) == record
-    assert SyncRecord.loads("{not json") == SyncRecord()
     assert SyncRecord.loads('{"resources": [{"bogus": 1}]}') == SyncRecord()
+
+
+async def test_a_one_shot_claim_refuses_a_live_holder_at_once_and_takes_a_dead_ones_lease_after_one(
+    store: GraphStore, other_store: GraphStore
+) -> None:
+    live_run = _Held(calls=1)
+    live = BackgroundSync(live_run, board=SyncBoard(store, lease=LEASE))
+    await live.start()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with pytest.raises(SyncConflict, match="already running"):
+        await SyncBoard(other_store, lease=LEASE).claim(wait=30)  # as `precedent sync` does
+    assert loop.time() - began < 10  # it saw the record renewed: no need to wait the lease out
+    live_run.release.set()
+    await live.wait()
+
+    dead = SyncBoard(store, lease=LEASE)
+    await dead.claim()  # and never renews
+    began = loop.time()
+    claim = await SyncBoard(other_store, lease=LEASE).claim(wait=30)
+    assert loop.time() - began >= LEASE.total_seconds()  # watched it unrenewed for a whole lease
+    assert claim.record.holder != dead.name
+
+
+class _CutOffWrites:
+    """A store whose next ``replace_meta`` lands but then fails, as a cancelled or cut-off commit does."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.cut = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        written = await self._store.replace_meta(key, value, expected=expected)
+        if self.cut:
+            self.cut -= 1
+            raise StoreUnavailable("the connection dropped before the commit was acknowledged")
+        return written
+
+
+async def test_a_renewal_that_landed_unseen_neither_loses_the_lease_nor_fails_the_run(
+    store: GraphStore,
+) -> None:
+    flaky = _CutOffWrites(store)
+    board = SyncBoard(flaky, lease=LEASE)  # type: ignore[arg-type]
+    run = _Held(calls=3)
+    sync = BackgroundSync(run, board=board)
+    await sync.start()
+    flaky.cut = 1  # the first renewal lands, but the process hears only an error
+
+    async def renewed_after_the_cut() -> bool:
+        return flaky.cut == 0 and (await board.read()).resources != ()
+
+    await _eventually(renewed_after_the_cut)
+    await asyncio.sleep(LEASE.total_seconds() / 2)  # another renewal, over the one that landed unseen
+    run.release.set()
+    await sync.wait()
+    status = await sync.status()
+    assert (status.running, status.last_error) == (False, None)
+    assert status.last_report == SyncSummary(calls=3)
+    assert (await board.read()).holder is None
+
+
+async def test_a_record_from_a_newer_version_keeps_its_lease() -> None:
+    now = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+    newer = (
+        '{"holder": "host pid 9 (new)", "until": "2026-12-04T03:01:00+00:00", "started_at": '
+        '"2026-12-04T02:59:00+00:00", "shard": 3, "resources": [{"resource": "incidents", "done": 2, '
+        '"rate": 1.5}], "last_report": {"calls": 4, "incremental": true, "cost": 9}}'
+    )
+    record = SyncRecord.loads(newer)
+    assert record.running(now)  # an older process must not take a live lease it cannot fully read
+    assert record.resources == (ResourceProgress("incidents", 2),)
+    assert record.last_report == SyncSummary(incremental=True, calls=4)
+    assert SyncRecord.loads("{not json").holder is not None  # unreadable: not free
+
+
+class _WindowSeen:
+    """A store that notes the read retry window each meta read ran under."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.windows: list[float] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def get_meta(self, key: str) -> str | None:
+        self.windows.append(read_retry_seconds(30.0))
+        return await self._store.get_meta(key)
+
+
+async def test_starting_claims_within_the_requests_retry_window(embedded_store: GraphStore) -> None:
+    # With Neo4j down, POST /v1/admin/sync waited the store's 30 s window for its 503.
+    seen = _WindowSeen(embedded_store)
+    sync = BackgroundSync(_Held(calls=1), board=SyncBoard(seen, lease=LEASE))  # type: ignore[arg-type]
+    with read_retry_window(0.5):  # as the API sets it around each request
+        await sync.start()
+    assert seen.windows[0] == 0.5
+    await sync.stop()

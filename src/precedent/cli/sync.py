@@ -11,7 +11,9 @@ from precedent.cli.progress import RichProgress, summary_table
 from precedent.errors import ConfigError
 from precedent.ingest import Loader, SyncBoard
 from precedent.ingest.mapping import DEFAULT_MODES
+from precedent.ingest.progress import TeeProgress
 from precedent.ingest.sync import Syncer, SyncOptions
+from precedent.ingest.sync_board import ProgressTracker
 from precedent.runtime import Runtime
 from precedent.sources.incidentio import IncidentIoClient
 
@@ -63,10 +65,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         store, embedder = runtime.store, runtime.embedder
         # The map's sync lease: a `serve` on the same Neo4j map cannot start another beside this one.
         board = SyncBoard(store)
-        claim = await board.claim()
-        with RichProgress(console) as progress:
+        # A lease held by a process that died is taken over once it has gone a whole lease
+        # unrenewed: a one-shot command watches that long before refusing.
+        claim = await board.claim(wait=board.renew_every * 5)
+        tracker = ProgressTracker()
+        with RichProgress(console) as shown:
+            progress = TeeProgress(shown, tracker)
             syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
-            report = await board.run(claim, syncer.run, lambda: ((), ()))
+            report = await board.run(claim, syncer.run, tracker.published)
     kind = "incremental" if report.incremental else "full"
     title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
     Console().print(summary_table(report.resources, title))

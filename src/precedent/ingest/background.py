@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import SyncConflict
-from precedent.ingest.sync_board import ResourceProgress, SyncSummary, describe_failure
+from precedent.ingest.sync_board import ProgressTracker, ResourceProgress, SyncSummary, describe_failure
 from precedent.store.read_retry import read_retry_window
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from precedent.ingest.progress import Progress
     from precedent.ingest.sync import SyncReport
-    from precedent.ingest.sync_board import Claim, Published, SyncBoard, SyncRecord
+    from precedent.ingest.sync_board import Claim, SyncBoard, SyncRecord
 
 __all__ = ["BackgroundSync", "ResourceProgress", "SyncStatus"]
 
@@ -77,29 +77,6 @@ class SyncStatus:
         )
 
 
-@dataclass
-class _Tracker:
-    """The ``Progress`` sink of one run."""
-
-    resources: dict[str, ResourceProgress] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def start(self, resource: str, total: int | None = None) -> None:
-        self.resources[resource] = ResourceProgress(resource, total=total)
-
-    def advance(self, resource: str, count: int) -> None:
-        self.resources.setdefault(resource, ResourceProgress(resource)).done += count
-
-    def finish(self, resource: str) -> None:
-        self.resources.setdefault(resource, ResourceProgress(resource)).finished = True
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def published(self) -> Published:
-        return list(self.resources.values()), list(self.warnings)
-
-
 class BackgroundSync:
     """Runs ``run`` as a background task, one at a time.
 
@@ -124,7 +101,7 @@ class BackgroundSync:
         self._unavailable = unavailable
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
-        self._tracker = _Tracker()
+        self._tracker = ProgressTracker()
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
         self._last_report: SyncSummary | None = None
@@ -144,19 +121,20 @@ class BackgroundSync:
                 f"a sync is already running (started {self._started_at:%Y-%m-%dT%H:%M:%SZ}); "
                 "GET /v1/admin/sync shows its progress, start another once it has finished"
             )
+        # The claim answers the request, within the request's own read retry window.
+        claim = None if self._board is None else await self._board.claim()
+        self._tracker = ProgressTracker()
+        # One start time on every surface: the one the map records, when there is a board.
+        self._started_at = claim.record.started_at if claim is not None else self._clock()
+        self._finished_at = None
         # Started by a request, the sync outlives it: it keeps the store's long read retry window.
         with read_retry_window(None):
-            claim = None if self._board is None else await self._board.claim()
-            self._tracker = _Tracker()
-            # One start time on every surface: the one the map records, when there is a board.
-            self._started_at = claim.record.started_at if claim is not None else self._clock()
-            self._finished_at = None
             task = self._sync(self._run, self._tracker, claim)
             self._task = asyncio.create_task(task, name="precedent-sync")
         return self._local_status()
 
     async def _sync(
-        self, run: Callable[[Progress], Awaitable[SyncReport]], tracker: _Tracker, claim: Claim | None
+        self, run: Callable[[Progress], Awaitable[SyncReport]], tracker: ProgressTracker, claim: Claim | None
     ) -> None:
         try:
             if self._board is None or claim is None:
@@ -197,7 +175,7 @@ class BackgroundSync:
             local.started_at is not None and local.started_at > record.started_at
         ):
             return local  # nothing recorded, or this process's run could not record its end
-        return SyncStatus.of_record(record, self._clock())
+        return SyncStatus.of_record(record, self._board.now())
 
     async def wait(self) -> None:
         """Wait for the running sync, if any, to end (tests, shutdown)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-__all__ = ["NULL_PROGRESS", "LabelCounts", "LoadStats", "Progress"]
+__all__ = ["NULL_PROGRESS", "LabelCounts", "LoadStats", "Progress", "TeeProgress"]
 
 
 class Progress(Protocol):
@@ -39,6 +39,29 @@ class _NullProgress:
 
 
 NULL_PROGRESS: Progress = _NullProgress()
+
+
+class TeeProgress:
+    """Sends every progress event to each of several sinks (the terminal and the map's sync record)."""
+
+    def __init__(self, *sinks: Progress) -> None:
+        self._sinks = sinks
+
+    def start(self, resource: str, total: int | None = None) -> None:
+        for sink in self._sinks:
+            sink.start(resource, total)
+
+    def advance(self, resource: str, count: int) -> None:
+        for sink in self._sinks:
+            sink.advance(resource, count)
+
+    def finish(self, resource: str) -> None:
+        for sink in self._sinks:
+            sink.finish(resource)
+
+    def warn(self, message: str) -> None:
+        for sink in self._sinks:
+            sink.warn(message)
 
 
 @dataclass

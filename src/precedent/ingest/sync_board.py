@@ -15,9 +15,10 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Claim",
     "LeaseLost",
+    "ProgressTracker",
     "Published",
     "ResourceProgress",
     "SyncBoard",
@@ -41,6 +43,9 @@ __all__ = [
 ]
 
 KEY = "sync:run"
+
+UNREADABLE = "a process whose record this version cannot read"
+"""The holder of a stored record that is not JSON: treated as live until it stays unchanged for a lease."""
 
 log = logging.getLogger("precedent.sync")
 
@@ -61,6 +66,29 @@ class ResourceProgress:
 
 Published: TypeAlias = tuple[Sequence[ResourceProgress], Sequence[str]]
 """A run's progress as published: per resource, and its warnings so far."""
+
+
+@dataclass
+class ProgressTracker:
+    """A run's progress as ``Progress`` events report it, ready to publish in the record."""
+
+    resources: dict[str, ResourceProgress] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def start(self, resource: str, total: int | None = None) -> None:
+        self.resources[resource] = ResourceProgress(resource, total=total)
+
+    def advance(self, resource: str, count: int) -> None:
+        self.resources.setdefault(resource, ResourceProgress(resource)).done += count
+
+    def finish(self, resource: str) -> None:
+        self.resources.setdefault(resource, ResourceProgress(resource)).finished = True
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def published(self) -> Published:
+        return list(self.resources.values()), list(self.warnings)
 
 
 @dataclass(frozen=True)
@@ -119,26 +147,28 @@ class SyncRecord:
 
     @classmethod
     def loads(cls, raw: str | None) -> SyncRecord:
-        """Parse the stored record; nothing stored, or unreadable, is an empty one."""
+        """Parse the stored record, field by field, ignoring what another version added.
+
+        Nothing stored is an empty record. A record whose lease cannot be read at all names an
+        unknown holder, so that ``claim`` never mistakes a live lease it cannot parse for a free one.
+        """
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:
-            data = {}
+            data = None
         if not isinstance(data, dict):
-            return cls()
-        try:
-            return cls(
-                holder=data.get("holder"),
-                until=_time(data.get("until")),
-                started_at=_time(data.get("started_at")),
-                finished_at=_time(data.get("finished_at")),
-                resources=tuple(ResourceProgress(**r) for r in data.get("resources") or ()),
-                warnings=tuple(data.get("warnings") or ()),
-                last_report=_summary(data.get("last_report")),
-                last_error=data.get("last_error"),
-            )
-        except (TypeError, ValueError):  # written by another version: start afresh, never fail a status
-            return cls()
+            return cls(holder=UNREADABLE) if raw else cls()
+        holder = data.get("holder")
+        return cls(
+            holder=None if holder is None else str(holder),
+            until=_time(data.get("until")),
+            started_at=_time(data.get("started_at")),
+            finished_at=_time(data.get("finished_at")),
+            resources=tuple(r for r in map(_progress, _list(data.get("resources"))) if r is not None),
+            warnings=tuple(str(w) for w in _list(data.get("warnings"))),
+            last_report=_summary(data.get("last_report")),
+            last_error=None if data.get("last_error") is None else str(data["last_error"]),
+        )
 
     def dumps(self) -> str:
         """The stored form (JSON)."""
@@ -163,13 +193,41 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _time(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _known(cls: type[Any], value: dict[str, Any]) -> dict[str, Any]:
+    """``value``'s keys that ``cls`` has: a newer version's extra fields are left out."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in value.items() if k in names}
+
+
+def _progress(value: Any) -> ResourceProgress | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        return ResourceProgress(**_known(ResourceProgress, value))
+    except TypeError:
+        return None
 
 
 def _summary(value: Any) -> SyncSummary | None:
     if not isinstance(value, dict):
         return None
-    return SyncSummary(**{**value, "warnings": tuple(value.get("warnings") or ())})
+    try:
+        return SyncSummary(**{**_known(SyncSummary, value), "warnings": tuple(_list(value.get("warnings")))})
+    except TypeError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -183,10 +241,18 @@ class Claim:
 class SyncBoard:
     """Reads the map's sync record and hands out the lease on running a sync.
 
+    Whether a lease has run out is judged without trusting another host's clock: a holder's lease
+    is taken over once this process has seen its record unchanged for a whole lease (a live holder
+    rewrites it every quarter lease), or once the record's own ``until`` is further in the past
+    than any clock drift this tolerates (``skew``).
+
     Args:
         store: The map.
         lease: How long a holder that stops renewing keeps the lease (renew well within it).
-        clock: The current time (leases compare it across processes).
+        skew: The clock difference between hosts that is tolerated before a lease's ``until``
+            alone counts as run out.
+        clock: The current time (written into the record; read for ``until`` with ``skew``).
+        ticks: A monotonic clock (how long this process has seen a record unchanged).
     """
 
     def __init__(
@@ -194,11 +260,16 @@ class SyncBoard:
         store: GraphStore,
         *,
         lease: timedelta = timedelta(seconds=60),
+        skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = _now,
+        ticks: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._lease = lease
+        self._skew = skew
         self._clock = clock
+        self._ticks = ticks
+        self._seen: tuple[str | None, float] = (None, 0.0)
         self.name = f"{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
 
     @property
@@ -206,21 +277,50 @@ class SyncBoard:
         """Seconds between renewals: a quarter of the lease, so one slow write never loses it."""
         return self._lease.total_seconds() / 4
 
+    def now(self) -> datetime:
+        """The board's clock."""
+        return self._clock()
+
     async def read(self) -> SyncRecord:
         """The record as stored now."""
         return SyncRecord.loads(await self._store.get_meta(KEY))
 
-    async def claim(self) -> Claim:
+    def _free(self, record: SyncRecord, stored: str | None) -> bool:
+        """Whether ``record`` (stored as ``stored``) may be claimed now."""
+        ticks = self._ticks()
+        if stored != self._seen[0]:
+            self._seen = (stored, ticks)
+        if record.holder is None or record.holder == self.name:
+            return True
+        unchanged_for = ticks - self._seen[1]
+        if unchanged_for >= self._lease.total_seconds():
+            return True  # nobody renewed it for a whole lease, whatever the clocks say
+        return record.until is not None and record.until + self._skew < self._clock()
+
+    async def claim(self, *, wait: float = 0.0) -> Claim:
         """Take the lease for a new run, started now.
+
+        Args:
+            wait: Seconds to keep watching a held record whose holder may have died (a one-shot
+                process such as ``precedent sync`` has seen no record before). A record that
+                changes meanwhile has a live holder: the claim is refused at once.
 
         Raises:
             SyncConflict: if another process runs a sync (its lease has not run out).
         """
-        stored = await self._store.get_meta(KEY)
-        record = SyncRecord.loads(stored)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + wait
+        first: str | None = None
+        while True:
+            stored = await self._store.get_meta(KEY)
+            record = SyncRecord.loads(stored)
+            if self._free(record, stored):
+                break
+            first = stored if first is None else first
+            if stored != first or loop.time() >= give_up:
+                raise _conflict(record)
+            await asyncio.sleep(min(self.renew_every / 2, max(give_up - loop.time(), 0.0)))
         now = self._clock()
-        if record.running(now):
-            raise _conflict(record)
         mine = replace(
             record,
             holder=self.name,
@@ -241,7 +341,7 @@ class SyncBoard:
         """Extend the lease and publish the run's progress.
 
         Raises:
-            SyncConflict: if the lease was lost (it ran out and another process took over).
+            LeaseLost: if another process holds the lease now.
         """
         mine = replace(
             claim.record,
@@ -263,7 +363,7 @@ class SyncBoard:
         """End the run: release the lease and record how it ended (a failure keeps the last good report).
 
         Raises:
-            SyncConflict: if the lease was lost meanwhile (the record is then the other run's).
+            LeaseLost: if another process holds the lease now (the record is then its run's).
         """
         ended = replace(
             claim.record,
@@ -285,28 +385,54 @@ class SyncBoard:
     ) -> SyncReport:
         """Run ``sync`` under ``claim``: renew the lease with ``published()`` progress, then record the end.
 
-        A lost lease stops the run (another process now runs a sync), raising ``SyncConflict``.
+        A renewal that fails is tried again at the next turn; the run stops (``LeaseLost``) when
+        another process holds the lease, or when no renewal has landed before the lease would run
+        out, since another process may take it over then.
         """
         held = [claim]
+        finished = asyncio.Event()
 
         async def renewing() -> None:
-            while True:
-                await asyncio.sleep(self.renew_every)
-                held[0] = await self.renew(held[0], *published())
+            deadline = self._ticks() + self._lease.total_seconds()
+            while not finished.is_set():
+                try:
+                    await asyncio.wait_for(finished.wait(), self.renew_every)
+                    return
+                except TimeoutError:
+                    pass
+                try:
+                    held[0] = await self.renew(held[0], *published())
+                    deadline = self._ticks() + self._lease.total_seconds()
+                except LeaseLost:
+                    raise
+                except Exception as exc:  # a store blip: the lease has time left to renew again
+                    log.warning("could not renew the sync lease, trying again: %r", exc)
+                    if self._ticks() + self.renew_every >= deadline:
+                        raise LeaseLost(
+                            "the sync stopped: its lease could not be renewed before running out "
+                            f"(last error: {exc})"
+                        ) from exc
 
         try:
             try:
                 async with asyncio.TaskGroup() as group:
-                    renewer = group.create_task(renewing())
-                    report = await sync()
-                    renewer.cancel()
+                    group.create_task(renewing())
+                    try:
+                        report = await sync()
+                    finally:
+                        # The renewer ends between writes, never inside one: a renewal cut
+                        # mid-write could land unseen and make this run's last write fail.
+                        finished.set()
             except BaseExceptionGroup as failed:
                 raise failed.exceptions[0]  # noqa: B904 - its own cause is kept; the group is the context
         except BaseException as exc:
             if not isinstance(exc, LeaseLost):  # the record belongs to the run that took over
                 await self._finish_quietly(held[0], published, describe_failure(exc))
             raise
-        await self.finish(held[0], *published(), report=SyncSummary.of(report), error=None)
+        try:
+            await self.finish(held[0], *published(), report=SyncSummary.of(report), error=None)
+        except Exception as exc:  # the sync itself succeeded; its lease lapses on its own
+            log.warning("the sync finished but could not record it in the map: %r", exc)
         return report
 
     async def _finish_quietly(self, claim: Claim, published: Callable[[], Published], error: str) -> None:
@@ -315,16 +441,25 @@ class SyncBoard:
             # Bounded: a shutdown with the store gone must not wait out the store's retry window.
             await asyncio.wait_for(self.finish(claim, *published(), report=None, error=error), 10)
         except Exception as exc:  # the run's own failure is what the caller must see
-            log.warning("could not record the end of the sync in the map: %s", exc)
+            log.warning("could not record the end of the sync in the map: %r", exc)
 
     async def _write(self, claim: Claim, record: SyncRecord) -> Claim:
         written = record.dumps()
-        if not await self._store.replace_meta(KEY, written, expected=claim.stored):
-            raise LeaseLost(
-                "this process lost the sync lease (it was not renewed in time and another process took "
-                "over); GET /v1/admin/sync shows the run that holds it"
-            )
-        return Claim(record, written)
+        expected: str | None = claim.stored
+        for _ in range(3):
+            if await self._store.replace_meta(KEY, written, expected=expected):
+                return Claim(record, written)
+            # A write that was cut off (a cancelled request, an incomplete commit) may have landed
+            # unseen: a record still naming this holder and run is ours, so write over it.
+            current = await self._store.get_meta(KEY)
+            found = SyncRecord.loads(current)
+            if found.holder != self.name or found.started_at != claim.record.started_at:
+                break
+            expected = current
+        raise LeaseLost(
+            "this process lost the sync lease (it was not renewed in time and another process took "
+            "over); GET /v1/admin/sync shows the run that holds it"
+        )
 
 
 class LeaseLost(SyncConflict):
