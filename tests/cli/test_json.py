@@ -49,3 +49,13 @@ async def test_changes_json_is_what_the_api_answers(
     assert out == page.model_dump_json()
     assert [change.id for change in page.items] == [recorded.id]
     assert '"started_at":"2026-12-01T10:00:00Z"' in out
+
+    record[-3:-1] = ["--id", "ci-2"]  # a second change, a minute later: two pages of one
+    assert await asyncio.to_thread(main, [*record, "--started-at", "2026-12-01T10:01:00Z"]) == 0
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, [*listing, "--limit", "1"]) == 0
+    first = ChangesPageResponse.model_validate_json(capsys.readouterr().out)
+    assert first.next_cursor is not None
+    assert await asyncio.to_thread(main, [*listing, "--limit", "1", "--cursor", first.next_cursor]) == 0
+    second = ChangesPageResponse.model_validate_json(capsys.readouterr().out)
+    assert [c.id for c in (*first.items, *second.items)] == [first.items[0].id, recorded.id]

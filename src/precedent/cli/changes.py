@@ -54,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--limit", type=_count, default=50, help=f"at most this many (default 50, at most {MAX_CHANGES})"
     )
     listing.add_argument(
-        "--json", action="store_true", help="print the first page as GET /v1/services/{service}/changes does"
+        "--cursor", help="the `next_cursor` of a page printed with --json: the page after it"
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="print the page as GET /v1/services/{service}/changes does"
     )
     listing.set_defaults(handler=run_list)
 
@@ -133,8 +136,10 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
         # The question GET /v1/services/{service}/changes asks: a service the map does not know
         # yet lists the changes recorded for it so far.
-        found = await service_changes(runtime.store, args.service, after=after, limit=args.limit)
-    if args.json:  # that route's first page
+        found = await service_changes(
+            runtime.store, args.service, after=after, limit=args.limit, cursor=args.cursor
+        )
+    if args.json:  # that route's page
         print(ChangesPageResponse.from_page(found).model_dump_json())
         return 0
     table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {found.service}"))
