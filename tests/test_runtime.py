@@ -10,7 +10,7 @@ import pytest
 
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
-from precedent.errors import NotFound, SchemaError
+from precedent.errors import NotFound, SchemaError, StoreLocked
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import NewDelivery
@@ -78,6 +78,23 @@ async def test_a_writer_loads_the_model_before_opening_the_store(data_dir: Path)
     with pytest.raises(SchemaError, match="8 dimensions but the store holds 384"):
         async with Runtime(settings=Settings(data_dir=data_dir), model_loader=ModelLoader(dimensions=8)):
             pass
+
+
+async def test_a_second_writer_is_refused_before_it_loads_the_model(data_dir: Path) -> None:
+    # A second `serve` on one map loaded the model (a minute on a busy machine), then failed.
+    holder = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await holder.open()
+    try:
+        loader = ModelLoader()
+        with pytest.raises(StoreLocked, match="open for writing by process") as refused:
+            async with Runtime(settings=Settings(data_dir=data_dir), model_loader=loader):
+                pass
+        assert loader.loads == 0
+        assert "precedent.connect()" in str(refused.value)
+        async with _reader(data_dir, loader) as reader:  # reading beside it still works
+            assert (await reader.store.stats()).nodes
+    finally:
+        await holder.close()
 
 
 async def test_a_reader_given_a_model_of_another_length_is_told_at_the_first_question(data_dir: Path) -> None:

@@ -227,6 +227,11 @@ class Runtime:
     async def _open(self) -> None:
         if self._given_store is None and self._options.read_only:
             _require_a_map(self._require_settings())  # before the model's load, which takes seconds
+        elif self._given_store is None and self._require_settings().store == "embedded":
+            # Likewise a map another process writes: a second `serve` is refused before the model loads.
+            from precedent.store.embedded import check_writable
+
+            check_writable(self._require_settings().data_dir / "graph")
         embedder = self._given_embedder
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:

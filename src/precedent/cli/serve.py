@@ -22,6 +22,7 @@ from precedent.cli.logs import configure_logging
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
+from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
     import argparse
@@ -85,6 +86,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     host, port = settings.host, settings.port
     workers = args.workers if args.workers is not None else settings.workers
     check_workers(settings, workers)
+    if settings.store == "embedded":
+        # One line now, rather than uvicorn's traceback of the app's failed start a moment later.
+        check_writable(settings.data_dir / "graph")
     if workers > 1:
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0

@@ -107,6 +107,26 @@ class DirectoryLock:
             pass
         self._fd = fd
 
+    def check_free(self) -> None:
+        """Fail now if another process holds the lock; take nothing (``acquire`` still decides).
+
+        A writer checks this before its slow start (loading the model) so a second ``serve`` is
+        refused in a second, not after the model has loaded.
+
+        Raises:
+            StoreLocked: if another open store holds it.
+        """
+        try:
+            fd = os.open(self._path, os.O_RDONLY)
+        except OSError:
+            return  # no lock file yet: no writer has opened this map
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise _locked_error(self._path.parent, *_read_holder(fd)) from exc
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         """Drop the lock (idempotent)."""
         if self._fd is not None:
@@ -129,8 +149,9 @@ def _locked_error(directory: Path, pid: int | None, command: str | None) -> Stor
         holder += f" ({_shorten(command)})"
     return StoreLocked(
         f"{directory} is open for writing by {holder}; only one process may write a map: stop "
-        "that process first, or, to read the map while it runs, open it read-only "
-        "(EmbeddedStore(path, read_only=True))",
+        "that process first, or, to read the map while it runs, open it read-only (the CLI's "
+        "read commands and precedent.connect() in a notebook do; in Python, "
+        "EmbeddedStore(path, read_only=True))",
         pid=pid,
         command=command,
     )

@@ -116,6 +116,18 @@ def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
         check_edge_types(graph_filter.rel_types)
 
 
+def check_writable(path: Path) -> None:
+    """Fail at once if another process writes the map in ``path``; nothing is opened or taken.
+
+    A writer calls this before its slow start (loading the model), so a second ``serve`` on one
+    map is refused in a second rather than after the model has loaded.
+
+    Raises:
+        StoreLocked: naming the process that holds the map.
+    """
+    DirectoryLock(path / "lock").check_free()
+
+
 class EmbeddedStore:
     """A knowledge-map store in process memory, durable under ``path``.
 
