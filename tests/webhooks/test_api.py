@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -159,14 +160,20 @@ async def test_without_a_secret_deliveries_get_503(
 
 
 async def test_an_unwritable_inbox_gets_503_so_incident_io_retries(
-    embedded_backend: Backend, tmp_path: Path
+    embedded_backend: Backend, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "blocked").mkdir()
     builder = RecordingBuilder(embedded_backend.store)
     service = embedded_backend.service(builder, inbox=SqliteInbox(tmp_path / "blocked"))
     async for client in app_client(embedded_backend, service, tmp_path):
-        assert await send(client, body(incident_event()), "msg_1") == 503
+        with caplog.at_level(logging.WARNING, logger="precedent"):
+            assert await send(client, body(incident_event()), "msg_1") == 503
+            assert await send(client, body(incident_event()), "msg_2") == 503
         assert (await client.get("/health")).status_code == 200
+    # One line per refused delivery, no traceback: a flood of webhooks wrote one each.
+    refused = [r for r in caplog.records if "status=503" in r.getMessage()]
+    assert len(refused) == 2
+    assert all(r.exc_info is None and r.levelno == logging.WARNING for r in refused)
 
 
 async def test_an_unreachable_neo4j_inbox_gets_503_on_every_webhook_route(

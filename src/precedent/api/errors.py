@@ -121,7 +121,14 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
 
 
 def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
-    if status_for(exc) >= 500:
+    status = status_for(exc)
+    if status == 503:
+        # A state of the service (a store down, an inbox full, webhooks not configured), not a
+        # bug: one line each, or a flood of webhooks writes a traceback per delivery.
+        log.warning(
+            "request refused path=%s status=503 error=%s: %s", request.url.path, type(exc).__name__, exc
+        )
+    elif status >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
     return problem_response(exc)
 
