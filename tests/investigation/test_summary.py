@@ -84,3 +84,15 @@ def test_the_last_line_links_to_the_page() -> None:
 
 def test_without_a_page_there_is_no_link() -> None:
     assert "Read the whole investigation" not in summary_markdown(INCIDENT, HYPOTHESES, [], [], [])
+
+
+def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
+    long = Hypothesis(
+        "Check the deploy of auth-api v2.14.1 " + "because it changed the pool " * 12, 0.67, "change", ()
+    )
+    lines = summary_markdown(INCIDENT, [long, *HYPOTHESES], [], [], []).splitlines()
+    cause = lines[lines.index("**Likely causes**") + 1]
+    assert cause.startswith("1. Check the deploy of auth-api v2.14.1 because")
+    assert cause.endswith("… (67%)")
+    assert len(cause) <= 220
+    assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words

@@ -43,6 +43,12 @@ def _cut(text: str, limit: int = _LINE) -> str:
     return (cut[:-1] if trailing % 2 else cut) + "…"
 
 
+def _hypothesis_line(rank: int, hypothesis: Hypothesis) -> str:
+    # The statement is cut, never the confidence after it: a cause without its number cannot be weighed.
+    head, tail = f"{rank}. ", f" ({round(hypothesis.confidence * 100)}%)"
+    return head + _cut(_esc(hypothesis.statement), _LINE - len(head) - len(tail)) + tail
+
+
 def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
     when = ""
     if incident.declared_at and p.started_at:
@@ -111,10 +117,7 @@ def summary_markdown(
         blocks.append(
             [
                 "**Likely causes**",
-                *(
-                    _cut(f"{n}. {_esc(h.statement)} ({round(h.confidence * 100)}%)")
-                    for n, h in enumerate(hypotheses[:3], 1)
-                ),
+                *(_hypothesis_line(n, h) for n, h in enumerate(hypotheses[:3], 1)),
             ]
         )
     else:
