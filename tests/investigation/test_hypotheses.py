@@ -187,3 +187,21 @@ def test_age_text_reads_like_a_person() -> None:
         "3 weeks",
         "3 months",
     ]
+
+
+def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> None:
+    follow_ups = [
+        FollowUp(f"fu-{n}", f"Fix {n}", "outstanding", None, None, "inc-1", "INC-1") for n in range(3)
+    ]
+    on_it = [precedent(f"inc-{n}") for n in range(1, 6)]
+    on_it[0] = replace(on_it[0], follow_ups=tuple(follow_ups), open_follow_ups=3)
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], on_it)
+    assert "5 similar incidents on it (INC-1, INC-2, INC-3, INC-4 and 1 more)" in found.statement
+    assert "3 follow-ups from them are still open (Fix 0; Fix 1 and 1 more)" in found.statement
+    (one,) = recurrence_hypotheses(
+        INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
+    )
+    assert (
+        "2 similar incidents on it (INC-1, INC-2); 1 follow-up from them is still open (Fix 0)"
+        in one.statement
+    )

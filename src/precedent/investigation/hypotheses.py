@@ -194,6 +194,12 @@ def dependency_hypotheses(
     return list(out.values())
 
 
+def _listed(items: Sequence[str], shown: int, sep: str) -> str:
+    """The first ``shown`` items, and how many more: a count never disagrees with the names beside it."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return sep.join(items[:shown]) + more
+
+
 def recurrence_hypotheses(
     incident: InvestigatedIncident, services: Sequence[ServiceContext], precedents: Sequence[Precedent]
 ) -> list[Hypothesis]:
@@ -208,13 +214,12 @@ def recurrence_hypotheses(
         open_items = [f for p in on_it for f in p.follow_ups]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({', '.join(p.label for p in on_it[:4])})"
+            f"({_listed([p.label for p in on_it], 4, ', ')})"
         )
         if open_items:
-            titles = "; ".join(f.title for f in open_items[:2])
-            statement += (
-                f"; {len(open_items)} follow-ups from them are still open ({titles}): apply their fixes"
-            )
+            titles = _listed([f.title for f in open_items], 2, "; ")
+            still = "follow-up from them is" if len(open_items) == 1 else "follow-ups from them are"
+            statement += f"; {len(open_items)} {still} still open ({titles}): apply their fixes"
         else:
             statement += ": apply the fix that worked last time"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
