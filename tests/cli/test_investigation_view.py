@@ -76,3 +76,24 @@ def test_a_service_the_map_does_not_hold_is_named() -> None:
         None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
     )
     assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))
+
+
+def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> None:
+    # A "-" under owners read as "none" or as "unknown" alike; a missing section as "nothing there".
+    base = _investigation()
+    investigation = replace(base, similar=(), changes=())
+    console = Console(width=300, record=True)
+    render(console, investigation, stored=False)
+    text = console.export_text()
+    assert "No precedent: no earlier incident in the map is similar enough." in text
+    assert "no owner in the map" in text
+    assert "nobody found on call" in text
+    assert "No change recorded on or near the affected services in the 24 h before." in text
+    assert "not stored (--no-save)" in text
+    assert "inv:1" not in text  # an id that cannot be opened is not offered
+    console = Console(width=300, record=True)
+    render(console, replace(base, services=()))
+    text = console.export_text()
+    assert "root cause and fix not recorded" in text
+    assert "No affected service in the map" in text
+    assert "stored as inv:1" in text
