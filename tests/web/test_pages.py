@@ -131,6 +131,9 @@ async def test_the_investigation_page(pages: Pages) -> None:
         assert f'id="{section}"' in html
     precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)
     assert precedents, "the investigation lists its precedents, linked"
+    # A ranking score, as the CLI and MCP write it: "65% similar" read as comparable with a confidence.
+    assert re.search(r"· score \d\.\d{3}</span>", _section(html, "precedents"))
+    assert "% similar" not in html
     assert 'class="edge linking"' in html
     assert f'href="/ui/services/{quote(pages.org.service_name)}"' in html
     assert re.search(r"in \d+ ms", html)
@@ -233,6 +236,7 @@ async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_
     await pages.sign_in(pages.org.read_token)
     similar = _section((await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text, "similar")
     assert 'class="card"' in similar
+    assert re.search(r"· score \d\.\d{3}</span>", similar), similar
     assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
     assert not re.search(r"\w_(rank|service|team)\b", similar), similar
 

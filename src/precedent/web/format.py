@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILTERS", "ago", "duration", "iso", "percent", "when"]
+__all__ = ["FILTERS", "ago", "duration", "iso", "percent", "score", "when"]
 
 
 def when(value: datetime | None) -> str:
@@ -50,10 +50,20 @@ def percent(value: float) -> str:
     return f"{round(max(0.0, min(1.0, value)) * 100)}%"
 
 
+def score(value: float) -> str:
+    """A precedent's ranking score as the CLI and MCP write it (``0.651``), never as a percentage.
+
+    It is a weighted sum of signals, not a share of likeness: "65% similar" beside a hypothesis's
+    "67%" confidence reads as two comparable numbers, and they are not.
+    """
+    return f"{value:.3f}"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "when": when,
     "iso": iso,
     "duration": duration,
     "ago": ago,
     "percent": percent,
+    "score": score,
 }
