@@ -205,3 +205,22 @@ def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> No
         "2 similar incidents on it (INC-1, INC-2); 1 follow-up from them is still open (Fix 0)"
         in one.statement
     )
+
+
+def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() -> None:
+    # GitHub's INC-149 "Incident with Actions" was declared while INC-148 on Actions was still
+    # open; "Check whether this is INC-148 (2 h ago) again" asked about a repeat of an unfinished event.
+    ongoing = replace(precedent("inc-7"), started_at=DECLARED - timedelta(hours=2))
+    brief = IncidentBrief(
+        "inc-7", "INC-7", "Checkout down", "Investigating", None, ongoing.started_at, True, "checkout"
+    )
+    ranked = rank_hypotheses(
+        INCIDENT, [], [ongoing, precedent("inc-3")], [service()], {"svc-checkout": (brief,)}
+    )
+    statements = {h.evidence[0].id: h.statement for h in ranked if h.kind == "precedent"}
+    assert statements["inc-7"].startswith(
+        "Check whether this is part of INC-7, still open when INC-1 was declared, started 2 h before, "
+        "'Checkout down'; root cause: A bad deploy"
+    )
+    assert "again" not in statements["inc-7"]
+    assert statements["inc-3"].startswith("Check whether this is INC-3 (3 weeks ago) again,")

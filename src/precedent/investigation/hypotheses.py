@@ -130,8 +130,14 @@ def change_hypotheses(
     return out
 
 
-def precedent_hypotheses(incident: InvestigatedIncident, precedents: Sequence[Precedent]) -> list[Hypothesis]:
-    """``Is this INC-47 (3 weeks ago) again: root cause ..., resolved by ...`` for known causes."""
+def precedent_hypotheses(
+    incident: InvestigatedIncident, precedents: Sequence[Precedent], active: frozenset[str] = frozenset()
+) -> list[Hypothesis]:
+    """``Is this INC-47 (3 weeks ago) again: root cause ..., resolved by ...`` for known causes.
+
+    A precedent in ``active`` (ids of incidents still open at the declaration) is not over, so
+    this cannot be it "again": it is asked whether this is part of it.
+    """
     if not precedents:
         return []
     top = max(p.score for p in precedents) or 1.0
@@ -139,10 +145,18 @@ def precedent_hypotheses(incident: InvestigatedIncident, precedents: Sequence[Pr
     for rank, precedent in enumerate(precedents):
         if not (precedent.root_cause or precedent.resolution):
             continue
-        when = ""
+        age = None
         if incident.declared_at and precedent.started_at:
-            when = f" ({age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)} ago)"
-        parts = [f"Check whether this is {precedent.label}{when} again, {precedent.name!r}"]
+            age = age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)
+        if precedent.incident_id in active:
+            since = f", started {age} before" if age else ""
+            parts = [
+                f"Check whether this is part of {precedent.label}, still open when {incident.label} "
+                f"was declared{since}, {precedent.name!r}"
+            ]
+        else:
+            ago = f" ({age} ago)" if age else ""
+            parts = [f"Check whether this is {precedent.label}{ago} again, {precedent.name!r}"]
         if precedent.root_cause:
             parts.append(f"root cause: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:
@@ -231,6 +245,10 @@ def recurrence_hypotheses(
     return out
 
 
+def _active(nearby_incidents: Mapping[str, Sequence[IncidentBrief]]) -> frozenset[str]:
+    return frozenset(b.id for briefs in nearby_incidents.values() for b in briefs if b.active)
+
+
 def rank_hypotheses(
     incident: InvestigatedIncident,
     changes: Sequence[Change],
@@ -249,7 +267,7 @@ def rank_hypotheses(
     """
     kinds = (
         change_hypotheses(incident, changes, precedents),
-        precedent_hypotheses(incident, precedents),
+        precedent_hypotheses(incident, precedents, _active(nearby_incidents)),
         dependency_hypotheses(incident, services, nearby_incidents),
         recurrence_hypotheses(incident, services, precedents),
     )
