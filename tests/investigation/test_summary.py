@@ -96,3 +96,25 @@ def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
     assert cause.endswith("… (67%)")
     assert len(cause) <= 220
     assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words
+
+
+def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> None:
+    precedent = Precedent(
+        incident_id="inc-0",
+        reference="INC-0",
+        name="SLO burn",
+        score=0.6,
+        started_at=datetime(2026, 11, 5, tzinfo=UTC),
+        root_cause="A serializer change drops a field.",
+        resolution="We rolled back.",
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=True,
+    )
+    lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
+    line = next(x for x in lines if x.startswith("- **INC-0**"))
+    assert line.endswith("SLO burn: cause: A serializer change drops a field; fix: We rolled back.")

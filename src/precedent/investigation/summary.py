@@ -56,7 +56,8 @@ def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
     lesson = "; ".join(
         x
         for x in (
-            f"cause: {_esc(p.root_cause)}" if p.root_cause else "",
+            # "...still send.; fix: ..." read as a typo: the clause's own full stop gives way to the "; ".
+            f"cause: {_esc(p.root_cause.rstrip().rstrip('.'))}" if p.root_cause else "",
             f"fix: {_esc(p.resolution)}" if p.resolution else "",
         )
         if x
