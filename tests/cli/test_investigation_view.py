@@ -7,6 +7,7 @@ from the screen, and a "[/...]" ended the command with a traceback.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from rich.console import Console
 
@@ -97,3 +98,15 @@ def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> No
     assert "root cause and fix not recorded" in text
     assert "No affected service in the map" in text
     assert "stored as inv:1" in text
+
+
+def test_a_precedent_s_age_counts_back_from_the_declaration() -> None:
+    base = _investigation()
+    declared = base.incident.declared_at
+    assert declared is not None
+    older = replace(base.similar[0], started_at=declared - timedelta(days=21))
+    console = Console(width=300, record=True)
+    render(console, replace(base, similar=(older,)))
+    text = console.export_text()
+    assert "3 weeks before" in text
+    assert " ago" not in text

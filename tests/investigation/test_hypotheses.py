@@ -123,7 +123,7 @@ def test_precedents_need_a_known_cause_and_cite_their_incident() -> None:
     assert precedent_hypotheses(INCIDENT, [unknown]) == []
     best = max(found, key=lambda h: h.confidence)
     assert best.evidence[0].id == "inc-9"
-    assert "3 weeks ago" in best.statement
+    assert "3 weeks before" in best.statement
     assert "root cause: A bad deploy" in best.statement
 
 
@@ -223,4 +223,4 @@ def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() ->
         "'Checkout down'; root cause: A bad deploy"
     )
     assert "again" not in statements["inc-7"]
-    assert statements["inc-3"].startswith("Check whether this is INC-3 (3 weeks ago) again,")
+    assert statements["inc-3"].startswith("Check whether this is INC-3 (3 weeks before) again,")

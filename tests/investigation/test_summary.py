@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent
+from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
 
@@ -51,7 +53,7 @@ def test_markup_characters_from_the_map_are_shown_not_read_as_markup() -> None:
         "*Likely causes*",
         "1. A deploy of `api` [v2] shortly before (80%)",
         "*Precedents*",
-        "• *INC-0* (3 weeks ago) Pool_size halved: cause: a *typo*",
+        "• *INC-0* (3 weeks before) Pool_size halved: cause: a *typo*",
     ]
 
 
@@ -118,3 +120,30 @@ def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> N
     lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
     line = next(x for x in lines if x.startswith("- **INC-0**"))
     assert line.endswith("SLO burn: cause: A serializer change drops a field; fix: We rolled back.")
+
+
+def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> None:
+    # An investigation of an incident declared on 2026-11-20, read on 2026-12-04: INC-153 started
+    # two weeks before the declaration, four weeks before the reader's now. "2 weeks ago" was wrong.
+    declared = replace(INCIDENT, declared_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
+    precedent = Precedent(
+        incident_id="inc-153",
+        reference="INC-153",
+        name="SLO burn",
+        score=0.6,
+        started_at=datetime(2026, 11, 5, 11, 41, tzinfo=UTC),
+        root_cause="A serializer change",
+        resolution=None,
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=True,
+    )
+    hypotheses = precedent_hypotheses(declared, [precedent])
+    summary = summary_markdown(declared, hypotheses, [precedent], [], [])
+    assert "- **INC-153** (2 weeks before) SLO burn" in summary
+    assert "Check whether this is INC-153 (2 weeks before) again" in summary
+    assert " ago" not in summary

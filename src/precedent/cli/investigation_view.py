@@ -33,11 +33,12 @@ def _hypotheses(investigation: Investigation) -> Table:
 
 
 def _precedents(investigation: Investigation) -> Table:
+    # Ages count back from the declaration, as the changes' do: "ago" is wrong once read later.
     table = Table("incident", "when", "what it teaches", title="Precedents", show_lines=True)
     declared = investigation.incident.declared_at
     for p in investigation.similar:
         when = (
-            age_text((declared - p.started_at).total_seconds() / 60) + " ago"
+            age_text((declared - p.started_at).total_seconds() / 60) + " before"
             if declared and p.started_at
             else ""
         )

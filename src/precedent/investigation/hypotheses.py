@@ -133,7 +133,10 @@ def change_hypotheses(
 def precedent_hypotheses(
     incident: InvestigatedIncident, precedents: Sequence[Precedent], active: frozenset[str] = frozenset()
 ) -> list[Hypothesis]:
-    """``Is this INC-47 (3 weeks ago) again: root cause ..., resolved by ...`` for known causes.
+    """``Is this INC-47 (3 weeks before) again: root cause ..., resolved by ...`` for known causes.
+
+    Ages are counted back from the declaration, as every time in an investigation is ("7 min
+    before"), never from now: an investigation is read, and replayed, long after it was built.
 
     A precedent in ``active`` (ids of incidents still open at the declaration) is not over, so
     this cannot be it "again": it is asked whether this is part of it.
@@ -155,8 +158,8 @@ def precedent_hypotheses(
                 f"was declared{since}, {precedent.name!r}"
             ]
         else:
-            ago = f" ({age} ago)" if age else ""
-            parts = [f"Check whether this is {precedent.label}{ago} again, {precedent.name!r}"]
+            before = f" ({age} before)" if age else ""
+            parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
         if precedent.root_cause:
             parts.append(f"root cause: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:

@@ -52,7 +52,8 @@ def _hypothesis_line(rank: int, hypothesis: Hypothesis) -> str:
 def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
     when = ""
     if incident.declared_at and p.started_at:
-        when = f" ({age_text((incident.declared_at - p.started_at).total_seconds() / 60)} ago)"
+        # Counted back from the declaration, as the changes are: "ago" would be wrong once read later.
+        when = f" ({age_text((incident.declared_at - p.started_at).total_seconds() / 60)} before)"
     lesson = "; ".join(
         x
         for x in (
