@@ -224,3 +224,23 @@ def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() ->
     )
     assert "again" not in statements["inc-7"]
     assert statements["inc-3"].startswith("Check whether this is INC-3 (3 weeks before) again,")
+
+
+def test_change_statements_count_precedents_and_hops_as_they_are() -> None:
+    # "(INC-153, similar incidents, followed a change)" for one; a dependent 2 hops off read as a direct one.
+    one = change_hypotheses(INCIDENT, [change()], [precedent("inc-5", caused=True)])[0]
+    assert "(INC-5, a similar incident, followed a change)." in one.statement
+    two = change_hypotheses(
+        INCIDENT, [change()], [precedent("inc-5", caused=True), precedent("inc-6", caused=True)]
+    )
+    assert "(INC-5 and INC-6, similar incidents, followed changes)." in two[0].statement
+    far = change_hypotheses(INCIDENT, [change(hops=2, relation="downstream")], [])[0]
+    assert "on payments-api, which depends on checkout, 2 hops away:" in far.statement
+    near = change_hypotheses(INCIDENT, [change(hops=1, relation="upstream")], [])[0]
+    assert "on payments-api, which checkout depends on:" in near.statement
+    dep = RelatedService("svc-db", "payments-db", 1, "upstream", "checkout")
+    brief = IncidentBrief(
+        "inc-5", "INC-5", "DB slow", None, None, DECLARED - timedelta(minutes=30), True, "db"
+    )
+    (found,) = dependency_hypotheses(INCIDENT, [service((dep,))], {"svc-db": (brief,)})
+    assert found.evidence[1].why == "checkout depends on it (1 hop)"

@@ -89,14 +89,20 @@ def change_confidence(change: Change, share: float) -> float:
     return round(0.95 * time_weight * graph_weight * _KIND_WEIGHT[change.kind] * prior, 3)
 
 
+def _hops(hops: int) -> str:
+    return "1 hop" if hops == 1 else f"{hops} hops"
+
+
 def _where(change: Change) -> str:
+    # Two hops away is said so: "which depends on auth-api" read as a direct dependent.
+    through = f", {_hops(change.hops)} away" if change.hops > 1 else ""
     if change.relation == "affected":
         return f"on {change.service_name}, an affected service"
     if change.relation == "upstream":
-        return f"on {change.service_name}, which {change.via} depends on"
+        return f"on {change.service_name}, which {change.via} depends on{through}"
     if change.relation == "downstream":
-        return f"on {change.service_name}, which depends on {change.via}"
-    return f"on {change.service_name}, {change.hops} hops from {change.via}"
+        return f"on {change.service_name}, which depends on {change.via}{through}"
+    return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
 
 
 def change_hypotheses(
@@ -118,7 +124,13 @@ def change_hypotheses(
             f"was declared, {_where(change)}: roll it back if the symptoms started after it"
         )
         if caused:
-            statement += f" ({', '.join(p.label for p in caused[:3])}, similar incidents, followed a change)"
+            labels = [p.label for p in caused[:3]]
+            if len(labels) == 1:
+                statement += f" ({labels[0]}, a similar incident, followed a change)"
+            else:
+                statement += (
+                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes)"
+                )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
@@ -203,7 +215,9 @@ def dependency_hypotheses(
                     Evidence(
                         "incident", brief.id, label, f"{state} on {dep.name} {age_text(minutes)} before"
                     ),
-                    Evidence("service", dep.id, dep.name, f"{service.name} depends on it ({dep.hops} hops)"),
+                    Evidence(
+                        "service", dep.id, dep.name, f"{service.name} depends on it ({_hops(dep.hops)})"
+                    ),
                 )
                 hypothesis = Hypothesis(statement + ".", confidence, "dependency", evidence)
                 if brief.id not in out or out[brief.id].confidence < confidence:
