@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent
+from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent, ServiceContext, TeamInfo
 from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
@@ -147,3 +147,19 @@ def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> No
     assert "- **INC-153** (2 weeks before) SLO burn" in summary
     assert "Check whether this is INC-153 (2 weeks before) again" in summary
     assert " ago" not in summary
+
+
+def test_owners_name_every_service_and_group_those_without_an_owner() -> None:
+    # GitHub's INC-147 touched eight services; the line showed three "no owner in the map" and
+    # said nothing of the other five.
+    def context(name: str, team: str | None = None) -> ServiceContext:
+        teams = (TeamInfo(f"t-{team}", team, ()),) if team else ()
+        return ServiceContext(f"s-{name}", name, teams, (), (), (), (), ())
+
+    services = [context(n) for n in ("Actions", "API Requests", "Copilot", "Git", "Issues")]
+    services.append(context("Pages", "Web"))
+    lines = summary_markdown(INCIDENT, [], [], services, []).splitlines()
+    owners = next(x for x in lines if x.startswith("**Owners**"))
+    assert owners == (
+        "**Owners**: Pages: Web; no owner or on-call in the map for Actions, API Requests, Copilot and 2 more"
+    )

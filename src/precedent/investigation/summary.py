@@ -67,11 +67,23 @@ def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
 
 
 def _people_line(services: Sequence[ServiceContext]) -> str | None:
+    """Owners and on-call of the first three services that have any; the others named, not dropped.
+
+    An incident on eight services used to show three "no owner in the map" and say nothing of
+    the other five.
+    """
     parts = []
-    for service in services[:3]:
+    known = [s for s in services if s.teams or s.on_call]
+    for service in known[:3]:
         teams = ", ".join(_esc(t.name) for t in service.teams) or "no owner in the map"
         on_call = ", ".join(dict.fromkeys(_esc(o.person.name) for o in service.on_call))
         parts.append(f"{_esc(service.name)}: {teams}" + (f" (on call: {on_call})" if on_call else ""))
+    if len(known) > 3:
+        parts.append(f"{len(known) - 3} more services with owners")
+    unowned = [_esc(s.name) for s in services if not (s.teams or s.on_call)]
+    if unowned:
+        shown = ", ".join(unowned[:3]) + (f" and {len(unowned) - 3} more" if len(unowned) > 3 else "")
+        parts.append(f"no owner or on-call in the map for {shown}")
     return _cut("**Owners**: " + "; ".join(parts), 300) if parts else None
 
 
