@@ -53,7 +53,7 @@ def test_markup_characters_from_the_map_are_shown_not_read_as_markup() -> None:
         "*Likely causes*",
         "1. A deploy of `api` [v2] shortly before (80%)",
         "*Precedents*",
-        "• *INC-0* (3 weeks before) Pool_size halved: cause: a *typo*",
+        "• *INC-0* (3 weeks before) Pool_size halved: root cause: a *typo*",
     ]
 
 
@@ -119,7 +119,9 @@ def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> N
     )
     lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
     line = next(x for x in lines if x.startswith("- **INC-0**"))
-    assert line.endswith("SLO burn: cause: A serializer change drops a field; fix: We rolled back.")
+    assert line.endswith(
+        "SLO burn: root cause: A serializer change drops a field; resolved by: We rolled back."
+    )
 
 
 def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> None:

@@ -134,6 +134,8 @@ async def test_the_investigation_page(pages: Pages) -> None:
     # A ranking score, as the CLI and MCP write it: "65% similar" read as comparable with a confidence.
     assert re.search(r"· score \d\.\d{3}</span>", _section(html, "precedents"))
     assert "% similar" not in html
+    assert "<dt>Resolved by</dt>" in html  # worded as the CLI, Slack and MCP word it
+    assert "What fixed it" not in html
     assert 'class="edge linking"' in html
     assert f'href="/ui/services/{quote(pages.org.service_name)}"' in html
     assert re.search(r"in \d+ ms", html)

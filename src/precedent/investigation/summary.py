@@ -57,9 +57,10 @@ def _precedent_line(p: Precedent, incident: InvestigatedIncident) -> str:
     lesson = "; ".join(
         x
         for x in (
-            # "...still send.; fix: ..." read as a typo: the clause's own full stop gives way to the "; ".
-            f"cause: {_esc(p.root_cause.rstrip().rstrip('.'))}" if p.root_cause else "",
-            f"fix: {_esc(p.resolution)}" if p.resolution else "",
+            # Worded as the hypotheses, the CLI, MCP and the pages word them ("cause:" and "fix:" were
+            # a fifth wording). "...still send.; resolved by" read as a typo: the full stop gives way.
+            f"root cause: {_esc(p.root_cause.rstrip().rstrip('.'))}" if p.root_cause else "",
+            f"resolved by: {_esc(p.resolution)}" if p.resolution else "",
         )
         if x
     )
