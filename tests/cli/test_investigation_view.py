@@ -89,6 +89,7 @@ def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> No
     assert "No precedent: no earlier incident in the map is similar enough." in text
     assert "no owner in the map" in text
     assert "nobody found on call" in text
+    assert "on call when declared" in text  # read at the declaration, which may be days before
     assert "No change recorded on or near the affected services in the 24 h before." in text
     assert "not stored (--no-save)" in text
     assert "inv:1" not in text  # an id that cannot be opened is not offered

@@ -135,6 +135,8 @@ async def test_the_investigation_page(pages: Pages) -> None:
     assert re.search(r"· score \d\.\d{3}</span>", _section(html, "precedents"))
     assert "% similar" not in html
     assert "<dt>Resolved by</dt>" in html  # worded as the CLI, Slack and MCP word it
+    # On-call is read at the declaration, and the page may be read days later: it says when.
+    assert "<dt>On call when declared</dt>" in _section(html, "services")
     assert "What fixed it" not in html
     assert 'class="edge linking"' in html
     assert f'href="/ui/services/{quote(pages.org.service_name)}"' in html
@@ -227,6 +229,7 @@ async def test_a_service_page_counts_change_times_back_from_now(pages: Pages) ->
     service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
     # The chart counts 26 weeks and the list below it 30 days: the list says so.
     assert '<h3>Recent incidents <span class="muted">(last 30 days)</span></h3>' in service
+    assert "<dt>On call</dt>" in service  # read now, unlike an investigation's
     changes = _section(service, "changes")
     assert re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? ago", changes), changes
     assert not re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? before", changes), changes

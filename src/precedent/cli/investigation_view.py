@@ -52,7 +52,10 @@ def _precedents(investigation: Investigation) -> Table:
 
 
 def _people(investigation: Investigation) -> Table:
-    table = Table("service", "owners", "on call", "around it", title="Services", show_lines=True)
+    # Read at the declaration, which may be long before this is read: the header says so.
+    table = Table(
+        "service", "owners", "on call when declared", "around it", title="Services", show_lines=True
+    )
     for s in investigation.services:
         owners = escape("\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or _NO_OWNER)
         on_call = escape(
