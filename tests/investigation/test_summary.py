@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent, ServiceContext, TeamInfo
+from precedent.investigation import (
+    Evidence,
+    Hypothesis,
+    InvestigatedIncident,
+    Precedent,
+    ServiceContext,
+    TeamInfo,
+)
 from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
@@ -165,3 +172,45 @@ def test_owners_name_every_service_and_group_those_without_an_owner() -> None:
     assert owners == (
         "**Owners**: Pages: Web; no owner or on-call in the map for Actions, API Requests, Copilot and 2 more"
     )
+
+
+def test_every_incident_the_summary_cites_opens_from_it() -> None:
+    # Slack showed "Check whether this is INC-37 again" with INC-37 neither linked nor among the
+    # three precedents listed: the responder could not open what the cause rests on.
+    page = "https://precedent.example.com/ui/incidents/{}".format
+    cause = Hypothesis(
+        "Check whether this is INC-37 (3 months before) again, 'Cache misses'; INC-3 too.",
+        0.25,
+        "precedent",
+        (
+            Evidence("incident", "inc-37", "INC-37", "similar"),
+            Evidence("incident", "inc-3", "INC-3", "similar"),
+        ),
+    )
+    listed = Precedent(
+        incident_id="inc-105",
+        reference="INC-105",
+        name="auth-api slow",
+        score=0.65,
+        started_at=None,
+        root_cause=None,
+        resolution=None,
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=False,
+    )
+    lines = summary_markdown(INCIDENT, [cause], [listed], [], [], incident_page=page).splitlines()
+    assert lines[3] == (
+        "1. Check whether this is [INC-37](https://precedent.example.com/ui/incidents/INC-37) (3 months "
+        "before) again, 'Cache misses'; [INC-3](https://precedent.example.com/ui/incidents/INC-3) too. (25%)"
+    )
+    assert "- **[INC-105](https://precedent.example.com/ui/incidents/INC-105)** auth-api slow" in lines
+    slack = to_mrkdwn("\n".join(lines))
+    assert "<https://precedent.example.com/ui/incidents/INC-37|INC-37>" in slack
+    assert "*<https://precedent.example.com/ui/incidents/INC-105|INC-105>* auth-api slow" in slack
+    # Without a public address (an investigation built on the spot) nothing is linked.
+    assert "](" not in summary_markdown(INCIDENT, [cause], [listed], [], [])
