@@ -96,7 +96,7 @@ def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> No
     console = Console(width=300, record=True)
     render(console, replace(base, services=()))
     text = console.export_text()
-    assert "root cause and fix not recorded" in text
+    assert "root cause and resolution not recorded" in text
     assert "No affected service in the map" in text
     assert "stored as inv:1" in text
 

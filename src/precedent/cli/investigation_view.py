@@ -18,7 +18,7 @@ __all__ = ["render"]
 
 
 # What an empty cell means, in words (a "-" read as "none" or as "unknown" alike).
-_NO_LESSON = "root cause and fix not recorded"
+_NO_LESSON = "root cause and resolution not recorded"
 _NO_OWNER = "no owner in the map"
 _NO_ON_CALL = "nobody found on call"
 _NOTHING_AROUND = "no dependency or incident in the map"
