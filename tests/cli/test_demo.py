@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 from standardwebhooks import Webhook
 
-from precedent.cli.demo import _report
+from precedent.cli.demo import _explained, _report
 from precedent.cli.demo_scenario import declare_repeat, signed_delivery
 from precedent.cli.main import main
 from precedent.config import Settings
@@ -97,7 +97,7 @@ def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_r
         assert hypothesis is not None, out
         assert "v2.14.1" in hypothesis.group(1)
         assert re.search(r"^  evidence: deploy of \S+ v2\.14\.1 \(deploy 7 min before", out, re.M), out
-        precedent = re.search(r"^Top precedent \(\d+% similar\): (INC-\d+) ", out, re.M)
+        precedent = re.search(r"^Top precedent \(score \d\.\d{3}\): (INC-\d+) ", out, re.M)
         assert precedent is not None, out
         assert precedent.group(1) in _thread_of(tmp_path / "export", repeated)
         assert precedent.group(1) != reference
@@ -147,3 +147,21 @@ def test_the_closing_lines_say_whether_the_demo_is_still_serving(
         assert "beside the running demo" not in out
         assert "The demo stops here (--no-wait): the links above answer only while it runs." in out
         assert f"The map stays in {tmp_path / 'data'}" in out
+
+
+def test_the_top_precedent_is_given_its_score_not_a_similarity_percentage(tmp_path: Path) -> None:
+    # "Top precedent (65% similar)" under "Top hypothesis (67%, ...)" read as two comparable
+    # percentages; the CLI's similar table and the MCP text write the same number as a score.
+    export = tmp_path / "export"
+    now = datetime.now(UTC)
+    generate(export, incidents=20, seed=7, end_at=now)
+    declared = declare_repeat(export, now=now)
+    top = {
+        "incident_id": "i",
+        "reference": "INC-3",
+        "name": "x",
+        "score": 0.6514,
+        "reasons": ["lexical rank"],
+    }
+    lines = _explained(declared, {"hypotheses": [], "similar": [top]})
+    assert lines[0] == "Top precedent (score 0.651): INC-3 x"

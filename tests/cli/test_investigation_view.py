@@ -7,6 +7,7 @@ from the screen, and a "[/...]" ended the command with a traceback.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from rich.console import Console
 
@@ -76,3 +77,37 @@ def test_a_service_the_map_does_not_hold_is_named() -> None:
         None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
     )
     assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))
+
+
+def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> None:
+    # A "-" under owners read as "none" or as "unknown" alike; a missing section as "nothing there".
+    base = _investigation()
+    investigation = replace(base, similar=(), changes=())
+    console = Console(width=300, record=True)
+    render(console, investigation, stored=False)
+    text = console.export_text()
+    assert "No precedent: no earlier incident in the map is similar enough." in text
+    assert "no owner in the map" in text
+    assert "nobody found on call" in text
+    assert "on call when declared" in text  # read at the declaration, which may be days before
+    assert "No change recorded on or near the affected services in the 24 h before." in text
+    assert "not stored (--no-save)" in text
+    assert "inv:1" not in text  # an id that cannot be opened is not offered
+    console = Console(width=300, record=True)
+    render(console, replace(base, services=()))
+    text = console.export_text()
+    assert "root cause and resolution not recorded" in text
+    assert "No affected service in the map" in text
+    assert "stored as inv:1" in text
+
+
+def test_a_precedent_s_age_counts_back_from_the_declaration() -> None:
+    base = _investigation()
+    declared = base.incident.declared_at
+    assert declared is not None
+    older = replace(base.similar[0], started_at=declared - timedelta(days=21))
+    console = Console(width=300, record=True)
+    render(console, replace(base, similar=(older,)))
+    text = console.export_text()
+    assert "3 weeks before" in text
+    assert " ago" not in text

@@ -123,7 +123,7 @@ def test_precedents_need_a_known_cause_and_cite_their_incident() -> None:
     assert precedent_hypotheses(INCIDENT, [unknown]) == []
     best = max(found, key=lambda h: h.confidence)
     assert best.evidence[0].id == "inc-9"
-    assert "3 weeks ago" in best.statement
+    assert "3 weeks before" in best.statement
     assert "root cause: A bad deploy" in best.statement
 
 
@@ -187,3 +187,60 @@ def test_age_text_reads_like_a_person() -> None:
         "3 weeks",
         "3 months",
     ]
+
+
+def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> None:
+    follow_ups = [
+        FollowUp(f"fu-{n}", f"Fix {n}", "outstanding", None, None, "inc-1", "INC-1") for n in range(3)
+    ]
+    on_it = [precedent(f"inc-{n}") for n in range(1, 6)]
+    on_it[0] = replace(on_it[0], follow_ups=tuple(follow_ups), open_follow_ups=3)
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], on_it)
+    assert "5 similar incidents on it (INC-1, INC-2, INC-3, INC-4 and 1 more)" in found.statement
+    assert "3 follow-ups from them are still open (Fix 0; Fix 1 and 1 more)" in found.statement
+    (one,) = recurrence_hypotheses(
+        INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
+    )
+    assert (
+        "2 similar incidents on it (INC-1, INC-2); 1 follow-up from them is still open (Fix 0)"
+        in one.statement
+    )
+
+
+def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() -> None:
+    # GitHub's INC-149 "Incident with Actions" was declared while INC-148 on Actions was still
+    # open; "Check whether this is INC-148 (2 h ago) again" asked about a repeat of an unfinished event.
+    ongoing = replace(precedent("inc-7"), started_at=DECLARED - timedelta(hours=2))
+    brief = IncidentBrief(
+        "inc-7", "INC-7", "Checkout down", "Investigating", None, ongoing.started_at, True, "checkout"
+    )
+    ranked = rank_hypotheses(
+        INCIDENT, [], [ongoing, precedent("inc-3")], [service()], {"svc-checkout": (brief,)}
+    )
+    statements = {h.evidence[0].id: h.statement for h in ranked if h.kind == "precedent"}
+    assert statements["inc-7"].startswith(
+        "Check whether this is part of INC-7, still open when INC-1 was declared, started 2 h before, "
+        "'Checkout down'; root cause: A bad deploy"
+    )
+    assert "again" not in statements["inc-7"]
+    assert statements["inc-3"].startswith("Check whether this is INC-3 (3 weeks before) again,")
+
+
+def test_change_statements_count_precedents_and_hops_as_they_are() -> None:
+    # "(INC-153, similar incidents, followed a change)" for one; a dependent 2 hops off read as a direct one.
+    one = change_hypotheses(INCIDENT, [change()], [precedent("inc-5", caused=True)])[0]
+    assert "(INC-5, a similar incident, followed a change)." in one.statement
+    two = change_hypotheses(
+        INCIDENT, [change()], [precedent("inc-5", caused=True), precedent("inc-6", caused=True)]
+    )
+    assert "(INC-5 and INC-6, similar incidents, followed changes)." in two[0].statement
+    far = change_hypotheses(INCIDENT, [change(hops=2, relation="downstream")], [])[0]
+    assert "on payments-api, which depends on checkout, 2 hops away:" in far.statement
+    near = change_hypotheses(INCIDENT, [change(hops=1, relation="upstream")], [])[0]
+    assert "on payments-api, which checkout depends on:" in near.statement
+    dep = RelatedService("svc-db", "payments-db", 1, "upstream", "checkout")
+    brief = IncidentBrief(
+        "inc-5", "INC-5", "DB slow", None, None, DECLARED - timedelta(minutes=30), True, "db"
+    )
+    (found,) = dependency_hypotheses(INCIDENT, [service((dep,))], {"svc-db": (brief,)})
+    assert found.evidence[1].why == "checkout depends on it (1 hop)"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from precedent.investigation import Hypothesis, InvestigatedIncident, Precedent
+from precedent.investigation import (
+    Evidence,
+    Hypothesis,
+    InvestigatedIncident,
+    Precedent,
+    ServiceContext,
+    TeamInfo,
+)
+from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
 
@@ -51,7 +60,7 @@ def test_markup_characters_from_the_map_are_shown_not_read_as_markup() -> None:
         "*Likely causes*",
         "1. A deploy of `api` [v2] shortly before (80%)",
         "*Precedents*",
-        "• *INC-0* (3 weeks ago) Pool_size halved: cause: a *typo*",
+        "• *INC-0* (3 weeks before) Pool_size halved: root cause: a *typo*",
     ]
 
 
@@ -84,3 +93,124 @@ def test_the_last_line_links_to_the_page() -> None:
 
 def test_without_a_page_there_is_no_link() -> None:
     assert "Read the whole investigation" not in summary_markdown(INCIDENT, HYPOTHESES, [], [], [])
+
+
+def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
+    long = Hypothesis(
+        "Check the deploy of auth-api v2.14.1 " + "because it changed the pool " * 12, 0.67, "change", ()
+    )
+    lines = summary_markdown(INCIDENT, [long, *HYPOTHESES], [], [], []).splitlines()
+    cause = lines[lines.index("**Likely causes**") + 1]
+    assert cause.startswith("1. Check the deploy of auth-api v2.14.1 because")
+    assert cause.endswith("… (67%)")
+    assert len(cause) <= 220
+    assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words
+
+
+def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> None:
+    precedent = Precedent(
+        incident_id="inc-0",
+        reference="INC-0",
+        name="SLO burn",
+        score=0.6,
+        started_at=datetime(2026, 11, 5, tzinfo=UTC),
+        root_cause="A serializer change drops a field.",
+        resolution="We rolled back.",
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=True,
+    )
+    lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
+    line = next(x for x in lines if x.startswith("- **INC-0**"))
+    assert line.endswith(
+        "SLO burn: root cause: A serializer change drops a field; resolved by: We rolled back."
+    )
+
+
+def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> None:
+    # An investigation of an incident declared on 2026-11-20, read on 2026-12-04: INC-153 started
+    # two weeks before the declaration, four weeks before the reader's now. "2 weeks ago" was wrong.
+    declared = replace(INCIDENT, declared_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
+    precedent = Precedent(
+        incident_id="inc-153",
+        reference="INC-153",
+        name="SLO burn",
+        score=0.6,
+        started_at=datetime(2026, 11, 5, 11, 41, tzinfo=UTC),
+        root_cause="A serializer change",
+        resolution=None,
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=True,
+    )
+    hypotheses = precedent_hypotheses(declared, [precedent])
+    summary = summary_markdown(declared, hypotheses, [precedent], [], [])
+    assert "- **INC-153** (2 weeks before) SLO burn" in summary
+    assert "Check whether this is INC-153 (2 weeks before) again" in summary
+    assert " ago" not in summary
+
+
+def test_owners_name_every_service_and_group_those_without_an_owner() -> None:
+    # GitHub's INC-147 touched eight services; the line showed three "no owner in the map" and
+    # said nothing of the other five.
+    def context(name: str, team: str | None = None) -> ServiceContext:
+        teams = (TeamInfo(f"t-{team}", team, ()),) if team else ()
+        return ServiceContext(f"s-{name}", name, teams, (), (), (), (), ())
+
+    services = [context(n) for n in ("Actions", "API Requests", "Copilot", "Git", "Issues")]
+    services.append(context("Pages", "Web"))
+    lines = summary_markdown(INCIDENT, [], [], services, []).splitlines()
+    owners = next(x for x in lines if x.startswith("**Owners**"))
+    assert owners == (
+        "**Owners**: Pages: Web; no owner or on-call in the map for Actions, API Requests, Copilot and 2 more"
+    )
+
+
+def test_every_incident_the_summary_cites_opens_from_it() -> None:
+    # Slack showed "Check whether this is INC-37 again" with INC-37 neither linked nor among the
+    # three precedents listed: the responder could not open what the cause rests on.
+    page = "https://precedent.example.com/ui/incidents/{}".format
+    cause = Hypothesis(
+        "Check whether this is INC-37 (3 months before) again, 'Cache misses'; INC-3 too.",
+        0.25,
+        "precedent",
+        (
+            Evidence("incident", "inc-37", "INC-37", "similar"),
+            Evidence("incident", "inc-3", "INC-3", "similar"),
+        ),
+    )
+    listed = Precedent(
+        incident_id="inc-105",
+        reference="INC-105",
+        name="auth-api slow",
+        score=0.65,
+        started_at=None,
+        root_cause=None,
+        resolution=None,
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=False,
+    )
+    lines = summary_markdown(INCIDENT, [cause], [listed], [], [], incident_page=page).splitlines()
+    assert lines[3] == (
+        "1. Check whether this is [INC-37](https://precedent.example.com/ui/incidents/INC-37) (3 months "
+        "before) again, 'Cache misses'; [INC-3](https://precedent.example.com/ui/incidents/INC-3) too. (25%)"
+    )
+    assert "- **[INC-105](https://precedent.example.com/ui/incidents/INC-105)** auth-api slow" in lines
+    slack = to_mrkdwn("\n".join(lines))
+    assert "<https://precedent.example.com/ui/incidents/INC-37|INC-37>" in slack
+    assert "*<https://precedent.example.com/ui/incidents/INC-105|INC-105>* auth-api slow" in slack
+    # Without a public address (an investigation built on the spot) nothing is linked.
+    assert "](" not in summary_markdown(INCIDENT, [cause], [listed], [], [])

@@ -154,6 +154,6 @@ def test_an_active_incident_on_a_dependency_says_where_it_is() -> None:
         (),
         (brief("INC-2", "mobile-bff"), brief("INC-1", "auth-api")),
     )
-    html = _environment().get_template("_service_people.html").render(s=context)
+    html = _environment().get_template("_service_people.html").render(s=context, changes_before_now=True)
     assert 'INC-1</a> auth-api slow <span class="muted">(on auth-api, which it depends on)</span>' in html
     assert "INC-2</a> mobile-bff slow;" in html

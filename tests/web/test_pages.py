@@ -131,6 +131,13 @@ async def test_the_investigation_page(pages: Pages) -> None:
         assert f'id="{section}"' in html
     precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)
     assert precedents, "the investigation lists its precedents, linked"
+    # A ranking score, as the CLI and MCP write it: "65% similar" read as comparable with a confidence.
+    assert re.search(r"· score \d\.\d{3}</span>", _section(html, "precedents"))
+    assert "% similar" not in html
+    assert "<dt>Resolved by</dt>" in html  # worded as the CLI, Slack and MCP word it
+    # On-call is read at the declaration, and the page may be read days later: it says when.
+    assert "<dt>On call when declared</dt>" in _section(html, "services")
+    assert "What fixed it" not in html
     assert 'class="edge linking"' in html
     assert f'href="/ui/services/{quote(pages.org.service_name)}"' in html
     assert re.search(r"in \d+ ms", html)
@@ -222,6 +229,7 @@ async def test_a_service_page_counts_change_times_back_from_now(pages: Pages) ->
     service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
     # The chart counts 26 weeks and the list below it 30 days: the list says so.
     assert '<h3>Recent incidents <span class="muted">(last 30 days)</span></h3>' in service
+    assert "<dt>On call</dt>" in service  # read now, unlike an investigation's
     changes = _section(service, "changes")
     assert re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? ago", changes), changes
     assert not re.search(r"· \d+ (s|min|h|d)( \d+ (min|h))? before", changes), changes
@@ -233,6 +241,7 @@ async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_
     await pages.sign_in(pages.org.read_token)
     similar = _section((await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text, "similar")
     assert 'class="card"' in similar
+    assert re.search(r"· score \d\.\d{3}</span>", similar), similar
     assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
     assert not re.search(r"\w_(rank|service|team)\b", similar), similar
 

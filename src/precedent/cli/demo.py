@@ -323,7 +323,9 @@ def _explained(declared: DeclaredIncident, investigation: dict[str, Any]) -> lis
         top = similar[0]
         label = top.get("reference") or top["incident_id"]
         repeated = " (the planted failure the demo repeated)" if label == declared.repeats else ""
-        lines.append(f"Top precedent ({top['score']:.0%} similar): {label} {top['name']}{repeated}")
+        # A ranking score (a weighted sum of signals), written as the CLI and MCP write it: a "65%
+        # similar" read as a share of likeness, and beside "67%" confidence as comparable with it.
+        lines.append(f"Top precedent (score {top['score']:.3f}): {label} {top['name']}{repeated}")
         lines.append(f"  why similar: {', '.join(top['reasons'])}")
         if top.get("path"):
             lines.append(f"  linked by: {top['path']}")

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["render"]
 
 
+# What an empty cell means, in words (a "-" read as "none" or as "unknown" alike).
+_NO_LESSON = "root cause and resolution not recorded"
+_NO_OWNER = "no owner in the map"
+_NO_ON_CALL = "nobody found on call"
+_NOTHING_AROUND = "no dependency or incident in the map"
+
+
 def _hypotheses(investigation: Investigation) -> Table:
     table = Table("#", "likely cause", "confidence", "evidence", title="Hypotheses", show_lines=True)
     for rank, h in enumerate(investigation.hypotheses, start=1):
@@ -26,11 +33,12 @@ def _hypotheses(investigation: Investigation) -> Table:
 
 
 def _precedents(investigation: Investigation) -> Table:
+    # Ages count back from the declaration, as the changes' do: "ago" is wrong once read later.
     table = Table("incident", "when", "what it teaches", title="Precedents", show_lines=True)
     declared = investigation.incident.declared_at
     for p in investigation.similar:
         when = (
-            age_text((declared - p.started_at).total_seconds() / 60) + " ago"
+            age_text((declared - p.started_at).total_seconds() / 60) + " before"
             if declared and p.started_at
             else ""
         )
@@ -39,16 +47,19 @@ def _precedents(investigation: Investigation) -> Table:
             teaches.append(f"resolved by: {p.resolution}")
         if p.open_follow_ups:
             teaches.append(f"{p.open_follow_ups} open follow-up(s)")
-        table.add_row(escape(f"{p.label}\n{p.name}"), when, escape("\n".join(teaches) or "-"))
+        table.add_row(escape(f"{p.label}\n{p.name}"), when, escape("\n".join(teaches) or _NO_LESSON))
     return table
 
 
 def _people(investigation: Investigation) -> Table:
-    table = Table("service", "owners", "on call", "around it", title="Services", show_lines=True)
+    # Read at the declaration, which may be long before this is read: the header says so.
+    table = Table(
+        "service", "owners", "on call when declared", "around it", title="Services", show_lines=True
+    )
     for s in investigation.services:
-        owners = escape("\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or "-")
+        owners = escape("\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or _NO_OWNER)
         on_call = escape(
-            "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or "-"
+            "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or _NO_ON_CALL
         )
         if s.on_call_note:
             on_call += f"\n[yellow]{escape(s.on_call_note)}[/yellow]"
@@ -61,7 +72,7 @@ def _people(investigation: Investigation) -> Table:
             around.append("active: " + ", ".join(b.reference or b.id for b in s.active_incidents))
         if s.recent_incidents:
             around.append(f"{len(s.recent_incidents)} incident(s) in 30 days")
-        table.add_row(escape(s.name), owners, on_call, escape("\n".join(around) or "-"))
+        table.add_row(escape(s.name), owners, on_call, escape("\n".join(around) or _NOTHING_AROUND))
     return table
 
 
@@ -75,8 +86,12 @@ def _changes(investigation: Investigation) -> Table:
     return table
 
 
-def render(console: Console, investigation: Investigation) -> None:
-    """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups."""
+def render(console: Console, investigation: Investigation, *, stored: bool = True) -> None:
+    """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups.
+
+    Every section is printed, an empty one as a sentence saying why, so a blank is never read as
+    "nothing to worry about" by mistake. ``stored`` is False for ``--no-save``: no id to open.
+    """
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
     console.rule(escape(f"{incident.label}: {incident.name}"))
@@ -90,10 +105,20 @@ def render(console: Console, investigation: Investigation) -> None:
         console.print(_hypotheses(investigation))
     if investigation.similar:
         console.print(_precedents(investigation))
+    else:
+        console.print("No precedent: no earlier incident in the map is similar enough.")
     if investigation.services:
         console.print(_people(investigation))
+    else:
+        console.print("No affected service in the map: no owners, on-call or dependencies to show.")
     if investigation.changes:
         console.print(_changes(investigation))
+    else:
+        hours = f"{investigation.change_window_hours:g} h"
+        console.print(f"No change recorded on or near the affected services in the {hours} before.")
     for f in investigation.follow_ups[:5]:
         console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}", markup=False)
-    console.print(f"built in {investigation.build_ms:.0f} ms; stored as {investigation.id}", style="dim")
+    if len(investigation.follow_ups) > 5:
+        console.print(f"and {len(investigation.follow_ups) - 5} more open follow-ups (see --json)")
+    where = f"stored as {investigation.id}" if stored else "not stored (--no-save)"
+    console.print(f"built in {investigation.build_ms:.0f} ms; {where}", style="dim")

@@ -164,7 +164,7 @@ def results_table(answer: SimilarResults) -> Table:
         lesson = explanation.lesson
         teaches = [f"root cause: {lesson.root_cause}"] if lesson.root_cause else []
         if lesson.resolution:
-            teaches.append(f"resolution: {lesson.resolution}")
+            teaches.append(f"resolved by: {lesson.resolution}")
         if lesson.open_follow_ups:
             teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
         started = result.started_at.date().isoformat() if result.started_at else "?"

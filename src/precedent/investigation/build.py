@@ -198,8 +198,17 @@ async def build_investigation(
             follow_ups.setdefault(follow_up.id, follow_up)
     built_at = collaborators.clock()
     new_id = investigation_id(_subject(posed), built_at)
-    page = collaborators.links.investigation(new_id) if collaborators.links else None
-    summary = summary_markdown(incident, hypotheses, precedents, gathered.services, changes, page=page)
+    links = collaborators.links
+    page = links.investigation(new_id) if links else None
+    summary = summary_markdown(
+        incident,
+        hypotheses,
+        precedents,
+        gathered.services,
+        changes,
+        page=page,
+        incident_page=links.incident if links else None,
+    )
     build_seconds = time.perf_counter() - started
     INVESTIGATION_BUILD_SECONDS.observe(build_seconds)
     return Investigation(

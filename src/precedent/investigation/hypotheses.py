@@ -89,14 +89,20 @@ def change_confidence(change: Change, share: float) -> float:
     return round(0.95 * time_weight * graph_weight * _KIND_WEIGHT[change.kind] * prior, 3)
 
 
+def _hops(hops: int) -> str:
+    return "1 hop" if hops == 1 else f"{hops} hops"
+
+
 def _where(change: Change) -> str:
+    # Two hops away is said so: "which depends on auth-api" read as a direct dependent.
+    through = f", {_hops(change.hops)} away" if change.hops > 1 else ""
     if change.relation == "affected":
         return f"on {change.service_name}, an affected service"
     if change.relation == "upstream":
-        return f"on {change.service_name}, which {change.via} depends on"
+        return f"on {change.service_name}, which {change.via} depends on{through}"
     if change.relation == "downstream":
-        return f"on {change.service_name}, which depends on {change.via}"
-    return f"on {change.service_name}, {change.hops} hops from {change.via}"
+        return f"on {change.service_name}, which depends on {change.via}{through}"
+    return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
 
 
 def change_hypotheses(
@@ -118,7 +124,13 @@ def change_hypotheses(
             f"was declared, {_where(change)}: roll it back if the symptoms started after it"
         )
         if caused:
-            statement += f" ({', '.join(p.label for p in caused[:3])}, similar incidents, followed a change)"
+            labels = [p.label for p in caused[:3]]
+            if len(labels) == 1:
+                statement += f" ({labels[0]}, a similar incident, followed a change)"
+            else:
+                statement += (
+                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes)"
+                )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
@@ -130,8 +142,17 @@ def change_hypotheses(
     return out
 
 
-def precedent_hypotheses(incident: InvestigatedIncident, precedents: Sequence[Precedent]) -> list[Hypothesis]:
-    """``Is this INC-47 (3 weeks ago) again: root cause ..., resolved by ...`` for known causes."""
+def precedent_hypotheses(
+    incident: InvestigatedIncident, precedents: Sequence[Precedent], active: frozenset[str] = frozenset()
+) -> list[Hypothesis]:
+    """``Is this INC-47 (3 weeks before) again: root cause ..., resolved by ...`` for known causes.
+
+    Ages are counted back from the declaration, as every time in an investigation is ("7 min
+    before"), never from now: an investigation is read, and replayed, long after it was built.
+
+    A precedent in ``active`` (ids of incidents still open at the declaration) is not over, so
+    this cannot be it "again": it is asked whether this is part of it.
+    """
     if not precedents:
         return []
     top = max(p.score for p in precedents) or 1.0
@@ -139,10 +160,18 @@ def precedent_hypotheses(incident: InvestigatedIncident, precedents: Sequence[Pr
     for rank, precedent in enumerate(precedents):
         if not (precedent.root_cause or precedent.resolution):
             continue
-        when = ""
+        age = None
         if incident.declared_at and precedent.started_at:
-            when = f" ({age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)} ago)"
-        parts = [f"Check whether this is {precedent.label}{when} again, {precedent.name!r}"]
+            age = age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)
+        if precedent.incident_id in active:
+            since = f", started {age} before" if age else ""
+            parts = [
+                f"Check whether this is part of {precedent.label}, still open when {incident.label} "
+                f"was declared{since}, {precedent.name!r}"
+            ]
+        else:
+            before = f" ({age} before)" if age else ""
+            parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
         if precedent.root_cause:
             parts.append(f"root cause: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:
@@ -186,12 +215,20 @@ def dependency_hypotheses(
                     Evidence(
                         "incident", brief.id, label, f"{state} on {dep.name} {age_text(minutes)} before"
                     ),
-                    Evidence("service", dep.id, dep.name, f"{service.name} depends on it ({dep.hops} hops)"),
+                    Evidence(
+                        "service", dep.id, dep.name, f"{service.name} depends on it ({_hops(dep.hops)})"
+                    ),
                 )
                 hypothesis = Hypothesis(statement + ".", confidence, "dependency", evidence)
                 if brief.id not in out or out[brief.id].confidence < confidence:
                     out[brief.id] = hypothesis
     return list(out.values())
+
+
+def _listed(items: Sequence[str], shown: int, sep: str) -> str:
+    """The first ``shown`` items, and how many more: a count never disagrees with the names beside it."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return sep.join(items[:shown]) + more
 
 
 def recurrence_hypotheses(
@@ -208,13 +245,12 @@ def recurrence_hypotheses(
         open_items = [f for p in on_it for f in p.follow_ups]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({', '.join(p.label for p in on_it[:4])})"
+            f"({_listed([p.label for p in on_it], 4, ', ')})"
         )
         if open_items:
-            titles = "; ".join(f.title for f in open_items[:2])
-            statement += (
-                f"; {len(open_items)} follow-ups from them are still open ({titles}): apply their fixes"
-            )
+            titles = _listed([f.title for f in open_items], 2, "; ")
+            still = "follow-up from them is" if len(open_items) == 1 else "follow-ups from them are"
+            statement += f"; {len(open_items)} {still} still open ({titles}): apply their fixes"
         else:
             statement += ": apply the fix that worked last time"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
@@ -224,6 +260,10 @@ def recurrence_hypotheses(
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
         out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
     return out
+
+
+def _active(nearby_incidents: Mapping[str, Sequence[IncidentBrief]]) -> frozenset[str]:
+    return frozenset(b.id for briefs in nearby_incidents.values() for b in briefs if b.active)
 
 
 def rank_hypotheses(
@@ -244,7 +284,7 @@ def rank_hypotheses(
     """
     kinds = (
         change_hypotheses(incident, changes, precedents),
-        precedent_hypotheses(incident, precedents),
+        precedent_hypotheses(incident, precedents, _active(nearby_incidents)),
         dependency_hypotheses(incident, services, nearby_incidents),
         recurrence_hypotheses(incident, services, precedents),
     )

@@ -28,6 +28,9 @@ _CHANGE_WORDS = re.compile(
     r"flag flip|migration|new version|upgrade[ds]?|rolled back|roll(ed)?back|revert(ed)?)\b",
     re.IGNORECASE,
 )
+# In a resolution, only undoing a change says a change caused it: "we deployed a configuration
+# change to bypass the cache" is the fix, and says nothing of the cause.
+_UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,14 @@ def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[P
     """Turn the finder's results into precedents, flagging those a change caused.
 
     A precedent counts as caused by a change when its incident names a suspected change
-    (``CAUSED_BY``) or its root cause speaks of one (a deploy, a config change, a rollback).
+    (``CAUSED_BY``), its root cause speaks of one (a deploy, a config change, a rollback), or its
+    resolution undid one (a rollback, a revert).
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
-        cause_text = " ".join(x for x in (lesson.root_cause, lesson.resolution) if x)
+        named = bool(lesson.root_cause and _CHANGE_WORDS.search(lesson.root_cause))
+        undone = bool(lesson.resolution and _UNDO_WORDS.search(lesson.resolution))
         out.append(
             Precedent(
                 incident_id=result.incident_id,
@@ -122,7 +127,7 @@ def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[P
                 shared_services=result.explanation.shared_services,
                 follow_ups=parts.follow_ups.get(result.incident_id, ()),
                 open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
-                caused_by_change=result.incident_id in parts.caused or bool(_CHANGE_WORDS.search(cause_text)),
+                caused_by_change=result.incident_id in parts.caused or named or undone,
             )
         )
     return tuple(out)

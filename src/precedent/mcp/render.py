@@ -41,8 +41,13 @@ def _when(at: datetime | None) -> str:
 
 
 def _short(text: str | None, limit: int = _SNIPPET) -> str:
+    """At most ``limit`` characters, cut between words ("2026.11.05-a7…" reads as another version)."""
     flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if len(flat) <= limit:
+        return flat
+    head = flat[: limit - 1]
+    # A single word longer than the limit is cut where it must be.
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;:") + "…"
 
 
 def _node_title(node: NodeResponse) -> str:
@@ -81,7 +86,7 @@ def render_similar(response: SimilarResponse) -> str:
         if why.lesson.root_cause:
             lines.append(f"   root cause: {_short(why.lesson.root_cause)}")
         if why.lesson.resolution:
-            lines.append(f"   resolution: {_short(why.lesson.resolution)}")
+            lines.append(f"   resolved by: {_short(why.lesson.resolution)}")
         if why.lesson.open_follow_ups:
             lines.append(f"   open follow-ups: {why.lesson.open_follow_ups}")
     return "\n".join(lines)
@@ -109,7 +114,7 @@ def render_incident(response: IncidentDetailResponse) -> str:
     lesson = response.lesson
     for label, value in (
         ("root cause", lesson.root_cause),
-        ("resolution", lesson.resolution),
+        ("resolved by", lesson.resolution),
         ("learnings", lesson.learnings),
     ):
         if value:
@@ -122,7 +127,9 @@ def render_incident(response: IncidentDetailResponse) -> str:
 
 def _change_line(change: Change) -> str:
     where = (
-        "" if change.relation == "affected" else f" ({change.relation} of {change.via}, {change.hops} hop)"
+        ""
+        if change.relation == "affected"
+        else f" ({change.relation} of {change.via}, {change.hops} hop{'s' if change.hops != 1 else ''})"
     )
     summary = f": {_short(change.summary, 100)}" if change.summary else ""
     return f"- {_when(change.started_at)} {change.title}{where}{summary} [{change.id}]"

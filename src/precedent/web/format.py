@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "when"]
+__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "score", "when"]
 
 
 def when(value: datetime | None) -> str:
@@ -72,6 +72,15 @@ def external_url(value: object) -> str:
     return text if parts.scheme.lower() in _LINKABLE_SCHEMES and parts.netloc else ""
 
 
+def score(value: float) -> str:
+    """A precedent's ranking score as the CLI and MCP write it (``0.651``), never as a percentage.
+
+    It is a weighted sum of signals, not a share of likeness: "65% similar" beside a hypothesis's
+    "67%" confidence reads as two comparable numbers, and they are not.
+    """
+    return f"{value:.3f}"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "when": when,
     "iso": iso,
@@ -79,4 +88,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ago": ago,
     "percent": percent,
     "external_url": external_url,
+    "score": score,
 }

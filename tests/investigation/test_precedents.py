@@ -1,0 +1,60 @@
+"""Which precedents count as caused by a change: "a similar past incident caused by a change" must be true."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from precedent.investigation.precedents import Parts, precedents_from
+from precedent.model import Node
+from precedent.retrieval.fusion import Signals, fuse
+from precedent.retrieval.lessons import extract_lesson
+from precedent.retrieval.query import PosedQuery
+from precedent.retrieval.results import Explanation, SimilarIncident
+from precedent.retrieval.weights import DEFAULT_WEIGHTS
+
+_POSED = PosedQuery(None, None, "x", "x", (), (), (), None, None, None, None, ("public",), frozenset())
+
+
+def _similar(incident_id: str, root_cause: str | None, resolution: str | None) -> SimilarIncident:
+    fused = fuse({incident_id: Signals(semantic=0.9)}, DEFAULT_WEIGHTS)[0]
+    lesson = replace(
+        extract_lesson(Node(incident_id, "Incident"), [], []), root_cause=root_cause, resolution=resolution
+    )
+    return SimilarIncident(
+        incident_id,
+        incident_id.upper(),
+        "x",
+        fused.score,
+        None,
+        Explanation(fused.contributions, (), (), None, lesson),
+    )
+
+
+def test_a_fix_that_was_deployed_does_not_make_a_change_the_cause() -> None:
+    # GitHub's INC-93: authentication failures, "mitigated by deploying a configuration change to
+    # memcached"; it was cited as "a similar past incident caused by a change".
+    found = precedents_from(
+        [
+            _similar(
+                "inc-93", "sporadic authentication failures", "deploying a configuration change to memcached"
+            ),
+            _similar(
+                "inc-80", "an upstream model provider was degraded", "We deployed a fix to shift traffic"
+            ),
+            _similar("inc-138", "triggered by a routine deployment to an internal service", None),
+            _similar(
+                "inc-153", "a serializer drops a field", "We rolled back auth-api to 2026.11.05-a708097"
+            ),
+            _similar("inc-7", "a bad config", "reverted the offending commit"),
+            _similar("inc-9", "disk full", None),
+        ],
+        Parts({}, frozenset({"inc-9"})),
+    )
+    assert {p.incident_id: p.caused_by_change for p in found} == {
+        "inc-93": False,
+        "inc-80": False,
+        "inc-138": True,  # the root cause names a deploy
+        "inc-153": True,  # undoing a change fixed it
+        "inc-7": True,
+        "inc-9": True,  # the incident names its suspected change (CAUSED_BY)
+    }

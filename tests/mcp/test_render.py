@@ -1,0 +1,45 @@
+"""The MCP text: what an agent reads must say the same as the structured content, cut only between words."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from precedent.investigation import Change
+from precedent.mcp.render import render_changes
+from precedent.responses import ChangesResponse
+
+AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+CHANGE = Change(
+    id="chg-1",
+    service_id="svc-1",
+    service_name="auth-api",
+    kind="deploy",
+    summary="We rolled back auth-api to 2026.11.05-a708097 " * 4,
+    version="2026.11.05-68ba60f",
+    author=None,
+    started_at=AT,
+    finished_at=None,
+    url=None,
+    commit_sha=None,
+    repository=None,
+    source="api",
+    relation="downstream",
+    hops=1,
+    via="session-redis",
+    minutes_before=None,
+)
+
+
+def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> None:
+    text = render_changes(ChangesResponse(service="auth-api", since=AT, until=AT, changes=[CHANGE]))
+    line = text.splitlines()[1]
+    summary = line.split(": ", 1)[1].rsplit(" [", 1)[0]
+    assert summary.endswith("…")
+    # Every word shown is a whole word of the summary: no "2026.11.05-a7…" posing as a version.
+    assert set(summary.removesuffix("…").split()) <= set(CHANGE.summary.split())  # type: ignore[union-attr]
+    assert "(downstream of session-redis, 1 hop)" in line
+    two = render_changes(
+        ChangesResponse(service=None, since=AT, until=AT, changes=[replace(CHANGE, hops=2, summary=None)])
+    )
+    assert "(downstream of session-redis, 2 hops)" in two
