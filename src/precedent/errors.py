@@ -71,6 +71,14 @@ class ConfigError(PrecedentError):
 class InvalidQuery(PrecedentError):
     """A query's arguments are missing or inconsistent; the message says which and how to fix it."""
 
+    @classmethod
+    def unknown_cursor(cls) -> InvalidQuery:
+        """A ``cursor`` that no page of this list gave out (every list words it alike)."""
+        return cls(
+            "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
+            "or leave it out for the first page"
+        )
+
 
 class SchemaError(PrecedentError):
     """A label, relationship type or property is not allowed by ``graph_schema/``."""
