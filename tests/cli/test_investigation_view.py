@@ -76,3 +76,14 @@ def test_a_service_the_map_does_not_hold_is_named() -> None:
         None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
     )
     assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))
+
+
+def test_the_footer_says_whether_the_investigation_was_stored() -> None:
+    # `investigate --no-save` printed "stored as inv:...": an id no route or page could find.
+    investigation = _investigation()
+    for stored, footer in ((True, f"stored as {investigation.id}"), (False, "not stored (--no-save)")):
+        console = Console(width=300, record=True)
+        render(console, investigation, stored=stored)
+        text = console.export_text()
+        assert footer in text
+        assert ("stored as" in text) is stored

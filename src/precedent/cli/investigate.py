@@ -118,7 +118,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.markdown:
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
-        render(Console(), investigation)
+        render(Console(), investigation, stored=not args.no_save)
         if page:
             Console(soft_wrap=True).print(f"\nRead it in a browser: {page}", markup=False, highlight=False)
     return 0

@@ -75,8 +75,14 @@ def _changes(investigation: Investigation) -> Table:
     return table
 
 
-def render(console: Console, investigation: Investigation) -> None:
-    """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups."""
+def render(console: Console, investigation: Investigation, *, stored: bool = True) -> None:
+    """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups.
+
+    Args:
+        console: Where to print.
+        investigation: What to print.
+        stored: Whether it was stored (``--no-save`` builds one that exists only in this output).
+    """
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
     console.rule(escape(f"{incident.label}: {incident.name}"))
@@ -96,4 +102,5 @@ def render(console: Console, investigation: Investigation) -> None:
         console.print(_changes(investigation))
     for f in investigation.follow_ups[:5]:
         console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}", markup=False)
-    console.print(f"built in {investigation.build_ms:.0f} ms; stored as {investigation.id}", style="dim")
+    kept = f"stored as {investigation.id}" if stored else "not stored (--no-save)"
+    console.print(f"built in {investigation.build_ms:.0f} ms; {kept}", style="dim")
