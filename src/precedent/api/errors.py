@@ -121,7 +121,10 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
 
 
 def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
-    if status_for(exc) >= 500:
+    if isinstance(exc, WebhooksDisabled):
+        # Configuration, said at start-up: a traceback for each of incident.io's retries read as a crash.
+        log.warning("refused a delivery path=%s: %s", request.url.path, exc)
+    elif status_for(exc) >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
     return problem_response(exc)
 
