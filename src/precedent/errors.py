@@ -235,17 +235,21 @@ class StoreCorrupt(StoreError):
 class StoreLocked(StoreUnavailable):
     """Another process holds the embedded map open for writing.
 
-    ``pid`` and ``command`` name that process when it recorded them (None otherwise).
+    ``pid`` and ``command`` name that process when it recorded them (None otherwise);
+    ``is_advised`` says the message already says what to do where it surfaced (``advised``).
     """
 
-    def __init__(self, message: str, *, pid: int | None = None, command: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, pid: int | None = None, command: str | None = None, advised: bool = False
+    ) -> None:
         super().__init__(message)
         self.pid = pid
         self.command = command
+        self.is_advised = advised
 
     def advised(self, advice: str) -> StoreLocked:
         """The same refusal with ``advice`` for where it surfaces (the store's own is for Python callers)."""
-        return StoreLocked(f"{self}. {advice}", pid=self.pid, command=self.command)
+        return StoreLocked(f"{self}. {advice}", pid=self.pid, command=self.command, advised=True)
 
 
 class ReadOnlyStore(StoreError):
