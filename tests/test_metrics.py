@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from precedent.embedding import CachedEmbedder, HashEmbedder
@@ -56,3 +58,16 @@ async def test_a_sync_records_progress_and_success(embedded_store: GraphStore) -
     assert _sample("precedent_sync_records_total", resource="incidents") == before + written
     assert _sample("precedent_sync_in_progress") == 0
     assert _sample("precedent_sync_last_success_timestamp_seconds") > 0
+
+
+def test_the_docs_metrics_table_names_every_metric() -> None:
+    # precedent_slack_messages_total was served but missing from the table a scraper's owner reads.
+    table = (Path(__file__).resolve().parents[1] / "docs" / "api-auth.md").read_text()
+    documented = set(re.findall(r"`(precedent_[a-z_]+)`", table))
+    exported = {
+        m.name + ("_total" if m.type == "counter" else "")
+        for m in REGISTRY.collect()
+        if m.name.startswith("precedent_")
+    }
+    assert exported, "no precedent_* metric is registered"
+    assert exported <= documented, f"docs/api-auth.md does not name: {sorted(exported - documented)}"

@@ -71,6 +71,14 @@ class ConfigError(PrecedentError):
 class InvalidQuery(PrecedentError):
     """A query's arguments are missing or inconsistent; the message says which and how to fix it."""
 
+    @classmethod
+    def unknown_cursor(cls) -> InvalidQuery:
+        """A ``cursor`` that no page of this list gave out (every list words it alike)."""
+        return cls(
+            "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
+            "or leave it out for the first page"
+        )
+
 
 class SchemaError(PrecedentError):
     """A label, relationship type or property is not allowed by ``graph_schema/``."""
@@ -227,17 +235,21 @@ class StoreCorrupt(StoreError):
 class StoreLocked(StoreUnavailable):
     """Another process holds the embedded map open for writing.
 
-    ``pid`` and ``command`` name that process when it recorded them (None otherwise).
+    ``pid`` and ``command`` name that process when it recorded them (None otherwise);
+    ``is_advised`` says the message already says what to do where it surfaced (``advised``).
     """
 
-    def __init__(self, message: str, *, pid: int | None = None, command: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, pid: int | None = None, command: str | None = None, advised: bool = False
+    ) -> None:
         super().__init__(message)
         self.pid = pid
         self.command = command
+        self.is_advised = advised
 
     def advised(self, advice: str) -> StoreLocked:
         """The same refusal with ``advice`` for where it surfaces (the store's own is for Python callers)."""
-        return StoreLocked(f"{self}. {advice}", pid=self.pid, command=self.command)
+        return StoreLocked(f"{self}. {advice}", pid=self.pid, command=self.command, advised=True)
 
 
 class ReadOnlyStore(StoreError):

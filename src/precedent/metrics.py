@@ -70,7 +70,8 @@ AUTH_FAILURES = Counter(
 )
 WEBHOOK_DELIVERIES = Counter(
     "precedent_webhook_deliveries_total",
-    "incident.io webhook deliveries by outcome (accepted, duplicate, bad_signature, stale, failed).",
+    "incident.io webhook deliveries by outcome "
+    "(accepted, duplicate, ignored, bad_signature, stale, malformed, disabled, failed).",
     ("outcome",),
     registry=REGISTRY,
 )

@@ -88,6 +88,15 @@ async def test_post_a_described_incident_and_page_through_the_list(client: Async
     assert bad.status_code == 400
 
 
+async def test_a_cursor_the_list_did_not_issue_is_a_400(client: AsyncTestClient[Litestar]) -> None:
+    # It used to be compared with the ids as it came: "zzz" answered an empty page, "a" every item.
+    for cursor in ("zzz", "a", "inv:123:x"):
+        response = await client.get("/v1/investigations", params={"cursor": cursor})
+        assert response.status_code == 400, cursor
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "next_cursor" in response.json()["detail"]
+
+
 async def test_record_a_change_idempotently_and_list_it(client: AsyncTestClient[Litestar]) -> None:
     change = {
         "service": "payments-api",

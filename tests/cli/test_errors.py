@@ -150,6 +150,18 @@ async def test_recording_a_change_beside_the_running_service_points_at_the_api(
     assert "POST the change to /v1/changes with a write token" in text
 
 
+@pytest.mark.usefixtures("held_map")
+async def test_a_write_beside_the_running_service_says_what_to_do_at_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `token create` beside the demo ended with a Python call: EmbeddedStore(path, read_only=True).
+    assert await run_main(["token", "create", "--scope", "read", "--name", "me"]) == 1
+    text = said(capsys)
+    assert "is open for writing by" in text
+    assert "From the command line: stop that process (Ctrl-C where it runs)" in text
+    assert "token list" in text
+
+
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.usefixtures("held_map")
@@ -163,6 +175,7 @@ async def test_investigate_beside_the_running_service(capsys: pytest.CaptureFixt
     assert "is open for writing by" in text
     assert "add --no-save" in text
     assert "GET /v1/incidents/INC-20/investigation" in text
+    assert "From the command line: stop that process" not in text  # its own advice only
 
 
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path) -> None:

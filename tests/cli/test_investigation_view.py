@@ -111,3 +111,14 @@ def test_a_precedent_s_age_counts_back_from_the_declaration() -> None:
     text = console.export_text()
     assert "3 weeks before" in text
     assert " ago" not in text
+
+
+def test_the_footer_says_whether_the_investigation_was_stored() -> None:
+    # `investigate --no-save` printed "stored as inv:...": an id no route or page could find.
+    investigation = _investigation()
+    for stored, footer in ((True, f"stored as {investigation.id}"), (False, "not stored (--no-save)")):
+        console = Console(width=300, record=True)
+        render(console, investigation, stored=stored)
+        text = console.export_text()
+        assert footer in text
+        assert ("stored as" in text) is stored

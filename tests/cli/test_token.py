@@ -88,3 +88,10 @@ def test_the_creation_line_is_one_line_with_the_name_as_given(capsys: pytest.Cap
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1  # a script's log keeps it whole
     assert f"created {name} (" in err
+
+
+def test_revoke_help_says_what_to_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    # NAME_OR_ID stood alone in `precedent token revoke --help`.
+    with pytest.raises(SystemExit):
+        main(["token", "revoke", "--help"])
+    assert "its id (tok_...), as `precedent token list` shows" in " ".join(capsys.readouterr().out.split())

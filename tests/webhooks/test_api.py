@@ -149,7 +149,7 @@ async def test_unknown_and_unhandled_events_are_acknowledged_recorded_and_ignore
 
 
 async def test_without_a_secret_deliveries_get_503(
-    backend: Backend, builder: RecordingBuilder, tmp_path: Path
+    backend: Backend, builder: RecordingBuilder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = backend.service(builder, secrets=())
     async for client in app_client(backend, service, tmp_path):
@@ -157,6 +157,10 @@ async def test_without_a_secret_deliveries_get_503(
         assert response.status_code == 503
         assert "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in response.json()["detail"]
         assert response.headers["content-type"].startswith("application/problem+json")
+    # The log says webhooks are off, in a line; not an error with a traceback per retried delivery.
+    refused = [r for r in caplog.records if r.name == "precedent.api"]
+    assert [(r.levelname, r.exc_info) for r in refused] == [("WARNING", None)]
+    assert "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in refused[0].getMessage()
 
 
 async def test_an_unwritable_inbox_gets_503_so_incident_io_retries(

@@ -54,11 +54,11 @@ def decode_cursor(cursor: str, arity: int) -> Key:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise _bad_cursor() from exc
+        raise InvalidQuery.unknown_cursor() from exc
     if not (isinstance(key, list) and len(key) == arity):
-        raise _bad_cursor()
+        raise InvalidQuery.unknown_cursor()
     if not all(isinstance(part, (str, int, float)) and not isinstance(part, bool) for part in key):
-        raise _bad_cursor()
+        raise InvalidQuery.unknown_cursor()
     return tuple(key)
 
 
@@ -71,7 +71,7 @@ def decode_typed_cursor(cursor: str | None, *kinds: type[str] | type[int]) -> Ke
         return None
     key = decode_cursor(cursor, len(kinds))
     if not all(type(part) is kind for part, kind in zip(key, kinds, strict=True)):
-        raise _bad_cursor()
+        raise InvalidQuery.unknown_cursor()
     return key
 
 
@@ -107,10 +107,3 @@ def page_of(
     rest = [item for item in items if after is None or key(item) > after]
     page = tuple(rest[:limit])
     return Page(page, encode_cursor(key(page[-1])) if len(rest) > limit else None)
-
-
-def _bad_cursor() -> InvalidQuery:
-    return InvalidQuery(
-        "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
-        "or leave it out for the first page"
-    )

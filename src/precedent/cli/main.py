@@ -40,7 +40,7 @@ from precedent.cli import (
 )
 from precedent.cli.logs import configure_logging
 from precedent.config import Settings
-from precedent.errors import NotFound, PrecedentError
+from precedent.errors import NotFound, PrecedentError, StoreLocked
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(handler(args, settings))
     except PrecedentError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc) + _search_advice(exc))}")
+        console.print(f"[red]error:[/red] {escape(str(_at_the_terminal(exc)) + _search_advice(exc))}")
         return 1
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -109,6 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output still buffered would raise again when Python flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+
+
+def _at_the_terminal(exc: PrecedentError) -> PrecedentError:
+    """A locked map's refusal with what to do from the command line, unless the command said it."""
+    if isinstance(exc, StoreLocked) and not exc.is_advised:
+        return exc.advised(
+            "From the command line: stop that process (Ctrl-C where it runs) to run this command, or "
+            "run a command that only reads beside it (search, similar, stats, neighbourhood, token list, "
+            "investigate --no-save)"
+        )
+    return exc
 
 
 def _search_advice(exc: PrecedentError) -> str:

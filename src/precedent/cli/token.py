@@ -56,7 +56,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = actions.add_parser("list", help="list tokens (never the tokens themselves)")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     revoke = actions.add_parser("revoke", help="revoke a token by name or id")
-    revoke.add_argument("token", metavar="NAME_OR_ID")
+    revoke.add_argument(
+        "token",
+        metavar="NAME_OR_ID",
+        help="the token's name, or its id (tok_...), as `precedent token list` shows",
+    )
     parser.set_defaults(handler=run)
 
 

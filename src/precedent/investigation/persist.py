@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import NotFound
+from precedent.errors import InvalidQuery, NotFound
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.model import Edge, GraphFilter, Node, clean_properties
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["InvestigationPage", "get", "latest_for_incident", "list_recent", "save"]
 
 LABEL = "Investigation"
+# An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
+_ID = re.compile(r"inv:\d{13}:.+")
 
 
 def _node(investigation: Investigation, trigger: str) -> Node:
@@ -114,7 +117,13 @@ async def list_recent(
         viewer: Who is asking.
         cursor: The ``next_cursor`` of the previous page, or ``None`` for the first.
         limit: Page size (1 to 100).
+
+    Raises:
+        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out.
     """
+    if cursor is not None and not _ID.fullmatch(cursor):
+        # Any other string would compare with the ids and answer an empty or arbitrary page.
+        raise InvalidQuery.unknown_cursor()
     limit = max(1, min(limit, 100))
     items: list[Investigation] = []
     last: str | None = None
