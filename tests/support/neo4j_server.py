@@ -33,6 +33,12 @@ JVM_FLAGS = [
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED",
     "-Dio.netty.tryReflectionSetAccessible=true",
+    # Cypher compiles each new query shape to classes, and every new method signature needs an
+    # adapter in the code cache's small non-method segment: over a whole test session (1,470
+    # tests) it filled ("Out of space in CodeCache for adapters", 4 December). One unsegmented
+    # cache lets adapters use all of it.
+    "-XX:-SegmentedCodeCache",
+    "-XX:ReservedCodeCacheSize=256m",
 ]
 # For the test suite's server (``neo4j_server(for_tests=True)``): a short-lived JVM running small
 # queries spends most of its CPU compiling. The client compiler alone (C1) and the serial collector
