@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import pytest
 from pydantic import ValidationError
 
+from precedent.cli.main import main
 from precedent.config import Settings
 
 if TYPE_CHECKING:
@@ -97,3 +98,25 @@ def test_map_location_names_the_directory_or_the_server_and_database(tmp_path: P
     uri = "neo4j+s://ana:hunter2@db.example.com:7687"  # credentials written into the URI: left out
     neo4j = Settings(store="neo4j", neo4j_uri=uri, neo4j_database="maps")
     assert neo4j.map_location() == "neo4j=neo4j+s://db.example.com:7687 database=maps"
+
+
+def test_choices_are_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PRECEDENT_LOG_LEVEL=debug and PRECEDENT_STORE=Neo4j were refused with pydantic's raw text.
+    monkeypatch.setenv("PRECEDENT_LOG_LEVEL", "debug")
+    monkeypatch.setenv("PRECEDENT_STORE", "Neo4j")
+    monkeypatch.setenv("PRECEDENT_LOG_FORMAT", " JSON ")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.log_level, settings.store, settings.log_format) == ("DEBUG", "neo4j", "json")
+
+
+def test_an_invalid_setting_is_named_as_the_variable_to_change(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PRECEDENT_STORE", "mongo")
+    assert main(["stats"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "error: invalid setting: PRECEDENT_STORE: Input should be 'embedded' or 'neo4j' (got 'mongo')" in err
+    )
+    assert "validation error" not in err
+    assert "pydantic" not in err

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from precedent.links import Links
@@ -22,7 +22,7 @@ from precedent.links import Links
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Settings", "share_with_workers"]
+__all__ = ["Settings", "describe_invalid", "share_with_workers"]
 
 log = logging.getLogger("precedent.config")
 
@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     """``json`` writes one JSON object per log line (with a request's fields as keys), for collectors."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        # `debug` and `DEBUG` mean one thing; logging's own names are upper case.
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("store", "log_format", mode="before")
+    @classmethod
+    def _choice_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
     slack_bot_token: SecretStr | None = None
@@ -147,3 +159,14 @@ def share_with_workers(*, host: str, port: int, metrics_dir: Path) -> None:
     os.environ["PRECEDENT_PORT"] = str(port)
     os.environ["PRECEDENT_METRICS_DIR"] = str(metrics_dir)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """A settings error as the variables a user sets: ``PRECEDENT_STORE: Input should be ... (got 'x')``."""
+    lines = []
+    for problem in error.errors():
+        name = _PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
+        got = problem.get("input")
+        shown = "" if got is None or isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{name}: {problem['msg']}{shown}")
+    return "; ".join(lines)

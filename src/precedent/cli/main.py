@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -39,7 +40,7 @@ from precedent.cli import (
     worker,
 )
 from precedent.cli.logs import configure_logging
-from precedent.config import Settings
+from precedent.config import Settings, describe_invalid
 from precedent.errors import NotFound, PrecedentError, StoreLocked
 
 if TYPE_CHECKING:
@@ -91,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         settings = Settings()
+    except ValidationError as exc:
+        console.print(f"[red]error:[/red] invalid setting: {escape(describe_invalid(exc))}")
+        return 2
     except ValueError as exc:
         console.print(f"[red]error:[/red] invalid PRECEDENT_* setting: {escape(str(exc))}")
         return 2
