@@ -155,12 +155,13 @@ class BackgroundSync:
         return self._task is not None and not self._task.done()
 
     def _local_status(self) -> SyncStatus:
+        resources, warnings = self._tracker.published()
         return SyncStatus(
             running=self._running(),
             started_at=self._started_at,
             finished_at=self._finished_at,
-            resources=tuple(ResourceProgress(**vars(r)) for r in self._tracker.resources.values()),
-            warnings=tuple(self._tracker.warnings),
+            resources=tuple(resources),
+            warnings=tuple(warnings),
             last_report=self._last_report,
             last_error=self._last_error,
         )

@@ -88,7 +88,8 @@ class ProgressTracker:
         self.warnings.append(message)
 
     def published(self) -> Published:
-        return list(self.resources.values()), list(self.warnings)
+        """A snapshot: copies, so the run's further progress never changes what was published."""
+        return tuple(replace(r) for r in self.resources.values()), tuple(self.warnings)
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,7 @@ class SyncBoard:
         mine = replace(
             claim.record,
             until=self._clock() + self._lease,
-            resources=tuple(ResourceProgress(**vars(r)) for r in resources),
+            resources=tuple(resources),
             warnings=tuple(warnings),
         )
         return await self._write(claim, mine)
@@ -370,7 +371,7 @@ class SyncBoard:
             holder=None,
             until=None,
             finished_at=self._clock(),
-            resources=tuple(ResourceProgress(**vars(r)) for r in resources),
+            resources=tuple(resources),
             warnings=tuple(warnings),
             last_report=report if report is not None else claim.record.last_report,
             last_error=error,
