@@ -3,11 +3,13 @@ only when a question needs it, so a lookup that fails (an unknown incident) fail
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.cli.worker import WORKER_OPTIONS
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound, SchemaError, StoreLocked
@@ -128,3 +130,32 @@ async def test_a_restarted_worker_redoes_the_delivery_a_killed_one_held_at_once(
         delivery = await runtime.webhooks.inbox.get("msg_1")
     assert delivery is not None
     assert delivery.state == "done"
+
+
+async def test_the_worker_says_what_it_does_and_warns_of_no_webhook_secret(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `precedent worker` serves no HTTP: no signing secret is no concern of it.
+    with caplog.at_level(logging.INFO, logger="precedent"):
+        async with Runtime(
+            settings=Settings(data_dir=data_dir), options=WORKER_OPTIONS, model_loader=ModelLoader()
+        ) as runtime:
+            assert await runtime.webhooks.worker.drain() == 0
+    said = [r.getMessage() for r in caplog.records if r.name == "precedent.webhooks"]
+    assert not [m for m in said if "OFF" in m or "503" in m], said
+    assert any("webhook worker: processing the incident.io deliveries" in m for m in said), said
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.records
+
+
+async def test_a_process_serving_webhooks_without_a_secret_warns_they_are_off(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="precedent"):
+        async with Runtime(
+            settings=Settings(data_dir=data_dir),
+            options=RuntimeOptions(webhooks=True, webhook_worker=False),
+            model_loader=ModelLoader(),
+        ):
+            pass
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("webhooks are OFF" in m and "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in m for m in warned), warned

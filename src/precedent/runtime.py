@@ -63,12 +63,15 @@ class RuntimeOptions:
         read_only: Open the embedded map read-only, beside a process that writes it.
         webhooks: Build the webhook service (inbox, receiver, worker) and start it with the runtime.
         webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
+        webhook_receiver: This process serves the webhook receiver over HTTP (``serve``); the
+            ``worker`` command serves no HTTP and only drains the inbox.
     """
 
     model: bool = True
     read_only: bool = False
     webhooks: bool = False
     webhook_worker: bool = True
+    webhook_receiver: bool = True
 
 
 class Runtime:
@@ -296,6 +299,7 @@ class Runtime:
             _build_verifier(settings),
             processor,
             run_worker=self._options.webhook_worker,
+            receives=self._options.webhook_receiver,
             priority=priority,
         )
 

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 
     from precedent.config import Settings
 
-__all__ = ["register", "run"]
+__all__ = ["WORKER_OPTIONS", "register", "run"]
 
 log = logging.getLogger("precedent.cli")
+
+WORKER_OPTIONS = RuntimeOptions(webhooks=True, webhook_worker=False, webhook_receiver=False)
+"""What ``precedent worker`` opens: the inbox and the model, driven here; no webhook receiver."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Process deliveries until interrupted (or, with ``--once``, until none is waiting)."""
-    options = RuntimeOptions(webhooks=True, webhook_worker=False)
+    options = WORKER_OPTIONS
     async with Runtime(settings=settings, options=options) as runtime:
         worker = runtime.webhooks.worker
         if args.once:

@@ -41,6 +41,8 @@ class WebhookService:
         processor: What the worker does with each delivery.
         options: Worker pacing.
         run_worker: Start a worker in this process (``precedent serve``'s default).
+        receives: This process serves ``POST /v1/webhooks/incident-io`` (``precedent serve``);
+            ``precedent worker`` serves no HTTP, so a missing signing secret is no concern of it.
         clock: The current time, shared by receiver and worker.
         priority: Lets acknowledgements go before the worker's steps; pass the one the processor
             pauses on (``DeliveryProcessor(pause=priority.turn)``), or a new one is made.
@@ -54,6 +56,7 @@ class WebhookService:
         options: WorkerOptions | None = None,
         *,
         run_worker: bool = True,
+        receives: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         priority: AckPriority | None = None,
     ) -> None:
@@ -66,6 +69,7 @@ class WebhookService:
         self.clock = clock
         self._verifier = verifier
         self._run_worker = run_worker
+        self._receives = receives
         self._task: asyncio.Task[None] | None = None
         self._open = False
 
@@ -81,7 +85,12 @@ class WebhookService:
 
     async def start(self) -> None:
         """Open the inbox and start the worker; if the inbox is down, keep trying in the background."""
-        if self._verifier is None:
+        if not self._receives:
+            log.info(
+                "webhook worker: processing the incident.io deliveries waiting in the inbox; this "
+                "process serves no HTTP (`precedent serve` receives the deliveries)"
+            )
+        elif self._verifier is None:
             log.warning(
                 "incident.io webhooks are OFF: PRECEDENT_INCIDENTIO_WEBHOOK_SECRET is not set, so "
                 "POST /v1/webhooks/incident-io answers 503"
