@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     """Slack's Web API root (a local stand-in for tests or an egress proxy)."""
     public_url: str | None = None
     """Where responders reach this service (``https://precedent.example.com``), for the links that
-    Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset."""
+    Slack messages, the CLI and the demo print; ``http://HOST:PORT`` when unset. The web sign-in
+    accepts forms posted from this origin, whatever ``Host`` a reverse proxy passes on."""
 
     def model_post_init(self, context: object, /) -> None:
         """Warn about each ``PRECEDENT_*`` variable no setting reads: a typo would otherwise be

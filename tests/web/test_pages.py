@@ -6,9 +6,15 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import httpx
 import pytest
 
+from precedent.api.app import create_app
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
+from tests.api.conftest import running
+from tests.web.conftest import DIMENSIONS, copy_map
 
 if TYPE_CHECKING:
     from tests.web.conftest import Pages, WebOrg
@@ -93,6 +99,46 @@ async def test_forms_without_the_csrf_token_or_from_another_site_are_refused(pag
     out = await pages.client.post("/ui/sign-out", data={"csrf": fresh})
     assert out.status_code == 303
     assert (await pages.client.get("/ui/")).status_code == 303
+
+
+async def test_behind_a_proxy_a_form_posted_from_the_public_url_is_accepted(web_org: WebOrg) -> None:
+    # A reverse proxy (TLS ended there) passes Host "precedent-internal:8000"; the browser, at the
+    # public URL, sends that as Origin. Foreign origins are still refused.
+    data_dir = copy_map(web_org, "proxied-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    settings = Settings(
+        data_dir=data_dir,
+        public_url="https://precedent.example.com/",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="https://precedent-internal:8000") as client,
+        ):
+            await client.get("/ui/sign-in")
+            csrf = client.cookies["precedent_csrf"]
+            form = {"token": web_org.read_token, "csrf": csrf}
+            for foreign in ("https://evil.example", "http://precedent.example.com", "null"):
+                refused = await client.post("/ui/sign-in", data=form, headers={"origin": foreign})
+                assert refused.status_code == 403, foreign
+                assert "posted from another site" in refused.text, foreign
+            signed_in = await client.post(
+                "/ui/sign-in", data=form, headers={"origin": "https://precedent.example.com"}
+            )
+            assert signed_in.status_code == 303
+            assert "precedent_session" in signed_in.headers.get("set-cookie", "")
+            out = await client.post(
+                "/ui/sign-out",
+                data={"csrf": client.cookies["precedent_csrf"]},
+                headers={"origin": "https://Precedent.Example.com"},
+            )
+            assert out.status_code == 303
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize(

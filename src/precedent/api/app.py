@@ -170,7 +170,7 @@ def create_app(
             *SERVICE_ROUTES,
             *TEAM_ROUTES,
             mcp.route,
-            web_router(live.get_tokens, secure_cookies=secure_cookies),
+            web_router(live.get_tokens, secure_cookies=secure_cookies, public_url=settings.public_url),
         ],
         template_config=template_config(),
         lifespan=[lifespan],

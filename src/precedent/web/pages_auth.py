@@ -59,10 +59,11 @@ async def sign_in(
     request: Request[Any, Any, Any],
     tokens: NamedDependency[TokenRegistry],
     cookie_secure: NamedDependency[bool],
+    public_origin: NamedDependency[str | None],
 ) -> Redirect | Template:
     """Check the token and keep it in the session cookie; back to where the reader was going."""
     form = await request.form()
-    check_csrf(request, _field(form, "csrf"))
+    check_csrf(request, _field(form, "csrf"), public_origin=public_origin)
     return_to = safe_return_path(_field(form, "next"))
     secret = (_field(form, "token") or "").strip()
     try:
@@ -80,10 +81,14 @@ async def sign_in(
 
 
 @post("/sign-out", status_code=303)
-async def sign_out(request: Request[Any, Any, Any], cookie_secure: NamedDependency[bool]) -> Redirect:
+async def sign_out(
+    request: Request[Any, Any, Any],
+    cookie_secure: NamedDependency[bool],
+    public_origin: NamedDependency[str | None],
+) -> Redirect:
     """Forget the session (a POST with the CSRF token, so no other site can sign a reader out)."""
     form = await request.form()
-    check_csrf(request, _field(form, "csrf"))
+    check_csrf(request, _field(form, "csrf"), public_origin=public_origin)
     redirect = Redirect(sign_in_path("/ui/"), status_code=303)
     redirect.cookies.append(expired_session_cookie(secure=cookie_secure))
     return redirect

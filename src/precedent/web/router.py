@@ -22,7 +22,7 @@ from precedent.web.pages_incident import INCIDENT_PAGES
 from precedent.web.pages_investigation import INVESTIGATION_PAGES
 from precedent.web.pages_service import SERVICE_PAGES
 from precedent.web.rendering import STATIC_DIR
-from precedent.web.session import PageSession, authenticate
+from precedent.web.session import PageSession, authenticate, site_origin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,13 +32,18 @@ __all__ = ["UI_PATH", "web_router"]
 UI_PATH = "/ui"
 
 
-def web_router(tokens: Callable[[], TokenRegistry], *, secure_cookies: bool) -> Router:
+def web_router(
+    tokens: Callable[[], TokenRegistry], *, secure_cookies: bool, public_url: str | None = None
+) -> Router:
     """The pages under ``/ui``.
 
     Args:
         tokens: The app's token registry (read per request: it exists once the app has started).
         secure_cookies: Mark cookies ``Secure`` (the service is reached over https).
+        public_url: ``PRECEDENT_PUBLIC_URL``: forms posted from it are this site's, whatever
+            ``Host`` a reverse proxy passes on.
     """
+    public_origin = site_origin(public_url)
 
     async def provide_session(request: Request[Any, Any, Any]) -> PageSession:
         return await authenticate(request, tokens)
@@ -72,6 +77,7 @@ def web_router(tokens: Callable[[], TokenRegistry], *, secure_cookies: bool) -> 
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "tokens": Provide(provide_tokens, sync_to_thread=False),
             "cookie_secure": Provide(lambda: secure_cookies, sync_to_thread=False),
+            "public_origin": Provide(lambda: public_origin, sync_to_thread=False),
         },
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         # Outside each page's exception handling, so redirects and error pages carry them too.

@@ -5,7 +5,8 @@ it in an HttpOnly cookie scoped to ``/ui``; every page authenticates it again th
 ``TokenRegistry`` (a revoked or expired token signs the browser out at once) and reads as the
 token's ``Viewer``. The one form that changes state (sign-in, sign-out) is guarded twice: a
 double-submit CSRF token (a random cookie echoed in a hidden field) and, when the browser sends
-one, an ``Origin`` that must be this site.
+one, an ``Origin`` that must be this site: the ``Host`` it asked, or ``PRECEDENT_PUBLIC_URL``
+(behind a reverse proxy that rewrites ``Host``, the public address is the only one the browser knows).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "expired_session_cookie",
     "new_csrf",
     "authenticate",
+    "site_origin",
     "check_csrf",
     "safe_return_path",
     "session_cookie",
@@ -137,8 +139,24 @@ def csrf_cookie(value: str, *, secure: bool) -> Cookie:
     )
 
 
-def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], submitted: str | None) -> None:
+def site_origin(public_url: str | None) -> str | None:
+    """The origin (``https://precedent.example.com``) of ``public_url``, or ``None`` when unset."""
+    if not public_url:
+        return None
+    parts = urlsplit(public_url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def check_csrf(
+    connection: ASGIConnection[Any, Any, Any, Any], submitted: str | None, *, public_origin: str | None = None
+) -> None:
     """Refuse a form post that is not from one of this site's pages.
+
+    Args:
+        connection: The form post.
+        submitted: The form's CSRF field.
+        public_origin: ``site_origin(PRECEDENT_PUBLIC_URL)``: an ``Origin`` equal to it is this
+            site even when a reverse proxy hands the app another ``Host``.
 
     Raises:
         CsrfRefused: if the field does not match the cookie, or ``Origin`` names another site.
@@ -149,7 +167,10 @@ def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], submitted: str | 
     origin = connection.headers.get("origin")
     # Browsers send Origin on every cross-site POST; "null" (a sandboxed or privacy-stripped
     # origin) cannot prove it is this site.
-    if origin is not None and urlsplit(origin).netloc != connection.headers.get("host", ""):
+    if origin is None or (public_origin is not None and origin.strip().lower() == public_origin):
+        return
+    netloc = urlsplit(origin).netloc
+    if not netloc or netloc != connection.headers.get("host", ""):
         raise CsrfRefused("the form was posted from another site")
 
 
