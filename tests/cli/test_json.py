@@ -28,7 +28,6 @@ async def test_investigate_json_is_the_investigation_response(
     assert out == response.model_dump_json()
 
 
-@pytest.mark.model
 async def test_changes_json_is_what_the_api_answers(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

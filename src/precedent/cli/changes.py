@@ -112,8 +112,9 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     try:
-        async with Runtime.from_settings(settings) as runtime:
-            recorded = await ChangeRecorder(runtime.store, runtime.embedder).record(record)
+        # No model: loading it takes seconds of a CI step, and a change is found by service and time.
+        async with Runtime.from_settings(settings, model=False) as runtime:
+            recorded = await ChangeRecorder(runtime.store).record(record)
     except StoreLocked as exc:
         # CI beside a running service has the API.
         advice = "From CI, beside the running service: POST the change to /v1/changes with a write token"

@@ -176,10 +176,13 @@ class ChangeRecorder:
 
     Args:
         store: The knowledge map.
-        embedder: Embeds each change's text (ChangeEvent is an embedded label).
+        embedder: Embeds each change's text (ChangeEvent is an embedded label), or ``None`` to
+            store it without a vector: ``precedent changes record`` runs as a CI step and does not
+            load the model for it. No question reads a change's vector (investigations read
+            changes by service and time; search covers incidents, their parts and services).
     """
 
-    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+    def __init__(self, store: GraphStore, embedder: Embedder | None = None) -> None:
         self._store = store
         self._embedder = embedder
         self._lock: asyncio.Lock | None = None
@@ -193,11 +196,12 @@ class ChangeRecorder:
         service = await resolve_service(self._store, record.service)
         name = str(service.properties.get("name", service.id)) if service else record.service.strip()
         node = change_node(record, name)
-        vector = (await self._embedder.embed([node.text or ""]))[0]
+        if self._embedder is not None:
+            node = dataclasses.replace(node, embedding=(await self._embedder.embed([node.text or ""]))[0])
         created = not await self._store.get_nodes([node.id])
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
-            await self._store.upsert_nodes([dataclasses.replace(node, embedding=vector)])
+            await self._store.upsert_nodes([node])
             pending = [p for p in await _pending(self._store) if p["id"] != node.id]
             if service is not None:
                 await self._store.upsert_edges([Edge(node.id, "CHANGED", service.id)])
