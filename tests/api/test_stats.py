@@ -59,6 +59,24 @@ async def test_search_shows_a_private_incident_only_with_read_private(read_api: 
     assert "kinds" in bad.json()["detail"]
 
 
+@pytest.mark.parametrize("kinds", ["incidnet", "incident,", "incident;service", "Incident"])
+async def test_a_bad_search_kind_is_answered_with_the_allowed_kinds_in_words(
+    read_api: Api, kinds: str
+) -> None:
+    # It answered litestar's "String should match pattern '^ *(incident|postmortem|...'".
+    bad = await read_api.client.get(
+        "/v1/search", params={"q": "database", "kinds": kinds}, headers=read_api.auth(read_api.tokens.read)
+    )
+    assert bad.status_code == 400
+    assert bad.headers["content-type"] == "application/problem+json"
+    problem = bad.json()
+    said = " ".join([problem["detail"], *(e["message"] for e in problem.get("errors") or [])])
+    assert "pattern" not in said
+    assert "^" not in said
+    assert "kinds" in problem["detail"]
+    assert "incident, postmortem, follow_up, service, update" in problem["detail"]
+
+
 async def test_incidents_per_week_count_what_the_token_may_see(api: Api) -> None:
     now = datetime.now(UTC)
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, cast
 
 from litestar import get, post
@@ -40,7 +41,8 @@ async def search(
         str | None,
         QueryParameter(
             description=f"comma-separated kinds to search ({_KINDS}); all when left out",
-            pattern=_KINDS_PATTERN,
+            # Documented, but checked below: litestar's own refusal would show the regex.
+            schema_extra={"pattern": _KINDS_PATTERN},
         ),
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100, description="how many hits")] = 20,
@@ -53,7 +55,12 @@ async def search(
     wanted = values(kinds)
     unknown = [kind for kind in wanted if kind not in KINDS]
     if unknown:
-        raise InvalidQuery(f"unknown kind {unknown[0]!r}; use any of {_KINDS}, separated by commas")
+        raise InvalidQuery(f"unknown kind {unknown[0]!r} in kinds; use any of {_KINDS}, separated by commas")
+    if kinds is not None and re.fullmatch(_KINDS_PATTERN, kinds) is None:
+        raise InvalidQuery(
+            f"kinds {kinds!r} is not a list of kinds: give one or more of {_KINDS}, separated by "
+            "commas, or leave kinds out to search them all"
+        )
     hits = await search_map(
         store, None, q, viewer=viewer, kinds=[cast("SearchKind", k) for k in wanted], mode="text", limit=limit
     )
