@@ -28,6 +28,11 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
     [
         ("get_incident", {"incident": "INC-999999"}, "incident 'INC-999999' not found: pass an incident id"),
         ("get_investigation", {"incident": "nope"}, "incident 'nope' not found"),
+        (
+            "get_investigation",
+            {"incident": "inv:0000000000001:INC-1"},
+            "that is an investigation's id, not an incident's",
+        ),
         ("find_similar_incidents", {"incident": "INC-999999"}, "not found"),
         ("find_similar_incidents", {}, "pass exactly one of `incident`"),
         ("find_similar_incidents", {"incident": "INC-1", "name": "x"}, "pass exactly one of `incident`"),

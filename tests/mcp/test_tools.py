@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,10 @@ from mcp import Client
 
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.investigation import build_investigation, save
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
+from precedent.model import PUBLIC_VIEWER
+from precedent.retrieval import IncidentQuery
 from precedent.runtime import Runtime
 from precedent.store.embedded import EmbeddedStore
 from tests.mcp.conftest import server_for
@@ -92,7 +96,31 @@ async def test_get_investigation_builds_one(public_server: MCPServer, org: Org) 
     assert len(body["similar"]) <= 3
     assert body["services"]
     assert body["summary_markdown"]
-    assert body["id"] in text
+    # Built for this answer and not stored: the text said "(investigation inv:..., built ...)" as
+    # if that id could be fetched; it says plainly none is stored and how to keep one.
+    ref = str(org.public.properties["reference"])
+    assert f"(investigation {body['id']}" not in text
+    assert f"not stored: no stored investigation of {ref} exists" in text
+    assert f"precedent investigate {ref}" in text
+
+
+async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(org.data_dir, data_dir)
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await store.open()
+    try:
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384)) as runtime:
+            investigation = await build_investigation(
+                IncidentQuery(org.public.id), runtime.investigation_collaborators, PUBLIC_VIEWER
+            )
+            await save(store, investigation)
+            body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+    finally:
+        await store.close()
+    assert body["id"] == investigation.id
+    assert f"(stored investigation {investigation.id}, built" in text
+    assert "not stored" not in text
 
 
 async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:

@@ -31,6 +31,12 @@ def tool_errors() -> Iterator[None]:
         yield
     except NotFound as exc:
         hint = _NOT_FOUND_HINTS.get(exc.kind, "check the id")
+        if exc.kind == "incident" and str(exc.id).startswith("inv:"):
+            hint = (
+                "that is an investigation's id, not an incident's; no tool fetches an investigation "
+                "by id: pass the incident it investigates (an id or INC-123) and get_investigation "
+                "answers with its latest stored investigation"
+            )
         raise ToolError(f"{exc}: {hint}") from exc
     except (InvalidQuery, SchemaError, ValueError) as exc:
         raise ToolError(f"invalid arguments: {exc}") from exc

@@ -172,9 +172,26 @@ def render_changes(response: ChangesResponse) -> str:
     return "\n".join(lines)
 
 
-def render_investigation(response: InvestigationResponse) -> str:
-    """The investigation's own markdown summary, with its id."""
-    return f"{response.summary_markdown}\n\n(investigation {response.id}, built {_when(response.built_at)})"
+def render_investigation(response: InvestigationResponse, *, stored: bool = True) -> str:
+    """The investigation's own markdown summary, with its id when it is stored.
+
+    Args:
+        response: The investigation.
+        stored: Whether it was read from the map; one built for this answer only has an id that
+            names nothing, so the text says so and how to keep one instead.
+    """
+    if stored:
+        return (
+            f"{response.summary_markdown}\n\n(stored investigation {response.id}, "
+            f"built {_when(response.built_at)})"
+        )
+    incident = response.incident.reference or response.incident.id
+    return (
+        f"{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
+        f"investigation of {incident} exists, and this one's id names nothing that can be fetched "
+        f"later. To keep one, store it with `GET /v1/incidents/{incident}/investigation` or "
+        f"`precedent investigate {incident}`; incident.io webhooks store one when an incident is declared.)"
+    )
 
 
 def render_neighbourhood(response: NeighbourhoodResponse) -> str:

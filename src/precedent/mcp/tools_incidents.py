@@ -154,6 +154,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             viewer = state.viewer(ctx)
             node = await runtime.catalog.incident(incident, viewer)
             found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
+            stored = found is not None
             if found is None:
                 # Built on the spot and not stored: no page to link to.
                 collaborators = runtime.unstored_investigation_collaborators
@@ -162,4 +163,4 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
                 )
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
             response = InvestigationResponse.from_investigation(found)
-        return answer(response, render_investigation(response))
+        return answer(response, render_investigation(response, stored=stored))
