@@ -78,6 +78,23 @@ async def test_similar_for_a_described_incident(client: AsyncClient) -> None:
     assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}
 
 
+async def test_a_described_incident_of_an_unknown_severity_or_type_is_refused_naming_the_known(
+    client: AsyncClient,
+) -> None:
+    # Silently ignored before: "SEV9" matched no incident, and the caller never knew.
+    for field, value, known in (("severity", "SEV9", "'Critical', 'Minor'"), ("type", "Outage?", "'Outage'")):
+        response = await client.post("/v1/similar", json={"name": "Checkout 500s", field: value})
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        detail = response.json()["detail"]
+        assert f"unknown {field} {value!r}: the map knows {known}" in detail, detail
+        assert f"leave {field} out" in detail
+    # The map's own names in any case, posed as the map spells them.
+    response = await client.post("/v1/similar", json={"name": "Checkout 500s", "severity": "critical"})
+    assert response.status_code == 200, response.text
+    assert response.json()["query"]["severity"] == "Critical"
+
+
 async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:
     response = await client.post("/v1/similar", json={"name": "", "limit": 0})
     assert response.status_code == 400

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
+from precedent.model import Node
 from precedent.store.embedded import EmbeddedStore
 from tests.cli.output import run_main, said
 
@@ -205,3 +206,25 @@ def test_a_data_directory_that_cannot_be_written_is_said_without_a_traceback(
     expected = f"cannot open the map in {occupied / 'graph'} for writing"
     assert "".join(expected.split()) in "".join(text.split())
     assert "is writable by this user and its disk has space" in text
+
+
+async def test_a_described_incident_of_an_unknown_severity_is_refused_naming_the_known(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was silently ignored: "SEV9" matched no incident. The map is refused before the model
+    # is needed, so a model that is not on this machine never loads.
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", "precedent-tests/no-such-model")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        await store.upsert_nodes(
+            [Node("sev-1", "Severity", {"name": "SEV1"}), Node("sev-2", "Severity", {"name": "SEV2"})]
+        )
+    finally:
+        await store.close()
+    assert await run_main(["similar", "--name", "Ledger timeouts", "--severity", "SEV9"]) == 1
+    text = said(capsys)
+    assert (
+        "unknown severity 'SEV9': the map knows 'SEV1', 'SEV2'; use one of them, or leave severity out"
+        in text
+    )

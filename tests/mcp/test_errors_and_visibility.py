@@ -35,6 +35,11 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ),
         ("find_similar_incidents", {"incident": "INC-999999"}, "not found"),
         ("find_similar_incidents", {}, "pass exactly one of `incident`"),
+        (
+            "find_similar_incidents",
+            {"name": "Checkout 500s", "severity": "SEV9"},
+            "invalid arguments: unknown severity 'SEV9': the map knows 'Critical', 'Major', 'Minor'",
+        ),
         ("find_similar_incidents", {"incident": "INC-1", "name": "x"}, "pass exactly one of `incident`"),
         ("service_context", {"service": "no-such-service"}, "service 'no-such-service' not found"),
         ("recent_changes", {"service": "no-such-service"}, "precedent://services"),

@@ -30,8 +30,14 @@ class DescribedIncidentRequest(BaseModel):
     name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS, description="what is known so far")
     services: list[str] = Field(default_factory=list, description="affected services, by id or name")
-    severity: str | None = Field(default=None, description="severity name, e.g. SEV1")
-    type: str | None = Field(default=None, description="incident type name")
+    severity: str | None = Field(
+        default=None,
+        description="severity name, e.g. SEV1: one the map knows, in any case (400 naming them otherwise)",
+    )
+    type: str | None = Field(
+        default=None,
+        description="incident type name: one the map knows, in any case (400 naming them otherwise)",
+    )
     declared_at: IsoTime | None = Field(default=None, description="when it was declared")
     before: IsoTime | None = Field(
         default=None, description="only incidents that started earlier (default: declared_at)"

@@ -83,7 +83,9 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         services: Annotated[
             tuple[str, ...], Field(description="affected services by id or name (with name)")
         ] = (),
-        severity: Annotated[str | None, Field(description="severity name, e.g. SEV1 (with name)")] = None,
+        severity: Annotated[
+            str | None, Field(description="severity name, e.g. SEV1, as the map names it (with name)")
+        ] = None,
         declared_at: Annotated[
             AwareDatetime | None,
             Field(description="when it was declared, ISO 8601 with a time zone (with name; default now)"),

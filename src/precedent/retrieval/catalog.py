@@ -91,6 +91,19 @@ class Catalog:
         unknown = [k for k, i in zip(keys, ids, strict=True) if not i or i not in by_id]
         return nodes, unknown
 
+    async def names(self, label: Literal["Severity", "IncidentType"]) -> tuple[str, ...]:
+        """The names of the map's severities (most severe first) or incident types (by name).
+
+        A handful of nodes, read each time: a sync may have added one.
+        """
+        ranked: dict[str, float] = {}
+        async for node in self._store.scan_nodes([label]):
+            name = str(node.properties.get("name") or "").strip()
+            rank = node.properties.get("rank")
+            if name:
+                ranked.setdefault(name, float(rank) if isinstance(rank, int | float) else 0.0)
+        return tuple(sorted(ranked, key=lambda name: (-ranked[name], name.casefold())))
+
     async def _lookup(
         self,
         which: Literal["references", "services"],

@@ -2,7 +2,11 @@
 
 An incident in the map is posed from its name and first updates, its affected services,
 severity, type and start time; never its final summary or post-mortem, which give the answer
-away. A described incident is taken as given, with services resolved against the catalog.
+away. A described incident is taken as given, with services resolved against the catalog (a
+service the map does not hold yet is kept and reported) and its severity and type checked
+against the map's: a value the map does not know would silently match nothing, so it is refused
+naming the known ones (in any case: ``sev1`` is posed as the map's ``SEV1``). A map that holds no
+severities or types yet (before its first sync) takes any value, as there is nothing to check.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter, Node
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
 
@@ -41,6 +48,7 @@ async def pose(
 
     Raises:
         NotFound: if an incident query names no incident in the map.
+        InvalidQuery: if a described incident's severity or type is not one the map knows.
     """
     if isinstance(query, DescribedQuery):
         return await _pose_described(catalog, query, options)
@@ -87,7 +95,30 @@ async def pose(
     )
 
 
+async def _known(
+    catalog: Catalog, label: Literal["Severity", "IncidentType"], field: str, value: str | None
+) -> str | None:
+    """``value`` as the map names it, or ``None`` when not given.
+
+    Raises:
+        InvalidQuery: if the map knows values of ``label`` and ``value`` is none of them.
+    """
+    if value is None or not value.strip():
+        return None
+    known = await catalog.names(label)
+    wanted = value.strip().casefold()
+    match = next((name for name in known if name.casefold() == wanted), None)
+    if match is not None or not known:
+        return match or value.strip()
+    raise InvalidQuery(
+        f"unknown {field} {value!r}: the map knows {', '.join(repr(k) for k in known)}; "
+        f"use one of them, or leave {field} out"
+    )
+
+
 async def _pose_described(catalog: Catalog, query: DescribedQuery, options: SimilarOptions) -> PosedQuery:
+    severity = await _known(catalog, "Severity", "severity", query.severity)
+    incident_type = await _known(catalog, "IncidentType", "type", query.incident_type)
     services, unknown = await catalog.services(query.services)
     return PosedQuery(
         incident_id=None,
@@ -97,8 +128,8 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         service_ids=tuple(s.id for s in services),
         service_names=tuple(_name(s) for s in services),
         unknown_services=tuple(unknown),
-        severity=query.severity,
-        incident_type=query.incident_type,
+        severity=severity,
+        incident_type=incident_type,
         declared_at=query.declared_at,
         before=options.before or query.declared_at,
         visibilities=options.viewer.visibilities,
