@@ -18,6 +18,7 @@ from precedent.api.auth import route_scopes
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.errors import ConfigError
+from precedent.retrieval import SIMILAR_MAX_RESULTS
 from precedent.store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:
@@ -93,6 +94,20 @@ async def test_a_described_incident_of_an_unknown_severity_or_type_is_refused_na
     response = await client.post("/v1/similar", json={"name": "Checkout 500s", "severity": "critical"})
     assert response.status_code == 200, response.text
     assert response.json()["query"]["severity"] == "Critical"
+
+
+async def test_the_similar_limit_is_the_one_every_surface_shares(client: AsyncClient) -> None:
+    body = {"name": "Payments API returning 500s again"}
+    assert (await client.post("/v1/similar", json={**body, "limit": SIMILAR_MAX_RESULTS})).status_code == 200
+    refused = await client.post("/v1/similar", json={**body, "limit": SIMILAR_MAX_RESULTS + 1})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "limit"
+    assert str(SIMILAR_MAX_RESULTS) in refused.json()["errors"][0]["message"]
+    path = "/v1/incidents/INC-1/similar"
+    assert (await client.get(path, params={"limit": SIMILAR_MAX_RESULTS})).status_code == 200
+    refused = await client.get(path, params={"limit": SIMILAR_MAX_RESULTS + 1})
+    assert refused.status_code == 400
+    assert "limit" in refused.json()["detail"]
 
 
 async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
         (
             "find_similar_incidents",
             {"incident": "INC-1", "limit": 0},
-            "`limit` must be a whole number from 1 to 50, not 0",
+            "`limit` must be a whole number from 1 to 100, not 0",
         ),
         (
             "find_similar_incidents",
             {"incident": "INC-1", "limit": "five"},
-            '`limit` must be a whole number from 1 to 50, not "five"',
+            '`limit` must be a whole number from 1 to 100, not "five"',
         ),
         (
             "find_similar_incidents",

@@ -13,7 +13,7 @@ from precedent.embedding import HashEmbedder
 from precedent.investigation import build_investigation, save
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
 from precedent.model import PUBLIC_VIEWER
-from precedent.retrieval import IncidentQuery
+from precedent.retrieval import SIMILAR_MAX_RESULTS, IncidentQuery
 from precedent.runtime import Runtime
 from precedent.store.embedded import EmbeddedStore
 from tests.mcp.conftest import server_for
@@ -76,6 +76,19 @@ async def test_find_similar_by_reference_and_by_description(public_server: MCPSe
     )
     assert body["query"]["services"] == [name]
     assert body["results"]
+
+
+async def test_the_similar_limit_is_the_one_every_surface_shares(public_server: MCPServer, org: Org) -> None:
+    # The tool stopped at 50 where the API took 100: one limit now, SIMILAR_MAX_RESULTS.
+    ref = str(org.public.properties["reference"])
+    body, _ = await call(public_server, "find_similar_incidents", incident=ref, limit=SIMILAR_MAX_RESULTS)
+    assert body["results"]
+    async with Client(public_server) as client:
+        refused = await client.call_tool(
+            "find_similar_incidents", {"incident": ref, "limit": SIMILAR_MAX_RESULTS + 1}
+        )
+    assert refused.is_error
+    assert str(SIMILAR_MAX_RESULTS) in refused.content[0].text  # type: ignore[union-attr]
 
 
 async def test_get_incident_has_its_parts(public_server: MCPServer, org: Org) -> None:

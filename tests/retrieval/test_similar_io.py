@@ -12,7 +12,7 @@ from precedent.cli.main import build_parser
 from precedent.cli.similar_io import parse_time, query_from_args, query_from_json, results_table
 from precedent.cli.viewing import viewer_from
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Node
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
+from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
@@ -79,6 +79,28 @@ def test_query_from_json_lines() -> None:
     assert options.limit == 2
     with pytest.raises(ValueError, match='"id"'):
         query_from_json({"summary": "no name"}, defaults)
+
+
+def test_one_similar_limit_is_enforced_by_the_options_the_cli_and_its_batch_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The MCP tool stopped at 50, the API at 100, the CLI nowhere: one limit, in the retrieval layer.
+    assert SimilarOptions(limit=SIMILAR_MAX_RESULTS).limit == SIMILAR_MAX_RESULTS
+    too_many = SIMILAR_MAX_RESULTS + 1
+    with pytest.raises(ValueError, match=f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {too_many}"):
+        SimilarOptions(limit=too_many)
+    with pytest.raises(ValueError, match=f"from 1 to {SIMILAR_MAX_RESULTS}"):
+        query_from_json({"id": "INC-9", "limit": too_many}, SimilarOptions())
+    parser = build_parser()
+    assert (
+        parser.parse_args(["similar", "INC-1", "--limit", str(SIMILAR_MAX_RESULTS)]).limit
+        == SIMILAR_MAX_RESULTS
+    )
+    for bad in (str(too_many), "0", "ten"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["similar", "INC-1", "--limit", bad])
+        err = capsys.readouterr().err
+        assert f"--limit: must be a whole number from 1 to {SIMILAR_MAX_RESULTS}, not {bad}" in err
 
 
 def test_results_table_shows_reasons() -> None:

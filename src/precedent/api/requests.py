@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
-from precedent.retrieval import NAME_MAX_CHARS, SUMMARY_MAX_CHARS
+from precedent.retrieval import NAME_MAX_CHARS, SIMILAR_MAX_RESULTS, SUMMARY_MAX_CHARS
 
 __all__ = ["DescribedIncidentRequest", "IsoTime"]
 
@@ -43,4 +43,6 @@ class DescribedIncidentRequest(BaseModel):
         default=None, description="only incidents that started earlier (default: declared_at)"
     )
     exclude: list[str] = Field(default_factory=list, description="incident ids never to return")
-    limit: StrictInt = Field(default=10, ge=1, le=100, description="how many results")
+    limit: StrictInt = Field(
+        default=10, ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"
+    )

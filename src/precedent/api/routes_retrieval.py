@@ -16,6 +16,7 @@ from precedent.errors import InvalidQuery
 from precedent.model import Viewer
 from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
 from precedent.retrieval import (
+    SIMILAR_MAX_RESULTS,
     Catalog,
     DescribedQuery,
     IncidentQuery,
@@ -39,7 +40,12 @@ def _checked(build: Callable[..., T], **fields: object) -> T:
         raise InvalidQuery(str(exc)) from exc
 
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="how many results")]
+Limit = Annotated[
+    int,
+    QueryParameter(
+        ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"
+    ),
+]
 Before = Annotated[
     datetime | None,
     QueryParameter(description="only what started earlier (ISO 8601 with a time zone)"),

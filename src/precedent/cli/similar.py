@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from precedent.cli.similar_io import query_from_args, query_from_json, results_table
+from precedent.cli.similar_io import query_from_args, query_from_json, results_table, similar_limit
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import NotFound, PrecedentError
 from precedent.responses import SimilarResponse
-from precedent.retrieval import SimilarIncidentFinder, SimilarOptions
+from precedent.retrieval import SIMILAR_MAX_RESULTS, SimilarIncidentFinder, SimilarOptions
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -42,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601)")
     parser.add_argument("--before", help="only incidents started strictly before this (ISO 8601)")
     parser.add_argument("--exclude", action="append", help="an incident id never to return (repeatable)")
-    parser.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument(
+        "--limit",
+        type=similar_limit,
+        default=10,
+        help=f"how many results (default 10, at most {SIMILAR_MAX_RESULTS})",
+    )
     parser.add_argument("--batch", type=Path, help="a JSON-lines file of queries, one per line")
     parser.add_argument("--out", type=Path, help="write batch results here instead of stdout")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

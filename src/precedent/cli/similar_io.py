@@ -5,22 +5,29 @@ Kept apart from ``similar.py`` (the command) so parsing stays testable without a
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
-from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarOptions
+from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Mapping
 
     from precedent.model import Viewer
     from precedent.retrieval import SimilarQuery, SimilarResults
 
-__all__ = ["parse_time", "query_from_args", "query_from_json", "refuse_both_kinds_of_query", "results_table"]
+__all__ = [
+    "parse_time",
+    "query_from_args",
+    "query_from_json",
+    "refuse_both_kinds_of_query",
+    "results_table",
+    "similar_limit",
+]
 
 # The flags that describe an incident not in the map (``similar`` and ``investigate`` take them).
 _DESCRIBING = ("name", "summary", "service", "severity", "type", "declared_at")
@@ -41,6 +48,23 @@ def parse_time(value: str) -> datetime:
             "2026-12-03T14:05:00+01:00 (UTC when no zone is given)"
         ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def similar_limit(value: str) -> int:
+    """``--limit``: a whole number from 1 to ``SIMILAR_MAX_RESULTS``, the most any surface returns.
+
+    Raises:
+        argparse.ArgumentTypeError: naming the range, for argparse to print beside the flag.
+    """
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= SIMILAR_MAX_RESULTS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {SIMILAR_MAX_RESULTS}, not {value}"
+        )
+    return limit
 
 
 def _strings(value: object) -> tuple[str, ...]:

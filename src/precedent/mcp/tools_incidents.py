@@ -24,6 +24,7 @@ from precedent.mcp.state import ToolState, answer
 from precedent.responses import IncidentDetailResponse, InvestigationResponse, SimilarResponse
 from precedent.retrieval import (
     NAME_MAX_CHARS,
+    SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
     DescribedQuery,
     IncidentQuery,
@@ -94,7 +95,10 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             AwareDatetime | None,
             Field(description="only incidents that started earlier (default: the incident's start)"),
         ] = None,
-        limit: Annotated[int, Field(ge=1, le=50, description="how many results")] = 5,
+        limit: Annotated[
+            int,
+            Field(ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"),
+        ] = 5,
     ) -> Annotated[CallToolResult, SimilarResponse]:
         """Past incidents most like one incident, best first, each with why (shared services, map
         path, matching words) and what it teaches (root cause, resolution, open follow-ups).

@@ -10,6 +10,7 @@ from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
     NAME_MAX_CHARS,
+    SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
     DescribedQuery,
     IncidentQuery,
@@ -31,6 +32,7 @@ from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
     "NAME_MAX_CHARS",
+    "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
     "DEFAULT_WEIGHTS",
     "KINDS",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NAME_MAX_CHARS",
+    "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
     "DescribedQuery",
     "IncidentQuery",
@@ -31,6 +32,12 @@ __all__ = [
 # BM25 the rest: megabytes more only cost CPU (a 3 MB summary took 10 s of it).
 NAME_MAX_CHARS = 1_000
 SUMMARY_MAX_CHARS = 20_000
+
+SIMILAR_MAX_RESULTS = 100
+"""The most similar incidents one question returns, on every surface (API, MCP, CLI, notebooks).
+
+Each result carries its explanation and lesson, read from the store: a larger page would cost
+seconds and say nothing a responder reads."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class SimilarOptions:
     Attributes:
         before: Only incidents that started strictly before this (default: the query's start).
         exclude: Incident ids never to return (the query's own id is always excluded).
-        limit: How many results.
+        limit: How many results, from 1 to ``SIMILAR_MAX_RESULTS``.
         viewer: Who is asking (``model.Viewer``). Even a viewer allowed private incidents gets
             only public ones for a public query incident.
     """
@@ -82,8 +89,8 @@ class SimilarOptions:
     viewer: Viewer = PUBLIC_VIEWER
 
     def __post_init__(self) -> None:
-        if self.limit < 1:
-            raise ValueError("limit must be at least 1")
+        if not 1 <= self.limit <= SIMILAR_MAX_RESULTS:
+            raise ValueError(f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {self.limit}")
         if self.before is not None and self.before.tzinfo is None:
             raise ValueError("before must be timezone-aware")
 
