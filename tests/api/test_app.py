@@ -187,6 +187,25 @@ async def test_openapi_schema_lists_the_routes_and_their_problems(client: AsyncC
     assert "application/problem+json" in not_found["content"]
 
 
+async def test_every_503_answer_declares_its_retry_after_header(client: AsyncClient) -> None:
+    # A store that cannot be reached answers 503 with Retry-After; the document did not say so.
+    document = (await client.get("/schema/openapi.json")).json()
+    unavailable = [
+        (path, method, operation["responses"]["503"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "503" in operation.get("responses", {})
+    ]
+    assert len(unavailable) > 20
+    for path, method, response in unavailable:
+        header = response.get("headers", {}).get("Retry-After")
+        assert header is not None, (method, path)
+        assert header["schema"] == {"type": "integer", "minimum": 0}
+        assert header["required"] is False  # a 503 for webhooks not configured sends none
+    # The YAML document (and the pages) are rendered from the same declarations.
+    assert (await client.get("/schema/openapi.yaml")).text.count("Retry-After:") == len(unavailable)
+
+
 async def test_a_bad_parameter_names_where_it_came_from(client: AsyncClient) -> None:
     body = (await client.get("/v1/incidents", params={"limit": "abc"})).json()
     assert body["errors"][0]["field"] == "limit"

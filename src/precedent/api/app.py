@@ -10,13 +10,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import (
-    JsonRenderPlugin,
-    OpenAPIRenderPlugin,
-    RedocRenderPlugin,
-    SwaggerRenderPlugin,
-    YamlRenderPlugin,
-)
+from litestar.openapi.plugins import OpenAPIRenderPlugin
 
 from precedent import __version__
 from precedent.api.auth import (
@@ -30,7 +24,13 @@ from precedent.api.auth import (
 from precedent.api.errors import EXCEPTION_HANDLERS
 from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
-from precedent.api.openapi import StrictBodySchemaPlugin
+from precedent.api.openapi import (
+    JsonSchemaPage,
+    RedocSchemaPage,
+    StrictBodySchemaPlugin,
+    SwaggerSchemaPage,
+    YamlSchemaPage,
+)
 from precedent.api.query_guard import reject_unknown_query
 from precedent.api.read_window import RequestReadWindow
 from precedent.api.routes_graph import GRAPH_ROUTES
@@ -79,17 +79,17 @@ class _Live:
 
 
 SCHEMA_PAGES: tuple[OpenAPIRenderPlugin, ...] = (
-    JsonRenderPlugin(),
-    YamlRenderPlugin(),
+    JsonSchemaPage(),
+    YamlSchemaPage(),
     # The interactive pages run a script from a public CDN on the origin that serves /ui, so each
     # is pinned to one release (Litestar's defaults include Redoc "latest" and unpinned Stoplight
     # and RapiDoc); the JSON and YAML documents need nothing from outside.
-    RedocRenderPlugin(
+    RedocSchemaPage(
         js_url="https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js",
         google_fonts=False,
         path=["/", "/redoc"],
     ),
-    SwaggerRenderPlugin(version="5.18.2", path="/swagger"),
+    SwaggerSchemaPage(version="5.18.2", path="/swagger"),
 )
 
 
