@@ -111,12 +111,12 @@ async def _resolve(
 
 def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> InvestigatedIncident:
     props = node.properties if node else {}
-    lines = posed.text.split("\n")
     return InvestigatedIncident(
         id=posed.incident_id,
         reference=posed.reference,
         name=posed.name,
-        summary="\n".join(lines[1:]) if lines and lines[0] == posed.name else posed.text,
+        # What was known at the declaration, never the final write-up (a replay shows no hindsight).
+        summary=posed.declared_summary,
         status=str(props["status"]) if "status" in props else None,
         severity=posed.severity,
         incident_type=posed.incident_type,
