@@ -10,7 +10,8 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import ImportFileError
 from precedent.ingest import Loader, import_export
-from precedent.model import GraphFilter
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, GraphFilter
+from precedent.retrieval import Catalog, NeighbourhoodQuery, find_neighbourhood
 from tests.ingest.org import write_export
 
 if TYPE_CHECKING:
@@ -144,3 +145,27 @@ async def test_missing_required_field_message_names_the_field(
     _break(export, "v2_incidents.json", lambda b: b["incidents"][0].pop("reference"))
     with pytest.raises(ImportFileError, match=r"incidents\[0\] \(id inc-1\): required field 'reference'"):
         await import_export(export, Loader(embedded_store, HashEmbedder()))
+
+
+async def test_a_merge_into_a_private_incident_is_shown_only_to_who_may_see_it(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # upd-2 (public inc-1) says inc-1 was merged into inc-2, which is private.
+    export = write_export(tmp_path / "export")
+    _break(
+        export,
+        "v2_incident_updates.json",
+        lambda b: b["incident_updates"][1].update(merged_into_incident_id="inc-2"),
+    )
+    await import_export(export, Loader(store, HashEmbedder()))
+    [update] = await store.get_nodes(["upd-2"])
+    assert PUBLIC_VIEWER.can_see(update)
+    assert "inc-2" not in json.dumps(update.properties, default=str)  # what a node page shows
+    query = NeighbourhoodQuery(incident="inc-1", depth=2, max_nodes=500)
+    public = await find_neighbourhood(store, Catalog(store), query, PUBLIC_VIEWER)
+    assert "upd-2" in {n.id for n in public.nodes}
+    shown = [n.id for n in public.nodes] + [x for e in public.edges for x in (e.source, e.target)]
+    shown += [json.dumps(dict(n.properties), default=str) for n in public.nodes]
+    assert not [s for s in shown if "inc-2" in s]
+    owner = await find_neighbourhood(store, Catalog(store), query, OWNER_VIEWER)
+    assert ("upd-2", "MERGED_INTO", "inc-2") in {(e.source, e.type, e.target) for e in owner.edges}

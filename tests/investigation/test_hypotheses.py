@@ -244,3 +244,32 @@ def test_change_statements_count_precedents_and_hops_as_they_are() -> None:
     )
     (found,) = dependency_hypotheses(INCIDENT, [service((dep,))], {"svc-db": (brief,)})
     assert found.evidence[1].why == "checkout depends on it (1 hop)"
+
+
+def test_recurrence_never_says_a_fix_worked_for_an_incident_still_open() -> None:
+    # Two precedents on checkout, INC-2 not resolved when INC-1 was declared: nothing of its
+    # "worked last time"; its responders are the ones to ask.
+    repeated = [precedent("inc-3"), precedent("inc-2")]
+    (closed,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    assert closed.statement.endswith(": apply the fix that worked last time.")
+    (mixed,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2"}))
+    assert "worked last time" not in mixed.statement
+    assert mixed.statement.endswith(
+        ": apply the fix that worked in INC-3; INC-2 is still open: its responders may know more."
+    )
+    (both,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2", "inc-3"}))
+    assert "worked" not in both.statement
+    assert both.statement.endswith("; INC-3, INC-2 are still open: their responders may know more.")
+    follow_up = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-2", "INC-2")
+    with_fu = [repeated[0], replace(repeated[1], follow_ups=(follow_up,), open_follow_ups=1)]
+    (listed,) = recurrence_hypotheses(INCIDENT, [service()], with_fu, frozenset({"inc-2"}))
+    assert listed.statement.endswith("apply their fixes; INC-2 is still open: its responders may know more.")
+
+
+def test_ranking_passes_which_precedents_are_still_open_to_every_wording() -> None:
+    repeated = [precedent("inc-3"), precedent("inc-2")]
+    ranked = rank_hypotheses(INCIDENT, [], repeated, [service()], {}, frozenset({"inc-2"}))
+    statements = " ".join(h.statement for h in ranked)
+    assert "worked last time" not in statements
+    assert "INC-2 is still open" in statements
+    assert "Check whether this is part of INC-2, still open when INC-1 was declared" in statements

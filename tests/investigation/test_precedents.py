@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from precedent.investigation.precedents import Parts, precedents_from
+from precedent.investigation.precedents import Parts, precedents_from, still_open
 from precedent.model import Node
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+
+if TYPE_CHECKING:
+    from precedent.store import GraphStore
 
 _POSED = PosedQuery(None, None, "x", "x", (), (), (), None, None, None, None, ("public",), frozenset())
 
@@ -58,3 +63,22 @@ def test_a_fix_that_was_deployed_does_not_make_a_change_the_cause() -> None:
         "inc-7": True,
         "inc-9": True,  # the incident names its suspected change (CAUSED_BY)
     }
+
+
+async def test_still_open_reads_each_precedent_as_it_was_at_the_declaration(
+    embedded_store: GraphStore,
+) -> None:
+    at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    started = at - timedelta(days=2)
+    await embedded_store.upsert_nodes(
+        [
+            # Resolved before the declaration, resolved after it (a replay), never resolved, declined.
+            Node("inc-a", "Incident", {"resolved_at": (at - timedelta(days=1)).isoformat()}, started),
+            Node("inc-b", "Incident", {"resolved_at": (at + timedelta(days=1)).isoformat()}, started),
+            Node("inc-c", "Incident", {"status_category": "live"}, started),
+            Node("inc-d", "Incident", {"status_category": "declined"}, started),
+        ]
+    )
+    ids = ["inc-a", "inc-b", "inc-c", "inc-d", "inc-missing"]
+    assert await still_open(embedded_store, ids, at) == {"inc-b", "inc-c"}
+    assert await still_open(embedded_store, [], at) == frozenset()

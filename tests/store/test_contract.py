@@ -839,3 +839,32 @@ async def test_similarities_are_the_cosines_of_the_ids_with_embeddings(graph: Gr
     assert await graph.similarities(QUERY, []) == {}
     with pytest.raises(SchemaError):
         await graph.similarities(np.ones(3, dtype=np.float32), ["inc-1"])
+
+
+async def test_a_merge_into_a_private_incident_is_hidden_from_a_public_viewer(store: GraphStore) -> None:
+    # An update of a public incident says it was merged into a private one (MERGED_INTO): whichever
+    # way a public reader walks from it, the private incident's id never comes back.
+    await store.upsert_nodes(
+        [
+            Node("inc-pub", "Incident", {"name": "Checkout slow"}),
+            Node("upd-pub", "IncidentUpdate", {"message": "Merging"}),
+            Node("inc-priv", "Incident", {"name": "Secret"}, visibility="private"),
+        ]
+    )
+    await store.upsert_edges(
+        [Edge("inc-pub", "HAS_UPDATE", "upd-pub"), Edge("upd-pub", "MERGED_INTO", "inc-priv")]
+    )
+    public = GraphFilter(visibilities=("public",))
+    assert [n.id for _, n in await store.neighbours("upd-pub", public)] == ["inc-pub"]
+    found = await store.neighbours_of(["upd-pub"], public)
+    assert [n.id for _, n in found["upd-pub"]] == ["inc-pub"]
+    walked = await store.subgraph(["inc-pub"], depth=2, graph_filter=public)
+    assert "inc-priv" not in {x for e in walked.edges for x in (e.source, e.target)} | {
+        n.id for n in walked.nodes
+    }
+    everything = GraphFilter(visibilities=("public", "private"))
+    merged = await store.neighbours(
+        "upd-pub", GraphFilter(rel_types=("MERGED_INTO",), visibilities=everything.visibilities)
+    )
+    assert [(e.type, n.id) for e, n in merged] == [("MERGED_INTO", "inc-priv")]
+    assert len((await store.subgraph(["inc-pub"], depth=2, graph_filter=everything)).edges) == 2

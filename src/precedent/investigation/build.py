@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
 from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
 from precedent.investigation.hypotheses import rank_hypotheses
-from precedent.investigation.precedents import incident_parts, precedents_from
+from precedent.investigation.precedents import incident_parts, precedents_from, still_open
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
 from precedent.metrics import INVESTIGATION_BUILD_SECONDS
@@ -111,12 +111,12 @@ async def _resolve(
 
 def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> InvestigatedIncident:
     props = node.properties if node else {}
-    lines = posed.text.split("\n")
     return InvestigatedIncident(
         id=posed.incident_id,
         reference=posed.reference,
         name=posed.name,
-        summary="\n".join(lines[1:]) if lines and lines[0] == posed.name else posed.text,
+        # What was known at the declaration, never the final write-up (a replay shows no hindsight).
+        summary=posed.declared_summary,
         status=str(props["status"]) if "status" in props else None,
         severity=posed.severity,
         incident_type=posed.incident_type,
@@ -183,15 +183,20 @@ async def build_investigation(
         collaborators.finder.find_posed(posed, options.similar), around(), _map_state(store)
     )
     recent_on_affected = [b for s in gathered.services for b in s.recent_incidents]
-    parts = await incident_parts(
-        store,
-        [(r.incident_id, r.reference) for r in similar.results]
-        + [(b.id, b.reference) for b in recent_on_affected],
-        cite,
+    parts, unresolved = await asyncio.gather(
+        incident_parts(
+            store,
+            [(r.incident_id, r.reference) for r in similar.results]
+            + [(b.id, b.reference) for b in recent_on_affected],
+            cite,
+        ),
+        still_open(store, [r.incident_id for r in similar.results], at),
     )
     precedents = precedents_from(similar.results, parts)
     incident = _incident(posed, node, at)
-    hypotheses = rank_hypotheses(incident, changes, precedents, gathered.services, gathered.nearby_incidents)
+    hypotheses = rank_hypotheses(
+        incident, changes, precedents, gathered.services, gathered.nearby_incidents, unresolved
+    )
     follow_ups: dict[str, FollowUp] = {}
     for incident_id in [p.incident_id for p in precedents] + [b.id for b in recent_on_affected]:
         for follow_up in parts.follow_ups.get(incident_id, ()):

@@ -8,7 +8,8 @@ Four kinds, each made only from evidence it cites by id:
 * ``precedent``: a close similar incident whose root cause (or fix) is known.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
-* ``recurrence``: a failure that keeps coming back on an affected service, with its open follow-ups.
+* ``recurrence``: a failure that keeps coming back on an affected service, with its open follow-ups
+  (a precedent still open at the declaration is said to be, never "the fix that worked").
 
 Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
 the same on every run and store.
@@ -231,10 +232,24 @@ def _listed(items: Sequence[str], shown: int, sep: str) -> str:
     return sep.join(items[:shown]) + more
 
 
+def _still_open_text(labels: Sequence[str]) -> str:
+    """``INC-7 is still open: its responders may know more`` (no fix is known to have worked)."""
+    if len(labels) == 1:
+        return f"{labels[0]} is still open: its responders may know more"
+    return f"{_listed(labels, 3, ', ')} are still open: their responders may know more"
+
+
 def recurrence_hypotheses(
-    incident: InvestigatedIncident, services: Sequence[ServiceContext], precedents: Sequence[Precedent]
+    incident: InvestigatedIncident,
+    services: Sequence[ServiceContext],
+    precedents: Sequence[Precedent],
+    still_open: frozenset[str] = frozenset(),
 ) -> list[Hypothesis]:
-    """A failure that keeps recurring on an affected service: two or more close precedents on it."""
+    """A failure that keeps recurring on an affected service: two or more close precedents on it.
+
+    A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
+    known to have worked: the advice says it is still open rather than "apply the fix".
+    """
     out = []
     for service in services:
         on_it = [
@@ -243,6 +258,8 @@ def recurrence_hypotheses(
         if len(on_it) < 2:
             continue
         open_items = [f for p in on_it for f in p.follow_ups]
+        unresolved = [p.label for p in on_it if p.incident_id in still_open]
+        resolved = [p.label for p in on_it if p.incident_id not in still_open]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
             f"({_listed([p.label for p in on_it], 4, ', ')})"
@@ -251,8 +268,15 @@ def recurrence_hypotheses(
             titles = _listed([f.title for f in open_items], 2, "; ")
             still = "follow-up from them is" if len(open_items) == 1 else "follow-ups from them are"
             statement += f"; {len(open_items)} {still} still open ({titles}): apply their fixes"
-        else:
+            if unresolved:
+                statement += f"; {_still_open_text(unresolved)}"
+        elif not unresolved:
             statement += ": apply the fix that worked last time"
+        elif resolved:
+            worked = _listed(resolved, 3, ", ")
+            statement += f": apply the fix that worked in {worked}; {_still_open_text(unresolved)}"
+        else:
+            statement += f"; {_still_open_text(unresolved)}"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
         evidence = [
             Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
@@ -272,6 +296,7 @@ def rank_hypotheses(
     precedents: Sequence[Precedent],
     services: Sequence[ServiceContext],
     nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
+    still_open: frozenset[str] = frozenset(),
 ) -> tuple[Hypothesis, ...]:
     """Every hypothesis the evidence supports, best first, a few per kind.
 
@@ -281,12 +306,15 @@ def rank_hypotheses(
         precedents: Similar past incidents, best first.
         services: The affected services' contexts.
         nearby_incidents: Incidents on every service within two hops, by service id.
+        still_open: Ids of the precedents not yet resolved at the declaration
+            (``precedents.still_open``).
     """
+    active = _active(nearby_incidents) | still_open
     kinds = (
         change_hypotheses(incident, changes, precedents),
-        precedent_hypotheses(incident, precedents, _active(nearby_incidents)),
+        precedent_hypotheses(incident, precedents, active),
         dependency_hypotheses(incident, services, nearby_incidents),
-        recurrence_hypotheses(incident, services, precedents),
+        recurrence_hypotheses(incident, services, precedents, active),
     )
     kept: list[Hypothesis] = []
     for found in kinds:

@@ -1,7 +1,9 @@
 """Similar past incidents as precedents, and the open follow-ups of past incidents.
 
 One store call fetches the follow-ups and suspected changes (``CAUSED_BY``) of every incident
-the investigation cites: the similar ones and the recent ones on the affected services.
+the investigation cites: the similar ones and the recent ones on the affected services. Another
+(``still_open``) says which were not yet resolved at the declaration: no fix of theirs is known
+to have worked.
 """
 
 from __future__ import annotations
@@ -10,18 +12,20 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from precedent.investigation.context import is_active
 from precedent.investigation.results import FollowUp, Precedent
 from precedent.model import GraphFilter
 from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from precedent.model import Node, Visibility
     from precedent.retrieval.results import SimilarIncident
     from precedent.store.base import GraphStore
 
-__all__ = ["Parts", "incident_parts", "precedents_from"]
+__all__ = ["Parts", "incident_parts", "precedents_from", "still_open"]
 
 _CHANGE_WORDS = re.compile(
     r"\b(deploy(ed|ment)?|release[ds]?|rolled? out|rollout|config(uration)? change|feature flag|"
@@ -131,3 +135,10 @@ def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[P
             )
         )
     return tuple(out)
+
+
+async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetime) -> frozenset[str]:
+    """Those of ``incident_ids`` still open at ``at`` (``context.is_active``), from one store call."""
+    if not incident_ids:
+        return frozenset()
+    return frozenset(n.id for n in await store.get_nodes(incident_ids) if is_active(n, at))

@@ -37,7 +37,7 @@ Relation = Literal["affected", "upstream", "downstream", "nearby"]
 
 @dataclass(frozen=True)
 class InvestigatedIncident:
-    """The incident as the investigation saw it (as declared: name, first updates, services)."""
+    """The incident as the investigation saw it (as declared: name, what was said then, services)."""
 
     id: str | None
     reference: str | None

@@ -12,6 +12,7 @@ severities or types yet (before its first sync) takes any value, as there is not
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
@@ -19,6 +20,7 @@ from precedent.model import GraphFilter, Node
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Literal
 
     from precedent.retrieval.catalog import Catalog
@@ -28,6 +30,9 @@ __all__ = ["FIRST_UPDATES", "pose"]
 
 FIRST_UPDATES = 2
 """How many of the earliest updates describe an incident "as declared"."""
+
+# Status categories of an incident that is over (as the webhooks' CLOSED_CATEGORIES).
+_OVER = frozenset({"learning", "closed", "declined", "merged", "canceled"})
 
 _DECLARED = GraphFilter(rel_types=("HAS_UPDATE", "AFFECTS", "HAS_SEVERITY", "HAS_TYPE"), direction="out")
 
@@ -39,6 +44,39 @@ def _name(node: Node) -> str:
 def _optional(node: Node, key: str) -> str | None:
     value = node.properties.get(key)
     return str(value) if value is not None and str(value) else None
+
+
+def _message(update: Node) -> str:
+    return str(update.properties.get("message") or update.text or "")
+
+
+def _declared_summary(incident: Node, updates: Sequence[Node]) -> str:
+    """What was said at the declaration: the first update posted before it was resolved, else its
+    summary while it is still open.
+
+    A resolved incident's summary is often its post-incident write-up, and an update posted when it
+    was resolved is the resolution (a public status page's single "resolved" update is the whole
+    write-up): a replay at the declaration would show what no responder knew then.
+    """
+    resolved = _time(incident.properties.get("resolved_at"))
+    for update in updates:
+        said = _message(update).strip()
+        if said and (resolved is None or (update.occurred_at is not None and update.occurred_at < resolved)):
+            return said
+    category = str(incident.properties.get("status_category", "")).lower()
+    if resolved is None and category not in _OVER:
+        return str(incident.properties.get("summary") or "").strip()
+    return ""
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 async def pose(
@@ -69,8 +107,8 @@ async def pose(
     updates = sorted(
         (n for n in neighbours if n.label == "IncidentUpdate"),
         key=lambda n: (n.occurred_at is None, n.occurred_at, n.id),
-    )[:FIRST_UPDATES]
-    messages = [str(u.properties.get("message") or u.text or "") for u in updates]
+    )
+    messages = [_message(u) for u in updates[:FIRST_UPDATES]]
     services = sorted((n for n in neighbours if n.label == "Service"), key=lambda n: n.id)
     severity = _optional(incident, "severity") or next(
         (_name(n) for n in neighbours if n.label == "Severity"), None
@@ -92,6 +130,7 @@ async def pose(
         before=options.before or incident.occurred_at,
         visibilities=options.viewer.visibilities_about(incident.visibility),
         exclude=options.exclude | {incident.id},
+        declared_summary=_declared_summary(incident, updates),
     )
 
 
@@ -134,4 +173,5 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         before=options.before or query.declared_at,
         visibilities=options.viewer.visibilities,
         exclude=options.exclude,
+        declared_summary=query.summary.strip(),
     )

@@ -113,6 +113,10 @@ class PosedQuery:
         before: The effective cutoff: only incidents that started strictly earlier.
         visibilities: Which visibilities results may have.
         exclude: Ids never returned (including the query's own).
+        declared_summary: What was said of it at the declaration, for people (an investigation's
+            header): the summary given (described), or its first update posted before it was
+            resolved, else its summary while it is still open (in the map); never a final
+            write-up. Ranking does not read it.
     """
 
     incident_id: str | None
@@ -128,6 +132,7 @@ class PosedQuery:
     before: datetime | None
     visibilities: tuple[Visibility, ...]
     exclude: frozenset[str]
+    declared_summary: str = ""
 
     @property
     def label(self) -> str:

@@ -49,20 +49,34 @@ async def _batches_present(path: Path) -> set[int]:
 
 
 def _record_offsets(wal: Path) -> list[int]:
-    """Where each record of the log starts (16-byte header; records are length, crc32, payload)."""
+    """Where each record of the log starts (16-byte header; records are length, crc32, header
+    crc32, payload; 8 bytes before the payload in a format 1 log)."""
     data = wal.read_bytes()
+    before = 8 if data[:8] == b"PRECWAL1" else 12
     offsets, offset = [], 16
     while offset < len(data):
         offsets.append(offset)
         (length,) = struct.unpack_from("<I", data, offset)
-        offset += 8 + length
+        offset += before + length
     return offsets
 
 
-@pytest.mark.parametrize("cut", [1, 7, 8, 100, -1])
+def _as_format_1(wal: Path) -> None:
+    """Rewrite a log as format 1 wrote it (``PRECWAL1``; length and crc32, no header checksum)."""
+    data = wal.read_bytes()
+    assert data[:8] == b"PRECWAL2"
+    out = bytearray(b"PRECWAL1" + data[8:16])
+    for offset in _record_offsets(wal):
+        (length,) = struct.unpack_from("<I", data, offset)
+        out += data[offset : offset + 8] + data[offset + 12 : offset + 12 + length]
+    wal.write_bytes(bytes(out))
+
+
+@pytest.mark.parametrize("cut", [1, 7, 8, 11, 12, 13, 100, -1])
 async def test_torn_last_record_reopens_to_the_last_complete_batch(tmp_path: Path, cut: int) -> None:
     await _write_batches(tmp_path / "graph", range(3))
     wal = tmp_path / "crashed" / "wal"
+    assert wal.read_bytes()[:8] == b"PRECWAL2"
     last = _record_offsets(wal)[-1]
     with wal.open("r+b") as file:
         file.truncate(last + cut if cut > 0 else wal.stat().st_size + cut)
@@ -103,6 +117,68 @@ async def test_damage_before_later_records_is_refused_and_the_log_left_as_it_is(
     assert f"truncate -s {middle} {wal}" in str(raised.value)
     os.truncate(wal, middle)
     assert await _batches_present(tmp_path / "crashed") == {0}
+
+
+@pytest.mark.parametrize("bit", [20, 24, 27, 31])
+async def test_a_flipped_length_bit_in_the_middle_is_damage_not_a_torn_tail(tmp_path: Path, bit: int) -> None:
+    # A length made to run past the end of the file used to read as the last write torn by a
+    # crash, and open silently dropped batch 1 and batch 2 (whose writes had returned).
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    middle = _record_offsets(wal)[-2]
+    data = bytearray(wal.read_bytes())
+    (length,) = struct.unpack_from("<I", data, middle)
+    struct.pack_into("<I", data, middle, length ^ (1 << bit))
+    assert middle + 12 + (length ^ (1 << bit)) > len(data)
+    wal.write_bytes(bytes(data))
+    with pytest.raises(
+        StoreCorrupt, match=f"damaged at byte {middle} \\(a record header that fails"
+    ) as raised:
+        await EmbeddedStore(tmp_path / "crashed").open()
+    assert "precedent backup" in str(raised.value)
+    assert wal.read_bytes() == bytes(data)
+
+
+async def test_a_flipped_bit_in_the_last_records_length_is_damage_too(tmp_path: Path) -> None:
+    # The last record's header does not check and its payload follows it: not a torn write.
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    last = _record_offsets(wal)[-1]
+    data = bytearray(wal.read_bytes())
+    data[last + 3] ^= 0x10
+    wal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt, match=f"damaged at byte {last}"):
+        await EmbeddedStore(tmp_path / "crashed").open()
+
+
+async def test_a_format_1_log_still_opens_and_takes_more_writes(tmp_path: Path) -> None:
+    await _write_batches(tmp_path / "graph", range(3))
+    crashed = tmp_path / "crashed"
+    _as_format_1(crashed / "wal")
+    records = len(_record_offsets(crashed / "wal"))
+    store = EmbeddedStore(crashed)
+    await store.open()
+    try:
+        await store.upsert_nodes(batch_nodes(3, np.random.default_rng(3)))
+        # Appended in the log's own format, as a crash would leave it.
+        shutil.copytree(crashed, tmp_path / "again", ignore=shutil.ignore_patterns("lock"))
+    finally:
+        await store.close()
+    assert (tmp_path / "again" / "wal").read_bytes()[:8] == b"PRECWAL1"
+    assert len(_record_offsets(tmp_path / "again" / "wal")) == records + 1
+    assert await _batches_present(tmp_path / "again") == {0, 1, 2, 3}
+    assert await _batches_present(crashed) == {0, 1, 2, 3}
+    # Closing compacted it: the log it starts afresh is format 2.
+    assert (crashed / "wal").read_bytes()[:8] == b"PRECWAL2"
+
+
+async def test_a_format_1_log_with_a_torn_tail_drops_only_the_torn_write(tmp_path: Path) -> None:
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    _as_format_1(wal)
+    last = _record_offsets(wal)[-1]
+    os.truncate(wal, last + 100)
+    assert await _batches_present(tmp_path / "crashed") == {0, 1}
 
 
 async def test_damaged_log_header_is_reported(tmp_path: Path) -> None:

@@ -220,6 +220,9 @@ def map_incident_update(raw: Raw, ctx: MappingContext) -> MappedRecord:
     if user := actor_user(raw.get("updater")):
         out.stub(user)
         out.edge(update_id, "POSTED_BY", user.id)
+    # An edge, not a property: the target may be private, and the one visibility rule hides an
+    # edge to a node the viewer may not see, where a property would show its id to anyone.
+    out.edge(update_id, "MERGED_INTO", opt_str(raw, "merged_into_incident_id") or "")
     message = opt_str(raw, "message")
     node = Node(
         update_id,
@@ -230,14 +233,13 @@ def map_incident_update(raw: Raw, ctx: MappingContext) -> MappedRecord:
                 "message": message,
                 "new_status": opt_str(status, "name"),
                 "new_severity": opt_str(severity, "name"),
-                "merged_into_incident_id": opt_str(raw, "merged_into_incident_id"),
             }
         ),
         occurred_at=created,
         visibility=ctx.visibility(incident_id),
         text=message,
     )
-    return out.build(node, (EdgeScope("POSTED_BY"),))
+    return out.build(node, (EdgeScope("POSTED_BY"), EdgeScope("MERGED_INTO")))
 
 
 def map_relationships(incident_id: str, relationships: Iterable[Raw]) -> MappedRecord:

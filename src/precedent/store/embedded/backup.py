@@ -45,8 +45,8 @@ def copy_map(source: Path, destination: Path) -> None:
         # The log first, then the snapshot: see the module docstring for why this order.
         data = log.read_bytes() if log.exists() else None
         if data is not None:
-            read_header(log, data)
-            _, end = read_records(data)
+            _, version = read_header(log, data)
+            _, end = read_records(data, version=version)
             replace_atomically(destination / "wal", [memoryview(data)[:end]])
         # Opened once: the copy reads one file even if a compaction renames a new one over it.
         if snapshot.exists():

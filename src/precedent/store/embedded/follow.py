@@ -21,7 +21,7 @@ from precedent.errors import StoreCorrupt
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.durable import REBUILD
 from precedent.store.embedded.ops import decode_op
-from precedent.store.embedded.wal import HEADER_SIZE, read_header, read_records
+from precedent.store.embedded.wal import FORMAT, HEADER_SIZE, read_header, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,6 +45,7 @@ class LogFollower:
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
         self._log_generation = -1
+        self._log_format = FORMAT
         self._generation = 0
         self._offset = HEADER_SIZE
         self._lost = False
@@ -77,7 +78,7 @@ class LogFollower:
                 f"{self._log} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
         if data is not None and self._extends_state():
-            payloads, self._offset = read_records(data)
+            payloads, self._offset = read_records(data, version=self._log_format)
             replayed = [decode_op(payload) for payload in payloads]
             for op in replayed:
                 state.apply(op)
@@ -116,7 +117,7 @@ class LogFollower:
         if data is None or self._log_generation != expected:
             return None
         self._generation = expected
-        payloads, self._offset = read_records(data)
+        payloads, self._offset = read_records(data, version=self._log_format)
         ops = [*tail, *(decode_op(payload) for payload in payloads)]
         self._lost = False
         return ops
@@ -142,7 +143,7 @@ class LogFollower:
         status = os.fstat(fd)
         self._fd, self._identity = fd, (status.st_dev, status.st_ino)
         data = _read_all(fd, 0, status.st_size)
-        self._log_generation = read_header(self._log, data)
+        self._log_generation, self._log_format = read_header(self._log, data)
         return data
 
     def _read_more(self) -> list[Op] | None:
@@ -152,7 +153,7 @@ class LogFollower:
             return None  # cut back under the records already read
         if size == self._offset:
             return []
-        payloads, end = read_records(_read_all(self._fd, self._offset, size), 0)
+        payloads, end = read_records(_read_all(self._fd, self._offset, size), 0, version=self._log_format)
         ops = [decode_op(payload) for payload in payloads]  # before moving on: a failure retries
         self._offset += end
         return ops
