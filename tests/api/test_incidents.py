@@ -140,6 +140,24 @@ async def test_bad_paging_arguments_are_400_saying_what_to_do(read_api: Api) -> 
     assert [item["id"] for item in both.json()["items"]] == ["inc-1"]
 
 
+async def test_a_time_offset_sent_with_an_unescaped_plus_is_400_saying_to_escape_it(read_api: Api) -> None:
+    api = read_api  # it only reads: the map is imported once per store
+    headers = api.auth(api.tokens.read)
+    # curl 'localhost:8080/v1/incidents?declared_after=2020-01-01T12:00:00+02:00': the + is a space.
+    spaced = await api.client.get("/v1/incidents?declared_after=2020-01-01T12:00:00+02:00", headers=headers)
+    assert spaced.status_code == 400
+    (error,) = spaced.json()["errors"]
+    assert error["field"] == "declared_after"
+    assert "write the offset as %2B" in error["message"]
+    escaped_path = "/v1/incidents?declared_after=2020-01-01T12:00:00%2B02:00"
+    escaped = await api.client.get(escaped_path, headers=headers)
+    assert escaped.status_code == 200
+    assert [item["id"] for item in escaped.json()["items"]] == ["inc-1"]
+    other = await api.client.get("/v1/incidents?declared_after=yesterday", headers=headers)
+    assert other.status_code == 400
+    assert "%2B" not in other.json()["errors"][0]["message"]
+
+
 async def test_the_parts_of_an_incident(read_api: Api) -> None:
     api = read_api  # it only reads: the map is imported once per store
     headers = api.auth(api.tokens.read)

@@ -56,6 +56,18 @@ async def test_tune_records_the_default_for_a_small_history_and_evaluate_reports
     assert "semantic" in report["ablations"]
 
 
+async def test_tune_without_any_label_says_why_and_what_to_do(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A converted public history (GitHub's status page, cloud incident reports) has no links.
+    assert await _main(["tune", "--no-links", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["source"] == "default"
+    said = " ".join(captured.err.split())
+    assert "no labels: links were ignored (--no-links) and no --judgments file was given" in said
+    assert "pass --judgments FILE" in said
+
+
 async def test_tune_rejects_a_held_out_fraction_outside_0_1(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -67,7 +67,8 @@ def _expected(raw: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     )
     return {
         "incidents": len(best),
-        "updates": sum(size[0] for size, *_ in best.values()),
+        # A write-up is the post-mortem, not an update as well.
+        "updates": sum(size[0] for size, *_ in best.values()) - writeups,
         "components": {c for c in components if not c.startswith("Visit ")},
         "writeups": writeups,
     }
@@ -138,15 +139,33 @@ def test_the_final_writeup_is_a_postmortem_and_never_in_the_query_text(export: P
     content = json.loads((export / "v1_postmortem_documents_content.json").read_text())
     documents = _items(export, "v1_postmortem_documents.json", "postmortem_documents")
     assert documents
-    for document in documents:
+    markdowns = [content[document["id"]]["markdown"] for document in documents]
+    for document, markdown in zip(documents, markdowns, strict=True):
         incident = incidents[document["incident_id"]]
-        history = updates[incident["id"]]
-        writeup = history[-1]["message"]
-        assert writeup in content[document["id"]]["markdown"]
-        assert "## Summary" in content[document["id"]]["markdown"]
+        writeup = markdown.split("## Summary\n\n", 1)[1].split("\n\n## Timeline", 1)[0]
+        assert len(writeup) >= 250
         assert incident["postmortem_document_ids"] == [document["id"]]
         assert writeup != incident.get("summary")
-        assert all(writeup != update.get("message") for update in history[:-1])
+        assert all(writeup != update.get("message") for update in updates.get(incident["id"], []))
+    # GitHub often posts only the write-up: kept as an update, it would be the query's text.
+    alone = [d for d in documents if len(updates.get(d["incident_id"], [])) < 2]
+    assert len(alone) > 10
+
+
+def test_a_writeup_posted_as_the_only_update_is_not_an_update(tmp_path: Path) -> None:
+    writeup = "On May 25, 2026, Git pushes failed because a new code path issued an expensive query. " * 4
+    source = tmp_path / "one.jsonl"
+    only = [("2026-05-25T09:02:00Z", "Resolved", writeup)]
+    source.write_text(_mirror("push1", only, ["Git Operations"]) + "\n")
+    report = convert_statuspage([source], tmp_path / "out")
+    assert (report.updates, report.postmortems) == (0, 1)
+    out = tmp_path / "out"
+    validate_export(out)
+    (incident,) = _items(out, "v2_incidents.json", "incidents")
+    assert _items(out, "v2_incident_updates.json", "incident_updates") == []
+    assert "summary" not in incident
+    content = json.loads((out / "v1_postmortem_documents_content.json").read_text())
+    assert writeup in content[f"pm-{incident['id']}"]["markdown"]
 
 
 def test_the_cli_converts_and_bad_lines_are_reported(shared_dir: Path, tmp_path: Path) -> None:
@@ -226,7 +245,7 @@ def test_records_are_merged_by_code_keeping_the_longer_history(tmp_path: Path) -
     )
     report = convert_statuspage([a, b], tmp_path / "out")
     assert (report.records, report.maintenance_skipped, report.duplicates_merged) == (3, 1, 1)
-    assert (report.incidents, report.updates, report.components, report.postmortems) == (1, 3, 2, 1)
+    assert (report.incidents, report.updates, report.components, report.postmortems) == (1, 2, 2, 1)
     out = tmp_path / "out"
     validate_export(out)
     (incident,) = _items(out, "v2_incidents.json", "incidents")
@@ -239,4 +258,5 @@ def test_records_are_merged_by_code_keeping_the_longer_history(tmp_path: Path) -
         u["new_incident_status"]["name"] for u in _items(out, "v2_incident_updates.json", "incident_updates")
     ]
     # The mirror's "Update" keeps the status it had.
-    assert statuses == ["Investigating", "Investigating", "Closed"]
+    assert statuses == ["Investigating", "Investigating"]
+    assert incident["incident_status"]["name"] == "Closed"

@@ -9,6 +9,7 @@ can answer with through ``problem_responses``.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,14 @@ def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response
     return problem_response(exc)
 
 
+# A time whose "+02:00" came through a URL unescaped: the query string decodes "+" to a space.
+_SPACED_OFFSET = re.compile(r"\d \d{2}(:?\d{2})?$")
+_OFFSET_HINT = (
+    "; a '+' in a URL's query is read as a space: write the offset as %2B "
+    "(2026-03-01T12:00:00%2B02:00) or give the time in UTC (2026-03-01T10:00:00Z)"
+)
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:
     errors = [
         {
@@ -144,6 +153,10 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
+    for error in errors:
+        raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
+        if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
+            error["message"] += _OFFSET_HINT
     if any(e["field"] == "data" and e["source"] == "body" for e in errors):
         # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
         detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"

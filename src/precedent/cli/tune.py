@@ -61,6 +61,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.judgments:
             with args.judgments.open(encoding="utf-8") as lines:
                 judgments += parse_judgments(lines)
+        if not judgments:
+            source = "--judgments gave none" if args.judgments else "no --judgments file was given"
+            links = "links were ignored (--no-links)" if args.no_links else "the map has no RELATED_TO links"
+            Console(stderr=True).print(
+                f"[yellow]no labels:[/yellow] {links} and {source}, so there is nothing to fit and "
+                "the default ranking is kept. Link related incidents in incident.io (then sync), or "
+                "pass --judgments FILE (see docs/tuning.md)",
+                highlight=False,
+            )
         # Signals are measured with the default shapes; the fit varies weights and half-life from there.
         finder = SimilarIncidentFinder(
             store, runtime.embedder, weights=DEFAULT_WEIGHTS, catalog=runtime.catalog

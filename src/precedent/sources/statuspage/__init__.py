@@ -14,8 +14,8 @@ components are unioned.
 Scheduled maintenance is skipped (it is not an incident), as are placeholder components such as
 "Visit www.githubstatus.com for more information". From 2023 GitHub ends each incident with a long
 root-cause write-up: a final resolved update of 250+ characters on an incident that started in 2023 or
-later becomes a post-mortem document. It stays as the last update too, but never in the summary or the
-early updates a "similar incident" query is built from.
+later becomes a post-mortem document, and is not written as an update: an incident with only one or
+two updates would otherwise have it among the early updates a "similar incident" query is built from.
 """
 
 from precedent.sources.statuspage.reader import (

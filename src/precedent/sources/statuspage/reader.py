@@ -77,6 +77,19 @@ class StatusIncident:
             return None
         return last.body
 
+    @property
+    def published_updates(self) -> list[StatusUpdate]:
+        """The updates written as incident updates: all but a final one that is the write-up.
+
+        The write-up is the post-mortem. Kept as an update too, it would be one of the first two
+        updates a "similar incident" query is posed from whenever the incident had fewer than three
+        (GitHub often posts only the write-up), and the query would give its own root cause away.
+        """
+        writeup = self.writeup
+        if writeup is not None and self.updates and self.updates[-1].body == writeup:
+            return self.updates[:-1]
+        return self.updates
+
 
 @dataclass(frozen=True)
 class ConversionReport:
@@ -265,7 +278,7 @@ def read_statuspage(paths: Iterable[Path]) -> tuple[list[StatusIncident], dict[s
         skipped,
         merged,
         len(incidents),
-        sum(len(i.updates) for i in incidents),
+        sum(len(i.published_updates) for i in incidents),
         len(names),
         sum(i.writeup is not None for i in incidents),
     )

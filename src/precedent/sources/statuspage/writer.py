@@ -283,7 +283,7 @@ def write_export(incidents: Sequence[StatusIncident], descriptions: dict[str, st
     ):
         for number, incident in enumerate(incidents, start=1):
             incident_out.add(_incident(incident, number, config))
-            for update in incident.updates:
+            for update in incident.published_updates:
                 update_out.add(_update(incident, update, config))
             writeup = incident.writeup
             if writeup is not None:
