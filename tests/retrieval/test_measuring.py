@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from precedent.retrieval import DEFAULT_WEIGHTS, IncidentQuery, SimilarIncidentFinder, SimilarOptions
 from precedent.retrieval.choice import CHOICE_KEY, RankingChoice, load_choice, save_choice
 from precedent.retrieval.fusion import SIGNALS, fuse, semantic_value
+from precedent.retrieval.tuning import choose
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
@@ -113,3 +115,19 @@ def test_choice_round_trips_through_json() -> None:
     assert RankingChoice.from_json(choice.to_json()) == choice
     with pytest.raises(ValueError, match="ranking choice"):
         RankingChoice.from_json("[]")
+
+
+def test_choice_keeps_query_counts_as_whole_numbers() -> None:
+    # `precedent tune` prints the figures: a count of 0.0 queries reads as a measurement.
+    choice = choose([], DEFAULT_WEIGHTS)
+    assert json.loads(choice.to_json())["figures"] == {"fit_queries": 0, "held_out_queries": 0}
+    restored = RankingChoice.from_json(choice.to_json())
+    assert type(restored.figures["fit_queries"]) is int
+    assert (
+        type(
+            RankingChoice.from_json(
+                choice.to_json().replace('"fit_queries": 0', '"fit_queries": 0.5')
+            ).figures["fit_queries"]
+        )
+        is float
+    )

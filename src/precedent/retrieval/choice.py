@@ -75,10 +75,17 @@ class RankingChoice:
                 source=source,
                 reason=str(data["reason"]),
                 tuned_at=data.get("tuned_at"),
-                figures={str(k): float(v) for k, v in dict(data.get("figures") or {}).items()},
+                figures={str(k): _figure(v) for k, v in dict(data.get("figures") or {}).items()},
             )
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a ranking choice record: {exc}") from exc
+
+
+def _figure(value: object) -> float:
+    """A stored figure; counts stay integers, so they print as 42, not 42.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"not a figure: {value!r}")
+    return value if isinstance(value, int) else float(value)
 
 
 DEFAULT_CHOICE = RankingChoice(DEFAULT_WEIGHTS, "default", "the map has not been tuned (precedent tune)")

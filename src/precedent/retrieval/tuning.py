@@ -316,7 +316,7 @@ def choose(
     fit = fit or fit_weights
     stamp = (now or datetime.now(UTC)).isoformat()
     first_fit, checked = split_by_time(queries, held_out_fraction)
-    figures: dict[str, float] = {"fit_queries": float(len(queries)), "held_out_queries": float(len(checked))}
+    figures: dict[str, float] = {"fit_queries": len(queries), "held_out_queries": len(checked)}
     if len(first_fit) < MIN_FIT or len(checked) < MIN_HELD_OUT:
         reason = (
             f"too few labelled queries to tune ({len(first_fit)} to fit first, {len(checked)} to check; "
