@@ -1,0 +1,139 @@
+"""The pages as an on-call responder opens them from Slack: on a phone, in headless Chromium.
+
+The map is the generated organisation's, with its newest public incident made as rough as real
+ones get: a long name in several scripts, a summary holding a stack trace and a dashboard URL
+(long runs with no space to break at), an update that is one such run, and a long service name.
+The browser emulates a 375 x 667 phone (the CSS width of the smallest phones still common).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from precedent.embedding import HashEmbedder
+from precedent.investigation import Collaborators, build_investigation, save
+from precedent.model import OWNER_VIEWER
+from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
+from precedent.store.embedded import EmbeddedStore
+from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread, chromium, screenshot
+from tests.web.conftest import DIMENSIONS, copy_map
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    from tests.web.conftest import WebOrg
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TRACE = (
+    "java.lang.IllegalStateException:org.elasticsearch.cluster.block.ClusterBlockException:"
+    "index[products-2026.11.03-reindex-000017]blocked_by:[FORBIDDEN/12/index_read-only/allow_delete(api)];"
+) * 3
+DASHBOARD = "https://grafana.acme.example/d/abcdef/search?orgId=1&var-cluster=eu-west-1&viewPanel=1234567890"
+LONG_NAME = "Σφάλματα εγγραφής — Schreibfehler im Suchcluster während der Neuindizierung aller Kataloge 🔥"
+LONG_SERVICE = (
+    "search-elasticsearch-eu-west-1-production-cluster-primary-shard-allocation-ñandú-очень-длинное"
+)
+
+
+@dataclass(frozen=True)
+class RoughMap:
+    data_dir: Path
+    reference: str
+    investigation: str
+
+
+@pytest.fixture(scope="module")
+async def rough_map(web_org: WebOrg) -> RoughMap:
+    data_dir = copy_map(web_org, "phone-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        [incident] = await store.get_nodes([web_org.public.id])
+        summary = "Writes fail on the search cluster. " * 20 + TRACE + " " + DASHBOARD
+        rough = {"name": LONG_NAME, "summary": summary}
+        changed = [dataclasses.replace(incident, properties={**incident.properties, **rough})]
+        for _, node in await store.neighbours(incident.id):
+            if node.label == "Service":
+                rename = {**node.properties, "name": LONG_SERVICE}
+                changed.append(dataclasses.replace(node, properties=rename))
+            elif node.label == "IncidentUpdate":
+                message = {**node.properties, "message": TRACE}
+                changed.append(dataclasses.replace(node, properties=message, text=TRACE))
+        await store.upsert_nodes(changed)
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        catalog = Catalog(store)
+        collaborators = Collaborators(store, SimilarIncidentFinder(store, embedder, catalog=catalog), catalog)
+        investigation = await build_investigation(IncidentQuery(incident.id), collaborators, OWNER_VIEWER)
+        await save(store, investigation, trigger="request")
+    finally:
+        await store.close()
+    return RoughMap(data_dir, web_org.public_ref, investigation.id)
+
+
+@pytest.fixture(scope="module")
+def server(rough_map: RoughMap) -> Iterator[ServerThread]:
+    running = ServerThread(rough_map.data_dir)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def phone(server: ServerThread, web_org: WebOrg) -> Iterator[WebDriver]:
+    """A signed-in browser the size of a phone."""
+    assert CHROMIUM.exists(), "run ./scripts/bootstrap: it installs Debian's chromium"
+    assert CHROMEDRIVER.exists(), "run ./scripts/bootstrap: it installs Debian's chromium-driver"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver = chromium()
+    try:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 375, "height": 667, "deviceScaleFactor": 2, "mobile": True},
+        )
+        driver.get(server.base + "/ui/sign-in")
+        old = driver.find_element(By.TAG_NAME, "html")
+        field = driver.find_element(By.ID, "token")
+        field.send_keys(web_org.read_token, Keys.ENTER)
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_page(browser: WebDriver, server: ServerThread, path: str, shot: str) -> None:
+    browser.get(server.base + path)
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    assert browser.find_element(By.TAG_NAME, "h1").text != "Not found", path
+    screenshot(browser, shot)
+
+
+def sideways_scroll(browser: WebDriver) -> int:
+    page = "document.documentElement"
+    return int(browser.execute_script(f"return {page}.scrollWidth - {page}.clientWidth"))
+
+
+def test_long_names_and_unbroken_text_never_scroll_the_page_sideways(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    for path, shot in (
+        (f"/ui/incidents/{rough_map.reference}", "phone-rough-incident"),
+        (f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "phone-rough-investigation"),
+        (f"/ui/services/{quote(LONG_SERVICE)}", "phone-rough-service"),
+        ("/ui/search?q=ClusterBlockException", "phone-rough-search"),
+    ):
+        open_page(phone, server, path, shot)
+        overflow = sideways_scroll(phone)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
