@@ -298,3 +298,17 @@ async def test_search_says_when_no_hit_holds_the_words(pages: Pages) -> None:
     worded = (await pages.client.get("/ui/search", params={"q": name})).text
     assert 'id="hit-count"' in worded
     assert note not in worded
+
+
+async def test_a_search_hit_reads_as_words_with_spaces_between_its_parts(pages: Pages) -> None:
+    # Read aloud or on a phone, "Monitoring.on INC-782026-09-21" names no incident and no date.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    items = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))
+        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+    ]
+    named = [text for text in items if " on INC-" in text]
+    assert named, items
+    for text in named:
+        assert re.search(r"\S on INC-\d+ \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text), text
