@@ -312,3 +312,18 @@ async def test_a_search_hit_reads_as_words_with_spaces_between_its_parts(pages: 
     assert named, items
     for text in named:
         assert re.search(r"\S on INC-\d+ \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text), text
+
+
+async def test_a_search_hit_does_not_repeat_its_text_under_itself(pages: Pages) -> None:
+    # An update's link is its message; the snippet under it was the same message again, which
+    # doubled the length of the results on a phone and had a screen reader read each one twice.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    updates = [item for item in items if '<span class="kind">update</span>' in item]
+    assert updates, items
+    for item in items:
+        link = re.search(r"<a [^>]*>(.*?)</a>", item, re.S)
+        snippet = re.search(r'<p class="snippet">(.*?)</p>', item, re.S)
+        if link and snippet:
+            assert snippet.group(1).strip() != link.group(1).strip(), item
