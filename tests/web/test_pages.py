@@ -327,3 +327,25 @@ async def test_a_search_hit_does_not_repeat_its_text_under_itself(pages: Pages) 
         snippet = re.search(r'<p class="snippet">(.*?)</p>', item, re.S)
         if link and snippet:
             assert snippet.group(1).strip() != link.group(1).strip(), item
+
+
+async def test_the_investigation_says_who_is_on_call_and_the_closest_precedent_first(pages: Pages) -> None:
+    # On a phone the owners and on-call sat below eight hypothesis cards and five precedents.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    brief = _section(html, "brief")
+    assert html.index('id="brief"') < html.index('id="hypotheses"')
+    services = _section(html, "services")
+    team = re.search(r"<dt>Owners</dt>\s*<dd><strong>(.*?)</strong>", services)
+    assert team is not None, services
+    assert re.search(rf"<dt>Owners</dt>\s*<dd>[^<]*: {re.escape(team.group(1))}", brief), brief
+    on_call = re.search(r"<dt>On call when declared</dt>\s*<dd>(.*?)</dd>", services, re.S)
+    assert on_call is not None, services
+    named = re.findall(r"^([^<;]+?) <span", on_call.group(1)) or ["nobody found on call for"]
+    assert "<dt>On call when declared</dt>" in brief
+    assert named[0] in brief, (named, brief)
+    top = re.search(r'<h3><a href="(/ui/incidents/INC-\d+)">', _section(html, "precedents"))
+    assert top is not None
+    assert re.search(rf'<dt>Closest precedent</dt>\s*<dd><a href="{top.group(1)}">', brief), brief
+    for section in ("hypotheses", "precedents", "services", "changes", "follow-ups"):
+        assert f'href="#{section}"' in brief

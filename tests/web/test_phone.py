@@ -137,3 +137,19 @@ def test_long_names_and_unbroken_text_never_scroll_the_page_sideways(
         open_page(phone, server, path, shot)
         overflow = sideways_scroll(phone)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_on_call_and_the_closest_precedent_are_on_the_first_screens(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    # Even under a long name and a summary holding a stack trace.
+    path = f"/ui/investigations/{quote(rough_map.investigation, safe='')}"
+    open_page(phone, server, path, "phone-rough-investigation-top")
+    screen = int(phone.execute_script("return window.innerHeight"))
+    for term in ("On call when declared", "Closest precedent"):
+        answer = phone.find_element(By.XPATH, f"//dt[normalize-space()='{term}']/following-sibling::dd[1]")
+        bottom = phone.execute_script("return arguments[0].getBoundingClientRect().bottom + scrollY", answer)
+        assert bottom <= 2 * screen, f"{term} ends {bottom}px down, past the second screen of {screen}px"
+    # The section links are targets a thumb can hit.
+    for link in phone.find_elements(By.CSS_SELECTOR, "#brief nav a"):
+        assert link.size["height"] >= 44, (link.text, link.size)
