@@ -349,3 +349,13 @@ async def test_the_investigation_says_who_is_on_call_and_the_closest_precedent_f
     assert re.search(rf'<dt>Closest precedent</dt>\s*<dd><a href="{top.group(1)}">', brief), brief
     for section in ("hypotheses", "precedents", "services", "changes", "follow-ups"):
         assert f'href="#{section}"' in brief
+
+
+async def test_each_page_has_one_search_form(pages: Pages) -> None:
+    # Home and search have their own box: a second one in the header made two unnamed "search"
+    # landmarks for a screen reader, and on a phone the same query in two boxes above the results.
+    await pages.sign_in(pages.org.read_token)
+    for path in page_paths(pages.org):
+        html = (await pages.client.get(path)).text
+        assert html.count('role="search"') == 1, path
+        assert html.count('action="/ui/search"') == 1, path
