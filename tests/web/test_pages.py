@@ -359,3 +359,20 @@ async def test_each_page_has_one_search_form(pages: Pages) -> None:
         html = (await pages.client.get(path)).text
         assert html.count('role="search"') == 1, path
         assert html.count('action="/ui/search"') == 1, path
+
+
+async def test_the_weekly_counts_behind_the_chart_are_a_table(pages: Pages) -> None:
+    # A week's count was only in the bar's tooltip: no hover on a phone, and a screen reader
+    # heard the chart's total only.
+    await pages.sign_in(pages.org.read_token)
+    html = _section(
+        (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text, "incidents"
+    )
+    total = re.search(r"<figcaption>(\d+) incidents? in the last (\d+) weeks", html)
+    assert total is not None, html
+    table = re.search(r"<table>(.*?)</table>", html, re.S)
+    assert table is not None, html
+    assert '<th scope="col">Week of</th>' in table.group(1)
+    rows = re.findall(r'<tr><th scope="row">(\d\d \w{3} \d{4})</th><td>(\d+)</td></tr>', table.group(1))
+    assert len(rows) == int(total.group(2))
+    assert sum(int(count) for _, count in rows) == int(total.group(1))
