@@ -153,3 +153,18 @@ def test_on_call_and_the_closest_precedent_are_on_the_first_screens(
     # The section links are targets a thumb can hit.
     for link in phone.find_elements(By.CSS_SELECTOR, "#brief nav a"):
         assert link.size["height"] >= 44, (link.text, link.size)
+
+
+def test_the_chart_labels_are_readable_on_a_phone(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    open_page(phone, server, f"/ui/services/{quote(LONG_SERVICE)}", "phone-rough-service-chart")
+    # The size a label is drawn at: its font size in the SVG's units times the SVG's scale.
+    sizes = phone.execute_script(
+        """const svg = document.querySelector('figure.chart svg');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        const size = (t) => parseFloat(getComputedStyle(t).fontSize) * scale;
+        return [...svg.querySelectorAll('text')].map(size);"""
+    )
+    assert sizes
+    assert min(sizes) >= 11, f"chart labels drawn at {min(sizes):.1f}px on a phone"
