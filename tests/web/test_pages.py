@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from precedent.store.embedded import EmbeddedStore
@@ -376,3 +377,20 @@ async def test_the_weekly_counts_behind_the_chart_are_a_table(pages: Pages) -> N
     rows = re.findall(r'<tr><th scope="row">(\d\d \w{3} \d{4})</th><td>(\d+)</td></tr>', table.group(1))
     assert len(rows) == int(total.group(2))
     assert sum(int(count) for _, count in rows) == int(total.group(1))
+
+
+async def test_a_browser_whose_token_was_revoked_is_told_why_it_must_sign_in_again(pages: Pages) -> None:
+    # At 3 a.m. a bare sign-in form reads as "I mistyped something"; say the session ended.
+    pages.client.cookies.set("precedent_session", "prec_" + "x" * 43, path="/ui")
+    page = await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")
+    assert page.status_code == 303
+    form = await pages.client.get(page.headers["location"])
+    assert form.status_code == 200
+    assert 'role="status"' in form.text
+    assert "session has ended" in form.text
+    # The refused cookie is dropped, so the notice is said once.
+    cookies = form.headers.get_list("set-cookie")
+    assert any(c.startswith("precedent_session=") and "Max-Age=0" in c for c in cookies), cookies
+    # A browser that never signed in, or signed out, gets the form alone.
+    async with httpx.AsyncClient(transport=pages.client._transport, base_url="http://testserver") as fresh:
+        assert "session has ended" not in (await fresh.get("/ui/sign-in")).text
