@@ -394,3 +394,17 @@ async def test_a_browser_whose_token_was_revoked_is_told_why_it_must_sign_in_aga
     # A browser that never signed in, or signed out, gets the form alone.
     async with httpx.AsyncClient(transport=pages.client._transport, base_url="http://testserver") as fresh:
         assert "session has ended" not in (await fresh.get("/ui/sign-in")).text
+
+
+async def test_a_drawing_with_links_is_not_announced_as_one_image(pages: Pages) -> None:
+    # role="img" makes an element's children presentational: a screen reader reads the drawing as
+    # one picture, yet Tab still stops on each node's link inside it, announcing nothing useful.
+    await pages.sign_in(pages.org.read_token)
+    for path in page_paths(pages.org):
+        html = (await pages.client.get(path)).text
+        for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
+            opening = svg[: svg.index(">")]
+            if "<a " in svg:
+                assert 'role="img"' not in opening, (path, opening)
+                assert 'role="group"' in opening
+                assert "aria-labelledby=" in opening
