@@ -168,3 +168,24 @@ def test_the_chart_labels_are_readable_on_a_phone(
     )
     assert sizes
     assert min(sizes) >= 11, f"chart labels drawn at {min(sizes):.1f}px on a phone"
+
+
+def test_every_page_reflows_at_320_css_pixels(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    # WCAG's reflow width (1280px zoomed to 400%), and the smallest phones' CSS width.
+    metrics = {"width": 320, "height": 568, "deviceScaleFactor": 2, "mobile": True}
+    phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for path, shot in (
+            ("/ui/", "narrow-home"),
+            (f"/ui/incidents/{rough_map.reference}", "narrow-incident"),
+            (f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "narrow-investigation"),
+            (f"/ui/services/{quote(LONG_SERVICE)}", "narrow-service"),
+            ("/ui/search?q=latency", "narrow-search"),
+        ):
+            open_page(phone, server, path, shot)
+            overflow = sideways_scroll(phone)
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+    finally:
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "width": 375, "height": 667})
