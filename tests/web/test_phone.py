@@ -189,3 +189,30 @@ def test_every_page_reflows_at_320_css_pixels(
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
     finally:
         phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "width": 375, "height": 667})
+
+
+def test_the_drawing_stays_legible_when_the_stylesheet_does_not_arrive(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    # On a slow or flaky phone connection the page can render before (or without) its CSS: the
+    # HTML reads on its own, and the drawing must not become black labels on black boxes.
+    phone.execute_cdp_cmd("Network.enable", {})
+    phone.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    phone.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/precedent.css"]})
+    try:
+        open_page(phone, server, f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "no-css")
+        drawn = phone.execute_script(
+            """const svg = document.querySelector('#neighbourhood svg');
+            const style = (sel, prop) => [...svg.querySelectorAll(sel)].map(e => getComputedStyle(e)[prop]);
+            const skip = getComputedStyle(document.querySelector('.skip')).position;
+            return {styled: skip === 'absolute', box: style('.node rect', 'fill'),
+                    label: style('.node text', 'fill'), edge: style('line', 'stroke')};"""
+        )
+        assert not drawn["styled"], "the stylesheet was not blocked"
+        assert drawn["box"]
+        assert drawn["edge"]
+        assert set(drawn["box"]).isdisjoint(drawn["label"]), drawn
+        assert "none" not in drawn["edge"], drawn
+    finally:
+        phone.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        phone.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
