@@ -216,3 +216,48 @@ def test_the_drawing_stays_legible_when_the_stylesheet_does_not_arrive(
     finally:
         phone.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
         phone.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+
+
+CONTRAST = """
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = (c) => { const v = rgb(c).slice(0, 3).map((x) => { x /= 255;
+  return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05); };
+const background = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+  if (rgb(c).length === 3 || rgb(c)[3] > 0) return c; } return 'rgb(255, 255, 255)'; };
+const low = [];
+for (const e of document.querySelectorAll('body *')) {
+  if (e.closest('svg') || e.matches('.visually-hidden, .skip')) continue;
+  if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  const r = ratio(getComputedStyle(e).color, background(e));
+  if (r < 4.5) low.push(`${e.tagName}.${e.className} ${r.toFixed(2)}`);
+}
+for (const i of document.querySelectorAll('input[placeholder]')) {
+  const r = ratio(getComputedStyle(i, '::placeholder').color, background(i));
+  if (r < 4.5) low.push(`placeholder of #${i.id} ${r.toFixed(2)}`);
+}
+return low;
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_is_aa_in_both_colour_schemes(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap, scheme: str
+) -> None:
+    # WCAG AA: 4.5:1 for text, measured on the colours the browser computes, placeholders included.
+    phone.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+    )
+    try:
+        for path in (
+            f"/ui/investigations/{quote(rough_map.investigation, safe='')}",
+            f"/ui/incidents/{rough_map.reference}",
+            f"/ui/services/{quote(LONG_SERVICE)}",
+            "/ui/search?q=latency",
+        ):
+            open_page(phone, server, path, f"contrast-{scheme}")
+            assert phone.execute_script(CONTRAST) == [], (scheme, path)
+    finally:
+        phone.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
