@@ -408,3 +408,14 @@ async def test_a_drawing_with_links_is_not_announced_as_one_image(pages: Pages) 
                 assert 'role="img"' not in opening, (path, opening)
                 assert 'role="group"' in opening
                 assert "aria-labelledby=" in opening
+
+
+async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: Pages) -> None:
+    # A bare "67%" heard out of context means nothing; its title attribute is not read by every
+    # screen reader and never shown on a phone.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    headings = re.findall(r"<h3>(.*?)</h3>", _section(html, "hypotheses"), re.S)
+    assert headings
+    for heading in headings:
+        assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
