@@ -344,3 +344,123 @@ async def test_search_says_when_no_hit_holds_the_words(pages: Pages) -> None:
     worded = (await pages.client.get("/ui/search", params={"q": name})).text
     assert 'id="hit-count"' in worded
     assert note not in worded
+
+
+async def test_a_search_hit_reads_as_words_with_spaces_between_its_parts(pages: Pages) -> None:
+    # Read aloud or on a phone, "Monitoring.on INC-782026-09-21" names no incident and no date.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    items = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))
+        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+    ]
+    named = [text for text in items if " on INC-" in text]
+    assert named, items
+    for text in named:
+        assert re.search(r"\S on INC-\d+ \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text), text
+
+
+async def test_a_search_hit_does_not_repeat_its_text_under_itself(pages: Pages) -> None:
+    # An update's link is its message; the snippet under it was the same message again, which
+    # doubled the length of the results on a phone and had a screen reader read each one twice.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    updates = [item for item in items if '<span class="kind">update</span>' in item]
+    assert updates, items
+    for item in items:
+        link = re.search(r"<a [^>]*>(.*?)</a>", item, re.S)
+        snippet = re.search(r'<p class="snippet">(.*?)</p>', item, re.S)
+        if link and snippet:
+            assert snippet.group(1).strip() != link.group(1).strip(), item
+
+
+async def test_the_investigation_says_who_is_on_call_and_the_closest_precedent_first(pages: Pages) -> None:
+    # On a phone the owners and on-call sat below eight hypothesis cards and five precedents.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    brief = _section(html, "brief")
+    assert html.index('id="brief"') < html.index('id="hypotheses"')
+    services = _section(html, "services")
+    team = re.search(r"<dt>Owners</dt>\s*<dd><strong>(.*?)</strong>", services)
+    assert team is not None, services
+    assert re.search(rf"<dt>Owners</dt>\s*<dd>[^<]*: {re.escape(team.group(1))}", brief), brief
+    on_call = re.search(r"<dt>On call when declared</dt>\s*<dd>(.*?)</dd>", services, re.S)
+    assert on_call is not None, services
+    named = re.findall(r"^([^<;]+?) <span", on_call.group(1)) or ["nobody found on call for"]
+    assert "<dt>On call when declared</dt>" in brief
+    assert named[0] in brief, (named, brief)
+    top = re.search(r'<h3><a href="(/ui/incidents/INC-\d+)">', _section(html, "precedents"))
+    assert top is not None
+    assert re.search(rf'<dt>Closest precedent</dt>\s*<dd><a href="{top.group(1)}">', brief), brief
+    for section in ("hypotheses", "precedents", "services", "changes", "follow-ups"):
+        assert f'href="#{section}"' in brief
+
+
+async def test_each_page_has_one_search_form(pages: Pages) -> None:
+    # Home and search have their own box: a second one in the header made two unnamed "search"
+    # landmarks for a screen reader, and on a phone the same query in two boxes above the results.
+    await pages.sign_in(pages.org.read_token)
+    for path in page_paths(pages.org):
+        html = (await pages.client.get(path)).text
+        assert html.count('role="search"') == 1, path
+        assert html.count('action="/ui/search"') == 1, path
+
+
+async def test_the_weekly_counts_behind_the_chart_are_a_table(pages: Pages) -> None:
+    # A week's count was only in the bar's tooltip: no hover on a phone, and a screen reader
+    # heard the chart's total only.
+    await pages.sign_in(pages.org.read_token)
+    html = _section(
+        (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text, "incidents"
+    )
+    total = re.search(r"<figcaption>(\d+) incidents? in the last (\d+) weeks", html)
+    assert total is not None, html
+    table = re.search(r"<table>(.*?)</table>", html, re.S)
+    assert table is not None, html
+    assert '<th scope="col">Week of</th>' in table.group(1)
+    rows = re.findall(r'<tr><th scope="row">(\d\d \w{3} \d{4})</th><td>(\d+)</td></tr>', table.group(1))
+    assert len(rows) == int(total.group(2))
+    assert sum(int(count) for _, count in rows) == int(total.group(1))
+
+
+async def test_a_browser_whose_token_was_revoked_is_told_why_it_must_sign_in_again(pages: Pages) -> None:
+    # At 3 a.m. a bare sign-in form reads as "I mistyped something"; say the session ended.
+    pages.client.cookies.set("precedent_session", "prec_" + "x" * 43, path="/ui")
+    page = await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")
+    assert page.status_code == 303
+    form = await pages.client.get(page.headers["location"])
+    assert form.status_code == 200
+    assert 'role="status"' in form.text
+    assert "session has ended" in form.text
+    # The refused cookie is dropped, so the notice is said once.
+    cookies = form.headers.get_list("set-cookie")
+    assert any(c.startswith("precedent_session=") and "Max-Age=0" in c for c in cookies), cookies
+    # A browser that never signed in, or signed out, gets the form alone.
+    async with httpx.AsyncClient(transport=pages.client._transport, base_url="http://testserver") as fresh:
+        assert "session has ended" not in (await fresh.get("/ui/sign-in")).text
+
+
+async def test_a_drawing_with_links_is_not_announced_as_one_image(pages: Pages) -> None:
+    # role="img" makes an element's children presentational: a screen reader reads the drawing as
+    # one picture, yet Tab still stops on each node's link inside it, announcing nothing useful.
+    await pages.sign_in(pages.org.read_token)
+    for path in page_paths(pages.org):
+        html = (await pages.client.get(path)).text
+        for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
+            opening = svg[: svg.index(">")]
+            if "<a " in svg:
+                assert 'role="img"' not in opening, (path, opening)
+                assert 'role="group"' in opening
+                assert "aria-labelledby=" in opening
+
+
+async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: Pages) -> None:
+    # A bare "67%" heard out of context means nothing; its title attribute is not read by every
+    # screen reader and never shown on a phone.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
+    headings = re.findall(r"<h3>(.*?)</h3>", _section(html, "hypotheses"), re.S)
+    assert headings
+    for heading in headings:
+        assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading

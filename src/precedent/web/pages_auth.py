@@ -13,6 +13,7 @@ from precedent.auth import TokenRegistry
 from precedent.errors import Unauthenticated
 from precedent.web.rendering import page
 from precedent.web.session import (
+    SESSION_COOKIE,
     check_csrf,
     csrf_cookie,
     csrf_value,
@@ -28,10 +29,19 @@ __all__ = ["AUTH_PAGES"]
 # The form's answer when the token is refused; it never says which check failed, as the API's 401.
 REFUSED = "That token was not accepted: it is unknown, revoked or expired. Check it and try again."
 CANNOT_READ = "That token cannot read the map (it has no read scope). Use a token made with --scope read."
+ENDED = (
+    "Your session has ended: its token was revoked, has expired or can no longer read the map. "
+    "Sign in with a current token."
+)
 
 
 def _form(
-    request: Request[Any, Any, Any], secure: bool, *, return_to: str, error: str | None = None
+    request: Request[Any, Any, Any],
+    secure: bool,
+    *,
+    return_to: str,
+    error: str | None = None,
+    notice: str | None = None,
 ) -> Template:
     csrf = csrf_value(request)
     response = page(
@@ -41,6 +51,7 @@ def _form(
         csrf=csrf,
         return_to=safe_return_path(return_to),
         error=error,
+        notice=notice,
     )
     response.cookies.append(csrf_cookie(csrf, secure=secure))
     return response
@@ -48,10 +59,30 @@ def _form(
 
 @get("/sign-in", name="web:sign-in")
 async def sign_in_form(
-    request: Request[Any, Any, Any], cookie_secure: NamedDependency[bool], next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    tokens: NamedDependency[TokenRegistry],
+    cookie_secure: NamedDependency[bool],
+    next: FromQuery[str | None] = None,
 ) -> Template:
-    """The sign-in form: one field, an API token."""
-    return _form(request, cookie_secure, return_to=next or "/ui/")
+    """The sign-in form: one field, an API token; it says so when the browser's session has ended."""
+    ended = await _session_ended(request, tokens)
+    response = _form(request, cookie_secure, return_to=next or "/ui/", notice=ENDED if ended else None)
+    if ended:
+        # Forget the refused token, so the notice is given once and not on every later visit.
+        response.cookies.append(expired_session_cookie(secure=cookie_secure))
+    return response
+
+
+async def _session_ended(request: Request[Any, Any, Any], tokens: TokenRegistry) -> bool:
+    """Whether the browser holds a session cookie whose token is no longer accepted for reading."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return False
+    try:
+        token = await tokens.authenticate(secret)
+    except Unauthenticated:
+        return True
+    return not token.grants("read")
 
 
 @post("/sign-in", status_code=303)
