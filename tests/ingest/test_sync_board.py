@@ -248,3 +248,23 @@ async def test_starting_claims_within_the_requests_retry_window(embedded_store: 
         await sync.start()
     assert seen.windows[0] == 0.5
     await sync.stop()
+
+
+async def test_a_live_run_on_a_host_whose_clock_is_behind_is_reported_running(
+    embedded_store: GraphStore,
+) -> None:
+    # The holder's clock is a minute behind: within the tolerated skew, so its lease is not taken
+    # over, and the status every other process gives must say the same (not that it died).
+    behind = SyncBoard(embedded_store, lease=LEASE, clock=lambda: datetime.now(UTC) - timedelta(minutes=1))
+    holder_run = _Held(calls=1)
+    holder = BackgroundSync(holder_run, board=behind)
+    await holder.start()
+    other = BackgroundSync(_Held(calls=2), board=SyncBoard(embedded_store, lease=LEASE))
+    with pytest.raises(SyncConflict, match="already running"):
+        await other.start()
+    status = await other.status()
+    assert status.running
+    assert status.last_error is None
+    holder_run.release.set()
+    await holder.wait()
+    assert not (await other.status()).running

@@ -59,9 +59,8 @@ class SyncStatus:
     last_error: str | None
 
     @classmethod
-    def of_record(cls, record: SyncRecord, now: datetime) -> SyncStatus:
-        """The status the map's record gives (a holder whose lease ran out died mid-run)."""
-        running = record.running(now)
+    def of_record(cls, record: SyncRecord, *, running: bool) -> SyncStatus:
+        """The status the map's record gives, ``running`` or not (a holder not running died mid-run)."""
         error = record.last_error
         if record.holder is not None and not running:
             lapsed = f"{record.until:%H:%M:%SZ}" if record.until else "already"
@@ -171,12 +170,12 @@ class BackgroundSync:
         local = self._local_status()
         if self._board is None or local.running:
             return local
-        record = await self._board.read()
+        record, running = await self._board.observe()
         if record.started_at is None or (
             local.started_at is not None and local.started_at > record.started_at
         ):
             return local  # nothing recorded, or this process's run could not record its end
-        return SyncStatus.of_record(record, self._board.now())
+        return SyncStatus.of_record(record, running=running)
 
     async def wait(self) -> None:
         """Wait for the running sync, if any, to end (tests, shutdown)."""

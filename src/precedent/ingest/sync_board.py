@@ -278,13 +278,19 @@ class SyncBoard:
         """Seconds between renewals: a quarter of the lease, so one slow write never loses it."""
         return self._lease.total_seconds() / 4
 
-    def now(self) -> datetime:
-        """The board's clock."""
-        return self._clock()
-
     async def read(self) -> SyncRecord:
         """The record as stored now."""
         return SyncRecord.loads(await self._store.get_meta(KEY))
+
+    async def observe(self) -> tuple[SyncRecord, bool]:
+        """The record as stored now, and whether another process runs a sync under it.
+
+        Judged as ``claim`` judges it (clock skew tolerated, a record seen unchanged for a lease
+        lapsed), so a status never calls a run dead that a claim would still refuse to take over.
+        """
+        stored = await self._store.get_meta(KEY)
+        record = SyncRecord.loads(stored)
+        return record, not self._free(record, stored)
 
     def _free(self, record: SyncRecord, stored: str | None) -> bool:
         """Whether ``record`` (stored as ``stored``) may be claimed now."""
