@@ -268,3 +268,46 @@ async def test_a_live_run_on_a_host_whose_clock_is_behind_is_reported_running(
     holder_run.release.set()
     await holder.wait()
     assert not (await other.status()).running
+
+
+class _SlowAcks:
+    """A store whose ``replace_meta`` lands at once but is acknowledged only when ``ack`` is set
+    (a commit whose answer is still on the network)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.ack = asyncio.Event()
+        self.landed = asyncio.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        written = await self._store.replace_meta(key, value, expected=expected)
+        self.landed.set()
+        await self.ack.wait()
+        return written
+
+
+async def test_two_starts_at_once_in_one_process_run_one_sync(embedded_store: GraphStore) -> None:
+    slow = _SlowAcks(embedded_store)
+    runs: list[_Held] = []
+
+    async def run(progress: Progress) -> SyncReport:
+        runs.append(_Held(calls=len(runs) + 1))
+        return await runs[-1](progress)
+
+    sync = BackgroundSync(run, board=SyncBoard(slow, lease=LEASE))  # type: ignore[arg-type]
+    first = asyncio.create_task(sync.start())
+    await slow.landed.wait()  # the first start's claim is in the map, its answer not yet back
+    second = asyncio.create_task(sync.start())
+    await asyncio.sleep(0.1)
+    slow.ack.set()
+    outcomes = await asyncio.gather(first, second, return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == ["SyncStatus", "SyncConflict"]
+    await asyncio.sleep(0.1)
+    assert len(runs) == 1  # one sync runs, not two side by side
+    for held in runs:
+        held.release.set()
+    await sync.wait()
+    assert (await sync.status()).last_error is None

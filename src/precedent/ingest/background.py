@@ -100,6 +100,9 @@ class BackgroundSync:
         self._unavailable = unavailable
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        # Held from the running check until the task exists: a second start meanwhile would find
+        # this process's own fresh lease, which the board hands back to its holder, and run beside it.
+        self._starting = asyncio.Lock()
         self._tracker = ProgressTracker()
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
@@ -115,6 +118,10 @@ class BackgroundSync:
         """
         if self._run is None:
             raise SyncConflict(self._unavailable)
+        async with self._starting:
+            return await self._start(self._run)
+
+    async def _start(self, run: Callable[[Progress], Awaitable[SyncReport]]) -> SyncStatus:
         if self._running():
             raise SyncConflict(
                 f"a sync is already running (started {self._started_at:%Y-%m-%dT%H:%M:%SZ}); "
@@ -128,7 +135,7 @@ class BackgroundSync:
         self._finished_at = None
         # Started by a request, the sync outlives it: it keeps the store's long read retry window.
         with read_retry_window(None):
-            task = self._sync(self._run, self._tracker, claim)
+            task = self._sync(run, self._tracker, claim)
             self._task = asyncio.create_task(task, name="precedent-sync")
         return self._local_status()
 
