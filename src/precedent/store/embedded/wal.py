@@ -50,6 +50,11 @@ class WriteAheadLog:
         """Bytes of records since the header (0 for an empty log)."""
         return self._end - _HEADER.size
 
+    @property
+    def closed(self) -> bool:
+        """Whether the log is closed (before ``open``, after ``close``, or after a failed ``reset``)."""
+        return self._fd is None
+
     def open(self, generation: int) -> list[bytes]:
         """Open (or create) the log for ``generation`` and return the payloads to replay.
 
