@@ -81,3 +81,26 @@ async def test_inbox_copy_holds_deliveries_still_in_the_sqlite_journal(tmp_path:
         assert [d.id for d in await copy.recent(10)] == ["msg_0", "msg_1", "msg_2"]
     finally:
         await copy.close()
+
+
+@pytest.mark.parametrize("directory", ["data#2", "data?x", "100%"])
+async def test_an_inbox_in_a_directory_whose_name_means_something_in_a_uri_is_copied(
+    tmp_path: Path, directory: str
+) -> None:
+    # The source is opened by URI (to refuse a missing one); '#', '?' and '%' in a path are URI syntax.
+    data = tmp_path / directory
+    inbox = SqliteInbox(data / "webhooks.sqlite")
+    await inbox.open()
+    try:
+        await inbox.record(
+            NewDelivery("msg_0", "public_incident.incident_created_v2", "{}", datetime.now(UTC))
+        )
+        copy_sqlite(data / "webhooks.sqlite", tmp_path / "copy.sqlite")
+    finally:
+        await inbox.close()
+    copy = SqliteInbox(tmp_path / "copy.sqlite")
+    await copy.open()
+    try:
+        assert [d.id for d in await copy.recent(10)] == ["msg_0"]
+    finally:
+        await copy.close()

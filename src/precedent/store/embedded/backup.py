@@ -63,9 +63,10 @@ def copy_sqlite(source: Path, destination: Path) -> None:
         StoreUnavailable: if either file cannot be opened, read or written.
     """
     try:
-        # mode=rw: a missing source is an error, not a new empty database.
+        # mode=rw: a missing source is an error, not a new empty database. as_uri() escapes the
+        # path: a '#' or '?' in it would otherwise end the path, and drop mode=rw with it.
         with (
-            closing(sqlite3.connect(f"file:{source}?mode=rw", uri=True)) as reading,
+            closing(sqlite3.connect(f"{source.absolute().as_uri()}?mode=rw", uri=True)) as reading,
             closing(sqlite3.connect(destination)) as writing,
         ):
             reading.backup(writing)
