@@ -13,7 +13,7 @@ from precedent.errors import StoreCorrupt
 from precedent.store import NewDelivery
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from precedent.store.embedded.backup import copy_map, copy_sqlite
-from tests.store.embedded.test_durability import _check_consistent
+from tests.store.embedded.test_durability import _check_consistent, _record_offsets, _write_batches
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -104,3 +104,16 @@ async def test_an_inbox_in_a_directory_whose_name_means_something_in_a_uri_is_co
         assert [d.id for d in await copy.recent(10)] == ["msg_0"]
     finally:
         await copy.close()
+
+
+async def test_a_source_log_damaged_before_later_records_is_reported_not_cut(tmp_path: Path) -> None:
+    # Open refuses such a log; a backup that cut it at the damage would drop batches 1 and 2
+    # without a word, and the copy would open as if whole.
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    middle = _record_offsets(wal)[-2]
+    data = bytearray(wal.read_bytes())
+    data[middle + 20] ^= 0xFF
+    wal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt, match=f"damaged at byte {middle}"):
+        copy_map(tmp_path / "crashed", tmp_path / "copy")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import StoreUnavailable
 from precedent.store.embedded.durable import fsync_dir, replace_atomically
-from precedent.store.embedded.wal import read_header, read_records
+from precedent.store.embedded.wal import check_damage, read_header, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +35,7 @@ def copy_map(source: Path, destination: Path) -> None:
     Safe while a writer has ``source`` open; the copy holds its state as of one batch or another.
 
     Raises:
-        StoreCorrupt: if the source log is damaged.
+        StoreCorrupt: if the source log is damaged (more than the torn tail of a write in flight).
         StoreUnavailable: if a file cannot be read or written (the message names it).
     """
     log, snapshot = source / "wal", source / "snapshot"
@@ -46,7 +46,9 @@ def copy_map(source: Path, destination: Path) -> None:
         data = log.read_bytes() if log.exists() else None
         if data is not None:
             read_header(log, data)
-            _, end = read_records(data)
+            payloads, end = read_records(data)
+            # A torn tail is the batch the writer is appending; a bad record before others is damage.
+            check_damage(log, data, end, len(payloads))
             replace_atomically(destination / "wal", [memoryview(data)[:end]])
         # Opened once: the copy reads one file even if a compaction renames a new one over it.
         if snapshot.exists():

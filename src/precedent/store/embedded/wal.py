@@ -26,7 +26,7 @@ from precedent.store.embedded.durable import REBUILD, replace_atomically, write_
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["HEADER_SIZE", "WriteAheadLog", "frame", "read_header", "read_records"]
+__all__ = ["HEADER_SIZE", "WriteAheadLog", "check_damage", "frame", "read_header", "read_records"]
 
 _MAGIC = b"PRECWAL1"
 _HEADER = struct.Struct("<8sQ")
@@ -76,13 +76,7 @@ class WriteAheadLog:
                 f"{self._path} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
         payloads, end = read_records(data)
-        if not _torn_tail(data, end):
-            raise StoreCorrupt(
-                f"{self._path} is damaged at byte {end}, with {len(data) - end} bytes of later writes "
-                f"after it that cannot be replayed past the damage. Copy the directory somewhere safe "
-                f"first; then either keep the {len(payloads)} batches before the damage (and lose the "
-                f"later ones) with `truncate -s {end} {self._path}`, or {REBUILD}"
-            )
+        check_damage(self._path, data, end, len(payloads))
         self.generation = found
         self._fd = os.open(self._path, os.O_RDWR)
         if end < len(data):
@@ -145,6 +139,27 @@ def read_header(path: Path, data: bytes) -> int:
         raise StoreCorrupt(f"{path} is not a Precedent log; {REBUILD}")
     (_, generation) = _HEADER.unpack_from(data)
     return int(generation)
+
+
+def check_damage(path: Path, data: bytes, end: int, batches: int) -> None:
+    """Refuse a log whose bytes from ``end`` (where ``read_records`` stopped) are more than a torn tail.
+
+    Args:
+        path: The log, as the message names it.
+        data: Its bytes.
+        end: Where its complete records end.
+        batches: How many complete records come before ``end``.
+
+    Raises:
+        StoreCorrupt: if a bad record has later writes after it (damage, not a crash).
+    """
+    if not _torn_tail(data, end):
+        raise StoreCorrupt(
+            f"{path} is damaged at byte {end}, with {len(data) - end} bytes of later writes "
+            f"after it that cannot be replayed past the damage. Copy the directory somewhere safe "
+            f"first; then either keep the {batches} batches before the damage (and lose the "
+            f"later ones) with `truncate -s {end} {path}`, or {REBUILD}"
+        )
 
 
 def _torn_tail(data: bytes, end: int) -> bool:
