@@ -75,12 +75,17 @@ async def test_inbox_copy_holds_deliveries_still_in_the_sqlite_journal(tmp_path:
         copy_sqlite(tmp_path / "webhooks.sqlite", tmp_path / "copy.sqlite")
     finally:
         await inbox.close()
-    copy = SqliteInbox(tmp_path / "copy.sqlite")
-    await copy.open()
+    assert await _delivery_ids(tmp_path / "copy.sqlite") == ["msg_0", "msg_1", "msg_2"]
+
+
+async def _delivery_ids(path: Path) -> list[str]:
+    """The ids of the deliveries in the inbox at ``path``, as ``recent`` lists them."""
+    inbox = SqliteInbox(path)
+    await inbox.open()
     try:
-        assert [d.id for d in await copy.recent(10)] == ["msg_0", "msg_1", "msg_2"]
+        return [d.id for d in await inbox.recent(10)]
     finally:
-        await copy.close()
+        await inbox.close()
 
 
 @pytest.mark.parametrize("directory", ["data#2", "data?x", "100%"])
@@ -98,12 +103,7 @@ async def test_an_inbox_in_a_directory_whose_name_means_something_in_a_uri_is_co
         copy_sqlite(data / "webhooks.sqlite", tmp_path / "copy.sqlite")
     finally:
         await inbox.close()
-    copy = SqliteInbox(tmp_path / "copy.sqlite")
-    await copy.open()
-    try:
-        assert [d.id for d in await copy.recent(10)] == ["msg_0"]
-    finally:
-        await copy.close()
+    assert await _delivery_ids(tmp_path / "copy.sqlite") == ["msg_0"]
 
 
 async def test_a_source_log_damaged_before_later_records_is_reported_not_cut(tmp_path: Path) -> None:
