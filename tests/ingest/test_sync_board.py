@@ -311,3 +311,39 @@ async def test_two_starts_at_once_in_one_process_run_one_sync(embedded_store: Gr
         held.release.set()
     await sync.wait()
     assert (await sync.status()).last_error is None
+
+
+class _HangingWrites:
+    """A store whose ``replace_meta`` stops answering once ``hang`` is set (a database gone quiet,
+    its driver retrying)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.hang = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        if self.hang:
+            await asyncio.Event().wait()
+        return await self._store.replace_meta(key, value, expected=expected)
+
+
+async def test_a_run_whose_renewal_hangs_stops_before_its_lease_runs_out(embedded_store: GraphStore) -> None:
+    # Another process may take the lease over once it has gone a lease unrenewed: by then this
+    # run must have stopped, even if the renewal it is waiting for never answers.
+    quiet = _HangingWrites(embedded_store)
+    run = _Held(calls=1)
+    sync = BackgroundSync(run, board=SyncBoard(quiet, lease=LEASE))  # type: ignore[arg-type]
+    await sync.start()
+    quiet.hang = True
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(sync.wait(), timeout=4 * LEASE.total_seconds())
+    assert loop.time() - began <= LEASE.total_seconds() + 0.2
+    assert not run.release.is_set()
+    status = await sync.status()
+    assert not status.running
+    assert status.last_error is not None
+    assert "stopped before it finished" in status.last_error

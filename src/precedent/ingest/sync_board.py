@@ -407,17 +407,24 @@ class SyncBoard:
                     return
                 except TimeoutError:
                     pass
+                began = self._ticks()
                 try:
-                    held[0] = await self.renew(held[0], *published())
+                    # Bounded by the lease left: a renewal that never answers must not keep the run
+                    # going past the moment another process may take the lease over.
+                    renewed = self.renew(held[0], *published())
+                    held[0] = await asyncio.wait_for(renewed, max(deadline - began, 0.0))
                     deadline = self._ticks() + self._lease.total_seconds()
                 except LeaseLost:
                     raise
                 except Exception as exc:  # a store blip: the lease has time left to renew again
-                    log.warning("could not renew the sync lease, trying again: %r", exc)
+                    why = "the store did not answer" if isinstance(exc, TimeoutError) else repr(exc)
+                    if finished.is_set():
+                        return  # the sync is done: its end is recorded next, or the lease lapses
+                    log.warning("could not renew the sync lease, trying again: %s", why)
                     if self._ticks() + self.renew_every >= deadline:
                         raise LeaseLost(
                             "the sync stopped: its lease could not be renewed before running out "
-                            f"(last error: {exc})"
+                            f"(last error: {why})"
                         ) from exc
 
         try:
