@@ -346,4 +346,36 @@ async def test_a_run_whose_renewal_hangs_stops_before_its_lease_runs_out(embedde
     status = await sync.status()
     assert not status.running
     assert status.last_error is not None
-    assert "stopped before it finished" in status.last_error
+    assert "could not be renewed" in status.last_error
+
+
+class _DownForWrites:
+    """A store whose ``replace_meta`` fails without writing while ``down`` is set."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.down = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        if self.down:
+            raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable")
+        return await self._store.replace_meta(key, value, expected=expected)
+
+
+async def test_a_run_that_succeeded_but_could_not_record_its_end_is_reported_as_it_ended(
+    embedded_store: GraphStore,
+) -> None:
+    flaky = _DownForWrites(embedded_store)
+    run = _Held(calls=5)
+    sync = BackgroundSync(run, board=SyncBoard(flaky, lease=LEASE))  # type: ignore[arg-type]
+    await sync.start()
+    flaky.down = True  # the store refuses writes just as the sync ends
+    run.release.set()
+    await sync.wait()
+    flaky.down = False
+    status = await sync.status()  # the map still names this run, unfinished: this process knows better
+    assert (status.running, status.last_error) == (False, None)
+    assert status.last_report == SyncSummary(calls=5)

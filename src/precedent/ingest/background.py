@@ -178,10 +178,11 @@ class BackgroundSync:
         if self._board is None or local.running:
             return local
         record, running = await self._board.observe()
-        if record.started_at is None or (
-            local.started_at is not None and local.started_at > record.started_at
-        ):
-            return local  # nothing recorded, or this process's run could not record its end
+        # Nothing recorded, or the record is this process's last run (its start time is the one
+        # its claim wrote), which may not have recorded its end: this process knows how it ended.
+        # Start times are compared only for identity: another host's clock may be behind this one's.
+        if record.started_at is None or record.started_at == local.started_at:
+            return local
         return SyncStatus.of_record(record, running=running)
 
     async def wait(self) -> None:
