@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
     from tests.support.neo4j_server import Neo4jServer
 
-LEASE = timedelta(seconds=2)  # renewed every 0.5 s: long enough for a loaded machine
+LEASE = timedelta(seconds=3)  # renewed every 0.75 s: a renewal slower than the lease stops the run
 
 
 @pytest.fixture
