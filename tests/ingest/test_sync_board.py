@@ -270,17 +270,24 @@ async def test_a_live_run_on_a_host_whose_clock_is_behind_is_reported_running(
     assert not (await other.status()).running
 
 
-class _SlowAcks:
+class _Wrapped:
+    """A store passed through as it is, but for the methods a subclass changes."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+class _SlowAcks(_Wrapped):
     """A store whose ``replace_meta`` lands at once but is acknowledged only when ``ack`` is set
     (a commit whose answer is still on the network)."""
 
     def __init__(self, store: GraphStore) -> None:
-        self._store = store
+        super().__init__(store)
         self.ack = asyncio.Event()
         self.landed = asyncio.Event()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
 
     async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
         written = await self._store.replace_meta(key, value, expected=expected)
@@ -313,16 +320,11 @@ async def test_two_starts_at_once_in_one_process_run_one_sync(embedded_store: Gr
     assert (await sync.status()).last_error is None
 
 
-class _HangingWrites:
+class _HangingWrites(_Wrapped):
     """A store whose ``replace_meta`` stops answering once ``hang`` is set (a database gone quiet,
     its driver retrying)."""
 
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.hang = False
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
+    hang = False
 
     async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
         if self.hang:
@@ -349,15 +351,10 @@ async def test_a_run_whose_renewal_hangs_stops_before_its_lease_runs_out(embedde
     assert "could not be renewed" in status.last_error
 
 
-class _DownForWrites:
+class _DownForWrites(_Wrapped):
     """A store whose ``replace_meta`` fails without writing while ``down`` is set."""
 
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.down = False
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
+    down = False
 
     async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
         if self.down:
