@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
     from tests.support.neo4j_server import Neo4jServer
 
-LEASE = timedelta(seconds=2)  # renewed every 0.5 s: long enough for a loaded machine
+LEASE = timedelta(seconds=3)  # renewed every 0.75 s: a renewal slower than the lease stops the run
 
 
 @pytest.fixture
@@ -248,3 +248,131 @@ async def test_starting_claims_within_the_requests_retry_window(embedded_store: 
         await sync.start()
     assert seen.windows[0] == 0.5
     await sync.stop()
+
+
+async def test_a_live_run_on_a_host_whose_clock_is_behind_is_reported_running(
+    embedded_store: GraphStore,
+) -> None:
+    # The holder's clock is a minute behind: within the tolerated skew, so its lease is not taken
+    # over, and the status every other process gives must say the same (not that it died).
+    behind = SyncBoard(embedded_store, lease=LEASE, clock=lambda: datetime.now(UTC) - timedelta(minutes=1))
+    holder_run = _Held(calls=1)
+    holder = BackgroundSync(holder_run, board=behind)
+    await holder.start()
+    other = BackgroundSync(_Held(calls=2), board=SyncBoard(embedded_store, lease=LEASE))
+    with pytest.raises(SyncConflict, match="already running"):
+        await other.start()
+    status = await other.status()
+    assert status.running
+    assert status.last_error is None
+    holder_run.release.set()
+    await holder.wait()
+    assert not (await other.status()).running
+
+
+class _Wrapped:
+    """A store passed through as it is, but for the methods a subclass changes."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+class _SlowAcks(_Wrapped):
+    """A store whose ``replace_meta`` lands at once but is acknowledged only when ``ack`` is set
+    (a commit whose answer is still on the network)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        super().__init__(store)
+        self.ack = asyncio.Event()
+        self.landed = asyncio.Event()
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        written = await self._store.replace_meta(key, value, expected=expected)
+        self.landed.set()
+        await self.ack.wait()
+        return written
+
+
+async def test_two_starts_at_once_in_one_process_run_one_sync(embedded_store: GraphStore) -> None:
+    slow = _SlowAcks(embedded_store)
+    runs: list[_Held] = []
+
+    async def run(progress: Progress) -> SyncReport:
+        runs.append(_Held(calls=len(runs) + 1))
+        return await runs[-1](progress)
+
+    sync = BackgroundSync(run, board=SyncBoard(slow, lease=LEASE))  # type: ignore[arg-type]
+    first = asyncio.create_task(sync.start())
+    await slow.landed.wait()  # the first start's claim is in the map, its answer not yet back
+    second = asyncio.create_task(sync.start())
+    await asyncio.sleep(0.1)
+    slow.ack.set()
+    outcomes = await asyncio.gather(first, second, return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == ["SyncStatus", "SyncConflict"]
+    await asyncio.sleep(0.1)
+    assert len(runs) == 1  # one sync runs, not two side by side
+    for held in runs:
+        held.release.set()
+    await sync.wait()
+    assert (await sync.status()).last_error is None
+
+
+class _HangingWrites(_Wrapped):
+    """A store whose ``replace_meta`` stops answering once ``hang`` is set (a database gone quiet,
+    its driver retrying)."""
+
+    hang = False
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        if self.hang:
+            await asyncio.Event().wait()
+        return await self._store.replace_meta(key, value, expected=expected)
+
+
+async def test_a_run_whose_renewal_hangs_stops_before_its_lease_runs_out(embedded_store: GraphStore) -> None:
+    # Another process may take the lease over once it has gone a lease unrenewed: by then this
+    # run must have stopped, even if the renewal it is waiting for never answers.
+    quiet = _HangingWrites(embedded_store)
+    run = _Held(calls=1)
+    sync = BackgroundSync(run, board=SyncBoard(quiet, lease=LEASE))  # type: ignore[arg-type]
+    await sync.start()
+    quiet.hang = True
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(sync.wait(), timeout=4 * LEASE.total_seconds())
+    assert loop.time() - began <= LEASE.total_seconds() + 0.2
+    assert not run.release.is_set()
+    status = await sync.status()
+    assert not status.running
+    assert status.last_error is not None
+    assert "could not be renewed" in status.last_error
+
+
+class _DownForWrites(_Wrapped):
+    """A store whose ``replace_meta`` fails without writing while ``down`` is set."""
+
+    down = False
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        if self.down:
+            raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable")
+        return await self._store.replace_meta(key, value, expected=expected)
+
+
+async def test_a_run_that_succeeded_but_could_not_record_its_end_is_reported_as_it_ended(
+    embedded_store: GraphStore,
+) -> None:
+    flaky = _DownForWrites(embedded_store)
+    run = _Held(calls=5)
+    sync = BackgroundSync(run, board=SyncBoard(flaky, lease=LEASE))  # type: ignore[arg-type]
+    await sync.start()
+    flaky.down = True  # the store refuses writes just as the sync ends
+    run.release.set()
+    await sync.wait()
+    flaky.down = False
+    status = await sync.status()  # the map still names this run, unfinished: this process knows better
+    assert (status.running, status.last_error) == (False, None)
+    assert status.last_report == SyncSummary(calls=5)

@@ -109,8 +109,11 @@ async def test_every_page_response_tells_the_browser_to_run_no_script_and_refuse
         await own_pages.client.get(f"/ui/incidents/{org.public_ref}"),
         await own_pages.client.get(f"/ui/incidents/{org.private_ref}"),  # not found, as a page
         await own_pages.client.get("/ui/static/precedent.css"),
+        # No page matches these: the app's own handler answers with a page, outside the pages' router.
+        await own_pages.client.get("/ui/no-such-page"),
+        await own_pages.client.delete("/ui/"),
     ]
-    assert [r.status_code for r in signed_out + signed_in] == [200, 303, 200, 200, 404, 200]
+    assert [r.status_code for r in signed_out + signed_in] == [200, 303, 200, 200, 404, 200, 404, 405]
     for response in signed_out + signed_in:
         policy = response.headers.get("content-security-policy", "")
         assert "default-src 'none'" in policy, response.url

@@ -200,3 +200,52 @@ async def test_an_inbox_outage_is_logged_with_what_to_do(
     assert "the inbox failed (Neo4j at neo4j://db:7687 is unreachable. Check the server is running)" in (
         caplog.records[0].getMessage()
     )
+
+
+class BlipOnFirstRenewal(SqliteInbox):
+    """An inbox whose first lease renewal fails, as a store blip does; later ones go through."""
+
+    blips = 1
+
+    async def renew(self, delivery_id: str, owner: str, *, now: datetime, lease: timedelta) -> bool:
+        if self.blips:
+            self.blips -= 1
+            raise StoreUnavailable("the webhook inbox failed while renewing a lease in it: disk I/O error")
+        return await super().renew(delivery_id, owner, now=now, lease=lease)
+
+
+class SlowProcessor:
+    """Takes several leases' time over each delivery, counting them."""
+
+    def __init__(self, counts: Counter[str], seconds: float) -> None:
+        self.counts = counts
+        self.seconds = seconds
+
+    async def process(self, delivery: Delivery) -> str:
+        self.counts[delivery.id] += 1
+        await asyncio.sleep(self.seconds)
+        return "slow"
+
+
+async def test_a_renewal_that_fails_once_keeps_renewing_so_no_other_worker_redoes_the_delivery(
+    tmp_path: Path,
+) -> None:
+    lease = timedelta(seconds=0.6)
+    options = WorkerOptions(lease=lease, backoff=(0.0,), max_attempts=3)
+    blipping, other = BlipOnFirstRenewal(tmp_path / "inbox.sqlite"), SqliteInbox(tmp_path / "inbox.sqlite")
+    await blipping.open()
+    await other.open()
+    try:
+        await fill(blipping, 1)
+        counts: Counter[str] = Counter()
+        working = asyncio.create_task(Worker(blipping, SlowProcessor(counts, 3.0), options, name="a").drain())
+        await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
+        assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
+        assert await working == 1
+        assert counts == Counter({"msg_000": 1})
+        found = await other.get("msg_000")
+        assert found is not None
+        assert (found.state, found.lease_owner, found.attempts) == ("done", "a", 1)
+    finally:
+        await blipping.close()
+        await other.close()

@@ -59,9 +59,8 @@ class SyncStatus:
     last_error: str | None
 
     @classmethod
-    def of_record(cls, record: SyncRecord, now: datetime) -> SyncStatus:
-        """The status the map's record gives (a holder whose lease ran out died mid-run)."""
-        running = record.running(now)
+    def of_record(cls, record: SyncRecord, *, running: bool) -> SyncStatus:
+        """The status the map's record gives, ``running`` or not (a holder not running died mid-run)."""
         error = record.last_error
         if record.holder is not None and not running:
             lapsed = f"{record.until:%H:%M:%SZ}" if record.until else "already"
@@ -101,6 +100,9 @@ class BackgroundSync:
         self._unavailable = unavailable
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        # Held from the running check until the task exists: a second start meanwhile would find
+        # this process's own fresh lease, which the board hands back to its holder, and run beside it.
+        self._starting = asyncio.Lock()
         self._tracker = ProgressTracker()
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
@@ -116,6 +118,10 @@ class BackgroundSync:
         """
         if self._run is None:
             raise SyncConflict(self._unavailable)
+        async with self._starting:
+            return await self._start(self._run)
+
+    async def _start(self, run: Callable[[Progress], Awaitable[SyncReport]]) -> SyncStatus:
         if self._running():
             raise SyncConflict(
                 f"a sync is already running (started {self._started_at:%Y-%m-%dT%H:%M:%SZ}); "
@@ -129,7 +135,7 @@ class BackgroundSync:
         self._finished_at = None
         # Started by a request, the sync outlives it: it keeps the store's long read retry window.
         with read_retry_window(None):
-            task = self._sync(self._run, self._tracker, claim)
+            task = self._sync(run, self._tracker, claim)
             self._task = asyncio.create_task(task, name="precedent-sync")
         return self._local_status()
 
@@ -171,12 +177,13 @@ class BackgroundSync:
         local = self._local_status()
         if self._board is None or local.running:
             return local
-        record = await self._board.read()
-        if record.started_at is None or (
-            local.started_at is not None and local.started_at > record.started_at
-        ):
-            return local  # nothing recorded, or this process's run could not record its end
-        return SyncStatus.of_record(record, self._board.now())
+        record, running = await self._board.observe()
+        # Nothing recorded, or the record is this process's last run (its start time is the one
+        # its claim wrote), which may not have recorded its end: this process knows how it ended.
+        # Start times are compared only for identity: another host's clock may be behind this one's.
+        if record.started_at is None or record.started_at == local.started_at:
+            return local
+        return SyncStatus.of_record(record, running=running)
 
     async def wait(self) -> None:
         """Wait for the running sync, if any, to end (tests, shutdown)."""

@@ -278,13 +278,19 @@ class SyncBoard:
         """Seconds between renewals: a quarter of the lease, so one slow write never loses it."""
         return self._lease.total_seconds() / 4
 
-    def now(self) -> datetime:
-        """The board's clock."""
-        return self._clock()
-
     async def read(self) -> SyncRecord:
         """The record as stored now."""
         return SyncRecord.loads(await self._store.get_meta(KEY))
+
+    async def observe(self) -> tuple[SyncRecord, bool]:
+        """The record as stored now, and whether another process runs a sync under it.
+
+        Judged as ``claim`` judges it (clock skew tolerated, a record seen unchanged for a lease
+        lapsed), so a status never calls a run dead that a claim would still refuse to take over.
+        """
+        stored = await self._store.get_meta(KEY)
+        record = SyncRecord.loads(stored)
+        return record, not self._free(record, stored)
 
     def _free(self, record: SyncRecord, stored: str | None) -> bool:
         """Whether ``record`` (stored as ``stored``) may be claimed now."""
@@ -401,17 +407,24 @@ class SyncBoard:
                     return
                 except TimeoutError:
                     pass
+                began = self._ticks()
                 try:
-                    held[0] = await self.renew(held[0], *published())
+                    # Bounded by the lease left: a renewal that never answers must not keep the run
+                    # going past the moment another process may take the lease over.
+                    renewed = self.renew(held[0], *published())
+                    held[0] = await asyncio.wait_for(renewed, max(deadline - began, 0.0))
                     deadline = self._ticks() + self._lease.total_seconds()
                 except LeaseLost:
                     raise
                 except Exception as exc:  # a store blip: the lease has time left to renew again
-                    log.warning("could not renew the sync lease, trying again: %r", exc)
+                    why = "the store did not answer" if isinstance(exc, TimeoutError) else repr(exc)
+                    if finished.is_set():
+                        return  # the sync is done: its end is recorded next, or the lease lapses
+                    log.warning("could not renew the sync lease, trying again: %s", why)
                     if self._ticks() + self.renew_every >= deadline:
                         raise LeaseLost(
                             "the sync stopped: its lease could not be renewed before running out "
-                            f"(last error: {exc})"
+                            f"(last error: {why})"
                         ) from exc
 
         try:

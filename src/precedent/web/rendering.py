@@ -18,6 +18,7 @@ from litestar.template import TemplateConfig
 
 from precedent.links import Links
 from precedent.web.format import FILTERS
+from precedent.web.headers import PAGE_HEADERS
 
 if TYPE_CHECKING:
     from precedent.web.session import PageSession
@@ -55,5 +56,7 @@ def page(name: str, session: PageSession | None, *, status_code: int = 200, **co
         template_name=name,
         context={"session": session, "now": datetime.now(UTC), **context},
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},  # pages show what this viewer may see: never shared
+        # Pages show what this viewer may see: never shared. The page headers are set here too, not
+        # only by the pages' router: the app answers an unknown /ui address with a page outside it.
+        headers={"Cache-Control": "no-store", **dict(PAGE_HEADERS)},
     )

@@ -210,5 +210,12 @@ class Worker:
         lease = self._options.lease
         while True:
             await asyncio.sleep(lease.total_seconds() / 3)
-            if not await self._inbox.renew(delivery_id, self.name, now=self._clock(), lease=lease):
+            try:
+                renewed = await self._inbox.renew(delivery_id, self.name, now=self._clock(), lease=lease)
+            except Exception as exc:  # an inbox blip: the lease has time left to renew at the next turn
+                log.warning(
+                    "webhook delivery %s: could not renew its lease, trying again: %s", delivery_id, exc
+                )
+                continue
+            if not renewed:
                 return

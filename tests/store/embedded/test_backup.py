@@ -13,7 +13,7 @@ from precedent.errors import StoreCorrupt
 from precedent.store import NewDelivery
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from precedent.store.embedded.backup import copy_map, copy_sqlite
-from tests.store.embedded.test_durability import _check_consistent
+from tests.store.embedded.test_durability import _check_consistent, _record_offsets, _write_batches
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -75,9 +75,45 @@ async def test_inbox_copy_holds_deliveries_still_in_the_sqlite_journal(tmp_path:
         copy_sqlite(tmp_path / "webhooks.sqlite", tmp_path / "copy.sqlite")
     finally:
         await inbox.close()
-    copy = SqliteInbox(tmp_path / "copy.sqlite")
-    await copy.open()
+    assert await _delivery_ids(tmp_path / "copy.sqlite") == ["msg_0", "msg_1", "msg_2"]
+
+
+async def _delivery_ids(path: Path) -> list[str]:
+    """The ids of the deliveries in the inbox at ``path``, as ``recent`` lists them."""
+    inbox = SqliteInbox(path)
+    await inbox.open()
     try:
-        assert [d.id for d in await copy.recent(10)] == ["msg_0", "msg_1", "msg_2"]
+        return [d.id for d in await inbox.recent(10)]
     finally:
-        await copy.close()
+        await inbox.close()
+
+
+@pytest.mark.parametrize("directory", ["data#2", "data?x", "100%"])
+async def test_an_inbox_in_a_directory_whose_name_means_something_in_a_uri_is_copied(
+    tmp_path: Path, directory: str
+) -> None:
+    # The source is opened by URI (to refuse a missing one); '#', '?' and '%' in a path are URI syntax.
+    data = tmp_path / directory
+    inbox = SqliteInbox(data / "webhooks.sqlite")
+    await inbox.open()
+    try:
+        await inbox.record(
+            NewDelivery("msg_0", "public_incident.incident_created_v2", "{}", datetime.now(UTC))
+        )
+        copy_sqlite(data / "webhooks.sqlite", tmp_path / "copy.sqlite")
+    finally:
+        await inbox.close()
+    assert await _delivery_ids(tmp_path / "copy.sqlite") == ["msg_0"]
+
+
+async def test_a_source_log_damaged_before_later_records_is_reported_not_cut(tmp_path: Path) -> None:
+    # Open refuses such a log; a backup that cut it at the damage would drop batches 1 and 2
+    # without a word, and the copy would open as if whole.
+    await _write_batches(tmp_path / "graph", range(3))
+    wal = tmp_path / "crashed" / "wal"
+    middle = _record_offsets(wal)[-2]
+    data = bytearray(wal.read_bytes())
+    data[middle + 20] ^= 0xFF
+    wal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt, match=f"damaged at byte {middle}"):
+        copy_map(tmp_path / "crashed", tmp_path / "copy")

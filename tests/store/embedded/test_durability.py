@@ -347,3 +347,21 @@ async def test_a_full_disk_at_close_leaves_no_partial_files_and_loses_nothing(tm
     assert "saving the HNSW index" in indexing.stderr
     assert sorted(p.name for p in path.iterdir()) == ["lock", "wal"]
     assert await _batches_present(path) == {0, 1, 2}
+
+
+async def test_writes_go_on_after_a_compaction_whose_log_reset_failed(tmp_path: Path) -> None:
+    # A compaction writes the snapshot, then a fresh log; if the fresh log cannot be written (the
+    # disk filled up just then) the batch is still durable and the compaction is retried later.
+    path = tmp_path / "graph"
+    store = EmbeddedStore(path, dimensions=384, compact_after_bytes=1)
+    await store.open()
+    rng = np.random.default_rng(0)
+    try:
+        (path / "wal.tmp").mkdir()  # the fresh log's temporary file cannot be created
+        await store.upsert_nodes(batch_nodes(0, rng))  # acknowledged; its compaction fails at the reset
+        (path / "wal.tmp").rmdir()  # room again
+        await store.upsert_nodes(batch_nodes(1, rng))
+        await store.upsert_nodes(batch_nodes(2, rng))
+    finally:
+        await store.close()
+    assert await _batches_present(path) == {0, 1, 2}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import StoreUnavailable
 from precedent.store.embedded.durable import fsync_dir, replace_atomically
-from precedent.store.embedded.wal import read_header, read_records
+from precedent.store.embedded.wal import check_damage, read_header, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +35,7 @@ def copy_map(source: Path, destination: Path) -> None:
     Safe while a writer has ``source`` open; the copy holds its state as of one batch or another.
 
     Raises:
-        StoreCorrupt: if the source log is damaged.
+        StoreCorrupt: if the source log is damaged (more than the torn tail of a write in flight).
         StoreUnavailable: if a file cannot be read or written (the message names it).
     """
     log, snapshot = source / "wal", source / "snapshot"
@@ -46,7 +46,9 @@ def copy_map(source: Path, destination: Path) -> None:
         data = log.read_bytes() if log.exists() else None
         if data is not None:
             _, version = read_header(log, data)
-            _, end = read_records(data, version=version)
+            payloads, end = read_records(data, version=version)
+            # A torn tail is the batch the writer is appending; a bad record before others is damage.
+            check_damage(log, data, end, len(payloads), version)
             replace_atomically(destination / "wal", [memoryview(data)[:end]])
         # Opened once: the copy reads one file even if a compaction renames a new one over it.
         if snapshot.exists():
@@ -63,9 +65,10 @@ def copy_sqlite(source: Path, destination: Path) -> None:
         StoreUnavailable: if either file cannot be opened, read or written.
     """
     try:
-        # mode=rw: a missing source is an error, not a new empty database.
+        # mode=rw: a missing source is an error, not a new empty database. as_uri() escapes the
+        # path: a '#' or '?' in it would otherwise end the path, and drop mode=rw with it.
         with (
-            closing(sqlite3.connect(f"file:{source}?mode=rw", uri=True)) as reading,
+            closing(sqlite3.connect(f"{source.absolute().as_uri()}?mode=rw", uri=True)) as reading,
             closing(sqlite3.connect(destination)) as writing,
         ):
             reading.backup(writing)

@@ -416,6 +416,13 @@ class EmbeddedStore:
             op = batch(state)
             if op is None:
                 return
+            if self._wal.closed:
+                # A compaction wrote its snapshot but not the fresh log after it (a full disk): the
+                # log stays closed until the compaction is done again, here, before this batch.
+                try:
+                    await asyncio.to_thread(self._compact, state)
+                except OSError as exc:
+                    raise StoreError(f"cannot write to {self._path}: {exc}") from exc
             analyzed = await asyncio.to_thread(self._log, op, state)
             await self._apply(state, op, analyzed)
             if self._wal.record_bytes > self._compact_after_bytes:

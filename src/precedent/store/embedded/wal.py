@@ -33,7 +33,7 @@ from precedent.store.embedded.durable import REBUILD, replace_atomically, write_
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["FORMAT", "HEADER_SIZE", "WriteAheadLog", "frame", "read_header", "read_records"]
+__all__ = ["FORMAT", "HEADER_SIZE", "WriteAheadLog", "check_damage", "frame", "read_header", "read_records"]
 
 FORMAT = 2
 """The format new logs are written in (``PRECWAL2``); format 1 logs are still read."""
@@ -62,6 +62,11 @@ class WriteAheadLog:
         """Bytes of records since the header (0 for an empty log)."""
         return self._end - _HEADER.size
 
+    @property
+    def closed(self) -> bool:
+        """Whether the log is closed (before ``open``, after ``close``, or after a failed ``reset``)."""
+        return self._fd is None
+
     def open(self, generation: int) -> list[bytes]:
         """Open (or create) the log for ``generation`` and return the payloads to replay.
 
@@ -83,14 +88,7 @@ class WriteAheadLog:
                 f"{self._path} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
         payloads, end = read_records(data, version=version)
-        if not _torn_tail(data, end, version):
-            raise StoreCorrupt(
-                f"{self._path} is damaged at byte {end} ({_what_failed(data, end, version)}), with "
-                f"{len(data) - end} bytes of later writes after it that cannot be replayed past the "
-                f"damage. Copy the directory somewhere safe first; then either keep the "
-                f"{len(payloads)} batches before the damage (and lose the later ones) with "
-                f"`truncate -s {end} {self._path}`, or {REBUILD}"
-            )
+        check_damage(self._path, data, end, len(payloads), version)
         self.generation, self.format = found, version
         self._fd = os.open(self._path, os.O_RDWR)
         if end < len(data):
@@ -157,6 +155,29 @@ def read_header(path: Path, data: bytes) -> tuple[int, int]:
         raise StoreCorrupt(f"{path} is not a Precedent log; {REBUILD}")
     (_, generation) = _HEADER.unpack_from(data)
     return int(generation), version
+
+
+def check_damage(path: Path, data: bytes, end: int, batches: int, version: int = FORMAT) -> None:
+    """Refuse a log whose bytes from ``end`` (where ``read_records`` stopped) are more than a torn tail.
+
+    Args:
+        path: The log, as the message names it.
+        data: Its bytes.
+        end: Where its complete records end.
+        batches: How many complete records come before ``end``.
+        version: The log's format (``read_header``).
+
+    Raises:
+        StoreCorrupt: if a bad record has later writes after it (damage, not a crash).
+    """
+    if not _torn_tail(data, end, version):
+        raise StoreCorrupt(
+            f"{path} is damaged at byte {end} ({_what_failed(data, end, version)}), with "
+            f"{len(data) - end} bytes of later writes after it that cannot be replayed past the "
+            f"damage. Copy the directory somewhere safe first; then either keep the "
+            f"{batches} batches before the damage (and lose the later ones) with "
+            f"`truncate -s {end} {path}`, or {REBUILD}"
+        )
 
 
 def _header_checks(data: bytes, offset: int) -> bool:
