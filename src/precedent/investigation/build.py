@@ -193,7 +193,7 @@ async def build_investigation(
         ),
         still_open(store, [r.incident_id for r in similar.results], at),
     )
-    precedents = precedents_from(similar.results, parts)
+    precedents = precedents_from(similar.results, parts, unresolved)
     incident = _incident(posed, node, at)
     hypotheses = rank_hypotheses(
         incident, changes, precedents, gathered.services, gathered.nearby_incidents, unresolved
