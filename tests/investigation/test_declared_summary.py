@@ -1,4 +1,4 @@
-"""An investigation's header says what was known at the declaration, never the final write-up."""
+"""An investigation's header says what was known at the declaration, never the final write-up or status."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ async def _investigate(store: GraphStore, query: IncidentQuery | DescribedQuery)
     return await build_investigation(query, collaborators, OWNER_VIEWER)
 
 
-async def _history(store: GraphStore, updates: list[tuple[str, datetime, str]], **props: str) -> None:
+async def _history(store: GraphStore, updates: list[tuple[str, datetime, str, str]], **props: str) -> None:
     # A public status page's incident as the converter writes it: resolved, its last update the write-up.
     incident = Node(
         "inc-1",
@@ -47,23 +47,29 @@ async def _history(store: GraphStore, updates: list[tuple[str, datetime, str]], 
         {
             "reference": "INC-1",
             "name": "Disruption with Git Operations",
+            "status": "Closed",
             "status_category": "closed",
             **props,
         },
         STARTED,
         text="Disruption with Git Operations",
     )
-    nodes = [incident] + [Node(i, "IncidentUpdate", {"message": m}, at, text=m) for i, at, m in updates]
+    nodes = [incident] + [
+        Node(i, "IncidentUpdate", {"message": m, "new_status": status}, at, text=m)
+        for i, at, m, status in updates
+    ]
     await store.upsert_nodes(nodes)
-    await store.upsert_edges([Edge("inc-1", "HAS_UPDATE", i) for i, _, _ in updates])
+    await store.upsert_edges([Edge("inc-1", "HAS_UPDATE", i) for i, *_ in updates])
 
 
 async def test_a_replayed_history_shows_its_first_update_not_its_write_up(embedded_store: GraphStore) -> None:
     resolved = RESOLVED.isoformat()
-    updates = [("u-1", STARTED, FIRST), ("u-2", RESOLVED, WRITEUP)]
+    updates = [("u-1", STARTED, FIRST, "Investigating"), ("u-2", RESOLVED, WRITEUP, "Resolved")]
     await _history(embedded_store, updates, resolved_at=resolved, summary=WRITEUP)
     header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
     assert header.summary == FIRST
+    # Its status then, not where it ended ("Closed") nor the resolving update's.
+    assert header.status == "Investigating"
 
 
 async def test_a_history_whose_only_update_is_the_write_up_shows_no_summary(
@@ -71,10 +77,28 @@ async def test_a_history_whose_only_update_is_the_write_up_shows_no_summary(
 ) -> None:
     # A retroactive status-page incident: one "resolved" update holding the whole write-up.
     await _history(
-        embedded_store, [("u-1", RESOLVED, WRITEUP)], resolved_at=RESOLVED.isoformat(), summary=WRITEUP
+        embedded_store,
+        [("u-1", RESOLVED, WRITEUP, "Resolved")],
+        resolved_at=RESOLVED.isoformat(),
+        summary=WRITEUP,
     )
     header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
     assert header.summary == ""
+    assert header.status is None  # unknown, rather than the outcome
+
+
+async def test_without_a_resolution_time_a_closed_incident_never_shows_its_final_status(
+    embedded_store: GraphStore,
+) -> None:
+    # Every update passes the "before it was resolved" test, the closing one included.
+    updates = [("u-1", STARTED, "Monitoring a fix", "Monitoring"), ("u-2", RESOLVED, "Done", "Closed")]
+    await _history(embedded_store, updates)
+    header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
+    assert header.status == "Monitoring"
+    await _history(embedded_store, [("u-1", STARTED, "All done", "Closed")])
+    await embedded_store.delete_nodes(["u-2"])
+    header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
+    assert header.status is None
 
 
 async def test_the_demo_incident_shows_what_was_said_when_it_was_declared(
@@ -89,15 +113,21 @@ async def test_the_demo_incident_shows_what_was_said_when_it_was_declared(
     await IncidentWriter(embedded_store, embedder).write(declared.payload, None)
     header = (await _investigate(embedded_store, IncidentQuery(declared.reference))).incident
     assert header.summary == declared.payload["summary"] == "Declared a minute ago; responders are looking."
+    # Still open, with no update yet: its status now is its status at the declaration.
+    assert header.status == declared.payload["incident_status"]["name"]
     # The incident it repeats, replayed: its first update, whatever it says now.
     repeated = (await _investigate(embedded_store, IncidentQuery(declared.repeats))).incident
     [node] = await embedded_store.get_nodes([repeated.id or ""])
     assert repeated.summary
     assert repeated.summary != node.properties.get("summary")
     assert repeated.summary in (node.text or "")
+    assert node.properties["status_category"] in {"learning", "closed"}  # over: where it ended
+    assert repeated.status
+    assert repeated.status != node.properties["status"]
 
 
 async def test_a_described_incident_shows_the_summary_given(embedded_store: GraphStore) -> None:
     described = DescribedQuery(name="Checkout failing", summary="  500s on checkout since 11:50  ")
     header = (await _investigate(embedded_store, described)).incident
     assert header.summary == "500s on checkout since 11:50"
+    assert header.status is None

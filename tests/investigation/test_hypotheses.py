@@ -273,3 +273,15 @@ def test_ranking_passes_which_precedents_are_still_open_to_every_wording() -> No
     assert "worked last time" not in statements
     assert "INC-2 is still open" in statements
     assert "Check whether this is part of INC-2, still open when INC-1 was declared" in statements
+
+
+def test_a_precedent_still_open_is_asked_about_though_it_has_no_lesson_yet() -> None:
+    # Still open at the declaration: no resolution yet (precedents_from leaves it out), and maybe
+    # no root cause; whether this is part of it is still the question to ask.
+    unknown = replace(precedent("inc-2", root_cause=None), resolution=None)
+    assert precedent_hypotheses(INCIDENT, [unknown]) == []
+    (found,) = precedent_hypotheses(INCIDENT, [unknown], frozenset({"inc-2"}))
+    assert found.statement.startswith(
+        "Check whether this is part of INC-2, still open when INC-1 was declared"
+    )
+    assert "resolved by" not in found.statement

@@ -6,8 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.embedding import HashEmbedder
+from precedent.investigation import Collaborators, build_investigation
 from precedent.investigation.precedents import Parts, precedents_from, still_open
-from precedent.model import Node
+from precedent.model import OWNER_VIEWER, Edge, Node
+from precedent.retrieval import IncidentQuery, SimilarIncidentFinder
+from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
@@ -82,3 +86,77 @@ async def test_still_open_reads_each_precedent_as_it_was_at_the_declaration(
     ids = ["inc-a", "inc-b", "inc-c", "inc-d", "inc-missing"]
     assert await still_open(embedded_store, ids, at) == {"inc-b", "inc-c"}
     assert await still_open(embedded_store, [], at) == frozenset()
+
+
+def test_a_precedent_still_open_at_the_declaration_claims_no_resolution() -> None:
+    similar = [
+        _similar("inc-1", "a bad config", "We rolled back the load balancer config"),
+        _similar("inc-2", "a bad config", "We rolled back the load balancer config"),
+    ]
+    found = precedents_from(similar, Parts({}, frozenset()), frozenset({"inc-2"}))
+    assert [(p.incident_id, p.resolution) for p in found] == [
+        ("inc-1", "We rolled back the load balancer config"),
+        ("inc-2", None),  # resolved after the declaration: hindsight
+    ]
+    assert [p.root_cause for p in found] == ["a bad config", "a bad config"]
+
+
+async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_resolved(
+    embedded_store: GraphStore,
+) -> None:
+    # INC-1 started on payments and was resolved a day after INC-2 was declared there: an
+    # investigation of INC-2 (a replay) cites it, but not the fix nobody knew of yet.
+    declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    fix = "We rolled back the payments connection pool change"
+    text = "Payments API returning 500s: connection pool exhausted"
+    await embedded_store.upsert_nodes(
+        [
+            Node("svc-pay", "Service", {"name": "payments"}),
+            Node(
+                "inc-1",
+                "Incident",
+                {
+                    "reference": "INC-1",
+                    "name": text,
+                    "resolved_at": (declared + timedelta(days=1)).isoformat(),
+                },
+                declared - timedelta(hours=1),
+                text=text,
+            ),
+            Node("pm-1", "Postmortem", {"title": "INC-1"}, declared + timedelta(days=2)),
+            Node(
+                "pm-1-c",
+                "PostmortemChunk",
+                {"heading": "Post-mortem > Resolution"},
+                text=f"Resolution\n{fix}",
+            ),
+            Node(
+                "inc-2",
+                "Incident",
+                {"reference": "INC-2", "name": text, "status_category": "closed"},
+                declared,
+                text=text,
+            ),
+        ]
+    )
+    await embedded_store.upsert_edges(
+        [
+            Edge("inc-1", "AFFECTS", "svc-pay"),
+            Edge("inc-2", "AFFECTS", "svc-pay"),
+            Edge("inc-1", "HAS_POSTMORTEM", "pm-1"),
+            Edge("pm-1", "HAS_CHUNK", "pm-1-c"),
+        ]
+    )
+    embedder = HashEmbedder()
+    catalog = Catalog(embedded_store)
+    collaborators = Collaborators(embedded_store, SimilarIncidentFinder(embedded_store, embedder), catalog)
+    investigation = await build_investigation(IncidentQuery("INC-2"), collaborators, OWNER_VIEWER)
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    assert precedent.resolution is None
+    said = investigation.summary_markdown + " ".join(h.statement for h in investigation.hypotheses)
+    assert "rolled back" not in said
+    assert "resolved by" not in said
+    # Once it was over, its fix is the lesson it teaches.
+    later = await SimilarIncidentFinder(embedded_store, embedder).find(IncidentQuery("INC-2"))
+    [lesson] = [r.explanation.lesson for r in later.results if r.incident_id == "inc-1"]
+    assert fix in (lesson.resolution or "")

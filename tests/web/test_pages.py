@@ -173,6 +173,10 @@ async def test_the_investigation_page(pages: Pages) -> None:
     await pages.sign_in(pages.org.private_token)
     html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text
     assert f"{pages.org.public_ref}</a>: {pages.org.public.properties['name']}" in html
+    # The header's status is the incident's when it was declared, not where it ended.
+    assert pages.org.public.properties["status_category"] in {"learning", "closed"}
+    assert f'<span class="badge">{pages.org.public.properties["status"]}</span>' not in html
+    assert '<span class="badge">Investigating</span>' in html
     for section in ("hypotheses", "precedents", "neighbourhood", "services", "changes", "follow-ups"):
         assert f'id="{section}"' in html
     precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)

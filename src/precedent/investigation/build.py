@@ -115,9 +115,10 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
         id=posed.incident_id,
         reference=posed.reference,
         name=posed.name,
-        # What was known at the declaration, never the final write-up (a replay shows no hindsight).
+        # What was known at the declaration, never the final write-up nor status (a replay shows no
+        # hindsight).
         summary=posed.declared_summary,
-        status=str(props["status"]) if "status" in props else None,
+        status=posed.declared_status,
         severity=posed.severity,
         incident_type=posed.incident_type,
         declared_at=posed.declared_at or at,
@@ -192,7 +193,7 @@ async def build_investigation(
         ),
         still_open(store, [r.incident_id for r in similar.results], at),
     )
-    precedents = precedents_from(similar.results, parts)
+    precedents = precedents_from(similar.results, parts, unresolved)
     incident = _incident(posed, node, at)
     hypotheses = rank_hypotheses(
         incident, changes, precedents, gathered.services, gathered.nearby_incidents, unresolved

@@ -159,7 +159,8 @@ def precedent_hypotheses(
     top = max(p.score for p in precedents) or 1.0
     out = []
     for rank, precedent in enumerate(precedents):
-        if not (precedent.root_cause or precedent.resolution):
+        # One still open then has no resolution yet; whether this is part of it is worth asking.
+        if not (precedent.root_cause or precedent.resolution or precedent.incident_id in active):
             continue
         age = None
         if incident.declared_at and precedent.started_at:

@@ -104,18 +104,27 @@ async def incident_parts(
     return Parts(ordered, frozenset(caused))
 
 
-def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[Precedent, ...]:
+def precedents_from(
+    similar: Sequence[SimilarIncident], parts: Parts, open_then: frozenset[str] = frozenset()
+) -> tuple[Precedent, ...]:
     """Turn the finder's results into precedents, flagging those a change caused.
 
     A precedent counts as caused by a change when its incident names a suspected change
     (``CAUSED_BY``), its root cause speaks of one (a deploy, a config change, a rollback), or its
     resolution undid one (a rollback, a revert).
+
+    Args:
+        similar: The finder's results, best first.
+        parts: Their follow-ups and suspected changes (``incident_parts``).
+        open_then: Ids of those still open at the declaration (``still_open``): they have no
+            resolution yet, so what later resolved them is left out (a replay shows no hindsight).
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
+        resolution = None if result.incident_id in open_then else lesson.resolution
         named = bool(lesson.root_cause and _CHANGE_WORDS.search(lesson.root_cause))
-        undone = bool(lesson.resolution and _UNDO_WORDS.search(lesson.resolution))
+        undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
             Precedent(
                 incident_id=result.incident_id,
@@ -124,7 +133,7 @@ def precedents_from(similar: Sequence[SimilarIncident], parts: Parts) -> tuple[P
                 score=round(result.score, 4),
                 started_at=result.started_at,
                 root_cause=lesson.root_cause,
-                resolution=lesson.resolution,
+                resolution=resolution,
                 duration_seconds=lesson.duration_seconds,
                 reasons=tuple(c.signal.replace("_", " ") for c in result.explanation.top_reasons()),
                 path=str(result.explanation.path) if result.explanation.path else None,

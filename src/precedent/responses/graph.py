@@ -14,6 +14,11 @@ __all__ = ["EdgeResponse", "NeighbourhoodResponse", "NodeResponse", "PropertyVal
 
 PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 
+# Properties an older Precedent stored that may name what the viewer may not see. A writer's open
+# converts them (merged_into_incident_id became a MERGED_INTO edge, which the visibility rule
+# hides), but a reader may open a map no writer has opened since: never show them.
+_LEGACY_PROPERTIES = frozenset({"merged_into_incident_id"})
+
 
 class NodeResponse(BaseModel):
     """A node of the map: its label, properties, time, visibility and text."""
@@ -33,7 +38,7 @@ class NodeResponse(BaseModel):
         return cls(
             id=node.id,
             label=node.label,
-            properties=dict(sorted(node.properties.items())),
+            properties={k: v for k, v in sorted(node.properties.items()) if k not in _LEGACY_PROPERTIES},
             occurred_at=node.occurred_at,
             visibility=node.visibility,
             text=node.text if with_text else None,

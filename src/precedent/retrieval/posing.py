@@ -58,15 +58,43 @@ def _declared_summary(incident: Node, updates: Sequence[Node]) -> str:
     was resolved is the resolution (a public status page's single "resolved" update is the whole
     write-up): a replay at the declaration would show what no responder knew then.
     """
-    resolved = _time(incident.properties.get("resolved_at"))
-    for update in updates:
+    for update in _before_resolution(incident, updates):
         said = _message(update).strip()
-        if said and (resolved is None or (update.occurred_at is not None and update.occurred_at < resolved)):
+        if said:
             return said
-    category = str(incident.properties.get("status_category", "")).lower()
-    if resolved is None and category not in _OVER:
+    if _still_open(incident):
         return str(incident.properties.get("summary") or "").strip()
     return ""
+
+
+def _declared_status(incident: Node, updates: Sequence[Node]) -> str | None:
+    """Its status at the declaration: the first one an update set before it was resolved, else
+    its status while it is still open, else unknown (``None``).
+
+    A resolved incident's status ("Closed") is where it ended: a replay at the declaration would
+    show the outcome in its header.
+    """
+    over = not _still_open(incident)
+    final = _optional(incident, "status")
+    for update in _before_resolution(incident, updates):
+        status = _optional(update, "new_status")
+        # Without a resolution time every update passes: its final status is still hindsight.
+        if status and not (over and status == final):
+            return status
+    return None if over else final
+
+
+def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
+    """``updates`` posted before ``incident`` was resolved (all of them while that time is unknown)."""
+    resolved = _time(incident.properties.get("resolved_at"))
+    if resolved is None:
+        return list(updates)
+    return [u for u in updates if u.occurred_at is not None and u.occurred_at < resolved]
+
+
+def _still_open(incident: Node) -> bool:
+    category = str(incident.properties.get("status_category", "")).lower()
+    return _time(incident.properties.get("resolved_at")) is None and category not in _OVER
 
 
 def _time(value: object) -> datetime | None:
@@ -131,6 +159,7 @@ async def pose(
         visibilities=options.viewer.visibilities_about(incident.visibility),
         exclude=options.exclude | {incident.id},
         declared_summary=_declared_summary(incident, updates),
+        declared_status=_declared_status(incident, updates),
     )
 
 

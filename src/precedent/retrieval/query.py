@@ -117,6 +117,9 @@ class PosedQuery:
             header): the summary given (described), or its first update posted before it was
             resolved, else its summary while it is still open (in the map); never a final
             write-up. Ranking does not read it.
+        declared_status: Its status at the declaration, by the same rule (in the map): the first
+            status an update set before it was resolved, else its status while it is still open,
+            else ``None``; never where it ended ("Closed"). ``None`` when described.
     """
 
     incident_id: str | None
@@ -133,6 +136,7 @@ class PosedQuery:
     visibilities: tuple[Visibility, ...]
     exclude: frozenset[str]
     declared_summary: str = ""
+    declared_status: str | None = None
 
     @property
     def label(self) -> str:

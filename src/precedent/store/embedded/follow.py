@@ -71,7 +71,7 @@ class LogFollower:
         """
         self._lost = True
         data = self._open_log()
-        state, self._generation = snapshot.read_snapshot(self._snapshot)
+        state, self._generation, _ = snapshot.read_snapshot(self._snapshot)
         replayed: list[Op] = []
         if data is not None and self._log_generation > self._generation:
             raise StoreCorrupt(

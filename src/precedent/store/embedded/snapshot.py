@@ -31,16 +31,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-__all__ = ["read_snapshot", "remove_leftovers", "write_snapshot"]
+__all__ = ["FORMAT", "read_snapshot", "remove_leftovers", "write_snapshot"]
 
 logger = logging.getLogger(__name__)
 
 _MAGIC = b"PRECSNAP"
-# Bump when the layout or the text analyzer changes: the snapshot holds analyzed postings.
+# Bump when the layout, the text analyzer or what the nodes may hold changes.
+# Format 3: an update's merge is a MERGED_INTO edge, never the merged_into_incident_id property
+#   (``upgrade`` converts an older map when a writer opens it).
 # Format 2: Lucene's English analyzer (Porter stemming); format 1 had a plural-only stemmer.
-_FORMAT = 2
+FORMAT = 3
 # Formats with today's layout whose text postings are re-analyzed from node texts on read.
 _REINDEXED_FORMATS = frozenset({1})
+_READABLE_FORMATS = frozenset({1, 2, FORMAT})
 _HEADER = struct.Struct("<8sIQIQQII")
 
 
@@ -78,7 +81,7 @@ def _write(path: Path, state: GraphState, next_generation: int) -> None:
     matrix = _raw(vectors.matrix) if vectors is not None else memoryview(b"")
     header = _HEADER.pack(
         _MAGIC,
-        _FORMAT,
+        FORMAT,
         next_generation,
         state.dimensions or 0,
         len(body),
@@ -89,10 +92,10 @@ def _write(path: Path, state: GraphState, next_generation: int) -> None:
     replace_atomically(path, [header, body, matrix])
 
 
-def read_snapshot(path: Path) -> tuple[GraphState, int]:
-    """Return the state in ``path`` and the log generation to replay on top of it.
+def read_snapshot(path: Path) -> tuple[GraphState, int, int | None]:
+    """Return the state in ``path``, the log generation to replay on top of it and its format.
 
-    A missing file is an empty state at generation 0.
+    A missing file is an empty state at generation 0, of no format (``None``).
 
     Raises:
         StoreCorrupt: if the file is damaged.
@@ -101,19 +104,19 @@ def read_snapshot(path: Path) -> tuple[GraphState, int]:
         return _read(path)
 
 
-def _read(path: Path) -> tuple[GraphState, int]:
+def _read(path: Path) -> tuple[GraphState, int, int | None]:
     state = GraphState()
     if not path.exists():
-        return state, 0
+        return state, 0, None
     with path.open("rb", buffering=0) as file:
         header = file.read(_HEADER.size)
         if len(header) < _HEADER.size or header[:8] != _MAGIC:
             raise StoreCorrupt(f"{path} is not a Precedent snapshot; {REBUILD}")
         _, version, generation, dimensions, body_length, rows, body_crc, matrix_crc = _HEADER.unpack(header)
-        if version != _FORMAT and version not in _REINDEXED_FORMATS:
+        if version not in _READABLE_FORMATS:
             raise StoreCorrupt(
                 f"{path} has snapshot format {version}; this Precedent reads formats "
-                f"{', '.join(map(str, sorted({_FORMAT, *_REINDEXED_FORMATS})))}: upgrade Precedent, "
+                f"{', '.join(map(str, sorted(_READABLE_FORMATS)))}: upgrade Precedent, "
                 f"or {REBUILD}"
             )
         body = bytearray(body_length)
@@ -125,8 +128,9 @@ def _read(path: Path) -> tuple[GraphState, int]:
             view = _raw(matrix[:rows])
             if not _read_exactly(file, view) or zlib.crc32(view) != matrix_crc:
                 raise StoreCorrupt(f"{path} is damaged (vector checksum); {REBUILD}")
-    _restore(state, cast("dict[str, Any]", loads(body)), dimensions, matrix, reindex=version != _FORMAT)
-    return state, generation
+    body_fields = cast("dict[str, Any]", loads(body))
+    _restore(state, body_fields, dimensions, matrix, reindex=version in _REINDEXED_FORMATS)
+    return state, generation, version
 
 
 def _read_exactly(file: io.FileIO, view: memoryview) -> bool:

@@ -48,6 +48,7 @@ from precedent.store.embedded.ops import (
     decode_op,
     encode_op,
 )
+from precedent.store.embedded.upgrade import upgrade_ops
 from precedent.store.embedded.validation import (
     check_dimensions,
     check_edge_types,
@@ -163,6 +164,7 @@ class EmbeddedStore:
         self._approximate: ApproximateIndex | None = None
         self._approximate_saved = False
         self._compact_after_bytes = compact_after_bytes
+        self._outdated_snapshot = False
         self._state: GraphState | None = None
         self._wal = WriteAheadLog(path / "wal")
         self._lock = DirectoryLock(path / "lock")
@@ -183,8 +185,9 @@ class EmbeddedStore:
     async def open(self) -> None:
         """Load the snapshot, replay the log and check the embedding dimension.
 
-        A read-only store then follows the writer's log in the background until ``close``. It
-        opens a directory that does not exist yet as an empty map, and creates nothing.
+        A writer then brings a map an older Precedent wrote up to date (see ``upgrade``), through
+        the log like any write. A read-only store follows the writer's log in the background until
+        ``close``; it opens a directory that does not exist yet as an empty map, and creates nothing.
 
         Raises:
             StoreLocked: if another process has the directory open for writing (not read-only).
@@ -235,11 +238,19 @@ class EmbeddedStore:
         self._lock.acquire()
         try:
             snapshot.remove_leftovers(self._path / "snapshot")
-            state, generation = snapshot.read_snapshot(self._path / "snapshot")
+            state, generation, snapshot_format = snapshot.read_snapshot(self._path / "snapshot")
             replayed = []
             for payload in self._wal.open(generation):
                 replayed.append(decode_op(payload))
                 state.apply(replayed[-1])
+            if snapshot_format != snapshot.FORMAT:
+                # Logged, so readers following the log see the upgrade; the next compaction
+                # (at the latest on close) writes the current format and this is not done again.
+                for op in upgrade_ops(state):
+                    self._wal.append(encode_op(op))
+                    state.apply(op)
+                    replayed.append(op)
+                self._outdated_snapshot = snapshot_format is not None
             state.links.index_busy(state)
             wanted = self._dimensions
             if wanted is not None and wanted != state.dimensions:
@@ -366,7 +377,7 @@ class EmbeddedStore:
                 self._follower.close()
                 return
             try:
-                if self._wal.record_bytes:
+                if self._wal.record_bytes or self._outdated_snapshot:
                     await asyncio.to_thread(self._compact, state)
                 else:
                     await asyncio.to_thread(self._save_approximate)
@@ -383,6 +394,7 @@ class EmbeddedStore:
     def _compact(self, state: GraphState) -> None:
         next_generation = self._wal.generation + 1
         snapshot.write_snapshot(self._path / "snapshot", state, next_generation)
+        self._outdated_snapshot = False
         self._wal.reset(next_generation)
         if self._approximate is not None:
             self._approximate_saved = False

@@ -2,8 +2,9 @@
 
 The applied version lives in ``(:PrecedentMeta {key: 'schema_version'})``; each migration newer
 than it runs statement by statement (schema changes cannot share a transaction with data writes),
-then the version is recorded. Every statement is ``IF NOT EXISTS``, so a half-applied migration is
-safe to run again.
+then the version is recorded. Every schema statement is ``IF NOT EXISTS`` and every data statement
+(converting what an older Precedent wrote) converges, so a half-applied migration is safe to run
+again.
 
 The vector index needs the embedder's dimension (``{dimensions}`` in the migration). When the
 store is opened without one, that statement is deferred rather than guessed: an existing index is
