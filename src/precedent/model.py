@@ -42,6 +42,7 @@ __all__ = [
     "Visibility",
     "clean_properties",
     "shifted",
+    "stored_time",
 ]
 
 Scalar: TypeAlias = str | int | float | bool
@@ -369,3 +370,14 @@ def shifted(at: datetime, delta: timedelta) -> datetime:
         return at + delta
     except OverflowError:
         return datetime.min.replace(tzinfo=UTC) if delta < timedelta(0) else datetime.max.replace(tzinfo=UTC)
+
+
+def stored_time(value: object) -> datetime | None:
+    """A time kept as an ISO 8601 property, or ``None`` when absent, unreadable or without a zone."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

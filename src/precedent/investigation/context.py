@@ -21,7 +21,7 @@ from precedent.investigation.results import (
     ServiceContext,
     TeamInfo,
 )
-from precedent.model import GraphFilter
+from precedent.model import GraphFilter, stored_time
 from precedent.retrieval.paths import Route, service_routes
 
 if TYPE_CHECKING:
@@ -117,21 +117,11 @@ def _name(node: Node) -> str:
     return str(node.properties.get("name", node.id))
 
 
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def is_active(incident: Node, at: datetime) -> bool:
     """Whether ``incident`` was still being worked on at ``at`` (started, not yet resolved)."""
     if incident.occurred_at is None or incident.occurred_at > at:
         return False
-    resolved = _time(incident.properties.get("resolved_at"))
+    resolved = stored_time(incident.properties.get("resolved_at"))
     if resolved is not None:
         return resolved > at
     category = str(incident.properties.get("status_category", "")).lower()
@@ -274,8 +264,8 @@ async def _people(
                             schedule,
                             _name(nodes[schedule]),
                             team_name,
-                            _time(edge.properties.get("start_at")),
-                            _time(edge.properties.get("end_at")),
+                            stored_time(edge.properties.get("start_at")),
+                            stored_time(edge.properties.get("end_at")),
                             "synced",
                             as_of,
                         )
@@ -289,7 +279,7 @@ def _by_name(person: Person) -> tuple[str, str]:
 
 
 def _covers(edge: Edge, at: datetime) -> bool:
-    start, end = _time(edge.properties.get("start_at")), _time(edge.properties.get("end_at"))
+    start, end = stored_time(edge.properties.get("start_at")), stored_time(edge.properties.get("end_at"))
     return (start is None or start <= at) and (end is None or at < end)
 
 
@@ -365,7 +355,7 @@ async def people_of(
     if not service_ids:
         return ServicePeople({}, {})
     checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
-    people = await _people(store, service_ids, at, _time(checkpoint))
+    people = await _people(store, service_ids, at, stored_time(checkpoint))
     answer = await _live(live, people, at, now)
     notes = {s: answer.note for s in people.uncovered} if answer.note else {}
     return ServicePeople(people.teams, answer.by_service, notes)

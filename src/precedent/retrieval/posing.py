@@ -12,11 +12,10 @@ severities or types yet (before its first sync) takes any value, as there is not
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
-from precedent.model import GraphFilter, Node
+from precedent.model import GraphFilter, Node, stored_time
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ def _declared_status(incident: Node, updates: Sequence[Node]) -> str | None:
 
 def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
     """``updates`` posted before ``incident`` was resolved (all of them while that time is unknown)."""
-    resolved = _time(incident.properties.get("resolved_at"))
+    resolved = stored_time(incident.properties.get("resolved_at"))
     if resolved is None:
         return list(updates)
     return [u for u in updates if u.occurred_at is not None and u.occurred_at < resolved]
@@ -94,17 +93,7 @@ def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
 
 def _still_open(incident: Node) -> bool:
     category = str(incident.properties.get("status_category", "")).lower()
-    return _time(incident.properties.get("resolved_at")) is None and category not in _OVER
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+    return stored_time(incident.properties.get("resolved_at")) is None and category not in _OVER
 
 
 async def pose(
