@@ -372,12 +372,17 @@ def shifted(at: datetime, delta: timedelta) -> datetime:
         return datetime.min.replace(tzinfo=UTC) if delta < timedelta(0) else datetime.max.replace(tzinfo=UTC)
 
 
-def stored_time(value: object) -> datetime | None:
-    """A time kept as an ISO 8601 property, or ``None`` when absent, unreadable or without a zone."""
+def stored_time(value: object, *, assume_utc: bool = False) -> datetime | None:
+    """A time kept as an ISO 8601 property, or ``None`` when absent or unreadable.
+
+    A time without a zone is ``None`` too, unless ``assume_utc`` (records Precedent wrote itself).
+    """
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC) if assume_utc else None
+    return parsed

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from precedent.errors import SyncConflict
+from precedent.model import stored_time
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -194,13 +195,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return stored_time(value, assume_utc=True)
 
 
 def _list(value: object) -> list[Any]:
