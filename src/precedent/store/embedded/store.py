@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from precedent.errors import InvalidQuery, ReadOnlyStore, SchemaError, StoreError, StoreUnavailable
+from precedent.errors import (
+    InvalidQuery,
+    ReadOnlyStore,
+    SchemaError,
+    StoreError,
+    StoreUnavailable,
+    StoreWriteFailed,
+)
 from precedent.model import LabelledHit, SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import follow, load_or_build
@@ -422,7 +429,7 @@ class EmbeddedStore:
                 try:
                     await asyncio.to_thread(self._compact, state)
                 except OSError as exc:
-                    raise StoreError(f"cannot write to {self._path}: {exc}") from exc
+                    raise StoreWriteFailed(self._path, exc) from exc
             analyzed = await asyncio.to_thread(self._log, op, state)
             await self._apply(state, op, analyzed)
             if self._wal.record_bytes > self._compact_after_bytes:
