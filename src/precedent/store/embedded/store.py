@@ -334,7 +334,11 @@ class EmbeddedStore:
             except StoreError as exc:
                 # Keep serving the last state read and try again; say so once per kind of failure.
                 if str(exc) != self._follow_failure:
-                    logger.warning("following the writer of %s: %s", self._path, exc)
+                    logger.warning(
+                        "following the writer of %s: %s (this reader serves the map as last read)",
+                        self._path,
+                        exc,
+                    )
                 self._follow_failure = str(exc)
             else:
                 self._follow_failure = None
