@@ -25,6 +25,7 @@ PrecedentError
     ├── StoreUnavailable         the database can't be reached
     │   └── StoreLocked          another process writes this embedded map (pid, command)
     ├── StoreCorrupt             the embedded store's files are damaged
+    ├── StoreWriteFailed         a write could not be saved (a full disk); nothing was written
     └── ReadOnlyStore            a write on a store opened read-only
 """
 
@@ -53,6 +54,7 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "StoreUnavailable",
+    "StoreWriteFailed",
     "SyncConflict",
     "Unauthenticated",
     "WebhookRejected",
@@ -230,6 +232,22 @@ class StoreUnavailable(StoreError):
 
 class StoreCorrupt(StoreError):
     """The embedded store's files are damaged beyond the last complete write."""
+
+
+class StoreWriteFailed(StoreError):
+    """A write could not be saved to disk (most often a full disk); nothing of it was written.
+
+    ``reason`` is the system's word for it ("No space left on device"), without any path, for
+    where the path must not show (an HTTP answer); the message names the file too.
+    """
+
+    ADVICE = (
+        "nothing was written; free disk space on the server (or fix the directory's permissions) and retry"
+    )
+
+    def __init__(self, path: object, exc: OSError) -> None:
+        self.reason = exc.strerror or type(exc).__name__
+        super().__init__(f"cannot write to {path}: {self.reason}; {self.ADVICE}")
 
 
 class StoreLocked(StoreUnavailable):

@@ -403,14 +403,16 @@ def back_up(settings: Settings, destination: Path) -> list[str]:
     _require_a_map(settings)
     if destination.exists():
         raise ConfigError(f"{destination} already exists: name a new directory for the backup")
-    from precedent.store.embedded.backup import copy_map, copy_sqlite
+    from precedent.store.embedded.backup import copy_map, copy_sqlite, staged
 
-    copy_map(settings.data_dir / "graph", destination / "graph")
-    copied = ["graph"]
-    inbox = settings.data_dir / "webhooks.sqlite"
-    if inbox.exists():
-        copy_sqlite(inbox, destination / inbox.name)
-        copied.append(inbox.name)
+    # Written beside ``destination`` and renamed into place whole: a failure leaves nothing.
+    with staged(destination) as staging:
+        copy_map(settings.data_dir / "graph", staging / "graph")
+        copied = ["graph"]
+        inbox = settings.data_dir / "webhooks.sqlite"
+        if inbox.exists():
+            copy_sqlite(inbox, staging / inbox.name)
+            copied.append(inbox.name)
     return copied
 
 

@@ -46,3 +46,20 @@ async def test_backup_of_a_directory_without_a_map_says_so(
     assert await run_main(["backup", str(tmp_path / "copy")]) != 0
     assert "there is no map in" in said(capsys)
     assert not (tmp_path / "copy").exists()
+
+
+async def test_a_backup_that_fails_part_way_leaves_nothing_and_a_rerun_works(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The map is copied first; the inbox after it is damaged, so the copy fails half done.
+    inbox = data_dir / "webhooks.sqlite"
+    inbox.write_bytes(b"this is not a SQLite database, just bytes in its place" * 100)
+    destination = tmp_path / "backups" / "copy"
+    assert await run_main(["backup", str(destination)]) != 0
+    assert "cannot copy" in said(capsys)
+    assert not destination.exists()
+    assert not (tmp_path / "backups").exists(), "a directory made for the backup was left behind"
+    inbox.unlink()
+    assert await run_main(["backup", str(destination)]) == 0
+    assert await _stats(destination / "graph") == await _stats(data_dir / "graph")
+    assert [p.name for p in destination.parent.iterdir()] == ["copy"]

@@ -27,6 +27,7 @@ from precedent.errors import (
     PrecedentError,
     SchemaError,
     StoreUnavailable,
+    StoreWriteFailed,
     SyncConflict,
     Unauthenticated,
     WebhookRejected,
@@ -50,7 +51,7 @@ __all__ = [
 log = logging.getLogger("precedent.api")
 
 STORE_RETRY_AFTER_SECONDS = 5
-"""The ``Retry-After`` (seconds) of a 503 for a store that cannot be reached."""
+"""The ``Retry-After`` (seconds) of a 503 for a store that cannot be reached or written."""
 
 _STATUS: dict[type[PrecedentError], int] = {
     NotFound: 404,
@@ -64,6 +65,7 @@ _STATUS: dict[type[PrecedentError], int] = {
     WebhooksDisabled: 503,
     SyncConflict: 409,
     StoreUnavailable: 503,
+    StoreWriteFailed: 503,
     ConfigError: 500,
     PrecedentError: 500,
 }
@@ -75,7 +77,7 @@ _MEANING = {
     404: "nothing with that id, reference or name is in the map (or the token may not see it)",
     409: "the request conflicts with the service's state; `detail` says what to do",
     413: "the request body is too large",
-    503: "the service is starting, stopping or cannot reach its store; retry shortly",
+    503: "the service is starting, stopping, cannot reach its store or cannot save a write; retry shortly",
 }
 
 
@@ -110,15 +112,19 @@ def _respond(problem: ProblemDetails, headers: dict[str, str] | None = None) -> 
 def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
     """The problem-details response for ``exc``.
 
-    A 401 also says to send a bearer token; a store that cannot be reached says when to retry.
+    A 401 also says to send a bearer token; a store that cannot be reached or written says when
+    to retry. A write the store could not save names no server path (the log has it).
     """
     status = status_for(exc)
+    detail = str(exc)
     headers: dict[str, str] | None = None
     if isinstance(exc, Unauthenticated):
         headers = {"www-authenticate": 'Bearer realm="precedent"'}
-    elif isinstance(exc, StoreUnavailable):
+    elif isinstance(exc, StoreUnavailable | StoreWriteFailed):
         headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
-    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=str(exc)), headers)
+    if isinstance(exc, StoreWriteFailed):
+        detail = f"the server could not save this write ({exc.reason}); {StoreWriteFailed.ADVICE}"
+    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=detail), headers)
 
 
 def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:

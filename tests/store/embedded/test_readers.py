@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import signal
@@ -15,12 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from precedent.errors import ReadOnlyStore, StoreLocked
+from precedent.errors import ReadOnlyStore, StoreCorrupt, StoreLocked
 from precedent.model import Edge, EdgeKey, Node
 from precedent.store.embedded import EmbeddedStore
 from precedent.store.embedded.follow import LogFollower
 from precedent.store.embedded.ops import UpsertNodes, encode_op
-from precedent.store.embedded.wal import frame
+from precedent.store.embedded.wal import check_damage, frame, read_records
+from tests.store.embedded.test_durability import _record_offsets
 from tests.support.embedded_writer import NODES_PER_BATCH, batch_edges, batch_nodes
 
 if TYPE_CHECKING:
@@ -386,6 +388,47 @@ async def test_reader_replays_deletes_into_both_search_indexes(tmp_path: Path) -
         assert [hit.node_id for hit in await reader.text_search("renamed", k=5)] == [kept.id]
         assert kept.id not in {hit.node_id for hit in await reader.text_search("batch 0 incident 1", k=50)}
         assert (await reader.stats()).nodes == len(nodes) - 1
+    finally:
+        await reader.close()
+        await writer.close()
+
+
+async def test_reader_reports_a_log_damaged_after_it_opened_instead_of_stopping_silently(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A bad record with complete ones after it is damage, not a record being written: the reader
+    # used to stop there for good, showing stale data without a word.
+    path = tmp_path / "graph"
+    rng = np.random.default_rng(0)
+    writer = EmbeddedStore(path, dimensions=384)
+    await writer.open()
+    reader = EmbeddedStore(path, read_only=True)
+    try:
+        await writer.upsert_nodes(batch_nodes(0, rng))
+        await reader.open()
+        assert await _batches(reader) == {0}
+        caplog.set_level(logging.WARNING, logger="precedent")
+        await writer.upsert_nodes(batch_nodes(1, rng))
+        await writer.upsert_nodes(batch_nodes(2, rng))
+        wal = path / "wal"
+        data = bytearray(wal.read_bytes())
+        data[_record_offsets(wal)[-2] + 20] ^= 0xFF  # inside batch 1's record, before batch 2's
+        wal.write_bytes(bytes(data))
+        payloads, end = read_records(bytes(data))
+        with pytest.raises(StoreCorrupt) as expected:
+            check_damage(wal, bytes(data), end, len(payloads))
+        with pytest.raises(StoreCorrupt) as raised:
+            await reader.refresh()
+        assert str(raised.value) == str(expected.value)
+        await writer.upsert_nodes(batch_nodes(3, rng))  # more writes after the damage: still reported
+        with pytest.raises(StoreCorrupt, match="is damaged at byte"):
+            await reader.refresh()
+        await asyncio.sleep(1)  # the background follower polls every quarter second
+        warnings = [r.getMessage() for r in caplog.records if "following the writer" in r.getMessage()]
+        assert len(warnings) == 1, warnings
+        assert str(wal) in warnings[0]
+        assert "truncate -s" in warnings[0]
+        assert await _batches(reader) == {0}  # still the map as last read, nothing half-applied
     finally:
         await reader.close()
         await writer.close()

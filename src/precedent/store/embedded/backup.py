@@ -11,12 +11,19 @@ index vectors the copied log does not hold.
 
 SQLite files (the webhook inbox) are copied with SQLite's online backup, which a copy of the
 database file beside its ``-wal`` journal is not.
+
+A backup is written into a temporary sibling of its destination and renamed into place whole
+(``staged``): one that fails part way leaves nothing behind, so running it again just works.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
-from contextlib import closing
+import tempfile
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from precedent.errors import StoreUnavailable
@@ -24,9 +31,44 @@ from precedent.store.embedded.durable import fsync_dir, replace_atomically
 from precedent.store.embedded.wal import check_damage, read_header, read_records
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterator
 
-__all__ = ["copy_map", "copy_sqlite"]
+__all__ = ["copy_map", "copy_sqlite", "staged"]
+
+
+@contextmanager
+def staged(destination: Path) -> Iterator[Path]:
+    """Yield a temporary directory beside ``destination`` to fill; rename it to ``destination`` at the end.
+
+    If the body raises, the temporary directory (and any parent directory made for it) is
+    removed, so a failed backup leaves nothing and the same command can be run again.
+
+    Raises:
+        StoreUnavailable: if the directory cannot be made or renamed into place.
+    """
+    made = [p for p in (destination.parent, *destination.parent.parents) if not p.exists()]
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent)
+        )
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create a directory beside {destination}: {exc}") from exc
+    try:
+        yield staging
+        try:
+            os.rename(staging, destination)
+            fsync_dir(destination.parent)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot move the backup into place at {destination}: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for parent in made:  # innermost first; only those this call made, and only if empty
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def copy_map(source: Path, destination: Path) -> None:

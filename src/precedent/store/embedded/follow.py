@@ -10,6 +10,11 @@ generation g+1 (its state: the snapshot of g plus every record of log g) and the
 for g+1. A follower that has read log g to its end holds that same state, so it just moves on
 to the new log. Anything else (two compactions between polls, a log that shrank, a directory
 rebuilt from scratch) makes ``poll`` return None, and the store loads everything again.
+
+A log damaged part way (a bad record with complete ones after it, which the writer's own next
+open refuses) is not a record being written: the follower raises ``StoreCorrupt`` with the
+message ``wal.check_damage`` gives, and raises it again on every poll until the writer moves
+to a new log, rather than stopping at the damage without a word.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from precedent.errors import StoreCorrupt
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.durable import REBUILD
 from precedent.store.embedded.ops import decode_op
-from precedent.store.embedded.wal import FORMAT, HEADER_SIZE, read_header, read_records
+from precedent.store.embedded.wal import FORMAT, HEADER_SIZE, check_damage, read_header, read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,6 +54,7 @@ class LogFollower:
         self._generation = 0
         self._offset = HEADER_SIZE
         self._lost = False
+        self._damage: StoreCorrupt | None = None
 
     @property
     def generation(self) -> int:
@@ -70,6 +76,7 @@ class LogFollower:
             StoreCorrupt: if a file is damaged, or the log is newer than the snapshot (missing).
         """
         self._lost = True
+        self._damage = None
         data = self._open_log()
         state, self._generation, _ = snapshot.read_snapshot(self._snapshot)
         replayed: list[Op] = []
@@ -78,7 +85,7 @@ class LogFollower:
                 f"{self._log} is newer than the snapshot beside it (the snapshot is missing); {REBUILD}"
             )
         if data is not None and self._extends_state():
-            payloads, self._offset = read_records(data, version=self._log_format)
+            payloads, self._offset = self._records(data)
             replayed = [decode_op(payload) for payload in payloads]
             for op in replayed:
                 state.apply(op)
@@ -93,7 +100,8 @@ class LogFollower:
             only loading again can follow.
 
         Raises:
-            StoreCorrupt: if a complete record cannot be decoded.
+            StoreCorrupt: if a complete record cannot be decoded, or the log is damaged before
+                later records (until the writer starts a new log).
             OSError: if the files cannot be read.
         """
         if self._lost:
@@ -102,6 +110,12 @@ class LogFollower:
             status = os.stat(self._log)
         except FileNotFoundError:
             return [] if self._fd is None else None
+        if self._damage is not None:
+            if (status.st_dev, status.st_ino) == self._identity:
+                raise self._damage
+            # The writer compacted into a new log (its memory holds the batches after the damage).
+            self._damage = None
+            return None
         if self._fd is not None and (status.st_dev, status.st_ino) == self._identity:
             return self._read_more() if self._extends_state() else []
         # A new log file: the writer compacted, reset a stale log, or started the first log.
@@ -117,7 +131,7 @@ class LogFollower:
         if data is None or self._log_generation != expected:
             return None
         self._generation = expected
-        payloads, self._offset = read_records(data, version=self._log_format)
+        payloads, self._offset = self._records(data)
         ops = [*tail, *(decode_op(payload) for payload in payloads)]
         self._lost = False
         return ops
@@ -153,10 +167,35 @@ class LogFollower:
             return None  # cut back under the records already read
         if size == self._offset:
             return []
-        payloads, end = read_records(_read_all(self._fd, self._offset, size), 0, version=self._log_format)
+        data = _read_all(self._fd, self._offset, size)
+        payloads, end = read_records(data, 0, version=self._log_format)
+        if end < len(data):
+            try:  # mostly a record being appended; whether it is can be told from these bytes alone
+                check_damage(self._log, data, end, len(payloads), self._log_format)
+            except StoreCorrupt:
+                self._check_damage()  # the whole log, for the message naming where the damage is
         ops = [decode_op(payload) for payload in payloads]  # before moving on: a failure retries
         self._offset += end
         return ops
+
+    def _records(self, data: bytes) -> tuple[list[bytes], int]:
+        """The complete records of the whole log ``data`` and where they end; raise if it is damaged."""
+        payloads, end = read_records(data, version=self._log_format)
+        if end < len(data):
+            self._check_damage(data)
+        return payloads, end
+
+    def _check_damage(self, data: bytes | None = None) -> None:
+        """Raise ``StoreCorrupt`` (and remember it) if the held log is damaged, not just torn at its end."""
+        assert self._fd is not None
+        if data is None:
+            data = _read_all(self._fd, 0, os.fstat(self._fd).st_size)
+        payloads, end = read_records(data, version=self._log_format)
+        try:
+            check_damage(self._log, data, end, len(payloads), self._log_format)
+        except StoreCorrupt as exc:
+            self._damage = exc
+            raise
 
 
 def _read_all(fd: int, start: int, end: int) -> bytes:

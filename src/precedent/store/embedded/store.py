@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from precedent.errors import InvalidQuery, ReadOnlyStore, SchemaError, StoreError, StoreUnavailable
+from precedent.errors import (
+    InvalidQuery,
+    ReadOnlyStore,
+    SchemaError,
+    StoreError,
+    StoreUnavailable,
+    StoreWriteFailed,
+)
 from precedent.model import LabelledHit, SearchFilter, StoreStats
 from precedent.store.embedded import snapshot
 from precedent.store.embedded.approximate import follow, load_or_build
@@ -338,7 +345,11 @@ class EmbeddedStore:
             except StoreError as exc:
                 # Keep serving the last state read and try again; say so once per kind of failure.
                 if str(exc) != self._follow_failure:
-                    logger.warning("following the writer of %s: %s", self._path, exc)
+                    logger.warning(
+                        "following the writer of %s: %s (this reader serves the map as last read)",
+                        self._path,
+                        exc,
+                    )
                 self._follow_failure = str(exc)
             else:
                 self._follow_failure = None
@@ -434,7 +445,7 @@ class EmbeddedStore:
                 try:
                     await asyncio.to_thread(self._compact, state)
                 except OSError as exc:
-                    raise StoreError(f"cannot write to {self._path}: {exc}") from exc
+                    raise StoreWriteFailed(self._path, exc) from exc
             analyzed = await asyncio.to_thread(self._log, op, state)
             await self._apply(state, op, analyzed)
             if self._wal.record_bytes > self._compact_after_bytes:

@@ -27,7 +27,7 @@ import struct
 import zlib
 from typing import TYPE_CHECKING
 
-from precedent.errors import StoreCorrupt, StoreError
+from precedent.errors import StoreCorrupt, StoreError, StoreWriteFailed
 from precedent.store.embedded.durable import REBUILD, replace_atomically, write_all
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class WriteAheadLog:
         """Append one record and fsync it.
 
         Raises:
-            StoreError: if the write fails; the log is cut back to its previous end.
+            StoreWriteFailed: if the write fails (a full disk); the log is cut back to its previous end.
         """
         if self._fd is None:
             raise StoreError("the log is closed")
@@ -114,7 +114,7 @@ class WriteAheadLog:
         except OSError as exc:
             # Leave no partial record behind for the next append to hide behind.
             os.ftruncate(self._fd, self._end)
-            raise StoreError(f"cannot write to {self._path}: {exc}") from exc
+            raise StoreWriteFailed(self._path, exc) from exc
         self._end += len(record)
 
     def reset(self, generation: int) -> None:
