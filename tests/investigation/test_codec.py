@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
+
 from precedent.investigation import results
 from precedent.investigation.codec import _decode, encode
+
+
+class PrecedentShape(BaseModel):
+    """A precedent as the responses (API, CLI --json, MCP) validate it."""
+
+    similar: results.Precedent
 
 
 def _on_call() -> results.OnCall:
@@ -33,3 +41,36 @@ def test_an_on_call_entry_stored_by_an_earlier_version_still_decodes() -> None:
     assert _decode(results.OnCall, stored) == _on_call()
     stored["source"] = "schedule"
     assert _decode(results.OnCall, stored).source == "synced"  # type: ignore[attr-defined]
+
+
+def _precedent(*, open_at_declaration: bool) -> results.Precedent:
+    return results.Precedent(
+        "inc-1",
+        "INC-1",
+        "Checkout 500s",
+        0.5,
+        None,
+        "a bad config",
+        None,
+        None,
+        (),
+        None,
+        (),
+        (),
+        0,
+        False,
+        open_at_declaration=open_at_declaration,
+    )
+
+
+def test_a_precedent_still_open_at_the_declaration_round_trips_and_is_served() -> None:
+    precedent = _precedent(open_at_declaration=True)
+    assert _decode(results.Precedent, encode(precedent)) == precedent
+    assert PrecedentShape.model_validate({"similar": encode(precedent)}).similar.open_at_declaration is True
+
+
+def test_a_precedent_stored_before_the_flag_still_decodes_and_is_served() -> None:
+    stored = encode(_precedent(open_at_declaration=False))
+    del stored["open_at_declaration"]
+    assert _decode(results.Precedent, stored) == _precedent(open_at_declaration=False)
+    assert PrecedentShape.model_validate({"similar": stored}).similar.open_at_declaration is False

@@ -39,7 +39,12 @@ async def _investigate(store: GraphStore, query: IncidentQuery | DescribedQuery)
     return await build_investigation(query, collaborators, OWNER_VIEWER)
 
 
-async def _history(store: GraphStore, updates: list[tuple[str, datetime, str, str]], **props: str) -> None:
+async def _history(
+    store: GraphStore,
+    updates: list[tuple[str, datetime, str, str]],
+    severities: dict[str, str] | None = None,
+    **props: str,
+) -> None:
     # A public status page's incident as the converter writes it: resolved, its last update the write-up.
     incident = Node(
         "inc-1",
@@ -55,7 +60,14 @@ async def _history(store: GraphStore, updates: list[tuple[str, datetime, str, st
         text="Disruption with Git Operations",
     )
     nodes = [incident] + [
-        Node(i, "IncidentUpdate", {"message": m, "new_status": status}, at, text=m)
+        Node(
+            i,
+            "IncidentUpdate",
+            {"message": m, "new_status": status}
+            | ({"new_severity": severities[i]} if severities and i in severities else {}),
+            at,
+            text=m,
+        )
         for i, at, m, status in updates
     ]
     await store.upsert_nodes(nodes)
@@ -99,6 +111,44 @@ async def test_without_a_resolution_time_a_closed_incident_never_shows_its_final
     await embedded_store.delete_nodes(["u-2"])
     header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
     assert header.status is None
+
+
+async def test_a_replayed_history_shows_its_severity_at_the_declaration_not_a_later_escalation(
+    embedded_store: GraphStore,
+) -> None:
+    escalated = STARTED + timedelta(hours=1)
+    updates = [
+        ("u-1", STARTED, FIRST, "Investigating"),
+        ("u-2", escalated, "Worse than we thought", "Investigating"),
+        ("u-3", RESOLVED, WRITEUP, "Resolved"),
+    ]
+    severities = {"u-1": "Minor", "u-2": "Critical", "u-3": "Critical"}
+    await _history(embedded_store, updates, severities, resolved_at=RESOLVED.isoformat(), severity="Critical")
+    header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
+    assert header.severity == "Minor"
+
+
+async def test_a_resolved_incident_with_no_recorded_severity_hides_its_final_one(
+    embedded_store: GraphStore,
+) -> None:
+    updates = [("u-1", STARTED, FIRST, "Investigating"), ("u-2", RESOLVED, WRITEUP, "Resolved")]
+    await _history(embedded_store, updates, resolved_at=RESOLVED.isoformat(), severity="Critical")
+    header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
+    assert header.severity is None  # unknown, rather than perhaps an escalation
+
+
+async def test_an_open_incident_shows_its_severity_now_when_no_update_recorded_one(
+    embedded_store: GraphStore,
+) -> None:
+    await _history(
+        embedded_store,
+        [("u-1", STARTED, FIRST, "Investigating")],
+        status="Investigating",
+        status_category="active",
+        severity="Major",
+    )
+    header = (await _investigate(embedded_store, IncidentQuery("INC-1"))).incident
+    assert header.severity == "Major"
 
 
 async def test_the_demo_incident_shows_what_was_said_when_it_was_declared(

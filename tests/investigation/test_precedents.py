@@ -99,6 +99,8 @@ def test_a_precedent_still_open_at_the_declaration_claims_no_resolution() -> Non
         ("inc-2", None),  # resolved after the declaration: hindsight
     ]
     assert [p.root_cause for p in found] == ["a bad config", "a bad config"]
+    # Flagged, so a page can say it was still open rather than that no fix was recorded.
+    assert [p.open_at_declaration for p in found] == [False, True]
 
 
 async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_resolved(

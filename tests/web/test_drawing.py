@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from precedent.auth.tokens import ApiToken
 from precedent.browse import WeekCount
 from precedent.investigation import (
     Evidence,
@@ -21,8 +23,9 @@ from precedent.investigation import (
 from precedent.web.chart import weekly_bars
 from precedent.web.format import duration, percent
 from precedent.web.graph_svg import draw_investigation, path_names
+from precedent.web.pages_investigation import render_investigation
 from precedent.web.rendering import _environment
-from precedent.web.session import safe_return_path, sign_in_path
+from precedent.web.session import PageSession, safe_return_path, sign_in_path
 
 NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
 
@@ -101,6 +104,27 @@ def _investigation() -> Investigation:
         MapState(10, 0, 3, None),
         24.0,
     )
+
+
+def test_a_precedent_still_open_at_the_declaration_says_so_not_that_no_fix_was_recorded() -> None:
+    investigation = _investigation()
+    first, second = investigation.similar
+    similar = (dataclasses.replace(first, open_at_declaration=True), second)
+    investigation = dataclasses.replace(investigation, similar=similar)
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    template = render_investigation(investigation, PageSession(token, token.viewer(), "csrf"))
+    assert template.template_name is not None
+    html = _environment().get_template(template.template_name).render(**template.context)
+    cards = [c for c in html.split('<li class="card">') if "<dt>Resolved by</dt>" in c]
+    assert len(cards) == 2
+    still_open = "still open when this incident was declared; its responders may know more"
+    assert still_open in cards[0]
+    assert "<dt>Resolved by</dt><dd>not recorded</dd>" not in cards[0]
+    # A precedent over by then, with no fix recorded, still says so.
+    assert "<dt>Resolved by</dt><dd>not recorded</dd>" in cards[1]
+    assert still_open not in cards[1]
+    # The brief's closest precedent says it too, rather than nothing.
+    assert "; still open when this incident was declared" in html.split('id="brief"')[1].split("</dl>")[0]
 
 
 def test_the_drawing_highlights_the_path_to_each_precedent() -> None:

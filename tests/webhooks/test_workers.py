@@ -249,3 +249,65 @@ async def test_a_renewal_that_fails_once_keeps_renewing_so_no_other_worker_redoe
     finally:
         await blipping.close()
         await other.close()
+
+
+class HangingRenewal(SqliteInbox):
+    """An inbox whose first ``hangs`` lease renewals never answer (a stalled store); later ones go through."""
+
+    def __init__(self, path: Path, *, hangs: int) -> None:
+        super().__init__(path)
+        self.hangs = hangs
+        self.stalled = asyncio.Event()  # never set
+
+    async def renew(self, delivery_id: str, owner: str, *, now: datetime, lease: timedelta) -> bool:
+        if self.hangs:
+            self.hangs -= 1
+            await self.stalled.wait()
+        return await super().renew(delivery_id, owner, now=now, lease=lease)
+
+
+async def test_a_renewal_that_hangs_is_cut_and_tried_again_so_no_other_worker_redoes_the_delivery(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lease = timedelta(seconds=0.6)
+    options = WorkerOptions(lease=lease, backoff=(0.0,), max_attempts=3)
+    hanging = HangingRenewal(tmp_path / "inbox.sqlite", hangs=1)
+    other = SqliteInbox(tmp_path / "inbox.sqlite")
+    await hanging.open()
+    await other.open()
+    try:
+        await fill(hanging, 1)
+        counts: Counter[str] = Counter()
+        with caplog.at_level("WARNING", logger="precedent.webhooks"):
+            working = asyncio.create_task(
+                Worker(hanging, SlowProcessor(counts, 3.0), options, name="a").drain()
+            )
+            await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
+            assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
+            assert await working == 1
+        assert counts == Counter({"msg_000": 1})
+        found = await other.get("msg_000")
+        assert found is not None
+        assert (found.state, found.lease_owner, found.attempts) == ("done", "a", 1)
+        assert any("lease renewal did not answer in time" in r.getMessage() for r in caplog.records)
+    finally:
+        await hanging.close()
+        await other.close()
+
+
+async def test_a_lease_that_runs_out_because_renewals_hang_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    options = WorkerOptions(lease=timedelta(seconds=0.6), backoff=(0.0,), max_attempts=3)
+    inbox = HangingRenewal(tmp_path / "inbox.sqlite", hangs=1000)
+    await inbox.open()
+    try:
+        await fill(inbox, 1)
+        with caplog.at_level("WARNING", logger="precedent.webhooks"):
+            assert await Worker(inbox, SlowProcessor(Counter(), 1.5), options, name="a").drain() == 1
+        ran_out = [r for r in caplog.records if "lease ran out before it could be renewed" in r.getMessage()]
+        assert len(ran_out) == 1  # once, not at every turn
+        assert ran_out[0].levelname == "ERROR"
+        assert "msg_000" in ran_out[0].getMessage()
+    finally:
+        await inbox.close()

@@ -115,11 +115,11 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
         id=posed.incident_id,
         reference=posed.reference,
         name=posed.name,
-        # What was known at the declaration, never the final write-up nor status (a replay shows no
-        # hindsight).
+        # What was known at the declaration, never the final write-up, status nor a later
+        # escalation (a replay shows no hindsight).
         summary=posed.declared_summary,
         status=posed.declared_status,
-        severity=posed.severity,
+        severity=posed.declared_severity,
         incident_type=posed.incident_type,
         declared_at=posed.declared_at or at,
         visibility=node.visibility if node else "public",

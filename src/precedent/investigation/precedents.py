@@ -117,12 +117,14 @@ def precedents_from(
         similar: The finder's results, best first.
         parts: Their follow-ups and suspected changes (``incident_parts``).
         open_then: Ids of those still open at the declaration (``still_open``): they have no
-            resolution yet, so what later resolved them is left out (a replay shows no hindsight).
+            resolution yet, so what later resolved them is left out (a replay shows no hindsight)
+            and they are flagged ``open_at_declaration``.
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
-        resolution = None if result.incident_id in open_then else lesson.resolution
+        open_at_declaration = result.incident_id in open_then
+        resolution = None if open_at_declaration else lesson.resolution
         named = bool(lesson.root_cause and _CHANGE_WORDS.search(lesson.root_cause))
         undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
@@ -141,6 +143,7 @@ def precedents_from(
                 follow_ups=parts.follow_ups.get(result.incident_id, ()),
                 open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
                 caused_by_change=result.incident_id in parts.caused or named or undone,
+                open_at_declaration=open_at_declaration,
             )
         )
     return tuple(out)

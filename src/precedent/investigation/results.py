@@ -217,6 +217,9 @@ class Precedent:
     follow_ups: tuple[FollowUp, ...]
     open_follow_ups: int
     caused_by_change: bool
+    # Not yet resolved when the investigated incident was declared: ``resolution`` is left out
+    # (hindsight), and its responders may know more. False in investigations stored before it.
+    open_at_declaration: bool = False
 
     @property
     def label(self) -> str:

@@ -83,6 +83,20 @@ def _declared_status(incident: Node, updates: Sequence[Node]) -> str | None:
     return None if over else final
 
 
+def _declared_severity(incident: Node, updates: Sequence[Node], current: str | None) -> str | None:
+    """Its severity at the declaration: the first one an update recorded before it was resolved,
+    else ``current`` while it is still open, else unknown (``None``).
+
+    Its severity now may be an escalation made later: a replay at the declaration would show it as
+    known from the start.
+    """
+    for update in _before_resolution(incident, updates):
+        severity = _optional(update, "new_severity")
+        if severity:
+            return severity
+    return current if _still_open(incident) else None
+
+
 def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
     """``updates`` posted before ``incident`` was resolved (all of them while that time is unknown)."""
     resolved = stored_time(incident.properties.get("resolved_at"))
@@ -149,6 +163,7 @@ async def pose(
         exclude=options.exclude | {incident.id},
         declared_summary=_declared_summary(incident, updates),
         declared_status=_declared_status(incident, updates),
+        declared_severity=_declared_severity(incident, updates, severity),
     )
 
 
@@ -192,4 +207,5 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         visibilities=options.viewer.visibilities,
         exclude=options.exclude,
         declared_summary=query.summary.strip(),
+        declared_severity=severity,
     )

@@ -120,6 +120,10 @@ class PosedQuery:
         declared_status: Its status at the declaration, by the same rule (in the map): the first
             status an update set before it was resolved, else its status while it is still open,
             else ``None``; never where it ended ("Closed"). ``None`` when described.
+        declared_severity: Its severity at the declaration, by the same rule (in the map): the
+            first severity an update recorded before it was resolved, else its severity while it
+            is still open, else ``None``; never a later escalation. The severity given when
+            described. Ranking reads ``severity``, not this.
     """
 
     incident_id: str | None
@@ -137,6 +141,7 @@ class PosedQuery:
     exclude: frozenset[str]
     declared_summary: str = ""
     declared_status: str | None = None
+    declared_severity: str | None = None
 
     @property
     def label(self) -> str:

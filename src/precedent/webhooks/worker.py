@@ -207,11 +207,38 @@ class Worker:
         )
 
     async def _renew(self, delivery_id: str) -> None:
+        # Every third of a lease; each attempt is bounded by a turn and by the lease left, so a
+        # renewal that hangs (a stalled store) is cut and tried again while the lease still holds,
+        # and a lease that runs out unrenewed is logged rather than lost silently.
         lease = self._options.lease
+        turn = lease.total_seconds() / 3
+        loop = asyncio.get_running_loop()
+        runs_out = loop.time() + lease.total_seconds()  # claimed just before this task started
+        next_at = loop.time() + turn
+        ran_out_logged = False
         while True:
-            await asyncio.sleep(lease.total_seconds() / 3)
+            await asyncio.sleep(max(next_at - loop.time(), 0.0))
+            began = loop.time()
+            next_at = began + turn
+            left = runs_out - began
+            if left <= 0 and not ran_out_logged:
+                ran_out_logged = True
+                log.error(
+                    "webhook delivery %s: its lease ran out before it could be renewed (the inbox did "
+                    "not answer in time); another worker may redo it. Check the inbox's store",
+                    delivery_id,
+                )
             try:
-                renewed = await self._inbox.renew(delivery_id, self.name, now=self._clock(), lease=lease)
+                renewing = self._inbox.renew(delivery_id, self.name, now=self._clock(), lease=lease)
+                renewed = await asyncio.wait_for(renewing, min(left, turn) if left > 0 else turn)
+            except TimeoutError:
+                log.warning(
+                    "webhook delivery %s: its lease renewal did not answer in time; trying again "
+                    "(the lease runs out in %.1f s)",
+                    delivery_id,
+                    max(runs_out - loop.time(), 0.0),
+                )
+                continue
             except Exception as exc:  # an inbox blip: the lease has time left to renew at the next turn
                 log.warning(
                     "webhook delivery %s: could not renew its lease, trying again: %s", delivery_id, exc
@@ -219,3 +246,5 @@ class Worker:
                 continue
             if not renewed:
                 return
+            runs_out = began + lease.total_seconds()
+            ran_out_logged = False
