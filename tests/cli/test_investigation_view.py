@@ -101,6 +101,17 @@ def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> No
     assert "stored as inv:1" in text
 
 
+def test_a_precedent_still_open_at_the_declaration_says_so() -> None:
+    # "root cause and resolution not recorded" read as a gap in the records, not as "ask them".
+    base = _investigation()
+    still_open = replace(base.similar[0], root_cause=None, resolution=None, open_at_declaration=True)
+    console = Console(width=300, record=True)
+    render(console, replace(base, similar=(still_open,)))
+    text = console.export_text()
+    assert "still open when this incident was declared; its responders may know more" in text
+    assert "root cause and resolution not recorded" not in text
+
+
 def test_a_precedent_s_age_counts_back_from_the_declaration() -> None:
     base = _investigation()
     declared = base.incident.declared_at

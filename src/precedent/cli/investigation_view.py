@@ -19,6 +19,7 @@ __all__ = ["render"]
 
 # What an empty cell means, in words (a "-" read as "none" or as "unknown" alike).
 _NO_LESSON = "root cause and resolution not recorded"
+_STILL_OPEN = "still open when this incident was declared; its responders may know more"
 _NO_OWNER = "no owner in the map"
 _NO_ON_CALL = "nobody found on call"
 _NOTHING_AROUND = "no dependency or incident in the map"
@@ -45,6 +46,8 @@ def _precedents(investigation: Investigation) -> Table:
         teaches = [f"root cause: {p.root_cause}"] if p.root_cause else []
         if p.resolution:
             teaches.append(f"resolved by: {p.resolution}")
+        elif p.open_at_declaration:
+            teaches.append(_STILL_OPEN)
         if p.open_follow_ups:
             teaches.append(f"{p.open_follow_ups} open follow-up(s)")
         table.add_row(escape(f"{p.label}\n{p.name}"), when, escape("\n".join(teaches) or _NO_LESSON))
