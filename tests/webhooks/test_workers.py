@@ -236,19 +236,26 @@ async def test_a_renewal_that_fails_once_keeps_renewing_so_no_other_worker_redoe
     await blipping.open()
     await other.open()
     try:
-        await fill(blipping, 1)
-        counts: Counter[str] = Counter()
-        working = asyncio.create_task(Worker(blipping, SlowProcessor(counts, 3.0), options, name="a").drain())
-        await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
-        assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
-        assert await working == 1
-        assert counts == Counter({"msg_000": 1})
-        found = await other.get("msg_000")
-        assert found is not None
-        assert (found.state, found.lease_owner, found.attempts) == ("done", "a", 1)
+        await done_once_by_the_renewing_worker(blipping, other, options)
     finally:
         await blipping.close()
         await other.close()
+
+
+async def done_once_by_the_renewing_worker(
+    renewing: SqliteInbox, other: SqliteInbox, options: WorkerOptions
+) -> None:
+    """Worker "a" on ``renewing`` holds a slow delivery past three leases; "b" on ``other`` never gets it."""
+    await fill(renewing, 1)
+    counts: Counter[str] = Counter()
+    working = asyncio.create_task(Worker(renewing, SlowProcessor(counts, 3.0), options, name="a").drain())
+    await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
+    assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
+    assert await working == 1
+    assert counts == Counter({"msg_000": 1})
+    found = await other.get("msg_000")
+    assert found is not None
+    assert (found.state, found.lease_owner, found.attempts) == ("done", "a", 1)
 
 
 class HangingRenewal(SqliteInbox):
@@ -276,19 +283,8 @@ async def test_a_renewal_that_hangs_is_cut_and_tried_again_so_no_other_worker_re
     await hanging.open()
     await other.open()
     try:
-        await fill(hanging, 1)
-        counts: Counter[str] = Counter()
         with caplog.at_level("WARNING", logger="precedent.webhooks"):
-            working = asyncio.create_task(
-                Worker(hanging, SlowProcessor(counts, 3.0), options, name="a").drain()
-            )
-            await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
-            assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
-            assert await working == 1
-        assert counts == Counter({"msg_000": 1})
-        found = await other.get("msg_000")
-        assert found is not None
-        assert (found.state, found.lease_owner, found.attempts) == ("done", "a", 1)
+            await done_once_by_the_renewing_worker(hanging, other, options)
         assert any("lease renewal did not answer in time" in r.getMessage() for r in caplog.records)
     finally:
         await hanging.close()
