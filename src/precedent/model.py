@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "CLOSED_CATEGORIES",
     "Direction",
     "Edge",
     "EdgeKey",
     "GraphFilter",
     "IncidentFacts",
+    "LEGACY_MERGED_INTO",
     "LabelledHit",
     "ListingKey",
     "Node",
@@ -54,6 +56,13 @@ Vector: TypeAlias = npt.NDArray[np.float32]
 
 Visibility = Literal["public", "private"]
 Direction = Literal["out", "in", "both"]
+
+CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canceled"})
+"""Status categories of an incident that is over (resolved, in post-incident, closed, or dropped)."""
+
+LEGACY_MERGED_INTO = "merged_into_incident_id"
+"""The update property older Precedent versions kept a merge in; it is a ``MERGED_INTO`` edge now,
+so the visibility rule hides a private target (a writer's open converts old maps)."""
 
 RESERVED_PROPERTIES = frozenset({"id", "label", "occurred_at", "visibility", "text", "embedding"})
 """Names a node property may not take: both stores keep these node fields under them."""

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from precedent.model import LEGACY_MERGED_INTO
+
 if TYPE_CHECKING:
     from precedent.model import Edge, Node, StoreStats, Subgraph
 
@@ -14,10 +16,8 @@ __all__ = ["EdgeResponse", "NeighbourhoodResponse", "NodeResponse", "PropertyVal
 
 PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 
-# Properties an older Precedent stored that may name what the viewer may not see. A writer's open
-# converts them (merged_into_incident_id became a MERGED_INTO edge, which the visibility rule
-# hides), but a reader may open a map no writer has opened since: never show them.
-_LEGACY_PROPERTIES = frozenset({"merged_into_incident_id"})
+# A writer's open converts the legacy merge property into an edge the visibility rule hides, but
+# a reader may open a map no writer has opened since: never show it.
 
 
 class NodeResponse(BaseModel):
@@ -38,7 +38,7 @@ class NodeResponse(BaseModel):
         return cls(
             id=node.id,
             label=node.label,
-            properties={k: v for k, v in sorted(node.properties.items()) if k not in _LEGACY_PROPERTIES},
+            properties={k: v for k, v in sorted(node.properties.items()) if k != LEGACY_MERGED_INTO},
             occurred_at=node.occurred_at,
             visibility=node.visibility,
             text=node.text if with_text else None,

@@ -15,7 +15,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
-from precedent.model import GraphFilter, Node, stored_time
+from precedent.model import CLOSED_CATEGORIES, GraphFilter, Node, stored_time
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
@@ -29,9 +29,6 @@ __all__ = ["FIRST_UPDATES", "pose"]
 
 FIRST_UPDATES = 2
 """How many of the earliest updates describe an incident "as declared"."""
-
-# Status categories of an incident that is over (as the webhooks' CLOSED_CATEGORIES).
-_OVER = frozenset({"learning", "closed", "declined", "merged", "canceled"})
 
 _DECLARED = GraphFilter(rel_types=("HAS_UPDATE", "AFFECTS", "HAS_SEVERITY", "HAS_TYPE"), direction="out")
 
@@ -107,7 +104,7 @@ def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
 
 def _still_open(incident: Node) -> bool:
     category = str(incident.properties.get("status_category", "")).lower()
-    return stored_time(incident.properties.get("resolved_at")) is None and category not in _OVER
+    return stored_time(incident.properties.get("resolved_at")) is None and category not in CLOSED_CATEGORIES
 
 
 async def pose(

@@ -5,7 +5,7 @@ deliveries to ``Receiver`` and starts a ``Worker`` in its lifespan).
 """
 
 from precedent.webhooks.fetch import IncidentFetcher
-from precedent.webhooks.incidents import CLOSED_CATEGORIES, IncidentChange, IncidentWriter
+from precedent.webhooks.incidents import IncidentChange, IncidentWriter
 from precedent.webhooks.investigations import (
     InvestigationBuilder,
     InvestigationCloser,
@@ -21,7 +21,6 @@ from precedent.webhooks.service import WebhookService
 from precedent.webhooks.worker import Processor, Worker, WorkerOptions, worker_name
 
 __all__ = [
-    "CLOSED_CATEGORIES",
     "AckPriority",
     "HANDLED_EVENTS",
     "DeliveryProcessor",

@@ -14,7 +14,7 @@ from precedent.ingest.mapping import MappingContext, map_incident, map_incident_
 from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.visibility import make_parts_private
-from precedent.model import GraphFilter
+from precedent.model import CLOSED_CATEGORIES, GraphFilter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,10 +23,7 @@ if TYPE_CHECKING:
     from precedent.ingest.mapping import Raw
     from precedent.store import GraphStore
 
-__all__ = ["CLOSED_CATEGORIES", "IncidentChange", "IncidentWriter"]
-
-CLOSED_CATEGORIES = frozenset({"learning", "closed", "declined", "merged", "canceled"})
-"""Status categories of an incident that is over (resolved, in post-incident, closed, or dropped)."""
+__all__ = ["IncidentChange", "IncidentWriter"]
 
 # The Slack channel counts: incident.io creates it after the incident, and the rebuild that
 # follows is what gets the investigation posted there.

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precedent.model import Edge, Node
+from precedent.model import LEGACY_MERGED_INTO, Edge, Node
 from precedent.store.embedded.ops import UpsertEdges, UpsertNodes
 
 if TYPE_CHECKING:
     from precedent.store.embedded.ops import Op
     from precedent.store.embedded.state import GraphState
 
-__all__ = ["LEGACY_MERGED_INTO", "upgrade_ops"]
-
-LEGACY_MERGED_INTO = "merged_into_incident_id"
-"""The update property older Precedent versions stored a merge in."""
+__all__ = ["upgrade_ops"]
 
 
 def upgrade_ops(state: GraphState) -> list[Op]:
