@@ -42,7 +42,7 @@ from precedent.retrieval.evaluation import parse_judgments, pose_judgment
 from precedent.retrieval.fusion import SIGNALS, rank_values, semantic_value
 from precedent.retrieval.metrics import ndcg_at
 from precedent.retrieval.query import SimilarOptions
-from precedent.retrieval.tuning import LabelledQuery, bootstrap_mean, split_by_time
+from precedent.retrieval.tuning import LabelledQuery, bootstrap_mean, fit_weights, per_query, split_by_time
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -346,6 +346,9 @@ async def main(argv: list[str] | None = None) -> int:
             cached[id(query)] = features(query) if len(query.labelled.ids) else {}
         return cached[id(query)]
 
+    base_all = {
+        s: np.mean([_ndcg(q, columns(q), 0.0, "", False) for q in qs]) for s, qs in development.items()
+    }
     for pooled in (False, True):
         base = {
             s: np.mean([_ndcg(q, columns(q), 0.0, "", pooled) for q in qs]) for s, qs in development.items()
@@ -365,11 +368,41 @@ async def main(argv: list[str] | None = None) -> int:
                 + " | ".join(f"{g:+.3f}" for g in gains.values())
                 + f" | {spread} | {weights} |"
             )
+    print("\nhow far reweighting the measured signals could go (every candidate, in-sample, optimistic):")
+    for shape, queries in development.items():
+        labelled = [q.labelled for q in queries]
+        fitted = per_query(labelled, fit_weights(labelled, DEFAULT_WEIGHTS)).mean()
+        found = [sum(q.grades.get(i, 0) > 0 for i in q.ids) for q in labelled]
+        recall = np.mean(
+            [f / max(1, sum(g > 0 for g in q.grades.values())) for f, q in zip(found, labelled, strict=True)]
+        )
+        ceiling = np.mean(
+            [ndcg_at(sorted(q.ids, key=lambda i: -q.grades.get(i, 0)), q.grades, 10) for q in labelled]
+        )
+        print(
+            f"  {shape}: default {base_all[shape]:.3f}, weights fitted on these same queries {fitted:.3f}, "
+            f"every relevant candidate first {ceiling:.3f}; relevant among the candidates {recall:.2f}"
+        )
     gains = {}
     for shape, queries in development.items():
         fitted = pairwise_logistic([q for s, qs in development.items() if s != shape for q in qs])
         gains[shape] = _fused_ndcg(queries, fitted) - _fused_ndcg(queries, DEFAULT)
     interval = bootstrap_mean(np.concatenate(list(gains.values())))
+    print("per shape, fitted on the older half of its development split, scored on the newer half:")
+    for shape, queries in development.items():
+        older, newer = queries[: len(queries) // 2], queries[len(queries) // 2 :]
+        default = _fused_ndcg(newer, DEFAULT)
+        ascent = per_query(
+            [q.labelled for q in newer], fit_weights([q.labelled for q in older], DEFAULT_WEIGHTS)
+        )
+        logistic = _fused_ndcg(newer, pairwise_logistic(older))
+        spread = [bootstrap_mean(v - default) for v in (ascent, logistic)]
+        labels = ("coordinate ascent", "logistic")
+        found = [
+            f"{label} {i.mean:+.3f} [{i.low:+.3f}, {i.high:+.3f}]"
+            for label, i in zip(labels, spread, strict=True)
+        ]
+        print(f"  {shape}: default {default.mean():.3f}; " + "; ".join(found))
     print("\npairwise logistic on the measured signals, fitted on the other shapes (every candidate): "
           + ", ".join(f"{s} {g.mean():+.3f}" for s, g in gains.items())
           + f"; pooled {interval.mean:+.4f} [{interval.low:+.4f}, {interval.high:+.4f}]")  # fmt: skip
