@@ -116,10 +116,10 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
         reference=posed.reference,
         name=posed.name,
         # What was known at the declaration, never the final write-up, status nor a later
-        # escalation (a replay shows no hindsight).
+        # escalation (a replay shows no hindsight); the severity is the one ranking used.
         summary=posed.declared_summary,
         status=posed.declared_status,
-        severity=posed.declared_severity,
+        severity=posed.severity,
         incident_type=posed.incident_type,
         declared_at=posed.declared_at or at,
         visibility=node.visibility if node else "public",
