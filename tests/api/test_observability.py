@@ -148,3 +148,14 @@ def test_building_the_app_keeps_the_entry_points_logging(tmp_path: Path) -> None
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+async def test_metrics_content_type_names_each_parameter_once(api: Api) -> None:
+    # Prometheus 3 parses the scrape's Content-Type with Go's mime.ParseMediaType, which refuses a
+    # repeated parameter ("mime: duplicate parameter name") and then fails the whole scrape.
+    scrape = await api.client.get("/metrics", headers=api.auth(api.tokens.read))
+    media_type, *parameters = (part.strip() for part in scrape.headers["content-type"].split(";"))
+    names = [parameter.split("=", 1)[0].lower() for parameter in parameters]
+    assert media_type == "text/plain"
+    assert sorted(names) == sorted(set(names)), scrape.headers["content-type"]
+    assert "version" in names

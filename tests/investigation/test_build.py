@@ -122,6 +122,22 @@ async def test_a_public_incident_never_cites_a_private_one(collaborators: Collab
 
 
 @pytest.mark.contract
+async def test_what_the_map_held_counts_only_what_the_investigation_may_cite(
+    collaborators: Collaborators,
+) -> None:
+    # A read token reads a public incident's investigation: its counts must not reveal how many
+    # private incidents the map holds (the difference from GET /v1/stats would).
+    store = collaborators.store
+    public = (await store.stats(visibilities=("public",))).nodes_by_label["Incident"]
+    everything = (await store.stats()).nodes_by_label["Incident"]
+    assert public < everything
+    investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    assert investigation.map_state.incidents == public
+    private = await build_investigation(IncidentQuery("INC-14"), collaborators, OWNER_VIEWER)
+    assert private.map_state.incidents == everything
+
+
+@pytest.mark.contract
 async def test_a_private_incident_is_investigated_only_for_those_who_may_see_it(
     collaborators: Collaborators,
 ) -> None:

@@ -21,7 +21,7 @@ async def test_import_links_a_change_recorded_before_its_service(tmp_path: Path)
     store = EmbeddedStore(tmp_path / "graph", dimensions=384)
     await store.open()
     try:
-        recorded = await ChangeRecorder(store, embedder).record(
+        recorded = await ChangeRecorder(store).record(
             ChangeRecord("payments-api", "deploy", datetime(2024, 1, 1, tzinfo=UTC), version="2.0")
         )
         assert not recorded.linked

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder, link_pending_changes, pending_changes
 from precedent.investigation import (
@@ -130,7 +129,7 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
 
 async def test_a_change_is_recorded_once_per_client_id_and_linked_to_its_service(store: GraphStore) -> None:
     await _seed(store)
-    recorder = ChangeRecorder(store, HashEmbedder(dimensions=384))
+    recorder = ChangeRecorder(store)
     record = ChangeRecord("payments", "deploy", T0, version="1.0", author="ci", id="run-1", labels=("prod",))
     first = await recorder.record(record)
     again = await recorder.record(replace(record, summary="Retried"))
@@ -149,12 +148,12 @@ async def test_a_change_is_recorded_once_per_client_id_and_linked_to_its_service
         "api",
     )
     node = (await store.get_nodes([first.id], with_embeddings=True))[0]
-    assert node.embedding is not None
+    assert node.embedding is None  # nothing reads a change's vector
     assert node.properties["labels"] == ["prod"]
 
 
 async def test_a_change_to_an_unknown_service_is_linked_when_the_service_appears(store: GraphStore) -> None:
-    recorder = ChangeRecorder(store, HashEmbedder(dimensions=384))
+    recorder = ChangeRecorder(store)
     recorded = await recorder.record(ChangeRecord("ledger", "config", T0))
     assert not recorded.linked
     assert [n.id for n in await pending_changes(store, "Ledger")] == [recorded.id]
@@ -169,7 +168,7 @@ async def test_a_change_to_an_unknown_service_is_linked_when_the_service_appears
 
 async def test_changes_recorded_without_an_id_are_idempotent_on_their_content(store: GraphStore) -> None:
     await _seed(store)
-    recorder = ChangeRecorder(store, HashEmbedder(dimensions=384))
+    recorder = ChangeRecorder(store)
     record = ChangeRecord("svc-a", "feature_flag", T0, summary="Enable new checkout")
     assert (await recorder.record(record)).id == (await recorder.record(record)).id
     await store.upsert_edges([Edge("inc-a", "AFFECTS", "svc-a")])

@@ -7,11 +7,17 @@ investigation were written with the visibility it had then; they must not stay r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import pytest
+
 from precedent.embedding import HashEmbedder
-from precedent.model import Edge, Node, SearchFilter
+from precedent.errors import NotFound
+from precedent.investigation import get, save
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, Node, SearchFilter
 from precedent.webhooks import IncidentWriter
+from tests.investigation.test_persist import investigation
 from tests.webhooks.payloads import INCIDENT_ID, incident
 
 if TYPE_CHECKING:
@@ -56,3 +62,25 @@ async def test_an_incident_made_private_hides_what_was_written_while_it_was_publ
     assert len(nodes) == len(PARTS) + 1
     # Still found by a viewer who may see private incidents.
     assert {p.id for p in PARTS} <= {h.node_id for h in await store.text_search("zebra", k=10)}
+
+
+async def test_another_incidents_investigation_that_cites_it_is_hidden_too(store: GraphStore) -> None:
+    # A public incident's stored investigation names its precedents with their root cause and
+    # resolution: once one of them is made private, a read token must not read it there.
+    writer = IncidentWriter(store, HashEmbedder(dimensions=384))
+    await writer.write(incident(visibility="public"), updates=None)
+    await store.upsert_nodes([Node("inc-other", "Incident", {"reference": "INC-OTHER"})])
+    base = investigation("inc-other", 0)
+    cites = replace(base, similar=(replace(base.similar[0], incident_id=INCIDENT_ID),))
+    unrelated = replace(investigation("inc-other", 5), similar=())
+    await save(store, cites)
+    await save(store, unrelated)
+    assert await get(store, cites.id, PUBLIC_VIEWER) == cites
+
+    await writer.write(incident(visibility="private", updated_at="2026-12-02T11:00:00Z"), None)
+
+    with pytest.raises(NotFound):
+        await get(store, cites.id, PUBLIC_VIEWER)
+    assert await get(store, cites.id, OWNER_VIEWER) == cites
+    assert await get(store, unrelated.id, PUBLIC_VIEWER) == unrelated
+    assert [n.visibility for n in await store.get_nodes(["inc-other"])] == ["public"]

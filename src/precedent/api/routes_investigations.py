@@ -21,7 +21,6 @@ from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime
 from precedent.browse import MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
-from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
@@ -209,7 +208,7 @@ async def recent_investigations(
     responses=problem_responses(400, 404, 503),
 )
 async def record_change(
-    data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore], embedder: NamedDependency[Embedder]
+    data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore]
 ) -> RecordedChangeResponse:
     """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
     try:
@@ -231,7 +230,7 @@ async def record_change(
         raise InvalidQuery(str(exc)) from exc
     # One recorder per request: the pending-service list it guards is rarely written (a service
     # the map does not know yet), and the lead's Runtime will own a single one.
-    return RecordedChangeResponse.from_recorded(await ChangeRecorder(store, embedder).record(record))
+    return RecordedChangeResponse.from_recorded(await ChangeRecorder(store).record(record))
 
 
 @get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))

@@ -39,7 +39,14 @@ async def ready(
     return {"status": "ready"}
 
 
-@get("/metrics", opt={"scope": "read"}, media_type=CONTENT_TYPE_LATEST, responses=problem_responses())
+# litestar appends "; charset=utf-8" to every text/* media type, and prometheus_client's constant
+# carries one already: Prometheus 3 refuses a Content-Type that repeats a parameter, and the scrape.
+METRICS_MEDIA_TYPE = "; ".join(
+    part for part in CONTENT_TYPE_LATEST.split("; ") if not part.startswith("charset=")
+)
+
+
+@get("/metrics", opt={"scope": "read"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
 async def metrics() -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
@@ -47,7 +54,7 @@ async def metrics() -> Response[bytes]:
     incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``. Under
     ``serve --workers N`` every worker answers with the sum over all of them.
     """
-    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=METRICS_MEDIA_TYPE)
 
 
 OPS_ROUTES = [ready, metrics]

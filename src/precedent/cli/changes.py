@@ -112,7 +112,7 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     try:
-        # No model: loading it takes seconds of a CI step, and a change is found by service and time.
+        # No model: a change is stored without a vector (ChangeRecorder says why).
         async with Runtime.from_settings(settings, model=False) as runtime:
             recorded = await ChangeRecorder(runtime.store).record(record)
     except StoreLocked as exc:

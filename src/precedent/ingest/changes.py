@@ -10,7 +10,6 @@ appears.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from precedent.model import Edge, Node, Property, clean_properties
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from precedent.embedding.base import Embedder
     from precedent.store.base import GraphStore
 
 __all__ = [
@@ -116,13 +114,13 @@ def change_id(record: ChangeRecord) -> str:
 
 
 def change_text(kind: str, service: str, version: str | None, summary: str | None) -> str:
-    """The text embedded and indexed for a change (what a responder would search for)."""
+    """The text kept and indexed for a change (what a responder would search for)."""
     head = f"{kind.replace('_', ' ')} of {service}" + (f" {version}" if version else "")
     return f"{head}: {summary}" if summary else head
 
 
 def change_node(record: ChangeRecord, service_name: str) -> Node:
-    """Map a recorded change onto a ``ChangeEvent`` node (without its embedding)."""
+    """Map a recorded change onto a ``ChangeEvent`` node (a change carries no embedding)."""
     props: dict[str, Property | None] = {
         "kind": record.kind,
         "summary": record.summary,
@@ -174,17 +172,17 @@ async def _pending(store: GraphStore) -> list[dict[str, str]]:
 class ChangeRecorder:
     """Records changes; one per process, so pending-list updates do not race each other.
 
+    The one path of ``POST /v1/changes`` and ``precedent changes record``, so a change is stored
+    alike whichever recorded it. It stores no vector (``ChangeEvent`` is not an embedded label):
+    no question reads one (investigations read changes by service and time; search covers
+    incidents, their parts and services), and neither surface then loads the model to record.
+
     Args:
         store: The knowledge map.
-        embedder: Embeds each change's text (ChangeEvent is an embedded label), or ``None`` to
-            store it without a vector: ``precedent changes record`` runs as a CI step and does not
-            load the model for it. No question reads a change's vector (investigations read
-            changes by service and time; search covers incidents, their parts and services).
     """
 
-    def __init__(self, store: GraphStore, embedder: Embedder | None = None) -> None:
+    def __init__(self, store: GraphStore) -> None:
         self._store = store
-        self._embedder = embedder
         self._lock: asyncio.Lock | None = None
 
     async def record(self, record: ChangeRecord) -> RecordedChange:
@@ -196,8 +194,6 @@ class ChangeRecorder:
         service = await resolve_service(self._store, record.service)
         name = str(service.properties.get("name", service.id)) if service else record.service.strip()
         node = change_node(record, name)
-        if self._embedder is not None:
-            node = dataclasses.replace(node, embedding=(await self._embedder.embed([node.text or ""]))[0])
         created = not await self._store.get_nodes([node.id])
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:

@@ -3,16 +3,22 @@
 Each part of an incident is written with the visibility its incident had then. Updates and
 post-mortems fetched again are mapped private, but whatever is not written again (a stored
 investigation, or parts a webhook did not re-fetch) would stay readable to a ``read`` token.
+So would the stored investigations of other public incidents that cited it (as a precedent, a
+recent or active incident on a service, a hypothesis's evidence) by name, root cause and
+resolution.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
+    from precedent.model import Node
     from precedent.store import GraphStore
 
 __all__ = ["INCIDENT_PARTS", "make_parts_private"]
@@ -20,13 +26,20 @@ __all__ = ["INCIDENT_PARTS", "make_parts_private"]
 INCIDENT_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
 """What shows an incident's content besides the incident itself (post-mortems bring their chunks)."""
 
+# A stored investigation's serialised result (``investigation.persist``), where every incident it
+# cites appears by id as a JSON string.
+_INVESTIGATION = "Investigation"
+_RESULT = "result_json"
+
 
 async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     """Mark private an incident's updates, post-mortems with their chunks, follow-ups, actions and
     investigations.
 
-    Only this direction exists: a private incident's investigation may cite other private
-    incidents, so nothing is made public here (a later sync maps the parts again).
+    Public investigations of other incidents that cite it are made private too: a ``read``
+    token then finds none stored and gets one built afresh, without it. Only this direction
+    exists: a private incident's investigation may cite other private incidents, so nothing is
+    made public here (a later sync maps the parts again).
 
     Returns:
         How many nodes changed.
@@ -39,7 +52,28 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
         chunks = await store.neighbours_of(postmortems, only_chunks, per_node=10_000)
         ids += [n.id for found in chunks.values() for _, n in found]
     nodes = await store.get_nodes(ids, with_embeddings=True)
+    nodes += await _citing_investigations(store, incident_id, set(ids))
     hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
     if hidden:
         await store.upsert_nodes(hidden)
     return len(hidden)
+
+
+async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[str]) -> list[Node]:
+    """The public investigations, other than ``skip``, whose stored result cites ``incident_id``.
+
+    A scan of the Investigation nodes, as the investigation listing does: an incident is made
+    private rarely, and most citations (recent and active incidents, evidence) have no edge.
+    """
+    needle = json.dumps(incident_id)
+    found: list[Node] = []
+    scan = store.scan_nodes([_INVESTIGATION], with_embeddings=True)
+    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            if (
+                node.visibility == "public"
+                and node.id not in skip
+                and needle in str(node.properties.get(_RESULT, ""))
+            ):
+                found.append(node)
+    return found

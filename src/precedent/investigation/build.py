@@ -116,10 +116,10 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
         reference=posed.reference,
         name=posed.name,
         # What was known at the declaration, never the final write-up, status nor a later
-        # escalation (a replay shows no hindsight).
+        # escalation (a replay shows no hindsight); the severity is the one ranking used.
         summary=posed.declared_summary,
         status=posed.declared_status,
-        severity=posed.declared_severity,
+        severity=posed.severity,
         incident_type=posed.incident_type,
         declared_at=posed.declared_at or at,
         visibility=node.visibility if node else "public",
@@ -131,8 +131,12 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
     )
 
 
-async def _map_state(store: GraphStore) -> MapState:
-    stats, last_sync = await asyncio.gather(store.stats(), store.get_meta("sync:incidents:checkpoint"))
+async def _map_state(store: GraphStore, cite: tuple[Visibility, ...]) -> MapState:
+    # Counted as the investigation cites: a public one's reader may not learn how many private
+    # incidents the map holds.
+    stats, last_sync = await asyncio.gather(
+        store.stats(visibilities=cite), store.get_meta("sync:incidents:checkpoint")
+    )
     by_label = stats.nodes_by_label
     return MapState(
         by_label.get("Incident", 0), by_label.get("ChangeEvent", 0), by_label.get("Service", 0), last_sync
@@ -181,7 +185,7 @@ async def build_investigation(
         return gathered, changes
 
     similar, (gathered, changes), map_state = await asyncio.gather(
-        collaborators.finder.find_posed(posed, options.similar), around(), _map_state(store)
+        collaborators.finder.find_posed(posed, options.similar), around(), _map_state(store, cite)
     )
     recent_on_affected = [b for s in gathered.services for b in s.recent_incidents]
     parts, unresolved = await asyncio.gather(

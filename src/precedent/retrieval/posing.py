@@ -1,8 +1,10 @@
 """Poses a query as it looked when declared: the part of ranking that reads the query incident.
 
-An incident in the map is posed from its name and first updates, its affected services,
-severity, type and start time; never its final summary or post-mortem, which give the answer
-away. A described incident is taken as given, with services resolved against the catalog (a
+An incident in the map is posed from what was known when it was declared: its name and first
+updates posted before it was resolved, its affected services, its severity at the declaration,
+its type and start time; never its final summary, post-mortem, resolution update or a later
+escalation, which give the answer away (a replay ranks on what a run at the declaration saw).
+A described incident is taken as given, with services resolved against the catalog (a
 service the map does not hold yet is kept and reported) and its severity and type checked
 against the map's: a value the map does not know would silently match nothing, so it is refused
 naming the known ones (in any case: ``sev1`` is posed as the map's ``SEV1``). A map that holds no
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["FIRST_UPDATES", "pose"]
 
 FIRST_UPDATES = 2
-"""How many of the earliest updates describe an incident "as declared"."""
+"""How many of the earliest updates posted before resolution describe an incident "as declared"."""
 
 _DECLARED = GraphFilter(rel_types=("HAS_UPDATE", "AFFECTS", "HAS_SEVERITY", "HAS_TYPE"), direction="out")
 
@@ -46,15 +48,15 @@ def _message(update: Node) -> str:
     return str(update.properties.get("message") or update.text or "")
 
 
-def _declared_summary(incident: Node, updates: Sequence[Node]) -> str:
-    """What was said at the declaration: the first update posted before it was resolved, else its
-    summary while it is still open.
+def _declared_summary(incident: Node, known: Sequence[Node]) -> str:
+    """What was said at the declaration: the first of the ``known`` updates (posted before it was
+    resolved) that says something, else its summary while it is still open.
 
     A resolved incident's summary is often its post-incident write-up, and an update posted when it
     was resolved is the resolution (a public status page's single "resolved" update is the whole
     write-up): a replay at the declaration would show what no responder knew then.
     """
-    for update in _before_resolution(incident, updates):
+    for update in known:
         said = _message(update).strip()
         if said:
             return said
@@ -63,31 +65,35 @@ def _declared_summary(incident: Node, updates: Sequence[Node]) -> str:
     return ""
 
 
-def _declared_status(incident: Node, updates: Sequence[Node]) -> str | None:
-    """Its status at the declaration: the first one an update set before it was resolved, else
-    its status while it is still open, else unknown (``None``).
+def _declared_status(incident: Node, known: Sequence[Node]) -> str | None:
+    """Its status at the declaration: the first one a ``known`` update set, else its status while
+    it is still open, else unknown (``None``).
 
     A resolved incident's status ("Closed") is where it ended: a replay at the declaration would
     show the outcome in its header.
     """
     over = not _still_open(incident)
     final = _optional(incident, "status")
-    for update in _before_resolution(incident, updates):
+    for update in known:
         status = _optional(update, "new_status")
-        # Without a resolution time every update passes: its final status is still hindsight.
+        # An update timed before the resolution may still have set where it ended (untidy data).
         if status and not (over and status == final):
             return status
     return None if over else final
 
 
-def _declared_severity(incident: Node, updates: Sequence[Node], current: str | None) -> str | None:
-    """Its severity at the declaration: the first one an update recorded before it was resolved,
-    else ``current`` while it is still open, else unknown (``None``).
+def _declared_severity(incident: Node, known: Sequence[Node], current: str | None) -> str | None:
+    """Its severity at the declaration: the first one a ``known`` update recorded, else
+    ``current`` while it is still open, else unknown (``None``).
 
-    Its severity now may be an escalation made later: a replay at the declaration would show it as
-    known from the start.
+    Its severity now may be an escalation made later. When no update recorded one, a resolved
+    incident's severity is unknown rather than ``current``: nothing tells a later escalation from
+    the declared value, and ranking on an escalation would pull the replay towards incidents of the
+    outcome's severity. Unknown costs little: the same-severity signal is then zero for every
+    candidate (a small tie-breaker; ``DEFAULT_WEIGHTS`` gives it 0.02) and the other signals
+    decide; the header shows the same unknown the ranking used.
     """
-    for update in _before_resolution(incident, updates):
+    for update in known:
         severity = _optional(update, "new_severity")
         if severity:
             return severity
@@ -95,11 +101,19 @@ def _declared_severity(incident: Node, updates: Sequence[Node], current: str | N
 
 
 def _before_resolution(incident: Node, updates: Sequence[Node]) -> list[Node]:
-    """``updates`` posted before ``incident`` was resolved (all of them while that time is unknown)."""
+    """``updates`` posted before ``incident`` was resolved: what was known while it was live.
+
+    Without a resolution time, all of them while it is still open; once it is over, all but those
+    that set where it ended (the closing update, or a duplicate's "merging into INC-…", which names
+    the answer).
+    """
     resolved = stored_time(incident.properties.get("resolved_at"))
-    if resolved is None:
+    if resolved is not None:
+        return [u for u in updates if u.occurred_at is not None and u.occurred_at < resolved]
+    final = _optional(incident, "status")
+    if _still_open(incident) or final is None:
         return list(updates)
-    return [u for u in updates if u.occurred_at is not None and u.occurred_at < resolved]
+    return [u for u in updates if _optional(u, "new_status") != final]
 
 
 def _still_open(incident: Node) -> bool:
@@ -136,9 +150,12 @@ async def pose(
         (n for n in neighbours if n.label == "IncidentUpdate"),
         key=lambda n: (n.occurred_at is None, n.occurred_at, n.id),
     )
-    messages = [_message(u) for u in updates[:FIRST_UPDATES]]
+    # A replay of a resolved incident sees only what was posted before it was resolved: with one
+    # or two updates, one may be the resolution. None left, the name alone is what was known.
+    known = _before_resolution(incident, updates)
+    messages = [_message(u) for u in known[:FIRST_UPDATES]]
     services = sorted((n for n in neighbours if n.label == "Service"), key=lambda n: n.id)
-    severity = _optional(incident, "severity") or next(
+    current = _optional(incident, "severity") or next(
         (_name(n) for n in neighbours if n.label == "Severity"), None
     )
     incident_type = _optional(incident, "incident_type") or next(
@@ -152,15 +169,14 @@ async def pose(
         service_ids=tuple(s.id for s in services),
         service_names=tuple(_name(s) for s in services),
         unknown_services=(),
-        severity=severity,
+        severity=_declared_severity(incident, known, current),
         incident_type=incident_type,
         declared_at=incident.occurred_at,
         before=options.before or incident.occurred_at,
         visibilities=options.viewer.visibilities_about(incident.visibility),
         exclude=options.exclude | {incident.id},
-        declared_summary=_declared_summary(incident, updates),
-        declared_status=_declared_status(incident, updates),
-        declared_severity=_declared_severity(incident, updates, severity),
+        declared_summary=_declared_summary(incident, known),
+        declared_status=_declared_status(incident, known),
     )
 
 
@@ -204,5 +220,4 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         visibilities=options.viewer.visibilities,
         exclude=options.exclude,
         declared_summary=query.summary.strip(),
-        declared_severity=severity,
     )

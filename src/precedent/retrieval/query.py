@@ -103,11 +103,15 @@ class PosedQuery:
         incident_id: The incident's id when the query is an incident in the map.
         reference: Its reference (``INC-123``), if any.
         name: Its title.
-        text: What ranking matches on: name plus summary (described) or first updates (in the map).
+        text: What ranking matches on: name plus summary (described), or name plus the first
+            updates posted before it was resolved (in the map; the name alone when none was).
         service_ids: Affected services found in the map.
         service_names: Their names, in the same order.
         unknown_services: Services the caller named that the map does not hold.
-        severity: Severity name, if known.
+        severity: Its severity at the declaration, if known: the one given (described); in the
+            map, the first severity an update recorded before it was resolved, else its severity
+            while it is still open, else ``None``; never a later escalation. Ranking and an
+            investigation's header both read it.
         incident_type: Incident type name, if known.
         declared_at: When it was declared.
         before: The effective cutoff: only incidents that started strictly earlier.
@@ -120,10 +124,6 @@ class PosedQuery:
         declared_status: Its status at the declaration, by the same rule (in the map): the first
             status an update set before it was resolved, else its status while it is still open,
             else ``None``; never where it ended ("Closed"). ``None`` when described.
-        declared_severity: Its severity at the declaration, by the same rule (in the map): the
-            first severity an update recorded before it was resolved, else its severity while it
-            is still open, else ``None``; never a later escalation. The severity given when
-            described. Ranking reads ``severity``, not this.
     """
 
     incident_id: str | None
@@ -141,7 +141,6 @@ class PosedQuery:
     exclude: frozenset[str]
     declared_summary: str = ""
     declared_status: str | None = None
-    declared_severity: str | None = None
 
     @property
     def label(self) -> str:
