@@ -1,7 +1,8 @@
 """Retrieval quality: Precedent's similar-incident ranking against three baselines.
 
 What it measures: for every labelled query incident, posed as it looked when declared (name,
-first two updates, affected services, start time; never the final summary or post-mortem, and
+first two updates posted before its resolution, affected services, severity at the declaration,
+start time; never the final summary, resolution update or post-mortem, and
 only incidents that started earlier may be returned), nDCG@10, MRR and Recall@1/5/10 of
 Precedent's hybrid ranking and of BM25 alone, embeddings alone, and the most recent incidents
 on the same service (``precedent.retrieval.evaluation``). Label sets (``common.LABEL_SETS``):

@@ -49,7 +49,11 @@ def _expected(raw: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     for document in raw["history"]:
         incident = document["incident"]
         updates = sorted(incident["incident_updates"], key=lambda u: u["created_at"])
-        size = (len(updates), sum(len(u["body"] or "") for u in updates))
+        # A migrated update listing a whole timeline (<ul><li>...) is one update per entry.
+        count = sum(
+            (u["body"] or "").count("<li>") if (u["body"] or "").startswith("<ul>") else 1 for u in updates
+        )
+        size = (count, sum(len(u["body"] or "") for u in updates))
         best[incident["id"]] = (size, updates[-1]["status"], updates[-1]["body"], incident["started_at"])
         components |= {c["name"] for c in incident["components"]}
     for record in raw["statuses"]:
@@ -166,6 +170,41 @@ def test_a_writeup_posted_as_the_only_update_is_not_an_update(tmp_path: Path) ->
     assert "summary" not in incident
     content = json.loads((out / "v1_postmortem_documents_content.json").read_text())
     assert writeup in content[f"pm-{incident['id']}"]["markdown"]
+
+
+def test_a_migrated_timeline_is_one_update_per_entry_resolved_by_the_last(tmp_path: Path) -> None:
+    # GitHub's pre-2019 incidents: one "resolved" update posted at the 2018 migration, listing the
+    # timeline, on a record that says it was resolved when it started.
+    timeline = (
+        "<ul><li><strong>2011-07-28 03:06:00</strong> - One of our file servers failed over."
+        " Continuing to investigate.</li><li><strong>2011-07-28 03:40:00</strong> - Failing back"
+        ' <a href="https://x.example">now</a> &amp; watching.</li><li><strong>2011-07-28 05:43:00'
+        "</strong> - Our fileserver issues have been fully resolved!</li></ul>"
+    )
+    document = json.loads(_document("old1", [("2018-12-05T11:27:12.071Z", "resolved", timeline)], ["Git"]))
+    document["incident"] |= {
+        "started_at": "2011-07-28T03:06:00.000Z",
+        "resolved_at": "2011-07-28T03:06:00.000Z",
+    }
+    source = tmp_path / "old.jsonl"
+    source.write_text(json.dumps(document) + "\n")
+    convert_statuspage([source], tmp_path / "out")
+    out = tmp_path / "out"
+    validate_export(out)
+    updates = _items(out, "v2_incident_updates.json", "incident_updates")
+    assert [(u["created_at"][:19], u["new_incident_status"]["name"], u["message"]) for u in updates] == [
+        (
+            "2011-07-28T03:06:00",
+            "Investigating",
+            "One of our file servers failed over. Continuing to investigate.",
+        ),
+        ("2011-07-28T03:40:00", "Investigating", "Failing back now & watching."),
+        ("2011-07-28T05:43:00", "Closed", "Our fileserver issues have been fully resolved!"),
+    ]
+    (incident,) = _items(out, "v2_incidents.json", "incidents")
+    times = {t["incident_timestamp"]["name"]: t.get("value") for t in incident["incident_timestamp_values"]}
+    # Its last entry is the resolution, so "before the resolution" keeps the symptoms.
+    assert times["Resolved at"] == {"value": updates[-1]["created_at"]}
 
 
 def test_the_cli_converts_and_bad_lines_are_reported(shared_dir: Path, tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ Scheduled maintenance is skipped (it is not an incident), as are placeholder com
 root-cause write-up: a final resolved update of 250+ characters on an incident that started in 2023 or
 later becomes a post-mortem document, and is not written as an update: an incident with only one or
 two updates would otherwise have it among the early updates a "similar incident" query is built from.
+GitHub's incidents before 2019 were migrated as one update listing the whole timeline, on a record
+resolved when it started: each listed entry becomes an update at its own time and the last entry's
+time is the resolution, so a query posed from the updates before the resolution sees the symptoms.
 """
 
 from precedent.sources.statuspage.reader import (

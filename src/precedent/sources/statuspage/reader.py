@@ -5,9 +5,11 @@ See ``precedent.sources.statuspage`` for the shapes understood and the de-duplic
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.errors import SourceError
@@ -114,6 +116,39 @@ def _time(record: Mapping[str, object], key: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+_TIMELINE = re.compile(r"\s*<ul>\s*(?:<li>.*</li>\s*)+</ul>\s*", re.DOTALL)
+_ENTRY = re.compile(
+    r"<li>\s*<strong>(\d{4}-\d\d-\d\d )?(\d\d?):(\d\d)(?::(\d\d))?</strong>\s*-\s*(.*?)</li>", re.DOTALL
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _timeline(update: StatusUpdate, started: datetime) -> list[StatusUpdate] | None:
+    """The entries of an update that lists a whole timeline, each an update at its own time.
+
+    GitHub's incidents before 2019 were migrated to Statuspage as one "resolved" update, posted at
+    the migration, whose body lists every message with its time (UTC, the page's zone; a time
+    without a day is on the day it started, or the next once past midnight). Read as one update it
+    is the resolution, posted years later: a query posed from the updates before the resolution
+    would see nothing of the symptoms. The last entry keeps the update's status; the earlier ones
+    were posted while it was being investigated. ``None`` for any other update.
+    """
+    if not _TIMELINE.fullmatch(update.body):
+        return None
+    entries = _ENTRY.findall(update.body)
+    out: list[StatusUpdate] = []
+    for index, (day, hour, minute, second, text) in enumerate(entries, start=1):
+        midnight = datetime.fromisoformat(day.strip()) if day else started.replace(tzinfo=None)
+        at = midnight.replace(hour=int(hour), minute=int(minute), second=int(second or 0), microsecond=0)
+        at = at.replace(tzinfo=UTC)
+        if not day and out and at < out[-1].at:
+            at += timedelta(days=1)
+        status = update.status if index == len(entries) else "investigating"
+        body = " ".join(html.unescape(_TAG.sub("", text)).split())
+        out.append(StatusUpdate(f"{update.id}-{index}", at, status, body))
+    return out or None
+
+
 def _records(value: object) -> list[Mapping[str, object]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
@@ -134,8 +169,14 @@ def _from_statuspage(incident: Mapping[str, object], descriptions: dict[str, str
                     _text(raw, "id") or f"{code}-{len(updates)}", at, status, _text(raw, "body") or ""
                 )
             )
+    listed = [(update, _timeline(update, started)) for update in updates]
+    updates = [entry for update, timeline in listed for entry in timeline or [update]]
     # Statuspage lists updates newest first; a stable sort keeps same-second updates in posting order.
     updates.sort(key=lambda update: update.at)
+    resolved = _time(incident, "resolved_at")
+    if resolved is not None and updates and any(timeline for _, timeline in listed):
+        # A migrated record says it was resolved when it started; its last entry is the resolution.
+        resolved = max(resolved, updates[-1].at)
     components = []
     for component in _records(incident.get("components")):
         component_name = _text(component, "name")
@@ -147,7 +188,7 @@ def _from_statuspage(incident: Mapping[str, object], descriptions: dict[str, str
         name,
         _text(incident, "impact") or "none",
         started,
-        _time(incident, "resolved_at"),
+        resolved,
         _time(incident, "monitoring_at"),
         _text(incident, "shortlink") or "",
         updates,
