@@ -27,6 +27,7 @@ from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
     import argparse
+    import socket
 
     from litestar import Litestar
 
@@ -107,8 +108,21 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
     )
-    await uvicorn.Server(config).serve(sockets=[listener])
+    await _Server(config).serve(sockets=[listener])
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying where it listens: uvicorn says so only for a socket it bound."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and sockets:
+            host, port = sockets[0].getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
+            )
 
 
 def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
