@@ -13,7 +13,6 @@ import contextlib
 import logging
 import secrets
 import signal
-import socket
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from rich.console import Console
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
 from precedent.cli.demo_scenario import DeclaredIncident, declare_repeat, deploy_before, signed_delivery
+from precedent.cli.listen import bind_listener
 from precedent.cli.progress import RichProgress
 from precedent.errors import NotFound, PrecedentError
 from precedent.ingest import Loader, import_export
@@ -63,7 +63,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     _quiet(settings)
     host = args.host or settings.host
     # Bound before anything slow, so a port already in use is said at once, not after the import.
-    listener = _bind(host, args.port if args.port is not None else settings.port)
+    listener = bind_listener(
+        host, args.port if args.port is not None else settings.port, command="./scripts/demo"
+    )
     port = int(listener.getsockname()[1])
     export = settings.data_dir / "export"
     if (settings.data_dir / _LOADED).exists():
@@ -150,21 +152,6 @@ def _quiet(settings: Settings) -> None:
         logging.getLogger().setLevel(logging.WARNING)
     for name in ("precedent.api.access", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as exc:
-        listener.close()
-        raise PrecedentError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); another demo or 'precedent serve' may "
-            f"be running: stop it, or pick another port: ./scripts/demo --port {port + 1}"
-        ) from exc
-    return listener
 
 
 async def _load(settings: Settings, export: Path, incidents: int, seed: int, console: Console) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from precedent.api.app import create_app
+from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
@@ -26,6 +27,7 @@ from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
     import argparse
+    import socket
 
     from litestar import Litestar
 
@@ -86,12 +88,17 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     host, port = settings.host, settings.port
     workers = args.workers if args.workers is not None else settings.workers
     check_workers(settings, workers)
-    if settings.store == "embedded":
-        # One line now, rather than uvicorn's traceback of the app's failed start a moment later.
-        check_writable(settings.data_dir / "graph")
-    if workers > 1:
+    if workers > 1:  # on Neo4j (check_workers), which any number of processes write
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0
+    listener = bind_listener(host, port, command="precedent serve")
+    if settings.store == "embedded":
+        # One line now, rather than uvicorn's traceback of the app's failed start a moment later.
+        try:
+            check_writable(settings.data_dir / "graph")
+        except BaseException:
+            listener.close()
+            raise
     config = uvicorn.Config(
         create_app(settings),
         host=host,
@@ -101,8 +108,21 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
     )
-    await uvicorn.Server(config).serve()
+    await _Server(config).serve(sockets=[listener])
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying where it listens: uvicorn says so only for a socket it bound."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and sockets:
+            host, port = sockets[0].getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
+            )
 
 
 def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:

@@ -1,0 +1,74 @@
+"""``precedent serve`` on a port another process holds: said at once, with what to do, before the
+map is opened or the model loaded (uvicorn alone says it only after the app has started)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_port_in_use_is_refused_before_anything_is_opened(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
+    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "precedent.cli.main", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,  # the CLI imports torch first: minutes on a loaded machine
+            check=False,
+        )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, said
+    assert f"cannot listen on 127.0.0.1:{port}" in said
+    assert f"precedent serve --port {port + 1}" in said
+    assert "api ready" not in said  # refused before the app started
+    assert not (tmp_path / "data").exists()  # nor was the map opened
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_serve_says_where_it_listens_once_it_answers(tmp_path: Path) -> None:
+    # uvicorn logs its "running on" line only for sockets it bound itself; serve binds its own.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
+    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "precedent.cli.main", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 600  # torch and the model load first, on a shared machine
+        while not _answers(port) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _answers(port), log.read_text()
+        assert f"Uvicorn running on http://127.0.0.1:{port}" in log.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
