@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from precedent.embedding import Embedder
     from precedent.store import GraphStore
 
+# A failing test is reported, never a crash of the run: see the module's docstring.
+pytest_plugins = ["tests.support.failure_reports"]
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 # What the run exercised, printed at the end so CI output shows both stores really ran.

@@ -8,12 +8,14 @@ The browser emulates a 375 x 667 phone (the CSS width of the smallest phones sti
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -218,7 +220,7 @@ def test_the_drawing_stays_legible_when_the_stylesheet_does_not_arrive(
         phone.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
 
 
-CONTRAST = """
+COLOURS = """
 const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
 const lum = (c) => { const v = rgb(c).slice(0, 3).map((x) => { x /= 255;
   return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
@@ -227,6 +229,12 @@ const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
   return (x + 0.05) / (y + 0.05); };
 const background = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
   if (rgb(c).length === 3 || rgb(c)[3] > 0) return c; } return 'rgb(255, 255, 255)'; };
+"""
+"""WCAG's contrast ratio of two computed colours, and the colour an element is drawn on."""
+
+CONTRAST = (
+    COLOURS
+    + """
 const low = [];
 for (const e of document.querySelectorAll('body *')) {
   if (e.closest('svg') || e.matches('.visually-hidden, .skip')) continue;
@@ -240,6 +248,18 @@ for (const i of document.querySelectorAll('input[placeholder]')) {
 }
 return low;
 """
+)
+
+
+@contextlib.contextmanager
+def colour_scheme(browser: WebDriver, scheme: str) -> Iterator[None]:
+    """The pages as a browser set to ``scheme`` (``light`` or ``dark``) draws them."""
+    feature = {"name": "prefers-color-scheme", "value": scheme}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [feature]})
+    try:
+        yield
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -247,10 +267,7 @@ def test_text_contrast_is_aa_in_both_colour_schemes(
     phone: WebDriver, server: ServerThread, rough_map: RoughMap, scheme: str
 ) -> None:
     # WCAG AA: 4.5:1 for text, measured on the colours the browser computes, placeholders included.
-    phone.execute_cdp_cmd(
-        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
-    )
-    try:
+    with colour_scheme(phone, scheme):
         for path in (
             f"/ui/investigations/{quote(rough_map.investigation, safe='')}",
             f"/ui/incidents/{rough_map.reference}",
@@ -259,5 +276,110 @@ def test_text_contrast_is_aa_in_both_colour_schemes(
         ):
             open_page(phone, server, path, f"contrast-{scheme}")
             assert phone.execute_script(CONTRAST) == [], (scheme, path)
-    finally:
-        phone.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def pages(rough_map: RoughMap) -> tuple[str, ...]:
+    """The pages a responder opens from Slack, and the ones they lead to."""
+    return (
+        "/ui/",
+        f"/ui/investigations/{quote(rough_map.investigation, safe='')}",
+        f"/ui/incidents/{rough_map.reference}",
+        f"/ui/services/{quote(LONG_SERVICE)}",
+        "/ui/search?q=latency",
+    )
+
+
+SMALL_TARGETS = """
+const small = [];
+for (const e of document.querySelectorAll('a[href], button, summary, input')) {
+  if (e.closest('svg')) continue;  // the drawing's links: out of the tab order, listed again below it
+  for (const r of e.getClientRects()) {  // each line of a link that wraps
+    if (r.width > 0 && r.height < 24) {
+      small.push(`${e.tagName} ${e.textContent.trim().slice(0, 30)}: ${r.height.toFixed(1)}px`);
+      break;
+    }
+  }
+}
+return small;
+"""
+
+
+def test_links_and_buttons_are_targets_at_least_24px_high(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    # WCAG 2.2 target size (minimum): the links in lists and sentences were about 19px tall.
+    for path in pages(rough_map):
+        open_page(phone, server, path, "targets")
+        assert phone.execute_script(SMALL_TARGETS) == [], path
+
+
+FOCUSED = (
+    COLOURS
+    + """
+const e = document.activeElement;
+const s = getComputedStyle(e);
+// Past an outline offset the outline is drawn on what is around the element; at none, on it too.
+const around = [background(e.parentElement)];
+if (!(parseFloat(s.outlineOffset) > 0)) around.push(background(e));
+const drawn = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+const name = (e.getAttribute('aria-label') || e.textContent || e.value || '').trim().slice(0, 40);
+const tag = e.tagName.toLowerCase();
+return {tag, element: `${tag} ${name}`, in_drawing: e.closest('svg') !== null,
+        contrast: drawn ? Math.min(...around.map((c) => ratio(s.outlineColor, c))) : 0};
+"""
+)
+
+
+def tab_stops(browser: WebDriver) -> list[dict[str, object]]:
+    """Press Tab through the page from its top; what each stop is, and its outline's contrast."""
+    stops: list[dict[str, object]] = []
+    for _ in range(300):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.execute_script("return document.activeElement === document.body"):
+            break
+        stop = browser.execute_script(FOCUSED)
+        if stops and stop == stops[0]:
+            break  # round again
+        stops.append(stop)
+    return stops
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_tab_stop_has_an_outline_of_3_to_1_against_what_is_around_it(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap, scheme: str
+) -> None:
+    # WCAG 1.4.11: a focus indicator contrasts 3:1 with the colours next to it.
+    with colour_scheme(phone, scheme):
+        for path in pages(rough_map):
+            open_page(phone, server, path, f"focus-{scheme}")
+            stops = tab_stops(phone)
+            assert stops, path
+            faint = [
+                (s["element"], round(float(s["contrast"]), 2)) for s in stops if float(s["contrast"]) < 3
+            ]
+            assert faint == [], (scheme, path)
+
+
+def test_the_drawing_is_one_tab_stop_and_says_in_words_what_it_draws(
+    phone: WebDriver, server: ServerThread, rough_map: RoughMap
+) -> None:
+    open_page(phone, server, f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "drawing-keys")
+    stops = tab_stops(phone)
+    # Tab stopped on each node's link, about ten stops repeating the lists below the drawing.
+    assert [s["element"] for s in stops if s["in_drawing"]] == []
+    assert [s["tag"] for s in stops].count("figure") == 1  # to scroll it sideways on a phone
+    drawing = phone.execute_script(
+        """const svg = document.querySelector('#neighbourhood svg');
+        const outside = [...document.querySelectorAll('a[href]')].filter((a) => !svg.contains(a));
+        return {links: [...svg.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+                listed: outside.map((a) => a.getAttribute('href')),
+                labels: [...svg.querySelectorAll('.node text')].map((t) => t.textContent),
+                words: document.getElementById('map-text').textContent};"""
+    )
+    # A pointer still follows the drawing's links, and each leads where a link in a list does too.
+    assert drawing["links"]
+    assert set(drawing["links"]) <= set(drawing["listed"])
+    # Its text alternative names every node it draws (in full where the drawing shortens it).
+    assert drawing["labels"]
+    missing = [label for label in drawing["labels"] if label.rstrip("…") not in drawing["words"]]
+    assert missing == []

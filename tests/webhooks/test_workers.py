@@ -249,9 +249,15 @@ async def done_once_by_the_renewing_worker(
     await fill(renewing, 1)
     counts: Counter[str] = Counter()
     working = asyncio.create_task(Worker(renewing, SlowProcessor(counts, 3.0), options, name="a").drain())
-    await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
-    assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
-    assert await working == 1
+    try:
+        await asyncio.sleep(2.0)  # over three leases after the claim: only renewals keep it
+        assert await Worker(other, SlowProcessor(counts, 0.0), options, name="b").drain() == 0
+        assert await working == 1
+    finally:
+        # A failed check must not leave "a" working on the session's loop into later tests.
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
     assert counts == Counter({"msg_000": 1})
     found = await other.get("msg_000")
     assert found is not None

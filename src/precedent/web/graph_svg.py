@@ -33,7 +33,11 @@ _ARROW = re.compile(r" (?:-[A-Z_]+->|<-[A-Z_]+-) ")
 
 @dataclass
 class DrawnNode:
-    """A node placed on the drawing; ``href`` links it to its page when it has one."""
+    """A node placed on the drawing; ``href`` links it to its page when it has one.
+
+    ``label`` is what the drawing writes in the box (shortened); ``name`` is the whole name, for
+    the drawing's text alternative.
+    """
 
     key: str
     kind: NodeKind
@@ -43,6 +47,7 @@ class DrawnNode:
     y: float = 0.0
     href: str | None = None
     linking: bool = False
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,12 @@ class Drawing:
     edges: list[DrawnEdge] = field(default_factory=list)
     width: int = WIDTH
     height: int = 0
+
+    @property
+    def unlinked(self) -> list[DrawnNode]:
+        """The nodes no edge reaches (this incident, alone in the map), which its edges do not name."""
+        ends = {n.key for e in self.edges for n in (e.source, e.target)}
+        return [n for n in self.nodes if n.key not in ends]
 
 
 def path_names(path: str | None) -> list[str]:
@@ -86,7 +97,7 @@ def draw_investigation(investigation: Investigation, links: dict[str, str]) -> D
 
     def node(key: str, kind: NodeKind, label: str, column: int) -> DrawnNode:
         if key not in nodes:
-            nodes[key] = DrawnNode(key, kind, short(label), column, href=links.get(key))
+            nodes[key] = DrawnNode(key, kind, short(label), column, href=links.get(key), name=label)
         return nodes[key]
 
     def edge(a: DrawnNode, b: DrawnNode, label: str) -> frozenset[str]:
