@@ -156,6 +156,9 @@ async def test_every_error_is_problem_json(client: AsyncClient) -> None:
         ("GET", "/v1/incidents/INC-1/similar?limit=abc", 400),
         ("GET", "/v1/incidents/INC-1/similar?limit=0", 400),
         ("GET", "/v1/services/payments-api/neighbourhood?rel=NO_SUCH_TYPE", 400),
+        # A time without a zone cannot be compared with the map's times.
+        ("GET", "/v1/services/payments-api/neighbourhood?before=2024-01-01T00:00:00", 400),
+        ("GET", "/v1/incidents/INC-1/neighbourhood?after=2024-01-01T00:00:00", 400),
         ("GET", "/v1/no-such-route", 404),
         ("DELETE", "/v1/stats", 405),
         ("POST", "/v1/similar", 400),

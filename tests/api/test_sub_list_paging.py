@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.browse.paging import encode_cursor
 from precedent.model import Edge, Node
 
 if TYPE_CHECKING:
@@ -144,6 +145,17 @@ async def test_a_cursor_the_api_did_not_issue_is_a_400_problem(api: Api) -> None
             assert "next_cursor" in response.json()["detail"]
         too_big = await api.client.get(path, params={"limit": 10_000}, headers=headers)
         assert too_big.status_code == 400, path
+
+
+async def test_a_cursor_holding_a_time_no_clock_reaches_is_a_400_problem(api: Api) -> None:
+    # A forged key of the right types, but microseconds beyond year 9999: a 400, never a 500.
+    headers = api.auth(api.tokens.read)
+    paths = ["/v1/incidents", "/v1/services/payments-api/incidents", "/v1/services/payments-api/changes"]
+    for path in paths:
+        for key in ([10**20, "x"], [-(10**20), "x"]):
+            response = await api.client.get(path, params={"cursor": encode_cursor(key)}, headers=headers)
+            assert response.status_code == 400, (path, key, response.text)
+            assert "next_cursor" in response.json()["detail"]
 
 
 async def test_the_openapi_document_describes_paging_on_every_sub_list(api: Api) -> None:

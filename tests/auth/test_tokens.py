@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -158,3 +159,16 @@ async def test_a_reader_beside_the_writer_authenticates_new_and_revoked_tokens(t
     finally:
         await reader.close()
         await writer.close()
+
+
+async def test_tokens_created_at_once_are_all_listed_and_revocable(store: GraphStore) -> None:
+    # Two `precedent token create` against one Neo4j map, or two requests of one process: a
+    # token left out of the index would authenticate but could never be listed nor revoked.
+    registries = [TokenRegistry(store) for _ in range(6)]
+    issued = await asyncio.gather(*(r.create(["read"], name=f"ci-{i}") for i, r in enumerate(registries)))
+    registry = TokenRegistry(store)
+    assert sorted(t.name for t in await registry.tokens()) == sorted(i.token.name for i in issued)
+    for token in issued:
+        await registry.revoke(token.token.name)
+        with pytest.raises(Unauthenticated):
+            await registry.authenticate(token.secret)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -164,6 +165,20 @@ async def test_a_change_to_an_unknown_service_is_linked_when_the_service_appears
     assert [(e.target) for e, _ in links] == ["svc-ledger"]
     assert await pending_changes(store, "ledger") == []
     assert await link_pending_changes(store) == 0
+
+
+async def test_changes_recorded_at_once_to_unknown_services_are_all_linked_later(store: GraphStore) -> None:
+    # The API makes one recorder per request, and CI jobs (or `precedent changes record` beside
+    # a Neo4j server) record at once: none may drop another's place in the pending list.
+    names = [f"ledger-{i}" for i in range(6)]
+    recorded = await asyncio.gather(
+        *(ChangeRecorder(store).record(ChangeRecord(name, "deploy", T0)) for name in names)
+    )
+    await store.upsert_nodes([Node(f"svc-{name}", "Service", {"name": name}) for name in names])
+    assert await link_pending_changes(store) == len(names)
+    for change in recorded:
+        links = await store.neighbours(change.id, GraphFilter(rel_types=("CHANGED",)))
+        assert [e.target for e, _ in links] == [f"svc-{change.service_name}"]
 
 
 async def test_changes_recorded_without_an_id_are_idempotent_on_their_content(store: GraphStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -87,3 +88,5 @@ async def test_private_centre_is_hidden_and_unknown_centre_raises(
         await find_neighbourhood(store, catalog, NeighbourhoodQuery(service="no-such-service"), OWNER_VIEWER)
     with pytest.raises(ValueError, match="exactly one"):
         NeighbourhoodQuery(incident="a", service="b")
+    with pytest.raises(ValueError, match="time zone"):
+        NeighbourhoodQuery(incident="a", before=datetime(2024, 1, 1))  # noqa: DTZ001 - the point

@@ -355,7 +355,18 @@ async def test_deliveries_page_by_cursor_without_repeat_or_gap(client: httpx.Asy
     assert received == sorted(received, reverse=True)
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "WyJhIl0", "WyJhIiwiYiJd", "WzEsMiwzXQ"])
+# The last two: a time in milliseconds past year 9999, and before year 1.
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "WyJhIl0",
+        "WyJhIiwiYiJd",
+        "WzEsMiwzXQ",
+        "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMCwieCJd",
+        "Wy0xMDAwMDAwMDAwMDAwMDAwMDAwMDAsIngiXQ",
+    ],
+)
 async def test_a_forged_deliveries_cursor_is_a_400_problem(client: httpx.AsyncClient, cursor: str) -> None:
     response = await client.get("/v1/webhooks/deliveries", params={"cursor": cursor})
     assert response.status_code == 400

@@ -228,8 +228,8 @@ async def record_change(
         )
     except ValueError as exc:
         raise InvalidQuery(str(exc)) from exc
-    # One recorder per request: the pending-service list it guards is rarely written (a service
-    # the map does not know yet), and the lead's Runtime will own a single one.
+    # One recorder per request: the pending-service list is updated by compare and set, so
+    # concurrent requests (and other processes) do not need a shared recorder.
     return RecordedChangeResponse.from_recorded(await ChangeRecorder(store).record(record))
 
 

@@ -186,7 +186,7 @@ class TokenRegistry:
         token = ApiToken(token_id, name, wanted, self._clock(), expires_at)
         digest = _digest(secret)
         await self._store.set_meta(_record_key(digest), token._to_json(digest))
-        await self._store.set_meta(_INDEX, json.dumps([*await self._index(), digest]))
+        await self._add_to_index(digest)
         return IssuedToken(token, secret)
 
     async def tokens(self) -> list[ApiToken]:
@@ -253,6 +253,16 @@ class TokenRegistry:
                 # A server reading the map beside its writer can't record use; that is no reason to
                 # refuse the request ("last used" is a convenience, not an audit log).
                 log.debug("token %s used; not recorded on a read-only store", token_id)
+
+    async def _add_to_index(self, digest: str) -> None:
+        # Compare and set: a plain write of the list read before would drop a token another
+        # create (another process on a Neo4j map) added meanwhile, leaving it valid but neither
+        # listed nor revocable. A lost race means another create got in; read again and retry.
+        while True:
+            current = await self._store.get_meta(_INDEX)
+            digests = [*(json.loads(current) if current else []), digest]
+            if await self._store.replace_meta(_INDEX, json.dumps(digests), expected=current):
+                return
 
     async def _index(self) -> list[str]:
         text = await self._store.get_meta(_INDEX)

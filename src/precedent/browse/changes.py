@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor, page_of
+from precedent.browse.paging import (
+    Page,
+    check_limit,
+    cursor_time,
+    decode_typed_cursor,
+    encode_cursor,
+    page_of,
+)
 from precedent.errors import NotFound
 from precedent.ingest.changes import pending_changes, resolve_service
 from precedent.investigation.changes import change_from_node, changes_for_service
@@ -81,7 +88,7 @@ async def _linked_page(
     store: GraphStore, node: Node, after: datetime, limit: int, start: Key | None
 ) -> Page[Change]:
     # Changes at the cursor's instant are read again, then dropped up to the cursor's id.
-    before = None if start is None else _EPOCH + timedelta(microseconds=-int(start[0]) + 1)
+    before = None if start is None else cursor_time(1 - int(start[0]))
     wanted = limit + 1
     while True:
         found = await changes_for_service(store, node, before=before, after=after, limit=wanted)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.browse.paging import Page, check_limit, cursor_time, decode_typed_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from precedent.store import Delivery, Inbox
@@ -31,7 +30,7 @@ async def delivery_page(inbox: Inbox, *, limit: int, cursor: str | None) -> Page
     after = None
     if key is not None:
         millis, delivery_id = key
-        after = (datetime.fromtimestamp(int(millis) / 1000, tz=UTC), str(delivery_id))
+        after = (cursor_time(int(millis) * 1000), str(delivery_id))
     found = list(await inbox.recent(limit + 1, after=after))
     page = tuple(found[:limit])
     return Page(page, encode_cursor(_key(page[-1])) if len(found) > limit else None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from precedent.browse.paging import Page, check_limit, decode_cursor, encode_cursor, page_of
+from precedent.browse.paging import Page, check_limit, cursor_time, decode_cursor, encode_cursor, page_of
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.lessons import follow_up_summary
@@ -90,10 +90,7 @@ def _start(cursor: str | None) -> ListingKey | None:
     micros, node_id = decode_cursor(cursor, 2)
     if not isinstance(micros, int) or not isinstance(node_id, str):
         raise InvalidQuery("cursor is not one this list issued; pass its next_cursor unchanged")
-    try:
-        return (_EPOCH + timedelta(microseconds=micros), node_id)
-    except OverflowError as exc:
-        raise InvalidQuery("cursor is not one this list issued; pass its next_cursor unchanged") from exc
+    return (cursor_time(micros), node_id)
 
 
 async def resolve_team(store: GraphStore, key: str) -> Node:

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from precedent.errors import InvalidQuery
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_LIMIT",
     "Page",
     "check_limit",
+    "cursor_time",
     "decode_cursor",
     "decode_typed_cursor",
     "encode_cursor",
@@ -32,6 +34,8 @@ T = TypeVar("T")
 Key = tuple[str | int | float, ...]
 
 MAX_LIMIT = 100
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,19 @@ def decode_typed_cursor(cursor: str | None, *kinds: type[str] | type[int]) -> Ke
     if not all(type(part) is kind for part, kind in zip(key, kinds, strict=True)):
         raise InvalidQuery.unknown_cursor()
     return key
+
+
+def cursor_time(micros: int) -> datetime:
+    """The instant ``micros`` microseconds after the Unix epoch, as a cursor's key holds a time.
+
+    Raises:
+        InvalidQuery: if no ``datetime`` reaches it (a forged key past year 9999 or before year 1),
+            which would otherwise fail deep in a read.
+    """
+    try:
+        return _EPOCH + timedelta(microseconds=micros)
+    except OverflowError as exc:
+        raise InvalidQuery.unknown_cursor() from exc
 
 
 def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:

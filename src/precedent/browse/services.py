@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from precedent.browse.lookup import display_name, find_team, service_node
-from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.browse.paging import Page, check_limit, cursor_time, decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery
 from precedent.investigation import IncidentBrief, OnCall, RelatedService, TeamInfo, people_of
 from precedent.investigation.context import is_active
@@ -357,7 +357,7 @@ async def _newest_after(
     (plus a microsecond, for those that started at the same instant), and the batch doubles each
     time, so a sparse status filter over a busy service costs a few reads, not one per page.
     """
-    before = _EPOCH + timedelta(microseconds=-position[0] + 1) if position else None
+    before = cursor_time(1 - position[0]) if position else None
     while True:
         found = (
             await store.linked_recent(

@@ -9,7 +9,6 @@ appears.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from precedent.model import Edge, Node, Property, clean_properties
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from precedent.store.base import GraphStore
@@ -169,8 +169,24 @@ async def _pending(store: GraphStore) -> list[dict[str, str]]:
     return list(json.loads(raw)) if raw else []
 
 
+async def _update_pending(
+    store: GraphStore, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]
+) -> None:
+    """Rewrite the pending list as ``change`` makes it, by compare and set.
+
+    Recorders of other requests, and other processes on a Neo4j map, update it too: a plain
+    write of the list read before would drop what they added, and that change would never be
+    linked to its service. A lost race means another update got in; read again and retry.
+    """
+    while True:
+        raw = await store.get_meta(PENDING_KEY)
+        updated = change(list(json.loads(raw)) if raw else [])
+        if await store.replace_meta(PENDING_KEY, json.dumps(updated, sort_keys=True), expected=raw):
+            return
+
+
 class ChangeRecorder:
-    """Records changes; one per process, so pending-list updates do not race each other.
+    """Records changes.
 
     The one path of ``POST /v1/changes`` and ``precedent changes record``, so a change is stored
     alike whichever recorded it. It stores no vector (``ChangeEvent`` is not an embedded label):
@@ -183,7 +199,6 @@ class ChangeRecorder:
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-        self._lock: asyncio.Lock | None = None
 
     async def record(self, record: ChangeRecord) -> RecordedChange:
         """Write the change and link it to its service (or remember to, once the service appears).
@@ -195,15 +210,12 @@ class ChangeRecorder:
         name = str(service.properties.get("name", service.id)) if service else record.service.strip()
         node = change_node(record, name)
         created = not await self._store.get_nodes([node.id])
-        self._lock = self._lock or asyncio.Lock()
-        async with self._lock:
-            await self._store.upsert_nodes([node])
-            pending = [p for p in await _pending(self._store) if p["id"] != node.id]
-            if service is not None:
-                await self._store.upsert_edges([Edge(node.id, "CHANGED", service.id)])
-            else:
-                pending.append({"id": node.id, "service": name})
-            await self._store.set_meta(PENDING_KEY, json.dumps(pending, sort_keys=True))
+        await self._store.upsert_nodes([node])
+        if service is not None:
+            await self._store.upsert_edges([Edge(node.id, "CHANGED", service.id)])
+        # Recorded again (the same id) for another service: only the latest one waits.
+        entry = [] if service is not None else [{"id": node.id, "service": name}]
+        await _update_pending(self._store, lambda pending: [p for p in pending if p["id"] != node.id] + entry)
         return RecordedChange(node.id, service.id if service else None, name, created)
 
 
@@ -216,17 +228,17 @@ async def link_pending_changes(store: GraphStore) -> int:
     async for node in store.scan_nodes(["Service"]):
         for key in _keys(node):
             index.setdefault(key, node.id)
-    still: list[dict[str, str]] = []
+    linked: list[dict[str, str]] = []
     edges: list[Edge] = []
     for entry in pending:
         service_id = index.get(entry["service"].strip().casefold())
-        if service_id is None:
-            still.append(entry)
-        else:
+        if service_id is not None:
+            linked.append(entry)
             edges.append(Edge(entry["id"], "CHANGED", service_id))
     if edges:
         await store.upsert_edges(edges)
-        await store.set_meta(PENDING_KEY, json.dumps(still, sort_keys=True))
+        # Only the entries linked here: one recorded meanwhile (or again, naming another service) waits on.
+        await _update_pending(store, lambda now: [p for p in now if p not in linked])
     return len(edges)
 
 

@@ -4,6 +4,10 @@ A node's ``content_hash`` covers its edges, so a node that landed without them (
 between the node and the edge write, or an edge waiting for a node later in the load) must not
 look unchanged next time. Their ids are kept under one meta key until their edges land; a later
 load treats them as changed and writes them again.
+
+Several loads can run at once (a sync and the webhook worker in one process, or processes
+sharing a Neo4j map), so each saves only what it added and removed since it last saved, merged
+into the stored set by compare and set: one load never drops another's unfinished ids.
 """
 
 from __future__ import annotations
@@ -32,9 +36,7 @@ class UnfinishedJournal:
     async def open(self) -> frozenset[str]:
         """Read the ids left unfinished by earlier runs (once); return them."""
         if self._ids is None:
-            raw = await self._store.get_meta(UNFINISHED_KEY)
-            loaded = json.loads(raw) if raw else []
-            self._ids = {str(i) for i in loaded} if isinstance(loaded, list) else set()
+            self._ids = _ids_in(await self._store.get_meta(UNFINISHED_KEY))
             self._saved = frozenset(self._ids)
         return frozenset(self._ids)
 
@@ -56,6 +58,18 @@ class UnfinishedJournal:
 
     async def _save(self) -> None:
         assert self._ids is not None
-        if frozenset(self._ids) != self._saved:
-            await self._store.set_meta(UNFINISHED_KEY, json.dumps(sorted(self._ids)))
-            self._saved = frozenset(self._ids)
+        mine = frozenset(self._ids)
+        added, removed = mine - self._saved, self._saved - mine
+        if not (added or removed):
+            return
+        while True:  # a lost race means another load saved meanwhile: merge into what it wrote
+            raw = await self._store.get_meta(UNFINISHED_KEY)
+            merged = json.dumps(sorted((_ids_in(raw) | added) - removed))
+            if await self._store.replace_meta(UNFINISHED_KEY, merged, expected=raw):
+                break
+        self._saved = mine
+
+
+def _ids_in(raw: str | None) -> set[str]:
+    loaded = json.loads(raw) if raw else []
+    return {str(i) for i in loaded} if isinstance(loaded, list) else set()
