@@ -86,6 +86,10 @@ async def test_post_a_described_incident_and_page_through_the_list(client: Async
     assert rest["next_cursor"] is None
     bad = await client.post("/v1/investigations", json={"summary": "no name"})
     assert bad.status_code == 400
+    crowded = await client.post(
+        "/v1/investigations", json={**body, "services": [f"s{i}" for i in range(101)]}
+    )
+    assert crowded.status_code == 400, crowded.text
 
 
 async def test_a_cursor_the_list_did_not_issue_is_a_400(client: AsyncTestClient[Litestar]) -> None:

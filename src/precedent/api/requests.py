@@ -6,7 +6,13 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
-from precedent.retrieval import NAME_MAX_CHARS, SIMILAR_MAX_RESULTS, SUMMARY_MAX_CHARS
+from precedent.retrieval import (
+    EXCLUDE_MAX,
+    NAME_MAX_CHARS,
+    SERVICES_MAX,
+    SIMILAR_MAX_RESULTS,
+    SUMMARY_MAX_CHARS,
+)
 
 __all__ = ["DescribedIncidentRequest", "IsoTime"]
 
@@ -29,7 +35,11 @@ class DescribedIncidentRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS, description="what is known so far")
-    services: list[str] = Field(default_factory=list, description="affected services, by id or name")
+    services: list[str] = Field(
+        default_factory=list,
+        max_length=SERVICES_MAX,
+        description=f"affected services, by id or name (at most {SERVICES_MAX})",
+    )
     severity: str | None = Field(
         default=None,
         description="severity name, e.g. SEV1: one the map knows, in any case (400 naming them otherwise)",
@@ -42,7 +52,11 @@ class DescribedIncidentRequest(BaseModel):
     before: IsoTime | None = Field(
         default=None, description="only incidents that started earlier (default: declared_at)"
     )
-    exclude: list[str] = Field(default_factory=list, description="incident ids never to return")
+    exclude: list[str] = Field(
+        default_factory=list,
+        max_length=EXCLUDE_MAX,
+        description=f"incident ids never to return (at most {EXCLUDE_MAX})",
+    )
     limit: StrictInt = Field(
         default=10, ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"
     )

@@ -35,7 +35,7 @@ from precedent.investigation import (
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse
-from precedent.retrieval import NAME_MAX_CHARS, SUMMARY_MAX_CHARS, DescribedQuery
+from precedent.retrieval import NAME_MAX_CHARS, SERVICES_MAX, SUMMARY_MAX_CHARS, DescribedQuery
 from precedent.store import GraphStore
 
 __all__ = [
@@ -59,7 +59,11 @@ class InvestigationRequestDTO(BaseModel):
 
     name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS)
-    services: list[str] = Field(default_factory=list, description="affected services, by name or id")
+    services: list[str] = Field(
+        default_factory=list,
+        max_length=SERVICES_MAX,
+        description=f"affected services, by name or id (at most {SERVICES_MAX})",
+    )
     severity: str | None = None
     type: str | None = None
     declared_at: IsoTime | None = Field(default=None, description="default: now")

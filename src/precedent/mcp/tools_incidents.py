@@ -24,6 +24,7 @@ from precedent.mcp.state import ToolState, answer
 from precedent.responses import IncidentDetailResponse, InvestigationResponse, SimilarResponse
 from precedent.retrieval import (
     NAME_MAX_CHARS,
+    SERVICES_MAX,
     SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
     DescribedQuery,
@@ -82,7 +83,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             str, Field(max_length=SUMMARY_MAX_CHARS, description="what is known so far (with name)")
         ] = "",
         services: Annotated[
-            tuple[str, ...], Field(description="affected services by id or name (with name)")
+            tuple[str, ...],
+            Field(max_length=SERVICES_MAX, description="affected services by id or name (with name)"),
         ] = (),
         severity: Annotated[
             str | None, Field(description="severity name, e.g. SEV1, as the map names it (with name)")

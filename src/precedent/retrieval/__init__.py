@@ -9,7 +9,9 @@ from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
+    EXCLUDE_MAX,
     NAME_MAX_CHARS,
+    SERVICES_MAX,
     SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
     DescribedQuery,
@@ -31,7 +33,9 @@ from precedent.retrieval.similar import SimilarIncidentFinder
 from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
+    "EXCLUDE_MAX",
     "NAME_MAX_CHARS",
+    "SERVICES_MAX",
     "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
     "DEFAULT_WEIGHTS",

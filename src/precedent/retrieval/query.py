@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from precedent.model import Visibility
 
 __all__ = [
+    "EXCLUDE_MAX",
     "NAME_MAX_CHARS",
+    "SERVICES_MAX",
     "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
     "DescribedQuery",
@@ -32,6 +34,10 @@ __all__ = [
 # BM25 the rest: megabytes more only cost CPU (a 3 MB summary took 10 s of it).
 NAME_MAX_CHARS = 1_000
 SUMMARY_MAX_CHARS = 20_000
+# Likewise the lists: an incident affects a handful of services, and 800,000 names held the
+# event loop (webhook acknowledgements too) for 14 s.
+SERVICES_MAX = 100
+EXCLUDE_MAX = 1_000
 
 SIMILAR_MAX_RESULTS = 100
 """The most similar incidents one question returns, on every surface (API, MCP, CLI, notebooks).
@@ -93,6 +99,8 @@ class SimilarOptions:
             raise ValueError(f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {self.limit}")
         if self.before is not None and self.before.tzinfo is None:
             raise ValueError("before must be timezone-aware")
+        if len(self.exclude) > EXCLUDE_MAX:
+            raise ValueError(f"exclude names at most {EXCLUDE_MAX} incidents, not {len(self.exclude)}")
 
 
 @dataclass(frozen=True)
