@@ -158,7 +158,11 @@ async def test_admin_sync_without_an_api_key_is_a_409_saying_what_to_do(read_api
     assert status.status_code == 200
     assert status.json()["running"] is False
     assert status.json()["last_report"] is None
-    assert (await api.client.get("/v1/stats/sync", headers=api.auth(api.tokens.read))).json() == status.json()
+    assert status.json()["counts_hidden"] is False
+    private = await api.client.get("/v1/stats/sync", headers=api.auth(api.tokens.private))
+    assert private.json() == status.json()
+    read = (await api.client.get("/v1/stats/sync", headers=api.auth(api.tokens.read))).json()
+    assert read == {**status.json(), "counts_hidden": True}
 
 
 async def test_an_unknown_query_parameter_is_a_400_naming_it_and_the_accepted_ones(read_api: Api) -> None:

@@ -107,9 +107,15 @@ async def recurring(
 
 
 @get("/v1/stats/sync", responses=problem_responses(400, 503))
-async def sync_stats(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
-    """The map's sync: progress of the run in flight (whichever process runs it) and the last run's report."""
-    return SyncStatusResponse.from_status(await sync.status())
+async def sync_stats(
+    sync: NamedDependency[BackgroundSync], viewer: NamedDependency[Viewer]
+) -> SyncStatusResponse:
+    """The map's sync: progress of the run in flight (whichever process runs it) and the last run's report.
+
+    Its counts include private incidents: a token without `read:private` gets them left out.
+    """
+    status = SyncStatusResponse.from_status(await sync.status())
+    return status if viewer.include_private else status.without_counts()
 
 
 @post(

@@ -136,6 +136,11 @@ class SyncStatusResponse(BaseModel):
     warnings: list[str]
     last_report: SyncReportResponse | None = Field(description="the last run that succeeded")
     last_error: str | None = Field(description="why the last run failed, if it did")
+    counts_hidden: bool = Field(
+        default=False,
+        description="true for a viewer who may not see private incidents: the counts and warnings, "
+        "which include them, are left out (the `admin` route, or a `read:private` token, shows them)",
+    )
 
     @classmethod
     def from_status(cls, status: SyncStatus) -> SyncStatusResponse:
@@ -153,4 +158,18 @@ class SyncStatusResponse(BaseModel):
             if status.last_report is None
             else SyncReportResponse.from_summary(status.last_report),
             last_error=status.last_error,
+        )
+
+    def without_counts(self) -> SyncStatusResponse:
+        """This status for a viewer who may not see private incidents.
+
+        A sync's counts and warnings cover every incident it wrote, private ones included: shown
+        to a ``read`` token, they would tell how many private incidents the map holds, which no
+        count it reads elsewhere does. When, whether and why a run failed stay.
+        """
+        report = self.last_report
+        if report is not None:
+            report = report.model_copy(update={"created": {}, "updated": {}, "warnings": []})
+        return self.model_copy(
+            update={"resources": [], "warnings": [], "last_report": report, "counts_hidden": True}
         )
