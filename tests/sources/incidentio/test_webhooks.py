@@ -118,6 +118,26 @@ def test_wrong_secrets_are_configuration_errors() -> None:
 
 
 @pytest.mark.parametrize(
+    "pasted",
+    [
+        VECTOR["secret"] + '"',  # a quote copied with it
+        "whsec_MfKQ9r8GKYqr TwjUPD8ILPZIo2LaLaSw",  # a space from a wrapped line
+        "whsec_MfKQ9r8GKYqrTwjUPD8I",  # cut short
+        "notasecret",
+    ],
+)
+def test_a_mangled_secret_is_refused_at_start_not_with_every_delivery(pasted: str) -> None:
+    # The library drops what is not base64 and pads the rest, so each of these made some key,
+    # and then every delivery got 401 with nothing saying the setting was wrong.
+    with pytest.raises(ConfigError, match="secret #1 is not a valid whsec_ secret"):
+        WebhookVerifier([pasted])
+
+
+def test_secrets_as_incident_io_gives_them_are_accepted_with_or_without_the_prefix() -> None:
+    WebhookVerifier([VECTOR["secret"], SECRET, OTHER_SECRET, VECTOR["secret"].removeprefix("whsec_")])
+
+
+@pytest.mark.parametrize(
     "body",
     [b"not json", b"[1, 2]", b'{"no": "type"}', b'{"event_type": 3}', b"[" * 100_000, b'{"event_type": ""}'],
 )

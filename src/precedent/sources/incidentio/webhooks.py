@@ -53,6 +53,12 @@ _HEADER_SETS = (
     ("svix-id", "svix-timestamp", "svix-signature"),
 )
 _MAX_ID_LENGTH = 256
+# A signing secret as Svix (incident.io) issues it: whsec_, then standard base64 of at least 24
+# bytes (Standard Webhooks' lower bound; Svix's are 24), its padding optional as for the library.
+_SECRET = re.compile(
+    r"(?:whsec_)?((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?)", re.ASCII
+)
+_MIN_SECRET_BYTES = 24
 _SIGNATURE_ENTRY = re.compile(r"v1,(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", re.ASCII)
 
 
@@ -121,6 +127,22 @@ def parse_secrets(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _check_secret(secret: str) -> None:
+    """Refuse a secret the library would still make a key of.
+
+    It drops characters that are not base64 and pads the rest, so a secret pasted with a quote, a
+    space or a line cut short became a wrong key, and every delivery a 401.
+
+    Raises:
+        ValueError: saying what is wrong with it.
+    """
+    matched = _SECRET.fullmatch(secret)
+    if matched is None:
+        raise ValueError("it holds characters that are not base64 after whsec_")
+    if len(matched.group(1).rstrip("=")) * 3 // 4 < _MIN_SECRET_BYTES:
+        raise ValueError(f"it is shorter than incident.io's ({_MIN_SECRET_BYTES} bytes, 32 characters)")
+
+
 class WebhookVerifier:
     """Checks deliveries against one or more signing secrets.
 
@@ -145,8 +167,9 @@ class WebhookVerifier:
         self._webhooks: list[_ClockedWebhook] = []
         for number, secret in enumerate(secrets, start=1):
             try:
+                _check_secret(secret)
                 self._webhooks.append(_ClockedWebhook(secret, clock, tolerance))
-            except Exception as exc:  # binascii.Error, or the library's empty-secret error
+            except Exception as exc:  # ours, binascii.Error, or the library's empty-secret error
                 raise ConfigError(
                     f"webhook signing secret #{number} is not a valid whsec_ secret ({exc}); copy it "
                     "again from incident.io's Settings > Webhooks > your endpoint > Signing secret"
