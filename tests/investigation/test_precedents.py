@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.embedding import HashEmbedder
-from precedent.investigation import Collaborators, build_investigation
+from precedent.investigation import Collaborators, Investigation, build_investigation
 from precedent.investigation.precedents import Parts, precedents_from, still_open
 from precedent.model import OWNER_VIEWER, Edge, Node
 from precedent.retrieval import IncidentQuery, SimilarIncidentFinder
@@ -103,6 +103,38 @@ def test_a_precedent_still_open_at_the_declaration_claims_no_resolution() -> Non
     assert [p.open_at_declaration for p in found] == [False, True]
 
 
+async def _investigate_a_repeat(
+    store: GraphStore,
+    text: str,
+    at: tuple[datetime, datetime],
+    past: dict[str, str],
+    parts: tuple[list[Node], list[Edge]] = ([], []),
+) -> Investigation:
+    """INC-2, declared at ``at[0]`` on svc-1 as ``text``, investigated; INC-1 started there at ``at[1]``."""
+    declared, started = at
+    await store.upsert_nodes(
+        [
+            Node("svc-1", "Service", {"name": "payments"}),
+            Node("inc-1", "Incident", {"reference": "INC-1", "name": text, **past}, started, text=text),
+            Node(
+                "inc-2",
+                "Incident",
+                {"reference": "INC-2", "name": text, "status_category": "closed"},
+                declared,
+                text=text,
+            ),
+            *parts[0],
+        ]
+    )
+    await store.upsert_edges(
+        [Edge("inc-1", "AFFECTS", "svc-1"), Edge("inc-2", "AFFECTS", "svc-1"), *parts[1]]
+    )
+    finder = SimilarIncidentFinder(store, HashEmbedder())
+    return await build_investigation(
+        IncidentQuery("INC-2"), Collaborators(store, finder, Catalog(store)), OWNER_VIEWER
+    )
+
+
 async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_resolved(
     embedded_store: GraphStore,
 ) -> None:
@@ -111,54 +143,58 @@ async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_r
     declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     fix = "We rolled back the payments connection pool change"
     text = "Payments API returning 500s: connection pool exhausted"
-    await embedded_store.upsert_nodes(
-        [
-            Node("svc-pay", "Service", {"name": "payments"}),
-            Node(
-                "inc-1",
-                "Incident",
-                {
-                    "reference": "INC-1",
-                    "name": text,
-                    "resolved_at": (declared + timedelta(days=1)).isoformat(),
-                },
-                declared - timedelta(hours=1),
-                text=text,
-            ),
-            Node("pm-1", "Postmortem", {"title": "INC-1"}, declared + timedelta(days=2)),
-            Node(
-                "pm-1-c",
-                "PostmortemChunk",
-                {"heading": "Post-mortem > Resolution"},
-                text=f"Resolution\n{fix}",
-            ),
-            Node(
-                "inc-2",
-                "Incident",
-                {"reference": "INC-2", "name": text, "status_category": "closed"},
-                declared,
-                text=text,
-            ),
-        ]
+    postmortem = [
+        Node("pm-1", "Postmortem", {"title": "INC-1"}, declared + timedelta(days=2)),
+        Node("pm-1-c", "PostmortemChunk", {"heading": "Post-mortem > Resolution"}, text=f"Resolution\n{fix}"),
+    ]
+    investigation = await _investigate_a_repeat(
+        embedded_store,
+        text,
+        (declared, declared - timedelta(hours=1)),
+        {"resolved_at": (declared + timedelta(days=1)).isoformat()},
+        (postmortem, [Edge("inc-1", "HAS_POSTMORTEM", "pm-1"), Edge("pm-1", "HAS_CHUNK", "pm-1-c")]),
     )
-    await embedded_store.upsert_edges(
-        [
-            Edge("inc-1", "AFFECTS", "svc-pay"),
-            Edge("inc-2", "AFFECTS", "svc-pay"),
-            Edge("inc-1", "HAS_POSTMORTEM", "pm-1"),
-            Edge("pm-1", "HAS_CHUNK", "pm-1-c"),
-        ]
-    )
-    embedder = HashEmbedder()
-    catalog = Catalog(embedded_store)
-    collaborators = Collaborators(embedded_store, SimilarIncidentFinder(embedded_store, embedder), catalog)
-    investigation = await build_investigation(IncidentQuery("INC-2"), collaborators, OWNER_VIEWER)
     [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
     assert precedent.resolution is None
     said = investigation.summary_markdown + " ".join(h.statement for h in investigation.hypotheses)
     assert "rolled back" not in said
     assert "resolved by" not in said
     # Once it was over, its fix is the lesson it teaches.
-    later = await SimilarIncidentFinder(embedded_store, embedder).find(IncidentQuery("INC-2"))
+    later = await SimilarIncidentFinder(embedded_store, HashEmbedder()).find(IncidentQuery("INC-2"))
     [lesson] = [r.explanation.lesson for r in later.results if r.incident_id == "inc-1"]
     assert fix in (lesson.resolution or "")
+
+
+async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
+    embedded_store: GraphStore,
+) -> None:
+    # The demo's INC-194, "auth-api slow under load" five days before, the same failure again:
+    # no post-mortem, but its Identified and Monitoring updates said the cause and the fix. The
+    # investigation showed neither and made no hypothesis of it.
+    declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    started = declared - timedelta(days=5)
+    identified, fixed = started + timedelta(minutes=30), started + timedelta(minutes=50)
+    cause = "We've identified the cause: the cluster ran out of nodes for auth-api."
+    fix = "Mitigation applied: we added nodes manually."
+    updates = [
+        Node("u-1", "IncidentUpdate", {"message": "CPU throttling on auth-api."}, started, text="x"),
+        Node("u-2", "IncidentUpdate", {"message": cause}, identified, text="x"),
+        Node("u-3", "IncidentUpdate", {"message": fix}, fixed, text="x"),
+    ]
+    investigation = await _investigate_a_repeat(
+        embedded_store,
+        "auth-api slow under load",
+        (declared, started),
+        {
+            "status_category": "closed",
+            "identified_at": identified.isoformat(),
+            "fixed_at": fixed.isoformat(),
+            "resolved_at": (fixed + timedelta(minutes=10)).isoformat(),
+        },
+        (updates, [Edge("inc-1", "HAS_UPDATE", u.id) for u in updates]),
+    )
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    assert (precedent.root_cause, precedent.resolution) == (cause, fix)
+    [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
+    assert "ran out of nodes" in hypothesis.statement
+    assert "added nodes manually" in hypothesis.statement

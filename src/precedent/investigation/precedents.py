@@ -3,7 +3,8 @@
 One store call fetches the follow-ups and suspected changes (``CAUSED_BY``) of every incident
 the investigation cites: the similar ones and the recent ones on the affected services. Another
 (``still_open``) says which were not yet resolved at the declaration: no fix of theirs is known
-to have worked.
+to have worked. A third (``told_in_updates``) reads, for precedents without a post-mortem, the
+cause and the fix their responders posted as they found them.
 """
 
 from __future__ import annotations
@@ -15,23 +16,25 @@ from typing import TYPE_CHECKING
 from precedent.investigation.context import is_active
 from precedent.investigation.results import FollowUp, Precedent
 from precedent.model import GraphFilter
-from precedent.retrieval.lessons import follow_up_summary
+from precedent.retrieval.lessons import follow_up_summary, said_in_updates
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from precedent.model import Node, Visibility
     from precedent.retrieval.results import SimilarIncident
     from precedent.store.base import GraphStore
 
-__all__ = ["Parts", "incident_parts", "precedents_from", "still_open"]
+__all__ = ["Parts", "incident_parts", "precedents_from", "still_open", "told_in_updates"]
 
 _CHANGE_WORDS = re.compile(
     r"\b(deploy(ed|ment)?|release[ds]?|rolled? out|rollout|config(uration)? change|feature flag|"
     r"flag flip|migration|new version|upgrade[ds]?|rolled back|roll(ed)?back|revert(ed)?)\b",
     re.IGNORECASE,
 )
+# Far more updates than an incident gets; only a malformed map would reach it.
+_UPDATES_PER_INCIDENT = 200
 # In a resolution, only undoing a change says a change caused it: "we deployed a configuration
 # change to bypass the cache" is the fix, and says nothing of the cause.
 _UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNORECASE)
@@ -105,7 +108,10 @@ async def incident_parts(
 
 
 def precedents_from(
-    similar: Sequence[SimilarIncident], parts: Parts, open_then: frozenset[str] = frozenset()
+    similar: Sequence[SimilarIncident],
+    parts: Parts,
+    open_then: frozenset[str] = frozenset(),
+    told: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> tuple[Precedent, ...]:
     """Turn the finder's results into precedents, flagging those a change caused.
 
@@ -119,13 +125,19 @@ def precedents_from(
         open_then: Ids of those still open at the declaration (``still_open``): they have no
             resolution yet, so what later resolved them is left out (a replay shows no hindsight)
             and they are flagged ``open_at_declaration``.
+        told: ``(cause, fix)`` their updates said (``told_in_updates``), used where the
+            post-mortem says nothing; never for one still open then (it may be hindsight too).
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
         open_at_declaration = result.incident_id in open_then
-        resolution = None if open_at_declaration else lesson.resolution
-        named = bool(lesson.root_cause and _CHANGE_WORDS.search(lesson.root_cause))
+        cause, fix = (
+            (None, None) if open_at_declaration else (told or {}).get(result.incident_id, (None, None))
+        )
+        root_cause = lesson.root_cause or cause
+        resolution = None if open_at_declaration else lesson.resolution or fix
+        named = bool(root_cause and _CHANGE_WORDS.search(root_cause))
         undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
             Precedent(
@@ -134,7 +146,7 @@ def precedents_from(
                 name=result.name,
                 score=round(result.score, 4),
                 started_at=result.started_at,
-                root_cause=lesson.root_cause,
+                root_cause=root_cause,
                 resolution=resolution,
                 duration_seconds=lesson.duration_seconds,
                 reasons=tuple(c.signal.replace("_", " ") for c in result.explanation.top_reasons()),
@@ -154,3 +166,35 @@ async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetim
     if not incident_ids:
         return frozenset()
     return frozenset(n.id for n in await store.get_nodes(incident_ids) if is_active(n, at))
+
+
+async def told_in_updates(
+    store: GraphStore, incident_ids: Sequence[str], visibilities: tuple[Visibility, ...]
+) -> dict[str, tuple[str | None, str | None]]:
+    """``(cause, fix)`` each incident's responders posted (``lessons.said_in_updates``), in one call.
+
+    Many incidents never get a post-mortem, yet the update posted when the cause was identified
+    says what it was: without it, a precedent that is the same failure again showed no cause and
+    no fix, and no hypothesis was made from it.
+    """
+    if not incident_ids:
+        return {}
+    sub = await store.subgraph(
+        list(incident_ids),
+        depth=1,
+        graph_filter=GraphFilter(
+            labels=("IncidentUpdate",), rel_types=("HAS_UPDATE",), direction="out", visibilities=visibilities
+        ),
+        max_nodes=len(incident_ids) * (_UPDATES_PER_INCIDENT + 1),
+    )
+    nodes = {n.id: n for n in sub.nodes}
+    updates: dict[str, list[Node]] = {}
+    for edge in sub.edges:
+        if edge.type == "HAS_UPDATE" and edge.source in nodes and edge.target in nodes:
+            updates.setdefault(edge.source, []).append(nodes[edge.target])
+    wanted = set(incident_ids)
+    return {
+        node.id: said_in_updates(node, updates.get(node.id, ()))
+        for node in sub.nodes
+        if node.id in wanted and node.label == "Incident"
+    }

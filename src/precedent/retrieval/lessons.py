@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from precedent.model import stored_time
 from precedent.retrieval.results import FollowUpSummary, Lesson
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     from precedent.model import Node
 
-__all__ = ["DONE_STATUSES", "extract_lesson", "follow_up_summary", "section_of"]
+__all__ = ["DONE_STATUSES", "extract_lesson", "follow_up_summary", "said_in_updates", "section_of"]
 
 _SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("root_cause", re.compile(r"root[\s_-]*cause|contributing factor|cause|why it happened|what happened")),
@@ -133,6 +134,34 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
             for f in sorted(follow_ups, key=lambda f: (str(f.properties.get("title", "")), f.id))
         ),
     )
+
+
+def said_in_updates(incident: Node, updates: Sequence[Node]) -> tuple[str | None, str | None]:
+    """``(cause, fix)`` as the responders posted them, for an incident without a post-mortem.
+
+    incident.io stamps ``Identified at`` and ``Fixed at`` when an incident reaches those statuses,
+    and the update posted then is the one that says what was found and what was done ("We've
+    identified the cause: the node pool max was too low"). Each is the first update posted at or
+    after its stamp; ``None`` when the incident has no such stamp or no update then.
+
+    Args:
+        incident: The past Incident node (its ``identified_at`` and ``fixed_at`` properties).
+        updates: Its IncidentUpdate nodes, in any order.
+    """
+    dated = sorted((u.occurred_at, u.id, _update_text(u)) for u in updates if u.occurred_at is not None)
+
+    def posted_at(stamp: str) -> str | None:
+        at = stored_time(incident.properties.get(stamp))
+        if at is None:
+            return None
+        return next((_shorten(text) for when, _, text in dated if when >= at and text.strip()), None)
+
+    return posted_at("identified_at"), posted_at("fixed_at")
+
+
+def _update_text(update: Node) -> str:
+    message = update.properties.get("message")
+    return str(message) if message else _text(update)
 
 
 def _without_heading(text: str, heading: str) -> str:
