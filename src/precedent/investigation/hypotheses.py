@@ -267,8 +267,15 @@ def recurrence_hypotheses(
         )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")
-            still = "follow-up from them is" if len(open_items) == 1 else "follow-ups from them are"
-            statement += f"; {len(open_items)} {still} still open ({titles}): apply their fixes"
+            # Named, not "from them": the incidents counted may have failed in different ways,
+            # and a responder should see which one the unfinished work came from.
+            sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
+            still = "follow-up" if len(open_items) == 1 else "follow-ups"
+            verb = "is" if len(open_items) == 1 else "are"
+            statement += (
+                f"; {len(open_items)} {still} from {_listed(sources, 3, ', ')} {verb} still open "
+                f"({titles}): apply their fixes"
+            )
             if unresolved:
                 statement += f"; {_still_open_text(unresolved)}"
         elif not unresolved:
