@@ -112,6 +112,17 @@ def test_a_precedent_still_open_at_the_declaration_says_so() -> None:
     assert "root cause and resolution not recorded" not in text
 
 
+def test_a_lesson_read_from_status_updates_says_where_it_came_from() -> None:
+    base = _investigation()
+    told = replace(base.similar[0], from_updates=True)
+    console = Console(width=300, record=True)
+    render(console, replace(base, similar=(told,)))
+    assert "(as its status updates said; no post-mortem)" in console.export_text()
+    console = Console(width=300, record=True)
+    render(console, base)
+    assert "no post-mortem" not in console.export_text()
+
+
 def test_a_precedent_s_age_counts_back_from_the_declaration() -> None:
     base = _investigation()
     declared = base.incident.declared_at

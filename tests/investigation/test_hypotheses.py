@@ -197,14 +197,19 @@ def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> No
     on_it[0] = replace(on_it[0], follow_ups=tuple(follow_ups), open_follow_ups=3)
     (found,) = recurrence_hypotheses(INCIDENT, [service()], on_it)
     assert "5 similar incidents on it (INC-1, INC-2, INC-3, INC-4 and 1 more)" in found.statement
-    assert "3 follow-ups from them are still open (Fix 0; Fix 1 and 1 more)" in found.statement
+    assert "3 follow-ups from INC-1 are still open (Fix 0; Fix 1 and 1 more)" in found.statement
     (one,) = recurrence_hypotheses(
         INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
     )
     assert (
-        "2 similar incidents on it (INC-1, INC-2); 1 follow-up from them is still open (Fix 0)"
+        "2 similar incidents on it (INC-1, INC-2); 1 follow-up from INC-1 is still open (Fix 0)"
         in one.statement
     )
+    # The demo's "5 similar incidents on it (INC-105, ...); 2 follow-ups from them are still open"
+    # read as if every one of them left work behind: only INC-153 did.
+    from_two = replace(on_it[2], follow_ups=(replace(follow_ups[0], id="fu-9", incident_reference="INC-3"),))
+    (both,) = recurrence_hypotheses(INCIDENT, [service()], [on_it[0], on_it[1], from_two])
+    assert "4 follow-ups from INC-1, INC-3 are still open" in both.statement
 
 
 def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() -> None:
@@ -285,3 +290,16 @@ def test_a_precedent_still_open_is_asked_about_though_it_has_no_lesson_yet() -> 
         "Check whether this is part of INC-2, still open when INC-1 was declared"
     )
     assert "resolved by" not in found.statement
+
+
+def test_a_lesson_read_from_status_updates_weighs_less_than_a_written_up_one() -> None:
+    # Counted as written-up lessons, causes read from updates pushed the change later named as
+    # the cause out of first place on 8 of the demo's 96 judged incidents (notebook 04).
+    told = replace(precedent("inc-2"), from_updates=True)
+    written = precedent("inc-3")
+    ranked = precedent_hypotheses(INCIDENT, [told, written])
+    assert max(ranked, key=lambda h: h.confidence).evidence[0].id == "inc-3"
+    # Still made, and still said: a responder sees what was found last time.
+    assert "A bad deploy" in next(h.statement for h in ranked if h.evidence[0].id == "inc-2")
+    # "Keeps failing this way" rests on written-up lessons only, as it did before.
+    assert recurrence_hypotheses(INCIDENT, [service()], [told, written]) == []

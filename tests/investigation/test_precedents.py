@@ -195,6 +195,7 @@ async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
     )
     [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
     assert (precedent.root_cause, precedent.resolution) == (cause, fix)
+    assert precedent.from_updates  # no post-mortem wrote it up: it ranks below one that did
     [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
     assert "ran out of nodes" in hypothesis.statement
     assert "added nodes manually" in hypothesis.statement

@@ -127,6 +127,28 @@ def test_a_precedent_still_open_at_the_declaration_says_so_not_that_no_fix_was_r
     assert "; still open when this incident was declared" in html.split('id="brief"')[1].split("</dl>")[0]
 
 
+def test_a_lesson_read_from_status_updates_says_where_it_came_from() -> None:
+    # A responder weighs "what the responders believed then" below a post-mortem's finding.
+    investigation = _investigation()
+    first, second = investigation.similar
+    similar = (
+        dataclasses.replace(first, root_cause="the node pool max was too low", from_updates=True),
+        second,
+    )
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(
+        dataclasses.replace(investigation, similar=similar), PageSession(token, token.viewer(), "csrf")
+    )
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    cards = [c for c in html.split('<li class="card">') if "<dt>Root cause</dt>" in c]
+    assert (
+        'the node pool max was too low <span class="muted">(as its status updates said; no post-mortem)'
+        in cards[0]
+    )
+    assert "no post-mortem" not in cards[1]
+
+
 def test_the_drawing_highlights_the_path_to_each_precedent() -> None:
     drawing = draw_investigation(_investigation(), {"service:checkout": "/ui/services/checkout"})
     nodes = {n.key: n for n in drawing.nodes}

@@ -20,6 +20,8 @@ __all__ = ["render"]
 # What an empty cell means, in words (a "-" read as "none" or as "unknown" alike).
 _NO_LESSON = "root cause and resolution not recorded"
 _STILL_OPEN = "still open when this incident was declared; its responders may know more"
+# A lesson no post-mortem wrote up: what responders believed then (``Precedent.from_updates``).
+_FROM_UPDATES = "(as its status updates said; no post-mortem)"
 _NO_OWNER = "no owner in the map"
 _NO_ON_CALL = "nobody found on call"
 _NOTHING_AROUND = "no dependency or incident in the map"
@@ -48,6 +50,8 @@ def _precedents(investigation: Investigation) -> Table:
             teaches.append(f"resolved by: {p.resolution}")
         elif p.open_at_declaration:
             teaches.append(_STILL_OPEN)
+        if p.from_updates:
+            teaches.append(_FROM_UPDATES)
         if p.open_follow_ups:
             teaches.append(f"{p.open_follow_ups} open follow-up(s)")
         table.add_row(escape(f"{p.label}\n{p.name}"), when, escape("\n".join(teaches) or _NO_LESSON))

@@ -191,7 +191,7 @@ async def build_investigation(
     unwritten = [
         r.incident_id
         for r in similar.results
-        if not (r.explanation.lesson.root_cause and r.explanation.lesson.resolution)
+        if not (r.explanation.lesson.root_cause or r.explanation.lesson.resolution)
     ]
     parts, unresolved, told = await asyncio.gather(
         incident_parts(

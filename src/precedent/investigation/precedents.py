@@ -125,18 +125,20 @@ def precedents_from(
         open_then: Ids of those still open at the declaration (``still_open``): they have no
             resolution yet, so what later resolved them is left out (a replay shows no hindsight)
             and they are flagged ``open_at_declaration``.
-        told: ``(cause, fix)`` their updates said (``told_in_updates``), used where the
-            post-mortem says nothing; never for one still open then (it may be hindsight too).
+        told: ``(cause, fix)`` their updates said (``told_in_updates``), used where no
+            post-mortem names a cause or a fix (the precedent is then flagged ``from_updates``);
+            never for one still open then (it may be hindsight too).
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
         open_at_declaration = result.incident_id in open_then
-        cause, fix = (
-            (None, None) if open_at_declaration else (told or {}).get(result.incident_id, (None, None))
-        )
-        root_cause = lesson.root_cause or cause
-        resolution = None if open_at_declaration else lesson.resolution or fix
+        written = bool(lesson.root_cause or lesson.resolution)
+        cause, fix = lesson.root_cause, lesson.resolution
+        if not (written or open_at_declaration):
+            cause, fix = (told or {}).get(result.incident_id, (None, None))
+        root_cause = cause
+        resolution = None if open_at_declaration else fix
         named = bool(root_cause and _CHANGE_WORDS.search(root_cause))
         undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
@@ -156,6 +158,7 @@ def precedents_from(
                 open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
                 caused_by_change=result.incident_id in parts.caused or named or undone,
                 open_at_declaration=open_at_declaration,
+                from_updates=not written and bool(root_cause or resolution),
             )
         )
     return tuple(out)

@@ -220,6 +220,9 @@ class Precedent:
     # Not yet resolved when the investigated incident was declared: ``resolution`` is left out
     # (hindsight), and its responders may know more. False in investigations stored before it.
     open_at_declaration: bool = False
+    # Its root cause or resolution was read from the status updates its responders posted (it
+    # has no post-mortem saying so): shown, but a weaker lesson than a written-up one.
+    from_updates: bool = False
 
     @property
     def label(self) -> str:
