@@ -16,6 +16,7 @@ PrecedentError
 │   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
 │   └── DeliveryTooLarge         body over the size limit (413)
 ├── WebhooksDisabled             no signing secret configured (503)
+├── DeliveryNotRetryable         a rejected delivery can never succeed, so it is not retried (409)
 ├── SyncConflict                 a sync cannot start now: one runs, or no API key (409)
 ├── AuthError                    an API caller was refused
 │   ├── Unauthenticated          no token, or an unknown, revoked or expired one (reason)
@@ -35,6 +36,7 @@ __all__ = [
     "AuthError",
     "BadSignature",
     "ConfigError",
+    "DeliveryNotRetryable",
     "DeliveryTooLarge",
     "EmbeddingError",
     "Forbidden",
@@ -159,6 +161,17 @@ class DeliveryTooLarge(WebhookRejected):
 
 class WebhooksDisabled(PrecedentError):
     """Webhook deliveries cannot be accepted because no signing secret is configured."""
+
+
+class DeliveryNotRetryable(PrecedentError):
+    """A delivery was rejected as malformed: its body can never pass validation, so retrying it is refused."""
+
+    def __init__(self, delivery_id: str, reason: str | None) -> None:
+        super().__init__(
+            f"webhook delivery {delivery_id!r} was rejected as malformed: {reason or 'no reason recorded'}; "
+            "retrying cannot help, send a corrected event from incident.io"
+        )
+        self.delivery_id = delivery_id
 
 
 class SyncConflict(PrecedentError):

@@ -172,3 +172,20 @@ async def test_tokens_created_at_once_are_all_listed_and_revocable(store: GraphS
         await registry.revoke(token.token.name)
         with pytest.raises(Unauthenticated):
             await registry.authenticate(token.secret)
+
+
+async def test_tokens_created_at_once_with_one_name_leave_exactly_one(store: GraphStore) -> None:
+    # Two `precedent token create --name ci` at once both passed the name check before either
+    # wrote, leaving two tokens one name could not tell apart (revoke would take either).
+    registries = [TokenRegistry(store) for _ in range(4)]
+    results = await asyncio.gather(
+        *(r.create(["read"], name="ci") for r in registries), return_exceptions=True
+    )
+    issued = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(issued) == 1
+    assert [str(e) for e in refused] == [
+        "a token named 'ci' exists; revoke it first or pick another --name"
+    ] * 3
+    assert [t.name for t in await TokenRegistry(store).tokens()] == ["ci"]
+    assert (await TokenRegistry(store).authenticate(issued[0].secret)).name == "ci"

@@ -169,6 +169,24 @@ async def test_every_page_renders_for_a_signed_in_reader(pages: Pages) -> None:
         assert "<h1>" in response.text or "<h1" in response.text
 
 
+def _title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found, "every page has a <title>"
+    return found.group(1)
+
+
+async def test_each_page_title_names_the_page_then_precedent_once(pages: Pages) -> None:
+    # The home page read "Precedent · Precedent" and the sign-in page " · Precedent".
+    assert _title((await pages.client.get("/ui/sign-in")).text) == "Sign in · Precedent"
+    await pages.sign_in(pages.org.private_token)
+    titles = {path: _title((await pages.client.get(path)).text) for path in page_paths(pages.org)}
+    assert titles.pop("/ui/") == "Precedent"
+    assert titles["/ui/search?q=latency"] == "Search: latency · Precedent"
+    for path, title in titles.items():
+        name, _, site = title.rpartition(" · ")
+        assert (site, bool(name.strip()), "Precedent" in name) == ("Precedent", True, False), path
+
+
 async def test_the_investigation_page(pages: Pages) -> None:
     await pages.sign_in(pages.org.private_token)
     html = (await pages.client.get(f"/ui/investigations/{pages.org.public_investigation}")).text

@@ -129,6 +129,20 @@ async def test_signed_garbage_is_400_and_recorded_as_rejected(client: httpx.Asyn
     assert (listed["msg_json"]["event_type"], listed["msg_schema"]["event_type"]) == ("", CREATED)
 
 
+async def test_retrying_a_rejected_delivery_is_refused_with_409_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    assert await send(client, b"{not json", "msg_json") == 400
+    before = (await deliveries(client))["msg_json"]
+    response = await client.post("/v1/webhooks/deliveries/msg_json/retry")
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    detail = response.json()["detail"]
+    assert "rejected as malformed: " + str(before["error"]) in detail
+    assert "send a corrected event from incident.io" in detail
+    assert (await deliveries(client))["msg_json"] == before
+
+
 async def test_a_body_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
     payload = b'{"event_type": "x", "pad": "' + b"a" * (1024 * 1024) + b'"}'
     assert await send(client, payload, "msg_big") == 413

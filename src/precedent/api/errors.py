@@ -19,6 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
     ConfigError,
+    DeliveryNotRetryable,
     DeliveryTooLarge,
     Forbidden,
     InvalidQuery,
@@ -64,6 +65,7 @@ _STATUS: dict[type[PrecedentError], int] = {
     Forbidden: 403,
     WebhooksDisabled: 503,
     SyncConflict: 409,
+    DeliveryNotRetryable: 409,
     StoreUnavailable: 503,
     StoreWriteFailed: 503,
     ConfigError: 500,

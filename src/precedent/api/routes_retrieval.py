@@ -16,6 +16,7 @@ from precedent.errors import InvalidQuery
 from precedent.model import Viewer
 from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
 from precedent.retrieval import (
+    MAX_NEIGHBOURHOOD_DEPTH,
     SIMILAR_MAX_RESULTS,
     Catalog,
     DescribedQuery,
@@ -53,7 +54,7 @@ Before = Annotated[
 After = Annotated[
     datetime | None, QueryParameter(description="only what started at or after (ISO 8601 with a time zone)")
 ]
-Depth = Annotated[int, QueryParameter(ge=0, le=4, description="hops from the centre")]
+Depth = Annotated[int, QueryParameter(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="hops from the centre")]
 Labels = Annotated[list[str] | None, QueryParameter(description="only reach nodes with these labels")]
 RelTypes = Annotated[list[str] | None, QueryParameter(description="only follow these relationship types")]
 MaxNodes = Annotated[int, QueryParameter(ge=1, le=5000, description="node cap (`truncated` says when hit)")]

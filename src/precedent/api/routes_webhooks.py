@@ -19,7 +19,7 @@ from precedent.api.errors import problem_responses
 from precedent.api.routes_incidents import Cursor
 from precedent.browse import delivery_page
 from precedent.browse.deliveries import MAX_DELIVERIES
-from precedent.errors import DeliveryTooLarge, NotFound
+from precedent.errors import DeliveryTooLarge
 from precedent.responses import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
 from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
 from precedent.webhooks import WebhookService
@@ -82,19 +82,19 @@ async def list_deliveries(
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
     status_code=200,
-    responses=problem_responses(400, 404, 503),
+    responses=problem_responses(400, 404, 409, 503),
     opt={"scope": "admin"},
     security=scope_security("admin"),
 )
 async def retry_delivery(
     delivery_id: FromPath[str], webhooks: NamedDependency[WebhookService]
 ) -> DeliveryResponse:
-    """Work on a finished, dead, ignored or rejected delivery again, now. Needs the `admin` scope."""
-    found = await webhooks.require_inbox().retry(delivery_id, now=webhooks.clock())
-    if found is None:
-        raise NotFound("webhook delivery", delivery_id)
-    webhooks.worker.wake()
-    return DeliveryResponse.from_delivery(found)
+    """Work on a finished, dead or ignored delivery again, now. Needs the `admin` scope.
+
+    409: the delivery was rejected as malformed; its body can never pass, so incident.io must send
+    a corrected event.
+    """
+    return DeliveryResponse.from_delivery(await webhooks.retry(delivery_id))
 
 
 WEBHOOK_ROUTES = [receive_incident_io, list_deliveries, retry_delivery]

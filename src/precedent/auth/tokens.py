@@ -26,7 +26,7 @@ from precedent.errors import InvalidQuery, NotFound, ReadOnlyStore, Unauthentica
 from precedent.model import Viewer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import AsyncIterator, Callable, Iterable
 
     from precedent.store import GraphStore
 
@@ -180,23 +180,26 @@ class TokenRegistry:
             raise InvalidQuery(f"give at least one scope among {', '.join(SCOPES)}")
         token_id = f"tok_{secrets.token_hex(6)}"
         name = name or f"token-{token_id.removeprefix('tok_')}"
-        if any(t.name == name and t.revoked_at is None for t in await self.tokens()):
-            raise InvalidQuery(f"a token named {name!r} exists; revoke it first or pick another --name")
+        await self._refuse_taken(name, await self._index())  # before writing anything, the usual case
         secret = TOKEN_PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
         token = ApiToken(token_id, name, wanted, self._clock(), expires_at)
         digest = _digest(secret)
         await self._store.set_meta(_record_key(digest), token._to_json(digest))
-        await self._add_to_index(digest)
+        try:
+            await self._add_to_index(digest, name)
+        except InvalidQuery:
+            # A concurrent create took the name first. This record is in no index, but its
+            # secret would authenticate: disable it (the meta values have no delete).
+            await self._store.set_meta(
+                _record_key(digest), replace(token, revoked_at=self._clock())._to_json(digest)
+            )
+            raise
         return IssuedToken(token, secret)
 
     async def tokens(self) -> list[ApiToken]:
         """Every token ever issued (revoked ones included), oldest first, with when each was last used."""
         tokens = []
-        for digest in await self._index():
-            text = await self._store.get_meta(_record_key(digest))
-            if text is None:
-                continue
-            token, _ = ApiToken._from_json(text)
+        async for _, token in self._records(await self._index()):
             used = _time(await self._store.get_meta(_used_key(token.id)))
             tokens.append(replace(token, last_used_at=used))
         return sorted(tokens, key=lambda t: (t.created_at, t.id))
@@ -207,11 +210,7 @@ class TokenRegistry:
         Raises:
             NotFound: if no unrevoked token has that id or name.
         """
-        for digest in await self._index():
-            text = await self._store.get_meta(_record_key(digest))
-            if text is None:
-                continue
-            token, _ = ApiToken._from_json(text)
+        async for digest, token in self._records(await self._index()):
             if token.revoked_at is None and name_or_id in (token.id, token.name):
                 revoked = replace(token, revoked_at=self._clock())
                 await self._store.set_meta(_record_key(digest), revoked._to_json(digest))
@@ -254,15 +253,32 @@ class TokenRegistry:
                 # refuse the request ("last used" is a convenience, not an audit log).
                 log.debug("token %s used; not recorded on a read-only store", token_id)
 
-    async def _add_to_index(self, digest: str) -> None:
+    async def _add_to_index(self, digest: str, name: str) -> None:
         # Compare and set: a plain write of the list read before would drop a token another
         # create (another process on a Neo4j map) added meanwhile, leaving it valid but neither
         # listed nor revocable. A lost race means another create got in; read again and retry.
+        # The name is checked against the very list the write replaces, so of two creates with
+        # one name the second to write finds the first's token (its record is written before
+        # its digest joins the index) and is refused.
         while True:
             current = await self._store.get_meta(_INDEX)
-            digests = [*(json.loads(current) if current else []), digest]
-            if await self._store.replace_meta(_INDEX, json.dumps(digests), expected=current):
+            listed = list(json.loads(current)) if current else []
+            await self._refuse_taken(name, listed)
+            if await self._store.replace_meta(_INDEX, json.dumps([*listed, digest]), expected=current):
                 return
+
+    async def _refuse_taken(self, name: str, digests: list[str]) -> None:
+        """Raise ``InvalidQuery`` if an unrevoked token among ``digests`` has ``name``."""
+        async for _, token in self._records(digests):
+            if token.name == name and token.revoked_at is None:
+                raise InvalidQuery(f"a token named {name!r} exists; revoke it first or pick another --name")
+
+    async def _records(self, digests: list[str]) -> AsyncIterator[tuple[str, ApiToken]]:
+        """The stored token of each digest, with its digest; a digest without a record is skipped."""
+        for digest in digests:
+            text = await self._store.get_meta(_record_key(digest))
+            if text is not None:
+                yield digest, ApiToken._from_json(text)[0]
 
     async def _index(self) -> list[str]:
         text = await self._store.get_meta(_INDEX)

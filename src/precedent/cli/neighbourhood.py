@@ -11,7 +11,7 @@ from rich.table import Table
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.responses import NeighbourhoodResponse
-from precedent.retrieval import NeighbourhoodQuery, find_neighbourhood
+from precedent.retrieval import MAX_NEIGHBOURHOOD_DEPTH, NeighbourhoodQuery, find_neighbourhood
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -28,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     centre = parser.add_mutually_exclusive_group(required=True)
     centre.add_argument("--incident", help="an incident, by id or reference (INC-123)")
     centre.add_argument("--service", help="a service, by id, name, external id or alias")
-    parser.add_argument("--depth", type=int, default=2, help="hops from the centre (default 2)")
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=2,
+        help=f"hops from the centre, 0 to {MAX_NEIGHBOURHOOD_DEPTH} (default 2)",
+    )
     parser.add_argument("--label", action="append", help="only reach nodes with this label (repeatable)")
     parser.add_argument("--rel", action="append", help="only follow this relationship type (repeatable)")
     parser.add_argument("--before", help="skip nodes that occurred at or after this time (ISO 8601)")

@@ -19,7 +19,14 @@ from precedent.mcp.render import render_changes, render_neighbourhood, render_se
 from precedent.mcp.state import ToolState, answer
 from precedent.mcp.tools_incidents import read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
-from precedent.retrieval import NeighbourhoodQuery, SearchKind, SearchMode, find_neighbourhood, search_map
+from precedent.retrieval import (
+    MAX_NEIGHBOURHOOD_DEPTH,
+    NeighbourhoodQuery,
+    SearchKind,
+    SearchMode,
+    find_neighbourhood,
+    search_map,
+)
 
 __all__ = ["register_map_tools"]
 
@@ -80,7 +87,9 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         service: Annotated[
             str | None, Field(description="centre service (id or name); or give incident")
         ] = None,
-        depth: Annotated[int, Field(ge=0, le=4, description="hops from the centre")] = 1,
+        depth: Annotated[
+            int, Field(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="hops from the centre")
+        ] = 1,
         labels: Annotated[
             tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
         ] = (),

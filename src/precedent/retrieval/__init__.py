@@ -7,7 +7,7 @@ functions and ``weights``, ``explain`` says why; ``precedent.responses`` renders
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
-from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
+from precedent.retrieval.neighbourhood import MAX_NEIGHBOURHOOD_DEPTH, NeighbourhoodQuery, find_neighbourhood
 from precedent.retrieval.query import (
     EXCLUDE_MAX,
     NAME_MAX_CHARS,
@@ -38,6 +38,7 @@ __all__ = [
     "SERVICES_MAX",
     "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
+    "MAX_NEIGHBOURHOOD_DEPTH",
     "DEFAULT_WEIGHTS",
     "KINDS",
     "Catalog",

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
 
-__all__ = ["NeighbourhoodQuery", "find_neighbourhood"]
+__all__ = ["MAX_NEIGHBOURHOOD_DEPTH", "NeighbourhoodQuery", "find_neighbourhood"]
+
+MAX_NEIGHBOURHOOD_DEPTH = 4
+"""The most hops a neighbourhood walks, for every caller (API, MCP, CLI): beyond it a walk reaches
+most of a connected map, which is no neighbourhood and costs the store a full traversal."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,10 @@ class NeighbourhoodQuery:
     def __post_init__(self) -> None:
         if (self.incident is None) == (self.service is None):
             raise ValueError("name exactly one centre: an incident or a service")
-        if self.depth < 0 or self.max_nodes < 1:
-            raise ValueError("depth must be >= 0 and max_nodes >= 1")
+        if not 0 <= self.depth <= MAX_NEIGHBOURHOOD_DEPTH:
+            raise ValueError(f"depth must be from 0 to {MAX_NEIGHBOURHOOD_DEPTH} hops, not {self.depth}")
+        if self.max_nodes < 1:
+            raise ValueError("max_nodes must be >= 1")
         check_window(self.after, self.before)
 
 

@@ -38,7 +38,7 @@ async def home_page(
     return page(
         "home.html",
         session,
-        title="Precedent",
+        title=None,  # the site's name alone: base.html adds "· Precedent" to a page's own title
         counts={label: stats.nodes_by_label.get(label, 0) for label in COUNTED},
         hotspots=(await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=8)).items,
         hotspot_weeks=HOTSPOT_WEEKS,

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from precedent.errors import StoreError, StoreUnavailable
+from precedent.errors import DeliveryNotRetryable, NotFound, StoreError, StoreUnavailable
 from precedent.webhooks.priority import AckPriority
 from precedent.webhooks.receiver import Receiver
 from precedent.webhooks.worker import Worker, WorkerOptions
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from precedent.sources.incidentio.webhooks import WebhookVerifier
-    from precedent.store import Inbox
+    from precedent.store import Delivery, Inbox
     from precedent.webhooks.worker import Processor
 
 __all__ = ["WebhookService"]
@@ -82,6 +82,25 @@ class WebhookService:
         if not self._open:
             raise StoreUnavailable("the webhook inbox is not available yet; see the server log and retry")
         return self.inbox
+
+    async def retry(self, delivery_id: str) -> Delivery:
+        """Work on a final delivery again now, and wake the worker.
+
+        Raises:
+            NotFound: no delivery has that id.
+            DeliveryNotRetryable: it was rejected: its body failed validation, so it could only
+                fail again (nothing changes; a rejected delivery leaves that state only here).
+            StoreUnavailable: while the inbox could not be opened.
+        """
+        inbox = self.require_inbox()
+        found = await inbox.get(delivery_id)
+        if found is not None and found.state == "rejected":
+            raise DeliveryNotRetryable(delivery_id, found.error)
+        retried = await inbox.retry(delivery_id, now=self.clock())
+        if retried is None:
+            raise NotFound("webhook delivery", delivery_id)
+        self.worker.wake()
+        return retried
 
     async def start(self) -> None:
         """Open the inbox and start the worker; if the inbox is down, keep trying in the background."""
