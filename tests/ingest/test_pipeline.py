@@ -11,7 +11,7 @@ from precedent.ingest.mapping import MappedRecord
 from precedent.model import Edge, Node
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -26,25 +26,46 @@ def _incidents(n: int) -> list[MappedRecord]:
     ]
 
 
-class _SlowWrites:
-    """Delegates to a real store; node writes take a while and are watched."""
+_WAIT = 5.0
+"""How long the watchers wait for the loader's next step: far above any real gap, so the check does
+not depend on the machine's load, and reached only when the loader does not overlap at all."""
 
-    def __init__(self, inner: GraphStore) -> None:
+
+async def _until(done: Callable[[], bool]) -> None:
+    deadline = asyncio.get_running_loop().time() + _WAIT
+    while not done() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.005)
+
+
+class _HeldWrites:
+    """Delegates to a real store; node write k is held until batch k+1's embedding has begun.
+
+    A loader that overlaps them embeds batch k+1 while write k is held, which the embedder sees;
+    one that waits for write k first sees it finished. Counting steps, not timing them, keeps the
+    test's answer the same on a loaded machine.
+    """
+
+    def __init__(self, inner: GraphStore, batches: int) -> None:
         self._inner = inner
-        self.writing = 0
+        self._batches = batches
+        self.started = 0
+        self.finished = 0
+        self.embeddings = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     async def upsert_nodes(self, nodes: Sequence[Node]) -> None:
-        self.writing += 1
-        await asyncio.sleep(0.05)
+        self.started += 1
+        k = self.started
+        if k < self._batches:
+            await _until(lambda: self.embeddings > k)
         await self._inner.upsert_nodes(nodes)
-        self.writing -= 1
+        self.finished += 1
 
 
 class _WatchingEmbedder(HashEmbedder):
-    def __init__(self, store: _SlowWrites) -> None:
+    def __init__(self, store: _HeldWrites) -> None:
         super().__init__()
         self._store = store
         self.overlapped = 0
@@ -52,20 +73,24 @@ class _WatchingEmbedder(HashEmbedder):
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.sizes.append(len(texts))
-        await asyncio.sleep(0.05)
-        self.overlapped += self._store.writing > 0
+        k = len(self.sizes)
+        if k > 1:
+            # Write k-1 is handed over before batch k is prepared; let it begin, then look.
+            await _until(lambda: self._store.started >= k - 1)
+            self.overlapped += self._store.finished < k - 1
+        self._store.embeddings = k
         return await super().embed(texts)
 
 
 async def test_embedding_is_batched_and_overlaps_the_previous_write(embedded_store: GraphStore) -> None:
-    store = _SlowWrites(embedded_store)
+    store = _HeldWrites(embedded_store, batches=4)
     embedder = _WatchingEmbedder(store)
     stats = await Loader(cast("GraphStore", store), embedder, batch_size=300).load(
         _incidents(1200), "incidents"
     )
     assert stats.labels["Incident"].created == 1200
     assert embedder.sizes == [300, 300, 300, 300]
-    assert embedder.overlapped >= 2  # batches 2..4 are embedded while the previous batch is written
+    assert embedder.overlapped == 3  # batches 2..4 are embedded while the previous batch is written
 
 
 async def test_edges_to_nodes_in_later_batches_are_written(embedded_store: GraphStore) -> None:
