@@ -162,7 +162,7 @@ async def test_the_demo_incident_shows_what_was_said_when_it_was_declared(
     declared = declare_repeat(export, now=NOW)
     await IncidentWriter(embedded_store, embedder).write(declared.payload, None)
     header = (await _investigate(embedded_store, IncidentQuery(declared.reference))).incident
-    assert header.summary == declared.payload["summary"] == "Declared a minute ago; responders are looking."
+    assert header.summary == declared.payload["summary"] == "Declared by the demo; responders are looking."
     # Still open, with no update yet: its status now is its status at the declaration.
     assert header.status == declared.payload["incident_status"]["name"]
     # The incident it repeats, replayed: its first update, whatever it says now.

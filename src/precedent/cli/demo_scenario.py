@@ -108,7 +108,7 @@ def declare_repeat(export: Path, *, now: datetime) -> DeclaredIncident:
         slack_channel_name=f"inc-{number}-" + str(template.get("slack_channel_name", "")).split("-", 2)[-1],
         created_at=stamp,
         updated_at=stamp,
-        summary="Declared a minute ago; responders are looking.",
+        summary="Declared by the demo; responders are looking.",
         postmortem_document_ids=[],
         related_incidents=[],
         incident_timestamp_values=[],
