@@ -185,7 +185,10 @@ async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt
     try:
         hits = await again.vector_search(query, k=10)
         assert not {h.node_id for h in hits} & {"n-00011", "n-00012", "n-00013"}
-        assert [h.node_id for h in hits] == [h.node_id for h in truth]
+        # A rebuilt HNSW index is approximate, and its build is not deterministic (threads): it
+        # finds the exact top hit and nearly all of the exact ten (one differed once in CI).
+        assert hits[0].node_id == truth[0].node_id
+        assert len({h.node_id for h in hits} & {h.node_id for h in truth}) >= 9
     finally:
         await again.close()
 
