@@ -3,35 +3,27 @@ map is opened or the model loaded (uvicorn alone says it only after the app has 
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli_process import ROOT, cli_env, run_precedent
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_a_port_in_use_is_refused_before_anything_is_opened(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
-    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = int(taken.getsockname()[1])
-        done = subprocess.run(
-            [sys.executable, "-m", "precedent.cli.main", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,  # the CLI imports torch first: minutes on a loaded machine
-            check=False,
-        )
+        done = run_precedent(["serve", "--port", str(port)], tmp_path / "data")
     said = " ".join(done.stderr.split())
     assert done.returncode == 1, said
     assert f"cannot listen on 127.0.0.1:{port}" in said
@@ -49,8 +41,7 @@ def _answers(port: int) -> bool:
 
 def test_serve_says_where_it_listens_once_it_answers(tmp_path: Path) -> None:
     # uvicorn logs its "running on" line only for sockets it bound itself; serve binds its own.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
-    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
+    env = cli_env(tmp_path / "data")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])

@@ -24,6 +24,7 @@ from precedent.cli.serve import check_workers, served_settings
 from precedent.config import Settings
 from precedent.errors import ConfigError
 from precedent.store.neo4j import Neo4jStore
+from tests.support.cli_process import run_precedent
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -167,17 +168,7 @@ async def test_two_workers_answer_on_one_port_and_their_metrics_add_up(
 
 
 def test_the_embedded_store_refuses_several_workers_and_says_what_to_do(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECEDENT_")}
-    env["PRECEDENT_DATA_DIR"] = str(tmp_path / "data")
-    done = subprocess.run(
-        [sys.executable, "-m", "precedent.cli.main", "serve", "--workers", "2", "--port", str(_free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,  # the CLI imports torch first: minutes on a loaded machine
-        check=False,
-    )
+    done = run_precedent(["serve", "--workers", "2", "--port", str(_free_port())], tmp_path / "data")
     assert done.returncode == 1
     said = " ".join(done.stderr.split())
     assert "--workers 2 needs a store several processes can write" in said
