@@ -300,6 +300,8 @@ def test_a_lesson_read_from_status_updates_weighs_less_than_a_written_up_one() -
     ranked = precedent_hypotheses(INCIDENT, [told, written])
     assert max(ranked, key=lambda h: h.confidence).evidence[0].id == "inc-3"
     # Still made, and still said: a responder sees what was found last time.
-    assert "A bad deploy" in next(h.statement for h in ranked if h.evidence[0].id == "inc-2")
+    said = next(h.statement for h in ranked if h.evidence[0].id == "inc-2")
+    assert "root cause (as its status updates said; no post-mortem): A bad deploy" in said
+    assert "no post-mortem" not in next(h.statement for h in ranked if h.evidence[0].id == "inc-3")
     # "Keeps failing this way" rests on written-up lessons only, as it did before.
     assert recurrence_hypotheses(INCIDENT, [service()], [told, written]) == []

@@ -131,6 +131,33 @@ def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> N
     )
 
 
+def test_a_cause_read_from_status_updates_says_so_in_the_slack_summary() -> None:
+    # The web page and the CLI say it; the Slack message responders read first said it as a finding.
+    precedent = Precedent(
+        incident_id="inc-0",
+        reference="INC-0",
+        name="SLO burn",
+        score=0.6,
+        started_at=datetime(2026, 11, 5, tzinfo=UTC),
+        root_cause="We believe the node pool max was too low.",
+        resolution=None,
+        duration_seconds=None,
+        reasons=(),
+        path=None,
+        shared_services=(),
+        follow_ups=(),
+        open_follow_ups=0,
+        caused_by_change=False,
+        from_updates=True,
+    )
+    lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
+    line = next(x for x in lines if x.startswith("- **INC-0**"))
+    assert line.endswith(
+        "SLO burn: root cause (as its status updates said; no post-mortem): "
+        "We believe the node pool max was too low"
+    )
+
+
 def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> None:
     # An investigation of an incident declared on 2026-11-20, read on 2026-12-04: INC-153 started
     # two weeks before the declaration, four weeks before the reader's now. "2 weeks ago" was wrong.

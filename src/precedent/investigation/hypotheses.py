@@ -175,7 +175,7 @@ def precedent_hypotheses(
             before = f" ({age} before)" if age else ""
             parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
         if precedent.root_cause:
-            parts.append(f"root cause: {precedent.root_cause.rstrip('.')}")
+            parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:
             parts.append(f"resolved by: {precedent.resolution.rstrip('.')}")
         strength = precedent.score / top

@@ -229,6 +229,13 @@ class Precedent:
         """Its reference, else its id."""
         return self.reference or self.incident_id
 
+    @property
+    def cause_said(self) -> str:
+        """How its root cause is introduced, saying where a cause no post-mortem wrote up came from."""
+        if self.from_updates:
+            return "root cause (as its status updates said; no post-mortem)"
+        return "root cause"
+
 
 @dataclass(frozen=True)
 class Evidence:
