@@ -107,39 +107,15 @@ def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
     assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words
 
 
-def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> None:
+def _slo_burn_line(**changes: object) -> str:
+    """The summary's line for INC-0, a precedent whose cause and fix are ``changes``."""
     precedent = Precedent(
         incident_id="inc-0",
         reference="INC-0",
         name="SLO burn",
         score=0.6,
         started_at=datetime(2026, 11, 5, tzinfo=UTC),
-        root_cause="A serializer change drops a field.",
-        resolution="We rolled back.",
-        duration_seconds=None,
-        reasons=(),
-        path=None,
-        shared_services=(),
-        follow_ups=(),
-        open_follow_ups=0,
-        caused_by_change=True,
-    )
-    lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
-    line = next(x for x in lines if x.startswith("- **INC-0**"))
-    assert line.endswith(
-        "SLO burn: root cause: A serializer change drops a field; resolved by: We rolled back."
-    )
-
-
-def test_a_cause_read_from_status_updates_says_so_in_the_slack_summary() -> None:
-    # The web page and the CLI say it; the Slack message responders read first said it as a finding.
-    precedent = Precedent(
-        incident_id="inc-0",
-        reference="INC-0",
-        name="SLO burn",
-        score=0.6,
-        started_at=datetime(2026, 11, 5, tzinfo=UTC),
-        root_cause="We believe the node pool max was too low.",
+        root_cause=None,
         resolution=None,
         duration_seconds=None,
         reasons=(),
@@ -148,10 +124,23 @@ def test_a_cause_read_from_status_updates_says_so_in_the_slack_summary() -> None
         follow_ups=(),
         open_follow_ups=0,
         caused_by_change=False,
-        from_updates=True,
     )
-    lines = summary_markdown(INCIDENT, [], [precedent], [], []).splitlines()
-    line = next(x for x in lines if x.startswith("- **INC-0**"))
+    lines = summary_markdown(INCIDENT, [], [replace(precedent, **changes)], [], []).splitlines()
+    return next(x for x in lines if x.startswith("- **INC-0**"))
+
+
+def test_a_precedent_s_cause_and_fix_are_joined_without_a_stray_full_stop() -> None:
+    line = _slo_burn_line(
+        root_cause="A serializer change drops a field.", resolution="We rolled back.", caused_by_change=True
+    )
+    assert line.endswith(
+        "SLO burn: root cause: A serializer change drops a field; resolved by: We rolled back."
+    )
+
+
+def test_a_cause_read_from_status_updates_says_so_in_the_slack_summary() -> None:
+    # The web page and the CLI say it; the Slack message responders read first said it as a finding.
+    line = _slo_burn_line(root_cause="We believe the node pool max was too low.", from_updates=True)
     assert line.endswith(
         "SLO burn: root cause (as its status updates said; no post-mortem): "
         "We believe the node pool max was too low"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from precedent.errors import InvalidQuery, NotFound, ReadOnlyStore, Unauthenticated
 from precedent.model import Viewer
+from precedent.store.meta import update_meta
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable
@@ -256,16 +257,15 @@ class TokenRegistry:
     async def _add_to_index(self, digest: str, name: str) -> None:
         # Compare and set: a plain write of the list read before would drop a token another
         # create (another process on a Neo4j map) added meanwhile, leaving it valid but neither
-        # listed nor revocable. A lost race means another create got in; read again and retry.
-        # The name is checked against the very list the write replaces, so of two creates with
+        # listed nor revocable. The name is checked against the very list the write replaces, so of two creates with
         # one name the second to write finds the first's token (its record is written before
         # its digest joins the index) and is refused.
-        while True:
-            current = await self._store.get_meta(_INDEX)
+        async def appended(current: str | None) -> str:
             listed = list(json.loads(current)) if current else []
             await self._refuse_taken(name, listed)
-            if await self._store.replace_meta(_INDEX, json.dumps([*listed, digest]), expected=current):
-                return
+            return json.dumps([*listed, digest])
+
+        await update_meta(self._store, _INDEX, appended)
 
     async def _refuse_taken(self, name: str, digests: list[str]) -> None:
         """Raise ``InvalidQuery`` if an unrevoked token among ``digests`` has ``name``."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
 from precedent.model import Edge, Node, Property, clean_properties
+from precedent.store.meta import update_meta
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -176,13 +177,13 @@ async def _update_pending(
 
     Recorders of other requests, and other processes on a Neo4j map, update it too: a plain
     write of the list read before would drop what they added, and that change would never be
-    linked to its service. A lost race means another update got in; read again and retry.
+    linked to its service.
     """
-    while True:
-        raw = await store.get_meta(PENDING_KEY)
-        updated = change(list(json.loads(raw)) if raw else [])
-        if await store.replace_meta(PENDING_KEY, json.dumps(updated, sort_keys=True), expected=raw):
-            return
+
+    async def changed(raw: str | None) -> str:
+        return json.dumps(change(list(json.loads(raw)) if raw else []), sort_keys=True)
+
+    await update_meta(store, PENDING_KEY, changed)
 
 
 class ChangeRecorder:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from precedent.store.meta import update_meta
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -62,11 +64,11 @@ class UnfinishedJournal:
         added, removed = mine - self._saved, self._saved - mine
         if not (added or removed):
             return
-        while True:  # a lost race means another load saved meanwhile: merge into what it wrote
-            raw = await self._store.get_meta(UNFINISHED_KEY)
-            merged = json.dumps(sorted((_ids_in(raw) | added) - removed))
-            if await self._store.replace_meta(UNFINISHED_KEY, merged, expected=raw):
-                break
+
+        async def merged(raw: str | None) -> str:  # into what other loads saved meanwhile
+            return json.dumps(sorted((_ids_in(raw) | added) - removed))
+
+        await update_meta(self._store, UNFINISHED_KEY, merged)
         self._saved = mine
 
 
