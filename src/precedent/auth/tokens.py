@@ -257,9 +257,9 @@ class TokenRegistry:
     async def _add_to_index(self, digest: str, name: str) -> None:
         # Compare and set: a plain write of the list read before would drop a token another
         # create (another process on a Neo4j map) added meanwhile, leaving it valid but neither
-        # listed nor revocable. The name is checked against the very list the write replaces, so of two creates with
-        # one name the second to write finds the first's token (its record is written before
-        # its digest joins the index) and is refused.
+        # listed nor revocable. The name is checked against the very list the write replaces,
+        # so of two creates with one name the second to write finds the first's token (its
+        # record is written before its digest joins the index) and is refused.
         async def appended(current: str | None) -> str:
             listed = list(json.loads(current)) if current else []
             await self._refuse_taken(name, listed)
