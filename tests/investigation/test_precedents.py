@@ -194,7 +194,11 @@ async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
         (updates, [Edge("inc-1", "HAS_UPDATE", u.id) for u in updates]),
     )
     [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
-    assert (precedent.root_cause, precedent.resolution) == (cause, fix)
+    # Without "We've identified the cause:" and "Mitigation applied:" (lessons.informative_part).
+    assert (precedent.root_cause, precedent.resolution) == (
+        "the cluster ran out of nodes for auth-api.",
+        "we added nodes manually.",
+    )
     assert precedent.from_updates  # no post-mortem wrote it up: it ranks below one that did
     [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
     assert "ran out of nodes" in hypothesis.statement

@@ -186,18 +186,25 @@ async def told_in_updates(
         list(incident_ids),
         depth=1,
         graph_filter=GraphFilter(
-            labels=("IncidentUpdate",), rel_types=("HAS_UPDATE",), direction="out", visibilities=visibilities
+            labels=("IncidentUpdate", "Service"),
+            rel_types=("HAS_UPDATE", "AFFECTS"),
+            direction="out",
+            visibilities=visibilities,
         ),
         max_nodes=len(incident_ids) * (_UPDATES_PER_INCIDENT + 1),
     )
     nodes = {n.id: n for n in sub.nodes}
-    updates: dict[str, list[Node]] = {}
+    parts: dict[tuple[str, str], list[Node]] = {}
     for edge in sub.edges:
-        if edge.type == "HAS_UPDATE" and edge.source in nodes and edge.target in nodes:
-            updates.setdefault(edge.source, []).append(nodes[edge.target])
+        if edge.source in nodes and edge.target in nodes:
+            parts.setdefault((edge.source, edge.type), []).append(nodes[edge.target])
     wanted = set(incident_ids)
     return {
-        node.id: said_in_updates(node, updates.get(node.id, ()))
+        node.id: said_in_updates(
+            node,
+            parts.get((node.id, "HAS_UPDATE"), ()),
+            [str(s.properties.get("name", "")) for s in parts.get((node.id, "AFFECTS"), ())],
+        )
         for node in sub.nodes
         if node.id in wanted and node.label == "Incident"
     }
