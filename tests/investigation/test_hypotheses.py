@@ -305,3 +305,23 @@ def test_a_lesson_read_from_status_updates_weighs_less_than_a_written_up_one() -
     assert "no post-mortem" not in next(h.statement for h in ranked if h.evidence[0].id == "inc-3")
     # "Keeps failing this way" rests on written-up lessons only, as it did before.
     assert recurrence_hypotheses(INCIDENT, [service()], [told, written]) == []
+
+
+def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:
+    # Two incidents on checkout, one an expired certificate and one a full disk, made "checkout
+    # keeps failing this way: apply the fix that worked last time": whose fix, for which failure?
+    pool = "the payments-db connection pool was exhausted by the batch job holding connections"
+    differ = [
+        precedent("inc-2", root_cause="the TLS certificate on the checkout ingress expired"),
+        precedent("inc-3", root_cause=pool),
+    ]
+    assert recurrence_hypotheses(INCIDENT, [service()], differ) == []
+    again = precedent(
+        "inc-4", root_cause="a batch job held connections until the payments-db pool was exhausted"
+    )
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], [*differ, again])
+    assert "2 similar incidents on it (INC-3, INC-4)" in found.statement
+    assert {e.id for e in found.evidence} == {"inc-3", "inc-4"}
+    # A fix alone says nothing of the cause: it is not counted as failing "this way".
+    fix_only = precedent("inc-5", root_cause=None)
+    assert recurrence_hypotheses(INCIDENT, [service()], [fix_only, differ[0]]) == []

@@ -8,8 +8,9 @@ Four kinds, each made only from evidence it cites by id:
 * ``precedent``: a close similar incident whose root cause (or fix) is known.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
-* ``recurrence``: a failure that keeps coming back on an affected service, with its open follow-ups
-  (a precedent still open at the declaration is said to be, never "the fix that worked").
+* ``recurrence``: a failure that keeps coming back on an affected service (precedents on it whose
+  written-up root causes agree), with its open follow-ups (a precedent still open at the
+  declaration is said to be, never "the fix that worked").
 
 Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
 the same on every run and store.
@@ -21,6 +22,7 @@ import math
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
+from precedent.retrieval.lessons import causes_agree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -254,18 +256,23 @@ def recurrence_hypotheses(
     precedents: Sequence[Precedent],
     still_open: frozenset[str] = frozenset(),
 ) -> list[Hypothesis]:
-    """A failure that keeps recurring on an affected service: two or more close precedents on it.
+    """A failure that keeps recurring on an affected service: precedents on it whose causes agree.
+
+    Two or more precedents on the service whose written-up root causes agree (``_same_cause``);
+    none when they disagree, or when a root cause was read from status updates only.
 
     A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
     known to have worked: the advice says it is still open rather than "apply the fix".
     """
     out = []
     for service in services:
-        on_it = [
-            p
-            for p in precedents
-            if service.name in p.shared_services and (p.root_cause or p.resolution) and not p.from_updates
-        ]
+        on_it = _same_cause(
+            [
+                p
+                for p in precedents
+                if service.name in p.shared_services and p.root_cause and not p.from_updates
+            ]
+        )
         if len(on_it) < 2:
             continue
         open_items = [f for p in on_it for f in p.follow_ups]
@@ -302,6 +309,29 @@ def recurrence_hypotheses(
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
         out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
     return out
+
+
+def _same_cause(on_service: Sequence[Precedent]) -> list[Precedent]:
+    """The most precedents whose written-up root causes all agree (``lessons.causes_agree``).
+
+    Ties go to the group led by the closer precedent. Precedents that failed in different ways
+    are not "this way" again: two incidents on one service with unrelated causes made a
+    recurrence whose fix "worked last time" was another failure's.
+    """
+    best: list[Precedent] = []
+    for lead, first in enumerate(on_service):
+        group = [first]
+        for other in on_service[lead + 1 :]:
+            if all(_agree(member, other) for member in group):
+                group.append(other)
+        if len(group) > len(best):
+            best = group
+    return best
+
+
+def _agree(first: Precedent, second: Precedent) -> bool:
+    names = (*first.shared_services, *second.shared_services)
+    return causes_agree(first.root_cause or "", second.root_cause or "", names)
 
 
 def _active(nearby_incidents: Mapping[str, Sequence[IncidentBrief]]) -> frozenset[str]:

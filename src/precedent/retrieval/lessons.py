@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from precedent.model import stored_time
+from precedent.retrieval.fusion import overlap
 from precedent.retrieval.results import FollowUpSummary, Lesson
 from precedent.retrieval.terms import STOP_WORDS, terms
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DONE_STATUSES",
+    "causes_agree",
     "extract_lesson",
     "follow_up_summary",
     "informative_part",
@@ -68,6 +70,10 @@ _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
 # "Mitigation applied:", "Cause identified,"); a space must follow, so "14:00" is no lead-in.
 _LEAD_IN = re.compile(r"^([^:,]{0,60})[:,]\s+")
+
+# Two causes agree when they share this many words that say what broke, and this much of them.
+_AGREEING_TERMS = 2
+_AGREEING_OVERLAP = 0.2
 
 DONE_STATUSES = frozenset(
     {"completed", "complete", "done", "closed", "not_doing", "cancelled", "canceled", "deleted"}
@@ -218,6 +224,30 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
 
 def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
     return all(term in ignored for term in terms(text))
+
+
+def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
+    """Whether two root causes tell the same failure, by the words that say what broke.
+
+    Those words are each cause's ``terms`` less status words, words with digits (versions,
+    sizes) and the words of ``names`` (the services both affect: every cause there names them).
+    The causes agree when they share at least two of them and their Ochiai overlap
+    (``fusion.overlap``) is at least 0.2. Strict on purpose: of the generated organisations'
+    failure modes (``sources.synthetic.failure_modes``, causes deliberately worded apart, the
+    services' names left out), 5 of 45 pairs of one mode's differently worded causes agree, and 7
+    of 858 pairs of different modes' causes. Identical wording always agrees.
+
+    Args:
+        first: One root cause.
+        second: The other.
+        names: Names whose words say nothing of the cause.
+    """
+    ignored = _STATUS_WORDS | frozenset(t for name in names for t in terms(name))
+    a, b = (
+        frozenset(t for t in terms(text) if t not in ignored and not any(c.isdigit() for c in t))
+        for text in (first, second)
+    )
+    return len(a & b) >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
 
 
 def _update_text(update: Node) -> str:
