@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, Investigation, build_investigation
-from precedent.investigation.precedents import Parts, precedents_from, still_open
+from precedent.investigation.precedents import Parts, incident_parts, precedents_from, still_open
+from precedent.investigation.results import SuspectedChange
 from precedent.model import OWNER_VIEWER, Edge, Node
 from precedent.retrieval import IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
@@ -203,3 +204,23 @@ async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
     [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
     assert "ran out of nodes" in hypothesis.statement
     assert "added nodes manually" in hypothesis.statement
+
+
+async def test_a_precedent_says_which_service_its_suspected_change_was_to(embedded_store: GraphStore) -> None:
+    # A change hypothesis cites it only for a change like it (hypotheses.supports): that needs
+    # the service the change was to, two hops away (CAUSED_BY, then CHANGED).
+    await embedded_store.upsert_nodes(
+        [
+            Node("inc-1", "Incident", {"reference": "INC-1"}),
+            Node("chg-1", "ChangeEvent", {"kind": "deployment"}),
+            Node("svc-1", "Service", {"name": "checkout"}),
+        ]
+    )
+    await embedded_store.upsert_edges(
+        [Edge("inc-1", "CAUSED_BY", "chg-1"), Edge("chg-1", "CHANGED", "svc-1")]
+    )
+    parts = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",))
+    assert parts.caused == {"inc-1"}
+    assert parts.suspected == {"inc-1": (SuspectedChange("chg-1", "checkout", "deploy"),)}
+    [found] = precedents_from([_similar("inc-1", "a bad deploy", None)], parts)
+    assert found.suspected_changes == (SuspectedChange("chg-1", "checkout", "deploy"),)

@@ -19,6 +19,7 @@ the same on every run and store.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
@@ -44,6 +45,7 @@ __all__ = [
     "precedent_hypotheses",
     "rank_hypotheses",
     "recurrence_hypotheses",
+    "supports",
 ]
 
 # How strongly each feature counts; see benchmarks/investigation.py for how they were checked.
@@ -108,10 +110,33 @@ def _where(change: Change) -> str:
     return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
 
 
+def supports(precedent: Precedent, change: Change) -> bool:
+    """Whether a similar past incident caused by a change speaks for ``change`` in particular.
+
+    It does when one of its suspected changes was to the same service and of the same kind (an
+    unknown kind matches any), or, with no suspected change recorded on that service, when its
+    root cause or resolution names the service ("We rolled back auth-api to ...").
+    """
+    if not precedent.caused_by_change:
+        return False
+    if any(
+        s.service_name == change.service_name and (s.kind == change.kind or "other" in {s.kind, change.kind})
+        for s in precedent.suspected_changes
+    ):
+        return True
+    named = re.compile(rf"(?<![\w-]){re.escape(change.service_name)}(?![\w-])", re.IGNORECASE)
+    return any(named.search(text or "") for text in (precedent.root_cause, precedent.resolution))
+
+
 def change_hypotheses(
     incident: InvestigatedIncident, changes: Sequence[Change], precedents: Sequence[Precedent]
 ) -> list[Hypothesis]:
-    """One hypothesis per change before the declaration, citing the change and change-caused precedents."""
+    """One hypothesis per change before the declaration, citing it and the precedents that support it.
+
+    Only a close precedent caused by a change like this one (``supports``) is cited: every
+    change hypothesis cited the same change-caused precedents, whatever service or kind of
+    change each was about.
+    """
     share = change_share(precedents)
     caused = [p for p in precedents[:5] if p.caused_by_change]
     out = []
@@ -126,20 +151,22 @@ def change_hypotheses(
             f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
             f"was declared, {_where(change)}: roll it back if the symptoms started after it"
         )
-        if caused:
-            labels = [p.label for p in caused[:3]]
+        backing = [p for p in caused if supports(p, change)][:3]
+        to = f"to {change.service_name}"
+        if backing:
+            labels = [p.label for p in backing]
             if len(labels) == 1:
-                statement += f" ({labels[0]}, a similar incident, followed a change)"
+                statement += f" ({labels[0]}, a similar incident, followed a change {to})"
             else:
                 statement += (
-                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes)"
+                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes {to})"
                 )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
         evidence += [
-            Evidence("incident", p.incident_id, p.label, "a similar past incident caused by a change")
-            for p in caused[:3]
+            Evidence("incident", p.incident_id, p.label, f"a similar past incident caused by a change {to}")
+            for p in backing
         ]
         out.append(Hypothesis(statement + ".", confidence, "change", tuple(evidence)))
     return out

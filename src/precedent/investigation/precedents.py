@@ -10,11 +10,12 @@ cause and the fix their responders posted as they found them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.investigation.changes import change_from_node
 from precedent.investigation.context import is_active
-from precedent.investigation.results import FollowUp, Precedent
+from precedent.investigation.results import FollowUp, Precedent, SuspectedChange
 from precedent.model import GraphFilter
 from precedent.retrieval.lessons import follow_up_summary, said_in_updates
 
@@ -42,10 +43,17 @@ _UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNO
 
 @dataclass(frozen=True)
 class Parts:
-    """Open follow-ups per past incident, and the incidents that name a suspected change."""
+    """Open follow-ups per past incident, and the incidents that name a suspected change.
+
+    Attributes:
+        follow_ups: Open follow-ups, by incident id.
+        caused: Ids of the incidents that name a suspected change (``CAUSED_BY``).
+        suspected: Those changes, with the service each changed, by incident id.
+    """
 
     follow_ups: dict[str, tuple[FollowUp, ...]]
     caused: frozenset[str]
+    suspected: Mapping[str, tuple[SuspectedChange, ...]] = field(default_factory=dict)
 
 
 async def incident_parts(
@@ -53,7 +61,7 @@ async def incident_parts(
     incidents: Sequence[Node | tuple[str, str | None]],
     visibilities: tuple[Visibility, ...],
 ) -> Parts:
-    """Fetch open follow-ups and suspected changes of past incidents in one call.
+    """Fetch open follow-ups and suspected changes (with the services they changed) in one call.
 
     Args:
         store: The knowledge map.
@@ -69,25 +77,36 @@ async def incident_parts(
             refs[item.id] = str(ref) if ref is not None else None
     if not refs:
         return Parts({}, frozenset())
+    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was.
     sub = await store.subgraph(
         list(refs),
-        depth=1,
+        depth=2,
         graph_filter=GraphFilter(
-            labels=("FollowUp", "ChangeEvent"),
-            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY"),
+            labels=("FollowUp", "ChangeEvent", "Service"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED"),
             direction="out",
             visibilities=visibilities,
         ),
-        max_nodes=len(refs) * 20 + 100,
+        max_nodes=len(refs) * 30 + 100,
     )
     nodes = {n.id: n for n in sub.nodes}
+    changed = {
+        e.source: str(nodes[e.target].properties.get("name", e.target))
+        for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
+        if e.type == "CHANGED" and e.target in nodes
+    }
     follow_ups: dict[str, list[FollowUp]] = {}
     caused: set[str] = set()
+    suspected: dict[str, list[SuspectedChange]] = {}
     for edge in sub.edges:
         if edge.source not in refs or edge.target not in nodes:
             continue
         if edge.type == "CAUSED_BY":
             caused.add(edge.source)
+            change = change_from_node(nodes[edge.target], None, changed.get(edge.target, ""), None, None)
+            suspected.setdefault(edge.source, []).append(
+                SuspectedChange(change.id, change.service_name or None, change.kind)
+            )
             continue
         node = nodes[edge.target]
         summary = follow_up_summary(node)
@@ -104,7 +123,8 @@ async def incident_parts(
                 )
             )
     ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
-    return Parts(ordered, frozenset(caused))
+    named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
+    return Parts(ordered, frozenset(caused), named)
 
 
 def precedents_from(
@@ -159,6 +179,7 @@ def precedents_from(
                 caused_by_change=result.incident_id in parts.caused or named or undone,
                 open_at_declaration=open_at_declaration,
                 from_updates=not written and bool(root_cause or resolution),
+                suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
             )
         )
     return tuple(out)

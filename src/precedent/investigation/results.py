@@ -26,6 +26,7 @@ __all__ = [
     "Precedent",
     "RelatedService",
     "ServiceContext",
+    "SuspectedChange",
     "TeamInfo",
 ]
 
@@ -187,6 +188,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class SuspectedChange:
+    """A change a past incident named as its suspected cause (``CAUSED_BY``): where, and what kind."""
+
+    id: str
+    service_name: str | None
+    kind: ChangeKind
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """An open follow-up from a past incident."""
 
@@ -223,6 +233,9 @@ class Precedent:
     # Its root cause or resolution was read from the status updates its responders posted (it
     # has no post-mortem saying so): shown, but a weaker lesson than a written-up one.
     from_updates: bool = False
+    # The changes it named as its suspected cause, so a change hypothesis cites it only for a
+    # change like one of them. Empty in investigations stored before it.
+    suspected_changes: tuple[SuspectedChange, ...] = ()
 
     @property
     def label(self) -> str:
