@@ -3,8 +3,8 @@
 One store call fetches the follow-ups and suspected changes (``CAUSED_BY``) of every incident
 the investigation cites: the similar ones and the recent ones on the affected services. Another
 (``still_open``) says which were not yet resolved at the declaration: no fix of theirs is known
-to have worked. A third (``told_in_updates``) reads, for precedents without a post-mortem, the
-cause and the fix their responders posted as they found them.
+to have worked. A precedent without a post-mortem comes with the cause and fix its responders
+posted (``Lesson.from_updates``, read by the finder as for every reader of similar incidents).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from precedent.investigation.changes import change_from_node
 from precedent.investigation.context import is_active
 from precedent.investigation.results import FollowUp, Precedent, SuspectedChange
 from precedent.model import GraphFilter
-from precedent.retrieval.lessons import follow_up_summary, said_in_updates
+from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -27,15 +27,13 @@ if TYPE_CHECKING:
     from precedent.retrieval.results import SimilarIncident
     from precedent.store.base import GraphStore
 
-__all__ = ["Parts", "incident_parts", "precedents_from", "still_open", "told_in_updates"]
+__all__ = ["Parts", "incident_parts", "precedents_from", "still_open"]
 
 _CHANGE_WORDS = re.compile(
     r"\b(deploy(ed|ment)?|release[ds]?|rolled? out|rollout|config(uration)? change|feature flag|"
     r"flag flip|migration|new version|upgrade[ds]?|rolled back|roll(ed)?back|revert(ed)?)\b",
     re.IGNORECASE,
 )
-# Far more updates than an incident gets; only a malformed map would reach it.
-_UPDATES_PER_INCIDENT = 200
 # In a resolution, only undoing a change says a change caused it: "we deployed a configuration
 # change to bypass the cache" is the fix, and says nothing of the cause.
 _UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNORECASE)
@@ -128,10 +126,7 @@ async def incident_parts(
 
 
 def precedents_from(
-    similar: Sequence[SimilarIncident],
-    parts: Parts,
-    open_then: frozenset[str] = frozenset(),
-    told: Mapping[str, tuple[str | None, str | None]] | None = None,
+    similar: Sequence[SimilarIncident], parts: Parts, open_then: frozenset[str] = frozenset()
 ) -> tuple[Precedent, ...]:
     """Turn the finder's results into precedents, flagging those a change caused.
 
@@ -144,21 +139,16 @@ def precedents_from(
         parts: Their follow-ups and suspected changes (``incident_parts``).
         open_then: Ids of those still open at the declaration (``still_open``): they have no
             resolution yet, so what later resolved them is left out (a replay shows no hindsight)
-            and they are flagged ``open_at_declaration``.
-        told: ``(cause, fix)`` their updates said (``told_in_updates``), used where no
-            post-mortem names a cause or a fix (the precedent is then flagged ``from_updates``);
-            never for one still open then (it may be hindsight too).
+            and they are flagged ``open_at_declaration``. A lesson their updates told
+            (``Lesson.from_updates``) is left out whole for them: it may be hindsight too.
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
         open_at_declaration = result.incident_id in open_then
-        written = bool(lesson.root_cause or lesson.resolution)
-        cause, fix = lesson.root_cause, lesson.resolution
-        if not (written or open_at_declaration):
-            cause, fix = (told or {}).get(result.incident_id, (None, None))
-        root_cause = cause
-        resolution = None if open_at_declaration else fix
+        told = lesson.from_updates and not open_at_declaration
+        root_cause = lesson.root_cause if told or not lesson.from_updates else None
+        resolution = None if open_at_declaration else lesson.resolution
         named = bool(root_cause and _CHANGE_WORDS.search(root_cause))
         undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
@@ -178,7 +168,7 @@ def precedents_from(
                 open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
                 caused_by_change=result.incident_id in parts.caused or named or undone,
                 open_at_declaration=open_at_declaration,
-                from_updates=not written and bool(root_cause or resolution),
+                from_updates=told,
                 suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
             )
         )
@@ -190,42 +180,3 @@ async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetim
     if not incident_ids:
         return frozenset()
     return frozenset(n.id for n in await store.get_nodes(incident_ids) if is_active(n, at))
-
-
-async def told_in_updates(
-    store: GraphStore, incident_ids: Sequence[str], visibilities: tuple[Visibility, ...]
-) -> dict[str, tuple[str | None, str | None]]:
-    """``(cause, fix)`` each incident's responders posted (``lessons.said_in_updates``), in one call.
-
-    Many incidents never get a post-mortem, yet the update posted when the cause was identified
-    says what it was: without it, a precedent that is the same failure again showed no cause and
-    no fix, and no hypothesis was made from it.
-    """
-    if not incident_ids:
-        return {}
-    sub = await store.subgraph(
-        list(incident_ids),
-        depth=1,
-        graph_filter=GraphFilter(
-            labels=("IncidentUpdate", "Service"),
-            rel_types=("HAS_UPDATE", "AFFECTS"),
-            direction="out",
-            visibilities=visibilities,
-        ),
-        max_nodes=len(incident_ids) * (_UPDATES_PER_INCIDENT + 1),
-    )
-    nodes = {n.id: n for n in sub.nodes}
-    parts: dict[tuple[str, str], list[Node]] = {}
-    for edge in sub.edges:
-        if edge.source in nodes and edge.target in nodes:
-            parts.setdefault((edge.source, edge.type), []).append(nodes[edge.target])
-    wanted = set(incident_ids)
-    return {
-        node.id: said_in_updates(
-            node,
-            parts.get((node.id, "HAS_UPDATE"), ()),
-            [str(s.properties.get("name", "")) for s in parts.get((node.id, "AFFECTS"), ())],
-        )
-        for node in sub.nodes
-        if node.id in wanted and node.label == "Incident"
-    }

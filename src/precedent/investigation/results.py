@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - codec reads the type hints at run time
 from typing import Literal
 
+from precedent.retrieval.results import cause_said
+
 __all__ = [
     "Change",
     "ChangeKind",
@@ -244,10 +246,8 @@ class Precedent:
 
     @property
     def cause_said(self) -> str:
-        """How its root cause is introduced, saying where a cause no post-mortem wrote up came from."""
-        if self.from_updates:
-            return "root cause (as its status updates said; no post-mortem)"
-        return "root cause"
+        """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
+        return cause_said(self.from_updates)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ without headings (GitHub's final status update), by the first sentence that name
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import stored_time
@@ -28,6 +29,7 @@ __all__ = [
     "informative_part",
     "said_in_updates",
     "section_of",
+    "with_updates",
 ]
 
 _SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -163,6 +165,19 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
             for f in sorted(follow_ups, key=lambda f: (str(f.properties.get("title", "")), f.id))
         ),
     )
+
+
+def with_updates(lesson: Lesson, told: tuple[str | None, str | None]) -> Lesson:
+    """``lesson``, or, when no post-mortem names a root cause or a resolution, what the updates told.
+
+    The one rule every reader of a lesson follows (similar incidents, investigations, an
+    incident's page): a written-up lesson wins whole; without one, the ``(cause, fix)`` of
+    ``said_in_updates`` is used and the lesson is flagged ``from_updates``.
+    """
+    if lesson.root_cause or lesson.resolution:
+        return lesson
+    cause, fix = told
+    return replace(lesson, root_cause=cause, resolution=fix, from_updates=bool(cause or fix))
 
 
 def said_in_updates(
