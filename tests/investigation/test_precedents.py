@@ -107,6 +107,22 @@ def test_a_precedent_still_open_at_the_declaration_claims_no_resolution() -> Non
     assert [p.root_cause for p in found] == ["a bad config", "a bad config"]
     # Flagged, so a page can say it was still open rather than that no fix was recorded.
     assert [p.open_at_declaration for p in found] == [False, True]
+    # A lesson its updates told is what was known by its end: none of it, for one still open then.
+    told = replace(
+        similar[1],
+        explanation=replace(
+            similar[1].explanation, lesson=replace(similar[1].explanation.lesson, from_updates=True)
+        ),
+    )
+    [kept, left] = precedents_from(
+        [replace(told, incident_id="inc-3"), told], Parts({}, frozenset()), frozenset({"inc-2"})
+    )
+    assert (kept.root_cause, kept.resolution, kept.from_updates) == (
+        "a bad config",
+        "We rolled back the load balancer config",
+        True,
+    )
+    assert (left.root_cause, left.resolution, left.from_updates) == (None, None, False)
 
 
 async def _investigate_a_repeat(

@@ -114,8 +114,8 @@ def supports(precedent: Precedent, change: Change) -> bool:
     """Whether a similar past incident caused by a change speaks for ``change`` in particular.
 
     It does when one of its suspected changes was to the same service and of the same kind (an
-    unknown kind matches any), or, with no suspected change recorded on that service, when its
-    root cause or resolution names the service ("We rolled back auth-api to ...").
+    unknown kind matches any), or when its root cause or resolution names the service ("We
+    rolled back auth-api to ...": many incidents record no suspected change).
     """
     if not precedent.caused_by_change:
         return False
