@@ -22,6 +22,7 @@ from precedent.investigation.results import (
     Precedent,
     RelatedService,
     ServiceContext,
+    SuspectedChange,
 )
 
 DECLARED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -84,6 +85,7 @@ def precedent(
         follow_ups=(),
         open_follow_ups=0,
         caused_by_change=caused,
+        suspected_changes=(SuspectedChange("chg-0", "checkout", "deploy"),) if caused else (),
     )
 
 
@@ -234,11 +236,11 @@ def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() ->
 def test_change_statements_count_precedents_and_hops_as_they_are() -> None:
     # "(INC-153, similar incidents, followed a change)" for one; a dependent 2 hops off read as a direct one.
     one = change_hypotheses(INCIDENT, [change()], [precedent("inc-5", caused=True)])[0]
-    assert "(INC-5, a similar incident, followed a change)." in one.statement
+    assert "(INC-5, a similar incident, followed a change to checkout)." in one.statement
     two = change_hypotheses(
         INCIDENT, [change()], [precedent("inc-5", caused=True), precedent("inc-6", caused=True)]
     )
-    assert "(INC-5 and INC-6, similar incidents, followed changes)." in two[0].statement
+    assert "(INC-5 and INC-6, similar incidents, followed changes to checkout)." in two[0].statement
     far = change_hypotheses(INCIDENT, [change(hops=2, relation="downstream")], [])[0]
     assert "on payments-api, which depends on checkout, 2 hops away:" in far.statement
     near = change_hypotheses(INCIDENT, [change(hops=1, relation="upstream")], [])[0]
@@ -305,3 +307,52 @@ def test_a_lesson_read_from_status_updates_weighs_less_than_a_written_up_one() -
     assert "no post-mortem" not in next(h.statement for h in ranked if h.evidence[0].id == "inc-3")
     # "Keeps failing this way" rests on written-up lessons only, as it did before.
     assert recurrence_hypotheses(INCIDENT, [service()], [told, written]) == []
+
+
+def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:
+    # Two incidents on checkout, one an expired certificate and one a full disk, made "checkout
+    # keeps failing this way: apply the fix that worked last time": whose fix, for which failure?
+    pool = "the payments-db connection pool was exhausted by the batch job holding connections"
+    differ = [
+        precedent("inc-2", root_cause="the TLS certificate on the checkout ingress expired"),
+        precedent("inc-3", root_cause=pool),
+    ]
+    assert recurrence_hypotheses(INCIDENT, [service()], differ) == []
+    again = precedent(
+        "inc-4", root_cause="a batch job held connections until the payments-db pool was exhausted"
+    )
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], [*differ, again])
+    assert "2 similar incidents on it (INC-3, INC-4)" in found.statement
+    assert {e.id for e in found.evidence} == {"inc-3", "inc-4"}
+    # A fix alone says nothing of the cause: it is not counted as failing "this way".
+    fix_only = precedent("inc-5", root_cause=None)
+    assert recurrence_hypotheses(INCIDENT, [service()], [fix_only, differ[0]]) == []
+
+
+def test_each_change_cites_the_precedents_caused_by_a_change_like_it() -> None:
+    # Every change hypothesis cited the same top change-caused precedent, whatever service or
+    # kind of change it was about: a deploy of checkout and a flag on payments-api both "followed" INC-5.
+    def caused_by(id: str, service: str, kind: str, root_cause: str = "A bad change") -> Precedent:
+        return replace(
+            precedent(id, root_cause=root_cause, caused=True),
+            suspected_changes=(SuspectedChange(f"chg-{id}", service, kind),),  # type: ignore[arg-type]
+        )
+
+    precedents = [
+        caused_by("inc-5", "checkout", "deploy"),
+        caused_by("inc-6", "payments-api", "config"),
+        caused_by("inc-7", "checkout", "config"),  # same service, another kind of change
+        # No suspected change recorded; its cause names the service.
+        replace(
+            precedent("inc-8", root_cause="We rolled back payments-api to 1.2.2", caused=True),
+            suspected_changes=(),
+        ),
+    ]
+    deploy = change("chg-a")
+    config = change("chg-b", hops=1, relation="upstream", kind="config")
+    flag = replace(change("chg-c", kind="feature_flag"), service_name="search")
+    by_change = {h.evidence[0].id: h for h in change_hypotheses(INCIDENT, [deploy, config, flag], precedents)}
+    cited = {k: [e.id for e in h.evidence[1:]] for k, h in by_change.items()}
+    assert cited == {"chg-a": ["inc-5"], "chg-b": ["inc-6", "inc-8"], "chg-c": []}
+    assert "(INC-5, a similar incident, followed a change to checkout)." in by_change["chg-a"].statement
+    assert "followed" not in by_change["chg-c"].statement

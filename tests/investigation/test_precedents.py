@@ -6,17 +6,23 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.cli.similar_io import results_table
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, Investigation, build_investigation
-from precedent.investigation.precedents import Parts, precedents_from, still_open
+from precedent.investigation.precedents import Parts, incident_parts, precedents_from, still_open
+from precedent.investigation.results import SuspectedChange
+from precedent.mcp.render import render_similar
 from precedent.model import OWNER_VIEWER, Edge, Node
-from precedent.retrieval import IncidentQuery, SimilarIncidentFinder
+from precedent.notebook.tables import similar_frame
+from precedent.responses import SimilarResponse
+from precedent.retrieval import IncidentQuery, SimilarIncidentFinder, incident_detail
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from tests.test_same_words import _printed
 
 if TYPE_CHECKING:
     from precedent.store import GraphStore
@@ -101,6 +107,22 @@ def test_a_precedent_still_open_at_the_declaration_claims_no_resolution() -> Non
     assert [p.root_cause for p in found] == ["a bad config", "a bad config"]
     # Flagged, so a page can say it was still open rather than that no fix was recorded.
     assert [p.open_at_declaration for p in found] == [False, True]
+    # A lesson its updates told is what was known by its end: none of it, for one still open then.
+    told = replace(
+        similar[1],
+        explanation=replace(
+            similar[1].explanation, lesson=replace(similar[1].explanation.lesson, from_updates=True)
+        ),
+    )
+    [kept, left] = precedents_from(
+        [replace(told, incident_id="inc-3"), told], Parts({}, frozenset()), frozenset({"inc-2"})
+    )
+    assert (kept.root_cause, kept.resolution, kept.from_updates) == (
+        "a bad config",
+        "We rolled back the load balancer config",
+        True,
+    )
+    assert (left.root_cause, left.resolution, left.from_updates) == (None, None, False)
 
 
 async def _investigate_a_repeat(
@@ -165,12 +187,8 @@ async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_r
     assert fix in (lesson.resolution or "")
 
 
-async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
-    embedded_store: GraphStore,
-) -> None:
-    # The demo's INC-194, "auth-api slow under load" five days before, the same failure again:
-    # no post-mortem, but its Identified and Monitoring updates said the cause and the fix. The
-    # investigation showed neither and made no hypothesis of it.
+async def _repeat_without_a_postmortem(store: GraphStore) -> Investigation:
+    """INC-2 investigated; INC-1, five days before, has no post-mortem but said its cause and fix."""
     declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     started = declared - timedelta(days=5)
     identified, fixed = started + timedelta(minutes=30), started + timedelta(minutes=50)
@@ -181,8 +199,8 @@ async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
         Node("u-2", "IncidentUpdate", {"message": cause}, identified, text="x"),
         Node("u-3", "IncidentUpdate", {"message": fix}, fixed, text="x"),
     ]
-    investigation = await _investigate_a_repeat(
-        embedded_store,
+    return await _investigate_a_repeat(
+        store,
         "auth-api slow under load",
         (declared, started),
         {
@@ -193,9 +211,70 @@ async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
         },
         (updates, [Edge("inc-1", "HAS_UPDATE", u.id) for u in updates]),
     )
+
+
+async def test_a_precedent_without_a_postmortem_says_what_its_responders_found(
+    embedded_store: GraphStore,
+) -> None:
+    # The demo's INC-194, "auth-api slow under load" five days before, the same failure again:
+    # no post-mortem, but its Identified and Monitoring updates said the cause and the fix. The
+    # investigation showed neither and made no hypothesis of it.
+    investigation = await _repeat_without_a_postmortem(embedded_store)
     [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
-    assert (precedent.root_cause, precedent.resolution) == (cause, fix)
+    # Without "We've identified the cause:" and "Mitigation applied:" (lessons.informative_part).
+    assert (precedent.root_cause, precedent.resolution) == (
+        "the cluster ran out of nodes for auth-api.",
+        "we added nodes manually.",
+    )
     assert precedent.from_updates  # no post-mortem wrote it up: it ranks below one that did
     [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
     assert "ran out of nodes" in hypothesis.statement
     assert "added nodes manually" in hypothesis.statement
+
+
+async def test_similar_incidents_read_a_lesson_without_a_postmortem_as_investigations_do(
+    embedded_store: GraphStore,
+) -> None:
+    # The similar-incidents API, MCP, the CLI and notebook 02 took lessons from post-mortems only:
+    # INC-1 showed no cause there while the investigation of the same incident gave one.
+    investigation = await _repeat_without_a_postmortem(embedded_store)
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    found = await SimilarIncidentFinder(embedded_store, HashEmbedder()).find(IncidentQuery("INC-2"))
+    [lesson] = [r.explanation.lesson for r in found.results if r.incident_id == "inc-1"]
+    assert (lesson.root_cause, lesson.resolution, lesson.from_updates) == (
+        precedent.root_cause,
+        precedent.resolution,
+        True,
+    )
+    answer = SimilarResponse.from_results(found)
+    [result] = [r for r in answer.results if r.incident_id == "inc-1"]
+    assert result.model_dump(mode="json")["explanation"]["lesson"]["from_updates"] is True
+    said = f"{precedent.cause_said}: {precedent.root_cause}"
+    assert said.startswith("root cause (as its status updates said; no post-mortem): the cluster ran")
+    assert said in render_similar(answer)
+    assert said in " ".join(_printed(results_table(found)).split())
+    [row] = similar_frame(answer).query("incident_id == 'inc-1'").to_dict("records")
+    assert (row["root_cause"], row["from_updates"]) == (precedent.root_cause, True)
+    # Its own page (and MCP's get_incident) teach the same lesson.
+    detail = await incident_detail(embedded_store, Catalog(embedded_store), "INC-1", OWNER_VIEWER)
+    assert (detail.lesson.root_cause, detail.lesson.from_updates) == (precedent.root_cause, True)
+
+
+async def test_a_precedent_says_which_service_its_suspected_change_was_to(embedded_store: GraphStore) -> None:
+    # A change hypothesis cites it only for a change like it (hypotheses.supports): that needs
+    # the service the change was to, two hops away (CAUSED_BY, then CHANGED).
+    await embedded_store.upsert_nodes(
+        [
+            Node("inc-1", "Incident", {"reference": "INC-1"}),
+            Node("chg-1", "ChangeEvent", {"kind": "deployment"}),
+            Node("svc-1", "Service", {"name": "checkout"}),
+        ]
+    )
+    await embedded_store.upsert_edges(
+        [Edge("inc-1", "CAUSED_BY", "chg-1"), Edge("chg-1", "CHANGED", "svc-1")]
+    )
+    parts = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",))
+    assert parts.caused == {"inc-1"}
+    assert parts.suspected == {"inc-1": (SuspectedChange("chg-1", "checkout", "deploy"),)}
+    [found] = precedents_from([_similar("inc-1", "a bad deploy", None)], parts)
+    assert found.suspected_changes == (SuspectedChange("chg-1", "checkout", "deploy"),)

@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.investigation.hypotheses import age_text
+from precedent.retrieval.results import FROM_UPDATES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,7 +22,7 @@ __all__ = ["render"]
 _NO_LESSON = "root cause and resolution not recorded"
 _STILL_OPEN = "still open when this incident was declared; its responders may know more"
 # A lesson no post-mortem wrote up: what responders believed then (``Precedent.from_updates``).
-_FROM_UPDATES = "(as its status updates said; no post-mortem)"
+_FROM_UPDATES = f"({FROM_UPDATES})"
 _NO_OWNER = "no owner in the map"
 _NO_ON_CALL = "nobody found on call"
 _NOTHING_AROUND = "no dependency or incident in the map"

@@ -186,7 +186,7 @@ def results_table(answer: SimilarResults) -> Table:
         if explanation.matched_terms:
             why.append("terms: " + ", ".join(explanation.matched_terms[:8]))
         lesson = explanation.lesson
-        teaches = [f"root cause: {lesson.root_cause}"] if lesson.root_cause else []
+        teaches = [f"{lesson.cause_said}: {lesson.root_cause}"] if lesson.root_cause else []
         if lesson.resolution:
             teaches.append(f"resolved by: {lesson.resolution}")
         if lesson.open_follow_ups:

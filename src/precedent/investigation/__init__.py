@@ -44,6 +44,7 @@ from precedent.investigation.results import (
     Precedent,
     RelatedService,
     ServiceContext,
+    SuspectedChange,
     TeamInfo,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "ServiceContext",
     "ServicePeople",
     "ServiceSnapshot",
+    "SuspectedChange",
     "TeamInfo",
     "build_investigation",
     "get",

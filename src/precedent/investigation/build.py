@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
 from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
 from precedent.investigation.hypotheses import rank_hypotheses
-from precedent.investigation.precedents import incident_parts, precedents_from, still_open, told_in_updates
+from precedent.investigation.precedents import incident_parts, precedents_from, still_open
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
 from precedent.metrics import INVESTIGATION_BUILD_SECONDS
@@ -188,12 +188,7 @@ async def build_investigation(
         collaborators.finder.find_posed(posed, options.similar), around(), _map_state(store, cite)
     )
     recent_on_affected = [b for s in gathered.services for b in s.recent_incidents]
-    unwritten = [
-        r.incident_id
-        for r in similar.results
-        if not (r.explanation.lesson.root_cause or r.explanation.lesson.resolution)
-    ]
-    parts, unresolved, told = await asyncio.gather(
+    parts, unresolved = await asyncio.gather(
         incident_parts(
             store,
             [(r.incident_id, r.reference) for r in similar.results]
@@ -201,9 +196,8 @@ async def build_investigation(
             cite,
         ),
         still_open(store, [r.incident_id for r in similar.results], at),
-        told_in_updates(store, unwritten, cite),
     )
-    precedents = precedents_from(similar.results, parts, unresolved, told)
+    precedents = precedents_from(similar.results, parts, unresolved)
     incident = _incident(posed, node, at)
     hypotheses = rank_hypotheses(
         incident, changes, precedents, gathered.services, gathered.nearby_incidents, unresolved

@@ -8,8 +8,9 @@ Four kinds, each made only from evidence it cites by id:
 * ``precedent``: a close similar incident whose root cause (or fix) is known.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
-* ``recurrence``: a failure that keeps coming back on an affected service, with its open follow-ups
-  (a precedent still open at the declaration is said to be, never "the fix that worked").
+* ``recurrence``: a failure that keeps coming back on an affected service (precedents on it whose
+  written-up root causes agree), with its open follow-ups (a precedent still open at the
+  declaration is said to be, never "the fix that worked").
 
 Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
 the same on every run and store.
@@ -18,9 +19,11 @@ the same on every run and store.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
+from precedent.retrieval.lessons import causes_agree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -42,6 +45,7 @@ __all__ = [
     "precedent_hypotheses",
     "rank_hypotheses",
     "recurrence_hypotheses",
+    "supports",
 ]
 
 # How strongly each feature counts; see benchmarks/investigation.py for how they were checked.
@@ -106,10 +110,33 @@ def _where(change: Change) -> str:
     return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
 
 
+def supports(precedent: Precedent, change: Change) -> bool:
+    """Whether a similar past incident caused by a change speaks for ``change`` in particular.
+
+    It does when one of its suspected changes was to the same service and of the same kind (an
+    unknown kind matches any), or when its root cause or resolution names the service ("We
+    rolled back auth-api to ...": many incidents record no suspected change).
+    """
+    if not precedent.caused_by_change:
+        return False
+    if any(
+        s.service_name == change.service_name and (s.kind == change.kind or "other" in {s.kind, change.kind})
+        for s in precedent.suspected_changes
+    ):
+        return True
+    named = re.compile(rf"(?<![\w-]){re.escape(change.service_name)}(?![\w-])", re.IGNORECASE)
+    return any(named.search(text or "") for text in (precedent.root_cause, precedent.resolution))
+
+
 def change_hypotheses(
     incident: InvestigatedIncident, changes: Sequence[Change], precedents: Sequence[Precedent]
 ) -> list[Hypothesis]:
-    """One hypothesis per change before the declaration, citing the change and change-caused precedents."""
+    """One hypothesis per change before the declaration, citing it and the precedents that support it.
+
+    Only a close precedent caused by a change like this one (``supports``) is cited: every
+    change hypothesis cited the same change-caused precedents, whatever service or kind of
+    change each was about.
+    """
     share = change_share(precedents)
     caused = [p for p in precedents[:5] if p.caused_by_change]
     out = []
@@ -124,20 +151,22 @@ def change_hypotheses(
             f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
             f"was declared, {_where(change)}: roll it back if the symptoms started after it"
         )
-        if caused:
-            labels = [p.label for p in caused[:3]]
+        backing = [p for p in caused if supports(p, change)][:3]
+        to = f"to {change.service_name}"
+        if backing:
+            labels = [p.label for p in backing]
             if len(labels) == 1:
-                statement += f" ({labels[0]}, a similar incident, followed a change)"
+                statement += f" ({labels[0]}, a similar incident, followed a change {to})"
             else:
                 statement += (
-                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes)"
+                    f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes {to})"
                 )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
         evidence += [
-            Evidence("incident", p.incident_id, p.label, "a similar past incident caused by a change")
-            for p in caused[:3]
+            Evidence("incident", p.incident_id, p.label, f"a similar past incident caused by a change {to}")
+            for p in backing
         ]
         out.append(Hypothesis(statement + ".", confidence, "change", tuple(evidence)))
     return out
@@ -254,18 +283,23 @@ def recurrence_hypotheses(
     precedents: Sequence[Precedent],
     still_open: frozenset[str] = frozenset(),
 ) -> list[Hypothesis]:
-    """A failure that keeps recurring on an affected service: two or more close precedents on it.
+    """A failure that keeps recurring on an affected service: precedents on it whose causes agree.
+
+    Two or more precedents on the service whose written-up root causes agree (``_same_cause``);
+    none when they disagree, or when a root cause was read from status updates only.
 
     A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
     known to have worked: the advice says it is still open rather than "apply the fix".
     """
     out = []
     for service in services:
-        on_it = [
-            p
-            for p in precedents
-            if service.name in p.shared_services and (p.root_cause or p.resolution) and not p.from_updates
-        ]
+        on_it = _same_cause(
+            [
+                p
+                for p in precedents
+                if service.name in p.shared_services and p.root_cause and not p.from_updates
+            ]
+        )
         if len(on_it) < 2:
             continue
         open_items = [f for p in on_it for f in p.follow_ups]
@@ -302,6 +336,29 @@ def recurrence_hypotheses(
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
         out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
     return out
+
+
+def _same_cause(on_service: Sequence[Precedent]) -> list[Precedent]:
+    """The most precedents whose written-up root causes all agree (``lessons.causes_agree``).
+
+    Ties go to the group led by the closer precedent. Precedents that failed in different ways
+    are not "this way" again: two incidents on one service with unrelated causes made a
+    recurrence whose fix "worked last time" was another failure's.
+    """
+    best: list[Precedent] = []
+    for lead, first in enumerate(on_service):
+        group = [first]
+        for other in on_service[lead + 1 :]:
+            if all(_agree(member, other) for member in group):
+                group.append(other)
+        if len(group) > len(best):
+            best = group
+    return best
+
+
+def _agree(first: Precedent, second: Precedent) -> bool:
+    names = (*first.shared_services, *second.shared_services)
+    return causes_agree(first.root_cause or "", second.root_cause or "", names)
 
 
 def _active(nearby_incidents: Mapping[str, Sequence[IncidentBrief]]) -> frozenset[str]:

@@ -3,20 +3,21 @@
 One store call fetches the follow-ups and suspected changes (``CAUSED_BY``) of every incident
 the investigation cites: the similar ones and the recent ones on the affected services. Another
 (``still_open``) says which were not yet resolved at the declaration: no fix of theirs is known
-to have worked. A third (``told_in_updates``) reads, for precedents without a post-mortem, the
-cause and the fix their responders posted as they found them.
+to have worked. A precedent without a post-mortem comes with the cause and fix its responders
+posted (``Lesson.from_updates``, read by the finder as for every reader of similar incidents).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from precedent.investigation.changes import change_from_node
 from precedent.investigation.context import is_active
-from precedent.investigation.results import FollowUp, Precedent
+from precedent.investigation.results import FollowUp, Precedent, SuspectedChange
 from precedent.model import GraphFilter
-from precedent.retrieval.lessons import follow_up_summary, said_in_updates
+from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -26,15 +27,13 @@ if TYPE_CHECKING:
     from precedent.retrieval.results import SimilarIncident
     from precedent.store.base import GraphStore
 
-__all__ = ["Parts", "incident_parts", "precedents_from", "still_open", "told_in_updates"]
+__all__ = ["Parts", "incident_parts", "precedents_from", "still_open"]
 
 _CHANGE_WORDS = re.compile(
     r"\b(deploy(ed|ment)?|release[ds]?|rolled? out|rollout|config(uration)? change|feature flag|"
     r"flag flip|migration|new version|upgrade[ds]?|rolled back|roll(ed)?back|revert(ed)?)\b",
     re.IGNORECASE,
 )
-# Far more updates than an incident gets; only a malformed map would reach it.
-_UPDATES_PER_INCIDENT = 200
 # In a resolution, only undoing a change says a change caused it: "we deployed a configuration
 # change to bypass the cache" is the fix, and says nothing of the cause.
 _UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNORECASE)
@@ -42,10 +41,17 @@ _UNDO_WORDS = re.compile(r"\b(rolled back|roll(ed)?back|revert(ed)?)\b", re.IGNO
 
 @dataclass(frozen=True)
 class Parts:
-    """Open follow-ups per past incident, and the incidents that name a suspected change."""
+    """Open follow-ups per past incident, and the incidents that name a suspected change.
+
+    Attributes:
+        follow_ups: Open follow-ups, by incident id.
+        caused: Ids of the incidents that name a suspected change (``CAUSED_BY``).
+        suspected: Those changes, with the service each changed, by incident id.
+    """
 
     follow_ups: dict[str, tuple[FollowUp, ...]]
     caused: frozenset[str]
+    suspected: Mapping[str, tuple[SuspectedChange, ...]] = field(default_factory=dict)
 
 
 async def incident_parts(
@@ -53,7 +59,7 @@ async def incident_parts(
     incidents: Sequence[Node | tuple[str, str | None]],
     visibilities: tuple[Visibility, ...],
 ) -> Parts:
-    """Fetch open follow-ups and suspected changes of past incidents in one call.
+    """Fetch open follow-ups and suspected changes (with the services they changed) in one call.
 
     Args:
         store: The knowledge map.
@@ -69,25 +75,36 @@ async def incident_parts(
             refs[item.id] = str(ref) if ref is not None else None
     if not refs:
         return Parts({}, frozenset())
+    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was.
     sub = await store.subgraph(
         list(refs),
-        depth=1,
+        depth=2,
         graph_filter=GraphFilter(
-            labels=("FollowUp", "ChangeEvent"),
-            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY"),
+            labels=("FollowUp", "ChangeEvent", "Service"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED"),
             direction="out",
             visibilities=visibilities,
         ),
-        max_nodes=len(refs) * 20 + 100,
+        max_nodes=len(refs) * 30 + 100,
     )
     nodes = {n.id: n for n in sub.nodes}
+    changed = {
+        e.source: str(nodes[e.target].properties.get("name", e.target))
+        for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
+        if e.type == "CHANGED" and e.target in nodes
+    }
     follow_ups: dict[str, list[FollowUp]] = {}
     caused: set[str] = set()
+    suspected: dict[str, list[SuspectedChange]] = {}
     for edge in sub.edges:
         if edge.source not in refs or edge.target not in nodes:
             continue
         if edge.type == "CAUSED_BY":
             caused.add(edge.source)
+            change = change_from_node(nodes[edge.target], None, changed.get(edge.target, ""), None, None)
+            suspected.setdefault(edge.source, []).append(
+                SuspectedChange(change.id, change.service_name or None, change.kind)
+            )
             continue
         node = nodes[edge.target]
         summary = follow_up_summary(node)
@@ -104,14 +121,12 @@ async def incident_parts(
                 )
             )
     ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
-    return Parts(ordered, frozenset(caused))
+    named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
+    return Parts(ordered, frozenset(caused), named)
 
 
 def precedents_from(
-    similar: Sequence[SimilarIncident],
-    parts: Parts,
-    open_then: frozenset[str] = frozenset(),
-    told: Mapping[str, tuple[str | None, str | None]] | None = None,
+    similar: Sequence[SimilarIncident], parts: Parts, open_then: frozenset[str] = frozenset()
 ) -> tuple[Precedent, ...]:
     """Turn the finder's results into precedents, flagging those a change caused.
 
@@ -124,21 +139,16 @@ def precedents_from(
         parts: Their follow-ups and suspected changes (``incident_parts``).
         open_then: Ids of those still open at the declaration (``still_open``): they have no
             resolution yet, so what later resolved them is left out (a replay shows no hindsight)
-            and they are flagged ``open_at_declaration``.
-        told: ``(cause, fix)`` their updates said (``told_in_updates``), used where no
-            post-mortem names a cause or a fix (the precedent is then flagged ``from_updates``);
-            never for one still open then (it may be hindsight too).
+            and they are flagged ``open_at_declaration``. A lesson their updates told
+            (``Lesson.from_updates``) is left out whole for them: it may be hindsight too.
     """
     out = []
     for result in similar:
         lesson = result.explanation.lesson
         open_at_declaration = result.incident_id in open_then
-        written = bool(lesson.root_cause or lesson.resolution)
-        cause, fix = lesson.root_cause, lesson.resolution
-        if not (written or open_at_declaration):
-            cause, fix = (told or {}).get(result.incident_id, (None, None))
-        root_cause = cause
-        resolution = None if open_at_declaration else fix
+        told = lesson.from_updates and not open_at_declaration
+        root_cause = lesson.root_cause if told or not lesson.from_updates else None
+        resolution = None if open_at_declaration else lesson.resolution
         named = bool(root_cause and _CHANGE_WORDS.search(root_cause))
         undone = bool(resolution and _UNDO_WORDS.search(resolution))
         out.append(
@@ -158,7 +168,8 @@ def precedents_from(
                 open_follow_ups=len(parts.follow_ups.get(result.incident_id, ())),
                 caused_by_change=result.incident_id in parts.caused or named or undone,
                 open_at_declaration=open_at_declaration,
-                from_updates=not written and bool(root_cause or resolution),
+                from_updates=told,
+                suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
             )
         )
     return tuple(out)
@@ -169,35 +180,3 @@ async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetim
     if not incident_ids:
         return frozenset()
     return frozenset(n.id for n in await store.get_nodes(incident_ids) if is_active(n, at))
-
-
-async def told_in_updates(
-    store: GraphStore, incident_ids: Sequence[str], visibilities: tuple[Visibility, ...]
-) -> dict[str, tuple[str | None, str | None]]:
-    """``(cause, fix)`` each incident's responders posted (``lessons.said_in_updates``), in one call.
-
-    Many incidents never get a post-mortem, yet the update posted when the cause was identified
-    says what it was: without it, a precedent that is the same failure again showed no cause and
-    no fix, and no hypothesis was made from it.
-    """
-    if not incident_ids:
-        return {}
-    sub = await store.subgraph(
-        list(incident_ids),
-        depth=1,
-        graph_filter=GraphFilter(
-            labels=("IncidentUpdate",), rel_types=("HAS_UPDATE",), direction="out", visibilities=visibilities
-        ),
-        max_nodes=len(incident_ids) * (_UPDATES_PER_INCIDENT + 1),
-    )
-    nodes = {n.id: n for n in sub.nodes}
-    updates: dict[str, list[Node]] = {}
-    for edge in sub.edges:
-        if edge.type == "HAS_UPDATE" and edge.source in nodes and edge.target in nodes:
-            updates.setdefault(edge.source, []).append(nodes[edge.target])
-    wanted = set(incident_ids)
-    return {
-        node.id: said_in_updates(node, updates.get(node.id, ()))
-        for node in sub.nodes
-        if node.id in wanted and node.label == "Incident"
-    }

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - codec reads the type hints at run time
 from typing import Literal
 
+from precedent.retrieval.results import cause_said
+
 __all__ = [
     "Change",
     "ChangeKind",
@@ -26,6 +28,7 @@ __all__ = [
     "Precedent",
     "RelatedService",
     "ServiceContext",
+    "SuspectedChange",
     "TeamInfo",
 ]
 
@@ -187,6 +190,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class SuspectedChange:
+    """A change a past incident named as its suspected cause (``CAUSED_BY``): where, and what kind."""
+
+    id: str
+    service_name: str | None
+    kind: ChangeKind
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """An open follow-up from a past incident."""
 
@@ -223,6 +235,9 @@ class Precedent:
     # Its root cause or resolution was read from the status updates its responders posted (it
     # has no post-mortem saying so): shown, but a weaker lesson than a written-up one.
     from_updates: bool = False
+    # The changes it named as its suspected cause, so a change hypothesis cites it only for a
+    # change like one of them. Empty in investigations stored before it.
+    suspected_changes: tuple[SuspectedChange, ...] = ()
 
     @property
     def label(self) -> str:
@@ -231,10 +246,8 @@ class Precedent:
 
     @property
     def cause_said(self) -> str:
-        """How its root cause is introduced, saying where a cause no post-mortem wrote up came from."""
-        if self.from_updates:
-            return "root cause (as its status updates said; no post-mortem)"
-        return "root cause"
+        """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
+        return cause_said(self.from_updates)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def render_similar(response: SimilarResponse) -> str:
         if why.path:
             lines.append(f"   path: {why.path}")
         if why.lesson.root_cause:
-            lines.append(f"   root cause: {_short(why.lesson.root_cause)}")
+            lines.append(f"   {why.lesson.cause_said}: {_short(why.lesson.root_cause)}")
         if why.lesson.resolution:
             lines.append(f"   resolved by: {_short(why.lesson.resolution)}")
         if why.lesson.open_follow_ups:
@@ -113,7 +113,7 @@ def render_incident(response: IncidentDetailResponse) -> str:
         ]
     lesson = response.lesson
     for label, value in (
-        ("root cause", lesson.root_cause),
+        (lesson.cause_said, lesson.root_cause),
         ("resolved by", lesson.resolution),
         ("learnings", lesson.learnings),
     ):

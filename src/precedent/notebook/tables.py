@@ -76,6 +76,7 @@ SIMILAR_COLUMNS = (
     "shared_services",
     "path",
     "root_cause",
+    "from_updates",
     "open_follow_ups",
 )
 
@@ -138,6 +139,7 @@ def similar_frame(answer: SimilarResponse, *, signals: int = 3) -> pd.DataFrame:
                 "shared_services": ", ".join(why.shared_services),
                 "path": why.path,
                 "root_cause": why.lesson.root_cause,
+                "from_updates": why.lesson.from_updates,
                 "open_follow_ups": why.lesson.open_follow_ups,
             }
         )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from precedent.retrieval.results import cause_said
+
 if TYPE_CHECKING:
     from precedent.retrieval import (
         Explanation,
@@ -64,7 +66,11 @@ class FollowUpResponse(BaseModel):
 
 
 class LessonResponse(BaseModel):
-    """What a past incident teaches: root cause, resolution, duration, follow-ups."""
+    """What a past incident teaches: root cause, resolution, duration, follow-ups.
+
+    From its post-mortem; without one naming a root cause or resolution, from its status updates
+    (``from_updates``), as an investigation's precedents read it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -76,6 +82,16 @@ class LessonResponse(BaseModel):
     type: str | None
     follow_ups: list[FollowUpResponse]
     open_follow_ups: int
+    from_updates: bool = Field(
+        default=False,
+        description="no post-mortem names a root cause or resolution: they were read from the status "
+        "updates posted when it was identified and fixed (what its responders believed then)",
+    )
+
+    @property
+    def cause_said(self) -> str:
+        """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
+        return cause_said(self.from_updates)
 
     @classmethod
     def from_lesson(cls, lesson: Lesson) -> LessonResponse:
@@ -89,6 +105,7 @@ class LessonResponse(BaseModel):
             type=lesson.incident_type,
             follow_ups=[FollowUpResponse.from_summary(f) for f in lesson.follow_ups],
             open_follow_ups=lesson.open_follow_ups,
+            from_updates=lesson.from_updates,
         )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter
-from precedent.retrieval.lessons import extract_lesson
+from precedent.retrieval.lessons import extract_lesson, said_in_updates, with_updates
 
 if TYPE_CHECKING:
     from precedent.model import Node, Viewer
@@ -32,7 +32,8 @@ class IncidentDetail:
         incident: The Incident node.
         updates: Its status updates, oldest first.
         postmortems: Its post-mortem documents.
-        lesson: What its post-mortem and follow-ups teach (root cause, resolution, follow-ups).
+        lesson: What its post-mortem (else its updates) and follow-ups teach (root cause,
+            resolution, follow-ups; ``lessons.with_updates``).
         follow_ups: Its FollowUp nodes, by title.
         services: The services it affected, by name.
     """
@@ -83,7 +84,10 @@ async def incident_detail(store: GraphStore, catalog: Catalog, key: str, viewer:
         incident=incident,
         updates=tuple(updates),
         postmortems=tuple(postmortems),
-        lesson=extract_lesson(incident, chunks, follow_ups),
+        lesson=with_updates(
+            extract_lesson(incident, chunks, follow_ups),
+            said_in_updates(incident, updates, [str(s.properties.get("name", "")) for s in services]),
+        ),
         follow_ups=tuple(follow_ups),
         services=tuple(services),
     )

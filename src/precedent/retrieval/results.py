@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from precedent.retrieval.query import PosedQuery
 
 __all__ = [
+    "FROM_UPDATES",
     "Explanation",
     "FollowUpSummary",
     "GraphPath",
@@ -20,6 +21,15 @@ __all__ = [
     "SimilarIncident",
     "SimilarResults",
 ]
+
+
+FROM_UPDATES = "as its status updates said; no post-mortem"
+"""Said of a lesson no post-mortem wrote up: it is what the responders believed then."""
+
+
+def cause_said(from_updates: bool) -> str:
+    """How a root cause is introduced, saying where a cause no post-mortem wrote up came from."""
+    return f"root cause ({FROM_UPDATES})" if from_updates else "root cause"
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,12 @@ class FollowUpSummary:
 
 @dataclass(frozen=True)
 class Lesson:
-    """What a past incident teaches, taken from its post-mortem and follow-ups."""
+    """What a past incident teaches, taken from its post-mortem and follow-ups.
+
+    Without a post-mortem naming a root cause or a resolution, they are read from the status
+    updates posted when the cause was identified and when it was fixed (``from_updates``;
+    ``lessons.with_updates``).
+    """
 
     root_cause: str | None
     resolution: str | None
@@ -80,11 +95,17 @@ class Lesson:
     severity: str | None
     incident_type: str | None
     follow_ups: tuple[FollowUpSummary, ...]
+    from_updates: bool = False
 
     @property
     def open_follow_ups(self) -> int:
         """How many follow-ups are still open."""
         return sum(1 for f in self.follow_ups if f.open)
+
+    @property
+    def cause_said(self) -> str:
+        """How its root cause is introduced (``cause_said``)."""
+        return cause_said(self.from_updates)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from precedent.retrieval.posing import pose
 from precedent.retrieval.query import PosedQuery, SimilarOptions, SimilarQuery
 from precedent.retrieval.results import SimilarIncident, SimilarResults
 from precedent.retrieval.terms import terms
+from precedent.retrieval.told import with_told
 
 if TYPE_CHECKING:
     from precedent.embedding.base import Embedder
@@ -130,4 +131,5 @@ class SimilarIncidentFinder:
                     explanation=explain(posed, fused, fact, context, material),
                 )
             )
-        return SimilarResults(posed, tuple(results))
+        # A lesson no post-mortem wrote up is read from the updates, as investigations read it.
+        return SimilarResults(posed, await with_told(self._store, results, posed.visibilities))

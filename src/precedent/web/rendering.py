@@ -17,6 +17,7 @@ from litestar.response import Template
 from litestar.template import TemplateConfig
 
 from precedent.links import Links
+from precedent.retrieval.results import FROM_UPDATES
 from precedent.web.format import FILTERS
 from precedent.web.headers import PAGE_HEADERS
 
@@ -42,6 +43,8 @@ def _environment() -> Environment:
     )
     env.filters.update(FILTERS)
     env.globals["ui"] = PAGES
+    # One wording of a lesson read from status updates, as the CLI, MCP and Slack say it.
+    env.globals["from_updates"] = FROM_UPDATES
     return env
 
 

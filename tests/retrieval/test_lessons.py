@@ -1,0 +1,92 @@
+"""What a past incident's status updates said: the finding, without the status chatter around it.
+
+The updates quoted are GitHub's, from its public status history (githubstatus.com, 2022-2025).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from precedent.model import Node
+from precedent.retrieval.lessons import informative_part, said_in_updates
+
+_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "A fix has been implemented and we are monitoring the results.",
+        "A fix has been deployed and we are monitoring the results",
+        "We have deployed a potential fix and are monitoring resolution.",
+        "The degradation has been mitigated. We are monitoring to ensure stability.",
+        "The issue has been identified and a fix is being implemented.",
+        "We are continuing to monitor.",
+        "Identified: we are continuing to investigate.",
+    ],
+)
+def test_an_update_that_only_says_where_the_work_stands_says_no_cause(update: str) -> None:
+    assert informative_part(update) is None
+
+
+def test_the_finding_is_kept_and_the_chatter_around_it_dropped() -> None:
+    routing = (
+        "We hit an issue with the main request routing service which is causing errors with running "
+        "jobs, and retrieving logs/artifacts. The team has identified the cause and is actively mitigating."
+    )
+    assert informative_part(routing) == (
+        "We hit an issue with the main request routing service which is causing errors with running "
+        "jobs, and retrieving logs/artifacts."
+    )
+    assert informative_part("Identified: a bad config push to the load balancers.") == (
+        "a bad config push to the load balancers."
+    )
+    assert informative_part(
+        "We've identified the cause: the node pool max was too low. Working on a fix now."
+    ) == ("the node pool max was too low.")
+    # A time is not a lead-in.
+    assert informative_part("Since 14:05 UTC, webhooks were delayed by a full queue.") == (
+        "Since 14:05 UTC, webhooks were delayed by a full queue."
+    )
+
+
+def test_said_in_updates_gives_no_cause_or_fix_for_status_chatter() -> None:
+    identified, fixed = _AT + timedelta(minutes=20), _AT + timedelta(minutes=40)
+    incident = Node(
+        "inc-1",
+        "Incident",
+        {"identified_at": identified.isoformat(), "fixed_at": fixed.isoformat()},
+        _AT,
+    )
+    mitigated = "The degradation affecting Actions has been mitigated. We are monitoring to ensure stability."
+    updates = [
+        Node(
+            "u-1",
+            "IncidentUpdate",
+            {"message": "The issue has been identified and a fix is being implemented."},
+            identified,
+        ),
+        Node("u-2", "IncidentUpdate", {"message": mitigated}, fixed),
+    ]
+    # "Actions" is the service it affected: naming it says nothing of the fix.
+    assert said_in_updates(incident, updates, ["Actions"]) == (None, None)
+    told = [
+        Node(
+            "u-1",
+            "IncidentUpdate",
+            {"message": "Identified: a bad config push to the load balancers."},
+            identified,
+        ),
+        Node(
+            "u-2",
+            "IncidentUpdate",
+            {"message": "Mitigation applied: we reverted the config. Monitoring."},
+            fixed,
+        ),
+    ]
+    assert said_in_updates(incident, told, ["Actions"]) == (
+        "a bad config push to the load balancers.",
+        "we reverted the config.",
+    )
