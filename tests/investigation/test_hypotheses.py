@@ -305,8 +305,28 @@ def test_a_lesson_read_from_status_updates_weighs_less_than_a_written_up_one() -
     said = next(h.statement for h in ranked if h.evidence[0].id == "inc-2")
     assert "root cause (as its status updates said; no post-mortem): A bad deploy" in said
     assert "no post-mortem" not in next(h.statement for h in ranked if h.evidence[0].id == "inc-3")
-    # "Keeps failing this way" rests on written-up lessons only, as it did before.
-    assert recurrence_hypotheses(INCIDENT, [service()], [told, written]) == []
+
+
+def test_causes_read_from_updates_make_a_recurrence_when_they_agree_and_say_so() -> None:
+    # The demo's planted recurring failure (INC-105, INC-194: "the cluster ran out of nodes for
+    # auth-api; the node pool max was too low", both told in updates, neither written up) came
+    # out as two separate precedents, never as the failure that keeps coming back.
+    nodes = "the cluster ran out of nodes for checkout; the node pool max was too low"
+    first = replace(precedent("inc-2", root_cause=f"We believe the cause is {nodes}"), from_updates=True)
+    second = replace(precedent("inc-3", root_cause=nodes), from_updates=True)
+    (told,) = recurrence_hypotheses(INCIDENT, [service()], [first, second])
+    assert "2 similar incidents on it (INC-2, INC-3; causes as their status updates said)" in told.statement
+    assert {e.id for e in told.evidence} == {"inc-2", "inc-3"}
+    (written,) = recurrence_hypotheses(
+        INCIDENT, [service()], [replace(first, from_updates=False), replace(second, from_updates=False)]
+    )
+    assert "status updates" not in written.statement
+    assert told.confidence < written.confidence
+    # Told causes that disagree are not "this way" again, as written-up ones are not.
+    disk = replace(
+        precedent("inc-4", root_cause="the disk on the checkout database filled up"), from_updates=True
+    )
+    assert recurrence_hypotheses(INCIDENT, [service()], [first, disk]) == []
 
 
 def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:

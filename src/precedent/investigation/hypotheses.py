@@ -217,12 +217,15 @@ def precedent_hypotheses(
     return out
 
 
+_TOLD_WEIGHT = 0.7
+"""A cause read from status updates is what responders believed then, not a written-up finding:
+it weighs as a resolution alone does. Counted as written-up ones, these lessons pushed the change
+later named as the cause out of the first place on 8 of 96 incidents
+(notebooks/04_investigation_review on the demo's map)."""
+
+
 def _lesson_weight(precedent: Precedent) -> float:
-    # A cause read from status updates is what responders believed then, not a written-up
-    # finding: it ranks as a resolution alone does. Counted as written-up ones, these lessons
-    # pushed the change later named as the cause out of the first place on 8 of 96 incidents
-    # (notebooks/04_investigation_review on the demo's map).
-    return 1.0 if precedent.root_cause and not precedent.from_updates else 0.7
+    return 1.0 if precedent.root_cause and not precedent.from_updates else _TOLD_WEIGHT
 
 
 def dependency_hypotheses(
@@ -285,29 +288,28 @@ def recurrence_hypotheses(
 ) -> list[Hypothesis]:
     """A failure that keeps recurring on an affected service: precedents on it whose causes agree.
 
-    Two or more precedents on the service whose written-up root causes agree (``_same_cause``);
-    none when they disagree, or when a root cause was read from status updates only.
+    Two or more precedents on the service whose root causes agree (``_same_cause``); none when
+    they disagree. A cause read from status updates counts when another precedent's cause agrees
+    with it: two incidents whose responders named the same failure are a recurrence whether or not
+    anyone wrote a post-mortem. The statement then says where the causes came from, and the
+    hypothesis weighs a little less than one resting on post-mortems alone.
 
     A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
     known to have worked: the advice says it is still open rather than "apply the fix".
     """
     out = []
     for service in services:
-        on_it = _same_cause(
-            [
-                p
-                for p in precedents
-                if service.name in p.shared_services and p.root_cause and not p.from_updates
-            ]
-        )
+        on_it = _same_cause([p for p in precedents if service.name in p.shared_services and p.root_cause])
         if len(on_it) < 2:
             continue
+        told = any(p.from_updates for p in on_it)
         open_items = [f for p in on_it for f in p.follow_ups]
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({_listed([p.label for p in on_it], 4, ', ')})"
+            f"({_listed([p.label for p in on_it], 4, ', ')}"
+            f"{'; causes as their status updates said' if told else ''})"
         )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")
@@ -330,6 +332,8 @@ def recurrence_hypotheses(
         else:
             statement += f"; {_still_open_text(unresolved)}"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
+        if told:
+            confidence *= _TOLD_WEIGHT
         evidence = [
             Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
         ]
@@ -339,7 +343,7 @@ def recurrence_hypotheses(
 
 
 def _same_cause(on_service: Sequence[Precedent]) -> list[Precedent]:
-    """The most precedents whose written-up root causes all agree (``lessons.causes_agree``).
+    """The most precedents whose root causes all agree (``lessons.causes_agree``).
 
     Ties go to the group led by the closer precedent. Precedents that failed in different ways
     are not "this way" again: two incidents on one service with unrelated causes made a
