@@ -83,6 +83,14 @@ class InvalidQuery(PrecedentError):
             "or leave it out for the first page"
         )
 
+    @classmethod
+    def depth_out_of_range(cls, depth: int, most: int) -> InvalidQuery:
+        """A neighbourhood ``depth`` outside 0 to ``most`` hops (the CLI, the API and MCP word it alike)."""
+        return cls(
+            f"depth must be from 0 to {most} hops, not {depth}; to look further, walk again from a "
+            "node at the edge of the first walk"
+        )
+
 
 class SchemaError(PrecedentError):
     """A label, relationship type or property is not allowed by ``graph_schema/``."""

@@ -184,6 +184,20 @@ async def test_every_error_is_problem_json(client: AsyncClient) -> None:
         assert body["detail"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/v1/incidents/INC-1/neighbourhood", "/v1/services/payments-api/neighbourhood"]
+)
+@pytest.mark.parametrize("depth", [-1, 9])
+async def test_a_depth_beyond_the_cap_is_said_as_every_surface_says_it(
+    client: AsyncClient, path: str, depth: int
+) -> None:
+    # The CLI, the MCP tool and this API each worded it their own way (a validator's "less than or
+    # equal to 4" here); one message now, from the error tree.
+    response = await client.get(path, params={"depth": depth})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(f"depth must be from 0 to 4 hops, not {depth}; ")
+
+
 async def test_a_store_without_its_embedder_is_refused(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "graph", dimensions=384)
     with pytest.raises(ConfigError, match="embedder"):

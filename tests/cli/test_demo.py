@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +21,7 @@ from precedent.cli.demo_scenario import declare_repeat, signed_delivery
 from precedent.cli.main import main
 from precedent.config import Settings
 from precedent.sources.synthetic import generate
+from tests.support.cli_process import ROOT, cli_env
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -165,3 +170,42 @@ def test_the_top_precedent_is_given_its_score_not_a_similarity_percentage(tmp_pa
     }
     lines = _explained(declared, {"hypotheses": [], "similar": [top]})
     assert lines[0] == "Top precedent (score 0.651): INC-3 x"
+
+
+def _wait_for(text: str, log: Path, process: subprocess.Popen[bytes], everything: Path) -> None:
+    deadline = time.monotonic() + 600  # torch, the import and the model load first, on a shared machine
+    while text not in log.read_text(errors="replace"):
+        assert process.poll() is None, everything.read_text(errors="replace")
+        assert time.monotonic() < deadline, everything.read_text(errors="replace")
+        time.sleep(0.2)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_second_ctrl_c_while_the_demo_stops_ends_it_cleanly(tmp_path: Path) -> None:
+    # `uv run` forwards Ctrl-C and the terminal sends it too: a SIGINT arriving after the demo said
+    # it stopped raised KeyboardInterrupt in torch's exit handler, a traceback under "==> stopped".
+    out, err = tmp_path / "out.log", tmp_path / "err.log"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "precedent.cli.main", "demo", "--incidents", "20", "--port", "0"],
+            cwd=ROOT,
+            env=cli_env(tmp_path / "data"),
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        _wait_for("Ctrl-C stops the demo.", out, process, err)
+        process.send_signal(signal.SIGINT)
+        _wait_for("==> stopped", err, process, err)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    said = err.read_text(errors="replace")
+    assert code == 0, said
+    assert "Traceback" not in said
+    assert "KeyboardInterrupt" not in said
+    assert "interrupted" not in said

@@ -64,9 +64,9 @@ async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.C
     [
         (["--before", "yesterday"], "'yesterday' is not an ISO 8601 time: write e.g. 2026-12-03"),
         (["--after", "2026-13-01"], "'2026-13-01' is not an ISO 8601 time"),
-        (["--depth", "-1"], "depth must be from 0 to 4 hops, not -1"),
+        (["--depth", "-1"], "depth must be from 0 to 4 hops, not -1; "),
         # The API and MCP cap depth at 4; the CLI walked 9 hops of the whole map.
-        (["--depth", "9"], "depth must be from 0 to 4 hops, not 9"),
+        (["--depth", "9"], "depth must be from 0 to 4 hops, not 9; "),
         # Swapped: an empty window answered with the centre alone, as if nothing were near it.
         (
             ["--after", "2024-02-01", "--before", "2024-01-01"],

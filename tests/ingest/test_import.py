@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import ImportFileError
 from precedent.ingest import Loader, import_export
+from precedent.investigation import people_of
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, GraphFilter
 from precedent.retrieval import Catalog, NeighbourhoodQuery, find_neighbourhood
 from tests.ingest.org import write_export
@@ -71,6 +74,21 @@ async def test_import_builds_the_same_graph_in_every_store(store: GraphStore, tm
     assert [other.id for _, other in owners] == ["team-payments"]
     [archived] = await store.get_nodes(["svc-legacy"])
     assert archived.properties["archived"] is True
+
+
+async def test_imported_on_call_is_as_of_when_the_schedule_entries_were_exported(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # A reader judges who is on call by how fresh the answer is: only a sync said it, so after an
+    # import the pages and investigations gave no "as of" at all.
+    export = write_export(tmp_path / "export")
+    exported = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    os.utime(export / "v2_schedule_entries.json", (exported.timestamp(), exported.timestamp()))
+    await import_export(export, Loader(store, HashEmbedder()))
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    people = await people_of(store, ["svc-payments"], at=at, now=at)
+    [on_call] = people.on_call["svc-payments"]
+    assert (on_call.person.id, on_call.source, on_call.fetched_at) == ("u-alice", "synced", exported)
 
 
 async def test_reimport_reports_unchanged_and_embeds_nothing(store: GraphStore, tmp_path: Path) -> None:

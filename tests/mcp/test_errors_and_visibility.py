@@ -47,6 +47,12 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("neighbourhood", {"incident": "INC-1", "service": "x"}, "name exactly one centre"),
         ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope']; use labels from"),
         ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, "unknown relationships ['NOPE']"),
+        # Worded as the CLI and the HTTP API word it (it was the argument validator's own text).
+        (
+            "neighbourhood",
+            {"service": "x", "depth": 9},
+            "invalid arguments: depth must be from 0 to 4 hops, not 9; ",
+        ),
         ("recent_changes", {"until": "yesterday"}, "until"),
         ("recent_changes", {"until": "2026-03-01T10:00:00"}, "has no time zone"),
         ("recent_changes", {"hours": 0}, "hours"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -160,6 +161,23 @@ async def test_background_publishing_posts_once_for_a_quick_rebuild(
     notify.investigation_built(investigation(1))
     await notify.drain()
     assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]
+
+
+async def test_no_lock_is_kept_once_an_incidents_message_is_published(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # One lock per incident was kept for the process's life: a long-running server grew by one
+    # per incident it ever published.
+    notify = notifier(slack, embedded_store)
+    for number in range(1, 6):
+        built = investigation(number)
+        incident = dataclasses.replace(built.incident, id=f"inc-{number}")
+        notify.investigation_built(dataclasses.replace(built, incident=incident))
+    notify.investigation_built(investigation(9))  # inc-1 again, while its first build is in flight
+    await notify.drain()
+    assert [c.method for c in slack.calls].count("chat.postMessage") == 5
+    assert [c.method for c in slack.calls].count("chat.update") == 1
+    assert len(notify._turns) == 0
 
 
 async def test_the_token_is_never_logged(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -10,7 +10,14 @@ from precedent.model import OWNER_VIEWER, Node
 from precedent.retrieval.catalog import Catalog
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
     from precedent.store import GraphStore
+
+
+async def _one(store: GraphStore, node_id: str) -> Node:
+    [node] = await store.get_nodes([node_id])
+    return node
 
 
 def _incident(incident_id: str, reference: str) -> Node:
@@ -30,15 +37,71 @@ class _Clock:
         return self.now
 
 
+class _CountingScans:
+    """Delegates to a real store and counts the whole-label scans and the one-key finds."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self._inner = inner
+        self.scans = 0
+        self.finds = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def scan_nodes(self, labels: Sequence[str] = (), **kwargs: Any) -> AsyncIterator[Node]:
+        self.scans += 1
+        return self._inner.scan_nodes(labels, **kwargs)
+
+    async def find_nodes(self, label: str, value: str, *, fields: Sequence[str]) -> list[Node]:
+        self.finds += 1
+        return await self._inner.find_nodes(label, value, fields=fields)
+
+
 async def test_a_long_lived_catalog_sees_incidents_added_later(embedded_store: GraphStore) -> None:
     clock = _Clock()
     catalog = Catalog(embedded_store, refresh_after=30, clock=clock)
     await embedded_store.upsert_nodes([_incident("inc-1", "INC-1")])
     assert (await catalog.incident("INC-1", OWNER_VIEWER)).id == "inc-1"
 
+    # Declared after the index was built: found at once (a responder opens it seconds later).
     await embedded_store.upsert_nodes([_incident("inc-2", "INC-2")])
-    with pytest.raises(NotFound):
-        await catalog.incident("INC-2", OWNER_VIEWER)  # the index is fresh: no rebuild on every miss
-
-    clock.now = 31
     assert (await catalog.incident("INC-2", OWNER_VIEWER)).id == "inc-2"
+
+    with pytest.raises(NotFound):
+        await catalog.incident("INC-3", OWNER_VIEWER)
+    await embedded_store.upsert_nodes([_incident("inc-3", "INC-3")])
+    with pytest.raises(NotFound):
+        await catalog.incident("INC-3", OWNER_VIEWER)  # a miss is kept for the interval
+    clock.now = 31
+    assert (await catalog.incident("INC-3", OWNER_VIEWER)).id == "inc-3"
+
+
+async def test_a_stream_of_unknown_names_never_rescans_the_catalog(embedded_store: GraphStore) -> None:
+    # Every miss more than two seconds after the last rebuild read every service again: names the
+    # map does not know (a described incident's, a webhook's) made each lookup a full scan.
+    await embedded_store.upsert_nodes([Node("svc-pay", "Service", {"name": "payments-api"})])
+    store = _CountingScans(embedded_store)
+    clock = _Clock()
+    catalog = Catalog(store, refresh_after=2, clock=clock)  # type: ignore[arg-type]
+    for second in range(0, 30, 3):
+        clock.now = second
+        assert await catalog.services(("payments-api", "no-such-service")) == (
+            [await _one(embedded_store, "svc-pay")],
+            ["no-such-service"],
+        )
+        assert await catalog.services(("no-such-service",)) == ([], ["no-such-service"])
+    assert store.scans == 1
+    assert store.finds == 10  # once per interval for the unknown name, cached in between
+
+
+async def test_a_renamed_service_stops_answering_to_its_old_name_once_the_index_is_read_again(
+    embedded_store: GraphStore,
+) -> None:
+    clock = _Clock()
+    catalog = Catalog(embedded_store, rebuild_after=300, clock=clock)
+    await embedded_store.upsert_nodes([Node("svc-pay", "Service", {"name": "payments"})])
+    assert (await catalog.services(("payments",)))[1] == []
+    await embedded_store.upsert_nodes([Node("svc-pay", "Service", {"name": "payments-api"})])
+    assert (await catalog.services(("payments-api",)))[1] == []  # the new name at once
+    clock.now = 301
+    assert (await catalog.services(("payments",)))[1] == ["payments"]

@@ -101,6 +101,24 @@ async def test_find_nodes_matches_a_field_ignoring_case_and_spaces(graph: GraphS
     assert found[0].embedding is None
 
 
+async def test_find_nodes_ignores_outer_and_repeated_whitespace_of_any_kind(graph: GraphStore) -> None:
+    # Python's strip and Cypher's trim disagree on what whitespace is (a no-break space stayed on
+    # Neo4j), and neither collapsed a doubled space: one name matched on one store only.
+    await graph.upsert_nodes(
+        [
+            Node("svc-ledger", "Service", {"name": "Ledger\u00a0API\u00a0"}),
+            Node("svc-fx", "Service", {"name": "fx", "aliases": ["Foreign  exchange", "\tcurrency\n"]}),
+        ]
+    )
+    for query in ("ledger api", "  LEDGER   API ", "\u3000ledger\tapi\n", "ledger\u00a0api"):
+        assert ids(await graph.find_nodes("Service", query, fields=FIELDS)) == ["svc-ledger"], repr(query)
+    for query in ("foreign exchange", " Foreign\u00a0\u00a0Exchange", "currency", "\u2003CURRENCY"):
+        assert ids(await graph.find_nodes("Service", query, fields=FIELDS)) == ["svc-fx"], repr(query)
+    # Still whole values, word for word: whitespace separates words, it never joins them.
+    assert await graph.find_nodes("Service", "ledgerapi", fields=FIELDS) == []
+    assert await graph.find_nodes("Service", "   ", fields=FIELDS) == []
+
+
 async def test_find_nodes_orders_a_clash_by_id(graph: GraphStore) -> None:
     await graph.upsert_nodes([Node("svc-a-payments", "Service", {"name": "PAYMENTS-API"})])
     found = await graph.find_nodes("Service", "payments-api", fields=FIELDS)

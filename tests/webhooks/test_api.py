@@ -13,6 +13,7 @@ import pytest
 from precedent.metrics import REGISTRY
 from precedent.model import Node
 from precedent.store.embedded import SqliteInbox
+from precedent.webhooks import IncidentWriter
 from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
 from tests.webhooks.payloads import (
     CREATED,
@@ -20,6 +21,7 @@ from tests.webhooks.payloads import (
     SERVICE_ID,
     UPDATED,
     body,
+    incident,
     incident_event,
     status_event,
 )
@@ -253,6 +255,36 @@ async def test_updates_rebuild_the_investigation_only_when_something_material_ch
     assert builder.calls == [INCIDENT_ID] * 3
     affected = await backend.store.neighbours(INCIDENT_ID)
     assert SERVICE_ID in {edge.target for edge, _ in affected if edge.type == "AFFECTS"}
+
+
+async def test_a_declaration_again_rebuilds_the_investigation_only_when_what_it_reads_changed(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
+) -> None:
+    # incident.io may send incident_created_v2 again (a new delivery of the same declaration), and
+    # the demo re-declares its incident on every run: rebuilding an unchanged one was wasted work
+    # (and, with Slack, a repeated post).
+    await send(client, body(incident_event()), "msg_1")
+    await service.worker.drain()
+    await send(client, body(incident_event()), "msg_2")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID]
+    outcome = str((await deliveries(client))["msg_2"]["outcome"])
+    assert "nothing the investigation reads changed; not rebuilt" in outcome
+    # Declared anew (a later declaration time moves the window its changes and on-call are read in).
+    again = incident_event(updated_at="2026-12-02T10:01:00Z")
+    again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
+    await send(client, body(again), "msg_3")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID, INCIDENT_ID]
+
+
+async def test_a_declared_incident_a_sync_mapped_first_is_still_investigated(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
+) -> None:
+    await IncidentWriter(backend.store, backend.embedder).write(incident(), None)
+    await send(client, body(incident_event()), "msg_1")
+    await service.worker.drain()
+    assert builder.calls == [INCIDENT_ID]
 
 
 async def test_resolving_an_incident_closes_its_investigation(

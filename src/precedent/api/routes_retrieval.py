@@ -54,7 +54,15 @@ Before = Annotated[
 After = Annotated[
     datetime | None, QueryParameter(description="only what started at or after (ISO 8601 with a time zone)")
 ]
-Depth = Annotated[int, QueryParameter(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="hops from the centre")]
+# The bounds are published, and checked by NeighbourhoodQuery: a validator here would word the
+# refusal its own way, not as the CLI and MCP say it.
+Depth = Annotated[
+    int,
+    QueryParameter(
+        description=f"hops from the centre (0 to {MAX_NEIGHBOURHOOD_DEPTH})",
+        schema_extra={"minimum": 0, "maximum": MAX_NEIGHBOURHOOD_DEPTH},
+    ),
+]
 Labels = Annotated[list[str] | None, QueryParameter(description="only reach nodes with these labels")]
 RelTypes = Annotated[list[str] | None, QueryParameter(description="only follow these relationship types")]
 MaxNodes = Annotated[int, QueryParameter(ge=1, le=5000, description="node cap (`truncated` says when hit)")]

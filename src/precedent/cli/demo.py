@@ -114,6 +114,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 await serving
         for stop in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(stop)
+        if server.interrupted:
+            # Stopping on Ctrl-C, the process is ending: one more SIGINT (``uv run`` forwards the
+            # terminal's, which sends it too) would raise KeyboardInterrupt in the exit handlers
+            # (torch's), a traceback under "stopped". Not restored: nothing is left to interrupt.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         if reported and not args.no_wait:
             console.print(
                 f"==> stopped. The map stays in {settings.data_dir}: "

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
+from precedent.errors import InvalidQuery
 from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval import MAX_NEIGHBOURHOOD_DEPTH, NeighbourhoodQuery, find_neighbourhood
 from precedent.runtime import Runtime
@@ -57,7 +58,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             after=parse_time(args.after) if args.after else None,
             max_nodes=args.max_nodes,
         )
-    except ValueError as exc:  # a malformed time or bound: say so, as the other commands do
+    except (ValueError, InvalidQuery) as exc:  # a malformed time or bound: say so, as the other commands do
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     # Walking needs no model: the store keeps the dimension it was created with.

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.errors import ImportFileError
@@ -19,6 +20,7 @@ from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset, RecordError
 from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.ingest.sync import CHECKPOINT_KEY
 from precedent.sources.incidentio import ENDPOINTS
 
 if TYPE_CHECKING:
@@ -227,6 +229,12 @@ async def import_export(
         progress.start(resource, len(records))
         results[resource] = await loader.load(records, resource)
         progress.finish(resource)
+    entries = directory / _file(ENDPOINTS["schedule_entries"])
+    if "schedules" in results and entries.is_file():
+        # Who is on call is as fresh as the export that read it (a sync says when it read its own):
+        # the time its schedule entries file was written.
+        exported = datetime.fromtimestamp(entries.stat().st_mtime, UTC)
+        await loader.store.set_meta(CHECKPOINT_KEY.format(resource="schedules"), exported.isoformat())
     # Changes recorded before their service was in the catalog get linked now that it may be.
     await link_pending_changes(loader.store)
     return results

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from precedent.errors import SourceError
+from precedent.ingest.sync import CHECKPOINT_KEY
 from precedent.investigation.linked import linked_recent, shifted
 from precedent.investigation.results import (
     IncidentBrief,
@@ -50,7 +51,8 @@ ACTIVE_CATEGORIES = frozenset({"triage", "live", "active", "paused"})
 
 MAX_HOPS = 2
 RECENT_DAYS = 30
-SCHEDULES_CHECKPOINT = "sync:schedules:checkpoint"
+# Written by a sync, and by an import (the export's time): when the on-call entries were read.
+SCHEDULES_CHECKPOINT = CHECKPOINT_KEY.format(resource="schedules")
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,12 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             str | None, Field(description="centre service (id or name); or give incident")
         ] = None,
         depth: Annotated[
-            int, Field(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="hops from the centre")
+            int,
+            # Published, and checked by NeighbourhoodQuery in the words the CLI and the API use.
+            Field(
+                description="hops from the centre",
+                json_schema_extra={"minimum": 0, "maximum": MAX_NEIGHBOURHOOD_DEPTH},
+            ),
         ] = 1,
         labels: Annotated[
             tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")

@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.records import MessageRecord, MessageRecords
+from precedent.notify.turns import Turns
 
 if TYPE_CHECKING:
     from precedent.investigation import Investigation
@@ -84,7 +85,7 @@ class SlackNotifier:
         self._records = records or MessageRecords(store)
         self._links = links
         self._tasks: set[asyncio.Task[str]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._turns = Turns()
 
     def investigation_built(self, investigation: Investigation) -> None:
         """Publish ``investigation`` in the background; returns at once."""
@@ -124,11 +125,8 @@ class SlackNotifier:
         if incident.id is None or not channel:
             # incident.io creates the channel asynchronously; the build that follows it posts.
             return self._done("no_channel", fields, logging.INFO)
-        # One lock per incident seen by this process (a few bytes each), kept: dropping one while a
-        # rebuild waits on it would let a third build post beside the second.
-        lock = self._locks.setdefault(incident.id, asyncio.Lock())
         try:
-            async with lock:
+            async with self._turns.of(incident.id):
                 outcome, ts = await self._send(incident.id, channel, investigation)
         except Exception as exc:  # Slack, the network or the store: log and count, never propagate
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else None

@@ -1,21 +1,24 @@
 """Resolves what callers type (``INC-123``, ``payments-api``) into node ids, through the store interface.
 
-The interface has no lookup by property, so the first lookup by reference or name reads the
-Incident (or Service) nodes once and keeps a small index; callers that answer many queries
-(``--batch``, the API) build one ``Catalog`` and reuse it. A key the index misses triggers one
-rebuild when the index is older than ``refresh_after`` seconds (two by default), so a long-lived API
-process sees an incident a webhook or a sync just added (a responder opens INC-123 seconds after it
-is declared) while a storm of misses rebuilds at most once per interval.
+The first lookup by reference or name reads the Incident (or Service) nodes once and keeps a small
+index; callers that answer many queries (``--batch``, the API) build one ``Catalog`` and reuse it.
+A key the index misses is asked of the store alone (``find_nodes``), so a long-lived API process
+finds an incident a webhook or a sync just added (a responder opens INC-123 seconds after it is
+declared) and names the map does not know never make it read the whole catalog again. A miss is
+remembered for ``refresh_after`` seconds (two by default): a storm of one unknown name asks the
+store once per interval. The index itself is read again once it is ``rebuild_after`` seconds old
+(five minutes), so a renamed service stops answering to its old name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from precedent.errors import NotFound
+from precedent.store.matching import match_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,18 +29,22 @@ if TYPE_CHECKING:
 __all__ = ["Catalog"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Index:
+    """Keys to node ids, and when each recent miss was asked of the store (oldest first)."""
+
     ids: dict[str, str]
     built_at: float
+    misses: dict[str, float] = field(default_factory=dict)
 
 
 def _keys(node: Node, fields: tuple[str, ...]) -> list[str]:
     keys = []
-    for field in fields:
-        value = node.properties.get(field)
+    for name in fields:
+        value = node.properties.get(name)
         values = value if isinstance(value, list) else [value]
-        keys += [str(v).strip().casefold() for v in values if v is not None and str(v).strip()]
+        # The store's own normal form, so the index and ``find_nodes`` agree on every key.
+        keys += [key for v in values if v is not None and (key := match_key(str(v)))]
     return keys
 
 
@@ -46,15 +53,22 @@ class Catalog:
 
     Args:
         store: The knowledge map.
-        refresh_after: Seconds after which a miss rebuilds an index.
+        refresh_after: Seconds a key the store did not know is answered as unknown without asking.
+        rebuild_after: Seconds after which the index is read again from the store.
         clock: Monotonic clock (injected by tests).
     """
 
     def __init__(
-        self, store: GraphStore, *, refresh_after: float = 2.0, clock: Callable[[], float] = time.monotonic
+        self,
+        store: GraphStore,
+        *,
+        refresh_after: float = 2.0,
+        rebuild_after: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._refresh_after = refresh_after
+        self._rebuild_after = rebuild_after
         self._clock = clock
         self._references: _Index | None = None
         self._services: _Index | None = None
@@ -69,7 +83,7 @@ class Catalog:
         """
         found = await self._store.get_nodes([key])
         if not (found and found[0].label == "Incident"):
-            incident_id = await self._lookup("references", key, ("Incident",), ("reference",))
+            incident_id = await self._lookup("references", key, "Incident", ("reference",))
             found = await self._store.get_nodes([incident_id]) if incident_id else []
         if not found or not viewer.can_see(found[0]):
             raise NotFound("incident", key)
@@ -81,7 +95,7 @@ class Catalog:
         missing = [k for k in keys if k not in by_id]
         if missing:
             fields = ("name", "external_id", "aliases")
-            resolved = {k: await self._lookup("services", k, ("Service",), fields) for k in missing}
+            resolved = {k: await self._lookup("services", k, "Service", fields) for k in missing}
             wanted = sorted({v for v in resolved.values() if v})
             by_id.update({n.id: n for n in await self._store.get_nodes(wanted)})
             ids = [k if k in by_id else resolved.get(k) for k in keys]
@@ -108,24 +122,37 @@ class Catalog:
         self,
         which: Literal["references", "services"],
         key: str,
-        labels: tuple[str, ...],
+        label: str,
         fields: tuple[str, ...],
     ) -> str | None:
-        wanted = key.strip().casefold()
+        wanted = match_key(key)
         async with self._lock:
+            now = self._clock()
             index = self._references if which == "references" else self._services
-            stale = index is not None and self._clock() - index.built_at > self._refresh_after
-            if index is None or (wanted not in index.ids and stale):
-                index = _Index(await self._index(labels, fields), self._clock())
+            if index is None or now - index.built_at > self._rebuild_after:
+                index = _Index(await self._index(label, fields), now)
                 if which == "references":
                     self._references = index
                 else:
                     self._services = index
-        return index.ids.get(wanted)
+            if wanted in index.ids:
+                return index.ids[wanted]
+            # Forget misses older than the interval; the oldest come first, so this stops early.
+            while index.misses and now - next(iter(index.misses.values())) > self._refresh_after:
+                del index.misses[next(iter(index.misses))]
+            if wanted in index.misses:
+                return None
+            found = await self._store.find_nodes(label, key, fields=fields)
+            if not found:
+                index.misses[wanted] = now
+                return None
+            # ``find_nodes`` orders by id: the smallest id wins a clash, as in the index.
+            index.ids[wanted] = found[0].id
+            return found[0].id
 
-    async def _index(self, labels: tuple[str, ...], fields: tuple[str, ...]) -> dict[str, str]:
+    async def _index(self, label: str, fields: tuple[str, ...]) -> dict[str, str]:
         index: dict[str, str] = {}
-        async for node in self._store.scan_nodes(labels):
+        async for node in self._store.scan_nodes([label]):
             for key in _keys(node, fields):
                 # scan order is by id, so the smallest id wins a clash: the same answer every time
                 index.setdefault(key, node.id)

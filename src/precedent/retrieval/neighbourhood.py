@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import NotFound
+from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter
 from precedent.retrieval.query import check_window
 
@@ -55,7 +55,7 @@ class NeighbourhoodQuery:
         if (self.incident is None) == (self.service is None):
             raise ValueError("name exactly one centre: an incident or a service")
         if not 0 <= self.depth <= MAX_NEIGHBOURHOOD_DEPTH:
-            raise ValueError(f"depth must be from 0 to {MAX_NEIGHBOURHOOD_DEPTH} hops, not {self.depth}")
+            raise InvalidQuery.depth_out_of_range(self.depth, MAX_NEIGHBOURHOOD_DEPTH)
         if self.max_nodes < 1:
             raise ValueError("max_nodes must be >= 1")
         check_window(self.after, self.before)

@@ -225,9 +225,11 @@ class GraphStore(Protocol):
         """
 
     async def find_nodes(self, label: str, value: str, *, fields: Sequence[str]) -> list[Node]:
-        """The ``label`` nodes one of whose ``fields`` equals ``value``, ignoring case and outer spaces.
+        """The ``label`` nodes one of whose ``fields`` equals ``value``, ignoring case and whitespace.
 
-        A list property matches when any of its items does. Answers "the service called
+        Compared as ``store.matching.match_key`` forms: case, outer whitespace and the length of
+        a run of whitespace (any kind, a no-break space too) do not count. A list property matches
+        when any of its items does. Answers "the service called
         payments-api" (``fields=("name", "external_id", "aliases")``) or "the user with this
         email" by the label's nodes alone, never a scan of the whole map. Ordered by id, without
         embeddings.

@@ -1,8 +1,9 @@
 """Writes an incident from a webhook into the map through the same mapping and loader as ``sync``.
 
 Out-of-order deliveries never regress it: an incoming ``updated_at`` older than the stored one
-is ignored. What changed decides whether the investigation is built again: name, summary,
-severity, type, Slack channel, or the affected services.
+is ignored. What changed decides whether the investigation is built again: what it reads of the
+incident (name, reference, summary, severity, type, link, Slack channel, declaration time,
+visibility) or the affected services.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.visibility import make_parts_private
 from precedent.model import CLOSED_CATEGORIES, GraphFilter
+from precedent.webhooks.investigations import newest_investigation
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -25,9 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["IncidentChange", "IncidentWriter"]
 
-# The Slack channel counts: incident.io creates it after the incident, and the rebuild that
-# follows is what gets the investigation posted there.
-_MATERIAL = ("name", "summary", "severity", "incident_type", "slack_channel_id")
+# What an investigation reads of the incident itself. The Slack channel counts: incident.io
+# creates it after the incident, and the rebuild that follows is what gets the investigation
+# posted there.
+_MATERIAL = ("name", "reference", "summary", "severity", "incident_type", "url", "slack_channel_id")
 _IMPACT = ("AFFECTS", "CAUSED_BY")
 
 
@@ -39,10 +42,12 @@ class IncidentChange:
         incident_id: The incident.
         kind: ``created`` (new to the map), ``updated``, ``stale`` (the map has a newer state,
             nothing written) or ``excluded`` (a test or tutorial incident).
-        material: Name, summary, severity, type, Slack channel or affected services changed
-            (always for new ones).
+        material: Something its investigation reads changed: name, reference, summary,
+            severity, type, link, Slack channel, declaration time, visibility or affected
+            services (always for new ones).
         closed: The incident's status category says it is over.
         status: Its status name.
+        investigated: The map already holds an investigation of it.
     """
 
     incident_id: str
@@ -50,6 +55,7 @@ class IncidentChange:
     material: bool = False
     closed: bool = False
     status: str | None = None
+    investigated: bool = False
 
 
 def _catalog_targets(raw: Raw) -> list[str]:
@@ -105,8 +111,11 @@ class IncidentWriter:
         after = {(e.type, e.target) for e in record.edges if e.type in _IMPACT and e.target in present}
         material = existing is None or before != after
         if existing is not None:
-            material = material or any(
-                existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL
+            material = (
+                material
+                or existing.occurred_at != record.node.occurred_at
+                or existing.visibility != record.node.visibility
+                or any(existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL)
             )
         if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
             # Before the incident is written private, so a retried delivery still finds it public.
@@ -120,6 +129,8 @@ class IncidentWriter:
             material=material,
             closed=props.get("status_category") in CLOSED_CATEGORIES,
             status=str(props.get("status")),
+            investigated=existing is not None
+            and await newest_investigation(self._store, incident_id) is not None,
         )
 
     async def _stored_updates(self, incident_id: str) -> list[Raw]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from precedent.investigation import Collaborators, Investigation
+    from precedent.model import Node
     from precedent.store import GraphStore
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "InvestigationPublisher",
     "MapInvestigationBuilder",
     "StoreInvestigationCloser",
+    "newest_investigation",
     "no_investigation",
 ]
 
@@ -58,6 +60,18 @@ class InvestigationCloser(Protocol):
         """Return whether an investigation was there to close."""
 
 
+async def newest_investigation(store: GraphStore, incident_id: str) -> Node | None:
+    """The newest investigation of ``incident_id`` in the map, whoever built it, or ``None``."""
+    linked = await store.linked_recent(
+        [incident_id],
+        label="Investigation",
+        edge_type="INVESTIGATES",
+        per_anchor=1,
+        visibilities=("public", "private"),
+    )
+    return linked[incident_id][0] if linked[incident_id] else None
+
+
 async def no_investigation(incident_id: str) -> str | None:
     """A builder for deployments without the investigation layer: builds nothing."""
     log.info("no investigation builder is installed; incident %s is mapped only", incident_id)
@@ -78,17 +92,9 @@ class StoreInvestigationCloser:
 
     async def __call__(self, incident_id: str) -> bool:
         """See ``InvestigationCloser``."""
-        # The newest investigation of the incident, whoever built it.
-        linked = await self._store.linked_recent(
-            [incident_id],
-            label="Investigation",
-            edge_type="INVESTIGATES",
-            per_anchor=1,
-            visibilities=("public", "private"),
-        )
-        if not linked[incident_id]:
+        node = await newest_investigation(self._store, incident_id)
+        if node is None:
             return False
-        node = linked[incident_id][0]
         if node.properties.get("status") == "closed":
             return True
         closed = {**node.properties, "status": "closed", "closed_at": self._clock().isoformat()}

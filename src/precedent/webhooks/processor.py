@@ -1,6 +1,7 @@
 """What each delivery does to the map: one handler per event type, each returning an outcome line.
 
-- ``public_incident.incident_created_v2``: write the incident, build its investigation.
+- ``public_incident.incident_created_v2``: write the incident, build its investigation (again
+  only when something it reads changed).
 - ``public_incident.incident_updated_v2``: write it; build again when something material changed.
 - ``public_incident.incident_status_updated_v2``: write it and record the transition; when it is
   over, close its investigation (the incident stays in the map, so later incidents find it).
@@ -139,11 +140,15 @@ class DeliveryProcessor:
         if change.kind == "stale":
             return f"incident {incident_id}: the map already has a newer state; nothing changed"
         parts = [f"incident {incident_id} {change.kind} (status {change.status})"]
-        # A declared incident always gets its investigation, even if a sync mapped it first.
-        if change.material or event_type == CREATED:
+        # A declared incident gets its investigation even if a sync mapped it first; declared or
+        # updated again with nothing the investigation reads changed, the one it has stands.
+        if change.material or (event_type == CREATED and not change.investigated):
             await self._pause()
             built = await self._build(incident_id)
             parts.append(f"investigation {built} built" if built else "no investigation built")
+        elif change.investigated and not change.closed:
+            log.info("incident %s: nothing its investigation reads changed; not rebuilt", incident_id)
+            parts.append("nothing the investigation reads changed; not rebuilt")
         if change.closed:
             await self._pause()
             closed = await self._close(incident_id)

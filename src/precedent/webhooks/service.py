@@ -8,7 +8,6 @@ deliveries and retries) while the rest of the API serves on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -140,11 +139,27 @@ class WebhookService:
             self._task = asyncio.create_task(self.worker.run(), name="precedent-webhook-worker")
 
     async def stop(self) -> None:
-        """Stop the worker (a delivery in progress is redone by the next worker) and close the inbox."""
+        """Stop the worker (a delivery in progress is redone by the next worker) and close the inbox.
+
+        Raises:
+            asyncio.CancelledError: if this call was cancelled; it stops and closes first.
+            Exception: what ended the worker, if it had failed before it was stopped.
+        """
         task, self._task = self._task, None
+        interrupted = False
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # ``wait`` rather than ``await task``: a cancellation of this call stays with it instead
+            # of cutting the worker's wind-down short, and the worker's own CancelledError is not
+            # mistaken for this call's.
+            while not task.done():
+                try:
+                    await asyncio.wait([task])
+                except asyncio.CancelledError:
+                    interrupted = True
         self._open = False
         await self.inbox.close()
+        if interrupted:
+            raise asyncio.CancelledError
+        if task is not None and not task.cancelled():
+            task.result()  # a worker that had already failed says how

@@ -9,6 +9,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from precedent.store.matching import match_key
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from datetime import datetime
@@ -86,13 +88,12 @@ def linked_times(
 
 def _matches(value: Property | None, wanted: str) -> bool:
     values = value if isinstance(value, list) else [value]
-    # lower() rather than casefold(): Cypher's toLower, so both stores match the same names.
-    return any(v is not None and str(v).strip().lower() == wanted for v in values)
+    return any(v is not None and match_key(str(v)) == wanted for v in values)
 
 
 def find_nodes(state: GraphState, label: str, value: str, fields: Sequence[str]) -> list[Node]:
-    """The ``label`` nodes one of whose ``fields`` equals ``value`` (case and outer spaces ignored), by id."""
-    wanted = value.strip().lower()
+    """The ``label`` nodes one of whose ``fields`` equals ``value`` (case and whitespace ignored), by id."""
+    wanted = match_key(value)
     ids = state.by_label.get(label, set())
     return [
         node

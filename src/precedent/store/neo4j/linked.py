@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
+from precedent.store.matching import WHITESPACE, match_key
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch_rows
 from precedent.store.neo4j.convert import from_micros, node_from_record, stored_property, to_micros
@@ -162,7 +163,8 @@ async def find_nodes(
     query = queries.find_nodes(schema.check_label(label))
     params = {
         "keys": [stored_property(f) for f in fields],
-        "value": value.strip().lower(),
+        "value": match_key(value),
+        "spaces": list(WHITESPACE),
         "with_embeddings": False,
     }
     records = await connection.query(query, params, "finding nodes by property")

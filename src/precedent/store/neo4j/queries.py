@@ -762,15 +762,19 @@ def linked_times(label: str, edge_type: str, *, before: bool, after: bool) -> st
 
 
 def find_nodes(label: str) -> str:
-    """The ``label`` nodes one of whose stored properties ``$keys`` equals ``$value`` (lower-cased, trimmed).
+    """The ``label`` nodes one of whose stored properties ``$keys`` equals ``$value`` (a ``match_key``).
 
-    A list property matches when any item does. Matching on the label alone reads that label's
-    nodes (services, teams, users), never the incidents and their parts.
+    A list property matches when any item does; each is put in ``match_key`` form here: lower-cased,
+    split on ``$spaces`` (``store.matching.WHITESPACE``), its words joined by one space. Matching on
+    the label alone reads that label's nodes (services, teams, users), never the incidents and their
+    parts.
     """
+    words = "[w IN split(toLower(toString(v)), $spaces) WHERE w <> '']"
     return (
         f"MATCH (n:Entity:{safe_identifier(label)})\n"
         "WHERE any(key IN $keys WHERE any(v IN CASE WHEN valueType(n[key]) STARTS WITH 'LIST' "
-        "THEN n[key] ELSE [n[key]] END WHERE toLower(trim(toString(v))) = $value))\n"
+        f"THEN n[key] ELSE [n[key]] END WHERE reduce(s = '', w IN {words} | "
+        "s + CASE s WHEN '' THEN '' ELSE ' ' END + w) = $value))\n"
         f"RETURN {node_fields('n')}\n"
         "ORDER BY n.id"
     )
