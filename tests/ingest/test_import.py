@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -89,6 +89,12 @@ async def test_imported_on_call_is_as_of_when_the_schedule_entries_were_exported
     people = await people_of(store, ["svc-payments"], at=at, now=at)
     [on_call] = people.on_call["svc-payments"]
     assert (on_call.person.id, on_call.source, on_call.fetched_at) == ("u-alice", "synced", exported)
+    # An older export loaded again later does not move the "as of" back.
+    older = exported - timedelta(days=30)
+    os.utime(export / "v2_schedule_entries.json", (older.timestamp(), older.timestamp()))
+    await import_export(export, Loader(store, HashEmbedder()))
+    [again] = (await people_of(store, ["svc-payments"], at=at, now=at)).on_call["svc-payments"]
+    assert again.fetched_at == exported
 
 
 async def test_reimport_reports_unchanged_and_embeds_nothing(store: GraphStore, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.ingest.sync import CHECKPOINT_KEY
 from precedent.sources.incidentio import ENDPOINTS
+from precedent.store.meta import update_meta
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -234,7 +235,14 @@ async def import_export(
         # Who is on call is as fresh as the export that read it (a sync says when it read its own):
         # the time its schedule entries file was written.
         exported = datetime.fromtimestamp(entries.stat().st_mtime, UTC)
-        await loader.store.set_meta(CHECKPOINT_KEY.format(resource="schedules"), exported.isoformat())
+
+        async def newest(held: str | None) -> str:
+            # An older export loaded after a sync must not make the sync's entries look staler.
+            if held is not None and datetime.fromisoformat(held) >= exported:
+                return held
+            return exported.isoformat()
+
+        await update_meta(loader.store, CHECKPOINT_KEY.format(resource="schedules"), newest)
     # Changes recorded before their service was in the catalog get linked now that it may be.
     await link_pending_changes(loader.store)
     return results
