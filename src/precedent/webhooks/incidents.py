@@ -3,7 +3,7 @@
 Out-of-order deliveries never regress it: an incoming ``updated_at`` older than the stored one
 is ignored. What changed decides whether the investigation is built again: what it reads of the
 incident (name, reference, summary, severity, type, link, Slack channel, declaration time,
-visibility) or the affected services.
+visibility, its first updates' messages when they were fetched) or the affected services.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse
 from precedent.ingest.pipeline import Loader
 from precedent.ingest.visibility import make_parts_private
 from precedent.model import CLOSED_CATEGORIES, GraphFilter
+from precedent.retrieval.posing import FIRST_UPDATES
 from precedent.webhooks.investigations import newest_investigation
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ class IncidentChange:
         kind: ``created`` (new to the map), ``updated``, ``stale`` (the map has a newer state,
             nothing written) or ``excluded`` (a test or tutorial incident).
         material: Something its investigation reads changed: name, reference, summary,
-            severity, type, link, Slack channel, declaration time, visibility or affected
-            services (always for new ones).
+            severity, type, link, Slack channel, declaration time, visibility, its first
+            updates' messages or affected services (always for new ones).
         closed: The incident's status category says it is over.
         status: Its status name.
         investigated: The map already holds an investigation of it.
@@ -56,6 +57,16 @@ class IncidentChange:
     closed: bool = False
     status: str | None = None
     investigated: bool = False
+
+
+def _first_said(updates: Sequence[Raw]) -> tuple[str | None, ...]:
+    """The first updates' messages: what a live incident is posed from (``posing.FIRST_UPDATES``).
+
+    The first update usually says what is failing where the name does not, so its arrival changes
+    which past incidents look similar; later ones do not change the query.
+    """
+    ordered = sorted(updates, key=lambda u: str(u.get("created_at", "")))
+    return tuple(opt_str(u, "message") for u in ordered[:FIRST_UPDATES])
 
 
 def _catalog_targets(raw: Raw) -> list[str]:
@@ -116,6 +127,10 @@ class IncidentWriter:
                 or existing.occurred_at != record.node.occurred_at
                 or existing.visibility != record.node.visibility
                 or any(existing.properties.get(k) != record.node.properties.get(k) for k in _MATERIAL)
+                or (
+                    updates is not None
+                    and _first_said(known_updates) != _first_said(await self._stored_updates(incident_id))
+                )
             )
         if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
             # Before the incident is written private, so a retried delivery still finds it public.
