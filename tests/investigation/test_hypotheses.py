@@ -258,11 +258,12 @@ def test_recurrence_never_says_a_fix_worked_for_an_incident_still_open() -> None
     # "worked last time"; its responders are the ones to ask.
     repeated = [precedent("inc-3"), precedent("inc-2")]
     (closed,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
-    assert closed.statement.endswith(": apply the fix that worked last time.")
+    assert closed.statement.endswith(": apply the fix that worked last time (INC-3: Rolled back).")
     (mixed,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2"}))
     assert "worked last time" not in mixed.statement
     assert mixed.statement.endswith(
-        ": apply the fix that worked in INC-3; INC-2 is still open: its responders may know more."
+        ": apply the fix that worked in INC-3 (Rolled back); "
+        "INC-2 is still open: its responders may know more."
     )
     (both,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2", "inc-3"}))
     assert "worked" not in both.statement
@@ -271,6 +272,22 @@ def test_recurrence_never_says_a_fix_worked_for_an_incident_still_open() -> None
     with_fu = [repeated[0], replace(repeated[1], follow_ups=(follow_up,), open_follow_ups=1)]
     (listed,) = recurrence_hypotheses(INCIDENT, [service()], with_fu, frozenset({"inc-2"}))
     assert listed.statement.endswith("apply their fixes; INC-2 is still open: its responders may know more.")
+
+
+def test_a_recurrence_says_the_latest_fix_and_ranks_above_the_incidents_it_counts() -> None:
+    # The demo's recurring failure came out fifth, under a hypothesis for each incident it counts,
+    # saying "apply the fix that worked last time" without saying what that fix was.
+    earlier = replace(precedent("inc-2", score=0.9), resolution="Raised the pool size")
+    latest = replace(
+        precedent("inc-3", score=0.8),
+        started_at=earlier.started_at + timedelta(days=7),  # type: ignore[operator]
+        resolution="Killed the batch job.",
+    )
+    ranked = rank_hypotheses(INCIDENT, [], [earlier, latest], [service()], {})
+    assert ranked[0].kind == "recurrence"
+    assert ranked[0].statement.endswith("apply the fix that worked last time (INC-3: Killed the batch job).")
+    assert [h.kind for h in ranked[1:]] == ["precedent", "precedent"]
+    assert ranked[0].confidence > ranked[1].confidence
 
 
 def test_ranking_passes_which_precedents_are_still_open_to_every_wording() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
@@ -325,10 +326,11 @@ def recurrence_hypotheses(
             if unresolved:
                 statement += f"; {_still_open_text(unresolved)}"
         elif not unresolved:
-            statement += ": apply the fix that worked last time"
+            statement += f": apply the fix that worked last time{_last_fix(on_it)}"
         elif resolved:
             worked = _listed(resolved, 3, ", ")
-            statement += f": apply the fix that worked in {worked}; {_still_open_text(unresolved)}"
+            fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
+            statement += f": apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
         else:
             statement += f"; {_still_open_text(unresolved)}"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
@@ -339,6 +341,36 @@ def recurrence_hypotheses(
         ]
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
         out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
+    return out
+
+
+def _last_fix(
+    on_it: Sequence[Precedent], still_open: frozenset[str] = frozenset(), *, named: bool = True
+) -> str:
+    """`` (INC-194: we added nodes)``: what resolved the latest of them that was resolved, if said.
+
+    "The fix that worked last time" alone sent the responder to read each incident to find it.
+    ``named=False`` leaves out the incident when the statement has just named it.
+    """
+    fixed = [p for p in on_it if p.resolution and p.incident_id not in still_open]
+    if not fixed:
+        return ""
+    latest = max(fixed, key=lambda p: p.started_at.timestamp() if p.started_at else -math.inf)
+    fix = (latest.resolution or "").rstrip(".")
+    return f" ({latest.label}: {fix})" if named else f" ({fix})"
+
+
+def _above_members(recurrences: Sequence[Hypothesis], precedents: Sequence[Hypothesis]) -> list[Hypothesis]:
+    """Each recurrence ranked just above the best hypothesis of one incident it counts.
+
+    It says all they say (the cause they share, the fix, the unfinished follow-ups) and that it
+    happened more than once: below them, it came after two or three near copies of itself.
+    """
+    alone = {h.evidence[0].id: h.confidence for h in precedents if h.evidence}
+    out = []
+    for h in recurrences:
+        best = max((alone.get(e.id, 0.0) for e in h.evidence if e.kind == "incident"), default=0.0)
+        out.append(replace(h, confidence=round(max(h.confidence, best + 0.01), 3)))
     return out
 
 
@@ -389,11 +421,12 @@ def rank_hypotheses(
             (``precedents.still_open``).
     """
     active = _active(nearby_incidents) | still_open
+    alone = precedent_hypotheses(incident, precedents, active)
     kinds = (
         change_hypotheses(incident, changes, precedents),
-        precedent_hypotheses(incident, precedents, active),
+        alone,
         dependency_hypotheses(incident, services, nearby_incidents),
-        recurrence_hypotheses(incident, services, precedents, active),
+        _above_members(recurrence_hypotheses(incident, services, precedents, active), alone),
     )
     kept: list[Hypothesis] = []
     for found in kinds:
