@@ -90,3 +90,24 @@ def test_said_in_updates_gives_no_cause_or_fix_for_status_chatter() -> None:
         "a bad config push to the load balancers.",
         "we reverted the config.",
     )
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "原因はデータベースの接続プールの枯渇でした。",
+        "Причина: переполнение пула соединений.",
+        "Identified: 配置变更导致负载均衡器失败",
+    ],
+)
+def test_an_update_in_another_script_is_kept(update: str) -> None:
+    # ``terms`` reads ASCII words only: a finding in Japanese, Russian or Chinese has none, and was
+    # taken for status chatter, so the cause its responders posted was never shown.
+    kept = informative_part(update)
+    assert kept is not None
+    assert kept.removeprefix("Identified: ") in update
+
+
+@pytest.mark.parametrize("update", ["...", "!!!", "🔥🔥", "—"])
+def test_an_update_of_punctuation_or_emoji_alone_says_nothing(update: str) -> None:
+    assert informative_part(update) is None

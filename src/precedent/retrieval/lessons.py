@@ -72,6 +72,8 @@ _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
 # "Mitigation applied:", "Cause identified,"); a space must follow, so "14:00" is no lead-in.
 _LEAD_IN = re.compile(r"^([^:,]{0,60})[:,]\s+")
+# A word (letters or digits) of any script: ``terms`` reads ASCII words only.
+_WORD = re.compile(r"[^\W_]+")
 
 # Two causes agree when they share this many words that say what broke, and this much of them.
 _AGREEING_TERMS = 2
@@ -217,10 +219,10 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
     """What a status update says beyond where the work stands, or ``None`` when that is nothing.
 
     The rule: split the update into sentences; drop a sentence's lead-in before its first colon
-    or comma, and then the whole sentence, when every word in it (``terms``) is in ``ignored``
-    (stop words and status words by default). So "We've identified the cause: the node pool max
-    was too low. Working on a fix now." keeps "the node pool max was too low.", and "A fix has
-    been implemented and we are monitoring the results." keeps nothing.
+    or comma, and then the whole sentence, when every word in it (``terms``, or a word of another
+    script) is in ``ignored`` (stop words and status words by default). So "We've identified the
+    cause: the node pool max was too low. Working on a fix now." keeps "the node pool max was too
+    low.", and "A fix has been implemented and we are monitoring the results." keeps nothing.
 
     Args:
         text: The update's message.
@@ -238,7 +240,13 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
 
 
 def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
-    return all(term in ignored for term in terms(text))
+    return all(word in ignored for word in _words(text))
+
+
+def _words(text: str) -> list[str]:
+    # ``terms``, and the words in other scripts it cannot see: an update in Japanese or Russian
+    # has no ASCII words, and was taken for status chatter whatever it said.
+    return terms(text) + [w for w in _WORD.findall(text.lower()) if not w.isascii()]
 
 
 def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
