@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from precedent.model import Node
-from precedent.retrieval.lessons import informative_part, said_in_updates
+from precedent.retrieval.lessons import causes_agree, informative_part, said_in_updates
 
 _AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -111,3 +111,10 @@ def test_an_update_in_another_script_is_kept(update: str) -> None:
 @pytest.mark.parametrize("update", ["...", "!!!", "🔥🔥", "—"])
 def test_an_update_of_punctuation_or_emoji_alone_says_nothing(update: str) -> None:
     assert informative_part(update) is None
+
+
+def test_causes_in_another_script_agree_by_their_words() -> None:
+    # Two incidents whose responders wrote the same cause in Russian are the same failure again.
+    pool = "Переполнение пула соединений базы данных"
+    assert causes_agree(pool, pool.lower() + " после релиза", ["платежи"])
+    assert not causes_agree(pool, "Истёк сертификат балансировщика нагрузки")

@@ -252,22 +252,24 @@ def _words(text: str) -> list[str]:
 def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
     """Whether two root causes tell the same failure, by the words that say what broke.
 
-    Those words are each cause's ``terms`` less status words, words with digits (versions,
-    sizes) and the words of ``names`` (the services both affect: every cause there names them).
+    Those words are each cause's ``terms`` (and its words in other scripts) less status words,
+    words with digits (versions, sizes) and the words of ``names`` (the services both affect:
+    every cause there names them).
     The causes agree when they share at least two of them and their Ochiai overlap
     (``fusion.overlap``) is at least 0.2. Strict on purpose: of the generated organisations'
     failure modes (``sources.synthetic.failure_modes``, causes deliberately worded apart, the
     services' names left out), 5 of 45 pairs of one mode's differently worded causes agree, and 7
-    of 858 pairs of different modes' causes. Identical wording always agrees.
+    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words
+    (a script written without spaces, such as Japanese, gives one word a phrase: rarely two).
 
     Args:
         first: One root cause.
         second: The other.
         names: Names whose words say nothing of the cause.
     """
-    ignored = _STATUS_WORDS | frozenset(t for name in names for t in terms(name))
+    ignored = _STATUS_WORDS | frozenset(t for name in names for t in _words(name))
     a, b = (
-        frozenset(t for t in terms(text) if t not in ignored and not any(c.isdigit() for c in t))
+        frozenset(t for t in _words(text) if t not in ignored and not any(c.isdigit() for c in t))
         for text in (first, second)
     )
     return len(a & b) >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
