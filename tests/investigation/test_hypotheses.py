@@ -329,6 +329,19 @@ def test_causes_read_from_updates_make_a_recurrence_when_they_agree_and_say_so()
     assert recurrence_hypotheses(INCIDENT, [service()], [first, disk]) == []
 
 
+def test_a_recurrence_says_which_causes_its_status_updates_told() -> None:
+    # One precedent written up, one told in updates: "causes as their status updates said" claimed
+    # both were, and a responder would discount the written-up post-mortem too.
+    nodes = "the cluster ran out of nodes for checkout; the node pool max was too low"
+    written = precedent("inc-2", root_cause=nodes)
+    told = replace(precedent("inc-3", root_cause=f"We believe {nodes}"), from_updates=True)
+    (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
+    assert "(INC-2, INC-3; INC-3's cause as its status updates said)" in mixed.statement
+    also = replace(precedent("inc-4", root_cause=nodes), from_updates=True)
+    (two,) = recurrence_hypotheses(INCIDENT, [service()], [written, told, also])
+    assert "(INC-2, INC-3, INC-4; causes of INC-3 and INC-4 as their status updates said)" in two.statement
+
+
 def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:
     # Two incidents on checkout, one an expired certificate and one a full disk, made "checkout
     # keeps failing this way: apply the fix that worked last time": whose fix, for which failure?

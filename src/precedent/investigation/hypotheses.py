@@ -273,6 +273,17 @@ def _listed(items: Sequence[str], shown: int, sep: str) -> str:
     return sep.join(items[:shown]) + more
 
 
+def _told_text(told: Sequence[str], grouped: int) -> str:
+    """Which causes of a recurrence's ``grouped`` precedents were read from status updates, if any."""
+    if not told:
+        return ""
+    if len(told) == grouped:
+        return "; causes as their status updates said"
+    if len(told) == 1:
+        return f"; {told[0]}'s cause as its status updates said"
+    return f"; causes of {', '.join(told[:-1])} and {told[-1]} as their status updates said"
+
+
 def _still_open_text(labels: Sequence[str]) -> str:
     """``INC-7 is still open: its responders may know more`` (no fix is known to have worked)."""
     if len(labels) == 1:
@@ -302,14 +313,14 @@ def recurrence_hypotheses(
         on_it = _same_cause([p for p in precedents if service.name in p.shared_services and p.root_cause])
         if len(on_it) < 2:
             continue
-        told = any(p.from_updates for p in on_it)
+        told = [p.label for p in on_it if p.from_updates]
         open_items = [f for p in on_it for f in p.follow_ups]
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
             f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{'; causes as their status updates said' if told else ''})"
+            f"{_told_text(told, len(on_it))})"
         )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")
