@@ -13,6 +13,7 @@ from precedent.investigation.hypotheses import (
     precedent_hypotheses,
     rank_hypotheses,
     recurrence_hypotheses,
+    supports,
 )
 from precedent.investigation.results import (
     Change,
@@ -389,3 +390,19 @@ def test_each_change_cites_the_precedents_caused_by_a_change_like_it() -> None:
     assert cited == {"chg-a": ["inc-5"], "chg-b": ["inc-6", "inc-8"], "chg-c": []}
     assert "(INC-5, a similar incident, followed a change to checkout)." in by_change["chg-a"].statement
     assert "followed" not in by_change["chg-c"].statement
+
+
+def test_a_cause_naming_the_service_is_no_support_when_its_change_was_to_another() -> None:
+    # INC-5 recorded its suspected change, a config change to payments-api, and its cause names
+    # checkout as what broke: a checkout deploy's hypothesis said INC-5 "followed a change to
+    # checkout", which its own record contradicts.
+    elsewhere = replace(
+        precedent("inc-5", root_cause="A payments-api config change made checkout time out", caused=True),
+        suspected_changes=(SuspectedChange("chg-old", "payments-api", "config"),),
+    )
+    deploy = change("chg-a")
+    assert not supports(elsewhere, deploy)
+    (hypothesis,) = change_hypotheses(INCIDENT, [deploy], [elsewhere])
+    assert "followed" not in hypothesis.statement
+    # Its change to payments-api is still support for a payments-api config change.
+    assert supports(elsewhere, change("chg-b", hops=1, relation="upstream", kind="config"))

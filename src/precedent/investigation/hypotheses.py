@@ -115,15 +115,20 @@ def supports(precedent: Precedent, change: Change) -> bool:
 
     It does when one of its suspected changes was to the same service and of the same kind (an
     unknown kind matches any), or when its root cause or resolution names the service ("We
-    rolled back auth-api to ...": many incidents record no suspected change).
+    rolled back auth-api to ...": many incidents record no suspected change), unless every
+    change it records was to another service: "A payments-api config change made checkout time
+    out" followed a change to payments-api, not to checkout.
     """
     if not precedent.caused_by_change:
         return False
+    suspected = precedent.suspected_changes
     if any(
         s.service_name == change.service_name and (s.kind == change.kind or "other" in {s.kind, change.kind})
-        for s in precedent.suspected_changes
+        for s in suspected
     ):
         return True
+    if suspected and all(s.service_name not in {None, change.service_name} for s in suspected):
+        return False
     named = re.compile(rf"(?<![\w-]){re.escape(change.service_name)}(?![\w-])", re.IGNORECASE)
     return any(named.search(text or "") for text in (precedent.root_cause, precedent.resolution))
 
