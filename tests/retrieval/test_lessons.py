@@ -25,6 +25,11 @@ _AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
         "The issue has been identified and a fix is being implemented.",
         "We are continuing to monitor.",
         "Identified: we are continuing to investigate.",
+        "This has been fixed.",
+        "We have fixed the issue.",
+        "Fixed.",
+        "All systems operational.",
+        "We are seeing improvement.",
     ],
 )
 def test_an_update_that_only_says_where_the_work_stands_says_no_cause(update: str) -> None:
@@ -46,6 +51,10 @@ def test_the_finding_is_kept_and_the_chatter_around_it_dropped() -> None:
     assert informative_part(
         "We've identified the cause: the node pool max was too low. Working on a fix now."
     ) == ("the node pool max was too low.")
+    # What was fixed, or undone, is the finding.
+    race = "We fixed the race in the session cache."
+    assert informative_part(race) == race
+    assert informative_part("Rolled back.") == "Rolled back."
     # A time is not a lead-in.
     assert informative_part("Since 14:05 UTC, webhooks were delayed by a full queue.") == (
         "Since 14:05 UTC, webhooks were delayed by a full queue."

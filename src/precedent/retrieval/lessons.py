@@ -61,12 +61,12 @@ _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
 # stability"), on top of the stop words, which already hold status-page boilerplate.
 _STATUS_TEXT = """
-    fix fixes implemented implementing deployed deploying rolled rolling out mitigated mitigating
+    fix fixes fixed implemented implementing deployed deploying rolled rolling out mitigated mitigating
     mitigation mitigations mitigate actively cause causes root problem suspected potential possible
     found believe degradation stability stable ensure results result progress recovery recovering
     recovered resolution fully full normally normal operating eta next provide keep keeping eye
     work works applied applying place underway confirmed determined underlying affecting hour soon
-    shortly ve re ll
+    shortly systems operational improvement improvements improving improved ve re ll
     """
 _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
