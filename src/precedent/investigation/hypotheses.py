@@ -211,7 +211,7 @@ def precedent_hypotheses(
         if precedent.root_cause:
             parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:
-            parts.append(f"resolved by: {precedent.resolution.rstrip('.')}")
+            parts.append(f"{precedent.fix_said}: {precedent.resolution.rstrip('.')}")
         strength = precedent.score / top
         confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
         if precedent.shared_services:
