@@ -187,13 +187,15 @@ async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_r
     assert fix in (lesson.resolution or "")
 
 
-async def _repeat_without_a_postmortem(store: GraphStore) -> Investigation:
-    """INC-2 investigated; INC-1, five days before, has no post-mortem but said its cause and fix."""
+async def _repeat_without_a_postmortem(
+    store: GraphStore,
+    cause: str = "We've identified the cause: the cluster ran out of nodes for auth-api.",
+    fix: str = "Mitigation applied: we added nodes manually.",
+) -> Investigation:
+    """INC-2 investigated; INC-1, five days before, has no post-mortem but posted ``cause`` and ``fix``."""
     declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     started = declared - timedelta(days=5)
     identified, fixed = started + timedelta(minutes=30), started + timedelta(minutes=50)
-    cause = "We've identified the cause: the cluster ran out of nodes for auth-api."
-    fix = "Mitigation applied: we added nodes manually."
     updates = [
         Node("u-1", "IncidentUpdate", {"message": "CPU throttling on auth-api."}, started, text="x"),
         Node("u-2", "IncidentUpdate", {"message": cause}, identified, text="x"),
@@ -284,25 +286,7 @@ async def test_a_fix_told_without_a_cause_says_where_it_came_from(embedded_store
     # The Identified update only said where the work stood, so no cause was read, only the fix:
     # the note sat on the missing cause ("not recorded (as its status updates said...)") or
     # nowhere, and the fix read as a written-up finding.
-    declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    started = declared - timedelta(days=5)
-    identified, fixed = started + timedelta(minutes=30), started + timedelta(minutes=50)
-    updates = [
-        Node("u-1", "IncidentUpdate", {"message": "The issue has been identified."}, identified, text="x"),
-        Node("u-2", "IncidentUpdate", {"message": "Mitigation applied: we added nodes manually."}, fixed),
-    ]
-    investigation = await _investigate_a_repeat(
-        embedded_store,
-        "auth-api slow under load",
-        (declared, started),
-        {
-            "status_category": "closed",
-            "identified_at": identified.isoformat(),
-            "fixed_at": fixed.isoformat(),
-            "resolved_at": (fixed + timedelta(minutes=10)).isoformat(),
-        },
-        (updates, [Edge("inc-1", "HAS_UPDATE", u.id) for u in updates]),
-    )
+    investigation = await _repeat_without_a_postmortem(embedded_store, cause="The issue has been identified.")
     [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
     assert (precedent.root_cause, precedent.from_updates) == (None, True)
     said = "resolved by (as its status updates said; no post-mortem): we added nodes manually"
