@@ -406,3 +406,12 @@ def test_a_cause_naming_the_service_is_no_support_when_its_change_was_to_another
     assert "followed" not in hypothesis.statement
     # Its change to payments-api is still support for a payments-api config change.
     assert supports(elsewhere, change("chg-b", hops=1, relation="upstream", kind="config"))
+
+
+def test_a_suspected_change_to_the_service_counts_whatever_the_case_of_its_name() -> None:
+    # The deploy tool records "Checkout", the catalog names it "checkout": the same service.
+    precedent_ = replace(
+        precedent("inc-5", root_cause="A bad deploy of checkout", caused=True),
+        suspected_changes=(SuspectedChange("chg-old", "Checkout", "deploy"),),
+    )
+    assert supports(precedent_, change("chg-a"))

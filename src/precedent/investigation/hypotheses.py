@@ -122,12 +122,16 @@ def supports(precedent: Precedent, change: Change) -> bool:
     if not precedent.caused_by_change:
         return False
     suspected = precedent.suspected_changes
+    # Each tool spells a service its own way ("Checkout", "checkout"); the cause's text is read
+    # ignoring case too.
+    here = change.service_name.casefold()
     if any(
-        s.service_name == change.service_name and (s.kind == change.kind or "other" in {s.kind, change.kind})
+        (s.service_name or "").casefold() == here
+        and (s.kind == change.kind or "other" in {s.kind, change.kind})
         for s in suspected
     ):
         return True
-    if suspected and all(s.service_name not in {None, change.service_name} for s in suspected):
+    if suspected and all(s.service_name is not None and s.service_name.casefold() != here for s in suspected):
         return False
     named = re.compile(rf"(?<![\w-]){re.escape(change.service_name)}(?![\w-])", re.IGNORECASE)
     return any(named.search(text or "") for text in (precedent.root_cause, precedent.resolution))
