@@ -127,3 +127,12 @@ def test_causes_in_another_script_agree_by_their_words() -> None:
     pool = "Переполнение пула соединений базы данных"
     assert causes_agree(pool, pool.lower() + " после релиза", ["платежи"])
     assert not causes_agree(pool, "Истёк сертификат балансировщика нагрузки")
+
+
+def test_a_service_named_in_another_script_says_nothing_of_the_fix() -> None:
+    fixed = _AT + timedelta(minutes=40)
+    incident = Node("inc-1", "Incident", {"fixed_at": fixed.isoformat()}, _AT)
+    update = Node(
+        "u-1", "IncidentUpdate", {"message": "The degradation affecting Платежи has been mitigated."}, fixed
+    )
+    assert said_in_updates(incident, [update], ["Платежи"]) == (None, None)

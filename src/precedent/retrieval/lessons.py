@@ -202,7 +202,7 @@ def said_in_updates(
             status words ("The degradation affecting Actions has been mitigated") says nothing.
     """
     dated = sorted((u.occurred_at, u.id, _update_text(u)) for u in updates if u.occurred_at is not None)
-    ignored = _STATUS_WORDS | frozenset(t for name in names for t in terms(name))
+    ignored = _ignoring(names)
 
     def posted_at(stamp: str) -> str | None:
         at = stored_time(incident.properties.get(stamp))
@@ -243,6 +243,11 @@ def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
     return all(word in ignored for word in _words(text))
 
 
+def _ignoring(names: Iterable[str]) -> frozenset[str]:
+    # Status words, and the words of the services' names: naming the service says nothing.
+    return _STATUS_WORDS | frozenset(w for name in names for w in _words(name))
+
+
 def _words(text: str) -> list[str]:
     # ``terms``, and the words in other scripts it cannot see: an update in Japanese or Russian
     # has no ASCII words, and was taken for status chatter whatever it said.
@@ -267,7 +272,7 @@ def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
         second: The other.
         names: Names whose words say nothing of the cause.
     """
-    ignored = _STATUS_WORDS | frozenset(t for name in names for t in _words(name))
+    ignored = _ignoring(names)
     a, b = (
         frozenset(t for t in _words(text) if t not in ignored and not any(c.isdigit() for c in t))
         for text in (first, second)
