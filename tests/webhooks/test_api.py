@@ -302,6 +302,31 @@ async def test_a_retried_delivery_builds_what_its_failed_attempt_wrote(
         assert f"investigation {investigation_id(INCIDENT_ID)} built" in str(listed["outcome"])
 
 
+async def test_a_dead_delivery_retried_by_hand_builds_what_its_attempts_wrote(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # Retrying by hand starts the attempts again at 0: the retry looked like a first attempt,
+    # found the re-declaration already written, and kept the old declaration's investigation.
+    builder = RecordingBuilder(backend.store)
+    service = backend.service(builder)
+    async for client in app_client(backend, service, tmp_path):
+        await send(client, body(incident_event()), "msg_1")
+        await service.worker.drain()
+        again = incident_event(updated_at="2026-12-02T10:01:00Z")
+        again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
+        await send(client, body(again), "msg_2")
+        builder.fail = True
+        await service.worker.drain()
+        assert (await deliveries(client))["msg_2"]["state"] == "dead"
+        builder.fail = False
+        assert (await client.post("/v1/webhooks/deliveries/msg_2/retry")).status_code == 200
+        await service.worker.drain()
+        assert builder.calls == [INCIDENT_ID] * 5
+        assert f"investigation {investigation_id(INCIDENT_ID)} built" in str(
+            (await deliveries(client))["msg_2"]["outcome"]
+        )
+
+
 async def test_a_declared_incident_a_sync_mapped_first_is_still_investigated(
     client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
 ) -> None:

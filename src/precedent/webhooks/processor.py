@@ -98,8 +98,9 @@ class DeliveryProcessor:
         event = parse_event(delivery.body.encode("utf-8"))
         resource = event.resource
         # An earlier attempt may have written the incident and failed (or died) before its build:
-        # this one then finds nothing changed, yet the investigation is of the state before.
-        retried = delivery.attempts > 1
+        # this one then finds nothing changed, yet the investigation is of the state before. A
+        # retry by hand counts its attempts from 0 again, but keeps the last error and outcome.
+        retried = delivery.attempts > 1 or delivery.error is not None or delivery.outcome is not None
         if event.event_type in PRIVATE_EVENTS:
             return await self._private(event.event_type, str(resource.get("id")), retried)
         if event.event_type == STATUS_UPDATED:
