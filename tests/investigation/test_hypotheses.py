@@ -13,6 +13,7 @@ from precedent.investigation.hypotheses import (
     precedent_hypotheses,
     rank_hypotheses,
     recurrence_hypotheses,
+    supports,
 )
 from precedent.investigation.results import (
     Change,
@@ -346,6 +347,19 @@ def test_causes_read_from_updates_make_a_recurrence_when_they_agree_and_say_so()
     assert recurrence_hypotheses(INCIDENT, [service()], [first, disk]) == []
 
 
+def test_a_recurrence_says_which_causes_its_status_updates_told() -> None:
+    # One precedent written up, one told in updates: "causes as their status updates said" claimed
+    # both were, and a responder would discount the written-up post-mortem too.
+    nodes = "the cluster ran out of nodes for checkout; the node pool max was too low"
+    written = precedent("inc-2", root_cause=nodes)
+    told = replace(precedent("inc-3", root_cause=f"We believe {nodes}"), from_updates=True)
+    (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
+    assert "(INC-2, INC-3; INC-3's cause as its status updates said)" in mixed.statement
+    also = replace(precedent("inc-4", root_cause=nodes), from_updates=True)
+    (two,) = recurrence_hypotheses(INCIDENT, [service()], [written, told, also])
+    assert "(INC-2, INC-3, INC-4; causes of INC-3 and INC-4 as their status updates said)" in two.statement
+
+
 def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:
     # Two incidents on checkout, one an expired certificate and one a full disk, made "checkout
     # keeps failing this way: apply the fix that worked last time": whose fix, for which failure?
@@ -393,3 +407,28 @@ def test_each_change_cites_the_precedents_caused_by_a_change_like_it() -> None:
     assert cited == {"chg-a": ["inc-5"], "chg-b": ["inc-6", "inc-8"], "chg-c": []}
     assert "(INC-5, a similar incident, followed a change to checkout)." in by_change["chg-a"].statement
     assert "followed" not in by_change["chg-c"].statement
+
+
+def test_a_cause_naming_the_service_is_no_support_when_its_change_was_to_another() -> None:
+    # INC-5 recorded its suspected change, a config change to payments-api, and its cause names
+    # checkout as what broke: a checkout deploy's hypothesis said INC-5 "followed a change to
+    # checkout", which its own record contradicts.
+    elsewhere = replace(
+        precedent("inc-5", root_cause="A payments-api config change made checkout time out", caused=True),
+        suspected_changes=(SuspectedChange("chg-old", "payments-api", "config"),),
+    )
+    deploy = change("chg-a")
+    assert not supports(elsewhere, deploy)
+    (hypothesis,) = change_hypotheses(INCIDENT, [deploy], [elsewhere])
+    assert "followed" not in hypothesis.statement
+    # Its change to payments-api is still support for a payments-api config change.
+    assert supports(elsewhere, change("chg-b", hops=1, relation="upstream", kind="config"))
+
+
+def test_a_suspected_change_to_the_service_counts_whatever_the_case_of_its_name() -> None:
+    # The deploy tool records "Checkout", the catalog names it "checkout": the same service.
+    precedent_ = replace(
+        precedent("inc-5", root_cause="A bad deploy of checkout", caused=True),
+        suspected_changes=(SuspectedChange("chg-old", "Checkout", "deploy"),),
+    )
+    assert supports(precedent_, change("chg-a"))

@@ -187,13 +187,15 @@ async def test_an_investigation_never_says_how_a_precedent_still_open_then_was_r
     assert fix in (lesson.resolution or "")
 
 
-async def _repeat_without_a_postmortem(store: GraphStore) -> Investigation:
-    """INC-2 investigated; INC-1, five days before, has no post-mortem but said its cause and fix."""
+async def _repeat_without_a_postmortem(
+    store: GraphStore,
+    cause: str = "We've identified the cause: the cluster ran out of nodes for auth-api.",
+    fix: str = "Mitigation applied: we added nodes manually.",
+) -> Investigation:
+    """INC-2 investigated; INC-1, five days before, has no post-mortem but posted ``cause`` and ``fix``."""
     declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     started = declared - timedelta(days=5)
     identified, fixed = started + timedelta(minutes=30), started + timedelta(minutes=50)
-    cause = "We've identified the cause: the cluster ran out of nodes for auth-api."
-    fix = "Mitigation applied: we added nodes manually."
     updates = [
         Node("u-1", "IncidentUpdate", {"message": "CPU throttling on auth-api."}, started, text="x"),
         Node("u-2", "IncidentUpdate", {"message": cause}, identified, text="x"),
@@ -278,3 +280,19 @@ async def test_a_precedent_says_which_service_its_suspected_change_was_to(embedd
     assert parts.suspected == {"inc-1": (SuspectedChange("chg-1", "checkout", "deploy"),)}
     [found] = precedents_from([_similar("inc-1", "a bad deploy", None)], parts)
     assert found.suspected_changes == (SuspectedChange("chg-1", "checkout", "deploy"),)
+
+
+async def test_a_fix_told_without_a_cause_says_where_it_came_from(embedded_store: GraphStore) -> None:
+    # The Identified update only said where the work stood, so no cause was read, only the fix:
+    # the note sat on the missing cause ("not recorded (as its status updates said...)") or
+    # nowhere, and the fix read as a written-up finding.
+    investigation = await _repeat_without_a_postmortem(embedded_store, cause="The issue has been identified.")
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    assert (precedent.root_cause, precedent.from_updates) == (None, True)
+    said = "resolved by (as its status updates said; no post-mortem): we added nodes manually"
+    [hypothesis] = [h for h in investigation.hypotheses if h.kind == "precedent"]
+    assert said in hypothesis.statement
+    assert said in investigation.summary_markdown
+    found = await SimilarIncidentFinder(embedded_store, HashEmbedder()).find(IncidentQuery("INC-2"))
+    assert said in " ".join(_printed(results_table(found)).split())
+    assert said in render_similar(SimilarResponse.from_results(found))

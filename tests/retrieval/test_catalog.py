@@ -105,3 +105,11 @@ async def test_a_renamed_service_stops_answering_to_its_old_name_once_the_index_
     assert (await catalog.services(("payments-api",)))[1] == []  # the new name at once
     clock.now = 301
     assert (await catalog.services(("payments",)))[1] == ["payments"]
+
+
+async def test_a_blank_name_names_no_service(embedded_store: GraphStore) -> None:
+    # The index leaves blank keys out, but the miss went to find_nodes, where a service whose
+    # external id was blank matched "" (and "  "): an empty ``service=`` named it.
+    await embedded_store.upsert_nodes([Node("svc-pay", "Service", {"name": "payments", "external_id": " "})])
+    catalog = Catalog(embedded_store)
+    assert await catalog.services(("", "  ")) == ([], ["", "  "])

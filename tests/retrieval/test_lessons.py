@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from precedent.model import Node
-from precedent.retrieval.lessons import informative_part, said_in_updates
+from precedent.retrieval.lessons import causes_agree, informative_part, said_in_updates
 
 _AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -25,6 +25,11 @@ _AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
         "The issue has been identified and a fix is being implemented.",
         "We are continuing to monitor.",
         "Identified: we are continuing to investigate.",
+        "This has been fixed.",
+        "We have fixed the issue.",
+        "Fixed.",
+        "All systems operational.",
+        "We are seeing improvement.",
     ],
 )
 def test_an_update_that_only_says_where_the_work_stands_says_no_cause(update: str) -> None:
@@ -46,6 +51,10 @@ def test_the_finding_is_kept_and_the_chatter_around_it_dropped() -> None:
     assert informative_part(
         "We've identified the cause: the node pool max was too low. Working on a fix now."
     ) == ("the node pool max was too low.")
+    # What was fixed, or undone, is the finding.
+    race = "We fixed the race in the session cache."
+    assert informative_part(race) == race
+    assert informative_part("Rolled back.") == "Rolled back."
     # A time is not a lead-in.
     assert informative_part("Since 14:05 UTC, webhooks were delayed by a full queue.") == (
         "Since 14:05 UTC, webhooks were delayed by a full queue."
@@ -90,3 +99,40 @@ def test_said_in_updates_gives_no_cause_or_fix_for_status_chatter() -> None:
         "a bad config push to the load balancers.",
         "we reverted the config.",
     )
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "原因はデータベースの接続プールの枯渇でした。",
+        "Причина: переполнение пула соединений.",
+        "Identified: 配置变更导致负载均衡器失败",
+    ],
+)
+def test_an_update_in_another_script_is_kept(update: str) -> None:
+    # ``terms`` reads ASCII words only: a finding in Japanese, Russian or Chinese has none, and was
+    # taken for status chatter, so the cause its responders posted was never shown.
+    kept = informative_part(update)
+    assert kept is not None
+    assert kept.removeprefix("Identified: ") in update
+
+
+@pytest.mark.parametrize("update", ["...", "!!!", "🔥🔥", "—"])
+def test_an_update_of_punctuation_or_emoji_alone_says_nothing(update: str) -> None:
+    assert informative_part(update) is None
+
+
+def test_causes_in_another_script_agree_by_their_words() -> None:
+    # Two incidents whose responders wrote the same cause in Russian are the same failure again.
+    pool = "Переполнение пула соединений базы данных"
+    assert causes_agree(pool, pool.lower() + " после релиза", ["платежи"])
+    assert not causes_agree(pool, "Истёк сертификат балансировщика нагрузки")
+
+
+def test_a_service_named_in_another_script_says_nothing_of_the_fix() -> None:
+    fixed = _AT + timedelta(minutes=40)
+    incident = Node("inc-1", "Incident", {"fixed_at": fixed.isoformat()}, _AT)
+    update = Node(
+        "u-1", "IncidentUpdate", {"message": "The degradation affecting Платежи has been mitigated."}, fixed
+    )
+    assert said_in_updates(incident, [update], ["Платежи"]) == (None, None)

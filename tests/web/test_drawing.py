@@ -147,6 +147,16 @@ def test_a_lesson_read_from_status_updates_says_where_it_came_from() -> None:
         in cards[0]
     )
     assert "no post-mortem" not in cards[1]
+    # A fix told without a cause: the note is on the fix, not on the cause "not recorded".
+    fix_only = (dataclasses.replace(first, root_cause=None, resolution="we added nodes", from_updates=True),)
+    page = render_investigation(
+        dataclasses.replace(investigation, similar=fix_only), PageSession(token, token.viewer(), "csrf")
+    )
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    [card] = [c for c in html.split('<li class="card">') if "<dt>Root cause</dt>" in c]
+    assert "not recorded</dd>" in card
+    assert 'we added nodes <span class="muted">(as its status updates said; no post-mortem)' in card
 
 
 def test_the_drawing_highlights_the_path_to_each_precedent() -> None:

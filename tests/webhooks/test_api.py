@@ -14,7 +14,7 @@ from precedent.metrics import REGISTRY
 from precedent.model import Node
 from precedent.store.embedded import SqliteInbox
 from precedent.webhooks import IncidentWriter
-from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
+from tests.webhooks.conftest import Backend, RecordingBuilder, app_client, investigation_id
 from tests.webhooks.payloads import (
     CREATED,
     INCIDENT_ID,
@@ -276,6 +276,55 @@ async def test_a_declaration_again_rebuilds_the_investigation_only_when_what_it_
     await send(client, body(again), "msg_3")
     await service.worker.drain()
     assert builder.calls == [INCIDENT_ID, INCIDENT_ID]
+
+
+async def test_a_retried_delivery_builds_what_its_failed_attempt_wrote(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # The first attempt wrote the new declaration and its build failed (or the process died):
+    # the retry found the incident unchanged and an investigation (the old declaration's), and
+    # kept that stale investigation.
+    builder = RecordingBuilder(backend.store)
+    service = backend.service(builder)
+    async for client in app_client(backend, service, tmp_path):
+        await send(client, body(incident_event()), "msg_1")
+        await service.worker.drain()
+        again = incident_event(updated_at="2026-12-02T10:01:00Z")
+        again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
+        await send(client, body(again), "msg_2")
+        builder.fail = True
+        assert await service.worker.run_once()
+        builder.fail = False
+        await service.worker.drain()
+        assert builder.calls == [INCIDENT_ID, INCIDENT_ID, INCIDENT_ID]
+        listed = (await deliveries(client))["msg_2"]
+        assert (listed["state"], listed["attempts"]) == ("done", 2)
+        assert f"investigation {investigation_id(INCIDENT_ID)} built" in str(listed["outcome"])
+
+
+async def test_a_dead_delivery_retried_by_hand_builds_what_its_attempts_wrote(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # Retrying by hand starts the attempts again at 0: the retry looked like a first attempt,
+    # found the re-declaration already written, and kept the old declaration's investigation.
+    builder = RecordingBuilder(backend.store)
+    service = backend.service(builder)
+    async for client in app_client(backend, service, tmp_path):
+        await send(client, body(incident_event()), "msg_1")
+        await service.worker.drain()
+        again = incident_event(updated_at="2026-12-02T10:01:00Z")
+        again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
+        await send(client, body(again), "msg_2")
+        builder.fail = True
+        await service.worker.drain()
+        assert (await deliveries(client))["msg_2"]["state"] == "dead"
+        builder.fail = False
+        assert (await client.post("/v1/webhooks/deliveries/msg_2/retry")).status_code == 200
+        await service.worker.drain()
+        assert builder.calls == [INCIDENT_ID] * 5
+        assert f"investigation {investigation_id(INCIDENT_ID)} built" in str(
+            (await deliveries(client))["msg_2"]["outcome"]
+        )
 
 
 async def test_a_declared_incident_a_sync_mapped_first_is_still_investigated(

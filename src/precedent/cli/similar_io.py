@@ -188,7 +188,7 @@ def results_table(answer: SimilarResults) -> Table:
         lesson = explanation.lesson
         teaches = [f"{lesson.cause_said}: {lesson.root_cause}"] if lesson.root_cause else []
         if lesson.resolution:
-            teaches.append(f"resolved by: {lesson.resolution}")
+            teaches.append(f"{lesson.fix_said}: {lesson.resolution}")
         if lesson.open_follow_ups:
             teaches.append(f"{lesson.open_follow_ups} open follow-up(s)")
         started = result.started_at.date().isoformat() if result.started_at else "?"

@@ -116,15 +116,24 @@ def supports(precedent: Precedent, change: Change) -> bool:
 
     It does when one of its suspected changes was to the same service and of the same kind (an
     unknown kind matches any), or when its root cause or resolution names the service ("We
-    rolled back auth-api to ...": many incidents record no suspected change).
+    rolled back auth-api to ...": many incidents record no suspected change), unless every
+    change it records was to another service: "A payments-api config change made checkout time
+    out" followed a change to payments-api, not to checkout.
     """
     if not precedent.caused_by_change:
         return False
+    suspected = precedent.suspected_changes
+    # Each tool spells a service its own way ("Checkout", "checkout"); the cause's text is read
+    # ignoring case too.
+    here = change.service_name.casefold()
     if any(
-        s.service_name == change.service_name and (s.kind == change.kind or "other" in {s.kind, change.kind})
-        for s in precedent.suspected_changes
+        (s.service_name or "").casefold() == here
+        and (s.kind == change.kind or "other" in {s.kind, change.kind})
+        for s in suspected
     ):
         return True
+    if suspected and all(s.service_name is not None and s.service_name.casefold() != here for s in suspected):
+        return False
     named = re.compile(rf"(?<![\w-]){re.escape(change.service_name)}(?![\w-])", re.IGNORECASE)
     return any(named.search(text or "") for text in (precedent.root_cause, precedent.resolution))
 
@@ -207,7 +216,7 @@ def precedent_hypotheses(
         if precedent.root_cause:
             parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
         if precedent.resolution:
-            parts.append(f"resolved by: {precedent.resolution.rstrip('.')}")
+            parts.append(f"{precedent.fix_said}: {precedent.resolution.rstrip('.')}")
         strength = precedent.score / top
         confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
         if precedent.shared_services:
@@ -274,6 +283,17 @@ def _listed(items: Sequence[str], shown: int, sep: str) -> str:
     return sep.join(items[:shown]) + more
 
 
+def _told_text(told: Sequence[str], grouped: int) -> str:
+    """Which causes of a recurrence's ``grouped`` precedents were read from status updates, if any."""
+    if not told:
+        return ""
+    if len(told) == grouped:
+        return "; causes as their status updates said"
+    if len(told) == 1:
+        return f"; {told[0]}'s cause as its status updates said"
+    return f"; causes of {', '.join(told[:-1])} and {told[-1]} as their status updates said"
+
+
 def _still_open_text(labels: Sequence[str]) -> str:
     """``INC-7 is still open: its responders may know more`` (no fix is known to have worked)."""
     if len(labels) == 1:
@@ -303,14 +323,14 @@ def recurrence_hypotheses(
         on_it = _same_cause([p for p in precedents if service.name in p.shared_services and p.root_cause])
         if len(on_it) < 2:
             continue
-        told = any(p.from_updates for p in on_it)
+        told = [p.label for p in on_it if p.from_updates]
         open_items = [f for p in on_it for f in p.follow_ups]
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
             f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{'; causes as their status updates said' if told else ''})"
+            f"{_told_text(told, len(on_it))})"
         )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")

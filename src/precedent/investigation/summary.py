@@ -77,7 +77,7 @@ def _precedent_line(
             # Worded as the hypotheses, the CLI, MCP and the pages word them ("cause:" and "fix:" were
             # a fifth wording). "...still send.; resolved by" read as a typo: the full stop gives way.
             f"{p.cause_said}: {_esc(p.root_cause.rstrip().rstrip('.'))}" if p.root_cause else "",
-            f"resolved by: {_esc(p.resolution)}" if p.resolution else "",
+            f"{p.fix_said}: {_esc(p.resolution)}" if p.resolution else "",
         )
         if x
     )

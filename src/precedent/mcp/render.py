@@ -86,7 +86,7 @@ def render_similar(response: SimilarResponse) -> str:
         if why.lesson.root_cause:
             lines.append(f"   {why.lesson.cause_said}: {_short(why.lesson.root_cause)}")
         if why.lesson.resolution:
-            lines.append(f"   resolved by: {_short(why.lesson.resolution)}")
+            lines.append(f"   {why.lesson.fix_said}: {_short(why.lesson.resolution)}")
         if why.lesson.open_follow_ups:
             lines.append(f"   open follow-ups: {why.lesson.open_follow_ups}")
     return "\n".join(lines)
@@ -114,7 +114,7 @@ def render_incident(response: IncidentDetailResponse) -> str:
     lesson = response.lesson
     for label, value in (
         (lesson.cause_said, lesson.root_cause),
-        ("resolved by", lesson.resolution),
+        (lesson.fix_said, lesson.resolution),
         ("learnings", lesson.learnings),
     ):
         if value:

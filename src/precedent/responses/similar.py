@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from precedent.retrieval.results import cause_said
+from precedent.retrieval.results import cause_said, fix_said
 
 if TYPE_CHECKING:
     from precedent.retrieval import (
@@ -92,6 +92,11 @@ class LessonResponse(BaseModel):
     def cause_said(self) -> str:
         """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
         return cause_said(self.from_updates)
+
+    @property
+    def fix_said(self) -> str:
+        """How its resolution is introduced, as every reader of a lesson says it (``Lesson.fix_said``)."""
+        return fix_said(self.from_updates, bool(self.root_cause))
 
     @classmethod
     def from_lesson(cls, lesson: Lesson) -> LessonResponse:

@@ -126,6 +126,8 @@ class Catalog:
         fields: tuple[str, ...],
     ) -> str | None:
         wanted = match_key(key)
+        if not wanted:
+            return None  # as the index, which keeps no blank key: a blank value names nothing
         async with self._lock:
             now = self._clock()
             index = self._references if which == "references" else self._services

@@ -61,17 +61,19 @@ _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
 # stability"), on top of the stop words, which already hold status-page boilerplate.
 _STATUS_TEXT = """
-    fix fixes implemented implementing deployed deploying rolled rolling out mitigated mitigating
+    fix fixes fixed implemented implementing deployed deploying rolled rolling out mitigated mitigating
     mitigation mitigations mitigate actively cause causes root problem suspected potential possible
     found believe degradation stability stable ensure results result progress recovery recovering
     recovered resolution fully full normally normal operating eta next provide keep keeping eye
     work works applied applying place underway confirmed determined underlying affecting hour soon
-    shortly ve re ll
+    shortly systems operational improvement improvements improving improved ve re ll
     """
 _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
 # "Mitigation applied:", "Cause identified,"); a space must follow, so "14:00" is no lead-in.
 _LEAD_IN = re.compile(r"^([^:,]{0,60})[:,]\s+")
+# A word (letters or digits) of any script: ``terms`` reads ASCII words only.
+_WORD = re.compile(r"[^\W_]+")
 
 # Two causes agree when they share this many words that say what broke, and this much of them.
 _AGREEING_TERMS = 2
@@ -200,7 +202,7 @@ def said_in_updates(
             status words ("The degradation affecting Actions has been mitigated") says nothing.
     """
     dated = sorted((u.occurred_at, u.id, _update_text(u)) for u in updates if u.occurred_at is not None)
-    ignored = _STATUS_WORDS | frozenset(t for name in names for t in terms(name))
+    ignored = _ignoring(names)
 
     def posted_at(stamp: str) -> str | None:
         at = stored_time(incident.properties.get(stamp))
@@ -217,10 +219,10 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
     """What a status update says beyond where the work stands, or ``None`` when that is nothing.
 
     The rule: split the update into sentences; drop a sentence's lead-in before its first colon
-    or comma, and then the whole sentence, when every word in it (``terms``) is in ``ignored``
-    (stop words and status words by default). So "We've identified the cause: the node pool max
-    was too low. Working on a fix now." keeps "the node pool max was too low.", and "A fix has
-    been implemented and we are monitoring the results." keeps nothing.
+    or comma, and then the whole sentence, when every word in it (``terms``, or a word of another
+    script) is in ``ignored`` (stop words and status words by default). So "We've identified the
+    cause: the node pool max was too low. Working on a fix now." keeps "the node pool max was too
+    low.", and "A fix has been implemented and we are monitoring the results." keeps nothing.
 
     Args:
         text: The update's message.
@@ -238,28 +240,41 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
 
 
 def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
-    return all(term in ignored for term in terms(text))
+    return all(word in ignored for word in _words(text))
+
+
+def _ignoring(names: Iterable[str]) -> frozenset[str]:
+    # Status words, and the words of the services' names: naming the service says nothing.
+    return _STATUS_WORDS | frozenset(w for name in names for w in _words(name))
+
+
+def _words(text: str) -> list[str]:
+    # ``terms``, and the words in other scripts it cannot see: an update in Japanese or Russian
+    # has no ASCII words, and was taken for status chatter whatever it said.
+    return terms(text) + [w for w in _WORD.findall(text.lower()) if not w.isascii()]
 
 
 def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
     """Whether two root causes tell the same failure, by the words that say what broke.
 
-    Those words are each cause's ``terms`` less status words, words with digits (versions,
-    sizes) and the words of ``names`` (the services both affect: every cause there names them).
+    Those words are each cause's ``terms`` (and its words in other scripts) less status words,
+    words with digits (versions, sizes) and the words of ``names`` (the services both affect:
+    every cause there names them).
     The causes agree when they share at least two of them and their Ochiai overlap
     (``fusion.overlap``) is at least 0.2. Strict on purpose: of the generated organisations'
     failure modes (``sources.synthetic.failure_modes``, causes deliberately worded apart, the
     services' names left out), 5 of 45 pairs of one mode's differently worded causes agree, and 7
-    of 858 pairs of different modes' causes. Identical wording always agrees.
+    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words
+    (a script written without spaces, such as Japanese, gives one word a phrase: rarely two).
 
     Args:
         first: One root cause.
         second: The other.
         names: Names whose words say nothing of the cause.
     """
-    ignored = _STATUS_WORDS | frozenset(t for name in names for t in terms(name))
+    ignored = _ignoring(names)
     a, b = (
-        frozenset(t for t in terms(text) if t not in ignored and not any(c.isdigit() for c in t))
+        frozenset(t for t in _words(text) if t not in ignored and not any(c.isdigit() for c in t))
         for text in (first, second)
     )
     return len(a & b) >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP

@@ -32,6 +32,11 @@ def cause_said(from_updates: bool) -> str:
     return f"root cause ({FROM_UPDATES})" if from_updates else "root cause"
 
 
+def fix_said(from_updates: bool, with_cause: bool) -> str:
+    """How a resolution is introduced: it says where it came from when no root cause shown does."""
+    return f"resolved by ({FROM_UPDATES})" if from_updates and not with_cause else "resolved by"
+
+
 @dataclass(frozen=True)
 class PathStep:
     """One edge of a path and the node it reaches, read left to right.
@@ -106,6 +111,11 @@ class Lesson:
     def cause_said(self) -> str:
         """How its root cause is introduced (``cause_said``)."""
         return cause_said(self.from_updates)
+
+    @property
+    def fix_said(self) -> str:
+        """How its resolution is introduced (``fix_said``)."""
+        return fix_said(self.from_updates, bool(self.root_cause))
 
 
 @dataclass(frozen=True)

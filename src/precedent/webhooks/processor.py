@@ -1,7 +1,7 @@
 """What each delivery does to the map: one handler per event type, each returning an outcome line.
 
 - ``public_incident.incident_created_v2``: write the incident, build its investigation (again
-  only when something it reads changed).
+  only when something it reads changed, or on a retry: the failed attempt may have written it).
 - ``public_incident.incident_updated_v2``: write it; build again when something material changed.
 - ``public_incident.incident_status_updated_v2``: write it and record the transition; when it is
   over, close its investigation (the incident stays in the map, so later incidents find it).
@@ -97,19 +97,23 @@ class DeliveryProcessor:
         """
         event = parse_event(delivery.body.encode("utf-8"))
         resource = event.resource
+        # An earlier attempt may have written the incident and failed (or died) before its build:
+        # this one then finds nothing changed, yet the investigation is of the state before. A
+        # retry by hand counts its attempts from 0 again, but keeps the last error and outcome.
+        retried = delivery.attempts > 1 or delivery.error is not None or delivery.outcome is not None
         if event.event_type in PRIVATE_EVENTS:
-            return await self._private(event.event_type, str(resource.get("id")))
+            return await self._private(event.event_type, str(resource.get("id")), retried)
         if event.event_type == STATUS_UPDATED:
             incident = as_mapping(resource.get("incident")) or {}
             old = opt_str(as_mapping(resource.get("previous_status")) or {}, "name")
             new = opt_str(as_mapping(resource.get("new_status")) or {}, "name")
-            outcome = await self._incident(event.event_type, incident)
+            outcome = await self._incident(event.event_type, incident, retried)
             return f"status {old} -> {new}; {outcome}"
         if event.event_type in HANDLED_EVENTS:
-            return await self._incident(event.event_type, resource)
+            return await self._incident(event.event_type, resource, retried)
         return f"{event.event_type} is not acted on"
 
-    async def _incident(self, event_type: str, payload: Raw) -> str:
+    async def _incident(self, event_type: str, payload: Raw, retried: bool) -> str:
         incident_id = str(payload.get("id"))
         raw, updates, note = payload, None, ""
         if self._fetcher is not None:
@@ -122,7 +126,7 @@ class DeliveryProcessor:
         started = time.perf_counter()
         change = await self._writer.write(raw, updates)
         written = time.perf_counter()
-        outcome = await self._follow_up(event_type, change)
+        outcome = await self._follow_up(event_type, change, retried)
         # Where the time between acknowledgement and a ready investigation goes (write: mapping,
         # embedding and the store's writes; then the build and save, or the close).
         log.info(
@@ -133,7 +137,7 @@ class DeliveryProcessor:
         )
         return note + outcome
 
-    async def _follow_up(self, event_type: str, change: IncidentChange) -> str:
+    async def _follow_up(self, event_type: str, change: IncidentChange, retried: bool) -> str:
         incident_id = change.incident_id
         if change.kind == "excluded":
             return f"incident {incident_id} is a test or tutorial incident; not mapped"
@@ -141,8 +145,10 @@ class DeliveryProcessor:
             return f"incident {incident_id}: the map already has a newer state; nothing changed"
         parts = [f"incident {incident_id} {change.kind} (status {change.status})"]
         # A declared incident gets its investigation even if a sync mapped it first; declared or
-        # updated again with nothing the investigation reads changed, the one it has stands.
-        if change.material or (event_type == CREATED and not change.investigated):
+        # updated again with nothing the investigation reads changed, the one it has stands,
+        # unless an earlier attempt of this delivery may have written a change and not built it.
+        rebuild = change.material or (retried and not change.closed)
+        if rebuild or (event_type == CREATED and not change.investigated):
             await self._pause()
             built = await self._build(incident_id)
             parts.append(f"investigation {built} built" if built else "no investigation built")
@@ -155,7 +161,7 @@ class DeliveryProcessor:
             parts.append("investigation closed" if closed else "no investigation to close")
         return "; ".join(parts)
 
-    async def _private(self, event_type: str, incident_id: str) -> str:
+    async def _private(self, event_type: str, incident_id: str, retried: bool) -> str:
         if self._fetcher is None:
             return (
                 f"private incident {incident_id}: only its id was sent; set PRECEDENT_INCIDENTIO_API_KEY "
@@ -168,4 +174,4 @@ class DeliveryProcessor:
         await self._pause()
         change = await self._writer.write(raw, updates)
         created = CREATED if event_type.endswith("incident_created_v2") else UPDATED
-        return "re-fetched from incident.io; " + await self._follow_up(created, change)
+        return "re-fetched from incident.io; " + await self._follow_up(created, change, retried)
