@@ -202,7 +202,10 @@ def test_saved_index_loads_only_beside_the_graph_file_its_table_names(tmp_path: 
     table = (tmp_path / "hnsw.json").read_bytes()
     loaded = ApproximateIndex.load(tmp_path / "hnsw", 3, DIMENSIONS)
     assert loaded is not None
-    assert loaded.candidates(vectors[7], 1) == ["n-7"]
+    # The graph saved, not a rebuilt one: the same answers (an HNSW walk may miss the exact point
+    # at k=1, as it did once in CI, so the point is only asked to be among the ten).
+    assert loaded.candidates(vectors[7], 10) == first.candidates(vectors[7], 10)
+    assert "n-7" in loaded.candidates(vectors[7], 10)
     # A writer saving again replaces the graph before the table: a reader loading in between
     # finds the new graph beside the old table, and must not pair them.
     second = ApproximateIndex(DIMENSIONS)
