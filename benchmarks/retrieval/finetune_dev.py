@@ -147,6 +147,8 @@ def fit_model(pairs: list[tuple[str, list[str]]], out: Path, training: Training)
         optimiser.step()
         schedule.step()
         losses.append(loss.item())
+        if len(losses) % 25 == 0:
+            print(f"  step {len(losses)}/{len(batches)}, loss {np.mean(losses[-25:]):.3f}", flush=True)
     if losses:
         first, last = np.mean(losses[: len(losses) // 5 + 1]), np.mean(losses[-(len(losses) // 5 + 1) :])
         print(f"  {len(pairs)} incidents, {len(batches)} steps, loss {first:.3f} -> {last:.3f}", flush=True)
