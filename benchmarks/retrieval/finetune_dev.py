@@ -45,6 +45,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -61,7 +62,10 @@ from precedent.retrieval.query import SimilarOptions
 from precedent.retrieval.tuning import LabelledQuery, bootstrap_mean, choose, per_query, split_by_time
 from precedent.runtime import Runtime
 
-VISIBLE = ("public", "private")
+if TYPE_CHECKING:
+    from precedent.model import Visibility
+
+VISIBLE: tuple[Visibility, ...] = ("public", "private")
 HELD_OUT = 0.3
 """The newest share of each shape's labelled queries held out, as ``shapes.py`` splits them."""
 SCALE = 20.0
@@ -189,8 +193,8 @@ def score_shape(base: Measured, tuned: Measured, pool: set[str], final: bool) ->
     values = {}
     by_id = dict(tuned[0])
     before, after = cut([q for _, q in base[0]], HELD_OUT, final)
-    for model, (_, rankings) in (("base", base), ("tuned", tuned)):
-        top = rankings["embeddings"]
+    for model, (_, baselines) in (("base", base), ("tuned", tuned)):
+        top = baselines["embeddings"]
         values[f"{model} embeddings every"] = np.array(
             [ndcg_at(top[ids[id(q)]], q.grades, 10) for q in after]
         )
