@@ -80,13 +80,19 @@ RANK_SIGNALS = ("lexical_rank", "semantic_rank", "shares_service")
 
 
 async def _measure_shape(
-    root: Path, name: str
+    root: Path, name: str, model: str | None = None
 ) -> tuple[list[tuple[str, LabelledQuery]], dict[str, dict[str, list[str]]]]:
-    """Labelled queries of one shape, and every baseline's top 10 per query id (cached)."""
+    """Labelled queries of one shape, and every baseline's top 10 per query id (cached).
+
+    ``model`` is the embedding model the map was imported with (the settings' default if not given).
+    """
     cache = root / "shapes-cache" / f"{name}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
-    runtime = await Runtime.from_settings(Settings(data_dir=root / name / "data")).open()
+    settings = Settings(data_dir=root / name / "data")
+    if model is not None:
+        settings = settings.model_copy(update={"embedding_model": model})
+    runtime = await Runtime.from_settings(settings).open()
     store, embedder = runtime.store, runtime.embedder
     queries: list[tuple[str, LabelledQuery]] = []
     baselines: dict[str, dict[str, list[str]]] = {}
