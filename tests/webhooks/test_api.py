@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -257,6 +257,13 @@ async def test_updates_rebuild_the_investigation_only_when_something_material_ch
     assert SERVICE_ID in {edge.target for edge, _ in affected if edge.type == "AFFECTS"}
 
 
+def redeclared() -> dict[str, Any]:
+    """The incident declared anew a minute later (the demo's second run does this)."""
+    again = incident_event(updated_at="2026-12-02T10:01:00Z")
+    again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
+    return again
+
+
 async def test_a_declaration_again_rebuilds_the_investigation_only_when_what_it_reads_changed(
     client: httpx.AsyncClient, service: WebhookService, backend: Backend, builder: RecordingBuilder
 ) -> None:
@@ -271,9 +278,7 @@ async def test_a_declaration_again_rebuilds_the_investigation_only_when_what_it_
     outcome = str((await deliveries(client))["msg_2"]["outcome"])
     assert "nothing the investigation reads changed; not rebuilt" in outcome
     # Declared anew (a later declaration time moves the window its changes and on-call are read in).
-    again = incident_event(updated_at="2026-12-02T10:01:00Z")
-    again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
-    await send(client, body(again), "msg_3")
+    await send(client, body(redeclared()), "msg_3")
     await service.worker.drain()
     assert builder.calls == [INCIDENT_ID, INCIDENT_ID]
 
@@ -289,9 +294,7 @@ async def test_a_retried_delivery_builds_what_its_failed_attempt_wrote(
     async for client in app_client(backend, service, tmp_path):
         await send(client, body(incident_event()), "msg_1")
         await service.worker.drain()
-        again = incident_event(updated_at="2026-12-02T10:01:00Z")
-        again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
-        await send(client, body(again), "msg_2")
+        await send(client, body(redeclared()), "msg_2")
         builder.fail = True
         assert await service.worker.run_once()
         builder.fail = False
@@ -312,9 +315,7 @@ async def test_a_dead_delivery_retried_by_hand_builds_what_its_attempts_wrote(
     async for client in app_client(backend, service, tmp_path):
         await send(client, body(incident_event()), "msg_1")
         await service.worker.drain()
-        again = incident_event(updated_at="2026-12-02T10:01:00Z")
-        again[CREATED]["created_at"] = "2026-12-02T10:01:00Z"
-        await send(client, body(again), "msg_2")
+        await send(client, body(redeclared()), "msg_2")
         builder.fail = True
         await service.worker.drain()
         assert (await deliveries(client))["msg_2"]["state"] == "dead"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - codec reads the type hints at run time
 from typing import Literal
 
-from precedent.retrieval.results import cause_said, fix_said
+from precedent.retrieval.results import ToldLesson
 
 __all__ = [
     "Change",
@@ -212,7 +212,7 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class Precedent:
+class Precedent(ToldLesson):
     """A similar past incident and what it teaches."""
 
     incident_id: str
@@ -243,16 +243,6 @@ class Precedent:
     def label(self) -> str:
         """Its reference, else its id."""
         return self.reference or self.incident_id
-
-    @property
-    def cause_said(self) -> str:
-        """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
-        return cause_said(self.from_updates)
-
-    @property
-    def fix_said(self) -> str:
-        """How its resolution is introduced, as every reader of a lesson says it (``Lesson.fix_said``)."""
-        return fix_said(self.from_updates, bool(self.root_cause))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from precedent.retrieval.results import cause_said, fix_said
+from precedent.retrieval.results import ToldLesson
 
 if TYPE_CHECKING:
     from precedent.retrieval import (
@@ -65,7 +65,7 @@ class FollowUpResponse(BaseModel):
         )
 
 
-class LessonResponse(BaseModel):
+class LessonResponse(ToldLesson, BaseModel):
     """What a past incident teaches: root cause, resolution, duration, follow-ups.
 
     From its post-mortem; without one naming a root cause or resolution, from its status updates
@@ -87,16 +87,6 @@ class LessonResponse(BaseModel):
         description="no post-mortem names a root cause or resolution: they were read from the status "
         "updates posted when it was identified and fixed (what its responders believed then)",
     )
-
-    @property
-    def cause_said(self) -> str:
-        """How its root cause is introduced, as every reader of a lesson says it (``Lesson.cause_said``)."""
-        return cause_said(self.from_updates)
-
-    @property
-    def fix_said(self) -> str:
-        """How its resolution is introduced, as every reader of a lesson says it (``Lesson.fix_said``)."""
-        return fix_said(self.from_updates, bool(self.root_cause))
 
     @classmethod
     def from_lesson(cls, lesson: Lesson) -> LessonResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,6 +20,7 @@ __all__ = [
     "PathStep",
     "SimilarIncident",
     "SimilarResults",
+    "ToldLesson",
 ]
 
 
@@ -27,14 +28,31 @@ FROM_UPDATES = "as its status updates said; no post-mortem"
 """Said of a lesson no post-mortem wrote up: it is what the responders believed then."""
 
 
-def cause_said(from_updates: bool) -> str:
-    """How a root cause is introduced, saying where a cause no post-mortem wrote up came from."""
-    return f"root cause ({FROM_UPDATES})" if from_updates else "root cause"
+class _Told(Protocol):
+    @property
+    def root_cause(self) -> str | None: ...
+
+    @property
+    def from_updates(self) -> bool: ...
 
 
-def fix_said(from_updates: bool, with_cause: bool) -> str:
-    """How a resolution is introduced: it says where it came from when no root cause shown does."""
-    return f"resolved by ({FROM_UPDATES})" if from_updates and not with_cause else "resolved by"
+class ToldLesson:
+    """How a lesson's root cause and resolution are introduced, one wording for every reader.
+
+    Mixed into each shape a lesson takes (the ranking's ``Lesson``, an investigation's
+    ``Precedent``, the API's ``LessonResponse``), which hold ``root_cause`` and ``from_updates``.
+    """
+
+    @property
+    def cause_said(self: _Told) -> str:
+        """How its root cause is introduced, saying where one no post-mortem wrote up came from."""
+        return f"root cause ({FROM_UPDATES})" if self.from_updates else "root cause"
+
+    @property
+    def fix_said(self: _Told) -> str:
+        """How its resolution is introduced: it says where it came from when no root cause shown does."""
+        told = self.from_updates and not self.root_cause
+        return f"resolved by ({FROM_UPDATES})" if told else "resolved by"
 
 
 @dataclass(frozen=True)
@@ -85,7 +103,7 @@ class FollowUpSummary:
 
 
 @dataclass(frozen=True)
-class Lesson:
+class Lesson(ToldLesson):
     """What a past incident teaches, taken from its post-mortem and follow-ups.
 
     Without a post-mortem naming a root cause or a resolution, they are read from the status
@@ -106,16 +124,6 @@ class Lesson:
     def open_follow_ups(self) -> int:
         """How many follow-ups are still open."""
         return sum(1 for f in self.follow_ups if f.open)
-
-    @property
-    def cause_said(self) -> str:
-        """How its root cause is introduced (``cause_said``)."""
-        return cause_said(self.from_updates)
-
-    @property
-    def fix_said(self) -> str:
-        """How its resolution is introduced (``fix_said``)."""
-        return fix_said(self.from_updates, bool(self.root_cause))
 
 
 @dataclass(frozen=True)
