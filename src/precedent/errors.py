@@ -9,6 +9,7 @@ PrecedentError
 │   ├── IncidentIoAuthError      401/403: bad key or missing scope (status, scope)
 │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
 ├── ImportFileError              an export file is invalid (file, object, field)
+├── InvalidJudgments             a judgments file is unreadable (file, line, what it should hold)
 ├── MappingError                 an incident.io object can't be mapped (record_id, reason)
 ├── WebhookRejected               a delivery is refused (401 unless a subclass says otherwise)
 │   ├── BadSignature             missing or wrong signature (401)
@@ -41,6 +42,7 @@ __all__ = [
     "EmbeddingError",
     "Forbidden",
     "ImportFileError",
+    "InvalidJudgments",
     "InvalidQuery",
     "IncidentIoAuthError",
     "IncidentIoRateLimited",
@@ -128,6 +130,10 @@ class IncidentIoRateLimited(SourceError):
 
 class ImportFileError(PrecedentError):
     """An export file is invalid; the message names the file, the object and the field."""
+
+
+class InvalidJudgments(PrecedentError):
+    """A judgments file (``tune``/``evaluate --judgments``) cannot be read; the message names the line."""
 
 
 class MappingError(PrecedentError):

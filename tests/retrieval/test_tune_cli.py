@@ -68,6 +68,31 @@ async def test_tune_without_any_label_says_why_and_what_to_do(
     assert "pass --judgments FILE" in said
 
 
+async def test_evaluate_without_any_label_says_why_and_what_to_do(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main(["evaluate", "--no-links"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "no labels: links were ignored (--no-links) and no --judgments file was given" in said
+    assert "nothing to measure against" in said
+    assert "pass --judgments FILE" in said
+
+
+@pytest.mark.parametrize("command", ["tune", "evaluate"])
+async def test_a_bad_judgments_file_is_an_error_that_names_the_line(
+    command: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"query_id": "INC-20", "relevant": ["INC-10"]}\n{oops\n', encoding="utf-8")
+    assert await _main([command, "--judgments", str(labels)]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert "error:" in said
+    assert "labels.jsonl line 2:" in said
+    assert "Traceback" not in said
+    assert await _main([command, "--judgments", str(tmp_path / "none.jsonl")]) == 1
+    assert "cannot read the judgments file" in " ".join(capsys.readouterr().err.split())
+
+
 async def test_tune_rejects_a_held_out_fraction_outside_0_1(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,15 +15,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from precedent.cli.labels import file_judgments, labels, no_labels
 from precedent.cli.similar_io import parse_time
-from precedent.retrieval.evaluation import (
-    Baselines,
-    EvaluationReport,
-    evaluate,
-    hybrid,
-    judgments_from_links,
-    parse_judgments,
-)
+from precedent.retrieval.evaluation import Baselines, EvaluationReport, evaluate, hybrid
 from precedent.retrieval.labelled import measure_judgments
 from precedent.retrieval.tuning import ablations
 from precedent.runtime import Runtime
@@ -60,17 +54,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate Precedent's ranking and the baselines, and print a table per split."""
+    from_file = file_judgments(args)
     async with Runtime.from_settings(settings) as runtime:
         store, embedder = runtime.store, runtime.embedder
-        judgments = [] if args.no_links else await judgments_from_links(store, duplicates=args.duplicates)
-        if args.judgments:
-            with args.judgments.open(encoding="utf-8") as lines:
-                judgments += parse_judgments(lines)
+        judgments = await labels(store, args, from_file, duplicates=args.duplicates)
         if args.limit_queries is not None:
             judgments = judgments[: args.limit_queries]
         if not judgments:
             Console(stderr=True).print(
-                "[red]error:[/red] no labels: the map has no RELATED_TO links; pass --judgments"
+                "[red]error:[/red] no labels: " + no_labels(args, "there is nothing to measure against"),
+                highlight=False,
             )
             return 2
         finder = runtime.finder
@@ -98,7 +91,13 @@ def _print_ranking(choice: RankingChoice, dropped: dict[str, float]) -> None:
     console = Console()
     console.print(f"precedent ranked with the [bold]{choice.source}[/bold] weights: {choice.reason}")
     if dropped:
-        table = Table("signal", "weight", "nDCG@10 without it", title="ablations (all labelled queries)")
+        table = Table(
+            "signal",
+            "weight",
+            "nDCG@10 change without it",
+            title="ablations (all labelled queries)",
+            caption="negative: the signal helps on this map; positive: it costs",
+        )
         for signal, delta in sorted(dropped.items(), key=lambda kv: kv[1]):
             table.add_row(signal, f"{choice.weights.of(signal):.3f}", f"{delta:+.4f}")
         console.print(table)

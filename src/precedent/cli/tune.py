@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from precedent.cli.labels import file_judgments, labels, no_labels
 from precedent.retrieval import DEFAULT_WEIGHTS, SimilarIncidentFinder
 from precedent.retrieval.choice import save_choice
-from precedent.retrieval.evaluation import judgments_from_links, parse_judgments
 from precedent.retrieval.fusion import SIGNALS
 from precedent.retrieval.labelled import measure_judgments
 from precedent.retrieval.tuning import choose
@@ -55,19 +55,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if not 0.0 < args.held_out_fraction < 1.0:
         Console(stderr=True).print("[red]error:[/red] --held-out-fraction must be between 0 and 1")
         return 2
+    from_file = file_judgments(args)
     async with Runtime.from_settings(settings) as runtime:
         store = runtime.store
-        judgments = [] if args.no_links else await judgments_from_links(store)
-        if args.judgments:
-            with args.judgments.open(encoding="utf-8") as lines:
-                judgments += parse_judgments(lines)
+        judgments = await labels(store, args, from_file)
         if not judgments:
-            source = "--judgments gave none" if args.judgments else "no --judgments file was given"
-            links = "links were ignored (--no-links)" if args.no_links else "the map has no RELATED_TO links"
             Console(stderr=True).print(
-                f"[yellow]no labels:[/yellow] {links} and {source}, so there is nothing to fit and "
-                "the default ranking is kept. Link related incidents in incident.io (then sync), or "
-                "pass --judgments FILE (see docs/tuning.md)",
+                "[yellow]no labels:[/yellow] "
+                + no_labels(args, "there is nothing to fit and the default ranking is kept"),
                 highlight=False,
             )
         # Signals are measured with the default shapes; the fit varies weights and half-life from there.

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import NotFound
+from precedent.errors import InvalidJudgments, NotFound
 from precedent.model import OWNER_VIEWER, SearchFilter
 from precedent.retrieval.candidates import Limits, semantic_hits
 from precedent.retrieval.context import admissible, gather_facts
@@ -23,6 +23,7 @@ from precedent.retrieval.query import IncidentQuery, PosedQuery, SimilarOptions
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from precedent.embedding.base import Embedder
     from precedent.retrieval.similar import SimilarIncidentFinder
@@ -37,6 +38,7 @@ __all__ = [
     "judgments_from_links",
     "parse_judgments",
     "pose_judgment",
+    "read_judgments",
 ]
 
 Ranker = Callable[[PosedQuery], Awaitable[list[str]]]
@@ -53,27 +55,64 @@ class Judgment:
     grades: Mapping[str, int]
 
 
-def parse_judgments(lines: Iterable[str]) -> list[Judgment]:
+_JUDGMENT_SHAPE = '{"query_id": "INC-12", "relevant": [{"id": "INC-3", "grade": 2}, "INC-7"]}'
+
+
+def parse_judgments(lines: Iterable[str], source: str = "judgments") -> list[Judgment]:
     """Read judgment lines; ``relevant`` holds ids or ``{"id", "grade"}`` objects (grade 1 by default).
 
     Raises:
-        ValueError: if a line is not a judgment.
+        InvalidJudgments: if a line is not a judgment (the message names ``source`` and the line).
     """
     judgments = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        data = json.loads(line)
-        if not isinstance(data, dict) or "query_id" not in data:
-            raise ValueError(f"judgment line {number}: expected an object with query_id")
-        grades: dict[str, int] = {}
-        for item in data.get("relevant", []):
-            if isinstance(item, dict):
-                grades[str(item["id"])] = int(item.get("grade", 1))
-            else:
-                grades[str(item)] = 1
-        judgments.append(Judgment(str(data["query_id"]), grades))
+        try:
+            judgments.append(_judgment(json.loads(line)))
+        except ValueError as exc:  # json.JSONDecodeError is one
+            raise InvalidJudgments(
+                f"{source} line {number}: {exc}; each line is one JSON object such as {_JUDGMENT_SHAPE} "
+                "(docs/tuning.md)"
+            ) from exc
     return judgments
+
+
+def read_judgments(path: Path) -> list[Judgment]:
+    """Read a JSON-lines judgments file (see ``parse_judgments``).
+
+    Raises:
+        InvalidJudgments: if the file cannot be read or a line is not a judgment.
+    """
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return parse_judgments(lines, source=str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidJudgments(
+            f"cannot read the judgments file {path}: {reason}; pass a readable JSON-lines file "
+            "(docs/tuning.md)"
+        ) from exc
+
+
+def _judgment(data: object) -> Judgment:
+    if not isinstance(data, dict) or "query_id" not in data:
+        raise ValueError("expected an object with query_id")
+    relevant = data.get("relevant", [])
+    if not isinstance(relevant, list):
+        raise ValueError("relevant must be a list of ids or {id, grade} objects")
+    grades: dict[str, int] = {}
+    for item in relevant:
+        if isinstance(item, dict):
+            if "id" not in item:
+                raise ValueError("a relevant object has no id")
+            grade = item.get("grade", 1)
+            if not isinstance(grade, int) or isinstance(grade, bool):
+                raise ValueError(f"grade {grade!r} of {item['id']!r} is not a whole number")
+            grades[str(item["id"])] = grade
+        else:
+            grades[str(item)] = 1
+    return Judgment(str(data["query_id"]), grades)
 
 
 async def judgments_from_links(store: GraphStore, *, duplicates: bool = False) -> list[Judgment]:
