@@ -23,12 +23,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DONE_STATUSES",
+    "cause_in_brief",
     "causes_agree",
     "extract_lesson",
     "follow_up_summary",
     "informative_part",
     "said_in_updates",
     "section_of",
+    "shortened",
     "with_updates",
 ]
 
@@ -85,6 +87,9 @@ DONE_STATUSES = frozenset(
 """Follow-up statuses that mean no work is left."""
 
 _MAX_CHARS = 400
+# A cause in brief stands in a sentence about several incidents ("keeps failing this way"): one
+# of the generated failure modes' causes, its service and version filled in, fits whole.
+_BRIEF_CHARS = 120
 
 
 def section_of(heading: str) -> str | None:
@@ -96,11 +101,12 @@ def section_of(heading: str) -> str | None:
     return None
 
 
-def _shorten(text: str) -> str:
+def shortened(text: str, limit: int = _MAX_CHARS) -> str:
+    """``text`` on one line without Markdown headings, cut between words to at most ``limit`` characters."""
     text = " ".join(_MARKDOWN_HEADING.sub(" ", text).split())
-    if len(text) <= _MAX_CHARS:
+    if len(text) <= limit:
         return text
-    return text[: _MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...]) -> str | None:
@@ -113,7 +119,7 @@ def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...])
     for pattern in patterns:
         for sentence in sentences:
             if pattern.search(sentence) and not _NOT_A_FINDING.search(sentence):
-                return _shorten(sentence)
+                return shortened(sentence)
     return None
 
 
@@ -151,7 +157,7 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
         field = section_of(heading) if heading else None
         text = _without_heading(_text(chunk), heading)
         if field and field not in found and text.strip():
-            found[field] = _shorten(text)
+            found[field] = shortened(text)
     texts = [_text(c) for c in ordered]
     props = incident.properties
     duration = props.get("duration_seconds")
@@ -210,7 +216,7 @@ def said_in_updates(
             return None
         text = next((text for when, _, text in dated if when >= at and text.strip()), None)
         kept = informative_part(text, ignored) if text else None
-        return _shorten(kept) if kept else None
+        return shortened(kept) if kept else None
 
     return posted_at("identified_at"), posted_at("fixed_at")
 
@@ -228,6 +234,25 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
         text: The update's message.
         ignored: The words that carry no finding.
     """
+    return " ".join(_informative_sentences(text, ignored)) or None
+
+
+def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
+    """A root cause's first sentence that says what broke, cut between words: the cause in a line.
+
+    What a recurrence says its incidents share: they agree (``causes_agree``), so one of them,
+    in its own words, names the failure. A lead-in that says nothing ("Identified:") is dropped,
+    as ``informative_part`` drops it; a cause with no such sentence is kept as it is.
+
+    Args:
+        cause: The root cause, as a lesson holds it.
+        names: Names of the services it affected (a sentence only naming one says nothing).
+    """
+    first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
+    return shortened(first, _BRIEF_CHARS)
+
+
+def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:
     kept = []
     for line in text.splitlines():
         for sentence in _SENTENCE.split(_LOG_PREFIX.sub("", line.strip())):
@@ -236,7 +261,7 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
                 sentence = sentence[lead_in.end() :]
             if not _says_nothing(sentence, ignored):
                 kept.append(sentence)
-    return " ".join(kept) or None
+    return kept
 
 
 def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
