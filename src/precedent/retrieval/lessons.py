@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import stored_time
+from precedent.retrieval.cjk import cjk_terms, cjk_words_in, without_cjk
 from precedent.retrieval.fusion import overlap
 from precedent.retrieval.results import FollowUpSummary, Lesson
 from precedent.retrieval.terms import STOP_WORDS, terms
@@ -74,7 +75,7 @@ _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
 # "Mitigation applied:", "Cause identified,"); a space must follow, so "14:00" is no lead-in.
 _LEAD_IN = re.compile(r"^([^:,]{0,60})[:,]\s+")
-# A word (letters or digits) of any script: ``terms`` reads ASCII words only.
+# A word (letters or digits) of any script written with spaces: ``terms`` reads ASCII words only.
 _WORD = re.compile(r"[^\W_]+")
 
 # Two causes agree when they share this many words that say what broke, and this much of them.
@@ -275,8 +276,10 @@ def _ignoring(names: Iterable[str]) -> frozenset[str]:
 
 def _words(text: str) -> list[str]:
     # ``terms``, and the words in other scripts it cannot see: an update in Japanese or Russian
-    # has no ASCII words, and was taken for status chatter whatever it said.
-    return terms(text) + [w for w in _WORD.findall(text.lower()) if not w.isascii()]
+    # has no ASCII words, and was taken for status chatter whatever it said. Chinese and Japanese
+    # have no spaces to split a phrase into words: their terms are ``cjk_terms``.
+    spaced = [w for w in _WORD.findall(without_cjk(text.lower())) if not w.isascii()]
+    return terms(text) + spaced + cjk_terms(text)
 
 
 def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
@@ -289,8 +292,10 @@ def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
     (``fusion.overlap``) is at least 0.2. Strict on purpose: of the generated organisations'
     failure modes (``sources.synthetic.failure_modes``, causes deliberately worded apart, the
     services' names left out), 5 of 45 pairs of one mode's differently worded causes agree, and 7
-    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words
-    (a script written without spaces, such as Japanese, gives one word a phrase: rarely two).
+    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words.
+    Chinese and Japanese, written without spaces, are read as ``cjk.cjk_terms`` (katakana words
+    and bigrams of ideographs), and their shared words counted as ``cjk.cjk_words_in`` counts
+    them, so a shared "数据库" (database) is one word, as "database" is.
 
     Args:
         first: One root cause.
@@ -302,7 +307,10 @@ def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
         frozenset(t for t in _words(text) if t not in ignored and not any(c.isdigit() for c in t))
         for text in (first, second)
     )
-    return len(a & b) >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
+    shared = a & b
+    spaceless = min(cjk_words_in(first, shared), cjk_words_in(second, shared))
+    words = len(shared - frozenset(cjk_terms(first))) + spaceless
+    return words >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
 
 
 def _update_text(update: Node) -> str:
