@@ -483,3 +483,22 @@ def test_a_recurrence_says_its_shared_cause_as_a_post_mortem_wrote_it_when_one_d
     # All told: the latest one's words, and the statement says where they came from.
     (both,) = recurrence_hypotheses(INCIDENT, [service()], [replace(written, from_updates=True), told])
     assert f"(INC-2, INC-3; causes as their status updates said): We believe {nodes}; apply" in both.statement
+
+
+def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
+    # Japanese ends a sentence with "。" and no space: the whole write-up was one sentence, cut at
+    # its last space, in the middle of the third.
+    earlier = precedent(
+        "inc-2", root_cause="バッチジョブが接続を保持し続けたため、データベースの接続プールが枯渇した。"
+    )
+    latest = replace(
+        precedent(
+            "inc-3",
+            root_cause="checkout のデータベース接続プールが枯渇しました。v2.3 のリリースでワーカーの並行数が"
+            "倍になり、各ワーカーが独自のプールを持つため、max_connections を超えました。夜間のバッチ処理"
+            "と重なったことで、影響が拡大しました。",
+        ),
+        started_at=earlier.started_at + timedelta(days=7),  # type: ignore[operator]
+    )
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], [earlier, latest])
+    assert "(INC-2, INC-3): checkout のデータベース接続プールが枯渇しました; apply the fix" in found.statement

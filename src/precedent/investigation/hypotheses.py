@@ -391,7 +391,7 @@ def _shared_cause(on_it: Sequence[Precedent]) -> str:
     """
     written = [p for p in on_it if not p.from_updates]
     latest = _latest(written or on_it)
-    return cause_in_brief(latest.root_cause or "", latest.shared_services).rstrip(".")
+    return cause_in_brief(latest.root_cause or "", latest.shared_services).rstrip(".\u3002")
 
 
 def _latest(precedents: Sequence[Precedent]) -> Precedent:

@@ -59,6 +59,8 @@ _FIX_PATTERNS = tuple(
 _NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Chinese and Japanese end a sentence with an ideographic full stop and no space after it.
+_IDEOGRAPHIC_END = re.compile("(?<=[\u3002\uff01\uff1f])")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # Words a status update uses to say where the work stands, not what broke or what was done
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
@@ -250,7 +252,7 @@ def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
         names: Names of the services it affected (a sentence only naming one says nothing).
     """
     first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
-    return shortened(first, _BRIEF_CHARS)
+    return shortened(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
 
 
 def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:
