@@ -434,22 +434,23 @@ def test_a_suspected_change_to_the_service_counts_whatever_the_case_of_its_name(
     assert supports(precedent_, change("chg-a"))
 
 
+def _week_apart(earlier: str, latest: str) -> list[Precedent]:
+    """INC-2 on checkout whose root cause is ``earlier``, then INC-3 a week later, ``latest``."""
+    first = precedent("inc-2", root_cause=earlier)
+    later = first.started_at + timedelta(days=7)  # type: ignore[operator]
+    return [first, replace(precedent("inc-3", root_cause=latest), started_at=later)]
+
+
 def test_a_recurrence_says_which_failure_its_incidents_share() -> None:
     # "auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194): apply the
     # fix that worked last time (...)" named the incidents and the fix, never the failure: the
     # responder opened each incident to learn which way it keeps failing.
-    earlier = precedent(
-        "inc-2", root_cause="A batch job held connections until the payments-db pool was exhausted."
+    repeated = _week_apart(
+        "A batch job held connections until the payments-db pool was exhausted.",
+        "Identified: the payments-db connection pool was exhausted by the batch job holding "
+        "connections. The job had been added the week before.",
     )
-    latest = replace(
-        precedent(
-            "inc-3",
-            root_cause="Identified: the payments-db connection pool was exhausted by the batch job holding "
-            "connections. The job had been added the week before.",
-        ),
-        started_at=earlier.started_at + timedelta(days=7),  # type: ignore[operator]
-    )
-    (found,) = recurrence_hypotheses(INCIDENT, [service()], [earlier, latest])
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
     # The latest one's first sentence that says what broke, without its lead-in.
     assert found.statement == (
         "checkout keeps failing this way: 2 similar incidents on it (INC-2, INC-3): the payments-db "
@@ -458,9 +459,9 @@ def test_a_recurrence_says_which_failure_its_incidents_share() -> None:
     )
     # A long cause is cut between words, as every lesson is.
     long = replace(
-        latest, root_cause=f"the payments-db connection pool was exhausted {'by a batch job ' * 12}"
+        repeated[1], root_cause=f"the payments-db connection pool was exhausted {'by a batch job ' * 12}"
     )
-    (cut,) = recurrence_hypotheses(INCIDENT, [service()], [earlier, long])
+    (cut,) = recurrence_hypotheses(INCIDENT, [service()], [repeated[0], long])
     shared = cut.statement.split("INC-3): ", 1)[1].split("; apply", 1)[0]
     assert shared.endswith(" batch…")
     assert len(shared) <= 120
@@ -470,12 +471,8 @@ def test_a_recurrence_says_its_shared_cause_as_a_post_mortem_wrote_it_when_one_d
     # Beside "INC-3's cause as its status updates said", a told cause shown as the shared one
     # reads as the written-up finding.
     nodes = "the cluster ran out of nodes for checkout; the node pool max was too low"
-    written = precedent("inc-2", root_cause=f"The node pool max was too low, so {nodes}.")
-    told = replace(
-        precedent("inc-3", root_cause=f"We believe {nodes}."),
-        from_updates=True,
-        started_at=written.started_at + timedelta(days=7),  # type: ignore[operator]
-    )
+    written, told = _week_apart(f"The node pool max was too low, so {nodes}.", f"We believe {nodes}.")
+    told = replace(told, from_updates=True)
     (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
     assert (
         "INC-3's cause as its status updates said): The node pool max was too low, so the" in mixed.statement
@@ -488,17 +485,11 @@ def test_a_recurrence_says_its_shared_cause_as_a_post_mortem_wrote_it_when_one_d
 def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
     # Japanese ends a sentence with "。" and no space: the whole write-up was one sentence, cut at
     # its last space, in the middle of the third.
-    earlier = precedent(
-        "inc-2", root_cause="バッチジョブが接続を保持し続けたため、データベースの接続プールが枯渇した。"
+    repeated = _week_apart(
+        "バッチジョブが接続を保持し続けたため、データベースの接続プールが枯渇した。",
+        "checkout のデータベース接続プールが枯渇しました。v2.3 のリリースでワーカーの並行数が"
+        "倍になり、各ワーカーが独自のプールを持つため、max_connections を超えました。夜間のバッチ処理"
+        "と重なったことで、影響が拡大しました。",
     )
-    latest = replace(
-        precedent(
-            "inc-3",
-            root_cause="checkout のデータベース接続プールが枯渇しました。v2.3 のリリースでワーカーの並行数が"
-            "倍になり、各ワーカーが独自のプールを持つため、max_connections を超えました。夜間のバッチ処理"
-            "と重なったことで、影響が拡大しました。",
-        ),
-        started_at=earlier.started_at + timedelta(days=7),  # type: ignore[operator]
-    )
-    (found,) = recurrence_hypotheses(INCIDENT, [service()], [earlier, latest])
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
     assert "(INC-2, INC-3): checkout のデータベース接続プールが枯渇しました; apply the fix" in found.statement
