@@ -205,7 +205,7 @@ def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> No
         INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
     )
     assert (
-        "2 similar incidents on it (INC-1, INC-2); 1 follow-up from INC-1 is still open (Fix 0)"
+        "2 similar incidents on it (INC-1, INC-2): A bad deploy; 1 follow-up from INC-1 is still open (Fix 0)"
         in one.statement
     )
     # The demo's "5 similar incidents on it (INC-105, ...); 2 follow-ups from them are still open"
@@ -259,11 +259,11 @@ def test_recurrence_never_says_a_fix_worked_for_an_incident_still_open() -> None
     # "worked last time"; its responders are the ones to ask.
     repeated = [precedent("inc-3"), precedent("inc-2")]
     (closed,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
-    assert closed.statement.endswith(": apply the fix that worked last time (INC-3: Rolled back).")
+    assert closed.statement.endswith("; apply the fix that worked last time (INC-3: Rolled back).")
     (mixed,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2"}))
     assert "worked last time" not in mixed.statement
     assert mixed.statement.endswith(
-        ": apply the fix that worked in INC-3 (Rolled back); "
+        "; apply the fix that worked in INC-3 (Rolled back); "
         "INC-2 is still open: its responders may know more."
     )
     (both,) = recurrence_hypotheses(INCIDENT, [service()], repeated, frozenset({"inc-2", "inc-3"}))
@@ -432,3 +432,64 @@ def test_a_suspected_change_to_the_service_counts_whatever_the_case_of_its_name(
         suspected_changes=(SuspectedChange("chg-old", "Checkout", "deploy"),),
     )
     assert supports(precedent_, change("chg-a"))
+
+
+def _week_apart(earlier: str, latest: str) -> list[Precedent]:
+    """INC-2 on checkout whose root cause is ``earlier``, then INC-3 a week later, ``latest``."""
+    first = precedent("inc-2", root_cause=earlier)
+    later = first.started_at + timedelta(days=7)  # type: ignore[operator]
+    return [first, replace(precedent("inc-3", root_cause=latest), started_at=later)]
+
+
+def test_a_recurrence_says_which_failure_its_incidents_share() -> None:
+    # "auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194): apply the
+    # fix that worked last time (...)" named the incidents and the fix, never the failure: the
+    # responder opened each incident to learn which way it keeps failing.
+    repeated = _week_apart(
+        "A batch job held connections until the payments-db pool was exhausted.",
+        "Identified: the payments-db connection pool was exhausted by the batch job holding "
+        "connections. The job had been added the week before.",
+    )
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    # The latest one's first sentence that says what broke, without its lead-in.
+    assert found.statement == (
+        "checkout keeps failing this way: 2 similar incidents on it (INC-2, INC-3): the payments-db "
+        "connection pool was exhausted by the batch job holding connections; apply the fix that "
+        "worked last time (INC-3: Rolled back)."
+    )
+    # A long cause is cut between words, as every lesson is.
+    long = replace(
+        repeated[1], root_cause=f"the payments-db connection pool was exhausted {'by a batch job ' * 12}"
+    )
+    (cut,) = recurrence_hypotheses(INCIDENT, [service()], [repeated[0], long])
+    shared = cut.statement.split("INC-3): ", 1)[1].split("; apply", 1)[0]
+    assert shared.endswith(" batch…")
+    assert len(shared) <= 120
+
+
+def test_a_recurrence_says_its_shared_cause_as_a_post_mortem_wrote_it_when_one_did() -> None:
+    # Beside "INC-3's cause as its status updates said", a told cause shown as the shared one
+    # reads as the written-up finding.
+    nodes = "the cluster ran out of nodes for checkout; the node pool max was too low"
+    written, told = _week_apart(f"The node pool max was too low, so {nodes}.", f"We believe {nodes}.")
+    told = replace(told, from_updates=True)
+    (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
+    assert (
+        "INC-3's cause as its status updates said): The node pool max was too low, so the" in mixed.statement
+    )
+    # All told: the latest one's words, and the statement says where they came from.
+    (both,) = recurrence_hypotheses(INCIDENT, [service()], [replace(written, from_updates=True), told])
+    assert f"(INC-2, INC-3; causes as their status updates said): We believe {nodes}; apply" in both.statement
+
+
+def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
+    # Japanese ends a sentence with "。" and no space: the whole write-up was one sentence, cut at
+    # its last space, in the middle of the third.
+    repeated = _week_apart(
+        "バッチジョブが接続を保持し続けたため、データベースの接続プールが枯渇した。",
+        "checkout のデータベース接続プールが枯渇しました。v2.3 のリリースでワーカーの並行数が"
+        "倍になり、各ワーカーが独自のプールを持つため、max_connections を超えました。夜間のバッチ処理"
+        "と重なったことで、影響が拡大しました。",
+    )
+    (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    assert "(INC-2, INC-3): checkout のデータベース接続プールが枯渇しました; apply the fix" in found.statement

@@ -13,7 +13,7 @@ from precedent.investigation import (
     ServiceContext,
     TeamInfo,
 )
-from precedent.investigation.hypotheses import precedent_hypotheses
+from precedent.investigation.hypotheses import precedent_hypotheses, rank_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
 
@@ -144,6 +144,39 @@ def test_a_cause_read_from_status_updates_says_so_in_the_slack_summary() -> None
     assert line.endswith(
         "SLO burn: root cause (as its status updates said; no post-mortem): "
         "We believe the node pool max was too low"
+    )
+
+
+def test_the_slack_summary_says_which_failure_keeps_recurring() -> None:
+    # The demo's planted failure, told in the updates of INC-105 and INC-194, neither written up:
+    # Slack said "auth-api keeps failing this way" and which incidents, never which way.
+    told = [
+        replace(
+            Precedent(
+                *(
+                    f"inc-{n}",
+                    f"INC-{n}",
+                    "auth-api slow under load",
+                    0.6,
+                    datetime(2026, 11, day, tzinfo=UTC),
+                ),
+                *(
+                    f"the cluster ran out of nodes for auth-api; the node pool max was {size}.",
+                    "we added nodes.",
+                ),
+                *(None, (), None, ("auth-api",), (), 0, False),
+            ),
+            from_updates=True,
+        )
+        for n, day, size in ((105, 2, "too low"), (194, 28, "8"))
+    ]
+    on_auth = ServiceContext("s1", "auth-api", (), (), (), (), (), ())
+    hypotheses = rank_hypotheses(INCIDENT, [], told, [on_auth], {})
+    slack = to_mrkdwn(summary_markdown(INCIDENT, hypotheses, told, [on_auth], [])).splitlines()
+    assert slack[2].startswith(
+        "1. auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194; causes as "
+        "their status updates said): the cluster ran out of nodes for auth-api; the node pool max was 8; "
+        "apply the fix"
     )
 
 

@@ -136,3 +136,31 @@ def test_a_service_named_in_another_script_says_nothing_of_the_fix() -> None:
         "u-1", "IncidentUpdate", {"message": "The degradation affecting Платежи has been mitigated."}, fixed
     )
     assert said_in_updates(incident, [update], ["Платежи"]) == (None, None)
+
+
+def test_causes_in_japanese_agree_by_their_words_though_written_without_spaces() -> None:
+    # Each phrase between punctuation was one word: two responders who both said the node pool
+    # was too small, in their own words, were two different failures.
+    pool_too_small = "ノードプールの上限が低すぎたため、クラスタのノードが不足しました。"
+    assert causes_agree(
+        pool_too_small,
+        "クラスタのノードが足りなくなりました。ノードプールの最大数が小さすぎました。",
+        ["auth-api"],
+    )
+    assert causes_agree(
+        "payments-api のデータベース接続プールが枯渇しました (v2.3 のリリース後)。",
+        "バッチジョブが接続を保持し続けたため、接続プールが枯渇した。",
+        ["payments-api"],
+    )
+    # Particles and endings ("の", "が", "しました") are in every sentence: not a shared cause.
+    assert not causes_agree(pool_too_small, "TLS証明書の有効期限が切れていました。")
+    # Nor is one shared word, however many characters it has ("データベース", database).
+    assert not causes_agree(
+        "データベースの接続プールが枯渇しました。", "データベースのディスクが満杯になりました。"
+    )
+
+
+def test_causes_in_chinese_count_a_shared_word_once() -> None:
+    # Bigrams alone made "数据库" (database) two shared terms: any two causes naming it agreed.
+    assert causes_agree("数据库连接池耗尽", "批处理任务一直占用连接导致数据库连接池耗尽")
+    assert not causes_agree("数据库连接池耗尽", "数据库磁盘已满")

@@ -9,8 +9,8 @@ Four kinds, each made only from evidence it cites by id:
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
 * ``recurrence``: a failure that keeps coming back on an affected service (precedents on it whose
-  written-up root causes agree), with its open follow-ups (a precedent still open at the
-  declaration is said to be, never "the fix that worked").
+  root causes agree), said in one of their words, with its open follow-ups (a precedent still
+  open at the declaration is said to be, never "the fix that worked").
 
 Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
 the same on every run and store.
@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
-from precedent.retrieval.lessons import causes_agree
+from precedent.retrieval.lessons import cause_in_brief, causes_agree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -313,7 +313,8 @@ def recurrence_hypotheses(
     they disagree. A cause read from status updates counts when another precedent's cause agrees
     with it: two incidents whose responders named the same failure are a recurrence whether or not
     anyone wrote a post-mortem. The statement then says where the causes came from, and the
-    hypothesis weighs a little less than one resting on post-mortems alone.
+    hypothesis weighs a little less than one resting on post-mortems alone. It says the failure
+    they share (``_shared_cause``), then the fix or the unfinished work.
 
     A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
     known to have worked: the advice says it is still open rather than "apply the fix".
@@ -330,7 +331,7 @@ def recurrence_hypotheses(
         statement = (
             f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
             f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{_told_text(told, len(on_it))})"
+            f"{_told_text(told, len(on_it))}): {_shared_cause(on_it)}"
         )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")
@@ -346,11 +347,11 @@ def recurrence_hypotheses(
             if unresolved:
                 statement += f"; {_still_open_text(unresolved)}"
         elif not unresolved:
-            statement += f": apply the fix that worked last time{_last_fix(on_it)}"
+            statement += f"; apply the fix that worked last time{_last_fix(on_it)}"
         elif resolved:
             worked = _listed(resolved, 3, ", ")
             fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
-            statement += f": apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
+            statement += f"; apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
         else:
             statement += f"; {_still_open_text(unresolved)}"
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
@@ -375,9 +376,26 @@ def _last_fix(
     fixed = [p for p in on_it if p.resolution and p.incident_id not in still_open]
     if not fixed:
         return ""
-    latest = max(fixed, key=lambda p: p.started_at.timestamp() if p.started_at else -math.inf)
+    latest = _latest(fixed)
     fix = (latest.resolution or "").rstrip(".")
     return f" ({latest.label}: {fix})" if named else f" ({fix})"
+
+
+def _shared_cause(on_it: Sequence[Precedent]) -> str:
+    """The failure a recurrence's precedents share, as the latest written up says it (``cause_in_brief``).
+
+    Their causes agree, so one stands for all: "keeps failing this way" alone sent the responder
+    to read each incident to learn which way. A cause told in status updates speaks only when
+    none was written up: beside "INC-3's cause as its status updates said", a cause shown
+    without saying whose is read as the written-up one.
+    """
+    written = [p for p in on_it if not p.from_updates]
+    latest = _latest(written or on_it)
+    return cause_in_brief(latest.root_cause or "", latest.shared_services).rstrip(".\u3002")
+
+
+def _latest(precedents: Sequence[Precedent]) -> Precedent:
+    return max(precedents, key=lambda p: p.started_at.timestamp() if p.started_at else -math.inf)
 
 
 def _above_members(recurrences: Sequence[Hypothesis], precedents: Sequence[Hypothesis]) -> list[Hypothesis]:

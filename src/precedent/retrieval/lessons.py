@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import stored_time
+from precedent.retrieval.cjk import cjk_terms, cjk_words_in, without_cjk
 from precedent.retrieval.fusion import overlap
 from precedent.retrieval.results import FollowUpSummary, Lesson
 from precedent.retrieval.terms import STOP_WORDS, terms
@@ -23,12 +24,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DONE_STATUSES",
+    "cause_in_brief",
     "causes_agree",
     "extract_lesson",
     "follow_up_summary",
     "informative_part",
     "said_in_updates",
     "section_of",
+    "shortened",
     "with_updates",
 ]
 
@@ -56,6 +59,8 @@ _FIX_PATTERNS = tuple(
 _NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Chinese and Japanese end a sentence with an ideographic full stop and no space after it.
+_IDEOGRAPHIC_END = re.compile("(?<=[\u3002\uff01\uff1f])")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # Words a status update uses to say where the work stands, not what broke or what was done
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
@@ -72,7 +77,7 @@ _STATUS_WORDS = STOP_WORDS | frozenset(_STATUS_TEXT.split())
 # A lead-in before the first colon or comma ("Identified:", "We've identified the cause:",
 # "Mitigation applied:", "Cause identified,"); a space must follow, so "14:00" is no lead-in.
 _LEAD_IN = re.compile(r"^([^:,]{0,60})[:,]\s+")
-# A word (letters or digits) of any script: ``terms`` reads ASCII words only.
+# A word (letters or digits) of any script written with spaces: ``terms`` reads ASCII words only.
 _WORD = re.compile(r"[^\W_]+")
 
 # Two causes agree when they share this many words that say what broke, and this much of them.
@@ -85,6 +90,9 @@ DONE_STATUSES = frozenset(
 """Follow-up statuses that mean no work is left."""
 
 _MAX_CHARS = 400
+# A cause in brief stands in a sentence about several incidents ("keeps failing this way"): one
+# of the generated failure modes' causes, its service and version filled in, fits whole.
+_BRIEF_CHARS = 120
 
 
 def section_of(heading: str) -> str | None:
@@ -96,11 +104,12 @@ def section_of(heading: str) -> str | None:
     return None
 
 
-def _shorten(text: str) -> str:
+def shortened(text: str, limit: int = _MAX_CHARS) -> str:
+    """``text`` on one line without Markdown headings, cut between words to at most ``limit`` characters."""
     text = " ".join(_MARKDOWN_HEADING.sub(" ", text).split())
-    if len(text) <= _MAX_CHARS:
+    if len(text) <= limit:
         return text
-    return text[: _MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...]) -> str | None:
@@ -113,7 +122,7 @@ def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...])
     for pattern in patterns:
         for sentence in sentences:
             if pattern.search(sentence) and not _NOT_A_FINDING.search(sentence):
-                return _shorten(sentence)
+                return shortened(sentence)
     return None
 
 
@@ -151,7 +160,7 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
         field = section_of(heading) if heading else None
         text = _without_heading(_text(chunk), heading)
         if field and field not in found and text.strip():
-            found[field] = _shorten(text)
+            found[field] = shortened(text)
     texts = [_text(c) for c in ordered]
     props = incident.properties
     duration = props.get("duration_seconds")
@@ -210,7 +219,7 @@ def said_in_updates(
             return None
         text = next((text for when, _, text in dated if when >= at and text.strip()), None)
         kept = informative_part(text, ignored) if text else None
-        return _shorten(kept) if kept else None
+        return shortened(kept) if kept else None
 
     return posted_at("identified_at"), posted_at("fixed_at")
 
@@ -228,6 +237,25 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
         text: The update's message.
         ignored: The words that carry no finding.
     """
+    return " ".join(_informative_sentences(text, ignored)) or None
+
+
+def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
+    """A root cause's first sentence that says what broke, cut between words: the cause in a line.
+
+    What a recurrence says its incidents share: they agree (``causes_agree``), so one of them,
+    in its own words, names the failure. A lead-in that says nothing ("Identified:") is dropped,
+    as ``informative_part`` drops it; a cause with no such sentence is kept as it is.
+
+    Args:
+        cause: The root cause, as a lesson holds it.
+        names: Names of the services it affected (a sentence only naming one says nothing).
+    """
+    first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
+    return shortened(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
+
+
+def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:
     kept = []
     for line in text.splitlines():
         for sentence in _SENTENCE.split(_LOG_PREFIX.sub("", line.strip())):
@@ -236,7 +264,7 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
                 sentence = sentence[lead_in.end() :]
             if not _says_nothing(sentence, ignored):
                 kept.append(sentence)
-    return " ".join(kept) or None
+    return kept
 
 
 def _says_nothing(text: str, ignored: frozenset[str]) -> bool:
@@ -250,8 +278,10 @@ def _ignoring(names: Iterable[str]) -> frozenset[str]:
 
 def _words(text: str) -> list[str]:
     # ``terms``, and the words in other scripts it cannot see: an update in Japanese or Russian
-    # has no ASCII words, and was taken for status chatter whatever it said.
-    return terms(text) + [w for w in _WORD.findall(text.lower()) if not w.isascii()]
+    # has no ASCII words, and was taken for status chatter whatever it said. Chinese and Japanese
+    # have no spaces to split a phrase into words: their terms are ``cjk_terms``.
+    spaced = [w for w in _WORD.findall(without_cjk(text.lower())) if not w.isascii()]
+    return terms(text) + spaced + cjk_terms(text)
 
 
 def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
@@ -264,8 +294,10 @@ def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
     (``fusion.overlap``) is at least 0.2. Strict on purpose: of the generated organisations'
     failure modes (``sources.synthetic.failure_modes``, causes deliberately worded apart, the
     services' names left out), 5 of 45 pairs of one mode's differently worded causes agree, and 7
-    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words
-    (a script written without spaces, such as Japanese, gives one word a phrase: rarely two).
+    of 858 pairs of different modes' causes. Identical wording agrees when it has two such words.
+    Chinese and Japanese, written without spaces, are read as ``cjk.cjk_terms`` (katakana words
+    and bigrams of ideographs), and their shared words counted as ``cjk.cjk_words_in`` counts
+    them, so a shared "数据库" (database) is one word, as "database" is.
 
     Args:
         first: One root cause.
@@ -277,7 +309,10 @@ def causes_agree(first: str, second: str, names: Iterable[str] = ()) -> bool:
         frozenset(t for t in _words(text) if t not in ignored and not any(c.isdigit() for c in t))
         for text in (first, second)
     )
-    return len(a & b) >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
+    shared = a & b
+    spaceless = min(cjk_words_in(first, shared), cjk_words_in(second, shared))
+    words = len(shared - frozenset(cjk_terms(first))) + spaceless
+    return words >= _AGREEING_TERMS and overlap(a, b) >= _AGREEING_OVERLAP
 
 
 def _update_text(update: Node) -> str:
