@@ -18,8 +18,13 @@ URL = "/v1/webhooks/incident-io"
 PRIVATE_ID = "private-incident-1"
 
 
-def incident_io(visible: set[str], calls: list[str]) -> IncidentIoClient:
-    """incident.io's API for one key: the incidents it may see, everything else 403."""
+def incident_io(
+    visible: set[str], calls: list[str], *, refusals: list[int] | None = None
+) -> IncidentIoClient:
+    """incident.io's API for one key: the incidents it may see, everything else 403.
+
+    ``refusals``: statuses answered to the first incident reads instead (401: the key was revoked).
+    """
     current = {
         INCIDENT_ID: incident(name="Renamed since the webhook was sent", updated_at="2026-12-02T10:09:00Z"),
         PRIVATE_ID: incident(incident_id=PRIVATE_ID, name="Secret outage", visibility="private"),
@@ -28,6 +33,8 @@ def incident_io(visible: set[str], calls: list[str]) -> IncidentIoClient:
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
         if request.url.path.startswith("/v2/incidents/"):
+            if refusals:
+                return httpx.Response(refusals.pop(0), json={"type": "unauthorized"})
             incident_id = request.url.path.rsplit("/", 1)[1]
             if incident_id not in visible:
                 return httpx.Response(403, json={"type": "forbidden", "status": 403})
@@ -100,6 +107,27 @@ async def test_a_private_incident_the_key_cannot_see_is_recorded_with_the_reason
     assert listed["state"] == "done"
     assert "cannot view it" in listed["outcome"]
     assert builder.calls == []
+
+
+async def test_a_private_incident_read_while_the_key_was_refused_is_retried(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # A 401 says the key is wrong (revoked, rotated), not that this incident is out of its sight:
+    # the delivery is tried again, and maps the incident once the key works.
+    builder = RecordingBuilder(backend.store)
+    async with incident_io({PRIVATE_ID}, [], refusals=[401]) as api:
+        service = backend.service(builder, client=api)
+        async for client in app_client(backend, service, tmp_path):
+            document = {"event_type": "private_incident.incident_created_v2"}
+            document["private_incident.incident_created_v2"] = {"id": PRIVATE_ID}  # type: ignore[assignment]
+            payload = body(document)
+            await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
+            await service.worker.drain()
+            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
+    assert (listed["state"], listed["attempts"]) == ("done", 2)
+    [stored] = await backend.store.get_nodes([PRIVATE_ID])
+    assert stored.properties["name"] == "Secret outage"
+    assert builder.calls == [PRIVATE_ID]
 
 
 async def test_a_failing_re_fetch_falls_back_to_the_payload(backend: Backend, tmp_path: Path) -> None:

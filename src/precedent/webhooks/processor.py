@@ -170,6 +170,10 @@ class DeliveryProcessor:
         try:
             raw, updates = await self._fetcher.incident(incident_id)
         except IncidentIoAuthError as exc:
+            if exc.status == 401:
+                # The key itself is refused (revoked, rotated): no incident can be read, so the
+                # delivery is tried again (and parked dead, to retry by hand, if it stays so).
+                raise
             return f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"
         await self._pause()
         change = await self._writer.write(raw, updates)
