@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 
 from precedent.sources.incidentio import IncidentIoClient
 from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
@@ -76,11 +77,14 @@ async def test_a_public_incident_is_re_fetched_with_its_updates(backend: Backend
     assert builder.calls == [INCIDENT_ID]
 
 
+# A 401 says the key itself is refused (revoked, rotated), not that this incident is out of its
+# sight: the delivery is tried again, and maps the incident once the key works.
+@pytest.mark.parametrize("refusals", [(), (401,)], ids=["at once", "after the key was refused"])
 async def test_a_private_incident_is_fetched_when_the_key_can_see_it(
-    backend: Backend, tmp_path: Path
+    backend: Backend, tmp_path: Path, refusals: tuple[int, ...]
 ) -> None:
     builder = RecordingBuilder(backend.store)
-    async with incident_io({PRIVATE_ID}, []) as api:
+    async with incident_io({PRIVATE_ID}, [], refusals=list(refusals)) as api:
         service = backend.service(builder, client=api)
         async for client in app_client(backend, service, tmp_path):
             document = {"event_type": "private_incident.incident_created_v2"}
@@ -88,6 +92,8 @@ async def test_a_private_incident_is_fetched_when_the_key_can_see_it(
             payload = body(document)
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
             await service.worker.drain()
+            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
+    assert (listed["state"], listed["attempts"]) == ("done", 1 + len(refusals))
     [stored] = await backend.store.get_nodes([PRIVATE_ID])
     assert (stored.visibility, stored.properties["name"]) == ("private", "Secret outage")
     assert builder.calls == [PRIVATE_ID]
@@ -107,27 +113,6 @@ async def test_a_private_incident_the_key_cannot_see_is_recorded_with_the_reason
     assert listed["state"] == "done"
     assert "cannot view it" in listed["outcome"]
     assert builder.calls == []
-
-
-async def test_a_private_incident_read_while_the_key_was_refused_is_retried(
-    backend: Backend, tmp_path: Path
-) -> None:
-    # A 401 says the key is wrong (revoked, rotated), not that this incident is out of its sight:
-    # the delivery is tried again, and maps the incident once the key works.
-    builder = RecordingBuilder(backend.store)
-    async with incident_io({PRIVATE_ID}, [], refusals=[401]) as api:
-        service = backend.service(builder, client=api)
-        async for client in app_client(backend, service, tmp_path):
-            document = {"event_type": "private_incident.incident_created_v2"}
-            document["private_incident.incident_created_v2"] = {"id": PRIVATE_ID}  # type: ignore[assignment]
-            payload = body(document)
-            await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
-            await service.worker.drain()
-            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
-    assert (listed["state"], listed["attempts"]) == ("done", 2)
-    [stored] = await backend.store.get_nodes([PRIVATE_ID])
-    assert stored.properties["name"] == "Secret outage"
-    assert builder.calls == [PRIVATE_ID]
 
 
 async def test_a_failing_re_fetch_falls_back_to_the_payload(backend: Backend, tmp_path: Path) -> None:
