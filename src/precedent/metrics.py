@@ -17,6 +17,7 @@ processes, each gauge says how its processes' values combine (``multiprocess_mod
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CollectorRegistry,
@@ -30,6 +31,11 @@ from prometheus_client import (
     values,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from prometheus_client import Metric
+
 __all__ = [
     "AUTH_FAILURES",
     "INBOX_DEPTH",
@@ -37,6 +43,7 @@ __all__ = [
     "INCIDENTIO_REQUESTS",
     "INCIDENTIO_RETRIES",
     "INVESTIGATION_BUILD_SECONDS",
+    "PRIVATE_COUNTS",
     "REGISTRY",
     "REQUEST_DURATION",
     "SLACK_MESSAGES",
@@ -141,16 +148,38 @@ def multiprocess_mode() -> bool:
     return values.ValueClass is not values.MutexValue
 
 
-def exposition() -> bytes:
+PRIVATE_COUNTS = frozenset({"precedent_sync_records"})
+"""Metric families that count private incidents' records with the public ones' (what
+``GET /v1/stats/sync`` leaves out too): served only to a scraper that may see private incidents."""
+
+
+class _Without:
+    """A registry's metrics less some families (a collector for a registry of its own)."""
+
+    def __init__(self, registry: CollectorRegistry, names: frozenset[str]) -> None:
+        self._registry = registry
+        self._names = names
+
+    def collect(self) -> Iterator[Metric]:
+        return (metric for metric in self._registry.collect() if metric.name not in self._names)
+
+
+def exposition(*, private_counts: bool = True) -> bytes:
     """The metrics in Prometheus's text format: this process's, or the sum over every worker's files.
 
     In multiprocess mode the per-process collectors (CPU, memory, file descriptors) are left out:
     they describe whichever worker answered the scrape, and summing them would mean nothing.
+
+    Args:
+        private_counts: Include ``PRIVATE_COUNTS`` (for a viewer who may see private incidents).
     """
-    if not multiprocess_mode():
-        return generate_latest(REGISTRY)
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry = REGISTRY
+    if multiprocess_mode():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    if not private_counts:
+        source, registry = registry, CollectorRegistry()
+        registry.register(_Without(source, PRIVATE_COUNTS))
     return generate_latest(registry)
 
 

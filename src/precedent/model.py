@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "CHANNEL_VIEWER",
     "CLOSED_CATEGORIES",
     "Direction",
     "Edge",
@@ -340,10 +341,13 @@ class Viewer:
     Attributes:
         include_private: Whether this viewer may see private incidents and their parts.
         name: Who the viewer is, for logs and audit (a token's name, ``owner`` for the CLI).
+        cites_private: Whether what is derived from a private incident may cite other private
+            ones: not for an audience allowed that one incident only (``CHANNEL_VIEWER``).
     """
 
     include_private: bool = False
     name: str = "public"
+    cites_private: bool = True
 
     @property
     def visibilities(self) -> tuple[Visibility, ...]:
@@ -359,9 +363,10 @@ class Viewer:
 
         A public incident's responders may not all be allowed to see private incidents, so
         anything derived from a public incident (similar incidents, an investigation) stays
-        public whoever asks; a private incident's may cite both when the viewer may.
+        public whoever asks; a private incident's may cite both when the viewer may see and
+        cite private incidents.
         """
-        if subject == "private" and self.include_private:
+        if subject == "private" and self.include_private and self.cites_private:
             return ("public", "private")
         return ("public",)
 
@@ -371,6 +376,10 @@ PUBLIC_VIEWER = Viewer()
 
 OWNER_VIEWER = Viewer(include_private=True, name="owner")
 """The viewer of the map's owner (the CLI, notebooks): everything."""
+
+CHANNEL_VIEWER = Viewer(include_private=True, name="incident channel", cites_private=False)
+"""The members of an incident's own Slack channel: they may see that incident (private ones only
+invite some), but no other private incident is cited to them."""
 
 
 def shifted(at: datetime, delta: timedelta) -> datetime:

@@ -12,7 +12,7 @@ from precedent.api.app import create_app
 from precedent.cli.logs import JsonFormatter, RedactSecrets
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
-from precedent.metrics import REGISTRY
+from precedent.metrics import REGISTRY, SYNC_RECORDS
 from tests.api.conftest import running
 
 if TYPE_CHECKING:
@@ -159,3 +159,16 @@ async def test_metrics_content_type_names_each_parameter_once(api: Api) -> None:
     assert media_type == "text/plain"
     assert sorted(names) == sorted(set(names)), scrape.headers["content-type"]
     assert "version" in names
+
+
+async def test_metrics_count_synced_records_only_for_a_token_that_may_see_private_incidents(api: Api) -> None:
+    # A sync counts every record it wrote, private incidents too: compared with GET /v1/stats, the
+    # count would tell a read token how many private incidents the map holds (as /v1/stats/sync
+    # leaves out for it).
+    SYNC_RECORDS.labels("incidents").inc(2)
+    read = await api.client.get("/metrics", headers=api.auth(api.tokens.read))
+    private = await api.client.get("/metrics", headers=api.auth(api.tokens.private))
+    assert read.status_code == private.status_code == 200
+    assert "precedent_sync_records_total" not in read.text
+    assert 'precedent_sync_records_total{resource="incidents"}' in private.text
+    assert "precedent_sync_in_progress" in read.text  # whether a sync runs is no count of incidents

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from precedent.embedding import CachedEmbedder, HashEmbedder
-from precedent.errors import ImportFileError
+from precedent.errors import ImportFileError, NotFound
 from precedent.ingest import Loader, import_export
-from precedent.investigation import people_of
+from precedent.investigation import get, list_recent, people_of, save
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, GraphFilter
 from precedent.retrieval import Catalog, NeighbourhoodQuery, find_neighbourhood
 from tests.ingest.org import write_export
+from tests.investigation.test_persist import investigation
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -193,3 +195,28 @@ async def test_a_merge_into_a_private_incident_is_shown_only_to_who_may_see_it(
     assert not [s for s in shown if "inc-2" in s]
     owner = await find_neighbourhood(store, Catalog(store), query, OWNER_VIEWER)
     assert ("upd-2", "MERGED_INTO", "inc-2") in {(e.source, e.type, e.target) for e in owner.edges}
+
+
+async def test_an_incident_made_private_in_a_later_export_hides_what_cited_it(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # inc-2 was public in the first export: its investigation and another incident's that cites
+    # it by name, cause and fix were stored readable to everyone. The next export says private.
+    export = write_export(tmp_path / "export")
+    _break(export, "v2_incidents.json", lambda b: b["incidents"][1].update(visibility="public"))
+    await import_export(export, Loader(store, HashEmbedder()))
+    own = investigation("inc-2", 0)
+    base = investigation("inc-1", 5)
+    cites = replace(base, similar=(replace(base.similar[0], incident_id="inc-2"),))
+    await save(store, own)
+    await save(store, cites)
+    assert len((await list_recent(store, PUBLIC_VIEWER)).items) == 2
+
+    await import_export(write_export(tmp_path / "export"), Loader(store, HashEmbedder()))
+
+    assert [n.visibility for n in await store.get_nodes(["inc-2"])] == ["private"]
+    assert (await list_recent(store, PUBLIC_VIEWER)).items == ()
+    for hidden in (own, cites):
+        with pytest.raises(NotFound):
+            await get(store, hidden.id, PUBLIC_VIEWER)
+        assert await get(store, hidden.id, OWNER_VIEWER) == hidden

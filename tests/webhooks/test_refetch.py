@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 
 from precedent.sources.incidentio import IncidentIoClient
 from tests.webhooks.conftest import Backend, RecordingBuilder, app_client
@@ -18,8 +19,13 @@ URL = "/v1/webhooks/incident-io"
 PRIVATE_ID = "private-incident-1"
 
 
-def incident_io(visible: set[str], calls: list[str]) -> IncidentIoClient:
-    """incident.io's API for one key: the incidents it may see, everything else 403."""
+def incident_io(
+    visible: set[str], calls: list[str], *, refusals: list[int] | None = None
+) -> IncidentIoClient:
+    """incident.io's API for one key: the incidents it may see, everything else 403.
+
+    ``refusals``: statuses answered to the first incident reads instead (401: the key was revoked).
+    """
     current = {
         INCIDENT_ID: incident(name="Renamed since the webhook was sent", updated_at="2026-12-02T10:09:00Z"),
         PRIVATE_ID: incident(incident_id=PRIVATE_ID, name="Secret outage", visibility="private"),
@@ -28,6 +34,8 @@ def incident_io(visible: set[str], calls: list[str]) -> IncidentIoClient:
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
         if request.url.path.startswith("/v2/incidents/"):
+            if refusals:
+                return httpx.Response(refusals.pop(0), json={"type": "unauthorized"})
             incident_id = request.url.path.rsplit("/", 1)[1]
             if incident_id not in visible:
                 return httpx.Response(403, json={"type": "forbidden", "status": 403})
@@ -69,11 +77,14 @@ async def test_a_public_incident_is_re_fetched_with_its_updates(backend: Backend
     assert builder.calls == [INCIDENT_ID]
 
 
+# A 401 says the key itself is refused (revoked, rotated), not that this incident is out of its
+# sight: the delivery is tried again, and maps the incident once the key works.
+@pytest.mark.parametrize("refusals", [(), (401,)], ids=["at once", "after the key was refused"])
 async def test_a_private_incident_is_fetched_when_the_key_can_see_it(
-    backend: Backend, tmp_path: Path
+    backend: Backend, tmp_path: Path, refusals: tuple[int, ...]
 ) -> None:
     builder = RecordingBuilder(backend.store)
-    async with incident_io({PRIVATE_ID}, []) as api:
+    async with incident_io({PRIVATE_ID}, [], refusals=list(refusals)) as api:
         service = backend.service(builder, client=api)
         async for client in app_client(backend, service, tmp_path):
             document = {"event_type": "private_incident.incident_created_v2"}
@@ -81,6 +92,8 @@ async def test_a_private_incident_is_fetched_when_the_key_can_see_it(
             payload = body(document)
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
             await service.worker.drain()
+            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
+    assert (listed["state"], listed["attempts"]) == ("done", 1 + len(refusals))
     [stored] = await backend.store.get_nodes([PRIVATE_ID])
     assert (stored.visibility, stored.properties["name"]) == ("private", "Secret outage")
     assert builder.calls == [PRIVATE_ID]

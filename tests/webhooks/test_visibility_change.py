@@ -7,6 +7,7 @@ investigation were written with the visibility it had then; they must not stay r
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -18,12 +19,20 @@ from precedent.investigation import get, save
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, Node, SearchFilter
 from precedent.webhooks import IncidentWriter
 from tests.investigation.test_persist import investigation
-from tests.webhooks.payloads import INCIDENT_ID, incident
+from tests.webhooks.conftest import RecordingBuilder, app_client, investigation_id
+from tests.webhooks.payloads import INCIDENT_ID, body, incident, incident_event
+from tests.webhooks.signing import signed_headers
+from tests.webhooks.test_refetch import incident_io
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from precedent.store import GraphStore
+    from tests.webhooks.conftest import Backend
 
 PUBLIC_ONLY = SearchFilter(visibilities=("public",))
+URL = "/v1/webhooks/incident-io"
+PRIVATE_UPDATED = "private_incident.incident_updated_v2"
 PARTS = [
     Node("upd-1", "IncidentUpdate", {"message": "zebra pool drained"}, text="zebra pool drained"),
     Node("fu-1", "FollowUp", {"title": "rotate the zebra credentials"}, text="rotate the zebra credentials"),
@@ -84,3 +93,32 @@ async def test_another_incidents_investigation_that_cites_it_is_hidden_too(store
     assert await get(store, cites.id, OWNER_VIEWER) == cites
     assert await get(store, unrelated.id, PUBLIC_VIEWER) == unrelated
     assert [n.visibility for n in await store.get_nodes(["inc-other"])] == ["public"]
+
+
+@pytest.mark.parametrize("key", [False, True], ids=["without an API key", "with a key that cannot see it"])
+async def test_a_private_event_hides_an_incident_mapped_public_though_it_cannot_be_read(
+    backend: Backend, tmp_path: Path, key: bool
+) -> None:
+    # Made private in incident.io, an incident is sent as private_incident.* with its id alone;
+    # when it could not be read, the map still held it, its parts and its investigation as
+    # public, for any read token to read.
+    builder = RecordingBuilder(backend.store)
+    incident_io_api = incident_io(set(), []) if key else contextlib.nullcontext()
+    async with incident_io_api as api:
+        service = backend.service(builder, client=api)
+        async for client in app_client(backend, service, tmp_path):
+            public = body(incident_event())
+            await client.post(URL, content=public, headers=signed_headers(public, "msg_public"))
+            await service.worker.drain()
+            mapped = await backend.store.get_nodes([INCIDENT_ID, investigation_id(INCIDENT_ID)])
+            assert [n.visibility for n in mapped] == ["public", "public"]
+
+            made_private = body({"event_type": PRIVATE_UPDATED, PRIVATE_UPDATED: {"id": INCIDENT_ID}})
+            await client.post(URL, content=made_private, headers=signed_headers(made_private, "msg_private"))
+            await service.worker.drain()
+            outcome = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]["outcome"]
+
+    nodes = await backend.store.get_nodes([INCIDENT_ID, investigation_id(INCIDENT_ID)])
+    assert [n.visibility for n in nodes] == ["private", "private"]
+    assert "private now" in outcome
+    assert builder.calls == [INCIDENT_ID]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -126,6 +127,40 @@ async def test_a_delivery_that_keeps_killing_workers_is_parked_dead(backend: Bac
         assert found.state == "dead"
         assert "gave up after 3 attempts" in (found.error or "")
         assert counts["msg_000"] == OPTIONS.max_attempts
+    finally:
+        await inbox.close()
+
+
+class HangsOn:
+    """Never returns from one delivery (a call that never answers); does the others at once."""
+
+    def __init__(self, stuck: str) -> None:
+        self.stuck = stuck
+
+    async def process(self, delivery: Delivery) -> str:
+        if delivery.id == self.stuck:
+            await asyncio.Event().wait()
+        return "done"
+
+
+async def test_a_delivery_whose_attempts_never_return_does_not_hold_up_the_ones_after_it(
+    backend: Backend,
+) -> None:
+    inbox = backend.inbox()
+    await inbox.open()
+    try:
+        await fill(inbox, 2)
+        options = replace(OPTIONS, attempt_timeout=0.05)
+        now = T0 + timedelta(seconds=1)  # both received
+        worker = Worker(inbox, HangsOn("msg_000"), options, clock=lambda: now)
+        # Bounded only so that a worker stuck for good fails the test instead of hanging the run.
+        await asyncio.wait_for(worker.drain(), 120)
+        stuck, after = await inbox.get("msg_000"), await inbox.get("msg_001")
+        assert after is not None
+        assert after.state == "done"
+        assert stuck is not None
+        assert stuck.state == "dead"
+        assert "cut short after 0.05 s" in (stuck.error or "")
     finally:
         await inbox.close()
 

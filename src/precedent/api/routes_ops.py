@@ -12,6 +12,7 @@ from precedent.api.auth import NO_TOKEN_NEEDED
 from precedent.api.errors import problem_responses
 from precedent.errors import PrecedentError, StoreUnavailable
 from precedent.metrics import exposition
+from precedent.model import Viewer
 from precedent.retrieval import SimilarIncidentFinder
 from precedent.store import GraphStore
 
@@ -47,14 +48,15 @@ METRICS_MEDIA_TYPE = "; ".join(
 
 
 @get("/metrics", opt={"scope": "read"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
-async def metrics() -> Response[bytes]:
+async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
     Needs a token with the ``read`` scope (the least a scraper can hold: it cannot see private
-    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``. Under
-    ``serve --workers N`` every worker answers with the sum over all of them.
+    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``. Synced record
+    counts (`precedent_sync_records_total`) include private incidents: they are served only with
+    `read:private`. Under ``serve --workers N`` every worker answers with the sum over all of them.
     """
-    return Response(exposition(), media_type=METRICS_MEDIA_TYPE)
+    return Response(exposition(private_counts=viewer.include_private), media_type=METRICS_MEDIA_TYPE)
 
 
 OPS_ROUTES = [ready, metrics]

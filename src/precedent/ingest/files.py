@@ -21,6 +21,7 @@ from precedent.ingest.dataset import Dataset, RecordError
 from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.ingest.sync import CHECKPOINT_KEY
+from precedent.ingest.visibility import hide_parts_of_incidents_made_private
 from precedent.sources.incidentio import ENDPOINTS
 from precedent.store.meta import update_meta
 
@@ -223,6 +224,9 @@ async def import_export(
     """
     ctx = dataclasses.replace(ctx or MappingContext(), tokens=await loader.token_counter())
     mapped = await asyncio.to_thread(read_export, directory, ctx)
+    # An incident public in an earlier import may be private in this one: what cited it goes too.
+    incidents = [r.node for r in mapped.get("incidents", []) if r.node is not None]
+    await hide_parts_of_incidents_made_private(loader.store, {n.id: n.visibility for n in incidents})
     results: dict[str, LoadStats] = {}
     for resource, records in mapped.items():
         if not records:

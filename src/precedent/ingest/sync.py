@@ -32,7 +32,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
-from precedent.ingest.visibility import make_parts_private
+from precedent.ingest.visibility import hide_parts_of_incidents_made_private
 from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
 
@@ -249,14 +249,11 @@ class Syncer:
         pages = self._client.paginate(endpoint.path, params=params, page_size=self._options.page_size)
         async for page in pages:
             incidents = objects_of(page, endpoint.key)
-            ids = [str(incident.get("id")) for incident in incidents]
-            was_public = {n.id for n in await self._store.get_nodes(ids) if n.visibility == "public"}
-            for incident_id, incident in zip(ids, incidents, strict=True):
-                visibility: Visibility = "public" if incident.get("visibility") == "public" else "private"
-                self._ctx.incident_visibility[incident_id] = visibility
-                if visibility == "private" and incident_id in was_public:
-                    # Before the incident is written private: a run killed in between finds it
-                    # public again next time, so its parts are never left behind.
-                    await make_parts_private(self._store, incident_id)
+            visibilities: dict[str, Visibility] = {
+                str(incident.get("id")): "public" if incident.get("visibility") == "public" else "private"
+                for incident in incidents
+            }
+            self._ctx.incident_visibility.update(visibilities)
+            await hide_parts_of_incidents_made_private(self._store, visibilities)
             for record in await parts.records(incidents):
                 yield record

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
-    from precedent.model import Node
+    from collections.abc import Mapping
+
+    from precedent.model import Node, Visibility
     from precedent.store import GraphStore
 
-__all__ = ["INCIDENT_PARTS", "make_parts_private"]
+__all__ = ["INCIDENT_PARTS", "hide_parts_of_incidents_made_private", "make_parts_private"]
 
 INCIDENT_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
 """What shows an incident's content besides the incident itself (post-mortems bring their chunks)."""
@@ -57,6 +59,26 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     if hidden:
         await store.upsert_nodes(hidden)
     return len(hidden)
+
+
+async def hide_parts_of_incidents_made_private(
+    store: GraphStore, visibilities: Mapping[str, Visibility]
+) -> int:
+    """``make_parts_private`` for each incident the map holds public that ``visibilities`` says is private.
+
+    Call it before the incidents are written: a run killed in between finds them public again
+    next time, so their parts are never left behind.
+
+    Args:
+        store: The knowledge map.
+        visibilities: Incidents about to be written, by id, with the visibility they will have.
+
+    Returns:
+        How many nodes changed.
+    """
+    private = [incident_id for incident_id, visibility in visibilities.items() if visibility == "private"]
+    was_public = [n.id for n in await store.get_nodes(private) if n.visibility == "public"] if private else []
+    return sum([await make_parts_private(store, incident_id) for incident_id in was_public])
 
 
 async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[str]) -> list[Node]:

@@ -8,7 +8,7 @@ visibility, its first updates' messages when they were fetched) or the affected 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
@@ -147,6 +147,24 @@ class IncidentWriter:
             investigated=existing is not None
             and await newest_investigation(self._store, incident_id) is not None,
         )
+
+    async def hide(self, incident_id: str) -> bool:
+        """Make private an incident the map holds as public, with its parts and what cites it.
+
+        A ``private_incident`` event says the incident is private now even when it cannot be
+        read (no API key, or one without the private scope): what the map wrote of it while it
+        was public must not stay readable to a ``read`` token.
+
+        Returns:
+            Whether the map held it as public.
+        """
+        found = await self._store.get_nodes([incident_id], with_embeddings=True)
+        if not found or found[0].label != "Incident" or found[0].visibility == "private":
+            return False
+        # Parts first, as ``write`` does: a retried delivery still finds the incident public.
+        await make_parts_private(self._store, incident_id)
+        await self._store.upsert_nodes([replace(found[0], visibility="private")])
+        return True
 
     async def _stored_updates(self, incident_id: str) -> list[Raw]:
         found = await self._store.neighbours(incident_id, GraphFilter(rel_types=("HAS_UPDATE",)))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from precedent.investigation import build_investigation, save
-from precedent.model import OWNER_VIEWER
+from precedent.model import CHANNEL_VIEWER, OWNER_VIEWER
 from precedent.retrieval import IncidentQuery
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ class MapInvestigationBuilder:
 
     It answers as the map's owner: the investigation of a public incident still cites only public
     ones (the viewer rule), and a private incident's is readable only by viewers who may see it.
+    What is published to the incident's channel is as its members may see it (``CHANNEL_VIEWER``).
 
     Args:
         collaborators: The store, finder and catalog of the runtime.
@@ -130,5 +131,19 @@ class MapInvestigationBuilder:
             investigation.build_ms,
         )
         if self._publisher is not None:
-            self._publisher.investigation_built(investigation)
+            self._publisher.investigation_built(await self._for_channel(investigation))
         return investigation.id
+
+    async def _for_channel(self, investigation: Investigation) -> Investigation:
+        """``investigation`` as its incident's channel may be shown it.
+
+        A public incident's cites only public incidents already. A private incident's channel is
+        for the people invited to that incident, who may not see the other private incidents it
+        cites: it is built again as they may see it, at the same moment, so that it has the stored
+        one's id and links to its page.
+        """
+        incident_id = investigation.incident.id
+        if investigation.incident.visibility == "public" or incident_id is None:
+            return investigation
+        same_moment = dataclasses.replace(self._collaborators, clock=lambda: investigation.built_at)
+        return await build_investigation(IncidentQuery(incident_id), same_moment, CHANNEL_VIEWER)

@@ -6,7 +6,8 @@
 - ``public_incident.incident_status_updated_v2``: write it and record the transition; when it is
   over, close its investigation (the incident stays in the map, so later incidents find it).
 - ``private_incident.incident_created_v2`` / ``…updated_v2``: only an id arrives; with an API key
-  that can see private incidents, fetch and treat it like the public event, else say why not.
+  that can see private incidents, fetch and treat it like the public event, else say why not
+  (and make private what the map still held of it as public).
 
 With an API key the incident is re-fetched from incident.io first (the payload may be stale or out
 of order); if that fails for a public incident, the payload is used and the outcome says so.
@@ -165,13 +166,26 @@ class DeliveryProcessor:
         if self._fetcher is None:
             return (
                 f"private incident {incident_id}: only its id was sent; set PRECEDENT_INCIDENTIO_API_KEY "
-                "to a key that can view private incidents to map it"
+                "to a key that can view private incidents to map it" + await self._hidden(incident_id)
             )
         try:
             raw, updates = await self._fetcher.incident(incident_id)
         except IncidentIoAuthError as exc:
-            return f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"
+            if exc.status == 401:
+                # The key itself is refused (revoked, rotated): no incident can be read, so the
+                # delivery is tried again (and parked dead, to retry by hand, if it stays so).
+                raise
+            return (
+                f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"
+                + await self._hidden(incident_id)
+            )
         await self._pause()
         change = await self._writer.write(raw, updates)
         created = CREATED if event_type.endswith("incident_created_v2") else UPDATED
         return "re-fetched from incident.io; " + await self._follow_up(created, change, retried)
+
+    async def _hidden(self, incident_id: str) -> str:
+        # The event alone says the incident is private now (incident.io made it so).
+        if await self._writer.hide(incident_id):
+            return "; the map held it as public: it, its parts and what cites it are private now"
+        return ""

@@ -64,6 +64,10 @@ class WorkerOptions:
         poll_interval: Seconds between looks at an empty inbox (a wake-up cuts it short).
         measure_every: Seconds between readings of the inbox's backlog for the metrics
             (``precedent_inbox_depth``, ``precedent_inbox_oldest_age_seconds``).
+        attempt_timeout: Seconds one attempt may take before it is cut short and counted as a
+            failure: its lease is renewed while it runs, and deliveries are worked one at a
+            time, so an attempt stuck in a call that never returns would hold up every delivery
+            after it. Far longer than any build.
     """
 
     lease: timedelta = timedelta(seconds=60)
@@ -71,6 +75,7 @@ class WorkerOptions:
     backoff: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
     poll_interval: float = 1.0
     measure_every: float = 5.0
+    attempt_timeout: float = 600.0
 
 
 class Worker:
@@ -166,10 +171,12 @@ class Worker:
             return
         renewing = asyncio.create_task(self._renew(delivery.id))
         try:
-            outcome = await self._processor.process(delivery)
+            async with asyncio.timeout(opts.attempt_timeout) as limit:
+                outcome = await self._processor.process(delivery)
         except Exception as exc:
             renewing.cancel()
-            await self._failed(delivery, exc)
+            cut = TimeoutError(f"the attempt was cut short after {opts.attempt_timeout:g} s")
+            await self._failed(delivery, cut if limit.expired() else exc)
             return
         finally:
             renewing.cancel()
