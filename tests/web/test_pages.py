@@ -12,12 +12,15 @@ import pytest
 from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.investigation import Collaborators, build_investigation, save
+from precedent.model import OWNER_VIEWER
+from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
 from tests.api.conftest import running
-from tests.web.conftest import DIMENSIONS, copy_map
+from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
 if TYPE_CHECKING:
-    from tests.web.conftest import Pages, WebOrg
+    from tests.web.conftest import WebOrg
 
 
 def page_paths(org: WebOrg) -> list[str]:
@@ -486,3 +489,34 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
     assert headings
     for heading in headings:
         assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
+
+
+async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
+    # The incident changed and was investigated again: its first link (a Slack message before the
+    # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
+    data_dir = copy_map(web_org, "rebuilt-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        catalog = Catalog(store)
+        finder = SimilarIncidentFinder(store, embedder, catalog=catalog)
+        query = IncidentQuery(web_org.public.id)
+        newer = await build_investigation(query, Collaborators(store, finder, catalog), OWNER_VIEWER)
+        await save(store, newer, trigger="webhook")
+        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=store, embedder=embedder)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
+            pages = Pages(client, web_org)
+            await pages.sign_in(web_org.read_token)
+            earlier = (await client.get(f"/ui/investigations/{web_org.public_investigation}")).text
+            assert f"This is an earlier investigation of {web_org.public_ref}" in earlier
+            assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
+            latest = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
+            assert 'id="superseded"' not in latest
+    finally:
+        await store.close()

@@ -10,6 +10,7 @@ from litestar.response import Template
 from precedent.investigation import (
     Collaborators,
     Investigation,
+    latest_for_incident,
     latest_or_build,
 )
 from precedent.investigation import get as get_investigation
@@ -22,8 +23,10 @@ from precedent.web.session import PageSession
 __all__ = ["INVESTIGATION_PAGES", "render_investigation"]
 
 
-def render_investigation(investigation: Investigation, session: PageSession) -> Template:
-    """The investigation page for ``investigation``."""
+def render_investigation(
+    investigation: Investigation, session: PageSession, newer: Investigation | None = None
+) -> Template:
+    """The investigation page for ``investigation``; ``newer``: a later build of its incident, if any."""
     links: dict[str, str] = {}
     incident = investigation.incident
     if incident.id:
@@ -39,6 +42,7 @@ def render_investigation(investigation: Investigation, session: PageSession) -> 
         session,
         title=f"Investigation: {incident.label} {incident.name}",
         inv=investigation,
+        newer=newer,
         drawing=draw_investigation(investigation, links),
         changes_before_now=False,
         open_follow_ups=[f for f in investigation.follow_ups if (f.status or "").lower() not in _DONE],
@@ -55,8 +59,16 @@ async def investigation_page(
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
-    """A stored investigation by id."""
-    return render_investigation(await get_investigation(store, investigation_id, viewer), session)
+    """A stored investigation by id, saying so when its incident has a newer one.
+
+    A link to one build (in a Slack message before it was edited, a bookmark, the demo's
+    print-out) would otherwise show causes read from what the incident no longer says.
+    """
+    investigation = await get_investigation(store, investigation_id, viewer)
+    incident_id = investigation.incident.id
+    latest = await latest_for_incident(store, incident_id, viewer) if incident_id else None
+    newer = latest if latest is not None and latest.id != investigation.id else None
+    return render_investigation(investigation, session, newer)
 
 
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
