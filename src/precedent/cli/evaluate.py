@@ -60,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate Precedent's ranking and the baselines, and print a table per split."""
-    async with Runtime.from_settings(settings) as runtime:
+    # It only reads, so it runs beside `precedent serve` (the embedded map has one writer).
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
         store, embedder = runtime.store, runtime.embedder
         judgments = [] if args.no_links else await judgments_from_links(store, duplicates=args.duplicates)
         if args.judgments:

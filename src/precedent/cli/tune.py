@@ -55,7 +55,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if not 0.0 < args.held_out_fraction < 1.0:
         Console(stderr=True).print("[red]error:[/red] --held-out-fraction must be between 0 and 1")
         return 2
-    async with Runtime.from_settings(settings) as runtime:
+    # A dry run records nothing, so it runs beside `precedent serve` (the embedded map has one writer).
+    async with Runtime.from_settings(settings, read_only=args.dry_run) as runtime:
         store = runtime.store
         judgments = [] if args.no_links else await judgments_from_links(store)
         if args.judgments:
