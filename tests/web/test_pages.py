@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from markupsafe import escape
 
 from precedent.api.app import create_app
 from precedent.config import Settings
@@ -16,6 +17,7 @@ from precedent.investigation import Collaborators, build_investigation, save
 from precedent.model import OWNER_VIEWER
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
+from precedent.web.pages_incident import SIMILAR
 from tests.api.conftest import running
 from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
@@ -315,6 +317,17 @@ async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_
     assert re.search(r"· score \d\.\d{3}</span>", similar), similar
     assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
     assert not re.search(r"\w_(rank|service|team)\b", similar), similar
+    # What each one's cause was, as the API, the CLI, MCP and the investigation page say it: the
+    # page showed only what resolved it, and a fix alone does not say whether it is the same failure.
+    api = await pages.client.get(
+        f"/v1/incidents/{pages.org.public_ref}/similar",
+        params={"limit": SIMILAR},
+        headers={"Authorization": f"Bearer {pages.org.read_token}"},
+    )
+    causes = [r["explanation"]["lesson"]["root_cause"] for r in api.json()["results"]]
+    assert any(causes), "the sample's similar incidents have causes to show"
+    for cause in filter(None, causes):
+        assert f"<strong>Root cause:</strong> {escape(cause)}" in similar, similar
 
 
 async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages) -> None:
