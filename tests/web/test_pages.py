@@ -200,6 +200,8 @@ async def test_the_investigation_page(pages: Pages) -> None:
     assert pages.org.public.properties["status_category"] in {"learning", "closed"}
     assert f'<span class="badge">{pages.org.public.properties["status"]}</span>' not in html
     assert '<span class="badge">Investigating</span>' in html
+    # ...and where it is now, or an incident long closed read as still being investigated.
+    assert f'<span class="muted" id="status-now">(now {pages.org.public.properties["status"]})</span>' in html
     for section in ("hypotheses", "precedents", "neighbourhood", "services", "changes", "follow-ups"):
         assert f'id="{section}"' in html
     precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)
