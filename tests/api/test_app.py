@@ -257,6 +257,10 @@ async def test_a_body_that_is_not_json_says_so(client: AsyncClient, api: Api) ->
         empty = (await client.post(path, headers=headers)).json()
         assert (empty["status"], empty["title"]) == (400, "InvalidBody"), path
         assert "has no body" in empty["detail"], path
+        # A list where an object belongs said only "Validation failed for POST /v1/similar".
+        listed = (await client.post(path, json=[{"name": "Checkout 502s"}], headers=headers)).json()
+        assert (listed["status"], listed["title"]) == (400, "InvalidBody"), path
+        assert "must be one JSON object" in listed["detail"], path
 
 
 async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> None:

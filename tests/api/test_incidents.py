@@ -74,7 +74,12 @@ async def test_filters_take_several_values_and_combine(read_api: Api) -> None:
     assert await listed(api, token, severity="Minor", status_category="closed,live") == ["inc-2"]
     assert await listed(api, token, severity="Critical", service="database") == []
     assert await listed(api, token, service="payments-api,database") == ["inc-1", "inc-2"]
-    assert await listed(api, token, status="No such status") == []
+    # Named in any case, as POST /v1/similar takes them; `severity=critical` listed nothing.
+    assert await listed(api, token, severity="critical", status_category="LIVE,Closed") == ["inc-1"]
+    for name, value in (("severity", "SEV1"), ("status", "No such status"), ("status_category", "nope")):
+        refused = await api.client.get("/v1/incidents", params={name: value}, headers=api.auth(token))
+        assert refused.status_code == 400, (name, refused.text)
+        assert f"unknown {name} {value!r}: the map knows" in refused.json()["detail"]
     assert await listed(api, token, declared_before="2020-01-01T00:00:00Z") == []
     assert await listed(api, token, declared_after="2020-01-01T00:00:00Z") == ["inc-1", "inc-2"]
     unknown = await api.client.get("/v1/incidents", params={"service": "nope"}, headers=api.auth(token))

@@ -146,6 +146,9 @@ def test_the_closing_lines_say_whether_the_demo_is_still_serving(
     assert f"Read it:   {page}" in out
     if waiting:
         assert "beside the running demo" in out
+        # Where the secret is, to sign a delivery of one's own (docs/incident-io.md said to use it).
+        assert f"{base}/v1/webhooks/incident-io, signed with the secret in" in out
+        assert str(tmp_path / "data" / "demo-webhook-secret") in out
         assert out.rstrip().endswith("Ctrl-C stops the demo.")
     else:
         assert "Ctrl-C" not in out

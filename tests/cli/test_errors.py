@@ -230,3 +230,16 @@ async def test_a_described_incident_of_an_unknown_severity_is_refused_naming_the
         "unknown severity 'SEV9': the map knows 'SEV1', 'SEV2'; use one of them, or leave severity out"
         in text
     )
+
+
+@pytest.mark.usefixtures("held_map")
+@pytest.mark.parametrize("argv", [["evaluate", "--no-links"], ["tune", "--no-links", "--dry-run"]])
+async def test_measuring_the_ranking_runs_beside_the_running_service(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They only read the map, yet were refused as writers beside `serve` or the demo.
+    code = await run_main(argv)
+    text = said(capsys)
+    assert "is open for writing by" not in text
+    assert "no labels" in text
+    assert code == (2 if argv[0] == "evaluate" else 0)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from precedent.investigation import (
     Evidence,
     Hypothesis,
+    IncidentBrief,
     InvestigatedIncident,
     Precedent,
     ServiceContext,
@@ -263,3 +264,22 @@ def test_every_incident_the_summary_cites_opens_from_it() -> None:
     assert "*<https://precedent.example.com/ui/incidents/INC-105|INC-105>* auth-api slow" in slack
     # Without a public address (an investigation built on the spot) nothing is linked.
     assert "](" not in summary_markdown(INCIDENT, [cause], [listed], [], [])
+
+
+def test_an_incident_open_nearby_when_declared_is_in_the_summary() -> None:
+    # INC-201 was live on auth-api when INC-1001 was declared on it, 22 minutes later: the summary
+    # (what Slack shows) said nothing of it; only the services' details listed it.
+    page = "https://precedent.example.com/ui/incidents/{}".format
+    open_ = IncidentBrief("inc-201", "INC-201", "auth-api slow", "Investigating", None, T0, True, "checkout")
+    upstream = replace(open_, id="inc-30", reference="INC-30", name="payments-db lag", service="payments-db")
+    services = [
+        ServiceContext("s1", "checkout", (), (), (), (), (open_,), (open_, upstream)),
+        ServiceContext("s2", "cart", (), (), (), (), (), (open_,)),  # on both: named once
+    ]
+    lines = summary_markdown(INCIDENT, HYPOTHESES, [], services, [], incident_page=page).splitlines()
+    assert (
+        "**Active when declared**: [INC-201](https://precedent.example.com/ui/incidents/INC-201) auth-api "
+        "slow (on checkout), [INC-30](https://precedent.example.com/ui/incidents/INC-30) payments-db lag "
+        "(on payments-db)"
+    ) in lines
+    assert len(lines) <= 15

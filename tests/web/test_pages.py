@@ -8,16 +8,21 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from markupsafe import escape
 
 from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.investigation import Collaborators, build_investigation, save
+from precedent.model import OWNER_VIEWER
+from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
+from precedent.web.pages_incident import SIMILAR
 from tests.api.conftest import running
-from tests.web.conftest import DIMENSIONS, copy_map
+from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
 if TYPE_CHECKING:
-    from tests.web.conftest import Pages, WebOrg
+    from tests.web.conftest import WebOrg
 
 
 def page_paths(org: WebOrg) -> list[str]:
@@ -195,6 +200,8 @@ async def test_the_investigation_page(pages: Pages) -> None:
     assert pages.org.public.properties["status_category"] in {"learning", "closed"}
     assert f'<span class="badge">{pages.org.public.properties["status"]}</span>' not in html
     assert '<span class="badge">Investigating</span>' in html
+    # ...and where it is now, or an incident long closed read as still being investigated.
+    assert f'<span class="muted" id="status-now">(now {pages.org.public.properties["status"]})</span>' in html
     for section in ("hypotheses", "precedents", "neighbourhood", "services", "changes", "follow-ups"):
         assert f'id="{section}"' in html
     precedents = re.findall(r'<h3><a href="/ui/incidents/(INC-\d+)">', html)
@@ -312,6 +319,17 @@ async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_
     assert re.search(r"· score \d\.\d{3}</span>", similar), similar
     assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
     assert not re.search(r"\w_(rank|service|team)\b", similar), similar
+    # What each one's cause was, as the API, the CLI, MCP and the investigation page say it: the
+    # page showed only what resolved it, and a fix alone does not say whether it is the same failure.
+    api = await pages.client.get(
+        f"/v1/incidents/{pages.org.public_ref}/similar",
+        params={"limit": SIMILAR},
+        headers={"Authorization": f"Bearer {pages.org.read_token}"},
+    )
+    causes = [r["explanation"]["lesson"]["root_cause"] for r in api.json()["results"]]
+    assert any(causes), "the sample's similar incidents have causes to show"
+    for cause in filter(None, causes):
+        assert f"<strong>Root cause:</strong> {escape(cause)}" in similar, similar
 
 
 async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages) -> None:
@@ -486,3 +504,34 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
     assert headings
     for heading in headings:
         assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
+
+
+async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
+    # The incident changed and was investigated again: its first link (a Slack message before the
+    # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
+    data_dir = copy_map(web_org, "rebuilt-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        catalog = Catalog(store)
+        finder = SimilarIncidentFinder(store, embedder, catalog=catalog)
+        query = IncidentQuery(web_org.public.id)
+        newer = await build_investigation(query, Collaborators(store, finder, catalog), OWNER_VIEWER)
+        await save(store, newer, trigger="webhook")
+        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=store, embedder=embedder)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
+            pages = Pages(client, web_org)
+            await pages.sign_in(web_org.read_token)
+            earlier = (await client.get(f"/ui/investigations/{web_org.public_investigation}")).text
+            assert f"This is an earlier investigation of {web_org.public_ref}" in earlier
+            assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
+            latest = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
+            assert 'id="superseded"' not in latest
+    finally:
+        await store.close()

@@ -170,6 +170,14 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"
         return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
     fields = ", ".join(e["field"] for e in errors if e["field"])
+    if not fields and errors and request.method in ("POST", "PUT", "PATCH"):
+        # The body as a whole is wrong (a list, a string): Litestar's "Validation failed for POST
+        # /v1/similar" said neither what was wrong nor what to send.
+        detail = (
+            "the request body must be one JSON object (see `errors`), with the fields this route's "
+            "OpenAPI document names (/schema)"
+        )
+        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail, errors=errors))
     detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
 

@@ -69,7 +69,8 @@ async def incidents(
 ) -> IncidentPageResponse:
     """Incidents newest declared first, filtered (filters combine with AND), a page at a time.
 
-    Status, severity and type match incident.io's names exactly; a service is named by id, name,
+    Status, status category, severity and type match incident.io's names in any case (one the
+    map does not know is a 400 naming those it does); a service is named by id, name,
     external id or alias; a team by id or name (its incidents and those of services it owns).
     """
     filters = IncidentFilters(

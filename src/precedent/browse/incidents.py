@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from precedent.browse.paging import Key
     from precedent.model import ListingKey, Node, Viewer
     from precedent.retrieval import Catalog
+    from precedent.retrieval.catalog import Named
     from precedent.store import GraphStore
 
 __all__ = [
@@ -56,7 +57,8 @@ class IncidentFilters:
     Attributes:
         statuses: Status names (``Investigating``, ``Closed``...).
         status_categories: Status categories (``live``, ``closed``, ``triage``...).
-        severities: Severity names (``SEV1``...).
+        severities: Severity names (``SEV1``...). These four are matched to the map's names in any
+            case.
         types: Incident type names.
         services: Affected services, by id, name, external id or alias.
         teams: Teams, by id or name: incidents affecting the team or a service it owns (with
@@ -132,6 +134,16 @@ async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -
     return None if anchors is None else NodeLink("AFFECTS", frozenset(anchors))
 
 
+async def _named(
+    catalog: Catalog,
+    label: Named,
+    field: str,
+    given: tuple[str, ...],
+    prop: Literal["name", "category"] = "name",
+) -> tuple[str, ...]:
+    return tuple([name for value in given if (name := await catalog.known(label, field, value, prop))])
+
+
 async def list_incidents(
     store: GraphStore,
     catalog: Catalog,
@@ -152,7 +164,8 @@ async def list_incidents(
         cursor: The previous page's ``next_cursor``; ``None`` for the first page.
 
     Raises:
-        InvalidQuery: for a bad limit, cursor or time bound, or a lead with a service or team.
+        InvalidQuery: for a bad limit, cursor or time bound, a lead with a service or team, or a
+            status, status category, severity or type the map does not know.
         NotFound: for a service or team that does not exist.
     """
     check_limit(limit)
@@ -162,11 +175,16 @@ async def list_incidents(
     ):
         if bound is not None and bound.tzinfo is None:
             raise InvalidQuery(f"{name} needs a time zone, e.g. 2026-03-01T10:00:00Z")
+    # As the map names them, in any case: `severity=critical` lists the Critical ones, and a value
+    # the map does not know is a 400 naming those it does, never an empty list read as "none".
     properties = (
-        ("status", filters.statuses),
-        ("status_category", filters.status_categories),
-        ("severity", filters.severities),
-        ("incident_type", filters.types),
+        ("status", await _named(catalog, "IncidentStatus", "status", filters.statuses)),
+        (
+            "status_category",
+            await _named(catalog, "IncidentStatus", "status_category", filters.status_categories, "category"),
+        ),
+        ("severity", await _named(catalog, "Severity", "severity", filters.severities)),
+        ("incident_type", await _named(catalog, "IncidentType", "type", filters.types)),
     )
     listing = NodeListing(
         "Incident",

@@ -289,6 +289,8 @@ def _beside(base: str, settings: Settings) -> str:
         "  Notebooks:  ./scripts/notebooks\n"
         f"  MCP:        {base}/mcp with the token above (HTTP), or over stdio:\n"
         f"              PRECEDENT_DATA_DIR={settings.data_dir} uv run precedent mcp   (README: Agents)\n"
+        f"  Webhooks:   declare your own: POST {base}/v1/webhooks/incident-io, signed with the secret in\n"
+        f"              {settings.data_dir / _SECRET}   (docs/incident-io.md: Try it on the demo)\n"
         "Ctrl-C stops the demo."
     )
 

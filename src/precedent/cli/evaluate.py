@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate Precedent's ranking and the baselines, and print a table per split."""
     from_file = file_judgments(args)
-    async with Runtime.from_settings(settings) as runtime:
+    # It only reads, so it runs beside `precedent serve` (the embedded map has one writer).
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
         store, embedder = runtime.store, runtime.embedder
         judgments = await labels(store, args, from_file, duplicates=args.duplicates)
         if args.limit_queries is not None:

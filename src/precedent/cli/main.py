@@ -121,7 +121,7 @@ def _at_the_terminal(exc: PrecedentError) -> PrecedentError:
         return exc.advised(
             "From the command line: stop that process (Ctrl-C where it runs) to run this command, or "
             "run a command that only reads beside it (search, similar, stats, neighbourhood, token list, "
-            "investigate --no-save)"
+            "investigate --no-save, evaluate, tune --dry-run)"
         )
     return exc
 

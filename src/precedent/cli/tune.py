@@ -56,7 +56,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         Console(stderr=True).print("[red]error:[/red] --held-out-fraction must be between 0 and 1")
         return 2
     from_file = file_judgments(args)
-    async with Runtime.from_settings(settings) as runtime:
+    # A dry run records nothing, so it runs beside `precedent serve` (the embedded map has one writer).
+    async with Runtime.from_settings(settings, read_only=args.dry_run) as runtime:
         store = runtime.store
         judgments = await labels(store, args, from_file)
         if not judgments:

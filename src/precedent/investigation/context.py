@@ -405,9 +405,12 @@ async def gather_services(
         upstream = _related(service, around, forward=True)
         name = around.name(service)
         recent = briefs.get(service, ())
-        active = [b for b in recent if b.active]
-        for dep in upstream:
-            active += [b for b in briefs.get(dep.id, ()) if b.active]
+        # Once each, where it is nearest: an incident on the service and on what it depends on (an
+        # app and its database, as most are declared) is on the service, not listed twice.
+        active: dict[str, IncidentBrief] = {}
+        for brief in (*recent, *(b for dep in upstream for b in briefs.get(dep.id, ()))):
+            if brief.active:
+                active.setdefault(brief.id, brief)
         contexts.append(
             ServiceContext(
                 id=service,
@@ -417,7 +420,7 @@ async def gather_services(
                 upstream=upstream,
                 downstream=_related(service, around, forward=False),
                 recent_incidents=recent,
-                active_incidents=tuple(active),
+                active_incidents=tuple(active.values()),
                 on_call_note=people.notes.get(service),
             )
         )

@@ -108,6 +108,25 @@ def _people_line(services: Sequence[ServiceContext]) -> str | None:
     return _cut("**Owners**: " + "; ".join(parts), 300) if parts else None
 
 
+def _active_line(
+    incident: InvestigatedIncident,
+    services: Sequence[ServiceContext],
+    incident_page: Callable[[str], str] | None,
+) -> str | None:
+    """Other incidents open on the affected services or their dependencies when it was declared.
+
+    The same failure reported twice, or its cause upstream: the responders of both want to know,
+    and it was only in the services' details, never in the message they read first.
+    """
+    active = list({b.id: b for s in services for b in s.active_incidents if b.id != incident.id}.values())
+    if not active:
+        return None
+    shown = [f"{_esc(b.reference or b.id)} {_esc(b.name)} (on {_esc(b.service)})" for b in active[:3]]
+    more = f" and {len(active) - 3} more" if len(active) > 3 else ""
+    line = _cut("**Active when declared**: " + ", ".join(shown) + more, 300)
+    return _linked(line, [b.reference or b.id for b in active[:3]], incident_page)
+
+
 def _changes_line(changes: Sequence[Change]) -> str | None:
     if not changes:
         return None
@@ -133,7 +152,7 @@ def summary_markdown(
     page: str | None = None,
     incident_page: Callable[[str], str] | None = None,
 ) -> str:
-    """Render the top hypotheses, three precedents, owners and on-call, and recent changes.
+    """Render the top hypotheses, three precedents, owners and on-call, incidents open nearby, changes.
 
     Args:
         incident: The incident as declared.
@@ -146,7 +165,8 @@ def summary_markdown(
             causes cite and every precedent listed is a link.
 
     Returns:
-        CommonMark, at most 15 lines: blocks apart by blank lines, owners and changes on two lines.
+        CommonMark, at most 15 lines: blocks apart by blank lines; owners, incidents open nearby
+        and changes one line each.
     """
     name = _esc(incident.name)
     title = f"**{_esc(incident.label)}: {name}**" if incident.reference else f"**{name}**"
@@ -164,7 +184,15 @@ def summary_markdown(
         blocks.append(
             ["**Precedents**", *(_precedent_line(p, incident, incident_page) for p in precedents[:3])]
         )
-    tail = [x for x in (_people_line(services), _changes_line(changes)) if x]
+    tail = [
+        x
+        for x in (
+            _people_line(services),
+            _active_line(incident, services, incident_page),
+            _changes_line(changes),
+        )
+        if x
+    ]
     if tail:
         # A trailing backslash is a hard line break: two lines, one paragraph.
         blocks.append([f"{_HARD_BREAK}\n".join(tail)])

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from precedent.errors import NotFound
+from precedent.errors import InvalidQuery, NotFound
 from precedent.store.matching import match_key
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "Named"]
+
+Named = Literal["Severity", "IncidentType", "IncidentStatus"]
+"""The labels whose nodes are known by name: what a caller may name a severity, type or status by."""
 
 
 @dataclass
@@ -105,18 +108,48 @@ class Catalog:
         unknown = [k for k, i in zip(keys, ids, strict=True) if not i or i not in by_id]
         return nodes, unknown
 
-    async def names(self, label: Literal["Severity", "IncidentType"]) -> tuple[str, ...]:
-        """The names of the map's severities (most severe first) or incident types (by name).
+    async def names(self, label: Named, prop: Literal["name", "category"] = "name") -> tuple[str, ...]:
+        """The names of the map's severities (most severe first), incident types or statuses.
 
         A handful of nodes, read each time: a sync may have added one.
+
+        Args:
+            label: Which kind of name.
+            prop: ``category`` for the statuses' categories (``live``, ``closed``...).
         """
         ranked: dict[str, float] = {}
         async for node in self._store.scan_nodes([label]):
-            name = str(node.properties.get("name") or "").strip()
+            name = str(node.properties.get(prop) or "").strip()
             rank = node.properties.get("rank")
             if name:
                 ranked.setdefault(name, float(rank) if isinstance(rank, int | float) else 0.0)
         return tuple(sorted(ranked, key=lambda name: (-ranked[name], name.casefold())))
+
+    async def known(
+        self, label: Named, field: str, value: str | None, prop: Literal["name", "category"] = "name"
+    ) -> str | None:
+        """``value`` as the map names it (matched in any case), or ``None`` when not given.
+
+        Args:
+            label: Which kind of name (see ``names``).
+            field: What the caller called it, for the error (``severity``, ``status_category``).
+            value: What the caller typed.
+            prop: As for ``names``.
+
+        Raises:
+            InvalidQuery: if the map knows values of ``label`` and ``value`` is none of them.
+        """
+        if value is None or not value.strip():
+            return None
+        known = await self.names(label, prop)
+        wanted = value.strip().casefold()
+        match = next((name for name in known if name.casefold() == wanted), None)
+        if match is not None or not known:
+            return match or value.strip()
+        raise InvalidQuery(
+            f"unknown {field} {value!r}: the map knows {', '.join(repr(k) for k in known)}; "
+            f"use one of them, or leave {field} out"
+        )
 
     async def _lookup(
         self,

@@ -16,13 +16,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from precedent.errors import InvalidQuery
 from precedent.model import CLOSED_CATEGORIES, GraphFilter, Node, stored_time
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Literal
 
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
@@ -180,30 +178,9 @@ async def pose(
     )
 
 
-async def _known(
-    catalog: Catalog, label: Literal["Severity", "IncidentType"], field: str, value: str | None
-) -> str | None:
-    """``value`` as the map names it, or ``None`` when not given.
-
-    Raises:
-        InvalidQuery: if the map knows values of ``label`` and ``value`` is none of them.
-    """
-    if value is None or not value.strip():
-        return None
-    known = await catalog.names(label)
-    wanted = value.strip().casefold()
-    match = next((name for name in known if name.casefold() == wanted), None)
-    if match is not None or not known:
-        return match or value.strip()
-    raise InvalidQuery(
-        f"unknown {field} {value!r}: the map knows {', '.join(repr(k) for k in known)}; "
-        f"use one of them, or leave {field} out"
-    )
-
-
 async def _pose_described(catalog: Catalog, query: DescribedQuery, options: SimilarOptions) -> PosedQuery:
-    severity = await _known(catalog, "Severity", "severity", query.severity)
-    incident_type = await _known(catalog, "IncidentType", "type", query.incident_type)
+    severity = await catalog.known("Severity", "severity", query.severity)
+    incident_type = await catalog.known("IncidentType", "type", query.incident_type)
     services, unknown = await catalog.services(query.services)
     return PosedQuery(
         incident_id=None,

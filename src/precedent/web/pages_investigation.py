@@ -10,6 +10,7 @@ from litestar.response import Template
 from precedent.investigation import (
     Collaborators,
     Investigation,
+    latest_for_incident,
     latest_or_build,
 )
 from precedent.investigation import get as get_investigation
@@ -22,8 +23,35 @@ from precedent.web.session import PageSession
 __all__ = ["INVESTIGATION_PAGES", "render_investigation"]
 
 
-def render_investigation(investigation: Investigation, session: PageSession) -> Template:
-    """The investigation page for ``investigation``."""
+async def _status_now(store: GraphStore, investigation: Investigation, viewer: Viewer) -> str | None:
+    """The incident's status now, when it has moved on from the one it was investigated at.
+
+    The header gives the status at the declaration, which the investigation read; an incident
+    closed since still read "Investigating" there, with nothing saying it was over.
+    """
+    incident = investigation.incident
+    found = await store.get_nodes([incident.id]) if incident.id else []
+    if not found or not viewer.can_see(found[0]):
+        return None
+    status = found[0].properties.get("status")
+    return str(status) if status and status != incident.status else None
+
+
+def render_investigation(
+    investigation: Investigation,
+    session: PageSession,
+    *,
+    newer: Investigation | None = None,
+    status_now: str | None = None,
+) -> Template:
+    """The investigation page for ``investigation``.
+
+    Args:
+        investigation: What to show.
+        session: The reader's session.
+        newer: A later build of its incident, if any.
+        status_now: The incident's status now, when it differs from the one investigated.
+    """
     links: dict[str, str] = {}
     incident = investigation.incident
     if incident.id:
@@ -39,6 +67,8 @@ def render_investigation(investigation: Investigation, session: PageSession) -> 
         session,
         title=f"Investigation: {incident.label} {incident.name}",
         inv=investigation,
+        newer=newer,
+        status_now=status_now,
         drawing=draw_investigation(investigation, links),
         changes_before_now=False,
         open_follow_ups=[f for f in investigation.follow_ups if (f.status or "").lower() not in _DONE],
@@ -55,8 +85,17 @@ async def investigation_page(
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
-    """A stored investigation by id."""
-    return render_investigation(await get_investigation(store, investigation_id, viewer), session)
+    """A stored investigation by id, saying so when its incident has a newer one.
+
+    A link to one build (in a Slack message before it was edited, a bookmark, the demo's
+    print-out) would otherwise show causes read from what the incident no longer says.
+    """
+    investigation = await get_investigation(store, investigation_id, viewer)
+    incident_id = investigation.incident.id
+    latest = await latest_for_incident(store, incident_id, viewer) if incident_id else None
+    newer = latest if latest is not None and latest.id != investigation.id else None
+    status_now = await _status_now(store, investigation, viewer)
+    return render_investigation(investigation, session, newer=newer, status_now=status_now)
 
 
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
@@ -68,7 +107,9 @@ async def incident_investigation_page(
     session: NamedDependency[PageSession],
 ) -> Template:
     """The latest investigation of an incident, built (and stored) when it has none, as the API does."""
-    return render_investigation(await latest_or_build(collaborators, incident, viewer), session)
+    investigation = await latest_or_build(collaborators, incident, viewer)
+    status_now = await _status_now(collaborators.store, investigation, viewer)
+    return render_investigation(investigation, session, status_now=status_now)
 
 
 INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]
