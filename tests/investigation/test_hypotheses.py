@@ -152,6 +152,36 @@ def test_an_active_upstream_incident_is_a_dependency_hypothesis() -> None:
     assert "active" in found[0].statement
 
 
+def test_an_incident_open_on_the_service_itself_is_named_so_and_ranks_above_upstream_ones() -> None:
+    dep = RelatedService("svc-db", "catalog-db", 1, "upstream", "checkout")
+    on_both = IncidentBrief(
+        "inc-9001",
+        "INC-9001",
+        "Checkout 500s",
+        "Investigating",
+        None,
+        DECLARED - timedelta(minutes=20),
+        True,
+        "checkout",
+    )
+    upstream_only = replace(
+        on_both, id="inc-9002", reference="INC-9002", name="DB slow", service="catalog-db"
+    )
+    itself = IncidentBrief("inc-1", "INC-1", "Checkout failing", "Triage", None, DECLARED, True, "checkout")
+    nearby = {"svc-checkout": (itself, on_both), "svc-db": (on_both, upstream_only)}
+    ranked = rank_hypotheses(INCIDENT, [], [precedent("inc-9001")], [service((dep,))], nearby)
+    first = ranked[0]
+    assert first.kind == "same_service"
+    assert [e.id for e in first.evidence] == ["inc-9001", "svc-checkout"]
+    assert "same failure as INC-9001 'Checkout 500s', still open on checkout itself" in first.statement
+    assert "duplicate" in first.statement
+    assert "root cause: A bad deploy" in first.statement  # what its precedent hypothesis knew
+    # Neither "upstream" nor "part of" it again, and the incident is never its own hypothesis.
+    assert [h.evidence[0].id for h in ranked].count("inc-9001") == 1
+    assert all("inc-1" not in {e.id for e in h.evidence} for h in ranked)
+    assert [h.evidence[0].id for h in ranked if h.kind == "dependency"] == ["inc-9002"]
+
+
 def test_recurrence_counts_precedents_on_the_service_and_cites_open_follow_ups() -> None:
     follow_up = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-2", "INC-2")
     repeated = [precedent("inc-1"), replace(precedent("inc-2"), follow_ups=(follow_up,), open_follow_ups=1)]
@@ -219,11 +249,9 @@ def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() ->
     # GitHub's INC-149 "Incident with Actions" was declared while INC-148 on Actions was still
     # open; "Check whether this is INC-148 (2 h ago) again" asked about a repeat of an unfinished event.
     ongoing = replace(precedent("inc-7"), started_at=DECLARED - timedelta(hours=2))
-    brief = IncidentBrief(
-        "inc-7", "INC-7", "Checkout down", "Investigating", None, ongoing.started_at, True, "checkout"
-    )
+    # Open, but not on an affected service (that is a same_service hypothesis, tested above).
     ranked = rank_hypotheses(
-        INCIDENT, [], [ongoing, precedent("inc-3")], [service()], {"svc-checkout": (brief,)}
+        INCIDENT, [], [ongoing, precedent("inc-3")], [service()], {}, frozenset({"inc-7"})
     )
     statements = {h.evidence[0].id: h.statement for h in ranked if h.kind == "precedent"}
     assert statements["inc-7"].startswith(

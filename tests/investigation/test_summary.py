@@ -279,7 +279,7 @@ def test_an_incident_open_nearby_when_declared_is_in_the_summary() -> None:
     lines = summary_markdown(INCIDENT, HYPOTHESES, [], services, [], incident_page=page).splitlines()
     assert (
         "**Active when declared**: [INC-201](https://precedent.example.com/ui/incidents/INC-201) auth-api "
-        "slow (on checkout), [INC-30](https://precedent.example.com/ui/incidents/INC-30) payments-db lag "
-        "(on payments-db)"
+        "slow (on checkout itself), [INC-30](https://precedent.example.com/ui/incidents/INC-30) "
+        "payments-db lag (on payments-db)"
     ) in lines
     assert len(lines) <= 15

@@ -1,6 +1,10 @@
 """Pure ranking of hypotheses from gathered evidence: no store, no model, no I/O.
 
-Four kinds, each made only from evidence it cites by id:
+Five kinds, each made only from evidence it cites by id:
+
+* ``same_service``: another incident open on an affected service itself at the declaration: the
+  strongest hint that the two are one failure (or this one its duplicate), ranked above a
+  dependency's.
 
 * ``change``: a change on an affected service or near it, shortly before the declaration. Closer
   in time and in the graph ranks higher, and more so when similar past incidents were caused by
@@ -46,6 +50,7 @@ __all__ = [
     "precedent_hypotheses",
     "rank_hypotheses",
     "recurrence_hypotheses",
+    "same_service_hypotheses",
     "supports",
 ]
 
@@ -55,7 +60,8 @@ _RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby
 _KIND_WEIGHT = {"deploy": 1.0, "config": 1.0, "feature_flag": 0.95, "infrastructure": 0.9, "other": 0.75}
 _TIME_SCALE_MINUTES = 120.0  # a change 2 h before counts half as much as one just before
 _MIN_CONFIDENCE = 0.03
-_MAX_PER_KIND = {"change": 5, "precedent": 3, "dependency": 3, "recurrence": 2}
+_MAX_PER_KIND = {"same_service": 3, "change": 5, "precedent": 3, "dependency": 3, "recurrence": 2}
+_SAME_SERVICE_CONFIDENCE = 0.7  # above an active upstream incident's 0.5 and any precedent's
 _RECENT_DEPENDENCY_HOURS = 6.0
 _PRECEDENT_CEILING = 0.35
 
@@ -182,6 +188,16 @@ def change_hypotheses(
     return out
 
 
+def _lesson_parts(precedent: Precedent) -> list[str]:
+    """``root cause: ...`` and ``resolved by: ...``, as far as they are known."""
+    parts = []
+    if precedent.root_cause:
+        parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
+    if precedent.resolution:
+        parts.append(f"{precedent.fix_said}: {precedent.resolution.rstrip('.')}")
+    return parts
+
+
 def precedent_hypotheses(
     incident: InvestigatedIncident, precedents: Sequence[Precedent], active: frozenset[str] = frozenset()
 ) -> list[Hypothesis]:
@@ -213,10 +229,7 @@ def precedent_hypotheses(
         else:
             before = f" ({age} before)" if age else ""
             parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
-        if precedent.root_cause:
-            parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
-        if precedent.resolution:
-            parts.append(f"{precedent.fix_said}: {precedent.resolution.rstrip('.')}")
+        parts += _lesson_parts(precedent)
         strength = precedent.score / top
         confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
         if precedent.shared_services:
@@ -238,18 +251,72 @@ def _lesson_weight(precedent: Precedent) -> float:
     return 1.0 if precedent.root_cause and not precedent.from_updates else _TOLD_WEIGHT
 
 
+def _open_on_affected(
+    incident: InvestigatedIncident,
+    services: Sequence[ServiceContext],
+    nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
+) -> dict[str, tuple[ServiceContext, IncidentBrief]]:
+    """Other incidents active on an affected service itself at the declaration, by id (first service)."""
+    found: dict[str, tuple[ServiceContext, IncidentBrief]] = {}
+    for service in services:
+        for brief in nearby_incidents.get(service.id, ()):
+            if brief.active and brief.id != incident.id:
+                found.setdefault(brief.id, (service, brief))
+    return found
+
+
+def same_service_hypotheses(
+    incident: InvestigatedIncident,
+    services: Sequence[ServiceContext],
+    nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
+    precedents: Sequence[Precedent] = (),
+) -> list[Hypothesis]:
+    """``Check whether this is the same failure as INC-9001 ..., open on checkout-api itself``.
+
+    An incident already open on the same service is the likeliest explanation of all: one
+    failure reported twice, or this one a duplicate. Said as such, never as "upstream", even when
+    it also touches a dependency. What a precedent knows of it (a cause or fix already found) is
+    said too: ``rank_hypotheses`` then makes no precedent hypothesis of it.
+    """
+    known = {p.incident_id: p for p in precedents}
+    out = []
+    for service, brief in _open_on_affected(incident, services, nearby_incidents).values():
+        label = brief.reference or brief.id
+        since = ""
+        if incident.declared_at and brief.started_at:
+            minutes = (incident.declared_at - brief.started_at).total_seconds() / 60
+            since = f", started {age_text(minutes)} before {incident.label} was declared"
+        statement = (
+            f"Check whether this is the same failure as {label} {brief.name!r}, still open on "
+            f"{service.name} itself{since}: join its responders, or close this one as its duplicate"
+        )
+        lesson = known.get(brief.id)
+        statement = "; ".join([statement, *(_lesson_parts(lesson) if lesson else ())])
+        evidence = (
+            Evidence("incident", brief.id, label, f"open on {service.name}, an affected service"),
+            Evidence("service", service.id, service.name, "an affected service"),
+        )
+        out.append(Hypothesis(statement + ".", _SAME_SERVICE_CONFIDENCE, "same_service", evidence))
+    return out
+
+
 def dependency_hypotheses(
     incident: InvestigatedIncident,
     services: Sequence[ServiceContext],
     nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
 ) -> list[Hypothesis]:
-    """An upstream service with an incident active at the declaration, or started shortly before."""
+    """An upstream service with an incident active at the declaration, or started shortly before.
+
+    An incident open on an affected service itself is left to ``same_service_hypotheses``,
+    whatever dependencies it also touches: it is not "upstream" (nor is the incident itself).
+    """
     at = incident.declared_at
+    here = {incident.id, *_open_on_affected(incident, services, nearby_incidents)}
     out: dict[str, Hypothesis] = {}
     for service in services:
         for dep in service.upstream:
             for brief in nearby_incidents.get(dep.id, ()):
-                if at is None or brief.started_at is None:
+                if at is None or brief.started_at is None or brief.id in here:
                     continue
                 minutes = (at - brief.started_at).total_seconds() / 60
                 recent = minutes <= _RECENT_DEPENDENCY_HOURS * 60
@@ -459,8 +526,12 @@ def rank_hypotheses(
             (``precedents.still_open``).
     """
     active = _active(nearby_incidents) | still_open
-    alone = precedent_hypotheses(incident, precedents, active)
+    same = same_service_hypotheses(incident, services, nearby_incidents, precedents)
+    # One statement per open incident: "the same failure as INC-9" says more than "part of INC-9".
+    said = {h.evidence[0].id for h in same}
+    alone = [h for h in precedent_hypotheses(incident, precedents, active) if h.evidence[0].id not in said]
     kinds = (
+        same,
         change_hypotheses(incident, changes, precedents),
         alone,
         dependency_hypotheses(incident, services, nearby_incidents),

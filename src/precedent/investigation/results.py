@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
-HypothesisKind = Literal["change", "precedent", "dependency", "recurrence"]
+HypothesisKind = Literal["same_service", "change", "precedent", "dependency", "recurrence"]
 EvidenceKind = Literal["change", "incident", "follow_up", "service"]
 Relation = Literal["affected", "upstream", "downstream", "nearby"]
 

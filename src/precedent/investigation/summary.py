@@ -121,7 +121,13 @@ def _active_line(
     active = list({b.id: b for s in services for b in s.active_incidents if b.id != incident.id}.values())
     if not active:
         return None
-    shown = [f"{_esc(b.reference or b.id)} {_esc(b.name)} (on {_esc(b.service)})" for b in active[:3]]
+    # One open on an affected service itself is likely this failure, not a neighbour's: said so.
+    affected = {s.name for s in services}
+    shown = [
+        f"{_esc(b.reference or b.id)} {_esc(b.name)} (on {_esc(b.service)}"
+        + (" itself)" if b.service in affected else ")")
+        for b in active[:3]
+    ]
     more = f" and {len(active) - 3} more" if len(active) > 3 else ""
     line = _cut("**Active when declared**: " + ", ".join(shown) + more, 300)
     return _linked(line, [b.reference or b.id for b in active[:3]], incident_page)
