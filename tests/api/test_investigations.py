@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -13,6 +15,7 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.metrics import REGISTRY
 from precedent.store.embedded import EmbeddedStore
+from precedent.webhooks import StoreInvestigationCloser
 from tests.investigation.org import build_investigation_org
 
 if TYPE_CHECKING:
@@ -183,3 +186,25 @@ async def test_each_built_investigation_is_timed_in_the_metrics(client: AsyncTes
     assert sample("sum") - total == pytest.approx(built["build_ms"] / 1000, abs=0.001)
     await client.get("/v1/incidents/INC-20/investigation")  # served from the map: nothing built
     assert sample("count") == count + 1
+
+
+async def test_a_stored_investigation_says_when_it_is_superseded_and_closed(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # The page said "a newer investigation exists"; the API, which every other surface reads,
+    # gave no sign of it, nor of the incident's close.
+    first = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert (first["superseded_by"], first["closed_at"]) == (None, None)
+    newer = (await client.get("/v1/incidents/INC-20/investigation", params={"rebuild": "true"})).json()
+    earlier = (await client.get(f"/v1/investigations/{first['id']}")).json()
+    assert earlier["superseded_by"] == newer["id"]
+    assert earlier["superseded_by_href"] == f"/v1/investigations/{quote(newer['id'], safe='')}"
+    assert earlier["superseded_at"] == newer["built_at"]
+    assert (await client.get(earlier["superseded_by_href"])).json()["superseded_by"] is None
+    closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+    assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(newer["incident"]["id"])
+    latest = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert (latest["id"], latest["closed_at"]) == (newer["id"], "2026-12-04T09:30:00Z")
+    schema = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    described = next(s for s in schema.values() if "superseded_by" in s.get("properties", {}))
+    assert {"superseded_by_href", "superseded_at", "closed_at"} <= set(described["properties"])

@@ -16,6 +16,7 @@ from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval import SIMILAR_MAX_RESULTS, IncidentQuery
 from precedent.runtime import Runtime
 from precedent.store.embedded import EmbeddedStore
+from precedent.webhooks import StoreInvestigationCloser
 from tests.mcp.conftest import server_for
 
 if TYPE_CHECKING:
@@ -129,11 +130,18 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
             )
             await save(store, investigation)
             body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+            # Closed with its incident: the tool says so, in the text and the structured answer.
+            closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+            assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(org.public.id)
+            closed, closed_text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
     finally:
         await store.close()
     assert body["id"] == investigation.id
     assert f"(stored investigation {investigation.id}, built" in text
     assert "not stored" not in text
+    assert (body["closed_at"], body["superseded_by"]) == (None, None)
+    assert closed["closed_at"] == "2026-12-04T09:30:00Z"
+    assert "; closed 2026-12-04 09:30 UTC)" in closed_text
 
 
 async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:

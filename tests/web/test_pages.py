@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from precedent.model import OWNER_VIEWER
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
 from precedent.web.pages_incident import SIMILAR
+from precedent.webhooks import StoreInvestigationCloser
 from tests.api.conftest import running
 from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
@@ -533,5 +535,12 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
             assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
             latest = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
             assert 'id="superseded"' not in latest
+            assert 'id="closed"' not in latest
+            # Closed with its incident: the page says so, from the API's own answer.
+            closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+            assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(web_org.public.id)
+            closed = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
+            assert f"This investigation was closed with {web_org.public_ref}" in closed
+            assert '<time datetime="2026-12-04T09:30:00+00:00">' in closed
     finally:
         await store.close()

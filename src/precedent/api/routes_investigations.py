@@ -1,8 +1,8 @@
 """HTTP routes for investigations and change events: parse, call one investigation function, return.
 
-Responses are the investigation layer's own frozen dataclasses (serialised as ``codec`` writes
-them, so the API, ``precedent investigate --json`` and the stored JSON are one shape); requests
-are the pydantic models below.
+Responses are ``InvestigationResponse``, the model the CLI's ``--json``, MCP and the pages read
+(the stored JSON's shape, plus where a stored one stands now); requests are the pydantic models
+below.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
     Collaborators,
-    Investigation,
     InvestigationOptions,
     build_investigation,
     latest_or_build,
     list_recent,
     save,
+    standing,
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
-from precedent.responses import ChangesPageResponse, RecordedChangeResponse
+from precedent.responses import ChangesPageResponse, InvestigationResponse, RecordedChangeResponse
 from precedent.retrieval import NAME_MAX_CHARS, SERVICES_MAX, SUMMARY_MAX_CHARS, DescribedQuery
 from precedent.store import GraphStore
 
@@ -127,14 +127,17 @@ async def incident_investigation(
         bool,
         QueryParameter(description="build and store a new one even if one is stored (needs `write`)"),
     ] = False,
-) -> Investigation:
+) -> InvestigationResponse:
     """The latest investigation of an incident in the map, built (and stored) if there is none.
 
     `rebuild=true` stores a new one, a write: it needs the `read` and `write` scopes (403 naming
     `write` otherwise)."""
     if rebuild:
         demand_scopes(request, WRITE_INVESTIGATION)
-    return await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
+    investigation = await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
+    return InvestigationResponse.from_investigation(
+        investigation, await standing(collaborators.store, investigation, viewer)
+    )
 
 
 @get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
@@ -142,9 +145,13 @@ async def investigation_by_id(
     investigation_id: FromPath[str],
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
-) -> Investigation:
-    """A stored investigation by id."""
-    return await get_investigation(store, investigation_id, viewer)
+) -> InvestigationResponse:
+    """A stored investigation by id, with `superseded_by` (and its path) when its incident has a
+    newer one, and `closed_at` when the incident was closed."""
+    investigation = await get_investigation(store, investigation_id, viewer)
+    return InvestigationResponse.from_investigation(
+        investigation, await standing(store, investigation, viewer)
+    )
 
 
 @post(
@@ -159,7 +166,7 @@ async def create_investigation(
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
     collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
-) -> Investigation:
+) -> InvestigationResponse:
     """Investigate an incident described in the body (it need not be in the map yet); store it.
 
     Needs the `read` and `write` scopes: it reads the map as `POST /v1/similar` does (private
@@ -177,7 +184,7 @@ async def create_investigation(
     options = _options(data.similar, data.change_window_hours)
     investigation = await build_investigation(query, collaborators, viewer, options)
     await save(collaborators.store, investigation, trigger="request")
-    return investigation
+    return InvestigationResponse.from_investigation(investigation)
 
 
 @get("/v1/investigations", responses=problem_responses(400, 503))

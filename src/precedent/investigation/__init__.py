@@ -25,10 +25,12 @@ from precedent.investigation.latest import latest_or_build
 from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
     InvestigationPage,
+    Standing,
     get,
     latest_for_incident,
     list_recent,
     save,
+    standing,
 )
 from precedent.investigation.results import (
     Change,
@@ -71,6 +73,7 @@ __all__ = [
     "ServiceContext",
     "ServicePeople",
     "ServiceSnapshot",
+    "Standing",
     "SuspectedChange",
     "TeamInfo",
     "build_investigation",
@@ -85,4 +88,5 @@ __all__ = [
     "resolve_service",
     "save",
     "service_snapshot",
+    "standing",
 ]

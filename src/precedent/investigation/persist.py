@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery, NotFound
 from precedent.investigation.codec import investigation_from_json, investigation_json
-from precedent.model import Edge, GraphFilter, Node, clean_properties
+from precedent.model import Edge, GraphFilter, Node, clean_properties, stored_time
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from precedent.investigation.results import Investigation
     from precedent.model import Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["InvestigationPage", "get", "latest_for_incident", "list_recent", "save"]
+__all__ = ["InvestigationPage", "Standing", "get", "latest_for_incident", "list_recent", "save", "standing"]
 
 LABEL = "Investigation"
 # An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
@@ -86,8 +88,7 @@ async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Inves
     return _read(found[0])
 
 
-async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewer) -> Investigation | None:
-    """Return the newest investigation of an incident the viewer may see, or ``None``."""
+async def _latest_node(store: GraphStore, incident_id: str, viewer: Viewer) -> Node | None:
     linked = await store.neighbours(
         incident_id,
         GraphFilter(
@@ -96,7 +97,44 @@ async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewe
     )
     nodes = [n for e, n in linked if e.target == incident_id and n.label == LABEL and viewer.can_see(n)]
     # Ids sort newest first, so the smallest id is the latest build.
-    return _read(min(nodes, key=lambda n: n.id)) if nodes else None
+    return min(nodes, key=lambda n: n.id) if nodes else None
+
+
+async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewer) -> Investigation | None:
+    """Return the newest investigation of an incident the viewer may see, or ``None``."""
+    node = await _latest_node(store, incident_id, viewer)
+    return _read(node) if node else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a stored investigation stands now, beside what it says.
+
+    Attributes:
+        superseded_by: The id of a newer build of its incident (the latest the viewer may see).
+        superseded_at: When that newer one was built.
+        closed_at: When its incident was closed, for the build that was current then.
+    """
+
+    superseded_by: str | None = None
+    superseded_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+async def standing(store: GraphStore, investigation: Investigation, viewer: Viewer) -> Standing:
+    """Whether a newer investigation of the same incident exists, and whether this one was closed.
+
+    One built and not stored stands alone: neither superseded nor closed.
+    """
+    found = await store.get_nodes([investigation.id])
+    if not found or found[0].label != LABEL:
+        return Standing()
+    closed_at = stored_time(found[0].properties.get("closed_at"))
+    incident_id = investigation.incident.id
+    latest = await _latest_node(store, incident_id, viewer) if incident_id else None
+    if latest is None or latest.id >= investigation.id:
+        return Standing(closed_at=closed_at)
+    return Standing(latest.id, latest.occurred_at, closed_at)
 
 
 @dataclass(frozen=True)

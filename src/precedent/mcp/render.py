@@ -181,10 +181,13 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
             names nothing, so the text says so and how to keep one instead.
     """
     if stored:
-        return (
-            f"{response.summary_markdown}\n\n(stored investigation {response.id}, "
-            f"built {_when(response.built_at)})"
-        )
+        notes = [f"stored investigation {response.id}, built {_when(response.built_at)}"]
+        if response.superseded_by and response.superseded_at:
+            newer = f"superseded by {response.superseded_by}, built {_when(response.superseded_at)}"
+            notes.append(f"{newer}: read that one")
+        if response.closed_at:
+            notes.append(f"closed {_when(response.closed_at)}")
+        return f"{response.summary_markdown}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
     return (
         f"{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "

@@ -17,6 +17,7 @@ from precedent.investigation import (
     InvestigationOptions,
     build_investigation,
     latest_for_incident,
+    standing,
 )
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_incident, render_investigation, render_similar
@@ -170,5 +171,6 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
                     similar=similar, change_window=timedelta(hours=change_window_hours)
                 )
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
-            response = InvestigationResponse.from_investigation(found)
+            where = await standing(runtime.store, found, viewer) if stored else None
+            response = InvestigationResponse.from_investigation(found, where)
         return answer(response, render_investigation(response, stored=stored))

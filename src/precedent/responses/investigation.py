@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +26,7 @@ from precedent.investigation import (
 )
 
 if TYPE_CHECKING:
-    from precedent.investigation import Investigation
+    from precedent.investigation import Investigation, Standing
     from precedent.investigation.around import ServiceSnapshot
 
 __all__ = ["ChangesResponse", "InvestigationResponse", "ServiceContextResponse"]
@@ -48,11 +49,34 @@ class InvestigationResponse(BaseModel):
     build_ms: float
     map_state: MapState
     change_window_hours: float
+    superseded_by: str | None = Field(
+        default=None, description="the id of a newer investigation of the same incident: read that one"
+    )
+    superseded_by_href: str | None = Field(default=None, description="the API path of the newer one")
+    superseded_at: datetime | None = Field(default=None, description="when the newer one was built")
+    closed_at: datetime | None = Field(default=None, description="when its incident was closed")
 
     @classmethod
-    def from_investigation(cls, investigation: Investigation) -> InvestigationResponse:
-        """Render an investigation (the same JSON as ``investigation_json``)."""
-        return cls.model_validate(investigation_json(investigation))
+    def from_investigation(
+        cls, investigation: Investigation, standing: Standing | None = None
+    ) -> InvestigationResponse:
+        """Render an investigation (the JSON of ``investigation_json``) and where it stands now.
+
+        Args:
+            investigation: Stored or just built.
+            standing: Whether a newer build supersedes it and when it was closed
+                (``investigation.standing``); ``None`` for one just built.
+        """
+        fields = investigation_json(investigation)
+        if standing is not None:
+            newer = standing.superseded_by
+            fields |= {
+                "superseded_by": newer,
+                "superseded_by_href": f"/v1/investigations/{quote(newer, safe='')}" if newer else None,
+                "superseded_at": standing.superseded_at,
+                "closed_at": standing.closed_at,
+            }
+        return cls.model_validate(fields)
 
 
 class ServiceContextResponse(BaseModel):

@@ -10,11 +10,12 @@ from litestar.response import Template
 from precedent.investigation import (
     Collaborators,
     Investigation,
-    latest_for_incident,
     latest_or_build,
+    standing,
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
+from precedent.responses import InvestigationResponse
 from precedent.store import GraphStore
 from precedent.web.graph_svg import draw_investigation
 from precedent.web.rendering import PAGES, page
@@ -41,7 +42,7 @@ def render_investigation(
     investigation: Investigation,
     session: PageSession,
     *,
-    newer: Investigation | None = None,
+    response: InvestigationResponse | None = None,
     status_now: str | None = None,
 ) -> Template:
     """The investigation page for ``investigation``.
@@ -49,7 +50,8 @@ def render_investigation(
     Args:
         investigation: What to show.
         session: The reader's session.
-        newer: A later build of its incident, if any.
+        response: What the API answers for it: the page says it is superseded or closed from
+            there, as every other surface does.
         status_now: The incident's status now, when it differs from the one investigated.
     """
     links: dict[str, str] = {}
@@ -67,7 +69,7 @@ def render_investigation(
         session,
         title=f"Investigation: {incident.label} {incident.name}",
         inv=investigation,
-        newer=newer,
+        standing=response or InvestigationResponse.from_investigation(investigation),
         status_now=status_now,
         drawing=draw_investigation(investigation, links),
         changes_before_now=False,
@@ -91,11 +93,11 @@ async def investigation_page(
     print-out) would otherwise show causes read from what the incident no longer says.
     """
     investigation = await get_investigation(store, investigation_id, viewer)
-    incident_id = investigation.incident.id
-    latest = await latest_for_incident(store, incident_id, viewer) if incident_id else None
-    newer = latest if latest is not None and latest.id != investigation.id else None
+    response = InvestigationResponse.from_investigation(
+        investigation, await standing(store, investigation, viewer)
+    )
     status_now = await _status_now(store, investigation, viewer)
-    return render_investigation(investigation, session, newer=newer, status_now=status_now)
+    return render_investigation(investigation, session, response=response, status_now=status_now)
 
 
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
@@ -108,8 +110,11 @@ async def incident_investigation_page(
 ) -> Template:
     """The latest investigation of an incident, built (and stored) when it has none, as the API does."""
     investigation = await latest_or_build(collaborators, incident, viewer)
+    response = InvestigationResponse.from_investigation(
+        investigation, await standing(collaborators.store, investigation, viewer)
+    )
     status_now = await _status_now(collaborators.store, investigation, viewer)
-    return render_investigation(investigation, session, status_now=status_now)
+    return render_investigation(investigation, session, response=response, status_now=status_now)
 
 
 INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]
