@@ -16,11 +16,14 @@ from precedent.investigation import (
     Investigation,
     MapState,
     Precedent,
+    Standing,
     get,
     investigation_id,
     latest_for_incident,
+    latest_per_incident,
     list_recent,
     save,
+    standing,
 )
 from precedent.investigation.changes import changes_for_service
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, GraphFilter, Node
@@ -126,6 +129,35 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
         await get(store, private_id, PUBLIC_VIEWER)
     assert await latest_for_incident(store, "inc-p", PUBLIC_VIEWER) is None
     assert await latest_for_incident(store, "inc-p", OWNER_VIEWER) == everything.items[1]
+
+
+async def test_each_incident_is_listed_once_by_its_latest_build_with_its_earlier_ones_counted(
+    store: GraphStore,
+) -> None:
+    await _seed(store)
+    for n, (incident, visibility) in enumerate(
+        [("inc-a", "public"), ("inc-p", "private"), ("inc-a", "public"), ("inc-a", "public")]
+    ):
+        await save(store, investigation(incident, n, visibility))
+    everyone = await latest_per_incident(store, OWNER_VIEWER)
+    assert [(b.investigation.incident.id, b.investigation.built_at, b.earlier) for b in everyone] == [
+        ("inc-a", T0 + timedelta(minutes=3), 2),
+        ("inc-p", T0 + timedelta(minutes=1), 0),
+    ]
+    assert [b.investigation.incident.id for b in await latest_per_incident(store, PUBLIC_VIEWER)] == ["inc-a"]
+    assert len(await latest_per_incident(store, OWNER_VIEWER, limit=1)) == 1
+
+
+async def test_an_earlier_build_names_the_latest_and_one_built_on_the_spot_stands_alone(
+    store: GraphStore,
+) -> None:
+    await _seed(store)
+    first, second = investigation("inc-a", 0), investigation("inc-a", 5)
+    assert await standing(store, first, PUBLIC_VIEWER) == Standing()
+    await save(store, first)
+    await save(store, second)
+    assert await standing(store, first, PUBLIC_VIEWER) == Standing(second.id, second.built_at)
+    assert await standing(store, second, PUBLIC_VIEWER) == Standing()
 
 
 async def test_a_change_is_recorded_once_per_client_id_and_linked_to_its_service(store: GraphStore) -> None:

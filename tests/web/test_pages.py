@@ -536,6 +536,12 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
             latest = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
             assert 'id="superseded"' not in latest
             assert 'id="closed"' not in latest
+            # The home page lists the incident once, by its latest build, and counts the earlier.
+            home = (await client.get("/ui/")).text
+            assert f'href="/ui/investigations/{quote(newer.id, safe="")}"' in home
+            assert f'href="/ui/investigations/{quote(web_org.public_investigation, safe="")}"' not in home
+            assert home.count(f"{web_org.public_ref}: ") == 1
+            assert "(1 earlier build)" in home
             # Closed with its incident: the page says so, from the API's own answer.
             closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
             assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(web_org.public.id)

@@ -25,9 +25,11 @@ from precedent.investigation.latest import latest_or_build
 from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
     InvestigationPage,
+    LatestBuild,
     Standing,
     get,
     latest_for_incident,
+    latest_per_incident,
     list_recent,
     save,
     standing,
@@ -63,6 +65,7 @@ __all__ = [
     "Investigation",
     "InvestigationOptions",
     "InvestigationPage",
+    "LatestBuild",
     "LiveOnCallSource",
     "LiveShift",
     "MapState",
@@ -82,6 +85,7 @@ __all__ = [
     "investigation_id",
     "investigation_json",
     "latest_for_incident",
+    "latest_per_incident",
     "list_recent",
     "people_of",
     "recent_changes",

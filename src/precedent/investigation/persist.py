@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     from precedent.model import Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["InvestigationPage", "Standing", "get", "latest_for_incident", "list_recent", "save", "standing"]
+__all__ = [
+    "InvestigationPage",
+    "LatestBuild",
+    "Standing",
+    "get",
+    "latest_for_incident",
+    "latest_per_incident",
+    "list_recent",
+    "save",
+    "standing",
+]
 
 LABEL = "Investigation"
 # An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
@@ -177,3 +187,41 @@ async def list_recent(
             items.append(_read(node))
             last = node.id
     return InvestigationPage(tuple(items), last if more else None)
+
+
+@dataclass(frozen=True)
+class LatestBuild:
+    """The latest investigation of an incident, and how many earlier builds of it the viewer may see."""
+
+    investigation: Investigation
+    earlier: int
+
+
+async def latest_per_incident(
+    store: GraphStore, viewer: Viewer, *, limit: int = 8
+) -> tuple[LatestBuild, ...]:
+    """The latest investigation of each of the ``limit`` incidents investigated last, newest first.
+
+    Every rebuild of one incident listed beside its latest read as so many incidents, the
+    superseded ones first in line; a described incident's (no incident id) stands alone.
+    """
+    latest: list[Node] = []
+    seen: set[str] = set()
+    scan = store.scan_nodes([LABEL])
+    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            incident_id = node.properties.get("incident_id")
+            if not viewer.can_see(node) or (incident_id is not None and str(incident_id) in seen):
+                continue
+            if incident_id is not None:
+                seen.add(str(incident_id))
+            latest.append(node)
+            if len(latest) == limit:
+                break
+    builds = await store.linked_times(
+        sorted(seen), label=LABEL, edge_type="INVESTIGATES", visibilities=viewer.visibilities
+    )
+    return tuple(
+        LatestBuild(_read(n), max(0, len(builds.get(str(n.properties.get("incident_id")), ())) - 1))
+        for n in latest
+    )

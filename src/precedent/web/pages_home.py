@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from precedent.browse import hotspots
 from precedent.embedding import Embedder
-from precedent.investigation import list_recent
+from precedent.investigation import latest_per_incident
 from precedent.model import Node, Viewer
 from precedent.retrieval import SearchKind, search_map
 from precedent.store import GraphStore
@@ -32,9 +32,9 @@ async def home_page(
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
-    """Counts of what the viewer may see, hotspots, recent investigations and a search box."""
+    """Counts of what the viewer may see, hotspots, recent incidents' latest investigations, a search box."""
     stats = await store.stats(visibilities=viewer.visibilities)
-    recent = await list_recent(store, viewer, limit=8)
+    recent = await latest_per_incident(store, viewer, limit=8)
     return page(
         "home.html",
         session,
@@ -42,7 +42,7 @@ async def home_page(
         counts={label: stats.nodes_by_label.get(label, 0) for label in COUNTED},
         hotspots=(await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=8)).items,
         hotspot_weeks=HOTSPOT_WEEKS,
-        recent=recent.items,
+        recent=recent,
     )
 
 
