@@ -87,6 +87,15 @@ async def test_filters_take_several_values_and_combine(read_api: Api) -> None:
     assert "nope" in unknown.json()["detail"]
 
 
+async def test_listed_incidents_leave_out_the_ingest_bookkeeping(read_api: Api) -> None:
+    # The import stamps each node with the hash of what it read; it is no fact about the incident.
+    listed_page = await read_api.client.get("/v1/incidents", headers=read_api.auth(read_api.tokens.read))
+    properties = [item["properties"] for item in listed_page.json()["items"]]
+    assert properties, "the sample export has a public incident"
+    assert all("content_hash" not in p and "name" in p for p in properties)
+    assert "content_hash" not in (await read_api.client.get("/schema/openapi.json")).text
+
+
 async def test_pages_never_repeat_or_skip(api: Api) -> None:
     base = datetime(2000, 1, 1, tzinfo=UTC)  # older than the sample's two
     # Twelve more incidents, three to a moment so the id breaks ties; every fourth is private.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from precedent.ingest.hashing import HASH_PROPERTY
 from precedent.model import LEGACY_MERGED_INTO
 
 if TYPE_CHECKING:
@@ -17,7 +18,9 @@ __all__ = ["EdgeResponse", "NeighbourhoodResponse", "NodeResponse", "PropertyVal
 PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 
 # A writer's open converts the legacy merge property into an edge the visibility rule hides, but
-# a reader may open a map no writer has opened since: never show it.
+# a reader may open a map no writer has opened since: never show it. The content hash is the
+# ingest's own bookkeeping (what changed since the last sync), not a fact about the node.
+_INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY})
 
 
 class NodeResponse(BaseModel):
@@ -38,7 +41,7 @@ class NodeResponse(BaseModel):
         return cls(
             id=node.id,
             label=node.label,
-            properties={k: v for k, v in sorted(node.properties.items()) if k != LEGACY_MERGED_INTO},
+            properties={k: v for k, v in sorted(node.properties.items()) if k not in _INTERNAL},
             occurred_at=node.occurred_at,
             visibility=node.visibility,
             text=node.text if with_text else None,
