@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime
 
 import pytest
@@ -56,6 +57,16 @@ def test_an_incident_and_a_description_together_are_refused() -> None:
     args = parser.parse_args(["investigate", "INC-123", "--name", "DB down", "--service", "db"])
     with pytest.raises(ValueError, match=said):
         investigation_query(args)
+
+
+@pytest.mark.parametrize("command", ["similar", "investigate"])
+def test_the_severity_flag_says_severities_are_the_maps(command: str) -> None:
+    # "e.g. SEV1" sent a responder whose map says Critical/Major/Minor to a refusal.
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    help_text = " ".join(sub.choices[command].format_help().split())
+    assert "SEV1" not in help_text
+    assert "a severity the map knows, as incident.io names it" in help_text
+    assert "refused with the list of those the map knows" in help_text
 
 
 def test_query_from_json_lines() -> None:

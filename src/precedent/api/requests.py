@@ -42,7 +42,7 @@ class DescribedIncidentRequest(BaseModel):
     )
     severity: str | None = Field(
         default=None,
-        description="severity name, e.g. SEV1: one the map knows, in any case (400 naming them otherwise)",
+        description="a severity the map knows (incident.io's names), in any case (400 naming them otherwise)",
     )
     type: str | None = Field(
         default=None,

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from precedent.cli.investigation_view import render
-from precedent.cli.similar_io import parse_time, refuse_both_kinds_of_query
+from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
 from precedent.investigation import InvestigationOptions, build_investigation, save
@@ -36,12 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "investigate", help="the first look at an incident: likely causes, precedents, owners, changes"
     )
-    parser.add_argument("incident", nargs="?", help="an incident in the map, by id or reference (INC-123)")
-    parser.add_argument("--name", help="describe an incident: its title")
-    parser.add_argument("--summary", help="describe an incident: what is known so far")
-    parser.add_argument("--service", action="append", help="an affected service, by name or id (repeatable)")
-    parser.add_argument("--severity", help="severity name, e.g. SEV1")
-    parser.add_argument("--type", help="incident type name")
+    add_incident_flags(parser)
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601; default now)")
     parser.add_argument("--similar", type=int, default=5, help="how many precedents (default 5)")
     parser.add_argument(

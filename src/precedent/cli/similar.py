@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from precedent.cli.similar_io import query_from_args, query_from_json, results_table, similar_limit
+from precedent.cli.similar_io import (
+    add_incident_flags,
+    query_from_args,
+    query_from_json,
+    results_table,
+    similar_limit,
+)
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import NotFound, PrecedentError
 from precedent.responses import SimilarResponse
@@ -33,12 +39,7 @@ __all__ = ["register", "run"]
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``similar`` sub-command."""
     parser = subparsers.add_parser("similar", help="find similar past incidents, with reasons")
-    parser.add_argument("incident", nargs="?", help="an incident in the map, by id or reference (INC-123)")
-    parser.add_argument("--name", help="describe an incident: its title")
-    parser.add_argument("--summary", help="describe an incident: what is known so far")
-    parser.add_argument("--service", action="append", help="an affected service, by name or id (repeatable)")
-    parser.add_argument("--severity", help="severity name, e.g. SEV1")
-    parser.add_argument("--type", help="incident type name")
+    add_incident_flags(parser)
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601)")
     parser.add_argument("--before", help="only incidents started strictly before this (ISO 8601)")
     parser.add_argument("--exclude", action="append", help="an incident id never to return (repeatable)")

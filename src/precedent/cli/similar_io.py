@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from precedent.retrieval import SimilarQuery, SimilarResults
 
 __all__ = [
+    "add_incident_flags",
     "parse_time",
     "query_from_args",
     "query_from_json",
@@ -31,6 +32,26 @@ __all__ = [
 
 # The flags that describe an incident not in the map (``similar`` and ``investigate`` take them).
 _DESCRIBING = ("name", "summary", "service", "severity", "type", "declared_at")
+
+
+def add_incident_flags(parser: argparse.ArgumentParser) -> None:
+    """The incident in the map, or the flags describing one: ``similar`` and ``investigate`` take both.
+
+    Severities and types are the map's own (incident.io's names for them), not a fixed list:
+    "e.g. SEV1" sent responders whose severities are Critical, Major and Minor to a refusal.
+    """
+    parser.add_argument("incident", nargs="?", help="an incident in the map, by id or reference (INC-123)")
+    parser.add_argument("--name", help="describe an incident: its title")
+    parser.add_argument("--summary", help="describe an incident: what is known so far")
+    parser.add_argument("--service", action="append", help="an affected service, by name or id (repeatable)")
+    parser.add_argument(
+        "--severity",
+        help="a severity the map knows, as incident.io names it, in any case "
+        "(an unknown one is refused with the list of those the map knows)",
+    )
+    parser.add_argument(
+        "--type", help="an incident type the map knows, in any case (an unknown one is refused, listing them)"
+    )
 
 
 def parse_time(value: str) -> datetime:

@@ -88,7 +88,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             Field(max_length=SERVICES_MAX, description="affected services by id or name (with name)"),
         ] = (),
         severity: Annotated[
-            str | None, Field(description="severity name, e.g. SEV1, as the map names it (with name)")
+            str | None,
+            Field(description="a severity the map knows, as incident.io names it, in any case (with name)"),
         ] = None,
         declared_at: Annotated[
             AwareDatetime | None,
