@@ -115,6 +115,16 @@ async def test_similar_refuses_a_bad_body(client: AsyncClient) -> None:
     assert response.status_code == 400
 
 
+async def test_a_described_incident_without_words_is_a_400_saying_what_to_send(client: AsyncClient) -> None:
+    # A blank name answered 200 with no results, as if nothing like it had ever happened.
+    for body in ({"name": "   "}, {"name": " ", "summary": "\t", "services": ["payments-api"]}):
+        refused = await client.post("/v1/similar", json=body)
+        assert refused.status_code == 400, refused.text
+        assert "give its name (its title) or a summary" in refused.json()["detail"]
+    described = await client.post("/v1/similar", json={"name": " ", "summary": "checkout times out"})
+    assert described.status_code == 200
+
+
 async def test_a_described_incident_of_megabytes_is_refused_before_any_work(client: AsyncClient) -> None:
     # A 3 MB summary took 10 s of CPU; the model reads 256 tokens of it.
     long_summary = await client.post("/v1/similar", json={"name": "Checkout 500s", "summary": "x " * 10_001})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from precedent.errors import InvalidQuery
 from precedent.model import PUBLIC_VIEWER, Viewer
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class DescribedQuery:
     """An incident described by the caller; it need not be in the map.
 
     Attributes:
-        name: Its title.
+        name: Its title (it or ``summary`` must hold words).
         summary: What is known so far.
         services: Affected services, by id or by name.
         severity: Severity name (``SEV1``...), if known.
@@ -72,6 +73,16 @@ class DescribedQuery:
     severity: str | None = None
     incident_type: str | None = None
     declared_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # With no words, every signal but the services is silent: a blank title answered 200 with
+        # no results, as if nothing like it had ever happened.
+        if not (self.name.strip() or self.summary.strip()):
+            raise InvalidQuery(
+                "a described incident needs words to match: give its name (its title) or a summary "
+                "of what is known, not only spaces; for an incident in the map, ask by its id or "
+                "reference (INC-123)"
+            )
 
 
 SimilarQuery: TypeAlias = IncidentQuery | DescribedQuery
