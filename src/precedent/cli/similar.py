@@ -23,7 +23,7 @@ from precedent.cli.similar_io import (
     similar_limit,
 )
 from precedent.cli.viewing import add_viewer_flag, viewer_from
-from precedent.errors import NotFound, PrecedentError
+from precedent.errors import InvalidQuery, NotFound, PrecedentError
 from precedent.responses import SimilarResponse
 from precedent.retrieval import SIMILAR_MAX_RESULTS, SimilarIncidentFinder, SimilarOptions
 from precedent.runtime import Runtime
@@ -96,20 +96,36 @@ async def _batch(
     return 1 if failures else 0
 
 
+def _json_line(line: str, number: int) -> dict[str, object]:
+    """One batch line as a JSON object; an error names the line, as a reader of the file counts them.
+
+    json's own "Expecting value: line 1 column 1 (char 0)" named the first line of every line.
+    """
+    example = '{"name": "Checkout 500s"} or {"id": "INC-123"}'
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"input line {number} is not JSON ({exc.msg}, column {exc.colno}): each line must be a "
+            f"JSON object, e.g. {example}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"input line {number} is not a JSON object: each line must be one, e.g. {example}")
+    return data
+
+
 async def _answer(
     finder: SimilarIncidentFinder, line: str, number: int, defaults: SimilarOptions
 ) -> dict[str, object]:
     # One bad line must not lose the answers to the others: its error goes in its own row.
     query_id: object = number
     try:
-        data = json.loads(line)
-        if not isinstance(data, dict):
-            raise ValueError("each line must be a JSON object")
+        data = _json_line(line, number)
         query_id = data.get("query_id", number)
         query, options = query_from_json(data, defaults)
         answer = SimilarResponse.from_results(await finder.find(query, options))
         return {"query_id": query_id, **answer.model_dump(mode="json")}
-    except (ValueError, NotFound) as exc:
+    except (ValueError, NotFound, InvalidQuery) as exc:
         return {"query_id": query_id, "error": str(exc)}
     except PrecedentError as exc:
         return {"query_id": query_id, "error": f"{type(exc).__name__}: {exc}"}

@@ -1,0 +1,30 @@
+"""``precedent similar --batch``: a bad line gets an error row of its own that names it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from tests.cli.output import run_main, said
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+async def test_a_bad_line_is_named_by_its_number_and_says_what_to_send(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "Expecting value: line 1 column 1 (char 0)" named the first line whichever line was bad,
+    # and a blank name answered no results as if nothing like it had happened.
+    batch, out = tmp_path / "queries.jsonl", tmp_path / "answers.jsonl"
+    batch.write_text('{"name": "  ", "query_id": "blank"}\n\nnot json\n[1, 2]\n', encoding="utf-8")
+    assert await run_main(["similar", "--batch", str(batch), "--out", str(out)]) == 1
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["query_id"] for row in rows] == ["blank", 3, 4]
+    assert rows[0]["error"].startswith("a described incident needs words to match")
+    assert rows[1]["error"].startswith("input line 3 is not JSON (Expecting value, column 1)")
+    assert '{"name": "Checkout 500s"}' in rows[1]["error"]
+    assert rows[2]["error"].startswith("input line 4 is not a JSON object")
+    assert '3 queries failed; see their "error" fields' in said(capsys)
