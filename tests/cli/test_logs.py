@@ -19,7 +19,7 @@ def restored_logging() -> Iterator[None]:
     """Put the root handlers and the library levels back as they were (pytest's capture uses them)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "sentence_transformers")}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -49,3 +49,16 @@ async def test_httpx_request_lines_are_kept_at_debug(capsys: pytest.CaptureFixtu
     configure_logging("DEBUG", "text")
     await _one_request()
     assert "HTTP Request: GET https://api.incident.io/v2/incidents" in capsys.readouterr().err
+
+
+@pytest.mark.model
+@pytest.mark.usefixtures("restored_logging")
+async def test_the_models_loading_line_is_left_out_at_info(capsys: pytest.CaptureFixture[str]) -> None:
+    # `precedent evaluate` printed "Loading SentenceTransformer model from ..." amid its tables.
+    from precedent.embedding import SentenceTransformerEmbedder
+
+    configure_logging("INFO", "text")
+    await SentenceTransformerEmbedder().load()
+    err = capsys.readouterr().err
+    assert "sentence_transformers" not in err
+    assert "Loading SentenceTransformer" not in err

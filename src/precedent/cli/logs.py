@@ -49,8 +49,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-_CHATTY = ("httpx", "httpcore")
-"""Libraries whose INFO lines repeat what Precedent logs itself."""
+_CHATTY = ("httpx", "httpcore", "sentence_transformers")
+"""Libraries whose INFO lines repeat what Precedent logs itself, or say nothing a reader needs:
+sentence-transformers tells where it loads the model from on every command that embeds
+(``precedent evaluate`` printed it amid its tables)."""
 
 
 def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
@@ -66,7 +68,7 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # httpx logs every request at INFO with its whole URL (a sync makes thousands): Precedent's
     # own client logs each incident.io call at DEBUG, path, status and time, which says enough.
-    # At DEBUG, everything is wanted.
+    # The model's loading line is the same on every run. At DEBUG, everything is wanted.
     quiet = logging.getLogger().level > logging.DEBUG
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
