@@ -130,18 +130,16 @@ def test_precedents_need_a_known_cause_and_cite_their_incident() -> None:
     assert "root cause: A bad deploy" in best.statement
 
 
+def open_brief(id: str, name: str, service_name: str, minutes: float) -> IncidentBrief:
+    """An incident still open on ``service_name``, started ``minutes`` before the declaration."""
+    return IncidentBrief(
+        id, id.upper(), name, "Investigating", None, DECLARED - timedelta(minutes=minutes), True, service_name
+    )
+
+
 def test_an_active_upstream_incident_is_a_dependency_hypothesis() -> None:
     dep = RelatedService("svc-db", "payments-db", 1, "upstream", "checkout")
-    active = IncidentBrief(
-        "inc-5",
-        "INC-5",
-        "DB slow",
-        "Investigating",
-        None,
-        DECLARED - timedelta(minutes=30),
-        True,
-        "payments-db",
-    )
+    active = open_brief("inc-5", "DB slow", "payments-db", minutes=30)
     old = IncidentBrief(
         "inc-6", "INC-6", "DB slow", "Closed", None, DECLARED - timedelta(days=3), False, "payments-db"
     )
@@ -154,16 +152,7 @@ def test_an_active_upstream_incident_is_a_dependency_hypothesis() -> None:
 
 def test_an_incident_open_on_the_service_itself_is_named_so_and_ranks_above_upstream_ones() -> None:
     dep = RelatedService("svc-db", "catalog-db", 1, "upstream", "checkout")
-    on_both = IncidentBrief(
-        "inc-9001",
-        "INC-9001",
-        "Checkout 500s",
-        "Investigating",
-        None,
-        DECLARED - timedelta(minutes=20),
-        True,
-        "checkout",
-    )
+    on_both = open_brief("inc-9001", "Checkout 500s", "checkout", minutes=20)
     upstream_only = replace(
         on_both, id="inc-9002", reference="INC-9002", name="DB slow", service="catalog-db"
     )
