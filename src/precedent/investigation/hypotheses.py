@@ -157,20 +157,21 @@ def change_hypotheses(
         if confidence < _MIN_CONFIDENCE:
             continue
         who = f" by {change.author}" if change.author else ""
-        statement = (
-            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
-            f"was declared, {_where(change)}: roll it back if the symptoms started after it"
-        )
+        advice = "roll it back if the symptoms started after it"
         backing = [p for p in caused if supports(p, change)][:3]
         to = f"to {change.service_name}"
         if backing:
             labels = [p.label for p in backing]
             if len(labels) == 1:
-                statement += f" ({labels[0]}, a similar incident, followed a change {to})"
+                advice += f" ({labels[0]}, a similar incident, followed a change {to})"
             else:
-                statement += (
+                advice += (
                     f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes {to})"
                 )
+        statement = (
+            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
+            f"was declared, {_where(change)}: {advice}."
+        )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
@@ -178,7 +179,7 @@ def change_hypotheses(
             Evidence("incident", p.incident_id, p.label, f"a similar past incident caused by a change {to}")
             for p in backing
         ]
-        out.append(Hypothesis(statement + ".", confidence, "change", tuple(evidence)))
+        out.append(Hypothesis(statement, confidence, "change", tuple(evidence), advice))
     return out
 
 
@@ -328,11 +329,6 @@ def recurrence_hypotheses(
         open_items = [f for p in on_it for f in p.follow_ups]
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
-        statement = (
-            f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{_told_text(told, len(on_it))}): {_shared_cause(on_it)}"
-        )
         if open_items:
             titles = _listed([f.title for f in open_items], 2, "; ")
             # Named, not "from them": the incidents counted may have failed in different ways,
@@ -340,20 +336,25 @@ def recurrence_hypotheses(
             sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
             still = "follow-up" if len(open_items) == 1 else "follow-ups"
             verb = "is" if len(open_items) == 1 else "are"
-            statement += (
-                f"; {len(open_items)} {still} from {_listed(sources, 3, ', ')} {verb} still open "
+            advice = (
+                f"{len(open_items)} {still} from {_listed(sources, 3, ', ')} {verb} still open "
                 f"({titles}): apply their fixes"
             )
             if unresolved:
-                statement += f"; {_still_open_text(unresolved)}"
+                advice += f"; {_still_open_text(unresolved)}"
         elif not unresolved:
-            statement += f"; apply the fix that worked last time{_last_fix(on_it)}"
+            advice = f"apply the fix that worked last time{_last_fix(on_it)}"
         elif resolved:
             worked = _listed(resolved, 3, ", ")
             fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
-            statement += f"; apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
+            advice = f"apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
         else:
-            statement += f"; {_still_open_text(unresolved)}"
+            advice = _still_open_text(unresolved)
+        statement = (
+            f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
+            f"({_listed([p.label for p in on_it], 4, ', ')}"
+            f"{_told_text(told, len(on_it))}): {_shared_cause(on_it)}; {advice}."
+        )
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
         if told:
             confidence *= _TOLD_WEIGHT
@@ -361,7 +362,7 @@ def recurrence_hypotheses(
             Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
         ]
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
-        out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
+        out.append(Hypothesis(statement, round(confidence, 3), "recurrence", tuple(evidence), advice))
     return out
 
 
