@@ -107,6 +107,17 @@ def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
     assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words
 
 
+def test_a_cause_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() -> None:
+    # "Check the deploy: the connection pool was exhausted ...", its one space after the colon.
+    japanese = Hypothesis(
+        "デプロイを確認: " + "接続プールが枯渇し新しい接続がタイムアウトしました" * 12, 0.5, "change", ()
+    )
+    line = summary_markdown(INCIDENT, [japanese], [], [], []).splitlines()[3]
+    assert line.startswith("1. デプロイを確認: 接続プールが枯渇し")
+    assert line.endswith("… (50%)")
+    assert len(line) == 220
+
+
 def _slo_burn_line(**changes: object) -> str:
     """The summary's line for INC-0, a precedent whose cause and fix are ``changes``."""
     precedent = Precedent(

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.hypotheses import age_text
+from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -35,13 +36,13 @@ def _esc(text: str) -> str:
 
 
 def _cut(text: str, limit: int = _LINE) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    cut = shortened(text, limit)
+    if cut == " ".join(text.split()):
+        return cut
     # Never end on half an escape ("\\" + the character that was cut off).
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    return (cut[:-1] if trailing % 2 else cut) + "…"
+    body = cut.removesuffix("…")
+    trailing = len(body) - len(body.rstrip("\\"))
+    return (body[:-1] if trailing % 2 else body) + "…"
 
 
 def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:

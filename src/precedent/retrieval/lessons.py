@@ -15,6 +15,7 @@ from precedent.model import stored_time
 from precedent.retrieval.cjk import cjk_terms, cjk_words_in, without_cjk
 from precedent.retrieval.fusion import overlap
 from precedent.retrieval.results import FollowUpSummary, Lesson
+from precedent.retrieval.shortening import shortened
 from precedent.retrieval.terms import STOP_WORDS, terms
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ __all__ = [
     "informative_part",
     "said_in_updates",
     "section_of",
-    "shortened",
     "with_updates",
 ]
 
@@ -104,12 +104,9 @@ def section_of(heading: str) -> str | None:
     return None
 
 
-def shortened(text: str, limit: int = _MAX_CHARS) -> str:
+def _lesson_text(text: str, limit: int = _MAX_CHARS) -> str:
     """``text`` on one line without Markdown headings, cut between words to at most ``limit`` characters."""
-    text = " ".join(_MARKDOWN_HEADING.sub(" ", text).split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return shortened(_MARKDOWN_HEADING.sub(" ", text), limit)
 
 
 def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...]) -> str | None:
@@ -122,7 +119,7 @@ def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...])
     for pattern in patterns:
         for sentence in sentences:
             if pattern.search(sentence) and not _NOT_A_FINDING.search(sentence):
-                return shortened(sentence)
+                return _lesson_text(sentence)
     return None
 
 
@@ -160,7 +157,7 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
         field = section_of(heading) if heading else None
         text = _without_heading(_text(chunk), heading)
         if field and field not in found and text.strip():
-            found[field] = shortened(text)
+            found[field] = _lesson_text(text)
     texts = [_text(c) for c in ordered]
     props = incident.properties
     duration = props.get("duration_seconds")
@@ -219,7 +216,7 @@ def said_in_updates(
             return None
         text = next((text for when, _, text in dated if when >= at and text.strip()), None)
         kept = informative_part(text, ignored) if text else None
-        return shortened(kept) if kept else None
+        return _lesson_text(kept) if kept else None
 
     return posted_at("identified_at"), posted_at("fixed_at")
 
@@ -252,7 +249,7 @@ def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
         names: Names of the services it affected (a sentence only naming one says nothing).
     """
     first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
-    return shortened(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
+    return _lesson_text(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
 
 
 def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:
