@@ -58,9 +58,11 @@ _FIX_PATTERNS = tuple(
 # Progress notes ("we are investigating the root cause") name a cause without giving one.
 _NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# Chinese and Japanese end a sentence with an ideographic full stop and no space after it.
-_IDEOGRAPHIC_END = re.compile("(?<=[\u3002\uff01\uff1f])")
+# Chinese and Japanese end a sentence with an ideographic full stop (or a full-width "!" or "?")
+# and no space after it.
+_IDEOGRAPHIC_ENDS = "\u3002\uff01\uff1f"
+_IDEOGRAPHIC_END = re.compile(f"(?<=[{_IDEOGRAPHIC_ENDS}])")
+_SENTENCE = re.compile(f"(?<=[.!?])\\s+|(?<=[{_IDEOGRAPHIC_ENDS}])\\s*")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # Words a status update uses to say where the work stands, not what broke or what was done
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
@@ -234,7 +236,15 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
         text: The update's message.
         ignored: The words that carry no finding.
     """
-    return " ".join(_informative_sentences(text, ignored)) or None
+    kept = _informative_sentences(text, ignored)
+    # Chinese and Japanese sentences follow one another without a space.
+    return (
+        "".join(
+            s if not n or kept[n - 1].endswith(tuple(_IDEOGRAPHIC_ENDS)) else f" {s}"
+            for n, s in enumerate(kept)
+        )
+        or None
+    )
 
 
 def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
@@ -248,8 +258,8 @@ def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
         cause: The root cause, as a lesson holds it.
         names: Names of the services it affected (a sentence only naming one says nothing).
     """
-    first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
-    return _lesson_text(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
+    first = next(iter(_informative_sentences(cause, _ignoring(names))), None)
+    return _lesson_text(first or _IDEOGRAPHIC_END.split(cause, maxsplit=1)[0], _BRIEF_CHARS)
 
 
 def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:
