@@ -13,7 +13,8 @@ from precedent.investigation import (
     ServiceContext,
     TeamInfo,
 )
-from precedent.investigation.hypotheses import precedent_hypotheses, rank_hypotheses
+from precedent.investigation.hypotheses import precedent_hypotheses
+from precedent.investigation.ranking import rank_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
 
