@@ -11,10 +11,10 @@ from precedent.investigation.hypotheses import (
     change_hypotheses,
     dependency_hypotheses,
     precedent_hypotheses,
-    rank_hypotheses,
-    recurrence_hypotheses,
     supports,
 )
+from precedent.investigation.ranking import rank_hypotheses
+from precedent.investigation.recurrence import recurrence_hypotheses
 from precedent.investigation.results import (
     Change,
     FollowUp,

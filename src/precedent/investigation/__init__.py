@@ -2,7 +2,8 @@
 
 ``context`` gathers owners, on-call, dependencies and incidents around the affected services,
 ``changes`` the changes near them, ``precedents`` what similar past incidents teach,
-``hypotheses`` ranks likely causes with pure functions, ``summary`` renders them for Slack,
+``hypotheses`` and ``recurrence`` make likely causes with pure functions and ``ranking`` orders
+them, ``summary`` renders them for Slack,
 ``live_on_call`` asks incident.io who is on call when the synced entries do not say,
 ``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
 """
