@@ -187,8 +187,8 @@ def test_the_slack_summary_says_which_failure_keeps_recurring() -> None:
     hypotheses = rank_hypotheses(INCIDENT, [], told, [on_auth], {})
     slack = to_mrkdwn(summary_markdown(INCIDENT, hypotheses, told, [on_auth], [])).splitlines()
     assert slack[2].startswith(
-        "1. auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194; causes as "
-        "their status updates said): the cluster ran out of nodes"
+        "1. auth-api keeps failing this way: the cluster ran out of nodes for auth-api; the node pool max "
+        "was 8 (2 similar incidents on it: INC-105, INC-194"
     )
     # The cause is shortened, not the fix that worked (see the next test).
     assert slack[2].endswith("; apply the fix that worked last time (INC-194: we added nodes). (30%)")
@@ -213,9 +213,8 @@ def test_a_recurrence_cut_for_slack_keeps_its_advice_and_shortens_its_cause() ->
     hypotheses = rank_hypotheses(INCIDENT, [], written, [on_auth], {})
     assert len(hypotheses[0].statement) > 220
     line = summary_markdown(INCIDENT, hypotheses, written, [on_auth], []).splitlines()[3]
-    assert line.startswith(
-        "1. auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194): "
-    )
+    # The failure comes before the list of its incidents, so a cut line keeps what failed.
+    assert line.startswith("1. auth-api keeps failing this way: the cluster autoscaler could not add nodes")
     advice = "…; apply the fix that worked last time (INC-194: we raised the node pool maximum to 40)."
     assert line.endswith(f"{advice} ({round(hypotheses[0].confidence * 100)}%)")
     assert "the cluster autoscaler could not add nodes" in line

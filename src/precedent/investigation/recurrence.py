@@ -95,10 +95,13 @@ def recurrence_hypotheses(
             advice = f"apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
         else:
             advice = _still_open_text(unresolved)
+        # The cause comes first and the incidents after it: a short form (Slack's line) cuts what
+        # precedes the advice from its end, and the failure says more than the list of its dates.
+        cause = _shared_cause(on_it)
         statement = (
-            f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{_told_text(told, len(on_it))}): {_shared_cause(on_it)}; {advice}."
+            f"{service.name} keeps failing this way{': ' + cause if cause else ''} "
+            f"({len(on_it)} similar incidents on it: {_listed([p.label for p in on_it], 4, ', ')}"
+            f"{_told_text(told, len(on_it))}); {advice}."
         )
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
         if told:
