@@ -151,6 +151,8 @@ class SlackNotifier:
         """
         fields: dict[str, object] = {"event": "slack_message", "incident_id": incident_id}
         try:
+            if (await self._records.read(incident_id)).ts is None:
+                return self._done("no_message", fields, logging.INFO)  # no lease on a record never posted
             async with self._turns.of(incident_id):
                 held = await self._records.hold(incident_id)
                 try:
