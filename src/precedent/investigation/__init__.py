@@ -20,6 +20,7 @@ from precedent.investigation.build import (
     build_investigation,
     investigation_id,
 )
+from precedent.investigation.channel import channel_view
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
 from precedent.investigation.latest import latest_or_build
@@ -75,6 +76,7 @@ __all__ = [
     "SuspectedChange",
     "TeamInfo",
     "build_investigation",
+    "channel_view",
     "get",
     "investigation_from_json",
     "investigation_id",
