@@ -17,6 +17,7 @@ processes, each gauge says how its processes' values combine (``multiprocess_mod
 from __future__ import annotations
 
 import os
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -24,6 +25,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Metric,
     PlatformCollector,
     ProcessCollector,
     generate_latest,
@@ -32,9 +34,7 @@ from prometheus_client import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from prometheus_client import Metric
+    from collections.abc import Iterator, Mapping
 
 __all__ = [
     "AUTH_FAILURES",
@@ -43,7 +43,7 @@ __all__ = [
     "INCIDENTIO_REQUESTS",
     "INCIDENTIO_RETRIES",
     "INVESTIGATION_BUILD_SECONDS",
-    "PRIVATE_COUNTS",
+    "PRIVATE_SERIES",
     "REGISTRY",
     "REQUEST_DURATION",
     "SLACK_MESSAGES",
@@ -51,6 +51,7 @@ __all__ = [
     "SYNC_LAST_SUCCESS",
     "SYNC_RECORDS",
     "WEBHOOK_DELIVERIES",
+    "WEBHOOK_ROUTE",
     "exposition",
     "forget_this_process",
     "multiprocess_mode",
@@ -133,7 +134,8 @@ INCIDENTIO_RETRIES = Counter(
 )
 SLACK_MESSAGES = Counter(
     "precedent_slack_messages_total",
-    "Investigations published to Slack by outcome (posted, updated, superseded, no_channel, failed).",
+    "Investigations published to Slack by outcome "
+    "(posted, updated, superseded, no_channel, redrawn, no_message, failed).",
     ("outcome",),
     registry=REGISTRY,
 )
@@ -148,38 +150,70 @@ def multiprocess_mode() -> bool:
     return values.ValueClass is not values.MutexValue
 
 
-PRIVATE_COUNTS = frozenset({"precedent_sync_records"})
-"""Metric families that count private incidents' records with the public ones' (what
-``GET /v1/stats/sync`` leaves out too): served only to a scraper that may see private incidents."""
+WEBHOOK_ROUTE = "/v1/webhooks/incident-io"
+"""The webhook receiver's route: each request to it is a delivery from incident.io."""
+
+PRIVATE_SERIES: Mapping[str, Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        # Counted with the public ones' (records synced, deliveries and the requests carrying
+        # them, deliveries waiting, incident.io calls, builds, Slack messages): set beside what a
+        # viewer of public incidents reads (GET /v1/stats, the incidents' updated_at, the
+        # investigation list), they say how many private incidents there are and when they change.
+        "precedent_sync_records": {},
+        "precedent_webhook_deliveries": {},
+        "precedent_http_request_duration_seconds": {"route": frozenset({WEBHOOK_ROUTE})},
+        "precedent_inbox_depth": {},
+        "precedent_inbox_oldest_age_seconds": {},
+        "precedent_incidentio_requests": {},
+        "precedent_incidentio_retries": {},
+        "precedent_investigation_build_seconds": {},
+        "precedent_slack_messages": {},
+    }
+)
+"""The series that move with private incidents' activity, served only to a viewer who may see
+private incidents: a metric family, and the label values that make one of its series so (none:
+every series). The API's use, authentication failures, whether a sync runs and when one last
+succeeded, and the process's resources say nothing of any incident."""
 
 
-class _Without:
-    """A registry's metrics less some families (a collector for a registry of its own)."""
+class _PublicSeries:
+    """A registry's metrics less ``PRIVATE_SERIES`` (a collector for a registry of its own)."""
 
-    def __init__(self, registry: CollectorRegistry, names: frozenset[str]) -> None:
+    def __init__(self, registry: CollectorRegistry) -> None:
         self._registry = registry
-        self._names = names
 
     def collect(self) -> Iterator[Metric]:
-        return (metric for metric in self._registry.collect() if metric.name not in self._names)
+        for metric in self._registry.collect():
+            private = PRIVATE_SERIES.get(metric.name)
+            if private is None:
+                yield metric
+                continue
+            public = Metric(metric.name, metric.documentation, metric.type, metric.unit)
+            public.samples = [
+                sample
+                for sample in metric.samples
+                if private and not any(sample.labels.get(k) in values for k, values in private.items())
+            ]
+            if public.samples:
+                yield public
 
 
-def exposition(*, private_counts: bool = True) -> bytes:
+def exposition(*, private_series: bool = True) -> bytes:
     """The metrics in Prometheus's text format: this process's, or the sum over every worker's files.
 
     In multiprocess mode the per-process collectors (CPU, memory, file descriptors) are left out:
     they describe whichever worker answered the scrape, and summing them would mean nothing.
 
     Args:
-        private_counts: Include ``PRIVATE_COUNTS`` (for a viewer who may see private incidents).
+        private_series: Include ``PRIVATE_SERIES`` (for a viewer who may see private incidents).
     """
     registry = REGISTRY
     if multiprocess_mode():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    if not private_counts:
+    if not private_series:
         source, registry = registry, CollectorRegistry()
-        registry.register(_Without(source, PRIVATE_COUNTS))
+        registry.register(_PublicSeries(source))
     return generate_latest(registry)
 
 

@@ -17,7 +17,7 @@ from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer
 from precedent.investigation import Collaborators, IncidentIoOnCall
 from precedent.links import Links
-from precedent.notify import SlackNotifier, slack_client
+from precedent.notify import CitationEdits, SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
@@ -125,6 +125,7 @@ class Runtime:
         self._sync: BackgroundSync | None = None
         self._live_on_call: IncidentIoOnCall | None = None
         self._slack: SlackNotifier | None = None
+        self._citation_edits: CitationEdits | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
@@ -279,6 +280,8 @@ class Runtime:
         if self._given_webhooks is not None or self._options.webhooks:
             self._webhooks = self._given_webhooks or self._build_webhooks(store, embedder)
             await self._webhooks.start()
+            if self._citation_edits is not None:
+                self._citation_edits.start()
         log.debug("runtime open store=%s model=%s", type(store).__name__, embedder.name if embedder else None)
 
     def _build_webhooks(self, store: GraphStore, embedder: Embedder | None) -> WebhookService:
@@ -286,9 +289,14 @@ class Runtime:
         if embedder is None:
             raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
         self._slack = _build_slack(settings, store)
+        if self._slack is not None:
+            # Messages naming an incident made private while no process with Slack ran
+            # (`import`, `sync`) are edited at start; those this process hides, at once.
+            self._citation_edits = CitationEdits(self._slack, self.investigation_collaborators)
+        edits = self._citation_edits
         priority = AckPriority()
         processor = DeliveryProcessor(
-            IncidentWriter(store, embedder),
+            IncidentWriter(store, embedder, made_private=edits.wake if edits is not None else None),
             MapInvestigationBuilder(self.investigation_collaborators, self._slack),
             StoreInvestigationCloser(store),
             IncidentFetcher(self._incidentio) if self._incidentio is not None else None,
@@ -311,7 +319,10 @@ class Runtime:
         store, embedder = self.store, self.embedder
         async with client:
             syncer = Syncer(client, store, Loader(store, embedder, progress=progress), progress=progress)
-            return await syncer.run()
+            report = await syncer.run()
+        if self._citation_edits is not None:  # incidents it made private are named in Slack
+            self._citation_edits.wake()
+        return report
 
     async def _close(self) -> None:
         sync, self._sync = self._sync, None
@@ -321,8 +332,11 @@ class Runtime:
         client, self._incidentio = self._incidentio, None
         live, self._live_on_call = self._live_on_call, None
         slack, self._slack = self._slack, None
+        edits, self._citation_edits = self._citation_edits, None
         if webhooks is not None:
             await webhooks.stop()
+        if edits is not None:
+            await edits.aclose()
         if slack is not None:  # after the worker: no new message starts, those in flight may finish
             await slack.aclose()
         if live is not None:

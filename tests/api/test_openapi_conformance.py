@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -150,6 +151,10 @@ def test_every_route_conforms_to_its_schema(
         # drops it), so the request that arrives is not the negative case schemathesis thinks.
         if any(value is None or value == [] for value in query.values()):
             excluded.append(negative_data_rejection)
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        # A case whose headers are the negative part leaves the token out on purpose: sending ours
+        # would make that part valid, and the rest (say, a query value of the wrong JSON type,
+        # which a query string sends as text anyway) may then be a request the API rightly takes.
+        sent = {} if case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER) else headers
+        case.call_and_validate(headers=sent, excluded_checks=excluded)
 
     conforms()

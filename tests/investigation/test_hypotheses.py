@@ -11,10 +11,10 @@ from precedent.investigation.hypotheses import (
     change_hypotheses,
     dependency_hypotheses,
     precedent_hypotheses,
-    rank_hypotheses,
-    recurrence_hypotheses,
     supports,
 )
+from precedent.investigation.ranking import rank_hypotheses
+from precedent.investigation.recurrence import recurrence_hypotheses
 from precedent.investigation.results import (
     Change,
     FollowUp,
@@ -218,13 +218,13 @@ def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> No
     on_it = [precedent(f"inc-{n}") for n in range(1, 6)]
     on_it[0] = replace(on_it[0], follow_ups=tuple(follow_ups), open_follow_ups=3)
     (found,) = recurrence_hypotheses(INCIDENT, [service()], on_it)
-    assert "5 similar incidents on it (INC-1, INC-2, INC-3, INC-4 and 1 more)" in found.statement
+    assert "(5 similar incidents on it: INC-1, INC-2, INC-3, INC-4 and 1 more)" in found.statement
     assert "3 follow-ups from INC-1 are still open (Fix 0; Fix 1 and 1 more)" in found.statement
     (one,) = recurrence_hypotheses(
         INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
     )
     assert (
-        "2 similar incidents on it (INC-1, INC-2): A bad deploy; 1 follow-up from INC-1 is still open (Fix 0)"
+        "A bad deploy (2 similar incidents on it: INC-1, INC-2); 1 follow-up from INC-1 is still open (Fix 0)"
         in one.statement
     )
     # The demo's "5 similar incidents on it (INC-105, ...); 2 follow-ups from them are still open"
@@ -350,7 +350,7 @@ def test_causes_read_from_updates_make_a_recurrence_when_they_agree_and_say_so()
     first = replace(precedent("inc-2", root_cause=f"We believe the cause is {nodes}"), from_updates=True)
     second = replace(precedent("inc-3", root_cause=nodes), from_updates=True)
     (told,) = recurrence_hypotheses(INCIDENT, [service()], [first, second])
-    assert "2 similar incidents on it (INC-2, INC-3; causes as their status updates said)" in told.statement
+    assert "(2 similar incidents on it: INC-2, INC-3; causes as their status updates said)" in told.statement
     assert {e.id for e in told.evidence} == {"inc-2", "inc-3"}
     (written,) = recurrence_hypotheses(
         INCIDENT, [service()], [replace(first, from_updates=False), replace(second, from_updates=False)]
@@ -371,10 +371,12 @@ def test_a_recurrence_says_which_causes_its_status_updates_told() -> None:
     written = precedent("inc-2", root_cause=nodes)
     told = replace(precedent("inc-3", root_cause=f"We believe {nodes}"), from_updates=True)
     (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
-    assert "(INC-2, INC-3; INC-3's cause as its status updates said)" in mixed.statement
+    assert "on it: INC-2, INC-3; INC-3's cause as its status updates said)" in mixed.statement
     also = replace(precedent("inc-4", root_cause=nodes), from_updates=True)
     (two,) = recurrence_hypotheses(INCIDENT, [service()], [written, told, also])
-    assert "(INC-2, INC-3, INC-4; causes of INC-3 and INC-4 as their status updates said)" in two.statement
+    assert (
+        "on it: INC-2, INC-3, INC-4; causes of INC-3 and INC-4 as their status updates said)" in two.statement
+    )
 
 
 def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> None:
@@ -390,7 +392,7 @@ def test_keeps_failing_this_way_only_groups_precedents_whose_causes_agree() -> N
         "inc-4", root_cause="a batch job held connections until the payments-db pool was exhausted"
     )
     (found,) = recurrence_hypotheses(INCIDENT, [service()], [*differ, again])
-    assert "2 similar incidents on it (INC-3, INC-4)" in found.statement
+    assert "(2 similar incidents on it: INC-3, INC-4)" in found.statement
     assert {e.id for e in found.evidence} == {"inc-3", "inc-4"}
     # A fix alone says nothing of the cause: it is not counted as failing "this way".
     fix_only = precedent("inc-5", root_cause=None)
@@ -470,16 +472,16 @@ def test_a_recurrence_says_which_failure_its_incidents_share() -> None:
     (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
     # The latest one's first sentence that says what broke, without its lead-in.
     assert found.statement == (
-        "checkout keeps failing this way: 2 similar incidents on it (INC-2, INC-3): the payments-db "
-        "connection pool was exhausted by the batch job holding connections; apply the fix that "
-        "worked last time (INC-3: Rolled back)."
+        "checkout keeps failing this way: the payments-db connection pool was exhausted by the batch "
+        "job holding connections (2 similar incidents on it: INC-2, INC-3); apply the fix that worked "
+        "last time (INC-3: Rolled back)."
     )
     # A long cause is cut between words, as every lesson is.
     long = replace(
         repeated[1], root_cause=f"the payments-db connection pool was exhausted {'by a batch job ' * 12}"
     )
     (cut,) = recurrence_hypotheses(INCIDENT, [service()], [repeated[0], long])
-    shared = cut.statement.split("INC-3): ", 1)[1].split("; apply", 1)[0]
+    shared = cut.statement.split("this way: ", 1)[1].split(" (2 similar incidents", 1)[0]
     assert shared.endswith(" batch…")
     assert len(shared) <= 120
 
@@ -491,12 +493,15 @@ def test_a_recurrence_says_its_shared_cause_as_a_post_mortem_wrote_it_when_one_d
     written, told = _week_apart(f"The node pool max was too low, so {nodes}.", f"We believe {nodes}.")
     told = replace(told, from_updates=True)
     (mixed,) = recurrence_hypotheses(INCIDENT, [service()], [written, told])
-    assert (
-        "INC-3's cause as its status updates said): The node pool max was too low, so the" in mixed.statement
+    assert mixed.statement.startswith(
+        "checkout keeps failing this way: The node pool max was too low, so the"
     )
     # All told: the latest one's words, and the statement says where they came from.
     (both,) = recurrence_hypotheses(INCIDENT, [service()], [replace(written, from_updates=True), told])
-    assert f"(INC-2, INC-3; causes as their status updates said): We believe {nodes}; apply" in both.statement
+    assert both.statement.startswith(
+        f"checkout keeps failing this way: We believe {nodes} (2 similar incidents on it: INC-2, INC-3; "
+        "causes as their status updates said); apply"
+    )
 
 
 def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
@@ -509,4 +514,7 @@ def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
         "と重なったことで、影響が拡大しました。",
     )
     (found,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
-    assert "(INC-2, INC-3): checkout のデータベース接続プールが枯渇しました; apply the fix" in found.statement
+    said = (
+        "this way: checkout のデータベース接続プールが枯渇しました (2 similar incidents on it: INC-2, INC-3)"
+    )
+    assert f"{said}; apply the fix" in found.statement

@@ -14,7 +14,8 @@ from precedent.investigation import (
     ServiceContext,
     TeamInfo,
 )
-from precedent.investigation.hypotheses import precedent_hypotheses, rank_hypotheses
+from precedent.investigation.hypotheses import precedent_hypotheses
+from precedent.investigation.ranking import rank_hypotheses
 from precedent.investigation.summary import summary_markdown
 from precedent.notify import to_mrkdwn
 
@@ -108,6 +109,17 @@ def test_a_long_cause_is_cut_but_keeps_its_confidence() -> None:
     assert cause.removesuffix("… (67%)").endswith("pool")  # cut between words
 
 
+def test_a_cause_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() -> None:
+    # "Check the deploy: the connection pool was exhausted ...", its one space after the colon.
+    japanese = Hypothesis(
+        "デプロイを確認: " + "接続プールが枯渇し新しい接続がタイムアウトしました" * 12, 0.5, "change", ()
+    )
+    line = summary_markdown(INCIDENT, [japanese], [], [], []).splitlines()[3]
+    assert line.startswith("1. デプロイを確認: 接続プールが枯渇し")
+    assert line.endswith("… (50%)")
+    assert len(line) == 220
+
+
 def _slo_burn_line(**changes: object) -> str:
     """The summary's line for INC-0, a precedent whose cause and fix are ``changes``."""
     precedent = Precedent(
@@ -175,10 +187,38 @@ def test_the_slack_summary_says_which_failure_keeps_recurring() -> None:
     hypotheses = rank_hypotheses(INCIDENT, [], told, [on_auth], {})
     slack = to_mrkdwn(summary_markdown(INCIDENT, hypotheses, told, [on_auth], [])).splitlines()
     assert slack[2].startswith(
-        "1. auth-api keeps failing this way: 2 similar incidents on it (INC-105, INC-194; causes as "
-        "their status updates said): the cluster ran out of nodes for auth-api; the node pool max was 8; "
-        "apply the fix"
+        "1. auth-api keeps failing this way: the cluster ran out of nodes for auth-api; the node pool max "
+        "was 8 (2 similar incidents on it: INC-105, INC-194"
     )
+    # The cause is shortened, not the fix that worked (see the next test).
+    assert slack[2].endswith("; apply the fix that worked last time (INC-194: we added nodes). (30%)")
+
+
+def test_a_recurrence_cut_for_slack_keeps_its_advice_and_shortens_its_cause() -> None:
+    # Cut at its end, the line lost "apply the fix that worked last time (...)": the action a
+    # responder reading Slack needs more than the whole cause.
+    cause = (
+        "the cluster autoscaler could not add nodes for auth-api because the node pool maximum was set "
+        "too low after the migration to the new instance family, so pods stayed pending {}."
+    )
+    written = [
+        Precedent(
+            *(f"inc-{n}", f"INC-{n}", "auth-api slow under load", 0.6, datetime(2026, 11, day, tzinfo=UTC)),
+            *(cause.format(when), "we raised the node pool maximum to 40."),
+            *(None, (), None, ("auth-api",), (), 0, False),
+        )
+        for n, day, when in ((105, 2, "for an hour"), (194, 28, "all morning"))
+    ]
+    on_auth = ServiceContext("s1", "auth-api", (), (), (), (), (), ())
+    hypotheses = rank_hypotheses(INCIDENT, [], written, [on_auth], {})
+    assert len(hypotheses[0].statement) > 220
+    line = summary_markdown(INCIDENT, hypotheses, written, [on_auth], []).splitlines()[3]
+    # The failure comes before the list of its incidents, so a cut line keeps what failed.
+    assert line.startswith("1. auth-api keeps failing this way: the cluster autoscaler could not add nodes")
+    advice = "…; apply the fix that worked last time (INC-194: we raised the node pool maximum to 40)."
+    assert line.endswith(f"{advice} ({round(hypotheses[0].confidence * 100)}%)")
+    assert "the cluster autoscaler could not add nodes" in line
+    assert len(line) <= 220
 
 
 def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> None:

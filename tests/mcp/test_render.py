@@ -43,3 +43,14 @@ def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> 
         ChangesResponse(service=None, since=AT, until=AT, changes=[replace(CHANGE, hops=2, summary=None)])
     )
     assert "(downstream of session-redis, 2 hops)" in two
+
+
+def test_a_summary_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() -> None:
+    # "v2.14.1: the database connection pool was exhausted ..." with one space, after the version.
+    japanese = "v2.14.1: " + "データベースの接続プールが枯渇しました" * 10
+    text = render_changes(
+        ChangesResponse(service="auth-api", since=AT, until=AT, changes=[replace(CHANGE, summary=japanese)])
+    )
+    summary = text.splitlines()[1].split(": ", 1)[1].rsplit(" [", 1)[0]
+    assert summary.startswith("v2.14.1: データベースの接続プール")
+    assert len(summary) == 100

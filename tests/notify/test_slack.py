@@ -233,8 +233,8 @@ async def test_a_lease_left_by_a_dead_process_is_taken_over_when_it_runs_out(
     until = datetime.now(UTC) + timedelta(seconds=1)
     await store.set_meta("slack:message:inc-1", MessageRecord(holder="gone:1", until=until).dumps())
     records = MessageRecords(store, lease=timedelta(seconds=5), poll=0.05)
-    started = time.monotonic()
     assert await notifier(slack, store, records).publish(investigation()) == "posted"
-    assert time.monotonic() - started >= 0.8
+    # Taken over only once the dead holder's lease ran out (not a speed check: load only delays it).
+    assert datetime.now(UTC) >= until
     assert len(slack.posted()) == 1
     assert MessageRecord.loads(await store.get_meta("slack:message:inc-1")).holder is None

@@ -117,6 +117,21 @@ def test_an_update_in_another_script_is_kept(update: str) -> None:
     assert kept.removeprefix("Identified: ") in update
 
 
+def test_a_japanese_update_is_read_sentence_by_sentence() -> None:
+    # Japanese ends a sentence with "。" and no space: the paragraph was one sentence, so the status
+    # chatter before the finding ("Fix deployed, monitoring.") was kept with it.
+    finding = "原因はノードプールの上限が低すぎたことでした。"
+    assert informative_part(f"Fix deployed、monitoringしています。{finding}") == finding
+    # Two findings stay as they were written, without a space between them.
+    both = f"{finding}ノードを追加しました\uff01"
+    assert informative_part(both) == both
+    # A space-separated update splits as it did: only after ". ", "! " or "? ".
+    assert (
+        informative_part("Rolled back v2.1.3 at 14:05.Monitoring.")
+        == "Rolled back v2.1.3 at 14:05.Monitoring."
+    )
+
+
 @pytest.mark.parametrize("update", ["...", "!!!", "🔥🔥", "—"])
 def test_an_update_of_punctuation_or_emoji_alone_says_nothing(update: str) -> None:
     assert informative_part(update) is None

@@ -80,8 +80,13 @@ async def test_evaluate_without_any_label_says_why_and_what_to_do(
 
 @pytest.mark.parametrize("command", ["tune", "evaluate"])
 async def test_a_bad_judgments_file_is_an_error_that_names_the_line(
-    command: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str,
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # the message names a long temporary path: one line
     labels = tmp_path / "labels.jsonl"
     labels.write_text('{"query_id": "INC-20", "relevant": ["INC-10"]}\n{oops\n', encoding="utf-8")
     assert await _main([command, "--judgments", str(labels)]) == 1

@@ -51,12 +51,13 @@ METRICS_MEDIA_TYPE = "; ".join(
 async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
-    Needs a token with the ``read`` scope (the least a scraper can hold: it cannot see private
-    incidents, sync or mint tokens), unless ``PRECEDENT_METRICS_PUBLIC=true``. Synced record
-    counts (`precedent_sync_records_total`) include private incidents: they are served only with
-    `read:private`. Under ``serve --workers N`` every worker answers with the sum over all of them.
+    Needs a token with the ``read`` scope, unless ``PRECEDENT_METRICS_PUBLIC=true``. The series
+    that count private incidents' activity with the rest (``metrics.PRIVATE_SERIES``: records
+    synced, deliveries, incident.io calls, builds, Slack messages) are served only to a token that
+    may see private incidents (``read:private``). Under ``serve --workers N`` every worker answers
+    with the sum over all of them.
     """
-    return Response(exposition(private_counts=viewer.include_private), media_type=METRICS_MEDIA_TYPE)
+    return Response(exposition(private_series=viewer.include_private), media_type=METRICS_MEDIA_TYPE)
 
 
 OPS_ROUTES = [ready, metrics]

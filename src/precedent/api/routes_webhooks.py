@@ -20,6 +20,7 @@ from precedent.api.routes_incidents import Cursor
 from precedent.browse import delivery_page
 from precedent.browse.deliveries import MAX_DELIVERIES
 from precedent.errors import DeliveryTooLarge
+from precedent.metrics import WEBHOOK_ROUTE
 from precedent.responses import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
 from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
 from precedent.webhooks import WebhookService
@@ -44,7 +45,7 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
 
 
 @post(
-    "/v1/webhooks/incident-io",
+    WEBHOOK_ROUTE,
     status_code=200,
     responses=problem_responses(400, 401, 413, 503, public=True),
     security=NO_TOKEN_NEEDED,

@@ -12,10 +12,9 @@ into the stored set by compare and set: one load never drops another's unfinishe
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from precedent.store.meta import update_meta
+from precedent.store.meta import ids_in, update_ids
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -38,7 +37,7 @@ class UnfinishedJournal:
     async def open(self) -> frozenset[str]:
         """Read the ids left unfinished by earlier runs (once); return them."""
         if self._ids is None:
-            self._ids = _ids_in(await self._store.get_meta(UNFINISHED_KEY))
+            self._ids = ids_in(await self._store.get_meta(UNFINISHED_KEY))
             self._saved = frozenset(self._ids)
         return frozenset(self._ids)
 
@@ -64,14 +63,6 @@ class UnfinishedJournal:
         added, removed = mine - self._saved, self._saved - mine
         if not (added or removed):
             return
-
-        async def merged(raw: str | None) -> str:  # into what other loads saved meanwhile
-            return json.dumps(sorted((_ids_in(raw) | added) - removed))
-
-        await update_meta(self._store, UNFINISHED_KEY, merged)
+        # Merged into what other loads saved meanwhile.
+        await update_ids(self._store, UNFINISHED_KEY, added, removed)
         self._saved = mine
-
-
-def _ids_in(raw: str | None) -> set[str]:
-    loaded = json.loads(raw) if raw else []
-    return {str(i) for i in loaded} if isinstance(loaded, list) else set()

@@ -5,7 +5,10 @@ post-mortems fetched again are mapped private, but whatever is not written again
 investigation, or parts a webhook did not re-fetch) would stay readable to a ``read`` token.
 So would the stored investigations of other public incidents that cited it (as a precedent, a
 recent or active incident on a service, a hypothesis's evidence) by name, root cause and
-resolution.
+resolution, and so would the Slack messages that showed those investigations to a channel. The
+process that hides an incident may have no Slack (``import``, ``sync``): it lists the incident
+under ``MADE_PRIVATE_KEY`` before hiding anything, and a process with Slack edits the messages
+and forgets it (``notify.CitationEdits``), so a crash at any point loses no edit.
 """
 
 from __future__ import annotations
@@ -16,14 +19,23 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter
+from precedent.store.meta import ids_in, update_ids
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from precedent.model import Node, Visibility
     from precedent.store import GraphStore
 
-__all__ = ["INCIDENT_PARTS", "hide_parts_of_incidents_made_private", "make_parts_private"]
+__all__ = [
+    "INCIDENT_PARTS",
+    "MADE_PRIVATE_KEY",
+    "forget_made_private",
+    "hide_parts_of_incidents_made_private",
+    "incidents_citing",
+    "make_parts_private",
+    "made_private",
+]
 
 INCIDENT_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
 """What shows an incident's content besides the incident itself (post-mortems bring their chunks)."""
@@ -32,6 +44,10 @@ INCIDENT_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION",
 # cites appears by id as a JSON string.
 _INVESTIGATION = "Investigation"
 _RESULT = "result_json"
+
+MADE_PRIVATE_KEY = "visibility:made_private"
+"""Meta key holding the ids of incidents made private whose citers' Slack messages may still name
+them, as a JSON list; kept until those messages are edited."""
 
 
 async def make_parts_private(store: GraphStore, incident_id: str) -> int:
@@ -43,9 +59,13 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     exists: a private incident's investigation may cite other private incidents, so nothing is
     made public here (a later sync maps the parts again).
 
+    The incident is listed under ``MADE_PRIVATE_KEY`` first, so the messages that showed those
+    investigations are edited even if this process dies before it is done.
+
     Returns:
         How many nodes changed.
     """
+    await update_ids(store, MADE_PRIVATE_KEY, [incident_id], ())
     parts = [n for _, n in await store.neighbours(incident_id, GraphFilter(rel_types=INCIDENT_PARTS))]
     ids = [n.id for n in parts]
     postmortems = [n.id for n in parts if n.label == "Postmortem"]
@@ -54,7 +74,8 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
         chunks = await store.neighbours_of(postmortems, only_chunks, per_node=10_000)
         ids += [n.id for found in chunks.values() for _, n in found]
     nodes = await store.get_nodes(ids, with_embeddings=True)
-    nodes += await _citing_investigations(store, incident_id, set(ids))
+    citing = await _citing_investigations(store, incident_id, set(ids))
+    nodes += [n for n in citing if n.visibility == "public"]
     hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
     if hidden:
         await store.upsert_nodes(hidden)
@@ -81,8 +102,29 @@ async def hide_parts_of_incidents_made_private(
     return sum([await make_parts_private(store, incident_id) for incident_id in was_public])
 
 
+async def made_private(store: GraphStore) -> list[str]:
+    """The incidents listed under ``MADE_PRIVATE_KEY``: their citers' messages may still name them."""
+    return sorted(ids_in(await store.get_meta(MADE_PRIVATE_KEY)))
+
+
+async def forget_made_private(store: GraphStore, incident_ids: Iterable[str]) -> None:
+    """Take ``incident_ids`` off the ``MADE_PRIVATE_KEY`` list (their citers' messages were edited)."""
+    await update_ids(store, MADE_PRIVATE_KEY, (), incident_ids)
+
+
+async def incidents_citing(store: GraphStore, incident_id: str) -> list[str]:
+    """The other incidents with an investigation, public or private, whose stored result cites it.
+
+    A private incident's investigation may cite private ones, but what its channel was shown of it
+    cited only public ones, this one among them while it was public.
+    """
+    citing = await _citing_investigations(store, incident_id, set())
+    found = {str(n.properties.get("incident_id") or "") for n in citing}
+    return sorted(found - {incident_id, ""})
+
+
 async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[str]) -> list[Node]:
-    """The public investigations, other than ``skip``, whose stored result cites ``incident_id``.
+    """The investigations, other than ``skip``, whose stored result cites ``incident_id``.
 
     A scan of the Investigation nodes, as the investigation listing does: an incident is made
     private rarely, and most citations (recent and active incidents, evidence) have no edge.
@@ -92,10 +134,6 @@ async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[
     scan = store.scan_nodes([_INVESTIGATION], with_embeddings=True)
     async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
         async for node in nodes:
-            if (
-                node.visibility == "public"
-                and node.id not in skip
-                and needle in str(node.properties.get(_RESULT, ""))
-            ):
+            if node.id not in skip and needle in str(node.properties.get(_RESULT, "")):
                 found.append(node)
     return found

@@ -2,7 +2,8 @@
 
 ``context`` gathers owners, on-call, dependencies and incidents around the affected services,
 ``changes`` the changes near them, ``precedents`` what similar past incidents teach,
-``hypotheses`` ranks likely causes with pure functions, ``summary`` renders them for Slack,
+``hypotheses`` and ``recurrence`` make likely causes with pure functions and ``ranking`` orders
+them, ``summary`` renders them for Slack,
 ``live_on_call`` asks incident.io who is on call when the synced entries do not say,
 ``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
 """
@@ -19,6 +20,7 @@ from precedent.investigation.build import (
     build_investigation,
     investigation_id,
 )
+from precedent.investigation.channel import channel_view
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
 from precedent.investigation.latest import latest_or_build
@@ -80,6 +82,7 @@ __all__ = [
     "SuspectedChange",
     "TeamInfo",
     "build_investigation",
+    "channel_view",
     "get",
     "investigation_from_json",
     "investigation_id",

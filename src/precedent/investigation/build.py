@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
 from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
-from precedent.investigation.hypotheses import rank_hypotheses
 from precedent.investigation.precedents import incident_parts, precedents_from, still_open
+from precedent.investigation.ranking import rank_hypotheses
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
 from precedent.metrics import INVESTIGATION_BUILD_SECONDS

@@ -1,6 +1,6 @@
-"""Pure ranking of hypotheses from gathered evidence: no store, no model, no I/O.
+"""Pure hypotheses from gathered evidence, of four kinds: no store, no model, no I/O.
 
-Five kinds, each made only from evidence it cites by id:
+Each kind is made only from evidence it cites by id:
 
 * ``same_service``: another incident open on an affected service itself at the declaration: the
   strongest hint that the two are one failure (or this one its duplicate), ranked above a
@@ -12,23 +12,18 @@ Five kinds, each made only from evidence it cites by id:
 * ``precedent``: a close similar incident whose root cause (or fix) is known.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
-* ``recurrence``: a failure that keeps coming back on an affected service (precedents on it whose
-  root causes agree), said in one of their words, with its open follow-ups (a precedent still
-  open at the declaration is said to be, never "the fix that worked").
 
-Confidences are in [0, 1] and comparable across kinds; ties break by statement, so the order is
-the same on every run and store.
+The fifth, ``recurrence``, is in ``recurrence``; ``ranking`` puts them together. Confidences are
+in [0, 1] and comparable across kinds.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
-from precedent.retrieval.lessons import cause_in_brief, causes_agree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -42,14 +37,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "TOLD_WEIGHT",
     "age_text",
     "change_confidence",
     "change_hypotheses",
     "change_share",
     "dependency_hypotheses",
     "precedent_hypotheses",
-    "rank_hypotheses",
-    "recurrence_hypotheses",
     "same_service_hypotheses",
     "supports",
 ]
@@ -60,7 +54,6 @@ _RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby
 _KIND_WEIGHT = {"deploy": 1.0, "config": 1.0, "feature_flag": 0.95, "infrastructure": 0.9, "other": 0.75}
 _TIME_SCALE_MINUTES = 120.0  # a change 2 h before counts half as much as one just before
 _MIN_CONFIDENCE = 0.03
-_MAX_PER_KIND = {"same_service": 3, "change": 5, "precedent": 3, "dependency": 3, "recurrence": 2}
 _SAME_SERVICE_CONFIDENCE = 0.7  # above an active upstream incident's 0.5 and any precedent's
 _RECENT_DEPENDENCY_HOURS = 6.0
 _PRECEDENT_CEILING = 0.35
@@ -163,20 +156,21 @@ def change_hypotheses(
         if confidence < _MIN_CONFIDENCE:
             continue
         who = f" by {change.author}" if change.author else ""
-        statement = (
-            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
-            f"was declared, {_where(change)}: roll it back if the symptoms started after it"
-        )
+        advice = "roll it back if the symptoms started after it"
         backing = [p for p in caused if supports(p, change)][:3]
         to = f"to {change.service_name}"
         if backing:
             labels = [p.label for p in backing]
             if len(labels) == 1:
-                statement += f" ({labels[0]}, a similar incident, followed a change {to})"
+                advice += f" ({labels[0]}, a similar incident, followed a change {to})"
             else:
-                statement += (
+                advice += (
                     f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes {to})"
                 )
+        statement = (
+            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
+            f"was declared, {_where(change)}: {advice}."
+        )
         kind = change.kind.replace("_", " ")
         why = f"{kind} {age_text(change.minutes_before)} before declaration, {_where(change)}"
         evidence = [Evidence("change", change.id, change.title, why)]
@@ -184,7 +178,7 @@ def change_hypotheses(
             Evidence("incident", p.incident_id, p.label, f"a similar past incident caused by a change {to}")
             for p in backing
         ]
-        out.append(Hypothesis(statement + ".", confidence, "change", tuple(evidence)))
+        out.append(Hypothesis(statement, confidence, "change", tuple(evidence), advice))
     return out
 
 
@@ -240,7 +234,7 @@ def precedent_hypotheses(
     return out
 
 
-_TOLD_WEIGHT = 0.7
+TOLD_WEIGHT = 0.7
 """A cause read from status updates is what responders believed then, not a written-up finding:
 it weighs as a resolution alone does. Counted as written-up ones, these lessons pushed the change
 later named as the cause out of the first place on 8 of 96 incidents
@@ -248,7 +242,7 @@ later named as the cause out of the first place on 8 of 96 incidents
 
 
 def _lesson_weight(precedent: Precedent) -> float:
-    return 1.0 if precedent.root_cause and not precedent.from_updates else _TOLD_WEIGHT
+    return 1.0 if precedent.root_cause and not precedent.from_updates else TOLD_WEIGHT
 
 
 def _open_on_affected(
@@ -342,203 +336,3 @@ def dependency_hypotheses(
                 if brief.id not in out or out[brief.id].confidence < confidence:
                     out[brief.id] = hypothesis
     return list(out.values())
-
-
-def _listed(items: Sequence[str], shown: int, sep: str) -> str:
-    """The first ``shown`` items, and how many more: a count never disagrees with the names beside it."""
-    more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    return sep.join(items[:shown]) + more
-
-
-def _told_text(told: Sequence[str], grouped: int) -> str:
-    """Which causes of a recurrence's ``grouped`` precedents were read from status updates, if any."""
-    if not told:
-        return ""
-    if len(told) == grouped:
-        return "; causes as their status updates said"
-    if len(told) == 1:
-        return f"; {told[0]}'s cause as its status updates said"
-    return f"; causes of {', '.join(told[:-1])} and {told[-1]} as their status updates said"
-
-
-def _still_open_text(labels: Sequence[str]) -> str:
-    """``INC-7 is still open: its responders may know more`` (no fix is known to have worked)."""
-    if len(labels) == 1:
-        return f"{labels[0]} is still open: its responders may know more"
-    return f"{_listed(labels, 3, ', ')} are still open: their responders may know more"
-
-
-def recurrence_hypotheses(
-    incident: InvestigatedIncident,
-    services: Sequence[ServiceContext],
-    precedents: Sequence[Precedent],
-    still_open: frozenset[str] = frozenset(),
-) -> list[Hypothesis]:
-    """A failure that keeps recurring on an affected service: precedents on it whose causes agree.
-
-    Two or more precedents on the service whose root causes agree (``_same_cause``); none when
-    they disagree. A cause read from status updates counts when another precedent's cause agrees
-    with it: two incidents whose responders named the same failure are a recurrence whether or not
-    anyone wrote a post-mortem. The statement then says where the causes came from, and the
-    hypothesis weighs a little less than one resting on post-mortems alone. It says the failure
-    they share (``_shared_cause``), then the fix or the unfinished work.
-
-    A precedent in ``still_open`` (ids of incidents not resolved at the declaration) has no fix
-    known to have worked: the advice says it is still open rather than "apply the fix".
-    """
-    out = []
-    for service in services:
-        on_it = _same_cause([p for p in precedents if service.name in p.shared_services and p.root_cause])
-        if len(on_it) < 2:
-            continue
-        told = [p.label for p in on_it if p.from_updates]
-        open_items = [f for p in on_it for f in p.follow_ups]
-        unresolved = [p.label for p in on_it if p.incident_id in still_open]
-        resolved = [p.label for p in on_it if p.incident_id not in still_open]
-        statement = (
-            f"{service.name} keeps failing this way: {len(on_it)} similar incidents on it "
-            f"({_listed([p.label for p in on_it], 4, ', ')}"
-            f"{_told_text(told, len(on_it))}): {_shared_cause(on_it)}"
-        )
-        if open_items:
-            titles = _listed([f.title for f in open_items], 2, "; ")
-            # Named, not "from them": the incidents counted may have failed in different ways,
-            # and a responder should see which one the unfinished work came from.
-            sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
-            still = "follow-up" if len(open_items) == 1 else "follow-ups"
-            verb = "is" if len(open_items) == 1 else "are"
-            statement += (
-                f"; {len(open_items)} {still} from {_listed(sources, 3, ', ')} {verb} still open "
-                f"({titles}): apply their fixes"
-            )
-            if unresolved:
-                statement += f"; {_still_open_text(unresolved)}"
-        elif not unresolved:
-            statement += f"; apply the fix that worked last time{_last_fix(on_it)}"
-        elif resolved:
-            worked = _listed(resolved, 3, ", ")
-            fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
-            statement += f"; apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
-        else:
-            statement += f"; {_still_open_text(unresolved)}"
-        confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))
-        if told:
-            confidence *= _TOLD_WEIGHT
-        evidence = [
-            Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
-        ]
-        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
-        out.append(Hypothesis(statement + ".", round(confidence, 3), "recurrence", tuple(evidence)))
-    return out
-
-
-def _last_fix(
-    on_it: Sequence[Precedent], still_open: frozenset[str] = frozenset(), *, named: bool = True
-) -> str:
-    """`` (INC-194: we added nodes)``: what resolved the latest of them that was resolved, if said.
-
-    "The fix that worked last time" alone sent the responder to read each incident to find it.
-    ``named=False`` leaves out the incident when the statement has just named it.
-    """
-    fixed = [p for p in on_it if p.resolution and p.incident_id not in still_open]
-    if not fixed:
-        return ""
-    latest = _latest(fixed)
-    fix = (latest.resolution or "").rstrip(".")
-    return f" ({latest.label}: {fix})" if named else f" ({fix})"
-
-
-def _shared_cause(on_it: Sequence[Precedent]) -> str:
-    """The failure a recurrence's precedents share, as the latest written up says it (``cause_in_brief``).
-
-    Their causes agree, so one stands for all: "keeps failing this way" alone sent the responder
-    to read each incident to learn which way. A cause told in status updates speaks only when
-    none was written up: beside "INC-3's cause as its status updates said", a cause shown
-    without saying whose is read as the written-up one.
-    """
-    written = [p for p in on_it if not p.from_updates]
-    latest = _latest(written or on_it)
-    return cause_in_brief(latest.root_cause or "", latest.shared_services).rstrip(".\u3002")
-
-
-def _latest(precedents: Sequence[Precedent]) -> Precedent:
-    return max(precedents, key=lambda p: p.started_at.timestamp() if p.started_at else -math.inf)
-
-
-def _above_members(recurrences: Sequence[Hypothesis], precedents: Sequence[Hypothesis]) -> list[Hypothesis]:
-    """Each recurrence ranked just above the best hypothesis of one incident it counts.
-
-    It says all they say (the cause they share, the fix, the unfinished follow-ups) and that it
-    happened more than once: below them, it came after two or three near copies of itself.
-    """
-    alone = {h.evidence[0].id: h.confidence for h in precedents if h.evidence}
-    out = []
-    for h in recurrences:
-        best = max((alone.get(e.id, 0.0) for e in h.evidence if e.kind == "incident"), default=0.0)
-        out.append(replace(h, confidence=round(max(h.confidence, best + 0.01), 3)))
-    return out
-
-
-def _same_cause(on_service: Sequence[Precedent]) -> list[Precedent]:
-    """The most precedents whose root causes all agree (``lessons.causes_agree``).
-
-    Ties go to the group led by the closer precedent. Precedents that failed in different ways
-    are not "this way" again: two incidents on one service with unrelated causes made a
-    recurrence whose fix "worked last time" was another failure's.
-    """
-    best: list[Precedent] = []
-    for lead, first in enumerate(on_service):
-        group = [first]
-        for other in on_service[lead + 1 :]:
-            if all(_agree(member, other) for member in group):
-                group.append(other)
-        if len(group) > len(best):
-            best = group
-    return best
-
-
-def _agree(first: Precedent, second: Precedent) -> bool:
-    names = (*first.shared_services, *second.shared_services)
-    return causes_agree(first.root_cause or "", second.root_cause or "", names)
-
-
-def _active(nearby_incidents: Mapping[str, Sequence[IncidentBrief]]) -> frozenset[str]:
-    return frozenset(b.id for briefs in nearby_incidents.values() for b in briefs if b.active)
-
-
-def rank_hypotheses(
-    incident: InvestigatedIncident,
-    changes: Sequence[Change],
-    precedents: Sequence[Precedent],
-    services: Sequence[ServiceContext],
-    nearby_incidents: Mapping[str, Sequence[IncidentBrief]],
-    still_open: frozenset[str] = frozenset(),
-) -> tuple[Hypothesis, ...]:
-    """Every hypothesis the evidence supports, best first, a few per kind.
-
-    Args:
-        incident: The incident as declared.
-        changes: Changes near it, each with minutes before and hops away.
-        precedents: Similar past incidents, best first.
-        services: The affected services' contexts.
-        nearby_incidents: Incidents on every service within two hops, by service id.
-        still_open: Ids of the precedents not yet resolved at the declaration
-            (``precedents.still_open``).
-    """
-    active = _active(nearby_incidents) | still_open
-    same = same_service_hypotheses(incident, services, nearby_incidents, precedents)
-    # One statement per open incident: "the same failure as INC-9" says more than "part of INC-9".
-    said = {h.evidence[0].id for h in same}
-    alone = [h for h in precedent_hypotheses(incident, precedents, active) if h.evidence[0].id not in said]
-    kinds = (
-        same,
-        change_hypotheses(incident, changes, precedents),
-        alone,
-        dependency_hypotheses(incident, services, nearby_incidents),
-        _above_members(recurrence_hypotheses(incident, services, precedents, active), alone),
-    )
-    kept: list[Hypothesis] = []
-    for found in kinds:
-        ordered = sorted(found, key=lambda h: (-h.confidence, h.statement))
-        kept += [h for h in ordered if h.evidence][: _MAX_PER_KIND[ordered[0].kind] if ordered else 0]
-    return tuple(sorted(kept, key=lambda h: (-h.confidence, h.statement)))

@@ -257,12 +257,24 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A likely cause, with how confident Precedent is (0 to 1) and what it rests on."""
+    """A likely cause, with how confident Precedent is (0 to 1) and what it rests on.
+
+    Attributes:
+        advice: What to do, as the statement ends (its last clause, without the full stop), or
+            empty when it gives no advice of its own. A form with no room for the whole statement
+            (the Slack summary's line) shortens what comes before it and keeps it: a responder
+            reading one line needs the action more than the whole cause.
+    """
 
     statement: str
     confidence: float
     kind: HypothesisKind
     evidence: tuple[Evidence, ...]
+    advice: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.statement.removesuffix(".").endswith(self.advice):
+            raise ValueError(f"a hypothesis's advice ends its statement: {self.advice!r} does not")
 
 
 @dataclass(frozen=True)

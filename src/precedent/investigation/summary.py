@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.hypotheses import age_text
+from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -35,13 +36,13 @@ def _esc(text: str) -> str:
 
 
 def _cut(text: str, limit: int = _LINE) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    cut = shortened(text, limit)
+    if cut == " ".join(text.split()):
+        return cut
     # Never end on half an escape ("\\" + the character that was cut off).
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    return (cut[:-1] if trailing % 2 else cut) + "…"
+    body = cut.removesuffix("…")
+    trailing = len(body) - len(body.rstrip("\\"))
+    return (body[:-1] if trailing % 2 else body) + "…"
 
 
 def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:
@@ -54,10 +55,27 @@ def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str
     return pattern.sub(lambda m: f"[{m.group(1)}]({incident_page(m.group(1))})", text)
 
 
+def _statement_in(hypothesis: Hypothesis, limit: int) -> str:
+    """The statement, escaped, in ``limit`` characters: what precedes its advice is cut first.
+
+    Cut at its end, a recurrence lost "apply the fix that worked last time (INC-194: ...)" or the
+    follow-ups still open, which a responder reading Slack needs more than the whole cause.
+    The advice keeps up to two thirds of the line, so the line still says what it is about.
+    """
+    statement = _esc(" ".join(hypothesis.statement.split()))
+    if len(statement) <= limit or not hypothesis.advice:
+        return _cut(statement, limit)
+    advice = _esc(" ".join(hypothesis.advice.split()))
+    before = statement.removesuffix(".").removesuffix(advice)
+    said = before.rstrip(" ;:")
+    advice = _cut(before[len(said) :] + advice + ".", max(limit - len(said), limit * 2 // 3))
+    return _cut(said, limit - len(advice)) + advice
+
+
 def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[[str], str] | None) -> str:
     # The statement is cut, never the confidence after it: a cause without its number cannot be weighed.
     head, tail = f"{rank}. ", f" ({round(hypothesis.confidence * 100)}%)"
-    cut = _cut(_esc(hypothesis.statement), _LINE - len(head) - len(tail))
+    cut = _statement_in(hypothesis, _LINE - len(head) - len(tail))
     # The incidents it cites open from Slack: "Check whether this is INC-37 again" is not among
     # the three precedents listed when it ranks lower.
     cited = [e.name for e in hypothesis.evidence if e.kind == "incident"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.retrieval.shortening import shortened
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -41,13 +43,7 @@ def _when(at: datetime | None) -> str:
 
 
 def _short(text: str | None, limit: int = _SNIPPET) -> str:
-    """At most ``limit`` characters, cut between words ("2026.11.05-a7…" reads as another version)."""
-    flat = " ".join((text or "").split())
-    if len(flat) <= limit:
-        return flat
-    head = flat[: limit - 1]
-    # A single word longer than the limit is cut where it must be.
-    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;:") + "…"
+    return shortened(text or "", limit)
 
 
 def _node_title(node: NodeResponse) -> str:

@@ -1,16 +1,19 @@
 """Notifications out of Precedent: investigations posted to the incident's Slack channel.
 
 Built by the runtime from settings (this package reads none) and handed to the webhook worker's
-investigation builder, which calls it after each investigation is stored.
+investigation builder, which calls it after each investigation is stored. ``CitationEdits`` edits
+the messages that name an incident made private since they were posted.
 """
 
 from precedent.notify.blocks import SlackMessage, investigation_message
+from precedent.notify.made_private import CitationEdits
 from precedent.notify.mrkdwn import escape_mrkdwn, to_mrkdwn
 from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.slack import SLACK_API_URL, SlackNotifier, slack_client
 
 __all__ = [
     "SLACK_API_URL",
+    "CitationEdits",
     "MessageRecord",
     "MessageRecords",
     "SlackMessage",

@@ -123,6 +123,10 @@ class MessageRecords:
         """The meta key of an incident's record."""
         return f"slack:message:{incident_id}"
 
+    async def read(self, incident_id: str) -> MessageRecord:
+        """The incident's record as stored now, whoever holds it."""
+        return MessageRecord.loads(await self._store.get_meta(self.key(incident_id)))
+
     async def hold(self, incident_id: str) -> Held:
         """Take the lease on the incident's record, waiting while another process holds it.
 

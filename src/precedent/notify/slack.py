@@ -11,6 +11,9 @@ again. Builds of one incident are published one at a time: in this process by a 
 processes by a lease on that record; an investigation older than the one the message already
 shows is not published (``superseded``).
 
+``redraw`` edits the message to show the same build again, as its channel may see it now: once an
+incident it names is made private (``notify/made_private.py``).
+
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
 """
@@ -35,6 +38,9 @@ from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.turns import Turns
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import datetime
+
     from precedent.investigation import Investigation
     from precedent.links import Links
     from precedent.store import GraphStore
@@ -133,6 +139,47 @@ class SlackNotifier:
             fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
             return self._done("failed", fields, logging.WARNING)
         return self._done(outcome, fields | {"ts": ts}, logging.INFO)
+
+    async def redraw(self, incident_id: str, render: Callable[[datetime], Awaitable[Investigation]]) -> str:
+        """Edit the incident's message to show ``render(when its build was made)``; never raises.
+
+        Nothing is posted: an incident without a message, or whose message is gone, has nothing
+        left to edit.
+
+        Returns:
+            The outcome: ``redrawn``, ``no_message`` or ``failed``.
+        """
+        fields: dict[str, object] = {"event": "slack_message", "incident_id": incident_id}
+        try:
+            if (await self._records.read(incident_id)).ts is None:
+                return self._done("no_message", fields, logging.INFO)  # no lease on a record never posted
+            async with self._turns.of(incident_id):
+                held = await self._records.hold(incident_id)
+                try:
+                    outcome, fields["ts"] = await self._redraw(held.record, render)
+                finally:
+                    await self._records.release(held, held.record)
+        except Exception as exc:  # Slack, the network, the store or the build: log and count
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+            fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
+            return self._done("failed", fields, logging.WARNING)
+        return self._done(outcome, fields, logging.INFO)
+
+    async def _redraw(
+        self, found: MessageRecord, render: Callable[[datetime], Awaitable[Investigation]]
+    ) -> tuple[str, str | None]:
+        if found.channel is None or found.ts is None or found.built_at is None:
+            return "no_message", None
+        message = investigation_message(await render(found.built_at), self._links)
+        try:
+            await self._client.chat_update(
+                channel=found.channel, ts=found.ts, text=message.text, blocks=list(message.blocks)
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in _REPOST:
+                raise
+            return "no_message", found.ts
+        return "redrawn", found.ts
 
     async def _send(
         self, incident_id: str, channel: str, investigation: Investigation

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Container
 
-__all__ = ["cjk_terms", "cjk_words_in", "without_cjk"]
+__all__ = ["cjk_terms", "cjk_words_in", "is_cjk", "without_cjk"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KATAKANA = re.compile("[\u30a1-\u30fa\u30fc-\u30ff]+")  # the middle dot separates words
@@ -40,6 +40,11 @@ def _run_terms(run: str) -> list[str]:
 def cjk_terms(text: str) -> list[str]:
     """The terms of ``text``'s Chinese and Japanese: katakana words, bigrams of kanji and hanzi, in order."""
     return [term for run in _RUN.findall(text) for term in _run_terms(run)]
+
+
+def is_cjk(character: str) -> bool:
+    """Whether ``character`` is a kana, kanji or hanzi: Chinese or Japanese, written without spaces."""
+    return _ANY.fullmatch(character) is not None
 
 
 def without_cjk(text: str) -> str:

@@ -15,6 +15,7 @@ from precedent.model import stored_time
 from precedent.retrieval.cjk import cjk_terms, cjk_words_in, without_cjk
 from precedent.retrieval.fusion import overlap
 from precedent.retrieval.results import FollowUpSummary, Lesson
+from precedent.retrieval.shortening import shortened
 from precedent.retrieval.terms import STOP_WORDS, terms
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ __all__ = [
     "informative_part",
     "said_in_updates",
     "section_of",
-    "shortened",
     "with_updates",
 ]
 
@@ -58,9 +58,11 @@ _FIX_PATTERNS = tuple(
 # Progress notes ("we are investigating the root cause") name a cause without giving one.
 _NOT_A_FINDING = re.compile(r"investigat|continue to|working on|identified the root cause and", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^\W*\[[^\]]*\]\s*(\*\*[^*]+\*\*:?)?\s*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# Chinese and Japanese end a sentence with an ideographic full stop and no space after it.
-_IDEOGRAPHIC_END = re.compile("(?<=[\u3002\uff01\uff1f])")
+# Chinese and Japanese end a sentence with an ideographic full stop (or a full-width "!" or "?")
+# and no space after it.
+_IDEOGRAPHIC_ENDS = "\u3002\uff01\uff1f"
+_IDEOGRAPHIC_END = re.compile(f"(?<=[{_IDEOGRAPHIC_ENDS}])")
+_SENTENCE = re.compile(f"(?<=[.!?])\\s+|(?<=[{_IDEOGRAPHIC_ENDS}])\\s*")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.MULTILINE)
 # Words a status update uses to say where the work stands, not what broke or what was done
 # ("The issue has been identified and a fix is being implemented", "We are monitoring to ensure
@@ -104,12 +106,9 @@ def section_of(heading: str) -> str | None:
     return None
 
 
-def shortened(text: str, limit: int = _MAX_CHARS) -> str:
+def _lesson_text(text: str, limit: int = _MAX_CHARS) -> str:
     """``text`` on one line without Markdown headings, cut between words to at most ``limit`` characters."""
-    text = " ".join(_MARKDOWN_HEADING.sub(" ", text).split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return shortened(_MARKDOWN_HEADING.sub(" ", text), limit)
 
 
 def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...]) -> str | None:
@@ -122,7 +121,7 @@ def _first_sentence(texts: Sequence[str], patterns: tuple[re.Pattern[str], ...])
     for pattern in patterns:
         for sentence in sentences:
             if pattern.search(sentence) and not _NOT_A_FINDING.search(sentence):
-                return shortened(sentence)
+                return _lesson_text(sentence)
     return None
 
 
@@ -160,7 +159,7 @@ def extract_lesson(incident: Node, chunks: Sequence[Node], follow_ups: Sequence[
         field = section_of(heading) if heading else None
         text = _without_heading(_text(chunk), heading)
         if field and field not in found and text.strip():
-            found[field] = shortened(text)
+            found[field] = _lesson_text(text)
     texts = [_text(c) for c in ordered]
     props = incident.properties
     duration = props.get("duration_seconds")
@@ -219,7 +218,7 @@ def said_in_updates(
             return None
         text = next((text for when, _, text in dated if when >= at and text.strip()), None)
         kept = informative_part(text, ignored) if text else None
-        return shortened(kept) if kept else None
+        return _lesson_text(kept) if kept else None
 
     return posted_at("identified_at"), posted_at("fixed_at")
 
@@ -237,7 +236,15 @@ def informative_part(text: str, ignored: frozenset[str] = _STATUS_WORDS) -> str 
         text: The update's message.
         ignored: The words that carry no finding.
     """
-    return " ".join(_informative_sentences(text, ignored)) or None
+    kept = _informative_sentences(text, ignored)
+    # Chinese and Japanese sentences follow one another without a space.
+    return (
+        "".join(
+            s if not n or kept[n - 1].endswith(tuple(_IDEOGRAPHIC_ENDS)) else f" {s}"
+            for n, s in enumerate(kept)
+        )
+        or None
+    )
 
 
 def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
@@ -251,8 +258,8 @@ def cause_in_brief(cause: str, names: Iterable[str] = ()) -> str:
         cause: The root cause, as a lesson holds it.
         names: Names of the services it affected (a sentence only naming one says nothing).
     """
-    first = next(iter(_informative_sentences(cause, _ignoring(names))), cause)
-    return shortened(_IDEOGRAPHIC_END.split(first, maxsplit=1)[0], _BRIEF_CHARS)
+    first = next(iter(_informative_sentences(cause, _ignoring(names))), None)
+    return _lesson_text(first or _IDEOGRAPHIC_END.split(cause, maxsplit=1)[0], _BRIEF_CHARS)
 
 
 def _informative_sentences(text: str, ignored: frozenset[str]) -> list[str]:

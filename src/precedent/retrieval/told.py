@@ -1,12 +1,13 @@
-"""Lessons of past incidents without a post-mortem, read from their status updates: one store call.
+"""Lessons of past incidents without a post-mortem, read from their status updates: two store calls.
 
 ``lessons.said_in_updates`` reads the cause and fix from an incident's updates; this fetches the
-updates (and the affected services' names it ignores) for many incidents at once, and gives
-similar-incident results their lesson by ``lessons.with_updates``.
+incidents, and their updates and affected services' names (which it ignores), for many incidents
+at once, and gives similar-incident results their lesson by ``lessons.with_updates``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,14 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = ["told_in_updates", "with_told"]
 
-# Far more updates than an incident gets; only a malformed map would reach it.
-_UPDATES_PER_INCIDENT = 200
+# An incident's affected services (AFFECTS sorts before HAS_UPDATE, so they come first) and its
+# updates: far more than an incident gets; only a malformed map would reach it, and then only that
+# incident's latest updates are left out (by id), never another incident's.
+_NEIGHBOURS_PER_INCIDENT = 250
 
 
 async def told_in_updates(
     store: GraphStore, incident_ids: Sequence[str], visibilities: tuple[Visibility, ...]
 ) -> dict[str, tuple[str | None, str | None]]:
-    """``(cause, fix)`` each incident's responders posted (``lessons.said_in_updates``), in one call.
+    """``(cause, fix)`` each incident's responders posted (``lessons.said_in_updates``), in two calls at once.
 
     Many incidents never get a post-mortem, yet the update posted when the cause was identified
     says what it was: without it, a past incident that is the same failure again showed no cause
@@ -37,32 +40,29 @@ async def told_in_updates(
     """
     if not incident_ids:
         return {}
-    sub = await store.subgraph(
-        list(incident_ids),
-        depth=1,
-        graph_filter=GraphFilter(
-            labels=("IncidentUpdate", "Service"),
-            rel_types=("HAS_UPDATE", "AFFECTS"),
-            direction="out",
-            visibilities=visibilities,
+    incidents, linked = await asyncio.gather(
+        store.get_nodes(list(incident_ids)),
+        store.neighbours_of(
+            list(incident_ids),
+            GraphFilter(
+                labels=("IncidentUpdate", "Service"),
+                rel_types=("HAS_UPDATE", "AFFECTS"),
+                direction="out",
+                visibilities=visibilities,
+            ),
+            per_node=_NEIGHBOURS_PER_INCIDENT,
         ),
-        max_nodes=len(incident_ids) * (_UPDATES_PER_INCIDENT + 1),
     )
-    nodes = {n.id: n for n in sub.nodes}
-    parts: dict[tuple[str, str], list[Node]] = {}
-    for edge in sub.edges:
-        if edge.source in nodes and edge.target in nodes:
-            parts.setdefault((edge.source, edge.type), []).append(nodes[edge.target])
-    wanted = set(incident_ids)
-    return {
-        node.id: said_in_updates(
-            node,
-            parts.get((node.id, "HAS_UPDATE"), ()),
-            [str(s.properties.get("name", "")) for s in parts.get((node.id, "AFFECTS"), ())],
-        )
-        for node in sub.nodes
-        if node.id in wanted and node.label == "Incident"
-    }
+    told = {}
+    for incident in incidents:
+        if incident.label != "Incident":
+            continue
+        parts: dict[str, list[Node]] = {}
+        for edge, node in linked.get(incident.id, ()):
+            parts.setdefault(edge.type, []).append(node)
+        names = [str(s.properties.get("name", "")) for s in parts.get("AFFECTS", ())]
+        told[incident.id] = said_in_updates(incident, parts.get("HAS_UPDATE", ()), names)
+    return told
 
 
 async def with_told(

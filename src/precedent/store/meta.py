@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterable
 
     from precedent.store.base import GraphStore
 
-__all__ = ["update_meta"]
+__all__ = ["ids_in", "update_ids", "update_meta"]
 
 
 async def update_meta(store: GraphStore, key: str, change: Callable[[str | None], Awaitable[str]]) -> None:
@@ -22,3 +23,19 @@ async def update_meta(store: GraphStore, key: str, change: Callable[[str | None]
         current = await store.get_meta(key)
         if await store.replace_meta(key, await change(current), expected=current):
             return
+
+
+def ids_in(raw: str | None) -> set[str]:
+    """The ids of a meta value that holds a set of them (a JSON list); none for ``None`` or another shape."""
+    loaded = json.loads(raw) if raw else []
+    return {str(i) for i in loaded} if isinstance(loaded, list) else set()
+
+
+async def update_ids(store: GraphStore, key: str, added: Iterable[str], removed: Iterable[str]) -> None:
+    """Add ``added`` to and take ``removed`` from the set of ids under ``key``, keeping what others wrote."""
+    plus, minus = frozenset(added), frozenset(removed)
+
+    async def changed(raw: str | None) -> str:
+        return json.dumps(sorted((ids_in(raw) | plus) - minus))
+
+    await update_meta(store, key, changed)

@@ -20,7 +20,7 @@ from precedent.retrieval.posing import FIRST_UPDATES
 from precedent.webhooks.investigations import newest_investigation
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from precedent.embedding import Embedder
     from precedent.ingest.mapping import Raw
@@ -85,11 +85,16 @@ class IncidentWriter:
     Args:
         store: The map.
         embedder: Embeds changed text (wrap it in ``CachedEmbedder`` so unchanged text is free).
+        made_private: Called once an incident the map held as public is written private, so the
+            Slack messages naming it are edited now (``notify.CitationEdits.wake``).
     """
 
-    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: GraphStore, embedder: Embedder, *, made_private: Callable[[], None] | None = None
+    ) -> None:
         self._store = store
         self._embedder = embedder
+        self._made_private = made_private or (lambda: None)
 
     async def write(self, raw: Raw, updates: Sequence[Raw] | None) -> IncidentChange:
         """Map and write ``raw`` (an ``IncidentV2``), unless the map already has a newer state.
@@ -132,11 +137,16 @@ class IncidentWriter:
                     and _first_said(known_updates) != _first_said(await self._stored_updates(incident_id))
                 )
             )
-        if existing is not None and existing.visibility == "public" and record.node.visibility == "private":
+        hidden = (
+            existing is not None and existing.visibility == "public" and record.node.visibility == "private"
+        )
+        if hidden:
             # Before the incident is written private, so a retried delivery still finds it public.
             await make_parts_private(self._store, incident_id)
         records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
         await Loader(self._store, self._embedder).load(records, "webhook")
+        if hidden:
+            self._made_private()
         props = record.node.properties
         return IncidentChange(
             incident_id,
@@ -164,6 +174,7 @@ class IncidentWriter:
         # Parts first, as ``write`` does: a retried delivery still finds the incident public.
         await make_parts_private(self._store, incident_id)
         await self._store.upsert_nodes([replace(found[0], visibility="private")])
+        self._made_private()
         return True
 
     async def _stored_updates(self, incident_id: str) -> list[Raw]:

@@ -11,8 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.investigation import build_investigation, save
-from precedent.model import CHANNEL_VIEWER, OWNER_VIEWER
+from precedent.investigation import build_investigation, channel_view, save
+from precedent.model import OWNER_VIEWER
 from precedent.retrieval import IncidentQuery
 
 if TYPE_CHECKING:
@@ -139,11 +139,9 @@ class MapInvestigationBuilder:
 
         A public incident's cites only public incidents already. A private incident's channel is
         for the people invited to that incident, who may not see the other private incidents it
-        cites: it is built again as they may see it, at the same moment, so that it has the stored
-        one's id and links to its page.
+        cites: it is built again as they may see it, at the same moment (``channel_view``).
         """
         incident_id = investigation.incident.id
         if investigation.incident.visibility == "public" or incident_id is None:
             return investigation
-        same_moment = dataclasses.replace(self._collaborators, clock=lambda: investigation.built_at)
-        return await build_investigation(IncidentQuery(incident_id), same_moment, CHANNEL_VIEWER)
+        return await channel_view(self._collaborators, incident_id, investigation.built_at)
