@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from precedent.store import Delivery, Inbox
     from precedent.webhooks.priority import AckPriority
 
-__all__ = ["Processor", "Worker", "WorkerOptions", "worker_name"]
+__all__ = ["Processor", "Worker", "WorkerOptions", "report_backlog", "worker_name"]
 
 log = logging.getLogger("precedent.webhooks")
 
@@ -78,6 +78,12 @@ class WorkerOptions:
     attempt_timeout: float = 600.0
 
 
+def report_backlog(waiting: int, oldest_age: float) -> None:
+    """Set ``precedent_inbox_depth`` and ``precedent_inbox_oldest_age_seconds`` (0 when empty)."""
+    INBOX_DEPTH.set(waiting)
+    INBOX_OLDEST_AGE.set(oldest_age)
+
+
 class Worker:
     """Processes deliveries from an inbox.
 
@@ -88,6 +94,8 @@ class Worker:
         name: The lease owner name (unique per worker).
         clock: The current time.
         priority: Whose turn it is on a loop shared with a receiver; ``None`` for a worker alone.
+        report: Where each reading of the backlog goes (deliveries waiting, the oldest one's age in
+            seconds): the process's metrics unless given.
     """
 
     def __init__(
@@ -99,6 +107,7 @@ class Worker:
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         priority: AckPriority | None = None,
+        report: Callable[[int, float], None] | None = None,
     ) -> None:
         self._inbox = inbox
         self._processor = processor
@@ -108,6 +117,7 @@ class Worker:
         self._priority = priority
         self._wake = asyncio.Event()
         self._measured_at: datetime | None = None
+        self._report = report or report_backlog
 
     def wake(self) -> None:
         """Look at the inbox now (called when a delivery was just recorded)."""
@@ -136,9 +146,8 @@ class Worker:
             return
         self._measured_at = now
         backlog = await self._inbox.backlog()
-        INBOX_DEPTH.set(backlog.waiting)
         oldest = backlog.oldest_received_at
-        INBOX_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        self._report(backlog.waiting, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
 
     async def drain(self) -> int:
         """Process deliveries until none is claimable; return how many were processed."""
