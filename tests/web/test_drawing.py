@@ -213,3 +213,15 @@ def test_an_active_incident_on_a_dependency_says_where_it_is() -> None:
     html = _environment().get_template("_service_people.html").render(s=context, changes_before_now=True)
     assert 'INC-1</a> auth-api slow <span class="muted">(on auth-api, which it depends on)</span>' in html
     assert "INC-2</a> mobile-bff slow;" in html
+
+
+def test_a_hypothesis_kind_reads_as_words() -> None:
+    # "same_service · evidence:" showed the model's identifier to the responder.
+    same = Hypothesis("Check whether this is INC-1 again", 0.7, "same_service", ())
+    investigation = dataclasses.replace(_investigation(), hypotheses=(same,))
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(investigation, PageSession(token, token.viewer(), "csrf"))
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    assert "same service · evidence:" in html
+    assert "same_service" not in html
