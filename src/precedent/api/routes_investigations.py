@@ -30,7 +30,6 @@ from precedent.investigation import (
     latest_or_build,
     list_recent,
     save,
-    standing,
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
@@ -135,9 +134,7 @@ async def incident_investigation(
     if rebuild:
         demand_scopes(request, WRITE_INVESTIGATION)
     investigation = await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
-    return InvestigationResponse.from_investigation(
-        investigation, await standing(collaborators.store, investigation, viewer)
-    )
+    return await InvestigationResponse.where_it_stands(collaborators.store, investigation, viewer)
 
 
 @get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
@@ -149,9 +146,7 @@ async def investigation_by_id(
     """A stored investigation by id, with `superseded_by` (and its path) when its incident has a
     newer one, and `closed_at` when the incident was closed."""
     investigation = await get_investigation(store, investigation_id, viewer)
-    return InvestigationResponse.from_investigation(
-        investigation, await standing(store, investigation, viewer)
-    )
+    return await InvestigationResponse.where_it_stands(store, investigation, viewer)
 
 
 @post(

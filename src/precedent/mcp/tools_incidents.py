@@ -17,7 +17,6 @@ from precedent.investigation import (
     InvestigationOptions,
     build_investigation,
     latest_for_incident,
-    standing,
 )
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_incident, render_investigation, render_similar
@@ -172,6 +171,9 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
                     similar=similar, change_window=timedelta(hours=change_window_hours)
                 )
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
-            where = await standing(runtime.store, found, viewer) if stored else None
-            response = InvestigationResponse.from_investigation(found, where)
+            response = (
+                await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
+                if stored
+                else InvestigationResponse.from_investigation(found)
+            )
         return answer(response, render_investigation(response, stored=stored))

@@ -23,11 +23,14 @@ from precedent.investigation import (
     Precedent,
     ServiceContext,
     investigation_json,
+    standing,
 )
 
 if TYPE_CHECKING:
     from precedent.investigation import Investigation, Standing
     from precedent.investigation.around import ServiceSnapshot
+    from precedent.model import Viewer
+    from precedent.store import GraphStore
 
 __all__ = ["ChangesResponse", "InvestigationResponse", "ServiceContextResponse"]
 
@@ -77,6 +80,14 @@ class InvestigationResponse(BaseModel):
                 "closed_at": standing.closed_at,
             }
         return cls.model_validate(fields)
+
+    @classmethod
+    async def where_it_stands(
+        cls, store: GraphStore, investigation: Investigation, viewer: Viewer
+    ) -> InvestigationResponse:
+        """Render an investigation with where it stands now as ``viewer`` may see (``standing``):
+        what the API, MCP and the pages answer for one read from the map."""
+        return cls.from_investigation(investigation, await standing(store, investigation, viewer))
 
 
 class ServiceContextResponse(BaseModel):

@@ -11,7 +11,6 @@ from precedent.investigation import (
     Collaborators,
     Investigation,
     latest_or_build,
-    standing,
 )
 from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
@@ -92,12 +91,9 @@ async def investigation_page(
     A link to one build (in a Slack message before it was edited, a bookmark, the demo's
     print-out) would otherwise show causes read from what the incident no longer says.
     """
-    investigation = await get_investigation(store, investigation_id, viewer)
-    response = InvestigationResponse.from_investigation(
-        investigation, await standing(store, investigation, viewer)
+    return await _stored_page(
+        store, await get_investigation(store, investigation_id, viewer), viewer, session
     )
-    status_now = await _status_now(store, investigation, viewer)
-    return render_investigation(investigation, session, response=response, status_now=status_now)
 
 
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")
@@ -110,10 +106,15 @@ async def incident_investigation_page(
 ) -> Template:
     """The latest investigation of an incident, built (and stored) when it has none, as the API does."""
     investigation = await latest_or_build(collaborators, incident, viewer)
-    response = InvestigationResponse.from_investigation(
-        investigation, await standing(collaborators.store, investigation, viewer)
-    )
-    status_now = await _status_now(collaborators.store, investigation, viewer)
+    return await _stored_page(collaborators.store, investigation, viewer, session)
+
+
+async def _stored_page(
+    store: GraphStore, investigation: Investigation, viewer: Viewer, session: PageSession
+) -> Template:
+    """The page of an investigation read from the map: where it stands, and its incident now."""
+    response = await InvestigationResponse.where_it_stands(store, investigation, viewer)
+    status_now = await _status_now(store, investigation, viewer)
     return render_investigation(investigation, session, response=response, status_now=status_now)
 
 
