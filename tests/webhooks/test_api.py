@@ -283,6 +283,16 @@ async def test_a_declaration_again_rebuilds_the_investigation_only_when_what_it_
     assert builder.calls == [INCIDENT_ID, INCIDENT_ID]
 
 
+async def _redeclared_and_failing(
+    client: httpx.AsyncClient, service: WebhookService, builder: RecordingBuilder
+) -> None:
+    """INC declared and built, then declared anew (msg_2, not yet worked) with builds failing."""
+    await send(client, body(incident_event()), "msg_1")
+    await service.worker.drain()
+    await send(client, body(redeclared()), "msg_2")
+    builder.fail = True
+
+
 async def test_a_retried_delivery_builds_what_its_failed_attempt_wrote(
     backend: Backend, tmp_path: Path
 ) -> None:
@@ -292,10 +302,7 @@ async def test_a_retried_delivery_builds_what_its_failed_attempt_wrote(
     builder = RecordingBuilder(backend.store)
     service = backend.service(builder)
     async for client in app_client(backend, service, tmp_path):
-        await send(client, body(incident_event()), "msg_1")
-        await service.worker.drain()
-        await send(client, body(redeclared()), "msg_2")
-        builder.fail = True
+        await _redeclared_and_failing(client, service, builder)
         assert await service.worker.run_once()
         builder.fail = False
         await service.worker.drain()
@@ -313,10 +320,7 @@ async def test_a_dead_delivery_retried_by_hand_builds_what_its_attempts_wrote(
     builder = RecordingBuilder(backend.store)
     service = backend.service(builder)
     async for client in app_client(backend, service, tmp_path):
-        await send(client, body(incident_event()), "msg_1")
-        await service.worker.drain()
-        await send(client, body(redeclared()), "msg_2")
-        builder.fail = True
+        await _redeclared_and_failing(client, service, builder)
         await service.worker.drain()
         assert (await deliveries(client))["msg_2"]["state"] == "dead"
         builder.fail = False
