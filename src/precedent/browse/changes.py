@@ -75,7 +75,10 @@ async def service_changes(
             raise NotFound("service", key)
         changes = [change_from_node(n, None, key, None, None) for n in pending]
         return ServiceChanges(
-            key, None, page_of(sorted(changes, key=_key), _key, _KINDS, limit=limit, cursor=cursor)
+            key,
+            None,
+            # Pending or linked, one bound: a page of 101 pending changes was a 400 saying 1 to 100.
+            page_of(sorted(changes, key=_key), _key, _KINDS, limit=limit, cursor=cursor, maximum=MAX_CHANGES),
         )
     return ServiceChanges(
         str(node.properties.get("name", node.id)),

@@ -106,6 +106,7 @@ def page_of(
     *,
     limit: int,
     cursor: str | None,
+    maximum: int = MAX_LIMIT,
 ) -> Page[T]:
     """The page of ``items`` after ``cursor``, for a list read whole (what one node links to).
 
@@ -115,11 +116,12 @@ def page_of(
         kinds: The type of each part of a key (a forged cursor of other types is a 400).
         limit: The page size.
         cursor: The previous page's ``next_cursor``, or ``None`` for the first page.
+        maximum: The largest page the list allows (its route publishes the same bound).
 
     Raises:
         InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued.
     """
-    check_limit(limit)
+    check_limit(limit, maximum)
     after = decode_typed_cursor(cursor, *kinds)
     rest = [item for item in items if after is None or key(item) > after]
     page = tuple(rest[:limit])
