@@ -350,7 +350,7 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
     html = (await pages.client.get("/ui/search?q=latency")).text
     parts = [
         item
-        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", html, re.S)
         if re.search(r'<span class="kind">(update|follow-up|post-mortem)</span>', item)
     ]
     assert parts, html
@@ -394,7 +394,7 @@ async def test_a_search_hit_reads_as_words_with_spaces_between_its_parts(pages: 
     html = (await pages.client.get("/ui/search?q=latency")).text
     items = [
         re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))
-        for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", html, re.S)
     ]
     named = [text for text in items if " on INC-" in text]
     assert named, items
@@ -407,7 +407,7 @@ async def test_a_search_hit_does_not_repeat_its_text_under_itself(pages: Pages) 
     # doubled the length of the results on a phone and had a screen reader read each one twice.
     await pages.sign_in(pages.org.read_token)
     html = (await pages.client.get("/ui/search?q=latency")).text
-    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", html, re.S)
     updates = [item for item in items if '<span class="kind">update</span>' in item]
     assert updates, items
     for item in items:
