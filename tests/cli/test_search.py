@@ -1,4 +1,8 @@
-"""``precedent search``: the API's search at a terminal, and where a missing incident points to."""
+"""``precedent search``: the API's search at a terminal, and where a missing incident points to.
+
+These read by words only (``--mode text``), which loads no model: the map is embedded with the
+hashing embedder. ``tests/test_one_search.py`` asks every surface the default, words and meaning.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
+from precedent.embedding import HashEmbedder
 from precedent.model import OWNER_VIEWER
 from precedent.responses import SearchResponse
-from precedent.retrieval import search_map
+from precedent.retrieval import SearchQuery, search_map
 from precedent.store.embedded import EmbeddedStore
 from tests.cli.output import run_main, said
 
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DIMENSIONS = 384
+WORDS = ["--mode", "text"]
 
 
 @pytest.mark.usefixtures("data_dir")
@@ -24,11 +30,11 @@ async def test_a_hit_names_its_incident_by_reference(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one row a line
-    assert await run_main(["search", "payments", "pool"]) == 0
+    assert await run_main(["search", "payments", "pool", *WORDS]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "INC-10 Payments database connection pool exhausted" in out
     # An update is named by its incident's reference, never the internal id (inc-10).
-    assert await run_main(["search", "rolled", "back", "--kind", "update"]) == 0
+    assert await run_main(["search", "rolled", "back", "--kind", "update", *WORDS]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "update │ on INC-10 │ Rolled back config" in out
     assert "inc-10" not in out
@@ -36,15 +42,16 @@ async def test_a_hit_names_its_incident_by_reference(
 
 
 async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await run_main(["search", "payments", "pool", "--json"]) == 0
+    assert await run_main(["search", "payments", "pool", "--json", *WORDS]) == 0
     out = capsys.readouterr().out.strip()
     response = SearchResponse.model_validate_json(out)
     assert out == response.model_dump_json()
-    # What GET /v1/search?q=payments pool answers: words only, 20 hits, the owner's view.
+    # What GET /v1/search?q=payments pool&mode=text answers: words only, 20 hits, the owner's view.
     store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
     await store.open()
     try:
-        hits = await search_map(store, None, "payments pool", viewer=OWNER_VIEWER, mode="text", limit=20)
+        query = SearchQuery("payments pool", mode="text")
+        hits = await search_map(store, HashEmbedder(dimensions=DIMENSIONS), query, viewer=OWNER_VIEWER)
     finally:
         await store.close()
     assert out == SearchResponse.from_hits("payments pool", hits).model_dump_json()
@@ -57,10 +64,9 @@ async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.C
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        (["--limit", "0"], "argument --limit: must be from 1 to 100, not 0"),
-        (["--limit", "101"], "argument --limit: must be from 1 to 100, not 101"),
-        (["--limit", "many"], "argument --limit: must be from 1 to 100, not many"),
+        (["--limit", "many"], "argument --limit: must be a whole number, not many"),
         (["--kind", "incidnet"], "argument --kind: invalid choice: 'incidnet'"),
+        (["--mode", "words"], "argument --mode: invalid choice: 'words'"),
     ],
 )
 def test_a_bad_flag_is_refused_before_searching(
@@ -82,6 +88,9 @@ def test_a_bad_flag_is_refused_before_searching(
             "error: after (2024-02-01T00:00:00+00:00) is not earlier",
         ),
         (["search", "  "], "error: nothing to search for: give some words"),
+        # The range is the search's own, worded as the API, the page and MCP word it.
+        (["search", "pool", "--limit", "0"], "error: limit must be from 1 to 100, not 0"),
+        (["search", "pool", "--limit", "101"], "error: limit must be from 1 to 100, not 101"),
     ],
 )
 async def test_bad_input_is_said_in_one_line(
@@ -93,20 +102,33 @@ async def test_bad_input_is_said_in_one_line(
 
 @pytest.mark.usefixtures("data_dir")
 async def test_no_hit_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert await run_main(["search", "zzqx"]) == 0
+    assert await run_main(["search", "zzqx", *WORDS]) == 0
     assert "nothing matches 'zzqx'; try fewer or other words" in " ".join(capsys.readouterr().out.split())
-    assert await run_main(["search", "zzqx", "--json"]) == 0
+    assert await run_main(["search", "zzqx", "--json", *WORDS]) == 0
     empty = SearchResponse(query="zzqx", hits=[])
     assert SearchResponse.model_validate_json(capsys.readouterr().out) == empty
 
 
 @pytest.mark.usefixtures("data_dir")
 async def test_a_window_keeps_only_what_occurred_in_it(capsys: pytest.CaptureFixture[str]) -> None:
-    assert await run_main(["search", "payments", "pool", "--before", "2023-06-01", "--json"]) == 0
+    assert await run_main(["search", "payments", "pool", "--before", "2023-06-01", "--json", *WORDS]) == 0
     response = SearchResponse.model_validate_json(capsys.readouterr().out)
     dated = [h.node.occurred_at for h in response.hits if h.node.occurred_at]
     assert dated
     assert all(t.isoformat() < "2023-06-01" for t in dated)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_words_only_loads_no_model(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beside `serve` on a small machine, or with no model installed, the words still find INC-10.
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", "precedent-tests/no-such-model")
+    assert await run_main(["search", "payments", "pool", "--json", *WORDS]) == 0
+    response = SearchResponse.model_validate_json(capsys.readouterr().out)
+    assert "inc-10" in [hit.node.id for hit in response.hits]
+    assert await run_main(["search", "payments", "pool", "--json"]) == 1  # by meaning: it needs the model
+    assert "PRECEDENT_EMBEDDING_MODEL" in said(capsys)
 
 
 @pytest.mark.usefixtures("data_dir")

@@ -56,9 +56,10 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("recent_changes", {"until": "yesterday"}, "until"),
         ("recent_changes", {"until": "2026-03-01T10:00:00"}, "has no time zone"),
         ("recent_changes", {"hours": 0}, "hours"),
-        ("search", {"query": ""}, "query"),
+        # Worded as the CLI, the HTTP API and the page word them (tests/test_one_search.py).
+        ("search", {"query": ""}, "invalid arguments: nothing to search for: give some words"),
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
-        ("search", {"query": "x", "limit": 500}, "limit"),
+        ("search", {"query": "x", "limit": 500}, "invalid arguments: limit must be from 1 to 100, not 500"),
         ("get_incident", {}, "incident"),
         (
             "search",

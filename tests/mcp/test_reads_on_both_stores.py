@@ -13,7 +13,7 @@ from precedent.errors import NotFound
 from precedent.ingest import Loader, import_export
 from precedent.investigation import recent_changes, service_snapshot
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
-from precedent.retrieval import Catalog, incident_detail, search_map
+from precedent.retrieval import Catalog, SearchQuery, incident_detail, search_map
 from precedent.retrieval.search import rrf
 
 if TYPE_CHECKING:
@@ -50,11 +50,12 @@ async def check_incident_detail(loaded: GraphStore, org: Org) -> None:
 async def check_search_map_by_kind_and_visibility(loaded: GraphStore, org: Org) -> None:
     embedder = HashEmbedder(dimensions=384)
     name = str(org.private.properties["name"])
-    public = await search_map(loaded, embedder, name, viewer=PUBLIC_VIEWER, kinds=["incident"], limit=50)
+    query = SearchQuery(name, kinds=("incident",), limit=50)
+    public = await search_map(loaded, embedder, query, viewer=PUBLIC_VIEWER)
     assert public
     assert {h.node.label for h in public} == {"Incident"}
     assert all(h.node.visibility == "public" for h in public)
-    owner = await search_map(loaded, embedder, name, viewer=OWNER_VIEWER, kinds=["incident"], limit=50)
+    owner = await search_map(loaded, embedder, query, viewer=OWNER_VIEWER)
     assert org.private.id in {h.node.id for h in owner}
     scores = [h.score for h in owner]
     assert scores == sorted(scores, reverse=True)

@@ -93,6 +93,7 @@ def test_public_surface() -> None:
         "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
         "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",
         "IncidentDetail", "incident_detail", "KINDS", "MapHit", "SearchKind", "SearchMode", "search_map",
+        "SEARCH_DEFAULT_LIMIT", "SEARCH_MAX_CHARS", "SEARCH_MAX_RESULTS", "SearchQuery",
     }  # fmt: skip
     for name in retrieval.__all__:
         assert getattr(retrieval, name) is not None

@@ -341,7 +341,7 @@ async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "<h1>Cannot show that</h1>" in response.text
-    assert "q: Expected `str` of length &lt;= 500" in response.text
+    assert "a search takes at most 500 characters, not 501" in response.text
 
 
 async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, cast
 
 from litestar import get, post
@@ -13,6 +14,7 @@ from precedent.api.auth import scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.routes_incidents import values
 from precedent.browse import incidents_per_week, recurring_patterns
+from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery
 from precedent.ingest import BackgroundSync
 from precedent.model import Viewer
@@ -22,7 +24,16 @@ from precedent.responses import (
     SyncStatusResponse,
     WeeklyIncidentsResponse,
 )
-from precedent.retrieval import KINDS, Catalog, SearchKind, search_map
+from precedent.retrieval import (
+    KINDS,
+    SEARCH_DEFAULT_LIMIT,
+    SEARCH_MAX_CHARS,
+    SEARCH_MAX_RESULTS,
+    Catalog,
+    SearchKind,
+    SearchMode,
+    SearchQuery,
+)
 from precedent.store import GraphStore
 
 __all__ = ["ADMIN_ROUTES", "STATS_ROUTES"]
@@ -31,25 +42,64 @@ _KINDS = ", ".join(KINDS)
 _KIND = "(" + "|".join(KINDS) + ")"
 _KINDS_PATTERN = rf"^ *{_KIND} *(, *{_KIND} *)*$"
 
+# The bounds are published, and checked by SearchQuery: a validator here would word the refusal
+# its own way, not as the CLI, the page and MCP say it.
+SearchText = Annotated[
+    str,
+    QueryParameter(
+        description=f"words or a description to look for (up to {SEARCH_MAX_CHARS} characters)",
+        schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS, "pattern": r"\S"},
+    ),
+]
+SearchKinds = Annotated[
+    str | None,
+    QueryParameter(
+        description=f"comma-separated kinds to search ({_KINDS}); all when left out",
+        # Documented, but checked below: litestar's own refusal would show the regex.
+        schema_extra={"pattern": _KINDS_PATTERN},
+    ),
+]
+Mode = Annotated[
+    SearchMode,
+    QueryParameter(
+        description="hybrid (words and meaning, as every surface searches), text (words only) "
+        "or semantic (meaning only)"
+    ),
+]
+Hits = Annotated[
+    int,
+    QueryParameter(
+        description=f"how many hits (1 to {SEARCH_MAX_RESULTS})",
+        schema_extra={"minimum": 1, "maximum": SEARCH_MAX_RESULTS},
+    ),
+]
+OccurredAfter = Annotated[
+    datetime | None,
+    QueryParameter(description="only what occurred at or after this (ISO 8601 with a time zone)"),
+]
+OccurredBefore = Annotated[
+    datetime | None, QueryParameter(description="only what occurred before this (ISO 8601 with a time zone)")
+]
+
 
 @get("/v1/search", responses=problem_responses(400, 503))
 async def search(
     store: NamedDependency[GraphStore],
+    embedder: NamedDependency[Embedder],
     viewer: NamedDependency[Viewer],
-    q: Annotated[str, QueryParameter(min_length=1, description="words to look for")],
-    kinds: Annotated[
-        str | None,
-        QueryParameter(
-            description=f"comma-separated kinds to search ({_KINDS}); all when left out",
-            # Documented, but checked below: litestar's own refusal would show the regex.
-            schema_extra={"pattern": _KINDS_PATTERN},
-        ),
-    ] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=100, description="how many hits")] = 20,
+    q: SearchText,
+    kinds: SearchKinds = None,
+    mode: Mode = "hybrid",
+    limit: Hits = SEARCH_DEFAULT_LIMIT,
+    after: OccurredAfter = None,
+    before: OccurredBefore = None,
 ) -> SearchResponse:
-    """Incidents, post-mortems, follow-ups, updates and services matching the words, best first.
+    """Incidents, post-mortems, follow-ups, updates and services matching the words or meaning, best first.
 
-    The store's lexical (BM25) search over their text, and service names and aliases; only what
+    By words and by meaning (`mode=hybrid`, the default): the store's lexical (BM25) search over
+    their text, service names and aliases, and the nearest embeddings, fused by reciprocal rank.
+    `mode=text` searches by words only, as this route did before it searched by meaning too. The
+    same search as `precedent search`, the `/ui/search` page and the MCP `search` tool; only what
     the token may see.
     """
     wanted = values(kinds)
@@ -61,10 +111,15 @@ async def search(
             f"kinds {kinds!r} is not a list of kinds: give one or more of {_KINDS}, separated by "
             "commas, or leave kinds out to search them all"
         )
-    hits = await search_map(
-        store, None, q, viewer=viewer, kinds=[cast("SearchKind", k) for k in wanted], mode="text", limit=limit
+    query = SearchQuery(
+        q,
+        kinds=tuple(cast("SearchKind", k) for k in wanted),
+        mode=mode,
+        limit=limit,
+        after=after,
+        before=before,
     )
-    return SearchResponse.from_hits(q, hits)
+    return await SearchResponse.for_query(store, embedder, query, viewer)
 
 
 @get("/v1/stats/incidents-per-week", responses=problem_responses(400, 404, 503))

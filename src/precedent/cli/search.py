@@ -1,9 +1,13 @@
-"""``precedent search``: find incidents, their parts and services by words, as ``GET /v1/search`` does."""
+"""``precedent search``: find incidents, their parts and services, as ``GET /v1/search`` does.
+
+By words and meaning unless ``--mode text``, which needs no model; the hits, their order, the
+limits and the refusals are ``retrieval.SearchQuery``'s and ``search_map``'s, as on every surface.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,7 +17,7 @@ from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
 from precedent.responses import SearchResponse
-from precedent.retrieval import KINDS, search_map
+from precedent.retrieval import KINDS, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_RESULTS, SearchMode, SearchQuery
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -22,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "run"]
 
-MAX_LIMIT = 100  # as the API's ``limit``
 _KIND_OF = {label: kind for kind, labels in KINDS.items() for label in labels}
 _SNIPPET = 120
 
@@ -30,7 +33,7 @@ _SNIPPET = 120
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``search`` sub-command."""
     parser = subparsers.add_parser(
-        "search", help="find incidents, updates, post-mortems, follow-ups and services by their words"
+        "search", help="find incidents, updates, post-mortems, follow-ups and services by words and meaning"
     )
     parser.add_argument("text", nargs="+", metavar="TEXT", help="the words to look for")
     parser.add_argument(
@@ -40,7 +43,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="only this kind of hit (repeatable; all when left out)",
     )
     parser.add_argument(
-        "--limit", type=_limit, default=20, help=f"how many hits, 1 to {MAX_LIMIT} (default 20)"
+        "--mode",
+        choices=get_args(SearchMode),
+        default="hybrid",
+        help="hybrid: words and meaning (default, as the API, the page and MCP); text: words only, "
+        "no model to load; semantic: meaning only",
+    )
+    parser.add_argument(
+        "--limit",
+        type=_whole_number,
+        default=SEARCH_DEFAULT_LIMIT,
+        help=f"how many hits, 1 to {SEARCH_MAX_RESULTS} (default {SEARCH_DEFAULT_LIMIT})",
     )
     parser.add_argument("--after", help="only what occurred at or after this time (ISO 8601)")
     parser.add_argument("--before", help="only what occurred before this time (ISO 8601)")
@@ -51,45 +64,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _limit(value: str) -> int:
+def _whole_number(value: str) -> int:
+    # Only the type: the range is SearchQuery's to check, in the words every surface uses.
     try:
-        limit = int(value)
+        return int(value)
     except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}, not {value}")
-    return limit
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value}") from None
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the hits, best first, as a table or as the API's JSON."""
-    text = " ".join(args.text).strip()
     try:
-        if not text:
-            raise ValueError("nothing to search for: give some words, e.g. precedent search checkout timeout")
-        after = parse_time(args.after) if args.after else None
-        before = parse_time(args.before) if args.before else None
-    except ValueError as exc:
+        query = SearchQuery(
+            " ".join(args.text),
+            kinds=tuple(args.kind or ()),
+            mode=args.mode,
+            limit=args.limit,
+            after=parse_time(args.after) if args.after else None,
+            before=parse_time(args.before) if args.before else None,
+        )
+    except (ValueError, InvalidQuery) as exc:  # a malformed time; no words, too many, a bad limit...
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    # By words, as the API searches: no model to load, and read-only beside `precedent serve`.
-    async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
-        try:
-            hits = await search_map(
-                runtime.store,
-                None,
-                text,
-                viewer=viewer_from(args),
-                kinds=tuple(args.kind or ()),
-                mode="text",
-                limit=args.limit,
-                after=after,
-                before=before,
-            )
-        except InvalidQuery as exc:  # a window with nothing in it: bad input, as a malformed time is
-            Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
-            return 2
-    response = SearchResponse.from_hits(text, hits)
+    # Read-only beside `precedent serve`; a reader's model loads at the first text it embeds, so
+    # `--mode text` never loads it.
+    async with Runtime.from_settings(settings, read_only=True) as runtime:
+        response = await SearchResponse.for_query(runtime.store, runtime.embedder, query, viewer_from(args))
+    text = query.text
     if args.json:
         print(response.model_dump_json())
         return 0

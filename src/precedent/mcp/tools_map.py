@@ -21,11 +21,14 @@ from precedent.mcp.tools_incidents import read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
+    SEARCH_DEFAULT_LIMIT,
+    SEARCH_MAX_CHARS,
+    SEARCH_MAX_RESULTS,
     NeighbourhoodQuery,
     SearchKind,
     SearchMode,
+    SearchQuery,
     find_neighbourhood,
-    search_map,
 )
 
 __all__ = ["register_map_tools"]
@@ -131,34 +134,43 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
     @read_only_tool(server, "Search the map")
     async def search(
         ctx: Context,
-        query: Annotated[str, Field(min_length=1, description="words or a description to look for")],
+        # The bounds are published, and checked by SearchQuery in the words the API, the CLI and
+        # the page use.
+        query: Annotated[
+            str,
+            Field(
+                description="words or a description to look for",
+                json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
+            ),
+        ],
         kinds: Annotated[
             tuple[SearchKind, ...], Field(description="which kinds of node to search (all when empty)")
         ] = (),
         mode: Annotated[
-            SearchMode, Field(description="hybrid (words and meaning), text (words) or semantic (meaning)")
+            SearchMode,
+            Field(
+                description="hybrid (words and meaning, the default), text (words only) or semantic (meaning)"
+            ),
         ] = "hybrid",
-        limit: Annotated[int, Field(ge=1, le=50, description="how many hits")] = 10,
+        limit: Annotated[
+            int,
+            Field(
+                description=f"how many hits (1 to {SEARCH_MAX_RESULTS})",
+                json_schema_extra={"minimum": 1, "maximum": SEARCH_MAX_RESULTS},
+            ),
+        ] = SEARCH_DEFAULT_LIMIT,
         after: After = None,
         before: Before = None,
     ) -> Annotated[CallToolResult, SearchResponse]:
         """Search incidents, post-mortems, follow-ups, status updates and services by words and by
-        meaning; hits come best first with their text.
+        meaning; hits come best first with their text, as the HTTP API and the CLI find them.
         """
         with tool_errors():
+            asked = SearchQuery(query, kinds=kinds, mode=mode, limit=limit, after=after, before=before)
             runtime = state.runtime()
-            hits = await search_map(
-                runtime.store,
-                runtime.embedder,
-                query,
-                viewer=state.viewer(ctx),
-                kinds=kinds,
-                mode=mode,
-                limit=limit,
-                after=after,
-                before=before,
+            response = await SearchResponse.for_query(
+                runtime.store, runtime.embedder, asked, state.viewer(ctx)
             )
-            response = SearchResponse.from_hits(query, hits)
         return answer(response, render_search(response))
 
     @read_only_tool(server, "Recent changes")

@@ -8,10 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from precedent.responses.graph import NodeResponse
 from precedent.responses.similar import LessonResponse
+from precedent.retrieval import search_map
 
 if TYPE_CHECKING:
+    from precedent.embedding import Embedder
+    from precedent.model import Viewer
+    from precedent.retrieval import SearchQuery
     from precedent.retrieval.detail import IncidentDetail
     from precedent.retrieval.search import MapHit
+    from precedent.store import GraphStore
 
 __all__ = ["IncidentDetailResponse", "SearchHitResponse", "SearchResponse"]
 
@@ -73,3 +78,11 @@ class SearchResponse(BaseModel):
     def from_hits(cls, query: str, hits: list[MapHit]) -> SearchResponse:
         """Render the hits of ``query``."""
         return cls(query=query, hits=[SearchHitResponse.from_hit(h) for h in hits])
+
+    @classmethod
+    async def for_query(
+        cls, store: GraphStore, embedder: Embedder, query: SearchQuery, viewer: Viewer
+    ) -> SearchResponse:
+        """Search the map as ``viewer`` may see it and render the hits: the one answer of the
+        HTTP API, the CLI, the web page and the MCP tool (``retrieval.search_map``)."""
+        return cls.from_hits(query.text, await search_map(store, embedder, query, viewer=viewer))

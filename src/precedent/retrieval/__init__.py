@@ -28,7 +28,17 @@ from precedent.retrieval.results import (
     SimilarIncident,
     SimilarResults,
 )
-from precedent.retrieval.search import KINDS, MapHit, SearchKind, SearchMode, search_map
+from precedent.retrieval.search import (
+    KINDS,
+    SEARCH_DEFAULT_LIMIT,
+    SEARCH_MAX_CHARS,
+    SEARCH_MAX_RESULTS,
+    MapHit,
+    SearchKind,
+    SearchMode,
+    SearchQuery,
+    search_map,
+)
 from precedent.retrieval.similar import SimilarIncidentFinder
 from precedent.retrieval.weights import DEFAULT_WEIGHTS, Weights
 
@@ -38,6 +48,9 @@ __all__ = [
     "SERVICES_MAX",
     "SIMILAR_MAX_RESULTS",
     "SUMMARY_MAX_CHARS",
+    "SEARCH_DEFAULT_LIMIT",
+    "SEARCH_MAX_CHARS",
+    "SEARCH_MAX_RESULTS",
     "MAX_NEIGHBOURHOOD_DEPTH",
     "DEFAULT_WEIGHTS",
     "KINDS",
@@ -55,6 +68,7 @@ __all__ = [
     "PosedQuery",
     "SearchKind",
     "SearchMode",
+    "SearchQuery",
     "SimilarIncident",
     "SimilarIncidentFinder",
     "SimilarOptions",

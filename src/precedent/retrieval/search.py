@@ -1,8 +1,9 @@
 """Search the map's text: incidents, post-mortems, follow-ups and services, by words and by meaning.
 
-Asks the store's ``text_search`` and ``vector_search`` (through ``GraphStore`` only), matches
-service names (services carry no indexed text), and fuses the rankings with reciprocal rank
-fusion, a pure function of the lists.
+The one search of every surface (HTTP API, CLI, web page, MCP tool): ``SearchQuery`` checks what
+was asked in the same words everywhere, and ``search_map`` asks the store's ``text_search`` and
+``vector_search`` (through ``GraphStore`` only), matches service names (services carry no indexed
+text), and fuses the rankings with reciprocal rank fusion, a pure function of the lists.
 """
 
 from __future__ import annotations
@@ -24,7 +25,19 @@ if TYPE_CHECKING:
     from precedent.model import Node, ScoredNode, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["KINDS", "MapHit", "SearchKind", "SearchMode", "rrf", "search_map", "service_match"]
+__all__ = [
+    "KINDS",
+    "SEARCH_DEFAULT_LIMIT",
+    "SEARCH_MAX_CHARS",
+    "SEARCH_MAX_RESULTS",
+    "MapHit",
+    "SearchKind",
+    "SearchMode",
+    "SearchQuery",
+    "rrf",
+    "search_map",
+    "service_match",
+]
 
 SearchKind = Literal["incident", "postmortem", "follow_up", "service", "update"]
 SearchMode = Literal["hybrid", "text", "semantic"]
@@ -36,6 +49,12 @@ KINDS: dict[SearchKind, tuple[str, ...]] = {
     "service": ("Service",),
     "update": ("IncidentUpdate",),
 }
+SEARCH_MAX_RESULTS = 100
+"""The most hits one search returns, on every surface: a ranked answer to read, not a list to walk."""
+SEARCH_DEFAULT_LIMIT = 20
+SEARCH_MAX_CHARS = 500
+"""The longest search, on every surface: a pasted stack trace only costs the analyzer and the
+model (which reads 256 tokens) time; its distinctive words find the same incidents."""
 _RRF_K = 60  # the usual constant: rank 1 scores 1/61, so no single list dominates
 
 
@@ -91,48 +110,78 @@ class MapHit:
     incident_reference: str | None = None
 
 
-async def search_map(
-    store: GraphStore,
-    embedder: Embedder | None,
-    text: str,
-    *,
-    viewer: Viewer,
-    kinds: Sequence[SearchKind] = (),
-    mode: SearchMode = "hybrid",
-    limit: int = 10,
-    after: datetime | None = None,
-    before: datetime | None = None,
-) -> list[MapHit]:
-    """Search nodes of ``kinds`` (all when empty) the viewer may see, best first.
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to search for, checked alike for every surface.
 
-    Args:
-        store: The knowledge map.
-        embedder: Embeds ``text`` for the semantic half (``None`` searches by words only).
-        text: What to look for.
-        viewer: Who is asking.
-        kinds: Which kinds of node.
-        mode: ``hybrid`` (words and meaning), ``text`` (words) or ``semantic`` (meaning).
-        limit: How many hits.
+    Attributes:
+        text: What to look for (surrounding spaces are dropped).
+        kinds: Which kinds of node (all when empty).
+        mode: ``hybrid`` (words and meaning, the default everywhere), ``text`` (words only, the
+            store's BM25) or ``semantic`` (meaning only).
+        limit: How many hits, from 1 to ``SEARCH_MAX_RESULTS``.
         after: Only nodes that occurred at or after this time.
         before: Only nodes that occurred strictly before this time.
 
-    Returns:
-        Up to ``limit`` hits.
-
     Raises:
-        InvalidQuery: if ``after`` is not earlier than ``before``.
+        InvalidQuery: for no words, more than ``SEARCH_MAX_CHARS``, a limit out of range, or a
+            window with nothing in it; the message says what to send instead.
     """
-    try:
-        check_window(after, before)
-    except ValueError as exc:
-        raise InvalidQuery(str(exc)) from exc
+
+    text: str
+    kinds: tuple[SearchKind, ...] = ()
+    mode: SearchMode = "hybrid"
+    limit: int = SEARCH_DEFAULT_LIMIT
+    after: datetime | None = None
+    before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Measured as sent, before the spaces go: the API's schema publishes the same bound.
+        if len(self.text) > SEARCH_MAX_CHARS:
+            raise InvalidQuery(
+                f"a search takes at most {SEARCH_MAX_CHARS} characters, not {len(self.text)}: "
+                "search for its distinctive words (an error's message, not the whole stack trace)"
+            )
+        # Frozen, so normalised through object.__setattr__: " pool " and "pool" are one search.
+        object.__setattr__(self, "text", self.text.strip())
+        object.__setattr__(self, "kinds", tuple(self.kinds))
+        if not self.text:
+            raise InvalidQuery("nothing to search for: give some words, e.g. checkout timeout")
+        if not 1 <= self.limit <= SEARCH_MAX_RESULTS:
+            raise InvalidQuery(f"limit must be from 1 to {SEARCH_MAX_RESULTS}, not {self.limit}")
+        unknown = [kind for kind in self.kinds if kind not in KINDS]
+        if unknown:
+            raise InvalidQuery(f"unknown kind {unknown[0]!r}; use any of {', '.join(KINDS)}")
+        try:
+            check_window(self.after, self.before)
+        except ValueError as exc:
+            raise InvalidQuery(str(exc)) from exc
+
+
+async def search_map(
+    store: GraphStore, embedder: Embedder, query: SearchQuery, *, viewer: Viewer
+) -> list[MapHit]:
+    """Search nodes of ``query.kinds`` the viewer may see, best first: what every surface answers.
+
+    Args:
+        store: The knowledge map.
+        embedder: Embeds the text for the semantic half (not called for ``mode="text"``).
+        query: What to look for.
+        viewer: Who is asking.
+
+    Returns:
+        Up to ``query.limit`` hits.
+    """
+    text, kinds, limit = query.text, query.kinds, query.limit
     labels = tuple(label for kind in (kinds or tuple(KINDS)) for label in KINDS[kind])
-    search_filter = SearchFilter(labels=labels, after=after, before=before, visibilities=viewer.visibilities)
+    search_filter = SearchFilter(
+        labels=labels, after=query.after, before=query.before, visibilities=viewer.visibilities
+    )
     wide = limit * 3  # each half looks further than the answer so fusion has overlap to work with
     rankings: list[list[ScoredNode]] = []
-    if mode in ("hybrid", "text"):
+    if query.mode in ("hybrid", "text"):
         rankings.append(await store.text_search(text, k=wide, search_filter=search_filter))
-    if mode in ("hybrid", "semantic") and embedder is not None:
+    if query.mode in ("hybrid", "semantic"):
         vector = (await embedder.embed([text]))[0]
         rankings.append(await store.vector_search(vector, k=wide, search_filter=search_filter))
     ranked = [[hit.node_id for hit in ranking] for ranking in rankings]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from precedent.browse import hotspots
 from precedent.embedding import Embedder
 from precedent.investigation import latest_per_incident
-from precedent.model import Node, Viewer
-from precedent.retrieval import SearchKind, search_map
+from precedent.model import Viewer
+from precedent.responses import NodeResponse, SearchResponse
+from precedent.retrieval import SearchQuery
 from precedent.store import GraphStore
 from precedent.store.embedded.analyzer import analyze
 from precedent.web.rendering import PAGES, page
@@ -23,7 +22,6 @@ __all__ = ["HOME_PAGES", "hit_link"]
 
 HOTSPOT_WEEKS = 4
 COUNTED = ("Incident", "Service", "Team", "ChangeEvent", "FollowUp", "Investigation")
-SEARCHED: tuple[SearchKind, ...] = ("incident", "service", "postmortem", "follow_up", "update")
 
 
 @get("/", name="web:home")
@@ -46,7 +44,7 @@ async def home_page(
     )
 
 
-def hit_link(node: Node) -> str | None:
+def hit_link(node: NodeResponse) -> str | None:
     """The page a search hit opens: its incident's for an incident's part, a service's own."""
     props = node.properties
     if node.label == "Incident":
@@ -63,11 +61,15 @@ async def search_page(
     embedder: NamedDependency[Embedder],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
-    q: Annotated[str, QueryParameter(max_length=500)] = "",
+    q: FromQuery[str] = "",
 ) -> Template:
-    """Incidents, services, post-mortems, follow-ups and updates matching ``q``, best first."""
+    """Incidents, services, post-mortems, follow-ups and updates matching ``q``, best first.
+
+    The search of every surface with its defaults (``GET /v1/search?q=``); an empty box is the
+    empty search page, and a query the search refuses is a page saying why (``InvalidQuery``).
+    """
     text = q.strip()
-    hits = await search_map(store, embedder, text, viewer=viewer, kinds=SEARCHED, limit=20) if text else []
+    hits = (await SearchResponse.for_query(store, embedder, SearchQuery(q), viewer)).hits if text else []
     return page(
         "search.html",
         session,
@@ -78,7 +80,7 @@ async def search_page(
     )
 
 
-def _has_a_word(query: str, node: Node) -> bool:
+def _has_a_word(query: str, node: NodeResponse) -> bool:
     """Whether ``node``'s text or name holds one of ``query``'s words.
 
     Search by meaning always finds a nearest neighbour: when no hit holds a word of the query
