@@ -34,6 +34,7 @@ __all__ = [
     "latest_for_incident",
     "latest_per_incident",
     "list_recent",
+    "made_of",
     "save",
     "standing",
 ]
@@ -122,22 +123,40 @@ async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Inves
     return _read(found[0])
 
 
-async def _latest_node(store: GraphStore, incident_id: str, viewer: Viewer) -> Node | None:
+async def made_of(store: GraphStore, investigation_id: str) -> tuple[str, datetime] | None:
+    """The incident a stored build investigates and when it was built, whoever may read it.
+
+    ``None`` when there is no such build, or it is of a described incident (no incident id).
+    """
+    found = await store.get_nodes([investigation_id])
+    if not found or found[0].label != LABEL or found[0].occurred_at is None:
+        return None
+    incident_id = found[0].properties.get("incident_id")
+    return (str(incident_id), found[0].occurred_at) if incident_id else None
+
+
+async def _latest_node(
+    store: GraphStore, incident_id: str, visibilities: tuple[Visibility, ...]
+) -> Node | None:
     linked = await store.neighbours(
         incident_id,
-        GraphFilter(
-            labels=(LABEL,), rel_types=("INVESTIGATES",), direction="in", visibilities=viewer.visibilities
-        ),
+        GraphFilter(labels=(LABEL,), rel_types=("INVESTIGATES",), direction="in", visibilities=visibilities),
     )
-    nodes = [n for e, n in linked if e.target == incident_id and n.label == LABEL and viewer.can_see(n)]
+    nodes = [
+        n for e, n in linked if e.target == incident_id and n.label == LABEL and n.visibility in visibilities
+    ]
     # Ids sort newest first, so the smallest id is the latest build.
     return min(nodes, key=lambda n: n.id) if nodes else None
 
 
 async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewer) -> Investigation | None:
-    """Return the newest investigation of an incident the viewer may see, or ``None``."""
-    node = await _latest_node(store, incident_id, viewer)
-    return _read(node) if node else None
+    """Return the newest investigation of an incident if the viewer may see it, or ``None``.
+
+    Not an older one when the newest is hidden from the viewer (it cites an incident made private
+    since): that one predates what the newest was built from, so the caller builds one afresh.
+    """
+    node = await _latest_node(store, incident_id, ("public", "private"))
+    return _read(node) if node and viewer.can_see(node) else None
 
 
 @dataclass(frozen=True)
@@ -165,7 +184,7 @@ async def standing(store: GraphStore, investigation: Investigation, viewer: View
         return Standing()
     closed_at = stored_time(found[0].properties.get("closed_at"))
     incident_id = investigation.incident.id
-    latest = await _latest_node(store, incident_id, viewer) if incident_id else None
+    latest = await _latest_node(store, incident_id, viewer.visibilities) if incident_id else None
     if latest is None or latest.id >= investigation.id:
         return Standing(closed_at=closed_at)
     return Standing(latest.id, latest.occurred_at, closed_at)
