@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -30,7 +30,7 @@ from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
 from tests.investigation.org import DECLARED, build_investigation_org
 from tests.investigation.test_persist import investigation
-from tests.webhooks.test_channel_visibility import cited
+from tests.webhooks.test_channel_visibility import HiddenWhileBuilding, cited
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,3 +107,15 @@ async def test_the_latest_for_a_read_viewer_is_built_again_when_the_latest_build
     assert MADE_PRIVATE not in cited(fresh)
     assert await latest_for_incident(store, "inc-20", PUBLIC_VIEWER) == fresh
     assert (await latest_for_incident(store, "inc-20", OWNER_VIEWER)) == fresh
+
+
+async def test_a_read_viewer_whose_build_was_hidden_as_it_was_stored_is_shown_it_drawn_again(
+    store: GraphStore,
+) -> None:
+    await build_investigation_org(store, HashEmbedder(dimensions=384))
+    racing = cast("GraphStore", HiddenWhileBuilding(store, MADE_PRIVATE))
+
+    shown = await latest_or_build(_collaborators(racing, lambda: DECLARED), "inc-20", PUBLIC_VIEWER)
+
+    assert MADE_PRIVATE in cited(await get(store, shown.id, OWNER_VIEWER))  # stored hidden
+    assert MADE_PRIVATE not in cited(shown)
