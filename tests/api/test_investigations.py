@@ -15,7 +15,7 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.metrics import REGISTRY
 from precedent.store.embedded import EmbeddedStore
-from precedent.webhooks import StoreInvestigationCloser
+from precedent.webhooks import IncidentWriter, StoreInvestigationCloser
 from tests.investigation.org import build_investigation_org
 
 if TYPE_CHECKING:
@@ -210,3 +210,37 @@ async def test_a_stored_investigation_says_when_it_is_superseded_and_closed(
     schema = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
     described = next(s for s in schema.values() if "superseded_by" in s.get("properties", {}))
     assert {"superseded_by_href", "superseded_at", "closed_at"} <= set(described["properties"])
+
+
+async def test_a_build_hidden_for_citing_an_incident_made_private_is_drawn_again_for_a_read_token(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # Its Slack message, redrawn without the incident, links here: a 404 was all a read token got.
+    built = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert "INC-31" in built["summary_markdown"]
+    await IncidentWriter(store, HashEmbedder(dimensions=384)).hide("inc-31")
+
+    by_id = await client.get(f"/v1/investigations/{built['id']}")
+
+    assert by_id.status_code == 200
+    shown = by_id.json()
+    assert (shown["id"], shown["built_at"]) == (built["id"], built["built_at"])
+    assert "inc-31" not in by_id.text
+    assert "INC-31" not in by_id.text
+    assert shown["superseded_by"] is None
+    # The page the message links to, signed in with the same read token.
+    form = await client.get("/ui/sign-in")
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    signed_in = await client.post(
+        "/ui/sign-in",
+        data={"token": token, "csrf": form.cookies["precedent_csrf"], "next": "/ui/"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    page = await client.get(f"/ui/investigations/{quote(built['id'], safe='')}")
+    assert page.status_code == 200
+    assert "INC-20" in page.text
+    assert "INC-31" not in page.text
+    latest = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert latest["id"] != built["id"]
+    assert "INC-31" not in latest["summary_markdown"]

@@ -29,9 +29,9 @@ from precedent.investigation import (
     build_investigation,
     latest_or_build,
     list_recent,
+    readable,
     save,
 )
-from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
 from precedent.responses import ChangesPageResponse, InvestigationResponse, RecordedChangeResponse
 from precedent.retrieval import NAME_MAX_CHARS, SERVICES_MAX, SUMMARY_MAX_CHARS, DescribedQuery
@@ -140,13 +140,17 @@ async def incident_investigation(
 @get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
 async def investigation_by_id(
     investigation_id: FromPath[str],
-    store: NamedDependency[GraphStore],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
 ) -> InvestigationResponse:
     """A stored investigation by id, with `superseded_by` (and its path) when its incident has a
-    newer one, and `closed_at` when the incident was closed."""
-    investigation = await get_investigation(store, investigation_id, viewer)
-    return await InvestigationResponse.where_it_stands(store, investigation, viewer)
+    newer one, and `closed_at` when the incident was closed.
+
+    One that cites an incident made private since is drawn again, at the moment it was built,
+    without it for a token that may not see private incidents (as its Slack message was)."""
+    investigation = await readable(collaborators, investigation_id, viewer)
+    return await InvestigationResponse.where_it_stands(collaborators.store, investigation, viewer)
 
 
 @post(

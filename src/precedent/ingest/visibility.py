@@ -22,7 +22,7 @@ from precedent.model import GraphFilter
 from precedent.store.meta import ids_in, update_ids
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
 
     from precedent.model import Node, Visibility
     from precedent.store import GraphStore
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INCIDENT_PARTS",
     "MADE_PRIVATE_KEY",
+    "any_made_private",
     "forget_made_private",
     "hide_parts_of_incidents_made_private",
     "incidents_citing",
@@ -100,6 +101,24 @@ async def hide_parts_of_incidents_made_private(
     private = [incident_id for incident_id, visibility in visibilities.items() if visibility == "private"]
     was_public = [n.id for n in await store.get_nodes(private) if n.visibility == "public"] if private else []
     return sum([await make_parts_private(store, incident_id) for incident_id in was_public])
+
+
+async def any_made_private(store: GraphStore, incident_ids: Collection[str]) -> bool:
+    """Whether any of ``incident_ids`` is private, or listed as being made private.
+
+    What a public investigation cites is read again by ``investigation.persist.save`` after it is
+    written: a build that read an incident while public may be stored after ``make_parts_private``
+    scanned for its citers. The hide pass lists the incident and then scans; the save writes and
+    then reads the list: whichever runs second sees the other (on one embedded map or one Neo4j
+    server, where a write that returned is seen by every later read), so the build is hidden by
+    one or the other. The list is read before the incidents: it is cleared only once the incident
+    is private, so a save that finds it cleared also finds the incident private.
+    """
+    if not incident_ids:
+        return False
+    if ids_in(await store.get_meta(MADE_PRIVATE_KEY)) & set(incident_ids):
+        return True
+    return any(n.visibility == "private" for n in await store.get_nodes(sorted(incident_ids)))
 
 
 async def made_private(store: GraphStore) -> list[str]:

@@ -20,7 +20,6 @@ from precedent.investigation.build import (
     build_investigation,
     investigation_id,
 )
-from precedent.investigation.channel import channel_view
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
 from precedent.investigation.latest import latest_or_build
@@ -36,6 +35,7 @@ from precedent.investigation.persist import (
     save,
     standing,
 )
+from precedent.investigation.redraw import channel_view, readable
 from precedent.investigation.results import (
     Change,
     Evidence,
@@ -91,6 +91,7 @@ __all__ = [
     "latest_per_incident",
     "list_recent",
     "people_of",
+    "readable",
     "recent_changes",
     "resolve_service",
     "save",

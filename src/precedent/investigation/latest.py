@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from precedent.investigation.build import Collaborators, build_investigation
 from precedent.investigation.persist import latest_for_incident, save
+from precedent.investigation.redraw import redrawn
 from precedent.retrieval.query import IncidentQuery
 
 if TYPE_CHECKING:
@@ -29,5 +30,8 @@ async def latest_or_build(
     if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
         return stored
     investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
-    await save(collaborators.store, investigation, trigger="request")
+    if await save(collaborators.store, investigation, trigger="request") not in viewer.visibilities:
+        # An incident it cites was made private while it was built: stored hidden, and shown
+        # as the viewer may see it now.
+        return await redrawn(collaborators, node.id, investigation.built_at, viewer)
     return investigation

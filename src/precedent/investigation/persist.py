@@ -1,8 +1,9 @@
 """Stored investigations: an ``Investigation`` node per build, linked to its incident and precedents.
 
 The node holds the serialised result (``result_json``), when it was built, how long it took and
-what the map held, and takes its incident's visibility, so the store's visibility filters apply
-to it as to the incident. Ids sort newest first (``build.investigation_id``).
+what the map held, and takes its incident's visibility (private also when an incident it cites
+was made private while it was built), so the store's visibility filters apply to it as to the
+incident. Ids sort newest first (``build.investigation_id``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery, NotFound
+from precedent.ingest.visibility import any_made_private
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.model import Edge, GraphFilter, Node, clean_properties, stored_time
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from precedent.investigation.results import Investigation
-    from precedent.model import Viewer
+    from precedent.model import Viewer, Visibility
     from precedent.store.base import GraphStore
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "latest_for_incident",
     "latest_per_incident",
     "list_recent",
+    "made_of",
     "save",
     "standing",
 ]
@@ -41,7 +44,7 @@ LABEL = "Investigation"
 _ID = re.compile(r"inv:\d{13}:.+")
 
 
-def _node(investigation: Investigation, trigger: str) -> Node:
+def _node(investigation: Investigation, trigger: str, visibility: Visibility) -> Node:
     incident, state = investigation.incident, investigation.map_state
     props = {
         "incident_id": incident.id,
@@ -61,25 +64,47 @@ def _node(investigation: Investigation, trigger: str) -> Node:
         LABEL,
         clean_properties(props),
         occurred_at=investigation.built_at,
-        visibility=incident.visibility,
+        visibility=visibility,
     )
 
 
-async def save(store: GraphStore, investigation: Investigation, *, trigger: str = "request") -> None:
+async def save(store: GraphStore, investigation: Investigation, *, trigger: str = "request") -> Visibility:
     """Store ``investigation``, linked ``INVESTIGATES`` its incident and ``SUGGESTS`` its precedents.
+
+    It takes its incident's visibility, unless it cites an incident made private since it was
+    built (or being made so): the hide pass may have looked for its citers before it was stored,
+    so it is hidden here instead (``ingest.visibility.any_made_private``), and a ``read`` viewer
+    gets one built afresh.
 
     Args:
         store: The knowledge map.
         investigation: A built investigation.
         trigger: What asked for it (``request``, ``cli``, ``webhook``).
+
+    Returns:
+        The visibility it was stored with.
     """
-    await store.upsert_nodes([_node(investigation, trigger)])
+    visibility = await _visibility(store, investigation)
+    node = _node(investigation, trigger, visibility)
+    await store.upsert_nodes([node])
     edges = [
         Edge(investigation.id, "SUGGESTS", p.incident_id, {"score": p.score}) for p in investigation.similar
     ]
     if investigation.incident.id:
         edges.append(Edge(investigation.id, "INVESTIGATES", investigation.incident.id))
     await store.upsert_edges(edges)
+    # Read again now that it is written: a hide pass that scanned before the write listed the
+    # incident before scanning, so this read sees it (see ``any_made_private``).
+    if visibility == "public" and await _visibility(store, investigation) == "private":
+        visibility = "private"
+        await store.upsert_nodes([replace(node, visibility=visibility)])
+    return visibility
+
+
+async def _visibility(store: GraphStore, investigation: Investigation) -> Visibility:
+    if investigation.incident.visibility == "private":
+        return "private"
+    return "private" if await any_made_private(store, investigation.cited_incidents) else "public"
 
 
 def _read(node: Node) -> Investigation:
@@ -98,22 +123,40 @@ async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Inves
     return _read(found[0])
 
 
-async def _latest_node(store: GraphStore, incident_id: str, viewer: Viewer) -> Node | None:
+async def made_of(store: GraphStore, investigation_id: str) -> tuple[str, datetime] | None:
+    """The incident a stored build investigates and when it was built, whoever may read it.
+
+    ``None`` when there is no such build, or it is of a described incident (no incident id).
+    """
+    found = await store.get_nodes([investigation_id])
+    if not found or found[0].label != LABEL or found[0].occurred_at is None:
+        return None
+    incident_id = found[0].properties.get("incident_id")
+    return (str(incident_id), found[0].occurred_at) if incident_id else None
+
+
+async def _latest_node(
+    store: GraphStore, incident_id: str, visibilities: tuple[Visibility, ...]
+) -> Node | None:
     linked = await store.neighbours(
         incident_id,
-        GraphFilter(
-            labels=(LABEL,), rel_types=("INVESTIGATES",), direction="in", visibilities=viewer.visibilities
-        ),
+        GraphFilter(labels=(LABEL,), rel_types=("INVESTIGATES",), direction="in", visibilities=visibilities),
     )
-    nodes = [n for e, n in linked if e.target == incident_id and n.label == LABEL and viewer.can_see(n)]
+    nodes = [
+        n for e, n in linked if e.target == incident_id and n.label == LABEL and n.visibility in visibilities
+    ]
     # Ids sort newest first, so the smallest id is the latest build.
     return min(nodes, key=lambda n: n.id) if nodes else None
 
 
 async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewer) -> Investigation | None:
-    """Return the newest investigation of an incident the viewer may see, or ``None``."""
-    node = await _latest_node(store, incident_id, viewer)
-    return _read(node) if node else None
+    """Return the newest investigation of an incident if the viewer may see it, or ``None``.
+
+    Not an older one when the newest is hidden from the viewer (it cites an incident made private
+    since): that one predates what the newest was built from, so the caller builds one afresh.
+    """
+    node = await _latest_node(store, incident_id, ("public", "private"))
+    return _read(node) if node and viewer.can_see(node) else None
 
 
 @dataclass(frozen=True)
@@ -141,7 +184,7 @@ async def standing(store: GraphStore, investigation: Investigation, viewer: View
         return Standing()
     closed_at = stored_time(found[0].properties.get("closed_at"))
     incident_id = investigation.incident.id
-    latest = await _latest_node(store, incident_id, viewer) if incident_id else None
+    latest = await _latest_node(store, incident_id, viewer.visibilities) if incident_id else None
     if latest is None or latest.id >= investigation.id:
         return Standing(closed_at=closed_at)
     return Standing(latest.id, latest.occurred_at, closed_at)

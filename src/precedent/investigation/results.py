@@ -303,3 +303,20 @@ class Investigation:
     build_ms: float
     map_state: MapState
     change_window_hours: float
+
+    @property
+    def cited_incidents(self) -> frozenset[str]:
+        """The other incidents it names: precedents, incidents on the services, evidence, follow-ups.
+
+        What its reader learns of other incidents (names, causes, fixes) comes from these, so
+        they decide who may read it (``persist.save``).
+        """
+        briefs = [b for s in self.services for b in (*s.recent_incidents, *s.active_incidents)]
+        follow_ups = [*self.follow_ups, *(f for p in self.similar for f in p.follow_ups)]
+        cited = {
+            *(p.incident_id for p in self.similar),
+            *(b.id for b in briefs),
+            *(e.id for h in self.hypotheses for e in h.evidence if e.kind == "incident"),
+            *(f.incident_id for f in follow_ups),
+        }
+        return frozenset(cited - {self.incident.id})

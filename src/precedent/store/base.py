@@ -284,6 +284,13 @@ class GraphStore(Protocol):
         Both stores analyze text as Lucene's ``EnglishAnalyzer`` does (standard tokenizer,
         possessives, lower case, English stop words, Porter stemming), so they agree on which
         nodes match; scores differ slightly. Any query string is safe to pass.
+
+        The filter picks the hits, not the statistics: a term's document frequency and the
+        average length are those of every node indexed, private ones too (Neo4j's Lucene index
+        also counts deleted nodes until it merges). A ``read`` viewer's order among public hits
+        may therefore move with what private text holds, which tells at most how many private
+        nodes share a word that public ones use, never which nor what they say. Statistics per
+        visibility would need a second full-text index on Neo4j; not worth it for that.
         """
 
     async def stats(self, *, visibilities: Sequence[Visibility] = ("public", "private")) -> StoreStats:

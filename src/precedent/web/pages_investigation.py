@@ -11,8 +11,8 @@ from precedent.investigation import (
     Collaborators,
     Investigation,
     latest_or_build,
+    readable,
 )
-from precedent.investigation import get as get_investigation
 from precedent.model import Viewer
 from precedent.responses import InvestigationResponse
 from precedent.store import GraphStore
@@ -82,18 +82,20 @@ _DONE = {"completed", "done", "closed", "resolved", "not_doing", "canceled", "ca
 @get("/investigations/{investigation_id:str}", name="web:investigation")
 async def investigation_page(
     investigation_id: FromPath[str],
-    store: NamedDependency[GraphStore],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
     """A stored investigation by id, saying so when its incident has a newer one.
 
     A link to one build (in a Slack message before it was edited, a bookmark, the demo's
-    print-out) would otherwise show causes read from what the incident no longer says.
+    print-out) would otherwise show causes read from what the incident no longer says. One that
+    cites an incident made private since is drawn again without it for a reader who may not see
+    private incidents, as its Slack message was redrawn (``investigation.readable``).
     """
-    return await _stored_page(
-        store, await get_investigation(store, investigation_id, viewer), viewer, session
-    )
+    investigation = await readable(collaborators, investigation_id, viewer)
+    return await _stored_page(collaborators.store, investigation, viewer, session)
 
 
 @get("/incidents/{incident:str}/investigation", name="web:incident-investigation")

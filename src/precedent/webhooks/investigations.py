@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from precedent.investigation import Collaborators, Investigation
-    from precedent.model import Node
+    from precedent.model import Node, Visibility
     from precedent.store import GraphStore
 
 __all__ = [
@@ -123,7 +123,7 @@ class MapInvestigationBuilder:
         investigation = await build_investigation(
             IncidentQuery(incident_id), self._collaborators, OWNER_VIEWER
         )
-        await save(self._collaborators.store, investigation, trigger="webhook")
+        stored = await save(self._collaborators.store, investigation, trigger="webhook")
         log.info(
             "investigation built incident=%s investigation=%s build_ms=%.0f",
             incident_id,
@@ -131,17 +131,18 @@ class MapInvestigationBuilder:
             investigation.build_ms,
         )
         if self._publisher is not None:
-            self._publisher.investigation_built(await self._for_channel(investigation))
+            self._publisher.investigation_built(await self._for_channel(investigation, stored))
         return investigation.id
 
-    async def _for_channel(self, investigation: Investigation) -> Investigation:
+    async def _for_channel(self, investigation: Investigation, stored: Visibility) -> Investigation:
         """``investigation`` as its incident's channel may be shown it.
 
-        A public incident's cites only public incidents already. A private incident's channel is
-        for the people invited to that incident, who may not see the other private incidents it
-        cites: it is built again as they may see it, at the same moment (``channel_view``).
+        A public incident's cites only public incidents, unless one was made private while it
+        was built (``save`` stored it private then). A private incident's channel is for the
+        people invited to that incident, who may not see the other private incidents it cites.
+        Either is built again as its channel may see it, at the same moment (``channel_view``).
         """
         incident_id = investigation.incident.id
-        if investigation.incident.visibility == "public" or incident_id is None:
+        if stored == "public" or incident_id is None:
             return investigation
         return await channel_view(self._collaborators, incident_id, investigation.built_at)
