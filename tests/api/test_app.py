@@ -88,6 +88,17 @@ async def test_a_post_with_a_query_parameter_its_route_does_not_take_is_refused(
     assert "unknown query parameter 'limit'" in response.json()["detail"]
 
 
+async def test_a_body_time_without_a_zone_says_how_to_give_one(client: AsyncClient) -> None:
+    # The CLI and the MCP tool say to add Z or an offset; the API said only pydantic's words.
+    response = await client.post(
+        "/v1/similar", json={"name": "Checkout 500s", "declared_at": "2026-12-01T00:00:00"}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "declared_at"
+    assert "add Z for UTC" in error["message"]
+
+
 async def test_a_described_incident_of_an_unknown_severity_or_type_is_refused_naming_the_known(
     client: AsyncClient,
 ) -> None:
