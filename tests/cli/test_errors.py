@@ -243,3 +243,25 @@ async def test_measuring_the_ranking_runs_beside_the_running_service(
     assert "is open for writing by" not in text
     assert "no labels" in text
     assert code == (2 if argv[0] == "evaluate" else 0)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # A traceback ending in ValueError, after the model had loaded.
+        (["evaluate", "--held-out-from", "soon"], "error: 'soon' is not an ISO 8601 time"),
+        # Cut to no query, it said the map had no RELATED_TO links, which it has.
+        (["evaluate", "--limit-queries", "0"], "error: --limit-queries must be at least 1, not 0"),
+        # A traceback ending in FileNotFoundError.
+        (
+            ["similar", "--batch", "no-such-queries.jsonl"],
+            "error: cannot read the batch file no-such-queries.jsonl",
+        ),
+    ],
+)
+async def test_an_unusable_evaluate_or_batch_argument_is_said_in_one_line(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_main(argv) == 2
+    assert expected in said(capsys)
