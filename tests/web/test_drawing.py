@@ -256,3 +256,21 @@ def test_a_hypothesis_kind_reads_as_words() -> None:
     html = _environment().get_template(page.template_name).render(**page.context)
     assert "same service · evidence:" in html
     assert "same_service" not in html
+
+
+def test_a_named_service_the_map_does_not_hold_is_said_on_the_page() -> None:
+    # "services: none named" hid the typo the CLI and MCP name ("not in the map, so left out").
+    investigation = _investigation()
+    incident = dataclasses.replace(
+        investigation.incident, service_ids=(), service_names=(), unknown_services=("chekout",)
+    )
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(
+        dataclasses.replace(investigation, incident=incident, services=()),
+        PageSession(token, token.viewer(), "csrf"),
+    )
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    header = html.split('<header class="page">')[1].split("</header>")[0]
+    assert "not in the map, so left out: chekout (check the name)" in header
+    assert "none named" not in header
