@@ -265,3 +265,17 @@ async def test_an_unusable_evaluate_or_batch_argument_is_said_in_one_line(
 ) -> None:
     assert await run_main(argv) == 2
     assert expected in said(capsys)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_investigate_markdown_names_a_service_the_map_does_not_hold(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The table said "not in the map, so left out"; the summary meant for Slack dropped the typo
+    # in silence, with no owner, on-call or change for it.
+    argv = ["investigate", "--name", "Ledger errors", "--service", "ledgr", "--no-save", "--markdown"]
+    assert await run_main(argv) == 0
+    captured = capsys.readouterr()
+    assert "not in the map, so left out: ledgr" in " ".join(captured.err.split())
+    assert "not in the map" not in captured.out  # the summary alone, to paste
