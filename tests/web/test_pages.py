@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -24,6 +25,9 @@ from tests.api.conftest import running
 from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
     from tests.web.conftest import WebOrg
 
 
@@ -508,6 +512,19 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
         assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
 
 
+@asynccontextmanager
+async def _signed_in_reader(
+    org: WebOrg, data_dir: Path, store: EmbeddedStore, embedder: HashEmbedder
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser signed in as the organisation's reader, on an app over ``store`` (a copy of its map)."""
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=embedder)
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await Pages(client, org).sign_in(org.read_token)
+        yield client
+
+
 async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
     # The incident changed and was investigated again: its first link (a Slack message before the
     # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
@@ -521,15 +538,7 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
         query = IncidentQuery(web_org.public.id)
         newer = await build_investigation(query, Collaborators(store, finder, catalog), OWNER_VIEWER)
         await save(store, newer, trigger="webhook")
-        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=embedder)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            running(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            pages = Pages(client, web_org)
-            await pages.sign_in(web_org.read_token)
+        async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
             earlier = (await client.get(f"/ui/investigations/{web_org.public_investigation}")).text
             assert f"This is an earlier investigation of {web_org.public_ref}" in earlier
             assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
@@ -572,15 +581,7 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
                 ),
             ]
         )
-        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            running(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            pages = Pages(client, web_org)
-            await pages.sign_in(web_org.read_token)
+        async with _signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
             live = _section((await client.get("/ui/incidents/INC-900")).text, "postmortem")
             assert "<dt>Root cause</dt><dd>not known yet: the incident is still open" in live
             assert "<dt>Resolved by</dt><dd>not yet: the incident is still open" in live
