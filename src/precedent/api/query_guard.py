@@ -60,7 +60,9 @@ async def reject_unknown_query(
     given = {unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part}
     unknown = sorted(given - accepted)
     if unknown:
-        allowed = ", ".join(sorted(accepted)) or "none"
-        raise InvalidQuery(
-            f"unknown query parameter {unknown[0]!r}; {connection.url.path} accepts: {allowed}"
-        )
+        if accepted:
+            takes = f"accepts: {', '.join(sorted(accepted))}"
+        else:  # a POST whose fields, limit included, go in its JSON body
+            body = connection.scope.get("method") in ("POST", "PUT", "PATCH")
+            takes = "takes none" + ("; send its fields in the JSON body" if body else "")
+        raise InvalidQuery(f"unknown query parameter {unknown[0]!r}; {connection.url.path} {takes}")
