@@ -79,6 +79,28 @@ async def test_similar_for_a_described_incident(client: AsyncClient) -> None:
     assert set(first["explanation"]["contributions"]) >= {"semantic", "lexical"}
 
 
+async def test_a_post_with_a_query_parameter_its_route_does_not_take_is_refused(client: AsyncClient) -> None:
+    # The limit of POST /v1/similar is in the body: ?limit=50 answered the default 10 as if
+    # asked for 50, and a typo on any POST went unnoticed, as it no longer does on a GET.
+    response = await client.post("/v1/similar", params={"limit": 50}, json={"name": "Checkout 500s"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"] == (
+        "unknown query parameter 'limit'; /v1/similar takes none; send its fields in the JSON body"
+    )
+
+
+async def test_a_body_time_without_a_zone_says_how_to_give_one(client: AsyncClient) -> None:
+    # The CLI and the MCP tool say to add Z or an offset; the API said only pydantic's words.
+    response = await client.post(
+        "/v1/similar", json={"name": "Checkout 500s", "declared_at": "2026-12-01T00:00:00"}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "declared_at"
+    assert "add Z for UTC" in error["message"]
+
+
 async def test_a_described_incident_of_an_unknown_severity_or_type_is_refused_naming_the_known(
     client: AsyncClient,
 ) -> None:
@@ -286,8 +308,8 @@ async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> 
                         path,
                         status,
                     )
-            if method == "get" and path.startswith("/v1/"):
-                assert "400" in operation["responses"], path  # an unknown query parameter
+            if path.startswith("/v1/"):
+                assert "400" in operation["responses"], (method, path)  # an unknown query parameter
     response = await client.get("/v1/stats", params={"servise": "db"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -145,6 +145,16 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
     assert invalid.status_code == 400
 
 
+async def test_a_change_that_finished_before_it_started_is_refused(client: AsyncTestClient[Litestar]) -> None:
+    times = {"started_at": "2030-01-01T10:00:00Z", "finished_at": "2030-01-01T09:00:00Z"}
+    response = await client.post("/v1/changes", json={"service": "payments-api", "id": "swapped", **times})
+    assert response.status_code == 400
+    assert "finished_at" in response.json()["detail"]
+    assert "swap them" in response.json()["detail"]
+    listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 24 * 365})
+    assert "change:swapped" not in {c["id"] for c in listed.json()["items"]}
+
+
 async def test_the_openapi_schema_describes_the_new_routes(client: AsyncTestClient[Litestar]) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {"/v1/investigations", "/v1/changes", "/v1/services/{service}/changes"} <= set(paths)

@@ -124,8 +124,11 @@ async def test_list_revoke_by_name_and_last_used(store: GraphStore) -> None:
     revoked = await registry.revoke("first")
     assert revoked.revoked_at == clock.now
     assert (await registry.tokens())[0].revoked_at == clock.now
-    with pytest.raises(NotFound):
+    # Listed as revoked, so not "not found" (which sent the operator looking for a typo).
+    with pytest.raises(InvalidQuery, match=r"token 'first' \(tok_\w+\) was revoked already, at "):
         await registry.revoke("first")
+    with pytest.raises(NotFound):
+        await registry.revoke("never-made")
     # The name is free again once its token is revoked.
     await registry.create(["read"], name="first")
 

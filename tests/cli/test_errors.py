@@ -243,3 +243,39 @@ async def test_measuring_the_ranking_runs_beside_the_running_service(
     assert "is open for writing by" not in text
     assert "no labels" in text
     assert code == (2 if argv[0] == "evaluate" else 0)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # A traceback ending in ValueError, after the model had loaded.
+        (["evaluate", "--held-out-from", "soon"], "error: 'soon' is not an ISO 8601 time"),
+        # Cut to no query, it said the map had no RELATED_TO links, which it has.
+        (["evaluate", "--limit-queries", "0"], "error: --limit-queries must be at least 1, not 0"),
+        # A traceback ending in FileNotFoundError.
+        (
+            ["similar", "--batch", "no-such-queries.jsonl"],
+            "error: cannot read the batch file no-such-queries.jsonl",
+        ),
+    ],
+)
+async def test_an_unusable_evaluate_or_batch_argument_is_said_in_one_line(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_main(argv) == 2
+    assert expected in said(capsys)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_investigate_markdown_names_a_service_the_map_does_not_hold(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The table said "not in the map, so left out"; the summary meant for Slack dropped the typo
+    # in silence, with no owner, on-call or change for it.
+    argv = ["investigate", "--name", "Ledger errors", "--service", "ledgr", "--no-save", "--markdown"]
+    assert await run_main(argv) == 0
+    captured = capsys.readouterr()
+    assert "not in the map, so left out: ledgr" in " ".join(captured.err.split())
+    assert "not in the map" not in captured.out  # the summary alone, to paste

@@ -22,7 +22,7 @@ from precedent.investigation import (
 )
 from precedent.web.chart import weekly_bars
 from precedent.web.format import duration, percent
-from precedent.web.graph_svg import draw_investigation, path_names
+from precedent.web.graph_svg import draw_investigation, path_names, path_steps
 from precedent.web.pages_investigation import render_investigation
 from precedent.web.rendering import _environment
 from precedent.web.session import PageSession, safe_return_path, sign_in_path
@@ -92,7 +92,7 @@ def _investigation() -> Investigation:
         incident,
         (Hypothesis("x", 0.5, "precedent", (Evidence("incident", "inc-1", "INC-1", "similar"),)),),
         (
-            _precedent("INC-1", "INC-9 -AFFECTS-> checkout <-DEPENDS_ON- payments <-AFFECTS- INC-1"),
+            _precedent("INC-1", "INC-9 -AFFECTS-> checkout -DEPENDS_ON-> payments <-AFFECTS- INC-1"),
             _precedent("INC-2", None),
         ),
         (context,),
@@ -179,6 +179,37 @@ def test_the_drawing_highlights_the_path_to_each_precedent() -> None:
     assert all(0 < n.y < drawing.height for n in drawing.nodes)
 
 
+def test_the_drawing_says_each_dependency_the_way_it_points() -> None:
+    # Checkout depends on payments (upstream); web depends on checkout (downstream). Drawn both
+    # as "checkout depends on ...", the page contradicted its own "Depended on by" list.
+    investigation = _investigation()
+    team_path = "INC-9 -AFFECTS-> checkout -OWNED_BY-> Payments team <-OWNED_BY- ledger <-AFFECTS- INC-3"
+    investigation = dataclasses.replace(
+        investigation, similar=(*investigation.similar, _precedent("INC-3", team_path))
+    )
+    drawing = draw_investigation(investigation, {})
+    said = {f"{e.source.name} {e.label} {e.target.name}" for e in drawing.edges}
+    assert {"checkout depends on payments", "web depends on checkout"} <= said
+    assert "checkout depends on web" not in said
+    # A path's steps name their relationship, each the way it points, never "path".
+    assert {
+        "checkout owned by Payments team",
+        "ledger owned by Payments team",
+        "ledger affected INC-3",
+    } <= said
+    assert not [s for s in said if " path " in s]
+
+
+def test_path_steps_read_each_arrow() -> None:
+    path = "INC-30 -AFFECTS-> session redis <-DEPENDS_ON- auth-api <-AFFECTS- INC-29"
+    assert path_steps(path) == [
+        ("session redis", "AFFECTS", True),
+        ("auth-api", "DEPENDS_ON", False),
+        ("INC-29", "AFFECTS", False),
+    ]
+    assert path_steps(None) == []
+
+
 def test_weekly_bars_scale_to_the_busiest_week() -> None:
     weeks = tuple(WeekCount(NOW - timedelta(weeks=3 - i), n) for i, n in enumerate((0, 2, 4, 1)))
     bars = weekly_bars(weeks)
@@ -225,3 +256,21 @@ def test_a_hypothesis_kind_reads_as_words() -> None:
     html = _environment().get_template(page.template_name).render(**page.context)
     assert "same service · evidence:" in html
     assert "same_service" not in html
+
+
+def test_a_named_service_the_map_does_not_hold_is_said_on_the_page() -> None:
+    # "services: none named" hid the typo the CLI and MCP name ("not in the map, so left out").
+    investigation = _investigation()
+    incident = dataclasses.replace(
+        investigation.incident, service_ids=(), service_names=(), unknown_services=("chekout",)
+    )
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(
+        dataclasses.replace(investigation, incident=incident, services=()),
+        PageSession(token, token.viewer(), "csrf"),
+    )
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    header = html.split('<header class="page">')[1].split("</header>")[0]
+    assert "not in the map, so left out: chekout (check the name)" in header
+    assert "none named" not in header

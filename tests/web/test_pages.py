@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
-from precedent.model import OWNER_VIEWER
+from precedent.model import OWNER_VIEWER, Node
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
 from precedent.web.pages_incident import SIMILAR
@@ -24,6 +25,9 @@ from tests.api.conftest import running
 from tests.web.conftest import DIMENSIONS, Pages, copy_map
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
     from tests.web.conftest import WebOrg
 
 
@@ -508,6 +512,19 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
         assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
 
 
+@asynccontextmanager
+async def _signed_in_reader(
+    org: WebOrg, data_dir: Path, store: EmbeddedStore, embedder: HashEmbedder
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser signed in as the organisation's reader, on an app over ``store`` (a copy of its map)."""
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=embedder)
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await Pages(client, org).sign_in(org.read_token)
+        yield client
+
+
 async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
     # The incident changed and was investigated again: its first link (a Slack message before the
     # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
@@ -521,15 +538,7 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
         query = IncidentQuery(web_org.public.id)
         newer = await build_investigation(query, Collaborators(store, finder, catalog), OWNER_VIEWER)
         await save(store, newer, trigger="webhook")
-        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=embedder)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            running(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            pages = Pages(client, web_org)
-            await pages.sign_in(web_org.read_token)
+        async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
             earlier = (await client.get(f"/ui/investigations/{web_org.public_investigation}")).text
             assert f"This is an earlier investigation of {web_org.public_ref}" in earlier
             assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
@@ -548,5 +557,37 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
             closed = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
             assert f"This investigation was closed with {web_org.public_ref}" in closed
             assert '<time datetime="2026-12-04T09:30:00+00:00">' in closed
+    finally:
+        await store.close()
+
+
+async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org: WebOrg) -> None:
+    # A responder opening a live incident read "Root cause: not recorded; Resolved by: not
+    # recorded", as if it were over and nobody had written them down.
+    data_dir = copy_map(web_org, "open-incident-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        props = {"reference": "INC-900", "name": "Checkout slow", "status": "Investigating"}
+        declared = datetime.now(UTC) - timedelta(minutes=10)
+        await store.upsert_nodes(
+            [
+                Node("open-900", "Incident", {**props, "status_category": "live"}, declared),
+                Node(
+                    "over-901",
+                    "Incident",
+                    {**props, "reference": "INC-901", "status_category": "closed"},
+                    declared,
+                ),
+            ]
+        )
+        async with _signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            live = _section((await client.get("/ui/incidents/INC-900")).text, "postmortem")
+            assert "<dt>Root cause</dt><dd>not known yet: the incident is still open" in live
+            assert "<dt>Resolved by</dt><dd>not yet: the incident is still open" in live
+            assert "not recorded" not in live
+            # Over and never written up: that is "not recorded".
+            over = _section((await client.get("/ui/incidents/INC-901")).text, "postmortem")
+            assert "<dt>Resolved by</dt><dd>not recorded" in over
     finally:
         await store.close()

@@ -74,6 +74,19 @@ async def test_a_declared_incident_is_mapped_and_investigated(
     assert listed["worked_seconds"] is not None
 
 
+async def test_a_delivery_to_a_url_with_a_query_string_is_accepted(
+    client: httpx.AsyncClient, service: WebhookService
+) -> None:
+    # The URL is what incident.io was given; a tag added to it for a proxy must not refuse
+    # every delivery, as an unknown query parameter on another /v1 route is refused.
+    payload = body(incident_event())
+    response = await client.post(
+        f"{URL}?source=incident-io", content=payload, headers=signed_headers(payload, "msg_q")
+    )
+    assert response.status_code == 200, response.text
+    assert await service.worker.drain() == 1
+
+
 async def test_a_repeated_delivery_is_acknowledged_and_processed_once(
     client: httpx.AsyncClient, service: WebhookService, builder: RecordingBuilder
 ) -> None:

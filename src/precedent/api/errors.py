@@ -149,6 +149,9 @@ _OFFSET_HINT = (
     "(2026-03-01T12:00:00%2B02:00) or give the time in UTC (2026-03-01T10:00:00Z)"
 )
 
+_NO_ZONE = "Input should have timezone info"
+_ZONE_HINT = ": add Z for UTC (2026-03-01T10:00:00Z) or an offset such as +01:00"
+
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:
     errors = [
@@ -165,6 +168,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
         if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
             error["message"] += _OFFSET_HINT
+        if error["message"] == _NO_ZONE:
+            # pydantic's words for a body's time without a zone say what is missing, not what to send.
+            error["message"] += _ZONE_HINT
     if any(e["field"] == "data" and e["source"] == "body" for e in errors):
         # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
         detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"

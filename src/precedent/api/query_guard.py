@@ -1,8 +1,12 @@
-"""Guard: a ``/v1`` GET with a query parameter its route does not take is a 400 naming it.
+"""Guard: a ``/v1`` request with a query parameter its route does not take is a 400 naming it.
 
 Without it, ``?statu=closed`` or ``?servise=db`` would be ignored and the caller would read every
-incident as if filtered. The accepted names come from the handler's own signature (what the
-OpenAPI document lists), so a new parameter needs no second list here.
+incident as if filtered, and ``POST /v1/similar?limit=50`` would answer the body's 10 as if
+asked for 50. A route may opt out with ``opt={"any_query": True}`` (the webhook receiver: its
+URL, query string and all, is whatever its sender was configured with).
+
+The accepted names come from the handler's own signature (what the OpenAPI document lists), so a
+new parameter needs no second list here.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def _accepted(handler: BaseRouteHandler) -> frozenset[str]:
 async def reject_unknown_query(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Refuse a ``/v1`` GET whose query names a parameter its route does not take.
+    """Refuse a ``/v1`` request whose query names a parameter its route does not take.
 
     Async although it never waits, so Litestar does not run it in a worker thread (see
     ``require_scope``).
@@ -48,7 +52,7 @@ async def reject_unknown_query(
     Raises:
         InvalidQuery: naming the first unknown parameter and the ones the route accepts.
     """
-    if connection.scope.get("method") != "GET" or not connection.url.path.startswith("/v1/"):
+    if handler.opt.get("any_query") or not connection.url.path.startswith("/v1/"):
         return
     accepted = _accepted(handler)
     # From the raw query string: the parsed one drops a parameter with an empty name ("?=x").
@@ -56,7 +60,9 @@ async def reject_unknown_query(
     given = {unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part}
     unknown = sorted(given - accepted)
     if unknown:
-        allowed = ", ".join(sorted(accepted)) or "none"
-        raise InvalidQuery(
-            f"unknown query parameter {unknown[0]!r}; {connection.url.path} accepts: {allowed}"
-        )
+        if accepted:
+            takes = f"accepts: {', '.join(sorted(accepted))}"
+        else:  # a POST whose fields, limit included, go in its JSON body
+            body = connection.scope.get("method") in ("POST", "PUT", "PATCH")
+            takes = "takes none" + ("; send its fields in the JSON body" if body else "")
+        raise InvalidQuery(f"unknown query parameter {unknown[0]!r}; {connection.url.path} {takes}")

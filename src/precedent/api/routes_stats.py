@@ -178,7 +178,7 @@ async def sync_stats(
     status_code=202,
     opt={"scope": "admin"},
     security=scope_security("admin"),
-    responses=problem_responses(409, 503),
+    responses=problem_responses(400, 409, 503),
 )
 async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusResponse:
     """Start an incremental sync from incident.io in the background (409 while one runs). Needs `admin`."""

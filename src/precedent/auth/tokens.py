@@ -209,13 +209,25 @@ class TokenRegistry:
         """Revoke the unrevoked token with this id or name; it fails from the next request on.
 
         Raises:
-            NotFound: if no unrevoked token has that id or name.
+            NotFound: if no token has that id or name.
+            InvalidQuery: if the tokens with that id or name are all revoked already (listed,
+                they are there: "not found" sent the operator looking for a typo).
         """
+        already: ApiToken | None = None
         async for digest, token in self._records(await self._index()):
-            if token.revoked_at is None and name_or_id in (token.id, token.name):
-                revoked = replace(token, revoked_at=self._clock())
-                await self._store.set_meta(_record_key(digest), revoked._to_json(digest))
-                return revoked
+            if name_or_id not in (token.id, token.name):
+                continue
+            if token.revoked_at is not None:
+                already = token
+                continue
+            revoked = replace(token, revoked_at=self._clock())
+            await self._store.set_meta(_record_key(digest), revoked._to_json(digest))
+            return revoked
+        if already is not None and already.revoked_at is not None:
+            raise InvalidQuery(
+                f"token {already.name!r} ({already.id}) was revoked already, at "
+                f"{already.revoked_at.isoformat(timespec='minutes')}: nothing to do"
+            )
         raise NotFound("token", name_or_id)
 
     async def authenticate(self, secret: str) -> ApiToken:

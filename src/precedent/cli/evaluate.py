@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.labels import file_judgments, labels, no_labels
@@ -55,6 +56,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate Precedent's ranking and the baselines, and print a table per split."""
     from_file = file_judgments(args)
+    # Checked before the model loads (seconds to half a minute), and said, never a traceback.
+    try:
+        held_out = parse_time(args.held_out_from) if args.held_out_from else None
+        if args.limit_queries is not None and args.limit_queries < 1:
+            raise ValueError(f"--limit-queries must be at least 1, not {args.limit_queries}")
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        return 2
     # It only reads, so it runs beside `precedent serve` (the embedded map has one writer).
     async with Runtime.from_settings(settings, read_only=True) as runtime:
         store, embedder = runtime.store, runtime.embedder
@@ -69,7 +78,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         finder = runtime.finder
         systems = {"precedent": hybrid(finder), **Baselines(store, embedder).rankers()}
-        held_out = parse_time(args.held_out_from) if args.held_out_from else None
         report = await evaluate(finder, store, judgments, systems, held_out)
         choice = await finder.ranking()
         dropped: dict[str, float] = {}

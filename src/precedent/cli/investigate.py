@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from precedent.cli.investigation_view import render
+from precedent.cli.investigation_view import render, say_unknown_services
 from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
@@ -111,6 +111,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         # The API's and the MCP tool's model, so a script reads the same JSON from each.
         print(InvestigationResponse.from_investigation(investigation).model_dump_json())
     elif args.markdown:
+        # On stderr: stdout is the summary alone, to paste or pipe.
+        say_unknown_services(console, investigation)
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
         render(Console(), investigation, stored=not args.no_save)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from precedent.investigation import Investigation
 
-__all__ = ["render"]
+__all__ = ["render", "say_unknown_services"]
 
 
 # What an empty cell means, in words (a "-" read as "none" or as "unknown" alike).
@@ -94,6 +94,16 @@ def _changes(investigation: Investigation) -> Table:
     return table
 
 
+def say_unknown_services(console: Console, investigation: Investigation) -> None:
+    """Name the services given that the map does not hold, if any.
+
+    A mistyped --service is otherwise dropped in silence: no owners, no changes, no reason why.
+    """
+    if investigation.incident.unknown_services:
+        unknown = escape(", ".join(investigation.incident.unknown_services))
+        console.print(f"[yellow]not in the map, so left out: {unknown} (check the service's name)[/yellow]")
+
+
 def render(console: Console, investigation: Investigation, *, stored: bool = True) -> None:
     """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups.
 
@@ -103,10 +113,7 @@ def render(console: Console, investigation: Investigation, *, stored: bool = Tru
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
     console.rule(escape(f"{incident.label}: {incident.name}"))
-    if incident.unknown_services:
-        # A mistyped --service is otherwise dropped in silence: no owners, no changes, no reason why.
-        unknown = escape(", ".join(incident.unknown_services))
-        console.print(f"[yellow]not in the map, so left out: {unknown} (check the service's name)[/yellow]")
+    say_unknown_services(console, investigation)
     if not investigation.hypotheses:
         console.print("No hypothesis: the map holds no change, precedent or dependency incident near it.")
     else:

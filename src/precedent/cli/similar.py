@@ -66,11 +66,22 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
             return 2
+    else:
+        # Read before the model loads, and said as an error, not an OSError's traceback.
+        try:
+            lines = args.batch.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            console.print(
+                f"[red]error:[/red] cannot read the batch file {escape(str(args.batch))}: {escape(reason)}; "
+                "pass a UTF-8 JSON-lines file, one query a line"
+            )
+            return 2
     # Read-only: answering needs no write, so it works beside `precedent serve` on the same map.
     async with Runtime.from_settings(settings, read_only=True) as runtime:
         if args.batch:
             defaults = SimilarOptions(limit=args.limit, viewer=viewer)
-            return await _batch(runtime.finder, args.batch, args.out, defaults)
+            return await _batch(runtime.finder, lines, args.out, defaults)
         answer = await runtime.finder.find(query, options)
     if args.json:
         print(SimilarResponse.from_results(answer).model_dump_json())
@@ -80,11 +91,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _batch(
-    finder: SimilarIncidentFinder, path: Path, out: Path | None, defaults: SimilarOptions
+    finder: SimilarIncidentFinder, lines: list[str], out: Path | None, defaults: SimilarOptions
 ) -> int:
     failures = 0
     sink_context = out.open("w", encoding="utf-8") if out else contextlib.nullcontext(sys.stdout)
-    with path.open(encoding="utf-8") as lines, sink_context as sink:
+    with sink_context as sink:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue

@@ -82,6 +82,13 @@ class ChangeRecord:
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 raise ValueError(f"{name} must include a timezone (e.g. 2024-05-01T12:00:00Z)")
+        # A change that "finished" before it started is a swapped or mistyped time; kept, it would
+        # show in an investigation with an end before its start and no way to tell which is wrong.
+        if self.finished_at is not None and self.finished_at < self.started_at:
+            raise ValueError(
+                f"finished_at ({self.finished_at.isoformat()}) is before started_at "
+                f"({self.started_at.isoformat()}): swap them, or leave finished_at out"
+            )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from precedent.investigation.build import (
     investigation_id,
 )
 from precedent.investigation.codec import investigation_from_json, investigation_json
-from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, people_of
+from precedent.investigation.context import LiveOnCallSource, LiveShift, ServicePeople, is_active, people_of
 from precedent.investigation.latest import latest_or_build
 from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
@@ -87,6 +87,7 @@ __all__ = [
     "investigation_from_json",
     "investigation_id",
     "investigation_json",
+    "is_active",
     "latest_for_incident",
     "latest_per_incident",
     "list_recent",

@@ -29,6 +29,8 @@ MAX_PRECEDENTS = 5
 MAX_AROUND = 6
 MAX_CHANGES = 3
 _ARROW = re.compile(r" (?:-[A-Z_]+->|<-[A-Z_]+-) ")
+_STEP = re.compile(r" (?:-([A-Z_]+)->|<-([A-Z_]+)-) ")
+_RELATION = {"AFFECTS": "affects", "DEPENDS_ON": "depends on", "OWNED_BY": "owned by"}
 
 
 @dataclass
@@ -79,6 +81,19 @@ def path_names(path: str | None) -> list[str]:
     return [part.strip() for part in _ARROW.split(path)] if path else []
 
 
+def path_steps(path: str | None) -> list[tuple[str, str, bool]]:
+    """Each step after a path's start: the name reached, the relationship, and whether it points forward.
+
+    ``INC-1 -AFFECTS-> api <-DEPENDS_ON- web`` gives ``[("api", "AFFECTS", True), ("web",
+    "DEPENDS_ON", False)]``: web depends on api, which the drawing must say that way round.
+    """
+    parts = _STEP.split(path) if path else []
+    return [
+        (parts[i + 2].strip(), parts[i] or parts[i + 1], parts[i] is not None)
+        for i in range(1, len(parts) - 2, 3)
+    ]
+
+
 def short(text: str, limit: int = 19) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -117,7 +132,9 @@ def draw_investigation(investigation: Investigation, links: dict[str, str]) -> D
             if related.hops > 1 or related.name in affected or (key not in nodes and around >= MAX_AROUND):
                 continue
             around += key not in nodes
-            edge(here, node(key, "related", related.name, 2), "depends on")
+            other = node(key, "related", related.name, 2)
+            # An edge reads source, label, target: a downstream service depends on this one.
+            edge(*((here, other) if related.relation == "upstream" else (other, here)), "depends on")
     for change in investigation.changes[:MAX_CHANGES]:
         target = nodes.get(f"service:{change.service_name}")
         if target is not None:
@@ -126,16 +143,20 @@ def draw_investigation(investigation: Investigation, links: dict[str, str]) -> D
 
     for precedent in investigation.similar[:MAX_PRECEDENTS]:
         past = node(f"incident:{precedent.incident_id}", "precedent", precedent.label, 4)
-        # The path runs from this incident through services to the precedent; draw every step.
-        names = path_names(precedent.path)[1:-1] or list(precedent.shared_services[:1])
-        if not names:  # similar in words or timing only: no path in the map links them
+        # The path runs from this incident through services to the precedent; draw every step,
+        # each the way its relationship points ("web depends on api", not "api path web").
+        steps = path_steps(precedent.path)[:-1] or [
+            (name, "AFFECTS", True) for name in precedent.shared_services[:1]
+        ]
+        if not steps:  # similar in words or timing only: no path in the map links them
             edge(centre, past, "similar")
             continue
         previous = centre
-        for hop, name in enumerate(names):
+        for hop, (name, relation, forward) in enumerate(steps):
             kind: NodeKind = "service" if name in affected else "related"
             step = node(f"service:{name}", kind, name, 1 if name in affected else min(2 + hop - 1, 3))
-            linking.add(edge(previous, step, "path"))
+            label = _RELATION.get(relation, relation.lower().replace("_", " "))
+            linking.add(edge(*((previous, step) if forward else (step, previous)), label))
             previous = step
         linking.add(edge(previous, past, "affected"))
     if investigation.hypotheses:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from precedent.investigation import is_active
 from precedent.model import Viewer
 from precedent.retrieval import (
     Catalog,
@@ -49,6 +52,9 @@ async def incident_page(
         detail=detail,
         props=props,
         similar=similar.results,
+        # An incident still being worked on has no cause or fix on record yet: "not recorded"
+        # read as if the responders had forgotten to write them down.
+        still_open=is_active(detail.incident, datetime.now(UTC)),
     )
 
 
