@@ -140,7 +140,14 @@ INITIALIZE = {
 
 @pytest.mark.parametrize(
     ("token", "status"),
-    [(None, 401), ("prec_not-a-real-token", 401), ("revoked", 401), ("expired", 401), ("write", 403)],
+    [
+        (None, 401),
+        ("prec_not-a-real-token", 401),
+        ("revoked", 401),
+        ("expired", 401),
+        ("write", 403),
+        ("metrics", 403),
+    ],
 )
 async def test_the_mount_refuses_callers_without_a_read_token(
     served: Served, token: str | None, status: int

@@ -47,14 +47,15 @@ METRICS_MEDIA_TYPE = "; ".join(
 )
 
 
-@get("/metrics", opt={"scope": "read"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
+@get("/metrics", opt={"scope": "metrics"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
 async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
-    Needs a token with the ``read`` scope, unless ``PRECEDENT_METRICS_PUBLIC=true``. The series
-    that count private incidents' activity with the rest (``metrics.PRIVATE_SERIES``: records
-    synced, deliveries, incident.io calls, builds, Slack messages) are served only to a token that
-    may see private incidents (``read:private``). Under ``serve --workers N`` every worker answers
+    Needs a token with the ``metrics`` scope (a scraper's, which reads nothing else) or ``read``,
+    unless ``PRECEDENT_METRICS_PUBLIC=true``. The series that count private incidents' activity
+    with the rest (``metrics.PRIVATE_SERIES``: records synced, deliveries, incident.io calls,
+    builds, Slack messages) are served only to a token that may see private incidents
+    (``read:private``). Under ``serve --workers N`` every worker answers
     with the sum over all of them.
     """
     return Response(exposition(private_series=viewer.include_private), media_type=METRICS_MEDIA_TYPE)
