@@ -35,6 +35,7 @@ __all__ = [
     "forget_made_private",
     "hide_parts_of_incidents_made_private",
     "incidents_citing",
+    "make_incident_private",
     "make_parts_private",
     "made_private",
 ]
@@ -87,6 +88,24 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     if not await _any_message(store, _incidents_of(citing, incident_id)):
         await forget_made_private(store, [incident_id])
     return len(hidden)
+
+
+async def make_incident_private(store: GraphStore, incident_id: str) -> bool:
+    """Make private an incident the map holds as public, with its parts and what cites it.
+
+    For when incident.io says it is private without saying more: a ``private_incident`` event,
+    or a key that may not see private incidents no longer shown it (``ingest.unlisted``).
+
+    Returns:
+        Whether the map held it as public.
+    """
+    found = await store.get_nodes([incident_id], with_embeddings=True)
+    if not found or found[0].label != "Incident" or found[0].visibility == "private":
+        return False
+    # Parts first: a run killed in between finds the incident public still, and does it again.
+    await make_parts_private(store, incident_id)
+    await store.upsert_nodes([replace(found[0], visibility="private")])
+    return True
 
 
 async def hide_parts_of_incidents_made_private(
