@@ -115,6 +115,24 @@ async def test_a_private_incident_the_key_cannot_see_is_recorded_with_the_reason
     assert builder.calls == []
 
 
+async def test_a_private_incident_answered_404_is_one_the_key_cannot_see(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # A key that may not see private incidents may be told there is no such incident: retried,
+    # the delivery could only fail again, and end dead with the incident still public in the map.
+    builder = RecordingBuilder(backend.store)
+    async with incident_io(set(), [], refusals=[404]) as api:
+        service = backend.service(builder, client=api)
+        async for client in app_client(backend, service, tmp_path):
+            payload = body(example("private_incident.incident_updated_v2"))
+            await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
+            await service.worker.drain()
+            listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
+    assert (listed["state"], listed["attempts"]) == ("done", 1)
+    assert "cannot view it" in listed["outcome"]
+    assert builder.calls == []
+
+
 async def test_a_failing_re_fetch_falls_back_to_the_payload(backend: Backend, tmp_path: Path) -> None:
     builder = RecordingBuilder(backend.store)
     async with incident_io(set(), []) as api:  # the key sees nothing: 403 on the public incident too
