@@ -8,7 +8,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from precedent.api.auth import NO_TOKEN_NEEDED
+from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
 from precedent.errors import PrecedentError, StoreUnavailable
 from precedent.metrics import exposition
@@ -47,7 +47,13 @@ METRICS_MEDIA_TYPE = "; ".join(
 )
 
 
-@get("/metrics", opt={"scope": "metrics"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
+@get(
+    "/metrics",
+    opt={"scope": "metrics"},
+    security=scope_security("metrics"),
+    media_type=METRICS_MEDIA_TYPE,
+    responses=problem_responses(),
+)
 async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
