@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
 
 # A failing test is reported, never a crash of the run: see the module's docstring.
-pytest_plugins = ["tests.support.failure_reports"]
+pytest_plugins = ["tests.support.failure_reports", "tests.support.leftover_tasks"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -5,7 +5,7 @@ PrecedentError
 ├── InvalidQuery                 a query's arguments are inconsistent (say which)
 ├── SchemaError                  a label or relationship type not in graph_schema/
 ├── EmbeddingError               the embedding model can't load or encode
-├── SourceError                  talking to incident.io failed
+├── SourceError                  talking to incident.io failed (status, if it answered)
 │   ├── IncidentIoAuthError      401/403: bad key or missing scope (status, scope)
 │   └── IncidentIoRateLimited    429 after retries (retry_after seconds)
 ├── ImportFileError              an export file is invalid (file, object, field)
@@ -103,7 +103,11 @@ class EmbeddingError(PrecedentError):
 
 
 class SourceError(PrecedentError):
-    """A call to incident.io failed."""
+    """A call to incident.io failed; ``status`` is the HTTP status it answered, if it answered."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class IncidentIoAuthError(SourceError):
@@ -115,8 +119,7 @@ class IncidentIoAuthError(SourceError):
     """
 
     def __init__(self, message: str, *, status: int | None = None, scope: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)
         self.scope = scope
 
 

@@ -50,6 +50,7 @@ class Tokens:
     admin: str
     revoked: str
     expired: str
+    metrics: str
 
 
 @dataclass
@@ -159,7 +160,9 @@ async def issue_tokens(store: GraphStore) -> Tokens:
     expired = await TokenRegistry(store, clock=lambda: past).create(
         ["read"], name="expired", expires_at=past + timedelta(days=1)
     )
-    return Tokens(read.secret, private.secret, write.secret, admin.secret, revoked.secret, expired.secret)
+    metrics = await registry.create(["metrics"], name="scraper")
+    issued = (read, private, write, admin, revoked, expired, metrics)
+    return Tokens(*(token.secret for token in issued))
 
 
 @pytest.fixture

@@ -65,12 +65,19 @@ async def test_route_needs_a_valid_token_with_its_scope(
     ):
         _assert_401(await _call(api, route, refused))
 
-    forbidden = await _call(api, route, api.auth(api.tokens.write))
-    assert forbidden.status_code == 403
-    assert forbidden.headers["content-type"].startswith("application/problem+json")
-    assert "'read' scope" in forbidden.json()["detail"]
+    # A scraper's token reads /metrics and nothing else; every reader's reads /metrics too.
+    scraping = route[1] == "/metrics"
+    needed = "metrics" if scraping else "read"
+    refused_tokens = [api.tokens.write] + ([] if scraping else [api.tokens.metrics])
+    for refused_token in refused_tokens:
+        forbidden = await _call(api, route, api.auth(refused_token))
+        assert forbidden.status_code == 403
+        assert forbidden.headers["content-type"].startswith("application/problem+json")
+        assert f"'{needed}' scope" in forbidden.json()["detail"]
+        assert f"precedent token create --scope {needed}" in forbidden.json()["detail"]
 
-    for allowed in (api.tokens.read, api.tokens.private, api.tokens.admin):
+    allowed_tokens = [api.tokens.read, api.tokens.private, api.tokens.admin]
+    for allowed in allowed_tokens + ([api.tokens.metrics] if scraping else []):
         response = await _call(api, route, api.auth(allowed))
         assert response.status_code == 200, response.text
 

@@ -10,6 +10,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
 from precedent.cli.logs import JsonFormatter, RedactSecrets
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
@@ -194,14 +195,23 @@ async def test_metrics_count_private_incidents_activity_only_for_a_token_that_ma
     await api.client.post(WEBHOOK_ROUTE, content=b"{}")
     private = {name for name in PRIVATE_SERIES if name != "precedent_http_request_duration_seconds"}
 
+    # A scraper's own token (``metrics``) sees what a reader's does; with ``read:private``, all.
+    private_scraper = await TokenRegistry(api.store).create(["metrics", "read:private"], name="scraper-p")
+
     read = _series(await api.client.get("/metrics", headers=api.auth(api.tokens.read)))
+    scraper = _series(await api.client.get("/metrics", headers=api.auth(api.tokens.metrics)))
     allowed = _series(await api.client.get("/metrics", headers=api.auth(api.tokens.private)))
+    scraper_allowed = _series(await api.client.get("/metrics", headers=api.auth(private_scraper.secret)))
 
     assert private <= {name for name, _ in allowed}
+    assert private <= {name for name, _ in scraper_allowed}
     assert not private & {name for name, _ in read}
+    assert not private & {name for name, _ in scraper}
     receiver = ("precedent_http_request_duration_seconds", WEBHOOK_ROUTE)
     assert receiver in allowed
+    assert receiver in scraper_allowed
     assert receiver not in read
+    assert receiver not in scraper
     assert ("precedent_http_request_duration_seconds", "/metrics") in read  # the API's use
     # Whether a sync runs, refused requests and the process's resources are no count of incidents.
     for name in ("precedent_sync_in_progress", "precedent_auth_failures", "process_cpu_seconds"):

@@ -66,10 +66,12 @@ async def test_every_secret_is_different(store: GraphStore) -> None:
 @pytest.mark.parametrize(
     ("scopes", "grants", "denies", "private"),
     [
-        (["read"], {"read"}, {"read:private", "write", "admin"}, False),
-        (["read:private"], {"read", "read:private"}, {"write", "admin"}, True),
-        (["write"], {"write"}, {"read", "read:private", "admin"}, False),
-        (["admin"], {"read", "read:private", "write", "admin"}, set(), True),
+        (["read"], {"read", "metrics"}, {"read:private", "write", "admin"}, False),
+        (["read:private"], {"read", "read:private", "metrics"}, {"write", "admin"}, True),
+        (["write"], {"write"}, {"read", "read:private", "metrics", "admin"}, False),
+        (["metrics"], {"metrics"}, {"read", "read:private", "write", "admin"}, False),
+        (["metrics", "read:private"], {"metrics", "read", "read:private"}, {"write", "admin"}, True),
+        (["admin"], {"read", "read:private", "write", "metrics", "admin"}, set(), True),
     ],
 )
 async def test_scopes_and_what_they_imply(

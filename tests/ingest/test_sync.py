@@ -25,10 +25,15 @@ if TYPE_CHECKING:
 OPTIONS = SyncOptions(now=lambda: SERVER_NOW)
 
 
-async def _sync(fake: FakeIncidentIo, store: GraphStore, embedder: HashEmbedder | None = None) -> SyncReport:
+async def _sync(
+    fake: FakeIncidentIo,
+    store: GraphStore,
+    embedder: HashEmbedder | None = None,
+    options: SyncOptions = OPTIONS,
+) -> SyncReport:
     async with fake.client(retry=RetryPolicy(max_attempts=2)) as client:
         loader = Loader(store, CachedEmbedder(embedder or HashEmbedder()))
-        return await Syncer(client, store, loader, OPTIONS).run()
+        return await Syncer(client, store, loader, options).run()
 
 
 async def _graph(store: GraphStore) -> tuple[dict[str, tuple[str, str, str]], set[tuple[str, str, str]]]:
@@ -54,7 +59,9 @@ async def test_full_then_incremental_sync(store: GraphStore) -> None:
     assert embedder.texts_embedded == 0
     assert all(s.total("created") + s.total("updated") == 0 for s in second.resources.values())
     incident_queries = [r.url.params for r in fake.requests if r.url.path == "/v2/incidents"]
-    assert all("updated_at[gte]" in q for q in incident_queries)
+    # The incidents mapped are read from the checkpoint on; the list is read whole once more (one
+    # page here) only for the ids, to notice incidents that left it (``ingest.unlisted``).
+    assert ["updated_at[gte]" in q for q in incident_queries] == [True, False]
 
 
 async def test_killed_sync_resumes_to_the_same_graph(embedded_store: GraphStore, tmp_path: Path) -> None:
@@ -100,6 +107,44 @@ async def test_removed_catalog_entries_are_marked(embedded_store: GraphStore) ->
     [node] = await embedded_store.get_nodes([gone["id"]])
     assert node.properties["removed"] is True
     assert node.properties["archived"] is True
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+async def test_an_incident_made_private_is_hidden_although_the_key_cannot_see_private_ones(
+    store: GraphStore, full: bool
+) -> None:
+    # Without the private-incident role the key is never shown the change: the incident just
+    # leaves the listing. Mapped as it was, it would stay readable to every read token.
+    fake = FakeIncidentIo(sees_private=False)
+    await _sync(fake, store)
+    raw = next(i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard")
+    raw.update(visibility="private", updated_at=SERVER_NOW.isoformat().replace("+00:00", "Z"))
+
+    report = await _sync(fake, store, options=replace(OPTIONS, full=full))
+
+    [node] = await store.get_nodes([raw["id"]])
+    assert node.visibility == "private"
+    parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE", "HAS_FOLLOW_UP")))
+    assert parts
+    assert {n.visibility for _, n in parts} == {"private"}
+    [warning] = [w for w in report.warnings if raw["id"] in w]
+    assert "View all incident data, including private incidents" in warning
+    assert "PRECEDENT_INCIDENTIO_API_KEY" in warning
+
+
+async def test_only_an_incident_a_sync_listed_before_is_hidden_for_leaving_the_listing(
+    store: GraphStore,
+) -> None:
+    # One the map got elsewhere (an export, another organisation) was never in this listing.
+    fake = FakeIncidentIo(sees_private=False)
+    elsewhere = Node("01IMPORTED0000000000000001", "Incident", {"reference": "INC-9001"}, visibility="public")
+    await store.upsert_nodes([elsewhere])
+    await _sync(fake, store)
+
+    report = await _sync(fake, store)
+
+    assert [n.visibility for n in await store.get_nodes([elsewhere.id])] == ["public"]
+    assert report.warnings == []
 
 
 async def test_an_incident_made_private_takes_its_stored_investigation_along(store: GraphStore) -> None:

@@ -21,9 +21,10 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.mcp import build_server, mcp_http_app
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
-from precedent.store.embedded import EmbeddedStore
+from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from tests.api.conftest import Tokens, issue_tokens
 from tests.mcp.test_tools import TOOLS
+from tests.support.webhook_services import receiver_only
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -81,7 +82,10 @@ async def served(org: Org) -> AsyncIterator[Served]:
     try:
         tokens = await issue_tokens(store)
         settings = Settings(data_dir=org.data_dir, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=HashEmbedder(384))
+        embedder = HashEmbedder(384)
+        # No webhook worker: held for the module, it would run under each of its tests.
+        webhooks = receiver_only(SqliteInbox(org.data_dir / "webhooks.sqlite"), store, embedder)
+        app = create_app(settings, store=store, embedder=embedder, webhooks=webhooks)
         async with serving(app) as url:
             yield Served(url, tokens)
     finally:
@@ -140,7 +144,14 @@ INITIALIZE = {
 
 @pytest.mark.parametrize(
     ("token", "status"),
-    [(None, 401), ("prec_not-a-real-token", 401), ("revoked", 401), ("expired", 401), ("write", 403)],
+    [
+        (None, 401),
+        ("prec_not-a-real-token", 401),
+        ("revoked", 401),
+        ("expired", 401),
+        ("write", 403),
+        ("metrics", 403),
+    ],
 )
 async def test_the_mount_refuses_callers_without_a_read_token(
     served: Served, token: str | None, status: int

@@ -27,7 +27,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,9 @@ class FakeIncidentIo:
         now: The server's wall clock (``Date`` headers, HTTP-date ``Retry-After``).
         schedule_page_size: Final entries per ``/v2/schedule_entries`` page.
         clock: Monotonic seconds, stamped on every request in ``arrivals``.
+        sees_private: Whether the key may view private incidents. Without that role, as far as
+            the docs let us tell, incident.io shows the key no private incident: its listing
+            leaves them out and fetching one by id answers 404, as for one that does not exist.
     """
 
     def __init__(
@@ -179,8 +182,10 @@ class FakeIncidentIo:
         now: Callable[[], datetime] = lambda: SERVER_NOW,
         schedule_page_size: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        sees_private: bool = True,
     ) -> None:
         self.fixtures = fixtures if fixtures is not None else small_organisation()
+        self.sees_private = sees_private
         self.spec = spec if spec is not None else load_spec()
         self.api_key = api_key
         self.now = now
@@ -410,7 +415,10 @@ class FakeIncidentIo:
             )
         if request.method != "GET":
             return self._json(405, _error(405, "method_not_allowed", "method_not_allowed", "GET only"))
-        status, body = route(self.fixtures, request, schedule_page_size=self.schedule_page_size)
+        shown = self.fixtures
+        if not self.sees_private:
+            shown = replace(shown, incidents=[i for i in shown.incidents if i["visibility"] == "public"])
+        status, body = route(shown, request, schedule_page_size=self.schedule_page_size)
         if status != 200:
             return self._json(status, body)
         drift = False

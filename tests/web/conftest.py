@@ -25,8 +25,9 @@ from precedent.investigation import Collaborators, build_investigation, save
 from precedent.model import OWNER_VIEWER
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.sources.synthetic import generate
-from precedent.store.embedded import EmbeddedStore
+from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from tests.api.conftest import running
+from tests.support.webhook_services import receiver_only
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -133,7 +134,10 @@ async def web_app(web_org: WebOrg) -> AsyncIterator[httpx.AsyncClient]:
     store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
     await store.open()
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    embedder = HashEmbedder(dimensions=DIMENSIONS)
+    # No webhook worker: held for the session, it would run under every test that follows.
+    webhooks = receiver_only(SqliteInbox(data_dir / "webhooks.sqlite"), store, embedder)
+    app = create_app(settings, store=store, embedder=embedder, webhooks=webhooks)
     transport = httpx.ASGITransport(app=app)
     async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -23,8 +23,7 @@ from precedent.embedding import HashEmbedder
 from precedent.sources.incidentio.webhooks import WebhookVerifier
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from precedent.store.neo4j import Neo4jInbox
-from precedent.webhooks import DeliveryProcessor, IncidentWriter, StoreInvestigationCloser, WebhookService
-from precedent.webhooks.investigations import no_investigation
+from tests.support.webhook_services import receiver_only
 from tests.webhooks.payloads import incident_event
 from tests.webhooks.signing import SECRET, signed_headers
 
@@ -103,12 +102,7 @@ def client(
     data_dir = tmp_path_factory.mktemp("garbage")
     embedder = HashEmbedder(dimensions=384)
     store = EmbeddedStore(data_dir / "graph", dimensions=384)  # never opened: the worker does not run
-    processor = DeliveryProcessor(
-        IncidentWriter(store, embedder), no_investigation, StoreInvestigationCloser(store)
-    )
-    service = WebhookService(
-        _inbox(request, data_dir), WebhookVerifier([SECRET]), processor, run_worker=False
-    )
+    service = receiver_only(_inbox(request, data_dir), store, embedder, WebhookVerifier([SECRET]))
     settings_ = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings_, store=store, embedder=embedder, webhooks=service)
     with TestClient(app) as test_client:

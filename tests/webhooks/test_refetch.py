@@ -99,18 +99,21 @@ async def test_a_private_incident_is_fetched_when_the_key_can_see_it(
     assert builder.calls == [PRIVATE_ID]
 
 
+# A key that may not see private incidents is refused one (403), or may be told there is no such
+# incident (404): retried, the delivery could only fail again, and end dead.
+@pytest.mark.parametrize("refusals", [[], [404]], ids=["403", "404"])
 async def test_a_private_incident_the_key_cannot_see_is_recorded_with_the_reason(
-    backend: Backend, tmp_path: Path
+    backend: Backend, tmp_path: Path, refusals: list[int]
 ) -> None:
     builder = RecordingBuilder(backend.store)
-    async with incident_io(set(), []) as api:
+    async with incident_io(set(), [], refusals=refusals) as api:
         service = backend.service(builder, client=api)
         async for client in app_client(backend, service, tmp_path):
             payload = body(example("private_incident.incident_updated_v2"))
             await client.post(URL, content=payload, headers=signed_headers(payload, "msg_private"))
             await service.worker.drain()
             listed = (await client.get("/v1/webhooks/deliveries")).json()["items"][0]
-    assert listed["state"] == "done"
+    assert (listed["state"], listed["attempts"]) == ("done", 1)
     assert "cannot view it" in listed["outcome"]
     assert builder.calls == []
 

@@ -8,7 +8,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from precedent.api.auth import NO_TOKEN_NEEDED
+from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
 from precedent.errors import PrecedentError, StoreUnavailable
 from precedent.metrics import exposition
@@ -47,14 +47,21 @@ METRICS_MEDIA_TYPE = "; ".join(
 )
 
 
-@get("/metrics", opt={"scope": "read"}, media_type=METRICS_MEDIA_TYPE, responses=problem_responses())
+@get(
+    "/metrics",
+    opt={"scope": "metrics"},
+    security=scope_security("metrics"),
+    media_type=METRICS_MEDIA_TYPE,
+    responses=problem_responses(),
+)
 async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
-    Needs a token with the ``read`` scope, unless ``PRECEDENT_METRICS_PUBLIC=true``. The series
-    that count private incidents' activity with the rest (``metrics.PRIVATE_SERIES``: records
-    synced, deliveries, incident.io calls, builds, Slack messages) are served only to a token that
-    may see private incidents (``read:private``). Under ``serve --workers N`` every worker answers
+    Needs a token with the ``metrics`` scope (a scraper's, which reads nothing else) or ``read``,
+    unless ``PRECEDENT_METRICS_PUBLIC=true``. The series that count private incidents' activity
+    with the rest (``metrics.PRIVATE_SERIES``: records synced, deliveries, incident.io calls,
+    builds, Slack messages) are served only to a token that may see private incidents
+    (``read:private``). Under ``serve --workers N`` every worker answers
     with the sum over all of them.
     """
     return Response(exposition(private_series=viewer.include_private), media_type=METRICS_MEDIA_TYPE)

@@ -35,14 +35,19 @@ __all__ = ["SCOPES", "TOKEN_PREFIX", "ApiToken", "IssuedToken", "Scope", "TokenR
 
 log = logging.getLogger("precedent.auth")
 
-Scope = Literal["read", "read:private", "write", "admin"]
+Scope = Literal["read", "read:private", "write", "metrics", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 TOKEN_PREFIX = "prec_"  # noqa: S105 - a prefix that makes leaked tokens greppable, not a secret
 _SECRET_BYTES = 32
 _TOKEN_LENGTH = len(TOKEN_PREFIX) + 43  # 32 bytes in unpadded URL-safe base64
 _INDEX = "api_tokens"
-# What a scope also grants: admin everything, read:private the public reads too.
-_IMPLIED: dict[str, frozenset[str]] = {"admin": frozenset(SCOPES), "read:private": frozenset({"read"})}
+# What a scope also grants: admin everything, read:private the public reads too, and whoever may
+# read the map its metrics (``metrics`` alone is for a scraper that must read nothing else).
+_IMPLIED: dict[str, frozenset[str]] = {
+    "admin": frozenset(SCOPES),
+    "read:private": frozenset({"read", "metrics"}),
+    "read": frozenset({"metrics"}),
+}
 
 
 def _digest(secret: str) -> str:

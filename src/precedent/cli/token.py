@@ -43,7 +43,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         choices=SCOPES,
         required=True,
-        help="repeat for several: read, read:private (private incidents), write, admin (all)",
+        help=(
+            "repeat for several: read, read:private (private incidents), write, "
+            "metrics (/metrics only, for a scraper), admin (all)"
+        ),
     )
     create.add_argument("--name", help="a unique name, shown in logs as the viewer (default token-<id>)")
     create.add_argument(

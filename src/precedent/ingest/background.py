@@ -148,6 +148,8 @@ class BackgroundSync:
             else:
                 report = await self._board.run(claim, lambda: run(tracker), tracker.published)
             self._last_report, self._last_error = SyncSummary.of(report), None
+            for warning in report.warnings:  # `precedent sync` prints them; a server logs them
+                log.warning("background sync: %s", warning)
         except asyncio.CancelledError as exc:
             self._last_error = describe_failure(exc)
             raise

@@ -32,6 +32,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
+from precedent.ingest.unlisted import hide_unlisted, unreadable_warning
 from precedent.ingest.visibility import hide_parts_of_incidents_made_private
 from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
@@ -119,6 +120,7 @@ class Syncer:
         self._gaps = ScopeGaps()
         self._ctx = MappingContext(modes=self._options.modes)
         self._report = SyncReport()
+        self._listed: set[str] = set()
 
     async def run(self) -> SyncReport:
         """Sync everything; return the report (warnings include skipped resources).
@@ -223,6 +225,7 @@ class Syncer:
         started = self._options.now()
         params = filter_params("mode", "one_of", sorted(self._options.modes))
         params.update({"sort_by": "created_at_oldest_first"})
+        every_mode = dict(params)
         self._report.incremental = checkpoint is not None
         if checkpoint is not None:
             since = datetime.fromisoformat(checkpoint) - self._options.overlap
@@ -241,6 +244,27 @@ class Syncer:
         self._progress.finish("incidents")
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
+        await self._unlisted(every_mode if checkpoint is not None else None)
+
+    async def _unlisted(self, every_incident: QueryParams | None) -> None:
+        """Hide the incidents that left the listing (``ingest.unlisted``).
+
+        Args:
+            every_incident: The parameters of a listing of every incident synced, to read it
+                whole when this sync's listing was not (an incremental one); ``None`` when it was.
+        """
+        listed = self._listed
+        if every_incident is not None:
+            endpoint = ENDPOINTS["incidents"]
+            pages = self._client.paginate(
+                endpoint.path, params=every_incident, page_size=self._options.page_size
+            )
+            listed = {str(i.get("id")) async for page in pages for i in objects_of(page, endpoint.key)}
+        hidden = await hide_unlisted(self._client, self._store, listed, concurrency=self._options.concurrency)
+        if hidden:
+            warning = unreadable_warning(hidden)
+            self._report.warnings.append(warning)
+            self._progress.warn(warning)
 
     async def _incident_records(
         self, params: QueryParams, parts: IncidentParts
@@ -254,6 +278,7 @@ class Syncer:
                 for incident in incidents
             }
             self._ctx.incident_visibility.update(visibilities)
+            self._listed.update(visibilities)
             await hide_parts_of_incidents_made_private(self._store, visibilities)
             for record in await parts.records(incidents):
                 yield record

@@ -8,7 +8,9 @@ recent or active incident on a service, a hypothesis's evidence) by name, root c
 resolution, and so would the Slack messages that showed those investigations to a channel. The
 process that hides an incident may have no Slack (``import``, ``sync``): it lists the incident
 under ``MADE_PRIVATE_KEY`` before hiding anything, and a process with Slack edits the messages
-and forgets it (``notify.CitationEdits``), so a crash at any point loses no edit.
+and forgets it (``notify.CitationEdits``), so a crash at any point loses no edit. An incident
+none of whose citers has a message is forgotten as soon as it is hidden, so the list stays
+empty on a deployment without Slack.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from precedent.model import GraphFilter
-from precedent.store.meta import ids_in, update_ids
+from precedent.store.meta import SLACK_MESSAGE_KEY, ids_in, update_ids
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
@@ -34,6 +36,7 @@ __all__ = [
     "forget_made_private",
     "hide_parts_of_incidents_made_private",
     "incidents_citing",
+    "make_incident_private",
     "make_parts_private",
     "made_private",
 ]
@@ -61,7 +64,10 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     made public here (a later sync maps the parts again).
 
     The incident is listed under ``MADE_PRIVATE_KEY`` first, so the messages that showed those
-    investigations are edited even if this process dies before it is done.
+    investigations are edited even if this process dies before it is done. Once they are hidden,
+    it is taken off again when none of the incidents citing it has a Slack message: there is
+    nothing to edit (what ``notify.CitationEdits`` would find), and on a deployment without Slack
+    nothing else would ever take it off.
 
     Returns:
         How many nodes changed.
@@ -80,7 +86,27 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
     if hidden:
         await store.upsert_nodes(hidden)
+    if not await _any_message(store, _incidents_of(citing, incident_id)):
+        await forget_made_private(store, [incident_id])
     return len(hidden)
+
+
+async def make_incident_private(store: GraphStore, incident_id: str) -> bool:
+    """Make private an incident the map holds as public, with its parts and what cites it.
+
+    For when incident.io says it is private without saying more: a ``private_incident`` event,
+    or a key that may not see private incidents no longer shown it (``ingest.unlisted``).
+
+    Returns:
+        Whether the map held it as public.
+    """
+    found = await store.get_nodes([incident_id], with_embeddings=True)
+    if not found or found[0].label != "Incident" or found[0].visibility == "private":
+        return False
+    # Parts first: a run killed in between finds the incident public still, and does it again.
+    await make_parts_private(store, incident_id)
+    await store.upsert_nodes([replace(found[0], visibility="private")])
+    return True
 
 
 async def hide_parts_of_incidents_made_private(
@@ -137,9 +163,25 @@ async def incidents_citing(store: GraphStore, incident_id: str) -> list[str]:
     A private incident's investigation may cite private ones, but what its channel was shown of it
     cited only public ones, this one among them while it was public.
     """
-    citing = await _citing_investigations(store, incident_id, set())
-    found = {str(n.properties.get("incident_id") or "") for n in citing}
-    return sorted(found - {incident_id, ""})
+    return _incidents_of(await _citing_investigations(store, incident_id, set()), incident_id)
+
+
+def _incidents_of(investigations: Iterable[Node], cited: str) -> list[str]:
+    """The incidents ``investigations`` investigate, but ``cited``."""
+    found = {str(n.properties.get("incident_id") or "") for n in investigations}
+    return sorted(found - {cited, ""})
+
+
+async def _any_message(store: GraphStore, incident_ids: Iterable[str]) -> bool:
+    """Whether a Slack message record is kept for any of ``incident_ids``.
+
+    Any record counts, also one whose post is under way or failed: ``notify.CitationEdits`` tells
+    those apart when it works the list.
+    """
+    for incident_id in incident_ids:
+        if await store.get_meta(SLACK_MESSAGE_KEY.format(incident_id=incident_id)) is not None:
+            return True
+    return False
 
 
 async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[str]) -> list[Node]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.store.meta import SLACK_MESSAGE_KEY
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -121,7 +123,7 @@ class MessageRecords:
     @staticmethod
     def key(incident_id: str) -> str:
         """The meta key of an incident's record."""
-        return f"slack:message:{incident_id}"
+        return SLACK_MESSAGE_KEY.format(incident_id=incident_id)
 
     async def read(self, incident_id: str) -> MessageRecord:
         """The incident's record as stored now, whoever holds it."""

@@ -10,7 +10,11 @@ if TYPE_CHECKING:
 
     from precedent.store.base import GraphStore
 
-__all__ = ["ids_in", "update_ids", "update_meta"]
+__all__ = ["SLACK_MESSAGE_KEY", "ids_in", "update_ids", "update_meta"]
+
+SLACK_MESSAGE_KEY = "slack:message:{incident_id}"
+"""The meta key of an incident's Slack message record (``notify.MessageRecords``). Here, below
+both, because ``ingest.visibility`` asks whether a posted message may name an incident made private."""
 
 
 async def update_meta(store: GraphStore, key: str, change: Callable[[str | None], Awaitable[str]]) -> None:

@@ -8,13 +8,13 @@ visibility, its first updates' messages when they were fetched) or the affected 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
 from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
 from precedent.ingest.pipeline import Loader
-from precedent.ingest.visibility import make_parts_private
+from precedent.ingest.visibility import make_incident_private, make_parts_private
 from precedent.model import CLOSED_CATEGORIES, GraphFilter
 from precedent.retrieval.posing import FIRST_UPDATES
 from precedent.webhooks.investigations import newest_investigation
@@ -168,12 +168,8 @@ class IncidentWriter:
         Returns:
             Whether the map held it as public.
         """
-        found = await self._store.get_nodes([incident_id], with_embeddings=True)
-        if not found or found[0].label != "Incident" or found[0].visibility == "private":
+        if not await make_incident_private(self._store, incident_id):
             return False
-        # Parts first, as ``write`` does: a retried delivery still finds the incident public.
-        await make_parts_private(self._store, incident_id)
-        await self._store.upsert_nodes([replace(found[0], visibility="private")])
         self._made_private()
         return True
 

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from precedent.errors import IncidentIoAuthError, SourceError
+from precedent.errors import SourceError
 from precedent.ingest.mapping.records import as_mapping, opt_str
 from precedent.sources.incidentio.webhooks import parse_event
 
@@ -170,10 +170,11 @@ class DeliveryProcessor:
             )
         try:
             raw, updates = await self._fetcher.incident(incident_id)
-        except IncidentIoAuthError as exc:
-            if exc.status == 401:
-                # The key itself is refused (revoked, rotated): no incident can be read, so the
-                # delivery is tried again (and parked dead, to retry by hand, if it stays so).
+        except SourceError as exc:
+            # A key that may not see private incidents is refused one (403), or told there is
+            # none (404). Anything else, a refused key (401, revoked or rotated) or an outage,
+            # is tried again (and parked dead, to retry by hand, if it stays so).
+            if exc.status not in (403, 404):
                 raise
             return (
                 f"private incident {incident_id}: the API key cannot view it ({exc}); nothing more done"

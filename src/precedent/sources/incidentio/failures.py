@@ -89,7 +89,8 @@ def status_error(path: str, response: httpx.Response, attempts: int) -> SourceEr
     if status >= 500:
         return SourceError(
             f"incident.io failed GET {path} with {status} after {attempts} attempt(s){said}{rid}. "
-            "It is probably a transient outage: check https://status.incident.io and re-run the sync."
+            "It is probably a transient outage: check https://status.incident.io and re-run the sync.",
+            status=status,
         )
     if status == 404:
         # Precedent asks only for ids incident.io gave it (a listing, a webhook): a 404 is about the
@@ -102,7 +103,8 @@ def status_error(path: str, response: httpx.Response, attempts: int) -> SourceEr
     else:
         advice = "check the request parameters."
     return SourceError(
-        f"incident.io answered {status} to GET {path}{said}{rid}. This is not retried; {advice}"
+        f"incident.io answered {status} to GET {path}{said}{rid}. This is not retried; {advice}",
+        status=status,
     )
 
 

@@ -1,0 +1,100 @@
+"""Incidents that leave incident.io's listing: made private, seen by a key that may not see private ones.
+
+A sync learns that an incident was made private from the listing, which then shows it with
+``visibility: private``. A key without *View all incident data, including private incidents* is
+shown no private incident at all: the listing leaves it out and fetching it by id answers 404 (or
+403). The incident just stops being listed, and the map would keep it public, with its updates,
+post-mortem and the investigations citing it, readable to every ``read`` token.
+
+So each sync keeps the ids it listed (``LISTED_KEY``) and compares them with the last sync's. An
+incident that left the listing and that the map holds public is fetched by id; if the key cannot
+read it, or reads it private, it is made private as a ``private_incident`` webhook would make it
+(``visibility.make_incident_private``), and the sync warns that the key lacks the private role.
+A deleted incident reads the same and is hidden too: nothing of it should stay readable either.
+Only incidents a sync listed before are compared, so those the map got from an export, or from a
+webhook before any sync listed them, are never hidden for being absent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import TYPE_CHECKING
+
+from precedent.errors import SourceError
+from precedent.ingest.fetch import gather_limited
+from precedent.ingest.visibility import make_incident_private
+from precedent.sources.incidentio import ENDPOINTS
+from precedent.store.meta import ids_in
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from precedent.sources.incidentio import IncidentIoClient
+    from precedent.store import GraphStore
+
+__all__ = ["LISTED_KEY", "hide_unlisted", "unreadable_warning"]
+
+LISTED_KEY = "sync:incidents:listed"
+"""Meta key holding the ids of the incidents the last complete listing showed, as a JSON list."""
+
+_NOT_SHOWN = frozenset({403, 404})
+_NAMED = 10  # incidents named in the warning; a key that lost the role may hide hundreds at once
+_KEYS_PAGE = "https://app.incident.io/settings/api-keys"
+
+
+async def hide_unlisted(
+    client: IncidentIoClient, store: GraphStore, listed: Collection[str], *, concurrency: int
+) -> list[str]:
+    """Make private the public incidents that left the listing and the key cannot read as public.
+
+    Args:
+        client: An open incident.io client.
+        store: The map.
+        listed: Every incident the listing shows now (of the modes synced).
+        concurrency: Fetches in flight at once.
+
+    Returns:
+        The incidents made private, in id order.
+
+    Raises:
+        SourceError: if fetching one fails otherwise than by not showing it (401, 5xx, ...); the
+            listing is not recorded, so the next sync compares against the same one.
+    """
+    gone = sorted(ids_in(await store.get_meta(LISTED_KEY)) - set(listed))
+    public = [n.id for n in await store.get_nodes(gone) if n.label == "Incident" and n.visibility == "public"]
+    shown = await gather_limited([functools.partial(_shown_public, client, i) for i in public], concurrency)
+    hidden = [
+        i
+        for i, still in zip(public, shown, strict=True)
+        if not still and await make_incident_private(store, i)
+    ]
+    await store.set_meta(LISTED_KEY, json.dumps(sorted(listed)))
+    return hidden
+
+
+def unreadable_warning(incident_ids: Collection[str]) -> str:
+    """What to tell the operator when incidents left the listing and could not be read."""
+    named = sorted(incident_ids)
+    more = f" and {len(named) - _NAMED} more" if len(named) > _NAMED else ""
+    return (
+        f"{len(named)} incident(s) the map held as public are no longer shown to the API key "
+        f"({', '.join(named[:_NAMED])}{more}): made private in incident.io, or deleted. They are private "
+        "in the map now. A key without 'View all incident data, including private incidents' is "
+        "never shown a private incident, so sync cannot map one: create a key with that role at "
+        f"{_KEYS_PAGE} (roles can only be set when a key is created) and set "
+        "PRECEDENT_INCIDENTIO_API_KEY to it."
+    )
+
+
+async def _shown_public(client: IncidentIoClient, incident_id: str) -> bool:
+    """Whether the key reads the incident, and as public (it may have left the listing for its mode)."""
+    one = ENDPOINTS["incident"]
+    try:
+        body = await client.get(one.url(id=incident_id))
+    except SourceError as exc:
+        if exc.status in _NOT_SHOWN:
+            return False
+        raise
+    incident = body.get(one.key)
+    return isinstance(incident, dict) and incident.get("visibility") == "public"
