@@ -8,6 +8,7 @@ This is the only module (with ``config``) that knows which store backend was cho
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Self, TypeVar
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer
-from precedent.investigation import Collaborators, IncidentIoOnCall
+from precedent.investigation import Collaborators, IncidentIoOnCall, channel_view
 from precedent.links import Links
 from precedent.notify import CitationEdits, SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
@@ -288,7 +289,7 @@ class Runtime:
         settings = self._require_settings()
         if embedder is None:
             raise ConfigError("the webhook worker embeds incidents: open the runtime with model=True")
-        self._slack = _build_slack(settings, store)
+        self._slack = _build_slack(settings, self.investigation_collaborators)
         if self._slack is not None:
             # Messages naming an incident made private while no process with Slack ran
             # (`import`, `sync`) are edited at start; those this process hides, at once.
@@ -512,11 +513,13 @@ def _links(settings: Settings) -> Links:
     return Links(settings.public_url or f"http://{settings.host}:{settings.port}")
 
 
-def _build_slack(settings: Settings, store: GraphStore) -> SlackNotifier | None:
-    """The Slack notifier when a bot token is configured (Slack is off otherwise)."""
+def _build_slack(settings: Settings, collaborators: Collaborators) -> SlackNotifier | None:
+    """The Slack notifier when a bot token is configured (Slack is off otherwise); it redraws a
+    message sent while an incident it names was made private as its channel may see it."""
     token = settings.slack_bot_token
     if token is None or not token.get_secret_value().strip():
         log.info("Slack is off: PRECEDENT_SLACK_BOT_TOKEN is not set")
         return None
     client = slack_client(token.get_secret_value(), base_url=settings.slack_api_url)
-    return SlackNotifier(client, store, _links(settings))
+    views = functools.partial(channel_view, collaborators)
+    return SlackNotifier(client, collaborators.store, _links(settings), views=views)

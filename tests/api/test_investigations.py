@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
 import pytest
@@ -13,16 +13,22 @@ from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.errors import NotFound
+from precedent.investigation import get
 from precedent.metrics import REGISTRY
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.store.embedded import EmbeddedStore
 from precedent.webhooks import IncidentWriter, StoreInvestigationCloser
 from tests.investigation.org import build_investigation_org
+from tests.webhooks.test_channel_visibility import HiddenWhileBuilding, cited
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
     from litestar import Litestar
+
+    from precedent.store import GraphStore
 
 
 @pytest.fixture
@@ -34,12 +40,22 @@ async def store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
 
 
 @pytest.fixture
-async def client(tmp_path: Path, store: EmbeddedStore) -> AsyncIterator[AsyncTestClient[Litestar]]:
+def served(request: pytest.FixtureRequest, store: EmbeddedStore) -> GraphStore:
+    """The map the app is given; parametrised with an incident's id, the map on which another
+    process makes that incident private as the first investigation is stored."""
+    made_private: str | None = getattr(request, "param", None)
+    return cast("GraphStore", HiddenWhileBuilding(store, made_private)) if made_private else store
+
+
+@pytest.fixture
+async def client(
+    tmp_path: Path, store: EmbeddedStore, served: GraphStore
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     embedder = HashEmbedder(dimensions=384)
     await build_investigation_org(store, embedder)
     # A public caller that may post change events: read (no private incidents) and write.
     token = (await TokenRegistry(store).create(["read", "write"], name="investigator")).secret
-    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None), store=served, embedder=embedder)  # type: ignore[call-arg]
     async with AsyncTestClient(app) as test_client:
         test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
@@ -254,3 +270,26 @@ async def test_a_build_hidden_for_citing_an_incident_made_private_is_drawn_again
     latest = (await client.get("/v1/incidents/INC-20/investigation")).json()
     assert latest["id"] != built["id"]
     assert "INC-31" not in latest["summary_markdown"]
+
+
+@pytest.mark.parametrize("served", ["inc-31"], indirect=True)
+async def test_a_described_investigation_stored_hidden_is_answered_as_a_read_token_may_see_it(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # INC-31, a recent checkout incident, is made private as the build that read it is stored.
+    body = {
+        "name": "Checkout slow page loads",
+        "services": ["checkout"],
+        "declared_at": "2024-01-15T09:05:00Z",
+    }
+
+    created = await client.post("/v1/investigations", json=body)
+
+    assert created.status_code == 201
+    stored = await get(store, created.json()["id"], OWNER_VIEWER)
+    assert "inc-31" in cited(stored)  # read while it was public
+    with pytest.raises(NotFound):
+        await get(store, stored.id, PUBLIC_VIEWER)  # stored hidden
+    assert "inc-31" not in created.text
+    assert "INC-31" not in created.text
+    assert created.json()["incident"]["name"] == body["name"]

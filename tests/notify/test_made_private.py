@@ -9,13 +9,14 @@ the channel must be edited too, as its channel may see it now.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from precedent.embedding import HashEmbedder
 from precedent.ingest.visibility import hide_parts_of_incidents_made_private, made_private
-from precedent.investigation import Collaborators, latest_for_incident
+from precedent.investigation import Collaborators, channel_view, latest_for_incident
 from precedent.links import Links
 from precedent.model import OWNER_VIEWER, Edge, Node
 from precedent.notify import CitationEdits, SlackNotifier, slack_client
@@ -58,7 +59,7 @@ async def post_citing(store: GraphStore, slack: SlackStandIn) -> Posted:
     catalog = Catalog(store)
     finder = SimilarIncidentFinder(store, embedder, catalog=catalog)
     collaborators = Collaborators(store, finder, catalog, clock=lambda: declared)
-    notifier = notifier_on(slack, store)
+    notifier = notifier_on(slack, collaborators)
     await MapInvestigationBuilder(collaborators, notifier)("inc-40")
     await notifier.drain()
     [(_, ts)] = slack.messages
@@ -71,9 +72,12 @@ async def post_citing(store: GraphStore, slack: SlackStandIn) -> Posted:
     return Posted(collaborators, cited, reference, ts)
 
 
-def notifier_on(slack: SlackStandIn, store: GraphStore) -> SlackNotifier:
+def notifier_on(slack: SlackStandIn, collaborators: Collaborators) -> SlackNotifier:
     return SlackNotifier(
-        slack_client(TOKEN, base_url=slack.url), store, Links("https://precedent.example.com")
+        slack_client(TOKEN, base_url=slack.url),
+        collaborators.store,
+        Links("https://precedent.example.com"),
+        views=functools.partial(channel_view, collaborators),
     )
 
 
@@ -82,7 +86,8 @@ async def test_the_next_serve_edits_a_message_naming_an_incident_an_import_made_
 ) -> None:
     async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
         posted = await post_citing(store, slack)
-        edits = CitationEdits(notifier_on(slack, store), posted.collaborators)  # the next `serve`
+        # The next `serve`.
+        edits = CitationEdits(notifier_on(slack, posted.collaborators), posted.collaborators)
         # What `import` and `sync` do to an incident incident.io made private: its citers are
         # hidden, then it is written private. Listed first, so a crash in between loses nothing.
         await hide_parts_of_incidents_made_private(store, {posted.cited: "private"})

@@ -65,8 +65,12 @@ async def slack() -> AsyncIterator[SlackStandIn]:
         yield stand_in
 
 
+async def unseen(incident_id: str, built_at: datetime) -> Investigation:
+    raise AssertionError(f"{incident_id}'s investigations here name no other incident: none is redrawn")
+
+
 def notifier(slack: SlackStandIn, store: GraphStore, records: MessageRecords | None = None) -> SlackNotifier:
-    return SlackNotifier(slack_client(TOKEN, base_url=slack.url), store, LINKS, records)
+    return SlackNotifier(slack_client(TOKEN, base_url=slack.url), store, LINKS, records, views=unseen)
 
 
 async def test_posted_once_then_updated_in_place_on_every_rebuild(

@@ -26,11 +26,10 @@ from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
-    build_investigation,
+    build_and_save,
     latest_or_build,
     list_recent,
     readable,
-    save,
 )
 from precedent.model import Viewer
 from precedent.responses import ChangesPageResponse, InvestigationResponse, RecordedChangeResponse
@@ -181,8 +180,7 @@ async def create_investigation(
         declared_at=data.declared_at or datetime.now(UTC),
     )
     options = _options(data.similar, data.change_window_hours)
-    investigation = await build_investigation(query, collaborators, viewer, options)
-    await save(collaborators.store, investigation, trigger="request")
+    investigation = await build_and_save(collaborators, query, viewer, options)
     return InvestigationResponse.from_investigation(investigation)
 
 

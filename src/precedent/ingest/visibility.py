@@ -36,9 +36,11 @@ __all__ = [
     "forget_made_private",
     "hide_parts_of_incidents_made_private",
     "incidents_citing",
+    "list_made_private",
     "make_incident_private",
     "make_parts_private",
     "made_private",
+    "made_private_among",
 ]
 
 INCIDENT_PARTS = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_FOLLOW_UP", "HAS_ACTION", "INVESTIGATES")
@@ -72,7 +74,7 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     Returns:
         How many nodes changed.
     """
-    await update_ids(store, MADE_PRIVATE_KEY, [incident_id], ())
+    await list_made_private(store, [incident_id])
     parts = [n for _, n in await store.neighbours(incident_id, GraphFilter(rel_types=INCIDENT_PARTS))]
     ids = [n.id for n in parts]
     postmortems = [n.id for n in parts if n.label == "Postmortem"]
@@ -140,16 +142,26 @@ async def any_made_private(store: GraphStore, incident_ids: Collection[str]) -> 
     one or the other. The list is read before the incidents: it is cleared only once the incident
     is private, so a save that finds it cleared also finds the incident private.
     """
+    return bool(await made_private_among(store, incident_ids))
+
+
+async def made_private_among(store: GraphStore, incident_ids: Collection[str]) -> set[str]:
+    """Those of ``incident_ids`` that are private or listed as being made private (``any_made_private``)."""
     if not incident_ids:
-        return False
-    if ids_in(await store.get_meta(MADE_PRIVATE_KEY)) & set(incident_ids):
-        return True
-    return any(n.visibility == "private" for n in await store.get_nodes(sorted(incident_ids)))
+        return set()
+    listed = ids_in(await store.get_meta(MADE_PRIVATE_KEY)) & set(incident_ids)
+    private = {n.id for n in await store.get_nodes(sorted(incident_ids)) if n.visibility == "private"}
+    return listed | private
 
 
 async def made_private(store: GraphStore) -> list[str]:
     """The incidents listed under ``MADE_PRIVATE_KEY``: their citers' messages may still name them."""
     return sorted(ids_in(await store.get_meta(MADE_PRIVATE_KEY)))
+
+
+async def list_made_private(store: GraphStore, incident_ids: Iterable[str]) -> None:
+    """Put ``incident_ids`` on the ``MADE_PRIVATE_KEY`` list: a message citing them may still name them."""
+    await update_ids(store, MADE_PRIVATE_KEY, incident_ids, ())
 
 
 async def forget_made_private(store: GraphStore, incident_ids: Iterable[str]) -> None:

@@ -35,7 +35,7 @@ from precedent.investigation.persist import (
     save,
     standing,
 )
-from precedent.investigation.redraw import channel_view, readable
+from precedent.investigation.redraw import build_and_save, channel_view, readable
 from precedent.investigation.results import (
     Change,
     Evidence,
@@ -81,6 +81,7 @@ __all__ = [
     "Standing",
     "SuspectedChange",
     "TeamInfo",
+    "build_and_save",
     "build_investigation",
     "channel_view",
     "get",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precedent.investigation.build import Collaborators, build_investigation
-from precedent.investigation.persist import latest_for_incident, save
-from precedent.investigation.redraw import redrawn
+from precedent.investigation.persist import latest_for_incident
+from precedent.investigation.redraw import build_and_save
 from precedent.retrieval.query import IncidentQuery
 
 if TYPE_CHECKING:
+    from precedent.investigation.build import Collaborators
     from precedent.investigation.results import Investigation
     from precedent.model import Viewer
 
@@ -21,7 +21,8 @@ async def latest_or_build(
 ) -> Investigation:
     """The latest investigation of ``incident`` (id or ``INC-123``) the viewer may see.
 
-    Built and stored (trigger ``request``) when there is none or ``rebuild`` asks for a new one.
+    Built and stored (trigger ``request``) when there is none or ``rebuild`` asks for a new one
+    (``build_and_save``: as the viewer may see it, if it was stored hidden).
 
     Raises:
         NotFound: if the incident is not in the map or the viewer may not see it.
@@ -29,9 +30,4 @@ async def latest_or_build(
     node = await collaborators.catalog.incident(incident, viewer)
     if not rebuild and (stored := await latest_for_incident(collaborators.store, node.id, viewer)):
         return stored
-    investigation = await build_investigation(IncidentQuery(node.id), collaborators, viewer)
-    if await save(collaborators.store, investigation, trigger="request") not in viewer.visibilities:
-        # An incident it cites was made private while it was built: stored hidden, and shown
-        # as the viewer may see it now.
-        return await redrawn(collaborators, node.id, investigation.built_at, viewer)
-    return investigation
+    return await build_and_save(collaborators, IncidentQuery(node.id), viewer)

@@ -4,7 +4,8 @@ A stored investigation is hidden whole when an incident it cites is made private
 (``ingest.visibility``), though its own incident may still be public. Its Slack message is
 redrawn for its channel (``channel_view``), and a reader who may not see the stored build but
 may see its incident gets it drawn again for them (``readable``): the same id and moment, citing
-only what they may see, so the message's link opens what the message shows.
+only what they may see, so the message's link opens what the message shows. A build hidden as it
+is stored (``build_and_save``) is answered to its own caller the same way.
 """
 
 from __future__ import annotations
@@ -14,24 +15,29 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.investigation.build import build_investigation
-from precedent.investigation.persist import get, made_of
+from precedent.investigation.persist import get, made_of, save
 from precedent.model import CHANNEL_VIEWER
 from precedent.retrieval import IncidentQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from precedent.investigation.build import Collaborators
+    from precedent.investigation.build import Collaborators, InvestigationOptions
     from precedent.investigation.results import Investigation
     from precedent.model import Viewer
+    from precedent.retrieval import SimilarQuery
 
-__all__ = ["channel_view", "readable", "redrawn"]
+__all__ = ["build_and_save", "channel_view", "readable", "redrawn"]
 
 
 async def redrawn(
-    collaborators: Collaborators, incident_id: str, built_at: datetime, viewer: Viewer
+    collaborators: Collaborators,
+    query: SimilarQuery,
+    built_at: datetime,
+    viewer: Viewer,
+    options: InvestigationOptions | None = None,
 ) -> Investigation:
-    """Build the investigation of ``incident_id`` made at ``built_at`` again, as ``viewer`` may see it.
+    """Build the investigation of ``query`` made at ``built_at`` again, as ``viewer`` may see it.
 
     Built at that same moment it has the stored build's id, so a link to one opens the other.
 
@@ -39,12 +45,32 @@ async def redrawn(
         NotFound: if the incident is not in the map, or the viewer may not see it.
     """
     same_moment = dataclasses.replace(collaborators, clock=lambda: built_at)
-    return await build_investigation(IncidentQuery(incident_id), same_moment, viewer)
+    return await build_investigation(query, same_moment, viewer, options)
 
 
 async def channel_view(collaborators: Collaborators, incident_id: str, built_at: datetime) -> Investigation:
     """``redrawn`` for the incident's own Slack channel (``model.CHANNEL_VIEWER``)."""
-    return await redrawn(collaborators, incident_id, built_at, CHANNEL_VIEWER)
+    return await redrawn(collaborators, IncidentQuery(incident_id), built_at, CHANNEL_VIEWER)
+
+
+async def build_and_save(
+    collaborators: Collaborators,
+    query: SimilarQuery,
+    viewer: Viewer,
+    options: InvestigationOptions | None = None,
+) -> Investigation:
+    """Build an investigation for ``viewer``, store it (trigger ``request``), answer it as they may see it.
+
+    ``save`` stores it hidden when an incident it cites was made private while it was built; a
+    viewer who may not read it then gets it drawn again at the same moment, with the same id.
+
+    Raises:
+        NotFound: if the incident is not in the map, or the viewer may not see it.
+    """
+    investigation = await build_investigation(query, collaborators, viewer, options)
+    if await save(collaborators.store, investigation, trigger="request") in viewer.visibilities:
+        return investigation
+    return await redrawn(collaborators, query, investigation.built_at, viewer, options)
 
 
 async def readable(collaborators: Collaborators, investigation_id: str, viewer: Viewer) -> Investigation:
@@ -61,7 +87,8 @@ async def readable(collaborators: Collaborators, investigation_id: str, viewer: 
         made = await made_of(collaborators.store, investigation_id)
         if made is None:
             raise
+    incident_id, built_at = made
     try:
-        return await redrawn(collaborators, *made, viewer)
+        return await redrawn(collaborators, IncidentQuery(incident_id), built_at, viewer)
     except NotFound:
         raise NotFound("investigation", investigation_id) from None

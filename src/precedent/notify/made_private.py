@@ -6,7 +6,9 @@ name, root cause and fix. When one of them is made private (by ``sync``, ``impor
 ``ingest.visibility.MADE_PRIVATE_KEY`` before hiding anything. Here every process with Slack
 works that list: each message of an incident whose investigation cites a listed one is redrawn
 as its channel may see it now (``investigation.channel_view``, the build it showed, made again
-at the same moment), and the incident is taken off the list only once all of them are.
+at the same moment), and the incident is taken off the list only once all of them are. Messages are
+found by their records: one still being posted has none yet, so its poster redraws it once the
+record is written (``SlackNotifier``), or puts the incident back on the list.
 
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and

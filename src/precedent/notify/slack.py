@@ -12,7 +12,10 @@ processes by a lease on that record; an investigation older than the one the mes
 shows is not published (``superseded``).
 
 ``redraw`` edits the message to show the same build again, as its channel may see it now: once an
-incident it names is made private (``notify/made_private.py``).
+incident it names is made private (``notify/made_private.py``). The list worker there finds a
+message by its record, so one posted or edited while an incident it names was being made private
+may have been looked for before its record was written: the poster reads what it names again once
+the record is written, and redraws it itself (``_recheck``).
 
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
@@ -21,6 +24,7 @@ connection is retried with exponential back-off.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -32,6 +36,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.records import MessageRecord, MessageRecords
@@ -52,6 +57,8 @@ log = logging.getLogger("precedent.notify")
 SLACK_API_URL = "https://slack.com/api/"
 # chat.update answers these when the stored message is gone or no longer ours: post a new one.
 _REPOST = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+# Outcomes after which the channel shows what ``publish`` was given.
+_SENT = frozenset({"posted", "updated"})
 
 
 def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10) -> AsyncWebClient:
@@ -82,13 +89,24 @@ class SlackNotifier:
         store: Where each incident's message ``ts`` is kept (the store's meta).
         links: Where the investigation pages are, for the message's button.
         records: How the records are kept and leased (tests shorten the lease).
+        views: An incident's build made at a moment, drawn again as its channel may see it now
+            (``investigation.channel_view`` given the collaborators): for a message sent while
+            an incident it names was made private.
     """
 
     def __init__(
-        self, client: AsyncWebClient, store: GraphStore, links: Links, records: MessageRecords | None = None
+        self,
+        client: AsyncWebClient,
+        store: GraphStore,
+        links: Links,
+        records: MessageRecords | None = None,
+        *,
+        views: Callable[[str, datetime], Awaitable[Investigation]],
     ) -> None:
         self._client = client
+        self._store = store
         self._records = records or MessageRecords(store)
+        self._views = views
         self._links = links
         self._tasks: set[asyncio.Task[str]] = set()
         self._turns = Turns()
@@ -138,7 +156,28 @@ class SlackNotifier:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
             fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
             return self._done("failed", fields, logging.WARNING)
-        return self._done(outcome, fields | {"ts": ts}, logging.INFO)
+        self._done(outcome, fields | {"ts": ts}, logging.INFO)
+        if outcome in _SENT:
+            await self._recheck(incident.id, investigation)
+        return outcome
+
+    async def _recheck(self, incident_id: str, sent: Investigation) -> None:
+        """Redraw the message just sent if an incident it names is made private, or being made so.
+
+        The list worker takes an incident off the list once it is private and every message citing
+        it was redrawn; one that looked for this message before its record was written found none.
+        The incident was private then, so this read, after the record is written, finds it. If the
+        redraw fails, the incidents go back on the list, for the list worker to redraw it.
+        """
+        render = functools.partial(self._views, incident_id)
+        try:
+            named = await made_private_among(self._store, sent.cited_incidents)
+            if named and await self.redraw(incident_id, render) == "failed":
+                await list_made_private(self._store, named)
+        except Exception as exc:  # the store is down: logged, never raised (see ``publish``)
+            log.warning(
+                "could not check the Slack message of %s against incidents made private: %s", incident_id, exc
+            )
 
     async def redraw(self, incident_id: str, render: Callable[[datetime], Awaitable[Investigation]]) -> str:
         """Edit the incident's message to show ``render(when its build was made)``; never raises.
