@@ -7,9 +7,16 @@ whose citers have no message must not be left on it, or it grows with every inci
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from precedent.ingest.visibility import hide_parts_of_incidents_made_private, made_private
+from precedent.ingest.visibility import (
+    any_made_private,
+    forget_unmessaged,
+    hide_parts_of_incidents_made_private,
+    made_private,
+    make_incident_private,
+)
 from precedent.investigation import save
 from precedent.model import Node
 from precedent.notify import MessageRecord, MessageRecords
@@ -25,10 +32,39 @@ async def _cited_by_inc_1(store: GraphStore) -> None:
     await save(store, investigation("inc-1", 5))
 
 
-async def test_an_incident_no_posted_message_cites_is_not_left_listed(store: GraphStore) -> None:
+async def _written_private(store: GraphStore) -> None:
+    """What an import or sync does: hide the parts first, then write the incident private."""
+    await hide_parts_of_incidents_made_private(store, {"inc-old": "private"})
+    [old] = await store.get_nodes(["inc-old"])
+    await store.upsert_nodes([replace(old, visibility="private")])
+
+
+async def test_an_incident_still_public_stays_listed_for_the_builds_in_flight(store: GraphStore) -> None:
+    # Between hiding the parts and writing the incident private, a build that read it while
+    # public learns it is being hidden only from the list: taking it off there would store the
+    # build public, citing it.
     await _cited_by_inc_1(store)
 
     await hide_parts_of_incidents_made_private(store, {"inc-old": "private"})
+    await forget_unmessaged(store)
+
+    assert await made_private(store) == ["inc-old"]
+    assert await any_made_private(store, ["inc-old"])
+
+
+async def test_an_incident_no_posted_message_cites_is_not_left_listed(store: GraphStore) -> None:
+    await _cited_by_inc_1(store)
+    await _written_private(store)
+
+    await forget_unmessaged(store)
+
+    assert await made_private(store) == []
+
+
+async def test_an_incident_made_private_by_an_event_is_not_left_listed(store: GraphStore) -> None:
+    await _cited_by_inc_1(store)
+
+    assert await make_incident_private(store, "inc-old")
 
     assert await made_private(store) == []
 
@@ -37,7 +73,8 @@ async def test_an_incident_a_posted_message_cites_stays_listed_for_the_edit(stor
     await _cited_by_inc_1(store)
     posted = MessageRecord("C0INCIDENT1", "1700000000.000100", investigation("inc-1", 5).built_at)
     await store.set_meta(MessageRecords.key("inc-1"), posted.dumps())
+    await _written_private(store)
 
-    await hide_parts_of_incidents_made_private(store, {"inc-old": "private"})
+    await forget_unmessaged(store)
 
     assert await made_private(store) == ["inc-old"]

@@ -21,7 +21,7 @@ from precedent.ingest.dataset import Dataset, RecordError
 from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.ingest.sync import CHECKPOINT_KEY
-from precedent.ingest.visibility import hide_parts_of_incidents_made_private
+from precedent.ingest.visibility import forget_unmessaged, hide_parts_of_incidents_made_private
 from precedent.sources.incidentio import ENDPOINTS
 from precedent.store.meta import update_meta
 
@@ -234,6 +234,8 @@ async def import_export(
         progress.start(resource, len(records))
         results[resource] = await loader.load(records, resource)
         progress.finish(resource)
+    # The incidents made private are written private now: unmessaged ones leave the list.
+    await forget_unmessaged(loader.store)
     entries = directory / _file(ENDPOINTS["schedule_entries"])
     if "schedules" in results and entries.is_file():
         # Who is on call is as fresh as the export that read it (a sync says when it read its own):

@@ -33,7 +33,7 @@ from precedent.ingest.mapping import (
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.ingest.unlisted import hide_unlisted, unreadable_warning
-from precedent.ingest.visibility import hide_parts_of_incidents_made_private
+from precedent.ingest.visibility import forget_unmessaged, hide_parts_of_incidents_made_private
 from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
 
@@ -245,6 +245,8 @@ class Syncer:
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
         await self._unlisted(every_mode if checkpoint is not None else None)
+        # The incidents made private are written private now: unmessaged ones leave the list.
+        await forget_unmessaged(self._store)
 
     async def _unlisted(self, every_incident: QueryParams | None) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).

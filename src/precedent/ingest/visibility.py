@@ -34,6 +34,7 @@ __all__ = [
     "MADE_PRIVATE_KEY",
     "any_made_private",
     "forget_made_private",
+    "forget_unmessaged",
     "hide_parts_of_incidents_made_private",
     "incidents_citing",
     "list_made_private",
@@ -66,10 +67,9 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     made public here (a later sync maps the parts again).
 
     The incident is listed under ``MADE_PRIVATE_KEY`` first, so the messages that showed those
-    investigations are edited even if this process dies before it is done. Once they are hidden,
-    it is taken off again when none of the incidents citing it has a Slack message: there is
-    nothing to edit (what ``notify.CitationEdits`` would find), and on a deployment without Slack
-    nothing else would ever take it off.
+    investigations are edited even if this process dies before it is done. It stays listed until
+    the incident itself is written private (``forget_unmessaged`` then takes it off when no
+    message cites it).
 
     Returns:
         How many nodes changed.
@@ -88,8 +88,6 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
     if hidden:
         await store.upsert_nodes(hidden)
-    if not await _any_message(store, _incidents_of(citing, incident_id)):
-        await forget_made_private(store, [incident_id])
     return len(hidden)
 
 
@@ -108,7 +106,29 @@ async def make_incident_private(store: GraphStore, incident_id: str) -> bool:
     # Parts first: a run killed in between finds the incident public still, and does it again.
     await make_parts_private(store, incident_id)
     await store.upsert_nodes([replace(found[0], visibility="private")])
+    await forget_unmessaged(store)
     return True
+
+
+async def forget_unmessaged(store: GraphStore) -> None:
+    """Take off ``MADE_PRIVATE_KEY`` the incidents written private that no Slack message may name.
+
+    An entry is there so that a process with Slack edits the messages citing it
+    (``notify.CitationEdits``); when none of the incidents citing it has a message there is
+    nothing to edit, and on a deployment without Slack nothing else would ever take it off, so the
+    list would grow with every incident made private. Only an incident already private is taken
+    off: while it is still public, a build in flight reads the list to learn it is being hidden
+    (``any_made_private``), and so does a Slack poster checking its own message.
+    """
+    listed = await made_private(store)
+    if not listed:
+        return
+    for node in await store.get_nodes(listed):
+        if node.visibility != "private":
+            continue
+        citing = await _citing_investigations(store, node.id, set())
+        if not await _any_message(store, _incidents_of(citing, node.id)):
+            await forget_made_private(store, [node.id])
 
 
 async def hide_parts_of_incidents_made_private(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from precedent.ingest.mapping import MappingContext, map_incident, map_incident_update
 from precedent.ingest.mapping.records import as_list, as_mapping, opt_str, parse_time, visibility_of
 from precedent.ingest.pipeline import Loader
-from precedent.ingest.visibility import make_incident_private, make_parts_private
+from precedent.ingest.visibility import forget_unmessaged, make_incident_private, make_parts_private
 from precedent.model import CLOSED_CATEGORIES, GraphFilter
 from precedent.retrieval.posing import FIRST_UPDATES
 from precedent.webhooks.investigations import newest_investigation
@@ -146,6 +146,7 @@ class IncidentWriter:
         records = [record, *(map_incident_update(u, ctx) for u in updates or ())]
         await Loader(self._store, self._embedder).load(records, "webhook")
         if hidden:
+            await forget_unmessaged(self._store)
             self._made_private()
         props = record.node.properties
         return IncidentChange(
