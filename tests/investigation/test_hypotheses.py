@@ -518,3 +518,29 @@ def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
         "this way: checkout のデータベース接続プールが枯渇しました (2 similar incidents on it: INC-2, INC-3)"
     )
     assert f"{said}; apply the fix" in found.statement
+
+
+def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
+    # "Check whether this is INC-3 again; root cause: ...; resolved by: ..." gave no advice: the
+    # Slack line, cut from its end, lost the fix and said nothing to do.
+    follow_up = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-3", "INC-3")
+    with_work = replace(precedent("inc-3"), follow_ups=(follow_up,), open_follow_ups=1)
+    (found,) = precedent_hypotheses(INCIDENT, [with_work])
+    assert found.advice == (
+        "if it is, apply its fix again (resolved by: Rolled back); "
+        "its follow-up is still open (Add a pool alert): apply it"
+    )
+    assert found.statement == (
+        "Check whether this is INC-3 (3 weeks before) again, 'Checkout down'; root cause: A bad deploy; "
+        f"{found.advice}."
+    )
+    assert [(e.kind, e.id) for e in found.evidence] == [("incident", "inc-3"), ("follow_up", "fu-1")]
+    (fixed,) = precedent_hypotheses(INCIDENT, [precedent("inc-4")])
+    assert fixed.advice == "if it is, apply its fix again (resolved by: Rolled back)"
+    (unfixed,) = precedent_hypotheses(INCIDENT, [replace(precedent("inc-5"), resolution=None)])
+    assert unfixed.advice == "if it is, ask its responders how they resolved it: no fix is recorded"
+    # Still open at the declaration: no fix is known yet; its responders are working on it.
+    ongoing = replace(precedent("inc-7"), resolution=None)
+    (joined,) = precedent_hypotheses(INCIDENT, [ongoing], frozenset({"inc-7"}))
+    assert joined.advice == "if it is, join its responders"
+    assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
