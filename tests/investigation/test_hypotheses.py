@@ -544,3 +544,24 @@ def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
     (joined,) = precedent_hypotheses(INCIDENT, [ongoing], frozenset({"inc-7"}))
     assert joined.advice == "if it is, join its responders"
     assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
+
+
+def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream() -> None:
+    # INC-8 hit checkout and catalog-db, its database, and was resolved before INC-1 was declared:
+    # not open, so not the same failure, and "Check upstream catalog-db" called checkout's own
+    # incident a dependency's. A precedent if it is one, else nothing.
+    dep = RelatedService("svc-db", "catalog-db", 1, "upstream", "checkout")
+    resolved = IncidentBrief(
+        "inc-8", "INC-8", "Checkout 500s", "Resolved", None, DECLARED - timedelta(hours=3), False, "checkout"
+    )
+    nearby = {"svc-checkout": (resolved,), "svc-db": (replace(resolved, service="catalog-db"),)}
+    assert dependency_hypotheses(INCIDENT, [service((dep,))], nearby) == []
+    assert rank_hypotheses(INCIDENT, [], [], [service((dep,))], nearby) == ()
+    ranked = rank_hypotheses(INCIDENT, [], [precedent("inc-8")], [service((dep,))], nearby)
+    assert [(h.kind, h.evidence[0].id) for h in ranked] == [("precedent", "inc-8")]
+    assert "upstream" not in ranked[0].statement
+    # Nor when the service it hit is another affected one that this one depends on.
+    payments = RelatedService("svc-payments", "payments-api", 1, "upstream", "checkout")
+    on_payments = replace(resolved, service="payments-api")
+    both = [service((payments,)), ServiceContext("svc-payments", "payments-api", (), (), (), (), (), ())]
+    assert dependency_hypotheses(INCIDENT, both, {"svc-payments": (on_payments,)}) == []

@@ -343,11 +343,14 @@ def dependency_hypotheses(
 ) -> list[Hypothesis]:
     """An upstream service with an incident active at the declaration, or started shortly before.
 
-    An incident open on an affected service itself is left to ``same_service_hypotheses``,
-    whatever dependencies it also touches: it is not "upstream" (nor is the incident itself).
+    An incident on an affected service itself is never "upstream", whatever dependencies it also
+    touches (nor is the incident itself): open, it is left to ``same_service_hypotheses``;
+    resolved, it is a precedent if the finder found it one, and said nowhere else.
     """
     at = incident.declared_at
-    here = {incident.id, *_open_on_affected(incident, services, nearby_incidents)}
+    # Every incident on an affected service, resolved ones too: one on checkout and its database,
+    # resolved an hour before, read as "Check upstream catalog-db".
+    here = {incident.id, *(b.id for s in services for b in nearby_incidents.get(s.id, ()))}
     out: dict[str, Hypothesis] = {}
     for service in services:
         for dep in service.upstream:
