@@ -8,7 +8,8 @@ Each kind is made only from evidence it cites by id:
 
 * ``change``: a change on an affected service or near it, shortly before the declaration. Closer
   in time and in the graph ranks higher, and more so when similar past incidents were caused by
-  a change.
+  a change; one with no dependency path to an affected service (a sibling) ranks far lower and
+  says so. The statement says the path.
 * ``precedent``: a close similar incident whose root cause (or fix) is known, with what to do if
   this is it again (its fix, its follow-ups still open, or whom to ask).
 * ``dependency``: an upstream service with an incident active at the declaration, or started
@@ -52,7 +53,9 @@ __all__ = [
 
 # How strongly each feature counts; see benchmarks/investigation.py for how they were checked.
 _HOP_WEIGHT = (1.0, 0.8, 0.6)
-_RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby": 0.8}
+# No dependency path (``unlinked``: only a service depending on both joins them) weighs least: a
+# sibling's deploy ranked beside a dependency's.
+_RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby": 0.8, "unlinked": 0.25}
 _KIND_WEIGHT = {"deploy": 1.0, "config": 1.0, "feature_flag": 0.95, "infrastructure": 0.9, "other": 0.75}
 _TIME_SCALE_MINUTES = 120.0  # a change 2 h before counts half as much as one just before
 _MIN_CONFIDENCE = 0.03
@@ -107,15 +110,26 @@ def _hops(hops: int) -> str:
 
 
 def _where(change: Change) -> str:
-    # Two hops away is said so: "which depends on auth-api" read as a direct dependent.
-    through = f", {_hops(change.hops)} away" if change.hops > 1 else ""
+    """Where the change was, by its dependency path to the affected service (the one it cites)."""
+    here, via, between = change.service_name, change.via, " and ".join(change.through)
+    # Two hops away is said so: "which depends on auth-api" read as a direct dependent. The
+    # services between are named when known (not in investigations stored before they were).
+    through = (
+        f" through {between}" if between else (f", {_hops(change.hops)} away" if change.hops > 1 else "")
+    )
     if change.relation == "affected":
-        return f"on {change.service_name}, an affected service"
+        return f"on {here}, an affected service"
     if change.relation == "upstream":
-        return f"on {change.service_name}, which {change.via} depends on{through}"
+        return f"on {here}, which {via} depends on{through}"
     if change.relation == "downstream":
-        return f"on {change.service_name}, which depends on {change.via}{through}"
-    return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
+        return f"on {here}, which depends on {via}{through}"
+    if change.relation == "unlinked":
+        return f"on {here}, with no known dependency path to {via}" + (
+            f" ({between} depends on both)" if between else ""
+        )
+    if between:
+        return f"on {here}, which depends on {between} as {via} does"
+    return f"on {here}, {_hops(change.hops)} from {via}"
 
 
 def supports(precedent: Precedent, change: Change) -> bool:
