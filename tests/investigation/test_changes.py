@@ -14,9 +14,10 @@ from tests.investigation.test_hypotheses import DECLARED, INCIDENT
 if TYPE_CHECKING:
     from precedent.store import GraphStore
 
-# checkout -> payments-api -> payments-db; ledger and audit depend on payments-api too; gateway
-# depends on checkout, search and audit. Search shares only a dependent with checkout: no path.
-SERVICES = ("checkout", "payments-api", "payments-db", "ledger", "audit", "gateway", "search")
+# checkout -> payments-api -> payments-db; ledger and audit depend on payments-api too, reviews on
+# payments-db; gateway depends on checkout, search, audit and reviews. Search shares only a
+# dependent with checkout: no path.
+SERVICES = ("checkout", "payments-api", "payments-db", "ledger", "audit", "gateway", "search", "reviews")
 DEPENDS = [
     ("checkout", "payments-api"),
     ("payments-api", "payments-db"),
@@ -25,8 +26,16 @@ DEPENDS = [
     ("gateway", "checkout"),
     ("gateway", "search"),
     ("gateway", "audit"),
+    ("gateway", "reviews"),
+    ("reviews", "payments-db"),
 ]
-DEPLOYS = {"search": 5, "payments-db": 30, "ledger": 10, "audit": 10}  # minutes before the declaration
+DEPLOYS = {
+    "search": 5,
+    "payments-db": 30,
+    "ledger": 10,
+    "audit": 10,
+    "reviews": 10,
+}  # minutes before the declaration
 
 
 async def _map(store: GraphStore) -> None:
@@ -54,6 +63,8 @@ async def test_a_change_is_weighed_by_its_dependency_path_and_says_it(embedded_s
         # Reached both ways in two hops: through the dependency it shares with checkout, not
         # through gateway, which depends on both.
         "chg-audit": ("nearby", 2, ("payments-api",)),
+        # Within two hops only through gateway, but a path of three: no "no path" said of it.
+        "chg-reviews": ("nearby", 3, ("payments-api", "payments-db")),
     }
     said = {h.evidence[0].id: h for h in change_hypotheses(INCIDENT, changes, [])}
     assert said["chg-search"].confidence < said["chg-payments-db"].confidence / 2
@@ -65,7 +76,14 @@ async def test_a_change_is_weighed_by_its_dependency_path_and_says_it(embedded_s
     assert (
         "on payments-db, which checkout depends on through payments-api:" in said["chg-payments-db"].statement
     )
-    assert "on ledger, which depends on payments-api as checkout does:" in said["chg-ledger"].statement
+    assert (
+        "on ledger, which shares a dependency with checkout through payments-api:"
+        in said["chg-ledger"].statement
+    )
+    assert (
+        "on reviews, which shares a dependency with checkout through payments-api and payments-db:"
+        in said["chg-reviews"].statement
+    )
     why = said["chg-payments-db"].evidence[0].why
     assert (
         why

@@ -11,29 +11,24 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precedent.investigation.context import MAX_HOPS
+from precedent.investigation.context import MAX_HOPS, surroundings
 from precedent.investigation.linked import linked_recent, shifted
-from precedent.investigation.results import Change, ChangeKind, Relation
-from precedent.retrieval.paths import DEPENDS_ON, Route
+from precedent.investigation.reach import closeness, linked_routes, relation_of
+from precedent.investigation.results import Change, ChangeKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from precedent.investigation.context import Surroundings
     from precedent.model import Node, Visibility
+    from precedent.retrieval.paths import Route
     from precedent.store.base import GraphStore
 
-__all__ = [
-    "DEFAULT_WINDOW",
-    "change_from_node",
-    "change_routes",
-    "changes_for_service",
-    "changes_near",
-    "relation_of",
-]
+__all__ = ["DEFAULT_WINDOW", "change_from_node", "changes_for_service", "changes_near"]
 
 DEFAULT_WINDOW = timedelta(hours=24)
 PER_SERVICE = 50
+_FURTHEST = 4  # hops a dependency path is looked for before a change is said to have none
 
 _KINDS: dict[str, ChangeKind] = {
     "deploy": "deploy",
@@ -46,65 +41,6 @@ _KINDS: dict[str, ChangeKind] = {
     "infrastructure": "infrastructure",
     "infra": "infrastructure",
 }
-
-
-def relation_of(route: Route) -> Relation:
-    """Where a route from an affected service ends: ``affected``, ``upstream``, ``downstream``,
-    ``nearby`` or ``unlinked`` (``Change.relation``).
-
-    Dependencies first, then dependents (``checkout -> payments-api <- ledger``): both depend on
-    the service where it turns, and a change on one reaches the other there (``nearby``).
-    Dependents first (``checkout <- gateway -> search``): only gateway depends on both, and no
-    dependency path joins them (``unlinked``).
-    """
-    if not route.steps:
-        return "affected"
-    directions = [forward for _, forward, _ in route.steps]
-    if all(directions):
-        return "upstream"
-    if not any(directions):
-        return "downstream"
-    turn = directions.index(False)
-    return "nearby" if not any(directions[turn:]) else "unlinked"
-
-
-_CLOSENESS: dict[Relation, int] = {"affected": 0, "upstream": 1, "downstream": 2, "nearby": 3, "unlinked": 4}
-
-
-def _route_order(route: Route) -> tuple[int, int, str, tuple[tuple[str, bool, str], ...]]:
-    return (route.hops, _CLOSENESS[relation_of(route)], route.origin, route.steps)
-
-
-def change_routes(around: Surroundings) -> dict[str, Route]:
-    """Per service around, the route a change on it takes to an affected service.
-
-    The fewest hops, then the closest relation (``upstream`` first, ``unlinked`` last).
-    ``Surroundings.routes`` holds one shortest route each, whichever way its ties break: a
-    service reached in two hops both through a dependency it shares with an affected one and
-    through a service depending on both was read either way, by its neighbours' ids.
-    """
-    adjacency: dict[str, list[tuple[str, bool]]] = {}
-    for edge in around.edges:
-        if edge.source != edge.target:
-            adjacency.setdefault(edge.source, []).append((edge.target, True))
-            adjacency.setdefault(edge.target, []).append((edge.source, False))
-    best: dict[str, Route] = {}
-    frontier = [route for route in around.routes.values() if not route.steps]
-    while frontier:
-        grown = []
-        for route in frontier:
-            end = route.steps[-1][2] if route.steps else route.origin
-            if end not in best or _route_order(route) < _route_order(best[end]):
-                best[end] = route
-            if route.hops < MAX_HOPS:
-                seen = {route.origin, *(node for _, _, node in route.steps)}
-                grown += [
-                    Route(route.origin, (*route.steps, (DEPENDS_ON, forward, node)))
-                    for node, forward in adjacency.get(end, ())
-                    if node not in seen
-                ]
-        frontier = grown
-    return best
 
 
 def _text(props: Mapping[str, object], key: str) -> str | None:
@@ -170,9 +106,10 @@ async def changes_near(
 ) -> tuple[Change, ...]:
     """Changes on the affected services and those within two hops, in ``[at - window, at]``, newest first.
 
-    Each is placed by the dependency path a change on its service takes to an affected one
-    (``change_routes``). A change that reached several services (one deploy linked twice) is
-    listed once, at the closest of them.
+    Each is placed by the shortest dependency path from an affected service to its service
+    (``reach.linked_routes``), up to four hops for one reached within two only through a service
+    depending on both (one more store call), which is ``unlinked`` when there is none. A change
+    that reached several services (one deploy linked twice) is listed once, at the closest.
     """
     if not around.routes:
         return ()
@@ -186,11 +123,21 @@ async def changes_near(
         per_anchor=PER_SERVICE,
         visibilities=visibilities,
     )
-    routes = change_routes(around)
+    origins = sorted(service for service, route in around.routes.items() if not route.steps)
+    changed = [service for service, nodes in found.items() if nodes]
+    routes = linked_routes(origins, changed, around.edges, MAX_HOPS)
+    names = dict(around.names)
+    if beyond := [service for service in changed if service not in routes]:
+        # Within two hops only through a service depending on both: before saying there is no
+        # path, look for one up to four hops (from both ends, so two hops each way).
+        wider = await surroundings(store, [*origins, *beyond])
+        routes |= linked_routes(origins, beyond, wider.edges, _FURTHEST)
+        names = wider.names | names
     best: dict[str, Change] = {}
     for service_id, nodes in found.items():
-        route = routes[service_id]
-        through = tuple(around.name(node) for _, _, node in route.steps[:-1])
+        # No path: the route it was found by, which says which service depends on both.
+        route = routes.get(service_id, around.routes[service_id])
+        through = tuple(names.get(node, node) for _, _, node in route.steps[:-1])
         for node in nodes:
             name = around.name(service_id)
             change = change_from_node(node, service_id, name, route, at, around.name(route.origin))
@@ -201,8 +148,8 @@ async def changes_near(
     return tuple(sorted(best.values(), key=lambda c: (c.minutes_before or 0.0, c.id)))
 
 
-def _change_order(change: Change) -> tuple[int, int]:
-    return (change.hops, _CLOSENESS[change.relation])
+def _change_order(change: Change) -> tuple[bool, int, int]:
+    return (change.relation == "unlinked", change.hops, closeness(change.relation))
 
 
 async def changes_for_service(

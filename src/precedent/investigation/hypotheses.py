@@ -124,11 +124,11 @@ def _where(change: Change) -> str:
     if change.relation == "downstream":
         return f"on {here}, which depends on {via}{through}"
     if change.relation == "unlinked":
-        return f"on {here}, with no known dependency path to {via}" + (
-            f" ({between} depends on both)" if between else ""
-        )
+        # Found within two hops through the one service depending on both.
+        parent = f" ({between} depends on both)" if len(change.through) == 1 else ""
+        return f"on {here}, with no known dependency path to {via}{parent}"
     if between:
-        return f"on {here}, which depends on {between} as {via} does"
+        return f"on {here}, which shares a dependency with {via}{through}"
     return f"on {here}, {_hops(change.hops)} from {via}"
 
 
