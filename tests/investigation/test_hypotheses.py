@@ -518,3 +518,50 @@ def test_a_recurrence_in_japanese_says_its_first_sentence() -> None:
         "this way: checkout のデータベース接続プールが枯渇しました (2 similar incidents on it: INC-2, INC-3)"
     )
     assert f"{said}; apply the fix" in found.statement
+
+
+def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
+    # "Check whether this is INC-3 again; root cause: ...; resolved by: ..." gave no advice: the
+    # Slack line, cut from its end, lost the fix and said nothing to do.
+    follow_up = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-3", "INC-3")
+    with_work = replace(precedent("inc-3"), follow_ups=(follow_up,), open_follow_ups=1)
+    (found,) = precedent_hypotheses(INCIDENT, [with_work])
+    assert found.advice == (
+        "if it is, apply its fix again (resolved by: Rolled back); "
+        "its follow-up is still open (Add a pool alert): apply it"
+    )
+    assert found.statement == (
+        "Check whether this is INC-3 (3 weeks before) again, 'Checkout down'; root cause: A bad deploy; "
+        f"{found.advice}."
+    )
+    assert [(e.kind, e.id) for e in found.evidence] == [("incident", "inc-3"), ("follow_up", "fu-1")]
+    (fixed,) = precedent_hypotheses(INCIDENT, [precedent("inc-4")])
+    assert fixed.advice == "if it is, apply its fix again (resolved by: Rolled back)"
+    (unfixed,) = precedent_hypotheses(INCIDENT, [replace(precedent("inc-5"), resolution=None)])
+    assert unfixed.advice == "if it is, ask its responders how they resolved it: no fix is recorded"
+    # Still open at the declaration: no fix is known yet; its responders are working on it.
+    ongoing = replace(precedent("inc-7"), resolution=None)
+    (joined,) = precedent_hypotheses(INCIDENT, [ongoing], frozenset({"inc-7"}))
+    assert joined.advice == "if it is, join its responders"
+    assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
+
+
+def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream() -> None:
+    # INC-8 hit checkout and catalog-db, its database, and was resolved before INC-1 was declared:
+    # not open, so not the same failure, and "Check upstream catalog-db" called checkout's own
+    # incident a dependency's. A precedent if it is one, else nothing.
+    dep = RelatedService("svc-db", "catalog-db", 1, "upstream", "checkout")
+    resolved = IncidentBrief(
+        "inc-8", "INC-8", "Checkout 500s", "Resolved", None, DECLARED - timedelta(hours=3), False, "checkout"
+    )
+    nearby = {"svc-checkout": (resolved,), "svc-db": (replace(resolved, service="catalog-db"),)}
+    assert dependency_hypotheses(INCIDENT, [service((dep,))], nearby) == []
+    assert rank_hypotheses(INCIDENT, [], [], [service((dep,))], nearby) == ()
+    ranked = rank_hypotheses(INCIDENT, [], [precedent("inc-8")], [service((dep,))], nearby)
+    assert [(h.kind, h.evidence[0].id) for h in ranked] == [("precedent", "inc-8")]
+    assert "upstream" not in ranked[0].statement
+    # Nor when the service it hit is another affected one that this one depends on.
+    payments = RelatedService("svc-payments", "payments-api", 1, "upstream", "checkout")
+    on_payments = replace(resolved, service="payments-api")
+    both = [service((payments,)), ServiceContext("svc-payments", "payments-api", (), (), (), (), (), ())]
+    assert dependency_hypotheses(INCIDENT, both, {"svc-payments": (on_payments,)}) == []

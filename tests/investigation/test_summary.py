@@ -120,8 +120,8 @@ def test_a_cause_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() ->
     assert len(line) == 220
 
 
-def _slo_burn_line(**changes: object) -> str:
-    """The summary's line for INC-0, a precedent whose cause and fix are ``changes``."""
+def _slo_burn(**changes: object) -> Precedent:
+    """INC-0 "SLO burn", a precedent with no cause nor fix known, but for ``changes``."""
     precedent = Precedent(
         incident_id="inc-0",
         reference="INC-0",
@@ -138,7 +138,12 @@ def _slo_burn_line(**changes: object) -> str:
         open_follow_ups=0,
         caused_by_change=False,
     )
-    lines = summary_markdown(INCIDENT, [], [replace(precedent, **changes)], [], []).splitlines()
+    return replace(precedent, **changes)
+
+
+def _slo_burn_line(**changes: object) -> str:
+    """The summary's line for INC-0, a precedent whose cause and fix are ``changes``."""
+    lines = summary_markdown(INCIDENT, [], [_slo_burn(**changes)], [], []).splitlines()
     return next(x for x in lines if x.startswith("- **INC-0**"))
 
 
@@ -225,20 +230,11 @@ def test_a_precedent_s_age_counts_back_from_the_declaration_not_from_now() -> No
     # An investigation of an incident declared on 2026-11-20, read on 2026-12-04: INC-153 started
     # two weeks before the declaration, four weeks before the reader's now. "2 weeks ago" was wrong.
     declared = replace(INCIDENT, declared_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
-    precedent = Precedent(
+    precedent = _slo_burn(
         incident_id="inc-153",
         reference="INC-153",
-        name="SLO burn",
-        score=0.6,
         started_at=datetime(2026, 11, 5, 11, 41, tzinfo=UTC),
         root_cause="A serializer change",
-        resolution=None,
-        duration_seconds=None,
-        reasons=(),
-        path=None,
-        shared_services=(),
-        follow_ups=(),
-        open_follow_ups=0,
         caused_by_change=True,
     )
     hypotheses = precedent_hypotheses(declared, [precedent])
@@ -323,3 +319,28 @@ def test_an_incident_open_nearby_when_declared_is_in_the_summary() -> None:
         "payments-db lag (on payments-db)"
     ) in lines
     assert len(lines) <= 15
+
+
+def test_a_precedent_cut_for_slack_keeps_what_resolved_it() -> None:
+    # A precedent hypothesis had no advice: cut at its end, the line lost "resolved by: ..." and
+    # told the responder nothing to do.
+    precedent = _slo_burn(
+        incident_id="inc-153",
+        reference="INC-153",
+        started_at=T0 - timedelta(days=14),
+        root_cause=(
+            "A serializer change in the checkout API dropped the currency field from every order "
+            "response, so the payments service rejected each request and retried until its queue filled"
+        ),
+        resolution="We rolled back the serializer change.",
+        caused_by_change=True,
+    )
+    hypotheses = precedent_hypotheses(INCIDENT, [precedent])
+    assert len(hypotheses[0].statement) > 220
+    line = summary_markdown(INCIDENT, hypotheses, [precedent], [], []).splitlines()[3]
+    assert line.startswith("1. Check whether this is INC-153 (2 weeks before) again")
+    assert line.endswith(
+        "if it is, apply its fix again (resolved by: We rolled back the serializer change). "
+        f"({round(hypotheses[0].confidence * 100)}%)"
+    )
+    assert len(line) <= 220

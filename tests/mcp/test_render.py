@@ -43,6 +43,15 @@ def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> 
         ChangesResponse(service=None, since=AT, until=AT, changes=[replace(CHANGE, hops=2, summary=None)])
     )
     assert "(downstream of session-redis, 2 hops)" in two
+    sibling = render_changes(
+        ChangesResponse(
+            service=None,
+            since=AT,
+            until=AT,
+            changes=[replace(CHANGE, relation="unlinked", hops=2, summary=None)],
+        )
+    )
+    assert "(no dependency path to session-redis, 2 hops)" in sibling
 
 
 def test_a_summary_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() -> None:

@@ -1,4 +1,5 @@
-"""Changes to production near an incident: on the affected services and within two DEPENDS_ON hops.
+"""Changes to production near an incident: on the affected services and within two DEPENDS_ON hops,
+each with the dependency path a change on its service takes to an affected one (if any).
 
 Reads ``ChangeEvent -CHANGED-> Service`` whatever recorded it (incident.io's catalog, or
 ``ingest.changes`` through the API or the CLI), so both kinds are used alike.
@@ -6,11 +7,14 @@ Reads ``ChangeEvent -CHANGED-> Service`` whatever recorded it (incident.io's cat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.investigation.context import MAX_HOPS, surroundings
 from precedent.investigation.linked import linked_recent, shifted
-from precedent.investigation.results import Change, ChangeKind, Relation
+from precedent.investigation.reach import closeness, linked_routes, relation_of
+from precedent.investigation.results import Change, ChangeKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -20,10 +24,11 @@ if TYPE_CHECKING:
     from precedent.retrieval.paths import Route
     from precedent.store.base import GraphStore
 
-__all__ = ["DEFAULT_WINDOW", "change_from_node", "changes_for_service", "changes_near", "relation_of"]
+__all__ = ["DEFAULT_WINDOW", "change_from_node", "changes_for_service", "changes_near"]
 
 DEFAULT_WINDOW = timedelta(hours=24)
 PER_SERVICE = 50
+_FURTHEST = 4  # hops a dependency path is looked for before a change is said to have none
 
 _KINDS: dict[str, ChangeKind] = {
     "deploy": "deploy",
@@ -36,16 +41,6 @@ _KINDS: dict[str, ChangeKind] = {
     "infrastructure": "infrastructure",
     "infra": "infrastructure",
 }
-
-
-def relation_of(route: Route) -> Relation:
-    """``affected``, ``upstream`` (a dependency), ``downstream`` (a dependent) or ``nearby`` (both ways)."""
-    if not route.steps:
-        return "affected"
-    directions = {forward for _, forward, _ in route.steps}
-    if directions == {True}:
-        return "upstream"
-    return "downstream" if directions == {False} else "nearby"
 
 
 def _text(props: Mapping[str, object], key: str) -> str | None:
@@ -111,8 +106,10 @@ async def changes_near(
 ) -> tuple[Change, ...]:
     """Changes on the affected services and those within two hops, in ``[at - window, at]``, newest first.
 
-    A change that reached several services (one deploy linked twice) is listed once, at the
-    closest of them.
+    Each is placed by the shortest dependency path from an affected service to its service
+    (``reach.linked_routes``), up to four hops for one reached within two only through a service
+    depending on both (one more store call), which is ``unlinked`` when there is none. A change
+    that reached several services (one deploy linked twice) is listed once, at the closest.
     """
     if not around.routes:
         return ()
@@ -126,16 +123,33 @@ async def changes_near(
         per_anchor=PER_SERVICE,
         visibilities=visibilities,
     )
+    origins = sorted(service for service, route in around.routes.items() if not route.steps)
+    changed = [service for service, nodes in found.items() if nodes]
+    routes = linked_routes(origins, changed, around.edges, MAX_HOPS)
+    names = dict(around.names)
+    if beyond := [service for service in changed if service not in routes]:
+        # Within two hops only through a service depending on both: before saying there is no
+        # path, look for one up to four hops (from both ends, so two hops each way).
+        wider = await surroundings(store, [*origins, *beyond])
+        routes |= linked_routes(origins, beyond, wider.edges, _FURTHEST)
+        names = wider.names | names
     best: dict[str, Change] = {}
     for service_id, nodes in found.items():
-        route = around.routes[service_id]
+        # No path: the route it was found by, which says which service depends on both.
+        route = routes.get(service_id, around.routes[service_id])
+        through = tuple(names.get(node, node) for _, _, node in route.steps[:-1])
         for node in nodes:
             name = around.name(service_id)
             change = change_from_node(node, service_id, name, route, at, around.name(route.origin))
+            change = replace(change, through=through)
             current = best.get(node.id)
-            if current is None or change.hops < current.hops:
+            if current is None or _change_order(change) < _change_order(current):
                 best[node.id] = change
     return tuple(sorted(best.values(), key=lambda c: (c.minutes_before or 0.0, c.id)))
+
+
+def _change_order(change: Change) -> tuple[bool, int, int]:
+    return (change.relation == "unlinked", change.hops, closeness(change.relation))
 
 
 async def changes_for_service(

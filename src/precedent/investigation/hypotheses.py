@@ -8,8 +8,10 @@ Each kind is made only from evidence it cites by id:
 
 * ``change``: a change on an affected service or near it, shortly before the declaration. Closer
   in time and in the graph ranks higher, and more so when similar past incidents were caused by
-  a change.
-* ``precedent``: a close similar incident whose root cause (or fix) is known.
+  a change; one with no dependency path to an affected service (a sibling) ranks far lower and
+  says so. The statement says the path.
+* ``precedent``: a close similar incident whose root cause (or fix) is known, with what to do if
+  this is it again (its fix, its follow-ups still open, or whom to ask).
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
 
@@ -43,6 +45,7 @@ __all__ = [
     "change_hypotheses",
     "change_share",
     "dependency_hypotheses",
+    "listed",
     "precedent_hypotheses",
     "same_service_hypotheses",
     "supports",
@@ -50,7 +53,9 @@ __all__ = [
 
 # How strongly each feature counts; see benchmarks/investigation.py for how they were checked.
 _HOP_WEIGHT = (1.0, 0.8, 0.6)
-_RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby": 0.8}
+# No dependency path (``unlinked``: only a service depending on both joins them) weighs least: a
+# sibling's deploy ranked beside a dependency's.
+_RELATION_WEIGHT = {"affected": 1.0, "upstream": 1.0, "downstream": 0.9, "nearby": 0.8, "unlinked": 0.25}
 _KIND_WEIGHT = {"deploy": 1.0, "config": 1.0, "feature_flag": 0.95, "infrastructure": 0.9, "other": 0.75}
 _TIME_SCALE_MINUTES = 120.0  # a change 2 h before counts half as much as one just before
 _MIN_CONFIDENCE = 0.03
@@ -72,6 +77,12 @@ def age_text(minutes: float) -> str:
     if days < 60:
         return f"{round(days / 7)} weeks"
     return f"{round(days / 30)} months"
+
+
+def listed(items: Sequence[str], shown: int, sep: str) -> str:
+    """The first ``shown`` items, and how many more: a count never disagrees with the names beside it."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return sep.join(items[:shown]) + more
 
 
 def change_share(precedents: Sequence[Precedent], top: int = 5) -> float:
@@ -99,15 +110,26 @@ def _hops(hops: int) -> str:
 
 
 def _where(change: Change) -> str:
-    # Two hops away is said so: "which depends on auth-api" read as a direct dependent.
-    through = f", {_hops(change.hops)} away" if change.hops > 1 else ""
+    """Where the change was, by its dependency path to the affected service (the one it cites)."""
+    here, via, between = change.service_name, change.via, " and ".join(change.through)
+    # Two hops away is said so: "which depends on auth-api" read as a direct dependent. The
+    # services between are named when known (not in investigations stored before they were).
+    through = (
+        f" through {between}" if between else (f", {_hops(change.hops)} away" if change.hops > 1 else "")
+    )
     if change.relation == "affected":
-        return f"on {change.service_name}, an affected service"
+        return f"on {here}, an affected service"
     if change.relation == "upstream":
-        return f"on {change.service_name}, which {change.via} depends on{through}"
+        return f"on {here}, which {via} depends on{through}"
     if change.relation == "downstream":
-        return f"on {change.service_name}, which depends on {change.via}{through}"
-    return f"on {change.service_name}, {_hops(change.hops)} from {change.via}"
+        return f"on {here}, which depends on {via}{through}"
+    if change.relation == "unlinked":
+        # Found within two hops through the one service depending on both.
+        parent = f" ({between} depends on both)" if len(change.through) == 1 else ""
+        return f"on {here}, with no known dependency path to {via}{parent}"
+    if between:
+        return f"on {here}, which shares a dependency with {via}{through}"
+    return f"on {here}, {_hops(change.hops)} from {via}"
 
 
 def supports(precedent: Precedent, change: Change) -> bool:
@@ -182,12 +204,12 @@ def change_hypotheses(
     return out
 
 
-def _lesson_parts(precedent: Precedent) -> list[str]:
-    """``root cause: ...`` and ``resolved by: ...``, as far as they are known."""
+def _lesson_parts(precedent: Precedent, *, fix: bool = True) -> list[str]:
+    """``root cause: ...`` and (unless not ``fix``) ``resolved by: ...``, as far as they are known."""
     parts = []
     if precedent.root_cause:
         parts.append(f"{precedent.cause_said}: {precedent.root_cause.rstrip('.')}")
-    if precedent.resolution:
+    if fix and precedent.resolution:
         parts.append(f"{precedent.fix_said}: {precedent.resolution.rstrip('.')}")
     return parts
 
@@ -195,7 +217,11 @@ def _lesson_parts(precedent: Precedent) -> list[str]:
 def precedent_hypotheses(
     incident: InvestigatedIncident, precedents: Sequence[Precedent], active: frozenset[str] = frozenset()
 ) -> list[Hypothesis]:
-    """``Is this INC-47 (3 weeks before) again: root cause ..., resolved by ...`` for known causes.
+    """``Check whether this is INC-47 (3 weeks before) again ...; root cause: ...; if it is, ...``.
+
+    Made for a precedent whose root cause or fix is known. It ends with what to do if it is
+    (``Hypothesis.advice``): apply its fix again, apply its follow-ups still open, or ask its
+    responders how they resolved it.
 
     Ages are counted back from the declaration, as every time in an investigation is ("7 min
     before"), never from now: an investigation is read, and replayed, long after it was built.
@@ -208,13 +234,14 @@ def precedent_hypotheses(
     top = max(p.score for p in precedents) or 1.0
     out = []
     for rank, precedent in enumerate(precedents):
+        still_open = precedent.incident_id in active
         # One still open then has no resolution yet; whether this is part of it is worth asking.
-        if not (precedent.root_cause or precedent.resolution or precedent.incident_id in active):
+        if not (precedent.root_cause or precedent.resolution or still_open):
             continue
         age = None
         if incident.declared_at and precedent.started_at:
             age = age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)
-        if precedent.incident_id in active:
+        if still_open:
             since = f", started {age} before" if age else ""
             parts = [
                 f"Check whether this is part of {precedent.label}, still open when {incident.label} "
@@ -223,15 +250,44 @@ def precedent_hypotheses(
         else:
             before = f" ({age} before)" if age else ""
             parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
-        parts += _lesson_parts(precedent)
+        # The fix is said in the advice (``_precedent_advice``), once.
+        parts += _lesson_parts(precedent, fix=False)
+        advice = _precedent_advice(precedent, still_open)
         strength = precedent.score / top
         confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
         if precedent.shared_services:
             confidence += 0.05
         reasons = ", ".join(precedent.reasons) or "similar"
         evidence = [Evidence("incident", precedent.incident_id, precedent.label, f"similar: {reasons}")]
-        out.append(Hypothesis("; ".join(parts) + ".", round(confidence, 3), "precedent", tuple(evidence)))
+        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in precedent.follow_ups[:5]]
+        statement = "; ".join([*parts, advice]) + "."
+        out.append(Hypothesis(statement, round(confidence, 3), "precedent", tuple(evidence), advice))
     return out
+
+
+def _precedent_advice(precedent: Precedent, still_open: bool) -> str:
+    """What to do if this is ``precedent`` again: its fix, its unfinished follow-ups, or whom to ask.
+
+    The fix is in the advice, not before it: a short form (Slack's line) keeps the advice and
+    cuts what precedes it, and "apply its fix again" without the fix sends the responder to read
+    the incident.
+    """
+    if still_open:
+        # Not over: no fix is known to have worked, and its responders are at work on it now.
+        said = ["join its responders"]
+    elif precedent.resolution:
+        said = [f"apply its fix again ({precedent.fix_said}: {precedent.resolution.rstrip('.')})"]
+    elif not precedent.follow_ups:
+        said = ["ask its responders how they resolved it: no fix is recorded"]
+    else:
+        said = []
+    if precedent.follow_ups:
+        titles = listed([f.title for f in precedent.follow_ups], 2, "; ")
+        if len(precedent.follow_ups) == 1:
+            said.append(f"its follow-up is still open ({titles}): apply it")
+        else:
+            said.append(f"its {len(precedent.follow_ups)} follow-ups are still open ({titles}): apply them")
+    return "if it is, " + "; ".join(said)
 
 
 TOLD_WEIGHT = 0.7
@@ -301,11 +357,14 @@ def dependency_hypotheses(
 ) -> list[Hypothesis]:
     """An upstream service with an incident active at the declaration, or started shortly before.
 
-    An incident open on an affected service itself is left to ``same_service_hypotheses``,
-    whatever dependencies it also touches: it is not "upstream" (nor is the incident itself).
+    An incident on an affected service itself is never "upstream", whatever dependencies it also
+    touches (nor is the incident itself): open, it is left to ``same_service_hypotheses``;
+    resolved, it is a precedent if the finder found it one, and said nowhere else.
     """
     at = incident.declared_at
-    here = {incident.id, *_open_on_affected(incident, services, nearby_incidents)}
+    # Every incident on an affected service, resolved ones too: one on checkout and its database,
+    # resolved an hour before, read as "Check upstream catalog-db".
+    here = {incident.id, *(b.id for s in services for b in nearby_incidents.get(s.id, ()))}
     out: dict[str, Hypothesis] = {}
     for service in services:
         for dep in service.upstream:

@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from precedent.investigation.hypotheses import TOLD_WEIGHT
+from precedent.investigation.hypotheses import TOLD_WEIGHT, listed
 from precedent.investigation.results import Evidence, Hypothesis
 from precedent.retrieval.lessons import cause_in_brief, causes_agree
 
@@ -21,12 +21,6 @@ if TYPE_CHECKING:
     from precedent.investigation.results import InvestigatedIncident, Precedent, ServiceContext
 
 __all__ = ["above_members", "recurrence_hypotheses"]
-
-
-def _listed(items: Sequence[str], shown: int, sep: str) -> str:
-    """The first ``shown`` items, and how many more: a count never disagrees with the names beside it."""
-    more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    return sep.join(items[:shown]) + more
 
 
 def _told_text(told: Sequence[str], grouped: int) -> str:
@@ -44,7 +38,7 @@ def _still_open_text(labels: Sequence[str]) -> str:
     """``INC-7 is still open: its responders may know more`` (no fix is known to have worked)."""
     if len(labels) == 1:
         return f"{labels[0]} is still open: its responders may know more"
-    return f"{_listed(labels, 3, ', ')} are still open: their responders may know more"
+    return f"{listed(labels, 3, ', ')} are still open: their responders may know more"
 
 
 def recurrence_hypotheses(
@@ -75,14 +69,14 @@ def recurrence_hypotheses(
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
         if open_items:
-            titles = _listed([f.title for f in open_items], 2, "; ")
+            titles = listed([f.title for f in open_items], 2, "; ")
             # Named, not "from them": the incidents counted may have failed in different ways,
             # and a responder should see which one the unfinished work came from.
             sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
             still = "follow-up" if len(open_items) == 1 else "follow-ups"
             verb = "is" if len(open_items) == 1 else "are"
             advice = (
-                f"{len(open_items)} {still} from {_listed(sources, 3, ', ')} {verb} still open "
+                f"{len(open_items)} {still} from {listed(sources, 3, ', ')} {verb} still open "
                 f"({titles}): apply their fixes"
             )
             if unresolved:
@@ -90,7 +84,7 @@ def recurrence_hypotheses(
         elif not unresolved:
             advice = f"apply the fix that worked last time{_last_fix(on_it)}"
         elif resolved:
-            worked = _listed(resolved, 3, ", ")
+            worked = listed(resolved, 3, ", ")
             fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
             advice = f"apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
         else:
@@ -100,7 +94,7 @@ def recurrence_hypotheses(
         cause = _shared_cause(on_it)
         statement = (
             f"{service.name} keeps failing this way{': ' + cause if cause else ''} "
-            f"({len(on_it)} similar incidents on it: {_listed([p.label for p in on_it], 4, ', ')}"
+            f"({len(on_it)} similar incidents on it: {listed([p.label for p in on_it], 4, ', ')}"
             f"{_told_text(told, len(on_it))}); {advice}."
         )
         confidence = min(0.45, 0.15 + 0.05 * len(on_it) + (0.05 if open_items else 0.0))

@@ -35,7 +35,7 @@ __all__ = [
 ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
 HypothesisKind = Literal["same_service", "change", "precedent", "dependency", "recurrence"]
 EvidenceKind = Literal["change", "incident", "follow_up", "service"]
-Relation = Literal["affected", "upstream", "downstream", "nearby"]
+Relation = Literal["affected", "upstream", "downstream", "nearby", "unlinked"]
 
 
 @dataclass(frozen=True)
@@ -156,12 +156,18 @@ class Change:
     """A change to production near the incident, in time and in the graph.
 
     Attributes:
-        relation: Where the changed service sits relative to the affected services: ``affected``,
-            ``upstream`` (a dependency), ``downstream`` (a dependent) or ``nearby`` (both ways).
+        relation: Where the changed service sits relative to the affected services, by the
+            dependency path a change on it would take to one: ``affected``, ``upstream`` (a
+            dependency), ``downstream`` (a dependent), ``nearby`` (it depends on a service an
+            affected one depends on) or ``unlinked`` (no dependency path: it is reached only
+            through a service that depends on both). Investigations stored before ``unlinked``
+            say ``nearby`` for either.
         hops: DEPENDS_ON hops from the nearest affected service (0 for an affected service).
         via: The affected service it was reached from.
         minutes_before: How long before the declaration it started.
         source: ``api`` (recorded through Precedent) or ``catalog`` (incident.io's catalog).
+        through: The services between ``via`` and the changed one on that path, nearest to
+            ``via`` first (none within one hop, and in investigations stored before it).
     """
 
     id: str
@@ -181,6 +187,7 @@ class Change:
     hops: int
     via: str
     minutes_before: float | None
+    through: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

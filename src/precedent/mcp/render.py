@@ -122,11 +122,13 @@ def render_incident(response: IncidentDetailResponse) -> str:
 
 
 def _change_line(change: Change) -> str:
-    where = (
-        ""
-        if change.relation == "affected"
-        else f" ({change.relation} of {change.via}, {change.hops} hop{'s' if change.hops != 1 else ''})"
-    )
+    hops = f"{change.hops} hop{'s' if change.hops != 1 else ''}"
+    where = ""
+    if change.relation == "unlinked":
+        # "unlinked of checkout" said nothing; the lack of a path is what an agent should weigh.
+        where = f" (no dependency path to {change.via}, {hops})"
+    elif change.relation != "affected":
+        where = f" ({change.relation} of {change.via}, {hops})"
     summary = f": {_short(change.summary, 100)}" if change.summary else ""
     return f"- {_when(change.started_at)} {change.title}{where}{summary} [{change.id}]"
 

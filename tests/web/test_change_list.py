@@ -1,0 +1,23 @@
+"""The changes listed on an investigation's and a service's page say where each was."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from precedent.web.rendering import _environment
+from tests.investigation.test_hypotheses import change
+
+
+def test_a_change_with_no_dependency_path_says_so_not_via() -> None:
+    # "unlinked via checkout" read as a way from search to checkout, the one thing it lacks.
+    sibling = replace(
+        change("chg-2", hops=2, relation="unlinked"), service_name="search", through=("gateway",)
+    )
+    html = (
+        _environment()
+        .get_template("_changes.html")
+        .render(changes=[change("chg-1", hops=1, relation="upstream"), sibling], changes_before_now=False)
+    )
+    assert "· upstream via checkout" in html
+    assert "· no dependency path to checkout" in html
+    assert "unlinked" not in html
