@@ -126,6 +126,9 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
         headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
     if isinstance(exc, StoreWriteFailed):
         detail = f"the server could not save this write ({exc.reason}); {StoreWriteFailed.ADVICE}"
+    elif isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
+        # Where to look next, as the CLI says `precedent search` (each surface names its own way).
+        detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
     return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=detail), headers)
 
 
