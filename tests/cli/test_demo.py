@@ -169,7 +169,7 @@ def test_the_top_precedent_is_given_its_score_not_a_similarity_percentage(tmp_pa
         "reference": "INC-3",
         "name": "x",
         "score": 0.6514,
-        "reasons": ["lexical rank"],
+        "reasons": ["shares words: checkout"],
     }
     lines = _explained(declared, {"hypotheses": [], "similar": [top]})
     assert lines[0] == "Top precedent (score 0.651): INC-3 x"
