@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from markupsafe import escape
 from mcp import Client
 
 from precedent.api.app import create_app
@@ -53,11 +54,11 @@ class Surfaces:
     async def api(self, **params: str) -> httpx.Response:
         return await self.client.get("/v1/search", params=params, headers=self.auth)
 
-    async def page(self, q: str) -> httpx.Response:
+    async def page(self, q: str, **params: str) -> httpx.Response:
         form = await self.client.get("/ui/sign-in")
         csrf = form.cookies.get("precedent_csrf") or self.client.cookies.get("precedent_csrf")
         await self.client.post("/ui/sign-in", data={"token": self.token, "csrf": csrf, "next": "/ui/"})
-        return await self.client.get("/ui/search", params={"q": q})
+        return await self.client.get("/ui/search", params={"q": q, **params})
 
     async def tool(self, **arguments: object) -> tuple[bool, dict[str, object] | None, str]:
         async with Client(build_server(lambda: self.runtime, viewer=PUBLIC_VIEWER)) as client:
@@ -158,6 +159,12 @@ async def test_words_only_is_one_switch_everywhere(
     ("q", "limit", "message"),
     [
         ("  ", "20", "nothing to search for: give some words"),
+        # Words the index drops: the meaning half answered services with empty snippets.
+        (
+            "the a",
+            "20",
+            "nothing to search for: give some words, e.g. checkout timeout ('the a' has no words",
+        ),
         ("x" * 501, "20", "a search takes at most 500 characters, not 501"),
         ("pool", "0", "limit must be from 1 to 100, not 0"),
         ("pool", "101", "limit must be from 1 to 100, not 101"),
@@ -178,7 +185,25 @@ async def test_bad_input_is_refused_in_the_same_words_everywhere(
         page = await surfaces.page(q)
         if q.strip():
             assert page.status_code == 400
-            assert message in page.text
+            assert str(escape(message)) in page.text
         else:
             assert page.status_code == 200
             assert 'id="hit-count"' not in page.text
+
+
+async def test_an_unknown_kind_is_refused_naming_the_kinds_on_the_page_as_in_the_api(
+    surfaces: Surfaces,
+) -> None:
+    # The page ignored kinds=bogus and searched every kind, as if the link had asked for that.
+    api = await surfaces.api(q=QUERY, kinds="bogus")
+    assert api.status_code == 400
+    detail = api.json()["detail"]
+    assert detail.startswith("unknown kind 'bogus' in kinds; use any of incident, postmortem"), detail
+    page = await surfaces.page(QUERY, kinds="bogus")
+    assert page.status_code == 400
+    assert str(escape(detail)) in page.text
+    only = await surfaces.page("payments", kinds="service")
+    assert only.status_code == 200, only.text
+    nodes = re.findall(r'<li data-node="([^"]+)">', only.text)
+    assert nodes
+    assert all(n.startswith("svc") for n in nodes), nodes

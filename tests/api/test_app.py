@@ -352,3 +352,34 @@ async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
     [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.api"]
     assert line.startswith(f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable")
     assert "Check the server is running" in line
+
+
+async def test_a_name_holding_a_slash_in_an_api_path_is_told_to_use_the_id(client: AsyncClient) -> None:
+    # The server decodes %2F before routing, so /v1/services/payments%2Fapi matched no route and
+    # the 404 said only "Not Found": the caller could not tell the name from the route was at fault.
+    for path, listing in (
+        ("/v1/services/payments%2Fapi", "/v1/services?q="),
+        ("/v1/teams/core%2Fpayments/members", "/v1/teams"),
+    ):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        detail = response.json()["detail"]
+        assert "holds a '/'" in detail, detail
+        assert "by its id" in detail, detail
+        assert listing in detail, detail
+
+
+async def test_a_404_says_what_to_do_next(client: AsyncClient) -> None:
+    # The CLI pointed at `precedent search` for an unknown incident; the API's 404 said only
+    # "not found", and ?team=nosuch on a list gave no hint while /v1/teams/nosuch did.
+    incident = (await client.get("/v1/incidents/INC-999")).json()["detail"]
+    assert incident == (
+        "incident 'INC-999' not found; find the incident by its words with GET /v1/search?q=WORDS"
+    )
+    by_path = (await client.get("/v1/teams/nosuch")).json()["detail"]
+    by_filter = (await client.get("/v1/incidents", params={"team": "nosuch"})).json()["detail"]
+    assert by_filter == by_path
+    assert "list the teams" in by_filter
+    service = (await client.get("/v1/incidents", params={"service": "nosuch"})).json()["detail"]
+    assert service == (await client.get("/v1/services/nosuch")).json()["detail"]
+    assert "GET /v1/search?q=WORDS" in service

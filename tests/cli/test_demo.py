@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from standardwebhooks import Webhook
 
-from precedent.cli.demo import _explained, _report
+from precedent.cli.demo import _declared, _explained, _report
 from precedent.cli.demo_scenario import declare_repeat, signed_delivery
 from precedent.cli.main import main
 from precedent.config import Settings
@@ -169,10 +169,26 @@ def test_the_top_precedent_is_given_its_score_not_a_similarity_percentage(tmp_pa
         "reference": "INC-3",
         "name": "x",
         "score": 0.6514,
-        "reasons": ["lexical rank"],
+        "reasons": ["shares words: checkout"],
     }
     lines = _explained(declared, {"hypotheses": [], "similar": [top]})
     assert lines[0] == "Top precedent (score 0.651): INC-3 x"
+
+
+def test_the_declaration_keeps_its_phrases_together_at_80_columns(tmp_path: Path) -> None:
+    # One long line, rich wrapped it wherever 80 columns fell: "(signed webhook" / "sent)".
+    export = tmp_path / "export"
+    now = datetime.now(UTC)
+    generate(export, incidents=20, seed=7, end_at=now)
+    declared = declare_repeat(export, now=now)
+    console = Console(width=80, record=True)
+    lines = _declared(declared)
+    for line in lines[1:]:  # the first ends with the incident's own name, as long as it is
+        console.print(line)
+    printed = console.export_text().splitlines()
+    assert printed == lines[1:]
+    assert "signed webhook" in printed[0]
+    assert lines[0] == f"==> incident.io declared {declared.reference}: {declared.name}"
 
 
 def _wait_for(text: str, log: Path, process: subprocess.Popen[bytes], everything: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 from precedent.model import Edge, Node
@@ -147,6 +148,23 @@ def test_results_json_shape_is_plain_and_stable() -> None:
     assert row["explanation"]["path"] == "INC-90 -AFFECTS-> checkout <-AFFECTS- INC-47"
     assert row["explanation"]["contributions"]["same_service"]["points"] == DEFAULT_WEIGHTS.same_service
     assert [c.signal for c in explanation.top_reasons(2)] == ["semantic", "same_service"]
+    assert row["explanation"]["reasons"] == ["similar in meaning", "same service: checkout"]
+
+
+def test_reasons_read_as_words_a_responder_understands() -> None:
+    # A responder read "lexical rank, semantic rank, semantic": the ranking's names, each half
+    # twice, and nothing they could check against the incident.
+    signals = Signals(semantic=0.9, semantic_rank=0.9, lexical=0.8, lexical_rank=0.8, same_service=1.0)
+    fused = fuse({"p": signals}, DEFAULT_WEIGHTS)[0]
+    lesson = extract_lesson(Node("p", "Incident"), [], [])
+    explanation = Explanation(fused.contributions, ("pool", "timeout"), ("payments-api",), None, lesson)
+    reasons = explanation.reasons()
+    assert sorted(reasons) == [
+        "same service: payments-api",
+        "shares words: pool, timeout",
+        "similar in meaning",
+    ]
+    assert not any(re.search(r"rank|lexical|semantic|_", r) for r in reasons), reasons
 
 
 def test_progress_notes_are_not_taken_for_findings() -> None:

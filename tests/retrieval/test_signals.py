@@ -94,6 +94,7 @@ def test_public_surface() -> None:
         "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",
         "IncidentDetail", "incident_detail", "KINDS", "MapHit", "SearchKind", "SearchMode", "search_map",
         "SEARCH_DEFAULT_LIMIT", "SEARCH_MAX_CHARS", "SEARCH_MAX_RESULTS", "SearchQuery",
+        "KINDS_PATTERN", "kinds_in",
     }  # fmt: skip
     for name in retrieval.__all__:
         assert getattr(retrieval, name) is not None

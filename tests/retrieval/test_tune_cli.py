@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
 
 from precedent.cli.main import main
+from precedent.cli.tune import _print
 from precedent.config import Settings
-from precedent.retrieval.choice import load_choice
+from precedent.retrieval import DEFAULT_WEIGHTS
+from precedent.retrieval.choice import RankingChoice, load_choice
 from precedent.runtime import Runtime
 from tests.retrieval.small_org import build
 
@@ -108,3 +111,17 @@ async def test_tune_rejects_a_held_out_fraction_outside_0_1(
 async def _main(argv: list[str]) -> int:
     # main() runs its own event loop; a test already inside one hands it to a worker thread.
     return await asyncio.to_thread(main, argv)
+
+
+def test_tune_in_table_mode_prints_its_figures_as_a_table_not_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The figures came out as a raw JSON block under the weights' table: JSON is for --json.
+    figures = {"queries": 12.0, "ndcg_default": 0.5125}
+    choice = RankingChoice(DEFAULT_WEIGHTS, "default", "too few labelled queries", None, figures)
+    _print(choice, recorded=False)
+    out = capsys.readouterr().out
+    assert "{" not in out
+    assert '"queries"' not in out
+    assert re.search(r"ndcg default\s*│\s*0\.5125", out), out
+    assert re.search(r"queries\s*│\s*12\b", out), out

@@ -16,6 +16,7 @@ from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
+from precedent.links import Links
 from precedent.model import OWNER_VIEWER, Node
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
@@ -323,8 +324,8 @@ async def test_the_incident_page_names_its_similar_reasons_as_the_investigation_
     similar = _section((await pages.client.get(f"/ui/incidents/{pages.org.public_ref}")).text, "similar")
     assert 'class="card"' in similar
     assert re.search(r"· score \d\.\d{3}</span>", similar), similar
-    assert re.search(r"\b(semantic|lexical) rank\b", similar), similar
-    assert not re.search(r"\w_(rank|service|team)\b", similar), similar
+    assert re.search(r"\b(similar in meaning|shares words: \w+)", similar), similar
+    assert not re.search(r"\b(semantic|lexical)\b|\w_(rank|service|team)\b", similar), similar
     # What each one's cause was, as the API, the CLI, MCP and the investigation page say it: the
     # page showed only what resolved it, and a fix alone does not say whether it is the same failure.
     api = await pages.client.get(
@@ -589,5 +590,24 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
             # Over and never written up: that is "not recorded".
             over = _section((await client.get("/ui/incidents/INC-901")).text, "postmortem")
             assert "<dt>Resolved by</dt><dd>not recorded" in over
+    finally:
+        await store.close()
+
+
+async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) -> None:
+    # The server decodes the link's %2F into a path separator before routing: the page of
+    # "payments/api" answered "There is no page at /ui/services/payments/api".
+    data_dir = copy_map(web_org, "slashed-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        await store.upsert_nodes([Node("svc-slashed", "Service", {"name": "payments/api"})])
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
+            link = Links("http://testserver").service("payments/api").removeprefix("http://testserver")
+            for path in (link, "/ui/services/payments/api", "/ui/services/svc-slashed"):
+                response = await client.get(path)
+                assert response.status_code == 200, path
+                assert "<title>Service payments/api" in response.text, path
     finally:
         await store.close()

@@ -126,6 +126,9 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
         headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
     if isinstance(exc, StoreWriteFailed):
         detail = f"the server could not save this write ({exc.reason}); {StoreWriteFailed.ADVICE}"
+    elif isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
+        # Where to look next, as the CLI says `precedent search` (each surface names its own way).
+        detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
     return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=detail), headers)
 
 
@@ -188,8 +191,30 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
 
 
+# The collections whose items a caller may name in the path by a name that can hold "/", and
+# where to find such an item's id.
+_NAMED_BY_PATH = {"/v1/services/": "GET /v1/services?q=<part of the name>", "/v1/teams/": "GET /v1/teams"}
+
+
+def _slashed_name(request: Request[Any, Any, Any]) -> str | None:
+    """What to do when a name's escaped "/" (%2F) split the path, so that no route matched."""
+    raw = request.scope.get("raw_path", b"").decode("latin-1")
+    if "%2f" not in raw.lower():
+        return None
+    for prefix, listing in _NAMED_BY_PATH.items():
+        if raw.startswith(prefix):
+            return (
+                f"no route matches {raw}: a name that holds a '/' cannot be given in the path "
+                f"(it is read as a separator); name the item by its id instead (find it with {listing})"
+            )
+    return None
+
+
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     path = request.url.path
+    slashed = _slashed_name(request) if exc.status_code == 404 else None
+    if slashed is not None and not path.startswith(f"{UI_PATH}/"):
+        return _respond(ProblemDetails(title="NotFound", status=404, detail=slashed))
     if path == UI_PATH or path.startswith(f"{UI_PATH}/"):
         # No page matched (a mistyped /ui address), so the pages' own handlers never ran: a person
         # reading them gets a page too, not problem+json.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from litestar import get, post
 from litestar.di import NamedDependency
@@ -12,10 +11,8 @@ from litestar.params import QueryParameter
 
 from precedent.api.auth import scope_security
 from precedent.api.errors import problem_responses
-from precedent.api.routes_incidents import values
 from precedent.browse import incidents_per_week, recurring_patterns
 from precedent.embedding import Embedder
-from precedent.errors import InvalidQuery
 from precedent.ingest import BackgroundSync
 from precedent.model import Viewer
 from precedent.responses import (
@@ -26,21 +23,20 @@ from precedent.responses import (
 )
 from precedent.retrieval import (
     KINDS,
+    KINDS_PATTERN,
     SEARCH_DEFAULT_LIMIT,
     SEARCH_MAX_CHARS,
     SEARCH_MAX_RESULTS,
     Catalog,
-    SearchKind,
     SearchMode,
     SearchQuery,
+    kinds_in,
 )
 from precedent.store import GraphStore
 
 __all__ = ["ADMIN_ROUTES", "STATS_ROUTES"]
 
 _KINDS = ", ".join(KINDS)
-_KIND = "(" + "|".join(KINDS) + ")"
-_KINDS_PATTERN = rf"^ *{_KIND} *(, *{_KIND} *)*$"
 
 # The bounds are published, and checked by SearchQuery: a validator here would word the refusal
 # its own way, not as the CLI, the page and MCP say it.
@@ -56,7 +52,7 @@ SearchKinds = Annotated[
     QueryParameter(
         description=f"comma-separated kinds to search ({_KINDS}); all when left out",
         # Documented, but checked below: litestar's own refusal would show the regex.
-        schema_extra={"pattern": _KINDS_PATTERN},
+        schema_extra={"pattern": KINDS_PATTERN},
     ),
 ]
 Mode = Annotated[
@@ -102,18 +98,9 @@ async def search(
     same search as `precedent search`, the `/ui/search` page and the MCP `search` tool; only what
     the token may see.
     """
-    wanted = values(kinds)
-    unknown = [kind for kind in wanted if kind not in KINDS]
-    if unknown:
-        raise InvalidQuery(f"unknown kind {unknown[0]!r} in kinds; use any of {_KINDS}, separated by commas")
-    if kinds is not None and re.fullmatch(_KINDS_PATTERN, kinds) is None:
-        raise InvalidQuery(
-            f"kinds {kinds!r} is not a list of kinds: give one or more of {_KINDS}, separated by "
-            "commas, or leave kinds out to search them all"
-        )
     query = SearchQuery(
         q,
-        kinds=tuple(cast("SearchKind", k) for k in wanted),
+        kinds=kinds_in(kinds),
         mode=mode,
         limit=limit,
         after=after,

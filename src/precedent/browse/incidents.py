@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from precedent.browse.lookup import SERVICE_HINT, TEAM_HINT
 from precedent.browse.paging import Page, check_limit, cursor_time, decode_cursor, encode_cursor, page_of
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
@@ -109,7 +110,7 @@ async def resolve_team(store: GraphStore, key: str) -> Node:
         names = (team.properties.get("name"), team.properties.get("external_id"))
         if any(isinstance(name, str) and name.casefold() == wanted for name in names):
             return team
-    raise NotFound("team", key)
+    raise NotFound("team", key, hint=TEAM_HINT)
 
 
 async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -> NodeLink | None:
@@ -121,7 +122,7 @@ async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -
     if filters.services:
         services, unknown = await catalog.services(filters.services)
         if unknown:
-            raise NotFound("service", unknown[0])
+            raise NotFound("service", unknown[0], hint=SERVICE_HINT)
         anchors = {s.id for s in services}
     if filters.teams:
         owned_by_teams: set[str] = set()

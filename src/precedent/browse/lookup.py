@@ -16,7 +16,21 @@ if TYPE_CHECKING:
     from precedent.model import Node
     from precedent.store.base import GraphStore
 
-__all__ = ["TEAM_KEYS", "USER_KEYS", "display_name", "find_team", "find_user", "service_node"]
+__all__ = [
+    "SERVICE_HINT",
+    "TEAM_HINT",
+    "TEAM_KEYS",
+    "USER_KEYS",
+    "display_name",
+    "find_team",
+    "find_user",
+    "service_node",
+]
+
+SERVICE_HINT = "name it by id, name, external id or alias, or search the services"
+"""What to do about a service no key names, wherever it was named (a path or a filter)."""
+TEAM_HINT = "name it by id, name or external id, or list the teams"
+"""What to do about a team no key names, wherever it was named (a path or a filter)."""
 
 TEAM_KEYS = ("name", "external_id", "aliases", "team_id")
 """The properties besides its id that name a team (``team_id`` is its incident.io teams id)."""
@@ -37,9 +51,7 @@ async def service_node(store: GraphStore, key: str) -> Node:
     """
     node = await resolve_service(store, key)
     if node is None:
-        raise NotFound(
-            "service", key, hint="name it by id, name, external id or alias, or search the services"
-        )
+        raise NotFound("service", key, hint=SERVICE_HINT)
     return node
 
 
@@ -59,7 +71,7 @@ async def find_team(store: GraphStore, key: str) -> Node:
     """
     node = await _labelled(store, "Team", key, TEAM_KEYS)
     if node is None:
-        raise NotFound("team", key, hint="name it by id, name or external id, or list the teams")
+        raise NotFound("team", key, hint=TEAM_HINT)
     return node
 
 

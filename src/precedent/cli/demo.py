@@ -209,10 +209,8 @@ async def _declare(
         console.print(f"==> CI recorded a deploy of {service} v2.14.1, seven minutes ago")
         body, headers = signed_delivery(incident, secret, now=now)
         _check(await http.post("/v1/webhooks/incident-io", content=body, headers=headers), "the webhook")
-        console.print(
-            f"==> incident.io declared {incident.reference}: {incident.name} (signed webhook sent); "
-            f"it repeats {incident.repeats}, a recurring failure planted in the history"
-        )
+        for line in _declared(incident):
+            console.print(line)
         # Wait for the investigation the webhook worker builds; asking for the incident's investigation
         # would build one on request, and the demo would show that instead.
         deadline = time.monotonic() + 120
@@ -302,6 +300,19 @@ def _stopped(settings: Settings) -> str:
         f"The map stays in {settings.data_dir}; ./scripts/demo serves it again in seconds, "
         "with a new token."
     )
+
+
+def _declared(incident: DeclaredIncident) -> list[str]:
+    """The declaration as short lines, one phrase each.
+
+    As one long line, rich wrapped it at the terminal's width wherever that fell: "(signed
+    webhook" on one line and "sent)" on the next.
+    """
+    return [
+        f"==> incident.io declared {incident.reference}: {incident.name}",
+        f"    by a signed webhook; it repeats {incident.repeats},",
+        "    a recurring failure planted in the history",
+    ]
 
 
 def _explained(declared: DeclaredIncident, investigation: dict[str, Any]) -> list[str]:

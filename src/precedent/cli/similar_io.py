@@ -201,10 +201,11 @@ def results_table(answer: SimilarResults) -> Table:
     )
     for rank, result in enumerate(answer.results, start=1):
         explanation = result.explanation
-        why = [", ".join(f"{c.signal} {c.points:.2f}" for c in explanation.top_reasons(3))]
+        said = explanation.reasons()
+        why = ["; ".join(said)]
         if explanation.path:
             why.append(str(explanation.path))
-        if explanation.matched_terms:
+        if explanation.matched_terms and not any(r.startswith("shares words") for r in said):
             why.append("terms: " + ", ".join(explanation.matched_terms[:8]))
         lesson = explanation.lesson
         teaches = [f"{lesson.cause_said}: {lesson.root_cause}"] if lesson.root_cause else []

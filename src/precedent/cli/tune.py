@@ -10,7 +10,6 @@ read it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,5 +91,9 @@ def _print(choice: RankingChoice, *, recorded: bool) -> None:
     )
     console.print(table)
     if choice.figures:
-        console.print(json.dumps(dict(choice.figures), indent=1, sort_keys=True))
+        # A table, as the weights above: a JSON block is for --json, not for reading.
+        figures = Table("figure", "value", title="what the choice rests on")
+        for name, value in sorted(choice.figures.items()):
+            figures.add_row(name.replace("_", " "), f"{value:g}")
+        console.print(figures)
     console.print("recorded in the map" if recorded else "dry run: nothing recorded")

@@ -161,7 +161,7 @@ def precedents_from(
                 root_cause=root_cause,
                 resolution=resolution,
                 duration_seconds=lesson.duration_seconds,
-                reasons=tuple(c.signal.replace("_", " ") for c in result.explanation.top_reasons()),
+                reasons=result.explanation.reasons(),
                 path=str(result.explanation.path) if result.explanation.path else None,
                 shared_services=result.explanation.shared_services,
                 follow_ups=parts.follow_ups.get(result.incident_id, ()),

@@ -109,6 +109,9 @@ class ExplanationResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    reasons: list[str] = Field(
+        description="the strongest reasons in words, e.g. 'shares words: pool, timeout', 'similar in meaning'"
+    )
     contributions: dict[str, ContributionResponse] = Field(description="per signal, in signal order")
     matched_terms: list[str]
     shared_services: list[str]
@@ -120,6 +123,7 @@ class ExplanationResponse(BaseModel):
     def from_explanation(cls, explanation: Explanation) -> ExplanationResponse:
         """Render an explanation."""
         return cls(
+            reasons=list(explanation.reasons()),
             contributions={
                 c.signal: ContributionResponse(
                     value=round(c.value, _DIGITS), weight=c.weight, points=round(c.points, _DIGITS)

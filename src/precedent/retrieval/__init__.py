@@ -30,6 +30,7 @@ from precedent.retrieval.results import (
 )
 from precedent.retrieval.search import (
     KINDS,
+    KINDS_PATTERN,
     SEARCH_DEFAULT_LIMIT,
     SEARCH_MAX_CHARS,
     SEARCH_MAX_RESULTS,
@@ -37,6 +38,7 @@ from precedent.retrieval.search import (
     SearchKind,
     SearchMode,
     SearchQuery,
+    kinds_in,
     search_map,
 )
 from precedent.retrieval.similar import SimilarIncidentFinder
@@ -54,6 +56,7 @@ __all__ = [
     "MAX_NEIGHBOURHOOD_DEPTH",
     "DEFAULT_WEIGHTS",
     "KINDS",
+    "KINDS_PATTERN",
     "Catalog",
     "DescribedQuery",
     "Explanation",
@@ -77,5 +80,6 @@ __all__ = [
     "Weights",
     "find_neighbourhood",
     "incident_detail",
+    "kinds_in",
     "search_map",
 ]

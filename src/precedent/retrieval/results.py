@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from precedent.retrieval.fusion import Contribution
+    from precedent.retrieval.fusion import Contribution, SignalName
     from precedent.retrieval.query import PosedQuery
 
 __all__ = [
@@ -126,6 +126,25 @@ class Lesson(ToldLesson):
         return sum(1 for f in self.follow_ups if f.open)
 
 
+# What each signal means to a responder: its rank twin ("lexical_rank") is the same reason, and
+# a ranking's words ("lexical", "semantic") told them nothing they could check.
+_SAID: dict[SignalName, str] = {
+    "semantic": "similar in meaning",
+    "semantic_rank": "similar in meaning",
+    "lexical": "shares words",
+    "lexical_rank": "shares words",
+    "same_service": "same service",
+    "shares_service": "same service",
+    "dependency_path": "linked through a service dependency",
+    "same_team": "same owning team",
+    "same_type": "same incident type",
+    "same_severity": "same severity",
+    "recency": "recent",
+    "recurrence": "recurs on the same services",
+}
+_SHOWN_TERMS = 5
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why a past incident ranked where it did.
@@ -151,6 +170,22 @@ class Explanation:
             key=lambda c: -c.points,
         )
         return tuple(ranked[:n])
+
+    def reasons(self, n: int = 3) -> tuple[str, ...]:
+        """The ``n`` strongest reasons in a responder's words, strongest first, each said once.
+
+        ``shares words: pool, timeout`` and ``same service: payments-api`` name what is shared.
+        """
+        said: list[str] = []
+        for contribution in self.top_reasons(len(self.contributions)):
+            words = _SAID[contribution.signal]
+            if words == "shares words" and self.matched_terms:
+                words += ": " + ", ".join(self.matched_terms[:_SHOWN_TERMS])
+            elif words == "same service" and self.shared_services:
+                words += ": " + ", ".join(self.shared_services)
+            if words not in said:
+                said.append(words)
+        return tuple(said[:n])
 
 
 @dataclass(frozen=True)

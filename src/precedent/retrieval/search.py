@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from precedent.errors import InvalidQuery
 from precedent.model import SearchFilter
 from precedent.retrieval.query import check_window
+from precedent.store.embedded.analyzer import analyze
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
+    "KINDS_PATTERN",
     "SEARCH_DEFAULT_LIMIT",
     "SEARCH_MAX_CHARS",
     "SEARCH_MAX_RESULTS",
@@ -34,6 +36,7 @@ __all__ = [
     "SearchKind",
     "SearchMode",
     "SearchQuery",
+    "kinds_in",
     "rrf",
     "search_map",
     "service_match",
@@ -145,8 +148,13 @@ class SearchQuery:
         # Frozen, so normalised through object.__setattr__: " pool " and "pool" are one search.
         object.__setattr__(self, "text", self.text.strip())
         object.__setattr__(self, "kinds", tuple(self.kinds))
-        if not self.text:
-            raise InvalidQuery("nothing to search for: give some words, e.g. checkout timeout")
+        # The word index drops "the", "a", "of"...: a search of those alone matched by meaning only
+        # and answered services with empty snippets, as if they had been found.
+        if not analyze(self.text):
+            raise InvalidQuery(
+                "nothing to search for: give some words, e.g. checkout timeout"
+                + (f" ({self.text!r} has no words the search can match)" if self.text else "")
+            )
         if not 1 <= self.limit <= SEARCH_MAX_RESULTS:
             raise InvalidQuery(f"limit must be from 1 to {SEARCH_MAX_RESULTS}, not {self.limit}")
         unknown = [kind for kind in self.kinds if kind not in KINDS]
@@ -156,6 +164,33 @@ class SearchQuery:
             check_window(self.after, self.before)
         except ValueError as exc:
             raise InvalidQuery(str(exc)) from exc
+
+
+_KIND_NAMES = ", ".join(KINDS)
+_KIND = "(" + "|".join(KINDS) + ")"
+KINDS_PATTERN = rf"^ *{_KIND} *(, *{_KIND} *)*$"
+"""What a ``kinds`` parameter matches: kinds separated by commas."""
+
+
+def kinds_in(given: str | None) -> tuple[SearchKind, ...]:
+    """The kinds of a ``kinds`` parameter (``incident,service``), as the API and the page take it.
+
+    Raises:
+        InvalidQuery: for a kind that does not exist or a list that is not comma-separated kinds;
+            the message names the kinds that exist.
+    """
+    wanted = tuple(part.strip() for part in (given or "").split(",") if part.strip())
+    unknown = [kind for kind in wanted if kind not in KINDS]
+    if unknown:
+        raise InvalidQuery(
+            f"unknown kind {unknown[0]!r} in kinds; use any of {_KIND_NAMES}, separated by commas"
+        )
+    if given is not None and re.fullmatch(KINDS_PATTERN, given) is None:
+        raise InvalidQuery(
+            f"kinds {given!r} is not a list of kinds: give one or more of {_KIND_NAMES}, separated by "
+            "commas, or leave kinds out to search them all"
+        )
+    return tuple(cast("SearchKind", kind) for kind in wanted)
 
 
 async def search_map(

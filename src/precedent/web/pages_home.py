@@ -12,7 +12,7 @@ from precedent.embedding import Embedder
 from precedent.investigation import latest_per_incident
 from precedent.model import Viewer
 from precedent.responses import NodeResponse, SearchResponse
-from precedent.retrieval import SearchQuery
+from precedent.retrieval import SearchQuery, kinds_in
 from precedent.store import GraphStore
 from precedent.store.embedded.analyzer import analyze
 from precedent.web.rendering import PAGES, page
@@ -62,6 +62,7 @@ async def search_page(
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
     q: FromQuery[str] = "",
+    kinds: FromQuery[str | None] = None,
 ) -> Template:
     """Incidents, services, post-mortems, follow-ups and updates matching ``q``, best first.
 
@@ -69,7 +70,10 @@ async def search_page(
     empty search page, and a query the search refuses is a page saying why (``InvalidQuery``).
     """
     text = q.strip()
-    hits = (await SearchResponse.for_query(store, embedder, SearchQuery(q), viewer)).hits if text else []
+    # Checked before the empty box: a link with kinds=bogus was the search of every kind, in silence.
+    wanted = kinds_in(kinds)
+    query = SearchQuery(q, kinds=wanted) if text else None
+    hits = (await SearchResponse.for_query(store, embedder, query, viewer)).hits if query else []
     return page(
         "search.html",
         session,

@@ -24,7 +24,9 @@ CHANGES_WINDOW = timedelta(days=7)
 CHART_WEEKS = 26
 
 
-@get("/services/{service:str}", name="web:service")
+# ``path``, not ``str``: the server decodes a link's %2F before routing, so a name holding "/"
+# ("payments/api") arrives as two segments; a ``path`` parameter takes them all (with a leading "/").
+@get("/services/{service:path}", name="web:service")
 async def service_page(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -33,6 +35,7 @@ async def service_page(
     session: NamedDependency[PageSession],
 ) -> Template:
     """A service by id, name, external id or alias."""
+    service = service.removeprefix("/")
     now = datetime.now(UTC)
     snapshot = await service_snapshot(store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW)
     weekly = await service_hotspots(store, viewer, snapshot.context.id, weeks=CHART_WEEKS, now=now)
