@@ -514,6 +514,18 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
 
 
 @asynccontextmanager
+async def _copied_map(org: WebOrg, name: str) -> AsyncIterator[tuple[Path, EmbeddedStore]]:
+    """A copy of the organisation's map, opened, for a test that changes it."""
+    data_dir = copy_map(org, name)
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        yield data_dir, store
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
 async def _signed_in_reader(
     org: WebOrg, data_dir: Path, store: EmbeddedStore, embedder: HashEmbedder
 ) -> AsyncIterator[httpx.AsyncClient]:
@@ -529,10 +541,7 @@ async def _signed_in_reader(
 async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
     # The incident changed and was investigated again: its first link (a Slack message before the
     # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
-    data_dir = copy_map(web_org, "rebuilt-data")
-    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
+    async with _copied_map(web_org, "rebuilt-data") as (data_dir, store):
         embedder = HashEmbedder(dimensions=DIMENSIONS)
         catalog = Catalog(store)
         finder = SimilarIncidentFinder(store, embedder, catalog=catalog)
@@ -558,17 +567,12 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
             closed = (await client.get(f"/ui/investigations/{quote(newer.id, safe='')}")).text
             assert f"This investigation was closed with {web_org.public_ref}" in closed
             assert '<time datetime="2026-12-04T09:30:00+00:00">' in closed
-    finally:
-        await store.close()
 
 
 async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org: WebOrg) -> None:
     # A responder opening a live incident read "Root cause: not recorded; Resolved by: not
     # recorded", as if it were over and nobody had written them down.
-    data_dir = copy_map(web_org, "open-incident-data")
-    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
+    async with _copied_map(web_org, "open-incident-data") as (data_dir, store):
         props = {"reference": "INC-900", "name": "Checkout slow", "status": "Investigating"}
         declared = datetime.now(UTC) - timedelta(minutes=10)
         await store.upsert_nodes(
@@ -590,17 +594,12 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
             # Over and never written up: that is "not recorded".
             over = _section((await client.get("/ui/incidents/INC-901")).text, "postmortem")
             assert "<dt>Resolved by</dt><dd>not recorded" in over
-    finally:
-        await store.close()
 
 
 async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) -> None:
     # The server decodes the link's %2F into a path separator before routing: the page of
     # "payments/api" answered "There is no page at /ui/services/payments/api".
-    data_dir = copy_map(web_org, "slashed-data")
-    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
+    async with _copied_map(web_org, "slashed-data") as (data_dir, store):
         await store.upsert_nodes([Node("svc-slashed", "Service", {"name": "payments/api"})])
         embedder = HashEmbedder(dimensions=DIMENSIONS)
         async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
@@ -609,5 +608,3 @@ async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) ->
                 response = await client.get(path)
                 assert response.status_code == 200, path
                 assert "<title>Service payments/api" in response.text, path
-    finally:
-        await store.close()
