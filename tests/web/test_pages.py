@@ -393,6 +393,20 @@ async def test_search_says_when_no_hit_holds_the_words(pages: Pages) -> None:
     assert note not in worded
 
 
+async def test_a_search_of_some_kinds_keeps_them_when_searching_again(pages: Pages) -> None:
+    # The form sent q alone: searching again from a page of incidents searched every kind.
+    await pages.sign_in(pages.org.read_token)
+    name = str(pages.org.public.properties["name"])
+    only = (await pages.client.get("/ui/search", params={"q": name, "kinds": "incident,follow_up"})).text
+    assert '<input type="hidden" name="kinds" value="incident,follow_up">' in only
+    assert 'id="search-kinds">Only: incident, follow up' in only
+    labels = re.findall(r'<li data-node="[^"]+">\s*<span class="kind">([^<]+)</span>', only)
+    assert labels
+    assert set(labels) <= {"incident", "follow-up"}, labels
+    every = (await pages.client.get("/ui/search", params={"q": name})).text
+    assert 'name="kinds"' not in every
+
+
 async def test_a_search_hit_reads_as_words_with_spaces_between_its_parts(pages: Pages) -> None:
     # Read aloud or on a phone, "Monitoring.on INC-782026-09-21" names no incident and no date.
     await pages.sign_in(pages.org.read_token)

@@ -79,6 +79,8 @@ async def search_page(
         session,
         title=f"Search: {text}" if text else "Search",
         q=text,
+        # Kept in the form: searching again from a page of incidents only searched every kind.
+        kinds=",".join(wanted),
         hits=[(hit, hit_link(hit.node)) for hit in hits],
         only_by_meaning=bool(hits) and not any(_has_a_word(text, hit.node) for hit in hits),
     )
