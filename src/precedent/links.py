@@ -8,7 +8,7 @@ places; this is the one module that knows their paths. It sits at the bottom of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 __all__ = ["Links"]
 
@@ -42,6 +42,9 @@ class Links:
 
     def service(self, name: str) -> str:
         return f"{self.base}/ui/services/{_segment(name)}"
+
+    def search(self, words: str) -> str:
+        return f"{self.base}/ui/search?{urlencode({'q': words})}"
 
     def api(self, path: str) -> str:
         """An API URL: ``links.api("/v1/incidents/INC-1")``."""

@@ -254,6 +254,10 @@ async def test_an_unknown_page_answers_not_found_as_a_page(pages: Pages) -> None
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html")
         assert "<h1>Not found</h1>" in response.text
+    # An unknown incident or service links to a search for it, as the API and the CLI say to search.
+    missing = (await pages.client.get("/ui/services/chekout api")).text
+    assert '<a id="search-for-it" href="/ui/search?q=chekout+api">' in missing
+    assert 'id="search-for-it"' not in (await pages.client.get("/ui/investigations/inv:nope")).text
 
 
 async def _private_refs(org: WebOrg) -> set[str]:

@@ -16,7 +16,10 @@ __all__ = ["tool_errors"]
 
 _NOT_FOUND_HINTS = {
     "incident": "pass an incident id or a reference such as INC-123 (the `search` tool finds them)",
-    "service": "pass a service id or name (the precedent://services resource lists them)",
+    "service": (
+        "pass a service id or name (the precedent://services resource lists them; the `search` tool "
+        "finds one by its words)"
+    ),
 }
 
 

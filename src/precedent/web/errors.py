@@ -26,8 +26,10 @@ __all__ = ["PAGE_EXCEPTION_HANDLERS", "http_error_page"]
 log = logging.getLogger("precedent.web")
 
 
-def _error(status: int, heading: str, detail: str) -> Response[Any]:
-    return page("error.html", None, status_code=status, title=heading, heading=heading, detail=detail)
+def _error(status: int, heading: str, detail: str, *, search: str | None = None) -> Response[Any]:
+    return page(
+        "error.html", None, status_code=status, title=heading, heading=heading, detail=detail, search=search
+    )
 
 
 def _sign_in(_: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
@@ -40,7 +42,9 @@ def _csrf(_: Request[Any, Any, Any], exc: CsrfRefused) -> Response[Any]:
 
 def _not_found(_: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     # The same words whether it does not exist or the viewer may not see it, as the API's 404.
-    return _error(404, "Not found", f"There is no {exc.kind} {exc.id!r} that you can see.")
+    # Where to look next, as the API and the CLI say (a mistyped name, or a reference to look up).
+    search = exc.id if exc.kind in ("incident", "service") else None
+    return _error(404, "Not found", f"There is no {exc.kind} {exc.id!r} that you can see.", search=search)
 
 
 def _invalid(_: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
