@@ -147,6 +147,40 @@ async def test_only_an_incident_a_sync_listed_before_is_hidden_for_leaving_the_l
     assert report.warnings == []
 
 
+async def test_a_listing_that_cannot_be_read_whole_is_a_warning_not_a_failed_sync(store: GraphStore) -> None:
+    # The incidents are loaded and the checkpoint moved: failing the sync for the check alone
+    # would report an error (and no last success) for a sync that did its work.
+    fake = FakeIncidentIo(sees_private=False)
+    await _sync(fake, store)
+    before = fake._counts["/v2/incidents"]
+    # The second sync's incremental listing is one page; the whole listing after it fails twice.
+    for at in (before + 2, before + 3):
+        fake.respond("/v2/incidents", 500, {"type": "error", "status": 500}, at=at)
+
+    report = await _sync(fake, store)
+
+    [warning] = [w for w in report.warnings if "no longer shown" in w]
+    assert "the next sync checks again" in warning
+    assert report.resources["incidents"].total("unchanged") > 0
+
+
+async def test_an_incremental_sync_hides_what_the_whole_listing_shows_private(store: GraphStore) -> None:
+    # Made private without its updated_at moving past the checkpoint: the incremental listing
+    # never maps it, but the whole listing read for the ids shows it private.
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    raw = next(i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard")
+    raw.update(visibility="private")
+
+    await _sync(fake, store)
+
+    [node] = await store.get_nodes([raw["id"]])
+    assert node.visibility == "private"
+    parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE",)))
+    assert parts
+    assert {n.visibility for _, n in parts} == {"private"}
+
+
 async def test_an_incident_made_private_takes_its_stored_investigation_along(store: GraphStore) -> None:
     fake = FakeIncidentIo()
     await _sync(fake, store)

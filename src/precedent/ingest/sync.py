@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.errors import SourceError
 from precedent.ingest.changes import link_pending_changes
 from precedent.ingest.dataset import Dataset
 from precedent.ingest.fetch import ScopeGaps, fetch_objects, gather_limited, objects_of
@@ -33,7 +34,11 @@ from precedent.ingest.mapping import (
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
 from precedent.ingest.unlisted import hide_unlisted, unreadable_warning
-from precedent.ingest.visibility import forget_unmessaged, hide_parts_of_incidents_made_private
+from precedent.ingest.visibility import (
+    forget_unmessaged,
+    hide_parts_of_incidents_made_private,
+    make_incident_private,
+)
 from precedent.metrics import SYNC_IN_PROGRESS, SYNC_LAST_SUCCESS, SYNC_RECORDS
 from precedent.sources.incidentio import ENDPOINTS, filter_params
 
@@ -255,18 +260,46 @@ class Syncer:
             every_incident: The parameters of a listing of every incident synced, to read it
                 whole when this sync's listing was not (an incremental one); ``None`` when it was.
         """
-        listed = self._listed
-        if every_incident is not None:
-            endpoint = ENDPOINTS["incidents"]
-            pages = self._client.paginate(
-                endpoint.path, params=every_incident, page_size=self._options.page_size
+        try:
+            listed = self._listed
+            if every_incident is not None:
+                listed = await self._every_incident(every_incident)
+            unlisted = await hide_unlisted(
+                self._client, self._store, listed, concurrency=self._options.concurrency
             )
-            listed = {str(i.get("id")) async for page in pages for i in objects_of(page, endpoint.key)}
-        hidden = await hide_unlisted(self._client, self._store, listed, concurrency=self._options.concurrency)
-        if hidden:
-            warning = unreadable_warning(hidden)
-            self._report.warnings.append(warning)
-            self._progress.warn(warning)
+        except SourceError as exc:
+            # The incidents are loaded and the checkpoint moved: this check alone waits for the next sync.
+            self._warn(
+                f"could not check for incidents no longer shown to the API key ({exc}); the next sync "
+                "checks again"
+            )
+            return
+        if unlisted.hidden:
+            self._warn(unreadable_warning(unlisted.hidden))
+        if unlisted.held_back:
+            self._warn(unlisted.held_back)
+
+    async def _every_incident(self, params: QueryParams) -> set[str]:
+        """The ids of the whole listing, hiding on the way those it shows private the map holds public.
+
+        An incremental sync maps only the incidents updated since its checkpoint: one made private
+        without its ``updated_at`` moving would otherwise stay public although the listing says so.
+        """
+        endpoint = ENDPOINTS["incidents"]
+        pages = self._client.paginate(endpoint.path, params=params, page_size=self._options.page_size)
+        listed: set[str] = set()
+        async for page in pages:
+            incidents = objects_of(page, endpoint.key)
+            listed.update(str(i.get("id")) for i in incidents)
+            private = [str(i.get("id")) for i in incidents if i.get("visibility") != "public"]
+            held_public = [n.id for n in await self._store.get_nodes(private) if n.visibility == "public"]
+            for incident_id in held_public:
+                await make_incident_private(self._store, incident_id)
+        return listed
+
+    def _warn(self, warning: str) -> None:
+        self._report.warnings.append(warning)
+        self._progress.warn(warning)
 
     async def _incident_records(
         self, params: QueryParams, parts: IncidentParts

@@ -13,12 +13,18 @@ read it, or reads it private, it is made private as a ``private_incident`` webho
 A deleted incident reads the same and is hidden too: nothing of it should stay readable either.
 Only incidents a sync listed before are compared, so those the map got from an export, or from a
 webhook before any sync listed them, are never hidden for being absent.
+
+When most of the last listing is gone at once, nothing is hidden: that is a key of another
+organisation, or one that lost a role, far more often than a mass of incidents made private, and
+making the whole map private would hide what responders need. The sync says so every time until
+the key is fixed (the listing is not recorded, so the next sync compares against the same one).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from precedent.errors import SourceError
@@ -33,19 +39,31 @@ if TYPE_CHECKING:
     from precedent.sources.incidentio import IncidentIoClient
     from precedent.store import GraphStore
 
-__all__ = ["LISTED_KEY", "hide_unlisted", "unreadable_warning"]
+__all__ = ["LISTED_KEY", "Unlisted", "hide_unlisted", "unreadable_warning"]
 
 LISTED_KEY = "sync:incidents:listed"
 """Meta key holding the ids of the incidents the last complete listing showed, as a JSON list."""
 
 _NOT_SHOWN = frozenset({403, 404})
+_MOST_GONE = 20  # more gone than this, and more than half of the last listing, is held back
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """What ``hide_unlisted`` did: the incidents made private, or why it held back."""
+
+    hidden: list[str] = field(default_factory=list)
+    held_back: str | None = None
+    """The warning when so much of the listing was gone that nothing was hidden."""
+
+
 _NAMED = 10  # incidents named in the warning; a key that lost the role may hide hundreds at once
 _KEYS_PAGE = "https://app.incident.io/settings/api-keys"
 
 
 async def hide_unlisted(
     client: IncidentIoClient, store: GraphStore, listed: Collection[str], *, concurrency: int
-) -> list[str]:
+) -> Unlisted:
     """Make private the public incidents that left the listing and the key cannot read as public.
 
     Args:
@@ -55,13 +73,17 @@ async def hide_unlisted(
         concurrency: Fetches in flight at once.
 
     Returns:
-        The incidents made private, in id order.
+        The incidents made private, in id order; or, when most of the last listing is gone, none
+        and the warning saying why.
 
     Raises:
         SourceError: if fetching one fails otherwise than by not showing it (401, 5xx, ...); the
             listing is not recorded, so the next sync compares against the same one.
     """
-    gone = sorted(ids_in(await store.get_meta(LISTED_KEY)) - set(listed))
+    before = ids_in(await store.get_meta(LISTED_KEY))
+    gone = sorted(before - set(listed))
+    if len(gone) > max(_MOST_GONE, len(before) // 2):
+        return Unlisted(held_back=_held_back_warning(len(gone), len(before)))
     public = [n.id for n in await store.get_nodes(gone) if n.label == "Incident" and n.visibility == "public"]
     shown = await gather_limited([functools.partial(_shown_public, client, i) for i in public], concurrency)
     hidden = [
@@ -70,7 +92,7 @@ async def hide_unlisted(
         if not still and await make_incident_private(store, i)
     ]
     await store.set_meta(LISTED_KEY, json.dumps(sorted(listed)))
-    return hidden
+    return Unlisted(hidden)
 
 
 def unreadable_warning(incident_ids: Collection[str]) -> str:
@@ -84,6 +106,17 @@ def unreadable_warning(incident_ids: Collection[str]) -> str:
         "never shown a private incident, so sync cannot map one: create a key with that role at "
         f"{_KEYS_PAGE} (roles can only be set when a key is created) and set "
         "PRECEDENT_INCIDENTIO_API_KEY to it."
+    )
+
+
+def _held_back_warning(gone: int, before: int) -> str:
+    return (
+        f"{gone} of the {before} incidents the last sync listed are no longer shown to the API key, "
+        "so many at once that this looks like a key of another organisation or one that lost a "
+        "role, not incidents made private: none was hidden. Check PRECEDENT_INCIDENTIO_API_KEY. If "
+        "they were made private in incident.io, use a key with 'View all incident data, including "
+        f"private incidents' (create one at {_KEYS_PAGE}): its listing shows them private and sync "
+        "hides them."
     )
 
 

@@ -95,18 +95,21 @@ async def make_incident_private(store: GraphStore, incident_id: str) -> bool:
     """Make private an incident the map holds as public, with its parts and what cites it.
 
     For when incident.io says it is private without saying more: a ``private_incident`` event,
-    or a key that may not see private incidents no longer shown it (``ingest.unlisted``).
+    or a key that may not see private incidents no longer shown it (``ingest.unlisted``). The
+    caller runs ``forget_unmessaged`` once it has made private all it will.
 
     Returns:
         Whether the map held it as public.
     """
-    found = await store.get_nodes([incident_id], with_embeddings=True)
+    found = await store.get_nodes([incident_id])
     if not found or found[0].label != "Incident" or found[0].visibility == "private":
         return False
     # Parts first: a run killed in between finds the incident public still, and does it again.
     await make_parts_private(store, incident_id)
-    await store.upsert_nodes([replace(found[0], visibility="private")])
-    await forget_unmessaged(store)
+    # Read again: the scan above may take seconds, and a webhook may have written it meanwhile.
+    again = await store.get_nodes([incident_id], with_embeddings=True)
+    if again:
+        await store.upsert_nodes([replace(again[0], visibility="private")])
     return True
 
 
@@ -121,14 +124,22 @@ async def forget_unmessaged(store: GraphStore) -> None:
     (``any_made_private``), and so does a Slack poster checking its own message.
     """
     listed = await made_private(store)
-    if not listed:
+    private = [n.id for n in await store.get_nodes(listed) if n.visibility == "private"] if listed else []
+    if not private:
         return
-    for node in await store.get_nodes(listed):
-        if node.visibility != "private":
-            continue
-        citing = await _citing_investigations(store, node.id, set())
-        if not await _any_message(store, _incidents_of(citing, node.id)):
-            await forget_made_private(store, [node.id])
+    # One scan for them all: a key that lost its role may hide hundreds in one sync.
+    citing: dict[str, list[Node]] = {incident_id: [] for incident_id in private}
+    needles = {incident_id: json.dumps(incident_id) for incident_id in private}
+    scan = store.scan_nodes([_INVESTIGATION])
+    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            result = str(node.properties.get(_RESULT, ""))
+            for incident_id, needle in needles.items():
+                if needle in result:
+                    citing[incident_id].append(node)
+    settled = [i for i, found in citing.items() if not await _any_message(store, _incidents_of(found, i))]
+    if settled:
+        await forget_made_private(store, settled)
 
 
 async def hide_parts_of_incidents_made_private(

@@ -171,6 +171,7 @@ class IncidentWriter:
         """
         if not await make_incident_private(self._store, incident_id):
             return False
+        await forget_unmessaged(self._store)
         self._made_private()
         return True
 
