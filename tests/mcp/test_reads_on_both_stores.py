@@ -59,6 +59,18 @@ async def check_search_map_by_kind_and_visibility(loaded: GraphStore, org: Org) 
     assert org.private.id in {h.node.id for h in owner}
     scores = [h.score for h in owner]
     assert scores == sorted(scores, reverse=True)
+    # A service has no time: found by its name, but never within a window (as the halves find none).
+    service = str(org.service.properties["name"])
+    assert org.service.id in {
+        h.node.id
+        for h in await search_map(
+            loaded, embedder, SearchQuery(service, kinds=("service",)), viewer=PUBLIC_VIEWER
+        )
+    }
+    since = SearchQuery(service, kinds=("service",), after=datetime(2000, 1, 1, tzinfo=UTC))
+    assert "Service" not in {
+        h.node.label for h in await search_map(loaded, embedder, since, viewer=PUBLIC_VIEWER)
+    }
 
 
 async def check_service_snapshot_and_recent_changes(loaded: GraphStore, org: Org) -> None:

@@ -220,12 +220,15 @@ async def search_map(
         vector = (await embedder.embed([text]))[0]
         rankings.append(await store.vector_search(vector, k=wide, search_filter=search_filter))
     ranked = [[hit.node_id for hit in ranking] for ranking in rankings]
-    if "service" in (kinds or KINDS):
+    if "service" in (kinds or KINDS) and query.after is None and query.before is None:
         # Services carry no text to index (a name, aliases, catalog attributes): match those here.
+        # A service has no time, so a search within a window finds none, as the store's halves do.
         ranked.append(await _services_by_name(store, text, wide))
-    fused = rrf(ranked)[:limit]
+    fused = rrf(ranked)
     nodes = {n.id: n for n in await store.get_nodes([node_id for node_id, _ in fused])}
-    seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])]
+    # Cut after the viewer's filter: one the halves let through and the viewer may not see (a
+    # service named like a private incident's parts) would otherwise cost a place in the answer.
+    seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])][:limit]
     references = await _incident_references(store, viewer, [node for node, _ in seen])
     return [MapHit(node, score, references.get(_incident_of(node) or "")) for node, score in seen]
 
