@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 import httpx
@@ -62,3 +64,20 @@ async def test_the_models_loading_line_is_left_out_at_info(capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "sentence_transformers" not in err
     assert "Loading SentenceTransformer" not in err
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_lines_go_to_stderr_as_it_is_when_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The handler kept the stderr it was made with: once that was replaced and closed (main run
+    # again in one process, output captured), every record was a "Logging error" traceback.
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("INFO", "text")
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+
+    logging.getLogger("precedent.test").info("webhook worker started")
+
+    said = second.getvalue()
+    assert "Logging error" not in said
+    assert said.endswith("webhook worker started\n"), said

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -55,6 +56,19 @@ sentence-transformers tells where it loads the model from on every command that 
 (``precedent evaluate`` printed it amid its tables)."""
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record is emitted, as logging's last resort does.
+
+    A plain ``StreamHandler`` keeps the stream it was made with: once that stream is replaced and
+    closed (a caller capturing output, ``main`` run again in one process, as tests do), every
+    later record is a "Logging error" traceback instead of a line.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # under the handler's lock: handle() holds it around emit()
+        super().emit(record)
+
+
 def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     """Send every logger's records to stderr in ``log_format``, replacing earlier handlers.
 
@@ -62,7 +76,7 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
         level: The root level (``INFO``, ``DEBUG``...).
         log_format: ``json`` for one object a line, ``text`` for a readable line.
     """
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(_TEXT_FORMAT))
     handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level, handlers=[handler], force=True)
