@@ -24,7 +24,7 @@ from precedent.model import GraphFilter
 from precedent.store.meta import SLACK_MESSAGE_KEY, ids_in, update_ids
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping, Sequence
 
     from precedent.model import Node, Visibility
     from precedent.store import GraphStore
@@ -128,15 +128,7 @@ async def forget_unmessaged(store: GraphStore) -> None:
     if not private:
         return
     # One scan for them all: a key that lost its role may hide hundreds in one sync.
-    citing: dict[str, list[Node]] = {incident_id: [] for incident_id in private}
-    needles = {incident_id: json.dumps(incident_id) for incident_id in private}
-    scan = store.scan_nodes([_INVESTIGATION])
-    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
-        async for node in nodes:
-            result = str(node.properties.get(_RESULT, ""))
-            for incident_id, needle in needles.items():
-                if needle in result:
-                    citing[incident_id].append(node)
+    citing = await _citers(store, private)
     settled = [i for i, found in citing.items() if not await _any_message(store, _incidents_of(found, i))]
     if settled:
         await forget_made_private(store, settled)
@@ -230,14 +222,27 @@ async def _any_message(store: GraphStore, incident_ids: Iterable[str]) -> bool:
 async def _citing_investigations(store: GraphStore, incident_id: str, skip: set[str]) -> list[Node]:
     """The investigations, other than ``skip``, whose stored result cites ``incident_id``.
 
+    With their embeddings: the caller writes them back private.
+    """
+    found = (await _citers(store, [incident_id], with_embeddings=True))[incident_id]
+    return [node for node in found if node.id not in skip]
+
+
+async def _citers(
+    store: GraphStore, incident_ids: Sequence[str], *, with_embeddings: bool = False
+) -> dict[str, list[Node]]:
+    """The investigations whose stored result cites each of ``incident_ids``, in one scan.
+
     A scan of the Investigation nodes, as the investigation listing does: an incident is made
     private rarely, and most citations (recent and active incidents, evidence) have no edge.
     """
-    needle = json.dumps(incident_id)
-    found: list[Node] = []
-    scan = store.scan_nodes([_INVESTIGATION], with_embeddings=True)
+    needles = {incident_id: json.dumps(incident_id) for incident_id in incident_ids}
+    found: dict[str, list[Node]] = {incident_id: [] for incident_id in incident_ids}
+    scan = store.scan_nodes([_INVESTIGATION], with_embeddings=with_embeddings)
     async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
         async for node in nodes:
-            if node.id not in skip and needle in str(node.properties.get(_RESULT, "")):
-                found.append(node)
+            result = str(node.properties.get(_RESULT, ""))
+            for incident_id, needle in needles.items():
+                if needle in result:
+                    found[incident_id].append(node)
     return found
