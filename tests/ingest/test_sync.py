@@ -10,16 +10,20 @@ import pytest
 
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import SourceError
-from precedent.ingest import Loader
+from precedent.ingest import Loader, import_export
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 from precedent.model import Edge, GraphFilter, Node
 from precedent.sources.incidentio import RetryPolicy
 from precedent.store.embedded import EmbeddedStore
+from precedent.webhooks import IncidentWriter
+from tests.support.incidentio_export import write_fixtures_export
+from tests.support.incidentio_fixtures import ulid
 from tests.support.incidentio_server import SERVER_NOW, FakeIncidentIo, Fault
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from precedent.ingest.mapping import Raw
     from precedent.store import GraphStore
 
 OPTIONS = SyncOptions(now=lambda: SERVER_NOW)
@@ -132,19 +136,43 @@ async def test_an_incident_made_private_is_hidden_although_the_key_cannot_see_pr
     assert "PRECEDENT_INCIDENTIO_API_KEY" in warning
 
 
-async def test_only_an_incident_a_sync_listed_before_is_hidden_for_leaving_the_listing(
-    store: GraphStore,
-) -> None:
-    # One the map got elsewhere (an export, another organisation) was never in this listing.
-    fake = FakeIncidentIo(sees_private=False)
-    elsewhere = Node("01IMPORTED0000000000000001", "Incident", {"reference": "INC-9001"}, visibility="public")
-    await store.upsert_nodes([elsewhere])
+async def _written_by(how: str, fake: FakeIncidentIo, store: GraphStore, tmp_path: Path) -> Raw:
+    """Put a public incident in the map that no sync listed; return it (as incident.io serves it)."""
+    if how == "import":
+        window = (SERVER_NOW, SERVER_NOW + OPTIONS.schedule_window)
+        export = write_fixtures_export(fake.fixtures, tmp_path / "export", schedule_window=window)
+        await import_export(export, Loader(store, HashEmbedder()))
+        return next(
+            i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard"
+        )
     await _sync(fake, store)
+    first = next(
+        i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard"
+    )
+    declared = {**first, "id": ulid("IN", 99), "reference": "INC-99"}
+    fake.fixtures.incidents.append(declared)
+    await IncidentWriter(store, HashEmbedder()).write(declared, None)
+    return declared
+
+
+@pytest.mark.parametrize("how", ["import", "webhook"])
+async def test_an_incident_no_sync_listed_is_hidden_when_it_leaves_the_listing(
+    store: GraphStore, tmp_path: Path, how: str
+) -> None:
+    # Imported before the first sync, or written by a webhook since the last one, then made
+    # private (no private_incident webhook came): no listing ever showed it, the map holds it public.
+    fake = FakeIncidentIo(sees_private=False)
+    raw = await _written_by(how, fake, store, tmp_path)
+    raw.update(visibility="private")
 
     report = await _sync(fake, store)
 
-    assert [n.visibility for n in await store.get_nodes([elsewhere.id])] == ["public"]
-    assert report.warnings == []
+    [node] = await store.get_nodes([raw["id"]])
+    assert node.visibility == "private"
+    [warning] = [w for w in report.warnings if raw["id"] in w]
+    assert "View all incident data, including private incidents" in warning
+    others = [i["id"] for i in fake.fixtures.incidents if i["visibility"] == "public"]
+    assert {n.visibility for n in await store.get_nodes(others)} == {"public"}
 
 
 async def test_a_listing_that_cannot_be_read_whole_is_a_warning_not_a_failed_sync(store: GraphStore) -> None:

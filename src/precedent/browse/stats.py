@@ -18,38 +18,23 @@ from precedent.browse.hotspots import MAX_WEEKS, WeekCount, week_start
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing
 from precedent.retrieval.lessons import follow_up_summary
+from precedent.store.listing import list_every_node
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from precedent.model import ListingKey, Node, Viewer
+    from precedent.model import Node, Viewer
     from precedent.retrieval import Catalog
     from precedent.store import GraphStore
 
 __all__ = ["RecurringPattern", "incidents_per_week", "recurring_patterns"]
 
-_PAGE = 1000
 MAX_RECURRING_INCIDENTS = 2000
 """The newest incidents a recurring-pattern search compares at most (pairwise, per service)."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _window(store: GraphStore, listing: NodeListing, cap: int | None = None) -> list[Node]:
-    """Every node of ``listing`` (newest first), page by page, at most ``cap``."""
-    found: list[Node] = []
-    start: ListingKey | None = None
-    while cap is None or len(found) < cap:
-        page = await store.list_nodes(listing, limit=_PAGE, start_after=start)
-        found += page
-        if len(page) < _PAGE:
-            break
-        last = page[-1]
-        assert last.occurred_at is not None
-        start = (last.occurred_at, last.id)
-    return found if cap is None else found[:cap]
 
 
 async def incidents_per_week(
@@ -85,7 +70,9 @@ async def incidents_per_week(
         link = NodeLink("AFFECTS", frozenset(s.id for s in services))
     first = week_start(now()) - timedelta(weeks=weeks - 1)
     listing = NodeListing("Incident", after=first, visibilities=viewer.visibilities, linked=link)
-    counts = Counter(week_start(n.occurred_at) for n in await _window(store, listing) if n.occurred_at)
+    counts = Counter(
+        week_start(n.occurred_at) for n in await list_every_node(store, listing) if n.occurred_at
+    )
     return [WeekCount(first + timedelta(weeks=i), counts[first + timedelta(weeks=i)]) for i in range(weeks)]
 
 
@@ -163,7 +150,7 @@ async def recurring_patterns(
             "days must be 1 to 730, min_incidents at least 2, min_similarity in (0, 1] and limit 1 to 100"
         )
     listing = NodeListing("Incident", after=now() - timedelta(days=days), visibilities=viewer.visibilities)
-    window = await _window(store, listing, MAX_RECURRING_INCIDENTS)
+    window = await list_every_node(store, listing, MAX_RECURRING_INCIDENTS)
     embedded = {n.id: n for n in await store.get_nodes([n.id for n in window], with_embeddings=True)}
     affects = GraphFilter(labels=("Service",), rel_types=("AFFECTS",), direction="out")
     services = await store.neighbours_of([n.id for n in window], affects, per_node=20)

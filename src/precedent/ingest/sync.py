@@ -33,7 +33,7 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
-from precedent.ingest.unlisted import hide_unlisted, unreadable_warning
+from precedent.ingest.unlisted import held_public, hide_unlisted, unreadable_warning
 from precedent.ingest.visibility import (
     forget_unmessaged,
     hide_parts_of_incidents_made_private,
@@ -244,28 +244,31 @@ class Syncer:
         )
         if checkpoint is None:
             await parts.prefetch()
+        # Before this sync writes any: those the listing leaves out are compared (``ingest.unlisted``).
+        held = await held_public(self._store, self._options.modes)
         self._progress.start("incidents")
         self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
         self._progress.finish("incidents")
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
-        await self._unlisted(every_mode if checkpoint is not None else None)
+        await self._unlisted(every_mode if checkpoint is not None else None, held)
         # The incidents made private are written private now: unmessaged ones leave the list.
         await forget_unmessaged(self._store)
 
-    async def _unlisted(self, every_incident: QueryParams | None) -> None:
+    async def _unlisted(self, every_incident: QueryParams | None, held: set[str]) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).
 
         Args:
             every_incident: The parameters of a listing of every incident synced, to read it
                 whole when this sync's listing was not (an incremental one); ``None`` when it was.
+            held: The incidents the map held as public before this sync wrote any.
         """
         try:
             listed = self._listed
             if every_incident is not None:
                 listed = await self._every_incident(every_incident)
             unlisted = await hide_unlisted(
-                self._client, self._store, listed, concurrency=self._options.concurrency
+                self._client, self._store, listed, held=held, concurrency=self._options.concurrency
             )
         except SourceError as exc:
             # The incidents are loaded and the checkpoint moved: this check alone waits for the next sync.

@@ -6,15 +6,17 @@ shown no private incident at all: the listing leaves it out and fetching it by i
 403). The incident just stops being listed, and the map would keep it public, with its updates,
 post-mortem and the investigations citing it, readable to every ``read`` token.
 
-So each sync keeps the ids it listed (``LISTED_KEY``) and compares them with the last sync's. An
-incident that left the listing and that the map holds public is fetched by id; if the key cannot
-read it, or reads it private, it is made private as a ``private_incident`` webhook would make it
+So each sync keeps the ids it listed (``LISTED_KEY``) and compares the listing with what was
+known before it: the last sync's listing, and the incidents the map held as public (of the modes
+synced) before this sync wrote any (``held_public``). The map's own incidents count because not
+all came from a listing: an export (``import``), or a webhook since the last sync, may have
+written one that was made private before any sync listed it. An incident known before, gone from
+the listing, that the map holds public is fetched by id; if the key cannot read it, or reads it
+private, it is made private as a ``private_incident`` webhook would make it
 (``visibility.make_incident_private``), and the sync warns that the key lacks the private role.
 A deleted incident reads the same and is hidden too: nothing of it should stay readable either.
-Only incidents a sync listed before are compared, so those the map got from an export, or from a
-webhook before any sync listed them, are never hidden for being absent.
 
-When most of the last listing is gone at once, nothing is hidden: that is a key of another
+When most of what was known is gone at once, nothing is hidden: that is a key of another
 organisation, or one that lost a role, far more often than a mass of incidents made private, and
 making the whole map private would hide what responders need. The sync says so every time until
 the key is fixed (the listing is not recorded, so the next sync compares against the same one).
@@ -30,7 +32,9 @@ from typing import TYPE_CHECKING
 from precedent.errors import SourceError
 from precedent.ingest.fetch import gather_limited
 from precedent.ingest.visibility import make_incident_private
+from precedent.model import NodeListing
 from precedent.sources.incidentio import ENDPOINTS
+from precedent.store.listing import list_every_node
 from precedent.store.meta import ids_in
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
     from precedent.sources.incidentio import IncidentIoClient
     from precedent.store import GraphStore
 
-__all__ = ["LISTED_KEY", "Unlisted", "hide_unlisted", "unreadable_warning"]
+__all__ = ["LISTED_KEY", "Unlisted", "held_public", "hide_unlisted", "unreadable_warning"]
 
 LISTED_KEY = "sync:incidents:listed"
 """Meta key holding the ids of the incidents the last complete listing showed, as a JSON list."""
@@ -61,8 +65,24 @@ _NAMED = 10  # incidents named in the warning; a key that lost the role may hide
 _KEYS_PAGE = "https://app.incident.io/settings/api-keys"
 
 
+async def held_public(store: GraphStore, modes: Collection[str]) -> set[str]:
+    """The incidents the map holds as public, of ``modes``: read before a sync writes any.
+
+    Args:
+        store: The map.
+        modes: The modes the listing is filtered to; others would all seem gone from it.
+    """
+    listing = NodeListing("Incident", equals=(("mode", tuple(sorted(modes))),), visibilities=("public",))
+    return {node.id for node in await list_every_node(store, listing)}
+
+
 async def hide_unlisted(
-    client: IncidentIoClient, store: GraphStore, listed: Collection[str], *, concurrency: int
+    client: IncidentIoClient,
+    store: GraphStore,
+    listed: Collection[str],
+    *,
+    held: Collection[str] = (),
+    concurrency: int,
 ) -> Unlisted:
     """Make private the public incidents that left the listing and the key cannot read as public.
 
@@ -70,17 +90,19 @@ async def hide_unlisted(
         client: An open incident.io client.
         store: The map.
         listed: Every incident the listing shows now (of the modes synced).
+        held: The incidents the map held as public before the sync (``held_public``): compared
+            as the last listing is, for those no listing showed (imported, or from a webhook).
         concurrency: Fetches in flight at once.
 
     Returns:
-        The incidents made private, in id order; or, when most of the last listing is gone, none
+        The incidents made private, in id order; or, when most of what was known is gone, none
         and the warning saying why.
 
     Raises:
         SourceError: if fetching one fails otherwise than by not showing it (401, 5xx, ...); the
             listing is not recorded, so the next sync compares against the same one.
     """
-    before = ids_in(await store.get_meta(LISTED_KEY))
+    before = ids_in(await store.get_meta(LISTED_KEY)) | set(held)
     gone = sorted(before - set(listed))
     if len(gone) > max(_MOST_GONE, len(before) // 2):
         return Unlisted(held_back=_held_back_warning(len(gone), len(before)))
@@ -111,12 +133,12 @@ def unreadable_warning(incident_ids: Collection[str]) -> str:
 
 def _held_back_warning(gone: int, before: int) -> str:
     return (
-        f"{gone} of the {before} incidents the last sync listed are no longer shown to the API key, "
-        "so many at once that this looks like a key of another organisation or one that lost a "
-        "role, not incidents made private: none was hidden. Check PRECEDENT_INCIDENTIO_API_KEY. If "
-        "they were made private in incident.io, use a key with 'View all incident data, including "
-        f"private incidents' (create one at {_KEYS_PAGE}): its listing shows them private and sync "
-        "hides them."
+        f"{gone} of the {before} incidents the last sync listed, or the map held as public, are no "
+        "longer shown to the API key, so many at once that this looks like a key of another "
+        "organisation or one that lost a role, not incidents made private: none was hidden. Check "
+        "PRECEDENT_INCIDENTIO_API_KEY. If they were made private in incident.io, use a key with "
+        f"'View all incident data, including private incidents' (create one at {_KEYS_PAGE}): its "
+        "listing shows them private and sync hides them."
     )
 
 

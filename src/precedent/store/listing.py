@@ -1,4 +1,5 @@
-"""What both stores check before answering ``GraphStore.list_nodes``, so they refuse alike."""
+"""``GraphStore.list_nodes``: what both stores check before answering (so they refuse alike), and
+reading a listing whole, page by page."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from precedent.errors import InvalidQuery, SchemaError
 from precedent.graph_schema import load_schema
 
 if TYPE_CHECKING:
-    from precedent.model import NodeListing
+    from precedent.model import ListingKey, Node, NodeListing
+    from precedent.store.base import GraphStore
 
-__all__ = ["check_listing"]
+__all__ = ["check_listing", "list_every_node"]
+
+_PAGE = 1000
 
 _PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -35,3 +39,18 @@ def check_listing(listing: NodeListing, limit: int) -> None:
             raise SchemaError(f"property name {name!r} is not an identifier")
     if limit < 1:
         raise InvalidQuery(f"limit must be at least 1, not {limit}")
+
+
+async def list_every_node(store: GraphStore, listing: NodeListing, cap: int | None = None) -> list[Node]:
+    """Every node of ``listing`` (newest first), page by page, at most ``cap``."""
+    found: list[Node] = []
+    start: ListingKey | None = None
+    while cap is None or len(found) < cap:
+        page = await store.list_nodes(listing, limit=_PAGE, start_after=start)
+        found += page
+        if len(page) < _PAGE:
+            break
+        last = page[-1]
+        assert last.occurred_at is not None
+        start = (last.occurred_at, last.id)
+    return found if cap is None else found[:cap]
