@@ -10,7 +10,7 @@ the message is sent and before Slack answers with its ``ts``: that interleaving,
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -18,10 +18,11 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from precedent.embedding import HashEmbedder
+from precedent.errors import StoreUnavailable
 from precedent.ingest.visibility import MADE_PRIVATE_KEY, made_private
 from precedent.investigation import Collaborators, channel_view
 from precedent.links import Links
-from precedent.notify import CitationEdits, SlackNotifier
+from precedent.notify import CitationEdits, MessageRecords, SlackNotifier
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.store.meta import update_ids
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
@@ -29,10 +30,11 @@ from tests.investigation.org import DECLARED, build_investigation_org
 from tests.support.slack_server import blocks_text
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from precedent.model import Node
     from precedent.store import GraphStore
 
 CHANNEL = "C0INCIDENT20"
@@ -70,16 +72,60 @@ class FakeSlack:
         return {"ok": "true", "ts": ts}
 
 
-def _notifier(slack: FakeSlack, collaborators: Collaborators) -> SlackNotifier:
+@dataclass(frozen=True)
+class Posting:
+    """INC-20's message, posted: where it is shown, who posted it, and what it was built from."""
+
+    slack: FakeSlack
+    notifier: SlackNotifier
+    collaborators: Collaborators
+
+
+class MapDown:
+    """The map as the poster's check sees it: every read and write of a value fails while ``down``."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.down = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def _answer(self) -> None:
+        if self.down:
+            raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable")
+
+    async def get_meta(self, key: str) -> str | None:
+        self._answer()
+        return await self._store.get_meta(key)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        self._answer()
+        return await self._store.replace_meta(key, value, expected=expected)
+
+    async def get_nodes(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Node]:
+        self._answer()
+        return await self._store.get_nodes(ids, with_embeddings=with_embeddings)
+
+
+def _notifier(
+    slack: FakeSlack, collaborators: Collaborators, checked_on: GraphStore | None = None
+) -> SlackNotifier:
+    """A notifier on ``slack``; ``checked_on``: the map its check after sending reads, if not the same."""
     client = cast("AsyncWebClient", slack)
     views = functools.partial(channel_view, collaborators)
-    return SlackNotifier(client, collaborators.store, Links("https://precedent.example.com"), views=views)
+    store, links = collaborators.store, Links("https://precedent.example.com")
+    records = MessageRecords(store)
+    return SlackNotifier(client, checked_on or store, links, records, views=views)
 
 
-async def _post_while_made_private(store: GraphStore, *, listed: bool, failing_updates: int = 0) -> FakeSlack:
+async def _post_while_made_private(
+    store: GraphStore, *, listed: bool, failing_updates: int = 0, map_down: MapDown | None = None
+) -> Posting:
     """Build and publish INC-20's investigation, which cites INC-31; INC-31 is made private and
     its citers' messages redrawn while the post is in flight. ``listed``: the hide pass had
-    listed INC-31 (and found no citer to hide) before the build was stored."""
+    listed INC-31 (and found no citer to hide) before the build was stored. ``map_down``: what
+    the poster checks its message on, down from then until the caller brings it back."""
     embedder = HashEmbedder(dimensions=384)
     await build_investigation_org(store, embedder)
     [incident] = await store.get_nodes(["inc-20"], with_embeddings=True)
@@ -95,21 +141,23 @@ async def _post_while_made_private(store: GraphStore, *, listed: bool, failing_u
         # messages citing INC-31 are redrawn; INC-20's has no ts recorded yet.
         await IncidentWriter(store, embedder).hide(MADE_PRIVATE)
         assert await CitationEdits(_notifier(slack, collaborators), collaborators).work() == [MADE_PRIVATE]
+        if map_down is not None:
+            map_down.down = True
 
     slack = FakeSlack(elsewhere, failing_updates)
     if listed:
         await update_ids(store, MADE_PRIVATE_KEY, [MADE_PRIVATE], ())
-    notifier = _notifier(slack, collaborators)
+    notifier = _notifier(slack, collaborators, cast("GraphStore", map_down))
     await MapInvestigationBuilder(collaborators, notifier)("inc-20")
     await notifier.drain()
-    return slack
+    return Posting(slack, notifier, collaborators)
 
 
 @pytest.mark.parametrize("listed", [True, False], ids=["listed-when-built", "made-private-after-stored"])
 async def test_a_message_posted_while_an_incident_it_names_is_made_private_is_redrawn(
     store: GraphStore, listed: bool
 ) -> None:
-    slack = await _post_while_made_private(store, listed=listed)
+    slack = (await _post_while_made_private(store, listed=listed)).slack
 
     [shown] = slack.shown.values()
     assert "INC-20" in shown
@@ -122,7 +170,7 @@ async def test_a_message_posted_while_an_incident_it_names_is_made_private_is_re
 async def test_a_message_the_poster_could_not_redraw_is_left_listed_for_the_list_worker(
     store: GraphStore,
 ) -> None:
-    slack = await _post_while_made_private(store, listed=False, failing_updates=1)
+    slack = (await _post_while_made_private(store, listed=False, failing_updates=1)).slack
     [(ts, shown)] = slack.shown.items()
     assert "INC-31" in shown  # Slack was down when the poster tried to redraw it
     assert await made_private(store) == [MADE_PRIVATE]
@@ -134,3 +182,27 @@ async def test_a_message_the_poster_could_not_redraw_is_left_listed_for_the_list
     assert await CitationEdits(_notifier(slack, collaborators), collaborators).work() == [MADE_PRIVATE]
     assert "INC-31" not in slack.shown[ts]
     assert await made_private(store) == []
+
+
+async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers(store: GraphStore) -> None:
+    # The list worker took INC-31 off the list before the message had a record; the poster's own
+    # check is all that is left, and the map fails it: kept pending, it is checked on the list
+    # worker's turns until the map answers, edited once, and never posted again.
+    map_down = MapDown(store)
+    posting = await _post_while_made_private(store, listed=False, map_down=map_down)
+    slack = posting.slack
+    [(ts, shown)] = slack.shown.items()
+    assert "INC-31" in shown
+    assert await made_private(store) == []
+    edits = CitationEdits(posting.notifier, posting.collaborators)
+
+    with pytest.raises(StoreUnavailable):
+        await edits.work()  # still down: the message stays pending
+    map_down.down = False
+    await edits.work()
+
+    assert list(slack.shown) == [ts]
+    assert "INC-31" not in slack.shown[ts]
+    assert "INC-20" in slack.shown[ts]
+    assert slack.edits == 1
+    assert await posting.notifier.recheck() == []

@@ -8,7 +8,8 @@ works that list: each message of an incident whose investigation cites a listed 
 as its channel may see it now (``investigation.channel_view``, the build it showed, made again
 at the same moment), and the incident is taken off the list only once all of them are. Messages are
 found by their records: one still being posted has none yet, so its poster redraws it once the
-record is written (``SlackNotifier``), or puts the incident back on the list.
+record is written (``SlackNotifier``), or puts the incident back on the list; if the map failed
+that poster's check, each turn here first has it check again (``SlackNotifier.recheck``).
 
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and
@@ -82,6 +83,9 @@ class CitationEdits:
         Raises:
             StoreError: if the map cannot be read or written.
         """
+        # First the messages whose poster could not check them (the map was down): a failed
+        # redraw there lists the incidents, to be worked below.
+        await self._notifier.recheck()
         store = self._collaborators.store
         listed = await made_private(store)
         private = {n.id for n in await store.get_nodes(listed) if n.visibility == "private"}

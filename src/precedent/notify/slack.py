@@ -15,7 +15,9 @@ shows is not published (``superseded``).
 incident it names is made private (``notify/made_private.py``). The list worker there finds a
 message by its record, so one posted or edited while an incident it names was being made private
 may have been looked for before its record was written: the poster reads what it names again once
-the record is written, and redraws it itself (``_recheck``).
+the record is written, and redraws it itself (``_recheck``). If the map cannot answer that read,
+the message is kept pending here and checked again on the list worker's next turn (``recheck``):
+the incident may already be off the list, so nothing else would ever redraw it.
 
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
@@ -110,6 +112,7 @@ class SlackNotifier:
         self._links = links
         self._tasks: set[asyncio.Task[str]] = set()
         self._turns = Turns()
+        self._unchecked: dict[str, Investigation] = {}  # by incident: the build sent, not checked
 
     def investigation_built(self, investigation: Investigation) -> None:
         """Publish ``investigation`` in the background; returns at once."""
@@ -167,17 +170,44 @@ class SlackNotifier:
         The list worker takes an incident off the list once it is private and every message citing
         it was redrawn; one that looked for this message before its record was written found none.
         The incident was private then, so this read, after the record is written, finds it. If the
-        redraw fails, the incidents go back on the list, for the list worker to redraw it.
+        redraw fails, the incidents go back on the list, for the list worker to redraw it. If the
+        map fails, the message is kept pending for ``recheck``: never raised (see ``publish``).
         """
-        render = functools.partial(self._views, incident_id)
         try:
-            named = await made_private_among(self._store, sent.cited_incidents)
-            if named and await self.redraw(incident_id, render) == "failed":
-                await list_made_private(self._store, named)
-        except Exception as exc:  # the store is down: logged, never raised (see ``publish``)
+            await self._check(incident_id, sent)
+        except Exception as exc:  # the store is down: checked again when it answers
+            self._unchecked[incident_id] = sent
             log.warning(
-                "could not check the Slack message of %s against incidents made private: %s", incident_id, exc
+                "could not check the Slack message of %s against incidents made private: %s; it is "
+                "checked again on the next turn of the list worker",
+                incident_id,
+                exc,
             )
+        else:
+            # A newer build's message was checked: an older one's pending check has nothing left to do.
+            self._unchecked.pop(incident_id, None)
+
+    async def recheck(self) -> list[str]:
+        """Check again the messages whose check after sending the map failed (``_recheck``).
+
+        Returns:
+            The incidents whose messages were checked (and redrawn, or listed, if need be).
+
+        Raises:
+            StoreError: if the map fails again; the messages not checked stay pending.
+        """
+        checked: list[str] = []
+        for incident_id, sent in list(self._unchecked.items()):
+            await self._check(incident_id, sent)
+            if self._unchecked.get(incident_id) is sent:  # not replaced by a newer build meanwhile
+                del self._unchecked[incident_id]
+            checked.append(incident_id)
+        return checked
+
+    async def _check(self, incident_id: str, sent: Investigation) -> None:
+        named = await made_private_among(self._store, sent.cited_incidents)
+        if named and await self.redraw(incident_id, functools.partial(self._views, incident_id)) == "failed":
+            await list_made_private(self._store, named)
 
     async def redraw(self, incident_id: str, render: Callable[[datetime], Awaitable[Investigation]]) -> str:
         """Edit the incident's message to show ``render(when its build was made)``; never raises.
