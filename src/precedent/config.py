@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     """Seconds an investigation waits for incident.io's live on-call answer before using what is synced."""
     incidentio_live_ttl: float = Field(default=60.0, ge=0)
     """Seconds a live on-call answer (per schedule and hour) is reused, so a burst asks once."""
+    incidentio_whole_list_minutes: float = Field(default=0.0, ge=0)
+    """Least minutes between the incremental syncs that read incident.io's whole incident list (a
+    call per 250 incidents) to find incidents made private or deleted; 0: every sync does."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
 from precedent.errors import ConfigError
-from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer
+from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer, SyncOptions
 from precedent.investigation import Collaborators, IncidentIoOnCall, channel_view
 from precedent.links import Links
 from precedent.notify import CitationEdits, SlackNotifier, slack_client
@@ -314,12 +315,14 @@ class Runtime:
 
     async def _run_sync(self, progress: Progress) -> SyncReport:
         """One sync of incident.io into the open store, with a client of its own."""
-        client = _build_incidentio_client(self._require_settings())
+        settings = self._require_settings()
+        client = _build_incidentio_client(settings)
         if client is None:  # the key was checked when the runtime opened
             raise ConfigError(_NO_SYNC_KEY)
         store, embedder = self.store, self.embedder
+        options = SyncOptions(compare_every=timedelta(minutes=settings.incidentio_whole_list_minutes))
         async with client:
-            syncer = Syncer(client, store, Loader(store, embedder, progress=progress), progress=progress)
+            syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
             report = await syncer.run()
         if self._citation_edits is not None:  # incidents it made private are named in Slack
             self._citation_edits.wake()

@@ -55,6 +55,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         full=args.full,
         overlap=timedelta(hours=args.overlap_hours),
         modes=DEFAULT_MODES | {"test", "tutorial"} if args.include_test else DEFAULT_MODES,
+        compare_every=timedelta(minutes=settings.incidentio_whole_list_minutes),
     )
     client = IncidentIoClient.create(
         settings.incidentio_api_key.get_secret_value(),

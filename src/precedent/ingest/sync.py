@@ -33,7 +33,13 @@ from precedent.ingest.mapping import (
 )
 from precedent.ingest.mapping.catalog import ENTRY_LABELS
 from precedent.ingest.progress import NULL_PROGRESS, LoadStats, Progress
-from precedent.ingest.unlisted import held_public, hide_unlisted, unreadable_warning
+from precedent.ingest.unlisted import (
+    COMPARED_KEY,
+    comparison_due,
+    held_public,
+    hide_unlisted,
+    unreadable_warning,
+)
 from precedent.ingest.visibility import (
     forget_unmessaged,
     hide_parts_of_incidents_made_private,
@@ -74,6 +80,8 @@ class SyncOptions:
         schedule_window: Who is on call is read for ``[now, now + window]``.
         concurrency: Per-incident requests in flight at once.
         page_size: Incidents per page (incident.io allows 250).
+        compare_every: The least time between two incremental syncs that read the whole incident
+            list to find incidents no longer shown (``ingest.unlisted``); zero: every sync.
         now: The clock (injected in tests).
     """
 
@@ -83,6 +91,7 @@ class SyncOptions:
     schedule_window: timedelta = timedelta(hours=1)
     concurrency: int = 8
     page_size: int = 250
+    compare_every: timedelta = timedelta(0)
     now: Callable[[], datetime] = _utc_now
 
 
@@ -244,24 +253,30 @@ class Syncer:
         )
         if checkpoint is None:
             await parts.prefetch()
+        # A full listing is read whole anyway; an incremental sync reads it again when it is time.
+        compare = checkpoint is None or await comparison_due(
+            self._store, started, self._options.compare_every
+        )
         # Before this sync writes any: those the listing leaves out are compared (``ingest.unlisted``).
-        held = await held_public(self._store, self._options.modes)
+        held = await held_public(self._store, self._options.modes) if compare else set()
         self._progress.start("incidents")
         self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
         self._progress.finish("incidents")
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
-        await self._unlisted(every_mode if checkpoint is not None else None, held)
+        if compare:
+            await self._unlisted(every_mode if checkpoint is not None else None, held, started)
         # The incidents made private are written private now: unmessaged ones leave the list.
         await forget_unmessaged(self._store)
 
-    async def _unlisted(self, every_incident: QueryParams | None, held: set[str]) -> None:
+    async def _unlisted(self, every_incident: QueryParams | None, held: set[str], started: datetime) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).
 
         Args:
             every_incident: The parameters of a listing of every incident synced, to read it
                 whole when this sync's listing was not (an incremental one); ``None`` when it was.
             held: The incidents the map held as public before this sync wrote any.
+            started: When this sync started, recorded as the comparison's time once it is done.
         """
         try:
             listed = self._listed
@@ -281,6 +296,8 @@ class Syncer:
             self._warn(unreadable_warning(unlisted.hidden))
         if unlisted.held_back:
             self._warn(unlisted.held_back)
+        else:
+            await self._store.set_meta(COMPARED_KEY, started.isoformat())
 
     async def _every_incident(self, params: QueryParams) -> set[str]:
         """The ids of the whole listing, hiding on the way those it shows private the map holds public.

@@ -16,6 +16,12 @@ private, it is made private as a ``private_incident`` webhook would make it
 (``visibility.make_incident_private``), and the sync warns that the key lacks the private role.
 A deleted incident reads the same and is hidden too: nothing of it should stay readable either.
 
+Reading the whole listing costs a call per 250 incidents on every incremental sync (40 at 10,000
+incidents, most of such a sync's calls and time), so it may be spaced out (``comparison_due``):
+an incremental sync within ``every`` of the last complete comparison (``COMPARED_KEY``) skips it.
+Nothing is lost by that, only found later: the next comparison still has the map's public
+incidents and the listing last recorded to compare with.
+
 When most of what was known is gone at once, nothing is hidden: that is a key of another
 organisation, or one that lost a role, far more often than a mass of incidents made private, and
 making the whole map private would hide what responders need. The sync says so every time until
@@ -27,6 +33,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.errors import SourceError
@@ -43,10 +50,22 @@ if TYPE_CHECKING:
     from precedent.sources.incidentio import IncidentIoClient
     from precedent.store import GraphStore
 
-__all__ = ["LISTED_KEY", "Unlisted", "held_public", "hide_unlisted", "unreadable_warning"]
+__all__ = [
+    "COMPARED_KEY",
+    "LISTED_KEY",
+    "Unlisted",
+    "comparison_due",
+    "held_public",
+    "hide_unlisted",
+    "unreadable_warning",
+]
 
 LISTED_KEY = "sync:incidents:listed"
 """Meta key holding the ids of the incidents the last complete listing showed, as a JSON list."""
+
+COMPARED_KEY = "sync:incidents:listed_at"
+"""Meta key holding when (ISO 8601) a sync last compared the whole listing to the end, hiding or
+finding nothing to hide; one held back or failed is not recorded, so the next sync compares again."""
 
 _NOT_SHOWN = frozenset({403, 404})
 _MOST_GONE = 20  # more gone than this, and more than half of the last listing, is held back
@@ -63,6 +82,20 @@ class Unlisted:
 
 _NAMED = 10  # incidents named in the warning; a key that lost the role may hide hundreds at once
 _KEYS_PAGE = "https://app.incident.io/settings/api-keys"
+
+
+async def comparison_due(store: GraphStore, now: datetime, every: timedelta) -> bool:
+    """Whether an incremental sync at ``now`` reads the whole listing to compare it.
+
+    Args:
+        store: The map (``COMPARED_KEY``).
+        now: The sync's clock.
+        every: The least time between two comparisons; zero compares on every sync.
+    """
+    if every <= timedelta(0):
+        return True
+    last = await store.get_meta(COMPARED_KEY)
+    return last is None or now - datetime.fromisoformat(last) >= every
 
 
 async def held_public(store: GraphStore, modes: Collection[str]) -> set[str]:
