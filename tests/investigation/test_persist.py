@@ -27,6 +27,7 @@ from precedent.investigation import (
 )
 from precedent.investigation.changes import changes_for_service
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, GraphFilter, Node
+from tests.investigation.org import map_collaborators
 
 if TYPE_CHECKING:
     from precedent.store import GraphStore
@@ -117,12 +118,12 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
         [("inc-a", "public"), ("inc-p", "private"), ("inc-a", "public")]
     ):
         await save(store, investigation(incident, n, visibility))
-    public = await list_recent(store, PUBLIC_VIEWER, limit=1)
+    public = await list_recent(map_collaborators(store), PUBLIC_VIEWER, limit=1)
     assert [i.built_at for i in public.items] == [T0 + timedelta(minutes=2)]
-    rest = await list_recent(store, PUBLIC_VIEWER, cursor=public.next_cursor, limit=5)
+    rest = await list_recent(map_collaborators(store), PUBLIC_VIEWER, cursor=public.next_cursor, limit=5)
     assert [i.built_at for i in rest.items] == [T0]
     assert rest.next_cursor is None
-    everything = await list_recent(store, OWNER_VIEWER, limit=10)
+    everything = await list_recent(map_collaborators(store), OWNER_VIEWER, limit=10)
     assert [i.incident.id for i in everything.items] == ["inc-a", "inc-p", "inc-a"]
     private_id = everything.items[1].id
     with pytest.raises(NotFound):
@@ -139,13 +140,16 @@ async def test_each_incident_is_listed_once_by_its_latest_build_with_its_earlier
         [("inc-a", "public"), ("inc-p", "private"), ("inc-a", "public"), ("inc-a", "public")]
     ):
         await save(store, investigation(incident, n, visibility))
-    everyone = await latest_per_incident(store, OWNER_VIEWER)
+    everyone = await latest_per_incident(map_collaborators(store), OWNER_VIEWER)
     assert [(b.investigation.incident.id, b.investigation.built_at, b.earlier) for b in everyone] == [
         ("inc-a", T0 + timedelta(minutes=3), 2),
         ("inc-p", T0 + timedelta(minutes=1), 0),
     ]
-    assert [b.investigation.incident.id for b in await latest_per_incident(store, PUBLIC_VIEWER)] == ["inc-a"]
-    assert len(await latest_per_incident(store, OWNER_VIEWER, limit=1)) == 1
+    assert [
+        b.investigation.incident.id
+        for b in await latest_per_incident(map_collaborators(store), PUBLIC_VIEWER)
+    ] == ["inc-a"]
+    assert len(await latest_per_incident(map_collaborators(store), OWNER_VIEWER, limit=1)) == 1
 
 
 async def test_an_earlier_build_names_the_latest_and_one_built_on_the_spot_stands_alone(

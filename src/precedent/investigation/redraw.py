@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.investigation.build import build_investigation
-from precedent.investigation.persist import get, made_of, save
+from precedent.investigation.persist import from_node, made_of, save, stored
 from precedent.model import CHANNEL_VIEWER
 from precedent.retrieval import IncidentQuery
 
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
     from precedent.investigation.build import Collaborators, InvestigationOptions
     from precedent.investigation.results import Investigation
-    from precedent.model import Viewer
+    from precedent.model import Node, Viewer
     from precedent.retrieval import SimilarQuery
 
-__all__ = ["build_and_save", "channel_view", "readable", "redrawn"]
+__all__ = ["as_seen", "build_and_save", "channel_view", "readable", "redrawn"]
 
 
 async def redrawn(
@@ -73,22 +73,33 @@ async def build_and_save(
     return await redrawn(collaborators, query, investigation.built_at, viewer, options)
 
 
+async def as_seen(collaborators: Collaborators, node: Node, viewer: Viewer) -> Investigation | None:
+    """A stored build (an ``Investigation`` node) as ``viewer`` may see it: as stored, or, when it
+    is hidden from them but its incident is not, drawn again at the same moment (not stored).
+
+    ``None`` when they may see neither it nor its incident.
+    """
+    if viewer.can_see(node):
+        return from_node(node)
+    made = made_of(node)
+    if made is None:
+        return None
+    incident_id, built_at = made
+    try:
+        return await redrawn(collaborators, IncidentQuery(incident_id), built_at, viewer)
+    except NotFound:
+        return None
+
+
 async def readable(collaborators: Collaborators, investigation_id: str, viewer: Viewer) -> Investigation:
-    """A stored investigation, or, when it is hidden from ``viewer`` but its incident is not, the
-    same build drawn again as they may see it (not stored).
+    """A stored investigation by id, as ``viewer`` may see it (``as_seen``).
 
     Raises:
         NotFound: if there is no such investigation, or the viewer may see neither it nor its
             incident (said of the investigation alone, as for one that does not exist).
     """
-    try:
-        return await get(collaborators.store, investigation_id, viewer)
-    except NotFound:
-        made = await made_of(collaborators.store, investigation_id)
-        if made is None:
-            raise
-    incident_id, built_at = made
-    try:
-        return await redrawn(collaborators, IncidentQuery(incident_id), built_at, viewer)
-    except NotFound:
-        raise NotFound("investigation", investigation_id) from None
+    node = await stored(collaborators.store, investigation_id)
+    shown = await as_seen(collaborators, node, viewer) if node is not None else None
+    if shown is None:
+        raise NotFound("investigation", investigation_id)
+    return shown
