@@ -18,6 +18,8 @@ from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound
 from precedent.investigation import (
     Collaborators,
+    InvestigationOptions,
+    build_and_save,
     get,
     investigation_id,
     latest_for_incident,
@@ -28,6 +30,7 @@ from precedent.investigation import (
     save,
 )
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.retrieval import DescribedQuery
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
 from tests.investigation.org import DECLARED, build_investigation_org, map_collaborators
 from tests.investigation.test_persist import investigation
@@ -148,3 +151,23 @@ async def test_the_listing_and_latest_per_incident_show_a_hidden_newest_build_dr
     await IncidentWriter(store, HashEmbedder(dimensions=384)).hide("inc-20")
     assert (await list_recent(collaborators, PUBLIC_VIEWER)).items == ()
     assert await latest_per_incident(collaborators, PUBLIC_VIEWER) == ()
+
+
+async def test_a_described_build_hidden_as_it_was_stored_opens_by_id_as_its_caller_may_see_it(
+    store: GraphStore,
+) -> None:
+    await build_investigation_org(store, HashEmbedder(dimensions=384))
+    racing = map_collaborators(cast("GraphStore", HiddenWhileBuilding(store, MADE_PRIVATE)))
+    described = DescribedQuery(
+        name="Checkout slow page loads", services=("checkout", "edge-cache"), declared_at=DECLARED
+    )
+    options = InvestigationOptions(similar=2, change_window=timedelta(hours=6))
+
+    answered = await build_and_save(racing, described, PUBLIC_VIEWER, options)
+
+    assert MADE_PRIVATE in cited(await get(store, answered.id, OWNER_VIEWER))  # stored hidden
+    collaborators = map_collaborators(store)
+    [shown] = _untimed(await readable(collaborators, answered.id, PUBLIC_VIEWER))
+    assert shown == replace(answered, build_ms=0.0)  # what the POST answered: the same options too
+    assert shown.incident.unknown_services == ("edge-cache",)
+    assert _untimed(*(await list_recent(collaborators, PUBLIC_VIEWER)).items) == (shown,)

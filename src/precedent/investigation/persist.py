@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.ingest.visibility import any_made_private
+from precedent.investigation.build import InvestigationOptions
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.model import Edge, GraphFilter, Node, clean_properties, stored_time
+from precedent.retrieval.query import DescribedQuery, IncidentQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from precedent.investigation.results import Investigation
     from precedent.model import Viewer, Visibility
+    from precedent.retrieval.query import SimilarQuery
     from precedent.store.base import GraphStore
 
 __all__ = [
     "LABEL",
+    "Made",
     "Standing",
     "from_node",
     "get",
@@ -37,9 +42,12 @@ __all__ = [
 ]
 
 LABEL = "Investigation"
+DEFAULT_SIMILAR = InvestigationOptions().similar
 
 
-def _node(investigation: Investigation, trigger: str, visibility: Visibility) -> Node:
+def _node(
+    investigation: Investigation, trigger: str, visibility: Visibility, options: InvestigationOptions | None
+) -> Node:
     incident, state = investigation.incident, investigation.map_state
     props = {
         "incident_id": incident.id,
@@ -53,6 +61,8 @@ def _node(investigation: Investigation, trigger: str, visibility: Visibility) ->
         "map_services": state.services,
         "map_last_sync": state.last_sync,
         "result_json": json.dumps(investigation_json(investigation), separators=(",", ":")),
+        # How many precedents were asked for (the result holds how many were found), to draw it again.
+        "similar_asked": options.similar if options else None,
     }
     return Node(
         investigation.id,
@@ -63,7 +73,13 @@ def _node(investigation: Investigation, trigger: str, visibility: Visibility) ->
     )
 
 
-async def save(store: GraphStore, investigation: Investigation, *, trigger: str = "request") -> Visibility:
+async def save(
+    store: GraphStore,
+    investigation: Investigation,
+    *,
+    trigger: str = "request",
+    options: InvestigationOptions | None = None,
+) -> Visibility:
     """Store ``investigation``, linked ``INVESTIGATES`` its incident and ``SUGGESTS`` its precedents.
 
     It takes its incident's visibility, unless it cites an incident made private since it was
@@ -75,12 +91,13 @@ async def save(store: GraphStore, investigation: Investigation, *, trigger: str 
         store: The knowledge map.
         investigation: A built investigation.
         trigger: What asked for it (``request``, ``cli``, ``webhook``).
+        options: What it was built with, if not the defaults (``made_of`` draws it again with them).
 
     Returns:
         The visibility it was stored with.
     """
     visibility = await _visibility(store, investigation)
-    node = _node(investigation, trigger, visibility)
+    node = _node(investigation, trigger, visibility, options)
     await store.upsert_nodes([node])
     edges = [
         Edge(investigation.id, "SUGGESTS", p.incident_id, {"score": p.score}) for p in investigation.similar
@@ -125,13 +142,42 @@ async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Inves
     return from_node(node)
 
 
-def made_of(node: Node) -> tuple[str, datetime] | None:
-    """The incident a stored build investigates and when it was built, whoever may read it.
+@dataclass(frozen=True)
+class Made:
+    """What a stored build answered and when: enough to draw it again (``redraw.as_seen``).
 
-    ``None`` when it is of a described incident (no incident id).
+    Attributes:
+        query: Its incident, or the incident described to it (as the result says it was posed).
+        built_at: When it was built.
+        options: How much it gathered.
     """
-    incident_id = node.properties.get("incident_id")
-    return (str(incident_id), node.occurred_at) if incident_id and node.occurred_at else None
+
+    query: SimilarQuery
+    built_at: datetime
+    options: InvestigationOptions
+
+
+def made_of(node: Node) -> Made:
+    """What a stored build (an ``Investigation`` node) answered, whoever may read it."""
+    built = from_node(node)
+    incident = built.incident
+    query: SimilarQuery = (
+        IncidentQuery(incident.id)
+        if incident.id
+        else DescribedQuery(
+            name=incident.name,
+            summary=incident.summary,
+            services=(*incident.service_ids, *incident.unknown_services),
+            severity=incident.severity,
+            incident_type=incident.incident_type,
+            declared_at=incident.declared_at,
+        )
+    )
+    options = InvestigationOptions(
+        similar=int(str(node.properties.get("similar_asked", DEFAULT_SIMILAR))),
+        change_window=timedelta(hours=built.change_window_hours),
+    )
+    return Made(query, node.occurred_at or built.built_at, options)
 
 
 async def _latest_node(

@@ -5,7 +5,8 @@ A stored investigation is hidden whole when an incident it cites is made private
 redrawn for its channel (``channel_view``), and a reader who may not see the stored build but
 may see its incident gets it drawn again for them (``readable``): the same id and moment, citing
 only what they may see, so the message's link opens what the message shows. A build hidden as it
-is stored (``build_and_save``) is answered to its own caller the same way.
+is stored (``build_and_save``) is answered to its own caller the same way, and so is one of an
+incident described to it (``persist.made_of`` reads what was described back from the result).
 """
 
 from __future__ import annotations
@@ -68,27 +69,28 @@ async def build_and_save(
         NotFound: if the incident is not in the map, or the viewer may not see it.
     """
     investigation = await build_investigation(query, collaborators, viewer, options)
-    if await save(collaborators.store, investigation, trigger="request") in viewer.visibilities:
+    visibility = await save(collaborators.store, investigation, trigger="request", options=options)
+    if visibility in viewer.visibilities:
         return investigation
     return await redrawn(collaborators, query, investigation.built_at, viewer, options)
 
 
 async def as_seen(collaborators: Collaborators, node: Node, viewer: Viewer) -> Investigation | None:
     """A stored build (an ``Investigation`` node) as ``viewer`` may see it: as stored, or, when it
-    is hidden from them but its incident is not, drawn again at the same moment (not stored).
+    is hidden from them but its incident is not (or was described to it), drawn again at the same
+    moment with the same options (not stored).
 
     ``None`` when they may see neither it nor its incident.
     """
     if viewer.can_see(node):
         return from_node(node)
     made = made_of(node)
-    if made is None:
-        return None
-    incident_id, built_at = made
     try:
-        return await redrawn(collaborators, IncidentQuery(incident_id), built_at, viewer)
+        shown = await redrawn(collaborators, made.query, made.built_at, viewer, made.options)
     except NotFound:
         return None
+    # A described incident's id hashes its services as resolved now: keep the stored build's.
+    return dataclasses.replace(shown, id=node.id)
 
 
 async def readable(collaborators: Collaborators, investigation_id: str, viewer: Viewer) -> Investigation:
