@@ -28,6 +28,7 @@ from precedent.investigation import (
     list_recent,
     readable,
     save,
+    standing,
 )
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.retrieval import DescribedQuery
@@ -171,3 +172,14 @@ async def test_a_described_build_hidden_as_it_was_stored_opens_by_id_as_its_call
     assert shown == replace(answered, build_ms=0.0)  # what the POST answered: the same options too
     assert shown.incident.unknown_services == ("edge-cache",)
     assert _untimed(*(await list_recent(collaborators, PUBLIC_VIEWER)).items) == (shown,)
+
+
+async def test_an_older_build_says_it_is_superseded_by_a_newer_one_hidden_from_a_read_viewer(
+    store: GraphStore,
+) -> None:
+    # It said it was the latest: the newer build it opens drawn again did not count.
+    _, hidden = await _hidden_build(store)
+    older = await _older_public_build(store)
+    stands = await standing(store, older, PUBLIC_VIEWER)
+    assert (stands.superseded_by, stands.superseded_at) == (hidden, DECLARED + timedelta(minutes=5))
+    assert (await standing(store, older, OWNER_VIEWER)).superseded_by == hidden

@@ -209,7 +209,7 @@ class Standing:
     """Where a stored investigation stands now, beside what it says.
 
     Attributes:
-        superseded_by: The id of a newer build of its incident (the latest the viewer may see).
+        superseded_by: The id of a newer build of its incident (the latest the viewer may open).
         superseded_at: When that newer one was built.
         closed_at: When its incident was closed, for the build that was current then.
     """
@@ -222,14 +222,23 @@ class Standing:
 async def standing(store: GraphStore, investigation: Investigation, viewer: Viewer) -> Standing:
     """Whether a newer investigation of the same incident exists, and whether this one was closed.
 
-    One built and not stored stands alone: neither superseded nor closed.
+    Newer means any build the viewer may open, one drawn again for them included. One built and
+    not stored stands alone: neither superseded nor closed.
     """
     found = await store.get_nodes([investigation.id])
     if not found or found[0].label != LABEL:
         return Standing()
     closed_at = stored_time(found[0].properties.get("closed_at"))
     incident_id = investigation.incident.id
-    latest = await _latest_node(store, incident_id, viewer.visibilities) if incident_id else None
+    if not incident_id:
+        return Standing(closed_at=closed_at)
+    latest = await _latest_node(store, incident_id, ("public", "private"))
+    # A newer build hidden from the viewer opens for them drawn again (``redraw.as_seen``) when they
+    # may see its incident: it, not an older one they may read, supersedes this one.
+    if latest is not None and not viewer.can_see(latest):
+        incident = await store.get_nodes([incident_id])
+        if not (incident and viewer.can_see(incident[0])):
+            latest = await _latest_node(store, incident_id, viewer.visibilities)
     if latest is None or latest.id >= investigation.id:
         return Standing(closed_at=closed_at)
     return Standing(latest.id, latest.occurred_at, closed_at)
