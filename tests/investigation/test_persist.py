@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -30,6 +30,8 @@ from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, GraphFilter, Node
 from tests.investigation.org import map_collaborators
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.contract]
@@ -130,6 +132,47 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
         await get(store, private_id, PUBLIC_VIEWER)
     assert await latest_for_incident(store, "inc-p", PUBLIC_VIEWER) is None
     assert await latest_for_incident(store, "inc-p", OWNER_VIEWER) == everything.items[1]
+
+
+class CountedReads:
+    """The store, counting the nodes read by id: the listing looks hidden builds' incidents up."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def get_nodes(self, ids: Sequence[str], **kwargs: bool) -> list[Node]:
+        self.reads += 1
+        return await self._store.get_nodes(ids, **kwargs)
+
+
+async def test_listing_pages_past_many_private_builds_with_a_few_reads(store: GraphStore) -> None:
+    # A read token's listing passed over private builds for free; drawing hidden builds again
+    # must not cost it a read for each private one it passes.
+    await _seed(store)
+    private = [
+        Node(f"inc-p{n:03d}", "Incident", {"reference": f"INC-P{n}"}, T0, "private") for n in range(90)
+    ]
+    await store.upsert_nodes(private)
+    for n, node in enumerate(private):
+        await save(store, investigation(node.id, n + 1, "private"))
+    public = [investigation("inc-a", 0), investigation("inc-a", 200)]
+    for built in public:
+        await save(store, built)
+    counted = CountedReads(store)
+    collaborators = map_collaborators(cast("GraphStore", counted))
+
+    first = await list_recent(collaborators, PUBLIC_VIEWER, limit=1)
+    rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=1)
+
+    assert [i.id for i in (*first.items, *rest.items)] == [public[1].id, public[0].id]
+    assert (first.next_cursor, rest.next_cursor) == (public[1].id, None)
+    assert counted.reads <= 4  # two batches of builds, each page
+    owner = await list_recent(collaborators, OWNER_VIEWER, limit=100)
+    assert len(owner.items) == 92
 
 
 async def test_each_incident_is_listed_once_by_its_latest_build_with_its_earlier_ones_counted(

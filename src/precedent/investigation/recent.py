@@ -18,7 +18,7 @@ from precedent.investigation.persist import LABEL
 from precedent.investigation.redraw import as_seen
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator, Callable
 
     from precedent.investigation.build import Collaborators
     from precedent.investigation.results import Investigation
@@ -38,12 +38,49 @@ class InvestigationPage:
     next_cursor: str | None
 
 
-@contextlib.asynccontextmanager
-async def _newest_first(collaborators: Collaborators) -> AsyncIterator[AsyncIterator[Node]]:
-    # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
+# Builds read ahead of the listing, to look up at once the incidents of those hidden from the viewer.
+_BATCH = 64
+
+
+async def _incidents_unseen(collaborators: Collaborators, viewer: Viewer, batch: list[Node]) -> set[str]:
+    """The incidents of the builds hidden from ``viewer`` that they may not see either (one read)."""
+    wanted = {
+        str(n.properties["incident_id"])
+        for n in batch
+        if not viewer.can_see(n) and "incident_id" in n.properties
+    }
+    found = await collaborators.store.get_nodes(sorted(wanted)) if wanted else []
+    return wanted - {n.id for n in found if viewer.can_see(n)}
+
+
+async def _as_seen_newest_first(
+    collaborators: Collaborators, viewer: Viewer, keep: Callable[[Node], bool]
+) -> AsyncGenerator[Investigation, None]:
+    """The stored builds ``keep`` takes, newest first, as ``viewer`` may see them (``as_seen``).
+
+    A build of an incident hidden from the viewer costs nothing more than a share of one read per
+    batch; one drawn again is drawn only when it is reached, so a listing that stops early draws
+    no more than it shows.
+    """
     scan = collaborators.store.scan_nodes([LABEL])
+    # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
     async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
-        yield nodes
+        while True:
+            batch: list[Node] = []
+            async for node in nodes:
+                if keep(node):
+                    batch.append(node)
+                    if len(batch) == _BATCH:
+                        break
+            unseen = await _incidents_unseen(collaborators, viewer, batch)
+            for node in batch:
+                if not viewer.can_see(node) and str(node.properties.get("incident_id")) in unseen:
+                    continue
+                shown = await as_seen(collaborators, node, viewer)
+                if shown is not None:
+                    yield shown
+            if len(batch) < _BATCH:
+                return
 
 
 async def list_recent(
@@ -66,17 +103,17 @@ async def list_recent(
     limit = max(1, min(limit, 100))
     items: list[Investigation] = []
     more = False
-    async with _newest_first(collaborators) as nodes:
-        async for node in nodes:
-            if cursor is not None and node.id <= cursor:
-                continue
-            shown = await as_seen(collaborators, node, viewer)
-            if shown is None:
-                continue
+
+    def newer_than_cursor(node: Node) -> bool:
+        return cursor is None or node.id > cursor
+
+    listing = _as_seen_newest_first(collaborators, viewer, newer_than_cursor)
+    async with contextlib.aclosing(listing) as shown:
+        async for investigation in shown:
             if len(items) == limit:
                 more = True
                 break
-            items.append(shown)
+            items.append(investigation)
     return InvestigationPage(tuple(items), items[-1].id if more else None)
 
 
@@ -100,18 +137,22 @@ async def latest_per_incident(
     """
     latest: list[Investigation] = []
     seen: set[str] = set()
-    async with _newest_first(collaborators) as nodes:
-        async for node in nodes:
-            incident_id = node.properties.get("incident_id")
-            if incident_id is not None:
-                if str(incident_id) in seen:
-                    continue
-                # Its newest build: shown, drawn again, or, its incident hidden, none of its builds.
-                seen.add(str(incident_id))
-            shown = await as_seen(collaborators, node, viewer)
-            if shown is None:
-                continue
-            latest.append(shown)
+
+    def newest_of_its_incident(node: Node) -> bool:
+        # Its newest build is shown, drawn again, or, its incident hidden, none of its builds is.
+        incident_id = node.properties.get("incident_id")
+        if incident_id is None:
+            return True
+        if str(incident_id) in seen:
+            return False
+        seen.add(str(incident_id))
+        return True
+
+    async with contextlib.aclosing(
+        _as_seen_newest_first(collaborators, viewer, newest_of_its_incident)
+    ) as shown:
+        async for investigation in shown:
+            latest.append(investigation)
             if len(latest) == limit:
                 break
     shown_incidents = sorted({i.incident.id for i in latest if i.incident.id})
