@@ -354,21 +354,6 @@ async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
     assert "Check the server is running" in line
 
 
-async def test_a_name_holding_a_slash_in_an_api_path_is_told_to_use_the_id(client: AsyncClient) -> None:
-    # The server decodes %2F before routing, so /v1/services/payments%2Fapi matched no route and
-    # the 404 said only "Not Found": the caller could not tell the name from the route was at fault.
-    for path, listing in (
-        ("/v1/services/payments%2Fapi", "/v1/services?q="),
-        ("/v1/teams/core%2Fpayments/members", "/v1/teams"),
-    ):
-        response = await client.get(path)
-        assert response.status_code == 404, path
-        detail = response.json()["detail"]
-        assert "holds a '/'" in detail, detail
-        assert "by its id" in detail, detail
-        assert listing in detail, detail
-
-
 async def test_a_404_says_what_to_do_next(client: AsyncClient) -> None:
     # The CLI pointed at `precedent search` for an unknown incident; the API's 404 said only
     # "not found", and ?team=nosuch on a list gave no hint while /v1/teams/nosuch did.

@@ -293,3 +293,12 @@ async def test_a_described_investigation_stored_hidden_is_answered_as_a_read_tok
     assert "inc-31" not in created.text
     assert "INC-31" not in created.text
     assert created.json()["incident"]["name"] == body["name"]
+    # Its id answers its caller as the POST did (a 404 when a described build could not be redrawn),
+    # and the listing shows it so too.
+    body_again = (await client.get(f"/v1/investigations/{stored.id}")).json()
+    for field in ("id", "built_at", "incident", "hypotheses", "similar", "summary_markdown"):
+        assert body_again[field] == created.json()[field], field
+    listed = (await client.get("/v1/investigations")).json()["items"]
+    assert [(i["id"], i["top_hypothesis"]) for i in listed] == [
+        (stored.id, created.json()["hypotheses"][0]["statement"] if created.json()["hypotheses"] else None)
+    ]

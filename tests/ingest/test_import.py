@@ -13,7 +13,7 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import ImportFileError, NotFound
 from precedent.ingest import Loader, import_export
-from precedent.investigation import get, list_recent, people_of, save
+from precedent.investigation import get, people_of, save
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, GraphFilter
 from precedent.retrieval import Catalog, NeighbourhoodQuery, find_neighbourhood
 from tests.ingest.org import write_export
@@ -210,12 +210,12 @@ async def test_an_incident_made_private_in_a_later_export_hides_what_cited_it(
     cites = replace(base, similar=(replace(base.similar[0], incident_id="inc-2"),))
     await save(store, own)
     await save(store, cites)
-    assert len((await list_recent(store, PUBLIC_VIEWER)).items) == 2
+    assert [n.visibility for n in await store.get_nodes([own.id, cites.id])] == ["public"] * 2
 
     await import_export(write_export(tmp_path / "export"), Loader(store, HashEmbedder()))
 
     assert [n.visibility for n in await store.get_nodes(["inc-2"])] == ["private"]
-    assert (await list_recent(store, PUBLIC_VIEWER)).items == ()
+    assert [n.visibility for n in await store.get_nodes([own.id, cites.id])] == ["private"] * 2
     for hidden in (own, cites):
         with pytest.raises(NotFound):
             await get(store, hidden.id, PUBLIC_VIEWER)

@@ -13,10 +13,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from precedent.embedding import HashEmbedder
+from precedent.investigation import Collaborators
 from precedent.model import Edge, Node
+from precedent.retrieval import Catalog, SimilarIncidentFinder
 from tests.retrieval.small_org import at, build
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from precedent.embedding import Embedder
     from precedent.store import GraphStore
 
@@ -29,6 +35,13 @@ CHANGES = [
     ("chg-decoy", "svc-search", "deploy", 18, "9.9.9", "Search ranking tweak"),
     ("chg-after", "svc-checkout", "deploy", -30, "4.1.1", "Hotfix after the incident"),
 ]
+
+
+def map_collaborators(store: GraphStore, clock: Callable[[], datetime] = lambda: DECLARED) -> Collaborators:
+    """What builds an investigation from ``store``, with the hashing embedder, at ``clock``'s time."""
+    catalog = Catalog(store)
+    finder = SimilarIncidentFinder(store, HashEmbedder(dimensions=384), catalog=catalog)
+    return Collaborators(store, finder, catalog, clock=clock)
 
 
 async def build_investigation_org(store: GraphStore, embedder: Embedder) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -27,8 +27,11 @@ from precedent.investigation import (
 )
 from precedent.investigation.changes import changes_for_service
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, GraphFilter, Node
+from tests.investigation.org import map_collaborators
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.contract]
@@ -117,18 +120,59 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
         [("inc-a", "public"), ("inc-p", "private"), ("inc-a", "public")]
     ):
         await save(store, investigation(incident, n, visibility))
-    public = await list_recent(store, PUBLIC_VIEWER, limit=1)
+    public = await list_recent(map_collaborators(store), PUBLIC_VIEWER, limit=1)
     assert [i.built_at for i in public.items] == [T0 + timedelta(minutes=2)]
-    rest = await list_recent(store, PUBLIC_VIEWER, cursor=public.next_cursor, limit=5)
+    rest = await list_recent(map_collaborators(store), PUBLIC_VIEWER, cursor=public.next_cursor, limit=5)
     assert [i.built_at for i in rest.items] == [T0]
     assert rest.next_cursor is None
-    everything = await list_recent(store, OWNER_VIEWER, limit=10)
+    everything = await list_recent(map_collaborators(store), OWNER_VIEWER, limit=10)
     assert [i.incident.id for i in everything.items] == ["inc-a", "inc-p", "inc-a"]
     private_id = everything.items[1].id
     with pytest.raises(NotFound):
         await get(store, private_id, PUBLIC_VIEWER)
     assert await latest_for_incident(store, "inc-p", PUBLIC_VIEWER) is None
     assert await latest_for_incident(store, "inc-p", OWNER_VIEWER) == everything.items[1]
+
+
+class CountedReads:
+    """The store, counting the nodes read by id: the listing looks hidden builds' incidents up."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def get_nodes(self, ids: Sequence[str], **kwargs: bool) -> list[Node]:
+        self.reads += 1
+        return await self._store.get_nodes(ids, **kwargs)
+
+
+async def test_listing_pages_past_many_private_builds_with_a_few_reads(store: GraphStore) -> None:
+    # A read token's listing passed over private builds for free; drawing hidden builds again
+    # must not cost it a read for each private one it passes.
+    await _seed(store)
+    private = [
+        Node(f"inc-p{n:03d}", "Incident", {"reference": f"INC-P{n}"}, T0, "private") for n in range(90)
+    ]
+    await store.upsert_nodes(private)
+    for n, node in enumerate(private):
+        await save(store, investigation(node.id, n + 1, "private"))
+    public = [investigation("inc-a", 0), investigation("inc-a", 200)]
+    for built in public:
+        await save(store, built)
+    counted = CountedReads(store)
+    collaborators = map_collaborators(cast("GraphStore", counted))
+
+    first = await list_recent(collaborators, PUBLIC_VIEWER, limit=1)
+    rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=1)
+
+    assert [i.id for i in (*first.items, *rest.items)] == [public[1].id, public[0].id]
+    assert (first.next_cursor, rest.next_cursor) == (public[1].id, None)
+    assert counted.reads <= 4  # two batches of builds, each page
+    owner = await list_recent(collaborators, OWNER_VIEWER, limit=100)
+    assert len(owner.items) == 92
 
 
 async def test_each_incident_is_listed_once_by_its_latest_build_with_its_earlier_ones_counted(
@@ -139,13 +183,16 @@ async def test_each_incident_is_listed_once_by_its_latest_build_with_its_earlier
         [("inc-a", "public"), ("inc-p", "private"), ("inc-a", "public"), ("inc-a", "public")]
     ):
         await save(store, investigation(incident, n, visibility))
-    everyone = await latest_per_incident(store, OWNER_VIEWER)
+    everyone = await latest_per_incident(map_collaborators(store), OWNER_VIEWER)
     assert [(b.investigation.incident.id, b.investigation.built_at, b.earlier) for b in everyone] == [
         ("inc-a", T0 + timedelta(minutes=3), 2),
         ("inc-p", T0 + timedelta(minutes=1), 0),
     ]
-    assert [b.investigation.incident.id for b in await latest_per_incident(store, PUBLIC_VIEWER)] == ["inc-a"]
-    assert len(await latest_per_incident(store, OWNER_VIEWER, limit=1)) == 1
+    assert [
+        b.investigation.incident.id
+        for b in await latest_per_incident(map_collaborators(store), PUBLIC_VIEWER)
+    ] == ["inc-a"]
+    assert len(await latest_per_incident(map_collaborators(store), OWNER_VIEWER, limit=1)) == 1
 
 
 async def test_an_earlier_build_names_the_latest_and_one_built_on_the_spot_stands_alone(

@@ -14,7 +14,7 @@ import pytest
 
 from precedent.errors import NotFound
 from precedent.ingest.visibility import MADE_PRIVATE_KEY, forget_made_private, make_parts_private
-from precedent.investigation import get, latest_for_incident, list_recent, save
+from precedent.investigation import get, latest_for_incident, save
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.store.meta import update_ids
 from tests.investigation.test_persist import _seed, investigation
@@ -36,7 +36,7 @@ async def _hidden_from_readers(store: GraphStore, investigation_id: str) -> None
     with pytest.raises(NotFound):
         await get(store, investigation_id, PUBLIC_VIEWER)
     assert await latest_for_incident(store, "inc-a", PUBLIC_VIEWER) is None
-    assert (await list_recent(store, PUBLIC_VIEWER)).items == ()
+    assert [n.visibility for n in await store.get_nodes([investigation_id])] == ["private"]
     assert (await get(store, investigation_id, OWNER_VIEWER)).id == investigation_id
 
 

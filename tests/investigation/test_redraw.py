@@ -18,24 +18,27 @@ from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound
 from precedent.investigation import (
     Collaborators,
+    InvestigationOptions,
+    build_and_save,
     get,
     investigation_id,
     latest_for_incident,
     latest_or_build,
+    latest_per_incident,
+    list_recent,
     readable,
     save,
+    standing,
 )
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
-from precedent.retrieval import Catalog, SimilarIncidentFinder
+from precedent.retrieval import DescribedQuery
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
-from tests.investigation.org import DECLARED, build_investigation_org
+from tests.investigation.org import DECLARED, build_investigation_org, map_collaborators
 from tests.investigation.test_persist import investigation
 from tests.webhooks.test_channel_visibility import HiddenWhileBuilding, cited
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from datetime import datetime
-
+    from precedent.investigation import Investigation
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.contract]
@@ -43,22 +46,24 @@ pytestmark = [pytest.mark.contract]
 MADE_PRIVATE = "inc-31"  # a recent incident on checkout, cited by INC-20's investigation
 
 
-def _collaborators(store: GraphStore, clock: Callable[[], datetime]) -> Collaborators:
-    embedder = HashEmbedder(dimensions=384)
-    catalog = Catalog(store)
-    return Collaborators(store, SimilarIncidentFinder(store, embedder, catalog=catalog), catalog, clock=clock)
-
-
 async def _hidden_build(store: GraphStore) -> tuple[Collaborators, str]:
     """INC-20's investigation built while INC-31 was public, then INC-31 made private; its id."""
     embedder = HashEmbedder(dimensions=384)
     await build_investigation_org(store, embedder)
-    collaborators = _collaborators(store, lambda: DECLARED + timedelta(minutes=5))
+    collaborators = map_collaborators(store, lambda: DECLARED + timedelta(minutes=5))
     built = await MapInvestigationBuilder(collaborators)("inc-20")
     assert built is not None
     assert MADE_PRIVATE in cited(await get(store, built, PUBLIC_VIEWER))
     await IncidentWriter(store, embedder).hide(MADE_PRIVATE)
     return collaborators, built
+
+
+async def _older_public_build(store: GraphStore) -> Investigation:
+    """An earlier build of INC-20 citing no incident made private, so the hide pass left it public."""
+    older = investigation("inc-20", 0)
+    older = replace(older, id=investigation_id("inc-20", DECLARED), built_at=DECLARED)
+    await save(store, older)
+    return older
 
 
 async def test_a_read_viewer_gets_a_hidden_build_drawn_again_without_the_private_incident(
@@ -93,15 +98,12 @@ async def test_the_latest_for_a_read_viewer_is_built_again_when_the_latest_build
     store: GraphStore,
 ) -> None:
     _, hidden = await _hidden_build(store)
-    # An earlier build that cites no incident made private, so the hide pass left it public.
-    older = investigation("inc-20", 0)
-    older = replace(older, id=investigation_id("inc-20", DECLARED), built_at=DECLARED)
-    await save(store, older)
+    older = await _older_public_build(store)
     assert await get(store, older.id, PUBLIC_VIEWER) == older
 
     # Not the build before the latest: it predates what the latest was built from.
     assert await latest_for_incident(store, "inc-20", PUBLIC_VIEWER) is None
-    later = _collaborators(store, lambda: DECLARED + timedelta(hours=2))
+    later = map_collaborators(store, lambda: DECLARED + timedelta(hours=2))
     fresh = await latest_or_build(later, "inc-20", PUBLIC_VIEWER)
     assert fresh.id < hidden  # newer (ids sort newest first)
     assert MADE_PRIVATE not in cited(fresh)
@@ -115,7 +117,69 @@ async def test_a_read_viewer_whose_build_was_hidden_as_it_was_stored_is_shown_it
     await build_investigation_org(store, HashEmbedder(dimensions=384))
     racing = cast("GraphStore", HiddenWhileBuilding(store, MADE_PRIVATE))
 
-    shown = await latest_or_build(_collaborators(racing, lambda: DECLARED), "inc-20", PUBLIC_VIEWER)
+    shown = await latest_or_build(map_collaborators(racing, lambda: DECLARED), "inc-20", PUBLIC_VIEWER)
 
     assert MADE_PRIVATE in cited(await get(store, shown.id, OWNER_VIEWER))  # stored hidden
     assert MADE_PRIVATE not in cited(shown)
+
+
+def _untimed(*builds: Investigation) -> tuple[Investigation, ...]:
+    """Builds without how long each took: two drawings of one build differ only there."""
+    return tuple(replace(b, build_ms=0.0) for b in builds)
+
+
+async def test_the_listing_and_latest_per_incident_show_a_hidden_newest_build_drawn_again(
+    store: GraphStore,
+) -> None:
+    collaborators, hidden = await _hidden_build(store)
+    older = await _older_public_build(store)
+    [drawn] = _untimed(await readable(collaborators, hidden, PUBLIC_VIEWER))
+
+    # The hidden newest in its place, drawn again; the older build after it, not in its stead.
+    listed = await list_recent(collaborators, PUBLIC_VIEWER)
+    assert _untimed(*listed.items) == (drawn, *_untimed(older))
+    first = await list_recent(collaborators, PUBLIC_VIEWER, limit=1)
+    assert (_untimed(*first.items), first.next_cursor) == ((drawn,), hidden)
+    rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=1)
+    assert (rest.items, rest.next_cursor) == ((older,), None)
+    [latest] = await latest_per_incident(collaborators, PUBLIC_VIEWER)
+    assert (*_untimed(latest.investigation), latest.earlier) == (drawn, 1)
+    assert MADE_PRIVATE not in cited(latest.investigation)
+    stored = await get(store, hidden, OWNER_VIEWER)
+    assert (await list_recent(collaborators, OWNER_VIEWER)).items == (stored, older)
+
+    # Its incident made private too: nothing of it is listed to a read viewer.
+    await IncidentWriter(store, HashEmbedder(dimensions=384)).hide("inc-20")
+    assert (await list_recent(collaborators, PUBLIC_VIEWER)).items == ()
+    assert await latest_per_incident(collaborators, PUBLIC_VIEWER) == ()
+
+
+async def test_a_described_build_hidden_as_it_was_stored_opens_by_id_as_its_caller_may_see_it(
+    store: GraphStore,
+) -> None:
+    await build_investigation_org(store, HashEmbedder(dimensions=384))
+    racing = map_collaborators(cast("GraphStore", HiddenWhileBuilding(store, MADE_PRIVATE)))
+    described = DescribedQuery(
+        name="Checkout slow page loads", services=("checkout", "edge-cache"), declared_at=DECLARED
+    )
+    options = InvestigationOptions(similar=2, change_window=timedelta(hours=6))
+
+    answered = await build_and_save(racing, described, PUBLIC_VIEWER, options)
+
+    assert MADE_PRIVATE in cited(await get(store, answered.id, OWNER_VIEWER))  # stored hidden
+    collaborators = map_collaborators(store)
+    [shown] = _untimed(await readable(collaborators, answered.id, PUBLIC_VIEWER))
+    assert shown == replace(answered, build_ms=0.0)  # what the POST answered: the same options too
+    assert shown.incident.unknown_services == ("edge-cache",)
+    assert _untimed(*(await list_recent(collaborators, PUBLIC_VIEWER)).items) == (shown,)
+
+
+async def test_an_older_build_says_it_is_superseded_by_a_newer_one_hidden_from_a_read_viewer(
+    store: GraphStore,
+) -> None:
+    # It said it was the latest: the newer build it opens drawn again did not count.
+    _, hidden = await _hidden_build(store)
+    older = await _older_public_build(store)
+    stands = await standing(store, older, PUBLIC_VIEWER)
+    assert (stands.superseded_by, stands.superseded_at) == (hidden, DECLARED + timedelta(minutes=5))
+    assert (await standing(store, older, OWNER_VIEWER)).superseded_by == hidden

@@ -42,6 +42,7 @@ from precedent.api.routes_services import SERVICE_ROUTES
 from precedent.api.routes_stats import ADMIN_ROUTES, STATS_ROUTES
 from precedent.api.routes_teams import TEAM_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
+from precedent.api.slashed_names import KeepEscapedSlashes, UnescapePathParameters
 from precedent.api.viewer import provide_viewer
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
@@ -157,7 +158,7 @@ def create_app(
     def provide_webhooks() -> WebhookService:
         return live.get().webhooks
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *GRAPH_ROUTES,
             *RETRIEVAL_ROUTES,
@@ -190,6 +191,7 @@ def create_app(
         # Outermost first: every response, refusals included, is timed and logged.
         middleware=[
             RequestObserver,
+            UnescapePathParameters,
             DefineMiddleware(RequestReadWindow, seconds=settings.neo4j_request_retry_seconds),
             DefineMiddleware(BearerAuthMiddleware, exclude=public_paths),
         ],
@@ -209,3 +211,7 @@ def create_app(
         # would replace the root handlers with its own format when the app is built.
         logging_config=None,
     )
+    # Litestar routes on the decoded path and runs no middleware before routing: the router's
+    # own wrapper is the one place a name's escaped "/" can be kept in its segment.
+    app.asgi_handler = KeepEscapedSlashes(app.asgi_handler)
+    return app

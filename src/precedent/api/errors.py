@@ -197,15 +197,14 @@ _NAMED_BY_PATH = {"/v1/services/": "GET /v1/services?q=<part of the name>", "/v1
 
 
 def _slashed_name(request: Request[Any, Any, Any]) -> str | None:
-    """What to do when a name's escaped "/" (%2F) split the path, so that no route matched."""
-    raw = request.scope.get("raw_path", b"").decode("latin-1")
-    if "%2f" not in raw.lower():
-        return None
+    """What to do when no route matched a path naming a service or team: a bare "/" in a name
+    splits the path (``slashed_names`` routes one escaped as %2F)."""
+    raw = request.scope.get("raw_path", b"").decode("latin-1").partition("?")[0]
     for prefix, listing in _NAMED_BY_PATH.items():
         if raw.startswith(prefix):
             return (
-                f"no route matches {raw}: a name that holds a '/' cannot be given in the path "
-                f"(it is read as a separator); name the item by its id instead (find it with {listing})"
+                f"no route matches {raw}: if the name in it holds a '/', escape that '/' as %2F "
+                f"({prefix}payments%2Fapi), or name the item by its id (find it with {listing})"
             )
     return None
 

@@ -186,13 +186,17 @@ async def create_investigation(
 
 @get("/v1/investigations", responses=problem_responses(400, 503))
 async def recent_investigations(
-    store: NamedDependency[GraphStore],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> InvestigationList:
-    """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    page = await list_recent(store, viewer, cursor=cursor, limit=limit)
+    """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page.
+
+    One that cites an incident made private since is listed as `GET /v1/investigations/{id}`
+    answers it: drawn again without that incident for a token that may not see private ones."""
+    page = await list_recent(collaborators, viewer, cursor=cursor, limit=limit)
     items = tuple(
         InvestigationListItem(
             i.id,

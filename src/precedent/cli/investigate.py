@@ -98,7 +98,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             )
             investigation = await build_investigation(query, collaborators, viewer_from(args), options)
             if not args.no_save:
-                await save(runtime.store, investigation, trigger="cli")
+                await save(runtime.store, investigation, trigger="cli", options=options)
     except StoreLocked as exc:
         # A responder at a terminal has these two ways.
         raise exc.advised(

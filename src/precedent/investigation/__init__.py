@@ -5,7 +5,8 @@
 ``hypotheses`` and ``recurrence`` make likely causes with pure functions and ``ranking`` orders
 them, ``summary`` renders them for Slack,
 ``live_on_call`` asks incident.io who is on call when the synced entries do not say,
-``build`` puts it together and ``persist`` stores it as an ``Investigation`` node.
+``build`` puts it together and ``persist`` stores it as an ``Investigation`` node; ``redraw``
+draws a stored build again for a viewer it is hidden from, and ``recent`` lists the builds.
 """
 
 from precedent.investigation.around import (
@@ -25,16 +26,13 @@ from precedent.investigation.context import LiveOnCallSource, LiveShift, Service
 from precedent.investigation.latest import latest_or_build
 from precedent.investigation.live_on_call import IncidentIoOnCall
 from precedent.investigation.persist import (
-    InvestigationPage,
-    LatestBuild,
     Standing,
     get,
     latest_for_incident,
-    latest_per_incident,
-    list_recent,
     save,
     standing,
 )
+from precedent.investigation.recent import InvestigationPage, LatestBuild, latest_per_incident, list_recent
 from precedent.investigation.redraw import build_and_save, channel_view, readable
 from precedent.investigation.results import (
     Change,

@@ -8,43 +8,46 @@ incident. Ids sort newest first (``build.investigation_id``).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from precedent.errors import InvalidQuery, NotFound
+from precedent.errors import NotFound
 from precedent.ingest.visibility import any_made_private
+from precedent.investigation.build import InvestigationOptions
 from precedent.investigation.codec import investigation_from_json, investigation_json
 from precedent.model import Edge, GraphFilter, Node, clean_properties, stored_time
+from precedent.retrieval.query import DescribedQuery, IncidentQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from precedent.investigation.results import Investigation
     from precedent.model import Viewer, Visibility
+    from precedent.retrieval.query import SimilarQuery
     from precedent.store.base import GraphStore
 
 __all__ = [
-    "InvestigationPage",
-    "LatestBuild",
+    "LABEL",
+    "Made",
     "Standing",
+    "from_node",
     "get",
     "latest_for_incident",
-    "latest_per_incident",
-    "list_recent",
     "made_of",
     "save",
     "standing",
+    "stored",
 ]
 
 LABEL = "Investigation"
-# An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
-_ID = re.compile(r"inv:\d{13}:.+")
+DEFAULT_SIMILAR = InvestigationOptions().similar
 
 
-def _node(investigation: Investigation, trigger: str, visibility: Visibility) -> Node:
+def _node(
+    investigation: Investigation, trigger: str, visibility: Visibility, options: InvestigationOptions | None
+) -> Node:
     incident, state = investigation.incident, investigation.map_state
     props = {
         "incident_id": incident.id,
@@ -58,6 +61,8 @@ def _node(investigation: Investigation, trigger: str, visibility: Visibility) ->
         "map_services": state.services,
         "map_last_sync": state.last_sync,
         "result_json": json.dumps(investigation_json(investigation), separators=(",", ":")),
+        # How many precedents were asked for (the result holds how many were found), to draw it again.
+        "similar_asked": options.similar if options else None,
     }
     return Node(
         investigation.id,
@@ -68,7 +73,13 @@ def _node(investigation: Investigation, trigger: str, visibility: Visibility) ->
     )
 
 
-async def save(store: GraphStore, investigation: Investigation, *, trigger: str = "request") -> Visibility:
+async def save(
+    store: GraphStore,
+    investigation: Investigation,
+    *,
+    trigger: str = "request",
+    options: InvestigationOptions | None = None,
+) -> Visibility:
     """Store ``investigation``, linked ``INVESTIGATES`` its incident and ``SUGGESTS`` its precedents.
 
     It takes its incident's visibility, unless it cites an incident made private since it was
@@ -80,12 +91,13 @@ async def save(store: GraphStore, investigation: Investigation, *, trigger: str 
         store: The knowledge map.
         investigation: A built investigation.
         trigger: What asked for it (``request``, ``cli``, ``webhook``).
+        options: What it was built with, if not the defaults (``made_of`` draws it again with them).
 
     Returns:
         The visibility it was stored with.
     """
     visibility = await _visibility(store, investigation)
-    node = _node(investigation, trigger, visibility)
+    node = _node(investigation, trigger, visibility, options)
     await store.upsert_nodes([node])
     edges = [
         Edge(investigation.id, "SUGGESTS", p.incident_id, {"score": p.score}) for p in investigation.similar
@@ -107,8 +119,15 @@ async def _visibility(store: GraphStore, investigation: Investigation) -> Visibi
     return "private" if await any_made_private(store, investigation.cited_incidents) else "public"
 
 
-def _read(node: Node) -> Investigation:
+def from_node(node: Node) -> Investigation:
+    """The investigation a stored ``Investigation`` node holds, whoever may read it."""
     return investigation_from_json(json.loads(str(node.properties["result_json"])))
+
+
+async def stored(store: GraphStore, investigation_id: str) -> Node | None:
+    """The stored build with that id, whoever may read it; ``None`` when there is none."""
+    found = await store.get_nodes([investigation_id])
+    return found[0] if found and found[0].label == LABEL else None
 
 
 async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Investigation:
@@ -117,22 +136,48 @@ async def get(store: GraphStore, investigation_id: str, viewer: Viewer) -> Inves
     Raises:
         NotFound: if there is none with that id, or the viewer may not see it.
     """
-    found = await store.get_nodes([investigation_id])
-    if not found or found[0].label != LABEL or not viewer.can_see(found[0]):
+    node = await stored(store, investigation_id)
+    if node is None or not viewer.can_see(node):
         raise NotFound("investigation", investigation_id)
-    return _read(found[0])
+    return from_node(node)
 
 
-async def made_of(store: GraphStore, investigation_id: str) -> tuple[str, datetime] | None:
-    """The incident a stored build investigates and when it was built, whoever may read it.
+@dataclass(frozen=True)
+class Made:
+    """What a stored build answered and when: enough to draw it again (``redraw.as_seen``).
 
-    ``None`` when there is no such build, or it is of a described incident (no incident id).
+    Attributes:
+        query: Its incident, or the incident described to it (as the result says it was posed).
+        built_at: When it was built.
+        options: How much it gathered.
     """
-    found = await store.get_nodes([investigation_id])
-    if not found or found[0].label != LABEL or found[0].occurred_at is None:
-        return None
-    incident_id = found[0].properties.get("incident_id")
-    return (str(incident_id), found[0].occurred_at) if incident_id else None
+
+    query: SimilarQuery
+    built_at: datetime
+    options: InvestigationOptions
+
+
+def made_of(node: Node) -> Made:
+    """What a stored build (an ``Investigation`` node) answered, whoever may read it."""
+    built = from_node(node)
+    incident = built.incident
+    query: SimilarQuery = (
+        IncidentQuery(incident.id)
+        if incident.id
+        else DescribedQuery(
+            name=incident.name,
+            summary=incident.summary,
+            services=(*incident.service_ids, *incident.unknown_services),
+            severity=incident.severity,
+            incident_type=incident.incident_type,
+            declared_at=incident.declared_at,
+        )
+    )
+    options = InvestigationOptions(
+        similar=int(str(node.properties.get("similar_asked", DEFAULT_SIMILAR))),
+        change_window=timedelta(hours=built.change_window_hours),
+    )
+    return Made(query, node.occurred_at or built.built_at, options)
 
 
 async def _latest_node(
@@ -156,7 +201,7 @@ async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewe
     since): that one predates what the newest was built from, so the caller builds one afresh.
     """
     node = await _latest_node(store, incident_id, ("public", "private"))
-    return _read(node) if node and viewer.can_see(node) else None
+    return from_node(node) if node and viewer.can_see(node) else None
 
 
 @dataclass(frozen=True)
@@ -164,7 +209,7 @@ class Standing:
     """Where a stored investigation stands now, beside what it says.
 
     Attributes:
-        superseded_by: The id of a newer build of its incident (the latest the viewer may see).
+        superseded_by: The id of a newer build of its incident (the latest the viewer may open).
         superseded_at: When that newer one was built.
         closed_at: When its incident was closed, for the build that was current then.
     """
@@ -177,94 +222,23 @@ class Standing:
 async def standing(store: GraphStore, investigation: Investigation, viewer: Viewer) -> Standing:
     """Whether a newer investigation of the same incident exists, and whether this one was closed.
 
-    One built and not stored stands alone: neither superseded nor closed.
+    Newer means any build the viewer may open, one drawn again for them included. One built and
+    not stored stands alone: neither superseded nor closed.
     """
     found = await store.get_nodes([investigation.id])
     if not found or found[0].label != LABEL:
         return Standing()
     closed_at = stored_time(found[0].properties.get("closed_at"))
     incident_id = investigation.incident.id
-    latest = await _latest_node(store, incident_id, viewer.visibilities) if incident_id else None
+    if not incident_id:
+        return Standing(closed_at=closed_at)
+    latest = await _latest_node(store, incident_id, ("public", "private"))
+    # A newer build hidden from the viewer opens for them drawn again (``redraw.as_seen``) when they
+    # may see its incident: it, not an older one they may read, supersedes this one.
+    if latest is not None and not viewer.can_see(latest):
+        incident = await store.get_nodes([incident_id])
+        if not (incident and viewer.can_see(incident[0])):
+            latest = await _latest_node(store, incident_id, viewer.visibilities)
     if latest is None or latest.id >= investigation.id:
         return Standing(closed_at=closed_at)
     return Standing(latest.id, latest.occurred_at, closed_at)
-
-
-@dataclass(frozen=True)
-class InvestigationPage:
-    """A page of investigations, newest first, and the cursor of the next page (``None`` at the end)."""
-
-    items: tuple[Investigation, ...]
-    next_cursor: str | None
-
-
-async def list_recent(
-    store: GraphStore, viewer: Viewer, *, cursor: str | None = None, limit: int = 20
-) -> InvestigationPage:
-    """Return investigations the viewer may see, newest first, ``limit`` at a time.
-
-    Args:
-        store: The knowledge map.
-        viewer: Who is asking.
-        cursor: The ``next_cursor`` of the previous page, or ``None`` for the first.
-        limit: Page size (1 to 100).
-
-    Raises:
-        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out.
-    """
-    if cursor is not None and not _ID.fullmatch(cursor):
-        # Any other string would compare with the ids and answer an empty or arbitrary page.
-        raise InvalidQuery.unknown_cursor()
-    limit = max(1, min(limit, 100))
-    items: list[Investigation] = []
-    last: str | None = None
-    more = False
-    scan = store.scan_nodes([LABEL])
-    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
-        async for node in nodes:
-            if (cursor is not None and node.id <= cursor) or not viewer.can_see(node):
-                continue
-            if len(items) == limit:
-                more = True
-                break
-            items.append(_read(node))
-            last = node.id
-    return InvestigationPage(tuple(items), last if more else None)
-
-
-@dataclass(frozen=True)
-class LatestBuild:
-    """The latest investigation of an incident, and how many earlier builds of it the viewer may see."""
-
-    investigation: Investigation
-    earlier: int
-
-
-async def latest_per_incident(
-    store: GraphStore, viewer: Viewer, *, limit: int = 8
-) -> tuple[LatestBuild, ...]:
-    """The latest investigation of each of the ``limit`` incidents investigated last, newest first.
-
-    Every rebuild of one incident listed beside its latest read as so many incidents, the
-    superseded ones first in line; a described incident's (no incident id) stands alone.
-    """
-    latest: list[Node] = []
-    seen: set[str] = set()
-    scan = store.scan_nodes([LABEL])
-    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
-        async for node in nodes:
-            incident_id = node.properties.get("incident_id")
-            if not viewer.can_see(node) or (incident_id is not None and str(incident_id) in seen):
-                continue
-            if incident_id is not None:
-                seen.add(str(incident_id))
-            latest.append(node)
-            if len(latest) == limit:
-                break
-    builds = await store.linked_times(
-        sorted(seen), label=LABEL, edge_type="INVESTIGATES", visibilities=viewer.visibilities
-    )
-    return tuple(
-        LatestBuild(_read(n), max(0, len(builds.get(str(n.properties.get("incident_id")), ())) - 1))
-        for n in latest
-    )

@@ -5,7 +5,8 @@ A stored investigation is hidden whole when an incident it cites is made private
 redrawn for its channel (``channel_view``), and a reader who may not see the stored build but
 may see its incident gets it drawn again for them (``readable``): the same id and moment, citing
 only what they may see, so the message's link opens what the message shows. A build hidden as it
-is stored (``build_and_save``) is answered to its own caller the same way.
+is stored (``build_and_save``) is answered to its own caller the same way, and so is one of an
+incident described to it (``persist.made_of`` reads what was described back from the result).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.investigation.build import build_investigation
-from precedent.investigation.persist import get, made_of, save
+from precedent.investigation.persist import from_node, made_of, save, stored
 from precedent.model import CHANNEL_VIEWER
 from precedent.retrieval import IncidentQuery
 
@@ -24,10 +25,10 @@ if TYPE_CHECKING:
 
     from precedent.investigation.build import Collaborators, InvestigationOptions
     from precedent.investigation.results import Investigation
-    from precedent.model import Viewer
+    from precedent.model import Node, Viewer
     from precedent.retrieval import SimilarQuery
 
-__all__ = ["build_and_save", "channel_view", "readable", "redrawn"]
+__all__ = ["as_seen", "build_and_save", "channel_view", "readable", "redrawn"]
 
 
 async def redrawn(
@@ -68,27 +69,39 @@ async def build_and_save(
         NotFound: if the incident is not in the map, or the viewer may not see it.
     """
     investigation = await build_investigation(query, collaborators, viewer, options)
-    if await save(collaborators.store, investigation, trigger="request") in viewer.visibilities:
+    visibility = await save(collaborators.store, investigation, trigger="request", options=options)
+    if visibility in viewer.visibilities:
         return investigation
     return await redrawn(collaborators, query, investigation.built_at, viewer, options)
 
 
+async def as_seen(collaborators: Collaborators, node: Node, viewer: Viewer) -> Investigation | None:
+    """A stored build (an ``Investigation`` node) as ``viewer`` may see it: as stored, or, when it
+    is hidden from them but its incident is not (or was described to it), drawn again at the same
+    moment with the same options (not stored).
+
+    ``None`` when they may see neither it nor its incident.
+    """
+    if viewer.can_see(node):
+        return from_node(node)
+    made = made_of(node)
+    try:
+        shown = await redrawn(collaborators, made.query, made.built_at, viewer, made.options)
+    except NotFound:
+        return None
+    # A described incident's id hashes its services as resolved now: keep the stored build's.
+    return dataclasses.replace(shown, id=node.id)
+
+
 async def readable(collaborators: Collaborators, investigation_id: str, viewer: Viewer) -> Investigation:
-    """A stored investigation, or, when it is hidden from ``viewer`` but its incident is not, the
-    same build drawn again as they may see it (not stored).
+    """A stored investigation by id, as ``viewer`` may see it (``as_seen``).
 
     Raises:
         NotFound: if there is no such investigation, or the viewer may see neither it nor its
             incident (said of the investigation alone, as for one that does not exist).
     """
-    try:
-        return await get(collaborators.store, investigation_id, viewer)
-    except NotFound:
-        made = await made_of(collaborators.store, investigation_id)
-        if made is None:
-            raise
-    incident_id, built_at = made
-    try:
-        return await redrawn(collaborators, IncidentQuery(incident_id), built_at, viewer)
-    except NotFound:
-        raise NotFound("investigation", investigation_id) from None
+    node = await stored(collaborators.store, investigation_id)
+    shown = await as_seen(collaborators, node, viewer) if node is not None else None
+    if shown is None:
+        raise NotFound("investigation", investigation_id)
+    return shown

@@ -214,7 +214,7 @@ class Map:
         )
         investigation = await build_investigation(IncidentQuery(ref), collaborators, self._viewer, options)
         if not self._read_only:
-            await save(runtime.store, investigation, trigger="notebook")
+            await save(runtime.store, investigation, trigger="notebook", options=options)
         return InvestigationResponse.from_investigation(investigation)
 
     async def changes(

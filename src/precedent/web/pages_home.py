@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, SkipValidation
 from litestar.response import Template
 
 from precedent.browse import hotspots
 from precedent.embedding import Embedder
-from precedent.investigation import latest_per_incident
+from precedent.investigation import Collaborators, latest_per_incident
 from precedent.model import Viewer
 from precedent.responses import NodeResponse, SearchResponse
 from precedent.retrieval import SearchQuery, kinds_in
@@ -27,12 +27,14 @@ COUNTED = ("Incident", "Service", "Team", "ChangeEvent", "FollowUp", "Investigat
 @get("/", name="web:home")
 async def home_page(
     store: NamedDependency[GraphStore],
+    # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
+    collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
 ) -> Template:
     """Counts of what the viewer may see, hotspots, recent incidents' latest investigations, a search box."""
     stats = await store.stats(visibilities=viewer.visibilities)
-    recent = await latest_per_incident(store, viewer, limit=8)
+    recent = await latest_per_incident(collaborators, viewer, limit=8)
     return page(
         "home.html",
         session,

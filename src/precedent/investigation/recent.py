@@ -1,0 +1,165 @@
+"""Recent investigations as one viewer may see them: the listing (``GET /v1/investigations``) and
+each incident's latest build (the home page).
+
+A stored build hidden from the viewer whose incident they may see (it cites an incident made
+private since) is shown in its place drawn again for them (``redraw.as_seen``), as it is by id:
+skipping it put the build before it first, one that predates what the newest was built from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precedent.errors import InvalidQuery
+from precedent.investigation.persist import LABEL
+from precedent.investigation.redraw import as_seen
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Callable
+
+    from precedent.investigation.build import Collaborators
+    from precedent.investigation.results import Investigation
+    from precedent.model import Node, Viewer
+
+__all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent"]
+
+# An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
+_ID = re.compile(r"inv:\d{13}:.+")
+
+
+@dataclass(frozen=True)
+class InvestigationPage:
+    """A page of investigations, newest first, and the cursor of the next page (``None`` at the end)."""
+
+    items: tuple[Investigation, ...]
+    next_cursor: str | None
+
+
+# Builds read ahead of the listing, to look up at once the incidents of those hidden from the viewer.
+_BATCH = 64
+
+
+async def _incidents_unseen(collaborators: Collaborators, viewer: Viewer, batch: list[Node]) -> set[str]:
+    """The incidents of the builds hidden from ``viewer`` that they may not see either (one read)."""
+    wanted = {
+        str(n.properties["incident_id"])
+        for n in batch
+        if not viewer.can_see(n) and "incident_id" in n.properties
+    }
+    found = await collaborators.store.get_nodes(sorted(wanted)) if wanted else []
+    return wanted - {n.id for n in found if viewer.can_see(n)}
+
+
+async def _as_seen_newest_first(
+    collaborators: Collaborators, viewer: Viewer, keep: Callable[[Node], bool]
+) -> AsyncGenerator[Investigation, None]:
+    """The stored builds ``keep`` takes, newest first, as ``viewer`` may see them (``as_seen``).
+
+    A build of an incident hidden from the viewer costs nothing more than a share of one read per
+    batch; one drawn again is drawn only when it is reached, so a listing that stops early draws
+    no more than it shows.
+    """
+    scan = collaborators.store.scan_nodes([LABEL])
+    # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
+    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
+        while True:
+            batch: list[Node] = []
+            async for node in nodes:
+                if keep(node):
+                    batch.append(node)
+                    if len(batch) == _BATCH:
+                        break
+            unseen = await _incidents_unseen(collaborators, viewer, batch)
+            for node in batch:
+                if not viewer.can_see(node) and str(node.properties.get("incident_id")) in unseen:
+                    continue
+                shown = await as_seen(collaborators, node, viewer)
+                if shown is not None:
+                    yield shown
+            if len(batch) < _BATCH:
+                return
+
+
+async def list_recent(
+    collaborators: Collaborators, viewer: Viewer, *, cursor: str | None = None, limit: int = 20
+) -> InvestigationPage:
+    """Return investigations as the viewer may see them, newest first, ``limit`` at a time.
+
+    Args:
+        collaborators: The map and what draws a hidden build again.
+        viewer: Who is asking.
+        cursor: The ``next_cursor`` of the previous page, or ``None`` for the first.
+        limit: Page size (1 to 100).
+
+    Raises:
+        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out.
+    """
+    if cursor is not None and not _ID.fullmatch(cursor):
+        # Any other string would compare with the ids and answer an empty or arbitrary page.
+        raise InvalidQuery.unknown_cursor()
+    limit = max(1, min(limit, 100))
+    items: list[Investigation] = []
+    more = False
+
+    def newer_than_cursor(node: Node) -> bool:
+        return cursor is None or node.id > cursor
+
+    listing = _as_seen_newest_first(collaborators, viewer, newer_than_cursor)
+    async with contextlib.aclosing(listing) as shown:
+        async for investigation in shown:
+            if len(items) == limit:
+                more = True
+                break
+            items.append(investigation)
+    return InvestigationPage(tuple(items), items[-1].id if more else None)
+
+
+@dataclass(frozen=True)
+class LatestBuild:
+    """The latest investigation of an incident, and how many earlier builds of it the viewer may open."""
+
+    investigation: Investigation
+    earlier: int
+
+
+async def latest_per_incident(
+    collaborators: Collaborators, viewer: Viewer, *, limit: int = 8
+) -> tuple[LatestBuild, ...]:
+    """The latest investigation of each of the ``limit`` incidents investigated last, newest first.
+
+    Every rebuild of one incident listed beside its latest read as so many incidents, the
+    superseded ones first in line; a described incident's (no incident id) stands alone. An
+    incident's newest build hidden from the viewer is drawn again for them, never passed over
+    for an older one.
+    """
+    latest: list[Investigation] = []
+    seen: set[str] = set()
+
+    def newest_of_its_incident(node: Node) -> bool:
+        # Its newest build is shown, drawn again, or, its incident hidden, none of its builds is.
+        incident_id = node.properties.get("incident_id")
+        if incident_id is None:
+            return True
+        if str(incident_id) in seen:
+            return False
+        seen.add(str(incident_id))
+        return True
+
+    async with contextlib.aclosing(
+        _as_seen_newest_first(collaborators, viewer, newest_of_its_incident)
+    ) as shown:
+        async for investigation in shown:
+            latest.append(investigation)
+            if len(latest) == limit:
+                break
+    shown_incidents = sorted({i.incident.id for i in latest if i.incident.id})
+    # The viewer may see these incidents, so every build of one opens for them (drawn again if hidden).
+    builds = await collaborators.store.linked_times(
+        shown_incidents, label=LABEL, edge_type="INVESTIGATES", visibilities=("public", "private")
+    )
+    return tuple(
+        LatestBuild(i, max(0, len(builds.get(i.incident.id, ())) - 1) if i.incident.id else 0) for i in latest
+    )
