@@ -238,6 +238,10 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert f"<h1>{pages.org.service_name}</h1>" in service
     for heading in ("Owners", "On call", "Depends on", "Depended on by", "Recent changes"):
         assert heading in service
+    # The map was imported from an export, which records no time: how fresh on-call is, said.
+    on_call = re.search(r"<dt>On call</dt>\s*<dd>(.*?)</dd>", service, re.S)
+    assert on_call is not None
+    assert "; from an imported export, as of its file time " in on_call.group(1), on_call.group(1)
     assert 'figure class="chart"' in service
     home = (await pages.client.get("/ui/")).text
     assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
