@@ -600,3 +600,41 @@ def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream(
     on_payments = replace(resolved, service="payments-api")
     both = [service((payments,)), ServiceContext("svc-payments", "payments-api", (), (), (), (), (), ())]
     assert dependency_hypotheses(INCIDENT, both, {"svc-payments": (on_payments,)}) == []
+
+
+def test_precedents_on_other_services_that_failed_the_same_way_make_one_hypothesis() -> None:
+    # The generated organisation's INC-197 (accounts-db degraded): "Check whether this is INC-178
+    # again ...; pgbouncer in front of accounts-db hit max_client_conn ...; apply its fix again
+    # (we killed idle-in-transaction sessions ...)", and two lines lower the same of INC-89 on
+    # ledger-db, which pushed a different failure out of the first three.
+    cause = "pgbouncer in front of {} hit max_client_conn; the new release opens a connection per request"
+    fix = "We killed idle-in-transaction sessions on {} and scaled down the batch workers"
+
+    def on(id: str, score: float, db: str, days: int) -> Precedent:
+        p = precedent(id, score, root_cause=cause.format(db))
+        started = DECLARED - timedelta(days=days)
+        return replace(
+            p, name=f"{db} slow", resolution=fix.format(db), shared_services=(), started_at=started
+        )
+
+    pool = [
+        on("inc-178", 0.9, "accounts-db", 11),
+        replace(on("inc-140", 0.8, "inventory-db", 35), root_cause="A disk filled up with WAL"),
+        on("inc-89", 0.7, "ledger-db", 60),
+    ]
+    ranked = rank_hypotheses(INCIDENT, [], pool, [service()], {})
+    assert [h.evidence[0].id for h in ranked] == ["inc-178", "inc-140"]
+    merged = ranked[0]
+    assert [e.id for e in merged.evidence] == ["inc-178", "inc-89"]
+    assert merged.evidence[1].why == "the same root cause as INC-178"
+    assert merged.statement.endswith(
+        "; INC-89 ('ledger-db slow', 2 months before) failed the same way; if it is, apply its fix "
+        "again (resolved by: We killed idle-in-transaction sessions on accounts-db and scaled down the "
+        "batch workers)."
+    )
+    # Its confidence is its own: nothing else moves down for it.
+    alone = rank_hypotheses(INCIDENT, [], pool[:1], [service()], {})
+    assert merged.confidence == alone[0].confidence
+    # One still open at the declaration is asked about on its own.
+    apart = rank_hypotheses(INCIDENT, [], pool, [service()], {}, frozenset({"inc-89"}))
+    assert [h.evidence[0].id for h in apart] == ["inc-178", "inc-140", "inc-89"]

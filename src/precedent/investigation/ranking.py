@@ -13,6 +13,7 @@ from precedent.investigation.hypotheses import (
     same_service_hypotheses,
 )
 from precedent.investigation.recurrence import above_members, recurrence_hypotheses, said_by_recurrences
+from precedent.investigation.same_failure import merge_same_failures
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -65,7 +66,9 @@ def rank_hypotheses(
     kinds = (
         same,
         change_hypotheses(incident, changes, precedents),
-        [h for h in alone if h.evidence[0].id not in counted],
+        merge_same_failures(
+            incident, [h for h in alone if h.evidence[0].id not in counted], precedents, active
+        ),
         dependency_hypotheses(incident, services, nearby_incidents),
     )
     kept = [*recurrences, *(h for found in kinds for h in _best(found))]
