@@ -459,6 +459,10 @@ async def test_the_investigation_says_who_is_on_call_and_the_closest_precedent_f
     named = re.findall(r"^([^<;]+?) <span", on_call.group(1)) or ["nobody found on call for"]
     assert "<dt>On call when declared</dt>" in brief
     assert named[0] in brief, (named, brief)
+    # "nobody found on call" read as nobody being on call: when the map's entries do not cover
+    # the declaration, the page says so.
+    if on_call.group(1).startswith("nobody found on call"):
+        assert "no schedule entry the map holds covers this time" in on_call.group(1), on_call.group(1)
     top = re.search(r'<h3><a href="(/ui/incidents/INC-\d+)">', _section(html, "precedents"))
     assert top is not None
     assert re.search(rf'<dt>Closest precedent</dt>\s*<dd><a href="{top.group(1)}">', brief), brief

@@ -300,8 +300,16 @@ async def _live(
 
     A failing live source never fails the investigation: the synced answer stays, with a note.
     """
-    if source is None or not people.uncovered:
+    if not people.uncovered:
         return _OnCallAnswer(people.on_call)
+    if source is None:
+        # "nobody found on call" read as nobody being on call: the map's entries end, say so.
+        names = sorted({name for gaps in people.uncovered.values() for _, name, _ in gaps})
+        return _OnCallAnswer(
+            people.on_call,
+            f"no schedule entry the map holds covers this time ({', '.join(names)}); "
+            "with an incident.io API key it is asked live",
+        )
     wanted = sorted({s for gaps in people.uncovered.values() for s, _, _ in gaps})
     try:
         shifts = await source.on_call(wanted, at)
