@@ -7,13 +7,14 @@ from the screen, and a "[/...]" ended the command with a traceback.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import results_table
-from precedent.investigation import Evidence, Hypothesis
+from precedent.investigation import Evidence, Hypothesis, OnCall, Person
 from precedent.model import Node
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
@@ -21,6 +22,9 @@ from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident, SimilarResults
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
 from tests.web.test_drawing import _investigation
+
+if TYPE_CHECKING:
+    from precedent.investigation import Investigation
 
 NAME = "[prod] checkout 500s after [/api] deploy"
 
@@ -144,3 +148,24 @@ def test_the_footer_says_whether_the_investigation_was_stored() -> None:
         text = console.export_text()
         assert footer in text
         assert ("stored as" in text) is stored
+
+
+def test_on_call_from_an_imported_export_says_it_is_as_of_the_export_s_file_time() -> None:
+    # An export records no time of its own: "synced" read as a sync's fresh answer, when it was
+    # only as fresh as the file's modification time.
+    person = Person("u-1", "Ana Ruiz", None, None)
+    file_time = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    entry = OnCall(person, "sch-1", "Checkout primary", "Checkout", None, None, "export", file_time)
+    base = _investigation()
+    on_call = replace(base, services=(replace(base.services[0], on_call=(entry,)),))
+    text = _printed_investigation(on_call)
+    assert "Ana Ruiz (Checkout primary, from an export, as of its file time 2026-03-02 09:30 UTC)" in text
+    synced = replace(entry, source="synced")
+    text = _printed_investigation(replace(base, services=(replace(base.services[0], on_call=(synced,)),)))
+    assert "Ana Ruiz (Checkout primary, synced)" in text
+
+
+def _printed_investigation(investigation: Investigation) -> str:
+    console = Console(width=300, record=True)
+    render(console, investigation)
+    return console.export_text()

@@ -13,6 +13,7 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import ImportFileError, NotFound
 from precedent.ingest import Loader, import_export
+from precedent.ingest.sync import CHECKPOINT_KEY
 from precedent.investigation import get, people_of, save
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, GraphFilter
 from precedent.retrieval import Catalog, NeighbourhoodQuery, find_neighbourhood
@@ -90,13 +91,19 @@ async def test_imported_on_call_is_as_of_when_the_schedule_entries_were_exported
     at = datetime(2026, 3, 3, tzinfo=UTC)
     people = await people_of(store, ["svc-payments"], at=at, now=at)
     [on_call] = people.on_call["svc-payments"]
-    assert (on_call.person.id, on_call.source, on_call.fetched_at) == ("u-alice", "synced", exported)
+    # The export records no time of its own: its file's time, and the answer says it came from one.
+    assert (on_call.person.id, on_call.source, on_call.fetched_at) == ("u-alice", "export", exported)
     # An older export loaded again later does not move the "as of" back.
     older = exported - timedelta(days=30)
     os.utime(export / "v2_schedule_entries.json", (older.timestamp(), older.timestamp()))
     await import_export(export, Loader(store, HashEmbedder()))
     [again] = (await people_of(store, ["svc-payments"], at=at, now=at)).on_call["svc-payments"]
-    assert again.fetched_at == exported
+    assert (again.source, again.fetched_at) == ("export", exported)
+    # A sync after it read incident.io itself: no longer "as of the export's file time".
+    synced = datetime(2026, 3, 2, 10, 0, tzinfo=UTC).isoformat()
+    await store.set_meta(CHECKPOINT_KEY.format(resource="schedules"), synced)
+    [after_sync] = (await people_of(store, ["svc-payments"], at=at, now=at)).on_call["svc-payments"]
+    assert after_sync.source == "synced"
 
 
 async def test_reimport_reports_unchanged_and_embeds_nothing(store: GraphStore, tmp_path: Path) -> None:

@@ -217,3 +217,21 @@ async def test_a_failing_live_source_keeps_what_is_synced_with_a_note(collaborat
 async def test_the_json_round_trips(collaborators: Collaborators) -> None:
     investigation = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
     assert investigation_from_json(investigation_json(investigation)) == investigation
+
+
+async def test_on_call_the_map_does_not_cover_says_so_without_a_live_source(
+    collaborators: Collaborators,
+) -> None:
+    # The generated organisation's INC-197 said "nobody found on call" for accounts-db: its
+    # team's schedule has entries, none from that day, and nothing said so.
+    later = DescribedQuery(
+        name="Checkout down", services=("checkout",), declared_at=DECLARED + timedelta(days=30)
+    )
+    (checkout,) = (await build_investigation(later, collaborators, OWNER_VIEWER)).services
+    assert checkout.on_call == ()
+    assert checkout.on_call_note == (
+        "no schedule entry the map holds covers this time (Web primary); "
+        "with an incident.io API key it is asked live"
+    )
+    covered = await build_investigation(IncidentQuery("INC-20"), collaborators, OWNER_VIEWER)
+    assert covered.services[0].on_call_note is None

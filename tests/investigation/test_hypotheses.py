@@ -224,8 +224,8 @@ def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> No
         INCIDENT, [service()], [replace(on_it[0], follow_ups=tuple(follow_ups[:1])), on_it[1]]
     )
     assert (
-        "A bad deploy (2 similar incidents on it: INC-1, INC-2); 1 follow-up from INC-1 is still open (Fix 0)"
-        in one.statement
+        "A bad deploy (2 similar incidents on it: INC-1, INC-2); apply the fix that worked last time "
+        "(INC-1: Rolled back); 1 follow-up from INC-1 is still open (Fix 0)" in one.statement
     )
     # The demo's "5 similar incidents on it (INC-105, ...); 2 follow-ups from them are still open"
     # read as if every one of them left work behind: only INC-153 did.
@@ -239,9 +239,9 @@ def test_a_precedent_still_open_at_the_declaration_is_not_asked_about_again() ->
     # open; "Check whether this is INC-148 (2 h ago) again" asked about a repeat of an unfinished event.
     ongoing = replace(precedent("inc-7"), started_at=DECLARED - timedelta(hours=2))
     # Open, but not on an affected service (that is a same_service hypothesis, tested above).
-    ranked = rank_hypotheses(
-        INCIDENT, [], [ongoing, precedent("inc-3")], [service()], {}, frozenset({"inc-7"})
-    )
+    # Another failure: with the same cause, INC-7 and INC-3 are a recurrence that says INC-3's fix.
+    other = precedent("inc-3", root_cause="The primary's disk filled up with audit logs")
+    ranked = rank_hypotheses(INCIDENT, [], [ongoing, other], [service()], {}, frozenset({"inc-7"}))
     statements = {h.evidence[0].id: h.statement for h in ranked if h.kind == "precedent"}
     assert statements["inc-7"].startswith(
         "Check whether this is part of INC-7, still open when INC-1 was declared, started 2 h before, "
@@ -304,8 +304,43 @@ def test_a_recurrence_says_the_latest_fix_and_ranks_above_the_incidents_it_count
     ranked = rank_hypotheses(INCIDENT, [], [earlier, latest], [service()], {})
     assert ranked[0].kind == "recurrence"
     assert ranked[0].statement.endswith("apply the fix that worked last time (INC-3: Killed the batch job).")
-    assert [h.kind for h in ranked[1:]] == ["precedent", "precedent"]
+    # INC-3's own hypothesis would say its fix again; INC-2's, another fix, is worth trying too.
+    assert [(h.kind, h.evidence[0].id) for h in ranked[1:]] == [("precedent", "inc-2")]
+    assert ranked[1].advice == "if it is, apply its fix again (resolved by: Raised the pool size)"
     assert ranked[0].confidence > ranked[1].confidence
+
+
+def test_a_recurrence_and_the_incidents_it_counts_say_each_fix_once() -> None:
+    # The demo: "auth-api keeps failing this way: ...; apply the fix that worked last time (INC-194:
+    # we added nodes manually ...)", then "Check whether this is INC-105 again ...; apply its fix
+    # again (resolved by: We added nodes manually ...)": the same fix twice, in the top three.
+    fix = "We added nodes manually. auth-api is scaled out and latency is normal."
+    told = [
+        replace(precedent("inc-105", score=0.9), resolution=fix),
+        replace(
+            precedent("inc-194", score=0.85), resolution=fix.lower(), started_at=DECLARED - timedelta(days=5)
+        ),
+        replace(
+            precedent("inc-37", score=0.8),
+            root_cause="session-redis evicted hot keys",
+            resolution="Added TTLs",
+        ),
+    ]
+    ranked = rank_hypotheses(INCIDENT, [], told, [service()], {})
+    assert [(h.kind, h.evidence[0].id) for h in ranked] == [
+        ("recurrence", "inc-105"),
+        ("precedent", "inc-37"),
+    ]
+    assert {e.id for e in ranked[0].evidence} == {"inc-105", "inc-194"}
+    fixes = [h.statement.casefold().count("we added nodes manually") for h in ranked]
+    assert fixes == [1, 0]
+
+
+def test_incidents_on_two_affected_services_make_one_recurrence() -> None:
+    both = [replace(precedent(f"inc-{n}"), shared_services=("checkout", "payments")) for n in (2, 3)]
+    services = [service(), ServiceContext("svc-payments", "payments", (), (), (), (), (), ())]
+    (found,) = recurrence_hypotheses(INCIDENT, services, both)
+    assert found.statement.startswith("checkout keeps failing this way")
 
 
 def test_ranking_passes_which_precedents_are_still_open_to_every_wording() -> None:
@@ -565,3 +600,41 @@ def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream(
     on_payments = replace(resolved, service="payments-api")
     both = [service((payments,)), ServiceContext("svc-payments", "payments-api", (), (), (), (), (), ())]
     assert dependency_hypotheses(INCIDENT, both, {"svc-payments": (on_payments,)}) == []
+
+
+def test_precedents_on_other_services_that_failed_the_same_way_make_one_hypothesis() -> None:
+    # The generated organisation's INC-197 (accounts-db degraded): "Check whether this is INC-178
+    # again ...; pgbouncer in front of accounts-db hit max_client_conn ...; apply its fix again
+    # (we killed idle-in-transaction sessions ...)", and two lines lower the same of INC-89 on
+    # ledger-db, which pushed a different failure out of the first three.
+    cause = "pgbouncer in front of {} hit max_client_conn; the new release opens a connection per request"
+    fix = "We killed idle-in-transaction sessions on {} and scaled down the batch workers"
+
+    def on(id: str, score: float, db: str, days: int) -> Precedent:
+        p = precedent(id, score, root_cause=cause.format(db))
+        started = DECLARED - timedelta(days=days)
+        return replace(
+            p, name=f"{db} slow", resolution=fix.format(db), shared_services=(), started_at=started
+        )
+
+    pool = [
+        on("inc-178", 0.9, "accounts-db", 11),
+        replace(on("inc-140", 0.8, "inventory-db", 35), root_cause="A disk filled up with WAL"),
+        on("inc-89", 0.7, "ledger-db", 60),
+    ]
+    ranked = rank_hypotheses(INCIDENT, [], pool, [service()], {})
+    assert [h.evidence[0].id for h in ranked] == ["inc-178", "inc-140"]
+    merged = ranked[0]
+    assert [e.id for e in merged.evidence] == ["inc-178", "inc-89"]
+    assert merged.evidence[1].why == "the same root cause as INC-178"
+    assert merged.statement.endswith(
+        "; INC-89 ('ledger-db slow', 2 months before) failed the same way; if it is, apply its fix "
+        "again (resolved by: We killed idle-in-transaction sessions on accounts-db and scaled down the "
+        "batch workers)."
+    )
+    # Its confidence is its own: nothing else moves down for it.
+    alone = rank_hypotheses(INCIDENT, [], pool[:1], [service()], {})
+    assert merged.confidence == alone[0].confidence
+    # One still open at the declaration is asked about on its own.
+    apart = rank_hypotheses(INCIDENT, [], pool, [service()], {}, frozenset({"inc-89"}))
+    assert [h.evidence[0].id for h in apart] == ["inc-178", "inc-140", "inc-89"]

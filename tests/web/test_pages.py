@@ -238,6 +238,10 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert f"<h1>{pages.org.service_name}</h1>" in service
     for heading in ("Owners", "On call", "Depends on", "Depended on by", "Recent changes"):
         assert heading in service
+    # The map was imported from an export, which records no time: how fresh on-call is, said.
+    on_call = re.search(r"<dt>On call</dt>\s*<dd>(.*?)</dd>", service, re.S)
+    assert on_call is not None
+    assert "; from an imported export, as of its file time " in on_call.group(1), on_call.group(1)
     assert 'figure class="chart"' in service
     home = (await pages.client.get("/ui/")).text
     assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
@@ -455,6 +459,10 @@ async def test_the_investigation_says_who_is_on_call_and_the_closest_precedent_f
     named = re.findall(r"^([^<;]+?) <span", on_call.group(1)) or ["nobody found on call for"]
     assert "<dt>On call when declared</dt>" in brief
     assert named[0] in brief, (named, brief)
+    # "nobody found on call" read as nobody being on call: when the map's entries do not cover
+    # the declaration, the page says so.
+    if on_call.group(1).startswith("nobody found on call"):
+        assert "no schedule entry the map holds covers this time" in on_call.group(1), on_call.group(1)
     top = re.search(r'<h3><a href="(/ui/incidents/INC-\d+)">', _section(html, "precedents"))
     assert top is not None
     assert re.search(rf'<dt>Closest precedent</dt>\s*<dd><a href="{top.group(1)}">', brief), brief

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -13,7 +14,7 @@ from precedent.retrieval.results import FROM_UPDATES
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from precedent.investigation import Investigation
+    from precedent.investigation import Investigation, OnCall
 
 __all__ = ["render", "say_unknown_services"]
 
@@ -66,9 +67,7 @@ def _people(investigation: Investigation) -> Table:
     )
     for s in investigation.services:
         owners = escape("\n".join(f"{t.name} ({len(t.members)} people)" for t in s.teams) or _NO_OWNER)
-        on_call = escape(
-            "\n".join(f"{o.person.name} ({o.schedule_name}, {o.source})" for o in s.on_call) or _NO_ON_CALL
-        )
+        on_call = escape("\n".join(_on_call(o) for o in s.on_call) or _NO_ON_CALL)
         if s.on_call_note:
             on_call += f"\n[yellow]{escape(s.on_call_note)}[/yellow]"
         around = []
@@ -82,6 +81,14 @@ def _people(investigation: Investigation) -> Table:
             around.append(f"{len(s.recent_incidents)} incident(s) in 30 days")
         table.add_row(escape(s.name), owners, on_call, escape("\n".join(around) or _NOTHING_AROUND))
     return table
+
+
+def _on_call(entry: OnCall) -> str:
+    if entry.source == "export" and entry.fetched_at:
+        # An export records no time of its own: as fresh as its file, and said to be.
+        file_time = entry.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{entry.person.name} ({entry.schedule_name}, from an export, as of its file time {file_time})"
+    return f"{entry.person.name} ({entry.schedule_name}, {entry.source})"
 
 
 def _changes(investigation: Investigation) -> Table:

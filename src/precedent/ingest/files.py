@@ -31,7 +31,17 @@ if TYPE_CHECKING:
     from precedent.ingest.pipeline import Loader
     from precedent.sources.incidentio import Endpoint
 
-__all__ = ["REQUIRED_FIELDS", "import_export", "read_export", "require_export_directory"]
+__all__ = [
+    "REQUIRED_FIELDS",
+    "SCHEDULES_FILE_TIME_KEY",
+    "import_export",
+    "read_export",
+    "require_export_directory",
+]
+
+SCHEDULES_FILE_TIME_KEY = "import:schedules:file_time"
+"""The file time of the last imported schedule entries: the schedules checkpoint holding it came
+from an export, which records no time of its own, not from a sync that read incident.io."""
 
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "severities": ("id", "name"),
@@ -239,7 +249,7 @@ async def import_export(
     entries = directory / _file(ENDPOINTS["schedule_entries"])
     if "schedules" in results and entries.is_file():
         # Who is on call is as fresh as the export that read it (a sync says when it read its own):
-        # the time its schedule entries file was written.
+        # the export records no time, so the time its schedule entries file was written, said so.
         exported = datetime.fromtimestamp(entries.stat().st_mtime, UTC)
 
         async def newest(held: str | None) -> str:
@@ -248,7 +258,10 @@ async def import_export(
                 return held
             return exported.isoformat()
 
-        await update_meta(loader.store, CHECKPOINT_KEY.format(resource="schedules"), newest)
+        key = CHECKPOINT_KEY.format(resource="schedules")
+        await update_meta(loader.store, key, newest)
+        if await loader.store.get_meta(key) == exported.isoformat():
+            await loader.store.set_meta(SCHEDULES_FILE_TIME_KEY, exported.isoformat())
     # Changes recorded before their service was in the catalog get linked now that it may be.
     await link_pending_changes(loader.store)
     return results

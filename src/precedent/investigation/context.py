@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from precedent.errors import SourceError
+from precedent.ingest.files import SCHEDULES_FILE_TIME_KEY
 from precedent.ingest.sync import CHECKPOINT_KEY
 from precedent.investigation.linked import linked_recent, shifted
 from precedent.investigation.results import (
     IncidentBrief,
     OnCall,
+    OnCallSource,
     Person,
     RelatedService,
     ServiceContext,
@@ -202,7 +204,7 @@ class _People:
 
 
 async def _people(
-    store: GraphStore, service_ids: Sequence[str], at: datetime, as_of: datetime | None
+    store: GraphStore, service_ids: Sequence[str], at: datetime, as_of: tuple[datetime | None, OnCallSource]
 ) -> _People:
     """Owning teams with members, and who is on call at ``at`` on their (or the service's) schedules."""
     sub = await store.subgraph(
@@ -268,8 +270,8 @@ async def _people(
                             team_name,
                             stored_time(edge.properties.get("start_at")),
                             stored_time(edge.properties.get("end_at")),
-                            "synced",
-                            as_of,
+                            as_of[1],
+                            as_of[0],
                         )
                     )
         on_call[service] = tuple(entries)
@@ -298,8 +300,16 @@ async def _live(
 
     A failing live source never fails the investigation: the synced answer stays, with a note.
     """
-    if source is None or not people.uncovered:
+    if not people.uncovered:
         return _OnCallAnswer(people.on_call)
+    if source is None:
+        # "nobody found on call" read as nobody being on call: the map's entries end, say so.
+        names = sorted({name for gaps in people.uncovered.values() for _, name, _ in gaps})
+        return _OnCallAnswer(
+            people.on_call,
+            f"no schedule entry the map holds covers this time ({', '.join(names)}); "
+            "with an incident.io API key it is asked live",
+        )
     wanted = sorted({s for gaps in people.uncovered.values() for s, _, _ in gaps})
     try:
         shifts = await source.on_call(wanted, at)
@@ -357,7 +367,10 @@ async def people_of(
     if not service_ids:
         return ServicePeople({}, {})
     checkpoint = await store.get_meta(SCHEDULES_CHECKPOINT)
-    people = await _people(store, service_ids, at, stored_time(checkpoint))
+    # The entries last stored came from an imported export when the checkpoint is its file time.
+    imported = checkpoint is not None and checkpoint == await store.get_meta(SCHEDULES_FILE_TIME_KEY)
+    source: OnCallSource = "export" if imported else "synced"
+    people = await _people(store, service_ids, at, (stored_time(checkpoint), source))
     answer = await _live(live, people, at, now)
     notes = {s: answer.note for s in people.uncovered} if answer.note else {}
     return ServicePeople(people.teams, answer.by_service, notes)

@@ -12,7 +12,8 @@ from precedent.investigation.hypotheses import (
     precedent_hypotheses,
     same_service_hypotheses,
 )
-from precedent.investigation.recurrence import above_members, recurrence_hypotheses
+from precedent.investigation.recurrence import above_members, recurrence_hypotheses, said_by_recurrences
+from precedent.investigation.same_failure import merge_same_failures
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -59,15 +60,22 @@ def rank_hypotheses(
     # One statement per open incident: "the same failure as INC-9" says more than "part of INC-9".
     said = {h.evidence[0].id for h in same}
     alone = [h for h in precedent_hypotheses(incident, precedents, active) if h.evidence[0].id not in said]
+    recurrences = _best(above_members(recurrence_hypotheses(incident, services, precedents, active), alone))
+    # One hypothesis per failure: a recurrence says what each incident it counts would say.
+    counted = said_by_recurrences(recurrences, precedents, active)
     kinds = (
         same,
         change_hypotheses(incident, changes, precedents),
-        alone,
+        merge_same_failures(
+            incident, [h for h in alone if h.evidence[0].id not in counted], precedents, active
+        ),
         dependency_hypotheses(incident, services, nearby_incidents),
-        above_members(recurrence_hypotheses(incident, services, precedents, active), alone),
     )
-    kept: list[Hypothesis] = []
-    for found in kinds:
-        ordered = sorted(found, key=lambda h: (-h.confidence, h.statement))
-        kept += [h for h in ordered if h.evidence][: _MAX_PER_KIND[ordered[0].kind] if ordered else 0]
+    kept = [*recurrences, *(h for found in kinds for h in _best(found))]
     return tuple(sorted(kept, key=lambda h: (-h.confidence, h.statement)))
+
+
+def _best(found: Sequence[Hypothesis]) -> list[Hypothesis]:
+    """The best few of one kind, by confidence then statement."""
+    ordered = sorted(found, key=lambda h: (-h.confidence, h.statement))
+    return [h for h in ordered if h.evidence][: _MAX_PER_KIND[ordered[0].kind] if ordered else 0]

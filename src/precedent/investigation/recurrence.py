@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from precedent.investigation.results import InvestigatedIncident, Precedent, ServiceContext
 
-__all__ = ["above_members", "recurrence_hypotheses"]
+__all__ = ["above_members", "recurrence_hypotheses", "said_by_recurrences"]
 
 
 def _told_text(told: Sequence[str], grouped: int) -> str:
@@ -60,14 +60,26 @@ def recurrence_hypotheses(
     known to have worked: the advice says it is still open rather than "apply the fix".
     """
     out = []
+    counted: set[frozenset[str]] = set()
     for service in services:
         on_it = _same_cause([p for p in precedents if service.name in p.shared_services and p.root_cause])
-        if len(on_it) < 2:
+        members = frozenset(p.incident_id for p in on_it)
+        # Incidents that affected two of the affected services made the same recurrence twice.
+        if len(on_it) < 2 or members in counted:
             continue
+        counted.add(members)
         told = [p.label for p in on_it if p.from_updates]
         open_items = [f for p in on_it for f in p.follow_ups]
         unresolved = [p.label for p in on_it if p.incident_id in still_open]
         resolved = [p.label for p in on_it if p.incident_id not in still_open]
+        said = []
+        # The fix is named beside the unfinished follow-ups too: the precedent hypotheses of the
+        # incidents counted are dropped for it (``said_by_recurrences``), and theirs named it.
+        if not unresolved and (_last_fix(on_it) or not open_items):
+            said.append(f"apply the fix that worked last time{_last_fix(on_it)}")
+        elif resolved and unresolved and (_last_fix(on_it, still_open) or not open_items):
+            fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
+            said.append(f"apply the fix that worked in {listed(resolved, 3, ', ')}{fix}")
         if open_items:
             titles = listed([f.title for f in open_items], 2, "; ")
             # Named, not "from them": the incidents counted may have failed in different ways,
@@ -75,20 +87,13 @@ def recurrence_hypotheses(
             sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
             still = "follow-up" if len(open_items) == 1 else "follow-ups"
             verb = "is" if len(open_items) == 1 else "are"
-            advice = (
+            said.append(
                 f"{len(open_items)} {still} from {listed(sources, 3, ', ')} {verb} still open "
                 f"({titles}): apply their fixes"
             )
-            if unresolved:
-                advice += f"; {_still_open_text(unresolved)}"
-        elif not unresolved:
-            advice = f"apply the fix that worked last time{_last_fix(on_it)}"
-        elif resolved:
-            worked = listed(resolved, 3, ", ")
-            fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
-            advice = f"apply the fix that worked in {worked}{fix}; {_still_open_text(unresolved)}"
-        else:
-            advice = _still_open_text(unresolved)
+        if unresolved:
+            said.append(_still_open_text(unresolved))
+        advice = "; ".join(said)
         # The cause comes first and the incidents after it: a short form (Slack's line) cuts what
         # precedes the advice from its end, and the failure says more than the list of its dates.
         cause = _shared_cause(on_it)
@@ -106,6 +111,43 @@ def recurrence_hypotheses(
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
         out.append(Hypothesis(statement, round(confidence, 3), "recurrence", tuple(evidence), advice))
     return out
+
+
+def said_by_recurrences(
+    recurrences: Sequence[Hypothesis],
+    precedents: Sequence[Precedent],
+    still_open: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    """Ids of the incidents counted by ``recurrences`` whose own precedent hypothesis says nothing more.
+
+    A recurrence says the failure its incidents share, the fix of the latest resolved, every
+    open follow-up: beside it, "Check whether this is INC-105 again ...; apply its fix again
+    (...)" repeated the same fix a line lower. An incident counted with a different fix keeps its
+    hypothesis (that fix is worth trying too), and so does one still open at the declaration:
+    "this may be part of it; join its responders" is not said by the recurrence.
+
+    Args:
+        recurrences: The recurrence hypotheses kept.
+        precedents: The precedents they were made from.
+        still_open: Ids of the precedents not yet resolved at the declaration.
+    """
+    by_id = {p.incident_id: p for p in precedents}
+    said: set[str] = set()
+    for recurrence in recurrences:
+        on_it = [by_id[e.id] for e in recurrence.evidence if e.kind == "incident" and e.id in by_id]
+        fixed = [p for p in on_it if p.resolution and p.incident_id not in still_open]
+        named = _latest(fixed) if fixed else None
+        for p in on_it:
+            if p.incident_id in still_open:
+                continue
+            if not p.resolution or (named is not None and _same_fix(p, named)):
+                said.add(p.incident_id)
+    return frozenset(said)
+
+
+def _same_fix(first: Precedent, second: Precedent) -> bool:
+    a, b = (" ".join((p.resolution or "").casefold().rstrip(".").split()) for p in (first, second))
+    return a == b or causes_agree(a, b, (*first.shared_services, *second.shared_services))
 
 
 def _last_fix(

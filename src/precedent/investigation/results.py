@@ -24,6 +24,7 @@ __all__ = [
     "InvestigatedIncident",
     "MapState",
     "OnCall",
+    "OnCallSource",
     "Person",
     "Precedent",
     "RelatedService",
@@ -36,6 +37,7 @@ ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "othe
 HypothesisKind = Literal["same_service", "change", "precedent", "dependency", "recurrence"]
 EvidenceKind = Literal["change", "incident", "follow_up", "service"]
 Relation = Literal["affected", "upstream", "downstream", "nearby", "unlinked"]
+OnCallSource = Literal["synced", "export", "live"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,12 @@ class OnCall:
     """Who is on call for an owning team's schedule at the incident's declared time.
 
     Attributes:
-        source: ``synced`` (the schedule entries the last sync stored) or ``live`` (fetched from
-            incident.io because the synced entries did not cover the incident's time).
+        source: ``synced`` (the schedule entries the last sync stored), ``export`` (those of an
+            imported export) or ``live`` (fetched from incident.io because the stored entries did
+            not cover the incident's time).
         fetched_at: When that answer was read from incident.io (the last schedule sync, or the
-            live call), so a reader can judge how fresh it is.
+            live call), so a reader can judge how fresh it is; for ``export``, the time its schedule
+            entries file was written, as an export records no time of its own.
     """
 
     person: Person
@@ -100,7 +104,7 @@ class OnCall:
     team: str | None
     start_at: datetime | None
     end_at: datetime | None
-    source: Literal["synced", "live"]
+    source: OnCallSource
     fetched_at: datetime | None
 
 
