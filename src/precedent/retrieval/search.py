@@ -220,6 +220,12 @@ async def search_map(
         vector = (await embedder.embed([text]))[0]
         rankings.append(await store.vector_search(vector, k=wide, search_filter=search_filter))
     ranked = [[hit.node_id for hit in ranking] for ranking in rankings]
+    if "incident" in (kinds or KINDS):
+        # An incident's reference (INC-194) is not in its indexed text: the words "inc" and "194"
+        # found other incidents' updates ("Duplicate of INC-111") and never the incident named.
+        # One named is what was asked for, so it leads every half.
+        named = await _incidents_named(store, text, search_filter)
+        ranked = [named + [i for i in ranking if i not in named] for ranking in ranked]
     if "service" in (kinds or KINDS) and query.after is None and query.before is None:
         # Services carry no text to index (a name, aliases, catalog attributes): match those here.
         # A service has no time, so a search within a window finds none, as the store's halves do.
@@ -231,6 +237,25 @@ async def search_map(
     seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])][:limit]
     references = await _incident_references(store, viewer, [node for node, _ in seen])
     return [MapHit(node, score, references.get(_incident_of(node) or "")) for node, score in seen]
+
+
+_REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-[0-9]+\b")
+
+
+async def _incidents_named(store: GraphStore, text: str, search_filter: SearchFilter) -> list[str]:
+    """The incidents ``text`` names by reference (INC-194), in the order named, within the filter."""
+    named: list[str] = []
+    for word in dict.fromkeys(_REFERENCE.findall(text)):
+        for node in await store.find_nodes("Incident", word, fields=("reference",)):
+            at = node.occurred_at
+            if node.visibility not in search_filter.visibilities or node.id in named:
+                continue
+            if search_filter.after is not None and (at is None or at < search_filter.after):
+                continue
+            if search_filter.before is not None and (at is None or at >= search_filter.before):
+                continue
+            named.append(node.id)
+    return named
 
 
 def _incident_of(node: Node) -> str | None:
