@@ -36,6 +36,7 @@ __all__ = [
     "SearchKind",
     "SearchMode",
     "SearchQuery",
+    "incidents_named",
     "kinds_in",
     "rrf",
     "search_map",
@@ -224,7 +225,7 @@ async def search_map(
         # An incident's reference (INC-194) is not in its indexed text: the words "inc" and "194"
         # found other incidents' updates ("Duplicate of INC-111") and never the incident named.
         # One named is what was asked for, so it leads every half.
-        named = await _incidents_named(store, text, search_filter)
+        named = await incidents_named(store, text, search_filter)
         ranked = [named + [i for i in ranking if i not in named] for ranking in ranked]
     if "service" in (kinds or KINDS) and query.after is None and query.before is None:
         # Services carry no text to index (a name, aliases, catalog attributes): match those here.
@@ -242,8 +243,16 @@ async def search_map(
 _REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-[0-9]+\b")
 
 
-async def _incidents_named(store: GraphStore, text: str, search_filter: SearchFilter) -> list[str]:
-    """The incidents ``text`` names by reference (INC-194), in the order named, within the filter."""
+async def incidents_named(store: GraphStore, text: str, search_filter: SearchFilter) -> list[str]:
+    """The ids of the incidents ``text`` names by reference (INC-194), in the order named.
+
+    An incident's reference is not in its indexed text, so neither half of a search finds it.
+
+    Args:
+        store: The knowledge map.
+        text: What was asked; every word shaped like a reference (letters, a dash, digits) counts.
+        search_filter: Its time window and visibilities apply (its labels do not).
+    """
     named: list[str] = []
     for word in dict.fromkeys(_REFERENCE.findall(text)):
         for node in await store.find_nodes("Incident", word, fields=("reference",)):
