@@ -59,6 +59,8 @@ SEARCH_DEFAULT_LIMIT = 20
 SEARCH_MAX_CHARS = 500
 """The longest search, on every surface: a pasted stack trace only costs the analyzer and the
 model (which reads 256 tokens) time; its distinctive words find the same incidents."""
+_DEPTH = SEARCH_MAX_RESULTS * 3
+"""How deep each half of a search looks, whatever its limit: a shorter answer is a longer one's prefix."""
 _RRF_K = 60  # the usual constant: rank 1 scores 1/61, so no single list dominates
 
 
@@ -213,7 +215,10 @@ async def search_map(
     search_filter = SearchFilter(
         labels=labels, after=query.after, before=query.before, visibilities=viewer.visibilities
     )
-    wide = limit * 3  # each half looks further than the answer so fusion has overlap to work with
+    # Each half looks further than any answer, so fusion has overlap to work with, and as far for
+    # every limit: at three times the limit, limit=1 fused two lists of three and its hit was not
+    # the first of limit=20 when the best ranked first in one half and fourth in the other.
+    wide = _DEPTH
     rankings: list[list[ScoredNode]] = []
     if query.mode in ("hybrid", "text"):
         rankings.append(await store.text_search(text, k=wide, search_filter=search_filter))
