@@ -14,37 +14,24 @@ import pytest
 from precedent.embedding.fake import HashEmbedder
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Node, Viewer
 from precedent.retrieval import SearchQuery, search_map
-from precedent.store.embedded import EmbeddedStore
-from tests.retrieval.small_org import at, build
+from tests.retrieval.small_org import at, hashed_small_org
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
+    from precedent.store.embedded import EmbeddedStore
+
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
-    embedder = HashEmbedder()
-    opened = EmbeddedStore(tmp_path / "graph", dimensions=embedder.dimensions)
-    await opened.open()
-    await build(opened, embedder)
-    # An update elsewhere that mentions another reference, as merged duplicates say.
-    await opened.upsert_nodes(
-        [
-            Node(
-                "inc-11:u9",
-                "IncidentUpdate",
-                {"incident_id": "inc-11", "message": "Duplicate of INC-12; merging."},
-                at("2023-03-01T12:00:00"),
-                "public",
-                "Duplicate of INC-12; merging.",
-            )
-        ]
-    )
-    try:
+    async with hashed_small_org(tmp_path / "graph") as opened:
+        # An update elsewhere that mentions another reference, as merged duplicates say.
+        message = "Duplicate of INC-12; merging."
+        props = {"incident_id": "inc-11", "message": message}
+        when = at("2023-03-01T12:00:00")
+        await opened.upsert_nodes([Node("inc-11:u9", "IncidentUpdate", props, when, "public", message)])
         yield opened
-    finally:
-        await opened.close()
 
 
 async def _ids(store: EmbeddedStore, query: SearchQuery, viewer: Viewer = PUBLIC_VIEWER) -> list[str]:

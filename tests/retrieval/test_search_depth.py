@@ -14,12 +14,13 @@ import pytest
 from precedent.embedding.fake import HashEmbedder
 from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval import SEARCH_MAX_RESULTS, SearchQuery, search_map
-from precedent.store.embedded import EmbeddedStore
-from tests.retrieval.small_org import build
+from tests.retrieval.small_org import hashed_small_org
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
+
+    from precedent.store.embedded import EmbeddedStore
 
 QUERIES = [
     "database connection pool exhausted",
@@ -34,14 +35,8 @@ QUERIES = [
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
-    embedder = HashEmbedder()
-    opened = EmbeddedStore(tmp_path / "graph", dimensions=embedder.dimensions)
-    await opened.open()
-    await build(opened, embedder)
-    try:
+    async with hashed_small_org(tmp_path / "graph") as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.mark.parametrize("text", QUERIES)
