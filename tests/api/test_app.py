@@ -90,6 +90,20 @@ async def test_a_post_with_a_query_parameter_its_route_does_not_take_is_refused(
     )
 
 
+async def test_a_parameter_given_twice_that_takes_one_value_is_refused(client: AsyncClient) -> None:
+    # ?severity=Minor&severity=Major (how many clients send a list) kept the last value and listed
+    # the Major incidents alone, read as every Minor and Major one.
+    response = await client.get("/v1/incidents", params=[("severity", "SEV1"), ("severity", "SEV2")])
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "query parameter 'severity' is given 2 times and takes one value; give it once "
+        "(several values comma-separated where it takes them: severity=a,b)"
+    )
+    # A parameter that takes a list is given once per value, as its OpenAPI entry says.
+    repeated = await client.get("/v1/services", params=[("attribute", "tier"), ("attribute", "tier:x")])
+    assert repeated.status_code == 200, repeated.text
+
+
 async def test_a_body_time_without_a_zone_says_how_to_give_one(client: AsyncClient) -> None:
     # The CLI and the MCP tool say to add Z or an offset; the API said only pydantic's words.
     response = await client.post(

@@ -66,6 +66,14 @@ async def test_a_private_incident_is_listed_and_readable_only_with_read_private(
     assert [(r["incident"]["id"], r["direction"]) for r in private["related"]] == [("inc-2", "out")]
 
 
+async def test_q_lists_an_incident_named_by_its_reference(read_api: Api) -> None:
+    # ?q=INC-1 listed nothing: the reference is not in the text the words are matched in.
+    api = read_api  # it only reads: the map is imported once per store
+    assert await listed(api, api.tokens.read, q="INC-1") == ["inc-1"]
+    assert await listed(api, api.tokens.read, q="inc-2") == []  # private, read as public
+    assert await listed(api, api.tokens.private, q="inc-2") == ["inc-2"]
+
+
 async def test_filters_take_several_values_and_combine(read_api: Api) -> None:
     api = read_api  # it only reads: the map is imported once per store
     token = api.tokens.private

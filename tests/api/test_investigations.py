@@ -155,6 +155,11 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
     assert listed["service_id"] is None
     assert [c["kind"] for c in listed["items"]] == ["config"]
     assert (await client.get("/v1/services/nowhere/changes")).status_code == 404
+    # Within since_hours, as a service in the map: one recorded long ago is left out.
+    old = {"service": "billing-v2", "kind": "deploy", "started_at": "2020-01-01T10:00:00Z"}
+    assert (await client.post("/v1/changes", json=old)).status_code == 202
+    recent = (await client.get("/v1/services/billing-v2/changes", params={"since_hours": 24})).json()
+    assert [c["kind"] for c in recent["items"]] == ["config"]
     # The route's own bound (up to 500 a page), as for a service in the map, not another list's 100.
     assert (await client.get("/v1/services/billing-v2/changes", params={"limit": 325})).status_code == 200
     invalid = await client.post("/v1/changes", json={"service": "x", "kind": "party"})

@@ -158,6 +158,20 @@ async def test_incidents_on_a_service_newest_first_private_only_for_read_private
     assert detail["open_incidents"] <= hidden_open
 
 
+async def test_a_status_the_map_does_not_know_is_a_400_naming_those_it_does(org_api: OrgApi) -> None:
+    # It matched nothing: `?status=resolved` answered an empty page, read as "none resolved".
+    path = f"/v1/services/{service_with_private_incident(org_api.raw)}/incidents"
+    refused = await org_api.get(path, org_api.tokens.read, status="resolved")
+    assert refused.status_code == 400, refused.text
+    detail = refused.json()["detail"]
+    assert detail.startswith("unknown status 'resolved': the map knows ")
+    assert "'Closed'" in detail
+    assert "'closed'" in detail
+    assert "'open'" in detail
+    for known in ("CLOSED", "Closed", "open", "live"):
+        assert (await org_api.get(path, org_api.tokens.read, status=known)).status_code == 200
+
+
 def reach(raw: Raw, origin: str, depth: int, *, forward: bool) -> dict[str, int]:
     hops = {origin: 0}
     frontier = {origin}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from precedent.browse import service_incidents
 from precedent.model import OWNER_VIEWER, Edge, Node
+from precedent.retrieval import Catalog
 
 if TYPE_CHECKING:
     from precedent.store import GraphStore
@@ -36,7 +37,14 @@ async def test_pages_never_repeat_or_skip_incidents_that_started_together(embedd
         cursor = None
         while True:
             page = await service_incidents(
-                store, OWNER_VIEWER, "api", status=status, limit=2, cursor=cursor, now=T0 + timedelta(days=1)
+                store,
+                Catalog(store),
+                OWNER_VIEWER,
+                "api",
+                status=status,
+                limit=2,
+                cursor=cursor,
+                now=T0 + timedelta(days=1),
             )
             seen += [b.id for b in page.items]
             cursor = page.next_cursor

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
+
 from precedent.embedding import HashEmbedder
-from precedent.investigation import service_snapshot
+from precedent.errors import NotFound
+from precedent.ingest.changes import ChangeRecord, ChangeRecorder
+from precedent.investigation import recent_changes, service_snapshot
 from precedent.model import PUBLIC_VIEWER, Edge, Node
 from precedent.retrieval.catalog import Catalog
 from tests.investigation.org import DECLARED, build_investigation_org
@@ -36,3 +40,29 @@ async def test_an_active_incident_on_the_service_and_its_dependency_is_listed_on
     )
     active = [(b.reference, b.service) for b in snapshot.context.active_incidents]
     assert active == [("INC-40", "checkout"), ("INC-30", "payments-db")]
+
+
+async def test_recent_changes_name_a_service_the_catalog_does_not_have_yet(
+    embedded_store: GraphStore,
+) -> None:
+    # The API and `precedent changes list` showed a change CI recorded for a service not in the
+    # catalog yet; the MCP tool said the service was not found, though it listed the change
+    # across the map.
+    start = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    recorder = ChangeRecorder(embedded_store)
+    for hours, version in ((1, "v1"), (30, "v0")):
+        await recorder.record(
+            ChangeRecord("brand-new", "deploy", start - timedelta(hours=hours), version=version)
+        )
+    catalog = Catalog(embedded_store)
+    since, until = start - timedelta(hours=24), start
+
+    async def changes(service: str) -> list[tuple[str | None, str]]:
+        found = await recent_changes(
+            embedded_store, catalog, service=service, since=since, until=until, viewer=PUBLIC_VIEWER
+        )
+        return [(c.version, c.service_name) for c in found]
+
+    assert await changes("Brand-New") == [("v1", "brand-new")]  # the day before, in any case
+    with pytest.raises(NotFound):
+        await changes("never-recorded")

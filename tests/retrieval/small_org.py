@@ -6,13 +6,19 @@ INC-10 (payments-db pool exhausted, with a post-mortem) is the planted precedent
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from precedent.embedding.fake import HashEmbedder
 from precedent.model import Edge, Node
 from precedent.retrieval import DescribedQuery
+from precedent.store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
     from precedent.embedding import Embedder
     from precedent.model import Visibility
     from precedent.store import GraphStore
@@ -211,3 +217,16 @@ async def build(store: GraphStore, embedder: Embedder) -> None:
         ]
     )
     await store.upsert_edges(edges)
+
+
+@contextlib.asynccontextmanager
+async def hashed_small_org(path: Path) -> AsyncIterator[EmbeddedStore]:
+    """The organisation in an embedded store under ``path``, embedded with ``HashEmbedder``; closed after."""
+    embedder = HashEmbedder()
+    store = EmbeddedStore(path, dimensions=embedder.dimensions)
+    await store.open()
+    try:
+        await build(store, embedder)
+        yield store
+    finally:
+        await store.close()

@@ -94,7 +94,7 @@ def test_public_surface() -> None:
         "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",
         "IncidentDetail", "incident_detail", "KINDS", "MapHit", "SearchKind", "SearchMode", "search_map",
         "SEARCH_DEFAULT_LIMIT", "SEARCH_MAX_CHARS", "SEARCH_MAX_RESULTS", "SearchQuery",
-        "KINDS_PATTERN", "kinds_in",
+        "KINDS_PATTERN", "kinds_in", "incidents_named",
     }  # fmt: skip
     for name in retrieval.__all__:
         assert getattr(retrieval, name) is not None

@@ -2,8 +2,10 @@
 
 Without it, ``?statu=closed`` or ``?servise=db`` would be ignored and the caller would read every
 incident as if filtered, and ``POST /v1/similar?limit=50`` would answer the body's 10 as if
-asked for 50. A route may opt out with ``opt={"any_query": True}`` (the webhook receiver: its
-URL, query string and all, is whatever its sender was configured with).
+asked for 50. So is one given twice that takes one value: ``?severity=Minor&severity=Major``
+(as many HTTP clients send a list) kept the last and listed the Major incidents alone. A route
+may opt out with ``opt={"any_query": True}`` (the webhook receiver: its URL, query string and
+all, is whatever its sender was configured with).
 
 The accepted names come from the handler's own signature (what the OpenAPI document lists), so a
 new parameter needs no second list here.
@@ -28,17 +30,21 @@ _RESERVED = frozenset({"data", "request", "state", "scope", "socket", "headers",
 _PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
 
 
-def _accepted(handler: BaseRouteHandler) -> frozenset[str]:
+def _accepted(handler: BaseRouteHandler) -> dict[str, bool]:
+    """The query parameters ``handler`` takes, each with whether it takes a list (given repeated)."""
     # Not cached: a few names per request, and litestar caches resolve_dependencies itself.
     skip = set(handler.resolve_dependencies()) | _RESERVED
     skip |= {name for path in handler.paths for name in _PATH_PARAMETER.findall(path)}
-    names = set()
+    names: dict[str, bool] = {}
     for name, parameter in handler.parsed_fn_signature.parameters.items():
         kwarg = parameter.kwarg_definition
         if name in skip or (isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie)):
             continue
-        names.add(kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name)
-    return frozenset(names)
+        listed = parameter.is_non_string_collection or any(
+            inner.is_non_string_collection for inner in parameter.inner_types
+        )
+        names[kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name] = listed
+    return names
 
 
 async def reject_unknown_query(
@@ -50,15 +56,17 @@ async def reject_unknown_query(
     ``require_scope``).
 
     Raises:
-        InvalidQuery: naming the first unknown parameter and the ones the route accepts.
+        InvalidQuery: naming the first unknown parameter and the ones the route accepts, or the
+            first one given more than once that takes one value.
     """
     if handler.opt.get("any_query") or not connection.url.path.startswith("/v1/"):
         return
     accepted = _accepted(handler)
     # From the raw query string: the parsed one drops a parameter with an empty name ("?=x").
     raw = connection.scope.get("query_string", b"").decode("latin-1")
-    given = {unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part}
-    unknown = sorted(given - accepted)
+    names = [unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part]
+    given = set(names)
+    unknown = sorted(given - accepted.keys())
     if unknown:
         if accepted:
             takes = f"accepts: {', '.join(sorted(accepted))}"
@@ -66,3 +74,10 @@ async def reject_unknown_query(
             body = connection.scope.get("method") in ("POST", "PUT", "PATCH")
             takes = "takes none" + ("; send its fields in the JSON body" if body else "")
         raise InvalidQuery(f"unknown query parameter {unknown[0]!r}; {connection.url.path} {takes}")
+    repeated = sorted(name for name in given if names.count(name) > 1 and not accepted[name])
+    if repeated:
+        raise InvalidQuery(
+            f"query parameter {repeated[0]!r} is given {names.count(repeated[0])} times and takes one "
+            f"value; give it once (several values comma-separated where it takes them: "
+            f"{repeated[0]}=a,b)"
+        )

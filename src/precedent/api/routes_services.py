@@ -36,6 +36,7 @@ from precedent.responses import (
     ServiceListResponse,
     ServiceResponse,
 )
+from precedent.retrieval import Catalog
 from precedent.store import GraphStore
 
 __all__ = ["Cursor", "PageSize", "SERVICE_ROUTES"]
@@ -98,18 +99,22 @@ async def service(
 async def incidents_on_service(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
+    catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
     status: Annotated[
         str | None,
         QueryParameter(
-            description="a status name or category (`closed`, `live`...), or `open` for unresolved"
+            description=(
+                "a status name or category the map knows (`closed`, `live`...), in any case, or `open` "
+                "for unresolved (400 naming them otherwise)"
+            )
         ),
     ] = None,
     limit: PageSize = 20,
     cursor: Cursor = None,
 ) -> ServiceIncidentsResponse:
     """Incidents that affected a service, newest first."""
-    page = await service_incidents(store, viewer, service, status=status, limit=limit, cursor=cursor)
+    page = await service_incidents(store, catalog, viewer, service, status=status, limit=limit, cursor=cursor)
     return ServiceIncidentsResponse.from_page(page)
 
 

@@ -73,7 +73,9 @@ async def service_changes(
         pending = await pending_changes(store, key)
         if not pending:
             raise NotFound("service", key)
-        changes = [change_from_node(n, None, key, None, None) for n in pending]
+        # Within the window, as a linked service's are: since_hours listed every pending change.
+        recent = [n for n in pending if n.occurred_at is None or n.occurred_at >= after]
+        changes = [change_from_node(n, None, key, None, None) for n in recent]
         return ServiceChanges(
             key,
             None,

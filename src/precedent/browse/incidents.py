@@ -21,6 +21,7 @@ from precedent.browse.paging import Page, check_limit, cursor_time, decode_curso
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.lessons import follow_up_summary
+from precedent.retrieval.search import incidents_named
 
 if TYPE_CHECKING:
     from precedent.browse.paging import Key
@@ -196,12 +197,11 @@ async def list_incidents(
         linked=await _link(store, catalog, filters),
     )
     if filters.text is not None and filters.text.strip():
-        hits = await store.text_search(
-            filters.text,
-            k=TEXT_MATCHES,
-            search_filter=SearchFilter(labels=("Incident",), visibilities=viewer.visibilities),
-        )
-        listing = replace(listing, among=frozenset(hit.node_id for hit in hits))
+        search_filter = SearchFilter(labels=("Incident",), visibilities=viewer.visibilities)
+        hits = await store.text_search(filters.text, k=TEXT_MATCHES, search_filter=search_filter)
+        # ?q=INC-194 lists INC-194: its reference is not in the text the words are matched in.
+        named = await incidents_named(store, filters.text, search_filter)
+        listing = replace(listing, among=frozenset([*(hit.node_id for hit in hits), *named]))
     # One more than the page says whether another page follows, without a count.
     found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor))
     items = tuple(found[:limit])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from precedent.investigation import LiveOnCallSource
     from precedent.model import Edge, Node, Viewer
+    from precedent.retrieval import Catalog
     from precedent.store.base import GraphStore
 
 __all__ = [
@@ -289,11 +290,34 @@ def _micros(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
 
 
-def _status_matches(node: Node, status: str | None, now: datetime) -> bool:
-    if status is None:
-        return True
+_OPEN = ("open", "active")
+
+
+async def _known_status(catalog: Catalog, status: str | None) -> str | None:
+    """``status`` folded for matching: ``open``, or a status name or category the map knows.
+
+    Raises:
+        InvalidQuery: for one the map does not know (when it knows any), naming those it does:
+            an unknown status matched nothing, and an empty page read as "no such incidents".
+    """
+    if status is None or not status.strip():
+        return None
     wanted = status.strip().casefold()
-    if wanted in {"open", "active"}:
+    if wanted in _OPEN:
+        return wanted
+    known = (*await catalog.names("IncidentStatus"), *await catalog.names("IncidentStatus", "category"))
+    if not known or wanted in {name.casefold() for name in known}:
+        return wanted
+    raise InvalidQuery(
+        f"unknown status {status!r}: the map knows {', '.join(repr(k) for k in dict.fromkeys(known))}, "
+        "and 'open' for incidents still being worked on; use one of them, or leave status out"
+    )
+
+
+def _status_matches(node: Node, wanted: str | None, now: datetime) -> bool:
+    if wanted is None:
+        return True
+    if wanted in _OPEN:
         return is_active(node, now)
     held = {str(node.properties.get(k, "")).casefold() for k in ("status", "status_category")}
     return wanted in held
@@ -301,6 +325,7 @@ def _status_matches(node: Node, status: str | None, now: datetime) -> bool:
 
 async def service_incidents(
     store: GraphStore,
+    catalog: Catalog,
     viewer: Viewer,
     key: str,
     *,
@@ -313,28 +338,30 @@ async def service_incidents(
 
     Args:
         store: The knowledge map.
+        catalog: Knows the map's status names and categories.
         viewer: Who is asking: private incidents only when it may see them.
         key: The service, by id, name, external id or alias.
-        status: Only incidents with this status name or category (``closed``, ``live``...);
-            ``open`` (or ``active``) for those still being worked on.
+        status: Only incidents with this status name or category (``closed``, ``live``...), in
+            any case; ``open`` (or ``active``) for those still being worked on.
         limit: Page size (1..100).
         cursor: The previous page's ``next_cursor``.
         now: The time ``active`` is judged at (default: the wall clock).
 
     Raises:
         NotFound: if no service has that key.
-        InvalidQuery: if ``limit`` or ``cursor`` is invalid.
+        InvalidQuery: if ``limit`` or ``cursor`` is invalid, or ``status`` is not one the map knows.
     """
     check_limit(limit)
     after = decode_typed_cursor(cursor, int, str)
     node = await service_node(store, key)
+    wanted = await _known_status(catalog, status)
     now = now or datetime.now(UTC)
     position = (int(after[0]), str(after[1])) if after else None
     kept: list[Node] = []
     newest = _newest_after(store, viewer, node.id, position, batch=limit + 1)
     async with contextlib.aclosing(newest) as incidents:
         async for incident in incidents:
-            if _status_matches(incident, status, now):
+            if _status_matches(incident, wanted, now):
                 kept.append(incident)
                 if len(kept) > limit:
                     break

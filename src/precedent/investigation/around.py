@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
+from precedent.ingest.changes import pending_changes
 from precedent.investigation.changes import DEFAULT_WINDOW, change_from_node, changes_near
 from precedent.investigation.context import Surroundings, gather_services
 from precedent.model import GraphFilter
@@ -84,13 +85,25 @@ async def recent_changes(
     """Changes in ``[since, until]``, newest first: on one service (by any of its names) or across the map.
 
     Raises:
-        NotFound: if ``service`` names no service.
+        NotFound: if ``service`` names no service, nor one changes were recorded for.
         ValueError: if ``since`` is not before ``until``.
     """
     if since >= until:
         raise ValueError("since must be before until")
     if service is not None:
-        node = await resolve_service(catalog, service)
+        try:
+            node = await resolve_service(catalog, service)
+        except NotFound:
+            # A service CI deploys before the catalog has it: its changes wait for it under the
+            # name recorded, as GET /v1/services/{name}/changes and `precedent changes list` show.
+            pending = await pending_changes(store, service)
+            if not pending:
+                raise
+            return tuple(
+                change_from_node(n, None, service, None, until)
+                for n in pending
+                if n.occurred_at is not None and since <= n.occurred_at <= until and viewer.can_see(n)
+            )[:limit]
         name = str(node.properties.get("name", node.id))
         own = Surroundings({node.id: Route(node.id, ())}, {node.id: name}, ())
         found = await changes_near(

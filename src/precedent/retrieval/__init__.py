@@ -38,6 +38,7 @@ from precedent.retrieval.search import (
     SearchKind,
     SearchMode,
     SearchQuery,
+    incidents_named,
     kinds_in,
     search_map,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Weights",
     "find_neighbourhood",
     "incident_detail",
+    "incidents_named",
     "kinds_in",
     "search_map",
 ]

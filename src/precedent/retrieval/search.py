@@ -36,6 +36,7 @@ __all__ = [
     "SearchKind",
     "SearchMode",
     "SearchQuery",
+    "incidents_named",
     "kinds_in",
     "rrf",
     "search_map",
@@ -58,6 +59,8 @@ SEARCH_DEFAULT_LIMIT = 20
 SEARCH_MAX_CHARS = 500
 """The longest search, on every surface: a pasted stack trace only costs the analyzer and the
 model (which reads 256 tokens) time; its distinctive words find the same incidents."""
+_DEPTH = SEARCH_MAX_RESULTS * 3
+"""How deep each half of a search looks, whatever its limit: a shorter answer is a longer one's prefix."""
 _RRF_K = 60  # the usual constant: rank 1 scores 1/61, so no single list dominates
 
 
@@ -212,7 +215,10 @@ async def search_map(
     search_filter = SearchFilter(
         labels=labels, after=query.after, before=query.before, visibilities=viewer.visibilities
     )
-    wide = limit * 3  # each half looks further than the answer so fusion has overlap to work with
+    # Each half looks further than any answer, so fusion has overlap to work with, and as far for
+    # every limit: at three times the limit, limit=1 fused two lists of three and its hit was not
+    # the first of limit=20 when the best ranked first in one half and fourth in the other.
+    wide = _DEPTH
     rankings: list[list[ScoredNode]] = []
     if query.mode in ("hybrid", "text"):
         rankings.append(await store.text_search(text, k=wide, search_filter=search_filter))
@@ -220,6 +226,12 @@ async def search_map(
         vector = (await embedder.embed([text]))[0]
         rankings.append(await store.vector_search(vector, k=wide, search_filter=search_filter))
     ranked = [[hit.node_id for hit in ranking] for ranking in rankings]
+    if "incident" in (kinds or KINDS):
+        # An incident's reference (INC-194) is not in its indexed text: the words "inc" and "194"
+        # found other incidents' updates ("Duplicate of INC-111") and never the incident named.
+        # One named is what was asked for, so it leads every half.
+        named = await incidents_named(store, text, search_filter)
+        ranked = [named + [i for i in ranking if i not in named] for ranking in ranked]
     if "service" in (kinds or KINDS) and query.after is None and query.before is None:
         # Services carry no text to index (a name, aliases, catalog attributes): match those here.
         # A service has no time, so a search within a window finds none, as the store's halves do.
@@ -231,6 +243,33 @@ async def search_map(
     seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])][:limit]
     references = await _incident_references(store, viewer, [node for node, _ in seen])
     return [MapHit(node, score, references.get(_incident_of(node) or "")) for node, score in seen]
+
+
+_REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-[0-9]+\b")
+
+
+async def incidents_named(store: GraphStore, text: str, search_filter: SearchFilter) -> list[str]:
+    """The ids of the incidents ``text`` names by reference (INC-194), in the order named.
+
+    An incident's reference is not in its indexed text, so neither half of a search finds it.
+
+    Args:
+        store: The knowledge map.
+        text: What was asked; every word shaped like a reference (letters, a dash, digits) counts.
+        search_filter: Its time window and visibilities apply (its labels do not).
+    """
+    named: list[str] = []
+    for word in dict.fromkeys(_REFERENCE.findall(text)):
+        for node in await store.find_nodes("Incident", word, fields=("reference",)):
+            at = node.occurred_at
+            if node.visibility not in search_filter.visibilities or node.id in named:
+                continue
+            if search_filter.after is not None and (at is None or at < search_filter.after):
+                continue
+            if search_filter.before is not None and (at is None or at >= search_filter.before):
+                continue
+            named.append(node.id)
+    return named
 
 
 def _incident_of(node: Node) -> str | None:
