@@ -20,6 +20,7 @@ import uvicorn
 from precedent.api.app import create_app
 from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
+from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     import argparse
     import socket
 
-    from litestar import Litestar
 
 __all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "worker_app"]
 
@@ -100,7 +100,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             listener.close()
             raise
     config = uvicorn.Config(
-        create_app(settings),
+        SaidStartupFailure(create_app(settings)),
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -108,7 +108,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
     )
-    await _Server(config).serve(sockets=[listener])
+    try:
+        await _Server(config).serve(sockets=[listener])
+    finally:
+        listener.close()  # uvicorn leaves the socket it was handed open when the app fails to start
     return 0
 
 
@@ -164,7 +167,7 @@ def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     return settings.metrics_dir, False
 
 
-def worker_app() -> Litestar:
+def worker_app() -> SaidStartupFailure:
     """The app one worker process serves (uvicorn imports and calls this in each worker).
 
     A worker is a fresh interpreter: it reads the settings the parent shared through the
@@ -174,4 +177,4 @@ def worker_app() -> Litestar:
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     app.on_shutdown.append(forget_this_process)
-    return app
+    return SaidStartupFailure(app)
