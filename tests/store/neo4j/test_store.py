@@ -170,6 +170,21 @@ async def test_a_bad_uri_is_store_unavailable() -> None:
         await Neo4jStore("bolt://127.0.0.1:port", auth=None).open()
 
 
+@pytest.mark.parametrize(
+    "uri",
+    ["bolt://neo4j:hunter2@127.0.0.1:7687", "neo4j://neo4j:hunter2@127.0.0.1:7687", "ftp://neo4j:hunter2@db"],
+)
+async def test_a_password_written_into_the_uri_is_never_repeated(uri: str) -> None:
+    # The driver refuses userinfo, quoting the whole URI into its error: the password went to
+    # the terminal and the service's log.
+    with pytest.raises(StoreUnavailable) as refused:
+        await Neo4jStore(uri, auth=None).open()
+    message = str(refused.value)
+    assert "hunter2" not in message
+    assert "neo4j@" not in message
+    assert "PRECEDENT_NEO4J_PASSWORD" in message or "must start with one of" in message
+
+
 async def test_a_database_the_server_lacks_says_which_setting_to_change(neo4j: Neo4jServer) -> None:
     store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), database="prod")
     with pytest.raises(StoreUnavailable, match=r"has no database 'prod'.*Set PRECEDENT_NEO4J_DATABASE"):
