@@ -20,10 +20,12 @@ import httpx
 import pytest
 
 from precedent.auth import TokenRegistry
+from precedent.cli.main import main
 from precedent.cli.serve import check_workers, served_settings
 from precedent.config import Settings
 from precedent.errors import ConfigError
 from precedent.store.neo4j import Neo4jStore
+from tests.cli.output import said
 from tests.support.cli_process import run_precedent
 
 if TYPE_CHECKING:
@@ -203,3 +205,34 @@ def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
     assert (chosen.host, chosen.port) == ("0.0.0.0", 8181)
     default = served_settings(argparse.Namespace(host=None, port=None), settings)
     assert (default.host, default.port) == (settings.host, 8080)
+
+
+def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each worker loaded the model and failed; uvicorn's supervisor, mid-way through a health
+    # check of up to WORKER_HEALTHCHECK_SECONDS, noticed five minutes later and ignored SIGTERM
+    # until then.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_NEO4J_URI", f"bolt://127.0.0.1:{closed}")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert f"error: Neo4j at bolt://127.0.0.1:{closed} is unreachable while connecting" in text
+    assert "worker processes" not in text  # refused before the supervisor started
+
+
+def test_several_workers_with_a_malformed_webhook_secret_are_refused_before_any_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_WEBHOOK_SECRET", "whsec_short")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert "webhook signing secret #1 is not a valid whsec_ secret" in text
+    assert "whsec_short" not in text
+    assert "worker processes" not in text

@@ -24,6 +24,7 @@ from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
+from precedent.runtime import check_before_workers
 from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers if args.workers is not None else settings.workers
     check_workers(settings, workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
+        await check_before_workers(settings)
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0
     listener = bind_listener(host, port, command="precedent serve")

@@ -34,7 +34,16 @@ if TYPE_CHECKING:
 
     from precedent.store.neo4j.queries import Collected
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "Connection", "Runner", "Work", "fetch", "fetch_rows", "run"]
+__all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
+    "Connection",
+    "Runner",
+    "Work",
+    "check_reachable",
+    "fetch",
+    "fetch_rows",
+    "run",
+]
 
 T = TypeVar("T")
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -273,3 +282,20 @@ def _without_userinfo(uri: str) -> str:
     if "@" not in parts.netloc:
         return uri
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+async def check_reachable(uri: str, auth: tuple[str, str] | None, database: str) -> None:
+    """Connect, read one value from ``database``, disconnect: what any process of the map needs.
+
+    Raises:
+        StoreUnavailable: if the server cannot be reached, refuses the credentials or has no
+            such database (each message says what to check).
+    """
+    from precedent.store.neo4j import queries  # queries names this module's types for checking only
+
+    connection = Connection(uri, auth, database, read_retry_seconds=0)
+    await connection.open()
+    try:
+        await connection.query(queries.GET_META, {"key": "schema_version"}, "checking the database")
+    finally:
+        await connection.close()
