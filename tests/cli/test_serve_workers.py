@@ -199,6 +199,16 @@ def test_a_configured_metrics_directory_is_emptied_of_an_earlier_runs_files(tmp_
     assert sorted(p.name for p in left.iterdir()) == ["README"]
 
 
+def test_a_metrics_directory_that_cannot_be_made_is_said_in_one_line(tmp_path: Path) -> None:
+    # A FileExistsError (a file in its place) or a PermissionError escaped as a traceback.
+    from precedent.cli.serve import _metrics_dir
+
+    taken = tmp_path / "metrics"
+    taken.write_text("a file where the directory should be")
+    with pytest.raises(ConfigError, match=r"cannot use PRECEDENT_METRICS_DIR=.*metrics .*unset it"):
+        _metrics_dir(Settings(metrics_dir=taken))
+
+
 def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, port=8080)
     chosen = served_settings(argparse.Namespace(host="0.0.0.0", port=8181), settings)

@@ -163,9 +163,16 @@ def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     """
     if settings.metrics_dir is None:
         return Path(tempfile.mkdtemp(prefix="precedent-metrics-")), True
-    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-    for stale in settings.metrics_dir.glob("*.db"):
-        stale.unlink()
+    try:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        for stale in settings.metrics_dir.glob("*.db"):
+            stale.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use PRECEDENT_METRICS_DIR={settings.metrics_dir} for the workers' metric files "
+            f"({exc.strerror}): point it at a directory this user can write, or unset it to use a "
+            "temporary one"
+        ) from exc
     return settings.metrics_dir, False
 
 
