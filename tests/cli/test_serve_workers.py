@@ -218,20 +218,14 @@ def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
 
 
 def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    unreachable_neo4j: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Each worker loaded the model and failed; uvicorn's supervisor, mid-way through a health
     # check of up to WORKER_HEALTHCHECK_SECONDS, noticed five minutes later and ignored SIGTERM
     # until then.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = int(sock.getsockname()[1])
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
-    monkeypatch.setenv("PRECEDENT_NEO4J_URI", f"bolt://127.0.0.1:{closed}")
     assert main(["serve", "--workers", "2", "--port", "0"]) == 1
     text = said(capsys)
-    assert f"error: Neo4j at bolt://127.0.0.1:{closed} is unreachable while connecting" in text
+    assert f"error: Neo4j at {unreachable_neo4j} is unreachable while connecting" in text
     assert "worker processes" not in text  # refused before the supervisor started
 
 

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-from typing import TYPE_CHECKING
-
 import pytest
 
 from precedent.cli.main import main
 from precedent.cli.startup_failure import Message, SaidStartupFailure
 from precedent.errors import ConfigError
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 
 def test_a_neo4j_it_cannot_reach_is_one_line_not_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    unreachable_neo4j: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The app logged "precedent cannot start: ..." and uvicorn then logged the forty-line
     # exception group Litestar formats, on every bad setting found at start-up.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = int(sock.getsockname()[1])
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
-    monkeypatch.setenv("PRECEDENT_NEO4J_URI", f"bolt://127.0.0.1:{closed}")
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--port", "0"])
     assert exited.value.code == 3  # uvicorn's start-up failure
     err = capsys.readouterr().err
-    assert f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable" in err
+    assert f"precedent cannot start: Neo4j at {unreachable_neo4j} is unreachable" in err
     assert "Application startup failed" in err
     assert "Traceback" not in err, err
 
