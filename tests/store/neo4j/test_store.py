@@ -48,7 +48,7 @@ async def _indexes(driver: AsyncDriver) -> dict[str, str]:
 def test_public_surface_and_protocol() -> None:
     import precedent.store.neo4j as package
 
-    assert package.__all__ == ["Neo4jInbox", "Neo4jStore"]
+    assert package.__all__ == ["Neo4jInbox", "Neo4jStore", "check_reachable"]
     # Constructing does no I/O, so even an unreachable address is fine until open().
     assert isinstance(Neo4jStore("bolt://127.0.0.1:1", auth=None), GraphStore)
 
