@@ -120,3 +120,24 @@ def test_an_invalid_setting_is_named_as_the_variable_to_change(
     )
     assert "validation error" not in err
     assert "pydantic" not in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PRECEDENT_INCIDENTIO_BASE_URL", "api.incident.io"),
+        ("PRECEDENT_INCIDENTIO_BASE_URL", "ftp://api.incident.io"),
+        ("PRECEDENT_SLACK_API_URL", "slack.com/api/"),
+        ("PRECEDENT_PUBLIC_URL", "precedent.example.com"),
+    ],
+)
+def test_a_web_address_without_its_scheme_is_refused_at_start(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `sync` with PRECEDENT_INCIDENTIO_BASE_URL=api.incident.io tried six times, then said to
+    # check the network access to '' (no host).
+    monkeypatch.setenv(variable, value)
+    assert main(["stats"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{variable}: Value error, must be an http:// or https:// URL with a host" in err
+    assert f"(got '{value}')" in err

@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     def _choice_in_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("incidentio_base_url", "slack_api_url", "public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # A value without http(s):// and a host reached the HTTP client, which tried it six
+        # times and then blamed the network.
+        if value is None:
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host, e.g. https://api.incident.io")
+        return value.strip()
+
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
     slack_bot_token: SecretStr | None = None

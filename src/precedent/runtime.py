@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions", "back_up", "load_model"]
+__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_workers", "load_model"]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -445,10 +445,9 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
     if settings.store == "neo4j":
         from precedent.store.neo4j import Neo4jStore
 
-        password = settings.neo4j_password.get_secret_value()
         return Neo4jStore(
             settings.neo4j_uri,
-            auth=(settings.neo4j_user, password) if password else None,
+            auth=_neo4j_auth(settings),
             database=settings.neo4j_database,
             dimensions=dimensions,
             exact_search=settings.neo4j_exact_search,
@@ -465,15 +464,37 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
     )
 
 
+async def check_before_workers(settings: Settings) -> None:
+    """Find, in a second and without the model, what would stop every ``serve`` worker starting.
+
+    Each worker would otherwise load the model, fail, and exit; uvicorn's supervisor notices a
+    worker that failed to start only at its next health check, up to minutes later, and hears no
+    signal meanwhile.
+
+    Raises:
+        ConfigError: if a webhook signing secret is malformed.
+        StoreUnavailable: if Neo4j cannot be reached, refuses the credentials or lacks the database.
+    """
+    _build_verifier(settings)
+    if settings.store == "neo4j":
+        from precedent.store.neo4j import check_reachable
+
+        await check_reachable(settings.neo4j_uri, _neo4j_auth(settings), settings.neo4j_database)
+
+
+def _neo4j_auth(settings: Settings) -> tuple[str, str] | None:
+    password = settings.neo4j_password.get_secret_value()
+    return (settings.neo4j_user, password) if password else None
+
+
 def _build_inbox(settings: Settings) -> Inbox:
     """Return the webhook inbox beside the configured store, not yet opened."""
     if settings.store == "neo4j":
         from precedent.store.neo4j import Neo4jInbox
 
-        password = settings.neo4j_password.get_secret_value()
         return Neo4jInbox(
             settings.neo4j_uri,
-            auth=(settings.neo4j_user, password) if password else None,
+            auth=_neo4j_auth(settings),
             database=settings.neo4j_database,
         )
     from precedent.store.embedded import SqliteInbox

@@ -14,6 +14,7 @@ from precedent.auth import TokenRegistry
 from precedent.cli.logs import JsonFormatter, RedactSecrets
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.errors import StoreUnavailable
 from precedent.metrics import (
     INCIDENTIO_REQUESTS,
     INCIDENTIO_RETRIES,
@@ -25,6 +26,7 @@ from precedent.metrics import (
     WEBHOOK_DELIVERIES,
     WEBHOOK_ROUTE,
 )
+from precedent.store.embedded import EmbeddedStore
 from tests.api.conftest import running
 
 if TYPE_CHECKING:
@@ -216,3 +218,47 @@ async def test_metrics_count_private_incidents_activity_only_for_a_token_that_ma
     # Whether a sync runs, refused requests and the process's resources are no count of incidents.
     for name in ("precedent_sync_in_progress", "precedent_auth_failures", "process_cpu_seconds"):
         assert name in {n for n, _ in read}
+
+
+class _TokensUnreadable(EmbeddedStore):
+    """An embedded store whose meta reads (token lookups among them) fail once ``down`` is set."""
+
+    down = False
+
+    async def get_meta(self, key: str) -> str | None:
+        if self.down:
+            raise StoreUnavailable("Neo4j at bolt://db:7687 is unreachable while reading a meta value")
+        return await super().get_meta(key)
+
+
+async def test_a_token_the_store_cannot_look_up_is_logged_and_counted_as_the_503_it_answers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The lookup fails in the auth middleware; Litestar answered that outside the request
+    # observer, which had already logged and counted a 500, and sent no request id.
+    store = _TokensUnreadable(tmp_path / "graph", dimensions=384)
+    await store.open()
+    try:
+        read = await TokenRegistry(store).create(["read"], name="reader")
+        settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
+        route = {"route": "/v1/stats", "method": "GET", "status": "503"}
+        before = _sample("precedent_http_request_duration_seconds_count", **route)
+        caplog.set_level(logging.INFO)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
+            store.down = True
+            response = await client.get("/v1/stats", headers={"Authorization": f"Bearer {read.secret}"})
+    finally:
+        store.down = False
+        await store.close()
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert response.headers["x-request-id"]
+    assert _sample("precedent_http_request_duration_seconds_count", **route) == before + 1
+    [line] = [r.fields for r in caplog.records if r.name == "precedent.api.access"]  # type: ignore[attr-defined]
+    assert line["status"] == 503
+    assert line["request_id"] == response.headers["x-request-id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,3 +29,15 @@ async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     finally:
         await store.close()
     return data
+
+
+@pytest.fixture
+def unreachable_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Settings for a Neo4j map on a loopback port nothing listens on; returns its URI."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        uri = f"bolt://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_NEO4J_URI", uri)
+    return uri

@@ -11,7 +11,12 @@ import time
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 
+from precedent.cli.listen import bind_listener
+from precedent.cli.main import main
+from precedent.errors import ConfigError
+from tests.cli.output import said
 from tests.support.cli_process import ROOT, cli_env, run_precedent
 
 if TYPE_CHECKING:
@@ -63,3 +68,26 @@ def test_serve_says_where_it_listens_once_it_answers(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=120)
+
+
+def test_a_host_name_that_does_not_resolve_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # socket.gaierror escaped as a traceback: PRECEDENT_HOST=precedent.internal, a typo, a name
+    # only another network resolves.
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    assert main(["serve", "--host", "no-such-host.invalid", "--port", "0"]) == 1
+    text = said(capsys)
+    assert "cannot listen on no-such-host.invalid:0: no address is known for 'no-such-host.invalid'" in text
+    assert "precedent serve --host 127.0.0.1" in text
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_address_of_another_machine_is_not_told_to_try_another_port() -> None:
+    # 192.0.2.1 (TEST-NET-1) is no interface here: another port cannot cure that, the host can.
+    with pytest.raises(ConfigError) as refused:
+        bind_listener("192.0.2.1", 0, command="precedent serve")
+    message = str(refused.value)
+    assert "it is not an address of this machine" in message
+    assert "--host 127.0.0.1" in message
+    assert "--port" not in message

@@ -20,10 +20,12 @@ import httpx
 import pytest
 
 from precedent.auth import TokenRegistry
+from precedent.cli.main import main
 from precedent.cli.serve import check_workers, served_settings
 from precedent.config import Settings
 from precedent.errors import ConfigError
 from precedent.store.neo4j import Neo4jStore
+from tests.cli.output import said
 from tests.support.cli_process import run_precedent
 
 if TYPE_CHECKING:
@@ -197,9 +199,44 @@ def test_a_configured_metrics_directory_is_emptied_of_an_earlier_runs_files(tmp_
     assert sorted(p.name for p in left.iterdir()) == ["README"]
 
 
+def test_a_metrics_directory_that_cannot_be_made_is_said_in_one_line(tmp_path: Path) -> None:
+    # A FileExistsError (a file in its place) or a PermissionError escaped as a traceback.
+    from precedent.cli.serve import _metrics_dir
+
+    taken = tmp_path / "metrics"
+    taken.write_text("a file where the directory should be")
+    with pytest.raises(ConfigError, match=r"cannot use PRECEDENT_METRICS_DIR=.*metrics .*unset it"):
+        _metrics_dir(Settings(metrics_dir=taken))
+
+
 def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, port=8080)
     chosen = served_settings(argparse.Namespace(host="0.0.0.0", port=8181), settings)
     assert (chosen.host, chosen.port) == ("0.0.0.0", 8181)
     default = served_settings(argparse.Namespace(host=None, port=None), settings)
     assert (default.host, default.port) == (settings.host, 8080)
+
+
+def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_starts(
+    unreachable_neo4j: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each worker loaded the model and failed; uvicorn's supervisor, mid-way through a health
+    # check of up to WORKER_HEALTHCHECK_SECONDS, noticed five minutes later and ignored SIGTERM
+    # until then.
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert f"error: Neo4j at {unreachable_neo4j} is unreachable while connecting" in text
+    assert "worker processes" not in text  # refused before the supervisor started
+
+
+def test_several_workers_with_a_malformed_webhook_secret_are_refused_before_any_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_WEBHOOK_SECRET", "whsec_short")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert "webhook signing secret #1 is not a valid whsec_ secret" in text
+    assert "whsec_short" not in text
+    assert "worker processes" not in text

@@ -134,7 +134,8 @@ def create_app(
             try:
                 await stack.enter_async_context(runtime)
             except PrecedentError as exc:
-                # The server prints the whole traceback after this; the first line says what to do.
+                # The one line an operator reads: `precedent serve` leaves out the traceback
+                # (cli/startup_failure.py); other servers print it after this line.
                 log.error("precedent cannot start: %s", exc)
                 raise
             await stack.enter_async_context(mcp.lifespan())

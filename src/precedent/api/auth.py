@@ -23,9 +23,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.types import Receive, Scope, Send
 
-from precedent.api.errors import problem_response
+from precedent.api.errors import answer_problem
 from precedent.auth import ApiToken, TokenRegistry
-from precedent.errors import AuthError, Forbidden, StoreUnavailable, Unauthenticated
+from precedent.errors import Forbidden, PrecedentError, StoreUnavailable, Unauthenticated
 from precedent.metrics import AUTH_FAILURES
 
 __all__ = [
@@ -82,14 +82,17 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 
         Answering here rather than raising keeps the refusal inside the request-logging and
         latency middleware that wraps this one, so a 401 is logged and timed like any response.
+        So is a token that cannot be looked up (the store is down: 503): Litestar answers an
+        exception escaping middleware outside that middleware, which logged and counted it as a
+        500 without a request id.
         """
         try:
             await super().__call__(scope, receive, send)
-        except AuthError as exc:
+        except PrecedentError as exc:
             request: Request[Any, Any, Any] = Request(scope, receive)
             # The route's own encoders, so the problem serialises exactly as a handler's would.
             encoders = request.route_handler.resolve_type_encoders()
-            response = problem_response(exc).to_asgi_response(None, request, type_encoders=encoders)
+            response = answer_problem(request, exc).to_asgi_response(None, request, type_encoders=encoders)
             await response(scope, receive, send)
 
     async def authenticate_request(

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXCEPTION_HANDLERS",
     "STORE_RETRY_AFTER_SECONDS",
+    "answer_problem",
     "problem_response",
     "problem_responses",
     "status_for",
@@ -132,7 +133,8 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
     return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=detail), headers)
 
 
-def _precedent(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
+def answer_problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
+    """The app's answer to ``exc`` (``problem_response``), logging a 5xx as every handler's is logged."""
     status = status_for(exc)
     if status == 503:
         # A state of the service (a store down, an inbox full, webhooks not configured), not a
@@ -241,7 +243,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
-    PrecedentError: _precedent,
+    PrecedentError: answer_problem,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

@@ -7,6 +7,7 @@ use``. Bound first, a port another process holds is said at once, with what to d
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from precedent.errors import ConfigError
@@ -23,9 +24,16 @@ def bind_listener(host: str, port: int, *, command: str) -> socket.socket:
         command: The command the user runs, for the advice, e.g. ``precedent serve``.
 
     Raises:
-        ConfigError: if the address cannot be bound (in use, or not an address of this machine).
+        ConfigError: if the address cannot be bound (in use, not an address of this machine, a
+            host name that does not resolve).
     """
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: no address is known for {host!r} ({exc.strerror}); "
+            f"{_PICK_HOST.format(command=command)}"
+        ) from exc
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -33,7 +41,24 @@ def bind_listener(host: str, port: int, *, command: str) -> socket.socket:
     except OSError as exc:
         listener.close()
         raise ConfigError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); another demo or 'precedent serve' may "
-            f"be running: stop it, or pick another port: {command} --port {port + 1}"
+            f"cannot listen on {host}:{port} ({exc.strerror}); {_advice(exc, port, command)}"
         ) from exc
     return listener
+
+
+_PICK_HOST = (
+    "set --host (or PRECEDENT_HOST) to an address of this machine: 127.0.0.1 for this machine "
+    "alone, 0.0.0.0 for every interface, e.g. {command} --host 127.0.0.1"
+)
+
+
+def _advice(exc: OSError, port: int, command: str) -> str:
+    """What to do about a refused bind: only a port in use is cured by another port."""
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"it is not an address of this machine; {_PICK_HOST.format(command=command)}"
+    if exc.errno == errno.EACCES:
+        return f"ports below 1024 need privileges this user lacks; pick another: {command} --port 8080"
+    return (
+        "another demo or 'precedent serve' may be running: stop it, or pick another port: "
+        f"{command} --port {port + 1}"
+    )

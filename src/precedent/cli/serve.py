@@ -20,16 +20,17 @@ import uvicorn
 from precedent.api.app import create_app
 from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
+from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
+from precedent.runtime import check_before_workers
 from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
     import argparse
     import socket
 
-    from litestar import Litestar
 
 __all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "worker_app"]
 
@@ -89,6 +90,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers if args.workers is not None else settings.workers
     check_workers(settings, workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
+        await check_before_workers(settings)
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0
     listener = bind_listener(host, port, command="precedent serve")
@@ -100,7 +102,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             listener.close()
             raise
     config = uvicorn.Config(
-        create_app(settings),
+        SaidStartupFailure(create_app(settings)),
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -108,7 +110,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
     )
-    await _Server(config).serve(sockets=[listener])
+    try:
+        await _Server(config).serve(sockets=[listener])
+    finally:
+        listener.close()  # uvicorn leaves the socket it was handed open when the app fails to start
     return 0
 
 
@@ -158,13 +163,20 @@ def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     """
     if settings.metrics_dir is None:
         return Path(tempfile.mkdtemp(prefix="precedent-metrics-")), True
-    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-    for stale in settings.metrics_dir.glob("*.db"):
-        stale.unlink()
+    try:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        for stale in settings.metrics_dir.glob("*.db"):
+            stale.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use PRECEDENT_METRICS_DIR={settings.metrics_dir} for the workers' metric files "
+            f"({exc.strerror}): point it at a directory this user can write, or unset it to use a "
+            "temporary one"
+        ) from exc
     return settings.metrics_dir, False
 
 
-def worker_app() -> Litestar:
+def worker_app() -> SaidStartupFailure:
     """The app one worker process serves (uvicorn imports and calls this in each worker).
 
     A worker is a fresh interpreter: it reads the settings the parent shared through the
@@ -174,4 +186,4 @@ def worker_app() -> Litestar:
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     app.on_shutdown.append(forget_this_process)
-    return app
+    return SaidStartupFailure(app)

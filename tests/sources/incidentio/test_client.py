@@ -163,6 +163,9 @@ async def test_timeouts_exhausted_raise_source_error_from_the_httpx_error(
             await client.get("/v2/users")
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
     assert "api.incident.io" in str(caught.value)
+    # It advised raising "the client timeout", which no setting changes.
+    assert "timeout," not in str(caught.value)
+    assert "PRECEDENT_INCIDENTIO_BASE_URL" in str(caught.value)
 
 
 async def test_5xx_exhausted_raise_source_error(fake: FakeIncidentIo, sleep: SleepRecorder) -> None:

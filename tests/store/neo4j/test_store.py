@@ -48,7 +48,7 @@ async def _indexes(driver: AsyncDriver) -> dict[str, str]:
 def test_public_surface_and_protocol() -> None:
     import precedent.store.neo4j as package
 
-    assert package.__all__ == ["Neo4jInbox", "Neo4jStore"]
+    assert package.__all__ == ["Neo4jInbox", "Neo4jStore", "check_reachable"]
     # Constructing does no I/O, so even an unreachable address is fine until open().
     assert isinstance(Neo4jStore("bolt://127.0.0.1:1", auth=None), GraphStore)
 
@@ -168,6 +168,21 @@ async def test_a_bad_uri_is_store_unavailable() -> None:
             await Neo4jStore(uri, auth=None).open()
     with pytest.raises(StoreUnavailable, match="cannot use Neo4j URI"):
         await Neo4jStore("bolt://127.0.0.1:port", auth=None).open()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["bolt://neo4j:hunter2@127.0.0.1:7687", "neo4j://neo4j:hunter2@127.0.0.1:7687", "ftp://neo4j:hunter2@db"],
+)
+async def test_a_password_written_into_the_uri_is_never_repeated(uri: str) -> None:
+    # The driver refuses userinfo, quoting the whole URI into its error: the password went to
+    # the terminal and the service's log.
+    with pytest.raises(StoreUnavailable) as refused:
+        await Neo4jStore(uri, auth=None).open()
+    message = str(refused.value)
+    assert "hunter2" not in message
+    assert "neo4j@" not in message
+    assert "PRECEDENT_NEO4J_PASSWORD" in message or "must start with one of" in message
 
 
 async def test_a_database_the_server_lacks_says_which_setting_to_change(neo4j: Neo4jServer) -> None:

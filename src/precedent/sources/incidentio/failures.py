@@ -113,5 +113,6 @@ def exhausted_error(path: str, exc: Exception, attempts: int, host: str) -> Sour
     return SourceError(
         f"incident.io did not answer GET {path} after {attempts} attempt(s) "
         f"({type(exc).__name__}: {str(exc) or 'no detail'}). Check network access to {host} "
-        "(proxy, DNS, firewall) or raise the client timeout, then re-run the sync."
+        "(proxy, DNS, firewall) and that PRECEDENT_INCIDENTIO_BASE_URL names incident.io's API, then "
+        "re-run the sync."
     )

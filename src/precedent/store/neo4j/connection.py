@@ -12,6 +12,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncGraphDatabase
 from neo4j.exceptions import (
@@ -33,7 +34,16 @@ if TYPE_CHECKING:
 
     from precedent.store.neo4j.queries import Collected
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "Connection", "Runner", "Work", "fetch", "fetch_rows", "run"]
+__all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
+    "Connection",
+    "Runner",
+    "Work",
+    "check_reachable",
+    "fetch",
+    "fetch_rows",
+    "run",
+]
 
 T = TypeVar("T")
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -113,6 +123,7 @@ class Connection:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
         self._uri = uri
+        self._shown = _without_userinfo(uri)
         self._auth = auth
         self._database = database
         self._driver: AsyncDriver | None = None
@@ -134,8 +145,15 @@ class Connection:
             # was neither written nor tested for.
             schemes = ", ".join(f"{name}://" for name in sorted(_SCHEMES))
             raise StoreUnavailable(
-                f"Neo4j URI {self._uri!r} must start with one of {schemes} "
+                f"Neo4j URI {self._shown!r} must start with one of {schemes} "
                 "(neo4j:// routes across a cluster; bolt:// talks to one server)"
+            )
+        if "@" in urlsplit(self._uri).netloc:
+            # The driver refuses it too, quoting the URI, password included, into the error.
+            raise StoreUnavailable(
+                f"Neo4j URI {self._shown!r} holds a user name or password: the driver takes neither "
+                "from the URI. Remove them from PRECEDENT_NEO4J_URI and set PRECEDENT_NEO4J_USER "
+                "and PRECEDENT_NEO4J_PASSWORD instead."
             )
         with self._errors("connecting"):
             try:
@@ -152,7 +170,7 @@ class Connection:
                     await driver.close()
                     raise
             except ValueError as exc:  # the driver's answer to a malformed host or port
-                raise StoreUnavailable(f"cannot use Neo4j URI {self._uri!r}: {exc}") from exc
+                raise StoreUnavailable(f"cannot use Neo4j URI {self._shown!r}: {exc}") from exc
         self._driver = driver
         # Sessions are short-lived (one per call), so bookmarks must be shared for a read after a
         # write to see it on a cluster; on a single server this costs nothing.
@@ -236,23 +254,48 @@ class Connection:
             yield
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(
-                f"Neo4j at {self._uri} is unreachable while {action}: {exc}. Check the server is running, "
+                f"Neo4j at {self._shown} is unreachable while {action}: {exc}. Check the server is running, "
                 "the URI (bolt:// or neo4j://, host and port) and the network."
             ) from exc
         except AuthError as exc:
             raise StoreUnavailable(
-                f"Neo4j at {self._uri} refused the credentials while {action}: {exc}. "
+                f"Neo4j at {self._shown} refused the credentials while {action}: {exc}. "
                 "Check the user and password."
             ) from exc
         except ConfigurationError as exc:
-            raise StoreUnavailable(f"cannot configure the Neo4j driver for {self._uri}: {exc}") from exc
+            raise StoreUnavailable(f"cannot configure the Neo4j driver for {self._shown}: {exc}") from exc
         except Neo4jError as exc:
             if exc.code == _DATABASE_NOT_FOUND:
                 raise StoreUnavailable(
-                    f"Neo4j at {self._uri} has no database {self._database!r} (while {action}). Set "
+                    f"Neo4j at {self._shown} has no database {self._database!r} (while {action}). Set "
                     "PRECEDENT_NEO4J_DATABASE to one it has ('neo4j' unless you created another; "
                     "SHOW DATABASES lists them)."
                 ) from exc
             raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
         except DriverError as exc:
             raise StoreError(f"Neo4j failed while {action}: {exc}") from exc
+
+
+def _without_userinfo(uri: str) -> str:
+    """``uri`` as errors may show it: a user and password written into it are left out."""
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+async def check_reachable(uri: str, auth: tuple[str, str] | None, database: str) -> None:
+    """Connect, read one value from ``database``, disconnect: what any process of the map needs.
+
+    Raises:
+        StoreUnavailable: if the server cannot be reached, refuses the credentials or has no
+            such database (each message says what to check).
+    """
+    from precedent.store.neo4j import queries  # queries names this module's types for checking only
+
+    connection = Connection(uri, auth, database, read_retry_seconds=0)
+    await connection.open()
+    try:
+        await connection.query(queries.GET_META, {"key": "schema_version"}, "checking the database")
+    finally:
+        await connection.close()
