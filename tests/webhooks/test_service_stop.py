@@ -62,3 +62,69 @@ async def test_a_cancelled_stop_still_stops_cleanly_then_says_it_was_cancelled(t
     assert processor.wound_down
     with pytest.raises(StoreUnavailable):
         service.require_inbox()
+
+
+class Counts:
+    """A processor that records each delivery it finishes."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    async def process(self, delivery: Delivery) -> str:
+        self.done.append(delivery.id)
+        return "done"
+
+
+async def test_a_delivery_in_progress_at_a_stop_is_taken_again_at_once_by_the_next_worker(
+    tmp_path: Path,
+) -> None:
+    # A stopped serve left the delivery it was working on leased: after a restart it waited out
+    # the whole lease (a minute by default) before anyone took it again.
+    path = tmp_path / "webhooks.sqlite"
+    first = SlowToWindDown()
+    first.release.set()
+    service = WebhookService(SqliteInbox(path), None, first, FAST, receives=False)
+    await service.start()
+    await service.require_inbox().record(NewDelivery("msg_1", CREATED, "{}", datetime.now(UTC)))
+    service.worker.wake()
+    await first.started.wait()
+    await service.stop()
+
+    inbox = SqliteInbox(path)
+    await inbox.open()
+    try:
+        handed_back = await inbox.get("msg_1")
+        assert handed_back is not None
+        assert handed_back.state == "pending"
+        assert handed_back.attempts == 1  # the interrupted attempt still counts
+        assert "stopped" in (handed_back.error or "")
+        # Well within the lease the first worker held (FAST keeps the default minute).
+        assert FAST.lease.total_seconds() >= 60
+        claimed = await inbox.claim("next", now=datetime.now(UTC), lease=FAST.lease)
+        assert [delivery.id for delivery in claimed] == ["msg_1"]
+    finally:
+        await inbox.close()
+
+
+async def test_the_next_serve_finishes_a_delivery_a_stop_interrupted(tmp_path: Path) -> None:
+    path = tmp_path / "webhooks.sqlite"
+    first = SlowToWindDown()
+    first.release.set()
+    service = WebhookService(SqliteInbox(path), None, first, FAST, receives=False)
+    await service.start()
+    await service.require_inbox().record(NewDelivery("msg_1", CREATED, "{}", datetime.now(UTC)))
+    service.worker.wake()
+    await first.started.wait()
+    await service.stop()
+
+    second = Counts()
+    again = WebhookService(SqliteInbox(path), None, second, FAST, receives=False)
+    await again.start()  # its worker starts on the inbox at once
+    try:
+        # Far less than the minute's lease the stopped worker held.
+        async with asyncio.timeout(20):
+            while not second.done:
+                await asyncio.sleep(0.01)
+    finally:
+        await again.stop()
+    assert second.done == ["msg_1"]

@@ -139,7 +139,7 @@ class WebhookService:
             self._task = asyncio.create_task(self.worker.run(), name="precedent-webhook-worker")
 
     async def stop(self) -> None:
-        """Stop the worker (a delivery in progress is redone by the next worker) and close the inbox.
+        """Stop the worker (a delivery in progress is handed back for the next worker) and close the inbox.
 
         Raises:
             asyncio.CancelledError: if this call was cancelled; it stops and closes first.

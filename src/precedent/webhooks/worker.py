@@ -3,7 +3,8 @@
 Runs inside ``precedent serve`` (woken as soon as a delivery is acknowledged) and as
 ``precedent worker``. Several workers can share one inbox: each delivery is leased to one of
 them; a lease is renewed while the work goes on, and if the worker dies the lease runs out and
-another worker redoes the delivery. A delivery that fails is retried with back-off, and parked as
+another worker redoes the delivery; a worker that is stopped mid-delivery hands it back for the
+next worker to take at once. A delivery that fails is retried with back-off, and parked as
 ``dead`` with its error after ``max_attempts`` (a lease that ran out counts as an attempt, so a
 delivery that kills its worker cannot loop forever).
 
@@ -39,6 +40,9 @@ log = logging.getLogger("precedent.webhooks")
 
 # Failures that another attempt cannot fix: the delivery is parked at once.
 _PERMANENT = (MappingError, WebhookRejected)
+
+# How long a stopping worker waits for the inbox to take back the delivery it was working on.
+_GIVE_BACK_SECONDS = 5.0
 
 
 class Processor(Protocol):
@@ -182,6 +186,12 @@ class Worker:
         try:
             async with asyncio.timeout(opts.attempt_timeout) as limit:
                 outcome = await self._processor.process(delivery)
+        except asyncio.CancelledError:
+            renewing.cancel()
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # this worker is being stopped
+                await self._give_back(delivery)
+            raise
         except Exception as exc:
             renewing.cancel()
             cut = TimeoutError(f"the attempt was cut short after {opts.attempt_timeout:g} s")
@@ -203,6 +213,30 @@ class Worker:
                 outcome,
                 f"{waited.total_seconds() * 1000:.0f}" if waited is not None else "?",
             )
+
+    async def _give_back(self, delivery: Delivery) -> None:
+        # The worker is being stopped mid-delivery (``serve`` shutting down): hand the delivery
+        # back so the next worker takes it at once, rather than after the lease runs out. The
+        # attempt still counts (it may have been what stopped the process). Bounded so that a
+        # stalled inbox cannot hold up the shutdown; if it fails, the lease runs out as before.
+        try:
+            async with asyncio.timeout(_GIVE_BACK_SECONDS):
+                await self._inbox.fail(
+                    delivery.id,
+                    self.name,
+                    now=self._clock(),
+                    error="the worker was stopped during this attempt; taken again at once",
+                    retry_at=self._clock(),
+                )
+        except Exception as exc:
+            log.warning(
+                "webhook delivery %s: could not hand it back as the worker stopped (%s); it is redone "
+                "once its lease runs out",
+                delivery.id,
+                exc,
+            )
+        else:
+            log.info("webhook delivery %s handed back as the worker stopped", delivery.id)
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> None:
         opts = self._options
