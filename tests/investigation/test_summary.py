@@ -344,3 +344,25 @@ def test_a_precedent_cut_for_slack_keeps_what_resolved_it() -> None:
         f"({round(hypotheses[0].confidence * 100)}%)"
     )
     assert len(line) <= 220
+
+
+def test_a_cause_cut_for_slack_never_ends_inside_a_quoted_name() -> None:
+    # Slack showed "again, 'refunds-service: SLO…; apply": a quotation that ran on into the advice.
+    named = _slo_burn(
+        name="refunds-service: SLO burn rate alert on the refund path " + "and the ledger writes " * 4,
+        root_cause="the ledger pool was exhausted",
+        resolution="we raised the pool size to 80 and restarted the refund workers",
+    )
+    hypotheses = precedent_hypotheses(INCIDENT, [named])
+    line = summary_markdown(INCIDENT, hypotheses, [named], [], []).splitlines()[3]
+    assert line.startswith("1. Check whether this is INC-0 (4 weeks before) again…; if it is, apply its fix")
+    assert "'" not in line
+    assert len(line) <= 220
+
+
+def test_a_quotation_with_little_before_it_is_closed_after_the_ellipsis() -> None:
+    quoted = Hypothesis("'" + "the refund ledger writes time out " * 10 + "'", 0.5, "change", ())
+    line = summary_markdown(INCIDENT, [quoted], [], [], []).splitlines()[3]
+    assert line.startswith("1. 'the refund ledger writes time out")
+    assert line.endswith("the…' (50%)")
+    assert len(line) <= 220

@@ -28,6 +28,8 @@ __all__ = ["summary_markdown"]
 
 _LINE = 220
 _SPECIAL = frozenset("\\`*_[]<>~")
+_QUOTES = frozenset("'\"")
+_QUOTE_SEPARATORS = " ,;:("
 
 
 def _esc(text: str) -> str:
@@ -35,7 +37,26 @@ def _esc(text: str) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in text)
 
 
-def _cut(text: str, limit: int = _LINE) -> str:
+def _open_quote(text: str) -> int | None:
+    """Where a quotation ``text`` opens and never closes starts, if one does.
+
+    A quote opens at the start of a word ("again, 'refunds-service: SLO"), so the apostrophe
+    of "can't" opens none; it closes where a word ends.
+    """
+    start: int | None = None
+    for at, char in enumerate(text):
+        if char not in _QUOTES:
+            continue
+        if start is None and (at == 0 or not text[at - 1].isalnum()):
+            start = at
+        elif (
+            start is not None and char == text[start] and (at + 1 == len(text) or not text[at + 1].isalnum())
+        ):
+            start = None
+    return start
+
+
+def _cut_between_words(text: str, limit: int) -> str:
     cut = shortened(text, limit)
     if cut == " ".join(text.split()):
         return cut
@@ -43,6 +64,21 @@ def _cut(text: str, limit: int = _LINE) -> str:
     body = cut.removesuffix("…")
     trailing = len(body) - len(body.rstrip("\\"))
     return (body[:-1] if trailing % 2 else body) + "…"
+
+
+def _cut(text: str, limit: int = _LINE) -> str:
+    cut = _cut_between_words(text, limit)
+    start = _open_quote(cut.removesuffix("…")) if cut.endswith("…") else None
+    if start is None:
+        return cut
+    # Never end inside a quotation: "again, 'refunds-service: SLO…; apply" read as a quote that
+    # ran on into the advice. It goes whole (the precedents list names it) unless little else
+    # would be left, when it is closed after the ellipsis, in the same limit.
+    before = cut[:start].rstrip(_QUOTE_SEPARATORS)
+    if len(before) >= limit // 3:
+        return before + "…"
+    shorter = _cut_between_words(text, limit - 1)
+    return shorter + cut[start] if _open_quote(shorter.removesuffix("…")) == start else shorter
 
 
 def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:
