@@ -10,6 +10,8 @@ from precedent.investigation import (
     Hypothesis,
     IncidentBrief,
     InvestigatedIncident,
+    OnCall,
+    Person,
     Precedent,
     ServiceContext,
     TeamInfo,
@@ -258,6 +260,28 @@ def test_owners_name_every_service_and_group_those_without_an_owner() -> None:
     assert owners == (
         "**Owners**: Pages: Web; no owner or on-call in the map for Actions, API Requests, Copilot and 2 more"
     )
+
+
+def test_owners_say_on_call_came_from_an_imported_export_as_the_cli_and_pages_do() -> None:
+    # Slack and --markdown named who was on call as if a sync had just read it; the CLI and the
+    # pages said the entries were only as fresh as the export's file.
+    ana = OnCall(
+        Person("u-1", "Ana Ruiz", None, None), "sch-1", "Checkout primary", "Checkout", None, None,
+        "export", datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    )  # fmt: skip
+    team = (TeamInfo("t-1", "Checkout", ()),)
+    services = [ServiceContext("s1", "checkout", team, (ana,), (), (), (), ())]
+    summary = summary_markdown(INCIDENT, [], [], services, [])
+    owners = next(x for x in summary.splitlines() if x.startswith("**Owners**"))
+    assert owners.startswith(
+        "**Owners**: checkout: Checkout (on call: Ana Ruiz); "
+        "on call from an imported export, as of its file time 2026-03-02 09:30 UTC"
+    )
+    assert ana.provenance is not None
+    assert ana.provenance in to_mrkdwn(summary)
+    synced = replace(ana, source="synced")
+    services = [ServiceContext("s1", "checkout", team, (synced,), (), (), (), ())]
+    assert "export" not in summary_markdown(INCIDENT, [], [], services, [])
 
 
 def test_every_incident_the_summary_cites_opens_from_it() -> None:

@@ -153,6 +153,8 @@ def _people_line(services: Sequence[ServiceContext]) -> str | None:
         teams = ", ".join(_esc(t.name) for t in service.teams) or "no owner in the map"
         on_call = ", ".join(dict.fromkeys(_esc(o.person.name) for o in service.on_call))
         parts.append(f"{_esc(service.name)}: {teams}" + (f" (on call: {on_call})" if on_call else ""))
+    # Said once for the line: every stored entry is as fresh as the same sync or export.
+    parts += [f"on call {p}" for p in dict.fromkeys(o.provenance for s in known[:3] for o in s.on_call) if p]
     if len(known) > 3:
         parts.append(f"{len(known) - 3} more services with owners")
     unowned = [_esc(s.name) for s in services if not (s.teams or s.on_call)]
