@@ -390,3 +390,19 @@ def test_a_quotation_with_little_before_it_is_closed_after_the_ellipsis() -> Non
     assert line.startswith("1. 'the refund ledger writes time out")
     assert line.endswith("the…' (50%)")
     assert len(line) <= 220
+
+
+def test_a_cause_cut_inside_parentheses_closes_them() -> None:
+    # Slack showed "apply its fix again (resolved by: We added TTLs, … is… (25%)": the fix's
+    # parenthesis ran on into the confidence.
+    fixed = _slo_burn(
+        root_cause="session-redis hit maxmemory and began evicting hot keys",
+        resolution="We added TTLs, flushed the orphaned keys and scaled session-redis. " * 4,
+    )
+    line = summary_markdown(INCIDENT, precedent_hypotheses(INCIDENT, [fixed]), [fixed], [], []).splitlines()[
+        3
+    ]
+    assert "apply its fix again (resolved by: We added TTLs" in line
+    assert line.endswith("…) (35%)")
+    assert line.count("(") == line.count(")")
+    assert len(line) <= 220

@@ -66,7 +66,18 @@ def _cut_between_words(text: str, limit: int) -> str:
     return (body[:-1] if trailing % 2 else body) + "…"
 
 
-def _cut(text: str, limit: int = _LINE) -> str:
+def _open_brackets(text: str) -> int:
+    """How many parentheses ``text`` opens and does not close."""
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+    return depth
+
+
+def _out_of_quotes(text: str, limit: int) -> str:
     cut = _cut_between_words(text, limit)
     start = _open_quote(cut.removesuffix("…")) if cut.endswith("…") else None
     if start is None:
@@ -79,6 +90,18 @@ def _cut(text: str, limit: int = _LINE) -> str:
         return before + "…"
     shorter = _cut_between_words(text, limit - 1)
     return shorter + cut[start] if _open_quote(shorter.removesuffix("…")) == start else shorter
+
+
+def _cut(text: str, limit: int = _LINE) -> str:
+    cut = _out_of_quotes(text, limit)
+    if cut == " ".join(text.split()):
+        return cut
+    # A cut inside parentheses closes them after the ellipsis: "apply its fix again (resolved
+    # by: We added TTLs… (25%)" left the fix's parenthesis open into the confidence.
+    closing = ")" * _open_brackets(cut)
+    if len(cut) + len(closing) > limit and limit > 2 * len(closing):
+        return _cut(text, limit - len(closing))
+    return cut + closing
 
 
 def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:
