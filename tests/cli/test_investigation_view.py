@@ -159,7 +159,8 @@ def test_on_call_from_an_imported_export_says_it_is_as_of_the_export_s_file_time
     base = _investigation()
     on_call = replace(base, services=(replace(base.services[0], on_call=(entry,)),))
     text = _printed_investigation(on_call)
-    assert "Ana Ruiz (Checkout primary, from an export, as of its file time 2026-03-02 09:30 UTC)" in text
+    said = "from an imported export, as of its file time 2026-03-02 09:30 UTC"
+    assert f"Ana Ruiz (Checkout primary, {said})" in text
     synced = replace(entry, source="synced")
     text = _printed_investigation(replace(base, services=(replace(base.services[0], on_call=(synced,)),)))
     assert "Ana Ruiz (Checkout primary, synced)" in text

@@ -130,6 +130,16 @@ def test_precedents_need_a_known_cause_and_cite_their_incident() -> None:
     assert "root cause: A bad deploy" in best.statement
 
 
+def test_a_precedent_s_evidence_keeps_its_reasons_apart_from_their_shared_words() -> None:
+    # "similar: shares words: auth-api, slow, load, similar in meaning" read "similar in meaning"
+    # as a fourth shared word; the pages join the reasons with "; ".
+    said = ("shares words: auth-api, slow, load", "similar in meaning", "same service: auth-api")
+    [found] = precedent_hypotheses(INCIDENT, [replace(precedent("inc-9"), reasons=said)])
+    assert found.evidence[0].why == (
+        "similar: shares words: auth-api, slow, load; similar in meaning; same service: auth-api"
+    )
+
+
 def open_brief(id: str, name: str, service_name: str, minutes: float) -> IncidentBrief:
     """An incident still open on ``service_name``, started ``minutes`` before the declaration."""
     return IncidentBrief(

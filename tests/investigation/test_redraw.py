@@ -26,6 +26,7 @@ from precedent.investigation import (
     latest_or_build,
     latest_per_incident,
     list_recent,
+    openable_count,
     readable,
     save,
     standing,
@@ -147,11 +148,17 @@ async def test_the_listing_and_latest_per_incident_show_a_hidden_newest_build_dr
     assert MADE_PRIVATE not in cited(latest.investigation)
     stored = await get(store, hidden, OWNER_VIEWER)
     assert (await list_recent(collaborators, OWNER_VIEWER)).items == (stored, older)
+    # The home page's count is the listing's: the hidden build counts for the read viewer too.
+    for viewer in (PUBLIC_VIEWER, OWNER_VIEWER):
+        seen = (await store.stats(visibilities=viewer.visibilities)).nodes_by_label["Investigation"]
+        assert await openable_count(collaborators, viewer, seen=seen) == 2
 
     # Its incident made private too: nothing of it is listed to a read viewer.
     await IncidentWriter(store, HashEmbedder(dimensions=384)).hide("inc-20")
     assert (await list_recent(collaborators, PUBLIC_VIEWER)).items == ()
     assert await latest_per_incident(collaborators, PUBLIC_VIEWER) == ()
+    seen = (await store.stats(visibilities=PUBLIC_VIEWER.visibilities)).nodes_by_label.get("Investigation", 0)
+    assert await openable_count(collaborators, PUBLIC_VIEWER, seen=seen) == 0
 
 
 async def test_a_described_build_hidden_as_it_was_stored_opens_by_id_as_its_caller_may_see_it(

@@ -10,6 +10,8 @@ from precedent.investigation import (
     Hypothesis,
     IncidentBrief,
     InvestigatedIncident,
+    OnCall,
+    Person,
     Precedent,
     ServiceContext,
     TeamInfo,
@@ -260,6 +262,28 @@ def test_owners_name_every_service_and_group_those_without_an_owner() -> None:
     )
 
 
+def test_owners_say_on_call_came_from_an_imported_export_as_the_cli_and_pages_do() -> None:
+    # Slack and --markdown named who was on call as if a sync had just read it; the CLI and the
+    # pages said the entries were only as fresh as the export's file.
+    ana = OnCall(
+        Person("u-1", "Ana Ruiz", None, None), "sch-1", "Checkout primary", "Checkout", None, None,
+        "export", datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    )  # fmt: skip
+    team = (TeamInfo("t-1", "Checkout", ()),)
+    services = [ServiceContext("s1", "checkout", team, (ana,), (), (), (), ())]
+    summary = summary_markdown(INCIDENT, [], [], services, [])
+    owners = next(x for x in summary.splitlines() if x.startswith("**Owners**"))
+    assert owners.startswith(
+        "**Owners**: checkout: Checkout (on call: Ana Ruiz); "
+        "on call from an imported export, as of its file time 2026-03-02 09:30 UTC"
+    )
+    assert ana.provenance is not None
+    assert ana.provenance in to_mrkdwn(summary)
+    synced = replace(ana, source="synced")
+    services = [ServiceContext("s1", "checkout", team, (synced,), (), (), (), ())]
+    assert "export" not in summary_markdown(INCIDENT, [], [], services, [])
+
+
 def test_every_incident_the_summary_cites_opens_from_it() -> None:
     # Slack showed "Check whether this is INC-37 again" with INC-37 neither linked nor among the
     # three precedents listed: the responder could not open what the cause rests on.
@@ -343,4 +367,42 @@ def test_a_precedent_cut_for_slack_keeps_what_resolved_it() -> None:
         "if it is, apply its fix again (resolved by: We rolled back the serializer change). "
         f"({round(hypotheses[0].confidence * 100)}%)"
     )
+    assert len(line) <= 220
+
+
+def test_a_cause_cut_for_slack_never_ends_inside_a_quoted_name() -> None:
+    # Slack showed "again, 'refunds-service: SLO…; apply": a quotation that ran on into the advice.
+    named = _slo_burn(
+        name="refunds-service: SLO burn rate alert on the refund path " + "and the ledger writes " * 4,
+        root_cause="the ledger pool was exhausted",
+        resolution="we raised the pool size to 80 and restarted the refund workers",
+    )
+    hypotheses = precedent_hypotheses(INCIDENT, [named])
+    line = summary_markdown(INCIDENT, hypotheses, [named], [], []).splitlines()[3]
+    assert line.startswith("1. Check whether this is INC-0 (4 weeks before) again…; if it is, apply its fix")
+    assert "'" not in line
+    assert len(line) <= 220
+
+
+def test_a_quotation_with_little_before_it_is_closed_after_the_ellipsis() -> None:
+    quoted = Hypothesis("'" + "the refund ledger writes time out " * 10 + "'", 0.5, "change", ())
+    line = summary_markdown(INCIDENT, [quoted], [], [], []).splitlines()[3]
+    assert line.startswith("1. 'the refund ledger writes time out")
+    assert line.endswith("the…' (50%)")
+    assert len(line) <= 220
+
+
+def test_a_cause_cut_inside_parentheses_closes_them() -> None:
+    # Slack showed "apply its fix again (resolved by: We added TTLs, … is… (25%)": the fix's
+    # parenthesis ran on into the confidence.
+    fixed = _slo_burn(
+        root_cause="session-redis hit maxmemory and began evicting hot keys",
+        resolution="We added TTLs, flushed the orphaned keys and scaled session-redis. " * 4,
+    )
+    line = summary_markdown(INCIDENT, precedent_hypotheses(INCIDENT, [fixed]), [fixed], [], []).splitlines()[
+        3
+    ]
+    assert "apply its fix again (resolved by: We added TTLs" in line
+    assert line.endswith("…) (35%)")
+    assert line.count("(") == line.count(")")
     assert len(line) <= 220

@@ -35,6 +35,12 @@ def test_matched_terms_keep_query_order() -> None:
     )
 
 
+def test_matched_terms_leave_out_narration_both_texts_share() -> None:
+    query = terms("Connection pool timeout, seems it started around 14:00 after the deploy")
+    past = "It seems the pool started to time out around noon: connection timeout on every deploy"
+    assert matched_terms(query, past) == ("connection", "pool", "timeout", "deploy")
+
+
 def test_sections_are_found_by_heading() -> None:
     assert section_of("Root cause") == "root_cause"
     assert section_of("## Resolution and recovery") == "resolution"

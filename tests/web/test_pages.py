@@ -249,6 +249,13 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert quote(pages.org.public_investigation, safe="") in home
     found = (await pages.client.get(f"/ui/search?q={quote(str(pages.org.public.properties['name']))}")).text
     assert f'href="/ui/incidents/{pages.org.public_ref}"' in found
+    # Hits and snippets are cut as every surface cuts (``shortened``): Jinja's truncate ended
+    # "…dropped to baseline;..." on a separator and three dots.
+    for q in ("pool size restarted", "timeouts connection slots"):
+        found = (await pages.client.get(f"/ui/search?q={quote(q)}")).text
+        assert "…" in found, q
+        assert "..." not in found, q
+        assert not re.search(r"[;,:]…", found), q
 
 
 async def test_an_unknown_page_answers_not_found_as_a_page(pages: Pages) -> None:

@@ -334,7 +334,7 @@ def _explained(declared: DeclaredIncident, investigation: dict[str, Any]) -> lis
         # A ranking score (a weighted sum of signals), written as the CLI and MCP write it: a "65%
         # similar" read as a share of likeness, and beside "67%" confidence as comparable with it.
         lines.append(f"Top precedent (score {top['score']:.3f}): {label} {top['name']}{repeated}")
-        lines.append(f"  why similar: {', '.join(top['reasons'])}")
+        lines.append(f"  why similar: {'; '.join(top['reasons'])}")
         if top.get("path"):
             lines.append(f"  linked by: {top['path']}")
     return lines

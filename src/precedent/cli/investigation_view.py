@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -84,11 +83,7 @@ def _people(investigation: Investigation) -> Table:
 
 
 def _on_call(entry: OnCall) -> str:
-    if entry.source == "export" and entry.fetched_at:
-        # An export records no time of its own: as fresh as its file, and said to be.
-        file_time = entry.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        return f"{entry.person.name} ({entry.schedule_name}, from an export, as of its file time {file_time})"
-    return f"{entry.person.name} ({entry.schedule_name}, {entry.source})"
+    return f"{entry.person.name} ({entry.schedule_name}, {entry.provenance or entry.source})"
 
 
 def _changes(investigation: Investigation) -> Table:

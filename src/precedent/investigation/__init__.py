@@ -32,7 +32,13 @@ from precedent.investigation.persist import (
     save,
     standing,
 )
-from precedent.investigation.recent import InvestigationPage, LatestBuild, latest_per_incident, list_recent
+from precedent.investigation.recent import (
+    InvestigationPage,
+    LatestBuild,
+    latest_per_incident,
+    list_recent,
+    openable_count,
+)
 from precedent.investigation.redraw import build_and_save, channel_view, readable
 from precedent.investigation.results import (
     Change,
@@ -90,6 +96,7 @@ __all__ = [
     "latest_for_incident",
     "latest_per_incident",
     "list_recent",
+    "openable_count",
     "people_of",
     "readable",
     "recent_changes",

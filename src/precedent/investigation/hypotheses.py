@@ -257,7 +257,8 @@ def precedent_hypotheses(
         confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
         if precedent.shared_services:
             confidence += 0.05
-        reasons = ", ".join(precedent.reasons) or "similar"
+        # "; " as the pages join them: a reason names its shared words with ", ".
+        reasons = "; ".join(precedent.reasons) or "similar"
         evidence = [Evidence("incident", precedent.incident_id, precedent.label, f"similar: {reasons}")]
         evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in precedent.follow_ups[:5]]
         statement = "; ".join([*parts, advice]) + "."

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from precedent.investigation.results import Investigation
     from precedent.model import Node, Viewer
 
-__all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent"]
+__all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent", "openable_count"]
 
 # An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
 _ID = re.compile(r"inv:\d{13}:.+")
@@ -81,6 +81,38 @@ async def _as_seen_newest_first(
                     yield shown
             if len(batch) < _BATCH:
                 return
+
+
+async def openable_count(collaborators: Collaborators, viewer: Viewer, *, seen: int) -> int:
+    """How many stored builds ``viewer`` may open: those they may see, and those drawn again.
+
+    The listing's count: a build hidden from them whose incident they may see is listed, drawn
+    again, so the home page's count of only the builds they may see as stored was fewer than the
+    list below it showed. Looks at the hidden builds only when there are any.
+
+    Args:
+        collaborators: The map.
+        viewer: Who is asking.
+        seen: How many builds they may see as stored (``GraphStore.stats`` with their visibilities).
+    """
+    store = collaborators.store
+    if (await store.stats()).nodes_by_label.get(LABEL, 0) == seen:
+        return seen
+    redrawn = 0
+
+    async def count(batch: list[Node]) -> int:
+        unseen = await _incidents_unseen(collaborators, viewer, batch)
+        return sum(1 for node in batch if str(node.properties.get("incident_id")) not in unseen)
+
+    batch: list[Node] = []
+    async with contextlib.aclosing(store.scan_nodes([LABEL])) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            if not viewer.can_see(node):
+                batch.append(node)
+            if len(batch) == _BATCH:
+                redrawn += await count(batch)
+                batch = []
+    return seen + redrawn + await count(batch)
 
 
 async def list_recent(

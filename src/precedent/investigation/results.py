@@ -7,7 +7,7 @@ served over HTTP and printed by ``precedent investigate --json``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime  # noqa: TC003 - codec reads the type hints at run time
+from datetime import UTC, datetime
 from typing import Literal
 
 from precedent.retrieval.results import ToldLesson
@@ -106,6 +106,18 @@ class OnCall:
     end_at: datetime | None
     source: OnCallSource
     fetched_at: datetime | None
+
+    @property
+    def provenance(self) -> str | None:
+        """Where the entry came from when a reader must be told, in the words every surface uses.
+
+        ``from an imported export, as of its file time 2026-03-02 09:30 UTC``: an export records
+        no time of its own, so it is as fresh as its file. ``None`` for a sync's or a live answer.
+        """
+        if self.source != "export" or self.fetched_at is None:
+            return None
+        file_time = self.fetched_at.astimezone(UTC)
+        return f"from an imported export, as of its file time {file_time:%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ __all__ = ["summary_markdown"]
 
 _LINE = 220
 _SPECIAL = frozenset("\\`*_[]<>~")
+_QUOTES = frozenset("'\"")
+_QUOTE_SEPARATORS = " ,;:("
 
 
 def _esc(text: str) -> str:
@@ -35,7 +37,26 @@ def _esc(text: str) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in text)
 
 
-def _cut(text: str, limit: int = _LINE) -> str:
+def _open_quote(text: str) -> int | None:
+    """Where a quotation ``text`` opens and never closes starts, if one does.
+
+    A quote opens at the start of a word ("again, 'refunds-service: SLO"), so the apostrophe
+    of "can't" opens none; it closes where a word ends.
+    """
+    start: int | None = None
+    for at, char in enumerate(text):
+        if char not in _QUOTES:
+            continue
+        if start is None and (at == 0 or not text[at - 1].isalnum()):
+            start = at
+        elif (
+            start is not None and char == text[start] and (at + 1 == len(text) or not text[at + 1].isalnum())
+        ):
+            start = None
+    return start
+
+
+def _cut_between_words(text: str, limit: int) -> str:
     cut = shortened(text, limit)
     if cut == " ".join(text.split()):
         return cut
@@ -43,6 +64,44 @@ def _cut(text: str, limit: int = _LINE) -> str:
     body = cut.removesuffix("…")
     trailing = len(body) - len(body.rstrip("\\"))
     return (body[:-1] if trailing % 2 else body) + "…"
+
+
+def _open_brackets(text: str) -> int:
+    """How many parentheses ``text`` opens and does not close."""
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+    return depth
+
+
+def _out_of_quotes(text: str, limit: int) -> str:
+    cut = _cut_between_words(text, limit)
+    start = _open_quote(cut.removesuffix("…")) if cut.endswith("…") else None
+    if start is None:
+        return cut
+    # Never end inside a quotation: "again, 'refunds-service: SLO…; apply" read as a quote that
+    # ran on into the advice. It goes whole (the precedents list names it) unless little else
+    # would be left, when it is closed after the ellipsis, in the same limit.
+    before = cut[:start].rstrip(_QUOTE_SEPARATORS)
+    if len(before) >= limit // 3:
+        return before + "…"
+    shorter = _cut_between_words(text, limit - 1)
+    return shorter + cut[start] if _open_quote(shorter.removesuffix("…")) == start else shorter
+
+
+def _cut(text: str, limit: int = _LINE) -> str:
+    cut = _out_of_quotes(text, limit)
+    if cut == " ".join(text.split()):
+        return cut
+    # A cut inside parentheses closes them after the ellipsis: "apply its fix again (resolved
+    # by: We added TTLs… (25%)" left the fix's parenthesis open into the confidence.
+    closing = ")" * _open_brackets(cut)
+    if len(cut) + len(closing) > limit and limit > 2 * len(closing):
+        return _cut(text, limit - len(closing))
+    return cut + closing
 
 
 def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:
@@ -117,6 +176,8 @@ def _people_line(services: Sequence[ServiceContext]) -> str | None:
         teams = ", ".join(_esc(t.name) for t in service.teams) or "no owner in the map"
         on_call = ", ".join(dict.fromkeys(_esc(o.person.name) for o in service.on_call))
         parts.append(f"{_esc(service.name)}: {teams}" + (f" (on call: {on_call})" if on_call else ""))
+    # Said once for the line: every stored entry is as fresh as the same sync or export.
+    parts += [f"on call {p}" for p in dict.fromkeys(o.provenance for s in known[:3] for o in s.on_call) if p]
     if len(known) > 3:
         parts.append(f"{len(known) - 3} more services with owners")
     unowned = [_esc(s.name) for s in services if not (s.teams or s.on_call)]

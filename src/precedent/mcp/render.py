@@ -139,7 +139,8 @@ def _service_lines(service: ServiceContext) -> list[str]:
         members = ", ".join(m.name for m in team.members[:8])
         lines.append(f"owned by {team.name}" + (f" ({members})" if members else ""))
     for shift in service.on_call:
-        lines.append(f"on call: {shift.person.name} ({shift.schedule_name}, {shift.source})")
+        said = shift.provenance or shift.source
+        lines.append(f"on call: {shift.person.name} ({shift.schedule_name}, {said})")
     if not service.on_call:
         lines.append("on call: nobody found on the synced schedules")
     if service.upstream:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from precedent.retrieval.shortening import shortened
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -89,4 +91,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "percent": percent,
     "external_url": external_url,
     "score": score,
+    # Jinja's ``truncate`` ended "…baseline;..." with three dots; every other surface cuts as this.
+    "shortened": shortened,
 }

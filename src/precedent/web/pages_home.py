@@ -9,7 +9,7 @@ from litestar.response import Template
 
 from precedent.browse import hotspots
 from precedent.embedding import Embedder
-from precedent.investigation import Collaborators, latest_per_incident
+from precedent.investigation import Collaborators, latest_per_incident, openable_count
 from precedent.model import Viewer
 from precedent.responses import NodeResponse, SearchResponse
 from precedent.retrieval import SearchQuery, kinds_in
@@ -35,11 +35,14 @@ async def home_page(
     """Counts of what the viewer may see, hotspots, recent incidents' latest investigations, a search box."""
     stats = await store.stats(visibilities=viewer.visibilities)
     recent = await latest_per_incident(collaborators, viewer, limit=8)
+    counts = {label: stats.nodes_by_label.get(label, 0) for label in COUNTED}
+    # Counted as listed: a build hidden from the viewer is shown to them drawn again.
+    counts["Investigation"] = await openable_count(collaborators, viewer, seen=counts["Investigation"])
     return page(
         "home.html",
         session,
         title=None,  # the site's name alone: base.html adds "· Precedent" to a page's own title
-        counts={label: stats.nodes_by_label.get(label, 0) for label in COUNTED},
+        counts=counts,
         hotspots=(await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=8)).items,
         hotspot_weeks=HOTSPOT_WEEKS,
         recent=recent,
