@@ -1,4 +1,5 @@
-"""A search's answer does not depend on how many hits were asked for: a shorter one is its prefix.
+"""A search's answer does not depend on how many hits were asked for, up to the default: a shorter
+one is its prefix.
 
 Each half of a search looked three times the limit deep, so ``limit=1`` fused two lists of three
 and its one hit was not the first of ``limit=20`` whenever the best hit ranked first in one half
@@ -7,17 +8,17 @@ and fourth or lower in the other: an agent asking for the best match got another
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from precedent.embedding.fake import HashEmbedder
-from precedent.model import PUBLIC_VIEWER
-from precedent.retrieval import SEARCH_MAX_RESULTS, SearchQuery, search_map
+from precedent.model import PUBLIC_VIEWER, Node
+from precedent.retrieval import SEARCH_DEFAULT_LIMIT, SearchQuery, search_map
 from tests.retrieval.small_org import hashed_small_org
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Sequence
     from pathlib import Path
 
     from precedent.store.embedded import EmbeddedStore
@@ -45,6 +46,40 @@ async def test_fewer_hits_are_the_first_of_more(store: EmbeddedStore, text: str)
         hits = await search_map(store, HashEmbedder(), SearchQuery(text, limit=limit), viewer=PUBLIC_VIEWER)
         return [hit.node.id for hit in hits]
 
-    everything = await ids(SEARCH_MAX_RESULTS)
-    for limit in (1, 2, 3, 5, 20):
+    everything = await ids(SEARCH_DEFAULT_LIMIT)
+    for limit in (1, 2, 3, 5, 10):
         assert await ids(limit) == everything[:limit], limit
+
+
+class CountsNodeReads:
+    """The store, counting the nodes a search reads whole (each a round trip's worth on Neo4j)."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self.read = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def get_nodes(self, ids: Sequence[str]) -> list[Node]:
+        self.read += len(ids)
+        return list(await self._store.get_nodes(ids))
+
+
+async def test_a_search_reads_whole_only_the_nodes_its_answer_needs(store: EmbeddedStore) -> None:
+    # The fused list of both halves runs to a hundred ids and more; every one was read whole.
+    texts = [f"Check the database connection pool size on replica {n}" for n in range(120)]
+    vectors = await HashEmbedder().embed(texts)
+    await store.upsert_nodes(
+        [
+            Node(f"fu-pool-{n}", "FollowUp", {"title": text}, None, "public", text, vectors[n])
+            for n, text in enumerate(texts)
+        ]
+    )
+    counting = CountsNodeReads(store)
+    query = SearchQuery("database connection pool exhausted", limit=3)
+    hits = await search_map(counting, HashEmbedder(), query, viewer=PUBLIC_VIEWER)  # type: ignore[arg-type]
+    assert len(hits) == 3
+    assert counting.read <= 25  # one batch, and the references of the three hits
+    plain = await search_map(store, HashEmbedder(), query, viewer=PUBLIC_VIEWER)
+    assert [hit.node.id for hit in hits] == [hit.node.id for hit in plain]

@@ -59,8 +59,9 @@ SEARCH_DEFAULT_LIMIT = 20
 SEARCH_MAX_CHARS = 500
 """The longest search, on every surface: a pasted stack trace only costs the analyzer and the
 model (which reads 256 tokens) time; its distinctive words find the same incidents."""
-_DEPTH = SEARCH_MAX_RESULTS * 3
-"""How deep each half of a search looks, whatever its limit: a shorter answer is a longer one's prefix."""
+_DEPTH = SEARCH_DEFAULT_LIMIT * 3
+"""How deep each half of a search looks for any limit up to the default (three times the limit
+beyond it): an answer of up to the default's length is the start of the default's answer."""
 _RRF_K = 60  # the usual constant: rank 1 scores 1/61, so no single list dominates
 
 
@@ -215,10 +216,12 @@ async def search_map(
     search_filter = SearchFilter(
         labels=labels, after=query.after, before=query.before, visibilities=viewer.visibilities
     )
-    # Each half looks further than any answer, so fusion has overlap to work with, and as far for
-    # every limit: at three times the limit, limit=1 fused two lists of three and its hit was not
-    # the first of limit=20 when the best ranked first in one half and fourth in the other.
-    wide = _DEPTH
+    # Each half looks further than the answer, so fusion has overlap to work with, and as far for
+    # every limit up to the default: at three times the limit, limit=1 fused two lists of three
+    # and its hit was not the first of limit=20 when the best ranked first in one half and fourth
+    # in the other. Not deeper for small limits: every hit read costs a node read on Neo4j, and
+    # a k-NN deeper than a filtered map's few hundred nodes falls back to the exact scan.
+    wide = max(_DEPTH, limit * 3)
     rankings: list[list[ScoredNode]] = []
     if query.mode in ("hybrid", "text"):
         rankings.append(await store.text_search(text, k=wide, search_filter=search_filter))
@@ -236,13 +239,29 @@ async def search_map(
         # Services carry no text to index (a name, aliases, catalog attributes): match those here.
         # A service has no time, so a search within a window finds none, as the store's halves do.
         ranked.append(await _services_by_name(store, text, wide))
-    fused = rrf(ranked)
-    nodes = {n.id: n for n in await store.get_nodes([node_id for node_id, _ in fused])}
-    # Cut after the viewer's filter: one the halves let through and the viewer may not see (a
-    # service named like a private incident's parts) would otherwise cost a place in the answer.
-    seen = [(nodes[i], score) for i, score in fused if i in nodes and viewer.can_see(nodes[i])][:limit]
+    seen = await _first_seen(store, viewer, rrf(ranked), limit)
     references = await _incident_references(store, viewer, [node for node, _ in seen])
     return [MapHit(node, score, references.get(_incident_of(node) or "")) for node, score in seen]
+
+
+async def _first_seen(
+    store: GraphStore, viewer: Viewer, fused: list[tuple[str, float]], limit: int
+) -> list[tuple[Node, float]]:
+    """The first ``limit`` fused hits the viewer may see, their nodes read a batch at a time.
+
+    Cut after the viewer's filter: one the halves let through and the viewer may not see (a
+    service named like a private incident's parts) would otherwise cost a place in the answer.
+    Read in batches because the fused list runs to a few hundred ids, each a whole node.
+    """
+    seen: list[tuple[Node, float]] = []
+    batch = max(2 * limit, 20)
+    for start in range(0, len(fused), batch):
+        chunk = fused[start : start + batch]
+        nodes = {n.id: n for n in await store.get_nodes([node_id for node_id, _ in chunk])}
+        seen.extend((nodes[i], score) for i, score in chunk if i in nodes and viewer.can_see(nodes[i]))
+        if len(seen) >= limit:
+            break
+    return seen[:limit]
 
 
 _REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-[0-9]+\b")
