@@ -176,6 +176,20 @@ async def test_a_change_that_finished_before_it_started_is_refused(client: Async
     assert "change:swapped" not in {c["id"] for c in listed.json()["items"]}
 
 
+async def test_a_whole_commit_message_is_kept_and_a_pasted_log_refused(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # The documented CI step sends the whole commit message: refusing a long one fails its curl -f.
+    message = "Fix the retry loop\n\n" + "x" * 20_000
+    kept = {"service": "payments-api", "id": "long-message", "summary": message}
+    assert (await client.post("/v1/changes", json=kept)).status_code == 202
+    listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 1})
+    assert {c["id"]: c["summary"] for c in listed.json()["items"]}["change:long-message"] == message
+    pasted = await client.post("/v1/changes", json={"service": "payments-api", "summary": "y" * 70_000})
+    assert pasted.status_code == 400
+    assert "65,536" in pasted.json()["detail"]
+
+
 async def test_the_openapi_schema_describes_the_new_routes(client: AsyncTestClient[Litestar]) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {"/v1/investigations", "/v1/changes", "/v1/services/{service}/changes"} <= set(paths)

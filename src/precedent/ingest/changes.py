@@ -27,6 +27,7 @@ __all__ = [
     "CHANGE_KINDS",
     "PENDING_KEY",
     "SERVICE_KEYS",
+    "SUMMARY_MAX_CHARS",
     "ChangeKind",
     "ChangeRecord",
     "ChangeRecorder",
@@ -44,6 +45,10 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 SERVICE_KEYS = ("name", "external_id", "aliases")
 """The properties besides its id that name a service."""
+
+SUMMARY_MAX_CHARS = 65_536
+"""The longest summary kept: a whole commit message fits (the documented CI step sends one); more is
+no summary but a pasted log, refused so a client cuts it rather than the map storing it unread."""
 
 PENDING_KEY = "changes:pending"
 """Meta key holding ``[{"id": change id, "service": name}]`` for changes whose service is unknown."""
@@ -78,6 +83,11 @@ class ChangeRecord:
             raise ValueError("a change needs the service it was made to")
         if self.kind not in CHANGE_KINDS:
             raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}")
+        if self.summary is not None and len(self.summary) > SUMMARY_MAX_CHARS:
+            raise ValueError(
+                f"summary is {len(self.summary):,} characters, more than the {SUMMARY_MAX_CHARS:,} kept: "
+                "send the commit message's first lines, and link the rest with url"
+            )
         for name in ("started_at", "finished_at"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
