@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
@@ -125,7 +125,7 @@ async def test_record_a_change_idempotently_and_list_it(client: AsyncTestClient[
         "service": "payments-api",
         "kind": "deploy",
         "version": "7.0.0",
-        "started_at": "2030-01-01T10:00:00Z",
+        "started_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "author": "ci",
         "id": "gha-123",
     }
@@ -145,8 +145,9 @@ async def test_record_a_change_idempotently_and_list_it(client: AsyncTestClient[
 async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
     client: AsyncTestClient[Litestar],
 ) -> None:
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     response = await client.post(
-        "/v1/changes", json={"service": "billing-v2", "kind": "config", "started_at": "2030-01-01T10:00:00Z"}
+        "/v1/changes", json={"service": "billing-v2", "kind": "config", "started_at": an_hour_ago}
     )
     assert response.status_code == 202
     assert response.json()["linked"] is False
@@ -167,13 +168,42 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
 
 
 async def test_a_change_that_finished_before_it_started_is_refused(client: AsyncTestClient[Litestar]) -> None:
-    times = {"started_at": "2030-01-01T10:00:00Z", "finished_at": "2030-01-01T09:00:00Z"}
+    times = {"started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T09:00:00Z"}
     response = await client.post("/v1/changes", json={"service": "payments-api", "id": "swapped", **times})
     assert response.status_code == 400
     assert "finished_at" in response.json()["detail"]
     assert "swap them" in response.json()["detail"]
     listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 24 * 365})
     assert "change:swapped" not in {c["id"] for c in listed.json()["items"]}
+
+
+async def test_a_whole_commit_message_is_kept_and_a_pasted_log_refused(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # The documented CI step sends the whole commit message: refusing a long one fails its curl -f.
+    message = "Fix the retry loop\n\n" + "x" * 20_000
+    kept = {"service": "payments-api", "id": "long-message", "summary": message}
+    assert (await client.post("/v1/changes", json=kept)).status_code == 202
+    listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 1})
+    assert {c["id"]: c["summary"] for c in listed.json()["items"]}["change:long-message"] == message
+    pasted = await client.post("/v1/changes", json={"service": "payments-api", "summary": "y" * 70_000})
+    assert pasted.status_code == 400
+    assert "65,536" in pasted.json()["detail"]
+
+
+async def test_a_change_starting_more_than_a_day_ahead_is_refused(client: AsyncTestClient[Litestar]) -> None:
+    # A mistyped year: kept, it headed payments-api's changes until 2099.
+    future = await client.post(
+        "/v1/changes", json={"service": "payments-api", "id": "far", "started_at": "2099-01-01T10:00:00Z"}
+    )
+    assert future.status_code == 400
+    assert "leave started_at out" in future.json()["detail"]
+    # A CI runner's clock a few hours ahead is no mistake.
+    skewed = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    ahead = {"service": "payments-api", "id": "skewed", "started_at": skewed}
+    assert (await client.post("/v1/changes", json=ahead)).status_code == 202
+    listed = await client.get("/v1/services/payments-api/changes", params={"since_hours": 1})
+    assert "change:far" not in {c["id"] for c in listed.json()["items"]}
 
 
 async def test_the_openapi_schema_describes_the_new_routes(client: AsyncTestClient[Litestar]) -> None:

@@ -283,6 +283,21 @@ async def test_hotspots_count_incidents_per_week_and_rank_services(org_api: OrgA
     assert bad.status_code == 400
 
 
+async def test_a_hotspots_cursor_is_refused_for_another_window(org_api: OrgApi) -> None:
+    # Read with another `weeks`, a cursor's key cut another ranking: services skipped or repeated.
+    first = (await org_api.get("/v1/hotspots", org_api.tokens.private, weeks=52, limit=1)).json()
+    assert first["next_cursor"] is not None
+    same = await org_api.get(
+        "/v1/hotspots", org_api.tokens.private, weeks=52, limit=1, cursor=first["next_cursor"]
+    )
+    assert same.status_code == 200
+    other = await org_api.get(
+        "/v1/hotspots", org_api.tokens.private, weeks=4, limit=1, cursor=first["next_cursor"]
+    )
+    assert other.status_code == 400
+    assert "leave cursor out to start again" in other.json()["detail"]
+
+
 ROUTES = [
     "/v1/services",
     "/v1/services/{service}",

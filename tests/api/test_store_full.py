@@ -52,7 +52,7 @@ async def test_a_write_on_a_full_disk_answers_503_with_what_to_do_and_no_server_
         change = {
             "service": "payments-api",
             "kind": "deploy",
-            "started_at": "2030-01-01T10:00:00Z",
+            "started_at": "2026-01-01T10:00:00Z",
             "id": "d1",
         }
         async with running(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:

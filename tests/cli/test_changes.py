@@ -53,7 +53,7 @@ async def test_a_change_is_stored_alike_whether_the_cli_or_the_api_recorded_it(d
     # The API stored a vector of each change and the CLI none: one map, two shapes of one change.
     fields = {"service": "ledger", "kind": "config", "version": "v8", "summary": "Raise the pool size"}
     fields |= {"author": "ci", "commit_sha": "abc123", "repository": "acme/ledger"}
-    fields |= {"started_at": "2030-01-01T10:00:00+00:00", "finished_at": "2030-01-01T10:05:00+00:00"}
+    fields |= {"started_at": "2026-01-01T10:00:00+00:00", "finished_at": "2026-01-01T10:05:00+00:00"}
     argv = [f"--{key.replace('_', '-')}={value}" for key, value in fields.items()]
     assert await run_main(["changes", "record", *argv, "--label", "prod", "--id", "by-cli"]) == 0
 
@@ -80,3 +80,16 @@ async def test_a_change_is_stored_alike_whether_the_cli_or_the_api_recorded_it(d
     )
     assert cli == api
     assert embedder.texts_embedded == 0  # so recording loads no model on the API either
+
+
+async def test_the_cli_refuses_a_change_starting_in_another_year(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API's check, on the CLI's path too: both record through ChangeRecorder.
+    record = ["changes", "record", "--service", "ledger", "--started-at", "2099-01-01T10:00:00Z"]
+    assert await run_main(record) != 0
+    assert "leave started_at out" in capsys.readouterr().err
+    listing = ["changes", "list", "--service", "ledger", "--since-hours", "1", "--json"]
+    assert await run_main(listing) == 0
+    page = ChangesPageResponse.model_validate_json(capsys.readouterr().out)
+    assert page.items == []

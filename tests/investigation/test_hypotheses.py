@@ -648,3 +648,18 @@ def test_precedents_on_other_services_that_failed_the_same_way_make_one_hypothes
     # One still open at the declaration is asked about on its own.
     apart = rank_hypotheses(INCIDENT, [], pool, [service()], {}, frozenset({"inc-89"}))
     assert [h.evidence[0].id for h in apart] == ["inc-178", "inc-140", "inc-89"]
+
+
+def test_two_deploys_of_one_service_without_a_version_read_apart() -> None:
+    # Both "deploy of checkout ... 3 h before": which one to roll back could not be told.
+    early, late = (replace(change(id, minutes=m), version=None) for id, m in (("chg-1", 175), ("chg-2", 160)))
+    late = replace(late, summary="Retry payments on timeout\n\nLonger body")
+    first, second = change_hypotheses(INCIDENT, [early, late], [])
+    assert first.statement != second.statement
+    assert "deploy of checkout (started 09:05 UTC) by alice, 3 h before" in first.statement
+    assert 'deploy of checkout (started 09:20 UTC, "Retry payments on timeout") by' in second.statement
+    # Only the words: a version or none, each ranks as before.
+    versioned = [change("chg-1", minutes=175), change("chg-2", minutes=160)]
+    with_versions = change_hypotheses(INCIDENT, versioned, [])
+    assert [h.confidence for h in (first, second)] == [h.confidence for h in with_versions]
+    assert "deploy of checkout 1.2.3 by alice" in with_versions[0].statement

@@ -55,10 +55,20 @@ if TYPE_CHECKING:
         ),
         (
             "get_investigation",
-            {"incident": "INC-1", "rebuild": "maybe", "similar": 100},
-            '`rebuild` must be true or false, not "maybe"; '
-            "`similar` must be a whole number from 1 to 20, not 100",
+            {"incident": "INC-1", "similar": 100, "change_window_hours": 0},
+            "`similar` must be a whole number from 1 to 20, not 100; "
+            "`change_window_hours` must be a number above 0 and at most 720, not 0",
         ),
+        # Strings for a flag and a number, refused as the HTTP API refuses them (the SDK took them).
+        (
+            "get_investigation",
+            {"incident": "INC-1", "rebuild": "yes", "similar": "5"},
+            '`rebuild` must be true or false, not "yes"; '
+            '`similar` must be a whole number from 1 to 20, not "5"',
+        ),
+        ("search", {"query": "x", "limit": "5"}, '`limit` must be a whole number from 1 to 100, not "5"'),
+        ("recent_changes", {"hours": "24"}, '`hours` must be a number above 0 and at most 720, not "24"'),
+        ("recent_changes", {"limit": True}, "`limit` must be a whole number from 1 to 200, not true"),
     ],
 )
 async def test_a_rejected_argument_says_what_to_send(

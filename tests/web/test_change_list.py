@@ -21,3 +21,19 @@ def test_a_change_with_no_dependency_path_says_so_not_via() -> None:
     assert "· upstream via checkout" in html
     assert "· no dependency path to checkout" in html
     assert "unlinked" not in html
+
+
+def test_a_whole_commit_message_shows_as_its_first_line_cut_between_words() -> None:
+    # CI's step sends the whole commit message: 20,000 characters filled the page under one change.
+    message = "Raise the ledger pool size to cope with the morning batch\n\n" + "Details follow. " * 1250
+    html = (
+        _environment()
+        .get_template("_changes.html")
+        .render(changes=[replace(change("chg-1"), summary=message)], changes_before_now=False)
+    )
+    assert "Raise the ledger pool size to cope with the morning batch" in html
+    assert "Details follow" not in html
+    long_line = replace(change("chg-1"), summary="word " * 4000)
+    assert long_line.summary_line is not None
+    assert len(long_line.summary_line) <= 160
+    assert long_line.summary_line.endswith("word…")

@@ -147,6 +147,6 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     for c in found.page.items:
         started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
         # Escaped: CI's text ("[skip ci] ...") is not rich markup.
-        table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary or "-", c.id)))
+        table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary_line or "-", c.id)))
     Console().print(table)
     return 0

@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
+from precedent.errors import InvalidQuery
 from precedent.model import Edge, Node, Property, clean_properties
 from precedent.store.meta import update_meta
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from precedent.store.base import GraphStore
 
@@ -27,6 +28,8 @@ __all__ = [
     "CHANGE_KINDS",
     "PENDING_KEY",
     "SERVICE_KEYS",
+    "SUMMARY_MAX_CHARS",
+    "FUTURE_TOLERANCE",
     "ChangeKind",
     "ChangeRecord",
     "ChangeRecorder",
@@ -44,6 +47,14 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 SERVICE_KEYS = ("name", "external_id", "aliases")
 """The properties besides its id that name a service."""
+
+SUMMARY_MAX_CHARS = 65_536
+"""The longest summary kept: a whole commit message fits (the documented CI step sends one); more is
+no summary but a pasted log, refused so a client cuts it rather than the map storing it unread."""
+
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far past the recorder's clock a change may start: a CI runner's clock may run ahead of it.
+Further is a mistyped year or time zone, and such a change would head its service's list for years."""
 
 PENDING_KEY = "changes:pending"
 """Meta key holding ``[{"id": change id, "service": name}]`` for changes whose service is unknown."""
@@ -78,6 +89,11 @@ class ChangeRecord:
             raise ValueError("a change needs the service it was made to")
         if self.kind not in CHANGE_KINDS:
             raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}")
+        if self.summary is not None and len(self.summary) > SUMMARY_MAX_CHARS:
+            raise ValueError(
+                f"summary is {len(self.summary):,} characters, more than the {SUMMARY_MAX_CHARS:,} kept: "
+                "send the commit message's first lines, and link the rest with url"
+            )
         for name in ("started_at", "finished_at"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
@@ -203,17 +219,30 @@ class ChangeRecorder:
 
     Args:
         store: The knowledge map.
+        clock: The time now (a test passes a fixed one); changes starting more than
+            ``FUTURE_TOLERANCE`` after it are refused.
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._clock = clock
 
     async def record(self, record: ChangeRecord) -> RecordedChange:
         """Write the change and link it to its service (or remember to, once the service appears).
 
         Returns:
             The change's id, its service when known, and whether it was new.
+
+        Raises:
+            InvalidQuery: if it starts more than ``FUTURE_TOLERANCE`` from now.
         """
+        now = self._clock()
+        if record.started_at > now + FUTURE_TOLERANCE:
+            raise InvalidQuery(
+                f"started_at ({record.started_at.isoformat()}) is more than a day after now "
+                f"({now.isoformat(timespec='seconds')}): record a change when it starts going out; "
+                "check its year and time zone, or leave started_at out to mean now"
+            )
         service = await resolve_service(self._store, record.service)
         name = str(service.properties.get("name", service.id)) if service else record.service.strip()
         node = change_node(record, name)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from precedent.investigation.results import Evidence, Hypothesis
+from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -132,6 +134,23 @@ def _where(change: Change) -> str:
     return f"on {here}, {_hops(change.hops)} from {via}"
 
 
+def _named(change: Change) -> str:
+    """The change as its hypothesis names it: ``deploy of checkout 1.4.2``, or, with no version, what
+    else tells it apart (when it started, and what its summary says or its commit).
+
+    Two deploys of one service without a version made two hypotheses that read word for word the
+    same; which one to roll back could not be told.
+    """
+    if change.version:
+        return change.title
+    parts = [f"started {change.started_at.astimezone(UTC):%H:%M} UTC"] if change.started_at else []
+    if change.summary_line:
+        parts.append(f'"{shortened(change.summary_line, 60)}"')
+    elif change.commit_sha:
+        parts.append(f"commit {change.commit_sha[:12]}")
+    return f"{change.title} ({', '.join(parts)})" if parts else change.title
+
+
 def supports(precedent: Precedent, change: Change) -> bool:
     """Whether a similar past incident caused by a change speaks for ``change`` in particular.
 
@@ -190,7 +209,7 @@ def change_hypotheses(
                     f" ({', '.join(labels[:-1])} and {labels[-1]}, similar incidents, followed changes {to})"
                 )
         statement = (
-            f"Check the {change.title}{who}, {age_text(change.minutes_before)} before {incident.label} "
+            f"Check the {_named(change)}{who}, {age_text(change.minutes_before)} before {incident.label} "
             f"was declared, {_where(change)}: {advice}."
         )
         kind = change.kind.replace("_", " ")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from precedent.retrieval.results import ToldLesson
+from precedent.retrieval.shortening import shortened
 
 __all__ = [
     "Change",
@@ -32,6 +33,9 @@ __all__ = [
     "SuspectedChange",
     "TeamInfo",
 ]
+
+SUMMARY_LINE_CHARS = 160
+"""The most of a change's summary a responder is shown (``Change.summary_line``)."""
 
 ChangeKind = Literal["deploy", "config", "feature_flag", "infrastructure", "other"]
 HypothesisKind = Literal["same_service", "change", "precedent", "dependency", "recurrence"]
@@ -210,6 +214,18 @@ class Change:
         """``deploy of payments-api 1.4.2`` or the change's summary."""
         what = f"{self.kind.replace('_', ' ')} of {self.service_name}"
         return f"{what} {self.version}" if self.version else what
+
+    @property
+    def summary_line(self) -> str | None:
+        """The summary's first line, cut between words to ``SUMMARY_LINE_CHARS``: what a responder reads.
+
+        The documented CI step sends a whole commit message as the summary; shown in full it
+        pushed everything after it off the page, the table and the message. The API keeps it whole.
+        """
+        if not self.summary or not self.summary.strip():
+            return None
+        first = next(line for line in self.summary.strip().splitlines() if line.strip())
+        return shortened(first, SUMMARY_LINE_CHARS)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ information visit https://errors.pydantic.dev/..."). ``argument_errors`` rewrite
 tool's published input schema: which argument, what to send instead, what was sent.
 ``unknown_arguments`` refuses names a tool does not take, as the HTTP API refuses unknown query
 parameters, so a misspelt ``service`` for ``services`` is never dropped in silence.
+``mistyped_arguments`` refuses a string for a number or a flag, as the HTTP API does: the SDK's
+validation is lax, so ``rebuild: "yes"`` became true and ``limit: "5"`` 5.
 """
 
 from __future__ import annotations
@@ -14,13 +16,30 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from pydantic import ValidationError
 
-__all__ = ["argument_errors", "unknown_arguments"]
+__all__ = ["argument_errors", "mistyped_arguments", "unknown_arguments"]
 
 _TIME = "an ISO 8601 time with a time zone, e.g. 2026-12-03T14:05:00Z"
+
+
+def _is_flag(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    # A bool is no number, as in JSON.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# What a JSON value of each strictly checked schema type is.
+_JSON_TYPES: dict[str, Callable[[object], bool]] = {
+    "boolean": _is_flag,
+    "integer": _is_number,
+    "number": _is_number,
+}
 
 # What is wrong with a value of the right type.
 _WHY = {
@@ -72,6 +91,26 @@ def unknown_arguments(tool: str, arguments: Mapping[str, object], schema: Mappin
     names = ", ".join(f"`{name}`" for name in unknown)
     takes = ", ".join(known) if known else "no arguments"
     return f"invalid arguments: {tool} takes no {names}; it takes {takes}"
+
+
+def mistyped_arguments(arguments: Mapping[str, object], schema: Mapping[str, Any]) -> str | None:
+    """Say which number or flag arguments were sent as another JSON type; ``None`` when none were.
+
+    A float for a whole number passes here: the SDK's validation says whether it has a fractional part.
+    """
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    problems = []
+    for name, value in arguments.items():
+        field = properties.get(name)
+        if field is None:
+            continue
+        kinds = {branch.get("type") for branch in field.get("anyOf", [field])}
+        if value is None and "null" in kinds:
+            continue
+        checks = [_JSON_TYPES[kind] for kind in kinds - {"null"} if kind in _JSON_TYPES]
+        if checks and len(checks) == len(kinds - {"null"}) and not any(check(value) for check in checks):
+            problems.append(f"`{name}` must be {_expected(field)}, not {_shown(value)}")
+    return "invalid arguments: " + "; ".join(problems) if problems else None
 
 
 def _expected(field: Mapping[str, Any]) -> str:

@@ -129,7 +129,7 @@ def _change_line(change: Change) -> str:
         where = f" (no dependency path to {change.via}, {hops})"
     elif change.relation != "affected":
         where = f" ({change.relation} of {change.via}, {hops})"
-    summary = f": {_short(change.summary, 100)}" if change.summary else ""
+    summary = f": {_short(change.summary_line, 100)}" if change.summary_line else ""
     return f"- {_when(change.started_at)} {change.title}{where}{summary} [{change.id}]"
 
 

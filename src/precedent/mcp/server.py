@@ -9,7 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from precedent import __version__
-from precedent.mcp.arguments import argument_errors, unknown_arguments
+from precedent.mcp.arguments import argument_errors, mistyped_arguments, unknown_arguments
 from precedent.mcp.resources import register_resources
 from precedent.mcp.state import ToolState
 from precedent.mcp.tools_incidents import register_incident_tools
@@ -55,9 +55,11 @@ class PrecedentServer(MCPServer):
         tool = tools.get(name)
         if tool is None:
             raise ToolError(f"Unknown tool: {name}; the tools are {', '.join(sorted(tools))}")
-        unknown = unknown_arguments(name, arguments, tool.input_schema)
-        if unknown is not None:
-            raise ToolError(f"Error executing tool {name}: {unknown}")
+        refused = unknown_arguments(name, arguments, tool.input_schema) or mistyped_arguments(
+            arguments, tool.input_schema
+        )
+        if refused is not None:
+            raise ToolError(f"Error executing tool {name}: {refused}")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
