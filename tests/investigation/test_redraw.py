@@ -31,6 +31,7 @@ from precedent.investigation import (
     save,
     standing,
 )
+from precedent.investigation.recent import REDRAWN_PER_PAGE
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.retrieval import DescribedQuery
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
@@ -190,3 +191,30 @@ async def test_an_older_build_says_it_is_superseded_by_a_newer_one_hidden_from_a
     stands = await standing(store, older, PUBLIC_VIEWER)
     assert (stands.superseded_by, stands.superseded_at) == (hidden, DECLARED + timedelta(minutes=5))
     assert (await standing(store, older, OWNER_VIEWER)).superseded_by == hidden
+
+
+async def test_a_page_past_many_hidden_builds_draws_a_bounded_number_and_goes_on_on_the_next(
+    store: GraphStore,
+) -> None:
+    # Every hidden build a page passed was built again, one after another, in one request: a
+    # read token's listing of 100 past 100 builds citing one incident made private built 101.
+    embedder = HashEmbedder(dimensions=384)
+    await build_investigation_org(store, embedder)
+    count = REDRAWN_PER_PAGE + 2
+    for n in range(count):
+        at = DECLARED + timedelta(minutes=5, seconds=n)
+        assert await MapInvestigationBuilder(map_collaborators(store, lambda at=at: at))("inc-20")
+    await IncidentWriter(store, embedder).hide(MADE_PRIVATE)
+    collaborators = map_collaborators(store, lambda: DECLARED + timedelta(hours=1))
+
+    first = await list_recent(collaborators, PUBLIC_VIEWER, limit=100)
+    assert len(first.items) == REDRAWN_PER_PAGE
+    assert first.next_cursor == first.items[-1].id
+    rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=100)
+    assert (len(rest.items), rest.next_cursor) == (2, None)
+    every = [i.id for i in (*first.items, *rest.items)]
+    assert len(set(every)) == count
+    assert every == sorted(every)  # ids sort newest first
+    assert all(MADE_PRIVATE not in cited(i) for i in (*first.items, *rest.items))
+    # The owner sees the stored builds, none drawn again: one page.
+    assert len((await list_recent(collaborators, OWNER_VIEWER, limit=100)).items) == count

@@ -195,7 +195,9 @@ async def recent_investigations(
     """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page.
 
     One that cites an incident made private since is listed as `GET /v1/investigations/{id}`
-    answers it: drawn again without that incident for a token that may not see private ones."""
+    answers it: drawn again without that incident for a token that may not see private ones. A
+    page draws at most eight such builds again and ends there, shorter than ``limit``, with a
+    ``next_cursor`` to the rest: follow ``next_cursor`` until it is null rather than counting."""
     page = await list_recent(collaborators, viewer, cursor=cursor, limit=limit)
     items = tuple(
         InvestigationListItem(

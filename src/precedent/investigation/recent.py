@@ -40,6 +40,10 @@ class InvestigationPage:
 
 # Builds read ahead of the listing, to look up at once the incidents of those hidden from the viewer.
 _BATCH = 64
+# Builds drawn again for one page at most: each is a whole investigation built (and perhaps a call
+# to incident.io for who was on call), so a page past many hidden builds ends early instead, its
+# cursor leading on to the rest.
+REDRAWN_PER_PAGE = 8
 
 
 async def _incidents_unseen(collaborators: Collaborators, viewer: Viewer, batch: list[Node]) -> set[str]:
@@ -55,13 +59,15 @@ async def _incidents_unseen(collaborators: Collaborators, viewer: Viewer, batch:
 
 async def _as_seen_newest_first(
     collaborators: Collaborators, viewer: Viewer, keep: Callable[[Node], bool]
-) -> AsyncGenerator[Investigation, None]:
+) -> AsyncGenerator[Investigation | None, None]:
     """The stored builds ``keep`` takes, newest first, as ``viewer`` may see them (``as_seen``).
 
     A build of an incident hidden from the viewer costs nothing more than a share of one read per
     batch; one drawn again is drawn only when it is reached, so a listing that stops early draws
-    no more than it shows.
+    no more than it shows. After ``REDRAWN_PER_PAGE`` builds drawn again, the next one to draw
+    yields ``None`` and ends the listing: the page ends there.
     """
+    redrawn = 0
     scan = collaborators.store.scan_nodes([LABEL])
     # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
     async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
@@ -74,10 +80,15 @@ async def _as_seen_newest_first(
                         break
             unseen = await _incidents_unseen(collaborators, viewer, batch)
             for node in batch:
-                if not viewer.can_see(node) and str(node.properties.get("incident_id")) in unseen:
+                hidden = not viewer.can_see(node)
+                if hidden and str(node.properties.get("incident_id")) in unseen:
                     continue
+                if hidden and redrawn == REDRAWN_PER_PAGE:
+                    yield None
+                    return
                 shown = await as_seen(collaborators, node, viewer)
                 if shown is not None:
+                    redrawn += 1 if hidden else 0
                     yield shown
             if len(batch) < _BATCH:
                 return
@@ -142,7 +153,8 @@ async def list_recent(
     listing = _as_seen_newest_first(collaborators, viewer, newer_than_cursor)
     async with contextlib.aclosing(listing) as shown:
         async for investigation in shown:
-            if len(items) == limit:
+            # ``None``: as many builds drawn again as one page takes; the next page goes on.
+            if len(items) == limit or investigation is None:
                 more = True
                 break
             items.append(investigation)
@@ -184,6 +196,8 @@ async def latest_per_incident(
         _as_seen_newest_first(collaborators, viewer, newest_of_its_incident)
     ) as shown:
         async for investigation in shown:
+            if investigation is None:  # as many drawn again as a page takes
+                break
             latest.append(investigation)
             if len(latest) == limit:
                 break
