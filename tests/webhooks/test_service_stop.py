@@ -75,11 +75,8 @@ class Counts:
         return "done"
 
 
-async def test_a_delivery_in_progress_at_a_stop_is_taken_again_at_once_by_the_next_worker(
-    tmp_path: Path,
-) -> None:
-    # A stopped serve left the delivery it was working on leased: after a restart it waited out
-    # the whole lease (a minute by default) before anyone took it again.
+async def _stopped_mid_delivery(tmp_path: Path) -> Path:
+    """An inbox whose worker was stopped while working on its one delivery, ``msg_1``; its path."""
     path = tmp_path / "webhooks.sqlite"
     first = SlowToWindDown()
     first.release.set()
@@ -89,6 +86,15 @@ async def test_a_delivery_in_progress_at_a_stop_is_taken_again_at_once_by_the_ne
     service.worker.wake()
     await first.started.wait()
     await service.stop()
+    return path
+
+
+async def test_a_delivery_in_progress_at_a_stop_is_taken_again_at_once_by_the_next_worker(
+    tmp_path: Path,
+) -> None:
+    # A stopped serve left the delivery it was working on leased: after a restart it waited out
+    # the whole lease (a minute by default) before anyone took it again.
+    path = await _stopped_mid_delivery(tmp_path)
 
     inbox = SqliteInbox(path)
     await inbox.open()
@@ -107,15 +113,7 @@ async def test_a_delivery_in_progress_at_a_stop_is_taken_again_at_once_by_the_ne
 
 
 async def test_the_next_serve_finishes_a_delivery_a_stop_interrupted(tmp_path: Path) -> None:
-    path = tmp_path / "webhooks.sqlite"
-    first = SlowToWindDown()
-    first.release.set()
-    service = WebhookService(SqliteInbox(path), None, first, FAST, receives=False)
-    await service.start()
-    await service.require_inbox().record(NewDelivery("msg_1", CREATED, "{}", datetime.now(UTC)))
-    service.worker.wake()
-    await first.started.wait()
-    await service.stop()
+    path = await _stopped_mid_delivery(tmp_path)
 
     second = Counts()
     again = WebhookService(SqliteInbox(path), None, second, FAST, receives=False)
