@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TOLD_WEIGHT",
+    "age_before",
     "age_text",
     "change_confidence",
     "change_hypotheses",
@@ -79,6 +80,15 @@ def age_text(minutes: float) -> str:
     if days < 60:
         return f"{round(days / 7)} weeks"
     return f"{round(days / 30)} months"
+
+
+def age_before(incident: InvestigatedIncident, precedent: Precedent) -> str | None:
+    """How long before ``incident`` was declared ``precedent`` started (``age_text``); ``None`` when
+    either time is unknown. Counted back from the declaration, never from now: "ago" would be wrong
+    once the investigation is read later."""
+    if incident.declared_at is None or precedent.started_at is None:
+        return None
+    return age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)
 
 
 def listed(items: Sequence[str], shown: int, sep: str) -> str:
@@ -257,9 +267,7 @@ def precedent_hypotheses(
         # One still open then has no resolution yet; whether this is part of it is worth asking.
         if not (precedent.root_cause or precedent.resolution or still_open):
             continue
-        age = None
-        if incident.declared_at and precedent.started_at:
-            age = age_text((incident.declared_at - precedent.started_at).total_seconds() / 60)
+        age = age_before(incident, precedent)
         if still_open:
             since = f", started {age} before" if age else ""
             parts = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from precedent.investigation.hypotheses import age_text, listed
+from precedent.investigation.hypotheses import age_before, listed
 from precedent.investigation.results import Evidence
 from precedent.retrieval.lessons import causes_agree
 
@@ -69,10 +69,8 @@ def _said_with(
     """``...; INC-89 ('ledger-db requests timing out', 2 months before) failed the same way; ...``."""
     named = []
     for p in same:
-        age = ""
-        if incident.declared_at and p.started_at:
-            age = f", {age_text((incident.declared_at - p.started_at).total_seconds() / 60)} before"
-        named.append(f"{p.label} ({p.name!r}{age})")
+        age = age_before(incident, p)
+        named.append(f"{p.label} ({p.name!r}{f', {age} before' if age else ''})")
     verb = {1: "failed", 2: "both failed"}.get(len(same), "all failed")
     also = f"{listed(named, 3, ', ')} {verb} the same way"
     # The advice stays last: a short form (Slack's line) cuts what precedes it.

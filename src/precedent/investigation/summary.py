@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from precedent.investigation.hypotheses import age_text
+from precedent.investigation.hypotheses import age_before, age_text
 from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
@@ -144,10 +144,8 @@ def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[
 def _precedent_line(
     p: Precedent, incident: InvestigatedIncident, incident_page: Callable[[str], str] | None
 ) -> str:
-    when = ""
-    if incident.declared_at and p.started_at:
-        # Counted back from the declaration, as the changes are: "ago" would be wrong once read later.
-        when = f" ({age_text((incident.declared_at - p.started_at).total_seconds() / 60)} before)"
+    age = age_before(incident, p)  # counted back from the declaration, as the changes are
+    when = f" ({age} before)" if age else ""
     lesson = "; ".join(
         x
         for x in (
