@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from precedent.investigation.build import Collaborators
     from precedent.investigation.results import Investigation
     from precedent.model import Node, Viewer
+    from precedent.store import GraphStore
 
 __all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent", "openable_count"]
 
@@ -57,6 +58,21 @@ async def _incidents_unseen(collaborators: Collaborators, viewer: Viewer, batch:
     return wanted - {n.id for n in found if viewer.can_see(n)}
 
 
+async def _batches(store: GraphStore, keep: Callable[[Node], bool]) -> AsyncGenerator[list[Node], None]:
+    """The stored builds ``keep`` takes, newest first, ``_BATCH`` at a time."""
+    batch: list[Node] = []
+    # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
+    async with contextlib.aclosing(store.scan_nodes([LABEL])) as nodes:  # type: ignore[type-var]
+        async for node in nodes:
+            if keep(node):
+                batch.append(node)
+                if len(batch) == _BATCH:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
+
+
 async def _as_seen_newest_first(
     collaborators: Collaborators, viewer: Viewer, keep: Callable[[Node], bool]
 ) -> AsyncGenerator[Investigation | None, None]:
@@ -68,16 +84,8 @@ async def _as_seen_newest_first(
     yields ``None`` and ends the listing: the page ends there.
     """
     redrawn = 0
-    scan = collaborators.store.scan_nodes([LABEL])
-    # Ids sort newest first (``build.investigation_id``), so the scan's id order is the listing's.
-    async with contextlib.aclosing(scan) as nodes:  # type: ignore[type-var]
-        while True:
-            batch: list[Node] = []
-            async for node in nodes:
-                if keep(node):
-                    batch.append(node)
-                    if len(batch) == _BATCH:
-                        break
+    async with contextlib.aclosing(_batches(collaborators.store, keep)) as batches:
+        async for batch in batches:
             unseen = await _incidents_unseen(collaborators, viewer, batch)
             for node in batch:
                 hidden = not viewer.can_see(node)
@@ -90,8 +98,6 @@ async def _as_seen_newest_first(
                 if shown is not None:
                     redrawn += 1 if hidden else 0
                     yield shown
-            if len(batch) < _BATCH:
-                return
 
 
 async def openable_count(collaborators: Collaborators, viewer: Viewer, *, seen: int) -> int:
@@ -110,20 +116,11 @@ async def openable_count(collaborators: Collaborators, viewer: Viewer, *, seen: 
     if (await store.stats()).nodes_by_label.get(LABEL, 0) == seen:
         return seen
     redrawn = 0
-
-    async def count(batch: list[Node]) -> int:
-        unseen = await _incidents_unseen(collaborators, viewer, batch)
-        return sum(1 for node in batch if str(node.properties.get("incident_id")) not in unseen)
-
-    batch: list[Node] = []
-    async with contextlib.aclosing(store.scan_nodes([LABEL])) as nodes:  # type: ignore[type-var]
-        async for node in nodes:
-            if not viewer.can_see(node):
-                batch.append(node)
-            if len(batch) == _BATCH:
-                redrawn += await count(batch)
-                batch = []
-    return seen + redrawn + await count(batch)
+    async with contextlib.aclosing(_batches(store, lambda node: not viewer.can_see(node))) as batches:
+        async for batch in batches:
+            unseen = await _incidents_unseen(collaborators, viewer, batch)
+            redrawn += sum(1 for node in batch if str(node.properties.get("incident_id")) not in unseen)
+    return seen + redrawn
 
 
 async def list_recent(
