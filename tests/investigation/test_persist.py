@@ -28,10 +28,9 @@ from precedent.investigation import (
 from precedent.investigation.changes import changes_for_service
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, GraphFilter, Node
 from tests.investigation.org import map_collaborators
+from tests.support.counted_reads import CountedReads
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.contract]
@@ -132,21 +131,6 @@ async def test_listing_pages_newest_first_and_hides_private_investigations(store
         await get(store, private_id, PUBLIC_VIEWER)
     assert await latest_for_incident(store, "inc-p", PUBLIC_VIEWER) is None
     assert await latest_for_incident(store, "inc-p", OWNER_VIEWER) == everything.items[1]
-
-
-class CountedReads:
-    """The store, counting the nodes read by id: the listing looks hidden builds' incidents up."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.reads = 0
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
-
-    async def get_nodes(self, ids: Sequence[str], **kwargs: bool) -> list[Node]:
-        self.reads += 1
-        return await self._store.get_nodes(ids, **kwargs)
 
 
 async def test_listing_pages_past_many_private_builds_with_a_few_reads(store: GraphStore) -> None:

@@ -8,7 +8,7 @@ and fourth or lower in the other: an agent asking for the best match got another
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,9 +16,10 @@ from precedent.embedding.fake import HashEmbedder
 from precedent.model import PUBLIC_VIEWER, Node
 from precedent.retrieval import SEARCH_DEFAULT_LIMIT, SearchQuery, search_map
 from tests.retrieval.small_org import hashed_small_org
+from tests.support.counted_reads import CountedReads
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
     from precedent.store.embedded import EmbeddedStore
@@ -51,21 +52,6 @@ async def test_fewer_hits_are_the_first_of_more(store: EmbeddedStore, text: str)
         assert await ids(limit) == everything[:limit], limit
 
 
-class CountsNodeReads:
-    """The store, counting the nodes a search reads whole (each a round trip's worth on Neo4j)."""
-
-    def __init__(self, store: EmbeddedStore) -> None:
-        self._store = store
-        self.read = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    async def get_nodes(self, ids: Sequence[str]) -> list[Node]:
-        self.read += len(ids)
-        return list(await self._store.get_nodes(ids))
-
-
 async def test_a_search_reads_whole_only_the_nodes_its_answer_needs(store: EmbeddedStore) -> None:
     # The fused list of both halves runs to a hundred ids and more; every one was read whole.
     texts = [f"Check the database connection pool size on replica {n}" for n in range(120)]
@@ -76,10 +62,10 @@ async def test_a_search_reads_whole_only_the_nodes_its_answer_needs(store: Embed
             for n, text in enumerate(texts)
         ]
     )
-    counting = CountsNodeReads(store)
+    counting = CountedReads(store)
     query = SearchQuery("database connection pool exhausted", limit=3)
     hits = await search_map(counting, HashEmbedder(), query, viewer=PUBLIC_VIEWER)  # type: ignore[arg-type]
     assert len(hits) == 3
-    assert counting.read <= 25  # one batch, and the references of the three hits
+    assert counting.nodes <= 25  # one batch, and the references of the three hits
     plain = await search_map(store, HashEmbedder(), query, viewer=PUBLIC_VIEWER)
     assert [hit.node.id for hit in hits] == [hit.node.id for hit in plain]
