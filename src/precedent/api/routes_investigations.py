@@ -260,8 +260,7 @@ async def service_changes(
 ) -> ChangesPageResponse:
     """A service's changes (by name or id), newest first, a page at a time; an unknown service
     lists its pending ones."""
-    after = datetime.now(UTC) - timedelta(hours=since_hours)
-    found = await list_service_changes(store, service, after=after, limit=limit, cursor=cursor)
+    found = await list_service_changes(store, service, since_hours=since_hours, limit=limit, cursor=cursor)
     return ChangesPageResponse.from_page(found)
 
 

@@ -25,7 +25,7 @@ from precedent.ingest.changes import pending_changes, resolve_service
 from precedent.investigation.changes import change_from_node, changes_for_service
 
 if TYPE_CHECKING:
-    from precedent.browse.paging import Key
+    from precedent.cursors import Key
     from precedent.investigation.results import Change
     from precedent.model import Node
     from precedent.store.base import GraphStore
@@ -57,18 +57,28 @@ class ServiceChanges:
 
 
 async def service_changes(
-    store: GraphStore, key: str, *, after: datetime, limit: int = 50, cursor: str | None = None
+    store: GraphStore,
+    key: str,
+    *,
+    since_hours: float,
+    limit: int = 50,
+    cursor: str | None = None,
+    now: datetime | None = None,
 ) -> ServiceChanges:
-    """The changes recorded on service ``key`` (name or id) since ``after``, newest first, a page at
-    a time; for a service the map does not know yet, the changes recorded for it so far.
+    """The changes recorded on service ``key`` (name or id) in the last ``since_hours`` hours,
+    newest first, a page at a time; for a service the map does not know yet, the changes recorded
+    for it so far.
 
     Raises:
         NotFound: if no service has that key and no change names it.
         InvalidQuery: if ``limit`` (1..500) or ``cursor`` is invalid.
     """
     check_limit(limit, MAX_CHANGES)
-    start = decode_typed_cursor(cursor, *_KINDS)
+    after = (now or datetime.now(UTC)) - timedelta(hours=since_hours)
     node = await resolve_service(store, key)
+    # The window's length, not its start: that moves with the clock between two pages.
+    query = ("changes", key if node is None else node.id, since_hours)
+    start = decode_typed_cursor(cursor, *_KINDS, query=query)
     if node is None:
         pending = await pending_changes(store, key)
         if not pending:
@@ -80,17 +90,25 @@ async def service_changes(
             key,
             None,
             # Pending or linked, one bound: a page of 101 pending changes was a 400 saying 1 to 100.
-            page_of(sorted(changes, key=_key), _key, _KINDS, limit=limit, cursor=cursor, maximum=MAX_CHANGES),
+            page_of(
+                sorted(changes, key=_key),
+                _key,
+                _KINDS,
+                limit=limit,
+                cursor=cursor,
+                query=query,
+                maximum=MAX_CHANGES,
+            ),
         )
     return ServiceChanges(
         str(node.properties.get("name", node.id)),
         node.id,
-        await _linked_page(store, node, after, limit, start),
+        await _linked_page(store, node, after, limit, start, query),
     )
 
 
 async def _linked_page(
-    store: GraphStore, node: Node, after: datetime, limit: int, start: Key | None
+    store: GraphStore, node: Node, after: datetime, limit: int, start: Key | None, query: object
 ) -> Page[Change]:
     # Changes at the cursor's instant are read again, then dropped up to the cursor's id.
     before = None if start is None else cursor_time(1 - int(start[0]))
@@ -100,5 +118,5 @@ async def _linked_page(
         rest = [c for c in found if start is None or _key(c) > start]
         if len(rest) > limit or len(found) < wanted:
             page = tuple(rest[:limit])
-            return Page(page, encode_cursor(_key(page[-1])) if len(rest) > limit else None)
+            return Page(page, encode_cursor(_key(page[-1]), query=query) if len(rest) > limit else None)
         wanted *= 2

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_DELIVERIES", "delivery_page"]
 
 MAX_DELIVERIES = 500
+_QUERY = ("deliveries",)
 
 
 def _key(delivery: Delivery) -> tuple[int, str]:
@@ -26,11 +27,12 @@ async def delivery_page(inbox: Inbox, *, limit: int, cursor: str | None) -> Page
         InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued.
     """
     check_limit(limit, MAX_DELIVERIES)
-    key = decode_typed_cursor(cursor, int, str)
+    # One list, the same for every token that may read it: bound to it alone.
+    key = decode_typed_cursor(cursor, int, str, query=_QUERY)
     after = None
     if key is not None:
         millis, delivery_id = key
         after = (cursor_time(int(millis) * 1000), str(delivery_id))
     found = list(await inbox.recent(limit + 1, after=after))
     page = tuple(found[:limit])
-    return Page(page, encode_cursor(_key(page[-1])) if len(found) > limit else None)
+    return Page(page, encode_cursor(_key(page[-1]), query=_QUERY) if len(found) > limit else None)

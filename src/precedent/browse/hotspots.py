@@ -130,7 +130,9 @@ async def hotspots(
     """
     since, until = _window(weeks, now)
     check_limit(limit)
-    after = _after(cursor, since)
+    # A new week begun between two pages, or another `weeks`, ranks another window.
+    query = ("hotspots", since.date().isoformat(), viewer.visibilities)
+    after = decode_typed_cursor(cursor, int, str, str, query=query)
     services = {n.id: n async for n in store.scan_nodes(["Service"]) if viewer.can_see(n)}
     times = await store.linked_times(
         list(services),
@@ -151,25 +153,4 @@ async def hotspots(
     items = tuple(
         Hotspot(sid, display_name(services[sid]), -count, last) for (count, _, sid), last in page[:limit]
     )
-    # The window's first day leads the key: the next page is read from the same ranking only.
-    more = len(page) > limit
-    return Page(items, encode_cursor((since.date().isoformat(), *page[limit - 1][0])) if more else None)
-
-
-def _after(cursor: str | None, since: datetime) -> tuple[int, str, str] | None:
-    """The ranking key a cursor holds, if it was issued for the window starting at ``since``.
-
-    Another ``weeks`` (or a new week begun between two pages) ranks another window: its keys
-    would silently skip or repeat services, so such a cursor is refused.
-    """
-    key = decode_typed_cursor(cursor, str, int, str, str)
-    if key is None:
-        return None
-    window, count, name, service_id = key
-    if window != since.date().isoformat():
-        raise InvalidQuery(
-            f"cursor belongs to the ranking of the weeks from {window}, not from "
-            f"{since.date().isoformat()} (weeks changed, or a new week began): leave cursor out "
-            "to start again from the first page"
-        )
-    return int(count), str(name), str(service_id)
+    return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)

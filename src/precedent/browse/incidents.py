@@ -17,14 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from precedent.browse.lookup import SERVICE_HINT, TEAM_HINT
-from precedent.browse.paging import Page, check_limit, cursor_time, decode_cursor, encode_cursor, page_of
+from precedent.browse.paging import Page, check_limit, cursor_time, page_of
+from precedent.cursors import decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.lessons import follow_up_summary
 from precedent.retrieval.search import incidents_named
 
 if TYPE_CHECKING:
-    from precedent.browse.paging import Key
+    from precedent.cursors import Key
     from precedent.model import ListingKey, Node, Viewer
     from precedent.retrieval import Catalog
     from precedent.retrieval.catalog import Named
@@ -83,18 +84,14 @@ class IncidentFilters:
     text: str | None = None
 
 
-def _cursor(node: Node) -> str:
+def _cursor(node: Node, query: object) -> str:
     assert node.occurred_at is not None  # listings hold dated nodes only
-    return encode_cursor(((node.occurred_at - _EPOCH) // timedelta(microseconds=1), node.id))
+    return encode_cursor(((node.occurred_at - _EPOCH) // timedelta(microseconds=1), node.id), query=query)
 
 
-def _start(cursor: str | None) -> ListingKey | None:
-    if cursor is None:
-        return None
-    micros, node_id = decode_cursor(cursor, 2)
-    if not isinstance(micros, int) or not isinstance(node_id, str):
-        raise InvalidQuery("cursor is not one this list issued; pass its next_cursor unchanged")
-    return (cursor_time(micros), node_id)
+def _start(cursor: str | None, query: object) -> ListingKey | None:
+    key = decode_typed_cursor(cursor, int, str, query=query)
+    return None if key is None else (cursor_time(int(key[0])), str(key[1]))
 
 
 async def resolve_team(store: GraphStore, key: str) -> Node:
@@ -202,10 +199,12 @@ async def list_incidents(
         # ?q=INC-194 lists INC-194: its reference is not in the text the words are matched in.
         named = await incidents_named(store, filters.text, search_filter)
         listing = replace(listing, among=frozenset([*(hit.node_id for hit in hits), *named]))
+    # The filters as asked: the map's names of them, or the text's matches, may change between pages.
+    query = ("incidents", filters, viewer.visibilities)
     # One more than the page says whether another page follows, without a count.
-    found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor))
+    found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor, query))
     items = tuple(found[:limit])
-    return Page(items, _cursor(items[-1]) if len(found) > limit else None)
+    return Page(items, _cursor(items[-1], query) if len(found) > limit else None)
 
 
 async def _parts(
@@ -247,7 +246,10 @@ async def incident_updates(
     """
     check_limit(limit)
     incident, updates = await _parts(store, catalog, viewer, key, "HAS_UPDATE", "IncidentUpdate")
-    return incident, page_of(_oldest_first(updates), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
+    query = ("updates", incident.id, viewer.visibilities)
+    return incident, page_of(
+        _oldest_first(updates), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor, query=query
+    )
 
 
 async def incident_actions(
@@ -267,7 +269,10 @@ async def incident_actions(
     """
     check_limit(limit)
     incident, actions = await _parts(store, catalog, viewer, key, "HAS_ACTION", "Action")
-    return incident, page_of(_oldest_first(actions), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
+    query = ("actions", incident.id, viewer.visibilities)
+    return incident, page_of(
+        _oldest_first(actions), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor, query=query
+    )
 
 
 @dataclass(frozen=True)
@@ -301,7 +306,8 @@ async def incident_follow_ups(
     check_limit(limit)
     incident, nodes = await _parts(store, catalog, viewer, key, "HAS_FOLLOW_UP", "FollowUp")
     follow_ups = sorted((FollowUp(n, follow_up_summary(n).open) for n in nodes), key=_follow_up_key)
-    page = page_of(follow_ups, _follow_up_key, (int, *_TIME_KINDS), limit=limit, cursor=cursor)
+    query = ("follow_ups", incident.id, viewer.visibilities)
+    page = page_of(follow_ups, _follow_up_key, (int, *_TIME_KINDS), limit=limit, cursor=cursor, query=query)
     return incident, page, sum(f.open for f in follow_ups)
 
 
@@ -335,7 +341,10 @@ async def incident_postmortems(
     """
     check_limit(limit)
     incident, documents = await _parts(store, catalog, viewer, key, "HAS_POSTMORTEM", "Postmortem")
-    page = page_of(_oldest_first(documents), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor)
+    query = ("postmortems", incident.id, viewer.visibilities)
+    page = page_of(
+        _oldest_first(documents), _oldest_key, _TIME_KINDS, limit=limit, cursor=cursor, query=query
+    )
     chunks = GraphFilter(
         labels=("PostmortemChunk",),
         rel_types=("HAS_CHUNK",),
@@ -395,7 +404,8 @@ async def related_incidents(
         direction: Literal["out", "in"] = "out" if edge.source == incident.id else "in"
         related.append(RelatedIncident(node, kind if isinstance(kind, str) else None, direction))
     ordered = sorted(related, key=_newest_key)
-    return incident, page_of(ordered, _newest_key, _TIME_KINDS, limit=limit, cursor=cursor)
+    query = ("related", incident.id, viewer.visibilities)
+    return incident, page_of(ordered, _newest_key, _TIME_KINDS, limit=limit, cursor=cursor, query=query)
 
 
 def _micros(node: Node) -> int:

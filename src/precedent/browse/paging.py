@@ -1,19 +1,16 @@
-"""Pages of results and their cursors, shared by every list a surface offers.
+"""Pages of results, shared by every list a surface offers.
 
-A cursor is the sort key of the last item on a page, as opaque base64url JSON: the next page
-starts strictly after it (keyset pagination), so a page never repeats or skips an item when
-new incidents arrive between two requests, and no offset makes deep pages slow.
+Their cursors are ``precedent.cursors``': the sort key of a page's last item, bound to the
+query that listed it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from precedent.cursors import Key, decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery
 
 if TYPE_CHECKING:
@@ -24,14 +21,12 @@ __all__ = [
     "Page",
     "check_limit",
     "cursor_time",
-    "decode_cursor",
     "decode_typed_cursor",
     "encode_cursor",
     "page_of",
 ]
 
 T = TypeVar("T")
-Key = tuple[str | int | float, ...]
 
 MAX_LIMIT = 100
 
@@ -44,39 +39,6 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
-
-
-def encode_cursor(key: Sequence[str | int | float]) -> str:
-    """The opaque cursor for a sort key."""
-    raw = json.dumps(list(key), separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> Key:
-    """The sort key a cursor holds; ``InvalidQuery`` when it is not one this API issued."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidQuery.unknown_cursor() from exc
-    if not (isinstance(key, list) and len(key) == arity):
-        raise InvalidQuery.unknown_cursor()
-    if not all(isinstance(part, (str, int, float)) and not isinstance(part, bool) for part in key):
-        raise InvalidQuery.unknown_cursor()
-    return tuple(key)
-
-
-def decode_typed_cursor(cursor: str | None, *kinds: type[str] | type[int]) -> Key | None:
-    """The sort key a cursor holds, checking each part's type (``None`` without a cursor).
-
-    Comparing a forged key with the wrong types would fail deep in a read; here it is a 400.
-    """
-    if cursor is None:
-        return None
-    key = decode_cursor(cursor, len(kinds))
-    if not all(type(part) is kind for part, kind in zip(key, kinds, strict=True)):
-        raise InvalidQuery.unknown_cursor()
-    return key
 
 
 def cursor_time(micros: int) -> datetime:
@@ -106,6 +68,7 @@ def page_of(
     *,
     limit: int,
     cursor: str | None,
+    query: object,
     maximum: int = MAX_LIMIT,
 ) -> Page[T]:
     """The page of ``items`` after ``cursor``, for a list read whole (what one node links to).
@@ -116,13 +79,16 @@ def page_of(
         kinds: The type of each part of a key (a forged cursor of other types is a 400).
         limit: The page size.
         cursor: The previous page's ``next_cursor``, or ``None`` for the first page.
+        query: What chose the list (its owner, the viewer's visibilities): a cursor of another
+            query is a 400.
         maximum: The largest page the list allows (its route publishes the same bound).
 
     Raises:
-        InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued.
+        InvalidQuery: if ``limit`` is out of range or ``cursor`` is not one this API issued for
+            ``query``.
     """
     check_limit(limit, maximum)
-    after = decode_typed_cursor(cursor, *kinds)
+    after = decode_typed_cursor(cursor, *kinds, query=query)
     rest = [item for item in items if after is None or key(item) > after]
     page = tuple(rest[:limit])
-    return Page(page, encode_cursor(key(page[-1])) if len(rest) > limit else None)
+    return Page(page, encode_cursor(key(page[-1]), query=query) if len(rest) > limit else None)

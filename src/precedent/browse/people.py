@@ -146,11 +146,14 @@ async def user_incidents(
         InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
     check_limit(limit)
-    after = decode_typed_cursor(cursor, int, str)
     user = await find_user(store, key)
+    query = ("user_incidents", user.id, role, viewer.visibilities)
+    after = decode_typed_cursor(cursor, int, str, query=query)
     found = [i for i in await _incidents(store, viewer, user.id, role) if after is None or _key(i) > after]
     page = found[: limit + 1]
-    return Page(tuple(page[:limit]), encode_cursor(_key(page[limit - 1])) if len(page) > limit else None)
+    return Page(
+        tuple(page[:limit]), encode_cursor(_key(page[limit - 1]), query=query) if len(page) > limit else None
+    )
 
 
 async def get_user(store: GraphStore, viewer: Viewer, key: str, *, recent: int = 5) -> UserDetail:

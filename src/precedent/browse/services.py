@@ -236,7 +236,8 @@ async def list_services(
     """
     filters = filters or ServiceFilter()
     check_limit(limit)
-    after = decode_typed_cursor(cursor, str, str)
+    query = ("services", filters, viewer.visibilities)
+    after = decode_typed_cursor(cursor, str, str, query=query)
     owned: set[str] | None = None
     if filters.team is not None:
         team = await find_team(store, filters.team)
@@ -255,7 +256,7 @@ async def list_services(
     owners = await _owners(store, [n.id for n in nodes])
     items = tuple(summarise(n, owners.get(n.id, ())) for n in nodes)
     more = len(page) > limit
-    return Page(items, encode_cursor(page[limit - 1][0]) if more else None)
+    return Page(items, encode_cursor(page[limit - 1][0], query=query) if more else None)
 
 
 async def get_service(
@@ -352,8 +353,9 @@ async def service_incidents(
         InvalidQuery: if ``limit`` or ``cursor`` is invalid, or ``status`` is not one the map knows.
     """
     check_limit(limit)
-    after = decode_typed_cursor(cursor, int, str)
     node = await service_node(store, key)
+    query = ("service_incidents", node.id, status, viewer.visibilities)
+    after = decode_typed_cursor(cursor, int, str, query=query)
     wanted = await _known_status(catalog, status)
     now = now or datetime.now(UTC)
     position = (int(after[0]), str(after[1])) if after else None
@@ -367,7 +369,9 @@ async def service_incidents(
                     break
     name = display_name(node)
     items = tuple(incident_brief(n, name, now) for n in kept[:limit])
-    return Page(items, encode_cursor(_incident_key(kept[limit - 1])) if len(kept) > limit else None)
+    return Page(
+        items, encode_cursor(_incident_key(kept[limit - 1]), query=query) if len(kept) > limit else None
+    )
 
 
 def _incident_key(node: Node) -> tuple[int, str]:
@@ -451,8 +455,9 @@ async def dependencies(
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidQuery(f"depth must be between 1 and {MAX_DEPTH}; got {depth}")
     check_limit(limit)
-    after = decode_typed_cursor(cursor, int, str, str)
     node = await service_node(store, key)
+    query = ("dependencies", node.id, direction, depth)
+    after = decode_typed_cursor(cursor, int, str, str, query=query)
     forward = direction == "upstream"
     sub = await store.subgraph(
         [node.id],
@@ -476,7 +481,7 @@ async def dependencies(
     keyed = [(k, r) for k, r in keyed if after is None or k > after]
     page = keyed[: limit + 1]
     items = tuple(r for _, r in page[:limit])
-    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+    return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)
 
 
 async def service_owners(store: GraphStore, key: str) -> ServiceOwners:

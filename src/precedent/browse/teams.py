@@ -13,7 +13,7 @@ from precedent.browse.services import TeamRef
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
-    from precedent.browse.paging import Key
+    from precedent.cursors import Key
     from precedent.investigation import Person
     from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
@@ -80,8 +80,9 @@ async def list_teams(
         InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
     check_limit(limit)
-    after = decode_typed_cursor(cursor, str, str)
     wanted = q.strip().casefold() if q else None
+    query = ("teams", wanted, viewer.visibilities)
+    after = decode_typed_cursor(cursor, str, str, query=query)
     keyed = [
         ((display_name(n).casefold(), n.id), n)
         async for n in store.scan_nodes(["Team"])
@@ -106,7 +107,7 @@ async def list_teams(
         )
         for n in nodes
     )
-    return Page(items, encode_cursor(page[limit - 1][0]) if len(page) > limit else None)
+    return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)
 
 
 async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
@@ -183,7 +184,10 @@ async def team_members(
     check_limit(limit)
     people = [person(n) for n in await _team_links(store, viewer, key, ("User",), "MEMBER_OF")]
     ordered = sorted(people, key=lambda p: _by_name(p.name, p.id))
-    return page_of(ordered, lambda p: _by_name(p.name, p.id), (str, str), limit=limit, cursor=cursor)
+    query = ("team_members", key, viewer.visibilities)
+    return page_of(
+        ordered, lambda p: _by_name(p.name, p.id), (str, str), limit=limit, cursor=cursor, query=query
+    )
 
 
 async def team_services(
@@ -198,4 +202,7 @@ async def team_services(
     check_limit(limit)
     owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
     ordered = sorted((TeamRef(n.id, display_name(n)) for n in owned), key=lambda t: _by_name(t.name, t.id))
-    return page_of(ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor)
+    query = ("team_services", key, viewer.visibilities)
+    return page_of(
+        ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor, query=query
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -133,12 +133,11 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print a service's changes, newest first."""
-    after = datetime.now(UTC) - timedelta(hours=args.since_hours)
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
         # The question GET /v1/services/{service}/changes asks: a service the map does not know
         # yet lists the changes recorded for it so far.
         found = await service_changes(
-            runtime.store, args.service, after=after, limit=args.limit, cursor=args.cursor
+            runtime.store, args.service, since_hours=args.since_hours, limit=args.limit, cursor=args.cursor
         )
     if args.json:  # that route's page
         print(ChangesPageResponse.from_page(found).model_dump_json())

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from precedent.cursors import decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery
 from precedent.investigation.persist import LABEL
 from precedent.investigation.redraw import as_seen
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent", "openable_count"]
 
-# An investigation id (``build.investigation_id``), which is what a page's ``next_cursor`` holds.
+# An investigation id (``build.investigation_id``), which is the key a page's ``next_cursor`` holds.
 _ID = re.compile(r"inv:\d{13}:.+")
 
 
@@ -135,9 +136,13 @@ async def list_recent(
         limit: Page size (1 to 100).
 
     Raises:
-        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out.
+        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out to this viewer.
     """
-    if cursor is not None and not _ID.fullmatch(cursor):
+    # What is drawn again, so what each page lists, is the viewer's.
+    query = ("investigations", viewer.visibilities, viewer.cites_private)
+    key = decode_typed_cursor(cursor, str, query=query)
+    after = None if key is None else str(key[0])
+    if after is not None and not _ID.fullmatch(after):
         # Any other string would compare with the ids and answer an empty or arbitrary page.
         raise InvalidQuery.unknown_cursor()
     limit = max(1, min(limit, 100))
@@ -145,7 +150,7 @@ async def list_recent(
     more = False
 
     def newer_than_cursor(node: Node) -> bool:
-        return cursor is None or node.id > cursor
+        return after is None or node.id > after
 
     listing = _as_seen_newest_first(collaborators, viewer, newer_than_cursor)
     async with contextlib.aclosing(listing) as shown:
@@ -155,7 +160,7 @@ async def list_recent(
                 more = True
                 break
             items.append(investigation)
-    return InvestigationPage(tuple(items), items[-1].id if more else None)
+    return InvestigationPage(tuple(items), encode_cursor((items[-1].id,), query=query) if more else None)
 
 
 @dataclass(frozen=True)
