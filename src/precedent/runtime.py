@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_workers", "load_model"]
+__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_model", "check_before_workers", "load_model"]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -464,6 +464,23 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
     )
 
 
+def check_before_model(settings: Settings) -> None:
+    """Find, in a second and without the model, what in the settings would stop ``serve`` starting.
+
+    The app finds them too, but only once the model has loaded, which takes seconds to minutes.
+
+    Raises:
+        ConfigError: if a webhook signing secret is malformed.
+        StoreUnavailable: if the embedded map's directory cannot be written.
+        StoreLocked: if another process writes the embedded map.
+    """
+    _build_verifier(settings)
+    if settings.store == "embedded":
+        from precedent.store.embedded import check_writable
+
+        check_writable(settings.data_dir / "graph")
+
+
 async def check_before_workers(settings: Settings) -> None:
     """Find, in a second and without the model, what would stop every ``serve`` worker starting.
 
@@ -475,7 +492,7 @@ async def check_before_workers(settings: Settings) -> None:
         ConfigError: if a webhook signing secret is malformed.
         StoreUnavailable: if Neo4j cannot be reached, refuses the credentials or lacks the database.
     """
-    _build_verifier(settings)
+    check_before_model(settings)
     if settings.store == "neo4j":
         from precedent.store.neo4j import check_reachable
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from precedent.cli.main import main
 from precedent.cli.startup_failure import Message, SaidStartupFailure
 from precedent.errors import ConfigError
+from tests.cli.output import said
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_a_neo4j_it_cannot_reach_is_one_line_not_a_traceback(
@@ -57,3 +63,31 @@ async def test_a_bug_at_start_up_keeps_its_traceback() -> None:
     group = ExceptionGroup("task group", [ConfigError("set PRECEDENT_X"), KeyError("bug")])
     [sent] = await _lifespan(group)
     assert str(sent["message"]).startswith("Traceback")
+
+
+def test_one_process_with_a_malformed_webhook_secret_is_refused_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only several workers were checked first: one process loaded the model, then failed.
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_WEBHOOK_SECRET", "whsec_short")
+    assert main(["serve", "--port", "0"]) == 1  # not uvicorn's failed start (exit code 3)
+    text = said(capsys)
+    assert "webhook signing secret #1 is not a valid whsec_ secret" in text
+    assert "whsec_short" not in text
+    assert not (tmp_path / "data").exists()  # nor was the map opened
+
+
+def test_one_process_on_a_data_directory_it_cannot_write_is_refused_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under a file, so even root cannot make it; the lock check alone passed, and the map's open
+    # failed only after the model had loaded.
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "file" / "data"))
+    assert main(["serve", "--port", "0"]) == 1
+    text = said(capsys)
+    # Rich wraps a long path wherever the terminal's width falls.
+    assert "error: cannot open the map in" in text
+    assert "for writing" in text
+    assert "Check the directory is writable by this user" in text

@@ -24,8 +24,7 @@ from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
-from precedent.runtime import check_before_workers
-from precedent.store.embedded import check_writable
+from precedent.runtime import check_before_model, check_before_workers
 
 if TYPE_CHECKING:
     import argparse
@@ -94,13 +93,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0
     listener = bind_listener(host, port, command="precedent serve")
-    if settings.store == "embedded":
-        # One line now, rather than uvicorn's traceback of the app's failed start a moment later.
-        try:
-            check_writable(settings.data_dir / "graph")
-        except BaseException:
-            listener.close()
-            raise
+    # One line now, rather than the app's failed start once the model has loaded.
+    try:
+        check_before_model(settings)
+    except BaseException:
+        listener.close()
+        raise
     config = uvicorn.Config(
         SaidStartupFailure(create_app(settings)),
         host=host,

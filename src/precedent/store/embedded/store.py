@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -125,15 +126,33 @@ def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """Fail at once if another process writes the map in ``path``; nothing is opened or taken.
+    """Fail at once if this user cannot write the map in ``path`` or another process writes it.
 
-    A writer calls this before its slow start (loading the model), so a second ``serve`` on one
-    map is refused in a second rather than after the model has loaded.
+    A writer calls this before its slow start (loading the model), so a directory it cannot write
+    or a second ``serve`` on one map is refused in a second rather than after the model has
+    loaded. Nothing is taken or left: a file is made and dropped in the nearest directory there
+    is (``open`` makes the rest).
 
     Raises:
+        StoreUnavailable: if the directory, or the nearest one there is, cannot be written.
         StoreLocked: naming the process that holds the map.
     """
+    nearest = path
+    while not nearest.exists() and nearest != nearest.parent:
+        nearest = nearest.parent
+    try:
+        with tempfile.TemporaryFile(dir=nearest):
+            pass
+    except OSError as exc:
+        raise StoreUnavailable(_cannot_write(path, exc)) from exc
     DirectoryLock(path / "lock").check_free()
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return (
+        f"cannot open the map in {path} for writing: {exc}. Check the directory is writable "
+        "by this user and its disk has space (commands that only read the map need no write access)"
+    )
 
 
 class EmbeddedStore:
@@ -223,10 +242,7 @@ class EmbeddedStore:
     def _cannot_open(self, exc: OSError) -> str:
         if self._follower is not None:
             return f"cannot read the map in {self._path}: {exc}; check this user may read the directory"
-        return (
-            f"cannot open the map in {self._path} for writing: {exc}. Check the directory is writable "
-            "by this user and its disk has space (commands that only read the map need no write access)"
-        )
+        return _cannot_write(self._path, exc)
 
     def _abandon(self, loading: asyncio.Future[GraphState]) -> None:
         if not loading.cancelled() and loading.exception() is None:
