@@ -30,3 +30,14 @@ def test_space_separated_text_is_cut_at_the_last_space_without_a_trailing_separa
     assert shortened("a short line", 36) == "a short line"
     # A single word longer than the limit is cut where it must be.
     assert shortened("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_a_cut_never_ends_on_a_word_that_leads_into_what_was_cut_off() -> None:
+    # Slack's short line read "…the refund workers, on…": the preposition left waiting for its object.
+    text = "we restarted the refund workers, on the ledger hosts first and then the rest"
+    assert shortened(text, 36) == "we restarted the refund workers…"
+    assert shortened("the pool of the ledger service ran out", 20) == "the pool…"
+    assert shortened("apply its fix and restart the workers", 15) == "apply its fix…"
+    # Particles that end a phrase stay, and so does a lone word.
+    assert shortened("we scaled up the ledger database", 16) == "we scaled up…"
+    assert shortened("the " + "x" * 40, 10) == "the…"
