@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -80,3 +80,21 @@ async def test_the_map_s_incidents_of_modes_not_synced_are_not_compared(store: G
     )
 
     assert await held_public(store, DEFAULT_MODES) == {IDS[0]}
+
+
+class _IdsOnly:
+    """The store, refusing to list whole nodes: the comparison needs the incidents' ids only."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def list_nodes(self, *args: object, **kwargs: object) -> list[Node]:
+        raise AssertionError("read every public incident whole, text and properties, for its id")
+
+
+async def test_the_map_s_public_incidents_are_read_as_ids_only(store: GraphStore) -> None:
+    await store.upsert_nodes([_incident(n, i) for n, i in enumerate(IDS)])
+    assert await held_public(cast("GraphStore", _IdsOnly(store)), DEFAULT_MODES) == set(IDS)

@@ -151,6 +151,41 @@ async def test_a_page_starts_strictly_after_its_key(graph: GraphStore) -> None:
     assert await ids(graph, listing, after=(at(1), "inc-1")) == []
 
 
+PAYMENTS = NodeLink("AFFECTS", frozenset({"svc-payments"}))
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        NodeListing("Incident"),
+        NodeListing("Incident", visibilities=BOTH),
+        NodeListing("Incident", equals=(("severity", ("minor",)),), visibilities=BOTH),
+        NodeListing("Incident", after=at(2), before=at(4), visibilities=BOTH),
+        NodeListing("Incident", linked=PAYMENTS),
+        NodeListing("Incident", among=frozenset({"inc-1", "inc-2", "inc-4", "svc-db", "nope"})),
+        NodeListing("Incident", linked=PAYMENTS, equals=(("severity", ("minor",)),), after=at(2)),
+        NodeListing("Service"),
+    ],
+)
+async def test_the_ids_of_a_listing_are_its_nodes_ids_in_order(
+    graph: GraphStore, listing: NodeListing
+) -> None:
+    # Five more at one time: all of them, not a page, ties by id.
+    await graph.upsert_nodes(
+        [Node(f"inc-3{c}", "Incident", {"severity": "minor"}, occurred_at=at(3)) for c in "edcba"]
+    )
+    assert await graph.list_node_ids(listing) == await ids(graph, listing, limit=100)
+
+
+async def test_the_ids_of_a_bad_listing_are_refused(graph: GraphStore) -> None:
+    with pytest.raises(SchemaError):
+        await graph.list_node_ids(NodeListing("Nope"))
+    with pytest.raises(SchemaError):
+        await graph.list_node_ids(NodeListing("Incident", linked=NodeLink("NOPE", frozenset({"x"}))))
+    with pytest.raises(SchemaError):
+        await graph.list_node_ids(NodeListing("Incident", equals=(("sev`) DETACH DELETE n //", ("x",)),)))
+
+
 async def test_bad_listings_are_refused(graph: GraphStore) -> None:
     with pytest.raises(SchemaError):
         await graph.list_nodes(NodeListing("Nope"), limit=5)

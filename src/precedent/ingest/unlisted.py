@@ -41,7 +41,6 @@ from precedent.ingest.fetch import gather_limited
 from precedent.ingest.visibility import make_incident_private
 from precedent.model import NodeListing
 from precedent.sources.incidentio import ENDPOINTS
-from precedent.store.listing import list_every_node
 from precedent.store.meta import ids_in
 
 if TYPE_CHECKING:
@@ -106,7 +105,8 @@ async def held_public(store: GraphStore, modes: Collection[str]) -> set[str]:
         modes: The modes the listing is filtered to; others would all seem gone from it.
     """
     listing = NodeListing("Incident", equals=(("mode", tuple(sorted(modes))),), visibilities=("public",))
-    return {node.id for node in await list_every_node(store, listing)}
+    # Ids only: on Neo4j the incidents' text and properties are never read nor shipped.
+    return set(await store.list_node_ids(listing))
 
 
 async def hide_unlisted(

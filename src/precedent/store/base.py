@@ -200,6 +200,17 @@ class GraphStore(Protocol):
             InvalidQuery: if ``limit`` < 1.
         """
 
+    async def list_node_ids(self, listing: NodeListing) -> list[str]:
+        """The ids of every node ``listing`` selects, in ``list_nodes``' order, all at once.
+
+        For a caller that only needs to know which nodes (sync's comparison of the listing
+        with the map's public incidents): on Neo4j no other property is read nor shipped.
+
+        Raises:
+            SchemaError: if the label or the link's relationship type is not in ``graph_schema/``,
+                or a property name is not an identifier.
+        """
+
     async def linked_times(
         self,
         anchors: Sequence[str],

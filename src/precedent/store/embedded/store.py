@@ -660,6 +660,17 @@ class EmbeddedStore:
         state = self._open_state()
         return list_nodes(state, state.order, listing, limit, start_after)
 
+    async def list_node_ids(self, listing: NodeListing) -> list[str]:
+        """The ids of every node ``listing`` selects, newest first (see ``GraphStore.list_node_ids``).
+
+        Raises:
+            SchemaError: if a label, relationship type or property name is not allowed.
+        """
+        check_listing(listing, 1)
+        state = self._open_state()
+        # Every node at most: one page holds them all.
+        return [node.id for node in list_nodes(state, state.order, listing, len(state.nodes) + 1, None)]
+
     async def linked_recent(
         self,
         anchors: Sequence[str],

@@ -540,9 +540,11 @@ def list_nodes(
     before: bool,
     after: bool,
     start: bool,
+    ids_only: bool = False,
 ) -> str:
     """One page of ``label`` nodes, newest ``occurred_at`` first then id, after ``($start_at, $start_id)``.
 
+    With ``ids_only``, the ids of every node selected (no page): no other property is read.
     Property ``i`` must be IN ``$values{i}``. Without a link or id filter the walk starts from
     the ``occurred_at`` index, in its order, so a page reads about as many nodes as it returns
     (when the filters are not too selective); a link (``$anchors``) or ids (``$among``) start
@@ -573,11 +575,11 @@ def list_nodes(
         predicates.append("n.occurred_at <= $start_at")
         predicates.append("(n.occurred_at < $start_at OR n.id > $start_id)")
     predicates += [f"n.p_{safe_property(name)} IN $values{i}" for i, name in enumerate(properties)]
+    returned = "n.id AS id" if ids_only else node_fields("n")
     return (
         f"{match}WHERE {' AND '.join(predicates)}\n"
-        f"RETURN {node_fields('n')}\n"
-        "ORDER BY n.occurred_at DESC, n.id ASC\n"
-        "LIMIT $limit"
+        f"RETURN {returned}\n"
+        "ORDER BY n.occurred_at DESC, n.id ASC" + ("" if ids_only else "\nLIMIT $limit")
     )
 
 

@@ -20,7 +20,7 @@ from precedent.store.export import to_networkx
 from precedent.store.neo4j import facts, linked, queries, search, traversal
 from precedent.store.neo4j.connection import DEFAULT_MAX_CONCURRENCY, Connection, fetch, fetch_rows, run
 from precedent.store.neo4j.convert import edge_from_record, edge_row, node_from_record, node_row
-from precedent.store.neo4j.listing import list_page
+from precedent.store.neo4j.listing import list_ids, list_page
 from precedent.store.neo4j.migrations import migrate, vector_index_dimensions
 
 if TYPE_CHECKING:
@@ -262,6 +262,14 @@ class Neo4jStore:
             InvalidQuery: if ``limit`` < 1.
         """
         return await list_page(self._connection, listing, limit, start_after)
+
+    async def list_node_ids(self, listing: NodeListing) -> list[str]:
+        """The ids of every node ``listing`` selects, in one query reading no other property.
+
+        Raises:
+            SchemaError: if a label, relationship type or property name is not allowed.
+        """
+        return await list_ids(self._connection, listing)
 
     async def linked_recent(
         self,
