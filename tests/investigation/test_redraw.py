@@ -40,7 +40,10 @@ from tests.investigation.test_persist import investigation
 from tests.webhooks.test_channel_visibility import HiddenWhileBuilding, cited
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
     from precedent.investigation import Investigation
+    from precedent.model import Node
     from precedent.store import GraphStore
 
 pytestmark = [pytest.mark.contract]
@@ -160,6 +163,30 @@ async def test_the_listing_and_latest_per_incident_show_a_hidden_newest_build_dr
     assert await latest_per_incident(collaborators, PUBLIC_VIEWER) == ()
     seen = (await store.stats(visibilities=PUBLIC_VIEWER.visibilities)).nodes_by_label.get("Investigation", 0)
     assert await openable_count(collaborators, PUBLIC_VIEWER, seen=seen) == 0
+
+
+class _Unscanned:
+    """The map, refusing to scan a label whole: the count reads the builds hidden from the viewer only."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def scan_nodes(self, labels: Sequence[str] = (), **kwargs: bool) -> AsyncIterator[Node]:
+        raise AssertionError(f"scanned every {labels} for the home page's count")
+
+
+async def test_the_home_page_s_count_reads_only_the_builds_hidden_from_the_viewer(store: GraphStore) -> None:
+    await _hidden_build(store)
+    await _older_public_build(store)
+    for n in range(3):  # more public builds, which the count must not read
+        await save(store, investigation("inc-20", 10 + n))
+    unscanned = map_collaborators(cast("GraphStore", _Unscanned(store)))
+    for viewer, count in ((PUBLIC_VIEWER, 5), (OWNER_VIEWER, 5)):
+        seen = (await store.stats(visibilities=viewer.visibilities)).nodes_by_label["Investigation"]
+        assert await openable_count(unscanned, viewer, seen=seen) == count
 
 
 async def test_a_described_build_hidden_as_it_was_stored_opens_by_id_as_its_caller_may_see_it(

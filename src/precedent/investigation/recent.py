@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from precedent.cursors import decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery
 from precedent.investigation.persist import LABEL
 from precedent.investigation.redraw import as_seen
+from precedent.model import NodeListing, Visibility
+from precedent.store.listing import list_every_node
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable
@@ -106,7 +108,8 @@ async def openable_count(collaborators: Collaborators, viewer: Viewer, *, seen: 
 
     The listing's count: a build hidden from them whose incident they may see is listed, drawn
     again, so the home page's count of only the builds they may see as stored was fewer than the
-    list below it showed. Looks at the hidden builds only when there are any.
+    list below it showed. Reads the hidden builds only (the store lists them by visibility), and
+    only when there are any.
 
     Args:
         collaborators: The map.
@@ -116,11 +119,14 @@ async def openable_count(collaborators: Collaborators, viewer: Viewer, *, seen: 
     store = collaborators.store
     if (await store.stats()).nodes_by_label.get(LABEL, 0) == seen:
         return seen
+    # Scanning every stored build for the few hidden ones read them all whole, on every home page.
+    hidden = tuple(v for v in get_args(Visibility) if v not in viewer.visibilities)
+    builds = await list_every_node(store, NodeListing(LABEL, visibilities=hidden))  # all dated (built_at)
     redrawn = 0
-    async with contextlib.aclosing(_batches(store, lambda node: not viewer.can_see(node))) as batches:
-        async for batch in batches:
-            unseen = await _incidents_unseen(collaborators, viewer, batch)
-            redrawn += sum(1 for node in batch if str(node.properties.get("incident_id")) not in unseen)
+    for at in range(0, len(builds), _BATCH):
+        batch = builds[at : at + _BATCH]
+        unseen = await _incidents_unseen(collaborators, viewer, batch)
+        redrawn += sum(1 for node in batch if str(node.properties.get("incident_id")) not in unseen)
     return seen + redrawn
 
 
