@@ -21,7 +21,8 @@ from precedent.browse import (
     TeamSummary,
     UserIncident,
 )
-from precedent.investigation import IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+from precedent.investigation import FollowUp, IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+from precedent.responses.graph import NodeResponse
 from precedent.responses.stats import WeekCountResponse
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ class TeamServicesResponse(BaseModel):
 
 
 class TeamResponse(BaseModel):
-    """One team: members, the services it owns and its on-call schedules."""
+    """One team: members, what it owns, its schedules, who is on call now, its recent incidents."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -246,6 +247,17 @@ class TeamResponse(BaseModel):
     members: list[Person]
     services: list[TeamRef]
     schedules: list[ScheduleRef]
+    on_call: list[OnCall] = Field(description="who is on call on its schedules now")
+    on_call_note: str | None = Field(
+        description="why `on_call` may be incomplete (no schedule entry covers now, or incident.io "
+        "could not be asked), else null"
+    )
+    recent_incidents: list[NodeResponse] = Field(
+        description="its newest incidents, on the team or a service it owns, newest first (texts left out)"
+    )
+    open_follow_ups: list[FollowUp] = Field(
+        description="the open follow-ups of its newest 50 incidents, newest incident first"
+    )
 
     @classmethod
     def from_detail(cls, team: TeamDetail) -> TeamResponse:
@@ -257,6 +269,10 @@ class TeamResponse(BaseModel):
             members=list(team.members),
             services=list(team.services),
             schedules=list(team.schedules),
+            on_call=list(team.on_call),
+            on_call_note=team.on_call_note,
+            recent_incidents=[NodeResponse.from_node(n, with_text=False) for n in team.recent_incidents],
+            open_follow_ups=list(team.open_follow_ups),
         )
 
 
