@@ -57,8 +57,8 @@ async def test_teams_list_and_a_team_page(org_api: OrgApi) -> None:
     assert {m["id"] for m in body["members"]} == {
         e.source for e in raw.typed("MEMBER_OF") if e.target == team.id
     }
-    assert {s["id"] for s in body["services"]} == {
-        e.source
+    assert {(s["id"], s["label"]) for s in body["services"]} == {
+        (e.source, raw.nodes[e.source].label)
         for e in raw.typed("OWNED_BY")
         if e.target == team.id and raw.nodes[e.source].label in {"Service", "CatalogEntry"}
     }

@@ -165,3 +165,20 @@ async def test_a_team_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) -> No
             # ...and the service it owns links to it.
             service = (await client.get(Links("").service(web_org.service_name))).text
             assert f'<a href="{link}">core/payments</a>' in service
+
+
+async def test_what_a_team_owns_links_to_a_page_only_when_it_is_a_service(web_org: WebOrg) -> None:
+    # An owned catalog entry that is not a service (a product, a queue) linked to a service page
+    # that answered "There is no service ... that you can see".
+    async with copied_map(web_org, "catalog-entry-data") as (data_dir, store):
+        team = await _team_of(web_org, web_org.public)
+        await store.upsert_nodes([Node("entry-checkout", "CatalogEntry", {"name": "Checkout product"})])
+        await store.upsert_edges([Edge("entry-checkout", "OWNED_BY", team.node.id)])
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            html = (await client.get(Links("").team(team.name))).text
+            owns = re.search(r'<dd id="owns">(.*?)</dd>', html, re.S)
+            assert owns is not None
+            assert 'Checkout product <span class="muted">(catalog entry)</span>' in owns.group(1)
+            assert "/ui/services/Checkout" not in owns.group(1)
+            for service in team.services:
+                assert f'href="{Links("").service(service)}"' in owns.group(1)

@@ -12,7 +12,6 @@ from precedent.browse.incidents import IncidentFilters, list_incidents
 from precedent.browse.lookup import display_name, find_team
 from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor, page_of
 from precedent.browse.people import person
-from precedent.browse.services import TeamRef
 from precedent.investigation import people_of
 from precedent.investigation.precedents import incident_parts
 from precedent.model import GraphFilter
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "OwnedRef",
     "ScheduleRef",
     "TeamDetail",
     "TeamSummary",
@@ -50,6 +50,18 @@ class TeamSummary:
     external_id: str | None
     members: int
     services: int
+
+
+@dataclass(frozen=True)
+class OwnedRef:
+    """Something a team owns: a ``Service``, or another catalog entry (``CatalogEntry``), by ``label``.
+
+    A reader links a service to its page; a catalog entry (a product, a queue) has none.
+    """
+
+    id: str
+    name: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ class TeamDetail:
     name: str
     external_id: str | None
     members: tuple[Person, ...]
-    services: tuple[TeamRef, ...]
+    services: tuple[OwnedRef, ...]
     schedules: tuple[ScheduleRef, ...]
     on_call: tuple[OnCall, ...]
     on_call_note: str | None
@@ -193,7 +205,7 @@ async def get_team(
     )
     services = sorted(
         (
-            TeamRef(n.id, display_name(n))
+            OwnedRef(n.id, display_name(n), n.label)
             for e, n in pairs
             if e.type == "OWNED_BY" and n.label in {"Service", "CatalogEntry"}
         ),
@@ -253,7 +265,7 @@ async def team_members(
 
 async def team_services(
     store: GraphStore, viewer: Viewer, key: str, *, limit: int = 50, cursor: str | None = None
-) -> Page[TeamRef]:
+) -> Page[OwnedRef]:
     """A page of what a team owns (services and other catalog entries), by name then id.
 
     Raises:
@@ -262,5 +274,7 @@ async def team_services(
     """
     check_limit(limit)
     owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
-    ordered = sorted((TeamRef(n.id, display_name(n)) for n in owned), key=lambda t: _by_name(t.name, t.id))
+    ordered = sorted(
+        (OwnedRef(n.id, display_name(n), n.label) for n in owned), key=lambda t: _by_name(t.name, t.id)
+    )
     return page_of(ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor)

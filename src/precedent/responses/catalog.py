@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # pydantic reads these field types at run time.
 from precedent.browse import (
     Hotspot,
+    OwnedRef,
     ScheduleRef,
     ServiceSummary,
     TeamRef,
@@ -227,11 +228,11 @@ class TeamServicesResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    items: list[TeamRef]
+    items: list[OwnedRef]
     next_cursor: str | None = Field(description=_CURSOR)
 
     @classmethod
-    def from_page(cls, page: Page[TeamRef]) -> TeamServicesResponse:
+    def from_page(cls, page: Page[OwnedRef]) -> TeamServicesResponse:
         """Render a page of owned entries."""
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
@@ -245,7 +246,7 @@ class TeamResponse(BaseModel):
     name: str
     external_id: str | None
     members: list[Person]
-    services: list[TeamRef]
+    services: list[OwnedRef]
     schedules: list[ScheduleRef]
     on_call: list[OnCall] = Field(description="who is on call on its schedules now")
     on_call_note: str | None = Field(
