@@ -65,6 +65,10 @@ async def _prepare(
     await save(store, investigation, trigger="request")
     token = await TokenRegistry(store).create(["read:private"], name="bench")
     service = next(n for _, n in await store.neighbours(newest.id) if n.label == "Service")
+    # The page a responder opens from the investigation's owners.
+    team = next(
+        n for e, n in await store.neighbours(service.id) if e.type == "OWNED_BY" and n.label == "Team"
+    )
     ref = str(newest.properties["reference"])
     return store, {
         "token": token.secret,
@@ -73,6 +77,7 @@ async def _prepare(
         "incident investigation": f"/ui/incidents/{ref}/investigation",
         "incident": f"/ui/incidents/{ref}",
         "service": f"/ui/services/{quote(str(service.properties['name']))}",
+        "team": f"/ui/teams/{quote(str(team.properties['name']), safe='')}",
         "search": f"/ui/search?q={quote(str(newest.properties['name']))}",
     }
 

@@ -11,4 +11,5 @@ def test_links_escape_each_segment_and_drop_a_trailing_slash() -> None:
         == "https://precedent.example.com/ui/incidents/INC-12/investigation"
     )
     assert links.service("payments api/eu") == "https://precedent.example.com/ui/services/payments%20api%2Feu"
+    assert links.team("Core/Payments") == "https://precedent.example.com/ui/teams/Core%2FPayments"
     assert links.api("v1/incidents") == "https://precedent.example.com/v1/incidents"

@@ -14,7 +14,7 @@ __all__ = ["Links"]
 
 
 def _segment(value: str) -> str:
-    # A service name or reference may hold "/" or spaces; each becomes one escaped path segment.
+    # A service or team name or a reference may hold "/" or spaces; each becomes one escaped path segment.
     return quote(value, safe="")
 
 
@@ -42,6 +42,9 @@ class Links:
 
     def service(self, name: str) -> str:
         return f"{self.base}/ui/services/{_segment(name)}"
+
+    def team(self, name: str) -> str:
+        return f"{self.base}/ui/teams/{_segment(name)}"
 
     def search(self, words: str) -> str:
         return f"{self.base}/ui/search?{urlencode({'q': words})}"

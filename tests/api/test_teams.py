@@ -57,8 +57,8 @@ async def test_teams_list_and_a_team_page(org_api: OrgApi) -> None:
     assert {m["id"] for m in body["members"]} == {
         e.source for e in raw.typed("MEMBER_OF") if e.target == team.id
     }
-    assert {s["id"] for s in body["services"]} == {
-        e.source
+    assert {(s["id"], s["label"]) for s in body["services"]} == {
+        (e.source, raw.nodes[e.source].label)
         for e in raw.typed("OWNED_BY")
         if e.target == team.id and raw.nodes[e.source].label in {"Service", "CatalogEntry"}
     }
@@ -74,6 +74,35 @@ async def test_teams_list_and_a_team_page(org_api: OrgApi) -> None:
     missing = await org_api.get("/v1/teams/no-such-team", org_api.tokens.read)
     assert missing.status_code == 404
     assert missing.json()["detail"].startswith("team 'no-such-team' not found; name it by id, name")
+
+
+async def test_a_team_says_who_is_on_call_and_its_recent_incidents_as_the_viewer_may_see_them(
+    org_api: OrgApi,
+) -> None:
+    raw = org_api.raw
+    # The team owning what the newest private incident affected: it has one a reader may not see.
+    private = max(
+        (n for n in raw.of("Incident") if n.visibility == "private"), key=lambda n: (n.occurred_at, n.id)
+    )
+    affected = {e.target for e in raw.typed("AFFECTS") if e.source == private.id}
+    team = min(e.target for e in raw.typed("OWNED_BY") if e.source in affected and e.target in raw.nodes)
+    seen: dict[bool, set[str]] = {}
+    for token, can_see_private in ((org_api.tokens.read, False), (org_api.tokens.private, True)):
+        body = (await org_api.get(f"/v1/teams/{team}", token)).json()
+        # The team's incidents as /v1/incidents?team= lists them, for the same viewer.
+        listed = (await org_api.get("/v1/incidents", token, team=team, limit=10)).json()["items"]
+        assert [i["id"] for i in body["recent_incidents"]] == [i["id"] for i in listed]
+        assert all(i["text"] is None for i in body["recent_incidents"])
+        seen[can_see_private] = {i["id"] for i in body["recent_incidents"]}
+        assert (private.id in seen[can_see_private]) == can_see_private
+        follow_ups = {f["incident_id"] for f in body["open_follow_ups"]}
+        assert all(can_see_private or raw.nodes[i].visibility == "public" for i in follow_ups)
+        assert all(f["id"] for f in body["open_follow_ups"])
+        # Who is on call on its schedules now, saying where the entries came from (an export).
+        assert body["on_call"], body
+        assert {o["team"] for o in body["on_call"]} == {name(raw.nodes[team])}
+        assert {o["source"] for o in body["on_call"]} == {"export"}
+    assert seen[False] < seen[True]
 
 
 async def test_a_user_their_teams_and_the_incidents_they_led(org_api: OrgApi) -> None:

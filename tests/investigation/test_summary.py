@@ -19,6 +19,7 @@ from precedent.investigation import (
 from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.ranking import rank_hypotheses
 from precedent.investigation.summary import summary_markdown
+from precedent.links import Links
 from precedent.notify import to_mrkdwn
 
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -282,6 +283,33 @@ def test_owners_say_on_call_came_from_an_imported_export_as_the_cli_and_pages_do
     synced = replace(ana, source="synced")
     services = [ServiceContext("s1", "checkout", team, (synced,), (), (), (), ())]
     assert "export" not in summary_markdown(INCIDENT, [], [], services, [])
+
+
+def test_each_owning_team_opens_its_team_page_from_the_summary() -> None:
+    # "payments is owned by Team Checkout, on call now: Ana": in Slack the team was plain text,
+    # and a responder who wanted the rest of the team (its on-call, services, follow-ups) had no way there.
+    page = Links("https://precedent.example.com").team
+    ana = OnCall(
+        Person("u-1", "Ana", None, None),
+        "sch-1",
+        "Checkout primary",
+        "Team Checkout",
+        None,
+        None,
+        "synced",
+        None,
+    )
+    teams = (TeamInfo("t-1", "Team Checkout", ()), TeamInfo("t-2", "core/payments_*", ()))
+    services = [ServiceContext("s1", "payments", teams, (ana,), (), (), (), ())]
+    summary = summary_markdown(INCIDENT, [], [], services, [], team_page=page)
+    owners = next(x for x in summary.splitlines() if x.startswith("**Owners**"))
+    assert owners == (
+        "**Owners**: payments: [Team Checkout](https://precedent.example.com/ui/teams/Team%20Checkout), "
+        "[core/payments\\_\\*](https://precedent.example.com/ui/teams/core%2Fpayments_%2A) (on call: Ana)"
+    )
+    assert "<https://precedent.example.com/ui/teams/Team%20Checkout|Team Checkout>" in to_mrkdwn(summary)
+    # Without a public address nothing is linked.
+    assert "](" not in summary_markdown(INCIDENT, [], [], services, [])
 
 
 def test_every_incident_the_summary_cites_opens_from_it() -> None:

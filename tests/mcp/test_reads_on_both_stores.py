@@ -39,6 +39,18 @@ async def check_incident_detail(loaded: GraphStore, org: Org) -> None:
     detail = await incident_detail(loaded, catalog, str(org.public.properties["reference"]), PUBLIC_VIEWER)
     assert detail.incident.id == org.public.id
     assert detail.services
+    # Whom a responder reaches for: the teams it affected, and those owning what it affected.
+    owners = {
+        n.id
+        for s in detail.services
+        for e, n in await loaded.neighbours(s.id)
+        if e.type == "OWNED_BY" and n.label == "Team"
+    }
+    affected = {
+        n.id for e, n in await loaded.neighbours(org.public.id) if e.type == "AFFECTS" and n.label == "Team"
+    }
+    assert owners, "the services it affected have owners"
+    assert {t.id for t in detail.teams} == owners | affected
     assert detail.updates
     assert all(u.properties.get("incident_id") == org.public.id for u in detail.updates)
     with pytest.raises(NotFound):

@@ -9,6 +9,7 @@ through an ASGI client; the browser tests serve a copy of the same map with uvic
 from __future__ import annotations
 
 import shutil
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -149,3 +150,28 @@ async def pages(web_app: httpx.AsyncClient, web_org: WebOrg) -> AsyncIterator[Pa
     """A fresh browser-like client (its own cookies) on the session's app."""
     async with httpx.AsyncClient(transport=web_app._transport, base_url="http://testserver") as client:
         yield Pages(client, web_org)
+
+
+@asynccontextmanager
+async def copied_map(org: WebOrg, name: str) -> AsyncIterator[tuple[Path, EmbeddedStore]]:
+    """A copy of the organisation's map, opened, for a test that changes it."""
+    data_dir = copy_map(org, name)
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        yield data_dir, store
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
+async def signed_in_reader(
+    org: WebOrg, data_dir: Path, store: EmbeddedStore, embedder: HashEmbedder
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser signed in as the organisation's reader, on an app over ``store`` (a copy of its map)."""
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=embedder)
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await Pages(client, org).sign_in(org.read_token)
+        yield client

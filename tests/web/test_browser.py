@@ -94,6 +94,18 @@ def h1(browser: WebDriver) -> str:
     return browser.find_element(By.TAG_NAME, "h1").text
 
 
+def follow(browser: WebDriver, selector: str, fragment: str, shot: str) -> str:
+    """Click the link ``selector`` finds to a page titled by its text; its text."""
+    link = browser.find_element(By.CSS_SELECTOR, selector)
+    name = link.text
+    link.click()
+    wait_for_url(browser, fragment)
+    assert h1(browser) == name
+    screenshot(browser, shot)
+    assert console_errors(browser) == []
+    return name
+
+
 def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     browser: WebDriver, server: ServerThread, web_org: WebOrg
 ) -> None:
@@ -126,15 +138,15 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
         assert browser.find_element(By.ID, section).is_displayed(), section
     browser.back()
     wait_for_url(browser, "/investigation")
-    service = browser.find_element(By.CSS_SELECTOR, "#services h3 a")
-    name = service.text
-    service.click()
-    wait_for_url(browser, "/ui/services/")
-    assert h1(browser) == name
-    screenshot(browser, "04-service")
-    assert console_errors(browser) == []
+    name = follow(browser, "#services h3 a", "/ui/services/", "04-service")
     assert browser.find_element(By.CSS_SELECTOR, "#incidents figure.chart svg")
     assert "Owners" in browser.find_element(By.ID, "owners").text
+    # The owning team, as a responder asks "who do I call?": its page says who is on call now.
+    follow(browser, "#owners dd strong a", "/ui/teams/", "04b-team")
+    assert "from an imported export" in browser.find_element(By.ID, "on-call").text
+    assert name in browser.find_element(By.ID, "owns").text
+    for section in ("incidents", "follow-ups"):
+        assert browser.find_element(By.ID, section).is_displayed(), section
     sign_out(browser)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -23,12 +22,9 @@ from precedent.store.embedded import EmbeddedStore
 from precedent.web.pages_incident import SIMILAR
 from precedent.webhooks import StoreInvestigationCloser
 from tests.api.conftest import running
-from tests.web.conftest import DIMENSIONS, Pages, copy_map
+from tests.web.conftest import DIMENSIONS, Pages, copied_map, copy_map, signed_in_reader
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-    from pathlib import Path
-
     from tests.web.conftest import WebOrg
 
 
@@ -546,42 +542,17 @@ async def test_a_hypothesis_says_its_percentage_is_a_confidence_in_words(pages: 
         assert re.match(r"\d+% confidence: \S", re.sub(r"<[^>]+>", "", heading)), heading
 
 
-@asynccontextmanager
-async def _copied_map(org: WebOrg, name: str) -> AsyncIterator[tuple[Path, EmbeddedStore]]:
-    """A copy of the organisation's map, opened, for a test that changes it."""
-    data_dir = copy_map(org, name)
-    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
-    await store.open()
-    try:
-        yield data_dir, store
-    finally:
-        await store.close()
-
-
-@asynccontextmanager
-async def _signed_in_reader(
-    org: WebOrg, data_dir: Path, store: EmbeddedStore, embedder: HashEmbedder
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser signed in as the organisation's reader, on an app over ``store`` (a copy of its map)."""
-    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-    app = create_app(settings, store=store, embedder=embedder)
-    transport = httpx.ASGITransport(app=app)
-    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        await Pages(client, org).sign_in(org.read_token)
-        yield client
-
-
 async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) -> None:
     # The incident changed and was investigated again: its first link (a Slack message before the
     # edit, the demo's print-out, a bookmark) showed the old causes and said nothing of the new.
-    async with _copied_map(web_org, "rebuilt-data") as (data_dir, store):
+    async with copied_map(web_org, "rebuilt-data") as (data_dir, store):
         embedder = HashEmbedder(dimensions=DIMENSIONS)
         catalog = Catalog(store)
         finder = SimilarIncidentFinder(store, embedder, catalog=catalog)
         query = IncidentQuery(web_org.public.id)
         newer = await build_investigation(query, Collaborators(store, finder, catalog), OWNER_VIEWER)
         await save(store, newer, trigger="webhook")
-        async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
+        async with signed_in_reader(web_org, data_dir, store, embedder) as client:
             earlier = (await client.get(f"/ui/investigations/{web_org.public_investigation}")).text
             assert f"This is an earlier investigation of {web_org.public_ref}" in earlier
             assert f'<a href="/ui/investigations/{quote(newer.id, safe="")}">read the latest' in earlier
@@ -605,7 +576,7 @@ async def test_an_earlier_investigation_links_to_the_newer_one(web_org: WebOrg) 
 async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org: WebOrg) -> None:
     # A responder opening a live incident read "Root cause: not recorded; Resolved by: not
     # recorded", as if it were over and nobody had written them down.
-    async with _copied_map(web_org, "open-incident-data") as (data_dir, store):
+    async with copied_map(web_org, "open-incident-data") as (data_dir, store):
         props = {"reference": "INC-900", "name": "Checkout slow", "status": "Investigating"}
         declared = datetime.now(UTC) - timedelta(minutes=10)
         await store.upsert_nodes(
@@ -619,7 +590,7 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
                 ),
             ]
         )
-        async with _signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
             live = _section((await client.get("/ui/incidents/INC-900")).text, "postmortem")
             assert "<dt>Root cause</dt><dd>not known yet: the incident is still open" in live
             assert "<dt>Resolved by</dt><dd>not yet: the incident is still open" in live
@@ -632,10 +603,10 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
 async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) -> None:
     # The server decodes the link's %2F into a path separator before routing: the page of
     # "payments/api" answered "There is no page at /ui/services/payments/api".
-    async with _copied_map(web_org, "slashed-data") as (data_dir, store):
+    async with copied_map(web_org, "slashed-data") as (data_dir, store):
         await store.upsert_nodes([Node("svc-slashed", "Service", {"name": "payments/api"})])
         embedder = HashEmbedder(dimensions=DIMENSIONS)
-        async with _signed_in_reader(web_org, data_dir, store, embedder) as client:
+        async with signed_in_reader(web_org, data_dir, store, embedder) as client:
             link = Links("http://testserver").service("payments/api").removeprefix("http://testserver")
             for path in (link, "/ui/services/payments/api", "/ui/services/svc-slashed"):
                 response = await client.get(path)

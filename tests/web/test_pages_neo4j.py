@@ -42,6 +42,11 @@ async def test_pages_and_visibility_on_neo4j(api: Api) -> None:  # noqa: F811 - 
     assert 'href="/ui/services/payments-api"' in incident
     service = (await client.get("/ui/services/payments-api")).text
     assert "Payments" in service  # the owning team
+    assert 'href="/ui/teams/Payments"' in service
+    team = await client.get("/ui/teams/Payments")
+    assert team.status_code == 200
+    assert 'href="/ui/incidents/INC-1"' in team.text  # on payments-api, which it owns
+    assert 'href="/ui/services/payments-api"' in team.text
     assert "Database connection pool exhausted" in (await client.get("/ui/incidents/INC-2")).text
 
     await client.post("/ui/sign-out", data={"csrf": client.cookies["precedent_csrf"]})
@@ -49,5 +54,10 @@ async def test_pages_and_visibility_on_neo4j(api: Api) -> None:  # noqa: F811 - 
     hidden = await client.get("/ui/incidents/INC-2")
     assert hidden.status_code == 404
     assert "Database connection pool exhausted" not in hidden.text
-    for path in ("/ui/", "/ui/search?q=database+connection+pool", "/ui/incidents/INC-1/investigation"):
+    for path in (
+        "/ui/",
+        "/ui/search?q=database+connection+pool",
+        "/ui/incidents/INC-1/investigation",
+        "/ui/teams/Payments",
+    ):
         assert "INC-2" not in (await client.get(path)).text, path

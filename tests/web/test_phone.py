@@ -55,6 +55,7 @@ class RoughMap:
     data_dir: Path
     reference: str
     investigation: str
+    team: str  # owns the long-named service
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +68,13 @@ async def rough_map(web_org: WebOrg) -> RoughMap:
         summary = "Writes fail on the search cluster. " * 20 + TRACE + " " + DASHBOARD
         rough = {"name": LONG_NAME, "summary": summary}
         changed = [dataclasses.replace(incident, properties={**incident.properties, **rough})]
+        team = ""
         for _, node in await store.neighbours(incident.id):
             if node.label == "Service":
                 rename = {**node.properties, "name": LONG_SERVICE}
                 changed.append(dataclasses.replace(node, properties=rename))
+                owners = await store.neighbours(node.id)
+                team = next(str(t.properties["name"]) for e, t in owners if e.type == "OWNED_BY")
             elif node.label == "IncidentUpdate":
                 message = {**node.properties, "message": TRACE}
                 changed.append(dataclasses.replace(node, properties=message, text=TRACE))
@@ -82,7 +86,7 @@ async def rough_map(web_org: WebOrg) -> RoughMap:
         await save(store, investigation, trigger="request")
     finally:
         await store.close()
-    return RoughMap(data_dir, web_org.public_ref, investigation.id)
+    return RoughMap(data_dir, web_org.public_ref, investigation.id, team)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +138,7 @@ def test_long_names_and_unbroken_text_never_scroll_the_page_sideways(
         (f"/ui/incidents/{rough_map.reference}", "phone-rough-incident"),
         (f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "phone-rough-investigation"),
         (f"/ui/services/{quote(LONG_SERVICE)}", "phone-rough-service"),
+        (f"/ui/teams/{quote(rough_map.team, safe='')}", "phone-rough-team"),
         ("/ui/search?q=ClusterBlockException", "phone-rough-search"),
     ):
         open_page(phone, server, path, shot)

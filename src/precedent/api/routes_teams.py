@@ -11,6 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from precedent.api.errors import problem_responses
 from precedent.api.routes_services import Cursor, PageSize
 from precedent.browse import get_team, get_user, list_teams, team_members, team_services, user_incidents
+from precedent.investigation import LiveOnCallSource
 from precedent.model import Viewer
 from precedent.responses import (
     TeamListResponse,
@@ -20,6 +21,7 @@ from precedent.responses import (
     UserIncidentsResponse,
     UserResponse,
 )
+from precedent.retrieval import Catalog
 from precedent.store import GraphStore
 
 __all__ = ["TEAM_ROUTES"]
@@ -39,10 +41,15 @@ async def teams(
 
 @get("/v1/teams/{team:str}", responses=problem_responses(400, 404, 503))
 async def team(
-    team: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
+    team: FromPath[str],
+    store: NamedDependency[GraphStore],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+    live_on_call: NamedDependency[LiveOnCallSource | None],
 ) -> TeamResponse:
-    """A team by id, name, external id or incident.io team id: members, services and schedules."""
-    return TeamResponse.from_detail(await get_team(store, viewer, team))
+    """A team by id, name, external id or incident.io team id: members, services, schedules, who is
+    on call now, its newest incidents and their open follow-ups."""
+    return TeamResponse.from_detail(await get_team(store, catalog, viewer, team, live=live_on_call))
 
 
 @get("/v1/teams/{team:str}/members", responses=problem_responses(400, 404, 503))

@@ -44,6 +44,7 @@ from precedent.browse.services import (
 )
 from precedent.browse.stats import RecurringPattern, incidents_per_week, recurring_patterns
 from precedent.browse.teams import (
+    OwnedRef,
     ScheduleRef,
     TeamDetail,
     TeamSummary,
@@ -58,6 +59,7 @@ __all__ = [
     "FollowUp",
     "Hotspot",
     "IncidentFilters",
+    "OwnedRef",
     "Page",
     "PostmortemDocument",
     "RecurringPattern",

@@ -1,24 +1,30 @@
-"""Teams: the list of teams, and one team's members, services and on-call schedules (members and
-services also a page at a time)."""
+"""Teams: the list of teams, and one team's members, services, on-call schedules, who is on call
+now, its newest incidents and their open follow-ups (members and services also a page at a time)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from precedent.browse.incidents import IncidentFilters, list_incidents
 from precedent.browse.lookup import display_name, find_team
 from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor, page_of
 from precedent.browse.people import person
-from precedent.browse.services import TeamRef
+from precedent.investigation import people_of
+from precedent.investigation.precedents import incident_parts
 from precedent.model import GraphFilter
 
 if TYPE_CHECKING:
     from precedent.cursors import Key
-    from precedent.investigation import Person
+    from precedent.investigation import FollowUp, LiveOnCallSource, OnCall, Person
     from precedent.model import Node, Viewer
+    from precedent.retrieval import Catalog
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "OwnedRef",
     "ScheduleRef",
     "TeamDetail",
     "TeamSummary",
@@ -27,6 +33,12 @@ __all__ = [
     "team_members",
     "team_services",
 ]
+
+RECENT_INCIDENTS = 10
+"""How many of a team's newest incidents its detail lists."""
+FOLLOW_UP_INCIDENTS = 50
+"""How many of a team's newest incidents its open follow-ups are read from: work left after an
+incident stays open for months, so it is rarely among the newest ten alone."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,18 @@ class TeamSummary:
 
 
 @dataclass(frozen=True)
+class OwnedRef:
+    """Something a team owns: a ``Service``, or another catalog entry (``CatalogEntry``), by ``label``.
+
+    A reader links a service to its page; a catalog entry (a product, a queue) has none.
+    """
+
+    id: str
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
 class ScheduleRef:
     """An on-call schedule."""
 
@@ -51,14 +75,28 @@ class ScheduleRef:
 
 @dataclass(frozen=True)
 class TeamDetail:
-    """One team: its members, the services (and other catalog entries) it owns, its schedules."""
+    """One team: its members, what it owns, its schedules, who is on call and its recent incidents.
+
+    Attributes:
+        on_call: Who is on call on its schedules now, through the investigation's lookup.
+        on_call_note: Why ``on_call`` may be incomplete (no entry covers now, the live call
+            failed), else ``None``.
+        recent_incidents: Its newest incidents the viewer may see (on the team or a service it
+            owns, as ``/v1/incidents?team=`` lists them), newest first.
+        open_follow_ups: The follow-ups still open of its newest ``FOLLOW_UP_INCIDENTS``
+            incidents, newest incident first.
+    """
 
     id: str
     name: str
     external_id: str | None
     members: tuple[Person, ...]
-    services: tuple[TeamRef, ...]
+    services: tuple[OwnedRef, ...]
     schedules: tuple[ScheduleRef, ...]
+    on_call: tuple[OnCall, ...]
+    on_call_note: str | None
+    recent_incidents: tuple[Node, ...]
+    open_follow_ups: tuple[FollowUp, ...]
 
 
 def _external(node: Node) -> str | None:
@@ -110,22 +148,57 @@ async def list_teams(
     return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)
 
 
-async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
-    """A team by id, name, external id or incident.io team id, with members, services and schedules.
+async def _activity(
+    store: GraphStore, catalog: Catalog, viewer: Viewer, team_id: str
+) -> tuple[tuple[Node, ...], tuple[FollowUp, ...]]:
+    """The team's newest incidents, and the open follow-ups of its newest ``FOLLOW_UP_INCIDENTS``."""
+    newest = await list_incidents(
+        store, catalog, viewer, IncidentFilters(teams=(team_id,)), limit=FOLLOW_UP_INCIDENTS
+    )
+    parts = await incident_parts(store, newest.items, viewer.visibilities)
+    follow_ups = tuple(f for n in newest.items for f in parts.follow_ups.get(n.id, ()))
+    return newest.items[:RECENT_INCIDENTS], follow_ups
+
+
+async def get_team(
+    store: GraphStore,
+    catalog: Catalog,
+    viewer: Viewer,
+    key: str,
+    *,
+    live: LiveOnCallSource | None = None,
+    now: datetime | None = None,
+) -> TeamDetail:
+    """A team by id, name, external id or incident.io team id: members, services, schedules, who is
+    on call now, its newest incidents and their open follow-ups.
 
     Members and services are ordered by name, then id.
+
+    Args:
+        store: The knowledge map.
+        catalog: Knows the map's names (the incident listing asks it).
+        viewer: Who is asking: private incidents and their follow-ups only when it may see them.
+        key: The team.
+        live: Asks incident.io for schedules the synced entries do not cover now.
+        now: The time on-call is read at (default: the wall clock).
 
     Raises:
         NotFound: if no team has that key.
     """
     team = await find_team(store, key)
-    pairs = await store.neighbours(
-        team.id,
-        GraphFilter(
-            labels=("User", "Service", "CatalogEntry", "Schedule"),
-            rel_types=("MEMBER_OF", "OWNED_BY", "HAS_SCHEDULE"),
-            visibilities=viewer.visibilities,
+    now = now or datetime.now(UTC)
+    # Independent reads: on Neo4j each is a round trip, so they wait for each other no longer.
+    pairs, people, (recent, follow_ups) = await asyncio.gather(
+        store.neighbours(
+            team.id,
+            GraphFilter(
+                labels=("User", "Service", "CatalogEntry", "Schedule"),
+                rel_types=("MEMBER_OF", "OWNED_BY", "HAS_SCHEDULE"),
+                visibilities=viewer.visibilities,
+            ),
         ),
+        people_of(store, [team.id], at=now, now=now, live=live),
+        _activity(store, catalog, viewer, team.id),
     )
     members = sorted(
         (person(n) for e, n in pairs if e.type == "MEMBER_OF" and n.label == "User"),
@@ -133,7 +206,7 @@ async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
     )
     services = sorted(
         (
-            TeamRef(n.id, display_name(n))
+            OwnedRef(n.id, display_name(n), n.label)
             for e, n in pairs
             if e.type == "OWNED_BY" and n.label in {"Service", "CatalogEntry"}
         ),
@@ -154,6 +227,10 @@ async def get_team(store: GraphStore, viewer: Viewer, key: str) -> TeamDetail:
         tuple(members),
         tuple(services),
         tuple(sorted(schedules.values(), key=lambda s: (s.name.casefold(), s.id))),
+        people.on_call.get(team.id, ()),
+        people.notes.get(team.id),
+        recent,
+        follow_ups,
     )
 
 
@@ -192,7 +269,7 @@ async def team_members(
 
 async def team_services(
     store: GraphStore, viewer: Viewer, key: str, *, limit: int = 50, cursor: str | None = None
-) -> Page[TeamRef]:
+) -> Page[OwnedRef]:
     """A page of what a team owns (services and other catalog entries), by name then id.
 
     Raises:
@@ -201,7 +278,9 @@ async def team_services(
     """
     check_limit(limit)
     owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
-    ordered = sorted((TeamRef(n.id, display_name(n)) for n in owned), key=lambda t: _by_name(t.name, t.id))
+    ordered = sorted(
+        (OwnedRef(n.id, display_name(n), n.label) for n in owned), key=lambda t: _by_name(t.name, t.id)
+    )
     query = ("team_services", key, viewer.visibilities)
     return page_of(
         ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor, query=query

@@ -218,6 +218,7 @@ async def build_investigation(
         changes,
         page=page,
         incident_page=links.incident if links else None,
+        team_page=links.team if links else None,
     )
     build_seconds = time.perf_counter() - started
     INVESTIGATION_BUILD_SECONDS.observe(build_seconds)

@@ -253,7 +253,9 @@ async def _people(
         entries: list[OnCall] = []
         seen: set[str] = set()
         for owner in [service, *owned]:
-            team_name = _name(nodes[owner]) if owner in owned and owner in nodes else None
+            # A team asked about itself (a team's page) is the team its schedules are on call for.
+            is_team = owner in nodes and nodes[owner].label == "Team"
+            team_name = _name(nodes[owner]) if is_team else None
             for schedule in sorted(set(schedules_of.get(owner, ()))):
                 if schedule in seen or schedule not in nodes:
                     continue
@@ -354,12 +356,13 @@ async def people_of(
     """The one on-call lookup: owning teams with members, and who is on call at ``at``.
 
     Reads the synced schedule entries of the services' own and their owning teams' schedules,
-    and asks ``live`` for the schedules those entries do not cover. Investigations and the
-    service pages both ask here, so both answer alike.
+    and asks ``live`` for the schedules those entries do not cover. Investigations, the service
+    pages and the team pages all ask here, so all answer alike.
 
     Args:
         store: The knowledge map.
-        service_ids: Services in the map.
+        service_ids: Services in the map; a team's id gives who is on call on its own schedules
+            (and no owning teams).
         at: The time to read on-call at (an incident's declaration, or now).
         now: The wall clock, for the freshness of live answers.
         live: Asks incident.io when the synced entries do not cover ``at``.

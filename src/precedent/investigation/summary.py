@@ -104,14 +104,14 @@ def _cut(text: str, limit: int = _LINE) -> str:
     return cut + closing
 
 
-def _linked(text: str, labels: Sequence[str], incident_page: Callable[[str], str] | None) -> str:
-    """Link each incident ``labels`` names in ``text`` to its page, once cut (a cut never splits a link)."""
-    if incident_page is None or not labels:
+def _linked(text: str, labels: Sequence[str], page_of: Callable[[str], str] | None) -> str:
+    """Link each of ``labels`` (incidents, teams) in ``text`` to its page, once cut (no cut splits a link)."""
+    if page_of is None or not labels:
         return text
     pattern = re.compile(
         r"(?<![\w-])(" + "|".join(re.escape(x) for x in sorted(set(labels), key=len)[::-1]) + r")(?![\w-])"
     )
-    return pattern.sub(lambda m: f"[{m.group(1)}]({incident_page(m.group(1))})", text)
+    return pattern.sub(lambda m: f"[{m.group(1)}]({page_of(m.group(1))})", text)
 
 
 def _statement_in(hypothesis: Hypothesis, limit: int) -> str:
@@ -162,11 +162,12 @@ def _precedent_line(
     return line.replace(f"**{_esc(p.label)}**", f"**[{_esc(p.label)}]({incident_page(p.label)})**", 1)
 
 
-def _people_line(services: Sequence[ServiceContext]) -> str | None:
+def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], str] | None) -> str | None:
     """Owners and on-call of the first three services that have any; the others named, not dropped.
 
     An incident on eight services used to show three "no owner in the map" and say nothing of
-    the other five.
+    the other five. Each owning team links to its page when ``team_page`` is given: "who do I
+    call?" is answered there, with the team's on-call, services and open follow-ups.
     """
     parts = []
     known = [s for s in services if s.teams or s.on_call]
@@ -182,7 +183,12 @@ def _people_line(services: Sequence[ServiceContext]) -> str | None:
     if unowned:
         shown = ", ".join(unowned[:3]) + (f" and {len(unowned) - 3} more" if len(unowned) > 3 else "")
         parts.append(f"no owner or on-call in the map for {shown}")
-    return _cut("**Owners**: " + "; ".join(parts), 300) if parts else None
+    if not parts:
+        return None
+    # Linked by their escaped names, as the line shows them; each page by the team's own name.
+    names = {_esc(t.name): t.name for s in known[:3] for t in s.teams}
+    page = (lambda shown: team_page(names[shown])) if team_page else None
+    return _linked(_cut("**Owners**: " + "; ".join(parts), 300), list(names), page)
 
 
 def _active_line(
@@ -234,6 +240,7 @@ def summary_markdown(
     *,
     page: str | None = None,
     incident_page: Callable[[str], str] | None = None,
+    team_page: Callable[[str], str] | None = None,
 ) -> str:
     """Render the top hypotheses, three precedents, owners and on-call, incidents open nearby, changes.
 
@@ -246,6 +253,7 @@ def summary_markdown(
         page: The investigation's web page, linked on the last line when given.
         incident_page: An incident's web page by its label; when given, every incident the
             causes cite and every precedent listed is a link.
+        team_page: A team's web page by its name; when given, every owning team named is a link.
 
     Returns:
         CommonMark, at most 15 lines: blocks apart by blank lines; owners, incidents open nearby
@@ -270,7 +278,7 @@ def summary_markdown(
     tail = [
         x
         for x in (
-            _people_line(services),
+            _people_line(services, team_page),
             _active_line(incident, services, incident_page),
             _changes_line(changes),
         )

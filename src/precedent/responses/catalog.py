@@ -15,13 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 # pydantic reads these field types at run time.
 from precedent.browse import (
     Hotspot,
+    OwnedRef,
     ScheduleRef,
     ServiceSummary,
     TeamRef,
     TeamSummary,
     UserIncident,
 )
-from precedent.investigation import IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+from precedent.investigation import FollowUp, IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+from precedent.responses.graph import NodeResponse
 from precedent.responses.stats import WeekCountResponse
 
 if TYPE_CHECKING:
@@ -226,17 +228,17 @@ class TeamServicesResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    items: list[TeamRef]
+    items: list[OwnedRef]
     next_cursor: str | None = Field(description=_CURSOR)
 
     @classmethod
-    def from_page(cls, page: Page[TeamRef]) -> TeamServicesResponse:
+    def from_page(cls, page: Page[OwnedRef]) -> TeamServicesResponse:
         """Render a page of owned entries."""
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
 class TeamResponse(BaseModel):
-    """One team: members, the services it owns and its on-call schedules."""
+    """One team: members, what it owns, its schedules, who is on call now, its recent incidents."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -244,8 +246,19 @@ class TeamResponse(BaseModel):
     name: str
     external_id: str | None
     members: list[Person]
-    services: list[TeamRef]
+    services: list[OwnedRef]
     schedules: list[ScheduleRef]
+    on_call: list[OnCall] = Field(description="who is on call on its schedules now")
+    on_call_note: str | None = Field(
+        description="why `on_call` may be incomplete (no schedule entry covers now, or incident.io "
+        "could not be asked), else null"
+    )
+    recent_incidents: list[NodeResponse] = Field(
+        description="its newest incidents, on the team or a service it owns, newest first (texts left out)"
+    )
+    open_follow_ups: list[FollowUp] = Field(
+        description="the open follow-ups of its newest 50 incidents, newest incident first"
+    )
 
     @classmethod
     def from_detail(cls, team: TeamDetail) -> TeamResponse:
@@ -257,6 +270,10 @@ class TeamResponse(BaseModel):
             members=list(team.members),
             services=list(team.services),
             schedules=list(team.schedules),
+            on_call=list(team.on_call),
+            on_call_note=team.on_call_note,
+            recent_incidents=[NodeResponse.from_node(n, with_text=False) for n in team.recent_incidents],
+            open_follow_ups=list(team.open_follow_ups),
         )
 
 

@@ -28,6 +28,7 @@ class IncidentDetailResponse(BaseModel):
 
     incident: NodeResponse
     services: list[str] = Field(description="names of the services it affected")
+    teams: list[str] = Field(description="names of the teams it affected or that own a service it affected")
     updates: list[NodeResponse] = Field(description="status updates, oldest first")
     postmortems: list[NodeResponse]
     lesson: LessonResponse = Field(description="root cause, resolution, learnings and follow-ups")
@@ -38,6 +39,7 @@ class IncidentDetailResponse(BaseModel):
         return cls(
             incident=NodeResponse.from_node(detail.incident),
             services=[str(s.properties.get("name", s.id)) for s in detail.services],
+            teams=[str(t.properties.get("name", t.id)) for t in detail.teams],
             updates=[NodeResponse.from_node(u) for u in detail.updates],
             postmortems=[NodeResponse.from_node(p, with_text=False) for p in detail.postmortems],
             lesson=LessonResponse.from_lesson(detail.lesson),

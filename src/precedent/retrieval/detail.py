@@ -1,4 +1,4 @@
-"""One incident with its parts: updates, post-mortem (as a lesson), follow-ups and affected services.
+"""One incident with its parts: updates, post-mortem (as a lesson), follow-ups, affected services and teams.
 
 One ``subgraph`` call around the incident, filtered to its parts and to what the viewer may see.
 """
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["IncidentDetail", "incident_detail"]
 
-_PARTS = ("IncidentUpdate", "Postmortem", "PostmortemChunk", "FollowUp", "Service")
-_PART_EDGES = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_CHUNK", "HAS_FOLLOW_UP", "AFFECTS")
+_PARTS = ("IncidentUpdate", "Postmortem", "PostmortemChunk", "FollowUp", "Service", "Team")
+_PART_EDGES = ("HAS_UPDATE", "HAS_POSTMORTEM", "HAS_CHUNK", "HAS_FOLLOW_UP", "AFFECTS", "OWNED_BY")
 _MAX_PARTS = 2000
 
 
@@ -36,6 +36,8 @@ class IncidentDetail:
             resolution, follow-ups; ``lessons.with_updates``).
         follow_ups: Its FollowUp nodes, by title.
         services: The services it affected, by name.
+        teams: The teams it affected and those owning a service it affected, by name: whom a
+            responder reaches for.
     """
 
     incident: Node
@@ -44,6 +46,7 @@ class IncidentDetail:
     lesson: Lesson
     follow_ups: tuple[Node, ...]
     services: tuple[Node, ...]
+    teams: tuple[Node, ...]
 
 
 def _by_label(nodes: list[Node], label: str) -> list[Node]:
@@ -80,6 +83,8 @@ async def incident_detail(store: GraphStore, catalog: Catalog, key: str, viewer:
         key=lambda n: (n.occurred_at.isoformat() if n.occurred_at else "", n.id),
     )
     services = sorted((n for n in _by_label(parts, "Service") if n.id in direct), key=_name)
+    owning = {e.target for e in sub.edges if e.type == "OWNED_BY" and e.source in {s.id for s in services}}
+    teams = sorted((n for n in _by_label(parts, "Team") if n.id in direct | owning), key=_name)
     return IncidentDetail(
         incident=incident,
         updates=tuple(updates),
@@ -90,4 +95,5 @@ async def incident_detail(store: GraphStore, catalog: Catalog, key: str, viewer:
         ),
         follow_ups=tuple(follow_ups),
         services=tuple(services),
+        teams=tuple(teams),
     )

@@ -42,8 +42,9 @@ def _csrf(_: Request[Any, Any, Any], exc: CsrfRefused) -> Response[Any]:
 
 def _not_found(_: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     # The same words whether it does not exist or the viewer may not see it, as the API's 404.
-    # Where to look next, as the API and the CLI say (a mistyped name, or a reference to look up).
-    search = exc.id if exc.kind in ("incident", "service") else None
+    # Where to look next, as the API and the CLI say (a mistyped name, or a reference to look up);
+    # a team's name finds the incidents and services that mention it.
+    search = exc.id if exc.kind in ("incident", "service", "team") else None
     return _error(404, "Not found", f"There is no {exc.kind} {exc.id!r} that you can see.", search=search)
 
 

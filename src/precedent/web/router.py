@@ -21,6 +21,7 @@ from precedent.web.pages_home import HOME_PAGES
 from precedent.web.pages_incident import INCIDENT_PAGES
 from precedent.web.pages_investigation import INVESTIGATION_PAGES
 from precedent.web.pages_service import SERVICE_PAGES
+from precedent.web.pages_team import TEAM_PAGES
 from precedent.web.rendering import STATIC_DIR
 from precedent.web.session import PageSession, authenticate, site_origin
 
@@ -64,6 +65,7 @@ def web_router(
             *INVESTIGATION_PAGES,
             *INCIDENT_PAGES,
             *SERVICE_PAGES,
+            *TEAM_PAGES,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
