@@ -72,11 +72,9 @@ def render_investigation(
         status_now=status_now,
         drawing=draw_investigation(investigation, links),
         changes_before_now=False,
-        open_follow_ups=[f for f in investigation.follow_ups if (f.status or "").lower() not in _DONE],
+        # Already open by the one rule (``retrieval.lessons.DONE_STATUSES``): the build keeps no other.
+        open_follow_ups=list(investigation.follow_ups),
     )
-
-
-_DONE = {"completed", "done", "closed", "resolved", "not_doing", "canceled", "cancelled"}
 
 
 @get("/investigations/{investigation_id:str}", name="web:investigation")
