@@ -6,6 +6,7 @@ the database), declared at the same moment; INC-1 links to INC-2.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -199,3 +200,19 @@ async def test_the_parts_of_an_incident(read_api: Api) -> None:
     assert positions == sorted(positions)
     missing = await api.client.get("/v1/incidents/INC-99/updates", headers=headers)
     assert missing.status_code == 404
+
+
+async def test_a_team_filter_names_the_team_as_its_own_page_does(api: Api) -> None:
+    """``?team=`` takes every name ``/v1/teams/{team}`` takes: an alias (or incident.io team id) too."""
+    headers = api.auth(api.tokens.private)
+    by_name = await api.client.get("/v1/incidents", params={"team": "Payments"}, headers=headers)
+    expected = [item["id"] for item in by_name.json()["items"]]
+    assert expected
+    [team] = await api.store.find_nodes("Team", "Payments", fields=("name",))
+    aliases = [*team.properties.get("aliases", []), "Money squad"]
+    await api.store.upsert_nodes([replace(team, properties={**team.properties, "aliases": aliases})])
+    page = await api.client.get("/v1/teams/Money squad", headers=headers)
+    assert page.json().get("name") == "Payments", page.json()
+    listed = await api.client.get("/v1/incidents", params={"team": "money SQUAD"}, headers=headers)
+    assert listed.status_code == 200, listed.json()
+    assert [item["id"] for item in listed.json()["items"]] == expected

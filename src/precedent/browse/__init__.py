@@ -23,7 +23,6 @@ from precedent.browse.incidents import (
     incident_updates,
     list_incidents,
     related_incidents,
-    resolve_team,
 )
 from precedent.browse.lookup import find_team, find_user, service_node
 from precedent.browse.paging import Page
@@ -96,7 +95,6 @@ __all__ = [
     "list_teams",
     "recurring_patterns",
     "related_incidents",
-    "resolve_team",
     "service_changes",
     "service_hotspots",
     "service_incidents",

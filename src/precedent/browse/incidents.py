@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from precedent.browse.lookup import SERVICE_HINT, TEAM_HINT
+from precedent.browse.lookup import SERVICE_HINT, find_team
 from precedent.browse.paging import Page, check_limit, cursor_time, page_of
 from precedent.cursors import decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery, NotFound
@@ -43,7 +43,6 @@ __all__ = [
     "incident_updates",
     "list_incidents",
     "related_incidents",
-    "resolve_team",
 ]
 
 TEXT_MATCHES = 1000
@@ -94,23 +93,6 @@ def _start(cursor: str | None, query: object) -> ListingKey | None:
     return None if key is None else (cursor_time(int(key[0])), str(key[1]))
 
 
-async def resolve_team(store: GraphStore, key: str) -> Node:
-    """The team with id, name or external id ``key`` (case-insensitive).
-
-    Raises:
-        NotFound: if there is none.
-    """
-    found = await store.get_nodes([key])
-    if found and found[0].label == "Team":
-        return found[0]
-    wanted = key.strip().casefold()
-    async for team in store.scan_nodes(["Team"]):
-        names = (team.properties.get("name"), team.properties.get("external_id"))
-        if any(isinstance(name, str) and name.casefold() == wanted for name in names):
-            return team
-    raise NotFound("team", key, hint=TEAM_HINT)
-
-
 async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -> NodeLink | None:
     if filters.lead is not None:
         if filters.services or filters.teams:
@@ -125,7 +107,7 @@ async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -
     if filters.teams:
         owned_by_teams: set[str] = set()
         for key in filters.teams:
-            team = await resolve_team(store, key)
+            team = await find_team(store, key)
             owned = GraphFilter(labels=("Service", "CatalogEntry"), rel_types=("OWNED_BY",), direction="in")
             owned_by_teams |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}
         # Both given: the named services the teams own.
