@@ -14,13 +14,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from precedent.embedding import HashEmbedder
-from precedent.investigation import Collaborators
+from precedent.investigation import Collaborators, LiveShift, Person
 from precedent.model import Edge, Node
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from tests.retrieval.small_org import at, build
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import datetime
 
     from precedent.embedding import Embedder
@@ -120,3 +120,16 @@ async def build_investigation_org(store: GraphStore, embedder: Embedder) -> None
         ]
     )
     await store.upsert_edges(edges)
+
+
+class LiveStub:
+    """incident.io's live on-call: "Dana Live" on every schedule asked about; records the asks."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[tuple[str, ...], datetime]] = []
+
+    async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
+        self.asked.append((tuple(schedule_ids), at))
+        return [
+            LiveShift(s, Person("user-live", "Dana Live"), at, at + timedelta(hours=8)) for s in schedule_ids
+        ]

@@ -13,7 +13,7 @@ from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import recent_changes, service_snapshot
 from precedent.model import PUBLIC_VIEWER, Edge, Node
 from precedent.retrieval.catalog import Catalog
-from tests.investigation.org import DECLARED, build_investigation_org
+from tests.investigation.org import DECLARED, LiveStub, build_investigation_org
 
 if TYPE_CHECKING:
     from precedent.store import GraphStore
@@ -40,6 +40,22 @@ async def test_an_active_incident_on_the_service_and_its_dependency_is_listed_on
     )
     active = [(b.reference, b.service) for b in snapshot.context.active_incidents]
     assert active == [("INC-40", "checkout"), ("INC-30", "payments-db")]
+
+
+async def test_on_call_asks_incident_io_when_the_synced_entries_do_not_cover_now(
+    embedded_store: GraphStore,
+) -> None:
+    # The service page and the MCP tool read the synced entries only: a month after the last sync
+    # they said nobody was on call, while the on-call route and the team page asked incident.io.
+    await build_investigation_org(embedded_store, HashEmbedder(dimensions=384))
+    catalog, later, live = Catalog(embedded_store), DECLARED + timedelta(days=30), LiveStub()
+    snapshot = await service_snapshot(
+        embedded_store, catalog, "checkout", viewer=PUBLIC_VIEWER, at=later, live=live
+    )
+    assert live.asked == [(("sched-web",), later)]
+    assert [(o.person.name, o.source) for o in snapshot.context.on_call] == [("Dana Live", "live")]
+    synced = await service_snapshot(embedded_store, catalog, "checkout", viewer=PUBLIC_VIEWER, at=DECLARED)
+    assert [o.source for o in synced.context.on_call] == ["synced"]
 
 
 async def test_recent_changes_name_a_service_the_catalog_does_not_have_yet(

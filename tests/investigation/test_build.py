@@ -12,7 +12,6 @@ from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
     LiveShift,
-    Person,
     build_investigation,
     investigation_from_json,
     investigation_json,
@@ -21,7 +20,7 @@ from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
 from precedent.notify import to_mrkdwn
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder
 from precedent.retrieval.catalog import Catalog
-from tests.investigation.org import DECLARED, build_investigation_org
+from tests.investigation.org import DECLARED, LiveStub, build_investigation_org
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -162,21 +161,10 @@ async def test_a_described_incident_is_investigated_at_the_clock_time(collaborat
     assert investigation.built_at == NOW
 
 
-class _Live:
-    def __init__(self) -> None:
-        self.asked: list[tuple[tuple[str, ...], datetime]] = []
-
-    async def on_call(self, schedule_ids: Sequence[str], at: datetime) -> list[LiveShift]:
-        self.asked.append((tuple(schedule_ids), at))
-        return [
-            LiveShift(s, Person("user-live", "Dana Live"), at, at + timedelta(hours=8)) for s in schedule_ids
-        ]
-
-
 async def test_live_on_call_fills_a_schedule_the_synced_entries_do_not_cover(
     collaborators: Collaborators,
 ) -> None:
-    live = _Live()
+    live = LiveStub()
     later = Collaborators(collaborators.store, collaborators.finder, collaborators.catalog, lambda: NOW, live)
     query = DescribedQuery(
         name="Checkout down", services=("checkout",), declared_at=DECLARED + timedelta(days=30)

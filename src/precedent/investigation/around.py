@@ -20,6 +20,7 @@ from precedent.retrieval.paths import Route
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
+    from precedent.investigation.context import LiveOnCallSource
     from precedent.investigation.results import Change, ServiceContext
     from precedent.model import Node, Viewer
     from precedent.retrieval.catalog import Catalog
@@ -58,14 +59,20 @@ async def service_snapshot(
     viewer: Viewer,
     at: datetime,
     window: timedelta = DEFAULT_WINDOW,
+    live: LiveOnCallSource | None = None,
 ) -> ServiceSnapshot:
     """Gather a service's context at ``at`` and the changes within two hops in ``[at - window, at]``.
+
+    ``live`` asks incident.io who is on call when the synced schedule entries do not cover ``at``,
+    as the on-call route and the team page do: without it, the service page said nobody was.
 
     Raises:
         NotFound: if no service matches ``key``.
     """
     service = await resolve_service(catalog, key)
-    gathered = await gather_services(store, [service.id], at=at, now=at, visibilities=viewer.visibilities)
+    gathered = await gather_services(
+        store, [service.id], at=at, now=at, visibilities=viewer.visibilities, live=live
+    )
     changes = await changes_near(
         store, gathered.around, at=at, window=window, visibilities=viewer.visibilities
     )

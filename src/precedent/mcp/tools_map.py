@@ -77,6 +77,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 viewer=state.viewer(ctx),
                 at=datetime.now(UTC),
                 window=timedelta(hours=change_window_hours),
+                live=runtime.live_on_call,
             )
             response = ServiceContextResponse.from_snapshot(snapshot)
         return answer(response, render_service(response))

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from precedent.browse import service_hotspots
-from precedent.investigation import service_snapshot
+from precedent.investigation import LiveOnCallSource, service_snapshot
 from precedent.model import Viewer
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
@@ -33,11 +33,14 @@ async def service_page(
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
+    live_on_call: NamedDependency[LiveOnCallSource | None],
 ) -> Template:
     """A service by id, name, external id or alias."""
     service = service.removeprefix("/")
     now = datetime.now(UTC)
-    snapshot = await service_snapshot(store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW)
+    snapshot = await service_snapshot(
+        store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW, live=live_on_call
+    )
     weekly = await service_hotspots(store, viewer, snapshot.context.id, weeks=CHART_WEEKS, now=now)
     return page(
         "service.html",
