@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_workers", "load_model"]
+__all__ = [
+    "Runtime",
+    "RuntimeOptions",
+    "back_up",
+    "check_before_workers",
+    "check_webhook_secrets",
+    "load_model",
+]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -475,11 +482,20 @@ async def check_before_workers(settings: Settings) -> None:
         ConfigError: if a webhook signing secret is malformed.
         StoreUnavailable: if Neo4j cannot be reached, refuses the credentials or lacks the database.
     """
-    _build_verifier(settings)
+    check_webhook_secrets(settings)
     if settings.store == "neo4j":
         from precedent.store.neo4j import check_reachable
 
         await check_reachable(settings.neo4j_uri, _neo4j_auth(settings), settings.neo4j_database)
+
+
+def check_webhook_secrets(settings: Settings) -> None:
+    """Check the configured webhook signing secrets at once, before the map opens and the model loads.
+
+    Raises:
+        ConfigError: if a webhook signing secret is malformed.
+    """
+    _build_verifier(settings)
 
 
 def _neo4j_auth(settings: Settings) -> tuple[str, str] | None:

@@ -24,7 +24,7 @@ from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
-from precedent.runtime import check_before_workers
+from precedent.runtime import check_before_workers, check_webhook_secrets
 from precedent.store.embedded import check_writable
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         await check_before_workers(settings)
         _serve_workers(settings, host=host, port=port, workers=workers)
         return 0
+    # A pasted secret's typo, in a second rather than after the model loads (as --workers does).
+    check_webhook_secrets(settings)
     listener = bind_listener(host, port, command="precedent serve")
     if settings.store == "embedded":
         # One line now, rather than uvicorn's traceback of the app's failed start a moment later.
