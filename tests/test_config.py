@@ -123,21 +123,26 @@ def test_an_invalid_setting_is_named_as_the_variable_to_change(
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"),
+    ("variable", "value", "example"),
     [
-        ("PRECEDENT_INCIDENTIO_BASE_URL", "api.incident.io"),
-        ("PRECEDENT_INCIDENTIO_BASE_URL", "ftp://api.incident.io"),
-        ("PRECEDENT_SLACK_API_URL", "slack.com/api/"),
-        ("PRECEDENT_PUBLIC_URL", "precedent.example.com"),
+        ("PRECEDENT_INCIDENTIO_BASE_URL", "api.incident.io", "https://api.incident.io"),
+        ("PRECEDENT_INCIDENTIO_BASE_URL", "ftp://api.incident.io", "https://api.incident.io"),
+        ("PRECEDENT_SLACK_API_URL", "slack.com/api/", "https://slack.com/api/"),
+        # Its example was incident.io's API, which is not where responders reach Precedent.
+        ("PRECEDENT_PUBLIC_URL", "precedent.example.com", "https://precedent.example.com"),
     ],
 )
 def test_a_web_address_without_its_scheme_is_refused_at_start(
-    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    variable: str,
+    value: str,
+    example: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # `sync` with PRECEDENT_INCIDENTIO_BASE_URL=api.incident.io tried six times, then said to
     # check the network access to '' (no host).
     monkeypatch.setenv(variable, value)
     assert main(["stats"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert f"{variable}: Value error, must be an http:// or https:// URL with a host" in err
+    assert f"{variable}: Value error, must be an http:// or https:// URL with a host, e.g. {example} " in err
     assert f"(got '{value}')" in err

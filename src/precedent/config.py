@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from precedent.links import Links
@@ -27,6 +27,13 @@ __all__ = ["Settings", "describe_invalid", "share_with_workers"]
 log = logging.getLogger("precedent.config")
 
 _PREFIX = "PRECEDENT_"
+# What each web address setting should look like: the public URL is Precedent's own address,
+# not incident.io's (one example for all three sent an operator to set it to incident.io's API).
+_URL_EXAMPLES = {
+    "incidentio_base_url": "https://api.incident.io",
+    "slack_api_url": "https://slack.com/api/",
+    "public_url": "https://precedent.example.com",
+}
 # Read by the shell snippets in the docs (curl, CI steps), not by Precedent: no warning for them.
 _CLIENT_SIDE = frozenset({"PRECEDENT_TOKEN", "PRECEDENT_URL"})
 
@@ -100,14 +107,15 @@ class Settings(BaseSettings):
 
     @field_validator("incidentio_base_url", "slack_api_url", "public_url")
     @classmethod
-    def _web_address(cls, value: str | None) -> str | None:
+    def _web_address(cls, value: str | None, info: ValidationInfo) -> str | None:
         # A value without http(s):// and a host reached the HTTP client, which tried it six
         # times and then blamed the network.
         if value is None:
             return value
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host, e.g. https://api.incident.io")
+            example = _URL_EXAMPLES[str(info.field_name)]
+            raise ValueError(f"must be an http:// or https:// URL with a host, e.g. {example}")
         return value.strip()
 
     metrics_public: bool = False

@@ -287,6 +287,12 @@ async def test_a_bad_parameter_names_where_it_came_from(client: AsyncClient) -> 
     assert body["errors"][0]["source"] == "query"
 
 
+async def test_a_bad_body_field_names_the_body_as_where_it_came_from(client: AsyncClient) -> None:
+    # A query parameter said "query"; a body field said "" (pydantic's errors carry no source).
+    body = (await client.post("/v1/similar", json={"name": 123})).json()
+    assert [(e["field"], e["source"]) for e in body["errors"]] == [("name", "body")]
+
+
 async def test_a_body_that_is_not_json_says_so(client: AsyncClient, api: Api) -> None:
     response = await client.post(
         "/v1/similar", content=b'{"name": "Checkout 502s"', headers={"content-type": "application/json"}

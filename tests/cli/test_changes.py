@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from litestar.testing import AsyncTestClient
@@ -93,3 +94,19 @@ async def test_the_cli_refuses_a_change_starting_in_another_year(
     assert await run_main(listing) == 0
     page = ChangesPageResponse.model_validate_json(capsys.readouterr().out)
     assert page.items == []
+
+
+async def test_the_change_list_shows_when_each_change_started_whole_in_utc(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The table cut the start to '2026-12-05T0…' at a terminal's 80 columns: a responder asking
+    # what changed just before the incident could not read when it did. An offset CI gave
+    # (+02:00) is shown in UTC, as the pages and the MCP tools show every time.
+    started = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    local = started.astimezone(timezone(timedelta(hours=2))).isoformat()
+    record = ["changes", "record", "--service", "ledger", "--version", "v9", "--started-at", local]
+    assert await run_main(record) == 0
+    capsys.readouterr()
+    assert await run_main(["changes", "list", "--service", "ledger", "--since-hours", "2"]) == 0
+    table = capsys.readouterr().out
+    assert started.strftime("%Y-%m-%d %H:%M UTC") in table

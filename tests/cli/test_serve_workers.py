@@ -229,13 +229,22 @@ def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_sta
     assert "worker processes" not in text  # refused before the supervisor started
 
 
-def test_several_workers_with_a_malformed_webhook_secret_are_refused_before_any_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("store", "workers"), [("neo4j", ["--workers", "2"]), ("embedded", [])])
+def test_a_malformed_webhook_secret_is_refused_before_anything_starts(
+    store: str,
+    workers: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # One process found it only once the map was open and the model loaded (17 s on the demo),
+    # while --workers checked it first: an operator fixing a pasted secret waited that long a try.
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    monkeypatch.setenv("PRECEDENT_STORE", store)
     monkeypatch.setenv("PRECEDENT_INCIDENTIO_WEBHOOK_SECRET", "whsec_short")
-    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    # A model this machine does not have: loading it first would fail on that instead.
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", "precedent-tests/no-such-model")
+    assert main(["serve", *workers, "--port", "0"]) == 1
     text = said(capsys)
     assert "webhook signing secret #1 is not a valid whsec_ secret" in text
     assert "whsec_short" not in text

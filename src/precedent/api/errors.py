@@ -162,8 +162,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = [
         {
             "field": str(e.get("key", "")),
-            # Litestar gives a ParamType enum for parameters; its value ("query") is what a caller reads.
-            "source": str(getattr(e.get("source"), "value", e.get("source") or "")),
+            # Litestar gives a ParamType enum for parameters; its value ("query") is what a caller
+            # reads. The body's fields come from pydantic, which names no source.
+            "source": str(getattr(e.get("source"), "value", e.get("source") or "body")),
             "message": str(e.get("message", "")),
         }
         for e in (exc.extra if isinstance(exc.extra, list) else [])

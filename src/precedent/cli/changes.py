@@ -16,6 +16,7 @@ from precedent.errors import StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse
 from precedent.runtime import Runtime
+from precedent.web.format import when
 
 if TYPE_CHECKING:
     from precedent.config import Settings
@@ -142,9 +143,15 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:  # that route's page
         print(ChangesPageResponse.from_page(found).model_dump_json())
         return 0
-    table = Table("started", "change", "by", "summary", "id", title=escape(f"Changes to {found.service}"))
+    table = Table(title=escape(f"Changes to {found.service}"))
+    # Whole, however narrow the terminal: a start cut to '2026-12-05T0…' says nothing of when
+    # it went out, and an id cut short cannot be looked up.
+    table.add_column("started", no_wrap=True)
+    for name in ("change", "by", "summary"):
+        table.add_column(name)
+    table.add_column("id", overflow="fold")
     for c in found.page.items:
-        started = c.started_at.isoformat(timespec="minutes") if c.started_at else "?"
+        started = when(c.started_at) if c.started_at else "?"
         # Escaped: CI's text ("[skip ci] ...") is not rich markup.
         table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary_line or "-", c.id)))
     Console().print(table)

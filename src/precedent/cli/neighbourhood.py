@@ -74,7 +74,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     nodes = Table(
         "id", "label", "name", title=f"{len(subgraph.nodes)} nodes" + (" (truncated)" * subgraph.truncated)
     )
-    for node in sorted(subgraph.nodes, key=lambda n: n.id):
+    # Grouped by label, as the MCP tool lists them: by id alone the labels came interleaved.
+    for node in sorted(subgraph.nodes, key=lambda n: (n.label, n.id)):
         nodes.add_row(escape(node.id), node.label, escape(names[node.id]))
     edges = Table("source", "type", "target", title=f"{len(subgraph.edges)} edges")
     for edge in subgraph.edges:

@@ -27,6 +27,7 @@ from precedent.errors import (
     StaleTimestamp,
     StoreError,
     StoreUnavailable,
+    WebhookRejected,
     WebhooksDisabled,
 )
 from precedent.metrics import WEBHOOK_DELIVERIES
@@ -62,6 +63,13 @@ _OUTCOMES: dict[type[PrecedentError], str] = {
     MalformedDelivery: "malformed",
     WebhooksDisabled: "disabled",
 }
+
+
+def _claimed_id(headers: Mapping[str, str]) -> str:
+    # The id the sender gave, to find the delivery in incident.io; unverified, so cut short and
+    # logged quoted (a line break in it cannot forge a log line).
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return (lowered.get("webhook-id") or lowered.get("svix-id") or "")[:64]
 
 
 class Receiver:
@@ -109,6 +117,10 @@ class Receiver:
         except PrecedentError as exc:
             outcome = next((_OUTCOMES[c] for c in type(exc).__mro__ if c in _OUTCOMES), "failed")
             WEBHOOK_DELIVERIES.labels(outcome).inc()
+            if isinstance(exc, WebhookRejected):
+                # The answer's detail reaches only incident.io: without this line, a wrong secret
+                # or a drifting clock refuses every delivery with nothing logged but the status.
+                log.warning("webhook delivery %r refused (%s): %s", _claimed_id(headers), outcome, exc)
             raise
         WEBHOOK_DELIVERIES.labels(receipt.status).inc()
         return receipt

@@ -1,0 +1,29 @@
+"""``precedent neighbourhood``: the table a responder reads of what surrounds an incident or a service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precedent.responses import NeighbourhoodResponse
+from tests.cli.output import run_main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+async def test_the_nodes_are_listed_by_label_as_the_mcp_tool_lists_them(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Sorted by id alone, services, users, severities and statuses came interleaved in ULID order
+    # (the demo's service neighbourhood: 200 rows, a Severity between two Services); the MCP tool
+    # groups them by label, then id.
+    assert await run_main(["neighbourhood", "--service", "ledger", "--json"]) == 0
+    nodes = NeighbourhoodResponse.model_validate_json(capsys.readouterr().out).nodes
+    assert len({n.label for n in nodes}) > 2
+    assert await run_main(["neighbourhood", "--service", "ledger"]) == 0
+    table = capsys.readouterr().out
+    listed = [n.id for n in nodes if n.id in table]
+    assert len(listed) == len(nodes)
+    assert sorted(listed, key=table.index) == [n.id for n in sorted(nodes, key=lambda n: (n.label, n.id))]
