@@ -158,6 +158,10 @@ def test_small_histories_keep_the_default() -> None:
     choice = choose([_query(d, rng) for d in range(2 * MIN_FIT - 2)], DEFAULT_WEIGHTS)
     assert (choice.source, choice.weights) == ("default", DEFAULT_WEIGHTS)
     assert "too few labelled queries" in choice.reason
+    # Its counts agree with the figures printed beside it ("fit queries" counts every query: the
+    # reason said "11 to fit first" beside "fit queries 22").
+    fitted_on = choice.figures["fit_queries"]
+    assert f"of {fitted_on:.0f}, the {MIN_FIT - 1} oldest to fit on" in choice.reason, choice.reason
 
 
 def test_split_holds_out_the_most_recent() -> None:

@@ -319,8 +319,9 @@ def choose(
     figures: dict[str, float] = {"fit_queries": len(queries), "held_out_queries": len(checked)}
     if len(first_fit) < MIN_FIT or len(checked) < MIN_HELD_OUT:
         reason = (
-            f"too few labelled queries to tune ({len(first_fit)} to fit first, {len(checked)} to check; "
-            f"at least {MIN_FIT} and {MIN_HELD_OUT} needed): the default is kept"
+            f"too few labelled queries to tune: of {len(queries)}, the {len(first_fit)} oldest to fit on "
+            f"and the {len(checked)} newest to check the fit (at least {MIN_FIT} and {MIN_HELD_OUT} "
+            "needed): the default is kept"
         )
         return RankingChoice(default, "default", reason, stamp, figures)
     before_parts, after_parts = [], []
