@@ -26,7 +26,10 @@ newest 30% held out):
    (``pool-taxonomy.txt``; see "New signals tried on development only" in the README for why both).
 
 ``--rounds 0`` imports with the base model unchanged: the control, which shows how much a fresh
-import alone moves the figures (the embedded HNSW build is not deterministic).
+import alone moves the figures (the embedded HNSW build is not deterministic). ``--rounds 0 --model
+PATH`` imports with another sentence-transformers folder as it is (no training), so the same
+protocol compares the shipped model with a different one; the measurement with it computes the
+baselines with it too (its embeddings baseline is that model's cosine order).
 
 Run after ``prepare.py --shapes-only`` and the judge (see "Development shapes"), at low priority:
 ``nice -n 5 uv run python benchmarks/retrieval/finetune_dev.py DIR --run r8 --rounds 8``
@@ -43,6 +46,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,10 +164,12 @@ def fit_model(pairs: list[tuple[str, list[str]]], out: Path, training: Training)
 
 
 def reimport(export: Path, data_dir: Path, model: Path) -> None:
-    """Import ``export`` into a fresh ``data_dir`` with ``model`` embedding every text."""
+    """Import ``export`` into a fresh ``data_dir`` with ``model`` embedding every text (timed)."""
     env = {**os.environ, "PRECEDENT_DATA_DIR": str(data_dir), "PRECEDENT_EMBEDDING_MODEL": str(model)}
     command = [sys.executable, "-m", "precedent.cli.main", "import", str(export)]
+    started = time.perf_counter()
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    print(f"  imported with {model} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def cut(
@@ -251,9 +257,12 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=8, help="rounds over the incidents (0: the control)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--model", type=Path, help="with --rounds 0: import with this model folder as it is")
     parser.add_argument("--held-out", action="store_true", help="train before the held-out split, score it")
     parser.add_argument("--json", type=Path, help="also write the per-query figures here")
     args = parser.parse_args(argv)
+    if args.model is not None and args.rounds:
+        parser.error("--model compares a model as it is: use it with --rounds 0")
     training = Training(args.rounds, args.batch, args.lr)
     run = args.dir / "finetune" / args.run
     scored: dict[str, dict[str, np.ndarray]] = {}
@@ -264,7 +273,11 @@ async def main(argv: list[str] | None = None) -> int:
         assert when is not None, "labelled queries are dated"
         print(f"## {shape}: trained on incidents before {when:%Y-%m-%d} ({len(before)} queries before it, "
               f"{len(after)} scored)", flush=True)  # fmt: skip
-        model = run / shape / "model" if training.rounds else Path(resolve_model_path(DEFAULT_MODEL))
+        model = (
+            run / shape / "model"
+            if training.rounds
+            else (args.model or Path(resolve_model_path(DEFAULT_MODEL)))
+        )
         if not (run / shape / "data" / "graph").exists():
             if training.rounds:
                 fit_model(await training_pairs(args.dir / shape / "data", when), model, training)
@@ -275,7 +288,8 @@ async def main(argv: list[str] | None = None) -> int:
         tuned = await _measure_shape(run, shape, str(model))
         pool = set((args.dir / shape / "pool-taxonomy.txt").read_text(encoding="utf-8").split())
         scored[shape] = score_shape(base, tuned, pool, args.held_out)
-    print(f"\n## {args.run}: {training} ({'held out' if args.held_out else 'newer half of development'}), "
+    other = f"model {args.model}" if args.model else str(training)
+    print(f"\n## {args.run}: {other} ({'held out' if args.held_out else 'newer half of development'}), "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
     figures = report(scored)
     if args.json:

@@ -16,7 +16,7 @@ deterministic embedder sums a fixed random vector per word. Texts that share wor
 as with a real model, so the HNSW graph sees realistic structure (pure random vectors are the
 worst case for any approximate index and say nothing about real maps). Queries are embedded the
 same way, so the timings exclude the model; ``--model`` times MiniLM encoding one query text on
-its own, to add to them.
+its own, to add to them (``--model PATH``: another sentence-transformers folder).
 
 It prints, per store and mode: open time, p50/p95/p99 of ``SimilarIncidentFinder.find`` over
 ``--queries`` mixed queries (half an existing incident, half a described one), the store-level
@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support.neo4j_server import neo4j_server
 
-from precedent.embedding import WORD_TOKENS
+from precedent.embedding import DEFAULT_MODEL, WORD_TOKENS
 from precedent.model import OWNER_VIEWER, Edge, Node, Property, SearchFilter, Visibility
 from precedent.retrieval import DescribedQuery, IncidentQuery, SimilarIncidentFinder, SimilarOptions
 from precedent.store.embedded import EmbeddedStore
@@ -379,11 +379,11 @@ async def neo4j_runs(
     return runs, load_seconds
 
 
-async def time_model(count: int = 50) -> None:
-    """Time MiniLM encoding one query text (added to every query that has text)."""
+async def time_model(name: str, count: int = 50) -> None:
+    """Time model ``name`` encoding one query text (added to every query that has text)."""
     from precedent.embedding import SentenceTransformerEmbedder
 
-    model = SentenceTransformerEmbedder()
+    model = SentenceTransformerEmbedder(name)
     await model.load()
     texts = [q.name + " " + q.summary for q in make_queries(1000, 2 * count) if isinstance(q, DescribedQuery)]
     await model.embed(texts[:2])
@@ -393,7 +393,7 @@ async def time_model(count: int = 50) -> None:
         await model.embed([text])
         times.append((time.perf_counter() - started) * 1000)
     print(
-        f"\nMiniLM query encode: p50 {_pct(times, 50):.1f} ms,"
+        f"\n{name} query encode: p50 {_pct(times, 50):.1f} ms,"
         f" p95 {_pct(times, 95):.1f} ms ({len(times)} texts)"
     )
 
@@ -404,7 +404,9 @@ async def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--neo4j-sizes", type=int, nargs="*", default=[10_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--model", action="store_true", help="also time MiniLM query encoding")
+    parser.add_argument(
+        "--model", nargs="?", const=DEFAULT_MODEL, help="also time query encoding (MiniLM, or this model)"
+    )
     # Exact kNN over 340k embeddings in one transaction outgrows the test server's 1 GiB heap.
     parser.add_argument("--neo4j-index-only", action="store_true", help="skip Neo4j's exact scan")
     args = parser.parse_args()
@@ -421,7 +423,7 @@ async def main() -> None:
                 )
                 report(size, runs, loaded)
     if args.model:
-        await time_model()
+        await time_model(args.model)
 
 
 if __name__ == "__main__":
