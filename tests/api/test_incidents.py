@@ -216,3 +216,27 @@ async def test_a_team_filter_names_the_team_as_its_own_page_does(api: Api) -> No
     listed = await api.client.get("/v1/incidents", params={"team": "money SQUAD"}, headers=headers)
     assert listed.status_code == 200, listed.json()
     assert [item["id"] for item in listed.json()["items"]] == expected
+
+
+async def test_a_service_named_in_part_is_404_suggesting_the_services_meant(read_api: Api) -> None:
+    """ "payments" for payments-api: every route that names a service says which ones were meant."""
+    api = read_api  # it only reads: the map is imported once per store
+    headers = api.auth(api.tokens.read)
+    for path, params in (
+        ("/v1/services/payments", {}),
+        ("/v1/services/payments/owners", {}),
+        ("/v1/services/payments/changes", {}),
+        ("/v1/services/payments/neighbourhood", {}),
+        ("/v1/incidents", {"service": "payments"}),
+        ("/v1/stats/incidents-per-week", {"service": "payments"}),
+    ):
+        missing = await api.client.get(path, params=params, headers=headers)
+        assert missing.status_code == 404, (path, missing.json())
+        detail = missing.json()["detail"]
+        assert "service 'payments' not found; did you mean payments-api? name it by id" in detail, detail
+    # Words shared, not only a part of a name; an archived service is still one the map knows.
+    for key, meant in (("payments api", "payments-api"), ("Billing", "legacy-billing")):
+        answer = await api.client.get(f"/v1/services/{key}", headers=headers)
+        assert f"did you mean {meant}? " in answer.json()["detail"], answer.json()
+    nothing = await api.client.get("/v1/services/zzz", headers=headers)
+    assert "did you mean" not in nothing.json()["detail"]

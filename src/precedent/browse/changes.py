@@ -20,9 +20,9 @@ from precedent.browse.paging import (
     encode_cursor,
     page_of,
 )
-from precedent.errors import NotFound
 from precedent.ingest.changes import pending_changes, resolve_service
 from precedent.investigation.changes import change_from_node, changes_for_service
+from precedent.retrieval.catalog import unknown_service
 
 if TYPE_CHECKING:
     from precedent.cursors import Key
@@ -82,7 +82,7 @@ async def service_changes(
     if node is None:
         pending = await pending_changes(store, key)
         if not pending:
-            raise NotFound("service", key)
+            raise await unknown_service(store, key)
         # Within the window, as a linked service's are: since_hours listed every pending change.
         recent = [n for n in pending if n.occurred_at is None or n.occurred_at >= after]
         changes = [change_from_node(n, None, key, None, None) for n in recent]

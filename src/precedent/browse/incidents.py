@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from precedent.browse.lookup import SERVICE_HINT, find_team
+from precedent.browse.lookup import find_team
 from precedent.browse.paging import Page, check_limit, cursor_time, page_of
 from precedent.cursors import decode_typed_cursor, encode_cursor
-from precedent.errors import InvalidQuery, NotFound
+from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
+from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.lessons import follow_up_summary
 from precedent.retrieval.search import incidents_named
 
@@ -102,7 +103,7 @@ async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -
     if filters.services:
         services, unknown = await catalog.services(filters.services)
         if unknown:
-            raise NotFound("service", unknown[0], hint=SERVICE_HINT)
+            raise await unknown_service(store, unknown[0])
         anchors = {s.id for s in services}
     if filters.teams:
         owned_by_teams: set[str] = set()

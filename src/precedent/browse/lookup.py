@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from precedent.errors import NotFound
 from precedent.ingest.changes import resolve_service
+from precedent.retrieval.catalog import unknown_service
 
 if TYPE_CHECKING:
     from precedent.model import Node
     from precedent.store.base import GraphStore
 
 __all__ = [
-    "SERVICE_HINT",
     "TEAM_HINT",
     "TEAM_KEYS",
     "USER_KEYS",
@@ -27,8 +27,6 @@ __all__ = [
     "service_node",
 ]
 
-SERVICE_HINT = "name it by id, name, external id or alias, or search the services"
-"""What to do about a service no key names, wherever it was named (a path or a filter)."""
 TEAM_HINT = "name it by id, name or external id, or list the teams"
 """What to do about a team no key names, wherever it was named (a path or a filter)."""
 
@@ -51,7 +49,7 @@ async def service_node(store: GraphStore, key: str) -> Node:
     """
     node = await resolve_service(store, key)
     if node is None:
-        raise NotFound("service", key, hint=SERVICE_HINT)
+        raise await unknown_service(store, key)
     return node
 
 

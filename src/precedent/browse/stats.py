@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.browse.hotspots import MAX_WEEKS, WeekCount, week_start
-from precedent.errors import InvalidQuery, NotFound
+from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter, NodeLink, NodeListing
+from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.lessons import follow_up_summary
 from precedent.store.listing import list_every_node
 
@@ -66,7 +67,7 @@ async def incidents_per_week(
     if service is not None:
         services, unknown = await catalog.services((service,))
         if unknown:
-            raise NotFound("service", service)
+            raise await unknown_service(store, service)
         link = NodeLink("AFFECTS", frozenset(s.id for s in services))
     first = week_start(now()) - timedelta(weeks=weeks - 1)
     listing = NodeListing("Incident", after=first, visibilities=viewer.visibilities, linked=link)

@@ -12,7 +12,6 @@ draws a stored build again for a viewer it is hidden from, and ``recent`` lists 
 from precedent.investigation.around import (
     ServiceSnapshot,
     recent_changes,
-    resolve_service,
     service_snapshot,
 )
 from precedent.investigation.build import (
@@ -100,7 +99,6 @@ __all__ = [
     "people_of",
     "readable",
     "recent_changes",
-    "resolve_service",
     "save",
     "service_snapshot",
     "standing",

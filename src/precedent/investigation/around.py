@@ -15,6 +15,7 @@ from precedent.ingest.changes import pending_changes
 from precedent.investigation.changes import DEFAULT_WINDOW, change_from_node, changes_near
 from precedent.investigation.context import Surroundings, gather_services
 from precedent.model import GraphFilter
+from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.paths import Route
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
 
-__all__ = ["ServiceSnapshot", "recent_changes", "resolve_service", "service_snapshot"]
+__all__ = ["ServiceSnapshot", "recent_changes", "service_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ class ServiceSnapshot:
     window: timedelta
 
 
-async def resolve_service(catalog: Catalog, key: str) -> Node:
+async def _service(store: GraphStore, catalog: Catalog, key: str) -> Node:
     """Return the service named ``key`` (id, name, external id or alias).
 
     Raises:
-        NotFound: if no service matches.
+        NotFound: if no service matches (suggesting those the caller may have meant).
     """
     services, _ = await catalog.services((key,))
     if not services:
-        raise NotFound("service", key)
+        raise await unknown_service(store, key)
     return services[0]
 
 
@@ -69,7 +70,7 @@ async def service_snapshot(
     Raises:
         NotFound: if no service matches ``key``.
     """
-    service = await resolve_service(catalog, key)
+    service = await _service(store, catalog, key)
     gathered = await gather_services(
         store, [service.id], at=at, now=at, visibilities=viewer.visibilities, live=live
     )
@@ -99,7 +100,7 @@ async def recent_changes(
         raise ValueError("since must be before until")
     if service is not None:
         try:
-            node = await resolve_service(catalog, service)
+            node = await _service(store, catalog, service)
         except NotFound:
             # A service CI deploys before the catalog has it: its changes wait for it under the
             # name recorded, as GET /v1/services/{name}/changes and `precedent changes list` show.

@@ -13,7 +13,9 @@ store once per interval. The index itself is read again once it is ``rebuild_aft
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -26,7 +28,12 @@ if TYPE_CHECKING:
     from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["Catalog", "Named"]
+__all__ = ["SERVICE_HINT", "Catalog", "Named", "unknown_service"]
+
+SERVICE_HINT = "name it by id, name, external id or alias"
+"""What to do about a service no key names, wherever it was named (a path, a filter, a tool)."""
+_SUGGESTED = 3
+_WORD = re.compile(r"[^\W_]{3,}")
 
 Named = Literal["Severity", "IncidentType", "IncidentStatus"]
 """The labels whose nodes are known by name: what a caller may name a severity, type or status by."""
@@ -192,3 +199,32 @@ class Catalog:
                 # scan order is by id, so the smallest id wins a clash: the same answer every time
                 index.setdefault(key, node.id)
         return index
+
+
+async def unknown_service(store: GraphStore, key: str) -> NotFound:
+    """The ``NotFound`` for a service no key names, suggesting up to three the caller may have meant.
+
+    A responder types part of a name ("checkout" for checkout-api and checkout-web); an answer
+    that only says "not found" leaves them guessing the catalog's spelling at 3 a.m. Suggested:
+    the services one of whose names (name, external id, alias) holds the key or is held by it,
+    then those sharing a word with it that few services have ("payments" in "payments api", never
+    the "service" of every "…-service"), by name. Services are a few hundred nodes: read on this
+    error path only.
+    """
+    wanted = match_key(key)
+    services: list[tuple[str, list[str], set[str]]] = []
+    async for node in store.scan_nodes(["Service"]):
+        names = _keys(node, ("name", "external_id", "aliases"))
+        words = {w for n in names for w in _WORD.findall(n)}
+        services.append((str(node.properties.get("name") or node.id), names, words))
+    spread = Counter(w for _, _, words in services for w in words)
+    telling = {w for w in _WORD.findall(wanted) if spread[w] <= _SUGGESTED}
+    held = [
+        shown
+        for shown, names, _ in services
+        if len(wanted) >= 3 and any(wanted in n or n in wanted for n in names)
+    ]
+    sharing = [shown for shown, _, words in services if shown not in held and words & telling]
+    suggested = [*sorted(held, key=str.casefold), *sorted(sharing, key=str.casefold)][:_SUGGESTED]
+    hint = f"did you mean {', '.join(suggested)}? {SERVICE_HINT}" if suggested else SERVICE_HINT
+    return NotFound("service", key, hint=hint)

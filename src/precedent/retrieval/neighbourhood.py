@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import InvalidQuery, NotFound
+from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter
+from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.query import check_window
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ async def find_neighbourhood(
         assert query.service is not None
         services, _ = await catalog.services((query.service,))
         if not services:
-            raise NotFound("service", query.service)
+            raise await unknown_service(store, query.service)
         centre = services[0]
     graph_filter = GraphFilter(
         labels=query.labels,
