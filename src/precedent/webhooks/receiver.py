@@ -31,7 +31,7 @@ from precedent.errors import (
     WebhooksDisabled,
 )
 from precedent.metrics import WEBHOOK_DELIVERIES
-from precedent.sources.incidentio.webhooks import parse_event
+from precedent.sources.incidentio.webhooks import claimed_id, parse_event
 from precedent.store import NewDelivery
 from precedent.webhooks.processor import HANDLED_EVENTS, incident_id_of
 
@@ -63,13 +63,6 @@ _OUTCOMES: dict[type[PrecedentError], str] = {
     MalformedDelivery: "malformed",
     WebhooksDisabled: "disabled",
 }
-
-
-def _claimed_id(headers: Mapping[str, str]) -> str:
-    # The id the sender gave, to find the delivery in incident.io; unverified, so cut short and
-    # logged quoted (a line break in it cannot forge a log line).
-    lowered = {k.lower(): v for k, v in headers.items()}
-    return (lowered.get("webhook-id") or lowered.get("svix-id") or "")[:64]
 
 
 class Receiver:
@@ -120,7 +113,8 @@ class Receiver:
             if isinstance(exc, WebhookRejected):
                 # The answer's detail reaches only incident.io: without this line, a wrong secret
                 # or a drifting clock refuses every delivery with nothing logged but the status.
-                log.warning("webhook delivery %r refused (%s): %s", _claimed_id(headers), outcome, exc)
+                # The claimed id is unverified: logged quoted, so a line break in it forges no line.
+                log.warning("webhook delivery %r refused (%s): %s", claimed_id(headers), outcome, exc)
             raise
         WEBHOOK_DELIVERIES.labels(receipt.status).inc()
         return receipt
