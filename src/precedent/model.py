@@ -194,6 +194,9 @@ class GraphFilter:
         before: Skip nodes that occurred at or after this time (nodes with no time pass).
         after: Skip nodes that occurred before this time (nodes with no time pass).
         visibilities: Only reach nodes with these visibilities.
+        stop_labels: A subgraph walk reaches nodes with these labels but goes no further from
+            them (the seeds are walked from whatever their label): attribute-like hubs, such as
+            a severity every incident of that severity links to. ``neighbours`` ignores it.
     """
 
     labels: tuple[str, ...] = ()
@@ -202,6 +205,7 @@ class GraphFilter:
     before: datetime | None = None
     after: datetime | None = None
     visibilities: tuple[Visibility, ...] = ("public", "private")
+    stop_labels: tuple[str, ...] = ()
 
 
 ListingKey: TypeAlias = tuple[datetime, str]

@@ -27,3 +27,12 @@ async def test_the_nodes_are_listed_by_label_as_the_mcp_tool_lists_them(
     listed = [n.id for n in nodes if n.id in table]
     assert len(listed) == len(nodes)
     assert sorted(listed, key=table.index) == [n.id for n in sorted(nodes, key=lambda n: (n.label, n.id))]
+
+
+async def test_a_capped_neighbourhood_says_how_to_narrow_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_main(["neighbourhood", "--service", "ledger", "--max-nodes", "3"]) == 0
+    table = capsys.readouterr().out
+    assert "3 nodes (truncated)" in table
+    assert "narrow it" in " ".join(table.split())  # rich wraps the note at the terminal's width

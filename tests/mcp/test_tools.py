@@ -183,6 +183,13 @@ async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPS
     assert len(body["nodes"]) <= 3
 
 
+async def test_a_capped_neighbourhood_says_how_to_narrow_it(public_server: MCPServer, org: Org) -> None:
+    body, text = await call(public_server, "neighbourhood", service=org.service.id, depth=2, max_nodes=3)
+    assert body["truncated"]
+    assert "narrow it" in body["truncation_note"]
+    assert body["truncation_note"] in text
+
+
 async def test_search_by_kind(public_server: MCPServer, org: Org) -> None:
     words = str(org.public.properties["name"])
     body, text = await call(public_server, "search", query=words, kinds=["incident"], mode="text")

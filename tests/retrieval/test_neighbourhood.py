@@ -10,7 +10,7 @@ import pytest
 
 from precedent.embedding import HashEmbedder
 from precedent.errors import NotFound
-from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, Node
 from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.neighbourhood import NeighbourhoodQuery, find_neighbourhood
@@ -90,3 +90,57 @@ async def test_private_centre_is_hidden_and_unknown_centre_raises(
         NeighbourhoodQuery(incident="a", service="b")
     with pytest.raises(ValueError, match="time zone"):
         NeighbourhoodQuery(incident="a", before=datetime(2024, 1, 1))  # noqa: DTZ001 - the point
+
+
+async def _share_a_severity_and_a_reporter(store: GraphStore) -> None:
+    """INC-12 (checkout) and INC-11 (search, another component) share a severity and a reporter."""
+    await store.upsert_nodes(
+        [Node("sev-3", "Severity", {"name": "SEV3"}), Node("user-ana", "User", {"name": "Ana"})]
+    )
+    await store.upsert_edges(
+        [
+            Edge(i, t, n)
+            for i in ("inc-11", "inc-12")
+            for t, n in [("HAS_SEVERITY", "sev-3"), ("REPORTED_BY", "user-ana")]
+        ]
+    )
+
+
+async def test_a_default_walk_stops_at_hubs_and_a_named_one_walks_through(
+    store: GraphStore, catalog: Catalog
+) -> None:
+    # Through a severity or a person, three hops from checkout reach every incident of that
+    # severity or that person: none of them is around checkout.
+    await _share_a_severity_and_a_reporter(store)
+    default = await find_neighbourhood(
+        store, catalog, NeighbourhoodQuery(service="checkout", depth=3), OWNER_VIEWER
+    )
+    ids = {n.id for n in default.nodes}
+    assert {"sev-3", "user-ana", "inc-12", "svc-paydb", "team-payments"} <= ids
+    assert "inc-11" not in ids
+    assert "svc-search" not in ids
+
+    named = NeighbourhoodQuery(service="checkout", depth=3, rel_types=("AFFECTS", "HAS_SEVERITY"))
+    assert "inc-11" in {n.id for n in (await find_neighbourhood(store, catalog, named, OWNER_VIEWER)).nodes}
+
+
+async def test_the_cap_keeps_services_and_teams_first_and_says_how_to_narrow(
+    store: GraphStore, catalog: Catalog
+) -> None:
+    # checkout's first hop: INC-12, INC-15, INC-20, payments-api and team-web; three fit.
+    query = NeighbourhoodQuery(service="checkout", depth=2, max_nodes=4)
+    response = NeighbourhoodResponse.from_subgraph(
+        await find_neighbourhood(store, catalog, query, OWNER_VIEWER)
+    )
+    assert [n.id for n in response.nodes] == ["inc-15", "svc-checkout", "svc-payments", "team-web"]
+    assert response.truncated
+    assert response.truncation_note is not None
+    assert "4 nodes, 2 of them Service" in response.truncation_note
+    assert "narrow it" in response.truncation_note
+    whole = NeighbourhoodQuery(service="checkout", depth=1)
+    assert (
+        NeighbourhoodResponse.from_subgraph(
+            await find_neighbourhood(store, catalog, whole, OWNER_VIEWER)
+        ).truncation_note
+        is None
+    )

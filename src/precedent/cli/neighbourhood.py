@@ -12,7 +12,12 @@ from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
 from precedent.responses import NeighbourhoodResponse
-from precedent.retrieval import MAX_NEIGHBOURHOOD_DEPTH, NeighbourhoodQuery, find_neighbourhood
+from precedent.retrieval import (
+    MAX_NEIGHBOURHOOD_DEPTH,
+    NeighbourhoodQuery,
+    find_neighbourhood,
+    truncation_note,
+)
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -84,4 +89,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console()
     console.print(nodes)
     console.print(edges)
+    note = truncation_note(subgraph)
+    if note is not None:
+        console.print(escape(note))
     return 0

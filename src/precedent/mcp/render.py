@@ -202,6 +202,8 @@ def render_neighbourhood(response: NeighbourhoodResponse) -> str:
         f"{len(response.nodes)} nodes, {len(response.edges)} edges"
         + (" (truncated by the node cap)" if response.truncated else "")
     ]
+    if response.truncation_note:
+        lines.append(response.truncation_note)
     lines += [f"- {_named(node)}" for node in sorted(response.nodes, key=lambda n: (n.label, n.id))]
     # An edge between two ULIDs says nothing to a reader; INC-59 -AFFECTS-> admin-portal does.
     names = {

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from precedent.ingest.hashing import HASH_PROPERTY
 from precedent.model import LEGACY_MERGED_INTO
+from precedent.retrieval.neighbourhood import truncation_note
 
 if TYPE_CHECKING:
     from precedent.model import Edge, Node, StoreStats, Subgraph
@@ -77,6 +78,11 @@ class NeighbourhoodResponse(BaseModel):
     nodes: list[NodeResponse]
     edges: list[EdgeResponse]
     truncated: bool = Field(description="true when the node cap cut the walk short")
+    truncation_note: str | None = Field(
+        default=None,
+        description="when `truncated`: what the cap kept first, what most of the answer is, and "
+        "how to narrow the walk to see the rest; else null",
+    )
 
     @classmethod
     def from_subgraph(cls, subgraph: Subgraph) -> NeighbourhoodResponse:
@@ -88,6 +94,7 @@ class NeighbourhoodResponse(BaseModel):
                 for e in sorted(subgraph.edges, key=lambda e: (e.source, e.type, e.target))
             ],
             truncated=subgraph.truncated,
+            truncation_note=truncation_note(subgraph),
         )
 
 

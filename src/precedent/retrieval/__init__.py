@@ -7,7 +7,12 @@ functions and ``weights``, ``explain`` says why; ``precedent.responses`` renders
 from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
-from precedent.retrieval.neighbourhood import MAX_NEIGHBOURHOOD_DEPTH, NeighbourhoodQuery, find_neighbourhood
+from precedent.retrieval.neighbourhood import (
+    MAX_NEIGHBOURHOOD_DEPTH,
+    NeighbourhoodQuery,
+    find_neighbourhood,
+    truncation_note,
+)
 from precedent.retrieval.query import (
     EXCLUDE_MAX,
     NAME_MAX_CHARS,
@@ -80,6 +85,7 @@ __all__ = [
     "SimilarResults",
     "Weights",
     "find_neighbourhood",
+    "truncation_note",
     "incident_detail",
     "incidents_named",
     "kinds_in",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
     from datetime import datetime
 
     import networkx as nx
@@ -96,13 +96,23 @@ class GraphStore(Protocol):
         depth: int,
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
+        label_ranks: Mapping[str, int] | None = None,
     ) -> Subgraph:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first).
 
         Nodes are ordered by hop then id, capped at ``max_nodes`` (``truncated`` says so); missing
-        seeds are skipped and a node the filter rejects is not walked through. Edges are those
-        among the returned nodes whose type the filter allows (whatever their direction), ordered
-        by (source, type, target). Nodes come without embeddings.
+        seeds are skipped, a node the filter rejects is not walked through, and one with a
+        ``stop_labels`` label is returned but not walked through. Edges are those among the
+        returned nodes whose type the filter allows (whatever their direction), ordered by
+        (source, type, target). Nodes come without embeddings.
+
+        When the cap cuts a hop short, the hop's nodes kept are those whose label has the lowest
+        rank in ``label_ranks``, then those of labels it does not rank; within one rank, the
+        newest ``occurred_at`` first (undated ones after), then id.
+
+        Raises:
+            SchemaError: if the filter or ``label_ranks`` names a label or relationship type not
+                in ``graph_schema/``.
         """
 
     async def linked_recent(

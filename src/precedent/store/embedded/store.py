@@ -71,7 +71,7 @@ from precedent.store.export import to_networkx
 from precedent.store.listing import check_listing
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Sequence
+    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -121,7 +121,7 @@ def _inline(index: VectorIndex) -> bool:
 
 def _check_graph_filter(graph_filter: GraphFilter | None) -> None:
     if graph_filter is not None:
-        check_labels(graph_filter.labels)
+        check_labels((*graph_filter.labels, *graph_filter.stop_labels))
         check_edge_types(graph_filter.rel_types)
 
 
@@ -602,14 +602,17 @@ class EmbeddedStore:
         depth: int,
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
+        label_ranks: Mapping[str, int] | None = None,
     ) -> Subgraph:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first, by hop then id).
 
         Raises:
-            SchemaError: if the filter names a label or relationship type not in ``graph_schema/``.
+            SchemaError: if the filter or ``label_ranks`` names a label or relationship type not
+                in ``graph_schema/``.
         """
         _check_graph_filter(graph_filter)
-        return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes)
+        check_labels(label_ranks or ())
+        return subgraph(self._open_state(), seeds, depth, graph_filter, max_nodes, label_ranks or {})
 
     async def incident_facts(
         self,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from precedent.model import Edge, GraphFilter, Node, Subgraph
-from precedent.store.embedded.filters import graph_allows
+from precedent.store.embedded.filters import graph_allows, to_micros
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from precedent.store.embedded.state import GraphState
 
@@ -54,17 +54,33 @@ def neighbours(state: GraphState, node_id: str, graph_filter: GraphFilter | None
     return found
 
 
+def _cut(state: GraphState, layer: list[str], room: int, ranks: Mapping[str, int]) -> list[str]:
+    """The ``room`` nodes of ``layer`` kept under the cap (``GraphStore.subgraph``), by id."""
+    unranked = max(ranks.values(), default=0) + 1
+
+    def key(node_id: str) -> tuple[int, int, int, str]:
+        node = state.nodes[node_id]
+        when = node.occurred_at
+        newest = (0, -to_micros(when)) if when is not None else (1, 0)
+        return (ranks.get(node.label, unranked), *newest, node_id)
+
+    return sorted(sorted(layer, key=key)[: max(room, 0)])
+
+
 def subgraph(
     state: GraphState,
     seeds: Sequence[str],
     depth: int,
     graph_filter: GraphFilter | None,
     max_nodes: int,
+    label_ranks: Mapping[str, int],
 ) -> Subgraph:
     """Return the ``depth``-hop neighbourhood of the existing ``seeds``, by hop then id.
 
-    Seeds are kept whatever the filter says; later hops only reach nodes it allows. When more
-    nodes are reachable than ``max_nodes`` the walk stops there and says ``truncated``.
+    Seeds are kept and walked from whatever the filter says; later hops only reach nodes it
+    allows, and walk on from none with a stop label. When more nodes are reachable than
+    ``max_nodes`` the walk stops there, keeps the best ranked labels and the newest first, and
+    says ``truncated``.
     """
     graph_filter = graph_filter or _ANY
     layer = sorted({seed for seed in seeds if seed in state.nodes})
@@ -75,7 +91,7 @@ def subgraph(
     while layer:
         room = max_nodes - len(kept)
         if len(layer) > room:
-            kept.extend(layer[: max(room, 0)])
+            kept.extend(_cut(state, layer, room, label_ranks))
             truncated = True
             break
         kept.extend(layer)
@@ -84,6 +100,8 @@ def subgraph(
             break
         reached = set()
         for node_id in layer:
+            if hop and state.nodes[node_id].label in graph_filter.stop_labels:
+                continue
             for _, other_id in _edges_at(state, node_id, graph_filter):
                 if other_id not in seen and graph_allows(state.nodes[other_id], graph_filter):
                     reached.add(other_id)

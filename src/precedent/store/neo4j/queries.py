@@ -361,18 +361,22 @@ def neighbours_of(direction: Direction, types: Sequence[str], node_predicates: S
 
 
 def next_hop(direction: Direction, types: Sequence[str], node_predicates: Sequence[str]) -> str:
-    """The first ``$limit`` new ids (by id) one hop from ``$frontier`` that pass the node filter.
+    """The first ``$limit`` new nodes one hop from ``$frontier`` that pass the node filter.
 
-    Limiting here keeps a hub (a service with thousands of incidents) from shipping every
-    neighbour id when only the room left under ``max_nodes`` can be used.
+    Columns ``id`` and ``labels`` (its labels besides ``Entity``), in the order ``subgraph`` keeps
+    nodes under its cap: by ``$rank`` (a label's rank; ``$unranked`` for the rest), the
+    newest ``occurred_at`` first (undated after), then id. Limiting here keeps a hub (a service
+    with thousands of incidents) from shipping every neighbour id when only the room left under
+    ``max_nodes`` can be used.
     """
     where = " AND ".join(["NOT b.id IN $visited", *node_predicates])
     return (
         "UNWIND $frontier AS fid\n"
         f"MATCH (a:Entity {{id: fid}}){_rel_pattern(direction, types)}(b:Entity)\n"
         f"WHERE {where}\n"
-        "RETURN DISTINCT b.id AS id\n"
-        "ORDER BY id\n"
+        "WITH DISTINCT b, [label IN labels(b) WHERE label <> 'Entity'] AS labels\n"
+        "RETURN b.id AS id, labels\n"
+        "ORDER BY coalesce($rank[head(labels)], $unranked), b.occurred_at IS NULL, b.occurred_at DESC, id\n"
         "LIMIT $limit"
     )
 

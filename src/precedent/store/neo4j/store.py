@@ -24,7 +24,7 @@ from precedent.store.neo4j.listing import list_ids, list_page
 from precedent.store.neo4j.migrations import migrate, vector_index_dimensions
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
     from datetime import datetime
 
     import networkx as nx
@@ -216,10 +216,17 @@ class Neo4jStore:
         depth: int,
         graph_filter: GraphFilter | None = None,
         max_nodes: int = 500,
+        label_ranks: Mapping[str, int] | None = None,
     ) -> Subgraph:
         """Return the ``depth``-hop neighbourhood of ``seeds`` (breadth first); see ``traversal.subgraph``."""
         return await traversal.subgraph(
-            self._connection, self._schema, seeds, depth=depth, graph_filter=graph_filter, max_nodes=max_nodes
+            self._connection,
+            self._schema,
+            seeds,
+            depth=depth,
+            graph_filter=graph_filter,
+            max_nodes=max_nodes,
+            label_ranks=label_ranks,
         )
 
     async def incident_facts(

@@ -16,7 +16,7 @@ from precedent.store.neo4j.connection import fetch, fetch_rows
 from precedent.store.neo4j.convert import edge_from_record, node_from_record, to_micros
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from precedent.graph_schema import GraphSchema
     from precedent.store.neo4j.connection import Connection, Runner
@@ -32,6 +32,7 @@ class _Walk:
         self.direction = f.direction
         self.types = sorted({schema.check_edge_type(t) for t in f.rel_types})
         labels = sorted({schema.check_label(label) for label in f.labels})
+        self.stop = frozenset(schema.check_label(label) for label in f.stop_labels)
         self.predicates = queries.graph_node_predicates(
             "b", labels, before=f.before is not None, after=f.after is not None
         )
@@ -115,16 +116,22 @@ async def subgraph(
     depth: int,
     graph_filter: GraphFilter | None,
     max_nodes: int,
+    label_ranks: Mapping[str, int] | None = None,
 ) -> Subgraph:
     """Breadth-first ``depth``-hop neighbourhood of the existing ``seeds``.
 
     Seeds are always kept (filters apply to reached nodes only) and walked from; a reached node
-    the filter rejects is neither returned nor walked through. Each hop's new nodes are taken in
-    id order until ``max_nodes``; ``truncated`` says a node was left out. The edges returned are
-    every edge of an allowed type between two returned nodes, whatever the walk's direction.
+    the filter rejects is neither returned nor walked through, and one with a stop label is
+    returned but not walked through. Each hop's new nodes are taken in ``next_hop``'s order
+    (the best ranked labels, the newest, then id) until ``max_nodes``, and returned by id;
+    ``truncated`` says a node was left out. The edges returned are every edge of an allowed
+    type between two returned nodes, whatever the walk's direction.
     """
     walk = _Walk(graph_filter, schema)
-    hop_query = queries.collected(queries.next_hop(walk.direction, walk.types, walk.predicates), ("id",))
+    rank = {schema.check_label(label): i for label, i in (label_ranks or {}).items()}
+    hop_query = queries.collected(
+        queries.next_hop(walk.direction, walk.types, walk.predicates), ("id", "labels")
+    )
     parts_query = queries.nodes_and_edges_among(walk.types)
 
     async def work(tx: Runner) -> Subgraph:
@@ -137,13 +144,21 @@ async def subgraph(
                 break
             room = max_nodes - len(order)
             # One more than the room left tells whether the cap cut anything off.
-            params = {**walk.params, "frontier": frontier, "visited": sorted(visited), "limit": room + 1}
-            found = [row["id"] for row in await fetch_rows(tx, hop_query, params)]
-            if len(found) > room:
-                found, truncated = found[:room], True
+            params = {
+                **walk.params,
+                "frontier": frontier,
+                "visited": sorted(visited),
+                "limit": room + 1,
+                "rank": rank,
+                "unranked": max(rank.values(), default=0) + 1,
+            }
+            rows = await fetch_rows(tx, hop_query, params)
+            if len(rows) > room:
+                rows, truncated = rows[:room], True
+            found = sorted(row["id"] for row in rows)
             order = [*order, *found]
             visited.update(found)
-            frontier = found
+            frontier = sorted(row["id"] for row in rows if walk.stop.isdisjoint(row["labels"]))
         parts = (await fetch(tx, parts_query, {"ids": order, "with_embeddings": False}))[0]
         nodes = (node_from_record(props, labels) for props, labels in parts["nodes"])
         by_id = {node.id: node for node in nodes}
