@@ -94,6 +94,14 @@ async def test_a_team_says_who_is_on_call_and_its_recent_incidents_as_the_viewer
         assert [i["id"] for i in body["recent_incidents"]] == [i["id"] for i in listed]
         assert all(i["text"] is None for i in body["recent_incidents"])
         seen[can_see_private] = {i["id"] for i in body["recent_incidents"]}
+        # Which of what the team owns each incident hit, by name.
+        owned = {e.source for e in raw.typed("OWNED_BY") if e.target == team}
+        for incident in body["recent_incidents"]:
+            hit = {e.target for e in raw.typed("AFFECTS") if e.source == incident["id"]} & owned
+            assert [s["id"] for s in incident["team_services"]] == [
+                n.id for n in sorted((raw.nodes[i] for i in hit), key=lambda n: (name(n).casefold(), n.id))
+            ]
+        assert any(i["team_services"] for i in body["recent_incidents"])
         assert (private.id in seen[can_see_private]) == can_see_private
         follow_ups = {f["incident_id"] for f in body["open_follow_ups"]}
         assert all(can_see_private or raw.nodes[i].visibility == "public" for i in follow_ups)

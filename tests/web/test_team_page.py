@@ -28,6 +28,7 @@ class Team:
     services: list[str]
     incidents: list[Node]  # on the team or a service it owns, newest first
     open_follow_ups: dict[str, list[str]]  # incident id -> its open follow-ups' ids, by id
+    hit: dict[str, list[str]]  # incident id -> the names of what the team owns that it affected
 
     @property
     def name(self) -> str:
@@ -54,6 +55,17 @@ async def _team_of(org: WebOrg, incident: Node) -> Team:
     owned = {e.source for e in edges if e.type == "OWNED_BY" and e.target == team_id}
     anchors = owned | {team_id}
     incidents = {e.source for e in edges if e.type == "AFFECTS" and e.target in anchors}
+    hit = {
+        i: sorted(
+            (
+                str(nodes[e.target].properties["name"])
+                for e in edges
+                if e.type == "AFFECTS" and e.source == i and e.target in owned
+            ),
+            key=str.casefold,
+        )
+        for i in incidents
+    }
     return Team(
         nodes[team_id],
         [
@@ -71,6 +83,7 @@ async def _team_of(org: WebOrg, incident: Node) -> Team:
             )
             for i in incidents
         },
+        hit,
     )
 
 
@@ -108,6 +121,18 @@ async def test_the_team_page_says_who_is_on_call_what_it_owns_and_its_incidents(
     for member in team.members:
         assert member in html
     assert _listed(html) == team.newest(private=True)
+    # Which of its services each incident hit, linked to their pages.
+    shown = {
+        ref: re.findall(r'<a href="/ui/services/[^"]+">([^<]+)</a>', hit)
+        for ref, hit in re.findall(
+            r'<li><a href="/ui/incidents/(INC-\d+)">.*?<span class="hit[^"]*">(.*?)</span>',
+            _section(html, "incidents"),
+            re.S,
+        )
+    }
+    hit = {str(n.properties["reference"]): team.hit[n.id] for n in team.incidents}
+    assert shown == {ref: hit[ref] for ref in team.newest(private=True)}
+    assert any(shown.values()), "its incidents hit the services it owns"
     # Work left on its incidents (all of them here: fewer than the fifty it reads), newest first.
     expected = [f for n in team.incidents for f in team.open_follow_ups[n.id]]
     assert expected, "the team's incidents left open follow-ups"

@@ -27,6 +27,7 @@ __all__ = [
     "OwnedRef",
     "ScheduleRef",
     "TeamDetail",
+    "TeamIncident",
     "TeamSummary",
     "get_team",
     "list_teams",
@@ -74,6 +75,20 @@ class ScheduleRef:
 
 
 @dataclass(frozen=True)
+class TeamIncident:
+    """One of a team's incidents, with what it hit of what the team owns.
+
+    Attributes:
+        node: The Incident node.
+        services: What the team owns (services and other catalog entries) that it affected, by
+            name then id; empty when it named the team itself and nothing the team owns.
+    """
+
+    node: Node
+    services: tuple[OwnedRef, ...]
+
+
+@dataclass(frozen=True)
 class TeamDetail:
     """One team: its members, what it owns, its schedules, who is on call and its recent incidents.
 
@@ -82,7 +97,8 @@ class TeamDetail:
         on_call_note: Why ``on_call`` may be incomplete (no entry covers now, the live call
             failed), else ``None``.
         recent_incidents: Its newest incidents the viewer may see (on the team or a service it
-            owns, as ``/v1/incidents?team=`` lists them), newest first.
+            owns, as ``/v1/incidents?team=`` lists them), newest first, each with what it hit
+            of what the team owns.
         open_follow_ups: The follow-ups still open of its newest ``FOLLOW_UP_INCIDENTS``
             incidents, newest incident first.
     """
@@ -95,7 +111,7 @@ class TeamDetail:
     schedules: tuple[ScheduleRef, ...]
     on_call: tuple[OnCall, ...]
     on_call_note: str | None
-    recent_incidents: tuple[Node, ...]
+    recent_incidents: tuple[TeamIncident, ...]
     open_follow_ups: tuple[FollowUp, ...]
 
 
@@ -148,16 +164,36 @@ async def list_teams(
     return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)
 
 
-async def _activity(
-    store: GraphStore, catalog: Catalog, viewer: Viewer, team_id: str
-) -> tuple[tuple[Node, ...], tuple[FollowUp, ...]]:
-    """The team's newest incidents, and the open follow-ups of its newest ``FOLLOW_UP_INCIDENTS``."""
+@dataclass(frozen=True)
+class _Activity:
+    """A team's newest incidents, the ids of what each affected, and their open follow-ups."""
+
+    recent: tuple[Node, ...]
+    affected: dict[str, frozenset[str]]
+    follow_ups: tuple[FollowUp, ...]
+
+
+async def _activity(store: GraphStore, catalog: Catalog, viewer: Viewer, team_id: str) -> _Activity:
+    """The team's newest incidents with what they affected, and the open follow-ups of its newest
+    ``FOLLOW_UP_INCIDENTS``."""
     newest = await list_incidents(
         store, catalog, viewer, IncidentFilters(teams=(team_id,)), limit=FOLLOW_UP_INCIDENTS
     )
-    parts = await incident_parts(store, newest.items, viewer.visibilities)
+    recent = newest.items[:RECENT_INCIDENTS]
+    affects = GraphFilter(
+        labels=("Service", "CatalogEntry"),
+        rel_types=("AFFECTS",),
+        direction="out",
+        visibilities=viewer.visibilities,
+    )
+    parts, affected = await asyncio.gather(
+        incident_parts(store, newest.items, viewer.visibilities),
+        store.neighbours_of([n.id for n in recent], affects),
+    )
     follow_ups = tuple(f for n in newest.items for f in parts.follow_ups.get(n.id, ()))
-    return newest.items[:RECENT_INCIDENTS], follow_ups
+    return _Activity(
+        recent, {i: frozenset(n.id for _, n in pairs) for i, pairs in affected.items()}, follow_ups
+    )
 
 
 async def get_team(
@@ -188,7 +224,7 @@ async def get_team(
     team = await find_team(store, key)
     now = now or datetime.now(UTC)
     # Independent reads: on Neo4j each is a round trip, so they wait for each other no longer.
-    pairs, people, (recent, follow_ups) = await asyncio.gather(
+    pairs, people, activity = await asyncio.gather(
         store.neighbours(
             team.id,
             GraphFilter(
@@ -220,6 +256,10 @@ async def get_team(
         for _, n in pairs
         if n.label == "Schedule"
     }
+    recent = tuple(
+        TeamIncident(n, tuple(s for s in services if s.id in activity.affected[n.id]))
+        for n in activity.recent
+    )
     return TeamDetail(
         team.id,
         display_name(team),
@@ -230,7 +270,7 @@ async def get_team(
         people.on_call.get(team.id, ()),
         people.notes.get(team.id),
         recent,
-        follow_ups,
+        activity.follow_ups,
     )
 
 

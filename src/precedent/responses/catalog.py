@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         ServiceOnCall,
         ServiceOwners,
         TeamDetail,
+        TeamIncident,
         UserDetail,
     )
 
@@ -46,6 +47,7 @@ __all__ = [
     "ServiceIncidentsResponse",
     "ServiceListResponse",
     "ServiceResponse",
+    "TeamIncidentResponse",
     "TeamListResponse",
     "TeamMembersResponse",
     "TeamResponse",
@@ -237,6 +239,21 @@ class TeamServicesResponse(BaseModel):
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
+class TeamIncidentResponse(NodeResponse):
+    """One of a team's incidents: the incident as every route renders it, and what it hit of the team's."""
+
+    team_services: list[OwnedRef] = Field(
+        description="what the team owns (services and catalog entries) that it affected, by name; "
+        "empty when it named the team itself and nothing the team owns"
+    )
+
+    @classmethod
+    def from_incident(cls, incident: TeamIncident) -> TeamIncidentResponse:
+        """Render ``incident`` (its text left out, as in every list)."""
+        node = NodeResponse.from_node(incident.node, with_text=False)
+        return cls(**dict(node), team_services=list(incident.services))
+
+
 class TeamResponse(BaseModel):
     """One team: members, what it owns, its schedules, who is on call now, its recent incidents."""
 
@@ -253,8 +270,9 @@ class TeamResponse(BaseModel):
         description="why `on_call` may be incomplete (no schedule entry covers now, or incident.io "
         "could not be asked), else null"
     )
-    recent_incidents: list[NodeResponse] = Field(
-        description="its newest incidents, on the team or a service it owns, newest first (texts left out)"
+    recent_incidents: list[TeamIncidentResponse] = Field(
+        description="its newest incidents, on the team or a service it owns, newest first (texts left "
+        "out), each with `team_services`: which of what it owns the incident hit"
     )
     open_follow_ups: list[FollowUp] = Field(
         description="the open follow-ups of its newest 50 incidents, newest incident first"
@@ -272,7 +290,7 @@ class TeamResponse(BaseModel):
             schedules=list(team.schedules),
             on_call=list(team.on_call),
             on_call_note=team.on_call_note,
-            recent_incidents=[NodeResponse.from_node(n, with_text=False) for n in team.recent_incidents],
+            recent_incidents=[TeamIncidentResponse.from_incident(i) for i in team.recent_incidents],
             open_follow_ups=list(team.open_follow_ups),
         )
 
