@@ -206,3 +206,29 @@ async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers
     assert "INC-20" in slack.shown[ts]
     assert slack.edits == 1
     assert await posting.notifier.recheck() == []
+
+
+async def test_a_message_the_map_failed_to_check_is_redrawn_after_a_restart(store: GraphStore) -> None:
+    # As above, but the poster's process stops before the map answers: the next process's list
+    # worker, which never saw the message, checks it from what the map kept, and edits it once.
+    map_down = MapDown(store)
+    posting = await _post_while_made_private(store, listed=False, map_down=map_down)
+    slack = posting.slack
+    [(ts, shown)] = slack.shown.items()
+    assert "INC-31" in shown
+    map_down.down = False
+
+    restarted = _notifier(slack, posting.collaborators)
+    assert await CitationEdits(restarted, posting.collaborators).work() == []
+
+    assert list(slack.shown) == [ts]
+    assert "INC-31" not in slack.shown[ts]
+    assert "INC-20" in slack.shown[ts]
+    assert slack.edits == 1
+    assert await restarted.recheck() == []
+
+
+async def test_a_message_checked_at_once_leaves_nothing_to_check(store: GraphStore) -> None:
+    posting = await _post_while_made_private(store, listed=False)
+    assert await _notifier(posting.slack, posting.collaborators).recheck() == []
+    assert posting.slack.edits == 1

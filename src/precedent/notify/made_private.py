@@ -9,7 +9,8 @@ as its channel may see it now (``investigation.channel_view``, the build it show
 at the same moment), and the incident is taken off the list only once all of them are. Messages are
 found by their records: one still being posted has none yet, so its poster redraws it once the
 record is written (``SlackNotifier``), or puts the incident back on the list; if the map failed
-that poster's check, each turn here first has it check again (``SlackNotifier.recheck``).
+that poster's check, each turn here first checks it again (``SlackNotifier.recheck``, from
+the list the map keeps of them, ``notify/checks.py``), whichever process posted it.
 
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and

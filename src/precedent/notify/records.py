@@ -129,6 +129,11 @@ class MessageRecords:
         """The incident's record as stored now, whoever holds it."""
         return MessageRecord.loads(await self._store.get_meta(self.key(incident_id)))
 
+    async def held(self, incident_id: str) -> bool:
+        """Whether a process holds the incident's record now: it is posting or editing the message."""
+        record = await self.read(incident_id)
+        return record.holder is not None and record.until is not None and record.until > self._clock()
+
     async def hold(self, incident_id: str) -> Held:
         """Take the lease on the incident's record, waiting while another process holds it.
 

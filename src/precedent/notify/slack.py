@@ -15,9 +15,11 @@ shows is not published (``superseded``).
 incident it names is made private (``notify/made_private.py``). The list worker there finds a
 message by its record, so one posted or edited while an incident it names was being made private
 may have been looked for before its record was written: the poster reads what it names again once
-the record is written, and redraws it itself (``_recheck``). If the map cannot answer that read,
-the message is kept pending here and checked again on the list worker's next turn (``recheck``):
-the incident may already be off the list, so nothing else would ever redraw it.
+the record is written, and redraws it itself (``_recheck``). The incident may already be off the
+list, so nothing else would ever redraw it: before posting, the poster lists the message in the
+map (``notify/checks.py``) and takes it off once checked; if the map cannot answer that read, it
+stays listed and the list worker of any process checks it again on its next turn (``recheck``),
+also after this process stopped.
 
 slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
 connection is retried with exponential back-off.
@@ -41,11 +43,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
+from precedent.notify.checks import PendingChecks
 from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.turns import Turns
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Collection
     from datetime import datetime
 
     from precedent.investigation import Investigation
@@ -112,7 +115,7 @@ class SlackNotifier:
         self._links = links
         self._tasks: set[asyncio.Task[str]] = set()
         self._turns = Turns()
-        self._unchecked: dict[str, Investigation] = {}  # by incident: the build sent, not checked
+        self._checks = PendingChecks(store)
 
     def investigation_built(self, investigation: Investigation) -> None:
         """Publish ``investigation`` in the background; returns at once."""
@@ -171,41 +174,45 @@ class SlackNotifier:
         it was redrawn; one that looked for this message before its record was written found none.
         The incident was private then, so this read, after the record is written, finds it. If the
         redraw fails, the incidents go back on the list, for the list worker to redraw it. If the
-        map fails, the message is kept pending for ``recheck``: never raised (see ``publish``).
+        map fails, the message stays listed as unchecked (``_send`` listed it) for ``recheck``:
+        never raised (see ``publish``).
         """
+        cited = sent.cited_incidents
+        if not cited:
+            return
         try:
-            await self._check(incident_id, sent)
-        except Exception as exc:  # the store is down: checked again when it answers
-            self._unchecked[incident_id] = sent
+            await self._check(incident_id, cited)
+            await self._checks.done(incident_id, cited)
+        except Exception as exc:  # the store is down: the map keeps it listed until it answers
             log.warning(
                 "could not check the Slack message of %s against incidents made private: %s; it is "
                 "checked again on the next turn of the list worker",
                 incident_id,
                 exc,
             )
-        else:
-            # A newer build's message was checked: an older one's pending check has nothing left to do.
-            self._unchecked.pop(incident_id, None)
 
     async def recheck(self) -> list[str]:
-        """Check again the messages whose check after sending the map failed (``_recheck``).
+        """Check again the messages listed as unchecked: their poster's check failed, or it stopped.
 
         Returns:
             The incidents whose messages were checked (and redrawn, or listed, if need be).
 
         Raises:
-            StoreError: if the map fails again; the messages not checked stay pending.
+            StoreError: if the map fails again; the messages not checked stay listed.
         """
         checked: list[str] = []
-        for incident_id, sent in list(self._unchecked.items()):
-            await self._check(incident_id, sent)
-            if self._unchecked.get(incident_id) is sent:  # not replaced by a newer build meanwhile
-                del self._unchecked[incident_id]
+        for incident_id, cited in sorted((await self._checks.pending()).items()):
+            if await self._records.held(incident_id):
+                # Being posted: a check now finds no message to redraw, and its poster checks it
+                # once posted; a poster that stopped holding it is taken over on a later turn.
+                continue
+            await self._check(incident_id, cited)
+            await self._checks.done(incident_id, cited)
             checked.append(incident_id)
         return checked
 
-    async def _check(self, incident_id: str, sent: Investigation) -> None:
-        named = await made_private_among(self._store, sent.cited_incidents)
+    async def _check(self, incident_id: str, cited: Collection[str]) -> None:
+        named = await made_private_among(self._store, cited)
         if named and await self.redraw(incident_id, functools.partial(self._views, incident_id)) == "failed":
             await list_made_private(self._store, named)
 
@@ -260,6 +267,10 @@ class SlackNotifier:
             same = found.channel == channel and found.ts is not None
             if same and found.built_at is not None and found.built_at >= investigation.built_at:
                 return "superseded", found.ts
+            if investigation.cited_incidents:
+                # Before Slack shows it: the poster's check after sending may find the map down,
+                # and this process may stop before it answers (``notify/checks.py``).
+                await self._checks.add(incident_id, investigation.cited_incidents)
             outcome, ts, posted_in = await self._post_or_update(
                 channel, found.ts if same else None, investigation
             )
