@@ -184,48 +184,34 @@ async def test_a_message_the_poster_could_not_redraw_is_left_listed_for_the_list
     assert await made_private(store) == []
 
 
-async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers(store: GraphStore) -> None:
+@pytest.mark.parametrize("restart", [False, True], ids=["same-process", "after-a-restart"])
+async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers(
+    store: GraphStore, restart: bool
+) -> None:
     # The list worker took INC-31 off the list before the message had a record; the poster's own
-    # check is all that is left, and the map fails it: kept pending, it is checked on the list
-    # worker's turns until the map answers, edited once, and never posted again.
+    # check is all that is left, and the map fails it: kept listed in the map, it is checked on
+    # the list worker's turns until the map answers, edited once, and never posted again. After a
+    # restart, the next process's list worker, which never saw the message, checks it all the same.
     map_down = MapDown(store)
     posting = await _post_while_made_private(store, listed=False, map_down=map_down)
     slack = posting.slack
     [(ts, shown)] = slack.shown.items()
     assert "INC-31" in shown
     assert await made_private(store) == []
-    edits = CitationEdits(posting.notifier, posting.collaborators)
+    notifier = posting.notifier
 
     with pytest.raises(StoreUnavailable):
-        await edits.work()  # still down: the message stays pending
+        await CitationEdits(notifier, posting.collaborators).work()  # still down: the message stays listed
     map_down.down = False
-    await edits.work()
+    if restart:
+        notifier = _notifier(slack, posting.collaborators)
+    await CitationEdits(notifier, posting.collaborators).work()
 
     assert list(slack.shown) == [ts]
     assert "INC-31" not in slack.shown[ts]
     assert "INC-20" in slack.shown[ts]
     assert slack.edits == 1
-    assert await posting.notifier.recheck() == []
-
-
-async def test_a_message_the_map_failed_to_check_is_redrawn_after_a_restart(store: GraphStore) -> None:
-    # As above, but the poster's process stops before the map answers: the next process's list
-    # worker, which never saw the message, checks it from what the map kept, and edits it once.
-    map_down = MapDown(store)
-    posting = await _post_while_made_private(store, listed=False, map_down=map_down)
-    slack = posting.slack
-    [(ts, shown)] = slack.shown.items()
-    assert "INC-31" in shown
-    map_down.down = False
-
-    restarted = _notifier(slack, posting.collaborators)
-    assert await CitationEdits(restarted, posting.collaborators).work() == []
-
-    assert list(slack.shown) == [ts]
-    assert "INC-31" not in slack.shown[ts]
-    assert "INC-20" in slack.shown[ts]
-    assert slack.edits == 1
-    assert await restarted.recheck() == []
+    assert await notifier.recheck() == []
 
 
 async def test_a_message_checked_at_once_leaves_nothing_to_check(store: GraphStore) -> None:
