@@ -214,6 +214,6 @@ def render_search(response: SearchResponse) -> str:
         node = hit.node
         of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
         lines.append(f"- {_named(node)}{of} score {hit.score}")
-        if node.text:
-            lines.append(f"  {_short(node.text)}")
+        if hit.snippet:
+            lines.append(f"  {_short(hit.snippet)}")
     return "\n".join(lines)
