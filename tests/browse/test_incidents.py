@@ -37,3 +37,25 @@ async def test_incidents_a_person_led(tmp_path: Path, embedded_store: GraphStore
         await list_incidents(
             embedded_store, catalog, OWNER_VIEWER, IncidentFilters(lead="u-alice", services=("db",))
         )
+
+
+async def test_a_reference_in_q_names_that_incident_not_every_one_sharing_its_number(
+    tmp_path: Path, embedded_store: GraphStore
+) -> None:
+    # ?q=INC-42 was also matched as the words "inc" and "42": it listed every incident whose text
+    # named any other incident ("Same failure as INC-108") or said 42, newest first, with INC-42
+    # itself eighth of ten on the demo's map.
+    await import_export(
+        write_export(tmp_path / "export"), Loader(embedded_store, HashEmbedder(dimensions=384))
+    )
+    catalog = Catalog(embedded_store)
+
+    async def listed(text: str, viewer: Viewer = OWNER_VIEWER) -> list[str]:
+        page = await list_incidents(embedded_store, catalog, viewer, IncidentFilters(text=text))
+        return [node.id for node in page.items]
+
+    assert await listed("deploy 42") == ["inc-1"]  # "Rolling back deploy 42": the words still match
+    assert await listed("INC-42") == []  # no such incident; inc-1's "42" is not it
+    assert await listed("INC-2") == ["inc-2"]
+    assert await listed("INC-2", PUBLIC_VIEWER) == []  # private: as if it did not exist
+    assert sorted(await listed("INC-2 payments")) == ["inc-1", "inc-2"]  # the other words still count
