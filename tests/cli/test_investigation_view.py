@@ -182,6 +182,7 @@ def test_the_changes_table_says_where_a_change_was_as_the_page_and_mcp_do() -> N
             change("chg-1"),
             replace(change("chg-2", hops=1, relation="upstream"), service_name="ledger"),
             replace(change("chg-3", hops=2, relation="unlinked"), service_name="search"),
+            replace(change("chg-4", hops=2, relation="nearby"), service_name="orders"),
         ),
     )
     console = Console(width=300, record=True)
@@ -189,5 +190,7 @@ def test_the_changes_table_says_where_a_change_was_as_the_page_and_mcp_do() -> N
     text = console.export_text()
     assert "upstream of checkout, 1 hop " in text
     assert "no dependency path to checkout, 2 hops" in text
+    assert "shares a dependency with checkout, 2 hops" in text
     assert "unlinked" not in text
+    assert "nearby" not in text
     assert "hop(s)" not in text

@@ -219,15 +219,17 @@ class Change:
     def placement(self) -> str | None:
         """Where the changed service sits, in the words every surface uses; ``None`` when affected.
 
-        ``upstream of checkout, 1 hop``, or ``no dependency path to checkout, 2 hops`` for an
-        ``unlinked`` one: the CLI said "unlinked, 2 hop(s) from checkout" and the page "upstream
-        via checkout" beside the MCP tool's wording for the same change.
+        ``upstream of checkout, 1 hop``, ``shares a dependency with checkout, 2 hops`` (``nearby``),
+        or ``no dependency path to checkout, 2 hops`` (``unlinked``): the CLI said "unlinked, 2
+        hop(s) from checkout" and the page "upstream via checkout" beside the MCP tool's wording.
         """
         if self.relation == "affected":
             return None
         hops = f"{self.hops} hop{'' if self.hops == 1 else 's'}"
         if self.relation == "unlinked":
             return f"no dependency path to {self.via}, {hops}"
+        if self.relation == "nearby":  # "nearby of checkout" said neither how nor where
+            return f"shares a dependency with {self.via}, {hops}"
         return f"{self.relation} of {self.via}, {hops}"
 
     @property
