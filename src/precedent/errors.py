@@ -212,6 +212,7 @@ _UNAUTHENTICATED_WHY = {
     "revoked": "this API token was revoked",
     "expired": "this API token has expired",
     "malformed": "the Authorization header does not hold a Precedent token (prec_...)",
+    "unknown": "this API token is not one this map issued (cut short when copied, or made for another map)",
 }
 
 
@@ -221,7 +222,8 @@ class Unauthenticated(AuthError):
     ``reason`` is one of ``missing``, ``malformed``, ``unknown``, ``revoked``, ``expired`` (for
     the failed-attempts metric). The message names a revoked or expired token as such: only the
     holder of its secret can hear that, so it reveals nothing to a prober, and it tells the owner
-    of a client that stopped working what to do. An unknown token gets the generic message.
+    of a client that stopped working what to do. An unknown token is said to be unknown, which any
+    guess hears too: the generic "send a token" pointed a caller who did send one the wrong way.
     """
 
     def __init__(self, reason: str) -> None:
@@ -229,6 +231,11 @@ class Unauthenticated(AuthError):
         if reason in ("revoked", "expired"):
             # The client did send a token: telling it to send one would point the wrong way.
             todo = "issue a new one with 'precedent token create' and put it in this client"
+        elif reason == "unknown":
+            todo = (
+                "check it was copied whole, or issue one with 'precedent token create' "
+                "and put it in this client"
+            )
         else:
             todo = (
                 "send 'Authorization: Bearer <token>' (create one with 'precedent token create --scope read')"

@@ -388,3 +388,18 @@ async def test_a_404_says_what_to_do_next(client: AsyncClient) -> None:
     service = (await client.get("/v1/incidents", params={"service": "nosuch"})).json()["detail"]
     assert service == (await client.get("/v1/services/nosuch")).json()["detail"]
     assert "GET /v1/search?q=WORDS" in service
+
+
+async def test_a_path_or_method_no_route_takes_says_where_the_routes_are(client: AsyncClient) -> None:
+    # Both said only "Not Found" / "Method Not Allowed": a newcomer opening the server's root in a
+    # browser, or a client with a mistyped path, was left without a next step.
+    for path in ("/", "/v1/no-such-route"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        detail = response.json()["detail"]
+        assert detail.startswith(f"no route matches GET {path}"), detail
+        assert "/schema" in detail
+        assert "/ui/" in detail
+    wrong = await client.delete("/v1/stats")
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"] == "/v1/stats takes GET, not DELETE; /schema lists what each route takes"

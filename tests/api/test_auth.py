@@ -92,8 +92,21 @@ async def test_a_revoked_or_expired_token_is_told_so(read_api: Api) -> None:
         # It did send a token: the answer is a new one, not "send 'Authorization: Bearer <token>'".
         assert "issue a new one with 'precedent token create'" in detail
         assert "send 'Authorization" not in detail
-    unknown = await read_api.client.get("/v1/stats", headers=read_api.auth("prec_" + "A" * 43))
-    assert unknown.json()["detail"].startswith("a valid API token is required")
+
+
+async def test_an_unknown_or_cut_short_token_is_told_it_is_not_this_maps(read_api: Api) -> None:
+    # A token from another map (the demo's data directory made afresh) or one pasted without its
+    # last characters: "send 'Authorization: Bearer <token>'" told a caller who did send one to
+    # send one, and "does not hold a Precedent token (prec_...)" to one holding prec_....
+    for secret in ("prec_" + "A" * 43, read_api.tokens.read[:-1], read_api.tokens.read + "x"):
+        response = await read_api.client.get("/v1/stats", headers=read_api.auth(secret))
+        _assert_401(response)
+        detail = response.json()["detail"]
+        assert detail.startswith("this API token is not one this map issued"), detail
+        assert "copied whole" in detail
+        assert "send 'Authorization" not in detail
+    not_ours = await read_api.client.get("/v1/stats", headers=read_api.auth("ghp_" + "A" * 36))
+    assert not_ours.json()["detail"].startswith("the Authorization header does not hold a Precedent token")
 
 
 @pytest.mark.parametrize("path", ["/health", "/ready", "/schema", "/schema/openapi.json", "/schema/swagger"])

@@ -92,12 +92,14 @@ async def test_refusals_say_why_for_the_metrics(store: GraphStore) -> None:
     cases = {
         "malformed": "hunter2",
         "unknown": TOKEN_PREFIX + "x" * 43,
+        # Cut short when pasted: still a Precedent token, just not one this map issued.
+        "cut short": live.secret[:-1],
         "revoked": gone.secret,
     }
     for reason, secret in cases.items():
         with pytest.raises(Unauthenticated) as refused:
             await registry.authenticate(secret)
-        assert refused.value.reason == reason
+        assert refused.value.reason == ("unknown" if reason == "cut short" else reason)
         assert secret not in str(refused.value)
     assert (await registry.authenticate(live.secret)).name == "live"
     clock.now += timedelta(hours=1)

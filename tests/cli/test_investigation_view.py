@@ -21,6 +21,7 @@ from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident, SimilarResults
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from tests.investigation.test_hypotheses import change
 from tests.web.test_drawing import _investigation
 
 if TYPE_CHECKING:
@@ -170,3 +171,26 @@ def _printed_investigation(investigation: Investigation) -> str:
     console = Console(width=300, record=True)
     render(console, investigation)
     return console.export_text()
+
+
+def test_the_changes_table_says_where_a_change_was_as_the_page_and_mcp_do() -> None:
+    # It printed "unlinked, 2 hop(s) from checkout" where the page and the MCP tool said there
+    # was no dependency path: one change, two readings.
+    investigation = replace(
+        _investigation(),
+        changes=(
+            change("chg-1"),
+            replace(change("chg-2", hops=1, relation="upstream"), service_name="ledger"),
+            replace(change("chg-3", hops=2, relation="unlinked"), service_name="search"),
+            replace(change("chg-4", hops=2, relation="nearby"), service_name="orders"),
+        ),
+    )
+    console = Console(width=300, record=True)
+    render(console, investigation)
+    text = console.export_text()
+    assert "upstream of checkout, 1 hop " in text
+    assert "no dependency path to checkout, 2 hops" in text
+    assert "shares a dependency with checkout, 2 hops" in text
+    assert "unlinked" not in text
+    assert "nearby" not in text
+    assert "hop(s)" not in text

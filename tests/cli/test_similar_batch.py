@@ -28,3 +28,24 @@ async def test_a_bad_line_is_named_by_its_number_and_says_what_to_send(
     assert '{"name": "Checkout 500s"}' in rows[1]["error"]
     assert rows[2]["error"].startswith("input line 4 is not a JSON object")
     assert '3 queries failed; see their "error" fields' in said(capsys)
+
+
+async def test_a_misspelt_key_or_a_mixed_line_is_refused_not_answered(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # {"servces": [...]} was answered as if no service was named, and {"id": ..., "name": ...}
+    # for the incident alone: the flags and the MCP tool refuse both.
+    batch, out = tmp_path / "queries.jsonl", tmp_path / "answers.jsonl"
+    lines = [
+        {"name": "Payments pool exhausted", "servces": ["payments-api"]},
+        {"id": "INC-10", "name": "Payments pool exhausted"},
+        {"query_id": "ok", "name": "Payments pool exhausted", "service": "payments-api", "limit": 2},
+    ]
+    batch.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert await run_main(["similar", "--batch", str(batch), "--out", str(out)]) == 1
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["error"].startswith("a query line takes no 'servces'; it takes id, incident, reference")
+    assert rows[1]["error"].startswith("give an incident in the map ('id') or describe one ('name')")
+    assert "error" not in rows[2]
+    assert rows[2]["query"]["services"] == ["payments-api"]
+    assert '2 queries failed; see their "error" fields' in said(capsys)

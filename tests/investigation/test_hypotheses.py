@@ -221,6 +221,12 @@ def test_age_text_reads_like_a_person() -> None:
     ]
 
 
+def test_a_change_seconds_before_the_declaration_is_under_a_minute_not_0_min() -> None:
+    assert [age_text(m) for m in (0, 0.2, 0.7)] == ["under a minute", "under a minute", "1 min"]
+    statement = change_hypotheses(INCIDENT, [change(minutes=0.2)], [])[0].statement
+    assert "by alice, under a minute before INC-1 was declared" in statement
+
+
 def test_recurrence_names_every_incident_it_counts_or_says_how_many_more() -> None:
     follow_ups = [
         FollowUp(f"fu-{n}", f"Fix {n}", "outstanding", None, None, "inc-1", "INC-1") for n in range(3)

@@ -18,8 +18,8 @@ def test_a_change_with_no_dependency_path_says_so_not_via() -> None:
         .get_template("_changes.html")
         .render(changes=[change("chg-1", hops=1, relation="upstream"), sibling], changes_before_now=False)
     )
-    assert "· upstream via checkout" in html
-    assert "· no dependency path to checkout" in html
+    assert "· upstream of checkout, 1 hop" in html
+    assert "· no dependency path to checkout, 2 hops" in html
     assert "unlinked" not in html
 
 

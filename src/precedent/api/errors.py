@@ -14,7 +14,14 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from litestar import Response
-from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.errors import (
@@ -212,6 +219,25 @@ def _slashed_name(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
+def _unrouted(request: Request[Any, Any, Any], exc: HTTPException) -> str | None:
+    """What to do when no route takes the request's path or method; ``None`` for other errors.
+
+    The router's own words were "Not Found" and "Method Not Allowed": nothing to go on for a
+    client with a mistyped path, or a newcomer opening the server's root in a browser.
+    """
+    method, path = request.method, request.url.path
+    if type(exc) is NotFoundException and exc.detail == HTTPStatus.NOT_FOUND.phrase:
+        return (
+            f"no route matches {method} {path}: the API's routes are under /v1 (the OpenAPI "
+            "document at /schema lists them), the pages for people under /ui/"
+        )
+    allowed = (exc.headers or {}).get("allow")
+    if isinstance(exc, MethodNotAllowedException) and allowed:
+        shown = ", ".join(m for m in allowed.split(", ") if m not in ("OPTIONS", "HEAD"))
+        return f"{path} takes {shown or allowed}, not {method}; /schema lists what each route takes"
+    return None
+
+
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     path = request.url.path
     slashed = _slashed_name(request) if exc.status_code == 404 else None
@@ -233,7 +259,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if type(exc) in (HTTPException, ClientException):
         # The generic classes would title the problem "HTTP" or "Client": name the status instead.
         title = HTTPStatus(exc.status_code).phrase.title().replace(" ", "").replace("-", "")
-    problem = ProblemDetails(title=title or "HTTPError", status=exc.status_code, detail=str(exc.detail))
+    detail = _unrouted(request, exc) or str(exc.detail)
+    problem = ProblemDetails(title=title or "HTTPError", status=exc.status_code, detail=detail)
     return _respond(problem, headers=dict(exc.headers or {}))
 
 

@@ -241,8 +241,12 @@ class TokenRegistry:
         Raises:
             Unauthenticated: if the secret is malformed, unknown, revoked or expired.
         """
-        if not secret.startswith(TOKEN_PREFIX) or len(secret) != _TOKEN_LENGTH:
+        if not secret.startswith(TOKEN_PREFIX):
             raise Unauthenticated("malformed")
+        if len(secret) != _TOKEN_LENGTH:
+            # A Precedent token cut short (or with a character too many) when it was pasted: not
+            # one this map issued, which is what its holder needs to hear.
+            raise Unauthenticated("unknown")
         digest = _digest(secret)
         text = await self._store.get_meta(_record_key(digest))
         if text is None:

@@ -23,7 +23,7 @@ from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.lessons import follow_up_summary
-from precedent.retrieval.search import incidents_named
+from precedent.retrieval.search import incidents_named, without_references
 
 if TYPE_CHECKING:
     from precedent.cursors import Key
@@ -178,7 +178,8 @@ async def list_incidents(
     )
     if filters.text is not None and filters.text.strip():
         search_filter = SearchFilter(labels=("Incident",), visibilities=viewer.visibilities)
-        hits = await store.text_search(filters.text, k=TEXT_MATCHES, search_filter=search_filter)
+        words = without_references(filters.text)
+        hits = await store.text_search(words, k=TEXT_MATCHES, search_filter=search_filter) if words else []
         # ?q=INC-194 lists INC-194: its reference is not in the text the words are matched in.
         named = await incidents_named(store, filters.text, search_filter)
         listing = replace(listing, among=frozenset([*(hit.node_id for hit in hits), *named]))

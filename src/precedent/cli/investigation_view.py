@@ -91,8 +91,7 @@ def _changes(investigation: Investigation) -> Table:
     table = Table("change", "when", "by", "where", title=f"Changes in the {hours} before")
     for c in investigation.changes[:10]:
         when = f"{age_text(c.minutes_before)} before" if c.minutes_before is not None else "?"
-        where = c.relation if c.relation == "affected" else f"{c.relation}, {c.hops} hop(s) from {c.via}"
-        table.add_row(escape(c.title), when, escape(c.author or "-"), escape(where))
+        table.add_row(escape(c.title), when, escape(c.author or "-"), escape(c.placement or "affected"))
     return table
 
 

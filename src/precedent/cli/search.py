@@ -109,18 +109,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _what(hit: SearchHitResponse) -> str:
     """What the hit is: an incident's reference and name, a service's name, a part's incident and title."""
-    props = hit.node.properties
-    title = str(props.get("name") or props.get("title") or props.get("heading") or "")
+    title = hit.title
     if hit.node.label == "Incident":
-        return " ".join(str(v) for v in (props.get("reference"), title) if v) or hit.node.id
+        return " ".join(str(v) for v in (hit.node.properties.get("reference"), title) if v) or hit.node.id
     if hit.incident_reference:
         return f"on {hit.incident_reference}" + (f": {title}" if title else "")
     return title or hit.node.id
 
 
 def _snippet(hit: SearchHitResponse) -> str:
-    words = " ".join((hit.node.text or "").split())
-    title = " ".join(str(hit.node.properties.get("name") or "").split())
-    if title and words.startswith(title):  # an incident's text opens with its name, shown beside it
-        words = words[len(title) :].strip()
+    words = hit.snippet
     return words if len(words) <= _SNIPPET else words[: _SNIPPET - 1].rstrip() + "…"

@@ -102,6 +102,32 @@ def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+# What a batch line may hold: an incident in the map by one of _NAMING, or a described one.
+_NAMING = ("id", "incident", "reference")
+_DESCRIBED = ("name", "summary", "services", "service", "severity", "type", "incident_type", "declared_at")
+_ANY_LINE = ("query_id", "before", "exclude", "limit")
+
+
+def _refuse_unread(line: Mapping[str, object]) -> None:
+    """Refuse a key no query reads, or an incident in the map given with a description of one.
+
+    Either was dropped in silence ("servces" answered as if no service was named), where the
+    flags, the API and the MCP tool refuse both.
+    """
+    taken = (*_NAMING, *_DESCRIBED, *_ANY_LINE)
+    unread = sorted(key for key in line if key not in taken)
+    if unread:
+        raise ValueError(f"a query line takes no {', '.join(map(repr, unread))}; it takes {', '.join(taken)}")
+    named = [key for key in _NAMING if line.get(key)]
+    described = [key for key in _DESCRIBED if line.get(key)]
+    if named and described:
+        description = ", ".join(map(repr, described))
+        raise ValueError(
+            f"give an incident in the map ({named[0]!r}) or describe one ({description}), "
+            "not both: the description is not used for an incident the map holds"
+        )
+
+
 def query_from_json(
     line: Mapping[str, object], defaults: SimilarOptions
 ) -> tuple[SimilarQuery, SimilarOptions]:
@@ -111,8 +137,10 @@ def query_from_json(
     ``type``, ``declared_at``; any line may set ``before``, ``exclude``, ``limit``.
 
     Raises:
-        ValueError: if the line has neither ``id`` nor ``name``, or a field is malformed.
+        ValueError: if the line has neither ``id`` nor ``name``, both, a key no query reads, or a
+            malformed field.
     """
+    _refuse_unread(line)
     before = line.get("before")
     limit = line.get("limit", defaults.limit)
     options = SimilarOptions(
@@ -121,7 +149,7 @@ def query_from_json(
         limit=int(str(limit)),
         viewer=defaults.viewer,
     )
-    for key in ("id", "incident", "reference"):
+    for key in _NAMING:
         if line.get(key):
             return IncidentQuery(str(line[key])), options
     if not line.get("name"):

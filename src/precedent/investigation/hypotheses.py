@@ -68,7 +68,11 @@ _PRECEDENT_CEILING = 0.35
 
 
 def age_text(minutes: float) -> str:
-    """``12 min``, ``3 h``, ``4 days``, ``3 weeks``, ``5 months``: how long, for a sentence."""
+    """``under a minute``, ``12 min``, ``3 h``, ``4 days``, ``3 weeks``, ``5 months``: how long."""
+    if minutes < 0.5:
+        # CI records a deploy and the incident is declared seconds later: "0 min before" read as
+        # a clock or data error on the likeliest cause of all.
+        return "under a minute"
     if minutes < 90:
         return f"{max(0, round(minutes))} min"
     hours = minutes / 60

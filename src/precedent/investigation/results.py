@@ -216,6 +216,23 @@ class Change:
         return f"{what} {self.version}" if self.version else what
 
     @property
+    def placement(self) -> str | None:
+        """Where the changed service sits, in the words every surface uses; ``None`` when affected.
+
+        ``upstream of checkout, 1 hop``, ``shares a dependency with checkout, 2 hops`` (``nearby``),
+        or ``no dependency path to checkout, 2 hops`` (``unlinked``): the CLI said "unlinked, 2
+        hop(s) from checkout" and the page "upstream via checkout" beside the MCP tool's wording.
+        """
+        if self.relation == "affected":
+            return None
+        hops = f"{self.hops} hop{'' if self.hops == 1 else 's'}"
+        if self.relation == "unlinked":
+            return f"no dependency path to {self.via}, {hops}"
+        if self.relation == "nearby":  # "nearby of checkout" said neither how nor where
+            return f"shares a dependency with {self.via}, {hops}"
+        return f"{self.relation} of {self.via}, {hops}"
+
+    @property
     def summary_line(self) -> str | None:
         """The summary's first line, cut between words to ``SUMMARY_LINE_CHARS``: what a responder reads.
 

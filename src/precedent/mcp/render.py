@@ -122,13 +122,7 @@ def render_incident(response: IncidentDetailResponse) -> str:
 
 
 def _change_line(change: Change) -> str:
-    hops = f"{change.hops} hop{'s' if change.hops != 1 else ''}"
-    where = ""
-    if change.relation == "unlinked":
-        # "unlinked of checkout" said nothing; the lack of a path is what an agent should weigh.
-        where = f" (no dependency path to {change.via}, {hops})"
-    elif change.relation != "affected":
-        where = f" ({change.relation} of {change.via}, {hops})"
+    where = f" ({change.placement})" if change.placement else ""
     summary = f": {_short(change.summary_line, 100)}" if change.summary_line else ""
     return f"- {_when(change.started_at)} {change.title}{where}{summary} [{change.id}]"
 
@@ -222,6 +216,6 @@ def render_search(response: SearchResponse) -> str:
         node = hit.node
         of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
         lines.append(f"- {_named(node)}{of} score {hit.score}")
-        if node.text:
-            lines.append(f"  {_short(node.text)}")
+        if hit.snippet:
+            lines.append(f"  {_short(hit.snippet)}")
     return "\n".join(lines)

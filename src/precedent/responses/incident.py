@@ -58,6 +58,33 @@ class SearchHitResponse(BaseModel):
         description="for an update, follow-up or post-mortem: the reference (INC-37) of its incident",
     )
 
+    @property
+    def title(self) -> str:
+        """What the hit is called: a name, a title or a post-mortem section's heading trail; empty if none.
+
+        A section's trail opens with its document's name, which in incident.io is often the
+        incident's reference ("INC-140: ..."); that lead is left out beside ``incident_reference``.
+        """
+        props = self.node.properties
+        title = " ".join(str(props.get("name") or props.get("title") or props.get("heading") or "").split())
+        lead = f"{self.incident_reference}: " if self.incident_reference else ""
+        return title.removeprefix(lead) if lead and title.startswith(lead) else title
+
+    @property
+    def snippet(self) -> str:
+        """The hit's text on one line, without the name or heading trail it opens with.
+
+        An incident's text opens with its name and a section's with its heading trail (kept there
+        for the embedding); shown under the title, every post-mortem hit said its heading twice.
+        """
+        words = " ".join((self.node.text or "").split())
+        props = self.node.properties
+        for opening in (props.get("name"), props.get("heading")):
+            lead = " ".join(str(opening or "").split())
+            if lead and words.startswith(lead):
+                return words[len(lead) :].strip()
+        return words
+
     @classmethod
     def from_hit(cls, hit: MapHit) -> SearchHitResponse:
         """Render a hit."""

@@ -41,6 +41,7 @@ __all__ = [
     "rrf",
     "search_map",
     "service_match",
+    "without_references",
 ]
 
 SearchKind = Literal["incident", "postmortem", "follow_up", "service", "update"]
@@ -265,6 +266,15 @@ async def _first_seen(
 
 
 _REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-[0-9]+\b")
+
+
+def without_references(text: str) -> str:
+    """``text`` without the words shaped like an incident's reference (INC-42), for a word filter.
+
+    Matched as words, INC-42 is "inc" or "42": every incident whose text names any other
+    ("Same failure as INC-108") or says 42. ``incidents_named`` finds the incident it names.
+    """
+    return " ".join(_REFERENCE.sub(" ", text).split())
 
 
 async def incidents_named(store: GraphStore, text: str, search_filter: SearchFilter) -> list[str]:
