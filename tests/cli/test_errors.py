@@ -269,6 +269,20 @@ async def test_an_unusable_evaluate_or_batch_argument_is_said_in_one_line(
 
 @pytest.mark.model
 @pytest.mark.slow
+async def test_similar_names_a_service_the_map_does_not_hold_before_the_table(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was the table's caption, printed below the results, and suggested nothing.
+    argv = ["similar", "--name", "Card payments failing", "--service", "payments"]
+    assert await run_main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    note = "not in the map, so left out: payments (did you mean payments-api, payments-db?)"
+    assert note in out
+    assert out.index(note) < out.index("Similar to query")
+
+
+@pytest.mark.model
+@pytest.mark.slow
 async def test_investigate_markdown_names_a_service_the_map_does_not_hold(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -79,6 +79,19 @@ async def test_find_similar_by_reference_and_by_description(public_server: MCPSe
     assert body["results"]
 
 
+async def test_a_described_incidents_unknown_service_is_said_with_the_services_meant(
+    public_server: MCPServer, org: Org
+) -> None:
+    # It said "Services not in the map: <typo>", where the API's 404 for one service suggests.
+    name = str(org.service.properties["name"])
+    typo = name[:-1]
+    body, text = await call(public_server, "find_similar_incidents", name="Elevated errors", services=[typo])
+    assert body["query"]["unknown_services"] == [typo]
+    assert name in body["query"]["services_meant"][typo]
+    assert f"not in the map, so left out: {typo} (did you mean " in text
+    assert name in text.split("did you mean ")[1].split("?")[0]
+
+
 async def test_the_similar_limit_is_the_one_every_surface_shares(public_server: MCPServer, org: Org) -> None:
     # The tool stopped at 50 where the API took 100: one limit now, SIMILAR_MAX_RESULTS.
     ref = str(org.public.properties["reference"])

@@ -13,15 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
+from precedent.retrieval.catalog import left_out
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from precedent.model import Viewer
-    from precedent.retrieval import SimilarQuery, SimilarResults
+    from precedent.retrieval import PosedQuery, SimilarQuery, SimilarResults
 
 __all__ = [
     "add_incident_flags",
+    "left_out_note",
     "parse_time",
     "query_from_args",
     "query_from_json",
@@ -184,6 +186,17 @@ def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQu
     return query, options
 
 
+def left_out_note(query: PosedQuery) -> str | None:
+    """The services named that the map does not hold, with those meant; ``None`` when none.
+
+    Printed before the table: a caption came after it, below the fold of a long answer, so a
+    responder read results ranked without the service they meant and never saw why.
+    """
+    if not query.unknown_services:
+        return None
+    return f"[yellow]{escape(left_out(query.unknown_services, query.services_meant))}[/yellow]"
+
+
 def results_table(answer: SimilarResults) -> Table:
     """A readable table: rank, incident, score and the reasons behind it."""
     query = answer.query
@@ -192,13 +205,7 @@ def results_table(answer: SimilarResults) -> Table:
     if query.before:
         # To the second, in UTC: the cutoff is an incident's start, stored to the microsecond.
         title += f" (before {query.before.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC)"
-    caption = None
-    if query.unknown_services:
-        # A mistyped --service is otherwise dropped in silence.
-        caption = escape(f"not in the map, so left out: {', '.join(query.unknown_services)} (check the name)")
-    table = Table(
-        "#", "incident", "score", "why", "what it teaches", title=title, caption=caption, show_lines=True
-    )
+    table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
     for rank, result in enumerate(answer.results, start=1):
         explanation = result.explanation
         said = explanation.reasons()
