@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field
 from precedent.graph_schema import load_schema
 from precedent.investigation import recent_changes as changes_between
 from precedent.investigation import service_snapshot
+from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
 from precedent.mcp.state import ToolState, answer
@@ -47,10 +48,15 @@ def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> Non
     schema = load_schema()
     unknown = sorted(set(labels) - schema.node_labels)
     if unknown:
-        raise ValueError(f"unknown labels {unknown}; use labels from {sorted(schema.node_labels)}")
+        raise ValueError(
+            f"unknown labels {unknown} in `label` (or `labels`); use labels from {sorted(schema.node_labels)}"
+        )
     unknown = sorted(set(relationships) - schema.edge_types)
     if unknown:
-        raise ValueError(f"unknown relationships {unknown}; use types from {sorted(schema.edge_types)}")
+        raise ValueError(
+            f"unknown relationships {unknown} in `rel` (or `relationships`); use types from "
+            f"{sorted(schema.edge_types)}"
+        )
 
 
 def register_map_tools(server: MCPServer, state: ToolState) -> None:
@@ -99,12 +105,19 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 json_schema_extra={"minimum": 0, "maximum": MAX_NEIGHBOURHOOD_DEPTH},
             ),
         ] = 1,
-        labels: Annotated[
+        label: Annotated[
             tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
         ] = (),
-        relationships: Annotated[
+        rel: Annotated[
             tuple[str, ...],
             Field(description="only follow these relationship types (see precedent://schema)"),
+        ] = (),
+        labels: Annotated[
+            tuple[str, ...],
+            Field(description="the older name of `label`, still accepted; pass one of the two"),
+        ] = (),
+        relationships: Annotated[
+            tuple[str, ...], Field(description="the older name of `rel`, still accepted; pass one of the two")
         ] = (),
         after: After = None,
         before: Before = None,
@@ -113,16 +126,18 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = 100,
     ) -> Annotated[CallToolResult, NeighbourhoodResponse]:
         """The nodes and relationships within `depth` hops of an incident or a service, filtered
-        by label, relationship type and time, capped at `max_nodes`.
+        by label (`label`), relationship type (`rel`) and time, capped at `max_nodes`.
         """
         with tool_errors():
-            _check_names(labels, relationships)
+            wanted_labels = renamed("label", label, "labels", labels) or ()
+            wanted_rels = renamed("rel", rel, "relationships", relationships) or ()
+            _check_names(wanted_labels, wanted_rels)
             query = NeighbourhoodQuery(
                 incident=incident,
                 service=service,
                 depth=depth,
-                labels=tuple(labels),
-                rel_types=tuple(relationships),
+                labels=tuple(wanted_labels),
+                rel_types=tuple(wanted_rels),
                 before=before,
                 after=after,
                 max_nodes=max_nodes,
@@ -137,13 +152,20 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         # The bounds are published, and checked by SearchQuery in the words the API, the CLI and
         # the page use.
-        query: Annotated[
-            str,
+        q: Annotated[
+            str | None,
             Field(
-                description="words or a description to look for",
+                description="words or a description to look for (required: `q`, or its older name `query`)",
                 json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
             ),
-        ],
+        ] = None,
+        query: Annotated[
+            str | None,
+            Field(
+                description="the older name of `q`, still accepted; pass one of the two",
+                json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
+            ),
+        ] = None,
         kinds: Annotated[
             tuple[SearchKind, ...], Field(description="which kinds of node to search (all when empty)")
         ] = (),
@@ -167,7 +189,12 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         meaning; hits come best first with their text, as the HTTP API and the CLI find them.
         """
         with tool_errors():
-            asked = SearchQuery(query, kinds=kinds, mode=mode, limit=limit, after=after, before=before)
+            words = renamed("q", q, "query", query)
+            if words is None:
+                raise ValueError(
+                    "`q` is required: the words to look for (`query`, its older name, is accepted too)"
+                )
+            asked = SearchQuery(words, kinds=kinds, mode=mode, limit=limit, after=after, before=before)
             runtime = state.runtime()
             response = await SearchResponse.for_query(
                 runtime.store, runtime.embedder, asked, state.viewer(ctx)
