@@ -246,8 +246,10 @@ async def list_services(
         owned = {node.id for _, node in pairs}
     # Bound to the filters as matched, so the same list asked another way pages on: the team by
     # id (its name, external id or id alike), the words and attributes in any case.
+    # (name, None) asks only that the attribute is there: it sorts apart from any value.
     attributes = sorted(
-        (k.strip().casefold(), v if v is None else v.strip().casefold()) for k, v in filters.attributes
+        ((k.strip().casefold(), v if v is None else v.strip().casefold()) for k, v in filters.attributes),
+        key=lambda kv: (kv[0], kv[1] is not None, kv[1] or ""),
     )
     words = filters.q.strip().casefold() if filters.q else None
     query = ("services", team_id, words, attributes, filters.archived, viewer.visibilities)
