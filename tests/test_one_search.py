@@ -166,8 +166,8 @@ async def test_words_only_is_one_switch_everywhere(
             "nothing to search for: give some words, e.g. checkout timeout ('the a' has no words",
         ),
         ("x" * 501, "20", "a search takes at most 500 characters, not 501"),
-        ("pool", "0", "limit must be from 1 to 100, not 0"),
-        ("pool", "101", "limit must be from 1 to 100, not 101"),
+        ("pool", "0", "limit must be a whole number from 1 to 100, not 0: send one in that range"),
+        ("pool", "101", "limit must be a whole number from 1 to 100, not 101: send one in that range"),
     ],
 )
 async def test_bad_input_is_refused_in_the_same_words_everywhere(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
+from precedent.errors import InvalidQuery
 from precedent.model import Node
 from precedent.store.embedded import EmbeddedStore
 from tests.cli.output import run_main, said
@@ -85,9 +86,9 @@ async def test_a_malformed_flag_is_said_in_one_line(
     ("flags", "expected"),
     [
         (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
-        (["--limit", "0"], "argument --limit: must be from 1 to 500, not 0"),
-        (["--limit", "501"], "argument --limit: must be from 1 to 500, not 501"),
-        (["--limit", "abc"], "argument --limit: must be a whole number, at least 1, not abc"),
+        (["--limit", "0"], f"argument --limit: {InvalidQuery.limit_out_of_range(0, 500)}"),
+        (["--limit", "501"], f"argument --limit: {InvalidQuery.limit_out_of_range(501, 500)}"),
+        (["--limit", "abc"], f"argument --limit: {InvalidQuery.limit_out_of_range('abc', 500)}"),
         (["--since-hours", "a day"], "argument --since-hours: must be more than 0 hours, not a day"),
     ],
 )

@@ -83,7 +83,16 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         # Worded as the CLI, the HTTP API and the page word them (tests/test_one_search.py).
         ("search", {"query": ""}, "invalid arguments: nothing to search for: give some words"),
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
-        ("search", {"query": "x", "limit": 500}, "invalid arguments: limit must be from 1 to 100, not 500"),
+        (
+            "search",
+            {"q": "x", "limit": 500},
+            "invalid arguments: limit must be a whole number from 1 to 100, not 500",
+        ),
+        (
+            "recent_changes",
+            {"limit": 0},
+            "invalid arguments: limit must be a whole number from 1 to 200, not 0",
+        ),
         ("get_incident", {}, "incident"),
         (
             "search",

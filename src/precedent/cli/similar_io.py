@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from precedent.errors import InvalidQuery
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.catalog import left_out
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from precedent.model import Viewer
     from precedent.retrieval import PosedQuery, SimilarQuery, SimilarResults
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_incident_flags",
     "left_out_note",
+    "limit_flag",
     "parse_time",
     "query_from_args",
     "query_from_json",
@@ -73,21 +75,27 @@ def parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def similar_limit(value: str) -> int:
-    """``--limit``: a whole number from 1 to ``SIMILAR_MAX_RESULTS``, the most any surface returns.
+def limit_flag(most: int) -> Callable[[str], int]:
+    """The type of a ``--limit`` flag: a whole number from 1 to ``most``.
 
-    Raises:
-        argparse.ArgumentTypeError: naming the range, for argparse to print beside the flag.
+    Refused in the one wording of every surface (``InvalidQuery.limit_out_of_range``), a word
+    ("ten") as a number out of range: each command had its own.
     """
-    try:
-        limit = int(value)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= SIMILAR_MAX_RESULTS:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {SIMILAR_MAX_RESULTS}, not {value}"
-        )
+
+    def limit(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= most:
+            raise argparse.ArgumentTypeError(str(InvalidQuery.limit_out_of_range(value, most)))
+        return number
+
     return limit
+
+
+similar_limit = limit_flag(SIMILAR_MAX_RESULTS)
+"""``--limit`` of ``similar`` and ``investigate``: at most ``SIMILAR_MAX_RESULTS``, as every surface."""
 
 
 def _strings(value: object) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ draws a stored build again for a viewer it is hidden from, and ``recent`` lists 
 """
 
 from precedent.investigation.around import (
+    RECENT_CHANGES_MAX,
     ServiceSnapshot,
     recent_changes,
     service_snapshot,
@@ -32,6 +33,7 @@ from precedent.investigation.persist import (
     standing,
 )
 from precedent.investigation.recent import (
+    RECENT_MAX,
     InvestigationPage,
     LatestBuild,
     latest_per_incident,
@@ -58,6 +60,8 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
+    "RECENT_CHANGES_MAX",
+    "RECENT_MAX",
     "latest_or_build",
     "Change",
     "Collaborators",

@@ -100,7 +100,11 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         ] = None,
         limit: Annotated[
             int,
-            Field(ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"),
+            # Published, and checked by SimilarOptions in the words every surface uses for a limit.
+            Field(
+                description=f"how many results (1 to {SIMILAR_MAX_RESULTS})",
+                json_schema_extra={"minimum": 1, "maximum": SIMILAR_MAX_RESULTS},
+            ),
         ] = 5,
     ) -> Annotated[CallToolResult, SimilarResponse]:
         """Past incidents most like one incident, best first, each with why (shared services, map

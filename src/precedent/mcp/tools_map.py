@@ -12,8 +12,8 @@ from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
 from precedent.graph_schema import load_schema
+from precedent.investigation import RECENT_CHANGES_MAX, service_snapshot
 from precedent.investigation import recent_changes as changes_between
-from precedent.investigation import service_snapshot
 from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
@@ -210,7 +210,14 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = 24,
-        limit: Annotated[int, Field(ge=1, le=200, description="how many changes, newest first")] = 50,
+        limit: Annotated[
+            int,
+            # Published, and checked by recent_changes in the words every surface uses for a limit.
+            Field(
+                description=f"how many changes, newest first (1 to {RECENT_CHANGES_MAX})",
+                json_schema_extra={"minimum": 1, "maximum": RECENT_CHANGES_MAX},
+            ),
+        ] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
         newest first, on one service or across the map.

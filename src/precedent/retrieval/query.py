@@ -108,7 +108,7 @@ class SimilarOptions:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= SIMILAR_MAX_RESULTS:
-            raise ValueError(f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {self.limit}")
+            raise InvalidQuery.limit_out_of_range(self.limit, SIMILAR_MAX_RESULTS)
         if self.before is not None and self.before.tzinfo is None:
             raise ValueError("before must be timezone-aware")
         if len(self.exclude) > EXCLUDE_MAX:
