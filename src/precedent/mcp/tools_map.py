@@ -5,7 +5,7 @@ build each tool's input and output schemas.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
@@ -18,7 +18,7 @@ from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
 from precedent.mcp.state import ToolState, answer
-from precedent.mcp.tools_incidents import read_only_tool
+from precedent.mcp.tools_incidents import limit_field, read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
@@ -42,6 +42,11 @@ After = Annotated[
 Before = Annotated[
     AwareDatetime | None, Field(description="only what happened before this (ISO 8601 with a time zone)")
 ]
+
+
+def _words(description: str) -> Any:
+    # Published, and checked by SearchQuery in the words the API, the CLI and the page use.
+    return Field(description=description, json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS})
 
 
 def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> None:
@@ -150,21 +155,12 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
     @read_only_tool(server, "Search the map")
     async def search(
         ctx: Context,
-        # The bounds are published, and checked by SearchQuery in the words the API, the CLI and
-        # the page use.
         q: Annotated[
             str | None,
-            Field(
-                description="words or a description to look for (required: `q`, or its older name `query`)",
-                json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
-            ),
+            _words("words or a description to look for (required: `q`, or its older name `query`)"),
         ] = None,
         query: Annotated[
-            str | None,
-            Field(
-                description="the older name of `q`, still accepted; pass one of the two",
-                json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
-            ),
+            str | None, _words("the older name of `q`, still accepted; pass one of the two")
         ] = None,
         kinds: Annotated[
             tuple[SearchKind, ...], Field(description="which kinds of node to search (all when empty)")
@@ -175,13 +171,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 description="hybrid (words and meaning, the default), text (words only) or semantic (meaning)"
             ),
         ] = "hybrid",
-        limit: Annotated[
-            int,
-            Field(
-                description=f"how many hits (1 to {SEARCH_MAX_RESULTS})",
-                json_schema_extra={"minimum": 1, "maximum": SEARCH_MAX_RESULTS},
-            ),
-        ] = SEARCH_DEFAULT_LIMIT,
+        limit: Annotated[int, limit_field(SEARCH_MAX_RESULTS, "how many hits")] = SEARCH_DEFAULT_LIMIT,
         after: After = None,
         before: Before = None,
     ) -> Annotated[CallToolResult, SearchResponse]:
@@ -210,14 +200,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = 24,
-        limit: Annotated[
-            int,
-            # Published, and checked by recent_changes in the words every surface uses for a limit.
-            Field(
-                description=f"how many changes, newest first (1 to {RECENT_CHANGES_MAX})",
-                json_schema_extra={"minimum": 1, "maximum": RECENT_CHANGES_MAX},
-            ),
-        ] = 50,
+        limit: Annotated[int, limit_field(RECENT_CHANGES_MAX, "how many changes, newest first")] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
         newest first, on one service or across the map.
