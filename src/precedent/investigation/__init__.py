@@ -10,7 +10,6 @@ draws a stored build again for a viewer it is hidden from, and ``recent`` lists 
 """
 
 from precedent.investigation.around import (
-    RECENT_CHANGES_MAX,
     ServiceSnapshot,
     recent_changes,
     service_snapshot,
@@ -60,7 +59,6 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
-    "RECENT_CHANGES_MAX",
     "RECENT_MAX",
     "latest_or_build",
     "Change",

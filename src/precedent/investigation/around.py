@@ -10,7 +10,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import InvalidQuery, NotFound
+from precedent.errors import NotFound
 from precedent.ingest.changes import pending_changes
 from precedent.investigation.changes import DEFAULT_WINDOW, change_from_node, changes_near
 from precedent.investigation.context import Surroundings, gather_services
@@ -27,10 +27,7 @@ if TYPE_CHECKING:
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
 
-__all__ = ["RECENT_CHANGES_MAX", "ServiceSnapshot", "recent_changes", "service_snapshot"]
-
-RECENT_CHANGES_MAX = 200
-"""The most changes ``recent_changes`` lists at once (the MCP tool's ``limit``)."""
+__all__ = ["ServiceSnapshot", "recent_changes", "service_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +95,7 @@ async def recent_changes(
     Raises:
         NotFound: if ``service`` names no service, nor one changes were recorded for.
         ValueError: if ``since`` is not before ``until``.
-        InvalidQuery: if ``limit`` is not from 1 to ``RECENT_CHANGES_MAX``.
     """
-    if not 1 <= limit <= RECENT_CHANGES_MAX:
-        raise InvalidQuery.limit_out_of_range(limit, RECENT_CHANGES_MAX)
     if since >= until:
         raise ValueError("since must be before until")
     if service is not None:

@@ -11,9 +11,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
+from precedent.errors import InvalidQuery
 from precedent.graph_schema import load_schema
-from precedent.investigation import RECENT_CHANGES_MAX, service_snapshot
 from precedent.investigation import recent_changes as changes_between
+from precedent.investigation import service_snapshot
 from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
@@ -33,6 +34,9 @@ from precedent.retrieval import (
 )
 
 __all__ = ["register_map_tools"]
+
+RECENT_CHANGES_MAX = 200
+"""The most changes ``recent_changes`` answers an agent with at once (a notebook may ask for more)."""
 
 ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
 Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
@@ -206,6 +210,8 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         newest first, on one service or across the map.
         """
         with tool_errors():
+            if not 1 <= limit <= RECENT_CHANGES_MAX:
+                raise InvalidQuery.limit_out_of_range(limit, RECENT_CHANGES_MAX)
             end = until or datetime.now(UTC)
             start = end - timedelta(hours=hours)
             runtime = state.runtime()
