@@ -111,7 +111,11 @@ class SentenceTransformerEmbedder:
         path = resolve_model_path(self._model_name)
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # The variable above is read when transformers is imported; a notebook that imported
+            # it first (or sentence-transformers) would show the bar in its output regardless.
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             return SentenceTransformer(path, device=self._device)
         except Exception as exc:
             raise EmbeddingError(
