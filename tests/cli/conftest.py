@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 from typing import TYPE_CHECKING
 
@@ -12,9 +13,18 @@ from precedent.store.embedded import EmbeddedStore
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 DIMENSIONS = 384
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_collector() -> Iterator[None]:
+    """A command served in this process (``demo``) froze the collector's view of the whole test
+    process once started (cli/collector.py): unfreeze it, so later tests' garbage is collected."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
