@@ -42,6 +42,19 @@ async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def occupied_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``PRECEDENT_DATA_DIR`` naming a file, which it returns.
+
+    As root the tests cannot make a directory read-only; a file where the directory should be
+    fails the same way (an OSError on the first write), as a read-only mount does.
+    """
+    occupied = tmp_path / "occupied"
+    occupied.write_text("not a directory")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(occupied))
+    return occupied
+
+
+@pytest.fixture
 def unreachable_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Settings for a Neo4j map on a loopback port nothing listens on; returns its URI."""
     with socket.socket() as sock:
