@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -108,6 +109,11 @@ class SentenceTransformerEmbedder:
         # A "Loading weights" bar per start would land in service logs and the demo's story.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # noqa: TID251
         _thread_lock_for_tqdm()
+        # The model runs on the CPU, so torch runs as where triton (GPU kernels) is not installed:
+        # torch's CUDA wheels bring it and torch imports it whenever it is there, for about 70 MB,
+        # and its nanobind bindings report each of their objects still alive at exit as leaked,
+        # which is all of them once `serve` has frozen the collector (cli/collector.py).
+        sys.modules.setdefault("triton", None)  # type: ignore[arg-type]  # None: "cannot be imported"
         path = resolve_model_path(self._model_name)
         try:
             from sentence_transformers import SentenceTransformer
