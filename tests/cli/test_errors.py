@@ -196,13 +196,9 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path
 
 
 def test_a_data_directory_that_cannot_be_written_is_said_without_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    occupied_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # As root the tests cannot make a directory read-only; a file where the directory should be
-    # fails the same way (an OSError on the map's first write), as a read-only mount does.
-    occupied = tmp_path / "occupied"
-    occupied.write_text("not a directory")
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(occupied))
+    occupied = occupied_data_dir
     assert main(["token", "create", "--scope", "read"]) == 1
     text = said(capsys)
     # Rich breaks a path longer than the terminal is wide inside it: compare without spaces.
