@@ -827,6 +827,24 @@ async def test_text_search_stems_like_lucenes_english_analyzer(store: GraphStore
     }
 
 
+async def test_text_search_weighs_a_term_repeated_in_the_query_once(store: GraphStore) -> None:
+    # A similar-incident query repeats its service's name in every update it quotes; Lucene summed
+    # each repetition as a clause of its own, so Neo4j ranked by the service's name where the
+    # embedded store ranked by the other words (INC-42's similar incidents differed in order).
+    texts = {
+        "doc-pay-1": "payments outage",
+        "doc-pay-2": "payments refund stuck",
+        "doc-latency": "latency spike",
+    }
+    await store.upsert_nodes([Node(node_id, "Incident", text=text) for node_id, text in texts.items()])
+    once = await store.text_search("payments latency", k=5)
+    assert once[0].node_id == "doc-latency"  # the rarer word weighs more
+    repeated = await store.text_search("payments payment: payments, Payments' latency", k=5)
+    assert [(hit.node_id, round(hit.score, 9)) for hit in repeated] == [
+        (hit.node_id, round(hit.score, 9)) for hit in once
+    ]
+
+
 # --- similarities -------------------------------------------------------------------------------
 
 

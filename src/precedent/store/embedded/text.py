@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.model import ScoredNode
-from precedent.store.embedded.analyzer import STOP_WORDS, analyze
+from precedent.store.analyzer import STOP_WORDS, analyze
 
 if TYPE_CHECKING:
     from collections.abc import Callable
