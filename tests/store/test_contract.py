@@ -845,6 +845,20 @@ async def test_text_search_weighs_a_term_repeated_in_the_query_once(store: Graph
     ]
 
 
+async def test_text_search_rounds_a_documents_length_as_lucene_does(store: GraphStore) -> None:
+    # Lucene keeps lengths above 24 terms to their top four bits: 40 and 41 terms score alike, so
+    # the two tie and go by id; with exact lengths the shorter came first on the embedded store.
+    def words(count: int) -> str:
+        return " ".join(["payments", *(f"filler{i}" for i in range(count - 1))])
+
+    await store.upsert_nodes(
+        [Node("doc-a", "Incident", text=words(41)), Node("doc-b", "Incident", text=words(40))]
+    )
+    hits = await store.text_search("payments", k=2)
+    assert [hit.node_id for hit in hits] == ["doc-a", "doc-b"]
+    assert hits[0].score == hits[1].score
+
+
 # --- similarities -------------------------------------------------------------------------------
 
 
