@@ -161,12 +161,21 @@ async def _vector_rows(
     columns = queries.LABELLED_COLUMNS if labelled else queries.SCORE_COLUMNS
     if labelled:
         params["key"] = key
+    exact = queries.collected(queries.exact_vector_search(predicates, labelled=labelled), columns)
     if over_fetch is None:
-        query = queries.collected(queries.exact_vector_search(predicates, labelled=labelled), columns)
-    else:
-        query = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
-        params["fetch"] = max(k, over_fetch)
+        return await _read_rows(connection, exact, params)
+    params["fetch"] = max(k, over_fetch)
+    index = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
+    rows = await _read_rows(connection, index, params)
+    # A selective filter (a similar-incident query's "declared before", a kind) can reject most of
+    # the index's nearest: then scan, as the embedded store does. Returning the few that passed
+    # left an old incident's similar incidents ranked on part of their evidence on Neo4j alone.
+    return rows if len(rows) >= k else await _read_rows(connection, exact, params)
 
+
+async def _read_rows(
+    connection: Connection, query: queries.Collected, params: dict[str, object]
+) -> list[dict[str, Any]]:
     async def work(tx: Runner) -> list[dict[str, Any]]:
         return await fetch_rows(tx, query, params)
 
