@@ -25,8 +25,8 @@ from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.ingest import Loader, import_export
+from precedent.store.analyzer import analyze
 from precedent.store.embedded import EmbeddedStore
-from precedent.store.embedded.analyzer import analyze
 from tests.ingest.org import write_export
 from tests.webhooks.signing import SECRET
 

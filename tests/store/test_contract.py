@@ -827,6 +827,38 @@ async def test_text_search_stems_like_lucenes_english_analyzer(store: GraphStore
     }
 
 
+async def test_text_search_weighs_a_term_repeated_in_the_query_once(store: GraphStore) -> None:
+    # A similar-incident query repeats its service's name in every update it quotes; Lucene summed
+    # each repetition as a clause of its own, so Neo4j ranked by the service's name where the
+    # embedded store ranked by the other words (INC-42's similar incidents differed in order).
+    texts = {
+        "doc-pay-1": "payments outage",
+        "doc-pay-2": "payments refund stuck",
+        "doc-latency": "latency spike",
+    }
+    await store.upsert_nodes([Node(node_id, "Incident", text=text) for node_id, text in texts.items()])
+    once = await store.text_search("payments latency", k=5)
+    assert once[0].node_id == "doc-latency"  # the rarer word weighs more
+    repeated = await store.text_search("payments payment: payments, Payments' latency", k=5)
+    assert [(hit.node_id, round(hit.score, 9)) for hit in repeated] == [
+        (hit.node_id, round(hit.score, 9)) for hit in once
+    ]
+
+
+async def test_text_search_rounds_a_documents_length_as_lucene_does(store: GraphStore) -> None:
+    # Lucene keeps lengths above 24 terms to their top four bits: 40 and 41 terms score alike, so
+    # the two tie and go by id; with exact lengths the shorter came first on the embedded store.
+    def words(count: int) -> str:
+        return " ".join(["payments", *(f"filler{i}" for i in range(count - 1))])
+
+    await store.upsert_nodes(
+        [Node("doc-a", "Incident", text=words(41)), Node("doc-b", "Incident", text=words(40))]
+    )
+    hits = await store.text_search("payments", k=2)
+    assert [hit.node_id for hit in hits] == ["doc-a", "doc-b"]
+    assert hits[0].score == hits[1].score
+
+
 # --- similarities -------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ each run of ideographs. Here:
 * hiragana separate runs: they write Japanese particles and inflections ("の", "が", "しました"),
   which every sentence shares and which say nothing of what broke.
 
-The store's full-text analyzer (``store.embedded.analyzer``, Lucene's ``StandardTokenizer``) reads
+The store's full-text analyzer (``store.analyzer``, Lucene's ``StandardTokenizer``) reads
 the same characters one ideograph at a time and stems English: it serves ranking, not agreement.
 """
 

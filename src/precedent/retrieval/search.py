@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, cast
 from precedent.errors import InvalidQuery
 from precedent.model import SearchFilter
 from precedent.retrieval.query import check_window
-from precedent.store.embedded.analyzer import analyze
+from precedent.store.analyzer import analyze
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

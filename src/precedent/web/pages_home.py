@@ -14,7 +14,7 @@ from precedent.model import Viewer
 from precedent.responses import NodeResponse, SearchResponse
 from precedent.retrieval import SearchQuery, kinds_in
 from precedent.store import GraphStore
-from precedent.store.embedded.analyzer import analyze
+from precedent.store.analyzer import analyze
 from precedent.web.rendering import PAGES, page
 from precedent.web.session import PageSession
 

@@ -232,6 +232,29 @@ async def test_index_vector_search_agrees_with_exact_on_a_small_map(neo4j_store:
     np.testing.assert_allclose([h.score for h in approximate], [h.score for h in exact], atol=1e-5)
 
 
+async def test_index_vector_search_scans_when_the_filter_rejects_the_nearest(
+    neo4j: Neo4jServer, neo4j_store: Neo4jStore
+) -> None:
+    # The two nearest are filtered out; with an over-fetch of two, the index path found no hit
+    # and answered [] where the embedded store (and the exact scan) answer the next two.
+    axis = [1.0] + [0.0] * 383
+    nodes = [
+        Node(f"n{i}", "Incident", embedding=[1.0, 0.05 * i] + [0.0] * 382, occurred_at=at(10 - i))
+        for i in range(6)
+    ]
+    await neo4j_store.upsert_nodes(nodes)
+    short = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384, over_fetch=2, exact_search=False)
+    await short.open()
+    try:
+        later = SearchFilter(before=at(9))
+        hits = await short.vector_search(axis, k=2, search_filter=later)
+        assert [h.node_id for h in hits] == ["n2", "n3"]
+        labelled = await short.vector_search_labelled(axis, k=2, search_filter=later, key="name")
+        assert [h.node_id for h in labelled] == ["n2", "n3"]
+    finally:
+        await short.close()
+
+
 async def test_text_search_over_a_few_lucene_hits_is_still_exact(
     neo4j: Neo4jServer, neo4j_store: Neo4jStore
 ) -> None:

@@ -1,9 +1,10 @@
 """Full-text search over node text: a BM25 inverted index over ``analyzer``'s terms.
 
 The terms are those Neo4j's ``english`` full-text index makes (see ``analyzer``), so both stores
-agree on which nodes a query matches; scores are BM25 in both but not equal to the last digit
-(Lucene stores lossy length norms). A query is analyzed the same way and never parsed, so any
-string (``AND``, ``*``, ``"``, ``\\``) is just words.
+agree on which nodes a query matches; scores are BM25 in both, with a document's length rounded
+as Lucene stores it (``lucene_lengths``), so both rank alike (Lucene's are 1/2.2 of these, and
+computed in 32-bit floats). A query is analyzed the same way and never parsed, so any string
+(``AND``, ``*``, ``"``, ``\\``) is just words.
 """
 
 from __future__ import annotations
@@ -14,17 +15,31 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.model import ScoredNode
-from precedent.store.embedded.analyzer import STOP_WORDS, analyze
+from precedent.store.analyzer import STOP_WORDS, analyze
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import numpy.typing as npt
 
-__all__ = ["STOP_WORDS", "TextIndex", "analyze"]
+__all__ = ["STOP_WORDS", "TextIndex", "analyze", "lucene_lengths"]
 
 K1 = 1.2
 B = 0.75
+# Lucene keeps a document's length in one byte (SmallFloat.intToByte4): below this exactly, above
+# it as its top four bits, so lengths 40 and 41 share a norm. Exact lengths ranked a longer
+# document below a shorter one that Neo4j tied with it, and similar incidents swapped places.
+_EXACT_LENGTHS = 24
+
+
+def lucene_lengths(lengths: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Document lengths as Lucene 9's BM25 reads them back from its one-byte norms."""
+    exact = lengths.astype(np.int64)
+    excess = np.maximum(exact - _EXACT_LENGTHS, 0)
+    _, bits = np.frexp(excess.astype(np.float64))  # the bit length of each excess (0 for 0)
+    shift = np.maximum(bits.astype(np.int64) - 4, 0)
+    rounded = _EXACT_LENGTHS + ((excess >> shift) << shift)
+    return np.where(exact < _EXACT_LENGTHS, exact, rounded).astype(np.float64)
 
 
 class TextIndex:
@@ -111,7 +126,7 @@ class TextIndex:
         for term in terms:
             slots, tf = self._arrays(term)
             idf = math.log(1.0 + (documents - len(slots) + 0.5) / (len(slots) + 0.5))
-            norm = K1 * (1.0 - B + B * self._lengths[slots] / average_length)
+            norm = K1 * (1.0 - B + B * lucene_lengths(self._lengths[slots]) / average_length)
             scores[slots] += idf * tf * (K1 + 1.0) / (tf + norm)
         candidates = np.flatnonzero(scores > 0)
         # Most searches are settled among the best few candidates; rank them all only if the

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from precedent.errors import StoreError
 from precedent.model import LabelledHit, ScoredNode, SearchFilter
+from precedent.store.analyzer import analyzed_words
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import fetch_rows
 from precedent.store.neo4j.convert import node_label, stored_property, to_micros, vector_list
@@ -25,23 +26,26 @@ if TYPE_CHECKING:
 __all__ = ["lucene_query", "similarities", "text_search", "vector_search", "vector_search_labelled"]
 
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
-# The classic query parser treats these (upper case only) as operators, even escaped.
-_LUCENE_OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 # Lucene refuses a query of more clauses than this (its default maxClauseCount, which Neo4j keeps):
 # one per analysed term, so a long described incident or a pasted log would fail the search.
 _MAX_CLAUSES = 1024
 
 
 def lucene_query(text: str) -> str | None:
-    """Turn any user string into a Lucene query matching any of its words.
+    """Turn any user string into a Lucene query matching any of its words, each term once.
 
-    Every special character is escaped and operator words are lower-cased, so no input can be a
-    syntax error or change the query's meaning. Returns ``None`` when nothing searchable is left.
+    Lucene sums a term asked twice as two clauses, where BM25 (and the embedded store) weighs
+    each of the query's terms once: a described incident repeating its service's name would rank
+    by that name on Neo4j alone. So each word goes in only if its term is new, with every special
+    character escaped; the parser's operator words (AND, OR, NOT, TO) are stop words, never
+    asked. No input can be a syntax error or change the query's meaning. Returns ``None`` when
+    nothing searchable is left.
     """
-    terms = []
-    for word in text.split():
-        if word in _LUCENE_OPERATORS:
-            word = word.lower()
+    terms, seen = [], set()
+    for word, term in analyzed_words(text):
+        if term in seen:
+            continue
+        seen.add(term)
         terms.append(_LUCENE_SPECIAL.sub(r"\\\1", word))
     return " ".join(terms) or None
 
@@ -157,12 +161,21 @@ async def _vector_rows(
     columns = queries.LABELLED_COLUMNS if labelled else queries.SCORE_COLUMNS
     if labelled:
         params["key"] = key
+    exact = queries.collected(queries.exact_vector_search(predicates, labelled=labelled), columns)
     if over_fetch is None:
-        query = queries.collected(queries.exact_vector_search(predicates, labelled=labelled), columns)
-    else:
-        query = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
-        params["fetch"] = max(k, over_fetch)
+        return await _read_rows(connection, exact, params)
+    params["fetch"] = max(k, over_fetch)
+    index = queries.collected(queries.index_vector_search(predicates, labelled=labelled), columns)
+    rows = await _read_rows(connection, index, params)
+    # A selective filter (a similar-incident query's "declared before", a kind) can reject most of
+    # the index's nearest: then scan, as the embedded store does. Returning the few that passed
+    # left an old incident's similar incidents ranked on part of their evidence on Neo4j alone.
+    return rows if len(rows) >= k else await _read_rows(connection, exact, params)
 
+
+async def _read_rows(
+    connection: Connection, query: queries.Collected, params: dict[str, object]
+) -> list[dict[str, Any]]:
     async def work(tx: Runner) -> list[dict[str, Any]]:
         return await fetch_rows(tx, query, params)
 

@@ -392,8 +392,8 @@ class Neo4jStore:
             k: How many hits at most.
             search_filter: Which nodes may be returned.
             exact: True scans every candidate; False asks the HNSW index for ``over_fetch``
-                candidates and filters them: much faster on large maps, approximate, and possibly
-                fewer than ``k`` hits under selective filters. None uses the store's default.
+                candidates and filters them: much faster on large maps, approximate; when fewer
+                than ``k`` pass the filter it scans instead. None uses the store's default.
 
         Raises:
             SchemaError: if ``embedding`` is not a finite vector of the store's dimension.

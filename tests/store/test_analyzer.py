@@ -1,4 +1,4 @@
-"""The embedded analyzer makes the terms Lucene 9.11's ``EnglishAnalyzer`` makes (Neo4j's ``english``).
+"""The stores' analyzer makes the terms Lucene 9.11's ``EnglishAnalyzer`` makes (Neo4j's ``english``).
 
 Every expectation below was printed by Lucene itself (``EnglishAnalyzer.tokenStream`` over the
 same line); the analyzer was also compared on 40,000 lines of incident text and docs, with no
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from precedent.store.embedded.analyzer import STOP_WORDS, analyze
+from precedent.store.analyzer import STOP_WORDS, analyze
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""The embedded store's text analyzer: Lucene's ``EnglishAnalyzer``, as Neo4j's ``english`` index runs it.
+"""The stores' text analyzer: Lucene's ``EnglishAnalyzer``, as Neo4j's ``english`` index runs it.
 
-Both stores must agree on which nodes a query matches, so this reproduces Lucene 9's chain:
+The embedded store indexes with it; the Neo4j store reads a query's terms with it, to ask Lucene
+for each once. Both stores must agree on which nodes a query matches, so this reproduces Lucene 9's chain:
 
 * ``StandardTokenizer`` (Unicode word boundaries, UAX #29): runs of letters, digits and ``_``;
   letters stay joined across ``. : ' · U+2019`` and digits across ``. , ; ' U+2019`` (``e.g``, ``x.io``,
@@ -22,7 +23,7 @@ import threading
 
 import Stemmer
 
-__all__ = ["STOP_WORDS", "analyze"]
+__all__ = ["STOP_WORDS", "analyze", "analyzed_words"]
 
 # Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.
 STOP_WORDS = frozenset(
@@ -83,12 +84,16 @@ def _porter(token: str) -> str:
 
 def analyze(text: str) -> list[str]:
     """Split ``text`` into index terms the way Neo4j's ``english`` full-text analyzer does."""
-    terms = []
-    for token in _TOKEN.findall(text):
-        if token[-2:].lower() in _POSSESSIVE:
-            token = token[:-2]
+    return [term for _, term in analyzed_words(text)]
+
+
+def analyzed_words(text: str) -> list[tuple[str, str]]:
+    """Each word of ``text`` that makes an index term, as written, with its term (as ``analyze``)."""
+    words = []
+    for word in _TOKEN.findall(text):
+        token = word[:-2] if word[-2:].lower() in _POSSESSIVE else word
         token = token.lower()
         # A run of underscores alone is no word to the tokenizer (UAX #29 needs a letter or digit).
         if token.strip("_") and token not in STOP_WORDS:
-            terms.append(_porter(token))
-    return terms
+            words.append((word, _porter(token)))
+    return words
