@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -355,3 +356,18 @@ async def test_a_described_investigation_stored_hidden_is_answered_as_a_read_tok
     assert [(i["id"], i["top_hypothesis"]) for i in listed] == [
         (stored.id, created.json()["hypotheses"][0]["statement"] if created.json()["hypotheses"] else None)
     ]
+
+
+async def test_an_investigation_built_after_its_incident_closed_says_it_is_closed(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # Built after the close, it had closed_at null and nothing else: it read as a live incident
+    # over the API (and MCP), where only the page said "(now Closed)".
+    live = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert live["incident_closed"] is False
+    [incident] = await store.get_nodes([live["incident"]["id"]])
+    closed = {**incident.properties, "status": "Closed", "status_category": "closed"}
+    await store.upsert_nodes([dataclasses.replace(incident, properties=closed)])
+    rebuilt = (await client.get("/v1/incidents/INC-20/investigation", params={"rebuild": "true"})).json()
+    assert (rebuilt["incident_closed"], rebuilt["incident_status_now"]) == (True, "Closed")
+    assert rebuilt["incident"]["status"] != "Closed"  # the status it was declared at

@@ -173,17 +173,18 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
         stored: Whether it was read from the map; one built for this answer only has an id that
             names nothing, so the text says so and how to keep one instead.
     """
+    top = f"{response.closed_note}\n\n" if response.closed_note else ""
     if stored:
         notes = [f"stored investigation {response.id}, built {_when(response.built_at)}"]
         if response.superseded_by and response.superseded_at:
             newer = f"superseded by {response.superseded_by}, built {_when(response.superseded_at)}"
             notes.append(f"{newer}: read that one")
-        if response.closed_at:
+        if response.closed_at and not top:
             notes.append(f"closed {_when(response.closed_at)}")
-        return f"{response.summary_markdown}\n\n({'; '.join(notes)})"
+        return f"{top}{response.summary_markdown}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
     return (
-        f"{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
+        f"{top}{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
         f"investigation of {incident} exists, and this one's id names nothing that can be fetched "
         f"later. To keep one, store it with `GET /v1/incidents/{incident}/investigation` or "
         f"`precedent investigate {incident}`; incident.io webhooks store one when an incident is declared.)"
