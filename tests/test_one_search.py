@@ -122,7 +122,7 @@ async def test_the_same_query_finds_the_same_hits_in_the_same_order_everywhere(
     assert code == 0
     page = await surfaces.page(QUERY)
     assert page.status_code == 200, page.text
-    error, body, text = await surfaces.tool(query=QUERY)
+    error, body, text = await surfaces.tool(q=QUERY)
     assert not error, text
     assert body is not None
     answers = {
@@ -147,7 +147,7 @@ async def test_words_only_is_one_switch_everywhere(
         [*QUERY.split(), "--public-only", "--mode", "text", "--limit", "5", "--json"], capsys
     )
     assert code == 0
-    error, body, text = await surfaces.tool(query=QUERY, mode="text", limit=5)
+    error, body, text = await surfaces.tool(q=QUERY, mode="text", limit=5)
     assert not error, text
     assert body is not None
     expected = _ids(api.json())
@@ -166,8 +166,8 @@ async def test_words_only_is_one_switch_everywhere(
             "nothing to search for: give some words, e.g. checkout timeout ('the a' has no words",
         ),
         ("x" * 501, "20", "a search takes at most 500 characters, not 501"),
-        ("pool", "0", "limit must be from 1 to 100, not 0"),
-        ("pool", "101", "limit must be from 1 to 100, not 101"),
+        ("pool", "0", "limit must be a whole number from 1 to 100, not 0: send one in that range"),
+        ("pool", "101", "limit must be a whole number from 1 to 100, not 101: send one in that range"),
     ],
 )
 async def test_bad_input_is_refused_in_the_same_words_everywhere(
@@ -178,7 +178,7 @@ async def test_bad_input_is_refused_in_the_same_words_everywhere(
     assert message in api.json()["detail"]
     assert await run_main(["search", q, "--limit", limit]) == 2
     assert message in said(capsys)
-    error, _, text = await surfaces.tool(query=q, limit=int(limit))
+    error, _, text = await surfaces.tool(q=q, limit=int(limit))
     assert error
     assert message in text
     if limit == "20":  # the page takes no limit; an empty box is the empty search page

@@ -75,7 +75,15 @@ class ConfigError(PrecedentError):
 
 
 class InvalidQuery(PrecedentError):
-    """A query's arguments are missing or inconsistent; the message says which and how to fix it."""
+    """A query's arguments are missing or inconsistent; the message says which and how to fix it.
+
+    ``field`` names the one argument at fault, when one is (the API lists it in ``errors``, as it
+    lists a parameter its own validation refused).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
     @classmethod
     def unknown_cursor(cls) -> InvalidQuery:
@@ -92,6 +100,16 @@ class InvalidQuery(PrecedentError):
             "cursor belongs to another query (other filters, order or visibility than this "
             "request's): leave cursor out to start again from the first page, then pass each "
             "page's next_cursor with the same query"
+        )
+
+    @classmethod
+    def limit_out_of_range(cls, limit: object, most: int) -> InvalidQuery:
+        """A ``limit`` that is not a whole number from 1 to ``most``: the one wording of every route,
+        command and tool (each had its own, from "Expected `int` >= 1" to "must be between")."""
+        return cls(
+            f"limit must be a whole number from 1 to {most}, not {limit}: send one in that range, "
+            "or leave limit out for the default",
+            field="limit",
         )
 
     @classmethod

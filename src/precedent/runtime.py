@@ -14,7 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Self, TypeVar
 
-from precedent.embedding import CachedEmbedder, LazyEmbedder, SentenceTransformerEmbedder
+from precedent.embedding import (
+    CachedEmbedder,
+    LazyEmbedder,
+    SentenceTransformerEmbedder,
+    check_cache_writable,
+)
 from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer, SyncOptions
 from precedent.investigation import Collaborators, IncidentIoOnCall, channel_view
@@ -250,7 +255,7 @@ class Runtime:
                 await model.load()
                 dimensions = model.dimensions
             # Text embedded once (by any earlier import, sync or query) is never embedded again.
-            self._cache = CachedEmbedder(model, settings.data_dir / "embedding-cache.sqlite")
+            self._cache = CachedEmbedder(model, _cache_path(settings))
             embedder = self._cache
         self._embedder = embedder
         store = self._given_store
@@ -470,7 +475,8 @@ def check_before_model(settings: Settings) -> None:
     The app finds them too, but only once the model has loaded, which takes seconds to minutes.
 
     Raises:
-        ConfigError: if a webhook signing secret is malformed.
+        ConfigError: if a webhook signing secret is malformed, or the embedding cache in the data
+            directory (written with either store) cannot be written.
         StoreUnavailable: if the embedded map's directory cannot be written.
         StoreLocked: if another process writes the embedded map.
     """
@@ -479,6 +485,12 @@ def check_before_model(settings: Settings) -> None:
         from precedent.store.embedded import check_writable
 
         check_writable(settings.data_dir / "graph")
+    check_cache_writable(_cache_path(settings))
+
+
+def _cache_path(settings: Settings) -> Path:
+    """The embedding cache: in the data directory with either store (Neo4j keeps the map and inbox)."""
+    return settings.data_dir / "embedding-cache.sqlite"
 
 
 async def check_before_workers(settings: Settings) -> None:

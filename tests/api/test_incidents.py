@@ -240,3 +240,16 @@ async def test_a_service_named_in_part_is_404_suggesting_the_services_meant(read
         assert f"did you mean {meant}? " in answer.json()["detail"], answer.json()
     nothing = await api.client.get("/v1/services/zzz", headers=headers)
     assert "did you mean" not in nothing.json()["detail"]
+
+
+async def test_a_described_incidents_unknown_services_carry_the_services_meant(read_api: Api) -> None:
+    """POST /v1/similar keeps a service it does not know, and now says which ones were meant, as a
+    404 for one service does: before, "payments" came back in unknown_services with no suggestion."""
+    api = read_api
+    body = {"name": "Card payments failing", "services": ["payments", "zzz", "database"]}
+    answer = await api.client.post("/v1/similar", json=body, headers=api.auth(api.tokens.read))
+    assert answer.status_code == 200, answer.json()
+    query = answer.json()["query"]
+    assert query["services"] == ["database"]
+    assert query["unknown_services"] == ["payments", "zzz"]
+    assert query["services_meant"] == {"payments": ["payments-api"], "zzz": []}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -196,6 +197,62 @@ async def test_a_cursor_used_with_another_query_is_a_400_saying_to_start_again(
     assert other.status_code == 400, other.text
     assert other.headers["content-type"].startswith("application/problem+json")
     assert "leave cursor out to start again" in other.json()["detail"]
+
+
+# A filter, then the same filter spelled another way: the same list, which a cursor pages on.
+SPELLED_ANOTHER_WAY = [
+    ("/v1/incidents", {"service": "payments-api"}, [{"service": "PAYMENTS-API"}, {"service": "{service}"}]),
+    (
+        "/v1/incidents",
+        {"team": "Payments"},
+        [{"team": "payments"}, {"team": "{team}"}, {"team": "payments-team"}],
+    ),
+    (
+        "/v1/incidents",
+        {"service": "payments-api", "severity": "Minor"},
+        [{"service": "{service}", "severity": "minor"}],
+    ),
+    ("/v1/services", {"team": "Payments"}, [{"team": "{team}"}, {"team": "PAYMENTS-TEAM"}]),
+    ("/v1/services", {"q": "owned"}, [{"q": "OWNED"}]),
+    ("/v1/teams/Payments/members", {}, [{"path": "/v1/teams/{team}/members"}]),
+    ("/v1/teams/{team}/services", {}, [{"path": "/v1/teams/payments-team/services"}]),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "spellings"), SPELLED_ANOTHER_WAY)
+async def test_a_cursor_pages_on_when_the_same_filter_is_spelled_another_way(
+    api: Api, path: str, params: dict[str, str], spellings: list[dict[str, str]]
+) -> None:
+    # It was bound to the filters as typed: `service=PAYMENTS-API` (or its id) on the next page
+    # was refused as "another query", though it names the same service and lists the same items.
+    team = await _add_parts(api)
+    [service] = [
+        n async for n in api.store.scan_nodes(["Service"]) if n.properties.get("name") == "payments-api"
+    ]
+    # More of its incidents than a page holds, of one severity.
+    added = await api.store.get_nodes([f"inc-x{n}" for n in range(5)])
+    await api.store.upsert_nodes(
+        [replace(n, properties={**n.properties, "severity": "Minor"}) for n in added]
+    )
+    await api.store.upsert_edges([Edge(n.id, "AFFECTS", service.id) for n in added])
+    headers = api.auth(api.tokens.read)
+    ids = {"team": team, "service": service.id}
+    first = await api.client.get(path.format(**ids), params={**params, "limit": 2}, headers=headers)
+    assert first.status_code == 200, first.text
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None, first.text
+    asked = await api.client.get(
+        path.format(**ids), params={**params, "limit": 2, "cursor": cursor}, headers=headers
+    )
+    assert asked.status_code == 200, asked.text
+    for spelled in spellings:
+        other_path = spelled.get("path", path).format(**ids)
+        other = {k: v.format(**ids) for k, v in spelled.items() if k != "path"}
+        again = await api.client.get(
+            other_path, params={**other, "limit": 2, "cursor": cursor}, headers=headers
+        )
+        assert again.status_code == 200, (spelled, again.text)
+        assert again.json() == asked.json(), spelled
 
 
 async def test_a_cursor_holding_a_time_no_clock_reaches_is_a_400_problem(api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 from typing import TYPE_CHECKING
 
@@ -12,9 +13,18 @@ from precedent.store.embedded import EmbeddedStore
 from tests.retrieval.small_org import build
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 DIMENSIONS = 384
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_collector() -> Iterator[None]:
+    """A command served in this process (``demo``) froze the collector's view of the whole test
+    process once started (cli/collector.py): unfreeze it, so later tests' garbage is collected."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
@@ -29,6 +39,19 @@ async def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     finally:
         await store.close()
     return data
+
+
+@pytest.fixture
+def occupied_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``PRECEDENT_DATA_DIR`` naming a file, which it returns.
+
+    As root the tests cannot make a directory read-only; a file where the directory should be
+    fails the same way (an OSError on the first write), as a read-only mount does.
+    """
+    occupied = tmp_path / "occupied"
+    occupied.write_text("not a directory")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(occupied))
+    return occupied
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.cli.main import main
+from precedent.errors import InvalidQuery
 from precedent.model import Node
 from precedent.store.embedded import EmbeddedStore
 from tests.cli.output import run_main, said
@@ -85,9 +86,9 @@ async def test_a_malformed_flag_is_said_in_one_line(
     ("flags", "expected"),
     [
         (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
-        (["--limit", "0"], "argument --limit: must be from 1 to 500, not 0"),
-        (["--limit", "501"], "argument --limit: must be from 1 to 500, not 501"),
-        (["--limit", "abc"], "argument --limit: must be a whole number, at least 1, not abc"),
+        (["--limit", "0"], f"argument --limit: {InvalidQuery.limit_out_of_range(0, 500)}"),
+        (["--limit", "501"], f"argument --limit: {InvalidQuery.limit_out_of_range(501, 500)}"),
+        (["--limit", "abc"], f"argument --limit: {InvalidQuery.limit_out_of_range('abc', 500)}"),
         (["--since-hours", "a day"], "argument --since-hours: must be more than 0 hours, not a day"),
     ],
 )
@@ -195,13 +196,9 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(data_dir: Path
 
 
 def test_a_data_directory_that_cannot_be_written_is_said_without_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    occupied_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # As root the tests cannot make a directory read-only; a file where the directory should be
-    # fails the same way (an OSError on the map's first write), as a read-only mount does.
-    occupied = tmp_path / "occupied"
-    occupied.write_text("not a directory")
-    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(occupied))
+    occupied = occupied_data_dir
     assert main(["token", "create", "--scope", "read"]) == 1
     text = said(capsys)
     # Rich breaks a path longer than the terminal is wide inside it: compare without spaces.
@@ -265,6 +262,20 @@ async def test_an_unusable_evaluate_or_batch_argument_is_said_in_one_line(
 ) -> None:
     assert await run_main(argv) == 2
     assert expected in said(capsys)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_similar_names_a_service_the_map_does_not_hold_before_the_table(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was the table's caption, printed below the results, and suggested nothing.
+    argv = ["similar", "--name", "Card payments failing", "--service", "payments"]
+    assert await run_main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    note = "not in the map, so left out: payments (did you mean payments-api, payments-db?)"
+    assert note in out
+    assert out.index(note) < out.index("Similar to query")
 
 
 @pytest.mark.model

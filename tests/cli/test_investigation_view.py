@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent.cli.investigation_view import render
-from precedent.cli.similar_io import results_table
+from precedent.cli.similar_io import left_out_note, results_table
 from precedent.investigation import Evidence, Hypothesis, OnCall, Person
 from precedent.model import Node
 from precedent.retrieval.fusion import Signals, fuse
@@ -71,17 +71,37 @@ def test_the_similar_table_prints_bracketed_names_as_given() -> None:
     assert "[/x] Checkout down" in text
 
 
-def test_a_service_the_map_does_not_hold_is_named() -> None:
+def test_a_service_the_map_does_not_hold_is_named_with_the_services_meant() -> None:
     # `--service checkout-ap` (a typo) used to be dropped in silence: no owners, no changes, no why.
+    # Then it was named, but not what was meant, which a 404 for the one service says.
     base = _investigation()
-    investigation = replace(base, incident=replace(base.incident, unknown_services=("checkout-ap",)))
+    meant = {"checkout-ap": ("checkout-api",), "zzz": ()}
+    incident = replace(base.incident, unknown_services=("checkout-ap", "zzz"), services_meant=meant)
     console = Console(width=300, record=True)
-    render(console, investigation)
-    assert "not in the map, so left out: checkout-ap (check the service's name)" in console.export_text()
+    render(console, replace(base, incident=incident))
+    said = "not in the map, so left out: checkout-ap (did you mean checkout-api?), zzz (check the name)"
+    assert said in console.export_text()
     posed = PosedQuery(
-        None, None, "x", "x", (), (), ("checkout-ap",), None, None, None, None, ("public",), frozenset()
+        None,
+        None,
+        "x",
+        "x",
+        (),
+        (),
+        ("checkout-ap", "zzz"),
+        None,
+        None,
+        None,
+        None,
+        ("public",),
+        frozenset(),
+        services_meant=meant,
     )
-    assert "not in the map, so left out: checkout-ap" in _printed(results_table(SimilarResults(posed, ())))
+    note = left_out_note(posed)
+    assert note is not None
+    assert said in _printed(note)
+    # Said before the table, by the command: a caption came after it, below a long answer.
+    assert "left out" not in _printed(results_table(SimilarResults(posed, ())))
 
 
 def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from precedent.cli.main import main
 from precedent.embedding import HashEmbedder
+from precedent.errors import InvalidQuery
 from precedent.model import OWNER_VIEWER
 from precedent.responses import SearchResponse
 from precedent.retrieval import SearchQuery, search_map
@@ -88,9 +89,9 @@ def test_a_bad_flag_is_refused_before_searching(
             "error: after (2024-02-01T00:00:00+00:00) is not earlier",
         ),
         (["search", "  "], "error: nothing to search for: give some words"),
-        # The range is the search's own, worded as the API, the page and MCP word it.
-        (["search", "pool", "--limit", "0"], "error: limit must be from 1 to 100, not 0"),
-        (["search", "pool", "--limit", "101"], "error: limit must be from 1 to 100, not 101"),
+        # The range is the search's own, worded as every route, command and tool words a limit.
+        (["search", "pool", "--limit", "0"], f"error: {InvalidQuery.limit_out_of_range(0, 100)}"),
+        (["search", "pool", "--limit", "101"], f"error: {InvalidQuery.limit_out_of_range(101, 100)}"),
     ],
 )
 async def test_bad_input_is_said_in_one_line(

@@ -249,3 +249,24 @@ def test_a_malformed_webhook_secret_is_refused_before_anything_starts(
     assert "webhook signing secret #1 is not a valid whsec_ secret" in text
     assert "whsec_short" not in text
     assert "worker processes" not in text
+
+
+def test_several_workers_on_neo4j_with_a_data_directory_they_cannot_write_are_refused_before_any_starts(
+    occupied_data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With Neo4j the data directory still holds the embedding cache; nothing checked it, so every
+    # worker loaded the model and then failed each question and webhook on the cache's first write.
+    monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
+    # Refused before Neo4j is asked for (nothing listens here) and before the model loads.
+    monkeypatch.setenv("PRECEDENT_NEO4J_URI", "bolt://127.0.0.1:1")
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", "precedent-tests/no-such-model")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    # Rich may break the long path where the terminal's width ends: compare without spaces.
+    text = "".join(said(capsys).split())
+    for expected in (
+        f"error: cannot write the embedding cache in {occupied_data_dir} (",
+        "point PRECEDENT_DATA_DIR at one",
+    ):
+        assert "".join(expected.split()) in text
+    assert "Neo4jat" not in text
+    assert "workerprocesses" not in text

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pytest
 
-from precedent.embedding import CachedEmbedder, HashEmbedder
+from precedent.embedding import CachedEmbedder, HashEmbedder, check_cache_writable
+from precedent.errors import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,3 +55,25 @@ async def test_cache_survives_a_restart(tmp_path: Path) -> None:
 async def test_empty_input_gives_an_empty_matrix() -> None:
     vectors = await CachedEmbedder(HashEmbedder(dimensions=8)).embed([])
     assert vectors.shape == (0, 8)
+
+
+def test_a_cache_that_can_be_written_passes_the_check_and_keeps_nothing_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "embedding-cache.sqlite"
+    check_cache_writable(path)  # the directory is made, as the cache's first write would
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM vectors").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("blocked", ["directory", "file"])
+def test_a_cache_that_cannot_be_written_is_said_naming_its_directory(tmp_path: Path, blocked: str) -> None:
+    # With Neo4j the data directory holds only this cache, and nothing checked it: each serve
+    # worker started, and every question and webhook failed on its first write.
+    data = tmp_path / "data"
+    if blocked == "directory":
+        data.write_text("a file where the data directory should be")
+    else:
+        (data / "embedding-cache.sqlite").mkdir(parents=True)
+    with pytest.raises(
+        ConfigError, match=rf"cannot write the embedding cache in {data} .*PRECEDENT_DATA_DIR"
+    ):
+        check_cache_writable(data / "embedding-cache.sqlite")

@@ -74,3 +74,31 @@ def test_a_precedent_stored_before_the_flag_still_decodes_and_is_served() -> Non
     del stored["open_at_declaration"]
     assert _decode(results.Precedent, stored) == _precedent(open_at_declaration=False)
     assert PrecedentShape.model_validate({"similar": stored}).similar.open_at_declaration is False
+
+
+def _incident(**meant: tuple[str, ...]) -> results.InvestigatedIncident:
+    return results.InvestigatedIncident(
+        None,
+        None,
+        "Card payments failing",
+        "",
+        None,
+        None,
+        None,
+        None,
+        "public",
+        None,
+        (),
+        (),
+        tuple(meant),
+        services_meant=meant,
+    )
+
+
+def test_the_services_meant_for_an_unknown_service_round_trip_and_an_older_one_still_decodes() -> None:
+    incident = _incident(payments=("payments-api",), zzz=())
+    stored = encode(incident)
+    assert stored["services_meant"] == {"payments": ["payments-api"], "zzz": []}
+    assert _decode(results.InvestigatedIncident, stored) == incident
+    del stored["services_meant"]  # stored before they were suggested
+    assert _decode(results.InvestigatedIncident, stored).services_meant == {}  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from mcp import Client
 
+from precedent.errors import InvalidQuery
 from tests.mcp.test_errors_and_visibility import error_of
 
 if TYPE_CHECKING:
@@ -20,10 +21,11 @@ if TYPE_CHECKING:
     [
         ("get_incident", {}, "`incident` is required: an incident id, or its reference such as INC-123"),
         ("get_incident", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        # Out of range: the words every route, command and tool use (InvalidQuery.limit_out_of_range).
         (
             "find_similar_incidents",
             {"incident": "INC-1", "limit": 0},
-            "`limit` must be a whole number from 1 to 100, not 0",
+            str(InvalidQuery.limit_out_of_range(0, 100)),
         ),
         (
             "find_similar_incidents",

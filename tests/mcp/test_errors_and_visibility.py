@@ -45,8 +45,32 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("recent_changes", {"service": "no-such-service"}, "precedent://services"),
         ("neighbourhood", {"service": "no-such-service"}, "service 'no-such-service' not found"),
         ("neighbourhood", {"incident": "INC-1", "service": "x"}, "name exactly one centre"),
-        ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope']; use labels from"),
+        (
+            "neighbourhood",
+            {"service": "x", "label": ["Nope"]},
+            "unknown labels ['Nope'] in `label` (or `labels`)",
+        ),
+        ("neighbourhood", {"service": "x", "labels": ["Nope"]}, "unknown labels ['Nope'] in `label`"),
+        ("neighbourhood", {"service": "x", "rel": ["NOPE"]}, "unknown relationships ['NOPE'] in `rel`"),
         ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, "unknown relationships ['NOPE']"),
+        # The API's names and the tool's first ones are both taken; both at once is refused naming them.
+        (
+            "neighbourhood",
+            {"service": "x", "label": ["Service"], "labels": ["Team"]},
+            "invalid arguments: pass `label` or its older name `labels`, not both",
+        ),
+        (
+            "neighbourhood",
+            {"service": "x", "rel": ["OWNED_BY"], "relationships": ["DEPENDS_ON"]},
+            "pass `rel` or its older name `relationships`, not both",
+        ),
+        (
+            "search",
+            {"q": "x", "query": "y"},
+            "invalid arguments: pass `q` or its older name `query`, not both",
+        ),
+        ("search", {}, "invalid arguments: `q` is required: the words to look for (`query`, its older name"),
+        ("search", {"q": ""}, "invalid arguments: nothing to search for: give some words"),
         # Worded as the CLI and the HTTP API word it (it was the argument validator's own text).
         (
             "neighbourhood",
@@ -59,7 +83,16 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         # Worded as the CLI, the HTTP API and the page word them (tests/test_one_search.py).
         ("search", {"query": ""}, "invalid arguments: nothing to search for: give some words"),
         ("search", {"query": "x", "kinds": ["tickets"]}, "kinds"),
-        ("search", {"query": "x", "limit": 500}, "invalid arguments: limit must be from 1 to 100, not 500"),
+        (
+            "search",
+            {"q": "x", "limit": 500},
+            "invalid arguments: limit must be a whole number from 1 to 100, not 500",
+        ),
+        (
+            "recent_changes",
+            {"limit": 0},
+            "invalid arguments: limit must be a whole number from 1 to 200, not 0",
+        ),
         ("get_incident", {}, "incident"),
         (
             "search",

@@ -79,6 +79,19 @@ async def test_find_similar_by_reference_and_by_description(public_server: MCPSe
     assert body["results"]
 
 
+async def test_a_described_incidents_unknown_service_is_said_with_the_services_meant(
+    public_server: MCPServer, org: Org
+) -> None:
+    # It said "Services not in the map: <typo>", where the API's 404 for one service suggests.
+    name = str(org.service.properties["name"])
+    typo = name[:-1]
+    body, text = await call(public_server, "find_similar_incidents", name="Elevated errors", services=[typo])
+    assert body["query"]["unknown_services"] == [typo]
+    assert name in body["query"]["services_meant"][typo]
+    assert f"not in the map, so left out: {typo} (did you mean " in text
+    assert name in text.split("did you mean ")[1].split("?")[0]
+
+
 async def test_the_similar_limit_is_the_one_every_surface_shares(public_server: MCPServer, org: Org) -> None:
     # The tool stopped at 50 where the API took 100: one limit now, SIMILAR_MAX_RESULTS.
     ref = str(org.public.properties["reference"])
@@ -183,7 +196,7 @@ async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPS
     assert org.public.id in ids
     assert all(e["source"] in ids and e["target"] in ids for e in body["edges"])
     body, _ = await call(
-        public_server, "neighbourhood", service=org.service.id, depth=2, labels=["Service"], max_nodes=3
+        public_server, "neighbourhood", service=org.service.id, depth=2, label=["Service"], max_nodes=3
     )
     assert {n["label"] for n in body["nodes"]} == {"Service"}
     assert len(body["nodes"]) <= 3
@@ -196,23 +209,44 @@ async def test_a_capped_neighbourhood_says_how_to_narrow_it(public_server: MCPSe
     assert body["truncation_note"] in text
 
 
+async def test_neighbourhood_and_search_take_the_apis_names_and_their_older_ones(
+    public_server: MCPServer, org: Org
+) -> None:
+    # The API (and the CLI) say `label`, `rel` and `q`; the tools said `labels`, `relationships`
+    # and `query`. Both are taken, and give the same answer.
+    centre = {"service": org.service.id, "depth": 2}
+    by_api_names, _ = await call(
+        public_server, "neighbourhood", **centre, label=["Service"], rel=["DEPENDS_ON"]
+    )
+    by_older, _ = await call(
+        public_server, "neighbourhood", **centre, labels=["Service"], relationships=["DEPENDS_ON"]
+    )
+    assert by_api_names == by_older
+    assert {e["type"] for e in by_api_names["edges"]} <= {"DEPENDS_ON"}
+    words = str(org.public.properties["name"])
+    by_q, _ = await call(public_server, "search", q=words, mode="text")
+    by_query, _ = await call(public_server, "search", query=words, mode="text")
+    assert by_q == by_query
+    assert by_q["hits"]
+
+
 async def test_search_by_kind(public_server: MCPServer, org: Org) -> None:
     words = str(org.public.properties["name"])
-    body, text = await call(public_server, "search", query=words, kinds=["incident"], mode="text")
+    body, text = await call(public_server, "search", q=words, kinds=["incident"], mode="text")
     # Generated titles repeat across incidents: the incident is among the best, not always first.
     assert org.public.id in {h["node"]["id"] for h in body["hits"][:5]}
     assert {h["node"]["label"] for h in body["hits"]} == {"Incident"}
-    body, _ = await call(public_server, "search", query="root cause", kinds=["postmortem", "follow_up"])
+    body, _ = await call(public_server, "search", q="root cause", kinds=["postmortem", "follow_up"])
     assert {h["node"]["label"] for h in body["hits"]} <= {"Postmortem", "PostmortemChunk", "FollowUp"}
     assert words in text
     service = str(org.service.properties["name"])
-    body, _ = await call(public_server, "search", query=service, kinds=["service"])
+    body, _ = await call(public_server, "search", q=service, kinds=["service"])
     assert body["hits"][0]["node"]["id"] == org.service.id
 
 
 async def test_a_search_hit_from_an_incident_names_its_reference(public_server: MCPServer) -> None:
     # An update's line read "(incident <internal id>)", which no other tool shows or the web names.
-    body, text = await call(public_server, "search", query="investigating", kinds=["update"], mode="text")
+    body, text = await call(public_server, "search", q="investigating", kinds=["update"], mode="text")
     assert body["hits"]
     for hit in body["hits"]:
         reference = hit["incident_reference"]

@@ -11,7 +11,8 @@ The run is built to take well under two minutes on a quiet 2-core machine:
   sessions: the real model made every vector; only embedding the same text again is skipped.
 
 Each notebook ends with a JSON summary of what it computed; the tests check it against the map
-and against what the generator planted (``causes.jsonl``, ``judgments.jsonl``).
+and against what the generator planted (``causes.jsonl``, ``judgments.jsonl``). None writes to
+stderr: no warning (tqdm's "IProgress not found") and no progress bar lands in a reader's output.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from precedent.runtime import Runtime
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from jupyter_client.blocking.client import BlockingKernelClient
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 INCIDENTS, SEED = 60, 3
@@ -61,6 +64,7 @@ class Bench:
     kernel: KernelManager
     serve: subprocess.Popen[bytes]
     url: str
+    warm_up_said: list[str]
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def run(self, name: str) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
@@ -79,6 +83,12 @@ class Bench:
             if "application/json" in out.get("data", {})
         ]
         assert summaries, f"{name} displayed no JSON summary"
+        # The warm-up made the notebooks' first imports: what it printed, a notebook opened first prints.
+        said = [
+            *self.warm_up_said,
+            *(out["text"] for out in _outputs(notebook) if out.get("name") == "stderr"),
+        ]
+        assert not said, (name, said)
         return notebook, summaries[-1]
 
     def wait_serving(self) -> None:
@@ -95,6 +105,20 @@ class Bench:
 
 def _outputs(notebook: nbformat.NotebookNode) -> list[dict[str, Any]]:
     return [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+
+def _stderr_of(client: BlockingKernelClient, msg_id: str) -> list[str]:
+    """What the kernel wrote to stderr while running the request ``msg_id`` (it has finished)."""
+    said: list[str] = []
+    while True:
+        message = client.get_iopub_msg(timeout=60)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = message["content"]
+        if message["msg_type"] == "stream" and content["name"] == "stderr":
+            said.append(content["text"])
+        if message["msg_type"] == "status" and content["execution_state"] == "idle":
+            return said
 
 
 def _count(notebook: nbformat.NotebookNode, mimetype: str) -> int:
@@ -148,7 +172,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
         while (reply := client.get_shell_msg(timeout=300))["parent_header"].get("msg_id") != warm_up:
             pass
         assert reply["content"]["status"] == "ok", reply["content"]
-        yield Bench(root / "export", data_dir, kernel, serve, f"http://127.0.0.1:{port}")
+        said = _stderr_of(client, warm_up)
+        yield Bench(root / "export", data_dir, kernel, serve, f"http://127.0.0.1:{port}", said)
     finally:
         client.stop_channels()
         if serve is not None:

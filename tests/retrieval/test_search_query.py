@@ -29,7 +29,7 @@ def test_the_defaults_are_every_surfaces() -> None:
             {"text": "x" + " " * SEARCH_MAX_CHARS},
             f"at most {SEARCH_MAX_CHARS} characters, not {SEARCH_MAX_CHARS + 1}",
         ),
-        ({"text": "x", "limit": 0}, "limit must be from 1 to 100, not 0"),
+        ({"text": "x", "limit": 0}, "limit must be a whole number from 1 to 100, not 0"),
         ({"text": "x", "kinds": ("tickets",)}, "unknown kind 'tickets'; use any of incident, postmortem"),
         (
             {

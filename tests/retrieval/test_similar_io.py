@@ -12,6 +12,7 @@ from precedent.cli.investigate import query_from_args as investigation_query
 from precedent.cli.main import build_parser
 from precedent.cli.similar_io import parse_time, query_from_args, query_from_json, results_table
 from precedent.cli.viewing import viewer_from
+from precedent.errors import InvalidQuery
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Node
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.fusion import Signals, fuse
@@ -98,9 +99,12 @@ def test_one_similar_limit_is_enforced_by_the_options_the_cli_and_its_batch_line
     # The MCP tool stopped at 50, the API at 100, the CLI nowhere: one limit, in the retrieval layer.
     assert SimilarOptions(limit=SIMILAR_MAX_RESULTS).limit == SIMILAR_MAX_RESULTS
     too_many = SIMILAR_MAX_RESULTS + 1
-    with pytest.raises(ValueError, match=f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {too_many}"):
+    # In the words every surface uses for a limit (InvalidQuery.limit_out_of_range).
+    said = str(InvalidQuery.limit_out_of_range(too_many, SIMILAR_MAX_RESULTS))
+    with pytest.raises(InvalidQuery) as refused:
         SimilarOptions(limit=too_many)
-    with pytest.raises(ValueError, match=f"from 1 to {SIMILAR_MAX_RESULTS}"):
+    assert str(refused.value) == said
+    with pytest.raises(InvalidQuery, match=f"from 1 to {SIMILAR_MAX_RESULTS}"):
         query_from_json({"id": "INC-9", "limit": too_many}, SimilarOptions())
     parser = build_parser()
     assert (
@@ -111,7 +115,8 @@ def test_one_similar_limit_is_enforced_by_the_options_the_cli_and_its_batch_line
         with pytest.raises(SystemExit):
             parser.parse_args(["similar", "INC-1", "--limit", bad])
         err = capsys.readouterr().err
-        assert f"--limit: must be a whole number from 1 to {SIMILAR_MAX_RESULTS}, not {bad}" in err
+        said = str(InvalidQuery.limit_out_of_range(bad, SIMILAR_MAX_RESULTS))
+        assert f"--limit: {said}" in " ".join(err.split())
 
 
 def test_results_table_shows_reasons() -> None:

@@ -42,6 +42,7 @@ from precedent.api.routes_services import SERVICE_ROUTES
 from precedent.api.routes_stats import ADMIN_ROUTES, STATS_ROUTES
 from precedent.api.routes_teams import TEAM_ROUTES
 from precedent.api.routes_webhooks import WEBHOOK_ROUTES
+from precedent.api.schema_assets import asset_url, schema_asset
 from precedent.api.slashed_names import KeepEscapedSlashes, UnescapePathParameters
 from precedent.api.viewer import provide_viewer
 from precedent.auth import TokenRegistry
@@ -82,15 +83,19 @@ class _Live:
 SCHEMA_PAGES: tuple[OpenAPIRenderPlugin, ...] = (
     JsonSchemaPage(),
     YamlSchemaPage(),
-    # The interactive pages run a script from a public CDN on the origin that serves /ui, so each
-    # is pinned to one release (Litestar's defaults include Redoc "latest" and unpinned Stoplight
-    # and RapiDoc); the JSON and YAML documents need nothing from outside.
+    # The interactive pages load their files from this service (schema_assets), never from a CDN:
+    # a self-hosted machine often reaches none, and a CDN's script would run on the origin that
+    # serves /ui. No favicon: Litestar's default is fetched from a CDN.
     RedocSchemaPage(
-        js_url="https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js",
-        google_fonts=False,
-        path=["/", "/redoc"],
+        js_url=asset_url("redoc.standalone.js"), google_fonts=False, favicon="", path=["/", "/redoc"]
     ),
-    SwaggerSchemaPage(version="5.18.2", path="/swagger"),
+    SwaggerSchemaPage(
+        js_url=asset_url("swagger-ui-bundle.js"),
+        css_url=asset_url("swagger-ui.css"),
+        standalone_preset_js_url=asset_url("swagger-ui-standalone-preset.js"),
+        favicon="",
+        path="/swagger",
+    ),
 )
 
 
@@ -172,6 +177,7 @@ def create_app(
             *SERVICE_ROUTES,
             *TEAM_ROUTES,
             mcp.route,
+            schema_asset,
             web_router(live.get_tokens, secure_cookies=secure_cookies, public_url=settings.public_url),
         ],
         template_config=template_config(),

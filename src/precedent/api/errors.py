@@ -119,11 +119,13 @@ def _respond(problem: ProblemDetails, headers: dict[str, str] | None = None) -> 
     return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers or {})
 
 
-def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
+def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[ProblemDetails]:
     """The problem-details response for ``exc``.
 
     A 401 also says to send a bearer token; a store that cannot be reached or written says when
-    to retry. A write the store could not save names no server path (the log has it).
+    to retry. A write the store could not save names no server path (the log has it). A query
+    refused for one argument lists it in ``errors`` (from ``source``: ``query`` or ``body``), as
+    a parameter the framework refused is listed: ``errors[0].field`` is ``limit`` either way.
     """
     status = status_for(exc)
     detail = str(exc)
@@ -137,7 +139,11 @@ def problem_response(exc: PrecedentError) -> Response[ProblemDetails]:
     elif isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
         detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
-    return _respond(ProblemDetails(title=type(exc).__name__, status=status, detail=detail), headers)
+    errors = None
+    if isinstance(exc, InvalidQuery) and exc.field is not None:
+        errors = [{"field": exc.field, "source": source, "message": detail}]
+    problem = ProblemDetails(title=type(exc).__name__, status=status, detail=detail, errors=errors)
+    return _respond(problem, headers)
 
 
 def answer_problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Response[ProblemDetails]:
@@ -151,7 +157,7 @@ def answer_problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Resp
         )
     elif status >= 500:
         log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
-    return problem_response(exc)
+    return problem_response(exc, source="body" if request.method in ("POST", "PUT", "PATCH") else "query")
 
 
 # A time whose "+02:00" came through a URL unescaped: the query string decodes "+" to a space.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from litestar.params import ParameterKwarg, QueryParameter
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic.config import JsonDict
 
 from precedent.retrieval import (
     EXCLUDE_MAX,
@@ -14,7 +16,22 @@ from precedent.retrieval import (
     SUMMARY_MAX_CHARS,
 )
 
-__all__ = ["DescribedIncidentRequest", "IsoTime"]
+__all__ = ["DescribedIncidentRequest", "IsoTime", "limit_bounds", "limit_parameter"]
+
+
+def limit_bounds(most: int) -> JsonDict:
+    """A ``limit``'s range, for a schema to publish but not check.
+
+    The layer below checks it, in the one wording of every route, command and tool
+    (``InvalidQuery.limit_out_of_range``): a validator here answered "Expected `int` >= 1", and
+    pydantic "Input should be greater than or equal to 1", for the same mistake.
+    """
+    return {"minimum": 1, "maximum": most}
+
+
+def limit_parameter(most: int, what: str) -> ParameterKwarg:
+    """A ``limit`` query parameter from 1 to ``most`` (``limit_bounds``), described as ``what``."""
+    return QueryParameter(description=f"{what} (1 to {most})", schema_extra=limit_bounds(most))
 
 
 def _iso_text(value: object) -> object:
@@ -58,5 +75,7 @@ class DescribedIncidentRequest(BaseModel):
         description=f"incident ids never to return (at most {EXCLUDE_MAX})",
     )
     limit: StrictInt = Field(
-        default=10, ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"
+        default=10,
+        description=f"how many results (1 to {SIMILAR_MAX_RESULTS})",
+        json_schema_extra=limit_bounds(SIMILAR_MAX_RESULTS),
     )

@@ -10,7 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from precedent.api.errors import problem_responses
+from precedent.api.requests import limit_parameter
 from precedent.browse import (
+    MAX_LIMIT,
     IncidentFilters,
     incident_actions,
     incident_follow_ups,
@@ -36,7 +38,7 @@ __all__ = ["INCIDENT_ROUTES", "Cursor", "PageLimit", "values"]
 Values = Annotated[
     str | None, QueryParameter(description="one value, or several separated by commas (any matches)")
 ]
-PageLimit = Annotated[int, QueryParameter(ge=1, le=100, description="page size")]
+PageLimit = Annotated[int, limit_parameter(MAX_LIMIT, "page size")]
 Cursor = Annotated[
     str | None, QueryParameter(description="the previous page's `next_cursor`; leave out for the first page")
 ]

@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
-from precedent.api.requests import IsoTime
+from precedent.api.requests import IsoTime, limit_parameter
 from precedent.browse import MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
+    RECENT_MAX,
     Collaborators,
     InvestigationOptions,
     build_and_save,
@@ -190,7 +191,7 @@ async def recent_investigations(
     collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
     cursor: FromQuery[str | None] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    limit: Annotated[int, limit_parameter(RECENT_MAX, "page size")] = 20,
 ) -> InvestigationList:
     """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page.
 
@@ -252,7 +253,7 @@ async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
     since_hours: Annotated[float, QueryParameter(gt=0, le=24 * 365)] = 24 * 7,
-    limit: Annotated[int, QueryParameter(ge=1, le=MAX_CHANGES, description="page size")] = 50,
+    limit: Annotated[int, limit_parameter(MAX_CHANGES, "page size")] = 50,
     cursor: Annotated[
         str | None,
         QueryParameter(description="the previous page's `next_cursor`; leave out for the first page"),

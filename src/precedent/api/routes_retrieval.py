@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from precedent.api.errors import problem_responses
-from precedent.api.requests import DescribedIncidentRequest
+from precedent.api.requests import DescribedIncidentRequest, limit_parameter
 from precedent.errors import InvalidQuery
 from precedent.model import Viewer
 from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
@@ -41,12 +41,7 @@ def _checked(build: Callable[..., T], **fields: object) -> T:
         raise InvalidQuery(str(exc)) from exc
 
 
-Limit = Annotated[
-    int,
-    QueryParameter(
-        ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"
-    ),
-]
+Limit = Annotated[int, limit_parameter(SIMILAR_MAX_RESULTS, "how many results")]
 Before = Annotated[
     datetime | None,
     QueryParameter(description="only what started earlier (ISO 8601 with a time zone)"),

@@ -13,7 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from precedent.api.errors import problem_responses
+from precedent.api.requests import limit_parameter
 from precedent.browse import (
+    MAX_LIMIT,
     ServiceFilter,
     dependencies,
     get_service,
@@ -41,7 +43,7 @@ from precedent.store import GraphStore
 
 __all__ = ["Cursor", "PageSize", "SERVICE_ROUTES"]
 
-PageSize = Annotated[int, QueryParameter(ge=1, le=100, description="items per page")]
+PageSize = Annotated[int, limit_parameter(MAX_LIMIT, "items per page")]
 Cursor = Annotated[
     str | None, QueryParameter(description="the previous page's `next_cursor`; leave out for the first page")
 ]

@@ -11,7 +11,8 @@ from litestar.params import QueryParameter
 
 from precedent.api.auth import scope_security
 from precedent.api.errors import problem_responses
-from precedent.browse import incidents_per_week, recurring_patterns
+from precedent.api.requests import limit_parameter
+from precedent.browse import MAX_LIMIT, incidents_per_week, recurring_patterns
 from precedent.embedding import Embedder
 from precedent.ingest import BackgroundSync
 from precedent.model import Viewer
@@ -40,6 +41,7 @@ _KINDS = ", ".join(KINDS)
 
 # The bounds are published, and checked by SearchQuery: a validator here would word the refusal
 # its own way, not as the CLI, the page and MCP say it.
+Hits = Annotated[int, limit_parameter(SEARCH_MAX_RESULTS, "how many hits")]
 SearchText = Annotated[
     str,
     QueryParameter(
@@ -60,13 +62,6 @@ Mode = Annotated[
     QueryParameter(
         description="hybrid (words and meaning, as every surface searches), text (words only) "
         "or semantic (meaning only)"
-    ),
-]
-Hits = Annotated[
-    int,
-    QueryParameter(
-        description=f"how many hits (1 to {SEARCH_MAX_RESULTS})",
-        schema_extra={"minimum": 1, "maximum": SEARCH_MAX_RESULTS},
     ),
 ]
 OccurredAfter = Annotated[
@@ -136,7 +131,7 @@ async def recurring(
         float,
         QueryParameter(gt=0.0, le=1.0, description="cosine at which two incidents are the same failure"),
     ] = 0.8,
-    limit: Annotated[int, QueryParameter(ge=1, le=100, description="how many patterns")] = 20,
+    limit: Annotated[int, limit_parameter(MAX_LIMIT, "how many patterns")] = 20,
 ) -> RecurringResponse:
     """Recurring failures: similar incidents on one service in the window, with their open follow-ups.
 

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 
 from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
+from precedent.api.requests import limit_parameter
 from precedent.api.routes_incidents import Cursor
 from precedent.browse import delivery_page
 from precedent.browse.deliveries import MAX_DELIVERIES
@@ -27,7 +28,7 @@ from precedent.webhooks import WebhookService
 
 __all__ = ["WEBHOOK_ROUTES"]
 
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERIES, description="page size")]
+Limit = Annotated[int, limit_parameter(MAX_DELIVERIES, "page size")]
 
 
 async def _read_body(request: Request[Any, Any, Any]) -> bytes:

@@ -25,7 +25,7 @@ from precedent.browse.incidents import (
     related_incidents,
 )
 from precedent.browse.lookup import find_team, find_user, service_node
-from precedent.browse.paging import Page
+from precedent.browse.paging import MAX_LIMIT, Page
 from precedent.browse.people import UserDetail, UserIncident, get_user, user_incidents
 from precedent.browse.services import (
     ServiceDetail,
@@ -55,6 +55,7 @@ from precedent.browse.teams import (
 )
 
 __all__ = [
+    "MAX_LIMIT",
     "MAX_CHANGES",
     "FollowUp",
     "Hotspot",

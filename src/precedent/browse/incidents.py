@@ -94,26 +94,38 @@ def _start(cursor: str | None, query: object) -> ListingKey | None:
     return None if key is None else (cursor_time(int(key[0])), str(key[1]))
 
 
-async def _link(store: GraphStore, catalog: Catalog, filters: IncidentFilters) -> NodeLink | None:
+async def _link(
+    store: GraphStore, catalog: Catalog, filters: IncidentFilters
+) -> tuple[NodeLink | None, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The link a listed incident must have, and the ids of the services and teams it was named by.
+
+    The ids, not the names as typed, are what a cursor is bound to: ``service=Payments-API`` on
+    the next page is the same list as ``service=payments-api`` (or its id, or an alias).
+    """
     if filters.lead is not None:
         if filters.services or filters.teams:
             raise InvalidQuery("filter by lead, or by service and team, not both")
-        return NodeLink("ROLE_HELD_BY", frozenset({filters.lead}), ("role", _LEAD_ROLE))
+        return NodeLink("ROLE_HELD_BY", frozenset({filters.lead}), ("role", _LEAD_ROLE)), ((), ())
     anchors: set[str] | None = None
+    service_ids: set[str] = set()
+    team_ids: set[str] = set()
     if filters.services:
         services, unknown = await catalog.services(filters.services)
         if unknown:
             raise await unknown_service(store, unknown[0])
-        anchors = {s.id for s in services}
+        service_ids = {s.id for s in services}
+        anchors = set(service_ids)
     if filters.teams:
         owned_by_teams: set[str] = set()
         for key in filters.teams:
             team = await find_team(store, key)
+            team_ids.add(team.id)
             owned = GraphFilter(labels=("Service", "CatalogEntry"), rel_types=("OWNED_BY",), direction="in")
             owned_by_teams |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}
         # Both given: the named services the teams own.
         anchors = owned_by_teams if anchors is None else anchors & owned_by_teams
-    return None if anchors is None else NodeLink("AFFECTS", frozenset(anchors))
+    link = None if anchors is None else NodeLink("AFFECTS", frozenset(anchors))
+    return link, (tuple(sorted(service_ids)), tuple(sorted(team_ids)))
 
 
 async def _named(
@@ -168,13 +180,14 @@ async def list_incidents(
         ("severity", await _named(catalog, "Severity", "severity", filters.severities)),
         ("incident_type", await _named(catalog, "IncidentType", "type", filters.types)),
     )
+    linked, named_ids = await _link(store, catalog, filters)
     listing = NodeListing(
         "Incident",
         equals=tuple((name, values) for name, values in properties if values),
         before=filters.declared_before,
         after=filters.declared_after,
         visibilities=viewer.visibilities,
-        linked=await _link(store, catalog, filters),
+        linked=linked,
     )
     if filters.text is not None and filters.text.strip():
         search_filter = SearchFilter(labels=("Incident",), visibilities=viewer.visibilities)
@@ -183,8 +196,13 @@ async def list_incidents(
         # ?q=INC-194 lists INC-194: its reference is not in the text the words are matched in.
         named = await incidents_named(store, filters.text, search_filter)
         listing = replace(listing, among=frozenset([*(hit.node_id for hit in hits), *named]))
-    # The filters as asked: the map's names of them, or the text's matches, may change between pages.
-    query = ("incidents", filters, viewer.visibilities)
+    # The filters as resolved, so the same list asked another way pages on: services and teams
+    # by id, statuses, severities and types by the map's names, in any order (``severity=minor``
+    # then ``severity=Minor``). The text as asked: its matches may change between pages.
+    resolved = tuple((name, tuple(sorted(set(values)))) for name, values in properties)
+    bounds = (filters.declared_after, filters.declared_before)
+    text = filters.text.strip() if filters.text and filters.text.strip() else None
+    query = ("incidents", resolved, named_ids, filters.lead, bounds, text, viewer.visibilities)
     # One more than the page says whether another page follows, without a count.
     found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor, query))
     items = tuple(found[:limit])

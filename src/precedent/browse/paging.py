@@ -57,7 +57,7 @@ def cursor_time(micros: int) -> datetime:
 def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
     """The page size, or ``InvalidQuery`` naming the allowed range."""
     if not 1 <= limit <= maximum:
-        raise InvalidQuery(f"limit must be between 1 and {maximum}; got {limit}")
+        raise InvalidQuery.limit_out_of_range(limit, maximum)
     return limit
 
 

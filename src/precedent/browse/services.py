@@ -236,15 +236,24 @@ async def list_services(
     """
     filters = filters or ServiceFilter()
     check_limit(limit)
-    query = ("services", filters, viewer.visibilities)
-    after = decode_typed_cursor(cursor, str, str, query=query)
     owned: set[str] | None = None
+    team_id: str | None = None
     if filters.team is not None:
-        team = await find_team(store, filters.team)
+        team_id = (await find_team(store, filters.team)).id
         pairs = await store.neighbours(
-            team.id, GraphFilter(labels=("Service",), rel_types=("OWNED_BY",), direction="in")
+            team_id, GraphFilter(labels=("Service",), rel_types=("OWNED_BY",), direction="in")
         )
         owned = {node.id for _, node in pairs}
+    # Bound to the filters as matched, so the same list asked another way pages on: the team by
+    # id (its name, external id or id alike), the words and attributes in any case.
+    # (name, None) asks only that the attribute is there: it sorts apart from any value.
+    attributes = sorted(
+        ((k.strip().casefold(), v if v is None else v.strip().casefold()) for k, v in filters.attributes),
+        key=lambda kv: (kv[0], kv[1] is not None, kv[1] or ""),
+    )
+    words = filters.q.strip().casefold() if filters.q else None
+    query = ("services", team_id, words, attributes, filters.archived, viewer.visibilities)
+    after = decode_typed_cursor(cursor, str, str, query=query)
     keyed = [
         ((display_name(n).casefold(), n.id), n)
         async for n in store.scan_nodes(["Service"])

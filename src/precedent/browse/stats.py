@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from precedent.browse.hotspots import MAX_WEEKS, WeekCount, week_start
+from precedent.browse.paging import check_limit
 from precedent.errors import InvalidQuery
 from precedent.model import GraphFilter, NodeLink, NodeListing
 from precedent.retrieval.catalog import unknown_service
@@ -146,10 +147,9 @@ async def recurring_patterns(
     Raises:
         InvalidQuery: if an argument is out of range.
     """
-    if not 1 <= days <= 730 or min_incidents < 2 or not 0.0 < min_similarity <= 1.0 or not 1 <= limit <= 100:
-        raise InvalidQuery(
-            "days must be 1 to 730, min_incidents at least 2, min_similarity in (0, 1] and limit 1 to 100"
-        )
+    check_limit(limit)
+    if not 1 <= days <= 730 or min_incidents < 2 or not 0.0 < min_similarity <= 1.0:
+        raise InvalidQuery("days must be 1 to 730, min_incidents at least 2 and min_similarity in (0, 1]")
     listing = NodeListing("Incident", after=now() - timedelta(days=days), visibilities=viewer.visibilities)
     window = await list_every_node(store, listing, MAX_RECURRING_INCIDENTS)
     embedded = {n.id: n for n in await store.get_nodes([n.id for n in window], with_embeddings=True)}

@@ -280,13 +280,14 @@ def _by_name(name: str, node_id: str) -> Key:
 
 async def _team_links(
     store: GraphStore, viewer: Viewer, key: str, labels: tuple[str, ...], edge: str
-) -> list[Node]:
+) -> tuple[str, list[Node]]:
+    """The team's id (what its lists' cursors are bound to, however it was named) and its links."""
     team = await find_team(store, key)
     pairs = await store.neighbours(
         team.id,
         GraphFilter(labels=labels, rel_types=(edge,), visibilities=viewer.visibilities),
     )
-    return [n for _, n in pairs]
+    return team.id, [n for _, n in pairs]
 
 
 async def team_members(
@@ -299,9 +300,9 @@ async def team_members(
         InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
     check_limit(limit)
-    people = [person(n) for n in await _team_links(store, viewer, key, ("User",), "MEMBER_OF")]
-    ordered = sorted(people, key=lambda p: _by_name(p.name, p.id))
-    query = ("team_members", key, viewer.visibilities)
+    team_id, members = await _team_links(store, viewer, key, ("User",), "MEMBER_OF")
+    ordered = sorted((person(n) for n in members), key=lambda p: _by_name(p.name, p.id))
+    query = ("team_members", team_id, viewer.visibilities)
     return page_of(
         ordered, lambda p: _by_name(p.name, p.id), (str, str), limit=limit, cursor=cursor, query=query
     )
@@ -317,11 +318,11 @@ async def team_services(
         InvalidQuery: if ``limit`` or ``cursor`` is invalid.
     """
     check_limit(limit)
-    owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
+    team_id, owned = await _team_links(store, viewer, key, ("Service", "CatalogEntry"), "OWNED_BY")
     ordered = sorted(
         (OwnedRef(n.id, display_name(n), n.label) for n in owned), key=lambda t: _by_name(t.name, t.id)
     )
-    query = ("team_services", key, viewer.visibilities)
+    query = ("team_services", team_id, viewer.visibilities)
     return page_of(
         ordered, lambda t: _by_name(t.name, t.id), (str, str), limit=limit, cursor=cursor, query=query
     )

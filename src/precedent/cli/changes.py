@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.browse import MAX_CHANGES, service_changes
-from precedent.cli.similar_io import parse_time
+from precedent.cli.similar_io import limit_flag, parse_time
 from precedent.errors import StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse
@@ -52,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # Checked here: a negative window or limit listed nothing, as if the service had not changed.
     listing.add_argument("--since-hours", type=_hours, default=24 * 7, help="how far back (default a week)")
     listing.add_argument(
-        "--limit", type=_count, default=50, help=f"at most this many (default 50, at most {MAX_CHANGES})"
+        "--limit",
+        type=limit_flag(MAX_CHANGES),
+        default=50,
+        help=f"at most this many (default 50, at most {MAX_CHANGES})",
     )
     listing.add_argument(
         "--cursor", help="the `next_cursor` of a page printed with --json: the page after it"
@@ -71,16 +74,6 @@ def _hours(value: str) -> float:
     if not hours > 0:  # NaN too
         raise argparse.ArgumentTypeError(f"must be more than 0 hours, not {value}")
     return hours
-
-
-def _count(value: str) -> int:
-    try:
-        count = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1, not {value}") from None
-    if not 1 <= count <= MAX_CHANGES:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_CHANGES}, not {value}")
-    return count
 
 
 def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:

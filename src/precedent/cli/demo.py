@@ -22,11 +22,11 @@ import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
 
-from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
 from precedent.cli.demo_scenario import DeclaredIncident, declare_repeat, deploy_before, signed_delivery
 from precedent.cli.listen import bind_listener
 from precedent.cli.progress import RichProgress
+from precedent.cli.serve import served_app
 from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.errors import NotFound, PrecedentError
 from precedent.ingest import Loader, import_export
@@ -81,7 +81,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"  # noqa: S104
     console.print(f"==> loading the model and serving the map on {base}")
     config = uvicorn.Config(
-        SaidStartupFailure(create_app(settings)), host=host, port=port, log_config=None, access_log=False
+        SaidStartupFailure(served_app(settings)),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[listener]))

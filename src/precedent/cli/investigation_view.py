@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.investigation.hypotheses import age_text
+from precedent.retrieval.catalog import left_out
 from precedent.retrieval.results import FROM_UPDATES
 
 if TYPE_CHECKING:
@@ -100,9 +101,10 @@ def say_unknown_services(console: Console, investigation: Investigation) -> None
 
     A mistyped --service is otherwise dropped in silence: no owners, no changes, no reason why.
     """
-    if investigation.incident.unknown_services:
-        unknown = escape(", ".join(investigation.incident.unknown_services))
-        console.print(f"[yellow]not in the map, so left out: {unknown} (check the service's name)[/yellow]")
+    incident = investigation.incident
+    if incident.unknown_services:
+        note = left_out(incident.unknown_services, incident.services_meant)
+        console.print(f"[yellow]{escape(note)}[/yellow]")
 
 
 def render(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from precedent.api.app import create_app
+from precedent.cli.collector import freeze_after_start
 from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
 from precedent.cli.startup_failure import SaidStartupFailure
@@ -30,8 +31,13 @@ if TYPE_CHECKING:
     import argparse
     import socket
 
+    from litestar import Litestar
 
-__all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "worker_app"]
+    from precedent.embedding import Embedder
+    from precedent.store import GraphStore
+
+
+__all__ = ["WORKER_HEALTHCHECK_SECONDS", "check_workers", "register", "run", "served_app", "worker_app"]
 
 log = logging.getLogger("precedent.cli")
 
@@ -100,7 +106,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         listener.close()
         raise
     config = uvicorn.Config(
-        SaidStartupFailure(create_app(settings)),
+        SaidStartupFailure(served_app(settings)),
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -174,6 +180,17 @@ def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     return settings.metrics_dir, False
 
 
+def served_app(
+    settings: Settings, *, store: GraphStore | None = None, embedder: Embedder | None = None
+) -> Litestar:
+    """The app ``serve``, each of its workers and ``demo`` run: ``create_app``'s, which, once
+    started, leaves what it loaded (the model, the map) out of garbage collection.
+
+    ``store`` and ``embedder`` are ``create_app``'s (tests); the settings open them otherwise.
+    """
+    return freeze_after_start(create_app(settings, store=store, embedder=embedder))
+
+
 def worker_app() -> SaidStartupFailure:
     """The app one worker process serves (uvicorn imports and calls this in each worker).
 
@@ -182,6 +199,6 @@ def worker_app() -> SaidStartupFailure:
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    app = served_app(settings)
     app.on_shutdown.append(forget_this_process)
     return SaidStartupFailure(app)

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from precedent.cli.similar_io import (
     add_incident_flags,
+    left_out_note,
     query_from_args,
     query_from_json,
     results_table,
@@ -86,7 +87,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(SimilarResponse.from_results(answer).model_dump_json())
     else:
-        Console().print(results_table(answer))
+        out = Console()
+        if note := left_out_note(answer.query):
+            out.print(note)
+        out.print(results_table(answer))
     return 0
 
 

@@ -12,16 +12,20 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from precedent.errors import InvalidQuery
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
+from precedent.retrieval.catalog import left_out
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from precedent.model import Viewer
-    from precedent.retrieval import SimilarQuery, SimilarResults
+    from precedent.retrieval import PosedQuery, SimilarQuery, SimilarResults
 
 __all__ = [
     "add_incident_flags",
+    "left_out_note",
+    "limit_flag",
     "parse_time",
     "query_from_args",
     "query_from_json",
@@ -71,21 +75,27 @@ def parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def similar_limit(value: str) -> int:
-    """``--limit``: a whole number from 1 to ``SIMILAR_MAX_RESULTS``, the most any surface returns.
+def limit_flag(most: int) -> Callable[[str], int]:
+    """The type of a ``--limit`` flag: a whole number from 1 to ``most``.
 
-    Raises:
-        argparse.ArgumentTypeError: naming the range, for argparse to print beside the flag.
+    Refused in the one wording of every surface (``InvalidQuery.limit_out_of_range``), a word
+    ("ten") as a number out of range: each command had its own.
     """
-    try:
-        limit = int(value)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= SIMILAR_MAX_RESULTS:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {SIMILAR_MAX_RESULTS}, not {value}"
-        )
+
+    def limit(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= most:
+            raise argparse.ArgumentTypeError(str(InvalidQuery.limit_out_of_range(value, most)))
+        return number
+
     return limit
+
+
+similar_limit = limit_flag(SIMILAR_MAX_RESULTS)
+"""``--limit`` of ``similar`` and ``investigate``: at most ``SIMILAR_MAX_RESULTS``, as every surface."""
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -212,6 +222,17 @@ def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQu
     return query, options
 
 
+def left_out_note(query: PosedQuery) -> str | None:
+    """The services named that the map does not hold, with those meant; ``None`` when none.
+
+    Printed before the table: a caption came after it, below the fold of a long answer, so a
+    responder read results ranked without the service they meant and never saw why.
+    """
+    if not query.unknown_services:
+        return None
+    return f"[yellow]{escape(left_out(query.unknown_services, query.services_meant))}[/yellow]"
+
+
 def results_table(answer: SimilarResults) -> Table:
     """A readable table: rank, incident, score and the reasons behind it."""
     query = answer.query
@@ -220,13 +241,7 @@ def results_table(answer: SimilarResults) -> Table:
     if query.before:
         # To the second, in UTC: the cutoff is an incident's start, stored to the microsecond.
         title += f" (before {query.before.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC)"
-    caption = None
-    if query.unknown_services:
-        # A mistyped --service is otherwise dropped in silence.
-        caption = escape(f"not in the map, so left out: {', '.join(query.unknown_services)} (check the name)")
-    table = Table(
-        "#", "incident", "score", "why", "what it teaches", title=title, caption=caption, show_lines=True
-    )
+    table = Table("#", "incident", "score", "why", "what it teaches", title=title, show_lines=True)
     for rank, result in enumerate(answer.results, start=1):
         explanation = result.explanation
         said = explanation.reasons()

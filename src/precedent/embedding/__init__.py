@@ -2,7 +2,7 @@
 use, and a test fake."""
 
 from precedent.embedding.base import WORD_TOKENS, Embedder, TokenCounter
-from precedent.embedding.cache import CachedEmbedder, content_hash
+from precedent.embedding.cache import CachedEmbedder, check_cache_writable, content_hash
 from precedent.embedding.fake import HashEmbedder
 from precedent.embedding.lazy import LazyEmbedder
 from precedent.embedding.sentence_transformers import (
@@ -20,6 +20,7 @@ __all__ = [
     "LazyEmbedder",
     "SentenceTransformerEmbedder",
     "TokenCounter",
+    "check_cache_writable",
     "content_hash",
     "resolve_model_path",
 ]

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from precedent.errors import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,12 +24,41 @@ if TYPE_CHECKING:
 
     from precedent.embedding.base import Embedder, TokenCounter
 
-__all__ = ["CachedEmbedder", "content_hash"]
+__all__ = ["CachedEmbedder", "check_cache_writable", "content_hash"]
 
 
 def content_hash(model: str, text: str) -> str:
     """Return the cache key of ``text`` embedded by ``model``."""
     return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
+
+
+def check_cache_writable(path: Path) -> None:
+    """Fail at once if this user cannot write the cache file ``path``.
+
+    A service checks this before its slow start: the cache is written by its first question or
+    webhook, so a directory it cannot write would fail each of those instead. The probe writes a
+    row and rolls it back (SQLite's journal beside the file included); the file is left, empty.
+
+    Raises:
+        ConfigError: naming the directory, if the file cannot be opened or written.
+    """
+    try:
+        with closing(_open(path)) as db:
+            db.execute("INSERT OR REPLACE INTO vectors (key, vector) VALUES ('', x'')")
+            db.rollback()
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(
+            f"cannot write the embedding cache in {path.parent} ({path.name}: {exc}): make that "
+            "directory writable by this user, or point PRECEDENT_DATA_DIR at one that is (with "
+            "Neo4j it holds only this cache)"
+        ) from exc
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False)
+    db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+    return db
 
 
 class CachedEmbedder:
@@ -80,9 +112,7 @@ class CachedEmbedder:
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             assert self._path is not None
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self._path, check_same_thread=False)
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            self._db = _open(self._path)
         return self._db
 
     def _read(self, keys: list[str]) -> dict[str, npt.NDArray[np.float32]]:

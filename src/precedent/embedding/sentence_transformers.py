@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -108,10 +109,19 @@ class SentenceTransformerEmbedder:
         # A "Loading weights" bar per start would land in service logs and the demo's story.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # noqa: TID251
         _thread_lock_for_tqdm()
+        # The model runs on the CPU, so torch runs as where triton (GPU kernels) is not installed:
+        # torch's CUDA wheels bring it and torch imports it whenever it is there, for about 70 MB,
+        # and its nanobind bindings report each of their objects still alive at exit as leaked,
+        # which is all of them once `serve` has frozen the collector (cli/collector.py).
+        sys.modules.setdefault("triton", None)  # type: ignore[arg-type]  # None: "cannot be imported"
         path = resolve_model_path(self._model_name)
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # The variable above is read when transformers is imported; a notebook that imported
+            # it first (or sentence-transformers) would show the bar in its output regardless.
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             return SentenceTransformer(path, device=self._device)
         except Exception as exc:
             raise EmbeddingError(

@@ -32,6 +32,7 @@ from precedent.investigation.persist import (
     standing,
 )
 from precedent.investigation.recent import (
+    RECENT_MAX,
     InvestigationPage,
     LatestBuild,
     latest_per_incident,
@@ -58,6 +59,7 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
+    "RECENT_MAX",
     "latest_or_build",
     "Change",
     "Collaborators",

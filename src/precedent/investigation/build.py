@@ -127,6 +127,7 @@ def _incident(posed: PosedQuery, node: Node | None, at: datetime) -> Investigate
         service_ids=posed.service_ids,
         service_names=posed.service_names,
         unknown_services=posed.unknown_services,
+        services_meant=dict(posed.services_meant),
         slack_channel_id=str(props["slack_channel_id"]) if "slack_channel_id" in props else None,
     )
 

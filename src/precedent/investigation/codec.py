@@ -48,6 +48,8 @@ def _encode(value: object) -> object:
         return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return value.isoformat()
     return value
@@ -63,6 +65,9 @@ def _decode(hint: Any, value: object) -> object:
     if origin is tuple:
         item = get_args(hint)[0]
         return tuple(_decode(item, v) for v in typing.cast("list[object]", value))
+    if origin is dict:
+        item = get_args(hint)[1]
+        return {k: _decode(item, v) for k, v in typing.cast("dict[str, object]", value).items()}
     if origin is typing.Literal or hint in (str, int, bool, object):
         return value
     if hint is float:

@@ -28,7 +28,17 @@ if TYPE_CHECKING:
     from precedent.model import Node, Viewer
     from precedent.store import GraphStore
 
-__all__ = ["InvestigationPage", "LatestBuild", "latest_per_incident", "list_recent", "openable_count"]
+__all__ = [
+    "RECENT_MAX",
+    "InvestigationPage",
+    "LatestBuild",
+    "latest_per_incident",
+    "list_recent",
+    "openable_count",
+]
+
+RECENT_MAX = 100
+"""The largest page of recent investigations (``GET /v1/investigations?limit=``)."""
 
 # An investigation id (``build.investigation_id``), which is the key a page's ``next_cursor`` holds.
 _ID = re.compile(r"inv:\d{13}:.+")
@@ -142,7 +152,8 @@ async def list_recent(
         limit: Page size (1 to 100).
 
     Raises:
-        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out to this viewer.
+        InvalidQuery: if ``cursor`` is not a ``next_cursor`` this listing gave out to this viewer,
+            or ``limit`` is not from 1 to ``RECENT_MAX``.
     """
     # What is drawn again, so what each page lists, is the viewer's.
     query = ("investigations", viewer.visibilities, viewer.cites_private)
@@ -151,7 +162,8 @@ async def list_recent(
     if after is not None and not _ID.fullmatch(after):
         # Any other string would compare with the ids and answer an empty or arbitrary page.
         raise InvalidQuery.unknown_cursor()
-    limit = max(1, min(limit, 100))
+    if not 1 <= limit <= RECENT_MAX:
+        raise InvalidQuery.limit_out_of_range(limit, RECENT_MAX)
     items: list[Investigation] = []
     more = False
 

@@ -6,7 +6,7 @@ served over HTTP and printed by ``precedent investigate --json``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -63,6 +63,9 @@ class InvestigatedIncident:
     unknown_services: tuple[str, ...]
     slack_channel_id: str | None = None
     """The incident's Slack channel in incident.io's workspace (absent until incident.io made it)."""
+    services_meant: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each of ``unknown_services``, the services of the map it may have meant (none stored
+    before they were suggested)."""
 
     @property
     def label(self) -> str:

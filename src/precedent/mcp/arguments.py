@@ -7,20 +7,24 @@ tool's published input schema: which argument, what to send instead, what was se
 ``unknown_arguments`` refuses names a tool does not take, as the HTTP API refuses unknown query
 parameters, so a misspelt ``service`` for ``services`` is never dropped in silence.
 ``mistyped_arguments`` refuses a string for a number or a flag, as the HTTP API does: the SDK's
-validation is lax, so ``rebuild: "yes"`` became true and ``limit: "5"`` 5.
+validation is lax, so ``rebuild: "yes"`` became true and ``limit: "5"`` 5. ``renamed`` takes an
+argument by the name the HTTP API gives it (``q``, ``label``, ``rel``) or by the older name a tool
+gave it first (``query``, ``labels``, ``relationships``), so agents written for either keep working.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from pydantic import ValidationError
 
-__all__ = ["argument_errors", "mistyped_arguments", "unknown_arguments"]
+__all__ = ["argument_errors", "mistyped_arguments", "renamed", "unknown_arguments"]
+
+T = TypeVar("T")
 
 _TIME = "an ISO 8601 time with a time zone, e.g. 2026-12-03T14:05:00Z"
 
@@ -91,6 +95,18 @@ def unknown_arguments(tool: str, arguments: Mapping[str, object], schema: Mappin
     names = ", ".join(f"`{name}`" for name in unknown)
     takes = ", ".join(known) if known else "no arguments"
     return f"invalid arguments: {tool} takes no {names}; it takes {takes}"
+
+
+def renamed(name: str, value: T | None, older: str, older_value: T | None) -> T | None:
+    """The argument given as ``name`` (the API's name for it) or as ``older`` (this tool's first name).
+
+    Raises:
+        ValueError: naming both, if both were given (which one was meant cannot be told).
+    """
+    given = value is not None and value != ()  # a list argument's default is empty, not absent
+    if given and older_value is not None and older_value != ():
+        raise ValueError(f"pass `{name}` or its older name `{older}`, not both")
+    return value if given else older_value
 
 
 def mistyped_arguments(arguments: Mapping[str, object], schema: Mapping[str, Any]) -> str | None:

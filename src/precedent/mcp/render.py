@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def render_similar(response: SimilarResponse) -> str:
         + (f" (before {_when(query.before)})" if query.before else "")
     ]
     if query.unknown_services:
-        lines.append(f"Services not in the map: {', '.join(query.unknown_services)}")
+        lines.append(left_out(query.unknown_services, query.services_meant))
     if not response.results:
         lines.append("No similar past incidents found.")
     for rank, result in enumerate(response.results, start=1):

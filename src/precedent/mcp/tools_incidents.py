@@ -55,6 +55,17 @@ def read_only_tool(server: MCPServer, title: str) -> Callable[[_Tool], _Tool]:
     return register
 
 
+def limit_field(most: int, what: str) -> Any:
+    """A tool's ``limit``, from 1 to ``most``: published in its input schema, and checked by the
+    layer below in the words every route, command and tool use (``InvalidQuery.limit_out_of_range``);
+    pydantic's own bounds would word the refusal their way.
+
+    Returns:
+        The ``Field`` to annotate the argument with.
+    """
+    return Field(description=f"{what} (1 to {most})", json_schema_extra={"minimum": 1, "maximum": most})
+
+
 IncidentKey = Annotated[
     str, Field(min_length=1, description="an incident id, or its reference such as INC-123")
 ]
@@ -98,10 +109,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             AwareDatetime | None,
             Field(description="only incidents that started earlier (default: the incident's start)"),
         ] = None,
-        limit: Annotated[
-            int,
-            Field(ge=1, le=SIMILAR_MAX_RESULTS, description=f"how many results (1 to {SIMILAR_MAX_RESULTS})"),
-        ] = 5,
+        limit: Annotated[int, limit_field(SIMILAR_MAX_RESULTS, "how many results")] = 5,
     ) -> Annotated[CallToolResult, SimilarResponse]:
         """Past incidents most like one incident, best first, each with why (shared services, map
         path, matching words) and what it teaches (root cause, resolution, open follow-ups).

@@ -5,19 +5,21 @@ build each tool's input and output schemas.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
+from precedent.errors import InvalidQuery
 from precedent.graph_schema import load_schema
 from precedent.investigation import recent_changes as changes_between
 from precedent.investigation import service_snapshot
+from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
 from precedent.mcp.state import ToolState, answer
-from precedent.mcp.tools_incidents import read_only_tool
+from precedent.mcp.tools_incidents import limit_field, read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
@@ -33,6 +35,9 @@ from precedent.retrieval import (
 
 __all__ = ["register_map_tools"]
 
+RECENT_CHANGES_MAX = 200
+"""The most changes ``recent_changes`` answers an agent with at once (a notebook may ask for more)."""
+
 ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
 Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
 After = Annotated[
@@ -43,14 +48,24 @@ Before = Annotated[
 ]
 
 
+def _words(description: str) -> Any:
+    # Published, and checked by SearchQuery in the words the API, the CLI and the page use.
+    return Field(description=description, json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS})
+
+
 def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> None:
     schema = load_schema()
     unknown = sorted(set(labels) - schema.node_labels)
     if unknown:
-        raise ValueError(f"unknown labels {unknown}; use labels from {sorted(schema.node_labels)}")
+        raise ValueError(
+            f"unknown labels {unknown} in `label` (or `labels`); use labels from {sorted(schema.node_labels)}"
+        )
     unknown = sorted(set(relationships) - schema.edge_types)
     if unknown:
-        raise ValueError(f"unknown relationships {unknown}; use types from {sorted(schema.edge_types)}")
+        raise ValueError(
+            f"unknown relationships {unknown} in `rel` (or `relationships`); use types from "
+            f"{sorted(schema.edge_types)}"
+        )
 
 
 def register_map_tools(server: MCPServer, state: ToolState) -> None:
@@ -99,12 +114,19 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 json_schema_extra={"minimum": 0, "maximum": MAX_NEIGHBOURHOOD_DEPTH},
             ),
         ] = 1,
-        labels: Annotated[
+        label: Annotated[
             tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
         ] = (),
-        relationships: Annotated[
+        rel: Annotated[
             tuple[str, ...],
             Field(description="only follow these relationship types (see precedent://schema)"),
+        ] = (),
+        labels: Annotated[
+            tuple[str, ...],
+            Field(description="the older name of `label`, still accepted; pass one of the two"),
+        ] = (),
+        relationships: Annotated[
+            tuple[str, ...], Field(description="the older name of `rel`, still accepted; pass one of the two")
         ] = (),
         after: After = None,
         before: Before = None,
@@ -113,16 +135,18 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = 100,
     ) -> Annotated[CallToolResult, NeighbourhoodResponse]:
         """The nodes and relationships within `depth` hops of an incident or a service, filtered
-        by label, relationship type and time, capped at `max_nodes`.
+        by label (`label`), relationship type (`rel`) and time, capped at `max_nodes`.
         """
         with tool_errors():
-            _check_names(labels, relationships)
+            wanted_labels = renamed("label", label, "labels", labels) or ()
+            wanted_rels = renamed("rel", rel, "relationships", relationships) or ()
+            _check_names(wanted_labels, wanted_rels)
             query = NeighbourhoodQuery(
                 incident=incident,
                 service=service,
                 depth=depth,
-                labels=tuple(labels),
-                rel_types=tuple(relationships),
+                labels=tuple(wanted_labels),
+                rel_types=tuple(wanted_rels),
                 before=before,
                 after=after,
                 max_nodes=max_nodes,
@@ -135,15 +159,13 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
     @read_only_tool(server, "Search the map")
     async def search(
         ctx: Context,
-        # The bounds are published, and checked by SearchQuery in the words the API, the CLI and
-        # the page use.
+        q: Annotated[
+            str | None,
+            _words("words or a description to look for (required: `q`, or its older name `query`)"),
+        ] = None,
         query: Annotated[
-            str,
-            Field(
-                description="words or a description to look for",
-                json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS},
-            ),
-        ],
+            str | None, _words("the older name of `q`, still accepted; pass one of the two")
+        ] = None,
         kinds: Annotated[
             tuple[SearchKind, ...], Field(description="which kinds of node to search (all when empty)")
         ] = (),
@@ -153,13 +175,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 description="hybrid (words and meaning, the default), text (words only) or semantic (meaning)"
             ),
         ] = "hybrid",
-        limit: Annotated[
-            int,
-            Field(
-                description=f"how many hits (1 to {SEARCH_MAX_RESULTS})",
-                json_schema_extra={"minimum": 1, "maximum": SEARCH_MAX_RESULTS},
-            ),
-        ] = SEARCH_DEFAULT_LIMIT,
+        limit: Annotated[int, limit_field(SEARCH_MAX_RESULTS, "how many hits")] = SEARCH_DEFAULT_LIMIT,
         after: After = None,
         before: Before = None,
     ) -> Annotated[CallToolResult, SearchResponse]:
@@ -167,7 +183,12 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         meaning; hits come best first with their text, as the HTTP API and the CLI find them.
         """
         with tool_errors():
-            asked = SearchQuery(query, kinds=kinds, mode=mode, limit=limit, after=after, before=before)
+            words = renamed("q", q, "query", query)
+            if words is None:
+                raise ValueError(
+                    "`q` is required: the words to look for (`query`, its older name, is accepted too)"
+                )
+            asked = SearchQuery(words, kinds=kinds, mode=mode, limit=limit, after=after, before=before)
             runtime = state.runtime()
             response = await SearchResponse.for_query(
                 runtime.store, runtime.embedder, asked, state.viewer(ctx)
@@ -183,12 +204,14 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = 24,
-        limit: Annotated[int, Field(ge=1, le=200, description="how many changes, newest first")] = 50,
+        limit: Annotated[int, limit_field(RECENT_CHANGES_MAX, "how many changes, newest first")] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
         newest first, on one service or across the map.
         """
         with tool_errors():
+            if not 1 <= limit <= RECENT_CHANGES_MAX:
+                raise InvalidQuery.limit_out_of_range(limit, RECENT_CHANGES_MAX)
             end = until or datetime.now(UTC)
             start = end - timedelta(hours=hours)
             runtime = state.runtime()

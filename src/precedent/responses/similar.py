@@ -174,6 +174,11 @@ class PosedQueryResponse(BaseModel):
     text: str
     services: list[str]
     unknown_services: list[str] = Field(description="services named that the map does not hold")
+    services_meant: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="for each of unknown_services, up to three services of the map it may have meant "
+        "(as a 404 for one service suggests them; empty when no name is like it)",
+    )
     severity: str | None
     type: str | None
     declared_at: datetime | None
@@ -189,6 +194,7 @@ class PosedQueryResponse(BaseModel):
             text=query.text,
             services=list(query.service_names),
             unknown_services=list(query.unknown_services),
+            services_meant={key: list(meant) for key, meant in query.services_meant.items()},
             severity=query.severity,
             type=query.incident_type,
             declared_at=query.declared_at,

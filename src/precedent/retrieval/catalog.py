@@ -23,12 +23,20 @@ from precedent.errors import InvalidQuery, NotFound
 from precedent.store.matching import match_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
 
     from precedent.model import Node, Viewer
     from precedent.store.base import GraphStore
 
-__all__ = ["SERVICE_HINT", "Catalog", "Named", "unknown_service"]
+__all__ = [
+    "SERVICE_HINT",
+    "Catalog",
+    "Named",
+    "did_you_mean",
+    "left_out",
+    "suggest_services",
+    "unknown_service",
+]
 
 SERVICE_HINT = "name it by id, name, external id or alias"
 """What to do about a service no key names, wherever it was named (a path, a filter, a tool)."""
@@ -201,30 +209,58 @@ class Catalog:
         return index
 
 
-async def unknown_service(store: GraphStore, key: str) -> NotFound:
-    """The ``NotFound`` for a service no key names, suggesting up to three the caller may have meant.
+async def suggest_services(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """For each key no service answers to, up to three services the caller may have meant.
 
     A responder types part of a name ("checkout" for checkout-api and checkout-web); an answer
     that only says "not found" leaves them guessing the catalog's spelling at 3 a.m. Suggested:
     the services one of whose names (name, external id, alias) holds the key or is held by it,
     then those sharing a word with it that few services have ("payments" in "payments api", never
-    the "service" of every "…-service"), by name. Services are a few hundred nodes: read on this
-    error path only.
+    the "service" of every "…-service"), by name. Services are a few hundred nodes: read once for
+    all the keys, on the paths that found a key unknown only.
+
+    Returns:
+        Each key, with the names of the services meant (none for a key like no service's name).
     """
-    wanted = match_key(key)
     services: list[tuple[str, list[str], set[str]]] = []
     async for node in store.scan_nodes(["Service"]):
         names = _keys(node, ("name", "external_id", "aliases"))
         words = {w for n in names for w in _WORD.findall(n)}
         services.append((str(node.properties.get("name") or node.id), names, words))
     spread = Counter(w for _, _, words in services for w in words)
-    telling = {w for w in _WORD.findall(wanted) if spread[w] <= _SUGGESTED}
-    held = [
-        shown
-        for shown, names, _ in services
-        if len(wanted) >= 3 and any(wanted in n or n in wanted for n in names)
-    ]
-    sharing = [shown for shown, _, words in services if shown not in held and words & telling]
-    suggested = [*sorted(held, key=str.casefold), *sorted(sharing, key=str.casefold)][:_SUGGESTED]
-    hint = f"did you mean {', '.join(suggested)}? {SERVICE_HINT}" if suggested else SERVICE_HINT
+    suggested: dict[str, tuple[str, ...]] = {}
+    for key in keys:
+        wanted = match_key(key)
+        telling = {w for w in _WORD.findall(wanted) if spread[w] <= _SUGGESTED}
+        held = [
+            shown
+            for shown, names, _ in services
+            if len(wanted) >= 3 and any(wanted in n or n in wanted for n in names)
+        ]
+        sharing = [shown for shown, _, words in services if shown not in held and words & telling]
+        meant = [*sorted(held, key=str.casefold), *sorted(sharing, key=str.casefold)]
+        suggested[key] = tuple(meant[:_SUGGESTED])
+    return suggested
+
+
+def did_you_mean(meant: Sequence[str]) -> str:
+    """``did you mean a, b?``, or nothing when no service was meant: how every surface asks it."""
+    return f"did you mean {', '.join(meant)}?" if meant else ""
+
+
+def left_out(unknown: Sequence[str], meant: Mapping[str, Sequence[str]]) -> str:
+    """The note for services named that the map does not hold, each with the services meant.
+
+    ``not in the map, so left out: payments (did you mean payments-api?), zzz (check the name)``:
+    a mistyped service is otherwise dropped in silence (no owners, no changes, no reason why).
+    """
+    said = [f"{key} ({did_you_mean(meant.get(key, ())) or 'check the name'})" for key in unknown]
+    return f"not in the map, so left out: {', '.join(said)}"
+
+
+async def unknown_service(store: GraphStore, key: str) -> NotFound:
+    """The ``NotFound`` for a service no key names, suggesting up to three the caller may have meant
+    (``suggest_services``)."""
+    meant = (await suggest_services(store, [key]))[key]
+    hint = f"{did_you_mean(meant)} {SERVICE_HINT}" if meant else SERVICE_HINT
     return NotFound("service", key, hint=hint)

@@ -5,10 +5,11 @@ updates posted before it was resolved, its affected services, its severity at th
 its type and start time; never its final summary, post-mortem, resolution update or a later
 escalation, which give the answer away (a replay ranks on what a run at the declaration saw).
 A described incident is taken as given, with services resolved against the catalog (a
-service the map does not hold yet is kept and reported) and its severity and type checked
-against the map's: a value the map does not know would silently match nothing, so it is refused
-naming the known ones (in any case: ``sev1`` is posed as the map's ``SEV1``). A map that holds no
-severities or types yet (before its first sync) takes any value, as there is nothing to check.
+service the map does not hold yet is kept and reported, with the services it may have meant)
+and its severity and type checked against the map's: a value the map does not know would
+silently match nothing, so it is refused naming the known ones (in any case: ``sev1`` is posed
+as the map's ``SEV1``). A map that holds no severities or types yet (before its first sync)
+takes any value, as there is nothing to check.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from precedent.model import CLOSED_CATEGORIES, GraphFilter, Node, stored_time
+from precedent.retrieval.catalog import suggest_services
 from precedent.retrieval.query import DescribedQuery, PosedQuery, SimilarOptions, SimilarQuery
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ async def pose(
         InvalidQuery: if a described incident's severity or type is not one the map knows.
     """
     if isinstance(query, DescribedQuery):
-        return await _pose_described(catalog, query, options)
+        return await _pose_described(store, catalog, query, options)
     # Every update, service, severity and type of one incident: small, and all of it is needed.
     # The key is nearly always the incident's id (webhooks, links, the API), so its neighbours are
     # read while the catalog resolves it, saving a round trip; a reference is read again by id.
@@ -178,10 +180,14 @@ async def pose(
     )
 
 
-async def _pose_described(catalog: Catalog, query: DescribedQuery, options: SimilarOptions) -> PosedQuery:
+async def _pose_described(
+    store: GraphStore, catalog: Catalog, query: DescribedQuery, options: SimilarOptions
+) -> PosedQuery:
     severity = await catalog.known("Severity", "severity", query.severity)
     incident_type = await catalog.known("IncidentType", "type", query.incident_type)
     services, unknown = await catalog.services(query.services)
+    # Said with every answer that names them, as a 404 for one service says it.
+    meant = await suggest_services(store, unknown) if unknown else {}
     return PosedQuery(
         incident_id=None,
         reference=None,
@@ -190,6 +196,7 @@ async def _pose_described(catalog: Catalog, query: DescribedQuery, options: Simi
         service_ids=tuple(s.id for s in services),
         service_names=tuple(_name(s) for s in services),
         unknown_services=tuple(unknown),
+        services_meant=meant,
         severity=severity,
         incident_type=incident_type,
         declared_at=query.declared_at,

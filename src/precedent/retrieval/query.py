@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
 from precedent.errors import InvalidQuery
 from precedent.model import PUBLIC_VIEWER, Viewer
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from precedent.model import Visibility
@@ -107,7 +108,7 @@ class SimilarOptions:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= SIMILAR_MAX_RESULTS:
-            raise ValueError(f"limit must be from 1 to {SIMILAR_MAX_RESULTS}, not {self.limit}")
+            raise InvalidQuery.limit_out_of_range(self.limit, SIMILAR_MAX_RESULTS)
         if self.before is not None and self.before.tzinfo is None:
             raise ValueError("before must be timezone-aware")
         if len(self.exclude) > EXCLUDE_MAX:
@@ -127,6 +128,8 @@ class PosedQuery:
         service_ids: Affected services found in the map.
         service_names: Their names, in the same order.
         unknown_services: Services the caller named that the map does not hold.
+        services_meant: For each of ``unknown_services``, the services of the map it may have
+            meant (``catalog.suggest_services``; none when no name is like it).
         severity: Its severity at the declaration, if known: the one given (described); in the
             map, the first severity an update recorded before it was resolved, else its severity
             while it is still open, else ``None``; never a later escalation. Ranking and an
@@ -160,6 +163,7 @@ class PosedQuery:
     exclude: frozenset[str]
     declared_summary: str = ""
     declared_status: str | None = None
+    services_meant: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -161,7 +161,7 @@ class SearchQuery:
                 + (f" ({self.text!r} has no words the search can match)" if self.text else "")
             )
         if not 1 <= self.limit <= SEARCH_MAX_RESULTS:
-            raise InvalidQuery(f"limit must be from 1 to {SEARCH_MAX_RESULTS}, not {self.limit}")
+            raise InvalidQuery.limit_out_of_range(self.limit, SEARCH_MAX_RESULTS)
         unknown = [kind for kind in self.kinds if kind not in KINDS]
         if unknown:
             raise InvalidQuery(f"unknown kind {unknown[0]!r}; use any of {', '.join(KINDS)}")

@@ -17,6 +17,7 @@ from litestar.response import Template
 from litestar.template import TemplateConfig
 
 from precedent.links import Links
+from precedent.retrieval.catalog import left_out
 from precedent.retrieval.results import FROM_UPDATES
 from precedent.web.format import FILTERS
 from precedent.web.headers import PAGE_HEADERS
@@ -45,6 +46,8 @@ def _environment() -> Environment:
     env.globals["ui"] = PAGES
     # One wording of a lesson read from status updates, as the CLI, MCP and Slack say it.
     env.globals["from_updates"] = FROM_UPDATES
+    # Services named that the map does not hold, with those meant, as the CLI and MCP say them.
+    env.globals["left_out"] = left_out
     return env
 
 
