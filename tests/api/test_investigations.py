@@ -186,6 +186,22 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
     assert invalid.status_code == 400
 
 
+async def test_a_change_to_a_misspelt_service_is_kept_and_names_the_services_meant(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # Accepted with "no service yet" alone: CI passed, and that deploy never reached an investigation.
+    for typed in ("paymnts-api", "payments"):
+        response = await client.post("/v1/changes", json={"service": typed, "kind": "deploy"})
+        assert response.status_code == 202
+        body = response.json()
+        assert (body["linked"], body["services_meant"][0]) == (False, "payments-api"), typed
+        meant = ", ".join(body["services_meant"])
+        assert f"did you mean {meant}? If so, record it again under that name." in body["message"]
+    unlike = (await client.post("/v1/changes", json={"service": "billing-v2", "kind": "deploy"})).json()
+    assert unlike["services_meant"] == []
+    assert "did you mean" not in unlike["message"]
+
+
 async def test_a_change_that_finished_before_it_started_is_refused(client: AsyncTestClient[Litestar]) -> None:
     times = {"started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T09:00:00Z"}
     response = await client.post("/v1/changes", json={"service": "payments-api", "id": "swapped", **times})
