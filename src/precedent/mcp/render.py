@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.model import display_name
 from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
@@ -202,9 +203,7 @@ def render_neighbourhood(response: NeighbourhoodResponse) -> str:
         lines.append(response.truncation_note)
     lines += [f"- {_named(node)}" for node in sorted(response.nodes, key=lambda n: (n.label, n.id))]
     # An edge between two ULIDs says nothing to a reader; INC-59 -AFFECTS-> admin-portal does.
-    names = {
-        n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in response.nodes
-    }
+    names = {n.id: display_name(n.id, n.label, n.properties) for n in response.nodes}
     lines += [
         f"{names.get(e.source, e.source)} -{e.type}-> {names.get(e.target, e.target)}" for e in response.edges
     ]
