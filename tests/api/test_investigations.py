@@ -387,3 +387,12 @@ async def test_an_investigation_built_after_its_incident_closed_says_it_is_close
     rebuilt = (await client.get("/v1/incidents/INC-20/investigation", params={"rebuild": "true"})).json()
     assert (rebuilt["incident_closed"], rebuilt["incident_status_now"]) == (True, "Closed")
     assert rebuilt["incident"]["status"] != "Closed"  # the status it was declared at
+
+
+async def test_a_404_echoes_a_long_id_cut_short(client: AsyncTestClient[Litestar]) -> None:
+    # A 5,000-character id came back whole in the message.
+    response = await client.get(f"/v1/investigations/inv:{'x' * 5000}")
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert f"'inv:{'x' * 96}… (5004 characters)' not found" in detail
+    assert len(detail) < 500
