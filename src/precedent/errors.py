@@ -226,6 +226,15 @@ class AuthError(PrecedentError):
     """An API caller was refused; the message never contains the token."""
 
 
+_ECHOED = 100
+"""How much of a caller's id an error echoes: a 5,000-character id came back whole in its 404."""
+
+
+def _cut(text: str, limit: int = _ECHOED) -> str:
+    """``text`` as an error echoes it: whole up to ``limit`` characters, else cut with its length."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 _UNAUTHENTICATED_WHY = {
     "revoked": "this API token was revoked",
     "expired": "this API token has expired",
@@ -244,8 +253,12 @@ class Unauthenticated(AuthError):
     guess hears too: the generic "send a token" pointed a caller who did send one the wrong way.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, scheme: str | None = None) -> None:
+        """``scheme``: the one a malformed header used instead of Bearer (``Token prec_...``),
+        which was told it held no Precedent token though it did."""
         why = _UNAUTHENTICATED_WHY.get(reason, "a valid API token is required")
+        if scheme:
+            why = f"the Authorization header uses the {_cut(scheme, 20)!r} scheme; Precedent takes Bearer"
         if reason in ("revoked", "expired"):
             # The client did send a token: telling it to send one would point the wrong way.
             todo = "issue a new one with 'precedent token create' and put it in this client"
@@ -285,7 +298,7 @@ class NotFound(StoreError):
     """A node the caller named does not exist."""
 
     def __init__(self, kind: str, id: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{kind} {id!r} not found" + (f"; {hint}" if hint else ""))
+        super().__init__(f"{kind} {_cut(id)!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.id = id
 

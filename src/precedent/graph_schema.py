@@ -56,8 +56,8 @@ class GraphSchema:
         """
         if label not in self.node_labels or not _IDENTIFIER.match(label):
             raise SchemaError(
-                f"unknown node label {label!r}; use one of {', '.join(sorted(self.node_labels))} "
-                "(or add it to graph_schema/schema.toml)"
+                # What a user may pass (--label, ?label=): editing the schema is not their remedy.
+                f"unknown node label {label!r}; use one of {', '.join(sorted(self.node_labels))}"
             )
         return label
 
@@ -69,8 +69,7 @@ class GraphSchema:
         """
         if edge_type not in self.edge_types or not _IDENTIFIER.match(edge_type):
             raise SchemaError(
-                f"unknown relationship type {edge_type!r}; use one of {', '.join(sorted(self.edge_types))} "
-                "(or add it to graph_schema/schema.toml)"
+                f"unknown relationship type {edge_type!r}; use one of {', '.join(sorted(self.edge_types))}"
             )
         return edge_type
 

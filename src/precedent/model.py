@@ -44,6 +44,7 @@ __all__ = [
     "Viewer",
     "Visibility",
     "clean_properties",
+    "display_name",
     "shifted",
     "stored_time",
 ]
@@ -69,6 +70,16 @@ RESERVED_PROPERTIES = frozenset({"id", "label", "occurred_at", "visibility", "te
 """Names a node property may not take: both stores keep these node fields under them."""
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def display_name(node_id: str, label: str, properties: Mapping[str, Property]) -> str:
+    """How a node is named where it stands alone, as an edge's end: ``INC-59``, ``admin-portal``.
+
+    An investigation takes its incident's reference and name, so it is named as what it is:
+    ``INC-201 -INVESTIGATES-> INC-201`` read as an incident investigating itself.
+    """
+    name = str(properties.get("reference") or properties.get("name") or node_id)
+    return f"investigation of {name}" if label == "Investigation" else name
 
 
 def clean_properties(properties: Mapping[str, Property | None]) -> dict[str, Property]:

@@ -108,6 +108,19 @@ async def test_an_unknown_or_cut_short_token_is_told_it_is_not_this_maps(read_ap
     assert not_ours.json()["detail"].startswith("the Authorization header does not hold a Precedent token")
 
 
+async def test_a_token_under_another_scheme_is_told_to_use_bearer(read_api: Api) -> None:
+    # "Token prec_..." was told its header held no Precedent token, though it did.
+    headers = {"Authorization": f"Token {read_api.tokens.read}"}
+    response = await read_api.client.get("/v1/stats", headers=headers)
+    _assert_401(response)
+    detail = response.json()["detail"]
+    assert detail.startswith("the Authorization header uses the 'Token' scheme; Precedent takes Bearer"), (
+        detail
+    )
+    assert "send 'Authorization: Bearer <token>'" in detail
+    assert read_api.tokens.read not in response.text
+
+
 @pytest.mark.parametrize("path", ["/health", "/ready", "/schema", "/schema/openapi.json", "/schema/swagger"])
 async def test_public_routes_answer_without_a_token(api: Api, path: str) -> None:
     response = await api.client.get(path)

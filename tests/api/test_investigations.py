@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -185,6 +186,22 @@ async def test_a_change_to_an_unknown_service_is_kept_and_listed_as_pending(
     assert invalid.status_code == 400
 
 
+async def test_a_change_to_a_misspelt_service_is_kept_and_names_the_services_meant(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # Accepted with "no service yet" alone: CI passed, and that deploy never reached an investigation.
+    for typed in ("paymnts-api", "payments"):
+        response = await client.post("/v1/changes", json={"service": typed, "kind": "deploy"})
+        assert response.status_code == 202
+        body = response.json()
+        assert (body["linked"], body["services_meant"][0]) == (False, "payments-api"), typed
+        meant = ", ".join(body["services_meant"])
+        assert f"did you mean {meant}? If so, record it again under that name." in body["message"]
+    unlike = (await client.post("/v1/changes", json={"service": "billing-v2", "kind": "deploy"})).json()
+    assert unlike["services_meant"] == []
+    assert "did you mean" not in unlike["message"]
+
+
 async def test_a_change_that_finished_before_it_started_is_refused(client: AsyncTestClient[Litestar]) -> None:
     times = {"started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T09:00:00Z"}
     response = await client.post("/v1/changes", json={"service": "payments-api", "id": "swapped", **times})
@@ -355,3 +372,27 @@ async def test_a_described_investigation_stored_hidden_is_answered_as_a_read_tok
     assert [(i["id"], i["top_hypothesis"]) for i in listed] == [
         (stored.id, created.json()["hypotheses"][0]["statement"] if created.json()["hypotheses"] else None)
     ]
+
+
+async def test_an_investigation_built_after_its_incident_closed_says_it_is_closed(
+    client: AsyncTestClient[Litestar], store: EmbeddedStore
+) -> None:
+    # Built after the close, it had closed_at null and nothing else: it read as a live incident
+    # over the API (and MCP), where only the page said "(now Closed)".
+    live = (await client.get("/v1/incidents/INC-20/investigation")).json()
+    assert live["incident_closed"] is False
+    [incident] = await store.get_nodes([live["incident"]["id"]])
+    closed = {**incident.properties, "status": "Closed", "status_category": "closed"}
+    await store.upsert_nodes([dataclasses.replace(incident, properties=closed)])
+    rebuilt = (await client.get("/v1/incidents/INC-20/investigation", params={"rebuild": "true"})).json()
+    assert (rebuilt["incident_closed"], rebuilt["incident_status_now"]) == (True, "Closed")
+    assert rebuilt["incident"]["status"] != "Closed"  # the status it was declared at
+
+
+async def test_a_404_echoes_a_long_id_cut_short(client: AsyncTestClient[Litestar]) -> None:
+    # A 5,000-character id came back whole in the message.
+    response = await client.get(f"/v1/investigations/inv:{'x' * 5000}")
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert f"'inv:{'x' * 96}… (5004 characters)' not found" in detail
+    assert len(detail) < 500

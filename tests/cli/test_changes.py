@@ -110,3 +110,11 @@ async def test_the_change_list_shows_when_each_change_started_whole_in_utc(
     assert await run_main(["changes", "list", "--service", "ledger", "--since-hours", "2"]) == 0
     table = capsys.readouterr().out
     assert started.strftime("%Y-%m-%d %H:%M UTC") in table
+
+
+async def test_a_change_to_a_misspelt_service_names_the_service_meant(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "the map has no service 'ledgr' yet" alone: the CI log passed and the change was lost to view.
+    assert await run_main(["changes", "record", "--service", "ledgr", "--version", "v8"]) == 0
+    assert "no service 'ledgr' yet (did you mean ledger?" in " ".join(capsys.readouterr().out.split())

@@ -14,8 +14,9 @@ from rich.console import Console
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import left_out_note, results_table
-from precedent.investigation import Evidence, Hypothesis, OnCall, Person
+from precedent.investigation import Evidence, Hypothesis, OnCall, Person, Standing
 from precedent.model import Node
+from precedent.responses import InvestigationResponse
 from precedent.retrieval.fusion import Signals, fuse
 from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
@@ -214,3 +215,19 @@ def test_the_changes_table_says_where_a_change_was_as_the_page_and_mcp_do() -> N
     assert "unlinked" not in text
     assert "nearby" not in text
     assert "hop(s)" not in text
+
+
+def test_an_investigation_of_a_closed_incident_says_so_under_its_title() -> None:
+    # Built after its incident closed, it read as a live incident: nothing in the text said it was over.
+    investigation = _investigation()
+    response = InvestigationResponse.from_investigation(
+        investigation, Standing(status_now="Closed", closed_now=True)
+    )
+    console = Console(width=300, record=True)
+    render(console, investigation, closed_note=response.closed_note)
+    text = console.export_text()
+    note = f"{investigation.incident.label} is closed (Closed): this investigation is what was known"
+    assert note in text
+    assert text.index(note) < text.index("Hypotheses")
+    live = InvestigationResponse.from_investigation(investigation, Standing(status_now="Investigating"))
+    assert live.closed_note is None

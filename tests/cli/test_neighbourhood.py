@@ -36,3 +36,14 @@ async def test_a_capped_neighbourhood_says_how_to_narrow_it(
     table = capsys.readouterr().out
     assert "3 nodes (truncated)" in table
     assert "narrow it" in " ".join(table.split())  # rich wraps the note at the terminal's width
+
+
+async def test_an_unknown_label_is_told_the_labels_it_may_use(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was told to edit graph_schema/schema.toml: a user's remedy is a label the map has.
+    assert await run_main(["neighbourhood", "--service", "ledger", "--label", "Servce"]) != 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "unknown node label 'Servce'; use one of" in said
+    assert "Service" in said.split("use one of", 1)[1]
+    assert "schema.toml" not in said

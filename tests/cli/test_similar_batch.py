@@ -49,3 +49,16 @@ async def test_a_misspelt_key_or_a_mixed_line_is_refused_not_answered(
     assert "error" not in rows[2]
     assert rows[2]["query"]["services"] == ["payments-api"]
     assert '2 queries failed; see their "error" fields' in said(capsys)
+
+
+async def test_a_limit_that_is_no_number_names_the_field_and_what_it_takes(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "invalid literal for int() with base 10: 'abc'" named neither the field nor what it takes.
+    batch, out = tmp_path / "queries.jsonl", tmp_path / "answers.jsonl"
+    batch.write_text(json.dumps({"name": "Payments pool exhausted", "limit": "abc"}) + "\n", encoding="utf-8")
+    assert await run_main(["similar", "--batch", str(batch), "--out", str(out)]) == 1
+    [row] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert row["error"].startswith("limit must be a whole number from 1 to "), row["error"]
+    assert ", not abc: send one in that range" in row["error"]
+    assert "int()" not in row["error"]

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from precedent.investigation import Change
-from precedent.mcp.render import render_changes
-from precedent.responses import ChangesResponse
+from precedent.mcp.render import render_changes, render_neighbourhood
+from precedent.model import Edge, Node, Subgraph
+from precedent.responses import ChangesResponse, NeighbourhoodResponse
 
 AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 CHANGE = Change(
@@ -63,3 +64,15 @@ def test_a_summary_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() 
     summary = text.splitlines()[1].split(": ", 1)[1].rsplit(" [", 1)[0]
     assert summary.startswith("v2.14.1: データベースの接続プール")
     assert len(summary) == 100
+
+
+def test_an_investigation_in_a_neighbourhood_is_named_as_an_investigation() -> None:
+    # It carries its incident's reference and name: "INC-201 -INVESTIGATES-> INC-201" read as an
+    # incident investigating itself, in this text and the CLI's table alike.
+    props = {"reference": "INC-201", "name": "Checkout down"}
+    subgraph = Subgraph(
+        (Node("inc-201", "Incident", props), Node("inv:01", "Investigation", props)),
+        (Edge("inv:01", "INVESTIGATES", "inc-201"),),
+    )
+    text = render_neighbourhood(NeighbourhoodResponse.from_subgraph(subgraph))
+    assert "investigation of INC-201 -INVESTIGATES-> INC-201" in text.splitlines()

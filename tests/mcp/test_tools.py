@@ -152,9 +152,15 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert body["id"] == investigation.id
     assert f"(stored investigation {investigation.id}, built" in text
     assert "not stored" not in text
-    assert (body["closed_at"], body["superseded_by"]) == (None, None)
+    assert body["superseded_by"] is None
+    # Its incident was closed before this build: the text said nothing of it, and closed_at was
+    # null, so an agent read it as a live incident where the page said "(now Closed)".
+    ref, status = org.public.properties["reference"], org.public.properties["status"]
+    assert (body["incident_closed"], body["incident_status_now"]) == (True, status)
+    assert body["closed_at"] is None  # built after the close: no close of its own was recorded
+    assert text.startswith(f"{ref} is closed ({status}): this investigation is what was known")
     assert closed["closed_at"] == "2026-12-04T09:30:00Z"
-    assert "; closed 2026-12-04 09:30 UTC)" in closed_text
+    assert closed_text.startswith(f"{ref} is closed ({status}) since 2026-12-04 09:30 UTC")
 
 
 async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:

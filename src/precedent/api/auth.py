@@ -70,7 +70,7 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         raise Unauthenticated("missing")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("malformed")
+        raise Unauthenticated("malformed", scheme=scheme if secret.strip() else None)
     return secret.strip()
 
 

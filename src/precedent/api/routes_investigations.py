@@ -245,7 +245,7 @@ async def record_change(
         raise InvalidQuery(str(exc)) from exc
     # One recorder per request: the pending-service list is updated by compare and set, so
     # concurrent requests (and other processes) do not need a shared recorder.
-    return RecordedChangeResponse.from_recorded(await ChangeRecorder(store).record(record))
+    return await RecordedChangeResponse.from_recorded(store, await ChangeRecorder(store).record(record))
 
 
 @get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))

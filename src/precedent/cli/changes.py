@@ -109,19 +109,18 @@ async def run_record(args: argparse.Namespace, settings: Settings) -> int:
         # No model: a change is stored without a vector (ChangeRecorder says why).
         async with Runtime.from_settings(settings, model=False) as runtime:
             recorded = await ChangeRecorder(runtime.store).record(record)
+            # What POST /v1/changes answers, with the services a misspelt name was close to.
+            response = await RecordedChangeResponse.from_recorded(runtime.store, recorded)
     except StoreLocked as exc:
         # CI beside a running service has the API.
         advice = "From CI, beside the running service: POST the change to /v1/changes with a write token"
         raise exc.advised(f"{advice} (docs/changes.md)") from exc
-    if args.json:  # what POST /v1/changes answers
-        print(RecordedChangeResponse.from_recorded(recorded).model_dump_json())
+    if args.json:
+        print(response.model_dump_json())
     elif recorded.linked:
         Console().print(f"recorded {recorded.id} on {recorded.service_name}")
     else:
-        Console().print(
-            f"recorded {recorded.id}; the map has no service {recorded.service_name!r} yet, "
-            "so it will be linked when the next import or sync brings it"
-        )
+        Console().print(f"recorded {recorded.id}; {response.message}", markup=False, highlight=False)
     return 0
 
 

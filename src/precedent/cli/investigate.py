@@ -96,9 +96,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 if args.no_save
                 else runtime.investigation_collaborators
             )
-            investigation = await build_investigation(query, collaborators, viewer_from(args), options)
+            viewer = viewer_from(args)
+            investigation = await build_investigation(query, collaborators, viewer, options)
             if not args.no_save:
                 await save(runtime.store, investigation, trigger="cli", options=options)
+            # The API's and the MCP tool's model, so a script reads the same JSON from each.
+            response = await InvestigationResponse.where_it_stands(runtime.store, investigation, viewer)
     except StoreLocked as exc:
         # A responder at a terminal has these two ways.
         raise exc.advised(
@@ -108,14 +111,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     # A stored investigation has a page; one built with --no-save exists only in this output.
     page = None if args.no_save else settings.links().investigation(investigation.id)
     if args.json:
-        # The API's and the MCP tool's model, so a script reads the same JSON from each.
-        print(InvestigationResponse.from_investigation(investigation).model_dump_json())
+        print(response.model_dump_json())
     elif args.markdown:
         # On stderr: stdout is the summary alone, to paste or pipe.
+        if response.closed_note:
+            console.print(f"[yellow]{escape(response.closed_note)}[/yellow]")
         say_unknown_services(console, investigation)
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
-        render(Console(), investigation, stored=not args.no_save)
+        render(Console(), investigation, stored=not args.no_save, closed_note=response.closed_note)
         if page:
             Console(soft_wrap=True).print(f"\nRead it in a browser: {page}", markup=False, highlight=False)
     return 0

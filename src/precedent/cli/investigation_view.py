@@ -107,15 +107,20 @@ def say_unknown_services(console: Console, investigation: Investigation) -> None
         console.print(f"[yellow]{escape(note)}[/yellow]")
 
 
-def render(console: Console, investigation: Investigation, *, stored: bool = True) -> None:
+def render(
+    console: Console, investigation: Investigation, *, stored: bool = True, closed_note: str | None = None
+) -> None:
     """Print an investigation: hypotheses, precedents, services and people, changes, follow-ups.
 
     Every section is printed, an empty one as a sentence saying why, so a blank is never read as
     "nothing to worry about" by mistake. ``stored`` is False for ``--no-save``: no id to open.
+    ``closed_note`` says its incident is over (``InvestigationResponse.closed_note``), under the title.
     """
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
     console.rule(escape(f"{incident.label}: {incident.name}"))
+    if closed_note:
+        console.print(f"[yellow]{escape(closed_note)}[/yellow]")
     say_unknown_services(console, investigation)
     if not investigation.hypotheses:
         console.print("No hypothesis: the map holds no change, precedent or dependency incident near it.")

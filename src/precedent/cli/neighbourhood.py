@@ -11,6 +11,7 @@ from rich.table import Table
 from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
+from precedent.model import display_name
 from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
@@ -73,9 +74,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         print(NeighbourhoodResponse.from_subgraph(subgraph).model_dump_json())
         return 0
     # Names are incident.io text ("[prod] checkout down"), escaped wherever rich would read markup.
-    names = {
-        n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in subgraph.nodes
-    }
+    names = {n.id: display_name(n.id, n.label, n.properties) for n in subgraph.nodes}
     nodes = Table(
         "id", "label", "name", title=f"{len(subgraph.nodes)} nodes" + (" (truncated)" * subgraph.truncated)
     )

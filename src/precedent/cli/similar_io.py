@@ -26,6 +26,7 @@ __all__ = [
     "add_incident_flags",
     "left_out_note",
     "limit_flag",
+    "parse_limit",
     "parse_time",
     "query_from_args",
     "query_from_json",
@@ -84,14 +85,28 @@ def limit_flag(most: int) -> Callable[[str], int]:
 
     def limit(value: str) -> int:
         try:
-            number = int(value)
-        except ValueError:
-            number = 0
-        if not 1 <= number <= most:
-            raise argparse.ArgumentTypeError(str(InvalidQuery.limit_out_of_range(value, most)))
-        return number
+            return parse_limit(value, most)
+        except InvalidQuery as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
 
     return limit
+
+
+def parse_limit(value: object, most: int) -> int:
+    """``value`` (a flag's text, a batch line's field) as a limit from 1 to ``most``.
+
+    Raises:
+        InvalidQuery: in the one wording of every surface (``InvalidQuery.limit_out_of_range``),
+            for a word as for a number out of range; a batch line's ``"abc"`` read
+            "invalid literal for int()".
+    """
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if not 1 <= number <= most:
+        raise InvalidQuery.limit_out_of_range(value, most)
+    return number
 
 
 similar_limit = limit_flag(SIMILAR_MAX_RESULTS)
@@ -156,7 +171,7 @@ def query_from_json(
     options = SimilarOptions(
         before=parse_time(str(before)) if before else defaults.before,
         exclude=defaults.exclude | frozenset(_strings(line.get("exclude"))),
-        limit=int(str(limit)),
+        limit=parse_limit(limit, SIMILAR_MAX_RESULTS),
         viewer=defaults.viewer,
     )
     for key in _NAMING:

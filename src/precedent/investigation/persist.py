@@ -17,7 +17,7 @@ from precedent.errors import NotFound
 from precedent.ingest.visibility import any_made_private
 from precedent.investigation.build import InvestigationOptions
 from precedent.investigation.codec import investigation_from_json, investigation_json
-from precedent.model import Edge, GraphFilter, Node, clean_properties, stored_time
+from precedent.model import CLOSED_CATEGORIES, Edge, GraphFilter, Node, clean_properties, stored_time
 from precedent.retrieval.query import DescribedQuery, IncidentQuery
 
 if TYPE_CHECKING:
@@ -206,39 +206,59 @@ async def latest_for_incident(store: GraphStore, incident_id: str, viewer: Viewe
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a stored investigation stands now, beside what it says.
+    """Where an investigation stands now, beside what it says.
 
     Attributes:
         superseded_by: The id of a newer build of its incident (the latest the viewer may open).
         superseded_at: When that newer one was built.
-        closed_at: When its incident was closed, for the build that was current then.
+        closed_at: When its incident was closed, for the build that was current then (one built
+            after the close has none: ``closed_now`` says it is over).
+        status_now: Its incident's status now, when the viewer may see it; the investigation's own
+            is the one at the declaration.
+        closed_now: Whether its incident is over now (its status category is a closed one).
     """
 
     superseded_by: str | None = None
     superseded_at: datetime | None = None
     closed_at: datetime | None = None
+    status_now: str | None = None
+    closed_now: bool = False
 
 
 async def standing(store: GraphStore, investigation: Investigation, viewer: Viewer) -> Standing:
-    """Whether a newer investigation of the same incident exists, and whether this one was closed.
+    """Whether a newer investigation of the same incident exists, and whether its incident is closed.
 
     Newer means any build the viewer may open, one drawn again for them included. One built and
-    not stored stands alone: neither superseded nor closed.
+    not stored is never superseded, but its incident may be closed all the same: one built after
+    the close was never closed itself and read as live, where the page said "(now Closed)".
     """
-    found = await store.get_nodes([investigation.id])
-    if not found or found[0].label != LABEL:
-        return Standing()
-    closed_at = stored_time(found[0].properties.get("closed_at"))
     incident_id = investigation.incident.id
-    if not incident_id:
-        return Standing(closed_at=closed_at)
+    found = await store.get_nodes([investigation.id, *([incident_id] if incident_id else [])])
+    nodes = {n.id: n for n in found}
+    built = nodes.get(investigation.id)
+    closed_at = stored_time(built.properties.get("closed_at")) if built and built.label == LABEL else None
+    incident = nodes.get(incident_id) if incident_id else None
+    now = (
+        _incident_now(incident, closed_at)
+        if incident and viewer.can_see(incident)
+        else Standing(closed_at=closed_at)
+    )
+    if built is None or built.label != LABEL or not incident_id:
+        return now
     latest = await _latest_node(store, incident_id, ("public", "private"))
     # A newer build hidden from the viewer opens for them drawn again (``redraw.as_seen``) when they
     # may see its incident: it, not an older one they may read, supersedes this one.
-    if latest is not None and not viewer.can_see(latest):
-        incident = await store.get_nodes([incident_id])
-        if not (incident and viewer.can_see(incident[0])):
-            latest = await _latest_node(store, incident_id, viewer.visibilities)
+    hidden = latest is not None and not viewer.can_see(latest)
+    if hidden and not (incident and viewer.can_see(incident)):
+        latest = await _latest_node(store, incident_id, viewer.visibilities)
     if latest is None or latest.id >= investigation.id:
-        return Standing(closed_at=closed_at)
-    return Standing(latest.id, latest.occurred_at, closed_at)
+        return now
+    return replace(now, superseded_by=latest.id, superseded_at=latest.occurred_at)
+
+
+def _incident_now(incident: Node, closed_at: datetime | None) -> Standing:
+    """Its incident's status now, and whether that is a closed one."""
+    category = str(incident.properties.get("status_category", "")).lower()
+    closed_now = category in CLOSED_CATEGORIES
+    status = incident.properties.get("status")
+    return Standing(closed_at=closed_at, status_now=str(status) if status else None, closed_now=closed_now)

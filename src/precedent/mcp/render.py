@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.model import display_name
 from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
@@ -174,17 +175,18 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
         stored: Whether it was read from the map; one built for this answer only has an id that
             names nothing, so the text says so and how to keep one instead.
     """
+    top = f"{response.closed_note}\n\n" if response.closed_note else ""
     if stored:
         notes = [f"stored investigation {response.id}, built {_when(response.built_at)}"]
         if response.superseded_by and response.superseded_at:
             newer = f"superseded by {response.superseded_by}, built {_when(response.superseded_at)}"
             notes.append(f"{newer}: read that one")
-        if response.closed_at:
+        if response.closed_at and not top:
             notes.append(f"closed {_when(response.closed_at)}")
-        return f"{response.summary_markdown}\n\n({'; '.join(notes)})"
+        return f"{top}{response.summary_markdown}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
     return (
-        f"{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
+        f"{top}{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
         f"investigation of {incident} exists, and this one's id names nothing that can be fetched "
         f"later. To keep one, store it with `GET /v1/incidents/{incident}/investigation` or "
         f"`precedent investigate {incident}`; incident.io webhooks store one when an incident is declared.)"
@@ -201,9 +203,7 @@ def render_neighbourhood(response: NeighbourhoodResponse) -> str:
         lines.append(response.truncation_note)
     lines += [f"- {_named(node)}" for node in sorted(response.nodes, key=lambda n: (n.label, n.id))]
     # An edge between two ULIDs says nothing to a reader; INC-59 -AFFECTS-> admin-portal does.
-    names = {
-        n.id: str(n.properties.get("reference") or n.properties.get("name") or n.id) for n in response.nodes
-    }
+    names = {n.id: display_name(n.id, n.label, n.properties) for n in response.nodes}
     lines += [
         f"{names.get(e.source, e.source)} -{e.type}-> {names.get(e.target, e.target)}" for e in response.edges
     ]

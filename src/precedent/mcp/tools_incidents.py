@@ -179,9 +179,5 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
                     similar=similar, change_window=timedelta(hours=change_window_hours)
                 )
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
-            response = (
-                await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
-                if stored
-                else InvestigationResponse.from_investigation(found)
-            )
+            response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
         return answer(response, render_investigation(response, stored=stored))

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from precedent.investigation import Change
+from precedent.retrieval.catalog import did_you_mean, suggest_services
 
 if TYPE_CHECKING:
     from precedent.browse.changes import ServiceChanges
     from precedent.ingest.changes import RecordedChange
+    from precedent.store import GraphStore
 
 __all__ = ["ChangesPageResponse", "RecordedChangeResponse"]
 
@@ -27,22 +29,35 @@ class RecordedChangeResponse(BaseModel):
     created: bool = Field(description="false when it replaced a change recorded with the same id")
     message: str
 
+    services_meant: list[str] = Field(
+        default=[], description="services in the map the name is close to, when it is linked to none"
+    )
+
     @classmethod
-    def from_recorded(cls, recorded: RecordedChange) -> RecordedChangeResponse:
-        """Render what recording did."""
-        message = (
-            f"linked to {recorded.service_name}"
-            if recorded.linked
-            else f"the map has no service {recorded.service_name!r} yet; the change will be linked "
-            "when the next import or sync brings it"
-        )
+    async def from_recorded(cls, store: GraphStore, recorded: RecordedChange) -> RecordedChangeResponse:
+        """Render what recording did; for a service the map lacks, the services meant, if any.
+
+        A change for a service not synced yet is kept on purpose, but a misspelt one ("paymnts-api")
+        was accepted in the same words and never appeared in an investigation: CI passed in silence.
+        """
+        name = recorded.service_name
+        meant = () if recorded.linked else (await suggest_services(store, [name]))[name]
+        if recorded.linked:
+            message = f"linked to {name}"
+        else:
+            asked = f" ({did_you_mean(meant)} If so, record it again under that name.)" if meant else ""
+            message = (
+                f"the map has no service {name!r} yet{asked}; the change will be linked when the next "
+                "import or sync brings it"
+            )
         return cls(
             id=recorded.id,
-            service=recorded.service_name,
+            service=name,
             service_id=recorded.service_id,
             linked=recorded.linked,
             created=recorded.created,
             message=message,
+            services_meant=list(meant),
         )
 
 

@@ -58,6 +58,27 @@ class InvestigationResponse(BaseModel):
     superseded_by_href: str | None = Field(default=None, description="the API path of the newer one")
     superseded_at: datetime | None = Field(default=None, description="when the newer one was built")
     closed_at: datetime | None = Field(default=None, description="when its incident was closed")
+    incident_closed: bool = Field(
+        default=False, description="whether its incident is over now: read this as what was known then"
+    )
+    incident_status_now: str | None = Field(
+        default=None, description="its incident's status now (incident.status is the one when declared)"
+    )
+
+    @property
+    def closed_note(self) -> str | None:
+        """A sentence saying its incident is over, for the top of a text: ``None`` while it is live.
+
+        The MCP and CLI texts said nothing of it, so one built after the close read as a live incident.
+        """
+        if not self.incident_closed:
+            return None
+        status = f" ({self.incident_status_now})" if self.incident_status_now else ""
+        when = f" since {self.closed_at:%Y-%m-%d %H:%M} UTC" if self.closed_at else ""
+        return (
+            f"{self.incident.label} is closed{status}{when}: this investigation is what was known "
+            "when it was declared, not a live incident."
+        )
 
     @classmethod
     def from_investigation(
@@ -67,8 +88,8 @@ class InvestigationResponse(BaseModel):
 
         Args:
             investigation: Stored or just built.
-            standing: Whether a newer build supersedes it and when it was closed
-                (``investigation.standing``); ``None`` for one just built.
+            standing: Whether a newer build supersedes it and whether its incident is closed
+                (``investigation.standing``); ``None`` when the map was not read.
         """
         fields = investigation_json(investigation)
         if standing is not None:
@@ -78,6 +99,8 @@ class InvestigationResponse(BaseModel):
                 "superseded_by_href": f"/v1/investigations/{quote(newer, safe='')}" if newer else None,
                 "superseded_at": standing.superseded_at,
                 "closed_at": standing.closed_at,
+                "incident_closed": standing.closed_now,
+                "incident_status_now": standing.status_now,
             }
         return cls.model_validate(fields)
 
@@ -86,7 +109,7 @@ class InvestigationResponse(BaseModel):
         cls, store: GraphStore, investigation: Investigation, viewer: Viewer
     ) -> InvestigationResponse:
         """Render an investigation with where it stands now as ``viewer`` may see (``standing``):
-        what the API, MCP and the pages answer for one read from the map."""
+        what the API, MCP, CLI and the pages answer, for one read from the map or just built."""
         return cls.from_investigation(investigation, await standing(store, investigation, viewer))
 
 

@@ -13,6 +13,7 @@ store once per interval. The index itself is read again once it is ``rebuild_aft
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 import time
 from collections import Counter
@@ -41,6 +42,9 @@ __all__ = [
 SERVICE_HINT = "name it by id, name, external id or alias"
 """What to do about a service no key names, wherever it was named (a path, a filter, a tool)."""
 _SUGGESTED = 3
+# How alike a key and a service's name are to suggest it for a typo (difflib's ratio): one or two
+# letters off in a name of eight or more.
+_CLOSE = 0.8
 _WORD = re.compile(r"[^\W_]{3,}")
 
 Named = Literal["Severity", "IncidentType", "IncidentStatus"]
@@ -215,8 +219,9 @@ async def suggest_services(store: GraphStore, keys: Sequence[str]) -> dict[str, 
     A responder types part of a name ("checkout" for checkout-api and checkout-web); an answer
     that only says "not found" leaves them guessing the catalog's spelling at 3 a.m. Suggested:
     the services one of whose names (name, external id, alias) holds the key or is held by it,
-    then those sharing a word with it that few services have ("payments" in "payments api", never
-    the "service" of every "…-service"), by name. Services are a few hundred nodes: read once for
+    then those a letter or two from it (a typo: "paymnts-api"), then those sharing a word with it
+    that few services have ("payments" in "payments api", never the "service" of every
+    "…-service"), by name. Services are a few hundred nodes: read once for
     all the keys, on the paths that found a key unknown only.
 
     Returns:
@@ -237,8 +242,22 @@ async def suggest_services(store: GraphStore, keys: Sequence[str]) -> dict[str, 
             for shown, names, _ in services
             if len(wanted) >= 3 and any(wanted in n or n in wanted for n in names)
         ]
-        sharing = [shown for shown, _, words in services if shown not in held and words & telling]
-        meant = [*sorted(held, key=str.casefold), *sorted(sharing, key=str.casefold)]
+        # A typo ("paymnts-api") is held by no name and shares no word with one.
+        close = [
+            shown
+            for shown, names, _ in services
+            if shown not in held and difflib.get_close_matches(wanted, names, n=1, cutoff=_CLOSE)
+        ]
+        sharing = [
+            shown
+            for shown, _, words in services
+            if shown not in held and shown not in close and words & telling
+        ]
+        meant = [
+            *sorted(held, key=str.casefold),
+            *sorted(close, key=str.casefold),
+            *sorted(sharing, key=str.casefold),
+        ]
         suggested[key] = tuple(meant[:_SUGGESTED])
     return suggested
 

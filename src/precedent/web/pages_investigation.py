@@ -23,26 +23,11 @@ from precedent.web.session import PageSession
 __all__ = ["INVESTIGATION_PAGES", "render_investigation"]
 
 
-async def _status_now(store: GraphStore, investigation: Investigation, viewer: Viewer) -> str | None:
-    """The incident's status now, when it has moved on from the one it was investigated at.
-
-    The header gives the status at the declaration, which the investigation read; an incident
-    closed since still read "Investigating" there, with nothing saying it was over.
-    """
-    incident = investigation.incident
-    found = await store.get_nodes([incident.id]) if incident.id else []
-    if not found or not viewer.can_see(found[0]):
-        return None
-    status = found[0].properties.get("status")
-    return str(status) if status and status != incident.status else None
-
-
 def render_investigation(
     investigation: Investigation,
     session: PageSession,
     *,
     response: InvestigationResponse | None = None,
-    status_now: str | None = None,
 ) -> Template:
     """The investigation page for ``investigation``.
 
@@ -50,11 +35,14 @@ def render_investigation(
         investigation: What to show.
         session: The reader's session.
         response: What the API answers for it: the page says it is superseded or closed from
-            there, as every other surface does.
-        status_now: The incident's status now, when it differs from the one investigated.
+            there, and gives the incident's status now, as every other surface does.
     """
     links: dict[str, str] = {}
     incident = investigation.incident
+    standing = response or InvestigationResponse.from_investigation(investigation)
+    # The header gives the status at the declaration, which the investigation read; an incident
+    # closed since still read "Investigating" there, with nothing saying it was over.
+    status_now = standing.incident_status_now
     if incident.id:
         links[f"incident:{incident.id}"] = PAGES.incident(incident.reference or incident.id)
     for precedent in investigation.similar:
@@ -68,8 +56,8 @@ def render_investigation(
         session,
         title=f"Investigation: {incident.label} {incident.name}",
         inv=investigation,
-        standing=response or InvestigationResponse.from_investigation(investigation),
-        status_now=status_now,
+        standing=standing,
+        status_now=status_now if status_now != incident.status else None,
         drawing=draw_investigation(investigation, links),
         changes_before_now=False,
         # Already open by the one rule (``retrieval.lessons.DONE_STATUSES``): the build keeps no other.
@@ -114,8 +102,7 @@ async def _stored_page(
 ) -> Template:
     """The page of an investigation read from the map: where it stands, and its incident now."""
     response = await InvestigationResponse.where_it_stands(store, investigation, viewer)
-    status_now = await _status_now(store, investigation, viewer)
-    return render_investigation(investigation, session, response=response, status_now=status_now)
+    return render_investigation(investigation, session, response=response)
 
 
 INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]
