@@ -45,9 +45,15 @@ def _nodes(vectors: npt.NDArray[np.float32]) -> list[Node]:
     ]
 
 
-async def _pair(tmp_path: Path, nodes: list[Node]) -> tuple[EmbeddedStore, EmbeddedStore]:
+async def _pair(
+    tmp_path: Path, nodes: list[Node], *, default_scan: bool = False
+) -> tuple[EmbeddedStore, EmbeddedStore]:
+    """An exact store and an approximate one: walking the index on any map, or its default way."""
     exact = EmbeddedStore(tmp_path / "exact", dimensions=DIMENSIONS)
-    approximate = EmbeddedStore(tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False)
+    options = {} if default_scan else {"scan_below": 0}
+    approximate = EmbeddedStore(
+        tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False, **options
+    )
     for store in (exact, approximate):
         await store.open()
         await store.upsert_nodes(nodes)
@@ -132,7 +138,9 @@ async def test_deletes_and_replacements_are_followed_and_survive_reopen(tmp_path
         after = {h.node_id for h in await approximate.vector_search(query, k=10)}
         assert not after & {"n-00007", "n-00008", "n-00009"}
         await approximate.close()
-        reopened = EmbeddedStore(tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False)
+        reopened = EmbeddedStore(
+            tmp_path / "approximate", dimensions=DIMENSIONS, exact_search=False, scan_below=0
+        )
         await reopened.open()
         try:
             assert {h.node_id for h in await reopened.vector_search(query, k=10)} == after
@@ -146,7 +154,7 @@ async def test_deletes_and_replacements_are_followed_and_survive_reopen(tmp_path
 async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt(tmp_path: Path) -> None:
     nodes = _nodes(_vectors(COUNT, seed=9))
     path = tmp_path / "store"
-    store = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    store = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False, scan_below=0)
     await store.open()
     await store.upsert_nodes(nodes)
     await store.close()
@@ -155,7 +163,7 @@ async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt
     query = nodes[11].embedding
     assert query is not None
 
-    reopened = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    reopened = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False, scan_below=0)
     await reopened.open()
     expected = await reopened.vector_search(query, k=10)
     assert expected[0].node_id == "n-00011"
@@ -164,7 +172,7 @@ async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt
     # The files as a crash would leave them: the saved index is older than the log.
     shutil.copytree(path, tmp_path / "crashed", ignore=shutil.ignore_patterns("lock"))
     await reopened.close()
-    crashed = EmbeddedStore(tmp_path / "crashed", dimensions=DIMENSIONS, exact_search=False)
+    crashed = EmbeddedStore(tmp_path / "crashed", dimensions=DIMENSIONS, exact_search=False, scan_below=0)
     await crashed.open()
     try:
         hits = await crashed.vector_search(query, k=10)
@@ -180,7 +188,7 @@ async def test_the_index_is_saved_beside_the_snapshot_and_a_stale_one_is_rebuilt
     truth = await exact.vector_search(query, k=10)
     await exact.close()
 
-    again = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False)
+    again = EmbeddedStore(path, dimensions=DIMENSIONS, exact_search=False, scan_below=0)
     await again.open()
     try:
         hits = await again.vector_search(query, k=10)
@@ -219,7 +227,7 @@ async def test_searches_on_the_search_thread_survive_writes_close_and_reopen(tmp
     # Above the store's inline threshold (2,000,000 matrix cells), so each HNSW walk runs on the
     # store's search thread while the loop goes on.
     nodes = _nodes(_vectors(21_000, seed=11))
-    store = EmbeddedStore(tmp_path / "threaded", dimensions=DIMENSIONS, exact_search=False)
+    store = EmbeddedStore(tmp_path / "threaded", dimensions=DIMENSIONS, exact_search=False, scan_below=0)
     await store.open()
     await store.upsert_nodes(nodes)
     probes = [(n.id, n.embedding) for n in nodes[1:3000:300]]
@@ -249,3 +257,22 @@ async def test_searches_on_the_search_thread_survive_writes_close_and_reopen(tmp
         assert isinstance(racing, StoreUnavailable) or [h.node_id for h in racing] == [node_id]
     finally:
         await store.close()
+
+
+async def test_a_map_below_the_scan_threshold_answers_the_exact_top_k(tmp_path: Path) -> None:
+    # Tight clusters: the int8 walk misordered near neighbours, and with a filter passing a third
+    # of the map the filtered top 40 sat near the end of the 200 candidates, where it misses most.
+    rng = np.random.default_rng(11)
+    centres = rng.standard_normal((4, DIMENSIONS)).astype(np.float32)
+    noise = rng.standard_normal((COUNT, DIMENSIONS)).astype(np.float32)
+    nodes = _nodes(centres[np.arange(COUNT) % 4] + 0.15 * noise)
+    exact, approximate = await _pair(tmp_path, nodes, default_scan=True)
+    queries = centres[np.arange(20) % 4] + 0.15 * rng.standard_normal((20, DIMENSIONS)).astype(np.float32)
+    try:
+        for search_filter in (SearchFilter(), SearchFilter(labels=("IncidentUpdate",))):
+            for query in queries:
+                truth = await exact.vector_search(query, k=40, search_filter=search_filter)
+                assert await approximate.vector_search(query, k=40, search_filter=search_filter) == truth
+    finally:
+        await exact.close()
+        await approximate.close()

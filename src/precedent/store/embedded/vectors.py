@@ -163,6 +163,12 @@ class VectorIndex:
                 scores[~mask] = -np.inf
         return self._top(scores, rows, k)
 
+    def count(self, search_filter: SearchFilter) -> int:
+        """How many rows pass the filter."""
+        count = len(self._ids)
+        mask = self._mask(search_filter, count)
+        return count if mask is None else int(np.count_nonzero(mask))
+
     def similarities(self, query: Vector, ids: Sequence[str]) -> dict[str, float]:
         """Cosine of ``query`` with each of ``ids`` that has a row, in the order of ``ids``."""
         present = [
