@@ -20,6 +20,7 @@ from precedent.webhooks import Worker, WorkerOptions
 from precedent.webhooks.worker import report_backlog
 
 if TYPE_CHECKING:
+    from logging import LogRecord
     from pathlib import Path
 
     from precedent.store import Delivery, Inbox
@@ -261,19 +262,25 @@ class FailingProcessor:
         raise self.error
 
 
-async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_without_a_traceback(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def one_failed_attempt(tmp_path: Path, caplog: pytest.LogCaptureFixture, error: Exception) -> LogRecord:
+    """The one log record of one delivery's first attempt, failed with ``error`` (retried after 30 s)."""
     inbox = SqliteInbox(tmp_path / "inbox.sqlite")
     await inbox.open()
     await fill(inbox, 1)
-    outage = StoreUnavailable("Neo4j at bolt://db:7687 is unreachable. Check the server is running")
     options = replace(OPTIONS, backoff=(30.0,))
-    worker = Worker(inbox, FailingProcessor(outage), options, name="w", clock=lambda: T0)
+    worker = Worker(inbox, FailingProcessor(error), options, name="w", clock=lambda: T0)
     with caplog.at_level("WARNING", logger="precedent.webhooks"):
         await worker.run_once()
     await inbox.close()
     [line] = caplog.records
+    return line
+
+
+async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outage = StoreUnavailable("Neo4j at bolt://db:7687 is unreachable. Check the server is running")
+    line = await one_failed_attempt(tmp_path, caplog, outage)
     assert line.exc_info is None
     assert line.fields == {  # type: ignore[attr-defined]
         "delivery_id": "msg_000",
@@ -288,14 +295,7 @@ async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_with
 async def test_an_attempt_failed_by_an_unexpected_error_keeps_its_traceback(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inbox = SqliteInbox(tmp_path / "inbox.sqlite")
-    await inbox.open()
-    await fill(inbox, 1)
-    worker = Worker(inbox, FailingProcessor(KeyError("title")), OPTIONS, name="w", clock=lambda: T0)
-    with caplog.at_level("WARNING", logger="precedent.webhooks"):
-        await worker.run_once()
-    await inbox.close()
-    [line] = caplog.records
+    line = await one_failed_attempt(tmp_path, caplog, KeyError("title"))
     assert line.exc_info is not None
     assert line.exc_info[0] is KeyError
     assert line.fields["error_class"] == "KeyError"  # type: ignore[attr-defined]
