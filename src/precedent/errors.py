@@ -304,7 +304,26 @@ class NotFound(StoreError):
 
 
 class StoreUnavailable(StoreError):
-    """The store cannot be reached or opened."""
+    """The store cannot be reached or opened.
+
+    Its message is for the operator (it may name the server's address and quote the driver).
+    ``for_clients`` says it was written for a client too (the service is starting, say):
+    otherwise a client is shown ``CLIENT_DETAIL`` (``client_detail``) and only the log has the message.
+    """
+
+    CLIENT_DETAIL = (
+        "the map's store cannot be reached just now; retry in a few seconds (an HTTP answer's "
+        "Retry-After says when). If it lasts, the operator should check the map's store (GET /ready) "
+        "and the server log, where this request's x-request-id names the cause"
+    )
+
+    def __init__(self, message: str, *, for_clients: bool = False) -> None:
+        super().__init__(message)
+        self.for_clients = for_clients
+
+    def client_detail(self) -> str:
+        """What a client (an API caller, a page's reader, an MCP tool's caller) may be told."""
+        return str(self) if self.for_clients else self.CLIENT_DETAIL
 
 
 class StoreCorrupt(StoreError):

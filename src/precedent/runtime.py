@@ -28,6 +28,7 @@ from precedent.notify import CitationEdits, SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
+from precedent.store import open_within
 from precedent.webhooks import (
     AckPriority,
     DeliveryProcessor,
@@ -72,6 +73,8 @@ class RuntimeOptions:
         webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
         webhook_receiver: This process serves the webhook receiver over HTTP (``serve``); the
             ``worker`` command serves no HTTP and only drains the inbox.
+        wait_for_store: Wait up to ``neo4j_start_wait_seconds`` for a Neo4j not up yet (``serve``,
+            started beside it); a command someone typed fails at once instead.
     """
 
     model: bool = True
@@ -79,6 +82,7 @@ class RuntimeOptions:
     webhooks: bool = False
     webhook_worker: bool = True
     webhook_receiver: bool = True
+    wait_for_store: bool = False
 
 
 class Runtime:
@@ -260,9 +264,11 @@ class Runtime:
         self._embedder = embedder
         store = self._given_store
         if store is None:
-            store = _build_store(self._require_settings(), dimensions, read_only=self._options.read_only)
+            settings = self._require_settings()
+            store = _build_store(settings, dimensions, read_only=self._options.read_only)
             self._store = store
-            await store.open()
+            waits = self._options.wait_for_store and settings.store == "neo4j"
+            await open_within(store, settings.neo4j_start_wait_seconds if waits else 0.0)
         self._store = store
         self._catalog = Catalog(store)
         if self._settings is not None:

@@ -355,23 +355,56 @@ async def test_openapi_describes_each_route_and_the_scope_it_needs(client: Async
     assert paths["/v1/investigations"]["post"]["security"] == [{"bearer": ["read", "write"]}]
 
 
-async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def start_on_a_closed_port(tmp_path: Path, caplog: pytest.LogCaptureFixture, wait: float) -> int:
+    """Start the app on a Neo4j port nothing listens on, waiting ``wait`` s for it; the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = int(sock.getsockname()[1])
     settings = Settings(  # type: ignore[call-arg]
-        store="neo4j", neo4j_uri=f"bolt://127.0.0.1:{closed}", data_dir=tmp_path, _env_file=None
+        store="neo4j",
+        neo4j_uri=f"bolt://127.0.0.1:{closed}",
+        neo4j_start_wait_seconds=wait,
+        data_dir=tmp_path,
+        _env_file=None,
     )
     app = create_app(settings, embedder=HashEmbedder(dimensions=384))
-    with caplog.at_level("ERROR", logger="precedent.api"), pytest.raises(Exception):  # noqa: B017, PT011
+    with caplog.at_level("INFO", logger="precedent"), pytest.raises(Exception):  # noqa: B017, PT011
         async with AsyncTestClient(app):
             pass
+    return closed
+
+
+async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    closed = await start_on_a_closed_port(tmp_path, caplog, wait=0)
     # The server prints a long traceback (an exception group) after it; this line comes first.
     [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.api"]
     assert line.startswith(f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable")
     assert "Check the server is running" in line
+    # 0 s of waiting: one attempt, as before the wait was configurable.
+    assert not [r for r in caplog.records if r.name == "precedent.store"]
+
+
+async def test_a_neo4j_not_up_yet_is_waited_for_one_line_per_attempt_then_fails_saying_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # compose or systemd start Neo4j beside `serve`, which exited (code 3) when it was not up yet.
+    closed = await start_on_a_closed_port(tmp_path, caplog, wait=1)
+    waits = [r for r in caplog.records if r.name == "precedent.store" and r.levelname == "WARNING"]
+    assert waits, "no attempt was logged"
+    for n, record in enumerate(waits, start=1):
+        message = record.getMessage()
+        assert message.startswith(
+            f"waiting for the store: attempt {n} failed (Neo4j at bolt://127.0.0.1:{closed}"
+        )
+        assert record.exc_info is None
+    [gave_up] = [
+        r.getMessage() for r in caplog.records if r.name == "precedent.store" and r.levelname == "ERROR"
+    ]
+    assert gave_up == f"the store did not come up in 1 s ({len(waits) + 1} attempts)"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.api"]
+    assert line.startswith(f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable")
 
 
 async def test_a_404_says_what_to_do_next(client: AsyncClient) -> None:

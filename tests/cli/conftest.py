@@ -63,4 +63,5 @@ def unreachable_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PRECEDENT_STORE", "neo4j")
     monkeypatch.setenv("PRECEDENT_NEO4J_URI", uri)
+    monkeypatch.setenv("PRECEDENT_NEO4J_START_WAIT_SECONDS", "0")  # fail at once, as before the wait
     return uri

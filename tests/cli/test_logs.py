@@ -21,7 +21,8 @@ def restored_logging() -> Iterator[None]:
     """Put the root handlers and the library levels back as they were (pytest's capture uses them)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "sentence_transformers")}
+    names = ("httpx", "httpcore", "sentence_transformers", "neo4j.session")
+    levels = {name: logging.getLogger(name).level for name in names}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -51,6 +52,24 @@ async def test_httpx_request_lines_are_kept_at_debug(capsys: pytest.CaptureFixtu
     configure_logging("DEBUG", "text")
     await _one_request()
     assert "HTTP Request: GET https://api.incident.io/v2/incidents" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_the_neo4j_drivers_retry_warnings_are_left_out_at_info_and_kept_at_debug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # While Neo4j was down, each failed attempt came with the driver's own retry warnings; the
+    # worker's one line per attempt says what failed and when it is tried again.
+    retrying = "Transaction failed and will be retried in 1.1s (ServiceUnavailable)"
+    configure_logging("INFO", "text")
+    logging.getLogger("neo4j.session").warning(retrying)
+    logging.getLogger("neo4j.session").error("a driver error")
+    err = capsys.readouterr().err
+    assert retrying not in err
+    assert "a driver error" in err
+    configure_logging("DEBUG", "text")
+    logging.getLogger("neo4j.session").warning(retrying)
+    assert retrying in capsys.readouterr().err
 
 
 @pytest.mark.model

@@ -20,6 +20,7 @@ from precedent.webhooks import Worker, WorkerOptions
 from precedent.webhooks.worker import report_backlog
 
 if TYPE_CHECKING:
+    from logging import LogRecord
     from pathlib import Path
 
     from precedent.store import Delivery, Inbox
@@ -247,6 +248,57 @@ async def test_an_inbox_outage_is_logged_with_what_to_do(
     assert "the inbox failed (Neo4j at neo4j://db:7687 is unreachable. Check the server is running)" in (
         caplog.records[0].getMessage()
     )
+    # An outage is expected: a line per poll, not a traceback per poll.
+    assert caplog.records[0].exc_info is None
+
+
+class FailingProcessor:
+    """Fails every delivery with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def process(self, delivery: Delivery) -> str:
+        raise self.error
+
+
+async def one_failed_attempt(tmp_path: Path, caplog: pytest.LogCaptureFixture, error: Exception) -> LogRecord:
+    """The one log record of one delivery's first attempt, failed with ``error`` (retried after 30 s)."""
+    inbox = SqliteInbox(tmp_path / "inbox.sqlite")
+    await inbox.open()
+    await fill(inbox, 1)
+    options = replace(OPTIONS, backoff=(30.0,))
+    worker = Worker(inbox, FailingProcessor(error), options, name="w", clock=lambda: T0)
+    with caplog.at_level("WARNING", logger="precedent.webhooks"):
+        await worker.run_once()
+    await inbox.close()
+    [line] = caplog.records
+    return line
+
+
+async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outage = StoreUnavailable("Neo4j at bolt://db:7687 is unreachable. Check the server is running")
+    line = await one_failed_attempt(tmp_path, caplog, outage)
+    assert line.exc_info is None
+    assert line.fields == {  # type: ignore[attr-defined]
+        "delivery_id": "msg_000",
+        "attempt": 1,
+        "error_class": "StoreUnavailable",
+        "error": str(outage),
+        "next_retry": (T0 + timedelta(seconds=30)).isoformat(),
+    }
+    assert "attempt 1 failed (StoreUnavailable: Neo4j at bolt://db:7687 is unreachable" in line.getMessage()
+
+
+async def test_an_attempt_failed_by_an_unexpected_error_keeps_its_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    line = await one_failed_attempt(tmp_path, caplog, KeyError("title"))
+    assert line.exc_info is not None
+    assert line.exc_info[0] is KeyError
+    assert line.fields["error_class"] == "KeyError"  # type: ignore[attr-defined]
 
 
 class BlipOnFirstRenewal(SqliteInbox):

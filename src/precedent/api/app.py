@@ -71,12 +71,16 @@ class _Live:
 
     def get(self) -> Runtime:
         if self.runtime is None:
-            raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
+            raise StoreUnavailable(
+                "the service is starting or stopping; retry in a few seconds", for_clients=True
+            )
         return self.runtime
 
     def get_tokens(self) -> TokenRegistry:
         if self.tokens is None:
-            raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
+            raise StoreUnavailable(
+                "the service is starting or stopping; retry in a few seconds", for_clients=True
+            )
         return self.tokens
 
 
@@ -124,7 +128,7 @@ def create_app(
         store=store,
         embedder=embedder,
         settings=settings,
-        options=RuntimeOptions(webhooks=True),
+        options=RuntimeOptions(webhooks=True, wait_for_store=True),
         webhooks=webhooks,
     )
     live = _Live()

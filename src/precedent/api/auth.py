@@ -106,7 +106,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         """
         registry = connection.app.state.get(TOKENS_STATE_KEY)
         if not isinstance(registry, TokenRegistry):
-            raise StoreUnavailable("the service is starting or stopping; retry in a few seconds")
+            raise StoreUnavailable(
+                "the service is starting or stopping; retry in a few seconds", for_clients=True
+            )
         try:
             token = await registry.authenticate(_bearer(connection))
         except Unauthenticated as exc:

@@ -24,6 +24,7 @@ from litestar.exceptions import (
 )
 from litestar.openapi.datastructures import ResponseSpec
 
+from precedent.api.observe import current_request_id
 from precedent.errors import (
     ConfigError,
     DeliveryNotRetryable,
@@ -134,7 +135,9 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
         headers = {"www-authenticate": 'Bearer realm="precedent"'}
     elif isinstance(exc, StoreUnavailable | StoreWriteFailed):
         headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
-    if isinstance(exc, StoreWriteFailed):
+    if isinstance(exc, StoreUnavailable):
+        detail = exc.client_detail()
+    elif isinstance(exc, StoreWriteFailed):
         detail = f"the server could not save this write ({exc.reason}); {StoreWriteFailed.ADVICE}"
     elif isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
@@ -152,11 +155,22 @@ def answer_problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Resp
     if status == 503:
         # A state of the service (a store down, an inbox full, webhooks not configured), not a
         # bug: one line each, or a flood of webhooks writes a traceback per delivery.
+        # The answer's detail may be generic (``client_detail``): the full one is here.
         log.warning(
-            "request refused path=%s status=503 error=%s: %s", request.url.path, type(exc).__name__, exc
+            "request refused path=%s status=503 request_id=%s error=%s: %s",
+            request.url.path,
+            current_request_id(),
+            type(exc).__name__,
+            exc,
         )
     elif status >= 500:
-        log.error("request failed path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+        log.error(
+            "request failed path=%s request_id=%s error=%s",
+            request.url.path,
+            current_request_id(),
+            type(exc).__name__,
+            exc_info=exc,
+        )
     return problem_response(exc, source="body" if request.method in ("POST", "PUT", "PATCH") else "query")
 
 

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from litestar.enums import ScopeType
@@ -22,12 +23,19 @@ from precedent.metrics import REQUEST_DURATION
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["REQUEST_ID_HEADER", "RequestObserver"]
+__all__ = ["REQUEST_ID_HEADER", "RequestObserver", "current_request_id"]
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = logging.getLogger("precedent.api.access")
+
+_REQUEST_ID: ContextVar[str | None] = ContextVar("precedent_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being answered (``None`` outside one), for a log line to name it."""
+    return _REQUEST_ID.get()
 
 
 def _request_id(scope: Scope) -> str:
@@ -53,6 +61,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
+        bound = _REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = 500
 
@@ -67,6 +76,7 @@ class RequestObserver:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            _REQUEST_ID.reset(bound)
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "<unmatched>"
             method = scope.get("method", "")

@@ -35,7 +35,7 @@ async def ready(
         await asyncio.wait_for(store.get_meta("schema_version"), READY_TIMEOUT_SECONDS)
     except (PrecedentError, TimeoutError) as exc:
         raise StoreUnavailable(
-            f"the store does not answer ({type(exc).__name__}); check it is running"
+            f"the store does not answer ({type(exc).__name__}); check it is running", for_clients=True
         ) from exc
     return {"status": "ready"}
 

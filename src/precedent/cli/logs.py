@@ -55,6 +55,11 @@ _CHATTY = ("httpx", "httpcore", "sentence_transformers")
 sentence-transformers tells where it loads the model from on every command that embeds
 (``precedent evaluate`` printed it amid its tables)."""
 
+_RETRYING = ("neo4j.session",)
+"""Libraries whose WARNING lines announce a retry (the Neo4j driver's "Transaction failed and will
+be retried in 1.1s" while the server is down): a failure that outlasts them is logged by Precedent
+in one line saying what to do, so they only multiply an outage's lines."""
+
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to ``sys.stderr`` as it is when a record is emitted, as logging's last resort does.
@@ -86,3 +91,5 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     quiet = logging.getLogger().level > logging.DEBUG
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
+    for name in _RETRYING:
+        logging.getLogger(name).setLevel(logging.ERROR if quiet else logging.NOTSET)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError
+from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = ["tool_errors"]
+
+log = logging.getLogger("precedent.mcp")
 
 _NOT_FOUND_HINTS = {
     "incident": "pass an incident id or a reference such as INC-123 (the `search` tool finds them)",
@@ -43,5 +46,9 @@ def tool_errors() -> Iterator[None]:
         raise ToolError(f"{exc}: {hint}") from exc
     except (InvalidQuery, SchemaError, ValueError) as exc:
         raise ToolError(f"invalid arguments: {exc}") from exc
+    except StoreUnavailable as exc:
+        # The agent may be told only a generic text (``client_detail``): the log has the cause.
+        log.warning("tool refused error=%s: %s", type(exc).__name__, exc)
+        raise ToolError(exc.client_detail()) from exc
     except PrecedentError as exc:
         raise ToolError(str(exc)) from exc

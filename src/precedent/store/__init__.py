@@ -3,6 +3,7 @@
 from precedent.store.base import GraphStore
 from precedent.store.export import to_networkx
 from precedent.store.inbox import FINAL_STATES, Backlog, Delivery, DeliveryState, Inbox, NewDelivery
+from precedent.store.start_wait import open_within
 
 __all__ = [
     "FINAL_STATES",
@@ -12,5 +13,6 @@ __all__ = [
     "GraphStore",
     "Inbox",
     "NewDelivery",
+    "open_within",
     "to_networkx",
 ]

@@ -52,8 +52,10 @@ def _invalid(_: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
     return _error(400, "Cannot show that", str(exc))
 
 
-def _unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
-    return _error(503, "Unavailable", str(exc))
+def _unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
+    # The page may show a generic text (``client_detail``): the log has the cause.
+    log.warning("page refused path=%s status=503 error=%s: %s", request.url.path, type(exc).__name__, exc)
+    return _error(503, "Unavailable", exc.client_detail())
 
 
 def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -158,7 +158,8 @@ class Receiver:
             # If the write still lands, incident.io's resend is acknowledged as a duplicate.
             raise StoreUnavailable(
                 f"the webhook inbox did not answer within {self._record_timeout:g} s; incident.io "
-                "will send the delivery again (check that the store is up: GET /ready)"
+                "will send the delivery again (check that the store is up: GET /ready)",
+                for_clients=True,
             ) from exc
         except StoreUnavailable:
             raise

@@ -79,7 +79,9 @@ class WebhookService:
             StoreUnavailable: while it could not be opened.
         """
         if not self._open:
-            raise StoreUnavailable("the webhook inbox is not available yet; see the server log and retry")
+            raise StoreUnavailable(
+                "the webhook inbox is not available yet; see the server log and retry", for_clients=True
+            )
         return self.inbox
 
     async def retry(self, delivery_id: str) -> Delivery:

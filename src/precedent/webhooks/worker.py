@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.errors import MappingError, WebhookRejected
+from precedent.errors import MappingError, StoreUnavailable, WebhookRejected
 from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE
 
 if TYPE_CHECKING:
@@ -40,6 +40,10 @@ log = logging.getLogger("precedent.webhooks")
 
 # Failures that another attempt cannot fix: the delivery is parked at once.
 _PERMANENT = (MappingError, WebhookRejected)
+
+# Failures that are a state of the service (the store is down), not a bug: their message says
+# what to do, and a traceback per attempt through an outage would bury it.
+_OUTAGES = (StoreUnavailable,)
 
 # How long a stopping worker waits for the inbox to take back the delivery it was working on.
 _GIVE_BACK_SECONDS = 5.0
@@ -168,7 +172,12 @@ class Worker:
                 await self.drain()
             except Exception as exc:  # the inbox is down: keep the worker alive and try again later
                 # The message itself says what to do (check Neo4j...); the traceback alone buries it.
-                log.exception("webhook worker %s: the inbox failed (%s); retrying", self.name, exc)
+                log.error(
+                    "webhook worker %s: the inbox failed (%s); retrying",
+                    self.name,
+                    exc,
+                    exc_info=None if isinstance(exc, _OUTAGES) else exc,
+                )
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._options.poll_interval)
@@ -247,13 +256,22 @@ class Worker:
             delay = opts.backoff[min(delivery.attempts, len(opts.backoff)) - 1] if opts.backoff else 0.0
             retry_at = now + timedelta(seconds=delay)
         await self._inbox.fail(delivery.id, self.name, now=now, error=error, retry_at=retry_at)
+        fields = {
+            "delivery_id": delivery.id,
+            "attempt": delivery.attempts,
+            "error_class": type(exc).__name__,
+            "error": str(exc)[:2000],
+            "next_retry": retry_at.isoformat() if retry_at else None,
+        }
         log.warning(
             "webhook delivery %s attempt %d failed (%s); %s",
             delivery.id,
             delivery.attempts,
             error,
             f"retry at {retry_at.isoformat()}" if retry_at else "parked as dead",
-            exc_info=exc,
+            # An outage's attempts are one line each; an unexpected error keeps its traceback.
+            exc_info=None if isinstance(exc, _OUTAGES) else exc,
+            extra={"fields": fields},
         )
 
     async def _renew(self, delivery_id: str) -> None:
