@@ -66,3 +66,29 @@ async def test_a_reference_in_q_names_that_incident_not_every_one_sharing_its_nu
     assert await listed("INC-2") == ["inc-2"]
     assert await listed("INC-2", PUBLIC_VIEWER) == []  # private: as if it did not exist
     assert sorted(await listed("INC-2 payments")) == ["inc-1", "inc-2"]  # the other words still count
+
+
+async def test_a_next_page_may_ask_for_the_words_in_another_case(
+    tmp_path: Path, embedded_store: GraphStore
+) -> None:
+    # The search ignores case and spacing, but the cursor was bound to q as typed: the second
+    # page of `q=INC-2 payments` asked as `q=inc-2  PAYMENTS` was refused as another query's.
+    await _listing(tmp_path, embedded_store)
+    catalog = Catalog(embedded_store)
+    first = await list_incidents(
+        embedded_store, catalog, OWNER_VIEWER, IncidentFilters(text="INC-2 payments"), limit=1
+    )
+    assert first.next_cursor is not None
+    second = await list_incidents(
+        embedded_store,
+        catalog,
+        OWNER_VIEWER,
+        IncidentFilters(text=" inc-2  PAYMENTS "),
+        limit=1,
+        cursor=first.next_cursor,
+    )
+    assert sorted(node.id for node in (*first.items, *second.items)) == ["inc-1", "inc-2"]
+    with pytest.raises(InvalidQuery, match="another query"):  # other words are still another list
+        await list_incidents(
+            embedded_store, catalog, OWNER_VIEWER, IncidentFilters(text="payments"), cursor=first.next_cursor
+        )

@@ -24,6 +24,7 @@ from precedent.model import GraphFilter, NodeLink, NodeListing, SearchFilter
 from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.lessons import follow_up_summary
 from precedent.retrieval.search import incidents_named, without_references
+from precedent.store.matching import match_key
 
 if TYPE_CHECKING:
     from precedent.cursors import Key
@@ -198,10 +199,11 @@ async def list_incidents(
         listing = replace(listing, among=frozenset([*(hit.node_id for hit in hits), *named]))
     # The filters as resolved, so the same list asked another way pages on: services and teams
     # by id, statuses, severities and types by the map's names, in any order (``severity=minor``
-    # then ``severity=Minor``). The text as asked: its matches may change between pages.
+    # then ``severity=Minor``). The words as the search reads them, in any case and spacing
+    # (``q=Pool`` then ``q=pool``): other words are another list, as their matches differ.
     resolved = tuple((name, tuple(sorted(set(values)))) for name, values in properties)
     bounds = (filters.declared_after, filters.declared_before)
-    text = filters.text.strip() if filters.text and filters.text.strip() else None
+    text = match_key(filters.text or "") or None
     query = ("incidents", resolved, named_ids, filters.lead, bounds, text, viewer.visibilities)
     # One more than the page says whether another page follows, without a count.
     found = await store.list_nodes(listing, limit=limit + 1, start_after=_start(cursor, query))
