@@ -291,7 +291,22 @@ class Forbidden(AuthError):
 
 
 class StoreError(PrecedentError):
-    """The graph store failed."""
+    """The graph store failed.
+
+    Its message is for the operator: it may quote the database driver ("Neo4j failed while
+    reading: {code: Neo.ClientError...}") or name the store's files. A client (an API caller, an
+    MCP tool's caller) is told ``client_detail()``, which says what to do and nothing of the
+    internals; the log has the message. Each subclass a client can act on says its own.
+    """
+
+    CLIENT_DETAIL = (
+        "the map's store failed to answer this request; retry it, and if it fails again the operator "
+        "should read the server log, where this request's x-request-id (or the time) names the cause"
+    )
+
+    def client_detail(self) -> str:
+        """What a client (an API caller, a page's reader, an MCP tool's caller) may be told."""
+        return self.CLIENT_DETAIL
 
 
 class NotFound(StoreError):
@@ -301,6 +316,10 @@ class NotFound(StoreError):
         super().__init__(f"{kind} {_cut(id)!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.id = id
+
+    def client_detail(self) -> str:
+        """The message itself: it names what the caller asked for, and nothing of the store."""
+        return str(self)
 
 
 class StoreUnavailable(StoreError):
@@ -344,6 +363,10 @@ class StoreWriteFailed(StoreError):
     def __init__(self, path: object, exc: OSError) -> None:
         self.reason = exc.strerror or type(exc).__name__
         super().__init__(f"cannot write to {path}: {self.reason}; {self.ADVICE}")
+
+    def client_detail(self) -> str:
+        """The reason and what to do, without the path (the message, for the log, has it)."""
+        return f"the server could not save this write ({self.reason}); {self.ADVICE}"
 
 
 class StoreLocked(StoreUnavailable):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from mcp import Client
+from mcp.server.mcpserver.exceptions import ToolError
+
+from precedent.errors import StoreError
+from precedent.mcp.errors import tool_errors
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -142,3 +147,16 @@ async def test_private_incident_shown_to_a_viewer_allowed_it(owner_server: MCPSe
     assert result.structured_content is not None
     assert result.structured_content["incident"]["visibility"] == "private"
     assert org.private.id in str(found.structured_content)
+
+
+def test_a_store_failure_is_told_without_the_driver_words_which_go_to_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A tool quoted the store's message, the database driver's text with it, to the agent.
+    driver_words = "Neo4j failed while reading nodes: {code: Neo.DatabaseError.General.UnknownError}"
+    caplog.set_level(logging.ERROR, logger="precedent.mcp")
+    with pytest.raises(ToolError) as raised, tool_errors():
+        raise StoreError(driver_words)
+    assert "Neo.DatabaseError" not in str(raised.value)
+    assert str(raised.value) == StoreError.CLIENT_DETAIL
+    assert [str(r.exc_info[1]) for r in caplog.records if r.exc_info] == [driver_words]

@@ -35,6 +35,7 @@ from precedent.errors import (
     NotFound,
     PrecedentError,
     SchemaError,
+    StoreError,
     StoreUnavailable,
     StoreWriteFailed,
     SyncConflict,
@@ -124,7 +125,8 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
     """The problem-details response for ``exc``.
 
     A 401 also says to send a bearer token; a store that cannot be reached or written says when
-    to retry. A write the store could not save names no server path (the log has it). A query
+    to retry. A store's failure is told in its ``client_detail``, which names no server path and
+    quotes no database driver (the log has the message). A query
     refused for one argument lists it in ``errors`` (from ``source``: ``query`` or ``body``), as
     a parameter the framework refused is listed: ``errors[0].field`` is ``limit`` either way.
     """
@@ -135,11 +137,10 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
         headers = {"www-authenticate": 'Bearer realm="precedent"'}
     elif isinstance(exc, StoreUnavailable | StoreWriteFailed):
         headers = {"retry-after": str(STORE_RETRY_AFTER_SECONDS)}
-    if isinstance(exc, StoreUnavailable):
+    if isinstance(exc, StoreError):
+        # The store's own message may quote the driver or name a file: the log has it.
         detail = exc.client_detail()
-    elif isinstance(exc, StoreWriteFailed):
-        detail = f"the server could not save this write ({exc.reason}); {StoreWriteFailed.ADVICE}"
-    elif isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
+    if isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
         detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
     errors = None

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreUnavailable
+from precedent.errors import (
+    InvalidQuery,
+    NotFound,
+    PrecedentError,
+    SchemaError,
+    StoreError,
+    StoreUnavailable,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,7 +38,8 @@ def tool_errors() -> Iterator[None]:
     """Turn Precedent's anticipated errors into ``ToolError`` messages that say what to change.
 
     Raises:
-        ToolError: for an unknown incident or service, a bad argument, or an unavailable store.
+        ToolError: for an unknown incident or service, a bad argument, or a store that failed
+            (told in the store's ``client_detail``, as the HTTP API tells it).
     """
     try:
         yield
@@ -49,6 +57,10 @@ def tool_errors() -> Iterator[None]:
     except StoreUnavailable as exc:
         # The agent may be told only a generic text (``client_detail``): the log has the cause.
         log.warning("tool refused error=%s: %s", type(exc).__name__, exc)
+        raise ToolError(exc.client_detail()) from exc
+    except StoreError as exc:
+        # Not an outage: the message may quote the database driver. The log has it, in full.
+        log.error("tool failed error=%s", type(exc).__name__, exc_info=exc)
         raise ToolError(exc.client_detail()) from exc
     except PrecedentError as exc:
         raise ToolError(str(exc)) from exc
