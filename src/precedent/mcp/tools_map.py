@@ -12,7 +12,6 @@ from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
 from precedent.errors import InvalidQuery
-from precedent.graph_schema import load_schema
 from precedent.investigation import recent_changes as changes_between
 from precedent.investigation import service_snapshot
 from precedent.mcp.arguments import renamed
@@ -51,21 +50,6 @@ Before = Annotated[
 def _words(description: str) -> Any:
     # Published, and checked by SearchQuery in the words the API, the CLI and the page use.
     return Field(description=description, json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS})
-
-
-def _check_names(labels: tuple[str, ...], relationships: tuple[str, ...]) -> None:
-    schema = load_schema()
-    unknown = sorted(set(labels) - schema.node_labels)
-    if unknown:
-        raise ValueError(
-            f"unknown labels {unknown} in `label` (or `labels`); use labels from {sorted(schema.node_labels)}"
-        )
-    unknown = sorted(set(relationships) - schema.edge_types)
-    if unknown:
-        raise ValueError(
-            f"unknown relationships {unknown} in `rel` (or `relationships`); use types from "
-            f"{sorted(schema.edge_types)}"
-        )
 
 
 def register_map_tools(server: MCPServer, state: ToolState) -> None:
@@ -140,7 +124,6 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         with tool_errors():
             wanted_labels = renamed("label", label, "labels", labels) or ()
             wanted_rels = renamed("rel", rel, "relationships", relationships) or ()
-            _check_names(wanted_labels, wanted_rels)
             query = NeighbourhoodQuery(
                 incident=incident,
                 service=service,

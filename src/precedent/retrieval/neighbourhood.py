@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
+from precedent.graph_schema import load_schema
 from precedent.model import GraphFilter
 from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.query import check_window
@@ -73,6 +74,11 @@ class NeighbourhoodQuery:
         after: Skip nodes that occurred before this time (nodes with no time pass).
         max_nodes: Node cap; the answer says when it was reached (each hop it cuts keeps
             ``LABEL_RANKS`` labels first, the newest first).
+
+    Raises:
+        InvalidQuery: for a depth out of range, or a time window that holds nothing.
+        SchemaError: for a label or relationship type ``graph_schema/`` does not have.
+        ValueError: for no centre or two, or a node cap below 1.
     """
 
     incident: str | None = None
@@ -92,6 +98,13 @@ class NeighbourhoodQuery:
         if self.max_nodes < 1:
             raise ValueError("max_nodes must be >= 1")
         check_window(self.after, self.before)
+        # Before the centre is looked up, and in the schema's words on every surface (MCP had its
+        # own): a label no node has would walk to nothing and answer an empty neighbourhood.
+        schema = load_schema()
+        for label in self.labels:
+            schema.check_label(label)
+        for rel_type in self.rel_types:
+            schema.check_edge_type(rel_type)
 
 
 async def find_neighbourhood(
