@@ -58,7 +58,7 @@ if TYPE_CHECKING:
         (
             "get_investigation",
             {"incident": "INC-1", "similar": 100, "change_window_hours": 0},
-            "`similar` must be a whole number from 1 to 20, not 100; "
+            "`similar` must be a whole number from 1 to 50, not 100; "
             "`change_window_hours` must be a number above 0 and at most 720, not 0",
         ),
         # Strings for a flag and a number, refused as the HTTP API refuses them (the SDK took them).
@@ -66,11 +66,11 @@ if TYPE_CHECKING:
             "get_investigation",
             {"incident": "INC-1", "rebuild": "yes", "similar": "5"},
             '`rebuild` must be true or false, not "yes"; '
-            '`similar` must be a whole number from 1 to 20, not "5"',
+            '`similar` must be a whole number from 1 to 50, not "5"',
         ),
         ("search", {"query": "x", "limit": "5"}, '`limit` must be a whole number from 1 to 100, not "5"'),
         ("recent_changes", {"hours": "24"}, '`hours` must be a number above 0 and at most 720, not "24"'),
-        ("recent_changes", {"limit": True}, "`limit` must be a whole number from 1 to 200, not true"),
+        ("recent_changes", {"limit": True}, "`limit` must be a whole number from 1 to 500, not true"),
     ],
 )
 async def test_a_rejected_argument_says_what_to_send(
@@ -86,7 +86,7 @@ async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> N
         assert pydantic_words not in text
     assert "`until` must be an ISO 8601 time" in text
     assert "`hours` must be a number above 0 and at most 720, not -1" in text
-    assert "`limit` must be a whole number from 1 to 200; 1.5 has a fractional part" in text
+    assert "`limit` must be a whole number from 1 to 500; 1.5 has a fractional part" in text
 
 
 async def test_an_argument_the_tool_does_not_take_is_refused(public_server: MCPServer) -> None:

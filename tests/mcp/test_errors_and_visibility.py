@@ -106,7 +106,7 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         (
             "recent_changes",
             {"limit": 0},
-            "invalid arguments: limit must be a whole number from 1 to 200, not 0",
+            "invalid arguments: limit must be a whole number from 1 to 500, not 0",
         ),
         ("get_incident", {}, "incident"),
         (

@@ -25,6 +25,7 @@ from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
     RECENT_MAX,
+    SIMILAR_PRECEDENTS_MAX,
     Collaborators,
     InvestigationOptions,
     build_and_save,
@@ -66,7 +67,12 @@ class InvestigationRequestDTO(BaseModel):
     severity: str | None = None
     type: str | None = None
     declared_at: IsoTime | None = Field(default=None, description="default: now")
-    similar: StrictInt = Field(default=5, ge=1, le=50, description="how many precedents")
+    similar: StrictInt = Field(
+        default=5,
+        ge=1,
+        le=SIMILAR_PRECEDENTS_MAX,
+        description=f"how many precedents (1 to {SIMILAR_PRECEDENTS_MAX})",
+    )
     change_window_hours: float = Field(default=24.0, ge=0.1, le=720, description="changes read this far back")
 
 

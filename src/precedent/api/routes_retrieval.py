@@ -17,6 +17,7 @@ from precedent.model import Viewer
 from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
     SIMILAR_MAX_RESULTS,
     Catalog,
     DescribedQuery,
@@ -60,7 +61,10 @@ Depth = Annotated[
 ]
 Labels = Annotated[list[str] | None, QueryParameter(description="only reach nodes with these labels")]
 RelTypes = Annotated[list[str] | None, QueryParameter(description="only follow these relationship types")]
-MaxNodes = Annotated[int, QueryParameter(ge=1, le=5000, description="node cap (`truncated` says when hit)")]
+MaxNodes = Annotated[
+    int,
+    QueryParameter(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="node cap (`truncated` says when hit)"),
+]
 
 
 @get("/v1/incidents/{incident:str}", responses=problem_responses(400, 404, 503))

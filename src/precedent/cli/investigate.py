@@ -17,7 +17,7 @@ from precedent.cli.investigation_view import render, say_unknown_services
 from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
-from precedent.investigation import InvestigationOptions, build_investigation, save
+from precedent.investigation import SIMILAR_PRECEDENTS_MAX, InvestigationOptions, build_investigation, save
 from precedent.responses import InvestigationResponse
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime
@@ -38,7 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_incident_flags(parser)
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601; default now)")
-    parser.add_argument("--similar", type=int, default=5, help="how many precedents (default 5)")
+    parser.add_argument(
+        "--similar",
+        type=int,
+        default=5,
+        help=f"how many precedents (default 5, at most {SIMILAR_PRECEDENTS_MAX})",
+    )
     parser.add_argument(
         "--window-hours",
         type=float,

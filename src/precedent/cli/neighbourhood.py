@@ -15,6 +15,7 @@ from precedent.model import display_name
 from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
     NeighbourhoodQuery,
     find_neighbourhood,
     truncation_note,
@@ -45,7 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--rel", action="append", help="only follow this relationship type (repeatable)")
     parser.add_argument("--before", help="skip nodes that occurred at or after this time (ISO 8601)")
     parser.add_argument("--after", help="skip nodes that occurred before this time (ISO 8601)")
-    parser.add_argument("--max-nodes", type=int, default=200, help="node cap (default 200)")
+    parser.add_argument(
+        "--max-nodes",
+        type=int,
+        default=200,
+        help=f"node cap (default 200, at most {MAX_NEIGHBOURHOOD_NODES})",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_viewer_flag(parser)
     parser.set_defaults(handler=run)

@@ -15,6 +15,7 @@ from precedent.investigation.around import (
     service_snapshot,
 )
 from precedent.investigation.build import (
+    SIMILAR_PRECEDENTS_MAX,
     Collaborators,
     InvestigationOptions,
     build_investigation,
@@ -60,6 +61,7 @@ from precedent.investigation.results import (
 
 __all__ = [
     "RECENT_MAX",
+    "SIMILAR_PRECEDENTS_MAX",
     "latest_or_build",
     "Change",
     "Collaborators",

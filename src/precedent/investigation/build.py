@@ -34,7 +34,17 @@ if TYPE_CHECKING:
     from precedent.retrieval.similar import SimilarIncidentFinder
     from precedent.store.base import GraphStore
 
-__all__ = ["Collaborators", "InvestigationOptions", "build_investigation", "investigation_id"]
+__all__ = [
+    "SIMILAR_PRECEDENTS_MAX",
+    "Collaborators",
+    "InvestigationOptions",
+    "build_investigation",
+    "investigation_id",
+]
+
+SIMILAR_PRECEDENTS_MAX = 50
+"""The most similar past incidents an investigation gathers, on every surface (the API's and the
+MCP tool's ``similar``, the CLI's ``--similar``): the MCP tool had 20, the API 50."""
 
 
 def _utc_now() -> datetime:
@@ -76,8 +86,9 @@ class InvestigationOptions:
 
     def __post_init__(self) -> None:
         # Said in hours and counts, as every caller (--window-hours, change_window_hours) gives them.
-        if not 1 <= self.similar <= 50:
-            raise ValueError(f"the number of similar incidents must be from 1 to 50, not {self.similar}")
+        if not 1 <= self.similar <= SIMILAR_PRECEDENTS_MAX:
+            most = SIMILAR_PRECEDENTS_MAX
+            raise ValueError(f"the number of similar incidents must be from 1 to {most}, not {self.similar}")
         if not timedelta(0) < self.change_window <= timedelta(days=30):
             hours = self.change_window / timedelta(hours=1)
             raise ValueError(

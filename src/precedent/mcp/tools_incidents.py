@@ -14,6 +14,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import AwareDatetime, Field
 
 from precedent.investigation import (
+    SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
     build_investigation,
     latest_for_incident,
@@ -156,7 +157,9 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         rebuild: Annotated[
             bool, Field(description="build a fresh one even when an investigation is stored")
         ] = False,
-        similar: Annotated[int, Field(ge=1, le=20, description="how many similar past incidents")] = 5,
+        similar: Annotated[
+            int, Field(ge=1, le=SIMILAR_PRECEDENTS_MAX, description="how many similar past incidents")
+        ] = 5,
         change_window_hours: Annotated[
             float, Field(gt=0, le=720, description="how far before the declaration to read changes")
         ] = 24,

@@ -11,6 +11,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
+from precedent.browse import MAX_CHANGES
 from precedent.errors import InvalidQuery
 from precedent.investigation import recent_changes as changes_between
 from precedent.investigation import service_snapshot
@@ -22,6 +23,7 @@ from precedent.mcp.tools_incidents import limit_field, read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
     SEARCH_DEFAULT_LIMIT,
     SEARCH_MAX_CHARS,
     SEARCH_MAX_RESULTS,
@@ -33,9 +35,6 @@ from precedent.retrieval import (
 )
 
 __all__ = ["register_map_tools"]
-
-RECENT_CHANGES_MAX = 200
-"""The most changes ``recent_changes`` answers an agent with at once (a notebook may ask for more)."""
 
 ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
 Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
@@ -115,7 +114,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         after: After = None,
         before: Before = None,
         max_nodes: Annotated[
-            int, Field(ge=1, le=1000, description="node cap; `truncated` says when hit")
+            int, Field(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="node cap; `truncated` says when hit")
         ] = 100,
     ) -> Annotated[CallToolResult, NeighbourhoodResponse]:
         """The nodes and relationships within `depth` hops of an incident or a service, filtered
@@ -187,14 +186,14 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = 24,
-        limit: Annotated[int, limit_field(RECENT_CHANGES_MAX, "how many changes, newest first")] = 50,
+        limit: Annotated[int, limit_field(MAX_CHANGES, "how many changes, newest first")] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
         newest first, on one service or across the map.
         """
         with tool_errors():
-            if not 1 <= limit <= RECENT_CHANGES_MAX:
-                raise InvalidQuery.limit_out_of_range(limit, RECENT_CHANGES_MAX)
+            if not 1 <= limit <= MAX_CHANGES:
+                raise InvalidQuery.limit_out_of_range(limit, MAX_CHANGES)
             end = until or datetime.now(UTC)
             start = end - timedelta(hours=hours)
             runtime = state.runtime()

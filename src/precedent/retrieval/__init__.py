@@ -9,6 +9,7 @@ from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import (
     MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
     NeighbourhoodQuery,
     find_neighbourhood,
     truncation_note,
@@ -60,6 +61,7 @@ __all__ = [
     "SEARCH_MAX_CHARS",
     "SEARCH_MAX_RESULTS",
     "MAX_NEIGHBOURHOOD_DEPTH",
+    "MAX_NEIGHBOURHOOD_NODES",
     "DEFAULT_WEIGHTS",
     "KINDS",
     "KINDS_PATTERN",

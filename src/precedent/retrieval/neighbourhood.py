@@ -37,6 +37,7 @@ __all__ = [
     "HUB_LABELS",
     "LABEL_RANKS",
     "MAX_NEIGHBOURHOOD_DEPTH",
+    "MAX_NEIGHBOURHOOD_NODES",
     "NeighbourhoodQuery",
     "find_neighbourhood",
     "truncation_note",
@@ -45,6 +46,10 @@ __all__ = [
 MAX_NEIGHBOURHOOD_DEPTH = 4
 """The most hops a neighbourhood walks, for every caller (API, MCP, CLI): beyond it a walk reaches
 most of a connected map, which is no neighbourhood and costs the store a full traversal."""
+
+MAX_NEIGHBOURHOOD_NODES = 5000
+"""The largest node cap (``max_nodes``) a neighbourhood takes, for every caller (API, MCP, CLI):
+the MCP tool stopped at 1,000, the API at 5,000, the CLI nowhere."""
 
 HUB_LABELS = ("CatalogType", "IncidentStatus", "IncidentType", "Severity", "User")
 """Attribute-like nodes an unnarrowed walk reaches but does not walk through: each links to
@@ -78,7 +83,7 @@ class NeighbourhoodQuery:
     Raises:
         InvalidQuery: for a depth out of range, or a time window that holds nothing.
         SchemaError: for a label or relationship type ``graph_schema/`` does not have.
-        ValueError: for no centre or two, or a node cap below 1.
+        ValueError: for no centre or two, or a node cap out of range.
     """
 
     incident: str | None = None
@@ -95,8 +100,8 @@ class NeighbourhoodQuery:
             raise ValueError("name exactly one centre: an incident or a service")
         if not 0 <= self.depth <= MAX_NEIGHBOURHOOD_DEPTH:
             raise InvalidQuery.depth_out_of_range(self.depth, MAX_NEIGHBOURHOOD_DEPTH)
-        if self.max_nodes < 1:
-            raise ValueError("max_nodes must be >= 1")
+        if not 1 <= self.max_nodes <= MAX_NEIGHBOURHOOD_NODES:
+            raise ValueError(f"max_nodes must be from 1 to {MAX_NEIGHBOURHOOD_NODES}, not {self.max_nodes}")
         check_window(self.after, self.before)
         # Before the centre is looked up, and in the schema's words on every surface (MCP had its
         # own): a label no node has would walk to nothing and answer an empty neighbourhood.

@@ -1,0 +1,76 @@
+"""One cap per number, on every surface: the HTTP API, the MCP tools and the CLI publish the same.
+
+The MCP tools had caps of their own: 200 changes where the API pages 500, 20 precedents in an
+investigation where the API builds 50, a node cap of 1,000 where the API's is 5,000. An agent
+refused a number a responder's script sends (or the other way round) learns nothing from the
+other surface, so each cap is one constant and this test reads each surface's published bounds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from precedent.api.app import create_app
+from precedent.browse import MAX_CHANGES
+from precedent.config import Settings
+from precedent.investigation import SIMILAR_PRECEDENTS_MAX
+from precedent.mcp import build_server
+from precedent.model import PUBLIC_VIEWER
+from precedent.retrieval import (
+    MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
+    SEARCH_MAX_RESULTS,
+    SIMILAR_MAX_RESULTS,
+)
+
+# (MCP tool, its argument), (a GET route's path or a request body's schema, its parameter or field), the cap.
+SAME = [
+    (("recent_changes", "limit"), ("/v1/services/{service}/changes", "limit"), MAX_CHANGES),
+    (("get_investigation", "similar"), ("InvestigationRequestDTO", "similar"), SIMILAR_PRECEDENTS_MAX),
+    (
+        ("neighbourhood", "max_nodes"),
+        ("/v1/services/{service}/neighbourhood", "max_nodes"),
+        MAX_NEIGHBOURHOOD_NODES,
+    ),
+    (
+        ("neighbourhood", "depth"),
+        ("/v1/incidents/{incident}/neighbourhood", "depth"),
+        MAX_NEIGHBOURHOOD_DEPTH,
+    ),
+    (("search", "limit"), ("/v1/search", "limit"), SEARCH_MAX_RESULTS),
+    (("find_similar_incidents", "limit"), ("/v1/incidents/{incident}/similar", "limit"), SIMILAR_MAX_RESULTS),
+]
+
+
+def _no_runtime() -> Any:
+    raise AssertionError("listing the tools runs none")
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict[str, Any]:
+    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+    return app.openapi_schema.to_schema()
+
+
+async def _tool_schemas() -> dict[str, dict[str, Any]]:
+    async with Client(build_server(_no_runtime, viewer=PUBLIC_VIEWER)) as client:
+        return {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+
+
+def _api_maximum(openapi: dict[str, Any], where: str, name: str) -> object:
+    if where.startswith("/"):
+        [parameter] = [p for p in openapi["paths"][where]["get"]["parameters"] if p["name"] == name]
+        return parameter["schema"]["maximum"]
+    return openapi["components"]["schemas"][where]["properties"][name]["maximum"]
+
+
+@pytest.mark.parametrize(("tool", "route", "cap"), SAME, ids=[f"{t}.{a}" for (t, a), _, _ in SAME])
+async def test_the_mcp_tool_and_the_api_publish_one_cap(
+    openapi: dict[str, Any], tool: tuple[str, str], route: tuple[str, str], cap: int
+) -> None:
+    schemas = await _tool_schemas()
+    assert schemas[tool[0]]["properties"][tool[1]]["maximum"] == cap
+    assert _api_maximum(openapi, *route) == cap
