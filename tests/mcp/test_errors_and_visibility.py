@@ -64,10 +64,10 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
         ("neighbourhood", {"service": "no-such-service"}, "service 'no-such-service' not found"),
         ("neighbourhood", {"incident": "INC-1", "service": "x"}, "name exactly one centre"),
         # In the schema's words, as the HTTP API and the CLI say them (the tool had its own).
-        ("neighbourhood", {"service": "x", "label": ["Nope"]}, UNKNOWN_LABEL),
-        ("neighbourhood", {"service": "x", "labels": ["Nope"]}, UNKNOWN_LABEL),
-        ("neighbourhood", {"service": "x", "rel": ["NOPE"]}, UNKNOWN_REL),
-        ("neighbourhood", {"service": "x", "relationships": ["NOPE"]}, UNKNOWN_REL),
+        ("neighbourhood", {"incident": "INC-1", "label": ["Nope"]}, UNKNOWN_LABEL),
+        ("neighbourhood", {"incident": "INC-1", "labels": ["Nope"]}, UNKNOWN_LABEL),
+        ("neighbourhood", {"incident": "INC-1", "rel": ["NOPE"]}, UNKNOWN_REL),
+        ("neighbourhood", {"incident": "INC-1", "relationships": ["NOPE"]}, UNKNOWN_REL),
         # The API's names and the tool's first ones are both taken; both at once is refused naming them.
         (
             "neighbourhood",

@@ -20,7 +20,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery
-from precedent.graph_schema import load_schema
 from precedent.model import GraphFilter
 from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.query import check_window
@@ -82,7 +81,6 @@ class NeighbourhoodQuery:
 
     Raises:
         InvalidQuery: for a depth out of range, or a time window that holds nothing.
-        SchemaError: for a label or relationship type ``graph_schema/`` does not have.
         ValueError: for no centre or two, or a node cap out of range.
     """
 
@@ -103,13 +101,6 @@ class NeighbourhoodQuery:
         if not 1 <= self.max_nodes <= MAX_NEIGHBOURHOOD_NODES:
             raise ValueError(f"max_nodes must be from 1 to {MAX_NEIGHBOURHOOD_NODES}, not {self.max_nodes}")
         check_window(self.after, self.before)
-        # Before the centre is looked up, and in the schema's words on every surface (MCP had its
-        # own): a label no node has would walk to nothing and answer an empty neighbourhood.
-        schema = load_schema()
-        for label in self.labels:
-            schema.check_label(label)
-        for rel_type in self.rel_types:
-            schema.check_edge_type(rel_type)
 
 
 async def find_neighbourhood(
@@ -119,6 +110,8 @@ async def find_neighbourhood(
 
     Raises:
         NotFound: if the centre is not in the map, or is private and the viewer may not see it.
+        SchemaError: for a label or relationship type ``graph_schema/`` does not have (the
+            store's walk checks them, in the same words on every surface and either store).
     """
     if query.incident is not None:
         centre = await catalog.incident(query.incident, viewer)
