@@ -106,10 +106,16 @@ class InvalidQuery(PrecedentError):
     def limit_out_of_range(cls, limit: object, most: int) -> InvalidQuery:
         """A ``limit`` that is not a whole number from 1 to ``most``: the one wording of every route,
         command and tool (each had its own, from "Expected `int` >= 1" to "must be between")."""
+        return cls.number_out_of_range("limit", limit, 1, most)
+
+    @classmethod
+    def number_out_of_range(cls, name: str, value: object, least: int, most: int) -> InvalidQuery:
+        """A parameter ``name`` that is not a whole number from ``least`` to ``most`` (a word such as
+        "ten" as much as 0): ``limit``'s wording, for every whole-number parameter."""
         return cls(
-            f"limit must be a whole number from 1 to {most}, not {limit}: send one in that range, "
-            "or leave limit out for the default",
-            field="limit",
+            f"{name} must be a whole number from {least} to {most}, not {value}: send one in that range, "
+            f"or leave {name} out for the default",
+            field=name,
         )
 
     @classmethod

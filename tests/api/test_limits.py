@@ -7,7 +7,8 @@ between 1 and 100; got 0" from the layers below. Now one message, ``InvalidQuery
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -69,3 +70,40 @@ async def test_the_openapi_document_still_publishes_each_limits_range(read_api: 
     for path, most in (("/v1/incidents", MAX_LIMIT), ("/v1/services/{service}/changes", MAX_CHANGES)):
         [limit] = [p for p in paths[path]["get"]["parameters"] if p["name"] == "limit"]
         assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, most), path
+
+
+def _whole_number_parameters(paths: dict[str, Any]) -> list[tuple[str, dict[str, str], str, int, int]]:
+    """(path, its required parameters, parameter, least, most) of every GET route's whole-number
+    query parameter; a required parameter is given as "x" (``q`` on /v1/search)."""
+    found = []
+    for path, operations in paths.items():
+        parameters = operations.get("get", {}).get("parameters", [])
+        required = {p["name"]: "x" for p in parameters if p["in"] == "query" and p.get("required")}
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter["in"] == "query" and schema.get("type") == "integer":
+                # OpenAPI publishes a validator's bounds as numbers (1.0): they are whole.
+                bounds = (int(schema["minimum"]), int(schema["maximum"]))
+                found.append((path, required, parameter["name"], *bounds))
+    return found
+
+
+async def test_a_word_for_a_whole_number_is_refused_as_a_number_out_of_range_is(read_api: Api) -> None:
+    # ?limit=ten answered litestar's "Expected `int`, got `str`" where ?limit=0 was told the
+    # range: every whole-number parameter of every route now says it alike, limit's way.
+    paths = (await read_api.client.get("/schema/openapi.json")).json()["paths"]
+    parameters = _whole_number_parameters(paths)
+    assert {"limit", "depth", "max_nodes", "weeks", "days", "min_incidents"} <= {p[2] for p in parameters}
+    headers = read_api.auth(read_api.tokens.admin)
+    for template, required, name, least, most in parameters:
+        path = re.sub(r"{\w+}", "x", template)
+        for sent in ("ten", "2.5"):
+            answer = await read_api.client.get(path, params={**required, name: sent}, headers=headers)
+            said = str(InvalidQuery.number_out_of_range(name, sent, least, most))
+            assert answer.status_code == 400, (path, name, answer.text)
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert answer.json()["detail"] == said, (path, name)
+            assert answer.json()["title"] == "InvalidQuery", (path, name)
+            assert answer.json()["errors"] == [{"field": name, "source": "query", "message": said}]
+    incidents = await read_api.client.get("/v1/incidents", params={"limit": "ten"}, headers=headers)
+    assert incidents.json()["detail"] == str(InvalidQuery.limit_out_of_range("ten", MAX_LIMIT))

@@ -25,6 +25,7 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.api.observe import current_request_id
+from precedent.api.whole_numbers import number_refusal
 from precedent.errors import (
     ConfigError,
     DeliveryNotRetryable,
@@ -198,13 +199,22 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
+    refusals: list[InvalidQuery] = []
     for error in errors:
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
+        refusal = number_refusal(request.route_handler, error["field"], raw) if isinstance(raw, str) else None
+        if refusal is not None:
+            # "Expected `int`, got `str`" for ?limit=ten, where ?limit=0 is told the range.
+            error["message"] = str(refusal)
+            refusals.append(refusal)
         if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
             error["message"] += _OFFSET_HINT
         if error["message"] == _NO_ZONE:
             # pydantic's words for a body's time without a zone say what is missing, not what to send.
             error["message"] += _ZONE_HINT
+    if len(errors) == 1 and refusals:
+        # Answered as the same parameter out of range is, word for word.
+        return problem_response(refusals[0])
     if any(e["field"] == "data" and e["source"] == "body" for e in errors):
         # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
         detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"
