@@ -90,6 +90,32 @@ async def test_a_post_with_a_query_parameter_its_route_does_not_take_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "use"),
+    [
+        ("/v1/search", {"query": "pool"}, "use q, not query"),
+        ("/v1/incidents", {"query": "pool"}, "use q, not query"),
+        ("/v1/search", {"q": "pool", "kind": "incident"}, "use kinds, not kind"),
+        ("/v1/incidents/INC-1/neighbourhood", {"labels": "Service"}, "use label, not labels"),
+        (
+            "/v1/services/payments-api/neighbourhood",
+            {"relationships": "OWNED_BY"},
+            "use rel, not relationships",
+        ),
+    ],
+)
+async def test_a_name_another_surface_gives_a_parameter_is_refused_naming_the_apis(
+    client: AsyncClient, path: str, params: dict[str, str], use: str
+) -> None:
+    # The MCP tools take query, labels and relationships as older names, the CLI --kind: the API
+    # answered only "unknown query parameter 'query'", leaving the caller to find q in the list.
+    response = await client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    refused = use.rsplit(" ", 1)[-1]
+    assert f"unknown query parameter {refused!r}: {use} " in response.json()["detail"]
+
+
 async def test_a_parameter_given_twice_that_takes_one_value_is_refused(client: AsyncClient) -> None:
     # ?severity=Minor&severity=Major (how many clients send a list) kept the last value and listed
     # the Major incidents alone, read as every Minor and Major one.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from mcp import Client
 
+from precedent.api.query_guard import OTHER_NAMES
 from precedent.errors import InvalidQuery
 from tests.mcp.test_errors_and_visibility import error_of
 
@@ -112,3 +114,17 @@ async def test_good_arguments_still_answer(public_server: MCPServer, runtime: Ru
     assert not result.is_error
     assert result.structured_content is not None
     assert 0 < len(result.structured_content["hits"]) <= 3
+
+
+async def test_each_older_name_a_tool_takes_is_one_the_http_api_refuses_naming_its_own(
+    public_server: MCPServer,
+) -> None:
+    # An agent that learnt `query` from a tool and sends it to GET /v1/search is told to use q.
+    older = {}
+    for tool in await public_server.list_tools():
+        for name, field in tool.input_schema["properties"].items():
+            said = re.match(r"the older name of `(\w+)`", field.get("description", ""))
+            if said:
+                older[name] = said[1]
+    assert older == {"query": "q", "labels": "label", "relationships": "rel"}
+    assert {name: OTHER_NAMES[name] for name in older} == older

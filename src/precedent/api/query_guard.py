@@ -9,12 +9,19 @@ all, is whatever its sender was configured with).
 
 The accepted names come from the handler's own signature (what the OpenAPI document lists), so a
 new parameter needs no second list here.
+
+A name another surface gives one of the route's parameters (``OTHER_NAMES``: the MCP tools' older
+``query``, ``labels`` and ``relationships``, the CLI's ``--kind``) is refused naming the API's
+("use q, not query"), not taken as well: each alias would be a second parameter of the route in
+the OpenAPI document, two ways to send one value for a generated client, and a request giving
+both would need a rule of its own. The refusal costs a caller who learnt another surface one retry.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from litestar.connection import ASGIConnection
@@ -23,7 +30,16 @@ from litestar.params import ParameterKwarg
 
 from precedent.errors import InvalidQuery
 
-__all__ = ["reject_unknown_query"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["OTHER_NAMES", "reject_unknown_query"]
+
+OTHER_NAMES: Mapping[str, str] = MappingProxyType(
+    {"query": "q", "labels": "label", "relationships": "rel", "kind": "kinds"}
+)
+"""The API's name of a parameter, by the name another surface gives it: an MCP tool's older name
+(``query`` for ``q``; tests/mcp checks the tools' list against this one) or a CLI flag's."""
 
 # Names litestar fills from the request itself, never from the query string.
 _RESERVED = frozenset({"data", "request", "state", "scope", "socket", "headers", "cookies", "query", "body"})
@@ -56,8 +72,9 @@ async def reject_unknown_query(
     ``require_scope``).
 
     Raises:
-        InvalidQuery: naming the first unknown parameter and the ones the route accepts, or the
-            first one given more than once that takes one value.
+        InvalidQuery: naming the first unknown parameter and the ones the route accepts (the one
+            to use instead, for a name another surface gives one), or the first one given more
+            than once that takes one value.
     """
     if handler.opt.get("any_query") or not connection.url.path.startswith("/v1/"):
         return
@@ -67,6 +84,14 @@ async def reject_unknown_query(
     names = [unquote_plus(part.split("=", 1)[0]) for part in raw.split("&") if part]
     given = set(names)
     unknown = sorted(given - accepted.keys())
+    renamed = [name for name in unknown if OTHER_NAMES.get(name) in accepted]
+    if renamed:
+        other, own = renamed[0], OTHER_NAMES[renamed[0]]
+        raise InvalidQuery(
+            f"unknown query parameter {other!r}: use {own}, not {other} (the API takes one name for "
+            f"each parameter, as its OpenAPI document at /schema lists them); {connection.url.path} "
+            f"accepts: {', '.join(sorted(accepted))}"
+        )
     if unknown:
         if accepted:
             takes = f"accepts: {', '.join(sorted(accepted))}"
