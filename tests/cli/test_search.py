@@ -6,11 +6,12 @@ hashing embedder. ``tests/test_one_search.py`` asks every surface the default, w
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.cli.main import main
+from precedent.cli.main import build_parser, main
 from precedent.embedding import HashEmbedder
 from precedent.errors import InvalidQuery
 from precedent.model import OWNER_VIEWER
@@ -65,7 +66,8 @@ async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.C
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        (["--limit", "many"], "argument --limit: must be a whole number, not many"),
+        # A word is said as a number out of range is, in the one wording of a limit.
+        (["--limit", "many"], f"argument --limit: {InvalidQuery.limit_out_of_range('many', 100)}"),
         (["--kind", "incidnet"], "argument --kind: invalid choice: 'incidnet'"),
         (["--mode", "words"], "argument --mode: invalid choice: 'words'"),
     ],
@@ -89,6 +91,9 @@ def test_a_bad_flag_is_refused_before_searching(
             "error: after (2024-02-01T00:00:00+00:00) is not earlier",
         ),
         (["search", "  "], "error: nothing to search for: give some words"),
+        (["search"], "error: nothing to search for: give some words"),
+        (["search", "pool", "--q", "cache"], "error: give the words once: as TEXT or as --q (the API's q)"),
+        (["search", "pool", "--kinds", "incidnet"], "error: unknown kind 'incidnet' in kinds"),
         # The range is the search's own, worded as every route, command and tool words a limit.
         (["search", "pool", "--limit", "0"], f"error: {InvalidQuery.limit_out_of_range(0, 100)}"),
         (["search", "pool", "--limit", "101"], f"error: {InvalidQuery.limit_out_of_range(101, 100)}"),
@@ -99,6 +104,32 @@ async def test_bad_input_is_said_in_one_line(
 ) -> None:
     assert await run_main(argv) == 2
     assert expected in said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+async def test_the_apis_names_find_what_the_commands_own_do(capsys: pytest.CaptureFixture[str]) -> None:
+    # `precedent search` took its words positionally and --kind, where GET /v1/search and the MCP
+    # tool say q and kinds: a responder who learnt those had no way to type them here.
+    own = ["search", "payments", "pool", "--kind", "incident", "--kind", "update", "--json", *WORDS]
+    assert await run_main(own) == 0
+    by_own_names = capsys.readouterr().out
+    apis = ["search", "--q", "payments pool", "--kinds", "incident,update", "--json", *WORDS]
+    assert await run_main(apis) == 0
+    assert capsys.readouterr().out == by_own_names
+    assert {hit.node.label for hit in SearchResponse.model_validate_json(by_own_names).hits} == {
+        "Incident",
+        "IncidentUpdate",
+    }
+
+
+def test_the_help_names_the_api_parameter_of_each_option() -> None:
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    search = commands.choices["search"]
+    api_names = {"text": "q", "q": "q", "kind": "kinds", "kinds": "kinds", "mode": "mode", "limit": "limit"}
+    api_names |= {"after": "after", "before": "before"}
+    helps = {action.dest: action.help or "" for action in search._actions}
+    for dest, api_name in api_names.items():
+        assert f"the API's {api_name}" in helps[dest], dest
 
 
 @pytest.mark.usefixtures("data_dir")

@@ -17,7 +17,14 @@ from precedent.cli.similar_io import parse_time
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
 from precedent.responses import SearchResponse
-from precedent.retrieval import KINDS, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_RESULTS, SearchMode, SearchQuery
+from precedent.retrieval import (
+    KINDS,
+    SEARCH_DEFAULT_LIMIT,
+    SEARCH_MAX_RESULTS,
+    SearchMode,
+    SearchQuery,
+    kinds_in,
+)
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -31,32 +38,49 @@ _SNIPPET = 120
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``search`` sub-command."""
+    """Add the ``search`` sub-command.
+
+    Its options are ``GET /v1/search``'s parameters, each help naming the one it is: the words
+    positionally or as ``--q``, the kinds one at a time (``--kind``) or as the API lists them
+    (``--kinds incident,service``), so a responder who learnt the API (or the MCP tool) can type it.
+    """
     parser = subparsers.add_parser(
-        "search", help="find incidents, updates, post-mortems, follow-ups and services by words and meaning"
+        "search",
+        help="find incidents, updates, post-mortems, follow-ups and services by words and meaning",
+        description="Search the map as GET /v1/search does; each option is the API parameter its help names.",
     )
-    parser.add_argument("text", nargs="+", metavar="TEXT", help="the words to look for")
+    parser.add_argument(
+        "text", nargs="*", metavar="TEXT", help="the words to look for (the API's q; or give them as --q)"
+    )
+    parser.add_argument("--q", metavar="WORDS", help="the words to look for (the API's q), instead of TEXT")
     parser.add_argument(
         "--kind",
         action="append",
         choices=tuple(KINDS),
-        help="only this kind of hit (repeatable; all when left out)",
+        help="only this kind of hit (repeatable; the API's kinds, one at a time; all when left out)",
+    )
+    parser.add_argument(
+        "--kinds",
+        metavar="KINDS",
+        help=f"only these kinds, comma-separated, as the API's kinds ({', '.join(KINDS)})",
     )
     parser.add_argument(
         "--mode",
         choices=get_args(SearchMode),
         default="hybrid",
-        help="hybrid: words and meaning (default, as the API, the page and MCP); text: words only, "
-        "no model to load; semantic: meaning only",
+        help="the API's mode. hybrid: words and meaning (default, as the API, the page and MCP); "
+        "text: words only, no model to load; semantic: meaning only",
     )
     parser.add_argument(
         "--limit",
         type=_whole_number,
         default=SEARCH_DEFAULT_LIMIT,
-        help=f"how many hits, 1 to {SEARCH_MAX_RESULTS} (default {SEARCH_DEFAULT_LIMIT})",
+        help=f"the API's limit: how many hits, 1 to {SEARCH_MAX_RESULTS} (default {SEARCH_DEFAULT_LIMIT})",
     )
-    parser.add_argument("--after", help="only what occurred at or after this time (ISO 8601)")
-    parser.add_argument("--before", help="only what occurred before this time (ISO 8601)")
+    parser.add_argument(
+        "--after", help="the API's after: only what occurred at or after this time (ISO 8601)"
+    )
+    parser.add_argument("--before", help="the API's before: only what occurred before this time (ISO 8601)")
     parser.add_argument(
         "--json", action="store_true", help="print JSON (the API's response) instead of a table"
     )
@@ -65,19 +89,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _whole_number(value: str) -> int:
-    # Only the type: the range is SearchQuery's to check, in the words every surface uses.
+    # Only the type: the range is SearchQuery's to check, in the words every surface uses (a word
+    # is said as a number out of range is).
     try:
         return int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {value}") from None
+        raise argparse.ArgumentTypeError(
+            str(InvalidQuery.limit_out_of_range(value, SEARCH_MAX_RESULTS))
+        ) from None
+
+
+def _words(args: argparse.Namespace) -> str:
+    """The words given as TEXT or as ``--q``.
+
+    Raises:
+        InvalidQuery: if given both ways (which one was meant cannot be told).
+    """
+    if args.text and args.q is not None:
+        raise InvalidQuery("give the words once: as TEXT or as --q (the API's q), not both")
+    return args.q if args.q is not None else " ".join(args.text)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the hits, best first, as a table or as the API's JSON."""
     try:
         query = SearchQuery(
-            " ".join(args.text),
-            kinds=tuple(args.kind or ()),
+            _words(args),
+            kinds=tuple(dict.fromkeys([*(args.kind or ()), *kinds_in(args.kinds)])),
             mode=args.mode,
             limit=args.limit,
             after=parse_time(args.after) if args.after else None,
