@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from precedent.errors import InvalidQuery
 from precedent.responses import NeighbourhoodResponse
+from precedent.retrieval import MAX_NEIGHBOURHOOD_NODES
 from tests.cli.output import run_main
 
 if TYPE_CHECKING:
@@ -47,3 +49,13 @@ async def test_an_unknown_label_is_told_the_labels_it_may_use(
     assert "unknown node label 'Servce'; use one of" in said
     assert "Service" in said.split("use one of", 1)[1]
     assert "schema.toml" not in said
+
+
+async def test_a_node_cap_over_every_surfaces_is_refused_in_the_apis_words(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CLI had no cap (the API 5,000, the MCP tool 1,000): one cap now, said as the API says it.
+    most = MAX_NEIGHBOURHOOD_NODES
+    assert await run_main(["neighbourhood", "--service", "ledger", "--max-nodes", str(most + 1)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert str(InvalidQuery.number_out_of_range("max_nodes", most + 1, 1, most)) in said

@@ -80,8 +80,8 @@ class NeighbourhoodQuery:
             ``LABEL_RANKS`` labels first, the newest first).
 
     Raises:
-        InvalidQuery: for a depth out of range, or a time window that holds nothing.
-        ValueError: for no centre or two, or a node cap out of range.
+        InvalidQuery: for a depth or a node cap out of range, or a time window that holds nothing.
+        ValueError: for no centre or two.
     """
 
     incident: str | None = None
@@ -99,7 +99,7 @@ class NeighbourhoodQuery:
         if not 0 <= self.depth <= MAX_NEIGHBOURHOOD_DEPTH:
             raise InvalidQuery.depth_out_of_range(self.depth, MAX_NEIGHBOURHOOD_DEPTH)
         if not 1 <= self.max_nodes <= MAX_NEIGHBOURHOOD_NODES:
-            raise ValueError(f"max_nodes must be from 1 to {MAX_NEIGHBOURHOOD_NODES}, not {self.max_nodes}")
+            raise InvalidQuery.number_out_of_range("max_nodes", self.max_nodes, 1, MAX_NEIGHBOURHOOD_NODES)
         check_window(self.after, self.before)
 
 
