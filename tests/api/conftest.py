@@ -215,3 +215,17 @@ async def running(app: Litestar) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+
+
+@asynccontextmanager
+async def serving(store: GraphStore, data_dir: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Tokens]]:
+    """The app running on an opened ``store`` (a test's own, failing on purpose), its client and tokens.
+
+    The caller opens and closes the store: the app only uses it.
+    """
+    tokens = await issue_tokens(store)
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield client, tokens

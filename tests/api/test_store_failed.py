@@ -9,14 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-import httpx
-
-from precedent.api.app import create_app
-from precedent.config import Settings
-from precedent.embedding import HashEmbedder
 from precedent.errors import StoreError
 from precedent.store.embedded import EmbeddedStore
-from tests.api.conftest import issue_tokens, running
+from tests.api.conftest import serving
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,12 +41,8 @@ async def test_a_store_failure_answers_500_with_what_to_do_and_the_driver_words_
     store = _ListingFails(tmp_path / "graph", dimensions=384)
     await store.open()
     try:
-        tokens = await issue_tokens(store)
-        settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
-        transport = httpx.ASGITransport(app=app)
         caplog.set_level(logging.ERROR, logger="precedent.api")
-        async with running(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with serving(store, tmp_path) as (client, tokens):
             response = await client.get("/v1/incidents", headers={"Authorization": f"Bearer {tokens.read}"})
     finally:
         await store.close()

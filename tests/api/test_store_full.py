@@ -12,14 +12,9 @@ import logging
 import resource
 from typing import TYPE_CHECKING
 
-import httpx
-
-from precedent.api.app import create_app
 from precedent.api.errors import STORE_RETRY_AFTER_SECONDS
-from precedent.config import Settings
-from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
-from tests.api.conftest import issue_tokens, running
+from tests.api.conftest import serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,17 +40,13 @@ async def test_a_write_on_a_full_disk_answers_503_with_what_to_do_and_no_server_
     store = EmbeddedStore(path, dimensions=384)
     await store.open()
     try:
-        tokens = await issue_tokens(store)
-        settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
-        app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=384))
-        transport = httpx.ASGITransport(app=app)
         change = {
             "service": "payments-api",
             "kind": "deploy",
             "started_at": "2026-01-01T10:00:00Z",
             "id": "d1",
         }
-        async with running(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with serving(store, tmp_path) as (client, tokens):
             headers = {"Authorization": f"Bearer {tokens.write}"}
             caplog.set_level(logging.WARNING, logger="precedent")
             with _disk_full_at((path / "wal").stat().st_size):
