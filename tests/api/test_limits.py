@@ -7,6 +7,7 @@ between 1 and 100; got 0" from the layers below. Now one message, ``InvalidQuery
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -107,3 +108,29 @@ async def test_a_word_for_a_whole_number_is_refused_as_a_number_out_of_range_is(
             assert answer.json()["errors"] == [{"field": name, "source": "query", "message": said}]
     incidents = await read_api.client.get("/v1/incidents", params={"limit": "ten"}, headers=headers)
     assert incidents.json()["detail"] == str(InvalidQuery.limit_out_of_range("ten", MAX_LIMIT))
+
+
+@pytest.mark.parametrize("sent", ["ten", 2.5, True])
+async def test_a_body_number_that_is_no_whole_number_is_refused_in_the_same_wording(
+    read_api: Api, sent: object
+) -> None:
+    # pydantic said "Input should be a valid integer", and `"limit": true` was read as 1.
+    headers = read_api.auth(read_api.tokens.admin)
+    for path, name, most in (
+        ("/v1/similar", "limit", SIMILAR_MAX_RESULTS),
+        ("/v1/investigations", "similar", 50),
+    ):
+        answer = await read_api.client.post(path, json={"name": "Checkout 500s", name: sent}, headers=headers)
+        assert answer.status_code == 400, (path, answer.text)
+        said = str(InvalidQuery.number_out_of_range(name, json.dumps(sent), 1, most))
+        assert answer.json()["errors"] == [{"field": name, "source": "body", "message": said}], path
+
+
+async def test_an_investigations_similar_out_of_range_is_refused_as_the_cli_refuses_it(read_api: Api) -> None:
+    answer = await read_api.client.post(
+        "/v1/investigations",
+        json={"name": "Checkout 500s", "similar": 51},
+        headers=read_api.auth(read_api.tokens.admin),
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == "the number of similar incidents must be from 1 to 50, not 51"

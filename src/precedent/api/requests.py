@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from litestar.params import ParameterKwarg, QueryParameter
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
+from precedent.errors import InvalidQuery
 from precedent.retrieval import (
     EXCLUDE_MAX,
     NAME_MAX_CHARS,
@@ -16,7 +19,7 @@ from precedent.retrieval import (
     SUMMARY_MAX_CHARS,
 )
 
-__all__ = ["DescribedIncidentRequest", "IsoTime", "limit_bounds", "limit_parameter"]
+__all__ = ["DescribedIncidentRequest", "IsoTime", "limit_bounds", "limit_parameter", "whole_number"]
 
 
 def limit_bounds(most: int) -> JsonDict:
@@ -32,6 +35,26 @@ def limit_bounds(most: int) -> JsonDict:
 def limit_parameter(most: int, what: str) -> ParameterKwarg:
     """A ``limit`` query parameter from 1 to ``most`` (``limit_bounds``), described as ``what``."""
     return QueryParameter(description=f"{what} (1 to {most})", schema_extra=limit_bounds(most))
+
+
+def whole_number(name: str, least: int, most: int) -> BeforeValidator:
+    """A body's whole-number field: a string, a fraction or a flag is refused as a number out of
+    range is (``InvalidQuery.number_out_of_range``), its range left to the layer below.
+
+    pydantic said "Input should be a valid integer" for ``"limit": "ten"``, and the framework read
+    ``"limit": true`` as 1 before pydantic saw it (a ``StrictInt`` did not stop it).
+    """
+
+    def whole(value: object) -> object:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON's 5.0 is a whole number, as JSON Schema's "integer" says
+        if isinstance(value, bool) or not isinstance(value, int):
+            said = InvalidQuery.number_out_of_range(name, json.dumps(value, default=str), least, most)
+            # The text as a context value: a sent "{" is no template field.
+            raise PydanticCustomError("whole_number", "{said}", {"said": str(said)})
+        return value
+
+    return BeforeValidator(whole)
 
 
 def _iso_text(value: object) -> object:
@@ -74,7 +97,7 @@ class DescribedIncidentRequest(BaseModel):
         max_length=EXCLUDE_MAX,
         description=f"incident ids never to return (at most {EXCLUDE_MAX})",
     )
-    limit: StrictInt = Field(
+    limit: Annotated[int, whole_number("limit", 1, SIMILAR_MAX_RESULTS)] = Field(
         default=10,
         description=f"how many results (1 to {SIMILAR_MAX_RESULTS})",
         json_schema_extra=limit_bounds(SIMILAR_MAX_RESULTS),

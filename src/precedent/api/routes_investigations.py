@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, SkipValidation
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
-from precedent.api.requests import IsoTime, limit_parameter
+from precedent.api.requests import IsoTime, limit_parameter, whole_number
 from precedent.browse import MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
 from precedent.errors import InvalidQuery
@@ -67,11 +67,11 @@ class InvestigationRequestDTO(BaseModel):
     severity: str | None = None
     type: str | None = None
     declared_at: IsoTime | None = Field(default=None, description="default: now")
-    similar: StrictInt = Field(
+    # Its range is InvestigationOptions' to check, in the words the CLI's --similar is refused in.
+    similar: Annotated[int, whole_number("similar", 1, SIMILAR_PRECEDENTS_MAX)] = Field(
         default=5,
-        ge=1,
-        le=SIMILAR_PRECEDENTS_MAX,
         description=f"how many precedents (1 to {SIMILAR_PRECEDENTS_MAX})",
+        json_schema_extra={"minimum": 1, "maximum": SIMILAR_PRECEDENTS_MAX},
     )
     change_window_hours: float = Field(default=24.0, ge=0.1, le=720, description="changes read this far back")
 
