@@ -229,6 +229,20 @@ def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_sta
     assert "worker processes" not in text  # refused before the supervisor started
 
 
+def test_several_workers_wait_for_a_neo4j_not_up_yet_as_each_service_does(
+    unreachable_neo4j: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The check before the workers start asked Neo4j once: `serve --workers 4` started beside it
+    # by compose exited at once, where one process (and each worker) waits for it.
+    monkeypatch.setenv("PRECEDENT_NEO4J_START_WAIT_SECONDS", "1")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert f"waiting for the store: attempt 1 failed (Neo4j at {unreachable_neo4j} is unreachable" in text
+    assert "the store did not come up in 1 s" in text
+    assert f"error: Neo4j at {unreachable_neo4j} is unreachable while connecting" in text
+    assert "worker processes" not in text
+
+
 @pytest.mark.parametrize(("store", "workers"), [("neo4j", ["--workers", "2"]), ("embedded", [])])
 def test_a_malformed_webhook_secret_is_refused_before_anything_starts(
     store: str,
