@@ -229,6 +229,26 @@ def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_sta
     assert "worker processes" not in text  # refused before the supervisor started
 
 
+@pytest.mark.neo4j
+def test_several_workers_on_a_port_in_use_are_refused_saying_what_to_do(
+    workers_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # uvicorn bound the port itself and said "[Errno 98] Address already in use", after a line
+    # saying the workers were being served; one process says what to do.
+    for name, value in workers_env.items():
+        if name.startswith("PRECEDENT_"):
+            monkeypatch.setenv(name, value)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        assert main(["serve", "--workers", "2", "--port", str(port)]) == 1
+    text = said(capsys)
+    assert f"cannot listen on 127.0.0.1:{port}" in text
+    assert f"precedent serve --port {port + 1}" in text
+    assert "worker processes" not in text
+
+
 def test_several_workers_wait_for_a_neo4j_not_up_yet_as_each_service_does(
     unreachable_neo4j: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

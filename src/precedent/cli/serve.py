@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from precedent.api.app import create_app
 from precedent.cli.collector import freeze_after_start
 from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
 from precedent.cli.startup_failure import SaidStartupFailure
+from precedent.cli.supervisor import Supervisor
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
@@ -96,8 +98,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     check_workers(settings, workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
         await check_before_workers(settings)
-        _serve_workers(settings, host=host, port=port, workers=workers)
-        return 0
+        return _serve_workers(settings, host=host, port=port, workers=workers)
     listener = bind_listener(host, port, command="precedent serve")
     # One line now, rather than the app's failed start once the model has loaded.
     try:
@@ -127,37 +128,67 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started and sockets:
-            host, port = sockets[0].getsockname()[:2]
-            shown = f"[{host}]" if ":" in host else host
-            logging.getLogger("uvicorn.error").info(
-                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
-            )
+            _say_where(sockets[0])
 
 
-def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    """Run uvicorn's process supervisor until it is interrupted; it blocks this (main) thread.
+def _say_where(listener: socket.socket) -> None:
+    """Log where ``listener`` listens, in uvicorn's words for a socket it bound."""
+    host, port = listener.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
+    )
+
+
+def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> int:
+    """Run the worker processes' supervisor until it is interrupted; it blocks this (main) thread.
 
     uvicorn's supervisor needs the main thread for its signal handlers and runs no event loop of
     its own, so it is called directly; nothing else runs in this process meanwhile.
+
+    Returns:
+        The exit code: 0 once stopped, 3 (uvicorn's for a failed start, as one process exits)
+        when a worker failed to start; that worker has logged why.
+
+    Raises:
+        ConfigError: if the address cannot be bound or the metrics directory cannot be used.
     """
-    metrics_dir, temporary = _metrics_dir(settings)
+    # Bound here, as one process binds it: uvicorn's own bind says only "address already in use".
+    listener = bind_listener(host, port, command="precedent serve")
+    try:
+        metrics_dir, temporary = _metrics_dir(settings)
+    except BaseException:
+        listener.close()
+        raise
     share_with_workers(host=host, port=port, metrics_dir=metrics_dir)
     log.info("serving with %d worker processes; their metrics are summed from %s", workers, metrics_dir)
+    config = uvicorn.Config(
+        "precedent.cli.serve:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+    supervisor = Supervisor(config, sockets=[listener])
     try:
-        uvicorn.run(
-            "precedent.cli.serve:worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-            access_log=False,
-        )
+        _say_where(listener)
+        supervisor.run()
     finally:
+        listener.close()
         if temporary:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    if supervisor.failed_to_start:
+        log.error(
+            "precedent cannot start: a worker process failed to start, and the others were stopped; "
+            "its reason is logged above ('precedent cannot start: ...'): fix that and run "
+            "`precedent serve` again"
+        )
+        return STARTUP_FAILURE
+    return 0
 
 
 def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
