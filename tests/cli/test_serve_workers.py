@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +163,14 @@ async def test_two_workers_answer_on_one_port_and_their_metrics_add_up(
         assert scrape.status_code == 200
         assert [float(n) for n in _COUNT.findall(scrape.text)] == [answered]
 
+    # A temporary-file cleaner empties /tmp under it: each scrape was a 500 with a traceback.
+    shutil.rmtree(metrics)
+    gone = await _get(base, "/metrics", read_token)
+    assert gone.status_code == 503, gone.text
+    assert "metric files are gone" in gone.json()["detail"]
+    assert "PRECEDENT_METRICS_DIR set to a directory nothing cleans" in gone.json()["detail"]
+    assert "Traceback" not in log.read_text()
+
     assert _stop(process) == 0
     assert not metrics.exists()  # the temporary directory goes with the server
     deadline = time.monotonic() + 30
@@ -207,6 +217,29 @@ def test_a_metrics_directory_that_cannot_be_made_is_said_in_one_line(tmp_path: P
     taken.write_text("a file where the directory should be")
     with pytest.raises(ConfigError, match=r"cannot use PRECEDENT_METRICS_DIR=.*metrics .*unset it"):
         _metrics_dir(Settings(metrics_dir=taken))
+
+
+def test_a_metrics_directory_the_workers_cannot_write_is_said_in_one_line() -> None:
+    # It exists, so it passed; then each worker failed at its first import writing its metric
+    # file there, with a traceback, and was restarted without end. /proc takes no files, as a
+    # read-only mount takes none (and as root no directory can be made read-only).
+    from precedent.cli.serve import _metrics_dir
+
+    with pytest.raises(ConfigError, match=r"cannot use PRECEDENT_METRICS_DIR=/proc .*this user can write"):
+        _metrics_dir(Settings(metrics_dir=Path("/proc")))
+
+
+def test_no_temporary_directory_for_the_metrics_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mkdtemp's OSError escaped as a traceback.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # where TMPDIR would point
+    from precedent.cli.serve import _metrics_dir
+
+    with pytest.raises(
+        ConfigError, match=r"temporary directory for the workers' metric files .*PRECEDENT_METRICS_DIR"
+    ):
+        _metrics_dir(Settings())
 
 
 def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:

@@ -195,20 +195,41 @@ def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     """The directory the workers' metric files go to, empty, and whether it is ours to remove.
 
     Files left by an earlier run would be summed into this one's counters, so they are deleted.
+    A file is made and dropped there first: each worker writes its own from its first import, so a
+    directory it could not write failed every worker with a traceback, restarted without end.
+
+    Raises:
+        ConfigError: if the directory cannot be made, emptied or written, saying what to set.
     """
-    if settings.metrics_dir is None:
-        return Path(tempfile.mkdtemp(prefix="precedent-metrics-")), True
+    configured = settings.metrics_dir
+    if configured is None:
+        try:
+            made = Path(tempfile.mkdtemp(prefix="precedent-metrics-"))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot make a temporary directory for the workers' metric files ({exc}): set "
+                "PRECEDENT_METRICS_DIR to a directory this user can write (or TMPDIR to a "
+                "writable temporary directory)"
+            ) from exc
+        return made, True
     try:
-        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-        for stale in settings.metrics_dir.glob("*.db"):
+        configured.mkdir(parents=True, exist_ok=True)
+        for stale in configured.glob("*.db"):
             stale.unlink()
+        _probe(configured)
     except OSError as exc:
         raise ConfigError(
-            f"cannot use PRECEDENT_METRICS_DIR={settings.metrics_dir} for the workers' metric files "
+            f"cannot use PRECEDENT_METRICS_DIR={configured} for the workers' metric files "
             f"({exc.strerror}): point it at a directory this user can write, or unset it to use a "
             "temporary one"
         ) from exc
-    return settings.metrics_dir, False
+    return configured, False
+
+
+def _probe(directory: Path) -> None:
+    """Make and drop a file in ``directory``, as each worker makes its metric files there."""
+    with tempfile.TemporaryFile(dir=directory):
+        pass
 
 
 def served_app(
