@@ -4,6 +4,7 @@ only when a question needs it, so a lookup that fails (an unknown incident) fail
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ import pytest
 from precedent.cli.worker import WORKER_OPTIONS
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
-from precedent.errors import NotFound, SchemaError, StoreLocked
+from precedent.errors import ConfigError, NotFound, SchemaError, StoreLocked, StoreUnavailable
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import NewDelivery
@@ -159,3 +160,53 @@ async def test_a_process_serving_webhooks_without_a_secret_warns_they_are_off(
             pass
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("webhooks are OFF" in m and "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in m for m in warned), warned
+
+
+def _neo4j_on_a_closed_port(data_dir: Path, wait: float) -> Settings:
+    """Settings for a Neo4j map on a loopback port nothing listens on, waited for ``wait`` s."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    return Settings(
+        store="neo4j",
+        neo4j_uri=f"bolt://127.0.0.1:{closed}",
+        neo4j_start_wait_seconds=wait,
+        data_dir=data_dir,
+    )
+
+
+async def test_the_worker_waits_for_a_neo4j_not_up_yet_as_serve_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `precedent worker` started beside Neo4j (compose, systemd) exited at its first attempt,
+    # where `serve` waits PRECEDENT_NEO4J_START_WAIT_SECONDS: restarted, it crash-looped.
+    settings = _neo4j_on_a_closed_port(tmp_path, wait=1)
+    runtime = Runtime(settings=settings, options=WORKER_OPTIONS, model_loader=ModelLoader())
+    with (
+        caplog.at_level(logging.INFO, logger="precedent"),
+        pytest.raises(StoreUnavailable, match="unreachable"),
+    ):
+        await runtime.open()
+    waits = [
+        r.getMessage() for r in caplog.records if r.name == "precedent.store" and r.levelname == "WARNING"
+    ]
+    assert waits, "no attempt was waited for"
+    assert all(m.startswith("waiting for the store: attempt") for m in waits), waits
+    gave_up = [
+        r.getMessage() for r in caplog.records if r.name == "precedent.store" and r.levelname == "ERROR"
+    ]
+    assert gave_up == [f"the store did not come up in 1 s ({len(waits) + 1} attempts)"]
+
+
+async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(tmp_path: Path) -> None:
+    # With Neo4j the data directory still holds the embedding cache, which `serve` checks first;
+    # the worker loaded the model, and then failed on each delivery's first write of the cache.
+    occupied = tmp_path / "occupied"
+    occupied.write_text("a file where the data directory should be")
+    loader = ModelLoader()
+    runtime = Runtime(
+        settings=_neo4j_on_a_closed_port(occupied, wait=0), options=WORKER_OPTIONS, model_loader=loader
+    )
+    with pytest.raises(ConfigError, match=r"cannot write the embedding cache in .*occupied"):
+        await runtime.open()
+    assert loader.loads == 0  # said before the model's load, and before Neo4j was asked for

@@ -17,6 +17,7 @@ PrecedentError
 │   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
 │   └── DeliveryTooLarge         body over the size limit (413)
 ├── WebhooksDisabled             no signing secret configured (503)
+├── MetricsUnavailable           the workers' metric files are gone (503)
 ├── DeliveryNotRetryable         a rejected delivery can never succeed, so it is not retried (409)
 ├── SyncConflict                 a sync cannot start now: one runs, or no API key (409)
 ├── AuthError                    an API caller was refused
@@ -48,6 +49,7 @@ __all__ = [
     "IncidentIoRateLimited",
     "MalformedDelivery",
     "MappingError",
+    "MetricsUnavailable",
     "NotFound",
     "PrecedentError",
     "ReadOnlyStore",
@@ -211,6 +213,10 @@ class DeliveryTooLarge(WebhookRejected):
 
 class WebhooksDisabled(PrecedentError):
     """Webhook deliveries cannot be accepted because no signing secret is configured."""
+
+
+class MetricsUnavailable(PrecedentError):
+    """``serve --workers``'s metric files cannot be read: their directory was removed while it ran."""
 
 
 class DeliveryNotRetryable(PrecedentError):

@@ -28,7 +28,7 @@ from precedent.notify import CitationEdits, SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
 from precedent.sources.incidentio.webhooks import WebhookVerifier, parse_secrets
-from precedent.store import open_within
+from precedent.store import open_within, until_up
 from precedent.webhooks import (
     AckPriority,
     DeliveryProcessor,
@@ -73,8 +73,11 @@ class RuntimeOptions:
         webhook_worker: Run the webhook worker in this process (``serve`` does; ``worker`` drives its own).
         webhook_receiver: This process serves the webhook receiver over HTTP (``serve``); the
             ``worker`` command serves no HTTP and only drains the inbox.
-        wait_for_store: Wait up to ``neo4j_start_wait_seconds`` for a Neo4j not up yet (``serve``,
-            started beside it); a command someone typed fails at once instead.
+        service: A process that runs until stopped, which compose or systemd start beside
+            Neo4j: ``serve`` (each of its workers) and ``worker``. Before the model loads it
+            checks what would stop it (``check_before_model``: the embedding cache's directory
+            among them), and it waits up to ``neo4j_start_wait_seconds`` for a Neo4j not up yet;
+            a command someone typed fails at once instead.
     """
 
     model: bool = True
@@ -82,7 +85,7 @@ class RuntimeOptions:
     webhooks: bool = False
     webhook_worker: bool = True
     webhook_receiver: bool = True
-    wait_for_store: bool = False
+    service: bool = False
 
 
 class Runtime:
@@ -240,13 +243,12 @@ class Runtime:
         await self.close()
 
     async def _open(self) -> None:
-        if self._given_store is None and self._options.read_only:
-            _require_a_map(self._require_settings())  # before the model's load, which takes seconds
-        elif self._given_store is None and self._require_settings().store == "embedded":
-            # Likewise a map another process writes: a second `serve` is refused before the model loads.
-            from precedent.store.embedded import check_writable
-
-            check_writable(self._require_settings().data_dir / "graph")
+        if self._given_store is None:  # before the model's load, which takes seconds
+            settings = self._require_settings()
+            if self._options.service:
+                check_before_model(settings, read_only=self._options.read_only)
+            else:
+                _check_the_map(settings, read_only=self._options.read_only)
         embedder = self._given_embedder
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:
@@ -267,8 +269,7 @@ class Runtime:
             settings = self._require_settings()
             store = _build_store(settings, dimensions, read_only=self._options.read_only)
             self._store = store
-            waits = self._options.wait_for_store and settings.store == "neo4j"
-            await open_within(store, settings.neo4j_start_wait_seconds if waits else 0.0)
+            await open_within(store, self._store_wait(settings))
         self._store = store
         self._catalog = Catalog(store)
         if self._settings is not None:
@@ -367,6 +368,11 @@ class Runtime:
             cache, self._cache = self._cache, None
             if cache is not None:
                 cache.close()
+
+    def _store_wait(self, settings: Settings) -> float:
+        """Seconds to wait for the store: a service's for a Neo4j not up yet, else none."""
+        waits = self._options.service and settings.store == "neo4j"
+        return settings.neo4j_start_wait_seconds if waits else 0.0
 
     def _require_settings(self) -> Settings:
         if self._settings is None:  # the constructor refuses this; kept for the type checker
@@ -475,23 +481,37 @@ def _build_store(settings: Settings, dimensions: int | None, *, read_only: bool)
     )
 
 
-def check_before_model(settings: Settings) -> None:
-    """Find, in a second and without the model, what in the settings would stop ``serve`` starting.
+def check_before_model(settings: Settings, *, read_only: bool = False) -> None:
+    """Find, in a second and without the model, what in the settings would stop a service starting.
 
-    The app finds them too, but only once the model has loaded, which takes seconds to minutes.
+    The start-up checks of every process that runs until stopped (``RuntimeOptions.service``),
+    which the model's load, seconds to minutes, would otherwise come before; ``serve`` also makes
+    them before anything else.
+
+    Args:
+        settings: The settings read at the entry point.
+        read_only: The process reads the embedded map beside its writer.
 
     Raises:
-        ConfigError: if a webhook signing secret is malformed, or the embedding cache in the data
-            directory (written with either store) cannot be written.
+        ConfigError: if a webhook signing secret is malformed, the embedding cache in the data
+            directory (written with either store) cannot be written, or a reader finds no map.
         StoreUnavailable: if the embedded map's directory cannot be written.
         StoreLocked: if another process writes the embedded map.
     """
     _build_verifier(settings)
-    if settings.store == "embedded":
+    _check_the_map(settings, read_only=read_only)
+    check_cache_writable(_cache_path(settings))
+
+
+def _check_the_map(settings: Settings, *, read_only: bool) -> None:
+    """A reader needs an embedded map there; a writer, one no other process writes (a second
+    ``serve`` on one map is refused before the model loads)."""
+    if read_only:
+        _require_a_map(settings)
+    elif settings.store == "embedded":
         from precedent.store.embedded import check_writable
 
         check_writable(settings.data_dir / "graph")
-    check_cache_writable(_cache_path(settings))
 
 
 def _cache_path(settings: Settings) -> Path:
@@ -500,11 +520,11 @@ def _cache_path(settings: Settings) -> Path:
 
 
 async def check_before_workers(settings: Settings) -> None:
-    """Find, in a second and without the model, what would stop every ``serve`` worker starting.
+    """Find, without the model, what would stop every ``serve`` worker starting.
 
-    Each worker would otherwise load the model, fail, and exit; uvicorn's supervisor notices a
-    worker that failed to start only at its next health check, up to minutes later, and hears no
-    signal meanwhile.
+    Each worker would otherwise load the model and then fail. Neo4j is waited for as each
+    service waits for it (``neo4j_start_wait_seconds``), so a ``serve --workers`` started beside
+    it by compose or systemd starts once it is up rather than exit.
 
     Raises:
         ConfigError: if a webhook signing secret is malformed.
@@ -514,7 +534,8 @@ async def check_before_workers(settings: Settings) -> None:
     if settings.store == "neo4j":
         from precedent.store.neo4j import check_reachable
 
-        await check_reachable(settings.neo4j_uri, _neo4j_auth(settings), settings.neo4j_database)
+        uri, auth, database = settings.neo4j_uri, _neo4j_auth(settings), settings.neo4j_database
+        await until_up(lambda: check_reachable(uri, auth, database), settings.neo4j_start_wait_seconds)
 
 
 def _neo4j_auth(settings: Settings) -> tuple[str, str] | None:

@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +163,14 @@ async def test_two_workers_answer_on_one_port_and_their_metrics_add_up(
         assert scrape.status_code == 200
         assert [float(n) for n in _COUNT.findall(scrape.text)] == [answered]
 
+    # A temporary-file cleaner empties /tmp under it: each scrape was a 500 with a traceback.
+    shutil.rmtree(metrics)
+    gone = await _get(base, "/metrics", read_token)
+    assert gone.status_code == 503, gone.text
+    assert "metric files are gone" in gone.json()["detail"]
+    assert "PRECEDENT_METRICS_DIR set to a directory nothing cleans" in gone.json()["detail"]
+    assert "Traceback" not in log.read_text()
+
     assert _stop(process) == 0
     assert not metrics.exists()  # the temporary directory goes with the server
     deadline = time.monotonic() + 30
@@ -209,6 +219,29 @@ def test_a_metrics_directory_that_cannot_be_made_is_said_in_one_line(tmp_path: P
         _metrics_dir(Settings(metrics_dir=taken))
 
 
+def test_a_metrics_directory_the_workers_cannot_write_is_said_in_one_line() -> None:
+    # It exists, so it passed; then each worker failed at its first import writing its metric
+    # file there, with a traceback, and was restarted without end. /proc takes no files, as a
+    # read-only mount takes none (and as root no directory can be made read-only).
+    from precedent.cli.serve import _metrics_dir
+
+    with pytest.raises(ConfigError, match=r"cannot use PRECEDENT_METRICS_DIR=/proc .*this user can write"):
+        _metrics_dir(Settings(metrics_dir=Path("/proc")))
+
+
+def test_no_temporary_directory_for_the_metrics_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mkdtemp's OSError escaped as a traceback.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # where TMPDIR would point
+    from precedent.cli.serve import _metrics_dir
+
+    with pytest.raises(
+        ConfigError, match=r"temporary directory for the workers' metric files .*PRECEDENT_METRICS_DIR"
+    ):
+        _metrics_dir(Settings())
+
+
 def test_the_address_served_is_the_one_page_links_name(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, port=8080)
     chosen = served_settings(argparse.Namespace(host="0.0.0.0", port=8181), settings)
@@ -227,6 +260,40 @@ def test_several_workers_on_a_neo4j_they_cannot_reach_are_refused_before_any_sta
     text = said(capsys)
     assert f"error: Neo4j at {unreachable_neo4j} is unreachable while connecting" in text
     assert "worker processes" not in text  # refused before the supervisor started
+
+
+@pytest.mark.neo4j
+def test_several_workers_on_a_port_in_use_are_refused_saying_what_to_do(
+    workers_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # uvicorn bound the port itself and said "[Errno 98] Address already in use", after a line
+    # saying the workers were being served; one process says what to do.
+    for name, value in workers_env.items():
+        if name.startswith("PRECEDENT_"):
+            monkeypatch.setenv(name, value)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        assert main(["serve", "--workers", "2", "--port", str(port)]) == 1
+    text = said(capsys)
+    assert f"cannot listen on 127.0.0.1:{port}" in text
+    assert f"precedent serve --port {port + 1}" in text
+    assert "worker processes" not in text
+
+
+def test_several_workers_wait_for_a_neo4j_not_up_yet_as_each_service_does(
+    unreachable_neo4j: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The check before the workers start asked Neo4j once: `serve --workers 4` started beside it
+    # by compose exited at once, where one process (and each worker) waits for it.
+    monkeypatch.setenv("PRECEDENT_NEO4J_START_WAIT_SECONDS", "1")
+    assert main(["serve", "--workers", "2", "--port", "0"]) == 1
+    text = said(capsys)
+    assert f"waiting for the store: attempt 1 failed (Neo4j at {unreachable_neo4j} is unreachable" in text
+    assert "the store did not come up in 1 s" in text
+    assert f"error: Neo4j at {unreachable_neo4j} is unreachable while connecting" in text
+    assert "worker processes" not in text
 
 
 @pytest.mark.parametrize(("store", "workers"), [("neo4j", ["--workers", "2"]), ("embedded", [])])

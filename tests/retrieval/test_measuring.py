@@ -120,7 +120,11 @@ def test_choice_round_trips_through_json() -> None:
 def test_choice_keeps_query_counts_as_whole_numbers() -> None:
     # `precedent tune` prints the figures: a count of 0.0 queries reads as a measurement.
     choice = choose([], DEFAULT_WEIGHTS)
-    assert json.loads(choice.to_json())["figures"] == {"fit_queries": 0, "held_out_queries": 0}
+    assert json.loads(choice.to_json())["figures"] == {
+        "labelled_queries": 0,
+        "fit_queries": 0,
+        "held_out_queries": 0,
+    }
     restored = RankingChoice.from_json(choice.to_json())
     assert type(restored.figures["fit_queries"]) is int
     assert (

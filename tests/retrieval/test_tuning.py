@@ -130,7 +130,8 @@ def test_choose_adopts_a_fit_that_wins_on_the_most_recent_queries() -> None:
     queries = [_query(d, rng) for d in range(80)]
     choice = choose(queries, DEFAULT_WEIGHTS, 0.5, now=START)
     assert choice.source == "fitted"
-    assert choice.figures["held_out_queries"] == 40
+    assert (choice.figures["fit_queries"], choice.figures["held_out_queries"]) == (40, 40)
+    assert choice.figures["labelled_queries"] == 80
     assert choice.weights == fit_weights(queries, DEFAULT_WEIGHTS)  # the adopted fit uses every query
     assert choice.figures["gain_low"] > 0
     assert "beats the default" in choice.reason
@@ -158,10 +159,18 @@ def test_small_histories_keep_the_default() -> None:
     choice = choose([_query(d, rng) for d in range(2 * MIN_FIT - 2)], DEFAULT_WEIGHTS)
     assert (choice.source, choice.weights) == ("default", DEFAULT_WEIGHTS)
     assert "too few labelled queries" in choice.reason
-    # Its counts agree with the figures printed beside it ("fit queries" counts every query: the
-    # reason said "11 to fit first" beside "fit queries 22").
-    fitted_on = choice.figures["fit_queries"]
-    assert f"of {fitted_on:.0f}, the {MIN_FIT - 1} oldest to fit on" in choice.reason, choice.reason
+    # Its counts are the figures printed beside it (`tune --json` said "fit_queries": 45 beside
+    # "the 23 oldest to fit on"): fit and held-out queries split the labelled ones.
+    figures = choice.figures
+    assert (figures["labelled_queries"], figures["fit_queries"], figures["held_out_queries"]) == (
+        2 * MIN_FIT - 2,
+        MIN_FIT - 1,
+        MIN_FIT - 1,
+    )
+    assert (
+        f"of {figures['labelled_queries']}, the {figures['fit_queries']} oldest to fit on "
+        f"and the {figures['held_out_queries']} newest to check the fit"
+    ) in choice.reason, choice.reason
 
 
 def test_split_holds_out_the_most_recent() -> None:

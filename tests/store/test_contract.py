@@ -20,9 +20,11 @@ from precedent.model import Edge, EdgeKey, GraphFilter, Node, SearchFilter
 from tests.store.contract_graph import BY_ID, EDGES, EMBEDDINGS, NODES, QUERY, at, expected_knn
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
+    from pathlib import Path
 
     from precedent.store import GraphStore
+    from tests.support.neo4j_server import Neo4jServer
 
 pytestmark = pytest.mark.contract
 
@@ -415,6 +417,57 @@ async def test_vector_search_filters(
 ) -> None:
     hits = await graph.vector_search(QUERY, k=3, search_filter=search_filter)
     assert_hits([(h.node_id, h.score) for h in hits], expected_knn(candidates, k=3))
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+async def approximate_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[GraphStore]:
+    """Each store built approximate, as Precedent's settings build them: an HNSW index proposes
+    over-fetched candidates, then the filter and exact cosines apply (the embedded store's index
+    at any size, where it scans maps of up to 50,000 embeddings otherwise)."""
+    store: GraphStore
+    if request.param == "neo4j":
+        from precedent.store.neo4j import Neo4jStore
+
+        request.applymarker(pytest.mark.neo4j)
+        server: Neo4jServer = request.getfixturevalue("neo4j")
+        await server.empty()
+        store = Neo4jStore(server.uri, auth=server.auth, dimensions=384, exact_search=False)
+    else:
+        from precedent.store.embedded import EmbeddedStore
+
+        store = EmbeddedStore(tmp_path / "graph", dimensions=384, exact_search=False, scan_below=0)
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_a_filter_rejecting_the_indexs_nearest_still_gets_the_k_nearest_it_allows(
+    approximate_store: GraphStore,
+) -> None:
+    # The index proposes a few hundred nearest (200 on Neo4j, max(200, 4k) embedded); a viewer of
+    # public incidents, or an old incident's "declared before", can reject every one of them.
+    # Neo4j returned the few that passed (here none) while enough visible matches existed.
+    rng = np.random.default_rng(7)
+    query = rng.standard_normal(384)
+    near = query + 0.3 * rng.standard_normal((300, 384))  # private: the index's nearest
+    far = query + 1.5 * rng.standard_normal((60, 384))  # public, and further
+    vectors = np.vstack([near, far])
+    nodes = [
+        Node(f"v-{i:03d}", "Incident", embedding=vectors[i].astype(np.float32), visibility=visibility)
+        for i, visibility in enumerate(["private"] * 300 + ["public"] * 60)
+    ]
+    await approximate_store.upsert_nodes(nodes)
+    cosines = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query))
+    want = [
+        (f"v-{i:03d}", float(cosines[i])) for i in sorted(range(300, 360), key=lambda i: (-cosines[i], i))
+    ]
+    public = SearchFilter(visibilities=("public",))
+    hits = await approximate_store.vector_search(query.astype(np.float32), k=10, search_filter=public)
+    assert_hits([(h.node_id, h.score) for h in hits], want[:10])
+    labelled = await approximate_store.vector_search_labelled(
+        query.astype(np.float32), k=10, search_filter=public, key="name"
+    )
+    assert_hits([(h.node_id, h.score) for h in labelled], want[:10])
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def create_app(
         store=store,
         embedder=embedder,
         settings=settings,
-        options=RuntimeOptions(webhooks=True, wait_for_store=True),
+        options=RuntimeOptions(webhooks=True, service=True),
         webhooks=webhooks,
     )
     live = _Live()

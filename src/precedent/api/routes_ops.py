@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
-from precedent.errors import PrecedentError, StoreUnavailable
-from precedent.metrics import exposition
+from precedent.errors import MetricsUnavailable, PrecedentError, StoreUnavailable
+from precedent.metrics import exposition, multiprocess_mode
 from precedent.model import Viewer
 from precedent.retrieval import SimilarIncidentFinder
 from precedent.store import GraphStore
@@ -52,7 +52,7 @@ METRICS_MEDIA_TYPE = "; ".join(
     opt={"scope": "metrics"},
     security=scope_security("metrics"),
     media_type=METRICS_MEDIA_TYPE,
-    responses=problem_responses(),
+    responses=problem_responses(503),
 )
 async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
@@ -64,7 +64,20 @@ async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     (``read:private``). Under ``serve --workers N`` every worker answers
     with the sum over all of them.
     """
-    return Response(exposition(private_series=viewer.include_private), media_type=METRICS_MEDIA_TYPE)
+    try:
+        text = exposition(private_series=viewer.include_private)
+    except (ValueError, FileNotFoundError) as exc:
+        if not multiprocess_mode():
+            raise
+        # prometheus-client's words for a multiprocess directory that is not there any more
+        # (a ValueError) or lost a file while it read: a traceback per scrape said neither.
+        raise MetricsUnavailable(
+            "the worker processes' metric files are gone: their directory (PRECEDENT_METRICS_DIR, or "
+            "the temporary one `precedent serve` logged at start) was removed while serve ran, e.g. "
+            "by a temporary-file cleaner. Restart `precedent serve` (counts start again), with "
+            "PRECEDENT_METRICS_DIR set to a directory nothing cleans"
+        ) from exc
+    return Response(text, media_type=METRICS_MEDIA_TYPE)
 
 
 OPS_ROUTES = [ready, metrics]

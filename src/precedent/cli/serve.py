@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from precedent.api.app import create_app
 from precedent.cli.collector import freeze_after_start
 from precedent.cli.listen import bind_listener
 from precedent.cli.logs import configure_logging
 from precedent.cli.startup_failure import SaidStartupFailure
+from precedent.cli.supervisor import Supervisor
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
@@ -96,8 +98,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     check_workers(settings, workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
         await check_before_workers(settings)
-        _serve_workers(settings, host=host, port=port, workers=workers)
-        return 0
+        return _serve_workers(settings, host=host, port=port, workers=workers)
     listener = bind_listener(host, port, command="precedent serve")
     # One line now, rather than the app's failed start once the model has loaded.
     try:
@@ -127,57 +128,108 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started and sockets:
-            host, port = sockets[0].getsockname()[:2]
-            shown = f"[{host}]" if ":" in host else host
-            logging.getLogger("uvicorn.error").info(
-                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
-            )
+            _say_where(sockets[0])
 
 
-def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    """Run uvicorn's process supervisor until it is interrupted; it blocks this (main) thread.
+def _say_where(listener: socket.socket) -> None:
+    """Log where ``listener`` listens, in uvicorn's words for a socket it bound."""
+    host, port = listener.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
+    )
+
+
+def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> int:
+    """Run the worker processes' supervisor until it is interrupted; it blocks this (main) thread.
 
     uvicorn's supervisor needs the main thread for its signal handlers and runs no event loop of
     its own, so it is called directly; nothing else runs in this process meanwhile.
+
+    Returns:
+        The exit code: 0 once stopped, 3 (uvicorn's for a failed start, as one process exits)
+        when a worker failed to start; that worker has logged why.
+
+    Raises:
+        ConfigError: if the address cannot be bound or the metrics directory cannot be used.
     """
-    metrics_dir, temporary = _metrics_dir(settings)
+    # Bound here, as one process binds it: uvicorn's own bind says only "address already in use".
+    listener = bind_listener(host, port, command="precedent serve")
+    try:
+        metrics_dir, temporary = _metrics_dir(settings)
+    except BaseException:
+        listener.close()
+        raise
     share_with_workers(host=host, port=port, metrics_dir=metrics_dir)
     log.info("serving with %d worker processes; their metrics are summed from %s", workers, metrics_dir)
+    config = uvicorn.Config(
+        "precedent.cli.serve:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+    supervisor = Supervisor(config, sockets=[listener])
     try:
-        uvicorn.run(
-            "precedent.cli.serve:worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-            access_log=False,
-        )
+        _say_where(listener)
+        supervisor.run()
     finally:
+        listener.close()
         if temporary:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    if supervisor.failed_to_start:
+        log.error(
+            "precedent cannot start: a worker process failed to start, and the others were stopped; "
+            "its reason is logged above ('precedent cannot start: ...'): fix that and run "
+            "`precedent serve` again"
+        )
+        return STARTUP_FAILURE
+    return 0
 
 
 def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
     """The directory the workers' metric files go to, empty, and whether it is ours to remove.
 
     Files left by an earlier run would be summed into this one's counters, so they are deleted.
+    A file is made and dropped there first: each worker writes its own from its first import, so a
+    directory it could not write failed every worker with a traceback, restarted without end.
+
+    Raises:
+        ConfigError: if the directory cannot be made, emptied or written, saying what to set.
     """
-    if settings.metrics_dir is None:
-        return Path(tempfile.mkdtemp(prefix="precedent-metrics-")), True
+    configured = settings.metrics_dir
+    if configured is None:
+        try:
+            made = Path(tempfile.mkdtemp(prefix="precedent-metrics-"))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot make a temporary directory for the workers' metric files ({exc}): set "
+                "PRECEDENT_METRICS_DIR to a directory this user can write (or TMPDIR to a "
+                "writable temporary directory)"
+            ) from exc
+        return made, True
     try:
-        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-        for stale in settings.metrics_dir.glob("*.db"):
+        configured.mkdir(parents=True, exist_ok=True)
+        for stale in configured.glob("*.db"):
             stale.unlink()
+        _probe(configured)
     except OSError as exc:
         raise ConfigError(
-            f"cannot use PRECEDENT_METRICS_DIR={settings.metrics_dir} for the workers' metric files "
+            f"cannot use PRECEDENT_METRICS_DIR={configured} for the workers' metric files "
             f"({exc.strerror}): point it at a directory this user can write, or unset it to use a "
             "temporary one"
         ) from exc
-    return settings.metrics_dir, False
+    return configured, False
+
+
+def _probe(directory: Path) -> None:
+    """Make and drop a file in ``directory``, as each worker makes its metric files there."""
+    with tempfile.TemporaryFile(dir=directory):
+        pass
 
 
 def served_app(

@@ -3,7 +3,9 @@
 For deployments that run the API and the workers apart. On Neo4j any number of workers (and
 ``precedent serve`` processes) share the inbox through leases. The embedded store is one process
 at a time, so there the worker normally runs inside ``precedent serve``; ``--once`` drains the
-inbox and exits (for example after the API was stopped).
+inbox and exits (for example after the API was stopped). It starts as ``serve`` does
+(``RuntimeOptions.service``): what would stop it is said before the model loads, and a Neo4j
+started beside it (compose, systemd) is waited for up to ``PRECEDENT_NEO4J_START_WAIT_SECONDS``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ __all__ = ["WORKER_OPTIONS", "register", "run"]
 
 log = logging.getLogger("precedent.cli")
 
-WORKER_OPTIONS = RuntimeOptions(webhooks=True, webhook_worker=False, webhook_receiver=False)
-"""What ``precedent worker`` opens: the inbox and the model, driven here; no webhook receiver."""
+WORKER_OPTIONS = RuntimeOptions(webhooks=True, webhook_worker=False, webhook_receiver=False, service=True)
+"""What ``precedent worker`` opens: the inbox and the model, driven here; no webhook receiver; a
+service's start (checked first, Neo4j waited for)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,7 +3,7 @@
 from precedent.store.base import GraphStore
 from precedent.store.export import to_networkx
 from precedent.store.inbox import FINAL_STATES, Backlog, Delivery, DeliveryState, Inbox, NewDelivery
-from precedent.store.start_wait import open_within
+from precedent.store.start_wait import open_within, until_up
 
 __all__ = [
     "FINAL_STATES",
@@ -15,4 +15,5 @@ __all__ = [
     "NewDelivery",
     "open_within",
     "to_networkx",
+    "until_up",
 ]

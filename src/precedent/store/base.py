@@ -269,8 +269,9 @@ class GraphStore(Protocol):
         Approximate asks an HNSW index for an over-fetched candidate set, then filters and
         re-scores it exactly, so scores are exact cosines but a true neighbour can be missed:
         Precedent's settings (``embedded_exact_search``, ``neo4j_exact_search``) default to it.
-        The embedded store falls back to the scan when too few candidates pass the filter; Neo4j
-        may then return fewer than ``k``.
+        Both stores fall back to the scan when fewer than ``k`` candidates pass the filter, so a
+        selective filter (a viewer's visibilities, a "declared before") never returns fewer than
+        ``k`` while more nodes match it.
         """
 
     async def vector_search_labelled(

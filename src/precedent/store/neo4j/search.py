@@ -101,8 +101,8 @@ async def vector_search(
 ) -> list[ScoredNode]:
     """Nearest nodes by cosine: exact when ``over_fetch`` is None, else through the vector index.
 
-    The index path asks HNSW for ``max(k, over_fetch)`` hits and filters them, so it may return
-    fewer than ``k`` when filters are selective.
+    The index path asks HNSW for ``max(k, over_fetch)`` hits and filters them; when fewer than
+    ``k`` pass a selective filter, it scans instead, as the embedded store does.
 
     Raises:
         SchemaError: if ``embedding`` is not a finite vector of the store's dimension.
