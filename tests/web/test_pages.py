@@ -612,3 +612,23 @@ async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) ->
                 response = await client.get(path)
                 assert response.status_code == 200, path
                 assert "<title>Service payments/api" in response.text, path
+
+
+async def test_a_post_mortems_learnings_written_as_a_list_show_as_one(pages: Pages) -> None:
+    # "* Rollback took longer ... * Canary analysis only looked at latency" showed as one run-on
+    # line with its stars: the page writes text on one line.
+    bearer = {"Authorization": f"Bearer {pages.org.private_token}"}
+    listed = (await pages.client.get("/v1/incidents", params={"limit": 100}, headers=bearer)).json()["items"]
+    learned = None
+    for item in listed:
+        sections = (await pages.client.get(f"/v1/incidents/{item['id']}/postmortem", headers=bearer)).json()
+        texts = [s["text"] for pm in sections["postmortems"] for s in pm["sections"]]
+        if any("> Lessons\n\n* " in text and text.count("\n* ") >= 2 for text in texts):
+            learned = item["properties"]["reference"]
+            break
+    assert learned is not None, "the generated organisation has a post-mortem with a list of lessons"
+    await pages.sign_in(pages.org.private_token)
+    lesson = _section((await pages.client.get(f"/ui/incidents/{learned}")).text, "postmortem")
+    learnings = lesson[lesson.index("<dt>Learnings</dt>") :]
+    assert learnings.startswith("<dt>Learnings</dt><dd><ul><li>")
+    assert "* " not in learnings
