@@ -128,7 +128,26 @@ def _statement_in(hypothesis: Hypothesis, limit: int) -> str:
     before = statement.removesuffix(".").removesuffix(advice)
     said = before.rstrip(" ;:")
     advice = _cut(before[len(said) :] + advice + ".", max(limit - len(said), limit * 2 // 3))
-    return _cut(said, limit - len(advice)) + advice
+    return _whole_clauses(said, limit - len(advice)) + advice
+
+
+def _whole_clauses(text: str, limit: int) -> str:
+    """``text`` cut to ``limit``, after its last whole clause when that keeps half the room.
+
+    Cut between words only, Slack read "'Writes failing on auth-api'; root…; if it is, apply"
+    and "the cluster ran out of nodes for auth-api; the node pool…; apply": a clause's first
+    word or two say nothing, and read as if they did.
+    """
+    cut = _cut(text, limit)
+    if not cut.endswith("…"):
+        return cut
+    clause = cut.rfind("; ")
+    # Not a "; " inside a parenthesis or a quotation ("(on it: INC-105, INC-194; causes ..."):
+    # cut there, the line would leave it open.
+    kept = cut[:clause]
+    if clause < limit // 2 or _open_brackets(kept) or _open_quote(kept) is not None:
+        return cut
+    return kept + "…"
 
 
 def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[[str], str] | None) -> str:
