@@ -12,6 +12,7 @@ import pytest
 from markupsafe import escape
 
 from precedent.api.app import create_app
+from precedent.auth.tokens import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
@@ -632,3 +633,37 @@ async def test_a_post_mortems_learnings_written_as_a_list_show_as_one(pages: Pag
     learnings = lesson[lesson.index("<dt>Learnings</dt>") :]
     assert learnings.startswith("<dt>Learnings</dt><dd><ul><li>")
     assert "* " not in learnings
+
+
+async def test_a_refused_token_is_told_why_as_the_api_tells_it(web_org: WebOrg) -> None:
+    # "unknown, revoked or expired. Check it and try again" sent the holder of an expired token
+    # to check its spelling; the API's 401 says which, and so does the form now.
+    async with copied_map(web_org, "refused-tokens-data") as (data_dir, store):
+        tokens = TokenRegistry(store)
+        revoked = await tokens.create(["read"], name="gone")
+        await tokens.revoke("gone")
+        # Issued yesterday, for an hour.
+        yesterday = datetime.now(UTC) - timedelta(days=1)
+        expired = await TokenRegistry(store, clock=lambda: yesterday).create(
+            ["read"], name="old", expires_at=yesterday + timedelta(hours=1)
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            said = {}
+            for name, secret in {
+                "revoked": revoked.secret,
+                "expired": expired.secret,
+                "unknown": "prec_" + "x" * 43,
+                "malformed": "not-a-token",
+            }.items():
+                response = await Pages(client, web_org).sign_in(secret)
+                assert response.status_code == 401, name
+                said[name] = _alert(response.text)
+    assert said["revoked"].startswith("That token was revoked: ask for a new one")
+    assert said["expired"].startswith("That token has expired: ask for a new one")
+    assert said["unknown"].startswith("That token is not one this map issued")
+    assert said["malformed"].startswith("That is not a Precedent token")
+
+
+def _alert(html: str) -> str:
+    start = html.index('role="alert"')
+    return html[html.index(">", start) + 1 : html.index("<", start)].strip()
