@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.hypotheses import age_before, age_text
+from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
@@ -210,6 +211,20 @@ def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], 
     return _linked(_cut("**Owners**: " + "; ".join(parts), 300), list(names), page)
 
 
+def _left_out_line(incident: InvestigatedIncident) -> str | None:
+    """The services the incident names that the map does not hold, said before the owners.
+
+    Without it, an incident declared on a service added to incident.io's catalog since the last
+    sync showed no owner, no on-call and no change, and no word of why.
+    """
+    if not incident.unknown_services:
+        return None
+    note = left_out(
+        incident.unknown_services, incident.services_meant, named_by_incident=incident.id is not None
+    )
+    return _cut(f"**Services**: {_esc(note)}", 300)
+
+
 def _active_line(
     incident: InvestigatedIncident,
     services: Sequence[ServiceContext],
@@ -297,6 +312,7 @@ def summary_markdown(
     tail = [
         x
         for x in (
+            _left_out_line(incident),
             _people_line(services, team_page),
             _active_line(incident, services, incident_page),
             _changes_line(changes),
