@@ -280,10 +280,11 @@ def left_out(
     ``not in the map, so left out: payments (did you mean payments-api?), zzz (check the name)``:
     a mistyped service is otherwise dropped in silence (no owners, no changes, no reason why).
     ``named_by_incident``: the names are catalog entries an incident in the map names (from
-    incident.io), not a caller's typing; one with no service meant says to sync (``NOT_SYNCED``).
+    incident.io), not a caller's typing: each says to sync (``NOT_SYNCED``), not "did you mean".
     """
-    otherwise = NOT_SYNCED if named_by_incident else "check the name"
-    said = [f"{key} ({did_you_mean(meant.get(key, ())) or otherwise})" for key in unknown]
+    if named_by_incident:
+        return f"not in the map, so left out: {', '.join(unknown)} ({NOT_SYNCED})"
+    said = [f"{key} ({did_you_mean(meant.get(key, ())) or 'check the name'})" for key in unknown]
     return f"not in the map, so left out: {', '.join(said)}"
 
 
