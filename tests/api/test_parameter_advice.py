@@ -45,14 +45,14 @@ async def test_a_query_parameter_of_the_wrong_type_is_told_what_it_takes(read_ap
     )
 
 
+async def _refused_body(api: Api, body: dict[str, str]) -> str:
+    answer = await api.client.post("/v1/similar", json=body, headers=api.auth(api.tokens.read))
+    assert answer.status_code == 400, answer.text
+    return str(answer.json()["detail"])
+
+
 async def test_a_body_field_the_route_does_not_take_is_told_the_ones_it_does(read_api: Api) -> None:
-    answer = await read_api.client.post(
-        "/v1/similar",
-        json={"name": "Checkout returning 500s", "service": "checkout"},
-        headers=read_api.auth(read_api.tokens.read),
-    )
-    assert answer.status_code == 400
-    detail = answer.json()["detail"]
+    detail = await _refused_body(read_api, {"name": "Checkout returning 500s", "service": "checkout"})
     assert detail.startswith(
         "unknown field 'service' (did you mean services?); this body takes: name, summary,"
     )
@@ -60,13 +60,6 @@ async def test_a_body_field_the_route_does_not_take_is_told_the_ones_it_does(rea
 
 
 async def test_a_body_time_that_is_no_time_is_told_the_form_to_send(read_api: Api) -> None:
-    answer = await read_api.client.post(
-        "/v1/similar",
-        json={"name": "Checkout returning 500s", "declared_at": "now"},
-        headers=read_api.auth(read_api.tokens.read),
-    )
-    assert answer.status_code == 400
-    assert answer.json()["detail"].startswith("invalid declared_at: Input should be a valid datetime")
-    assert answer.json()["detail"].endswith(
-        "send an ISO 8601 time with a time zone, such as 2026-03-01T10:00:00Z"
-    )
+    detail = await _refused_body(read_api, {"name": "Checkout returning 500s", "declared_at": "now"})
+    assert detail.startswith("invalid declared_at: Input should be a valid datetime")
+    assert detail.endswith("send an ISO 8601 time with a time zone, such as 2026-03-01T10:00:00Z")
