@@ -77,7 +77,9 @@ def test_a_service_the_map_does_not_hold_is_named_with_the_services_meant() -> N
     # Then it was named, but not what was meant, which a 404 for the one service says.
     base = _investigation()
     meant = {"checkout-ap": ("checkout-api",), "zzz": ()}
-    incident = replace(base.incident, unknown_services=("checkout-ap", "zzz"), services_meant=meant)
+    # Described (no id): the names were typed, so "check the name"; an incident in the map names
+    # catalog entries from incident.io, for which the note says to sync instead.
+    incident = replace(base.incident, id=None, unknown_services=("checkout-ap", "zzz"), services_meant=meant)
     console = Console(width=300, record=True)
     render(console, replace(base, incident=incident))
     said = "not in the map, so left out: checkout-ap (did you mean checkout-api?), zzz (check the name)"

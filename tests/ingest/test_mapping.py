@@ -73,6 +73,16 @@ def test_incident_edges_cover_lookups_people_and_catalog(ctx: MappingContext) ->
     assert {s.id for s in record.stubs} == {"st-closed", "sev-critical", "type-outage", "u-bob", "u-alice"}
 
 
+def test_an_incident_keeps_the_names_of_what_it_affects_not_of_its_suspected_change(
+    ctx: MappingContext,
+) -> None:
+    # An edge to a catalog entry the map does not hold yet is not made; without the name, the
+    # investigation of an incident declared on a new service could not say which it was.
+    record = map_incident(org.INCIDENTS[0], ctx)
+    assert record is not None
+    assert record.node.properties["affected_entries"] == ["svc-payments"]
+
+
 def test_change_field_is_caused_by_even_without_a_catalog() -> None:
     record = map_incident(org.INCIDENTS[0], MappingContext())
     assert record is not None

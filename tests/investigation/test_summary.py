@@ -18,7 +18,7 @@ from precedent.investigation import (
 )
 from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.ranking import rank_hypotheses
-from precedent.investigation.summary import summary_markdown
+from precedent.investigation.summary import _whole_clauses, summary_markdown
 from precedent.links import Links
 from precedent.notify import to_mrkdwn
 
@@ -434,3 +434,30 @@ def test_a_cause_cut_inside_parentheses_closes_them() -> None:
     assert line.endswith("…) (35%)")
     assert line.count("(") == line.count(")")
     assert len(line) <= 220
+
+
+def test_a_cause_cut_for_slack_ends_after_a_whole_clause_not_a_clause_s_first_word() -> None:
+    # Slack read "again, 'Writes failing on auth-api'; root…; if it is, apply its fix again": the
+    # word "root" alone, cut from "root cause (...)", said nothing and read as if it did.
+    named = _slo_burn(
+        name="Writes failing on auth-api",
+        root_cause="a runaway log table on accounts-db grew by 36GB in a day",
+        resolution="we truncated the log table and expanded disk. Writes are succeeding again",
+        from_updates=True,
+    )
+    hypotheses = precedent_hypotheses(INCIDENT, [named])
+    assert len(hypotheses[0].statement) > 220
+    line = summary_markdown(INCIDENT, hypotheses, [named], [], []).splitlines()[3]
+    said = "1. Check whether this is INC-0 (4 weeks before) again, 'Writes failing on auth-api'…; if it is"
+    assert line.startswith(said)
+    assert "root…" not in line
+    assert len(line) <= 220
+
+
+def test_a_cause_cut_for_slack_ends_after_a_clause_but_never_inside_brackets() -> None:
+    # "the node pool…; apply" read as if "the node pool" were the cause.
+    cause = "the cluster ran out of nodes for auth-api; the node pool max was too low"
+    assert _whole_clauses(cause, 60) == "the cluster ran out of nodes for auth-api…"
+    # "(2 similar incidents on it: INC-105, INC-194; causes ...": its "; " is no place to end.
+    listed = "the cause (on it: INC-105, INC-194; causes as their status updates said and more words here)"
+    assert _whole_clauses(listed, 60) == "the cause (on it: INC-105, INC-194; causes as their status…)"

@@ -115,7 +115,7 @@ def test_the_demo_link_signs_in_and_reads_the_whole_investigation(
     assert browser.current_url == f"{server.base}/ui/sign-in?next={quote(target, safe='/')}"
     assert h1(browser) == "Sign in"
     sign_in(browser, "prec_" + "x" * 43)
-    assert "not accepted" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert "not one this map issued" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
     console_errors(browser)  # the refused sign-in answers 401, which the console reports
     sign_in(browser, web_org.private_token)
     assert browser.current_url == server.base + target

@@ -19,7 +19,8 @@ def test_a_change_with_no_dependency_path_says_so_not_via() -> None:
         .render(changes=[change("chg-1", hops=1, relation="upstream"), sibling], changes_before_now=False)
     )
     assert "· upstream of checkout, 1 hop" in html
-    assert "· no dependency path to checkout, 2 hops" in html
+    # Not "no dependency path to checkout, 2 hops", which read as a path of two hops.
+    assert "· no dependency path to checkout (gateway depends on both)" in html
     assert "unlinked" not in html
 
 

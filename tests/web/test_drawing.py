@@ -258,19 +258,26 @@ def test_a_hypothesis_kind_reads_as_words() -> None:
     assert "same_service" not in html
 
 
+def _page_header(investigation: Investigation) -> str:
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(investigation, PageSession(token, token.viewer(), "csrf"))
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    return html.split('<header class="page">')[1].split("</header>")[0]
+
+
 def test_a_named_service_the_map_does_not_hold_is_said_on_the_page() -> None:
     # "services: none named" hid the typo the CLI and MCP name ("not in the map, so left out").
     investigation = _investigation()
+    # Described (no id): the name was typed, so "check the name"; one an incident in the map
+    # names came from incident.io's catalog, and the page says to sync instead.
     incident = dataclasses.replace(
-        investigation.incident, service_ids=(), service_names=(), unknown_services=("chekout",)
+        investigation.incident, id=None, service_ids=(), service_names=(), unknown_services=("chekout",)
     )
-    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
-    page = render_investigation(
-        dataclasses.replace(investigation, incident=incident, services=()),
-        PageSession(token, token.viewer(), "csrf"),
-    )
-    assert page.template_name is not None
-    html = _environment().get_template(page.template_name).render(**page.context)
-    header = html.split('<header class="page">')[1].split("</header>")[0]
+    header = _page_header(dataclasses.replace(investigation, incident=incident, services=()))
     assert "not in the map, so left out: chekout (check the name)" in header
     assert "none named" not in header
+    named = dataclasses.replace(incident, id="inc-9")
+    header = _page_header(dataclasses.replace(investigation, incident=named, services=()))
+    synced = "chekout (in incident.io&#39;s catalog, not yet in the map: run precedent sync)"
+    assert f"not in the map, so left out: {synced}" in header

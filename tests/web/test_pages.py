@@ -12,6 +12,7 @@ import pytest
 from markupsafe import escape
 
 from precedent.api.app import create_app
+from precedent.auth.tokens import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
@@ -612,3 +613,57 @@ async def test_a_service_whose_name_holds_a_slash_has_a_page(web_org: WebOrg) ->
                 response = await client.get(path)
                 assert response.status_code == 200, path
                 assert "<title>Service payments/api" in response.text, path
+
+
+async def test_a_post_mortems_learnings_written_as_a_list_show_as_one(pages: Pages) -> None:
+    # "* Rollback took longer ... * Canary analysis only looked at latency" showed as one run-on
+    # line with its stars: the page writes text on one line.
+    bearer = {"Authorization": f"Bearer {pages.org.private_token}"}
+    listed = (await pages.client.get("/v1/incidents", params={"limit": 100}, headers=bearer)).json()["items"]
+    learned = None
+    for item in listed:
+        sections = (await pages.client.get(f"/v1/incidents/{item['id']}/postmortem", headers=bearer)).json()
+        texts = [s["text"] for pm in sections["postmortems"] for s in pm["sections"]]
+        if any("> Lessons\n\n* " in text and text.count("\n* ") >= 2 for text in texts):
+            learned = item["properties"]["reference"]
+            break
+    assert learned is not None, "the generated organisation has a post-mortem with a list of lessons"
+    await pages.sign_in(pages.org.private_token)
+    lesson = _section((await pages.client.get(f"/ui/incidents/{learned}")).text, "postmortem")
+    learnings = lesson[lesson.index("<dt>Learnings</dt>") :]
+    assert learnings.startswith("<dt>Learnings</dt><dd><ul><li>")
+    assert "* " not in learnings
+
+
+async def test_a_refused_token_is_told_why_as_the_api_tells_it(web_org: WebOrg) -> None:
+    # "unknown, revoked or expired. Check it and try again" sent the holder of an expired token
+    # to check its spelling; the API's 401 says which, and so does the form now.
+    async with copied_map(web_org, "refused-tokens-data") as (data_dir, store):
+        tokens = TokenRegistry(store)
+        revoked = await tokens.create(["read"], name="gone")
+        await tokens.revoke("gone")
+        # Issued yesterday, for an hour.
+        yesterday = datetime.now(UTC) - timedelta(days=1)
+        expired = await TokenRegistry(store, clock=lambda: yesterday).create(
+            ["read"], name="old", expires_at=yesterday + timedelta(hours=1)
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            said = {}
+            for name, secret in {
+                "revoked": revoked.secret,
+                "expired": expired.secret,
+                "unknown": "prec_" + "x" * 43,
+                "malformed": "not-a-token",
+            }.items():
+                response = await Pages(client, web_org).sign_in(secret)
+                assert response.status_code == 401, name
+                said[name] = _alert(response.text)
+    assert said["revoked"].startswith("That token was revoked: ask for a new one")
+    assert said["expired"].startswith("That token has expired: ask for a new one")
+    assert said["unknown"].startswith("That token is not one this map issued")
+    assert said["malformed"].startswith("That is not a Precedent token")
+
+
+def _alert(html: str) -> str:
+    start = html.index('role="alert"')
+    return html[html.index(">", start) + 1 : html.index("<", start)].strip()

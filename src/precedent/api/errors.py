@@ -25,6 +25,7 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.api.observe import current_request_id
+from precedent.api.parameter_advice import advised
 from precedent.api.whole_numbers import number_refusal
 from precedent.errors import (
     ConfigError,
@@ -203,6 +204,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     ]
     refusals: list[InvalidQuery] = []
     for error in errors:
+        error["message"] = advised(request, error["field"], error["source"], error["message"])
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
         refusal = number_refusal(request.route_handler, error["field"], raw) if isinstance(raw, str) else None
         if refusal is not None:
@@ -230,7 +232,14 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             "OpenAPI document names (/schema)"
         )
         return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail, errors=errors))
-    detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
+    if len(errors) == 1 and errors[0]["field"]:
+        # One refusal: the detail says it whole, as a refusal from the layer below does, where
+        # "invalid depth: see `errors`" sent a reader of the detail alone to look again.
+        field, message = errors[0]["field"], errors[0]["message"]
+        named = re.search(rf"\b{re.escape(field)}\b", message)
+        detail = message if named else f"invalid {field}: {message}"
+    else:
+        detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     return _respond(ProblemDetails(title="ValidationError", status=400, detail=detail, errors=errors or None))
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from precedent.cli.investigation_view import render, say_unknown_services
+from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
@@ -121,7 +121,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         # On stderr: stdout is the summary alone, to paste or pipe.
         if response.closed_note:
             console.print(f"[yellow]{escape(response.closed_note)}[/yellow]")
-        say_unknown_services(console, investigation)
+        # The services left out are not said here: the summary says them itself (its
+        # **Services** line), as Slack's message does.
         print(investigation.summary_markdown)  # its last line links to the page when it is stored
     else:
         render(Console(), investigation, stored=not args.no_save, closed_note=response.closed_note)

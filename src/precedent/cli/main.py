@@ -83,7 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    _describe_from_help(parser)
     return parser
+
+
+def _describe_from_help(parser: argparse.ArgumentParser) -> None:
+    """Open each sub-command's own ``--help`` with the line ``precedent --help`` lists it by.
+
+    ``precedent investigate --help`` began at its usage and never said what the command does;
+    a command that has a description of its own (``mcp``) keeps it.
+    """
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for listed in action._choices_actions:
+            sub = action.choices[listed.dest]
+            if sub.description is None and listed.help:
+                sub.description = listed.help[0].upper() + listed.help[1:] + "."
+            _describe_from_help(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,7 +51,11 @@ on a loaded one; uvicorn's default (5 s) kills and restarts workers there before
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` sub-command."""
-    parser = subparsers.add_parser("serve", help="run the HTTP API")
+    # Said whole: "run the HTTP API" left a reader of `precedent --help` looking to `worker` to
+    # process the webhooks, which `serve` does itself.
+    parser = subparsers.add_parser(
+        "serve", help="run the HTTP API, the web pages, /mcp, and the webhook receiver with its worker"
+    )
     parser.add_argument("--host", help="interface to bind (default PRECEDENT_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default PRECEDENT_PORT or 8080)")
     parser.add_argument(

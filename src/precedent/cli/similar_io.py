@@ -245,7 +245,9 @@ def left_out_note(query: PosedQuery) -> str | None:
     """
     if not query.unknown_services:
         return None
-    return f"[yellow]{escape(left_out(query.unknown_services, query.services_meant))}[/yellow]"
+    named_by_incident = query.incident_id is not None
+    note = left_out(query.unknown_services, query.services_meant, named_by_incident=named_by_incident)
+    return f"[yellow]{escape(note)}[/yellow]"
 
 
 def results_table(answer: SimilarResults) -> Table:

@@ -31,7 +31,10 @@ service's start (checked first, Neo4j waited for)."""
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``worker`` sub-command."""
-    parser = subparsers.add_parser("worker", help="process incident.io webhook deliveries from the inbox")
+    parser = subparsers.add_parser(
+        "worker",
+        help="process incident.io webhook deliveries from the inbox apart from serve (which runs its own)",
+    )
     parser.add_argument("--once", action="store_true", help="process what is waiting, then exit")
     parser.set_defaults(handler=run)
 

@@ -223,13 +223,18 @@ class Change:
         """Where the changed service sits, in the words every surface uses; ``None`` when affected.
 
         ``upstream of checkout, 1 hop``, ``shares a dependency with checkout, 2 hops`` (``nearby``),
-        or ``no dependency path to checkout, 2 hops`` (``unlinked``): the CLI said "unlinked, 2
-        hop(s) from checkout" and the page "upstream via checkout" beside the MCP tool's wording.
+        or ``no dependency path to checkout (gateway depends on both)`` (``unlinked``; ``, 2 hops``
+        when stored before ``through``): the CLI said "unlinked, 2 hop(s) from checkout" and the
+        page "upstream via checkout" beside the MCP tool's wording.
         """
         if self.relation == "affected":
             return None
         hops = f"{self.hops} hop{'' if self.hops == 1 else 's'}"
         if self.relation == "unlinked":
+            # "no dependency path to checkout, 2 hops" read as a path of two hops: name the service
+            # depending on both, which is how it was reached, as its hypothesis does.
+            if len(self.through) == 1:
+                return f"no dependency path to {self.via} ({self.through[0]} depends on both)"
             return f"no dependency path to {self.via}, {hops}"
         if self.relation == "nearby":  # "nearby of checkout" said neither how nor where
             return f"shares a dependency with {self.via}, {hops}"

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from precedent.investigation.hypotheses import age_before, age_text
+from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
@@ -128,7 +129,26 @@ def _statement_in(hypothesis: Hypothesis, limit: int) -> str:
     before = statement.removesuffix(".").removesuffix(advice)
     said = before.rstrip(" ;:")
     advice = _cut(before[len(said) :] + advice + ".", max(limit - len(said), limit * 2 // 3))
-    return _cut(said, limit - len(advice)) + advice
+    return _whole_clauses(said, limit - len(advice)) + advice
+
+
+def _whole_clauses(text: str, limit: int) -> str:
+    """``text`` cut to ``limit``, after its last whole clause when that keeps half the room.
+
+    Cut between words only, Slack read "'Writes failing on auth-api'; root…; if it is, apply"
+    and "the cluster ran out of nodes for auth-api; the node pool…; apply": a clause's first
+    word or two say nothing, and read as if they did.
+    """
+    cut = _cut(text, limit)
+    if not cut.endswith("…"):
+        return cut
+    clause = cut.rfind("; ")
+    # Not a "; " inside a parenthesis or a quotation ("(on it: INC-105, INC-194; causes ..."):
+    # cut there, the line would leave it open.
+    kept = cut[:clause]
+    if clause < limit // 2 or _open_brackets(kept) or _open_quote(kept) is not None:
+        return cut
+    return kept + "…"
 
 
 def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[[str], str] | None) -> str:
@@ -189,6 +209,20 @@ def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], 
     names = {_esc(t.name): t.name for s in known[:3] for t in s.teams}
     page = (lambda shown: team_page(names[shown])) if team_page else None
     return _linked(_cut("**Owners**: " + "; ".join(parts), 300), list(names), page)
+
+
+def _left_out_line(incident: InvestigatedIncident) -> str | None:
+    """The services the incident names that the map does not hold, said before the owners.
+
+    Without it, an incident declared on a service added to incident.io's catalog since the last
+    sync showed no owner, no on-call and no change, and no word of why.
+    """
+    if not incident.unknown_services:
+        return None
+    note = left_out(
+        incident.unknown_services, incident.services_meant, named_by_incident=incident.id is not None
+    )
+    return _cut(f"**Services**: {_esc(note)}", 300)
 
 
 def _active_line(
@@ -278,6 +312,7 @@ def summary_markdown(
     tail = [
         x
         for x in (
+            _left_out_line(incident),
             _people_line(services, team_page),
             _active_line(incident, services, incident_page),
             _changes_line(changes),

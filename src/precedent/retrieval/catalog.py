@@ -267,12 +267,23 @@ def did_you_mean(meant: Sequence[str]) -> str:
     return f"did you mean {', '.join(meant)}?" if meant else ""
 
 
-def left_out(unknown: Sequence[str], meant: Mapping[str, Sequence[str]]) -> str:
+NOT_SYNCED = "in incident.io's catalog, not yet in the map: run precedent sync"
+"""What to do about a catalog entry an incident names that the map does not hold: the name came
+from incident.io, so "check the name" would send the responder looking for a typo."""
+
+
+def left_out(
+    unknown: Sequence[str], meant: Mapping[str, Sequence[str]], *, named_by_incident: bool = False
+) -> str:
     """The note for services named that the map does not hold, each with the services meant.
 
     ``not in the map, so left out: payments (did you mean payments-api?), zzz (check the name)``:
     a mistyped service is otherwise dropped in silence (no owners, no changes, no reason why).
+    ``named_by_incident``: the names are catalog entries an incident in the map names (from
+    incident.io), not a caller's typing: each says to sync (``NOT_SYNCED``), not "did you mean".
     """
+    if named_by_incident:
+        return f"not in the map, so left out: {', '.join(unknown)} ({NOT_SYNCED})"
     said = [f"{key} ({did_you_mean(meant.get(key, ())) or 'check the name'})" for key in unknown]
     return f"not in the map, so left out: {', '.join(said)}"
 

@@ -39,6 +39,19 @@ def _name(node: Node) -> str:
     return str(node.properties.get("name", node.id))
 
 
+def _not_in_the_map(incident: Node, affected: Sequence[Node]) -> tuple[str, ...]:
+    """The catalog entries the incident names as affected that the map does not hold (yet).
+
+    incident.io's catalog may have an entry the last sync did not bring: the incident's edge to
+    it is not made, and its investigation had no service, no owner and no word of why.
+    """
+    named = incident.properties.get("affected_entries")
+    if not isinstance(named, list | tuple):
+        return ()
+    held = {_name(node).casefold() for node in affected}
+    return tuple(str(name) for name in named if str(name).casefold() not in held)
+
+
 def _optional(node: Node, key: str) -> str | None:
     value = node.properties.get(key)
     return str(value) if value is not None and str(value) else None
@@ -155,6 +168,8 @@ async def pose(
     known = _before_resolution(incident, updates)
     messages = [_message(u) for u in known[:FIRST_UPDATES]]
     services = sorted((n for n in neighbours if n.label == "Service"), key=lambda n: n.id)
+    unknown = _not_in_the_map(incident, [node for edge, node in declared if edge.type == "AFFECTS"])
+    meant = await suggest_services(store, unknown) if unknown else {}
     current = _optional(incident, "severity") or next(
         (_name(n) for n in neighbours if n.label == "Severity"), None
     )
@@ -168,7 +183,8 @@ async def pose(
         text="\n".join(t for t in [_name(incident), *messages] if t.strip()),
         service_ids=tuple(s.id for s in services),
         service_names=tuple(_name(s) for s in services),
-        unknown_services=(),
+        unknown_services=unknown,
+        services_meant=meant,
         severity=_declared_severity(incident, known, current),
         incident_type=incident_type,
         declared_at=incident.occurred_at,

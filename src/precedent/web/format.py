@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from precedent.retrieval.shortening import shortened
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "score", "when"]
+__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "points", "score", "when"]
 
 
 def when(value: datetime | None) -> str:
@@ -83,7 +84,26 @@ def score(value: float) -> str:
     return f"{value:.3f}"
 
 
-FILTERS: dict[str, Callable[..., str]] = {
+# A list item's marker as a post-mortem writes one ("* " or "• "), at the start or after a space:
+# a lesson reaches the page on one line ("* Rollback took longer ... * Canary analysis ...").
+_ITEM_MARK = re.compile(r"(?:^|\s)[*\u2022]\s+")
+
+
+def points(text: str | None) -> list[str]:
+    """The items of ``text`` when it is a list (a post-mortem's learnings), else none.
+
+    The lesson is kept on one line, so "* Rollback took longer ... * Canary analysis ..." read as
+    one run-on sentence with stars in it. Text that opens with a marker and holds two or more
+    items is a list; any other text is not (``*emphasis*`` opens with no space after its star).
+    """
+    stripped = (text or "").strip()
+    if not _ITEM_MARK.match(stripped):
+        return []
+    items = [item.strip() for item in _ITEM_MARK.split(stripped) if item.strip()]
+    return items if len(items) >= 2 else []
+
+
+FILTERS: dict[str, Callable[..., object]] = {
     "when": when,
     "iso": iso,
     "duration": duration,
@@ -91,6 +111,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "percent": percent,
     "external_url": external_url,
     "score": score,
+    "points": points,
     # Jinja's ``truncate`` ended "…baseline;..." with three dots; every other surface cuts as this.
     "shortened": shortened,
 }

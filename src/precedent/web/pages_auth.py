@@ -26,8 +26,17 @@ from precedent.web.session import (
 
 __all__ = ["AUTH_PAGES"]
 
-# The form's answer when the token is refused; it never says which check failed, as the API's 401.
+# The form's answer when the token is refused says why, as the API's 401 does: "unknown, revoked
+# or expired. Check it and try again" sent the holder of an expired token to check its spelling.
+# Only the holder of a revoked or expired token's secret can hear that it was one.
 REFUSED = "That token was not accepted: it is unknown, revoked or expired. Check it and try again."
+_NEW_ONE = "ask for a new one (made with precedent token create --scope read) and sign in with it."
+_REFUSED_BECAUSE = {
+    "expired": f"That token has expired: {_NEW_ONE}",
+    "revoked": f"That token was revoked: {_NEW_ONE}",
+    "unknown": "That token is not one this map issued: check it was pasted whole, then try again.",
+    "malformed": "That is not a Precedent token (one starts with prec_): paste the token itself.",
+}
 CANNOT_READ = "That token cannot read the map (it has no read scope). Use a token made with --scope read."
 ENDED = (
     "Your session has ended: its token was revoked, has expired or can no longer read the map. "
@@ -99,8 +108,9 @@ async def sign_in(
     secret = (_field(form, "token") or "").strip()
     try:
         token = await tokens.authenticate(secret)
-    except Unauthenticated:
-        return _form(request, cookie_secure, return_to=return_to, error=REFUSED)
+    except Unauthenticated as exc:
+        error = _REFUSED_BECAUSE.get(exc.reason, REFUSED)
+        return _form(request, cookie_secure, return_to=return_to, error=error)
     if not token.grants("read"):
         return _form(request, cookie_secure, return_to=return_to, error=CANNOT_READ)
     redirect = Redirect(return_to, status_code=303)

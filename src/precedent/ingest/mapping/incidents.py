@@ -82,9 +82,18 @@ def _duration(raw: Raw, times: dict[str, datetime], created: datetime) -> int | 
     return None
 
 
-def _custom_fields(raw: Raw, incident_id: str, ctx: MappingContext, out: RecordBuilder) -> list[str]:
-    """Add AFFECTS/CAUSED_BY edges for catalog values; return ``Name: value`` for the others."""
+def _custom_fields(
+    raw: Raw, incident_id: str, ctx: MappingContext, out: RecordBuilder
+) -> tuple[list[str], list[str]]:
+    """Add AFFECTS/CAUSED_BY edges for catalog values; return ``Name: value`` for the others, and
+    the names of the catalog entries it affects.
+
+    The names are kept because an edge to an entry the map does not hold yet (added to
+    incident.io's catalog since the last sync) is not made: the investigation of an incident
+    declared on a new service had no service, no owner and no word of why.
+    """
     described: list[str] = []
+    affected: list[str] = []
     for entry in as_list(raw.get("custom_field_entries")):
         entry_map = as_mapping(entry) or {}
         custom_field = as_mapping(entry_map.get("custom_field")) or {}
@@ -93,11 +102,14 @@ def _custom_fields(raw: Raw, incident_id: str, ctx: MappingContext, out: RecordB
             value_map = as_mapping(value) or {}
             catalog_entry = as_mapping(value_map.get("value_catalog_entry"))
             target = opt_str(catalog_entry, "id") if catalog_entry else None
-            if target is not None:
+            if catalog_entry and target is not None:
                 is_change = ctx.catalog.label_by_entry.get(target) == "ChangeEvent" or (
                     target not in ctx.catalog.label_by_entry and ctx.is_change_field(custom_field)
                 )
                 out.edge(incident_id, "CAUSED_BY" if is_change else "AFFECTS", target, field=field_name)
+                entry_name = opt_str(catalog_entry, "name")
+                if not is_change and entry_name and entry_name not in affected:
+                    affected.append(entry_name)
                 continue
             option = as_mapping(value_map.get("value_option")) or {}
             text = opt_str(option, "value") or next(
@@ -106,7 +118,7 @@ def _custom_fields(raw: Raw, incident_id: str, ctx: MappingContext, out: RecordB
             )
             if text:
                 described.append(f"{field_name}: {text}")
-    return described
+    return described, affected
 
 
 def _roles(raw: Raw, incident_id: str, out: RecordBuilder) -> None:
@@ -169,7 +181,7 @@ def map_incident(raw: Raw, ctx: MappingContext, updates: Sequence[Raw] = ()) -> 
         out.stub(creator)
         out.edge(incident_id, "REPORTED_BY", creator.id)
     _roles(raw, incident_id, out)
-    described = _custom_fields(raw, incident_id, ctx, out)
+    described, affected = _custom_fields(raw, incident_id, ctx, out)
     times = _timestamps(raw)
     props: dict[str, Property | None] = {
         "reference": reference,
@@ -187,6 +199,7 @@ def map_incident(raw: Raw, ctx: MappingContext, updates: Sequence[Raw] = ()) -> 
         # Empty on incident_created_v2 when incident.io creates the channel a moment later.
         "slack_channel_id": opt_str(raw, "slack_channel_id"),
         "custom_fields": described or None,
+        "affected_entries": affected or None,
     }
     for key, when in times.items():
         props[f"ts_{key}" if key in props or key in RESERVED_PROPERTIES else key] = when.isoformat()
