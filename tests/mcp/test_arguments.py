@@ -29,10 +29,11 @@ if TYPE_CHECKING:
             {"incident": "INC-1", "limit": 0},
             str(InvalidQuery.limit_out_of_range(0, 100)),
         ),
+        # A word for a number: the HTTP API's and the CLI's words too (it was this server's own).
         (
             "find_similar_incidents",
             {"incident": "INC-1", "limit": "five"},
-            '`limit` must be a whole number from 1 to 100, not "five"',
+            str(InvalidQuery.number_out_of_range("limit", '"five"', 1, 100)),
         ),
         (
             "find_similar_incidents",
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
             {"name": "x", "services": "checkout"},
             '`services` must be a list of strings; "checkout" is one value: send a list, ["checkout"]',
         ),
-        ("recent_changes", {"hours": 0}, "`hours` must be a number above 0 and at most 720, not 0"),
+        ("recent_changes", {"hours": 0}, str(InvalidQuery.hours_out_of_range("hours", 0, 720))),
         (
             "search",
             {"query": "x", "kinds": ["tickets"]},
@@ -60,19 +61,23 @@ if TYPE_CHECKING:
         (
             "get_investigation",
             {"incident": "INC-1", "similar": 100, "change_window_hours": 0},
-            "`similar` must be a whole number from 1 to 50, not 100; "
-            "`change_window_hours` must be a number above 0 and at most 720, not 0",
+            f"{InvalidQuery.number_out_of_range('similar', 100, 1, 50)}; "
+            f"{InvalidQuery.hours_out_of_range('change_window_hours', 0, 720)}",
         ),
         # Strings for a flag and a number, refused as the HTTP API refuses them (the SDK took them).
         (
             "get_investigation",
             {"incident": "INC-1", "rebuild": "yes", "similar": "5"},
             '`rebuild` must be true or false, not "yes"; '
-            '`similar` must be a whole number from 1 to 50, not "5"',
+            + str(InvalidQuery.number_out_of_range("similar", '"5"', 1, 50)),
         ),
-        ("search", {"query": "x", "limit": "5"}, '`limit` must be a whole number from 1 to 100, not "5"'),
-        ("recent_changes", {"hours": "24"}, '`hours` must be a number above 0 and at most 720, not "24"'),
-        ("recent_changes", {"limit": True}, "`limit` must be a whole number from 1 to 500, not true"),
+        (
+            "search",
+            {"query": "x", "limit": "5"},
+            str(InvalidQuery.number_out_of_range("limit", '"5"', 1, 100)),
+        ),
+        ("recent_changes", {"hours": "24"}, str(InvalidQuery.hours_out_of_range("hours", '"24"', 720))),
+        ("recent_changes", {"limit": True}, str(InvalidQuery.number_out_of_range("limit", "true", 1, 500))),
     ],
 )
 async def test_a_rejected_argument_says_what_to_send(
@@ -87,8 +92,8 @@ async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> N
     for pydantic_words in ("validation error", "errors.pydantic.dev", "recent_changesArguments", "type="):
         assert pydantic_words not in text
     assert "`until` must be an ISO 8601 time" in text
-    assert "`hours` must be a number above 0 and at most 720, not -1" in text
-    assert "`limit` must be a whole number from 1 to 500; 1.5 has a fractional part" in text
+    assert str(InvalidQuery.hours_out_of_range("hours", -1, 720)) in text
+    assert str(InvalidQuery.number_out_of_range("limit", 1.5, 1, 500)) in text
 
 
 async def test_an_argument_the_tool_does_not_take_is_refused(public_server: MCPServer) -> None:
