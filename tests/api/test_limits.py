@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from precedent.browse import MAX_CHANGES, MAX_LIMIT
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, MAX_LIMIT
 from precedent.errors import InvalidQuery
 from precedent.investigation import RECENT_MAX
 from precedent.retrieval import SEARCH_MAX_RESULTS, SIMILAR_MAX_RESULTS
@@ -134,3 +134,19 @@ async def test_an_investigations_similar_out_of_range_is_refused_as_the_cli_refu
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == "the number of similar incidents must be from 1 to 50, not 51"
+
+
+@pytest.mark.parametrize("sent", ["0", "-1", str(MAX_CHANGE_HOURS + 1), "a week"])
+async def test_a_change_listings_hours_out_of_range_is_refused_as_the_cli_and_mcp_refuse_them(
+    read_api: Api, sent: str
+) -> None:
+    # It was litestar's "Expected `float` > 0" (or "<= 8760"), and "Expected `float`, got `str`".
+    answer = await read_api.client.get(
+        "/v1/services/payments-api/changes",
+        params={"since_hours": sent},
+        headers=read_api.auth(read_api.tokens.read),
+    )
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS))
+    assert answer.json()["detail"] == said
+    assert answer.json()["errors"] == [{"field": "since_hours", "source": "query", "message": said}]

@@ -9,6 +9,7 @@ import pytest
 from mcp import Client
 
 from precedent.api.query_guard import OTHER_NAMES
+from precedent.browse import MAX_CHANGE_HOURS
 from precedent.errors import InvalidQuery
 from tests.mcp.test_errors_and_visibility import error_of
 
@@ -46,7 +47,13 @@ if TYPE_CHECKING:
             {"name": "x", "services": "checkout"},
             '`services` must be a list of strings; "checkout" is one value: send a list, ["checkout"]',
         ),
-        ("recent_changes", {"hours": 0}, str(InvalidQuery.hours_out_of_range("hours", 0, 720))),
+        ("recent_changes", {"hours": 0}, str(InvalidQuery.hours_out_of_range("hours", 0, MAX_CHANGE_HOURS))),
+        # A year, as the HTTP API's since_hours (the tool stopped at 720).
+        (
+            "recent_changes",
+            {"hours": MAX_CHANGE_HOURS + 1},
+            str(InvalidQuery.hours_out_of_range("hours", MAX_CHANGE_HOURS + 1, MAX_CHANGE_HOURS)),
+        ),
         (
             "search",
             {"query": "x", "kinds": ["tickets"]},
@@ -76,7 +83,11 @@ if TYPE_CHECKING:
             {"query": "x", "limit": "5"},
             str(InvalidQuery.number_out_of_range("limit", '"5"', 1, 100)),
         ),
-        ("recent_changes", {"hours": "24"}, str(InvalidQuery.hours_out_of_range("hours", '"24"', 720))),
+        (
+            "recent_changes",
+            {"hours": "24"},
+            str(InvalidQuery.hours_out_of_range("hours", '"24"', MAX_CHANGE_HOURS)),
+        ),
         ("recent_changes", {"limit": True}, str(InvalidQuery.number_out_of_range("limit", "true", 1, 500))),
     ],
 )
@@ -92,7 +103,7 @@ async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> N
     for pydantic_words in ("validation error", "errors.pydantic.dev", "recent_changesArguments", "type="):
         assert pydantic_words not in text
     assert "`until` must be an ISO 8601 time" in text
-    assert str(InvalidQuery.hours_out_of_range("hours", -1, 720)) in text
+    assert str(InvalidQuery.hours_out_of_range("hours", -1, MAX_CHANGE_HOURS)) in text
     assert str(InvalidQuery.number_out_of_range("limit", 1.5, 1, 500)) in text
 
 

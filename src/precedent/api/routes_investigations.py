@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime, limit_parameter, whole_number
-from precedent.browse import MAX_CHANGES
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
@@ -258,7 +258,12 @@ async def record_change(
 async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
-    since_hours: Annotated[float, QueryParameter(gt=0, le=24 * 365)] = 24 * 7,
+    since_hours: Annotated[
+        float,
+        QueryParameter(
+            gt=0, le=MAX_CHANGE_HOURS, description=f"how far back, in hours (at most {MAX_CHANGE_HOURS})"
+        ),
+    ] = 24 * 7,
     limit: Annotated[int, limit_parameter(MAX_CHANGES, "page size")] = 50,
     cursor: Annotated[
         str | None,

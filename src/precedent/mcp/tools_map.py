@@ -11,7 +11,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
-from precedent.browse import MAX_CHANGES
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
 from precedent.investigation import recent_changes as changes_between
 from precedent.investigation import service_snapshot
@@ -37,7 +37,10 @@ from precedent.retrieval import (
 __all__ = ["register_map_tools"]
 
 ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
-Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
+Hours = Annotated[
+    float,
+    Field(gt=0, le=MAX_CHANGE_HOURS, description="the window's length in hours, ending at `until`"),
+]
 After = Annotated[
     AwareDatetime | None, Field(description="only what happened at or after this (ISO 8601 with a time zone)")
 ]
