@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, MAX_LIMIT
 from precedent.errors import InvalidQuery
-from precedent.investigation import RECENT_MAX
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, RECENT_MAX, InvestigationOptions
 from precedent.retrieval import SEARCH_MAX_RESULTS, SIMILAR_MAX_RESULTS
 
 if TYPE_CHECKING:
@@ -150,3 +151,50 @@ async def test_a_change_listings_hours_out_of_range_is_refused_as_the_cli_and_mc
     said = str(InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS))
     assert answer.json()["detail"] == said
     assert answer.json()["errors"] == [{"field": "since_hours", "source": "query", "message": said}]
+
+
+def _window_refused(hours: float) -> str:
+    with pytest.raises(ValueError, match="the change window") as refused:
+        InvestigationOptions(change_window=timedelta(hours=hours))
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("hours", [0, -1, CHANGE_WINDOW_MAX_HOURS + 1])
+async def test_an_investigations_change_window_out_of_range_is_refused_as_the_cli_refuses_it(
+    read_api: Api, hours: float
+) -> None:
+    # pydantic's "Input should be greater than or equal to 0.1" (or "less than or equal to 720").
+    answer = await read_api.client.post(
+        "/v1/investigations",
+        json={"name": "Checkout 500s", "change_window_hours": hours},
+        headers=read_api.auth(read_api.tokens.admin),
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == _window_refused(hours)
+
+
+@pytest.mark.parametrize("sent", ["a day", True])
+async def test_an_investigations_change_window_that_is_no_number_is_refused_as_mcp_refuses_it(
+    read_api: Api, sent: object
+) -> None:
+    answer = await read_api.client.post(
+        "/v1/investigations",
+        json={"name": "Checkout 500s", "change_window_hours": sent},
+        headers=read_api.auth(read_api.tokens.admin),
+    )
+    assert answer.status_code == 400, answer.text
+    said = str(
+        InvalidQuery.hours_out_of_range("change_window_hours", json.dumps(sent), CHANGE_WINDOW_MAX_HOURS)
+    )
+    assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
+
+
+async def test_an_investigations_change_window_takes_any_hours_above_0(read_api: Api) -> None:
+    # Six minutes were refused (at least 0.1 hours) where the CLI and the MCP tool took them.
+    answer = await read_api.client.post(
+        "/v1/investigations",
+        json={"name": "Checkout 500s", "change_window_hours": 0.05},
+        headers=read_api.auth(read_api.tokens.admin),
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["change_window_hours"] == 0.05

@@ -11,6 +11,7 @@ from mcp import Client
 from precedent.api.query_guard import OTHER_NAMES
 from precedent.browse import MAX_CHANGE_HOURS
 from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS
 from tests.mcp.test_errors_and_visibility import error_of
 
 if TYPE_CHECKING:
@@ -65,11 +66,26 @@ if TYPE_CHECKING:
             {"query": "x", "mode": "fuzzy"},
             '`mode` must be one of "hybrid", "text", "semantic", not "fuzzy"',
         ),
+        # Out of range: InvestigationOptions' words, as the HTTP API and the CLI say them.
         (
             "get_investigation",
-            {"incident": "INC-1", "similar": 100, "change_window_hours": 0},
-            f"{InvalidQuery.number_out_of_range('similar', 100, 1, 50)}; "
-            f"{InvalidQuery.hours_out_of_range('change_window_hours', 0, 720)}",
+            {"incident": "INC-1", "similar": 100},
+            "the number of similar incidents must be from 1 to 50, not 100",
+        ),
+        (
+            "get_investigation",
+            {"incident": "INC-1", "change_window_hours": 0},
+            f"the change window must be more than 0 and at most {CHANGE_WINDOW_MAX_HOURS} hours (30 days), "
+            "not 0 hours",
+        ),
+        (
+            "service_context",
+            {"service": "x", "change_window_hours": CHANGE_WINDOW_MAX_HOURS + 1},
+            str(
+                InvalidQuery.hours_out_of_range(
+                    "change_window_hours", CHANGE_WINDOW_MAX_HOURS + 1, CHANGE_WINDOW_MAX_HOURS
+                )
+            ),
         ),
         # Strings for a flag and a number, refused as the HTTP API refuses them (the SDK took them).
         (

@@ -13,8 +13,8 @@ from pydantic import AwareDatetime, Field
 
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, service_snapshot
 from precedent.investigation import recent_changes as changes_between
-from precedent.investigation import service_snapshot
 from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
@@ -62,7 +62,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         service: ServiceKey,
         change_window_hours: Annotated[
-            float, Field(gt=0, le=720, description="how far back to read changes near the service")
+            float,
+            Field(
+                gt=0, le=CHANGE_WINDOW_MAX_HOURS, description="how far back to read changes near the service"
+            ),
         ] = 24,
     ) -> Annotated[CallToolResult, ServiceContextResponse]:
         """A service now: owning teams and members, who is on call, what it depends on and what
