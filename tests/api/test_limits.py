@@ -198,3 +198,30 @@ async def test_an_investigations_change_window_takes_any_hours_above_0(read_api:
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["change_window_hours"] == 0.05
+
+
+async def test_two_words_for_whole_numbers_are_titled_as_one_is(read_api: Api) -> None:
+    # Each message was the project's, but the title stayed "ValidationError" (one was "InvalidQuery").
+    answer = await read_api.client.get(
+        "/v1/hotspots", params={"limit": "ten", "weeks": "x"}, headers=read_api.auth(read_api.tokens.read)
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["title"] == "InvalidQuery"
+    messages = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert messages == {
+        "limit": str(InvalidQuery.limit_out_of_range("ten", MAX_LIMIT)),
+        "weeks": str(InvalidQuery.number_out_of_range("weeks", "x", 1, 104)),
+    }
+    assert answer.json()["detail"] == "invalid weeks, limit: see `errors`"
+
+
+async def test_a_number_refused_beside_another_error_keeps_the_frameworks_title(read_api: Api) -> None:
+    # A time the project has no wording of its own for: the problem is not all the project's.
+    answer = await read_api.client.get(
+        "/v1/search",
+        params={"q": "pool", "limit": "ten", "after": "yesterday"},
+        headers=read_api.auth(read_api.tokens.read),
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["title"] == "ValidationError"
+    assert {e["field"] for e in answer.json()["errors"]} == {"limit", "after"}
