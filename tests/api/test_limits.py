@@ -20,6 +20,8 @@ from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, RECENT_MAX, Investi
 from precedent.retrieval import SEARCH_MAX_RESULTS, SIMILAR_MAX_RESULTS
 
 if TYPE_CHECKING:
+    import httpx
+
     from tests.api.conftest import Api
 
 ROUTES = [
@@ -153,6 +155,13 @@ async def test_a_change_listings_hours_out_of_range_is_refused_as_the_cli_and_mc
     assert answer.json()["errors"] == [{"field": "since_hours", "source": "query", "message": said}]
 
 
+async def _investigate(read_api: Api, change_window_hours: object) -> httpx.Response:
+    body = {"name": "Checkout 500s", "change_window_hours": change_window_hours}
+    return await read_api.client.post(
+        "/v1/investigations", json=body, headers=read_api.auth(read_api.tokens.admin)
+    )
+
+
 def _window_refused(hours: float) -> str:
     with pytest.raises(ValueError, match="the change window") as refused:
         InvestigationOptions(change_window=timedelta(hours=hours))
@@ -164,11 +173,7 @@ async def test_an_investigations_change_window_out_of_range_is_refused_as_the_cl
     read_api: Api, hours: float
 ) -> None:
     # pydantic's "Input should be greater than or equal to 0.1" (or "less than or equal to 720").
-    answer = await read_api.client.post(
-        "/v1/investigations",
-        json={"name": "Checkout 500s", "change_window_hours": hours},
-        headers=read_api.auth(read_api.tokens.admin),
-    )
+    answer = await _investigate(read_api, hours)
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == _window_refused(hours)
 
@@ -177,11 +182,7 @@ async def test_an_investigations_change_window_out_of_range_is_refused_as_the_cl
 async def test_an_investigations_change_window_that_is_no_number_is_refused_as_mcp_refuses_it(
     read_api: Api, sent: object
 ) -> None:
-    answer = await read_api.client.post(
-        "/v1/investigations",
-        json={"name": "Checkout 500s", "change_window_hours": sent},
-        headers=read_api.auth(read_api.tokens.admin),
-    )
+    answer = await _investigate(read_api, sent)
     assert answer.status_code == 400, answer.text
     said = str(
         InvalidQuery.hours_out_of_range("change_window_hours", json.dumps(sent), CHANGE_WINDOW_MAX_HOURS)
@@ -191,11 +192,7 @@ async def test_an_investigations_change_window_that_is_no_number_is_refused_as_m
 
 async def test_an_investigations_change_window_takes_any_hours_above_0(read_api: Api) -> None:
     # Six minutes were refused (at least 0.1 hours) where the CLI and the MCP tool took them.
-    answer = await read_api.client.post(
-        "/v1/investigations",
-        json={"name": "Checkout 500s", "change_window_hours": 0.05},
-        headers=read_api.auth(read_api.tokens.admin),
-    )
+    answer = await _investigate(read_api, 0.05)
     assert answer.status_code == 201, answer.text
     assert answer.json()["change_window_hours"] == 0.05
 
