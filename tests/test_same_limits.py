@@ -14,9 +14,11 @@ import pytest
 from mcp import Client
 
 from precedent.api.app import create_app
-from precedent.browse import MAX_CHANGES
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
+from precedent.cli.main import main
 from precedent.config import Settings
-from precedent.investigation import SIMILAR_PRECEDENTS_MAX
+from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, SIMILAR_PRECEDENTS_MAX
 from precedent.mcp import build_server
 from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval import (
@@ -29,6 +31,7 @@ from precedent.retrieval import (
 # (MCP tool, its argument), (a GET route's path or a request body's schema, its parameter or field), the cap.
 SAME = [
     (("recent_changes", "limit"), ("/v1/services/{service}/changes", "limit"), MAX_CHANGES),
+    (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours"), MAX_CHANGE_HOURS),
     (("get_investigation", "similar"), ("InvestigationRequestDTO", "similar"), SIMILAR_PRECEDENTS_MAX),
     (
         ("neighbourhood", "max_nodes"),
@@ -74,3 +77,51 @@ async def test_the_mcp_tool_and_the_api_publish_one_cap(
     schemas = await _tool_schemas()
     assert schemas[tool[0]]["properties"][tool[1]]["maximum"] == cap
     assert _api_maximum(openapi, *route) == cap
+
+
+def _api_schema(openapi: dict[str, Any], where: str, name: str) -> dict[str, Any]:
+    if where.startswith("/"):
+        [parameter] = [p for p in openapi["paths"][where]["get"]["parameters"] if p["name"] == name]
+        return dict(parameter["schema"])
+    return dict(openapi["components"]["schemas"][where]["properties"][name])
+
+
+# (MCP tool, its argument), (a GET route's path or a request body's schema, its field), the cap.
+WINDOWS = [
+    (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours"), MAX_CHANGE_HOURS),
+    (
+        ("get_investigation", "change_window_hours"),
+        ("InvestigationRequestDTO", "change_window_hours"),
+        CHANGE_WINDOW_MAX_HOURS,
+    ),
+]
+
+
+@pytest.mark.parametrize(("tool", "route", "cap"), WINDOWS, ids=[f"{t}.{a}" for (t, a), _, _ in WINDOWS])
+async def test_a_window_takes_any_hours_above_0_up_to_one_cap(
+    openapi: dict[str, Any], tool: tuple[str, str], route: tuple[str, str], cap: int
+) -> None:
+    # The API took since_hours up to 8,760 where the MCP tool stopped at 720, and a change window
+    # from 0.1 hours where the MCP tool took any above 0.
+    schemas = await _tool_schemas()
+    for schema in (schemas[tool[0]]["properties"][tool[1]], _api_schema(openapi, *route)):
+        assert (schema.get("exclusiveMinimum"), schema.get("minimum"), schema["maximum"]) == (0, None, cap)
+
+
+@pytest.mark.parametrize("sent", ["0", str(MAX_CHANGE_HOURS + 1)])
+def test_the_cli_refuses_a_change_listings_hours_as_the_api_does(
+    sent: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --since-hours had no cap: 100000 listed every change ever recorded.
+    with pytest.raises(SystemExit):
+        main(["changes", "list", "--service", "ledger", "--since-hours", sent])
+    said = InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS)
+    assert f"argument --since-hours: {said}" in capsys.readouterr().err
+
+
+async def test_a_service_contexts_change_window_is_an_investigations() -> None:
+    schemas = await _tool_schemas()
+    around = schemas["service_context"]["properties"]["change_window_hours"]
+    investigated = schemas["get_investigation"]["properties"]["change_window_hours"]
+    for schema in (around, investigated):
+        assert (schema["exclusiveMinimum"], schema["maximum"]) == (0, CHANGE_WINDOW_MAX_HOURS)

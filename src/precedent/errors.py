@@ -121,6 +121,16 @@ class InvalidQuery(PrecedentError):
         )
 
     @classmethod
+    def hours_out_of_range(cls, name: str, value: object, most: int) -> InvalidQuery:
+        """A window ``name`` that is not a number of hours above 0 and at most ``most`` (a word as
+        much as 0): one wording for a window's hours on every route, command and tool."""
+        return cls(
+            f"{name} must be a number of hours above 0 and at most {most}, not {value}: send one in "
+            f"that range, or leave {name} out for the default",
+            field=name,
+        )
+
+    @classmethod
     def depth_out_of_range(cls, depth: int, most: int) -> InvalidQuery:
         """A neighbourhood ``depth`` outside 0 to ``most`` hops (the CLI, the API and MCP word it alike)."""
         return cls(

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from precedent.browse import MAX_CHANGES, MAX_LIMIT
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, MAX_LIMIT
 from precedent.errors import InvalidQuery
-from precedent.investigation import RECENT_MAX
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, RECENT_MAX, InvestigationOptions
 from precedent.retrieval import SEARCH_MAX_RESULTS, SIMILAR_MAX_RESULTS
 
 if TYPE_CHECKING:
+    import httpx
+
     from tests.api.conftest import Api
 
 ROUTES = [
@@ -134,3 +137,88 @@ async def test_an_investigations_similar_out_of_range_is_refused_as_the_cli_refu
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == "the number of similar incidents must be from 1 to 50, not 51"
+
+
+@pytest.mark.parametrize("sent", ["0", "-1", str(MAX_CHANGE_HOURS + 1), "a week"])
+async def test_a_change_listings_hours_out_of_range_is_refused_as_the_cli_and_mcp_refuse_them(
+    read_api: Api, sent: str
+) -> None:
+    # It was litestar's "Expected `float` > 0" (or "<= 8760"), and "Expected `float`, got `str`".
+    answer = await read_api.client.get(
+        "/v1/services/payments-api/changes",
+        params={"since_hours": sent},
+        headers=read_api.auth(read_api.tokens.read),
+    )
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS))
+    assert answer.json()["detail"] == said
+    assert answer.json()["errors"] == [{"field": "since_hours", "source": "query", "message": said}]
+
+
+async def _investigate(read_api: Api, change_window_hours: object) -> httpx.Response:
+    body = {"name": "Checkout 500s", "change_window_hours": change_window_hours}
+    return await read_api.client.post(
+        "/v1/investigations", json=body, headers=read_api.auth(read_api.tokens.admin)
+    )
+
+
+def _window_refused(hours: float) -> str:
+    with pytest.raises(ValueError, match="the change window") as refused:
+        InvestigationOptions(change_window=timedelta(hours=hours))
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("hours", [0, -1, CHANGE_WINDOW_MAX_HOURS + 1])
+async def test_an_investigations_change_window_out_of_range_is_refused_as_the_cli_refuses_it(
+    read_api: Api, hours: float
+) -> None:
+    # pydantic's "Input should be greater than or equal to 0.1" (or "less than or equal to 720").
+    answer = await _investigate(read_api, hours)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == _window_refused(hours)
+
+
+@pytest.mark.parametrize("sent", ["a day", True])
+async def test_an_investigations_change_window_that_is_no_number_is_refused_as_mcp_refuses_it(
+    read_api: Api, sent: object
+) -> None:
+    answer = await _investigate(read_api, sent)
+    assert answer.status_code == 400, answer.text
+    said = str(
+        InvalidQuery.hours_out_of_range("change_window_hours", json.dumps(sent), CHANGE_WINDOW_MAX_HOURS)
+    )
+    assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
+
+
+async def test_an_investigations_change_window_takes_any_hours_above_0(read_api: Api) -> None:
+    # Six minutes were refused (at least 0.1 hours) where the CLI and the MCP tool took them.
+    answer = await _investigate(read_api, 0.05)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["change_window_hours"] == 0.05
+
+
+async def test_two_words_for_whole_numbers_are_titled_as_one_is(read_api: Api) -> None:
+    # Each message was the project's, but the title stayed "ValidationError" (one was "InvalidQuery").
+    answer = await read_api.client.get(
+        "/v1/hotspots", params={"limit": "ten", "weeks": "x"}, headers=read_api.auth(read_api.tokens.read)
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["title"] == "InvalidQuery"
+    messages = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert messages == {
+        "limit": str(InvalidQuery.limit_out_of_range("ten", MAX_LIMIT)),
+        "weeks": str(InvalidQuery.number_out_of_range("weeks", "x", 1, 104)),
+    }
+    assert answer.json()["detail"] == "invalid weeks, limit: see `errors`"
+
+
+async def test_a_number_refused_beside_another_error_keeps_the_frameworks_title(read_api: Api) -> None:
+    # A time the project has no wording of its own for: the problem is not all the project's.
+    answer = await read_api.client.get(
+        "/v1/search",
+        params={"q": "pool", "limit": "ten", "after": "yesterday"},
+        headers=read_api.auth(read_api.tokens.read),
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["title"] == "ValidationError"
+    assert {e["field"] for e in answer.json()["errors"]} == {"limit", "after"}

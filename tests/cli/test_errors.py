@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from precedent.browse import MAX_CHANGE_HOURS
 from precedent.cli.main import main
 from precedent.errors import InvalidQuery
 from precedent.model import Node
@@ -82,14 +83,20 @@ async def test_a_malformed_flag_is_said_in_one_line(
     assert f"error: {expected}" in said(capsys)
 
 
+def _hours_refused(sent: str) -> str:
+    # Worded as GET /v1/services/{service}/changes?since_hours= and the MCP tool's hours are refused.
+    return str(InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS))
+
+
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        (["--since-hours", "-1"], "argument --since-hours: must be more than 0 hours, not -1"),
+        (["--since-hours", "-1"], f"argument --since-hours: {_hours_refused('-1')}"),
+        (["--since-hours", "8761"], f"argument --since-hours: {_hours_refused('8761')}"),
         (["--limit", "0"], f"argument --limit: {InvalidQuery.limit_out_of_range(0, 500)}"),
         (["--limit", "501"], f"argument --limit: {InvalidQuery.limit_out_of_range(501, 500)}"),
         (["--limit", "abc"], f"argument --limit: {InvalidQuery.limit_out_of_range('abc', 500)}"),
-        (["--since-hours", "a day"], "argument --since-hours: must be more than 0 hours, not a day"),
+        (["--since-hours", "a day"], f"argument --since-hours: {_hours_refused('a day')}"),
     ],
 )
 def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(

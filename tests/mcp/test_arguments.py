@@ -9,7 +9,9 @@ import pytest
 from mcp import Client
 
 from precedent.api.query_guard import OTHER_NAMES
+from precedent.browse import MAX_CHANGE_HOURS
 from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS
 from tests.mcp.test_errors_and_visibility import error_of
 
 if TYPE_CHECKING:
@@ -29,10 +31,11 @@ if TYPE_CHECKING:
             {"incident": "INC-1", "limit": 0},
             str(InvalidQuery.limit_out_of_range(0, 100)),
         ),
+        # A word for a number: the HTTP API's and the CLI's words too (it was this server's own).
         (
             "find_similar_incidents",
             {"incident": "INC-1", "limit": "five"},
-            '`limit` must be a whole number from 1 to 100, not "five"',
+            str(InvalidQuery.number_out_of_range("limit", '"five"', 1, 100)),
         ),
         (
             "find_similar_incidents",
@@ -45,7 +48,13 @@ if TYPE_CHECKING:
             {"name": "x", "services": "checkout"},
             '`services` must be a list of strings; "checkout" is one value: send a list, ["checkout"]',
         ),
-        ("recent_changes", {"hours": 0}, "`hours` must be a number above 0 and at most 720, not 0"),
+        ("recent_changes", {"hours": 0}, str(InvalidQuery.hours_out_of_range("hours", 0, MAX_CHANGE_HOURS))),
+        # A year, as the HTTP API's since_hours (the tool stopped at 720).
+        (
+            "recent_changes",
+            {"hours": MAX_CHANGE_HOURS + 1},
+            str(InvalidQuery.hours_out_of_range("hours", MAX_CHANGE_HOURS + 1, MAX_CHANGE_HOURS)),
+        ),
         (
             "search",
             {"query": "x", "kinds": ["tickets"]},
@@ -57,22 +66,45 @@ if TYPE_CHECKING:
             {"query": "x", "mode": "fuzzy"},
             '`mode` must be one of "hybrid", "text", "semantic", not "fuzzy"',
         ),
+        # Out of range: InvestigationOptions' words, as the HTTP API and the CLI say them.
         (
             "get_investigation",
-            {"incident": "INC-1", "similar": 100, "change_window_hours": 0},
-            "`similar` must be a whole number from 1 to 50, not 100; "
-            "`change_window_hours` must be a number above 0 and at most 720, not 0",
+            {"incident": "INC-1", "similar": 100},
+            "the number of similar incidents must be from 1 to 50, not 100",
+        ),
+        (
+            "get_investigation",
+            {"incident": "INC-1", "change_window_hours": 0},
+            f"the change window must be more than 0 and at most {CHANGE_WINDOW_MAX_HOURS} hours (30 days), "
+            "not 0 hours",
+        ),
+        (
+            "service_context",
+            {"service": "x", "change_window_hours": CHANGE_WINDOW_MAX_HOURS + 1},
+            str(
+                InvalidQuery.hours_out_of_range(
+                    "change_window_hours", CHANGE_WINDOW_MAX_HOURS + 1, CHANGE_WINDOW_MAX_HOURS
+                )
+            ),
         ),
         # Strings for a flag and a number, refused as the HTTP API refuses them (the SDK took them).
         (
             "get_investigation",
             {"incident": "INC-1", "rebuild": "yes", "similar": "5"},
             '`rebuild` must be true or false, not "yes"; '
-            '`similar` must be a whole number from 1 to 50, not "5"',
+            + str(InvalidQuery.number_out_of_range("similar", '"5"', 1, 50)),
         ),
-        ("search", {"query": "x", "limit": "5"}, '`limit` must be a whole number from 1 to 100, not "5"'),
-        ("recent_changes", {"hours": "24"}, '`hours` must be a number above 0 and at most 720, not "24"'),
-        ("recent_changes", {"limit": True}, "`limit` must be a whole number from 1 to 500, not true"),
+        (
+            "search",
+            {"query": "x", "limit": "5"},
+            str(InvalidQuery.number_out_of_range("limit", '"5"', 1, 100)),
+        ),
+        (
+            "recent_changes",
+            {"hours": "24"},
+            str(InvalidQuery.hours_out_of_range("hours", '"24"', MAX_CHANGE_HOURS)),
+        ),
+        ("recent_changes", {"limit": True}, str(InvalidQuery.number_out_of_range("limit", "true", 1, 500))),
     ],
 )
 async def test_a_rejected_argument_says_what_to_send(
@@ -87,8 +119,8 @@ async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> N
     for pydantic_words in ("validation error", "errors.pydantic.dev", "recent_changesArguments", "type="):
         assert pydantic_words not in text
     assert "`until` must be an ISO 8601 time" in text
-    assert "`hours` must be a number above 0 and at most 720, not -1" in text
-    assert "`limit` must be a whole number from 1 to 500; 1.5 has a fractional part" in text
+    assert str(InvalidQuery.hours_out_of_range("hours", -1, MAX_CHANGE_HOURS)) in text
+    assert str(InvalidQuery.number_out_of_range("limit", 1.5, 1, 500)) in text
 
 
 async def test_an_argument_the_tool_does_not_take_is_refused(public_server: MCPServer) -> None:

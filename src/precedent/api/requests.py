@@ -19,7 +19,14 @@ from precedent.retrieval import (
     SUMMARY_MAX_CHARS,
 )
 
-__all__ = ["DescribedIncidentRequest", "IsoTime", "limit_bounds", "limit_parameter", "whole_number"]
+__all__ = [
+    "DescribedIncidentRequest",
+    "IsoTime",
+    "hours_number",
+    "limit_bounds",
+    "limit_parameter",
+    "whole_number",
+]
 
 
 def limit_bounds(most: int) -> JsonDict:
@@ -37,6 +44,15 @@ def limit_parameter(most: int, what: str) -> ParameterKwarg:
     return QueryParameter(description=f"{what} (1 to {most})", schema_extra=limit_bounds(most))
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, default=str)
+
+
+def _refused(kind: str, said: InvalidQuery) -> PydanticCustomError:
+    # The text as a context value: a sent "{" is no template field.
+    return PydanticCustomError(kind, "{said}", {"said": str(said)})
+
+
 def whole_number(name: str, least: int, most: int) -> BeforeValidator:
     """A body's whole-number field: a string, a fraction or a flag is refused as a number out of
     range is (``InvalidQuery.number_out_of_range``), its range left to the layer below.
@@ -49,12 +65,25 @@ def whole_number(name: str, least: int, most: int) -> BeforeValidator:
         if isinstance(value, float) and value.is_integer():
             return int(value)  # JSON's 5.0 is a whole number, as JSON Schema's "integer" says
         if isinstance(value, bool) or not isinstance(value, int):
-            said = InvalidQuery.number_out_of_range(name, json.dumps(value, default=str), least, most)
-            # The text as a context value: a sent "{" is no template field.
-            raise PydanticCustomError("whole_number", "{said}", {"said": str(said)})
+            raise _refused("whole_number", InvalidQuery.number_out_of_range(name, _json(value), least, most))
         return value
 
     return BeforeValidator(whole)
+
+
+def hours_number(name: str, most: int) -> BeforeValidator:
+    """A body's window in hours: a string or a flag is refused as the MCP tools refuse it
+    (``InvalidQuery.hours_out_of_range``), its range left to the layer below.
+
+    pydantic said "Input should be a valid number" for ``"change_window_hours": "a day"``.
+    """
+
+    def hours(value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _refused("hours_number", InvalidQuery.hours_out_of_range(name, _json(value), most))
+        return value
+
+    return BeforeValidator(hours)
 
 
 def _iso_text(value: object) -> object:

@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
-from precedent.api.requests import IsoTime, limit_parameter, whole_number
-from precedent.browse import MAX_CHANGES
+from precedent.api.requests import IsoTime, hours_number, limit_parameter, whole_number
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
+    CHANGE_WINDOW_MAX_HOURS,
     RECENT_MAX,
     SIMILAR_PRECEDENTS_MAX,
     Collaborators,
@@ -73,7 +74,15 @@ class InvestigationRequestDTO(BaseModel):
         description=f"how many precedents (1 to {SIMILAR_PRECEDENTS_MAX})",
         json_schema_extra={"minimum": 1, "maximum": SIMILAR_PRECEDENTS_MAX},
     )
-    change_window_hours: float = Field(default=24.0, ge=0.1, le=720, description="changes read this far back")
+    # Any length above 0 up to the cap (it refused one under 0.1 hours, which the CLI and MCP took),
+    # checked by InvestigationOptions in the words the CLI's --window-hours is refused in.
+    change_window_hours: Annotated[float, hours_number("change_window_hours", CHANGE_WINDOW_MAX_HOURS)] = (
+        Field(
+            default=24.0,
+            description=f"changes read this far back, in hours (above 0, at most {CHANGE_WINDOW_MAX_HOURS})",
+            json_schema_extra={"exclusiveMinimum": 0, "maximum": CHANGE_WINDOW_MAX_HOURS},
+        )
+    )
 
 
 class ChangeRequestDTO(BaseModel):
@@ -258,7 +267,12 @@ async def record_change(
 async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
-    since_hours: Annotated[float, QueryParameter(gt=0, le=24 * 365)] = 24 * 7,
+    since_hours: Annotated[
+        float,
+        QueryParameter(
+            gt=0, le=MAX_CHANGE_HOURS, description=f"how far back, in hours (at most {MAX_CHANGE_HOURS})"
+        ),
+    ] = 24 * 7,
     limit: Annotated[int, limit_parameter(MAX_CHANGES, "page size")] = 50,
     cursor: Annotated[
         str | None,

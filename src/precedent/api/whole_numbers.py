@@ -4,7 +4,9 @@ Litestar parses ``?limit=ten`` (and checks ``?weeks=0`` against a ``ge=1``) befo
 runs, and refused it as "Expected `int`, got `str`", where ``?limit=0`` got the project's "limit
 must be a whole number from 1 to 100, not 0: ...". ``number_refusal`` finds the parameter in the
 route's signature, with the bounds its OpenAPI entry publishes, so ``api/errors.py`` answers
-both in one wording (``InvalidQuery.number_out_of_range``).
+both in one wording (``InvalidQuery.number_out_of_range``). A window's hours (a number above 0,
+``?since_hours=0`` or ``?since_hours=x``) is refused as the CLI and the MCP tools refuse it
+(``InvalidQuery.hours_out_of_range``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def number_refusal(handler: BaseRouteHandler, name: str, given: str) -> InvalidQ
         kwarg = parameter.kwarg_definition
         if not isinstance(kwarg, ParameterKwarg) or (kwarg.query or argument) != name:
             continue
+        if parameter.annotation is float and kwarg.gt == 0 and isinstance(kwarg.le, int):
+            return InvalidQuery.hours_out_of_range(name, given if given.strip() else repr(given), kwarg.le)
         least, most = _bounds(kwarg)
         if not _whole_number(parameter) or least is None or most is None:
             return None

@@ -9,7 +9,13 @@ investigation's context already knows how to find.
 
 from __future__ import annotations
 
-from precedent.browse.changes import MAX_CHANGES, ServiceChanges, service_changes
+from precedent.browse.changes import (
+    MAX_CHANGE_HOURS,
+    MAX_CHANGES,
+    ServiceChanges,
+    change_hours,
+    service_changes,
+)
 from precedent.browse.deliveries import delivery_page
 from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
 from precedent.browse.incidents import (
@@ -57,6 +63,7 @@ from precedent.browse.teams import (
 __all__ = [
     "MAX_LIMIT",
     "MAX_CHANGES",
+    "MAX_CHANGE_HOURS",
     "FollowUp",
     "Hotspot",
     "IncidentFilters",
@@ -80,6 +87,7 @@ __all__ = [
     "UserDetail",
     "UserIncident",
     "WeekCount",
+    "change_hours",
     "delivery_page",
     "dependencies",
     "find_team",

@@ -20,6 +20,7 @@ from precedent.browse.paging import (
     encode_cursor,
     page_of,
 )
+from precedent.errors import InvalidQuery
 from precedent.ingest.changes import pending_changes, resolve_service
 from precedent.investigation.changes import change_from_node, changes_for_service
 from precedent.retrieval.catalog import unknown_service
@@ -30,13 +31,34 @@ if TYPE_CHECKING:
     from precedent.model import Node
     from precedent.store.base import GraphStore
 
-__all__ = ["MAX_CHANGES", "ServiceChanges", "service_changes"]
+__all__ = ["MAX_CHANGES", "MAX_CHANGE_HOURS", "ServiceChanges", "change_hours", "service_changes"]
 
 MAX_CHANGES = 500
 """The largest page of changes (a release train can record hundreds in a day)."""
 
+MAX_CHANGE_HOURS = 24 * 365
+"""The longest window changes are listed over (a year; any length above 0 up to it), on every
+surface (the API's ``since_hours``, the MCP tool's ``hours``, the CLI's ``--since-hours``): the MCP
+tool stopped at 720 and the CLI had no cap."""
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KINDS: tuple[type[str] | type[int], ...] = (int, str)
+
+
+def change_hours(value: object, name: str = "since_hours") -> float:
+    """``value`` (a number, or a flag's text) as the hours of a change listing's window.
+
+    Raises:
+        InvalidQuery: unless it is a number above 0 and at most ``MAX_CHANGE_HOURS``, a word
+            ("a day") as much as 0 (``InvalidQuery.hours_out_of_range``).
+    """
+    try:
+        hours = float(str(value))
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= MAX_CHANGE_HOURS:  # NaN too
+        raise InvalidQuery.hours_out_of_range(name, value, MAX_CHANGE_HOURS)
+    return hours
 
 
 def _micros(at: datetime | None) -> int:
@@ -71,8 +93,10 @@ async def service_changes(
 
     Raises:
         NotFound: if no service has that key and no change names it.
-        InvalidQuery: if ``limit`` (1..500) or ``cursor`` is invalid.
+        InvalidQuery: if ``since_hours`` (above 0, at most a year), ``limit`` (1..500) or
+            ``cursor`` is invalid.
     """
+    change_hours(since_hours)
     check_limit(limit, MAX_CHANGES)
     after = (now or datetime.now(UTC)) - timedelta(hours=since_hours)
     node = await resolve_service(store, key)

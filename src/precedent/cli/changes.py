@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from precedent.browse import MAX_CHANGES, service_changes
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, change_hours, service_changes
 from precedent.cli.similar_io import limit_flag, parse_time
-from precedent.errors import StoreLocked
+from precedent.errors import InvalidQuery, StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse
 from precedent.runtime import Runtime
@@ -50,7 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = verbs.add_parser("list", help="list a service's recent changes, newest first")
     listing.add_argument("--service", required=True, help="the service, by name or id")
     # Checked here: a negative window or limit listed nothing, as if the service had not changed.
-    listing.add_argument("--since-hours", type=_hours, default=24 * 7, help="how far back (default a week)")
+    listing.add_argument(
+        "--since-hours",
+        type=_hours,
+        default=24 * 7,
+        help=f"how far back (default a week, at most {MAX_CHANGE_HOURS}; the API's since_hours)",
+    )
     listing.add_argument(
         "--limit",
         type=limit_flag(MAX_CHANGES),
@@ -67,13 +72,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _hours(value: str) -> float:
+    # In the words GET /v1/services/{service}/changes?since_hours= is refused in; argparse would
+    # say "invalid _hours value".
     try:
-        hours = float(value)
-    except ValueError:
-        hours = float("nan")  # argparse would say "invalid _hours value"
-    if not hours > 0:  # NaN too
-        raise argparse.ArgumentTypeError(f"must be more than 0 hours, not {value}")
-    return hours
+        return change_hours(value)
+    except InvalidQuery as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:

@@ -17,7 +17,13 @@ from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import StoreLocked
-from precedent.investigation import SIMILAR_PRECEDENTS_MAX, InvestigationOptions, build_investigation, save
+from precedent.investigation import (
+    CHANGE_WINDOW_MAX_HOURS,
+    SIMILAR_PRECEDENTS_MAX,
+    InvestigationOptions,
+    build_investigation,
+    save,
+)
 from precedent.responses import InvestigationResponse
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime
@@ -48,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--window-hours",
         type=float,
         default=24.0,
-        help="read changes this far before declaration (default 24)",
+        help=f"read changes this far before declaration (default 24, at most {CHANGE_WINDOW_MAX_HOURS})",
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the investigation as JSON")

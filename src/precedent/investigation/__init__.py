@@ -15,6 +15,7 @@ from precedent.investigation.around import (
     service_snapshot,
 )
 from precedent.investigation.build import (
+    CHANGE_WINDOW_MAX_HOURS,
     SIMILAR_PRECEDENTS_MAX,
     Collaborators,
     InvestigationOptions,
@@ -60,6 +61,7 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
+    "CHANGE_WINDOW_MAX_HOURS",
     "RECENT_MAX",
     "SIMILAR_PRECEDENTS_MAX",
     "latest_or_build",

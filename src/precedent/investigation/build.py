@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "CHANGE_WINDOW_MAX_HOURS",
     "SIMILAR_PRECEDENTS_MAX",
     "Collaborators",
     "InvestigationOptions",
@@ -45,6 +46,11 @@ __all__ = [
 SIMILAR_PRECEDENTS_MAX = 50
 """The most similar past incidents an investigation gathers, on every surface (the API's and the
 MCP tool's ``similar``, the CLI's ``--similar``): the MCP tool had 20, the API 50."""
+
+CHANGE_WINDOW_MAX_HOURS = 720
+"""The longest change window an investigation reads (30 days; any length above 0 up to it), on
+every surface (the API's and the MCP tools' ``change_window_hours``, the CLI's ``--window-hours``):
+the API also refused one under 0.1 hours, which the MCP tool and the CLI took."""
 
 
 def _utc_now() -> datetime:
@@ -89,10 +95,11 @@ class InvestigationOptions:
         if not 1 <= self.similar <= SIMILAR_PRECEDENTS_MAX:
             most = SIMILAR_PRECEDENTS_MAX
             raise ValueError(f"the number of similar incidents must be from 1 to {most}, not {self.similar}")
-        if not timedelta(0) < self.change_window <= timedelta(days=30):
-            hours = self.change_window / timedelta(hours=1)
+        if not timedelta(0) < self.change_window <= timedelta(hours=CHANGE_WINDOW_MAX_HOURS):
+            hours, most = self.change_window / timedelta(hours=1), CHANGE_WINDOW_MAX_HOURS
             raise ValueError(
-                f"the change window must be more than 0 and at most 720 hours (30 days), not {hours:g} hours"
+                f"the change window must be more than 0 and at most {most} hours ({most // 24} days), "
+                f"not {hours:g} hours"
             )
 
 

@@ -7,7 +7,9 @@ tool's published input schema: which argument, what to send instead, what was se
 ``unknown_arguments`` refuses names a tool does not take, as the HTTP API refuses unknown query
 parameters, so a misspelt ``service`` for ``services`` is never dropped in silence.
 ``mistyped_arguments`` refuses a string for a number or a flag, as the HTTP API does: the SDK's
-validation is lax, so ``rebuild: "yes"`` became true and ``limit: "5"`` 5. ``renamed`` takes an
+validation is lax, so ``rebuild: "yes"`` became true and ``limit: "5"`` 5. A number with a published
+range is refused in the words the HTTP API and the CLI use (``InvalidQuery.number_out_of_range``,
+``InvalidQuery.hours_out_of_range``), whether it is out of range, a fraction or a string. ``renamed`` takes an
 argument by the name the HTTP API gives it (``q``, ``label``, ``rel``) or by the older name a tool
 gave it first (``query``, ``labels``, ``relationships``), so agents written for either keep working.
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from precedent.errors import InvalidQuery
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -68,6 +72,10 @@ def argument_errors(error: ValidationError, schema: Mapping[str, Any]) -> str:
         field = properties.get(name)
         if field is None:  # not an argument the schema names: pydantic's words are all there is
             problems.append(f"`{'.'.join(location)}`: {detail['msg']}")
+            continue
+        refusal = _range_refusal(name, field, detail["input"]) if len(location) == 1 else None
+        if refusal is not None and detail["type"] != "missing":
+            problems.append(refusal)
             continue
         if detail["type"] == "missing":
             what = field.get("description")
@@ -125,8 +133,27 @@ def mistyped_arguments(arguments: Mapping[str, object], schema: Mapping[str, Any
             continue
         checks = [_JSON_TYPES[kind] for kind in kinds - {"null"} if kind in _JSON_TYPES]
         if checks and len(checks) == len(kinds - {"null"}) and not any(check(value) for check in checks):
-            problems.append(f"`{name}` must be {_expected(field)}, not {_shown(value)}")
+            refusal = _range_refusal(name, field, value)
+            problems.append(refusal or f"`{name}` must be {_expected(field)}, not {_shown(value)}")
     return "invalid arguments: " + "; ".join(problems) if problems else None
+
+
+def _range_refusal(name: str, field: Mapping[str, Any], value: object) -> str | None:
+    """The refusal of ``value`` for a number argument with a published range, in the words the
+    HTTP API and the CLI use for it; ``None`` for any other argument.
+
+    The tools' only fractional numbers are windows' hours (above 0, at most a cap).
+    """
+    choices = [branch for branch in field.get("anyOf", [field]) if branch.get("type") != "null"]
+    if len(choices) != 1:
+        return None
+    number, shown = choices[0], _shown(value)
+    least, most = number.get("minimum"), number.get("maximum")
+    if number.get("type") == "integer" and isinstance(least, int) and isinstance(most, int):
+        return str(InvalidQuery.number_out_of_range(name, shown, least, most))
+    if number.get("type") == "number" and number.get("exclusiveMinimum") == 0 and isinstance(most, int):
+        return str(InvalidQuery.hours_out_of_range(name, shown, most))
+    return None
 
 
 def _expected(field: Mapping[str, Any]) -> str:

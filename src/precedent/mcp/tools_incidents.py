@@ -14,6 +14,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import AwareDatetime, Field
 
 from precedent.investigation import (
+    CHANGE_WINDOW_MAX_HOURS,
     SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
     build_investigation,
@@ -157,11 +158,21 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         rebuild: Annotated[
             bool, Field(description="build a fresh one even when an investigation is stored")
         ] = False,
+        # Their ranges are published, and checked by InvestigationOptions in the words the API's
+        # and the CLI's are refused in.
         similar: Annotated[
-            int, Field(ge=1, le=SIMILAR_PRECEDENTS_MAX, description="how many similar past incidents")
+            int,
+            Field(
+                description="how many similar past incidents",
+                json_schema_extra={"minimum": 1, "maximum": SIMILAR_PRECEDENTS_MAX},
+            ),
         ] = 5,
         change_window_hours: Annotated[
-            float, Field(gt=0, le=720, description="how far before the declaration to read changes")
+            float,
+            Field(
+                description="how far before the declaration to read changes",
+                json_schema_extra={"exclusiveMinimum": 0, "maximum": CHANGE_WINDOW_MAX_HOURS},
+            ),
         ] = 24,
     ) -> Annotated[CallToolResult, InvestigationResponse]:
         """The first look at an incident: likely causes ranked with the evidence they rest on
@@ -170,6 +181,10 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         investigation, or builds one (without storing it) when there is none.
         """
         with tool_errors():
+            # Checked first: a stored investigation is answered without them.
+            options = InvestigationOptions(
+                similar=similar, change_window=timedelta(hours=change_window_hours)
+            )
             runtime = state.runtime()
             viewer = state.viewer(ctx)
             node = await runtime.catalog.incident(incident, viewer)
@@ -178,9 +193,6 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             if found is None:
                 # Built on the spot and not stored: no page to link to.
                 collaborators = runtime.unstored_investigation_collaborators
-                options = InvestigationOptions(
-                    similar=similar, change_window=timedelta(hours=change_window_hours)
-                )
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
             response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
         return answer(response, render_investigation(response, stored=stored))

@@ -11,10 +11,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
-from precedent.browse import MAX_CHANGES
+from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, service_snapshot
 from precedent.investigation import recent_changes as changes_between
-from precedent.investigation import service_snapshot
 from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
 from precedent.mcp.render import render_changes, render_neighbourhood, render_search, render_service
@@ -37,7 +37,10 @@ from precedent.retrieval import (
 __all__ = ["register_map_tools"]
 
 ServiceKey = Annotated[str, Field(min_length=1, description="a service id, name, external id or alias")]
-Hours = Annotated[float, Field(gt=0, le=720, description="the window's length in hours, ending at `until`")]
+Hours = Annotated[
+    float,
+    Field(gt=0, le=MAX_CHANGE_HOURS, description="the window's length in hours, ending at `until`"),
+]
 After = Annotated[
     AwareDatetime | None, Field(description="only what happened at or after this (ISO 8601 with a time zone)")
 ]
@@ -59,7 +62,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         service: ServiceKey,
         change_window_hours: Annotated[
-            float, Field(gt=0, le=720, description="how far back to read changes near the service")
+            float,
+            Field(
+                gt=0, le=CHANGE_WINDOW_MAX_HOURS, description="how far back to read changes near the service"
+            ),
         ] = 24,
     ) -> Annotated[CallToolResult, ServiceContextResponse]:
         """A service now: owning teams and members, who is on call, what it depends on and what
