@@ -338,6 +338,7 @@ class NotFound(StoreError):
         super().__init__(f"{kind} {_cut(id)!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.id = id
+        self.hint = hint
 
     def client_detail(self) -> str:
         """The message itself: it names what the caller asked for, and nothing of the store."""

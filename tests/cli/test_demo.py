@@ -16,10 +16,12 @@ import pytest
 from rich.console import Console
 from standardwebhooks import Webhook
 
-from precedent.cli.demo import _declared, _explained, _report
+from precedent.auth import TokenRegistry
+from precedent.cli.demo import _declared, _demo_tokens, _explained, _report
 from precedent.cli.demo_scenario import declare_repeat, signed_delivery
 from precedent.cli.main import main
 from precedent.config import Settings
+from precedent.runtime import Runtime
 from precedent.sources.synthetic import generate
 from tests.support.cli_process import ROOT, cli_env
 
@@ -139,11 +141,16 @@ def test_the_closing_lines_say_whether_the_demo_is_still_serving(
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
     base = "http://127.0.0.1:8731"
     page = f"{base}/ui/investigations/inv:1"
-    _report(
-        Console(stderr=True), base, "prec_x", declared, investigation, 3.0, page, settings, waiting=waiting
-    )
+    tokens = ("prec_x", "prec_admin")
+    _report(Console(stderr=True), base, tokens, declared, investigation, 3.0, page, settings, waiting=waiting)
     out = capsys.readouterr().out
     assert f"Read it:   {page}" in out
+    # Deliveries need admin, and `token create` is refused while the demo holds the map.
+    assert (
+        "Admin token (webhook deliveries, sync; not for the browser or agents):\n             prec_admin"
+        in out
+    )
+    assert f"curl -s -H 'Authorization: Bearer prec_admin' {base}/v1/webhooks/deliveries" in out
     if waiting:
         assert "beside the running demo" in out
         # Where the secret is, to sign a delivery of one's own (docs/incident-io.md said to use it).
@@ -231,3 +238,20 @@ def test_a_second_ctrl_c_while_the_demo_stops_ends_it_cleanly(tmp_path: Path) ->
     # With the collector frozen once serving, triton's bindings listed thousands of objects as
     # leaked at exit (triton is kept out: the model runs on the CPU).
     assert "leaked" not in said
+
+
+async def test_the_demo_issues_a_sign_in_token_and_a_separate_admin_one(tmp_path: Path) -> None:
+    # Nobody could read the demo's webhook deliveries: they need admin, the demo's one token had
+    # read and write, and `token create` is refused while the demo holds the embedded map.
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    await _demo_tokens(settings)
+    token, admin_token = await _demo_tokens(settings)
+    async with Runtime.from_settings(settings, model=False) as runtime:
+        registry = TokenRegistry(runtime.store)
+        signed_in = await registry.authenticate(token)
+        admin = await registry.authenticate(admin_token)
+        live = {t.name for t in await registry.tokens() if t.revoked_at is None}
+    # The sign-in token, pasted into browsers and agents, stays without admin.
+    assert "admin" not in signed_in.scopes
+    assert "admin" in admin.scopes
+    assert live == {"demo", "demo-admin"}  # the previous run's are revoked

@@ -83,6 +83,35 @@ def test_an_incident_keeps_the_names_of_what_it_affects_not_of_its_suspected_cha
     assert record.node.properties["affected_entries"] == ["svc-payments"]
 
 
+def _declared_on_new_entries() -> dict[str, object]:
+    # Entries added to incident.io's catalog since the last sync: a new service, and a new team
+    # named by an "Affected Team" field (the spec's example field) over the team type.
+    return dict(
+        org.INCIDENTS[0],
+        custom_field_entries=[
+            org.cf_entry("cf-services", "Affected services", "svc-new"),
+            org.cf_entry("cf-team", "Affected Team", "team-new"),
+        ],
+    )
+
+
+def test_only_services_are_kept_as_the_entries_an_incident_affects(ctx: MappingContext) -> None:
+    # The names are said as "Services: not in the map": a team the map lacks is no service.
+    ctx.add_custom_fields([{"id": "cf-team", "name": "Affected Team", "catalog_type_id": "ct-team"}])
+    record = map_incident(_declared_on_new_entries(), ctx)
+    assert record is not None
+    assert record.node is not None
+    assert record.node.properties["affected_entries"] == ["svc-new"]
+
+
+def test_without_the_field_definitions_a_field_is_judged_by_its_name() -> None:
+    # A webhook maps an incident with no custom field definitions at hand.
+    record = map_incident(_declared_on_new_entries(), MappingContext())
+    assert record is not None
+    assert record.node is not None
+    assert record.node.properties["affected_entries"] == ["svc-new"]
+
+
 def test_change_field_is_caused_by_even_without_a_catalog() -> None:
     record = map_incident(org.INCIDENTS[0], MappingContext())
     assert record is not None

@@ -45,6 +45,11 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
     ("tool", "arguments", "says"),
     [
         ("get_incident", {"incident": "INC-999999"}, "incident 'INC-999999' not found: pass an incident id"),
+        (
+            "get_incident",
+            {"incident": "nope"},
+            "not found: pass an incident id or a reference such as INC-123 (the `search` tool finds them)",
+        ),
         ("get_investigation", {"incident": "nope"}, "incident 'nope' not found"),
         (
             "get_investigation",
@@ -59,7 +64,13 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
             "invalid arguments: unknown severity 'SEV9': the map knows 'Critical', 'Major', 'Minor'",
         ),
         ("find_similar_incidents", {"incident": "INC-1", "name": "x"}, "pass exactly one of `incident`"),
-        ("service_context", {"service": "no-such-service"}, "service 'no-such-service' not found"),
+        # The advice is said once: how to name a service, then where the agent finds one.
+        (
+            "service_context",
+            {"service": "no-such-service"},
+            "service 'no-such-service' not found; name it by id, name, external id or alias (the "
+            "precedent://services resource lists them; the `search` tool finds one by its words)",
+        ),
         ("recent_changes", {"service": "no-such-service"}, "precedent://services"),
         ("neighbourhood", {"service": "no-such-service"}, "service 'no-such-service' not found"),
         ("neighbourhood", {"incident": "INC-1", "service": "x"}, "name exactly one centre"),

@@ -31,9 +31,13 @@ if TYPE_CHECKING:
 
     from precedent.store import GraphStore
 
-__all__ = ["SCOPES", "TOKEN_PREFIX", "ApiToken", "IssuedToken", "Scope", "TokenRegistry"]
+__all__ = ["LAST_USED_EVERY", "SCOPES", "TOKEN_PREFIX", "ApiToken", "IssuedToken", "Scope", "TokenRegistry"]
 
 log = logging.getLogger("precedent.auth")
+
+LAST_USED_EVERY = timedelta(hours=1)
+"""How often a token's use is recorded at most, so a busy token does not cost a write per request:
+its "last used" may be this far behind."""
 
 Scope = Literal["read", "read:private", "write", "metrics", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
@@ -150,7 +154,7 @@ class TokenRegistry:
         store: GraphStore,
         *,
         clock: Callable[[], datetime] = _now,
-        last_used_every: timedelta = timedelta(hours=1),
+        last_used_every: timedelta = LAST_USED_EVERY,
     ) -> None:
         """Keep the collaborators (no I/O).
 

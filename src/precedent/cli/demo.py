@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from precedent.auth import Scope
     from precedent.config import Settings
 
 __all__ = ["register", "run"]
@@ -74,7 +75,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         await _load(settings, export, args.incidents, args.seed, console)
     secret = _webhook_secret(settings.data_dir)
-    token = await _demo_token(settings)
+    token, admin_token = await _demo_tokens(settings)
     # The address actually bound, so the links the worker writes into the summary point here.
     update = {"incidentio_webhook_secret": SecretStr(secret), "host": host, "port": port}
     settings = settings.model_copy(update=update)
@@ -107,7 +108,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         page = settings.links().investigation(investigation["id"])
         elapsed = time.perf_counter() - started
         _report(
-            console, base, token, declared, investigation, elapsed, page, settings, waiting=not args.no_wait
+            console,
+            base,
+            (token, admin_token),
+            declared,
+            investigation,
+            elapsed,
+            page,
+            settings,
+            waiting=not args.no_wait,
         )
         reported = True
         if args.no_wait:
@@ -185,14 +194,30 @@ def _webhook_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-async def _demo_token(settings: Settings) -> str:
-    """A fresh token for the demo (the previous run's is revoked: its secret was never kept)."""
+_DEMO_TOKENS: dict[str, list[Scope]] = {
+    "demo": ["read", "read:private", "write"],
+    # Webhook deliveries (and sync) need admin, and `token create` is refused while the demo
+    # holds the embedded map: without it nobody could see what the demo's webhook delivered.
+    "demo-admin": ["admin"],
+}
+
+
+async def _demo_tokens(settings: Settings) -> tuple[str, str]:
+    """Fresh tokens for the demo: the one to sign in and try with, and an admin one (the previous
+    run's are revoked: their secrets were never kept).
+
+    Two, not one with admin scope: the first is pasted into the browser and given to agents (MCP),
+    which need no more than read and write; the admin one is printed for the one thing that needs
+    it, on the terminal of whoever started the demo, over a generated organisation.
+    """
     async with Runtime.from_settings(settings, model=False) as runtime:
         tokens = TokenRegistry(runtime.store)
-        with contextlib.suppress(NotFound):
-            await tokens.revoke("demo")
-        issued = await tokens.create(["read", "read:private", "write"], name="demo")
-    return issued.secret
+        issued = []
+        for name, scopes in _DEMO_TOKENS.items():
+            with contextlib.suppress(NotFound):
+                await tokens.revoke(name)
+            issued.append((await tokens.create(scopes, name=name)).secret)
+    return issued[0], issued[1]
 
 
 async def _declare(
@@ -253,7 +278,7 @@ def _check(response: httpx.Response, what: str) -> None:
 def _report(
     console: Console,
     base: str,
-    token: str,
+    tokens: tuple[str, str],
     declared: DeclaredIncident,
     investigation: dict[str, Any],
     elapsed: float,
@@ -270,6 +295,7 @@ def _report(
     out.rule()
     for line in _explained(declared, investigation):
         out.print(line, markup=False, highlight=False)
+    token, admin_token = tokens
     auth = f"-H 'Authorization: Bearer {token}'"
     out.print(
         f"\nInvestigation built by the webhook worker in {investigation['build_ms']:.0f} ms; "
@@ -277,10 +303,14 @@ def _report(
         f"  Read it:   {page}   (sign in with the token below)\n"
         f"  API:       {base}/v1/incidents/{reference}/investigation\n"
         f"  OpenAPI:   {base}/schema\n"
-        f"  Token:     {token}\n\n"
+        f"  Token:     {token}\n"
+        f"  Admin token (webhook deliveries, sync; not for the browser or agents):\n"
+        f"             {admin_token}\n\n"
         "Try:\n"
         f"  curl -s {auth} {base}/v1/incidents/{reference}/investigation\n"
-        f"  curl -s {auth} '{base}/v1/incidents/{reference}/similar?limit=5'\n\n"
+        f"  curl -s {auth} '{base}/v1/incidents/{reference}/similar?limit=5'\n"
+        f"  curl -s -H 'Authorization: Bearer {admin_token}' {base}/v1/webhooks/deliveries"
+        "   # what the webhook delivered (admin token)\n\n"
         + (_beside(base, settings) if waiting else _stopped(settings)),
         markup=False,
         highlight=False,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Column, Table
 
-from precedent.auth import SCOPES, ApiToken, TokenRegistry, parse_expiry
+from precedent.auth import LAST_USED_EVERY, SCOPES, ApiToken, TokenRegistry, parse_expiry
 from precedent.errors import NotFound
 from precedent.runtime import Runtime
 
@@ -143,5 +143,10 @@ def _print_tokens(tokens: list[ApiToken], *, as_json: bool) -> None:
             state,
         )
     # Wide enough that ids and times never wrap when the output is piped (rich assumes 80 columns).
-    console = Console()
-    Console(width=max(console.width, 130)).print(table)
+    console = Console(width=max(Console().width, 130))
+    console.print(table)
+    # A use is recorded at most this often: a token used a minute ago may show an hour-old time.
+    hours = LAST_USED_EVERY.total_seconds() / 3600
+    console.print(
+        f"last used: recorded at most every {hours:g}h per token, so it may be up to {hours:g}h behind"
+    )

@@ -25,11 +25,14 @@ __all__ = ["tool_errors"]
 log = logging.getLogger("precedent.mcp")
 
 _NOT_FOUND_HINTS = {
-    "incident": "pass an incident id or a reference such as INC-123 (the `search` tool finds them)",
-    "service": (
-        "pass a service id or name (the precedent://services resource lists them; the `search` tool "
-        "finds one by its words)"
-    ),
+    "incident": "pass an incident id or a reference such as INC-123",
+    "service": "pass a service id or name",
+}
+# Where an agent finds what to pass: said after the error's own hint when it has one (how to name
+# a service), so the advice is given once.
+_FOUND_BY = {
+    "incident": "the `search` tool finds them",
+    "service": "the precedent://services resource lists them; the `search` tool finds one by its words",
 }
 
 
@@ -44,14 +47,16 @@ def tool_errors() -> Iterator[None]:
     try:
         yield
     except NotFound as exc:
-        hint = _NOT_FOUND_HINTS.get(exc.kind, "check the id")
         if exc.kind == "incident" and str(exc.id).startswith("inv:"):
             hint = (
-                "that is an investigation's id, not an incident's; no tool fetches an investigation "
+                ": that is an investigation's id, not an incident's; no tool fetches an investigation "
                 "by id: pass the incident it investigates (an id or INC-123) and get_investigation "
                 "answers with its latest stored investigation"
             )
-        raise ToolError(f"{exc}: {hint}") from exc
+        else:
+            found_by = f" ({_FOUND_BY[exc.kind]})" if exc.kind in _FOUND_BY else ""
+            hint = found_by if exc.hint else f": {_NOT_FOUND_HINTS.get(exc.kind, 'check the id')}{found_by}"
+        raise ToolError(f"{exc}{hint}") from exc
     except (InvalidQuery, SchemaError, ValueError) as exc:
         raise ToolError(f"invalid arguments: {exc}") from exc
     except StoreUnavailable as exc:

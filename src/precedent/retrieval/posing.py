@@ -40,7 +40,7 @@ def _name(node: Node) -> str:
 
 
 def _not_in_the_map(incident: Node, affected: Sequence[Node]) -> tuple[str, ...]:
-    """The catalog entries the incident names as affected that the map does not hold (yet).
+    """The services the incident names as affected that the map does not hold (yet).
 
     incident.io's catalog may have an entry the last sync did not bring: the incident's edge to
     it is not made, and its investigation had no service, no owner and no word of why.

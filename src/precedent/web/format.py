@@ -84,22 +84,39 @@ def score(value: float) -> str:
     return f"{value:.3f}"
 
 
-# A list item's marker as a post-mortem writes one ("* " or "• "), at the start or after a space:
-# a lesson reaches the page on one line ("* Rollback took longer ... * Canary analysis ...").
-_ITEM_MARK = re.compile(r"(?:^|\s)[*\u2022]\s+")
+# A list's first marker as a post-mortem writes one ("* ", "• ", "- ", "1. " or "1) "): a lesson
+# reaches the page on one line ("* Rollback took longer ... * Canary analysis ...").
+_FIRST_MARK = re.compile(r"([*\u2022-]|1[.)])\s+")
+# The later markers of a bulleted list: of the kind it opened with, after a space.
+_BULLETS = {"*": r"[*\u2022]", "\u2022": r"[*\u2022]", "-": "-"}
+
+
+def _items(text: str, mark: str) -> list[str]:
+    """``text``'s items after its first marker ``mark``: a numbered list's start at the next number
+    in turn ("2. ", then "3. "), so another number ending a sentence ("in 5. Then") starts none."""
+    if mark not in _BULLETS:
+        close, start = re.escape(mark[1]), len(mark)
+        found: list[str] = []
+        while nxt := re.compile(rf"\s{len(found) + 2}{close}\s+").search(text, start):
+            found.append(text[start : nxt.start()])
+            start = nxt.end()
+        return [*found, text[start:]]
+    return re.split(rf"(?:^|\s){_BULLETS[mark]}\s+", text)
 
 
 def points(text: str | None) -> list[str]:
     """The items of ``text`` when it is a list (a post-mortem's learnings), else none.
 
     The lesson is kept on one line, so "* Rollback took longer ... * Canary analysis ..." read as
-    one run-on sentence with stars in it. Text that opens with a marker and holds two or more
-    items is a list; any other text is not (``*emphasis*`` opens with no space after its star).
+    one run-on sentence with stars in it. Text that opens with a marker ("*", "•", "-", "1." or
+    "1)") and holds two or more items is a list; any other text is not (``*emphasis*`` opens with
+    no space after its star).
     """
     stripped = (text or "").strip()
-    if not _ITEM_MARK.match(stripped):
+    first = _FIRST_MARK.match(stripped)
+    if first is None:
         return []
-    items = [item.strip() for item in _ITEM_MARK.split(stripped) if item.strip()]
+    items = [item.strip() for item in _items(stripped, first.group(1)) if item.strip()]
     return items if len(items) >= 2 else []
 
 

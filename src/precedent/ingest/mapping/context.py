@@ -25,6 +25,7 @@ DEFAULT_MODES: frozenset[str] = frozenset({"standard", "retrospective"})
 """Incident modes imported unless asked otherwise (test and tutorial incidents are excluded)."""
 
 _CHANGE_NAME = re.compile(r"\b(deploy\w*|changes?)\b", re.IGNORECASE)
+_SERVICE_NAME = re.compile(r"\bservices?\b", re.IGNORECASE)
 
 
 def entry_label_for_type(catalog_type: Raw) -> str:
@@ -132,10 +133,20 @@ class MappingContext:
         """Visibility of an incident's parts: the incident's, or private when it is unknown."""
         return self.incident_visibility.get(incident_id, "private")
 
-    def is_change_field(self, custom_field: Mapping[str, object]) -> bool:
-        """Whether a custom field points at change events (a Deployment-typed field)."""
-        field_id = opt_str(custom_field, "id")
-        type_id = self.field_catalog_type.get(field_id or "")
+    def entry_label(self, entry_id: str, custom_field: Mapping[str, object]) -> str:
+        """The label of an entry a catalog-backed custom field names: its own type's, else (an entry
+        this context was not told of, added to the catalog since the last sync) the field's.
+
+        The field's is its catalog type's; a field this context was not told of either (a webhook
+        maps an incident without the custom field definitions) is judged by its name, so "Suspected
+        change" names changes, "Affected services" services, and "Affected Team" neither.
+        """
+        if (label := self.catalog.label_by_entry.get(entry_id)) is not None:
+            return label
+        type_id = self.field_catalog_type.get(opt_str(custom_field, "id") or "")
         if type_id is not None:
-            return self.catalog.label_by_type.get(type_id) == "ChangeEvent"
-        return bool(_CHANGE_NAME.search(opt_str(custom_field, "name") or ""))
+            return self.catalog.label_by_type.get(type_id, "CatalogEntry")
+        name = opt_str(custom_field, "name") or ""
+        if _CHANGE_NAME.search(name):
+            return "ChangeEvent"
+        return "Service" if _SERVICE_NAME.search(name) else "CatalogEntry"

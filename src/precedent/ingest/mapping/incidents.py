@@ -86,7 +86,7 @@ def _custom_fields(
     raw: Raw, incident_id: str, ctx: MappingContext, out: RecordBuilder
 ) -> tuple[list[str], list[str]]:
     """Add AFFECTS/CAUSED_BY edges for catalog values; return ``Name: value`` for the others, and
-    the names of the catalog entries it affects.
+    the names of the services it affects.
 
     The names are kept because an edge to an entry the map does not hold yet (added to
     incident.io's catalog since the last sync) is not made: the investigation of an incident
@@ -103,12 +103,13 @@ def _custom_fields(
             catalog_entry = as_mapping(value_map.get("value_catalog_entry"))
             target = opt_str(catalog_entry, "id") if catalog_entry else None
             if catalog_entry and target is not None:
-                is_change = ctx.catalog.label_by_entry.get(target) == "ChangeEvent" or (
-                    target not in ctx.catalog.label_by_entry and ctx.is_change_field(custom_field)
-                )
-                out.edge(incident_id, "CAUSED_BY" if is_change else "AFFECTS", target, field=field_name)
+                label = ctx.entry_label(target, custom_field)
+                edge_type = "CAUSED_BY" if label == "ChangeEvent" else "AFFECTS"
+                out.edge(incident_id, edge_type, target, field=field_name)
                 entry_name = opt_str(catalog_entry, "name")
-                if not is_change and entry_name and entry_name not in affected:
+                # Only services: their names are said as the services an incident names, and an
+                # "Affected Team" entry is no service.
+                if label == "Service" and entry_name and entry_name not in affected:
                     affected.append(entry_name)
                 continue
             option = as_mapping(value_map.get("value_option")) or {}
