@@ -47,7 +47,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "search",
         help="find incidents, updates, post-mortems, follow-ups and services by words and meaning",
-        description="Search the map as GET /v1/search does; each option is the API parameter its help names.",
+        description=(
+            "Find incidents, updates, post-mortems, follow-ups and services by words and meaning, "
+            "as GET /v1/search does; each option is the API parameter its help names."
+        ),
     )
     parser.add_argument(
         "text", nargs="*", metavar="TEXT", help="the words to look for (the API's q; or give them as --q)"
