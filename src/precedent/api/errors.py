@@ -26,6 +26,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.api.observe import current_request_id
 from precedent.api.parameter_advice import advised
+from precedent.api.requests import PROJECT_REFUSALS
 from precedent.api.whole_numbers import number_refusal
 from precedent.errors import (
     ConfigError,
@@ -190,6 +191,17 @@ _NO_ZONE = "Input should have timezone info"
 _ZONE_HINT = ": add Z for UTC (2026-03-01T10:00:00Z) or an offset such as +01:00"
 
 
+def _refused_in_our_words(exc: ValidationException) -> set[str]:
+    """The messages of a body's fields refused in the project's words (``PROJECT_REFUSALS``).
+
+    Litestar's ``extra`` keeps a message and a field only; pydantic's error type is on the cause.
+    """
+    found = getattr(exc.__cause__, "errors", None)
+    if not isinstance(found, list):
+        return set()
+    return {str(e.get("msg")) for e in found if isinstance(e, dict) and e.get("type") in PROJECT_REFUSALS}
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:
     errors = [
         {
@@ -242,7 +254,10 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     # Several parameters each refused in the project's words (?limit=ten&weeks=x) are titled as one
     # is: a client reads the title to tell the framework's refusals from the project's.
-    title = type(refusals[0]).__name__ if refusals and len(refusals) == len(errors) else "ValidationError"
+    # A body's field so refused ("limit": "ten") is titled as a query's is.
+    ours = _refused_in_our_words(exc)
+    in_our_words = len(refusals) + sum(e["source"] == "body" and e["message"] in ours for e in errors)
+    title = InvalidQuery.__name__ if errors and in_our_words == len(errors) else "ValidationError"
     return _respond(ProblemDetails(title=title, status=400, detail=detail, errors=errors or None))
 
 

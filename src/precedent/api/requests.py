@@ -20,6 +20,7 @@ from precedent.retrieval import (
 )
 
 __all__ = [
+    "PROJECT_REFUSALS",
     "DescribedIncidentRequest",
     "IsoTime",
     "hours_number",
@@ -46,6 +47,10 @@ def limit_parameter(most: int, what: str) -> ParameterKwarg:
 
 def _json(value: object) -> str:
     return json.dumps(value, default=str)
+
+
+PROJECT_REFUSALS = frozenset({"whole_number", "hours_number"})
+"""The pydantic error types of a body's field refused in the project's words (an ``InvalidQuery``'s)."""
 
 
 def _refused(kind: str, said: InvalidQuery) -> PydanticCustomError:
