@@ -139,6 +139,7 @@ async def test_an_investigations_similar_out_of_range_is_refused_as_the_cli_refu
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == "the number of similar incidents must be from 1 to 50, not 51"
+    assert [e["field"] for e in answer.json()["errors"]] == ["similar"]
 
 
 @pytest.mark.parametrize("sent", ["0", "-1", str(MAX_CHANGE_HOURS + 1), "a week"])
@@ -178,6 +179,10 @@ async def test_an_investigations_change_window_out_of_range_is_refused_as_the_cl
     answer = await _investigate(read_api, hours)
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == _window_refused(hours)
+    # Named, as every other refusal names its field: it came with `detail` alone.
+    assert answer.json()["errors"] == [
+        {"field": "change_window_hours", "source": "body", "message": _window_refused(hours)}
+    ]
 
 
 @pytest.mark.parametrize("sent", ["a day", True])

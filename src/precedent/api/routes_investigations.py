@@ -7,7 +7,7 @@ below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -124,10 +124,18 @@ class InvestigationList:
 
 
 def _options(similar: int, hours: float) -> InvestigationOptions:
-    try:
-        return InvestigationOptions(similar=similar, change_window=timedelta(hours=hours))
-    except ValueError as exc:
-        raise InvalidQuery(str(exc)) from exc
+    # One field at a time, so a refusal names its field in `errors` as other refusals do: a
+    # ValueError from InvestigationOptions says what is wrong but not which body field it was.
+    options = InvestigationOptions()
+    for field, change in (
+        ("similar", {"similar": similar}),
+        ("change_window_hours", {"change_window": timedelta(hours=hours)}),
+    ):
+        try:
+            options = replace(options, **change)
+        except ValueError as exc:
+            raise InvalidQuery(str(exc), field=field) from exc
+    return options
 
 
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
