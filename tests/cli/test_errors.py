@@ -17,6 +17,7 @@ import pytest
 from precedent.browse import MAX_CHANGE_HOURS
 from precedent.cli.main import main
 from precedent.errors import InvalidQuery
+from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, SIMILAR_PRECEDENTS_MAX
 from precedent.model import Node
 from precedent.store.embedded import EmbeddedStore
 from tests.cli.output import run_main, said
@@ -107,6 +108,26 @@ def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(
         main(["changes", "list", "--service", "ledger", *flags])
     assert exited.value.code == 2
     assert expected in said(capsys)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["--window-hours", "a day"],
+            InvalidQuery.hours_out_of_range("change_window_hours", "a day", CHANGE_WINDOW_MAX_HOURS),
+        ),
+        (["--similar", "ten"], InvalidQuery.number_out_of_range("similar", "ten", 1, SIMILAR_PRECEDENTS_MAX)),
+    ],
+)
+def test_investigate_refuses_a_word_for_a_number_as_the_api_refuses_it(
+    flags: list[str], expected: InvalidQuery, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse said "invalid float value: 'a day'" where POST /v1/investigations says this.
+    with pytest.raises(SystemExit) as exited:
+        main(["investigate", "INC-20", "--no-save", *flags])
+    assert exited.value.code == 2
+    assert f"argument {flags[0]}: {expected}" in said(capsys)
 
 
 def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(

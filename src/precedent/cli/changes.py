@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -11,14 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, change_hours, service_changes
-from precedent.cli.similar_io import limit_flag, parse_time
-from precedent.errors import InvalidQuery, StoreLocked
+from precedent.cli.similar_io import limit_flag, parse_time, refused_as_the_api_refuses
+from precedent.errors import StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse
 from precedent.runtime import Runtime
 from precedent.web.format import when
 
 if TYPE_CHECKING:
+    import argparse
+
     from precedent.config import Settings
 
 __all__ = ["record_from_args", "register", "run_list", "run_record"]
@@ -52,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # Checked here: a negative window or limit listed nothing, as if the service had not changed.
     listing.add_argument(
         "--since-hours",
-        type=_hours,
+        # In the words GET /v1/services/{service}/changes?since_hours= is refused in.
+        type=refused_as_the_api_refuses(change_hours),
         default=24 * 7,
         help=f"how far back (default a week, at most {MAX_CHANGE_HOURS}; the API's since_hours)",
     )
@@ -69,15 +71,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--json", action="store_true", help="print the page as GET /v1/services/{service}/changes does"
     )
     listing.set_defaults(handler=run_list)
-
-
-def _hours(value: str) -> float:
-    # In the words GET /v1/services/{service}/changes?since_hours= is refused in; argparse would
-    # say "invalid _hours value".
-    try:
-        return change_hours(value)
-    except InvalidQuery as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:

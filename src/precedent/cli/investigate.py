@@ -14,9 +14,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from precedent.cli.investigation_view import render
-from precedent.cli.similar_io import add_incident_flags, parse_time, refuse_both_kinds_of_query
+from precedent.cli.similar_io import (
+    add_incident_flags,
+    parse_time,
+    refuse_both_kinds_of_query,
+    refused_as_the_api_refuses,
+)
 from precedent.cli.viewing import add_viewer_flag, viewer_from
-from precedent.errors import StoreLocked
+from precedent.errors import InvalidQuery, StoreLocked
 from precedent.investigation import (
     CHANGE_WINDOW_MAX_HOURS,
     SIMILAR_PRECEDENTS_MAX,
@@ -46,13 +51,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601; default now)")
     parser.add_argument(
         "--similar",
-        type=int,
+        type=refused_as_the_api_refuses(_similar),
         default=5,
         help=f"how many precedents (default 5, at most {SIMILAR_PRECEDENTS_MAX})",
     )
     parser.add_argument(
         "--window-hours",
-        type=float,
+        type=refused_as_the_api_refuses(_window_hours),
         default=24.0,
         help=f"read changes this far before declaration (default 24, at most {CHANGE_WINDOW_MAX_HOURS})",
     )
@@ -66,6 +71,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_viewer_flag(parser)
     parser.set_defaults(handler=run)
+
+
+# A word is refused in the API's words for the body's similar and change_window_hours; a number
+# out of range is left to InvestigationOptions, which words it for the API and MCP alike.
+def _similar(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidQuery.number_out_of_range("similar", value, 1, SIMILAR_PRECEDENTS_MAX) from None
+
+
+def _window_hours(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidQuery.hours_out_of_range("change_window_hours", value, CHANGE_WINDOW_MAX_HOURS) from None
 
 
 def query_from_args(args: argparse.Namespace) -> SimilarQuery:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
 from rich.table import Table
@@ -26,6 +26,7 @@ __all__ = [
     "add_incident_flags",
     "left_out_note",
     "limit_flag",
+    "refused_as_the_api_refuses",
     "parse_limit",
     "parse_time",
     "query_from_args",
@@ -76,20 +77,32 @@ def parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+_Read = TypeVar("_Read")
+
+
+def refused_as_the_api_refuses(parse: Callable[[str], _Read]) -> Callable[[str], _Read]:
+    """A flag's type that reads it with ``parse``, whose ``InvalidQuery`` is the flag's error.
+
+    argparse said "invalid int value: 'ten'" (or a function's name) where the API and the MCP
+    tools say the project's words.
+    """
+
+    def flag(value: str) -> _Read:
+        try:
+            return parse(value)
+        except InvalidQuery as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    return flag
+
+
 def limit_flag(most: int) -> Callable[[str], int]:
     """The type of a ``--limit`` flag: a whole number from 1 to ``most``.
 
     Refused in the one wording of every surface (``InvalidQuery.limit_out_of_range``), a word
     ("ten") as a number out of range: each command had its own.
     """
-
-    def limit(value: str) -> int:
-        try:
-            return parse_limit(value, most)
-        except InvalidQuery as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from exc
-
-    return limit
+    return refused_as_the_api_refuses(lambda value: parse_limit(value, most))
 
 
 def parse_limit(value: object, most: int) -> int:
