@@ -216,13 +216,14 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     ]
     refusals: list[InvalidQuery] = []
     for error in errors:
-        error["message"] = advised(request, error["field"], error["source"], error["message"])
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
         refusal = number_refusal(request.route_handler, error["field"], raw) if isinstance(raw, str) else None
         if refusal is not None:
             # "Expected `int`, got `str`" for ?limit=ten, where ?limit=0 is told the range.
             error["message"] = str(refusal)
             refusals.append(refusal)
+        else:
+            error["message"] = advised(request, error["field"], error["source"], error["message"])
         if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
             error["message"] += _OFFSET_HINT
         if error["message"] == _NO_ZONE:

@@ -19,6 +19,7 @@ from precedent.cli.similar_io import (
     parse_time,
     refuse_both_kinds_of_query,
     refused_as_the_api_refuses,
+    whole_number_flag,
 )
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery, StoreLocked
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--declared-at", help="when it was declared (ISO 8601; default now)")
     parser.add_argument(
         "--similar",
-        type=refused_as_the_api_refuses(_similar),
+        type=whole_number_flag("similar", SIMILAR_PRECEDENTS_MAX),
         default=5,
         help=f"how many precedents (default 5, at most {SIMILAR_PRECEDENTS_MAX})",
     )
@@ -73,15 +74,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-# A word is refused in the API's words for the body's similar and change_window_hours; a number
-# out of range is left to InvestigationOptions, which words it for the API and MCP alike.
-def _similar(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidQuery.number_out_of_range("similar", value, 1, SIMILAR_PRECEDENTS_MAX) from None
-
-
+# A word is refused in the API's words for the body's change_window_hours (--similar's likewise);
+# a number out of range is left to InvestigationOptions, which words it for the API and MCP alike.
 def _window_hours(value: str) -> float:
     try:
         return float(value)

@@ -6,14 +6,13 @@ limits and the refusals are ``retrieval.SearchQuery``'s and ``search_map``'s, as
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING, get_args
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from precedent.cli.similar_io import parse_time
+from precedent.cli.similar_io import parse_time, whole_number_flag
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
 from precedent.responses import SearchResponse
@@ -28,6 +27,8 @@ from precedent.retrieval import (
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
+    import argparse
+
     from precedent.config import Settings
     from precedent.responses import SearchHitResponse
 
@@ -76,7 +77,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--limit",
-        type=_whole_number,
+        # Only the type: the range is SearchQuery's to check, in the words every surface uses.
+        type=whole_number_flag("limit", SEARCH_MAX_RESULTS),
         default=SEARCH_DEFAULT_LIMIT,
         help=f"the API's limit: how many hits, 1 to {SEARCH_MAX_RESULTS} (default {SEARCH_DEFAULT_LIMIT})",
     )
@@ -89,17 +91,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_viewer_flag(parser)
     parser.set_defaults(handler=run)
-
-
-def _whole_number(value: str) -> int:
-    # Only the type: the range is SearchQuery's to check, in the words every surface uses (a word
-    # is said as a number out of range is).
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            str(InvalidQuery.limit_out_of_range(value, SEARCH_MAX_RESULTS))
-        ) from None
 
 
 def _words(args: argparse.Namespace) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "left_out_note",
     "limit_flag",
     "refused_as_the_api_refuses",
+    "whole_number_flag",
     "parse_limit",
     "parse_time",
     "query_from_args",
@@ -94,6 +95,22 @@ def refused_as_the_api_refuses(parse: Callable[[str], _Read]) -> Callable[[str],
             raise argparse.ArgumentTypeError(str(exc)) from exc
 
     return flag
+
+
+def whole_number_flag(name: str, most: int) -> Callable[[str], int]:
+    """The type of a flag taking a whole number whose range (1 to ``most``) the layer below checks.
+
+    A word ("ten") is refused as a number out of range is (``InvalidQuery.number_out_of_range``),
+    in the API's words for the same parameter ``name``.
+    """
+
+    def whole(value: str) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidQuery.number_out_of_range(name, value, 1, most) from None
+
+    return refused_as_the_api_refuses(whole)
 
 
 def limit_flag(most: int) -> Callable[[str], int]:
