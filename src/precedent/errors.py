@@ -228,6 +228,15 @@ class WebhooksDisabled(PrecedentError):
 class MetricsUnavailable(PrecedentError):
     """``serve --workers``'s metric files cannot be read: their directory was removed while it ran."""
 
+    def __init__(self) -> None:
+        # One reason, said alike by /metrics and by the supervisor that cannot replace a worker.
+        super().__init__(
+            "the worker processes' metric files are gone: their directory (PRECEDENT_METRICS_DIR, or "
+            "the temporary one `precedent serve` logged at start) was removed while serve ran, e.g. "
+            "by a temporary-file cleaner. Restart `precedent serve` (counts start again), with "
+            "PRECEDENT_METRICS_DIR set to a directory nothing cleans"
+        )
+
 
 class DeliveryNotRetryable(PrecedentError):
     """A delivery was rejected as malformed: its body can never pass validation, so retrying it is refused."""

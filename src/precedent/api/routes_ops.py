@@ -71,12 +71,7 @@ async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
             raise
         # prometheus-client's words for a multiprocess directory that is not there any more
         # (a ValueError) or lost a file while it read: a traceback per scrape said neither.
-        raise MetricsUnavailable(
-            "the worker processes' metric files are gone: their directory (PRECEDENT_METRICS_DIR, or "
-            "the temporary one `precedent serve` logged at start) was removed while serve ran, e.g. "
-            "by a temporary-file cleaner. Restart `precedent serve` (counts start again), with "
-            "PRECEDENT_METRICS_DIR set to a directory nothing cleans"
-        ) from exc
+        raise MetricsUnavailable from exc
     return Response(text, media_type=METRICS_MEDIA_TYPE)
 
 

@@ -152,7 +152,8 @@ def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) ->
 
     Returns:
         The exit code: 0 once stopped, 3 (uvicorn's for a failed start, as one process exits)
-        when a worker failed to start; that worker has logged why.
+        when a worker failed to start (that worker has logged why), 1 when a worker ended once the
+        metric directory was gone (the supervisor has logged it).
 
     Raises:
         ConfigError: if the address cannot be bound or the metrics directory cannot be used.
@@ -177,7 +178,7 @@ def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) ->
         log_config=None,
         access_log=False,
     )
-    supervisor = Supervisor(config, sockets=[listener])
+    supervisor = Supervisor(config, sockets=[listener], metrics_dir=metrics_dir)
     try:
         _say_where(listener)
         supervisor.run()
@@ -192,7 +193,7 @@ def _serve_workers(settings: Settings, *, host: str, port: int, workers: int) ->
             "`precedent serve` again"
         )
         return STARTUP_FAILURE
-    return 0
+    return 1 if supervisor.metrics_gone else 0  # its reason is logged
 
 
 def _metrics_dir(settings: Settings) -> tuple[Path, bool]:
