@@ -112,6 +112,27 @@ def test_without_the_field_definitions_a_field_is_judged_by_its_name() -> None:
     assert record.node.properties["affected_entries"] == ["svc-new"]
 
 
+def test_without_the_field_definitions_a_field_is_known_by_the_entries_it_names_that_the_map_holds() -> None:
+    # A webhook knows the entries the map holds, not the fields: a services field not named so
+    # listed its service the map holds as affected, and the new one beside it as no service.
+    ctx = MappingContext()
+    ctx.catalog.label_by_entry["svc-payments"] = "Service"
+    raw = dict(
+        org.INCIDENTS[0],
+        custom_field_entries=[
+            org.cf_entry("cf-components", "Affected components", "svc-payments", "svc-new")
+        ],
+    )
+    record = map_incident(raw, ctx)
+    assert record is not None
+    assert record.node is not None
+    assert record.node.properties["affected_entries"] == ["svc-payments", "svc-new"]
+    assert {(e.type, e.target) for e in record.edges if e.target.startswith("svc-")} == {
+        ("AFFECTS", "svc-payments"),
+        ("AFFECTS", "svc-new"),
+    }
+
+
 def test_change_field_is_caused_by_even_without_a_catalog() -> None:
     record = map_incident(org.INCIDENTS[0], MappingContext())
     assert record is not None

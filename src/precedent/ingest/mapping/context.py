@@ -133,19 +133,26 @@ class MappingContext:
         """Visibility of an incident's parts: the incident's, or private when it is unknown."""
         return self.incident_visibility.get(incident_id, "private")
 
-    def entry_label(self, entry_id: str, custom_field: Mapping[str, object]) -> str:
+    def entry_label(
+        self, entry_id: str, custom_field: Mapping[str, object], field_entries: Iterable[str] = ()
+    ) -> str:
         """The label of an entry a catalog-backed custom field names: its own type's, else (an entry
         this context was not told of, added to the catalog since the last sync) the field's.
 
-        The field's is its catalog type's; a field this context was not told of either (a webhook
-        maps an incident without the custom field definitions) is judged by its name, so "Suspected
-        change" names changes, "Affected services" services, and "Affected Team" neither.
+        The field's is its catalog type's. A field this context was not told of (a webhook maps an
+        incident without the custom field definitions) names entries of one catalog type, so the
+        label of another entry it names (``field_entries``) that the context knows is the field's;
+        if it knows none, the field is judged by its name, so "Suspected change" names changes,
+        "Affected services" services, and "Affected Team" neither.
         """
         if (label := self.catalog.label_by_entry.get(entry_id)) is not None:
             return label
         type_id = self.field_catalog_type.get(opt_str(custom_field, "id") or "")
         if type_id is not None:
             return self.catalog.label_by_type.get(type_id, "CatalogEntry")
+        for other in field_entries:
+            if (label := self.catalog.label_by_entry.get(other)) is not None:
+                return label
         name = opt_str(custom_field, "name") or ""
         if _CHANGE_NAME.search(name):
             return "ChangeEvent"

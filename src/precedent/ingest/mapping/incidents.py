@@ -98,12 +98,13 @@ def _custom_fields(
         entry_map = as_mapping(entry) or {}
         custom_field = as_mapping(entry_map.get("custom_field")) or {}
         field_name = opt_str(custom_field, "name") or "custom field"
-        for value in as_list(entry_map.get("values")):
-            value_map = as_mapping(value) or {}
+        values = [as_mapping(value) or {} for value in as_list(entry_map.get("values"))]
+        named = [opt_str(as_mapping(v.get("value_catalog_entry")) or {}, "id") for v in values]
+        for value_map in values:
             catalog_entry = as_mapping(value_map.get("value_catalog_entry"))
             target = opt_str(catalog_entry, "id") if catalog_entry else None
             if catalog_entry and target is not None:
-                label = ctx.entry_label(target, custom_field)
+                label = ctx.entry_label(target, custom_field, [n for n in named if n is not None])
                 edge_type = "CAUSED_BY" if label == "ChangeEvent" else "AFFECTS"
                 out.edge(incident_id, edge_type, target, field=field_name)
                 entry_name = opt_str(catalog_entry, "name")
