@@ -66,17 +66,16 @@ if TYPE_CHECKING:
             {"query": "x", "mode": "fuzzy"},
             '`mode` must be one of "hybrid", "text", "semantic", not "fuzzy"',
         ),
-        # Out of range: InvestigationOptions' words, as the HTTP API and the CLI say them.
+        # Out of range: the words a word for either is refused in, as the HTTP API and the CLI say them.
         (
             "get_investigation",
             {"incident": "INC-1", "similar": 100},
-            "the number of similar incidents must be from 1 to 50, not 100",
+            str(InvalidQuery.number_out_of_range("similar", 100, 1, 50)),
         ),
         (
             "get_investigation",
             {"incident": "INC-1", "change_window_hours": 0},
-            f"the change window must be more than 0 and at most {CHANGE_WINDOW_MAX_HOURS} hours (30 days), "
-            "not 0 hours",
+            str(InvalidQuery.hours_out_of_range("change_window_hours", 0, CHANGE_WINDOW_MAX_HOURS)),
         ),
         (
             "service_context",
@@ -112,6 +111,19 @@ async def test_a_rejected_argument_says_what_to_send(
 ) -> None:
     text = await error_of(public_server, tool, **arguments)
     assert text == f"Error executing tool {tool}: invalid arguments: {says}"
+
+
+@pytest.mark.parametrize("hours", [0, CHANGE_WINDOW_MAX_HOURS + 1, "a day"])
+async def test_a_change_window_is_refused_alike_by_service_context_and_get_investigation(
+    public_server: MCPServer, hours: object
+) -> None:
+    # get_investigation said "the change window must be more than 0 and at most 720 hours (30 days),
+    # not 0 hours" where service_context said "change_window_hours must be a number of hours above 0".
+    context = await error_of(public_server, "service_context", service="x", change_window_hours=hours)
+    investigation = await error_of(
+        public_server, "get_investigation", incident="INC-1", change_window_hours=hours
+    )
+    assert context.split(": ", 1)[1] == investigation.split(": ", 1)[1]
 
 
 async def test_no_pydantic_text_reaches_the_agent(public_server: MCPServer) -> None:

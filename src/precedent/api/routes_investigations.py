@@ -7,7 +7,7 @@ below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -123,21 +123,6 @@ class InvestigationList:
     next_cursor: str | None
 
 
-def _options(similar: int, hours: float) -> InvestigationOptions:
-    # One field at a time, so a refusal names its field in `errors` as other refusals do: a
-    # ValueError from InvestigationOptions says what is wrong but not which body field it was.
-    options = InvestigationOptions()
-    for field, change in (
-        ("similar", {"similar": similar}),
-        ("change_window_hours", {"change_window": timedelta(hours=hours)}),
-    ):
-        try:
-            options = replace(options, **change)
-        except ValueError as exc:
-            raise InvalidQuery(str(exc), field=field) from exc
-    return options
-
-
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
 async def incident_investigation(
     request: Request[Any, Any, Any],
@@ -203,7 +188,10 @@ async def create_investigation(
         incident_type=data.type,
         declared_at=data.declared_at or datetime.now(UTC),
     )
-    options = _options(data.similar, data.change_window_hours)
+    # Its refusal names the body field at fault, which `errors` lists.
+    options = InvestigationOptions(
+        similar=data.similar, change_window=timedelta(hours=data.change_window_hours)
+    )
     investigation = await build_and_save(collaborators, query, viewer, options)
     return InvestigationResponse.from_investigation(investigation)
 

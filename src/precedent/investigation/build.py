@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from precedent.errors import InvalidQuery
 from precedent.investigation.changes import DEFAULT_WINDOW, changes_near
 from precedent.investigation.context import Gathered, LiveOnCallSource, gather_services
 from precedent.investigation.precedents import incident_parts, precedents_from, still_open
@@ -85,21 +86,25 @@ class InvestigationOptions:
     Attributes:
         similar: How many similar past incidents.
         change_window: How far before the declaration changes are read.
+
+    Raises:
+        InvalidQuery: if ``similar`` is not from 1 to ``SIMILAR_PRECEDENTS_MAX``, or the window
+            not above 0 and at most ``CHANGE_WINDOW_MAX_HOURS``, naming the field at fault.
     """
 
     similar: int = 5
     change_window: timedelta = DEFAULT_WINDOW
 
     def __post_init__(self) -> None:
-        # Said in hours and counts, as every caller (--window-hours, change_window_hours) gives them.
+        # In the words every surface refuses a word given for either in, as every window's hours
+        # and whole number: get_investigation said "the change window must be more than 0" where
+        # service_context said "change_window_hours must be a number of hours above 0".
         if not 1 <= self.similar <= SIMILAR_PRECEDENTS_MAX:
-            most = SIMILAR_PRECEDENTS_MAX
-            raise ValueError(f"the number of similar incidents must be from 1 to {most}, not {self.similar}")
+            raise InvalidQuery.number_out_of_range("similar", self.similar, 1, SIMILAR_PRECEDENTS_MAX)
         if not timedelta(0) < self.change_window <= timedelta(hours=CHANGE_WINDOW_MAX_HOURS):
-            hours, most = self.change_window / timedelta(hours=1), CHANGE_WINDOW_MAX_HOURS
-            raise ValueError(
-                f"the change window must be more than 0 and at most {most} hours ({most // 24} days), "
-                f"not {hours:g} hours"
+            hours = self.change_window / timedelta(hours=1)
+            raise InvalidQuery.hours_out_of_range(
+                "change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS
             )
 
 

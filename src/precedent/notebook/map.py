@@ -200,12 +200,7 @@ class Map:
             NotFound: if there is no such incident, or the viewer may not see it.
             InvalidQuery: if ``similar`` or the window is out of range.
         """
-        try:
-            options = InvestigationOptions(
-                similar=similar, change_window=timedelta(hours=change_window_hours)
-            )
-        except ValueError as exc:
-            raise InvalidQuery(str(exc)) from exc
+        options = InvestigationOptions(similar=similar, change_window=timedelta(hours=change_window_hours))
         runtime = self._runtime
         collaborators = (
             runtime.unstored_investigation_collaborators
