@@ -176,7 +176,11 @@ async def test_bad_input_is_refused_in_the_same_words_everywhere(
     api = await surfaces.api(q=q, limit=limit)
     assert api.status_code == 400
     assert message in api.json()["detail"]
-    assert await run_main(["search", q, "--limit", limit]) == 2
+    try:
+        code = await run_main(["search", q, "--limit", limit])
+    except SystemExit as exited:  # a flag's error (--limit's), as argparse exits on one
+        code = int(str(exited.code))
+    assert code == 2
     assert message in said(capsys)
     error, _, text = await surfaces.tool(q=q, limit=int(limit))
     assert error

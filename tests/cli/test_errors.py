@@ -161,8 +161,29 @@ def test_investigate_names_an_option_out_of_range_in_its_own_units(
 ) -> None:
     # It said "change_window must be positive and at most 30 days", in no unit; now in the API's
     # words for the body field the flag sets, as a word for it is refused in.
-    assert main(["investigate", "INC-20", "--no-save", *flags]) != 0
-    assert f"error: {expected}" in said(capsys)
+    with pytest.raises(SystemExit) as exited:
+        main(["investigate", "INC-20", "--no-save", *flags])
+    assert exited.value.code == 2
+    assert f"error: argument {flags[0]}: {expected}" in said(capsys)
+
+
+@pytest.mark.parametrize(
+    ("out_of_range", "word"),
+    [(["--similar", "0"], ["--similar", "ten"]), (["--window-hours", "0"], ["--window-hours", "x"])],
+)
+def test_investigate_refuses_a_number_out_of_range_as_it_refuses_a_word(
+    out_of_range: list[str], word: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A word was the flag's error (the usage, then "argument --similar: ..."), a number out of
+    # range a run's error after the flags were read ("error: ..."): two framings, two exit codes.
+    refusals = []
+    for flags in (out_of_range, word):
+        with pytest.raises(SystemExit) as exited:
+            main(["investigate", "INC-20", "--no-save", *flags])
+        assert exited.value.code == 2
+        refusals.append(said(capsys).replace(f"not {flags[1]}:", "not <given>:"))
+    assert refusals[0] == refusals[1]
+    assert f"argument {out_of_range[0]}: " in refusals[0]
 
 
 @pytest.mark.usefixtures("data_dir")

@@ -68,6 +68,9 @@ async def test_json_is_the_apis_search_response(data_dir: Path, capsys: pytest.C
     [
         # A word is said as a number out of range is, in the one wording of a limit.
         (["--limit", "many"], f"argument --limit: {InvalidQuery.limit_out_of_range('many', 100)}"),
+        # Out of range as a word is, worded as every route, command and tool words a limit.
+        (["--limit", "0"], f"argument --limit: {InvalidQuery.limit_out_of_range(0, 100)}"),
+        (["--limit", "101"], f"argument --limit: {InvalidQuery.limit_out_of_range(101, 100)}"),
         (["--kind", "incidnet"], "argument --kind: invalid choice: 'incidnet'"),
         (["--mode", "words"], "argument --mode: invalid choice: 'words'"),
     ],
@@ -94,9 +97,6 @@ def test_a_bad_flag_is_refused_before_searching(
         (["search"], "error: nothing to search for: give some words"),
         (["search", "pool", "--q", "cache"], "error: give the words once: as TEXT or as --q (the API's q)"),
         (["search", "pool", "--kinds", "incidnet"], "error: unknown kind 'incidnet' in kinds"),
-        # The range is the search's own, worded as every route, command and tool words a limit.
-        (["search", "pool", "--limit", "0"], f"error: {InvalidQuery.limit_out_of_range(0, 100)}"),
-        (["search", "pool", "--limit", "101"], f"error: {InvalidQuery.limit_out_of_range(101, 100)}"),
     ],
 )
 async def test_bad_input_is_said_in_one_line(

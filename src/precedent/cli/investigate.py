@@ -74,13 +74,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-# A word is refused in the API's words for the body's change_window_hours (--similar's likewise);
-# a number out of range is left to InvestigationOptions, which words it for the API and MCP alike.
+# A word and a number out of range are refused alike, as the flag's error, in the API's words for
+# the body's change_window_hours (--similar's likewise); the range is InvestigationOptions'.
 def _window_hours(value: str) -> float:
     try:
-        return float(value)
-    except ValueError:
+        hours = float(value)
+        InvestigationOptions(change_window=timedelta(hours=hours))
+    except (ValueError, OverflowError):  # a word, or "nan" or "inf", which no window is
         raise InvalidQuery.hours_out_of_range("change_window_hours", value, CHANGE_WINDOW_MAX_HOURS) from None
+    return hours
 
 
 def query_from_args(args: argparse.Namespace) -> SimilarQuery:

@@ -98,19 +98,13 @@ def refused_as_the_api_refuses(parse: Callable[[str], _Read]) -> Callable[[str],
 
 
 def whole_number_flag(name: str, most: int) -> Callable[[str], int]:
-    """The type of a flag taking a whole number whose range (1 to ``most``) the layer below checks.
+    """The type of a flag taking a whole number from 1 to ``most``, for the API's parameter ``name``.
 
-    A word ("ten") is refused as a number out of range is (``InvalidQuery.number_out_of_range``),
-    in the API's words for the same parameter ``name``.
+    A word ("ten") and a number out of range are both the flag's error, in the API's words
+    (``InvalidQuery.number_out_of_range``): ``investigate --similar 0`` was refused after the
+    flags were read, framed and exited otherwise than ``--similar ten``.
     """
-
-    def whole(value: str) -> int:
-        try:
-            return int(value)
-        except ValueError:
-            raise InvalidQuery.number_out_of_range(name, value, 1, most) from None
-
-    return refused_as_the_api_refuses(whole)
+    return refused_as_the_api_refuses(lambda value: parse_limit(value, most, name=name))
 
 
 def limit_flag(most: int) -> Callable[[str], int]:
@@ -119,23 +113,23 @@ def limit_flag(most: int) -> Callable[[str], int]:
     Refused in the one wording of every surface (``InvalidQuery.limit_out_of_range``), a word
     ("ten") as a number out of range: each command had its own.
     """
-    return refused_as_the_api_refuses(lambda value: parse_limit(value, most))
+    return whole_number_flag("limit", most)
 
 
-def parse_limit(value: object, most: int) -> int:
-    """``value`` (a flag's text, a batch line's field) as a limit from 1 to ``most``.
+def parse_limit(value: object, most: int, *, name: str = "limit") -> int:
+    """``value`` (a flag's text, a batch line's field) as a whole number from 1 to ``most``.
 
     Raises:
-        InvalidQuery: in the one wording of every surface (``InvalidQuery.limit_out_of_range``),
-            for a word as for a number out of range; a batch line's ``"abc"`` read
-            "invalid literal for int()".
+        InvalidQuery: in the one wording of every surface (``InvalidQuery.number_out_of_range``
+            for ``name``), for a word as for a number out of range; a batch line's ``"abc"``
+            read "invalid literal for int()".
     """
     try:
         number = int(str(value))
     except ValueError:
         number = 0
     if not 1 <= number <= most:
-        raise InvalidQuery.limit_out_of_range(value, most)
+        raise InvalidQuery.number_out_of_range(name, value, 1, most)
     return number
 
 
