@@ -7,7 +7,7 @@ import pytest
 
 from precedent.errors import NotFound
 from precedent.model import OWNER_VIEWER, Node
-from precedent.retrieval.catalog import Catalog
+from precedent.retrieval.catalog import NOT_SYNCED, Catalog, left_out
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
@@ -113,3 +113,15 @@ async def test_a_blank_name_names_no_service(embedded_store: GraphStore) -> None
     await embedded_store.upsert_nodes([Node("svc-pay", "Service", {"name": "payments", "external_id": " "})])
     catalog = Catalog(embedded_store)
     assert await catalog.services(("", "  ")) == ([], ["", "  "])
+
+
+def test_services_left_out_say_to_sync_when_an_incident_in_the_map_names_them() -> None:
+    # Every caller passed `named_by_incident=<its incident id> is not None`: it takes the id now.
+    meant = {"paymnets": ("payments-api",)}
+    assert (
+        left_out(["paymnets"], meant, incident_id="01INC")
+        == f"not in the map, so left out: paymnets ({NOT_SYNCED})"
+    )
+    assert left_out(["paymnets"], meant, incident_id=None) == (
+        "not in the map, so left out: paymnets (did you mean payments-api?)"
+    )

@@ -103,9 +103,7 @@ def say_unknown_services(console: Console, investigation: Investigation) -> None
     """
     incident = investigation.incident
     if incident.unknown_services:
-        note = left_out(
-            incident.unknown_services, incident.services_meant, named_by_incident=incident.id is not None
-        )
+        note = left_out(incident.unknown_services, incident.services_meant, incident_id=incident.id)
         console.print(f"[yellow]{escape(note)}[/yellow]")
 
 

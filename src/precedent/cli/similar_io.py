@@ -269,8 +269,7 @@ def left_out_note(query: PosedQuery) -> str | None:
     """
     if not query.unknown_services:
         return None
-    named_by_incident = query.incident_id is not None
-    note = left_out(query.unknown_services, query.services_meant, named_by_incident=named_by_incident)
+    note = left_out(query.unknown_services, query.services_meant, incident_id=query.incident_id)
     return f"[yellow]{escape(note)}[/yellow]"
 
 

@@ -219,9 +219,7 @@ def _left_out_line(incident: InvestigatedIncident) -> str | None:
     """
     if not incident.unknown_services:
         return None
-    note = left_out(
-        incident.unknown_services, incident.services_meant, named_by_incident=incident.id is not None
-    )
+    note = left_out(incident.unknown_services, incident.services_meant, incident_id=incident.id)
     return _cut(f"**Services**: {_esc(note)}", 300)
 
 

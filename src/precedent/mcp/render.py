@@ -70,11 +70,7 @@ def render_similar(response: SimilarResponse) -> str:
         + (f" (before {_when(query.before)})" if query.before else "")
     ]
     if query.unknown_services:
-        lines.append(
-            left_out(
-                query.unknown_services, query.services_meant, named_by_incident=query.incident_id is not None
-            )
-        )
+        lines.append(left_out(query.unknown_services, query.services_meant, incident_id=query.incident_id))
     if not response.results:
         lines.append("No similar past incidents found.")
     for rank, result in enumerate(response.results, start=1):

@@ -273,16 +273,17 @@ from incident.io, so "check the name" would send the responder looking for a typ
 
 
 def left_out(
-    unknown: Sequence[str], meant: Mapping[str, Sequence[str]], *, named_by_incident: bool = False
+    unknown: Sequence[str], meant: Mapping[str, Sequence[str]], *, incident_id: str | None = None
 ) -> str:
     """The note for services named that the map does not hold, each with the services meant.
 
     ``not in the map, so left out: payments (did you mean payments-api?), zzz (check the name)``:
     a mistyped service is otherwise dropped in silence (no owners, no changes, no reason why).
-    ``named_by_incident``: the names are catalog entries an incident in the map names (from
-    incident.io), not a caller's typing: each says to sync (``NOT_SYNCED``), not "did you mean".
+    ``incident_id``: the incident in the map whose names they are (a query's or an investigated
+    incident's id, ``None`` for one described): then they are catalog entries incident.io names,
+    not a caller's typing, and each says to sync (``NOT_SYNCED``), not "did you mean".
     """
-    if named_by_incident:
+    if incident_id is not None:
         return f"not in the map, so left out: {', '.join(unknown)} ({NOT_SYNCED})"
     said = [f"{key} ({did_you_mean(meant.get(key, ())) or 'check the name'})" for key in unknown]
     return f"not in the map, so left out: {', '.join(said)}"
