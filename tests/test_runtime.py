@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from pydantic import SecretStr
 
 from precedent.cli.worker import WORKER_OPTIONS
 from precedent.config import Settings
@@ -210,3 +212,19 @@ async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(t
     with pytest.raises(ConfigError, match=r"cannot write the embedding cache in .*occupied"):
         await runtime.open()
     assert loader.loads == 0  # said before the model's load, and before Neo4j was asked for
+
+
+async def test_a_service_whose_entry_point_made_the_start_up_checks_does_not_make_them_again(
+    data_dir: Path,
+) -> None:
+    # `serve` in one process made check_before_model's checks before it bound, then its app's
+    # start made every one again. A malformed secret is what only those checks refuse here (no
+    # webhook service is built), so it shows whether they ran.
+    settings = Settings(data_dir=data_dir, incidentio_webhook_secret=SecretStr("whsec_short"))
+    options = RuntimeOptions(model=False, service=True)
+    with pytest.raises(ConfigError, match="not a valid whsec_ secret"):
+        async with Runtime(settings=settings, options=options):
+            pass
+    checked = replace(options, checked_before_model=True)
+    async with Runtime(settings=settings, options=checked) as runtime:
+        assert (await runtime.store.stats()).nodes == len(NODES)

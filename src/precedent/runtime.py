@@ -78,6 +78,9 @@ class RuntimeOptions:
             checks what would stop it (``check_before_model``: the embedding cache's directory
             among them), and it waits up to ``neo4j_start_wait_seconds`` for a Neo4j not up yet;
             a command someone typed fails at once instead.
+        checked_before_model: The entry point made ``check_before_model``'s checks itself, so a
+            service does not make them again (``serve`` in one process: its refusal is a
+            command's error, said before uvicorn starts).
     """
 
     model: bool = True
@@ -86,6 +89,7 @@ class RuntimeOptions:
     webhook_worker: bool = True
     webhook_receiver: bool = True
     service: bool = False
+    checked_before_model: bool = False
 
 
 class Runtime:
@@ -245,10 +249,10 @@ class Runtime:
     async def _open(self) -> None:
         if self._given_store is None:  # before the model's load, which takes seconds
             settings = self._require_settings()
-            if self._options.service:
-                check_before_model(settings, read_only=self._options.read_only)
-            else:
+            if not self._options.service:
                 _check_the_map(settings, read_only=self._options.read_only)
+            elif not self._options.checked_before_model:
+                check_before_model(settings, read_only=self._options.read_only)
         embedder = self._given_embedder
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:

@@ -109,6 +109,7 @@ def create_app(
     store: GraphStore | None = None,
     embedder: Embedder | None = None,
     webhooks: WebhookService | None = None,
+    checked_before_model: bool = False,
 ) -> Litestar:
     """Build the HTTP app.
 
@@ -119,6 +120,8 @@ def create_app(
         embedder: The embedder matching ``store``'s vectors; required with ``store``.
         webhooks: A webhook service (tests); otherwise the runtime builds one from settings, with
             its inbox beside the store and a worker running in this process.
+        checked_before_model: The caller made ``runtime.check_before_model``'s checks (``serve``
+            does, before it binds), so the start-up does not make them again.
 
     Raises:
         ConfigError: if ``store`` is given without its ``embedder``.
@@ -128,7 +131,7 @@ def create_app(
         store=store,
         embedder=embedder,
         settings=settings,
-        options=RuntimeOptions(webhooks=True, service=True),
+        options=RuntimeOptions(webhooks=True, service=True, checked_before_model=checked_before_model),
         webhooks=webhooks,
     )
     live = _Live()

@@ -104,14 +104,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         await check_before_workers(settings)
         return _serve_workers(settings, host=host, port=port, workers=workers)
     listener = bind_listener(host, port, command="precedent serve")
-    # One line now, rather than the app's failed start once the model has loaded.
+    # One line now, a command's error, rather than the app's failed start (uvicorn's exit code 3);
+    # the app's start then leaves them out (checked_before_model).
     try:
         check_before_model(settings)
     except BaseException:
         listener.close()
         raise
     config = uvicorn.Config(
-        SaidStartupFailure(served_app(settings)),
+        SaidStartupFailure(served_app(settings, checked_before_model=True)),
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -238,14 +239,20 @@ def _probe(directory: Path) -> None:
 
 
 def served_app(
-    settings: Settings, *, store: GraphStore | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    *,
+    store: GraphStore | None = None,
+    embedder: Embedder | None = None,
+    checked_before_model: bool = False,
 ) -> Litestar:
     """The app ``serve``, each of its workers and ``demo`` run: ``create_app``'s, which, once
     started, leaves what it loaded (the model, the map) out of garbage collection.
 
-    ``store`` and ``embedder`` are ``create_app``'s (tests); the settings open them otherwise.
+    ``store``, ``embedder`` and ``checked_before_model`` are ``create_app``'s (tests pass the
+    first two; the settings open them otherwise).
     """
-    return freeze_after_start(create_app(settings, store=store, embedder=embedder))
+    app = create_app(settings, store=store, embedder=embedder, checked_before_model=checked_before_model)
+    return freeze_after_start(app)
 
 
 def worker_app() -> SaidStartupFailure:
