@@ -86,7 +86,7 @@ def test_a_worker_that_died_after_its_metric_files_went_is_not_replaced_and_serv
     metrics = tmp_path / "metrics"
     metrics.mkdir()
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics))
-    with _supervising("tests.cli.metrics_app:app", workers=1, metrics_dir=metrics) as supervisor:
+    with _supervising("tests.cli.failing_app:starting_app", workers=1, metrics_dir=metrics) as supervisor:
         supervisor.init_processes()
         try:
             [worker] = supervisor.processes
