@@ -167,7 +167,8 @@ class Catalog:
             return match or value.strip()
         raise InvalidQuery(
             f"unknown {field} {value!r}: the map knows {', '.join(repr(k) for k in known)}; "
-            f"use one of them, or leave {field} out"
+            f"use one of them, or leave {field} out",
+            field=field,
         )
 
     async def _lookup(

@@ -82,7 +82,8 @@ class DescribedQuery:
             raise InvalidQuery(
                 "a described incident needs words to match: give its name (its title) or a summary "
                 "of what is known, not only spaces; for an incident in the map, ask by its id or "
-                "reference (INC-123)"
+                "reference (INC-123)",
+                field="name",
             )
 
 
