@@ -596,6 +596,8 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
             assert "<dt>Root cause</dt><dd>not known yet: the incident is still open" in live
             assert "<dt>Resolved by</dt><dd>not yet: the incident is still open" in live
             assert "not recorded" not in live
+            # No post-mortem: the section was headed "Post-mortem" all the same.
+            assert '<h2 id="lesson-h">Cause and fix</h2>' in live
             # Over and never written up: that is "not recorded".
             over = _section((await client.get("/ui/incidents/INC-901")).text, "postmortem")
             assert "<dt>Resolved by</dt><dd>not recorded" in over
@@ -630,6 +632,7 @@ async def test_a_post_mortems_learnings_written_as_a_list_show_as_one(pages: Pag
     assert learned is not None, "the generated organisation has a post-mortem with a list of lessons"
     await pages.sign_in(pages.org.private_token)
     lesson = _section((await pages.client.get(f"/ui/incidents/{learned}")).text, "postmortem")
+    assert '<h2 id="lesson-h">Post-mortem</h2>' in lesson
     learnings = lesson[lesson.index("<dt>Learnings</dt>") :]
     assert learnings.startswith("<dt>Learnings</dt><dd><ul><li>")
     assert "* " not in learnings
