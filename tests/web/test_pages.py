@@ -357,8 +357,14 @@ async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages
     response = await pages.client.get("/ui/search", params={"q": "x" * 501})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Cannot show that</h1>" in response.text
     assert "a search takes at most 500 characters, not 501" in response.text
+    # The search page, its words kept in the box to shorten: it was a page with no search box.
+    assert 'id="page-q" name="q" type="search" value="' + "x" * 501 + '"' in response.text
+    assert 'id="refused"' in response.text
+    refused_kinds = await pages.client.get("/ui/search", params={"q": "pool", "kinds": "nope"})
+    assert refused_kinds.status_code == 400
+    assert 'value="pool"' in refused_kinds.text
+    assert "unknown kind &#39;nope&#39; in kinds" in refused_kinds.text
 
 
 async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -> None:
