@@ -135,7 +135,8 @@ class InvalidQuery(PrecedentError):
         """A neighbourhood ``depth`` outside 0 to ``most`` hops (the CLI, the API and MCP word it alike)."""
         return cls(
             f"depth must be from 0 to {most} hops, not {depth}; to look further, walk again from a "
-            "node at the edge of the first walk"
+            "node at the edge of the first walk",
+            field="depth",
         )
 
 

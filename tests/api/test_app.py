@@ -341,6 +341,22 @@ async def test_a_body_that_is_not_json_says_so(client: AsyncClient, api: Api) ->
         assert "must be one JSON object" in listed["detail"], path
 
 
+async def test_a_json_body_that_is_not_utf8_is_refused_as_bad_json(client: AsyncClient, api: Api) -> None:
+    # A byte that is not UTF-8 inside a string (a Latin-1 title pasted by a script) was a 500
+    # "unexpected error": msgspec raises UnicodeDecodeError, which Litestar does not wrap.
+    body = b'{"name": "Caf\xe9 checkout down", "service": "checkout", "kind": "deploy"}'
+    for path, token in (("/v1/similar", api.tokens.read), ("/v1/changes", api.tokens.admin)):
+        headers = {"content-type": "application/json", **api.auth(token)}
+        response = await client.post(path, content=body, headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        problem = response.json()
+        assert problem["title"] == "InvalidBody"
+        assert problem["detail"].startswith(
+            "the request body is not valid JSON (JSON must be UTF-8, and byte 0xe9 is not"
+        ), problem["detail"]
+
+
 async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> None:
     # Litestar documents a 400 of its own (application/json, another shape) on a route that does
     # not list one; a client generated from the document would then fail to read the real answer.

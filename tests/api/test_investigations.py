@@ -112,6 +112,21 @@ async def test_post_a_described_incident_and_page_through_the_list(client: Async
     assert crowded.status_code == 400, crowded.text
 
 
+async def test_a_blank_service_name_is_no_service_left_out(client: AsyncTestClient[Litestar]) -> None:
+    # A form's empty field was kept as a service not in the map: the summary said "not in the
+    # map, so left out: (check the name), (check the name)", naming nothing.
+    body = {"name": "Checkout errors: database connection pool timeouts", "services": ["", "  ", "checkout"]}
+    created = await client.post("/v1/investigations", json=body)
+    assert created.status_code == 201, created.text
+    incident = created.json()["incident"]
+    assert incident["unknown_services"] == []
+    assert incident["services_meant"] == {}
+    assert incident["service_names"] == ["checkout"]
+    assert "not in the map" not in created.json()["summary_markdown"]
+    similar = await client.post("/v1/similar", json={**body, "services": [""]})
+    assert similar.json()["query"]["unknown_services"] == []
+
+
 async def test_a_cursor_the_list_did_not_issue_is_a_400(client: AsyncTestClient[Litestar]) -> None:
     # It used to be compared with the ids as it came: "zzz" answered an empty page, "a" every item.
     for cursor in ("zzz", "a", "inv:123:x"):

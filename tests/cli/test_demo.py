@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from precedent.cli.main import main
 from precedent.config import Settings
 from precedent.runtime import Runtime
 from precedent.sources.synthetic import generate
+from precedent.store.embedded import EmbeddedStore
 from tests.support.cli_process import ROOT, cli_env
 
 if TYPE_CHECKING:
@@ -255,3 +257,24 @@ async def test_the_demo_issues_a_sign_in_token_and_a_separate_admin_one(tmp_path
     assert "admin" not in signed_in.scopes
     assert "admin" in admin.scopes
     assert live == {"demo", "demo-admin"}  # the previous run's are revoked
+
+
+async def test_a_second_demo_on_a_map_in_use_says_how_to_run_one_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was told the command line's advice, "run a command that only reads beside it (search,
+    # similar, ...)", which is not what someone starting a second demo wants.
+    (tmp_path / ".demo-loaded").touch()
+    holder = EmbeddedStore(tmp_path / "graph", dimensions=384)
+    await holder.open()
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path))
+    try:
+        code = await asyncio.to_thread(main, ["demo", "--port", "0", "--no-wait"])
+    finally:
+        await holder.close()
+    # Without spaces: rich folds a path longer than the console anywhere.
+    said = "".join(capsys.readouterr().err.split())
+    assert code == 1
+    assert "Thatprocesskeepsthemapuntilitstops(Ctrl-Cwhereitruns;ademoprinteditslinkandtokenthere)" in said
+    assert f"PRECEDENT_DATA_DIR={tmp_path}-2./scripts/demo--port" in said
+    assert "onlyreadsbesideit" not in said

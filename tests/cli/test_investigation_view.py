@@ -233,3 +233,14 @@ def test_an_investigation_of_a_closed_incident_says_so_under_its_title() -> None
     assert text.index(note) < text.index("Hypotheses")
     live = InvestigationResponse.from_investigation(investigation, Standing(status_now="Investigating"))
     assert live.closed_note is None
+
+
+def test_a_described_incident_is_headed_by_its_name() -> None:
+    # "this incident: Checkout 500s" opened the screen of an investigation of one not in the map.
+    base = _investigation()
+    incident = replace(base.incident, id=None, reference=None, name="Checkout 500s")
+    console = Console(width=120, record=True)
+    render(console, replace(base, incident=incident))
+    first = console.export_text().splitlines()[0]
+    assert " Checkout 500s " in first
+    assert "this incident" not in first

@@ -13,7 +13,7 @@ from precedent.embedding import HashEmbedder
 from precedent.investigation import build_investigation, save
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
 from precedent.model import PUBLIC_VIEWER
-from precedent.retrieval import SIMILAR_MAX_RESULTS, IncidentQuery
+from precedent.retrieval import SIMILAR_MAX_RESULTS, IncidentQuery, NeighbourhoodQuery, find_neighbourhood
 from precedent.runtime import Runtime
 from precedent.store.embedded import EmbeddedStore
 from precedent.webhooks import StoreInvestigationCloser
@@ -200,6 +200,21 @@ async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPS
     )
     assert {n["label"] for n in body["nodes"]} == {"Service"}
     assert len(body["nodes"]) <= 3
+
+
+async def test_a_neighbourhood_asked_without_depth_or_cap_is_the_apis_and_the_clis(
+    public_server: MCPServer, runtime: Runtime, org: Org
+) -> None:
+    # The tool walked 1 hop capped at 100 nodes where the API and the CLI walk 2 capped at 200:
+    # an agent and a responder asking alike saw different neighbourhoods.
+    async with Client(public_server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    published = tools["neighbourhood"].input_schema["properties"]
+    assert (published["depth"]["default"], published["max_nodes"]["default"]) == (2, 200)
+    body, _ = await call(public_server, "neighbourhood", incident=org.public.id)
+    query = NeighbourhoodQuery(incident=org.public.id)
+    walked = await find_neighbourhood(runtime.store, runtime.catalog, query, PUBLIC_VIEWER)
+    assert {n["id"] for n in body["nodes"]} == {n.id for n in walked.nodes}
 
 
 async def test_a_capped_neighbourhood_says_how_to_narrow_it(public_server: MCPServer, org: Org) -> None:

@@ -76,6 +76,18 @@ async def test_a_long_lived_catalog_sees_incidents_added_later(embedded_store: G
     assert (await catalog.incident("INC-3", OWNER_VIEWER)).id == "inc-3"
 
 
+async def test_an_incident_named_by_its_number_alone_is_found(embedded_store: GraphStore) -> None:
+    # "105" or "#105", typed for INC-105, was "incident '105' not found".
+    catalog = Catalog(embedded_store)
+    await embedded_store.upsert_nodes([_incident("inc-105", "INC-105")])
+    # Full-width digits, as a Japanese input method types them.
+    for key in ("105", "#105", " 105 ", "0105", "\uff11\uff10\uff15", "inc-105"):
+        assert (await catalog.incident(key, OWNER_VIEWER)).id == "inc-105", key
+    for key in ("106", "10 5", "#", ""):
+        with pytest.raises(NotFound):
+            await catalog.incident(key, OWNER_VIEWER)
+
+
 async def test_a_stream_of_unknown_names_never_rescans_the_catalog(embedded_store: GraphStore) -> None:
     # Every miss more than two seconds after the last rebuild read every service again: names the
     # map does not know (a described incident's, a webhook's) made each lookup a full scan.

@@ -89,7 +89,7 @@ def test_public_surface() -> None:
     assert set(retrieval.__all__) == {
         "Catalog", "NeighbourhoodQuery", "find_neighbourhood", "truncation_note", "NAME_MAX_CHARS",
         "SUMMARY_MAX_CHARS", "SIMILAR_MAX_RESULTS", "SERVICES_MAX", "EXCLUDE_MAX", "MAX_NEIGHBOURHOOD_DEPTH",
-        "MAX_NEIGHBOURHOOD_NODES",
+        "MAX_NEIGHBOURHOOD_NODES", "DEFAULT_NEIGHBOURHOOD_DEPTH", "DEFAULT_NEIGHBOURHOOD_NODES",
         "DEFAULT_WEIGHTS", "DescribedQuery", "Explanation", "FollowUpSummary", "GraphPath", "IncidentQuery",
         "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
         "SimilarOptions", "SimilarQuery", "SimilarResults", "Weights",

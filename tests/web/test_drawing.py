@@ -281,3 +281,20 @@ def test_a_named_service_the_map_does_not_hold_is_said_on_the_page() -> None:
     header = _page_header(dataclasses.replace(investigation, incident=named, services=()))
     synced = "chekout (in incident.io&#39;s catalog, not yet in the map: run precedent sync)"
     assert f"not in the map, so left out: {synced}" in header
+
+
+def test_a_described_incident_is_headed_by_its_name() -> None:
+    # Described (not in the map): "this incident: Checkout 500s" headed the page, its title and the
+    # home page's list, as if the page's subject were some other incident.
+    investigation = _investigation()
+    incident = dataclasses.replace(investigation.incident, id=None, reference=None, name="Checkout 500s")
+    described = dataclasses.replace(investigation, incident=incident)
+    header = _page_header(described)
+    assert "<h1>Checkout 500s</h1>" in header
+    assert "this incident" not in header
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(described, PageSession(token, token.viewer(), "csrf"))
+    assert page.context is not None
+    assert page.context["title"] == "Investigation: Checkout 500s"
+    named = dataclasses.replace(incident, id="inc-9", reference="INC-9")
+    assert named.heading == "INC-9: Checkout 500s"

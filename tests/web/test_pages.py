@@ -357,8 +357,14 @@ async def test_a_bad_address_answers_a_page_that_says_what_is_wrong(pages: Pages
     response = await pages.client.get("/ui/search", params={"q": "x" * 501})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Cannot show that</h1>" in response.text
     assert "a search takes at most 500 characters, not 501" in response.text
+    # The search page, its words kept in the box to shorten: it was a page with no search box.
+    assert 'id="page-q" name="q" type="search" value="' + "x" * 501 + '"' in response.text
+    assert 'id="refused"' in response.text
+    refused_kinds = await pages.client.get("/ui/search", params={"q": "pool", "kinds": "nope"})
+    assert refused_kinds.status_code == 400
+    assert 'value="pool"' in refused_kinds.text
+    assert "unknown kind &#39;nope&#39; in kinds" in refused_kinds.text
 
 
 async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -> None:
@@ -596,6 +602,8 @@ async def test_an_open_incident_says_its_cause_and_fix_are_not_known_yet(web_org
             assert "<dt>Root cause</dt><dd>not known yet: the incident is still open" in live
             assert "<dt>Resolved by</dt><dd>not yet: the incident is still open" in live
             assert "not recorded" not in live
+            # No post-mortem: the section was headed "Post-mortem" all the same.
+            assert '<h2 id="lesson-h">Cause and fix</h2>' in live
             # Over and never written up: that is "not recorded".
             over = _section((await client.get("/ui/incidents/INC-901")).text, "postmortem")
             assert "<dt>Resolved by</dt><dd>not recorded" in over
@@ -630,6 +638,7 @@ async def test_a_post_mortems_learnings_written_as_a_list_show_as_one(pages: Pag
     assert learned is not None, "the generated organisation has a post-mortem with a list of lessons"
     await pages.sign_in(pages.org.private_token)
     lesson = _section((await pages.client.get(f"/ui/incidents/{learned}")).text, "postmortem")
+    assert '<h2 id="lesson-h">Post-mortem</h2>' in lesson
     learnings = lesson[lesson.index("<dt>Learnings</dt>") :]
     assert learnings.startswith("<dt>Learnings</dt><dd><ul><li>")
     assert "* " not in learnings

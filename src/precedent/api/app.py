@@ -22,6 +22,7 @@ from precedent.api.auth import (
     require_scope,
 )
 from precedent.api.errors import EXCEPTION_HANDLERS
+from precedent.api.json_body import JsonBodyRequest
 from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import (
@@ -211,6 +212,7 @@ def create_app(
         ],
         guards=[require_scope, reject_unknown_query],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         openapi_config=OpenAPIConfig(
             title="Precedent",
             version=__version__,

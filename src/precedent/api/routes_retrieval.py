@@ -16,6 +16,8 @@ from precedent.errors import InvalidQuery
 from precedent.model import Viewer
 from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
 from precedent.retrieval import (
+    DEFAULT_NEIGHBOURHOOD_DEPTH,
+    DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
     SIMILAR_MAX_RESULTS,
@@ -118,12 +120,12 @@ async def incident_neighbourhood(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
-    depth: Depth = 2,
+    depth: Depth = DEFAULT_NEIGHBOURHOOD_DEPTH,
     label: Labels = None,
     rel: RelTypes = None,
     before: Before = None,
     after: After = None,
-    max_nodes: MaxNodes = 200,
+    max_nodes: MaxNodes = DEFAULT_NEIGHBOURHOOD_NODES,
 ) -> NeighbourhoodResponse:
     """The k-hop subgraph around an incident (by id or reference), in a stable order."""
     centre = {"incident": incident, "depth": depth, "before": before, "after": after, "max_nodes": max_nodes}
@@ -136,12 +138,12 @@ async def service_neighbourhood(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
-    depth: Depth = 2,
+    depth: Depth = DEFAULT_NEIGHBOURHOOD_DEPTH,
     label: Labels = None,
     rel: RelTypes = None,
     before: Before = None,
     after: After = None,
-    max_nodes: MaxNodes = 200,
+    max_nodes: MaxNodes = DEFAULT_NEIGHBOURHOOD_NODES,
 ) -> NeighbourhoodResponse:
     """The k-hop subgraph around a service (by id, name, external id or alias), in a stable order."""
     centre = {"service": service, "depth": depth, "before": before, "after": after, "max_nodes": max_nodes}

@@ -320,7 +320,8 @@ async def _known_status(catalog: Catalog, status: str | None) -> str | None:
         return wanted
     raise InvalidQuery(
         f"unknown status {status!r}: the map knows {', '.join(repr(k) for k in dict.fromkeys(known))}, "
-        "and 'open' for incidents still being worked on; use one of them, or leave status out"
+        "and 'open' for incidents still being worked on; use one of them, or leave status out",
+        field="status",
     )
 
 

@@ -28,7 +28,7 @@ from precedent.cli.listen import bind_listener
 from precedent.cli.progress import RichProgress
 from precedent.cli.serve import served_app
 from precedent.cli.startup_failure import SaidStartupFailure
-from precedent.errors import NotFound, PrecedentError
+from precedent.errors import NotFound, PrecedentError, StoreLocked
 from precedent.ingest import Loader, import_export
 from precedent.runtime import Runtime
 from precedent.sources.synthetic import generate
@@ -70,12 +70,22 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     port = int(listener.getsockname()[1])
     export = settings.data_dir / "export"
-    if (settings.data_dir / _LOADED).exists():
-        console.print(f"==> reusing the map in {settings.data_dir} (delete that directory to start afresh)")
-    else:
-        await _load(settings, export, args.incidents, args.seed, console)
+    try:
+        if (settings.data_dir / _LOADED).exists():
+            reusing = f"==> reusing the map in {settings.data_dir} (delete that directory to start afresh)"
+            console.print(reusing)
+        else:
+            await _load(settings, export, args.incidents, args.seed, console)
+        token, admin_token = await _demo_tokens(settings)
+    except StoreLocked as exc:
+        listener.close()
+        # The command line's advice (read-only commands) is not what a second demo wants.
+        raise exc.advised(
+            "That process keeps the map until it stops (Ctrl-C where it runs; a demo printed its link "
+            "and token there). To run a second demo beside it, give it a map of its own: "
+            f"PRECEDENT_DATA_DIR={settings.data_dir}-2 ./scripts/demo --port {port + 1}"
+        ) from exc
     secret = _webhook_secret(settings.data_dir)
-    token, admin_token = await _demo_tokens(settings)
     # The address actually bound, so the links the worker writes into the summary point here.
     update = {"incidentio_webhook_secret": SecretStr(secret), "host": host, "port": port}
     settings = settings.model_copy(update=update)

@@ -118,7 +118,7 @@ def render(
     """
     incident = investigation.incident
     # Every incident.io or CI text is escaped: "[prod] checkout down" is a title, not rich markup.
-    console.rule(escape(f"{incident.label}: {incident.name}"))
+    console.rule(escape(incident.heading))
     if closed_note:
         console.print(f"[yellow]{escape(closed_note)}[/yellow]")
     say_unknown_services(console, investigation)

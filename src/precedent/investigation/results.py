@@ -72,6 +72,13 @@ class InvestigatedIncident:
         """How statements name it: its reference, else its id, else ``this incident``."""
         return self.reference or self.id or "this incident"
 
+    @property
+    def heading(self) -> str:
+        """How a page, a list or a screen heads it: ``INC-123: its name``, or the name alone for one
+        described (not in the map), which a heading "this incident: Checkout 500s" named as if it
+        were the page's own subject."""
+        return f"{self.label}: {self.name}" if self.reference or self.id else self.name
+
 
 @dataclass(frozen=True)
 class Person:

@@ -22,6 +22,8 @@ from precedent.mcp.state import ToolState, answer
 from precedent.mcp.tools_incidents import limit_field, read_only_tool
 from precedent.responses import ChangesResponse, NeighbourhoodResponse, SearchResponse, ServiceContextResponse
 from precedent.retrieval import (
+    DEFAULT_NEIGHBOURHOOD_DEPTH,
+    DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
     SEARCH_DEFAULT_LIMIT,
@@ -102,7 +104,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 description="hops from the centre",
                 json_schema_extra={"minimum": 0, "maximum": MAX_NEIGHBOURHOOD_DEPTH},
             ),
-        ] = 1,
+        ] = DEFAULT_NEIGHBOURHOOD_DEPTH,
         label: Annotated[
             tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
         ] = (),
@@ -121,7 +123,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         before: Before = None,
         max_nodes: Annotated[
             int, Field(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="node cap; `truncated` says when hit")
-        ] = 100,
+        ] = DEFAULT_NEIGHBOURHOOD_NODES,
     ) -> Annotated[CallToolResult, NeighbourhoodResponse]:
         """The nodes and relationships within `depth` hops of an incident or a service, filtered
         by label (`label`), relationship type (`rel`) and time, capped at `max_nodes`.

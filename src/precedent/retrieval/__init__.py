@@ -8,6 +8,8 @@ from precedent.retrieval.candidates import Limits
 from precedent.retrieval.catalog import Catalog
 from precedent.retrieval.detail import IncidentDetail, incident_detail
 from precedent.retrieval.neighbourhood import (
+    DEFAULT_NEIGHBOURHOOD_DEPTH,
+    DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
     NeighbourhoodQuery,
@@ -60,6 +62,8 @@ __all__ = [
     "SEARCH_DEFAULT_LIMIT",
     "SEARCH_MAX_CHARS",
     "SEARCH_MAX_RESULTS",
+    "DEFAULT_NEIGHBOURHOOD_DEPTH",
+    "DEFAULT_NEIGHBOURHOOD_NODES",
     "MAX_NEIGHBOURHOOD_DEPTH",
     "MAX_NEIGHBOURHOOD_NODES",
     "DEFAULT_WEIGHTS",

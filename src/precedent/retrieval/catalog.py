@@ -99,13 +99,16 @@ class Catalog:
     async def incident(self, key: str, viewer: Viewer) -> Node:
         """Return the Incident whose id or reference is ``key``, if ``viewer`` may see it.
 
+        A bare number (``105``, ``#105``) is read as the reference ``INC-105``: incident.io numbers
+        every incident so, and a responder typing the number alone was told it did not exist.
+
         Raises:
             NotFound: if no incident has that id or reference, or the viewer may not see it (the
                 same answer, so that a private incident's existence does not leak).
         """
         found = await self._store.get_nodes([key])
         if not (found and found[0].label == "Incident"):
-            incident_id = await self._lookup("references", key, "Incident", ("reference",))
+            incident_id = await self._lookup("references", _as_reference(key), "Incident", ("reference",))
             found = await self._store.get_nodes([incident_id]) if incident_id else []
         if not found or not viewer.can_see(found[0]):
             raise NotFound("incident", key)
@@ -167,7 +170,8 @@ class Catalog:
             return match or value.strip()
         raise InvalidQuery(
             f"unknown {field} {value!r}: the map knows {', '.join(repr(k) for k in known)}; "
-            f"use one of them, or leave {field} out"
+            f"use one of them, or leave {field} out",
+            field=field,
         )
 
     async def _lookup(
@@ -295,3 +299,9 @@ async def unknown_service(store: GraphStore, key: str) -> NotFound:
     meant = (await suggest_services(store, [key]))[key]
     hint = f"{did_you_mean(meant)} {SERVICE_HINT}" if meant else SERVICE_HINT
     return NotFound("service", key, hint=hint)
+
+
+def _as_reference(key: str) -> str:
+    """``INC-105`` for ``105``, ``#105`` or ``0105`` (in any script's digits); any other key as given."""
+    number = key.strip().removeprefix("#")
+    return f"INC-{int(number)}" if number.isdecimal() else key

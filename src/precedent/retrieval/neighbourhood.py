@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "DEFAULT_NEIGHBOURHOOD_DEPTH",
+    "DEFAULT_NEIGHBOURHOOD_NODES",
     "HUB_LABELS",
     "LABEL_RANKS",
     "MAX_NEIGHBOURHOOD_DEPTH",
@@ -49,6 +51,12 @@ most of a connected map, which is no neighbourhood and costs the store a full tr
 MAX_NEIGHBOURHOOD_NODES = 5000
 """The largest node cap (``max_nodes``) a neighbourhood takes, for every caller (API, MCP, CLI):
 the MCP tool stopped at 1,000, the API at 5,000, the CLI nowhere."""
+
+DEFAULT_NEIGHBOURHOOD_DEPTH = 2
+DEFAULT_NEIGHBOURHOOD_NODES = 200
+"""The hops and node cap of a neighbourhood asked without them, for every caller (API, MCP, CLI):
+the MCP tool walked 1 hop capped at 100 where the API and the CLI walk 2 capped at 200, so an
+agent and a responder asking alike saw different neighbourhoods."""
 
 HUB_LABELS = ("CatalogType", "IncidentStatus", "IncidentType", "Severity", "User")
 """Attribute-like nodes an unnarrowed walk reaches but does not walk through: each links to
@@ -86,12 +94,12 @@ class NeighbourhoodQuery:
 
     incident: str | None = None
     service: str | None = None
-    depth: int = 2
+    depth: int = DEFAULT_NEIGHBOURHOOD_DEPTH
     labels: tuple[str, ...] = ()
     rel_types: tuple[str, ...] = ()
     before: datetime | None = None
     after: datetime | None = None
-    max_nodes: int = 200
+    max_nodes: int = DEFAULT_NEIGHBOURHOOD_NODES
 
     def __post_init__(self) -> None:
         if (self.incident is None) == (self.service is None):

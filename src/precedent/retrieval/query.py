@@ -62,7 +62,7 @@ class DescribedQuery:
     Attributes:
         name: Its title (it or ``summary`` must hold words).
         summary: What is known so far.
-        services: Affected services, by id or by name.
+        services: Affected services, by id or by name (blank ones are dropped).
         severity: Severity name (``SEV1``...), if known.
         incident_type: Incident type name, if known.
         declared_at: When it was declared; also the default ``before`` cutoff.
@@ -82,8 +82,12 @@ class DescribedQuery:
             raise InvalidQuery(
                 "a described incident needs words to match: give its name (its title) or a summary "
                 "of what is known, not only spaces; for an incident in the map, ask by its id or "
-                "reference (INC-123)"
+                "reference (INC-123)",
+                field="name",
             )
+        # A blank service names nothing (a form's empty field, a CI variable left unset): kept, it
+        # was said as a service not in the map, "left out: (check the name)" with no name.
+        object.__setattr__(self, "services", tuple(s for s in self.services if s.strip()))
 
 
 SimilarQuery: TypeAlias = IncidentQuery | DescribedQuery

@@ -148,7 +148,8 @@ class SearchQuery:
         if len(self.text) > SEARCH_MAX_CHARS:
             raise InvalidQuery(
                 f"a search takes at most {SEARCH_MAX_CHARS} characters, not {len(self.text)}: "
-                "search for its distinctive words (an error's message, not the whole stack trace)"
+                "search for its distinctive words (an error's message, not the whole stack trace)",
+                field="q",
             )
         # Frozen, so normalised through object.__setattr__: " pool " and "pool" are one search.
         object.__setattr__(self, "text", self.text.strip())
@@ -158,13 +159,14 @@ class SearchQuery:
         if not analyze(self.text):
             raise InvalidQuery(
                 "nothing to search for: give some words, e.g. checkout timeout"
-                + (f" ({self.text!r} has no words the search can match)" if self.text else "")
+                + (f" ({self.text!r} has no words the search can match)" if self.text else ""),
+                field="q",
             )
         if not 1 <= self.limit <= SEARCH_MAX_RESULTS:
             raise InvalidQuery.limit_out_of_range(self.limit, SEARCH_MAX_RESULTS)
         unknown = [kind for kind in self.kinds if kind not in KINDS]
         if unknown:
-            raise InvalidQuery(f"unknown kind {unknown[0]!r}; use any of {', '.join(KINDS)}")
+            raise InvalidQuery(f"unknown kind {unknown[0]!r}; use any of {', '.join(KINDS)}", field="kinds")
         try:
             check_window(self.after, self.before)
         except ValueError as exc:
@@ -188,12 +190,14 @@ def kinds_in(given: str | None) -> tuple[SearchKind, ...]:
     unknown = [kind for kind in wanted if kind not in KINDS]
     if unknown:
         raise InvalidQuery(
-            f"unknown kind {unknown[0]!r} in kinds; use any of {_KIND_NAMES}, separated by commas"
+            f"unknown kind {unknown[0]!r} in kinds; use any of {_KIND_NAMES}, separated by commas",
+            field="kinds",
         )
     if given is not None and re.fullmatch(KINDS_PATTERN, given) is None:
         raise InvalidQuery(
             f"kinds {given!r} is not a list of kinds: give one or more of {_KIND_NAMES}, separated by "
-            "commas, or leave kinds out to search them all"
+            "commas, or leave kinds out to search them all",
+            field="kinds",
         )
     return tuple(cast("SearchKind", kind) for kind in wanted)
 

@@ -9,6 +9,7 @@ from litestar.response import Template
 
 from precedent.browse import hotspots
 from precedent.embedding import Embedder
+from precedent.errors import InvalidQuery
 from precedent.investigation import Collaborators, latest_per_incident, openable_count
 from precedent.model import Viewer
 from precedent.responses import NodeResponse, SearchResponse
@@ -72,12 +73,18 @@ async def search_page(
     """Incidents, services, post-mortems, follow-ups and updates matching ``q``, best first.
 
     The search of every surface with its defaults (``GET /v1/search?q=``); an empty box is the
-    empty search page, and a query the search refuses is a page saying why (``InvalidQuery``).
+    empty search page, and a query the search refuses (``InvalidQuery``) is the search page saying
+    why, a 400, its words kept in the box to shorten: a pasted stack trace was a page with no box.
     """
     text = q.strip()
-    # Checked before the empty box: a link with kinds=bogus was the search of every kind, in silence.
-    wanted = kinds_in(kinds)
-    query = SearchQuery(q, kinds=wanted) if text else None
+    try:
+        # Checked before the empty box: a link with kinds=bogus was the search of every kind, in silence.
+        wanted = kinds_in(kinds)
+        query = SearchQuery(q, kinds=wanted) if text else None
+    except InvalidQuery as refused:
+        return page(
+            "search.html", session, status_code=400, title="Search", q=text, kinds="", refused=str(refused)
+        )
     hits = (await SearchResponse.for_query(store, embedder, query, viewer)).hits if query else []
     return page(
         "search.html",
@@ -88,6 +95,7 @@ async def search_page(
         kinds=",".join(wanted),
         hits=[(hit, hit_link(hit.node)) for hit in hits],
         only_by_meaning=bool(hits) and not any(_has_a_word(text, hit.node) for hit in hits),
+        refused=None,
     )
 
 

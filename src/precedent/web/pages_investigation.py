@@ -54,7 +54,7 @@ def render_investigation(
     return page(
         "investigation.html",
         session,
-        title=f"Investigation: {incident.label} {incident.name}",
+        title=f"Investigation: {incident.heading}",
         inv=investigation,
         standing=standing,
         status_now=status_now if status_now != incident.status else None,

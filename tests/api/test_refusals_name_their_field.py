@@ -1,0 +1,48 @@
+"""A refusal for one argument lists it in ``errors``, whichever layer refused it.
+
+Found by trying the API as a new on-call engineer would: ``?limit=0`` listed ``limit`` in
+``errors``, but ``?severity=sev9``, ``?depth=9``, ``?kinds=nope``, a search of stop words and a
+described incident with a blank name answered ``"errors": null``, their field in the prose alone,
+though the layer below knew which argument it refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.api.conftest import Api
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "body", "field"),
+    [
+        ("/v1/incidents", {"severity": "sev9"}, None, "severity"),
+        ("/v1/incidents", {"type": "no such type"}, None, "type"),
+        ("/v1/incidents", {"status": "no such status"}, None, "status"),
+        ("/v1/incidents", {"status_category": "nope"}, None, "status_category"),
+        ("/v1/services/payments-api/incidents", {"status": "nope"}, None, "status"),
+        ("/v1/incidents/INC-1/neighbourhood", {"depth": "9"}, None, "depth"),
+        ("/v1/search", {"q": "the of a"}, None, "q"),
+        ("/v1/search", {"q": "pool", "kinds": "nope"}, None, "kinds"),
+        ("/v1/search", {"q": "pool", "kinds": "incident;service"}, None, "kinds"),
+        ("/v1/similar", {}, {"name": "   "}, "name"),
+        ("/v1/similar", {}, {"name": "Checkout 500s", "severity": "sev9"}, "severity"),
+        ("/v1/investigations", {}, {"name": "Checkout 500s", "type": "no such type"}, "type"),
+    ],
+)
+async def test_a_refusal_by_the_layer_below_lists_its_field(
+    read_api: Api, path: str, params: dict[str, str], body: dict[str, str] | None, field: str
+) -> None:
+    # Admin: storing an investigation needs write besides read.
+    headers = read_api.auth(read_api.tokens.admin)
+    if body is None:
+        answer = await read_api.client.get(path, params=params, headers=headers)
+    else:
+        answer = await read_api.client.post(path, json=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    source = "query" if body is None else "body"
+    assert problem["errors"] == [{"field": field, "source": source, "message": problem["detail"]}]
