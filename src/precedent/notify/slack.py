@@ -176,6 +176,8 @@ class SlackNotifier:
         }
         if incident.id is None or not channel:
             # incident.io creates the channel asynchronously; the build that follows it posts.
+            if incident.id is not None:  # listed with a channel the incident has no more
+                await self._unlist(incident.id, investigation.built_at)
             return self._done("no_channel", fields, logging.INFO)
         try:
             async with self._turns.of(incident.id):
