@@ -224,6 +224,29 @@ async def test_after_a_restart_the_next_build_updates_the_message_posted_before_
         assert "Our database is very sad" in blocks_text(slack.messages[(posted.body["channel"], ts)].body)
 
 
+async def test_a_message_a_stop_cut_short_is_posted_once_by_the_next_process(
+    map_settings: dict[str, object], tmp_path: Path
+) -> None:
+    # The delivery is done before its message is posted (Slack is called in the background):
+    # a process stopped in between, here while Slack had not answered yet, left no message, and
+    # nothing posted it until the incident changed again.
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        slack.stall()  # answers nothing before the stop
+        settings = _settings(tmp_path, slack, **map_settings)
+        async with _serving(settings) as client:
+            await _deliver(client, incident_event(), "msg_created")
+            await _processed(client, "msg_created")
+        slack.unstall()
+        assert slack.posted() == []
+        async with _serving(settings):
+            await _until(slack.posted)
+        async with _serving(settings):  # what was published is not published again
+            pass
+    [posted] = slack.posted()
+    assert "Our database is sad" in blocks_text(posted.body)
+    assert slack.updated() == []
+
+
 async def test_two_runtimes_on_one_neo4j_map_keep_one_message_showing_the_latest_build(
     neo4j: Neo4jServer, neo4j_store: GraphStore, tmp_path: Path
 ) -> None:

@@ -242,3 +242,40 @@ async def test_a_lease_left_by_a_dead_process_is_taken_over_when_it_runs_out(
     assert datetime.now(UTC) >= until
     assert len(slack.posted()) == 1
     assert MessageRecord.loads(await store.get_meta("slack:message:inc-1")).holder is None
+
+
+async def test_a_listed_build_already_shown_is_not_posted_again(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    shown = investigation(0)
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        assert (incident_id, built_at) == ("inc-1", shown.built_at)
+        return shown
+
+    notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
+    await notify.will_publish(shown)
+    assert await notify.publish(shown) == "posted"
+    assert await notify.republish() == []  # publishing took it off
+    await notify.will_publish(shown)  # a process stopped after posting, before taking it off
+    assert await notify.republish() == ["inc-1"]
+    await notify.drain()
+    assert await notify.republish() == []
+    assert len(slack.posted()) == 1
+
+
+async def test_a_listed_build_whose_incident_has_no_channel_now_is_taken_off_the_list(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # Drawn again each turn of the list worker otherwise, a build a minute for nothing.
+    async def without_channel(incident_id: str, built_at: datetime) -> Investigation:
+        return investigation(0, channel=None)
+
+    notify = SlackNotifier(
+        slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=without_channel
+    )
+    await notify.will_publish(investigation(0))
+    assert await notify.republish() == ["inc-1"]
+    await notify.drain()
+    assert await notify.republish() == []
+    assert slack.calls == []

@@ -98,6 +98,36 @@ async def test_claims_lease_oldest_first_and_not_twice(inbox: Inbox) -> None:
     assert await inbox.claim("w3", now=T0 + LEASE, lease=LEASE) == []
 
 
+async def test_an_incidents_deliveries_are_worked_one_at_a_time_oldest_first(inbox: Inbox) -> None:
+    # Two workers on one incident's deliveries at once (incident.io sends an update within a
+    # second of the declaration, with its Slack channel) each read the stored state, then both
+    # write: the older one, written last, regressed the incident.
+    await inbox.record(new("created", T0, incident_id="inc-1"))
+    await inbox.record(new("updated", T0 + timedelta(seconds=1), incident_id="inc-1"))
+    await inbox.record(new("other", T0 + timedelta(seconds=2), incident_id="inc-2"))
+    await inbox.record(new("unrelated", T0 + timedelta(seconds=3)))
+    now = T0 + LEASE
+    both = await inbox.claim("w1", now=now, lease=LEASE, limit=2)
+    assert [d.id for d in both] == ["created", "other"]
+    assert [d.id for d in await inbox.claim("w2", now=now, lease=LEASE, limit=5)] == ["unrelated"]
+    assert await inbox.claim("w2", now=now, lease=LEASE) == []  # "updated" waits for "created"
+    assert await inbox.complete("created", "w1", now=now, outcome="ok")
+    assert [d.id for d in await inbox.claim("w2", now=now, lease=LEASE)] == ["updated"]
+
+
+async def test_a_lease_that_ran_out_holds_up_its_incident_no_longer(inbox: Inbox) -> None:
+    await inbox.record(new("created", T0, incident_id="inc-1"))
+    await inbox.record(new("updated", T0 + timedelta(seconds=1), incident_id="inc-1"))
+    [held] = await inbox.claim("w1", now=T0 + LEASE, lease=LEASE)
+    assert held.id == "created"
+    # w1 died: once its lease runs out the older delivery is taken again first, then the newer.
+    later = T0 + 2 * LEASE
+    assert [d.id for d in await inbox.claim("w2", now=later, lease=LEASE, limit=2)] == ["created"]
+    assert await inbox.fail("created", "w2", now=later, error="boom", retry_at=later + LEASE)
+    # Waiting out its back-off, it holds up nothing: the newer state may go first.
+    assert [d.id for d in await inbox.claim("w2", now=later, lease=LEASE)] == ["updated"]
+
+
 async def test_a_delivery_is_not_claimable_before_it_arrived(inbox: Inbox) -> None:
     await inbox.record(new("later", T0 + LEASE))
     assert await inbox.claim("w1", now=T0, lease=LEASE) == []

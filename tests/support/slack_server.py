@@ -66,6 +66,7 @@ class SlackStandIn:
     port: int = 0
     latency: float = 0.0
     """Seconds each answer takes (a slow Slack widens the window two publishers could race in)."""
+    _stalled: asyncio.Event | None = None
 
     @property
     def url(self) -> str:
@@ -78,6 +79,15 @@ class SlackStandIn:
     def down(self, *, times: int = 1_000_000) -> None:
         """Answer the next ``times`` calls 503, as Slack does in an outage."""
         self._faults.append((503, {}, [times]))
+
+    def stall(self) -> None:
+        """Answer no call until ``unstall``; those held then are answered 503 (their caller is gone)."""
+        self._stalled = asyncio.Event()
+
+    def unstall(self) -> None:
+        if self._stalled is not None:
+            self._stalled.set()
+            self._stalled = None
 
     def posted(self) -> list[SlackCall]:
         return [c for c in self.calls if c.method == "chat.postMessage" and c.status == 200]
@@ -99,6 +109,7 @@ class SlackStandIn:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.unstall()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -112,6 +123,10 @@ class SlackStandIn:
         auth = request.headers.get("Authorization")
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self._stalled is not None:
+            await self._stalled.wait()
+            self.calls.append(SlackCall(method, body, auth, 503))
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
         for status, headers, remaining in self._faults:
             if remaining[0] > 0:
                 remaining[0] -= 1

@@ -6,8 +6,11 @@ node (so "the investigation appears" can be checked over HTTP). An admin token f
 API is written to ``DIR/token`` at each start. ``--no-worker`` acknowledges
 without processing, so a delivery is left waiting in the inbox when the process is killed.
 ``--neo4j URI`` keeps the map and the inbox in that Neo4j server (no authentication) instead.
+``--hold-build`` never returns from a build once its node is written (and logged): the process
+is mid-investigation for as long as it runs. ``--lease-seconds N`` shortens the worker's lease.
 
     python -m tests.webhooks.serve_process --data-dir DIR --port PORT [--no-worker] [--bare] [--neo4j URI]
+        [--hold-build] [--lease-seconds N]
 
 ``--bare`` serves a Litestar app whose only route answers 204 (the benchmark's baseline).
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,7 +63,16 @@ def _map(data_dir: Path, neo4j: str | None) -> tuple[GraphStore, Inbox]:
     )
 
 
-async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool, neo4j: str | None = None) -> None:
+async def serve(
+    data_dir: Path,
+    port: int,
+    *,
+    worker: bool,
+    bare: bool,
+    neo4j: str | None = None,
+    hold_build: bool = False,
+    lease: float = 60.0,
+) -> None:
     config_kwargs = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
     if bare:
         await uvicorn.Server(uvicorn.Config(Litestar([bare_endpoint]), **config_kwargs)).serve()  # type: ignore[arg-type]
@@ -82,6 +94,8 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool, neo4j: s
         # One line per build, so a benchmark can count how often each incident was processed.
         with (data_dir / "builds.log").open("a", encoding="utf-8") as log:
             log.write(incident_id + "\n")
+        if hold_build:
+            await asyncio.Event().wait()
         return node.id
 
     priority = AckPriority()
@@ -92,7 +106,7 @@ async def serve(data_dir: Path, port: int, *, worker: bool, bare: bool, neo4j: s
         inbox,
         WebhookVerifier([SECRET]),
         processor,
-        WorkerOptions(poll_interval=0.1),
+        WorkerOptions(poll_interval=0.1, lease=timedelta(seconds=lease)),
         run_worker=worker,
         priority=priority,
     )
@@ -111,9 +125,20 @@ def main() -> None:
     parser.add_argument("--no-worker", dest="worker", action="store_false")
     parser.add_argument("--bare", action="store_true")
     parser.add_argument("--neo4j", help="bolt URI of a Neo4j server without authentication")
+    parser.add_argument("--hold-build", action="store_true")
+    parser.add_argument("--lease-seconds", type=float, default=60.0)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve(args.data_dir, args.port, worker=args.worker, bare=args.bare, neo4j=args.neo4j))
+    run = serve(
+        args.data_dir,
+        args.port,
+        worker=args.worker,
+        bare=args.bare,
+        neo4j=args.neo4j,
+        hold_build=args.hold_build,
+        lease=args.lease_seconds,
+    )
+    asyncio.run(run)
 
 
 if __name__ == "__main__":

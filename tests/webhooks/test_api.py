@@ -74,6 +74,19 @@ async def test_a_declared_incident_is_mapped_and_investigated(
     assert listed["worked_seconds"] is not None
 
 
+async def test_a_lone_surrogate_in_a_signed_delivery_is_mapped_as_a_replacement_character(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend
+) -> None:
+    # JSON may escape half a surrogate pair; decoded as it is, the text cannot be written (the
+    # Neo4j driver, the tokenizer), so the acknowledged delivery failed every attempt and died.
+    payload = json.dumps(incident_event(name="Our database is sad \ud83d")).encode()
+    assert await send(client, payload, "msg_half") == 200
+    assert await service.worker.drain() == 1
+    assert (await deliveries(client))["msg_half"]["state"] == "done"
+    [stored] = await backend.store.get_nodes([INCIDENT_ID])
+    assert stored.properties["name"] == "Our database is sad \ufffd"
+
+
 async def test_a_delivery_to_a_url_with_a_query_string_is_accepted(
     client: httpx.AsyncClient, service: WebhookService
 ) -> None:

@@ -36,6 +36,9 @@ class Published:
     def __init__(self) -> None:
         self.investigations: list[Investigation] = []
 
+    async def will_publish(self, investigation: Investigation) -> None:
+        pass
+
     def investigation_built(self, investigation: Investigation) -> None:
         self.investigations.append(investigation)
 

@@ -1,4 +1,5 @@
-"""A process killed with SIGKILL right after acknowledging: after a restart the delivery is processed."""
+"""A process killed with SIGKILL right after acknowledging, or mid-investigation: after a restart the
+delivery is processed, and only what the killed attempt left undone is done again."""
 
 from __future__ import annotations
 
@@ -65,5 +66,52 @@ def test_an_acknowledged_delivery_survives_sigkill_and_is_processed_after_restar
         investigation = httpx.get(f"{base}/v1/nodes/inv:{INCIDENT_ID}", headers=token)
         assert investigation.status_code == 200
         assert investigation.json()["properties"]["incident_id"] == INCIDENT_ID
+    finally:
+        stop(second)
+
+
+def _deliveries(base: str, token: dict[str, str]) -> list[dict[str, object]]:
+    answer = httpx.get(f"{base}/v1/webhooks/deliveries", headers=token)
+    items: list[dict[str, object]] = answer.json()["items"]
+    return items
+
+
+@pytest.mark.slow
+def test_a_delivery_killed_mid_investigation_is_redone_once_after_restart(
+    tmp_path: Path, map_flags: tuple[str, ...]
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    payload = body(incident_event())
+    builds = tmp_path / "builds.log"
+    # A short lease: the killed worker's claim must run out before the next one takes it.
+    first = start(tmp_path, port, "--hold-build", "--lease-seconds", "2", *map_flags)
+    try:
+        response = httpx.post(
+            f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
+        )
+        assert response.status_code == 200
+        deadline = time.monotonic() + 180
+        while not (builds.exists() and builds.read_text()):  # its investigation is written
+            assert time.monotonic() < deadline, "the build never started"
+            time.sleep(0.05)
+    finally:
+        kill(first)  # mid-investigation: the build is stored, the delivery not yet done
+    second = start(tmp_path, port, "--lease-seconds", "2", *map_flags)
+    token = {"Authorization": f"Bearer {(tmp_path / 'token').read_text()}"}
+    try:
+        deadline = time.monotonic() + 180
+        [delivery] = _deliveries(base, token)
+        while delivery["state"] != "done":
+            assert time.monotonic() < deadline, f"not redone: {delivery}"
+            time.sleep(0.1)
+            [delivery] = _deliveries(base, token)
+        assert delivery["attempts"] == 2
+        again = httpx.post(
+            f"{base}/v1/webhooks/incident-io", content=payload, headers=signed_headers(payload, "msg_1")
+        )
+        assert again.json()["status"] == "duplicate"
+        # The killed build and the one redone, no more.
+        assert builds.read_text().split() == [INCIDENT_ID, INCIDENT_ID]
     finally:
         stop(second)

@@ -1,8 +1,10 @@
 """Notifications out of Precedent: investigations posted to the incident's Slack channel.
 
 Built by the runtime from settings (this package reads none) and handed to the webhook worker's
-investigation builder, which calls it after each investigation is stored. ``CitationEdits`` edits
-the messages that name an incident made private since they were posted.
+investigation builder, which calls it after each investigation is stored (and lists it in the map
+first, ``notify/unpublished.py``, so a stop before it is posted loses no message). ``CitationEdits``
+posts what a stopped process left unpublished and edits the messages that name an incident made
+private since they were posted.
 """
 
 from precedent.notify.blocks import SlackMessage, investigation_message

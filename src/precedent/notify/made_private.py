@@ -12,6 +12,9 @@ record is written (``SlackNotifier``), or puts the incident back on the list; if
 that poster's check, each turn here first checks it again (``SlackNotifier.recheck``, from
 the list the map keeps of them, ``notify/checks.py``), whichever process posted it.
 
+Each turn also publishes the builds a stopped process left unpublished
+(``SlackNotifier.republish``, from the list ``notify/unpublished.py`` keeps in the map).
+
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and
 every ``poll`` seconds, which also picks up what ``sync``, ``import`` or another process listed.
@@ -84,8 +87,10 @@ class CitationEdits:
         Raises:
             StoreError: if the map cannot be read or written.
         """
-        # First the messages whose poster could not check them (the map was down): a failed
-        # redraw there lists the incidents, to be worked below.
+        # First the builds a stopped process left unpublished, then the messages whose poster
+        # could not check them (the map was down): a failed redraw there lists the incidents,
+        # to be worked below.
+        await self._notifier.republish()
         await self._notifier.recheck()
         store = self._collaborators.store
         listed = await made_private(store)

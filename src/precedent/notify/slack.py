@@ -40,12 +40,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from precedent.errors import NotFound
 from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.checks import PendingChecks
 from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.turns import Turns
+from precedent.notify.unpublished import Unpublished
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Collection
@@ -116,12 +118,32 @@ class SlackNotifier:
         self._tasks: set[asyncio.Task[str]] = set()
         self._turns = Turns()
         self._checks = PendingChecks(store)
+        self._unpublished = Unpublished(store)
+        self._publishing: dict[str, int] = {}  # incident id -> builds being published by this process
+
+    async def will_publish(self, investigation: Investigation) -> None:
+        """List ``investigation`` in the map as to be published, before its delivery is done.
+
+        Raises:
+            StoreError: if the map cannot be written (the delivery fails, and its retry builds again).
+        """
+        incident_id = investigation.incident.id
+        if incident_id is not None and investigation.incident.slack_channel_id:
+            await self._unpublished.add(incident_id, investigation.built_at)
 
     def investigation_built(self, investigation: Investigation) -> None:
         """Publish ``investigation`` in the background; returns at once."""
+        incident_id = investigation.incident.id or ""
+        self._publishing[incident_id] = self._publishing.get(incident_id, 0) + 1
         task = asyncio.create_task(self.publish(investigation), name=f"precedent-slack-{investigation.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._published(incident_id))
+
+    def _published(self, incident_id: str) -> None:
+        left = self._publishing.pop(incident_id, 0) - 1
+        if left > 0:
+            self._publishing[incident_id] = left
 
     async def drain(self) -> None:
         """Wait for the messages being published (tests, and shutdown)."""
@@ -154,6 +176,8 @@ class SlackNotifier:
         }
         if incident.id is None or not channel:
             # incident.io creates the channel asynchronously; the build that follows it posts.
+            if incident.id is not None:  # listed with a channel the incident has no more
+                await self._unlist(incident.id, investigation.built_at)
             return self._done("no_channel", fields, logging.INFO)
         try:
             async with self._turns.of(incident.id):
@@ -161,11 +185,51 @@ class SlackNotifier:
         except Exception as exc:  # Slack, the network or the store: log and count, never propagate
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
             fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
-            return self._done("failed", fields, logging.WARNING)
-        self._done(outcome, fields | {"ts": ts}, logging.INFO)
+            outcome, ts = self._done("failed", fields, logging.WARNING), None
+        else:
+            self._done(outcome, fields | {"ts": ts}, logging.INFO)
+        # Ended, whatever the outcome (a Slack failure is given up, as before); a publish cut
+        # short by a stop or a crash never gets here, so the build stays listed for the next turn.
+        await self._unlist(incident.id, investigation.built_at)
         if outcome in _SENT:
             await self._recheck(incident.id, investigation)
         return outcome
+
+    async def _unlist(self, incident_id: str, built_at: datetime) -> None:
+        try:
+            await self._unpublished.done(incident_id, built_at)
+        except Exception as exc:  # the store is down: still listed, so published again (superseded)
+            log.warning(
+                "could not take the Slack message of %s off the list to publish: %s", incident_id, exc
+            )
+
+    async def republish(self) -> list[str]:
+        """Start publishing the builds still listed whose publishing no process has under way.
+
+        Their process stopped before publishing had ended. Each is drawn again as its channel may
+        see it, at the moment it was built; one already shown is ``superseded``, so a build is
+        never posted twice.
+
+        Returns:
+            The incidents whose builds are being published again.
+
+        Raises:
+            StoreError: if the map cannot be read.
+        """
+        published: list[str] = []
+        for incident_id, built_at in sorted((await self._unpublished.pending()).items()):
+            if self._publishing.get(incident_id) or await self._records.held(incident_id):
+                continue  # being published here, or held by another process (or one that died: later)
+            try:
+                investigation = await self._views(incident_id, built_at)
+            except NotFound:  # the incident left the map, or its channel may no longer see it
+                await self._unlist(incident_id, built_at)
+                continue
+            log.info("publishing the Slack message of %s, left unpublished by a stopped process", incident_id)
+            # In the background, as a build is: a stop gives it the same grace (``aclose``).
+            self.investigation_built(investigation)
+            published.append(incident_id)
+        return published
 
     async def _recheck(self, incident_id: str, sent: Investigation) -> None:
         """Redraw the message just sent if an incident it names is made private, or being made so.

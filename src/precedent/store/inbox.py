@@ -122,7 +122,10 @@ class Inbox(Protocol):
     async def claim(self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1) -> list[Delivery]:
         """Lease up to ``limit`` claimable deliveries to ``owner``, oldest first, atomically.
 
-        Claimable: ``pending`` with ``available_at <= now``, or ``leased`` with an expired lease.
+        Claimable: ``pending`` with ``available_at <= now``, or ``leased`` with an expired lease;
+        and one delivery of an incident at a time, oldest first: none other with its
+        ``incident_id`` is leased now, nor claimable and received before it. Workers on one
+        incident at once would each read its stored state and then write theirs, the older last.
         Each claimed delivery has one more attempt and ``started_at`` set if it had none.
         """
 

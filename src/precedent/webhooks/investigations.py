@@ -45,9 +45,14 @@ class InvestigationBuilder(Protocol):
 class InvestigationPublisher(Protocol):
     """Tells people about a stored investigation (``precedent.notify.SlackNotifier``).
 
-    Called after the investigation is stored; it must return at once and never raise, so that
-    publishing cannot delay or fail the investigation or the delivery.
+    Called after the investigation is stored, before its delivery is done: ``will_publish``
+    records durably that it is to be published (so a process that stops before publishing has
+    ended leaves it to the next), then ``investigation_built`` must return at once and never
+    raise, so that publishing cannot delay or fail the investigation or the delivery.
     """
+
+    async def will_publish(self, investigation: Investigation) -> None:
+        """Record that ``investigation`` is to be published; raises ``StoreError`` if it cannot."""
 
     def investigation_built(self, investigation: Investigation) -> None:
         """Publish ``investigation`` (in the background)."""
@@ -131,7 +136,9 @@ class MapInvestigationBuilder:
             investigation.build_ms,
         )
         if self._publisher is not None:
-            self._publisher.investigation_built(await self._for_channel(investigation, stored))
+            shown = await self._for_channel(investigation, stored)
+            await self._publisher.will_publish(shown)
+            self._publisher.investigation_built(shown)
         return investigation.id
 
     async def _for_channel(self, investigation: Investigation, stored: Visibility) -> Investigation:

@@ -71,6 +71,18 @@ async def test_get_returns_the_raw_object(fake: FakeIncidentIo) -> None:
     assert body == {"incident": incident}
 
 
+async def test_get_decodes_a_lone_surrogate_as_a_replacement_character() -> None:
+    # Half a surrogate pair cannot be encoded as UTF-8, so it could not be stored later.
+    raw = rb'{"incident": {"name": "a \ud800 b \ud83d\ude00", "\\ud800": 1}}'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=raw)
+
+    async with IncidentIoClient.create(API_KEY, transport=httpx.MockTransport(answer)) as client:
+        body = await client.get("/v2/incidents/1")
+    assert body == {"incident": {"name": "a \ufffd b \U0001f600", "\\ud800": 1}}
+
+
 async def test_get_with_numeric_reference(fake: FakeIncidentIo) -> None:
     async with fake.client() as client:
         body = await client.get("/v2/incidents/2")

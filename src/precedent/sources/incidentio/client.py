@@ -27,7 +27,6 @@ with ``.scope`` naming the missing scope), ``IncidentIoRateLimited`` (429 after 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ import httpx
 from precedent import __version__
 from precedent.errors import ConfigError, SourceError
 from precedent.metrics import INCIDENTIO_REQUESTS, INCIDENTIO_RETRIES
+from precedent.sources.incidentio.decoding import decode_json
 from precedent.sources.incidentio.endpoints import ENDPOINTS
 from precedent.sources.incidentio.failures import (
     auth_error,
@@ -191,7 +191,7 @@ class IncidentIoClient:
         """
         response = await self._send(path, params)
         try:
-            body = json.loads(response.content)
+            body = decode_json(response.content)
         except ValueError as exc:
             raise SourceError(
                 f"incident.io answered GET {path} with a body that is not JSON; "

@@ -18,7 +18,6 @@ adds new ones without notice.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from precedent.errors import BadSignature, ConfigError, MalformedDelivery, StaleTimestamp
+from precedent.sources.incidentio.decoding import decode_json
 from precedent.sources.incidentio.webhook_schemas import known_event_types, schema_errors
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ def parse_event(body: bytes) -> WebhookEvent:
             not match the schema of a known event type.
     """
     try:
-        document = json.loads(body)
+        document = decode_json(body)
     except (ValueError, RecursionError) as exc:
         raise MalformedDelivery(f"the body is not JSON: {str(exc)[:200]}") from exc
     if isinstance(document, dict) and "event_type" not in document and isinstance(document.get("data"), dict):

@@ -36,6 +36,7 @@ _SCHEMA = (
         available_at INTEGER, started_at INTEGER, finished_at INTEGER)""",
     "CREATE INDEX IF NOT EXISTS deliveries_claim ON deliveries (state, available_at)",
     "CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at, id)",
+    "CREATE INDEX IF NOT EXISTS deliveries_incident ON deliveries (incident_id, state)",
 )
 _SELECT = (
     "SELECT id, event_type, body, received_at, state, attempts, outcome, error, incident_id, lease_owner, "
@@ -46,11 +47,21 @@ _RECENT = (
     _SELECT + "WHERE :at IS NULL OR received_at < :at OR (received_at = :at AND id > :after_id) "
     "ORDER BY received_at DESC, id ASC LIMIT :limit"
 )
+
+
+# One delivery of an incident at a time, oldest first (``Inbox.claim``): claimable (pending and
+# due, or its lease ran out), and no other delivery of its incident is leased now, nor claimable
+# and received before it.
 _CLAIM = (
     "UPDATE deliveries SET state = 'leased', lease_owner = :owner, lease_expires_at = :expires, "
     "attempts = attempts + 1, started_at = COALESCE(started_at, :now) WHERE id IN ("
-    "SELECT id FROM deliveries WHERE (state = 'pending' AND available_at <= :now) "
-    "OR (state = 'leased' AND lease_expires_at <= :now) ORDER BY received_at, id LIMIT :limit) "
+    "SELECT id FROM deliveries AS d WHERE ((d.state = 'pending' AND d.available_at <= :now) "
+    "OR (d.state = 'leased' AND d.lease_expires_at <= :now)) AND (d.incident_id IS NULL OR NOT EXISTS ("
+    "SELECT 1 FROM deliveries AS o WHERE o.incident_id = d.incident_id AND o.id != d.id AND ("
+    "(o.state = 'leased' AND o.lease_expires_at > :now) OR ("
+    "(o.state = 'leased' OR (o.state = 'pending' AND o.available_at <= :now)) "
+    "AND (o.received_at < d.received_at OR (o.received_at = d.received_at AND o.id < d.id)))))) "
+    "ORDER BY received_at, id LIMIT :limit) "
     "RETURNING id, event_type, body, received_at, state, attempts, outcome, error, incident_id, "
     "lease_owner, lease_expires_at, available_at, started_at, finished_at"
 )

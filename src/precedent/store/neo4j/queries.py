@@ -675,19 +675,34 @@ INBOX_RECORD = (
     "ON CREATE SET d += $props, d.attempts = 0, d.created_by = $token\n"
     "RETURN d.created_by = $token AS created"
 )
+# Claimable: pending and due, or its lease ran out; and one delivery of an incident at a time,
+# oldest first (``Inbox.claim``): no other delivery of its incident is leased now, nor claimable
+# and received before it.
+_INBOX_CLAIMABLE = (
+    "((d.state = 'pending' AND d.available_at <= $now)\n"
+    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now))\n"
+    "  AND (d.incident_id IS NULL OR NOT EXISTS {\n"
+    "    MATCH (o:WebhookDelivery {incident_id: d.incident_id})\n"
+    "    WHERE o.id <> d.id AND ((o.state = 'leased' AND o.lease_expires_at > $now)\n"
+    "      OR ((o.state = 'leased' OR (o.state = 'pending' AND o.available_at <= $now))\n"
+    "          AND (o.received_at < d.received_at OR (o.received_at = d.received_at AND o.id < d.id))))\n"
+    "  })\n"
+)
+# Locks each candidate and the other live deliveries of its incident, so that a worker claiming
+# one of those at the same time waits, then finds this claim in INBOX_TAKE's second look.
 INBOX_CANDIDATES = (
     "MATCH (d:WebhookDelivery)\n"
-    "WHERE (d.state = 'pending' AND d.available_at <= $now)\n"
-    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now)\n"
-    "WITH d ORDER BY d.received_at, d.id LIMIT $limit\n"
-    "SET d.locked = true REMOVE d.locked\n"
+    "WHERE " + _INBOX_CLAIMABLE + "WITH d ORDER BY d.received_at, d.id LIMIT $limit\n"
+    "OPTIONAL MATCH (o:WebhookDelivery {incident_id: d.incident_id}) WHERE o.state IN ['pending', 'leased']\n"
+    "WITH d, collect(o) AS others\n"
+    "FOREACH (n IN [d] + others | SET n.locked = true REMOVE n.locked)\n"
     "RETURN d.id AS id"
 )
 INBOX_TAKE = (
     "MATCH (d:WebhookDelivery) WHERE d.id IN $ids\n"
-    "  AND ((d.state = 'pending' AND d.available_at <= $now)\n"
-    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now))\n"
-    "SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = $expires,\n"
+    "  AND "
+    + _INBOX_CLAIMABLE
+    + "SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = $expires,\n"
     "    d.attempts = d.attempts + 1, d.started_at = coalesce(d.started_at, $now)\n"
     "RETURN d {.*} AS delivery"
 )
