@@ -102,13 +102,16 @@ async def test_a_post_with_a_query_parameter_its_route_does_not_take_is_refused(
             {"relationships": "OWNED_BY"},
             "use rel, not relationships",
         ),
+        # The MCP tool recent_changes calls a listing's window `hours`.
+        ("/v1/services/payments-api/changes", {"hours": "48"}, "use since_hours, not hours"),
     ],
 )
 async def test_a_name_another_surface_gives_a_parameter_is_refused_naming_the_apis(
     client: AsyncClient, path: str, params: dict[str, str], use: str
 ) -> None:
-    # The MCP tools take query, labels and relationships as older names, the CLI --kind: the API
-    # answered only "unknown query parameter 'query'", leaving the caller to find q in the list.
+    # The MCP tools take query, labels and relationships as older names and hours for since_hours,
+    # the CLI --kind: the API answered only "unknown query parameter 'query'", leaving the caller to
+    # find q in the list.
     response = await client.get(path, params=params)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")

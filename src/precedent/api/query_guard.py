@@ -11,10 +11,11 @@ The accepted names come from the handler's own signature (what the OpenAPI docum
 new parameter needs no second list here.
 
 A name another surface gives one of the route's parameters (``OTHER_NAMES``: the MCP tools' older
-``query``, ``labels`` and ``relationships``, the CLI's ``--kind``) is refused naming the API's
-("use q, not query"), not taken as well: each alias would be a second parameter of the route in
-the OpenAPI document, two ways to send one value for a generated client, and a request giving
-both would need a rule of its own. The refusal costs a caller who learnt another surface one retry.
+``query``, ``labels`` and ``relationships``, ``recent_changes``' ``hours``, the CLI's ``--kind``)
+is refused naming the API's ("use q, not query"), not taken as well: each alias would be a second
+parameter of the route in the OpenAPI document, two ways to send one value for a generated client,
+and a request giving both would need a rule of its own. The refusal costs a caller who learnt
+another surface one retry.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ if TYPE_CHECKING:
 __all__ = ["OTHER_NAMES", "reject_unknown_query"]
 
 OTHER_NAMES: Mapping[str, str] = MappingProxyType(
-    {"query": "q", "labels": "label", "relationships": "rel", "kind": "kinds"}
+    {"query": "q", "labels": "label", "relationships": "rel", "kind": "kinds", "hours": "since_hours"}
 )
 """The API's name of a parameter, by the name another surface gives it: an MCP tool's older name
-(``query`` for ``q``; tests/mcp checks the tools' list against this one) or a CLI flag's."""
+(``query`` for ``q``; tests/mcp checks the tools' list against this one), an MCP tool's own
+(``recent_changes``' ``hours``) or a CLI flag's."""
 
 # Names litestar fills from the request itself, never from the query string.
 _RESERVED = frozenset({"data", "request", "state", "scope", "socket", "headers", "cookies", "query", "body"})
