@@ -190,12 +190,25 @@ def test_the_embedded_store_refuses_several_workers_and_says_what_to_do(tmp_path
 
 
 def test_worker_counts_are_checked_against_the_store() -> None:
-    check_workers(Settings(store="embedded"), 1)
-    check_workers(Settings(store="neo4j"), 4)
+    assert check_workers(Settings(store="embedded"), 1) == 1
+    assert check_workers(Settings(store="neo4j"), 4) == 4
+    assert check_workers(Settings(store="neo4j", workers=3), None) == 3
     with pytest.raises(ConfigError, match="one writer process"):
         check_workers(Settings(store="embedded"), 2)
     with pytest.raises(ConfigError, match="1 or more"):
         check_workers(Settings(store="neo4j"), 0)
+
+
+def test_a_refused_worker_count_names_where_it_was_set() -> None:
+    # PRECEDENT_WORKERS=2 was told to drop a --workers flag the user never typed.
+    with pytest.raises(ConfigError) as from_env:
+        check_workers(Settings(store="embedded", workers=2), None)
+    assert str(from_env.value).startswith("PRECEDENT_WORKERS=2 needs")
+    assert "--workers" not in str(from_env.value)
+    with pytest.raises(ConfigError) as from_flag:
+        check_workers(Settings(store="embedded", workers=2), 3)
+    assert str(from_flag.value).startswith("--workers 3 needs")
+    assert "without --workers" in str(from_flag.value)
 
 
 def test_a_configured_metrics_directory_is_emptied_of_an_earlier_runs_files(tmp_path: Path) -> None:

@@ -66,22 +66,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def check_workers(settings: Settings, workers: int) -> None:
-    """Refuse a worker count the configured store cannot serve.
+def check_workers(settings: Settings, flag: int | None) -> int:
+    """The worker count to serve with (``--workers``, else ``PRECEDENT_WORKERS``), if the store can.
+
+    A refusal names where the count came from, so it says what the user set.
 
     Raises:
-        ConfigError: if ``workers`` is below 1, or above 1 on the embedded store.
+        ConfigError: if the count is below 1, or above 1 on the embedded store.
     """
+    workers = flag if flag is not None else settings.workers
+    asked = f"--workers {workers}" if flag is not None else f"PRECEDENT_WORKERS={workers}"
     if workers < 1:
-        raise ConfigError(f"--workers must be 1 or more; got {workers}")
+        raise ConfigError(f"--workers must be 1 or more; got {workers}")  # the setting is checked as read
     if workers > 1 and settings.store == "embedded":
+        leave_out = "without --workers" if flag is not None else "with PRECEDENT_WORKERS unset (or 1)"
         raise ConfigError(
-            f"--workers {workers} needs a store several processes can write: the embedded store has one "
+            f"{asked} needs a store several processes can write: the embedded store has one "
             "writer process by design (one process owns its write-ahead log and snapshots), so it serves "
-            "from one process. Run `precedent serve` without --workers (one process answers many "
+            f"from one process. Run `precedent serve` {leave_out} (one process answers many "
             "concurrent requests), or move the map to Neo4j (PRECEDENT_STORE=neo4j and "
             "PRECEDENT_NEO4J_URI; `precedent sync` fills it), which any number of workers share."
         )
+    return workers
 
 
 def served_settings(args: argparse.Namespace, settings: Settings) -> Settings:
@@ -98,8 +104,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until interrupted."""
     settings = served_settings(args, settings)
     host, port = settings.host, settings.port
-    workers = args.workers if args.workers is not None else settings.workers
-    check_workers(settings, workers)
+    workers = check_workers(settings, args.workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
         await check_before_workers(settings)
         return _serve_workers(settings, host=host, port=port, workers=workers)
