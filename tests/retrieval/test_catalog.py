@@ -7,7 +7,7 @@ import pytest
 
 from precedent.errors import NotFound
 from precedent.model import OWNER_VIEWER, Node
-from precedent.retrieval.catalog import NOT_SYNCED, Catalog, left_out
+from precedent.retrieval.catalog import NOT_SYNCED, Catalog, left_out, suggest_services
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
@@ -137,3 +137,11 @@ def test_services_left_out_say_to_sync_when_an_incident_in_the_map_names_them() 
     assert left_out(["paymnets"], meant, incident_id=None) == (
         "not in the map, so left out: paymnets (did you mean payments-api?)"
     )
+
+
+async def test_a_name_two_services_share_is_suggested_once(embedded_store: GraphStore) -> None:
+    # Two organisations synced into one map each have a payments-api.
+    await embedded_store.upsert_nodes(
+        [Node(id=f"svc-{org}", label="Service", properties={"name": "payments-api"}) for org in ("a", "b")]
+    )
+    assert await suggest_services(embedded_store, ["paymnts-api"]) == {"paymnts-api": ("payments-api",)}

@@ -262,7 +262,8 @@ async def suggest_services(store: GraphStore, keys: Sequence[str]) -> dict[str, 
             *sorted(close, key=str.casefold),
             *sorted(sharing, key=str.casefold),
         ]
-        suggested[key] = tuple(meant[:_SUGGESTED])
+        # Services of two organisations in one map may share a name: a name is suggested once.
+        suggested[key] = tuple(dict.fromkeys(meant))[:_SUGGESTED]
     return suggested
 
 
