@@ -120,7 +120,11 @@ def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_r
         # Declared again on the second run, the same deploy moved: still one in its recent changes.
         service = re.search(r"CI recorded a deploy of (\S+) v2\.14\.1", story.err)
         assert service is not None
-        changes = next(line for line in out.splitlines() if line.startswith("**Recent changes**"))
+        # The summary is rendered for the terminal: no Markdown marks, and its lines wrapped.
+        summary = " ".join(out.split("Top hypothesis")[0].split())
+        assert "**" not in summary, summary
+        assert " \\ " not in summary, summary
+        changes = summary.split("Recent changes:")[1]
         assert changes.count(f"deploy of {service.group(1)} v2.14.1") == 1, changes
 
 

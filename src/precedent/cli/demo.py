@@ -21,6 +21,7 @@ import httpx
 import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markdown import Markdown
 
 from precedent.auth import TokenRegistry
 from precedent.cli.demo_scenario import DeclaredIncident, declare_repeat, deploy_before, signed_delivery
@@ -301,7 +302,9 @@ def _report(
     reference = incident.get("reference") or incident.get("id")
     out = Console(soft_wrap=True)  # URLs and tokens stay on one line, to copy
     out.rule(f"{reference}: {incident['name']}")
-    out.print(investigation["summary_markdown"], markup=False)
+    # Rendered, not the raw Markdown Slack's message is made from (its ** and the line break's
+    # trailing backslash read as clutter); links keep their address, to open from a terminal.
+    out.print(Markdown(investigation["summary_markdown"], hyperlinks=False))
     out.rule()
     for line in _explained(declared, investigation):
         out.print(line, markup=False, highlight=False)
