@@ -230,3 +230,24 @@ async def test_a_number_refused_beside_another_error_keeps_the_frameworks_title(
     assert answer.status_code == 400, answer.text
     assert answer.json()["title"] == "ValidationError"
     assert {e["field"] for e in answer.json()["errors"]} == {"limit", "after"}
+
+
+async def test_an_investigations_change_window_too_large_for_a_time_is_refused_not_a_500(
+    read_api: Api,
+) -> None:
+    # timedelta(hours=1e30) overflows: it answered 500 before the range was checked.
+    answer = await _investigate(read_api, 1e30)
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("change_window_hours", "1e+30", CHANGE_WINDOW_MAX_HOURS))
+    assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
+
+
+@pytest.mark.parametrize("sent", ["1e30", "NaN", "Infinity"])
+async def test_a_change_listings_window_too_large_or_no_number_is_refused_not_a_500(
+    read_api: Api, sent: str
+) -> None:
+    answer = await read_api.client.get(
+        "/v1/services/x/changes", params={"since_hours": sent}, headers=read_api.auth(read_api.tokens.read)
+    )
+    assert answer.status_code == 400, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["since_hours"]

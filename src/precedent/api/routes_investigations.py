@@ -8,7 +8,7 @@ below.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
@@ -30,6 +30,7 @@ from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
     build_and_save,
+    change_window,
     latest_or_build,
     list_recent,
     readable,
@@ -190,7 +191,7 @@ async def create_investigation(
     )
     # Its refusal names the body field at fault, which `errors` lists.
     options = InvestigationOptions(
-        similar=data.similar, change_window=timedelta(hours=data.change_window_hours)
+        similar=data.similar, change_window=change_window(data.change_window_hours)
     )
     investigation = await build_and_save(collaborators, query, viewer, options)
     return InvestigationResponse.from_investigation(investigation)

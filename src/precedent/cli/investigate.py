@@ -7,7 +7,6 @@ API serves the same one.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -28,6 +27,7 @@ from precedent.investigation import (
     SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
     build_investigation,
+    change_window,
     save,
 )
 from precedent.responses import InvestigationResponse
@@ -79,8 +79,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _window_hours(value: str) -> float:
     try:
         hours = float(value)
-        InvestigationOptions(change_window=timedelta(hours=hours))
-    except (ValueError, OverflowError):  # a word, or "nan" or "inf", which no window is
+        change_window(hours)
+    except ValueError:  # a word
         raise InvalidQuery.hours_out_of_range("change_window_hours", value, CHANGE_WINDOW_MAX_HOURS) from None
     return hours
 
@@ -112,7 +112,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=True)
     try:
         query = query_from_args(args)
-        options = InvestigationOptions(similar=args.similar, change_window=timedelta(hours=args.window_hours))
+        options = InvestigationOptions(similar=args.similar, change_window=change_window(args.window_hours))
     except ValueError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
