@@ -91,7 +91,9 @@ class ChangeRequestDTO(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    service: str = Field(min_length=1, description="the changed service, by name or id")
+    # Published, and checked by ChangeRecord, whose refusal of a blank one says what to send (this
+    # field's own check answered "String should have at least 1 character").
+    service: str = Field(description="the changed service, by name or id", json_schema_extra={"minLength": 1})
     kind: Literal["deploy", "config", "feature_flag", "infrastructure", "other"] = "deploy"
     started_at: IsoTime | None = Field(default=None, description="default: when it is received")
     finished_at: IsoTime | None = None
