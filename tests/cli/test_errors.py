@@ -84,6 +84,36 @@ async def test_a_malformed_flag_is_said_in_one_line(
     assert f"error: {expected}" in said(capsys)
 
 
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--label", "Nope"], "unknown node label 'Nope'"),
+        (["--rel", "NOPE"], "unknown relationship type 'NOPE'"),
+    ],
+)
+async def test_a_flag_the_map_refuses_exits_as_a_flag_argparse_refuses(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --depth 9 exited 2 and --label Nope 1: a script could not tell a mistyped flag from a map
+    # that failed.
+    assert await run_main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
+    assert f"error: {expected}" in said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize("command", ["similar", "investigate"])
+@pytest.mark.parametrize("name", ["", " "])
+async def test_a_blank_name_is_said_to_be_blank(
+    command: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "describe one with --name", to a command given --name.
+    assert await run_main([command, "--name", name]) == 2
+    text = said(capsys)
+    assert "--name is blank" in text
+    assert "describe one with --name" not in text
+
+
 def _hours_refused(sent: str) -> str:
     # Worded as GET /v1/services/{service}/changes?since_hours= and the MCP tool's hours are refused.
     return str(InvalidQuery.hours_out_of_range("since_hours", sent, MAX_CHANGE_HOURS))
@@ -274,7 +304,8 @@ async def test_a_described_incident_of_an_unknown_severity_is_refused_naming_the
         )
     finally:
         await store.close()
-    assert await run_main(["similar", "--name", "Ledger timeouts", "--severity", "SEV9"]) == 1
+    # A flag refused, by the map as by argparse: 2.
+    assert await run_main(["similar", "--name", "Ledger timeouts", "--severity", "SEV9"]) == 2
     text = said(capsys)
     assert (
         "unknown severity 'SEV9': the map knows 'SEV1', 'SEV2'; use one of them, or leave severity out"

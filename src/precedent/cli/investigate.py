@@ -16,6 +16,7 @@ from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import (
     add_incident_flags,
     parse_time,
+    refuse_a_blank_name,
     refuse_both_kinds_of_query,
     refused_as_the_api_refuses,
     whole_number_flag,
@@ -90,12 +91,13 @@ def query_from_args(args: argparse.Namespace) -> SimilarQuery:
 
     Raises:
         ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
-            description are, or a time is malformed.
+            description are, ``--name`` is blank, or a time is malformed.
     """
     refuse_both_kinds_of_query(args)
     if args.incident:
         return IncidentQuery(args.incident)
-    if not args.name:
+    refuse_a_blank_name(args)
+    if args.name is None:
         raise ValueError("give an incident (INC-123) or describe one with --name and --service")
     return DescribedQuery(
         name=args.name,
