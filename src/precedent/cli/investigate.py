@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import (
@@ -21,6 +20,7 @@ from precedent.cli.similar_io import (
     refused_as_the_api_refuses,
     whole_number_flag,
 )
+from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery, StoreLocked
 from precedent.investigation import (

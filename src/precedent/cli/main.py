@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 
 from precedent import __version__
 from precedent.cli import (
@@ -40,6 +39,7 @@ from precedent.cli import (
     worker,
 )
 from precedent.cli.logs import configure_logging
+from precedent.cli.terminal_text import escape
 from precedent.config import Settings, describe_invalid
 from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreLocked
 

@@ -9,9 +9,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from rich.markup import escape
 from rich.table import Table
 
+from precedent.cli.terminal_text import escape
 from precedent.errors import InvalidQuery
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.catalog import left_out
