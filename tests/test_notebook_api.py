@@ -120,6 +120,10 @@ async def test_incident_similar_and_investigate(runtime: Runtime) -> None:
         await m.similar("  ")
     with pytest.raises(InvalidQuery):
         await m.investigate("INC-20", similar=0)
+    # Too large for a time: it raised OverflowError building the window, not the range's refusal.
+    for hours in (1e30, float("nan"), float("inf")):
+        with pytest.raises(InvalidQuery, match="change_window_hours must be a number of hours above 0"):
+            await m.investigate("INC-20", change_window_hours=hours)
 
 
 async def test_investigate_stores_only_when_writable(runtime: Runtime) -> None:

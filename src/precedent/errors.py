@@ -141,7 +141,14 @@ class InvalidQuery(PrecedentError):
 
 
 class SchemaError(PrecedentError):
-    """A label, relationship type or property is not allowed by ``graph_schema/``."""
+    """A label, relationship type or property is not allowed by ``graph_schema/``.
+
+    ``field`` names the argument that gave it (``label``, ``rel``), as ``InvalidQuery``'s does.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class EmbeddingError(PrecedentError):

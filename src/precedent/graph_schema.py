@@ -57,7 +57,8 @@ class GraphSchema:
         if label not in self.node_labels or not _IDENTIFIER.match(label):
             raise SchemaError(
                 # What a user may pass (--label, ?label=): editing the schema is not their remedy.
-                f"unknown node label {label!r}; use one of {', '.join(sorted(self.node_labels))}"
+                f"unknown node label {label!r}; use one of {', '.join(sorted(self.node_labels))}",
+                field="label",
             )
         return label
 
@@ -69,7 +70,8 @@ class GraphSchema:
         """
         if edge_type not in self.edge_types or not _IDENTIFIER.match(edge_type):
             raise SchemaError(
-                f"unknown relationship type {edge_type!r}; use one of {', '.join(sorted(self.edge_types))}"
+                f"unknown relationship type {edge_type!r}; use one of {', '.join(sorted(self.edge_types))}",
+                field="rel",
             )
         return edge_type
 

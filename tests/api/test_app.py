@@ -360,6 +360,31 @@ async def test_a_json_body_that_is_not_utf8_is_refused_as_bad_json(client: Async
         ), problem["detail"]
 
 
+@pytest.mark.parametrize("escape", ["\\ud800", "\\uDC00", "\\ud83d x"])
+async def test_a_json_string_with_half_a_surrogate_pair_is_refused_saying_so(
+    client: AsyncClient, api: Api, escape: str
+) -> None:
+    # msgspec's words were "Input data was truncated", for a body that was whole.
+    body = ('{"name": "checkout ' + escape + '", "service": "checkout"}').encode()
+    headers = {"content-type": "application/json", **api.auth(api.tokens.admin)}
+    response = await client.post("/v1/changes", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["title"] == "InvalidBody"
+    assert "truncated" not in problem["detail"]
+    lone = escape.split()[0]
+    assert f"{lone} is half of a UTF-16 surrogate pair" in problem["detail"], problem["detail"]
+
+
+async def test_a_json_string_with_a_whole_surrogate_pair_is_taken(client: AsyncClient, api: Api) -> None:
+    body = b'{"name": "checkout \\ud83d\\ude00"}'
+    response = await client.post(
+        "/v1/similar", content=body, headers={"content-type": "application/json", **api.auth(api.tokens.read)}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["query"]["name"] == "checkout \U0001f600"
+
+
 async def test_every_documented_problem_is_problem_json(client: AsyncClient) -> None:
     # Litestar documents a 400 of its own (application/json, another shape) on a route that does
     # not list one; a client generated from the document would then fail to read the real answer.

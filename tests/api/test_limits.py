@@ -220,13 +220,35 @@ async def test_two_words_for_whole_numbers_are_titled_as_one_is(read_api: Api) -
     assert answer.json()["detail"] == "invalid weeks, limit: see `errors`"
 
 
-async def test_a_number_refused_beside_another_error_keeps_the_frameworks_title(read_api: Api) -> None:
-    # A time the project has no wording of its own for: the problem is not all the project's.
+async def test_a_number_and_a_time_refused_together_are_titled_as_either_alone_is(read_api: Api) -> None:
+    # A time that is no time is refused in the project's words ("after must be an ISO 8601 time"),
+    # as ?limit=ten is: it was titled ValidationError, alone or beside another.
     answer = await read_api.client.get(
         "/v1/search",
         params={"q": "pool", "limit": "ten", "after": "yesterday"},
         headers=read_api.auth(read_api.tokens.read),
     )
     assert answer.status_code == 400, answer.text
-    assert answer.json()["title"] == "ValidationError"
+    assert answer.json()["title"] == "InvalidQuery"
     assert {e["field"] for e in answer.json()["errors"]} == {"limit", "after"}
+
+
+async def test_an_investigations_change_window_too_large_for_a_time_is_refused_not_a_500(
+    read_api: Api,
+) -> None:
+    # timedelta(hours=1e30) overflows: it answered 500 before the range was checked.
+    answer = await _investigate(read_api, 1e30)
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("change_window_hours", "1e+30", CHANGE_WINDOW_MAX_HOURS))
+    assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
+
+
+@pytest.mark.parametrize("sent", ["1e30", "NaN", "Infinity"])
+async def test_a_change_listings_window_too_large_or_no_number_is_refused_not_a_500(
+    read_api: Api, sent: str
+) -> None:
+    answer = await read_api.client.get(
+        "/v1/services/x/changes", params={"since_hours": sent}, headers=read_api.auth(read_api.tokens.read)
+    )
+    assert answer.status_code == 400, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["since_hours"]

@@ -31,10 +31,28 @@ if TYPE_CHECKING:
         ("/v1/similar", {}, {"name": "   "}, "name"),
         ("/v1/similar", {}, {"name": "Checkout 500s", "severity": "sev9"}, "severity"),
         ("/v1/investigations", {}, {"name": "Checkout 500s", "type": "no such type"}, "type"),
+        # Found by a new-user trial: each named its field in the prose alone.
+        ("/v1/incidents", {"statu": "closed"}, None, "statu"),
+        ("/v1/incidents", {"query": "pool"}, None, "query"),
+        ("/v1/incidents", [("severity", "Minor"), ("severity", "Major")], None, "severity"),
+        ("/v1/services/payments-api/neighbourhood", {"label": "Nope"}, None, "label"),
+        ("/v1/services/payments-api/neighbourhood", {"rel": "NOPE"}, None, "rel"),
+        (
+            "/v1/search",
+            {"q": "pool", "after": "2026-03-02T00:00:00Z", "before": "2026-03-01T00:00:00Z"},
+            None,
+            "after",
+        ),
+        ("/v1/changes", {}, {"service": "   "}, "service"),
+        ("/v1/changes", {}, {"service": ""}, "service"),
     ],
 )
 async def test_a_refusal_by_the_layer_below_lists_its_field(
-    read_api: Api, path: str, params: dict[str, str], body: dict[str, str] | None, field: str
+    read_api: Api,
+    path: str,
+    params: dict[str, str] | list[tuple[str, str]],
+    body: dict[str, str] | None,
+    field: str,
 ) -> None:
     # Admin: storing an investigation needs write besides read.
     headers = read_api.auth(read_api.tokens.admin)
@@ -46,3 +64,13 @@ async def test_a_refusal_by_the_layer_below_lists_its_field(
     problem = answer.json()
     source = "query" if body is None else "body"
     assert problem["errors"] == [{"field": field, "source": source, "message": problem["detail"]}]
+
+
+@pytest.mark.parametrize("path", ["/v1/search?q=pool&before=garbage", "/v1/incidents?declared_after=garbage"])
+async def test_a_time_that_is_no_time_is_titled_as_every_refused_value_is(read_api: Api, path: str) -> None:
+    # Titled ValidationError, where ?limit=ten and ?depth=9 are titled InvalidQuery.
+    answer = await read_api.client.get(path, headers=read_api.auth(read_api.tokens.read))
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    assert problem["title"] == "InvalidQuery"
+    assert [e["field"] for e in problem["errors"]] == [path.rsplit("&", 1)[-1].split("?")[-1].split("=")[0]]

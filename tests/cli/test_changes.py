@@ -118,3 +118,16 @@ async def test_a_change_to_a_misspelt_service_names_the_service_meant(
     # "the map has no service 'ledgr' yet" alone: the CI log passed and the change was lost to view.
     assert await run_main(["changes", "record", "--service", "ledgr", "--version", "v8"]) == 0
     assert "no service 'ledgr' yet (did you mean ledger?" in " ".join(capsys.readouterr().out.split())
+
+
+async def test_a_changes_bidirectional_controls_are_shown_not_obeyed_in_the_table(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # U+202E reversed what followed it in the terminal, as on the pages (Trojan Source).
+    record = ["changes", "record", "--service", "ledger", "--version", "v1.0\u202e1.2v"]
+    assert await run_main(record) == 0
+    capsys.readouterr()
+    assert await run_main(["changes", "list", "--service", "ledger", "--since-hours", "2"]) == 0
+    table = capsys.readouterr().out
+    assert "\u202e" not in table
+    assert "[U+202E]" in table

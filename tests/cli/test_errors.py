@@ -75,6 +75,9 @@ async def test_the_map_is_read_when_it_is_there(data_dir: Path, capsys: pytest.C
             ["--after", "2024-02-01", "--before", "2024-01-01"],
             "after (2024-02-01T00:00:00+00:00) is not earlier",
         ),
+        # Refused by the map, not argparse: they exited 1 (a map that failed), --depth 9 exited 2.
+        (["--label", "Nope"], "unknown node label 'Nope'"),
+        (["--rel", "NOPE"], "unknown relationship type 'NOPE'"),
     ],
 )
 async def test_a_malformed_flag_is_said_in_one_line(
@@ -82,6 +85,19 @@ async def test_a_malformed_flag_is_said_in_one_line(
 ) -> None:
     assert await run_main(["neighbourhood", "--incident", "INC-10", *flags]) == 2
     assert f"error: {expected}" in said(capsys)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize("command", ["similar", "investigate"])
+@pytest.mark.parametrize("name", ["", " "])
+async def test_a_blank_name_is_said_to_be_blank(
+    command: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "describe one with --name", to a command given --name.
+    assert await run_main([command, "--name", name]) == 2
+    text = said(capsys)
+    assert "--name is blank" in text
+    assert "describe one with --name" not in text
 
 
 def _hours_refused(sent: str) -> str:
@@ -274,7 +290,8 @@ async def test_a_described_incident_of_an_unknown_severity_is_refused_naming_the
         )
     finally:
         await store.close()
-    assert await run_main(["similar", "--name", "Ledger timeouts", "--severity", "SEV9"]) == 1
+    # A flag refused, by the map as by argparse: 2.
+    assert await run_main(["similar", "--name", "Ledger timeouts", "--severity", "SEV9"]) == 2
     text = said(capsys)
     assert (
         "unknown severity 'SEV9': the map knows 'SEV1', 'SEV2'; use one of them, or leave severity out"

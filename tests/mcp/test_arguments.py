@@ -113,7 +113,8 @@ async def test_a_rejected_argument_says_what_to_send(
     assert text == f"Error executing tool {tool}: invalid arguments: {says}"
 
 
-@pytest.mark.parametrize("hours", [0, CHANGE_WINDOW_MAX_HOURS + 1, "a day"])
+# 1e30 overflowed building get_investigation's window: "Error executing tool" with no reason.
+@pytest.mark.parametrize("hours", [0, CHANGE_WINDOW_MAX_HOURS + 1, "a day", 1e30])
 async def test_a_change_window_is_refused_alike_by_service_context_and_get_investigation(
     public_server: MCPServer, hours: object
 ) -> None:

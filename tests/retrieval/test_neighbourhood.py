@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from precedent.embedding import HashEmbedder
-from precedent.errors import NotFound
+from precedent.errors import InvalidQuery, NotFound
 from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER, Edge, Node
 from precedent.responses import NeighbourhoodResponse
 from precedent.retrieval.catalog import Catalog
@@ -88,8 +88,9 @@ async def test_private_centre_is_hidden_and_unknown_centre_raises(
         await find_neighbourhood(store, catalog, NeighbourhoodQuery(service="no-such-service"), OWNER_VIEWER)
     with pytest.raises(ValueError, match="exactly one"):
         NeighbourhoodQuery(incident="a", service="b")
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(InvalidQuery, match="time zone") as naive:
         NeighbourhoodQuery(incident="a", before=datetime(2024, 1, 1))  # noqa: DTZ001 - the point
+    assert naive.value.field == "before"
 
 
 async def _share_a_severity_and_a_reporter(store: GraphStore) -> None:

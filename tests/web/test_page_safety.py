@@ -95,6 +95,25 @@ async def test_a_change_with_a_script_address_is_shown_without_its_link(own_page
     assert 'href="https://ci.example/runs/42"' in page.text
 
 
+async def test_a_changes_bidirectional_controls_are_shown_not_obeyed(own_pages: Pages) -> None:
+    # U+202E reversed what followed it on the page: "v1.0\u202e1.2v" read as "v1.0v2.1", a version
+    # that was never deployed (Trojan Source). Shown as the code points they are.
+    org = own_pages.org
+    started = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    recorded = await own_pages.client.post(
+        "/v1/changes",
+        json={"service": org.service_name, "started_at": started, "version": "v1.0\u202e1.2v\u2066x"},
+        headers={"Authorization": f"Bearer {org.write_token}"},
+    )
+    assert recorded.status_code == 202, recorded.text
+    await own_pages.sign_in(org.read_token)
+    page = await own_pages.client.get(f"/ui/services/{quote(org.service_name)}")
+    assert page.status_code == 200
+    assert "\u202e" not in page.text
+    assert "\u2066" not in page.text
+    assert "v1.0[U+202E]1.2v[U+2066]x" in page.text
+
+
 async def test_every_page_response_tells_the_browser_to_run_no_script_and_refuse_frames(
     own_pages: Pages,
 ) -> None:

@@ -149,7 +149,7 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
         detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
     errors = None
-    if isinstance(exc, InvalidQuery) and exc.field is not None:
+    if isinstance(exc, InvalidQuery | SchemaError) and exc.field is not None:
         errors = [{"field": exc.field, "source": source, "message": detail}]
     problem = ProblemDetails(title=type(exc).__name__, status=status, detail=detail, errors=errors)
     return _respond(problem, headers)
@@ -215,6 +215,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         if isinstance(e, dict)
     ]
     refusals: list[InvalidQuery] = []
+    reworded = 0
     for error in errors:
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
         refusal = number_refusal(request.route_handler, error["field"], raw) if isinstance(raw, str) else None
@@ -223,7 +224,11 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             error["message"] = str(refusal)
             refusals.append(refusal)
         else:
-            error["message"] = advised(request, error["field"], error["source"], error["message"])
+            said = advised(request, error["field"], error["source"], error["message"])
+            # A query parameter's type refusal reworded whole (?before=garbage: "before must be an
+            # ISO 8601 time ...") is the project's, and titled as ?limit=ten is.
+            reworded += error["source"] == "query" and said != error["message"]
+            error["message"] = said
         if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
             error["message"] += _OFFSET_HINT
         if error["message"] == _NO_ZONE:
@@ -257,7 +262,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     # is: a client reads the title to tell the framework's refusals from the project's.
     # A body's field so refused ("limit": "ten") is titled as a query's is.
     ours = _refused_in_our_words(exc)
-    in_our_words = len(refusals) + sum(e["source"] == "body" and e["message"] in ours for e in errors)
+    in_our_words = (
+        len(refusals) + reworded + sum(e["source"] == "body" and e["message"] in ours for e in errors)
+    )
     title = InvalidQuery.__name__ if errors and in_our_words == len(errors) else "ValidationError"
     return _respond(ProblemDetails(title=title, status=400, detail=detail, errors=errors or None))
 

@@ -92,7 +92,8 @@ async def reject_unknown_query(
         raise InvalidQuery(
             f"unknown query parameter {other!r}: use {own}, not {other} (the API takes one name for "
             f"each parameter, as its OpenAPI document at /schema lists them); {connection.url.path} "
-            f"accepts: {', '.join(sorted(accepted))}"
+            f"accepts: {', '.join(sorted(accepted))}",
+            field=other,
         )
     if unknown:
         if accepted:
@@ -100,11 +101,14 @@ async def reject_unknown_query(
         else:  # a POST whose fields, limit included, go in its JSON body
             body = connection.scope.get("method") in ("POST", "PUT", "PATCH")
             takes = "takes none" + ("; send its fields in the JSON body" if body else "")
-        raise InvalidQuery(f"unknown query parameter {unknown[0]!r}; {connection.url.path} {takes}")
+        raise InvalidQuery(
+            f"unknown query parameter {unknown[0]!r}; {connection.url.path} {takes}", field=unknown[0]
+        )
     repeated = sorted(name for name in given if names.count(name) > 1 and not accepted[name])
     if repeated:
         raise InvalidQuery(
             f"query parameter {repeated[0]!r} is given {names.count(repeated[0])} times and takes one "
             f"value; give it once (several values comma-separated where it takes them: "
-            f"{repeated[0]}=a,b)"
+            f"{repeated[0]}=a,b)",
+            field=repeated[0],
         )

@@ -8,7 +8,7 @@ below.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
@@ -30,6 +30,7 @@ from precedent.investigation import (
     Collaborators,
     InvestigationOptions,
     build_and_save,
+    change_window,
     latest_or_build,
     list_recent,
     readable,
@@ -90,7 +91,9 @@ class ChangeRequestDTO(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    service: str = Field(min_length=1, description="the changed service, by name or id")
+    # Published, and checked by ChangeRecord, whose refusal of a blank one says what to send (this
+    # field's own check answered "String should have at least 1 character").
+    service: str = Field(description="the changed service, by name or id", json_schema_extra={"minLength": 1})
     kind: Literal["deploy", "config", "feature_flag", "infrastructure", "other"] = "deploy"
     started_at: IsoTime | None = Field(default=None, description="default: when it is received")
     finished_at: IsoTime | None = None
@@ -190,7 +193,7 @@ async def create_investigation(
     )
     # Its refusal names the body field at fault, which `errors` lists.
     options = InvestigationOptions(
-        similar=data.similar, change_window=timedelta(hours=data.change_window_hours)
+        similar=data.similar, change_window=change_window(data.change_window_hours)
     )
     investigation = await build_and_save(collaborators, query, viewer, options)
     return InvestigationResponse.from_investigation(investigation)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, change_hours, service_changes
 from precedent.cli.similar_io import limit_flag, parse_time, refused_as_the_api_refuses
+from precedent.cli.terminal_text import escape
 from precedent.errors import StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
 from precedent.responses import ChangesPageResponse, RecordedChangeResponse

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.labels import file_judgments, labels, no_labels
 from precedent.cli.similar_io import parse_time
+from precedent.cli.terminal_text import escape
 from precedent.retrieval.evaluation import Baselines, EvaluationReport, evaluate, hybrid
 from precedent.retrieval.labelled import measure_judgments
 from precedent.retrieval.tuning import ablations

@@ -7,20 +7,20 @@ API serves the same one.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import (
     add_incident_flags,
     parse_time,
+    refuse_a_blank_name,
     refuse_both_kinds_of_query,
     refused_as_the_api_refuses,
     whole_number_flag,
 )
+from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery, StoreLocked
 from precedent.investigation import (
@@ -28,6 +28,7 @@ from precedent.investigation import (
     SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
     build_investigation,
+    change_window,
     save,
 )
 from precedent.responses import InvestigationResponse
@@ -79,8 +80,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _window_hours(value: str) -> float:
     try:
         hours = float(value)
-        InvestigationOptions(change_window=timedelta(hours=hours))
-    except (ValueError, OverflowError):  # a word, or "nan" or "inf", which no window is
+        change_window(hours)
+    except ValueError:  # a word
         raise InvalidQuery.hours_out_of_range("change_window_hours", value, CHANGE_WINDOW_MAX_HOURS) from None
     return hours
 
@@ -90,12 +91,13 @@ def query_from_args(args: argparse.Namespace) -> SimilarQuery:
 
     Raises:
         ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
-            description are, or a time is malformed.
+            description are, ``--name`` is blank, or a time is malformed.
     """
     refuse_both_kinds_of_query(args)
     if args.incident:
         return IncidentQuery(args.incident)
-    if not args.name:
+    refuse_a_blank_name(args)
+    if args.name is None:
         raise ValueError("give an incident (INC-123) or describe one with --name and --service")
     return DescribedQuery(
         name=args.name,
@@ -112,7 +114,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=True)
     try:
         query = query_from_args(args)
-        options = InvestigationOptions(similar=args.similar, change_window=timedelta(hours=args.window_hours))
+        options = InvestigationOptions(similar=args.similar, change_window=change_window(args.window_hours))
     except ValueError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2

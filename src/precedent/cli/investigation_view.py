@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
 
+from precedent.cli.terminal_text import escape
 from precedent.investigation.hypotheses import age_text
 from precedent.retrieval.catalog import left_out
 from precedent.retrieval.results import FROM_UPDATES

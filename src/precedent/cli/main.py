@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 
 from precedent import __version__
 from precedent.cli import (
@@ -40,8 +39,9 @@ from precedent.cli import (
     worker,
 )
 from precedent.cli.logs import configure_logging
+from precedent.cli.terminal_text import escape
 from precedent.config import Settings, describe_invalid
-from precedent.errors import NotFound, PrecedentError, StoreLocked
+from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreLocked
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -121,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(handler(args, settings))
     except PrecedentError as exc:
         console.print(f"[red]error:[/red] {escape(str(_at_the_terminal(exc)) + _search_advice(exc))}")
-        return 1
+        # A refusal naming the argument at fault (--label Nope, found by the map) is the command
+        # misused, as a flag argparse refuses (--depth 9) is: 2, so a script tells it from a failure.
+        return 2 if isinstance(exc, InvalidQuery | SchemaError) and exc.field is not None else 1
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from precedent.cli.similar_io import parse_time
+from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery
 from precedent.model import display_name

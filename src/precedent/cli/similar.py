@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 
 from precedent.cli.similar_io import (
     add_incident_flags,
@@ -23,6 +22,7 @@ from precedent.cli.similar_io import (
     results_table,
     similar_limit,
 )
+from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery, NotFound, PrecedentError
 from precedent.responses import SimilarResponse

@@ -9,9 +9,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from rich.markup import escape
 from rich.table import Table
 
+from precedent.cli.terminal_text import escape
 from precedent.errors import InvalidQuery
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.catalog import left_out
@@ -232,12 +232,28 @@ def refuse_both_kinds_of_query(args: argparse.Namespace) -> None:
         )
 
 
+def refuse_a_blank_name(args: argparse.Namespace) -> None:
+    """Refuse ``--name`` given blank with no ``--summary``: there are no words to match.
+
+    Told "describe one with --name", a responder who had given it (a script's unset variable) was
+    sent to do what they had done.
+
+    Raises:
+        ValueError: if ``--name`` is given, blank, and ``--summary`` is not given words.
+    """
+    if args.name is not None and not args.name.strip() and not (args.summary or "").strip():
+        raise ValueError(
+            f"--name is blank ({args.name!r}): give the incident's title in words, e.g. "
+            '--name "Checkout 500s", or a --summary of what is known'
+        )
+
+
 def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQuery, SimilarOptions]:
     """Build a query and options from ``precedent similar`` arguments.
 
     Raises:
         ValueError: if neither an incident nor ``--name`` is given, or both an incident and a
-            description are.
+            description are, or ``--name`` is blank.
     """
     refuse_both_kinds_of_query(args)
     options = SimilarOptions(
@@ -248,7 +264,8 @@ def query_from_args(args: argparse.Namespace, viewer: Viewer) -> tuple[SimilarQu
     )
     if args.incident:
         return IncidentQuery(args.incident), options
-    if not args.name:
+    refuse_a_blank_name(args)
+    if args.name is None:
         raise ValueError("give an incident (INC-123) or describe one with --name")
     query = DescribedQuery(
         name=args.name,

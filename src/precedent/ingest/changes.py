@@ -86,7 +86,12 @@ class ChangeRecord:
 
     def __post_init__(self) -> None:
         if not self.service.strip():
-            raise ValueError("a change needs the service it was made to")
+            # Named, so the API lists it in `errors`: a CI variable left unset sends "" or spaces.
+            raise InvalidQuery(
+                f"service is blank ({self.service!r}): send the changed service's name or id as the map "
+                'knows it, e.g. "service": "payments-api" (GET /v1/services lists them)',
+                field="service",
+            )
         if self.kind not in CHANGE_KINDS:
             raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}")
         if self.summary is not None and len(self.summary) > SUMMARY_MAX_CHARS:

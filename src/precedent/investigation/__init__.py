@@ -20,6 +20,7 @@ from precedent.investigation.build import (
     Collaborators,
     InvestigationOptions,
     build_investigation,
+    change_window,
     investigation_id,
 )
 from precedent.investigation.codec import investigation_from_json, investigation_json
@@ -62,6 +63,7 @@ from precedent.investigation.results import (
 
 __all__ = [
     "CHANGE_WINDOW_MAX_HOURS",
+    "change_window",
     "RECENT_MAX",
     "SIMILAR_PRECEDENTS_MAX",
     "latest_or_build",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHANGE_WINDOW_MAX_HOURS",
+    "change_window",
     "SIMILAR_PRECEDENTS_MAX",
     "Collaborators",
     "InvestigationOptions",
@@ -106,6 +107,19 @@ class InvestigationOptions:
             raise InvalidQuery.hours_out_of_range(
                 "change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS
             )
+
+
+def change_window(hours: float) -> timedelta:
+    """``hours`` (a body field, a flag or a tool argument) as an investigation's change window.
+
+    Raises:
+        InvalidQuery: unless above 0 and at most ``CHANGE_WINDOW_MAX_HOURS`` (NaN and infinity
+            neither), checked before the window is built: ``timedelta(hours=1e30)`` overflows, and
+            every surface answered that OverflowError as a crash (a 500, a traceback).
+    """
+    if not 0 < hours <= CHANGE_WINDOW_MAX_HOURS:
+        raise InvalidQuery.hours_out_of_range("change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS)
+    return timedelta(hours=hours)
 
 
 def investigation_id(subject: str, built_at: datetime) -> str:

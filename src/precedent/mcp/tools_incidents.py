@@ -6,7 +6,6 @@ build each tool's input and output schemas.
 
 import inspect
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -18,6 +17,7 @@ from precedent.investigation import (
     SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
     build_investigation,
+    change_window,
     latest_for_incident,
 )
 from precedent.mcp.errors import tool_errors
@@ -182,9 +182,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         """
         with tool_errors():
             # Checked first: a stored investigation is answered without them.
-            options = InvestigationOptions(
-                similar=similar, change_window=timedelta(hours=change_window_hours)
-            )
+            options = InvestigationOptions(similar=similar, change_window=change_window(change_window_hours))
             runtime = state.runtime()
             viewer = state.viewer(ctx)
             node = await runtime.catalog.incident(incident, viewer)

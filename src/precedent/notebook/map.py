@@ -12,7 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Self
 
 from precedent.errors import InvalidQuery
-from precedent.investigation import InvestigationOptions, build_investigation, recent_changes, save
+from precedent.investigation import (
+    InvestigationOptions,
+    build_investigation,
+    change_window,
+    recent_changes,
+    save,
+)
 from precedent.notebook import tables
 from precedent.notebook.scans import read_rows
 from precedent.responses import (
@@ -200,7 +206,7 @@ class Map:
             NotFound: if there is no such incident, or the viewer may not see it.
             InvalidQuery: if ``similar`` or the window is out of range.
         """
-        options = InvestigationOptions(similar=similar, change_window=timedelta(hours=change_window_hours))
+        options = InvestigationOptions(similar=similar, change_window=change_window(change_window_hours))
         runtime = self._runtime
         collaborators = (
             runtime.unstored_investigation_collaborators

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -12,6 +13,8 @@ from precedent.model import LEGACY_MERGED_INTO
 from precedent.retrieval.neighbourhood import truncation_note
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from precedent.model import Edge, Node, StoreStats, Subgraph
 
 __all__ = ["EdgeResponse", "NeighbourhoodResponse", "NodeResponse", "PropertyValue", "StatsResponse"]
@@ -22,6 +25,19 @@ PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 # a reader may open a map no writer has opened since: never show it. The content hash is the
 # ingest's own bookkeeping (what changed since the last sync), not a fact about the node.
 _INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY})
+
+# A time the map stores as text (Python's isoformat: "+00:00"), where the response's own times
+# (occurred_at) are written "Z" by the encoder: one response said both.
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\+00:00")
+
+
+def _properties(properties: Mapping[str, PropertyValue]) -> dict[str, PropertyValue]:
+    """``properties`` sorted by name, without the internal ones, each UTC time written with ``Z``."""
+    return {
+        k: v[: -len("+00:00")] + "Z" if isinstance(v, str) and _UTC_TEXT.fullmatch(v) else v
+        for k, v in sorted(properties.items())
+        if k not in _INTERNAL
+    }
 
 
 class NodeResponse(BaseModel):
@@ -42,7 +58,7 @@ class NodeResponse(BaseModel):
         return cls(
             id=node.id,
             label=node.label,
-            properties={k: v for k, v in sorted(node.properties.items()) if k not in _INTERNAL},
+            properties=_properties(node.properties),
             occurred_at=node.occurred_at,
             visibility=node.visibility,
             text=node.text if with_text else None,
@@ -66,7 +82,7 @@ class EdgeResponse(BaseModel):
             source=edge.source,
             type=edge.type,
             target=edge.target,
-            properties=dict(sorted(edge.properties.items())),
+            properties=_properties(edge.properties),
         )
 
 

@@ -179,14 +179,16 @@ def check_window(after: datetime | None, before: datetime | None) -> None:
     """Refuse a time window with nothing in it (``after`` and ``before`` swapped, most often).
 
     Raises:
-        ValueError: if a bound has no time zone (it cannot be compared with the map's times), or
-            both are given and ``after`` is not earlier than ``before``.
+        InvalidQuery: if a bound has no time zone (it cannot be compared with the map's times), or
+            both are given and ``after`` is not earlier than ``before``, naming the bound at
+            fault (``after`` for a swapped pair), which the API lists in ``errors``.
     """
     for name, bound in (("after", after), ("before", before)):
         if bound is not None and bound.tzinfo is None:
-            raise ValueError(f"{name} needs a time zone, e.g. 2026-03-01T10:00:00Z")
+            raise InvalidQuery(f"{name} needs a time zone, e.g. 2026-03-01T10:00:00Z", field=name)
     if after is not None and before is not None and after >= before:
-        raise ValueError(
+        raise InvalidQuery(
             f"after ({after.isoformat()}) is not earlier than before ({before.isoformat()}), so nothing "
-            "can fall between them: swap them, or leave one out"
+            "can fall between them: swap them, or leave one out",
+            field="after",
         )

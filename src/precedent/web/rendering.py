@@ -15,10 +15,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 
 from precedent.links import Links
 from precedent.retrieval.catalog import left_out
 from precedent.retrieval.results import FROM_UPDATES
+from precedent.visible_text import visible_controls
 from precedent.web.format import FILTERS
 from precedent.web.headers import PAGE_HEADERS
 
@@ -33,6 +35,13 @@ PAGES = Links("")
 """Links between pages are site-relative, so they work whichever host the browser used."""
 
 
+def _shown(value: object) -> object:
+    """Every value a template prints, with its bidirectional controls made visible, not obeyed."""
+    if isinstance(value, Markup):
+        return Markup(visible_controls(str(value)))  # noqa: S704 - markup already; controls become plain text
+    return visible_controls(value) if isinstance(value, str) else value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -41,6 +50,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        # Each {{ value }}, whichever page: text from CI or incident.io must not reorder the page.
+        finalize=_shown,
     )
     env.filters.update(FILTERS)
     env.globals["ui"] = PAGES
