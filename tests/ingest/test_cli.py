@@ -119,3 +119,16 @@ async def _sync_record(data_dir: Path) -> SyncRecord:
         return await SyncBoard(store).read()
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("overlap", ["1e30", "nan", "-1", "a day"])
+def test_an_overlap_no_time_window_can_hold_is_the_flags_error(
+    overlap: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 1e30 hours overflowed building the window, a traceback after the API key was checked.
+    with pytest.raises(SystemExit) as exited:
+        main(["sync", "--overlap-hours", overlap])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--overlap-hours: must be a number of hours from 0 to 8760, not {overlap}" in err
+    assert "--full" in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,11 +20,11 @@ from precedent.runtime import Runtime
 from precedent.sources.incidentio import IncidentIoClient
 
 if TYPE_CHECKING:
-    import argparse
-
     from precedent.config import Settings
 
 __all__ = ["register", "run"]
+
+OVERLAP_MAX_HOURS = 8760  # a year: re-reading more is a --full sync
 
 _NO_KEY = (
     "PRECEDENT_INCIDENTIO_API_KEY is not set; create a read-only API key at "
@@ -38,12 +40,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--overlap-hours",
-        type=float,
+        type=_overlap_hours,
         default=24.0,
-        help="re-read this much before the checkpoint (default 24)",
+        help=f"re-read this much before the checkpoint (0 to {OVERLAP_MAX_HOURS}, default 24)",
     )
     parser.add_argument("--include-test", action="store_true", help="also sync test and tutorial incidents")
     parser.set_defaults(handler=run)
+
+
+def _overlap_hours(value: str) -> float:
+    """``--overlap-hours`` as a number of hours from 0 to a year (1e30 overflowed a time window)."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = math.nan
+    if not 0 <= hours <= OVERLAP_MAX_HOURS:  # NaN fails it too
+        raise argparse.ArgumentTypeError(
+            f"must be a number of hours from 0 to {OVERLAP_MAX_HOURS}, not {value}: send one in that "
+            "range, or --full to re-read every incident"
+        )
+    return hours
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
