@@ -146,3 +146,22 @@ def test_a_web_address_without_its_scheme_is_refused_at_start(
     err = " ".join(capsys.readouterr().err.split())
     assert f"{variable}: Value error, must be an http:// or https:// URL with a host, e.g. {example} " in err
     assert f"(got '{value}')" in err
+
+
+@pytest.mark.parametrize("days", ["1", "0", "-5"])
+def test_a_webhook_retention_shorter_than_incidentio_retries_is_refused_at_start(
+    days: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A delivery deleted while incident.io may still send it again would be processed twice.
+    monkeypatch.setenv("PRECEDENT_WEBHOOK_RETENTION_DAYS", days)
+    assert main(["stats"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "PRECEDENT_WEBHOOK_RETENTION_DAYS: Value error, must be at least 2 days: incident.io retries" in err
+    )
+
+
+def test_the_webhook_retention_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().webhook_retention_days == 30
+    monkeypatch.setenv("PRECEDENT_WEBHOOK_RETENTION_DAYS", "2")
+    assert Settings().webhook_retention_days == 2

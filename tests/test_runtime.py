@@ -228,3 +228,18 @@ async def test_a_service_whose_entry_point_made_the_start_up_checks_does_not_mak
     checked = replace(options, checked_before_model=True)
     async with Runtime(settings=settings, options=checked) as runtime:
         assert (await runtime.store.stats()).nodes == len(NODES)
+
+
+async def test_the_worker_deletes_deliveries_older_than_the_retention_setting(data_dir: Path) -> None:
+    now = datetime.now(UTC)
+    inbox = SqliteInbox(data_dir / "webhooks.sqlite")
+    await inbox.open()
+    for delivery_id, age in [("msg_old", timedelta(days=3)), ("msg_recent", timedelta(days=1))]:
+        await inbox.record(NewDelivery(delivery_id, "x", "{}", now - age, "ignored", "not acted on"))
+    await inbox.close()
+    options = RuntimeOptions(webhooks=True, webhook_worker=False)
+    settings = Settings(data_dir=data_dir, webhook_retention_days=2)
+    async with Runtime(settings=settings, options=options, model_loader=ModelLoader()) as runtime:
+        assert await runtime.webhooks.worker.drain() == 0
+        assert await runtime.webhooks.inbox.get("msg_old") is None
+        assert await runtime.webhooks.inbox.get("msg_recent") is not None

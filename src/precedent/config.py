@@ -34,6 +34,11 @@ _URL_EXAMPLES = {
     "slack_api_url": "https://slack.com/api/",
     "public_url": "https://precedent.example.com",
 }
+# incident.io retries a failed delivery "over the next 24 hours"; Svix's schedule (immediately,
+# 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: https://docs.svix.com/retries) adds up to 27.6 hours.
+# A delivery's id is what makes a repeat a duplicate, so the inbox keeps it at least this long
+# after it finished (most of a day's margin).
+_MIN_WEBHOOK_RETENTION_DAYS = 2
 # Read by the shell snippets in the docs (curl, CI steps), not by Precedent: no warning for them.
 _CLIENT_SIDE = frozenset({"PRECEDENT_TOKEN", "PRECEDENT_URL"})
 
@@ -78,6 +83,9 @@ class Settings(BaseSettings):
     incidentio_base_url: str = "https://api.incident.io"
     incidentio_requests_per_minute: int = Field(default=1200, ge=1)
     incidentio_webhook_secret: SecretStr | None = None
+    webhook_retention_days: int = 30
+    """Days a finished webhook delivery (body included) stays in the inbox before the worker deletes
+    it; at least 2, so that incident.io's retries of it are still recognised as duplicates."""
     incidentio_live_timeout: float = Field(default=3.0, gt=0)
     """Seconds an investigation waits for incident.io's live on-call answer before using what is synced."""
     incidentio_live_ttl: float = Field(default=60.0, ge=0)
@@ -107,6 +115,18 @@ class Settings(BaseSettings):
     @classmethod
     def _choice_in_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("webhook_retention_days")
+    @classmethod
+    def _outlasts_incidentio_retries(cls, value: int) -> int:
+        # Fewer days would forget a delivery while incident.io may still send it again, and a
+        # repeat not recognised is processed twice.
+        if value < _MIN_WEBHOOK_RETENTION_DAYS:
+            raise ValueError(
+                f"must be at least {_MIN_WEBHOOK_RETENTION_DAYS} days: incident.io retries a delivery for "
+                "about 28 hours, and one deleted before its last retry would be processed again"
+            )
+        return value
 
     @field_validator("incidentio_base_url", "slack_api_url", "public_url")
     @classmethod

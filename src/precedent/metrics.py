@@ -40,6 +40,7 @@ __all__ = [
     "AUTH_FAILURES",
     "INBOX_DEPTH",
     "INBOX_OLDEST_AGE",
+    "INBOX_PRUNED",
     "INCIDENTIO_REQUESTS",
     "INCIDENTIO_RETRIES",
     "INVESTIGATION_BUILD_SECONDS",
@@ -95,6 +96,11 @@ INBOX_OLDEST_AGE = Gauge(
     "Age of the oldest webhook delivery not yet applied (0 when the inbox is empty).",
     registry=REGISTRY,
     multiprocess_mode="livemax",
+)
+INBOX_PRUNED = Counter(
+    "precedent_inbox_pruned_total",
+    "Finished webhook deliveries deleted from the inbox after PRECEDENT_WEBHOOK_RETENTION_DAYS.",
+    registry=REGISTRY,
 )
 INVESTIGATION_BUILD_SECONDS = Histogram(
     "precedent_investigation_build_seconds",

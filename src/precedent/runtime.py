@@ -37,6 +37,7 @@ from precedent.webhooks import (
     MapInvestigationBuilder,
     StoreInvestigationCloser,
     WebhookService,
+    WorkerOptions,
 )
 
 if TYPE_CHECKING:
@@ -324,6 +325,7 @@ class Runtime:
             _build_inbox(settings),
             _build_verifier(settings),
             processor,
+            WorkerOptions(retention=timedelta(days=settings.webhook_retention_days)),
             run_worker=self._options.webhook_worker,
             receives=self._options.webhook_receiver,
             priority=priority,

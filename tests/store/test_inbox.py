@@ -208,6 +208,38 @@ async def test_the_backlog_counts_what_waits_to_be_applied(inbox: Inbox) -> None
     assert await inbox.backlog() == Backlog(2, T0 + timedelta(seconds=1))
 
 
+async def test_prune_deletes_only_final_deliveries_finished_before_the_cutoff(inbox: Inbox) -> None:
+    later = T0 + timedelta(days=40)
+    for n in range(4):
+        await inbox.record(new(f"msg_{n}", incident_id=f"inc-{n}"))
+    await inbox.record(new("bad", state="rejected", error="not JSON"))
+    await inbox.record(new("alert", state="ignored", error="not acted on"))
+    await inbox.record(new("waiting"))  # pending for 40 days: still to be worked, so kept
+    claimed = {d.id for d in await inbox.claim("w1", now=T0, lease=LEASE, limit=4)}
+    assert claimed == {"msg_0", "msg_1", "msg_2", "msg_3"}
+    await inbox.complete("msg_0", "w1", now=T0, outcome="built")
+    await inbox.fail("msg_1", "w1", now=T0, error="boom", retry_at=None)
+    await inbox.complete("msg_2", "w1", now=later, outcome="built")  # finished after the cutoff
+    # msg_3 stays leased (its worker died): never pruned, however old.
+    cutoff = T0 + timedelta(days=30)
+    assert await inbox.prune(finished_before=cutoff) == 4
+    left = {d.id: d.state for d in await inbox.recent(10)}
+    assert left == {"msg_2": "done", "msg_3": "leased", "waiting": "pending"}
+    assert await inbox.prune(finished_before=cutoff) == 0
+    assert await inbox.backlog() == Backlog(2, T0)
+
+
+async def test_a_delivery_retried_by_hand_is_not_pruned(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    await inbox.claim("w1", now=T0, lease=LEASE)
+    await inbox.fail("msg_1", "w1", now=T0, error="boom", retry_at=None)
+    await inbox.retry("msg_1", now=T0 + timedelta(days=31))
+    assert await inbox.prune(finished_before=T0 + timedelta(days=31)) == 0
+    kept = await inbox.get("msg_1")
+    assert kept is not None
+    assert kept.state == "pending"
+
+
 async def test_recent_lists_newest_first(inbox: Inbox) -> None:
     for n in range(5):
         await inbox.record(new(f"msg_{n}", T0 + timedelta(seconds=n)))

@@ -157,6 +157,32 @@ async def test_signed_garbage_is_400_and_recorded_as_rejected(client: httpx.Asyn
     assert (listed["msg_json"]["event_type"], listed["msg_schema"]["event_type"]) == ("", CREATED)
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "says"),
+    [
+        (("id",), "0" * 9000, "9000 characters, longer than the 1024 an id may have"),
+        (("severity", "rank"), 10**30, "is outside the signed 64-bit integers"),
+    ],
+)
+async def test_values_neo4j_cannot_hold_are_400_and_recorded_as_rejected(
+    client: httpx.AsyncClient, builder: RecordingBuilder, path: tuple[str, ...], value: object, says: str
+) -> None:
+    # The embedded store took them; Neo4j refused them in the worker ("Property value is too large
+    # to index", the driver's OverflowError), after the 200: retried five times, then dead.
+    event = incident_event()
+    parent = event[CREATED]
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    response = await client.post(URL, content=body(event), headers=signed_headers(body(event), "msg_big"))
+    assert response.status_code == 400
+    assert says in response.json()["detail"]
+    listed = await deliveries(client)
+    assert listed["msg_big"]["state"] == "rejected"
+    assert says in str(listed["msg_big"]["error"])
+    assert builder.calls == []
+
+
 async def test_retrying_a_rejected_delivery_is_refused_with_409_and_changes_nothing(
     client: httpx.AsyncClient,
 ) -> None:

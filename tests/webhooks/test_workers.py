@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -214,6 +215,50 @@ async def test_the_worker_reports_the_inbox_backlog_in_the_metrics(embedded_back
         now[0] += timedelta(seconds=OPTIONS.measure_every)
         await worker.drain()  # idle: one look, which reads the empty inbox
         assert readings[-1] == (0, 0)
+    finally:
+        await inbox.close()
+
+
+class CountingPrunes(SqliteInbox):
+    """Counts the prunes asked of it."""
+
+    prunes = 0
+
+    async def prune(self, *, finished_before: datetime) -> int:
+        self.prunes += 1
+        return await super().prune(finished_before=finished_before)
+
+
+async def test_the_worker_deletes_old_finished_deliveries_now_and_then(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = CountingPrunes(tmp_path / "webhooks.sqlite")
+    await inbox.open()
+    now = [T0 + timedelta(minutes=1)]
+    options = replace(OPTIONS, retention=timedelta(days=30), prune_every=3600.0)
+    worker = Worker(
+        inbox, CountingProcessor(Counter()), options, clock=lambda: now[0], report=lambda *r: None
+    )
+    pruned_before = REGISTRY.get_sample_value("precedent_inbox_pruned_total") or 0.0
+    try:
+        await fill(inbox, 2)
+        assert await worker.drain() == 2
+        await inbox.record(NewDelivery("msg_new", "x", "{}", T0 + timedelta(days=31)))
+        now[0] = T0 + timedelta(days=31)
+        with caplog.at_level(logging.INFO, logger="precedent.webhooks"):
+            assert await worker.drain() == 1  # the next look, an hour after the last prune, prunes
+        assert await inbox.get("msg_000") is None
+        assert await inbox.get("msg_001") is None
+        assert await inbox.get("msg_new") is not None  # finished just now
+        assert REGISTRY.get_sample_value("precedent_inbox_pruned_total") == pruned_before + 2
+        assert any("deleted 2 deliveries that finished before" in r.getMessage() for r in caplog.records)
+        prunes = inbox.prunes
+        now[0] += timedelta(minutes=59)
+        await worker.drain()
+        assert inbox.prunes == prunes  # not on every poll
+        now[0] += timedelta(minutes=1)
+        await worker.drain()
+        assert inbox.prunes == prunes + 1
     finally:
         await inbox.close()
 

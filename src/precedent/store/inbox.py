@@ -11,6 +11,7 @@ A delivery's life::
                   │                 │  └──fail(None)──────> dead
                   └── lease expires (another worker's claim takes it, one more attempt)
     record(state="rejected" | "ignored") is final from the start; retry() makes any final one pending.
+    prune(finished_before) deletes final ones that got there before then; never a pending or leased one.
 
 Every mutation after ``claim`` names the lease owner; it is refused (``False``) when the lease has
 passed to another worker, so a worker that stalled past its lease cannot overwrite the redo.
@@ -164,4 +165,16 @@ class Inbox(Protocol):
         """Make a delivery pending again now, with its attempts reset; ``None`` if unknown.
 
         A delivery being worked on (``pending`` or ``leased``) is returned unchanged.
+        """
+
+    async def prune(self, *, finished_before: datetime) -> int:
+        """Delete the final deliveries (``FINAL_STATES``) that reached that state before ``finished_before``.
+
+        A ``pending`` or ``leased`` delivery is never deleted, however old; one retried meanwhile
+        is pending again, so it stays. Deleted in batches, so receiving is not held up. Its id is
+        forgotten with it: a repeat of it afterwards would be new, so the caller keeps deliveries
+        longer than incident.io retries one.
+
+        Returns:
+            How many were deleted.
         """

@@ -6,7 +6,8 @@ them; a lease is renewed while the work goes on, and if the worker dies the leas
 another worker redoes the delivery; a worker that is stopped mid-delivery hands it back for the
 next worker to take at once. A delivery that fails is retried with back-off, and parked as
 ``dead`` with its error after ``max_attempts`` (a lease that ran out counts as an attempt, so a
-delivery that kills its worker cannot loop forever).
+delivery that kills its worker cannot loop forever). With a ``retention``, it also deletes
+finished deliveries older than that, every ``prune_every`` seconds (not on every poll).
 
 In ``precedent serve`` the worker shares its event loop with the receiver, and acknowledgements
 come first: before claiming, processing and completing a delivery it waits for its turn
@@ -26,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from precedent.errors import MappingError, StoreUnavailable, WebhookRejected
-from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE
+from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE, INBOX_PRUNED
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -76,6 +77,10 @@ class WorkerOptions:
             failure: its lease is renewed while it runs, and deliveries are worked one at a
             time, so an attempt stuck in a call that never returns would hold up every delivery
             after it. Far longer than any build.
+        retention: How long a finished delivery (done, dead, rejected, ignored) is kept, from when
+            it finished; ``None`` keeps every one. Its id is what makes a repeat a duplicate, so
+            this must outlast incident.io's retries (the setting refuses less; see ``config``).
+        prune_every: Seconds between deletions of deliveries past ``retention``.
     """
 
     lease: timedelta = timedelta(seconds=60)
@@ -84,6 +89,8 @@ class WorkerOptions:
     poll_interval: float = 1.0
     measure_every: float = 5.0
     attempt_timeout: float = 600.0
+    retention: timedelta | None = None
+    prune_every: float = 3600.0
 
 
 def report_backlog(waiting: int, oldest_age: float) -> None:
@@ -125,6 +132,7 @@ class Worker:
         self._priority = priority
         self._wake = asyncio.Event()
         self._measured_at: datetime | None = None
+        self._pruned_at: datetime | None = None
         self._report = report or report_backlog
 
     def wake(self) -> None:
@@ -140,6 +148,7 @@ class Worker:
         opts = self._options
         await self._turn()
         await self._measure()
+        await self._prune()
         claimed = await self._inbox.claim(self.name, now=self._clock(), lease=opts.lease)
         if not claimed:
             return False
@@ -156,6 +165,24 @@ class Worker:
         backlog = await self._inbox.backlog()
         oldest = backlog.oldest_received_at
         self._report(backlog.waiting, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+
+    async def _prune(self) -> None:
+        retention = self._options.retention
+        now = self._clock()
+        every = timedelta(seconds=self._options.prune_every)
+        if retention is None or (self._pruned_at is not None and now - self._pruned_at < every):
+            return
+        self._pruned_at = now  # set first: a failing prune is tried again next period, not next poll
+        cutoff = now - retention
+        pruned = await self._inbox.prune(finished_before=cutoff)
+        INBOX_PRUNED.inc(pruned)
+        if pruned:
+            log.info(
+                "webhook inbox: deleted %d deliveries that finished before %s "
+                "(kept for PRECEDENT_WEBHOOK_RETENTION_DAYS)",
+                pruned,
+                cutoff.isoformat(timespec="seconds"),
+            )
 
     async def drain(self) -> int:
         """Process deliveries until none is claimable; return how many were processed."""

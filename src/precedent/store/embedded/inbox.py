@@ -87,6 +87,14 @@ _RETRY = (
     "lease_expires_at = NULL WHERE id = :id AND state NOT IN ('pending', 'leased')"
 )
 
+# Batches, each its own statement: the connection's lock is released between them, so a delivery
+# arriving meanwhile is recorded without waiting for the whole prune.
+_PRUNE_BATCH = 1000
+_PRUNE = (
+    "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE "
+    "state IN ('dead', 'done', 'ignored', 'rejected') AND finished_at < :before LIMIT :batch)"
+)
+
 
 def _ms(when: datetime) -> int:
     return round(when.timestamp() * 1000)
@@ -309,3 +317,17 @@ class SqliteInbox:
             return None if row is None else _delivery(row)
 
         return await self._call("retrying a delivery in", work)
+
+    async def prune(self, *, finished_before: datetime) -> int:
+        """See ``Inbox.prune``."""
+        params = {"before": _ms(finished_before), "batch": _PRUNE_BATCH}
+
+        def work(connection: sqlite3.Connection) -> int:
+            return connection.execute(_PRUNE, params).rowcount
+
+        deleted = 0
+        while True:
+            batch = await self._call("pruning", work)
+            deleted += batch
+            if batch < _PRUNE_BATCH:
+                return deleted

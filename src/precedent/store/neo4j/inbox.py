@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from precedent.graph_schema import load_schema
-from precedent.store.inbox import Backlog, Delivery, DeliveryState, NewDelivery
+from precedent.store.inbox import FINAL_STATES, Backlog, Delivery, DeliveryState, NewDelivery
 from precedent.store.neo4j import queries
 from precedent.store.neo4j.connection import Connection, fetch, run
 from precedent.store.neo4j.migrations import migrate
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Neo4jInbox"]
 
 _CLAIM_ROUNDS = 3  # a round can lose all its candidates to a concurrent worker; look again
+_PRUNE_BATCH = 1000  # deletions per transaction: a large prune never holds one huge transaction
 
 
 def _ms(when: datetime) -> int:
@@ -189,3 +190,21 @@ class Neo4jInbox:
             return _delivery(records[0]["delivery"]) if records else None
 
         return await self._connection.write(work, "retrying a webhook delivery")
+
+    async def prune(self, *, finished_before: datetime) -> int:
+        """See ``Inbox.prune``."""
+        params = {"states": sorted(FINAL_STATES), "before": _ms(finished_before), "batch": _PRUNE_BATCH}
+
+        async def work(tx: Runner) -> tuple[int, int]:
+            candidates = [r["id"] for r in await fetch(tx, queries.INBOX_PRUNE_CANDIDATES, params)]
+            if not candidates:
+                return 0, 0
+            records = await fetch(tx, queries.INBOX_PRUNE, {**params, "ids": candidates})
+            return len(candidates), int(records[0]["deleted"])
+
+        deleted = 0
+        while True:
+            seen, batch = await self._connection.write(work, "pruning webhook deliveries")
+            deleted += batch
+            if seen < _PRUNE_BATCH:
+                return deleted

@@ -735,6 +735,16 @@ INBOX_RETRY = (
     "SET d.state = 'pending', d.attempts = 0, d.available_at = $now, d.finished_at = null,\n"
     "    d.lease_expires_at = null"
 )
+# Pruning: the candidates (final, finished before $before) are write-locked first, then checked
+# again and deleted in a second statement, so one retried meanwhile (pending again) stays.
+INBOX_PRUNE_CANDIDATES = (
+    "MATCH (d:WebhookDelivery) WHERE d.state IN $states AND d.finished_at < $before\n"
+    "WITH d LIMIT $batch SET d.locked = true REMOVE d.locked RETURN d.id AS id"
+)
+INBOX_PRUNE = (
+    "MATCH (d:WebhookDelivery) WHERE d.id IN $ids AND d.state IN $states AND d.finished_at < $before\n"
+    "DETACH DELETE d RETURN count(*) AS deleted"
+)
 
 
 def text_search_top(predicates: str) -> str:
