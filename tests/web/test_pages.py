@@ -37,6 +37,8 @@ def page_paths(org: WebOrg) -> list[str]:
         f"/ui/incidents/{org.public_ref}/investigation",
         f"/ui/services/{quote(org.service_name)}",
         "/ui/search?q=latency",
+        "/ui/incidents",
+        "/ui/services",
     ]
 
 
@@ -389,7 +391,8 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
 async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:
     # No page route matches, so the pages' handlers never run; the app's answered problem+json.
     await pages.sign_in(pages.org.read_token)
-    for path in ("/ui/nope", "/ui/incidents/", "/ui/services"):
+    # (/ui/incidents/ and /ui/services are the lists now.)
+    for path in ("/ui/nope", "/ui/incidentz/", "/ui/servicez"):
         response = await pages.client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html"), path
