@@ -103,3 +103,13 @@ async def test_the_service_list_names_owners_and_recent_incidents(pages: Pages) 
     assert int(count.group(1)) >= 1, row
     assert re.search(r'owned by <a href="/ui/teams/[^"]+">', row), row
 
+
+async def test_the_home_counts_and_the_nav_lead_to_the_lists(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    home = (await pages.client.get("/ui/")).text
+    assert '<dt><a class="whole" href="/ui/incidents">Incidents</a></dt>' in home
+    assert '<dt><a class="whole" href="/ui/services">Services</a></dt>' in home
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', home, re.S)
+    assert nav is not None
+    assert 'href="/ui/incidents"' in nav.group(1)
+    assert 'href="/ui/services"' in nav.group(1)

@@ -243,7 +243,7 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert "; from an imported export, as of its file time " in on_call.group(1), on_call.group(1)
     assert 'figure class="chart"' in service
     home = (await pages.client.get("/ui/")).text
-    assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
+    assert re.search(r'<dt><a class="whole" href="/ui/incidents">Incidents</a></dt><dd>30</dd>', home)
     assert 'role="search"' in home
     assert quote(pages.org.public_investigation, safe="") in home
     found = (await pages.client.get(f"/ui/search?q={quote(str(pages.org.public.properties['name']))}")).text
@@ -301,7 +301,9 @@ async def test_a_read_token_never_sees_a_private_incident(pages: Pages) -> None:
         shown = set(re.findall(r"/ui/incidents/(INC-\d+)", html))
         assert not shown & private, (path, shown & private)
     home = (await pages.client.get("/ui/")).text
-    assert re.search(rf"<dt>Incidents</dt><dd>{30 - len(private)}</dd>", home)
+    assert re.search(
+        rf'<dt><a class="whole" href="/ui/incidents">Incidents</a></dt><dd>{30 - len(private)}</dd>', home
+    )
 
 
 async def test_a_private_reader_sees_the_private_incident(pages: Pages) -> None:
