@@ -197,6 +197,14 @@ def test_a_private_incident_stays_hidden_from_a_read_token(
     assert web_org.private_ref not in browser.page_source
     visit(browser, server, "/ui/", "09-home-as-reader")
     assert web_org.private_ref not in browser.page_source
+    # The list, reached from the home page's count: every incident but the private ones.
+    browser.find_element(By.CSS_SELECTOR, "dl.counts a[href='/ui/incidents']").click()
+    wait_for_url(browser, "/ui/incidents")
+    wait_for_page(browser)
+    screenshot(browser, "09-incidents-as-reader")
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#incidents li > a:first-child")]
+    assert web_org.public_ref in listed
+    assert web_org.private_ref not in listed
     sign_out(browser)
     # The private reader sees it.
     visit(browser, server, f"/ui/incidents/{web_org.private_ref}", "10-sign-in-private")

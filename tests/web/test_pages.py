@@ -37,6 +37,8 @@ def page_paths(org: WebOrg) -> list[str]:
         f"/ui/incidents/{org.public_ref}/investigation",
         f"/ui/services/{quote(org.service_name)}",
         "/ui/search?q=latency",
+        "/ui/incidents",
+        "/ui/services",
     ]
 
 
@@ -241,7 +243,7 @@ async def test_the_incident_service_home_and_search_pages(pages: Pages) -> None:
     assert "; from an imported export, as of its file time " in on_call.group(1), on_call.group(1)
     assert 'figure class="chart"' in service
     home = (await pages.client.get("/ui/")).text
-    assert re.search(r"<dt>Incidents</dt><dd>30</dd>", home)
+    assert re.search(r'<dt><a class="whole" href="/ui/incidents">Incidents</a></dt><dd>30</dd>', home)
     assert 'role="search"' in home
     assert quote(pages.org.public_investigation, safe="") in home
     found = (await pages.client.get(f"/ui/search?q={quote(str(pages.org.public.properties['name']))}")).text
@@ -299,7 +301,9 @@ async def test_a_read_token_never_sees_a_private_incident(pages: Pages) -> None:
         shown = set(re.findall(r"/ui/incidents/(INC-\d+)", html))
         assert not shown & private, (path, shown & private)
     home = (await pages.client.get("/ui/")).text
-    assert re.search(rf"<dt>Incidents</dt><dd>{30 - len(private)}</dd>", home)
+    assert re.search(
+        rf'<dt><a class="whole" href="/ui/incidents">Incidents</a></dt><dd>{30 - len(private)}</dd>', home
+    )
 
 
 async def test_a_private_reader_sees_the_private_incident(pages: Pages) -> None:
@@ -389,7 +393,8 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
 async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:
     # No page route matches, so the pages' handlers never run; the app's answered problem+json.
     await pages.sign_in(pages.org.read_token)
-    for path in ("/ui/nope", "/ui/incidents/", "/ui/services"):
+    # (/ui/incidents/ and /ui/services are the lists now.)
+    for path in ("/ui/nope", "/ui/incidentz/", "/ui/servicez"):
         response = await pages.client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html"), path

@@ -34,9 +34,14 @@ async def test_pages_and_visibility_on_neo4j(api: Api) -> None:  # noqa: F811 - 
         "/ui/incidents/INC-2",
         "/ui/services/payments-api",
         "/ui/search?q=payments",
+        "/ui/incidents",
+        "/ui/services",
     ):
         response = await client.get(path)
         assert response.status_code == 200, path
+    assert 'href="/ui/incidents/INC-2"' in (await client.get("/ui/incidents")).text  # private
+    assert 'href="/ui/incidents/INC-1"' in (await client.get("/ui/incidents?service=payments-api")).text
+    assert 'href="/ui/teams/Payments"' in (await client.get("/ui/services")).text
     incident = (await client.get("/ui/incidents/INC-1")).text
     assert "Payments API returning 500s" in incident
     assert 'href="/ui/services/payments-api"' in incident
@@ -59,5 +64,7 @@ async def test_pages_and_visibility_on_neo4j(api: Api) -> None:  # noqa: F811 - 
         "/ui/search?q=database+connection+pool",
         "/ui/incidents/INC-1/investigation",
         "/ui/teams/Payments",
+        "/ui/incidents",
+        "/ui/incidents?service=payments-api",
     ):
         assert "INC-2" not in (await client.get(path)).text, path

@@ -140,6 +140,8 @@ def test_long_names_and_unbroken_text_never_scroll_the_page_sideways(
         (f"/ui/services/{quote(LONG_SERVICE)}", "phone-rough-service"),
         (f"/ui/teams/{quote(rough_map.team, safe='')}", "phone-rough-team"),
         ("/ui/search?q=ClusterBlockException", "phone-rough-search"),
+        ("/ui/incidents", "phone-rough-incidents"),
+        ("/ui/services", "phone-rough-services"),
     ):
         open_page(phone, server, path, shot)
         overflow = sideways_scroll(phone)
@@ -190,6 +192,8 @@ def test_every_page_reflows_at_320_css_pixels(
             (f"/ui/investigations/{quote(rough_map.investigation, safe='')}", "narrow-investigation"),
             (f"/ui/services/{quote(LONG_SERVICE)}", "narrow-service"),
             ("/ui/search?q=latency", "narrow-search"),
+            ("/ui/incidents", "narrow-incidents"),
+            ("/ui/services", "narrow-services"),
         ):
             open_page(phone, server, path, shot)
             overflow = sideways_scroll(phone)
@@ -278,6 +282,8 @@ def test_text_contrast_is_aa_in_both_colour_schemes(
             f"/ui/incidents/{rough_map.reference}",
             f"/ui/services/{quote(LONG_SERVICE)}",
             "/ui/search?q=latency",
+            "/ui/incidents",
+            "/ui/services",
         ):
             open_page(phone, server, path, f"contrast-{scheme}")
             assert phone.execute_script(CONTRAST) == [], (scheme, path)
@@ -291,6 +297,8 @@ def pages(rough_map: RoughMap) -> tuple[str, ...]:
         f"/ui/incidents/{rough_map.reference}",
         f"/ui/services/{quote(LONG_SERVICE)}",
         "/ui/search?q=latency",
+        "/ui/incidents",
+        "/ui/services",
     )
 
 

@@ -20,6 +20,7 @@ from precedent.web.pages_auth import AUTH_PAGES
 from precedent.web.pages_home import HOME_PAGES
 from precedent.web.pages_incident import INCIDENT_PAGES
 from precedent.web.pages_investigation import INVESTIGATION_PAGES
+from precedent.web.pages_lists import LIST_PAGES
 from precedent.web.pages_service import SERVICE_PAGES
 from precedent.web.pages_team import TEAM_PAGES
 from precedent.web.rendering import STATIC_DIR
@@ -63,6 +64,7 @@ def web_router(
             *AUTH_PAGES,
             *HOME_PAGES,
             *INVESTIGATION_PAGES,
+            *LIST_PAGES,
             *INCIDENT_PAGES,
             *SERVICE_PAGES,
             *TEAM_PAGES,
