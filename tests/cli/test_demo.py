@@ -124,6 +124,8 @@ def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_r
         summary = " ".join(out.split("Top hypothesis")[0].split())
         assert "**" not in summary, summary
         assert " \\ " not in summary, summary
+        # Each likely cause is whole, wrapped rather than cropped at the console's width.
+        assert "roll it back if the symptoms started after it" in summary, summary
         changes = summary.split("Recent changes:")[1]
         assert changes.count(f"deploy of {service.group(1)} v2.14.1") == 1, changes
 

@@ -304,7 +304,8 @@ def _report(
     out.rule(f"{reference}: {incident['name']}")
     # Rendered, not the raw Markdown Slack's message is made from (its ** and the line break's
     # trailing backslash read as clutter); links keep their address, to open from a terminal.
-    out.print(Markdown(investigation["summary_markdown"], hyperlinks=False))
+    # Wrapped to the terminal: ``out``'s soft wrap would crop each list item at its width.
+    Console(file=out.file).print(Markdown(investigation["summary_markdown"], hyperlinks=False))
     out.rule()
     for line in _explained(declared, investigation):
         out.print(line, markup=False, highlight=False)
