@@ -12,10 +12,9 @@ next turn, also after the poster's process stopped.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from precedent.store.meta import update_meta
+from precedent.notify.incident_list import IncidentList
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,19 +28,10 @@ PENDING_CHECKS_KEY = "slack:unchecked"
 incidents that message names."""
 
 
-def _entries(raw: str | None) -> dict[str, frozenset[str]]:
-    """The list as stored (``None`` or another shape: empty)."""
-    try:
-        loaded = json.loads(raw) if raw else {}
-    except ValueError:
-        loaded = {}
-    if not isinstance(loaded, dict):
-        return {}
-    return {str(k): frozenset(str(i) for i in v) for k, v in loaded.items() if isinstance(v, list)}
-
-
-def _dumps(entries: dict[str, frozenset[str]]) -> str:
-    return json.dumps({k: sorted(v) for k, v in sorted(entries.items())})
+def _names(value: object) -> frozenset[str]:
+    if not isinstance(value, list):
+        raise TypeError("not a list of incidents")
+    return frozenset(str(i) for i in value)
 
 
 class PendingChecks:
@@ -52,7 +42,7 @@ class PendingChecks:
     """
 
     def __init__(self, store: GraphStore) -> None:
-        self._store = store
+        self._list = IncidentList(store, PENDING_CHECKS_KEY, read=_names, write=sorted)
 
     async def add(self, incident_id: str, cited: Iterable[str]) -> None:
         """List the message of ``incident_id``, naming ``cited`` (with what it was listed naming).
@@ -61,13 +51,7 @@ class PendingChecks:
             StoreError: if the map cannot be read or written.
         """
         names = frozenset(cited)
-
-        async def added(raw: str | None) -> str:
-            entries = _entries(raw)
-            entries[incident_id] = entries.get(incident_id, frozenset()) | names
-            return _dumps(entries)
-
-        await update_meta(self._store, PENDING_CHECKS_KEY, added)
+        await self._list.put(incident_id, lambda listed: (listed or frozenset()) | names)
 
     async def pending(self) -> dict[str, frozenset[str]]:
         """The messages listed, by incident, with the incidents each names.
@@ -75,7 +59,7 @@ class PendingChecks:
         Raises:
             StoreError: if the map cannot be read.
         """
-        return _entries(await self._store.get_meta(PENDING_CHECKS_KEY))
+        return await self._list.pending()
 
     async def done(self, incident_id: str, checked: frozenset[str]) -> None:
         """Take the message of ``incident_id`` off, if ``checked`` covers every incident it was listed naming.
@@ -85,11 +69,4 @@ class PendingChecks:
         Raises:
             StoreError: if the map cannot be read or written.
         """
-
-        async def removed(raw: str | None) -> str:
-            entries = _entries(raw)
-            if entries.get(incident_id, frozenset()) <= checked:
-                entries.pop(incident_id, None)
-            return _dumps(entries)
-
-        await update_meta(self._store, PENDING_CHECKS_KEY, removed)
+        await self._list.take_off(incident_id, lambda listed: listed <= checked)

@@ -11,11 +11,10 @@ worker of any process publishes what is still listed (``SlackNotifier.republish`
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from precedent.store.meta import update_meta
+from precedent.notify.incident_list import IncidentList
 
 if TYPE_CHECKING:
     from precedent.store import GraphStore
@@ -26,23 +25,8 @@ UNPUBLISHED_KEY = "slack:unpublished"
 """The meta key of the list: a JSON object from each incident to when its newest build to publish was made."""
 
 
-def _entries(raw: str | None) -> dict[str, datetime]:
-    """The list as stored (``None``, another shape or an unreadable time: left out)."""
-    try:
-        loaded = json.loads(raw) if raw else {}
-    except ValueError:
-        loaded = {}
-    entries: dict[str, datetime] = {}
-    for incident_id, built_at in (loaded if isinstance(loaded, dict) else {}).items():
-        try:
-            entries[str(incident_id)] = datetime.fromisoformat(str(built_at))
-        except ValueError:
-            continue
-    return entries
-
-
-def _dumps(entries: dict[str, datetime]) -> str:
-    return json.dumps({k: v.isoformat() for k, v in sorted(entries.items())})
+def _time(value: object) -> datetime:
+    return datetime.fromisoformat(str(value))
 
 
 class Unpublished:
@@ -53,7 +37,7 @@ class Unpublished:
     """
 
     def __init__(self, store: GraphStore) -> None:
-        self._store = store
+        self._list = IncidentList(store, UNPUBLISHED_KEY, read=_time, write=datetime.isoformat)
 
     async def add(self, incident_id: str, built_at: datetime) -> None:
         """List the build of ``incident_id`` made at ``built_at`` (a newer one listed stays).
@@ -61,13 +45,7 @@ class Unpublished:
         Raises:
             StoreError: if the map cannot be read or written.
         """
-
-        async def added(raw: str | None) -> str:
-            entries = _entries(raw)
-            entries[incident_id] = max(built_at, entries.get(incident_id, built_at))
-            return _dumps(entries)
-
-        await update_meta(self._store, UNPUBLISHED_KEY, added)
+        await self._list.put(incident_id, lambda listed: max(built_at, listed or built_at))
 
     async def pending(self) -> dict[str, datetime]:
         """The builds listed: when each incident's newest one was made.
@@ -75,7 +53,7 @@ class Unpublished:
         Raises:
             StoreError: if the map cannot be read.
         """
-        return _entries(await self._store.get_meta(UNPUBLISHED_KEY))
+        return await self._list.pending()
 
     async def done(self, incident_id: str, built_at: datetime) -> None:
         """Take the incident off, unless a build newer than ``built_at`` was listed meanwhile.
@@ -83,11 +61,4 @@ class Unpublished:
         Raises:
             StoreError: if the map cannot be read or written.
         """
-
-        async def removed(raw: str | None) -> str:
-            entries = _entries(raw)
-            if incident_id in entries and entries[incident_id] <= built_at:
-                del entries[incident_id]
-            return _dumps(entries)
-
-        await update_meta(self._store, UNPUBLISHED_KEY, removed)
+        await self._list.take_off(incident_id, lambda listed: listed <= built_at)
