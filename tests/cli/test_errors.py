@@ -131,19 +131,29 @@ def test_changes_list_refuses_a_window_or_limit_that_lists_nothing(
     [
         (
             ["--window-hours", "a day"],
-            InvalidQuery.hours_out_of_range("change_window_hours", "a day", CHANGE_WINDOW_MAX_HOURS),
+            str(InvalidQuery.hours_out_of_range("change_window_hours", "a day", CHANGE_WINDOW_MAX_HOURS)),
         ),
-        (["--similar", "ten"], InvalidQuery.number_out_of_range("similar", "ten", 1, SIMILAR_PRECEDENTS_MAX)),
+        (
+            ["--similar", "ten"],
+            str(InvalidQuery.number_out_of_range("similar", "ten", 1, SIMILAR_PRECEDENTS_MAX)),
+        ),
+        (
+            ["--window-hours", "0"],
+            "change_window_hours must be a number of hours above 0 and at most 720, not 0",
+        ),
+        (["--similar", "0"], "similar must be a whole number from 1 to 50, not 0"),
     ],
 )
-def test_investigate_refuses_a_word_for_a_number_as_the_api_refuses_it(
-    flags: list[str], expected: InvalidQuery, capsys: pytest.CaptureFixture[str]
+def test_investigate_refuses_a_bad_number_in_the_apis_words_and_units(
+    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # argparse said "invalid float value: 'a day'" where POST /v1/investigations says this.
+    # argparse said "invalid float value: 'a day'", and an option out of range "change_window must
+    # be positive and at most 30 days", in no unit: now the API's words for the body field the
+    # flag sets.
     with pytest.raises(SystemExit) as exited:
         main(["investigate", "INC-20", "--no-save", *flags])
     assert exited.value.code == 2
-    assert f"argument {flags[0]}: {expected}" in said(capsys)
+    assert f"error: argument {flags[0]}: {expected}" in said(capsys)
 
 
 def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
@@ -160,27 +170,6 @@ def test_importing_a_path_that_is_no_export_says_so_before_loading_the_model(
     assert expected.replace(" ", "") in text.replace(" ", "")
     assert "docs/export-format.md" in text
     assert "embedding model" not in text
-
-
-@pytest.mark.parametrize(
-    ("flags", "expected"),
-    [
-        (
-            ["--window-hours", "0"],
-            "change_window_hours must be a number of hours above 0 and at most 720, not 0",
-        ),
-        (["--similar", "0"], "similar must be a whole number from 1 to 50, not 0"),
-    ],
-)
-def test_investigate_names_an_option_out_of_range_in_its_own_units(
-    flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # It said "change_window must be positive and at most 30 days", in no unit; now in the API's
-    # words for the body field the flag sets, as a word for it is refused in.
-    with pytest.raises(SystemExit) as exited:
-        main(["investigate", "INC-20", "--no-save", *flags])
-    assert exited.value.code == 2
-    assert f"error: argument {flags[0]}: {expected}" in said(capsys)
 
 
 @pytest.mark.parametrize(
