@@ -26,8 +26,9 @@ from precedent.metrics import (
     WEBHOOK_DELIVERIES,
     WEBHOOK_ROUTE,
 )
-from precedent.store.embedded import EmbeddedStore
+from precedent.store.embedded import MIN_FREE_BYTES, EmbeddedStore, SqliteInbox
 from tests.api.conftest import running
+from tests.support.webhook_services import receiver_only
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -98,6 +99,40 @@ async def test_ready_when_the_store_answers_503_when_not(tmp_path: Path, embedde
             assert down.status_code == 503
             assert "store does not answer" in down.json()["detail"]
             assert (await client.get("/health")).status_code == 200
+
+
+async def test_not_ready_while_the_webhook_inbox_disk_is_all_but_full(
+    tmp_path: Path, embedded_store: GraphStore
+) -> None:
+    free = [10 * MIN_FREE_BYTES]
+    read: list[Path] = []
+
+    def space(directory: Path) -> int:
+        read.append(directory)
+        return free[0]
+
+    embedder = HashEmbedder(dimensions=384)
+    inbox = SqliteInbox(tmp_path / "webhooks.sqlite", space=space)
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    service = receiver_only(inbox, embedded_store, embedder)
+    app = create_app(settings, store=embedded_store, embedder=embedder, webhooks=service)
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        assert (await client.get("/ready")).json() == {"status": "ready"}
+        free[0] = MIN_FREE_BYTES - 1
+        full = await client.get("/ready")
+        assert full.status_code == 503
+        assert full.headers["content-type"].startswith("application/problem+json")
+        detail = full.json()["detail"]
+        assert "webhook inbox's disk has 63 MiB free" in detail
+        assert "free disk space" in detail
+        assert "PRECEDENT_DATA_DIR" in detail
+        assert str(tmp_path) not in full.text
+        free[0] = MIN_FREE_BYTES
+        assert (await client.get("/ready")).json() == {"status": "ready"}
+    assert read == [tmp_path] * 3  # the inbox's volume, read once per probe
 
 
 async def test_request_id_is_echoed_or_generated(api: Api) -> None:

@@ -320,3 +320,23 @@ async def test_an_unwritable_sqlite_inbox_is_unavailable(tmp_path: Path) -> None
     blocked.write_text("not a directory")
     with pytest.raises(StoreUnavailable):
         await SqliteInbox(blocked / "webhooks.sqlite").open()
+
+
+async def test_an_inbox_on_a_disk_with_room_says_nothing_stops_a_record(inbox: Inbox) -> None:
+    assert await inbox.cannot_record() is None
+
+
+async def test_the_sqlite_inbox_reads_its_volume_without_writing_and_names_no_path(tmp_path: Path) -> None:
+    read: list[Path] = []
+
+    def space(directory: Path) -> int:
+        read.append(directory)
+        return 5 * 2**20
+
+    inbox = SqliteInbox(tmp_path / "data" / "webhooks.sqlite", space=space, min_free_bytes=8 * 2**20)
+    assert await inbox.cannot_record() == (
+        "the webhook inbox's disk has 5 MiB free, under the 8 MiB needed to store deliveries before "
+        "acknowledging them: free disk space on the volume of the data directory (PRECEDENT_DATA_DIR)"
+    )
+    assert read == [tmp_path / "data"]
+    assert not (tmp_path / "data").exists()

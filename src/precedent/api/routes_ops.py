@@ -15,6 +15,7 @@ from precedent.metrics import exposition, multiprocess_mode
 from precedent.model import Viewer
 from precedent.retrieval import SimilarIncidentFinder
 from precedent.store import GraphStore
+from precedent.webhooks import WebhookService
 
 __all__ = ["OPS_ROUTES", "READY_TIMEOUT_SECONDS"]
 
@@ -23,12 +24,16 @@ READY_TIMEOUT_SECONDS = 5.0
 
 @get("/ready", responses=problem_responses(503, public=True), security=NO_TOKEN_NEEDED)
 async def ready(
-    store: NamedDependency[GraphStore], finder: NamedDependency[SimilarIncidentFinder]
+    store: NamedDependency[GraphStore],
+    finder: NamedDependency[SimilarIncidentFinder],
+    webhooks: NamedDependency[WebhookService],
 ) -> dict[str, str]:
-    """Readiness: the model is loaded and the store, opened and migrated at start-up, answers now.
+    """Readiness: the model is loaded, the store answers and webhook deliveries can be stored.
 
     Answers 503 (problem+json) while the app starts or stops (the runtime, which holds the loaded
-    model and the migrated store, is not there yet) or when the store stops answering.
+    model and the migrated store, is not there yet), when the store stops answering, or when the
+    webhook inbox's disk is all but full: a load balancer should send deliveries elsewhere rather
+    than here, where each would be answered 503. Each check is cheap (a read, a statvfs).
     """
     del finder  # its presence is the check: it exists only once the model has loaded
     try:
@@ -37,6 +42,14 @@ async def ready(
         raise StoreUnavailable(
             f"the store does not answer ({type(exc).__name__}); check it is running", for_clients=True
         ) from exc
+    try:
+        full = await asyncio.wait_for(webhooks.inbox.cannot_record(), READY_TIMEOUT_SECONDS)
+    except TimeoutError as exc:
+        raise StoreUnavailable(
+            "the webhook inbox's disk does not answer (TimeoutError); check its volume", for_clients=True
+        ) from exc
+    if full is not None:
+        raise StoreUnavailable(full, for_clients=True)
     return {"status": "ready"}
 
 

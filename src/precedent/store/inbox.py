@@ -167,6 +167,13 @@ class Inbox(Protocol):
         A delivery being worked on (``pending`` or ``leased``) is returned unchanged.
         """
 
+    async def cannot_record(self) -> str | None:
+        """Why a delivery could not be recorded durably now (its disk is all but full), or ``None``.
+
+        Cheap enough for every readiness probe: it writes nothing. The message says what to do
+        and names no path (it is shown to anonymous clients of ``GET /ready``).
+        """
+
     async def prune(self, *, finished_before: datetime) -> int:
         """Delete the final deliveries (``FINAL_STATES``) that reached that state before ``finished_before``.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import shutil
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
     from pathlib import Path
 
-__all__ = ["SqliteInbox"]
+__all__ = ["MIN_FREE_BYTES", "SqliteInbox"]
 
 T = TypeVar("T")
 
@@ -96,6 +97,16 @@ _PRUNE = (
 )
 
 
+# Under this much free space on the inbox's volume a delivery may not be storable (SQLite needs
+# room for its journal as well as the row): readiness says so before a write fails with 503.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
+def free_bytes(directory: Path) -> int:
+    """Bytes free to this process on the volume holding ``directory`` (one statvfs, no write)."""
+    return shutil.disk_usage(directory).free
+
+
 def _ms(when: datetime) -> int:
     return round(when.timestamp() * 1000)
 
@@ -135,12 +146,24 @@ class SqliteInbox:
             store, which holds the map's writer lock): a lease found at ``open`` belongs to a
             process that died, so it is ended at once rather than after its minute runs out. The
             claim that took it still counts as an attempt.
+        space: Reads the free bytes on a directory's volume (``free_bytes``; tests pass a fake).
+        min_free_bytes: Less free space than this and ``cannot_record`` says deliveries may not fit.
     """
 
-    def __init__(self, path: Path, *, busy_timeout: float = 10.0, sole_worker: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 10.0,
+        sole_worker: bool = False,
+        space: Callable[[Path], int] = free_bytes,
+        min_free_bytes: int = MIN_FREE_BYTES,
+    ) -> None:
         self._path = path
         self._busy_timeout = busy_timeout
         self._sole_worker = sole_worker
+        self._space = space
+        self._min_free_bytes = min_free_bytes
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -317,6 +340,21 @@ class SqliteInbox:
             return None if row is None else _delivery(row)
 
         return await self._call("retrying a delivery in", work)
+
+    async def cannot_record(self) -> str | None:
+        """See ``Inbox.cannot_record``: the free space on the inbox's volume, under ``min_free_bytes``."""
+        try:
+            free = await asyncio.to_thread(self._space, self._path.parent)
+        except OSError:
+            return None  # no directory yet: open() creates it, or says what stops it
+        if free >= self._min_free_bytes:
+            return None
+        needed = self._min_free_bytes // 2**20
+        return (
+            f"the webhook inbox's disk has {free // 2**20} MiB free, under the {needed} "
+            "MiB needed to store deliveries before acknowledging them: free disk space on the volume "
+            "of the data directory (PRECEDENT_DATA_DIR)"
+        )
 
     async def prune(self, *, finished_before: datetime) -> int:
         """See ``Inbox.prune``."""

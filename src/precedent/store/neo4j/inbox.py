@@ -90,6 +90,14 @@ class Neo4jInbox:
         """Close the driver. Idempotent."""
         await self._connection.close()
 
+    async def cannot_record(self) -> str | None:
+        """See ``Inbox.cannot_record``: always ``None``, the server's disk is Neo4j's to watch.
+
+        A write Neo4j cannot store fails, and the receiver answers 503; its free space is not
+        visible over Bolt to a client without admin procedures.
+        """
+        return None
+
     async def record(self, delivery: NewDelivery) -> bool:
         """See ``Inbox.record``."""
         received = _ms(delivery.received_at)
