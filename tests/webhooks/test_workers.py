@@ -18,7 +18,7 @@ from precedent.store import NewDelivery
 from precedent.store.embedded import SqliteInbox
 from precedent.store.neo4j import Neo4jInbox
 from precedent.webhooks import Worker, WorkerOptions
-from precedent.webhooks.worker import report_backlog
+from precedent.webhooks.worker import outage_pause, report_backlog
 
 if TYPE_CHECKING:
     from logging import LogRecord
@@ -269,32 +269,90 @@ def test_a_backlog_reading_is_what_the_metrics_serve() -> None:
     assert REGISTRY.get_sample_value("precedent_inbox_oldest_age_seconds") == 12.5
 
 
-class UnreachableInbox(SqliteInbox):
-    """An inbox whose store went away."""
+class DownForALittle(SqliteInbox):
+    """An inbox whose store is down for its first ``looks`` claims, then back."""
+
+    def __init__(self, path: Path, looks: int) -> None:
+        super().__init__(path)
+        self.looks = looks
+        self.claims = 0
 
     async def claim(self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1) -> list[Delivery]:
-        raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable. Check the server is running")
+        self.claims += 1
+        if self.claims <= self.looks:
+            raise StoreUnavailable("Neo4j at neo4j://db:7687 is unreachable. Check the server is running")
+        return await super().claim(owner, now=now, lease=lease, limit=limit)
 
 
-async def test_an_inbox_outage_is_logged_with_what_to_do(
+async def test_an_inbox_outage_is_logged_once_as_it_starts_and_once_as_it_ends(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inbox = UnreachableInbox(tmp_path / "inbox.sqlite")
+    inbox = DownForALittle(tmp_path / "inbox.sqlite", looks=6)
     await inbox.open()
-    worker = Worker(inbox, CountingProcessor(Counter()), OPTIONS)
-    with caplog.at_level("ERROR", logger="precedent.webhooks"):
+    await fill(inbox, 1)
+    counts: Counter[str] = Counter()
+    now = [T0]
+
+    def clock() -> datetime:  # time passes with every reading of the clock
+        now[0] += timedelta(seconds=10)
+        return now[0]
+
+    options = replace(OPTIONS, poll_interval=0.001, outage_pause_max=0.004)
+    worker = Worker(inbox, CountingProcessor(counts), options, clock=clock, report=lambda *r: None)
+    with caplog.at_level("INFO", logger="precedent.webhooks"):
         running = asyncio.create_task(worker.run())
-        while not caplog.records:
+        while not counts:
             await asyncio.sleep(0.01)
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
     await inbox.close()
-    assert "the inbox failed (Neo4j at neo4j://db:7687 is unreachable. Check the server is running)" in (
-        caplog.records[0].getMessage()
-    )
-    # An outage is expected: a line per poll, not a traceback per poll.
-    assert caplog.records[0].exc_info is None
+    assert inbox.claims >= 7
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelname for r in lines] == ["ERROR", "WARNING"]
+    down, back = (r.getMessage() for r in lines)
+    assert "the inbox failed (Neo4j at neo4j://db:7687 is unreachable. Check the server is running)" in down
+    assert "Looking again every 0.004 s at most" in down
+    assert lines[0].exc_info is None
+    # 6 failed looks: the clock read as the first failed and again at the look that worked.
+    assert "the inbox answers again after" in back
+    assert "6 looks at it failed meanwhile" in back
+    assert counts == Counter({"msg_000": 1})
+
+
+def test_looks_at_a_failing_inbox_back_off_doubling_up_to_a_cap() -> None:
+    options = replace(OPTIONS, poll_interval=1.0, outage_pause_max=30.0)
+    assert [outage_pause(n, options) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert outage_pause(10_000, options) == 30.0  # no overflow however long the outage
+    slow = replace(OPTIONS, poll_interval=60.0, outage_pause_max=30.0)
+    assert outage_pause(1, slow) == 60.0  # never looks more often than when all is well
+
+
+async def test_an_unexpected_inbox_failure_keeps_its_traceback_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(DownForALittle):
+        async def claim(
+            self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1
+        ) -> list[Delivery]:
+            self.claims += 1
+            raise KeyError("lease_owner")
+
+    inbox = Broken(tmp_path / "inbox.sqlite", looks=0)
+    await inbox.open()
+    options = replace(OPTIONS, poll_interval=0.001, outage_pause_max=0.002)
+    worker = Worker(inbox, CountingProcessor(Counter()), options, report=lambda *r: None)
+    with caplog.at_level("INFO", logger="precedent.webhooks"):
+        running = asyncio.create_task(worker.run())
+        while inbox.claims < 5:
+            await asyncio.sleep(0.01)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    await inbox.close()
+    [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.exc_info is not None
+    assert line.exc_info[0] is KeyError
 
 
 class FailingProcessor:

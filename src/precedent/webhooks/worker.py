@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.errors import MappingError, StoreUnavailable, WebhookRejected
+from precedent.errors import MappingError, StoreError, StoreUnavailable, WebhookRejected
 from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE, INBOX_PRUNED
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from precedent.store import Delivery, Inbox
     from precedent.webhooks.priority import AckPriority
 
-__all__ = ["Processor", "Worker", "WorkerOptions", "report_backlog", "worker_name"]
+__all__ = ["Processor", "Worker", "WorkerOptions", "outage_pause", "report_backlog", "worker_name"]
 
 log = logging.getLogger("precedent.webhooks")
 
@@ -81,6 +81,9 @@ class WorkerOptions:
             it finished; ``None`` keeps every one. Its id is what makes a repeat a duplicate, so
             this must outlast incident.io's retries (the setting refuses less; see ``config``).
         prune_every: Seconds between deletions of deliveries past ``retention``.
+        outage_pause_max: The longest pause between looks at an inbox that keeps failing: the
+            pause doubles from ``poll_interval`` after each failed look, up to this
+            (``outage_pause``); a delivery acknowledged meanwhile cuts it short.
     """
 
     lease: timedelta = timedelta(seconds=60)
@@ -91,6 +94,17 @@ class WorkerOptions:
     attempt_timeout: float = 600.0
     retention: timedelta | None = None
     prune_every: float = 3600.0
+    outage_pause_max: float = 30.0
+
+
+def outage_pause(failed_looks: int, options: WorkerOptions) -> float:
+    """Seconds to wait after the ``failed_looks``-th failed look in a row at the inbox (from 1).
+
+    ``poll_interval`` doubled after each failure, capped at ``outage_pause_max``: an inbox down for
+    an hour is looked at every half minute, not every second.
+    """
+    doubled = options.poll_interval * 2.0 ** min(failed_looks - 1, 62)
+    return min(doubled, max(options.outage_pause_max, options.poll_interval))
 
 
 def report_backlog(waiting: int, oldest_age: float) -> None:
@@ -192,22 +206,51 @@ class Worker:
         return count
 
     async def run(self) -> None:
-        """Process deliveries until cancelled; inbox outages are logged and waited out."""
+        """Process deliveries until cancelled; inbox outages are logged and waited out.
+
+        An outage is logged twice, not on every look: once when the inbox starts failing (what
+        failed, what to check) and once when it answers again (for how long, how many looks
+        failed). Meanwhile the looks back off (``outage_pause``).
+        """
         log.info("webhook worker %s started", self.name)
+        failed_looks = 0
+        failing_since = self._clock()
         while True:
+            pause = self._options.poll_interval
             try:
                 await self.drain()
             except Exception as exc:  # the inbox is down: keep the worker alive and try again later
-                # The message itself says what to do (check Neo4j...); the traceback alone buries it.
-                log.error(
-                    "webhook worker %s: the inbox failed (%s); retrying",
-                    self.name,
-                    exc,
-                    exc_info=None if isinstance(exc, _OUTAGES) else exc,
-                )
+                failed_looks += 1
+                if failed_looks == 1:
+                    failing_since = self._clock()
+                    self._log_outage(exc)
+                pause = outage_pause(failed_looks, self._options)
+            else:
+                if failed_looks:
+                    log.warning(
+                        "webhook worker %s: the inbox answers again after %.0f s; %d looks at it "
+                        "failed meanwhile, and the deliveries waiting in it are being worked through",
+                        self.name,
+                        (self._clock() - failing_since).total_seconds(),
+                        failed_looks,
+                    )
+                failed_looks = 0
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._options.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), pause)
+
+    def _log_outage(self, exc: Exception) -> None:
+        # The store's message says what to do (check Neo4j...); a traceback per look would bury
+        # it. An error that is no store's keeps its traceback, once: it is a bug to report.
+        log.error(
+            "webhook worker %s: the inbox failed (%s); deliveries wait in it, acknowledged, until it "
+            "answers. Check the inbox's store (Neo4j, or the data directory's disk). Looking again "
+            "every %g s at most; one line when it answers again",
+            self.name,
+            exc,
+            max(self._options.outage_pause_max, self._options.poll_interval),
+            exc_info=None if isinstance(exc, StoreError) else exc,
+        )
 
     async def _handle(self, delivery: Delivery) -> None:
         opts = self._options
