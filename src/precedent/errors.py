@@ -14,7 +14,7 @@ PrecedentError
 ├── WebhookRejected               a delivery is refused (401 unless a subclass says otherwise)
 │   ├── BadSignature             missing or wrong signature (401)
 │   ├── StaleTimestamp           timestamp more than the tolerance away from now (401)
-│   ├── MalformedDelivery        signed, but not JSON or not its event's schema (400)
+│   ├── MalformedDelivery        signed, but not JSON or off-schema; or an id too long to store (400)
 │   └── DeliveryTooLarge         body over the size limit (413)
 ├── WebhooksDisabled             no signing secret configured (503)
 ├── MetricsUnavailable           the workers' metric files are gone (503)
@@ -214,7 +214,8 @@ class StaleTimestamp(WebhookRejected):
 
 
 class MalformedDelivery(WebhookRejected):
-    """A correctly signed delivery whose body is not JSON or does not match its event's schema.
+    """A correctly signed delivery whose body is not JSON or does not match its event's schema,
+    or any delivery whose ``webhook-id`` header is too long to store (refused before its signature).
 
     ``event_type`` is the body's when it names one (an off-schema event), else empty, so the
     recorded rejection says which event incident.io sent.

@@ -6,6 +6,7 @@ acknowledgement is fast. Every outcome maps to one HTTP answer (``api/errors.py`
 - no signing secret configured: ``WebhooksDisabled`` (503);
 - missing, bad, stale or future signature: ``BadSignature``/``StaleTimestamp`` (401), nothing stored;
 - signed but not JSON or not its event's schema: ``MalformedDelivery`` (400), recorded as rejected;
+- a ``webhook-id`` too long to store: ``MalformedDelivery`` (400) before the signature, nothing stored;
 - the inbox cannot be written, or not within ``record_timeout`` (10 s; Svix gives up after 15 s):
   ``StoreUnavailable`` (503), so incident.io sends it again;
 - otherwise a receipt (2xx): accepted, a duplicate, or recorded and ignored.

@@ -198,6 +198,8 @@ class WebhookVerifier:
         Raises:
             BadSignature: if headers are missing or malformed, or no signature matches any secret.
             StaleTimestamp: if the timestamp is more than the tolerance away from now.
+            MalformedDelivery: if the delivery id is too long to store (said before the signature
+                is checked).
         """
         lowered = {k.lower(): v for k, v in headers.items()}
         names = next((n for n in _HEADER_SETS if all(lowered.get(h) for h in n)), None)
@@ -205,7 +207,14 @@ class WebhookVerifier:
             raise BadSignature("missing webhook-id, webhook-timestamp or webhook-signature header")
         delivery_id, timestamp, signature = (lowered[h] for h in names)
         if len(delivery_id) > _MAX_ID_LENGTH:
-            raise BadSignature(f"webhook-id is longer than {_MAX_ID_LENGTH} characters")
+            # Before the signature: no secret makes such an id storable (Neo4j's index refuses a
+            # key over ~8 KiB, which answered 503 and had it sent again), and a bad secret is not
+            # what to check: 400 as for an id in the body too long to store, not 401.
+            raise MalformedDelivery(
+                f"the {names[0]} header is {len(delivery_id)} characters, longer than the "
+                f"{_MAX_ID_LENGTH} a delivery id may have (incident.io's are msg_ and 27 characters); "
+                "the delivery was not stored"
+            )
         entries = [e for e in signature.split() if _SIGNATURE_ENTRY.fullmatch(e)]
         if not entries:
             raise BadSignature("webhook-signature has no well-formed v1 signature")
