@@ -165,3 +165,25 @@ def test_the_webhook_retention_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().webhook_retention_days == 30
     monkeypatch.setenv("PRECEDENT_WEBHOOK_RETENTION_DAYS", "2")
     assert Settings().webhook_retention_days == 2
+
+
+def test_a_metrics_directory_that_is_not_there_is_named_with_what_to_do(tmp_path: Path) -> None:
+    from precedent.config import metrics_dir_problem
+
+    assert metrics_dir_problem({}) is None
+    assert metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}) is None
+    missing = str(tmp_path / "gone")
+    assert metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": missing}) == (
+        f"PROMETHEUS_MULTIPROC_DIR={missing!r} is not a directory: prometheus-client keeps the metrics "
+        "of several processes there (`precedent serve --workers N` sets its own). Unset "
+        "PROMETHEUS_MULTIPROC_DIR, or create that directory empty"
+    )
+    # prometheus-client's older spelling, and an empty value (its files would land in the cwd).
+    assert "prometheus_multiproc_dir='" in str(metrics_dir_problem({"prometheus_multiproc_dir": missing}))
+    assert "PROMETHEUS_MULTIPROC_DIR='' is not a directory" in str(
+        metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": ""})
+    )
+    (tmp_path / "file").write_text("")
+    assert "is not a directory" in str(
+        metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "file")})
+    )

@@ -22,7 +22,7 @@ from precedent.links import Links
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Settings", "describe_invalid", "share_with_workers"]
+__all__ = ["Settings", "describe_invalid", "metrics_dir_problem", "share_with_workers"]
 
 log = logging.getLogger("precedent.config")
 
@@ -206,6 +206,34 @@ def share_with_workers(*, host: str, port: int, metrics_dir: Path) -> None:
     os.environ["PRECEDENT_PORT"] = str(port)
     os.environ["PRECEDENT_METRICS_DIR"] = str(metrics_dir)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+
+def metrics_dir_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """What is wrong with ``PROMETHEUS_MULTIPROC_DIR``, or ``None`` when it is unset or usable.
+
+    prometheus-client reads it when ``precedent.metrics`` is first imported and writes a file per
+    metric there: a directory that is not there made that import fail with a traceback. It is not
+    created for the user: prometheus-client expects the deployment to provide it (empty, "wiped
+    before startup"), and one that is missing is most often a typo or a leftover from another
+    application's environment, whose files this process should not write to. ``serve --workers``
+    sets and creates its own (``share_with_workers``).
+
+    Args:
+        environ: The environment to read (this process's when omitted).
+    """
+    env = os.environ if environ is None else environ
+    # prometheus-client still honours the lower-case spelling (deprecated) when the other is unset.
+    name = next((n for n in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir") if n in env), None)
+    if name is None:
+        return None
+    value = env[name]
+    if value and os.path.isdir(value) and os.access(value, os.W_OK | os.X_OK):
+        return None
+    found = "not a directory this user can write" if os.path.isdir(value) else "not a directory"
+    return (
+        f"{name}={value!r} is {found}: prometheus-client keeps the metrics of several processes there "
+        f"(`precedent serve --workers N` sets its own). Unset {name}, or create that directory empty"
+    )
 
 
 def describe_invalid(error: ValidationError) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,6 +12,7 @@ from precedent.cli.main import main
 from precedent.cli.startup_failure import Message, SaidStartupFailure
 from precedent.errors import ConfigError
 from tests.cli.output import said
+from tests.support.cli_process import ROOT, cli_env
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,3 +94,29 @@ def test_one_process_on_a_data_directory_it_cannot_write_is_refused_before_the_m
     assert "error: cannot open the map in" in text
     assert "for writing" in text
     assert "Check the directory is writable by this user" in text
+
+
+def test_a_metrics_directory_that_is_not_there_is_refused_as_a_setting_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    # The installed script's module: prometheus-client opened a file in the missing directory
+    # while `precedent` imported its commands, a FileNotFoundError traceback before any setting.
+    gone = tmp_path / "gone"
+    env = {**cli_env(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(gone), "COLUMNS": "1000"}
+    ran = subprocess.run(
+        [sys.executable, "-m", "precedent.cli.entry", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 2  # as the CLI's other invalid settings
+    err = " ".join(ran.stderr.split())
+    assert err.startswith(
+        f"error: invalid setting: PROMETHEUS_MULTIPROC_DIR='{tmp_path / 'gone'}' is not a directory"
+    )
+    assert "Unset PROMETHEUS_MULTIPROC_DIR, or create that directory empty" in err
+    assert "Traceback" not in ran.stderr
+    assert not (tmp_path / "gone").exists()
