@@ -8,25 +8,30 @@ import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from pydantic import SecretStr
 
+from precedent.cli.mcp import reader_runtime
 from precedent.cli.worker import WORKER_OPTIONS
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.errors import ConfigError, NotFound, SchemaError, StoreLocked, StoreUnavailable
+from precedent.notebook import connect
 from precedent.retrieval import DescribedQuery, IncidentQuery
 from precedent.runtime import Runtime, RuntimeOptions
 from precedent.store import NewDelivery
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
 from tests.store.contract_graph import DIMENSIONS, EDGES, NODES
+from tests.support.flaky_port import FlakyPort
 from tests.webhooks.payloads import CREATED, body, incident_event
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from precedent.embedding import Embedder
+    from tests.support.neo4j_server import Neo4jServer
 
 
 class ModelLoader:
@@ -243,3 +248,37 @@ async def test_the_worker_deletes_deliveries_older_than_the_retention_setting(da
         assert await runtime.webhooks.worker.drain() == 0
         assert await runtime.webhooks.inbox.get("msg_old") is None
         assert await runtime.webhooks.inbox.get("msg_recent") is not None
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("client", ["notebook", "mcp"])
+async def test_the_notebook_and_mcp_wait_for_a_neo4j_still_starting_as_serve_does(
+    neo4j: Neo4jServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, client: str
+) -> None:
+    # Started with a Neo4j just started (compose), connect() and `precedent mcp` failed at their
+    # first attempt, where serve waits PRECEDENT_NEO4J_START_WAIT_SECONDS for it.
+    target = urlsplit(neo4j.uri)
+    assert target.hostname is not None
+    assert target.port is not None
+    async with FlakyPort(target.hostname, target.port, drops=2) as starting:
+        settings = Settings(
+            store="neo4j",
+            neo4j_uri=f"bolt://127.0.0.1:{starting.port}",
+            neo4j_user=neo4j.user or "neo4j",
+            neo4j_password=SecretStr(neo4j.password or ""),
+            neo4j_start_wait_seconds=60,
+            data_dir=tmp_path,
+        )
+        with caplog.at_level(logging.INFO, logger="precedent.store"):
+            if client == "notebook":
+                opened = await connect(settings)
+                await opened.close()
+            else:
+                async with reader_runtime(settings) as runtime:
+                    assert await runtime.store.get_meta("schema_version") is not None
+        assert starting.connections > 2
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "precedent.store"]
+    assert said[0][0] == "WARNING"
+    assert said[0][1].startswith("waiting for the store: attempt 1 failed")
+    assert said[-1][0] == "INFO"
+    assert said[-1][1].startswith("the store is up (attempt ")

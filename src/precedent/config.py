@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     """Seconds an API request's Neo4j read is retried on transient failures before it answers 503;
     background work (the webhook worker, a sync) retries for 30 s, to ride out a restart."""
     neo4j_start_wait_seconds: float = Field(default=30.0, ge=0)
-    """Seconds ``serve`` waits for Neo4j to come up at start-up (started beside it by compose or
-    systemd) before it gives up; 0 gives up at the first failure."""
+    """Seconds ``serve`` (and ``worker``, ``mcp``, the notebook's ``connect``) waits for Neo4j to come
+    up at start-up (started beside it by compose or systemd) before it gives up; 0 gives up at the
+    first failure."""
 
     embedding_model: str = "all-MiniLM-L6-v2"
     """A model name or a local sentence-transformers directory; never downloaded at run time."""

@@ -82,6 +82,9 @@ class RuntimeOptions:
         checked_before_model: The entry point made ``check_before_model``'s checks itself, so a
             service does not make them again (``serve`` in one process: its refusal is a
             command's error, said before uvicorn starts).
+        waits_for_store: Wait for a Neo4j not up yet as a service does, without a service's other
+            start-up checks: a client started with it rather than typed after it (the notebook's
+            ``connect``, ``precedent mcp``, which an editor starts).
     """
 
     model: bool = True
@@ -91,6 +94,7 @@ class RuntimeOptions:
     webhook_receiver: bool = True
     service: bool = False
     checked_before_model: bool = False
+    waits_for_store: bool = False
 
 
 class Runtime:
@@ -147,9 +151,12 @@ class Runtime:
         self._citation_edits: CitationEdits | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, model: bool = True, read_only: bool = False) -> Runtime:
-        """A runtime that builds everything from ``settings`` when entered."""
-        return cls(settings=settings, options=RuntimeOptions(model=model, read_only=read_only))
+    def from_settings(
+        cls, settings: Settings, *, model: bool = True, read_only: bool = False, waits_for_store: bool = False
+    ) -> Runtime:
+        """A runtime that builds everything from ``settings`` when entered (``RuntimeOptions``)."""
+        options = RuntimeOptions(model=model, read_only=read_only, waits_for_store=waits_for_store)
+        return cls(settings=settings, options=options)
 
     @property
     def store(self) -> GraphStore:
@@ -376,8 +383,9 @@ class Runtime:
                 cache.close()
 
     def _store_wait(self, settings: Settings) -> float:
-        """Seconds to wait for the store: a service's for a Neo4j not up yet, else none."""
-        waits = self._options.service and settings.store == "neo4j"
+        """Seconds to wait for the store: a service's (or a client's started beside it) for a
+        Neo4j not up yet, else none."""
+        waits = (self._options.service or self._options.waits_for_store) and settings.store == "neo4j"
         return settings.neo4j_start_wait_seconds if waits else 0.0
 
     def _require_settings(self) -> Settings:

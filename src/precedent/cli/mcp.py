@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from precedent.config import Settings
 
-__all__ = ["register", "run"]
+__all__ = ["reader_runtime", "register", "run"]
 
 log = logging.getLogger("precedent.cli.mcp")
 
@@ -40,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve over stdin/stdout until the client closes them."""
     viewer = Viewer(include_private=True, name="mcp-stdio") if args.include_private else PUBLIC_VIEWER
-    # Read-only: the embedded map may be open for writing by `precedent serve` or `sync` meanwhile.
-    async with Runtime.from_settings(settings, read_only=True) as runtime:
+    async with reader_runtime(settings) as runtime:
         # The client's handshake is answered at once, and lookups with it; the model loads
         # meanwhile, and a question by meaning (similar incidents, search) waits for it.
         warming = asyncio.create_task(_warm_up(runtime))
@@ -50,6 +49,13 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             warming.cancel()
     return 0
+
+
+def reader_runtime(settings: Settings) -> Runtime:
+    """The server's runtime: read-only, as the embedded map may be open for writing by ``serve`` or
+    ``sync`` meanwhile; and, as an editor may start it beside a Neo4j still starting, it waits for
+    Neo4j up to ``PRECEDENT_NEO4J_START_WAIT_SECONDS``, as ``serve`` does."""
+    return Runtime.from_settings(settings, read_only=True, waits_for_store=True)
 
 
 async def _warm_up(runtime: Runtime) -> None:

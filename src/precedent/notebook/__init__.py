@@ -36,6 +36,7 @@ async def connect(
     Raises:
         PrecedentError: if the map or the model cannot be opened (nothing is left open).
     """
-    runtime = Runtime.from_settings(settings or Settings(), read_only=read_only)
+    # A notebook started beside a Neo4j still starting (compose) waits for it, as `serve` does.
+    runtime = Runtime.from_settings(settings or Settings(), read_only=read_only, waits_for_store=True)
     await runtime.open()
     return Map(runtime, OWNER_VIEWER if include_private else PUBLIC_VIEWER, read_only=read_only)
