@@ -229,6 +229,64 @@ async def test_prune_deletes_only_final_deliveries_finished_before_the_cutoff(in
     assert await inbox.backlog() == Backlog(2, T0)
 
 
+class BatchedSqlite(SqliteInbox):
+    """The SQLite inbox, noting how many deliveries each of a prune's transactions deleted."""
+
+    batches: list[int]
+
+    async def _prune_batch(self, before: int) -> int:
+        deleted = await super()._prune_batch(before)
+        self.batches = [*getattr(self, "batches", []), deleted]
+        return deleted
+
+
+class BatchedNeo4j(Neo4jInbox):
+    """The Neo4j inbox, noting how many deliveries each of a prune's transactions deleted."""
+
+    batches: list[int]
+
+    async def _prune_batch(self, before: int) -> tuple[int, int]:
+        seen, deleted = await super()._prune_batch(before)
+        self.batches = [*getattr(self, "batches", []), deleted]
+        return seen, deleted
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+async def batched_inbox(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[BatchedSqlite | BatchedNeo4j]:
+    inbox: BatchedSqlite | BatchedNeo4j
+    if request.param == "sqlite":
+        inbox = BatchedSqlite(tmp_path / "webhooks.sqlite")
+    else:
+        from neo4j import AsyncGraphDatabase
+
+        neo4j: Neo4jServer = request.getfixturevalue("neo4j")
+
+        async with AsyncGraphDatabase.driver(neo4j.uri, auth=neo4j.auth) as driver:
+            await driver.execute_query("MATCH (d:WebhookDelivery) DETACH DELETE d")
+        inbox = BatchedNeo4j(neo4j.uri, auth=neo4j.auth, database="neo4j")
+    await inbox.open()
+    yield inbox
+    await inbox.close()
+
+
+async def test_a_prune_of_thousands_deletes_them_all_a_thousand_per_transaction(
+    batched_inbox: BatchedSqlite | BatchedNeo4j,
+) -> None:
+    # The first prune after the retention is turned on (or of an inbox that was flooded) may
+    # find thousands: each transaction deletes a thousand at most, so receiving is held up by
+    # one batch, never by the whole prune.
+    for n in range(2500):
+        await batched_inbox.record(new(f"old_{n:04}", T0 + timedelta(milliseconds=n), state="ignored"))
+    await batched_inbox.record(new("recent", T0 + timedelta(days=31), state="ignored"))
+    await batched_inbox.record(new("waiting"))  # as old, but not finished: kept
+    assert await batched_inbox.prune(finished_before=T0 + timedelta(days=30)) == 2500
+    assert batched_inbox.batches == [1000, 1000, 500]
+    assert {d.id for d in await batched_inbox.recent(10)} == {"recent", "waiting"}
+    assert await batched_inbox.prune(finished_before=T0 + timedelta(days=30)) == 0
+
+
 async def test_a_delivery_retried_by_hand_is_not_pruned(inbox: Inbox) -> None:
     await inbox.record(new("msg_1"))
     await inbox.claim("w1", now=T0, lease=LEASE)

@@ -358,14 +358,18 @@ class SqliteInbox:
 
     async def prune(self, *, finished_before: datetime) -> int:
         """See ``Inbox.prune``."""
-        params = {"before": _ms(finished_before), "batch": _PRUNE_BATCH}
+        deleted = 0
+        while True:
+            batch = await self._prune_batch(_ms(finished_before))
+            deleted += batch
+            if batch < _PRUNE_BATCH:
+                return deleted
+
+    async def _prune_batch(self, before: int) -> int:
+        """Delete up to ``_PRUNE_BATCH`` of ``prune``'s deliveries in one transaction (one statement)."""
+        params = {"before": before, "batch": _PRUNE_BATCH}
 
         def work(connection: sqlite3.Connection) -> int:
             return connection.execute(_PRUNE, params).rowcount
 
-        deleted = 0
-        while True:
-            batch = await self._call("pruning", work)
-            deleted += batch
-            if batch < _PRUNE_BATCH:
-                return deleted
+        return await self._call("pruning", work)

@@ -201,7 +201,20 @@ class Neo4jInbox:
 
     async def prune(self, *, finished_before: datetime) -> int:
         """See ``Inbox.prune``."""
-        params = {"states": sorted(FINAL_STATES), "before": _ms(finished_before), "batch": _PRUNE_BATCH}
+        deleted = 0
+        while True:
+            seen, batch = await self._prune_batch(_ms(finished_before))
+            deleted += batch
+            if seen < _PRUNE_BATCH:
+                return deleted
+
+    async def _prune_batch(self, before: int) -> tuple[int, int]:
+        """Delete up to ``_PRUNE_BATCH`` of ``prune``'s deliveries in one transaction.
+
+        Returns:
+            How many were candidates, and how many of them were deleted.
+        """
+        params = {"states": sorted(FINAL_STATES), "before": before, "batch": _PRUNE_BATCH}
 
         async def work(tx: Runner) -> tuple[int, int]:
             candidates = [r["id"] for r in await fetch(tx, queries.INBOX_PRUNE_CANDIDATES, params)]
@@ -210,9 +223,4 @@ class Neo4jInbox:
             records = await fetch(tx, queries.INBOX_PRUNE, {**params, "ids": candidates})
             return len(candidates), int(records[0]["deleted"])
 
-        deleted = 0
-        while True:
-            seen, batch = await self._connection.write(work, "pruning webhook deliveries")
-            deleted += batch
-            if seen < _PRUNE_BATCH:
-                return deleted
+        return await self._connection.write(work, "pruning webhook deliveries")
