@@ -34,7 +34,8 @@ async def sqlite_inbox(tmp_path: Path) -> AsyncIterator[Inbox]:
 
 async def _neo4j_inbox(neo4j: Neo4jServer) -> Neo4jInbox:
     auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
-    return Neo4jInbox(neo4j.uri, auth=auth, database="neo4j")
+    # The contract's tests move time by hand: leases on the time they pass, as SQLite's.
+    return Neo4jInbox(neo4j.uri, auth=auth, database="neo4j", lease_clock="caller")
 
 
 @pytest.fixture
@@ -398,3 +399,36 @@ async def test_the_sqlite_inbox_reads_its_volume_without_writing_and_names_no_pa
     )
     assert read == [tmp_path / "data"]
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.neo4j
+async def test_neo4j_leases_run_on_the_databases_clock_whatever_the_workers_clocks_say(
+    neo4j_inbox: Inbox, neo4j: Neo4jServer
+) -> None:
+    # Workers on several machines: one whose clock ran an hour ahead found every lease run out
+    # by its clock, and took deliveries another worker was still working on.
+    on_database_clock = Neo4jInbox(neo4j.uri, auth=neo4j.auth, database="neo4j")
+    await on_database_clock.open()
+    try:
+        now = datetime.now(UTC)
+        await on_database_clock.record(new("live", now))
+        await on_database_clock.record(new("short", now))
+        [held] = await on_database_clock.claim("w1", now=now, lease=timedelta(minutes=5))
+        assert held.id == "live"
+        assert held.lease_expires_at is not None
+        assert held.lease_expires_at - now < timedelta(minutes=6)  # the server's now, give or take
+        ahead = now + timedelta(hours=1)
+        [other] = await on_database_clock.claim("w2", now=ahead, lease=timedelta(minutes=5))
+        assert other.id == "short"  # w1's live lease is not taken, however late w2 thinks it is
+        assert not await on_database_clock.renew("live", "w2", now=ahead, lease=timedelta(minutes=5))
+        assert await on_database_clock.renew("live", "w1", now=now, lease=timedelta(minutes=5))
+        # A lease that did run out (by the server's clock) passes on, even to a worker behind.
+        assert await on_database_clock.fail("short", "w2", now=ahead, error="x", retry_at=now)
+        [brief] = await on_database_clock.claim("w2", now=now, lease=timedelta(milliseconds=1))
+        assert brief.id == "short"
+        await asyncio.sleep(0.05)
+        behind = now - timedelta(hours=1)
+        taken = await on_database_clock.claim("w3", now=behind, lease=timedelta(minutes=5))
+        assert [d.id for d in taken] == ["short"]
+    finally:
+        await on_database_clock.close()

@@ -114,7 +114,12 @@ async def embedded_backend(embedded_store: GraphStore, tmp_path: Path) -> Backen
 @pytest.fixture
 async def neo4j_backend(neo4j_store: GraphStore, neo4j: Neo4jServer) -> Backend:
     auth = (neo4j.user, neo4j.password) if neo4j.user and neo4j.password else None
-    return Backend("neo4j", neo4j_store, lambda: Neo4jInbox(neo4j.uri, auth=auth, database="neo4j"))
+    # Workers here run on clocks the tests move by hand: leases on them, as the SQLite inbox's.
+    return Backend(
+        "neo4j",
+        neo4j_store,
+        lambda: Neo4jInbox(neo4j.uri, auth=auth, database="neo4j", lease_clock="caller"),
+    )
 
 
 @pytest.fixture(params=["embedded_backend", "neo4j_backend"])

@@ -97,7 +97,9 @@ class Backlog:
 class Inbox(Protocol):
     """Durable, idempotent storage of webhook deliveries, shared by every worker of one deployment.
 
-    Times are passed in by the caller (the worker's clock) and stored to the millisecond.
+    Times are passed in by the caller (the worker's clock) and stored to the millisecond; the
+    Neo4j inbox, whose workers may run on several machines, times its leases by the database's
+    clock instead (``lease_clock``), so a worker whose clock runs ahead cannot take a live lease.
     """
 
     async def open(self) -> None:

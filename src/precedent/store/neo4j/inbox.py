@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from precedent.graph_schema import load_schema
 from precedent.store.inbox import FINAL_STATES, Backlog, Delivery, DeliveryState, NewDelivery
@@ -33,6 +33,10 @@ _PRUNE_BATCH = 1000  # deletions per transaction: a large prune never holds one 
 
 def _ms(when: datetime) -> int:
     return round(when.timestamp() * 1000)
+
+
+def _ms_of(duration: timedelta) -> int:
+    return round(duration.total_seconds() * 1000)
 
 
 def _time(value: object) -> datetime | None:
@@ -71,10 +75,26 @@ class Neo4jInbox:
         uri: ``neo4j://`` or ``bolt://`` URI.
         auth: ``(user, password)``, or ``None`` for a server without authentication.
         database: The database holding the map.
+        lease_clock: Whose clock leases run on. ``"database"`` (the default): the server's, so
+            workers on several machines agree on whether a lease is live however their clocks
+            disagree; the ``now`` each call is given still dates arrivals, retries and finishes.
+            ``"caller"``: the ``now`` given, as on the SQLite inbox (tests that move time by hand).
     """
 
-    def __init__(self, uri: str, *, auth: tuple[str, str] | None, database: str) -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        auth: tuple[str, str] | None,
+        database: str,
+        lease_clock: Literal["database", "caller"] = "database",
+    ) -> None:
         self._connection = Connection(uri, auth, database)
+        self._lease_clock = lease_clock
+
+    def _lease_now(self, now: datetime) -> int | None:
+        """``$lease_now``: ``None`` for the database's clock (``timestamp()`` in the query)."""
+        return _ms(now) if self._lease_clock == "caller" else None
 
     async def open(self) -> None:
         """Connect and make sure the inbox's constraint and indexes exist.
@@ -120,7 +140,13 @@ class Neo4jInbox:
 
     async def claim(self, owner: str, *, now: datetime, lease: timedelta, limit: int = 1) -> list[Delivery]:
         """See ``Inbox.claim``."""
-        params = {"now": _ms(now), "owner": owner, "expires": _ms(now + lease), "limit": limit}
+        params = {
+            "now": _ms(now),
+            "lease_now": self._lease_now(now),
+            "lease_ms": _ms_of(lease),
+            "owner": owner,
+            "limit": limit,
+        }
 
         async def work(tx: Runner) -> tuple[int, list[Delivery]]:
             candidates = [r["id"] for r in await fetch(tx, queries.INBOX_CANDIDATES, params)]
@@ -145,7 +171,12 @@ class Neo4jInbox:
 
     async def renew(self, delivery_id: str, owner: str, *, now: datetime, lease: timedelta) -> bool:
         """See ``Inbox.renew``."""
-        params: dict[str, object] = {"id": delivery_id, "owner": owner, "expires": _ms(now + lease)}
+        params: dict[str, object] = {
+            "id": delivery_id,
+            "owner": owner,
+            "lease_now": self._lease_now(now),
+            "lease_ms": _ms_of(lease),
+        }
         return await self._held(queries.INBOX_RENEW, params, "renewing a webhook lease")
 
     async def complete(self, delivery_id: str, owner: str, *, now: datetime, outcome: str) -> bool:

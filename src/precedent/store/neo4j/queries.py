@@ -669,6 +669,10 @@ def text_search(predicates: str) -> str:
 # Times are epoch milliseconds. Statements that change a leased delivery first take its write lock
 # (INBOX_LOCK) and only then check who holds the lease, in a second statement of the same
 # transaction, so two workers can never both act on one lease.
+# Leases run on the database's clock: $lease_now is null and timestamp() is the time, so workers
+# on machines whose clocks disagree agree on whether a lease is live (a worker an hour ahead
+# would otherwise take every lease as run out). Tests that move time by hand pass $lease_now.
+_LEASE_NOW = "coalesce($lease_now, timestamp())"
 
 INBOX_RECORD = (
     "MERGE (d:WebhookDelivery {id: $id})\n"
@@ -680,10 +684,10 @@ INBOX_RECORD = (
 # and received before it.
 _INBOX_CLAIMABLE = (
     "((d.state = 'pending' AND d.available_at <= $now)\n"
-    "   OR (d.state = 'leased' AND d.lease_expires_at <= $now))\n"
+    f"   OR (d.state = 'leased' AND d.lease_expires_at <= {_LEASE_NOW}))\n"
     "  AND (d.incident_id IS NULL OR NOT EXISTS {\n"
     "    MATCH (o:WebhookDelivery {incident_id: d.incident_id})\n"
-    "    WHERE o.id <> d.id AND ((o.state = 'leased' AND o.lease_expires_at > $now)\n"
+    f"    WHERE o.id <> d.id AND ((o.state = 'leased' AND o.lease_expires_at > {_LEASE_NOW})\n"
     "      OR ((o.state = 'leased' OR (o.state = 'pending' AND o.available_at <= $now))\n"
     "          AND (o.received_at < d.received_at OR (o.received_at = d.received_at AND o.id < d.id))))\n"
     "  })\n"
@@ -702,13 +706,13 @@ INBOX_TAKE = (
     "MATCH (d:WebhookDelivery) WHERE d.id IN $ids\n"
     "  AND "
     + _INBOX_CLAIMABLE
-    + "SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = $expires,\n"
+    + f"SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = {_LEASE_NOW} + $lease_ms,\n"
     "    d.attempts = d.attempts + 1, d.started_at = coalesce(d.started_at, $now)\n"
     "RETURN d {.*} AS delivery"
 )
 INBOX_LOCK = "MATCH (d:WebhookDelivery {id: $id}) SET d.locked = true REMOVE d.locked"
 _INBOX_HELD = "MATCH (d:WebhookDelivery {id: $id}) WHERE d.state = 'leased' AND d.lease_owner = $owner\n"
-INBOX_RENEW = _INBOX_HELD + "SET d.lease_expires_at = $expires RETURN count(d) AS changed"
+INBOX_RENEW = _INBOX_HELD + f"SET d.lease_expires_at = {_LEASE_NOW} + $lease_ms RETURN count(d) AS changed"
 INBOX_COMPLETE = (
     _INBOX_HELD + "SET d.state = 'done', d.outcome = $outcome, d.error = null, d.finished_at = $now,\n"
     "    d.lease_expires_at = null\n"
