@@ -229,7 +229,7 @@ class Worker:
                 if failed_looks:
                     log.warning(
                         "webhook worker %s: the inbox answers again after %.0f s; %d looks at it "
-                        "failed meanwhile, and the deliveries waiting in it are being worked through",
+                        "failed meanwhile, and the deliveries that waited were worked on",
                         self.name,
                         (self._clock() - failing_since).total_seconds(),
                         failed_looks,
