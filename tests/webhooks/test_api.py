@@ -286,6 +286,11 @@ async def test_an_unreachable_neo4j_inbox_gets_503_on_every_webhook_route(
         assert await send(client, body(incident_event()), "msg_1") == 503
         assert (await client.get("/v1/webhooks/deliveries")).status_code == 503
         assert (await client.post("/v1/webhooks/deliveries/msg_1/retry")).status_code == 503
+        # Not ready either: a load balancer would keep sending it deliveries that each get 503.
+        ready = await client.get("/ready")
+        assert ready.status_code == 503
+        detail = ready.json()["detail"]
+        assert detail == "the webhook inbox is not available yet; see the server log and retry"
 
 
 def _closed_port() -> int:

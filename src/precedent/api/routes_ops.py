@@ -32,8 +32,9 @@ async def ready(
 
     Answers 503 (problem+json) while the app starts or stops (the runtime, which holds the loaded
     model and the migrated store, is not there yet), when the store stops answering, or when the
-    webhook inbox's disk is all but full: a load balancer should send deliveries elsewhere rather
-    than here, where each would be answered 503. Each check is cheap (a read, a statvfs).
+    webhook inbox could not be opened or its disk is all but full: a load balancer should send
+    deliveries elsewhere rather than here, where each would be answered 503. Each check is cheap
+    (a read, a flag, a statvfs).
     """
     del finder  # its presence is the check: it exists only once the model has loaded
     try:
@@ -42,8 +43,9 @@ async def ready(
         raise StoreUnavailable(
             f"the store does not answer ({type(exc).__name__}); check it is running", for_clients=True
         ) from exc
+    inbox = webhooks.require_inbox()  # not opened yet (its store down): deliveries would get 503
     try:
-        full = await asyncio.wait_for(webhooks.inbox.cannot_record(), READY_TIMEOUT_SECONDS)
+        full = await asyncio.wait_for(inbox.cannot_record(), READY_TIMEOUT_SECONDS)
     except TimeoutError as exc:
         raise StoreUnavailable(
             "the webhook inbox's disk does not answer (TimeoutError); check its volume", for_clients=True
