@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -126,3 +128,42 @@ async def test_the_next_serve_finishes_a_delivery_a_stop_interrupted(tmp_path: P
     finally:
         await again.stop()
     assert second.done == ["msg_1"]
+
+
+class OpensAtTheFourthTry(SqliteInbox):
+    """An inbox whose store is down for its first three opens (Neo4j still starting, say)."""
+
+    opens = 0
+
+    async def open(self) -> None:
+        self.opens += 1
+        if self.opens < 4:
+            raise StoreUnavailable("Neo4j at bolt://db:7687 is unreachable. Check the server is running")
+        await super().open()
+
+
+async def test_an_inbox_that_opens_late_is_logged_as_it_fails_and_as_it_opens_not_each_try(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It logged an ERROR every 5 seconds for as long as the inbox's store was down.
+    inbox = OpensAtTheFourthTry(tmp_path / "webhooks.sqlite")
+    options = replace(FAST, poll_interval=0.001, outage_pause_max=0.004)
+    service = WebhookService(inbox, None, SlowToWindDown(), options, receives=False)
+    with caplog.at_level("INFO", logger="precedent.webhooks"):
+        await service.start()
+        while True:
+            try:
+                service.require_inbox()
+            except StoreUnavailable:  # not open yet
+                await asyncio.sleep(0.01)
+            else:
+                break
+        await service.stop()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [level for level, _ in said] == ["ERROR", "WARNING"]
+    assert said[0][1].startswith(
+        "webhook inbox unavailable; deliveries get 503 until it opens (tried again every 0.004 s at "
+        "most, one line when it opens): Neo4j at bolt://db:7687 is unreachable"
+    )
+    assert said[1][1].startswith("webhook inbox open after ")
+    assert said[1][1].endswith("(attempt 4); deliveries are received again")

@@ -1,8 +1,9 @@
 """Owns the webhook machinery for a process's lifetime: the inbox, the receiver and the worker.
 
-``start`` opens the inbox and starts the worker; an inbox that cannot be opened is logged, tried
-again every few seconds, and meanwhile the receiver answers 503 (so incident.io keeps the
-deliveries and retries) while the rest of the API serves on.
+``start`` opens the inbox and starts the worker; an inbox that cannot be opened is tried again,
+less and less often (``outage_pause``), and meanwhile the receiver answers 503 (so incident.io
+keeps the deliveries and retries) while the rest of the API serves on. The log says so once as
+the first attempt fails and once when the inbox opens, not at every attempt.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from precedent.errors import DeliveryNotRetryable, NotFound, StoreError, StoreUnavailable
 from precedent.webhooks.priority import AckPriority
 from precedent.webhooks.receiver import Receiver
-from precedent.webhooks.worker import Worker, WorkerOptions
+from precedent.webhooks.worker import Worker, WorkerOptions, outage_pause
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["WebhookService"]
 
 log = logging.getLogger("precedent.webhooks")
-
-_REOPEN_SECONDS = 5.0
 
 
 class WebhookService:
@@ -60,6 +59,7 @@ class WebhookService:
         priority: AckPriority | None = None,
     ) -> None:
         self.inbox = inbox
+        self._options = options or WorkerOptions()
         self.priority = priority or AckPriority()
         self.worker = Worker(inbox, processor, options, clock=clock, priority=self.priority)
         self.receiver = Receiver(
@@ -115,24 +115,37 @@ class WebhookService:
                 "incident.io webhooks are OFF: PRECEDENT_INCIDENTIO_WEBHOOK_SECRET is not set, so "
                 "POST /v1/webhooks/incident-io answers 503"
             )
-        if await self._try_open():
-            self._start_worker()
-        else:
-            self._task = asyncio.create_task(self._open_later(), name="precedent-webhook-inbox")
-
-    async def _try_open(self) -> bool:
         try:
             await self.inbox.open()
         except StoreError as exc:
-            log.error("webhook inbox unavailable; deliveries get 503 until it opens: %s", exc)
-            return False
-        self._open = True
-        return True
+            log.error(
+                "webhook inbox unavailable; deliveries get 503 until it opens (tried again every %g s "
+                "at most, one line when it opens): %s",
+                max(self._options.outage_pause_max, self._options.poll_interval),
+                exc,
+            )
+            self._task = asyncio.create_task(self._open_later(), name="precedent-webhook-inbox")
+        else:
+            self._open = True
+            self._start_worker()
 
     async def _open_later(self) -> None:
-        while not await self._try_open():
-            await asyncio.sleep(_REOPEN_SECONDS)
-        log.info("webhook inbox open")
+        failed_since = self.clock()
+        attempts = 1
+        while True:
+            await asyncio.sleep(outage_pause(attempts, self._options))
+            attempts += 1
+            try:
+                await self.inbox.open()
+            except StoreError:
+                continue
+            break
+        self._open = True
+        log.warning(
+            "webhook inbox open after %.0f s (attempt %d); deliveries are received again",
+            (self.clock() - failed_since).total_seconds(),
+            attempts,
+        )
         if self._run_worker:
             await self.worker.run()
 
