@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html import unescape
 from typing import TYPE_CHECKING
 
+from precedent.embedding import HashEmbedder
+from precedent.model import Node
+from tests.web.conftest import DIMENSIONS, copied_map, signed_in_reader
+
 if TYPE_CHECKING:
-    from tests.web.conftest import Pages
+    from tests.web.conftest import Pages, WebOrg
 
 
 def _references(html: str) -> list[str]:
     return re.findall(r'<li><a href="/ui/incidents/(INC-\d+)">', html)
+
+
+def _ticked(html: str) -> list[str]:
+    """The statuses whose boxes the filter form has ticked, in the form's order."""
+    return re.findall(r'<input type="checkbox" name="status" value="([^"]+)" checked>', html)
+
+
+def _link(html: str, link_id: str) -> str | None:
+    found = re.search(rf'<a id="{link_id}"[^>]* href="([^"]+)">', html)
+    return unescape(found.group(1)) if found else None
 
 
 async def _every_page(pages: Pages, path: str) -> list[str]:
@@ -21,10 +36,10 @@ async def _every_page(pages: Pages, path: str) -> list[str]:
         response = await pages.client.get(path)
         assert response.status_code == 200, (path, response.text)
         seen += _references(response.text)
-        found = re.search(r'<a id="next-page" rel="next" href="([^"]+)">Next page</a>', response.text)
-        if found is None:
+        following = _link(response.text, "next-page")
+        if following is None:
             return seen
-        path = unescape(found.group(1))
+        path = following
 
 
 async def test_the_incident_list_pages_newest_first_through_every_incident_the_viewer_may_see(
@@ -63,7 +78,7 @@ async def test_the_filters_keep_their_values_and_page_on_within_them(pages: Page
     await pages.sign_in(pages.org.private_token)
     status = str(pages.org.public.properties["status"])
     html = (await pages.client.get("/ui/incidents", params={"status": status.lower()})).text
-    assert f"<option selected>{status}</option>" in html
+    assert _ticked(html) == [status]
     assert _references(html)
     for ref in _references(html):
         assert status in unescape(re.search(rf'/ui/incidents/{ref}">.*?</li>', html, re.S).group(0))  # type: ignore[union-attr]
@@ -79,7 +94,7 @@ async def test_a_bad_filter_is_the_list_saying_why_with_its_form_kept(pages: Pag
     assert unknown_status.headers["content-type"].startswith("text/html")
     assert 'id="refused"' in unknown_status.text
     assert "Sleeping" in unknown_status.text
-    assert "<option selected>Sleeping</option>" in unknown_status.text
+    assert _ticked(unknown_status.text) == ["Sleeping"]
     assert 'name="service" type="search" value="x"' in unknown_status.text
     unknown_service = await pages.client.get("/ui/incidents", params={"service": "no-such-service"})
     assert unknown_service.status_code == 400
@@ -113,3 +128,126 @@ async def test_the_home_counts_and_the_nav_lead_to_the_lists(pages: Pages) -> No
     assert nav is not None
     assert 'href="/ui/incidents"' in nav.group(1)
     assert 'href="/ui/services"' in nav.group(1)
+
+
+async def test_several_statuses_list_any_of_them_given_as_the_api_takes_them_or_as_ticked_boxes(
+    web_org: WebOrg,
+) -> None:
+    async with copied_map(web_org, "statuses-data") as (data_dir, store):
+        public = sorted(
+            [n async for n in store.scan_nodes(["Incident"]) if n.visibility == "public"], key=lambda n: n.id
+        )
+        groups = (
+            ("Triage", "triage", public[:2]),
+            ("Investigating", "live", public[2:5]),
+            ("Monitoring", "live", public[5:6]),
+        )
+        await store.upsert_nodes(
+            [
+                dataclasses.replace(
+                    n, properties={**n.properties, "status": name, "status_category": category}
+                )
+                for name, category, nodes in groups
+                for n in nodes
+            ]
+        )
+        ranked = sorted(
+            [n async for n in store.scan_nodes(["IncidentStatus"])],
+            key=lambda n: float(n.properties["rank"]),  # type: ignore[arg-type]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            # The API's form (in any case), and the form's: one parameter per ticked box.
+            given = await client.get("/ui/incidents", params={"status": "Triage, investigating"})
+            ticked = await client.get(
+                "/ui/incidents", params=[("status", "Triage"), ("status", "Investigating")]
+            )
+            assert given.status_code == ticked.status_code == 200
+            wanted = {str(n.properties["reference"]) for _, _, nodes in groups[:2] for n in nodes}
+            assert set(_references(given.text)) == wanted
+            assert _references(ticked.text) == _references(given.text)
+            for html in (given.text, ticked.text):
+                assert _ticked(html) == ["Triage", "Investigating"]
+                # A box per status the map knows, in the order an incident goes through them.
+                boxes = re.findall(r'<input type="checkbox" name="status" value="([^"]+)"', html)
+                assert boxes == [str(n.properties["name"]) for n in ranked]
+            # The refusal names the status the map does not know among several.
+            refused = await client.get("/ui/incidents", params={"status": "Triage,Sleeping"})
+            assert refused.status_code == 400
+            assert "Sleeping" in unescape(re.search(r'id="refused">(.*?)</p>', refused.text).group(1))  # type: ignore[union-attr]
+            assert _ticked(refused.text) == ["Triage", "Sleeping"]
+
+
+async def test_later_pages_keep_several_statuses_in_the_apis_form(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    first = await pages.client.get("/ui/incidents", params=[("status", "Closed"), ("status", "Triage")])
+    following = _link(first.text, "next-page")
+    assert following is not None
+    assert following.startswith("/ui/incidents?status=Closed,Triage&cursor=")
+    listed = await _every_page(pages, "/ui/incidents?status=Closed,Triage")
+    assert len(listed) == len(set(listed)) == 30
+
+
+async def test_a_later_page_leads_back_to_the_newest_with_the_same_filters(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    first = (await pages.client.get("/ui/incidents", params={"status": "closed"})).text
+    assert _link(first, "newest-page") is None
+    second_path = _link(first, "next-page")
+    assert second_path is not None
+    second = (await pages.client.get(second_path)).text
+    assert "Newest declared first, continued." in second
+    newest = _link(second, "newest-page")
+    assert newest == "/ui/incidents?status=closed"
+    again = (await pages.client.get(newest)).text
+    assert _references(again) == _references(first)
+    assert _link(again, "newest-page") is None
+    # A cursor the list refuses (an old bookmark): the way back is there too.
+    service = pages.org.service_name
+    stale = await pages.client.get("/ui/incidents", params={"service": service, "cursor": "garbage"})
+    assert stale.status_code == 400
+    assert _link(stale.text, "newest-page") == f"/ui/incidents?service={service}"
+    # An empty cursor is the first page, not a later one.
+    empty = (await pages.client.get("/ui/incidents?cursor=")).text
+    assert "Newest declared first." in empty
+    assert _link(empty, "newest-page") is None
+
+
+async def test_a_later_page_of_services_leads_back_to_the_first(web_org: WebOrg) -> None:
+    async with copied_map(web_org, "many-services-data") as (data_dir, store):
+        # More than one page of 100: the catalog of a large organisation.
+        await store.upsert_nodes(
+            [Node(f"svc-extra-{i:03}", "Service", {"name": f"zz-extra-{i:03}"}) for i in range(100)]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            first = (await client.get("/ui/services")).text
+            assert _link(first, "first-page") is None
+            second_path = _link(first, "next-page")
+            assert second_path is not None
+            second = (await client.get(second_path)).text
+            assert "zz-extra-099" in second
+            assert _link(second, "first-page") == "/ui/services"
+            stale = await client.get("/ui/services", params={"cursor": "garbage"})
+            assert stale.status_code == 400
+            assert 'id="refused"' in stale.text
+            assert _link(stale.text, "first-page") == "/ui/services"
+
+
+def _current(html: str) -> list[str]:
+    """The header's links marked as the page the reader is on."""
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    return re.findall(r'<a [^>]*href="([^"]+)" aria-current="page">', nav.group(1))
+
+
+async def test_the_header_marks_the_link_to_the_page_the_reader_is_on(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    for path, current in (
+        ("/ui/", ["/ui/"]),
+        ("/ui/incidents", ["/ui/incidents"]),
+        ("/ui/incidents?status=Closed", ["/ui/incidents"]),
+        ("/ui/services", ["/ui/services"]),
+        (f"/ui/incidents/{pages.org.public_ref}", []),
+        ("/ui/search?q=latency", []),
+    ):
+        response = await pages.client.get(path)
+        assert response.status_code == 200, path
+        assert _current(response.text) == current, path

@@ -31,11 +31,18 @@ __all__ = ["LIST_PAGES"]
 INCIDENTS_PER_PAGE = 25
 
 
-def _next(path: str, cursor: str | None, **kept: str) -> str | None:
-    """The next page's address: the same filters, the API's cursor."""
-    if cursor is None:
-        return None
-    return f"{path}?{urlencode({**{k: v for k, v in kept.items() if v}, 'cursor': cursor})}"
+def _address(path: str, cursor: str | None = None, **kept: str) -> str:
+    """A page of a list: the same filters (several values comma-separated), the API's cursor."""
+    query = {**{k: v for k, v in kept.items() if v}, **({"cursor": cursor} if cursor else {})}
+    # Commas kept as typed, so the address reads as the API's (``status=Triage,Fixing``).
+    return f"{path}?{urlencode(query, safe=',')}" if query else path
+
+
+def _values(given: list[str] | None) -> tuple[str, ...]:
+    """A filter's values, as the API takes them (``status=a,b``) or as a form's ticked boxes send
+    them (``status=a&status=b``): each once, in the order given, blanks dropped."""
+    parts = (part.strip() for value in given or () for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
 
 
 @get("/incidents", name="web:incidents")
@@ -44,22 +51,28 @@ async def incidents_page(
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
-    service: FromQuery[str] = "",
-    status: FromQuery[str] = "",
+    service: FromQuery[list[str] | None] = None,
+    status: FromQuery[list[str] | None] = None,
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """Incidents newest declared first, by service and status, a page at a time.
+    """Incidents newest declared first, by services and statuses, a page at a time.
 
-    A filter the list refuses (a status the map does not know, a service it does not hold, a
-    stale cursor) is this page saying why, a 400, its form kept to correct, as the search page does.
+    Several statuses or services are any of them, as in the API: ``status=Triage,Investigating``,
+    or the form's ticked boxes. A filter the list refuses (a status the map does not know, a
+    service it does not hold, a stale cursor) is this page saying why, a 400, its form kept to
+    correct, as the search page does.
     """
-    service, status = service.strip(), status.strip()
+    services, statuses = _values(service), _values(status)
+    kept = {"service": ",".join(services), "status": ",".join(statuses)}
     form: dict[str, Any] = {
-        "service": service,
-        "status": status,
-        "statuses": await catalog.names("IncidentStatus"),
+        **kept,
+        "chosen": statuses,
+        # In the order an incident goes through them (the map ranks them so), open ones first.
+        "statuses": tuple(reversed(await catalog.names("IncidentStatus"))),
+        # Back to the first page from a later one, or from a cursor the list refused.
+        "newest_page": _address("/ui/incidents", **kept) if cursor else None,
     }
-    filters = IncidentFilters(statuses=(status,) if status else (), services=(service,) if service else ())
+    filters = IncidentFilters(statuses=statuses, services=services)
     try:
         found = await list_incidents(
             store, catalog, viewer, filters, limit=INCIDENTS_PER_PAGE, cursor=cursor or None
@@ -80,8 +93,8 @@ async def incidents_page(
         **form,
         refused=None,
         incidents=[(n, sorted(display_name(s) for _, s in affected.get(n.id, []))) for n in listed.items],
-        first_page=cursor is None,
-        next_page=_next("/ui/incidents", listed.next_cursor, service=service, status=status),
+        first_page=not cursor,
+        next_page=listed.next_cursor and _address("/ui/incidents", listed.next_cursor, **kept),
     )
 
 
@@ -103,16 +116,35 @@ async def services_page(
     session: NamedDependency[PageSession],
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """The catalog's services by name, their owners and their incidents in the hotspot window."""
-    listed = ServiceListResponse.from_page(await list_services(store, viewer, limit=MAX_LIMIT, cursor=cursor))
+    """The catalog's services by name, their owners and their incidents in the hotspot window.
+
+    A cursor the list refuses (an old bookmark, a copied address cut short) is this page saying
+    why, a 400, with the way back to its first page.
+    """
+    first_page = _address("/ui/services") if cursor else None
+    try:
+        found = await list_services(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
+    except InvalidQuery as refused:
+        return page(
+            "services.html",
+            session,
+            status_code=400,
+            title="Services",
+            weeks=HOTSPOT_WEEKS,
+            first_page=first_page,
+            refused=str(refused),
+        )
+    listed = ServiceListResponse.from_page(found)
     return page(
         "services.html",
         session,
         title="Services",
+        refused=None,
         services=listed.items,
         incidents=await _incidents_per_service(store, viewer),
         weeks=HOTSPOT_WEEKS,
-        next_page=_next("/ui/services", listed.next_cursor),
+        first_page=first_page,
+        next_page=listed.next_cursor and _address("/ui/services", listed.next_cursor),
     )
 
 
