@@ -6,6 +6,7 @@ import dataclasses
 import re
 from html import unescape
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from precedent.embedding import HashEmbedder
 from precedent.model import Node
@@ -251,3 +252,15 @@ async def test_the_header_marks_the_link_to_the_page_the_reader_is_on(pages: Pag
         response = await pages.client.get(path)
         assert response.status_code == 200, path
         assert _current(response.text) == current, path
+
+
+async def test_a_service_page_leads_to_every_incident_on_it(pages: Pages) -> None:
+    # Its own list stops at 30 days; the chart counts 26 weeks.
+    await pages.sign_in(pages.org.private_token)
+    name = pages.org.service_name
+    service = (await pages.client.get(f"/ui/services/{quote(name)}")).text
+    every = _link(service, "every-incident")
+    assert every == f"/ui/incidents?service={quote(name)}"
+    listed = await _every_page(pages, every)
+    assert pages.org.public_ref in listed
+    assert listed == await _every_page(pages, f"/ui/incidents?service={pages.org.service.id}")
