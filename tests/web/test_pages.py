@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape as html_unescape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -388,6 +389,26 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
         assert href is not None
         incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
         assert f"<h1>{named.group(1)}:" in incident.text
+
+
+async def test_a_search_hit_in_an_incident_opens_its_page_where_it_is(pages: Pages) -> None:
+    # On a long incident the matching update was a scroll through the whole timeline away.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    places = {"update": "update-", "follow-up": "follow-up-"}
+    parts = []
+    for node, item in re.findall(r'<li data-node="([^"]+)">(.*?)</li>', html, re.S):
+        kind = re.search(r'<span class="kind">([^<]+)</span>', item)
+        href = re.search(r'href="([^"]+)"', item)
+        if kind and href and kind.group(1) in (*places, "post-mortem"):
+            parts.append((node, kind.group(1), html_unescape(href.group(1))))
+    assert {kind for _, kind, _ in parts} >= {"update", "post-mortem"}, html
+    for node, kind, href in parts:
+        path, _, fragment = href.partition("#")
+        wanted = f"{places[kind]}{node}" if kind in places else "postmortem"
+        assert fragment == wanted, href
+        incident = (await pages.client.get(path)).text
+        assert f'id="{wanted}"' in incident, href
 
 
 async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:
