@@ -391,6 +391,26 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
         assert f"<h1>{named.group(1)}:" in incident.text
 
 
+def _meta_words(html: str) -> str:
+    """The first meta line of a page's header as text, as a screen reader reads it."""
+    meta = re.search(r'<p class="meta">(.*?)</p>', html, re.S)
+    assert meta is not None
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", "", meta.group(1))).split())
+
+
+async def test_the_badges_of_an_incident_read_as_separate_words(pages: Pages) -> None:
+    # "MinorClosedprivatestarted 2026-…": the badges' text ran together (and into the next word).
+    await pages.sign_in(pages.org.private_token)
+    props = pages.org.private.properties
+    incident = _meta_words((await pages.client.get(f"/ui/incidents/{pages.org.private_ref}")).text)
+    assert incident.startswith(f"{props['severity']} {props['status']} private started "), incident
+    path = f"/ui/investigations/{quote(pages.org.private_investigation, safe='')}"
+    investigation = _meta_words((await pages.client.get(path)).text)
+    # As it was when declared, then as it is now.
+    when_declared = rf"{props['severity']} \w+ \(now {props['status']}\) private declared "
+    assert re.match(when_declared, investigation), investigation
+
+
 async def test_a_search_hit_in_an_incident_opens_its_page_where_it_is(pages: Pages) -> None:
     # On a long incident the matching update was a scroll through the whole timeline away.
     await pages.sign_in(pages.org.read_token)
