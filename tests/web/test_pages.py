@@ -18,7 +18,7 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
 from precedent.links import Links
-from precedent.model import OWNER_VIEWER, Node
+from precedent.model import OWNER_VIEWER, Edge, GraphFilter, Node
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
 from precedent.web.pages_incident import SIMILAR
@@ -389,6 +389,36 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
         assert href is not None
         incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
         assert f"<h1>{named.group(1)}:" in incident.text
+
+
+async def test_a_merged_incident_leads_to_the_one_it_was_merged_into(web_org: WebOrg) -> None:
+    # Its last update said "Duplicate of INC-25; merging." as text alone.
+    async with copied_map(web_org, "merged-data") as (data_dir, store):
+        public = sorted(
+            [n async for n in store.scan_nodes(["Incident"]) if n.visibility == "public"], key=lambda n: n.id
+        )
+        duplicate, kept, into_private = public[0], public[1], public[2]
+        updates = GraphFilter(labels=("IncidentUpdate",), direction="out")
+        [(_, update), *_] = await store.neighbours(duplicate.id, updates)
+        [(_, other_update), *_] = await store.neighbours(into_private.id, updates)
+        await store.upsert_edges(
+            [
+                Edge(update.id, "MERGED_INTO", kept.id),
+                Edge(other_update.id, "MERGED_INTO", web_org.private.id),
+            ]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            html = (await client.get(f"/ui/incidents/{duplicate.properties['reference']}")).text
+            ref = kept.properties["reference"]
+            link = f'<a href="/ui/incidents/{ref}">{ref}</a>'
+            assert f'<span id="merged-into">merged into {link}</span>' in html
+            # Merged into an incident this reader may not see: not named, not linked.
+            hidden = (await client.get(f"/ui/incidents/{into_private.properties['reference']}")).text
+            assert 'id="merged-into"' not in hidden
+            assert web_org.private_ref not in hidden
+            # An incident merged into none says nothing of it.
+            kept_page = (await client.get(f"/ui/incidents/{ref}")).text
+            assert 'id="merged-into"' not in kept_page
 
 
 def _meta_words(html: str) -> str:
