@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from precedent.embedding import HashEmbedder
 from precedent.model import Node
+from precedent.web.pages_lists import PLACE_LOST
 from tests.web.conftest import DIMENSIONS, copied_map, signed_in_reader
 
 if TYPE_CHECKING:
@@ -23,6 +24,12 @@ def _references(html: str) -> list[str]:
 def _ticked(html: str) -> list[str]:
     """The statuses whose boxes the filter form has ticked, in the form's order."""
     return re.findall(r'<input type="checkbox" name="status" value="([^"]+)" checked>', html)
+
+
+def _refused(html: str) -> str:
+    found = re.search(r'id="refused">(.*?)</p>', html, re.S)
+    assert found is not None, html
+    return unescape(found.group(1))
 
 
 def _link(html: str, link_id: str) -> str | None:
@@ -206,6 +213,14 @@ async def test_a_later_page_leads_back_to_the_newest_with_the_same_filters(pages
     stale = await pages.client.get("/ui/incidents", params={"service": service, "cursor": "garbage"})
     assert stale.status_code == 400
     assert _link(stale.text, "newest-page") == f"/ui/incidents?service={service}"
+    # Said in words for a reader, not the API's "pass the previous page's next_cursor unchanged".
+    lost = PLACE_LOST.format(first="newest incidents")
+    assert _refused(stale.text) == lost
+    # A later page's link opened with other filters (or shared with someone who sees other incidents).
+    other = await pages.client.get(second_path.replace("status=closed", "status=Closed,Triage"))
+    assert other.status_code == 400
+    assert _refused(other.text) == lost
+    assert _link(other.text, "newest-page") == "/ui/incidents?status=Closed,Triage"
     # An empty cursor is the first page, not a later one.
     empty = (await pages.client.get("/ui/incidents?cursor=")).text
     assert "Newest declared first." in empty
@@ -228,7 +243,7 @@ async def test_a_later_page_of_services_leads_back_to_the_first(web_org: WebOrg)
             assert _link(second, "first-page") == "/ui/services"
             stale = await client.get("/ui/services", params={"cursor": "garbage"})
             assert stale.status_code == 400
-            assert 'id="refused"' in stale.text
+            assert _refused(stale.text) == PLACE_LOST.format(first="first page")
             assert _link(stale.text, "first-page") == "/ui/services"
 
 

@@ -26,9 +26,24 @@ from precedent.web.pages_home import HOTSPOT_WEEKS
 from precedent.web.rendering import page
 from precedent.web.session import PageSession
 
-__all__ = ["LIST_PAGES"]
+__all__ = ["LIST_PAGES", "PLACE_LOST"]
 
 INCIDENTS_PER_PAGE = 25
+# The API's words for a cursor it refuses ("pass the previous page's next_cursor unchanged") ask a
+# reader for what only a program holds: a page says what happened to the link, and the page links
+# back to the first page under it.
+_CURSOR_REFUSALS = frozenset(
+    str(refusal) for refusal in (InvalidQuery.unknown_cursor(), InvalidQuery.cursor_of_another_query())
+)
+PLACE_LOST = (
+    "This link's place in the list does not fit it: it was made for other filters or for another "
+    "sign-in, or was cut short. Start again from the {first}."
+)
+
+
+def _refusal(refused: InvalidQuery | NotFound, first: str) -> str:
+    """What a list page says of a filter or cursor the list refused."""
+    return PLACE_LOST.format(first=first) if str(refused) in _CURSOR_REFUSALS else str(refused)
 
 
 def _address(path: str, cursor: str | None = None, **kept: str) -> str:
@@ -79,7 +94,12 @@ async def incidents_page(
         )
     except (InvalidQuery, NotFound) as refused:
         return page(
-            "incidents.html", session, status_code=400, title="Incidents", **form, refused=str(refused)
+            "incidents.html",
+            session,
+            status_code=400,
+            title="Incidents",
+            **form,
+            refused=_refusal(refused, "newest incidents"),
         )
     listed = IncidentPageResponse.from_page(found)
     affects = GraphFilter(
@@ -132,7 +152,7 @@ async def services_page(
             title="Services",
             weeks=HOTSPOT_WEEKS,
             first_page=first_page,
-            refused=str(refused),
+            refused=_refusal(refused, "first page"),
         )
     listed = ServiceListResponse.from_page(found)
     return page(
