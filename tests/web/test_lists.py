@@ -279,3 +279,28 @@ async def test_a_service_page_leads_to_every_incident_on_it(pages: Pages) -> Non
     listed = await _every_page(pages, every)
     assert pages.org.public_ref in listed
     assert listed == await _every_page(pages, f"/ui/incidents?service={pages.org.service.id}")
+
+
+async def test_the_team_list_leads_to_each_team_and_is_reached_from_the_home_count(pages: Pages) -> None:
+    # /ui/teams was "There is no page at /ui/teams." and the home page's Teams count led nowhere.
+    await pages.sign_in(pages.org.read_token)
+    home = (await pages.client.get("/ui/")).text
+    assert '<dt><a class="whole" href="/ui/teams">Teams</a></dt>' in home
+    teams = await pages.client.get("/ui/teams")
+    assert teams.status_code == 200
+    row = r'<li><a href="(/ui/teams/[^"]+)">(.*?)</a>\s*<span class="muted">(.*?)</span>'
+    rows = re.findall(row, teams.text)
+    names = [unescape(name) for _, name, _ in rows]
+    assert names
+    assert names == sorted(names, key=str.casefold)
+    counted = int(re.search(r"<dt>.*?Teams.*?</dt><dd>(\d+)</dd>", home).group(1))  # type: ignore[union-attr]
+    assert len(names) == counted
+    for href, name, counts in rows:
+        assert re.fullmatch(r"\d+ members? · owns \d+ services?", counts), counts
+        team = await pages.client.get(unescape(href))
+        assert team.status_code == 200, href
+        assert f"<h1>{name}</h1>" in team.text
+    stale = await pages.client.get("/ui/teams", params={"cursor": "garbage"})
+    assert stale.status_code == 400
+    assert _refused(stale.text) == PLACE_LOST.format(first="first page")
+    assert _link(stale.text, "first-page") == "/ui/teams"

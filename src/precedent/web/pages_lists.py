@@ -2,7 +2,8 @@
 
 ``/ui/incidents`` is ``GET /v1/incidents`` as a page (the same ``list_incidents`` read, filters,
 cursor, response model and viewer) with the services each incident affected; ``/ui/services`` is
-``GET /v1/services`` with how many incidents each had in the home page's hotspot window.
+``GET /v1/services`` with how many incidents each had in the home page's hotspot window;
+``/ui/teams`` is ``GET /v1/teams``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services
+from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services, list_teams
 from precedent.browse.lookup import display_name
 from precedent.errors import InvalidQuery, NotFound
 from precedent.model import GraphFilter, Viewer
-from precedent.responses import IncidentPageResponse, ServiceListResponse
+from precedent.responses import IncidentPageResponse, ServiceListResponse, TeamListResponse
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
 from precedent.web.pages_home import HOTSPOT_WEEKS
@@ -168,4 +169,36 @@ async def services_page(
     )
 
 
-LIST_PAGES = [incidents_page, services_page]
+@get("/teams", name="web:teams")
+async def teams_page(
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+    cursor: FromQuery[str | None] = None,
+) -> Template:
+    """The teams by name, with how many members and services each has; each links to its page."""
+    first_page = _address("/ui/teams") if cursor else None
+    try:
+        found = await list_teams(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
+    except InvalidQuery as refused:
+        return page(
+            "teams.html",
+            session,
+            status_code=400,
+            title="Teams",
+            first_page=first_page,
+            refused=_refusal(refused, "first page"),
+        )
+    listed = TeamListResponse.from_page(found)
+    return page(
+        "teams.html",
+        session,
+        title="Teams",
+        refused=None,
+        teams=listed.items,
+        first_page=first_page,
+        next_page=listed.next_cursor and _address("/ui/teams", listed.next_cursor),
+    )
+
+
+LIST_PAGES = [incidents_page, services_page, teams_page]
