@@ -304,3 +304,18 @@ async def test_the_team_list_leads_to_each_team_and_is_reached_from_the_home_cou
     assert stale.status_code == 400
     assert _refused(stale.text) == PLACE_LOST.format(first="first page")
     assert _link(stale.text, "first-page") == "/ui/teams"
+
+
+async def test_a_service_charts_one_incident_as_one_incident(pages: Pages) -> None:
+    # "1 incidents on ledger-db in the last 26 weeks", the chart's name to a screen reader.
+    await pages.sign_in(pages.org.read_token)
+    listed = (await pages.client.get("/ui/services")).text
+    services = re.findall(r'<li><a href="(/ui/services/[^"]+)">', listed)
+    counts = []
+    for href in services:
+        html = (await pages.client.get(unescape(href))).text
+        title = re.search(r'<title id="chart-title">(\d+) (incidents?) on ', html)
+        assert title is not None, href
+        counts.append(int(title.group(1)))
+        assert title.group(2) == ("incident" if counts[-1] == 1 else "incidents"), title.group(0)
+    assert 1 in counts
