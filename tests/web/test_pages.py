@@ -21,6 +21,7 @@ from precedent.links import Links
 from precedent.model import OWNER_VIEWER, Edge, GraphFilter, Node
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
+from precedent.web.errors import PRIVATE_HINT
 from precedent.web.pages_incident import SIMILAR
 from precedent.webhooks import StoreInvestigationCloser
 from tests.api.conftest import running
@@ -269,6 +270,33 @@ async def test_an_unknown_page_answers_not_found_as_a_page(pages: Pages) -> None
     missing = (await pages.client.get("/ui/services/chekout api")).text
     assert '<a id="search-for-it" href="/ui/search?q=chekout+api">' in missing
     assert 'id="search-for-it"' not in (await pages.client.get("/ui/investigations/inv:nope")).text
+
+
+async def test_a_reader_who_cannot_find_an_incident_is_told_private_ones_need_another_token(
+    pages: Pages,
+) -> None:
+    # A private incident's link from Slack read "not found" to a reader without private access,
+    # on a page without the header that says who is signed in.
+    await pages.sign_in(pages.org.read_token)
+    private = await pages.client.get(f"/ui/incidents/{pages.org.private_ref}/investigation")
+    missing = await pages.client.get("/ui/incidents/INC-99999/investigation")
+    assert private.status_code == missing.status_code == 404
+    hint = PRIVATE_HINT.format(name="reader")
+    sign_in = f"/ui/sign-in?next=/ui/incidents/{pages.org.private_ref}/investigation"
+    assert (
+        f'<p id="private-hint">{escape(hint)} <a href="{sign_in}">Sign in with another token</a>.</p>'
+        in private.text
+    )
+    # The same page whether it is private or does not exist: it tells nothing of which.
+    assert private.text.replace(pages.org.private_ref, "INC-99999") == missing.text
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', private.text, re.S)
+    assert nav is not None
+    assert 'href="/ui/incidents"' in nav.group(1)
+    assert '<span class="who">reader</span>' in nav.group(1)
+    # A service is never private; a reader who sees private incidents needs no hint.
+    assert 'id="private-hint"' not in (await pages.client.get("/ui/services/no-such-service")).text
+    await pages.sign_in(pages.org.private_token)
+    assert 'id="private-hint"' not in (await pages.client.get("/ui/incidents/INC-99999")).text
 
 
 async def _private_refs(org: WebOrg) -> set[str]:
