@@ -319,3 +319,25 @@ async def test_a_service_charts_one_incident_as_one_incident(pages: Pages) -> No
         counts.append(int(title.group(1)))
         assert title.group(2) == ("incident" if counts[-1] == 1 else "incidents"), title.group(0)
     assert 1 in counts
+
+
+async def test_a_team_page_leads_to_every_incident_of_the_team(pages: Pages) -> None:
+    # Its own list stops at its newest ten; the incident list takes the API's team filter.
+    await pages.sign_in(pages.org.private_token)
+    service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    team_href = re.search(r'<a href="(/ui/teams/[^"]+)">', service)
+    assert team_href is not None
+    team = (await pages.client.get(unescape(team_href.group(1)))).text
+    recent = re.findall(r'<li><a href="/ui/incidents/(INC-\d+)">', team)
+    every = _link(team, "every-incident")
+    assert every is not None
+    assert every.startswith("/ui/incidents?team=")
+    listed = (await pages.client.get(every)).text
+    assert _references(listed)[: len(recent)] == recent
+    name = unescape(re.search(r"<h1>(.*?)</h1>", team).group(1))  # type: ignore[union-attr]
+    # Said above the list, kept when the form is sent again, and a way to drop it.
+    assert f'id="only-team">Only incidents of the team {name} or what it owns' in unescape(listed)
+    assert f'<input type="hidden" name="team" value="{name}">' in unescape(listed)
+    assert '(<a href="/ui/incidents">any team</a>)' in listed
+    closed = (await pages.client.get(every + "&status=Closed")).text
+    assert '(<a href="/ui/incidents?status=Closed">any team</a>)' in closed

@@ -69,26 +69,30 @@ async def incidents_page(
     session: NamedDependency[PageSession],
     service: FromQuery[list[str] | None] = None,
     status: FromQuery[list[str] | None] = None,
+    team: FromQuery[list[str] | None] = None,
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """Incidents newest declared first, by services and statuses, a page at a time.
+    """Incidents newest declared first, by services, statuses and teams, a page at a time.
 
     Several statuses or services are any of them, as in the API: ``status=Triage,Investigating``,
-    or the form's ticked boxes. A filter the list refuses (a status the map does not know, a
-    service it does not hold, a stale cursor) is this page saying why, a 400, its form kept to
-    correct, as the search page does.
+    or the form's ticked boxes. A team (a team page's link) keeps the incidents on it or on what
+    it owns. A filter the list refuses (a status the map does not know, a service it does not
+    hold, a stale cursor) is this page saying why, a 400, its form kept to correct, as the search
+    page does.
     """
-    services, statuses = _values(service), _values(status)
-    kept = {"service": ",".join(services), "status": ",".join(statuses)}
+    services, statuses, teams = _values(service), _values(status), _values(team)
+    kept = {"service": ",".join(services), "status": ",".join(statuses), "team": ",".join(teams)}
     form: dict[str, Any] = {
         **kept,
         "chosen": statuses,
+        # Kept by the form (a hidden field), said above it, and a way to drop it.
+        "any_team": _address("/ui/incidents", service=kept["service"], status=kept["status"]),
         # In the order an incident goes through them (the map ranks them so), open ones first.
         "statuses": tuple(reversed(await catalog.names("IncidentStatus"))),
         # Back to the first page from a later one, or from a cursor the list refused.
         "newest_page": _address("/ui/incidents", **kept) if cursor else None,
     }
-    filters = IncidentFilters(statuses=statuses, services=services)
+    filters = IncidentFilters(statuses=statuses, services=services, teams=teams)
     try:
         found = await list_incidents(
             store, catalog, viewer, filters, limit=INCIDENTS_PER_PAGE, cursor=cursor or None
