@@ -178,6 +178,14 @@ async def test_several_statuses_list_any_of_them_given_as_the_api_takes_them_or_
                 # A box per status the map knows, in the order an incident goes through them.
                 boxes = re.findall(r'<input type="checkbox" name="status" value="([^"]+)"', html)
                 assert boxes == [str(n.properties["name"]) for n in ranked]
+            # "The open ones" in one step: the statuses of incidents still being worked on.
+            open_ones = _link(given.text, "open-ones")
+            assert open_ones == "/ui/incidents?status=Triage,Investigating,Identified,Monitoring"
+            shown = (await client.get(open_ones)).text
+            every_open = {str(n.properties["reference"]) for _, _, nodes in groups for n in nodes}
+            assert set(_references(shown)) == every_open
+            assert _ticked(shown) == ["Triage", "Investigating", "Identified", "Monitoring"]
+            assert _link(shown, "open-ones") is None
             # The refusal names the status the map does not know among several.
             refused = await client.get("/ui/incidents", params={"status": "Triage,Sleeping"})
             assert refused.status_code == 400

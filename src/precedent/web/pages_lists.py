@@ -19,6 +19,7 @@ from litestar.response import Template
 from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services, list_teams
 from precedent.browse.lookup import display_name
 from precedent.errors import InvalidQuery, NotFound
+from precedent.investigation.context import ACTIVE_CATEGORIES
 from precedent.model import GraphFilter, Viewer
 from precedent.responses import IncidentPageResponse, ServiceListResponse, TeamListResponse
 from precedent.retrieval import Catalog
@@ -61,6 +62,17 @@ def _values(given: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in parts if part))
 
 
+async def _open_statuses(store: GraphStore) -> tuple[str, ...]:
+    """The statuses of an incident still being worked on (as the incident page's "still open"),
+    in the order incidents go through them: a handful of nodes, read each time as ``names`` does."""
+    ranked: list[tuple[float, str]] = []
+    async for status in store.scan_nodes(["IncidentStatus"]):
+        name, rank = str(status.properties.get("name") or ""), status.properties.get("rank")
+        if name and str(status.properties.get("category", "")).lower() in ACTIVE_CATEGORIES:
+            ranked.append((float(rank) if isinstance(rank, int | float) else 0.0, name))
+    return tuple(name for _, name in sorted(ranked))
+
+
 @get("/incidents", name="web:incidents")
 async def incidents_page(
     store: NamedDependency[GraphStore],
@@ -82,9 +94,15 @@ async def incidents_page(
     """
     services, statuses, teams = _values(service), _values(status), _values(team)
     kept = {"service": ",".join(services), "status": ",".join(statuses), "team": ",".join(teams)}
+    open_statuses = await _open_statuses(store)
+    showing_open = {s.casefold() for s in statuses} == {s.casefold() for s in open_statuses}
     form: dict[str, Any] = {
         **kept,
         "chosen": statuses,
+        # What responders ask for most: the boxes of the statuses still being worked on, ticked.
+        "open_ones": None
+        if showing_open or not open_statuses
+        else _address("/ui/incidents", **{**kept, "status": ",".join(open_statuses)}),
         # Kept by the form (a hidden field), said above it, and a way to drop it.
         "any_team": _address("/ui/incidents", service=kept["service"], status=kept["status"]),
         # In the order an incident goes through them (the map ranks them so), open ones first.
