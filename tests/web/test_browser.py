@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -237,4 +238,46 @@ def test_phone_width_and_keyboard(browser: WebDriver, server: ServerThread, web_
         wait_for_url(browser, "#main")
     finally:
         browser.set_window_size(1280, 1000)
+    sign_out(browser)
+
+
+def ticked_boxes(browser: WebDriver) -> list[str]:
+    return [str(b.get_attribute("value")) for b in browser.find_elements(By.CSS_SELECTOR, "input:checked")]
+
+
+def test_the_incident_list_filters_by_several_statuses_and_pages_back_by_keyboard(
+    browser: WebDriver, server: ServerThread, web_org: WebOrg
+) -> None:
+    visit(browser, server, "/ui/incidents", "15-sign-in-list")
+    sign_in(browser, web_org.private_token)
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]").text == "Incidents"
+    # Keyboard only: Tab to a status's box, Space ticks it, Tab on to the next one, and so on.
+    ticked = []
+    for name in ("Triage", "Closed"):
+        box = browser.find_element(By.CSS_SELECTOR, f"fieldset.choices input[value='{name}']")
+        for _ in range(40):
+            if browser.switch_to.active_element == box:
+                break
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+        assert browser.switch_to.active_element == box, name
+        ActionChains(browser).send_keys(Keys.SPACE).perform()
+        ticked.append(name)
+    assert ticked_boxes(browser) == ticked
+    ActionChains(browser).send_keys(Keys.ENTER).perform()  # submits the form, as the Show button
+    wait_for_url(browser, "status=Closed")
+    wait_for_page(browser)
+    screenshot(browser, "15-incidents-two-statuses")
+    assert console_errors(browser) == []
+    assert "status=Triage&status=Closed" in browser.current_url
+    first = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#incidents li > a:first-child")]
+    assert len(first) == 25
+    browser.find_element(By.ID, "next-page").send_keys(Keys.ENTER)
+    wait_for_url(browser, "cursor=")
+    assert "Newest declared first, continued." in browser.find_element(By.ID, "listed").text
+    assert ticked_boxes(browser) == ticked
+    browser.find_element(By.ID, "newest-page").send_keys(Keys.ENTER)
+    WebDriverWait(browser, 20).until(lambda b: "cursor=" not in b.current_url)
+    wait_for_page(browser)
+    assert browser.current_url == f"{server.base}/ui/incidents?status=Triage,Closed"
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#incidents li > a:first-child")] == first
     sign_out(browser)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -298,3 +299,29 @@ def test_a_described_incident_is_headed_by_its_name() -> None:
     assert page.context["title"] == "Investigation: Checkout 500s"
     named = dataclasses.replace(incident, id="inc-9", reference="INC-9")
     assert named.heading == "INC-9: Checkout 500s"
+
+
+def test_the_drawing_of_an_incident_with_nothing_around_it_is_counted_in_words() -> None:
+    # "Neighbourhood of INC-9: 1 nodes, 0 linking edges", read out as the drawing's name.
+    alone = _investigation()
+    alone = dataclasses.replace(
+        alone,
+        similar=(),
+        services=(),
+        changes=(),
+        hypotheses=(),
+        incident=dataclasses.replace(alone.incident, service_ids=(), service_names=()),
+    )
+    title = _page_title_of_drawing(alone)
+    assert title == "Neighbourhood of INC-9: 1 node, 0 linking edges"
+    assert _page_title_of_drawing(_investigation()).endswith(" linking edges")
+
+
+def _page_title_of_drawing(investigation: Investigation) -> str:
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(investigation, PageSession(token, token.viewer(), "csrf"))
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    found = re.search(r'<title id="map-title">(.*?)</title>', html)
+    assert found is not None
+    return found.group(1)

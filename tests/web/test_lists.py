@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html import unescape
 from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from precedent.embedding import HashEmbedder
+from precedent.model import Node
+from precedent.web.pages_lists import PLACE_LOST
+from tests.web.conftest import DIMENSIONS, copied_map, signed_in_reader
 
 if TYPE_CHECKING:
-    from tests.web.conftest import Pages
+    from tests.web.conftest import Pages, WebOrg
 
 
 def _references(html: str) -> list[str]:
     return re.findall(r'<li><a href="/ui/incidents/(INC-\d+)">', html)
+
+
+def _ticked(html: str) -> list[str]:
+    """The statuses whose boxes the filter form has ticked, in the form's order."""
+    return re.findall(r'<input type="checkbox" name="status" value="([^"]+)" checked>', html)
+
+
+def _refused(html: str) -> str:
+    found = re.search(r'id="refused">(.*?)</p>', html, re.S)
+    assert found is not None, html
+    return unescape(found.group(1))
+
+
+def _link(html: str, link_id: str) -> str | None:
+    found = re.search(rf'<a id="{link_id}"[^>]* href="([^"]+)">', html)
+    return unescape(found.group(1)) if found else None
 
 
 async def _every_page(pages: Pages, path: str) -> list[str]:
@@ -21,10 +44,10 @@ async def _every_page(pages: Pages, path: str) -> list[str]:
         response = await pages.client.get(path)
         assert response.status_code == 200, (path, response.text)
         seen += _references(response.text)
-        found = re.search(r'<a id="next-page" rel="next" href="([^"]+)">Next page</a>', response.text)
-        if found is None:
+        following = _link(response.text, "next-page")
+        if following is None:
             return seen
-        path = unescape(found.group(1))
+        path = following
 
 
 async def test_the_incident_list_pages_newest_first_through_every_incident_the_viewer_may_see(
@@ -63,7 +86,7 @@ async def test_the_filters_keep_their_values_and_page_on_within_them(pages: Page
     await pages.sign_in(pages.org.private_token)
     status = str(pages.org.public.properties["status"])
     html = (await pages.client.get("/ui/incidents", params={"status": status.lower()})).text
-    assert f"<option selected>{status}</option>" in html
+    assert _ticked(html) == [status]
     assert _references(html)
     for ref in _references(html):
         assert status in unescape(re.search(rf'/ui/incidents/{ref}">.*?</li>', html, re.S).group(0))  # type: ignore[union-attr]
@@ -79,7 +102,7 @@ async def test_a_bad_filter_is_the_list_saying_why_with_its_form_kept(pages: Pag
     assert unknown_status.headers["content-type"].startswith("text/html")
     assert 'id="refused"' in unknown_status.text
     assert "Sleeping" in unknown_status.text
-    assert "<option selected>Sleeping</option>" in unknown_status.text
+    assert _ticked(unknown_status.text) == ["Sleeping"]
     assert 'name="service" type="search" value="x"' in unknown_status.text
     unknown_service = await pages.client.get("/ui/incidents", params={"service": "no-such-service"})
     assert unknown_service.status_code == 400
@@ -113,3 +136,216 @@ async def test_the_home_counts_and_the_nav_lead_to_the_lists(pages: Pages) -> No
     assert nav is not None
     assert 'href="/ui/incidents"' in nav.group(1)
     assert 'href="/ui/services"' in nav.group(1)
+
+
+async def test_several_statuses_list_any_of_them_given_as_the_api_takes_them_or_as_ticked_boxes(
+    web_org: WebOrg,
+) -> None:
+    async with copied_map(web_org, "statuses-data") as (data_dir, store):
+        public = sorted(
+            [n async for n in store.scan_nodes(["Incident"]) if n.visibility == "public"], key=lambda n: n.id
+        )
+        groups = (
+            ("Triage", "triage", public[:2]),
+            ("Investigating", "live", public[2:5]),
+            ("Monitoring", "live", public[5:6]),
+        )
+        await store.upsert_nodes(
+            [
+                dataclasses.replace(
+                    n, properties={**n.properties, "status": name, "status_category": category}
+                )
+                for name, category, nodes in groups
+                for n in nodes
+            ]
+        )
+        ranked = sorted(
+            [n async for n in store.scan_nodes(["IncidentStatus"])],
+            key=lambda n: float(n.properties["rank"]),  # type: ignore[arg-type]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            # The API's form (in any case), and the form's: one parameter per ticked box.
+            given = await client.get("/ui/incidents", params={"status": "Triage, investigating"})
+            ticked = await client.get(
+                "/ui/incidents", params=[("status", "Triage"), ("status", "Investigating")]
+            )
+            assert given.status_code == ticked.status_code == 200
+            wanted = {str(n.properties["reference"]) for _, _, nodes in groups[:2] for n in nodes}
+            assert set(_references(given.text)) == wanted
+            assert _references(ticked.text) == _references(given.text)
+            for html in (given.text, ticked.text):
+                assert _ticked(html) == ["Triage", "Investigating"]
+                # A box per status the map knows, in the order an incident goes through them.
+                boxes = re.findall(r'<input type="checkbox" name="status" value="([^"]+)"', html)
+                assert boxes == [str(n.properties["name"]) for n in ranked]
+            # "The open ones" in one step: the statuses of incidents still being worked on.
+            open_ones = _link(given.text, "open-ones")
+            assert open_ones == "/ui/incidents?status=Triage,Investigating,Identified,Monitoring"
+            shown = (await client.get(open_ones)).text
+            every_open = {str(n.properties["reference"]) for _, _, nodes in groups for n in nodes}
+            assert set(_references(shown)) == every_open
+            assert _ticked(shown) == ["Triage", "Investigating", "Identified", "Monitoring"]
+            assert _link(shown, "open-ones") is None
+            # The refusal names the status the map does not know among several.
+            refused = await client.get("/ui/incidents", params={"status": "Triage,Sleeping"})
+            assert refused.status_code == 400
+            assert "Sleeping" in unescape(re.search(r'id="refused">(.*?)</p>', refused.text).group(1))  # type: ignore[union-attr]
+            assert _ticked(refused.text) == ["Triage", "Sleeping"]
+
+
+async def test_later_pages_keep_several_statuses_in_the_apis_form(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    first = await pages.client.get("/ui/incidents", params=[("status", "Closed"), ("status", "Triage")])
+    following = _link(first.text, "next-page")
+    assert following is not None
+    assert following.startswith("/ui/incidents?status=Closed,Triage&cursor=")
+    listed = await _every_page(pages, "/ui/incidents?status=Closed,Triage")
+    assert len(listed) == len(set(listed)) == 30
+
+
+async def test_a_later_page_leads_back_to_the_newest_with_the_same_filters(pages: Pages) -> None:
+    await pages.sign_in(pages.org.private_token)
+    first = (await pages.client.get("/ui/incidents", params={"status": "closed"})).text
+    assert _link(first, "newest-page") is None
+    second_path = _link(first, "next-page")
+    assert second_path is not None
+    second = (await pages.client.get(second_path)).text
+    assert "Newest declared first, continued." in second
+    newest = _link(second, "newest-page")
+    assert newest == "/ui/incidents?status=closed"
+    again = (await pages.client.get(newest)).text
+    assert _references(again) == _references(first)
+    assert _link(again, "newest-page") is None
+    # A cursor the list refuses (an old bookmark): the way back is there too.
+    service = pages.org.service_name
+    stale = await pages.client.get("/ui/incidents", params={"service": service, "cursor": "garbage"})
+    assert stale.status_code == 400
+    assert _link(stale.text, "newest-page") == f"/ui/incidents?service={service}"
+    # Said in words for a reader, not the API's "pass the previous page's next_cursor unchanged".
+    lost = PLACE_LOST.format(first="newest incidents")
+    assert _refused(stale.text) == lost
+    # A later page's link opened with other filters (or shared with someone who sees other incidents).
+    other = await pages.client.get(second_path.replace("status=closed", "status=Closed,Triage"))
+    assert other.status_code == 400
+    assert _refused(other.text) == lost
+    assert _link(other.text, "newest-page") == "/ui/incidents?status=Closed,Triage"
+    # An empty cursor is the first page, not a later one.
+    empty = (await pages.client.get("/ui/incidents?cursor=")).text
+    assert "Newest declared first." in empty
+    assert _link(empty, "newest-page") is None
+
+
+async def test_a_later_page_of_services_leads_back_to_the_first(web_org: WebOrg) -> None:
+    async with copied_map(web_org, "many-services-data") as (data_dir, store):
+        # More than one page of 100: the catalog of a large organisation.
+        await store.upsert_nodes(
+            [Node(f"svc-extra-{i:03}", "Service", {"name": f"zz-extra-{i:03}"}) for i in range(100)]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            first = (await client.get("/ui/services")).text
+            assert _link(first, "first-page") is None
+            second_path = _link(first, "next-page")
+            assert second_path is not None
+            second = (await client.get(second_path)).text
+            assert "zz-extra-099" in second
+            assert _link(second, "first-page") == "/ui/services"
+            stale = await client.get("/ui/services", params={"cursor": "garbage"})
+            assert stale.status_code == 400
+            assert _refused(stale.text) == PLACE_LOST.format(first="first page")
+            assert _link(stale.text, "first-page") == "/ui/services"
+
+
+def _current(html: str) -> list[str]:
+    """The header's links marked as the page the reader is on."""
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    return re.findall(r'<a [^>]*href="([^"]+)" aria-current="page">', nav.group(1))
+
+
+async def test_the_header_marks_the_link_to_the_page_the_reader_is_on(pages: Pages) -> None:
+    await pages.sign_in(pages.org.read_token)
+    for path, current in (
+        ("/ui/", ["/ui/"]),
+        ("/ui/incidents", ["/ui/incidents"]),
+        ("/ui/incidents?status=Closed", ["/ui/incidents"]),
+        ("/ui/services", ["/ui/services"]),
+        (f"/ui/incidents/{pages.org.public_ref}", []),
+        ("/ui/search?q=latency", []),
+    ):
+        response = await pages.client.get(path)
+        assert response.status_code == 200, path
+        assert _current(response.text) == current, path
+
+
+async def test_a_service_page_leads_to_every_incident_on_it(pages: Pages) -> None:
+    # Its own list stops at 30 days; the chart counts 26 weeks.
+    await pages.sign_in(pages.org.private_token)
+    name = pages.org.service_name
+    service = (await pages.client.get(f"/ui/services/{quote(name)}")).text
+    every = _link(service, "every-incident")
+    assert every == f"/ui/incidents?service={quote(name)}"
+    listed = await _every_page(pages, every)
+    assert pages.org.public_ref in listed
+    assert listed == await _every_page(pages, f"/ui/incidents?service={pages.org.service.id}")
+
+
+async def test_the_team_list_leads_to_each_team_and_is_reached_from_the_home_count(pages: Pages) -> None:
+    # /ui/teams was "There is no page at /ui/teams." and the home page's Teams count led nowhere.
+    await pages.sign_in(pages.org.read_token)
+    home = (await pages.client.get("/ui/")).text
+    assert '<dt><a class="whole" href="/ui/teams">Teams</a></dt>' in home
+    teams = await pages.client.get("/ui/teams")
+    assert teams.status_code == 200
+    row = r'<li><a href="(/ui/teams/[^"]+)">(.*?)</a>\s*<span class="muted">(.*?)</span>'
+    rows = re.findall(row, teams.text)
+    names = [unescape(name) for _, name, _ in rows]
+    assert names
+    assert names == sorted(names, key=str.casefold)
+    counted = int(re.search(r"<dt>.*?Teams.*?</dt><dd>(\d+)</dd>", home).group(1))  # type: ignore[union-attr]
+    assert len(names) == counted
+    for href, name, counts in rows:
+        assert re.fullmatch(r"\d+ members? · owns \d+ services?", counts), counts
+        team = await pages.client.get(unescape(href))
+        assert team.status_code == 200, href
+        assert f"<h1>{name}</h1>" in team.text
+    stale = await pages.client.get("/ui/teams", params={"cursor": "garbage"})
+    assert stale.status_code == 400
+    assert _refused(stale.text) == PLACE_LOST.format(first="first page")
+    assert _link(stale.text, "first-page") == "/ui/teams"
+
+
+async def test_a_service_charts_one_incident_as_one_incident(pages: Pages) -> None:
+    # "1 incidents on ledger-db in the last 26 weeks", the chart's name to a screen reader.
+    await pages.sign_in(pages.org.read_token)
+    listed = (await pages.client.get("/ui/services")).text
+    services = re.findall(r'<li><a href="(/ui/services/[^"]+)">', listed)
+    counts = []
+    for href in services:
+        html = (await pages.client.get(unescape(href))).text
+        title = re.search(r'<title id="chart-title">(\d+) (incidents?) on ', html)
+        assert title is not None, href
+        counts.append(int(title.group(1)))
+        assert title.group(2) == ("incident" if counts[-1] == 1 else "incidents"), title.group(0)
+    assert 1 in counts
+
+
+async def test_a_team_page_leads_to_every_incident_of_the_team(pages: Pages) -> None:
+    # Its own list stops at its newest ten; the incident list takes the API's team filter.
+    await pages.sign_in(pages.org.private_token)
+    service = (await pages.client.get(f"/ui/services/{quote(pages.org.service_name)}")).text
+    team_href = re.search(r'<a href="(/ui/teams/[^"]+)">', service)
+    assert team_href is not None
+    team = (await pages.client.get(unescape(team_href.group(1)))).text
+    recent = re.findall(r'<li><a href="/ui/incidents/(INC-\d+)">', team)
+    every = _link(team, "every-incident")
+    assert every is not None
+    assert every.startswith("/ui/incidents?team=")
+    listed = (await pages.client.get(every)).text
+    assert _references(listed)[: len(recent)] == recent
+    name = unescape(re.search(r"<h1>(.*?)</h1>", team).group(1))  # type: ignore[union-attr]
+    # Said above the list, kept when the form is sent again, and a way to drop it.
+    assert f'id="only-team">Only incidents of the team {name} or what it owns' in unescape(listed)
+    assert f'<input type="hidden" name="team" value="{name}">' in unescape(listed)
+    assert '(<a href="/ui/incidents">any team</a>)' in listed
+    closed = (await pages.client.get(every + "&status=Closed")).text
+    assert '(<a href="/ui/incidents?status=Closed">any team</a>)' in closed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape as html_unescape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -17,9 +18,10 @@ from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, build_investigation, save
 from precedent.links import Links
-from precedent.model import OWNER_VIEWER, Node
+from precedent.model import OWNER_VIEWER, Edge, GraphFilter, Node
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
+from precedent.web.errors import PRIVATE_HINT
 from precedent.web.pages_incident import SIMILAR
 from precedent.webhooks import StoreInvestigationCloser
 from tests.api.conftest import running
@@ -270,6 +272,33 @@ async def test_an_unknown_page_answers_not_found_as_a_page(pages: Pages) -> None
     assert 'id="search-for-it"' not in (await pages.client.get("/ui/investigations/inv:nope")).text
 
 
+async def test_a_reader_who_cannot_find_an_incident_is_told_private_ones_need_another_token(
+    pages: Pages,
+) -> None:
+    # A private incident's link from Slack read "not found" to a reader without private access,
+    # on a page without the header that says who is signed in.
+    await pages.sign_in(pages.org.read_token)
+    private = await pages.client.get(f"/ui/incidents/{pages.org.private_ref}/investigation")
+    missing = await pages.client.get("/ui/incidents/INC-99999/investigation")
+    assert private.status_code == missing.status_code == 404
+    hint = PRIVATE_HINT.format(name="reader")
+    sign_in = f"/ui/sign-in?next=/ui/incidents/{pages.org.private_ref}/investigation"
+    assert (
+        f'<p id="private-hint">{escape(hint)} <a href="{sign_in}">Sign in with another token</a>.</p>'
+        in private.text
+    )
+    # The same page whether it is private or does not exist: it tells nothing of which.
+    assert private.text.replace(pages.org.private_ref, "INC-99999") == missing.text
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', private.text, re.S)
+    assert nav is not None
+    assert 'href="/ui/incidents"' in nav.group(1)
+    assert '<span class="who">reader</span>' in nav.group(1)
+    # A service is never private; a reader who sees private incidents needs no hint.
+    assert 'id="private-hint"' not in (await pages.client.get("/ui/services/no-such-service")).text
+    await pages.sign_in(pages.org.private_token)
+    assert 'id="private-hint"' not in (await pages.client.get("/ui/incidents/INC-99999")).text
+
+
 async def _private_refs(org: WebOrg) -> set[str]:
     store = EmbeddedStore(org.data_dir / "graph", dimensions=384, read_only=True)
     await store.open()
@@ -388,6 +417,76 @@ async def test_a_search_hit_from_an_incident_names_that_incident(pages: Pages) -
         assert href is not None
         incident = await pages.client.get(f"/ui/incidents/{href.group(1)}")
         assert f"<h1>{named.group(1)}:" in incident.text
+
+
+async def test_a_merged_incident_leads_to_the_one_it_was_merged_into(web_org: WebOrg) -> None:
+    # Its last update said "Duplicate of INC-25; merging." as text alone.
+    async with copied_map(web_org, "merged-data") as (data_dir, store):
+        public = sorted(
+            [n async for n in store.scan_nodes(["Incident"]) if n.visibility == "public"], key=lambda n: n.id
+        )
+        duplicate, kept, into_private = public[0], public[1], public[2]
+        updates = GraphFilter(labels=("IncidentUpdate",), direction="out")
+        [(_, update), *_] = await store.neighbours(duplicate.id, updates)
+        [(_, other_update), *_] = await store.neighbours(into_private.id, updates)
+        await store.upsert_edges(
+            [
+                Edge(update.id, "MERGED_INTO", kept.id),
+                Edge(other_update.id, "MERGED_INTO", web_org.private.id),
+            ]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            html = (await client.get(f"/ui/incidents/{duplicate.properties['reference']}")).text
+            ref = kept.properties["reference"]
+            link = f'<a href="/ui/incidents/{ref}">{ref}</a>'
+            assert f'<span id="merged-into">merged into {link}</span>' in html
+            # Merged into an incident this reader may not see: not named, not linked.
+            hidden = (await client.get(f"/ui/incidents/{into_private.properties['reference']}")).text
+            assert 'id="merged-into"' not in hidden
+            assert web_org.private_ref not in hidden
+            # An incident merged into none says nothing of it.
+            kept_page = (await client.get(f"/ui/incidents/{ref}")).text
+            assert 'id="merged-into"' not in kept_page
+
+
+def _meta_words(html: str) -> str:
+    """The first meta line of a page's header as text, as a screen reader reads it."""
+    meta = re.search(r'<p class="meta">(.*?)</p>', html, re.S)
+    assert meta is not None
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", "", meta.group(1))).split())
+
+
+async def test_the_badges_of_an_incident_read_as_separate_words(pages: Pages) -> None:
+    # "MinorClosedprivatestarted 2026-…": the badges' text ran together (and into the next word).
+    await pages.sign_in(pages.org.private_token)
+    props = pages.org.private.properties
+    incident = _meta_words((await pages.client.get(f"/ui/incidents/{pages.org.private_ref}")).text)
+    assert incident.startswith(f"{props['severity']} {props['status']} private started "), incident
+    path = f"/ui/investigations/{quote(pages.org.private_investigation, safe='')}"
+    investigation = _meta_words((await pages.client.get(path)).text)
+    # As it was when declared, then as it is now.
+    when_declared = rf"{props['severity']} \w+ \(now {props['status']}\) private declared "
+    assert re.match(when_declared, investigation), investigation
+
+
+async def test_a_search_hit_in_an_incident_opens_its_page_where_it_is(pages: Pages) -> None:
+    # On a long incident the matching update was a scroll through the whole timeline away.
+    await pages.sign_in(pages.org.read_token)
+    html = (await pages.client.get("/ui/search?q=latency")).text
+    places = {"update": "update-", "follow-up": "follow-up-"}
+    parts = []
+    for node, item in re.findall(r'<li data-node="([^"]+)">(.*?)</li>', html, re.S):
+        kind = re.search(r'<span class="kind">([^<]+)</span>', item)
+        href = re.search(r'href="([^"]+)"', item)
+        if kind and href and kind.group(1) in (*places, "post-mortem"):
+            parts.append((node, kind.group(1), html_unescape(href.group(1))))
+    assert {kind for _, kind, _ in parts} >= {"update", "post-mortem"}, html
+    for node, kind, href in parts:
+        path, _, fragment = href.partition("#")
+        wanted = f"{places[kind]}{node}" if kind in places else "postmortem"
+        assert fragment == wanted, href
+        incident = (await pages.client.get(path)).text
+        assert f'id="{wanted}"' in incident, href
 
 
 async def test_a_mistyped_address_under_the_pages_answers_a_page(pages: Pages) -> None:

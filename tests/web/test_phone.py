@@ -142,6 +142,7 @@ def test_long_names_and_unbroken_text_never_scroll_the_page_sideways(
         ("/ui/search?q=ClusterBlockException", "phone-rough-search"),
         ("/ui/incidents", "phone-rough-incidents"),
         ("/ui/services", "phone-rough-services"),
+        ("/ui/teams", "phone-rough-teams"),
     ):
         open_page(phone, server, path, shot)
         overflow = sideways_scroll(phone)
@@ -194,6 +195,7 @@ def test_every_page_reflows_at_320_css_pixels(
             ("/ui/search?q=latency", "narrow-search"),
             ("/ui/incidents", "narrow-incidents"),
             ("/ui/services", "narrow-services"),
+            ("/ui/teams", "narrow-teams"),
         ):
             open_page(phone, server, path, shot)
             overflow = sideways_scroll(phone)
@@ -284,6 +286,7 @@ def test_text_contrast_is_aa_in_both_colour_schemes(
             "/ui/search?q=latency",
             "/ui/incidents",
             "/ui/services",
+            "/ui/teams",
         ):
             open_page(phone, server, path, f"contrast-{scheme}")
             assert phone.execute_script(CONTRAST) == [], (scheme, path)
@@ -299,6 +302,7 @@ def pages(rough_map: RoughMap) -> tuple[str, ...]:
         "/ui/search?q=latency",
         "/ui/incidents",
         "/ui/services",
+        "/ui/teams",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, SkipValidation
@@ -50,15 +52,27 @@ async def home_page(
     )
 
 
+def _place(node: NodeResponse) -> str:
+    """Where an incident's part is on the incident's page (its ``#`` fragment)."""
+    if node.label in ("Postmortem", "PostmortemChunk"):
+        return "#postmortem"
+    kind = {"IncidentUpdate": "update", "FollowUp": "follow-up"}.get(node.label)
+    return f"#{kind}-{quote(node.id, safe='')}" if kind else ""
+
+
 def hit_link(node: NodeResponse) -> str | None:
-    """The page a search hit opens: its incident's for an incident's part, a service's own."""
+    """The page a search hit opens: its incident's for an incident's part, a service's own.
+
+    An update, a follow-up or a post-mortem's section opens the incident's page where it is: on a
+    long incident the update that matched was otherwise a scroll through the whole timeline away.
+    """
     props = node.properties
     if node.label == "Incident":
         return PAGES.incident(str(props.get("reference") or node.id))
     if node.label == "Service":
         return PAGES.service(str(props.get("name", node.id)))
     incident = props.get("incident_id")
-    return PAGES.incident(str(incident)) if incident else None
+    return PAGES.incident(str(incident)) + _place(node) if incident else None
 
 
 @get("/search", name="web:search")

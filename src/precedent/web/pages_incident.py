@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from precedent.investigation import is_active
-from precedent.model import Viewer
+from precedent.model import GraphFilter, Node, Viewer
 from precedent.retrieval import (
     Catalog,
     IncidentQuery,
@@ -25,6 +25,16 @@ from precedent.web.session import PageSession
 __all__ = ["INCIDENT_PAGES"]
 
 SIMILAR = 5
+
+
+async def _merged_into(store: GraphStore, viewer: Viewer, updates: tuple[Node, ...]) -> Node | None:
+    """The incident an update says this one was merged into (the latest), if the viewer may see it."""
+    into = GraphFilter(
+        labels=("Incident",), rel_types=("MERGED_INTO",), direction="out", visibilities=viewer.visibilities
+    )
+    merges = await store.neighbours_of([u.id for u in updates], into)
+    targets = [node for u in updates for _, node in merges.get(u.id, [])]
+    return targets[-1] if targets else None
 
 
 @get("/incidents/{incident:str}", name="web:incident")
@@ -52,6 +62,8 @@ async def incident_page(
         detail=detail,
         props=props,
         similar=similar.results,
+        # A duplicate's page leads to the incident being worked on, not only "Duplicate of INC-25".
+        merged_into=await _merged_into(store, viewer, detail.updates),
         # An incident still being worked on has no cause or fix on record yet: "not recorded"
         # read as if the responders had forgotten to write them down.
         still_open=is_active(detail.incident, datetime.now(UTC)),

@@ -2,7 +2,8 @@
 
 ``/ui/incidents`` is ``GET /v1/incidents`` as a page (the same ``list_incidents`` read, filters,
 cursor, response model and viewer) with the services each incident affected; ``/ui/services`` is
-``GET /v1/services`` with how many incidents each had in the home page's hotspot window.
+``GET /v1/services`` with how many incidents each had in the home page's hotspot window;
+``/ui/teams`` is ``GET /v1/teams``.
 """
 
 from __future__ import annotations
@@ -15,27 +16,61 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services
+from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services, list_teams
 from precedent.browse.lookup import display_name
 from precedent.errors import InvalidQuery, NotFound
+from precedent.investigation.context import ACTIVE_CATEGORIES
 from precedent.model import GraphFilter, Viewer
-from precedent.responses import IncidentPageResponse, ServiceListResponse
+from precedent.responses import IncidentPageResponse, ServiceListResponse, TeamListResponse
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
 from precedent.web.pages_home import HOTSPOT_WEEKS
 from precedent.web.rendering import page
 from precedent.web.session import PageSession
 
-__all__ = ["LIST_PAGES"]
+__all__ = ["LIST_PAGES", "PLACE_LOST"]
 
 INCIDENTS_PER_PAGE = 25
+# The API's words for a cursor it refuses ("pass the previous page's next_cursor unchanged") ask a
+# reader for what only a program holds: a page says what happened to the link, and the page links
+# back to the first page under it.
+_CURSOR_REFUSALS = frozenset(
+    str(refusal) for refusal in (InvalidQuery.unknown_cursor(), InvalidQuery.cursor_of_another_query())
+)
+PLACE_LOST = (
+    "This link's place in the list does not fit it: it was made for other filters or for another "
+    "sign-in, or was cut short. Start again from the {first}."
+)
 
 
-def _next(path: str, cursor: str | None, **kept: str) -> str | None:
-    """The next page's address: the same filters, the API's cursor."""
-    if cursor is None:
-        return None
-    return f"{path}?{urlencode({**{k: v for k, v in kept.items() if v}, 'cursor': cursor})}"
+def _refusal(refused: InvalidQuery | NotFound, first: str) -> str:
+    """What a list page says of a filter or cursor the list refused."""
+    return PLACE_LOST.format(first=first) if str(refused) in _CURSOR_REFUSALS else str(refused)
+
+
+def _address(path: str, cursor: str | None = None, **kept: str) -> str:
+    """A page of a list: the same filters (several values comma-separated), the API's cursor."""
+    query = {**{k: v for k, v in kept.items() if v}, **({"cursor": cursor} if cursor else {})}
+    # Commas kept as typed, so the address reads as the API's (``status=Triage,Fixing``).
+    return f"{path}?{urlencode(query, safe=',')}" if query else path
+
+
+def _values(given: list[str] | None) -> tuple[str, ...]:
+    """A filter's values, as the API takes them (``status=a,b``) or as a form's ticked boxes send
+    them (``status=a&status=b``): each once, in the order given, blanks dropped."""
+    parts = (part.strip() for value in given or () for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+async def _open_statuses(store: GraphStore) -> tuple[str, ...]:
+    """The statuses of an incident still being worked on (as the incident page's "still open"),
+    in the order incidents go through them: a handful of nodes, read each time as ``names`` does."""
+    ranked: list[tuple[float, str]] = []
+    async for status in store.scan_nodes(["IncidentStatus"]):
+        name, rank = str(status.properties.get("name") or ""), status.properties.get("rank")
+        if name and str(status.properties.get("category", "")).lower() in ACTIVE_CATEGORIES:
+            ranked.append((float(rank) if isinstance(rank, int | float) else 0.0, name))
+    return tuple(name for _, name in sorted(ranked))
 
 
 @get("/incidents", name="web:incidents")
@@ -44,29 +79,50 @@ async def incidents_page(
     catalog: NamedDependency[Catalog],
     viewer: NamedDependency[Viewer],
     session: NamedDependency[PageSession],
-    service: FromQuery[str] = "",
-    status: FromQuery[str] = "",
+    service: FromQuery[list[str] | None] = None,
+    status: FromQuery[list[str] | None] = None,
+    team: FromQuery[list[str] | None] = None,
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """Incidents newest declared first, by service and status, a page at a time.
+    """Incidents newest declared first, by services, statuses and teams, a page at a time.
 
-    A filter the list refuses (a status the map does not know, a service it does not hold, a
-    stale cursor) is this page saying why, a 400, its form kept to correct, as the search page does.
+    Several statuses or services are any of them, as in the API: ``status=Triage,Investigating``,
+    or the form's ticked boxes. A team (a team page's link) keeps the incidents on it or on what
+    it owns. A filter the list refuses (a status the map does not know, a service it does not
+    hold, a stale cursor) is this page saying why, a 400, its form kept to correct, as the search
+    page does.
     """
-    service, status = service.strip(), status.strip()
+    services, statuses, teams = _values(service), _values(status), _values(team)
+    kept = {"service": ",".join(services), "status": ",".join(statuses), "team": ",".join(teams)}
+    open_statuses = await _open_statuses(store)
+    showing_open = {s.casefold() for s in statuses} == {s.casefold() for s in open_statuses}
     form: dict[str, Any] = {
-        "service": service,
-        "status": status,
-        "statuses": await catalog.names("IncidentStatus"),
+        **kept,
+        "chosen": statuses,
+        # What responders ask for most: the boxes of the statuses still being worked on, ticked.
+        "open_ones": None
+        if showing_open or not open_statuses
+        else _address("/ui/incidents", **{**kept, "status": ",".join(open_statuses)}),
+        # Kept by the form (a hidden field), said above it, and a way to drop it.
+        "any_team": _address("/ui/incidents", service=kept["service"], status=kept["status"]),
+        # In the order an incident goes through them (the map ranks them so), open ones first.
+        "statuses": tuple(reversed(await catalog.names("IncidentStatus"))),
+        # Back to the first page from a later one, or from a cursor the list refused.
+        "newest_page": _address("/ui/incidents", **kept) if cursor else None,
     }
-    filters = IncidentFilters(statuses=(status,) if status else (), services=(service,) if service else ())
+    filters = IncidentFilters(statuses=statuses, services=services, teams=teams)
     try:
         found = await list_incidents(
             store, catalog, viewer, filters, limit=INCIDENTS_PER_PAGE, cursor=cursor or None
         )
     except (InvalidQuery, NotFound) as refused:
         return page(
-            "incidents.html", session, status_code=400, title="Incidents", **form, refused=str(refused)
+            "incidents.html",
+            session,
+            status_code=400,
+            title="Incidents",
+            **form,
+            refused=_refusal(refused, "newest incidents"),
         )
     listed = IncidentPageResponse.from_page(found)
     affects = GraphFilter(
@@ -80,8 +136,8 @@ async def incidents_page(
         **form,
         refused=None,
         incidents=[(n, sorted(display_name(s) for _, s in affected.get(n.id, []))) for n in listed.items],
-        first_page=cursor is None,
-        next_page=_next("/ui/incidents", listed.next_cursor, service=service, status=status),
+        first_page=not cursor,
+        next_page=listed.next_cursor and _address("/ui/incidents", listed.next_cursor, **kept),
     )
 
 
@@ -103,17 +159,68 @@ async def services_page(
     session: NamedDependency[PageSession],
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """The catalog's services by name, their owners and their incidents in the hotspot window."""
-    listed = ServiceListResponse.from_page(await list_services(store, viewer, limit=MAX_LIMIT, cursor=cursor))
+    """The catalog's services by name, their owners and their incidents in the hotspot window.
+
+    A cursor the list refuses (an old bookmark, a copied address cut short) is this page saying
+    why, a 400, with the way back to its first page.
+    """
+    first_page = _address("/ui/services") if cursor else None
+    try:
+        found = await list_services(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
+    except InvalidQuery as refused:
+        return page(
+            "services.html",
+            session,
+            status_code=400,
+            title="Services",
+            weeks=HOTSPOT_WEEKS,
+            first_page=first_page,
+            refused=_refusal(refused, "first page"),
+        )
+    listed = ServiceListResponse.from_page(found)
     return page(
         "services.html",
         session,
         title="Services",
+        refused=None,
         services=listed.items,
         incidents=await _incidents_per_service(store, viewer),
         weeks=HOTSPOT_WEEKS,
-        next_page=_next("/ui/services", listed.next_cursor),
+        first_page=first_page,
+        next_page=listed.next_cursor and _address("/ui/services", listed.next_cursor),
     )
 
 
-LIST_PAGES = [incidents_page, services_page]
+@get("/teams", name="web:teams")
+async def teams_page(
+    store: NamedDependency[GraphStore],
+    viewer: NamedDependency[Viewer],
+    session: NamedDependency[PageSession],
+    cursor: FromQuery[str | None] = None,
+) -> Template:
+    """The teams by name, with how many members and services each has; each links to its page."""
+    first_page = _address("/ui/teams") if cursor else None
+    try:
+        found = await list_teams(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
+    except InvalidQuery as refused:
+        return page(
+            "teams.html",
+            session,
+            status_code=400,
+            title="Teams",
+            first_page=first_page,
+            refused=_refusal(refused, "first page"),
+        )
+    listed = TeamListResponse.from_page(found)
+    return page(
+        "teams.html",
+        session,
+        title="Teams",
+        refused=None,
+        teams=listed.items,
+        first_page=first_page,
+        next_page=listed.next_cursor and _address("/ui/teams", listed.next_cursor),
+    )
+
+
+LIST_PAGES = [incidents_page, services_page, teams_page]
