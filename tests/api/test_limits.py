@@ -243,6 +243,17 @@ async def test_an_investigations_change_window_too_large_for_a_time_is_refused_n
     assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
 
 
+@pytest.mark.parametrize(("sent", "echoed"), [(1000000, "1000000"), (1000000.5, "1000000.5"), (-3, "-3")])
+async def test_an_investigations_change_window_is_echoed_as_it_was_sent(
+    read_api: Api, sent: float, echoed: str
+) -> None:
+    # A sent 1000000 came back as "not 1e+06": six significant digits, a number nobody wrote.
+    answer = await _investigate(read_api, sent)
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("change_window_hours", echoed, CHANGE_WINDOW_MAX_HOURS))
+    assert answer.json()["detail"] == said
+
+
 @pytest.mark.parametrize("sent", ["1e30", "NaN", "Infinity"])
 async def test_a_change_listings_window_too_large_or_no_number_is_refused_not_a_500(
     read_api: Api, sent: str

@@ -105,8 +105,17 @@ class InvestigationOptions:
         if not timedelta(0) < self.change_window <= timedelta(hours=CHANGE_WINDOW_MAX_HOURS):
             hours = self.change_window / timedelta(hours=1)
             raise InvalidQuery.hours_out_of_range(
-                "change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS
+                "change_window_hours", _hours_as_sent(hours), CHANGE_WINDOW_MAX_HOURS
             )
+
+
+def _hours_as_sent(hours: float) -> str:
+    """``hours`` written as a caller wrote it: ``1000000``, ``0.05``, ``1e+30``.
+
+    ``:g`` keeps six digits, so a refusal echoed a sent 1000000 as ``1e+06``, a number the caller
+    never wrote; a whole number is written whole, any other as Python's shortest exact form.
+    """
+    return str(int(hours)) if hours.is_integer() and abs(hours) < 1e16 else repr(hours)
 
 
 def change_window(hours: float) -> timedelta:
@@ -118,7 +127,9 @@ def change_window(hours: float) -> timedelta:
             every surface answered that OverflowError as a crash (a 500, a traceback).
     """
     if not 0 < hours <= CHANGE_WINDOW_MAX_HOURS:
-        raise InvalidQuery.hours_out_of_range("change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS)
+        raise InvalidQuery.hours_out_of_range(
+            "change_window_hours", _hours_as_sent(hours), CHANGE_WINDOW_MAX_HOURS
+        )
     return timedelta(hours=hours)
 
 
