@@ -107,7 +107,9 @@ class DescribedIncidentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
+    # A blank one is refused by DescribedQuery, as the MCP tool's and a name of spaces are: "give
+    # its name (its title) or a summary"; a min_length here answered "" alone in pydantic's words.
+    name: str = Field(max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS, description="what is known so far")
     services: list[str] = Field(
         default_factory=list,

@@ -59,7 +59,8 @@ class InvestigationRequestDTO(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
+    # A blank one is DescribedQuery's to refuse, as POST /v1/similar's is (requests.py).
+    name: str = Field(max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS)
     services: list[str] = Field(
         default_factory=list,
