@@ -15,6 +15,7 @@ from precedent.retrieval import (
     EXCLUDE_MAX,
     NAME_MAX_CHARS,
     SERVICES_MAX,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
 )
@@ -134,7 +135,7 @@ class DescribedIncidentRequest(BaseModel):
         description=f"incident ids never to return (at most {EXCLUDE_MAX})",
     )
     limit: Annotated[int, whole_number("limit", 1, SIMILAR_MAX_RESULTS)] = Field(
-        default=10,
+        default=SIMILAR_DEFAULT_RESULTS,
         description=f"how many results (1 to {SIMILAR_MAX_RESULTS})",
         json_schema_extra=limit_bounds(SIMILAR_MAX_RESULTS),
     )

@@ -24,6 +24,8 @@ from precedent.browse import service_changes as list_service_changes
 from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
+    CHANGE_WINDOW_DEFAULT_HOURS,
+    CHANGE_WINDOW_DESCRIPTION,
     CHANGE_WINDOW_MAX_HOURS,
     RECENT_MAX,
     SIMILAR_PRECEDENTS_MAX,
@@ -80,8 +82,8 @@ class InvestigationRequestDTO(BaseModel):
     # checked by InvestigationOptions in the words the CLI's --window-hours is refused in.
     change_window_hours: Annotated[float, hours_number("change_window_hours", CHANGE_WINDOW_MAX_HOURS)] = (
         Field(
-            default=24.0,
-            description=f"changes read this far back, in hours (above 0, at most {CHANGE_WINDOW_MAX_HOURS})",
+            default=CHANGE_WINDOW_DEFAULT_HOURS,
+            description=CHANGE_WINDOW_DESCRIPTION,
             json_schema_extra={"exclusiveMinimum": 0, "maximum": CHANGE_WINDOW_MAX_HOURS},
         )
     )

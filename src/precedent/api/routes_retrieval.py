@@ -21,6 +21,7 @@ from precedent.retrieval import (
     DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
     Catalog,
     DescribedQuery,
@@ -102,7 +103,7 @@ async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
     viewer: NamedDependency[Viewer],
-    limit: Limit = 10,
+    limit: Limit = SIMILAR_DEFAULT_RESULTS,
     before: Before = None,
     exclude: Annotated[list[str] | None, QueryParameter(description="incident ids never to return")] = None,
 ) -> SimilarResponse:
