@@ -45,6 +45,15 @@ if TYPE_CHECKING:
         ),
         ("/v1/changes", {}, {"service": "   "}, "service"),
         ("/v1/changes", {}, {"service": ""}, "service"),
+        # Found by trying the documented examples: each was said in `detail` alone.
+        ("/v1/changes", {}, {"service": "payments-api", "started_at": "2099-01-01T00:00:00Z"}, "started_at"),
+        (
+            "/v1/changes",
+            {},
+            {"service": "x", "started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T09:00:00Z"},
+            "finished_at",
+        ),
+        ("/v1/changes", {}, {"service": "payments-api", "summary": "x" * 65_537}, "summary"),
     ],
 )
 async def test_a_refusal_by_the_layer_below_lists_its_field(

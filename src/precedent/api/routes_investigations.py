@@ -21,7 +21,6 @@ from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime, hours_number, limit_parameter, whole_number
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
-from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
     CHANGE_WINDOW_DEFAULT_HOURS,
@@ -243,23 +242,21 @@ async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore]
 ) -> RecordedChangeResponse:
     """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
-    try:
-        record = ChangeRecord(
-            service=data.service,
-            kind=data.kind,
-            started_at=data.started_at or datetime.now(UTC),
-            finished_at=data.finished_at,
-            version=data.version,
-            summary=data.summary,
-            author=data.author,
-            url=data.url,
-            commit_sha=data.commit_sha,
-            repository=data.repository,
-            labels=tuple(data.labels),
-            id=data.id,
-        )
-    except ValueError as exc:
-        raise InvalidQuery(str(exc)) from exc
+    # Its refusals name the body field at fault, which `errors` lists.
+    record = ChangeRecord(
+        service=data.service,
+        kind=data.kind,
+        started_at=data.started_at or datetime.now(UTC),
+        finished_at=data.finished_at,
+        version=data.version,
+        summary=data.summary,
+        author=data.author,
+        url=data.url,
+        commit_sha=data.commit_sha,
+        repository=data.repository,
+        labels=tuple(data.labels),
+        id=data.id,
+    )
     # One recorder per request: the pending-service list is updated by compare and set, so
     # concurrent requests (and other processes) do not need a shared recorder.
     return await RecordedChangeResponse.from_recorded(store, await ChangeRecorder(store).record(record))

@@ -77,7 +77,8 @@ def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:
     """Build a ``ChangeRecord`` from ``changes record`` arguments.
 
     Raises:
-        ValueError: if a time is malformed or a field is inconsistent.
+        ValueError: if a time is malformed.
+        InvalidQuery: naming the field, if one is inconsistent (``ChangeRecord``).
     """
     return ChangeRecord(
         service=args.service,
