@@ -141,6 +141,9 @@ SAME_DEFAULT = [
     (("service_context", "change_window_hours"), ("InvestigationRequestDTO", "change_window_hours")),
     (("neighbourhood", "depth"), ("/v1/incidents/{incident}/neighbourhood", "depth")),
     (("neighbourhood", "max_nodes"), ("/v1/incidents/{incident}/neighbourhood", "max_nodes")),
+    # recent_changes read 24 hours back where the API and `changes list` read a week.
+    (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours")),
+    (("recent_changes", "limit"), ("/v1/services/{service}/changes", "limit")),
 ]
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime, hours_number, limit_parameter, whole_number
-from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
+from precedent.browse import CHANGE_HOURS_DEFAULT, MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
@@ -271,7 +271,7 @@ async def service_changes(
         QueryParameter(
             gt=0, le=MAX_CHANGE_HOURS, description=f"how far back, in hours (at most {MAX_CHANGE_HOURS})"
         ),
-    ] = 24 * 7,
+    ] = CHANGE_HOURS_DEFAULT,
     limit: Annotated[int, limit_parameter(MAX_CHANGES, "page size")] = 50,
     cursor: Annotated[
         str | None,

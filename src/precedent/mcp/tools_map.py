@@ -11,7 +11,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
-from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
+from precedent.browse import CHANGE_HOURS_DEFAULT, MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
 from precedent.investigation import (
     CHANGE_WINDOW_DEFAULT_HOURS,
@@ -195,7 +195,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             Field(description="only changes to this service (id or name); the whole map when left out"),
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
-        hours: Hours = 24,
+        hours: Hours = CHANGE_HOURS_DEFAULT,
         limit: Annotated[int, limit_field(MAX_CHANGES, "how many changes, newest first")] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,
