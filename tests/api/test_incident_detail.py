@@ -82,3 +82,11 @@ async def test_the_openapi_document_shows_the_detail_with_an_example(read_api: A
     # The list stays small: its items are bare incidents, without their text.
     listing = document["paths"]["/v1/incidents"]["get"]["responses"]["200"]["content"]
     assert listing["application/json"]["schema"] == {"$ref": "#/components/schemas/IncidentPageResponse"}
+
+
+async def test_every_part_of_the_detail_is_described_in_the_document(read_api: Api) -> None:
+    # `postmortems` was the one part a reader of /schema was told nothing about.
+    document = (await read_api.client.get("/schema/openapi.json")).json()
+    parts = document["components"]["schemas"]["IncidentDetailResponse"]["properties"]
+    assert set(parts) == set(IncidentDetailResponse.model_fields)
+    assert all(part.get("description") for part in parts.values()), parts
