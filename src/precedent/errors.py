@@ -131,6 +131,16 @@ class InvalidQuery(PrecedentError):
         )
 
     @classmethod
+    def decimal_out_of_range(cls, name: str, value: object, above: float, most: float) -> InvalidQuery:
+        """A parameter ``name`` that is not a number above ``above`` and at most ``most`` (a word as
+        much as one out of range): a fraction's wording, as ``hours_out_of_range`` is a window's."""
+        return cls(
+            f"{name} must be a number above {above:g} and at most {most:g}, not {value}: send one in "
+            f"that range, or leave {name} out for the default",
+            field=name,
+        )
+
+    @classmethod
     def depth_out_of_range(cls, depth: int, most: int) -> InvalidQuery:
         """A neighbourhood ``depth`` outside 0 to ``most`` hops (the CLI, the API and MCP word it alike)."""
         return cls(

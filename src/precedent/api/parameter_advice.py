@@ -32,7 +32,8 @@ _EXTRA_FIELD = "Extra inputs are not permitted"
 _BAD_TIME = "Input should be a valid datetime"
 # msgspec's words for a value of the wrong type; a bound it checks ("Expected `int` >= 1") is
 # worded well enough already and is kept.
-_WRONG_TYPE = re.compile(r"^(Expected `\w+`, got `\w+`|Invalid enum value .*|Invalid RFC3339 encoded \w+)$")
+# "Expected `bool | null`" is an optional flag's (?archived=maybe).
+_WRONG_TYPE = re.compile(r"^(Expected `[^`]+`, got `\w+`|Invalid enum value .*|Invalid RFC3339 encoded \w+)$")
 
 
 def _base_type(annotation: Any) -> Any:
