@@ -92,7 +92,8 @@ class InvalidQuery(PrecedentError):
         """A ``cursor`` that no page of this list gave out (every list words it alike)."""
         return cls(
             "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
-            "or leave it out for the first page"
+            "or leave it out for the first page",
+            field="cursor",
         )
 
     @classmethod
@@ -101,7 +102,8 @@ class InvalidQuery(PrecedentError):
         return cls(
             "cursor belongs to another query (other filters, order or visibility than this "
             "request's): leave cursor out to start again from the first page, then pass each "
-            "page's next_cursor with the same query"
+            "page's next_cursor with the same query",
+            field="cursor",
         )
 
     @classmethod
