@@ -8,6 +8,7 @@ other surface, so each cap is one constant and this test reads each surface's pu
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from mcp import Client
 from precedent.api.app import create_app
 from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.cli.main import main
+from precedent.cli.similar import register as register_similar
 from precedent.config import Settings
 from precedent.errors import InvalidQuery
 from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, SIMILAR_PRECEDENTS_MAX
@@ -25,7 +27,9 @@ from precedent.retrieval import (
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
     SEARCH_MAX_RESULTS,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
+    SimilarOptions,
 )
 
 # (MCP tool, its argument), (a GET route's path or a request body's schema, its parameter or field), the cap.
@@ -125,3 +129,46 @@ async def test_a_service_contexts_change_window_is_an_investigations() -> None:
     investigated = schemas["get_investigation"]["properties"]["change_window_hours"]
     for schema in (around, investigated):
         assert (schema["exclusiveMinimum"], schema["maximum"]) == (0, CHANGE_WINDOW_MAX_HOURS)
+
+
+# (MCP tool, its argument), (a GET route's path or a request body's schema, its parameter or field).
+SAME_DEFAULT = [
+    (("find_similar_incidents", "limit"), ("/v1/incidents/{incident}/similar", "limit")),
+    (("find_similar_incidents", "limit"), ("DescribedIncidentRequest", "limit")),
+    (("search", "limit"), ("/v1/search", "limit")),
+    (("get_investigation", "similar"), ("InvestigationRequestDTO", "similar")),
+    (("get_investigation", "change_window_hours"), ("InvestigationRequestDTO", "change_window_hours")),
+    (("service_context", "change_window_hours"), ("InvestigationRequestDTO", "change_window_hours")),
+    (("neighbourhood", "depth"), ("/v1/incidents/{incident}/neighbourhood", "depth")),
+    (("neighbourhood", "max_nodes"), ("/v1/incidents/{incident}/neighbourhood", "max_nodes")),
+    # recent_changes read 24 hours back where the API and `changes list` read a week.
+    (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours")),
+    (("recent_changes", "limit"), ("/v1/services/{service}/changes", "limit")),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "route"), SAME_DEFAULT, ids=[f"{t}.{a}-{w}" for (t, a), (w, _) in SAME_DEFAULT]
+)
+async def test_the_mcp_tool_and_the_api_take_one_default(
+    openapi: dict[str, Any], tool: tuple[str, str], route: tuple[str, str]
+) -> None:
+    # find_similar_incidents returned 5 where GET .../similar, POST /v1/similar and `precedent
+    # similar` return 10: an agent and a script asking the same question saw different lists.
+    schemas = await _tool_schemas()
+    assert schemas[tool[0]]["properties"][tool[1]]["default"] == _api_schema(openapi, *route)["default"]
+
+
+def test_the_cli_takes_the_apis_similar_default() -> None:
+    parser = argparse.ArgumentParser()
+    register_similar(parser.add_subparsers())
+    assert parser.parse_args(["similar", "INC-1"]).limit == SIMILAR_DEFAULT_RESULTS == SimilarOptions().limit
+
+
+async def test_a_change_window_is_described_in_the_apis_words(openapi: dict[str, Any]) -> None:
+    # service_context said "how far back to read changes near the service", get_investigation "how
+    # far before the declaration to read changes", the API "changes read this far back, in hours".
+    said = _api_schema(openapi, "InvestigationRequestDTO", "change_window_hours")["description"]
+    schemas = await _tool_schemas()
+    for tool in ("service_context", "get_investigation"):
+        assert schemas[tool]["properties"]["change_window_hours"]["description"] == said, tool

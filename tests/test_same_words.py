@@ -24,6 +24,7 @@ from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident, SimilarResults
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from precedent.web.format import score
 from tests.web.test_drawing import _investigation
 
 CAUSE, FIX = "the pool was halved", "we doubled it again"
@@ -75,3 +76,23 @@ def test_root_cause_and_resolution_are_worded_alike_on_every_reader() -> None:
         assert f"resolved by: {FIX}" in flat, reader
         for other in ("fix:", "resolution:", " cause: the pool"):
             assert other not in flat.replace(f"root cause: {CAUSE}", ""), (reader, other)
+
+
+def test_a_similar_incidents_score_is_written_alike_on_every_reader() -> None:
+    # The MCP text wrote the response's four decimals ("score 0.6513") where the CLI's table, the
+    # pages and the demo write three.
+    posed = PosedQuery(None, None, "x", "x", (), (), (), None, None, None, None, ("public",), frozenset())
+    fused = fuse({"p": Signals(semantic=0.9)}, DEFAULT_WEIGHTS)[0]
+    lesson = extract_lesson(Node("p", "Incident"), [], [])
+    explanation = Explanation(fused.contributions, (), (), None, lesson)
+    started = datetime(2026, 12, 1, tzinfo=UTC)
+    found = SimilarResults(posed, (SimilarIncident("p", "INC-1", "Pool", 0.65126, started, explanation),))
+    written = {
+        "similar table": " ".join(_printed(results_table(found)).replace("│", " ").split()),
+        "mcp": render_similar(SimilarResponse.from_results(found)),
+        "pages": f"score {score(0.65126)}",
+    }
+    for reader, text in written.items():
+        assert "0.651" in text, reader
+        assert "0.6513" not in text, reader
+    assert "(score 0.651," in written["mcp"]

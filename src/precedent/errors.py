@@ -92,7 +92,8 @@ class InvalidQuery(PrecedentError):
         """A ``cursor`` that no page of this list gave out (every list words it alike)."""
         return cls(
             "cursor is not one this API issued; pass the previous page's next_cursor unchanged, "
-            "or leave it out for the first page"
+            "or leave it out for the first page",
+            field="cursor",
         )
 
     @classmethod
@@ -101,7 +102,8 @@ class InvalidQuery(PrecedentError):
         return cls(
             "cursor belongs to another query (other filters, order or visibility than this "
             "request's): leave cursor out to start again from the first page, then pass each "
-            "page's next_cursor with the same query"
+            "page's next_cursor with the same query",
+            field="cursor",
         )
 
     @classmethod
@@ -126,6 +128,16 @@ class InvalidQuery(PrecedentError):
         much as 0): one wording for a window's hours on every route, command and tool."""
         return cls(
             f"{name} must be a number of hours above 0 and at most {most}, not {value}: send one in "
+            f"that range, or leave {name} out for the default",
+            field=name,
+        )
+
+    @classmethod
+    def decimal_out_of_range(cls, name: str, value: object, above: float, most: float) -> InvalidQuery:
+        """A parameter ``name`` that is not a number above ``above`` and at most ``most`` (a word as
+        much as one out of range): a fraction's wording, as ``hours_out_of_range`` is a window's."""
+        return cls(
+            f"{name} must be a number above {above:g} and at most {most:g}, not {value}: send one in "
             f"that range, or leave {name} out for the default",
             field=name,
         )

@@ -52,8 +52,8 @@ async def test_stats_count_what_was_imported(client: AsyncClient) -> None:
 async def test_incident_by_reference(client: AsyncClient) -> None:
     response = await client.get("/v1/incidents/INC-1")
     assert response.status_code == 200
-    assert response.json()["id"] == "inc-1"
-    assert response.json()["label"] == "Incident"
+    assert response.json()["incident"]["id"] == "inc-1"
+    assert response.json()["incident"]["label"] == "Incident"
 
 
 async def test_unknown_incident_is_a_404_problem(client: AsyncClient) -> None:

@@ -127,8 +127,8 @@ async def test_a_body_number_that_is_no_whole_number_is_refused_in_the_same_word
         assert answer.status_code == 400, (path, answer.text)
         said = str(InvalidQuery.number_out_of_range(name, json.dumps(sent), 1, most))
         assert answer.json()["errors"] == [{"field": name, "source": "body", "message": said}], path
-        # Titled as the query's refusal is: it was "ValidationError", the framework's title.
-        assert answer.json()["title"] == "InvalidQuery", path
+        # Titled as every refusal of a body is: it was "ValidationError", the framework's title.
+        assert answer.json()["title"] == "InvalidBody", path
 
 
 async def test_an_investigations_similar_out_of_range_is_refused_as_the_cli_refuses_it(read_api: Api) -> None:
@@ -195,7 +195,7 @@ async def test_an_investigations_change_window_that_is_no_number_is_refused_as_m
         InvalidQuery.hours_out_of_range("change_window_hours", json.dumps(sent), CHANGE_WINDOW_MAX_HOURS)
     )
     assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
-    assert answer.json()["title"] == "InvalidQuery"
+    assert answer.json()["title"] == "InvalidBody"
 
 
 async def test_an_investigations_change_window_takes_any_hours_above_0(read_api: Api) -> None:
@@ -241,6 +241,17 @@ async def test_an_investigations_change_window_too_large_for_a_time_is_refused_n
     assert answer.status_code == 400, answer.text
     said = str(InvalidQuery.hours_out_of_range("change_window_hours", "1e+30", CHANGE_WINDOW_MAX_HOURS))
     assert answer.json()["errors"] == [{"field": "change_window_hours", "source": "body", "message": said}]
+
+
+@pytest.mark.parametrize(("sent", "echoed"), [(1000000, "1000000"), (1000000.5, "1000000.5"), (-3, "-3")])
+async def test_an_investigations_change_window_is_echoed_as_it_was_sent(
+    read_api: Api, sent: float, echoed: str
+) -> None:
+    # A sent 1000000 came back as "not 1e+06": six significant digits, a number nobody wrote.
+    answer = await _investigate(read_api, sent)
+    assert answer.status_code == 400, answer.text
+    said = str(InvalidQuery.hours_out_of_range("change_window_hours", echoed, CHANGE_WINDOW_MAX_HOURS))
+    assert answer.json()["detail"] == said
 
 
 @pytest.mark.parametrize("sent", ["1e30", "NaN", "Infinity"])

@@ -65,5 +65,32 @@ async def test_a_body_field_the_route_does_not_take_is_told_the_ones_it_does(rea
 
 async def test_a_body_time_that_is_no_time_is_told_the_form_to_send(read_api: Api) -> None:
     detail = await _refused_body(read_api, {"name": "Checkout returning 500s", "declared_at": "now"})
-    assert detail.startswith("invalid declared_at: Input should be a valid datetime")
-    assert detail.endswith("send an ISO 8601 time with a time zone, such as 2026-03-01T10:00:00Z")
+    # In the words ?declared_after=now is refused in: it opened with pydantic's "Input should be a
+    # valid datetime or date, input is too short".
+    assert detail == (
+        'declared_at must be an ISO 8601 time with a time zone, such as 2026-03-01T10:00:00Z, not "now"'
+    )
+
+
+async def test_a_flag_or_a_fraction_refused_is_told_what_it_takes_as_a_whole_number_is(read_api: Api) -> None:
+    # Found trying the API against its document: ?archived=maybe answered "Expected `bool | null`,
+    # got `str`" and ?min_similarity=2 "Expected `float` <= 1.0", both titled ValidationError.
+    for path, name, sent, said in (
+        ("/v1/services", "archived", "maybe", "archived must be true or false, not 'maybe'"),
+        *(
+            (
+                "/v1/stats/recurring",
+                "min_similarity",
+                value,
+                f"min_similarity must be a number above 0 and at most 1, not {value}: send one in that "
+                "range, or leave min_similarity out for the default",
+            )
+            for value in ("2", "0", "x")
+        ),
+    ):
+        headers = read_api.auth(read_api.tokens.read)
+        answer = await read_api.client.get(path, params={name: sent}, headers=headers)
+        assert answer.status_code == 400, answer.text
+        problem = answer.json()
+        assert (problem["title"], problem["detail"]) == ("InvalidQuery", said)
+        assert problem["errors"] == [{"field": name, "source": "query", "message": said}]

@@ -45,6 +45,19 @@ if TYPE_CHECKING:
         ),
         ("/v1/changes", {}, {"service": "   "}, "service"),
         ("/v1/changes", {}, {"service": ""}, "service"),
+        # Found trying each route's parameters against /schema: the cursor was named in the prose alone.
+        ("/v1/incidents", {"cursor": "nonsense"}, None, "cursor"),
+        ("/v1/services", {"cursor": ""}, None, "cursor"),
+        ("/v1/investigations", {"cursor": "x"}, None, "cursor"),
+        # Found by trying the documented examples: each was said in `detail` alone.
+        ("/v1/changes", {}, {"service": "payments-api", "started_at": "2099-01-01T00:00:00Z"}, "started_at"),
+        (
+            "/v1/changes",
+            {},
+            {"service": "x", "started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T09:00:00Z"},
+            "finished_at",
+        ),
+        ("/v1/changes", {}, {"service": "payments-api", "summary": "x" * 65_537}, "summary"),
     ],
 )
 async def test_a_refusal_by_the_layer_below_lists_its_field(
@@ -74,3 +87,16 @@ async def test_a_time_that_is_no_time_is_titled_as_every_refused_value_is(read_a
     problem = answer.json()
     assert problem["title"] == "InvalidQuery"
     assert [e["field"] for e in problem["errors"]] == [path.rsplit("&", 1)[-1].split("?")[-1].split("=")[0]]
+
+
+async def test_a_cursor_of_another_query_lists_cursor(read_api: Api) -> None:
+    headers = read_api.auth(read_api.tokens.private)
+    first = await read_api.client.get("/v1/incidents", params={"limit": 1}, headers=headers)
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None, first.json()
+    other = {"limit": 1, "cursor": cursor, "severity": "Critical"}
+    answer = await read_api.client.get("/v1/incidents", params=other, headers=headers)
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    assert "belongs to another query" in problem["detail"]
+    assert problem["errors"] == [{"field": "cursor", "source": "query", "message": problem["detail"]}]

@@ -25,7 +25,7 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 
 from precedent.api.observe import current_request_id
-from precedent.api.parameter_advice import advised
+from precedent.api.parameter_advice import advised, body_advice
 from precedent.api.requests import PROJECT_REFUSALS
 from precedent.api.whole_numbers import number_refusal
 from precedent.errors import (
@@ -64,6 +64,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("precedent.api")
+
+INVALID_BODY = "InvalidBody"
+"""The title of every refusal of a request's body: not JSON, no object, or a field refused."""
 
 STORE_RETRY_AFTER_SECONDS = 5
 """The ``Retry-After`` (seconds) of a 503 for a store that cannot be reached or written."""
@@ -151,7 +154,12 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
     errors = None
     if isinstance(exc, InvalidQuery | SchemaError) and exc.field is not None:
         errors = [{"field": exc.field, "source": source, "message": detail}]
-    problem = ProblemDetails(title=type(exc).__name__, status=status, detail=detail, errors=errors)
+    title = type(exc).__name__
+    if isinstance(exc, InvalidQuery) and source == "body":
+        # The layer below refused a body's field ("limit": 0): titled as the framework's refusal
+        # of one ("limit": "x") is, and as a body that is no JSON is.
+        title = INVALID_BODY
+    problem = ProblemDetails(title=title, status=status, detail=detail, errors=errors)
     return _respond(problem, headers)
 
 
@@ -177,7 +185,19 @@ def answer_problem(request: Request[Any, Any, Any], exc: PrecedentError) -> Resp
             type(exc).__name__,
             exc_info=exc,
         )
-    return problem_response(exc, source="body" if request.method in ("POST", "PUT", "PATCH") else "query")
+    return problem_response(exc, source=_source(request, exc))
+
+
+def _source(request: Request[Any, Any, Any], exc: PrecedentError) -> str:
+    """Where the refused argument came from: ``query``, or ``body`` for a route taking one.
+
+    A route taking a body takes no query parameter, but one sent anyway is refused by name
+    (``query_guard``): from the query, not the body.
+    """
+    field = getattr(exc, "field", None)
+    if request.method not in ("POST", "PUT", "PATCH") or (field and field in request.query_params):
+        return "query"
+    return "body"
 
 
 # A time whose "+02:00" came through a URL unescaped: the query string decodes "+" to a space.
@@ -187,19 +207,29 @@ _OFFSET_HINT = (
     "(2026-03-01T12:00:00%2B02:00) or give the time in UTC (2026-03-01T10:00:00Z)"
 )
 
-_NO_ZONE = "Input should have timezone info"
-_ZONE_HINT = ": add Z for UTC (2026-03-01T10:00:00Z) or an offset such as +01:00"
 
+def _body_errors(exc: ValidationException) -> dict[str, dict[str, Any]]:
+    """pydantic's errors of the body's fields, by the field's name as ``errors`` lists it.
 
-def _refused_in_our_words(exc: ValidationException) -> set[str]:
-    """The messages of a body's fields refused in the project's words (``PROJECT_REFUSALS``).
-
-    Litestar's ``extra`` keeps a message and a field only; pydantic's error type is on the cause.
+    Litestar's ``extra`` keeps a message and a field only; pydantic's error (its type, the value
+    sent, the bound broken) is on the cause, located in the body.
     """
     found = getattr(exc.__cause__, "errors", None)
     if not isinstance(found, list):
-        return set()
-    return {str(e.get("msg")) for e in found if isinstance(e, dict) and e.get("type") in PROJECT_REFUSALS}
+        return {}
+    located = (e for e in found if isinstance(e, dict) and e.get("loc"))
+    return {".".join(str(part) for part in e["loc"]): e for e in located}
+
+
+def _body_message(
+    request: Request[Any, Any, Any], field: str, message: str, error: dict[str, Any] | None
+) -> str:
+    """A body field's refusal in the API's words: the project's own stand; pydantic's are reworded."""
+    if error is not None and error.get("type") not in PROJECT_REFUSALS:
+        said = body_advice(request, error)
+        if said is not None:
+            return said
+    return advised(request, field, "body", message)
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ProblemDetails]:
@@ -216,7 +246,13 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     ]
     refusals: list[InvalidQuery] = []
     reworded = 0
+    body_errors = _body_errors(exc)
     for error in errors:
+        if error["source"] == "body":
+            error["message"] = _body_message(
+                request, error["field"], error["message"], body_errors.get(error["field"])
+            )
+            continue
         raw = request.query_params.get(error["field"]) if error["source"] == "query" else None
         refusal = number_refusal(request.route_handler, error["field"], raw) if isinstance(raw, str) else None
         if refusal is not None:
@@ -231,16 +267,13 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             error["message"] = said
         if isinstance(raw, str) and _SPACED_OFFSET.search(raw):
             error["message"] += _OFFSET_HINT
-        if error["message"] == _NO_ZONE:
-            # pydantic's words for a body's time without a zone say what is missing, not what to send.
-            error["message"] += _ZONE_HINT
     if len(errors) == 1 and refusals:
         # Answered as the same parameter out of range is, word for word.
         return problem_response(refusals[0])
     if any(e["field"] == "data" and e["source"] == "body" for e in errors):
         # Litestar reports a missing body under its own argument's name ("invalid data", "'data'").
         detail = "the request has no body; send one JSON object with 'Content-Type: application/json'"
-        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
+        return _respond(ProblemDetails(title=INVALID_BODY, status=400, detail=detail))
     fields = ", ".join(e["field"] for e in errors if e["field"])
     if not fields and errors and request.method in ("POST", "PUT", "PATCH"):
         # The body as a whole is wrong (a list, a string): Litestar's "Validation failed for POST
@@ -249,7 +282,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             "the request body must be one JSON object (see `errors`), with the fields this route's "
             "OpenAPI document names (/schema)"
         )
-        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail, errors=errors))
+        return _respond(ProblemDetails(title=INVALID_BODY, status=400, detail=detail, errors=errors))
     if len(errors) == 1 and errors[0]["field"]:
         # One refusal: the detail says it whole, as a refusal from the layer below does, where
         # "invalid depth: see `errors`" sent a reader of the detail alone to look again.
@@ -259,13 +292,14 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     else:
         detail = f"invalid {fields}: see `errors`" if fields else str(exc.detail)
     # Several parameters each refused in the project's words (?limit=ten&weeks=x) are titled as one
-    # is: a client reads the title to tell the framework's refusals from the project's.
-    # A body's field so refused ("limit": "ten") is titled as a query's is.
-    ours = _refused_in_our_words(exc)
-    in_our_words = (
-        len(refusals) + reworded + sum(e["source"] == "body" and e["message"] in ours for e in errors)
-    )
-    title = InvalidQuery.__name__ if errors and in_our_words == len(errors) else "ValidationError"
+    # is: a client reads the title to tell the framework's refusals from the project's. A body's
+    # fields are InvalidBody, as a body that is no JSON object is, and as the layer below's refusal
+    # of one ("limit": 0) is titled: {"name": 5} was "ValidationError" beside them.
+    if errors and all(e["source"] == "body" for e in errors):
+        title = INVALID_BODY
+    else:
+        ours = errors and len(refusals) + reworded == len(errors)
+        title = InvalidQuery.__name__ if ours else "ValidationError"
     return _respond(ProblemDetails(title=title, status=400, detail=detail, errors=errors or None))
 
 
@@ -322,7 +356,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
             f"the request body is not valid JSON ({exc.detail}); send one JSON object "
             "with 'Content-Type: application/json'"
         )
-        return _respond(ProblemDetails(title="InvalidBody", status=400, detail=detail))
+        return _respond(ProblemDetails(title=INVALID_BODY, status=400, detail=detail))
     title = type(exc).__name__.removesuffix("Exception")
     if type(exc) in (HTTPException, ClientException):
         # The generic classes would title the problem "HTTP" or "Client": name the status instead.

@@ -15,6 +15,7 @@ from precedent.retrieval import (
     EXCLUDE_MAX,
     NAME_MAX_CHARS,
     SERVICES_MAX,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
 )
@@ -107,7 +108,9 @@ class DescribedIncidentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
+    # A blank one is refused by DescribedQuery, as the MCP tool's and a name of spaces are: "give
+    # its name (its title) or a summary"; a min_length here answered "" alone in pydantic's words.
+    name: str = Field(max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS, description="what is known so far")
     services: list[str] = Field(
         default_factory=list,
@@ -132,7 +135,7 @@ class DescribedIncidentRequest(BaseModel):
         description=f"incident ids never to return (at most {EXCLUDE_MAX})",
     )
     limit: Annotated[int, whole_number("limit", 1, SIMILAR_MAX_RESULTS)] = Field(
-        default=10,
+        default=SIMILAR_DEFAULT_RESULTS,
         description=f"how many results (1 to {SIMILAR_MAX_RESULTS})",
         json_schema_extra=limit_bounds(SIMILAR_MAX_RESULTS),
     )

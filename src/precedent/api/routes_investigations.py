@@ -19,11 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from precedent.api.auth import demand_scopes, scope_security
 from precedent.api.errors import problem_responses
 from precedent.api.requests import IsoTime, hours_number, limit_parameter, whole_number
-from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
+from precedent.browse import CHANGE_HOURS_DEFAULT, MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.browse import service_changes as list_service_changes
-from precedent.errors import InvalidQuery
 from precedent.ingest.changes import ChangeRecord, ChangeRecorder
 from precedent.investigation import (
+    CHANGE_WINDOW_DEFAULT_HOURS,
+    CHANGE_WINDOW_DESCRIPTION,
     CHANGE_WINDOW_MAX_HOURS,
     RECENT_MAX,
     SIMILAR_PRECEDENTS_MAX,
@@ -59,7 +60,8 @@ class InvestigationRequestDTO(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, description="the incident's title")
+    # A blank one is DescribedQuery's to refuse, as POST /v1/similar's is (requests.py).
+    name: str = Field(max_length=NAME_MAX_CHARS, description="the incident's title")
     summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS)
     services: list[str] = Field(
         default_factory=list,
@@ -79,8 +81,8 @@ class InvestigationRequestDTO(BaseModel):
     # checked by InvestigationOptions in the words the CLI's --window-hours is refused in.
     change_window_hours: Annotated[float, hours_number("change_window_hours", CHANGE_WINDOW_MAX_HOURS)] = (
         Field(
-            default=24.0,
-            description=f"changes read this far back, in hours (above 0, at most {CHANGE_WINDOW_MAX_HOURS})",
+            default=CHANGE_WINDOW_DEFAULT_HOURS,
+            description=CHANGE_WINDOW_DESCRIPTION,
             json_schema_extra={"exclusiveMinimum": 0, "maximum": CHANGE_WINDOW_MAX_HOURS},
         )
     )
@@ -240,23 +242,21 @@ async def record_change(
     data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore]
 ) -> RecordedChangeResponse:
     """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
-    try:
-        record = ChangeRecord(
-            service=data.service,
-            kind=data.kind,
-            started_at=data.started_at or datetime.now(UTC),
-            finished_at=data.finished_at,
-            version=data.version,
-            summary=data.summary,
-            author=data.author,
-            url=data.url,
-            commit_sha=data.commit_sha,
-            repository=data.repository,
-            labels=tuple(data.labels),
-            id=data.id,
-        )
-    except ValueError as exc:
-        raise InvalidQuery(str(exc)) from exc
+    # Its refusals name the body field at fault, which `errors` lists.
+    record = ChangeRecord(
+        service=data.service,
+        kind=data.kind,
+        started_at=data.started_at or datetime.now(UTC),
+        finished_at=data.finished_at,
+        version=data.version,
+        summary=data.summary,
+        author=data.author,
+        url=data.url,
+        commit_sha=data.commit_sha,
+        repository=data.repository,
+        labels=tuple(data.labels),
+        id=data.id,
+    )
     # One recorder per request: the pending-service list is updated by compare and set, so
     # concurrent requests (and other processes) do not need a shared recorder.
     return await RecordedChangeResponse.from_recorded(store, await ChangeRecorder(store).record(record))
@@ -271,7 +271,7 @@ async def service_changes(
         QueryParameter(
             gt=0, le=MAX_CHANGE_HOURS, description=f"how far back, in hours (at most {MAX_CHANGE_HOURS})"
         ),
-    ] = 24 * 7,
+    ] = CHANGE_HOURS_DEFAULT,
     limit: Annotated[int, limit_parameter(MAX_CHANGES, "page size")] = 50,
     cursor: Annotated[
         str | None,

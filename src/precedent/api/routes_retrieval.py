@@ -11,15 +11,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from precedent.api.errors import problem_responses
+from precedent.api.examples import INCIDENT_DETAIL_EXAMPLE, answer_with_example
 from precedent.api.requests import DescribedIncidentRequest, limit_parameter
 from precedent.errors import InvalidQuery
 from precedent.model import Viewer
-from precedent.responses import NeighbourhoodResponse, NodeResponse, SimilarResponse
+from precedent.responses import IncidentDetailResponse, NeighbourhoodResponse, SimilarResponse
 from precedent.retrieval import (
     DEFAULT_NEIGHBOURHOOD_DEPTH,
     DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
     Catalog,
     DescribedQuery,
@@ -28,6 +30,7 @@ from precedent.retrieval import (
     SimilarIncidentFinder,
     SimilarOptions,
     find_neighbourhood,
+    incident_detail,
 )
 from precedent.store import GraphStore
 
@@ -69,12 +72,30 @@ MaxNodes = Annotated[
 ]
 
 
-@get("/v1/incidents/{incident:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}",
+    responses={
+        **problem_responses(400, 404, 503),
+        **answer_with_example(
+            INCIDENT_DETAIL_EXAMPLE,
+            description="the incident with its services, teams, updates, post-mortems and lesson",
+            summary="INC-42, closed, with its post-mortem's lesson and an open follow-up",
+        ),
+    },
+)
 async def get_incident(
-    incident: FromPath[str], catalog: NamedDependency[Catalog], viewer: NamedDependency[Viewer]
-) -> NodeResponse:
-    """An incident by id or reference (``INC-123``)."""
-    return NodeResponse.from_node(await catalog.incident(incident, viewer))
+    incident: FromPath[str],
+    store: NamedDependency[GraphStore],
+    catalog: NamedDependency[Catalog],
+    viewer: NamedDependency[Viewer],
+) -> IncidentDetailResponse:
+    """An incident by id or reference (``INC-123``) with its parts: the services it affected, the
+    teams concerned, its status updates (oldest first), its post-mortems, and what they teach
+    (root cause, resolution, learnings, follow-ups), as the MCP tool `get_incident` and the
+    notebook give it. A token without `read:private` sees no private incident, nor any private
+    part. `/updates`, `/postmortem`, `/follow-ups` and `/actions` page through each part.
+    """
+    return IncidentDetailResponse.from_detail(await incident_detail(store, catalog, incident, viewer))
 
 
 @get("/v1/incidents/{incident:str}/similar", responses=problem_responses(400, 404, 503))
@@ -82,7 +103,7 @@ async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
     viewer: NamedDependency[Viewer],
-    limit: Limit = 10,
+    limit: Limit = SIMILAR_DEFAULT_RESULTS,
     before: Before = None,
     exclude: Annotated[list[str] | None, QueryParameter(description="incident ids never to return")] = None,
 ) -> SimilarResponse:

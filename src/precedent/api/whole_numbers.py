@@ -6,7 +6,8 @@ must be a whole number from 1 to 100, not 0: ...". ``number_refusal`` finds the 
 route's signature, with the bounds its OpenAPI entry publishes, so ``api/errors.py`` answers
 both in one wording (``InvalidQuery.number_out_of_range``). A window's hours (a number above 0,
 ``?since_hours=0`` or ``?since_hours=x``) is refused as the CLI and the MCP tools refuse it
-(``InvalidQuery.hours_out_of_range``).
+(``InvalidQuery.hours_out_of_range``); any other bounded number (``?min_similarity=2``) in the
+same words (``InvalidQuery.decimal_out_of_range``).
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ def number_refusal(handler: BaseRouteHandler, name: str, given: str) -> InvalidQ
         kwarg = parameter.kwarg_definition
         if not isinstance(kwarg, ParameterKwarg) or (kwarg.query or argument) != name:
             continue
+        shown = given if given.strip() else repr(given)
         if parameter.annotation is float and kwarg.gt == 0 and isinstance(kwarg.le, int):
-            return InvalidQuery.hours_out_of_range(name, given if given.strip() else repr(given), kwarg.le)
+            return InvalidQuery.hours_out_of_range(name, shown, kwarg.le)
+        if parameter.annotation is float and kwarg.gt is not None and kwarg.le is not None:
+            # ?min_similarity=2 was "Expected `float` <= 1.0", and =x "Expected `float`, got `str`".
+            return InvalidQuery.decimal_out_of_range(name, shown, kwarg.gt, kwarg.le)
         least, most = _bounds(kwarg)
         if not _whole_number(parameter) or least is None or most is None:
             return None
         # An empty value ("?limit=") would read as "not :"; quoted, it says what was sent.
-        return InvalidQuery.number_out_of_range(name, given if given.strip() else repr(given), least, most)
+        return InvalidQuery.number_out_of_range(name, shown, least, most)
     return None

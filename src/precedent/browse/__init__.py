@@ -10,6 +10,7 @@ investigation's context already knows how to find.
 from __future__ import annotations
 
 from precedent.browse.changes import (
+    CHANGE_HOURS_DEFAULT,
     MAX_CHANGE_HOURS,
     MAX_CHANGES,
     ServiceChanges,
@@ -63,6 +64,7 @@ from precedent.browse.teams import (
 __all__ = [
     "MAX_LIMIT",
     "MAX_CHANGES",
+    "CHANGE_HOURS_DEFAULT",
     "MAX_CHANGE_HOURS",
     "FollowUp",
     "Hotspot",

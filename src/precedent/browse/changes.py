@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from precedent.model import Node
     from precedent.store.base import GraphStore
 
-__all__ = ["MAX_CHANGES", "MAX_CHANGE_HOURS", "ServiceChanges", "change_hours", "service_changes"]
+__all__ = [
+    "CHANGE_HOURS_DEFAULT",
+    "MAX_CHANGES",
+    "MAX_CHANGE_HOURS",
+    "ServiceChanges",
+    "change_hours",
+    "service_changes",
+]
 
 MAX_CHANGES = 500
 """The largest page of changes (a release train can record hundreds in a day)."""
@@ -40,6 +47,11 @@ MAX_CHANGE_HOURS = 24 * 365
 """The longest window changes are listed over (a year; any length above 0 up to it), on every
 surface (the API's ``since_hours``, the MCP tool's ``hours``, the CLI's ``--since-hours``): the MCP
 tool stopped at 720 and the CLI had no cap."""
+
+CHANGE_HOURS_DEFAULT = 24 * 7
+"""How far back changes are listed when the caller does not say (a week), on every surface (the
+API's ``since_hours``, the CLI's ``--since-hours``, the MCP tool's ``hours``): the MCP tool read
+24 hours where the API and the CLI read a week."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KINDS: tuple[type[str] | type[int], ...] = (int, str)

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES, change_hours, service_changes
+from precedent.browse import (
+    CHANGE_HOURS_DEFAULT,
+    MAX_CHANGE_HOURS,
+    MAX_CHANGES,
+    change_hours,
+    service_changes,
+)
 from precedent.cli.similar_io import limit_flag, parse_time, refused_as_the_api_refuses
 from precedent.cli.terminal_text import escape
 from precedent.errors import StoreLocked
@@ -55,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--since-hours",
         # In the words GET /v1/services/{service}/changes?since_hours= is refused in.
         type=refused_as_the_api_refuses(change_hours),
-        default=24 * 7,
+        default=CHANGE_HOURS_DEFAULT,
         help=f"how far back (default a week, at most {MAX_CHANGE_HOURS}; the API's since_hours)",
     )
     listing.add_argument(
@@ -77,7 +83,8 @@ def record_from_args(args: argparse.Namespace, now: datetime) -> ChangeRecord:
     """Build a ``ChangeRecord`` from ``changes record`` arguments.
 
     Raises:
-        ValueError: if a time is malformed or a field is inconsistent.
+        ValueError: if a time is malformed.
+        InvalidQuery: naming the field, if one is inconsistent (``ChangeRecord``).
     """
     return ChangeRecord(
         service=args.service,

@@ -26,7 +26,12 @@ from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
 from precedent.errors import InvalidQuery, NotFound, PrecedentError
 from precedent.responses import SimilarResponse
-from precedent.retrieval import SIMILAR_MAX_RESULTS, SimilarIncidentFinder, SimilarOptions
+from precedent.retrieval import (
+    SIMILAR_DEFAULT_RESULTS,
+    SIMILAR_MAX_RESULTS,
+    SimilarIncidentFinder,
+    SimilarOptions,
+)
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -47,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--limit",
         type=similar_limit,
-        default=10,
-        help=f"how many results (default 10, at most {SIMILAR_MAX_RESULTS})",
+        default=SIMILAR_DEFAULT_RESULTS,
+        help=f"how many results (default {SIMILAR_DEFAULT_RESULTS}, at most {SIMILAR_MAX_RESULTS})",
     )
     parser.add_argument("--batch", type=Path, help="a JSON-lines file of queries, one per line")
     parser.add_argument("--out", type=Path, help="write batch results here instead of stdout")

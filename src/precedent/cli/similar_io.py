@@ -13,6 +13,7 @@ from rich.table import Table
 
 from precedent.cli.terminal_text import escape
 from precedent.errors import InvalidQuery
+from precedent.responses import score_text
 from precedent.retrieval import SIMILAR_MAX_RESULTS, DescribedQuery, IncidentQuery, SimilarOptions
 from precedent.retrieval.catalog import left_out
 
@@ -316,5 +317,5 @@ def results_table(answer: SimilarResults) -> Table:
         started = result.started_at.date().isoformat() if result.started_at else "?"
         label = f"{result.reference or result.incident_id}\n{result.name}\n{started}"
         reasons, lessons = escape("\n".join(why)), escape("\n".join(teaches))
-        table.add_row(str(rank), escape(label), f"{result.score:.3f}", reasons, lessons)
+        table.add_row(str(rank), escape(label), score_text(result.score), reasons, lessons)
     return table

@@ -69,6 +69,10 @@ class ChangeRecord:
         kind: What sort of change.
         started_at: When it started going out (timezone-aware).
         id: The client's id for it; recording the same id again replaces it (idempotent).
+
+    Raises:
+        InvalidQuery: naming the field at fault: a blank service, an unknown kind, a summary too
+            long, a time without a zone, a finish before the start.
     """
 
     service: str
@@ -92,23 +96,29 @@ class ChangeRecord:
                 'knows it, e.g. "service": "payments-api" (GET /v1/services lists them)',
                 field="service",
             )
+        # Each refusal names its field, which the API lists in `errors` (as it lists a field of
+        # the wrong type): a summary too long or a finish before the start came with `detail` alone.
         if self.kind not in CHANGE_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}")
+            raise InvalidQuery(
+                f"kind must be one of {', '.join(CHANGE_KINDS)}, not {self.kind!r}", field="kind"
+            )
         if self.summary is not None and len(self.summary) > SUMMARY_MAX_CHARS:
-            raise ValueError(
+            raise InvalidQuery(
                 f"summary is {len(self.summary):,} characters, more than the {SUMMARY_MAX_CHARS:,} kept: "
-                "send the commit message's first lines, and link the rest with url"
+                "send the commit message's first lines, and link the rest with url",
+                field="summary",
             )
         for name in ("started_at", "finished_at"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
-                raise ValueError(f"{name} must include a timezone (e.g. 2024-05-01T12:00:00Z)")
+                raise InvalidQuery(f"{name} must include a timezone (e.g. 2024-05-01T12:00:00Z)", field=name)
         # A change that "finished" before it started is a swapped or mistyped time; kept, it would
         # show in an investigation with an end before its start and no way to tell which is wrong.
         if self.finished_at is not None and self.finished_at < self.started_at:
-            raise ValueError(
+            raise InvalidQuery(
                 f"finished_at ({self.finished_at.isoformat()}) is before started_at "
-                f"({self.started_at.isoformat()}): swap them, or leave finished_at out"
+                f"({self.started_at.isoformat()}): swap them, or leave finished_at out",
+                field="finished_at",
             )
 
 
@@ -239,14 +249,15 @@ class ChangeRecorder:
             The change's id, its service when known, and whether it was new.
 
         Raises:
-            InvalidQuery: if it starts more than ``FUTURE_TOLERANCE`` from now.
+            InvalidQuery: naming ``started_at``, if it starts more than ``FUTURE_TOLERANCE`` from now.
         """
         now = self._clock()
         if record.started_at > now + FUTURE_TOLERANCE:
             raise InvalidQuery(
                 f"started_at ({record.started_at.isoformat()}) is more than a day after now "
                 f"({now.isoformat(timespec='seconds')}): record a change when it starts going out; "
-                "check its year and time zone, or leave started_at out to mean now"
+                "check its year and time zone, or leave started_at out to mean now",
+                field="started_at",
             )
         service = await resolve_service(self._store, record.service)
         name = str(service.properties.get("name", service.id)) if service else record.service.strip()

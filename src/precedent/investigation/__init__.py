@@ -15,6 +15,8 @@ from precedent.investigation.around import (
     service_snapshot,
 )
 from precedent.investigation.build import (
+    CHANGE_WINDOW_DEFAULT_HOURS,
+    CHANGE_WINDOW_DESCRIPTION,
     CHANGE_WINDOW_MAX_HOURS,
     SIMILAR_PRECEDENTS_MAX,
     Collaborators,
@@ -62,6 +64,8 @@ from precedent.investigation.results import (
 )
 
 __all__ = [
+    "CHANGE_WINDOW_DEFAULT_HOURS",
+    "CHANGE_WINDOW_DESCRIPTION",
     "CHANGE_WINDOW_MAX_HOURS",
     "change_window",
     "RECENT_MAX",

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "CHANGE_WINDOW_DEFAULT_HOURS",
+    "CHANGE_WINDOW_DESCRIPTION",
     "CHANGE_WINDOW_MAX_HOURS",
     "change_window",
     "SIMILAR_PRECEDENTS_MAX",
@@ -53,6 +55,16 @@ CHANGE_WINDOW_MAX_HOURS = 720
 """The longest change window an investigation reads (30 days; any length above 0 up to it), on
 every surface (the API's and the MCP tools' ``change_window_hours``, the CLI's ``--window-hours``):
 the API also refused one under 0.1 hours, which the MCP tool and the CLI took."""
+
+CHANGE_WINDOW_DEFAULT_HOURS = DEFAULT_WINDOW / timedelta(hours=1)
+"""A change window's hours when none is given (24), on every surface."""
+
+CHANGE_WINDOW_DESCRIPTION = (
+    f"changes read this far back, in hours (above 0, at most {CHANGE_WINDOW_MAX_HOURS})"
+)
+"""How every surface describes a change window's hours (the API's ``change_window_hours``, the MCP
+tools' ``get_investigation`` and ``service_context``): the tools said "how far before the
+declaration to read changes" and "how far back to read changes near the service"."""
 
 
 def _utc_now() -> datetime:
@@ -105,8 +117,17 @@ class InvestigationOptions:
         if not timedelta(0) < self.change_window <= timedelta(hours=CHANGE_WINDOW_MAX_HOURS):
             hours = self.change_window / timedelta(hours=1)
             raise InvalidQuery.hours_out_of_range(
-                "change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS
+                "change_window_hours", _hours_as_sent(hours), CHANGE_WINDOW_MAX_HOURS
             )
+
+
+def _hours_as_sent(hours: float) -> str:
+    """``hours`` written as a caller wrote it: ``1000000``, ``0.05``, ``1e+30``.
+
+    ``:g`` keeps six digits, so a refusal echoed a sent 1000000 as ``1e+06``, a number the caller
+    never wrote; a whole number is written whole, any other as Python's shortest exact form.
+    """
+    return str(int(hours)) if hours.is_integer() and abs(hours) < 1e16 else repr(hours)
 
 
 def change_window(hours: float) -> timedelta:
@@ -118,7 +139,9 @@ def change_window(hours: float) -> timedelta:
             every surface answered that OverflowError as a crash (a 500, a traceback).
     """
     if not 0 < hours <= CHANGE_WINDOW_MAX_HOURS:
-        raise InvalidQuery.hours_out_of_range("change_window_hours", f"{hours:g}", CHANGE_WINDOW_MAX_HOURS)
+        raise InvalidQuery.hours_out_of_range(
+            "change_window_hours", _hours_as_sent(hours), CHANGE_WINDOW_MAX_HOURS
+        )
     return timedelta(hours=hours)
 
 

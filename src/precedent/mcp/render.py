@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from precedent.model import display_name
+from precedent.responses import score_text
 from precedent.retrieval.catalog import left_out
 from precedent.retrieval.shortening import shortened
 
@@ -76,7 +77,8 @@ def render_similar(response: SimilarResponse) -> str:
     for rank, result in enumerate(response.results, start=1):
         why = result.explanation
         label = result.reference or result.incident_id
-        lines.append(f"{rank}. {label} {result.name} (score {result.score}, {_when(result.started_at)})")
+        score = score_text(result.score)
+        lines.append(f"{rank}. {label} {result.name} (score {score}, {_when(result.started_at)})")
         if why.shared_services:
             lines.append(f"   shared services: {', '.join(why.shared_services)}")
         if why.path:

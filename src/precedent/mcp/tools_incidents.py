@@ -13,6 +13,8 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import AwareDatetime, Field
 
 from precedent.investigation import (
+    CHANGE_WINDOW_DEFAULT_HOURS,
+    CHANGE_WINDOW_DESCRIPTION,
     CHANGE_WINDOW_MAX_HOURS,
     SIMILAR_PRECEDENTS_MAX,
     InvestigationOptions,
@@ -27,6 +29,7 @@ from precedent.responses import IncidentDetailResponse, InvestigationResponse, S
 from precedent.retrieval import (
     NAME_MAX_CHARS,
     SERVICES_MAX,
+    SIMILAR_DEFAULT_RESULTS,
     SIMILAR_MAX_RESULTS,
     SUMMARY_MAX_CHARS,
     DescribedQuery,
@@ -111,7 +114,7 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             AwareDatetime | None,
             Field(description="only incidents that started earlier (default: the incident's start)"),
         ] = None,
-        limit: Annotated[int, limit_field(SIMILAR_MAX_RESULTS, "how many results")] = 5,
+        limit: Annotated[int, limit_field(SIMILAR_MAX_RESULTS, "how many results")] = SIMILAR_DEFAULT_RESULTS,
     ) -> Annotated[CallToolResult, SimilarResponse]:
         """Past incidents most like one incident, best first, each with why (shared services, map
         path, matching words) and what it teaches (root cause, resolution, open follow-ups).
@@ -170,10 +173,10 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         change_window_hours: Annotated[
             float,
             Field(
-                description="how far before the declaration to read changes",
+                description=CHANGE_WINDOW_DESCRIPTION,
                 json_schema_extra={"exclusiveMinimum": 0, "maximum": CHANGE_WINDOW_MAX_HOURS},
             ),
-        ] = 24,
+        ] = CHANGE_WINDOW_DEFAULT_HOURS,
     ) -> Annotated[CallToolResult, InvestigationResponse]:
         """The first look at an incident: likely causes ranked with the evidence they rest on
         (changes, precedents, dependencies), similar past incidents, owners and on-call of the

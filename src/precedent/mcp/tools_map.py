@@ -11,9 +11,14 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import AwareDatetime, Field
 
-from precedent.browse import MAX_CHANGE_HOURS, MAX_CHANGES
+from precedent.browse import CHANGE_HOURS_DEFAULT, MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
-from precedent.investigation import CHANGE_WINDOW_MAX_HOURS, service_snapshot
+from precedent.investigation import (
+    CHANGE_WINDOW_DEFAULT_HOURS,
+    CHANGE_WINDOW_DESCRIPTION,
+    CHANGE_WINDOW_MAX_HOURS,
+    service_snapshot,
+)
 from precedent.investigation import recent_changes as changes_between
 from precedent.mcp.arguments import renamed
 from precedent.mcp.errors import tool_errors
@@ -64,11 +69,8 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         service: ServiceKey,
         change_window_hours: Annotated[
-            float,
-            Field(
-                gt=0, le=CHANGE_WINDOW_MAX_HOURS, description="how far back to read changes near the service"
-            ),
-        ] = 24,
+            float, Field(gt=0, le=CHANGE_WINDOW_MAX_HOURS, description=CHANGE_WINDOW_DESCRIPTION)
+        ] = CHANGE_WINDOW_DEFAULT_HOURS,
     ) -> Annotated[CallToolResult, ServiceContextResponse]:
         """A service now: owning teams and members, who is on call, what it depends on and what
         depends on it (two hops), incidents on it in the last 30 days, and changes to it and its
@@ -193,7 +195,7 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             Field(description="only changes to this service (id or name); the whole map when left out"),
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
-        hours: Hours = 24,
+        hours: Hours = CHANGE_HOURS_DEFAULT,
         limit: Annotated[int, limit_field(MAX_CHANGES, "how many changes, newest first")] = 50,
     ) -> Annotated[CallToolResult, ChangesResponse]:
         """Changes to production (deploys, config, feature flags, infrastructure) in a time window,

@@ -29,6 +29,7 @@ from precedent.responses import (
     StatsResponse,
 )
 from precedent.retrieval import (
+    SIMILAR_DEFAULT_RESULTS,
     DescribedQuery,
     IncidentQuery,
     NeighbourhoodQuery,
@@ -163,7 +164,7 @@ class Map:
         *,
         services: tuple[str, ...] = (),
         declared_at: datetime | None = None,
-        limit: int = 10,
+        limit: int = SIMILAR_DEFAULT_RESULTS,
     ) -> SimilarResponse:
         """Similar past incidents, each explained, for an incident in the map or a description.
 

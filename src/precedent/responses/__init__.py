@@ -52,6 +52,7 @@ from precedent.responses.similar import (
     PosedQueryResponse,
     SimilarIncidentResponse,
     SimilarResponse,
+    score_text,
 )
 from precedent.responses.stats import (
     RecurringPatternResponse,
@@ -119,4 +120,5 @@ __all__ = [
     "UserResponse",
     "WeekCountResponse",
     "WeeklyIncidentsResponse",
+    "score_text",
 ]

@@ -26,11 +26,13 @@ class IncidentDetailResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    incident: NodeResponse
+    incident: NodeResponse = Field(description="the incident, with its text")
     services: list[str] = Field(description="names of the services it affected")
     teams: list[str] = Field(description="names of the teams it affected or that own a service it affected")
     updates: list[NodeResponse] = Field(description="status updates, oldest first")
-    postmortems: list[NodeResponse]
+    postmortems: list[NodeResponse] = Field(
+        description="its post-mortem documents, without text (`/postmortem` pages through their sections)"
+    )
     lesson: LessonResponse = Field(description="root cause, resolution, learnings and follow-ups")
 
     @classmethod

@@ -15,7 +15,10 @@ class ProblemDetails(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     type: str = Field(default="about:blank", description="a URI naming the kind of problem")
-    title: str = Field(description="the kind of problem, e.g. NotFound or ValidationError")
+    title: str = Field(
+        description="the kind of problem, e.g. NotFound, InvalidQuery (a query parameter) or InvalidBody "
+        "(the JSON body or one of its fields)"
+    )
     status: int = Field(description="the HTTP status code")
     detail: str = Field(description="what went wrong, and what to change")
     errors: list[dict[str, str]] | None = Field(

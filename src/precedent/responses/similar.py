@@ -27,9 +27,19 @@ __all__ = [
     "PosedQueryResponse",
     "SimilarIncidentResponse",
     "SimilarResponse",
+    "score_text",
 ]
 
 _DIGITS = 4  # enough to tell scores apart, few enough to keep diffs of outputs stable
+
+
+def score_text(score: float) -> str:
+    """A similar incident's ranking score as every surface writes it for people: ``0.651``.
+
+    Three decimals, as the CLI's table, the pages and the demo write it; the MCP tool's text
+    wrote the response's four (``0.6513``). The responses keep four for machines.
+    """
+    return f"{score:.3f}"
 
 
 class ContributionResponse(BaseModel):

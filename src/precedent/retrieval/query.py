@@ -47,6 +47,11 @@ SIMILAR_MAX_RESULTS = 100
 Each result carries its explanation and lesson, read from the store: a larger page would cost
 seconds and say nothing a responder reads."""
 
+SIMILAR_DEFAULT_RESULTS = 10
+"""How many similar incidents a question returns when it does not say, on every surface (the
+API's ``limit``, ``precedent similar --limit``, the MCP tool's ``limit``, the notebook's): the MCP
+tool returned 5 where the API and the CLI returned 10."""
+
 
 @dataclass(frozen=True)
 class IncidentQuery:
@@ -107,7 +112,7 @@ class SimilarOptions:
 
     before: datetime | None = None
     exclude: frozenset[str] = frozenset()
-    limit: int = 10
+    limit: int = SIMILAR_DEFAULT_RESULTS
     viewer: Viewer = PUBLIC_VIEWER
 
     def __post_init__(self) -> None:
