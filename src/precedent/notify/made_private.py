@@ -115,5 +115,9 @@ class CitationEdits:
                 await self.work()
             except Exception as exc:  # the store is down: the list waits in it for the next turn
                 log.warning("could not edit the Slack messages citing incidents made private: %s", exc)
+            # Sooner when a build is left to a holder whose lease runs out before then: if that
+            # process died, its build is posted once the lease lapses, not a whole poll later.
+            due = self._notifier.republish_due()
+            wait = self._poll if due is None else min(self._poll, due + 0.05)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
