@@ -267,3 +267,36 @@ async def test_the_list_worker_posts_a_dead_holders_build_when_its_lease_lapses_
         await restarted.drain()
     assert len(slack.posted()) == 1
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).ts is not None
+
+
+class TakenOverOnceLeased:
+    """The map as a holder sees it whose lease lapsed unrenewed: another process took the record."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._writes = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
+        if key == "slack:message:inc-1":
+            self._writes += 1
+            if self._writes == 2:  # after the lease was taken, before the post is marked as sent
+                other = MessageRecord(holder="other:1", until=T0 + timedelta(hours=1))
+                await self._store.set_meta(key, other.dumps())
+        return await self._store.replace_meta(key, value, expected=expected)
+
+
+async def test_a_holder_that_lost_its_lease_does_not_post(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    clock = Clock()
+    built = _for("inc-1")
+    map_ = cast("GraphStore", TakenOverOnceLeased(embedded_store))
+    records = MessageRecords(map_, clock=clock)
+    client = slack_client(TOKEN, base_url=slack.url)
+    notifier = SlackNotifier(client, map_, LINKS, records, views=_views(built))
+    assert await notifier.publish(built) == "failed"
+    assert slack.calls == []  # the other holder posts it, not both
+    assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).holder == "other:1"

@@ -391,7 +391,10 @@ class SlackNotifier:
         # Written before Slack is asked: if this process dies before the answer is recorded, the
         # next poster knows to look in the channel first (``notify/history.py``).
         sending = MessageRecord(channel, None, before.built_at, unanswered=self._records.now())
-        await self._records.write(lease, sending)
+        if not await self._records.write(lease, sending):
+            # Our lease ran out unrenewed (the map did not answer) and another process holds the
+            # record now: posting too would show the message twice.
+            raise TimeoutError(f"the Slack message of {investigation.incident.id} was taken over")
         lease.result = sending
         try:
             response = await self._client.chat_postMessage(
