@@ -279,3 +279,43 @@ async def test_a_listed_build_whose_incident_has_no_channel_now_is_taken_off_the
     await notify.drain()
     assert await notify.republish() == []
     assert slack.calls == []
+
+
+async def test_a_build_slack_would_not_take_yet_stays_listed_and_is_posted_on_the_next_turn(
+    slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Rate limited past slack-sdk's three retries (or Slack down, or the network): the build was
+    # taken off the list as if Slack had refused it, and the channel got no message until the
+    # incident changed again.
+    built = investigation(0)
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
+    slack.rate_limit(times=4, retry_after=0)
+    await notify.will_publish(built)
+    with caplog.at_level(logging.WARNING, logger="precedent.notify"):
+        assert await notify.publish(built) == "failed"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.notify"]
+    assert "error=ratelimited" in line
+    assert "tried again" in line
+    assert [c.status for c in slack.calls] == [429] * 4
+    assert await notify.republish() == ["inc-1"]  # the list worker's next turn
+    await notify.drain()
+    assert len(slack.posted()) == 1
+    assert await notify.republish() == []
+
+
+async def test_a_build_slack_refuses_is_not_tried_again(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    built = investigation(0, channel="C0GONE")
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
+    await notify.will_publish(built)
+    assert await notify.publish(built) == "failed"  # channel_not_found: trying again changes nothing
+    assert await notify.republish() == []

@@ -35,6 +35,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -43,7 +44,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from precedent.errors import NotFound
+from precedent.errors import NotFound, StoreError
 from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
@@ -71,6 +72,14 @@ SLACK_API_URL = "https://slack.com/api/"
 _REPOST = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 # Outcomes after which the channel shows what ``publish`` was given (or a newer build).
 _SENT = frozenset({"posted", "updated", "adopted"})
+
+
+def _passing(exc: Exception) -> bool:
+    """Whether ``exc`` may pass if tried again later: Slack refusing a call (``ok: false``) will not."""
+    if isinstance(exc, SlackApiError):
+        status = int(exc.response.status_code)
+        return status == 429 or status >= 500
+    return isinstance(exc, (StoreError, TimeoutError, OSError, aiohttp.ClientError))
 
 
 def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10) -> AsyncWebClient:
@@ -193,12 +202,16 @@ class SlackNotifier:
         except Exception as exc:  # Slack, the network or the store: log and count, never propagate
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
             fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
+            if _passing(exc):
+                fields["then"] = "tried again on the next turn of the list worker (within a minute)"
             outcome, ts = self._done("failed", fields, logging.WARNING), None
         else:
             self._done(outcome, fields | {"ts": ts}, logging.INFO)
-        # Ended, whatever the outcome (a Slack failure is given up, as before); a publish cut
+        # Ended: taken off, unless it failed for a while only (rate limited past the retries, Slack
+        # or the map down): then it stays listed and the list worker tries it again. A publish cut
         # short by a stop or a crash never gets here, so the build stays listed for the next turn.
-        await self._unlist(incident.id, investigation.built_at)
+        if "then" not in fields:
+            await self._unlist(incident.id, investigation.built_at)
         if outcome in _SENT:
             await self._recheck(incident.id, investigation)
         return outcome
