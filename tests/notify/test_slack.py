@@ -130,15 +130,16 @@ async def test_a_deleted_message_is_posted_again(slack: SlackStandIn, embedded_s
 async def test_channel_not_found_is_logged_and_counted_never_raised(
     slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = count("failed")
+    before = count("refused")
     with caplog.at_level(logging.WARNING, logger="precedent.notify"):
         outcome = await notifier(slack, embedded_store).publish(investigation(channel="C0GONE"))
-    assert outcome == "failed"
-    assert count("failed") == before + 1
+    assert outcome == "refused"
+    assert count("refused") == before + 1
     [record] = [r for r in caplog.records if r.name == "precedent.notify"]
     fields = record.fields  # type: ignore[attr-defined]
-    assert fields["outcome"] == "failed"
+    assert fields["outcome"] == "refused"
     assert fields["error"] == "channel_not_found"
+    assert fields["then"] == "the channel was deleted, or is private and the Slack app not in it: invite it"
     assert fields["incident_id"] == "inc-1"
     # Nothing was posted, and the lease taken for the attempt is released at once.
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")) == MessageRecord()
@@ -317,5 +318,5 @@ async def test_a_build_slack_refuses_is_not_tried_again(
 
     notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
     await notify.will_publish(built)
-    assert await notify.publish(built) == "failed"  # channel_not_found: trying again changes nothing
+    assert await notify.publish(built) == "refused"  # channel_not_found: trying again changes nothing
     assert await notify.republish() == []

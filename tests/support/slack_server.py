@@ -58,11 +58,13 @@ class SlackStandIn:
         token: The bot token it accepts.
         channels: Channel ids that exist (others are ``channel_not_found``).
         scopes: The token's scopes (``conversations.history`` needs ``channels:history``).
+        archived: Channels archived since (a post or an edit there is ``is_archived``).
     """
 
     token: str = "xoxb-standin-token"
     channels: set[str] = field(default_factory=lambda: {"C02AW36C1M5"})
     scopes: set[str] = field(default_factory=lambda: {"chat:write", "channels:history", "groups:history"})
+    archived: set[str] = field(default_factory=set)
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[tuple[str, str], _Message] = field(default_factory=dict)
     _faults: list[tuple[int, dict[str, str], list[int]]] = field(default_factory=list)
@@ -150,6 +152,8 @@ class SlackStandIn:
         if auth != f"Bearer {self.token}":
             return {"ok": False, "error": "invalid_auth"}
         channel = str(body.get("channel", ""))
+        if method in ("chat.postMessage", "chat.update") and channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         if method == "chat.postMessage":
             if channel not in self.channels:
                 return {"ok": False, "error": "channel_not_found"}

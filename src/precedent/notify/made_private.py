@@ -99,7 +99,7 @@ class CitationEdits:
         for incident_id in sorted(private):
             citing = await incidents_citing(store, incident_id)
             outcomes = [await self._notifier.redraw(citer, self._view(citer)) for citer in citing]
-            if "failed" not in outcomes:
+            if "failed" not in outcomes:  # ``refused`` (an archived channel) is given up
                 done.append(incident_id)
         if done:
             await forget_made_private(store, done)

@@ -35,7 +35,6 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -44,11 +43,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from precedent.errors import NotFound, StoreError
+from precedent.errors import NotFound
 from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.checks import PendingChecks
+from precedent.notify.failures import failure, passing
 from precedent.notify.history import PostedMessages, message_metadata
 from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.turns import Turns
@@ -72,14 +72,6 @@ SLACK_API_URL = "https://slack.com/api/"
 _REPOST = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 # Outcomes after which the channel shows what ``publish`` was given (or a newer build).
 _SENT = frozenset({"posted", "updated", "adopted"})
-
-
-def _passing(exc: Exception) -> bool:
-    """Whether ``exc`` may pass if tried again later: Slack refusing a call (``ok: false``) will not."""
-    if isinstance(exc, SlackApiError):
-        status = int(exc.response.status_code)
-        return status == 429 or status >= 500
-    return isinstance(exc, (StoreError, TimeoutError, OSError, aiohttp.ClientError))
 
 
 def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10) -> AsyncWebClient:
@@ -181,7 +173,8 @@ class SlackNotifier:
         Returns:
             The outcome: ``posted``, ``updated``, ``superseded`` (a newer build is already shown),
             ``adopted`` (a stopped process had posted it: found in the channel, recorded, not posted
-            again), ``no_channel`` or ``failed``.
+            again), ``no_channel``, ``failed`` (tried again within a minute if it may pass) or
+            ``refused`` (Slack refused it: not tried again).
         """
         incident = investigation.incident
         channel = incident.slack_channel_id
@@ -200,17 +193,16 @@ class SlackNotifier:
             async with self._turns.of(incident.id):
                 outcome, ts = await self._send(incident.id, channel, investigation)
         except Exception as exc:  # Slack, the network or the store: log and count, never propagate
-            error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-            fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
-            if _passing(exc):
-                fields["then"] = "tried again on the next turn of the list worker (within a minute)"
-            outcome, ts = self._done("failed", fields, logging.WARNING), None
+            outcome, more = failure(exc)
+            outcome, ts = self._done(outcome, fields | more, logging.WARNING), None
+            again = passing(exc)
         else:
             self._done(outcome, fields | {"ts": ts}, logging.INFO)
+            again = False
         # Ended: taken off, unless it failed for a while only (rate limited past the retries, Slack
         # or the map down): then it stays listed and the list worker tries it again. A publish cut
         # short by a stop or a crash never gets here, so the build stays listed for the next turn.
-        if "then" not in fields:
+        if not again:
             await self._unlist(incident.id, investigation.built_at)
         if outcome in _SENT:
             await self._recheck(incident.id, investigation)
@@ -325,7 +317,8 @@ class SlackNotifier:
         left to edit.
 
         Returns:
-            The outcome: ``redrawn``, ``no_message`` or ``failed``.
+            The outcome: ``redrawn``, ``no_message``, ``failed`` (to be tried again) or
+            ``refused`` (Slack will not take the edit: the channel is archived, say).
         """
         fields: dict[str, object] = {"event": "slack_message", "incident_id": incident_id}
         try:
@@ -334,9 +327,8 @@ class SlackNotifier:
             async with self._turns.of(incident_id), self._records.holding(incident_id) as lease:
                 outcome, fields["ts"] = await self._redraw(lease.record, render)
         except Exception as exc:  # Slack, the network, the store or the build: log and count
-            error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-            fields |= {"error": error or type(exc).__name__, "detail": str(exc)[:300]}
-            return self._done("failed", fields, logging.WARNING)
+            outcome, more = failure(exc)
+            return self._done(outcome, fields | more, logging.WARNING)
         return self._done(outcome, fields, logging.INFO)
 
     async def _redraw(
@@ -419,7 +411,7 @@ class SlackNotifier:
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            if exc.response.status_code == 200:  # Slack refused it (``ok: false``): nothing was posted
+            if not passing(exc):  # Slack refused it (``ok: false``): nothing was posted
                 lease.result = before
             raise
         ts = str(response["ts"])
