@@ -371,9 +371,13 @@ class SlackNotifier:
                 posted = await self._history.find(channel, incident_id, found.unanswered)
                 if posted is not None:
                     lease.result = MessageRecord(channel, posted.ts, posted.built_at)
-                    if posted.built_at >= investigation.built_at:
+                    if posted.built_at > investigation.built_at:
                         return "adopted", posted.ts
-                    ts = posted.ts
+                    # Drawn again even when it shows this build: it was drawn before the process
+                    # died, and an incident it names may have been made private since (the list
+                    # worker found no ts to redraw then).
+                    outcome, ts = await self._post_or_update(lease, channel, posted.ts, investigation)
+                    return ("adopted" if outcome == "updated" else outcome), ts
             return await self._post_or_update(lease, channel, ts, investigation)
 
     async def _post_or_update(
