@@ -3,8 +3,9 @@
 Built by the runtime from settings (this package reads none) and handed to the webhook worker's
 investigation builder, which calls it after each investigation is stored (and lists it in the map
 first, ``notify/unpublished.py``, so a stop before it is posted loses no message). ``CitationEdits``
-posts what a stopped process left unpublished and edits the messages that name an incident made
-private since they were posted.
+posts what a stopped process left unpublished (finding, by its metadata, a message it posted but
+never recorded: ``notify/history.py``) and edits the messages that name an incident made private
+since they were posted. The Slack app's scopes: docs/slack.md.
 """
 
 from precedent.notify.blocks import SlackMessage, investigation_message

@@ -17,7 +17,9 @@ Each turn also publishes the builds a stopped process left unpublished
 
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and
-every ``poll`` seconds, which also picks up what ``sync``, ``import`` or another process listed.
+every ``poll`` seconds, which also picks up what ``sync``, ``import`` or another process listed;
+sooner when a build left unpublished is leased to another process whose lease runs out first (if
+that process died, its build is posted then).
 An incident still public (its hiding still under way, or given up) stays listed, untouched: its
 citers' messages are redrawn once it is private.
 """
