@@ -306,3 +306,19 @@ async def test_a_holder_that_lost_its_lease_does_not_post(
     assert await notifier.publish(built) == "failed"
     assert slack.calls == []  # the other holder posts it, not both
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).holder == "other:1"
+
+
+async def test_a_private_channel_needs_groups_history_and_says_so(
+    slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    slack.clock = lambda: clock.now.timestamp()
+    slack.scopes = {"chat:write", "channels:history"}
+    slack.private = {CHANNEL}  # a private incident's channel
+    built = _for("inc-1")
+    await crash_while_posting(slack, embedded_store, clock, built)
+    clock.now = T0 + LEASE
+    with caplog.at_level(logging.WARNING, logger="precedent.notify"):
+        assert await next_process(slack, embedded_store, clock, built).publish(built) == "posted"
+    [warning] = [r.getMessage() for r in caplog.records if "missing_scope" in r.getMessage()]
+    assert "needs groups:history, has channels:history,chat:write" in warning

@@ -57,7 +57,9 @@ class SlackStandIn:
     Args:
         token: The bot token it accepts.
         channels: Channel ids that exist (others are ``channel_not_found``).
-        scopes: The token's scopes (``conversations.history`` needs ``channels:history``).
+        scopes: The token's scopes (``conversations.history`` needs ``channels:history``, or
+            ``groups:history`` in a private channel).
+        private: The private channels among ``channels``.
         archived: Channels archived since (a post or an edit there is ``is_archived``).
     """
 
@@ -65,6 +67,7 @@ class SlackStandIn:
     channels: set[str] = field(default_factory=lambda: {"C02AW36C1M5"})
     scopes: set[str] = field(default_factory=lambda: {"chat:write", "channels:history", "groups:history"})
     archived: set[str] = field(default_factory=set)
+    private: set[str] = field(default_factory=set)
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[tuple[str, str], _Message] = field(default_factory=dict)
     _faults: list[tuple[int, dict[str, str], list[int]]] = field(default_factory=list)
@@ -175,9 +178,10 @@ class SlackStandIn:
 
     def _history(self, channel: str, query: dict[str, Any]) -> dict[str, Any]:
         """Messages newest first from ``oldest`` to ``latest`` (ts), ``limit`` a page, as Slack pages them."""
-        if "channels:history" not in self.scopes:
+        needed = "groups:history" if channel in self.private else "channels:history"
+        if needed not in self.scopes:
             provided = ",".join(sorted(self.scopes))
-            return {"ok": False, "error": "missing_scope", "needed": "channels:history", "provided": provided}
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         oldest, latest = float(query.get("oldest") or 0), float(query.get("latest") or 1e12)

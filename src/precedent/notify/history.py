@@ -84,7 +84,7 @@ class PostedMessages:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
-        self._warned_scope = False
+        self._warned: set[str] = set()  # the scopes Slack said were missing (each said once)
 
     async def find(self, channel: str, incident_id: str, sent_at: datetime) -> PostedMessage | None:
         """The newest message naming ``incident_id`` posted around ``sent_at``, or ``None``; never raises.
@@ -130,13 +130,16 @@ class PostedMessages:
     def _cannot_read(self, channel: str, incident_id: str, exc: SlackApiError) -> None:
         error = exc.response.get("error")
         if error == "missing_scope":
-            if not self._warned_scope:
-                self._warned_scope = True
+            # A public channel needs channels:history, a private one groups:history: each said once.
+            needed = str(exc.response.get("needed") or "channels:history or groups:history")
+            if needed not in self._warned:
+                self._warned.add(needed)
                 log.warning(
                     "the Slack token cannot read channel history (missing_scope; needs %s, has %s): a "
                     "message a stopped process posted cannot be found, so it may be posted twice. Add "
-                    "the bot scopes channels:history and groups:history (docs/slack.md). Said once.",
-                    exc.response.get("needed") or "channels:history or groups:history",
+                    "the bot scopes channels:history and groups:history to the Slack app and "
+                    "reinstall it (docs/slack.md). Said once.",
+                    needed,
                     exc.response.get("provided") or "?",
                 )
             return
