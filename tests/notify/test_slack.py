@@ -148,9 +148,17 @@ async def test_channel_not_found_is_logged_and_counted_never_raised(
 async def test_slack_down_fails_after_its_retries_without_raising(
     slack: SlackStandIn, embedded_store: GraphStore
 ) -> None:
+    assert await notifier(slack, embedded_store).publish(investigation(0)) == "posted"
     slack.down()
-    assert await notifier(slack, embedded_store).publish(investigation()) == "failed"
-    assert [c.status for c in slack.calls] == [503] * 4  # the first try and three retries
+    # An edit is sent again: the first try and three retries.
+    assert await notifier(slack, embedded_store).publish(investigation(1)) == "failed"
+    assert [(c.method, c.status) for c in slack.calls[1:]] == [("chat.update", 503)] * 4
+    # A post is not (Slack may have carried it out): the channel is read for it instead.
+    slack.calls.clear()
+    assert await notifier(slack, embedded_store).publish(investigation(2, channel="C0OTHER")) == "failed"
+    assert [(c.method, c.status) for c in slack.calls] == [("chat.postMessage", 503)] + [
+        ("conversations.history", 503)
+    ] * 4
 
 
 async def test_no_channel_yet_posts_nothing(slack: SlackStandIn, embedded_store: GraphStore) -> None:
@@ -320,3 +328,19 @@ async def test_a_build_slack_refuses_is_not_tried_again(
     await notify.will_publish(built)
     assert await notify.publish(built) == "refused"  # channel_not_found: trying again changes nothing
     assert await notify.republish() == []
+
+
+async def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # Slack answered 500 to a post it had carried out (its docs: "it's possible some aspect of
+    # the operation succeeded"); slack-sdk retried it blindly, and the channel showed it twice.
+    slack.lose_answers(times=1)
+    assert await notifier(slack, embedded_store).publish(investigation()) == "posted"
+    [(_, ts)] = slack.messages
+    assert [(c.method, c.status) for c in slack.calls] == [
+        ("chat.postMessage", 500),
+        ("conversations.history", 200),
+    ]
+    record = MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1"))
+    assert (record.channel, record.ts, record.unanswered) == (CHANNEL, ts, None)

@@ -79,6 +79,7 @@ class SlackStandIn:
     latency: float = 0.0
     """Seconds each answer takes (a slow Slack widens the window two publishers could race in)."""
     _stalled: asyncio.Event | None = None
+    _lost_answers: int = 0
 
     @property
     def url(self) -> str:
@@ -91,6 +92,11 @@ class SlackStandIn:
     def down(self, *, times: int = 1_000_000) -> None:
         """Answer the next ``times`` calls 503, as Slack does in an outage."""
         self._faults.append((503, {}, [times]))
+
+    def lose_answers(self, *, times: int = 1) -> None:
+        """Carry out the next ``times`` posts but answer them 500 ``internal_error``, as Slack may
+        ("it's possible some aspect of the operation succeeded")."""
+        self._lost_answers = times
 
     def stall(self) -> None:
         """Answer no call until ``unstall``; those held then are answered 503 (their caller is gone)."""
@@ -148,8 +154,13 @@ class SlackStandIn:
                 self.calls.append(SlackCall(method, body, auth, status))
                 error = "ratelimited" if status == 429 else "service_unavailable"
                 return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        answer = self._answer(method, body, auth)
+        if method == "chat.postMessage" and answer.get("ok") and self._lost_answers > 0:
+            self._lost_answers -= 1
+            self.calls.append(SlackCall(method, body, auth, 500))
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         self.calls.append(SlackCall(method, body, auth, 200))
-        return web.json_response(self._answer(method, body, auth))
+        return web.json_response(answer)
 
     def _answer(self, method: str, body: dict[str, Any], auth: str | None) -> dict[str, Any]:
         if auth != f"Bearer {self.token}":

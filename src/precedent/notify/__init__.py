@@ -9,10 +9,11 @@ since they were posted. The Slack app's scopes: docs/slack.md.
 """
 
 from precedent.notify.blocks import SlackMessage, investigation_message
+from precedent.notify.client import SLACK_API_URL, slack_client
 from precedent.notify.made_private import CitationEdits
 from precedent.notify.mrkdwn import escape_mrkdwn, to_mrkdwn
 from precedent.notify.records import MessageRecord, MessageRecords
-from precedent.notify.slack import SLACK_API_URL, SlackNotifier, slack_client
+from precedent.notify.slack import SlackNotifier
 
 __all__ = [
     "SLACK_API_URL",

@@ -118,8 +118,8 @@ class PostedMessages:
             return None
         except Exception as exc:  # the network: post, as before, rather than lose the message
             log.warning(
-                "could not read the history of Slack channel %s to find the message of %s (%s); "
-                "posting it, which may show it twice",
+                "could not read the history of Slack channel %s to find the message of %s (%s): "
+                "it may be shown twice",
                 channel,
                 incident_id,
                 exc,
@@ -144,8 +144,8 @@ class PostedMessages:
                 )
             return
         log.warning(
-            "could not read the history of Slack channel %s to find the message of %s (%s); posting "
-            "it, which may show it twice",
+            "could not read the history of Slack channel %s to find the message of %s (%s): it may "
+            "be shown twice",
             channel,
             incident_id,
             error or exc,

@@ -24,8 +24,9 @@ map (``notify/checks.py``) and takes it off once checked; if the map cannot answ
 stays listed and the list worker of any process checks it again on its next turn (``recheck``),
 also after this process stopped.
 
-slack-sdk's retry handlers do the retrying: a 429 waits its ``Retry-After``, a 500/503 or a dropped
-connection is retried with exponential back-off.
+slack-sdk's retry handlers do the retrying (``notify/client.py``): a 429 waits its ``Retry-After``,
+a 500/503 or a dropped connection is retried with exponential back-off, except a post's: Slack may
+have carried it out, so the message is looked for in the channel before it is posted again.
 """
 
 from __future__ import annotations
@@ -36,18 +37,13 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
 from precedent.errors import NotFound
 from precedent.ingest.visibility import list_made_private, made_private_among
 from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.checks import PendingChecks
+from precedent.notify.client import SLACK_API_URL, slack_client
 from precedent.notify.failures import failure, passing
 from precedent.notify.history import PostedMessages, message_metadata
 from precedent.notify.records import MessageRecord, MessageRecords
@@ -58,6 +54,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Collection
     from datetime import datetime
 
+    from slack_sdk.web.async_client import AsyncWebClient
+
     from precedent.investigation import Investigation
     from precedent.links import Links
     from precedent.notify.records import Lease
@@ -67,31 +65,10 @@ __all__ = ["SLACK_API_URL", "SlackNotifier", "slack_client"]
 
 log = logging.getLogger("precedent.notify")
 
-SLACK_API_URL = "https://slack.com/api/"
 # chat.update answers these when the stored message is gone or no longer ours: post a new one.
 _REPOST = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 # Outcomes after which the channel shows what ``publish`` was given (or a newer build).
 _SENT = frozenset({"posted", "updated", "adopted"})
-
-
-def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10) -> AsyncWebClient:
-    """A Slack Web API client with retries on 429 (after ``Retry-After``), 5xx and dropped connections.
-
-    Args:
-        token: A bot token (``xoxb-…``) with ``chat:write``; slack-sdk redacts it from its logs.
-        base_url: The Web API root (a local stand-in in tests).
-        timeout: Seconds for each request.
-    """
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
-        ],
-    )
 
 
 class SlackNotifier:
@@ -386,6 +363,7 @@ class SlackNotifier:
         """Edit the message ``ts``, or post one; ``lease.result`` records it for the release."""
         message = investigation_message(investigation, self._links)
         blocks, metadata = list(message.blocks), message_metadata(investigation)
+        incident = investigation.incident.id or ""
         if ts is not None:
             try:
                 await self._client.chat_update(
@@ -403,7 +381,7 @@ class SlackNotifier:
         if not await self._records.write(lease, sending):
             # Our lease ran out unrenewed (the map did not answer) and another process holds the
             # record now: posting too would show the message twice.
-            raise TimeoutError(f"the Slack message of {investigation.incident.id} was taken over")
+            raise TimeoutError(f"the Slack message of {incident} was taken over")
         lease.result = sending
         try:
             response = await self._client.chat_postMessage(
@@ -414,10 +392,17 @@ class SlackNotifier:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except SlackApiError as exc:
+        except Exception as exc:
             if not passing(exc):  # Slack refused it (``ok: false``): nothing was posted
                 lease.result = before
-            raise
+                raise
+            # A 5xx, a dropped connection or a timeout: Slack may have posted it (a 429 it did not).
+            unanswered = sending.unanswered or self._records.now()
+            posted = None if _rate_limited(exc) else await self._history.find(channel, incident, unanswered)
+            if posted is None or posted.built_at != investigation.built_at:
+                raise  # still marked as sent: the next turn looks again before posting
+            lease.result = MessageRecord(channel, posted.ts, investigation.built_at)
+            return "posted", posted.ts
         ts = str(response["ts"])
         lease.result = MessageRecord(str(response.get("channel") or channel), ts, investigation.built_at)
         return "posted", ts
@@ -428,3 +413,7 @@ class SlackNotifier:
         fields = {**fields, "outcome": outcome}
         log.log(level, " ".join(f"{k}={v}" for k, v in fields.items()), extra={"fields": fields})
         return outcome
+
+
+def _rate_limited(exc: Exception) -> bool:
+    return isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429
