@@ -139,7 +139,7 @@ async def test_channel_not_found_is_logged_and_counted_never_raised(
     fields = record.fields  # type: ignore[attr-defined]
     assert fields["outcome"] == "refused"
     assert fields["error"] == "channel_not_found"
-    assert fields["then"] == "the channel was deleted, or is private and the Slack app not in it: invite it"
+    assert fields["then"].startswith("the channel was deleted, or is private and the Slack app not in it")
     assert fields["incident_id"] == "inc-1"
     # Nothing was posted, and the lease taken for the attempt is released at once.
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")) == MessageRecord()
@@ -319,14 +319,17 @@ async def test_a_build_slack_would_not_take_yet_stays_listed_and_is_posted_on_th
 async def test_a_build_slack_refuses_is_not_tried_again(
     slack: SlackStandIn, embedded_store: GraphStore
 ) -> None:
-    built = investigation(0, channel="C0GONE")
+    built = investigation(0)
+    slack.archived.add(CHANNEL)
 
     async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
         return built
 
-    notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
+    records = MessageRecords(embedded_store, clock=lambda: built.built_at + timedelta(minutes=1))
+    client = slack_client(TOKEN, base_url=slack.url)
+    notify = SlackNotifier(client, embedded_store, LINKS, records, views=drawn_again)
     await notify.will_publish(built)
-    assert await notify.publish(built) == "refused"  # channel_not_found: trying again changes nothing
+    assert await notify.publish(built) == "refused"  # is_archived: trying again changes nothing
     assert await notify.republish() == []
 
 
@@ -344,3 +347,32 @@ async def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_a
     ]
     record = MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1"))
     assert (record.channel, record.ts, record.unanswered) == (CHANNEL, ts, None)
+
+
+async def test_a_post_refused_until_the_app_is_invited_is_posted_once_it_is(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # The responder who reads "invite the Slack app to the channel" and does so expects the
+    # message: it was given up at the first refusal, and came only with the incident's next change.
+    built = investigation(0, channel="C0NEW")
+    now = [built.built_at + timedelta(minutes=2)]
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    records = MessageRecords(embedded_store, clock=lambda: now[0])
+    client = slack_client(TOKEN, base_url=slack.url)
+    notify = SlackNotifier(client, embedded_store, LINKS, records, views=drawn_again)
+    await notify.will_publish(built)
+    assert await notify.publish(built) == "refused"  # channel_not_found: a private channel, not invited
+    slack.channels.add("C0NEW")  # invited
+    assert await notify.republish() == ["inc-1"]
+    await notify.drain()
+    assert [channel for channel, _ in slack.messages] == ["C0NEW"]
+
+    # Never invited: given up an hour after the build.
+    later = investigation(1, channel="C0NEVER")
+    now[0] = later.built_at + timedelta(minutes=61)
+    await notify.will_publish(later)
+    assert await notify.publish(later) == "refused"
+    assert await notify.republish() == []

@@ -8,16 +8,25 @@ the map failing may pass: ``failed``, and tried again on the list worker's next 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from precedent.errors import StoreError
 
-__all__ = ["failure", "passing"]
+__all__ = ["INVITE_WAIT", "awaiting_invitation", "failure", "passing"]
+
+INVITE_WAIT = timedelta(hours=1)
+"""How long a post refused for want of an invitation is tried again (every minute): the log asks
+the responder to invite the app, and they expect the message once they have."""
 
 _WHAT_TO_DO = {
-    "not_in_channel": "invite the Slack app to the channel",
-    "channel_not_found": "the channel was deleted, or is private and the Slack app not in it: invite it",
+    "not_in_channel": "invite the Slack app to the channel (a post is tried again every minute for an hour)",
+    "channel_not_found": (
+        "the channel was deleted, or is private and the Slack app not in it: invite it (a post is "
+        "tried again every minute for an hour)"
+    ),
     "is_archived": "the channel is archived: nothing to do",
     "missing_scope": "add the scope Slack names to the Slack app and reinstall it (docs/slack.md)",
     "invalid_auth": "check PRECEDENT_SLACK_BOT_TOKEN",
@@ -25,6 +34,7 @@ _WHAT_TO_DO = {
     "token_revoked": "the token was revoked: reinstall the Slack app and set PRECEDENT_SLACK_BOT_TOKEN",
     "account_inactive": "the token was revoked: reinstall the Slack app and set PRECEDENT_SLACK_BOT_TOKEN",
 }
+_NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
 AGAIN = "tried again on the next turn of the list worker (within a minute)"
 
 
@@ -39,6 +49,14 @@ def passing(exc: Exception) -> bool:
         status = _status(exc)
         return status is None or status == 429 or status >= 500
     return isinstance(exc, (StoreError, TimeoutError, OSError, aiohttp.ClientError))
+
+
+def awaiting_invitation(exc: Exception) -> bool:
+    """Whether Slack refused the call because the app is not in the channel (yet)."""
+    return isinstance(exc, SlackApiError) and exc.response.get("error") in (
+        "not_in_channel",
+        "channel_not_found",
+    )
 
 
 def failure(exc: Exception) -> tuple[str, dict[str, object]]:

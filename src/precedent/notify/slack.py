@@ -44,7 +44,7 @@ from precedent.metrics import SLACK_MESSAGES
 from precedent.notify.blocks import investigation_message
 from precedent.notify.checks import PendingChecks
 from precedent.notify.client import SLACK_API_URL, slack_client
-from precedent.notify.failures import failure, passing
+from precedent.notify.failures import INVITE_WAIT, awaiting_invitation, failure, passing
 from precedent.notify.history import PostedMessages, message_metadata
 from precedent.notify.records import MessageRecord, MessageRecords
 from precedent.notify.turns import Turns
@@ -172,12 +172,14 @@ class SlackNotifier:
         except Exception as exc:  # Slack, the network or the store: log and count, never propagate
             outcome, more = failure(exc)
             outcome, ts = self._done(outcome, fields | more, logging.WARNING), None
-            again = passing(exc)
+            waiting = self._records.now() - investigation.built_at < INVITE_WAIT
+            again = passing(exc) or (awaiting_invitation(exc) and waiting)
         else:
             self._done(outcome, fields | {"ts": ts}, logging.INFO)
             again = False
         # Ended: taken off, unless it failed for a while only (rate limited past the retries, Slack
-        # or the map down): then it stays listed and the list worker tries it again. A publish cut
+        # or the map down, the app not invited yet): then it stays listed and the list worker
+        # tries it again. A publish cut
         # short by a stop or a crash never gets here, so the build stays listed for the next turn.
         if not again:
             await self._unlist(incident.id, investigation.built_at)
