@@ -322,3 +322,21 @@ async def test_a_private_channel_needs_groups_history_and_says_so(
         assert await next_process(slack, embedded_store, clock, built).publish(built) == "posted"
     [warning] = [r.getMessage() for r in caplog.records if "missing_scope" in r.getMessage()]
     assert "needs groups:history, has channels:history,chat:write" in warning
+
+
+async def test_the_message_is_found_in_a_busy_channel(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # History comes newest first, a few pages of 15 at most: a window reaching minutes past the
+    # post filled them with the responders' later messages, and the post was made again.
+    clock = Clock()
+    slack.clock = lambda: clock.now.timestamp()
+    built = _for("inc-1")
+    await crash_while_posting(slack, embedded_store, clock, built)
+    people = slack_client(TOKEN, base_url=slack.url)
+    for second in range(150, 300, 2):  # 75 messages, from two and a half minutes on
+        clock.now = T0 + timedelta(seconds=second)
+        await people.chat_postMessage(channel=CHANNEL, text=f"still looking ({second})")
+    restarted = next_process(slack, embedded_store, clock, built)
+    assert await restarted.publish(built) == "adopted"
+    assert len(slack.messages) == 76

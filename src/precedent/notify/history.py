@@ -35,7 +35,10 @@ EVENT_TYPE = "precedent_investigation"
 """The metadata event type of Precedent's messages (the Slack app need not declare it to post it)."""
 
 _BEFORE = timedelta(seconds=60)  # our clock against Slack's
-_AFTER = timedelta(minutes=5)  # a post retried after 429s and timeouts lands this late at most
+# A post lands within its request's time: 10 s, or a few more after 429s (Retry-After is about a
+# second for posts). History comes newest first, so a window reaching far past it would fill the
+# few pages a non-Marketplace app may read with later messages before reaching it.
+_AFTER = timedelta(minutes=2)
 _PAGE = 15  # the most a non-Marketplace app may ask for in one call
 _PAGES = 5
 
