@@ -4,11 +4,13 @@ Every message Precedent posts carries Slack message metadata naming its incident
 (``message_metadata``). A process that dies after Slack answered ``chat.postMessage`` but before the
 ``ts`` was written to the map leaves only a mark that it sent one (``MessageRecord.unanswered``);
 the next poster reads the channel's history around that moment (``conversations.history`` with
-``include_all_metadata``) and adopts the message it finds instead of posting a second one.
+``include_all_metadata``) and adopts the message it finds instead of posting a second one. A post
+Slack failed to answer (a 5xx, a dropped connection, a timeout) is looked for the same way at once.
 
 Reading history needs the bot scope ``channels:history`` (public channels) or ``groups:history``
-(private ones). Without it Slack answers ``missing_scope``: that is said once in the log and the
-message is posted (at least once, never lost). Any other failure to read is logged and posted too.
+(private ones). Without it Slack answers ``missing_scope``: that is said once per scope in the
+log, and the message is posted (at least once, never lost). Any other failure to read is logged,
+and the message posted too.
 Non-Marketplace apps may be held to one history call a minute and 15 messages a call, so the
 window is short and few pages are read.
 """
