@@ -340,3 +340,35 @@ async def test_the_message_is_found_in_a_busy_channel(
     restarted = next_process(slack, embedded_store, clock, built)
     assert await restarted.publish(built) == "adopted"
     assert len(slack.messages) == 76
+
+
+class OtherPosterMeanwhile:
+    """Slack as a holder sees it whose lease lapsed while its post was in flight (the map did not
+    answer its renewals): another process took the record over and posted the message first."""
+
+    def __init__(self, client: AsyncWebClient, store: GraphStore, clock: Clock) -> None:
+        self._client, self._store, self._clock = client, store, clock
+
+    async def chat_postMessage(self, **kwargs: Any) -> object:
+        other = await self._client.chat_postMessage(**kwargs)
+        record = MessageRecord(kwargs["channel"], str(other["ts"]), T0)
+        await self._store.set_meta("slack:message:inc-1", record.dumps())
+        self._clock.now = T0 + timedelta(seconds=1)
+        return await self._client.chat_postMessage(**kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+
+async def test_a_holder_whose_lease_lapsed_mid_post_takes_its_duplicate_back(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    clock = Clock()
+    slack.clock = lambda: clock.now.timestamp()
+    built = _for("inc-1")
+    client = OtherPosterMeanwhile(slack_client(TOKEN, base_url=slack.url), embedded_store, clock)
+    records = MessageRecords(embedded_store, clock=clock)
+    slow = SlackNotifier(cast("AsyncWebClient", client), embedded_store, LINKS, records, views=_views(built))
+    assert await slow.publish(built) == "superseded"
+    [(_, kept)] = slack.messages  # the other process's, recorded; this one's was deleted
+    assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).ts == kept

@@ -1,4 +1,4 @@
-"""A local stand-in for Slack's Web API: ``chat.postMessage``, ``chat.update`` and ``conversations.history``.
+"""A local stand-in for Slack's Web API: ``chat.postMessage``, ``chat.update``, ``chat.delete`` and history.
 
 A real HTTP server (aiohttp's, on 127.0.0.1 and a free port, in the test's event loop), so the
 client under test is slack-sdk's own ``AsyncWebClient`` over real sockets. It records every call,
@@ -141,6 +141,7 @@ class SlackStandIn:
             body = await request.json()
         else:
             body = dict(await request.post())
+        body = {**request.query, **body}  # slack-sdk sends some methods' arguments in the URL
         auth = request.headers.get("Authorization")
         if self.latency:
             await asyncio.sleep(self.latency)
@@ -183,6 +184,10 @@ class SlackStandIn:
             message.body = body
             message.edits += 1
             return {"ok": True, "channel": channel, "ts": message.ts, "text": body.get("text")}
+        if method == "chat.delete":
+            if self.messages.pop((channel, str(body.get("ts"))), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": channel, "ts": body.get("ts")}
         if method == "conversations.history":
             return self._history(channel, body)
         return {"ok": False, "error": "unknown_method"}

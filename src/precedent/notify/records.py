@@ -246,4 +246,6 @@ class MessageRecords:
             if lease.lost:
                 return False
             final = replace(record, holder=None, until=None).dumps()
-            return await self._store.replace_meta(lease.key, final, expected=lease.stored)
+            released = await self._store.replace_meta(lease.key, final, expected=lease.stored)
+            lease.lost = not released
+            return released

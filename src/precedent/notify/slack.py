@@ -335,29 +335,57 @@ class SlackNotifier:
         self, incident_id: str, channel: str, investigation: Investigation
     ) -> tuple[str, str | None]:
         async with self._records.holding(incident_id) as lease:
+            outcome, ts = await self._send_held(lease, incident_id, channel, investigation)
+        if lease.lost and outcome == "posted" and ts is not None:
+            return await self._keep_one(incident_id, channel, ts, investigation)
+        return outcome, ts
+
+    async def _keep_one(
+        self, incident_id: str, channel: str, ts: str, investigation: Investigation
+    ) -> tuple[str, str | None]:
+        """Our post ``ts`` landed after our lease lapsed (the map missed its renewals): another
+        process may have posted the message meanwhile. Keep one: theirs if recorded, else ours."""
+        async with self._records.holding(incident_id) as lease:
             found = lease.record
-            same = found.channel == channel and found.ts is not None
-            if same and found.built_at is not None and found.built_at >= investigation.built_at:
+            if found.channel != channel or found.ts in (None, ts):
+                if found.ts is None:
+                    lease.result = MessageRecord(channel, ts, investigation.built_at)
+                return "posted", ts
+            await self._client.chat_delete(channel=channel, ts=ts)
+            log.warning(
+                "deleted a second Slack message of %s, posted after this process lost its lease", incident_id
+            )
+            if found.built_at is not None and found.built_at >= investigation.built_at:
                 return "superseded", found.ts
-            if investigation.cited_incidents:
-                # Before Slack shows it: the poster's check after sending may find the map down,
-                # and this process may stop before it answers (``notify/checks.py``).
-                await self._checks.add(incident_id, investigation.cited_incidents)
-            ts = found.ts if same else None
-            if ts is None and found.channel == channel and found.unanswered is not None:
-                # A post was sent here whose answer was never recorded: its process died, or
-                # the answer was lost. Slack may show it: adopt it rather than post again.
-                posted = await self._history.find(channel, incident_id, found.unanswered)
-                if posted is not None:
-                    lease.result = MessageRecord(channel, posted.ts, posted.built_at)
-                    if posted.built_at > investigation.built_at:
-                        return "adopted", posted.ts
-                    # Drawn again even when it shows this build: it was drawn before the process
-                    # died, and an incident it names may have been made private since (the list
-                    # worker found no ts to redraw then).
-                    outcome, ts = await self._post_or_update(lease, channel, posted.ts, investigation)
-                    return ("adopted" if outcome == "updated" else outcome), ts
-            return await self._post_or_update(lease, channel, ts, investigation)
+            outcome, shown = await self._post_or_update(lease, channel, found.ts, investigation)
+            return outcome, shown
+
+    async def _send_held(
+        self, lease: Lease, incident_id: str, channel: str, investigation: Investigation
+    ) -> tuple[str, str | None]:
+        found = lease.record
+        same = found.channel == channel and found.ts is not None
+        if same and found.built_at is not None and found.built_at >= investigation.built_at:
+            return "superseded", found.ts
+        if investigation.cited_incidents:
+            # Before Slack shows it: the poster's check after sending may find the map down,
+            # and this process may stop before it answers (``notify/checks.py``).
+            await self._checks.add(incident_id, investigation.cited_incidents)
+        ts = found.ts if same else None
+        if ts is None and found.channel == channel and found.unanswered is not None:
+            # A post was sent here whose answer was never recorded: its process died, or
+            # the answer was lost. Slack may show it: adopt it rather than post again.
+            posted = await self._history.find(channel, incident_id, found.unanswered)
+            if posted is not None:
+                lease.result = MessageRecord(channel, posted.ts, posted.built_at)
+                if posted.built_at > investigation.built_at:
+                    return "adopted", posted.ts
+                # Drawn again even when it shows this build: it was drawn before the process
+                # died, and an incident it names may have been made private since (the list
+                # worker found no ts to redraw then).
+                outcome, ts = await self._post_or_update(lease, channel, posted.ts, investigation)
+                return ("adopted" if outcome == "updated" else outcome), ts
+        return await self._post_or_update(lease, channel, ts, investigation)
 
     async def _post_or_update(
         self, lease: Lease, channel: str, ts: str | None, investigation: Investigation
