@@ -141,7 +141,7 @@ INCIDENTIO_RETRIES = Counter(
 SLACK_MESSAGES = Counter(
     "precedent_slack_messages_total",
     "Investigations published to Slack by outcome "
-    "(posted, updated, superseded, no_channel, redrawn, no_message, failed).",
+    "(posted, updated, superseded, adopted, no_channel, redrawn, no_message, failed, refused).",
     ("outcome",),
     registry=REGISTRY,
 )

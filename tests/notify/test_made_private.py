@@ -130,3 +130,25 @@ async def test_a_private_incident_webhook_edits_the_messages_naming_it(
         [edited] = slack.updated()
         assert edited.body["ts"] == posted.ts
         assert posted.reference not in blocks_text(edited.body)
+
+
+async def test_a_message_in_an_archived_channel_does_not_keep_its_citation_listed(
+    embedded_store: GraphStore,
+) -> None:
+    # Slack refuses every edit in an archived channel (incident.io archives an incident's channel
+    # some time after it closes). The refusal counted as a failure to try again: the incident
+    # stayed listed, and every minute each message citing it was edited again, for ever.
+    store = embedded_store
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        posted = await post_citing(store, slack)
+        edits = CitationEdits(notifier_on(slack, posted.collaborators), posted.collaborators)
+        slack.archived.add(CHANNEL)
+        await hide_parts_of_incidents_made_private(store, {posted.cited: "private"})
+        [node] = await store.get_nodes([posted.cited], with_embeddings=True)
+        await store.upsert_nodes([replace(node, visibility="private")])
+
+        assert await edits.work() == [posted.cited]
+        assert await made_private(store) == []
+        assert [c.method for c in slack.calls].count("chat.update") == 1
+        assert await edits.work() == []
+        assert [c.method for c in slack.calls].count("chat.update") == 1

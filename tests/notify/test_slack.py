@@ -130,15 +130,16 @@ async def test_a_deleted_message_is_posted_again(slack: SlackStandIn, embedded_s
 async def test_channel_not_found_is_logged_and_counted_never_raised(
     slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = count("failed")
+    before = count("refused")
     with caplog.at_level(logging.WARNING, logger="precedent.notify"):
         outcome = await notifier(slack, embedded_store).publish(investigation(channel="C0GONE"))
-    assert outcome == "failed"
-    assert count("failed") == before + 1
+    assert outcome == "refused"
+    assert count("refused") == before + 1
     [record] = [r for r in caplog.records if r.name == "precedent.notify"]
     fields = record.fields  # type: ignore[attr-defined]
-    assert fields["outcome"] == "failed"
+    assert fields["outcome"] == "refused"
     assert fields["error"] == "channel_not_found"
+    assert fields["then"].startswith("the channel was deleted, or is private and the Slack app not in it")
     assert fields["incident_id"] == "inc-1"
     # Nothing was posted, and the lease taken for the attempt is released at once.
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")) == MessageRecord()
@@ -147,9 +148,17 @@ async def test_channel_not_found_is_logged_and_counted_never_raised(
 async def test_slack_down_fails_after_its_retries_without_raising(
     slack: SlackStandIn, embedded_store: GraphStore
 ) -> None:
+    assert await notifier(slack, embedded_store).publish(investigation(0)) == "posted"
     slack.down()
-    assert await notifier(slack, embedded_store).publish(investigation()) == "failed"
-    assert [c.status for c in slack.calls] == [503] * 4  # the first try and three retries
+    # An edit is sent again: the first try and three retries.
+    assert await notifier(slack, embedded_store).publish(investigation(1)) == "failed"
+    assert [(c.method, c.status) for c in slack.calls[1:]] == [("chat.update", 503)] * 4
+    # A post is not (Slack may have carried it out): the channel is read for it instead.
+    slack.calls.clear()
+    assert await notifier(slack, embedded_store).publish(investigation(2, channel="C0OTHER")) == "failed"
+    assert [(c.method, c.status) for c in slack.calls] == [("chat.postMessage", 503)] + [
+        ("conversations.history", 503)
+    ] * 4
 
 
 async def test_no_channel_yet_posts_nothing(slack: SlackStandIn, embedded_store: GraphStore) -> None:
@@ -279,3 +288,91 @@ async def test_a_listed_build_whose_incident_has_no_channel_now_is_taken_off_the
     await notify.drain()
     assert await notify.republish() == []
     assert slack.calls == []
+
+
+async def test_a_build_slack_would_not_take_yet_stays_listed_and_is_posted_on_the_next_turn(
+    slack: SlackStandIn, embedded_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Rate limited past slack-sdk's three retries (or Slack down, or the network): the build was
+    # taken off the list as if Slack had refused it, and the channel got no message until the
+    # incident changed again.
+    built = investigation(0)
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    notify = SlackNotifier(slack_client(TOKEN, base_url=slack.url), embedded_store, LINKS, views=drawn_again)
+    slack.rate_limit(times=4, retry_after=0)
+    await notify.will_publish(built)
+    with caplog.at_level(logging.WARNING, logger="precedent.notify"):
+        assert await notify.publish(built) == "failed"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.notify"]
+    assert "error=ratelimited" in line
+    assert "tried again" in line
+    assert [c.status for c in slack.calls] == [429] * 4
+    assert await notify.republish() == ["inc-1"]  # the list worker's next turn
+    await notify.drain()
+    assert len(slack.posted()) == 1
+    assert await notify.republish() == []
+
+
+async def test_a_build_slack_refuses_is_not_tried_again(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    built = investigation(0)
+    slack.archived.add(CHANNEL)
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    records = MessageRecords(embedded_store, clock=lambda: built.built_at + timedelta(minutes=1))
+    client = slack_client(TOKEN, base_url=slack.url)
+    notify = SlackNotifier(client, embedded_store, LINKS, records, views=drawn_again)
+    await notify.will_publish(built)
+    assert await notify.publish(built) == "refused"  # is_archived: trying again changes nothing
+    assert await notify.republish() == []
+
+
+async def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # Slack answered 500 to a post it had carried out (its docs: "it's possible some aspect of
+    # the operation succeeded"); slack-sdk retried it blindly, and the channel showed it twice.
+    slack.lose_answers(times=1)
+    assert await notifier(slack, embedded_store).publish(investigation()) == "posted"
+    [(_, ts)] = slack.messages
+    assert [(c.method, c.status) for c in slack.calls] == [
+        ("chat.postMessage", 500),
+        ("conversations.history", 200),
+    ]
+    record = MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1"))
+    assert (record.channel, record.ts, record.unanswered) == (CHANNEL, ts, None)
+
+
+async def test_a_post_refused_until_the_app_is_invited_is_posted_once_it_is(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    # The responder who reads "invite the Slack app to the channel" and does so expects the
+    # message: it was given up at the first refusal, and came only with the incident's next change.
+    built = investigation(0, channel="C0NEW")
+    now = [built.built_at + timedelta(minutes=2)]
+
+    async def drawn_again(incident_id: str, built_at: datetime) -> Investigation:
+        return built
+
+    records = MessageRecords(embedded_store, clock=lambda: now[0])
+    client = slack_client(TOKEN, base_url=slack.url)
+    notify = SlackNotifier(client, embedded_store, LINKS, records, views=drawn_again)
+    await notify.will_publish(built)
+    assert await notify.publish(built) == "refused"  # channel_not_found: a private channel, not invited
+    slack.channels.add("C0NEW")  # invited
+    assert await notify.republish() == ["inc-1"]
+    await notify.drain()
+    assert [channel for channel, _ in slack.messages] == ["C0NEW"]
+
+    # Never invited: given up an hour after the build.
+    later = investigation(1, channel="C0NEVER")
+    now[0] = later.built_at + timedelta(minutes=61)
+    await notify.will_publish(later)
+    assert await notify.publish(later) == "refused"
+    assert await notify.republish() == []

@@ -17,7 +17,9 @@ Each turn also publishes the builds a stopped process left unpublished
 
 So nothing is lost to a crash or to Slack being down: the list is in the map, and is worked when
 ``serve`` (or ``worker``) starts, when this process makes an incident private (``wake``), and
-every ``poll`` seconds, which also picks up what ``sync``, ``import`` or another process listed.
+every ``poll`` seconds, which also picks up what ``sync``, ``import`` or another process listed;
+sooner when a build left unpublished is leased to another process whose lease runs out first (if
+that process died, its build is posted then).
 An incident still public (its hiding still under way, or given up) stays listed, untouched: its
 citers' messages are redrawn once it is private.
 """
@@ -99,7 +101,7 @@ class CitationEdits:
         for incident_id in sorted(private):
             citing = await incidents_citing(store, incident_id)
             outcomes = [await self._notifier.redraw(citer, self._view(citer)) for citer in citing]
-            if "failed" not in outcomes:
+            if "failed" not in outcomes:  # ``refused`` (an archived channel) is given up
                 done.append(incident_id)
         if done:
             await forget_made_private(store, done)
@@ -115,5 +117,9 @@ class CitationEdits:
                 await self.work()
             except Exception as exc:  # the store is down: the list waits in it for the next turn
                 log.warning("could not edit the Slack messages citing incidents made private: %s", exc)
+            # Sooner when a build is left to a holder whose lease runs out before then: if that
+            # process died, its build is posted once the lease lapses, not a whole poll later.
+            due = self._notifier.republish_due()
+            wait = self._poll if due is None else min(self._poll, due + 0.05)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
