@@ -432,3 +432,32 @@ async def test_neo4j_leases_run_on_the_databases_clock_whatever_the_workers_cloc
         assert [d.id for d in taken] == ["short"]
     finally:
         await on_database_clock.close()
+
+
+@pytest.mark.neo4j
+async def test_neo4j_deliveries_fall_due_on_the_databases_clock_whatever_the_machines_clocks_say(
+    neo4j_inbox: Inbox, neo4j: Neo4jServer
+) -> None:
+    # The receiver (`serve`) and a `precedent worker` on another machine: a delivery recorded by
+    # a receiver an hour ahead waited an hour before a worker whose clock is right would take it,
+    # and a worker an hour ahead took a failed delivery at once, its minutes of back-off unwaited.
+    on_database_clock = Neo4jInbox(neo4j.uri, auth=neo4j.auth, database="neo4j")
+    await on_database_clock.open()
+    try:
+        now = datetime.now(UTC)
+        ahead, behind = now + timedelta(hours=1), now - timedelta(hours=1)
+        await on_database_clock.record(new("from_ahead", ahead))
+        [taken] = await on_database_clock.claim("w1", now=behind, lease=LEASE)
+        assert taken.id == "from_ahead"
+        retry_at = behind + timedelta(minutes=5)
+        assert await on_database_clock.fail("from_ahead", "w1", now=behind, error="x", retry_at=retry_at)
+        assert await on_database_clock.claim("w2", now=ahead, lease=LEASE) == []  # five minutes to go
+        # Retried by hand from a machine ahead: due now, by the server's clock, for any worker.
+        await on_database_clock.record(new("ignored", behind, state="ignored"))
+        retried = await on_database_clock.retry("ignored", now=ahead)
+        assert retried is not None
+        assert retried.state == "pending"
+        [again] = await on_database_clock.claim("w3", now=behind, lease=LEASE)
+        assert again.id == "ignored"
+    finally:
+        await on_database_clock.close()
