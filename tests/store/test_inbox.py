@@ -401,34 +401,62 @@ async def test_the_sqlite_inbox_reads_its_volume_without_writing_and_names_no_pa
     assert not (tmp_path / "data").exists()
 
 
+@pytest.fixture
+async def on_database_clock(neo4j_inbox: Inbox, neo4j: Neo4jServer) -> AsyncIterator[Neo4jInbox]:
+    """A Neo4j inbox as deployed: leases and due times on the server's clock (emptied first)."""
+    inbox = Neo4jInbox(neo4j.uri, auth=neo4j.auth, database="neo4j")
+    await inbox.open()
+    yield inbox
+    await inbox.close()
+
+
 @pytest.mark.neo4j
 async def test_neo4j_leases_run_on_the_databases_clock_whatever_the_workers_clocks_say(
-    neo4j_inbox: Inbox, neo4j: Neo4jServer
+    on_database_clock: Neo4jInbox,
 ) -> None:
     # Workers on several machines: one whose clock ran an hour ahead found every lease run out
     # by its clock, and took deliveries another worker was still working on.
-    on_database_clock = Neo4jInbox(neo4j.uri, auth=neo4j.auth, database="neo4j")
-    await on_database_clock.open()
-    try:
-        now = datetime.now(UTC)
-        await on_database_clock.record(new("live", now))
-        await on_database_clock.record(new("short", now))
-        [held] = await on_database_clock.claim("w1", now=now, lease=timedelta(minutes=5))
-        assert held.id == "live"
-        assert held.lease_expires_at is not None
-        assert held.lease_expires_at - now < timedelta(minutes=6)  # the server's now, give or take
-        ahead = now + timedelta(hours=1)
-        [other] = await on_database_clock.claim("w2", now=ahead, lease=timedelta(minutes=5))
-        assert other.id == "short"  # w1's live lease is not taken, however late w2 thinks it is
-        assert not await on_database_clock.renew("live", "w2", now=ahead, lease=timedelta(minutes=5))
-        assert await on_database_clock.renew("live", "w1", now=now, lease=timedelta(minutes=5))
-        # A lease that did run out (by the server's clock) passes on, even to a worker behind.
-        assert await on_database_clock.fail("short", "w2", now=ahead, error="x", retry_at=now)
-        [brief] = await on_database_clock.claim("w2", now=now, lease=timedelta(milliseconds=1))
-        assert brief.id == "short"
-        await asyncio.sleep(0.05)
-        behind = now - timedelta(hours=1)
-        taken = await on_database_clock.claim("w3", now=behind, lease=timedelta(minutes=5))
-        assert [d.id for d in taken] == ["short"]
-    finally:
-        await on_database_clock.close()
+    now = datetime.now(UTC)
+    await on_database_clock.record(new("live", now))
+    await on_database_clock.record(new("short", now))
+    [held] = await on_database_clock.claim("w1", now=now, lease=timedelta(minutes=5))
+    assert held.id == "live"
+    assert held.lease_expires_at is not None
+    assert held.lease_expires_at - now < timedelta(minutes=6)  # the server's now, give or take
+    ahead = now + timedelta(hours=1)
+    [other] = await on_database_clock.claim("w2", now=ahead, lease=timedelta(minutes=5))
+    assert other.id == "short"  # w1's live lease is not taken, however late w2 thinks it is
+    assert not await on_database_clock.renew("live", "w2", now=ahead, lease=timedelta(minutes=5))
+    assert await on_database_clock.renew("live", "w1", now=now, lease=timedelta(minutes=5))
+    # A lease that did run out (by the server's clock) passes on, even to a worker behind.
+    assert await on_database_clock.fail("short", "w2", now=ahead, error="x", retry_at=now)
+    # A lease of no time runs out at once by the server's clock (no sleep to wait it out).
+    [brief] = await on_database_clock.claim("w2", now=now, lease=timedelta(0))
+    assert brief.id == "short"
+    behind = now - timedelta(hours=1)
+    taken = await on_database_clock.claim("w3", now=behind, lease=timedelta(minutes=5))
+    assert [d.id for d in taken] == ["short"]
+
+
+@pytest.mark.neo4j
+async def test_neo4j_deliveries_fall_due_on_the_databases_clock_whatever_the_machines_clocks_say(
+    on_database_clock: Neo4jInbox,
+) -> None:
+    # The receiver (`serve`) and a `precedent worker` on another machine: a delivery recorded by
+    # a receiver an hour ahead waited an hour before a worker whose clock is right would take it,
+    # and a worker an hour ahead took a failed delivery at once, its minutes of back-off unwaited.
+    now = datetime.now(UTC)
+    ahead, behind = now + timedelta(hours=1), now - timedelta(hours=1)
+    await on_database_clock.record(new("from_ahead", ahead))
+    [taken] = await on_database_clock.claim("w1", now=behind, lease=LEASE)
+    assert taken.id == "from_ahead"
+    retry_at = behind + timedelta(minutes=5)
+    assert await on_database_clock.fail("from_ahead", "w1", now=behind, error="x", retry_at=retry_at)
+    assert await on_database_clock.claim("w2", now=ahead, lease=LEASE) == []  # five minutes to go
+    # Retried by hand from a machine ahead: due now, by the server's clock, for any worker.
+    await on_database_clock.record(new("ignored", behind, state="ignored"))
+    retried = await on_database_clock.retry("ignored", now=ahead)
+    assert retried is not None
+    assert retried.state == "pending"
+    [again] = await on_database_clock.claim("w3", now=behind, lease=LEASE)
+    assert again.id == "ignored"

@@ -98,8 +98,10 @@ class Inbox(Protocol):
     """Durable, idempotent storage of webhook deliveries, shared by every worker of one deployment.
 
     Times are passed in by the caller (the worker's clock) and stored to the millisecond; the
-    Neo4j inbox, whose workers may run on several machines, times its leases by the database's
-    clock instead (``lease_clock``), so a worker whose clock runs ahead cannot take a live lease.
+    Neo4j inbox, whose receiver and workers may run on several machines, times its leases and
+    when a delivery falls due by the database's clock instead (``lease_clock``), so a worker
+    whose clock runs ahead cannot take a live lease nor cut a retry's back-off short, and one
+    whose clock runs behind does not wait for the deliveries a receiver ahead of it recorded.
     """
 
     async def open(self) -> None:

@@ -75,10 +75,12 @@ class Neo4jInbox:
         uri: ``neo4j://`` or ``bolt://`` URI.
         auth: ``(user, password)``, or ``None`` for a server without authentication.
         database: The database holding the map.
-        lease_clock: Whose clock leases run on. ``"database"`` (the default): the server's, so
-            workers on several machines agree on whether a lease is live however their clocks
-            disagree; the ``now`` each call is given still dates arrivals, retries and finishes.
-            ``"caller"``: the ``now`` given, as on the SQLite inbox (tests that move time by hand).
+        lease_clock: Whose clock leases and due times run on. ``"database"`` (the default): the
+            server's, so the receiver and workers on several machines agree on whether a lease is
+            live and a delivery due however their clocks disagree (a retry's delay, ``retry_at``
+            less ``now``, is counted from the server's now); the ``now`` each call is given still
+            dates arrivals, starts and finishes. ``"caller"``: the ``now`` given, as on the SQLite
+            inbox (tests that move time by hand).
     """
 
     def __init__(
@@ -92,8 +94,8 @@ class Neo4jInbox:
         self._connection = Connection(uri, auth, database)
         self._lease_clock = lease_clock
 
-    def _lease_now(self, now: datetime) -> int | None:
-        """``$lease_now``: ``None`` for the database's clock (``timestamp()`` in the query)."""
+    def _inbox_now(self, now: datetime) -> int | None:
+        """``$inbox_now``: ``None`` for the database's clock (``timestamp()`` in the query)."""
         return _ms(now) if self._lease_clock == "caller" else None
 
     async def open(self) -> None:
@@ -129,10 +131,15 @@ class Neo4jInbox:
             "state": delivery.state,
             "error": delivery.error,
             "incident_id": delivery.incident_id,
-            "available_at": None if final else received,
             "finished_at": received if final else None,
         }
-        params = {"id": delivery.id, "props": props, "token": uuid.uuid4().hex}
+        params = {
+            "id": delivery.id,
+            "props": props,
+            "token": uuid.uuid4().hex,
+            "pending": not final,  # due from now (available_at), on the inbox's clock
+            "inbox_now": self._inbox_now(delivery.received_at),
+        }
         records = await self._connection.write(
             lambda tx: fetch(tx, queries.INBOX_RECORD, params), "recording a webhook delivery"
         )
@@ -142,7 +149,7 @@ class Neo4jInbox:
         """See ``Inbox.claim``."""
         params = {
             "now": _ms(now),
-            "lease_now": self._lease_now(now),
+            "inbox_now": self._inbox_now(now),
             "lease_ms": _ms_of(lease),
             "owner": owner,
             "limit": limit,
@@ -174,7 +181,7 @@ class Neo4jInbox:
         params: dict[str, object] = {
             "id": delivery_id,
             "owner": owner,
-            "lease_now": self._lease_now(now),
+            "inbox_now": self._inbox_now(now),
             "lease_ms": _ms_of(lease),
         }
         return await self._held(queries.INBOX_RENEW, params, "renewing a webhook lease")
@@ -193,7 +200,9 @@ class Neo4jInbox:
             "owner": owner,
             "error": error,
             "state": "dead" if retry_at is None else "pending",
-            "available": None if retry_at is None else _ms(retry_at),
+            # A delay, not a time: due that long after the inbox's now (retry_at on the caller's).
+            "delay_ms": None if retry_at is None else _ms(retry_at) - _ms(now),
+            "inbox_now": self._inbox_now(now),
             "finished": _ms(now) if retry_at is None else None,
         }
         return await self._held(queries.INBOX_FAIL, params, "recording a webhook failure")
@@ -220,7 +229,7 @@ class Neo4jInbox:
 
     async def retry(self, delivery_id: str, *, now: datetime) -> Delivery | None:
         """See ``Inbox.retry``."""
-        params = {"id": delivery_id, "now": _ms(now)}
+        params = {"id": delivery_id, "inbox_now": self._inbox_now(now)}
 
         async def work(tx: Runner) -> Delivery | None:
             await run(tx, queries.INBOX_LOCK, params)

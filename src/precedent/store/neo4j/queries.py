@@ -669,26 +669,29 @@ def text_search(predicates: str) -> str:
 # Times are epoch milliseconds. Statements that change a leased delivery first take its write lock
 # (INBOX_LOCK) and only then check who holds the lease, in a second statement of the same
 # transaction, so two workers can never both act on one lease.
-# Leases run on the database's clock: $lease_now is null and timestamp() is the time, so workers
-# on machines whose clocks disagree agree on whether a lease is live (a worker an hour ahead
-# would otherwise take every lease as run out). Tests that move time by hand pass $lease_now.
-_LEASE_NOW = "coalesce($lease_now, timestamp())"
+# Leases and due times (available_at) run on the database's clock: $inbox_now is null and
+# timestamp() is the time, so the receiver and workers on machines whose clocks disagree agree on
+# whether a lease is live and a delivery due (a worker an hour ahead would otherwise take every
+# lease as run out, and one an hour behind a receiver wait an hour for each delivery). Arrivals,
+# starts and finishes keep the caller's time. Tests that move time by hand pass $inbox_now.
+_INBOX_NOW = "coalesce($inbox_now, timestamp())"
 
 INBOX_RECORD = (
     "MERGE (d:WebhookDelivery {id: $id})\n"
-    "ON CREATE SET d += $props, d.attempts = 0, d.created_by = $token\n"
+    "ON CREATE SET d += $props, d.attempts = 0, d.created_by = $token,\n"
+    f"    d.available_at = CASE WHEN $pending THEN {_INBOX_NOW} END\n"
     "RETURN d.created_by = $token AS created"
 )
 # Claimable: pending and due, or its lease ran out; and one delivery of an incident at a time,
 # oldest first (``Inbox.claim``): no other delivery of its incident is leased now, nor claimable
 # and received before it.
 _INBOX_CLAIMABLE = (
-    "((d.state = 'pending' AND d.available_at <= $now)\n"
-    f"   OR (d.state = 'leased' AND d.lease_expires_at <= {_LEASE_NOW}))\n"
+    f"((d.state = 'pending' AND d.available_at <= {_INBOX_NOW})\n"
+    f"   OR (d.state = 'leased' AND d.lease_expires_at <= {_INBOX_NOW}))\n"
     "  AND (d.incident_id IS NULL OR NOT EXISTS {\n"
     "    MATCH (o:WebhookDelivery {incident_id: d.incident_id})\n"
-    f"    WHERE o.id <> d.id AND ((o.state = 'leased' AND o.lease_expires_at > {_LEASE_NOW})\n"
-    "      OR ((o.state = 'leased' OR (o.state = 'pending' AND o.available_at <= $now))\n"
+    f"    WHERE o.id <> d.id AND ((o.state = 'leased' AND o.lease_expires_at > {_INBOX_NOW})\n"
+    f"      OR ((o.state = 'leased' OR (o.state = 'pending' AND o.available_at <= {_INBOX_NOW}))\n"
     "          AND (o.received_at < d.received_at OR (o.received_at = d.received_at AND o.id < d.id))))\n"
     "  })\n"
 )
@@ -706,20 +709,21 @@ INBOX_TAKE = (
     "MATCH (d:WebhookDelivery) WHERE d.id IN $ids\n"
     "  AND "
     + _INBOX_CLAIMABLE
-    + f"SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = {_LEASE_NOW} + $lease_ms,\n"
+    + f"SET d.state = 'leased', d.lease_owner = $owner, d.lease_expires_at = {_INBOX_NOW} + $lease_ms,\n"
     "    d.attempts = d.attempts + 1, d.started_at = coalesce(d.started_at, $now)\n"
     "RETURN d {.*} AS delivery"
 )
 INBOX_LOCK = "MATCH (d:WebhookDelivery {id: $id}) SET d.locked = true REMOVE d.locked"
 _INBOX_HELD = "MATCH (d:WebhookDelivery {id: $id}) WHERE d.state = 'leased' AND d.lease_owner = $owner\n"
-INBOX_RENEW = _INBOX_HELD + f"SET d.lease_expires_at = {_LEASE_NOW} + $lease_ms RETURN count(d) AS changed"
+INBOX_RENEW = _INBOX_HELD + f"SET d.lease_expires_at = {_INBOX_NOW} + $lease_ms RETURN count(d) AS changed"
 INBOX_COMPLETE = (
     _INBOX_HELD + "SET d.state = 'done', d.outcome = $outcome, d.error = null, d.finished_at = $now,\n"
     "    d.lease_expires_at = null\n"
     "RETURN count(d) AS changed"
 )
 INBOX_FAIL = (
-    _INBOX_HELD + "SET d.state = $state, d.error = $error, d.available_at = $available,\n"
+    _INBOX_HELD + "SET d.state = $state, d.error = $error,\n"
+    f"    d.available_at = CASE WHEN $delay_ms IS NULL THEN null ELSE {_INBOX_NOW} + $delay_ms END,\n"
     "    d.finished_at = $finished, d.lease_expires_at = null\n"
     "RETURN count(d) AS changed"
 )
@@ -736,7 +740,7 @@ INBOX_BACKLOG = (
 )
 INBOX_RETRY = (
     "MATCH (d:WebhookDelivery {id: $id}) WHERE NOT d.state IN ['pending', 'leased']\n"
-    "SET d.state = 'pending', d.attempts = 0, d.available_at = $now, d.finished_at = null,\n"
+    f"SET d.state = 'pending', d.attempts = 0, d.available_at = {_INBOX_NOW}, d.finished_at = null,\n"
     "    d.lease_expires_at = null"
 )
 # Pruning: the candidates (final, finished before $before) are write-locked first, then checked
