@@ -165,7 +165,7 @@ def test_home_search_and_stored_investigation(
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hotspots a")
     recent = browser.find_element(By.CSS_SELECTOR, "#recent-h + ul a")
     recent.click()
-    wait_for_url(browser, "/ui/investigations/")
+    wait_for_url(browser, "/investigation")
     assert console_errors(browser) == []
     box = browser.find_element(By.ID, "site-q")
     word = web_org.public.properties["name"].split()[0]
