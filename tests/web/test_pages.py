@@ -780,3 +780,19 @@ async def test_a_refused_token_is_told_why_as_the_api_tells_it(web_org: WebOrg) 
 def _alert(html: str) -> str:
     start = html.index('role="alert"')
     return html[html.index(">", start) + 1 : html.index("<", start)].strip()
+
+
+async def test_the_home_page_gives_dates_not_only_how_long_ago(pages: Pages) -> None:
+    # "last 3 d 4 h ago", its date only in a tooltip a phone cannot show, left the reader counting
+    # back; each hotspot's last incident and each recent build gives its time, then how long ago.
+    await pages.sign_in(pages.org.read_token)
+    home = (await pages.client.get("/ui/")).text
+    stamp = (
+        r'<time class="when" datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>'
+        r' <span class="ago">\([^<]+ ago\)</span>'
+    )
+    for section in ("hot-h", "recent-h"):
+        items = re.findall(r"<li>.*?</li>", _section(home, section), re.S)
+        assert items, section
+        for item in items:
+            assert re.search(stamp, item), item
