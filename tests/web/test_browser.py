@@ -20,18 +20,20 @@ from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread,
 from tests.web.conftest import copy_map
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from selenium.webdriver.remote.webdriver import WebDriver
 
-    from tests.web.conftest import WebOrg
+    from tests.web.conftest import Neo4jMap, WebOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def server(web_org: WebOrg) -> Iterator[ServerThread]:
-    running = ServerThread(copy_map(web_org, "browser-data"))
+async def server(web_org: WebOrg, web_neo4j: Neo4jMap | None) -> AsyncIterator[ServerThread]:
+    if web_neo4j is not None:
+        await web_neo4j.hold()
+    running = ServerThread(copy_map(web_org, "browser-data"), web_neo4j and web_neo4j.server)
     running.start()
     yield running
     running.stop()
