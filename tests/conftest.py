@@ -40,6 +40,15 @@ def _needs_neo4j(item: pytest.Item) -> bool:
     )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--web-store",
+        choices=("embedded", "neo4j"),
+        default="embedded",
+        help="the store under the web pages' handler and browser tests (see tests/web/conftest.py)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Under pytest-xdist (./scripts/test: -n 2 --dist loadfile --no-loadscope-reorder) workers take
     # whole files in collection order; files with slow tests go first, so each worker ends on quick

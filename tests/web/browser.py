@@ -25,9 +25,13 @@ from precedent.api.app import create_app
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.store.embedded import EmbeddedStore
+from precedent.store.neo4j import Neo4jStore
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
+
+    from precedent.store import GraphStore
+    from tests.support.neo4j_server import Neo4jServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -43,8 +47,9 @@ def free_port() -> int:
 class ServerThread:
     """``precedent serve`` in a thread: the app on uvicorn, its map opened on the thread's loop."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, neo4j: Neo4jServer | None = None) -> None:
         self.data_dir = data_dir
+        self.neo4j = neo4j  # the map is on this server, not in data_dir (``--web-store=neo4j``)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -58,7 +63,9 @@ class ServerThread:
             self._failed = exc
 
     async def _serve(self) -> None:
-        store = EmbeddedStore(self.data_dir / "graph", dimensions=384)
+        store: GraphStore = EmbeddedStore(self.data_dir / "graph", dimensions=384)
+        if self.neo4j is not None:
+            store = Neo4jStore(self.neo4j.uri, auth=self.neo4j.auth, database="neo4j", dimensions=384)
         await store.open()
         try:
             settings = Settings(data_dir=self.data_dir, public_url=self.base, _env_file=None)  # type: ignore[call-arg]

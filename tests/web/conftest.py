@@ -4,10 +4,17 @@
 quality is tested in tests/retrieval), a token of each kind, and a stored investigation of the
 newest public incident and of a private one. Handler tests run the app on the test's loop
 through an ASGI client; the browser tests serve a copy of the same map with uvicorn.
+
+Both run on the embedded store. ``pytest --web-store=neo4j tests/web`` runs them (the ``pages``
+handler tests and ``test_browser``) on Neo4j instead, over the same map copied into the session's
+Neo4j server, to find where a page reads differently there; tests that change a map of their own
+(``copied_map``) and the phone tests' rough map stay embedded. ``test_pages_neo4j`` is the part
+of it every run keeps.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +34,7 @@ from precedent.model import OWNER_VIEWER
 from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.sources.synthetic import generate
 from precedent.store.embedded import EmbeddedStore, SqliteInbox
+from precedent.store.neo4j import Neo4jStore
 from tests.api.conftest import running
 from tests.support.webhook_services import receiver_only
 
@@ -35,6 +43,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from precedent.model import Node
+    from precedent.store import GraphStore
+    from tests.support.neo4j_server import Neo4jServer
 
 DIMENSIONS = 384
 
@@ -128,11 +138,85 @@ class Pages:
         return await self.client.post("/ui/sign-in", data={"token": token, "csrf": csrf, "next": "/ui/"})
 
 
+# The meta value listing the API tokens' digests, and each token's record (``auth.tokens``).
+_TOKEN_INDEX = "api_tokens"
+
+
+async def copy_to_neo4j(org: WebOrg, server: Neo4jServer) -> int:
+    """The organisation's map on ``server``, emptied first: its nodes, edges and tokens.
+
+    The export is imported again (it writes the import's own meta values, which no read lists),
+    then every node and edge of the embedded map is written over it: the investigations, with
+    the ids the tests hold. The tokens are meta values too, copied by the index that lists them.
+
+    Returns:
+        How many nodes the server holds then (meta values included).
+    """
+    await server.empty()
+    embedded = EmbeddedStore(org.data_dir / "graph", dimensions=DIMENSIONS)
+    target = neo4j_store(server)
+    await embedded.open()
+    await target.open()
+    try:
+        await import_export(org.root / "export", Loader(target, HashEmbedder(dimensions=DIMENSIONS)))
+        await target.upsert_nodes([n async for n in embedded.scan_nodes(with_embeddings=True)])
+        await target.upsert_edges([e async for e in embedded.scan_edges()])
+        index = await embedded.get_meta(_TOKEN_INDEX)
+        assert index is not None
+        for digest in json.loads(index):
+            record = await embedded.get_meta(f"api_token:{digest}")
+            assert record is not None
+            await target.set_meta(f"api_token:{digest}", record)
+        await target.set_meta(_TOKEN_INDEX, index)
+    finally:
+        await target.close()
+        await embedded.close()
+    return await _count(server)
+
+
+async def _count(server: Neo4jServer) -> int:
+    from neo4j import AsyncGraphDatabase
+
+    async with AsyncGraphDatabase.driver(server.uri, auth=server.auth) as driver:
+        records, _, _ = await driver.execute_query("MATCH (n) RETURN count(n) AS n", database_="neo4j")
+    return int(records[0]["n"])
+
+
+def neo4j_store(server: Neo4jServer) -> Neo4jStore:
+    return Neo4jStore(server.uri, auth=server.auth, database="neo4j", dimensions=DIMENSIONS)
+
+
+@dataclass
+class Neo4jMap:
+    """The organisation's map copied into the session's Neo4j server (``--web-store=neo4j``)."""
+
+    org: WebOrg
+    server: Neo4jServer
+    nodes: int = 0
+
+    async def hold(self) -> None:
+        """Copy the map in again if something emptied the server (another Neo4j test does)."""
+        if await _count(self.server) < self.nodes or not self.nodes:
+            self.nodes = await copy_to_neo4j(self.org, self.server)
+
+
 @pytest.fixture(scope="session")
-async def web_app(web_org: WebOrg) -> AsyncIterator[httpx.AsyncClient]:
+async def web_neo4j(request: pytest.FixtureRequest, web_org: WebOrg) -> Neo4jMap | None:
+    """The organisation's map on Neo4j under ``--web-store=neo4j``, else ``None`` (embedded)."""
+    if request.config.getoption("web_store", "embedded") != "neo4j":
+        return None
+    copied = Neo4jMap(web_org, request.getfixturevalue("neo4j"))
+    await copied.hold()
+    return copied
+
+
+@pytest.fixture(scope="session")
+async def web_app(web_org: WebOrg, web_neo4j: Neo4jMap | None) -> AsyncIterator[httpx.AsyncClient]:
     """The app over a copy of the organisation's map, for the whole session (clients are per test)."""
     data_dir = copy_map(web_org, "handler-data")
-    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    store: GraphStore = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    if web_neo4j is not None:
+        store = neo4j_store(web_neo4j.server)
     await store.open()
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     embedder = HashEmbedder(dimensions=DIMENSIONS)
@@ -146,8 +230,12 @@ async def web_app(web_org: WebOrg) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def pages(web_app: httpx.AsyncClient, web_org: WebOrg) -> AsyncIterator[Pages]:
+async def pages(
+    web_app: httpx.AsyncClient, web_org: WebOrg, web_neo4j: Neo4jMap | None
+) -> AsyncIterator[Pages]:
     """A fresh browser-like client (its own cookies) on the session's app."""
+    if web_neo4j is not None:
+        await web_neo4j.hold()
     async with httpx.AsyncClient(transport=web_app._transport, base_url="http://testserver") as client:
         yield Pages(client, web_org)
 

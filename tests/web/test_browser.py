@@ -20,18 +20,20 @@ from tests.web.browser import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, ServerThread,
 from tests.web.conftest import copy_map
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from selenium.webdriver.remote.webdriver import WebDriver
 
-    from tests.web.conftest import WebOrg
+    from tests.web.conftest import Neo4jMap, WebOrg
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def server(web_org: WebOrg) -> Iterator[ServerThread]:
-    running = ServerThread(copy_map(web_org, "browser-data"))
+async def server(web_org: WebOrg, web_neo4j: Neo4jMap | None) -> AsyncIterator[ServerThread]:
+    if web_neo4j is not None:
+        await web_neo4j.hold()
+    running = ServerThread(copy_map(web_org, "browser-data"), web_neo4j and web_neo4j.server)
     running.start()
     yield running
     running.stop()
@@ -165,7 +167,7 @@ def test_home_search_and_stored_investigation(
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hotspots a")
     recent = browser.find_element(By.CSS_SELECTOR, "#recent-h + ul a")
     recent.click()
-    wait_for_url(browser, "/ui/investigations/")
+    wait_for_url(browser, "/investigation")
     assert console_errors(browser) == []
     box = browser.find_element(By.ID, "site-q")
     word = web_org.public.properties["name"].split()[0]

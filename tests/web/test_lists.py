@@ -66,9 +66,15 @@ async def test_the_incident_list_pages_newest_first_through_every_incident_the_v
     props = pages.org.public.properties
     for shown in (str(props["name"]), str(props["severity"]), str(props["status"])):
         assert shown in unescape(row.group(0)), shown
-    assert re.search(r"<time datetime=\"[^\"]+\" title=\"[^\"]+ UTC\">[^<]+ ago</time>", row.group(0)), (
-        row.group(0)
-    )
+    # Its declared time itself, then how long ago: a phone shows no tooltip to read the date from.
+    declared = pages.org.public.occurred_at
+    assert declared is not None
+    at = declared.isoformat(timespec="seconds")
+    shown = f'<time class="when" datetime="{at}">{declared:%Y-%m-%d %H:%M} UTC</time>'
+    assert re.search(
+        re.escape(shown) + r' <span class="ago">\(\d+ (s|min|h|d)( \d+ (min|h))? ago\)</span>', row.group(0)
+    ), row.group(0)
+    assert "title=" not in row.group(0)
     assert f'<a href="/ui/services/{pages.org.service_name}">' in row.group(0)
 
 

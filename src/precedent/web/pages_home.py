@@ -14,7 +14,7 @@ from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery
 from precedent.investigation import Collaborators, latest_per_incident, openable_count
 from precedent.model import Viewer
-from precedent.responses import NodeResponse, SearchResponse
+from precedent.responses import NodeResponse, SearchHitResponse, SearchResponse
 from precedent.retrieval import SearchQuery, kinds_in
 from precedent.store import GraphStore
 from precedent.store.analyzer import analyze
@@ -60,18 +60,21 @@ def _place(node: NodeResponse) -> str:
     return f"#{kind}-{quote(node.id, safe='')}" if kind else ""
 
 
-def hit_link(node: NodeResponse) -> str | None:
+def hit_link(hit: SearchHitResponse) -> str | None:
     """The page a search hit opens: its incident's for an incident's part, a service's own.
 
     An update, a follow-up or a post-mortem's section opens the incident's page where it is: on a
     long incident the update that matched was otherwise a scroll through the whole timeline away.
+    Each names its incident by reference (``INC-147``), as the hit says "on INC-147"; by id only
+    when the incident has none, or the reader may not see it (the search then gives none).
     """
+    node = hit.node
     props = node.properties
     if node.label == "Incident":
         return PAGES.incident(str(props.get("reference") or node.id))
     if node.label == "Service":
         return PAGES.service(str(props.get("name", node.id)))
-    incident = props.get("incident_id")
+    incident = hit.incident_reference or props.get("incident_id")
     return PAGES.incident(str(incident)) + _place(node) if incident else None
 
 
@@ -107,7 +110,7 @@ async def search_page(
         q=text,
         # Kept in the form: searching again from a page of incidents only searched every kind.
         kinds=",".join(wanted),
-        hits=[(hit, hit_link(hit.node)) for hit in hits],
+        hits=[(hit, hit_link(hit)) for hit in hits],
         only_by_meaning=bool(hits) and not any(_has_a_word(text, hit.node) for hit in hits),
         refused=None,
     )

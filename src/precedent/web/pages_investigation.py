@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, SkipValidation
@@ -28,6 +30,7 @@ def render_investigation(
     session: PageSession,
     *,
     response: InvestigationResponse | None = None,
+    references: Mapping[str, str] | None = None,
 ) -> Template:
     """The investigation page for ``investigation``.
 
@@ -36,6 +39,8 @@ def render_investigation(
         session: The reader's session.
         response: What the API answers for it: the page says it is superseded or closed from
             there, and gives the incident's status now, as every other surface does.
+        references: The references (``INC-147``) of the incidents it cites that the reader may
+            see, by id (``cited_references``): its links to them name them so, as its text does.
     """
     links: dict[str, str] = {}
     incident = investigation.incident
@@ -47,6 +52,8 @@ def render_investigation(
         links[f"incident:{incident.id}"] = PAGES.incident(incident.reference or incident.id)
     for precedent in investigation.similar:
         links[f"incident:{precedent.incident_id}"] = PAGES.incident(precedent.label)
+    # A hypothesis cites an incident by id: its link was /ui/incidents/01M6F7..., opaque pasted.
+    incident_pages = {i: PAGES.incident(ref) for i, ref in (references or {}).items()}
     names = {*incident.service_names, *(c.service_name for c in investigation.changes)}
     for context in investigation.services:
         names |= {context.name, *(r.name for r in (*context.upstream, *context.downstream))}
@@ -59,6 +66,7 @@ def render_investigation(
         standing=standing,
         status_now=status_now if status_now != incident.status else None,
         drawing=draw_investigation(investigation, links),
+        incident_pages=incident_pages,
         changes_before_now=False,
         # Already open by the one rule (``retrieval.lessons.DONE_STATUSES``): the build keeps no other.
         open_follow_ups=list(investigation.follow_ups),
@@ -102,7 +110,24 @@ async def _stored_page(
 ) -> Template:
     """The page of an investigation read from the map: where it stands, and its incident now."""
     response = await InvestigationResponse.where_it_stands(store, investigation, viewer)
-    return render_investigation(investigation, session, response=response)
+    references = await cited_references(store, investigation, viewer)
+    return render_investigation(investigation, session, response=response, references=references)
+
+
+async def cited_references(store: GraphStore, investigation: Investigation, viewer: Viewer) -> dict[str, str]:
+    """The reference of each incident ``investigation`` cites that ``viewer`` may see, by id.
+
+    Read from the map, not from how the investigation names them: one it cites only as evidence
+    (an upstream incident started shortly before) is in none of its lists. One the viewer may not
+    see is left out, so a link to it gives away no more than its id.
+    """
+    ids = sorted(investigation.cited_incidents)
+    found = await store.get_nodes(ids) if ids else []
+    return {
+        n.id: str(n.properties["reference"])
+        for n in found
+        if viewer.can_see(n) and n.properties.get("reference")
+    }
 
 
 INVESTIGATION_PAGES = [investigation_page, incident_investigation_page]
