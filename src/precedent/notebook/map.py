@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Self
 
+from precedent.browse import MAX_CHANGES
 from precedent.errors import InvalidQuery
 from precedent.investigation import (
     InvestigationOptions,
@@ -36,6 +37,7 @@ from precedent.retrieval import (
     find_neighbourhood,
     incident_detail,
 )
+from precedent.retrieval.catalog import unknown_service
 from precedent.store import to_networkx
 
 if TYPE_CHECKING:
@@ -45,12 +47,45 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from precedent.model import Subgraph, Viewer
+    from precedent.retrieval import Catalog
     from precedent.runtime import Runtime
 
 __all__ = ["Map"]
 
 # An incident is named by one token (INC-123, an id); anything with a space describes one.
 _ONE_TOKEN = re.compile(r"^\S+$")
+
+
+def _names(given: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A list of names, or one name given alone: ``services="payments-api"`` was read letter by
+    letter, as the services "p", "a", "y"..., each "not in the map"."""
+    return (given,) if isinstance(given, str) else tuple(given)
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    """``value`` when it is a time with a zone; a naive ``datetime`` or a string was a ``TypeError``
+    traceback from the comparison with the map's times, which all have one."""
+    if value is not None and not (isinstance(value, datetime) and value.tzinfo is not None):
+        raise InvalidQuery.no_time_zone(name, value)
+    return value
+
+
+async def _known_status(catalog: Catalog, status: str) -> str:
+    """``status`` as the map names a status or a status category; any other word is refused naming
+    them, as ``GET /v1/incidents?status=`` refuses it (it was an empty table, read as "none")."""
+    for prop in ("name", "category"):
+        try:
+            known = await catalog.known("IncidentStatus", "status", status, prop)
+        except InvalidQuery:
+            continue
+        return known or status
+    statuses = await catalog.names("IncidentStatus")
+    categories = await catalog.names("IncidentStatus", "category")
+    raise InvalidQuery(
+        f"unknown status {status!r}: the map knows the statuses {', '.join(map(repr, statuses))} "
+        f"and the categories {', '.join(map(repr, categories))}; use one of them, or leave status out",
+        field="status",
+    )
 
 
 class Map:
@@ -108,9 +143,14 @@ class Map:
             people linked it to, ``caused_by`` the changes named as its cause, follow-up counts.
 
         Raises:
-            InvalidQuery: if ``service`` names no service in the map.
+            NotFound: if ``service`` names no service in the map (with those it may mean).
+            InvalidQuery: if ``since`` or ``until`` has no time zone, or ``status`` is neither a
+                status nor a status category of the map.
         """
+        since, until = _aware("since", since), _aware("until", until)
         wanted = await self._service_name(service) if service is not None else None
+        if status is not None:
+            status = await _known_status(self._runtime.catalog, status)
         rows = (await read_rows(self._runtime.store, self._viewer)).incidents
         status_key = status.casefold() if status is not None else None
 
@@ -161,7 +201,7 @@ class Map:
         self,
         ref_or_description: str,
         *,
-        services: tuple[str, ...] = (),
+        services: str | tuple[str, ...] | list[str] = (),
         declared_at: datetime | None = None,
         limit: int = 10,
     ) -> SimilarResponse:
@@ -170,16 +210,18 @@ class Map:
         Args:
             ref_or_description: ``INC-123`` (or an id): that incident as it looked when declared,
                 against the incidents before it; or a sentence describing an incident.
-            services: For a description, the affected services.
+            services: For a description, the affected services (or one, as a string).
             declared_at: For a description, when it happened (default now).
             limit: How many results.
 
         Raises:
             NotFound: if a single token names no incident the viewer may see.
+            InvalidQuery: if ``declared_at`` has no time zone, or ``limit`` is out of range.
 
         See ``tables.similar_frame`` for the answer as a table.
         """
         text = ref_or_description.strip()
+        services = _names(services)
         if not text:
             raise InvalidQuery("give an incident reference (INC-123) or describe an incident")
         if _ONE_TOKEN.match(text) and not services:
@@ -236,9 +278,12 @@ class Map:
 
         Raises:
             NotFound: if ``service`` names no service.
-            InvalidQuery: if ``since`` is not before ``until``.
+            InvalidQuery: if ``since`` is not before ``until``, either has no time zone, or
+                ``limit`` is not from 1 to 500 (as the API's).
         """
-        until = until or datetime.now(UTC)
+        if not 1 <= limit <= MAX_CHANGES:
+            raise InvalidQuery.limit_out_of_range(limit, MAX_CHANGES)
+        until = _aware("until", until) or datetime.now(UTC)
         since = since or until - timedelta(days=7)
         runtime = self._runtime
         try:
@@ -261,7 +306,7 @@ class Map:
         incident: str | None = None,
         service: str | None = None,
         depth: int = 2,
-        rel_types: tuple[str, ...] = (),
+        rel_types: str | tuple[str, ...] | list[str] = (),
         max_nodes: int = 200,
     ) -> NeighbourhoodResponse:
         """The k-hop subgraph around one incident or one service (the API's neighbourhood).
@@ -280,7 +325,7 @@ class Map:
         incident: str | None = None,
         service: str | None = None,
         depth: int = 2,
-        rel_types: tuple[str, ...] = (),
+        rel_types: str | tuple[str, ...] | list[str] = (),
         max_nodes: int = 200,
     ) -> nx.MultiDiGraph:
         """A neighbourhood, or with neither ``incident`` nor ``service`` the whole map, as networkx.
@@ -305,12 +350,16 @@ class Map:
         incident: str | None,
         service: str | None,
         depth: int,
-        rel_types: tuple[str, ...],
+        rel_types: str | tuple[str, ...] | list[str],
         max_nodes: int,
     ) -> Subgraph:
         try:
             query = NeighbourhoodQuery(
-                incident=incident, service=service, depth=depth, rel_types=rel_types, max_nodes=max_nodes
+                incident=incident,
+                service=service,
+                depth=depth,
+                rel_types=_names(rel_types),
+                max_nodes=max_nodes,
             )
         except ValueError as exc:
             raise InvalidQuery(str(exc)) from exc
@@ -320,5 +369,6 @@ class Map:
     async def _service_name(self, key: str) -> str:
         found, _ = await self._runtime.catalog.services((key,))
         if not found:
-            raise InvalidQuery(f"no service named {key!r}; see `await m.services()`")
+            # As changes() and neighbourhood() say it: with the services the caller may have meant.
+            raise await unknown_service(self._runtime.store, key)
         return str(found[0].properties.get("name") or found[0].id)
