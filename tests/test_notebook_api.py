@@ -257,3 +257,23 @@ async def test_filters_the_map_does_not_know_are_refused_as_the_api_refuses_them
     for limit in (0, 501):
         with pytest.raises(InvalidQuery, match=f"limit must be a whole number from 1 to 500, not {limit}"):
             await m.changes(limit=limit)
+
+
+async def test_a_neighbourhood_takes_the_apis_names_for_what_to_walk(runtime: Runtime) -> None:
+    # The notebook took rel_types only: label, rel, before and after, the names of the API, the
+    # CLI and the MCP tool (README: "every surface's"), were a TypeError.
+    m = Map(runtime, OWNER_VIEWER)
+    teams = await m.neighbourhood(service="payments-db", depth=1, label="Team")
+    assert {n.label for n in teams.nodes} == {"Service", "Team"}
+    walked = await m.neighbourhood(service="payments-db", depth=1, rel=["DEPENDS_ON"])
+    assert {e.type for e in walked.edges} == {"DEPENDS_ON"}
+    older = await m.neighbourhood(service="payments-db", depth=1, rel_types=("DEPENDS_ON",))
+    assert {n.id for n in older.nodes} == {n.id for n in walked.nodes}
+    before = await m.to_networkx(service="payments-db", depth=1, rel="CHANGED", before=DEPLOY_AT)
+    assert "chg-pool" not in before
+    after = await m.to_networkx(service="payments-db", depth=1, rel="CHANGED", after=DEPLOY_AT)
+    assert "chg-pool" in after
+    with pytest.raises(InvalidQuery, match="not both"):
+        await m.neighbourhood(service="payments-db", rel="AFFECTS", rel_types="AFFECTS")
+    with pytest.raises(InvalidQuery, match=r"^before needs a time with a time zone"):
+        await m.neighbourhood(service="payments-db", before=datetime(2024, 1, 1))  # noqa: DTZ001

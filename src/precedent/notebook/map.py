@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeAlias
 
 from precedent.browse import MAX_CHANGES
 from precedent.errors import InvalidQuery
@@ -56,7 +56,11 @@ __all__ = ["Map"]
 _ONE_TOKEN = re.compile(r"^\S+$")
 
 
-def _names(given: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+Names: TypeAlias = str | tuple[str, ...] | list[str]
+"""Names of services, labels or relationship types: several, or one given as a string."""
+
+
+def _names(given: Names) -> tuple[str, ...]:
     """A list of names, or one name given alone: ``services="payments-api"`` was read letter by
     letter, as the services "p", "a", "y"..., each "not in the map"."""
     return (given,) if isinstance(given, str) else tuple(given)
@@ -68,6 +72,39 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     if value is not None and not (isinstance(value, datetime) and value.tzinfo is not None):
         raise InvalidQuery.no_time_zone(name, value)
     return value
+
+
+def _rel(rel: Names, rel_types: Names) -> tuple[str, ...]:
+    """The relationship types to follow, by the API's name ``rel`` or the notebook's first one."""
+    if rel and rel_types:
+        raise InvalidQuery("give rel or its older name rel_types, not both", field="rel")
+    return _names(rel or rel_types)
+
+
+def _walk(
+    incident: str | None,
+    service: str | None,
+    depth: int,
+    label: Names,
+    rel: tuple[str, ...],
+    before: datetime | None,
+    after: datetime | None,
+    max_nodes: int,
+) -> NeighbourhoodQuery:
+    """The walk ``neighbourhood`` and ``to_networkx`` take, refused as the API refuses it."""
+    try:
+        return NeighbourhoodQuery(
+            incident=incident,
+            service=service,
+            depth=depth,
+            labels=_names(label),
+            rel_types=rel,
+            before=_aware("before", before),
+            after=_aware("after", after),
+            max_nodes=max_nodes,
+        )
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from exc
 
 
 async def _known_status(catalog: Catalog, status: str) -> str:
@@ -201,7 +238,7 @@ class Map:
         self,
         ref_or_description: str,
         *,
-        services: str | tuple[str, ...] | list[str] = (),
+        services: Names = (),
         declared_at: datetime | None = None,
         limit: int = 10,
     ) -> SimilarResponse:
@@ -306,18 +343,36 @@ class Map:
         incident: str | None = None,
         service: str | None = None,
         depth: int = 2,
-        rel_types: str | tuple[str, ...] | list[str] = (),
+        label: Names = (),
+        rel: Names = (),
+        before: datetime | None = None,
+        after: datetime | None = None,
         max_nodes: int = 200,
+        rel_types: Names = (),
     ) -> NeighbourhoodResponse:
         """The k-hop subgraph around one incident or one service (the API's neighbourhood).
 
+        Args:
+            incident: The centre incident (``INC-123`` or an id); or give ``service``.
+            service: The centre service, by any of its names.
+            depth: Hops from the centre, 0 to 4.
+            label: Only reach nodes with these labels (one as a string, or several).
+            rel: Only follow these relationship types; ``rel_types``, its first name, is taken too.
+            before: Skip nodes that occurred at or after this time (with a time zone).
+            after: Skip nodes that occurred before this time (with a time zone).
+            max_nodes: The node cap, 1 to 5,000.
+
+        The names are the API's (``?label=&rel=&before=&after=&max_nodes=``), the CLI's and the
+        MCP tool's.
+
         Raises:
-            InvalidQuery: if neither or both of ``incident`` and ``service`` are given, or a
-                bound is out of range.
+            InvalidQuery: if neither or both of ``incident`` and ``service`` are given, both ``rel``
+                and ``rel_types``, a time without a zone, or a bound is out of range.
+            SchemaError: for a label or relationship type the map does not have.
             NotFound: if the incident or service is not in the map.
         """
-        subgraph = await self._subgraph(incident, service, depth, rel_types, max_nodes)
-        return NeighbourhoodResponse.from_subgraph(subgraph)
+        walk = _walk(incident, service, depth, label, _rel(rel, rel_types), before, after, max_nodes)
+        return NeighbourhoodResponse.from_subgraph(await self._subgraph(walk))
 
     async def to_networkx(
         self,
@@ -325,10 +380,15 @@ class Map:
         incident: str | None = None,
         service: str | None = None,
         depth: int = 2,
-        rel_types: str | tuple[str, ...] | list[str] = (),
+        label: Names = (),
+        rel: Names = (),
+        before: datetime | None = None,
+        after: datetime | None = None,
         max_nodes: int = 200,
+        rel_types: Names = (),
     ) -> nx.MultiDiGraph:
-        """A neighbourhood, or with neither ``incident`` nor ``service`` the whole map, as networkx.
+        """A neighbourhood (the arguments of ``neighbourhood``), or with neither ``incident`` nor
+        ``service`` the whole map, as networkx.
 
         Nodes keep their ``label`` and properties, edges are keyed by relationship type; only what
         the viewer may see is in it.
@@ -342,29 +402,13 @@ class Map:
             ]
             graph.remove_nodes_from(hidden)
             return graph
-        subgraph = await self._subgraph(incident, service, depth, rel_types, max_nodes)
+        walk = _walk(incident, service, depth, label, _rel(rel, rel_types), before, after, max_nodes)
+        subgraph = await self._subgraph(walk)
         return to_networkx(subgraph.nodes, subgraph.edges)
 
-    async def _subgraph(
-        self,
-        incident: str | None,
-        service: str | None,
-        depth: int,
-        rel_types: str | tuple[str, ...] | list[str],
-        max_nodes: int,
-    ) -> Subgraph:
-        try:
-            query = NeighbourhoodQuery(
-                incident=incident,
-                service=service,
-                depth=depth,
-                rel_types=_names(rel_types),
-                max_nodes=max_nodes,
-            )
-        except ValueError as exc:
-            raise InvalidQuery(str(exc)) from exc
+    async def _subgraph(self, walk: NeighbourhoodQuery) -> Subgraph:
         runtime = self._runtime
-        return await find_neighbourhood(runtime.store, runtime.catalog, query, self._viewer)
+        return await find_neighbourhood(runtime.store, runtime.catalog, walk, self._viewer)
 
     async def _service_name(self, key: str) -> str:
         found, _ = await self._runtime.catalog.services((key,))
