@@ -277,3 +277,19 @@ async def test_a_neighbourhood_takes_the_apis_names_for_what_to_walk(runtime: Ru
         await m.neighbourhood(service="payments-db", rel="AFFECTS", rel_types="AFFECTS")
     with pytest.raises(InvalidQuery, match=r"^before needs a time with a time zone"):
         await m.neighbourhood(service="payments-db", before=datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+async def test_an_incident_not_in_the_map_is_investigated_from_its_description(runtime: Runtime) -> None:
+    # similar() took a description, investigate() only a reference: "payments-db pool exhausted"
+    # was "incident not found", where `precedent investigate --name` and POST /v1/investigations
+    # build one.
+    m = Map(runtime, OWNER_VIEWER)
+    described = await m.investigate("payments database pool exhausted", services="payments-db")
+    assert described.incident.reference is None
+    assert described.incident.name == "payments database pool exhausted"
+    assert "inc-10" in {p.incident_id for p in described.similar}
+    assert [s.name for s in described.services] == ["payments-db"]
+    with pytest.raises(InvalidQuery, match=r"^declared_at needs a time with a time zone"):
+        await m.investigate("payments database pool exhausted", declared_at=datetime(2024, 1, 1))  # noqa: DTZ001
+    with pytest.raises(NotFound):
+        await m.investigate("INC-999")

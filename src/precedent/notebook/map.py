@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from precedent.model import Subgraph, Viewer
-    from precedent.retrieval import Catalog
+    from precedent.retrieval import Catalog, SimilarQuery
     from precedent.runtime import Runtime
 
 __all__ = ["Map"]
@@ -72,6 +72,17 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     if value is not None and not (isinstance(value, datetime) and value.tzinfo is not None):
         raise InvalidQuery.no_time_zone(name, value)
     return value
+
+
+def _query(text: str, services: tuple[str, ...], declared_at: datetime | None) -> SimilarQuery:
+    """An incident in the map (one token: ``INC-123``, an id) or a described one (a sentence, or
+    any text with services): ``investigate("checkout down")`` was "incident not found"."""
+    text = text.strip()
+    if not text:
+        raise InvalidQuery("give an incident reference (INC-123) or describe an incident")
+    if _ONE_TOKEN.match(text) and not services:
+        return IncidentQuery(text)
+    return DescribedQuery(name=text, services=services, declared_at=declared_at)
 
 
 def _rel(rel: Names, rel_types: Names) -> tuple[str, ...]:
@@ -257,19 +268,18 @@ class Map:
 
         See ``tables.similar_frame`` for the answer as a table.
         """
-        text = ref_or_description.strip()
-        services = _names(services)
-        if not text:
-            raise InvalidQuery("give an incident reference (INC-123) or describe an incident")
-        if _ONE_TOKEN.match(text) and not services:
-            query: IncidentQuery | DescribedQuery = IncidentQuery(text)
-        else:
-            query = DescribedQuery(name=text, services=services, declared_at=declared_at)
+        query = _query(ref_or_description, _names(services), declared_at)
         options = SimilarOptions(limit=limit, viewer=self._viewer)
         return SimilarResponse.from_results(await self._runtime.finder.find(query, options))
 
     async def investigate(
-        self, ref: str, *, similar: int = 5, change_window_hours: float = 24.0
+        self,
+        ref: str,
+        *,
+        services: Names = (),
+        declared_at: datetime | None = None,
+        similar: int = 5,
+        change_window_hours: float = 24.0,
     ) -> InvestigationResponse:
         """The first look at an incident, built as it looked when declared (what the webhook builds).
 
@@ -277,13 +287,17 @@ class Map:
         opened with ``read_only=False`` stores it as the CLI does.
 
         Args:
-            ref: ``INC-123`` or an incident id.
+            ref: ``INC-123`` or an incident id; or a sentence describing an incident not in the
+                map yet, as ``similar`` takes one (``precedent investigate --name``).
+            services: For a description, the affected services (or one, as a string).
+            declared_at: For a description, when it was declared (default now).
             similar: How many precedents.
             change_window_hours: How far before the declaration changes are read.
 
         Raises:
             NotFound: if there is no such incident, or the viewer may not see it.
-            InvalidQuery: if ``similar`` or the window is out of range.
+            InvalidQuery: if ``similar`` or the window is out of range, or ``declared_at`` has
+                no time zone.
         """
         options = InvestigationOptions(similar=similar, change_window=change_window(change_window_hours))
         runtime = self._runtime
@@ -292,7 +306,8 @@ class Map:
             if self._read_only
             else runtime.investigation_collaborators
         )
-        investigation = await build_investigation(IncidentQuery(ref), collaborators, self._viewer, options)
+        query = _query(ref, _names(services), declared_at)
+        investigation = await build_investigation(query, collaborators, self._viewer, options)
         if not self._read_only:
             await save(runtime.store, investigation, trigger="notebook", options=options)
         return InvestigationResponse.from_investigation(investigation)
