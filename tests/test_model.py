@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from precedent.model import Node, clean_properties
+from precedent.model import Node, clean_properties, display_name
 
 
 def test_none_properties_are_dropped() -> None:
@@ -32,3 +32,15 @@ def test_lists_mixing_kinds_are_refused() -> None:
     with pytest.raises(ValueError, match="mixes"):
         clean_properties({"a": ["x", 1]})  # type: ignore[list-item]
     assert clean_properties({"a": [1, 2.5]}) == {"a": [1, 2.5]}
+
+
+def test_a_change_without_a_name_is_named_by_its_kind_service_and_version() -> None:
+    recorded = {"kind": "feature_flag", "service_name": "checkout", "version": "v2", "summary": "flip"}
+    assert display_name("change:ci-1", "ChangeEvent", recorded) == "feature flag of checkout v2"
+    assert display_name("change:ci-2", "ChangeEvent", {"kind": "deploy", "service_name": "checkout"}) == (
+        "deploy of checkout"
+    )
+    # An imported change keeps the name its export gave it.
+    assert display_name("c3", "ChangeEvent", {"name": "checkout 1.2", "service_name": "checkout"}) == (
+        "checkout 1.2"
+    )

@@ -7,7 +7,7 @@ model; the notebooks themselves run in tests/notebooks.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -76,7 +76,7 @@ async def test_incidents_table_filters_links_and_hides_private(runtime: Runtime)
     since = await owner.incidents(since=at("2024-01-01T00:00:00"))
     assert "inc-20" in set(since["id"])
     assert all(started >= at("2024-01-01T00:00:00") for started in since["started_at"])
-    with pytest.raises(InvalidQuery, match="no service"):
+    with pytest.raises(NotFound, match="service 'no-such-service' not found"):
         await owner.incidents(service="no-such-service")
 
 
@@ -200,3 +200,96 @@ async def test_connect_reads_the_cli_settings_and_opens_neo4j(
         ]
         assert "svc-paydb" in await m.to_networkx(incident="INC-20", depth=2)
     assert (await neo4j_store.stats()).nodes_by_label.get("Investigation", 0) == 0
+
+
+async def test_a_time_without_a_zone_is_a_sentence_not_a_type_error(runtime: Runtime) -> None:
+    # `datetime(2026, 11, 1)` is what a notebook user types first: compared with the map's times,
+    # which all have a zone, it was a TypeError traceback from the filter or from the store.
+    m = Map(runtime, OWNER_VIEWER)
+    naive = datetime(2024, 1, 1)  # noqa: DTZ001 - the mistake under test
+    for name, call in (
+        ("since", m.incidents(since=naive)),
+        ("until", m.incidents(until=naive)),
+        ("since", m.incidents(since="2024-01-01")),  # type: ignore[arg-type]
+        ("declared_at", m.similar("payments database pool exhausted", declared_at=naive)),
+        ("since", m.changes(since=naive)),
+        ("until", m.changes(until=naive)),
+    ):
+        with pytest.raises(InvalidQuery, match=f"^{name} needs a time with a time zone") as refused:
+            await call
+        assert refused.value.field == name
+        assert "tzinfo=UTC" in str(refused.value)
+    aware = await m.incidents(since=naive.replace(tzinfo=UTC))
+    assert "inc-20" in set(aware["id"])
+
+
+async def test_one_name_given_as_a_string_is_one_name_not_its_letters(runtime: Runtime) -> None:
+    m = Map(runtime, OWNER_VIEWER)
+    # services="payments-db" was read letter by letter: "p", "a", "y"... each "not in the map".
+    one = await m.similar("payments database pool exhausted", services="payments-db")
+    assert one.query.services == ["payments-db"]
+    assert one.query.unknown_services == []
+    # rel_types="DEPENDS_ON" was the relationship types "D", "E"...: "unknown relationship type 'D'".
+    around = await m.neighbourhood(service="payments-db", depth=1, rel_types="DEPENDS_ON")
+    assert {e.type for e in around.edges} == {"DEPENDS_ON"}
+    assert "svc-payments" in set(await m.to_networkx(service="payments-db", depth=1, rel_types="DEPENDS_ON"))
+
+
+async def test_filters_the_map_does_not_know_are_refused_as_the_api_refuses_them(runtime: Runtime) -> None:
+    await runtime.store.upsert_nodes(
+        [
+            Node("st-live", "IncidentStatus", {"name": "Investigating", "category": "live"}),
+            Node("st-closed", "IncidentStatus", {"name": "Closed", "category": "closed"}),
+        ]
+    )
+    m = Map(runtime, OWNER_VIEWER)
+    # An unknown status was an empty table, read as "no such incidents"; the API answers 400.
+    with pytest.raises(InvalidQuery, match="unknown status 'Resolvd'") as refused:
+        await m.incidents(status="Resolvd")
+    assert "'Closed'" in str(refused.value)
+    assert "'live'" in str(refused.value)
+    await m.incidents(status="closed")
+    await m.incidents(status="INVESTIGATING")
+    # An unknown service says which ones were meant, as changes() and neighbourhood() do.
+    with pytest.raises(NotFound, match="did you mean payments-db"):
+        await m.incidents(service="payments-dbb")
+    # A limit out of the API's range was an empty table (0) or a silent cap.
+    for limit in (0, 501):
+        with pytest.raises(InvalidQuery, match=f"limit must be a whole number from 1 to 500, not {limit}"):
+            await m.changes(limit=limit)
+
+
+async def test_a_neighbourhood_takes_the_apis_names_for_what_to_walk(runtime: Runtime) -> None:
+    # The notebook took rel_types only: label, rel, before and after, the names of the API, the
+    # CLI and the MCP tool (README: "every surface's"), were a TypeError.
+    m = Map(runtime, OWNER_VIEWER)
+    teams = await m.neighbourhood(service="payments-db", depth=1, label="Team")
+    assert {n.label for n in teams.nodes} == {"Service", "Team"}
+    walked = await m.neighbourhood(service="payments-db", depth=1, rel=["DEPENDS_ON"])
+    assert {e.type for e in walked.edges} == {"DEPENDS_ON"}
+    older = await m.neighbourhood(service="payments-db", depth=1, rel_types=("DEPENDS_ON",))
+    assert {n.id for n in older.nodes} == {n.id for n in walked.nodes}
+    before = await m.to_networkx(service="payments-db", depth=1, rel="CHANGED", before=DEPLOY_AT)
+    assert "chg-pool" not in before
+    after = await m.to_networkx(service="payments-db", depth=1, rel="CHANGED", after=DEPLOY_AT)
+    assert "chg-pool" in after
+    with pytest.raises(InvalidQuery, match="not both"):
+        await m.neighbourhood(service="payments-db", rel="AFFECTS", rel_types="AFFECTS")
+    with pytest.raises(InvalidQuery, match=r"^before needs a time with a time zone"):
+        await m.neighbourhood(service="payments-db", before=datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+async def test_an_incident_not_in_the_map_is_investigated_from_its_description(runtime: Runtime) -> None:
+    # similar() took a description, investigate() only a reference: "payments-db pool exhausted"
+    # was "incident not found", where `precedent investigate --name` and POST /v1/investigations
+    # build one.
+    m = Map(runtime, OWNER_VIEWER)
+    described = await m.investigate("payments database pool exhausted", services="payments-db")
+    assert described.incident.reference is None
+    assert described.incident.name == "payments database pool exhausted"
+    assert "inc-10" in {p.incident_id for p in described.similar}
+    assert [s.name for s in described.services] == ["payments-db"]
+    with pytest.raises(InvalidQuery, match=r"^declared_at needs a time with a time zone"):
+        await m.investigate("payments database pool exhausted", declared_at=datetime(2024, 1, 1))  # noqa: DTZ001
+    with pytest.raises(NotFound):
+        await m.investigate("INC-999")

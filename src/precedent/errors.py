@@ -34,6 +34,8 @@ PrecedentError
 
 from __future__ import annotations
 
+from datetime import datetime
+
 __all__ = [
     "AuthError",
     "BadSignature",
@@ -139,6 +141,17 @@ class InvalidQuery(PrecedentError):
         return cls(
             f"{name} must be a number above {above:g} and at most {most:g}, not {value}: send one in "
             f"that range, or leave {name} out for the default",
+            field=name,
+        )
+
+    @classmethod
+    def no_time_zone(cls, name: str, value: object) -> InvalidQuery:
+        """A time ``name`` that is not a time with a zone (a naive ``datetime``, a string): the map's
+        times all have one, and comparing them with it was a ``TypeError`` traceback in a notebook."""
+        given = f"{value!r}" if not isinstance(value, datetime) else value.isoformat()
+        return cls(
+            f"{name} needs a time with a time zone, e.g. 2026-03-01T10:00:00Z (in Python, "
+            f"datetime(2026, 3, 1, 10, tzinfo=UTC)), not {given}",
             field=name,
         )
 

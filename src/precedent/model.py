@@ -79,6 +79,13 @@ def display_name(node_id: str, label: str, properties: Mapping[str, Property]) -
     ``INC-201 -INVESTIGATES-> INC-201`` read as an incident investigating itself.
     """
     name = str(properties.get("reference") or properties.get("name") or node_id)
+    if label == "ChangeEvent" and "name" not in properties and properties.get("service_name"):
+        # A change recorded from CI (`precedent changes record`, POST /v1/changes) has no name of
+        # its own: it stood as `change:deploy-4711` in every neighbourhood, where the change list
+        # and the investigation say `deploy of payments-api v2.14.1`.
+        kind = str(properties.get("kind") or "change").replace("_", " ")
+        version = properties.get("version")
+        name = f"{kind} of {properties['service_name']}" + (f" {version}" if version else "")
     return f"investigation of {name}" if label == "Investigation" else name
 
 

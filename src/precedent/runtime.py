@@ -12,6 +12,7 @@ import functools
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from precedent.embedding import (
@@ -42,7 +43,6 @@ from precedent.webhooks import (
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-    from pathlib import Path
     from types import TracebackType
 
     from precedent.config import Settings
@@ -425,9 +425,34 @@ def _require_a_map(settings: Settings) -> None:
     """
     if settings.store == "embedded" and not (settings.data_dir / "graph").is_dir():
         raise ConfigError(
-            f"there is no map in {settings.data_dir.resolve()}: point PRECEDENT_DATA_DIR at one (the "
-            "demo's is .precedent/demo), or build one there with `precedent sync` or `precedent import`"
+            f"there is no map in {settings.data_dir.resolve()}: point PRECEDENT_DATA_DIR at one "
+            f"({_the_demos_map(settings)}), or build one there with `precedent sync` or `precedent import`"
         )
+
+
+def _the_demos_map(settings: Settings) -> str:
+    """Where the demo's map is, as a path that works from here.
+
+    A notebook's kernel runs in notebooks/: told the demo's is ".precedent/demo", a user who set
+    that (relative) path was told again that there is no map, in notebooks/.precedent/demo.
+    """
+    here = Path.cwd()
+    demo = next(
+        (
+            d / ".precedent" / "demo"
+            for d in (here, *here.parents)
+            if (d / ".precedent" / "demo" / "graph").is_dir()
+        ),
+        None,
+    )
+    said = (
+        f"the demo's is {demo}"
+        if demo
+        else "the demo's is .precedent/demo in the checkout, after ./scripts/demo"
+    )
+    if not settings.data_dir.is_absolute():
+        said += f"; a relative path is read from the working directory, {here}: give an absolute one"
+    return said
 
 
 def back_up(settings: Settings, destination: Path) -> list[str]:

@@ -131,3 +131,25 @@ async def test_a_changes_bidirectional_controls_are_shown_not_obeyed_in_the_tabl
     table = capsys.readouterr().out
     assert "\u202e" not in table
     assert "[U+202E]" in table
+
+
+async def test_the_change_table_says_when_there_are_more_or_none(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It ended at --limit rows, or showed an empty table, without a word: "nothing changed" could
+    # not be told from "the window was too short" or "there were more".
+    for version in ("v1", "v2"):
+        assert await run_main(["changes", "record", "--service", "ledger", "--version", version]) == 0
+    capsys.readouterr()
+    assert await run_main(["changes", "list", "--service", "ledger", "--limit", "1"]) == 0
+    said = capsys.readouterr().out
+    cursor = said.split("--cursor ", 1)[1].split()[0]
+    assert await run_main(["changes", "list", "--service", "ledger", "--limit", "1", "--cursor", cursor]) == 0
+    second = capsys.readouterr().out
+    assert "v1" in second  # the older one, on the second page (ids are hex: no "v" in them)
+    assert "v2" not in second
+    assert "more changes after these" not in second
+    assert await run_main(["changes", "list", "--service", "checkout", "--since-hours", "1"]) == 0
+    assert "no changes to checkout in the last 1 hours; look further back with --since-hours" in " ".join(
+        capsys.readouterr().out.split()
+    )

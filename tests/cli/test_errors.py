@@ -350,3 +350,23 @@ async def test_investigate_markdown_names_a_service_the_map_does_not_hold(
     captured = capsys.readouterr()
     assert "**Services**: not in the map, so left out: ledgr (did you mean ledger?)" in captured.out
     assert "not in the map" not in captured.err
+
+
+def test_a_missing_map_names_the_demos_map_as_a_path_that_works_from_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A notebook's kernel runs in notebooks/: told "the demo's is .precedent/demo", a user who set
+    # that relative path was told again that there is no map, in notebooks/.precedent/demo.
+    (tmp_path / ".precedent" / "demo" / "graph").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", ".precedent/demo")
+    assert main(["stats"]) == 1
+    text = "".join(said(capsys).split())  # rich breaks a long path anywhere, even inside a name
+
+    def squeezed(words: str) -> str:
+        return "".join(words.split())
+
+    assert squeezed(f"there is no map in {tmp_path / 'notebooks' / '.precedent' / 'demo'}") in text
+    assert squeezed(f"the demo's is {tmp_path / '.precedent' / 'demo'};") in text
+    assert squeezed(f"a relative path is read from the working directory, {tmp_path / 'notebooks'}") in text

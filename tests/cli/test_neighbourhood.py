@@ -59,3 +59,18 @@ async def test_a_node_cap_over_every_surfaces_is_refused_in_the_apis_words(
     assert await run_main(["neighbourhood", "--service", "ledger", "--max-nodes", str(most + 1)]) == 2
     said = " ".join(capsys.readouterr().err.split())
     assert str(InvalidQuery.number_out_of_range("max_nodes", most + 1, 1, most)) in said
+
+
+async def test_a_change_recorded_from_ci_is_named_as_the_change_list_names_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It has no `name` of its own, so the table and every edge named it by its id
+    # (`change:demo-deploy-01DEMO...` on the demo), where `changes list` says "deploy of ... v9".
+    record = ["changes", "record", "--service", "ledger", "--version", "v9", "--id", "ci-4711"]
+    assert await run_main(record) == 0
+    capsys.readouterr()
+    assert await run_main(["neighbourhood", "--service", "ledger", "--depth", "1", "--rel", "CHANGED"]) == 0
+    table = capsys.readouterr().out
+    edges = table.split("edges", 1)[1]
+    assert "deploy of ledger v9" in " ".join(edges.split())
+    assert "change:ci-4711" not in edges

@@ -230,6 +230,9 @@ def test_the_first_cell_says_how_to_point_at_a_map(path: Path) -> None:
     assert first.cell_type == "markdown"
     for needle in ("PRECEDENT_DATA_DIR", "PRECEDENT_STORE=neo4j", "./scripts/notebooks", "precedent serve"):
         assert needle in first.source
+    # It told the reader to call `Settings(data_dir=...)`, which no cell imports: a NameError.
+    if "Settings(" in first.source:
+        assert "from precedent.config import Settings" in first.source
 
 
 @pytest.mark.model

@@ -150,5 +150,23 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         started = when(c.started_at) if c.started_at else "?"
         # Escaped: CI's text ("[skip ci] ...") is not rich markup.
         table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary_line or "-", c.id)))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    # The table alone ended at --limit rows, or had none, without a word: a responder could not
+    # tell "nothing changed" from "the window was too short" or "there were more".
+    if found.page.next_cursor is not None:
+        console.print(
+            f"more changes after these: the next page is --cursor {found.page.next_cursor} "
+            "(with the same --service and --since-hours)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,  # a cursor cut across two lines cannot be pasted
+        )
+    elif not found.page.items:
+        console.print(
+            f"no changes to {found.service} in the last {args.since_hours:g} hours; look further back "
+            f"with --since-hours (at most {MAX_CHANGE_HOURS})",
+            markup=False,
+            highlight=False,
+        )
     return 0

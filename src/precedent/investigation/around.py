@@ -10,7 +10,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from precedent.errors import NotFound
+from precedent.errors import InvalidQuery, NotFound
 from precedent.ingest.changes import pending_changes
 from precedent.investigation.changes import DEFAULT_WINDOW, change_from_node, changes_near
 from precedent.investigation.context import Surroundings, gather_services
@@ -94,8 +94,12 @@ async def recent_changes(
 
     Raises:
         NotFound: if ``service`` names no service, nor one changes were recorded for.
+        InvalidQuery: if ``since`` or ``until`` has no time zone.
         ValueError: if ``since`` is not before ``until``.
     """
+    for name, bound in (("until", until), ("since", since)):
+        if bound.tzinfo is None:
+            raise InvalidQuery.no_time_zone(name, bound)
     if since >= until:
         raise ValueError("since must be before until")
     if service is not None:

@@ -90,6 +90,9 @@ class DescribedQuery:
                 "reference (INC-123)",
                 field="name",
             )
+        # A naive time cannot be compared with the map's: it was a TypeError from deep in the store.
+        if self.declared_at is not None and self.declared_at.tzinfo is None:
+            raise InvalidQuery.no_time_zone("declared_at", self.declared_at)
         # A blank service names nothing (a form's empty field, a CI variable left unset): kept, it
         # was said as a service not in the map, "left out: (check the name)" with no name.
         object.__setattr__(self, "services", tuple(s for s in self.services if s.strip()))
@@ -119,7 +122,7 @@ class SimilarOptions:
         if not 1 <= self.limit <= SIMILAR_MAX_RESULTS:
             raise InvalidQuery.limit_out_of_range(self.limit, SIMILAR_MAX_RESULTS)
         if self.before is not None and self.before.tzinfo is None:
-            raise ValueError("before must be timezone-aware")
+            raise InvalidQuery.no_time_zone("before", self.before)
         if len(self.exclude) > EXCLUDE_MAX:
             raise ValueError(f"exclude names at most {EXCLUDE_MAX} incidents, not {len(self.exclude)}")
 
