@@ -56,7 +56,7 @@ async def test_is_a_graph_store(embedded_store: GraphStore) -> None:
 def test_public_surface() -> None:
     import precedent.store.embedded as package
 
-    assert package.__all__ == ["EmbeddedStore", "SqliteInbox", "check_writable"]
+    assert package.__all__ == ["MIN_FREE_BYTES", "EmbeddedStore", "SqliteInbox", "check_writable"]
 
 
 async def test_constructor_does_no_io(tmp_path: Path) -> None:
