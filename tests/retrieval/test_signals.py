@@ -88,7 +88,8 @@ def test_several_services_named_overlap_and_sharing() -> None:
 def test_public_surface() -> None:
     assert set(retrieval.__all__) == {
         "Catalog", "NeighbourhoodQuery", "find_neighbourhood", "truncation_note", "NAME_MAX_CHARS",
-        "SUMMARY_MAX_CHARS", "SIMILAR_MAX_RESULTS", "SIMILAR_DEFAULT_RESULTS", "SERVICES_MAX", "EXCLUDE_MAX", "MAX_NEIGHBOURHOOD_DEPTH",
+        "SUMMARY_MAX_CHARS", "SIMILAR_MAX_RESULTS", "SIMILAR_DEFAULT_RESULTS", "SERVICES_MAX", "EXCLUDE_MAX",
+        "MAX_NEIGHBOURHOOD_DEPTH",
         "MAX_NEIGHBOURHOOD_NODES", "DEFAULT_NEIGHBOURHOOD_DEPTH", "DEFAULT_NEIGHBOURHOOD_NODES",
         "DEFAULT_WEIGHTS", "DescribedQuery", "Explanation", "FollowUpSummary", "GraphPath", "IncidentQuery",
         "Lesson", "Limits", "PosedQuery", "SimilarIncident", "SimilarIncidentFinder",
