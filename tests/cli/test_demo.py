@@ -265,6 +265,7 @@ async def test_the_demo_issues_a_sign_in_token_and_a_separate_admin_one(tmp_path
     assert live == {"demo", "demo-admin"}  # the previous run's are revoked
 
 
+@pytest.mark.usefixtures("root_level")
 async def test_a_second_demo_on_a_map_in_use_says_how_to_run_one_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
