@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -33,7 +34,9 @@ def _repeatable(request: HttpRequest) -> bool:
     return not request.url.rstrip("/").endswith(_NOT_REPEATABLE)
 
 
-class _ServerErrors(AsyncServerErrorRetryHandler):
+class _NeverAPost(AsyncRetryHandler):
+    """Put before a retry handler: it retries as that handler does, except ``chat.postMessage``."""
+
     async def _can_retry_async(
         self,
         *,
@@ -47,18 +50,12 @@ class _ServerErrors(AsyncServerErrorRetryHandler):
         )
 
 
-class _ConnectionErrors(AsyncConnectionErrorRetryHandler):
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return _repeatable(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+class _ServerErrors(_NeverAPost, AsyncServerErrorRetryHandler):
+    pass
+
+
+class _ConnectionErrors(_NeverAPost, AsyncConnectionErrorRetryHandler):
+    pass
 
 
 def slack_client(token: str, *, base_url: str = SLACK_API_URL, timeout: int = 10) -> AsyncWebClient:
