@@ -375,13 +375,18 @@ class StoreError(PrecedentError):
 
 
 class NotFound(StoreError):
-    """A node the caller named does not exist."""
+    """A node the caller named does not exist.
 
-    def __init__(self, kind: str, id: str, *, hint: str | None = None) -> None:
+    ``field`` names the argument that named it when it is a filter (``?service=nope``): the API
+    lists it in ``errors``, as it lists an ``InvalidQuery``'s. ``None`` for what a path names.
+    """
+
+    def __init__(self, kind: str, id: str, *, hint: str | None = None, field: str | None = None) -> None:
         super().__init__(f"{kind} {_cut(id)!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.id = id
         self.hint = hint
+        self.field = field
 
     def client_detail(self) -> str:
         """The message itself: it names what the caller asked for, and nothing of the store."""

@@ -242,6 +242,31 @@ async def test_a_service_named_in_part_is_404_suggesting_the_services_meant(read
     assert "did you mean" not in nothing.json()["detail"]
 
 
+async def test_a_filter_naming_nothing_in_the_map_lists_its_field_in_errors(read_api: Api) -> None:
+    # ?service=nope answered 404 with `errors: null`, where every other refusal naming its field
+    # (?limit=0, ?severity=nope) lists it.
+    headers = read_api.auth(read_api.tokens.read)
+    for path, field, given in (
+        ("/v1/incidents", "service", "payments"),
+        ("/v1/incidents", "team", "no-such-team"),
+        ("/v1/stats/incidents-per-week", "service", "payments"),
+        ("/v1/services", "team", "no-such-team"),
+    ):
+        answer = await read_api.client.get(path, params={field: given}, headers=headers)
+        body = answer.json()
+        assert answer.status_code == 404, (path, body)
+        assert body["title"] == "NotFound"
+        assert body["errors"] == [{"field": field, "source": "query", "message": body["detail"]}], path
+    meant = (
+        await read_api.client.get("/v1/incidents", params={"service": "payments"}, headers=headers)
+    ).json()
+    assert "did you mean payments-api?" in meant["errors"][0]["message"]
+    # A path names what it looks up: no field of the query's to list.
+    path = await read_api.client.get("/v1/services/payments", headers=headers)
+    assert path.status_code == 404
+    assert path.json()["errors"] is None
+
+
 async def test_a_described_incidents_unknown_services_carry_the_services_meant(read_api: Api) -> None:
     """POST /v1/similar keeps a service it does not know, and now says which ones were meant, as a
     404 for one service does: before, "payments" came back in unknown_services with no suggestion."""

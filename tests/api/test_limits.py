@@ -94,14 +94,15 @@ def _whole_number_parameters(paths: dict[str, Any]) -> list[tuple[str, dict[str,
 
 async def test_a_word_for_a_whole_number_is_refused_as_a_number_out_of_range_is(read_api: Api) -> None:
     # ?limit=ten answered litestar's "Expected `int`, got `str`" where ?limit=0 was told the
-    # range: every whole-number parameter of every route now says it alike, limit's way.
+    # range: every whole-number parameter of every route now says it alike, limit's way. 1e1 and
+    # 10.0 were read as 10 (and 1e6 as 1000000, then refused as out of range) where ten was refused.
     paths = (await read_api.client.get("/schema/openapi.json")).json()["paths"]
     parameters = _whole_number_parameters(paths)
     assert {"limit", "depth", "max_nodes", "weeks", "days", "min_incidents"} <= {p[2] for p in parameters}
     headers = read_api.auth(read_api.tokens.admin)
     for template, required, name, least, most in parameters:
         path = re.sub(r"{\w+}", "x", template)
-        for sent in ("ten", "2.5"):
+        for sent in ("ten", "2.5", "1e1", "1e6", "10.0"):
             answer = await read_api.client.get(path, params={**required, name: sent}, headers=headers)
             said = str(InvalidQuery.number_out_of_range(name, sent, least, most))
             assert answer.status_code == 400, (path, name, answer.text)

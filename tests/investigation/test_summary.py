@@ -461,3 +461,32 @@ def test_a_cause_cut_for_slack_ends_after_a_clause_but_never_inside_brackets() -
     # "(2 similar incidents on it: INC-105, INC-194; causes ...": its "; " is no place to end.
     listed = "the cause (on it: INC-105, INC-194; causes as their status updates said and more words here)"
     assert _whole_clauses(listed, 60) == "the cause (on it: INC-105, INC-194; causes as their status…)"
+
+
+def test_every_precedent_a_shown_cause_cites_is_in_the_precedents_listed() -> None:
+    # INC-201 on the demo map: "Check whether this is INC-37 again" ranked among the causes while
+    # the precedents listed were INC-105, INC-194 and INC-39; the responder looked for INC-37's
+    # cause and fix below and found none.
+    closest = [
+        _slo_burn(incident_id=f"inc-{n}", reference=f"INC-{n}", name=f"SLO burn {n}", score=score)
+        for n, score in ((105, 0.9), (194, 0.8), (39, 0.7))
+    ]
+    known = _slo_burn(
+        incident_id="inc-37",
+        reference="INC-37",
+        name="Cache misses",
+        score=0.6,
+        root_cause="The cache TTL was set to zero.",
+        resolution="We restored the TTL.",
+    )
+    precedents = [*closest, known]
+    hypotheses = rank_hypotheses(INCIDENT, [], precedents, [], {})
+    assert "INC-37" in hypotheses[0].statement
+    lines = summary_markdown(INCIDENT, hypotheses, precedents, [], []).splitlines()
+    listed = [x.split("**")[1] for x in lines if x.startswith("- **")]
+    # Three still, in similarity order: the one cited, and the closest others.
+    assert listed == ["INC-105", "INC-194", "INC-37"]
+    assert any(x.startswith("- **INC-37** ") and "resolved by: We restored the TTL." in x for x in lines)
+    # With no cause citing one, the three closest.
+    plain = summary_markdown(INCIDENT, [], precedents, [], []).splitlines()
+    assert [x.split("**")[1] for x in plain if x.startswith("- **")] == ["INC-105", "INC-194", "INC-39"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from precedent.api.query_guard import OTHER_NAMES
 from precedent.browse import MAX_CHANGE_HOURS
@@ -150,6 +151,18 @@ async def test_an_unknown_tool_names_the_tools(public_server: MCPServer) -> None
     assert text == (
         "Unknown tool: delete_everything; the tools are find_similar_incidents, get_incident, "
         "get_investigation, neighbourhood, recent_changes, search, service_context"
+    )
+
+
+async def test_an_unknown_resource_names_the_resources(public_server: MCPServer) -> None:
+    # "Unknown resource: precedent://nope" alone, where an unknown tool names the tools.
+    async with Client(public_server) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("precedent://nope")
+        # The connection is still up, and a resource named answers.
+        assert (await client.read_resource("precedent://schema")).contents
+    assert refused.value.message == (
+        "Unknown resource: precedent://nope; the resources are precedent://schema, precedent://services"
     )
 
 

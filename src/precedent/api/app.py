@@ -46,6 +46,7 @@ from precedent.api.routes_webhooks import WEBHOOK_ROUTES
 from precedent.api.schema_assets import asset_url, schema_asset
 from precedent.api.slashed_names import KeepEscapedSlashes, UnescapePathParameters
 from precedent.api.viewer import provide_viewer
+from precedent.api.whole_numbers import reject_unwhole_numbers
 from precedent.auth import TokenRegistry
 from precedent.config import Settings
 from precedent.embedding import Embedder
@@ -210,7 +211,7 @@ def create_app(
             DefineMiddleware(RequestReadWindow, seconds=settings.neo4j_request_retry_seconds),
             DefineMiddleware(BearerAuthMiddleware, exclude=public_paths),
         ],
-        guards=[require_scope, reject_unknown_query],
+        guards=[require_scope, reject_unknown_query, reject_unwhole_numbers],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
         openapi_config=OpenAPIConfig(

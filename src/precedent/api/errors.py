@@ -152,7 +152,8 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
         detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
     errors = None
-    if isinstance(exc, InvalidQuery | SchemaError) and exc.field is not None:
+    # A filter naming nothing in the map (?service=nope) too: still a 404, its field listed.
+    if isinstance(exc, InvalidQuery | SchemaError | NotFound) and exc.field is not None:
         errors = [{"field": exc.field, "source": source, "message": detail}]
     title = type(exc).__name__
     if isinstance(exc, InvalidQuery) and source == "body":

@@ -113,13 +113,13 @@ async def _link(
     if filters.services:
         services, unknown = await catalog.services(filters.services)
         if unknown:
-            raise await unknown_service(store, unknown[0])
+            raise await unknown_service(store, unknown[0], field="service")
         service_ids = {s.id for s in services}
         anchors = set(service_ids)
     if filters.teams:
         owned_by_teams: set[str] = set()
         for key in filters.teams:
-            team = await find_team(store, key)
+            team = await find_team(store, key, field="team")
             team_ids.add(team.id)
             owned = GraphFilter(labels=("Service", "CatalogEntry"), rel_types=("OWNED_BY",), direction="in")
             owned_by_teams |= {team.id, *(node.id for _, node in await store.neighbours(team.id, owned))}

@@ -61,15 +61,17 @@ async def _labelled(store: GraphStore, label: str, key: str, fields: tuple[str, 
     return named[0] if named else None
 
 
-async def find_team(store: GraphStore, key: str) -> Node:
+async def find_team(store: GraphStore, key: str, *, field: str | None = None) -> Node:
     """The team whose id, name, external id, alias or incident.io team id is ``key``.
+
+    ``field``: the filter that named it, if one did (``NotFound.field``).
 
     Raises:
         NotFound: if no team has that key.
     """
     node = await _labelled(store, "Team", key, TEAM_KEYS)
     if node is None:
-        raise NotFound("team", key, hint=TEAM_HINT)
+        raise NotFound("team", key, hint=TEAM_HINT, field=field)
     return node
 
 

@@ -239,7 +239,7 @@ async def list_services(
     owned: set[str] | None = None
     team_id: str | None = None
     if filters.team is not None:
-        team_id = (await find_team(store, filters.team)).id
+        team_id = (await find_team(store, filters.team, field="team")).id
         pairs = await store.neighbours(
             team_id, GraphFilter(labels=("Service",), rel_types=("OWNED_BY",), direction="in")
         )

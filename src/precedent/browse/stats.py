@@ -68,7 +68,7 @@ async def incidents_per_week(
     if service is not None:
         services, unknown = await catalog.services((service,))
         if unknown:
-            raise await unknown_service(store, service)
+            raise await unknown_service(store, service, field="service")
         link = NodeLink("AFFECTS", frozenset(s.id for s in services))
     first = week_start(now()) - timedelta(weeks=weeks - 1)
     listing = NodeListing("Incident", after=first, visibilities=viewer.visibilities, linked=link)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from precedent.investigation.results import (
         Change,
         Hypothesis,
+        IncidentBrief,
         InvestigatedIncident,
         Precedent,
         ServiceContext,
@@ -155,8 +156,8 @@ def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[
     # The statement is cut, never the confidence after it: a cause without its number cannot be weighed.
     head, tail = f"{rank}. ", f" ({round(hypothesis.confidence * 100)}%)"
     cut = _statement_in(hypothesis, _LINE - len(head) - len(tail))
-    # The incidents it cites open from Slack: "Check whether this is INC-37 again" is not among
-    # the three precedents listed when it ranks lower.
+    # The incidents it cites open from Slack, from the line itself: an incident open nearby or
+    # upstream is no precedent, and a precedent is listed lower down (``_precedents_shown``).
     cited = [e.name for e in hypothesis.evidence if e.kind == "incident"]
     return head + _linked(cut, cited, incident_page) + tail
 
@@ -180,6 +181,39 @@ def _precedent_line(
     if incident_page is None:
         return line
     return line.replace(f"**{_esc(p.label)}**", f"**[{_esc(p.label)}]({incident_page(p.label)})**", 1)
+
+
+def _precedents_shown(
+    precedents: Sequence[Precedent], causes: Sequence[tuple[Hypothesis, str]], elsewhere: set[str]
+) -> list[Precedent]:
+    """The precedents listed: every one a cause's line names, and the closest others up to three.
+
+    A cause naming a precedent the list left out ("Check whether this is INC-37 again" under
+    INC-105, INC-194 and INC-39) sent the responder to look for it: its cause and fix are what
+    the cause rests on, and the list is where they are read. Causes keep citing it rather than
+    only the three closest: a precedent whose cause is known is the one worth checking, and
+    the closest may have none. Only the incidents a line still names once cut count; they stay
+    in similarity order. One in ``elsewhere`` (ids the "Active when declared" line shows, as an
+    upstream incident a dependency cause names) is found there, and takes no precedent's place.
+    """
+    named = {
+        e.id
+        for hypothesis, line in causes
+        for e in hypothesis.evidence
+        if e.kind == "incident"
+        and e.id not in elsewhere
+        and re.search(rf"(?<![\w-]){re.escape(_esc(e.name))}(?![\w-])", line)
+    }
+    cited = sum(p.incident_id in named for p in precedents)
+    room = max(0, 3 - cited)
+    shown = []
+    for p in precedents:
+        if p.incident_id in named:
+            shown.append(p)
+        elif room:
+            shown.append(p)
+            room -= 1
+    return shown
 
 
 def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], str] | None) -> str | None:
@@ -233,7 +267,7 @@ def _active_line(
     The same failure reported twice, or its cause upstream: the responders of both want to know,
     and it was only in the services' details, never in the message they read first.
     """
-    active = list({b.id: b for s in services for b in s.active_incidents if b.id != incident.id}.values())
+    active = _active_nearby(incident, services)
     if not active:
         return None
     # One open on an affected service itself is likely this failure, not a neighbour's: said so.
@@ -246,6 +280,11 @@ def _active_line(
     more = f" and {len(active) - 3} more" if len(active) > 3 else ""
     line = _cut("**Active when declared**: " + ", ".join(shown) + more, 300)
     return _linked(line, [b.reference or b.id for b in active[:3]], incident_page)
+
+
+def _active_nearby(incident: InvestigatedIncident, services: Sequence[ServiceContext]) -> list[IncidentBrief]:
+    """Other incidents open on the affected services or their dependencies, each once."""
+    return list({b.id: b for s in services for b in s.active_incidents if b.id != incident.id}.values())
 
 
 def _changes_line(changes: Sequence[Change]) -> str | None:
@@ -274,7 +313,7 @@ def summary_markdown(
     incident_page: Callable[[str], str] | None = None,
     team_page: Callable[[str], str] | None = None,
 ) -> str:
-    """Render the top hypotheses, three precedents, owners and on-call, incidents open nearby, changes.
+    """Render the top causes, the precedents they cite (three at least), owners, incidents nearby, changes.
 
     Args:
         incident: The incident as declared.
@@ -294,19 +333,15 @@ def summary_markdown(
     name = _esc(incident.name)
     title = f"**{_esc(incident.label)}: {name}**" if incident.reference else f"**{name}**"
     blocks = [[_cut(title + (f" ({_esc(incident.severity)})" if incident.severity else ""))]]
-    if hypotheses:
-        blocks.append(
-            [
-                "**Likely causes**",
-                *(_hypothesis_line(n, h, incident_page) for n, h in enumerate(hypotheses[:3], 1)),
-            ]
-        )
+    causes = [(h, _hypothesis_line(n, h, incident_page)) for n, h in enumerate(hypotheses[:3], 1)]
+    if causes:
+        blocks.append(["**Likely causes**", *(line for _, line in causes)])
     else:
         blocks.append(["_No hypothesis: the map holds no change, precedent or dependency incident near it._"])
     if precedents:
-        blocks.append(
-            ["**Precedents**", *(_precedent_line(p, incident, incident_page) for p in precedents[:3])]
-        )
+        nearby = {b.id for b in _active_nearby(incident, services)[:3]}
+        shown = _precedents_shown(precedents, causes, nearby)
+        blocks.append(["**Precedents**", *(_precedent_line(p, incident, incident_page) for p in shown)])
     tail = [
         x
         for x in (

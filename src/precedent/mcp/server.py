@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from pydantic import ValidationError
 
 from precedent import __version__
@@ -16,9 +16,11 @@ from precedent.mcp.tools_incidents import register_incident_tools
 from precedent.mcp.tools_map import register_map_tools
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
+    from mcp.server.lowlevel.helper_types import ReadResourceContents
     from mcp.types import CallToolResult, InputRequiredResult
+    from pydantic import AnyUrl
 
     from precedent.model import Viewer
     from precedent.runtime import Runtime
@@ -67,6 +69,17 @@ class PrecedentServer(MCPServer):
                 raise
             said = argument_errors(exc.__cause__, tool.input_schema)
             raise ToolError(f"Error executing tool {name}: {said}") from exc.__cause__
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        # "Unknown resource: precedent://nope" alone, where an unknown tool names the tools: the
+        # agent had to list the resources to learn what it may read. (No templates: the
+        # resources listed are all there are.)
+        resources = sorted(str(r.uri) for r in await self.list_resources())
+        if str(uri) not in resources:
+            raise ResourceNotFoundError(f"Unknown resource: {uri}; the resources are {', '.join(resources)}")
+        return await super().read_resource(uri, context)
 
 
 def build_server(runtime: Callable[[], Runtime], *, viewer: Viewer) -> MCPServer:

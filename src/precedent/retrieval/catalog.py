@@ -294,12 +294,12 @@ def left_out(
     return f"not in the map, so left out: {', '.join(said)}"
 
 
-async def unknown_service(store: GraphStore, key: str) -> NotFound:
+async def unknown_service(store: GraphStore, key: str, *, field: str | None = None) -> NotFound:
     """The ``NotFound`` for a service no key names, suggesting up to three the caller may have meant
-    (``suggest_services``)."""
+    (``suggest_services``); ``field``: the filter that named it, if one did (``NotFound.field``)."""
     meant = (await suggest_services(store, [key]))[key]
     hint = f"{did_you_mean(meant)} {SERVICE_HINT}" if meant else SERVICE_HINT
-    return NotFound("service", key, hint=hint)
+    return NotFound("service", key, hint=hint, field=field)
 
 
 def _as_reference(key: str) -> str:
