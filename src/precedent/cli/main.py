@@ -31,6 +31,7 @@ from precedent.cli import (
     neighbourhood,
     search,
     serve,
+    services,
     similar,
     stats,
     sync,
@@ -64,6 +65,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     neighbourhood,
     search,
     serve,
+    services,
     similar,
     stats,
     sync,
@@ -139,8 +141,8 @@ def _at_the_terminal(exc: PrecedentError) -> PrecedentError:
     if isinstance(exc, StoreLocked) and not exc.is_advised:
         return exc.advised(
             "From the command line: stop that process (Ctrl-C where it runs) to run this command, or "
-            "run a command that only reads beside it (search, similar, stats, neighbourhood, token list, "
-            "investigate --no-save, evaluate, tune --dry-run)"
+            "run a command that only reads beside it (search, similar, stats, neighbourhood, services, "
+            "service, token list, investigate --no-save, evaluate, tune --dry-run)"
         )
     return exc
 

@@ -1,0 +1,135 @@
+"""``precedent services`` and ``precedent service NAME``: what GET /v1/services and the service page say."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from precedent.api.app import create_app
+from precedent.auth import TokenRegistry
+from precedent.config import Settings
+from precedent.embedding import HashEmbedder
+from precedent.model import Edge, Node
+from precedent.responses import ServiceContextResponse, ServiceListResponse
+from precedent.store.embedded import EmbeddedStore
+from tests.cli.conftest import DIMENSIONS
+from tests.cli.output import run_main, said
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _table(capsys: pytest.CaptureFixture[str]) -> str:
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.fixture
+async def recent(data_dir: Path) -> Path:
+    """The small map with two incidents on payments-db two days ago, one of them private."""
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    started = datetime.now(UTC) - timedelta(days=2)
+    try:
+        await store.upsert_nodes(
+            [
+                Node(
+                    f"inc-{n}",
+                    "Incident",
+                    {"reference": f"INC-{n}", "name": name, "status": "Closed", "severity": "SEV2"},
+                    started + timedelta(minutes=n),
+                    visibility,
+                )
+                for n, name, visibility in [(90, "Replica lag", "public"), (91, "Secret rotation", "private")]
+            ]
+        )
+        await store.upsert_edges([Edge(f"inc-{n}", "AFFECTS", "svc-paydb") for n in (90, 91)])
+    finally:
+        await store.close()
+    return data_dir
+
+
+async def test_the_list_is_the_apis_list(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The CLI could not list services at all; its page is GET /v1/services's, field for field.
+    assert await run_main(["services", "--team", "payments", "--json"]) == 0
+    cli = ServiceListResponse.model_validate_json(capsys.readouterr().out)
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        token = (await TokenRegistry(store).create(["read", "read:private"], name="t")).secret
+        embedder = HashEmbedder(dimensions=DIMENSIONS)
+        app = create_app(Settings(data_dir=data_dir, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
+        async with AsyncTestClient(app) as client:
+            response = await client.get(
+                "/v1/services", params={"team": "payments"}, headers={"Authorization": f"Bearer {token}"}
+            )
+    finally:
+        await store.close()
+    assert response.status_code == 200, response.text
+    assert cli == ServiceListResponse.model_validate(response.json())
+    assert [s.name for s in cli.items] == ["ledger", "payments-api", "payments-db"]
+
+
+async def test_the_table_pages_as_the_api_does(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run_main(["services", "--limit", "2", "--json"]) == 0
+    cursor = ServiceListResponse.model_validate_json(capsys.readouterr().out).next_cursor
+    assert cursor is not None
+    assert await run_main(["services", "--limit", "2"]) == 0
+    first = _table(capsys)
+    assert "checkout │ web" in first  # a service and its owning team
+    assert f"--cursor {cursor}" in first
+    assert await run_main(["services", "--limit", "2", "--cursor", cursor]) == 0
+    second = _table(capsys)
+    assert "payments-api" in second
+    assert "checkout" not in second
+
+
+async def test_incident_counts_leave_out_private_incidents_for_a_public_viewer(
+    recent: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_main(["services", "--team", "payments"]) == 0
+    assert "payments-db │ payments │ 2" in _table(capsys)
+    assert await run_main(["services", "--team", "payments", "--public-only"]) == 0
+    assert "payments-db │ payments │ 1" in _table(capsys)
+
+
+async def test_one_service_shows_owners_dependencies_incidents_and_changes(
+    recent: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = ["changes", "record", "--service", "payments-db", "--version", "v3", "--id", "ci-9"]
+    assert await run_main(record) == 0
+    capsys.readouterr()
+    assert await run_main(["service", "payments-db", "--json"]) == 0
+    found = ServiceContextResponse.model_validate_json(capsys.readouterr().out)
+    assert [t.name for t in found.service.teams] == ["payments"]
+    assert {r.name for r in found.service.downstream} >= {"payments-api", "ledger"}
+    assert [i.reference for i in found.service.recent_incidents] == ["INC-91", "INC-90"]
+    assert [c.id for c in found.changes] == ["change:ci-9"]
+
+    assert await run_main(["service", "payments-db"]) == 0
+    page = _table(capsys)
+    for fact in ("Owned by payments", "Depended on by", "ledger", "INC-90 Replica lag", "INC-91"):
+        assert fact in page
+    assert "deploy of payments-db v3" in page
+    assert await run_main(["service", "payments-db", "--public-only"]) == 0
+    public = _table(capsys)
+    assert "INC-90" in public
+    assert "INC-91" not in public
+
+
+async def test_an_unknown_service_is_refused_as_the_api_refuses_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_main(["service", "paymnts-db"]) == 1
+    refused = said(capsys)
+    assert "did you mean payments-db" in refused
+    assert "precedent search" in refused
+
+
+async def test_a_limit_out_of_range_is_a_flag_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        await run_main(["services", "--limit", "0"])
+    assert exited.value.code == 2
+    assert "limit" in said(capsys)
