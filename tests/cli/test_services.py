@@ -133,3 +133,12 @@ async def test_a_limit_out_of_range_is_a_flag_error(capsys: pytest.CaptureFixtur
         await run_main(["services", "--limit", "0"])
     assert exited.value.code == 2
     assert "limit" in said(capsys)
+
+
+async def test_a_team_filter_naming_no_team_is_a_flag_error(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API's 404 names its `team` field: the flag was misused, 2 as for any flag refused, where
+    # it exited 1 as a failure would.
+    assert await run_main(["services", "--team", "nobody"]) == 2
+    assert "team 'nobody' not found" in said(capsys)

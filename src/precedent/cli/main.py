@@ -125,7 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[red]error:[/red] {escape(str(_at_the_terminal(exc)) + _search_advice(exc))}")
         # A refusal naming the argument at fault (--label Nope, found by the map) is the command
         # misused, as a flag argparse refuses (--depth 9) is: 2, so a script tells it from a failure.
-        return 2 if isinstance(exc, InvalidQuery | SchemaError) and exc.field is not None else 1
+        # So is a filter naming nothing in the map (`services --team nobody`, the API's 404 naming
+        # its field); a service named as the command's subject (`service nope`) is not found: 1.
+        misused = isinstance(exc, InvalidQuery | SchemaError | NotFound) and exc.field is not None
+        return 2 if misused else 1
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
