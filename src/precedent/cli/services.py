@@ -38,7 +38,8 @@ __all__ = ["register", "run_list", "run_one"]
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``services`` (the list) and ``service NAME`` (one service)."""
     listing = subparsers.add_parser(
-        "services", help="list the catalog's services by name, with owners and recent incidents"
+        "services",
+        help=f"list the catalog's services, their owners and incidents in the last {HOTSPOT_WEEKS} weeks",
     )
     listing.add_argument("--team", help="only services owned by this team (id, name or external id)")
     listing.add_argument(
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"at most this many (default 50, at most {MAX_LIMIT})",
     )
     listing.add_argument(
-        "--cursor", help="the `next_cursor` of a page printed with --json: the page after it"
+        "--cursor",
+        help="the page after the one that ended with this cursor (the table prints it; --json's next_cursor)",
     )
     listing.add_argument("--json", action="store_true", help="print the page as GET /v1/services does")
     add_viewer_flag(listing)
