@@ -554,3 +554,12 @@ def test_causes_citing_many_precedents_leave_the_owners_on_call_and_changes_show
     lines = summary_markdown(INCIDENT, [many], precedents, [checkout], [deploy]).splitlines()
     assert [x.split("**")[1] for x in lines if x.startswith("- **")] == ["INC-1", "INC-2", "INC-3", "INC-4"]
     assert "- and 5 more the causes name: INC-5, INC-6, INC-7, INC-8, INC-9" in lines
+    # Each opens from Slack, as every incident the causes cite does: one known by its id alone
+    # by its own page, not by the name as escaped for the line.
+    web = "https://precedent.example.com/ui/incidents/{}".format
+    unnamed = replace(precedents[-1], incident_id="gh_9", reference=None)
+    cites = replace(many, evidence=(*many.evidence[:-1], Evidence("incident", "gh_9", "gh_9", "similar")))
+    cites = replace(cites, statement=cites.statement.replace("INC-9", "gh_9"))
+    shown = summary_markdown(INCIDENT, [cites], [*precedents[:-1], unnamed], [], [], incident_page=web)
+    more = next(x for x in shown.splitlines() if x.startswith("- and "))
+    assert more.endswith(f"[INC-8]({web('INC-8')}), [gh\\_9]({web('gh_9')})")

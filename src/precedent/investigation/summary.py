@@ -232,10 +232,11 @@ def _more_line(
     left: Sequence[Precedent], page: str | None, incident_page: Callable[[str], str] | None
 ) -> str:
     """The precedents the causes name that the list had no room for, and where to read them."""
-    labels = [_esc(p.label) for p in left]
+    labels = {_esc(p.label): p.label for p in left}  # linked by the names shown, each page by its own
     where = f" (listed on [the investigation's page]({page}))" if page else ""
     line = _cut(f"- and {len(left)} more the causes name: " + ", ".join(labels), _LINE - len(where)) + where
-    return _linked(line, labels, incident_page)
+    page_of = (lambda shown: incident_page(labels[shown])) if incident_page else None
+    return _linked(line, list(labels), page_of)
 
 
 def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], str] | None) -> str | None:
