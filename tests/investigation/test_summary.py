@@ -563,3 +563,12 @@ def test_causes_citing_many_precedents_leave_the_owners_on_call_and_changes_show
     shown = summary_markdown(INCIDENT, [cites], [*precedents[:-1], unnamed], [], [], incident_page=web)
     more = next(x for x in shown.splitlines() if x.startswith("- and "))
     assert more.endswith(f"[INC-8]({web('INC-8')}), [gh\\_9]({web('gh_9')})")
+
+
+def test_an_incident_a_cause_names_by_an_id_with_markup_in_it_opens_from_the_cause() -> None:
+    # The line shows gh\_9 (escaped): looked for as gh_9, it was never linked.
+    web = "https://precedent.example.com/ui/incidents/{}".format
+    named = (Evidence("incident", "gh_9", "gh_9", "similar"),)
+    cause = Hypothesis("Check whether this is gh_9 again.", 0.4, "precedent", named)
+    line = summary_markdown(INCIDENT, [cause], [], [], [], incident_page=web).splitlines()[3]
+    assert line == f"1. Check whether this is [gh\\_9]({web('gh_9')}) again. (40%)"

@@ -162,8 +162,10 @@ def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[
     cut = _statement_in(hypothesis, _LINE - len(head) - len(tail))
     # The incidents it cites open from Slack, from the line itself: an incident open nearby or
     # upstream is no precedent, and a precedent is listed lower down (``_precedents_shown``).
-    cited = [e.name for e in hypothesis.evidence if e.kind == "incident"]
-    return head + _linked(cut, cited, incident_page) + tail
+    # Found by the names as the line shows them (escaped: gh\_9), each page by the name itself.
+    cited = {_esc(e.name): e.name for e in hypothesis.evidence if e.kind == "incident"}
+    page_of = (lambda shown: incident_page(cited[shown])) if incident_page else None
+    return head + _linked(cut, list(cited), page_of) + tail
 
 
 def _precedent_line(
