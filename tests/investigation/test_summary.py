@@ -572,3 +572,25 @@ def test_an_incident_a_cause_names_by_an_id_with_markup_in_it_opens_from_the_cau
     cause = Hypothesis("Check whether this is gh_9 again.", 0.4, "precedent", named)
     line = summary_markdown(INCIDENT, [cause], [], [], [], incident_page=web).splitlines()[3]
     assert line == f"1. Check whether this is [gh\\_9]({web('gh_9')}) again. (40%)"
+
+
+def test_an_incident_open_nearby_that_the_active_line_has_no_room_for_is_listed_as_a_precedent() -> None:
+    # A precedent a cause names was left out of the list when it was open nearby, as the
+    # "Active when declared" line shows it; but that line is cut at 300 characters, and three
+    # long names left the third out of it too: the cause named an incident shown nowhere.
+    long = "payments database connection pool exhausted while the nightly batch reconciliation job ran over"
+    long += " into the morning peak"
+    open_ = [
+        IncidentBrief(f"inc-{n}", f"INC-{n}", long, "Investigating", None, T0, True, "payments-db")
+        for n in (30, 31, 32)
+    ]
+    services = [ServiceContext("s1", "checkout", (), (), (), (), (), tuple(open_))]
+    named = (Evidence("incident", "inc-32", "INC-32", "similar"),)
+    cause = Hypothesis("Check whether this is INC-32 again.", 0.4, "precedent", named)
+    closer = [_slo_burn(incident_id=f"inc-{n}", reference=f"INC-{n}", score=0.9) for n in (1, 2, 3)]
+    precedents = [*closer, _slo_burn(incident_id="inc-32", reference="INC-32", name=long)]
+    lines = summary_markdown(INCIDENT, [cause], precedents, services, []).splitlines()
+    active = next(x for x in lines if x.startswith("**Active when declared**"))
+    assert "INC-31" in active
+    assert "INC-32" not in active
+    assert any(x.startswith("- **INC-32** ") for x in lines)

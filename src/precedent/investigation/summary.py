@@ -213,10 +213,7 @@ def _precedents_shown(
         [
             e.id
             for e in hypothesis.evidence
-            if e.kind == "incident"
-            and e.id in order
-            and e.id not in elsewhere
-            and re.search(rf"(?<![\w-]){re.escape(_esc(e.name))}(?![\w-])", line)
+            if e.kind == "incident" and e.id in order and e.id not in elsewhere and _names(line, _esc(e.name))
         ]
         for hypothesis, line in causes
     ]
@@ -228,6 +225,11 @@ def _precedents_shown(
     by_order = sorted(kept, key=order.__getitem__)
     left = sorted((x for x in named if x not in kept), key=order.__getitem__)
     return [precedents[order[x]] for x in by_order], [precedents[order[x]] for x in left]
+
+
+def _names(line: str, shown: str) -> bool:
+    """Whether ``line`` names ``shown`` (an incident's label as lines show it), as a whole word."""
+    return re.search(rf"(?<![\w-]){re.escape(shown)}(?![\w-])", line) is not None
 
 
 def _more_line(
@@ -364,21 +366,20 @@ def summary_markdown(
         blocks.append(["**Likely causes**", *(line for _, line in causes)])
     else:
         blocks.append(["_No hypothesis: the map holds no change, precedent or dependency incident near it._"])
+    active = _active_line(incident, services, incident_page)
     tail = [
         x
-        for x in (
-            _left_out_line(incident),
-            _people_line(services, team_page),
-            _active_line(incident, services, incident_page),
-            _changes_line(changes),
-        )
+        for x in (_left_out_line(incident), _people_line(services, team_page), active, _changes_line(changes))
         if x
     ]
     if precedents:
         # The lines left once the title, causes, the list's heading and the closing lines are in
         # (blank lines between blocks included), so the list never pushes those past the cut.
         room = _MOST_LINES - sum(len(block) + 1 for block in blocks) - 1 - (len(tail) + 1 if tail else 0)
-        nearby = {b.id for b in _active_nearby(incident, services)[:3]}
+        # Those the "Active when declared" line still names once cut: three long names leave
+        # the third out of it, and it is then listed here.
+        around = _active_nearby(incident, services)
+        nearby = {b.id for b in around if active and _names(active, _esc(b.reference or b.id))}
         shown, left = _precedents_shown(precedents, causes, nearby, min(room, _MOST_PRECEDENTS))
         listed = [_precedent_line(p, incident, incident_page) for p in shown]
         blocks.append(["**Precedents**", *listed, *([_more_line(left, page, incident_page)] if left else [])])
