@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from precedent.investigation import (
+    Change,
     Evidence,
     Hypothesis,
     IncidentBrief,
@@ -490,3 +491,106 @@ def test_every_precedent_a_shown_cause_cites_is_in_the_precedents_listed() -> No
     # With no cause citing one, the three closest.
     plain = summary_markdown(INCIDENT, [], precedents, [], []).splitlines()
     assert [x.split("**")[1] for x in plain if x.startswith("- **")] == ["INC-105", "INC-194", "INC-39"]
+
+
+def test_causes_citing_many_precedents_leave_the_owners_on_call_and_changes_shown() -> None:
+    # Since the precedents listed include every one a cause names, three causes naming seven
+    # pushed the summary past its 15 lines, and the cut took the closing lines a responder
+    # needs most: who owns it and who is on call, what is open nearby, what changed.
+    def known(n: int) -> Precedent:
+        return _slo_burn(
+            incident_id=f"inc-{n}", reference=f"INC-{n}", name=f"SLO burn {n}", score=1 - n / 100
+        )
+
+    precedents = [known(n) for n in range(1, 10)]
+    cited = [[1, 4, 6], [2, 7], [8, 9]]
+    hypotheses = [
+        Hypothesis(
+            "Check whether this is " + " or ".join(f"INC-{n}" for n in ns) + " again.",
+            0.5 - rank / 10,
+            "precedent",
+            tuple(Evidence("incident", f"inc-{n}", f"INC-{n}", "similar") for n in ns),
+        )
+        for rank, ns in enumerate(cited)
+    ]
+    ana = OnCall(
+        Person("u-1", "Ana Ruiz", None, None), "sch-1", "Checkout primary", "Checkout",
+        None, None, "synced", None,
+    )  # fmt: skip
+    open_ = IncidentBrief("inc-201", "INC-201", "auth-api slow", "Investigating", None, T0, True, "checkout")
+    team = (TeamInfo("t-1", "Checkout", ()),)
+    checkout = ServiceContext("s1", "checkout", team, (ana,), (), (), (), (open_,))
+    deploy = Change(
+        *("chg-1", "s1", "checkout", "deploy", None, "2.1", None, None, None, None, None, None),
+        *("api", "affected", 0, "checkout", 12.0),
+    )
+    page = "https://precedent.example.com/ui/investigations/inv%3A1"
+    for link in (None, page):
+        summary = summary_markdown(INCIDENT, hypotheses, precedents, [checkout], [deploy], page=link)
+        lines = summary.splitlines()
+        assert len(lines) <= 15
+        assert any(x.startswith("**Owners**: checkout: Checkout (on call: Ana Ruiz)") for x in lines)
+        assert any(x.startswith("**Active when declared**: INC-201") for x in lines)
+        assert any(x.startswith("**Recent changes**: deploy of checkout 2.1") for x in lines)
+        # Every incident a cause names is listed, or said to be left out, with where to read it.
+        listed = [x.split("**")[1] for x in lines if x.startswith("- **")]
+        # Room for three lines: the first two causes' first, in similarity order, and the rest named.
+        assert listed == ["INC-1", "INC-2"]
+        more = next(x for x in lines if x.startswith("- and "))
+        assert more.startswith("- and 5 more the causes name: INC-4, INC-6, INC-7, INC-8, INC-9")
+        assert more.endswith(f" (listed on [the investigation's page]({page}))" if link else "INC-9")
+        assert "INC-3" not in summary  # uncited and not among the closest three: left out, as before
+    # With one cause, the list has room for all it names, up to five, and no line is cut.
+    lines = summary_markdown(INCIDENT, hypotheses[:1], precedents, [checkout], [deploy]).splitlines()
+    assert [x.split("**")[1] for x in lines if x.startswith("- **")] == ["INC-1", "INC-4", "INC-6"]
+    assert lines[-1].startswith("**Recent changes**")
+    nine = range(1, 10)
+    many = Hypothesis(
+        "Check " + ", ".join(f"INC-{n}" for n in nine),
+        0.5,
+        "precedent",
+        tuple(Evidence("incident", f"inc-{n}", f"INC-{n}", "similar") for n in nine),
+    )
+    lines = summary_markdown(INCIDENT, [many], precedents, [checkout], [deploy]).splitlines()
+    assert [x.split("**")[1] for x in lines if x.startswith("- **")] == ["INC-1", "INC-2", "INC-3", "INC-4"]
+    assert "- and 5 more the causes name: INC-5, INC-6, INC-7, INC-8, INC-9" in lines
+    # Each opens from Slack, as every incident the causes cite does: one known by its id alone
+    # by its own page, not by the name as escaped for the line.
+    web = "https://precedent.example.com/ui/incidents/{}".format
+    unnamed = replace(precedents[-1], incident_id="gh_9", reference=None)
+    cites = replace(many, evidence=(*many.evidence[:-1], Evidence("incident", "gh_9", "gh_9", "similar")))
+    cites = replace(cites, statement=cites.statement.replace("INC-9", "gh_9"))
+    shown = summary_markdown(INCIDENT, [cites], [*precedents[:-1], unnamed], [], [], incident_page=web)
+    more = next(x for x in shown.splitlines() if x.startswith("- and "))
+    assert more.endswith(f"[INC-8]({web('INC-8')}), [gh\\_9]({web('gh_9')})")
+
+
+def test_an_incident_a_cause_names_by_an_id_with_markup_in_it_opens_from_the_cause() -> None:
+    # The line shows gh\_9 (escaped): looked for as gh_9, it was never linked.
+    web = "https://precedent.example.com/ui/incidents/{}".format
+    named = (Evidence("incident", "gh_9", "gh_9", "similar"),)
+    cause = Hypothesis("Check whether this is gh_9 again.", 0.4, "precedent", named)
+    line = summary_markdown(INCIDENT, [cause], [], [], [], incident_page=web).splitlines()[3]
+    assert line == f"1. Check whether this is [gh\\_9]({web('gh_9')}) again. (40%)"
+
+
+def test_an_incident_open_nearby_that_the_active_line_has_no_room_for_is_listed_as_a_precedent() -> None:
+    # A precedent a cause names was left out of the list when it was open nearby, as the
+    # "Active when declared" line shows it; but that line is cut at 300 characters, and three
+    # long names left the third out of it too: the cause named an incident shown nowhere.
+    long = "payments database connection pool exhausted while the nightly batch reconciliation job ran over"
+    long += " into the morning peak"
+    open_ = [
+        IncidentBrief(f"inc-{n}", f"INC-{n}", long, "Investigating", None, T0, True, "payments-db")
+        for n in (30, 31, 32)
+    ]
+    services = [ServiceContext("s1", "checkout", (), (), (), (), (), tuple(open_))]
+    named = (Evidence("incident", "inc-32", "INC-32", "similar"),)
+    cause = Hypothesis("Check whether this is INC-32 again.", 0.4, "precedent", named)
+    closer = [_slo_burn(incident_id=f"inc-{n}", reference=f"INC-{n}", score=0.9) for n in (1, 2, 3)]
+    precedents = [*closer, _slo_burn(incident_id="inc-32", reference="INC-32", name=long)]
+    lines = summary_markdown(INCIDENT, [cause], precedents, services, []).splitlines()
+    active = next(x for x in lines if x.startswith("**Active when declared**"))
+    assert "INC-31" in active
+    assert "INC-32" not in active
+    assert any(x.startswith("- **INC-32** ") for x in lines)

@@ -8,6 +8,7 @@ causes) is escaped so a ``*`` or ``[`` in it is shown, not read as markup.
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from precedent.investigation.hypotheses import age_before, age_text
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["summary_markdown"]
 
 _LINE = 220
+_MOST_LINES = 15
+# Slack is read at a glance: five precedents at most, even with room for more.
+_MOST_PRECEDENTS = 5
 _SPECIAL = frozenset("\\`*_[]<>~")
 _QUOTES = frozenset("'\"")
 _QUOTE_SEPARATORS = " ,;:("
@@ -158,8 +162,10 @@ def _hypothesis_line(rank: int, hypothesis: Hypothesis, incident_page: Callable[
     cut = _statement_in(hypothesis, _LINE - len(head) - len(tail))
     # The incidents it cites open from Slack, from the line itself: an incident open nearby or
     # upstream is no precedent, and a precedent is listed lower down (``_precedents_shown``).
-    cited = [e.name for e in hypothesis.evidence if e.kind == "incident"]
-    return head + _linked(cut, cited, incident_page) + tail
+    # Found by the names as the line shows them (escaped: gh\_9), each page by the name itself.
+    cited = {_esc(e.name): e.name for e in hypothesis.evidence if e.kind == "incident"}
+    page_of = (lambda shown: incident_page(cited[shown])) if incident_page else None
+    return head + _linked(cut, list(cited), page_of) + tail
 
 
 def _precedent_line(
@@ -184,36 +190,57 @@ def _precedent_line(
 
 
 def _precedents_shown(
-    precedents: Sequence[Precedent], causes: Sequence[tuple[Hypothesis, str]], elsewhere: set[str]
-) -> list[Precedent]:
-    """The precedents listed: every one a cause's line names, and the closest others up to three.
+    precedents: Sequence[Precedent], causes: Sequence[tuple[Hypothesis, str]], elsewhere: set[str], room: int
+) -> tuple[list[Precedent], list[Precedent]]:
+    """The precedents listed, in ``room`` lines, and those the causes name that it leaves out.
 
-    A cause naming a precedent the list left out ("Check whether this is INC-37 again" under
-    INC-105, INC-194 and INC-39) sent the responder to look for it: its cause and fix are what
-    the cause rests on, and the list is where they are read. Causes keep citing it rather than
-    only the three closest: a precedent whose cause is known is the one worth checking, and
-    the closest may have none. Only the incidents a line still names once cut count; they stay
-    in similarity order. One in ``elsewhere`` (ids the "Active when declared" line shows, as an
-    upstream incident a dependency cause names) is found there, and takes no precedent's place.
+    Listed: every one a cause's line names, and the closest others up to three. A cause naming
+    a precedent the list left out ("Check whether this is INC-37 again" under INC-105, INC-194
+    and INC-39) sent the responder to look for it: its cause and fix are what the cause rests
+    on, and the list is where they are read. Causes keep citing it rather than only the three
+    closest: a precedent whose cause is known is the one worth checking, and the closest may
+    have none. Only the incidents a line still names once cut count; they stay in similarity
+    order. One in ``elsewhere`` (ids the "Active when declared" line shows, as an upstream
+    incident a dependency cause names) is found there, and takes no precedent's place.
+
+    Three causes may name seven: the list takes at most ``room`` lines, so the owners, on-call,
+    incidents nearby and changes after it are never cut off. When the cited ones do not fit,
+    each cause's first is kept before any cause's second, and the others are returned to be named
+    on a line of their own; the closest uncited ones give way first, unnamed as before.
     """
-    named = {
-        e.id
+    order = {p.incident_id: n for n, p in enumerate(precedents)}
+    cites = [
+        [
+            e.id
+            for e in hypothesis.evidence
+            if e.kind == "incident" and e.id in order and e.id not in elsewhere and _names(line, _esc(e.name))
+        ]
         for hypothesis, line in causes
-        for e in hypothesis.evidence
-        if e.kind == "incident"
-        and e.id not in elsewhere
-        and re.search(rf"(?<![\w-]){re.escape(_esc(e.name))}(?![\w-])", line)
-    }
-    cited = sum(p.incident_id in named for p in precedents)
-    room = max(0, 3 - cited)
-    shown = []
-    for p in precedents:
-        if p.incident_id in named:
-            shown.append(p)
-        elif room:
-            shown.append(p)
-            room -= 1
-    return shown
+    ]
+    # Each cause's first, then each one's second...: the top causes' precedents are read first.
+    named = list(dict.fromkeys(x for round_ in zip_longest(*cites) for x in round_ if x is not None))
+    closest = [p.incident_id for p in precedents if p.incident_id not in named][: max(0, 3 - len(named))]
+    wanted = [*named, *closest]
+    kept = wanted if len(wanted) <= room else named[: room - 1] if len(named) > room else wanted[:room]
+    by_order = sorted(kept, key=order.__getitem__)
+    left = sorted((x for x in named if x not in kept), key=order.__getitem__)
+    return [precedents[order[x]] for x in by_order], [precedents[order[x]] for x in left]
+
+
+def _names(line: str, shown: str) -> bool:
+    """Whether ``line`` names ``shown`` (an incident's label as lines show it), as a whole word."""
+    return re.search(rf"(?<![\w-]){re.escape(shown)}(?![\w-])", line) is not None
+
+
+def _more_line(
+    left: Sequence[Precedent], page: str | None, incident_page: Callable[[str], str] | None
+) -> str:
+    """The precedents the causes name that the list had no room for, and where to read them."""
+    labels = {_esc(p.label): p.label for p in left}  # linked by the names shown, each page by its own
+    where = f" (listed on [the investigation's page]({page}))" if page else ""
+    line = _cut(f"- and {len(left)} more the causes name: " + ", ".join(labels), _LINE - len(where)) + where
+    page_of = (lambda shown: incident_page(labels[shown])) if incident_page else None
+    return _linked(line, list(labels), page_of)
 
 
 def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], str] | None) -> str | None:
@@ -313,7 +340,7 @@ def summary_markdown(
     incident_page: Callable[[str], str] | None = None,
     team_page: Callable[[str], str] | None = None,
 ) -> str:
-    """Render the top causes, the precedents they cite (three at least), owners, incidents nearby, changes.
+    """Render the top causes, the precedents they cite, owners, incidents nearby, changes.
 
     Args:
         incident: The incident as declared.
@@ -328,7 +355,8 @@ def summary_markdown(
 
     Returns:
         CommonMark, at most 15 lines: blocks apart by blank lines; owners, incidents open nearby
-        and changes one line each.
+        and changes one line each, never cut for precedents: the list takes the lines they leave
+        (five at most), and names the cited ones it has no room for.
     """
     name = _esc(incident.name)
     title = f"**{_esc(incident.label)}: {name}**" if incident.reference else f"**{name}**"
@@ -338,30 +366,33 @@ def summary_markdown(
         blocks.append(["**Likely causes**", *(line for _, line in causes)])
     else:
         blocks.append(["_No hypothesis: the map holds no change, precedent or dependency incident near it._"])
-    if precedents:
-        nearby = {b.id for b in _active_nearby(incident, services)[:3]}
-        shown = _precedents_shown(precedents, causes, nearby)
-        blocks.append(["**Precedents**", *(_precedent_line(p, incident, incident_page) for p in shown)])
+    active = _active_line(incident, services, incident_page)
     tail = [
         x
-        for x in (
-            _left_out_line(incident),
-            _people_line(services, team_page),
-            _active_line(incident, services, incident_page),
-            _changes_line(changes),
-        )
+        for x in (_left_out_line(incident), _people_line(services, team_page), active, _changes_line(changes))
         if x
     ]
+    if precedents:
+        # The lines left once the title, causes, the list's heading and the closing lines are in
+        # (blank lines between blocks included), so the list never pushes those past the cut.
+        room = _MOST_LINES - sum(len(block) + 1 for block in blocks) - 1 - (len(tail) + 1 if tail else 0)
+        # Those the "Active when declared" line still names once cut: three long names leave
+        # the third out of it, and it is then listed here.
+        around = _active_nearby(incident, services)
+        nearby = {b.id for b in around if active and _names(active, _esc(b.reference or b.id))}
+        shown, left = _precedents_shown(precedents, causes, nearby, min(room, _MOST_PRECEDENTS))
+        listed = [_precedent_line(p, incident, incident_page) for p in shown]
+        blocks.append(["**Precedents**", *listed, *([_more_line(left, page, incident_page)] if left else [])])
     if tail:
         # A trailing backslash is a hard line break: two lines, one paragraph.
         blocks.append([f"{_HARD_BREAK}\n".join(tail)])
     lines = "\n\n".join("\n".join(block) for block in blocks).split("\n")
     if page:
         link = f"[Read the whole investigation]({page})"
-        if len(lines) <= 13:
+        if len(lines) <= _MOST_LINES - 2:
             return "\n".join([*lines, "", link])
         # No room for a line of its own: the link ends the last line kept (minus its hard break).
-        kept = lines[:15]
+        kept = lines[:_MOST_LINES]
         kept[-1] = kept[-1].removesuffix(_HARD_BREAK) + f" · {link}"
         return "\n".join(kept)
-    return "\n".join(lines[:15])
+    return "\n".join(lines[:_MOST_LINES])
