@@ -9,6 +9,7 @@ the message is sent and before Slack answers with its ``ts``: that interleaving,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -23,6 +24,7 @@ from precedent.ingest.visibility import MADE_PRIVATE_KEY, made_private
 from precedent.investigation import Collaborators, channel_view
 from precedent.links import Links
 from precedent.notify import CitationEdits, MessageRecords, SlackNotifier
+from precedent.notify.checks import PENDING_CHECKS_KEY
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.store.meta import update_ids
 from precedent.webhooks import IncidentWriter, MapInvestigationBuilder
@@ -82,11 +84,25 @@ class Posting:
 
 
 class MapDown:
-    """The map as the poster's check sees it: every read and write of a value fails while ``down``."""
+    """The map as the poster's check sees it: every read and write of a value fails while ``down``.
+
+    ``lease_first``: once up, the list of messages to check is read only after a process has
+    leased INC-20's record (the list worker republishing the build the map failed to take off
+    its list), as on a slow machine where that publish gets there first.
+    """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
         self.down = False
+        self.lease_first = False
+        self.leased_first = False
+
+    async def _wait_for_a_lease(self) -> None:
+        records = MessageRecords(self._store)
+        async with asyncio.timeout(60):  # a safety net only: the republish leases it at once
+            while not await records.held("inc-20"):
+                await asyncio.sleep(0)  # a turn of the event loop, for the publish task to run
+        self.leased_first = True
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)
@@ -97,6 +113,8 @@ class MapDown:
 
     async def get_meta(self, key: str) -> str | None:
         self._answer()
+        if key == PENDING_CHECKS_KEY and self.lease_first and not self.leased_first:
+            await self._wait_for_a_lease()
         return await self._store.get_meta(key)
 
     async def replace_meta(self, key: str, value: str, *, expected: str | None) -> bool:
@@ -184,9 +202,10 @@ async def test_a_message_the_poster_could_not_redraw_is_left_listed_for_the_list
     assert await made_private(store) == []
 
 
+@pytest.mark.parametrize("lease_first", [False, True], ids=["checked-first", "republished-first"])
 @pytest.mark.parametrize("restart", [False, True], ids=["same-process", "after-a-restart"])
 async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers(
-    store: GraphStore, restart: bool
+    store: GraphStore, restart: bool, lease_first: bool
 ) -> None:
     # The list worker took INC-31 off the list before the message had a record; the poster's own
     # check is all that is left, and the map fails it: kept listed in the map, it is checked on
@@ -203,9 +222,15 @@ async def test_a_message_the_map_failed_to_check_is_redrawn_once_the_map_answers
     with pytest.raises(StoreUnavailable):
         await CitationEdits(notifier, posting.collaborators).work()  # still down: the message stays listed
     map_down.down = False
+    # The map also failed to take the build off the list to publish: the list worker publishes
+    # it again (``superseded``: it is shown), holding the record meanwhile. Whether that lease
+    # or the check comes first, the message is checked, and redrawn.
+    map_down.lease_first = lease_first
     if restart:
-        notifier = _notifier(slack, posting.collaborators)
+        notifier = _notifier(slack, posting.collaborators, cast("GraphStore", map_down))
     await CitationEdits(notifier, posting.collaborators).work()
+    await notifier.drain()
+    assert map_down.leased_first == lease_first
 
     assert list(slack.shown) == [ts]
     assert "INC-31" not in slack.shown[ts]

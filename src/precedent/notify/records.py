@@ -166,12 +166,19 @@ class MessageRecords:
         A holder that died is no longer counted once its lease has run out unrenewed.
         """
         record = await self.read(incident_id)
-        live = record.holder is not None and record.until is not None and record.until > self._clock()
-        return record.until if live else None
+        return record.until if self._live(record) else None
+
+    def _live(self, record: MessageRecord) -> bool:
+        return record.holder is not None and record.until is not None and record.until > self._clock()
 
     async def held(self, incident_id: str) -> bool:
         """Whether a process holds the incident's record now: it is posting or editing the message."""
         return await self.held_until(incident_id) is not None
+
+    async def posting(self, incident_id: str) -> bool:
+        """Whether a live process holds the incident's record with no message recorded: it is posting one."""
+        record = await self.read(incident_id)
+        return record.ts is None and self._live(record)
 
     async def _take(self, incident_id: str) -> Lease:
         """Take the lease on the incident's record, waiting while another process holds it."""

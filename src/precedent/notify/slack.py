@@ -275,9 +275,12 @@ class SlackNotifier:
         """
         checked: list[str] = []
         for incident_id, cited in sorted((await self._checks.pending()).items()):
-            if await self._records.held(incident_id):
+            if await self._records.posting(incident_id):
                 # Being posted: a check now finds no message to redraw, and its poster checks it
                 # once posted; a poster that stopped holding it is taken over on a later turn.
+                # A message already posted is checked even while held: its holder may be an edit
+                # that checks nothing once done (a build republished but already shown is
+                # ``superseded``), and the redraw waits for the lease.
                 continue
             await self._check(incident_id, cited)
             await self._checks.done(incident_id, cited)
