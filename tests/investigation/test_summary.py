@@ -493,6 +493,27 @@ def test_every_precedent_a_shown_cause_cites_is_in_the_precedents_listed() -> No
     assert [x.split("**")[1] for x in plain if x.startswith("- **")] == ["INC-105", "INC-194", "INC-39"]
 
 
+def test_the_closest_precedent_is_listed_when_the_causes_name_others() -> None:
+    # The demo's INC-201: its causes named INC-153, INC-194 and INC-37, and the list showed just
+    # those three, without INC-105, the closest ("Top precedent") that the responder reads first.
+    def precedent(n: int, score: float) -> Precedent:
+        return _slo_burn(incident_id=f"inc-{n}", reference=f"INC-{n}", name=f"SLO burn {n}", score=score)
+
+    precedents = [precedent(105, 0.9), precedent(194, 0.8), precedent(153, 0.7), precedent(37, 0.6)]
+    hypotheses = [
+        Hypothesis(
+            f"Check whether this is INC-{n} again.",
+            0.5 - rank / 10,
+            "precedent",
+            (Evidence("incident", f"inc-{n}", f"INC-{n}", "similar"),),
+        )
+        for rank, n in enumerate((194, 153, 37))
+    ]
+    lines = summary_markdown(INCIDENT, hypotheses, precedents, [], []).splitlines()
+    listed = [x.split("**")[1] for x in lines if x.startswith("- **")]
+    assert listed == ["INC-105", "INC-194", "INC-153", "INC-37"]
+
+
 def test_causes_citing_many_precedents_leave_the_owners_on_call_and_changes_shown() -> None:
     # Since the precedents listed include every one a cause names, three causes naming seven
     # pushed the summary past its 15 lines, and the cut took the closing lines a responder

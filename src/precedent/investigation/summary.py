@@ -194,7 +194,7 @@ def _precedents_shown(
 ) -> tuple[list[Precedent], list[Precedent]]:
     """The precedents listed, in ``room`` lines, and those the causes name that it leaves out.
 
-    Listed: every one a cause's line names, and the closest others up to three. A cause naming
+    Listed: the closest, every one a cause's line names, and the closest others up to three. A cause naming
     a precedent the list left out ("Check whether this is INC-37 again" under INC-105, INC-194
     and INC-39) sent the responder to look for it: its cause and fix are what the cause rests
     on, and the list is where they are read. Causes keep citing it rather than only the three
@@ -219,9 +219,14 @@ def _precedents_shown(
     ]
     # Each cause's first, then each one's second...: the top causes' precedents are read first.
     named = list(dict.fromkeys(x for round_ in zip_longest(*cites) for x in round_ if x is not None))
+    # The closest comes first whatever the causes name: "this looks like INC-105" is the line a
+    # responder reads first, and the demo's top precedent was missing from the list beside it.
+    top = [precedents[0].incident_id] if precedents else []
     closest = [p.incident_id for p in precedents if p.incident_id not in named][: max(0, 3 - len(named))]
-    wanted = [*named, *closest]
-    kept = wanted if len(wanted) <= room else named[: room - 1] if len(named) > room else wanted[:room]
+    wanted = list(dict.fromkeys([*top, *named, *closest]))
+    kept = wanted[:room]
+    if any(x not in kept for x in named):  # a line is kept to name the cited ones left out
+        kept = wanted[: max(0, room - 1)]
     by_order = sorted(kept, key=order.__getitem__)
     left = sorted((x for x in named if x not in kept), key=order.__getitem__)
     return [precedents[order[x]] for x in by_order], [precedents[order[x]] for x in left]
