@@ -18,7 +18,14 @@ from precedent.browse.changes import (
     service_changes,
 )
 from precedent.browse.deliveries import delivery_page
-from precedent.browse.hotspots import Hotspot, ServiceHotspots, WeekCount, hotspots, service_hotspots
+from precedent.browse.hotspots import (
+    Hotspot,
+    ServiceHotspots,
+    WeekCount,
+    hotspots,
+    incidents_per_service,
+    service_hotspots,
+)
 from precedent.browse.incidents import (
     FollowUp,
     IncidentFilters,
@@ -98,6 +105,7 @@ __all__ = [
     "get_team",
     "get_user",
     "hotspots",
+    "incidents_per_service",
     "incident_actions",
     "incident_follow_ups",
     "incident_postmortems",

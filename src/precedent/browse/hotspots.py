@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precedent.browse.lookup import display_name, service_node
-from precedent.browse.paging import Page, check_limit, decode_typed_cursor, encode_cursor
+from precedent.browse.paging import MAX_LIMIT, Page, check_limit, decode_typed_cursor, encode_cursor
 from precedent.errors import InvalidQuery
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_WEEKS",
     "Hotspot",
+    "incidents_per_service",
     "ServiceHotspots",
     "WeekCount",
     "hotspots",
@@ -154,3 +155,16 @@ async def hotspots(
         Hotspot(sid, display_name(services[sid]), -count, last) for (count, _, sid), last in page[:limit]
     )
     return Page(items, encode_cursor(page[limit - 1][0], query=query) if len(page) > limit else None)
+
+
+async def incidents_per_service(store: GraphStore, viewer: Viewer, *, weeks: int) -> dict[str, int]:
+    """Incidents started on each service in the last ``weeks`` weeks, by service id, every page of
+    :func:`hotspots` read (services without one are left out): the services list's counts, on the
+    web page and in the CLI alike."""
+    counts: dict[str, int] = {}
+    cursor = None
+    while True:
+        ranked = await hotspots(store, viewer, weeks=weeks, limit=MAX_LIMIT, cursor=cursor)
+        counts.update((h.service_id, h.incidents) for h in ranked.items)
+        if (cursor := ranked.next_cursor) is None:
+            return counts

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from precedent.browse import MAX_LIMIT, ServiceFilter, hotspots, list_services
+from precedent.browse import MAX_LIMIT, ServiceFilter, incidents_per_service, list_services
 from precedent.cli.similar_io import limit_flag
 from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     import argparse
 
     from precedent.config import Settings
-    from precedent.model import Viewer
-    from precedent.store import GraphStore
 
 __all__ = ["register", "run_list", "run_one"]
 
@@ -69,17 +67,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     one.set_defaults(handler=run_one)
 
 
-async def _incidents_per_service(store: GraphStore, viewer: Viewer) -> dict[str, int]:
-    """Incidents per service in the services page's window (services without one are left out)."""
-    counts: dict[str, int] = {}
-    cursor = None
-    while True:
-        ranked = await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=MAX_LIMIT, cursor=cursor)
-        counts.update((h.service_id, h.incidents) for h in ranked.items)
-        if (cursor := ranked.next_cursor) is None:
-            return counts
-
-
 async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print a page of services: name, owning teams, incidents in the window."""
     viewer = viewer_from(args)
@@ -87,7 +74,7 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         page = await list_services(
             runtime.store, viewer, filters=ServiceFilter(team=args.team), limit=args.limit, cursor=args.cursor
         )
-        counts = {} if args.json else await _incidents_per_service(runtime.store, viewer)
+        counts = {} if args.json else await incidents_per_service(runtime.store, viewer, weeks=HOTSPOT_WEEKS)
     listed = ServiceListResponse.from_page(page)
     if args.json:
         print(listed.model_dump_json())

@@ -16,7 +16,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from precedent.browse import MAX_LIMIT, IncidentFilters, hotspots, list_incidents, list_services, list_teams
+from precedent.browse import (
+    MAX_LIMIT,
+    IncidentFilters,
+    incidents_per_service,
+    list_incidents,
+    list_services,
+    list_teams,
+)
 from precedent.browse.lookup import display_name
 from precedent.errors import InvalidQuery, NotFound
 from precedent.investigation.context import ACTIVE_CATEGORIES
@@ -141,17 +148,6 @@ async def incidents_page(
     )
 
 
-async def _incidents_per_service(store: GraphStore, viewer: Viewer) -> dict[str, int]:
-    """Incidents per service in the hotspot window (services without one are left out)."""
-    counts: dict[str, int] = {}
-    cursor = None
-    while True:
-        ranked = await hotspots(store, viewer, weeks=HOTSPOT_WEEKS, limit=MAX_LIMIT, cursor=cursor)
-        counts.update((h.service_id, h.incidents) for h in ranked.items)
-        if (cursor := ranked.next_cursor) is None:
-            return counts
-
-
 @get("/services", name="web:services")
 async def services_page(
     store: NamedDependency[GraphStore],
@@ -184,7 +180,7 @@ async def services_page(
         title="Services",
         refused=None,
         services=listed.items,
-        incidents=await _incidents_per_service(store, viewer),
+        incidents=await incidents_per_service(store, viewer, weeks=HOTSPOT_WEEKS),
         weeks=HOTSPOT_WEEKS,
         first_page=first_page,
         next_page=listed.next_cursor and _address("/ui/services", listed.next_cursor),
