@@ -8,6 +8,7 @@ cursor, response model and viewer) with the services each incident affected; ``/
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,9 +42,6 @@ INCIDENTS_PER_PAGE = 25
 # The API's words for a cursor it refuses ("pass the previous page's next_cursor unchanged") ask a
 # reader for what only a program holds: a page says what happened to the link, and the page links
 # back to the first page under it.
-_CURSOR_REFUSALS = frozenset(
-    str(refusal) for refusal in (InvalidQuery.unknown_cursor(), InvalidQuery.cursor_of_another_query())
-)
 PLACE_LOST = (
     "This link's place in the list does not fit it: it was made for other filters or for another "
     "sign-in, or was cut short. Start again from the {first}."
@@ -52,7 +50,7 @@ PLACE_LOST = (
 
 def _refusal(refused: InvalidQuery | NotFound, first: str) -> str:
     """What a list page says of a filter or cursor the list refused."""
-    return PLACE_LOST.format(first=first) if str(refused) in _CURSOR_REFUSALS else str(refused)
+    return PLACE_LOST.format(first=first) if refused.field == "cursor" else str(refused)
 
 
 def _address(path: str, cursor: str | None = None, **kept: str) -> str:
@@ -148,6 +146,42 @@ async def incidents_page(
     )
 
 
+async def _catalog_list(
+    session: PageSession,
+    template: str,
+    path: str,
+    cursor: str | None,
+    read: Callable[[str | None], Awaitable[tuple[dict[str, Any], str | None]]],
+    **shown: Any,
+) -> Template:
+    """A page of the catalog's services or teams: ``read`` gives a page's context and next cursor.
+
+    A cursor the list refuses (an old bookmark, a copied address cut short) is this page saying
+    why, a 400, with the way back to its first page.
+    """
+    first_page = _address(path) if cursor else None
+    try:
+        listed, next_cursor = await read(cursor or None)
+    except InvalidQuery as refused:
+        return page(
+            template,
+            session,
+            status_code=400,
+            first_page=first_page,
+            refused=_refusal(refused, "first page"),
+            **shown,
+        )
+    return page(
+        template,
+        session,
+        refused=None,
+        first_page=first_page,
+        next_page=next_cursor and _address(path, next_cursor),
+        **listed,
+        **shown,
+    )
+
+
 @get("/services", name="web:services")
 async def services_page(
     store: NamedDependency[GraphStore],
@@ -155,35 +189,15 @@ async def services_page(
     session: NamedDependency[PageSession],
     cursor: FromQuery[str | None] = None,
 ) -> Template:
-    """The catalog's services by name, their owners and their incidents in the hotspot window.
+    """The catalog's services by name, their owners and their incidents in the hotspot window."""
 
-    A cursor the list refuses (an old bookmark, a copied address cut short) is this page saying
-    why, a 400, with the way back to its first page.
-    """
-    first_page = _address("/ui/services") if cursor else None
-    try:
-        found = await list_services(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
-    except InvalidQuery as refused:
-        return page(
-            "services.html",
-            session,
-            status_code=400,
-            title="Services",
-            weeks=HOTSPOT_WEEKS,
-            first_page=first_page,
-            refused=_refusal(refused, "first page"),
-        )
-    listed = ServiceListResponse.from_page(found)
-    return page(
-        "services.html",
-        session,
-        title="Services",
-        refused=None,
-        services=listed.items,
-        incidents=await incidents_per_service(store, viewer, weeks=HOTSPOT_WEEKS),
-        weeks=HOTSPOT_WEEKS,
-        first_page=first_page,
-        next_page=listed.next_cursor and _address("/ui/services", listed.next_cursor),
+    async def read(at: str | None) -> tuple[dict[str, Any], str | None]:
+        listed = ServiceListResponse.from_page(await list_services(store, viewer, limit=MAX_LIMIT, cursor=at))
+        counts = await incidents_per_service(store, viewer, weeks=HOTSPOT_WEEKS)
+        return {"services": listed.items, "incidents": counts}, listed.next_cursor
+
+    return await _catalog_list(
+        session, "services.html", "/ui/services", cursor, read, title="Services", weeks=HOTSPOT_WEEKS
     )
 
 
@@ -195,28 +209,12 @@ async def teams_page(
     cursor: FromQuery[str | None] = None,
 ) -> Template:
     """The teams by name, with how many members and services each has; each links to its page."""
-    first_page = _address("/ui/teams") if cursor else None
-    try:
-        found = await list_teams(store, viewer, limit=MAX_LIMIT, cursor=cursor or None)
-    except InvalidQuery as refused:
-        return page(
-            "teams.html",
-            session,
-            status_code=400,
-            title="Teams",
-            first_page=first_page,
-            refused=_refusal(refused, "first page"),
-        )
-    listed = TeamListResponse.from_page(found)
-    return page(
-        "teams.html",
-        session,
-        title="Teams",
-        refused=None,
-        teams=listed.items,
-        first_page=first_page,
-        next_page=listed.next_cursor and _address("/ui/teams", listed.next_cursor),
-    )
+
+    async def read(at: str | None) -> tuple[dict[str, Any], str | None]:
+        listed = TeamListResponse.from_page(await list_teams(store, viewer, limit=MAX_LIMIT, cursor=at))
+        return {"teams": listed.items}, listed.next_cursor
+
+    return await _catalog_list(session, "teams.html", "/ui/teams", cursor, read, title="Teams")
 
 
 LIST_PAGES = [incidents_page, services_page, teams_page]
