@@ -317,7 +317,7 @@ async def test_a_stored_investigation_says_when_it_is_superseded_and_closed(
     closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
     assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(newer["incident"]["id"])
     latest = (await client.get("/v1/incidents/INC-20/investigation")).json()
-    assert (latest["id"], latest["closed_at"]) == (newer["id"], "2026-12-04T09:30:00Z")
+    assert (latest["id"], latest["closed_at"]) == (newer["id"], "2026-12-04T09:30:00.000000Z")
     schema = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
     described = next(s for s in schema.values() if "superseded_by" in s.get("properties", {}))
     assert {"superseded_by_href", "superseded_at", "closed_at"} <= set(described["properties"])

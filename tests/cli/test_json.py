@@ -47,7 +47,7 @@ async def test_changes_json_is_what_the_api_answers(
     page = ChangesPageResponse.model_validate_json(out)
     assert out == page.model_dump_json()
     assert [change.id for change in page.items] == [recorded.id]
-    assert '"started_at":"2026-12-01T10:00:00Z"' in out
+    assert '"started_at":"2026-12-01T10:00:00.000000Z"' in out
 
     record[-3:-1] = ["--id", "ci-2"]  # a second change, a minute later: two pages of one
     assert await asyncio.to_thread(main, [*record, "--started-at", "2026-12-01T10:01:00Z"]) == 0

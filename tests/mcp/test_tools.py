@@ -159,7 +159,7 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert (body["incident_closed"], body["incident_status_now"]) == (True, status)
     assert body["closed_at"] is None  # built after the close: no close of its own was recorded
     assert text.startswith(f"{ref} is closed ({status}): this investigation is what was known")
-    assert closed["closed_at"] == "2026-12-04T09:30:00Z"
+    assert closed["closed_at"] == "2026-12-04T09:30:00.000000Z"
     assert closed_text.startswith(f"{ref} is closed ({status}) since 2026-12-04 09:30 UTC")
 
 

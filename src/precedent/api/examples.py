@@ -31,7 +31,7 @@ INCIDENT_DETAIL_EXAMPLE = IncidentDetailResponse(
             "incident_type": "Outage",
             "name": "Payments API returning 500s",
             "reference": "INC-42",
-            "resolved_at": "2026-03-01T10:45:00Z",
+            "resolved_at": "2026-03-01T10:45:00.000000Z",
             "severity": "Critical",
             "status": "Closed",
             "status_category": "closed",

@@ -7,7 +7,6 @@ below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -37,15 +36,18 @@ from precedent.investigation import (
     readable,
 )
 from precedent.model import Viewer
-from precedent.responses import ChangesPageResponse, InvestigationResponse, RecordedChangeResponse
+from precedent.responses import (
+    ChangesPageResponse,
+    InvestigationListResponse,
+    InvestigationResponse,
+    RecordedChangeResponse,
+)
 from precedent.retrieval import NAME_MAX_CHARS, SERVICES_MAX, SUMMARY_MAX_CHARS, DescribedQuery
 from precedent.store import GraphStore
 
 __all__ = [
     "INVESTIGATION_ROUTES",
     "ChangeRequestDTO",
-    "InvestigationList",
-    "InvestigationListItem",
     "InvestigationRequestDTO",
 ]
 
@@ -107,25 +109,6 @@ class ChangeRequestDTO(BaseModel):
     repository: str | None = None
     labels: list[str] = Field(default_factory=list)
     id: str | None = Field(default=None, description="your id: recording it again replaces the change")
-
-
-@dataclass(frozen=True)
-class InvestigationListItem:
-    """One stored investigation, in a listing."""
-
-    id: str
-    incident_id: str | None
-    reference: str | None
-    name: str
-    built_at: datetime
-    build_ms: float
-    top_hypothesis: str | None
-
-
-@dataclass(frozen=True)
-class InvestigationList:
-    items: tuple[InvestigationListItem, ...]
-    next_cursor: str | None
 
 
 @get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
@@ -208,7 +191,7 @@ async def recent_investigations(
     viewer: NamedDependency[Viewer],
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, limit_parameter(RECENT_MAX, "page size")] = 20,
-) -> InvestigationList:
+) -> InvestigationListResponse:
     """Stored investigations, newest first; pass ``next_cursor`` back as ``cursor`` for the next page.
 
     One that cites an incident made private since is listed as `GET /v1/investigations/{id}`
@@ -216,19 +199,7 @@ async def recent_investigations(
     page draws at most eight such builds again and ends there, shorter than ``limit``, with a
     ``next_cursor`` to the rest: follow ``next_cursor`` until it is null rather than counting."""
     page = await list_recent(collaborators, viewer, cursor=cursor, limit=limit)
-    items = tuple(
-        InvestigationListItem(
-            i.id,
-            i.incident.id,
-            i.incident.reference,
-            i.incident.name,
-            i.built_at,
-            i.build_ms,
-            i.hypotheses[0].statement if i.hypotheses else None,
-        )
-        for i in page.items
-    )
-    return InvestigationList(items, page.next_cursor)
+    return InvestigationListResponse.from_page(page)
 
 
 @post(

@@ -42,7 +42,13 @@ from precedent.responses.incident_parts import (
     RelatedIncidentsResponse,
     UpdatesResponse,
 )
-from precedent.responses.investigation import ChangesResponse, InvestigationResponse, ServiceContextResponse
+from precedent.responses.investigation import (
+    ChangesResponse,
+    InvestigationListItem,
+    InvestigationListResponse,
+    InvestigationResponse,
+    ServiceContextResponse,
+)
 from precedent.responses.problem import ProblemDetails
 from precedent.responses.similar import (
     ContributionResponse,
@@ -81,6 +87,8 @@ __all__ = [
     "HotspotsResponse",
     "IncidentDetailResponse",
     "IncidentPageResponse",
+    "InvestigationListItem",
+    "InvestigationListResponse",
     "InvestigationResponse",
     "LessonResponse",
     "NeighbourhoodResponse",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 # pydantic reads these field types at run time.
 from precedent.browse import (
@@ -23,6 +23,7 @@ from precedent.browse import (
     UserIncident,
 )
 from precedent.investigation import FollowUp, IncidentBrief, OnCall, Person, RelatedService, TeamInfo
+from precedent.responses.base import ResponseModel
 from precedent.responses.graph import NodeResponse
 from precedent.responses.stats import WeekCountResponse
 
@@ -59,10 +60,8 @@ __all__ = [
 _CURSOR = "pass back as `cursor` for the next page; null on the last page"
 
 
-class ServiceListResponse(BaseModel):
+class ServiceListResponse(ResponseModel):
     """A page of the catalog's services, by name."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[ServiceSummary]
     next_cursor: str | None = Field(description=_CURSOR)
@@ -73,10 +72,8 @@ class ServiceListResponse(BaseModel):
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
-class ServiceResponse(BaseModel):
+class ServiceResponse(ResponseModel):
     """One service: its catalog entry, owning teams, dependency counts and open incidents."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: ServiceSummary
     depends_on: int = Field(description="direct dependencies (GET .../upstream lists them)")
@@ -94,10 +91,8 @@ class ServiceResponse(BaseModel):
         )
 
 
-class ServiceIncidentsResponse(BaseModel):
+class ServiceIncidentsResponse(ResponseModel):
     """A page of the incidents that affected a service, newest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[IncidentBrief]
     next_cursor: str | None = Field(description=_CURSOR)
@@ -108,10 +103,8 @@ class ServiceIncidentsResponse(BaseModel):
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
-class DependenciesResponse(BaseModel):
+class DependenciesResponse(ResponseModel):
     """A page of a service's dependencies one way, nearest first (then by name)."""
-
-    model_config = ConfigDict(frozen=True)
 
     direction: Literal["upstream", "downstream"] = Field(
         description="upstream: what it depends on; downstream: what depends on it"
@@ -128,10 +121,8 @@ class DependenciesResponse(BaseModel):
         return cls(direction=direction, depth=depth, items=list(page.items), next_cursor=page.next_cursor)
 
 
-class OwnersResponse(BaseModel):
+class OwnersResponse(ResponseModel):
     """A service's owning teams and their members."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: TeamRef
     teams: list[TeamInfo]
@@ -142,10 +133,8 @@ class OwnersResponse(BaseModel):
         return cls(service=owners.service, teams=list(owners.teams))
 
 
-class OnCallResponse(BaseModel):
+class OnCallResponse(ResponseModel):
     """Who is on call for a service now, on its own and its owning teams' schedules."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: TeamRef
     at: datetime
@@ -157,10 +146,8 @@ class OnCallResponse(BaseModel):
         return cls(service=on_call.service, at=on_call.at, on_call=list(on_call.on_call))
 
 
-class ServiceHotspotsResponse(BaseModel):
+class ServiceHotspotsResponse(ResponseModel):
     """Incidents per week on one service (weeks start Monday 00:00 UTC), oldest week first."""
-
-    model_config = ConfigDict(frozen=True)
 
     service_id: str
     service_name: str
@@ -182,10 +169,8 @@ class ServiceHotspotsResponse(BaseModel):
         )
 
 
-class HotspotsResponse(BaseModel):
+class HotspotsResponse(ResponseModel):
     """A page of services ranked by incidents over the window, most first."""
-
-    model_config = ConfigDict(frozen=True)
 
     weeks: int
     items: list[Hotspot]
@@ -197,10 +182,8 @@ class HotspotsResponse(BaseModel):
         return cls(weeks=weeks, items=list(page.items), next_cursor=page.next_cursor)
 
 
-class TeamListResponse(BaseModel):
+class TeamListResponse(ResponseModel):
     """A page of teams, by name."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[TeamSummary]
     next_cursor: str | None = Field(description=_CURSOR)
@@ -211,10 +194,8 @@ class TeamListResponse(BaseModel):
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
-class TeamMembersResponse(BaseModel):
+class TeamMembersResponse(ResponseModel):
     """A page of a team's members, by name."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[Person]
     next_cursor: str | None = Field(description=_CURSOR)
@@ -225,10 +206,8 @@ class TeamMembersResponse(BaseModel):
         return cls(items=list(page.items), next_cursor=page.next_cursor)
 
 
-class TeamServicesResponse(BaseModel):
+class TeamServicesResponse(ResponseModel):
     """A page of what a team owns (services and other catalog entries), by name."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[OwnedRef]
     next_cursor: str | None = Field(description=_CURSOR)
@@ -254,10 +233,8 @@ class TeamIncidentResponse(NodeResponse):
         return cls(**dict(node), team_services=list(incident.services))
 
 
-class TeamResponse(BaseModel):
+class TeamResponse(ResponseModel):
     """One team: members, what it owns, its schedules, who is on call now, its recent incidents."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     name: str
@@ -295,10 +272,8 @@ class TeamResponse(BaseModel):
         )
 
 
-class UserResponse(BaseModel):
+class UserResponse(ResponseModel):
     """A user: who they are, their teams, and the incidents they led."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     name: str
@@ -324,10 +299,8 @@ class UserResponse(BaseModel):
         )
 
 
-class UserIncidentsResponse(BaseModel):
+class UserIncidentsResponse(ResponseModel):
     """A page of the incidents a user held a role in, newest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[UserIncident]
     next_cursor: str | None = Field(description=_CURSOR)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from precedent.investigation import Change
+from precedent.responses.base import ResponseModel
 from precedent.retrieval.catalog import did_you_mean, suggest_services
 
 if TYPE_CHECKING:
@@ -17,10 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["ChangesPageResponse", "RecordedChangeResponse"]
 
 
-class RecordedChangeResponse(BaseModel):
+class RecordedChangeResponse(ResponseModel):
     """What recording a change did, and whether it is linked to a service yet."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str = Field(description="the change's id in the map (recording the same `id` again replaces it)")
     service: str
@@ -61,10 +60,8 @@ class RecordedChangeResponse(BaseModel):
         )
 
 
-class ChangesPageResponse(BaseModel):
+class ChangesPageResponse(ResponseModel):
     """A page of one service's changes, newest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: str = Field(description="the service as the map names it (or as a pending change does)")
     service_id: str | None = Field(description="null for a service the map does not know yet")

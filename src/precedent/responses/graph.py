@@ -6,10 +6,11 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from precedent.ingest.hashing import HASH_PROPERTY
 from precedent.model import LEGACY_MERGED_INTO
+from precedent.responses.base import ResponseModel, utc_text
 from precedent.retrieval.neighbourhood import truncation_note
 
 if TYPE_CHECKING:
@@ -26,24 +27,24 @@ PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 # ingest's own bookkeeping (what changed since the last sync), not a fact about the node.
 _INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY})
 
-# A time the map stores as text (Python's isoformat: "+00:00"), where the response's own times
-# (occurred_at) are written "Z" by the encoder: one response said both.
-_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\+00:00")
+# A time the map stores as text (Python's isoformat: "+00:00", no fraction on a whole second) is
+# written as the response's own times (occurred_at) are, by ``utc_text``: one response said both.
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(\+00:00|Z)")
+
+
+def _property(value: PropertyValue) -> PropertyValue:
+    if isinstance(value, str) and _UTC_TEXT.fullmatch(value):
+        return utc_text(datetime.fromisoformat(value))
+    return value
 
 
 def _properties(properties: Mapping[str, PropertyValue]) -> dict[str, PropertyValue]:
-    """``properties`` sorted by name, without the internal ones, each UTC time written with ``Z``."""
-    return {
-        k: v[: -len("+00:00")] + "Z" if isinstance(v, str) and _UTC_TEXT.fullmatch(v) else v
-        for k, v in sorted(properties.items())
-        if k not in _INTERNAL
-    }
+    """``properties`` sorted by name, without the internal ones, each UTC time as ``utc_text`` writes it."""
+    return {k: _property(v) for k, v in sorted(properties.items()) if k not in _INTERNAL}
 
 
-class NodeResponse(BaseModel):
+class NodeResponse(ResponseModel):
     """A node of the map: its label, properties, time, visibility and text."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     label: str = Field(description="one label of graph_schema/schema.toml")
@@ -65,10 +66,8 @@ class NodeResponse(BaseModel):
         )
 
 
-class EdgeResponse(BaseModel):
+class EdgeResponse(ResponseModel):
     """A relationship of the map."""
-
-    model_config = ConfigDict(frozen=True)
 
     source: str
     type: str = Field(description="one relationship type of graph_schema/schema.toml")
@@ -86,10 +85,8 @@ class EdgeResponse(BaseModel):
         )
 
 
-class NeighbourhoodResponse(BaseModel):
+class NeighbourhoodResponse(ResponseModel):
     """A k-hop subgraph: nodes sorted by id, edges by (source, type, target)."""
-
-    model_config = ConfigDict(frozen=True)
 
     nodes: list[NodeResponse]
     edges: list[EdgeResponse]
@@ -118,10 +115,8 @@ def _id(node: Node) -> str:
     return node.id
 
 
-class StatsResponse(BaseModel):
+class StatsResponse(ResponseModel):
     """How many nodes of each label and edges of each type the viewer may see."""
-
-    model_config = ConfigDict(frozen=True)
 
     nodes: dict[str, int]
     edges: dict[str, int]

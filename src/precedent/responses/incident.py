@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from precedent.responses.base import ResponseModel
 from precedent.responses.graph import NodeResponse
 from precedent.responses.similar import LessonResponse
 from precedent.retrieval import search_map
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["IncidentDetailResponse", "SearchHitResponse", "SearchResponse"]
 
 
-class IncidentDetailResponse(BaseModel):
+class IncidentDetailResponse(ResponseModel):
     """An incident, its status updates (oldest first), its post-mortems and what they teach."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident: NodeResponse = Field(description="the incident, with its text")
     services: list[str] = Field(description="names of the services it affected")
@@ -48,10 +47,8 @@ class IncidentDetailResponse(BaseModel):
         )
 
 
-class SearchHitResponse(BaseModel):
+class SearchHitResponse(ResponseModel):
     """A node found by a search, with its fused score (higher is better)."""
-
-    model_config = ConfigDict(frozen=True)
 
     score: float
     node: NodeResponse
@@ -97,10 +94,8 @@ class SearchHitResponse(BaseModel):
         )
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(ResponseModel):
     """Search hits, best first."""
-
-    model_config = ConfigDict(frozen=True)
 
     query: str
     hits: list[SearchHitResponse]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from precedent.responses.base import ResponseModel
 from precedent.responses.graph import NodeResponse
 
 if TYPE_CHECKING:
@@ -27,10 +28,8 @@ __all__ = [
 ]
 
 
-class IncidentPageResponse(BaseModel):
+class IncidentPageResponse(ResponseModel):
     """One page of incidents, newest declared first (texts left out; get one incident for its text)."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[NodeResponse]
     next_cursor: str | None = Field(description=_NEXT)
@@ -44,10 +43,8 @@ class IncidentPageResponse(BaseModel):
         )
 
 
-class UpdatesResponse(BaseModel):
+class UpdatesResponse(ResponseModel):
     """A page of an incident's status updates, oldest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     updates: list[NodeResponse]
@@ -63,10 +60,8 @@ class UpdatesResponse(BaseModel):
         )
 
 
-class ActionsResponse(BaseModel):
+class ActionsResponse(ResponseModel):
     """A page of the actions taken during an incident, oldest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     actions: list[NodeResponse]
@@ -82,19 +77,15 @@ class ActionsResponse(BaseModel):
         )
 
 
-class FollowUpItemResponse(BaseModel):
+class FollowUpItemResponse(ResponseModel):
     """A follow-up and whether work is left on it."""
-
-    model_config = ConfigDict(frozen=True)
 
     open: bool = Field(description="true unless its status says the work is done")
     follow_up: NodeResponse
 
 
-class FollowUpsResponse(BaseModel):
+class FollowUpsResponse(ResponseModel):
     """A page of an incident's follow-ups: open ones first, each group oldest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     open: int = Field(description="how many of all its follow-ups (not only this page's) are open")
@@ -115,19 +106,15 @@ class FollowUpsResponse(BaseModel):
         )
 
 
-class PostmortemDocumentResponse(BaseModel):
+class PostmortemDocumentResponse(ResponseModel):
     """A post-mortem and its sections in document order."""
-
-    model_config = ConfigDict(frozen=True)
 
     document: NodeResponse
     sections: list[NodeResponse]
 
 
-class PostmortemsResponse(BaseModel):
+class PostmortemsResponse(ResponseModel):
     """A page of an incident's post-mortems, oldest first (an empty list when it has none)."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     postmortems: list[PostmortemDocumentResponse]
@@ -149,10 +136,8 @@ class PostmortemsResponse(BaseModel):
         )
 
 
-class RelatedIncidentResponse(BaseModel):
+class RelatedIncidentResponse(ResponseModel):
     """An incident linked to the asked one in incident.io."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str | None = Field(description="the link's kind: related, caused_by, duplicate...")
     direction: Literal["out", "in"] = Field(
@@ -161,10 +146,8 @@ class RelatedIncidentResponse(BaseModel):
     incident: NodeResponse
 
 
-class RelatedIncidentsResponse(BaseModel):
+class RelatedIncidentsResponse(ResponseModel):
     """A page of the incidents linked to one incident, newest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     related: list[RelatedIncidentResponse]

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 # pydantic reads these field types at run time.
 from precedent.investigation import (
@@ -25,20 +25,25 @@ from precedent.investigation import (
     investigation_json,
     standing,
 )
+from precedent.responses.base import ResponseModel
 
 if TYPE_CHECKING:
-    from precedent.investigation import Investigation, Standing
+    from precedent.investigation import Investigation, InvestigationPage, Standing
     from precedent.investigation.around import ServiceSnapshot
     from precedent.model import Viewer
     from precedent.store import GraphStore
 
-__all__ = ["ChangesResponse", "InvestigationResponse", "ServiceContextResponse"]
+__all__ = [
+    "ChangesResponse",
+    "InvestigationListItem",
+    "InvestigationListResponse",
+    "InvestigationResponse",
+    "ServiceContextResponse",
+]
 
 
-class InvestigationResponse(BaseModel):
+class InvestigationResponse(ResponseModel):
     """The first look at an incident: ranked hypotheses with evidence, precedents, owners, changes."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     incident: InvestigatedIncident
@@ -113,10 +118,51 @@ class InvestigationResponse(BaseModel):
         return cls.from_investigation(investigation, await standing(store, investigation, viewer))
 
 
-class ServiceContextResponse(BaseModel):
-    """A service now: owners, who is on call, dependencies both ways, recent incidents and changes."""
+class InvestigationListItem(ResponseModel):
+    """One stored investigation, in a listing."""
 
-    model_config = ConfigDict(frozen=True)
+    id: str
+    incident_id: str | None
+    reference: str | None
+    name: str
+    built_at: datetime
+    build_ms: float
+    top_hypothesis: str | None
+
+    @classmethod
+    def from_investigation(cls, investigation: Investigation) -> InvestigationListItem:
+        """List ``investigation`` by its incident and its most confident hypothesis."""
+        incident = investigation.incident
+        return cls(
+            id=investigation.id,
+            incident_id=incident.id,
+            reference=incident.reference,
+            name=incident.name,
+            built_at=investigation.built_at,
+            build_ms=investigation.build_ms,
+            top_hypothesis=investigation.hypotheses[0].statement if investigation.hypotheses else None,
+        )
+
+
+class InvestigationListResponse(ResponseModel):
+    """A page of stored investigations, newest first."""
+
+    items: list[InvestigationListItem]
+    next_cursor: str | None = Field(
+        description="pass back as `cursor` for the next page; null on the last page"
+    )
+
+    @classmethod
+    def from_page(cls, page: InvestigationPage) -> InvestigationListResponse:
+        """Render a page of ``investigation.list_recent``."""
+        return cls(
+            items=[InvestigationListItem.from_investigation(i) for i in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+
+class ServiceContextResponse(ResponseModel):
+    """A service now: owners, who is on call, dependencies both ways, recent incidents and changes."""
 
     service: ServiceContext
     changes: list[Change] = Field(description="changes to it and within two dependency hops, newest last")
@@ -134,10 +180,8 @@ class ServiceContextResponse(BaseModel):
         )
 
 
-class ChangesResponse(BaseModel):
+class ChangesResponse(ResponseModel):
     """Changes to production in a time window, newest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: str | None = Field(description="the service asked about, or null across the map")
     since: datetime

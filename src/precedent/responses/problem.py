@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from precedent.responses.base import ResponseModel
 
 __all__ = ["PROBLEM_JSON", "ProblemDetails"]
 
 PROBLEM_JSON = "application/problem+json"
 
 
-class ProblemDetails(BaseModel):
+class ProblemDetails(ResponseModel):
     """What went wrong and what to do about it (``detail`` says which argument to change)."""
-
-    model_config = ConfigDict(frozen=True)
 
     type: str = Field(default="about:blank", description="a URI naming the kind of problem")
     title: str = Field(

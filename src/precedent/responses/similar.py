@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from precedent.responses.base import ResponseModel
 from precedent.retrieval.results import ToldLesson
 
 if TYPE_CHECKING:
@@ -42,20 +43,16 @@ def score_text(score: float) -> str:
     return f"{score:.3f}"
 
 
-class ContributionResponse(BaseModel):
+class ContributionResponse(ResponseModel):
     """One signal's part in a score: ``points = weight * value``."""
-
-    model_config = ConfigDict(frozen=True)
 
     value: float = Field(description="the signal, in [0, 1]")
     weight: float
     points: float
 
 
-class FollowUpResponse(BaseModel):
+class FollowUpResponse(ResponseModel):
     """A follow-up of a past incident; ``open`` flags work that was never finished."""
-
-    model_config = ConfigDict(frozen=True)
 
     title: str
     status: str | None
@@ -75,14 +72,12 @@ class FollowUpResponse(BaseModel):
         )
 
 
-class LessonResponse(ToldLesson, BaseModel):
+class LessonResponse(ToldLesson, ResponseModel):
     """What a past incident teaches: root cause, resolution, duration, follow-ups.
 
     From its post-mortem; without one naming a root cause or resolution, from its status updates
     (``from_updates``), as an investigation's precedents read it.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     root_cause: str | None
     resolution: str | None
@@ -114,10 +109,8 @@ class LessonResponse(ToldLesson, BaseModel):
         )
 
 
-class ExplanationResponse(BaseModel):
+class ExplanationResponse(ResponseModel):
     """Why a past incident ranked where it did."""
-
-    model_config = ConfigDict(frozen=True)
 
     reasons: list[str] = Field(
         description="the strongest reasons in words, e.g. 'shares words: pool, timeout', 'similar in meaning'"
@@ -148,10 +141,8 @@ class ExplanationResponse(BaseModel):
         )
 
 
-class SimilarIncidentResponse(BaseModel):
+class SimilarIncidentResponse(ResponseModel):
     """One similar past incident, with its score and explanation."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str
     reference: str | None
@@ -173,10 +164,8 @@ class SimilarIncidentResponse(BaseModel):
         )
 
 
-class PosedQueryResponse(BaseModel):
+class PosedQueryResponse(ResponseModel):
     """The query as ranking saw it: the incident as it looked when declared."""
-
-    model_config = ConfigDict(frozen=True)
 
     incident_id: str | None
     reference: str | None
@@ -212,10 +201,8 @@ class PosedQueryResponse(BaseModel):
         )
 
 
-class SimilarResponse(BaseModel):
+class SimilarResponse(ResponseModel):
     """Similar past incidents, best first, with the query as ranking saw it."""
-
-    model_config = ConfigDict(frozen=True)
 
     query: PosedQueryResponse
     results: list[SimilarIncidentResponse]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from precedent.responses.base import ResponseModel
 from precedent.responses.graph import NodeResponse
 
 if TYPE_CHECKING:
@@ -26,19 +27,15 @@ __all__ = [
 ]
 
 
-class WeekCountResponse(BaseModel):
+class WeekCountResponse(ResponseModel):
     """Incidents declared in one week."""
-
-    model_config = ConfigDict(frozen=True)
 
     week_start: datetime = Field(description="the week's Monday, 00:00 UTC")
     incidents: int
 
 
-class WeeklyIncidentsResponse(BaseModel):
+class WeeklyIncidentsResponse(ResponseModel):
     """Incidents declared per week, oldest week first (this week last, so far)."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: str | None = Field(description="the service counted, as asked; null for every service")
     weeks: list[WeekCountResponse]
@@ -52,10 +49,8 @@ class WeeklyIncidentsResponse(BaseModel):
         )
 
 
-class RecurringPatternResponse(BaseModel):
+class RecurringPatternResponse(ResponseModel):
     """Similar incidents on one service, and the open work that might stop the next one."""
-
-    model_config = ConfigDict(frozen=True)
 
     service: NodeResponse
     incidents: list[NodeResponse] = Field(description="newest first")
@@ -63,10 +58,8 @@ class RecurringPatternResponse(BaseModel):
     similarity: float = Field(description="the weakest cosine that joined two of the incidents")
 
 
-class RecurringResponse(BaseModel):
+class RecurringResponse(ResponseModel):
     """Recurring failure patterns, largest first."""
-
-    model_config = ConfigDict(frozen=True)
 
     patterns: list[RecurringPatternResponse]
 
@@ -86,10 +79,8 @@ class RecurringResponse(BaseModel):
         )
 
 
-class ResourceProgressResponse(BaseModel):
+class ResourceProgressResponse(ResponseModel):
     """How far a sync is through one resource."""
-
-    model_config = ConfigDict(frozen=True)
 
     resource: str
     done: int = Field(description="records written so far")
@@ -97,10 +88,8 @@ class ResourceProgressResponse(BaseModel):
     finished: bool
 
 
-class SyncReportResponse(BaseModel):
+class SyncReportResponse(ResponseModel):
     """What a finished sync did."""
-
-    model_config = ConfigDict(frozen=True)
 
     incremental: bool
     calls: int = Field(description="incident.io API calls")
@@ -124,10 +113,8 @@ class SyncReportResponse(BaseModel):
         )
 
 
-class SyncStatusResponse(BaseModel):
+class SyncStatusResponse(ResponseModel):
     """The map's sync: the run in flight (in any process on the map), if any, and the last one to end."""
-
-    model_config = ConfigDict(frozen=True)
 
     running: bool
     started_at: datetime | None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from precedent.responses.base import ResponseModel
 
 if TYPE_CHECKING:
     from precedent.browse import Page
@@ -17,10 +19,8 @@ __all__ = ["DeliveryPageResponse", "DeliveryResponse", "ReceiptResponse"]
 DeliveryStateName = Literal["pending", "leased", "done", "dead", "rejected", "ignored"]
 
 
-class ReceiptResponse(BaseModel):
+class ReceiptResponse(ResponseModel):
     """The acknowledgement of a delivery: it is durably in the inbox."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str = Field(description="the webhook-id header")
     event_type: str
@@ -33,10 +33,8 @@ class ReceiptResponse(BaseModel):
         return cls(id=receipt.delivery_id, event_type=receipt.event_type, status=receipt.status)
 
 
-class DeliveryResponse(BaseModel):
+class DeliveryResponse(ResponseModel):
     """One delivery in the inbox: what it was, what became of it, and how long it took."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     event_type: str
@@ -70,10 +68,8 @@ class DeliveryResponse(BaseModel):
         )
 
 
-class DeliveryPageResponse(BaseModel):
+class DeliveryPageResponse(ResponseModel):
     """One page of the inbox, newest received first."""
-
-    model_config = ConfigDict(frozen=True)
 
     items: list[DeliveryResponse]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
