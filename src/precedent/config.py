@@ -17,12 +17,19 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from precedent.errors import ConfigError
 from precedent.links import Links
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Settings", "describe_invalid", "metrics_dir_problem", "share_with_workers"]
+__all__ = [
+    "Settings",
+    "describe_invalid",
+    "metrics_dir_problem",
+    "refuse_unusable_metrics_dir",
+    "share_with_workers",
+]
 
 log = logging.getLogger("precedent.config")
 
@@ -235,6 +242,22 @@ def metrics_dir_problem(environ: Mapping[str, str] | None = None) -> str | None:
         f"{name}={value!r} is {found}: prometheus-client keeps the metrics of several processes there "
         f"(`precedent serve --workers N` sets its own). Unset {name}, or create that directory empty"
     )
+
+
+def refuse_unusable_metrics_dir() -> None:
+    """Refuse this process's ``PROMETHEUS_MULTIPROC_DIR`` before ``precedent.metrics`` is imported.
+
+    The API and the notebook API call it as their package is imported, so a server importing the
+    app factory (``uvicorn --factory precedent.api.app:create_app``) or a notebook importing
+    ``precedent.notebook`` stops on this error rather than on prometheus-client's traceback
+    about a file it could not open.
+
+    Raises:
+        ConfigError: saying what is wrong with it and what to do (``metrics_dir_problem``).
+    """
+    problem = metrics_dir_problem()
+    if problem is not None:
+        raise ConfigError(f"invalid setting: {problem}")
 
 
 def describe_invalid(error: ValidationError) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
@@ -13,9 +13,6 @@ from precedent.cli.startup_failure import Message, SaidStartupFailure
 from precedent.errors import ConfigError
 from tests.cli.output import said
 from tests.support.cli_process import ROOT, cli_env
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def test_a_neo4j_it_cannot_reach_is_one_line_not_a_traceback(
@@ -96,22 +93,28 @@ def test_one_process_on_a_data_directory_it_cannot_write_is_refused_before_the_m
     assert "Check the directory is writable by this user" in text
 
 
-def test_a_metrics_directory_that_is_not_there_is_refused_as_a_setting_not_a_traceback(
-    tmp_path: Path,
-) -> None:
-    # The installed script's module: prometheus-client opened a file in the missing directory
-    # while `precedent` imported its commands, a FileNotFoundError traceback before any setting.
-    gone = tmp_path / "gone"
-    env = {**cli_env(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(gone), "COLUMNS": "1000"}
-    ran = subprocess.run(
-        [sys.executable, "-m", "precedent.cli.entry", "stats"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def _with_metrics_dir_gone(tmp_path: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """``command`` run with ``PROMETHEUS_MULTIPROC_DIR`` naming a directory that is not there."""
+    env = {**cli_env(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "gone"), "COLUMNS": "1000"}
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param([str(Path(sys.executable).with_name("precedent")), "stats"], id="installed script"),
+        pytest.param([sys.executable, "-m", "precedent.cli.main", "stats"], id="python -m"),
+    ],
+)
+def test_a_metrics_directory_that_is_not_there_is_refused_as_a_setting_not_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # prometheus-client opened a file in the missing directory while `precedent` imported its
+    # commands, a FileNotFoundError traceback before any setting; the installed script checked
+    # first, `python -m precedent.cli.main` (as the tests and the docs' examples run it) did not.
+    ran = _with_metrics_dir_gone(tmp_path, command)
     assert ran.returncode == 2  # as the CLI's other invalid settings
     err = " ".join(ran.stderr.split())
     assert err.startswith(
@@ -119,4 +122,29 @@ def test_a_metrics_directory_that_is_not_there_is_refused_as_a_setting_not_a_tra
     )
     assert "Unset PROMETHEUS_MULTIPROC_DIR, or create that directory empty" in err
     assert "Traceback" not in ran.stderr
+    assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(
+            [sys.executable, "-m", "uvicorn", "--factory", "precedent.api.app:create_app"], id="uvicorn"
+        ),
+        pytest.param([sys.executable, "-c", "import precedent.notebook"], id="notebook"),
+    ],
+)
+def test_a_metrics_directory_that_is_not_there_stops_the_app_factory_and_the_notebook_on_what_to_set(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # Both imported precedent.metrics and died on prometheus-client's FileNotFoundError.
+    ran = _with_metrics_dir_gone(tmp_path, command)
+    assert ran.returncode != 0
+    last = ran.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"precedent.errors.ConfigError: invalid setting: PROMETHEUS_MULTIPROC_DIR='{tmp_path / 'gone'}' "
+        "is not a directory"
+    ), ran.stderr
+    assert last.endswith("Unset PROMETHEUS_MULTIPROC_DIR, or create that directory empty")
+    assert "FileNotFoundError" not in ran.stderr
     assert not (tmp_path / "gone").exists()

@@ -18,30 +18,9 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from precedent import __version__
-from precedent.cli import (
-    backup,
-    changes,
-    convert,
-    demo,
-    evaluate,
-    generate,
-    import_,
-    investigate,
-    mcp,
-    neighbourhood,
-    search,
-    serve,
-    services,
-    similar,
-    stats,
-    sync,
-    token,
-    tune,
-    worker,
-)
 from precedent.cli.logs import configure_logging
 from precedent.cli.terminal_text import escape
-from precedent.config import Settings, describe_invalid
+from precedent.config import Settings, describe_invalid, metrics_dir_problem
 from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreLocked
 
 if TYPE_CHECKING:
@@ -51,28 +30,58 @@ __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[object, object, int]]
 
-# One line per command module; each registers its own sub-command.
-COMMANDS: tuple[ModuleType, ...] = (
-    backup,
-    changes,
-    convert,
-    demo,
-    evaluate,
-    generate,
-    import_,
-    investigate,
-    mcp,
-    neighbourhood,
-    search,
-    serve,
-    services,
-    similar,
-    stats,
-    sync,
-    token,
-    tune,
-    worker,
-)
+
+def _commands() -> tuple[ModuleType, ...]:
+    """Each command module, one line each; each registers its own sub-command.
+
+    Imported when the parser is built rather than with this module: the commands import
+    ``precedent.metrics``, which prometheus-client backs with files in ``PROMETHEUS_MULTIPROC_DIR``,
+    and ``main`` refuses a directory that is not there before that (``python -m precedent.cli.main``
+    as the installed script).
+    """
+    from precedent.cli import (
+        backup,
+        changes,
+        convert,
+        demo,
+        evaluate,
+        generate,
+        import_,
+        investigate,
+        mcp,
+        neighbourhood,
+        search,
+        serve,
+        services,
+        similar,
+        stats,
+        sync,
+        token,
+        tune,
+        worker,
+    )
+
+    return (
+        backup,
+        changes,
+        convert,
+        demo,
+        evaluate,
+        generate,
+        import_,
+        investigate,
+        mcp,
+        neighbourhood,
+        search,
+        serve,
+        services,
+        similar,
+        stats,
+        sync,
+        token,
+        tune,
+        worker,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"precedent {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    for command in _commands():
         command.register(subparsers)
     _describe_from_help(parser)
     return parser
@@ -107,8 +116,12 @@ def _describe_from_help(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    args = build_parser().parse_args(argv)
     console = Console(stderr=True)
+    problem = metrics_dir_problem()
+    if problem is not None:
+        console.print(f"[red]error:[/red] invalid setting: {escape(problem)}")
+        return 2
+    args = build_parser().parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:

@@ -11,10 +11,15 @@ extra: ``uv run --extra notebooks jupyter lab notebooks/``.
 
 from __future__ import annotations
 
-from precedent.config import Settings
-from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER
-from precedent.notebook.map import Map
-from precedent.runtime import Runtime
+from precedent.config import Settings, refuse_unusable_metrics_dir
+
+# Before ``precedent.metrics`` is imported (by the runtime), which prometheus-client backs with
+# files in PROMETHEUS_MULTIPROC_DIR: the notebook stops on what to set, not on its traceback.
+refuse_unusable_metrics_dir()
+
+from precedent.model import OWNER_VIEWER, PUBLIC_VIEWER  # noqa: E402
+from precedent.notebook.map import Map  # noqa: E402
+from precedent.runtime import Runtime  # noqa: E402
 
 __all__ = ["Map", "connect"]
 
