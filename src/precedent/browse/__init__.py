@@ -19,6 +19,7 @@ from precedent.browse.changes import (
 )
 from precedent.browse.deliveries import delivery_page
 from precedent.browse.hotspots import (
+    HOTSPOT_WEEKS,
     Hotspot,
     ServiceHotspots,
     WeekCount,
@@ -69,6 +70,7 @@ from precedent.browse.teams import (
 )
 
 __all__ = [
+    "HOTSPOT_WEEKS",
     "MAX_LIMIT",
     "MAX_CHANGES",
     "CHANGE_HOURS_DEFAULT",

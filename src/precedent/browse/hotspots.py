@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from precedent.store.base import GraphStore
 
 __all__ = [
+    "HOTSPOT_WEEKS",
     "MAX_WEEKS",
     "Hotspot",
     "incidents_per_service",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 MAX_WEEKS = 104
+HOTSPOT_WEEKS = 4
+"""The weeks of recent incidents the home page ranks hotspots by and the services list counts
+(``/ui/services``, ``precedent services``)."""
 _PER_SERVICE = 100_000
 """A bound on the times read per service, far above any service's incidents in two years."""
 

@@ -19,9 +19,8 @@ from precedent.cli.similar_io import limit_flag, parse_time, refused_as_the_api_
 from precedent.cli.terminal_text import escape
 from precedent.errors import StoreLocked
 from precedent.ingest.changes import CHANGE_KINDS, ChangeRecord, ChangeRecorder
-from precedent.responses import ChangesPageResponse, RecordedChangeResponse
+from precedent.responses import ChangesPageResponse, RecordedChangeResponse, time_text
 from precedent.runtime import Runtime
-from precedent.web.format import when
 
 if TYPE_CHECKING:
     import argparse
@@ -147,7 +146,7 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         table.add_column(name)
     table.add_column("id", overflow="fold")
     for c in found.page.items:
-        started = when(c.started_at) if c.started_at else "?"
+        started = time_text(c.started_at) if c.started_at else "?"
         # Escaped: CI's text ("[skip ci] ...") is not rich markup.
         table.add_row(started, *(escape(v) for v in (c.title, c.author or "-", c.summary_line or "-", c.id)))
     console = Console()

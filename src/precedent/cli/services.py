@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from precedent.browse import MAX_LIMIT, ServiceFilter, incidents_per_service, list_services
+from precedent.browse import HOTSPOT_WEEKS, MAX_LIMIT, ServiceFilter, incidents_per_service, list_services
 from precedent.cli.similar_io import limit_flag
 from precedent.cli.terminal_text import escape
 from precedent.cli.viewing import add_viewer_flag, viewer_from
-from precedent.investigation import service_snapshot
-from precedent.responses import ServiceContextResponse, ServiceListResponse
+from precedent.investigation import SERVICE_CHANGES_WINDOW, service_snapshot
+from precedent.responses import ServiceContextResponse, ServiceListResponse, time_text
 from precedent.runtime import Runtime
-from precedent.web.format import when
-from precedent.web.pages_home import HOTSPOT_WEEKS
-from precedent.web.pages_service import CHANGES_WINDOW
 
 if TYPE_CHECKING:
     import argparse
@@ -123,7 +120,7 @@ async def run_one(args: argparse.Namespace, settings: Settings) -> int:
             args.name,
             viewer=viewer_from(args),
             at=datetime.now(UTC),
-            window=CHANGES_WINDOW,
+            window=SERVICE_CHANGES_WINDOW,
             live=runtime.live_on_call,
         )
     found = ServiceContextResponse.from_snapshot(snapshot)
@@ -156,13 +153,13 @@ async def run_one(args: argparse.Namespace, settings: Settings) -> int:
     for i in svc.recent_incidents:
         ref = (i.reference or i.id) + (" (active)" if i.active else "")
         incidents.add_row(
-            when(i.started_at) if i.started_at else "?",
+            time_text(i.started_at) if i.started_at else "?",
             escape(f"{ref} {i.name}"),
             escape(i.severity or "-"),
             escape(i.status or "-"),
         )
     console.print(incidents if svc.recent_incidents else _lines("Recent incidents (last 30 days)", []))
-    days = CHANGES_WINDOW // timedelta(days=1)
+    days = SERVICE_CHANGES_WINDOW // timedelta(days=1)
     changes = Table(title=f"Changes in the last {days} days, to it and within two dependency hops")
     changes.add_column("started", no_wrap=True)
     changes.add_column("change")
@@ -170,7 +167,7 @@ async def run_one(args: argparse.Namespace, settings: Settings) -> int:
     changes.add_column("id", overflow="fold")  # whole: an id cut short cannot be looked up
     for c in found.changes:
         changes.add_row(
-            when(c.started_at) if c.started_at else "?",
+            time_text(c.started_at) if c.started_at else "?",
             escape(c.title + (f": {c.summary_line}" if c.summary_line else "")),
             escape(c.placement or "this service"),
             escape(c.id),

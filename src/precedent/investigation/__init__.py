@@ -10,6 +10,7 @@ draws a stored build again for a viewer it is hidden from, and ``recent`` lists 
 """
 
 from precedent.investigation.around import (
+    SERVICE_CHANGES_WINDOW,
     ServiceSnapshot,
     recent_changes,
     service_snapshot,
@@ -69,6 +70,7 @@ __all__ = [
     "CHANGE_WINDOW_MAX_HOURS",
     "change_window",
     "RECENT_MAX",
+    "SERVICE_CHANGES_WINDOW",
     "SIMILAR_PRECEDENTS_MAX",
     "latest_or_build",
     "Change",

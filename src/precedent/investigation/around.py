@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from precedent.errors import InvalidQuery, NotFound
@@ -19,7 +20,7 @@ from precedent.retrieval.catalog import unknown_service
 from precedent.retrieval.paths import Route
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from precedent.investigation.context import LiveOnCallSource
     from precedent.investigation.results import Change, ServiceContext
@@ -27,7 +28,10 @@ if TYPE_CHECKING:
     from precedent.retrieval.catalog import Catalog
     from precedent.store.base import GraphStore
 
-__all__ = ["ServiceSnapshot", "recent_changes", "service_snapshot"]
+__all__ = ["SERVICE_CHANGES_WINDOW", "ServiceSnapshot", "recent_changes", "service_snapshot"]
+
+SERVICE_CHANGES_WINDOW = timedelta(days=7)
+"""The changes a service is shown with now, on its page and by ``precedent service``: the last week's."""
 
 
 @dataclass(frozen=True)

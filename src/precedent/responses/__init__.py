@@ -6,6 +6,7 @@ results of ``retrieval`` or ``investigation`` by a ``from_...`` class method, so
 one edit here.
 """
 
+from precedent.responses.base import time_text
 from precedent.responses.catalog import (
     DependenciesResponse,
     HotspotsResponse,
@@ -129,4 +130,5 @@ __all__ = [
     "WeekCountResponse",
     "WeeklyIncidentsResponse",
     "score_text",
+    "time_text",
 ]

@@ -20,7 +20,7 @@ from pydantic_core import core_schema
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
 
-__all__ = ["ResponseModel", "utc_text"]
+__all__ = ["ResponseModel", "time_text", "utc_text"]
 
 
 def utc_text(value: datetime) -> str:
@@ -34,6 +34,15 @@ def utc_text(value: datetime) -> str:
     """
     utc = value.astimezone(UTC) if value.tzinfo is not None else value
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def time_text(value: datetime | None) -> str:
+    """``value`` as every surface writes a time for people: ``2026-12-03 03:45 UTC``.
+
+    The pages, the CLI's tables and its ``service`` and ``changes`` commands all show UTC, as
+    incident.io's timelines do; ``unknown`` when there is no time.
+    """
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
 
 
 _UTC_TEXT = core_schema.plain_serializer_function_ser_schema(utc_text, when_used="json")

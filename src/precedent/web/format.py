@@ -7,17 +7,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from precedent.responses import time_text
 from precedent.retrieval.shortening import shortened
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "points", "score", "when"]
-
-
-def when(value: datetime | None) -> str:
-    """``2026-12-03 03:45 UTC`` (every page shows UTC, as incident.io's timelines do)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+__all__ = ["FILTERS", "ago", "duration", "external_url", "iso", "percent", "points", "score"]
 
 
 def iso(value: datetime | None) -> str:
@@ -121,7 +117,8 @@ def points(text: str | None) -> list[str]:
 
 
 FILTERS: dict[str, Callable[..., object]] = {
-    "when": when,
+    # Every page shows UTC, as incident.io's timelines do, as the CLI writes it.
+    "when": time_text,
     "iso": iso,
     "duration": duration,
     "ago": ago,

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, SkipValidation
 from litestar.response import Template
 
-from precedent.browse import hotspots
+from precedent.browse import HOTSPOT_WEEKS, hotspots
 from precedent.embedding import Embedder
 from precedent.errors import InvalidQuery
 from precedent.investigation import Collaborators, latest_per_incident, openable_count
@@ -23,7 +23,6 @@ from precedent.web.session import PageSession
 
 __all__ = ["HOME_PAGES", "hit_link"]
 
-HOTSPOT_WEEKS = 4
 COUNTED = ("Incident", "Service", "Team", "ChangeEvent", "FollowUp", "Investigation")
 
 

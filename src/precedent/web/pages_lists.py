@@ -18,6 +18,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from precedent.browse import (
+    HOTSPOT_WEEKS,
     MAX_LIMIT,
     IncidentFilters,
     incidents_per_service,
@@ -32,7 +33,6 @@ from precedent.model import GraphFilter, Viewer
 from precedent.responses import IncidentPageResponse, ServiceListResponse, TeamListResponse
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
-from precedent.web.pages_home import HOTSPOT_WEEKS
 from precedent.web.rendering import page
 from precedent.web.session import PageSession
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from litestar import get
 from litestar.di import NamedDependency
@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from precedent.browse import service_hotspots
-from precedent.investigation import LiveOnCallSource, service_snapshot
+from precedent.investigation import SERVICE_CHANGES_WINDOW, LiveOnCallSource, service_snapshot
 from precedent.model import Viewer
 from precedent.retrieval import Catalog
 from precedent.store import GraphStore
@@ -20,7 +20,6 @@ from precedent.web.session import PageSession
 
 __all__ = ["SERVICE_PAGES"]
 
-CHANGES_WINDOW = timedelta(days=7)
 CHART_WEEKS = 26
 
 
@@ -39,7 +38,7 @@ async def service_page(
     service = service.removeprefix("/")
     now = datetime.now(UTC)
     snapshot = await service_snapshot(
-        store, catalog, service, viewer=viewer, at=now, window=CHANGES_WINDOW, live=live_on_call
+        store, catalog, service, viewer=viewer, at=now, window=SERVICE_CHANGES_WINDOW, live=live_on_call
     )
     weekly = await service_hotspots(store, viewer, snapshot.context.id, weeks=CHART_WEEKS, now=now)
     return page(
@@ -48,7 +47,7 @@ async def service_page(
         title=f"Service {snapshot.context.name}",
         svc=snapshot.context,
         changes=snapshot.changes,
-        window_days=CHANGES_WINDOW.days,
+        window_days=SERVICE_CHANGES_WINDOW.days,
         changes_before_now=True,
         bars=weekly_bars(weekly.weeks),
         bar_width=BAR,
