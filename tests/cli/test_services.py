@@ -51,10 +51,8 @@ async def recent(data_dir: Path) -> Path:
     return data_dir
 
 
-async def test_the_list_is_the_apis_list(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The CLI could not list services at all; its page is GET /v1/services's, field for field.
-    assert await run_main(["services", "--team", "payments", "--json"]) == 0
-    cli = ServiceListResponse.model_validate_json(capsys.readouterr().out)
+async def _api_page(data_dir: Path, params: dict[str, str | list[str]]) -> ServiceListResponse:
+    """``GET /v1/services`` on the map in ``data_dir``, for a caller who sees private incidents."""
     store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
     await store.open()
     try:
@@ -63,13 +61,93 @@ async def test_the_list_is_the_apis_list(data_dir: Path, capsys: pytest.CaptureF
         app = create_app(Settings(data_dir=data_dir, _env_file=None), store=store, embedder=embedder)  # type: ignore[call-arg]
         async with AsyncTestClient(app) as client:
             response = await client.get(
-                "/v1/services", params={"team": "payments"}, headers={"Authorization": f"Bearer {token}"}
+                "/v1/services", params=params, headers={"Authorization": f"Bearer {token}"}
             )
     finally:
         await store.close()
     assert response.status_code == 200, response.text
-    assert cli == ServiceListResponse.model_validate(response.json())
+    return ServiceListResponse.model_validate(response.json())
+
+
+async def test_the_list_is_the_apis_list(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The CLI could not list services at all; its page is GET /v1/services's, field for field.
+    assert await run_main(["services", "--team", "payments", "--json"]) == 0
+    cli = ServiceListResponse.model_validate_json(capsys.readouterr().out)
+    assert cli == await _api_page(data_dir, {"team": "payments"})
     assert [s.name for s in cli.items] == ["ledger", "payments-api", "payments-db"]
+
+
+@pytest.fixture
+async def catalogued(data_dir: Path) -> Path:
+    """The small map with catalog attributes on payments-db and ledger, and ledger archived."""
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    try:
+        await store.upsert_nodes(
+            [
+                Node(
+                    "svc-paydb",
+                    "Service",
+                    {"name": "payments-db", "attributes": ["Tier: 1", "Engine: postgres"]},
+                ),
+                Node(
+                    "svc-ledger", "Service", {"name": "ledger", "attributes": ["Tier: 2"], "archived": True}
+                ),
+            ]
+        )
+    finally:
+        await store.close()
+    return data_dir
+
+
+@pytest.mark.parametrize(
+    ("flags", "params", "names"),
+    [
+        (["--tier", "1"], {"tier": "1"}, ["payments-db"]),
+        (["--attribute", "engine:Postgres"], {"attribute": ["engine:Postgres"]}, ["payments-db"]),
+        (
+            ["--attribute", "Tier", "--no-archived"],
+            {"attribute": ["Tier"], "archived": "false"},
+            ["payments-db"],
+        ),
+        (["--q", "LEDG", "--archived"], {"q": "LEDG", "archived": "true"}, ["ledger"]),
+        (
+            ["--q", "pay", "--team", "payments"],
+            {"q": "pay", "team": "payments"},
+            ["payments-api", "payments-db"],
+        ),
+    ],
+)
+async def test_each_filter_of_the_api_is_a_flag_with_the_apis_page(
+    catalogued: Path,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    params: dict[str, str | list[str]],
+    names: list[str],
+) -> None:
+    # `precedent services` took --team only: a name, tier, attribute or archived filter of the API
+    # could not be asked from the command line.
+    assert await run_main(["services", *flags, "--json"]) == 0
+    cli = ServiceListResponse.model_validate_json(capsys.readouterr().out)
+    assert cli == await _api_page(catalogued, params)
+    assert [s.name for s in cli.items] == names
+
+
+async def test_the_next_page_of_a_filtered_list_is_asked_with_its_filters(
+    catalogued: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A cursor is bound to the filters of its list: the line saying how to ask for the next page
+    # named the cursor and --team alone, and the API refuses a cursor passed without its filters.
+    assert await run_main(["services", "--attribute", "Tier", "--limit", "1"]) == 0
+    first = _table(capsys)
+    assert "ledger (archived)" in first
+    asked = first.split("the next page is ", 1)[1].split(" incidents:", 1)[0].split()
+    assert asked[0] == "--cursor"
+    assert asked[2:] == ["--attribute", "Tier"]
+    assert await run_main(["services", "--limit", "1", *asked]) == 0
+    second = _table(capsys)
+    assert "payments-db" in second
+    assert "ledger" not in second
 
 
 async def test_the_table_pages_as_the_api_does(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,15 +53,6 @@ Weeks = Annotated[
 ]
 
 
-def _attributes(values: list[str] | None, tier: str | None) -> tuple[tuple[str, str | None], ...]:
-    """``Name:value`` pairs (a bare ``Name``: the service has that attribute), and ``tier``."""
-    pairs: list[tuple[str, str | None]] = [("tier", tier)] if tier is not None else []
-    for value in values or ():
-        name, sep, wanted = value.partition(":")
-        pairs.append((name.strip(), wanted.strip() if sep else None))
-    return tuple(pairs)
-
-
 @get("/v1/services", responses=problem_responses(400, 404, 503))
 async def services(
     store: NamedDependency[GraphStore],
@@ -84,7 +75,9 @@ async def services(
     cursor: Cursor = None,
 ) -> ServiceListResponse:
     """The catalog's services by name; filter by team, tier or any catalog attribute, or a name substring."""
-    filters = ServiceFilter(team=team, q=q, attributes=_attributes(attribute, tier), archived=archived)
+    filters = ServiceFilter.from_parameters(
+        team=team, q=q, tier=tier, attribute=attribute or (), archived=archived
+    )
     page = await list_services(store, viewer, filters=filters, limit=limit, cursor=cursor)
     return ServiceListResponse.from_page(page)
 

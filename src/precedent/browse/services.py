@@ -96,6 +96,32 @@ class ServiceFilter:
     attributes: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
     archived: bool | None = None
 
+    @classmethod
+    def from_parameters(
+        cls,
+        *,
+        team: str | None = None,
+        q: str | None = None,
+        tier: str | None = None,
+        attribute: Sequence[str] = (),
+        archived: bool | None = None,
+    ) -> ServiceFilter:
+        """The filter asked for by ``GET /v1/services``'s parameters, as ``precedent services``'s flags.
+
+        Args:
+            team: Owned by this team (id, name or external id).
+            q: Name, external id or an alias containing this.
+            tier: The catalog's Tier attribute: one more ``attribute``.
+            attribute: Catalog attributes as ``Name:value``, or a bare ``Name`` for a service that
+                has the attribute at all; all must hold.
+            archived: Only archived (True) or only live (False) services; both when ``None``.
+        """
+        pairs: list[tuple[str, str | None]] = [("tier", tier)] if tier is not None else []
+        for value in attribute:
+            name, sep, wanted = value.partition(":")
+            pairs.append((name.strip(), wanted.strip() if sep else None))
+        return cls(team=team, q=q, attributes=tuple(pairs), archived=archived)
+
 
 @dataclass(frozen=True)
 class ServiceDetail:

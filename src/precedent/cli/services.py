@@ -1,6 +1,6 @@
 """``precedent services`` and ``precedent service NAME``: the catalog's services, and one service now.
 
-The list is ``GET /v1/services`` (``list_services``, its ``team``/``limit``/``cursor``) with each
+The list is ``GET /v1/services`` (``list_services``, its filters, ``limit`` and ``cursor``) with each
 service's incidents in the window the services page counts (``hotspots``); one service is what
 the service page and the MCP tool ``service_context`` show (``service_snapshot``): owners, who is
 on call, dependencies both ways, recent incidents and changes.
@@ -8,6 +8,8 @@ on call, dependencies both ways, recent incidents and changes.
 
 from __future__ import annotations
 
+import argparse
+import shlex
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,6 @@ from precedent.responses import ServiceContextResponse, ServiceListResponse, tim
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
-    import argparse
-
     from precedent.config import Settings
 
 __all__ = ["register", "run_list", "run_one"]
@@ -37,6 +37,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"list the catalog's services, their owners and incidents in the last {HOTSPOT_WEEKS} weeks",
     )
     listing.add_argument("--team", help="only services owned by this team (id, name or external id)")
+    listing.add_argument(
+        "--q", metavar="TEXT", help="only services whose name, external id or an alias contains this"
+    )
+    listing.add_argument("--tier", help="only services of this tier (the catalog's Tier attribute)")
+    listing.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="NAME[:VALUE]",
+        help="only services with this catalog attribute (NAME:VALUE), or with NAME at all; "
+        "repeat it: all must hold",
+    )
+    listing.add_argument(
+        "--archived",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only archived services (--no-archived: only live ones); both when left out",
+    )
     listing.add_argument(
         "--limit",
         type=limit_flag(MAX_LIMIT),
@@ -69,14 +87,14 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     viewer = viewer_from(args)
     async with Runtime.from_settings(settings, model=False, read_only=True) as runtime:
         page = await list_services(
-            runtime.store, viewer, filters=ServiceFilter(team=args.team), limit=args.limit, cursor=args.cursor
+            runtime.store, viewer, filters=_filter(args), limit=args.limit, cursor=args.cursor
         )
         counts = {} if args.json else await incidents_per_service(runtime.store, viewer, weeks=HOTSPOT_WEEKS)
     listed = ServiceListResponse.from_page(page)
     if args.json:
         print(listed.model_dump_json())
         return 0
-    table = Table(title="Services" + (escape(f" owned by {args.team}") if args.team else ""))
+    table = Table(title="Services" + escape(_described(args)))
     table.add_column("service")
     table.add_column("owned by")
     table.add_column(f"incidents ({HOTSPOT_WEEKS} wk)", justify="right")
@@ -87,7 +105,7 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
     console = Console()
     console.print(table)
     if listed.next_cursor is not None:
-        again = f" --team {args.team}" if args.team else ""
+        again = "".join(f" {flag}" for flag in _filter_flags(args))
         console.print(
             f"more services after these: the next page is --cursor {listed.next_cursor}{again}",
             markup=False,
@@ -95,8 +113,7 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
             soft_wrap=True,  # a cursor cut across two lines cannot be pasted
         )
     elif not listed.items:
-        where = f" owned by {args.team}" if args.team else " in the map"
-        console.print(f"no services{where}", markup=False, highlight=False)
+        console.print(f"no services{_described(args) or ' in the map'}", markup=False, highlight=False)
     console.print(
         f"incidents: those that started on the service in the last {HOTSPOT_WEEKS} weeks"
         + (", private ones left out" if args.public_only else "")
@@ -105,6 +122,35 @@ async def run_list(args: argparse.Namespace, settings: Settings) -> int:
         highlight=False,
     )
     return 0
+
+
+def _filter(args: argparse.Namespace) -> ServiceFilter:
+    """The filter the flags ask for, as ``GET /v1/services`` reads its parameters."""
+    return ServiceFilter.from_parameters(
+        team=args.team, q=args.q, tier=args.tier, attribute=args.attribute, archived=args.archived
+    )
+
+
+def _filter_flags(args: argparse.Namespace) -> list[str]:
+    """The filter's flags, to ask for the next page (a cursor is refused with other filters)."""
+    flags = [
+        f"--{name} {shlex.quote(value)}" for name in ("team", "q", "tier") if (value := getattr(args, name))
+    ]
+    flags += [f"--attribute {shlex.quote(value)}" for value in args.attribute]
+    if args.archived is not None:
+        flags.append("--archived" if args.archived else "--no-archived")
+    return flags
+
+
+def _described(args: argparse.Namespace) -> str:
+    """`` owned by payments, matching 'pay', archived``: what the filters keep, or nothing."""
+    parts = [f"owned by {args.team}"] if args.team else []
+    parts += [f"matching {args.q!r}"] if args.q else []
+    parts += [f"of tier {args.tier}"] if args.tier else []
+    parts += [f"with {value}" for value in args.attribute]
+    if args.archived is not None:
+        parts.append("archived" if args.archived else "live")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _lines(title: str, rows: list[str]) -> str:
