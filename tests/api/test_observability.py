@@ -171,6 +171,7 @@ async def test_one_json_log_line_per_request_without_the_token(
     )
     assert isinstance(ok["duration_ms"], float)
     assert (refused["status"], refused["viewer"]) == (401, None)
+    assert refused["message"].endswith("request_id=" + refused["request_id"] + " viewer=-")
     # Everything the server side logged (httpx's lines here are the test client's own).
     everything = "\n".join(formatter.format(r) for r in caplog.records if not r.name.startswith("httpx"))
     assert secret not in everything
