@@ -148,6 +148,22 @@ def test_a_web_address_without_its_scheme_is_refused_at_start(
     assert f"(got '{value}')" in err
 
 
+@pytest.mark.parametrize("value", ["https://example.com/precedent", "https://example.com/precedent/ui/"])
+def test_a_public_url_under_a_path_is_refused_at_start(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Behind a proxy serving it under /precedent, the Slack and CLI links opened, then every
+    # link and redirect of the pages (/ui/...) left the prefix and hit the proxy's 404.
+    monkeypatch.setenv("PRECEDENT_PUBLIC_URL", value)
+    assert main(["stats"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "PRECEDENT_PUBLIC_URL: Value error, must be the root of a site, e.g. https://precedent.example.com"
+        in err
+    )
+    assert "rather than under a path" in err
+
+
 @pytest.mark.parametrize("days", ["1", "0", "-5"])
 def test_a_webhook_retention_shorter_than_incidentio_retries_is_refused_at_start(
     days: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

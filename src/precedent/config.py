@@ -149,6 +149,22 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http:// or https:// URL with a host, e.g. {example}")
         return value.strip()
 
+    @field_validator("public_url")
+    @classmethod
+    def _site_root(cls, value: str | None) -> str | None:
+        # Under a path (a proxy's https://example.com/precedent/ stripped before Precedent), the
+        # links built from it worked but every page's own links and redirects (/ui/...) left it.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise ValueError(
+                "must be the root of a site, e.g. https://precedent.example.com: the pages link to "
+                "/ui/... and the API is /v1/..., so serve Precedent on a host name (or port) of its "
+                "own rather than under a path"
+            )
+        return value
+
     metrics_public: bool = False
     """Serve ``/metrics`` without a token (a scraper on a private network); otherwise it needs ``read``."""
     slack_bot_token: SecretStr | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import httpx
@@ -15,6 +16,7 @@ from precedent.cli.logs import JsonFormatter, RedactSecrets
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.errors import StoreUnavailable
+from precedent.ingest import SyncBoard, SyncSummary
 from precedent.metrics import (
     INCIDENTIO_REQUESTS,
     INCIDENTIO_RETRIES,
@@ -169,6 +171,7 @@ async def test_one_json_log_line_per_request_without_the_token(
     )
     assert isinstance(ok["duration_ms"], float)
     assert (refused["status"], refused["viewer"]) == (401, None)
+    assert refused["message"].endswith("request_id=" + refused["request_id"] + " viewer=-")
     # Everything the server side logged (httpx's lines here are the test client's own).
     everything = "\n".join(formatter.format(r) for r in caplog.records if not r.name.startswith("httpx"))
     assert secret not in everything
@@ -297,3 +300,30 @@ async def test_a_token_the_store_cannot_look_up_is_logged_and_counted_as_the_503
     [line] = [r.fields for r in caplog.records if r.name == "precedent.api.access"]  # type: ignore[attr-defined]
     assert line["status"] == 503
     assert line["request_id"] == response.headers["x-request-id"]
+
+
+async def test_the_last_sync_gauge_reads_a_sync_another_process_ran_on_the_map(api: Api) -> None:
+    # `precedent sync` from cron is another process: the serving one's gauge stayed 0, so an
+    # alert on its age fired after every restart however recently the map was synced.
+    ended = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
+    board = SyncBoard(api.store, clock=lambda: ended)
+    await board.finish(await board.claim(), [], [], report=SyncSummary(calls=3), error=None)
+
+    scrape = await api.client.get("/metrics", headers=api.auth(api.tokens.read))
+
+    assert scrape.status_code == 200
+    assert _scraped(scrape.text, "precedent_sync_last_success_timestamp_seconds") == ended.timestamp()
+
+    failed_at = ended + timedelta(hours=1)
+    failing = SyncBoard(api.store, clock=lambda: failed_at)
+    await failing.finish(await failing.claim(), [], [], report=None, error="incident.io answered 503")
+
+    scrape = await api.client.get("/metrics", headers=api.auth(api.tokens.read))
+
+    # A failed run is no success: the gauge keeps the last one it knew.
+    assert _scraped(scrape.text, "precedent_sync_last_success_timestamp_seconds") == ended.timestamp()
+
+
+def _scraped(text: str, name: str) -> float:
+    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+    return next(s.value for s in samples if s.name == name)

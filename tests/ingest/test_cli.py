@@ -66,6 +66,29 @@ def test_sync_without_an_api_key_says_where_to_create_one(
     assert "app.incident.io/settings/api-keys" in err
 
 
+async def test_sync_beside_a_running_serve_says_to_ask_it_to_sync(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # On the embedded store `serve` holds the map; a cron job's `precedent sync` was told only to
+    # stop it, not that the running service syncs the map when asked.
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", API_KEY)
+    monkeypatch.setenv("PRECEDENT_PUBLIC_URL", "https://precedent.example.com")
+    holder = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await holder.open()
+    try:
+        code = await asyncio.to_thread(main, ["sync"])
+    finally:
+        await holder.close()
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 1
+    assert "is open for writing by process" in said
+    assert (
+        "ask the running service to sync instead, with an admin token: curl -X POST -H "
+        "'Authorization: Bearer $ADMIN_TOKEN' https://precedent.example.com/v1/admin/sync" in said
+    )
+    assert "only reads beside it" not in said
+
+
 @pytest.fixture
 def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIncidentIo]:
     fake = FakeIncidentIo()

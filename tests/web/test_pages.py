@@ -114,6 +114,34 @@ async def test_forms_without_the_csrf_token_or_from_another_site_are_refused(pag
     assert (await pages.client.get("/ui/")).status_code == 303
 
 
+async def test_signing_in_over_http_under_an_https_public_url_says_where_to_go(web_org: WebOrg) -> None:
+    # The cookies are Secure under an https public URL, so a browser at the server's own
+    # http:// address never keeps the form's cookie; "reload the page and try again" looped.
+    data_dir = copy_map(web_org, "plain-http-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    settings = Settings(data_dir=data_dir, public_url="https://precedent.example.com", _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    try:
+        async with (
+            running(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8080"
+            ) as client,
+        ):
+            form = await client.get("/ui/sign-in")
+            assert "Secure" in form.headers["set-cookie"]
+            csrf = form.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+            client.cookies.clear()  # what a browser does with a Secure cookie over http
+            refused = await client.post("/ui/sign-in", data={"token": web_org.read_token, "csrf": csrf})
+            assert refused.status_code == 403
+            text = " ".join(html_unescape(refused.text).split())
+            assert "PRECEDENT_PUBLIC_URL is https://precedent.example.com" in text
+            assert "open the pages at https://precedent.example.com/ui/" in text
+    finally:
+        await store.close()
+
+
 async def test_behind_a_proxy_a_form_posted_from_the_public_url_is_accepted(web_org: WebOrg) -> None:
     # A reverse proxy (TLS ended there) passes Host "precedent-internal:8000"; the browser, at the
     # public URL, sends that as Origin. Foreign origins are still refused.

@@ -201,6 +201,10 @@ def create_app(
             # One set per process: live on-call's cache and the page links come with it.
             "collaborators": Provide(lambda: live.get().investigation_collaborators, sync_to_thread=False),
             "sync": Provide(lambda: live.get().sync, sync_to_thread=False),
+            # /metrics answers while the service starts too: without a runtime it reads no record.
+            "sync_if_open": Provide(
+                lambda: live.runtime.sync if live.runtime else None, sync_to_thread=False
+            ),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "embedder": Provide(lambda: live.get().embedder, sync_to_thread=False),
         },

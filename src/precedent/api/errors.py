@@ -350,6 +350,10 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         # No page matched (a mistyped /ui address), so the pages' own handlers never ran: a person
         # reading them gets a page too, not problem+json.
         return http_error_page(request, exc)
+    if exc.status_code == HTTPStatus.INTERNAL_SERVER_ERROR:
+        # Litestar's own 500s (a dependency it could not check, say) carry the cause: logged as
+        # any unexpected error is, where the client was told only "Internal Server Error".
+        return _unexpected(request, exc)
     if isinstance(exc.__cause__, SerializationException):
         # Litestar wraps a body it cannot decode in a bare ClientException whose detail is the
         # decoder's ("Input data was truncated"), which says neither what was wrong nor what to send.

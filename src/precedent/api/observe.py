@@ -90,6 +90,6 @@ class RequestObserver:
                 "request_id": request_id,
                 "viewer": user.name if isinstance(user, ApiToken) else None,
             }
-            access_log.info(
-                " ".join(f"{key}={value}" for key, value in fields.items()), extra={"fields": fields}
-            )
+            # No viewer (no token, a webhook, a page before sign-in) reads "viewer=-", not Python's None.
+            text = " ".join(f"{key}={'-' if value is None else value}" for key, value in fields.items())
+            access_log.info(text, extra={"fields": fields})

@@ -11,7 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from precedent.api.auth import NO_TOKEN_NEEDED, scope_security
 from precedent.api.errors import problem_responses
 from precedent.errors import MetricsUnavailable, PrecedentError, StoreUnavailable
-from precedent.metrics import exposition, multiprocess_mode
+from precedent.ingest import BackgroundSync
+from precedent.metrics import SYNC_LAST_SUCCESS, exposition, multiprocess_mode
 from precedent.model import Viewer
 from precedent.retrieval import SimilarIncidentFinder
 from precedent.store import GraphStore
@@ -20,6 +21,8 @@ from precedent.webhooks import WebhookService
 __all__ = ["OPS_ROUTES", "READY_TIMEOUT_SECONDS"]
 
 READY_TIMEOUT_SECONDS = 5.0
+# A scrape reads the map's sync record; a store that does not answer at once must not fail the scrape.
+SYNC_RECORD_TIMEOUT_SECONDS = 1.0
 
 
 @get("/ready", responses=problem_responses(503, public=True), security=NO_TOKEN_NEEDED)
@@ -69,7 +72,9 @@ METRICS_MEDIA_TYPE = "; ".join(
     media_type=METRICS_MEDIA_TYPE,
     responses=problem_responses(503),
 )
-async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
+async def metrics(
+    viewer: NamedDependency[Viewer], sync_if_open: NamedDependency[BackgroundSync | None]
+) -> Response[bytes]:
     """Prometheus metrics in the text exposition format.
 
     Needs a token with the ``metrics`` scope (a scraper's, which reads nothing else) or ``read``,
@@ -79,6 +84,8 @@ async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
     (``read:private``). Under ``serve --workers N`` every worker answers
     with the sum over all of them.
     """
+    if sync_if_open is not None:
+        await _read_last_sync(sync_if_open)
     try:
         text = exposition(private_series=viewer.include_private)
     except (ValueError, FileNotFoundError) as exc:
@@ -88,6 +95,20 @@ async def metrics(viewer: NamedDependency[Viewer]) -> Response[bytes]:
         # (a ValueError) or lost a file while it read: a traceback per scrape said neither.
         raise MetricsUnavailable from exc
     return Response(text, media_type=METRICS_MEDIA_TYPE)
+
+
+async def _read_last_sync(sync: BackgroundSync) -> None:
+    """Set the last-success gauge from the map's sync record.
+
+    Syncs usually run as ``precedent sync`` from cron, another process: the gauge set only by
+    this process's own runs read 0 after every restart, and an alert on its age always fired.
+    """
+    try:
+        finished = await asyncio.wait_for(sync.last_success(), SYNC_RECORD_TIMEOUT_SECONDS)
+    except (PrecedentError, TimeoutError):
+        return  # the store is down: /ready says so; the scrape still answers
+    if finished is not None:
+        SYNC_LAST_SUCCESS.set(finished.timestamp())
 
 
 OPS_ROUTES = [ready, metrics]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from precedent.cli.progress import RichProgress, summary_table
-from precedent.errors import ConfigError
+from precedent.errors import ConfigError, StoreLocked
 from precedent.ingest import Loader, SyncBoard
 from precedent.ingest.mapping import DEFAULT_MODES
 from precedent.ingest.progress import TeeProgress
@@ -21,6 +21,7 @@ from precedent.sources.incidentio import IncidentIoClient
 
 if TYPE_CHECKING:
     from precedent.config import Settings
+    from precedent.ingest.sync import SyncReport
 
 __all__ = ["register", "run"]
 
@@ -78,6 +79,27 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         base_url=settings.incidentio_base_url,
         requests_per_minute=settings.incidentio_requests_per_minute,
     )
+    try:
+        report = await _sync(settings, client, options, console)
+    except StoreLocked as exc:
+        # The embedded map's writer is usually `serve`, which syncs the map itself when asked:
+        # a cron job calling `precedent sync` beside it was told only to stop it.
+        base = settings.links().base
+        raise exc.advised(
+            "From the command line: ask the running service to sync instead, with an admin token: "
+            f"curl -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' {base}/v1/admin/sync "
+            f"(GET {base}/v1/admin/sync shows its progress); or stop it and run precedent sync"
+        ) from exc
+    kind = "incremental" if report.incremental else "full"
+    title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
+    Console().print(summary_table(report.resources, title))
+    return 0
+
+
+async def _sync(
+    settings: Settings, client: IncidentIoClient, options: SyncOptions, console: Console
+) -> SyncReport:
+    """Run one sync under the map's lease, showing its progress on ``console``."""
     async with Runtime.from_settings(settings) as runtime, client:
         store, embedder = runtime.store, runtime.embedder
         # The map's sync lease: a `serve` on the same Neo4j map cannot start another beside this one.
@@ -89,8 +111,4 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         with RichProgress(console) as shown:
             progress = TeeProgress(shown, tracker)
             syncer = Syncer(client, store, Loader(store, embedder, progress=progress), options, progress)
-            report = await board.run(claim, syncer.run, tracker.published)
-    kind = "incremental" if report.incremental else "full"
-    title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
-    Console().print(summary_table(report.resources, title))
-    return 0
+            return await board.run(claim, syncer.run, tracker.published)

@@ -187,6 +187,16 @@ class BackgroundSync:
             return local
         return SyncStatus.of_record(record, running=running)
 
+    async def last_success(self) -> datetime | None:
+        """When the map's last sync ended, if it succeeded, whichever process ran it.
+
+        ``None`` while one runs, when the last one failed, or when none has run on the map.
+        """
+        status = await self.status()
+        if status.finished_at is None or status.last_error is not None:
+            return None
+        return status.finished_at
+
     async def wait(self) -> None:
         """Wait for the running sync, if any, to end (tests, shutdown)."""
         if self._task is not None:

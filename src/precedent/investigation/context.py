@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from precedent.errors import SourceError
 from precedent.ingest.files import SCHEDULES_FILE_TIME_KEY
@@ -73,6 +73,7 @@ class LiveShift:
     fetched_at: datetime | None = None
 
 
+@runtime_checkable  # litestar checks each injected value against its declared type
 class LiveOnCallSource(Protocol):
     """Asks incident.io who is on call, for schedules whose synced entries do not cover a time."""
 

@@ -46,7 +46,10 @@ class DeliveryResponse(ResponseModel):
     received_at: datetime
     started_at: datetime | None = Field(description="first claimed by a worker")
     finished_at: datetime | None
-    waited_seconds: float | None = Field(description="from receipt to the first claim")
+    waited_seconds: float | None = Field(
+        description="from receipt to the first claim, never below 0 (on Neo4j the claim is timed by "
+        "the database's clock, the receipt by the receiving process's)"
+    )
     worked_seconds: float | None = Field(description="from the first claim to the final state")
 
     @classmethod
@@ -63,7 +66,8 @@ class DeliveryResponse(ResponseModel):
             received_at=delivery.received_at,
             started_at=started,
             finished_at=finished,
-            waited_seconds=(started - delivery.received_at).total_seconds() if started else None,
+            # Two clocks on Neo4j: a claim within milliseconds of receipt read as a negative wait.
+            waited_seconds=max((started - delivery.received_at).total_seconds(), 0.0) if started else None,
             worked_seconds=(finished - started).total_seconds() if started and finished else None,
         )
 

@@ -111,6 +111,8 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     """The page for litestar's own errors; the app also answers with it for an unknown ``/ui`` address."""
     if exc.status_code == 404:
         return _error(request, 404, "Not found", f"There is no page at {request.url.path}.")
+    if exc.status_code == 500:  # litestar's own (a dependency it could not check): log the cause
+        return _internal(request, exc)
     return _error(request, exc.status_code, "Cannot show that", str(exc.detail))
 
 

@@ -162,6 +162,14 @@ def check_csrf(
         CsrfRefused: if the field does not match the cookie, or ``Origin`` names another site.
     """
     cookie = connection.cookies.get(CSRF_COOKIE, "")
+    if not cookie and connection.url.scheme == "http" and (public_origin or "").startswith("https://"):
+        # The cookies are Secure under an https public URL, so a browser on plain http (the
+        # server's own address, before the proxy) never keeps them: reloading could not help.
+        raise CsrfRefused(
+            f"this browser sent back no sign-in cookie: PRECEDENT_PUBLIC_URL is {public_origin}, so "
+            f"the cookies are kept over HTTPS only; open the pages at {public_origin}/ui/ rather than "
+            "over http://"
+        )
     if not cookie or not submitted or not hmac.compare_digest(cookie.encode(), submitted.encode()):
         raise CsrfRefused("the form's security token did not match; reload the page and try again")
     origin = connection.headers.get("origin")

@@ -71,6 +71,29 @@ async def test_open_records_the_schema_version_and_is_idempotent(
     assert indexes["entity_occurred_at"] == "RANGE"
 
 
+async def test_a_map_a_newer_precedent_migrated_is_refused(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
+    # After an upgrade, a serve or worker still on the old version opened the map silently and
+    # went on writing the shapes the new migrations had converted away.
+    store = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+    await store.open()
+    await store.set_meta("schema_version", str(LATEST + 1))
+    await store.close()
+    older = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=384)
+    try:
+        with pytest.raises(StoreError) as refused:
+            await older.open()
+        assert f"schema is version {LATEST + 1}, newer than this Precedent's ({LATEST})" in str(refused.value)
+        assert "restore the backup taken before the upgrade" in str(refused.value)
+    finally:
+        await older.close()
+        # The test server's wipe keeps the recorded version for the next test: put it back.
+        await driver.execute_query(
+            "MATCH (m:PrecedentMeta {key: 'schema_version'}) SET m.value = $v",
+            v=str(LATEST),
+            database_="neo4j",
+        )
+
+
 async def test_vector_index_waits_for_a_known_dimension(neo4j: Neo4jServer, driver: AsyncDriver) -> None:
     await driver.execute_query("DROP INDEX entity_embedding IF EXISTS", database_="neo4j")
     unknown = Neo4jStore(neo4j.uri, auth=_auth(neo4j), dimensions=None)

@@ -74,9 +74,18 @@ async def migrate(connection: Connection, schema: GraphSchema, dimensions: int |
         The schema version now recorded.
 
     Raises:
-        StoreError: if a statement fails, or the vector index has another dimension.
+        StoreError: if a statement fails, the vector index has another dimension, or a newer
+            Precedent has recorded a schema version this one does not know.
     """
     current = await connection.read(_get_version, "reading the schema version")
+    known = max((m.version for m in schema.migrations), default=0)
+    if current > known:
+        # A newer Precedent migrated it: this one would write what the newer one converted away.
+        raise StoreError(
+            f"the Neo4j database's Precedent schema is version {current}, newer than this "
+            f"Precedent's ({known}): a newer Precedent has upgraded the map. Run that version on every "
+            "serve, worker and command that opens it, or restore the backup taken before the upgrade"
+        )
     for migration in schema.migrations:
         if migration.version <= current:
             continue
