@@ -100,7 +100,7 @@ class MapDown:
     async def _wait_for_a_lease(self) -> None:
         records = MessageRecords(self._store)
         async with asyncio.timeout(60):  # a safety net only: the republish leases it at once
-            while not await records.held("inc-20"):
+            while await records.held_until("inc-20") is None:
                 await asyncio.sleep(0)  # a turn of the event loop, for the publish task to run
         self.leased_first = True
 

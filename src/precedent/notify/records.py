@@ -171,10 +171,6 @@ class MessageRecords:
     def _live(self, record: MessageRecord) -> bool:
         return record.holder is not None and record.until is not None and record.until > self._clock()
 
-    async def held(self, incident_id: str) -> bool:
-        """Whether a process holds the incident's record now: it is posting or editing the message."""
-        return await self.held_until(incident_id) is not None
-
     async def posting(self, incident_id: str) -> bool:
         """Whether a live process holds the incident's record with no message recorded: it is posting one."""
         record = await self.read(incident_id)
