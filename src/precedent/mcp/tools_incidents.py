@@ -76,6 +76,37 @@ IncidentKey = Annotated[
 ]
 
 
+def _refuse_description_of(
+    incident: str, summary: str, services: tuple[str, ...], severity: str | None, declared_at: object
+) -> None:
+    """Refuse the arguments that describe an incident, given beside ``incident``.
+
+    The incident in the map is matched as the map holds it, so they would be dropped in silence:
+    an agent adding the services it suspects would read an answer that never weighed them.
+
+    Raises:
+        ValueError: naming the arguments given, and the two ways to ask.
+    """
+    given = [
+        f"`{name}`"
+        for name, value in (
+            ("summary", summary),
+            ("services", services),
+            ("severity", severity),
+            ("declared_at", declared_at),
+        )
+        if value not in (None, "", ())
+    ]
+    if given:
+        one = len(given) == 1
+        raise ValueError(
+            f"{', '.join(given)} {'describes' if one else 'describe'} an incident that is not in the map "
+            f"(with `name`); {incident!r} is matched as the map holds it (its own services, severity "
+            f"and start): leave {'it' if one else 'them'} out, or describe the incident with `name` "
+            "instead of `incident`"
+        )
+
+
 def register_incident_tools(server: MCPServer, state: ToolState) -> None:
     """Add ``find_similar_incidents``, ``get_incident`` and ``get_investigation`` to ``server``."""
 
@@ -96,19 +127,27 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             ),
         ] = None,
         summary: Annotated[
-            str, Field(max_length=SUMMARY_MAX_CHARS, description="what is known so far (with name)")
+            str,
+            Field(
+                max_length=SUMMARY_MAX_CHARS,
+                description="what is known so far (only with name)",
+            ),
         ] = "",
         services: Annotated[
             tuple[str, ...],
-            Field(max_length=SERVICES_MAX, description="affected services by id or name (with name)"),
+            Field(max_length=SERVICES_MAX, description="affected services by id or name (only with name)"),
         ] = (),
         severity: Annotated[
             str | None,
-            Field(description="a severity the map knows, as incident.io names it, in any case (with name)"),
+            Field(
+                description="a severity the map knows, as incident.io names it, in any case (only with name)"
+            ),
         ] = None,
         declared_at: Annotated[
             AwareDatetime | None,
-            Field(description="when it was declared, ISO 8601 with a time zone (with name; default now)"),
+            Field(
+                description="when it was declared, ISO 8601 with a time zone (only with name; default now)"
+            ),
         ] = None,
         before: Annotated[
             AwareDatetime | None,
@@ -125,6 +164,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         with tool_errors():
             if (incident is None) == (name is None):
                 raise ValueError("pass exactly one of `incident` (in the map) or `name` (described)")
+            if incident is not None:
+                _refuse_description_of(incident, summary, services, severity, declared_at)
             query: SimilarQuery
             if incident is not None:
                 query = IncidentQuery(incident)
