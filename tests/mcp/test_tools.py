@@ -131,6 +131,29 @@ async def test_get_investigation_builds_one(public_server: MCPServer, org: Org) 
     assert f"precedent investigate {ref}" in text
 
 
+async def test_get_investigations_text_names_its_open_follow_ups_and_changes(
+    public_server: MCPServer, runtime: Runtime
+) -> None:
+    # The text was the Slack summary alone: no follow-ups, three changes named without ids, so
+    # an agent reading it was told of no open follow-up the structured content held.
+    incidents = [n.id async for n in runtime.store.scan_nodes(["Incident"]) if n.visibility == "public"]
+    texts = {}
+    for incident in sorted(incidents)[-8:]:  # the newest: they have the most precedents
+        body, text = await call(public_server, "get_investigation", incident=incident, similar=10)
+        texts[incident] = (body, text)
+    with_follow_ups = [(b, t) for b, t in texts.values() if b["follow_ups"]]
+    assert with_follow_ups, "some investigation of the generated history cites open follow-ups"
+    for body, text in with_follow_ups:
+        for follow_up in body["follow_ups"]:
+            assert f"- {follow_up['title']} (" in text
+            assert f"[{follow_up['id']}]" in text
+    for body, text in texts.values():
+        for change in body["changes"][:10]:
+            assert f"[{change['id']}]" in text
+        if not body["follow_ups"]:
+            assert "Open follow-ups of similar incidents: none" in text
+
+
 async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(org.data_dir, data_dir)

@@ -169,8 +169,39 @@ def render_changes(response: ChangesResponse) -> str:
     return "\n".join(lines)
 
 
+# Changes listed by an investigation's text; the rest are counted and left to the structured content.
+_MOST_CHANGES = 10
+
+
+def _investigation_details(response: InvestigationResponse) -> str:
+    """The changes (each with its id) and the open follow-ups the summary has no room for.
+
+    The summary is written for Slack: 15 lines, three changes named without ids, no follow-ups.
+    An agent that reads the text alone learnt none of the open follow-ups the response holds.
+    """
+    lines: list[str] = []
+    if response.changes:
+        lines.append(f"Changes near it ({len(response.changes)}, newest first):")
+        lines += [_change_line(c) for c in response.changes[:_MOST_CHANGES]]
+        if len(response.changes) > _MOST_CHANGES:
+            more = len(response.changes) - _MOST_CHANGES
+            lines.append(f"- and {more} more (`changes` in the structured content; or recent_changes)")
+    if response.follow_ups:
+        lines.append(f"Open follow-ups of similar incidents ({len(response.follow_ups)}):")
+        for follow_up in response.follow_ups:
+            said = ", ".join(x for x in (follow_up.status, follow_up.priority) if x)
+            source = follow_up.incident_reference or follow_up.incident_id
+            lines.append(
+                f"- {follow_up.title}" + (f" ({said})" if said else "") + f", from {source} [{follow_up.id}]"
+            )
+    else:
+        lines.append("Open follow-ups of similar incidents: none")
+    return "\n".join(lines)
+
+
 def render_investigation(response: InvestigationResponse, *, stored: bool = True) -> str:
-    """The investigation's own markdown summary, with its id when it is stored.
+    """The investigation's own markdown summary, its changes and open follow-ups, and its id when
+    it is stored.
 
     Args:
         response: The investigation.
@@ -178,6 +209,7 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
             names nothing, so the text says so and how to keep one instead.
     """
     top = f"{response.closed_note}\n\n" if response.closed_note else ""
+    body = f"{response.summary_markdown}\n\n{_investigation_details(response)}"
     if stored:
         notes = [f"stored investigation {response.id}, built {_when(response.built_at)}"]
         if response.superseded_by and response.superseded_at:
@@ -185,10 +217,10 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
             notes.append(f"{newer}: read that one")
         if response.closed_at and not top:
             notes.append(f"closed {_when(response.closed_at)}")
-        return f"{top}{response.summary_markdown}\n\n({'; '.join(notes)})"
+        return f"{top}{body}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
     return (
-        f"{top}{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
+        f"{top}{body}\n\n(built just now for this answer and not stored: no stored "
         f"investigation of {incident} exists, and this one's id names nothing that can be fetched "
         f"later. To keep one, store it with `GET /v1/incidents/{incident}/investigation` or "
         f"`precedent investigate {incident}`; incident.io webhooks store one when an incident is declared.)"
