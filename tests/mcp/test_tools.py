@@ -293,6 +293,34 @@ async def test_a_search_hit_from_an_incident_names_its_reference(public_server: 
         assert f"(incident {hit['node']['properties']['incident_id']})" not in text
 
 
+async def test_a_follow_up_or_incident_hit_says_its_status(public_server: MCPServer) -> None:
+    # A completed follow-up and an outstanding one read alike: an agent looking for what is still
+    # owed took every hit for open.
+    body, text = await call(public_server, "search", q="add", kinds=["follow_up", "incident"], limit=50)
+    assert {h["node"]["label"] for h in body["hits"]} == {"FollowUp", "Incident"}
+    lines = text.splitlines()
+    for hit in body["hits"]:
+        node = hit["node"]
+        (line,) = [line for line in lines if f"[{node['id']}]" in line]
+        assert (
+            f", {node['properties']['status']}) score" in line
+            or f"({node['properties']['status']}) score" in line
+        )
+
+
+async def test_similar_names_the_open_follow_ups_of_each_result(public_server: MCPServer, org: Org) -> None:
+    # It said "open follow-ups: 2", a count naming nothing an agent could act on or look up.
+    name = str(org.service.properties["name"])
+    body, text = await call(
+        public_server, "find_similar_incidents", name="Elevated errors", services=[name], limit=30
+    )
+    owing = [r for r in body["results"] if any(f["open"] for f in r["explanation"]["lesson"]["follow_ups"])]
+    assert owing, "some similar incident of the generated history has an open follow-up"
+    for result in owing:
+        still_open = [f for f in result["explanation"]["lesson"]["follow_ups"] if f["open"]]
+        assert f"open follow-ups ({len(still_open)}): {still_open[0]['title']}" in text
+
+
 async def test_resources_describe_the_schema_and_the_services(public_server: MCPServer, org: Org) -> None:
     async with Client(public_server) as client:
         uris = {str(r.uri) for r in (await client.list_resources()).resources}

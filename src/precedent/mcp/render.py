@@ -87,8 +87,12 @@ def render_similar(response: SimilarResponse) -> str:
             lines.append(f"   {why.lesson.cause_said}: {_short(why.lesson.root_cause)}")
         if why.lesson.resolution:
             lines.append(f"   {why.lesson.fix_said}: {_short(why.lesson.resolution)}")
-        if why.lesson.open_follow_ups:
-            lines.append(f"   open follow-ups: {why.lesson.open_follow_ups}")
+        # Titles, not a count: the agent is asked what is still owed, and a count names nothing.
+        still_open = [f for f in why.lesson.follow_ups if f.open]
+        if still_open:
+            shown = "; ".join(f.title + (f" ({f.priority})" if f.priority else "") for f in still_open[:3])
+            more = f"; and {len(still_open) - 3} more" if len(still_open) > 3 else ""
+            lines.append(f"   open follow-ups ({len(still_open)}): {shown}{more}")
     return "\n".join(lines)
 
 
@@ -249,8 +253,12 @@ def render_search(response: SearchResponse) -> str:
     lines = [f"Search {response.query!r}: {len(response.hits)} hits"]
     for hit in response.hits:
         node = hit.node
-        of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
-        lines.append(f"- {_named(node)}{of} score {hit.score}")
+        # A follow-up's or an incident's status: "outstanding" and "completed" read alike without it.
+        status = node.properties.get("status") if node.label in ("FollowUp", "Incident") else None
+        said = ", ".join(
+            str(x) for x in (f"on {hit.incident_reference}" if hit.incident_reference else None, status) if x
+        )
+        lines.append(f"- {_named(node)}" + (f" ({said})" if said else "") + f" score {hit.score}")
         if hit.snippet:
             lines.append(f"  {_short(hit.snippet)}")
     return "\n".join(lines)
