@@ -186,6 +186,30 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert closed_text.startswith(f"{ref} is closed ({status}) since 2026-12-04 09:30 UTC")
 
 
+async def test_a_neighbourhood_shows_an_investigation_without_its_serialised_result(
+    org: Org, tmp_path: Path
+) -> None:
+    # Each Investigation node carried result_json, the whole investigation as escaped JSON: the
+    # demo's INC-201 at one hop was 25 kB, four fifths of it that one string.
+    data_dir = tmp_path / "data"
+    shutil.copytree(org.data_dir, data_dir)
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await store.open()
+    try:
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384)) as runtime:
+            investigation = await build_investigation(
+                IncidentQuery(org.public.id), runtime.investigation_collaborators, PUBLIC_VIEWER
+            )
+            await save(store, investigation)
+            body, _ = await call(server_for(runtime), "neighbourhood", incident=org.public.id, depth=1)
+    finally:
+        await store.close()
+    (node,) = [n for n in body["nodes"] if n["label"] == "Investigation"]
+    assert node["id"] == investigation.id
+    assert node["properties"]["incident_id"] == org.public.id
+    assert "result_json" not in node["properties"]
+
+
 async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:
     name = str(org.service.properties["name"])
     body, text = await call(public_server, "service_context", service=name, change_window_hours=24 * 7)
