@@ -10,6 +10,7 @@ from mcp import Client
 
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.graph_schema import load_schema
 from precedent.investigation import build_investigation, save
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
 from precedent.model import PUBLIC_VIEWER
@@ -62,6 +63,14 @@ async def test_lists_every_tool_with_schemas_an_agent_can_follow(public_server: 
         for name, spec in tool.input_schema["properties"].items():
             assert spec.get("description"), f"{tool.name}.{name} has no description"
     assert tools["get_incident"].input_schema["required"] == ["incident"]
+    # The names a neighbourhood takes are in its schema: the model had to guess "SERVICE" or
+    # "depends_on", be refused, and call again, as the resource naming them is often not readable.
+    walk = tools["neighbourhood"].input_schema["properties"]
+    schema = load_schema()
+    for argument, names in (("label", schema.node_labels), ("labels", schema.node_labels)):
+        assert walk[argument]["items"]["enum"] == sorted(names)
+    for argument, names in (("rel", schema.edge_types), ("relationships", schema.edge_types)):
+        assert walk[argument]["items"]["enum"] == sorted(names)
 
 
 async def test_find_similar_by_reference_and_by_description(public_server: MCPServer, org: Org) -> None:
