@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,24 @@ async def test_lists_every_tool_with_schemas_an_agent_can_follow(public_server: 
         assert walk[argument]["items"]["enum"] == sorted(names)
     for argument, names in (("rel", schema.edge_types), ("relationships", schema.edge_types)):
         assert walk[argument]["items"]["enum"] == sorted(names)
+
+
+async def test_the_instructions_say_how_to_start_on_a_new_incident_in_names_the_tools_take(
+    public_server: MCPServer,
+) -> None:
+    # They listed the tools, but not which to call first when an incident was just declared, and
+    # not that one the map does not hold yet is described with find_similar_incidents' `name`.
+    async with Client(public_server) as client:
+        instructions = client.instructions or ""
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    start = instructions.split("When an incident was just declared:", 1)[1]
+    assert {tool for tool in tools if tool in start} == {
+        "find_similar_incidents",
+        "get_investigation",
+        "service_context",
+    }
+    for argument in re.findall(r"`(\w+)`", start):
+        assert argument in tools["find_similar_incidents"].input_schema["properties"], argument
 
 
 async def test_find_similar_by_reference_and_by_description(public_server: MCPServer, org: Org) -> None:

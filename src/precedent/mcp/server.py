@@ -38,6 +38,10 @@ post-mortems and follow-ups, services with owners, on-call schedules and depende
 - search: find incidents, post-mortems, follow-ups and services by words or meaning.
 Read precedent://schema for what the labels and relationships mean, precedent://services for names.
 Incidents are named by id or by reference (INC-123); services by id or name.
+When an incident was just declared: if the map holds it (INC-123), one call to get_investigation
+gives causes, similar incidents, owners, on-call, nearby changes and open follow-ups. If it does
+not yet, call find_similar_incidents with `name`, `summary` and `services` (what the responders
+wrote), then service_context for each affected service (owners, on-call, recent changes).
 """
 
 
