@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     [
         ("get_incident", {}, "`incident` is required: an incident id, or its reference such as INC-123"),
         ("get_incident", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        # An empty name was looked up: "incident '' not found", as if the map lacked it.
+        ("find_similar_incidents", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        ("neighbourhood", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        ("neighbourhood", {"service": ""}, '`service` must be a non-empty string; "" is empty'),
+        ("recent_changes", {"service": ""}, '`service` must be a non-empty string; "" is empty'),
         # Out of range: the words every route, command and tool use (InvalidQuery.limit_out_of_range).
         (
             "find_similar_incidents",

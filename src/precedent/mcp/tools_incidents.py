@@ -116,7 +116,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         incident: Annotated[
             str | None,
             Field(
-                description="an incident in the map (id or INC-123); or leave out and describe one with name"
+                min_length=1,
+                description="an incident in the map (id or INC-123); or leave out and describe one with name",
             ),
         ] = None,
         name: Annotated[

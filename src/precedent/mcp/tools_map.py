@@ -105,10 +105,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
     async def neighbourhood(
         ctx: Context,
         incident: Annotated[
-            str | None, Field(description="centre incident (id or INC-123); or give service")
+            str | None, Field(min_length=1, description="centre incident (id or INC-123); or give service")
         ] = None,
         service: Annotated[
-            str | None, Field(description="centre service (id or name); or give incident")
+            str | None, Field(min_length=1, description="centre service (id or name); or give incident")
         ] = None,
         depth: Annotated[
             int,
@@ -205,7 +205,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         service: Annotated[
             str | None,
-            Field(description="only changes to this service (id or name); the whole map when left out"),
+            Field(
+                min_length=1,
+                description="only changes to this service (id or name); the whole map when left out",
+            ),
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = CHANGE_HOURS_DEFAULT,
