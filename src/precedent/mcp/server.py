@@ -9,7 +9,12 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from pydantic import ValidationError
 
 from precedent import __version__
-from precedent.mcp.arguments import argument_errors, mistyped_arguments, unknown_arguments
+from precedent.mcp.arguments import (
+    argument_errors,
+    mistyped_arguments,
+    nulls_left_out,
+    unknown_arguments,
+)
 from precedent.mcp.resources import register_resources
 from precedent.mcp.state import ToolState
 from precedent.mcp.tools_incidents import register_incident_tools
@@ -61,6 +66,7 @@ class PrecedentServer(MCPServer):
         tool = tools.get(name)
         if tool is None:
             raise ToolError(f"Unknown tool: {name}; the tools are {', '.join(sorted(tools))}")
+        arguments = nulls_left_out(arguments, tool.input_schema)
         refused = unknown_arguments(name, arguments, tool.input_schema) or mistyped_arguments(
             arguments, tool.input_schema
         )
