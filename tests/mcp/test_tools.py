@@ -265,6 +265,25 @@ async def test_recent_changes_per_service_and_across_the_map(public_server: MCPS
     assert empty["changes"] == []
 
 
+async def test_recent_changes_says_when_the_window_holds_more_than_it_lists(
+    public_server: MCPServer, org: Org
+) -> None:
+    # Cut at `limit` in silence: an agent read the 50 newest of a busy week as all of that week.
+    name = str(org.service.properties["name"])
+    every, _ = await call(public_server, "recent_changes", service=name, hours=24 * 90, limit=500)
+    assert not every["truncated"]
+    assert len(every["changes"]) > 2
+    cut, text = await call(public_server, "recent_changes", service=name, hours=24 * 90, limit=2)
+    assert cut["truncated"]
+    assert [c["id"] for c in cut["changes"]] == [c["id"] for c in every["changes"][:2]]
+    assert "(only the newest 2: the window holds more; raise `limit`" in text
+    exact, text = await call(
+        public_server, "recent_changes", service=name, hours=24 * 90, limit=len(every["changes"])
+    )
+    assert not exact["truncated"]
+    assert "only the newest" not in text
+
+
 async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPServer, org: Org) -> None:
     body, _ = await call(public_server, "neighbourhood", incident=org.public.id, depth=1)
     ids = {n["id"] for n in body["nodes"]}

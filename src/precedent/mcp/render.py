@@ -170,6 +170,11 @@ def render_changes(response: ChangesResponse) -> str:
     scope = response.service or "the whole map"
     lines = [f"Changes to {scope} from {_when(response.since)} to {_when(response.until)}:"]
     lines += [_change_line(c) for c in response.changes] or ["- none"]
+    if response.truncated:
+        lines.append(
+            f"(only the newest {len(response.changes)}: the window holds more; raise `limit` or narrow "
+            "the window with `until` and `hours` to see the older ones)"
+        )
     return "\n".join(lines)
 
 

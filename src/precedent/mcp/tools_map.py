@@ -230,7 +230,13 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 since=start,
                 until=end,
                 viewer=state.viewer(ctx),
-                limit=limit,
+                limit=limit + 1,  # one more than asked for tells whether the window holds more
             )
-            response = ChangesResponse(service=service, since=start, until=end, changes=list(changes))
+            response = ChangesResponse(
+                service=service,
+                since=start,
+                until=end,
+                changes=list(changes[:limit]),
+                truncated=len(changes) > limit,
+            )
         return answer(response, render_changes(response))

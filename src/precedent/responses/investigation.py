@@ -143,3 +143,8 @@ class ChangesResponse(BaseModel):
     since: datetime
     until: datetime
     changes: list[Change]
+    truncated: bool = Field(
+        default=False,
+        description="true when more changes fall in the window than were asked for: only the newest "
+        "are listed",
+    )
