@@ -138,8 +138,8 @@ def _change_line(change: Change) -> str:
 def _service_lines(service: ServiceContext) -> list[str]:
     lines = [f"{service.name} [{service.id}]"]
     for team in service.teams:
-        members = ", ".join(m.name for m in team.members[:8])
-        lines.append(f"owned by {team.name}" + (f" ({members})" if members else ""))
+        members = ", ".join(m.name for m in team.members[:8]) + _more(len(team.members) - 8)
+        lines.append(f"owned by {team.name}" + (f" ({members})" if team.members else ""))
     for shift in service.on_call:
         said = shift.provenance or shift.source
         lines.append(f"on call: {shift.person.name} ({shift.schedule_name}, {said})")
@@ -154,7 +154,15 @@ def _service_lines(service: ServiceContext) -> list[str]:
         lines.append(
             f"recent incident: {brief.reference or brief.id} {brief.name} ({_when(brief.started_at)}){active}"
         )
+    if len(service.recent_incidents) > 10:
+        left = len(service.recent_incidents) - 10
+        lines.append(f"recent incidents: {left} more (`service.recent_incidents` in the structured content)")
     return lines
+
+
+def _more(left: int) -> str:
+    """`` and 3 more`` after a list cut short; nothing when it was not."""
+    return f" and {left} more" if left > 0 else ""
 
 
 def render_service(response: ServiceContextResponse) -> str:
