@@ -90,6 +90,9 @@ async def test_the_instructions_say_how_to_start_on_a_new_incident_in_names_the_
     }
     for argument in re.findall(r"`(\w+)`", start):
         assert argument in tools["find_similar_incidents"].input_schema["properties"], argument
+    # Said where the tool is described too: not every client hands the model the instructions.
+    investigation = tools["get_investigation"].description or ""
+    assert "not synced yet, describe it\nto find_similar_incidents (`name`" in investigation
 
 
 async def test_find_similar_by_reference_and_by_description(public_server: MCPServer, org: Org) -> None:

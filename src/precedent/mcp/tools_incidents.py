@@ -224,6 +224,9 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         (changes, precedents, dependencies), similar past incidents, owners and on-call of the
         affected services, nearby changes and open follow-ups. Returns the latest stored
         investigation, or builds one (without storing it) when there is none.
+
+        The incident must be in the map; for one just declared and not synced yet, describe it
+        to find_similar_incidents (`name`, `summary`, `services`) and ask service_context.
         """
         with tool_errors():
             # Checked first: a stored investigation is answered without them.
