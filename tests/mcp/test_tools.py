@@ -197,6 +197,9 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
             )
             await save(store, investigation)
             body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+            _, rebuilt = await call(
+                server_for(runtime), "get_investigation", incident=org.public.id, rebuild=True
+            )
             # Closed with its incident: the tool says so, in the text and the structured answer.
             closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
             assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(org.public.id)
@@ -207,6 +210,12 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert f"(stored investigation {investigation.id}, built" in text
     assert "not stored" not in text
     assert body["superseded_by"] is None
+    # Built afresh as rebuild asked: the text said "no stored investigation of INC-n exists".
+    assert "no stored investigation" not in rebuilt
+    assert (
+        f"The latest stored investigation of {org.public.properties['reference']} is {investigation.id}"
+        in rebuilt
+    )
     # Its incident was closed before this build: the text said nothing of it, and closed_at was
     # null, so an agent read it as a live incident where the page said "(now Closed)".
     ref, status = org.public.properties["reference"], org.public.properties["status"]

@@ -216,7 +216,9 @@ def _investigation_details(response: InvestigationResponse) -> str:
     return "\n".join(lines)
 
 
-def render_investigation(response: InvestigationResponse, *, stored: bool = True) -> str:
+def render_investigation(
+    response: InvestigationResponse, *, stored: bool = True, kept: str | None = None
+) -> str:
     """The investigation's own markdown summary, its changes and open follow-ups, and its id when
     it is stored.
 
@@ -224,6 +226,8 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
         response: The investigation.
         stored: Whether it was read from the map; one built for this answer only has an id that
             names nothing, so the text says so and how to keep one instead.
+        kept: The latest stored investigation's id, when one is stored but this one was built
+            afresh (``rebuild``): the text said none was stored.
     """
     top = f"{response.closed_note}\n\n" if response.closed_note else ""
     body = f"{response.summary_markdown}\n\n{_investigation_details(response)}"
@@ -236,6 +240,12 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
             notes.append(f"closed {_when(response.closed_at)}")
         return f"{top}{body}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
+    if kept is not None:
+        return (
+            f"{top}{body}\n\n(built just now for this answer, as `rebuild` asked, and not stored: its id "
+            f"names nothing that can be fetched later. The latest stored investigation of {incident} is "
+            f"{kept}: get_investigation answers it without `rebuild`.)"
+        )
     return (
         f"{top}{body}\n\n(built just now for this answer and not stored: no stored "
         f"investigation of {incident} exists, and this one's id names nothing that can be fetched "

@@ -234,11 +234,13 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             runtime = state.runtime()
             viewer = state.viewer(ctx)
             node = await runtime.catalog.incident(incident, viewer)
-            found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
+            latest = await latest_for_incident(runtime.store, node.id, viewer)
+            found = None if rebuild else latest
             stored = found is not None
             if found is None:
                 # Built on the spot and not stored: no page to link to.
                 collaborators = runtime.unstored_investigation_collaborators
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
             response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
-        return answer(response, render_investigation(response, stored=stored))
+        kept = latest.id if latest is not None and not stored else None
+        return answer(response, render_investigation(response, stored=stored, kept=kept))
