@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     [
         ("get_incident", {}, "`incident` is required: an incident id, or its reference such as INC-123"),
         ("get_incident", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        # An empty name was looked up: "incident '' not found", as if the map lacked it.
+        ("find_similar_incidents", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        ("neighbourhood", {"incident": ""}, '`incident` must be a non-empty string; "" is empty'),
+        ("neighbourhood", {"service": ""}, '`service` must be a non-empty string; "" is empty'),
+        ("recent_changes", {"service": ""}, '`service` must be a non-empty string; "" is empty'),
         # Out of range: the words every route, command and tool use (InvalidQuery.limit_out_of_range).
         (
             "find_similar_incidents",
@@ -172,6 +177,31 @@ async def test_good_arguments_still_answer(public_server: MCPServer, runtime: Ru
     assert not result.is_error
     assert result.structured_content is not None
     assert 0 < len(result.structured_content["hits"]) <= 3
+
+
+async def test_a_null_for_an_argument_with_a_default_leaves_it_out(public_server: MCPServer) -> None:
+    # Models often send null for every optional argument they mean to leave out: the first call
+    # failed with "`label` must be a list ..., not null" or "`hours` must be a number ..., not null".
+    async with Client(public_server) as client:
+        every = {}
+        for tool in (await client.list_tools()).tools:
+            optional = set(tool.input_schema["properties"]) - set(tool.input_schema.get("required", ()))
+            every[tool.name] = dict.fromkeys(optional)
+        calls = {
+            "neighbourhood": {**every["neighbourhood"], "incident": "INC-1"},
+            "search": {**every["search"], "q": "errors", "query": None},
+            "recent_changes": every["recent_changes"],
+            "service_context": {**every["service_context"], "service": "no-such-service"},
+        }
+        results = {tool: await client.call_tool(tool, arguments) for tool, arguments in calls.items()}
+        required = await client.call_tool("get_incident", {"incident": None})
+    for tool in ("neighbourhood", "search", "recent_changes"):
+        assert not results[tool].is_error, results[tool].content
+    # Past its arguments: a service the map lacks.
+    assert "service 'no-such-service' not found" in results["service_context"].content[0].text  # type: ignore[union-attr]
+    # A required argument is not left out: it is still missing.
+    assert required.is_error
+    assert "`incident` must be a non-empty string, not null" in required.content[0].text  # type: ignore[union-attr]
 
 
 async def test_each_older_name_a_tool_takes_is_one_the_http_api_refuses_naming_its_own(

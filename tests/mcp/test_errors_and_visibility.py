@@ -64,6 +64,19 @@ async def error_of(server: MCPServer, tool: str, **arguments: Any) -> str:
             "invalid arguments: unknown severity 'SEV9': the map knows 'Critical', 'Major', 'Minor'",
         ),
         ("find_similar_incidents", {"incident": "INC-1", "name": "x"}, "pass exactly one of `incident`"),
+        # Dropped in silence, they were: the answer never weighed the services the agent suspected.
+        (
+            "find_similar_incidents",
+            {"incident": "INC-1", "services": ["checkout-api"], "summary": "5xx"},
+            "invalid arguments: `summary`, `services` describe an incident that is not in the map (with "
+            "`name`); 'INC-1' is matched as the map holds it (its own services, severity and start): "
+            "leave them out, or describe the incident with `name` instead of `incident`",
+        ),
+        (
+            "find_similar_incidents",
+            {"incident": "INC-1", "severity": "Minor"},
+            "`severity` describes an incident that is not in the map",
+        ),
         # The advice is said once: how to name a service, then where the agent finds one.
         (
             "service_context",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from precedent.investigation import Change
-from precedent.mcp.render import render_changes, render_neighbourhood
+from precedent.investigation import Change, IncidentBrief, Person, ServiceContext, TeamInfo
+from precedent.mcp.render import render_changes, render_neighbourhood, render_service
 from precedent.model import Edge, Node, Subgraph
-from precedent.responses import ChangesResponse, NeighbourhoodResponse
+from precedent.responses import ChangesResponse, NeighbourhoodResponse, ServiceContextResponse
 
 AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 CHANGE = Change(
@@ -76,3 +76,32 @@ def test_an_investigation_in_a_neighbourhood_is_named_as_an_investigation() -> N
     )
     text = render_neighbourhood(NeighbourhoodResponse.from_subgraph(subgraph))
     assert "investigation of INC-201 -INVESTIGATES-> INC-201" in text.splitlines()
+
+
+def test_a_service_context_says_what_its_text_leaves_out() -> None:
+    # Ten recent incidents and eight members were shown, and the rest dropped without a word.
+    person = Person(id="u", name="Someone")
+    team = TeamInfo(id="t", name="Payments", members=tuple(replace(person, id=f"u{i}") for i in range(11)))
+    brief = IncidentBrief(
+        id="i",
+        reference="INC-1",
+        name="Down",
+        status="Closed",
+        severity=None,
+        started_at=AT,
+        active=False,
+        service="payments-api",
+    )
+    service = ServiceContext(
+        id="s",
+        name="payments-api",
+        teams=(team,),
+        on_call=(),
+        upstream=(),
+        downstream=(),
+        recent_incidents=tuple(replace(brief, id=f"i{i}") for i in range(13)),
+        active_incidents=(),
+    )
+    text = render_service(ServiceContextResponse(service=service, changes=[], at=AT, change_window_hours=24))
+    assert "owned by Payments (" + ", ".join(["Someone"] * 8) + " and 3 more)" in text
+    assert "recent incidents: 3 more (`service.recent_incidents` in the structured content)" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from mcp import Client
 
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
+from precedent.graph_schema import load_schema
 from precedent.investigation import build_investigation, save
 from precedent.mcp import SCHEMA_URI, SERVICES_URI
 from precedent.model import PUBLIC_VIEWER
@@ -62,6 +64,35 @@ async def test_lists_every_tool_with_schemas_an_agent_can_follow(public_server: 
         for name, spec in tool.input_schema["properties"].items():
             assert spec.get("description"), f"{tool.name}.{name} has no description"
     assert tools["get_incident"].input_schema["required"] == ["incident"]
+    # The names a neighbourhood takes are in its schema: the model had to guess "SERVICE" or
+    # "depends_on", be refused, and call again, as the resource naming them is often not readable.
+    walk = tools["neighbourhood"].input_schema["properties"]
+    schema = load_schema()
+    for argument, names in (("label", schema.node_labels), ("labels", schema.node_labels)):
+        assert walk[argument]["items"]["enum"] == sorted(names)
+    for argument, names in (("rel", schema.edge_types), ("relationships", schema.edge_types)):
+        assert walk[argument]["items"]["enum"] == sorted(names)
+
+
+async def test_the_instructions_say_how_to_start_on_a_new_incident_in_names_the_tools_take(
+    public_server: MCPServer,
+) -> None:
+    # They listed the tools, but not which to call first when an incident was just declared, and
+    # not that one the map does not hold yet is described with find_similar_incidents' `name`.
+    async with Client(public_server) as client:
+        instructions = client.instructions or ""
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    start = instructions.split("When an incident was just declared:", 1)[1]
+    assert {tool for tool in tools if tool in start} == {
+        "find_similar_incidents",
+        "get_investigation",
+        "service_context",
+    }
+    for argument in re.findall(r"`(\w+)`", start):
+        assert argument in tools["find_similar_incidents"].input_schema["properties"], argument
+    # Said where the tool is described too: not every client hands the model the instructions.
+    investigation = tools["get_investigation"].description or ""
+    assert "not synced yet, describe it\nto find_similar_incidents (`name`" in investigation
 
 
 async def test_find_similar_by_reference_and_by_description(public_server: MCPServer, org: Org) -> None:
@@ -131,6 +162,29 @@ async def test_get_investigation_builds_one(public_server: MCPServer, org: Org) 
     assert f"precedent investigate {ref}" in text
 
 
+async def test_get_investigations_text_names_its_open_follow_ups_and_changes(
+    public_server: MCPServer, runtime: Runtime
+) -> None:
+    # The text was the Slack summary alone: no follow-ups, three changes named without ids, so
+    # an agent reading it was told of no open follow-up the structured content held.
+    incidents = [n.id async for n in runtime.store.scan_nodes(["Incident"]) if n.visibility == "public"]
+    texts = {}
+    for incident in sorted(incidents)[-8:]:  # the newest: they have the most precedents
+        body, text = await call(public_server, "get_investigation", incident=incident, similar=10)
+        texts[incident] = (body, text)
+    with_follow_ups = [(b, t) for b, t in texts.values() if b["follow_ups"]]
+    assert with_follow_ups, "some investigation of the generated history cites open follow-ups"
+    for body, text in with_follow_ups:
+        for follow_up in body["follow_ups"]:
+            assert f"- {follow_up['title']} (" in text
+            assert f"[{follow_up['id']}]" in text
+    for body, text in texts.values():
+        for change in body["changes"][:10]:
+            assert f"[{change['id']}]" in text
+        if not body["follow_ups"]:
+            assert "Open follow-ups of similar incidents: none" in text
+
+
 async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(org.data_dir, data_dir)
@@ -143,6 +197,9 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
             )
             await save(store, investigation)
             body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+            _, rebuilt = await call(
+                server_for(runtime), "get_investigation", incident=org.public.id, rebuild=True
+            )
             # Closed with its incident: the tool says so, in the text and the structured answer.
             closed_at = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
             assert await StoreInvestigationCloser(store, clock=lambda: closed_at)(org.public.id)
@@ -153,6 +210,12 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert f"(stored investigation {investigation.id}, built" in text
     assert "not stored" not in text
     assert body["superseded_by"] is None
+    # Built afresh as rebuild asked: the text said "no stored investigation of INC-n exists".
+    assert "no stored investigation" not in rebuilt
+    assert (
+        f"The latest stored investigation of {org.public.properties['reference']} is {investigation.id}"
+        in rebuilt
+    )
     # Its incident was closed before this build: the text said nothing of it, and closed_at was
     # null, so an agent read it as a live incident where the page said "(now Closed)".
     ref, status = org.public.properties["reference"], org.public.properties["status"]
@@ -161,6 +224,30 @@ async def test_get_investigation_names_a_stored_one_by_its_id(org: Org, tmp_path
     assert text.startswith(f"{ref} is closed ({status}): this investigation is what was known")
     assert closed["closed_at"] == "2026-12-04T09:30:00.000000Z"
     assert closed_text.startswith(f"{ref} is closed ({status}) since 2026-12-04 09:30 UTC")
+
+
+async def test_a_neighbourhood_shows_an_investigation_without_its_serialised_result(
+    org: Org, tmp_path: Path
+) -> None:
+    # Each Investigation node carried result_json, the whole investigation as escaped JSON: the
+    # demo's INC-201 at one hop was 25 kB, four fifths of it that one string.
+    data_dir = tmp_path / "data"
+    shutil.copytree(org.data_dir, data_dir)
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    await store.open()
+    try:
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384)) as runtime:
+            investigation = await build_investigation(
+                IncidentQuery(org.public.id), runtime.investigation_collaborators, PUBLIC_VIEWER
+            )
+            await save(store, investigation)
+            body, _ = await call(server_for(runtime), "neighbourhood", incident=org.public.id, depth=1)
+    finally:
+        await store.close()
+    (node,) = [n for n in body["nodes"] if n["label"] == "Investigation"]
+    assert node["id"] == investigation.id
+    assert node["properties"]["incident_id"] == org.public.id
+    assert "result_json" not in node["properties"]
 
 
 async def test_service_context_and_its_changes(public_server: MCPServer, org: Org) -> None:
@@ -188,6 +275,25 @@ async def test_recent_changes_per_service_and_across_the_map(public_server: MCPS
     long_ago = (datetime.now(UTC) - timedelta(days=3650)).isoformat()
     empty, _ = await call(public_server, "recent_changes", until=long_ago, hours=1)
     assert empty["changes"] == []
+
+
+async def test_recent_changes_says_when_the_window_holds_more_than_it_lists(
+    public_server: MCPServer, org: Org
+) -> None:
+    # Cut at `limit` in silence: an agent read the 50 newest of a busy week as all of that week.
+    name = str(org.service.properties["name"])
+    every, _ = await call(public_server, "recent_changes", service=name, hours=24 * 90, limit=500)
+    assert not every["truncated"]
+    assert len(every["changes"]) > 2
+    cut, text = await call(public_server, "recent_changes", service=name, hours=24 * 90, limit=2)
+    assert cut["truncated"]
+    assert [c["id"] for c in cut["changes"]] == [c["id"] for c in every["changes"][:2]]
+    assert "(only the newest 2: the window holds more; raise `limit`" in text
+    exact, text = await call(
+        public_server, "recent_changes", service=name, hours=24 * 90, limit=len(every["changes"])
+    )
+    assert not exact["truncated"]
+    assert "only the newest" not in text
 
 
 async def test_neighbourhood_of_an_incident_and_of_a_service(public_server: MCPServer, org: Org) -> None:
@@ -268,6 +374,34 @@ async def test_a_search_hit_from_an_incident_names_its_reference(public_server: 
         assert reference.startswith("INC-"), hit
         assert f"(on {reference})" in text
         assert f"(incident {hit['node']['properties']['incident_id']})" not in text
+
+
+async def test_a_follow_up_or_incident_hit_says_its_status(public_server: MCPServer) -> None:
+    # A completed follow-up and an outstanding one read alike: an agent looking for what is still
+    # owed took every hit for open.
+    body, text = await call(public_server, "search", q="add", kinds=["follow_up", "incident"], limit=50)
+    assert {h["node"]["label"] for h in body["hits"]} == {"FollowUp", "Incident"}
+    lines = text.splitlines()
+    for hit in body["hits"]:
+        node = hit["node"]
+        (line,) = [line for line in lines if f"[{node['id']}]" in line]
+        assert (
+            f", {node['properties']['status']}) score" in line
+            or f"({node['properties']['status']}) score" in line
+        )
+
+
+async def test_similar_names_the_open_follow_ups_of_each_result(public_server: MCPServer, org: Org) -> None:
+    # It said "open follow-ups: 2", a count naming nothing an agent could act on or look up.
+    name = str(org.service.properties["name"])
+    body, text = await call(
+        public_server, "find_similar_incidents", name="Elevated errors", services=[name], limit=30
+    )
+    owing = [r for r in body["results"] if any(f["open"] for f in r["explanation"]["lesson"]["follow_ups"])]
+    assert owing, "some similar incident of the generated history has an open follow-up"
+    for result in owing:
+        still_open = [f for f in result["explanation"]["lesson"]["follow_ups"] if f["open"]]
+        assert f"open follow-ups ({len(still_open)}): {still_open[0]['title']}" in text
 
 
 async def test_resources_describe_the_schema_and_the_services(public_server: MCPServer, org: Org) -> None:

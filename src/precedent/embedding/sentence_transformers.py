@@ -9,11 +9,12 @@ budget and the tokenizer, so ingest sizes texts to fit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from precedent.embedding.base import TokenCounter
 from precedent.errors import EmbeddingError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import numpy.typing as npt
     from sentence_transformers import SentenceTransformer
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MODEL", "SentenceTransformerEmbedder", "resolve_model_path"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+T = TypeVar("T")
 
 
 def resolve_model_path(model: str) -> str:
@@ -60,6 +63,40 @@ def _thread_lock_for_tqdm() -> None:
     from tqdm import tqdm
 
     tqdm.set_lock(threading.RLock())
+
+
+async def _on_a_daemon_thread(work: Callable[[], T]) -> T:
+    """``work()``, run on a thread of its own that does not hold the process open.
+
+    A load takes seconds (half a minute on a small machine), and a process may end meanwhile:
+    ``precedent mcp`` loads the model in the background and an MCP client that closes stdin at
+    once (having listed the tools) ends it. On the loop's executor, as ``asyncio.to_thread`` runs
+    it, ``asyncio.run`` waited for the load to finish before the process could exit.
+
+    Raises:
+        Exception: whatever ``work`` raised.
+    """
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if outcome.done():  # cancelled: the waiter is gone
+            return
+        if error is not None:
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # handed to the waiter, raised there
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="precedent-model-load", daemon=True).start()
+    return await outcome
 
 
 class SentenceTransformerEmbedder:
@@ -100,7 +137,7 @@ class SentenceTransformerEmbedder:
         """Load the model (once). Never downloads: Hugging Face hub access is kept offline."""
         async with self._load_lock:
             if self._model is None:
-                self._model = await asyncio.to_thread(self._load_sync)
+                self._model = await _on_a_daemon_thread(self._load_sync)
 
     def _load_sync(self) -> SentenceTransformer:
         # Weights must come from disk; a hub download at run time is never acceptable here.

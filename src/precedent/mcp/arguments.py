@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from pydantic import ValidationError
 
-__all__ = ["argument_errors", "mistyped_arguments", "renamed", "unknown_arguments"]
+__all__ = ["argument_errors", "mistyped_arguments", "nulls_left_out", "renamed", "unknown_arguments"]
 
 T = TypeVar("T")
 
@@ -103,6 +103,21 @@ def unknown_arguments(tool: str, arguments: Mapping[str, object], schema: Mappin
     names = ", ".join(f"`{name}`" for name in unknown)
     takes = ", ".join(known) if known else "no arguments"
     return f"invalid arguments: {tool} takes no {names}; it takes {takes}"
+
+
+def nulls_left_out(arguments: Mapping[str, object], schema: Mapping[str, Any]) -> dict[str, object]:
+    """``arguments`` without the nulls sent for arguments that have a default: those are left out.
+
+    Many models fill every optional argument of a schema, sending ``null`` for those they mean
+    to leave out (``"label": null``); refused as "must be a list", the first call failed. A null
+    for an argument without a default (a required one) is kept, and refused as not what it takes.
+    """
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    return {
+        name: value
+        for name, value in arguments.items()
+        if value is not None or "default" not in properties.get(name, {})
+    }
 
 
 def renamed(name: str, value: T | None, older: str, older_value: T | None) -> T | None:

@@ -87,8 +87,12 @@ def render_similar(response: SimilarResponse) -> str:
             lines.append(f"   {why.lesson.cause_said}: {_short(why.lesson.root_cause)}")
         if why.lesson.resolution:
             lines.append(f"   {why.lesson.fix_said}: {_short(why.lesson.resolution)}")
-        if why.lesson.open_follow_ups:
-            lines.append(f"   open follow-ups: {why.lesson.open_follow_ups}")
+        # Titles, not a count: the agent is asked what is still owed, and a count names nothing.
+        still_open = [f for f in why.lesson.follow_ups if f.open]
+        if still_open:
+            shown = "; ".join(f.title + (f" ({f.priority})" if f.priority else "") for f in still_open[:3])
+            more = f"; and {len(still_open) - 3} more" if len(still_open) > 3 else ""
+            lines.append(f"   open follow-ups ({len(still_open)}): {shown}{more}")
     return "\n".join(lines)
 
 
@@ -134,8 +138,8 @@ def _change_line(change: Change) -> str:
 def _service_lines(service: ServiceContext) -> list[str]:
     lines = [f"{service.name} [{service.id}]"]
     for team in service.teams:
-        members = ", ".join(m.name for m in team.members[:8])
-        lines.append(f"owned by {team.name}" + (f" ({members})" if members else ""))
+        members = ", ".join(m.name for m in team.members[:8]) + _more(len(team.members) - 8)
+        lines.append(f"owned by {team.name}" + (f" ({members})" if team.members else ""))
     for shift in service.on_call:
         said = shift.provenance or shift.source
         lines.append(f"on call: {shift.person.name} ({shift.schedule_name}, {said})")
@@ -150,7 +154,15 @@ def _service_lines(service: ServiceContext) -> list[str]:
         lines.append(
             f"recent incident: {brief.reference or brief.id} {brief.name} ({_when(brief.started_at)}){active}"
         )
+    if len(service.recent_incidents) > 10:
+        left = len(service.recent_incidents) - 10
+        lines.append(f"recent incidents: {left} more (`service.recent_incidents` in the structured content)")
     return lines
+
+
+def _more(left: int) -> str:
+    """`` and 3 more`` after a list cut short; nothing when it was not."""
+    return f" and {left} more" if left > 0 else ""
 
 
 def render_service(response: ServiceContextResponse) -> str:
@@ -166,18 +178,59 @@ def render_changes(response: ChangesResponse) -> str:
     scope = response.service or "the whole map"
     lines = [f"Changes to {scope} from {_when(response.since)} to {_when(response.until)}:"]
     lines += [_change_line(c) for c in response.changes] or ["- none"]
+    if response.truncated:
+        lines.append(
+            f"(only the newest {len(response.changes)}: the window holds more; raise `limit` or narrow "
+            "the window with `until` and `hours` to see the older ones)"
+        )
     return "\n".join(lines)
 
 
-def render_investigation(response: InvestigationResponse, *, stored: bool = True) -> str:
-    """The investigation's own markdown summary, with its id when it is stored.
+# Changes listed by an investigation's text; the rest are counted and left to the structured content.
+_MOST_CHANGES = 10
+
+
+def _investigation_details(response: InvestigationResponse) -> str:
+    """The changes (each with its id) and the open follow-ups the summary has no room for.
+
+    The summary is written for Slack: 15 lines, three changes named without ids, no follow-ups.
+    An agent that reads the text alone learnt none of the open follow-ups the response holds.
+    """
+    lines: list[str] = []
+    if response.changes:
+        lines.append(f"Changes near it ({len(response.changes)}, newest first):")
+        lines += [_change_line(c) for c in response.changes[:_MOST_CHANGES]]
+        if len(response.changes) > _MOST_CHANGES:
+            more = len(response.changes) - _MOST_CHANGES
+            lines.append(f"- and {more} more (`changes` in the structured content; or recent_changes)")
+    if response.follow_ups:
+        lines.append(f"Open follow-ups of similar incidents ({len(response.follow_ups)}):")
+        for follow_up in response.follow_ups:
+            said = ", ".join(x for x in (follow_up.status, follow_up.priority) if x)
+            source = follow_up.incident_reference or follow_up.incident_id
+            lines.append(
+                f"- {follow_up.title}" + (f" ({said})" if said else "") + f", from {source} [{follow_up.id}]"
+            )
+    else:
+        lines.append("Open follow-ups of similar incidents: none")
+    return "\n".join(lines)
+
+
+def render_investigation(
+    response: InvestigationResponse, *, stored: bool = True, kept: str | None = None
+) -> str:
+    """The investigation's own markdown summary, its changes and open follow-ups, and its id when
+    it is stored.
 
     Args:
         response: The investigation.
         stored: Whether it was read from the map; one built for this answer only has an id that
             names nothing, so the text says so and how to keep one instead.
+        kept: The latest stored investigation's id, when one is stored but this one was built
+            afresh (``rebuild``): the text said none was stored.
     """
     top = f"{response.closed_note}\n\n" if response.closed_note else ""
+    body = f"{response.summary_markdown}\n\n{_investigation_details(response)}"
     if stored:
         notes = [f"stored investigation {response.id}, built {_when(response.built_at)}"]
         if response.superseded_by and response.superseded_at:
@@ -185,10 +238,16 @@ def render_investigation(response: InvestigationResponse, *, stored: bool = True
             notes.append(f"{newer}: read that one")
         if response.closed_at and not top:
             notes.append(f"closed {_when(response.closed_at)}")
-        return f"{top}{response.summary_markdown}\n\n({'; '.join(notes)})"
+        return f"{top}{body}\n\n({'; '.join(notes)})"
     incident = response.incident.reference or response.incident.id
+    if kept is not None:
+        return (
+            f"{top}{body}\n\n(built just now for this answer, as `rebuild` asked, and not stored: its id "
+            f"names nothing that can be fetched later. The latest stored investigation of {incident} is "
+            f"{kept}: get_investigation answers it without `rebuild`.)"
+        )
     return (
-        f"{top}{response.summary_markdown}\n\n(built just now for this answer and not stored: no stored "
+        f"{top}{body}\n\n(built just now for this answer and not stored: no stored "
         f"investigation of {incident} exists, and this one's id names nothing that can be fetched "
         f"later. To keep one, store it with `GET /v1/incidents/{incident}/investigation` or "
         f"`precedent investigate {incident}`; incident.io webhooks store one when an incident is declared.)"
@@ -217,8 +276,12 @@ def render_search(response: SearchResponse) -> str:
     lines = [f"Search {response.query!r}: {len(response.hits)} hits"]
     for hit in response.hits:
         node = hit.node
-        of = f" (on {hit.incident_reference})" if hit.incident_reference else ""
-        lines.append(f"- {_named(node)}{of} score {hit.score}")
+        # A follow-up's or an incident's status: "outstanding" and "completed" read alike without it.
+        status = node.properties.get("status") if node.label in ("FollowUp", "Incident") else None
+        said = ", ".join(
+            str(x) for x in (f"on {hit.incident_reference}" if hit.incident_reference else None, status) if x
+        )
+        lines.append(f"- {_named(node)}" + (f" ({said})" if said else "") + f" score {hit.score}")
         if hit.snippet:
             lines.append(f"  {_short(hit.snippet)}")
     return "\n".join(lines)

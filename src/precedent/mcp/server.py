@@ -9,7 +9,12 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from pydantic import ValidationError
 
 from precedent import __version__
-from precedent.mcp.arguments import argument_errors, mistyped_arguments, unknown_arguments
+from precedent.mcp.arguments import (
+    argument_errors,
+    mistyped_arguments,
+    nulls_left_out,
+    unknown_arguments,
+)
 from precedent.mcp.resources import register_resources
 from precedent.mcp.state import ToolState
 from precedent.mcp.tools_incidents import register_incident_tools
@@ -38,6 +43,10 @@ post-mortems and follow-ups, services with owners, on-call schedules and depende
 - search: find incidents, post-mortems, follow-ups and services by words or meaning.
 Read precedent://schema for what the labels and relationships mean, precedent://services for names.
 Incidents are named by id or by reference (INC-123); services by id or name.
+When an incident was just declared: if the map holds it (INC-123), one call to get_investigation
+gives causes, similar incidents, owners, on-call, nearby changes and open follow-ups. If it does
+not yet, call find_similar_incidents with `name`, `summary` and `services` (what the responders
+wrote), then service_context for each affected service (owners, on-call, recent changes).
 """
 
 
@@ -57,6 +66,7 @@ class PrecedentServer(MCPServer):
         tool = tools.get(name)
         if tool is None:
             raise ToolError(f"Unknown tool: {name}; the tools are {', '.join(sorted(tools))}")
+        arguments = nulls_left_out(arguments, tool.input_schema)
         refused = unknown_arguments(name, arguments, tool.input_schema) or mistyped_arguments(
             arguments, tool.input_schema
         )

@@ -76,6 +76,37 @@ IncidentKey = Annotated[
 ]
 
 
+def _refuse_description_of(
+    incident: str, summary: str, services: tuple[str, ...], severity: str | None, declared_at: object
+) -> None:
+    """Refuse the arguments that describe an incident, given beside ``incident``.
+
+    The incident in the map is matched as the map holds it, so they would be dropped in silence:
+    an agent adding the services it suspects would read an answer that never weighed them.
+
+    Raises:
+        ValueError: naming the arguments given, and the two ways to ask.
+    """
+    given = [
+        f"`{name}`"
+        for name, value in (
+            ("summary", summary),
+            ("services", services),
+            ("severity", severity),
+            ("declared_at", declared_at),
+        )
+        if value not in (None, "", ())
+    ]
+    if given:
+        one = len(given) == 1
+        raise ValueError(
+            f"{', '.join(given)} {'describes' if one else 'describe'} an incident that is not in the map "
+            f"(with `name`); {incident!r} is matched as the map holds it (its own services, severity "
+            f"and start): leave {'it' if one else 'them'} out, or describe the incident with `name` "
+            "instead of `incident`"
+        )
+
+
 def register_incident_tools(server: MCPServer, state: ToolState) -> None:
     """Add ``find_similar_incidents``, ``get_incident`` and ``get_investigation`` to ``server``."""
 
@@ -85,7 +116,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         incident: Annotated[
             str | None,
             Field(
-                description="an incident in the map (id or INC-123); or leave out and describe one with name"
+                min_length=1,
+                description="an incident in the map (id or INC-123); or leave out and describe one with name",
             ),
         ] = None,
         name: Annotated[
@@ -96,19 +128,27 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             ),
         ] = None,
         summary: Annotated[
-            str, Field(max_length=SUMMARY_MAX_CHARS, description="what is known so far (with name)")
+            str,
+            Field(
+                max_length=SUMMARY_MAX_CHARS,
+                description="what is known so far (only with name)",
+            ),
         ] = "",
         services: Annotated[
             tuple[str, ...],
-            Field(max_length=SERVICES_MAX, description="affected services by id or name (with name)"),
+            Field(max_length=SERVICES_MAX, description="affected services by id or name (only with name)"),
         ] = (),
         severity: Annotated[
             str | None,
-            Field(description="a severity the map knows, as incident.io names it, in any case (with name)"),
+            Field(
+                description="a severity the map knows, as incident.io names it, in any case (only with name)"
+            ),
         ] = None,
         declared_at: Annotated[
             AwareDatetime | None,
-            Field(description="when it was declared, ISO 8601 with a time zone (with name; default now)"),
+            Field(
+                description="when it was declared, ISO 8601 with a time zone (only with name; default now)"
+            ),
         ] = None,
         before: Annotated[
             AwareDatetime | None,
@@ -125,6 +165,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         with tool_errors():
             if (incident is None) == (name is None):
                 raise ValueError("pass exactly one of `incident` (in the map) or `name` (described)")
+            if incident is not None:
+                _refuse_description_of(incident, summary, services, severity, declared_at)
             query: SimilarQuery
             if incident is not None:
                 query = IncidentQuery(incident)
@@ -182,6 +224,9 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
         (changes, precedents, dependencies), similar past incidents, owners and on-call of the
         affected services, nearby changes and open follow-ups. Returns the latest stored
         investigation, or builds one (without storing it) when there is none.
+
+        The incident must be in the map; for one just declared and not synced yet, describe it
+        to find_similar_incidents (`name`, `summary`, `services`) and ask service_context.
         """
         with tool_errors():
             # Checked first: a stored investigation is answered without them.
@@ -189,11 +234,13 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
             runtime = state.runtime()
             viewer = state.viewer(ctx)
             node = await runtime.catalog.incident(incident, viewer)
-            found = None if rebuild else await latest_for_incident(runtime.store, node.id, viewer)
+            latest = await latest_for_incident(runtime.store, node.id, viewer)
+            found = None if rebuild else latest
             stored = found is not None
             if found is None:
                 # Built on the spot and not stored: no page to link to.
                 collaborators = runtime.unstored_investigation_collaborators
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
             response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
-        return answer(response, render_investigation(response, stored=stored))
+        kept = latest.id if latest is not None and not stored else None
+        return answer(response, render_investigation(response, stored=stored, kept=kept))

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, JsonValue
 
 from precedent.browse import CHANGE_HOURS_DEFAULT, MAX_CHANGE_HOURS, MAX_CHANGES
 from precedent.errors import InvalidQuery
+from precedent.graph_schema import load_schema
 from precedent.investigation import (
     CHANGE_WINDOW_DEFAULT_HOURS,
     CHANGE_WINDOW_DESCRIPTION,
@@ -61,8 +62,18 @@ def _words(description: str) -> Any:
     return Field(description=description, json_schema_extra={"minLength": 1, "maxLength": SEARCH_MAX_CHARS})
 
 
+def _one_of(names: frozenset[str], description: str) -> Any:
+    """A list argument whose items are published as the schema's names: a model then sends a
+    label or a relationship type the map has on its first call, without reading
+    precedent://schema (which many clients do not let it read). Checked by the layer below, in
+    the words the API and the CLI use (``GraphSchema.check_label``)."""
+    enum: list[JsonValue] = list(sorted(names))
+    return Field(description=description, json_schema_extra={"items": {"type": "string", "enum": enum}})
+
+
 def register_map_tools(server: MCPServer, state: ToolState) -> None:
     """Add ``service_context``, ``neighbourhood``, ``search`` and ``recent_changes`` to ``server``."""
+    schema = load_schema()
 
     @read_only_tool(server, "Service context")
     async def service_context(
@@ -94,10 +105,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
     async def neighbourhood(
         ctx: Context,
         incident: Annotated[
-            str | None, Field(description="centre incident (id or INC-123); or give service")
+            str | None, Field(min_length=1, description="centre incident (id or INC-123); or give service")
         ] = None,
         service: Annotated[
-            str | None, Field(description="centre service (id or name); or give incident")
+            str | None, Field(min_length=1, description="centre service (id or name); or give incident")
         ] = None,
         depth: Annotated[
             int,
@@ -108,18 +119,20 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
             ),
         ] = DEFAULT_NEIGHBOURHOOD_DEPTH,
         label: Annotated[
-            tuple[str, ...], Field(description="only reach nodes with these labels (see precedent://schema)")
+            tuple[str, ...],
+            _one_of(schema.node_labels, "only reach nodes with these labels (see precedent://schema)"),
         ] = (),
         rel: Annotated[
             tuple[str, ...],
-            Field(description="only follow these relationship types (see precedent://schema)"),
+            _one_of(schema.edge_types, "only follow these relationship types (see precedent://schema)"),
         ] = (),
         labels: Annotated[
             tuple[str, ...],
-            Field(description="the older name of `label`, still accepted; pass one of the two"),
+            _one_of(schema.node_labels, "the older name of `label`, still accepted; pass one of the two"),
         ] = (),
         relationships: Annotated[
-            tuple[str, ...], Field(description="the older name of `rel`, still accepted; pass one of the two")
+            tuple[str, ...],
+            _one_of(schema.edge_types, "the older name of `rel`, still accepted; pass one of the two"),
         ] = (),
         after: After = None,
         before: Before = None,
@@ -192,7 +205,10 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
         ctx: Context,
         service: Annotated[
             str | None,
-            Field(description="only changes to this service (id or name); the whole map when left out"),
+            Field(
+                min_length=1,
+                description="only changes to this service (id or name); the whole map when left out",
+            ),
         ] = None,
         until: Annotated[AwareDatetime | None, Field(description="end of the window (default now)")] = None,
         hours: Hours = CHANGE_HOURS_DEFAULT,
@@ -214,7 +230,13 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 since=start,
                 until=end,
                 viewer=state.viewer(ctx),
-                limit=limit,
+                limit=limit + 1,  # one more than asked for tells whether the window holds more
             )
-            response = ChangesResponse(service=service, since=start, until=end, changes=list(changes))
+            response = ChangesResponse(
+                service=service,
+                since=start,
+                until=end,
+                changes=list(changes[:limit]),
+                truncated=len(changes) > limit,
+            )
         return answer(response, render_changes(response))

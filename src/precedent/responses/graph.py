@@ -24,8 +24,11 @@ PropertyValue = str | int | float | bool | list[str] | list[int] | list[float]
 
 # A writer's open converts the legacy merge property into an edge the visibility rule hides, but
 # a reader may open a map no writer has opened since: never show it. The content hash is the
-# ingest's own bookkeeping (what changed since the last sync), not a fact about the node.
-_INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY})
+# ingest's own bookkeeping (what changed since the last sync), not a fact about the node. An
+# investigation's serialised result (``investigation.persist``) is tens of kilobytes of escaped
+# JSON that ``GET /v1/investigations/{id}`` and MCP's get_investigation answer as a response: a
+# neighbourhood of one incident was four fifths that string, in an agent's context.
+_INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY, "result_json"})
 
 # A time the map stores as text (Python's isoformat: "+00:00", no fraction on a whole second) is
 # written as the response's own times (occurred_at) are, by ``utc_text``: one response said both.

@@ -187,3 +187,8 @@ class ChangesResponse(ResponseModel):
     since: datetime
     until: datetime
     changes: list[Change]
+    truncated: bool = Field(
+        default=False,
+        description="true when more changes fall in the window than were asked for: only the newest "
+        "are listed",
+    )
