@@ -7,7 +7,7 @@ import pytest
 
 from precedent.errors import NotFound
 from precedent.model import OWNER_VIEWER, Node
-from precedent.retrieval.catalog import NOT_SYNCED, Catalog, left_out, suggest_services
+from precedent.retrieval.catalog import NOT_SYNCED, Catalog, left_out, suggest_services, unknown_service
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
@@ -145,3 +145,21 @@ async def test_a_name_two_services_share_is_suggested_once(embedded_store: Graph
         [Node(id=f"svc-{org}", label="Service", properties={"name": "payments-api"}) for org in ("a", "b")]
     )
     assert await suggest_services(embedded_store, ["paymnts-api"]) == {"paymnts-api": ("payments-api",)}
+
+
+async def test_a_team_asked_for_as_a_service_is_said_to_be_a_team(embedded_store: GraphStore) -> None:
+    # An agent asked service_context("Identity"), the team owning auth-api, and was told "did you
+    # mean identity-service?", a service of another team.
+    await embedded_store.upsert_nodes(
+        [
+            Node("team-identity", "Team", {"name": "Identity"}),
+            Node("svc-identity", "Service", {"name": "identity-service"}),
+        ]
+    )
+    refused = await unknown_service(embedded_store, "identity")
+    assert refused.hint is not None
+    assert refused.hint.startswith("'identity' is a team, not a service")
+    assert "identity-service" in refused.hint
+    other = await unknown_service(embedded_store, "identty-service")
+    assert other.hint is not None
+    assert "is a team" not in other.hint

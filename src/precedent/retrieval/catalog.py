@@ -42,6 +42,7 @@ __all__ = [
 SERVICE_HINT = "name it by id, name, external id or alias"
 """What to do about a service no key names, wherever it was named (a path, a filter, a tool)."""
 _SUGGESTED = 3
+_TEAM_NAMES = ("name", "external_id", "aliases")
 # How alike a key and a service's name are to suggest it for a typo (difflib's ratio): one or two
 # letters off in a name of eight or more.
 _CLOSE = 0.8
@@ -299,6 +300,10 @@ async def unknown_service(store: GraphStore, key: str, *, field: str | None = No
     (``suggest_services``); ``field``: the filter that named it, if one did (``NotFound.field``)."""
     meant = (await suggest_services(store, [key]))[key]
     hint = f"{did_you_mean(meant)} {SERVICE_HINT}" if meant else SERVICE_HINT
+    # A responder (or an agent) asks for "Identity", the team on the page, where a service was
+    # wanted: "did you mean identity-service?" sent them to a service that may not be the team's.
+    if key.strip() and await store.find_nodes("Team", key.strip(), fields=_TEAM_NAMES):
+        hint = f"{key.strip()!r} is a team, not a service: look the team up for the services it owns; {hint}"
     return NotFound("service", key, hint=hint, field=field)
 
 
