@@ -219,6 +219,20 @@ async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(t
     assert loader.loads == 0  # said before the model's load, and before Neo4j was asked for
 
 
+async def test_a_service_is_told_of_a_neo4j_it_cannot_reach_before_it_loads_the_model(
+    tmp_path: Path,
+) -> None:
+    # `precedent worker` (and each `serve` worker) loaded the model, seconds, and only then
+    # learnt that Neo4j's URI or password was wrong.
+    loader = ModelLoader()
+    runtime = Runtime(
+        settings=_neo4j_on_a_closed_port(tmp_path, wait=0), options=WORKER_OPTIONS, model_loader=loader
+    )
+    with pytest.raises(StoreUnavailable, match="unreachable"):
+        await runtime.open()
+    assert loader.loads == 0
+
+
 async def test_a_service_whose_entry_point_made_the_start_up_checks_does_not_make_them_again(
     data_dir: Path,
 ) -> None:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from precedent.ingest import Progress, SyncReport
     from precedent.store import GraphStore, Inbox
 
-__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_model", "check_before_workers", "load_model"]
+__all__ = ["Runtime", "RuntimeOptions", "back_up", "check_before_model", "check_before_start", "load_model"]
 
 log = logging.getLogger("precedent.runtime")
 
@@ -76,10 +76,10 @@ class RuntimeOptions:
             ``worker`` command serves no HTTP and only drains the inbox.
         service: A process that runs until stopped, which compose or systemd start beside
             Neo4j: ``serve`` (each of its workers) and ``worker``. Before the model loads it
-            checks what would stop it (``check_before_model``: the embedding cache's directory
-            among them), and it waits up to ``neo4j_start_wait_seconds`` for a Neo4j not up yet;
-            a command someone typed fails at once instead.
-        checked_before_model: The entry point made ``check_before_model``'s checks itself, so a
+            checks what would stop it (``check_before_start``: the embedding cache's directory
+            among them, and Neo4j, waited for up to ``neo4j_start_wait_seconds`` when not up
+            yet); a command someone typed fails at once instead.
+        checked_before_model: The entry point made ``check_before_start``'s checks itself, so a
             service does not make them again (``serve`` in one process: its refusal is a
             command's error, said before uvicorn starts).
         waits_for_store: Wait for a Neo4j not up yet as a service does, without a service's other
@@ -260,7 +260,7 @@ class Runtime:
             if not self._options.service:
                 _check_the_map(settings, read_only=self._options.read_only)
             elif not self._options.checked_before_model:
-                check_before_model(settings, read_only=self._options.read_only)
+                await check_before_start(settings, read_only=self._options.read_only)
         embedder = self._given_embedder
         dimensions: int | None = embedder.dimensions if embedder is not None else None
         if embedder is None and self._options.model:
@@ -524,8 +524,8 @@ def check_before_model(settings: Settings, *, read_only: bool = False) -> None:
     """Find, in a second and without the model, what in the settings would stop a service starting.
 
     The start-up checks of every process that runs until stopped (``RuntimeOptions.service``),
-    which the model's load, seconds to minutes, would otherwise come before; ``serve`` also makes
-    them before anything else.
+    which the model's load, seconds to minutes, would otherwise come before; ``check_before_start``
+    makes them, then Neo4j's.
 
     Args:
         settings: The settings read at the entry point.
@@ -558,18 +558,22 @@ def _cache_path(settings: Settings) -> Path:
     return settings.data_dir / "embedding-cache.sqlite"
 
 
-async def check_before_workers(settings: Settings) -> None:
-    """Find, without the model, what would stop every ``serve`` worker starting.
+async def check_before_start(settings: Settings, *, read_only: bool = False) -> None:
+    """``check_before_model``'s checks, then Neo4j's: what would stop a service, found before
+    its model loads.
 
-    Each worker would otherwise load the model and then fail. Neo4j is waited for as each
-    service waits for it (``neo4j_start_wait_seconds``), so a ``serve --workers`` started beside
-    it by compose or systemd starts once it is up rather than exit.
+    A service (``serve`` in one process or several, each of its workers, ``worker``) would
+    otherwise load the model, seconds to minutes, and only then learn that Neo4j's URI or
+    password is wrong. Neo4j is waited for up to ``neo4j_start_wait_seconds``, so one started
+    beside the service by compose or systemd is waited for rather than exited on.
 
     Raises:
-        ConfigError: if a webhook signing secret is malformed.
-        StoreUnavailable: if Neo4j cannot be reached, refuses the credentials or lacks the database.
+        ConfigError: as ``check_before_model``.
+        StoreUnavailable: as ``check_before_model``, or if Neo4j cannot be reached, refuses the
+            credentials or lacks the database.
+        StoreLocked: as ``check_before_model``.
     """
-    check_before_model(settings)
+    check_before_model(settings, read_only=read_only)
     if settings.store == "neo4j":
         from precedent.store.neo4j import check_reachable
 

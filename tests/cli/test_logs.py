@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,9 @@ import httpx
 import pytest
 
 from precedent.cli.logs import configure_logging
+from precedent.errors import StoreUnavailable
+from precedent.store import until_up
+from precedent.store.neo4j import check_reachable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +26,7 @@ def restored_logging() -> Iterator[None]:
     """Put the root handlers and the library levels back as they were (pytest's capture uses them)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    names = ("httpx", "httpcore", "sentence_transformers", "neo4j.session")
+    names = ("httpx", "httpcore", "sentence_transformers", "neo4j.session", "neo4j.pool")
     levels = {name: logging.getLogger(name).level for name in names}
     yield
     root.handlers[:] = handlers
@@ -70,6 +75,44 @@ def test_the_neo4j_drivers_retry_warnings_are_left_out_at_info_and_kept_at_debug
     configure_logging("DEBUG", "text")
     logging.getLogger("neo4j.session").warning(retrying)
     assert retrying in capsys.readouterr().err
+
+
+def _neo4j_on_a_refused_port() -> str:
+    """A ``neo4j://`` URI (routing, as a cluster's) on a loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"neo4j://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _lines(err: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.usefixtures("restored_logging")
+async def test_the_neo4j_drivers_routing_errors_are_left_out_at_info_beside_precedents_own_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # While Neo4j was down, every attempt (and every request) came with the driver's
+    # "ERROR neo4j.pool Unable to retrieve routing information" beside Precedent's one WARNING
+    # saying so: anyone alerting on ERROR lines was paged by the driver's, several times a request.
+    uri = _neo4j_on_a_refused_port()
+    configure_logging("INFO", "json")
+    with pytest.raises(StoreUnavailable, match="Unable to retrieve routing information"):
+        # One attempt, one wait, one more: a refused port answers within the second.
+        await until_up(lambda: check_reachable(uri, None, "neo4j"), 1, interval=1)
+    said = _lines(capsys.readouterr().err)
+    errors = [(line["logger"], line["message"]) for line in said if line["level"] == "ERROR"]
+    assert len(errors) == 1, errors  # Precedent's own, once it stops waiting
+    assert errors[0][0] == "precedent.store"
+    assert str(errors[0][1]).startswith("the store did not come up in 1 s")
+    waits = [line for line in said if line["logger"] == "precedent.store" and line["level"] == "WARNING"]
+    assert waits, said
+    assert all(f"Neo4j at {uri} is unreachable" in str(line["message"]) for line in waits), waits
+    configure_logging("DEBUG", "json")  # at DEBUG, everything is wanted
+    with pytest.raises(StoreUnavailable):
+        await check_reachable(uri, None, "neo4j")
+    kept = [(line["logger"], line["level"]) for line in _lines(capsys.readouterr().err)]
+    assert ("neo4j.pool", "ERROR") in kept
 
 
 @pytest.mark.model

@@ -15,16 +15,22 @@ from tests.cli.output import said
 from tests.support.cli_process import ROOT, cli_env
 
 
-def test_a_neo4j_it_cannot_reach_is_one_line_not_a_traceback(
-    unreachable_neo4j: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+def test_a_failure_at_the_apps_start_is_one_line_not_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The app logged "precedent cannot start: ..." and uvicorn then logged the forty-line
-    # exception group Litestar formats, on every bad setting found at start-up.
+    # exception group Litestar formats, on every bad setting found at start-up. A model that
+    # cannot be loaded is found only there (a Neo4j it cannot reach is found before: below).
+    monkeypatch.setenv("PRECEDENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", str(tmp_path / "no-model-here"))
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--port", "0"])
     assert exited.value.code == 3  # uvicorn's start-up failure
     err = capsys.readouterr().err
-    assert f"precedent cannot start: Neo4j at {unreachable_neo4j} is unreachable" in err
+    assert "precedent cannot start: cannot load embedding model" in err
     # uvicorn's own lines, read as records: an earlier test in this process that ran uvicorn with
     # its default logging left its logger a handler on the stderr of that time, not this test's.
     uvicorn = [r for r in caplog.records if r.name.startswith("uvicorn")]
@@ -32,6 +38,25 @@ def test_a_neo4j_it_cannot_reach_is_one_line_not_a_traceback(
     assert "Application startup failed" in said
     assert "Traceback" not in said, said
     assert not any(r.exc_info for r in uvicorn)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_neo4j_it_cannot_reach_is_said_before_the_model_loads_in_one_process_as_in_several(
+    workers: str,
+    unreachable_neo4j: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Only `--workers` checked Neo4j before the model: one process loaded the model (seconds),
+    # then waited for Neo4j, and said a wrong URI or password as the app's failed start (exit
+    # code 3). A model that cannot be loaded shows which came first.
+    monkeypatch.setenv("PRECEDENT_EMBEDDING_MODEL", str(tmp_path / "no-model-here"))
+    assert main(["serve", "--port", "0", "--workers", workers]) == 1  # a command's error
+    text = said(capsys)
+    assert f"error: Neo4j at {unreachable_neo4j} is unreachable" in text
+    assert "embedding model" not in text
+    assert "Application startup" not in text
 
 
 async def _lifespan(failure: BaseException) -> list[Message]:

@@ -122,8 +122,8 @@ def create_app(
         embedder: The embedder matching ``store``'s vectors; required with ``store``.
         webhooks: A webhook service (tests); otherwise the runtime builds one from settings, with
             its inbox beside the store and a worker running in this process.
-        checked_before_model: The caller made ``runtime.check_before_model``'s checks (``serve``
-            does, before it binds), so the start-up does not make them again.
+        checked_before_model: The caller made ``runtime.check_before_start``'s checks (``serve``
+            does, once it has bound its port), so the start-up does not make them again.
 
     Raises:
         ConfigError: if ``store`` is given without its ``embedder``.

@@ -60,6 +60,14 @@ _RETRYING = ("neo4j.session",)
 be retried in 1.1s" while the server is down): a failure that outlasts them is logged by Precedent
 in one line saying what to do, so they only multiply an outage's lines."""
 
+_ROUTING = ("neo4j.pool",)
+"""Libraries whose ERROR lines repeat, on every attempt, a failure Precedent says in its own words:
+while Neo4j is down the driver's pool logs "Unable to retrieve routing information" (its only line
+above DEBUG) several times per request or start-up attempt, beside Precedent's one WARNING per
+request ("request refused ... status=503 ... StoreUnavailable: ...", which quotes that reason) or
+per attempt ("waiting for the store: ..."). Anyone alerting on ERROR lines was paged by the
+driver's; they are left out below DEBUG, and kept at DEBUG."""
+
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to ``sys.stderr`` as it is when a record is emitted, as logging's last resort does.
@@ -93,3 +101,5 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     for name in _RETRYING:
         logging.getLogger(name).setLevel(logging.ERROR if quiet else logging.NOTSET)
+    for name in _ROUTING:
+        logging.getLogger(name).setLevel(logging.CRITICAL if quiet else logging.NOTSET)

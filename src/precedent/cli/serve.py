@@ -27,7 +27,7 @@ from precedent.cli.supervisor import Supervisor
 from precedent.config import Settings, share_with_workers
 from precedent.errors import ConfigError
 from precedent.metrics import forget_this_process
-from precedent.runtime import check_before_model, check_before_workers
+from precedent.runtime import check_before_start
 
 if TYPE_CHECKING:
     import argparse
@@ -106,13 +106,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     host, port = settings.host, settings.port
     workers = check_workers(settings, args.workers)
     if workers > 1:  # on Neo4j (check_workers), which any number of processes write
-        await check_before_workers(settings)
+        # Each worker would otherwise load the model and then fail.
+        await check_before_start(settings)
         return _serve_workers(settings, host=host, port=port, workers=workers)
     listener = bind_listener(host, port, command="precedent serve")
-    # One line now, a command's error, rather than the app's failed start (uvicorn's exit code 3);
-    # the app's start then leaves them out (checked_before_model).
+    # One line now, a command's error, rather than the app's failed start (uvicorn's exit code 3),
+    # and before the model's load: a wrong Neo4j URI or password was said only once the model had
+    # loaded. The app's start then leaves them out (checked_before_model).
     try:
-        check_before_model(settings)
+        await check_before_start(settings)
     except BaseException:
         listener.close()
         raise
