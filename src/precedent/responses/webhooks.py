@@ -22,7 +22,12 @@ class ReceiptResponse(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(description="the webhook-id header")
+    id: str = Field(
+        description=(
+            "the id the delivery is kept under: its webhook-id header, followed by ~ and 16 hex digits "
+            "of the body's SHA-256 when that id came before with another body"
+        )
+    )
     event_type: str
     status: Literal["accepted", "duplicate", "ignored"] = Field(
         description="accepted: new, to be processed; duplicate: seen before; ignored: recorded only"
