@@ -69,8 +69,8 @@ def check_cache_writable(path: Path) -> None:
 def _unwritable(path: Path, exc: Exception) -> ConfigError:
     return ConfigError(
         f"cannot write the embedding cache in {path.parent} ({path.name}: {exc}): make that "
-        "directory writable by this user, or point PRECEDENT_DATA_DIR at one that is (with "
-        "Neo4j it holds only this cache)"
+        "directory writable by this user, with free space on its disk, or point PRECEDENT_DATA_DIR "
+        "at one that is (with Neo4j it holds only this cache)"
     )
 
 
