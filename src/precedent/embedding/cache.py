@@ -94,7 +94,7 @@ class CachedEmbedder:
         self._path = path
         self._memory: dict[str, npt.NDArray[np.float32]] = {}
         self._db: sqlite3.Connection | None = None
-        self._failing = False  # the file failed last time: said once, until it works again
+        self._failing: set[str] = set()  # reading, writing: said once each, until it works again
         self.hits = 0
         self.misses = 0
 
@@ -135,8 +135,8 @@ class CachedEmbedder:
         try:
             result = await asyncio.to_thread(work, argument)
         except (OSError, sqlite3.Error) as exc:
-            if not self._failing:
-                self._failing = True
+            if action not in self._failing:
+                self._failing.add(action)
                 log.warning(
                     "the embedding cache %s cannot be %s (%s); embedding without it, which is slower "
                     "and loses nothing. If the disk is full, free space; if the file is damaged, "
@@ -146,9 +146,9 @@ class CachedEmbedder:
                     exc,
                 )
             return None
-        if self._failing:
-            self._failing = False
-            log.warning("the embedding cache %s works again", self._path)
+        if action in self._failing:
+            self._failing.discard(action)
+            log.warning("the embedding cache %s can be %s again", self._path, action)
         return result
 
     def _connect(self) -> sqlite3.Connection:
