@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.errors import StoreUnavailable
+from precedent.errors import StoreUnavailable, StoreWriteFailed
 from precedent.metrics import REGISTRY
 from precedent.store import NewDelivery
 from precedent.store.embedded import SqliteInbox
@@ -396,6 +396,18 @@ async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_with
         "next_retry": (T0 + timedelta(seconds=30)).isoformat(),
     }
     assert "attempt 1 failed (StoreUnavailable: Neo4j at bolt://db:7687 is unreachable" in line.getMessage()
+
+
+async def test_an_attempt_failed_by_a_full_disk_logs_one_line_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each attempt on a full data disk logged the write-ahead log's traceback under a message
+    # that already said what to do (seen on a full tmpfs).
+    full = StoreWriteFailed(tmp_path / "graph" / "wal", OSError(28, "No space left on device"))
+    line = await one_failed_attempt(tmp_path, caplog, full)
+    assert line.exc_info is None
+    assert "attempt 1 failed (StoreWriteFailed: cannot write to " in line.getMessage()
+    assert "free disk space on the server" in line.getMessage()
 
 
 async def test_an_attempt_failed_by_an_unexpected_error_keeps_its_traceback(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.errors import MappingError, StoreError, StoreUnavailable, WebhookRejected
+from precedent.errors import MappingError, StoreError, StoreUnavailable, StoreWriteFailed, WebhookRejected
 from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE, INBOX_PRUNED
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ log = logging.getLogger("precedent.webhooks")
 # Failures that another attempt cannot fix: the delivery is parked at once.
 _PERMANENT = (MappingError, WebhookRejected)
 
-# Failures that are a state of the service (the store is down), not a bug: their message says
-# what to do, and a traceback per attempt through an outage would bury it.
-_OUTAGES = (StoreUnavailable,)
+# Failures that are a state of the service (the store is down, its disk full), not a bug: their
+# message says what to do, and a traceback per attempt through an outage would bury it.
+_OUTAGES = (StoreUnavailable, StoreWriteFailed)
 
 # How long a stopping worker waits for the inbox to take back the delivery it was working on.
 _GIVE_BACK_SECONDS = 5.0
