@@ -76,6 +76,7 @@ _COMPLETE = (
 )
 _FAIL = (
     "UPDATE deliveries SET state = :state, error = :error, available_at = :available, "
+    "attempts = attempts - :uncounted, "
     "finished_at = :finished, lease_expires_at = NULL "
     "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
 )
@@ -313,11 +314,19 @@ class SqliteInbox:
         return await self._update("completing a delivery in", _COMPLETE, params)
 
     async def fail(
-        self, delivery_id: str, owner: str, *, now: datetime, error: str, retry_at: datetime | None
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        now: datetime,
+        error: str,
+        retry_at: datetime | None,
+        counted: bool = True,
     ) -> bool:
         """See ``Inbox.fail``."""
         params: dict[str, object] = {
             "id": delivery_id,
+            "uncounted": 0 if counted else 1,
             "owner": owner,
             "error": error,
             "state": "dead" if retry_at is None else "pending",
