@@ -47,6 +47,7 @@ async def test_an_inbox_with_a_damaged_page_is_refused_at_open_saying_how_to_rec
     assert message.startswith(f"the webhook inbox {path} is damaged (")
     assert f"`sqlite3 {path} .recover > inbox.sql`" in message
     assert "disk has space" not in message
+    assert "\n" not in message  # one log line
 
 
 async def test_a_truncated_inbox_is_refused_as_damaged_not_as_a_full_disk(tmp_path: Path) -> None:
