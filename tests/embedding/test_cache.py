@@ -75,7 +75,7 @@ def test_a_cache_that_cannot_be_written_is_said_naming_its_directory(tmp_path: P
         (data / "embedding-cache.sqlite").mkdir(parents=True)
     with pytest.raises(
         ConfigError,
-        match=rf"cannot write the embedding cache in {data} .*with free space on its disk.*PRECEDENT_DATA_DIR",
+        match=rf"cannot write the embedding cache in {data} .*free space on its disk.*PRECEDENT_DATA_DIR",
     ):
         check_cache_writable(data / "embedding-cache.sqlite")
 
