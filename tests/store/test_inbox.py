@@ -184,6 +184,23 @@ async def test_failures_back_off_then_die_with_their_error(inbox: Inbox) -> None
     assert await inbox.claim("w1", now=retry_at + LEASE, lease=LEASE) == []
 
 
+async def test_a_failure_not_counted_takes_back_the_attempt_its_claim_counted(inbox: Inbox) -> None:
+    await inbox.record(new("msg_1"))
+    await inbox.claim("w1", now=T0, lease=LEASE)
+    retry_at = T0 + timedelta(minutes=1)
+    outage = "StoreWriteFailed: disk full"
+    assert await inbox.fail("msg_1", "w1", now=T0, error=outage, retry_at=retry_at, counted=False)
+    pending = await inbox.get("msg_1")
+    assert pending is not None
+    assert (pending.state, pending.attempts, pending.error) == ("pending", 0, outage)
+    [again] = await inbox.claim("w1", now=retry_at, lease=LEASE)
+    assert again.attempts == 1
+    assert not await inbox.fail("msg_1", "w2", now=retry_at, error=outage, retry_at=retry_at, counted=False)
+    unchanged = await inbox.get("msg_1")
+    assert unchanged is not None
+    assert (unchanged.state, unchanged.attempts) == ("leased", 1)  # not the holder: nothing changes
+
+
 async def test_retry_makes_a_final_delivery_pending_and_leaves_live_ones_alone(inbox: Inbox) -> None:
     await inbox.record(new("msg_1"))
     await inbox.claim("w1", now=T0, lease=LEASE)

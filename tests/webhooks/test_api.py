@@ -14,6 +14,7 @@ from precedent.metrics import REGISTRY
 from precedent.model import Node
 from precedent.store.embedded import SqliteInbox
 from precedent.webhooks import IncidentWriter
+from precedent.webhooks.receiver import other_body_id
 from tests.webhooks.conftest import Backend, RecordingBuilder, app_client, investigation_id
 from tests.webhooks.payloads import (
     CREATED,
@@ -110,6 +111,33 @@ async def test_a_repeated_delivery_is_acknowledged_and_processed_once(
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
     assert await service.worker.drain() == 0
     assert builder.calls == [INCIDENT_ID]
+
+
+async def test_a_delivery_id_reused_with_another_body_is_kept_and_worked_on_too(
+    client: httpx.AsyncClient, service: WebhookService, backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The second body, signed by incident.io, was acknowledged as a duplicate and dropped unseen.
+    first = body(incident_event(name="Our database is sad", updated_at="2026-12-02T10:00:00Z"))
+    second = body(incident_event(UPDATED, name="Database down in eu-west", updated_at="2026-12-02T10:05:00Z"))
+    assert await send(client, first, "msg_1") == 200
+    await service.worker.drain()
+    with caplog.at_level("WARNING", logger="precedent.webhooks"):
+        answer = await client.post(URL, content=second, headers=signed_headers(second, "msg_1"))
+    kept_as = other_body_id("msg_1", second.decode())
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"id": kept_as, "event_type": UPDATED, "status": "accepted"},
+    )
+    assert [r.getMessage() for r in caplog.records] == [
+        f"webhook delivery msg_1 arrived again with another body; kept as {kept_as} and worked on too"
+    ]
+    for delivery_id, payload in [("msg_1", first), ("msg_1", second)]:  # resent as they were: once each
+        again = await client.post(URL, content=payload, headers=signed_headers(payload, delivery_id))
+        assert again.json()["status"] == "duplicate"
+    assert await service.worker.drain() == 1
+    [stored] = await backend.store.get_nodes([INCIDENT_ID])
+    assert stored.properties["name"] == "Database down in eu-west"
+    assert set(await deliveries(client)) == {"msg_1", kept_as}
 
 
 @pytest.mark.parametrize(

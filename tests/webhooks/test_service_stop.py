@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.errors import StoreUnavailable
+from precedent.errors import StoreCorrupt, StoreUnavailable
 from precedent.store import NewDelivery
 from precedent.store.embedded import SqliteInbox
 from precedent.webhooks import WebhookService
@@ -167,3 +167,17 @@ async def test_an_inbox_that_opens_late_is_logged_as_it_fails_and_as_it_opens_no
     )
     assert said[1][1].startswith("webhook inbox open after ")
     assert said[1][1].endswith("(attempt 4); deliveries are received again")
+
+
+async def test_a_damaged_inbox_stops_the_start_instead_of_being_tried_again_for_ever(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It was logged as an outage and opened again every 30 s, which cannot heal a damaged file,
+    # while the process served on as if it would.
+    path = tmp_path / "webhooks.sqlite"
+    path.write_bytes(b"not a database" * 1000)
+    service = WebhookService(SqliteInbox(path), None, SlowToWindDown(), FAST, receives=False)
+    with caplog.at_level("INFO", logger="precedent.webhooks"), pytest.raises(StoreCorrupt, match="damaged"):
+        await service.start()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    await service.stop()  # nothing runs in the background

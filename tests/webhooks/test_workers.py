@@ -8,11 +8,12 @@ import logging
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from precedent.errors import StoreUnavailable
+from precedent.errors import StoreUnavailable, StoreWriteFailed
 from precedent.metrics import REGISTRY
 from precedent.store import NewDelivery
 from precedent.store.embedded import SqliteInbox
@@ -22,7 +23,6 @@ from precedent.webhooks.worker import outage_pause, report_backlog
 
 if TYPE_CHECKING:
     from logging import LogRecord
-    from pathlib import Path
 
     from precedent.store import Delivery, Inbox
     from tests.support.neo4j_server import Neo4jServer
@@ -396,6 +396,69 @@ async def test_an_attempt_failed_by_a_store_outage_logs_one_structured_line_with
         "next_retry": (T0 + timedelta(seconds=30)).isoformat(),
     }
     assert "attempt 1 failed (StoreUnavailable: Neo4j at bolt://db:7687 is unreachable" in line.getMessage()
+
+
+async def test_an_attempt_failed_by_a_full_disk_logs_one_line_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each attempt on a full data disk logged the write-ahead log's traceback under a message
+    # that already said what to do (seen on a full tmpfs).
+    full = StoreWriteFailed(tmp_path / "graph" / "wal", OSError(28, "No space left on device"))
+    line = await one_failed_attempt(tmp_path, caplog, full)
+    assert line.exc_info is None
+    assert "attempt 1 failed (StoreWriteFailed: cannot write to " in line.getMessage()
+    assert "free disk space on the server" in line.getMessage()
+
+
+class FailsWhileTheStoreIsDown:
+    """Fails each delivery with ``error`` while ``down``; then does it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.down = True
+
+    async def process(self, delivery: Delivery) -> str:
+        if self.down:
+            raise self.error
+        return "done"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreWriteFailed(Path("graph/wal"), OSError(28, "No space left on device")),
+        StoreUnavailable("Neo4j at bolt://db:7687 is unreachable. Check the server is running"),
+    ],
+    ids=["disk full", "unreachable"],
+)
+async def test_attempts_a_store_outage_fails_are_not_counted_so_it_parks_nothing_as_dead(
+    tmp_path: Path, error: Exception
+) -> None:
+    # Each attempt failed by the store counted: an outage longer than the back-off (about 13
+    # minutes by default) parked every delivery in it as dead, to be retried by hand.
+    inbox = SqliteInbox(tmp_path / "inbox.sqlite")
+    await inbox.open()
+    await fill(inbox, 1)
+    now = [T0]
+    processor = FailsWhileTheStoreIsDown(error)
+    options = replace(OPTIONS, backoff=(5.0, 30.0, 120.0))
+    worker = Worker(inbox, processor, options, name="w", clock=lambda: now[0])
+    delays = []
+    for _ in range(3 * options.max_attempts):
+        assert await worker.run_once()
+        waiting = await inbox.get("msg_000")
+        assert waiting is not None
+        assert waiting.available_at is not None
+        assert (waiting.state, waiting.attempts) == ("pending", 0)
+        delays.append((waiting.available_at - now[0]).total_seconds())
+        now[0] = waiting.available_at
+    assert delays[:4] == [5.0, 30.0, 120.0, 120.0]  # paced by the outage's length
+    processor.down = False
+    assert await worker.drain() == 1
+    done = await inbox.get("msg_000")
+    assert done is not None
+    assert (done.state, done.attempts) == ("done", 1)
+    await inbox.close()
 
 
 async def test_an_attempt_failed_by_an_unexpected_error_keeps_its_traceback(

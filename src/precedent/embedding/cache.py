@@ -1,23 +1,26 @@
 """A content-hash cache in front of any embedder, so unchanged text is never embedded twice.
 
 Keys are ``sha256(model name, text)``; vectors live in memory and, when a path is given, in a
-small SQLite file under the data directory so the cache survives restarts and re-syncs.
+small SQLite file under the data directory so the cache survives restarts and re-syncs. The file
+only saves work: one that cannot be read or written (a full disk, a damaged file) is logged and
+embedding goes on without it, rather than failing every webhook delivery, sync and search.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import sqlite3
 from contextlib import closing
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from precedent.errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     import numpy.typing as npt
@@ -25,6 +28,11 @@ if TYPE_CHECKING:
     from precedent.embedding.base import Embedder, TokenCounter
 
 __all__ = ["CachedEmbedder", "check_cache_writable", "content_hash"]
+
+log = logging.getLogger("precedent.embedding")
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 def content_hash(model: str, text: str) -> str:
@@ -40,18 +48,30 @@ def check_cache_writable(path: Path) -> None:
     row and rolls it back (SQLite's journal beside the file included); the file is left, empty.
 
     Raises:
-        ConfigError: naming the directory, if the file cannot be opened or written.
+        ConfigError: naming the directory, if the file cannot be opened or written; or the file,
+            if it is damaged (deleting it loses nothing).
     """
     try:
         with closing(_open(path)) as db:
             db.execute("INSERT OR REPLACE INTO vectors (key, vector) VALUES ('', x'')")
             db.rollback()
-    except (OSError, sqlite3.Error) as exc:
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            raise _unwritable(path, exc) from exc
         raise ConfigError(
-            f"cannot write the embedding cache in {path.parent} ({path.name}: {exc}): make that "
-            "directory writable by this user, or point PRECEDENT_DATA_DIR at one that is (with "
-            "Neo4j it holds only this cache)"
+            f"the embedding cache {path} is damaged ({exc}): delete it (it holds only vectors, made "
+            "again as needed) and start again"
         ) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise _unwritable(path, exc) from exc
+
+
+def _unwritable(path: Path, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"cannot write the embedding cache in {path.parent} ({path.name}: {exc}): make that "
+        "directory writable by this user, with free space on its disk, or point PRECEDENT_DATA_DIR "
+        "at one that is (with Neo4j it holds only this cache)"
+    )
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -74,6 +94,7 @@ class CachedEmbedder:
         self._path = path
         self._memory: dict[str, npt.NDArray[np.float32]] = {}
         self._db: sqlite3.Connection | None = None
+        self._failing: set[str] = set()  # reading, writing: said once each, until it works again
         self.hits = 0
         self.misses = 0
 
@@ -93,7 +114,7 @@ class CachedEmbedder:
         keys = [content_hash(self._inner.name, text) for text in texts]
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
         if missing and self._path is not None:
-            found = await asyncio.to_thread(self._read, missing)
+            found = await self._on_file("read", self._read, missing) or {}
             self._memory.update(found)
             missing = [k for k in missing if k not in found]
         if missing:
@@ -102,12 +123,33 @@ class CachedEmbedder:
             fresh = {k: vectors[i] for i, k in enumerate(missing)}
             self._memory.update(fresh)
             if self._path is not None:
-                await asyncio.to_thread(self._write, fresh)
+                await self._on_file("written", self._write, fresh)
         self.misses += len(missing)
         self.hits += len(keys) - len(missing)
         if not keys:
             return await self._inner.embed([])
         return np.stack([self._memory[k] for k in keys]).astype(np.float32, copy=False)
+
+    async def _on_file(self, action: str, work: Callable[[A], R], argument: A) -> R | None:
+        """Run ``work`` on the cache file; ``None`` (and one warning per failing spell) if it fails."""
+        try:
+            result = await asyncio.to_thread(work, argument)
+        except (OSError, sqlite3.Error) as exc:
+            if action not in self._failing:
+                self._failing.add(action)
+                log.warning(
+                    "the embedding cache %s cannot be %s (%s); embedding without it, which is slower "
+                    "and loses nothing. If the disk is full, free space; if the file is damaged, "
+                    "delete it (it holds only vectors, made again as needed)",
+                    self._path,
+                    action,
+                    exc,
+                )
+            return None
+        if action in self._failing:
+            self._failing.discard(action)
+            log.warning("the embedding cache %s can be %s again", self._path, action)
+        return result
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:

@@ -22,7 +22,12 @@ DeliveryStateName = Literal["pending", "leased", "done", "dead", "rejected", "ig
 class ReceiptResponse(ResponseModel):
     """The acknowledgement of a delivery: it is durably in the inbox."""
 
-    id: str = Field(description="the webhook-id header")
+    id: str = Field(
+        description=(
+            "the id the delivery is kept under: its webhook-id header, followed by ~ and 16 hex digits "
+            "of the body's SHA-256 when that id came before with another body"
+        )
+    )
     event_type: str
     status: Literal["accepted", "duplicate", "ignored"] = Field(
         description="accepted: new, to be processed; duplicate: seen before; ignored: recorded only"

@@ -141,9 +141,19 @@ class Inbox(Protocol):
         """Mark it ``done`` with ``outcome``; ``False`` if ``owner`` no longer holds the lease."""
 
     async def fail(
-        self, delivery_id: str, owner: str, *, now: datetime, error: str, retry_at: datetime | None
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        now: datetime,
+        error: str,
+        retry_at: datetime | None,
+        counted: bool = True,
     ) -> bool:
         """Record a failure: ``pending`` again from ``retry_at``, or ``dead`` when it is ``None``.
+
+        ``counted=False`` takes back the attempt its claim counted: the store failed, not the
+        delivery, so an outage does not spend the attempts that park it as dead.
 
         Returns:
             ``False`` if ``owner`` no longer holds the lease (nothing changes).

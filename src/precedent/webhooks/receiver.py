@@ -10,12 +10,19 @@ acknowledgement is fast. Every outcome maps to one HTTP answer (``api/errors.py`
 - the inbox cannot be written, or not within ``record_timeout`` (10 s; Svix gives up after 15 s):
   ``StoreUnavailable`` (503), so incident.io sends it again;
 - otherwise a receipt (2xx): accepted, a duplicate, or recorded and ignored.
+
+A ``webhook-id`` names one message, and incident.io resends it with the same body; one that comes
+again with another body (signed, so incident.io's) is kept too, under the id and its body's hash,
+and worked on: acknowledging it as a duplicate would drop it unseen. The processor keeps the
+newest state whichever arrives last (``updated_at`` decides).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,10 +47,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from precedent.sources.incidentio.webhooks import WebhookVerifier
-    from precedent.store import Inbox
+    from precedent.store import Delivery, Inbox
     from precedent.webhooks.priority import AckPriority
 
-__all__ = ["Receipt", "Receiver"]
+__all__ = ["Receipt", "Receiver", "other_body_id"]
 
 log = logging.getLogger("precedent.webhooks")
 
@@ -55,6 +62,11 @@ class Receipt:
     delivery_id: str
     event_type: str
     status: Literal["accepted", "duplicate", "ignored"]
+
+
+def other_body_id(delivery_id: str, body: str) -> str:
+    """The inbox id of a delivery that reused ``delivery_id`` with another ``body``."""
+    return f"{delivery_id}~{hashlib.sha256(body.encode()).hexdigest()[:16]}"
 
 
 # A refused delivery's outcome label; anything else (the inbox down) is "failed".
@@ -146,9 +158,29 @@ class Receiver:
         incident_id = incident_id_of(event.event_type, event.resource)
         delivery = NewDelivery(signed.id, event.event_type, text, now, incident_id=incident_id)
         if not await self._record(delivery):
-            return Receipt(signed.id, event.event_type, "duplicate")
+            kept = await self._read(signed.id)
+            if kept is None or kept.body == text:
+                return Receipt(signed.id, event.event_type, "duplicate")
+            delivery = dataclasses.replace(delivery, id=other_body_id(signed.id, text))
+            log.warning(
+                "webhook delivery %s arrived again with another body; kept as %s and worked on too",
+                signed.id,
+                delivery.id,
+            )
+            if not await self._record(delivery):
+                return Receipt(delivery.id, event.event_type, "duplicate")
         self._on_accepted()
-        return Receipt(signed.id, event.event_type, "accepted")
+        return Receipt(delivery.id, event.event_type, "accepted")
+
+    async def _read(self, delivery_id: str) -> Delivery | None:
+        try:
+            async with asyncio.timeout(self._record_timeout):
+                return await self._inbox.get(delivery_id)
+        except (TimeoutError, StoreError) as exc:
+            # Unanswered, the resend is not yet known to be the same: incident.io sends it again.
+            raise StoreUnavailable(
+                f"the webhook inbox cannot be read to compare a repeated delivery: {exc}"
+            ) from exc
 
     async def _record(self, delivery: NewDelivery) -> bool:
         # Whatever keeps the write from being durable is a 503: incident.io will send it again.

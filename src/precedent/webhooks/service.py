@@ -1,6 +1,7 @@
 """Owns the webhook machinery for a process's lifetime: the inbox, the receiver and the worker.
 
-``start`` opens the inbox and starts the worker; an inbox that cannot be opened is tried again,
+``start`` opens the inbox and starts the worker; a damaged inbox stops the start (no retry heals
+it, and it holds acknowledged deliveries); an inbox that cannot be opened otherwise is tried again,
 less and less often (``outage_pause``), and meanwhile the receiver answers 503 (so incident.io
 keeps the deliveries and retries) while the rest of the API serves on. The log says so once as
 the first attempt fails and once when the inbox opens, not at every attempt.
@@ -13,7 +14,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from precedent.errors import DeliveryNotRetryable, NotFound, StoreError, StoreUnavailable
+from precedent.errors import DeliveryNotRetryable, NotFound, StoreCorrupt, StoreError, StoreUnavailable
 from precedent.webhooks.priority import AckPriority
 from precedent.webhooks.receiver import Receiver
 from precedent.webhooks.worker import Worker, WorkerOptions, outage_pause
@@ -104,7 +105,12 @@ class WebhookService:
         return retried
 
     async def start(self) -> None:
-        """Open the inbox and start the worker; if the inbox is down, keep trying in the background."""
+        """Open the inbox and start the worker; if the inbox is down, keep trying in the background.
+
+        Raises:
+            StoreCorrupt: if the inbox's file is damaged: no retry heals it, and it holds acknowledged
+                deliveries, so the process refuses to start (as for a damaged map) with what to do.
+        """
         if not self._receives:
             log.info(
                 "webhook worker: processing the incident.io deliveries waiting in the inbox; this "
@@ -117,6 +123,8 @@ class WebhookService:
             )
         try:
             await self.inbox.open()
+        except StoreCorrupt:
+            raise
         except StoreError as exc:
             log.error(
                 "webhook inbox unavailable; deliveries get 503 until it opens (tried again every %g s "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from precedent.errors import MappingError, StoreError, StoreUnavailable, WebhookRejected
+from precedent.errors import MappingError, StoreError, StoreUnavailable, StoreWriteFailed, WebhookRejected
 from precedent.metrics import INBOX_DEPTH, INBOX_OLDEST_AGE, INBOX_PRUNED
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ log = logging.getLogger("precedent.webhooks")
 # Failures that another attempt cannot fix: the delivery is parked at once.
 _PERMANENT = (MappingError, WebhookRejected)
 
-# Failures that are a state of the service (the store is down), not a bug: their message says
-# what to do, and a traceback per attempt through an outage would bury it.
-_OUTAGES = (StoreUnavailable,)
+# Failures that are a state of the service (the store is down, its disk full), not a bug: their
+# message says what to do, and a traceback per attempt through an outage would bury it.
+_OUTAGES = (StoreUnavailable, StoreWriteFailed)
 
 # How long a stopping worker waits for the inbox to take back the delivery it was working on.
 _GIVE_BACK_SECONDS = 5.0
@@ -148,6 +148,7 @@ class Worker:
         self._measured_at: datetime | None = None
         self._pruned_at: datetime | None = None
         self._report = report or report_backlog
+        self._outage_failures = 0  # attempts failed by the store in a row, to pace their retries
 
     def wake(self) -> None:
         """Look at the inbox now (called when a delivery was just recorded)."""
@@ -278,6 +279,7 @@ class Worker:
             return
         finally:
             renewing.cancel()
+        self._outage_failures = 0
         await self._turn()
         if not await self._inbox.complete(delivery.id, self.name, now=self._clock(), outcome=outcome):
             log.warning(
@@ -322,10 +324,20 @@ class Worker:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         now = self._clock()
         retry_at = None
-        if delivery.attempts < opts.max_attempts and not isinstance(exc, _PERMANENT):
-            delay = opts.backoff[min(delivery.attempts, len(opts.backoff)) - 1] if opts.backoff else 0.0
+        # The store failed, not the delivery (a full disk, Neo4j failing while the inbox answers):
+        # the attempt is taken back, or an outage longer than the back-off (13 minutes) parked
+        # every delivery as dead. Its retries are paced by the outage, this worker's store
+        # failures in a row, as a delivery's own are by its attempts.
+        outage = isinstance(exc, _OUTAGES)
+        if outage:
+            self._outage_failures += 1
+        if outage or (delivery.attempts < opts.max_attempts and not isinstance(exc, _PERMANENT)):
+            failures = self._outage_failures if outage else delivery.attempts
+            delay = opts.backoff[min(failures, len(opts.backoff)) - 1] if opts.backoff else 0.0
             retry_at = now + timedelta(seconds=delay)
-        await self._inbox.fail(delivery.id, self.name, now=now, error=error, retry_at=retry_at)
+        await self._inbox.fail(
+            delivery.id, self.name, now=now, error=error, retry_at=retry_at, counted=not outage
+        )
         fields = {
             "delivery_id": delivery.id,
             "attempt": delivery.attempts,
@@ -338,7 +350,9 @@ class Worker:
             delivery.id,
             delivery.attempts,
             error,
-            f"retry at {retry_at.isoformat()}" if retry_at else "parked as dead",
+            (f"retry at {retry_at.isoformat()}" + (" (the store failed: not counted)" if outage else ""))
+            if retry_at
+            else "parked as dead",
             # An outage's attempts are one line each; an unexpected error keeps its traceback.
             exc_info=None if isinstance(exc, _OUTAGES) else exc,
             extra={"fields": fields},

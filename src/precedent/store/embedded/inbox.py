@@ -17,7 +17,7 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from precedent.errors import StoreUnavailable
+from precedent.errors import StoreCorrupt, StoreError, StoreUnavailable
 from precedent.store.inbox import Backlog, Delivery, NewDelivery
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ _COMPLETE = (
 )
 _FAIL = (
     "UPDATE deliveries SET state = :state, error = :error, available_at = :available, "
+    "attempts = attempts - :uncounted, "
     "finished_at = :finished, lease_expires_at = NULL "
     "WHERE id = :id AND state = 'leased' AND lease_owner = :owner"
 )
@@ -95,6 +96,11 @@ _PRUNE = (
     "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE "
     "state IN ('dead', 'done', 'ignored', 'rejected') AND finished_at < :before LIMIT :batch)"
 )
+
+
+# SQLite's primary result codes for a damaged file (sqlite.org/rescode.html): neither space nor
+# permissions, and no retry heals it. Extended codes carry the primary one in their low byte.
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 # Under this much free space on the inbox's volume a delivery may not be storable (SQLite needs
@@ -190,6 +196,16 @@ class SqliteInbox:
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"journal_mode is {mode}, not wal")
             connection.execute("PRAGMA synchronous=FULL")
+            # A damaged page is otherwise found only when a claim or a prune reads it, after new
+            # deliveries were acknowledged into the file; this reads every page (the inbox keeps
+            # weeks of deliveries, so it is small) and names the damage before any is accepted.
+            rows = connection.execute("PRAGMA quick_check(3)").fetchall()
+            # One finding a line, under a "*** in database main ***" heading: said on one line.
+            lines = [line for row in rows for line in str(row[0]).splitlines()]
+            problems = [line for line in lines if not line.startswith("***")]
+            if problems != ["ok"]:
+                connection.close()
+                raise self._damaged("; ".join(problems))
             for statement in _SCHEMA:
                 connection.execute(statement)
             if self._sole_worker:
@@ -208,10 +224,26 @@ class SqliteInbox:
             with self._lock:
                 connection.close()
 
-    def _unavailable(self, action: str, exc: BaseException) -> StoreUnavailable:
+    def _unavailable(self, action: str, exc: BaseException) -> StoreError:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _DAMAGED:
+            return self._damaged(str(exc))
         return StoreUnavailable(
             f"the webhook inbox {self._path} failed while {action} it: {exc}. Check the data directory "
             "(PRECEDENT_DATA_DIR) is writable and its disk has space."
+        )
+
+    def _damaged(self, finding: str) -> StoreCorrupt:
+        # The file holds acknowledged deliveries that may not be processed yet: moving it aside
+        # drops them, so the message says how to keep what SQLite can still read first.
+        path = self._path
+        return StoreCorrupt(
+            f"the webhook inbox {path} is damaged ({finding}). Stop Precedent and copy the file aside "
+            f"first (with {path.name}-wal beside it). Then recover what SQLite can read: "
+            f"`sqlite3 {path} .recover > inbox.sql`, move {path.name}, {path.name}-wal and "
+            f"{path.name}-shm out of the data directory, and `sqlite3 {path} < inbox.sql`; or move them "
+            "out to start an empty inbox, and run `precedent sync` to bring back incidents whose "
+            "deliveries were not processed yet"
         )
 
     async def _call(self, action: str, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -285,11 +317,19 @@ class SqliteInbox:
         return await self._update("completing a delivery in", _COMPLETE, params)
 
     async def fail(
-        self, delivery_id: str, owner: str, *, now: datetime, error: str, retry_at: datetime | None
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        now: datetime,
+        error: str,
+        retry_at: datetime | None,
+        counted: bool = True,
     ) -> bool:
         """See ``Inbox.fail``."""
         params: dict[str, object] = {
             "id": delivery_id,
+            "uncounted": 0 if counted else 1,
             "owner": owner,
             "error": error,
             "state": "dead" if retry_at is None else "pending",

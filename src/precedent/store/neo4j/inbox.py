@@ -192,11 +192,19 @@ class Neo4jInbox:
         return await self._held(queries.INBOX_COMPLETE, params, "completing a webhook delivery")
 
     async def fail(
-        self, delivery_id: str, owner: str, *, now: datetime, error: str, retry_at: datetime | None
+        self,
+        delivery_id: str,
+        owner: str,
+        *,
+        now: datetime,
+        error: str,
+        retry_at: datetime | None,
+        counted: bool = True,
     ) -> bool:
         """See ``Inbox.fail``."""
         params: dict[str, object] = {
             "id": delivery_id,
+            "uncounted": 0 if counted else 1,
             "owner": owner,
             "error": error,
             "state": "dead" if retry_at is None else "pending",

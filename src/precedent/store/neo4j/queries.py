@@ -722,7 +722,7 @@ INBOX_COMPLETE = (
     "RETURN count(d) AS changed"
 )
 INBOX_FAIL = (
-    _INBOX_HELD + "SET d.state = $state, d.error = $error,\n"
+    _INBOX_HELD + "SET d.state = $state, d.error = $error, d.attempts = d.attempts - $uncounted,\n"
     f"    d.available_at = CASE WHEN $delay_ms IS NULL THEN null ELSE {_INBOX_NOW} + $delay_ms END,\n"
     "    d.finished_at = $finished, d.lease_expires_at = null\n"
     "RETURN count(d) AS changed"
