@@ -26,6 +26,7 @@ from precedent.api.json_body import JsonBodyRequest
 from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import (
+    TAGS,
     JsonSchemaPage,
     RedocSchemaPage,
     StrictBodySchemaPlugin,
@@ -223,6 +224,7 @@ def create_app(
             version=__version__,
             components=BEARER_COMPONENTS,
             security=BEARER_REQUIRED,
+            tags=list(TAGS),
             # Each handler's docstring says what it answers and which problems it gives, for callers.
             use_handler_docstrings=True,
             render_plugins=SCHEMA_PAGES,

@@ -118,8 +118,13 @@ def problem_responses(*statuses: int, public: bool = False) -> dict[int, Respons
     """
     every = sorted({*statuses, *(() if public else (401, 403))})
     return {
+        # No generated examples: they were random strings and numbers (`"status": 8793`), shown
+        # as the answer in the interactive pages and copied into generated clients' docs.
         status: ResponseSpec(
-            data_container=ProblemDetails, media_type=PROBLEM_JSON, description=_MEANING[status]
+            data_container=ProblemDetails,
+            media_type=PROBLEM_JSON,
+            description=_MEANING[status],
+            generate_examples=False,
         )
         for status in every
     }

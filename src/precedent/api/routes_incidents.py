@@ -50,7 +50,12 @@ def values(given: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (given or "").split(",") if part.strip())
 
 
-@get("/v1/incidents", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents",
+    operation_id="listIncidents",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incidents(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
@@ -90,7 +95,12 @@ async def incidents(
     return IncidentPageResponse.from_page(page)
 
 
-@get("/v1/incidents/{incident:str}/updates", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/updates",
+    operation_id="listIncidentUpdates",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def updates(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -104,7 +114,12 @@ async def updates(
     return UpdatesResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/postmortem", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/postmortem",
+    operation_id="listIncidentPostmortems",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def postmortem(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -118,7 +133,12 @@ async def postmortem(
     return PostmortemsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/follow-ups", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/follow-ups",
+    operation_id="listIncidentFollowUps",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def follow_ups(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -134,7 +154,12 @@ async def follow_ups(
     return FollowUpsResponse.from_page(found.id, page, open_count)
 
 
-@get("/v1/incidents/{incident:str}/actions", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/actions",
+    operation_id="listIncidentActions",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def actions(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -148,7 +173,12 @@ async def actions(
     return ActionsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/related", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/related",
+    operation_id="listRelatedIncidents",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def related(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],

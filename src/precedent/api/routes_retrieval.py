@@ -74,6 +74,8 @@ MaxNodes = Annotated[
 
 @get(
     "/v1/incidents/{incident:str}",
+    operation_id="getIncident",
+    tags=["incidents"],
     responses={
         **problem_responses(400, 404, 503),
         **answer_with_example(
@@ -98,7 +100,12 @@ async def get_incident(
     return IncidentDetailResponse.from_detail(await incident_detail(store, catalog, incident, viewer))
 
 
-@get("/v1/incidents/{incident:str}/similar", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/similar",
+    operation_id="findSimilarToIncident",
+    tags=["similar"],
+    responses=problem_responses(400, 404, 503),
+)
 async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
@@ -114,7 +121,13 @@ async def similar_to_incident(
     return SimilarResponse.from_results(await finder.find(IncidentQuery(incident), options))
 
 
-@post("/v1/similar", status_code=200, responses=problem_responses(400, 503))
+@post(
+    "/v1/similar",
+    operation_id="findSimilarToDescription",
+    tags=["similar"],
+    status_code=200,
+    responses=problem_responses(400, 503),
+)
 async def similar_to_description(
     data: JSONBody[DescribedIncidentRequest],
     finder: NamedDependency[SimilarIncidentFinder],
@@ -135,7 +148,12 @@ async def similar_to_description(
     return SimilarResponse.from_results(await finder.find(query, options))
 
 
-@get("/v1/incidents/{incident:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/neighbourhood",
+    operation_id="getIncidentNeighbourhood",
+    tags=["graph"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incident_neighbourhood(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -153,7 +171,12 @@ async def incident_neighbourhood(
     return await _walk(store, catalog, viewer, centre, label, rel)
 
 
-@get("/v1/services/{service:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/neighbourhood",
+    operation_id="getServiceNeighbourhood",
+    tags=["graph"],
+    responses=problem_responses(400, 404, 503),
+)
 async def service_neighbourhood(
     service: FromPath[str],
     store: NamedDependency[GraphStore],

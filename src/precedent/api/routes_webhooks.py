@@ -47,6 +47,8 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
 
 @post(
     WEBHOOK_ROUTE,
+    operation_id="receiveIncidentIoWebhook",
+    tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 401, 413, 503, public=True),
     security=NO_TOKEN_NEEDED,
@@ -69,6 +71,8 @@ async def receive_incident_io(
 
 @get(
     "/v1/webhooks/deliveries",
+    operation_id="listWebhookDeliveries",
+    tags=["webhooks"],
     responses=problem_responses(400, 503),
     opt={"scope": "admin"},
     security=scope_security("admin"),
@@ -86,6 +90,8 @@ async def list_deliveries(
 
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
+    operation_id="retryWebhookDelivery",
+    tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 404, 409, 503),
     opt={"scope": "admin"},
