@@ -153,3 +153,58 @@ def test_request_bodies_are_named_for_what_they_hold(document: dict[str, Any]) -
         body = operations[key]["requestBody"]["content"]["application/json"]["schema"]
         assert body == {"$ref": f"#/components/schemas/{name}"}
         assert schemas[name]["additionalProperties"] is False
+
+
+def test_every_operation_declares_its_500_as_a_problem(document: dict[str, Any]) -> None:
+    # A generated client parses only the answers a route declares: a 500 was `None` (or an
+    # "unexpected status" error) instead of a problem whose detail and request id a report needs.
+    for key, operation in _operations(document).items():
+        answer = operation["responses"].get("500")
+        assert answer is not None, key
+        assert answer["content"]["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/ProblemDetails"
+        }
+        assert "X-Request-ID" in answer["description"]
+
+
+def test_a_problems_refused_fields_are_typed(document: dict[str, Any]) -> None:
+    # `errors` was a list of free-form maps: a client read `errors[0]["field"]` untyped.
+    schemas = document["components"]["schemas"]
+    errors = schemas["ProblemDetails"]["properties"]["errors"]
+    assert errors["oneOf"][0] == {"items": {"$ref": "#/components/schemas/FieldProblem"}, "type": "array"}
+    assert errors["oneOf"][1] == {"type": "null"}
+    field = schemas["FieldProblem"]
+    assert field["required"] == ["field", "message", "source"]
+    assert {name: spec["type"] for name, spec in field["properties"].items()} == dict.fromkeys(
+        ("field", "source", "message"), "string"
+    )
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["$ref"].rsplit("/", 1)[1]} if "$ref" in node else set()
+        return own.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def test_every_property_a_response_writes_is_required(document: dict[str, Any]) -> None:
+    # Every field of a response is written (`null` when empty), but one with a default was marked
+    # optional, so a generated client typed `NodeResponse.text` and `Change.through` as maybe absent.
+    schemas = document["components"]["schemas"]
+    answers = [operation["responses"] for operation in _operations(document).values()]
+    reached, todo = set(), _refs(answers)
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        todo |= _refs(schemas[name]) - reached
+    assert {"NodeResponse", "Change", "Hypothesis", "InvestigationResponse", "ProblemDetails"} <= reached
+    optional = {
+        name: sorted(set(schemas[name].get("properties", {})) - set(schemas[name].get("required", [])))
+        for name in reached
+    }
+    assert {name: fields for name, fields in optional.items() if fields} == {}
+    # A request body's defaults stay optional: a client need not send them.
+    assert schemas["ChangeRequest"]["required"] == ["service"]
+    assert schemas["InvestigationRequest"]["required"] == ["name"]

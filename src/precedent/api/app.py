@@ -29,6 +29,7 @@ from precedent.api.openapi import (
     TAGS,
     JsonSchemaPage,
     RedocSchemaPage,
+    ResponseDataclassSchemaPlugin,
     StrictBodySchemaPlugin,
     SwaggerSchemaPage,
     YamlSchemaPage,
@@ -229,7 +230,7 @@ def create_app(
             use_handler_docstrings=True,
             render_plugins=SCHEMA_PAGES,
         ),
-        plugins=[StrictBodySchemaPlugin()],
+        plugins=[StrictBodySchemaPlugin(), ResponseDataclassSchemaPlugin()],
         # Logging belongs to the entry point (text or JSON, secrets redacted); Litestar's default
         # would replace the root handlers with its own format when the app is built.
         logging_config=None,

@@ -12,6 +12,10 @@ A ``Literal[...] | None`` field (``path_kind``) is written as the document's oth
 are, ``oneOf`` a string enum and ``null``: litestar writes one enum holding ``null`` under
 ``type: [null, string]``, which openapi-python-client turned into three identical enum classes.
 
+Every property of a response is listed as required: pydantic writes every field of a response model
+and of the dataclasses in it, ``None`` as ``null``, but litestar marks one with a default optional,
+so a generated client typed ``NodeResponse.text`` as possibly absent (``Unset``) besides ``null``.
+
 Every operation has an ``operation_id`` and a tag (one of ``TAGS``) where it is declared: litestar's
 own ids (``V1IncidentsUpdatesUpdates``) became a generated client's function and type names.
 
@@ -21,6 +25,7 @@ litestar's ``ResponseSpec`` cannot carry: a client reads from the document when 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from litestar.openapi.plugins import (
@@ -32,18 +37,23 @@ from litestar.openapi.plugins import (
 )
 from litestar.openapi.spec import Schema, Tag
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
+from litestar.types import Empty
+from litestar.typing import FieldDefinition
+
+from precedent.responses.base import ResponseModel
 
 if TYPE_CHECKING:
     from litestar import Request
     from litestar._openapi.schema_generation import SchemaCreator
-    from litestar.typing import FieldDefinition
 
 __all__ = [
     "RETRY_AFTER_HEADER",
     "JsonSchemaPage",
     "RedocSchemaPage",
     "TAGS",
+    "ResponseDataclassSchemaPlugin",
     "StrictBodySchemaPlugin",
     "SwaggerSchemaPage",
     "YamlSchemaPage",
@@ -81,15 +91,46 @@ TAGS: tuple[Tag, ...] = (
 
 
 class StrictBodySchemaPlugin(PydanticSchemaPlugin):
-    """Pydantic models with ``extra="forbid"`` get ``additionalProperties: false``."""
+    """Pydantic models with ``extra="forbid"`` get ``additionalProperties: false``; a response
+    model requires every property it writes."""
 
     @classmethod
     def for_pydantic_model(cls, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
         schema = super().for_pydantic_model(field_definition, schema_creator)
-        if field_definition.annotation.model_config.get("extra") == "forbid":
+        model = field_definition.annotation
+        if model.model_config.get("extra") == "forbid":
             schema.additional_properties = False
+        if isinstance(model, type) and issubclass(model, ResponseModel):
+            schema.required = sorted(schema.properties or {})
         _tidy_unions(schema)
         return schema
+
+
+class ResponseDataclassSchemaPlugin(OpenAPISchemaPlugin):
+    """A dataclass (only responses embed them: ``Change``, ``Hypothesis``...) requires every field.
+
+    Litestar's own dataclass plugin, which this one comes before, marks a field with a default
+    optional; pydantic writes each one of a response.
+    """
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return field_definition.is_dataclass_type
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        hints = field_definition.get_type_hints(include_extras=True, resolve_generics=True)
+        written = dataclasses.fields(field_definition.type_)
+        return schema_creator.create_component_schema(
+            field_definition,
+            required=sorted(f.name for f in written),
+            property_fields={
+                f.name: FieldDefinition.from_kwarg(
+                    annotation=hints[f.name],
+                    name=f.name,
+                    default=Empty if f.default is dataclasses.MISSING else f.default,
+                )
+                for f in written
+            },
+        )
 
 
 def _tidy_unions(schema: Schema) -> None:

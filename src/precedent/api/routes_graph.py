@@ -16,7 +16,14 @@ from precedent.store import GraphStore
 __all__ = ["GRAPH_ROUTES"]
 
 
-@get("/health", operation_id="getHealth", tags=["ops"], sync_to_thread=False, security=NO_TOKEN_NEEDED)
+@get(
+    "/health",
+    operation_id="getHealth",
+    tags=["ops"],
+    sync_to_thread=False,
+    security=NO_TOKEN_NEEDED,
+    responses=problem_responses(public=True),
+)
 def health() -> dict[str, str]:
     """Liveness: the process is up and the app started."""
     return {"status": "ok"}
