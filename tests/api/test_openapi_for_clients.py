@@ -208,3 +208,13 @@ def test_every_property_a_response_writes_is_required(document: dict[str, Any]) 
     # A request body's defaults stay optional: a client need not send them.
     assert schemas["ChangeRequest"]["required"] == ["service"]
     assert schemas["InvestigationRequest"]["required"] == ["name"]
+
+
+def test_every_operation_is_summed_up_in_words(document: dict[str, Any]) -> None:
+    # Litestar's summaries were the handlers' names run together (`ServiceWeeks`, `Related`,
+    # `Updates`): the pages' menu and a generated function's first docstring line.
+    summaries = {key: operation.get("summary") for key, operation in _operations(document).items()}
+    assert all(isinstance(s, str) and not re.search(r"[a-z][A-Z]", s) for s in summaries.values()), summaries
+    assert len(set(summaries.values())) == len(summaries)
+    assert summaries[("get", "/v1/incidents/{incident}/updates")] == "An incident's status updates"
+    assert summaries[("get", "/v1/services/{service}/hotspots")] == "A service's incidents per week"

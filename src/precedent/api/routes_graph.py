@@ -19,6 +19,7 @@ __all__ = ["GRAPH_ROUTES"]
 @get(
     "/health",
     operation_id="getHealth",
+    summary="Liveness",
     tags=["ops"],
     sync_to_thread=False,
     security=NO_TOKEN_NEEDED,
@@ -29,7 +30,13 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/v1/stats", operation_id="getStats", tags=["stats"], responses=problem_responses(400, 503))
+@get(
+    "/v1/stats",
+    operation_id="getStats",
+    summary="Counts of the map",
+    tags=["stats"],
+    responses=problem_responses(400, 503),
+)
 async def stats(store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]) -> StatsResponse:
     """Counts of nodes per label and edges per type that the caller may see."""
     return StatsResponse.from_stats(await store.stats(visibilities=viewer.visibilities))
@@ -38,6 +45,7 @@ async def stats(store: NamedDependency[GraphStore], viewer: NamedDependency[View
 @get(
     "/v1/nodes/{node_id:str}",
     operation_id="getNode",
+    summary="One node",
     tags=["graph"],
     responses=problem_responses(400, 404, 503),
 )

@@ -53,6 +53,7 @@ def values(given: str | None) -> tuple[str, ...]:
 @get(
     "/v1/incidents",
     operation_id="listIncidents",
+    summary="List incidents",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )
@@ -98,6 +99,7 @@ async def incidents(
 @get(
     "/v1/incidents/{incident:str}/updates",
     operation_id="listIncidentUpdates",
+    summary="An incident's status updates",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )
@@ -117,6 +119,7 @@ async def updates(
 @get(
     "/v1/incidents/{incident:str}/postmortem",
     operation_id="listIncidentPostmortems",
+    summary="An incident's post-mortems",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )
@@ -136,6 +139,7 @@ async def postmortem(
 @get(
     "/v1/incidents/{incident:str}/follow-ups",
     operation_id="listIncidentFollowUps",
+    summary="An incident's follow-ups",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )
@@ -157,6 +161,7 @@ async def follow_ups(
 @get(
     "/v1/incidents/{incident:str}/actions",
     operation_id="listIncidentActions",
+    summary="An incident's actions",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )
@@ -176,6 +181,7 @@ async def actions(
 @get(
     "/v1/incidents/{incident:str}/related",
     operation_id="listRelatedIncidents",
+    summary="Incidents linked to an incident",
     tags=["incidents"],
     responses=problem_responses(400, 404, 503),
 )

@@ -114,6 +114,7 @@ class ChangeRequest(BaseModel):
 @get(
     "/v1/incidents/{incident:str}/investigation",
     operation_id="getIncidentInvestigation",
+    summary="An incident's investigation",
     tags=["investigations"],
     responses=problem_responses(400, 404, 503),
 )
@@ -141,6 +142,7 @@ async def incident_investigation(
 @get(
     "/v1/investigations/{investigation_id:str}",
     operation_id="getInvestigation",
+    summary="One investigation",
     tags=["investigations"],
     responses=problem_responses(400, 404, 503),
 )
@@ -162,6 +164,7 @@ async def investigation_by_id(
 @post(
     "/v1/investigations",
     operation_id="createInvestigation",
+    summary="Investigate a described incident",
     tags=["investigations"],
     status_code=201,
     opt={"scope": WRITE_INVESTIGATION},
@@ -199,6 +202,7 @@ async def create_investigation(
 @get(
     "/v1/investigations",
     operation_id="listInvestigations",
+    summary="List investigations",
     tags=["investigations"],
     responses=problem_responses(400, 503),
 )
@@ -222,6 +226,7 @@ async def recent_investigations(
 @post(
     "/v1/changes",
     operation_id="recordChange",
+    summary="Record a change",
     tags=["changes"],
     status_code=202,
     opt={"scope": "write"},
@@ -255,6 +260,7 @@ async def record_change(
 @get(
     "/v1/services/{service:str}/changes",
     operation_id="listServiceChanges",
+    summary="A service's changes",
     tags=["changes"],
     responses=problem_responses(400, 404, 503),
 )

@@ -28,6 +28,7 @@ SYNC_RECORD_TIMEOUT_SECONDS = 1.0
 @get(
     "/ready",
     operation_id="getReadiness",
+    summary="Readiness",
     tags=["ops"],
     responses=problem_responses(503, public=True),
     security=NO_TOKEN_NEEDED,
@@ -74,6 +75,7 @@ METRICS_MEDIA_TYPE = "; ".join(
 @get(
     "/metrics",
     operation_id="getMetrics",
+    summary="Prometheus metrics",
     tags=["ops"],
     opt={"scope": "metrics"},
     security=scope_security("metrics"),

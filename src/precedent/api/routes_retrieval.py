@@ -75,6 +75,7 @@ MaxNodes = Annotated[
 @get(
     "/v1/incidents/{incident:str}",
     operation_id="getIncident",
+    summary="One incident with its parts",
     tags=["incidents"],
     responses={
         **problem_responses(400, 404, 503),
@@ -103,6 +104,7 @@ async def get_incident(
 @get(
     "/v1/incidents/{incident:str}/similar",
     operation_id="findSimilarToIncident",
+    summary="Past incidents similar to one in the map",
     tags=["similar"],
     responses=problem_responses(400, 404, 503),
 )
@@ -124,6 +126,7 @@ async def similar_to_incident(
 @post(
     "/v1/similar",
     operation_id="findSimilarToDescription",
+    summary="Past incidents similar to one described",
     tags=["similar"],
     status_code=200,
     responses=problem_responses(400, 503),
@@ -151,6 +154,7 @@ async def similar_to_description(
 @get(
     "/v1/incidents/{incident:str}/neighbourhood",
     operation_id="getIncidentNeighbourhood",
+    summary="An incident's neighbourhood",
     tags=["graph"],
     responses=problem_responses(400, 404, 503),
 )
@@ -174,6 +178,7 @@ async def incident_neighbourhood(
 @get(
     "/v1/services/{service:str}/neighbourhood",
     operation_id="getServiceNeighbourhood",
+    summary="A service's neighbourhood",
     tags=["graph"],
     responses=problem_responses(400, 404, 503),
 )

@@ -54,7 +54,11 @@ Weeks = Annotated[
 
 
 @get(
-    "/v1/services", operation_id="listServices", tags=["services"], responses=problem_responses(400, 404, 503)
+    "/v1/services",
+    operation_id="listServices",
+    summary="List services",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
 )
 async def services(
     store: NamedDependency[GraphStore],
@@ -87,6 +91,7 @@ async def services(
 @get(
     "/v1/services/{service:str}",
     operation_id="getService",
+    summary="One service",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -100,6 +105,7 @@ async def service(
 @get(
     "/v1/services/{service:str}/incidents",
     operation_id="listServiceIncidents",
+    summary="A service's incidents",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -140,6 +146,7 @@ async def _dependencies(
 @get(
     "/v1/services/{service:str}/upstream",
     operation_id="listServiceUpstream",
+    summary="What a service depends on",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -157,6 +164,7 @@ async def upstream(
 @get(
     "/v1/services/{service:str}/downstream",
     operation_id="listServiceDownstream",
+    summary="What depends on a service",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -174,6 +182,7 @@ async def downstream(
 @get(
     "/v1/services/{service:str}/owners",
     operation_id="getServiceOwners",
+    summary="A service's owners",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -185,6 +194,7 @@ async def owners(service: FromPath[str], store: NamedDependency[GraphStore]) -> 
 @get(
     "/v1/services/{service:str}/on-call",
     operation_id="getServiceOnCall",
+    summary="Who is on call for a service",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -200,6 +210,7 @@ async def on_call(
 @get(
     "/v1/services/{service:str}/hotspots",
     operation_id="getServiceHotspots",
+    summary="A service's incidents per week",
     tags=["services"],
     responses=problem_responses(400, 404, 503),
 )
@@ -213,7 +224,13 @@ async def service_weeks(
     return ServiceHotspotsResponse.from_hotspots(await service_hotspots(store, viewer, service, weeks=weeks))
 
 
-@get("/v1/hotspots", operation_id="listHotspots", tags=["services"], responses=problem_responses(400, 503))
+@get(
+    "/v1/hotspots",
+    operation_id="listHotspots",
+    summary="Services ranked by recent incidents",
+    tags=["services"],
+    responses=problem_responses(400, 503),
+)
 async def ranked_hotspots(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],

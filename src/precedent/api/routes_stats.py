@@ -73,7 +73,13 @@ OccurredBefore = Annotated[
 ]
 
 
-@get("/v1/search", operation_id="search", tags=["search"], responses=problem_responses(400, 503))
+@get(
+    "/v1/search",
+    operation_id="search",
+    summary="Search the map",
+    tags=["search"],
+    responses=problem_responses(400, 503),
+)
 async def search(
     store: NamedDependency[GraphStore],
     embedder: NamedDependency[Embedder],
@@ -107,6 +113,7 @@ async def search(
 @get(
     "/v1/stats/incidents-per-week",
     operation_id="getIncidentsPerWeek",
+    summary="Incidents per week",
     tags=["stats"],
     responses=problem_responses(400, 404, 503),
 )
@@ -127,6 +134,7 @@ async def per_week(
 @get(
     "/v1/stats/recurring",
     operation_id="listRecurringFailures",
+    summary="Recurring failures",
     tags=["stats"],
     responses=problem_responses(400, 503),
 )
@@ -153,7 +161,13 @@ async def recurring(
     return RecurringResponse.from_patterns(patterns)
 
 
-@get("/v1/stats/sync", operation_id="getSyncStatus", tags=["stats"], responses=problem_responses(400, 503))
+@get(
+    "/v1/stats/sync",
+    operation_id="getSyncStatus",
+    summary="The map's sync",
+    tags=["stats"],
+    responses=problem_responses(400, 503),
+)
 async def sync_stats(
     sync: NamedDependency[BackgroundSync], viewer: NamedDependency[Viewer]
 ) -> SyncStatusResponse:
@@ -168,6 +182,7 @@ async def sync_stats(
 @post(
     "/v1/admin/sync",
     operation_id="startSync",
+    summary="Start a sync",
     tags=["admin"],
     status_code=202,
     opt={"scope": "admin"},
@@ -182,6 +197,7 @@ async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
 @get(
     "/v1/admin/sync",
     operation_id="getSyncProgress",
+    summary="Sync progress and last report",
     tags=["admin"],
     opt={"scope": "admin"},
     security=scope_security("admin"),

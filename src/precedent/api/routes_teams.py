@@ -27,7 +27,13 @@ from precedent.store import GraphStore
 __all__ = ["TEAM_ROUTES"]
 
 
-@get("/v1/teams", operation_id="listTeams", tags=["teams"], responses=problem_responses(400, 503))
+@get(
+    "/v1/teams",
+    operation_id="listTeams",
+    summary="List teams",
+    tags=["teams"],
+    responses=problem_responses(400, 503),
+)
 async def teams(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -40,7 +46,11 @@ async def teams(
 
 
 @get(
-    "/v1/teams/{team:str}", operation_id="getTeam", tags=["teams"], responses=problem_responses(400, 404, 503)
+    "/v1/teams/{team:str}",
+    operation_id="getTeam",
+    summary="One team",
+    tags=["teams"],
+    responses=problem_responses(400, 404, 503),
 )
 async def team(
     team: FromPath[str],
@@ -57,6 +67,7 @@ async def team(
 @get(
     "/v1/teams/{team:str}/members",
     operation_id="listTeamMembers",
+    summary="A team's members",
     tags=["teams"],
     responses=problem_responses(400, 404, 503),
 )
@@ -74,6 +85,7 @@ async def members_of_team(
 @get(
     "/v1/teams/{team:str}/services",
     operation_id="listTeamServices",
+    summary="A team's services",
     tags=["teams"],
     responses=problem_responses(400, 404, 503),
 )
@@ -91,7 +103,11 @@ async def services_of_team(
 
 
 @get(
-    "/v1/users/{user:str}", operation_id="getUser", tags=["users"], responses=problem_responses(400, 404, 503)
+    "/v1/users/{user:str}",
+    operation_id="getUser",
+    summary="One user",
+    tags=["users"],
+    responses=problem_responses(400, 404, 503),
 )
 async def user(
     user: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
@@ -103,6 +119,7 @@ async def user(
 @get(
     "/v1/users/{user:str}/incidents",
     operation_id="listUserIncidents",
+    summary="A user's incidents",
     tags=["users"],
     responses=problem_responses(400, 404, 503),
 )

@@ -48,6 +48,7 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
 @post(
     WEBHOOK_ROUTE,
     operation_id="receiveIncidentIoWebhook",
+    summary="Receive an incident.io webhook",
     tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 401, 413, 503, public=True),
@@ -72,6 +73,7 @@ async def receive_incident_io(
 @get(
     "/v1/webhooks/deliveries",
     operation_id="listWebhookDeliveries",
+    summary="List webhook deliveries",
     tags=["webhooks"],
     responses=problem_responses(400, 503),
     opt={"scope": "admin"},
@@ -91,6 +93,7 @@ async def list_deliveries(
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
     operation_id="retryWebhookDelivery",
+    summary="Retry a webhook delivery",
     tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 404, 409, 503),
