@@ -36,7 +36,7 @@ from precedent.retrieval import (
 SAME = [
     (("recent_changes", "limit"), ("/v1/services/{service}/changes", "limit"), MAX_CHANGES),
     (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours"), MAX_CHANGE_HOURS),
-    (("get_investigation", "similar"), ("InvestigationRequestDTO", "similar"), SIMILAR_PRECEDENTS_MAX),
+    (("get_investigation", "similar"), ("InvestigationRequest", "similar"), SIMILAR_PRECEDENTS_MAX),
     (
         ("neighbourhood", "max_nodes"),
         ("/v1/services/{service}/neighbourhood", "max_nodes"),
@@ -95,7 +95,7 @@ WINDOWS = [
     (("recent_changes", "hours"), ("/v1/services/{service}/changes", "since_hours"), MAX_CHANGE_HOURS),
     (
         ("get_investigation", "change_window_hours"),
-        ("InvestigationRequestDTO", "change_window_hours"),
+        ("InvestigationRequest", "change_window_hours"),
         CHANGE_WINDOW_MAX_HOURS,
     ),
 ]
@@ -136,9 +136,9 @@ SAME_DEFAULT = [
     (("find_similar_incidents", "limit"), ("/v1/incidents/{incident}/similar", "limit")),
     (("find_similar_incidents", "limit"), ("DescribedIncidentRequest", "limit")),
     (("search", "limit"), ("/v1/search", "limit")),
-    (("get_investigation", "similar"), ("InvestigationRequestDTO", "similar")),
-    (("get_investigation", "change_window_hours"), ("InvestigationRequestDTO", "change_window_hours")),
-    (("service_context", "change_window_hours"), ("InvestigationRequestDTO", "change_window_hours")),
+    (("get_investigation", "similar"), ("InvestigationRequest", "similar")),
+    (("get_investigation", "change_window_hours"), ("InvestigationRequest", "change_window_hours")),
+    (("service_context", "change_window_hours"), ("InvestigationRequest", "change_window_hours")),
     (("neighbourhood", "depth"), ("/v1/incidents/{incident}/neighbourhood", "depth")),
     (("neighbourhood", "max_nodes"), ("/v1/incidents/{incident}/neighbourhood", "max_nodes")),
     # recent_changes read 24 hours back where the API and `changes list` read a week.
@@ -168,7 +168,7 @@ def test_the_cli_takes_the_apis_similar_default() -> None:
 async def test_a_change_window_is_described_in_the_apis_words(openapi: dict[str, Any]) -> None:
     # service_context said "how far back to read changes near the service", get_investigation "how
     # far before the declaration to read changes", the API "changes read this far back, in hours".
-    said = _api_schema(openapi, "InvestigationRequestDTO", "change_window_hours")["description"]
+    said = _api_schema(openapi, "InvestigationRequest", "change_window_hours")["description"]
     schemas = await _tool_schemas()
     for tool in ("service_context", "get_investigation"):
         assert schemas[tool]["properties"]["change_window_hours"]["description"] == said, tool

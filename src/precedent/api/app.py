@@ -26,8 +26,10 @@ from precedent.api.json_body import JsonBodyRequest
 from precedent.api.mcp_mount import mount_mcp
 from precedent.api.observe import RequestObserver
 from precedent.api.openapi import (
+    TAGS,
     JsonSchemaPage,
     RedocSchemaPage,
+    ResponseDataclassSchemaPlugin,
     StrictBodySchemaPlugin,
     SwaggerSchemaPage,
     YamlSchemaPage,
@@ -223,11 +225,12 @@ def create_app(
             version=__version__,
             components=BEARER_COMPONENTS,
             security=BEARER_REQUIRED,
+            tags=list(TAGS),
             # Each handler's docstring says what it answers and which problems it gives, for callers.
             use_handler_docstrings=True,
             render_plugins=SCHEMA_PAGES,
         ),
-        plugins=[StrictBodySchemaPlugin()],
+        plugins=[StrictBodySchemaPlugin(), ResponseDataclassSchemaPlugin()],
         # Logging belongs to the entry point (text or JSON, secrets redacted); Litestar's default
         # would replace the root handlers with its own format when the app is built.
         logging_config=None,

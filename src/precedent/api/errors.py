@@ -47,7 +47,7 @@ from precedent.errors import (
     WebhookRejected,
     WebhooksDisabled,
 )
-from precedent.responses.problem import PROBLEM_JSON, ProblemDetails
+from precedent.responses.problem import PROBLEM_JSON, FieldProblem, ProblemDetails
 from precedent.web import UI_PATH, http_error_page
 
 if TYPE_CHECKING:
@@ -97,6 +97,10 @@ _MEANING = {
     404: "nothing with that id, reference or name is in the map (or the token may not see it)",
     409: "the request conflicts with the service's state; `detail` says what to do",
     413: "the request body is too large",
+    500: (
+        "an unexpected failure, logged with the request id (the `X-Request-ID` header): quote it in "
+        "a report; the detail names no internals"
+    ),
     503: "the service is starting, stopping, cannot reach its store or cannot save a write; retry shortly",
 }
 
@@ -110,16 +114,23 @@ def status_for(exc: PrecedentError) -> int:
 
 
 def problem_responses(*statuses: int, public: bool = False) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem+json answers a route can give (besides 500).
+    """OpenAPI entries for the problem+json answers a route can give, 500 included.
 
     Args:
         statuses: The route's own problems (404, 400...).
         public: The route answers without a token; otherwise 401 and 403 are documented too.
     """
-    every = sorted({*statuses, *(() if public else (401, 403))})
+    # 500 too: a generated client parses only the answers a route declares, and returned nothing
+    # (or raised "unexpected status") for the one a report most needs the detail of.
+    every = sorted({*statuses, 500, *(() if public else (401, 403))})
     return {
+        # No generated examples: they were random strings and numbers (`"status": 8793`), shown
+        # as the answer in the interactive pages and copied into generated clients' docs.
         status: ResponseSpec(
-            data_container=ProblemDetails, media_type=PROBLEM_JSON, description=_MEANING[status]
+            data_container=ProblemDetails,
+            media_type=PROBLEM_JSON,
+            description=_MEANING[status],
+            generate_examples=False,
         )
         for status in every
     }
@@ -151,10 +162,10 @@ def problem_response(exc: PrecedentError, *, source: str = "query") -> Response[
     if isinstance(exc, NotFound) and exc.kind in ("incident", "service"):
         # Where to look next, as the CLI says `precedent search` (each surface names its own way).
         detail += f"; find the {exc.kind} by its words with GET /v1/search?q=WORDS"
-    errors = None
+    errors: list[FieldProblem] | None = None
     # A filter naming nothing in the map (?service=nope) too: still a 404, its field listed.
     if isinstance(exc, InvalidQuery | SchemaError | NotFound) and exc.field is not None:
-        errors = [{"field": exc.field, "source": source, "message": detail}]
+        errors = [FieldProblem(field=exc.field, source=source, message=detail)]
     title = type(exc).__name__
     if isinstance(exc, InvalidQuery) and source == "body":
         # The layer below refused a body's field ("limit": 0): titled as the framework's refusal
@@ -283,7 +294,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             "the request body must be one JSON object (see `errors`), with the fields this route's "
             "OpenAPI document names (/schema)"
         )
-        return _respond(ProblemDetails(title=INVALID_BODY, status=400, detail=detail, errors=errors))
+        return _respond(ProblemDetails(title=INVALID_BODY, status=400, detail=detail, errors=_listed(errors)))
     if len(errors) == 1 and errors[0]["field"]:
         # One refusal: the detail says it whole, as a refusal from the layer below does, where
         # "invalid depth: see `errors`" sent a reader of the detail alone to look again.
@@ -301,7 +312,11 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     else:
         ours = errors and len(refusals) + reworded == len(errors)
         title = InvalidQuery.__name__ if ours else "ValidationError"
-    return _respond(ProblemDetails(title=title, status=400, detail=detail, errors=errors or None))
+    return _respond(ProblemDetails(title=title, status=400, detail=detail, errors=_listed(errors) or None))
+
+
+def _listed(errors: list[dict[str, str]]) -> list[FieldProblem]:
+    return [FieldProblem(field=e["field"], source=e["source"], message=e["message"]) for e in errors]
 
 
 # The collections whose items a caller may name in the path by a name that can hold "/", and

@@ -16,19 +16,39 @@ from precedent.store import GraphStore
 __all__ = ["GRAPH_ROUTES"]
 
 
-@get("/health", sync_to_thread=False, security=NO_TOKEN_NEEDED)
+@get(
+    "/health",
+    operation_id="getHealth",
+    summary="Liveness",
+    tags=["ops"],
+    sync_to_thread=False,
+    security=NO_TOKEN_NEEDED,
+    responses=problem_responses(public=True),
+)
 def health() -> dict[str, str]:
     """Liveness: the process is up and the app started."""
     return {"status": "ok"}
 
 
-@get("/v1/stats", responses=problem_responses(400, 503))
+@get(
+    "/v1/stats",
+    operation_id="getStats",
+    summary="Counts of the map",
+    tags=["stats"],
+    responses=problem_responses(400, 503),
+)
 async def stats(store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]) -> StatsResponse:
     """Counts of nodes per label and edges per type that the caller may see."""
     return StatsResponse.from_stats(await store.stats(visibilities=viewer.visibilities))
 
 
-@get("/v1/nodes/{node_id:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/nodes/{node_id:str}",
+    operation_id="getNode",
+    summary="One node",
+    tags=["graph"],
+    responses=problem_responses(400, 404, 503),
+)
 async def get_node(
     node_id: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> NodeResponse:

@@ -50,7 +50,13 @@ def values(given: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (given or "").split(",") if part.strip())
 
 
-@get("/v1/incidents", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents",
+    operation_id="listIncidents",
+    summary="List incidents",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incidents(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
@@ -90,7 +96,13 @@ async def incidents(
     return IncidentPageResponse.from_page(page)
 
 
-@get("/v1/incidents/{incident:str}/updates", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/updates",
+    operation_id="listIncidentUpdates",
+    summary="An incident's status updates",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def updates(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -104,7 +116,13 @@ async def updates(
     return UpdatesResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/postmortem", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/postmortem",
+    operation_id="listIncidentPostmortems",
+    summary="An incident's post-mortems",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def postmortem(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -118,7 +136,13 @@ async def postmortem(
     return PostmortemsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/follow-ups", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/follow-ups",
+    operation_id="listIncidentFollowUps",
+    summary="An incident's follow-ups",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def follow_ups(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -134,7 +158,13 @@ async def follow_ups(
     return FollowUpsResponse.from_page(found.id, page, open_count)
 
 
-@get("/v1/incidents/{incident:str}/actions", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/actions",
+    operation_id="listIncidentActions",
+    summary="An incident's actions",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def actions(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -148,7 +178,13 @@ async def actions(
     return ActionsResponse.from_page(found.id, page)
 
 
-@get("/v1/incidents/{incident:str}/related", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/related",
+    operation_id="listRelatedIncidents",
+    summary="Incidents linked to an incident",
+    tags=["incidents"],
+    responses=problem_responses(400, 404, 503),
+)
 async def related(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],

@@ -47,8 +47,8 @@ from precedent.store import GraphStore
 
 __all__ = [
     "INVESTIGATION_ROUTES",
-    "ChangeRequestDTO",
-    "InvestigationRequestDTO",
+    "ChangeRequest",
+    "InvestigationRequest",
 ]
 
 
@@ -56,7 +56,7 @@ WRITE_INVESTIGATION = ("read", "write")
 """What building and storing an investigation on request needs: it reads the map and writes to it."""
 
 
-class InvestigationRequestDTO(BaseModel):
+class InvestigationRequest(BaseModel):
     """An incident described by the caller, like ``POST /v1/similar`` (one in the map: ``GET
     /v1/incidents/{id}/investigation?rebuild=true``)."""
 
@@ -90,7 +90,7 @@ class InvestigationRequestDTO(BaseModel):
     )
 
 
-class ChangeRequestDTO(BaseModel):
+class ChangeRequest(BaseModel):
     """A change to production, as a CI step reports it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,7 +111,13 @@ class ChangeRequestDTO(BaseModel):
     id: str | None = Field(default=None, description="your id: recording it again replaces the change")
 
 
-@get("/v1/incidents/{incident:str}/investigation", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/investigation",
+    operation_id="getIncidentInvestigation",
+    summary="An incident's investigation",
+    tags=["investigations"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incident_investigation(
     request: Request[Any, Any, Any],
     incident: FromPath[str],
@@ -133,7 +139,13 @@ async def incident_investigation(
     return await InvestigationResponse.where_it_stands(collaborators.store, investigation, viewer)
 
 
-@get("/v1/investigations/{investigation_id:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/investigations/{investigation_id:str}",
+    operation_id="getInvestigation",
+    summary="One investigation",
+    tags=["investigations"],
+    responses=problem_responses(400, 404, 503),
+)
 async def investigation_by_id(
     investigation_id: FromPath[str],
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
@@ -151,13 +163,16 @@ async def investigation_by_id(
 
 @post(
     "/v1/investigations",
+    operation_id="createInvestigation",
+    summary="Investigate a described incident",
+    tags=["investigations"],
     status_code=201,
     opt={"scope": WRITE_INVESTIGATION},
     security=scope_security(*WRITE_INVESTIGATION),
     responses=problem_responses(400, 404, 503),
 )
 async def create_investigation(
-    data: JSONBody[InvestigationRequestDTO],
+    data: JSONBody[InvestigationRequest],
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
     collaborators: NamedDependency[SkipValidation[Collaborators]],
     viewer: NamedDependency[Viewer],
@@ -184,7 +199,13 @@ async def create_investigation(
     return InvestigationResponse.from_investigation(investigation)
 
 
-@get("/v1/investigations", responses=problem_responses(400, 503))
+@get(
+    "/v1/investigations",
+    operation_id="listInvestigations",
+    summary="List investigations",
+    tags=["investigations"],
+    responses=problem_responses(400, 503),
+)
 async def recent_investigations(
     # A dataclass: skip validation, or msgspec would try to rebuild it from its type hints.
     collaborators: NamedDependency[SkipValidation[Collaborators]],
@@ -204,13 +225,16 @@ async def recent_investigations(
 
 @post(
     "/v1/changes",
+    operation_id="recordChange",
+    summary="Record a change",
+    tags=["changes"],
     status_code=202,
     opt={"scope": "write"},
     security=scope_security("write"),
     responses=problem_responses(400, 404, 503),
 )
 async def record_change(
-    data: JSONBody[ChangeRequestDTO], store: NamedDependency[GraphStore]
+    data: JSONBody[ChangeRequest], store: NamedDependency[GraphStore]
 ) -> RecordedChangeResponse:
     """Record a change (a deploy, a config change...); idempotent on your ``id``. Needs the `write` scope."""
     # Its refusals name the body field at fault, which `errors` lists.
@@ -233,7 +257,13 @@ async def record_change(
     return await RecordedChangeResponse.from_recorded(store, await ChangeRecorder(store).record(record))
 
 
-@get("/v1/services/{service:str}/changes", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/changes",
+    operation_id="listServiceChanges",
+    summary="A service's changes",
+    tags=["changes"],
+    responses=problem_responses(400, 404, 503),
+)
 async def service_changes(
     service: FromPath[str],
     store: NamedDependency[GraphStore],

@@ -25,7 +25,14 @@ READY_TIMEOUT_SECONDS = 5.0
 SYNC_RECORD_TIMEOUT_SECONDS = 1.0
 
 
-@get("/ready", responses=problem_responses(503, public=True), security=NO_TOKEN_NEEDED)
+@get(
+    "/ready",
+    operation_id="getReadiness",
+    summary="Readiness",
+    tags=["ops"],
+    responses=problem_responses(503, public=True),
+    security=NO_TOKEN_NEEDED,
+)
 async def ready(
     store: NamedDependency[GraphStore],
     finder: NamedDependency[SimilarIncidentFinder],
@@ -67,6 +74,9 @@ METRICS_MEDIA_TYPE = "; ".join(
 
 @get(
     "/metrics",
+    operation_id="getMetrics",
+    summary="Prometheus metrics",
+    tags=["ops"],
     opt={"scope": "metrics"},
     security=scope_security("metrics"),
     media_type=METRICS_MEDIA_TYPE,

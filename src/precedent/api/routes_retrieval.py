@@ -74,6 +74,9 @@ MaxNodes = Annotated[
 
 @get(
     "/v1/incidents/{incident:str}",
+    operation_id="getIncident",
+    summary="One incident with its parts",
+    tags=["incidents"],
     responses={
         **problem_responses(400, 404, 503),
         **answer_with_example(
@@ -98,7 +101,13 @@ async def get_incident(
     return IncidentDetailResponse.from_detail(await incident_detail(store, catalog, incident, viewer))
 
 
-@get("/v1/incidents/{incident:str}/similar", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/similar",
+    operation_id="findSimilarToIncident",
+    summary="Past incidents similar to one in the map",
+    tags=["similar"],
+    responses=problem_responses(400, 404, 503),
+)
 async def similar_to_incident(
     incident: FromPath[str],
     finder: NamedDependency[SimilarIncidentFinder],
@@ -114,7 +123,14 @@ async def similar_to_incident(
     return SimilarResponse.from_results(await finder.find(IncidentQuery(incident), options))
 
 
-@post("/v1/similar", status_code=200, responses=problem_responses(400, 503))
+@post(
+    "/v1/similar",
+    operation_id="findSimilarToDescription",
+    summary="Past incidents similar to one described",
+    tags=["similar"],
+    status_code=200,
+    responses=problem_responses(400, 503),
+)
 async def similar_to_description(
     data: JSONBody[DescribedIncidentRequest],
     finder: NamedDependency[SimilarIncidentFinder],
@@ -135,7 +151,13 @@ async def similar_to_description(
     return SimilarResponse.from_results(await finder.find(query, options))
 
 
-@get("/v1/incidents/{incident:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/incidents/{incident:str}/neighbourhood",
+    operation_id="getIncidentNeighbourhood",
+    summary="An incident's neighbourhood",
+    tags=["graph"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incident_neighbourhood(
     incident: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -153,7 +175,13 @@ async def incident_neighbourhood(
     return await _walk(store, catalog, viewer, centre, label, rel)
 
 
-@get("/v1/services/{service:str}/neighbourhood", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/neighbourhood",
+    operation_id="getServiceNeighbourhood",
+    summary="A service's neighbourhood",
+    tags=["graph"],
+    responses=problem_responses(400, 404, 503),
+)
 async def service_neighbourhood(
     service: FromPath[str],
     store: NamedDependency[GraphStore],

@@ -53,7 +53,13 @@ Weeks = Annotated[
 ]
 
 
-@get("/v1/services", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services",
+    operation_id="listServices",
+    summary="List services",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def services(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -82,7 +88,13 @@ async def services(
     return ServiceListResponse.from_page(page)
 
 
-@get("/v1/services/{service:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}",
+    operation_id="getService",
+    summary="One service",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def service(
     service: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> ServiceResponse:
@@ -90,7 +102,13 @@ async def service(
     return ServiceResponse.from_detail(await get_service(store, viewer, service))
 
 
-@get("/v1/services/{service:str}/incidents", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/incidents",
+    operation_id="listServiceIncidents",
+    summary="A service's incidents",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incidents_on_service(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -125,7 +143,13 @@ async def _dependencies(
     return DependenciesResponse.from_page(direction, depth, page)
 
 
-@get("/v1/services/{service:str}/upstream", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/upstream",
+    operation_id="listServiceUpstream",
+    summary="What a service depends on",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def upstream(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -137,7 +161,13 @@ async def upstream(
     return await _dependencies(store, service, "upstream", depth, limit, cursor)
 
 
-@get("/v1/services/{service:str}/downstream", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/downstream",
+    operation_id="listServiceDownstream",
+    summary="What depends on a service",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def downstream(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -149,13 +179,25 @@ async def downstream(
     return await _dependencies(store, service, "downstream", depth, limit, cursor)
 
 
-@get("/v1/services/{service:str}/owners", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/owners",
+    operation_id="getServiceOwners",
+    summary="A service's owners",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def owners(service: FromPath[str], store: NamedDependency[GraphStore]) -> OwnersResponse:
     """A service's owning teams and their members."""
     return OwnersResponse.from_owners(await service_owners(store, service))
 
 
-@get("/v1/services/{service:str}/on-call", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/on-call",
+    operation_id="getServiceOnCall",
+    summary="Who is on call for a service",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def on_call(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -165,7 +207,13 @@ async def on_call(
     return OnCallResponse.from_on_call(await service_on_call(store, service, live=live_on_call))
 
 
-@get("/v1/services/{service:str}/hotspots", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/services/{service:str}/hotspots",
+    operation_id="getServiceHotspots",
+    summary="A service's incidents per week",
+    tags=["services"],
+    responses=problem_responses(400, 404, 503),
+)
 async def service_weeks(
     service: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -176,7 +224,13 @@ async def service_weeks(
     return ServiceHotspotsResponse.from_hotspots(await service_hotspots(store, viewer, service, weeks=weeks))
 
 
-@get("/v1/hotspots", responses=problem_responses(400, 503))
+@get(
+    "/v1/hotspots",
+    operation_id="listHotspots",
+    summary="Services ranked by recent incidents",
+    tags=["services"],
+    responses=problem_responses(400, 503),
+)
 async def ranked_hotspots(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],

@@ -73,7 +73,13 @@ OccurredBefore = Annotated[
 ]
 
 
-@get("/v1/search", responses=problem_responses(400, 503))
+@get(
+    "/v1/search",
+    operation_id="search",
+    summary="Search the map",
+    tags=["search"],
+    responses=problem_responses(400, 503),
+)
 async def search(
     store: NamedDependency[GraphStore],
     embedder: NamedDependency[Embedder],
@@ -104,7 +110,13 @@ async def search(
     return await SearchResponse.for_query(store, embedder, query, viewer)
 
 
-@get("/v1/stats/incidents-per-week", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/stats/incidents-per-week",
+    operation_id="getIncidentsPerWeek",
+    summary="Incidents per week",
+    tags=["stats"],
+    responses=problem_responses(400, 404, 503),
+)
 async def per_week(
     store: NamedDependency[GraphStore],
     catalog: NamedDependency[Catalog],
@@ -119,7 +131,13 @@ async def per_week(
     return WeeklyIncidentsResponse.from_counts(service, counts)
 
 
-@get("/v1/stats/recurring", responses=problem_responses(400, 503))
+@get(
+    "/v1/stats/recurring",
+    operation_id="listRecurringFailures",
+    summary="Recurring failures",
+    tags=["stats"],
+    responses=problem_responses(400, 503),
+)
 async def recurring(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -143,7 +161,13 @@ async def recurring(
     return RecurringResponse.from_patterns(patterns)
 
 
-@get("/v1/stats/sync", responses=problem_responses(400, 503))
+@get(
+    "/v1/stats/sync",
+    operation_id="getSyncStatus",
+    summary="The map's sync",
+    tags=["stats"],
+    responses=problem_responses(400, 503),
+)
 async def sync_stats(
     sync: NamedDependency[BackgroundSync], viewer: NamedDependency[Viewer]
 ) -> SyncStatusResponse:
@@ -157,6 +181,9 @@ async def sync_stats(
 
 @post(
     "/v1/admin/sync",
+    operation_id="startSync",
+    summary="Start a sync",
+    tags=["admin"],
     status_code=202,
     opt={"scope": "admin"},
     security=scope_security("admin"),
@@ -169,6 +196,9 @@ async def start_sync(sync: NamedDependency[BackgroundSync]) -> SyncStatusRespons
 
 @get(
     "/v1/admin/sync",
+    operation_id="getSyncProgress",
+    summary="Sync progress and last report",
+    tags=["admin"],
     opt={"scope": "admin"},
     security=scope_security("admin"),
     responses=problem_responses(400, 503),

@@ -27,7 +27,13 @@ from precedent.store import GraphStore
 __all__ = ["TEAM_ROUTES"]
 
 
-@get("/v1/teams", responses=problem_responses(400, 503))
+@get(
+    "/v1/teams",
+    operation_id="listTeams",
+    summary="List teams",
+    tags=["teams"],
+    responses=problem_responses(400, 503),
+)
 async def teams(
     store: NamedDependency[GraphStore],
     viewer: NamedDependency[Viewer],
@@ -39,7 +45,13 @@ async def teams(
     return TeamListResponse.from_page(await list_teams(store, viewer, q=q, limit=limit, cursor=cursor))
 
 
-@get("/v1/teams/{team:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/teams/{team:str}",
+    operation_id="getTeam",
+    summary="One team",
+    tags=["teams"],
+    responses=problem_responses(400, 404, 503),
+)
 async def team(
     team: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -52,7 +64,13 @@ async def team(
     return TeamResponse.from_detail(await get_team(store, catalog, viewer, team, live=live_on_call))
 
 
-@get("/v1/teams/{team:str}/members", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/teams/{team:str}/members",
+    operation_id="listTeamMembers",
+    summary="A team's members",
+    tags=["teams"],
+    responses=problem_responses(400, 404, 503),
+)
 async def members_of_team(
     team: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -64,7 +82,13 @@ async def members_of_team(
     return TeamMembersResponse.from_page(await team_members(store, viewer, team, limit=limit, cursor=cursor))
 
 
-@get("/v1/teams/{team:str}/services", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/teams/{team:str}/services",
+    operation_id="listTeamServices",
+    summary="A team's services",
+    tags=["teams"],
+    responses=problem_responses(400, 404, 503),
+)
 async def services_of_team(
     team: FromPath[str],
     store: NamedDependency[GraphStore],
@@ -78,7 +102,13 @@ async def services_of_team(
     )
 
 
-@get("/v1/users/{user:str}", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/users/{user:str}",
+    operation_id="getUser",
+    summary="One user",
+    tags=["users"],
+    responses=problem_responses(400, 404, 503),
+)
 async def user(
     user: FromPath[str], store: NamedDependency[GraphStore], viewer: NamedDependency[Viewer]
 ) -> UserResponse:
@@ -86,7 +116,13 @@ async def user(
     return UserResponse.from_detail(await get_user(store, viewer, user))
 
 
-@get("/v1/users/{user:str}/incidents", responses=problem_responses(400, 404, 503))
+@get(
+    "/v1/users/{user:str}/incidents",
+    operation_id="listUserIncidents",
+    summary="A user's incidents",
+    tags=["users"],
+    responses=problem_responses(400, 404, 503),
+)
 async def incidents_of_user(
     user: FromPath[str],
     store: NamedDependency[GraphStore],

@@ -47,6 +47,9 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
 
 @post(
     WEBHOOK_ROUTE,
+    operation_id="receiveIncidentIoWebhook",
+    summary="Receive an incident.io webhook",
+    tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 401, 413, 503, public=True),
     security=NO_TOKEN_NEEDED,
@@ -69,6 +72,9 @@ async def receive_incident_io(
 
 @get(
     "/v1/webhooks/deliveries",
+    operation_id="listWebhookDeliveries",
+    summary="List webhook deliveries",
+    tags=["webhooks"],
     responses=problem_responses(400, 503),
     opt={"scope": "admin"},
     security=scope_security("admin"),
@@ -86,6 +92,9 @@ async def list_deliveries(
 
 @post(
     "/v1/webhooks/deliveries/{delivery_id:str}/retry",
+    operation_id="retryWebhookDelivery",
+    summary="Retry a webhook delivery",
+    tags=["webhooks"],
     status_code=200,
     responses=problem_responses(400, 404, 409, 503),
     opt={"scope": "admin"},

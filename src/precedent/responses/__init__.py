@@ -50,7 +50,7 @@ from precedent.responses.investigation import (
     InvestigationResponse,
     ServiceContextResponse,
 )
-from precedent.responses.problem import ProblemDetails
+from precedent.responses.problem import FieldProblem, ProblemDetails
 from precedent.responses.similar import (
     ContributionResponse,
     ExplanationResponse,
@@ -82,6 +82,7 @@ __all__ = [
     "DependenciesResponse",
     "EdgeResponse",
     "ExplanationResponse",
+    "FieldProblem",
     "FollowUpItemResponse",
     "FollowUpResponse",
     "FollowUpsResponse",
