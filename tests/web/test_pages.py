@@ -142,6 +142,37 @@ async def test_signing_in_over_http_under_an_https_public_url_says_where_to_go(w
         await store.close()
 
 
+async def test_a_form_from_the_public_url_that_lost_its_cookie_is_not_sent_to_the_public_url(
+    web_org: WebOrg,
+) -> None:
+    # Behind a proxy on another machine uvicorn does not trust X-Forwarded-Proto, so the app sees
+    # http even for a browser at the https public URL: one whose cookie was lost another way was
+    # told to open the pages at the very address it was on.
+    data_dir = copy_map(web_org, "lost-cookie-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    settings = Settings(data_dir=data_dir, public_url="https://precedent.example.com", _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    try:
+        async with (
+            running(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://precedent-internal:8000"
+            ) as client,
+        ):
+            refused = await client.post(
+                "/ui/sign-in",
+                data={"token": web_org.read_token, "csrf": "from-a-page-long-gone"},
+                headers={"origin": "https://precedent.example.com"},
+            )
+            assert refused.status_code == 403
+            text = " ".join(html_unescape(refused.text).split())
+            assert "reload the page and try again" in text
+            assert "open the pages at" not in text
+    finally:
+        await store.close()
+
+
 async def test_behind_a_proxy_a_form_posted_from_the_public_url_is_accepted(web_org: WebOrg) -> None:
     # A reverse proxy (TLS ended there) passes Host "precedent-internal:8000"; the browser, at the
     # public URL, sends that as Origin. Foreign origins are still refused.
