@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
@@ -82,10 +84,20 @@ async def test_sync_beside_a_running_serve_says_to_ask_it_to_sync(
     said = " ".join(capsys.readouterr().err.split())
     assert code == 1
     assert "is open for writing by process" in said
-    assert (
-        "ask the running service to sync instead, with an admin token: curl -X POST -H "
-        "'Authorization: Bearer $ADMIN_TOKEN' https://precedent.example.com/v1/admin/sync" in said
+    assert "ask the running service to sync instead, with an admin token: curl -X POST" in said
+    # Pasted into a shell, the command sends the token the variable holds, not its name.
+    advised = said.split("with an admin token: ", 1)[1].split(" (GET ", 1)[0]
+    shell = [shutil.which("bash") or "/bin/sh", "-c", "printf '%s\\n' " + advised.removeprefix("curl ")]
+    sent = subprocess.run(
+        shell, env={"ADMIN_TOKEN": "prec_admin"}, capture_output=True, text=True, check=True
     )
+    assert sent.stdout.splitlines() == [
+        "-X",
+        "POST",
+        "-H",
+        "Authorization: Bearer prec_admin",
+        "https://precedent.example.com/v1/admin/sync",
+    ]
     assert "only reads beside it" not in said
 
 

@@ -87,7 +87,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         base = settings.links().base
         raise exc.advised(
             "From the command line: ask the running service to sync instead, with an admin token: "
-            f"curl -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' {base}/v1/admin/sync "
+            # Double quotes: in single ones the shell sends "$ADMIN_TOKEN" itself, and gets a 401.
+            f'curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" {base}/v1/admin/sync '
             f"(GET {base}/v1/admin/sync shows its progress); or stop it and run precedent sync"
         ) from exc
     kind = "incremental" if report.incremental else "full"
