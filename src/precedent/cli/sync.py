@@ -83,7 +83,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         report = await _sync(settings, client, options, console)
     except StoreLocked as exc:
         # The embedded map's writer is usually `serve`, which syncs the map itself when asked:
-        # a cron job calling `precedent sync` beside it was told only to stop it.
+        # a cron job calling `precedent sync` beside it was told only to stop it. Another writer
+        # (a sync the last cron run left going, an import) answers no HTTP: main's advice stands.
+        if not _held_by_a_server(exc.command):
+            raise
         base = settings.links().base
         raise exc.advised(
             "From the command line: ask the running service to sync instead, with an admin token: "
@@ -95,6 +98,13 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
     Console().print(summary_table(report.resources, title))
     return 0
+
+
+def _held_by_a_server(command: str | None) -> bool:
+    """Whether the map's writer, by the command line it recorded, serves the API (or may: unknown)."""
+    if command is None:
+        return True
+    return any(word == "serve" or word.startswith("precedent.api") for word in command.split())
 
 
 async def _sync(
