@@ -139,12 +139,21 @@ def csrf_cookie(value: str, *, secure: bool) -> Cookie:
     )
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def site_origin(public_url: str | None) -> str | None:
     """The origin (``https://precedent.example.com``) of ``public_url``, or ``None`` when unset."""
     if not public_url:
         return None
     parts = urlsplit(public_url.strip())
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if not scheme or not host:
+        return None
+    # As a browser writes its Origin: no user info, and no port where it is the scheme's own
+    # (https://precedent.example.com:443 is sent as https://precedent.example.com).
+    port = "" if parts.port in (None, _DEFAULT_PORTS.get(scheme)) else f":{parts.port}"
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
 def check_csrf(
