@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from precedent.api.app import create_app
 from precedent.auth import TokenRegistry
+from precedent.cli.main import build_parser
+from precedent.cli.services import _filter, _filter_flags
 from precedent.config import Settings
 from precedent.embedding import HashEmbedder
 from precedent.model import Edge, Node
@@ -143,11 +146,23 @@ async def test_the_next_page_of_a_filtered_list_is_asked_with_its_filters(
     assert "ledger (archived)" in first
     asked = first.split("the next page is ", 1)[1].split(" incidents:", 1)[0].split()
     assert asked[0] == "--cursor"
-    assert asked[2:] == ["--attribute", "Tier"]
+    assert asked[2:] == ["--attribute=Tier"]
     assert await run_main(["services", "--limit", "1", *asked]) == 0
     second = _table(capsys)
     assert "payments-db" in second
     assert "ledger" not in second
+
+
+def test_the_next_pages_flags_read_back_as_the_filters_they_came_from() -> None:
+    # Printed as `--q -pay`, a value starting with "-" was read by argparse as a flag of its own:
+    # the next page's command, pasted, failed with "expected one argument".
+    parser = build_parser()
+    asked = parser.parse_args(
+        ["services", "--q=-pay", "--team=-ops", "--tier=-1", "--attribute=-x:y z", "--no-archived"]
+    )
+    again = parser.parse_args(["services", *shlex.split(" ".join(_filter_flags(asked)))])
+    assert _filter(again) == _filter(asked)
+    assert _filter(asked).q == "-pay"
 
 
 async def test_the_table_pages_as_the_api_does(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -41,6 +42,9 @@ def test_create_list_revoke(capsys: pytest.CaptureFixture[str], data_dir: Path) 
     assert listed[0]["scopes"] == ["read", "read:private"]
     assert (listed[0]["expires_at"], listed[0]["revoked_at"]) == (None, None)
     assert listed[1]["expires_at"] is not None
+    # The one shape of every --json and API time ("+00:00" and no fraction here before).
+    times = [listed[0]["created_at"], listed[1]["created_at"], listed[1]["expires_at"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", str(t)) for t in times), times
     assert secret not in json.dumps(listed)
 
     assert main(["token", "list"]) == 0

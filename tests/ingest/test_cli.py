@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -66,27 +69,76 @@ def test_sync_without_an_api_key_says_where_to_create_one(
     assert "app.incident.io/settings/api-keys" in err
 
 
-async def test_sync_beside_a_running_serve_says_to_ask_it_to_sync(
+# Holds the map open for writing, as a writer whose command line ends with argv[2], until stdin closes.
+_HOLD = """
+import asyncio, sys
+from pathlib import Path
+from precedent.store.embedded import EmbeddedStore
+
+async def hold():
+    store = EmbeddedStore(Path(sys.argv[1]), dimensions=384)
+    await store.open()
+    print("open", flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    await store.close()
+
+asyncio.run(hold())
+"""
+
+
+def _sync_beside(data_dir: Path, command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``precedent sync`` says while a process whose command line ends in ``command`` writes the map."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(data_dir / "graph"), command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        assert main(["sync"]) == 1
+    finally:
+        holder.communicate(timeout=120)
+    return " ".join(capsys.readouterr().err.split())
+
+
+def test_sync_beside_a_running_serve_says_to_ask_it_to_sync(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # On the embedded store `serve` holds the map; a cron job's `precedent sync` was told only to
     # stop it, not that the running service syncs the map when asked.
     monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", API_KEY)
     monkeypatch.setenv("PRECEDENT_PUBLIC_URL", "https://precedent.example.com")
-    holder = EmbeddedStore(data_dir / "graph", dimensions=384)
-    await holder.open()
-    try:
-        code = await asyncio.to_thread(main, ["sync"])
-    finally:
-        await holder.close()
-    said = " ".join(capsys.readouterr().err.split())
-    assert code == 1
+    said = _sync_beside(data_dir, "serve", capsys)
     assert "is open for writing by process" in said
-    assert (
-        "ask the running service to sync instead, with an admin token: curl -X POST -H "
-        "'Authorization: Bearer $ADMIN_TOKEN' https://precedent.example.com/v1/admin/sync" in said
+    assert "ask the running service to sync instead, with an admin token: curl -X POST" in said
+    # Pasted into a shell, the command sends the token the variable holds, not its name.
+    advised = said.split("with an admin token: ", 1)[1].split(" (GET ", 1)[0]
+    shell = [shutil.which("bash") or "/bin/sh", "-c", "printf '%s\\n' " + advised.removeprefix("curl ")]
+    sent = subprocess.run(
+        shell, env={"ADMIN_TOKEN": "prec_admin"}, capture_output=True, text=True, check=True
     )
+    assert sent.stdout.splitlines() == [
+        "-X",
+        "POST",
+        "-H",
+        "Authorization: Bearer prec_admin",
+        "https://precedent.example.com/v1/admin/sync",
+    ]
     assert "only reads beside it" not in said
+
+
+def test_sync_beside_another_sync_is_not_sent_to_a_server(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The last cron run's sync still going answers no HTTP: asking it to sync got "connection
+    # refused"; the command line it recorded says what it is.
+    monkeypatch.setenv("PRECEDENT_INCIDENTIO_API_KEY", API_KEY)
+    said = _sync_beside(data_dir, "sync", capsys)
+    assert "is open for writing by process" in said
+    assert "/v1/admin/sync" not in said
+    assert "stop that process (Ctrl-C where it runs) to run this command" in said
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pydantic import BaseModel
 
 import precedent.responses
+from precedent.model import Node
 from precedent.responses.base import ResponseModel, utc_text
+from precedent.responses.graph import NodeResponse
 
 
 def test_every_response_model_writes_times_as_the_others_do() -> None:
@@ -23,3 +25,20 @@ def test_a_time_is_written_in_utc_with_six_digits_whatever_its_zone() -> None:
     assert utc_text(datetime(2026, 12, 5, 11, 0, tzinfo=paris)) == "2026-12-05T10:00:00.000000Z"
     assert utc_text(datetime(2026, 12, 5, 10, 0, 0, 500, tzinfo=UTC)) == "2026-12-05T10:00:00.000500Z"
     assert utc_text(datetime(999, 1, 1, tzinfo=UTC)) == "0999-01-01T00:00:00.000000Z"
+
+
+def test_a_node_property_shaped_like_a_time_but_none_is_kept_as_written() -> None:
+    # A stored text time is rewritten in the one shape; text that only looks like one (a custom
+    # field's impossible date, digits of another script) failed every answer holding the node.
+    properties = {
+        "stored": "2026-12-05T10:00:00+00:00",
+        "impossible": "2026-02-30T10:00:00Z",
+        "hour_25": "2026-12-05T25:00Z",
+        # Arabic-Indic digits, which the pattern's \d matched.
+        "other_digits": "2026-12-05T10:00Z".translate(
+            str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+        ),
+    }
+    node = Node(id="inc-1", label="Incident", properties=properties, visibility="public")
+    written = NodeResponse.from_node(node).model_dump(mode="json")["properties"]
+    assert written == {**properties, "stored": "2026-12-05T10:00:00.000000Z"}

@@ -23,6 +23,7 @@ from precedent.retrieval import Catalog, IncidentQuery, SimilarIncidentFinder
 from precedent.store.embedded import EmbeddedStore
 from precedent.web.errors import PRIVATE_HINT
 from precedent.web.pages_incident import SIMILAR
+from precedent.web.session import site_origin
 from precedent.webhooks import StoreInvestigationCloser
 from tests.api.conftest import running
 from tests.web.conftest import DIMENSIONS, Pages, copied_map, copy_map, signed_in_reader
@@ -138,6 +139,53 @@ async def test_signing_in_over_http_under_an_https_public_url_says_where_to_go(w
             text = " ".join(html_unescape(refused.text).split())
             assert "PRECEDENT_PUBLIC_URL is https://precedent.example.com" in text
             assert "open the pages at https://precedent.example.com/ui/" in text
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    ("public_url", "origin"),
+    [
+        ("https://Precedent.example.com:443/", "https://precedent.example.com"),
+        ("http://precedent.example.com:80", "http://precedent.example.com"),
+        ("https://ops@precedent.example.com:8443", "https://precedent.example.com:8443"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+    ],
+)
+def test_the_public_urls_origin_is_written_as_a_browser_sends_it(public_url: str, origin: str) -> None:
+    # A public URL naming https's own port (:443) gave "https://precedent.example.com:443", which
+    # no browser sends as Origin: behind a proxy rewriting Host, every sign-in was "posted from
+    # another site".
+    assert site_origin(public_url) == origin
+
+
+async def test_a_form_from_the_public_url_that_lost_its_cookie_is_not_sent_to_the_public_url(
+    web_org: WebOrg,
+) -> None:
+    # Behind a proxy on another machine uvicorn does not trust X-Forwarded-Proto, so the app sees
+    # http even for a browser at the https public URL: one whose cookie was lost another way was
+    # told to open the pages at the very address it was on.
+    data_dir = copy_map(web_org, "lost-cookie-data")
+    store = EmbeddedStore(data_dir / "graph", dimensions=DIMENSIONS)
+    await store.open()
+    settings = Settings(data_dir=data_dir, public_url="https://precedent.example.com", _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, store=store, embedder=HashEmbedder(dimensions=DIMENSIONS))
+    try:
+        async with (
+            running(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://precedent-internal:8000"
+            ) as client,
+        ):
+            refused = await client.post(
+                "/ui/sign-in",
+                data={"token": web_org.read_token, "csrf": "from-a-page-long-gone"},
+                headers={"origin": "https://precedent.example.com"},
+            )
+            assert refused.status_code == 403
+            text = " ".join(html_unescape(refused.text).split())
+            assert "reload the page and try again" in text
+            assert "open the pages at" not in text
     finally:
         await store.close()
 

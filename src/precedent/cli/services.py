@@ -132,11 +132,14 @@ def _filter(args: argparse.Namespace) -> ServiceFilter:
 
 
 def _filter_flags(args: argparse.Namespace) -> list[str]:
-    """The filter's flags, to ask for the next page (a cursor is refused with other filters)."""
+    """The filter's flags, to ask for the next page (a cursor is refused with other filters).
+
+    Each value is joined to its flag by ``=``: argparse reads a separate ``-pay`` as a flag.
+    """
     flags = [
-        f"--{name} {shlex.quote(value)}" for name in ("team", "q", "tier") if (value := getattr(args, name))
+        f"--{name}={shlex.quote(value)}" for name in ("team", "q", "tier") if (value := getattr(args, name))
     ]
-    flags += [f"--attribute {shlex.quote(value)}" for value in args.attribute]
+    flags += [f"--attribute={shlex.quote(value)}" for value in args.attribute]
     if args.archived is not None:
         flags.append("--archived" if args.archived else "--no-archived")
     return flags

@@ -83,17 +83,28 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         report = await _sync(settings, client, options, console)
     except StoreLocked as exc:
         # The embedded map's writer is usually `serve`, which syncs the map itself when asked:
-        # a cron job calling `precedent sync` beside it was told only to stop it.
+        # a cron job calling `precedent sync` beside it was told only to stop it. Another writer
+        # (a sync the last cron run left going, an import) answers no HTTP: main's advice stands.
+        if not _held_by_a_server(exc.command):
+            raise
         base = settings.links().base
         raise exc.advised(
             "From the command line: ask the running service to sync instead, with an admin token: "
-            f"curl -X POST -H 'Authorization: Bearer $ADMIN_TOKEN' {base}/v1/admin/sync "
+            # Double quotes: in single ones the shell sends "$ADMIN_TOKEN" itself, and gets a 401.
+            f'curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" {base}/v1/admin/sync '
             f"(GET {base}/v1/admin/sync shows its progress); or stop it and run precedent sync"
         ) from exc
     kind = "incremental" if report.incremental else "full"
     title = f"{kind} sync: {report.calls} API calls, {report.retries} retries, {report.elapsed_seconds:.1f}s"
     Console().print(summary_table(report.resources, title))
     return 0
+
+
+def _held_by_a_server(command: str | None) -> bool:
+    """Whether the map's writer, by the command line it recorded, serves the API (or may: unknown)."""
+    if command is None:
+        return True
+    return any(word == "serve" or word.startswith("precedent.api") for word in command.split())
 
 
 async def _sync(

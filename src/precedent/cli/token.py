@@ -17,6 +17,7 @@ from rich.table import Column, Table
 
 from precedent.auth import LAST_USED_EVERY, SCOPES, ApiToken, TokenRegistry, parse_expiry
 from precedent.errors import NotFound
+from precedent.responses.base import utc_text
 from precedent.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -76,14 +77,15 @@ def _short(value: datetime | None, empty: str) -> str:
 
 
 def _row(token: ApiToken) -> dict[str, object]:
+    # Times in the one shape every --json and API answer writes (``utc_text``), not "+00:00".
     return {
         "id": token.id,
         "name": token.name,
         "scopes": sorted(token.scopes),
-        "created_at": _when(token.created_at, ""),
-        "expires_at": token.expires_at and _when(token.expires_at, ""),
-        "revoked_at": token.revoked_at and _when(token.revoked_at, ""),
-        "last_used_at": token.last_used_at and _when(token.last_used_at, ""),
+        "created_at": utc_text(token.created_at),
+        "expires_at": token.expires_at and utc_text(token.expires_at),
+        "revoked_at": token.revoked_at and utc_text(token.revoked_at),
+        "last_used_at": token.last_used_at and utc_text(token.last_used_at),
     }
 
 

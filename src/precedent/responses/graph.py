@@ -32,12 +32,18 @@ _INTERNAL = frozenset({LEGACY_MERGED_INTO, HASH_PROPERTY, "result_json"})
 
 # A time the map stores as text (Python's isoformat: "+00:00", no fraction on a whole second) is
 # written as the response's own times (occurred_at) are, by ``utc_text``: one response said both.
-_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(\+00:00|Z)")
+# ASCII digits only: ``\d`` also matches other scripts' digits, which ``fromisoformat`` refuses.
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(\+00:00|Z)", re.ASCII)
 
 
 def _property(value: PropertyValue) -> PropertyValue:
     if isinstance(value, str) and _UTC_TEXT.fullmatch(value):
-        return utc_text(datetime.fromisoformat(value))
+        try:
+            return utc_text(datetime.fromisoformat(value))
+        except ValueError:
+            # Shaped like a time but none (a custom field's "2026-02-30T10:00Z"): kept as written,
+            # where it failed every answer holding the node (a 500, an MCP error, a page).
+            return value
     return value
 
 

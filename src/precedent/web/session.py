@@ -139,12 +139,21 @@ def csrf_cookie(value: str, *, secure: bool) -> Cookie:
     )
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def site_origin(public_url: str | None) -> str | None:
     """The origin (``https://precedent.example.com``) of ``public_url``, or ``None`` when unset."""
     if not public_url:
         return None
     parts = urlsplit(public_url.strip())
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if not scheme or not host:
+        return None
+    # As a browser writes its Origin: no user info, and no port where it is the scheme's own
+    # (https://precedent.example.com:443 is sent as https://precedent.example.com).
+    port = "" if parts.port in (None, _DEFAULT_PORTS.get(scheme)) else f":{parts.port}"
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
 def check_csrf(
@@ -162,7 +171,12 @@ def check_csrf(
         CsrfRefused: if the field does not match the cookie, or ``Origin`` names another site.
     """
     cookie = connection.cookies.get(CSRF_COOKIE, "")
-    if not cookie and connection.url.scheme == "http" and (public_origin or "").startswith("https://"):
+    origin = connection.headers.get("origin")
+    from_public = public_origin is not None and (origin or "").strip().lower() == public_origin
+    on_http = connection.url.scheme == "http" and (public_origin or "").startswith("https://")
+    # The scheme is the proxy's hop (http) unless uvicorn trusts its X-Forwarded-Proto: a form
+    # from the public URL itself lost its cookie some other way, and opening that URL cannot help.
+    if not cookie and on_http and not from_public:
         # The cookies are Secure under an https public URL, so a browser on plain http (the
         # server's own address, before the proxy) never keeps them: reloading could not help.
         raise CsrfRefused(
@@ -172,10 +186,9 @@ def check_csrf(
         )
     if not cookie or not submitted or not hmac.compare_digest(cookie.encode(), submitted.encode()):
         raise CsrfRefused("the form's security token did not match; reload the page and try again")
-    origin = connection.headers.get("origin")
     # Browsers send Origin on every cross-site POST; "null" (a sandboxed or privacy-stripped
     # origin) cannot prove it is this site.
-    if origin is None or (public_origin is not None and origin.strip().lower() == public_origin):
+    if origin is None or from_public:
         return
     netloc = urlsplit(origin).netloc
     if not netloc or netloc != connection.headers.get("host", ""):
