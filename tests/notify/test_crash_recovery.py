@@ -10,6 +10,7 @@ the map's leases and Slack's timestamps read the same fake time.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
@@ -234,19 +235,42 @@ async def test_a_dead_holders_build_is_posted_once_its_lease_runs_out_not_minute
     assert MessageRecord.loads(await store.get_meta("slack:message:inc-1")).ts is not None
 
 
+class Pauses:
+    """A holder's waits between renewals: each lasts until the test ends it."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._ends: asyncio.Queue[None] = asyncio.Queue()
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await self._ends.get()
+
+    def end_one(self) -> None:
+        self._ends.put_nowait(None)
+
+
 async def test_a_live_holder_keeps_its_lease_however_long_it_holds(embedded_store: GraphStore) -> None:
     # Two live processes never publish the same build: the holder renews, so its lease outlives
-    # its first term (a short lease here, on the real clock, so renewals happen in the test).
-    holder = MessageRecords(embedded_store, lease=timedelta(seconds=0.3))
+    # its first term. Time is the test's: the clock moves and each renewal's pause ends on cue.
+    clock, pauses = Clock(), Pauses()
+    holder = MessageRecords(embedded_store, clock=clock, pause=pauses)
     # Another process that gives up at once rather than waiting minutes for the record.
-    other = MessageRecords(embedded_store, lease=timedelta(seconds=0.3), poll=0.01, wait=timedelta(0))
+    other = MessageRecords(embedded_store, clock=clock, poll=0.01, wait=timedelta(0))
     async with holder.holding("inc-1"):
         first = MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).until
-        assert first is not None
-        await _until(lambda: datetime.now(UTC) > first + timedelta(seconds=0.3))
+        assert first == T0 + LEASE
+        await _until(lambda: pauses.seconds == [LEASE.total_seconds() / 3])
+        clock.now = T0 + LEASE / 3
+        pauses.end_one()
+        await _until(lambda: len(pauses.seconds) == 2)  # renewed, and pausing until the next
+        renewed = MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).until
+        assert renewed == T0 + LEASE / 3 + LEASE
+        clock.now = T0 + LEASE + timedelta(seconds=1)  # past the first term, within the renewed one
         with pytest.raises(TimeoutError, match="held by"):
             async with other.holding("inc-1"):
                 pytest.fail("another process took the record its live holder renews")
+    assert len(pauses.seconds) == 2  # letting go ended the pause: no renewal after the release
     async with other.holding("inc-1") as lease:  # released: the other takes it at once
         assert not lease.lost
     assert MessageRecord.loads(await embedded_store.get_meta("slack:message:inc-1")).holder is None

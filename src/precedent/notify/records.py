@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from precedent.store.meta import SLACK_MESSAGE_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from precedent.store import GraphStore
 
@@ -129,6 +129,7 @@ class MessageRecords:
         poll: Seconds between looks at a record another process holds.
         wait: How long to wait for records others hold (one after another) before giving up.
         clock: The current time (leases compare it across processes).
+        pause: Waits the given seconds: the holder's wait between two renewals.
     """
 
     def __init__(
@@ -139,12 +140,14 @@ class MessageRecords:
         poll: float = 0.2,
         wait: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._store = store
         self._lease = lease
         self._poll = poll
         self._wait = wait
         self._clock = clock
+        self._pause = pause
         self.name = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @staticmethod
@@ -214,14 +217,25 @@ class MessageRecords:
     async def _renew(self, lease: Lease) -> None:
         every = self._lease.total_seconds() / 3
         while not lease.lost:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lease._stop.wait(), every)
+            if await self._stopped_during_pause(lease, every):
                 return
             try:
                 current = MessageRecord.loads(lease.stored)
                 await self.write(lease, replace(current, holder=None, until=None))
             except Exception as exc:  # a store blip: the lease has two thirds left to renew it
                 log.warning("could not renew the lease on %s, trying again: %s", lease.key, exc)
+
+    async def _stopped_during_pause(self, lease: Lease, seconds: float) -> bool:
+        """Pause ``seconds`` (``pause``), cut short when the lease is let go; whether it was."""
+        stopped = asyncio.ensure_future(lease._stop.wait())
+        pause = asyncio.ensure_future(self._pause(seconds))
+        try:
+            await asyncio.wait({stopped, pause}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            pause.cancel()
+            await asyncio.gather(stopped, pause, return_exceptions=True)
+        return lease._stop.is_set()
 
     @contextlib.asynccontextmanager
     async def holding(self, incident_id: str) -> AsyncIterator[Lease]:
