@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.neo4j_server import Neo4jServer, neo4j_server, start_early, stop_early
+from tests.support.refused_port import refused_port as _refused_port
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -117,6 +118,13 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("PRECEDENT_"):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections, held for the test (``tests/support/refused_port.py``)."""
+    with _refused_port() as port:
+        yield port
 
 
 @pytest.fixture(scope="session")

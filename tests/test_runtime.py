@@ -4,7 +4,6 @@ only when a question needs it, so a lookup that fails (an unknown incident) fail
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -169,11 +168,8 @@ async def test_a_process_serving_webhooks_without_a_secret_warns_they_are_off(
     assert any("webhooks are OFF" in m and "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in m for m in warned), warned
 
 
-def _neo4j_on_a_closed_port(data_dir: Path, wait: float) -> Settings:
-    """Settings for a Neo4j map on a loopback port nothing listens on, waited for ``wait`` s."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = int(sock.getsockname()[1])
+def _neo4j_on_a_closed_port(data_dir: Path, wait: float, closed: int) -> Settings:
+    """Settings for a Neo4j map on a loopback port nothing listens on (``closed``), waited for ``wait`` s."""
     return Settings(
         store="neo4j",
         neo4j_uri=f"bolt://127.0.0.1:{closed}",
@@ -183,11 +179,11 @@ def _neo4j_on_a_closed_port(data_dir: Path, wait: float) -> Settings:
 
 
 async def test_the_worker_waits_for_a_neo4j_not_up_yet_as_serve_does(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, refused_port: int
 ) -> None:
     # `precedent worker` started beside Neo4j (compose, systemd) exited at its first attempt,
     # where `serve` waits PRECEDENT_NEO4J_START_WAIT_SECONDS: restarted, it crash-looped.
-    settings = _neo4j_on_a_closed_port(tmp_path, wait=1)
+    settings = _neo4j_on_a_closed_port(tmp_path, wait=1, closed=refused_port)
     runtime = Runtime(settings=settings, options=WORKER_OPTIONS, model_loader=ModelLoader())
     with (
         caplog.at_level(logging.INFO, logger="precedent"),
@@ -205,14 +201,18 @@ async def test_the_worker_waits_for_a_neo4j_not_up_yet_as_serve_does(
     assert gave_up == [f"the store did not come up in 1 s ({len(waits) + 1} attempts)"]
 
 
-async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(tmp_path: Path) -> None:
+async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(
+    tmp_path: Path, refused_port: int
+) -> None:
     # With Neo4j the data directory still holds the embedding cache, which `serve` checks first;
     # the worker loaded the model, and then failed on each delivery's first write of the cache.
     occupied = tmp_path / "occupied"
     occupied.write_text("a file where the data directory should be")
     loader = ModelLoader()
     runtime = Runtime(
-        settings=_neo4j_on_a_closed_port(occupied, wait=0), options=WORKER_OPTIONS, model_loader=loader
+        settings=_neo4j_on_a_closed_port(occupied, wait=0, closed=refused_port),
+        options=WORKER_OPTIONS,
+        model_loader=loader,
     )
     with pytest.raises(ConfigError, match=r"cannot write the embedding cache in .*occupied"):
         await runtime.open()
@@ -220,13 +220,15 @@ async def test_the_worker_checks_the_embedding_cache_before_it_loads_the_model(t
 
 
 async def test_a_service_is_told_of_a_neo4j_it_cannot_reach_before_it_loads_the_model(
-    tmp_path: Path,
+    tmp_path: Path, refused_port: int
 ) -> None:
     # `precedent worker` (and each `serve` worker) loaded the model, seconds, and only then
     # learnt that Neo4j's URI or password was wrong.
     loader = ModelLoader()
     runtime = Runtime(
-        settings=_neo4j_on_a_closed_port(tmp_path, wait=0), options=WORKER_OPTIONS, model_loader=loader
+        settings=_neo4j_on_a_closed_port(tmp_path, wait=0, closed=refused_port),
+        options=WORKER_OPTIONS,
+        model_loader=loader,
     )
     with pytest.raises(StoreUnavailable, match="unreachable"):
         await runtime.open()

@@ -7,7 +7,6 @@ presents a ``read`` token.
 from __future__ import annotations
 
 import re
-import socket
 from typing import TYPE_CHECKING
 
 import pytest
@@ -425,11 +424,10 @@ async def test_openapi_describes_each_route_and_the_scope_it_needs(client: Async
     assert paths["/v1/investigations"]["post"]["security"] == [{"bearer": ["read", "write"]}]
 
 
-async def start_on_a_closed_port(tmp_path: Path, caplog: pytest.LogCaptureFixture, wait: float) -> int:
-    """Start the app on a Neo4j port nothing listens on, waiting ``wait`` s for it; the port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = int(sock.getsockname()[1])
+async def start_on_a_closed_port(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, wait: float, closed: int
+) -> None:
+    """Start the app on a Neo4j port nothing listens on (``closed``), waiting ``wait`` s for it."""
     settings = Settings(  # type: ignore[call-arg]
         store="neo4j",
         neo4j_uri=f"bolt://127.0.0.1:{closed}",
@@ -441,13 +439,13 @@ async def start_on_a_closed_port(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     with caplog.at_level("INFO", logger="precedent"), pytest.raises(Exception):  # noqa: B017, PT011
         async with AsyncTestClient(app):
             pass
-    return closed
 
 
 async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, refused_port: int
 ) -> None:
-    closed = await start_on_a_closed_port(tmp_path, caplog, wait=0)
+    closed = refused_port
+    await start_on_a_closed_port(tmp_path, caplog, wait=0, closed=closed)
     # The server prints a long traceback (an exception group) after it; this line comes first.
     [line] = [r.getMessage() for r in caplog.records if r.name == "precedent.api"]
     assert line.startswith(f"precedent cannot start: Neo4j at bolt://127.0.0.1:{closed} is unreachable")
@@ -457,10 +455,11 @@ async def test_a_store_it_cannot_open_is_one_line_saying_what_to_do(
 
 
 async def test_a_neo4j_not_up_yet_is_waited_for_one_line_per_attempt_then_fails_saying_what_to_do(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, refused_port: int
 ) -> None:
     # compose or systemd start Neo4j beside `serve`, which exited (code 3) when it was not up yet.
-    closed = await start_on_a_closed_port(tmp_path, caplog, wait=1)
+    closed = refused_port
+    await start_on_a_closed_port(tmp_path, caplog, wait=1, closed=closed)
     waits = [r for r in caplog.records if r.name == "precedent.store" and r.levelname == "WARNING"]
     assert waits, "no attempt was logged"
     for n, record in enumerate(waits, start=1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -77,25 +76,18 @@ def test_the_neo4j_drivers_retry_warnings_are_left_out_at_info_and_kept_at_debug
     assert retrying in capsys.readouterr().err
 
 
-def _neo4j_on_a_refused_port() -> str:
-    """A ``neo4j://`` URI (routing, as a cluster's) on a loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"neo4j://127.0.0.1:{sock.getsockname()[1]}"
-
-
 def _lines(err: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
 
 
 @pytest.mark.usefixtures("restored_logging")
 async def test_the_neo4j_drivers_routing_errors_are_left_out_at_info_beside_precedents_own_lines(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], refused_port: int
 ) -> None:
     # While Neo4j was down, every attempt (and every request) came with the driver's
     # "ERROR neo4j.pool Unable to retrieve routing information" beside Precedent's one WARNING
     # saying so: anyone alerting on ERROR lines was paged by the driver's, several times a request.
-    uri = _neo4j_on_a_refused_port()
+    uri = f"neo4j://127.0.0.1:{refused_port}"  # routing, as a cluster's
     configure_logging("INFO", "json")
     with pytest.raises(StoreUnavailable, match="Unable to retrieve routing information"):
         # One attempt, one wait, one more: a refused port answers within the second.
