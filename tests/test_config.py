@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -194,12 +197,45 @@ def test_a_metrics_directory_that_is_not_there_is_named_with_what_to_do(tmp_path
         "of several processes there (`precedent serve --workers N` sets its own). Unset "
         "PROMETHEUS_MULTIPROC_DIR, or create that directory empty"
     )
-    # prometheus-client's older spelling, and an empty value (its files would land in the cwd).
+    # prometheus-client's older spelling.
     assert "prometheus_multiproc_dir='" in str(metrics_dir_problem({"prometheus_multiproc_dir": missing}))
-    assert "PROMETHEUS_MULTIPROC_DIR='' is not a directory" in str(
-        metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": ""})
-    )
     (tmp_path / "file").write_text("")
     assert "is not a directory" in str(
         metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "file")})
+    )
+
+
+_EMPTY_METRICS_DIR = """
+import os
+from prometheus_client import CollectorRegistry, Counter, multiprocess
+Counter("x_total", "x")
+print(*sorted(os.listdir(".")))
+try:
+    multiprocess.MultiProcessCollector(CollectorRegistry())
+except ValueError as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_an_empty_metrics_directory_is_refused_for_what_it_does(tmp_path: Path) -> None:
+    # An empty value was refused as "'' is not a directory", as if prometheus-client ignored it;
+    # set is all it asks for multiprocess mode, and then it writes its files in the working
+    # directory and cannot read them back to answer a scrape.
+    from precedent.config import metrics_dir_problem
+
+    said = subprocess.run(
+        [sys.executable, "-c", _EMPTY_METRICS_DIR],
+        cwd=tmp_path,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert said[0].startswith("counter_")  # written in the working directory
+    assert said[1:] == ["ValueError"]  # and unreadable for /metrics
+    assert metrics_dir_problem({"PROMETHEUS_MULTIPROC_DIR": ""}) == (
+        "PROMETHEUS_MULTIPROC_DIR is set but empty: prometheus-client still keeps its metrics in "
+        "files then, written in the working directory, and cannot add them up for /metrics. Unset "
+        "PROMETHEUS_MULTIPROC_DIR, or set it to a directory created empty"
     )

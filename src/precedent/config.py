@@ -7,6 +7,7 @@ environment variables, a ``.env`` file in the working directory, the defaults be
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -21,11 +22,12 @@ from precedent.errors import ConfigError
 from precedent.links import Links
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 __all__ = [
     "Settings",
     "describe_invalid",
+    "metrics_dir_hidden",
     "metrics_dir_problem",
     "refuse_unusable_metrics_dir",
     "share_with_workers",
@@ -232,6 +234,13 @@ def share_with_workers(*, host: str, port: int, metrics_dir: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
 
+_METRICS_DIR_NAMES = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+"""The variables prometheus-client reads its multiprocess directory from, the first one set winning.
+
+It still honours the lower-case spelling (deprecated) when the other is unset.
+"""
+
+
 def metrics_dir_problem(environ: Mapping[str, str] | None = None) -> str | None:
     """What is wrong with ``PROMETHEUS_MULTIPROC_DIR``, or ``None`` when it is unset or usable.
 
@@ -246,18 +255,40 @@ def metrics_dir_problem(environ: Mapping[str, str] | None = None) -> str | None:
         environ: The environment to read (this process's when omitted).
     """
     env = os.environ if environ is None else environ
-    # prometheus-client still honours the lower-case spelling (deprecated) when the other is unset.
-    name = next((n for n in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir") if n in env), None)
+    name = next((n for n in _METRICS_DIR_NAMES if n in env), None)
     if name is None:
         return None
     value = env[name]
-    if value and os.path.isdir(value) and os.access(value, os.W_OK | os.X_OK):
+    if not value:
+        # Set is enough for prometheus-client's multiprocess mode: it writes its files in the
+        # working directory then, and cannot read them back for /metrics ("not a directory").
+        return (
+            f"{name} is set but empty: prometheus-client still keeps its metrics in files then, "
+            f"written in the working directory, and cannot add them up for /metrics. Unset {name}, "
+            "or set it to a directory created empty"
+        )
+    if os.path.isdir(value) and os.access(value, os.W_OK | os.X_OK):
         return None
     found = "not a directory this user can write" if os.path.isdir(value) else "not a directory"
     return (
         f"{name}={value!r} is {found}: prometheus-client keeps the metrics of several processes there "
         f"(`precedent serve --workers N` sets its own). Unset {name}, or create that directory empty"
     )
+
+
+@contextlib.contextmanager
+def metrics_dir_hidden() -> Iterator[None]:
+    """Hide ``PROMETHEUS_MULTIPROC_DIR`` from prometheus-client for the block: its metrics stay in memory.
+
+    For ``precedent --help`` and ``--version`` beside an unusable one (``metrics_dir_problem``): the
+    parser imports the commands, which import ``precedent.metrics``, and prometheus-client opens a
+    file in that directory as it is imported; they write no metric, so they need none.
+    """
+    hidden = {name: os.environ.pop(name) for name in _METRICS_DIR_NAMES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 def refuse_unusable_metrics_dir() -> None:

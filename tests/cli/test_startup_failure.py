@@ -151,6 +151,25 @@ def test_a_metrics_directory_that_is_not_there_is_refused_as_a_setting_not_a_tra
 
 
 @pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        pytest.param(["--version"], "precedent ", id="--version"),
+        pytest.param(["--help"], "usage: precedent", id="--help"),
+        pytest.param(["serve", "-h"], "usage: precedent serve", id="serve -h"),
+    ],
+)
+def test_help_and_the_version_answer_beside_a_metrics_directory_that_is_not_there(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    # The directory was checked before the arguments were read: `precedent --version` and
+    # `--help`, which write no metric, were refused with the commands that do.
+    ran = _with_metrics_dir_gone(tmp_path, [sys.executable, "-m", "precedent.cli.main", *args])
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout.startswith(says)
+    assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize(
     "command",
     [
         pytest.param(

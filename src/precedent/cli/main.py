@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -20,7 +21,7 @@ from rich.console import Console
 from precedent import __version__
 from precedent.cli.logs import configure_logging
 from precedent.cli.terminal_text import escape
-from precedent.config import Settings, describe_invalid, metrics_dir_problem
+from precedent.config import Settings, describe_invalid, metrics_dir_hidden, metrics_dir_problem
 from precedent.errors import InvalidQuery, NotFound, PrecedentError, SchemaError, StoreLocked
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def _commands() -> tuple[ModuleType, ...]:
     Imported when the parser is built rather than with this module: the commands import
     ``precedent.metrics``, which prometheus-client backs with files in ``PROMETHEUS_MULTIPROC_DIR``,
     and ``main`` refuses a directory that is not there before that (``python -m precedent.cli.main``
-    as the installed script).
+    as the installed script), or hides it for ``--help`` and ``--version``.
     """
     from precedent.cli import (
         backup,
@@ -114,14 +115,27 @@ def _describe_from_help(parser: argparse.ArgumentParser) -> None:
             _describe_from_help(sub)
 
 
+_HELP = frozenset({"-h", "--help", "--version"})
+
+
+def _asks_for_help(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` asks for ``--help`` (``-h``) or ``--version``: answered before any command runs."""
+    asked = argv[: argv.index("--")] if "--" in argv else argv
+    return any(arg in _HELP for arg in asked)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     console = Console(stderr=True)
     problem = metrics_dir_problem()
-    if problem is not None:
+    if problem is not None and not _asks_for_help(sys.argv[1:] if argv is None else argv):
         console.print(f"[red]error:[/red] invalid setting: {escape(problem)}")
         return 2
-    args = build_parser().parse_args(argv)
+    with metrics_dir_hidden() if problem is not None else contextlib.nullcontext():
+        args = build_parser().parse_args(argv)  # --help and --version answer and exit here
+    if problem is not None:  # something only looked like --help to _asks_for_help: refused as the rest
+        console.print(f"[red]error:[/red] invalid setting: {escape(problem)}")
+        return 2
     try:
         settings = Settings()
     except ValidationError as exc:
