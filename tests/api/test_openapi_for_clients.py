@@ -155,6 +155,18 @@ def test_request_bodies_are_named_for_what_they_hold(document: dict[str, Any]) -
         assert schemas[name]["additionalProperties"] is False
 
 
+def test_the_webhook_receiver_declares_the_event_it_reads(document: dict[str, Any]) -> None:
+    # The receiver reads its body raw (the signature is over the bytes), so the document declared
+    # none: a generated client's `receive_incident_io_webhook()` had no body parameter at all.
+    body = _operations(document)[("post", "/v1/webhooks/incident-io")]["requestBody"]
+    assert body["required"] is True
+    event = body["content"]["application/json"]["schema"]
+    assert (event["type"], event["required"]) == ("object", ["event_type"])
+    assert event["properties"]["event_type"]["type"] == "string"
+    assert event["additionalProperties"] is True  # the resource, under the event type's name
+    assert "https://api-docs.incident.io/tag/Webhooks" in event["description"]
+
+
 def test_every_operation_declares_its_500_as_a_problem(document: dict[str, Any]) -> None:
     # A generated client parses only the answers a route declares: a 500 was `None` (or an
     # "unexpected status" error) instead of a problem whose detail and request id a report needs.
