@@ -167,6 +167,27 @@ def test_a_public_url_under_a_path_is_refused_at_start(
     assert "rather than under a path" in err
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("https://ops@precedent.example.com", "https://ops@precedent.example.com"),
+        ("https://ops:s3cret@precedent.example.com/", "https://ops:***@precedent.example.com/"),
+        ("https://:s3cret@precedent.example.com", "https://:***@precedent.example.com"),
+    ],
+)
+def test_a_public_url_with_a_user_is_refused_at_start_without_its_password(
+    value: str, shown: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # https://user@host passed, and the user (or the password) was printed in every link the
+    # Slack messages, the CLI and the demo give.
+    monkeypatch.setenv("PRECEDENT_PUBLIC_URL", value)
+    assert main(["stats"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "PRECEDENT_PUBLIC_URL: Value error, must not hold a user name or password" in err
+    assert f"(got '{shown}')" in err
+    assert "s3cret" not in err
+
+
 @pytest.mark.parametrize("days", ["1", "0", "-5"])
 def test_a_webhook_retention_shorter_than_incidentio_retries_is_refused_at_start(
     days: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

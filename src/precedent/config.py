@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         if value is None:
             return value
         parts = urlsplit(value)
+        if "@" in parts.netloc:
+            # https://user@host (or user:password@) was taken as it was, and printed in every link
+            # Slack, the CLI and the demo give: a password for all to read, a user name for nothing.
+            raise ValueError(
+                "must not hold a user name or password, e.g. https://precedent.example.com: it is "
+                "the address printed in every link responders are given, so give it as they open it "
+                "and let the proxy or the sign-in ask who they are"
+            )
         if parts.path.strip("/") or parts.query or parts.fragment:
             raise ValueError(
                 "must be the root of a site, e.g. https://precedent.example.com: the pages link to "
@@ -307,12 +315,27 @@ def refuse_unusable_metrics_dir() -> None:
         raise ConfigError(f"invalid setting: {problem}")
 
 
+def _without_password(value: object) -> object:
+    """``value``, a web address's password starred out: the refusal is printed, and logged."""
+    if not isinstance(value, str) or "@" not in value:
+        return value
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # an unclosed IPv6 bracket
+        return value
+    if parts.password is None:
+        return value
+    user_info, _, host = parts.netloc.rpartition("@")
+    user = user_info.partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
 def describe_invalid(error: ValidationError) -> str:
     """A settings error as the variables a user sets: ``PRECEDENT_STORE: Input should be ... (got 'x')``."""
     lines = []
     for problem in error.errors():
         name = _PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
-        got = problem.get("input")
+        got = _without_password(problem.get("input"))
         shown = "" if got is None or isinstance(got, dict) else f" (got {got!r})"
         lines.append(f"{name}: {problem['msg']}{shown}")
     return "; ".join(lines)
