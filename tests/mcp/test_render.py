@@ -33,7 +33,7 @@ CHANGE = Change(
 
 
 def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> None:
-    text = render_changes(ChangesResponse(service="auth-api", since=AT, until=AT, changes=[CHANGE]))
+    text = render_changes(ChangesResponse(service="auth-api", since=AT, until=AT, changes=[CHANGE]), most=500)
     line = text.splitlines()[1]
     summary = line.split(": ", 1)[1].rsplit(" [", 1)[0]
     assert summary.endswith("…")
@@ -41,7 +41,8 @@ def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> 
     assert set(summary.removesuffix("…").split()) <= set(CHANGE.summary.split())  # type: ignore[union-attr]
     assert "(downstream of session-redis, 1 hop)" in line
     two = render_changes(
-        ChangesResponse(service=None, since=AT, until=AT, changes=[replace(CHANGE, hops=2, summary=None)])
+        ChangesResponse(service=None, since=AT, until=AT, changes=[replace(CHANGE, hops=2, summary=None)]),
+        most=500,
     )
     assert "(downstream of session-redis, 2 hops)" in two
     sibling = render_changes(
@@ -50,16 +51,30 @@ def test_a_long_summary_is_cut_between_words_and_hops_are_counted_in_words() -> 
             since=AT,
             until=AT,
             changes=[replace(CHANGE, relation="unlinked", hops=2, summary=None)],
-        )
+        ),
+        most=500,
     )
     assert "(no dependency path to session-redis, 2 hops)" in sibling
+
+
+def test_a_window_cut_at_the_largest_limit_is_to_be_narrowed_not_listed_longer() -> None:
+    # Cut at 500, the most `limit` takes, the text still said to raise `limit`: an agent that
+    # did was refused, and learnt nothing about the older changes.
+    cut = ChangesResponse(service="auth-api", since=AT, until=AT, changes=[CHANGE] * 2, truncated=True)
+    at_most = render_changes(cut, most=2).splitlines()[-1]
+    assert at_most == (
+        "(only the newest 2: the window holds more; 2 is the most `limit` lists; narrow the window "
+        "with `until` and `hours` to see the older ones)"
+    )
+    assert "raise `limit`" in render_changes(cut, most=500)
 
 
 def test_a_summary_in_japanese_is_cut_at_the_limit_not_back_to_its_only_space() -> None:
     # "v2.14.1: the database connection pool was exhausted ..." with one space, after the version.
     japanese = "v2.14.1: " + "データベースの接続プールが枯渇しました" * 10
     text = render_changes(
-        ChangesResponse(service="auth-api", since=AT, until=AT, changes=[replace(CHANGE, summary=japanese)])
+        ChangesResponse(service="auth-api", since=AT, until=AT, changes=[replace(CHANGE, summary=japanese)]),
+        most=500,
     )
     summary = text.splitlines()[1].split(": ", 1)[1].rsplit(" [", 1)[0]
     assert summary.startswith("v2.14.1: データベースの接続プール")

@@ -173,15 +173,22 @@ def render_service(response: ServiceContextResponse) -> str:
     return "\n".join(lines)
 
 
-def render_changes(response: ChangesResponse) -> str:
-    """Changes in a window, newest first."""
+def render_changes(response: ChangesResponse, *, most: int) -> str:
+    """Changes in a window, newest first.
+
+    Args:
+        response: The changes.
+        most: The largest ``limit`` the tool takes: a window cut there is narrowed, not listed longer.
+    """
     scope = response.service or "the whole map"
     lines = [f"Changes to {scope} from {_when(response.since)} to {_when(response.until)}:"]
     lines += [_change_line(c) for c in response.changes] or ["- none"]
     if response.truncated:
+        shown = len(response.changes)
+        more = "raise `limit` or narrow" if shown < most else f"{most} is the most `limit` lists; narrow"
         lines.append(
-            f"(only the newest {len(response.changes)}: the window holds more; raise `limit` or narrow "
-            "the window with `until` and `hours` to see the older ones)"
+            f"(only the newest {shown}: the window holds more; {more} the window with `until` and "
+            "`hours` to see the older ones)"
         )
     return "\n".join(lines)
 

@@ -239,4 +239,4 @@ def register_map_tools(server: MCPServer, state: ToolState) -> None:
                 changes=list(changes[:limit]),
                 truncated=len(changes) > limit,
             )
-        return answer(response, render_changes(response))
+        return answer(response, render_changes(response, most=MAX_CHANGES))
