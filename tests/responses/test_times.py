@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
+import pytest
 from pydantic import BaseModel
 
 import precedent.responses
 from precedent.model import Node
-from precedent.responses.base import ResponseModel, utc_text
+from precedent.responses.base import ResponseModel, time_text, utc_text
 from precedent.responses.graph import NodeResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def test_every_response_model_writes_times_as_the_others_do() -> None:
@@ -25,6 +31,27 @@ def test_a_time_is_written_in_utc_with_six_digits_whatever_its_zone() -> None:
     assert utc_text(datetime(2026, 12, 5, 11, 0, tzinfo=paris)) == "2026-12-05T10:00:00.000000Z"
     assert utc_text(datetime(2026, 12, 5, 10, 0, 0, 500, tzinfo=UTC)) == "2026-12-05T10:00:00.000500Z"
     assert utc_text(datetime(999, 1, 1, tzinfo=UTC)) == "0999-01-01T00:00:00.000000Z"
+
+
+@pytest.fixture
+def local_time_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone, which ``astimezone`` reads a time without a zone in, is New York's."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_in_new_york")
+def test_a_time_without_a_zone_is_read_as_utc_for_people_as_for_clients() -> None:
+    # time_text read it as the server's local time, utc_text beside it as UTC: on a host off UTC
+    # the page and the API gave one stored time five hours apart.
+    naive = datetime(2026, 12, 5, 10, 0, tzinfo=UTC).replace(tzinfo=None)  # as a map may hold one
+    assert utc_text(naive) == "2026-12-05T10:00:00.000000Z"
+    assert time_text(naive) == "2026-12-05 10:00 UTC"
+    assert time_text(naive.replace(tzinfo=timezone(timedelta(hours=1)))) == "2026-12-05 09:00 UTC"
+    assert time_text(None) == "unknown"
 
 
 def test_a_node_property_shaped_like_a_time_but_none_is_kept_as_written() -> None:

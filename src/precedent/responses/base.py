@@ -32,17 +32,22 @@ def utc_text(value: datetime) -> str:
     Returns:
         The time in UTC with microseconds and ``Z``, the same length for every time.
     """
-    utc = value.astimezone(UTC) if value.tzinfo is not None else value
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return _in_utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _in_utc(value: datetime) -> datetime:
+    """``value`` in UTC; one without a zone is read as UTC (``astimezone`` would read it as local)."""
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def time_text(value: datetime | None) -> str:
     """``value`` as every surface writes a time for people: ``2026-12-03 03:45 UTC``.
 
     The pages, the CLI's tables and its ``service`` and ``changes`` commands all show UTC, as
-    incident.io's timelines do; ``unknown`` when there is no time.
+    incident.io's timelines do; ``unknown`` when there is no time. One without a zone is read as
+    UTC, as ``utc_text`` reads it.
     """
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+    return _in_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
 
 
 _UTC_TEXT = core_schema.plain_serializer_function_ser_schema(utc_text, when_used="json")
