@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from precedent import responses
 from precedent.api.app import create_app
 from precedent.config import Settings
+from precedent.responses.base import ResponseModel
 
 # The names a generated client calls (openapi-python-client's functions, openapi-typescript's
 # `operations` keys): renaming one breaks every client built from the document, so a change here
@@ -153,6 +155,20 @@ def test_request_bodies_are_named_for_what_they_hold(document: dict[str, Any]) -
         body = operations[key]["requestBody"]["content"]["application/json"]["schema"]
         assert body == {"$ref": f"#/components/schemas/{name}"}
         assert schemas[name]["additionalProperties"] is False
+
+
+def test_every_answers_schema_is_named_as_a_response(document: dict[str, Any]) -> None:
+    # A generated client's types are named from the response models: `InvestigationListItem`
+    # stood alone among `...Response` classes. A problem's shapes keep RFC 9457's names.
+    schemas = document["components"]["schemas"]
+    answers = {
+        name
+        for name in responses.__all__
+        if isinstance(getattr(responses, name), type) and issubclass(getattr(responses, name), ResponseModel)
+    }
+    assert sorted(n for n in answers if not n.endswith("Response")) == ["FieldProblem", "ProblemDetails"]
+    listed = schemas["InvestigationListResponse"]["properties"]["items"]["items"]
+    assert listed == {"$ref": "#/components/schemas/InvestigationItemResponse"}
 
 
 def test_the_webhook_receiver_declares_the_event_it_reads(document: dict[str, Any]) -> None:

@@ -45,7 +45,7 @@ from precedent.responses.incident_parts import (
 )
 from precedent.responses.investigation import (
     ChangesResponse,
-    InvestigationListItem,
+    InvestigationItemResponse,
     InvestigationListResponse,
     InvestigationResponse,
     ServiceContextResponse,
@@ -89,7 +89,7 @@ __all__ = [
     "HotspotsResponse",
     "IncidentDetailResponse",
     "IncidentPageResponse",
-    "InvestigationListItem",
+    "InvestigationItemResponse",
     "InvestigationListResponse",
     "InvestigationResponse",
     "LessonResponse",

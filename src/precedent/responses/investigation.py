@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChangesResponse",
-    "InvestigationListItem",
+    "InvestigationItemResponse",
     "InvestigationListResponse",
     "InvestigationResponse",
     "ServiceContextResponse",
@@ -118,7 +118,7 @@ class InvestigationResponse(ResponseModel):
         return cls.from_investigation(investigation, await standing(store, investigation, viewer))
 
 
-class InvestigationListItem(ResponseModel):
+class InvestigationItemResponse(ResponseModel):
     """One stored investigation, in a listing."""
 
     id: str
@@ -130,7 +130,7 @@ class InvestigationListItem(ResponseModel):
     top_hypothesis: str | None
 
     @classmethod
-    def from_investigation(cls, investigation: Investigation) -> InvestigationListItem:
+    def from_investigation(cls, investigation: Investigation) -> InvestigationItemResponse:
         """List ``investigation`` by its incident and its most confident hypothesis."""
         incident = investigation.incident
         return cls(
@@ -147,7 +147,7 @@ class InvestigationListItem(ResponseModel):
 class InvestigationListResponse(ResponseModel):
     """A page of stored investigations, newest first."""
 
-    items: list[InvestigationListItem]
+    items: list[InvestigationItemResponse]
     next_cursor: str | None = Field(
         description="pass back as `cursor` for the next page; null on the last page"
     )
@@ -156,7 +156,7 @@ class InvestigationListResponse(ResponseModel):
     def from_page(cls, page: InvestigationPage) -> InvestigationListResponse:
         """Render a page of ``investigation.list_recent``."""
         return cls(
-            items=[InvestigationListItem.from_investigation(i) for i in page.items],
+            items=[InvestigationItemResponse.from_investigation(i) for i in page.items],
             next_cursor=page.next_cursor,
         )
 
