@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from precedent.store import GraphStore
 
 BUILT_UNDER = "http://127.0.0.1:8080"  # the demo's address when it was built
-READ_UNDER = "https://precedent.example.com/precedent"  # PRECEDENT_PUBLIC_URL now, with a path
+READ_UNDER = "https://precedent.example.com"  # PRECEDENT_PUBLIC_URL now
 
 
 def _targets(markdown: str) -> list[str]:
