@@ -7,10 +7,15 @@ places; this is the one module that knows their paths. It sits at the bottom of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 __all__ = ["Links"]
+
+# A Markdown link's target that is a page of this site, "](/ui/...": not one whose "]" is escaped
+# (preceded by an odd number of backslashes), which is text from the map shown as it is.
+_SITE_TARGET = re.compile(r"(?<!\\)((?:\\\\)*)\]\((/ui/)")
 
 
 def _segment(value: str) -> str:
@@ -48,6 +53,16 @@ class Links:
 
     def search(self, words: str) -> str:
         return f"{self.base}/ui/search?{urlencode({'q': words})}"
+
+    def under_base(self, markdown: str) -> str:
+        """``markdown`` with its links to the pages, written site-relative (``[x](/ui/...)``), under ``base``.
+
+        A stored summary links to the pages so (``investigation.summary_links``): each surface that
+        shows it puts its own base in front, so its links open wherever the service is served now.
+        """
+        if not self.base:
+            return markdown
+        return _SITE_TARGET.sub(lambda m: f"{m.group(1)}]({self.base}{m.group(2)}", markdown)
 
     def api(self, path: str) -> str:
         """An API URL: ``links.api("/v1/incidents/INC-1")``."""

@@ -24,7 +24,6 @@ from precedent.embedding import (
 from precedent.errors import ConfigError
 from precedent.ingest import BackgroundSync, Loader, SyncBoard, Syncer, SyncOptions
 from precedent.investigation import Collaborators, IncidentIoOnCall, channel_view
-from precedent.links import Links
 from precedent.notify import CitationEdits, SlackNotifier, slack_client
 from precedent.retrieval import Catalog, SimilarIncidentFinder
 from precedent.sources.incidentio import IncidentIoClient
@@ -631,11 +630,6 @@ def _build_incidentio_client(settings: Settings) -> IncidentIoClient | None:
     )
 
 
-def _links(settings: Settings) -> Links:
-    """Links to the web pages, under ``PRECEDENT_PUBLIC_URL`` or where this process serves them."""
-    return Links(settings.public_url or f"http://{settings.host}:{settings.port}")
-
-
 def _build_slack(settings: Settings, collaborators: Collaborators) -> SlackNotifier | None:
     """The Slack notifier when a bot token is configured (Slack is off otherwise); it redraws a
     message sent while an incident it names was made private as its channel may see it."""
@@ -645,4 +639,4 @@ def _build_slack(settings: Settings, collaborators: Collaborators) -> SlackNotif
         return None
     client = slack_client(token.get_secret_value(), base_url=settings.slack_api_url)
     views = functools.partial(channel_view, collaborators)
-    return SlackNotifier(client, collaborators.store, _links(settings), views=views)
+    return SlackNotifier(client, collaborators.store, settings.links(), views=views)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -411,3 +412,41 @@ async def test_a_404_echoes_a_long_id_cut_short(client: AsyncTestClient[Litestar
     detail = response.json()["detail"]
     assert f"'inv:{'x' * 96}… (5004 characters)' not found" in detail
     assert len(detail) < 500
+
+
+def _page_links(markdown: str) -> list[str]:
+    return re.findall(r"\]\(([^)\s]+)\)", markdown)
+
+
+async def test_a_summary_links_under_the_public_url_of_the_process_answering(
+    tmp_path: Path, store: EmbeddedStore
+) -> None:
+    # Built by one process, read after a restart under another address: the links stored with it
+    # were the first one's, dead once it had gone.
+    embedder = HashEmbedder(dimensions=384)
+    await build_investigation_org(store, embedder)
+    token = (await TokenRegistry(store).create(["read", "write"], name="reader")).secret
+
+    def app(public_url: str) -> Litestar:
+        settings = Settings(data_dir=tmp_path, public_url=public_url, _env_file=None)  # type: ignore[call-arg]
+        return create_app(settings, store=store, embedder=embedder)
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with AsyncTestClient(app("http://127.0.0.1:18931")) as first:
+        built = (await first.get("/v1/incidents/INC-20/investigation", headers=headers)).json()
+        assert all(t.startswith("http://127.0.0.1:18931/ui/") for t in _page_links(built["summary_markdown"]))
+    async with AsyncTestClient(app("https://precedent.example.com")) as later:
+        read = (await later.get(f"/v1/investigations/{built['id']}", headers=headers)).json()
+        targets = _page_links(read["summary_markdown"])
+        assert targets
+        assert all(t.startswith("https://precedent.example.com/ui/") for t in targets), targets
+        # The latest: its own page by its incident's reference, not its build id.
+        assert "https://precedent.example.com/ui/incidents/INC-20/investigation" in targets
+        assert not any("/ui/investigations/" in t for t in targets)
+
+        rebuild = {"rebuild": "true"}
+        await later.get("/v1/incidents/INC-20/investigation", params=rebuild, headers=headers)
+        superseded = (await later.get(f"/v1/investigations/{built['id']}", headers=headers)).json()
+    # Superseded, it links its own build: the incident's link shows the newer one now.
+    page = f"https://precedent.example.com/ui/investigations/{quote(built['id'], safe='')}"
+    assert page in _page_links(superseded["summary_markdown"])

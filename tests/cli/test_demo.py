@@ -128,6 +128,15 @@ def test_the_demo_names_its_deploy_and_the_planted_recurrence_and_a_second_run_r
         assert "roll it back if the symptoms started after it" in summary, summary
         changes = summary.split("Recent changes:")[1]
         assert changes.count(f"deploy of {service.group(1)} v2.14.1") == 1, changes
+        # Its links are under the address this run serves (the second run's port is another),
+        # and the incident's investigation is linked by its reference, not the build's opaque id.
+        base = re.search(r"serving on (http://\S+) \(", story.err)
+        assert base is not None, story.err
+        latest = f"{base.group(1)}/ui/incidents/{reference}/investigation"
+        assert f"Read it:   {latest}" in out
+        assert f"Read the whole investigation ({latest})" in summary, summary
+        assert "/ui/investigations/" not in out
+        assert all(link.startswith(base.group(1)) for link in re.findall(r"http://[^\s)]+/ui/", out))
 
 
 @pytest.mark.parametrize("waiting", [True, False])

@@ -431,6 +431,38 @@ async def test_an_investigation_built_on_the_spot_links_to_no_page(org: Org, tmp
     assert "/ui/investigations/" not in text
 
 
+async def test_a_stored_investigation_links_under_the_public_url_of_the_server_reading_it(
+    org: Org, tmp_path: Path
+) -> None:
+    # Built by a process serving its pages on one port, read by the MCP server of another
+    # (over stdio, or after a restart): the links stored with it led to the first, long gone.
+    data_dir = tmp_path / "data"
+    shutil.copytree(org.data_dir, data_dir)
+    store = EmbeddedStore(data_dir / "graph", dimensions=384)
+    builder = Settings(data_dir=tmp_path, public_url="http://127.0.0.1:18931")
+    reader = Settings(data_dir=tmp_path, public_url="https://precedent.example.com")
+    await store.open()
+    try:
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384), settings=builder) as runtime:
+            investigation = await build_investigation(
+                IncidentQuery(org.public.id), runtime.investigation_collaborators, PUBLIC_VIEWER
+            )
+            await save(store, investigation)
+        async with Runtime(store=store, embedder=HashEmbedder(dimensions=384), settings=reader) as runtime:
+            body, text = await call(server_for(runtime), "get_investigation", incident=org.public.id)
+    finally:
+        await store.close()
+    assert body["id"] == investigation.id
+    targets = re.findall(r"\]\(([^)\s]+)\)", body["summary_markdown"])
+    assert targets
+    assert all(t.startswith("https://precedent.example.com/ui/") for t in targets), targets
+    # The latest: linked by its incident's reference, not by its build id.
+    reference = org.public.properties["reference"]
+    assert f"https://precedent.example.com/ui/incidents/{reference}/investigation" in targets
+    assert body["summary_markdown"] in text
+    assert "127.0.0.1:18931" not in text
+
+
 async def test_the_neighbourhood_text_names_both_ends_of_each_edge(
     public_server: MCPServer, org: Org
 ) -> None:

@@ -146,8 +146,11 @@ async def test_a_declared_incident_is_posted_to_its_channel_and_updated_when_it_
             [posted] = slack.posted()
             assert posted.body["channel"] == CHANNEL
             assert "Our database is sad" in blocks_text(posted.body)
-            link = "https://precedent.example.com/ui/investigations/" + investigation.id.replace(":", "%3A")
-            assert link in blocks_text(posted.body)
+            # Linked by its incident's reference (the message is redrawn when superseded), not by
+            # the build's opaque id; under PRECEDENT_PUBLIC_URL, the summary's links too.
+            shown = blocks_text(posted.body)
+            assert "https://precedent.example.com/ui/incidents/INC-123/investigation" in shown
+            assert "/ui/investigations/" not in shown
 
             renamed = incident_event(
                 UPDATED, name="Our database is very sad", updated_at="2026-12-02T10:05:00Z"
@@ -159,6 +162,22 @@ async def test_a_declared_incident_is_posted_to_its_channel_and_updated_when_it_
             assert updated.body["ts"] == ts
             assert "Our database is very sad" in blocks_text(updated.body)
             assert len(slack.posted()) == 1
+
+
+async def test_without_a_public_url_the_message_links_where_a_wildcard_bind_is_reached(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    # Bound to every interface and no PRECEDENT_PUBLIC_URL: the message linked http://0.0.0.0:...,
+    # which no browser opens; the CLI and the demo already gave the loopback address.
+    async with SlackStandIn(token=TOKEN, channels={CHANNEL}) as slack:
+        wildcard = {"public_url": None, "host": "0.0.0.0", "port": 18931}
+        async for client in _app(embedded_store, _settings(tmp_path, slack).model_copy(update=wildcard)):
+            await _deliver(client, incident_event(), "msg_created")
+            await _until(slack.posted)
+            [posted] = slack.posted()
+    shown = blocks_text(posted.body)
+    assert "http://127.0.0.1:18931/ui/incidents/INC-123/investigation" in shown
+    assert "0.0.0.0" not in shown
 
 
 async def test_slack_down_does_not_touch_the_investigation_or_the_delivery(

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -92,7 +93,7 @@ async def test_posted_once_then_updated_in_place_on_every_rebuild(
         },
     }
     button = blocks[1]["elements"][0]
-    assert button["url"] == f"https://precedent.example.com/ui/investigations/{first.id.replace(':', '%3A')}"
+    assert button["url"] == "https://precedent.example.com/ui/incidents/INC-1/investigation"
     [(_, ts)] = slack.messages
 
     # A new process (a restarted worker) finds the message through the store, and edits it.
@@ -101,9 +102,30 @@ async def test_posted_once_then_updated_in_place_on_every_rebuild(
     [updated] = slack.updated()
     assert (updated.body["channel"], updated.body["ts"]) == (CHANNEL, ts)
     assert "Checkout failing for everyone" in blocks_text(updated.body)
-    assert second.id.replace(":", "%3A") in blocks_text(updated.body)
+    assert "built 2026-12-02 10:07 UTC" in blocks_text(updated.body)
     assert len(slack.posted()) == 1
     assert slack.messages[(CHANNEL, ts)].edits == 1
+
+
+async def test_the_message_links_under_the_public_url_now_and_by_the_incidents_reference(
+    slack: SlackStandIn, embedded_store: GraphStore
+) -> None:
+    built = investigation(0)
+    # As stored: its links site-relative (``investigation.summary_links``), whoever built it.
+    page = f"/ui/investigations/{built.id.replace(':', '%3A')}"
+    cited = " (on it: [INC-9](/ui/incidents/INC-9))"
+    summary = f"{built.summary_markdown}{cited}\n\n[Read the whole investigation]({page})"
+    assert await notifier(slack, embedded_store).publish(replace(built, summary_markdown=summary)) == "posted"
+    [posted] = slack.posted()
+    shown = blocks_text(posted.body)
+
+    assert "<https://precedent.example.com/ui/incidents/INC-9|INC-9>" in shown
+    latest = "https://precedent.example.com/ui/incidents/INC-1/investigation"
+    assert f"<{latest}|Read the whole investigation>" in shown
+    assert f"<{latest}|details>" in shown
+    assert posted.body["blocks"][-2]["elements"][0]["url"] == latest
+    # Not the build's opaque id: the message is redrawn whenever a newer build supersedes it.
+    assert "/ui/investigations/" not in shown
 
 
 async def test_a_rate_limited_post_waits_its_retry_after_and_succeeds(

@@ -136,7 +136,9 @@ async def incident_investigation(
     if rebuild:
         demand_scopes(request, WRITE_INVESTIGATION)
     investigation = await latest_or_build(collaborators, incident, viewer, rebuild=rebuild)
-    return await InvestigationResponse.where_it_stands(collaborators.store, investigation, viewer)
+    return await InvestigationResponse.where_it_stands(
+        collaborators.store, investigation, viewer, collaborators.links
+    )
 
 
 @get(
@@ -158,7 +160,9 @@ async def investigation_by_id(
     One that cites an incident made private since is drawn again, at the moment it was built,
     without it for a token that may not see private incidents (as its Slack message was)."""
     investigation = await readable(collaborators, investigation_id, viewer)
-    return await InvestigationResponse.where_it_stands(collaborators.store, investigation, viewer)
+    return await InvestigationResponse.where_it_stands(
+        collaborators.store, investigation, viewer, collaborators.links
+    )
 
 
 @post(
@@ -196,7 +200,7 @@ async def create_investigation(
         similar=data.similar, change_window=change_window(data.change_window_hours)
     )
     investigation = await build_and_save(collaborators, query, viewer, options)
-    return InvestigationResponse.from_investigation(investigation)
+    return InvestigationResponse.from_investigation(investigation, links=collaborators.links)
 
 
 @get(

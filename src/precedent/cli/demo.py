@@ -31,6 +31,7 @@ from precedent.cli.serve import served_app
 from precedent.cli.startup_failure import SaidStartupFailure
 from precedent.errors import NotFound, PrecedentError, StoreLocked
 from precedent.ingest import Loader, import_export
+from precedent.responses import InvestigationResponse
 from precedent.runtime import Runtime
 from precedent.sources.synthetic import generate
 
@@ -116,7 +117,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             await asyncio.sleep(0.1)
         console.print(f"==> serving on {base} ({time.perf_counter() - started:.0f}s since start)")
         declared, investigation = await _declare(base, token, secret, export, console)
-        page = settings.links().investigation(investigation["id"])
+        # By the incident's reference: the latest investigation, the one just built.
+        page = InvestigationResponse.model_validate(investigation).page(settings.links())
         elapsed = time.perf_counter() - started
         _report(
             console,

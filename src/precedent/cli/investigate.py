@@ -131,7 +131,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             if not args.no_save:
                 await save(runtime.store, investigation, trigger="cli", options=options)
             # The API's and the MCP tool's model, so a script reads the same JSON from each.
-            response = await InvestigationResponse.where_it_stands(runtime.store, investigation, viewer)
+            # Its summary's links under PRECEDENT_PUBLIC_URL (else the serving address), as the API's.
+            response = await InvestigationResponse.where_it_stands(
+                runtime.store, investigation, viewer, settings.links()
+            )
     except StoreLocked as exc:
         # A responder at a terminal has these two ways.
         raise exc.advised(
@@ -139,7 +142,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             f"service: GET /v1/incidents/{args.incident or 'INC-123'}/investigation"
         ) from exc
     # A stored investigation has a page; one built with --no-save exists only in this output.
-    page = None if args.no_save else settings.links().investigation(investigation.id)
+    page = None if args.no_save else response.page(settings.links())
     if args.json:
         print(response.model_dump_json())
     elif args.markdown:
@@ -148,7 +151,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"[yellow]{escape(response.closed_note)}[/yellow]")
         # The services left out are not said here: the summary says them itself (its
         # **Services** line), as Slack's message does.
-        print(investigation.summary_markdown)  # its last line links to the page when it is stored
+        print(response.summary_markdown)  # its last line links to the page when it is stored
     else:
         render(Console(), investigation, stored=not args.no_save, closed_note=response.closed_note)
         if page:

@@ -63,6 +63,7 @@ from precedent.investigation.results import (
     SuspectedChange,
     TeamInfo,
 )
+from precedent.investigation.summary_links import shown_summary
 
 __all__ = [
     "CHANGE_WINDOW_DEFAULT_HOURS",
@@ -115,5 +116,6 @@ __all__ = [
     "recent_changes",
     "save",
     "service_snapshot",
+    "shown_summary",
     "standing",
 ]

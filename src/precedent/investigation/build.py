@@ -21,6 +21,7 @@ from precedent.investigation.precedents import incident_parts, precedents_from, 
 from precedent.investigation.ranking import rank_hypotheses
 from precedent.investigation.results import Change, FollowUp, InvestigatedIncident, Investigation, MapState
 from precedent.investigation.summary import summary_markdown
+from precedent.investigation.summary_links import SITE
 from precedent.metrics import INVESTIGATION_BUILD_SECONDS
 from precedent.model import PUBLIC_VIEWER
 from precedent.retrieval.query import DescribedQuery, SimilarOptions, SimilarQuery
@@ -81,7 +82,9 @@ class Collaborators:
         catalog: Resolves ``INC-123`` and service names.
         clock: The wall clock (injected by tests).
         live_on_call: Asks incident.io who is on call when synced schedules do not cover the time.
-        links: Where the web pages are, so the summary links to the investigation's page.
+        links: Where the web pages are, or ``None`` for an investigation that will not be stored
+            (its summary links to no page). A stored summary's links are site-relative; the
+            surfaces showing it put their base in front (``summary_links.shown_summary``).
     """
 
     store: GraphStore
@@ -269,15 +272,16 @@ async def build_investigation(
             follow_ups.setdefault(follow_up.id, follow_up)
     built_at = collaborators.clock()
     new_id = investigation_id(_subject(posed), built_at)
-    links = collaborators.links
-    page = links.investigation(new_id) if links else None
+    # Site-relative: each surface showing it puts the base its reader reaches now in front
+    # (``summary_links``); an absolute base went dead after a restart on another address.
+    links = SITE if collaborators.links else None
     summary = summary_markdown(
         incident,
         hypotheses,
         precedents,
         gathered.services,
         changes,
-        page=page,
+        page=links.investigation(new_id) if links else None,
         incident_page=links.incident if links else None,
         team_page=links.team if links else None,
     )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from precedent.investigation import results
 from precedent.investigation.results import Investigation
+from precedent.investigation.summary_links import site_relative
 
 __all__ = ["JSON", "encode", "investigation_from_json", "investigation_json"]
 
@@ -40,7 +41,16 @@ def _upgrade_on_call(data: dict[str, object]) -> dict[str, object]:
     return data
 
 
-_UPGRADES = {results.OnCall: _upgrade_on_call}
+def _upgrade_summary_links(data: dict[str, object]) -> dict[str, object]:
+    # Investigations stored before their summaries' links were site-relative carry the base in
+    # force when they were built: taken off, so each reader puts its own (``summary_links``).
+    summary, investigation_id = data.get("summary_markdown"), data.get("id")
+    if not isinstance(summary, str) or not isinstance(investigation_id, str):
+        return data
+    return {**data, "summary_markdown": site_relative(summary, investigation_id)}
+
+
+_UPGRADES = {results.OnCall: _upgrade_on_call, results.Investigation: _upgrade_summary_links}
 
 
 def _encode(value: object) -> object:

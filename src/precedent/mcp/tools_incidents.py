@@ -241,6 +241,8 @@ def register_incident_tools(server: MCPServer, state: ToolState) -> None:
                 # Built on the spot and not stored: no page to link to.
                 collaborators = runtime.unstored_investigation_collaborators
                 found = await build_investigation(IncidentQuery(node.id), collaborators, viewer, options)
-            response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer)
+            # Its summary's links under the pages' address now, not the one it was built under.
+            links = runtime.investigation_collaborators.links
+            response = await InvestigationResponse.where_it_stands(runtime.store, found, viewer, links)
         kept = latest.id if latest is not None and not stored else None
         return answer(response, render_investigation(response, stored=stored, kept=kept))

@@ -311,7 +311,8 @@ class Map:
         investigation = await build_investigation(query, collaborators, self._viewer, options)
         if not self._read_only:
             await save(runtime.store, investigation, trigger="notebook", options=options)
-        return InvestigationResponse.from_investigation(investigation)
+        # Its summary's links under PRECEDENT_PUBLIC_URL: it is stored with them site-relative.
+        return InvestigationResponse.from_investigation(investigation, links=collaborators.links)
 
     async def changes(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from precedent.investigation import shown_summary
 from precedent.notify.mrkdwn import escape_mrkdwn, to_mrkdwn
 
 if TYPE_CHECKING:
@@ -64,16 +65,25 @@ def investigation_message(investigation: Investigation, links: Links) -> SlackMe
 
     Args:
         investigation: A stored investigation.
-        links: Where Precedent's pages are (``PRECEDENT_PUBLIC_URL``).
+        links: Where Precedent's pages are now (``PRECEDENT_PUBLIC_URL``): the summary's links
+            and the button's are under it, whatever address it was built under.
 
     Returns:
         The message to post or to update.
     """
-    url = links.investigation(investigation.id)
     incident = investigation.incident
+    # The message is redrawn whenever a newer build supersedes it, so it links the incident's
+    # latest investigation by reference (/ui/incidents/INC-201/investigation), the build it
+    # shows, rather than by that build's opaque id. The reference is the message's own incident,
+    # which its title names already; the incidents it cites are as its channel may see them.
+    url = links.investigation(investigation.id)
+    if incident.id is not None:
+        url = links.incident_investigation(incident.reference or incident.id)
     built = investigation.built_at.strftime("%Y-%m-%d %H:%M UTC")
+    # Its links under the pages' address now: the one stored with it may be another's.
+    summary = shown_summary(investigation, links, latest=True)
     blocks: list[Block] = [
-        *_sections(to_mrkdwn(investigation.summary_markdown)),
+        *_sections(to_mrkdwn(summary)),
         {
             "type": "actions",
             "elements": [

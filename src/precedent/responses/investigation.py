@@ -23,6 +23,7 @@ from precedent.investigation import (
     Precedent,
     ServiceContext,
     investigation_json,
+    shown_summary,
     standing,
 )
 from precedent.responses.base import ResponseModel
@@ -30,6 +31,7 @@ from precedent.responses.base import ResponseModel
 if TYPE_CHECKING:
     from precedent.investigation import Investigation, InvestigationPage, Standing
     from precedent.investigation.around import ServiceSnapshot
+    from precedent.links import Links
     from precedent.model import Viewer
     from precedent.store import GraphStore
 
@@ -52,7 +54,11 @@ class InvestigationResponse(ResponseModel):
     services: list[ServiceContext] = Field(description="each affected service's owners, on-call, neighbours")
     changes: list[Change] = Field(description="changes near the incident in time and in the graph")
     follow_ups: list[FollowUp]
-    summary_markdown: str
+    summary_markdown: str = Field(
+        description="the summary in CommonMark (what Slack shows); its links to the web pages are "
+        "absolute, under this service's PRECEDENT_PUBLIC_URL (else the address it serves), and link "
+        "this investigation by its incident's reference while it is the latest"
+    )
     built_at: datetime
     build_ms: float
     map_state: MapState
@@ -85,9 +91,21 @@ class InvestigationResponse(ResponseModel):
             "when it was declared, not a live incident."
         )
 
+    def page(self, links: Links) -> str:
+        """Its web page under ``links``: by its incident's reference while it is the latest (that
+        page shows the same build, and stays the incident's), else by its build id.
+
+        ``/ui/investigations/inv%3A8203513912898%3A01DEMO...`` is what a terminal printed and a
+        reader pasted; ``/ui/incidents/INC-201/investigation`` says what it is.
+        """
+        incident = self.incident
+        if self.superseded_by is None and incident.id is not None:
+            return links.incident_investigation(incident.reference or incident.id)
+        return links.investigation(self.id)
+
     @classmethod
     def from_investigation(
-        cls, investigation: Investigation, standing: Standing | None = None
+        cls, investigation: Investigation, standing: Standing | None = None, links: Links | None = None
     ) -> InvestigationResponse:
         """Render an investigation (the JSON of ``investigation_json``) and where it stands now.
 
@@ -95,8 +113,16 @@ class InvestigationResponse(ResponseModel):
             investigation: Stored or just built.
             standing: Whether a newer build supersedes it and whether its incident is closed
                 (``investigation.standing``); ``None`` when the map was not read.
+            links: Where the reader reaches the pages now (the API's, the MCP server's and the
+                CLI's ``PRECEDENT_PUBLIC_URL``, else the serving address): ``summary_markdown``'s
+                links are absolute under it, and the investigation's own page is linked by its
+                incident's reference when ``standing`` says it is the latest. ``None`` (the pages)
+                leaves them site-relative, as stored.
         """
         fields = investigation_json(investigation)
+        if links is not None:
+            latest = standing is not None and standing.superseded_by is None
+            fields["summary_markdown"] = shown_summary(investigation, links, latest=latest)
         if standing is not None:
             newer = standing.superseded_by
             fields |= {
@@ -111,11 +137,12 @@ class InvestigationResponse(ResponseModel):
 
     @classmethod
     async def where_it_stands(
-        cls, store: GraphStore, investigation: Investigation, viewer: Viewer
+        cls, store: GraphStore, investigation: Investigation, viewer: Viewer, links: Links | None = None
     ) -> InvestigationResponse:
         """Render an investigation with where it stands now as ``viewer`` may see (``standing``):
-        what the API, MCP, CLI and the pages answer, for one read from the map or just built."""
-        return cls.from_investigation(investigation, await standing(store, investigation, viewer))
+        what the API, MCP, CLI and the pages answer, for one read from the map or just built;
+        its summary's links under ``links`` (``from_investigation``)."""
+        return cls.from_investigation(investigation, await standing(store, investigation, viewer), links)
 
 
 class InvestigationItemResponse(ResponseModel):
