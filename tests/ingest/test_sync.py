@@ -250,3 +250,51 @@ async def test_the_whole_listing_is_read_again_only_once_its_interval_has_passed
 
     assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["private"]
     assert [w for w in report.warnings if raw["id"] in w]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+async def test_parts_deleted_in_incident_io_leave_the_map(embedded_store: GraphStore, full: bool) -> None:
+    # A deleted follow-up is just absent from its list: kept, it showed as open for good.
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    document = fake.fixtures.postmortem_documents[0]
+    incident_id = document["incident_id"]
+    chunks = await embedded_store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert chunks
+    fake.fixtures.postmortem_documents.remove(document)
+    gone = [document["id"], *(c.id for _, c in chunks)]  # a post-mortem's chunks go with it
+    for kind in ("follow_ups", "incident_updates", "actions"):
+        records = getattr(fake.fixtures, kind)
+        raw = next(r for r in records if r["incident_id"] == incident_id)
+        records.remove(raw)
+        gone.append(raw["id"])
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == incident_id)
+    incident["updated_at"] = SERVER_NOW.isoformat().replace("+00:00", "Z")
+
+    report = await _sync(fake, embedded_store, options=replace(OPTIONS, full=full))
+
+    assert await embedded_store.get_nodes(gone) == []
+    assert report.resources["incidents"].nodes_deleted == len(gone)
+    left = {n.id for _, n in await embedded_store.neighbours(incident_id, GraphFilter(direction="out"))}
+    listed = fake.fixtures.follow_ups + fake.fixtures.incident_updates
+    kept = [r["id"] for r in listed if r["incident_id"] == incident_id]
+    assert kept
+    assert set(kept) <= left
+
+
+async def test_part_lists_the_key_may_not_read_delete_nothing(embedded_store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    before = {(e.source, e.type, e.target) async for e in embedded_store.scan_edges()}
+    for path in ("/v2/follow_ups", "/v2/incident_updates", "/v1/incident_relationships"):
+        fake.forbid(path)
+    stamp = SERVER_NOW.isoformat().replace("+00:00", "Z")
+    for incident in fake.fixtures.incidents:
+        incident["updated_at"] = stamp
+
+    report = await _sync(fake, embedded_store)
+
+    assert "follow-ups" in report.warnings[0].lower()
+    after = {(e.source, e.type, e.target) async for e in embedded_store.scan_edges()}
+    assert before - after == set()
+    assert any(t == "RELATED_TO" for _, t, _ in before)
