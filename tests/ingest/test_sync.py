@@ -298,3 +298,22 @@ async def test_part_lists_the_key_may_not_read_delete_nothing(embedded_store: Gr
     after = {(e.source, e.type, e.target) async for e in embedded_store.scan_edges()}
     assert before - after == set()
     assert any(t == "RELATED_TO" for _, t, _ in before)
+
+
+async def test_an_incremental_sync_writes_a_follow_up_completed_on_an_old_incident(store: GraphStore) -> None:
+    # Completing a follow-up leaves its incident's updated_at where it was (before the window).
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    follow_up = next(f for f in fake.fixtures.follow_ups if f["status"] == "outstanding")
+    follow_up.update(status="completed", completed_at="2026-12-05T10:15:00.123456789+05:45")
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == follow_up["incident_id"])
+    assert incident["updated_at"] < (SERVER_NOW - OPTIONS.overlap).isoformat()
+
+    report = await _sync(fake, store)
+
+    assert report.incremental
+    [node] = await store.get_nodes([follow_up["id"]])
+    assert node.properties["status"] == "completed"
+    assert node.properties["completed_at"] == "2026-12-05T10:15:00.123456+05:45"
+    [held] = await store.get_nodes([incident["id"]])
+    assert node.visibility == held.visibility
