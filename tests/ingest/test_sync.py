@@ -317,3 +317,29 @@ async def test_an_incremental_sync_writes_a_follow_up_completed_on_an_old_incide
     assert node.properties["completed_at"] == "2026-12-05T10:15:00.123456+05:45"
     [held] = await store.get_nodes([incident["id"]])
     assert node.visibility == held.visibility
+
+
+async def test_a_schedule_deleted_in_incident_io_leaves_the_map(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    on_call_at = replace(OPTIONS, now=lambda: SERVER_NOW - timedelta(days=7))  # inside the fixture's shifts
+    await _sync(fake, store, options=on_call_at)
+    gone = fake.fixtures.schedules.pop(0)
+    kept = fake.fixtures.schedules[0]
+    assert await store.neighbours(gone["id"], GraphFilter(rel_types=("ON_CALL",)))
+
+    report = await _sync(fake, store, options=on_call_at)
+
+    assert await store.get_nodes([gone["id"]]) == []
+    assert [n.id for n in await store.get_nodes([kept["id"]])] == [kept["id"]]
+    assert report.resources["schedules"].nodes_deleted == 1
+
+
+async def test_schedules_the_key_may_not_read_are_kept(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    fake.forbid("/v2/schedules")
+
+    await _sync(fake, store)
+
+    ids = [s["id"] for s in fake.fixtures.schedules]
+    assert len(await store.get_nodes(ids)) == len(ids)

@@ -213,6 +213,9 @@ class Syncer:
     async def _schedules(self) -> None:
         endpoint = ENDPOINTS["schedules"]
         schedules = await self._gaps.guard(endpoint, fetch_objects(self._client, endpoint), None)
+        if schedules is None:
+            return
+        await self._drop_deleted_schedules({str(s.get("id")) for s in schedules})
         if not schedules:
             return
         start = self._options.now()
@@ -235,6 +238,22 @@ class Syncer:
             for i, s in enumerate(schedules)
         ]
         await self._load("schedules", records)
+
+    async def _drop_deleted_schedules(self, listed: set[str]) -> None:
+        """Delete the schedules in the map that incident.io no longer lists (deleted there).
+
+        Kept, a deleted schedule went on naming who was on call on it, and its owning team's
+        people in an investigation said it had nobody on call. No incident cites a schedule, so
+        unlike a catalog entry it is not kept marked removed.
+        """
+        gone = [
+            node.id
+            async for node in self._store.scan_nodes(("Schedule",))
+            if node.id not in listed and "catalog_type_id" not in node.properties
+        ]
+        if gone:
+            await self._store.delete_nodes(gone)
+            self._loaded("schedules", LoadStats(nodes_deleted=len(gone)))
 
     async def _incidents(self) -> None:
         key = CHECKPOINT_KEY.format(resource="incidents")
