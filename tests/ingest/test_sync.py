@@ -343,3 +343,28 @@ async def test_schedules_the_key_may_not_read_are_kept(store: GraphStore) -> Non
 
     ids = [s["id"] for s in fake.fixtures.schedules]
     assert len(await store.get_nodes(ids)) == len(ids)
+
+
+async def test_an_incremental_sync_reads_a_post_mortem_edited_on_an_old_incident(store: GraphStore) -> None:
+    # Written or edited after its incident closed: the incident's updated_at stays before the window.
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    document = fake.fixtures.postmortem_documents[0]
+    document["updated_at"] = "2026-03-10T17:29:59.5+05:30"  # 11:59:59.5Z, an hour and a bit ago
+    fake.fixtures.postmortem_content[document["id"]] = (
+        "# Root cause\n\nA **ŝtale** TLS certificate 🔐 on ledger-db."
+    )
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == document["incident_id"])
+    assert incident["updated_at"] < (SERVER_NOW - OPTIONS.overlap).isoformat()
+    fake.requests.clear()
+
+    report = await _sync(fake, store, options=replace(OPTIONS, now=lambda: SERVER_NOW + timedelta(hours=1)))
+
+    assert report.incremental
+    chunks = await store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert [c.text for _, c in chunks] == ["Root cause\n\nA **ŝtale** TLS certificate 🔐 on ledger-db."]
+    [held] = await store.get_nodes([incident["id"]])
+    assert {c.visibility for _, c in chunks} == {held.visibility}
+    # Post-mortems not edited since the window are not read again.
+    contents = [r.url.path for r in fake.requests if r.url.path.endswith("/content")]
+    assert contents == [f"/v1/postmortem_documents/{document['id']}/content"]

@@ -24,12 +24,17 @@ from precedent.ingest.mapping import (
     map_postmortem,
     map_relationships,
 )
+from precedent.ingest.mapping.records import parse_time
 from precedent.sources.incidentio import ENDPOINTS
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
     from precedent.ingest.fetch import ScopeGaps
     from precedent.ingest.mapping import MappedRecord, MappingContext, Raw
     from precedent.sources.incidentio import IncidentIoClient
+    from precedent.store import GraphStore
 
 __all__ = ["PARTS", "IncidentParts"]
 
@@ -102,10 +107,53 @@ class IncidentParts:
         found[_RELATIONSHIPS.name] = relationships or []
         contents: list[Raw] = []
         for document in found["postmortem_documents"]:
-            body = await guard(_CONTENT, client.get(_CONTENT.url(id=str(document.get("id")))), None)
-            contents.append({_CONTENT.key: body.get(_CONTENT.key)} if body else {})
+            contents.append({_CONTENT.key: await self._content(str(document.get("id")))})
         found[_CONTENT.name] = contents
         return _Fetched(found, tuple(read))
+
+    async def changed_elsewhere(
+        self, store: GraphStore, listed: Collection[str], since: datetime
+    ) -> list[MappedRecord]:
+        """Follow-ups and post-mortems of incidents the map holds that this sync did not list.
+
+        Completing a follow-up or editing a post-mortem does not move its incident's
+        ``updated_at``: an incremental sync never re-read them, so the follow-up of an incident
+        closed months ago stayed open in the map (and in every investigation citing that incident
+        as a precedent), and a post-mortem written after its incident closed was never read, until
+        a full sync. incident.io lists every follow-up in one call (those unchanged are not written
+        again) and every post-mortem document a page at a time; the content of those updated since
+        ``since`` is read. One deleted outright is found by a full sync.
+
+        Args:
+            store: The map, for the visibility of the incidents the parts belong to.
+            listed: The incidents this sync listed (their parts are read already).
+            since: Where the incremental window starts.
+
+        Returns:
+            The records of those parts, each as visible as its incident in the map.
+        """
+        follow_ups_endpoint, documents_endpoint = ENDPOINTS["follow_ups"], ENDPOINTS["postmortem_documents"]
+        guard = self._gaps.guard
+        follow_ups = await guard(follow_ups_endpoint, fetch_objects(self._client, follow_ups_endpoint), [])
+        documents = await guard(documents_endpoint, fetch_objects(self._client, documents_endpoint), [])
+        edited = [d for d in documents if (t := parse_time(d.get("updated_at"))) is None or t >= since]
+        follow_ups = [f for f in follow_ups if str(f.get("incident_id")) not in listed]
+        edited = [d for d in edited if str(d.get("incident_id")) not in listed]
+        incident_ids = sorted({str(p.get("incident_id")) for p in (*follow_ups, *edited)})
+        held = {n.id: n.visibility for n in await store.get_nodes(incident_ids) if n.label == "Incident"}
+        self._ctx.incident_visibility.update(held)
+        records = [map_follow_up(f, self._ctx) for f in follow_ups if str(f.get("incident_id")) in held]
+        edited = [d for d in edited if str(d.get("incident_id")) in held]
+        works = [functools.partial(self._content, str(d.get("id"))) for d in edited]
+        contents = await gather_limited(works, self._concurrency)
+        for document, markdown in zip(edited, contents, strict=True):
+            records.extend(map_postmortem(document, self._ctx, markdown))
+        return records
+
+    async def _content(self, document_id: str) -> str | None:
+        body = await self._gaps.guard(_CONTENT, self._client.get(_CONTENT.url(id=document_id)), None)
+        markdown = body.get(_CONTENT.key) if body else None
+        return markdown if isinstance(markdown, str) else None
 
     async def records(self, incidents: list[Raw]) -> list[MappedRecord]:
         """Fetch the parts of ``incidents`` and map incidents and parts (incidents first)."""

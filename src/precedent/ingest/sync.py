@@ -6,10 +6,10 @@ entries are noticed.
 Incidents are read in full the first time, then by ``updated_at[gte]`` from the last checkpoint
 minus an overlap window; their updates, follow-ups, actions, post-mortems and relationships are
 re-read for every incident in that window, because ``updated_at`` does not always move when they
-change; an incremental sync also reads the whole follow-up list, for the follow-ups completed on
-incidents outside that window. A resource's checkpoint advances only after its data is durably
-written, so a sync killed half-way redoes at most that resource, and idempotent upserts leave no
-duplicates.
+change; an incremental sync also reads the whole follow-up and post-mortem lists, for the
+follow-ups completed and post-mortems edited on incidents outside that window. A resource's
+checkpoint advances only after its data is durably written, so a sync killed half-way redoes at
+most that resource, and idempotent upserts leave no duplicates.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from precedent.ingest.mapping import (
     DEFAULT_MODES,
     MappingContext,
     Raw,
-    map_follow_up,
     map_schedule,
     mark_removed,
 )
@@ -287,31 +286,14 @@ class Syncer:
         # Everything read since ``started`` is durable now: only then may the checkpoint move.
         await self._store.set_meta(key, started.isoformat())
         if checkpoint is not None:
-            await self._follow_ups_of_unlisted_incidents()
+            # Completing a follow-up or editing a post-mortem leaves the incident's updated_at be.
+            late = await parts.changed_elsewhere(self._store, self._listed, since)
+            if late:
+                self._loaded("incidents", await self._loader.load(late, "incidents"))
         if compare:
             await self._unlisted(every_mode if checkpoint is not None else None, held, started)
         # The incidents made private are written private now: unmessaged ones leave the list.
         await forget_unmessaged(self._store)
-
-    async def _follow_ups_of_unlisted_incidents(self) -> None:
-        """Write the follow-ups of the incidents in the map this incremental sync did not list.
-
-        Completing a follow-up does not move its incident's ``updated_at``: the follow-up of an
-        incident closed months ago stayed open in the map (and in every investigation citing that
-        incident as a precedent) until a full sync. incident.io lists every follow-up in one call;
-        those unchanged are not written again. One deleted outright is found by a full sync.
-        """
-        endpoint = ENDPOINTS["follow_ups"]
-        found = await self._gaps.guard(endpoint, fetch_objects(self._client, endpoint), [])
-        others = [f for f in found if str(f.get("incident_id")) not in self._listed]
-        incident_ids = sorted({str(f.get("incident_id")) for f in others})
-        held = {
-            n.id: n.visibility for n in await self._store.get_nodes(incident_ids) if n.label == "Incident"
-        }
-        self._ctx.incident_visibility.update(held)
-        records = [map_follow_up(f, self._ctx) for f in others if str(f.get("incident_id")) in held]
-        if records:
-            self._loaded("follow_ups", await self._loader.load(records, "follow_ups"))
 
     async def _unlisted(self, every_incident: QueryParams | None, held: set[str], started: datetime) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).
