@@ -368,3 +368,28 @@ async def test_an_incremental_sync_reads_a_post_mortem_edited_on_an_old_incident
     # Post-mortems not edited since the window are not read again.
     contents = [r.url.path for r in fake.requests if r.url.path.endswith("/content")]
     assert contents == [f"/v1/postmortem_documents/{document['id']}/content"]
+
+
+async def test_a_sync_failing_on_the_late_parts_reads_them_again_from_the_same_window(
+    embedded_store: GraphStore,
+) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    checkpoint = await embedded_store.get_meta("sync:incidents:checkpoint")
+    document = fake.fixtures.postmortem_documents[0]
+    document["updated_at"] = "2026-03-10T11:00:00Z"
+    fake.fixtures.postmortem_content[document["id"]] = "# Root cause\n\nAn expired certificate."
+    # The whole post-mortem list, read after the incidents in the window (one has its list read),
+    # fails beyond retries (two attempts).
+    before = fake._counts["/v1/postmortem_documents"]
+    for at in (before + 2, before + 3):
+        fake.server_error("/v1/postmortem_documents", at=at)
+    two_days_on = replace(OPTIONS, now=lambda: SERVER_NOW + timedelta(days=2))
+
+    with pytest.raises(SourceError):
+        await _sync(fake, embedded_store, options=two_days_on)
+
+    assert await embedded_store.get_meta("sync:incidents:checkpoint") == checkpoint
+    await _sync(fake, embedded_store, options=two_days_on)
+    chunks = await embedded_store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert [c.text for _, c in chunks] == ["Root cause\n\nAn expired certificate."]

@@ -282,14 +282,15 @@ class Syncer:
         held = await held_public(self._store, self._options.modes) if compare else set()
         self._progress.start("incidents")
         self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
-        self._progress.finish("incidents")
-        # Everything read since ``started`` is durable now: only then may the checkpoint move.
-        await self._store.set_meta(key, started.isoformat())
         if checkpoint is not None:
             # Completing a follow-up or editing a post-mortem leaves the incident's updated_at be.
             late = await parts.changed_elsewhere(self._store, self._listed, since)
             if late:
                 self._loaded("incidents", await self._loader.load(late, "incidents"))
+        self._progress.finish("incidents")
+        # Everything read since ``started`` is durable now: only then may the checkpoint move
+        # (a sync failing on the late parts reads them again from the same window).
+        await self._store.set_meta(key, started.isoformat())
         if compare:
             await self._unlisted(every_mode if checkpoint is not None else None, held, started)
         # The incidents made private are written private now: unmessaged ones leave the list.
