@@ -393,3 +393,25 @@ async def test_a_sync_failing_on_the_late_parts_reads_them_again_from_the_same_w
     await _sync(fake, embedded_store, options=two_days_on)
     chunks = await embedded_store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
     assert [c.text for _, c in chunks] == ["Root cause\n\nAn expired certificate."]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+async def test_an_incident_made_public_again_without_its_updated_at_moving_is_public_again(
+    store: GraphStore, full: bool
+) -> None:
+    # Hidden by the whole listing (as by a key that lost the private role), then public again
+    # with the very content the map wrote while it was public: nothing to tell it changed.
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    raw = next(i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard")
+    raw.update(visibility="private")
+    await _sync(fake, store)
+    assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["private"]
+    raw.update(visibility="public")
+
+    await _sync(fake, store, options=replace(OPTIONS, full=full))
+
+    assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["public"]
+    parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE", "HAS_FOLLOW_UP")))
+    assert parts
+    assert {n.visibility for _, n in parts} == {"public"}

@@ -292,11 +292,13 @@ class Syncer:
         # (a sync failing on the late parts reads them again from the same window).
         await self._store.set_meta(key, started.isoformat())
         if compare:
-            await self._unlisted(every_mode if checkpoint is not None else None, held, started)
+            await self._unlisted(every_mode if checkpoint is not None else None, held, started, parts)
         # The incidents made private are written private now: unmessaged ones leave the list.
         await forget_unmessaged(self._store)
 
-    async def _unlisted(self, every_incident: QueryParams | None, held: set[str], started: datetime) -> None:
+    async def _unlisted(
+        self, every_incident: QueryParams | None, held: set[str], started: datetime, parts: IncidentParts
+    ) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).
 
         Args:
@@ -304,11 +306,12 @@ class Syncer:
                 whole when this sync's listing was not (an incremental one); ``None`` when it was.
             held: The incidents the map held as public before this sync wrote any.
             started: When this sync started, recorded as the comparison's time once it is done.
+            parts: Reads the parts of an incident the whole listing shows made public again.
         """
         try:
             listed = self._listed
             if every_incident is not None:
-                listed = await self._every_incident(every_incident)
+                listed = await self._every_incident(every_incident, parts)
             unlisted = await hide_unlisted(
                 self._client, self._store, listed, held=held, concurrency=self._options.concurrency
             )
@@ -326,11 +329,13 @@ class Syncer:
         else:
             await self._store.set_meta(COMPARED_KEY, started.isoformat())
 
-    async def _every_incident(self, params: QueryParams) -> set[str]:
+    async def _every_incident(self, params: QueryParams, parts: IncidentParts) -> set[str]:
         """The ids of the whole listing, hiding on the way those it shows private the map holds public.
 
         An incremental sync maps only the incidents updated since its checkpoint: one made private
         without its ``updated_at`` moving would otherwise stay public although the listing says so.
+        One made public again the same way (or hidden by a sync whose key could not read it) is
+        mapped again, with its parts: it stayed hidden from every ``read`` token for good.
         """
         endpoint = ENDPOINTS["incidents"]
         pages = self._client.paginate(endpoint.path, params=params, page_size=self._options.page_size)
@@ -342,6 +347,13 @@ class Syncer:
             held_public = [n.id for n in await self._store.get_nodes(private) if n.visibility == "public"]
             for incident_id in held_public:
                 await make_incident_private(self._store, incident_id)
+            public = {str(i.get("id")): i for i in incidents if i.get("visibility") == "public"}
+            unread = [i for i in public if i not in self._listed]
+            held_private = [n.id for n in await self._store.get_nodes(unread) if n.visibility != "public"]
+            if held_private:
+                self._ctx.incident_visibility.update(dict.fromkeys(held_private, "public"))
+                records = await parts.records([public[i] for i in held_private])
+                self._loaded("incidents", await self._loader.load(records, "incidents"))
         return listed
 
     def _warn(self, warning: str) -> None:
