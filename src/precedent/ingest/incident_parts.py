@@ -3,7 +3,9 @@
 A full sync reads each list once (``prefetch``); an incremental one asks per changed incident,
 because ``updated_at`` on the incident does not move when these change. Each list read is the
 whole truth for the incident: a part it no longer holds (deleted in incident.io) is deleted
-from the map (``map_incident_parts``); a list that could not be read deletes nothing.
+from the map (``map_incident_parts``); a list that could not be read deletes nothing. An
+incremental sync also reads the whole follow-up and post-mortem lists (``changed_elsewhere``)
+for the incidents outside its window whose follow-ups were completed or post-mortems edited.
 """
 
 from __future__ import annotations
