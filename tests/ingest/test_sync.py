@@ -12,6 +12,7 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import SourceError
 from precedent.ingest import Loader, import_export
+from precedent.ingest.mapping import MappingContext, map_follow_up, map_incident
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 from precedent.model import Edge, GraphFilter, Node
 from precedent.sources.incidentio import RetryPolicy
@@ -415,3 +416,19 @@ async def test_an_incident_made_public_again_without_its_updated_at_moving_is_pu
     parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE", "HAS_FOLLOW_UP")))
     assert parts
     assert {n.visibility for _, n in parts} == {"public"}
+
+
+async def test_a_sync_of_test_incidents_keeps_their_follow_ups(embedded_store: GraphStore) -> None:
+    # Unless asked, the follow-up and action lists leave test incidents out: not there is not deleted.
+    fake = FakeIncidentIo()
+    with_tests = replace(OPTIONS, modes=frozenset({"standard", "retrospective", "test"}))
+    test_incident = next(i for i in fake.fixtures.incidents if i["mode"] == "standard")
+    test_incident["mode"] = "test"
+    follow_up = next(f for f in fake.fixtures.follow_ups if f["incident_id"] == test_incident["id"])
+    ctx = MappingContext(modes=with_tests.modes)
+    records = [map_incident(test_incident, ctx), map_follow_up(follow_up, ctx)]
+    await Loader(embedded_store, HashEmbedder()).load([r for r in records if r is not None], "incidents")
+
+    await _sync(fake, embedded_store, options=with_tests)
+
+    assert [n.id for n in await embedded_store.get_nodes([follow_up["id"]])] == [follow_up["id"]]

@@ -47,6 +47,11 @@ PARTS = tuple(
 
 _RELATIONSHIPS = ENDPOINTS["incident_relationships"]  # only ever per incident
 _CONTENT = ENDPOINTS["postmortem_content"]
+# Without ``incident_mode``, the follow-up and action lists hold only these modes' incidents: for
+# a test or tutorial incident synced on purpose, their absence there deletes nothing.
+_LISTED_MODES = frozenset({"standard", "retrospective"})
+_EVERY_MODE_LISTS = ("incident_updates", "postmortem_documents")
+_PART_LISTS = tuple(endpoint.name for endpoint in PARTS)
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,7 @@ class IncidentParts:
                 tail.extend(map_postmortem(document, ctx, markdown if isinstance(markdown, str) else None))
             tail.extend(map_follow_up(f, ctx) for f in parts["follow_ups"])
             tail.extend(map_action(a, ctx) for a in parts["actions"])
-            listed = {n: [str(p.get("id")) for p in parts[n]] for n in got.read if n != _RELATIONSHIPS.name}
+            whole = _PART_LISTS if incident.get("mode") in _LISTED_MODES else _EVERY_MODE_LISTS
+            listed = {n: [str(p.get("id")) for p in parts[n]] for n in got.read if n in whole}
             tail.append(map_incident_parts(str(incident.get("id")), listed))
         return head + tail
