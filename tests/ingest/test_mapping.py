@@ -288,3 +288,13 @@ def test_schedule_on_call_and_owner(ctx: MappingContext) -> None:
     on_call = next(e for e in record.edges if e.type == "ON_CALL")
     assert on_call.properties["start_at"] == "2026-03-01T10:00:00+00:00"
     assert on_call.properties["layer"] == "L1"
+
+
+def test_a_person_on_call_twice_keeps_the_earliest_shift_whatever_its_offset(ctx: MappingContext) -> None:
+    # 10:30+14:00 is 20:30Z the day before: earlier than 10:00Z although its text sorts after it.
+    [entry] = org.SCHEDULE_ENTRIES["sch-payments"]["schedule_entries"]["final"][:1]
+    later = {**entry, "start_at": "2026-03-01T10:00:00Z", "end_at": "2026-03-01T11:00:00Z"}
+    earlier = {**entry, "start_at": "2026-03-01T10:30:00+14:00", "end_at": "2026-03-01T11:00:00+14:00"}
+    record = map_schedule(org.SCHEDULES[0], ctx, [later, earlier])
+    [on_call] = [e for e in record.edges if e.type == "ON_CALL"]
+    assert on_call.properties["start_at"] == "2026-03-01T10:30:00+14:00"

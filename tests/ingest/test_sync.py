@@ -12,6 +12,7 @@ import pytest
 from precedent.embedding import CachedEmbedder, HashEmbedder
 from precedent.errors import SourceError
 from precedent.ingest import Loader, import_export
+from precedent.ingest.mapping import MappingContext, map_follow_up, map_incident
 from precedent.ingest.sync import Syncer, SyncOptions, SyncReport
 from precedent.model import Edge, GraphFilter, Node
 from precedent.sources.incidentio import RetryPolicy
@@ -250,3 +251,184 @@ async def test_the_whole_listing_is_read_again_only_once_its_interval_has_passed
 
     assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["private"]
     assert [w for w in report.warnings if raw["id"] in w]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+async def test_parts_deleted_in_incident_io_leave_the_map(embedded_store: GraphStore, full: bool) -> None:
+    # A deleted follow-up is just absent from its list: kept, it showed as open for good.
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    document = fake.fixtures.postmortem_documents[0]
+    incident_id = document["incident_id"]
+    chunks = await embedded_store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert chunks
+    fake.fixtures.postmortem_documents.remove(document)
+    gone = [document["id"], *(c.id for _, c in chunks)]  # a post-mortem's chunks go with it
+    for kind in ("follow_ups", "incident_updates", "actions"):
+        records = getattr(fake.fixtures, kind)
+        raw = next(r for r in records if r["incident_id"] == incident_id)
+        records.remove(raw)
+        gone.append(raw["id"])
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == incident_id)
+    incident["updated_at"] = SERVER_NOW.isoformat().replace("+00:00", "Z")
+
+    report = await _sync(fake, embedded_store, options=replace(OPTIONS, full=full))
+
+    assert await embedded_store.get_nodes(gone) == []
+    assert report.resources["incidents"].nodes_deleted == len(gone)
+    left = {n.id for _, n in await embedded_store.neighbours(incident_id, GraphFilter(direction="out"))}
+    listed = fake.fixtures.follow_ups + fake.fixtures.incident_updates
+    kept = [r["id"] for r in listed if r["incident_id"] == incident_id]
+    assert kept
+    assert set(kept) <= left
+
+
+async def test_part_lists_the_key_may_not_read_delete_nothing(embedded_store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    before = {(e.source, e.type, e.target) async for e in embedded_store.scan_edges()}
+    for path in ("/v2/follow_ups", "/v2/incident_updates", "/v1/incident_relationships"):
+        fake.forbid(path)
+    stamp = SERVER_NOW.isoformat().replace("+00:00", "Z")
+    for incident in fake.fixtures.incidents:
+        incident["updated_at"] = stamp
+
+    report = await _sync(fake, embedded_store)
+
+    assert "follow-ups" in report.warnings[0].lower()
+    after = {(e.source, e.type, e.target) async for e in embedded_store.scan_edges()}
+    assert before - after == set()
+    assert any(t == "RELATED_TO" for _, t, _ in before)
+
+
+async def test_an_incremental_sync_writes_a_follow_up_completed_on_an_old_incident(store: GraphStore) -> None:
+    # Completing a follow-up leaves its incident's updated_at where it was (before the window).
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    follow_up = next(f for f in fake.fixtures.follow_ups if f["status"] == "outstanding")
+    follow_up.update(status="completed", completed_at="2026-12-05T10:15:00.123456789+05:45")
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == follow_up["incident_id"])
+    assert incident["updated_at"] < (SERVER_NOW - OPTIONS.overlap).isoformat()
+
+    report = await _sync(fake, store)
+
+    assert report.incremental
+    [node] = await store.get_nodes([follow_up["id"]])
+    assert node.properties["status"] == "completed"
+    assert node.properties["completed_at"] == "2026-12-05T10:15:00.123456+05:45"
+    [held] = await store.get_nodes([incident["id"]])
+    assert node.visibility == held.visibility
+
+
+async def test_a_schedule_deleted_in_incident_io_leaves_the_map(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    on_call_at = replace(OPTIONS, now=lambda: SERVER_NOW - timedelta(days=7))  # inside the fixture's shifts
+    await _sync(fake, store, options=on_call_at)
+    gone = fake.fixtures.schedules.pop(0)
+    kept = fake.fixtures.schedules[0]
+    assert await store.neighbours(gone["id"], GraphFilter(rel_types=("ON_CALL",)))
+
+    report = await _sync(fake, store, options=on_call_at)
+
+    assert await store.get_nodes([gone["id"]]) == []
+    assert [n.id for n in await store.get_nodes([kept["id"]])] == [kept["id"]]
+    assert report.resources["schedules"].nodes_deleted == 1
+
+
+async def test_schedules_the_key_may_not_read_are_kept(store: GraphStore) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    fake.forbid("/v2/schedules")
+
+    await _sync(fake, store)
+
+    ids = [s["id"] for s in fake.fixtures.schedules]
+    assert len(await store.get_nodes(ids)) == len(ids)
+
+
+async def test_an_incremental_sync_reads_a_post_mortem_edited_on_an_old_incident(store: GraphStore) -> None:
+    # Written or edited after its incident closed: the incident's updated_at stays before the window.
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    document = fake.fixtures.postmortem_documents[0]
+    document["updated_at"] = "2026-03-10T17:29:59.5+05:30"  # 11:59:59.5Z, an hour and a bit ago
+    fake.fixtures.postmortem_content[document["id"]] = (
+        "# Root cause\n\nA **ŝtale** TLS certificate 🔐 on ledger-db."
+    )
+    incident = next(i for i in fake.fixtures.incidents if i["id"] == document["incident_id"])
+    assert incident["updated_at"] < (SERVER_NOW - OPTIONS.overlap).isoformat()
+    fake.requests.clear()
+
+    report = await _sync(fake, store, options=replace(OPTIONS, now=lambda: SERVER_NOW + timedelta(hours=1)))
+
+    assert report.incremental
+    chunks = await store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert [c.text for _, c in chunks] == ["Root cause\n\nA **ŝtale** TLS certificate 🔐 on ledger-db."]
+    [held] = await store.get_nodes([incident["id"]])
+    assert {c.visibility for _, c in chunks} == {held.visibility}
+    # Post-mortems not edited since the window are not read again.
+    contents = [r.url.path for r in fake.requests if r.url.path.endswith("/content")]
+    assert contents == [f"/v1/postmortem_documents/{document['id']}/content"]
+
+
+async def test_a_sync_failing_on_the_late_parts_reads_them_again_from_the_same_window(
+    embedded_store: GraphStore,
+) -> None:
+    fake = FakeIncidentIo()
+    await _sync(fake, embedded_store)
+    checkpoint = await embedded_store.get_meta("sync:incidents:checkpoint")
+    document = fake.fixtures.postmortem_documents[0]
+    document["updated_at"] = "2026-03-10T11:00:00Z"
+    fake.fixtures.postmortem_content[document["id"]] = "# Root cause\n\nAn expired certificate."
+    # The whole post-mortem list, read after the incidents in the window (one has its list read),
+    # fails beyond retries (two attempts).
+    before = fake._counts["/v1/postmortem_documents"]
+    for at in (before + 2, before + 3):
+        fake.server_error("/v1/postmortem_documents", at=at)
+    two_days_on = replace(OPTIONS, now=lambda: SERVER_NOW + timedelta(days=2))
+
+    with pytest.raises(SourceError):
+        await _sync(fake, embedded_store, options=two_days_on)
+
+    assert await embedded_store.get_meta("sync:incidents:checkpoint") == checkpoint
+    await _sync(fake, embedded_store, options=two_days_on)
+    chunks = await embedded_store.neighbours(document["id"], GraphFilter(rel_types=("HAS_CHUNK",)))
+    assert [c.text for _, c in chunks] == ["Root cause\n\nAn expired certificate."]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
+async def test_an_incident_made_public_again_without_its_updated_at_moving_is_public_again(
+    store: GraphStore, full: bool
+) -> None:
+    # Hidden by the whole listing (as by a key that lost the private role), then public again
+    # with the very content the map wrote while it was public: nothing to tell it changed.
+    fake = FakeIncidentIo()
+    await _sync(fake, store)
+    raw = next(i for i in fake.fixtures.incidents if i["visibility"] == "public" and i["mode"] == "standard")
+    raw.update(visibility="private")
+    await _sync(fake, store)
+    assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["private"]
+    raw.update(visibility="public")
+
+    await _sync(fake, store, options=replace(OPTIONS, full=full))
+
+    assert [n.visibility for n in await store.get_nodes([raw["id"]])] == ["public"]
+    parts = await store.neighbours(raw["id"], GraphFilter(rel_types=("HAS_UPDATE", "HAS_FOLLOW_UP")))
+    assert parts
+    assert {n.visibility for _, n in parts} == {"public"}
+
+
+async def test_a_sync_of_test_incidents_keeps_their_follow_ups(embedded_store: GraphStore) -> None:
+    # Unless asked, the follow-up and action lists leave test incidents out: not there is not deleted.
+    fake = FakeIncidentIo()
+    with_tests = replace(OPTIONS, modes=frozenset({"standard", "retrospective", "test"}))
+    test_incident = next(i for i in fake.fixtures.incidents if i["mode"] == "standard")
+    test_incident["mode"] = "test"
+    follow_up = next(f for f in fake.fixtures.follow_ups if f["incident_id"] == test_incident["id"])
+    ctx = MappingContext(modes=with_tests.modes)
+    records = [map_incident(test_incident, ctx), map_follow_up(follow_up, ctx)]
+    await Loader(embedded_store, HashEmbedder()).load([r for r in records if r is not None], "incidents")
+
+    await _sync(fake, embedded_store, options=with_tests)
+
+    assert [n.id for n in await embedded_store.get_nodes([follow_up["id"]])] == [follow_up["id"]]

@@ -85,6 +85,22 @@ def _incidents(fx: IncidentIoFixtures, params: httpx.QueryParams) -> list[Record
     return sorted(found, key=lambda i: (i["created_at"], i["id"]), reverse=newest_first)
 
 
+def _of_incident_modes(attr: str) -> Records:
+    """Follow-ups or actions: by ``incident_id``; only standard and retrospective incidents' unless
+    ``incident_mode`` names another (the spec's default)."""
+
+    def records(fx: IncidentIoFixtures, params: httpx.QueryParams) -> list[Record]:
+        modes = params.get_list("incident_mode") or ["standard", "retrospective"]
+        mode_of = {i["id"]: i["mode"] for i in fx.incidents}
+        return [
+            r
+            for r in _by(attr, "incident_id")(fx, params)
+            if mode_of.get(r["incident_id"], "standard") in modes
+        ]
+
+    return records
+
+
 def _relationships(fx: IncidentIoFixtures, params: httpx.QueryParams) -> list[Record]:
     return list(fx.incident_relationships.get(params["incident_id"], []))
 
@@ -108,8 +124,8 @@ LISTINGS: dict[str, Listing] = {
         required=("catalog_type_id", "page_size"),
     ),
     "/v3/teams": Listing("teams", _all("teams")),
-    "/v2/follow_ups": Listing("follow_ups", _by("follow_ups", "incident_id"), paginated=False),
-    "/v2/actions": Listing("actions", _by("actions", "incident_id"), paginated=False),
+    "/v2/follow_ups": Listing("follow_ups", _of_incident_modes("follow_ups"), paginated=False),
+    "/v2/actions": Listing("actions", _of_incident_modes("actions"), paginated=False),
     "/v1/severities": Listing("severities", _all("severities"), paginated=False),
     "/v1/incident_statuses": Listing("incident_statuses", _all("incident_statuses"), paginated=False),
     "/v1/incident_types": Listing("incident_types", _all("incident_types"), paginated=False),

@@ -245,6 +245,7 @@ class Loader:
                         stale_edges[edge.key] = None
                         if scope.cascade:
                             stale_nodes[other.id] = None
+                            stale_nodes.update(dict.fromkeys(await self._owned(other.id, scope.owns)))
         if stale_edges:
             await self._store.delete_edges(list(stale_edges))
             stats.edges_deleted += len(stale_edges)
@@ -252,6 +253,13 @@ class Loader:
             await self._store.delete_nodes(list(stale_nodes))
             stats.nodes_deleted += len(stale_nodes)
             self._known.difference_update(stale_nodes)
+
+    async def _owned(self, node_id: str, types: tuple[str, ...]) -> list[str]:
+        """The nodes ``node_id`` owns by ``types`` edges (none asked: none)."""
+        if not types:
+            return []
+        found = await self._store.neighbours(node_id, GraphFilter(rel_types=types, direction="out"))
+        return [other.id for _, other in found]
 
     async def _upsert_edges(self, edges: list[Edge], stats: LoadStats) -> None:
         for start in range(0, len(edges), _EDGE_CHUNK):

@@ -6,8 +6,10 @@ entries are noticed.
 Incidents are read in full the first time, then by ``updated_at[gte]`` from the last checkpoint
 minus an overlap window; their updates, follow-ups, actions, post-mortems and relationships are
 re-read for every incident in that window, because ``updated_at`` does not always move when they
-change. A resource's checkpoint advances only after its data is durably written, so a sync
-killed half-way redoes at most that resource, and idempotent upserts leave no duplicates.
+change; an incremental sync also reads the whole follow-up and post-mortem lists, for the
+follow-ups completed and post-mortems edited on incidents outside that window. A resource's
+checkpoint advances only after its data is durably written, so a sync killed half-way redoes at
+most that resource, and idempotent upserts leave no duplicates.
 """
 
 from __future__ import annotations
@@ -210,6 +212,9 @@ class Syncer:
     async def _schedules(self) -> None:
         endpoint = ENDPOINTS["schedules"]
         schedules = await self._gaps.guard(endpoint, fetch_objects(self._client, endpoint), None)
+        if schedules is None:
+            return
+        await self._drop_deleted_schedules({str(s.get("id")) for s in schedules})
         if not schedules:
             return
         start = self._options.now()
@@ -232,6 +237,22 @@ class Syncer:
             for i, s in enumerate(schedules)
         ]
         await self._load("schedules", records)
+
+    async def _drop_deleted_schedules(self, listed: set[str]) -> None:
+        """Delete the schedules in the map that incident.io no longer lists (deleted there).
+
+        Kept, a deleted schedule went on naming who was on call on it, and its owning team's
+        people in an investigation said it had nobody on call. No incident cites a schedule, so
+        unlike a catalog entry it is not kept marked removed.
+        """
+        gone = [
+            node.id
+            async for node in self._store.scan_nodes(("Schedule",))
+            if node.id not in listed and "catalog_type_id" not in node.properties
+        ]
+        if gone:
+            await self._store.delete_nodes(gone)
+            self._loaded("schedules", LoadStats(nodes_deleted=len(gone)))
 
     async def _incidents(self) -> None:
         key = CHECKPOINT_KEY.format(resource="incidents")
@@ -261,15 +282,23 @@ class Syncer:
         held = await held_public(self._store, self._options.modes) if compare else set()
         self._progress.start("incidents")
         self._loaded("incidents", await self._loader.load(self._incident_records(params, parts), "incidents"))
+        if checkpoint is not None:
+            # Completing a follow-up or editing a post-mortem leaves the incident's updated_at be.
+            late = await parts.changed_elsewhere(self._store, self._listed, since)
+            if late:
+                self._loaded("incidents", await self._loader.load(late, "incidents"))
         self._progress.finish("incidents")
-        # Everything read since ``started`` is durable now: only then may the checkpoint move.
+        # Everything read since ``started`` is durable now: only then may the checkpoint move
+        # (a sync failing on the late parts reads them again from the same window).
         await self._store.set_meta(key, started.isoformat())
         if compare:
-            await self._unlisted(every_mode if checkpoint is not None else None, held, started)
+            await self._unlisted(every_mode if checkpoint is not None else None, held, started, parts)
         # The incidents made private are written private now: unmessaged ones leave the list.
         await forget_unmessaged(self._store)
 
-    async def _unlisted(self, every_incident: QueryParams | None, held: set[str], started: datetime) -> None:
+    async def _unlisted(
+        self, every_incident: QueryParams | None, held: set[str], started: datetime, parts: IncidentParts
+    ) -> None:
         """Hide the incidents that left the listing (``ingest.unlisted``).
 
         Args:
@@ -277,11 +306,12 @@ class Syncer:
                 whole when this sync's listing was not (an incremental one); ``None`` when it was.
             held: The incidents the map held as public before this sync wrote any.
             started: When this sync started, recorded as the comparison's time once it is done.
+            parts: Reads the parts of an incident the whole listing shows made public again.
         """
         try:
             listed = self._listed
             if every_incident is not None:
-                listed = await self._every_incident(every_incident)
+                listed = await self._every_incident(every_incident, parts)
             unlisted = await hide_unlisted(
                 self._client, self._store, listed, held=held, concurrency=self._options.concurrency
             )
@@ -299,11 +329,13 @@ class Syncer:
         else:
             await self._store.set_meta(COMPARED_KEY, started.isoformat())
 
-    async def _every_incident(self, params: QueryParams) -> set[str]:
+    async def _every_incident(self, params: QueryParams, parts: IncidentParts) -> set[str]:
         """The ids of the whole listing, hiding on the way those it shows private the map holds public.
 
         An incremental sync maps only the incidents updated since its checkpoint: one made private
         without its ``updated_at`` moving would otherwise stay public although the listing says so.
+        One made public again the same way (or hidden by a sync whose key could not read it) is
+        mapped again, with its parts: it stayed hidden from every ``read`` token for good.
         """
         endpoint = ENDPOINTS["incidents"]
         pages = self._client.paginate(endpoint.path, params=params, page_size=self._options.page_size)
@@ -315,6 +347,13 @@ class Syncer:
             held_public = [n.id for n in await self._store.get_nodes(private) if n.visibility == "public"]
             for incident_id in held_public:
                 await make_incident_private(self._store, incident_id)
+            public = {str(i.get("id")): i for i in incidents if i.get("visibility") == "public"}
+            unread = [i for i in public if i not in self._listed]
+            held_private = [n.id for n in await self._store.get_nodes(unread) if n.visibility != "public"]
+            if held_private:
+                self._ctx.incident_visibility.update(dict.fromkeys(held_private, "public"))
+                records = await parts.records([public[i] for i in held_private])
+                self._loaded("incidents", await self._loader.load(records, "incidents"))
         return listed
 
     def _warn(self, warning: str) -> None:

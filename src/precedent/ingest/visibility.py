@@ -20,6 +20,7 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from precedent.ingest.hashing import HASH_PROPERTY
 from precedent.model import GraphFilter
 from precedent.store.meta import SLACK_MESSAGE_KEY, ids_in, update_ids
 
@@ -85,7 +86,7 @@ async def make_parts_private(store: GraphStore, incident_id: str) -> int:
     nodes = await store.get_nodes(ids, with_embeddings=True)
     citing = await _citing_investigations(store, incident_id, set(ids))
     nodes += [n for n in citing if n.visibility == "public"]
-    hidden = [replace(n, visibility="private") for n in nodes if n.visibility != "private"]
+    hidden = [_hidden(n) for n in nodes if n.visibility != "private"]
     if hidden:
         await store.upsert_nodes(hidden)
     return len(hidden)
@@ -109,8 +110,21 @@ async def make_incident_private(store: GraphStore, incident_id: str) -> bool:
     # Read again: the scan above may take seconds, and a webhook may have written it meanwhile.
     again = await store.get_nodes([incident_id], with_embeddings=True)
     if again:
-        await store.upsert_nodes([replace(again[0], visibility="private")])
+        await store.upsert_nodes([_hidden(again[0])])
     return True
+
+
+_HIDDEN_HASH = "made-private"
+"""The content hash of a node made private here: one incident.io makes public again maps to
+the same record (and hash) as before, so with its hash kept the loader found it unchanged and it
+stayed hidden from every ``read`` token."""
+
+
+def _hidden(node: Node) -> Node:
+    """``node`` made private, with a content hash no mapped record has."""
+    if HASH_PROPERTY not in node.properties:
+        return replace(node, visibility="private")
+    return replace(node, visibility="private", properties={**node.properties, HASH_PROPERTY: _HIDDEN_HASH})
 
 
 async def forget_unmessaged(store: GraphStore) -> None:

@@ -6,7 +6,13 @@ Used alike by ``precedent import`` (export files) and ``precedent sync`` (the li
 from precedent.ingest.mapping.catalog import map_catalog_entry, map_catalog_type, map_team, mark_removed
 from precedent.ingest.mapping.context import DEFAULT_MODES, CatalogIndex, MappingContext
 from precedent.ingest.mapping.fitting import head_that_fits, split_to_fit
-from precedent.ingest.mapping.incidents import map_incident, map_incident_update, map_relationships
+from precedent.ingest.mapping.incidents import (
+    PART_EDGES,
+    map_incident,
+    map_incident_parts,
+    map_incident_update,
+    map_relationships,
+)
 from precedent.ingest.mapping.lookups import (
     map_incident_type,
     map_schedule,
@@ -20,6 +26,7 @@ from precedent.ingest.mapping.work import map_action, map_follow_up
 
 __all__ = [
     "DEFAULT_MODES",
+    "PART_EDGES",
     "CatalogIndex",
     "EdgeScope",
     "MappedRecord",
@@ -31,6 +38,7 @@ __all__ = [
     "map_catalog_type",
     "map_follow_up",
     "map_incident",
+    "map_incident_parts",
     "map_incident_type",
     "map_incident_update",
     "map_postmortem",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from precedent.ingest.mapping.lookups import incident_type_node, severity_node, status_node
@@ -27,12 +28,19 @@ from precedent.ingest.mapping.records import (
 from precedent.model import RESERVED_PROPERTIES, Node, Property, clean_properties
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
     from precedent.ingest.mapping.context import MappingContext
 
-__all__ = ["INCIDENT_TEXT_LIMIT", "map_incident", "map_incident_update", "map_relationships"]
+__all__ = [
+    "INCIDENT_TEXT_LIMIT",
+    "PART_EDGES",
+    "map_incident",
+    "map_incident_parts",
+    "map_incident_update",
+    "map_relationships",
+]
 
 INCIDENT_TEXT_LIMIT = 2000
 """Characters of name, summary and update messages kept as an incident's text (full-text search);
@@ -42,6 +50,16 @@ _INCIDENT_SCOPES = tuple(
     EdgeScope(t)
     for t in ("HAS_SEVERITY", "HAS_STATUS", "HAS_TYPE", "ROLE_HELD_BY", "REPORTED_BY", "AFFECTS", "CAUSED_BY")
 )
+
+PART_EDGES: Mapping[str, str] = MappingProxyType(
+    {
+        "incident_updates": "HAS_UPDATE",
+        "follow_ups": "HAS_FOLLOW_UP",
+        "actions": "HAS_ACTION",
+        "postmortem_documents": "HAS_POSTMORTEM",
+    }
+)
+"""The edge from an incident to each kind of part it has (by the endpoint that lists them)."""
 
 
 def _required_time(raw: Raw, key: str, record_id: str) -> datetime:
@@ -266,3 +284,31 @@ def map_relationships(incident_id: str, relationships: Iterable[Raw]) -> MappedR
         if other_id and other_id != incident_id:
             out.edge(incident_id, "RELATED_TO", other_id, kind=opt_str(relationship, "kind") or "related")
     return out.build(None, (EdgeScope("RELATED_TO"),), anchor=incident_id)
+
+
+def map_incident_parts(incident_id: str, listed: Mapping[str, Iterable[str]]) -> MappedRecord:
+    """The incident's parts as incident.io lists them now; those it no longer lists are deleted.
+
+    A follow-up, update, action or post-mortem deleted in incident.io is simply absent from its
+    list: nothing else says it is gone, and the map went on showing it (an open follow-up in an
+    investigation's precedents) for good.
+
+    Args:
+        incident_id: The incident.
+        listed: Endpoint name (a ``PART_EDGES`` key) -> the ids of the parts that list holds
+            for the incident, for each list that was read. A list that could not be read (the
+            key lacks its scope) is left out, and the parts the map holds from it are kept.
+
+    Returns:
+        A link-only record owning the incident's part edges; a deleted post-mortem's chunks go
+        with it.
+    """
+    out = RecordBuilder()
+    scopes: list[EdgeScope] = []
+    for name, ids in listed.items():
+        edge_type = PART_EDGES[name]
+        owns = ("HAS_CHUNK",) if edge_type == "HAS_POSTMORTEM" else ()
+        scopes.append(EdgeScope(edge_type, cascade=True, owns=owns))
+        for part_id in ids:
+            out.edge(incident_id, edge_type, part_id)
+    return out.build(None, scopes, anchor=incident_id)

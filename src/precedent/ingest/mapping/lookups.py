@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from precedent.ingest.mapping.records import (
@@ -105,6 +106,10 @@ def map_user(raw: Raw) -> MappedRecord:
     return MappedRecord(Node(user_id, "User", user_properties(raw)))
 
 
+def _shift_start(shift: Raw) -> datetime:
+    return parse_time(shift.get("start_at")) or datetime.max.replace(tzinfo=UTC)
+
+
 def map_schedule(raw: Raw, ctx: MappingContext, entries: Iterable[Raw] | None = None) -> MappedRecord:
     """Map a ``ScheduleV2`` and who is on call on it.
 
@@ -133,7 +138,8 @@ def map_schedule(raw: Raw, ctx: MappingContext, entries: Iterable[Raw] | None = 
         else [s for s in as_list(raw.get("current_shifts")) if as_mapping(s)]
     )
     # One ON_CALL edge per person: keep their earliest shift in the window.
-    for shift in sorted((s for s in shifts if isinstance(s, dict)), key=lambda s: str(s.get("start_at", ""))):
+    # By instant, not text: shifts may carry different offsets (a +14:00 one sorts after a Z one).
+    for shift in sorted((s for s in shifts if isinstance(s, dict)), key=_shift_start):
         user = user_stub(shift.get("user"))
         if user is None or (schedule_id, "ON_CALL", user.id) in out.edges:
             continue

@@ -54,12 +54,14 @@ class EdgeScope:
     """Edges of ``type`` at the record's anchor that the record describes completely.
 
     When the record changes, edges of this type (in this direction) that it no longer lists are
-    deleted; with ``cascade`` the node at their far end is deleted too (post-mortem chunks).
+    deleted; with ``cascade`` the node at their far end is deleted too (post-mortem chunks), and
+    so are the nodes that node reaches by an ``owns`` edge (a deleted post-mortem's chunks).
     """
 
     type: str
     direction: Literal["out", "in"] = "out"
     cascade: bool = False
+    owns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
