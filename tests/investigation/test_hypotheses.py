@@ -597,6 +597,26 @@ def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
     assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
 
 
+def test_an_open_follow_up_says_whom_it_is_assigned_to() -> None:
+    # "its follow-up is still open (Add a pool alert): apply it" left the responder of a
+    # recurrence to find who had the unfinished work, and how far it got.
+    owned = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-3", "INC-3", "Ana Ruiz")
+    loose = FollowUp("fu-2", "Split the pool", "outstanding", None, None, "inc-3", "INC-3")
+    with_work = replace(precedent("inc-3"), follow_ups=(owned, loose), open_follow_ups=2)
+    (found,) = precedent_hypotheses(INCIDENT, [with_work])
+    assert found.advice.endswith(
+        "its 2 follow-ups are still open (Add a pool alert (Ana Ruiz); Split the pool): apply them"
+    )
+    assert [(e.id, e.why) for e in found.evidence if e.kind == "follow_up"] == [
+        ("fu-1", "still open, assigned to Ana Ruiz"),
+        ("fu-2", "still open, unassigned"),
+    ]
+    repeated = [precedent("inc-1"), with_work]
+    (recurring,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    assert "(Add a pool alert (Ana Ruiz); Split the pool): apply their fixes" in recurring.statement
+    assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in recurring.evidence}
+
+
 def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream() -> None:
     # INC-8 hit checkout and catalog-db, its database, and was resolved before INC-1 was declared:
     # not open, so not the same failure, and "Check upstream catalog-db" called checkout's own

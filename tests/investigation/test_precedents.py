@@ -296,3 +296,40 @@ async def test_a_fix_told_without_a_cause_says_where_it_came_from(embedded_store
     found = await SimilarIncidentFinder(embedded_store, HashEmbedder()).find(IncidentQuery("INC-2"))
     assert said in " ".join(_printed(results_table(found)).split())
     assert said in render_similar(SimilarResponse.from_results(found))
+
+
+async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(
+    embedded_store: GraphStore,
+) -> None:
+    # A recurrence whose follow-up is still open: the first look said the follow-up was open but
+    # not who had it, the person the responder needs to ask how far it got.
+    declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    text = "Payments API returning 500s: connection pool exhausted"
+    fix = "Resolution\nWe rolled back the payments connection pool change"
+    parts = [
+        Node("pm-1", "Postmortem", {"title": "INC-1"}, declared - timedelta(days=2)),
+        Node("pm-1-c", "PostmortemChunk", {"heading": "Post-mortem > Resolution"}, text=fix),
+        *(
+            Node(fid, "FollowUp", {"incident_id": "inc-1", "title": title, "status": "outstanding"})
+            for fid, title in (("fu-1", "Alert on pool use"), ("fu-2", "Load test the pool"))
+        ),
+        Node("user-ana", "User", {"name": "Ana Ruiz", "email": "ana@example.com"}),
+    ]
+    edges = [
+        Edge("inc-1", "HAS_POSTMORTEM", "pm-1"),
+        Edge("pm-1", "HAS_CHUNK", "pm-1-c"),
+        Edge("inc-1", "HAS_FOLLOW_UP", "fu-1"),
+        Edge("inc-1", "HAS_FOLLOW_UP", "fu-2"),
+        Edge("fu-1", "ASSIGNED_TO", "user-ana"),
+    ]
+    investigation = await _investigate_a_repeat(
+        embedded_store,
+        text,
+        (declared, declared - timedelta(days=3)),
+        {"resolved_at": (declared - timedelta(days=3, hours=-1)).isoformat()},
+        (parts, edges),
+    )
+    assert {(f.id, f.assignee) for f in investigation.follow_ups} == {("fu-1", "Ana Ruiz"), ("fu-2", None)}
+    [hypothesis] = [h for h in investigation.hypotheses if h.evidence[0].id == "inc-1"]
+    assert "(Alert on pool use (Ana Ruiz); Load test the pool): apply them" in hypothesis.advice
+    assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in hypothesis.evidence}

@@ -291,7 +291,7 @@ def precedent_hypotheses(
         # "; " as the pages join them: a reason names its shared words with ", ".
         reasons = "; ".join(precedent.reasons) or "similar"
         evidence = [Evidence("incident", precedent.incident_id, precedent.label, f"similar: {reasons}")]
-        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in precedent.follow_ups[:5]]
+        evidence += [Evidence("follow_up", f.id, f.title, f.why) for f in precedent.follow_ups[:5]]
         statement = "; ".join([*parts, advice]) + "."
         out.append(Hypothesis(statement, round(confidence, 3), "precedent", tuple(evidence), advice))
     return out
@@ -314,7 +314,9 @@ def _precedent_advice(precedent: Precedent, still_open: bool) -> str:
     else:
         said = []
     if precedent.follow_ups:
-        titles = listed([f.title for f in precedent.follow_ups], 2, "; ")
+        # Whom each is assigned to is said beside it: "apply it" left the responder to find who
+        # had the unfinished work, and how far it got.
+        titles = listed([f.said for f in precedent.follow_ups], 2, "; ")
         if len(precedent.follow_ups) == 1:
             said.append(f"its follow-up is still open ({titles}): apply it")
         else:

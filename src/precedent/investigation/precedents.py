@@ -75,13 +75,14 @@ async def incident_parts(
             refs[item.id] = str(ref) if ref is not None else None
     if not refs:
         return Parts({}, frozenset())
-    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was.
+    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was,
+    # and Incident -HAS_FOLLOW_UP-> FollowUp -ASSIGNED_TO-> User whom an open follow-up is with.
     sub = await store.subgraph(
         list(refs),
         depth=2,
         graph_filter=GraphFilter(
-            labels=("FollowUp", "ChangeEvent", "Service"),
-            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED"),
+            labels=("FollowUp", "ChangeEvent", "Service", "User"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED", "ASSIGNED_TO"),
             direction="out",
             visibilities=visibilities,
         ),
@@ -92,6 +93,11 @@ async def incident_parts(
         e.source: str(nodes[e.target].properties.get("name", e.target))
         for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
         if e.type == "CHANGED" and e.target in nodes
+    }
+    assigned = {
+        e.source: _person(nodes[e.target])
+        for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
+        if e.type == "ASSIGNED_TO" and e.target in nodes
     }
     follow_ups: dict[str, list[FollowUp]] = {}
     caused: set[str] = set()
@@ -118,11 +124,18 @@ async def incident_parts(
                     summary.url,
                     edge.source,
                     refs[edge.source],
+                    assigned.get(node.id),
                 )
             )
     ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
     named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
     return Parts(ordered, frozenset(caused), named)
+
+
+def _person(node: Node) -> str:
+    """A user by name, else email, else id: a follow-up's assignee as a responder would ask for them."""
+    props = node.properties
+    return str(props.get("name") or props.get("email") or node.id)
 
 
 def precedents_from(

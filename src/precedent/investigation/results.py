@@ -280,6 +280,19 @@ class FollowUp:
     url: str | None
     incident_id: str
     incident_reference: str | None
+    # Whom it is assigned to (``ASSIGNED_TO``), by name: a responder finding the fix unfinished
+    # asks its owner how far it got. None when unassigned, and in investigations stored before it.
+    assignee: str | None = None
+
+    @property
+    def said(self) -> str:
+        """Its title, and whom it is assigned to when anyone is: ``Add a pool alert (Ana Ruiz)``."""
+        return f"{self.title} ({self.assignee})" if self.assignee else self.title
+
+    @property
+    def why(self) -> str:
+        """Why a hypothesis cites it: ``still open, assigned to Ana Ruiz`` or ``still open, unassigned``."""
+        return f"still open, assigned to {self.assignee}" if self.assignee else "still open, unassigned"
 
 
 @dataclass(frozen=True)
