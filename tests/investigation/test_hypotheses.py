@@ -597,6 +597,19 @@ def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
     assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
 
 
+def test_the_best_of_unrelated_precedents_is_not_scored_as_a_close_one() -> None:
+    # A description no past incident resembles ("the zorblax telemetry emitter spews gribbles")
+    # had its best match, 0.17 close in meaning, ranked at 25% as "Check whether this is INC-131
+    # again": the confidence was only relative to the rest of the list.
+    close = replace(precedent("inc-1"), closeness=0.8)
+    far = replace(precedent("inc-1"), closeness=0.17)
+    (near,) = precedent_hypotheses(INCIDENT, [close])
+    (off,) = precedent_hypotheses(INCIDENT, [far])
+    (unmeasured,) = precedent_hypotheses(INCIDENT, [precedent("inc-1")])  # stored before it
+    assert near.confidence == unmeasured.confidence == 0.4
+    assert off.confidence == round(0.35 * 0.17 / 0.5 + 0.05, 3)  # 17%, the same service's 5 included
+
+
 def test_an_open_follow_up_says_whom_it_is_assigned_to() -> None:
     # "its follow-up is still open (Add a pool alert): apply it" left the responder of a
     # recurrence to find who had the unfinished work, and how far it got.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from precedent.cli.similar_io import results_table
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, Investigation, build_investigation
+from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.precedents import Parts, incident_parts, precedents_from, still_open
 from precedent.investigation.results import SuspectedChange
 from precedent.mcp.render import render_similar
@@ -22,6 +23,7 @@ from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from tests.investigation.test_hypotheses import INCIDENT
 from tests.test_same_words import _printed
 
 if TYPE_CHECKING:
@@ -333,3 +335,25 @@ async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(
     [hypothesis] = [h for h in investigation.hypotheses if h.evidence[0].id == "inc-1"]
     assert "(Alert on pool use (Ana Ruiz); Load test the pool): apply them" in hypothesis.advice
     assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in hypothesis.evidence}
+
+
+def test_a_precedent_far_in_meaning_is_weighed_so_whatever_its_rank_earned_it() -> None:
+    # The demo's tuned weights give the cosine's rank most of the score: the best match of a
+    # description no past incident resembles scored as the best of close ones, and its
+    # hypothesis was ranked at the precedent ceiling. Its semantic value is kept to weigh it.
+    weights = replace(DEFAULT_WEIGHTS, semantic_rank=0.5)
+    lesson = extract_lesson(Node("x", "Incident"), [], [])
+    similar = []
+    for incident_id, signals in (
+        ("inc-far", Signals(semantic=0.17, semantic_rank=1.0)),
+        ("inc-close", Signals(semantic=0.8, semantic_rank=0.5)),
+    ):
+        fused = fuse({incident_id: signals}, weights)[0]
+        lessoned = replace(lesson, root_cause="a bad config", resolution="rolled back the config")
+        explanation = Explanation(fused.contributions, (), (), None, lessoned)
+        similar.append(SimilarIncident(incident_id, incident_id.upper(), "x", fused.score, None, explanation))
+    found = precedents_from(similar, Parts({}, frozenset()))
+    assert [(p.incident_id, p.closeness) for p in found] == [("inc-far", 0.17), ("inc-close", 0.8)]
+    assert found[0].score > found[1].score
+    confidence = {h.evidence[0].id: h.confidence for h in precedent_hypotheses(INCIDENT, found)}
+    assert confidence["inc-far"] < confidence["inc-close"]

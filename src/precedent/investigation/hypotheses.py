@@ -11,7 +11,8 @@ Each kind is made only from evidence it cites by id:
   a change; one with no dependency path to an affected service (a sibling) ranks far lower and
   says so. The statement says the path.
 * ``precedent``: a close similar incident whose root cause (or fix) is known, with what to do if
-  this is it again (its fix, its follow-ups still open, or whom to ask).
+  this is it again (its fix, its follow-ups still open and whom each is with, or whom to ask);
+  one far in meaning (``Precedent.closeness``) weighs less, however it ranked among the rest.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
 
@@ -65,6 +66,12 @@ _MIN_CONFIDENCE = 0.03
 _SAME_SERVICE_CONFIDENCE = 0.7  # above an active upstream incident's 0.5 and any precedent's
 _RECENT_DEPENDENCY_HOURS = 6.0
 _PRECEDENT_CEILING = 0.35
+# A precedent this close in meaning (``Precedent.closeness``, a cosine of 0.55) or closer counts
+# whole; one further off counts in proportion. On the demo's map a close precedent measures 0.45
+# to 0.85, and the best match of a description no past incident resembles ("the zorblax
+# telemetry emitter spews gribbles") 0.17, which was ranked at the ceiling (25%) as the best of
+# its list.
+_CLOSE_ENOUGH = 0.5
 
 
 def age_text(minutes: float) -> str:
@@ -285,7 +292,13 @@ def precedent_hypotheses(
         parts += _lesson_parts(precedent, fix=False)
         advice = _precedent_advice(precedent, still_open)
         strength = precedent.score / top
-        confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
+        confidence = (
+            _PRECEDENT_CEILING
+            * strength
+            * (0.85**rank)
+            * _lesson_weight(precedent)
+            * _closeness_weight(precedent)
+        )
         if precedent.shared_services:
             confidence += 0.05
         # "; " as the pages join them: a reason names its shared words with ", ".
@@ -329,6 +342,13 @@ TOLD_WEIGHT = 0.7
 it weighs as a resolution alone does. Counted as written-up ones, these lessons pushed the change
 later named as the cause out of the first place on 8 of 96 incidents
 (notebooks/04_investigation_review on the demo's map)."""
+
+
+def _closeness_weight(precedent: Precedent) -> float:
+    """1 for a precedent close in meaning (or not measured), less for one further off."""
+    if precedent.closeness is None:
+        return 1.0
+    return min(1.0, max(0.0, precedent.closeness) / _CLOSE_ENOUGH)
 
 
 def _lesson_weight(precedent: Precedent) -> float:

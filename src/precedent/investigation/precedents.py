@@ -183,9 +183,16 @@ def precedents_from(
                 open_at_declaration=open_at_declaration,
                 from_updates=told,
                 suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
+                closeness=_closeness(result),
             )
         )
     return tuple(out)
+
+
+def _closeness(result: SimilarIncident) -> float | None:
+    """Its semantic value (0 to 1), whatever weight the ranking gives it; None if not measured."""
+    values = [c.value for c in result.explanation.contributions if c.signal == "semantic"]
+    return round(values[0], 4) if values else None
 
 
 async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetime) -> frozenset[str]:

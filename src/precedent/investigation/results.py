@@ -322,6 +322,10 @@ class Precedent(ToldLesson):
     # The changes it named as its suspected cause, so a change hypothesis cites it only for a
     # change like one of them. Empty in investigations stored before it.
     suspected_changes: tuple[SuspectedChange, ...] = ()
+    # How close in meaning it is on a fixed scale: the finder's semantic value (the cosine
+    # rescaled from its floor, 0 to 1). ``score`` only orders one list: the best of unrelated
+    # incidents scores as the best of close ones. None in investigations stored before it.
+    closeness: float | None = None
 
     @property
     def label(self) -> str:
