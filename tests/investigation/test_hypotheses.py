@@ -610,6 +610,25 @@ def test_the_best_of_unrelated_precedents_is_not_scored_as_a_close_one() -> None
     assert off.confidence == round(0.35 * 0.17 / 0.5 + 0.05, 3)  # 17%, the same service's 5 included
 
 
+def test_a_precedent_on_other_services_says_where_it_was() -> None:
+    # "Search results missing" declared on fulfilment-service: "Check whether this is INC-160
+    # again" with INC-160's fix read as a fix for fulfilment-service, though INC-160 was on
+    # search-api.
+    elsewhere = replace(precedent("inc-3"), shared_services=(), services=("search-api", "search-es"))
+    (found,) = precedent_hypotheses(INCIDENT, [elsewhere])
+    assert found.statement.startswith(
+        "Check whether this is INC-3 (3 weeks before, on search-api, search-es) again, 'Checkout down'"
+    )
+    ongoing = replace(elsewhere, resolution=None)
+    (joined,) = precedent_hypotheses(INCIDENT, [ongoing], frozenset({"inc-3"}))
+    assert "declared, started 3 weeks before, on search-api, search-es, 'Checkout down'" in joined.statement
+    # On a service of this incident, or stored before services were kept: as before.
+    here = replace(precedent("inc-3"), services=("checkout",))
+    for same in (here, precedent("inc-3")):
+        (found,) = precedent_hypotheses(INCIDENT, [same])
+        assert found.statement.startswith("Check whether this is INC-3 (3 weeks before) again,")
+
+
 def test_an_open_follow_up_says_whom_it_is_assigned_to() -> None:
     # "its follow-up is still open (Add a pool alert): apply it" left the responder of a
     # recurrence to find who had the unfinished work, and how far it got.

@@ -332,6 +332,10 @@ async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(
         (parts, edges),
     )
     assert {(f.id, f.assignee) for f in investigation.follow_ups} == {("fu-1", "Ana Ruiz"), ("fu-2", None)}
+    # What it affected is read in the same call: shared with INC-2, not said.
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    assert precedent.services == ("payments",)
+    assert "(3 days before) again" in investigation.hypotheses[0].statement
     [hypothesis] = [h for h in investigation.hypotheses if h.evidence[0].id == "inc-1"]
     assert "(Alert on pool use (Ana Ruiz); Load test the pool): apply them" in hypothesis.advice
     assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in hypothesis.evidence}

@@ -279,14 +279,16 @@ def precedent_hypotheses(
         if not (precedent.root_cause or precedent.resolution or still_open):
             continue
         age = age_before(incident, precedent)
+        elsewhere = _elsewhere(precedent)
         if still_open:
             since = f", started {age} before" if age else ""
             parts = [
                 f"Check whether this is part of {precedent.label}, still open when {incident.label} "
-                f"was declared{since}, {precedent.name!r}"
+                f"was declared{since}{', ' + elsewhere if elsewhere else ''}, {precedent.name!r}"
             ]
         else:
-            before = f" ({age} before)" if age else ""
+            said = ", ".join(x for x in (f"{age} before" if age else "", elsewhere) if x)
+            before = f" ({said})" if said else ""
             parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
         # The fix is said in the advice (``_precedent_advice``), once.
         parts += _lesson_parts(precedent, fix=False)
@@ -308,6 +310,17 @@ def precedent_hypotheses(
         statement = "; ".join([*parts, advice]) + "."
         out.append(Hypothesis(statement, round(confidence, 3), "precedent", tuple(evidence), advice))
     return out
+
+
+def _elsewhere(precedent: Precedent) -> str:
+    """``on search-api`` for a precedent that affected none of the investigated incident's services.
+
+    Its words matched ("Search results missing") but not its place: said as "this is INC-160
+    again", the fix of another service's failure read as one for this service.
+    """
+    if precedent.shared_services or not precedent.services:
+        return ""
+    return f"on {listed(precedent.services, 2, ', ')}"
 
 
 def _precedent_advice(precedent: Precedent, still_open: bool) -> str:

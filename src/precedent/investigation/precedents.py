@@ -47,11 +47,13 @@ class Parts:
         follow_ups: Open follow-ups, by incident id.
         caused: Ids of the incidents that name a suspected change (``CAUSED_BY``).
         suspected: Those changes, with the service each changed, by incident id.
+        services: The names of the services each affected, by incident id.
     """
 
     follow_ups: dict[str, tuple[FollowUp, ...]]
     caused: frozenset[str]
     suspected: Mapping[str, tuple[SuspectedChange, ...]] = field(default_factory=dict)
+    services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 async def incident_parts(
@@ -82,7 +84,7 @@ async def incident_parts(
         depth=2,
         graph_filter=GraphFilter(
             labels=("FollowUp", "ChangeEvent", "Service", "User"),
-            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED", "ASSIGNED_TO"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED", "ASSIGNED_TO", "AFFECTS"),
             direction="out",
             visibilities=visibilities,
         ),
@@ -102,8 +104,14 @@ async def incident_parts(
     follow_ups: dict[str, list[FollowUp]] = {}
     caused: set[str] = set()
     suspected: dict[str, list[SuspectedChange]] = {}
+    affected: dict[str, set[str]] = {}
     for edge in sub.edges:
         if edge.source not in refs or edge.target not in nodes:
+            continue
+        if edge.type == "AFFECTS":
+            affected.setdefault(edge.source, set()).add(
+                str(nodes[edge.target].properties.get("name", edge.target))
+            )
             continue
         if edge.type == "CAUSED_BY":
             caused.add(edge.source)
@@ -129,7 +137,8 @@ async def incident_parts(
             )
     ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
     named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
-    return Parts(ordered, frozenset(caused), named)
+    services = {k: tuple(sorted(v)) for k, v in affected.items()}
+    return Parts(ordered, frozenset(caused), named, services)
 
 
 def _person(node: Node) -> str:
@@ -184,6 +193,7 @@ def precedents_from(
                 from_updates=told,
                 suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
                 closeness=_closeness(result),
+                services=parts.services.get(result.incident_id, ()),
             )
         )
     return tuple(out)

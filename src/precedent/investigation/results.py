@@ -326,6 +326,9 @@ class Precedent(ToldLesson):
     # rescaled from its floor, 0 to 1). ``score`` only orders one list: the best of unrelated
     # incidents scores as the best of close ones. None in investigations stored before it.
     closeness: float | None = None
+    # The services it affected, by name: one sharing none with the investigated incident says
+    # where it was. Empty in investigations stored before it.
+    services: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
