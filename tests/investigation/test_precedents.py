@@ -361,3 +361,37 @@ def test_a_precedent_far_in_meaning_is_weighed_so_whatever_its_rank_earned_it() 
     assert found[0].score > found[1].score
     confidence = {h.evidence[0].id: h.confidence for h in precedent_hypotheses(INCIDENT, found)}
     assert confidence["inc-far"] < confidence["inc-close"]
+
+
+async def test_a_replay_cites_the_follow_ups_open_at_the_declaration(embedded_store: GraphStore) -> None:
+    # A replay of an incident declared months ago cited the follow-ups raised since as "still
+    # open" work to apply, and left out those finished since, which were open then.
+    at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    day = timedelta(days=1)
+    follow_ups = [
+        # id, raised, completed (None: not yet), status now
+        ("fu-open", at - 9 * day, None, "outstanding"),
+        ("fu-done-since", at - 9 * day, at + day, "completed"),
+        ("fu-done-before", at - 9 * day, at - day, "completed"),
+        ("fu-raised-since", at + day, None, "outstanding"),
+    ]
+    await embedded_store.upsert_nodes(
+        [
+            Node("inc-1", "Incident", {"reference": "INC-1"}, at - 10 * day),
+            *(
+                Node(
+                    fid,
+                    "FollowUp",
+                    {"incident_id": "inc-1", "title": fid, "status": status}
+                    | ({"completed_at": done.isoformat()} if done else {}),
+                    raised,
+                )
+                for fid, raised, done, status in follow_ups
+            ),
+        ]
+    )
+    await embedded_store.upsert_edges([Edge("inc-1", "HAS_FOLLOW_UP", f[0]) for f in follow_ups])
+    then = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",), at)
+    assert [f.id for f in then.follow_ups["inc-1"]] == ["fu-done-since", "fu-open"]
+    now = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",))
+    assert [f.id for f in now.follow_ups["inc-1"]] == ["fu-open", "fu-raised-since"]

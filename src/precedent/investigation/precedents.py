@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from precedent.investigation.changes import change_from_node
 from precedent.investigation.context import is_active
 from precedent.investigation.results import FollowUp, Precedent, SuspectedChange
-from precedent.model import GraphFilter
+from precedent.model import GraphFilter, stored_time
 from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ async def incident_parts(
     store: GraphStore,
     incidents: Sequence[Node | tuple[str, str | None]],
     visibilities: tuple[Visibility, ...],
+    at: datetime | None = None,
 ) -> Parts:
     """Fetch open follow-ups and suspected changes (with the services they changed) in one call.
 
@@ -67,6 +68,8 @@ async def incident_parts(
         store: The knowledge map.
         incidents: ``(id, reference)`` pairs (or Incident nodes).
         visibilities: Which follow-ups may be shown (they share their incident's visibility).
+        at: The declaration, when an investigation reads them: its follow-ups are those open
+            then, so a replay names none raised or finished after it.
     """
     refs: dict[str, str | None] = {}
     for item in incidents:
@@ -122,7 +125,7 @@ async def incident_parts(
             continue
         node = nodes[edge.target]
         summary = follow_up_summary(node)
-        if edge.type == "HAS_FOLLOW_UP" and summary.open:
+        if edge.type == "HAS_FOLLOW_UP" and (summary.open if at is None else _open_at(node, at)):
             follow_ups.setdefault(edge.source, []).append(
                 FollowUp(
                     node.id,
@@ -139,6 +142,20 @@ async def incident_parts(
     named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
     services = {k: tuple(sorted(v)) for k, v in affected.items()}
     return Parts(ordered, frozenset(caused), named, services)
+
+
+def _open_at(follow_up: Node, at: datetime) -> bool:
+    """Whether ``follow_up`` was open at ``at``: raised by then and not yet finished.
+
+    A replay of an incident declared months ago cited the follow-ups raised since as "still
+    open" work to apply, and left out those finished since, which were open then.
+    """
+    if follow_up.occurred_at is not None and follow_up.occurred_at > at:
+        return False
+    completed = stored_time(follow_up.properties.get("completed_at"))
+    if completed is not None:
+        return completed > at
+    return follow_up_summary(follow_up).open
 
 
 def _person(node: Node) -> str:
