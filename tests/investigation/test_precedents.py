@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
+
 from precedent.cli.similar_io import results_table
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, Investigation, build_investigation
@@ -300,9 +302,8 @@ async def test_a_fix_told_without_a_cause_says_where_it_came_from(embedded_store
     assert said in render_similar(SimilarResponse.from_results(found))
 
 
-async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(
-    embedded_store: GraphStore,
-) -> None:
+@pytest.mark.contract
+async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(store: GraphStore) -> None:
     # A recurrence whose follow-up is still open: the first look said the follow-up was open but
     # not who had it, the person the responder needs to ask how far it got.
     declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -325,7 +326,7 @@ async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(
         Edge("fu-1", "ASSIGNED_TO", "user-ana"),
     ]
     investigation = await _investigate_a_repeat(
-        embedded_store,
+        store,
         text,
         (declared, declared - timedelta(days=3)),
         {"resolved_at": (declared - timedelta(days=3, hours=-1)).isoformat()},
