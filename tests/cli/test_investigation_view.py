@@ -127,6 +127,13 @@ def test_empty_sections_say_why_and_an_unsaved_investigation_gives_no_id() -> No
     assert "root cause and resolution not recorded" in text
     assert "No affected service in the map" in text
     assert "stored as inv:1" in text
+    # With no service, no change was looked for: "No change recorded ... before" read as
+    # "nothing was deployed" on a vague "everything is slow".
+    console = Console(width=300, record=True)
+    render(console, replace(base, services=(), changes=()))
+    text = console.export_text()
+    assert "No change recorded" not in text
+    assert "Changes not read: they are read around the affected services, and none is in the map." in text
 
 
 def test_a_precedent_still_open_at_the_declaration_says_so() -> None:

@@ -597,6 +597,58 @@ def test_a_precedent_says_what_to_do_if_this_is_it_again() -> None:
     assert joined.statement.endswith("root cause: A bad deploy; if it is, join its responders.")
 
 
+def test_the_best_of_unrelated_precedents_is_not_scored_as_a_close_one() -> None:
+    # A description no past incident resembles ("the zorblax telemetry emitter spews gribbles")
+    # had its best match, 0.17 close in meaning, ranked at 25% as "Check whether this is INC-131
+    # again": the confidence was only relative to the rest of the list.
+    close = replace(precedent("inc-1"), closeness=0.8)
+    far = replace(precedent("inc-1"), closeness=0.17)
+    (near,) = precedent_hypotheses(INCIDENT, [close])
+    (off,) = precedent_hypotheses(INCIDENT, [far])
+    (unmeasured,) = precedent_hypotheses(INCIDENT, [precedent("inc-1")])  # stored before it
+    assert near.confidence == unmeasured.confidence == 0.4
+    assert off.confidence == round(0.35 * 0.17 / 0.5 + 0.05, 3)  # 17%, the same service's 5 included
+
+
+def test_a_precedent_on_other_services_says_where_it_was() -> None:
+    # "Search results missing" declared on fulfilment-service: "Check whether this is INC-160
+    # again" with INC-160's fix read as a fix for fulfilment-service, though INC-160 was on
+    # search-api.
+    elsewhere = replace(precedent("inc-3"), shared_services=(), services=("search-api", "search-es"))
+    (found,) = precedent_hypotheses(INCIDENT, [elsewhere])
+    assert found.statement.startswith(
+        "Check whether this is INC-3 (3 weeks before, on search-api, search-es) again, 'Checkout down'"
+    )
+    ongoing = replace(elsewhere, resolution=None)
+    (joined,) = precedent_hypotheses(INCIDENT, [ongoing], frozenset({"inc-3"}))
+    assert "declared, started 3 weeks before, on search-api, search-es, 'Checkout down'" in joined.statement
+    # On a service of this incident, or stored before services were kept: as before.
+    here = replace(precedent("inc-3"), services=("checkout",))
+    for same in (here, precedent("inc-3")):
+        (found,) = precedent_hypotheses(INCIDENT, [same])
+        assert found.statement.startswith("Check whether this is INC-3 (3 weeks before) again,")
+
+
+def test_an_open_follow_up_says_whom_it_is_assigned_to() -> None:
+    # "its follow-up is still open (Add a pool alert): apply it" left the responder of a
+    # recurrence to find who had the unfinished work, and how far it got.
+    owned = FollowUp("fu-1", "Add a pool alert", "outstanding", None, None, "inc-3", "INC-3", "Ana Ruiz")
+    loose = FollowUp("fu-2", "Split the pool", "outstanding", None, None, "inc-3", "INC-3")
+    with_work = replace(precedent("inc-3"), follow_ups=(owned, loose), open_follow_ups=2)
+    (found,) = precedent_hypotheses(INCIDENT, [with_work])
+    assert found.advice.endswith(
+        "its 2 follow-ups are still open (Add a pool alert (Ana Ruiz); Split the pool): apply them"
+    )
+    assert [(e.id, e.why) for e in found.evidence if e.kind == "follow_up"] == [
+        ("fu-1", "still open, assigned to Ana Ruiz"),
+        ("fu-2", "still open, unassigned"),
+    ]
+    repeated = [precedent("inc-1"), with_work]
+    (recurring,) = recurrence_hypotheses(INCIDENT, [service()], repeated)
+    assert "(Add a pool alert (Ana Ruiz); Split the pool): apply their fixes" in recurring.statement
+    assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in recurring.evidence}
+
+
 def test_a_resolved_incident_on_the_service_itself_is_never_said_to_be_upstream() -> None:
     # INC-8 hit checkout and catalog-db, its database, and was resolved before INC-1 was declared:
     # not open, so not the same failure, and "Check upstream catalog-db" called checkout's own

@@ -6,9 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
+
 from precedent.cli.similar_io import results_table
 from precedent.embedding import HashEmbedder
 from precedent.investigation import Collaborators, Investigation, build_investigation
+from precedent.investigation.hypotheses import precedent_hypotheses
 from precedent.investigation.precedents import Parts, incident_parts, precedents_from, still_open
 from precedent.investigation.results import SuspectedChange
 from precedent.mcp.render import render_similar
@@ -22,6 +25,7 @@ from precedent.retrieval.lessons import extract_lesson
 from precedent.retrieval.query import PosedQuery
 from precedent.retrieval.results import Explanation, SimilarIncident
 from precedent.retrieval.weights import DEFAULT_WEIGHTS
+from tests.investigation.test_hypotheses import INCIDENT
 from tests.test_same_words import _printed
 
 if TYPE_CHECKING:
@@ -296,3 +300,99 @@ async def test_a_fix_told_without_a_cause_says_where_it_came_from(embedded_store
     found = await SimilarIncidentFinder(embedded_store, HashEmbedder()).find(IncidentQuery("INC-2"))
     assert said in " ".join(_printed(results_table(found)).split())
     assert said in render_similar(SimilarResponse.from_results(found))
+
+
+@pytest.mark.contract
+async def test_an_open_follow_up_of_a_precedent_names_whom_it_is_assigned_to(store: GraphStore) -> None:
+    # A recurrence whose follow-up is still open: the first look said the follow-up was open but
+    # not who had it, the person the responder needs to ask how far it got.
+    declared = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    text = "Payments API returning 500s: connection pool exhausted"
+    fix = "Resolution\nWe rolled back the payments connection pool change"
+    parts = [
+        Node("pm-1", "Postmortem", {"title": "INC-1"}, declared - timedelta(days=2)),
+        Node("pm-1-c", "PostmortemChunk", {"heading": "Post-mortem > Resolution"}, text=fix),
+        *(
+            Node(fid, "FollowUp", {"incident_id": "inc-1", "title": title, "status": "outstanding"})
+            for fid, title in (("fu-1", "Alert on pool use"), ("fu-2", "Load test the pool"))
+        ),
+        Node("user-ana", "User", {"name": "Ana Ruiz", "email": "ana@example.com"}),
+    ]
+    edges = [
+        Edge("inc-1", "HAS_POSTMORTEM", "pm-1"),
+        Edge("pm-1", "HAS_CHUNK", "pm-1-c"),
+        Edge("inc-1", "HAS_FOLLOW_UP", "fu-1"),
+        Edge("inc-1", "HAS_FOLLOW_UP", "fu-2"),
+        Edge("fu-1", "ASSIGNED_TO", "user-ana"),
+    ]
+    investigation = await _investigate_a_repeat(
+        store,
+        text,
+        (declared, declared - timedelta(days=3)),
+        {"resolved_at": (declared - timedelta(days=3, hours=-1)).isoformat()},
+        (parts, edges),
+    )
+    assert {(f.id, f.assignee) for f in investigation.follow_ups} == {("fu-1", "Ana Ruiz"), ("fu-2", None)}
+    # What it affected is read in the same call: shared with INC-2, not said.
+    [precedent] = [p for p in investigation.similar if p.incident_id == "inc-1"]
+    assert precedent.services == ("payments",)
+    assert "(3 days before) again" in investigation.hypotheses[0].statement
+    [hypothesis] = [h for h in investigation.hypotheses if h.evidence[0].id == "inc-1"]
+    assert "(Alert on pool use (Ana Ruiz); Load test the pool): apply them" in hypothesis.advice
+    assert ("fu-1", "still open, assigned to Ana Ruiz") in {(e.id, e.why) for e in hypothesis.evidence}
+
+
+def test_a_precedent_far_in_meaning_is_weighed_so_whatever_its_rank_earned_it() -> None:
+    # The demo's tuned weights give the cosine's rank most of the score: the best match of a
+    # description no past incident resembles scored as the best of close ones, and its
+    # hypothesis was ranked at the precedent ceiling. Its semantic value is kept to weigh it.
+    weights = replace(DEFAULT_WEIGHTS, semantic_rank=0.5)
+    lesson = extract_lesson(Node("x", "Incident"), [], [])
+    similar = []
+    for incident_id, signals in (
+        ("inc-far", Signals(semantic=0.17, semantic_rank=1.0)),
+        ("inc-close", Signals(semantic=0.8, semantic_rank=0.5)),
+    ):
+        fused = fuse({incident_id: signals}, weights)[0]
+        lessoned = replace(lesson, root_cause="a bad config", resolution="rolled back the config")
+        explanation = Explanation(fused.contributions, (), (), None, lessoned)
+        similar.append(SimilarIncident(incident_id, incident_id.upper(), "x", fused.score, None, explanation))
+    found = precedents_from(similar, Parts({}, frozenset()))
+    assert [(p.incident_id, p.closeness) for p in found] == [("inc-far", 0.17), ("inc-close", 0.8)]
+    assert found[0].score > found[1].score
+    confidence = {h.evidence[0].id: h.confidence for h in precedent_hypotheses(INCIDENT, found)}
+    assert confidence["inc-far"] < confidence["inc-close"]
+
+
+async def test_a_replay_cites_the_follow_ups_open_at_the_declaration(embedded_store: GraphStore) -> None:
+    # A replay of an incident declared months ago cited the follow-ups raised since as "still
+    # open" work to apply, and left out those finished since, which were open then.
+    at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    day = timedelta(days=1)
+    follow_ups = [
+        # id, raised, completed (None: not yet), status now
+        ("fu-open", at - 9 * day, None, "outstanding"),
+        ("fu-done-since", at - 9 * day, at + day, "completed"),
+        ("fu-done-before", at - 9 * day, at - day, "completed"),
+        ("fu-raised-since", at + day, None, "outstanding"),
+    ]
+    await embedded_store.upsert_nodes(
+        [
+            Node("inc-1", "Incident", {"reference": "INC-1"}, at - 10 * day),
+            *(
+                Node(
+                    fid,
+                    "FollowUp",
+                    {"incident_id": "inc-1", "title": fid, "status": status}
+                    | ({"completed_at": done.isoformat()} if done else {}),
+                    raised,
+                )
+                for fid, raised, done, status in follow_ups
+            ),
+        ]
+    )
+    await embedded_store.upsert_edges([Edge("inc-1", "HAS_FOLLOW_UP", f[0]) for f in follow_ups])
+    then = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",), at)
+    assert [f.id for f in then.follow_ups["inc-1"]] == ["fu-done-since", "fu-open"]
+    now = await incident_parts(embedded_store, [("inc-1", "INC-1")], ("public",))
+    assert [f.id for f in now.follow_ups["inc-1"]] == ["fu-open", "fu-raised-since"]

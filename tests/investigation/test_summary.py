@@ -67,6 +67,7 @@ def test_markup_characters_from_the_map_are_shown_not_read_as_markup() -> None:
         "1. A deploy of `api` [v2] shortly before (80%)",
         "*Precedents*",
         "• *INC-0* (3 weeks before) Pool_size halved: root cause: a *typo*",
+        "*Services*: none named, so no owners, on-call or changes near it",
     ]
 
 
@@ -615,3 +616,11 @@ def test_an_incident_open_nearby_that_the_active_line_has_no_room_for_is_listed_
     assert "INC-31" in active
     assert "INC-32" not in active
     assert any(x.startswith("- **INC-32** ") for x in lines)
+
+
+def test_a_summary_of_an_incident_naming_no_service_says_why_it_has_no_owners_or_changes() -> None:
+    # "everything is slow", declared with no service: the Slack message had no owners line and
+    # no changes line, which read as "nothing deployed, nobody to call"; neither was looked for.
+    lines = summary_markdown(INCIDENT, HYPOTHESES, [], [], []).splitlines()
+    assert lines[-1] == "**Services**: none named, so no owners, on-call or changes near it"
+    assert len(lines) <= 15

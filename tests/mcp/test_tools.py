@@ -178,6 +178,10 @@ async def test_get_investigations_text_names_its_open_follow_ups_and_changes(
         for follow_up in body["follow_ups"]:
             assert f"- {follow_up['title']} (" in text
             assert f"[{follow_up['id']}]" in text
+            # And whom it is with, which the text left out.
+            owner = f"assigned to {follow_up['assignee']}" if follow_up["assignee"] else "unassigned"
+            assert f"{owner}), from " in text
+    assert any(f["assignee"] for b, _ in with_follow_ups for f in b["follow_ups"])
     for body, text in texts.values():
         for change in body["changes"][:10]:
             assert f"[{change['id']}]" in text

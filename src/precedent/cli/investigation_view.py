@@ -136,6 +136,10 @@ def render(
         console.print("No affected service in the map: no owners, on-call or dependencies to show.")
     if investigation.changes:
         console.print(_changes(investigation))
+    elif not investigation.services:
+        # "No change recorded ... before" read as "nothing was deployed" when none was looked for:
+        # changes are read around the affected services, and none was in the map.
+        console.print("Changes not read: they are read around the affected services, and none is in the map.")
     else:
         hours = f"{investigation.change_window_hours:g} h"
         console.print(f"No change recorded on or near the affected services in the {hours} before.")

@@ -258,6 +258,7 @@ async def build_investigation(
             [(r.incident_id, r.reference) for r in similar.results]
             + [(b.id, b.reference) for b in recent_on_affected],
             cite,
+            at,
         ),
         still_open(store, [r.incident_id for r in similar.results], at),
     )

@@ -11,7 +11,8 @@ Each kind is made only from evidence it cites by id:
   a change; one with no dependency path to an affected service (a sibling) ranks far lower and
   says so. The statement says the path.
 * ``precedent``: a close similar incident whose root cause (or fix) is known, with what to do if
-  this is it again (its fix, its follow-ups still open, or whom to ask).
+  this is it again (its fix, its follow-ups still open and whom each is with, or whom to ask);
+  one far in meaning (``Precedent.closeness``) weighs less, however it ranked among the rest.
 * ``dependency``: an upstream service with an incident active at the declaration, or started
   shortly before it.
 
@@ -65,6 +66,12 @@ _MIN_CONFIDENCE = 0.03
 _SAME_SERVICE_CONFIDENCE = 0.7  # above an active upstream incident's 0.5 and any precedent's
 _RECENT_DEPENDENCY_HOURS = 6.0
 _PRECEDENT_CEILING = 0.35
+# A precedent this close in meaning (``Precedent.closeness``, a cosine of 0.55) or closer counts
+# whole; one further off counts in proportion. On the demo's map a close precedent measures 0.45
+# to 0.85, and the best match of a description no past incident resembles ("the zorblax
+# telemetry emitter spews gribbles") 0.17, which was ranked at the ceiling (25%) as the best of
+# its list.
+_CLOSE_ENOUGH = 0.5
 
 
 def age_text(minutes: float) -> str:
@@ -272,29 +279,48 @@ def precedent_hypotheses(
         if not (precedent.root_cause or precedent.resolution or still_open):
             continue
         age = age_before(incident, precedent)
+        elsewhere = _elsewhere(precedent)
         if still_open:
             since = f", started {age} before" if age else ""
             parts = [
                 f"Check whether this is part of {precedent.label}, still open when {incident.label} "
-                f"was declared{since}, {precedent.name!r}"
+                f"was declared{since}{', ' + elsewhere if elsewhere else ''}, {precedent.name!r}"
             ]
         else:
-            before = f" ({age} before)" if age else ""
+            said = ", ".join(x for x in (f"{age} before" if age else "", elsewhere) if x)
+            before = f" ({said})" if said else ""
             parts = [f"Check whether this is {precedent.label}{before} again, {precedent.name!r}"]
         # The fix is said in the advice (``_precedent_advice``), once.
         parts += _lesson_parts(precedent, fix=False)
         advice = _precedent_advice(precedent, still_open)
         strength = precedent.score / top
-        confidence = _PRECEDENT_CEILING * strength * (0.85**rank) * _lesson_weight(precedent)
+        confidence = (
+            _PRECEDENT_CEILING
+            * strength
+            * (0.85**rank)
+            * _lesson_weight(precedent)
+            * _closeness_weight(precedent)
+        )
         if precedent.shared_services:
             confidence += 0.05
         # "; " as the pages join them: a reason names its shared words with ", ".
         reasons = "; ".join(precedent.reasons) or "similar"
         evidence = [Evidence("incident", precedent.incident_id, precedent.label, f"similar: {reasons}")]
-        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in precedent.follow_ups[:5]]
+        evidence += [Evidence("follow_up", f.id, f.title, f.why) for f in precedent.follow_ups[:5]]
         statement = "; ".join([*parts, advice]) + "."
         out.append(Hypothesis(statement, round(confidence, 3), "precedent", tuple(evidence), advice))
     return out
+
+
+def _elsewhere(precedent: Precedent) -> str:
+    """``on search-api`` for a precedent that affected none of the investigated incident's services.
+
+    Its words matched ("Search results missing") but not its place: said as "this is INC-160
+    again", the fix of another service's failure read as one for this service.
+    """
+    if precedent.shared_services or not precedent.services:
+        return ""
+    return f"on {listed(precedent.services, 2, ', ')}"
 
 
 def _precedent_advice(precedent: Precedent, still_open: bool) -> str:
@@ -314,7 +340,9 @@ def _precedent_advice(precedent: Precedent, still_open: bool) -> str:
     else:
         said = []
     if precedent.follow_ups:
-        titles = listed([f.title for f in precedent.follow_ups], 2, "; ")
+        # Whom each is assigned to is said beside it: "apply it" left the responder to find who
+        # had the unfinished work, and how far it got.
+        titles = listed([f.said for f in precedent.follow_ups], 2, "; ")
         if len(precedent.follow_ups) == 1:
             said.append(f"its follow-up is still open ({titles}): apply it")
         else:
@@ -327,6 +355,13 @@ TOLD_WEIGHT = 0.7
 it weighs as a resolution alone does. Counted as written-up ones, these lessons pushed the change
 later named as the cause out of the first place on 8 of 96 incidents
 (notebooks/04_investigation_review on the demo's map)."""
+
+
+def _closeness_weight(precedent: Precedent) -> float:
+    """1 for a precedent close in meaning (or not measured), less for one further off."""
+    if precedent.closeness is None:
+        return 1.0
+    return min(1.0, max(0.0, precedent.closeness) / _CLOSE_ENOUGH)
 
 
 def _lesson_weight(precedent: Precedent) -> float:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from precedent.investigation.changes import change_from_node
 from precedent.investigation.context import is_active
 from precedent.investigation.results import FollowUp, Precedent, SuspectedChange
-from precedent.model import GraphFilter
+from precedent.model import GraphFilter, stored_time
 from precedent.retrieval.lessons import follow_up_summary
 
 if TYPE_CHECKING:
@@ -47,17 +47,20 @@ class Parts:
         follow_ups: Open follow-ups, by incident id.
         caused: Ids of the incidents that name a suspected change (``CAUSED_BY``).
         suspected: Those changes, with the service each changed, by incident id.
+        services: The names of the services each affected, by incident id.
     """
 
     follow_ups: dict[str, tuple[FollowUp, ...]]
     caused: frozenset[str]
     suspected: Mapping[str, tuple[SuspectedChange, ...]] = field(default_factory=dict)
+    services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 async def incident_parts(
     store: GraphStore,
     incidents: Sequence[Node | tuple[str, str | None]],
     visibilities: tuple[Visibility, ...],
+    at: datetime | None = None,
 ) -> Parts:
     """Fetch open follow-ups and suspected changes (with the services they changed) in one call.
 
@@ -65,6 +68,8 @@ async def incident_parts(
         store: The knowledge map.
         incidents: ``(id, reference)`` pairs (or Incident nodes).
         visibilities: Which follow-ups may be shown (they share their incident's visibility).
+        at: The declaration, when an investigation reads them: its follow-ups are those open
+            then, so a replay names none raised or finished after it.
     """
     refs: dict[str, str | None] = {}
     for item in incidents:
@@ -75,13 +80,14 @@ async def incident_parts(
             refs[item.id] = str(ref) if ref is not None else None
     if not refs:
         return Parts({}, frozenset())
-    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was.
+    # Two hops: Incident -CAUSED_BY-> ChangeEvent -CHANGED-> Service says where the change was,
+    # and Incident -HAS_FOLLOW_UP-> FollowUp -ASSIGNED_TO-> User whom an open follow-up is with.
     sub = await store.subgraph(
         list(refs),
         depth=2,
         graph_filter=GraphFilter(
-            labels=("FollowUp", "ChangeEvent", "Service"),
-            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED"),
+            labels=("FollowUp", "ChangeEvent", "Service", "User"),
+            rel_types=("HAS_FOLLOW_UP", "CAUSED_BY", "CHANGED", "ASSIGNED_TO", "AFFECTS"),
             direction="out",
             visibilities=visibilities,
         ),
@@ -93,11 +99,22 @@ async def incident_parts(
         for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
         if e.type == "CHANGED" and e.target in nodes
     }
+    assigned = {
+        e.source: _person(nodes[e.target])
+        for e in sorted(sub.edges, key=lambda e: (e.source, e.target))
+        if e.type == "ASSIGNED_TO" and e.target in nodes
+    }
     follow_ups: dict[str, list[FollowUp]] = {}
     caused: set[str] = set()
     suspected: dict[str, list[SuspectedChange]] = {}
+    affected: dict[str, set[str]] = {}
     for edge in sub.edges:
         if edge.source not in refs or edge.target not in nodes:
+            continue
+        if edge.type == "AFFECTS":
+            affected.setdefault(edge.source, set()).add(
+                str(nodes[edge.target].properties.get("name", edge.target))
+            )
             continue
         if edge.type == "CAUSED_BY":
             caused.add(edge.source)
@@ -108,7 +125,7 @@ async def incident_parts(
             continue
         node = nodes[edge.target]
         summary = follow_up_summary(node)
-        if edge.type == "HAS_FOLLOW_UP" and summary.open:
+        if edge.type == "HAS_FOLLOW_UP" and (summary.open if at is None else _open_at(node, at)):
             follow_ups.setdefault(edge.source, []).append(
                 FollowUp(
                     node.id,
@@ -118,11 +135,33 @@ async def incident_parts(
                     summary.url,
                     edge.source,
                     refs[edge.source],
+                    assigned.get(node.id),
                 )
             )
     ordered = {k: tuple(sorted(v, key=lambda f: (f.title, f.id))) for k, v in follow_ups.items()}
     named = {k: tuple(sorted(v, key=lambda c: c.id)) for k, v in suspected.items()}
-    return Parts(ordered, frozenset(caused), named)
+    services = {k: tuple(sorted(v)) for k, v in affected.items()}
+    return Parts(ordered, frozenset(caused), named, services)
+
+
+def _open_at(follow_up: Node, at: datetime) -> bool:
+    """Whether ``follow_up`` was open at ``at``: raised by then and not yet finished.
+
+    A replay of an incident declared months ago cited the follow-ups raised since as "still
+    open" work to apply, and left out those finished since, which were open then.
+    """
+    if follow_up.occurred_at is not None and follow_up.occurred_at > at:
+        return False
+    completed = stored_time(follow_up.properties.get("completed_at"))
+    if completed is not None:
+        return completed > at
+    return follow_up_summary(follow_up).open
+
+
+def _person(node: Node) -> str:
+    """A user by name, else email, else id: a follow-up's assignee as a responder would ask for them."""
+    props = node.properties
+    return str(props.get("name") or props.get("email") or node.id)
 
 
 def precedents_from(
@@ -170,9 +209,17 @@ def precedents_from(
                 open_at_declaration=open_at_declaration,
                 from_updates=told,
                 suspected_changes=tuple(parts.suspected.get(result.incident_id, ())),
+                closeness=_closeness(result),
+                services=parts.services.get(result.incident_id, ()),
             )
         )
     return tuple(out)
+
+
+def _closeness(result: SimilarIncident) -> float | None:
+    """Its semantic value (0 to 1), whatever weight the ranking gives it; None if not measured."""
+    values = [c.value for c in result.explanation.contributions if c.signal == "semantic"]
+    return round(values[0], 4) if values else None
 
 
 async def still_open(store: GraphStore, incident_ids: Sequence[str], at: datetime) -> frozenset[str]:

@@ -81,7 +81,7 @@ def recurrence_hypotheses(
             fix = _last_fix(on_it, still_open, named=len(resolved) > 1)
             said.append(f"apply the fix that worked in {listed(resolved, 3, ', ')}{fix}")
         if open_items:
-            titles = listed([f.title for f in open_items], 2, "; ")
+            titles = listed([f.said for f in open_items], 2, "; ")
             # Named, not "from them": the incidents counted may have failed in different ways,
             # and a responder should see which one the unfinished work came from.
             sources = list(dict.fromkeys(f.incident_reference or f.incident_id for f in open_items))
@@ -108,7 +108,7 @@ def recurrence_hypotheses(
         evidence = [
             Evidence("incident", p.incident_id, p.label, f"similar incident on {service.name}") for p in on_it
         ]
-        evidence += [Evidence("follow_up", f.id, f.title, "still open") for f in open_items[:5]]
+        evidence += [Evidence("follow_up", f.id, f.title, f.why) for f in open_items[:5]]
         out.append(Hypothesis(statement, round(confidence, 3), "recurrence", tuple(evidence), advice))
     return out
 

@@ -280,6 +280,19 @@ class FollowUp:
     url: str | None
     incident_id: str
     incident_reference: str | None
+    # Whom it is assigned to (``ASSIGNED_TO``), by name: a responder finding the fix unfinished
+    # asks its owner how far it got. None when unassigned, and in investigations stored before it.
+    assignee: str | None = None
+
+    @property
+    def said(self) -> str:
+        """Its title, and whom it is assigned to when anyone is: ``Add a pool alert (Ana Ruiz)``."""
+        return f"{self.title} ({self.assignee})" if self.assignee else self.title
+
+    @property
+    def why(self) -> str:
+        """Why a hypothesis cites it: ``still open, assigned to Ana Ruiz`` or ``still open, unassigned``."""
+        return f"still open, assigned to {self.assignee}" if self.assignee else "still open, unassigned"
 
 
 @dataclass(frozen=True)
@@ -309,6 +322,13 @@ class Precedent(ToldLesson):
     # The changes it named as its suspected cause, so a change hypothesis cites it only for a
     # change like one of them. Empty in investigations stored before it.
     suspected_changes: tuple[SuspectedChange, ...] = ()
+    # How close in meaning it is on a fixed scale: the finder's semantic value (the cosine
+    # rescaled from its floor, 0 to 1). ``score`` only orders one list: the best of unrelated
+    # incidents scores as the best of close ones. None in investigations stored before it.
+    closeness: float | None = None
+    # The services it affected, by name: one sharing none with the investigated incident says
+    # where it was. Empty in investigations stored before it.
+    services: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

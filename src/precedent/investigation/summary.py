@@ -277,14 +277,16 @@ def _people_line(services: Sequence[ServiceContext], team_page: Callable[[str], 
     return _linked(_cut("**Owners**: " + "; ".join(parts), 300), list(names), page)
 
 
-def _left_out_line(incident: InvestigatedIncident) -> str | None:
+def _left_out_line(incident: InvestigatedIncident, services: Sequence[ServiceContext]) -> str | None:
     """The services the incident names that the map does not hold, said before the owners.
 
     Without it, an incident declared on a service added to incident.io's catalog since the last
-    sync showed no owner, no on-call and no change, and no word of why.
+    sync showed no owner, no on-call and no change, and no word of why. One naming no service
+    says so: owners and changes are read around the affected services, and a summary without
+    them read as "nothing deployed, nobody to call".
     """
     if not incident.unknown_services:
-        return None
+        return None if services else "**Services**: none named, so no owners, on-call or changes near it"
     note = left_out(incident.unknown_services, incident.services_meant, incident_id=incident.id)
     return _cut(f"**Services**: {_esc(note)}", 300)
 
@@ -372,11 +374,8 @@ def summary_markdown(
     else:
         blocks.append(["_No hypothesis: the map holds no change, precedent or dependency incident near it._"])
     active = _active_line(incident, services, incident_page)
-    tail = [
-        x
-        for x in (_left_out_line(incident), _people_line(services, team_page), active, _changes_line(changes))
-        if x
-    ]
+    lines_after = (_left_out_line(incident, services), _people_line(services, team_page), active)
+    tail = [x for x in (*lines_after, _changes_line(changes)) if x]
     if precedents:
         # The lines left once the title, causes, the list's heading and the closing lines are in
         # (blank lines between blocks included), so the list never pushes those past the cut.

@@ -213,7 +213,9 @@ def _investigation_details(response: InvestigationResponse) -> str:
     if response.follow_ups:
         lines.append(f"Open follow-ups of similar incidents ({len(response.follow_ups)}):")
         for follow_up in response.follow_ups:
-            said = ", ".join(x for x in (follow_up.status, follow_up.priority) if x)
+            # Whom it is with: the person to ask how far the unfinished fix got.
+            owner = f"assigned to {follow_up.assignee}" if follow_up.assignee else "unassigned"
+            said = ", ".join(x for x in (follow_up.status, follow_up.priority, owner) if x)
             source = follow_up.incident_reference or follow_up.incident_id
             lines.append(
                 f"- {follow_up.title}" + (f" ({said})" if said else "") + f", from {source} [{follow_up.id}]"
