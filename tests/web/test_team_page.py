@@ -207,3 +207,34 @@ async def test_what_a_team_owns_links_to_a_page_only_when_it_is_a_service(web_or
             assert "/ui/services/Checkout" not in owns.group(1)
             for service in team.services:
                 assert f'href="{Links("").service(service)}"' in owns.group(1)
+
+
+async def test_an_open_follow_up_says_whom_it_is_assigned_to(web_org: WebOrg) -> None:
+    # The page listed an open follow-up's title, status and priority but not its assignee, so a
+    # responder finding the fix unfinished had to look up whom to ask how far it got.
+    async with copied_map(web_org, "assigned-follow-up-data") as (data_dir, store):
+        team = await _team_of(web_org, web_org.public)
+        incident = next(n for n in team.incidents if team.open_follow_ups[n.id])
+        seen = incident.visibility
+        await store.upsert_nodes(
+            [
+                Node("user-ana", "User", {"name": "Ana <Ruiz> & Co"}),
+                *(
+                    Node(f, "FollowUp", {"title": f"Fix {f}", "status": "outstanding"}, visibility=seen)
+                    for f in ("fu-assigned", "fu-unassigned")
+                ),
+            ]
+        )
+        await store.upsert_edges(
+            [
+                Edge(incident.id, "HAS_FOLLOW_UP", "fu-assigned"),
+                Edge(incident.id, "HAS_FOLLOW_UP", "fu-unassigned"),
+                Edge("fu-assigned", "ASSIGNED_TO", "user-ana"),
+            ]
+        )
+        async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
+            html = _section((await client.get(Links("").team(team.name))).text, "follow-ups")
+        items = dict(re.findall(r'<li id="follow-up-([^"]+)">(.*?)</li>', html, re.S))
+        # Named as other text is, escaped.
+        assert "assigned to Ana &lt;Ruiz&gt; &amp; Co</span>" in items["fu-assigned"]
+        assert "unassigned</span>" in items["fu-unassigned"]
