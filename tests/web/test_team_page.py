@@ -209,7 +209,7 @@ async def test_what_a_team_owns_links_to_a_page_only_when_it_is_a_service(web_or
                 assert f'href="{Links("").service(service)}"' in owns.group(1)
 
 
-async def test_an_open_follow_up_says_whom_it_is_assigned_to(web_org: WebOrg) -> None:
+async def test_an_open_follow_up_on_team_and_incident_pages_names_its_assignee(web_org: WebOrg) -> None:
     # The page listed an open follow-up's title, status and priority but not its assignee, so a
     # responder finding the fix unfinished had to look up whom to ask how far it got.
     async with copied_map(web_org, "assigned-follow-up-data") as (data_dir, store):
@@ -233,8 +233,13 @@ async def test_an_open_follow_up_says_whom_it_is_assigned_to(web_org: WebOrg) ->
             ]
         )
         async with signed_in_reader(web_org, data_dir, store, HashEmbedder(dimensions=DIMENSIONS)) as client:
-            html = _section((await client.get(Links("").team(team.name))).text, "follow-ups")
-        items = dict(re.findall(r'<li id="follow-up-([^"]+)">(.*?)</li>', html, re.S))
-        # Named as other text is, escaped.
-        assert "assigned to Ana &lt;Ruiz&gt; &amp; Co</span>" in items["fu-assigned"]
-        assert "unassigned</span>" in items["fu-unassigned"]
+            pages = [
+                (await client.get(Links("").team(team.name))).text,
+                (await client.get(Links("").incident(str(incident.properties["reference"])))).text,
+            ]
+        for html in pages:
+            listed = _section(html, "follow-ups")
+            items = dict(re.findall(r'<li id="follow-up-([^"]+)">(.*?)</li>', listed, re.S))
+            # Named as other text is, escaped.
+            assert "assigned to Ana &lt;Ruiz&gt; &amp; Co</span>" in items["fu-assigned"]
+            assert "unassigned</span>" in items["fu-unassigned"]

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from precedent.investigation import is_active
+from precedent.investigation.precedents import incident_parts
 from precedent.model import GraphFilter, Node, Viewer
 from precedent.retrieval import (
     Catalog,
@@ -52,6 +53,10 @@ async def incident_page(
     similar = await finder.find(
         IncidentQuery(detail.incident.id), SimilarOptions(limit=SIMILAR, viewer=viewer)
     )
+    # Whom each open follow-up is with, as the investigation reads it: a responder finding the
+    # fix unfinished asks its assignee how far it got.
+    parts = await incident_parts(store, [detail.incident], viewer.visibilities)
+    open_follow_ups = {f.id: f for f in parts.follow_ups.get(detail.incident.id, ())}
     props = detail.incident.properties
     label = str(props.get("reference") or detail.incident.id)
     return page(
@@ -60,6 +65,7 @@ async def incident_page(
         title=f"{label} {props.get('name', '')}",
         label=label,
         detail=detail,
+        open_follow_ups=open_follow_ups,
         props=props,
         similar=similar.results,
         # A duplicate's page leads to the incident being worked on, not only "Duplicate of INC-25".
