@@ -14,7 +14,7 @@ from rich.console import Console
 
 from precedent.cli.investigation_view import render
 from precedent.cli.similar_io import left_out_note, results_table
-from precedent.investigation import Evidence, Hypothesis, OnCall, Person, Standing
+from precedent.investigation import Evidence, FollowUp, Hypothesis, OnCall, Person, Standing
 from precedent.model import Node
 from precedent.responses import InvestigationResponse
 from precedent.retrieval.fusion import Signals, fuse
@@ -251,3 +251,16 @@ def test_a_described_incident_is_headed_by_its_name() -> None:
     first = console.export_text().splitlines()[0]
     assert " Checkout 500s " in first
     assert "this incident" not in first
+
+
+def test_an_open_follow_up_names_whom_it_is_assigned_to() -> None:
+    # The line gave the follow-up's incident and title, not whom it is with: a responder finding
+    # the fix unfinished had to look up whom to ask how far it got.
+    def follow_up(id_: str, assignee: str | None) -> FollowUp:
+        return FollowUp(id_, f"Fix {id_}", "outstanding", None, None, "inc-1", "INC-1", assignee)
+
+    text = _printed_investigation(
+        replace(_investigation(), follow_ups=(follow_up("fu-1", "[b]Ana Ruiz"), follow_up("fu-2", None)))
+    )
+    assert "open follow-up (INC-1): Fix fu-1, assigned to [b]Ana Ruiz" in text
+    assert "open follow-up (INC-1): Fix fu-2, unassigned" in text

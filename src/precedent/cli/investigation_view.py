@@ -144,7 +144,11 @@ def render(
         hours = f"{investigation.change_window_hours:g} h"
         console.print(f"No change recorded on or near the affected services in the {hours} before.")
     for f in investigation.follow_ups[:5]:
-        console.print(f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}", markup=False)
+        # Whom it is with, as the pages say: a responder finding the fix unfinished asks them.
+        with_whom = f"assigned to {f.assignee}" if f.assignee else "unassigned"
+        console.print(
+            f"open follow-up ({f.incident_reference or f.incident_id}): {f.title}, {with_whom}", markup=False
+        )
     if len(investigation.follow_ups) > 5:
         console.print(f"and {len(investigation.follow_ups) - 5} more open follow-ups (see --json)")
     where = f"stored as {investigation.id}" if stored else "not stored (--no-save)"
