@@ -246,3 +246,22 @@ def test_every_operation_is_summed_up_in_words(document: dict[str, Any]) -> None
     assert len(set(summaries.values())) == len(summaries)
     assert summaries[("get", "/v1/incidents/{incident}/updates")] == "An incident's status updates"
     assert summaries[("get", "/v1/services/{service}/hotspots")] == "A service's incidents per week"
+
+
+def test_the_webhook_receiver_s_401_says_its_signature_did_not_verify(document: dict[str, Any]) -> None:
+    # The receiver takes no token; its 401 said "no valid API token was given", sending whoever
+    # read it to look for a token incident.io never sends instead of at the secret or the clock.
+    operations = _operations(document)
+    refused = operations[("post", "/v1/webhooks/incident-io")]["responses"]["401"]["description"]
+    assert "signature did not verify" in refused
+    assert "PRECEDENT_INCIDENTIO_WEBHOOK_SECRET" in refused
+    assert "clock" in refused
+    assert "token" not in refused
+    # Every other route's 401 is still about the token.
+    others = {
+        route: operation["responses"]["401"]["description"]
+        for route, operation in operations.items()
+        if "401" in operation["responses"] and route != ("post", "/v1/webhooks/incident-io")
+    }
+    assert others
+    assert set(others.values()) == {"no valid API token was given"}

@@ -51,6 +51,8 @@ from precedent.responses.problem import PROBLEM_JSON, FieldProblem, ProblemDetai
 from precedent.web import UI_PATH, http_error_page
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
 
@@ -113,13 +115,18 @@ def status_for(exc: PrecedentError) -> int:
     return 500
 
 
-def problem_responses(*statuses: int, public: bool = False) -> dict[int, ResponseSpec]:
+def problem_responses(
+    *statuses: int, public: bool = False, meaning: Mapping[int, str] | None = None
+) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem+json answers a route can give, 500 included.
 
     Args:
         statuses: The route's own problems (404, 400...).
         public: The route answers without a token; otherwise 401 and 403 are documented too.
+        meaning: What a status means on this route when not what it means on every other (the
+            webhook receiver's 401 is a signature that did not verify, not a missing token).
     """
+    said = {**_MEANING, **(meaning or {})}
     # 500 too: a generated client parses only the answers a route declares, and returned nothing
     # (or raised "unexpected status") for the one a report most needs the detail of.
     every = sorted({*statuses, 500, *(() if public else (401, 403))})
@@ -129,7 +136,7 @@ def problem_responses(*statuses: int, public: bool = False) -> dict[int, Respons
         status: ResponseSpec(
             data_container=ProblemDetails,
             media_type=PROBLEM_JSON,
-            description=_MEANING[status],
+            description=said[status],
             generate_examples=False,
         )
         for status in every

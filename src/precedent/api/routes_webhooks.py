@@ -25,7 +25,7 @@ from precedent.browse.deliveries import MAX_DELIVERIES
 from precedent.errors import DeliveryTooLarge
 from precedent.metrics import WEBHOOK_ROUTE
 from precedent.responses import DeliveryPageResponse, DeliveryResponse, ReceiptResponse
-from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES
+from precedent.sources.incidentio.webhooks import MAX_BODY_BYTES, TOLERANCE
 from precedent.webhooks import WebhookService
 
 __all__ = ["WEBHOOK_ROUTES"]
@@ -46,6 +46,14 @@ async def _read_body(request: Request[Any, Any, Any]) -> bytes:
         chunks.append(chunk)
     return b"".join(chunks)
 
+
+# This route takes no token: its 401 is a signature that did not verify, and said "no valid API
+# token was given", sending whoever read it to look for a token incident.io never sends.
+_SIGNATURE_REFUSED = (
+    "the delivery's incident.io signature did not verify (missing, wrong, or timestamped more than "
+    f"{TOLERANCE.seconds // 60} minutes from now); check that PRECEDENT_INCIDENTIO_WEBHOOK_SECRET is "
+    "the endpoint's signing secret in incident.io and that this server's clock is right"
+)
 
 _EVENT = Schema(
     type=OpenAPIType.OBJECT,
@@ -94,7 +102,7 @@ class _ReceiveOperation(Operation):
     summary="Receive an incident.io webhook",
     tags=["webhooks"],
     status_code=200,
-    responses=problem_responses(400, 401, 413, 503, public=True),
+    responses=problem_responses(400, 401, 413, 503, public=True, meaning={401: _SIGNATURE_REFUSED}),
     security=NO_TOKEN_NEEDED,
     # Its URL is whatever incident.io was given: a query string added there (a tag for a proxy)
     # must not refuse every delivery.
