@@ -36,3 +36,14 @@ def test_serve_says_it_runs_the_webhook_worker_itself() -> None:
     # "run the HTTP API" sent a reader looking to `precedent worker` for the webhooks.
     listing = " ".join(build_parser().format_help().split())
     assert "serve run the HTTP API, the web pages, /mcp, and the webhook receiver with its worker" in listing
+
+
+def test_investigate_public_only_does_not_say_the_owner_sees_everything() -> None:
+    # It said the owner "sees everything otherwise", but a public or described incident never
+    # cites a private precedent, whoever runs the command.
+    help_of = {name: " ".join(own.split()) for name, _, own in _commands(build_parser())}
+    investigate = help_of["precedent investigate"]
+    assert "sees everything otherwise" not in investigate
+    assert "a public or described incident cites only public precedents either way" in investigate
+    # The commands without that rule still say so.
+    assert "sees everything otherwise" in help_of["precedent search"]

@@ -71,7 +71,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="do not store the investigation (reads the map, so it runs beside a serve)",
     )
-    add_viewer_flag(parser)
+    # "Sees everything otherwise" was wrong here: a public or described incident never cites a
+    # private precedent (its summary may be shared anywhere), whoever runs the command.
+    add_viewer_flag(
+        parser,
+        "otherwise the map's owner, who runs the CLI, may investigate a private incident, whose "
+        "precedents may be private too; a public or described incident cites only public "
+        "precedents either way",
+    )
     parser.set_defaults(handler=run)
 
 

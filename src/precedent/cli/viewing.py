@@ -14,13 +14,20 @@ if TYPE_CHECKING:
 __all__ = ["add_viewer_flag", "viewer_from"]
 
 
-def add_viewer_flag(parser: argparse.ArgumentParser) -> None:
-    """Add ``--public-only``: answer as a caller without access to private incidents would see it."""
+OWNER_SEES = "the CLI is run by the map's owner and sees everything otherwise"
+
+
+def add_viewer_flag(parser: argparse.ArgumentParser, otherwise: str = OWNER_SEES) -> None:
+    """Add ``--public-only``: answer as a caller without access to private incidents would see it.
+
+    Args:
+        parser: The command's parser.
+        otherwise: What the command shows without the flag, when not simply everything.
+    """
     parser.add_argument(
         "--public-only",
         action="store_true",
-        help="leave out private incidents, as a caller without read:private would see it "
-        "(the CLI is run by the map's owner and sees everything otherwise)",
+        help=f"leave out private incidents, as a caller without read:private would see it ({otherwise})",
     )
 
 
