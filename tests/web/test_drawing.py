@@ -12,6 +12,7 @@ from precedent.auth.tokens import ApiToken
 from precedent.browse import WeekCount
 from precedent.investigation import (
     Evidence,
+    FollowUp,
     Hypothesis,
     IncidentBrief,
     InvestigatedIncident,
@@ -325,3 +326,27 @@ def _page_title_of_drawing(investigation: Investigation) -> str:
     found = re.search(r'<title id="map-title">(.*?)</title>', html)
     assert found is not None
     return found.group(1)
+
+
+def test_an_open_follow_up_on_the_investigation_page_names_whom_it_is_assigned_to() -> None:
+    # The open follow-ups and each precedent's follow-ups gave title and status, not the assignee
+    # the investigation read: a responder finding the fix unfinished had to look up whom to ask.
+    def follow_up(id_: str, assignee: str | None) -> FollowUp:
+        return FollowUp(id_, f"Fix {id_}", "outstanding", None, None, "inc-1", "INC-1", assignee)
+
+    follow_ups = (follow_up("fu-1", "Ana <Ruiz>"), follow_up("fu-2", None))
+    investigation = _investigation()
+    first, second = investigation.similar
+    similar = (dataclasses.replace(first, follow_ups=follow_ups), second)
+    investigation = dataclasses.replace(investigation, follow_ups=follow_ups, similar=similar)
+    token = ApiToken("tok_000000000000", "reader", frozenset({"read"}), NOW)
+    page = render_investigation(investigation, PageSession(token, token.viewer(), "csrf"))
+    assert page.template_name is not None
+    html = _environment().get_template(page.template_name).render(**page.context)
+    listed = html[html.index('id="follow-ups"') :]
+    items = dict(re.findall(r'<li id="follow-up-([^"]+)">(.*?)</li>', listed, re.S))
+    assert "assigned to Ana &lt;Ruiz&gt;</span>" in items["fu-1"]
+    assert "unassigned</span>" in items["fu-2"]
+    [card] = [c for c in html.split('<li class="card">') if "<dt>Follow-ups</dt>" in c]
+    assert 'Fix fu-1 <span class="muted">outstanding · assigned to Ana &lt;Ruiz&gt;</span>' in card
+    assert 'Fix fu-2 <span class="muted">outstanding · unassigned</span>' in card
