@@ -115,25 +115,15 @@ def _describe_from_help(parser: argparse.ArgumentParser) -> None:
             _describe_from_help(sub)
 
 
-_HELP = frozenset({"-h", "--help", "--version"})
-
-
-def _asks_for_help(argv: Sequence[str]) -> bool:
-    """Whether ``argv`` asks for ``--help`` (``-h``) or ``--version``: answered before any command runs."""
-    asked = argv[: argv.index("--")] if "--" in argv else argv
-    return any(arg in _HELP for arg in asked)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     console = Console(stderr=True)
+    # An unusable metrics directory is hidden while the parser imports the commands (and with them
+    # prometheus-client), so --help and --version still answer; anything else is refused after.
     problem = metrics_dir_problem()
-    if problem is not None and not _asks_for_help(sys.argv[1:] if argv is None else argv):
-        console.print(f"[red]error:[/red] invalid setting: {escape(problem)}")
-        return 2
     with metrics_dir_hidden() if problem is not None else contextlib.nullcontext():
         args = build_parser().parse_args(argv)  # --help and --version answer and exit here
-    if problem is not None:  # something only looked like --help to _asks_for_help: refused as the rest
+    if problem is not None:
         console.print(f"[red]error:[/red] invalid setting: {escape(problem)}")
         return 2
     try:
